@@ -1,0 +1,40 @@
+// Bundles the extension client, the language server and the CLI into dist/. The tree-sitter
+// WebAssembly files are copied next to the bundles, where the parser looks for them first.
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  // Keep identifiers readable in stack traces users paste into issues.
+  keepNames: true,
+};
+
+const builds = [
+  { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
+  { entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js' },
+];
+
+mkdirSync('dist/wasm', { recursive: true });
+const wasmDir = join(dirname(require.resolve('@vscode/tree-sitter-wasm/package.json')), 'wasm');
+for (const file of ['tree-sitter.wasm', 'tree-sitter-python.wasm']) cpSync(join(wasmDir, file), join('dist/wasm', file));
+
+import { existsSync } from 'node:fs';
+const present = builds.filter((b) => existsSync(b.entryPoints[0]));
+if (watch) {
+  for (const build of present) (await esbuild.context({ ...common, ...build })).watch();
+} else {
+  await Promise.all(present.map((build) => esbuild.build({ ...common, ...build })));
+}

@@ -1,0 +1,364 @@
+/**
+ * Runs the rules over one Python text (or one notebook) and returns findings with suppressions,
+ * severities and fingerprints applied. This is the single implementation the CLI, the language
+ * server and the tests share.
+ */
+import { createHash } from 'node:crypto';
+import { CallSite } from './callSite';
+import type { Finding, RelatedInformation } from './findings';
+import { compareFindings } from './findings';
+import { NotebookLayout, readNotebookCells } from './notebook';
+import type { NotebookCell } from './notebook';
+import type { Node, Tree } from './parser';
+import { PythonParser } from './parser';
+import type { Report, Rule, RuleContext, Severity, TextEdit } from './rule';
+import type { RuleSelection } from './selection';
+import { resolveSelection, findRule } from './selection';
+import { SemanticModel } from './semantic';
+import type { ConstValue } from './semantic';
+import { parseSuppressions } from './suppressions';
+import { LineIndex } from './text';
+
+export const SUPPRESSION_RULE_CODE = 'MLS001';
+
+export interface AnalysisOptions {
+  selection?: RuleSelection;
+  /** A tree for an earlier version of the text, already edited; enables incremental parsing. */
+  previousTree?: Tree;
+  /** Keep the tree for incremental re-parsing (the caller must `delete()` it); else it is freed. */
+  keepTree?: boolean;
+  /** Parse even when the prefilter says no rule can fire (to learn the file's imports). */
+  force?: boolean;
+}
+
+export interface AnalysisResult {
+  findings: Finding[];
+  /** Number of syntax-error regions; analysis still covers the rest of the file. */
+  syntaxErrors: number;
+  /** False when the prefilter proved no rule can fire and the text was not parsed. */
+  parsed: boolean;
+  /** Top-level packages imported (empty when not parsed). */
+  imports: string[];
+  tree?: Tree;
+  timings: { parse: number; model: number; rules: number };
+}
+
+interface RuleIndex {
+  /** Rules by the last segment of the callee names or the method names they want. */
+  byName: Map<string, Rule[]>;
+  /** Rules that want every call. */
+  allCalls: Rule[];
+  fileRules: Rule[];
+  triggers: string[];
+}
+
+export class Analyzer {
+  private readonly indexes = new WeakMap<ReadonlySet<string>, RuleIndex>();
+  readonly defaultSelection: RuleSelection;
+
+  private constructor(
+    readonly parser: PythonParser,
+    readonly rules: readonly Rule[],
+  ) {
+    this.defaultSelection = resolveSelection(rules);
+  }
+
+  static async create(rules: readonly Rule[]): Promise<Analyzer> {
+    return new Analyzer(await PythonParser.get(), rules);
+  }
+
+  private index(enabled: ReadonlySet<string>): RuleIndex {
+    let index = this.indexes.get(enabled);
+    if (index) return index;
+    index = { byName: new Map(), allCalls: [], fileRules: [], triggers: ['mlsec'] };
+    for (const rule of this.rules) {
+      if (!enabled.has(rule.code)) continue;
+      index.triggers.push(...rule.triggers);
+      if (rule.onFile) index.fileRules.push(rule);
+      if (!rule.onCall) continue;
+      const names = [...(rule.callees ?? []).map((c) => c.slice(c.lastIndexOf('.') + 1)), ...(rule.methods ?? [])];
+      if (names.length === 0) index.allCalls.push(rule);
+      for (const name of new Set(names)) {
+        const list = index.byName.get(name);
+        if (list) list.push(rule);
+        else index.byName.set(name, [rule]);
+      }
+    }
+    index.triggers = [...new Set(index.triggers)];
+    this.indexes.set(enabled, index);
+    return index;
+  }
+
+  /** True when the text contains a trigger of some enabled rule (else nothing can be found). */
+  mayMatch(text: string, selection: RuleSelection = this.defaultSelection): boolean {
+    return this.index(selection.enabled).triggers.some((t) => text.includes(t));
+  }
+
+  analyzePython(text: string, options: AnalysisOptions = {}): AnalysisResult {
+    const selection = options.selection ?? this.defaultSelection;
+    const index = this.index(selection.enabled);
+    const timings = { parse: 0, model: 0, rules: 0 };
+    if (!options.force && !options.keepTree && !options.previousTree && !index.triggers.some((t) => text.includes(t))) {
+      return { findings: [], syntaxErrors: 0, parsed: false, imports: [], timings };
+    }
+    let start = performance.now();
+    const tree = this.parser.parse(text, options.previousTree);
+    timings.parse = performance.now() - start;
+    try {
+      start = performance.now();
+      const model = new SemanticModel(this.parser, tree);
+      timings.model = performance.now() - start;
+      start = performance.now();
+      const lines = new LineIndex(text);
+      const raw = this.runRules(model, text, index);
+      const findings = this.finish(raw, model, lines, selection);
+      timings.rules = performance.now() - start;
+      return {
+        findings,
+        syntaxErrors: tree.rootNode.hasError ? countErrors(tree.rootNode) : 0,
+        parsed: true,
+        imports: model.importedPackages(),
+        tree: options.keepTree ? tree : undefined,
+        timings,
+      };
+    } finally {
+      if (!options.keepTree) tree.delete();
+    }
+  }
+
+  /** Analyses a notebook given as .ipynb JSON; throws NotebookError when it is not one. */
+  analyzeNotebookJson(json: string, options: AnalysisOptions = {}): AnalysisResult {
+    return this.analyzeNotebookCells(readNotebookCells(json), options);
+  }
+
+  /** Analyses code cells together and maps every range and edit back to its cell. */
+  analyzeNotebookCells(cells: readonly NotebookCell[], options: AnalysisOptions = {}): AnalysisResult & { layout: NotebookLayout } {
+    const layout = new NotebookLayout(cells);
+    const result = this.analyzePython(layout.text, options);
+    const mapEdit = (edit: TextEdit): TextEdit => {
+      const start = layout.toCell(edit.start);
+      const end = layout.toCell(edit.end);
+      return { start: start.offset, end: end.cell === start.cell ? end.offset : start.offset, newText: edit.newText, cell: start.cell };
+    };
+    for (const finding of result.findings) {
+      const mapped = layout.toCellRange(finding.span.start, finding.span.end);
+      finding.cell = mapped.cell;
+      finding.range = mapped.range;
+      const local = layout.toCell(finding.span.start);
+      const localEnd = layout.toCell(finding.span.end);
+      finding.span = { start: local.offset, end: localEnd.cell === local.cell ? localEnd.offset : local.offset };
+      for (const fix of finding.fixes) fix.edits = fix.edits.map(mapEdit);
+      finding.related = finding.related.map((r) => {
+        const where = layout.toCellRange(r.span.start, r.span.end);
+        return { ...r, range: where.range, cell: where.cell };
+      });
+    }
+    return { ...result, layout };
+  }
+
+  private runRules(model: SemanticModel, text: string, index: RuleIndex): Array<{ rule: Rule; report: Report }> {
+    const reports: Array<{ rule: Rule; report: Report }> = [];
+    let currentRule: Rule | undefined;
+    const context: RuleContext = {
+      model,
+      text,
+      report: (report) => {
+        if (currentRule) reports.push({ rule: currentRule, report });
+      },
+      constant: (node) => model.constantValue(node),
+      definedHere: (value: ConstValue | undefined, what: string) =>
+        value?.definedAt ? [{ span: { start: value.definedAt.startIndex, end: value.definedAt.endIndex }, message: what }] : undefined,
+    };
+    const guard = (rule: Rule, run: () => void) => {
+      currentRule = rule;
+      try {
+        run();
+      } catch (error) {
+        // A rule bug must not cost the user the other rules' findings.
+        console.error(`mlsec: rule ${rule.code} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+      currentRule = undefined;
+    };
+    for (const callNode of model.calls) {
+      const fn = callNode.childForFieldName('function');
+      const last = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.type === 'identifier' ? fn.text : undefined;
+      // An imported function may be called by an alias (`from pickle import load as l`): dispatch
+      // on the name it was imported as, too.
+      const resolvedLast = fn?.type === 'identifier' ? lastSegment(model.qualifiedName(fn)) : undefined;
+      const named = mergeRules(last ? index.byName.get(last) : undefined, resolvedLast && resolvedLast !== last ? index.byName.get(resolvedLast) : undefined);
+      if (!named && index.allCalls.length === 0) continue;
+      const call = new CallSite(callNode, model);
+      for (const rule of named ?? []) {
+        if (rule.callees && !rule.methods && !call.is(...rule.callees)) continue;
+        if (rule.callees && rule.methods && !call.is(...rule.callees) && !rule.methods.includes(last ?? '')) continue;
+        guard(rule, () => rule.onCall!(call, context));
+      }
+      for (const rule of index.allCalls) guard(rule, () => rule.onCall!(call, context));
+    }
+    for (const rule of index.fileRules) guard(rule, () => rule.onFile!(context));
+    return reports;
+  }
+
+  private finish(raw: Array<{ rule: Rule; report: Report }>, model: SemanticModel, lines: LineIndex, selection: RuleSelection): Finding[] {
+    const findings: Finding[] = [];
+    const seen = new Set<string>();
+    for (const { rule, report } of raw) {
+      const span = report.span ?? (report.node ? { start: report.node.startIndex, end: report.node.endIndex } : undefined);
+      if (!span) continue;
+      const key = `${rule.code}:${span.start}:${span.end}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const related: RelatedInformation[] = (report.related ?? []).map((r) => ({ range: lines.rangeOf(r.span), span: r.span, message: r.message }));
+      findings.push({
+        code: rule.code,
+        name: rule.name,
+        severity: pickSeverity(rule, report.severity, selection),
+        message: report.message,
+        range: lines.rangeOf(span),
+        span,
+        fixes: report.fixes ?? [],
+        related,
+        cwe: rule.cwe,
+        threats: rule.threats,
+        fingerprint: '',
+      });
+    }
+    findings.push(...this.applySuppressions(findings, model, lines, selection));
+    findings.sort(compareFindings);
+    assignFingerprints(findings, model, lines);
+    return findings;
+  }
+
+  /** Marks suppressed findings and returns MLS001 findings for bad or unused suppressions. */
+  private applySuppressions(findings: Finding[], model: SemanticModel, lines: LineIndex, selection: RuleSelection): Finding[] {
+    const comments = parseSuppressions(model.comments, lines);
+    if (comments.length === 0) return [];
+    const matches = (entry: string, code: string) => findRule(this.rules, entry)?.code === code;
+    for (const finding of findings) {
+      for (const comment of comments) {
+        const applies =
+          comment.kind === 'file' ||
+          comment.coversLines.some((line) => line >= finding.range.start.line && line <= finding.range.end.line) ||
+          (comment.coversLines.length === 2 && comment.coversLines[1] === finding.range.start.line);
+        if (!applies) continue;
+        const which = comment.rules.findIndex((entry) => matches(entry, finding.code));
+        if (which < 0) continue;
+        comment.used[which] = true;
+        if (!finding.suppression || (finding.suppression.kind === 'file' && comment.kind === 'line')) {
+          finding.suppression = { kind: comment.kind, justification: comment.justification, line: comment.line };
+        }
+      }
+    }
+    if (!selection.enabled.has(SUPPRESSION_RULE_CODE)) return [];
+    const rule = findRule(this.rules, SUPPRESSION_RULE_CODE);
+    if (!rule) return [];
+    const problems: Finding[] = [];
+    const make = (comment: (typeof comments)[number], message: string): Finding => {
+      const span = { start: comment.startOffset, end: comment.endOffset };
+      return {
+        code: rule.code,
+        name: rule.name,
+        severity: pickSeverity(rule, undefined, selection),
+        message,
+        range: lines.rangeOf(span),
+        span,
+        fixes: [{ title: 'Remove the suppression comment', safe: true, edits: [removeCommentEdit(lines, comment.startOffset, comment.endOffset)] }],
+        related: [],
+        cwe: rule.cwe,
+        threats: rule.threats,
+        fingerprint: '',
+      };
+    };
+    for (const comment of comments) {
+      const label = comment.kind === 'file' ? 'ignore-file' : 'ignore';
+      if (comment.rules.length === 0) {
+        problems.push(make(comment, `Blanket suppression: name the rule, e.g. "# mlsec: ${label}[MLS102] reason".`));
+        continue;
+      }
+      const unknown = comment.rules.filter((entry) => !findRule(this.rules, entry));
+      if (unknown.length > 0) {
+        problems.push(make(comment, `Suppression names unknown rule${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}.`));
+        continue;
+      }
+      // Only rules that ran can prove a suppression stale; a disabled rule suppresses nothing by design.
+      const unused = comment.rules.filter((entry, i) => !comment.used[i] && selection.enabled.has(findRule(this.rules, entry)!.code));
+      if (unused.length > 0) {
+        problems.push(make(comment, `Unused suppression: ${unused.join(', ')} reports nothing ${comment.kind === 'file' ? 'in this file' : 'here'}.`));
+        continue;
+      }
+      if (!comment.justification) {
+        problems.push(make(comment, 'Suppression without a reason: say why the finding is acceptable after the brackets.'));
+      }
+    }
+    return problems;
+  }
+}
+
+function lastSegment(name: string | undefined): string | undefined {
+  return name === undefined ? undefined : name.slice(name.lastIndexOf('.') + 1);
+}
+
+function mergeRules(a: Rule[] | undefined, b: Rule[] | undefined): Rule[] | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return [...new Set([...a, ...b])];
+}
+
+function pickSeverity(rule: Rule, reported: Severity | undefined, selection: RuleSelection): Severity {
+  const configured = selection.severity.get(rule.code);
+  // A configured severity replaces the default; an occurrence that the rule escalates (an explicit
+  // `weights_only=False`) keeps its escalation unless the user configured the rule explicitly.
+  if (configured && configured !== rule.severity) return configured;
+  return reported ?? configured ?? rule.severity;
+}
+
+function removeCommentEdit(lines: LineIndex, start: number, end: number): TextEdit {
+  const line = lines.positionAt(start).line;
+  const lineStart = lines.lineStart(line);
+  const before = lines.text.slice(lineStart, start);
+  if (before.trim() === '') {
+    // The comment is alone on its line: remove the whole line.
+    const nextLine = line + 1 < lines.lineCount ? lines.lineStart(line + 1) : lines.lineEnd(line);
+    return { start: lineStart, end: nextLine, newText: '' };
+  }
+  const trimmedStart = lineStart + before.replace(/\s+$/, '').length;
+  return { start: trimmedStart, end, newText: '' };
+}
+
+function countErrors(root: Node): number {
+  let count = 0;
+  const cursor = root.walk();
+  // Walk only into subtrees that contain errors: cheap on mostly-valid files.
+  const visit = (): void => {
+    const node = cursor.currentNode;
+    if (node.isError || node.isMissing) {
+      count++;
+      return;
+    }
+    if (!node.hasError) return;
+    if (cursor.gotoFirstChild()) {
+      do visit();
+      while (cursor.gotoNextSibling());
+      cursor.gotoParent();
+    }
+  };
+  visit();
+  cursor.delete();
+  return count;
+}
+
+/**
+ * Fingerprints hash the rule, the enclosing definition and the flagged text with whitespace
+ * collapsed, plus the occurrence number among identical ones: edits above a finding, or
+ * re-indentation, leave it unchanged, so CI systems can track findings across commits.
+ */
+function assignFingerprints(findings: Finding[], model: SemanticModel, lines: LineIndex): void {
+  const counts = new Map<string, number>();
+  for (const finding of findings) {
+    const snippet = lines.text.slice(finding.span.start, finding.span.end).replace(/\s+/g, ' ').trim();
+    const base = `${finding.code}\u0000${model.scopePathAt(finding.span.start)}\u0000${snippet}`;
+    const occurrence = counts.get(base) ?? 0;
+    counts.set(base, occurrence + 1);
+    finding.fingerprint = createHash('sha256').update(`${base}\u0000${occurrence}`).digest('hex').slice(0, 32);
+  }
+}

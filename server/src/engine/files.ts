@@ -1,0 +1,160 @@
+/**
+ * Reading source files and finding them in a tree, with the checks every front end needs: size
+ * limit, binary content, invalid UTF-8, and exclusion by configuration and `.gitignore`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import ignore from 'ignore';
+import type { Ignore } from 'ignore';
+import type { ConfigResolver } from './config';
+import { DEFAULT_EXCLUDES } from './config';
+
+export type SourceKind = 'python' | 'notebook';
+
+export function sourceKindOf(file: string): SourceKind | undefined {
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.py') || lower.endsWith('.pyi') || lower.endsWith('.pyw')) return 'python';
+  if (lower.endsWith('.ipynb')) return 'notebook';
+  return undefined;
+}
+
+export type ReadResult = { ok: true; text: string } | { ok: false; message: string; line?: number };
+
+/** Checks raw bytes: binary content and invalid UTF-8 are reported with the line where they start. */
+export function decodeSource(bytes: Uint8Array): ReadResult {
+  const probe = bytes.subarray(0, 8192);
+  const nul = probe.indexOf(0);
+  if (nul >= 0) return { ok: false, message: 'binary file (contains NUL bytes); skipped', line: lineOfByte(bytes, nul) };
+  try {
+    let text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    return { ok: true, text };
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    return { ok: false, message: `invalid UTF-8 at byte ${bad}; skipped`, line: lineOfByte(bytes, bad) };
+  }
+}
+
+export function readSource(file: string, maxFileSize: number): ReadResult {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (error) {
+    return { ok: false, message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
+  }
+  if (!stat.isFile()) return { ok: false, message: 'not a regular file; skipped' };
+  if (stat.size > maxFileSize) {
+    return { ok: false, message: `file is ${stat.size} bytes, over the ${maxFileSize}-byte limit (max-file-size); skipped` };
+  }
+  try {
+    return decodeSource(fs.readFileSync(file));
+  } catch (error) {
+    return { ok: false, message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
+  }
+}
+
+function lineOfByte(bytes: Uint8Array, offset: number): number {
+  let line = 0;
+  for (let i = 0; i < offset && i < bytes.length; i++) if (bytes[i] === 10) line++;
+  return line;
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    const length = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (length === 0 || i + length > bytes.length) return i;
+    for (let k = 1; k < length; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return i;
+    i += length;
+  }
+  return i;
+}
+
+export interface WalkOptions {
+  resolver: ConfigResolver;
+  /** Called for folders or files that could not be listed. */
+  onProblem?: (file: string, message: string) => void;
+  /** File kinds to collect (default: Python and notebooks). */
+  accept?: (file: string) => boolean;
+}
+
+/**
+ * Expands paths into source files. Folders are walked honouring default excludes, each
+ * config's `exclude` and, unless disabled, `.gitignore` files (nested ones included). Files
+ * named explicitly are always returned, as users expect from a linter.
+ */
+export function collectSourceFiles(paths: readonly string[], options: WalkOptions): string[] {
+  const accept = options.accept ?? ((file: string) => sourceKindOf(file) !== undefined);
+  const found: string[] = [];
+  const defaults = ignore().add(DEFAULT_EXCLUDES);
+  const walk = (dir: string, gitignores: Array<{ base: string; matcher: Ignore }>): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (error) {
+      options.onProblem?.(dir, `cannot list folder: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      return;
+    }
+    const config = options.resolver.forFolder(dir);
+    let scoped = gitignores;
+    if (config.respectGitignore && entries.some((e) => e.name === '.gitignore' && e.isFile())) {
+      try {
+        scoped = [...gitignores, { base: dir, matcher: ignore().add(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8')) }];
+      } catch {
+        // An unreadable .gitignore excludes nothing.
+      }
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      const isDir = entry.isDirectory();
+      if (!isDir && !entry.isFile()) continue; // symlinks and devices are not followed
+      if (defaults.ignores(isDir ? entry.name + '/' : entry.name)) continue;
+      if (options.resolver.isExcluded(full, isDir)) continue;
+      if (config.respectGitignore && scoped.some(({ base, matcher }) => matcher.ignores(toPosix(path.relative(base, full)) + (isDir ? '/' : '')))) continue;
+      if (isDir) walk(full, scoped);
+      else if (accept(full)) found.push(full);
+    }
+  };
+  for (const given of paths) {
+    const resolved = path.resolve(given);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(resolved);
+    } catch {
+      options.onProblem?.(given, 'no such file or folder');
+      continue;
+    }
+    if (stat.isDirectory()) walk(resolved, inheritedGitignores(resolved, options.resolver));
+    else found.push(resolved);
+  }
+  return [...new Set(found)];
+}
+
+/** `.gitignore` files of the folders above a scan root, up to the repository root. */
+function inheritedGitignores(root: string, resolver: ConfigResolver): Array<{ base: string; matcher: Ignore }> {
+  if (!resolver.forFolder(root).respectGitignore) return [];
+  const chain: Array<{ base: string; matcher: Ignore }> = [];
+  let dir = path.dirname(root);
+  let child = root;
+  while (dir !== child) {
+    if (fs.existsSync(path.join(child, '.git'))) break;
+    const file = path.join(dir, '.gitignore');
+    if (fs.existsSync(file)) {
+      try {
+        chain.unshift({ base: dir, matcher: ignore().add(fs.readFileSync(file, 'utf8')) });
+      } catch {
+        // ignore unreadable files
+      }
+    }
+    if (fs.existsSync(path.join(dir, '.git'))) break;
+    child = dir;
+    dir = path.dirname(dir);
+  }
+  return chain;
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}

@@ -1,0 +1,115 @@
+/**
+ * What a rule is: metadata (data) plus a small matcher. Rules are registered in one place,
+ * `server/src/rules/index.ts`; everything else (CLI, server, docs, SARIF, tests) reads them there.
+ */
+import type { Node } from './parser';
+import type { CallSite } from './callSite';
+import type { ConstValue, SemanticModel } from './semantic';
+import type { Span } from './text';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+
+/** The threats of ML systems a rule counters; the checklist groups findings by them. */
+export type Threat =
+  | 'adversarial-input'
+  | 'data-poisoning'
+  | 'model-extraction'
+  | 'model-tampering'
+  | 'secrets-exposure';
+
+export const THREAT_TITLES: Record<Threat, string> = {
+  'adversarial-input': 'Adversarial attacks',
+  'data-poisoning': 'Data poisoning',
+  'model-extraction': 'Model extraction',
+  'model-tampering': 'Model tampering and supply chain',
+  'secrets-exposure': 'Secrets and exposure',
+};
+
+export interface RuleReference {
+  title: string;
+  url: string;
+}
+
+export interface RuleMeta {
+  /** `MLS###`. */
+  code: string;
+  /** kebab-case, usable in suppressions and configuration instead of the code. */
+  name: string;
+  title: string;
+  severity: Severity;
+  cwe: number[];
+  threats: Threat[];
+  /** OWASP Machine Learning Security Top 10 entry, e.g. `ML06:2023 AI Supply Chain Attacks`. */
+  owasp?: string;
+  /** MITRE ATLAS technique, e.g. `AML.T0010 ML Supply Chain Compromise`. */
+  atlas?: string;
+  /** Why the pattern is dangerous, one paragraph. */
+  rationale: string;
+  /** How to fix it, one or two sentences. */
+  remediation: string;
+  references?: RuleReference[];
+  /**
+   * Substrings at least one of which must occur in a file for the rule to be able to fire. Files
+   * containing none of any enabled rule's triggers are not parsed at all.
+   */
+  triggers: string[];
+}
+
+export interface TextEdit extends Span {
+  newText: string;
+  /** For notebooks: the cell the offsets are relative to. */
+  cell?: number;
+}
+
+export interface Fix {
+  title: string;
+  /** A safe fix cannot change what the program does beyond removing the risk. */
+  safe: boolean;
+  edits: TextEdit[];
+}
+
+export interface RelatedLocation {
+  span: Span;
+  message: string;
+}
+
+export interface Report {
+  /** The node to underline; `span` wins when both are given. */
+  node?: Node;
+  span?: Span;
+  message: string;
+  /** Overrides the rule's default severity for this occurrence (e.g. an explicit `False`). */
+  severity?: Severity;
+  fixes?: Fix[];
+  related?: RelatedLocation[];
+}
+
+export interface RuleContext {
+  readonly model: SemanticModel;
+  readonly text: string;
+  report(report: Report): void;
+  /** Constant value of an expression (see SemanticModel.constantValue). */
+  constant(node: Node | null | undefined): ConstValue | undefined;
+  /** A related location pointing at where a constant was defined, when it came through a name. */
+  definedHere(value: ConstValue | undefined, what: string): RelatedLocation[] | undefined;
+}
+
+export interface Rule extends RuleMeta {
+  /**
+   * Calls this rule is interested in. `callees` are fully qualified names (`torch.load`);
+   * `methods` are last attribute names matched on any receiver (`from_pretrained`). A rule with
+   * neither receives every call in `onCall`.
+   */
+  callees?: string[];
+  methods?: string[];
+  onCall?(call: CallSite, context: RuleContext): void;
+  /** Whole-file checks (strings, assignments, attribute references). */
+  onFile?(context: RuleContext): void;
+}
+
+/** Identity function that gives rule literals their type and keeps registration in one place. */
+export function defineRule(rule: Rule): Rule {
+  return rule;
+}

@@ -1,0 +1,89 @@
+/**
+ * Analysing files on disk: reading with the input checks, choosing the analysis by file kind,
+ * and applying the configuration that governs each file. Shared by the CLI and the server's
+ * workspace scan.
+ */
+import type { Analyzer } from './analyzer';
+import type { ConfigResolver, ProjectConfig } from './config';
+import type { Finding, InputProblem } from './findings';
+import { NotebookError } from './notebook';
+import { readSource, sourceKindOf } from './files';
+import type { RuleSelection } from './selection';
+import { resolveSelection } from './selection';
+
+export interface FileReport {
+  file: string;
+  findings: Finding[];
+  problems: InputProblem[];
+  /** Lines in the file (0 when it could not be read). */
+  lines: number;
+  timings?: { read: number; parse: number; model: number; rules: number };
+}
+
+/** Caches the rule selection of each configuration (and per-file-ignores combination). */
+export class SelectionCache {
+  private readonly cache = new Map<string, RuleSelection>();
+  private readonly ids = new WeakMap<ProjectConfig, number>();
+  private next = 0;
+
+  constructor(private readonly analyzer: Analyzer) {}
+
+  get(config: ProjectConfig, perFileIgnores: readonly string[] = []): RuleSelection {
+    let id = this.ids.get(config);
+    if (id === undefined) {
+      id = this.next++;
+      this.ids.set(config, id);
+    }
+    const key = `${id}\u0000${perFileIgnores.join(',')}`;
+    let selection = this.cache.get(key);
+    if (!selection) {
+      selection = resolveSelection(this.analyzer.rules, {
+        select: config.select,
+        ignore: [...(config.ignore ?? []), ...perFileIgnores],
+        severity: config.severity,
+      });
+      this.cache.set(key, selection);
+    }
+    return selection;
+  }
+}
+
+export function analyzeText(analyzer: Analyzer, file: string, text: string, selection: RuleSelection): { findings: Finding[]; problems: InputProblem[]; timings?: FileReport['timings'] } {
+  const kind = sourceKindOf(file) ?? 'python';
+  if (kind === 'notebook') {
+    try {
+      const result = analyzer.analyzeNotebookJson(text, { selection });
+      return { findings: result.findings, problems: [], timings: { read: 0, ...result.timings } };
+    } catch (error) {
+      if (error instanceof NotebookError) return { findings: [], problems: [{ message: error.message, line: error.line }] };
+      throw error;
+    }
+  }
+  const result = analyzer.analyzePython(text, { selection });
+  const problems: InputProblem[] = [];
+  return { findings: result.findings, problems, timings: { read: 0, ...result.timings } };
+}
+
+export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigResolver, selections: SelectionCache): FileReport {
+  const started = performance.now();
+  const config = resolver.forFile(file);
+  const read = readSource(file, config.maxFileSize);
+  const readTime = performance.now() - started;
+  if (!read.ok) return { file, findings: [], problems: [{ message: read.message, line: read.line }], lines: 0 };
+  const selection = selections.get(config, resolver.perFileIgnores(file));
+  try {
+    const result = analyzeText(analyzer, file, read.text, selection);
+    if (result.timings) result.timings.read = readTime;
+    return { file, ...result, lines: countLines(read.text) };
+  } catch (error) {
+    // An engine bug on one file must not end the scan of the others.
+    const message = error instanceof Error ? error.message : String(error);
+    return { file, findings: [], problems: [{ message: `internal error while analysing: ${message}` }], lines: countLines(read.text) };
+  }
+}
+
+function countLines(text: string): number {
+  let count = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count++;
+  return count;
+}

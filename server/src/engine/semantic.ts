@@ -1,0 +1,498 @@
+/**
+ * The semantic layer every rule shares: scopes, bindings (imports, aliases, definitions,
+ * assignments, parameters), fully qualified names of expressions, and constant values of
+ * literals reachable through simple assignments.
+ *
+ * It is built from one tree-sitter query run inside WebAssembly; the captures arrive in document
+ * order, so scopes are tracked with a stack of (start, end) spans instead of walking every node
+ * from JavaScript.
+ */
+import type { Node, Tree } from './parser';
+import type { PythonParser } from './parser';
+
+export type ScopeKind = 'module' | 'function' | 'class' | 'lambda';
+
+export type BindingKind = 'import' | 'def' | 'class' | 'assign' | 'param' | 'other';
+
+export interface Binding {
+  name: string;
+  kind: BindingKind;
+  /** Offset from which the binding is in effect. */
+  offset: number;
+  /** The node that names the binding (identifier), for related locations. */
+  node: Node;
+  /** For imports: the fully qualified name the binding stands for (`torch`, `pickle.load`). */
+  qualifiedName?: string;
+  /** For single-target assignments: the assigned expression. */
+  value?: Node;
+}
+
+export class Scope {
+  readonly bindings = new Map<string, Binding[]>();
+  readonly globals = new Set<string>();
+  readonly children: Scope[] = [];
+
+  constructor(
+    readonly kind: ScopeKind,
+    readonly start: number,
+    readonly end: number,
+    readonly parent: Scope | undefined,
+    /** Name of the function or class, for fingerprints and messages. */
+    readonly name: string,
+  ) {
+    parent?.children.push(this);
+  }
+
+  add(binding: Binding): void {
+    const list = this.bindings.get(binding.name);
+    if (list) list.push(binding);
+    else this.bindings.set(binding.name, [binding]);
+  }
+
+  /** Dotted path of enclosing definitions, e.g. `Trainer.load_checkpoint`. */
+  get path(): string {
+    const parts: string[] = [];
+    for (let scope: Scope | undefined = this; scope && scope.kind !== 'module'; scope = scope.parent) {
+      parts.unshift(scope.name);
+    }
+    return parts.join('.');
+  }
+}
+
+export type ConstValue =
+  | { kind: 'str'; value: string; node: Node; definedAt?: Node }
+  | { kind: 'bool'; value: boolean; node: Node; definedAt?: Node }
+  | { kind: 'none'; value: null; node: Node; definedAt?: Node }
+  | { kind: 'num'; value: number; node: Node; definedAt?: Node }
+  | { kind: 'dict'; value: Map<string, Node>; node: Node; definedAt?: Node }
+  | { kind: 'seq'; value: Node[]; node: Node; definedAt?: Node };
+
+/** Marks a qualified name that stands for the result of a call, e.g. `flask.Flask()`. */
+export const CALL_RESULT_SUFFIX = '()';
+
+const SEMANTIC_QUERY = `
+(function_definition) @function
+(class_definition) @class
+(lambda) @lambda
+(import_statement) @import
+(import_from_statement) @import_from
+(assignment) @assign
+(augmented_assignment left: (identifier) @other_target)
+(for_statement left: (_) @for_target)
+(for_in_clause left: (_) @for_target)
+(as_pattern_target) @as_target
+(named_expression name: (identifier) @walrus)
+(global_statement) @global
+(nonlocal_statement) @global
+(call) @call
+(comment) @comment
+`;
+
+const MAX_RESOLVE_DEPTH = 8;
+
+export class SemanticModel {
+  readonly module: Scope;
+  /** Every call expression, in document order. */
+  readonly calls: Node[] = [];
+  /** Every comment, in document order. */
+  readonly comments: Node[] = [];
+  private readonly scopes: Scope[] = [];
+
+  constructor(
+    parser: PythonParser,
+    readonly tree: Tree,
+  ) {
+    const root = tree.rootNode;
+    this.module = new Scope('module', root.startIndex, Math.max(root.endIndex, Number.MAX_SAFE_INTEGER), undefined, '');
+    this.scopes.push(this.module);
+    this.build(parser);
+  }
+
+  private build(parser: PythonParser): void {
+    const stack: Scope[] = [this.module];
+    const current = (offset: number): Scope => {
+      while (stack.length > 1 && offset >= stack[stack.length - 1].end) stack.pop();
+      return stack[stack.length - 1];
+    };
+    const captures = parser.query(SEMANTIC_QUERY).captures(this.tree.rootNode);
+    for (const { name, node } of captures) {
+      const scope = current(node.startIndex);
+      switch (name) {
+        case 'function':
+        case 'class': {
+          const nameNode = node.childForFieldName('name');
+          const label = nameNode?.text ?? '<anonymous>';
+          if (nameNode) {
+            scope.add({ name: label, kind: name === 'function' ? 'def' : 'class', offset: node.startIndex, node: nameNode });
+          }
+          const body = node.childForFieldName('body');
+          const inner = new Scope(name, (node.childForFieldName('parameters') ?? body ?? node).startIndex, node.endIndex, scope, label);
+          this.scopes.push(inner);
+          stack.push(inner);
+          const params = node.childForFieldName('parameters');
+          if (params) this.bindParameters(inner, params);
+          break;
+        }
+        case 'lambda': {
+          const inner = new Scope('lambda', node.startIndex, node.endIndex, scope, '<lambda>');
+          this.scopes.push(inner);
+          stack.push(inner);
+          const params = node.childForFieldName('parameters');
+          if (params) this.bindParameters(inner, params);
+          break;
+        }
+        case 'import':
+          this.bindImport(scope, node);
+          break;
+        case 'import_from':
+          this.bindImportFrom(scope, node);
+          break;
+        case 'assign':
+          this.bindAssignment(scope, node);
+          break;
+        case 'other_target':
+        case 'for_target':
+        case 'as_target':
+        case 'walrus':
+          for (const id of identifiersIn(node)) this.bindingScope(scope, id.text).add({ name: id.text, kind: 'other', offset: node.endIndex, node: id });
+          break;
+        case 'global':
+          for (const child of node.namedChildren) if (child?.type === 'identifier') scope.globals.add(child.text);
+          break;
+        case 'call':
+          this.calls.push(node);
+          break;
+        case 'comment':
+          this.comments.push(node);
+          break;
+      }
+    }
+  }
+
+  /** The scope that receives a binding of `name` made in `scope` (honours `global`). */
+  private bindingScope(scope: Scope, name: string): Scope {
+    return scope.globals.has(name) ? this.module : scope;
+  }
+
+  private bindParameters(scope: Scope, params: Node): void {
+    for (const param of params.namedChildren) {
+      if (!param) continue;
+      const id =
+        param.type === 'identifier'
+          ? param
+          : (param.childForFieldName('name') ?? param.namedChildren.find((c) => c?.type === 'identifier') ?? null);
+      if (id && id.type === 'identifier') scope.add({ name: id.text, kind: 'param', offset: scope.start, node: id });
+    }
+  }
+
+  private bindImport(scope: Scope, node: Node): void {
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      if (child.type === 'dotted_name') {
+        // `import torch.hub` binds `torch`, and `torch.hub.load` still resolves through attributes.
+        const first = child.namedChildren[0];
+        if (first) scope.add({ name: first.text, kind: 'import', offset: node.endIndex, node: first, qualifiedName: first.text });
+      } else if (child.type === 'aliased_import') {
+        const target = child.childForFieldName('name');
+        const alias = child.childForFieldName('alias');
+        if (target && alias) {
+          this.bindingScope(scope, alias.text).add({ name: alias.text, kind: 'import', offset: node.endIndex, node: alias, qualifiedName: target.text });
+        }
+      }
+    }
+  }
+
+  private bindImportFrom(scope: Scope, node: Node): void {
+    const moduleNode = node.childForFieldName('module_name');
+    if (!moduleNode) return;
+    // Relative imports name the project's own modules, never the libraries the rules know.
+    const relative = moduleNode.type === 'relative_import';
+    const moduleName = moduleNode.text;
+    for (const child of node.childrenForFieldName('name')) {
+      if (!child) continue;
+      let target: Node | null = child;
+      let alias: Node | null = null;
+      if (child.type === 'aliased_import') {
+        target = child.childForFieldName('name');
+        alias = child.childForFieldName('alias');
+      }
+      if (!target) continue;
+      const local = alias ?? target.namedChildren[target.namedChildren.length - 1] ?? target;
+      this.bindingScope(scope, local.text).add({
+        name: local.text,
+        kind: relative ? 'other' : 'import',
+        offset: node.endIndex,
+        node: local,
+        qualifiedName: relative ? undefined : `${moduleName}.${target.text}`,
+      });
+    }
+  }
+
+  private bindAssignment(scope: Scope, node: Node): void {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (!left) return;
+    if (left.type === 'identifier') {
+      // `a = b = value`: the right side of the outer assignment is itself an assignment.
+      let value = right;
+      while (value && value.type === 'assignment') value = value.childForFieldName('right');
+      this.bindingScope(scope, left.text).add({ name: left.text, kind: 'assign', offset: node.endIndex, node: left, value: value ?? undefined });
+      return;
+    }
+    if (left.type === 'attribute' || left.type === 'subscript') return;
+    for (const id of identifiersIn(left)) {
+      this.bindingScope(scope, id.text).add({ name: id.text, kind: 'other', offset: node.endIndex, node: id });
+    }
+  }
+
+  /** The innermost scope containing an offset. */
+  scopeAt(offset: number): Scope {
+    let scope = this.module;
+    for (;;) {
+      const child = scope.children.find((c) => c.start <= offset && offset < c.end);
+      if (!child) return scope;
+      scope = child;
+    }
+  }
+
+  /**
+   * The binding a name refers to at `offset`, following Python's rules: the innermost function
+   * scope that binds it, skipping class bodies seen from nested functions; within a scope, the
+   * latest binding before the use, or the last one when the use comes first (a function body
+   * referring to a name bound later in the module).
+   */
+  lookup(name: string, offset: number): Binding | undefined {
+    let scope: Scope | undefined = this.scopeAt(offset);
+    let first = true;
+    while (scope) {
+      if (scope.globals.has(name)) {
+        scope = this.module;
+        first = false;
+      }
+      if (first || scope.kind !== 'class') {
+        const list = scope.bindings.get(name);
+        if (list && list.length > 0) {
+          let chosen: Binding | undefined;
+          for (const binding of list) if (binding.offset <= offset) chosen = binding;
+          return chosen ?? list[list.length - 1];
+        }
+      }
+      first = false;
+      scope = scope.parent;
+    }
+    return undefined;
+  }
+
+  /**
+   * The fully qualified name an expression stands for: `T.load` after `import torch as T` is
+   * `torch.load`; `l` after `from pickle import load as l` is `pickle.load`; `app.run` after
+   * `app = Flask(__name__)` is `flask.Flask().run`. Names bound locally to something unknown
+   * (a parameter, a local def or class) resolve to undefined: they are not the library.
+   * Unbound names resolve to themselves, which covers builtins and star imports.
+   */
+  qualifiedName(node: Node, depth = 0): string | undefined {
+    if (depth > MAX_RESOLVE_DEPTH) return undefined;
+    switch (node.type) {
+      case 'identifier': {
+        const binding = this.lookup(node.text, node.startIndex);
+        if (!binding) return node.text;
+        switch (binding.kind) {
+          case 'import':
+            return binding.qualifiedName;
+          case 'assign':
+            if (binding.value && binding.node.id !== node.id) {
+              const value = binding.value;
+              if (value.type === 'identifier' || value.type === 'attribute') return this.qualifiedName(value, depth + 1);
+              if (value.type === 'call') {
+                const fn = value.childForFieldName('function');
+                const callee = fn ? this.qualifiedName(fn, depth + 1) : undefined;
+                return callee ? callee + CALL_RESULT_SUFFIX : undefined;
+              }
+            }
+            return undefined;
+          default:
+            return undefined;
+        }
+      }
+      case 'attribute': {
+        const object = node.childForFieldName('object');
+        const attribute = node.childForFieldName('attribute');
+        if (!object || !attribute) return undefined;
+        const base = this.qualifiedName(object, depth + 1);
+        return base ? `${base}.${attribute.text}` : undefined;
+      }
+      case 'call': {
+        const fn = node.childForFieldName('function');
+        const callee = fn ? this.qualifiedName(fn, depth + 1) : undefined;
+        return callee ? callee + CALL_RESULT_SUFFIX : undefined;
+      }
+      case 'parenthesized_expression': {
+        const inner = node.namedChildren[0];
+        return inner ? this.qualifiedName(inner, depth + 1) : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * The constant value of an expression: a literal, or a name whose reaching assignment is a
+   * literal (following chains of names). `definedAt` is the assignment's target when the value
+   * came through a name, so a diagnostic can point at where the constant was set.
+   */
+  constantValue(node: Node | null | undefined, depth = 0): ConstValue | undefined {
+    if (!node || depth > MAX_RESOLVE_DEPTH) return undefined;
+    switch (node.type) {
+      case 'true':
+        return { kind: 'bool', value: true, node };
+      case 'false':
+        return { kind: 'bool', value: false, node };
+      case 'none':
+        return { kind: 'none', value: null, node };
+      case 'integer':
+      case 'float': {
+        const value = Number(node.text.replace(/_/g, ''));
+        return Number.isNaN(value) ? undefined : { kind: 'num', value, node };
+      }
+      case 'unary_operator': {
+        const operand = node.childForFieldName('argument');
+        const inner = this.constantValue(operand, depth + 1);
+        const op = node.childForFieldName('operator')?.text ?? node.text.trim()[0];
+        if (inner?.kind === 'num') return { kind: 'num', value: op === '-' ? -inner.value : inner.value, node };
+        return undefined;
+      }
+      case 'string': {
+        const value = stringLiteralValue(node);
+        return value === undefined ? undefined : { kind: 'str', value, node };
+      }
+      case 'concatenated_string': {
+        let value = '';
+        for (const part of node.namedChildren) {
+          const text = part ? stringLiteralValue(part) : undefined;
+          if (text === undefined) return undefined;
+          value += text;
+        }
+        return { kind: 'str', value, node };
+      }
+      case 'parenthesized_expression':
+        return this.constantValue(node.namedChildren[0], depth + 1);
+      case 'dictionary': {
+        const entries = new Map<string, Node>();
+        for (const pair of node.namedChildren) {
+          if (!pair || pair.type !== 'pair') return undefined;
+          const key = this.constantValue(pair.childForFieldName('key'), depth + 1);
+          const value = pair.childForFieldName('value');
+          if (key?.kind !== 'str' || !value) return undefined;
+          entries.set(key.value, value);
+        }
+        return { kind: 'dict', value: entries, node };
+      }
+      case 'call': {
+        // dict(trust_remote_code=True) is as constant as the literal form.
+        const fn = node.childForFieldName('function');
+        if (fn?.type !== 'identifier' || fn.text !== 'dict' || this.lookup('dict', node.startIndex)) return undefined;
+        const entries = new Map<string, Node>();
+        for (const arg of node.childForFieldName('arguments')?.namedChildren ?? []) {
+          if (arg?.type !== 'keyword_argument') return undefined;
+          const name = arg.childForFieldName('name');
+          const value = arg.childForFieldName('value');
+          if (!name || !value) return undefined;
+          entries.set(name.text, value);
+        }
+        return { kind: 'dict', value: entries, node };
+      }
+      case 'list':
+      case 'tuple':
+        return { kind: 'seq', value: node.namedChildren.filter((c): c is Node => !!c), node };
+      case 'identifier': {
+        const binding = this.lookup(node.text, node.startIndex);
+        if (!binding || binding.kind !== 'assign' || !binding.value || binding.node.id === node.id) return undefined;
+        const inner = this.constantValue(binding.value, depth + 1);
+        return inner ? { ...inner, definedAt: inner.definedAt ?? binding.node } : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** Top-level packages the file imports (`torch`, `sklearn`, `art`), for workspace evidence. */
+  importedPackages(): string[] {
+    const found = new Set<string>();
+    for (const scope of this.scopes) {
+      for (const list of scope.bindings.values()) {
+        for (const binding of list) {
+          if (binding.kind === 'import' && binding.qualifiedName) found.add(binding.qualifiedName.split('.')[0]);
+        }
+      }
+    }
+    return [...found].sort();
+  }
+
+  /** The innermost scope's dotted path at an offset (for fingerprints). */
+  scopePathAt(offset: number): string {
+    return this.scopeAt(offset).path;
+  }
+}
+
+/** The value of a plain (non f-) string literal, or undefined when it is interpolated. */
+export function stringLiteralValue(node: Node): string | undefined {
+  if (node.type !== 'string') return undefined;
+  let value = '';
+  let prefix = '';
+  for (const child of node.children) {
+    if (!child) continue;
+    switch (child.type) {
+      case 'string_start':
+        prefix = child.text.replace(/["']+$/, '').toLowerCase();
+        break;
+      case 'string_content':
+        value += child.text;
+        break;
+      case 'escape_sequence':
+        value += prefix.includes('r') ? child.text : unescape(child.text);
+        break;
+      case 'interpolation':
+        return undefined;
+    }
+  }
+  if (prefix.includes('f') && node.children.some((c) => c?.type === 'interpolation')) return undefined;
+  return value;
+}
+
+function unescape(sequence: string): string {
+  switch (sequence[1]) {
+    case 'n':
+      return '\n';
+    case 't':
+      return '\t';
+    case 'r':
+      return '\r';
+    case '0':
+      return '\0';
+    case '\\':
+      return '\\';
+    case "'":
+      return "'";
+    case '"':
+      return '"';
+    case '\n':
+      return '';
+    case 'x':
+    case 'u':
+    case 'U': {
+      const code = Number.parseInt(sequence.slice(2), 16);
+      return Number.isNaN(code) ? sequence : String.fromCodePoint(code);
+    }
+    default:
+      return sequence;
+  }
+}
+
+/** Identifiers bound by an assignment or loop target (`a, (b, *c) = ...`). */
+function identifiersIn(node: Node): Node[] {
+  if (node.type === 'identifier') return [node];
+  if (node.type === 'attribute' || node.type === 'subscript') return [];
+  const found: Node[] = [];
+  for (const child of node.namedChildren) if (child) found.push(...identifiersIn(child));
+  return found;
+}

@@ -1,0 +1,61 @@
+/**
+ * Suppression comments:
+ *   `# mlsec: ignore[MLS102] reason`        the finding on this line, or on the next line when
+ *                                           the comment stands alone on its line
+ *   `# mlsec: ignore-file[MLS201] reason`   the whole file
+ * Rules are named by code or by name, comma separated. A suppression without a rule, with an
+ * unknown rule, without a reason, or that suppresses nothing is reported as MLS001, so blanket
+ * and stale ignores stay visible.
+ */
+import type { Node } from './parser';
+import type { LineIndex } from './text';
+
+export const SUPPRESSION_PATTERN = /#\s*mlsec\s*:\s*(ignore-file|ignore)\b(?:\[([^\]]*)\])?[ \t]*(.*)$/;
+
+export interface SuppressionComment {
+  kind: 'line' | 'file';
+  /** Rule codes or names as written. */
+  rules: string[];
+  justification: string;
+  /** Zero-based line of the comment. */
+  line: number;
+  /** The lines the comment covers (line kind only). */
+  coversLines: number[];
+  startOffset: number;
+  endOffset: number;
+  /** Set when a finding was suppressed by the rule at the same index in `rules`. */
+  used: boolean[];
+}
+
+export function parseSuppressions(comments: readonly Node[], lines: LineIndex): SuppressionComment[] {
+  const found: SuppressionComment[] = [];
+  for (const comment of comments) {
+    const match = SUPPRESSION_PATTERN.exec(comment.text);
+    if (!match) continue;
+    const line = comment.startPosition.row;
+    const rules = (match[2] ?? '')
+      .split(',')
+      .map((r) => r.trim())
+      .filter((r) => r.length > 0);
+    const standalone = lines.lineText(line).slice(0, comment.startPosition.column).trim() === '';
+    const startOffset = comment.startIndex + (match.index ?? 0);
+    found.push({
+      kind: match[1] === 'ignore-file' ? 'file' : 'line',
+      rules,
+      // A second comment after the reason (`# noqa`, a test marker) is not part of it.
+      justification: match[3].replace(/(^|\s)#\s.*$/, '').trim(),
+      line,
+      coversLines: standalone ? [line, line + 1] : [line],
+      startOffset,
+      endOffset: comment.endIndex,
+      used: rules.map(() => false),
+    });
+  }
+  return found;
+}
+
+/** Formats a suppression comment the way the quick fixes insert it. */
+export function formatSuppression(kind: 'line' | 'file', code: string, reason: string): string {
+  const cleaned = reason.replace(/[\r\n]+/g, ' ').trim();
+  return `# mlsec: ${kind === 'file' ? 'ignore-file' : 'ignore'}[${code}]${cleaned ? ' ' + cleaned : ''}`;
+}
