@@ -25,6 +25,8 @@ export interface Binding {
   qualifiedName?: string;
   /** For single-target assignments: the assigned expression. */
   value?: Node;
+  /** Made inside a function through a `global` declaration. */
+  viaGlobal?: boolean;
 }
 
 export class Scope {
@@ -154,7 +156,7 @@ export class SemanticModel {
         case 'for_target':
         case 'as_target':
         case 'walrus':
-          for (const id of identifiersIn(node)) this.bindingScope(scope, id.text).add({ name: id.text, kind: 'other', offset: node.endIndex, node: id });
+          for (const id of identifiersIn(node)) this.bind(scope, { name: id.text, kind: 'other', offset: node.endIndex, node: id });
           break;
         case 'global':
           for (const child of node.namedChildren) if (child?.type === 'identifier') scope.globals.add(child.text);
@@ -169,9 +171,10 @@ export class SemanticModel {
     }
   }
 
-  /** The scope that receives a binding of `name` made in `scope` (honours `global`). */
-  private bindingScope(scope: Scope, name: string): Scope {
-    return scope.globals.has(name) ? this.module : scope;
+  /** Records a binding made in `scope`, in the module scope when the name is declared `global`. */
+  private bind(scope: Scope, binding: Binding): void {
+    if (scope !== this.module && scope.globals.has(binding.name)) this.module.add({ ...binding, viaGlobal: true });
+    else scope.add(binding);
   }
 
   private bindParameters(scope: Scope, params: Node): void {
@@ -196,7 +199,7 @@ export class SemanticModel {
         const target = child.childForFieldName('name');
         const alias = child.childForFieldName('alias');
         if (target && alias) {
-          this.bindingScope(scope, alias.text).add({ name: alias.text, kind: 'import', offset: node.endIndex, node: alias, qualifiedName: target.text });
+          this.bind(scope, { name: alias.text, kind: 'import', offset: node.endIndex, node: alias, qualifiedName: target.text });
         }
       }
     }
@@ -218,7 +221,7 @@ export class SemanticModel {
       }
       if (!target) continue;
       const local = alias ?? target.namedChildren[target.namedChildren.length - 1] ?? target;
-      this.bindingScope(scope, local.text).add({
+      this.bind(scope, {
         name: local.text,
         kind: relative ? 'other' : 'import',
         offset: node.endIndex,
@@ -236,12 +239,12 @@ export class SemanticModel {
       // `a = b = value`: the right side of the outer assignment is itself an assignment.
       let value = right;
       while (value && value.type === 'assignment') value = value.childForFieldName('right');
-      this.bindingScope(scope, left.text).add({ name: left.text, kind: 'assign', offset: node.endIndex, node: left, value: value ?? undefined });
+      this.bind(scope, { name: left.text, kind: 'assign', offset: node.endIndex, node: left, value: value ?? undefined });
       return;
     }
     if (left.type === 'attribute' || left.type === 'subscript') return;
     for (const id of identifiersIn(left)) {
-      this.bindingScope(scope, id.text).add({ name: id.text, kind: 'other', offset: node.endIndex, node: id });
+      this.bind(scope, { name: id.text, kind: 'other', offset: node.endIndex, node: id });
     }
   }
 
@@ -262,7 +265,8 @@ export class SemanticModel {
    * referring to a name bound later in the module).
    */
   lookup(name: string, offset: number): Binding | undefined {
-    let scope: Scope | undefined = this.scopeAt(offset);
+    const start = this.scopeAt(offset);
+    let scope: Scope | undefined = start;
     let first = true;
     while (scope) {
       if (scope.globals.has(name)) {
@@ -270,7 +274,10 @@ export class SemanticModel {
         first = false;
       }
       if (first || scope.kind !== 'class') {
-        const list = scope.bindings.get(name);
+        let list = scope.bindings.get(name);
+        // Seen from another scope, module-level statements define a name; a rebinding through
+        // `global` inside some function only counts when nothing else binds it.
+        if (list && scope !== start && list.some((b) => !b.viaGlobal)) list = list.filter((b) => !b.viaGlobal);
         if (list && list.length > 0) {
           let chosen: Binding | undefined;
           for (const binding of list) if (binding.offset <= offset) chosen = binding;
@@ -284,6 +291,29 @@ export class SemanticModel {
   }
 
   /**
+   * The binding a name refers to where it is called or its attribute is taken. A binding to
+   * `None` cannot be what is meant there (None has no attributes and is not callable), so another
+   * binding of the name in the same scope is used instead: this keeps
+   * `try: import yaml` / `except ImportError: yaml = None` resolving `yaml.load` to the library.
+   */
+  private bindingInUse(node: Node): Binding | undefined {
+    const binding = this.lookup(node.text, node.startIndex);
+    if (binding?.kind !== 'assign' || binding.value?.type !== 'none') return binding;
+    const parent = node.parent;
+    const used =
+      (parent?.type === 'attribute' && parent.childForFieldName('object')?.id === node.id) ||
+      (parent?.type === 'call' && parent.childForFieldName('function')?.id === node.id);
+    if (!used) return binding;
+    const home = this.scopeAt(binding.node.startIndex).bindings.get(node.text);
+    const list = (home?.includes(binding) ? home : this.module.bindings.get(node.text)) ?? [];
+    const others = list.filter((b) => !(b.kind === 'assign' && b.value?.type === 'none'));
+    if (others.length === 0) return binding;
+    let chosen: Binding | undefined;
+    for (const other of others) if (other.offset <= node.startIndex) chosen = other;
+    return chosen ?? others[others.length - 1];
+  }
+
+  /**
    * The fully qualified name an expression stands for: `T.load` after `import torch as T` is
    * `torch.load`; `l` after `from pickle import load as l` is `pickle.load`; `app.run` after
    * `app = Flask(__name__)` is `flask.Flask().run`. Names bound locally to something unknown
@@ -294,7 +324,7 @@ export class SemanticModel {
     if (depth > MAX_RESOLVE_DEPTH) return undefined;
     switch (node.type) {
       case 'identifier': {
-        const binding = this.lookup(node.text, node.startIndex);
+        const binding = this.bindingInUse(node);
         if (!binding) return node.text;
         switch (binding.kind) {
           case 'import':
@@ -438,24 +468,35 @@ export class SemanticModel {
 export function stringLiteralValue(node: Node): string | undefined {
   if (node.type !== 'string') return undefined;
   let value = '';
-  let prefix = '';
+  let raw = false;
   for (const child of node.children) {
     if (!child) continue;
     switch (child.type) {
       case 'string_start':
-        prefix = child.text.replace(/["']+$/, '').toLowerCase();
+        raw = child.text.replace(/["']+$/, '').toLowerCase().includes('r');
         break;
-      case 'string_content':
-        value += child.text;
+      case 'string_content': {
+        // Escape sequences are children of the content: decode them, keep the text between.
+        let cursor = child.startIndex;
+        const text = child.text;
+        for (const part of child.children) {
+          if (!part) continue;
+          if (part.type === 'interpolation') return undefined;
+          if (part.type !== 'escape_sequence') continue;
+          value += text.slice(cursor - child.startIndex, part.startIndex - child.startIndex);
+          value += raw ? part.text : unescape(part.text);
+          cursor = part.endIndex;
+        }
+        value += text.slice(cursor - child.startIndex);
         break;
+      }
       case 'escape_sequence':
-        value += prefix.includes('r') ? child.text : unescape(child.text);
+        value += raw ? child.text : unescape(child.text);
         break;
       case 'interpolation':
         return undefined;
     }
   }
-  if (prefix.includes('f') && node.children.some((c) => c?.type === 'interpolation')) return undefined;
   return value;
 }
 

@@ -1,0 +1,281 @@
+/**
+ * `mlsec`: the command-line scanner. Same engine and rules as the language server.
+ *
+ *   mlsec scan [paths…] [--format text|json|sarif] [--output FILE] [--select …] [--ignore …]
+ *              [--fail-on error|warning|info|never] [--config FILE] [--no-gitignore]
+ *              [--show-suppressed] [--no-color]
+ *   mlsec rules [--format text|json]
+ *   mlsec explain MLS102
+ *
+ * Exit codes: 0 no open finding at or above --fail-on, 1 findings, 2 usage or internal error.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Analyzer } from '../engine/analyzer';
+import type { FailOn } from '../engine/config';
+import type { Severity } from '../engine/rule';
+import { rulePageMarkdown } from '../engine/ruleDocs';
+import { findRule, parseSeverity } from '../engine/selection';
+import { ALL_RULES } from '../rules/index';
+import { toSarif } from './sarif';
+import { scan } from './scanner';
+import type { ScanOutcome } from './scanner';
+import { formatText } from './textReport';
+
+declare const MLSEC_VERSION: string | undefined;
+
+const VERSION = typeof MLSEC_VERSION === 'string' ? MLSEC_VERSION : readVersion();
+
+const USAGE = `mlsec ${VERSION} — security scanner for machine-learning Python code
+
+Usage:
+  mlsec scan [paths...] [options]   scan .py files and .ipynb notebooks (default: .)
+  mlsec rules [--format text|json]  list the rule catalogue
+  mlsec explain <CODE|name>         print a rule's documentation
+  mlsec --version | --help
+
+Scan options:
+  -f, --format text|json|sarif      output format (default: text)
+  -o, --output FILE                 write the report to FILE instead of stdout
+      --select RULES                comma-separated codes, prefixes (MLS1) or names to run
+      --ignore RULES                comma-separated codes, prefixes or names to skip
+      --fail-on LEVEL               error|warning|info|never: lowest severity that fails (default: error)
+      --config FILE                 use this .mlsec.toml / pyproject.toml for every file
+      --no-gitignore                scan files that .gitignore excludes
+      --max-file-size BYTES         skip larger files (default 2 MiB)
+      --show-suppressed             list suppressed findings too (text format)
+      --no-color                    plain text even on a terminal
+
+Exit codes: 0 no open finding at or above --fail-on, 1 findings, 2 usage or internal error.
+`;
+
+class UsageError extends Error {}
+
+function readVersion(): string {
+  for (const candidate of [path.join(__dirname, '..', 'package.json'), path.join(__dirname, '..', '..', '..', 'package.json')]) {
+    try {
+      const data = JSON.parse(fs.readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+      if (data.name === 'mlsec' && data.version) return data.version;
+    } catch {
+      // try the next location
+    }
+  }
+  return '0.0.0';
+}
+
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+const RANK: Record<Severity, number> = { info: 1, warning: 2, error: 3 };
+
+function parseFailOn(value: string): FailOn {
+  if (value === 'never') return 'never';
+  const level = parseSeverity(value);
+  if (!level) throw new UsageError(`--fail-on must be error, warning, info (note) or never, not "${value}"`);
+  return level;
+}
+
+export function exitCodeFor(outcome: ScanOutcome, failOn: FailOn): number {
+  if (failOn === 'never') return 0;
+  const threshold = RANK[failOn];
+  const failing = outcome.files.some((report) => report.findings.some((f) => !f.suppression && RANK[f.severity] >= threshold));
+  return failing ? 1 : 0;
+}
+
+async function runScan(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', short: 'f', default: 'text' },
+      output: { type: 'string', short: 'o' },
+      select: { type: 'string' },
+      ignore: { type: 'string' },
+      'fail-on': { type: 'string' },
+      config: { type: 'string' },
+      'no-gitignore': { type: 'boolean', default: false },
+      'max-file-size': { type: 'string' },
+      'show-suppressed': { type: 'boolean', default: false },
+      'no-color': { type: 'boolean', default: false },
+    },
+  });
+  const format = values.format;
+  if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
+  const select = list(values.select);
+  const ignore = list(values.ignore);
+  for (const entry of [...(select ?? []), ...(ignore ?? [])]) {
+    if (entry.toUpperCase() !== 'ALL' && !findRule(ALL_RULES, entry) && !(/^MLS\d{0,2}$/i.test(entry) && ALL_RULES.some((r) => r.code.startsWith(entry.toUpperCase())))) {
+      throw new UsageError(`unknown rule "${entry}" (see \`mlsec rules\`)`);
+    }
+  }
+  if (values.config && !fs.existsSync(values.config)) throw new UsageError(`config file not found: ${values.config}`);
+  let maxFileSize: number | undefined;
+  if (values['max-file-size'] !== undefined) {
+    maxFileSize = Number(values['max-file-size']);
+    if (!Number.isFinite(maxFileSize) || maxFileSize <= 0) throw new UsageError('--max-file-size must be a positive number of bytes');
+  }
+  const explicitFailOn = values['fail-on'] !== undefined ? parseFailOn(values['fail-on']) : undefined;
+  const paths = positionals.length > 0 ? positionals : ['.'];
+
+  const analyzer = await Analyzer.create(ALL_RULES);
+  const outcome = scan(analyzer, {
+    paths,
+    select,
+    ignore,
+    configFile: values.config,
+    respectGitignore: !values['no-gitignore'],
+    maxFileSize,
+  });
+  if (outcome.missing.length === paths.length) {
+    throw new UsageError(`nothing to scan: ${outcome.missing.join(', ')} not found`);
+  }
+  const baseDir = process.cwd();
+  let output: string;
+  if (format === 'sarif') output = JSON.stringify(toSarif(outcome, ALL_RULES, VERSION, baseDir), null, 2) + '\n';
+  else if (format === 'json') output = JSON.stringify(toJson(outcome, baseDir), null, 2) + '\n';
+  else {
+    const toTerminal = !values.output && process.stdout.isTTY === true;
+    output = formatText(outcome, {
+      color: toTerminal && !values['no-color'] && !process.env.NO_COLOR,
+      showSuppressed: values['show-suppressed'] ?? false,
+      baseDir,
+    });
+  }
+  if (values.output) {
+    fs.mkdirSync(path.dirname(path.resolve(values.output)), { recursive: true });
+    fs.writeFileSync(values.output, output);
+    if (format !== 'text') process.stderr.write(summaryLine(outcome, values.output));
+  } else {
+    process.stdout.write(output);
+  }
+  if (format !== 'text') {
+    for (const report of outcome.files) for (const p of report.problems) process.stderr.write(`${path.relative(baseDir, report.file)}: skipped: ${p.message}\n`);
+    for (const p of outcome.configProblems) process.stderr.write(`${path.relative(baseDir, p.file)}${p.line !== undefined ? `:${p.line + 1}` : ''}: config: ${p.message}\n`);
+  }
+  return exitCodeFor(outcome, explicitFailOn ?? outcome.configuredFailOn ?? 'error');
+}
+
+function summaryLine(outcome: ScanOutcome, output: string): string {
+  const open = outcome.files.reduce((n, r) => n + r.findings.filter((f) => !f.suppression).length, 0);
+  return `mlsec: ${open} open finding${open === 1 ? '' : 's'} in ${outcome.files.length} files written to ${output}\n`;
+}
+
+function toJson(outcome: ScanOutcome, baseDir: string): object {
+  return {
+    version: VERSION,
+    files: outcome.files.length,
+    findings: outcome.files.flatMap((report) =>
+      report.findings.map((f) => ({
+        file: path.relative(baseDir, report.file).split(path.sep).join('/'),
+        ...(f.cell !== undefined ? { cell: f.cell } : {}),
+        line: f.range.start.line + 1,
+        column: f.range.start.character + 1,
+        endLine: f.range.end.line + 1,
+        endColumn: f.range.end.character + 1,
+        code: f.code,
+        name: f.name,
+        severity: f.severity,
+        message: f.message,
+        cwe: f.cwe.map((id) => `CWE-${id}`),
+        threats: f.threats,
+        fingerprint: f.fingerprint,
+        fixes: f.fixes.map((fix) => ({ title: fix.title, safe: fix.safe })),
+        ...(f.suppression ? { suppressed: { kind: f.suppression.kind, justification: f.suppression.justification } } : {}),
+      })),
+    ),
+    problems: [
+      ...outcome.files.flatMap((r) => r.problems.map((p) => ({ file: path.relative(baseDir, r.file), line: p.line !== undefined ? p.line + 1 : undefined, message: p.message }))),
+      ...outcome.configProblems.map((p) => ({ file: path.relative(baseDir, p.file), line: p.line !== undefined ? p.line + 1 : undefined, message: `config: ${p.message}` })),
+      ...outcome.missing.map((file) => ({ file, message: 'no such file or folder' })),
+    ],
+  };
+}
+
+function runRules(argv: string[]): number {
+  const { values } = parseArgs({ args: argv, options: { format: { type: 'string', short: 'f', default: 'text' } } });
+  if (values.format === 'json') {
+    process.stdout.write(
+      JSON.stringify(
+        ALL_RULES.map(({ code, name, title, severity, cwe, threats, owasp, atlas }) => ({ code, name, title, severity, cwe: cwe.map((c) => `CWE-${c}`), threats, owasp, atlas })),
+        null,
+        2,
+      ) + '\n',
+    );
+    return 0;
+  }
+  if (values.format !== 'text') throw new UsageError(`unknown format "${values.format}" (text or json)`);
+  const width = Math.max(...ALL_RULES.map((r) => r.name.length));
+  for (const rule of ALL_RULES) {
+    process.stdout.write(`${rule.code}  ${rule.name.padEnd(width)}  ${rule.severity.padEnd(7)}  ${rule.cwe.map((c) => `CWE-${c}`).join(',').padEnd(8)}  ${rule.title.replace(/`/g, '')}\n`);
+  }
+  process.stdout.write(`\n${ALL_RULES.length} rules. \`mlsec explain <code>\` shows one in full.\n`);
+  return 0;
+}
+
+function runExplain(argv: string[]): number {
+  const [key] = argv;
+  if (!key) throw new UsageError('explain needs a rule code or name, e.g. `mlsec explain MLS102`');
+  const rule = findRule(ALL_RULES, key);
+  if (!rule) throw new UsageError(`unknown rule "${key}" (see \`mlsec rules\`)`);
+  // The hand-written page ships in docs/rules next to the package; the metadata is the fallback.
+  for (const dir of [path.join(__dirname, '..', 'docs', 'rules'), path.join(__dirname, '..', '..', '..', 'docs', 'rules')]) {
+    const file = path.join(dir, `${rule.code}.md`);
+    if (fs.existsSync(file)) {
+      process.stdout.write(fs.readFileSync(file, 'utf8'));
+      return 0;
+    }
+  }
+  process.stdout.write(rulePageMarkdown(rule) + '\n');
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'scan':
+        return await runScan(rest);
+      case 'rules':
+        return runRules(rest);
+      case 'explain':
+        return runExplain(rest);
+      case '--version':
+      case '-V':
+      case 'version':
+        process.stdout.write(`mlsec ${VERSION}\n`);
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`mlsec: ${(error as Error).message}\nRun \`mlsec --help\` for usage.\n`);
+      return 2;
+    }
+    process.stderr.write(`mlsec: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    () => {
+      process.exitCode = 2;
+    },
+  );
+}

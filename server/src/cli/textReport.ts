@@ -1,0 +1,64 @@
+/** Human-readable terminal output: one line per finding, problems, and a summary line. */
+import * as path from 'node:path';
+import type { Severity } from '../engine/rule';
+import type { ScanOutcome } from './scanner';
+
+export interface TextOptions {
+  color: boolean;
+  showSuppressed: boolean;
+  baseDir: string;
+}
+
+const COLORS = { red: 31, yellow: 33, cyan: 36, gray: 90, bold: 1 } as const;
+
+export function formatText(outcome: ScanOutcome, options: TextOptions): string {
+  const paint = (text: string, color: keyof typeof COLORS) => (options.color ? `\u001b[${COLORS[color]}m${text}\u001b[0m` : text);
+  const severityColor: Record<Severity, keyof typeof COLORS> = { error: 'red', warning: 'yellow', info: 'cyan' };
+  const display = (file: string) => {
+    const relative = path.relative(options.baseDir, file);
+    return relative && !relative.startsWith('..') ? relative : file;
+  };
+  const lines: string[] = [];
+  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  let suppressed = 0;
+  const filesWithFindings = new Set<string>();
+  const sorted = [...outcome.files].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  for (const report of sorted) {
+    for (const finding of report.findings) {
+      if (finding.suppression) {
+        suppressed++;
+        if (!options.showSuppressed) continue;
+      } else {
+        counts[finding.severity]++;
+        filesWithFindings.add(report.file);
+      }
+      const where = `${display(report.file)}:${finding.cell !== undefined ? `cell ${finding.cell + 1}:` : ''}${finding.range.start.line + 1}:${finding.range.start.character + 1}`;
+      const tag = paint(finding.severity.padEnd(7), severityColor[finding.severity]);
+      const note = finding.suppression ? paint(` [suppressed: ${finding.suppression.justification || 'no reason'}]`, 'gray') : '';
+      const fixable = finding.fixes.length > 0 ? paint(' [fix available]', 'gray') : '';
+      lines.push(`${paint(where, 'bold')}: ${tag} ${paint(finding.code, 'bold')} ${finding.message}${fixable}${note}`);
+    }
+  }
+  const problems: string[] = [];
+  for (const report of sorted) {
+    for (const problem of report.problems) {
+      problems.push(`${display(report.file)}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${paint('skipped', 'gray')} ${problem.message}`);
+    }
+  }
+  for (const problem of outcome.configProblems) {
+    problems.push(`${display(problem.file)}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${paint('config', 'yellow')} ${problem.message}`);
+  }
+  for (const file of outcome.missing) problems.push(`${file}: ${paint('skipped', 'gray')} no such file or folder`);
+  const total = counts.error + counts.warning + counts.info;
+  const analysed = outcome.files.filter((f) => f.problems.length === 0).length;
+  const summary =
+    total === 0
+      ? `No open findings in ${analysed} file${analysed === 1 ? '' : 's'}`
+      : `Found ${total} open finding${total === 1 ? '' : 's'} (${paint(`${counts.error} error`, 'red')}, ${paint(`${counts.warning} warning`, 'yellow')}, ${paint(`${counts.info} info`, 'cyan')}) in ${filesWithFindings.size} of ${analysed} file${analysed === 1 ? '' : 's'}`;
+  const extras = [
+    suppressed > 0 ? `${suppressed} suppressed` : '',
+    problems.length > 0 ? `${problems.length} problem${problems.length === 1 ? '' : 's'} with inputs` : '',
+    `${(outcome.durationMs / 1000).toFixed(2)}s`,
+  ].filter(Boolean);
+  return [...lines, ...(problems.length > 0 ? ['', ...problems] : []), '', `${summary}; ${extras.join(', ')}.`].join('\n') + '\n';
+}

@@ -1,0 +1,162 @@
+/** The `mlsec` command as users run it: the built bundle in a child process. */
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { REPO_ROOT } from '../support/paths';
+
+const BIN = path.join(REPO_ROOT, 'bin', 'mlsec.js');
+
+function mlsec(args: string[], cwd = REPO_ROOT) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('mlsec CLI', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-cli-'));
+    fs.mkdirSync(path.join(dir, '.git'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const write = (name: string, content: string | Buffer) => {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), content);
+  };
+
+  it('prints findings as path:line:col with a summary and fails on errors', () => {
+    write('train.py', 'import torch\nm = torch.load("x.pt", weights_only=False)\n');
+    const run = mlsec(['scan', '.'], dir);
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, /^train\.py:2:23: error\s+MLS102 /m);
+    assert.match(run.stdout, /Found 1 open finding \(1 error, 0 warning, 0 info\) in 1 of 1 file/);
+  });
+
+  it('exits 0 when nothing reaches --fail-on and 1 when something does', () => {
+    write('a.py', 'import torch\nm = torch.load("x.pt")\n');
+    assert.equal(mlsec(['scan', '.'], dir).code, 0, 'a warning does not fail at the default level');
+    assert.equal(mlsec(['scan', '.', '--fail-on', 'warning'], dir).code, 1);
+    assert.equal(mlsec(['scan', '.', '--fail-on', 'never'], dir).code, 0);
+  });
+
+  it('honours fail-on and severities from pyproject.toml', () => {
+    write('a.py', 'import torch\nm = torch.load("x.pt")\n');
+    write('pyproject.toml', '[tool.mlsec]\nfail-on = "warning"\n');
+    assert.equal(mlsec(['scan', '.'], dir).code, 1);
+    write('pyproject.toml', '[tool.mlsec]\nfail-on = "warning"\n[tool.mlsec.severity]\nMLS102 = "info"\n');
+    assert.equal(mlsec(['scan', '.'], dir).code, 0);
+  });
+
+  it('selects and ignores rules from the command line', () => {
+    write('a.py', 'import torch\nm = torch.load("x.pt", weights_only=False)\n');
+    assert.equal(mlsec(['scan', '.', '--ignore', 'MLS102'], dir).code, 0);
+    assert.equal(mlsec(['scan', '.', '--select', 'torch-load-unsafe'], dir).code, 1);
+    const bad = mlsec(['scan', '.', '--select', 'MLS999'], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown rule "MLS999"/);
+  });
+
+  it('writes SARIF 2.1.0 with rules, regions, fingerprints and suppressions', () => {
+    write('a.py', 'import torch\nm = torch.load("x.pt", weights_only=False)\nn = torch.load("y.pt")  # mlsec: ignore[MLS102] produced by our trainer\n');
+    const run = mlsec(['scan', '.', '--format', 'sarif', '--output', 'out/report.sarif'], dir);
+    assert.equal(run.code, 1);
+    const sarif = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'report.sarif'), 'utf8'));
+    assert.equal(sarif.version, '2.1.0');
+    const sarifRun = sarif.runs[0];
+    const rule = sarifRun.tool.driver.rules.find((r: { id: string }) => r.id === 'MLS102');
+    assert.equal(rule.name, 'torch-load-unsafe');
+    assert.ok(rule.properties.tags.includes('CWE-502') && rule.properties.tags.includes('security'));
+    assert.ok(rule.help.markdown.length > 50);
+    assert.equal(rule.defaultConfiguration.level, 'warning');
+    assert.ok(Number(rule.properties['security-severity']) > 0);
+    assert.equal(sarifRun.results.length, 2);
+    const [open, suppressed] = sarifRun.results;
+    assert.equal(open.ruleId, 'MLS102');
+    assert.equal(open.level, 'error');
+    assert.deepEqual(open.locations[0].physicalLocation.region, { startLine: 2, startColumn: 23, endLine: 2, endColumn: 41 });
+    assert.equal(open.locations[0].physicalLocation.artifactLocation.uri, 'a.py');
+    assert.match(open.partialFingerprints['mlsecFindingHash/v1'], /^[0-9a-f]{32}$/);
+    assert.equal(suppressed.suppressions[0].justification, 'produced by our trainer');
+    assert.equal(sarifRun.tool.driver.rules[open.ruleIndex].id, 'MLS102');
+  });
+
+  it('writes JSON with findings and problems', () => {
+    write('a.py', 'import torch\ntorch.load(p)\n');
+    const run = mlsec(['scan', '.', '--format', 'json'], dir);
+    const json = JSON.parse(run.stdout);
+    assert.equal(json.findings.length, 1);
+    assert.deepEqual([json.findings[0].file, json.findings[0].line, json.findings[0].code], ['a.py', 2, 'MLS102']);
+  });
+
+  it('maps notebook findings to cells and keeps going past broken notebooks', () => {
+    write(
+      'good.ipynb',
+      JSON.stringify({
+        cells: [
+          { cell_type: 'code', source: ['%pip install torch\n', 'import torch\n'] },
+          { cell_type: 'code', source: ['!ls\n', 'x = torch.load("m.pt", weights_only=False)'] },
+        ],
+        metadata: {},
+        nbformat: 4,
+      }),
+    );
+    write('broken.ipynb', '{"cells": [');
+    const run = mlsec(['scan', '.'], dir);
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, /good\.ipynb:cell 2:2:\d+: error\s+MLS102/);
+    assert.match(run.stdout, /broken\.ipynb(:\d+)?: skipped not a valid notebook: invalid JSON/);
+  });
+
+  it('reports unreadable inputs by name and scans the rest', () => {
+    write('binary.py', Buffer.from([0x69, 0x6d, 0x00, 0x01]));
+    write('latin1.py', Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9]), Buffer.from('\nimport torch\n')]));
+    write('big.py', 'x = 1\n'.repeat(2000));
+    write('ok.py', 'import torch\ntorch.load(p, weights_only=False)\n');
+    write('pyproject.toml', '[tool.mlsec]\nmax-file-size = 5000\n');
+    const run = mlsec(['scan', '.'], dir);
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, /binary\.py:1: skipped binary file/);
+    assert.match(run.stdout, /latin1\.py:1: skipped invalid UTF-8 at byte 5/);
+    assert.match(run.stdout, /big\.py: skipped file is 12000 bytes, over the 5000-byte limit/);
+    assert.match(run.stdout, /ok\.py:2:\d+: error/);
+  });
+
+  it('reports a malformed config with file and line and uses defaults', () => {
+    write('pyproject.toml', '[tool.mlsec]\nselect = [\n');
+    write('a.py', 'import torch\ntorch.load(p, weights_only=False)\n');
+    const run = mlsec(['scan', '.'], dir);
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, /pyproject\.toml:\d+: config invalid TOML at line \d+/);
+  });
+
+  it('honours .gitignore and exclude patterns', () => {
+    write('.gitignore', 'ignored/\n');
+    write('ignored/a.py', 'import torch\ntorch.load(p, weights_only=False)\n');
+    write('.mlsec.toml', 'exclude = ["vendored/"]\n');
+    write('vendored/b.py', 'import torch\ntorch.load(p, weights_only=False)\n');
+    assert.equal(mlsec(['scan', '.'], dir).code, 0);
+    assert.equal(mlsec(['scan', '.', '--no-gitignore'], dir).code, 1);
+  });
+
+  it('fails with exit code 2 on usage errors', () => {
+    assert.equal(mlsec(['scan', '--format', 'xml']).code, 2);
+    assert.equal(mlsec(['frobnicate']).code, 2);
+    assert.equal(mlsec(['scan', '/definitely/not/here']).code, 2);
+    assert.equal(mlsec(['scan', '--bogus-flag']).code, 2);
+  });
+
+  it('lists and explains rules', () => {
+    const rules = mlsec(['rules']);
+    assert.equal(rules.code, 0);
+    assert.match(rules.stdout, /^MLS102\s+torch-load-unsafe\s+warning\s+CWE-502/m);
+    const json = JSON.parse(mlsec(['rules', '--format', 'json']).stdout);
+    assert.ok(json.some((r: { code: string }) => r.code === 'MLS001'));
+    const explain = mlsec(['explain', 'torch-load-unsafe']);
+    assert.equal(explain.code, 0);
+    assert.match(explain.stdout, /^# MLS102/);
+    assert.equal(mlsec(['explain', 'MLS999']).code, 2);
+  });
+});
