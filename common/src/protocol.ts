@@ -57,7 +57,10 @@ export interface EvidenceSignal {
   uri: string;
   /** e.g. `imports torchattacks`, `DVC pipeline`, `SARIF upload step`. */
   detail: string;
+  /** Zero-based line, when the signal is at one place in a text file (not set for notebooks). */
   line?: number;
+  /** Only a hint on its own (a declared but unused package, the presence of serving code). */
+  weak?: boolean;
 }
 
 export type EvidenceStatus = 'evidence' | 'partial' | 'none' | 'at-risk';
@@ -113,6 +116,33 @@ export namespace RuleDocumentationRequest {
   }
 }
 
+/**
+ * `initializationOptions` the client may send in `initialize`. All optional: the server works
+ * without them (rule documentation links then point at the `docs/rules` folder next to the server
+ * bundle, i.e. inside the installed extension).
+ */
+export interface InitializationOptions {
+  /**
+   * URI of the folder holding the rule pages (`MLS102.md`, ...), e.g. the extension's `docs/rules`
+   * folder. Diagnostics link each rule code there (`codeDescription.href`), which works offline.
+   */
+  extensionDocsUri?: string;
+}
+
+/** `data` attached to every mlsec diagnostic (code actions and the client may read it). */
+export interface DiagnosticData {
+  /** Rule name, e.g. `torch-load-unsafe`. */
+  name: string;
+  /** e.g. `['CWE-502']`. */
+  cwe: string[];
+  threats: ThreatId[];
+  /** Stable identity of the finding across unrelated edits (the engine's fingerprint). */
+  fingerprint: string;
+  /** Number of fixes the rule offers, and how many of them are safe. */
+  fixes: number;
+  safeFixes: number;
+}
+
 /** Editor settings (`mlsec.*` in package.json `contributes.configuration`). */
 export interface MlsecSettings {
   enable: boolean;
@@ -149,6 +179,8 @@ export const Commands = {
   openRuleDocs: 'mlsec.openRuleDocumentation',
   showOutput: 'mlsec.showOutput',
   refreshChecklist: 'mlsec.refreshChecklist',
+  /** Client-internal (not in the palette): opens a finding or evidence location from the checklist. */
+  openLocation: 'mlsec.openLocation',
   /** Server-side command (workspace/executeCommand) applying all safe fixes in a document. */
   applySafeFixes: 'mlsec.applySafeFixes',
 } as const;

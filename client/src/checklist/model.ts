@@ -1,0 +1,288 @@
+/**
+ * The checklist tree as plain data: groups (threats, practices, further practices), their items,
+ * and under each item its evidence, related findings and review note. The tree provider turns
+ * these nodes into `vscode.TreeItem`s; keeping the decisions here (labels, statuses, icons,
+ * context values) lets unit tests check them in plain Node.
+ */
+import { CHECKLIST, CHECKLIST_GROUPS, THREATS, plural } from '../../../common/src/checklist';
+import type { ChecklistItem } from '../../../common/src/checklist';
+import type { ChecklistEvidenceRequest, ChecklistItemEvidence, EvidenceSignal, FindingSummary, SeverityName, ThreatId } from '../../../common/src/protocol';
+import type { ReviewEntry } from './reviewFile';
+import { effectiveState } from './reviewFile';
+
+/** What the view shows for an item: a person's review wins over the automatic status. */
+export type DisplayStatus = 'reviewed' | 'not-applicable' | 'evidence' | 'partial' | 'none' | 'at-risk' | 'unknown';
+
+export const STATUS_LABELS: Record<DisplayStatus, string> = {
+  reviewed: 'Reviewed',
+  'not-applicable': 'Not applicable',
+  evidence: 'Evidence found',
+  partial: 'Partial evidence',
+  none: 'No evidence',
+  'at-risk': 'At risk',
+  unknown: 'Evidence not available',
+};
+
+/** A codicon id and, optionally, a theme colour id. */
+export interface NodeIcon {
+  id: string;
+  color?: string;
+}
+
+export const STATUS_ICONS: Record<DisplayStatus, NodeIcon> = {
+  reviewed: { id: 'pass-filled', color: 'testing.iconPassed' },
+  'not-applicable': { id: 'circle-slash', color: 'disabledForeground' },
+  evidence: { id: 'check', color: 'testing.iconPassed' },
+  partial: { id: 'circle-large-outline', color: 'list.warningForeground' },
+  none: { id: 'circle-large-outline' },
+  'at-risk': { id: 'error', color: 'list.errorForeground' },
+  unknown: { id: 'question' },
+};
+
+/** Where a click takes the user. */
+export interface NodeLocation {
+  uri: string;
+  line: number;
+  character: number;
+  endLine?: number;
+  endCharacter?: number;
+  cell?: number;
+}
+
+export interface ChecklistNode {
+  /** Stable across refreshes, so the tree keeps expansion state. */
+  id: string;
+  kind: 'group' | 'threat' | 'item' | 'signal' | 'finding' | 'note' | 'message';
+  label: string;
+  description?: string;
+  /** Markdown. */
+  tooltip?: string;
+  icon?: NodeIcon;
+  /** Drives the context menus (`viewItem == …` in package.json). */
+  contextValue?: string;
+  /** Whether the node starts expanded (when it has children). */
+  expanded?: boolean;
+  location?: NodeLocation;
+  itemId?: string;
+  threatId?: ThreatId;
+  ruleCode?: string;
+  status?: DisplayStatus;
+  children: ChecklistNode[];
+}
+
+export interface TreeInput {
+  /** Undefined while the server has not answered (or is not running). */
+  evidence?: ChecklistEvidenceRequest.Result;
+  /** Why evidence is missing, shown in the tree. */
+  evidenceError?: string;
+  review: ReadonlyMap<string, ReviewEntry>;
+  /** Workspace folder URIs, for short file labels. */
+  folders: readonly string[];
+  /** A problem reading the review file, shown at the top. */
+  reviewProblem?: string;
+}
+
+export const CONTEXT = {
+  itemOpen: 'checklistItem.open',
+  itemReviewed: 'checklistItem.reviewed',
+  itemNotApplicable: 'checklistItem.notApplicable',
+  finding: 'finding',
+  signal: 'evidence',
+  threat: 'threat',
+  group: 'group',
+} as const;
+
+export function displayStatus(evidence: ChecklistItemEvidence | undefined, review: ReviewEntry | undefined): DisplayStatus {
+  const state = effectiveState(review);
+  if (state) return state;
+  return evidence?.status ?? 'unknown';
+}
+
+export function buildChecklistTree(input: TreeInput): ChecklistNode[] {
+  const roots: ChecklistNode[] = [];
+  if (input.reviewProblem) {
+    roots.push({ id: 'message:review', kind: 'message', label: 'Review file problem', description: input.reviewProblem, tooltip: input.reviewProblem, icon: { id: 'warning', color: 'list.warningForeground' }, children: [] });
+  }
+  if (!input.evidence && input.evidenceError) {
+    roots.push({ id: 'message:evidence', kind: 'message', label: 'Evidence not available', description: input.evidenceError, tooltip: input.evidenceError, icon: { id: 'info' }, children: [] });
+  }
+  const threatNodes = THREATS.map((threat) => threatNode(threat.id, input));
+  const open = input.evidence ? input.evidence.counts.error + input.evidence.counts.warning + input.evidence.counts.info : undefined;
+  roots.push({
+    id: 'group:threats',
+    kind: 'group',
+    label: 'Threats',
+    description: open === undefined ? undefined : open === 0 ? 'no open findings' : plural(open, 'open finding'),
+    contextValue: CONTEXT.group,
+    expanded: true,
+    children: threatNodes,
+  });
+  for (const group of CHECKLIST_GROUPS) {
+    const items = CHECKLIST.filter((item) => item.group === group.id).map((item) => itemNode(item, input));
+    const done = items.filter((n) => n.status === 'reviewed' || n.status === 'not-applicable').length;
+    roots.push({ id: `group:${group.id}`, kind: 'group', label: group.title, description: `${done}/${items.length} reviewed`, contextValue: CONTEXT.group, expanded: true, children: items });
+  }
+  return roots;
+}
+
+function threatNode(id: ThreatId, input: TreeInput): ChecklistNode {
+  const info = THREATS.find((t) => t.id === id)!;
+  const findings = input.evidence?.threats.find((t) => t.id === id)?.findings ?? [];
+  const worst = worstSeverity(findings);
+  const countered = CHECKLIST.filter((item) => item.counters.includes(id)).map((item) => item.title);
+  const tooltip = [`**${info.title}**`, '', info.description, '', `Countered by: ${countered.join(', ')}.`].join('\n');
+  return {
+    id: `threat:${id}`,
+    kind: 'threat',
+    label: info.title,
+    description: input.evidence ? (findings.length ? plural(findings.length, 'open finding') : 'no open findings') : undefined,
+    tooltip,
+    icon: worst === 'error' ? { id: 'shield', color: 'list.errorForeground' } : worst === 'warning' ? { id: 'shield', color: 'list.warningForeground' } : { id: 'shield' },
+    contextValue: CONTEXT.threat,
+    threatId: id,
+    children: findings.map((f, i) => findingNode(f, `threat:${id}`, i, input.folders)),
+  };
+}
+
+function itemNode(item: ChecklistItem, input: TreeInput): ChecklistNode {
+  const evidence = input.evidence?.items.find((e) => e.id === item.id);
+  const review = input.review.get(item.id);
+  const status = displayStatus(evidence, review);
+  const state = effectiveState(review);
+  const children: ChecklistNode[] = [];
+  if (review && state) {
+    children.push({
+      id: `item:${item.id}:review`,
+      kind: 'note',
+      label: state === 'reviewed' ? `Reviewed by ${review.by ?? 'someone'}` : `Not applicable (${review.by ?? 'someone'})`,
+      description: [review.note, review.at ? formatDate(review.at) : undefined].filter(Boolean).join(' · ') || undefined,
+      tooltip: reviewText(review),
+      icon: { id: 'person' },
+      children: [],
+    });
+  }
+  (evidence?.signals ?? []).forEach((signal, i) => children.push(signalNode(signal, item.id, i)));
+  (evidence?.findings ?? []).forEach((finding, i) => children.push(findingNode(finding, `item:${item.id}`, i, input.folders)));
+  return {
+    id: `item:${item.id}`,
+    kind: 'item',
+    label: item.title,
+    description: itemDescription(status, evidence, review),
+    tooltip: itemTooltip(item, status, evidence, review, input.folders),
+    icon: STATUS_ICONS[status],
+    contextValue: state === 'reviewed' ? CONTEXT.itemReviewed : state === 'not-applicable' ? CONTEXT.itemNotApplicable : CONTEXT.itemOpen,
+    itemId: item.id,
+    status,
+    children,
+  };
+}
+
+export function itemDescription(status: DisplayStatus, evidence: ChecklistItemEvidence | undefined, review: ReviewEntry | undefined): string {
+  const findings = evidence?.findings.length ?? 0;
+  const suffix = findings ? ` · ${plural(findings, 'open finding')}` : '';
+  if (status === 'reviewed') return `Reviewed${review?.by ? ` by ${review.by}` : ''}${suffix}`;
+  if (status === 'not-applicable') return `N/A${review?.note ? `: ${review.note}` : ''}`;
+  if (!evidence) return STATUS_LABELS.unknown;
+  return evidence.summary;
+}
+
+function itemTooltip(item: ChecklistItem, status: DisplayStatus, evidence: ChecklistItemEvidence | undefined, review: ReviewEntry | undefined, folders: readonly string[]): string {
+  const lines = [`**${item.title}** — ${STATUS_LABELS[status]}`, '', item.description, ''];
+  if (evidence) {
+    lines.push(`*Automatic status:* ${STATUS_LABELS[evidence.status]} — ${evidence.summary}`);
+    if (evidence.signals.length) {
+      lines.push('', '*Evidence:*');
+      for (const s of evidence.signals.slice(0, 12)) lines.push(`- \`${s.file}${s.line !== undefined ? `:${s.line + 1}` : ''}\` ${s.detail}${s.weak ? ' (hint)' : ''}`);
+      if (evidence.signals.length > 12) lines.push(`- … and ${evidence.signals.length - 12} more`);
+    }
+    if (evidence.findings.length) {
+      lines.push('', `*Open findings against it:* ${evidence.findings.length}`);
+      for (const f of evidence.findings.slice(0, 8)) lines.push(`- \`${findingLabel(f, folders)}\` ${f.code} ${f.message}`);
+    }
+  }
+  if (review && effectiveState(review)) lines.push('', reviewText(review));
+  lines.push('', `*To review:* ${item.reviewHint}`);
+  return lines.join('\n');
+}
+
+function reviewText(review: ReviewEntry): string {
+  const what = review.state === 'reviewed' ? 'Marked reviewed' : 'Marked not applicable';
+  return `${what}${review.by ? ` by ${review.by}` : ''}${review.at ? ` on ${formatDate(review.at)}` : ''}${review.note ? `: ${review.note}` : ''}`;
+}
+
+function signalNode(signal: EvidenceSignal, itemId: string, index: number): ChecklistNode {
+  return {
+    id: `item:${itemId}:signal:${index}:${signal.file}`,
+    kind: 'signal',
+    label: signal.line !== undefined ? `${signal.file}:${signal.line + 1}` : signal.file,
+    description: signal.detail,
+    tooltip: `${signal.detail}${signal.weak ? ' — a hint, not proof on its own' : ''}`,
+    icon: { id: signal.weak ? 'lightbulb' : 'file' },
+    contextValue: CONTEXT.signal,
+    location: { uri: signal.uri, line: signal.line ?? 0, character: 0 },
+    children: [],
+  };
+}
+
+function findingNode(finding: FindingSummary, parent: string, index: number, folders: readonly string[]): ChecklistNode {
+  return {
+    id: `${parent}:finding:${index}:${finding.uri}:${finding.range.start.line}:${finding.code}`,
+    kind: 'finding',
+    label: findingLabel(finding, folders),
+    description: `${finding.code} ${finding.message}`,
+    tooltip: `**${finding.code}** ${finding.name} (${finding.severity})\n\n${finding.message}`,
+    icon: { id: finding.severity, color: finding.severity === 'error' ? 'list.errorForeground' : finding.severity === 'warning' ? 'list.warningForeground' : undefined },
+    contextValue: CONTEXT.finding,
+    ruleCode: finding.code,
+    location: {
+      uri: finding.uri,
+      line: finding.range.start.line,
+      character: finding.range.start.character,
+      endLine: finding.range.end.line,
+      endCharacter: finding.range.end.character,
+      cell: finding.cell,
+    },
+    children: [],
+  };
+}
+
+/** `path/to/file.py:12` (one-based line), `notebook.ipynb cell 3:4` for notebook cells. */
+export function findingLabel(finding: FindingSummary, folders: readonly string[]): string {
+  const file = relativeLabel(finding.uri, folders);
+  const line = finding.range.start.line + 1;
+  return finding.cell !== undefined ? `${file} cell ${finding.cell + 1}:${line}` : `${file}:${line}`;
+}
+
+/** The path of a URI relative to the workspace folder containing it (prefixed by the folder name when there are several). */
+export function relativeLabel(uri: string, folders: readonly string[]): string {
+  const sorted = [...folders].map((f) => f.replace(/\/+$/, '')).sort((a, b) => b.length - a.length);
+  for (const folder of sorted) {
+    if (uri.startsWith(folder + '/')) {
+      const rel = decodeURIComponent(uri.slice(folder.length + 1));
+      if (folders.length > 1) return `${decodeURIComponent(folder.slice(folder.lastIndexOf('/') + 1))}/${rel}`;
+      return rel;
+    }
+  }
+  const tail = uri.slice(uri.lastIndexOf('/') + 1);
+  return decodeURIComponent(tail || uri);
+}
+
+function worstSeverity(findings: readonly FindingSummary[]): SeverityName | undefined {
+  if (findings.some((f) => f.severity === 'error')) return 'error';
+  if (findings.some((f) => f.severity === 'warning')) return 'warning';
+  return findings.length ? 'info' : undefined;
+}
+
+function formatDate(iso: string): string {
+  return /^\d{4}-\d{2}-\d{2}/.test(iso) ? iso.slice(0, 10) : iso;
+}
+
+/** Finds a node by id anywhere in the tree (for reveal and tests). */
+export function findNode(nodes: readonly ChecklistNode[], id: string): ChecklistNode | undefined {
+  for (const node of nodes) {
+    if (node.id === id) return node;
+    const inner = findNode(node.children, id);
+    if (inner) return inner;
+  }
+  return undefined;
+}

@@ -1,0 +1,47 @@
+/** Turns the plain checklist nodes (model.ts) into tree items for the view. */
+import * as vscode from 'vscode';
+import { Commands } from '../../../common/src/protocol';
+import type { ChecklistNode } from './model';
+
+export class ChecklistTreeProvider implements vscode.TreeDataProvider<ChecklistNode> {
+  private readonly changed = new vscode.EventEmitter<ChecklistNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly roots: () => ChecklistNode[]) {}
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getChildren(element?: ChecklistNode): ChecklistNode[] {
+    return element ? element.children : this.roots();
+  }
+
+  getTreeItem(node: ChecklistNode): vscode.TreeItem {
+    const collapsible =
+      node.children.length === 0
+        ? vscode.TreeItemCollapsibleState.None
+        : node.expanded
+          ? vscode.TreeItemCollapsibleState.Expanded
+          : vscode.TreeItemCollapsibleState.Collapsed;
+    const item = new vscode.TreeItem(node.label, collapsible);
+    item.id = node.id;
+    item.description = node.description;
+    if (node.tooltip) {
+      const tooltip = new vscode.MarkdownString(node.tooltip);
+      tooltip.supportThemeIcons = true;
+      item.tooltip = tooltip;
+    }
+    if (node.icon) item.iconPath = new vscode.ThemeIcon(node.icon.id, node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined);
+    item.contextValue = node.contextValue;
+    if (node.location) {
+      item.command = { command: Commands.openLocation, title: 'Open', arguments: [node.location] };
+    }
+    item.accessibilityInformation = { label: [node.label, node.description].filter(Boolean).join(', ') };
+    return item;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

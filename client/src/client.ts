@@ -1,0 +1,41 @@
+/**
+ * Builds the language client for the bundled server (dist/server.js, run by VS Code's own Node
+ * over IPC). Python files and the Python cells of Jupyter notebooks are synced; notebook cells go
+ * through LSP notebook synchronisation when the server announces `notebookDocumentSync`.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
+import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
+
+export const CLIENT_ID = 'mlsec';
+export const CLIENT_NAME = 'mlsec ML Security';
+
+/** The documents the server analyses: Python on disk or unsaved, and Python cells of notebooks. */
+export const DOCUMENT_SELECTOR = [
+  { scheme: 'file', language: 'python' },
+  { scheme: 'untitled', language: 'python' },
+  { notebook: { notebookType: 'jupyter-notebook', scheme: 'file' }, language: 'python' },
+  { notebook: { notebookType: 'jupyter-notebook', scheme: 'untitled' }, language: 'python' },
+];
+
+export function createLanguageClient(context: vscode.ExtensionContext, outputChannel: vscode.LogOutputChannel): LanguageClient {
+  const module = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: DOCUMENT_SELECTOR,
+    outputChannel,
+    // Settings are pulled by the server per document (workspace/configuration); this only makes
+    // the client forward change notifications for our section.
+    synchronize: {
+      configurationSection: 'mlsec',
+      // Project configuration read by the server; it reloads when one changes.
+      fileEvents: vscode.workspace.createFileSystemWatcher('**/{pyproject.toml,.mlsec.toml,.gitignore}'),
+    },
+    diagnosticCollectionName: 'mlsec',
+  };
+  return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+}

@@ -1,0 +1,203 @@
+/**
+ * The palette and view commands (category "ML Security"). Every command that acts on a checklist
+ * item accepts a tree node, an item id or nothing (then it asks), so the view's context menu, the
+ * palette and the tests all use the same entry points.
+ */
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { WorkDoneProgress } from 'vscode-languageclient/node';
+import type { WorkDoneProgressBegin, WorkDoneProgressEnd, WorkDoneProgressReport } from 'vscode-languageclient/node';
+import { CHECKLIST, REVIEW_FILE, plural } from '../../common/src/checklist';
+import { Commands, RuleDocumentationRequest, ScanWorkspaceRequest } from '../../common/src/protocol';
+import type { ChecklistController } from './checklist/controller';
+import { CHECKLIST_VIEW_ID } from './checklist/controller';
+import type { NodeLocation } from './checklist/model';
+import { STATUS_LABELS, displayStatus } from './checklist/model';
+import type { ReviewChange } from './checklist/reviewFile';
+import type { FindingsStatusBar } from './statusBar';
+
+export interface CommandContext {
+  extension: vscode.ExtensionContext;
+  client: () => LanguageClient | undefined;
+  checklist: ChecklistController;
+  statusBar: FindingsStatusBar;
+  log: vscode.LogOutputChannel;
+}
+
+export function registerCommands(ctx: CommandContext): void {
+  const register = (id: string, handler: (...args: any[]) => unknown): void => {
+    ctx.extension.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await handler(...args);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          ctx.log.error(`${id}: ${message}`);
+          void vscode.window.showErrorMessage(`mlsec: ${message}`);
+          return undefined;
+        }
+      }),
+    );
+  };
+  register(Commands.scanWorkspace, () => scanWorkspace(ctx));
+  register(Commands.showChecklist, () => vscode.commands.executeCommand(`${CHECKLIST_VIEW_ID}.focus`));
+  register(Commands.refreshChecklist, () =>
+    vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW_ID }, title: 'Gathering evidence' }, () => ctx.checklist.refresh({ rescan: true })),
+  );
+  register(Commands.exportReport, () => exportReport(ctx));
+  register(Commands.markReviewed, (arg?: unknown, note?: string) => review(ctx, arg, 'reviewed', note));
+  register(Commands.markNotApplicable, (arg?: unknown, reason?: string) => review(ctx, arg, 'not-applicable', reason));
+  register(Commands.resetReview, (arg?: unknown) => review(ctx, arg, 'reset'));
+  register(Commands.openRuleDocs, (arg?: unknown) => openRuleDocumentation(ctx, arg));
+  register(Commands.showOutput, () => ctx.log.show(true));
+  register(Commands.openLocation, (location: NodeLocation) => openLocation(location));
+}
+
+async function scanWorkspace(ctx: CommandContext): Promise<ScanWorkspaceRequest.Result | undefined> {
+  const client = ctx.client();
+  if (!client?.isRunning()) throw new Error('the language server is not running; see ML Security: Show Output.');
+  if (!vscode.workspace.workspaceFolders?.length) throw new Error('open a folder to scan.');
+  const token = `mlsec-scan-${Date.now()}`;
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'mlsec: scanning workspace', cancellable: false },
+    async (progress) => {
+      let reported = 0;
+      const listener = client.onProgress(WorkDoneProgress.type, token, (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => {
+        if (value.kind === 'end') return;
+        const percentage = value.percentage;
+        const increment = percentage !== undefined && percentage > reported ? percentage - reported : undefined;
+        if (percentage !== undefined) reported = Math.max(reported, percentage);
+        progress.report({ message: value.message, increment });
+      });
+      try {
+        const params: ScanWorkspaceRequest.Params = { workDoneToken: token };
+        return await client.sendRequest<ScanWorkspaceRequest.Result>(ScanWorkspaceRequest.method, params);
+      } finally {
+        listener.dispose();
+      }
+    },
+  );
+  ctx.statusBar.update(result.counts);
+  const total = result.counts.error + result.counts.warning + result.counts.info;
+  ctx.log.info(`scanned ${result.files} files in ${Math.round(result.durationMs)} ms: ${total} open findings, ${result.problems.length} files not analysed`);
+  for (const problem of result.problems) ctx.log.warn(`${problem.uri}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${problem.message}`);
+  await ctx.checklist.refresh();
+  const summary = `mlsec scanned ${plural(result.files, 'file')}: ${plural(total, 'open finding')} (${result.counts.error} errors, ${result.counts.warning} warnings)${result.problems.length ? `; ${plural(result.problems.length, 'file')} could not be analysed` : ''}.`;
+  void vscode.window.showInformationMessage(summary, 'Show Checklist').then((choice) => {
+    if (choice) void vscode.commands.executeCommand(Commands.showChecklist);
+  });
+  return result;
+}
+
+async function exportReport(ctx: CommandContext): Promise<vscode.TextDocument> {
+  if (!ctx.checklist.currentEvidence()) await ctx.checklist.refresh();
+  const version = (ctx.extension.extension.packageJSON as { version?: string }).version;
+  const content = ctx.checklist.reportMarkdown(`mlsec ${version ?? ''}`.trim());
+  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content });
+  await vscode.window.showTextDocument(document, { preview: false });
+  return document;
+}
+
+/** The item a command is about: a tree node, an id, or the user's pick. */
+async function resolveItem(ctx: CommandContext, arg: unknown, placeHolder: string): Promise<string | undefined> {
+  if (typeof arg === 'string') return arg;
+  if (arg && typeof arg === 'object' && typeof (arg as { itemId?: unknown }).itemId === 'string') return (arg as { itemId: string }).itemId;
+  const evidence = ctx.checklist.currentEvidence();
+  const picked = await vscode.window.showQuickPick(
+    CHECKLIST.map((item) => ({
+      label: item.title,
+      description: STATUS_LABELS[displayStatus(evidence?.items.find((e) => e.id === item.id), ctx.checklist.reviewEntries().get(item.id))],
+      id: item.id,
+    })),
+    { placeHolder },
+  );
+  return picked?.id;
+}
+
+async function review(ctx: CommandContext, arg: unknown, kind: ReviewChange['kind'], text?: string): Promise<boolean> {
+  const itemId = await resolveItem(ctx, arg, kind === 'reset' ? 'Item whose review to reset' : kind === 'reviewed' ? 'Item to mark reviewed' : 'Item to mark not applicable');
+  if (!itemId) return false;
+  const title = CHECKLIST.find((item) => item.id === itemId)?.title ?? itemId;
+  let change: ReviewChange;
+  if (kind === 'reset') {
+    change = { kind };
+  } else if (kind === 'reviewed') {
+    const note =
+      text ??
+      (await vscode.window.showInputBox({
+        title: `Mark reviewed: ${title}`,
+        prompt: `Optional note for ${REVIEW_FILE} (what was checked). Press Enter to skip.`,
+      }));
+    if (note === undefined) return false;
+    change = { kind, note: note.trim() || undefined };
+  } else {
+    const reason =
+      text ??
+      (await vscode.window.showInputBox({
+        title: `Not applicable: ${title}`,
+        prompt: `Why this practice does not apply to the project (stored in ${REVIEW_FILE}).`,
+        validateInput: (value) => (value.trim() ? undefined : 'A reason is required.'),
+      }));
+    if (!reason?.trim()) return false;
+    change = { kind, note: reason.trim() };
+  }
+  const result = ctx.checklist.applyReview(itemId, change);
+  if (result.problems.length || result.backup) {
+    const kept = result.backup ? ` The previous file was kept as ${vscode.workspace.asRelativePath(result.backup)}.` : '';
+    void vscode.window.showWarningMessage(`mlsec: ${REVIEW_FILE} had problems: ${result.problems.map((p) => p.message).join('; ')}.${kept}`);
+  }
+  return true;
+}
+
+async function openRuleDocumentation(ctx: CommandContext, arg: unknown): Promise<void> {
+  let code: string | undefined;
+  if (typeof arg === 'string') code = arg;
+  else if (arg && typeof arg === 'object' && typeof (arg as { ruleCode?: unknown }).ruleCode === 'string') code = (arg as { ruleCode: string }).ruleCode;
+  else if (arg && typeof arg === 'object' && typeof (arg as { code?: unknown }).code === 'string') code = (arg as { code: string }).code;
+  if (!code) {
+    const seen = new Map<string, string>();
+    for (const threat of ctx.checklist.currentEvidence()?.threats ?? []) for (const f of threat.findings) seen.set(f.code, f.name);
+    const picks = [...seen].sort().map(([c, name]) => ({ label: c, description: name }));
+    const picked = picks.length ? await vscode.window.showQuickPick([...picks, { label: 'Other rule…', description: '' }], { placeHolder: 'Rule to document' }) : { label: 'Other rule…' };
+    if (!picked) return;
+    code = picked.label === 'Other rule…' ? await vscode.window.showInputBox({ prompt: 'Rule code or name, e.g. MLS102', validateInput: (v) => (v.trim() ? undefined : 'Enter a rule code') }) : picked.label;
+  }
+  if (!code) return;
+  code = code.trim();
+  const client = ctx.client();
+  let markdown: string | undefined;
+  if (client?.isRunning()) {
+    try {
+      const params: RuleDocumentationRequest.Params = { code };
+      markdown = (await client.sendRequest<RuleDocumentationRequest.Result>(RuleDocumentationRequest.method, params)).markdown;
+    } catch (error) {
+      ctx.log.warn(`rule documentation request for ${code} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (markdown === undefined && /^MLS\d{3}$/i.test(code)) {
+    // The pages also ship with the extension (docs/rules) for when the server cannot answer.
+    const file = vscode.Uri.joinPath(ctx.extension.extensionUri, 'docs', 'rules', `${code.toUpperCase()}.md`);
+    try {
+      markdown = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
+    } catch {
+      // no page shipped
+    }
+  }
+  if (markdown === undefined) throw new Error(`no documentation found for rule "${code}".`);
+  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
+  await vscode.commands.executeCommand('markdown.showPreview', document.uri);
+}
+
+async function openLocation(location: NodeLocation): Promise<void> {
+  const uri = vscode.Uri.parse(location.uri);
+  const range = new vscode.Range(location.line, location.character, location.endLine ?? location.line, location.endCharacter ?? location.character);
+  if (location.cell !== undefined && uri.path.toLowerCase().endsWith('.ipynb')) {
+    const notebook = await vscode.workspace.openNotebookDocument(uri);
+    const cell = Math.min(location.cell, Math.max(0, notebook.cellCount - 1));
+    await vscode.window.showNotebookDocument(notebook, { selections: [new vscode.NotebookRange(cell, cell + 1)] });
+    const cellDocument = notebook.cellAt(cell).document;
+    await vscode.window.showTextDocument(cellDocument, { selection: range, preserveFocus: false });
+    return;
+  }
+  await vscode.window.showTextDocument(uri, { selection: range, preview: true });
+}

@@ -1,0 +1,60 @@
+/**
+ * Entry point of the VS Code extension: wiring only. It starts the language server, and connects
+ * the status bar, the checklist view and the commands to it.
+ */
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { FindingsChangedNotification } from '../../common/src/protocol';
+import { ChecklistController } from './checklist/controller';
+import { createLanguageClient } from './client';
+import { registerCommands } from './commands';
+import { FindingsStatusBar } from './statusBar';
+
+/** What `activate` returns; the extension-host tests use it. */
+export interface MlsecApi {
+  client: LanguageClient;
+  checklist: ChecklistController;
+  statusBar: FindingsStatusBar;
+  /** Settles once the server has started (or failed to) and the first evidence was requested. */
+  ready: Promise<void>;
+}
+
+let client: LanguageClient | undefined;
+
+export function activate(context: vscode.ExtensionContext): MlsecApi {
+  const log = vscode.window.createOutputChannel('mlsec', { log: true });
+  context.subscriptions.push(log);
+  client = createLanguageClient(context, log);
+  const current = client;
+  const statusBar = new FindingsStatusBar();
+  const checklist = new ChecklistController(() => current, log);
+  context.subscriptions.push(statusBar, checklist);
+  registerCommands({ extension: context, client: () => current, checklist, statusBar, log });
+
+  current.onNotification(FindingsChangedNotification.method, (params: FindingsChangedNotification.Params) => {
+    statusBar.update(params.counts);
+    checklist.markStale();
+  });
+
+  const ready = current.start().then(
+    async () => {
+      await checklist.refresh();
+      const counts = checklist.currentEvidence()?.counts;
+      if (counts && !statusBar.current()) statusBar.update(counts);
+    },
+    (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      log.error(`the language server did not start: ${message}`);
+      void checklist.refresh();
+      void vscode.window.showErrorMessage('mlsec: the language server did not start.', 'Show Output').then((choice) => {
+        if (choice) log.show(true);
+      });
+    },
+  );
+  return { client: current, checklist, statusBar, ready };
+}
+
+export async function deactivate(): Promise<void> {
+  if (client?.isRunning()) await client.stop();
+  client = undefined;
+}

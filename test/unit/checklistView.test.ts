@@ -1,0 +1,200 @@
+/** The checklist tree model, the status bar text and the Markdown report (all vscode-free). */
+import * as assert from 'node:assert/strict';
+import { CHECKLIST } from '../../common/src/checklist';
+import type { ChecklistEvidenceRequest, FindingSummary } from '../../common/src/protocol';
+import { CONTEXT, buildChecklistTree, displayStatus, findNode, findingLabel, relativeLabel } from '../../client/src/checklist/model';
+import type { ChecklistNode } from '../../client/src/checklist/model';
+import { renderReport } from '../../client/src/checklist/report';
+import type { ReviewEntry } from '../../client/src/checklist/reviewFile';
+import { statusBarText, statusBarTooltip } from '../../client/src/statusText';
+
+const FOLDER = 'file:///work/proj';
+
+function finding(rel: string, line: number, code: string, severity: FindingSummary['severity'], threats: FindingSummary['threats'], cell?: number): FindingSummary {
+  return {
+    uri: `${FOLDER}/${rel}`,
+    range: { start: { line, character: 4 }, end: { line, character: 20 } },
+    ...(cell !== undefined ? { cell } : {}),
+    code,
+    name: `${code.toLowerCase()}-name`,
+    severity,
+    message: `${code} says [x] | y`,
+    threats,
+  };
+}
+
+function sampleEvidence(): ChecklistEvidenceRequest.Result {
+  const load = finding('src/train.py', 11, 'MLS102', 'error', ['model-tampering']);
+  const exposed = finding('serve.py', 40, 'MLS401', 'warning', ['model-extraction']);
+  const nb = finding('explore.ipynb', 0, 'MLS102', 'warning', ['model-tampering'], 2);
+  return {
+    items: CHECKLIST.map((item) => {
+      if (item.id === 'model-versioning') {
+        return { id: item.id, status: 'at-risk', summary: '1 error and 1 warning open against this practice', signals: [{ file: 'dvc.yaml', uri: `${FOLDER}/dvc.yaml`, detail: 'DVC pipeline' }], findings: [load, nb] };
+      }
+      if (item.id === 'explainability') {
+        return { id: item.id, status: 'evidence', summary: 'Evidence in 1 file', signals: [{ file: 'explain.py', uri: `${FOLDER}/explain.py`, detail: 'imports shap: attributions with SHAP', line: 2 }], findings: [] };
+      }
+      if (item.id === 'secure-deployment') {
+        return { id: item.id, status: 'partial', summary: 'Evidence in 1 file, but 1 warning open', signals: [], findings: [exposed] };
+      }
+      return { id: item.id, status: 'none', summary: 'No evidence found in the workspace', signals: [], findings: [] };
+    }),
+    threats: [
+      { id: 'adversarial-input', findings: [] },
+      { id: 'data-poisoning', findings: [] },
+      { id: 'model-extraction', findings: [exposed] },
+      { id: 'model-tampering', findings: [load, nb] },
+      { id: 'secrets-exposure', findings: [] },
+    ],
+    counts: { error: 1, warning: 2, info: 0 },
+    scannedFiles: 7,
+    scannedAt: '2025-05-06T07:08:09.000Z',
+  };
+}
+
+const reviewed: ReviewEntry = { state: 'reviewed', note: 'checked SHAP plots', by: 'Ana', at: '2025-05-01T10:00:00.000Z' };
+const notApplicable: ReviewEntry = { state: 'not-applicable', note: 'no personal data', by: 'Bo', at: '2025-05-02T10:00:00.000Z' };
+
+describe('checklist tree model', () => {
+  const tree = (review = new Map<string, ReviewEntry>(), evidence: ChecklistEvidenceRequest.Result | undefined = sampleEvidence()): ChecklistNode[] =>
+    buildChecklistTree({ evidence, review, folders: [FOLDER], evidenceError: evidence ? undefined : 'server not running' });
+
+  it('has threats, practices and further practices at the root', () => {
+    const roots = tree();
+    assert.deepEqual(roots.map((r) => [r.label, r.description]), [
+      ['Threats', '3 open findings'],
+      ['Practices', '0/6 reviewed'],
+      ['Further practices', '0/5 reviewed'],
+    ]);
+    assert.deepEqual(roots[0].children.map((t) => t.label), ['Adversarial attacks', 'Data poisoning', 'Model extraction', 'Model tampering', 'Secrets and exposure']);
+  });
+
+  it('shows each threat with its open findings, which open their location', () => {
+    const tampering = findNode(tree(), 'threat:model-tampering')!;
+    assert.equal(tampering.description, '2 open findings');
+    assert.deepEqual(tampering.icon, { id: 'shield', color: 'list.errorForeground' });
+    assert.deepEqual(tampering.children.map((c) => c.label), ['src/train.py:12', 'explore.ipynb cell 3:1']);
+    const first = tampering.children[0];
+    assert.equal(first.description, 'MLS102 MLS102 says [x] | y');
+    assert.equal(first.contextValue, CONTEXT.finding);
+    assert.equal(first.ruleCode, 'MLS102');
+    assert.deepEqual(first.location, { uri: `${FOLDER}/src/train.py`, line: 11, character: 4, endLine: 11, endCharacter: 20, cell: undefined });
+    assert.equal(tampering.children[1].location?.cell, 2);
+    assert.equal(findNode(tree(), 'threat:data-poisoning')!.description, 'no open findings');
+  });
+
+  it('gives items their automatic status, icon, evidence and findings', () => {
+    const versioning = findNode(tree(), 'item:model-versioning')!;
+    assert.equal(versioning.status, 'at-risk');
+    assert.deepEqual(versioning.icon, { id: 'error', color: 'list.errorForeground' });
+    assert.equal(versioning.description, '1 error and 1 warning open against this practice');
+    assert.equal(versioning.contextValue, CONTEXT.itemOpen);
+    assert.deepEqual(versioning.children.map((c) => [c.kind, c.label]), [['signal', 'dvc.yaml'], ['finding', 'src/train.py:12'], ['finding', 'explore.ipynb cell 3:1']]);
+    assert.match(versioning.tooltip!, /\*Evidence:\*\n- `dvc\.yaml` DVC pipeline/);
+    assert.match(versioning.tooltip!, /\*To review:\*/);
+    const explain = findNode(tree(), 'item:explainability')!;
+    assert.equal(explain.children[0].label, 'explain.py:3');
+    assert.deepEqual(explain.children[0].location, { uri: `${FOLDER}/explain.py`, line: 2, character: 0 });
+  });
+
+  it('lets a person\'s review win over the automatic status', () => {
+    const review = new Map([['explainability', reviewed], ['privacy-preserving', notApplicable], ['model-versioning', { state: 'reviewed', by: 'Cy' }]]);
+    const roots = tree(review);
+    const explain = findNode(roots, 'item:explainability')!;
+    assert.equal(explain.status, 'reviewed');
+    assert.equal(explain.contextValue, CONTEXT.itemReviewed);
+    assert.equal(explain.description, 'Reviewed by Ana');
+    assert.deepEqual(explain.icon, { id: 'pass-filled', color: 'testing.iconPassed' });
+    assert.equal(explain.children[0].kind, 'note');
+    assert.equal(explain.children[0].description, 'checked SHAP plots · 2025-05-01');
+    const privacy = findNode(roots, 'item:privacy-preserving')!;
+    assert.equal(privacy.contextValue, CONTEXT.itemNotApplicable);
+    assert.equal(privacy.description, 'N/A: no personal data');
+    // Reviewed with findings still open says so.
+    assert.equal(findNode(roots, 'item:model-versioning')!.description, 'Reviewed by Cy · 2 open findings');
+    assert.equal(roots[1].description, '1/6 reviewed');
+    assert.equal(roots[2].description, '2/5 reviewed');
+  });
+
+  it('treats reset and unknown states as open', () => {
+    assert.equal(displayStatus(undefined, { state: 'open', by: 'A' }), 'unknown');
+    assert.equal(displayStatus({ id: 'x', status: 'partial', summary: '', signals: [], findings: [] }, { state: 'done' }), 'partial');
+  });
+
+  it('works without evidence and says why', () => {
+    const roots = buildChecklistTree({ review: new Map(), folders: [FOLDER], evidenceError: 'server not running' });
+    assert.equal(roots[0].kind, 'message');
+    assert.equal(roots[0].description, 'server not running');
+    const item = findNode(roots, 'item:input-validation')!;
+    assert.equal(item.status, 'unknown');
+    assert.equal(item.description, 'Evidence not available');
+    assert.equal(findNode(roots, 'group:threats')!.description, undefined);
+  });
+
+  it('keeps node ids unique and stable', () => {
+    const ids: string[] = [];
+    const walk = (nodes: ChecklistNode[]): void => nodes.forEach((n) => (ids.push(n.id), walk(n.children)));
+    walk(tree(new Map([['explainability', reviewed]])));
+    assert.equal(new Set(ids).size, ids.length);
+    const again: string[] = [];
+    const walk2 = (nodes: ChecklistNode[]): void => nodes.forEach((n) => (again.push(n.id), walk2(n.children)));
+    walk2(tree(new Map([['explainability', reviewed]])));
+    assert.deepEqual(again, ids);
+  });
+
+  it('labels files relative to their workspace folder', () => {
+    assert.equal(relativeLabel(`${FOLDER}/a%20b/c.py`, [FOLDER]), 'a b/c.py');
+    assert.equal(relativeLabel('file:///work/other/x.py', ['file:///work/proj', 'file:///work/other']), 'other/x.py');
+    assert.equal(relativeLabel('file:///elsewhere/y.py', [FOLDER]), 'y.py');
+    assert.equal(findingLabel(finding('n.ipynb', 3, 'MLS1', 'info', [], 0), [FOLDER]), 'n.ipynb cell 1:4');
+  });
+});
+
+describe('status bar text', () => {
+  it('shows the shield with counts by severity', () => {
+    assert.equal(statusBarText(undefined), '$(shield) mlsec');
+    assert.equal(statusBarText({ error: 0, warning: 0, info: 0 }), '$(shield) 0');
+    assert.equal(statusBarText({ error: 2, warning: 5, info: 0 }), '$(shield) $(error) 2 $(warning) 5');
+    assert.equal(statusBarText({ error: 0, warning: 1, info: 3 }), '$(shield) $(error) 0 $(warning) 1 $(info) 3');
+    assert.match(statusBarTooltip({ error: 2, warning: 5, info: 0 }), /2 error\(s\), 5 warning\(s\)/);
+  });
+});
+
+describe('checklist report', () => {
+  const generatedAt = new Date('2025-05-06T08:00:00.000Z');
+  const review = new Map([['explainability', reviewed], ['privacy-preserving', notApplicable]]);
+
+  it('writes status, evidence, findings with links and review notes per item', () => {
+    const md = renderReport({ workspaceName: 'proj', evidence: sampleEvidence(), review, folders: [FOLDER], generatedAt, generator: 'mlsec 0.1.0' });
+    assert.ok(md.startsWith('# ML security checklist: proj\n\nGenerated 2025-05-06T08:00:00.000Z by mlsec 0.1.0, from a scan of 7 files at 2025-05-06T05:06:07.000Z.'.replace('05:06:07', '07:08:09')));
+    assert.match(md, /\*\*Checklist:\*\* 11 items: 1 reviewed, 1 not applicable, 1 partial evidence, 1 at risk, 7 no evidence\./);
+    assert.match(md, /\*\*Open findings:\*\* 1 error, 2 warnings, 0 info\./);
+    assert.match(md, /\| Model tampering \| 2 \| Model versioning and control, Secure model deployment, Continuous security monitoring, Regular security audits, Security awareness and training, Collaboration with security experts \|/);
+    assert.match(md, /### \[ \] Model versioning and control: At risk\n\n- \*\*Review:\*\* not reviewed yet\n- \*\*Automatic status:\*\* At risk \(1 error and 1 warning open against this practice\)\n- \*\*Evidence:\*\*\n {2}- \[dvc\.yaml\]\(dvc\.yaml\) DVC pipeline/);
+    assert.ok(md.includes('  - [src/train.py:12](src/train.py#L12) **MLS102** error: MLS102 says \\[x\\] | y'));
+    assert.ok(md.includes('  - [explore.ipynb cell 3:1](explore.ipynb) **MLS102** warning'), 'notebook links carry no line anchor');
+    assert.match(md, /### \[x\] Model explainability: Reviewed\n\n- \*\*Review:\*\* Reviewed by Ana on 2025-05-01: checked SHAP plots/);
+    assert.ok(md.includes('  - [explain.py:3](explain.py#L3) imports shap: attributions with SHAP'));
+    assert.match(md, /### \[x\] Privacy-preserving ML: Not applicable\n\n- \*\*Review:\*\* Marked not applicable by Bo on 2025-05-02: no personal data/);
+    assert.ok(md.indexOf('## Practices') < md.indexOf('## Further practices'));
+    assert.match(md, /## All open findings\n\n- \[serve\.py:41\]/);
+    assert.ok(!/\n{3,}/.test(md), 'no runs of blank lines');
+  });
+
+  it('escapes user text and still reports without evidence', () => {
+    const md = renderReport({
+      workspaceName: 'a <b>',
+      review: new Map([['explainability', { ...reviewed, note: '<img src=x> *bold*\nnext' }]]),
+      folders: [FOLDER],
+      generatedAt,
+    });
+    assert.ok(md.includes('# ML security checklist: a \\<b\\>'));
+    assert.ok(md.includes('checked') === false);
+    assert.ok(md.includes('\\<img src=x\\> \\*bold\\* next'));
+    assert.match(md, /without scan evidence/);
+    assert.match(md, /- \*\*Automatic status:\*\* not available/);
+    assert.match(md, /\| Adversarial attacks \| n\/a \|/);
+    assert.ok(!md.includes('## All open findings'));
+  });
+});
