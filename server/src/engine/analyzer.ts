@@ -14,7 +14,7 @@ import { PythonParser } from './parser';
 import type { Report, Rule, RuleContext, Severity, TextEdit } from './rule';
 import type { RuleSelection } from './selection';
 import { resolveSelection, findRule } from './selection';
-import { SemanticModel } from './semantic';
+import { CALL_RESULT_SUFFIX, SemanticModel } from './semantic';
 import type { ConstValue } from './semantic';
 import { parseSuppressions } from './suppressions';
 import { LineIndex } from './text';
@@ -40,7 +40,12 @@ export interface AnalysisResult {
   /** Top-level packages imported (empty when not parsed). */
   imports: string[];
   tree?: Tree;
-  timings: { parse: number; model: number; rules: number };
+  /**
+   * Milliseconds spent per phase: `prefilter` (deciding from the text alone whether any rule can
+   * fire), `parse` (tree-sitter), `model` (the semantic query and bindings), `rules` (rules,
+   * suppressions, fingerprints).
+   */
+  timings: { prefilter: number; parse: number; model: number; rules: number };
 }
 
 interface RuleIndex {
@@ -50,7 +55,31 @@ interface RuleIndex {
   allCalls: Rule[];
   fileRules: Rule[];
   triggers: string[];
+  /** Per enabled rule, what the text must contain for it to be able to fire (see RuleGate). */
+  gates: RuleGate[];
+  /** Indexes of subsets of these rules, by the concatenated codes of the subset. */
+  subsets: Map<string, RuleIndex>;
 }
+
+/**
+ * What a text must contain for one rule to be able to fire. `triggers` are the rule's declared
+ * substrings (one of them must occur). `words` is derived from the rule's `callees` and `methods`
+ * when the rule only reacts to calls (it has `onCall` and no `onFile`): the rule then fires only
+ * on a call whose resolved name is one of its callees, or whose attribute name is one of its
+ * methods. Every dot-separated segment of a resolved name is the text of an identifier in the
+ * file (an import's module or name, an assigned name, an attribute), so the callee's segments
+ * must all occur in the text as whole identifiers; the alternatives are listed in `words`, one
+ * list of required identifiers per callee or method. A file that passes no gate is not parsed,
+ * and a file that is parsed runs only the rules whose gates it passes.
+ */
+interface RuleGate {
+  rule: Rule;
+  triggers: readonly string[];
+  words?: string[][];
+}
+
+/** The trigger every selection has: suppression comments must be checked (MLS001). */
+const SUPPRESSION_TRIGGER = 'mlsec';
 
 export class Analyzer {
   private readonly indexes = new WeakMap<ReadonlySet<string>, RuleIndex>();
@@ -70,38 +99,64 @@ export class Analyzer {
   private index(enabled: ReadonlySet<string>): RuleIndex {
     let index = this.indexes.get(enabled);
     if (index) return index;
-    index = { byName: new Map(), allCalls: [], fileRules: [], triggers: ['mlsec'] };
-    for (const rule of this.rules) {
-      if (!enabled.has(rule.code)) continue;
-      index.triggers.push(...rule.triggers);
-      if (rule.onFile) index.fileRules.push(rule);
-      if (!rule.onCall) continue;
-      const names = [...(rule.callees ?? []).map((c) => c.slice(c.lastIndexOf('.') + 1)), ...(rule.methods ?? [])];
-      if (names.length === 0) index.allCalls.push(rule);
-      for (const name of new Set(names)) {
-        const list = index.byName.get(name);
-        if (list) list.push(rule);
-        else index.byName.set(name, [rule]);
-      }
-    }
-    index.triggers = [...new Set(index.triggers)];
+    index = buildIndex(this.rules.filter((rule) => enabled.has(rule.code)));
     this.indexes.set(enabled, index);
     return index;
   }
 
-  /** True when the text contains a trigger of some enabled rule (else nothing can be found). */
+  /**
+   * False when no enabled rule can fire on the text and it has no suppression comment (then it
+   * need not be parsed): none of the rules' triggers occur, or the calls a rule reacts to cannot
+   * be there (see RuleGate).
+   */
   mayMatch(text: string, selection: RuleSelection = this.defaultSelection): boolean {
-    return this.index(selection.enabled).triggers.some((t) => text.includes(t));
+    return this.applicable(text, this.index(selection.enabled)) !== undefined;
+  }
+
+  /**
+   * The index of the rules that can fire on `text` (see RuleGate), or undefined when none can and
+   * the text has no suppression comment to check. Cheap next to parsing: substring searches,
+   * memoised per text, and only for the rules whose triggers occur.
+   */
+  private applicable(text: string, index: RuleIndex): RuleIndex | undefined {
+    const found = new Map<string, boolean>();
+    const includes = (s: string): boolean => {
+      let hit = found.get(s);
+      if (hit === undefined) found.set(s, (hit = text.includes(s)));
+      return hit;
+    };
+    // Many files of a large tree contain no trigger at all: one pass over the triggers settles them.
+    if (!index.triggers.some(includes)) return undefined;
+    const words = new Map<string, boolean>();
+    const word = (w: string): boolean => {
+      let hit = words.get(w);
+      if (hit === undefined) words.set(w, (hit = containsIdentifier(text, w)));
+      return hit;
+    };
+    const rules: Rule[] = [];
+    for (const gate of index.gates) {
+      if (!gate.triggers.some(includes)) continue;
+      if (gate.words && !gate.words.some((all) => all.every(word))) continue;
+      rules.push(gate.rule);
+    }
+    if (rules.length === index.gates.length) return index;
+    if (rules.length === 0 && !includes(SUPPRESSION_TRIGGER)) return undefined;
+    return subsetIndex(index, rules);
   }
 
   analyzePython(text: string, options: AnalysisOptions = {}): AnalysisResult {
     const selection = options.selection ?? this.defaultSelection;
-    const index = this.index(selection.enabled);
-    const timings = { parse: 0, model: 0, rules: 0 };
-    if (!options.force && !options.keepTree && !options.previousTree && !index.triggers.some((t) => text.includes(t))) {
-      return { findings: [], syntaxErrors: 0, parsed: false, imports: [], timings };
-    }
+    const full = this.index(selection.enabled);
+    const timings = { prefilter: 0, parse: 0, model: 0, rules: 0 };
     let start = performance.now();
+    const gated = this.applicable(text, full);
+    timings.prefilter = performance.now() - start;
+    // Parsing is still wanted without a possible finding for incremental re-parsing (keepTree,
+    // previousTree) and to learn the imports (force); only the rules that can fire are run.
+    const forced = options.force || options.keepTree || options.previousTree !== undefined;
+    if (!gated && !forced) return { findings: [], syntaxErrors: 0, parsed: false, imports: [], timings };
+    const index = gated ?? subsetIndex(full, []);
+    start = performance.now();
     const tree = this.parser.parse(text, options.previousTree);
     timings.parse = performance.now() - start;
     try {
@@ -184,7 +239,9 @@ export class Analyzer {
       const last = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.type === 'identifier' ? fn.text : undefined;
       // An imported function may be called by an alias (`from pickle import load as l`): dispatch
       // on the name it was imported as, too.
-      const resolvedLast = fn?.type === 'identifier' ? lastSegment(model.qualifiedName(fn)) : undefined;
+      // Only a name bound by an import or an assignment can resolve to another name: skip the
+      // lookup for the rest (builtins, parameters, local functions), the vast majority.
+      const resolvedLast = fn?.type === 'identifier' && model.mayResolveToOtherName(fn.text) ? lastSegment(model.qualifiedName(fn)) : undefined;
       const named = mergeRules(last ? index.byName.get(last) : undefined, resolvedLast && resolvedLast !== last ? index.byName.get(resolvedLast) : undefined);
       if (!named && index.allCalls.length === 0) continue;
       const call = new CallSite(callNode, model);
@@ -292,6 +349,65 @@ export class Analyzer {
     }
     return problems;
   }
+}
+
+function buildIndex(rules: readonly Rule[]): RuleIndex {
+  const index: RuleIndex = { byName: new Map(), allCalls: [], fileRules: [], triggers: [SUPPRESSION_TRIGGER], gates: [], subsets: new Map() };
+  for (const rule of rules) {
+    index.triggers.push(...rule.triggers);
+    index.gates.push(gateOf(rule));
+    if (rule.onFile) index.fileRules.push(rule);
+    if (!rule.onCall) continue;
+    const names = [...(rule.callees ?? []).map((c) => c.slice(c.lastIndexOf('.') + 1)), ...(rule.methods ?? [])];
+    if (names.length === 0) index.allCalls.push(rule);
+    for (const name of new Set(names)) {
+      const list = index.byName.get(name);
+      if (list) list.push(rule);
+      else index.byName.set(name, [rule]);
+    }
+  }
+  index.triggers = [...new Set(index.triggers)];
+  return index;
+}
+
+/** The (cached) index of some of an index's rules. */
+function subsetIndex(index: RuleIndex, rules: readonly Rule[]): RuleIndex {
+  const key = rules.map((r) => r.code).join(',');
+  let subset = index.subsets.get(key);
+  if (!subset) index.subsets.set(key, (subset = buildIndex(rules)));
+  return subset;
+}
+
+function gateOf(rule: Rule): RuleGate {
+  const callees = rule.callees ?? [];
+  const methods = rule.methods ?? [];
+  if (!rule.onCall || rule.onFile || callees.length + methods.length === 0) return { rule, triggers: rule.triggers };
+  const words = [
+    ...methods.map((m) => [m]),
+    // `flask.Flask().run`: the call-result marker is not part of any identifier.
+    ...callees.map((c) => c.split(CALL_RESULT_SUFFIX).join('').split('.')),
+  ].map((segments) => segments.filter((segment) => segment.length > 0));
+  // A name that is not made of identifiers cannot be checked this way: keep the triggers alone.
+  if (words.some((segments) => segments.length === 0 || !segments.every((s) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s)))) {
+    return { rule, triggers: rule.triggers };
+  }
+  return { rule, triggers: rule.triggers, words };
+}
+
+/** True for characters that can continue a Python identifier (any non-ASCII one counts). */
+function isIdentifierChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code > 127;
+}
+
+/**
+ * True when `word` occurs in `text` as a whole identifier, not inside a longer one (`os` in
+ * `os.system`, not in `pos`). Linear: each occurrence is checked once.
+ */
+export function containsIdentifier(text: string, word: string): boolean {
+  for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
+    if ((i === 0 || !isIdentifierChar(text.charCodeAt(i - 1))) && !isIdentifierChar(text.charCodeAt(i + word.length))) return true;
+  }
+  return false;
 }
 
 function lastSegment(name: string | undefined): string | undefined {

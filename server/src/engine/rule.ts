@@ -6,26 +6,17 @@ import type { Node } from './parser';
 import type { CallSite } from './callSite';
 import type { ConstValue, SemanticModel } from './semantic';
 import type { Span } from './text';
+import type { ThreatId } from '../../../common/src/protocol';
 
 export type Severity = 'error' | 'warning' | 'info';
 
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
-/** The threats of ML systems a rule counters; the checklist groups findings by them. */
-export type Threat =
-  | 'adversarial-input'
-  | 'data-poisoning'
-  | 'model-extraction'
-  | 'model-tampering'
-  | 'secrets-exposure';
-
-export const THREAT_TITLES: Record<Threat, string> = {
-  'adversarial-input': 'Adversarial attacks',
-  'data-poisoning': 'Data poisoning',
-  'model-extraction': 'Model extraction',
-  'model-tampering': 'Model tampering and supply chain',
-  'secrets-exposure': 'Secrets and exposure',
-};
+/**
+ * The threats of ML systems a rule counters; the checklist groups findings by them. The ids and
+ * their titles are defined once, in the catalogue shared with the client.
+ */
+export type Threat = ThreatId;
 
 export interface RuleReference {
   title: string;

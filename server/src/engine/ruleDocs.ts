@@ -3,7 +3,7 @@
  * `mlsec explain` when the docs folder is not shipped) has the same text without reading files.
  */
 import type { Rule } from './rule';
-import { THREAT_TITLES } from './rule';
+import { threatTitle } from '../../../common/src/checklist';
 
 export function cweLabel(rule: Rule): string {
   return rule.cwe.map((id) => `CWE-${id}`).join(', ');
@@ -26,7 +26,7 @@ export function ruleSummaryMarkdown(rule: Rule): string {
 
 function facts(rule: Rule): string {
   const parts = [`Severity: ${rule.severity}`, cweLabel(rule)];
-  if (rule.threats.length > 0) parts.push(`Threat: ${rule.threats.map((t) => THREAT_TITLES[t]).join(', ')}`);
+  if (rule.threats.length > 0) parts.push(`Threat: ${rule.threats.map(threatTitle).join(', ')}`);
   if (rule.owasp) parts.push(`OWASP ${rule.owasp}`);
   if (rule.atlas) parts.push(`MITRE ATLAS ${rule.atlas}`);
   return parts.join(' · ');

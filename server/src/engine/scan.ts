@@ -17,7 +17,10 @@ export interface FileReport {
   problems: InputProblem[];
   /** Lines in the file (0 when it could not be read). */
   lines: number;
-  timings?: { read: number; parse: number; model: number; rules: number };
+  /** False when the prefilter showed that no rule can fire and the file was not parsed. */
+  parsed?: boolean;
+  /** Milliseconds per phase (see AnalysisResult.timings); `read` is reading and decoding the file. */
+  timings?: { read: number; prefilter?: number; parse: number; model: number; rules: number };
 }
 
 /** Caches the rule selection of each configuration (and per-file-ignores combination). */
@@ -48,12 +51,17 @@ export class SelectionCache {
   }
 }
 
-export function analyzeText(analyzer: Analyzer, file: string, text: string, selection: RuleSelection): { findings: Finding[]; problems: InputProblem[]; timings?: FileReport['timings'] } {
+export function analyzeText(
+  analyzer: Analyzer,
+  file: string,
+  text: string,
+  selection: RuleSelection,
+): { findings: Finding[]; problems: InputProblem[]; parsed?: boolean; timings?: FileReport['timings'] } {
   const kind = sourceKindOf(file) ?? 'python';
   if (kind === 'notebook') {
     try {
       const result = analyzer.analyzeNotebookJson(text, { selection });
-      return { findings: result.findings, problems: [], timings: { read: 0, ...result.timings } };
+      return { findings: result.findings, problems: [], parsed: result.parsed, timings: { read: 0, ...result.timings } };
     } catch (error) {
       if (error instanceof NotebookError) return { findings: [], problems: [{ message: error.message, line: error.line }] };
       throw error;
@@ -61,7 +69,7 @@ export function analyzeText(analyzer: Analyzer, file: string, text: string, sele
   }
   const result = analyzer.analyzePython(text, { selection });
   const problems: InputProblem[] = [];
-  return { findings: result.findings, problems, timings: { read: 0, ...result.timings } };
+  return { findings: result.findings, problems, parsed: result.parsed, timings: { read: 0, ...result.timings } };
 }
 
 export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigResolver, selections: SelectionCache): FileReport {
@@ -69,7 +77,7 @@ export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigRe
   const config = resolver.forFile(file);
   const read = readSource(file, config.maxFileSize);
   const readTime = performance.now() - started;
-  if (!read.ok) return { file, findings: [], problems: [{ message: read.message, line: read.line }], lines: 0 };
+  if (!read.ok) return { file, findings: [], problems: [{ message: read.message, line: read.line }], lines: 0, timings: { read: readTime, parse: 0, model: 0, rules: 0 } };
   const selection = selections.get(config, resolver.perFileIgnores(file));
   try {
     const result = analyzeText(analyzer, file, read.text, selection);

@@ -248,14 +248,48 @@ export class SemanticModel {
     }
   }
 
-  /** The innermost scope containing an offset. */
+  /**
+   * The innermost scope containing an offset. A scope's children are disjoint and in document
+   * order (they are created as the captures arrive), so each level is a binary search: a module
+   * with thousands of functions costs a dozen comparisons per lookup, not a scan of them all.
+   */
   scopeAt(offset: number): Scope {
     let scope = this.module;
     for (;;) {
-      const child = scope.children.find((c) => c.start <= offset && offset < c.end);
+      const children = scope.children;
+      let low = 0;
+      let high = children.length - 1;
+      let child: Scope | undefined;
+      while (low <= high) {
+        const mid = (low + high) >> 1;
+        const candidate = children[mid];
+        if (offset < candidate.start) high = mid - 1;
+        else if (offset >= candidate.end) low = mid + 1;
+        else {
+          child = candidate;
+          break;
+        }
+      }
       if (!child) return scope;
       scope = child;
     }
+  }
+
+  private resolvingNames: Set<string> | undefined;
+
+  /**
+   * False when no scope binds `name` by an import or an assignment: then `qualifiedName` of the
+   * name is the name itself (unbound) or undefined (a parameter, def, class or loop variable), and
+   * callers that look for aliases can skip the lookup.
+   */
+  mayResolveToOtherName(name: string): boolean {
+    if (!this.resolvingNames) {
+      this.resolvingNames = new Set();
+      for (const scope of this.scopes) {
+        for (const [bound, list] of scope.bindings) if (list.some((b) => b.kind === 'import' || b.kind === 'assign')) this.resolvingNames.add(bound);
+      }
+    }
+    return this.resolvingNames.has(name);
   }
 
   /**
