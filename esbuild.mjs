@@ -1,7 +1,7 @@
 // Bundles the extension client, the language server and the CLI into dist/. The tree-sitter
 // WebAssembly files are copied next to the bundles, where the parser looks for them first.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -23,15 +23,24 @@ const common = {
 
 const builds = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
-  { entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
+  // The rule pages travel inside the server bundle (see server/src/lsp/ruleDocs.ts).
+  { entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js', define: { MLSEC_RULE_DOCS: JSON.stringify(readRuleDocs()) } },
   { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js' },
 ];
+
+function readRuleDocs() {
+  const docs = {};
+  if (!existsSync('docs/rules')) return docs;
+  for (const file of readdirSync('docs/rules')) {
+    if (/^MLS\d+\.md$/.test(file)) docs[file.slice(0, -3)] = readFileSync(join('docs/rules', file), 'utf8');
+  }
+  return docs;
+}
 
 mkdirSync('dist/wasm', { recursive: true });
 const wasmDir = join(dirname(require.resolve('@vscode/tree-sitter-wasm/package.json')), 'wasm');
 for (const file of ['tree-sitter.wasm', 'tree-sitter-python.wasm']) cpSync(join(wasmDir, file), join('dist/wasm', file));
 
-import { existsSync } from 'node:fs';
 const present = builds.filter((b) => existsSync(b.entryPoints[0]));
 if (watch) {
   for (const build of present) (await esbuild.context({ ...common, ...build })).watch();

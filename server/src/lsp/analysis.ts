@@ -1,0 +1,339 @@
+/**
+ * Live analysis of open documents: debounced scheduling, incremental re-parsing and publishing.
+ *
+ * Every change bumps the document's `revision` and `generation`; an analysis is scheduled after
+ * the debounce delay and runs synchronously on the current text, so a result is always for the
+ * latest text when it is published, and a superseded scheduled run never fires (its generation is
+ * no longer current). Diagnostics carry the document version, so a client can drop stale ones too.
+ */
+import type { Connection, Diagnostic, DidChangeNotebookDocumentParams, DidOpenNotebookDocumentParams, TextDocumentContentChangeEvent } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { FindingSummary } from '../../../common/src/protocol';
+import type { Analyzer, AnalysisResult } from '../engine/analyzer';
+import { isOpen, summarize, toDiagnostic } from './diagnostics';
+import type { OpenDocument, Snapshot } from './documents';
+import { joinedNotebookText, NotebookModel, PythonDocument } from './documents';
+import type { Logger } from './logger';
+import type { RuleLinks } from './ruleDocs';
+import type { DocumentConfig, DocumentConfigs } from './settings';
+
+export type Reason = 'open' | 'change' | 'save' | 'config';
+
+/** How many leading characters are checked for NUL bytes (binary content). */
+const BINARY_PROBE = 8192;
+
+export class LiveAnalysis {
+  readonly python = new Map<string, PythonDocument>();
+  readonly notebooks = new Map<string, NotebookModel>();
+  /** Cell document URI → its notebook. */
+  private readonly cellOwner = new Map<string, NotebookModel>();
+  /** Called after diagnostics of any document were published (for the findings totals). */
+  onPublished: () => void = () => undefined;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly analyzer: Analyzer,
+    private readonly configs: DocumentConfigs,
+    private readonly links: RuleLinks,
+    private readonly logger: Logger,
+  ) {}
+
+  // ---------------------------------------------------------------------------------------------
+  // Lifecycle of Python text documents.
+
+  openPython(uri: string, languageId: string, version: number, text: string): void {
+    this.python.get(uri)?.dispose();
+    const document = new PythonDocument(uri, languageId, version, text);
+    this.python.set(uri, document);
+    this.schedule(document, 'open');
+  }
+
+  changePython(uri: string, changes: readonly TextDocumentContentChangeEvent[], version: number): void {
+    const document = this.python.get(uri);
+    if (!document) {
+      this.logger.warn(`change for a document that is not open: ${uri}`);
+      return;
+    }
+    try {
+      document.applyChanges(changes, version);
+    } catch (error) {
+      // A change that does not fit the text (a client bug): keep the new text, reparse from scratch.
+      this.logger.error(`cannot apply a change to ${uri}`, error);
+      document.dropTree();
+    }
+    document.revision++;
+    this.schedule(document, 'change');
+  }
+
+  savePython(uri: string): void {
+    const document = this.python.get(uri);
+    if (document) this.schedule(document, 'save');
+  }
+
+  closePython(uri: string): void {
+    const document = this.python.get(uri);
+    if (!document) return;
+    document.dispose();
+    this.python.delete(uri);
+    this.configs.evict(uri);
+    this.clearPublished(document);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lifecycle of notebooks (LSP notebook document sync).
+
+  openNotebook(params: DidOpenNotebookDocumentParams): void {
+    const { notebookDocument, cellTextDocuments } = params;
+    this.closeNotebook(notebookDocument.uri);
+    const notebook = new NotebookModel(notebookDocument.uri, notebookDocument.version);
+    notebook.cells = notebookDocument.cells.map((cell) => ({ document: cell.document, kind: cell.kind }));
+    for (const item of cellTextDocuments) {
+      notebook.texts.set(item.uri, TextDocument.create(item.uri, item.languageId, item.version, item.text));
+      this.cellOwner.set(item.uri, notebook);
+    }
+    this.notebooks.set(notebook.uri, notebook);
+    this.schedule(notebook, 'open');
+  }
+
+  changeNotebook(params: DidChangeNotebookDocumentParams): void {
+    const notebook = this.notebooks.get(params.notebookDocument.uri);
+    if (!notebook) {
+      this.logger.warn(`change for a notebook that is not open: ${params.notebookDocument.uri}`);
+      return;
+    }
+    notebook.version = params.notebookDocument.version;
+    const cells = params.change.cells;
+    if (cells?.structure) {
+      const { array, didOpen, didClose } = cells.structure;
+      for (const closed of didClose ?? []) {
+        notebook.texts.delete(closed.uri);
+        this.cellOwner.delete(closed.uri);
+        if (notebook.published.delete(closed.uri)) this.connection.sendDiagnostics({ uri: closed.uri, diagnostics: [] });
+      }
+      for (const item of didOpen ?? []) {
+        notebook.texts.set(item.uri, TextDocument.create(item.uri, item.languageId, item.version, item.text));
+        this.cellOwner.set(item.uri, notebook);
+      }
+      notebook.cells.splice(array.start, array.deleteCount, ...(array.cells ?? []).map((cell) => ({ document: cell.document, kind: cell.kind })));
+    }
+    for (const cell of cells?.data ?? []) {
+      const entry = notebook.cells.find((c) => c.document === cell.document);
+      if (entry) entry.kind = cell.kind;
+    }
+    for (const content of cells?.textContent ?? []) {
+      const text = notebook.texts.get(content.document.uri);
+      if (text) TextDocument.update(text, content.changes, content.document.version);
+      else this.logger.warn(`change for an unknown notebook cell: ${content.document.uri}`);
+    }
+    notebook.revision++;
+    this.schedule(notebook, 'change');
+  }
+
+  saveNotebook(uri: string): void {
+    const notebook = this.notebooks.get(uri);
+    if (notebook) this.schedule(notebook, 'save');
+  }
+
+  closeNotebook(uri: string): void {
+    const notebook = this.notebooks.get(uri);
+    if (!notebook) return;
+    notebook.dispose();
+    this.notebooks.delete(uri);
+    for (const cell of notebook.texts.keys()) this.cellOwner.delete(cell);
+    this.configs.evict(uri);
+    this.clearPublished(notebook);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** The open document a URI belongs to: a Python document, a notebook, or a notebook's cell. */
+  find(uri: string): OpenDocument | undefined {
+    return this.python.get(uri) ?? this.notebooks.get(uri) ?? this.cellOwner.get(uri);
+  }
+
+  /** The text document of a Python document or of a notebook cell. */
+  textOf(uri: string): TextDocument | undefined {
+    return this.python.get(uri)?.textDocument ?? this.cellOwner.get(uri)?.texts.get(uri);
+  }
+
+  all(): OpenDocument[] {
+    return [...this.python.values(), ...this.notebooks.values()];
+  }
+
+  /** Re-analyses every open document (settings or project files changed). */
+  reanalyzeAll(): void {
+    for (const document of this.all()) {
+      document.revision++;
+      this.schedule(document, 'config');
+    }
+  }
+
+  schedule(document: OpenDocument, reason: Reason): void {
+    const generation = ++document.generation;
+    document.cancelPending?.();
+    document.cancelPending = undefined;
+    this.configs.forDocument(document.uri).then(
+      (config) => {
+        if (generation !== document.generation || !this.isOpen(document)) return;
+        if (reason === 'change' && config.settings.run === 'onSave') return;
+        const fire = () => {
+          document.cancelPending = undefined;
+          if (generation !== document.generation || !this.isOpen(document)) return;
+          this.publish(document, this.analyze(document, config));
+        };
+        const delay = reason === 'change' ? config.settings.debounceMs : 0;
+        if (delay <= 0) {
+          const handle = setImmediate(fire);
+          document.cancelPending = () => clearImmediate(handle);
+        } else {
+          const handle = setTimeout(fire, delay);
+          document.cancelPending = () => clearTimeout(handle);
+        }
+      },
+      (error) => this.logger.error(`cannot resolve the configuration of ${document.uri}`, error),
+    );
+  }
+
+  /**
+   * The analysis of the document's current text, running it now if the last one is stale (a
+   * request such as a code action must not work on offsets of an older text). Publishes the
+   * result when the document is analysed on type.
+   */
+  async current(document: OpenDocument): Promise<Snapshot | undefined> {
+    if (document.snapshot && document.snapshot.revision === document.revision) return document.snapshot;
+    const config = await this.configs.forDocument(document.uri);
+    if (!this.isOpen(document)) return undefined;
+    if (document.snapshot && document.snapshot.revision === document.revision) return document.snapshot;
+    document.generation++;
+    document.cancelPending?.();
+    document.cancelPending = undefined;
+    const snapshot = this.analyze(document, config);
+    if (config.settings.run === 'onType' || !document.snapshot) this.publish(document, snapshot);
+    else document.snapshot = snapshot;
+    return snapshot;
+  }
+
+  private isOpen(document: OpenDocument): boolean {
+    return document.kind === 'python' ? this.python.get(document.uri) === document : this.notebooks.get(document.uri) === document;
+  }
+
+  /** Runs the engine on the document's current text. Never throws. */
+  analyze(document: OpenDocument, config: DocumentConfig): Snapshot {
+    const started = performance.now();
+    const base = { version: document.version, revision: document.revision, findings: [], imports: [] };
+    const skip = (reason: string): Snapshot => {
+      document.dropTree();
+      if (document.snapshot?.skipped !== reason) this.logger.info(`not analysing ${document.uri}: ${reason}`);
+      return { ...base, skipped: reason, durationMs: performance.now() - started };
+    };
+    if (config.skipReason) return skip(config.skipReason);
+    try {
+      if (document.kind === 'python') {
+        const text = document.text;
+        const problem = inputProblem(text, config.maxFileSize);
+        if (problem) return skip(problem);
+        const result = this.analyzer.analyzePython(text, { selection: config.selection, previousTree: document.tree, keepTree: true });
+        document.dropTree();
+        document.tree = result.tree;
+        return this.snapshotOf(document, result, started);
+      }
+      const cells = document.codeCells();
+      const joined = joinedNotebookText(cells);
+      const problem = inputProblem(joined, config.maxFileSize);
+      if (problem) return skip(problem);
+      document.prepareTree(joined);
+      const result = this.analyzer.analyzeNotebookCells(cells, { selection: config.selection, previousTree: document.tree, keepTree: true });
+      document.dropTree();
+      document.tree = result.tree;
+      document.treeText = result.layout.text;
+      const snapshot = this.snapshotOf(document, result, started);
+      snapshot.layout = result.layout;
+      snapshot.cellUris = document.cells.map((c) => c.document);
+      return snapshot;
+    } catch (error) {
+      // An engine failure on one document must not take the server down or leave a broken tree.
+      document.dropTree();
+      this.logger.error(`analysis of ${document.uri} failed`, error);
+      return { ...base, skipped: 'internal error (see the mlsec output)', durationMs: performance.now() - started };
+    }
+  }
+
+  private snapshotOf(document: OpenDocument, result: AnalysisResult, started: number): Snapshot {
+    const durationMs = performance.now() - started;
+    if (this.logger.verbose) {
+      const t = result.timings;
+      this.logger.debug(
+        `analysed ${document.uri} v${document.version} in ${durationMs.toFixed(1)} ms (parse ${t.parse.toFixed(1)}, model ${t.model.toFixed(1)}, rules ${t.rules.toFixed(1)}): ${result.findings.length} finding(s), ${result.syntaxErrors} syntax error region(s)`,
+      );
+    }
+    return { version: document.version, revision: document.revision, findings: result.findings, imports: result.imports, durationMs };
+  }
+
+  /** Publishes a snapshot's diagnostics, unless the document moved on since it was taken. */
+  publish(document: OpenDocument, snapshot: Snapshot): void {
+    if (!this.isOpen(document) || snapshot.revision !== document.revision) return;
+    document.snapshot = snapshot;
+    const open = snapshot.findings.filter(isOpen);
+    if (document.kind === 'python') {
+      const diagnostics = open.map((f) => toDiagnostic(f, () => document.uri, this.links));
+      this.connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
+      document.published.add(document.uri);
+    } else {
+      const byCell = new Map<string, Diagnostic[]>();
+      const cellUris = snapshot.cellUris ?? document.cells.map((c) => c.document);
+      const uriOf = (cell: number | undefined) => cellUris[cell ?? 0] ?? document.uri;
+      for (const finding of open) {
+        const uri = uriOf(finding.cell);
+        const list = byCell.get(uri);
+        const diagnostic = toDiagnostic(finding, uriOf, this.links);
+        if (list) list.push(diagnostic);
+        else byCell.set(uri, [diagnostic]);
+      }
+      for (const uri of document.published) if (!byCell.has(uri) && document.texts.has(uri)) byCell.set(uri, []);
+      for (const uri of [...document.published]) if (!document.texts.has(uri)) document.published.delete(uri);
+      for (const [uri, diagnostics] of byCell) {
+        const text = document.texts.get(uri);
+        this.connection.sendDiagnostics({ uri, version: text?.version, diagnostics });
+        if (diagnostics.length > 0) document.published.add(uri);
+        else document.published.delete(uri);
+      }
+    }
+    this.onPublished();
+  }
+
+  private clearPublished(document: OpenDocument): void {
+    for (const uri of document.published) this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    document.published.clear();
+    this.onPublished();
+  }
+
+  /** Open findings of open documents, keyed by the document (notebook, not cell) URI. */
+  openFindings(): Map<string, FindingSummary[]> {
+    const result = new Map<string, FindingSummary[]>();
+    for (const document of this.all()) {
+      const snapshot = document.snapshot;
+      if (!snapshot) continue;
+      result.set(document.uri, snapshot.findings.filter(isOpen).map((f) => summarize(document.uri, f)));
+    }
+    return result;
+  }
+
+  dispose(): void {
+    for (const document of this.all()) document.dispose();
+    this.python.clear();
+    this.notebooks.clear();
+    this.cellOwner.clear();
+  }
+}
+
+/** Why a text should not be analysed in the editor: too large, or binary-looking. */
+export function inputProblem(text: string, maxFileSize: number): string | undefined {
+  // UTF-8 needs at most three bytes per UTF-16 unit: skip counting when it cannot matter.
+  if (text.length * 3 > maxFileSize) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > maxFileSize) return `${bytes} bytes, over the ${maxFileSize}-byte limit (mlsec.maxFileSize / max-file-size)`;
+  }
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0 && nul < BINARY_PROBE) return 'binary content (NUL characters)';
+  return undefined;
+}

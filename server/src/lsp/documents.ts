@@ -1,0 +1,226 @@
+/**
+ * Open documents as the server keeps them: the text (kept current with incremental changes), the
+ * tree-sitter tree of the last analysis (edited with every change so the next parse reuses it),
+ * and the last analysis. Python files and notebooks share one interface; a notebook is analysed
+ * as the joined text of its Python code cells, and its diagnostics go to the cell documents.
+ */
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { TextDocumentContentChangeEvent } from 'vscode-languageserver/node';
+import type { Finding } from '../engine/findings';
+import type { NotebookCell } from '../engine/notebook';
+import { NotebookLayout } from '../engine/notebook';
+import type { Edit, Tree } from '../engine/parser';
+
+export interface Point {
+  row: number;
+  column: number;
+}
+
+/** Row and column (UTF-16 units, rows split at `\n` only, as tree-sitter counts) of an offset. */
+export function pointAt(text: string, offset: number): Point {
+  let row = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    row++;
+    lineStart = i + 1;
+  }
+  return { row, column: offset - lineStart };
+}
+
+/** The point reached from `start` after the text `inserted`. */
+export function advance(start: Point, inserted: string): Point {
+  const last = inserted.lastIndexOf('\n');
+  if (last < 0) return { row: start.row, column: start.column + inserted.length };
+  let rows = 0;
+  for (let i = inserted.indexOf('\n'); i >= 0; i = inserted.indexOf('\n', i + 1)) rows++;
+  return { row: start.row + rows, column: inserted.length - last - 1 };
+}
+
+/** The single edit turning `before` into `after` (common prefix and suffix kept). */
+export function diffEdit(before: string, after: string): Edit | undefined {
+  if (before === after) return undefined;
+  const max = Math.min(before.length, after.length);
+  let prefix = 0;
+  while (prefix < max && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < max - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  const startPosition = pointAt(before, prefix);
+  return {
+    startIndex: prefix,
+    oldEndIndex: before.length - suffix,
+    newEndIndex: after.length - suffix,
+    startPosition,
+    oldEndPosition: advance(startPosition, before.slice(prefix, before.length - suffix)),
+    newEndPosition: advance(startPosition, after.slice(prefix, after.length - suffix)),
+  };
+}
+
+/** The result of analysing one version of a document. */
+export interface Snapshot {
+  version: number;
+  revision: number;
+  /** Unsuppressed and suppressed findings; offsets are relative to the document (or the cell). */
+  findings: Finding[];
+  imports: string[];
+  /** Set when the document was not analysed (too large, binary, excluded, disabled). */
+  skipped?: string;
+  /** Notebooks: the cell document URI of each notebook cell index, at analysis time. */
+  cellUris?: string[];
+  layout?: NotebookLayout;
+  durationMs: number;
+}
+
+interface Base {
+  readonly uri: string;
+  readonly version: number;
+  tree?: Tree;
+  snapshot?: Snapshot;
+  /** Documents that diagnostics were last published to (the cells, for a notebook). */
+  published: Set<string>;
+  /** Cancels the pending (debounced) analysis, if any. */
+  cancelPending?: () => void;
+  /** Incremented for every scheduled analysis; only the latest one may publish. */
+  generation: number;
+  /** Incremented on every change of text or configuration; a snapshot of an older one is stale. */
+  revision: number;
+  dispose(): void;
+}
+
+export class PythonDocument implements Base {
+  readonly kind = 'python';
+  tree?: Tree;
+  snapshot?: Snapshot;
+  published = new Set<string>();
+  /** Cancels the pending (debounced) analysis, if any. */
+  cancelPending?: () => void;
+  generation = 0;
+  revision = 0;
+  private document: TextDocument;
+
+  constructor(
+    readonly uri: string,
+    languageId: string,
+    version: number,
+    text: string,
+  ) {
+    this.document = TextDocument.create(uri, languageId, version, text);
+  }
+
+  get version(): number {
+    return this.document.version;
+  }
+
+  get text(): string {
+    return this.document.getText();
+  }
+
+  get textDocument(): TextDocument {
+    return this.document;
+  }
+
+  /** Applies LSP content changes in order, editing the kept tree alongside the text. */
+  applyChanges(changes: readonly TextDocumentContentChangeEvent[], version: number): void {
+    for (const change of changes) {
+      if ('range' in change && change.range) {
+        if (this.tree) {
+          const text = this.document.getText();
+          const start = this.document.offsetAt(change.range.start);
+          const end = this.document.offsetAt(change.range.end);
+          const startPosition = pointAt(text, start);
+          this.tree.edit({
+            startIndex: start,
+            oldEndIndex: end,
+            newEndIndex: start + change.text.length,
+            startPosition,
+            oldEndPosition: advance(startPosition, text.slice(start, end)),
+            newEndPosition: advance(startPosition, change.text),
+          });
+        }
+      } else {
+        // A whole-document replacement: nothing of the old tree is worth reusing.
+        this.dropTree();
+      }
+      this.document = TextDocument.update(this.document, [change], version);
+    }
+    if (changes.length === 0) this.document = TextDocument.update(this.document, [], version);
+  }
+
+  dropTree(): void {
+    this.tree?.delete();
+    this.tree = undefined;
+  }
+
+  dispose(): void {
+    this.dropTree();
+    this.cancelPending?.();
+    this.snapshot = undefined;
+  }
+}
+
+export interface NotebookCellEntry {
+  /** The cell's text document URI (`vscode-notebook-cell:` in VS Code). */
+  document: string;
+  /** LSP NotebookCellKind: 1 markup, 2 code. */
+  kind: number;
+}
+
+export class NotebookModel implements Base {
+  readonly kind = 'notebook';
+  tree?: Tree;
+  /** The joined text the kept tree was parsed from (tree edits are computed against it). */
+  treeText?: string;
+  snapshot?: Snapshot;
+  published = new Set<string>();
+  /** Cancels the pending (debounced) analysis, if any. */
+  cancelPending?: () => void;
+  generation = 0;
+  revision = 0;
+  cells: NotebookCellEntry[] = [];
+  /** Text documents of the cells, by cell document URI. */
+  readonly texts = new Map<string, TextDocument>();
+
+  constructor(
+    readonly uri: string,
+    public version: number,
+  ) {}
+
+  /** Python code cells in notebook order, as the engine takes them (index = position in the notebook). */
+  codeCells(): NotebookCell[] {
+    const cells: NotebookCell[] = [];
+    this.cells.forEach((cell, index) => {
+      const text = this.texts.get(cell.document);
+      if (cell.kind === 2 && text && text.languageId === 'python') cells.push({ index, text: text.getText() });
+    });
+    return cells;
+  }
+
+  cellIndexOf(cellUri: string): number {
+    return this.cells.findIndex((c) => c.document === cellUri);
+  }
+
+  /** Brings the kept tree in line with the new joined text before a re-parse. */
+  prepareTree(joined: string): void {
+    if (!this.tree || this.treeText === undefined) return;
+    const edit = diffEdit(this.treeText, joined);
+    if (edit) this.tree.edit(edit);
+    this.treeText = joined;
+  }
+
+  dropTree(): void {
+    this.tree?.delete();
+    this.tree = undefined;
+    this.treeText = undefined;
+  }
+
+  dispose(): void {
+    this.dropTree();
+    this.cancelPending?.();
+    this.snapshot = undefined;
+  }
+}
+
+export type OpenDocument = PythonDocument | NotebookModel;
+
+export function joinedNotebookText(cells: readonly NotebookCell[]): string {
+  return new NotebookLayout(cells).text;
+}

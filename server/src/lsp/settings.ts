@@ -1,0 +1,209 @@
+/**
+ * Settings per document. Editor settings (`mlsec.*`) are read with `workspace/configuration` for
+ * the document's URI and cached per URI until closed or `didChangeConfiguration`; nothing is kept
+ * in server globals. The project file (`[tool.mlsec]` in pyproject.toml, or .mlsec.toml) nearest
+ * to the file then applies over them the way its users expect from the CLI:
+ *   - select: the project's list replaces the editor's when the project sets one;
+ *   - ignore: both lists apply (plus `per-file-ignores`);
+ *   - severity: the project wins for the same rule;
+ *   - exclude: both apply, the project's relative to its file, the editor's to the workspace folder;
+ *   - max file size: the project's when it sets one.
+ */
+import ignore from 'ignore';
+import type { Ignore } from 'ignore';
+import * as path from 'node:path';
+import type { Connection } from 'vscode-languageserver/node';
+import type { MlsecSettings, SeverityName } from '../../../common/src/protocol';
+import { DEFAULT_SETTINGS } from '../../../common/src/protocol';
+import type { Analyzer } from '../engine/analyzer';
+import { ConfigResolver, DEFAULT_MAX_FILE_SIZE } from '../engine/config';
+import type { RuleSelection } from '../engine/selection';
+import { parseSeverity, resolveSelection } from '../engine/selection';
+import type { Logger } from './logger';
+import { filePathOf, folderOf, toPosix } from './uris';
+
+/** Coerces whatever the client sent into complete, valid settings (bad values fall back to defaults). */
+export function normalizeSettings(raw: unknown): MlsecSettings {
+  const value = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+  const strings = (v: unknown, fallback: string[]) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : fallback);
+  const number = (v: unknown, fallback: number, min: number, max: number) =>
+    typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : fallback;
+  const severity: Record<string, SeverityName> = {};
+  if (value.severity && typeof value.severity === 'object' && !Array.isArray(value.severity)) {
+    for (const [rule, level] of Object.entries(value.severity as Record<string, unknown>)) {
+      const parsed = typeof level === 'string' ? parseSeverity(level) : undefined;
+      if (parsed) severity[rule] = parsed;
+    }
+  }
+  const trace = value.trace && typeof value.trace === 'object' ? (value.trace as Record<string, unknown>).server : undefined;
+  return {
+    enable: typeof value.enable === 'boolean' ? value.enable : DEFAULT_SETTINGS.enable,
+    run: value.run === 'onSave' || value.run === 'onType' ? value.run : DEFAULT_SETTINGS.run,
+    debounceMs: number(value.debounceMs, DEFAULT_SETTINGS.debounceMs, 0, 5000),
+    select: strings(value.select, DEFAULT_SETTINGS.select),
+    ignore: strings(value.ignore, DEFAULT_SETTINGS.ignore),
+    severity,
+    exclude: strings(value.exclude, DEFAULT_SETTINGS.exclude),
+    maxFileSize: number(value.maxFileSize, DEFAULT_SETTINGS.maxFileSize, 1, Number.MAX_SAFE_INTEGER),
+    trace: { server: trace === 'messages' || trace === 'verbose' ? trace : 'off' },
+  };
+}
+
+/** Editor settings per resource URI, pulled from the client and cached. */
+export class SettingsStore {
+  private readonly cache = new Map<string, Promise<MlsecSettings>>();
+  /** Settings pushed with didChangeConfiguration, for clients without workspace/configuration. */
+  private pushed: MlsecSettings = DEFAULT_SETTINGS;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly logger: Logger,
+    private readonly canPull: boolean,
+  ) {}
+
+  /** Settings for a resource (a document or folder URI; undefined for window-wide settings). */
+  get(uri: string | undefined): Promise<MlsecSettings> {
+    if (!this.canPull) return Promise.resolve(this.pushed);
+    const key = uri ?? '';
+    let settings = this.cache.get(key);
+    if (!settings) {
+      settings = this.connection.workspace.getConfiguration(uri ? { scopeUri: uri, section: 'mlsec' } : { section: 'mlsec' }).then(
+        (raw) => normalizeSettings(raw),
+        (error) => {
+          this.logger.warn(`cannot read settings for ${uri ?? 'the window'} (${error instanceof Error ? error.message : String(error)}); using defaults`);
+          this.cache.delete(key);
+          return DEFAULT_SETTINGS;
+        },
+      );
+      this.cache.set(key, settings);
+    }
+    return settings;
+  }
+
+  /** After didChangeConfiguration: forget everything; `pushed` holds the new values if sent. */
+  reset(pushed?: unknown): void {
+    this.cache.clear();
+    if (pushed && typeof pushed === 'object' && 'mlsec' in pushed) this.pushed = normalizeSettings((pushed as { mlsec: unknown }).mlsec);
+  }
+
+  evict(uri: string): void {
+    this.cache.delete(uri);
+  }
+}
+
+/** Everything the analysis of one document needs to know about configuration. */
+export interface DocumentConfig {
+  settings: MlsecSettings;
+  /** Why the document is not analysed, when it is not. */
+  skipReason?: string;
+  selection: RuleSelection;
+  maxFileSize: number;
+}
+
+/** Combines editor settings and project files into the configuration of each document. */
+export class DocumentConfigs {
+  /** Project files, cached per folder; cleared when one changes on disk. */
+  readonly resolver = new ConfigResolver();
+  private readonly cache = new Map<string, Promise<DocumentConfig>>();
+  private readonly selections = new Map<string, RuleSelection>();
+  private readonly excludeMatchers = new Map<string, Ignore>();
+  private reportedProblems = 0;
+
+  constructor(
+    private readonly settings: SettingsStore,
+    private readonly analyzer: Analyzer,
+    private readonly folders: () => readonly string[],
+    private readonly logger: Logger,
+  ) {}
+
+  forDocument(uri: string): Promise<DocumentConfig> {
+    let config = this.cache.get(uri);
+    if (!config) {
+      config = this.settings.get(uri).then((settings) => this.combine(uri, settings));
+      this.cache.set(uri, config);
+      config.catch(() => this.cache.delete(uri));
+    }
+    return config;
+  }
+
+  /** The configuration for a file on disk, given the editor settings of its workspace folder. */
+  forFile(file: string, settings: MlsecSettings): DocumentConfig {
+    return this.combineFile(file, settings);
+  }
+
+  evict(uri: string): void {
+    this.cache.delete(uri);
+    this.settings.evict(uri);
+  }
+
+  /** Editor settings changed: recompute every document's configuration. */
+  clearSettings(pushed?: unknown): void {
+    this.settings.reset(pushed);
+    this.cache.clear();
+  }
+
+  /** A project file changed: re-read project files too. */
+  clearProjectFiles(): void {
+    this.resolver.clear();
+    this.reportedProblems = 0;
+    this.cache.clear();
+  }
+
+  private combine(uri: string, settings: MlsecSettings): DocumentConfig {
+    const file = filePathOf(uri);
+    if (!file) {
+      return { settings, selection: this.selection(settings.select, settings.ignore, settings.severity), maxFileSize: settings.maxFileSize, skipReason: settings.enable ? undefined : 'mlsec.enable is off' };
+    }
+    return this.combineFile(file, settings);
+  }
+
+  private combineFile(file: string, settings: MlsecSettings): DocumentConfig {
+    const project = this.resolver.forFile(file);
+    this.reportConfigProblems();
+    const fromProject = project.file !== undefined;
+    const select = fromProject && project.select && project.select.length > 0 ? project.select : settings.select;
+    const ignored = [...(project.ignore ?? []), ...settings.ignore, ...this.resolver.perFileIgnores(file)];
+    const severity = { ...settings.severity, ...(project.severity ?? {}) };
+    const maxFileSize = fromProject && project.maxFileSize !== DEFAULT_MAX_FILE_SIZE ? project.maxFileSize : settings.maxFileSize;
+    let skipReason: string | undefined;
+    if (!settings.enable) skipReason = 'mlsec.enable is off';
+    else if (this.resolver.isExcluded(file)) skipReason = `excluded by ${path.basename(project.file ?? 'the project configuration')}`;
+    else if (this.excludedBySettings(file, settings.exclude)) skipReason = 'excluded by mlsec.exclude';
+    return { settings, selection: this.selection(select, ignored, severity), maxFileSize, skipReason };
+  }
+
+  /** `mlsec.exclude` patterns are relative to the workspace folder holding the file. */
+  excludedBySettings(file: string, patterns: readonly string[]): boolean {
+    if (patterns.length === 0) return false;
+    const folder = folderOf(file, this.folders());
+    if (!folder) return false;
+    const key = patterns.join('\u0000');
+    let matcher = this.excludeMatchers.get(key);
+    if (!matcher) {
+      matcher = ignore().add([...patterns]);
+      this.excludeMatchers.set(key, matcher);
+    }
+    const relative = toPosix(path.relative(folder, file));
+    return relative !== '' && matcher.ignores(relative);
+  }
+
+  /** Rule selections are cached by content, so the analyzer's rule index is reused too. */
+  private selection(select: readonly string[] | undefined, ignored: readonly string[], severity: Record<string, string>): RuleSelection {
+    const key = JSON.stringify([select ?? [], ignored, severity]);
+    let selection = this.selections.get(key);
+    if (!selection) {
+      selection = resolveSelection(this.analyzer.rules, { select, ignore: ignored, severity });
+      if (selection.unknown.length > 0) this.logger.warn(`unknown rules in configuration: ${selection.unknown.join(', ')}`);
+      this.selections.set(key, selection);
+    }
+    return selection;
+  }
+
+  private reportConfigProblems(): void {
+    const problems = this.resolver.problems;
+    for (; this.reportedProblems < problems.length; this.reportedProblems++) {
+      const p = problems[this.reportedProblems];
+      this.logger.warn(`${p.file}${p.line !== undefined ? `:${p.line + 1}` : ''}: ${p.message}`);
+    }
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The mlsec language server: live diagnostics, quick fixes, hovers and notebook support for
+ * Python, plus the workspace scan and checklist evidence the extension's panels use. It runs the
+ * same engine and rules as the CLI (server/src/engine, server/src/rules); this file only wires
+ * LSP messages to the modules in ./lsp.
+ *
+ * Transport: whatever the client chose on the command line (`--stdio`, `--node-ipc`, `--socket`).
+ * Diagnostics are pushed (textDocument/publishDiagnostics), which every client supports, including
+ * notebook cells.
+ */
+import * as path from 'node:path';
+import {
+  CodeActionKind,
+  createConnection,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  LSPErrorCodes,
+  ResponseError,
+  TextDocumentSyncKind,
+  WatchKind,
+} from 'vscode-languageserver/node';
+import type { InitializeParams, InitializeResult, WorkDoneProgressReporter } from 'vscode-languageserver/node';
+import type { InitializationOptions } from '../../common/src/protocol';
+import { ChecklistEvidenceRequest, Commands, RuleDocumentationRequest, ScanWorkspaceRequest } from '../../common/src/protocol';
+import { Analyzer } from './engine/analyzer';
+import { findRule } from './engine/selection';
+import { ALL_RULES } from './rules/index';
+import { LiveAnalysis } from './lsp/analysis';
+import { CodeActions, FIX_ALL_KIND } from './lsp/codeActions';
+import { provideHover } from './lsp/hover';
+import { Logger } from './lsp/logger';
+import { RuleLinks, rulePage } from './lsp/ruleDocs';
+import { DocumentConfigs, SettingsStore } from './lsp/settings';
+import { filePathOf } from './lsp/uris';
+import type { ProgressSink } from './lsp/workspaceScan';
+import { WorkspaceIndex } from './lsp/workspaceScan';
+
+const connection = createConnection();
+const logger = new Logger(connection);
+
+// Start loading the WebAssembly parser while the client is still initialising.
+const analyzerReady = Analyzer.create(ALL_RULES);
+
+interface Services {
+  analyzer: Analyzer;
+  settings: SettingsStore;
+  configs: DocumentConfigs;
+  live: LiveAnalysis;
+  actions: CodeActions;
+  index: WorkspaceIndex;
+  links: RuleLinks;
+}
+
+let services: Services | undefined;
+let folders: string[] = [];
+let clientCapabilities: InitializeParams['capabilities'] = {};
+
+function folderPaths(params: InitializeParams): string[] {
+  const uris = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  return uris.map(filePathOf).filter((p): p is string => p !== undefined);
+}
+
+connection.onInitialize(async (params): Promise<InitializeResult> => {
+  clientCapabilities = params.capabilities;
+  folders = folderPaths(params);
+  logger.setLevel(params.trace);
+  const analyzer = await analyzerReady;
+  const options = (params.initializationOptions ?? {}) as InitializationOptions;
+  const links = new RuleLinks(typeof options.extensionDocsUri === 'string' ? options.extensionDocsUri : undefined);
+  const settings = new SettingsStore(connection, logger, params.capabilities.workspace?.configuration === true);
+  const configs = new DocumentConfigs(settings, analyzer, () => folders, logger);
+  const live = new LiveAnalysis(connection, analyzer, configs, links, logger);
+  const workspaceEdit = params.capabilities.workspace?.workspaceEdit;
+  const actions = new CodeActions(live, links, { documentChanges: workspaceEdit?.documentChanges === true, snippets: workspaceEdit?.snippetEditSupport === true });
+  const index = new WorkspaceIndex(connection, analyzer, settings, configs, live, links, logger, () => folders);
+  live.onPublished = () => index.notifyTotals();
+  services = { analyzer, settings, configs, live, actions, index, links };
+  logger.info(`mlsec server ${serverVersion()} on node ${process.version}, ${analyzer.rules.length} rules, ${folders.length} workspace folder(s)`);
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+      notebookDocumentSync: {
+        notebookSelector: [{ notebook: { notebookType: 'jupyter-notebook' }, cells: [{ language: 'python' }] }],
+        save: true,
+      },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
+      hoverProvider: true,
+      executeCommandProvider: { commands: [Commands.applySafeFixes] },
+      workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+    },
+    serverInfo: { name: 'mlsec', version: serverVersion() },
+  };
+});
+
+connection.onInitialized(async () => {
+  const s = services!;
+  if (clientCapabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
+    void connection.client.register(DidChangeConfigurationNotification.type, { section: 'mlsec' });
+  }
+  if (clientCapabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
+    const all = WatchKind.Create | WatchKind.Change | WatchKind.Delete;
+    void connection.client.register(DidChangeWatchedFilesNotification.type, {
+      watchers: ['**/*.py', '**/*.pyi', '**/*.ipynb', '**/pyproject.toml', '**/.mlsec.toml', '**/.gitignore'].map((globPattern) => ({ globPattern, kind: all })),
+    });
+  }
+  if (clientCapabilities.workspace?.workspaceFolders) {
+    connection.workspace.onDidChangeWorkspaceFolders((event) => {
+      const removed = new Set(event.removed.map((f) => filePathOf(f.uri)));
+      folders = [...folders.filter((f) => !removed.has(f)), ...event.added.map((f) => filePathOf(f.uri)).filter((p): p is string => p !== undefined)];
+      s.configs.clearProjectFiles();
+      s.live.reanalyzeAll();
+    });
+  }
+  // The window-wide trace level (mlsec.trace.server) also sets how much the server itself logs.
+  const windowSettings = await s.settings.get(undefined);
+  logger.setLevel(windowSettings.trace.server);
+});
+
+function withServices<P, R>(fallback: R, handler: (s: Services, params: P) => R | Promise<R>): (params: P) => Promise<R> {
+  return async (params: P) => {
+    if (!services) return fallback;
+    try {
+      return await handler(services, params);
+    } catch (error) {
+      if (error instanceof ResponseError) throw error;
+      logger.error('request failed', error);
+      return fallback;
+    }
+  };
+}
+
+// --- Python documents ------------------------------------------------------------------------
+connection.onDidOpenTextDocument(withServices(undefined, (s, p) => s.live.openPython(p.textDocument.uri, p.textDocument.languageId, p.textDocument.version, p.textDocument.text)));
+connection.onDidChangeTextDocument(withServices(undefined, (s, p) => s.live.changePython(p.textDocument.uri, p.contentChanges, p.textDocument.version)));
+connection.onDidSaveTextDocument(withServices(undefined, (s, p) => s.live.savePython(p.textDocument.uri)));
+connection.onDidCloseTextDocument(
+  withServices(undefined, (s, p) => {
+    s.live.closePython(p.textDocument.uri);
+    s.index.documentClosed(p.textDocument.uri);
+  }),
+);
+
+// --- Notebooks -------------------------------------------------------------------------------
+connection.notebooks.synchronization.onDidOpenNotebookDocument(withServices(undefined, (s, p) => s.live.openNotebook(p)));
+connection.notebooks.synchronization.onDidChangeNotebookDocument(withServices(undefined, (s, p) => s.live.changeNotebook(p)));
+connection.notebooks.synchronization.onDidSaveNotebookDocument(withServices(undefined, (s, p) => s.live.saveNotebook(p.notebookDocument.uri)));
+connection.notebooks.synchronization.onDidCloseNotebookDocument(
+  withServices(undefined, (s, p) => {
+    s.live.closeNotebook(p.notebookDocument.uri);
+    s.index.documentClosed(p.notebookDocument.uri);
+  }),
+);
+
+// --- Settings and files ----------------------------------------------------------------------
+connection.onDidChangeConfiguration(
+  withServices(undefined, async (s, p) => {
+    s.configs.clearSettings(p.settings);
+    logger.setLevel((await s.settings.get(undefined)).trace.server);
+    logger.info('settings changed: re-analysing open documents');
+    s.live.reanalyzeAll();
+  }),
+);
+connection.onDidChangeWatchedFiles(withServices(undefined, (s, p) => s.index.filesChanged(p.changes)));
+
+// --- Features --------------------------------------------------------------------------------
+connection.onCodeAction((params, token) => (services ? services.actions.provide(params, token).catch((e) => (logger.error('code action failed', e), [])) : []));
+connection.onHover((params) => (services ? provideHover(params, services.live, services.analyzer.rules, services.links).catch((e) => (logger.error('hover failed', e), null)) : null));
+
+connection.onExecuteCommand(async (params) => {
+  if (!services || params.command !== Commands.applySafeFixes) return null;
+  const uri = params.arguments?.[0];
+  if (typeof uri !== 'string') throw new ResponseError(LSPErrorCodes.RequestFailed, `${Commands.applySafeFixes} expects a document URI`);
+  const edit = await services.actions.fixAll(uri);
+  if (!edit) return { applied: false, fixes: 0 };
+  const result = await connection.workspace.applyEdit({ label: 'mlsec: apply all safe fixes', edit });
+  return { applied: result.applied };
+});
+
+async function progressFor(token: string | number | undefined, title: string): Promise<{ sink: ProgressSink; done(): void }> {
+  let reporter: WorkDoneProgressReporter | undefined;
+  if (token !== undefined) reporter = connection.window.attachWorkDoneProgress(token);
+  else if (clientCapabilities.window?.workDoneProgress) {
+    try {
+      reporter = await connection.window.createWorkDoneProgress();
+    } catch {
+      reporter = undefined;
+    }
+  }
+  reporter?.begin(title, 0, undefined, true);
+  return { sink: { report: (percentage, message) => (message === undefined ? reporter?.report(percentage) : reporter?.report(percentage, message)) }, done: () => reporter?.done() };
+}
+
+connection.onRequest(ScanWorkspaceRequest.method, async (params: ScanWorkspaceRequest.Params | undefined, token) => {
+  if (!services) throw new ResponseError(LSPErrorCodes.ServerCancelled, 'the server is not initialised');
+  const progress = await progressFor(params?.workDoneToken, 'mlsec: scanning the workspace');
+  try {
+    return await services.index.scan(token, progress.sink);
+  } finally {
+    progress.done();
+  }
+});
+
+connection.onRequest(ChecklistEvidenceRequest.method, async (params: ChecklistEvidenceRequest.Params | undefined, token) => {
+  if (!services) throw new ResponseError(LSPErrorCodes.ServerCancelled, 'the server is not initialised');
+  const needsScan = params?.rescan || !services.index.hasScanned;
+  const progress = needsScan ? await progressFor(undefined, 'mlsec: gathering checklist evidence') : undefined;
+  try {
+    return await services.index.checklistEvidence(params, token, progress?.sink);
+  } finally {
+    progress?.done();
+  }
+});
+
+connection.onRequest(RuleDocumentationRequest.method, (params: RuleDocumentationRequest.Params | undefined): RuleDocumentationRequest.Result => {
+  const rule = services && typeof params?.code === 'string' ? findRule(services.analyzer.rules, params.code) : undefined;
+  if (!rule) throw new ResponseError(LSPErrorCodes.RequestFailed, `unknown rule: ${String(params?.code)}`);
+  return { code: rule.code, name: rule.name, markdown: rulePage(rule) };
+});
+
+connection.onShutdown(() => {
+  services?.index.dispose();
+  services?.live.dispose();
+});
+
+function serverVersion(): string {
+  try {
+    // dist/server.js → ../package.json inside the extension; absent when run from elsewhere.
+    return (require(path.join(__dirname, '..', 'package.json')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+// A bug must be logged, not end the session: the editor would lose every diagnostic.
+process.on('uncaughtException', (error) => logger.error('uncaught exception', error));
+process.on('unhandledRejection', (error) => logger.error('unhandled rejection', error));
+
+connection.listen();
