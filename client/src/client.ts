@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
 import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
+import type { InitializationOptions } from '../../common/src/protocol';
 
 export const CLIENT_ID = 'mlsec';
 export const CLIENT_NAME = 'mlsec ML Security';
@@ -36,6 +37,8 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
       fileEvents: vscode.workspace.createFileSystemWatcher('**/{pyproject.toml,.mlsec.toml,.gitignore}'),
     },
     diagnosticCollectionName: 'mlsec',
+    // Diagnostics link their rule code to the documentation page shipped inside the extension.
+    initializationOptions: { extensionDocsUri: vscode.Uri.joinPath(context.extensionUri, 'docs', 'rules').toString() } satisfies InitializationOptions,
   };
   return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
 }

@@ -31,7 +31,7 @@ describe('mlsec CLI', () => {
     write('train.py', 'import torch\nm = torch.load("x.pt", weights_only=False)\n');
     const run = mlsec(['scan', '.'], dir);
     assert.equal(run.code, 1);
-    assert.match(run.stdout, /^train\.py:2:23: error\s+MLS102 /m);
+    assert.match(run.stdout, /^train\.py:2:24: error\s+MLS102 /m);
     assert.match(run.stdout, /Found 1 open finding \(1 error, 0 warning, 0 info\) in 1 of 1 file/);
   });
 
@@ -76,7 +76,7 @@ describe('mlsec CLI', () => {
     const [open, suppressed] = sarifRun.results;
     assert.equal(open.ruleId, 'MLS102');
     assert.equal(open.level, 'error');
-    assert.deepEqual(open.locations[0].physicalLocation.region, { startLine: 2, startColumn: 23, endLine: 2, endColumn: 41 });
+    assert.deepEqual(open.locations[0].physicalLocation.region, { startLine: 2, startColumn: 24, endLine: 2, endColumn: 42 });
     assert.equal(open.locations[0].physicalLocation.artifactLocation.uri, 'a.py');
     assert.match(open.partialFingerprints['mlsecFindingHash/v1'], /^[0-9a-f]{32}$/);
     assert.equal(suppressed.suppressions[0].justification, 'produced by our trainer');

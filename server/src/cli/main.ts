@@ -3,7 +3,7 @@
  *
  *   mlsec scan [paths…] [--format text|json|sarif] [--output FILE] [--select …] [--ignore …]
  *              [--fail-on error|warning|info|never] [--config FILE] [--no-gitignore]
- *              [--show-suppressed] [--no-color]
+ *              [--show-suppressed] [--no-color] [--jobs N] [--files-from FILE] [--stats FILE]
  *   mlsec rules [--format text|json]
  *   mlsec explain MLS102
  *
@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { Analyzer } from '../engine/analyzer';
 import type { FailOn } from '../engine/config';
 import type { Severity } from '../engine/rule';
@@ -19,7 +20,7 @@ import { rulePageMarkdown } from '../engine/ruleDocs';
 import { findRule, parseSeverity } from '../engine/selection';
 import { ALL_RULES } from '../rules/index';
 import { toSarif } from './sarif';
-import { scan } from './scanner';
+import { defaultJobs, isScanWorker, scanParallel, serveScanWorker } from './scanner';
 import type { ScanOutcome } from './scanner';
 import { formatText } from './textReport';
 
@@ -46,6 +47,9 @@ Scan options:
       --max-file-size BYTES         skip larger files (default 2 MiB)
       --show-suppressed             list suppressed findings too (text format)
       --no-color                    plain text even on a terminal
+  -j, --jobs N                      worker threads (default: number of CPUs; 1 = no workers)
+      --files-from FILE             also scan the paths listed in FILE, one per line (- = stdin)
+      --stats FILE                  write timings per phase and file counts as JSON (- = stderr)
 
 Exit codes: 0 no open finding at or above --fail-on, 1 findings, 2 usage or internal error.
 `;
@@ -103,6 +107,9 @@ async function runScan(argv: string[]): Promise<number> {
       'max-file-size': { type: 'string' },
       'show-suppressed': { type: 'boolean', default: false },
       'no-color': { type: 'boolean', default: false },
+      jobs: { type: 'string', short: 'j' },
+      'files-from': { type: 'string' },
+      stats: { type: 'string' },
     },
   });
   const format = values.format;
@@ -121,20 +128,33 @@ async function runScan(argv: string[]): Promise<number> {
     if (!Number.isFinite(maxFileSize) || maxFileSize <= 0) throw new UsageError('--max-file-size must be a positive number of bytes');
   }
   const explicitFailOn = values['fail-on'] !== undefined ? parseFailOn(values['fail-on']) : undefined;
-  const paths = positionals.length > 0 ? positionals : ['.'];
+  let jobs = defaultJobs();
+  if (values.jobs !== undefined) {
+    jobs = Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs must be a whole number of at least 1');
+  }
+  const listed = values['files-from'] !== undefined ? readFileList(values['files-from']) : [];
+  const paths = positionals.length > 0 || values['files-from'] !== undefined ? [...positionals, ...listed] : ['.'];
+  if (paths.length === 0) throw new UsageError(`nothing to scan: ${values['files-from']} lists no paths`);
 
   const analyzer = await Analyzer.create(ALL_RULES);
-  const outcome = scan(analyzer, {
-    paths,
-    select,
-    ignore,
-    configFile: values.config,
-    respectGitignore: !values['no-gitignore'],
-    maxFileSize,
-  });
+  const outcome = await scanParallel(
+    analyzer,
+    {
+      paths,
+      select,
+      ignore,
+      configFile: values.config,
+      respectGitignore: !values['no-gitignore'],
+      maxFileSize,
+      jobs,
+    },
+    __filename,
+  );
   if (outcome.missing.length === paths.length) {
     throw new UsageError(`nothing to scan: ${outcome.missing.join(', ')} not found`);
   }
+  const outputStarted = performance.now();
   const baseDir = process.cwd();
   let output: string;
   if (format === 'sarif') output = JSON.stringify(toSarif(outcome, ALL_RULES, VERSION, baseDir), null, 2) + '\n';
@@ -154,11 +174,64 @@ async function runScan(argv: string[]): Promise<number> {
   } else {
     process.stdout.write(output);
   }
+  if (values.stats !== undefined) writeStats(values.stats, outcome, performance.now() - outputStarted);
   if (format !== 'text') {
     for (const report of outcome.files) for (const p of report.problems) process.stderr.write(`${path.relative(baseDir, report.file)}: skipped: ${p.message}\n`);
     for (const p of outcome.configProblems) process.stderr.write(`${path.relative(baseDir, p.file)}${p.line !== undefined ? `:${p.line + 1}` : ''}: config: ${p.message}\n`);
   }
   return exitCodeFor(outcome, explicitFailOn ?? outcome.configuredFailOn ?? 'error');
+}
+
+/** Paths listed one per line in a file or on stdin (`-`); blank lines are skipped. */
+function readFileList(source: string): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(source === '-' ? 0 : source, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --files-from ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+}
+
+/**
+ * Where the time went: phases summed over files (on all workers, so they can exceed the wall
+ * time), the prefilter's hit rate, and the wall time of the whole scan and of the output.
+ */
+function writeStats(target: string, outcome: ScanOutcome, outputMs: number): void {
+  const phases = { read: 0, prefilter: 0, parse: 0, model: 0, rules: 0 };
+  let lines = 0;
+  let analysed = 0;
+  let parsed = 0;
+  for (const report of outcome.files) {
+    lines += report.lines;
+    if (report.parsed !== undefined) analysed++;
+    if (report.parsed) parsed++;
+    const t = report.timings;
+    if (!t) continue;
+    phases.read += t.read;
+    phases.prefilter += t.prefilter ?? 0;
+    phases.parse += t.parse;
+    phases.model += t.model;
+    phases.rules += t.rules;
+  }
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  const stats = {
+    files: outcome.files.length,
+    analysedFiles: analysed,
+    parsedFiles: parsed,
+    skippedByPrefilter: analysed - parsed,
+    prefilterSkipRate: analysed > 0 ? Math.round(((analysed - parsed) / analysed) * 1000) / 1000 : 0,
+    lines,
+    workers: outcome.workers ?? 0,
+    wallMs: { scan: round(outcome.durationMs), walk: round(outcome.walkMs ?? 0), output: round(outputMs) },
+    phaseMs: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, round(v)])),
+  };
+  const json = JSON.stringify(stats) + '\n';
+  if (target === '-') process.stderr.write(json);
+  else fs.writeFileSync(target, json);
 }
 
 function summaryLine(outcome: ScanOutcome, output: string): string {
@@ -269,7 +342,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+if (!isMainThread && isScanWorker(workerData)) {
+  // This bundle was started as a scan worker by scanParallel (see scanner.ts).
+  void serveScanWorker(workerData, () => Analyzer.create(ALL_RULES));
+} else if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -1,9 +1,17 @@
 /**
  * The scan behind `mlsec scan`: expand paths, analyse each file with the configuration that
  * governs it, collect findings and the problems met on the way. Files are analysed on worker
- * threads when there are enough of them to pay for the workers' start-up.
+ * threads when there are enough of them to pay for the workers' start-up (`scanParallel`); the
+ * outcome is the same as the sequential `scan`, in the same order.
+ *
+ * Workers are the CLI bundle itself, started again with `workerData` marking it as a scan worker
+ * (see `isScanWorker` and `serveScanWorker`), so the package needs no extra file. Each worker
+ * loads the parser and the rules once, then analyses the batches of files the main thread hands
+ * out as it finishes the previous ones: large files do not leave the other workers idle.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { Worker, parentPort } from 'node:worker_threads';
 import type { Analyzer } from '../engine/analyzer';
 import { ConfigResolver } from '../engine/config';
 import type { ConfigProblem, FailOn, ProjectConfig } from '../engine/config';
@@ -19,6 +27,11 @@ export interface ScanOptions {
   respectGitignore?: boolean;
   maxFileSize?: number;
   failOn?: FailOn;
+  /**
+   * Worker threads for `scanParallel` (default: the number of CPUs). 1 analyses on the calling
+   * thread; fewer files than PARALLEL_MIN_FILES are always analysed there.
+   */
+  jobs?: number;
 }
 
 export interface ScanOutcome {
@@ -29,7 +42,17 @@ export interface ScanOutcome {
   /** `fail-on` from the nearest configuration of the first path, if any. */
   configuredFailOn?: FailOn;
   durationMs: number;
+  /** Milliseconds spent finding the files (walking folders, reading .gitignore and configs). */
+  walkMs?: number;
+  /** Worker threads that analysed the files (0: the calling thread did). */
+  workers?: number;
 }
+
+/** Below this many files, starting workers (tens of milliseconds each) costs more than it saves. */
+export const PARALLEL_MIN_FILES = 48;
+
+/** Files per message to a worker: large enough to amortise messaging, small enough to balance. */
+const BATCH_SIZE = 16;
 
 export function makeResolver(options: ScanOptions): ConfigResolver {
   const overrides: Partial<ProjectConfig> = {};
@@ -40,7 +63,15 @@ export function makeResolver(options: ScanOptions): ConfigResolver {
   return new ConfigResolver(overrides, options.configFile);
 }
 
-export function scan(analyzer: Analyzer, options: ScanOptions): ScanOutcome {
+interface Plan {
+  resolver: ConfigResolver;
+  files: string[];
+  missing: string[];
+  listingProblems: FileReport[];
+  walkMs: number;
+}
+
+function plan(options: ScanOptions): Plan {
   const started = performance.now();
   const resolver = makeResolver(options);
   const missing: string[] = [];
@@ -52,14 +83,186 @@ export function scan(analyzer: Analyzer, options: ScanOptions): ScanOutcome {
       else listingProblems.push({ file, findings: [], problems: [{ message }], lines: 0 });
     },
   });
-  const selections = new SelectionCache(analyzer);
-  const reports = files.map((file) => analyzeFile(analyzer, file, resolver, selections));
+  return { resolver, files, missing, listingProblems, walkMs: performance.now() - started };
+}
+
+function outcome(options: ScanOptions, planned: Plan, reports: FileReport[], started: number, workers: number): ScanOutcome {
+  const { resolver } = planned;
   const first = options.paths[0] ? path.resolve(options.paths[0]) : process.cwd();
   return {
-    files: [...reports, ...listingProblems],
+    files: [...reports, ...planned.listingProblems],
     configProblems: resolver.problems,
-    missing,
+    missing: planned.missing,
     configuredFailOn: resolver.forFolder(first).failOn ?? resolver.forFile(path.join(first, 'x.py')).failOn,
     durationMs: performance.now() - started,
+    walkMs: planned.walkMs,
+    workers,
   };
+}
+
+/** Scans on the calling thread. */
+export function scan(analyzer: Analyzer, options: ScanOptions): ScanOutcome {
+  const started = performance.now();
+  const planned = plan(options);
+  const selections = new SelectionCache(analyzer);
+  const reports = planned.files.map((file) => analyzeFile(analyzer, file, planned.resolver, selections));
+  return outcome(options, planned, reports, started, 0);
+}
+
+/** The default number of workers: one per CPU the process may use. */
+export function defaultJobs(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/** What the main thread puts in `workerData` to start a scan worker. */
+interface ScanWorkerData {
+  mlsecScanWorker: 1;
+  options: ScanOptions;
+}
+
+type ToWorker = { type: 'batch'; id: number; files: string[] } | { type: 'stop' };
+type FromWorker = { type: 'ready' } | { type: 'done'; id: number; reports: FileReport[] } | { type: 'failed'; message: string };
+
+/** True in a thread started by `scanParallel`. */
+export function isScanWorker(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && (data as Partial<ScanWorkerData>).mlsecScanWorker === 1;
+}
+
+/**
+ * The body of a scan worker: builds its analyzer once (parser and grammar initialised once per
+ * worker), then analyses batches until told to stop. Trees are freed file by file by the analyzer.
+ */
+export async function serveScanWorker(data: unknown, createAnalyzer: () => Promise<Analyzer>): Promise<void> {
+  const port = parentPort;
+  if (!port || !isScanWorker(data)) return;
+  const { options } = data as ScanWorkerData;
+  let analyzer: Analyzer;
+  try {
+    analyzer = await createAnalyzer();
+  } catch (error) {
+    port.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies FromWorker);
+    return;
+  }
+  // Configuration is resolved again here (cached per folder): the main thread already reported
+  // its problems, so this resolver's are dropped.
+  const resolver = makeResolver(options);
+  const selections = new SelectionCache(analyzer);
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'stop') {
+      port.close();
+      return;
+    }
+    const reports = message.files.map((file) => analyzeFile(analyzer, file, resolver, selections));
+    port.postMessage({ type: 'done', id: message.id, reports } satisfies FromWorker);
+  });
+  port.postMessage({ type: 'ready' } satisfies FromWorker);
+}
+
+/**
+ * Scans with worker threads when `jobs` > 1 and there are at least PARALLEL_MIN_FILES files, else
+ * on the calling thread. `workerScript` is the file that calls `serveScanWorker` when it is
+ * loaded in a worker (the CLI bundle). The outcome equals `scan`'s: reports are put back in the
+ * order of the files, and configuration problems come from the main thread's resolver, which
+ * resolves every file's configuration in the same order as the sequential scan does.
+ */
+export async function scanParallel(analyzer: Analyzer, options: ScanOptions, workerScript: string): Promise<ScanOutcome> {
+  const started = performance.now();
+  const planned = plan(options);
+  const { files, resolver } = planned;
+  const jobs = Math.max(1, Math.floor(options.jobs ?? defaultJobs()));
+  const workerCount = Math.min(jobs, Math.ceil(files.length / BATCH_SIZE));
+  if (jobs <= 1 || files.length < PARALLEL_MIN_FILES || workerCount <= 1) {
+    const selections = new SelectionCache(analyzer);
+    const reports = files.map((file) => analyzeFile(analyzer, file, resolver, selections));
+    return outcome(options, planned, reports, started, 0);
+  }
+  for (const file of files) {
+    resolver.forFile(file);
+    resolver.perFileIgnores(file);
+  }
+  const reports = await runWorkers(files, options, workerScript, workerCount, analyzer, resolver);
+  return outcome(options, planned, reports, started, workerCount);
+}
+
+function runWorkers(
+  files: string[],
+  options: ScanOptions,
+  workerScript: string,
+  workerCount: number,
+  analyzer: Analyzer,
+  resolver: ConfigResolver,
+): Promise<FileReport[]> {
+  const reports: FileReport[] = new Array(files.length);
+  const batches: Array<{ id: number; start: number; end: number }> = [];
+  for (let start = 0, id = 0; start < files.length; start += BATCH_SIZE, id++) batches.push({ id, start, end: Math.min(files.length, start + BATCH_SIZE) });
+  const pending = [...batches];
+  let remaining = batches.length;
+  const workerOptions: ScanOptions = { ...options, jobs: 1 };
+  return new Promise<FileReport[]>((resolve) => {
+    let alive = 0;
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      // Whatever no worker could take (all of them failed) is analysed here.
+      if (alive === 0 && pending.length > 0) {
+        const selections = new SelectionCache(analyzer);
+        for (const batch of pending.splice(0)) {
+          for (let i = batch.start; i < batch.end; i++) reports[i] = analyzeFile(analyzer, files[i], resolver, selections);
+          remaining--;
+        }
+      }
+      if (remaining === 0) {
+        finished = true;
+        resolve(reports);
+      }
+    };
+    for (let w = 0; w < workerCount; w++) {
+      const worker = new Worker(workerScript, { workerData: { mlsecScanWorker: 1, options: workerOptions } satisfies ScanWorkerData });
+      alive++;
+      // Two batches in flight per worker: it never waits for the next one.
+      const inFlight = new Map<number, (typeof batches)[number]>();
+      let gone = false;
+      const feed = () => {
+        while (inFlight.size < 2 && pending.length > 0) {
+          const batch = pending.shift()!;
+          inFlight.set(batch.id, batch);
+          worker.postMessage({ type: 'batch', id: batch.id, files: files.slice(batch.start, batch.end) } satisfies ToWorker);
+        }
+        if (inFlight.size === 0) {
+          worker.postMessage({ type: 'stop' } satisfies ToWorker);
+          retire();
+        }
+      };
+      const retire = () => {
+        if (gone) return;
+        gone = true;
+        alive--;
+        // A worker that died hands its unfinished batches back.
+        for (const batch of inFlight.values()) pending.unshift(batch);
+        inFlight.clear();
+        finish();
+      };
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'ready') feed();
+        else if (message.type === 'done') {
+          const batch = inFlight.get(message.id);
+          if (!batch) return;
+          inFlight.delete(message.id);
+          message.reports.forEach((report, k) => (reports[batch.start + k] = report));
+          remaining--;
+          feed();
+          finish();
+        } else {
+          process.stderr.write(`mlsec: a scan worker could not start: ${message.message}\n`);
+          void worker.terminate();
+          retire();
+        }
+      });
+      worker.on('error', (error) => {
+        process.stderr.write(`mlsec: a scan worker failed: ${error.message}\n`);
+        retire();
+      });
+      worker.on('exit', retire);
+    }
+  });
 }

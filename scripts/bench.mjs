@@ -1,0 +1,336 @@
+#!/usr/bin/env node
+// `npm run bench`: whole-tree scan speed of mlsec next to Ruff's WebAssembly build (S rules only),
+// measured side by side in one run on the same files. A measurement, not a test: it never fails
+// because a machine is slow. Run `node esbuild.mjs` first (npm run bench builds).
+//
+//   node scripts/bench.mjs [--corpus DIR]... [--reps N] [--scales 1,2,4] [--jobs N]
+//                          [--no-sequential] [--no-editor] [--out FILE]
+//
+// Corpus: the standard library of this machine's python3 plus the project's fixtures
+// (test/rules/fixtures, test/corpus, examples), or the trees given with --corpus. Only .py files
+// (Ruff's WebAssembly API takes Python source, not notebooks). The 2x and 4x corpora repeat the
+// same file list through symbolic links to the corpus folders (no file is copied), so the cost
+// of a larger tree can be compared with the 1x one.
+//
+// Each tool runs in its own child process (`mlsec scan --format sarif` with the file list, and
+// scripts/bench/ruff-runner.mjs), both reading every file from disk; wall time is measured around
+// the process, peak RSS inside it (scripts/bench/rss-probe.cjs). Runs alternate between the tools,
+// which go first in turn, and medians of --reps repetitions are reported.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const MLSEC = join(ROOT, 'bin', 'mlsec.js');
+const RUFF_RUNNER = join(ROOT, 'scripts', 'bench', 'ruff-runner.mjs');
+const RSS_PROBE = join(ROOT, 'scripts', 'bench', 'rss-probe.cjs');
+const EDITOR_BENCH = join(ROOT, 'scripts', 'bench-editor.mjs');
+const TARGETS = { speedup: 1.5, rssMb: 400 };
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const values = (name) => args.flatMap((a, i) => (a === name && args[i + 1] ? [args[i + 1]] : []));
+const value = (name, fallback) => values(name).at(-1) ?? fallback;
+if (flag('--help') || flag('-h')) {
+  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 7).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+  process.exit(0);
+}
+const reps = Math.max(1, Number(value('--reps', '3')));
+const scales = value('--scales', '1,2,4').split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 1);
+const jobs = value('--jobs', undefined);
+const outFile = resolve(value('--out', join(ROOT, 'bench-results', 'bench.json')));
+
+if (!existsSync(join(ROOT, 'dist', 'cli.js'))) {
+  process.stderr.write('bench: dist/cli.js is missing; run `node esbuild.mjs` (or `npm run bench`, which builds) first\n');
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Corpus
+
+function pythonStdlib() {
+  const run = spawnSync('python3', ['-c', 'import sysconfig;print(sysconfig.get_paths()["stdlib"])'], { encoding: 'utf8' });
+  const dir = run.status === 0 ? run.stdout.trim() : '';
+  const version = spawnSync('python3', ['--version'], { encoding: 'utf8' }).stdout?.trim();
+  return dir && existsSync(dir) ? { dir, version } : undefined;
+}
+
+/** Folders never part of the corpus: installed packages, caches, VCS data. */
+const SKIP_DIRS = new Set(['site-packages', 'dist-packages', '__pycache__', 'node_modules', '.git', '.hg', '.venv', 'venv', '.tox']);
+
+function pythonFiles(root) {
+  const found = [];
+  const walk = (dir) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIP_DIRS.has(entry.name)) walk(full);
+      } else if (entry.isFile() && entry.name.endsWith('.py')) found.push(full);
+    }
+  };
+  walk(root);
+  return found;
+}
+
+const given = values('--corpus').map((d) => resolve(d));
+const stdlib = given.length === 0 ? pythonStdlib() : undefined;
+const roots =
+  given.length > 0
+    ? given
+    : [...(stdlib ? [stdlib.dir] : []), ...['test/rules/fixtures', 'test/corpus', 'examples'].map((d) => join(ROOT, d)).filter((d) => existsSync(d))];
+if (given.length === 0 && !stdlib) process.stderr.write('bench: python3 not found; the corpus is the project fixtures only\n');
+const corpus = roots.map((root) => ({ root, files: pythonFiles(root) }));
+const baseFiles = corpus.flatMap((c) => c.files);
+let baseLines = 0;
+let baseBytes = 0;
+for (const file of baseFiles) {
+  const bytes = readFileSync(file);
+  baseBytes += bytes.length;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) baseLines++;
+  if (bytes.length > 0 && bytes[bytes.length - 1] !== 10) baseLines++;
+}
+if (baseFiles.length === 0) {
+  process.stderr.write('bench: no Python files in the corpus\n');
+  process.exit(2);
+}
+
+// Scale k: the base list plus k-1 copies reached through symbolic links to each corpus root.
+const work = mkdtempSync(join(os.tmpdir(), 'mlsec-bench-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+const lists = new Map();
+for (const scale of scales) {
+  const files = [...baseFiles];
+  for (let copy = 1; copy < scale; copy++) {
+    corpus.forEach(({ root, files: rootFiles }, index) => {
+      const alias = join(work, `copy${copy}`, `${index}-${basename(root)}`);
+      if (!existsSync(alias)) {
+        mkdirSync(dirname(alias), { recursive: true });
+        symlinkSync(root, alias, 'dir');
+      }
+      for (const file of rootFiles) files.push(join(alias, relative(root, file)));
+    });
+  }
+  const list = join(work, `files-${scale}x.txt`);
+  writeFileSync(list, files.join('\n') + '\n');
+  lists.set(scale, { list, files: files.length, lines: baseLines * scale, bytes: baseBytes * scale });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+
+function runProcess(argv, label) {
+  const rssFile = join(work, `rss-${label}`);
+  rmSync(rssFile, { force: true });
+  const started = performance.now();
+  const run = spawnSync(process.execPath, ['-r', RSS_PROBE, ...argv], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, MLSEC_BENCH_RSS_FILE: rssFile, NO_COLOR: '1' },
+  });
+  const wallMs = performance.now() - started;
+  if (run.status !== 0 && run.status !== 1) {
+    throw new Error(`${label} failed (exit ${run.status}): ${(run.stderr || '').slice(0, 2000)}`);
+  }
+  const rssBytes = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) : NaN;
+  return { wallMs, rssBytes, stdout: run.stdout, stderr: run.stderr };
+}
+
+function runMlsec(scale, jobCount) {
+  const { list } = lists.get(scale);
+  const sarif = join(work, 'out.sarif');
+  const stats = join(work, 'stats.json');
+  const argv = [MLSEC, 'scan', '--files-from', list, '--format', 'sarif', '-o', sarif, '--fail-on', 'never', '--stats', stats];
+  if (jobCount !== undefined) argv.push('--jobs', String(jobCount));
+  const run = runProcess(argv, 'mlsec');
+  const report = JSON.parse(readFileSync(sarif, 'utf8'));
+  return { ...run, results: report.runs[0].results.length, stats: JSON.parse(readFileSync(stats, 'utf8')) };
+}
+
+function runRuff(scale) {
+  const run = runProcess([RUFF_RUNNER, lists.get(scale).list], 'ruff');
+  return { ...run, report: JSON.parse(run.stdout) };
+}
+
+const median = (xs) => {
+  const sorted = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+const jobCount = jobs !== undefined ? Number(jobs) : undefined;
+const sequential = !flag('--no-sequential') && jobCount !== 1;
+const rows = [];
+const log = (message) => process.stderr.write(message + '\n');
+log(`bench: ${baseFiles.length} files, ${baseLines} lines (${(baseBytes / 1e6).toFixed(1)} MB) from ${roots.join(', ')}; ${reps} repetitions, scales ${scales.join(', ')}x`);
+for (const scale of scales) {
+  const mlsecRuns = [];
+  const ruffRuns = [];
+  const sequentialRuns = [];
+  for (let rep = 0; rep < reps; rep++) {
+    // Alternate which tool goes first, so neither always meets a warm or a cold file cache.
+    const order = rep % 2 === 0 ? ['mlsec', 'ruff'] : ['ruff', 'mlsec'];
+    for (const tool of order) {
+      if (tool === 'mlsec') mlsecRuns.push(runMlsec(scale, jobCount));
+      else ruffRuns.push(runRuff(scale));
+    }
+    if (sequential && scale === scales[0]) sequentialRuns.push(runMlsec(scale, 1));
+    log(
+      `  ${scale}x rep ${rep + 1}: mlsec ${(mlsecRuns.at(-1).wallMs / 1000).toFixed(2)} s, ruff ${(ruffRuns.at(-1).wallMs / 1000).toFixed(2)} s` +
+        (sequentialRuns.length > rep ? `, mlsec --jobs 1 ${(sequentialRuns.at(-1).wallMs / 1000).toFixed(2)} s` : ''),
+    );
+  }
+  const { files, lines } = lists.get(scale);
+  const summarise = (tool, runs, extra = {}) => {
+    const wallMs = median(runs.map((r) => r.wallMs));
+    return { tool, scale, files, lines, wallMs, linesPerSecond: lines / (wallMs / 1000), peakRssMb: median(runs.map((r) => r.rssBytes)) / 1048576, runs: runs.map((r) => Math.round(r.wallMs)), ...extra };
+  };
+  const medianStats = mlsecRuns.slice().sort((a, b) => a.wallMs - b.wallMs)[mlsecRuns.length >> 1].stats;
+  rows.push(summarise('mlsec', mlsecRuns, { findings: mlsecRuns[0].results, workers: medianStats.workers, stats: medianStats }));
+  rows.push(
+    summarise('ruff-wasm S', ruffRuns, {
+      findings: ruffRuns[0].report.diagnostics,
+      failures: ruffRuns[0].report.failures,
+      // Inside the process, after Ruff's WebAssembly module is loaded: read + check only.
+      inProcessMs: median(ruffRuns.map((r) => r.report.totalMs)),
+      checkMs: median(ruffRuns.map((r) => r.report.checkMs)),
+    }),
+  );
+  if (sequentialRuns.length > 0) {
+    const middle = sequentialRuns.slice().sort((a, b) => a.wallMs - b.wallMs)[sequentialRuns.length >> 1].stats;
+    rows.push(summarise('mlsec --jobs 1', sequentialRuns, { findings: sequentialRuns[0].results, workers: 0, stats: middle }));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editor figures (the language server's own benchmark, when present)
+
+let editor = 'not available';
+if (!flag('--no-editor') && existsSync(EDITOR_BENCH)) {
+  const run = spawnSync(process.execPath, [EDITOR_BENCH, '--json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  try {
+    editor = JSON.parse(run.stdout.trim().split('\n').filter(Boolean).at(-1));
+  } catch {
+    editor = `not available (scripts/bench-editor.mjs exited ${run.status}: ${(run.stderr || run.stdout || '').trim().split('\n').at(-1) ?? ''})`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const ruffVersion = (() => {
+  try {
+    return require('@astral-sh/ruff-wasm-nodejs').Workspace.version();
+  } catch {
+    return 'unknown';
+  }
+})();
+const cpus = os.cpus();
+const machine = {
+  date: new Date().toISOString().slice(0, 10),
+  cpu: `${cpus[0]?.model?.trim() ?? 'unknown CPU'}`,
+  cores: typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length,
+  memoryGb: Math.round(os.totalmem() / 2 ** 30),
+  os: `${os.type()} ${os.release()} ${os.arch()}`,
+  node: process.version,
+  python: stdlib?.version ?? null,
+  ruff: ruffVersion,
+  mlsec: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
+  loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+};
+
+const byKey = (tool, scale) => rows.find((r) => r.tool === tool && r.scale === scale);
+const comparisons = scales.map((scale) => {
+  const m = byKey('mlsec', scale);
+  const r = byKey('ruff-wasm S', scale);
+  return { scale, mlsecMs: m.wallMs, ruffMs: r.wallMs, speedup: r.wallMs / m.wallMs, mlsecRssMb: m.peakRssMb, ruffRssMb: r.peakRssMb };
+});
+const first = byKey('mlsec', scales[0]);
+const linearity = scales.map((scale) => {
+  const m = byKey('mlsec', scale);
+  const r = byKey('ruff-wasm S', scale);
+  return {
+    scale,
+    mlsecMsPerKLine: m.wallMs / (m.lines / 1000),
+    ruffMsPerKLine: r.wallMs / (r.lines / 1000),
+    mlsecTimeRatio: m.wallMs / first.wallMs,
+  };
+});
+
+const s = first.stats;
+const cpuTotal = Object.values(s.phaseMs).reduce((a, b) => a + b, 0);
+const profile = {
+  scale: scales[0],
+  files: s.files,
+  parsedFiles: s.parsedFiles,
+  prefilterSkipRate: s.prefilterSkipRate,
+  workers: s.workers,
+  wallMs: s.wallMs,
+  phaseMs: s.phaseMs,
+  phaseShare: Object.fromEntries(Object.entries(s.phaseMs).map(([k, v]) => [k, Math.round((v / cpuTotal) * 1000) / 1000])),
+};
+
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
+const table = [
+  ['tool', 'corpus', 'files', 'lines', 'wall s (median)', 'lines/s', 'peak RSS MB', 'findings'],
+  ...rows.map((r) => [r.tool, `${r.scale}x`, fmt(r.files), fmt(r.lines), fmt(r.wallMs / 1000, 2), fmt(r.linesPerSecond), fmt(r.peakRssMb), fmt(r.findings)]),
+];
+const widths = table[0].map((_, c) => Math.max(...table.map((row) => String(row[c]).length)));
+const line = (row) => row.map((cell, c) => (c < 2 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  ');
+
+const out = [];
+out.push(`mlsec vs Ruff (WebAssembly, select = S) — ${machine.date}, ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GiB, ${machine.os}, Node ${machine.node}`);
+out.push(`corpus: ${roots.join(', ')} (${fmt(baseFiles.length)} .py files, ${fmt(baseLines)} lines${stdlib ? `, ${stdlib.version} stdlib` : ''}); ruff ${ruffVersion}; ${reps} reps, medians; load average ${machine.loadAverage.join(' ')}`);
+out.push('');
+out.push(line(table[0]));
+out.push(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const row of table.slice(1)) out.push(line(row));
+out.push('');
+for (const c of comparisons) {
+  out.push(
+    `${c.scale}x: mlsec/ruff wall-time ratio ${fmt(c.mlsecMs / c.ruffMs, 2)} (mlsec ${fmt(c.speedup, 2)}x as fast as ruff; target ≥ ${TARGETS.speedup}x: ${c.speedup >= TARGETS.speedup ? 'met' : 'NOT met'}); ` +
+      `peak RSS ${fmt(c.mlsecRssMb)} MB (target ≤ ${TARGETS.rssMb}: ${c.mlsecRssMb <= TARGETS.rssMb ? 'met' : 'NOT met'})`,
+  );
+}
+out.push(`linearity (ms per 1,000 lines): ${linearity.map((l) => `${l.scale}x mlsec ${fmt(l.mlsecMsPerKLine, 1)} / ruff ${fmt(l.ruffMsPerKLine, 1)}`).join('; ')}`);
+out.push('');
+out.push(`profile of mlsec at ${profile.scale}x (median run; cpu phases are summed over ${profile.workers > 1 ? `${profile.workers} worker threads, so they can exceed the wall time` : 'the one analysing thread'}):`);
+out.push(`  prefilter skipped ${fmt(s.skippedByPrefilter)} of ${fmt(s.analysedFiles)} files without parsing (${fmt(s.prefilterSkipRate * 100, 1)} %); ${fmt(s.parsedFiles)} parsed`);
+out.push(`  wall: walk/list ${fmt(s.wallMs.walk)} ms, scan ${fmt(s.wallMs.scan)} ms, SARIF output ${fmt(s.wallMs.output)} ms`);
+out.push(
+  `  cpu:  ${Object.entries(s.phaseMs)
+    .map(([k, v]) => `${k === 'model' ? 'query (semantic model)' : k} ${fmt(v)} ms (${fmt(profile.phaseShare[k] * 100, 1)} %)`)
+    .join(', ')}`,
+);
+const seq = byKey('mlsec --jobs 1', scales[0]);
+if (seq) {
+  const how = profile.workers > 0 ? `${profile.workers} worker threads` : 'the default (too few files for workers)';
+  out.push(`  worker threads: --jobs 1 ${fmt(seq.wallMs / 1000, 2)} s vs ${how} ${fmt(first.wallMs / 1000, 2)} s (${fmt(seq.wallMs / first.wallMs, 2)}x)`);
+}
+const ruffFirst = byKey('ruff-wasm S', scales[0]);
+out.push(
+  `  ruff for comparison: ${fmt(ruffFirst.wallMs / 1000, 2)} s wall, of which ${fmt(ruffFirst.checkMs / 1000, 2)} s in check() and ` +
+    `${fmt((ruffFirst.wallMs - ruffFirst.inProcessMs) / 1000, 2)} s starting Node and loading its WebAssembly module`,
+);
+out.push('');
+out.push(`editor (scripts/bench-editor.mjs): ${typeof editor === 'string' ? editor : JSON.stringify(editor)}`);
+process.stdout.write(out.join('\n') + '\n');
+
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, JSON.stringify({ machine, corpus: { roots, files: baseFiles.length, lines: baseLines, bytes: baseBytes }, reps, targets: TARGETS, rows, comparisons, linearity, profile, editor }, null, 2) + '\n');
+process.stdout.write(`\nwritten to ${relative(process.cwd(), outFile) || outFile}\n`);

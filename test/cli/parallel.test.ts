@@ -1,0 +1,78 @@
+/**
+ * Worker threads must not change what a scan reports: `--jobs 2` (workers) and `--jobs 1` (the
+ * main thread) give the same JSON, in the same order, on the rule fixtures. Runs the built CLI.
+ */
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { REPO_ROOT } from '../support/paths';
+
+const BIN = path.join(REPO_ROOT, 'bin', 'mlsec.js');
+
+function scanJson(args: string[]): { code: number | null; json: { files: number; findings: unknown[]; problems: unknown[] }; stderr: string } {
+  const run = spawnSync(process.execPath, [BIN, 'scan', ...args, '--format', 'json', '--fail-on', 'never'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  return { code: run.status, json: JSON.parse(run.stdout), stderr: run.stderr };
+}
+
+describe('mlsec scan --jobs', function () {
+  this.timeout(120_000);
+
+  it('reports the same findings, in the same order, with workers and without', () => {
+    // Repeat the fixtures through symbolic links so there are enough files to start workers.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-parallel-'));
+    try {
+      const fixtures = path.join(REPO_ROOT, 'test', 'rules', 'fixtures');
+      const roots = [fixtures];
+      for (let i = 0; i < 4; i++) {
+        const alias = path.join(dir, `copy${i}`);
+        fs.symlinkSync(fixtures, alias, 'dir');
+        roots.push(alias);
+      }
+      const sequential = scanJson([...roots, '--jobs', '1']);
+      const parallel = scanJson([...roots, '--jobs', '2', '--stats', path.join(dir, 'stats.json')]);
+      const stats = JSON.parse(fs.readFileSync(path.join(dir, 'stats.json'), 'utf8')) as { workers: number; files: number };
+      assert.ok(sequential.json.files >= 48, `only ${sequential.json.files} files: too few to start workers`);
+      assert.equal(stats.workers, 2, 'the parallel run used worker threads');
+      assert.ok(sequential.json.findings.length > 0);
+      assert.deepEqual(parallel.json, sequential.json);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('scans the fixtures alike with any number of jobs', () => {
+    const fixtures = path.join('test', 'rules', 'fixtures');
+    const one = scanJson([fixtures, '--jobs', '1']);
+    const two = scanJson([fixtures, '--jobs', '2']);
+    assert.deepEqual(two.json, one.json);
+  });
+
+  it('reads the paths to scan from --files-from', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-files-from-'));
+    try {
+      const fixtures = path.join(REPO_ROOT, 'test', 'rules', 'fixtures');
+      const listed = fs.readdirSync(fixtures).filter((f) => f.endsWith('.py')).map((f) => path.join(fixtures, f));
+      const list = path.join(dir, 'files.txt');
+      fs.writeFileSync(list, listed.join('\n') + '\n\n');
+      const fromList = scanJson(['--files-from', list]);
+      const direct = scanJson(listed);
+      assert.equal(fromList.json.files, listed.length);
+      assert.deepEqual(fromList.json, direct.json);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a --jobs that is not a positive whole number', () => {
+    const run = spawnSync(process.execPath, [BIN, 'scan', 'examples', '--jobs', '0'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /--jobs must be a whole number/);
+  });
+});
