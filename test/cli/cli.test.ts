@@ -141,11 +141,23 @@ describe('mlsec CLI', () => {
     assert.equal(mlsec(['scan', '.', '--no-gitignore'], dir).code, 1);
   });
 
+  it('scans a folder named on the command line even when a .gitignore above excludes it', () => {
+    write('.gitignore', 'vendor/\n');
+    write('vendor/lib/a.py', 'import torch\ntorch.load(p, weights_only=False)\n');
+    assert.equal(mlsec(['scan', '.'], dir).code, 0);
+    const run = mlsec(['scan', path.join('vendor', 'lib')], dir);
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, /a\.py:2:\d+: error\s+MLS102/);
+  });
+
   it('fails with exit code 2 on usage errors', () => {
     assert.equal(mlsec(['scan', '--format', 'xml']).code, 2);
     assert.equal(mlsec(['frobnicate']).code, 2);
     assert.equal(mlsec(['scan', '/definitely/not/here']).code, 2);
     assert.equal(mlsec(['scan', '--bogus-flag']).code, 2);
+    const help = mlsec(['scan', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Scan options:/);
   });
 
   it('lists and explains rules', () => {

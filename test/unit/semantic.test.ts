@@ -6,7 +6,7 @@ import { SemanticModel, stringLiteralValue } from '../../server/src/engine/seman
 
 async function model(source: string): Promise<SemanticModel> {
   const parser = await PythonParser.get();
-  return new SemanticModel(parser, parser.parse(source));
+  return new SemanticModel(parser.parse(source));
 }
 
 /** Qualified names of every call's callee, in order. */

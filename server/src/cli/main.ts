@@ -310,6 +310,11 @@ function runExplain(argv: string[]): number {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // `mlsec scan --help` and friends print the usage rather than failing on an unknown option.
+  if (command !== undefined && !command.startsWith('-') && rest.some((arg) => arg === '--help' || arg === '-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   try {
     switch (command) {
       case 'scan':

@@ -18,6 +18,7 @@ import { CALL_RESULT_SUFFIX, SemanticModel } from './semantic';
 import type { ConstValue } from './semantic';
 import { parseSuppressions } from './suppressions';
 import { LineIndex } from './text';
+import { containsIdentifier, identifierOccurrences, inImportStatement } from './textScan';
 
 export const SUPPRESSION_RULE_CODE = 'MLS001';
 
@@ -55,6 +56,8 @@ interface RuleIndex {
   allCalls: Rule[];
   fileRules: Rule[];
   triggers: string[];
+  /** All triggers as one pattern, longest first, for finding which occur in a single pass. */
+  triggerPattern: RegExp;
   /** Per enabled rule, what the text must contain for it to be able to fire (see RuleGate). */
   gates: RuleGate[];
   /** Indexes of subsets of these rules, by the concatenated codes of the subset. */
@@ -69,13 +72,21 @@ interface RuleIndex {
  * methods. Every dot-separated segment of a resolved name is the text of an identifier in the
  * file (an import's module or name, an assigned name, an attribute), so the callee's segments
  * must all occur in the text as whole identifiers; the alternatives are listed in `words`, one
- * list of required identifiers per callee or method. A file that passes no gate is not parsed,
- * and a file that is parsed runs only the rules whose gates it passes.
+ * list of required identifiers per callee or method; a dotted callee's last segment must also
+ * occur where a qualified name can end (see reachedAsAttributeOrImport). Then the rule's own
+ * `mayFire`, if it has one, looks at the text. A file that passes no gate is not parsed, and a
+ * file that is parsed runs only the rules whose gates it passes.
  */
 interface RuleGate {
   rule: Rule;
   triggers: readonly string[];
-  words?: string[][];
+  words?: CallWords[];
+}
+
+/** The identifiers a call name needs in the text: all of `all`, and `reached` at a reachable spot. */
+interface CallWords {
+  all: string[];
+  reached?: string;
 }
 
 /** The trigger every selection has: suppression comments must be checked (MLS001). */
@@ -115,28 +126,32 @@ export class Analyzer {
 
   /**
    * The index of the rules that can fire on `text` (see RuleGate), or undefined when none can and
-   * the text has no suppression comment to check. Cheap next to parsing: substring searches,
-   * memoised per text, and only for the rules whose triggers occur.
+   * the text has no suppression comment to check. Cheap next to parsing: one pass for the
+   * triggers, then identifier searches (memoised per text) and `mayFire` only for the rules whose
+   * triggers occur.
    */
   private applicable(text: string, index: RuleIndex): RuleIndex | undefined {
-    const found = new Map<string, boolean>();
-    const includes = (s: string): boolean => {
-      let hit = found.get(s);
-      if (hit === undefined) found.set(s, (hit = text.includes(s)));
-      return hit;
-    };
-    // Many files of a large tree contain no trigger at all: one pass over the triggers settles them.
-    if (!index.triggers.some(includes)) return undefined;
+    // Many files of a large tree contain no trigger at all: one pass over the text settles them.
+    const present = triggersIn(text, index);
+    if (present.size === 0) return undefined;
+    const includes = (s: string): boolean => present.has(s);
     const words = new Map<string, boolean>();
     const word = (w: string): boolean => {
       let hit = words.get(w);
       if (hit === undefined) words.set(w, (hit = containsIdentifier(text, w)));
       return hit;
     };
+    const reachedNames = new Map<string, boolean>();
+    const reachedName = (w: string): boolean => {
+      let hit = reachedNames.get(w);
+      if (hit === undefined) reachedNames.set(w, (hit = reachedAsAttributeOrImport(text, w)));
+      return hit;
+    };
     const rules: Rule[] = [];
     for (const gate of index.gates) {
       if (!gate.triggers.some(includes)) continue;
-      if (gate.words && !gate.words.some((all) => all.every(word))) continue;
+      if (gate.words && !gate.words.some(({ all, reached }) => all.every(word) && (reached === undefined || reachedName(reached)))) continue;
+      if (gate.rule.mayFire && !gate.rule.mayFire(text)) continue;
       rules.push(gate.rule);
     }
     if (rules.length === index.gates.length) return index;
@@ -161,7 +176,7 @@ export class Analyzer {
     timings.parse = performance.now() - start;
     try {
       start = performance.now();
-      const model = new SemanticModel(this.parser, tree);
+      const model = new SemanticModel(tree);
       timings.model = performance.now() - start;
       start = performance.now();
       const lines = new LineIndex(text);
@@ -352,7 +367,7 @@ export class Analyzer {
 }
 
 function buildIndex(rules: readonly Rule[]): RuleIndex {
-  const index: RuleIndex = { byName: new Map(), allCalls: [], fileRules: [], triggers: [SUPPRESSION_TRIGGER], gates: [], subsets: new Map() };
+  const index: RuleIndex = { byName: new Map(), allCalls: [], fileRules: [], triggers: [SUPPRESSION_TRIGGER], triggerPattern: /$^/g, gates: [], subsets: new Map() };
   for (const rule of rules) {
     index.triggers.push(...rule.triggers);
     index.gates.push(gateOf(rule));
@@ -367,7 +382,35 @@ function buildIndex(rules: readonly Rule[]): RuleIndex {
     }
   }
   index.triggers = [...new Set(index.triggers)];
+  index.triggerPattern = new RegExp(
+    [...index.triggers]
+      .sort((a, b) => b.length - a.length)
+      .map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('|'),
+    'g',
+  );
   return index;
+}
+
+/**
+ * The triggers of an index that occur in a text, found in one pass of the combined pattern (about
+ * twice as fast as a substring search per trigger on a large tree). The pattern restarts one
+ * character after each match, so every offset where a trigger starts is seen; at one offset the
+ * longest trigger wins, and a shorter one starting there is its prefix: those are added after.
+ */
+function triggersIn(text: string, index: RuleIndex): Set<string> {
+  const found = new Set<string>();
+  const pattern = index.triggerPattern;
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+    found.add(match[0]);
+    pattern.lastIndex = match.index + 1;
+  }
+  if (found.size > 0) {
+    const matched = [...found];
+    for (const trigger of index.triggers) if (!found.has(trigger) && matched.some((m) => m.startsWith(trigger))) found.add(trigger);
+  }
+  return found;
 }
 
 /** The (cached) index of some of an index's rules. */
@@ -382,30 +425,34 @@ function gateOf(rule: Rule): RuleGate {
   const callees = rule.callees ?? [];
   const methods = rule.methods ?? [];
   if (!rule.onCall || rule.onFile || callees.length + methods.length === 0) return { rule, triggers: rule.triggers };
-  const words = [
-    ...methods.map((m) => [m]),
+  const words: CallWords[] = [
+    ...methods.map((m) => ({ all: [m] })),
     // `flask.Flask().run`: the call-result marker is not part of any identifier.
-    ...callees.map((c) => c.split(CALL_RESULT_SUFFIX).join('').split('.')),
-  ].map((segments) => segments.filter((segment) => segment.length > 0));
+    ...callees.map((c) => {
+      const all = c.split(CALL_RESULT_SUFFIX).join('').split('.').filter((segment) => segment.length > 0);
+      return all.length > 1 ? { all, reached: all[all.length - 1] } : { all };
+    }),
+  ];
   // A name that is not made of identifiers cannot be checked this way: keep the triggers alone.
-  if (words.some((segments) => segments.length === 0 || !segments.every((s) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s)))) {
+  if (words.some(({ all }) => all.length === 0 || !all.every((s) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s)))) {
     return { rule, triggers: rule.triggers };
   }
   return { rule, triggers: rule.triggers, words };
 }
 
-/** True for characters that can continue a Python identifier (any non-ASCII one counts). */
-function isIdentifierChar(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code > 127;
-}
-
 /**
- * True when `word` occurs in `text` as a whole identifier, not inside a longer one (`os` in
- * `os.system`, not in `pos`). Linear: each occurrence is checked once.
+ * True when `name` occurs where a qualified name can end: as an attribute (`pickle.loads`,
+ * `pk . loads`) or inside an import statement (`from pickle import loads as l`). Names are
+ * resolved through imports and attributes only, so a dotted callee cannot be reached otherwise.
+ * A name at the start of a line is counted too: the `.` may sit on the line above, after a comment.
  */
-export function containsIdentifier(text: string, word: string): boolean {
-  for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
-    if ((i === 0 || !isIdentifierChar(text.charCodeAt(i - 1))) && !isIdentifierChar(text.charCodeAt(i + word.length))) return true;
+function reachedAsAttributeOrImport(text: string, name: string): boolean {
+  for (const at of identifierOccurrences(text, name)) {
+    let before = at - 1;
+    while (before >= 0 && (text.charCodeAt(before) === 32 || text.charCodeAt(before) === 9)) before--;
+    const c = before < 0 ? 10 : text.charCodeAt(before);
+    if (c === 46 || c === 10 || c === 13 || c === 92) return true; // . newline continuation
+    if (inImportStatement(text, at)) return true;
   }
   return false;
 }

@@ -143,7 +143,10 @@ function inheritedGitignores(root: string, resolver: ConfigResolver): Array<{ ba
     const file = path.join(dir, '.gitignore');
     if (fs.existsSync(file)) {
       try {
-        chain.unshift({ base: dir, matcher: ignore().add(fs.readFileSync(file, 'utf8')) });
+        const matcher = ignore().add(fs.readFileSync(file, 'utf8'));
+        // A folder named on the command line is scanned even when a .gitignore above it
+        // excludes the folder itself (as ripgrep and ruff do): that file cannot apply here.
+        if (!matcher.ignores(toPosix(path.relative(dir, root)) + '/')) chain.unshift({ base: dir, matcher });
       } catch {
         // ignore unreadable files
       }

@@ -98,6 +98,13 @@ export interface Rule extends RuleMeta {
   onCall?(call: CallSite, context: RuleContext): void;
   /** Whole-file checks (strings, assignments, attribute references). */
   onFile?(context: RuleContext): void;
+  /**
+   * A closer look at the raw text, asked only when the triggers occur: false when the rule cannot
+   * report anything in this text, so the file need not be parsed for it. It may answer true for a
+   * file that has no finding (it is a filter, not the rule), but never false for one that has.
+   * Worth writing when the triggers are common words (`key`, `debug`, `compile`).
+   */
+  mayFire?(text: string): boolean;
 }
 
 /** Identity function that gives rule literals their type and keeps registration in one place. */

@@ -2,6 +2,7 @@
 import { CallSite } from '../engine/callSite';
 import type { Node } from '../engine/parser';
 import { defineRule } from '../engine/rule';
+import { containsIdentifier, identifierOccurrences, inImportStatement, nextNonBlank, previousNonBlank } from '../engine/textScan';
 import type { Rule } from '../engine/rule';
 import type { SemanticModel } from '../engine/semantic';
 import { ATLAS, CWE_REFERENCE, constantOf } from './support';
@@ -13,6 +14,16 @@ import { argumentOrCall, flagFix, flagOrigin, isFixedText, isTruthy, spelled } f
 const CODE_BUILTINS = ['eval', 'exec', 'compile'];
 const CODE_CALLEES = CODE_BUILTINS.flatMap((name) => [name, `builtins.${name}`, `__builtin__.${name}`]);
 const COMPILE_CALLEES = new Set(['compile', 'builtins.compile', '__builtin__.compile']);
+
+/** True when the text calls `name(`, binds it (`run = eval`) or imports it, outside an attribute. */
+function usesBuiltin(text: string, name: string): boolean {
+  for (const at of identifierOccurrences(text, name)) {
+    const before = previousNonBlank(text, at);
+    if (before === '.') continue;
+    if (nextNonBlank(text, at + name.length) === '(' || before === '=' || inImportStatement(text, at)) return true;
+  }
+  return false;
+}
 
 /** True when `node` is (a name bound to) a call of the builtin `compile`: reported on its own. */
 function isCompiledCode(model: SemanticModel, node: Node): boolean {
@@ -45,6 +56,9 @@ export const dynamicCodeExecutionRule = defineRule({
   ],
   triggers: ['eval', 'exec', 'compile'],
   callees: CODE_CALLEES,
+  // `re.compile`, `df.eval` and the word in prose are everywhere; the builtins are reached by
+  // their bare name called, bound to another name or imported, or through the builtins module.
+  mayFire: (text) => CODE_BUILTINS.some((name) => usesBuiltin(text, name)) || containsIdentifier(text, 'builtins') || containsIdentifier(text, '__builtin__'),
   onCall(call, context) {
     const builtin = call.callee!.slice(call.callee!.lastIndexOf('.') + 1);
     const source = call.argument('source', 0);
@@ -67,8 +81,17 @@ export const dynamicCodeExecutionRule = defineRule({
 const POPEN_STYLE = ['subprocess.run', 'subprocess.call', 'subprocess.check_call', 'subprocess.check_output', 'subprocess.Popen'];
 /** Functions that always hand their command line to a shell. */
 const ALWAYS_SHELL = ['os.system', 'os.popen', 'posix.system', 'subprocess.getoutput', 'subprocess.getstatusoutput', 'asyncio.create_subprocess_shell'];
+const ALWAYS_SHELL_NAMES = [...new Set(ALWAYS_SHELL.map((callee) => callee.slice(callee.lastIndexOf('.') + 1)))];
 /** Programs that run their `-c` argument as a shell script. */
 const SHELL_PROGRAMS = /^(?:.*\/)?(?:sh|bash|zsh|dash|ksh|ash|fish)$|^(?:cmd|cmd\.exe|powershell|powershell\.exe|pwsh)$/i;
+/** A string literal naming one of SHELL_PROGRAMS, as MLS302's `mayFire` looks for it. */
+const SHELL_PROGRAM_LITERAL = /["'](?:[^"'\s]*\/)?(?:sh|bash|zsh|dash|ksh|ash|fish|cmd|cmd\.exe|powershell|powershell\.exe|pwsh)["']/i;
+
+/** True when a module function `name` is reached as an attribute (`os.system`) or imported. */
+function reachesFunction(text: string, name: string): boolean {
+  for (const at of identifierOccurrences(text, name)) if (previousNonBlank(text, at) === '.' || inImportStatement(text, at)) return true;
+  return false;
+}
 
 export const shellInjectionRule = defineRule({
   code: 'MLS302',
@@ -88,6 +111,9 @@ export const shellInjectionRule = defineRule({
   ],
   triggers: ['subprocess', 'os', 'posix', 'asyncio'],
   callees: [...POPEN_STYLE, ...ALWAYS_SHELL],
+  // A shell is involved only through a function that always uses one, a `shell` argument, or a
+  // shell program given `-c`.
+  mayFire: (text) => containsIdentifier(text, 'shell') || ALWAYS_SHELL_NAMES.some((name) => reachesFunction(text, name)) || SHELL_PROGRAM_LITERAL.test(text),
   onCall(call, context) {
     const model = context.model;
     if (call.is(...ALWAYS_SHELL)) {

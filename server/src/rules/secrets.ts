@@ -4,6 +4,7 @@ import type { Node } from '../engine/parser';
 import { defineRule } from '../engine/rule';
 import type { Fix, RelatedLocation, Rule, RuleContext, TextEdit } from '../engine/rule';
 import { stringLiteralValue } from '../engine/semantic';
+import { containsIdentifier, stringLiterals } from '../engine/textScan';
 import { ATLAS, CWE_REFERENCE } from './support';
 import { attributeAssignment, enclosingString, identifiersSpelled } from './syntax';
 
@@ -18,17 +19,19 @@ interface Provider {
   pattern: RegExp;
   /** Checks on the random part, beyond the pattern. */
   mixedCase?: boolean;
+  /** Fixed text one of which every match contains: a cheap test before running the pattern. */
+  hints: string[];
 }
 
 const PROVIDERS: Provider[] = [
-  { label: 'Anthropic API key', env: 'ANTHROPIC_API_KEY', pattern: /(?<![A-Za-z0-9_-])(sk-ant-)[A-Za-z0-9_-]{32,}/g, mixedCase: true },
-  { label: 'OpenAI API key', env: 'OPENAI_API_KEY', pattern: /(?<![A-Za-z0-9_-])(sk-(?!ant-)(?:proj-|svcacct-|admin-)?)[A-Za-z0-9_-]{32,}/g, mixedCase: true },
-  { label: 'Hugging Face token', env: 'HF_TOKEN', pattern: /(?<![A-Za-z0-9_])(hf_)[A-Za-z0-9]{30,}(?![A-Za-z0-9])/g },
-  { label: 'AWS access key ID', env: 'AWS_ACCESS_KEY_ID', pattern: /(?<![A-Za-z0-9])(AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])/g },
-  { label: 'GitHub token', env: 'GITHUB_TOKEN', pattern: /(?<![A-Za-z0-9_])(gh[pousr]_|github_pat_)[A-Za-z0-9_]{36,}(?![A-Za-z0-9_])/g },
+  { label: 'Anthropic API key', env: 'ANTHROPIC_API_KEY', pattern: /(?<![A-Za-z0-9_-])(sk-ant-)[A-Za-z0-9_-]{32,}/g, mixedCase: true, hints: ['sk-ant-'] },
+  { label: 'OpenAI API key', env: 'OPENAI_API_KEY', pattern: /(?<![A-Za-z0-9_-])(sk-(?!ant-)(?:proj-|svcacct-|admin-)?)[A-Za-z0-9_-]{32,}/g, mixedCase: true, hints: ['sk-'] },
+  { label: 'Hugging Face token', env: 'HF_TOKEN', pattern: /(?<![A-Za-z0-9_])(hf_)[A-Za-z0-9]{30,}(?![A-Za-z0-9])/g, hints: ['hf_'] },
+  { label: 'AWS access key ID', env: 'AWS_ACCESS_KEY_ID', pattern: /(?<![A-Za-z0-9])(AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])/g, hints: ['AKIA', 'ASIA'] },
+  { label: 'GitHub token', env: 'GITHUB_TOKEN', pattern: /(?<![A-Za-z0-9_])(gh[pousr]_|github_pat_)[A-Za-z0-9_]{36,}(?![A-Za-z0-9_])/g, hints: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'] },
 ];
 
-const FORMAT_TRIGGERS = ['sk-', 'hf_', 'AKIA', 'ASIA', 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'];
+const FORMAT_TRIGGERS = [...new Set(PROVIDERS.flatMap((provider) => provider.hints))];
 
 /** Words that mark an example value rather than a credential. */
 const PLACEHOLDER_WORDS =
@@ -139,6 +142,21 @@ export const hardCodedCredentialRule = defineRule({
     CWE_REFERENCE(798),
   ],
   triggers: [...FORMAT_TRIGGERS, ...SECRET_NAME_WORDS, 'key', 'login', 'HfApi', 'InferenceClient'],
+  // Credential words are everywhere (`key`, `token`); a credential value is rare. The rule reports
+  // a literal, so without a recognised format or a literal that could pass as a secret there is
+  // nothing to find.
+  mayFire(text) {
+    for (const provider of PROVIDERS) {
+      if (!provider.hints.some((hint) => text.includes(hint))) continue;
+      for (const match of text.matchAll(provider.pattern)) if (looksRandom(match[0].slice(match[1].length), provider)) return true;
+    }
+    if (!mayHaveSink(text)) return false;
+    for (const literal of stringLiterals(text)) {
+      // An escaped literal's value is not what is written: assume it could be a secret.
+      if (literal.escaped ? literal.body.length >= 8 : plausibleSecret(literal.body)) return true;
+    }
+    return false;
+  },
   onFile(context) {
     const candidates = new Map<number, Candidate>();
     const add = (candidate: Candidate) => {
@@ -175,6 +193,21 @@ function findFormats(context: RuleContext, add: (c: Candidate) => void): void {
       add({ literal, value: match[0], provider, prefix, env: provider.env });
     }
   }
+}
+
+/** Spellings of CREDENTIAL_KEYWORD in a text (a keyword argument, or a key of a `**` dict). */
+const CREDENTIAL_KEYWORD_IN_TEXT = /api_(?:key|token)(?![A-Za-z0-9_])|(?<![A-Za-z0-9_])(?:hf_token|use_auth_token|auth_token|access_token|aws_secret_access_key|aws_session_token)(?![A-Za-z0-9_])/;
+
+/**
+ * False when none of the places findSinks looks at can be in the text: a credential keyword,
+ * `token=` of the Hugging Face libraries, `key=` of wandb, their login functions, or an
+ * environment variable with a credential's name.
+ */
+function mayHaveSink(text: string): boolean {
+  if (CREDENTIAL_KEYWORD_IN_TEXT.test(text)) return true;
+  if (containsIdentifier(text, 'huggingface_hub') || containsIdentifier(text, 'wandb')) return true;
+  if (containsIdentifier(text, 'token') && [...HF_PACKAGES, ...HF_METHODS].some((name) => containsIdentifier(text, name))) return true;
+  return (containsIdentifier(text, 'environ') || containsIdentifier(text, 'putenv')) && SECRET_NAME_WORDS.some((word) => text.includes(word));
 }
 
 /** Constant strings passed to parameters or variables that take credentials. */

@@ -5,6 +5,7 @@ import { defineRule } from '../engine/rule';
 import type { Report, Rule, RuleContext } from '../engine/rule';
 import type { SemanticModel } from '../engine/semantic';
 import { CALL_RESULT_SUFFIX, stringLiteralValue } from '../engine/semantic';
+import { containsIdentifier } from '../engine/textScan';
 import { ATLAS, CWE_REFERENCE, OWASP, constantOf } from './support';
 import {
   argumentOrCall,
@@ -29,6 +30,9 @@ const FLASK_APPS: Record<string, 'flask' | 'dash' | 'socketio'> = {
   'dash.Dash()': 'dash',
   'flask_socketio.SocketIO()': 'socketio',
 };
+
+/** The packages of FLASK_APPS. */
+const FLASK_PACKAGES = [...new Set(Object.keys(FLASK_APPS).map((name) => name.split('.')[0]))];
 
 /** Libraries whose objects have a `.run()` of their own: a receiver made by one is not a Flask app. */
 const OTHER_RUNNERS = new Set([
@@ -122,6 +126,8 @@ export const flaskDebugRule = defineRule({
   ],
   triggers: ['debug', 'DEBUG'],
   methods: ['run', 'run_server'],
+  // Every report needs an app of the Flask family, which the file must import.
+  mayFire: (text) => FLASK_PACKAGES.some((name) => containsIdentifier(text, name)),
   onCall(call, context) {
     const kind = flaskRun(call, context.model);
     if (!kind) return;
@@ -242,7 +248,9 @@ export const bindAllInterfacesRule = defineRule({
     { title: 'Uvicorn settings', url: 'https://www.uvicorn.org/settings/' },
     CWE_REFERENCE(1327),
   ],
-  triggers: ['0.0.0.0', '::', 'HTTPServer', 'TCPServer', 'make_server'],
+  // Host strings as written (`"::"`, not the `::` of a slice), waitress `listen="*:8080"`, and the
+  // servers whose address tuple may have an empty host.
+  triggers: ['0.0.0.0', '"::"', "'::'", '[::]', '0:0:0:0:0:0:0:0', '"*:', "'*:", ' *:', 'HTTPServer', 'TCPServer', 'make_server'],
   callees: Object.keys(HOST_CALLEES),
   methods: ['run', 'run_server', 'launch', 'listen'],
   onCall(call, context) {

@@ -663,6 +663,8 @@ export const tlsVerificationDisabledRule = defineRule({
     CWE_REFERENCE(295),
   ],
   triggers: ['verify', 'CERT_NONE', '_create_unverified_context', 'check_hostname'],
+  // `verify` alone is a common word: it matters as a keyword, an attribute or a `**` dict key.
+  mayFire: (text) => /CERT_NONE|_create_unverified_context|check_hostname|verify\s*=(?!=)|\.\s*verify|["']verify["']/.test(text),
   callees: [...VERIFY_CALLEES, ...URLLIB3_POOLS, 'ssl._create_unverified_context'],
   methods: HTTP_METHODS,
   onCall(call, context) {

@@ -1,0 +1,143 @@
+/**
+ * Cheap scans of raw source text for the prefilter, which decides whether a file is worth parsing
+ * at all. They work on characters, not on a syntax tree, so each one over-approximates: it may
+ * say yes for a file where the parsed answer is no, never the other way round.
+ */
+
+/** True for characters that can continue a Python identifier (any non-ASCII one counts). */
+function isIdentifierChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code > 127;
+}
+
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13 || code === 12 || code === 92; // 92: line continuation
+}
+
+/**
+ * True when `word` occurs in `text` as a whole identifier, not inside a longer one (`os` in
+ * `os.system`, not in `pos`). Linear: each occurrence is checked once.
+ */
+export function containsIdentifier(text: string, word: string): boolean {
+  for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
+    if ((i === 0 || !isIdentifierChar(text.charCodeAt(i - 1))) && !isIdentifierChar(text.charCodeAt(i + word.length))) return true;
+  }
+  return false;
+}
+
+/** Offsets where `word` occurs as a whole identifier. */
+export function* identifierOccurrences(text: string, word: string): Generator<number> {
+  for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
+    if ((i === 0 || !isIdentifierChar(text.charCodeAt(i - 1))) && !isIdentifierChar(text.charCodeAt(i + word.length))) yield i;
+  }
+}
+
+/** The character before `index`, skipping blanks and line continuations ('' at the start). */
+export function previousNonBlank(text: string, index: number): string {
+  let i = index - 1;
+  while (i >= 0 && isBlank(text.charCodeAt(i))) i--;
+  return i < 0 ? '' : text[i];
+}
+
+/** The first character at or after `index` that is not blank ('' at the end). */
+export function nextNonBlank(text: string, index: number): string {
+  let i = index;
+  while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+  return i >= text.length ? '' : text[i];
+}
+
+/**
+ * True when the offset is inside an import statement: on a line starting with `import` or `from`,
+ * or inside the parentheses of `from m import (...)`.
+ */
+export function inImportStatement(text: string, index: number): boolean {
+  const lineStart = text.lastIndexOf('\n', index - 1) + 1;
+  const line = text.slice(lineStart, index).trimStart();
+  if (line.startsWith('import ') || line.startsWith('from ')) return true;
+  const open = text.lastIndexOf('(', index);
+  if (open < 0 || text.lastIndexOf(')', index) > open) return false;
+  const openLine = text.slice(text.lastIndexOf('\n', open - 1) + 1, open).trimStart();
+  return openLine.startsWith('from ') && /\bimport\s*$/.test(openLine);
+}
+
+/**
+ * True when `word` occurs as a whole identifier that is not an attribute: not preceded by a `.`
+ * (`compile(...)` or `c = compile`, not `re.compile(...)`).
+ */
+export function containsBareName(text: string, word: string): boolean {
+  for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
+    if (i > 0 && isIdentifierChar(text.charCodeAt(i - 1))) continue;
+    if (isIdentifierChar(text.charCodeAt(i + word.length))) continue;
+    let before = i - 1;
+    while (before >= 0 && isBlank(text.charCodeAt(before))) before--;
+    if (before < 0 || text.charCodeAt(before) !== 46) return true; // 46: '.'
+  }
+  return false;
+}
+
+/** A string literal as written, or several adjacent ones (`"ab" "cd"`) that Python joins. */
+export interface LiteralText {
+  /** The characters between the quotes (joined for adjacent literals), escapes left as written. */
+  body: string;
+  /** The body contains a backslash: its value differs from what is written. */
+  escaped: boolean;
+}
+
+const STRING_PREFIX = /^[rRbBuUfF]{0,2}$/;
+
+/**
+ * The string literals of a Python source, found with a small tokenizer that knows comments,
+ * prefixes, triple quotes and escapes. Text that does not tokenize (an unclosed quote) ends the
+ * literal at the end of its line, as Python's tokenizer would report it.
+ */
+export function* stringLiterals(text: string): Generator<LiteralText> {
+  const special = /["'#]/g;
+  let pending: LiteralText | undefined;
+  let pendingEnd = -1;
+  for (let match = special.exec(text); match; match = special.exec(text)) {
+    const start = match.index;
+    if (text[start] === '#') {
+      const newline = text.indexOf('\n', start);
+      special.lastIndex = newline < 0 ? text.length : newline;
+      continue;
+    }
+    // A prefix (`rb"`, `f'`) is part of the literal; any other identifier before the quote is not
+    // Python, and the quote still opens a literal for the tokenizer.
+    let prefixStart = start;
+    while (prefixStart > 0 && isIdentifierChar(text.charCodeAt(prefixStart - 1))) prefixStart--;
+    if (!STRING_PREFIX.test(text.slice(prefixStart, start))) prefixStart = start;
+    const quote = text[start];
+    const triple = text.startsWith(quote.repeat(3), start);
+    const open = triple ? 3 : 1;
+    let end = start + open;
+    let escaped = false;
+    for (;;) {
+      if (end >= text.length) break;
+      const c = text.charCodeAt(end);
+      if (c === 92) {
+        escaped = true;
+        end += 2;
+        continue;
+      }
+      if (!triple && c === 10) break;
+      if (text[end] === quote && (!triple || text.startsWith(quote.repeat(3), end))) break;
+      end++;
+    }
+    const body = text.slice(start + open, Math.min(end, text.length));
+    const close = Math.min(text.length, end + (text[end] === quote ? open : 0));
+    special.lastIndex = close;
+    // Adjacent literals with only blanks (or line continuations) between them are one value.
+    if (pending && pendingEnd >= 0 && isOnlyBlank(text, pendingEnd, prefixStart)) {
+      pending = { body: pending.body + body, escaped: pending.escaped || escaped };
+    } else {
+      if (pending) yield pending;
+      pending = { body, escaped };
+    }
+    pendingEnd = close;
+  }
+  if (pending) yield pending;
+}
+
+function isOnlyBlank(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!isBlank(text.charCodeAt(i))) return false;
+  return true;
+}
