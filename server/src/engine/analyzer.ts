@@ -18,7 +18,7 @@ import { CALL_RESULT_SUFFIX, SemanticModel } from './semantic';
 import type { ConstValue } from './semantic';
 import { parseSuppressions } from './suppressions';
 import { LineIndex } from './text';
-import { containsIdentifier, identifierOccurrences, inImportStatement } from './textScan';
+import { SourceText, inImportStatement } from './textScan';
 
 export const SUPPRESSION_RULE_CODE = 'MLS001';
 
@@ -30,6 +30,11 @@ export interface AnalysisOptions {
   keepTree?: boolean;
   /** Parse even when the prefilter says no rule can fire (to learn the file's imports). */
   force?: boolean;
+  /**
+   * Run every enabled rule on a parsed text, without asking the prefilter (default true: ask).
+   * The prefilter must never change the findings; tests compare both ways.
+   */
+  prefilter?: boolean;
 }
 
 export interface AnalysisResult {
@@ -135,23 +140,25 @@ export class Analyzer {
     const present = triggersIn(text, index);
     if (present.size === 0) return undefined;
     const includes = (s: string): boolean => present.has(s);
+    // Names that calls resolve through are code: strings and comments (prose) do not count.
+    const source = new SourceText(text);
     const words = new Map<string, boolean>();
     const word = (w: string): boolean => {
       let hit = words.get(w);
-      if (hit === undefined) words.set(w, (hit = containsIdentifier(text, w)));
+      if (hit === undefined) words.set(w, (hit = source.hasIdentifier(w)));
       return hit;
     };
     const reachedNames = new Map<string, boolean>();
     const reachedName = (w: string): boolean => {
       let hit = reachedNames.get(w);
-      if (hit === undefined) reachedNames.set(w, (hit = reachedAsAttributeOrImport(text, w)));
+      if (hit === undefined) reachedNames.set(w, (hit = reachedAsAttributeOrImport(source, w)));
       return hit;
     };
     const rules: Rule[] = [];
     for (const gate of index.gates) {
       if (!gate.triggers.some(includes)) continue;
       if (gate.words && !gate.words.some(({ all, reached }) => all.every(word) && (reached === undefined || reachedName(reached)))) continue;
-      if (gate.rule.mayFire && !gate.rule.mayFire(text)) continue;
+      if (gate.rule.mayFire && !gate.rule.mayFire(source)) continue;
       rules.push(gate.rule);
     }
     if (rules.length === index.gates.length) return index;
@@ -164,7 +171,7 @@ export class Analyzer {
     const full = this.index(selection.enabled);
     const timings = { prefilter: 0, parse: 0, model: 0, rules: 0 };
     let start = performance.now();
-    const gated = this.applicable(text, full);
+    const gated = options.prefilter === false ? full : this.applicable(text, full);
     timings.prefilter = performance.now() - start;
     // Parsing is still wanted without a possible finding for incremental re-parsing (keepTree,
     // previousTree) and to learn the imports (force); only the rules that can fire are run.
@@ -446,8 +453,9 @@ function gateOf(rule: Rule): RuleGate {
  * resolved through imports and attributes only, so a dotted callee cannot be reached otherwise.
  * A name at the start of a line is counted too: the `.` may sit on the line above, after a comment.
  */
-function reachedAsAttributeOrImport(text: string, name: string): boolean {
-  for (const at of identifierOccurrences(text, name)) {
+function reachedAsAttributeOrImport(source: SourceText, name: string): boolean {
+  const text = source.text;
+  for (const at of source.identifiers(name)) {
     let before = at - 1;
     while (before >= 0 && (text.charCodeAt(before) === 32 || text.charCodeAt(before) === 9)) before--;
     const c = before < 0 ? 10 : text.charCodeAt(before);

@@ -7,6 +7,7 @@ import type { CallSite } from './callSite';
 import type { ConstValue, SemanticModel } from './semantic';
 import type { Span } from './text';
 import type { ThreatId } from '../../../common/src/protocol';
+import type { SourceText } from './textScan';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -102,9 +103,10 @@ export interface Rule extends RuleMeta {
    * A closer look at the raw text, asked only when the triggers occur: false when the rule cannot
    * report anything in this text, so the file need not be parsed for it. It may answer true for a
    * file that has no finding (it is a filter, not the rule), but never false for one that has.
-   * Worth writing when the triggers are common words (`key`, `debug`, `compile`).
+   * Worth writing when the triggers are common words (`key`, `debug`, `compile`). `source.code`
+   * is the text with strings and comments blanked, for questions about identifiers.
    */
-  mayFire?(text: string): boolean;
+  mayFire?(source: SourceText): boolean;
 }
 
 /** Identity function that gives rule literals their type and keeps registration in one place. */

@@ -105,25 +105,9 @@ export function* stringLiterals(text: string): Generator<LiteralText> {
     let prefixStart = start;
     while (prefixStart > 0 && isIdentifierChar(text.charCodeAt(prefixStart - 1))) prefixStart--;
     if (!STRING_PREFIX.test(text.slice(prefixStart, start))) prefixStart = start;
-    const quote = text[start];
-    const triple = text.startsWith(quote.repeat(3), start);
-    const open = triple ? 3 : 1;
-    let end = start + open;
-    let escaped = false;
-    for (;;) {
-      if (end >= text.length) break;
-      const c = text.charCodeAt(end);
-      if (c === 92) {
-        escaped = true;
-        end += 2;
-        continue;
-      }
-      if (!triple && c === 10) break;
-      if (text[end] === quote && (!triple || text.startsWith(quote.repeat(3), end))) break;
-      end++;
-    }
-    const body = text.slice(start + open, Math.min(end, text.length));
-    const close = Math.min(text.length, end + (text[end] === quote ? open : 0));
+    const { bodyStart, bodyEnd, end: close } = literalBounds(text, start);
+    const body = text.slice(bodyStart, bodyEnd);
+    const escaped = body.includes('\\');
     special.lastIndex = close;
     // Adjacent literals with only blanks (or line continuations) between them are one value.
     if (pending && pendingEnd >= 0 && isOnlyBlank(text, pendingEnd, prefixStart)) {
@@ -135,6 +119,83 @@ export function* stringLiterals(text: string): Generator<LiteralText> {
     pendingEnd = close;
   }
   if (pending) yield pending;
+}
+
+/**
+ * A source text with the spans of its comments and string literals (f-strings excepted: their
+ * `{...}` parts are code), found on first use. Identifiers asked for through it are code, not
+ * prose in a docstring or a comment.
+ */
+export class SourceText {
+  /** Start and end offsets of the comments and plain string literals, in order, flattened. */
+  private prose: number[] | undefined;
+
+  constructor(readonly text: string) {}
+
+  /** True when `word` occurs as a whole identifier outside comments and plain strings. */
+  hasIdentifier(word: string): boolean {
+    for (const _ of this.identifiers(word)) return true;
+    return false;
+  }
+
+  /** Offsets where `word` occurs as a whole identifier outside comments and plain strings. */
+  *identifiers(word: string): Generator<number> {
+    for (const at of identifierOccurrences(this.text, word)) if (this.isCode(at)) yield at;
+  }
+
+  isCode(offset: number): boolean {
+    const prose = (this.prose ??= proseSpans(this.text));
+    // The last span starting at or before the offset.
+    let low = 0;
+    let high = prose.length / 2 - 1;
+    let found = -1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (prose[mid * 2] <= offset) {
+        found = mid;
+        low = mid + 1;
+      } else high = mid - 1;
+    }
+    return found < 0 || offset >= prose[found * 2 + 1];
+  }
+}
+
+function proseSpans(text: string): number[] {
+  const spans: number[] = [];
+  const special = /["'#]/g;
+  for (let match = special.exec(text); match; match = special.exec(text)) {
+    const start = match.index;
+    if (text[start] === '#') {
+      const newline = text.indexOf('\n', start);
+      const end = newline < 0 ? text.length : newline;
+      spans.push(start, end);
+      special.lastIndex = end;
+      continue;
+    }
+    let prefixStart = start;
+    while (prefixStart > 0 && isIdentifierChar(text.charCodeAt(prefixStart - 1))) prefixStart--;
+    const prefix = text.slice(prefixStart, start);
+    const end = literalBounds(text, start).end;
+    special.lastIndex = end;
+    if (!(STRING_PREFIX.test(prefix) && /f/i.test(prefix))) spans.push(start, end);
+  }
+  return spans;
+}
+
+/** Bodies of literals, by quote: sticky patterns that stop at the closing quote (or the line end). */
+const SINGLE_BODY: Record<string, RegExp> = { "'": /(?:[^'\\\n]|\\[\s\S])*/y, '"': /(?:[^"\\\n]|\\[\s\S])*/y };
+const TRIPLE_BODY: Record<string, RegExp> = { "'": /(?:[^'\\]|\\[\s\S]|'(?!''))*/y, '"': /(?:[^"\\]|\\[\s\S]|"(?!""))*/y };
+
+/** The offsets of the body and just past the string literal whose opening quote is at `start`. */
+function literalBounds(text: string, start: number): { bodyStart: number; bodyEnd: number; end: number } {
+  const quote = text[start];
+  const triple = text.startsWith(quote.repeat(3), start);
+  const bodyStart = start + (triple ? 3 : 1);
+  const body = (triple ? TRIPLE_BODY : SINGLE_BODY)[quote];
+  body.lastIndex = bodyStart;
+  const bodyEnd = body.test(text) ? body.lastIndex : bodyStart;
+  const closed = text[bodyEnd] === quote;
+  return { bodyStart, bodyEnd, end: closed ? bodyEnd + (triple ? 3 : 1) : bodyEnd };
 }
 
 function isOnlyBlank(text: string, from: number, to: number): boolean {

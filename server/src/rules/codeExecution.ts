@@ -2,7 +2,8 @@
 import { CallSite } from '../engine/callSite';
 import type { Node } from '../engine/parser';
 import { defineRule } from '../engine/rule';
-import { containsIdentifier, identifierOccurrences, inImportStatement, nextNonBlank, previousNonBlank } from '../engine/textScan';
+import { inImportStatement, nextNonBlank, previousNonBlank } from '../engine/textScan';
+import type { SourceText } from '../engine/textScan';
 import type { Rule } from '../engine/rule';
 import type { SemanticModel } from '../engine/semantic';
 import { ATLAS, CWE_REFERENCE, constantOf } from './support';
@@ -16,8 +17,9 @@ const CODE_CALLEES = CODE_BUILTINS.flatMap((name) => [name, `builtins.${name}`, 
 const COMPILE_CALLEES = new Set(['compile', 'builtins.compile', '__builtin__.compile']);
 
 /** True when the text calls `name(`, binds it (`run = eval`) or imports it, outside an attribute. */
-function usesBuiltin(text: string, name: string): boolean {
-  for (const at of identifierOccurrences(text, name)) {
+function usesBuiltin(source: SourceText, name: string): boolean {
+  const text = source.text;
+  for (const at of source.identifiers(name)) {
     const before = previousNonBlank(text, at);
     if (before === '.') continue;
     if (nextNonBlank(text, at + name.length) === '(' || before === '=' || inImportStatement(text, at)) return true;
@@ -58,7 +60,7 @@ export const dynamicCodeExecutionRule = defineRule({
   callees: CODE_CALLEES,
   // `re.compile`, `df.eval` and the word in prose are everywhere; the builtins are reached by
   // their bare name called, bound to another name or imported, or through the builtins module.
-  mayFire: (text) => CODE_BUILTINS.some((name) => usesBuiltin(text, name)) || containsIdentifier(text, 'builtins') || containsIdentifier(text, '__builtin__'),
+  mayFire: (source) => CODE_BUILTINS.some((name) => usesBuiltin(source, name)) || source.hasIdentifier('builtins') || source.hasIdentifier('__builtin__'),
   onCall(call, context) {
     const builtin = call.callee!.slice(call.callee!.lastIndexOf('.') + 1);
     const source = call.argument('source', 0);
@@ -88,8 +90,8 @@ const SHELL_PROGRAMS = /^(?:.*\/)?(?:sh|bash|zsh|dash|ksh|ash|fish)$|^(?:cmd|cmd
 const SHELL_PROGRAM_LITERAL = /["'](?:[^"'\s]*\/)?(?:sh|bash|zsh|dash|ksh|ash|fish|cmd|cmd\.exe|powershell|powershell\.exe|pwsh)["']/i;
 
 /** True when a module function `name` is reached as an attribute (`os.system`) or imported. */
-function reachesFunction(text: string, name: string): boolean {
-  for (const at of identifierOccurrences(text, name)) if (previousNonBlank(text, at) === '.' || inImportStatement(text, at)) return true;
+function reachesFunction(source: SourceText, name: string): boolean {
+  for (const at of source.identifiers(name)) if (previousNonBlank(source.text, at) === '.' || inImportStatement(source.text, at)) return true;
   return false;
 }
 
@@ -113,7 +115,11 @@ export const shellInjectionRule = defineRule({
   callees: [...POPEN_STYLE, ...ALWAYS_SHELL],
   // A shell is involved only through a function that always uses one, a `shell` argument, or a
   // shell program given `-c`.
-  mayFire: (text) => containsIdentifier(text, 'shell') || ALWAYS_SHELL_NAMES.some((name) => reachesFunction(text, name)) || SHELL_PROGRAM_LITERAL.test(text),
+  mayFire: (source) =>
+    source.hasIdentifier('shell') ||
+    /["']shell["']/.test(source.text) ||
+    ALWAYS_SHELL_NAMES.some((name) => reachesFunction(source, name)) ||
+    SHELL_PROGRAM_LITERAL.test(source.text),
   onCall(call, context) {
     const model = context.model;
     if (call.is(...ALWAYS_SHELL)) {

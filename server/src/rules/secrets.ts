@@ -145,7 +145,7 @@ export const hardCodedCredentialRule = defineRule({
   // Credential words are everywhere (`key`, `token`); a credential value is rare. The rule reports
   // a literal, so without a recognised format or a literal that could pass as a secret there is
   // nothing to find.
-  mayFire(text) {
+  mayFire({ text }) {
     for (const provider of PROVIDERS) {
       if (!provider.hints.some((hint) => text.includes(hint))) continue;
       for (const match of text.matchAll(provider.pattern)) if (looksRandom(match[0].slice(match[1].length), provider)) return true;

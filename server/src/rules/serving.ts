@@ -5,7 +5,6 @@ import { defineRule } from '../engine/rule';
 import type { Report, Rule, RuleContext } from '../engine/rule';
 import type { SemanticModel } from '../engine/semantic';
 import { CALL_RESULT_SUFFIX, stringLiteralValue } from '../engine/semantic';
-import { containsIdentifier } from '../engine/textScan';
 import { ATLAS, CWE_REFERENCE, OWASP, constantOf } from './support';
 import {
   argumentOrCall,
@@ -127,7 +126,7 @@ export const flaskDebugRule = defineRule({
   triggers: ['debug', 'DEBUG'],
   methods: ['run', 'run_server'],
   // Every report needs an app of the Flask family, which the file must import.
-  mayFire: (text) => FLASK_PACKAGES.some((name) => containsIdentifier(text, name)),
+  mayFire: (source) => FLASK_PACKAGES.some((name) => source.hasIdentifier(name)),
   onCall(call, context) {
     const kind = flaskRun(call, context.model);
     if (!kind) return;

@@ -664,7 +664,7 @@ export const tlsVerificationDisabledRule = defineRule({
   ],
   triggers: ['verify', 'CERT_NONE', '_create_unverified_context', 'check_hostname'],
   // `verify` alone is a common word: it matters as a keyword, an attribute or a `**` dict key.
-  mayFire: (text) => /CERT_NONE|_create_unverified_context|check_hostname|verify\s*=(?!=)|\.\s*verify|["']verify["']/.test(text),
+  mayFire: ({ text }) => /CERT_NONE|_create_unverified_context|check_hostname|verify\s*=(?!=)|\.\s*verify|["']verify["']/.test(text),
   callees: [...VERIFY_CALLEES, ...URLLIB3_POOLS, 'ssl._create_unverified_context'],
   methods: HTTP_METHODS,
   onCall(call, context) {

@@ -1,0 +1,108 @@
+/**
+ * The prefilter's text scans: each may over-approximate (say "maybe" for a file without a
+ * finding), never under-approximate. The soundness test at the end checks the whole prefilter
+ * against a run without it on every fixture, corpus and example file.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SourceText, containsIdentifier, inImportStatement, stringLiterals } from '../../server/src/engine/textScan';
+import { analyzer } from '../support/engine';
+import { CORPUS, FIXTURES, REPO_ROOT } from '../support/paths';
+
+describe('text scans', () => {
+  it('finds whole identifiers only', () => {
+    assert.equal(containsIdentifier('x = os.system(cmd)', 'os'), true);
+    assert.equal(containsIdentifier('pos = close(post)', 'os'), false);
+    assert.equal(containsIdentifier('os', 'os'), true);
+    assert.equal(containsIdentifier('é_os', 'os'), false, 'non-ASCII letters continue identifiers');
+  });
+
+  it('tokenizes string literals: prefixes, triple quotes, escapes, comments, adjacent parts', () => {
+    const text = [
+      `a = 'one' # it's a comment with "quotes"`,
+      `b = rb"two\\"x"`,
+      `c = """three`,
+      `lines"""`,
+      `d = ("four"`,
+      `     'five')`,
+      `e = 'unclosed`,
+      `f = "six"`,
+    ].join('\n');
+    const literals = [...stringLiterals(text)].map((l) => [l.body, l.escaped]);
+    assert.deepEqual(literals, [
+      ['one', false],
+      ['two\\"x', true],
+      ['three\nlines', false],
+      ['fourfive', false],
+      ['unclosed', false],
+      ['six', false],
+    ]);
+  });
+
+  it('tells code from comments and strings, keeping f-string interpolations as code', () => {
+    const text = `"""eval(x) in a docstring"""\n# eval(y)\nz = f"{eval(w)}"\nq = 'eval(v)'\neval(u)\n`;
+    const source = new SourceText(text);
+    const offsets = [...source.identifiers('eval')].map((at) => text.slice(at, at + 7));
+    assert.deepEqual(offsets, ['eval(w)', 'eval(u)']);
+    assert.equal(new SourceText('"pickle"  # pickle').hasIdentifier('pickle'), false);
+    assert.equal(new SourceText('import pickle').hasIdentifier('pickle'), true);
+  });
+
+  it('knows import statements, including parenthesised ones', () => {
+    const text = 'from os import (\n    path,\n    system,\n)\nsystem("x")\nimport pickle as p\n';
+    assert.equal(inImportStatement(text, text.indexOf('system')), true);
+    assert.equal(inImportStatement(text, text.indexOf('system("x")')), false);
+    assert.equal(inImportStatement(text, text.indexOf('pickle')), true);
+  });
+});
+
+describe('prefilter soundness', () => {
+  const files = [FIXTURES, CORPUS, path.join(REPO_ROOT, 'examples')].flatMap((dir) => walk(dir));
+
+  it(`finds the same with and without the prefilter on ${files.length} files`, async () => {
+    const engine = await analyzer();
+    let findings = 0;
+    for (const file of files) {
+      const text = fs.readFileSync(file, 'utf8');
+      const key = (f: { code: string; span: { start: number; end: number } }) => `${f.code}@${f.span.start}-${f.span.end}`;
+      const run = (prefilter: boolean) =>
+        (file.endsWith('.ipynb') ? engine.analyzeNotebookJson(text, { prefilter }) : engine.analyzePython(text, { prefilter })).findings.map(key);
+      const gated = run(true);
+      assert.deepEqual(gated, run(false), `${path.relative(REPO_ROOT, file)}: the prefilter changed the findings`);
+      findings += gated.length;
+    }
+    assert.ok(findings > 100, `only ${findings} findings: the comparison would prove little`);
+  });
+
+  it('skips text where the common trigger words are only prose or other libraries', async () => {
+    const engine = await analyzer();
+    const skipped = [
+      '"""Evaluate with eval(expr) or compile(src)."""\nimport re\npattern = re.compile("x")\n',
+      'import platform\nprint(platform.system())  # not os.system\n',
+      'def lookup(key, token):\n    return {"key": key}[token]\n',
+      'import json\nDEBUG = True\nlog = json.loads(data)\n',
+      'x = a[::2]\n',
+    ];
+    for (const text of skipped) assert.equal(engine.mayMatch(text), false, text);
+    const kept = [
+      'run = eval\nrun(data)\n',
+      'from os import (\n    system,\n)\nsystem(cmd)\n',
+      'import pickle as p\np.loads(blob)\n',
+      'import flask\napp = flask.Flask(__name__)\napp.run(debug=True)\n',
+      'import requests\nrequests.get(url, **{"verify": False})\n',
+      'from huggingface_hub import login\nlogin("hf_abcdefghijklmnopqrstuvwxyz0123456789")\n',
+      'import waitress\nwaitress.serve(app, listen="*:8080")\n',
+    ];
+    for (const text of kept) assert.equal(engine.mayMatch(text), true, text);
+  });
+});
+
+function walk(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return walk(full);
+    return /\.(py|ipynb)$/.test(entry.name) ? [full] : [];
+  });
+}
