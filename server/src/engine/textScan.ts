@@ -143,6 +143,13 @@ export class SourceText {
     for (const at of identifierOccurrences(this.text, word)) if (this.isCode(at)) yield at;
   }
 
+  /** True when a global `pattern` matches at an offset outside comments and plain strings. */
+  matchesCode(pattern: RegExp): boolean {
+    pattern.lastIndex = 0;
+    for (const match of this.text.matchAll(pattern)) if (this.isCode(match.index)) return true;
+    return false;
+  }
+
   isCode(offset: number): boolean {
     const prose = (this.prose ??= proseSpans(this.text));
     // The last span starting at or before the offset.

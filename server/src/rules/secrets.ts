@@ -4,7 +4,8 @@ import type { Node } from '../engine/parser';
 import { defineRule } from '../engine/rule';
 import type { Fix, RelatedLocation, Rule, RuleContext, TextEdit } from '../engine/rule';
 import { stringLiteralValue } from '../engine/semantic';
-import { containsIdentifier, stringLiterals } from '../engine/textScan';
+import { stringLiterals } from '../engine/textScan';
+import type { SourceText } from '../engine/textScan';
 import { ATLAS, CWE_REFERENCE } from './support';
 import { attributeAssignment, enclosingString, identifiersSpelled } from './syntax';
 
@@ -145,12 +146,13 @@ export const hardCodedCredentialRule = defineRule({
   // Credential words are everywhere (`key`, `token`); a credential value is rare. The rule reports
   // a literal, so without a recognised format or a literal that could pass as a secret there is
   // nothing to find.
-  mayFire({ text }) {
+  mayFire(source) {
+    const text = source.text;
     for (const provider of PROVIDERS) {
       if (!provider.hints.some((hint) => text.includes(hint))) continue;
       for (const match of text.matchAll(provider.pattern)) if (looksRandom(match[0].slice(match[1].length), provider)) return true;
     }
-    if (!mayHaveSink(text)) return false;
+    if (!mayHaveSink(source)) return false;
     for (const literal of stringLiterals(text)) {
       // An escaped literal's value is not what is written: assume it could be a secret.
       if (literal.escaped ? literal.body.length >= 8 : plausibleSecret(literal.body)) return true;
@@ -203,11 +205,13 @@ const CREDENTIAL_KEYWORD_IN_TEXT = /api_(?:key|token)(?![A-Za-z0-9_])|(?<![A-Za-
  * `token=` of the Hugging Face libraries, `key=` of wandb, their login functions, or an
  * environment variable with a credential's name.
  */
-function mayHaveSink(text: string): boolean {
-  if (CREDENTIAL_KEYWORD_IN_TEXT.test(text)) return true;
-  if (containsIdentifier(text, 'huggingface_hub') || containsIdentifier(text, 'wandb')) return true;
-  if (containsIdentifier(text, 'token') && [...HF_PACKAGES, ...HF_METHODS].some((name) => containsIdentifier(text, name))) return true;
-  return (containsIdentifier(text, 'environ') || containsIdentifier(text, 'putenv')) && SECRET_NAME_WORDS.some((word) => text.includes(word));
+function mayHaveSink(source: SourceText): boolean {
+  // A keyword is code; a key of a `**` dict is a string: look at both.
+  if (CREDENTIAL_KEYWORD_IN_TEXT.test(source.text)) return true;
+  if (source.hasIdentifier('huggingface_hub') || source.hasIdentifier('wandb')) return true;
+  if (source.hasIdentifier('token') && [...HF_PACKAGES, ...HF_METHODS].some((name) => source.hasIdentifier(name))) return true;
+  // The variable's name is a string (`os.environ["HF_TOKEN"]`).
+  return (source.hasIdentifier('environ') || source.hasIdentifier('putenv')) && SECRET_NAME_WORDS.some((word) => source.text.includes(word));
 }
 
 /** Constant strings passed to parameters or variables that take credentials. */

@@ -184,6 +184,10 @@ function reportDebugAssignment(context: RuleContext, assignment: Node, value: No
 // MLS404: serving on every network interface.
 
 const ALL_INTERFACES = new Set(['0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0']);
+/** A string that is one of ALL_INTERFACES, or a waitress `listen` entry on one of them or `*`. */
+const ALL_INTERFACES_LITERAL = /["'](?:0\.0\.0\.0|::|\[::\]|0:0:0:0:0:0:0:0)["']|["'][^"'\n]*(?:\*|0\.0\.0\.0|::|\[::\]|0:0:0:0:0:0:0:0):\d/;
+/** Servers of HOST_CALLEES whose address may name every interface with an empty host. */
+const ADDRESS_SERVERS = ['make_server', 'HTTPServer', 'ThreadingHTTPServer', 'TCPServer', 'ThreadingTCPServer'];
 
 interface HostArgument {
   keyword: string;
@@ -250,6 +254,10 @@ export const bindAllInterfacesRule = defineRule({
   // Host strings as written (`"::"`, not the `::` of a slice), waitress `listen="*:8080"`, and the
   // servers whose address tuple may have an empty host.
   triggers: ['0.0.0.0', '"::"', "'::'", '[::]', '0:0:0:0:0:0:0:0', '"*:', "'*:", ' *:', 'HTTPServer', 'TCPServer', 'make_server'],
+  // A report needs a host meaning every interface written as a string, or an empty host in the
+  // address of a server class that takes one.
+  mayFire: (source) =>
+    ALL_INTERFACES_LITERAL.test(source.text) || (/(['"])\1/.test(source.text) && ADDRESS_SERVERS.some((name) => source.hasIdentifier(name))),
   callees: Object.keys(HOST_CALLEES),
   methods: ['run', 'run_server', 'launch', 'listen'],
   onCall(call, context) {

@@ -628,6 +628,9 @@ const SESSION_LIKE = /(^|[._])(s|sess|session|http|client|http_client|httpx_clie
 
 const UNVERIFIED_CONTEXT_CALLED = '`ssl._create_unverified_context()` makes a context that checks neither certificates nor host names (CWE-295).';
 
+/** What MLS205 reacts to in code (see its `mayFire`). */
+const TLS_CODE = /CERT_NONE|_create_unverified_context|check_hostname|verify\s*=(?!=)|\.\s*verify/g;
+
 function disablesVerification(value: ConstValue | undefined): boolean {
   return isConstFalse(value) || (value?.kind === 'num' && value.value === 0);
 }
@@ -663,8 +666,9 @@ export const tlsVerificationDisabledRule = defineRule({
     CWE_REFERENCE(295),
   ],
   triggers: ['verify', 'CERT_NONE', '_create_unverified_context', 'check_hostname'],
-  // `verify` alone is a common word: it matters as a keyword, an attribute or a `**` dict key.
-  mayFire: ({ text }) => /CERT_NONE|_create_unverified_context|check_hostname|verify\s*=(?!=)|\.\s*verify|["']verify["']/.test(text),
+  // `verify` alone is a common word: it matters as a keyword or an attribute in code, or as a
+  // `**` dict key; `CERT_NONE` as a name or urllib3's string.
+  mayFire: (source) => /["'](?:verify|CERT_NONE)["']/.test(source.text) || source.matchesCode(TLS_CODE),
   callees: [...VERIFY_CALLEES, ...URLLIB3_POOLS, 'ssl._create_unverified_context'],
   methods: HTTP_METHODS,
   onCall(call, context) {
