@@ -126,7 +126,7 @@ export class Analyzer {
    * be there (see RuleGate).
    */
   mayMatch(text: string, selection: RuleSelection = this.defaultSelection): boolean {
-    return this.applicable(text, this.index(selection.enabled)) !== undefined;
+    return this.applicable(new SourceText(text), this.index(selection.enabled)) !== undefined;
   }
 
   /**
@@ -135,13 +135,12 @@ export class Analyzer {
    * triggers, then identifier searches (memoised per text) and `mayFire` only for the rules whose
    * triggers occur.
    */
-  private applicable(text: string, index: RuleIndex): RuleIndex | undefined {
+  private applicable(source: SourceText, index: RuleIndex): RuleIndex | undefined {
+    const text = source.text;
     // Many files of a large tree contain no trigger at all: one pass over the text settles them.
     const present = triggersIn(text, index);
     if (present.size === 0) return undefined;
     const includes = (s: string): boolean => present.has(s);
-    // Names that calls resolve through are code: strings and comments (prose) do not count.
-    const source = new SourceText(text);
     const words = new Map<string, boolean>();
     const word = (w: string): boolean => {
       let hit = words.get(w);
@@ -171,7 +170,8 @@ export class Analyzer {
     const full = this.index(selection.enabled);
     const timings = { prefilter: 0, parse: 0, model: 0, rules: 0 };
     let start = performance.now();
-    const gated = options.prefilter === false ? full : this.applicable(text, full);
+    const source = new SourceText(text);
+    const gated = options.prefilter === false ? full : this.applicable(source, full);
     timings.prefilter = performance.now() - start;
     // Parsing is still wanted without a possible finding for incremental re-parsing (keepTree,
     // previousTree) and to learn the imports (force); only the rules that can fire are run.
@@ -183,11 +183,11 @@ export class Analyzer {
     timings.parse = performance.now() - start;
     try {
       start = performance.now();
-      const model = new SemanticModel(tree);
+      const model = new SemanticModel(tree, text);
       timings.model = performance.now() - start;
       start = performance.now();
       const lines = new LineIndex(text);
-      const raw = this.runRules(model, text, index);
+      const raw = this.runRules(model, source, index);
       const findings = this.finish(raw, model, lines, selection);
       timings.rules = performance.now() - start;
       return {
@@ -233,12 +233,12 @@ export class Analyzer {
     return { ...result, layout };
   }
 
-  private runRules(model: SemanticModel, text: string, index: RuleIndex): Array<{ rule: Rule; report: Report }> {
+  private runRules(model: SemanticModel, source: SourceText, index: RuleIndex): Array<{ rule: Rule; report: Report }> {
     const reports: Array<{ rule: Rule; report: Report }> = [];
     let currentRule: Rule | undefined;
     const context: RuleContext = {
       model,
-      text,
+      text: source.text,
       report: (report) => {
         if (currentRule) reports.push({ rule: currentRule, report });
       },
@@ -256,14 +256,13 @@ export class Analyzer {
       }
       currentRule = undefined;
     };
-    for (const callNode of model.calls) {
+    const calls = index.allCalls.length > 0 ? model.calls : candidateCalls(model, source, index);
+    for (const callNode of calls) {
       const fn = callNode.childForFieldName('function');
       const last = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.type === 'identifier' ? fn.text : undefined;
       // An imported function may be called by an alias (`from pickle import load as l`): dispatch
-      // on the name it was imported as, too.
-      // Only a name bound by an import or an assignment can resolve to another name: skip the
-      // lookup for the rest (builtins, parameters, local functions), the vast majority.
-      const resolvedLast = fn?.type === 'identifier' && model.mayResolveToOtherName(fn.text) ? lastSegment(model.qualifiedName(fn)) : undefined;
+      // on the name it resolves to, too.
+      const resolvedLast = fn?.type === 'identifier' ? lastSegment(model.qualifiedName(fn)) : undefined;
       const named = mergeRules(last ? index.byName.get(last) : undefined, resolvedLast && resolvedLast !== last ? index.byName.get(resolvedLast) : undefined);
       if (!named && index.allCalls.length === 0) continue;
       const call = new CallSite(callNode, model);
@@ -310,7 +309,7 @@ export class Analyzer {
 
   /** Marks suppressed findings and returns MLS001 findings for bad or unused suppressions. */
   private applySuppressions(findings: Finding[], model: SemanticModel, lines: LineIndex, selection: RuleSelection): Finding[] {
-    const comments = parseSuppressions(model.comments, lines);
+    const comments = parseSuppressions(model.commentsContaining(SUPPRESSION_TRIGGER), lines);
     if (comments.length === 0) return [];
     const matches = (entry: string, code: string) => findRule(this.rules, entry)?.code === code;
     for (const finding of findings) {
@@ -463,6 +462,54 @@ function reachedAsAttributeOrImport(source: SourceText, name: string): boolean {
     if (inImportStatement(text, at)) return true;
   }
   return false;
+}
+
+/**
+ * The calls the rules of an index can want, found from the text instead of a walk of the tree:
+ * where a name the rules dispatch on is called (`loads(...)`, `pickle.loads(...)`), and where a
+ * name bound to one of them is (`l = pickle.loads`, `from pickle import loads as l`, followed
+ * through chains of such names). In document order, outer calls first, like a walk would give.
+ */
+function candidateCalls(model: SemanticModel, source: SourceText, index: RuleIndex): Node[] {
+  const root = model.tree.rootNode;
+  const calls = new Map<number, Node>();
+  const wanted = new Set(index.byName.keys());
+  const queue = [...wanted];
+  const want = (name: string | undefined) => {
+    if (name && !wanted.has(name)) {
+      wanted.add(name);
+      queue.push(name);
+    }
+  };
+  for (let name = queue.pop(); name !== undefined; name = queue.pop()) {
+    for (const at of source.identifiers(name)) {
+      const id = root.descendantForIndex(at, at + name.length);
+      if (id?.type !== 'identifier' || id.startIndex !== at || id.endIndex !== at + name.length) continue;
+      let parent = id.parent;
+      let reference: Node = id;
+      if (parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === id.id) {
+        reference = parent;
+        parent = parent.parent;
+      }
+      if (!parent) continue;
+      if (parent.type === 'call' && parent.childForFieldName('function')?.id === reference.id) calls.set(parent.id, parent);
+      else if (parent.type === 'assignment' && parent.childForFieldName('right')?.id === reference.id) {
+        // `a = b = pickle.loads` binds both names.
+        for (let assignment: Node | null = parent; assignment?.type === 'assignment'; assignment = assignment.parent) {
+          const left = assignment.childForFieldName('left');
+          if (left?.type === 'identifier') want(left.text);
+          if (assignment.parent?.type !== 'assignment' || assignment.parent.childForFieldName('right')?.id !== assignment.id) break;
+        }
+      } else if (parent.type === 'aliased_import' && parent.childForFieldName('name')?.id === reference.id) {
+        want(parent.childForFieldName('alias')?.text);
+      } else if (parent.type === 'dotted_name' && parent.parent?.type === 'aliased_import') {
+        // `from m import loads as l` spells the name as a one-part dotted name.
+        const aliased = parent.parent;
+        if (aliased.childForFieldName('name')?.id === parent.id && parent.lastNamedChild?.id === id.id) want(aliased.childForFieldName('alias')?.text);
+      }
+    }
+  }
+  return [...calls.values()].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
 }
 
 function lastSegment(name: string | undefined): string | undefined {

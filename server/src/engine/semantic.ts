@@ -3,9 +3,12 @@
  * assignments, parameters), fully qualified names of expressions, and constant values of
  * literals reachable through simple assignments.
  *
- * It is built from one tree-sitter query run inside WebAssembly; the captures arrive in document
- * order, so scopes are tracked with a stack of (start, end) spans instead of walking every node
- * from JavaScript.
+ * It is lazy, because walking a whole syntax tree costs more than everything the rules do on a
+ * typical file: a scope exists once a lookup reaches it (found by going up from the offset, not
+ * by walking down from the root), and its bindings are collected from its own statements when
+ * first asked for. The module scope reads the top-level statements; a function body is only
+ * read when a name is resolved inside it. Each collection is one `descendantsOfType` walk inside
+ * WebAssembly over the scope's statements, with nested scopes skipped.
  */
 import type { Node, Tree } from './parser';
 
@@ -29,25 +32,50 @@ export interface Binding {
 }
 
 export class Scope {
-  readonly bindings = new Map<string, Binding[]>();
-  readonly globals = new Set<string>();
-  readonly children: Scope[] = [];
+  private bound: Map<string, Binding[]> | undefined;
+  private declared: Set<string> | undefined;
 
   constructor(
     readonly kind: ScopeKind,
+    /** Where the scope begins (a function's parameters) and ends. */
     readonly start: number,
     readonly end: number,
     readonly parent: Scope | undefined,
     /** Name of the function or class, for fingerprints and messages. */
     readonly name: string,
-  ) {
-    parent?.children.push(this);
+    /** Fills the scope's bindings on first use. */
+    private readonly populate: (scope: Scope) => void,
+  ) {}
+
+  /** Bindings by name, each list in document order. */
+  get bindings(): Map<string, Binding[]> {
+    this.ensure();
+    return this.bound!;
+  }
+
+  /** Names declared `global` (or `nonlocal`) in this scope. */
+  get globals(): Set<string> {
+    this.ensure();
+    return this.declared!;
+  }
+
+  private ensure(): void {
+    if (this.bound) return;
+    this.bound = new Map();
+    this.declared = new Set();
+    this.populate(this);
   }
 
   add(binding: Binding): void {
-    const list = this.bindings.get(binding.name);
-    if (list) list.push(binding);
-    else this.bindings.set(binding.name, [binding]);
+    const bindings = this.bindings;
+    const list = bindings.get(binding.name);
+    if (!list) bindings.set(binding.name, [binding]);
+    else if (list[list.length - 1].offset <= binding.offset) list.push(binding);
+    else {
+      // A binding made through `global` in a function read later: keep document order.
+      const at = list.findIndex((b) => b.offset > binding.offset);
+      list.splice(at, 0, binding);
+    }
   }
 
   /** Dotted path of enclosing definitions, e.g. `Trainer.load_checkpoint`. */
@@ -60,23 +88,11 @@ export class Scope {
   }
 }
 
-export type ConstValue =
-  | { kind: 'str'; value: string; node: Node; definedAt?: Node }
-  | { kind: 'bool'; value: boolean; node: Node; definedAt?: Node }
-  | { kind: 'none'; value: null; node: Node; definedAt?: Node }
-  | { kind: 'num'; value: number; node: Node; definedAt?: Node }
-  | { kind: 'dict'; value: Map<string, Node>; node: Node; definedAt?: Node }
-  | { kind: 'seq'; value: Node[]; node: Node; definedAt?: Node };
+/** Nodes that open a scope of their own. */
+const SCOPE_NODE_TYPES = new Set(['function_definition', 'class_definition', 'lambda']);
 
-/** Marks a qualified name that stands for the result of a call, e.g. `flask.Flask()`. */
-export const CALL_RESULT_SUFFIX = '()';
-
-/**
- * The node types the model is built from, collected in document order by one walk inside
- * WebAssembly (`descendantsOfType`). That walk is about twice as fast as a tree-sitter query
- * matching the same shapes, and the model is the largest cost after parsing.
- */
-const MODEL_NODE_TYPES = [
+/** The node types that bind names, collected by one walk per scope. */
+const BINDING_NODE_TYPES = [
   'function_definition',
   'class_definition',
   'lambda',
@@ -90,93 +106,164 @@ const MODEL_NODE_TYPES = [
   'named_expression',
   'global_statement',
   'nonlocal_statement',
-  'call',
-  'comment',
 ];
+
+export type ConstValue =
+  | { kind: 'str'; value: string; node: Node; definedAt?: Node }
+  | { kind: 'bool'; value: boolean; node: Node; definedAt?: Node }
+  | { kind: 'none'; value: null; node: Node; definedAt?: Node }
+  | { kind: 'num'; value: number; node: Node; definedAt?: Node }
+  | { kind: 'dict'; value: Map<string, Node>; node: Node; definedAt?: Node }
+  | { kind: 'seq'; value: Node[]; node: Node; definedAt?: Node };
+
+/** Marks a qualified name that stands for the result of a call, e.g. `flask.Flask()`. */
+export const CALL_RESULT_SUFFIX = '()';
+
 
 const MAX_RESOLVE_DEPTH = 8;
 
 export class SemanticModel {
   readonly module: Scope;
-  /** Every call expression, in document order. */
-  readonly calls: Node[] = [];
-  /** Every comment, in document order. */
-  readonly comments: Node[] = [];
-  private readonly scopes: Scope[] = [];
+  /** The text the tree was parsed from. */
+  readonly text: string;
+  private readonly scopes = new Map<number, Scope>();
+  private callNodes: Node[] | undefined;
+  private commentNodes: Node[] | undefined;
+  private imports: Array<{ statement: Node; qualifiedName: string }> | undefined;
+  private readonly scopeCache = new Map<number, Scope>();
 
-  constructor(readonly tree: Tree) {
+  constructor(
+    readonly tree: Tree,
+    text?: string,
+  ) {
     const root = tree.rootNode;
-    this.module = new Scope('module', root.startIndex, Math.max(root.endIndex, Number.MAX_SAFE_INTEGER), undefined, '');
-    this.scopes.push(this.module);
-    this.build();
+    this.text = text ?? root.text;
+    this.module = new Scope('module', root.startIndex, Math.max(root.endIndex, Number.MAX_SAFE_INTEGER), undefined, '', (scope) => this.populateModule(scope));
   }
 
-  private build(): void {
-    const stack: Scope[] = [this.module];
-    const current = (offset: number): Scope => {
-      while (stack.length > 1 && offset >= stack[stack.length - 1].end) stack.pop();
-      return stack[stack.length - 1];
-    };
-    for (const node of this.tree.rootNode.descendantsOfType(MODEL_NODE_TYPES)) {
-      if (!node) continue;
-      const scope = current(node.startIndex);
-      switch (node.type) {
-        case 'function_definition':
-        case 'class_definition': {
-          const kind = node.type === 'function_definition' ? 'function' : 'class';
-          const nameNode = node.childForFieldName('name');
-          const label = nameNode?.text ?? '<anonymous>';
-          if (nameNode) {
-            scope.add({ name: label, kind: kind === 'function' ? 'def' : 'class', offset: node.startIndex, node: nameNode });
-          }
-          const body = node.childForFieldName('body');
-          const inner = new Scope(kind, (node.childForFieldName('parameters') ?? body ?? node).startIndex, node.endIndex, scope, label);
-          this.scopes.push(inner);
-          stack.push(inner);
-          const params = node.childForFieldName('parameters');
-          if (params) this.bindParameters(inner, params);
-          break;
-        }
-        case 'lambda': {
-          const inner = new Scope('lambda', node.startIndex, node.endIndex, scope, '<lambda>');
-          this.scopes.push(inner);
-          stack.push(inner);
-          const params = node.childForFieldName('parameters');
-          if (params) this.bindParameters(inner, params);
-          break;
-        }
-        case 'import_statement':
-          this.bindImport(scope, node);
-          break;
-        case 'import_from_statement':
-          this.bindImportFrom(scope, node);
-          break;
-        case 'assignment':
-          this.bindAssignment(scope, node);
-          break;
-        case 'augmented_assignment':
-        case 'for_statement':
-        case 'for_in_clause':
-        case 'named_expression':
-        case 'as_pattern_target': {
-          // `x += 1`, `for x in`, `[... for x in ...]`, `(x := ...)`, `with ... as x`
-          const target =
-            node.type === 'as_pattern_target' ? node : node.childForFieldName(node.type === 'named_expression' ? 'name' : 'left');
-          if (!target || ((node.type === 'augmented_assignment' || node.type === 'named_expression') && target.type !== 'identifier')) break;
-          for (const id of identifiersIn(target)) this.bind(scope, { name: id.text, kind: 'other', offset: target.endIndex, node: id });
-          break;
-        }
-        case 'global_statement':
-        case 'nonlocal_statement':
-          for (const child of node.namedChildren) if (child?.type === 'identifier') scope.globals.add(child.text);
-          break;
-        case 'call':
-          this.calls.push(node);
-          break;
-        case 'comment':
-          this.comments.push(node);
-          break;
+  /** Every call expression, in document order (one walk of the tree, on first use). */
+  get calls(): Node[] {
+    return (this.callNodes ??= this.tree.rootNode.descendantsOfType('call').filter((n): n is Node => !!n));
+  }
+
+  /** Every comment, in document order (one walk of the tree, on first use). */
+  get comments(): Node[] {
+    return (this.commentNodes ??= this.tree.rootNode.descendantsOfType('comment').filter((n): n is Node => !!n));
+  }
+
+  /**
+   * The comments containing `word`, in document order, found from the text (no walk of the tree).
+   * `word` must not contain `#` or quotes.
+   */
+  commentsContaining(word: string): Node[] {
+    const found: Node[] = [];
+    let after = -1;
+    for (let i = this.text.indexOf(word); i >= 0; i = this.text.indexOf(word, i + word.length)) {
+      if (i < after) continue;
+      const node = this.tree.rootNode.descendantForIndex(i, i + word.length);
+      if (node?.type !== 'comment') continue;
+      found.push(node);
+      after = node.endIndex;
+    }
+    return found;
+  }
+
+  /** The scope a definition node opens, made on first use. */
+  private scopeOf(node: Node, parent: Scope): Scope {
+    let scope = this.scopes.get(node.id);
+    if (scope) return scope;
+    const kind: ScopeKind = node.type === 'function_definition' ? 'function' : node.type === 'class_definition' ? 'class' : 'lambda';
+    const name = kind === 'lambda' ? '<lambda>' : (node.childForFieldName('name')?.text ?? '<anonymous>');
+    scope = new Scope(kind, scopeStart(node), node.endIndex, parent, name, (s) => this.populateDefinition(s, node));
+    this.scopes.set(node.id, scope);
+    return scope;
+  }
+
+  /**
+   * The innermost scope containing an offset: the definitions around the node at the offset,
+   * from the outside in, whose scope (parameters and body, not name or decorators) holds it.
+   */
+  scopeAt(offset: number): Scope {
+    const cached = this.scopeCache.get(offset);
+    if (cached) return cached;
+    const chain: Node[] = [];
+    for (let node: Node | null = this.tree.rootNode.descendantForIndex(offset, offset); node; node = node.parent) {
+      if (SCOPE_NODE_TYPES.has(node.type) && offset >= scopeStart(node) && offset < node.endIndex) chain.push(node);
+    }
+    let scope = this.module;
+    for (let i = chain.length - 1; i >= 0; i--) scope = this.scopeOf(chain[i], scope);
+    this.scopeCache.set(offset, scope);
+    return scope;
+  }
+
+  private populateModule(scope: Scope): void {
+    const root = this.tree.rootNode;
+    this.collect(scope, root.namedChildren);
+    // `global x` in a function binds x here when the function assigns it: read those functions.
+    for (const at of keywordOffsets(this.text, 'global')) {
+      const node = root.descendantForIndex(at, at + 6);
+      const statement = node?.type === 'global_statement' ? node : node?.parent?.type === 'global_statement' ? node.parent : null;
+      if (statement) this.scopeAt(statement.startIndex).globals;
+    }
+  }
+
+  private populateDefinition(scope: Scope, node: Node): void {
+    const params = node.childForFieldName('parameters');
+    if (params) this.bindParameters(scope, params);
+    const body = node.childForFieldName('body');
+    if (!body) return;
+    this.collect(scope, node.type === 'lambda' ? [body] : body.type === 'block' ? body.namedChildren : [body]);
+  }
+
+  /**
+   * Binds what `nodes` (the statements of one scope, or a lambda's body) bind in `scope`. Nested
+   * definitions bind their name here; what happens inside them belongs to their own scope.
+   */
+  private collect(scope: Scope, nodes: ReadonlyArray<Node | null>): void {
+    for (const top of nodes) {
+      if (!top) continue;
+      let skipUntil = -1;
+      const found = SCOPE_NODE_TYPES.has(top.type) ? [top] : top.descendantsOfType(BINDING_NODE_TYPES);
+      for (const node of found) {
+        if (!node || node.startIndex < skipUntil) continue;
+        this.bindNode(scope, node);
+        if (SCOPE_NODE_TYPES.has(node.type)) skipUntil = node.endIndex;
       }
+    }
+  }
+
+  private bindNode(scope: Scope, node: Node): void {
+    switch (node.type) {
+      case 'function_definition':
+      case 'class_definition': {
+        const nameNode = node.childForFieldName('name');
+        if (nameNode) scope.add({ name: nameNode.text, kind: node.type === 'function_definition' ? 'def' : 'class', offset: node.startIndex, node: nameNode });
+        break;
+      }
+      case 'import_statement':
+        this.bindImport(scope, node);
+        break;
+      case 'import_from_statement':
+        this.bindImportFrom(scope, node);
+        break;
+      case 'assignment':
+        this.bindAssignment(scope, node);
+        break;
+      case 'augmented_assignment':
+      case 'for_statement':
+      case 'for_in_clause':
+      case 'named_expression':
+      case 'as_pattern_target': {
+        // `x += 1`, `for x in`, `[... for x in ...]`, `(x := ...)`, `with ... as x`
+        const target = node.type === 'as_pattern_target' ? node : node.childForFieldName(node.type === 'named_expression' ? 'name' : 'left');
+        if (!target || ((node.type === 'augmented_assignment' || node.type === 'named_expression') && target.type !== 'identifier')) break;
+        for (const id of identifiersIn(target)) this.bind(scope, { name: id.text, kind: 'other', offset: target.endIndex, node: id });
+        break;
+      }
+      case 'global_statement':
+      case 'nonlocal_statement':
+        for (const child of node.namedChildren) if (child?.type === 'identifier') scope.globals.add(child.text);
+        break;
     }
   }
 
@@ -255,50 +342,6 @@ export class SemanticModel {
     for (const id of identifiersIn(left)) {
       this.bind(scope, { name: id.text, kind: 'other', offset: node.endIndex, node: id });
     }
-  }
-
-  /**
-   * The innermost scope containing an offset. A scope's children are disjoint and in document
-   * order (they are created as the captures arrive), so each level is a binary search: a module
-   * with thousands of functions costs a dozen comparisons per lookup, not a scan of them all.
-   */
-  scopeAt(offset: number): Scope {
-    let scope = this.module;
-    for (;;) {
-      const children = scope.children;
-      let low = 0;
-      let high = children.length - 1;
-      let child: Scope | undefined;
-      while (low <= high) {
-        const mid = (low + high) >> 1;
-        const candidate = children[mid];
-        if (offset < candidate.start) high = mid - 1;
-        else if (offset >= candidate.end) low = mid + 1;
-        else {
-          child = candidate;
-          break;
-        }
-      }
-      if (!child) return scope;
-      scope = child;
-    }
-  }
-
-  private resolvingNames: Set<string> | undefined;
-
-  /**
-   * False when no scope binds `name` by an import or an assignment: then `qualifiedName` of the
-   * name is the name itself (unbound) or undefined (a parameter, def, class or loop variable), and
-   * callers that look for aliases can skip the lookup.
-   */
-  mayResolveToOtherName(name: string): boolean {
-    if (!this.resolvingNames) {
-      this.resolvingNames = new Set();
-      for (const scope of this.scopes) {
-        for (const [bound, list] of scope.bindings) if (list.some((b) => b.kind === 'import' || b.kind === 'assign')) this.resolvingNames.add(bound);
-      }
-    }
-    return this.resolvingNames.has(name);
   }
 
   /**
@@ -488,23 +531,55 @@ export class SemanticModel {
     }
   }
 
-  /** Top-level packages the file imports (`torch`, `sklearn`, `art`), for workspace evidence. */
+  /** Top-level packages the file imports (`torch`, `sklearn`, `art`), anywhere in it. */
   importedPackages(): string[] {
-    const found = new Set<string>();
-    for (const scope of this.scopes) {
-      for (const list of scope.bindings.values()) {
-        for (const binding of list) {
-          if (binding.kind === 'import' && binding.qualifiedName) found.add(binding.qualifiedName.split('.')[0]);
-        }
-      }
+    return [...new Set(this.importedNames().map((i) => i.qualifiedName.split('.')[0]))].sort();
+  }
+
+  /**
+   * Every absolute import of the file with the qualified name it binds, found from the `import`
+   * keywords of the text rather than by reading every scope.
+   */
+  private importedNames(): Array<{ statement: Node; qualifiedName: string }> {
+    if (this.imports) return this.imports;
+    const found: Array<{ statement: Node; qualifiedName: string }> = [];
+    const seen = new Set<number>();
+    const probe = new Scope('module', 0, 0, undefined, '', () => {});
+    for (const at of keywordOffsets(this.text, 'import')) {
+      const keyword = this.tree.rootNode.descendantForIndex(at, at + 6);
+      const statement = keyword?.parent;
+      if (!statement || (statement.type !== 'import_statement' && statement.type !== 'import_from_statement') || seen.has(statement.id)) continue;
+      seen.add(statement.id);
+      if (statement.type === 'import_statement') this.bindImport(probe, statement);
+      else this.bindImportFrom(probe, statement);
+      for (const list of probe.bindings.values()) for (const b of list) if (b.kind === 'import' && b.qualifiedName) found.push({ statement, qualifiedName: b.qualifiedName });
+      probe.bindings.clear();
     }
-    return [...found].sort();
+    return (this.imports = found);
   }
 
   /** The innermost scope's dotted path at an offset (for fingerprints). */
   scopePathAt(offset: number): string {
     return this.scopeAt(offset).path;
   }
+}
+
+/** Where a definition's scope begins: its parameters (defaults included), else its body. */
+function scopeStart(node: Node): number {
+  return (node.childForFieldName('parameters') ?? node.childForFieldName('body') ?? node).startIndex;
+}
+
+/** Offsets of a keyword written as a whole word (in code or not: callers check the node there). */
+function* keywordOffsets(text: string, keyword: string): Generator<number> {
+  for (let i = text.indexOf(keyword); i >= 0; i = text.indexOf(keyword, i + keyword.length)) {
+    const before = i > 0 ? text.charCodeAt(i - 1) : 32;
+    const after = text.charCodeAt(i + keyword.length);
+    if (!isWordChar(before) && !isWordChar(after)) yield i;
+  }
+}
+
+function isWordChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code > 127;
 }
 
 /** The value of a plain (non f-) string literal, or undefined when it is interpolated. */
@@ -580,3 +655,4 @@ function identifiersIn(node: Node): Node[] {
   for (const child of node.namedChildren) if (child) found.push(...identifiersIn(child));
   return found;
 }
+
