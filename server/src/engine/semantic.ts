@@ -31,8 +31,19 @@ export interface Binding {
   viaGlobal?: boolean;
 }
 
+/** How a scope learns its bindings (see SemanticModel). */
+interface ScopeSource {
+  /** Adds every binding of the scope (through `Scope.add`). */
+  populate(scope: Scope): void;
+  /** The bindings of one name, in document order; without it, `populate` is used. */
+  named?(scope: Scope, name: string): Binding[];
+  /** Names declared `global` or `nonlocal` in the scope. */
+  globals(scope: Scope): Set<string>;
+}
+
 export class Scope {
-  private bound: Map<string, Binding[]> | undefined;
+  private all: Map<string, Binding[]> | undefined;
+  private readonly byName = new Map<string, Binding[]>();
   private declared: Set<string> | undefined;
 
   constructor(
@@ -43,27 +54,29 @@ export class Scope {
     readonly parent: Scope | undefined,
     /** Name of the function or class, for fingerprints and messages. */
     readonly name: string,
-    /** Fills the scope's bindings on first use. */
-    private readonly populate: (scope: Scope) => void,
+    private readonly source: ScopeSource,
   ) {}
 
-  /** Bindings by name, each list in document order. */
+  /** Every binding of the scope by name, each list in document order (collects them all). */
   get bindings(): Map<string, Binding[]> {
-    this.ensure();
-    return this.bound!;
+    if (!this.all) {
+      this.all = new Map();
+      this.source.populate(this);
+    }
+    return this.all;
+  }
+
+  /** The bindings of one name in this scope, in document order (empty when there are none). */
+  named(name: string): Binding[] {
+    if (!this.source.named) return this.bindings.get(name) ?? [];
+    let list = this.byName.get(name);
+    if (!list) this.byName.set(name, (list = this.source.named(this, name)));
+    return list;
   }
 
   /** Names declared `global` (or `nonlocal`) in this scope. */
   get globals(): Set<string> {
-    this.ensure();
-    return this.declared!;
-  }
-
-  private ensure(): void {
-    if (this.bound) return;
-    this.bound = new Map();
-    this.declared = new Set();
-    this.populate(this);
+    return (this.declared ??= this.source.globals(this));
   }
 
   add(binding: Binding): void {
@@ -131,6 +144,8 @@ export class SemanticModel {
   private commentNodes: Node[] | undefined;
   private imports: Array<{ statement: Node; qualifiedName: string }> | undefined;
   private readonly scopeCache = new Map<number, Scope>();
+  /** The scope of each block (by node id) a lookup went through. */
+  private readonly blockScopes = new Map<number, Scope>();
 
   constructor(
     readonly tree: Tree,
@@ -138,7 +153,10 @@ export class SemanticModel {
   ) {
     const root = tree.rootNode;
     this.text = text ?? root.text;
-    this.module = new Scope('module', root.startIndex, Math.max(root.endIndex, Number.MAX_SAFE_INTEGER), undefined, '', (scope) => this.populateModule(scope));
+    this.module = new Scope('module', root.startIndex, Math.max(root.endIndex, Number.MAX_SAFE_INTEGER), undefined, '', {
+      populate: (scope) => this.populateModule(scope),
+      globals: () => new Set(),
+    });
   }
 
   /** Every call expression, in document order (one walk of the tree, on first use). */
@@ -174,7 +192,11 @@ export class SemanticModel {
     if (scope) return scope;
     const kind: ScopeKind = node.type === 'function_definition' ? 'function' : node.type === 'class_definition' ? 'class' : 'lambda';
     const name = kind === 'lambda' ? '<lambda>' : (node.childForFieldName('name')?.text ?? '<anonymous>');
-    scope = new Scope(kind, scopeStart(node), node.endIndex, parent, name, (s) => this.populateDefinition(s, node));
+    scope = new Scope(kind, scopeStart(node), node.endIndex, parent, name, {
+      populate: (s) => this.populateDefinition(s, node),
+      named: (s, bound) => this.bindingsNamed(s, bound),
+      globals: (s) => this.declaredGlobals(s),
+    });
     this.scopes.set(node.id, scope);
     return scope;
   }
@@ -186,12 +208,27 @@ export class SemanticModel {
   scopeAt(offset: number): Scope {
     const cached = this.scopeCache.get(offset);
     if (cached) return cached;
+    // Up from the node at the offset to the root, or to a block whose scope is already known
+    // (every offset inside a block shares its scope, apart from lambdas nested in it).
     const chain: Node[] = [];
-    for (let node: Node | null = this.tree.rootNode.descendantForIndex(offset, offset); node; node = node.parent) {
-      if (SCOPE_NODE_TYPES.has(node.type) && offset >= scopeStart(node) && offset < node.endIndex) chain.push(node);
-    }
+    const blocks: Array<{ id: number; depth: number }> = [];
     let scope = this.module;
-    for (let i = chain.length - 1; i >= 0; i--) scope = this.scopeOf(chain[i], scope);
+    for (let node: Node | null = this.tree.rootNode.descendantForIndex(offset, offset); node; node = node.parent) {
+      if (node.type === 'block') {
+        const known = this.blockScopes.get(node.id);
+        if (known) {
+          scope = known;
+          break;
+        }
+        blocks.push({ id: node.id, depth: chain.length });
+      } else if (SCOPE_NODE_TYPES.has(node.type) && offset >= scopeStart(node) && offset < node.endIndex) chain.push(node);
+    }
+    // chain[0] is the innermost definition. A block passed after `depth` definitions lies in
+    // chain[depth], or in the scope the walk stopped at when there is none.
+    const base = scope;
+    const scopes: Scope[] = [];
+    for (let i = chain.length - 1; i >= 0; i--) scopes[i] = scope = this.scopeOf(chain[i], scope);
+    for (const { id, depth } of blocks) this.blockScopes.set(id, depth < chain.length ? scopes[depth] : base);
     this.scopeCache.set(offset, scope);
     return scope;
   }
@@ -200,11 +237,77 @@ export class SemanticModel {
     const root = this.tree.rootNode;
     this.collect(scope, root.namedChildren);
     // `global x` in a function binds x here when the function assigns it: read those functions.
-    for (const at of keywordOffsets(this.text, 'global')) {
-      const node = root.descendantForIndex(at, at + 6);
-      const statement = node?.type === 'global_statement' ? node : node?.parent?.type === 'global_statement' ? node.parent : null;
-      if (statement) this.scopeAt(statement.startIndex).globals;
+    for (const statement of this.globalStatements()) {
+      this.scopeAt(statement.startIndex).bindings;
     }
+  }
+
+  /**
+   * The bindings of `name` in a function, class or lambda scope, from the occurrences of the
+   * name inside it: cheaper than reading the whole body when only a few names are looked up.
+   * Names the scope declares `global` are bound in the module, not here.
+   */
+  private bindingsNamed(scope: Scope, name: string): Binding[] {
+    if (scope.globals.has(name)) return [];
+    const found: Binding[] = [];
+    const root = this.tree.rootNode;
+    // Searching a slice stops at the scope's end (the slice shares the text's memory).
+    const body = this.text.slice(scope.start, Math.min(scope.end, this.text.length));
+    for (let j = body.indexOf(name); j >= 0; j = body.indexOf(name, j + name.length)) {
+      const i = scope.start + j;
+      if ((i > 0 && isWordChar(this.text.charCodeAt(i - 1))) || isWordChar(this.text.charCodeAt(i + name.length))) continue;
+      // `json.load`, `json[...]`: the object of an attribute or subscript is never a target.
+      const next = nextCodeChar(this.text, i + name.length);
+      if ((next === '.' || next === '[') && !onImportLine(this.text, i)) continue;
+      const id = root.descendantForIndex(i, i + name.length);
+      if (id?.type !== 'identifier' || id.startIndex !== i || id.endIndex !== i + name.length) continue;
+      const binding = this.bindingAt(id);
+      if (binding && this.scopeAt(id.startIndex) === scope) found.push(binding);
+    }
+    return found.sort((a, b) => a.offset - b.offset);
+  }
+
+  /** The binding an identifier makes where it stands, if it is a binding position. */
+  private bindingAt(id: Node): Binding | undefined {
+    let depth = 0;
+    for (let node = id.parent; node && depth < 12; node = node.parent, depth++) {
+      if (node.type === 'block' || node.type === 'module' || node.type === 'lambda') return undefined;
+      const relevant = node.type === 'parameters' || node.type === 'lambda_parameters' || BINDING_NODE_TYPES.includes(node.type);
+      if (!relevant || node.type === 'lambda') continue;
+      const owner = node.type === 'parameters' || node.type === 'lambda_parameters' ? node.parent : undefined;
+      const probe = new Scope('function', owner ? scopeStart(owner) : 0, 0, undefined, '', { populate: () => {}, globals: () => new Set() });
+      if (owner) this.bindParameters(probe, node);
+      else this.bindNode(probe, node);
+      const made = probe.bindings.get(id.text)?.find((b) => b.node.id === id.id);
+      if (made) return made;
+      if (node.type === 'function_definition' || node.type === 'class_definition' || owner) return undefined;
+    }
+    return undefined;
+  }
+
+  /** Names declared `global` or `nonlocal` directly in a function, class or lambda scope. */
+  private declaredGlobals(scope: Scope): Set<string> {
+    const names = new Set<string>();
+    for (const statement of this.globalStatements()) {
+      if (statement.startIndex < scope.start || statement.startIndex >= scope.end || this.scopeAt(statement.startIndex) !== scope) continue;
+      for (const child of statement.namedChildren) if (child?.type === 'identifier') names.add(child.text);
+    }
+    return names;
+  }
+
+  private globalStatementNodes: Node[] | undefined;
+
+  /** The file's `global` and `nonlocal` statements, found once from the text. */
+  private globalStatements(): Node[] {
+    if (this.globalStatementNodes) return this.globalStatementNodes;
+    const found: Node[] = [];
+    for (const keyword of ['global', 'nonlocal']) {
+      for (const at of keywordOffsets(this.text, keyword)) {
+        const statement = this.tree.rootNode.descendantForIndex(at, at + keyword.length)?.parent;
+        if (statement?.type === `${keyword}_statement` && statement.startIndex === at) found.push(statement);
+      }
+    }
+    return (this.globalStatementNodes = found);
   }
 
   private populateDefinition(scope: Scope, node: Node): void {
@@ -360,7 +463,7 @@ export class SemanticModel {
         first = false;
       }
       if (first || scope.kind !== 'class') {
-        let list = scope.bindings.get(name);
+        let list: Binding[] | undefined = scope.named(name);
         // Seen from another scope, module-level statements define a name; a rebinding through
         // `global` inside some function only counts when nothing else binds it.
         if (list && scope !== start && list.some((b) => !b.viaGlobal)) list = list.filter((b) => !b.viaGlobal);
@@ -390,8 +493,8 @@ export class SemanticModel {
       (parent?.type === 'attribute' && parent.childForFieldName('object')?.id === node.id) ||
       (parent?.type === 'call' && parent.childForFieldName('function')?.id === node.id);
     if (!used) return binding;
-    const home = this.scopeAt(binding.node.startIndex).bindings.get(node.text);
-    const list = (home?.includes(binding) ? home : this.module.bindings.get(node.text)) ?? [];
+    const home = this.scopeAt(binding.node.startIndex).named(node.text);
+    const list = home.includes(binding) ? home : this.module.named(node.text);
     const others = list.filter((b) => !(b.kind === 'assign' && b.value?.type === 'none'));
     if (others.length === 0) return binding;
     let chosen: Binding | undefined;
@@ -544,7 +647,7 @@ export class SemanticModel {
     if (this.imports) return this.imports;
     const found: Array<{ statement: Node; qualifiedName: string }> = [];
     const seen = new Set<number>();
-    const probe = new Scope('module', 0, 0, undefined, '', () => {});
+    const probe = new Scope('module', 0, 0, undefined, '', { populate: () => {}, globals: () => new Set() });
     for (const at of keywordOffsets(this.text, 'import')) {
       const keyword = this.tree.rootNode.descendantForIndex(at, at + 6);
       const statement = keyword?.parent;
@@ -576,6 +679,19 @@ function* keywordOffsets(text: string, keyword: string): Generator<number> {
     const after = text.charCodeAt(i + keyword.length);
     if (!isWordChar(before) && !isWordChar(after)) yield i;
   }
+}
+
+/** True when the line holding `offset` starts an import (`import os.path` binds `os`). */
+function onImportLine(text: string, offset: number): boolean {
+  const line = text.slice(text.lastIndexOf('\n', offset - 1) + 1, offset).trimStart();
+  return line.startsWith('import') || line.startsWith('from');
+}
+
+/** The first character at or after `offset` that is not a space or a tab. */
+function nextCodeChar(text: string, offset: number): string {
+  let i = offset;
+  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  return text[i] ?? '';
 }
 
 function isWordChar(code: number): boolean {
