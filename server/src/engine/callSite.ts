@@ -32,9 +32,11 @@ export class CallSite {
   constructor(
     readonly node: Node,
     model: SemanticModel,
+    /** The callee's qualified name when the caller has already resolved it. */
+    callee?: string,
   ) {
     this.calleeNode = node.childForFieldName('function') ?? node;
-    this.callee = model.qualifiedName(this.calleeNode);
+    this.callee = callee ?? model.qualifiedName(this.calleeNode);
     if (this.calleeNode.type === 'attribute') this.methodName = this.calleeNode.childForFieldName('attribute')?.text;
     else if (this.calleeNode.type === 'identifier') this.methodName = this.calleeNode.text;
     const args = node.childForFieldName('arguments');

@@ -130,7 +130,22 @@ export class SourceText {
   /** Start and end offsets of the comments and plain string literals, in order, flattened. */
   private prose: number[] | undefined;
 
+  /** Substring searches already answered (the prefilter records every trigger here). */
+  private readonly searched = new Map<string, boolean>();
+
   constructor(readonly text: string) {}
+
+  /** Records what a search for `strings` found, so that `includes` need not search again. */
+  noteSearched(strings: readonly string[], found: ReadonlySet<string>): void {
+    for (const s of strings) this.searched.set(s, found.has(s));
+  }
+
+  /** True when `s` occurs in the text; memoised, and free for the rules' triggers. */
+  includes(s: string): boolean {
+    let hit = this.searched.get(s);
+    if (hit === undefined) this.searched.set(s, (hit = this.text.includes(s)));
+    return hit;
+  }
 
   /** True when `word` occurs as a whole identifier outside comments and plain strings. */
   hasIdentifier(word: string): boolean {
@@ -208,4 +223,88 @@ function literalBounds(text: string, start: number): { bodyStart: number; bodyEn
 function isOnlyBlank(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (!isBlank(text.charCodeAt(i))) return false;
   return true;
+}
+
+/**
+ * Finds which of a fixed set of ASCII strings occur in a text, in one pass over its characters
+ * (an Aho-Corasick automaton with a full transition table): the prefilter asks this of every
+ * file for about a hundred trigger strings, which a regular expression with as many
+ * alternatives does several times slower.
+ */
+export class SubstringSet {
+  private readonly next: Int32Array;
+  /** For each state, the indexes of the strings that end there (directly or by suffix). */
+  private readonly outputs: Array<number[] | undefined>;
+
+  constructor(readonly strings: readonly string[]) {
+    for (const s of strings) if (!/^[\x00-\x7f]+$/.test(s)) throw new Error(`SubstringSet: not ASCII: ${JSON.stringify(s)}`);
+    // The trie, then breadth-first failure links folded into a complete transition table.
+    const goto: Array<Map<number, number>> = [new Map()];
+    const own: number[][] = [[]];
+    strings.forEach((s, index) => {
+      let state = 0;
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        let target = goto[state].get(c);
+        if (target === undefined) {
+          target = goto.length;
+          goto.push(new Map());
+          own.push([]);
+          goto[state].set(c, target);
+        }
+        state = target;
+      }
+      own[state].push(index);
+    });
+    const count = goto.length;
+    const next = new Int32Array(count * 128);
+    const fail = new Int32Array(count);
+    const outputs: Array<number[] | undefined> = new Array(count);
+    const queue: number[] = [];
+    for (const [c, target] of goto[0]) {
+      next[c] = target;
+      queue.push(target);
+    }
+    outputs[0] = undefined;
+    for (let head = 0; head < queue.length; head++) {
+      const state = queue[head];
+      const inherited = outputs[fail[state]];
+      const mine = own[state];
+      outputs[state] = mine.length > 0 || inherited ? [...mine, ...(inherited ?? [])] : undefined;
+      for (let c = 0; c < 128; c++) {
+        const target = goto[state].get(c);
+        if (target === undefined) next[state * 128 + c] = next[fail[state] * 128 + c];
+        else {
+          fail[target] = next[fail[state] * 128 + c];
+          next[state * 128 + c] = target;
+          queue.push(target);
+        }
+      }
+    }
+    this.next = next;
+    this.outputs = outputs;
+  }
+
+  /** The strings that occur in `text`. */
+  find(text: string): Set<string> {
+    const found = new Set<string>();
+    const seen = new Uint8Array(this.strings.length);
+    const next = this.next;
+    const outputs = this.outputs;
+    let remaining = this.strings.length;
+    let state = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      state = c < 128 ? next[state * 128 + c] : 0;
+      const out = outputs[state];
+      if (out === undefined) continue;
+      for (const index of out) {
+        if (seen[index]) continue;
+        seen[index] = 1;
+        found.add(this.strings[index]);
+        if (--remaining === 0) return found;
+      }
+    }
+    return found;
+  }
 }

@@ -149,7 +149,7 @@ export const hardCodedCredentialRule = defineRule({
   mayFire(source) {
     const text = source.text;
     for (const provider of PROVIDERS) {
-      if (!provider.hints.some((hint) => text.includes(hint))) continue;
+      if (!provider.hints.some((hint) => source.includes(hint))) continue;
       for (const match of text.matchAll(provider.pattern)) if (looksRandom(match[0].slice(match[1].length), provider)) return true;
     }
     if (!mayHaveSink(source)) return false;
@@ -207,11 +207,11 @@ const CREDENTIAL_KEYWORD_IN_TEXT = /api_(?:key|token)(?![A-Za-z0-9_])|(?<![A-Za-
  */
 function mayHaveSink(source: SourceText): boolean {
   // A keyword is code; a key of a `**` dict is a string: look at both.
-  if (CREDENTIAL_KEYWORD_IN_TEXT.test(source.text)) return true;
+  if (['token', 'api_key', 'access_key'].some((word) => source.includes(word)) && CREDENTIAL_KEYWORD_IN_TEXT.test(source.text)) return true;
   if (source.hasIdentifier('huggingface_hub') || source.hasIdentifier('wandb')) return true;
   if (source.hasIdentifier('token') && [...HF_PACKAGES, ...HF_METHODS].some((name) => source.hasIdentifier(name))) return true;
   // The variable's name is a string (`os.environ["HF_TOKEN"]`).
-  return (source.hasIdentifier('environ') || source.hasIdentifier('putenv')) && SECRET_NAME_WORDS.some((word) => source.text.includes(word));
+  return (source.hasIdentifier('environ') || source.hasIdentifier('putenv')) && SECRET_NAME_WORDS.some((word) => source.includes(word));
 }
 
 /** Constant strings passed to parameters or variables that take credentials. */
