@@ -197,6 +197,18 @@ describe('input checks', () => {
     const bom = decodeSource(Buffer.from('\ufeffimport torch\n'));
     assert.ok(bom.ok && bom.text.startsWith('import'));
   });
+
+  it('reads the encoding a PEP 263 cookie declares, as Python does', () => {
+    const latin = decodeSource(Buffer.concat([Buffer.from('#!/usr/bin/env python\n# -*- coding: latin-1 -*-\nname = "caf'), Buffer.from([0xe9]), Buffer.from('"\n')]));
+    assert.ok(latin.ok && latin.text.includes('café'), JSON.stringify(latin));
+    const koi8 = decodeSource(Buffer.concat([Buffer.from('# coding=koi8-r\ns = "'), Buffer.from([0xd0, 0xd2]), Buffer.from('"\n')]));
+    assert.ok(koi8.ok && koi8.text.includes('"пр"'), JSON.stringify(koi8));
+    const unknown = decodeSource(Buffer.from('# coding: klingon\nx = 1\n'));
+    assert.ok(!unknown.ok && unknown.line === 0 && /unsupported encoding "klingon"/.test(unknown.message));
+    // Only the first two lines count, and only after comments or blank lines.
+    const late = decodeSource(Buffer.concat([Buffer.from('x = 1\n# coding: latin-1\ny = "'), Buffer.from([0xe9]), Buffer.from('"\n')]));
+    assert.ok(!late.ok && /invalid UTF-8/.test(late.message));
+  });
 });
 
 describe('findings', () => {

@@ -20,11 +20,49 @@ export function sourceKindOf(file: string): SourceKind | undefined {
 
 export type ReadResult = { ok: true; text: string } | { ok: false; message: string; line?: number };
 
-/** Checks raw bytes: binary content and invalid UTF-8 are reported with the line where they start. */
+/** PEP 263: a comment on line 1 or 2 naming the file's encoding (`# -*- coding: latin-1 -*-`). */
+const CODING_COOKIE = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/;
+
+/** The encoding a PEP 263 cookie declares, when it is not UTF-8. */
+function declaredEncoding(bytes: Uint8Array): { name: string; line: number } | undefined {
+  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 512)).split(/\r\n|\r|\n/, 2);
+  for (let line = 0; line < head.length; line++) {
+    const match = CODING_COOKIE.exec(head[line]);
+    if (match) {
+      const name = match[1].toLowerCase().replace(/_/g, '-');
+      return /^utf-?8(?:-sig)?$/.test(name) ? undefined : { name, line };
+    }
+    // The cookie may only follow a comment or blank first line.
+    if (!/^[ \t\f]*(?:#.*)?$/.test(head[line])) break;
+  }
+  return undefined;
+}
+
+/** Python's names for encodings that the WHATWG labels TextDecoder knows spell differently. */
+const PYTHON_ENCODING_ALIASES: Record<string, string> = { 'latin-1': 'iso-8859-1', l1: 'iso-8859-1', 'iso8859-1': 'iso-8859-1', 'cp-1252': 'windows-1252', 'euc-jis-2004': 'euc-jp', sjis: 'shift_jis', 'shift-jis': 'shift_jis' };
+
+/**
+ * Checks raw bytes: binary content and undecodable text are reported with the line where they
+ * start. Text is UTF-8 unless a PEP 263 cookie declares another encoding, as Python reads it.
+ */
 export function decodeSource(bytes: Uint8Array): ReadResult {
   const probe = bytes.subarray(0, 8192);
   const nul = probe.indexOf(0);
   if (nul >= 0) return { ok: false, message: 'binary file (contains NUL bytes); skipped', line: lineOfByte(bytes, nul) };
+  const declared = declaredEncoding(bytes);
+  if (declared) {
+    let decoder: InstanceType<typeof TextDecoder>;
+    try {
+      decoder = new TextDecoder(PYTHON_ENCODING_ALIASES[declared.name] ?? declared.name, { fatal: true });
+    } catch {
+      return { ok: false, message: `unsupported encoding "${declared.name}" declared; skipped`, line: declared.line };
+    }
+    try {
+      return { ok: true, text: decoder.decode(bytes) };
+    } catch {
+      return { ok: false, message: `not valid ${declared.name} as declared; skipped`, line: declared.line };
+    }
+  }
   try {
     let text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
