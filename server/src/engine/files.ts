@@ -48,19 +48,19 @@ const PYTHON_ENCODING_ALIASES: Record<string, string> = { 'latin-1': 'iso-8859-1
 export function decodeSource(bytes: Uint8Array): ReadResult {
   const probe = bytes.subarray(0, 8192);
   const nul = probe.indexOf(0);
-  if (nul >= 0) return { ok: false, message: 'binary file (contains NUL bytes); skipped', line: lineOfByte(bytes, nul) };
+  if (nul >= 0) return { ok: false, message: 'binary file (contains NUL bytes)', line: lineOfByte(bytes, nul) };
   const declared = declaredEncoding(bytes);
   if (declared) {
     let decoder: InstanceType<typeof TextDecoder>;
     try {
       decoder = new TextDecoder(PYTHON_ENCODING_ALIASES[declared.name] ?? declared.name, { fatal: true });
     } catch {
-      return { ok: false, message: `unsupported encoding "${declared.name}" declared; skipped`, line: declared.line };
+      return { ok: false, message: `unsupported encoding "${declared.name}" declared`, line: declared.line };
     }
     try {
       return { ok: true, text: decoder.decode(bytes) };
     } catch {
-      return { ok: false, message: `not valid ${declared.name} as declared; skipped`, line: declared.line };
+      return { ok: false, message: `not valid ${declared.name} as declared`, line: declared.line };
     }
   }
   try {
@@ -69,7 +69,7 @@ export function decodeSource(bytes: Uint8Array): ReadResult {
     return { ok: true, text };
   } catch {
     const bad = firstInvalidUtf8(bytes);
-    return { ok: false, message: `invalid UTF-8 at byte ${bad}; skipped`, line: lineOfByte(bytes, bad) };
+    return { ok: false, message: `invalid UTF-8 at byte ${bad}`, line: lineOfByte(bytes, bad) };
   }
 }
 
@@ -80,9 +80,9 @@ export function readSource(file: string, maxFileSize: number): ReadResult {
   } catch (error) {
     return { ok: false, message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
   }
-  if (!stat.isFile()) return { ok: false, message: 'not a regular file; skipped' };
+  if (!stat.isFile()) return { ok: false, message: 'not a regular file' };
   if (stat.size > maxFileSize) {
-    return { ok: false, message: `file is ${stat.size} bytes, over the ${maxFileSize}-byte limit (max-file-size); skipped` };
+    return { ok: false, message: `file is ${stat.size} bytes, over the ${maxFileSize}-byte limit (max-file-size)` };
   }
   try {
     return decodeSource(fs.readFileSync(file));
