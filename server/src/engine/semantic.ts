@@ -144,8 +144,6 @@ export class SemanticModel {
   private commentNodes: Node[] | undefined;
   private imports: Array<{ statement: Node; qualifiedName: string }> | undefined;
   private readonly scopeCache = new Map<number, Scope>();
-  /** The scope of each block (by node id) a lookup went through. */
-  private readonly blockScopes = new Map<number, Scope>();
 
   constructor(
     readonly tree: Tree,
@@ -206,30 +204,72 @@ export class SemanticModel {
    * from the outside in, whose scope (parameters and body, not name or decorators) holds it.
    */
   scopeAt(offset: number): Scope {
-    const cached = this.scopeCache.get(offset);
-    if (cached) return cached;
-    // Up from the node at the offset to the root, or to a block whose scope is already known
-    // (every offset inside a block shares its scope, apart from lambdas nested in it).
-    const chain: Node[] = [];
-    const blocks: Array<{ id: number; depth: number }> = [];
-    let scope = this.module;
-    for (let node: Node | null = this.tree.rootNode.descendantForIndex(offset, offset); node; node = node.parent) {
-      if (node.type === 'block') {
-        const known = this.blockScopes.get(node.id);
-        if (known) {
-          scope = known;
+    let scope = this.scopeCache.get(offset);
+    if (scope) return scope;
+    scope = this.module;
+    // Down through statement lists: a binary search among the statements of the module, then of
+    // the body of each definition holding the offset. Nodes that open a scope elsewhere (lambdas,
+    // definitions inside `if` or `with`) are looked for only in a statement whose text can hold
+    // them, by going up from the offset to that statement.
+    let container: Node = this.tree.rootNode;
+    for (;;) {
+      const statement = this.statementAt(container, offset);
+      if (!statement) break;
+      const definition = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+      if (definition && (definition.type === 'function_definition' || definition.type === 'class_definition') && offset >= scopeStart(definition) && offset < definition.endIndex) {
+        scope = this.scopeOf(definition, scope);
+        const body = definition.childForFieldName('body');
+        if (body?.type !== 'block' || offset < body.startIndex) {
+          // In the parameters: defaults may hold lambdas.
+          if (this.mayOpenScope(scopeStart(definition), body?.startIndex ?? definition.endIndex)) scope = this.scopesUpTo(offset, definition, scope);
           break;
         }
-        blocks.push({ id: node.id, depth: chain.length });
-      } else if (SCOPE_NODE_TYPES.has(node.type) && offset >= scopeStart(node) && offset < node.endIndex) chain.push(node);
+        container = body;
+        continue;
+      }
+      if (this.mayOpenScope(statement.startIndex, statement.endIndex)) scope = this.scopesUpTo(offset, statement, scope);
+      break;
     }
-    // chain[0] is the innermost definition. A block passed after `depth` definitions lies in
-    // chain[depth], or in the scope the walk stopped at when there is none.
-    const base = scope;
-    const scopes: Scope[] = [];
-    for (let i = chain.length - 1; i >= 0; i--) scopes[i] = scope = this.scopeOf(chain[i], scope);
-    for (const { id, depth } of blocks) this.blockScopes.set(id, depth < chain.length ? scopes[depth] : base);
     this.scopeCache.set(offset, scope);
+    return scope;
+  }
+
+  private readonly statementLists = new Map<number, Node[]>();
+
+  /** The statement of a module or block that holds the offset. */
+  private statementAt(container: Node, offset: number): Node | undefined {
+    let list = this.statementLists.get(container.id);
+    if (!list) this.statementLists.set(container.id, (list = container.namedChildren.filter((n): n is Node => !!n)));
+    let low = 0;
+    let high = list.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const node = list[mid];
+      if (offset < node.startIndex) high = mid - 1;
+      else if (offset >= node.endIndex) low = mid + 1;
+      else return node;
+    }
+    return undefined;
+  }
+
+  private readonly openers = new Map<string, boolean>();
+
+  /** False when the text between two offsets cannot hold a scope (no `lambda`, `def`, `class`). */
+  private mayOpenScope(start: number, end: number): boolean {
+    const key = `${start}:${end}`;
+    let may = this.openers.get(key);
+    if (may === undefined) this.openers.set(key, (may = /\b(?:lambda|def|class)\b/.test(this.text.slice(start, end))));
+    return may;
+  }
+
+  /** The scopes opened between `top` and the offset, innermost last, built on `base`. */
+  private scopesUpTo(offset: number, top: Node, base: Scope): Scope {
+    const chain: Node[] = [];
+    for (let node: Node | null = this.tree.rootNode.descendantForIndex(offset, offset); node && node.id !== top.id; node = node.parent) {
+      if (SCOPE_NODE_TYPES.has(node.type) && offset >= scopeStart(node) && offset < node.endIndex) chain.push(node);
+    }
+    let scope = base;
+    for (let i = chain.length - 1; i >= 0; i--) scope = this.scopeOf(chain[i], scope);
     return scope;
   }
 
