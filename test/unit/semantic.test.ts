@@ -54,6 +54,45 @@ describe('semantic model', () => {
     assert.deepEqual(callees(m), ['torch.load']);
   });
 
+  it('binds names where a function imports them, including `import os.path`', async () => {
+    const m = await model(['import pickle', 'def f():', '    import os.path', '    os.system(c)', '    pickle = make()', '    pickle.load(x)', 'pickle.load(y)'].join('\n'));
+    assert.deepEqual(callees(m), ['os.system', 'make', 'make().load', 'pickle.load']);
+  });
+
+  it('finds scopes inside compound statements, lambdas and decorated definitions', async () => {
+    const m = await model(
+      [
+        'import pickle',
+        'if True:',
+        '    def f(pickle):',
+        '        return pickle.load(a)',
+        'g = lambda pickle: pickle.load(b)',
+        '@decorate(pickle.load)',
+        'class C:',
+        '    def m(self, h=lambda pickle: pickle.load(c)):',
+        '        return pickle.load(d)',
+      ].join('\n'),
+    );
+    assert.deepEqual(callees(m), [undefined, undefined, 'decorate', undefined, 'pickle.load']);
+    const text = m.text;
+    assert.equal(m.scopePathAt(text.indexOf('pickle.load(d)')), 'C.m');
+    assert.equal(m.scopePathAt(text.indexOf('pickle.load(c)')), 'C.m.<lambda>');
+    assert.equal(m.scopePathAt(text.indexOf('@decorate')), '');
+  });
+
+  it('gives the same answers whatever order names are looked up in', async () => {
+    const source = ['import torch', 'def f(x):', '    global torch', '    torch = x', 'def g():', '    torch = None', '    return torch', 'torch.load(p)'].join('\n');
+    const first = await model(source);
+    const second = await model(source);
+    const useAt = source.lastIndexOf('torch.load');
+    // One model resolves the module-level use first, the other after reading g's bindings.
+    const a = first.lookup('torch', useAt);
+    second.lookup('torch', source.indexOf('return torch') + 7);
+    const b = second.lookup('torch', useAt);
+    assert.equal(a?.kind, b?.kind);
+    assert.equal(a?.node.startIndex, b?.node.startIndex);
+  });
+
   it('does not let class attributes leak into methods', async () => {
     const m = await model(['import pickle', 'class A:', '    pickle = None', '    def m(self):', '        return pickle.load(f)'].join('\n'));
     assert.deepEqual(callees(m), ['pickle.load']);
