@@ -13,13 +13,14 @@ import {
   CodeActionKind,
   createConnection,
   DidChangeConfigurationNotification,
+  DiagnosticSeverity,
   DidChangeWatchedFilesNotification,
   LSPErrorCodes,
   ResponseError,
   TextDocumentSyncKind,
   WatchKind,
 } from 'vscode-languageserver/node';
-import type { InitializeParams, InitializeResult, WorkDoneProgressReporter } from 'vscode-languageserver/node';
+import type { Diagnostic, InitializeParams, InitializeResult, WorkDoneProgressReporter } from 'vscode-languageserver/node';
 import type { InitializationOptions } from '../../common/src/protocol';
 import { ChecklistEvidenceRequest, Commands, RuleDocumentationRequest, ScanWorkspaceRequest } from '../../common/src/protocol';
 import { Analyzer } from './engine/analyzer';
@@ -31,7 +32,9 @@ import { provideHover } from './lsp/hover';
 import { Logger } from './lsp/logger';
 import { RuleLinks, rulePage } from './lsp/ruleDocs';
 import { DocumentConfigs, SettingsStore } from './lsp/settings';
-import { filePathOf } from './lsp/uris';
+import { DIAGNOSTIC_SOURCE } from './lsp/diagnostics';
+import { filePathOf, fileUriOf } from './lsp/uris';
+import type { ConfigProblem } from './engine/config';
 import type { ProgressSink } from './lsp/workspaceScan';
 import { WorkspaceIndex } from './lsp/workspaceScan';
 
@@ -60,6 +63,37 @@ function folderPaths(params: InitializeParams): string[] {
   return uris.map(filePathOf).filter((p): p is string => p !== undefined);
 }
 
+/** Project files (pyproject.toml, .mlsec.toml) with published problems. */
+const configFilesWithProblems = new Set<string>();
+
+/**
+ * Shows project-file problems where the user edits them: as diagnostics on the file, at the line
+ * when known, replacing the previous set (a fixed file loses its diagnostics).
+ */
+function publishConfigProblems(problems: readonly ConfigProblem[]): void {
+  const byUri = new Map<string, Diagnostic[]>();
+  for (const problem of problems) {
+    const uri = fileUriOf(problem.file);
+    const line = problem.line ?? 0;
+    const diagnostic: Diagnostic = {
+      range: { start: { line, character: 0 }, end: { line: line + 1, character: 0 } },
+      severity: DiagnosticSeverity.Warning,
+      source: DIAGNOSTIC_SOURCE,
+      code: 'config',
+      message: `mlsec configuration: ${problem.message}; defaults are used instead.`,
+    };
+    const list = byUri.get(uri);
+    if (list) list.push(diagnostic);
+    else byUri.set(uri, [diagnostic]);
+  }
+  for (const uri of configFilesWithProblems) if (!byUri.has(uri)) connection.sendDiagnostics({ uri, diagnostics: [] });
+  configFilesWithProblems.clear();
+  for (const [uri, diagnostics] of byUri) {
+    connection.sendDiagnostics({ uri, diagnostics });
+    configFilesWithProblems.add(uri);
+  }
+}
+
 connection.onInitialize(async (params): Promise<InitializeResult> => {
   clientCapabilities = params.capabilities;
   folders = folderPaths(params);
@@ -69,6 +103,7 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   const links = new RuleLinks(typeof options.extensionDocsUri === 'string' ? options.extensionDocsUri : undefined);
   const settings = new SettingsStore(connection, logger, params.capabilities.workspace?.configuration === true);
   const configs = new DocumentConfigs(settings, analyzer, () => folders, logger);
+  configs.onConfigProblems = publishConfigProblems;
   const live = new LiveAnalysis(connection, analyzer, configs, links, logger);
   const workspaceEdit = params.capabilities.workspace?.workspaceEdit;
   const actions = new CodeActions(live, links, { documentChanges: workspaceEdit?.documentChanges === true, snippets: workspaceEdit?.snippetEditSupport === true });

@@ -67,6 +67,26 @@ describe('protocol: settings', () => {
     await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
   });
 
+  it('shows a broken project file as a diagnostic on that file until it is fixed', async () => {
+    const project = path.join(workspace, 'broken');
+    const config = write(project, '.mlsec.toml', 'select = ["MLS102"]\nfail-on = "sometimes"\n');
+    const configUri = fileUri(config);
+    const problem = client.nextDiagnostics(configUri);
+    const uri = fileUri(path.join(project, 'train.py'));
+    assert.deepEqual(codes((await client.open(uri, source)).diagnostics), ['1:4 MLS102'], 'the valid settings still apply');
+    const shown = await problem;
+    assert.equal(shown.diagnostics.length, 1);
+    assert.equal(shown.diagnostics[0].range.start.line, 1, 'on the line of the bad setting');
+    assert.equal(shown.diagnostics[0].source, 'mlsec');
+    assert.match(String(shown.diagnostics[0].message), /fail-on/);
+
+    fs.writeFileSync(config, 'select = ["MLS102"]\nfail-on = "warning"\n');
+    const cleared = client.nextDiagnostics(configUri);
+    await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: configUri, type: 2 }] });
+    assert.deepEqual((await cleared).diagnostics, []);
+    await client.close(uri);
+  });
+
   it('does not analyse open files matched by mlsec.exclude', async () => {
     current = { debounceMs: 0, exclude: ['generated/'] };
     await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });

@@ -17,6 +17,7 @@ import type { MlsecSettings, SeverityName } from '../../../common/src/protocol';
 import { DEFAULT_SETTINGS } from '../../../common/src/protocol';
 import type { Analyzer } from '../engine/analyzer';
 import { ConfigResolver, DEFAULT_MAX_FILE_SIZE } from '../engine/config';
+import type { ConfigProblem } from '../engine/config';
 import type { RuleSelection } from '../engine/selection';
 import { parseSeverity, resolveSelection } from '../engine/selection';
 import type { Logger } from './logger';
@@ -147,6 +148,8 @@ export class DocumentConfigs {
     this.resolver.clear();
     this.reportedProblems = 0;
     this.cache.clear();
+    // Problems are found again as documents are re-analysed; the fixed ones must go now.
+    this.onConfigProblems?.([]);
   }
 
   private combine(uri: string, settings: MlsecSettings): DocumentConfig {
@@ -201,9 +204,14 @@ export class DocumentConfigs {
 
   private reportConfigProblems(): void {
     const problems = this.resolver.problems;
+    if (this.reportedProblems === problems.length) return;
     for (; this.reportedProblems < problems.length; this.reportedProblems++) {
       const p = problems[this.reportedProblems];
       this.logger.warn(`${p.file}${p.line !== undefined ? `:${p.line + 1}` : ''}: ${p.message}`);
     }
+    this.onConfigProblems?.(problems);
   }
+
+  /** Told the project-file problems found so far, each time there are new ones. */
+  onConfigProblems?: (problems: readonly ConfigProblem[]) => void;
 }
