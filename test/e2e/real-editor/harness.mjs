@@ -272,6 +272,92 @@ export class Workbench {
     await this.page.locator(`.tabs-container .tab.active[aria-label*="${base}"]`).waitFor({ state: 'visible', timeout: 20_000 });
   }
 
+  /**
+   * Opens the command palette with F1 and types `filter` after its ">" prefix. Returns the input.
+   */
+  async openCommandPalette(filter) {
+    await this.closeQuickInput();
+    const input = this.page.locator('.quick-input-widget input');
+    await this.page.keyboard.press('F1');
+    const opened = await input.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false);
+    if (!opened) {
+      // As in openFile: focus inside a webview keeps F1 from the workbench. The command center
+      // opens Quick Open, which the ">" typed below turns into the command palette.
+      console.log(`  (F1 did not open the command palette; using the command center) active element: ${await this.page.evaluate(() => document.activeElement?.outerHTML.slice(0, 160))}`);
+      await this.page.locator('.command-center .search-label, .command-center-center').first().click();
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+    }
+    await input.fill(`>${filter}`);
+    return input;
+  }
+
+  /** The rows the open quick input lists: their visible label, accessible label and focus. */
+  async quickInputEntries() {
+    return this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').evaluateAll((rows) =>
+      rows.map((r) => ({
+        name: r.querySelector('.label-name')?.textContent?.trim() ?? '',
+        label: r.getAttribute('aria-label') ?? '',
+        focused: r.classList.contains('focused'),
+      })),
+    );
+  }
+
+  /**
+   * Types `name` into the open quick input, moves the focus to the entry labelled exactly `name`
+   * with the arrow keys and presses Enter. The list filters asynchronously and need not rank the
+   * exact title first ("File: Compare New Untitled Text Files" comes before "File: New Untitled
+   * Text File"), so Enter alone could choose another entry. `prefix` is the mode character the
+   * input keeps (">" in the command palette).
+   */
+  async chooseQuickInputEntry(name, { prefix = '' } = {}) {
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`${prefix}${name}`);
+    let entries = [];
+    await waitFor(`the quick input to focus "${name}"`, async () => {
+      if ((await input.inputValue()) !== `${prefix}${name}`) return false;
+      entries = await this.quickInputEntries();
+      const focused = entries.find((e) => e.focused);
+      if (focused?.name === name) return true;
+      if (focused && entries.some((e) => e.name === name)) await this.page.keyboard.press('ArrowDown');
+      return false;
+    }, { timeout: 15_000 }).catch((error) => {
+      throw new Error(`${error.message}; it lists: ${entries.map((e) => `${e.focused ? '*' : ''}${e.name}`).join(' | ') || 'nothing'}`);
+    });
+    await this.page.keyboard.press('Enter');
+    // The command either closes the quick input or reuses it for its own picker or prompt.
+    await waitFor(`the quick input to take "${name}"`, async () => !(await this.quickInputVisible()) || (await input.inputValue()) !== `${prefix}${name}`, { timeout: 10_000 });
+  }
+
+  /** Runs a command from the command palette by its full title ("Category: Title"). */
+  async runCommand(title) {
+    await this.openCommandPalette(title);
+    await this.chooseQuickInputEntry(title, { prefix: '>' });
+  }
+
+  /** The text of the language indicator in the status bar (the active editor's language). */
+  async editorLanguage() {
+    return (await this.page.locator('.part.statusbar [id="status.editor.mode"]').innerText()).trim();
+  }
+
+  /**
+   * Scrolls the active editor to the first occurrence of `needle` with the find widget (Ctrl+F), as
+   * a reader would, and closes the widget again. Long documents only render their visible lines.
+   * The editor must have the keyboard focus (Escape hands it back from the widget).
+   */
+  async revealInEditor(needle) {
+    const group = this.page.locator('.editor-group-container.active');
+    await this.page.keyboard.press(`${MOD}+F`);
+    const find = group.locator('.find-widget.visible');
+    const field = find.locator('.find-part .input').first();
+    await field.waitFor({ state: 'visible', timeout: 10_000 });
+    await field.fill(needle);
+    await waitFor(`the find widget to find "${needle}"`, async () => /^\d+ of \d+$/.test((await find.locator('.matchesCount').innerText()).trim()), { timeout: 10_000 });
+    await waitFor(`"${needle}" to be visible in the editor`, async () => (await this.textPosition(needle)) !== undefined, { timeout: 10_000 });
+    await this.page.keyboard.press('Escape');
+    await find.waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+
   /** The active text editor's visible lines (Monaco's DOM), joined with newlines. */
   async editorText(editor = this.page.locator('.editor-group-container.active .monaco-editor').first()) {
     return editor.locator('.view-lines').innerText();

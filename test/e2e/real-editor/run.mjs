@@ -9,7 +9,9 @@
  *   4. for a trusted and for a restricted (untrusted) workspace: starts code-server on a free
  *      loopback port with a fresh user-data folder and a temp copy of ./workspace, and checks
  *      through the UI the Problems panel (Python file and notebook cell), the hover, the
- *      torch.load quick fix, the status bar, the checklist view and marking an item reviewed.
+ *      torch.load quick fix, the status bar, the checklist view, marking an item reviewed, the
+ *      ML Security commands in the command palette, the exported checklist report and the
+ *      Python snippets.
  *
  * Screenshots of every step go to .e2e/screenshots/<scenario>/; on a failure the page screenshot,
  * the code-server log and VS Code's extension-host and mlsec logs are printed, so CI output alone
@@ -92,7 +94,10 @@ function readManifest() {
   assert(container, 'package.json has no contributes.viewsContainers.activitybar entry');
   const views = manifest.contributes?.views?.[container.id] ?? [];
   assert(views.length, `package.json has no view in the "${container.id}" container`);
-  return { id: `${manifest.publisher}.${manifest.name}`, container, view: views[0] };
+  // The palette shows a command as "Category: Title", unless a commandPalette menu entry hides it.
+  const hidden = new Set((manifest.contributes?.menus?.commandPalette ?? []).filter((m) => m.when === 'false').map((m) => m.command));
+  const paletteTitles = (manifest.contributes?.commands ?? []).filter((c) => !hidden.has(c.command)).map((c) => (c.category ? `${c.category}: ${c.title}` : c.title));
+  return { id: `${manifest.publisher}.${manifest.name}`, version: manifest.version, container, view: views[0], paletteTitles };
 }
 
 /** A scenario: one code-server, one browser page, its steps. */
@@ -198,6 +203,7 @@ class Scenario {
 
 const TRAIN = 'src/train.py';
 const NOTEBOOK = 'explore.ipynb';
+const PALETTE_CATEGORY = 'ML Security';
 
 function problemRow(rows, code, position) {
   return rows.find((r) => r.text.includes(code) && (!position || r.text.includes(position)));
@@ -355,6 +361,103 @@ async function scenarioSteps(s) {
     assert(typeof entry.by === 'string' && entry.by && !Number.isNaN(Date.parse(entry.at)), `the reviewer and the time are stored: ${text}`);
     await waitFor('the item to show as reviewed', async () => (await treeRows(pane)).find((r) => r.name === 'Model explainability' && /^Reviewed/.test(r.description)), { timeout: 15_000 });
   });
+
+  await s.step('the command palette (F1) lists the ML Security commands', async () => {
+    await wb.openCommandPalette(PALETTE_CATEGORY);
+    // Every command package.json contributes to the palette, then the main ones by name, so a
+    // renamed or dropped command fails here and not only in the manifest.
+    const expected = s.manifest.paletteTitles.filter((title) => title.startsWith(`${PALETTE_CATEGORY}: `));
+    let names = [];
+    await waitFor(`the palette to list ${expected.length} ML Security commands`, async () => {
+      names = (await wb.quickInputEntries()).map((e) => e.name);
+      return expected.every((title) => names.includes(title));
+    }, { timeout: 20_000 }).catch((error) => {
+      throw new Error(`${error.message}; missing: ${expected.filter((t) => !names.includes(t)).join(', ')}; it lists: ${names.join(' | ')}`);
+    });
+    for (const title of ['ML Security: Scan Workspace', 'ML Security: Show Checklist', 'ML Security: Export Checklist Report', 'ML Security: Mark Item Reviewed', 'ML Security: Mark Item Not Applicable', 'ML Security: Reset Item Review', 'ML Security: Open Rule Documentation', 'ML Security: Show Output']) {
+      assert(names.includes(title), `the palette lists "${title}": ${names.join(' | ')}`);
+    }
+    // The palette stays open for the step's screenshot; the next step's F1 replaces it.
+  });
+
+  await s.step('ML Security: Export Checklist Report opens the report in a Markdown editor', async () => {
+    const tabs = page.locator('.tabs-container .tab');
+    const before = await tabs.count();
+    await wb.runCommand(`${PALETTE_CATEGORY}: Export Checklist Report`);
+    // An untitled document (the report is for a pull request or for saving by hand): its tab is
+    // titled with the first line, the heading, and described "Untitled-N".
+    const tab = page.locator('.tabs-container .tab.active', { hasText: /Untitled-\d+/ });
+    await tab.waitFor({ state: 'visible', timeout: 30_000 });
+    assert((await tab.innerText()).includes('# ML security checklist: workspace'), `the tab is titled with the report's heading: ${await tab.innerText()}`);
+    assert(await tabs.count() === before + 1, 'the report opens in a new tab');
+    const report = await waitFor('the report heading in the editor', async () => {
+      const text = (await wb.editorText()).replace(/\s+/g, ' ');
+      return text.includes('# ML security checklist: workspace') && text;
+    }, { timeout: 30_000 });
+    await waitFor('the status bar to show the Markdown language', async () => (await wb.editorLanguage()) === 'Markdown', { timeout: 10_000 });
+    assert(/\*\*Checklist:\*\* \d+ items: /.test(report), `the report sums up the checklist: ${report.slice(0, 600)}`);
+    // The counts are those of the status bar: 1 error and 1 warning once train.py was fixed.
+    for (const expected of [`by mlsec ${s.manifest.version}`, '**Open findings:** 1 error, 1 warning, 0 info.', '## Threats', '| Threat | Open findings | Countered by |', '| Model tampering | 2 |']) {
+      assert(report.includes(expected), `the top of the report shows "${expected}": ${report.slice(0, 600)}`);
+    }
+    await s.shot('checklist report top');
+    await wb.revealInEditor('## Practices');
+    await wb.revealInEditor('Model versioning and control:');
+    const versioning = (await wb.editorText()).replace(/\s+/g, ' ');
+    assert(/### \[[ x]\] Model versioning and control: /.test(versioning), `the report has an item heading for Model versioning and control: ${versioning.slice(0, 600)}`);
+    // The review recorded by the previous step, with its note.
+    await wb.revealInEditor('Model explainability: Reviewed');
+    const explainability = (await wb.editorText()).replace(/\s+/g, ' ');
+    assert(explainability.includes('### [x] Model explainability: Reviewed'), `the reviewed item is ticked: ${explainability.slice(0, 600)}`);
+    assert(explainability.includes(': SHAP plots checked in the e2e test'), `the review note is in the report: ${explainability.slice(0, 600)}`);
+    await s.shot('checklist report reviewed item');
+    await closeWithoutSaving(s);
+  });
+
+  await s.step('the mlsec-torch-load snippet (Ctrl+Space in a Python editor) inserts a weights-only torch.load', async () => {
+    // A new untitled file, so no fixture file changes under the earlier steps' assertions.
+    await wb.runCommand('File: New Untitled Text File');
+    await page.locator('.tabs-container .tab.active', { hasText: /^Untitled-\d+/ }).waitFor({ state: 'visible', timeout: 20_000 });
+    await wb.runCommand('Change Language Mode');
+    await wb.chooseQuickInputEntry('Python');
+    await waitFor('the status bar to show the Python language', async () => (await wb.editorLanguage()) === 'Python', { timeout: 10_000 });
+    await page.keyboard.type('mlsec-');
+    await waitFor('the typed prefix in the editor', async () => (await wb.editorText()).includes('mlsec-'), { timeout: 10_000 });
+    await page.keyboard.press(`${MOD}+Space`);
+    const suggestions = page.locator('.editor-group-container.active .suggest-widget.visible .monaco-list-row');
+    let labels = [];
+    await waitFor('the mlsec snippets in the suggestions', async () => {
+      labels = await suggestions.evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+      return ['mlsec-torch-load', 'mlsec-safetensors-load', 'mlsec-yaml-load'].every((prefix) => labels.some((label) => label.startsWith(prefix)));
+    }, { timeout: 20_000 }).catch((error) => {
+      throw new Error(`${error.message}; the suggestions: ${labels.join(' | ') || 'none'}`);
+    });
+    assert(labels.some((label) => /^mlsec-torch-load\b.*Weights-only torch\.load/.test(label)), `the torch.load snippet is offered with its name: ${labels.join(' | ')}`);
+    await s.shot('mlsec snippet suggestions');
+    await waitFor('the torch.load snippet to be selected', async () => {
+      const focused = await suggestions.evaluateAll((rows) => rows.find((r) => r.classList.contains('focused'))?.getAttribute('aria-label') ?? '');
+      if (focused.startsWith('mlsec-torch-load')) return true;
+      await page.keyboard.press('ArrowDown');
+      return false;
+    }, { timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await waitFor('the snippet to replace the prefix', async () => {
+      const text = (await wb.editorText()).replace(/\u00a0/g, ' ');
+      return text.includes('torch.load("model.pt", map_location="cpu", weights_only=True)') && !text.includes('mlsec-');
+    }, { timeout: 10_000 });
+    const text = (await wb.editorText()).replace(/\u00a0/g, ' ');
+    for (const expected of ['import torch', 'state_dict = torch.load(', 'model.load_state_dict(state_dict)']) assert(text.includes(expected), `the snippet inserts "${expected}": ${text}`);
+    await s.shot('snippet inserted');
+    await page.keyboard.press('Escape'); // leaves the snippet's placeholders
+    await closeWithoutSaving(s);
+  });
+}
+
+/** Reverts and closes the active editor (no "Save?" dialog for an untitled one), from the palette. */
+async function closeWithoutSaving(s) {
+  const label = await s.page.locator('.tabs-container .tab.active').first().getAttribute('aria-label');
+  await s.wb.runCommand('View: Revert and Close Editor');
+  await s.page.locator('.tabs-container').getByRole('tab', { name: label, exact: true }).waitFor({ state: 'detached', timeout: 10_000 });
 }
 
 // --- main -----------------------------------------------------------------------------------
