@@ -11,6 +11,7 @@
  * WebAssembly over the scope's statements, with nested scopes skipped.
  */
 import type { Node, Tree } from './parser';
+import { identifierOccurrences } from './textScan';
 
 export type ScopeKind = 'module' | 'function' | 'class' | 'lambda';
 
@@ -293,9 +294,9 @@ export class SemanticModel {
     const root = this.tree.rootNode;
     // Searching a slice stops at the scope's end (the slice shares the text's memory).
     const body = this.text.slice(scope.start, Math.min(scope.end, this.text.length));
-    for (let j = body.indexOf(name); j >= 0; j = body.indexOf(name, j + name.length)) {
+    // A scope starts and ends between tokens, so whole words of the slice are whole words of the text.
+    for (const j of identifierOccurrences(body, name)) {
       const i = scope.start + j;
-      if ((i > 0 && isWordChar(this.text.charCodeAt(i - 1))) || isWordChar(this.text.charCodeAt(i + name.length))) continue;
       // `json.load`, `json[...]`: the object of an attribute or subscript is never a target.
       const next = nextCodeChar(this.text, i + name.length);
       if ((next === '.' || next === '[') && !onImportLine(this.text, i)) continue;
@@ -342,7 +343,7 @@ export class SemanticModel {
     if (this.globalStatementNodes) return this.globalStatementNodes;
     const found: Node[] = [];
     for (const keyword of ['global', 'nonlocal']) {
-      for (const at of keywordOffsets(this.text, keyword)) {
+      for (const at of identifierOccurrences(this.text, keyword)) {
         const statement = this.tree.rootNode.descendantForIndex(at, at + keyword.length)?.parent;
         if (statement?.type === `${keyword}_statement` && statement.startIndex === at) found.push(statement);
       }
@@ -688,7 +689,7 @@ export class SemanticModel {
     const found: Array<{ statement: Node; qualifiedName: string }> = [];
     const seen = new Set<number>();
     const probe = new Scope('module', 0, 0, undefined, '', { populate: () => {}, globals: () => new Set() });
-    for (const at of keywordOffsets(this.text, 'import')) {
+    for (const at of identifierOccurrences(this.text, 'import')) {
       const keyword = this.tree.rootNode.descendantForIndex(at, at + 6);
       const statement = keyword?.parent;
       if (!statement || (statement.type !== 'import_statement' && statement.type !== 'import_from_statement') || seen.has(statement.id)) continue;
@@ -712,14 +713,6 @@ function scopeStart(node: Node): number {
   return (node.childForFieldName('parameters') ?? node.childForFieldName('body') ?? node).startIndex;
 }
 
-/** Offsets of a keyword written as a whole word (in code or not: callers check the node there). */
-function* keywordOffsets(text: string, keyword: string): Generator<number> {
-  for (let i = text.indexOf(keyword); i >= 0; i = text.indexOf(keyword, i + keyword.length)) {
-    const before = i > 0 ? text.charCodeAt(i - 1) : 32;
-    const after = text.charCodeAt(i + keyword.length);
-    if (!isWordChar(before) && !isWordChar(after)) yield i;
-  }
-}
 
 /** True when the line holding `offset` starts an import (`import os.path` binds `os`). */
 function onImportLine(text: string, offset: number): boolean {
@@ -734,9 +727,6 @@ function nextCodeChar(text: string, offset: number): string {
   return text[i] ?? '';
 }
 
-function isWordChar(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code > 127;
-}
 
 /** The value of a plain (non f-) string literal, or undefined when it is interpolated. */
 export function stringLiteralValue(node: Node): string | undefined {
