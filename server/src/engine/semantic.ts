@@ -133,7 +133,6 @@ export type ConstValue =
 /** Marks a qualified name that stands for the result of a call, e.g. `flask.Flask()`. */
 export const CALL_RESULT_SUFFIX = '()';
 
-
 const MAX_RESOLVE_DEPTH = 8;
 
 export class SemanticModel {
@@ -713,7 +712,6 @@ function scopeStart(node: Node): number {
   return (node.childForFieldName('parameters') ?? node.childForFieldName('body') ?? node).startIndex;
 }
 
-
 /** True when the line holding `offset` starts an import (`import os.path` binds `os`). */
 function onImportLine(text: string, offset: number): boolean {
   const line = text.slice(text.lastIndexOf('\n', offset - 1) + 1, offset).trimStart();
@@ -726,7 +724,6 @@ function nextCodeChar(text: string, offset: number): string {
   while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
   return text[i] ?? '';
 }
-
 
 /** The value of a plain (non f-) string literal, or undefined when it is interpolated. */
 export function stringLiteralValue(node: Node): string | undefined {
