@@ -279,6 +279,9 @@ const profile = {
   files: s.files,
   parsedFiles: s.parsedFiles,
   prefilterSkipRate: s.prefilterSkipRate,
+  partiallyParsedFiles: s.partiallyParsedFiles,
+  parsedUnits: s.parsedUnits,
+  skippedByPartialParse: s.skippedByPartialParse,
   workers: s.workers,
   wallMs: s.wallMs,
   phaseMs: s.phaseMs,
@@ -311,6 +314,12 @@ out.push(`linearity (ms per 1,000 lines): ${linearity.map((l) => `${l.scale}x ml
 out.push('');
 out.push(`profile of mlsec at ${profile.scale}x (median run; cpu phases are summed over ${profile.workers > 1 ? `${profile.workers} worker threads, so they can exceed the wall time` : 'the one analysing thread'}):`);
 out.push(`  prefilter skipped ${fmt(s.skippedByPrefilter)} of ${fmt(s.analysedFiles)} files without parsing (${fmt(s.prefilterSkipRate * 100, 1)} %); ${fmt(s.parsedFiles)} parsed`);
+if (s.parsedUnits !== undefined) {
+  const whole = s.parsedUnits + s.skippedByPartialParse;
+  out.push(
+    `  partial parsing: in ${fmt(s.partiallyParsedFiles)} of the parsed files, definitions no rule can fire in were left out: ${fmt(s.skippedByPartialParse / 1e6, 1)} of ${fmt(whole / 1e6, 1)} M characters (${fmt((s.skippedByPartialParse / Math.max(1, whole)) * 100, 1)} %) not parsed`,
+  );
+}
 out.push(`  wall: walk/list ${fmt(s.wallMs.walk)} ms, scan ${fmt(s.wallMs.scan)} ms, SARIF output ${fmt(s.wallMs.output)} ms`);
 out.push(
   `  cpu:  ${Object.entries(s.phaseMs)

@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SourceText, containsIdentifier, inImportStatement, stringLiterals } from '../../server/src/engine/textScan';
+import type { AnalysisOptions } from '../../server/src/engine/analyzer';
 import { analyzer } from '../support/engine';
 import { CORPUS, FIXTURES, REPO_ROOT } from '../support/paths';
 
@@ -60,19 +61,27 @@ describe('text scans', () => {
 describe('prefilter soundness', () => {
   const files = [FIXTURES, CORPUS, path.join(REPO_ROOT, 'examples')].flatMap((dir) => walk(dir));
 
-  it(`finds the same with and without the prefilter on ${files.length} files`, async () => {
+  it(`finds the same with and without the prefilter and partial parsing on ${files.length} files`, async () => {
     const engine = await analyzer();
     let findings = 0;
+    let partial = 0;
     for (const file of files) {
       const text = fs.readFileSync(file, 'utf8');
-      const key = (f: { code: string; span: { start: number; end: number } }) => `${f.code}@${f.span.start}-${f.span.end}`;
-      const run = (prefilter: boolean) =>
-        (file.endsWith('.ipynb') ? engine.analyzeNotebookJson(text, { prefilter }) : engine.analyzePython(text, { prefilter })).findings.map(key);
-      const gated = run(true);
-      assert.deepEqual(gated, run(false), `${path.relative(REPO_ROOT, file)}: the prefilter changed the findings`);
-      findings += gated.length;
+      // Everything a user sees: message, range, fixes, related locations, fingerprint.
+      const run = (options: AnalysisOptions) => {
+        const result = file.endsWith('.ipynb') ? engine.analyzeNotebookJson(text, options) : engine.analyzePython(text, options);
+        if (result.skippedUnits) partial++;
+        return result.findings.map((f) => JSON.stringify(f));
+      };
+      const whole = run({ prefilter: false });
+      const name = path.relative(REPO_ROOT, file);
+      assert.deepEqual(run({}), whole, `${name}: the prefilter changed the findings`);
+      // Partial parsing on every file, however little it would leave out.
+      assert.deepEqual(run({ minSkipped: 0 }), whole, `${name}: partial parsing changed the findings`);
+      findings += whole.length;
     }
     assert.ok(findings > 100, `only ${findings} findings: the comparison would prove little`);
+    assert.ok(partial > files.length / 3, `partial parsing was used on only ${partial} runs: the comparison would prove little`);
   });
 
   it('skips text where the common trigger words are only prose or other libraries', async () => {

@@ -205,10 +205,18 @@ function writeStats(target: string, outcome: ScanOutcome, outputMs: number): voi
   let lines = 0;
   let analysed = 0;
   let parsed = 0;
+  let partial = 0;
+  let parsedUnits = 0;
+  let skippedUnits = 0;
   for (const report of outcome.files) {
     lines += report.lines;
     if (report.parsed !== undefined) analysed++;
-    if (report.parsed) parsed++;
+    if (report.parsed) {
+      parsed++;
+      parsedUnits += (report.units ?? 0) - (report.skippedUnits ?? 0);
+      skippedUnits += report.skippedUnits ?? 0;
+      if (report.skippedUnits) partial++;
+    }
     const t = report.timings;
     if (!t) continue;
     phases.read += t.read;
@@ -224,6 +232,10 @@ function writeStats(target: string, outcome: ScanOutcome, outputMs: number): voi
     parsedFiles: parsed,
     skippedByPrefilter: analysed - parsed,
     prefilterSkipRate: analysed > 0 ? Math.round(((analysed - parsed) / analysed) * 1000) / 1000 : 0,
+    // Of the files parsed, those where definitions no rule can fire in were left out (UTF-16 units).
+    partiallyParsedFiles: partial,
+    parsedUnits,
+    skippedByPartialParse: skippedUnits,
     lines,
     workers: outcome.workers ?? 0,
     wallMs: { scan: round(outcome.durationMs), walk: round(outcome.walkMs ?? 0), output: round(outputMs) },

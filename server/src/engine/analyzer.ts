@@ -19,6 +19,8 @@ import type { ConstValue } from './semantic';
 import { parseSuppressions } from './suppressions';
 import { LineIndex } from './text';
 import { SourceText, SubstringSet, inImportStatement } from './textScan';
+import { HotWords, partialText } from './partialParse';
+import type { PartialText } from './partialParse';
 
 export const SUPPRESSION_RULE_CODE = 'MLS001';
 
@@ -32,9 +34,15 @@ export interface AnalysisOptions {
   force?: boolean;
   /**
    * Run every enabled rule on a parsed text, without asking the prefilter (default true: ask).
-   * The prefilter must never change the findings; tests compare both ways.
+   * The prefilter must never change the findings; tests compare both ways. It includes partial
+   * parsing (definitions no rule can fire in are not parsed, see partialParse.ts).
    */
   prefilter?: boolean;
+  /**
+   * Partial parsing is used when it leaves out at least this many UTF-16 units (default 2048:
+   * below that, the scan costs more than it saves). Tests set 0 to exercise it on small files.
+   */
+  minSkipped?: number;
 }
 
 export interface AnalysisResult {
@@ -43,6 +51,8 @@ export interface AnalysisResult {
   syntaxErrors: number;
   /** False when the prefilter proved no rule can fire and the text was not parsed. */
   parsed: boolean;
+  /** UTF-16 units of the text left out of the parse (definitions no rule can fire in). */
+  skippedUnits?: number;
   /** Top-level packages imported (empty when not parsed). */
   imports: string[];
   tree?: Tree;
@@ -67,6 +77,10 @@ interface RuleIndex {
   gates: RuleGate[];
   /** Indexes of subsets of these rules, by the concatenated codes of the subset. */
   subsets: Map<string, RuleIndex>;
+  /** What makes a definition worth parsing for these rules (null: every one is; built on first use). */
+  hot?: HotWords | null;
+  /** For the full index: one automaton over every word any subset's HotWords can use. */
+  hotAutomaton?: SubstringSet;
 }
 
 /**
@@ -180,21 +194,31 @@ export class Analyzer {
     if (!gated && !forced) return { findings: [], syntaxErrors: 0, parsed: false, imports: [], timings };
     const index = gated ?? subsetIndex(full, []);
     start = performance.now();
-    const tree = this.parser.parse(text, options.previousTree);
+    // Without a tree to keep, the definitions no enabled rule can fire in need not be parsed.
+    const partial = gated && !forced && options.prefilter !== false ? partialFor(text, gated, full, options.minSkipped) : undefined;
+    let tree = partial ? this.parser.parseRanges(partial.text, partial.ranges) : undefined;
+    if (tree?.rootNode.hasError) {
+      // Misread (or broken) text: the whole file is parsed, so the stubs can cost time, not findings.
+      tree.delete();
+      tree = undefined;
+    }
+    const read = tree && partial ? partial : undefined;
+    tree ??= this.parser.parse(text, options.previousTree);
     timings.parse = performance.now() - start;
     try {
       start = performance.now();
-      const model = new SemanticModel(tree, text);
+      const model = read ? new SemanticModel(tree, read.text, read.imports) : new SemanticModel(tree, text);
       timings.model = performance.now() - start;
       start = performance.now();
       const lines = new LineIndex(text);
-      const raw = this.runRules(model, source, index);
+      const raw = this.runRules(model, read ? new SourceText(read.text) : source, index);
       const findings = this.finish(raw, model, lines, selection);
       timings.rules = performance.now() - start;
       return {
         findings,
         syntaxErrors: tree.rootNode.hasError ? countErrors(tree.rootNode) : 0,
         parsed: true,
+        skippedUnits: read?.skipped,
         imports: model.importedPackages(),
         tree: options.keepTree ? tree : undefined,
         timings,
@@ -399,6 +423,51 @@ function buildIndex(rules: readonly Rule[]): RuleIndex {
 function triggersIn(text: string, index: RuleIndex): Set<string> {
   index.triggerSet ??= new SubstringSet(index.triggers);
   return index.triggerSet.find(text);
+}
+
+/** Substrings that always make a definition worth parsing (see partialParse.ts). */
+const ALWAYS_HOT = [SUPPRESSION_TRIGGER, ':='];
+/** Statements that bind names of an enclosing scope from inside a definition. */
+const SCOPE_KEYWORDS = ['global', 'nonlocal'];
+
+/**
+ * The file with the definitions none of the index's rules can fire in stubbed out, or undefined
+ * when that is not possible (a rule wants every call) or not worth it. `full` is the index
+ * `index` is a subset of; its automaton serves every subset.
+ */
+function partialFor(text: string, index: RuleIndex, full: RuleIndex, minSkipped = 2048): PartialText | undefined {
+  // A file this small cannot have that much to leave out.
+  if (text.length < minSkipped) return undefined;
+  if (index.hot === undefined) index.hot = hotWords(index, full);
+  return index.hot ? partialText(text, index.hot, minSkipped) : undefined;
+}
+
+function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
+  if (index.allCalls.length > 0) return null;
+  full.hotAutomaton ??= new SubstringSet([
+    ...new Set([...ALWAYS_HOT, ...SCOPE_KEYWORDS, ...full.triggers, ...full.byName.keys(), ...full.gates.flatMap((g) => g.rule.fileContext ?? [])]),
+  ]);
+  const substrings = new Set(ALWAYS_HOT);
+  const bareNames = new Set<string>(SCOPE_KEYWORDS);
+  const attributeNames = new Set<string>();
+  for (const gate of index.gates) {
+    // A rule that only reacts to calls fires where a call names one of its functions (or an alias,
+    // which partialText follows); any other rule, wherever one of its triggers is written.
+    if (!gate.words || gate.rule.findingsShowTriggers) for (const trigger of gate.triggers) substrings.add(trigger);
+    for (const word of gate.rule.fileContext ?? []) substrings.add(word);
+    if (gate.rule.findingsShowTriggers) continue;
+    // A method is called on some object, and is bare when imported (or when the rule takes bare
+    // calls too: runRules dispatches on the last name either way).
+    for (const method of gate.rule.methods ?? []) {
+      bareNames.add(method);
+      attributeNames.add(method);
+    }
+    for (const callee of gate.rule.callees ?? []) {
+      const dot = callee.lastIndexOf('.');
+      (dot < 0 ? bareNames : attributeNames).add(callee.slice(dot + 1));
+    }
+  }
+  return HotWords.over(full.hotAutomaton, substrings, bareNames, attributeNames);
 }
 
 /** The (cached) index of some of an index's rules. */

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Language, Parser, Query } from '@vscode/tree-sitter-wasm';
-import type { Node, Tree, Edit } from '@vscode/tree-sitter-wasm';
+import type { Node, Tree, Edit, Range } from '@vscode/tree-sitter-wasm';
 
 export type { Node, Tree, Edit };
 
@@ -59,6 +59,13 @@ export class PythonParser {
    */
   parse(text: string, previous?: Tree): Tree {
     const tree = this.parser.parse(text, previous ?? null);
+    if (!tree) throw new Error('mlsec: the parser returned no tree');
+    return tree;
+  }
+
+  /** Parses only the given ranges of `text` (see partialParse.ts); offsets are those of `text`. */
+  parseRanges(text: string, includedRanges: Range[]): Tree {
+    const tree = this.parser.parse(text, null, { includedRanges });
     if (!tree) throw new Error('mlsec: the parser returned no tree');
     return tree;
   }

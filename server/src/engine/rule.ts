@@ -107,6 +107,19 @@ export interface Rule extends RuleMeta {
    * is the text with strings and comments blanked, for questions about identifiers.
    */
   mayFire?(source: SourceText): boolean;
+  /**
+   * Substrings of other statements of the file that the rule's findings depend on (a rule that
+   * looks at where models are saved before judging a load). Definitions containing them are
+   * always parsed (see partialParse.ts); a rule reading other statements for words that are not
+   * its triggers or call names must list them here.
+   */
+  fileContext?: readonly string[];
+  /**
+   * True when every finding of the rule is written with one of its triggers (`verify=False`,
+   * `debug=True`), in the statement itself or in the assignment of a name it uses. Partial parsing
+   * then skips definitions without a trigger even when they call one of the rule's functions.
+   */
+  findingsShowTriggers?: boolean;
 }
 
 /** Identity function that gives rule literals their type and keeps registration in one place. */

@@ -19,6 +19,9 @@ export interface FileReport {
   lines: number;
   /** False when the prefilter showed that no rule can fire and the file was not parsed. */
   parsed?: boolean;
+  /** UTF-16 units of the text, and of what partial parsing left out of the parse. */
+  units?: number;
+  skippedUnits?: number;
   /** Milliseconds per phase (see AnalysisResult.timings); `read` is reading and decoding the file. */
   timings?: { read: number; prefilter?: number; parse: number; model: number; rules: number };
 }
@@ -56,12 +59,12 @@ export function analyzeText(
   file: string,
   text: string,
   selection: RuleSelection,
-): { findings: Finding[]; problems: InputProblem[]; parsed?: boolean; timings?: FileReport['timings'] } {
+): Pick<FileReport, 'findings' | 'problems' | 'parsed' | 'units' | 'skippedUnits' | 'timings'> {
   const kind = sourceKindOf(file) ?? 'python';
   if (kind === 'notebook') {
     try {
       const result = analyzer.analyzeNotebookJson(text, { selection });
-      return { findings: result.findings, problems: [], parsed: result.parsed, timings: { read: 0, ...result.timings } };
+      return { findings: result.findings, problems: [], parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings } };
     } catch (error) {
       if (error instanceof NotebookError) return { findings: [], problems: [{ message: error.message, line: error.line }] };
       throw error;
@@ -69,7 +72,7 @@ export function analyzeText(
   }
   const result = analyzer.analyzePython(text, { selection });
   const problems: InputProblem[] = [];
-  return { findings: result.findings, problems, parsed: result.parsed, timings: { read: 0, ...result.timings } };
+  return { findings: result.findings, problems, parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings } };
 }
 
 export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigResolver, selections: SelectionCache): FileReport {

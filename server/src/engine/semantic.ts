@@ -145,9 +145,14 @@ export class SemanticModel {
   private imports: Array<{ statement: Node; qualifiedName: string }> | undefined;
   private readonly scopeCache = new Map<number, Scope>();
 
+  /**
+   * `extraImports`: top-level packages imported in parts of the text left out of the tree (see
+   * partialParse.ts), which still count as the file's imports.
+   */
   constructor(
     readonly tree: Tree,
     text?: string,
+    private readonly extraImports: readonly string[] = [],
   ) {
     const root = tree.rootNode;
     this.text = text ?? root.text;
@@ -676,7 +681,7 @@ export class SemanticModel {
 
   /** Top-level packages the file imports (`torch`, `sklearn`, `art`), anywhere in it. */
   importedPackages(): string[] {
-    return [...new Set(this.importedNames().map((i) => i.qualifiedName.split('.')[0]))].sort();
+    return [...new Set([...this.importedNames().map((i) => i.qualifiedName.split('.')[0]), ...this.extraImports])].sort();
   }
 
   /**

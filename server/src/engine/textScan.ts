@@ -5,7 +5,7 @@
  */
 
 /** True for characters that can continue a Python identifier (any non-ASCII one counts). */
-function isIdentifierChar(code: number): boolean {
+export function isIdentifierChar(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code > 127;
 }
 
@@ -209,7 +209,7 @@ const SINGLE_BODY: Record<string, RegExp> = { "'": /(?:[^'\\\n]|\\[\s\S])*/y, '"
 const TRIPLE_BODY: Record<string, RegExp> = { "'": /(?:[^'\\]|\\[\s\S]|'(?!''))*/y, '"': /(?:[^"\\]|\\[\s\S]|"(?!""))*/y };
 
 /** The offsets of the body and just past the string literal whose opening quote is at `start`. */
-function literalBounds(text: string, start: number): { bodyStart: number; bodyEnd: number; end: number } {
+export function literalBounds(text: string, start: number): { bodyStart: number; bodyEnd: number; end: number } {
   const quote = text[start];
   const triple = text.startsWith(quote.repeat(3), start);
   const bodyStart = start + (triple ? 3 : 1);
@@ -283,6 +283,20 @@ export class SubstringSet {
     }
     this.next = next;
     this.outputs = outputs;
+  }
+
+  /** Calls `found` with the index of the string and its start offset, for every occurrence. */
+  forEach(text: string, found: (index: number, start: number) => void): void {
+    const next = this.next;
+    const outputs = this.outputs;
+    const lengths = this.strings.map((s) => s.length);
+    let state = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      state = c < 128 ? next[state * 128 + c] : 0;
+      const out = outputs[state];
+      if (out !== undefined) for (const index of out) found(index, i + 1 - lengths[index]);
+    }
   }
 
   /** The strings that occur in `text`. */

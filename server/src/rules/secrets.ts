@@ -143,6 +143,8 @@ export const hardCodedCredentialRule = defineRule({
     CWE_REFERENCE(798),
   ],
   triggers: [...FORMAT_TRIGGERS, ...SECRET_NAME_WORDS, 'key', 'login', 'HfApi', 'InferenceClient'],
+  // Sinks: a literal is a credential by where it goes, e.g. `os.environ[name] = value`.
+  fileContext: ['environ'],
   // Credential words are everywhere (`key`, `token`); a credential value is rare. The rule reports
   // a literal, so without a recognised format or a literal that could pass as a secret there is
   // nothing to find.

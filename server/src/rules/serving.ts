@@ -305,6 +305,7 @@ export const gradioShareRule = defineRule({
     CWE_REFERENCE(668),
   ],
   triggers: ['share'],
+  findingsShowTriggers: true,
   methods: ['launch'],
   onCall(call, context) {
     if (!isGradioLaunch(call, context.model)) return;

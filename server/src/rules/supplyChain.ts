@@ -384,6 +384,8 @@ export const unpinnedHubDownloadRule = defineRule({
     CWE_REFERENCE(494),
   ],
   triggers: ['from_pretrained', 'pipeline', 'hf_hub_download', 'snapshot_download', 'load_dataset', 'SentenceTransformer', 'CrossEncoder'],
+  // A repository id that the file saved a model to is a local directory (see writtenDirectories).
+  fileContext: [...SAVE_METHODS, ...DIRECTORY_KEYWORDS],
   methods: ['from_pretrained', 'hf_hub_download', 'snapshot_download'],
   callees: [
     'transformers.pipeline',
@@ -666,6 +668,7 @@ export const tlsVerificationDisabledRule = defineRule({
     CWE_REFERENCE(295),
   ],
   triggers: ['verify', 'CERT_NONE', '_create_unverified_context', 'check_hostname'],
+  findingsShowTriggers: true,
   // `verify` alone is a common word: it matters as a keyword or an attribute in code, or as a
   // `**` dict key; `CERT_NONE` as a name or urllib3's string.
   mayFire: (source) => /["'](?:verify|CERT_NONE)["']/.test(source.text) || source.matchesCode(TLS_CODE),

@@ -1,0 +1,525 @@
+/**
+ * Partial parsing: the definitions of a file in which no enabled rule can fire are not parsed.
+ *
+ * Parsing is most of the cost of a scan, and in a large file that a rule's trigger occurs in, the
+ * trigger usually sits in a few functions out of hundreds. A definition (`def`, `class`, with its
+ * decorators) whose text holds none of the words the rules react to cannot hold a finding, and
+ * what it contributes to the rest of the file is only its name: a function's locals are invisible
+ * outside it, and the semantic model does not follow return values or class attributes. So it is
+ * replaced by a stub that binds the same name at the same offset (`def name():0`), the rest of
+ * its text is left out of the parse with tree-sitter's included ranges (skipped, not lexed), and
+ * offsets everywhere else stay those of the file.
+ *
+ * What keeps this exact:
+ * - "Hot" words: the rules' triggers (substrings, for rules that look at more than calls), the
+ *   names their calls end in (identifiers, for call rules), `mlsec` (suppression comments),
+ *   `global`/`nonlocal` (a function binding a module name) and `:=` (a binding that can escape a
+ *   comprehension or a default value), plus words a rule declares it reads elsewhere in the file
+ *   (`Rule.fileContext`). A definition containing any of them is parsed.
+ * - Names carry values between statements (`URL = "http://..."` at module level, used inside a
+ *   function; `loads = pickle.loads`): a kept statement containing a hot word makes the names it
+ *   assigns hot too, until nothing changes. A definition using such a name is parsed.
+ * - Imports inside skipped definitions still count for the file's imported packages.
+ * - The caller parses the whole text again when the partial tree has a syntax error, so a text
+ *   this scanner misreads can cost time, never findings.
+ */
+import type { SubstringSet } from './textScan';
+import { identifierOccurrences, inImportStatement, isIdentifierChar, literalBounds, previousNonBlank } from './textScan';
+
+/** One logical line: a statement or a compound statement's header, continuation lines included. */
+interface LogicalLine {
+  /** Offset of its first character (after the indentation). */
+  start: number;
+  /** Offset of the newline that ends it (or the text's end). */
+  end: number;
+  /** Indentation column, tabs to multiples of 8 as Python counts them. */
+  indent: number;
+}
+
+/** A `def` or `class` with its decorators and body. */
+interface Definition {
+  /** Offset of the first decorator, or of the keyword. */
+  start: number;
+  /** Offset of `def`, `async` or `class`: where the stub goes, so the name binds where it did. */
+  keyword: number;
+  end: number;
+  stub: string;
+}
+
+/** What a word found in the text means for partial parsing (flags). */
+export const enum WordKind {
+  Ignored = 0,
+  /** Any occurrence counts, even in a string or a comment. */
+  Substring = 1,
+  /** A function called by its bare name (`eval`): an identifier not after a `.` counts. */
+  BareName = 2,
+  /**
+   * The last name of a dotted function (`pickle.loads`) or a method: an attribute (`.loads`)
+   * counts, and every occurrence when an import binds the name (`from pickle import loads`).
+   */
+  AttributeName = 4,
+}
+
+/** What makes a definition worth parsing: an automaton over words and what each one means. */
+export class HotWords {
+  constructor(
+    readonly words: SubstringSet,
+    readonly kinds: Uint8Array,
+  ) {}
+
+  /** Hot words over a shared automaton (which must contain all of them). */
+  static over(words: SubstringSet, substrings: Iterable<string>, bareNames: Iterable<string>, attributeNames: Iterable<string>): HotWords {
+    const kinds = new Uint8Array(words.strings.length);
+    const position = new Map(words.strings.map((w, i) => [w, i]));
+    const mark = (list: Iterable<string>, kind: WordKind) => {
+      for (const word of list) {
+        const i = position.get(word);
+        if (i === undefined) throw new Error(`HotWords: "${word}" is not in the automaton`);
+        kinds[i] |= kind;
+      }
+    };
+    mark(substrings, WordKind.Substring);
+    mark(bareNames, WordKind.BareName);
+    mark(attributeNames, WordKind.AttributeName);
+    return new HotWords(words, kinds);
+  }
+}
+
+export interface PartialText {
+  /** Same length as the file; skipped definitions are stubs followed by blanks (line breaks too). */
+  text: string;
+  /** The parts tree-sitter should read (everything except what follows each stub). */
+  ranges: Array<{ startIndex: number; endIndex: number; startPosition: { row: number; column: number }; endPosition: { row: number; column: number } }>;
+  /** Top-level packages imported inside skipped definitions. */
+  imports: string[];
+  /** UTF-16 units left out of the parse. */
+  skipped: number;
+}
+
+const KEYWORDS = new Set([
+  'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except',
+  'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try',
+  'while', 'with', 'yield',
+]);
+
+const DEF_HEADER = /(?:async[ \t]+)?def[ \t]+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/uy;
+const CLASS_HEADER = /class[ \t]+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/uy;
+const IDENTIFIER = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu;
+
+/**
+ * The file with its cold definitions stubbed out, or undefined when skipping would save less
+ * than `minSkipped` units (not worth the scan) or the text does not split into statements.
+ */
+export function partialText(text: string, hot: HotWords, minSkipped = 2048): PartialText | undefined {
+  const lines = logicalLines(text);
+  const definitions = definitionsOf(text, lines);
+  if (definitions.length === 0) return undefined;
+  // Where the rules' words are: substrings (values a rule reads, whoever holds them) and names.
+  const substringAt: number[] = [];
+  let nameAt: number[] = [];
+  const bareAt = new Map<string, number[]>();
+  const { words, kinds } = hot;
+  words.forEach(text, (index, at) => {
+    const kind = kinds[index];
+    if (kind === WordKind.Ignored) return;
+    if (kind & WordKind.Substring) {
+      substringAt.push(at);
+      return;
+    }
+    const word = words.strings[index];
+    if ((at > 0 && isIdentifierChar(text.charCodeAt(at - 1))) || isIdentifierChar(text.charCodeAt(at + word.length))) return;
+    const attribute = previousNonBlank(text, at) === '.';
+    if (attribute ? kind & WordKind.AttributeName : kind & WordKind.BareName) nameAt.push(at);
+    else if (kind & WordKind.AttributeName) {
+      // Bare, but perhaps imported under its own name: decided below.
+      const list = bareAt.get(word);
+      if (list) list.push(at);
+      else bareAt.set(word, [at]);
+    }
+  });
+  const names = new Set<string>();
+  kinds.forEach((kind, i) => {
+    if (kind & (WordKind.BareName | WordKind.AttributeName)) names.add(words.strings[i]);
+  });
+  for (const list of bareAt.values()) if (list.some((at) => inImportStatement(text, at))) nameAt.push(...list);
+  substringAt.sort((a, b) => a - b);
+  nameAt.sort((a, b) => a - b);
+  let cold: Definition[];
+  for (;;) {
+    cold = coldDefinitions(definitions, substringAt, nameAt);
+    // A kept statement passes what makes it interesting on to the names it assigns: any value
+    // when it holds a substring; when it only names a function the rules want, the aliases it
+    // makes of that function (`f = pickle.loads`, `from pickle import loads as f`).
+    const added: string[] = [];
+    for (const line of keptStatements(text, lines, cold)) {
+      const bound = holdsAny(substringAt, line.start, line.end)
+        ? assignedNames(text, line)
+        : holdsAny(nameAt, line.start, line.end)
+          ? aliasNames(text, line, (name) => names.has(name))
+          : [];
+      for (const name of bound) {
+        if (names.has(name)) continue;
+        names.add(name);
+        added.push(name);
+      }
+    }
+    if (added.length === 0) break;
+    const more: number[] = [];
+    for (const name of added) for (const i of identifierOccurrences(text, name)) more.push(i);
+    nameAt = mergeSorted(nameAt, more.sort((a, b) => a - b));
+  }
+  let skipped = 0;
+  for (const definition of cold) skipped += definition.end - definition.start - definition.stub.length;
+  if (skipped < minSkipped) return undefined;
+  return build(text, lines, cold, skipped);
+}
+
+/** Splits a text into logical lines, skipping blank and comment-only lines. */
+function logicalLines(text: string): LogicalLine[] {
+  const lines: LogicalLine[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let indent = 0;
+    let j = i;
+    for (; j < n; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 32) indent++;
+      else if (c === 9) indent = indent - (indent % 8) + 8;
+      else if (c === 12) indent = 0;
+      else break;
+    }
+    if (j >= n) break;
+    const first = text.charCodeAt(j);
+    if (first === 10 || first === 13 || first === 35 || (first === 92 && isLineBreak(text.charCodeAt(j + 1)))) {
+      // Blank, comment-only, or a lone continuation: no statement starts here.
+      i = afterLineBreak(text, first === 35 || first === 92 ? lineEnd(text, j + 1) : j);
+      continue;
+    }
+    let depth = 0;
+    let k = j;
+    while (k < n) {
+      const c = text.charCodeAt(k);
+      if (c === 10 || c === 13) {
+        if (depth === 0) break;
+        k++;
+      } else if (c === 92) {
+        k = isLineBreak(text.charCodeAt(k + 1)) ? afterLineBreak(text, k + 1) : k + 2;
+      } else if (c === 35) {
+        k = lineEnd(text, k);
+      } else if (c === 34 || c === 39) {
+        k = Math.max(k + 1, literalBounds(text, k).end);
+      } else {
+        if (c === 40 || c === 91 || c === 123) depth++;
+        else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
+        k++;
+      }
+    }
+    lines.push({ start: j, end: Math.min(k, n), indent });
+    i = afterLineBreak(text, k);
+  }
+  return lines;
+}
+
+function isLineBreak(c: number): boolean {
+  return c === 10 || c === 13;
+}
+
+/** Offset of the line break at or after `from` (or the end). */
+function lineEnd(text: string, from: number): number {
+  for (let k = from; k < text.length; k++) if (isLineBreak(text.charCodeAt(k))) return k;
+  return text.length;
+}
+
+/** Offset just past the line break at `at` (`\r\n` counts as one). */
+function afterLineBreak(text: string, at: number): number {
+  if (text.charCodeAt(at) === 13 && text.charCodeAt(at + 1) === 10) return at + 2;
+  return at + 1;
+}
+
+/** Every definition, outer ones before the ones they contain. */
+function definitionsOf(text: string, lines: readonly LogicalLine[]): Definition[] {
+  const found: Definition[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    let h = i;
+    while (h < lines.length && text.charCodeAt(lines[h].start) === 64 && lines[h].indent === line.indent) h++; // '@'
+    const header = lines[h];
+    if (!header || header.indent !== line.indent) continue;
+    let last = h;
+    while (last + 1 < lines.length && lines[last + 1].indent > line.indent) last++;
+    const stub = stubFor(text, header.start, last > h ? lines[h + 1].start : undefined);
+    if (!stub) continue;
+    found.push({ start: line.start, keyword: header.start, end: lines[last].end, stub });
+    // Decorators are part of this definition; the header line is looked at again only as such.
+    i = h;
+  }
+  return found;
+}
+
+/**
+ * The text that replaces a definition whose header starts at `at`, if it is one: `def name():0`
+ * for a function (its name is all the rest of the file sees of it); for a class, its header as
+ * written (the semantic model follows base classes: `class Server(Flask)`) with a body of `0`
+ * where the first statement of the body starts. A class without a body line of its own is kept.
+ */
+function stubFor(text: string, at: number, body: number | undefined): string | undefined {
+  DEF_HEADER.lastIndex = at;
+  const def = DEF_HEADER.exec(text);
+  if (def) return `def ${def[1]}():0`;
+  CLASS_HEADER.lastIndex = at;
+  if (!CLASS_HEADER.test(text) || body === undefined) return undefined;
+  return text.slice(at, body) + '0';
+}
+
+/** True when a definition starts at `at` (a `def`, `async def` or `class` header). */
+function isHeader(text: string, at: number): boolean {
+  DEF_HEADER.lastIndex = at;
+  if (DEF_HEADER.test(text)) return true;
+  CLASS_HEADER.lastIndex = at;
+  return CLASS_HEADER.test(text);
+}
+
+/** The outermost definitions holding no hot position, in order. */
+function coldDefinitions(definitions: readonly Definition[], substringAt: readonly number[], nameAt: readonly number[]): Definition[] {
+  const cold: Definition[] = [];
+  let coldUntil = -1;
+  for (const definition of definitions) {
+    if (definition.start < coldUntil) continue;
+    if (holdsAny(substringAt, definition.start, definition.end) || holdsAny(nameAt, definition.start, definition.end)) continue;
+    // A stub must fit in the text it replaces (it always does for valid Python).
+    if (definition.end - definition.keyword < definition.stub.length) continue;
+    cold.push(definition);
+    coldUntil = definition.end;
+  }
+  return cold;
+}
+
+/** The logical lines outside cold definitions, except definition headers and decorators. */
+function* keptStatements(text: string, lines: readonly LogicalLine[], cold: readonly Definition[]): Generator<LogicalLine> {
+  let next = 0;
+  for (const line of lines) {
+    while (next < cold.length && cold[next].end < line.start) next++;
+    if (next < cold.length && line.start >= cold[next].start && line.start < cold[next].end) continue;
+    const c = text.charCodeAt(line.start);
+    if (c === 64 || isHeader(text, line.start)) continue;
+    yield line;
+  }
+}
+
+/** True when a sorted list has a value in [start, end). */
+function holdsAny(sorted: readonly number[], start: number, end: number): boolean {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid] < start) low = mid + 1;
+    else high = mid;
+  }
+  return low < sorted.length && sorted[low] < end;
+}
+
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = a[i] <= b[j] ? a[i++] : b[j++];
+  while (i < a.length) out[k++] = a[i++];
+  while (j < b.length) out[k++] = b[j++];
+  return out;
+}
+
+/**
+ * The names a statement may bind that can carry something a rule looks at (over-approximated):
+ * assignment targets that are not attributes or subscripts, `for` targets, `as` names (imports,
+ * `with`, `except`), or every name of a statement with `:=` or a `match`/`case`. A plain
+ * `import m` or `from m import f` is left out: the name it binds is the imported one, and a call
+ * through it is spelled with the very word that makes it interesting.
+ */
+export function assignedNames(text: string, line: { start: number; end: number }): string[] {
+  const source = withoutProse(text.slice(line.start, line.end));
+  if (source.includes(':=') || /^(?:match|case)\b/.test(source)) return identifiersOf(source);
+  const names: string[] = [];
+  const loop = /^(?:async[ \t]+)?for\b([\s\S]*?)\bin\b/.exec(source);
+  if (loop) names.push(...identifiersOf(loop[1]));
+  if (/\bas\b/.test(source)) for (const match of source.matchAll(/\bas[ \t]+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/gu)) names.push(match[1]);
+  for (const at of topLevelAssignments(source)) names.push(...targetNames(source.slice(statementStart(source, at), at)));
+  return names;
+}
+
+/**
+ * Offsets of the `=` of assignments (plain or augmented, not `==`, `<=`, `>=`, `!=`) outside
+ * brackets, strings and comments; several for `a = b = c` or statements joined by `;`.
+ */
+function topLevelAssignments(source: string): number[] {
+  const found: number[] = [];
+  if (!source.includes('=')) return found;
+  let depth = 0;
+  for (let k = 0; k < source.length; ) {
+    const c = source.charCodeAt(k);
+    if (c === 34 || c === 39) {
+      k = Math.max(k + 1, literalBounds(source, k).end);
+      continue;
+    }
+    if (c === 35) break;
+    if (c === 40 || c === 91 || c === 123) depth++;
+    else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
+    else if (depth === 0 && c === 61 && source.charCodeAt(k + 1) !== 61) {
+      const before = source.charCodeAt(k - 1);
+      const comparison = before === 33 || before === 61 || ((before === 60 || before === 62) && source.charCodeAt(k - 2) !== before);
+      if (!comparison) found.push(k);
+    }
+    k++;
+  }
+  return found;
+}
+
+/** A statement's text with its string literals and comment blanked (quotes kept), same length. */
+function withoutProse(source: string): string {
+  if (!/["'#]/.test(source)) return source;
+  let out = '';
+  let from = 0;
+  for (let k = 0; k < source.length; ) {
+    const c = source.charCodeAt(k);
+    if (c === 35) {
+      out += source.slice(from, k) + ' '.repeat(source.length - k);
+      return out;
+    }
+    if (c === 34 || c === 39) {
+      const end = Math.max(k + 1, literalBounds(source, k).end);
+      out += source.slice(from, k + 1) + ' '.repeat(Math.max(0, end - k - 2)) + (end - k >= 2 ? source[end - 1] : '');
+      from = end;
+      k = end;
+      continue;
+    }
+    k++;
+  }
+  return out + source.slice(from);
+}
+
+/** Where the statement holding offset `at` starts: after the last `;` before it, outside strings. */
+function statementStart(source: string, at: number): number {
+  let start = 0;
+  for (let k = 0; k < at; ) {
+    const c = source.charCodeAt(k);
+    if (c === 34 || c === 39) {
+      k = Math.max(k + 1, literalBounds(source, k).end);
+      continue;
+    }
+    if (c === 59) start = k + 1;
+    k++;
+  }
+  return start;
+}
+
+const NAME = String.raw`[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*`;
+const IMPORT_ALIAS = new RegExp(String.raw`(${NAME}(?:\s*\.\s*${NAME})*)\s+as\s+(${NAME})`, 'gu');
+const DOTTED_NAME = new RegExp(String.raw`^\s*(?:${NAME}\s*\.\s*)*(${NAME})\s*(?:#.*)?$`, 'u');
+
+/**
+ * The names a statement makes aliases of a wanted function (`isWanted` on the function's last
+ * name): `f = pickle.loads`, `g = f`, `from pickle import loads as f`; every name of a statement
+ * with `:=`.
+ */
+export function aliasNames(text: string, line: { start: number; end: number }, isWanted: (name: string) => boolean): string[] {
+  const source = withoutProse(text.slice(line.start, line.end));
+  if (source.includes(':=')) return identifiersOf(source);
+  const names: string[] = [];
+  if (/\bimport\b/.test(source)) {
+    for (const match of source.matchAll(IMPORT_ALIAS)) {
+      const target = match[1];
+      if (isWanted(target.slice(target.lastIndexOf('.') + 1).trim())) names.push(match[2]);
+    }
+    return names;
+  }
+  const equals = topLevelAssignments(source);
+  if (equals.length === 0) return names;
+  const value = DOTTED_NAME.exec(source.slice(equals[equals.length - 1] + 1));
+  if (!value || !isWanted(value[1])) return names;
+  for (const at of equals) names.push(...targetNames(source.slice(statementStart(source, at), at)));
+  return names;
+}
+
+/** Names an assignment target binds: not `obj.attr`, not `obj[...]`'s object, not keywords. */
+function targetNames(target: string): string[] {
+  const names: string[] = [];
+  for (const match of target.matchAll(IDENTIFIER)) {
+    const at = match.index;
+    const name = match[0];
+    if (KEYWORDS.has(name)) continue;
+    let before = at - 1;
+    while (before >= 0 && (target[before] === ' ' || target[before] === '\t')) before--;
+    if (before >= 0 && target[before] === '.') continue;
+    let after = at + name.length;
+    while (after < target.length && (target[after] === ' ' || target[after] === '\t')) after++;
+    if (target[after] === '.' || target[after] === '[' || target[after] === '(') continue;
+    names.push(name);
+  }
+  return names;
+}
+
+function identifiersOf(source: string): string[] {
+  return [...source.matchAll(IDENTIFIER)].map((m) => m[0]).filter((name) => !KEYWORDS.has(name));
+}
+
+function build(text: string, lines: readonly LogicalLine[], cold: readonly Definition[], skipped: number): PartialText {
+  // Row and column of increasing offsets, counting line breaks as tree-sitter does.
+  let row = 0;
+  let rowStart = 0;
+  let scanned = 0;
+  const point = (offset: number) => {
+    for (let k = scanned; k < offset; k++) {
+      const c = text.charCodeAt(k);
+      if (c === 10 || (c === 13 && text.charCodeAt(k + 1) !== 10)) {
+        row++;
+        rowStart = k + 1;
+      }
+    }
+    scanned = Math.max(scanned, offset);
+    return { row, column: offset - rowStart };
+  };
+  const pieces: string[] = [];
+  const ranges: PartialText['ranges'] = [];
+  let from = 0;
+  const include = (start: number, end: number) => {
+    if (end > start) ranges.push({ startIndex: start, startPosition: point(start), endIndex: end, endPosition: point(end) });
+  };
+  for (const definition of cold) {
+    // What the parser skips is blanked for the semantic model's text searches too.
+    pieces.push(text.slice(from, definition.start), ' '.repeat(definition.keyword - definition.start), definition.stub);
+    pieces.push(' '.repeat(definition.end - definition.keyword - definition.stub.length));
+    include(from, definition.start);
+    include(definition.keyword, definition.keyword + definition.stub.length);
+    from = definition.end;
+  }
+  pieces.push(text.slice(from));
+  include(from, text.length);
+  return { text: pieces.join(''), ranges, imports: importsIn(text, lines, cold), skipped };
+}
+
+/** Top-level packages of the absolute imports in the skipped definitions. */
+function importsIn(text: string, lines: readonly LogicalLine[], cold: readonly Definition[]): string[] {
+  const found = new Set<string>();
+  let next = 0;
+  for (const line of lines) {
+    while (next < cold.length && cold[next].end < line.start) next++;
+    if (next >= cold.length) break;
+    if (line.start < cold[next].start) continue;
+    const source = text.slice(line.start, line.end);
+    if (!/\bimport\b/.test(source)) continue;
+    for (const statement of source.split(/[;:]/)) {
+      const plain = /^\s*import\s+([^#]+)/.exec(statement);
+      if (plain) {
+        for (const part of plain[1].replace(/[()\\\r\n]/g, ' ').split(',')) {
+          const name = /^\s*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/u.exec(part)?.[1];
+          if (name) found.add(name);
+        }
+        continue;
+      }
+      const from = /^\s*from\s+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)[\w.]*\s+import\b/u.exec(statement);
+      if (from && from[1] !== '__future__') found.add(from[1]);
+    }
+  }
+  return [...found];
+}

@@ -1,0 +1,156 @@
+/**
+ * Partial parsing: which definitions are left out, what replaces them, and that the analysis of
+ * what remains gives the findings of a whole parse (the soundness test in textScan.test.ts runs
+ * the same comparison on every fixture, corpus and example file).
+ */
+import * as assert from 'node:assert/strict';
+import { HotWords, aliasNames, assignedNames, partialText } from '../../server/src/engine/partialParse';
+import { SubstringSet } from '../../server/src/engine/textScan';
+import { analyzer } from '../support/engine';
+
+/** Hot words over their own automaton: substrings, bare call names, attribute call names. */
+function hot(substrings: string[], bare: string[] = [], attributes: string[] = []): HotWords {
+  return HotWords.over(new SubstringSet([...new Set([...substrings, ...bare, ...attributes])]), substrings, bare, attributes);
+}
+
+describe('partial parsing', () => {
+  const body = (lines: string[]) => lines.join('\n') + '\n';
+
+  it('stubs definitions without hot words, keeping names at their offsets', () => {
+    const text = body([
+      'import pickle',
+      '',
+      '@decorator(1)',
+      'def quiet(a, b=2):',
+      '    """No finding here."""',
+      '    return a + b',
+      '',
+      'def loud(blob):',
+      '    return pickle.loads(blob)',
+    ]);
+    const partial = partialText(text, hot([], [], ['loads']), 0)!;
+    assert.ok(partial, 'something to leave out');
+    const at = text.indexOf('def quiet');
+    assert.equal(partial.text.slice(at, at + 'def quiet():0'.length), 'def quiet():0', 'stub where the keyword was');
+    assert.equal(partial.text.slice(text.indexOf('@decorator'), at).trim(), '', 'decorators blanked');
+    assert.ok(partial.text.includes('def loud(blob):\n    return pickle.loads(blob)'), 'the hot definition is whole');
+    // The ranges leave out the decorators and what follows the stub, and nothing else.
+    const included = partial.ranges.map((r) => partial.text.slice(r.startIndex, r.endIndex)).join('');
+    assert.ok(!included.includes('No finding'));
+    assert.ok(included.includes('def quiet():0\n'));
+    const second = partial.ranges[1];
+    assert.deepEqual(second.startPosition, { row: 3, column: 0 });
+  });
+
+  it('keeps class headers (base classes matter) with a placeholder body', () => {
+    const text = body(['from flask import Flask', '', 'class Server(Flask):', '    """Docs."""', '    x = 1', '', 'Server(__name__).run(debug=True)']);
+    const partial = partialText(text, hot(['debug']), 0)!;
+    assert.ok(partial.text.includes('class Server(Flask):\n    0'), partial.text);
+    assert.ok(!partial.text.includes('x = 1'));
+  });
+
+  it('keeps definitions that hold a hot word, however deep, and stubs the cold ones inside them', () => {
+    const text = body([
+      'class Tests:',
+      '    def test_a(self):',
+      '        return 1',
+      '',
+      '    def test_b(self):',
+      '        return eval(self.src)',
+      '',
+      '    def test_c(self):',
+      '        return re.compile(x)',
+    ]);
+    const partial = partialText(text, hot([], ['eval', 'compile']), 0)!;
+    assert.ok(partial.text.includes('def test_a():0'));
+    assert.ok(partial.text.includes('return eval(self.src)'));
+    // `re.compile` is not the builtin `compile` a bare-name rule wants.
+    assert.ok(partial.text.includes('def test_c():0'));
+  });
+
+  it('follows names that carry a hot value or alias a wanted function', () => {
+    const text = body([
+      'import pickle',
+      'KEY = "DEBUG"',
+      'load = pickle.loads',
+      'other = 3',
+      '',
+      'def uses_key(app):',
+      '    app.config[KEY] = True',
+      '',
+      'def uses_alias(blob):',
+      '    return load(blob)',
+      '',
+      'def uses_other():',
+      '    return other',
+    ]);
+    const partial = partialText(text, hot(['DEBUG'], [], ['loads']), 0)!;
+    assert.ok(partial.text.includes('app.config[KEY] = True'), 'KEY is assigned from a statement holding DEBUG');
+    assert.ok(partial.text.includes('return load(blob)'), 'load aliases pickle.loads');
+    assert.ok(partial.text.includes('def uses_other():0'));
+  });
+
+  it('reads assignment targets and aliases from code only', () => {
+    const line = (source: string) => ({ start: 0, end: source.length });
+    assert.deepEqual(assignedNames('a, b = c = f(x)  # not d = e', line('a, b = c = f(x)  # not d = e')), ['a', 'b', 'a', 'b', 'c']);
+    // Attributes and subscripted objects bind nothing; an index is over-approximated as a name.
+    assert.deepEqual(assignedNames('self.x = obj[k] = 1', line('self.x = obj[k] = 1')), ['k']);
+    assert.deepEqual(assignedNames('if x == 1 and y <= 2: pass', line('if x == 1 and y <= 2: pass')), []);
+    assert.deepEqual(assignedNames('print("use it as the value")', line('print("use it as the value")')), []);
+    assert.deepEqual(assignedNames('with open(p) as fh, lock as l:', line('with open(p) as fh, lock as l:')), ['fh', 'l']);
+    assert.deepEqual(assignedNames('for i, (k, v) in items:', line('for i, (k, v) in items:')), ['i', 'k', 'v']);
+    const wanted = (name: string) => name === 'loads';
+    assert.deepEqual(aliasNames('from pickle import loads as l, dumps as d', line('from pickle import loads as l, dumps as d'), wanted), ['l']);
+    assert.deepEqual(aliasNames('f = g = pickle.loads', line('f = g = pickle.loads'), wanted), ['f', 'f', 'g']);
+    assert.deepEqual(aliasNames('f = pickle.loads(data)', line('f = pickle.loads(data)'), wanted), [], 'a call result is no alias');
+  });
+
+  it('is not fooled by definitions inside strings or brackets', () => {
+    const text = body([
+      'DOC = """',
+      'def not_a_function():',
+      '    pass',
+      '"""',
+      'items = [',
+      'def_value for def_value in range(3)',
+      ']',
+      'def real():',
+      '    return 1',
+    ]);
+    const partial = partialText(text, hot(['never']), 0)!;
+    assert.ok(partial.text.includes('def not_a_function():\n    pass'), 'the string is untouched');
+    assert.ok(partial.text.includes('def real():0'));
+  });
+
+  it('leaves definitions with suppression comments, global statements or walrus bindings in', () => {
+    const text = body(['def a():', '    global x', '    x = 1', '', 'def b():', '    return 1  # mlsec: ignore[MLS101] fine', '', 'def c():', '    return 2']);
+    const words = HotWords.over(new SubstringSet(['mlsec', ':=', 'global', 'nonlocal']), ['mlsec', ':='], ['global', 'nonlocal'], []);
+    const partial = partialText(text, words, 0)!;
+    assert.ok(partial.text.includes('global x'));
+    assert.ok(partial.text.includes('# mlsec: ignore'));
+    assert.ok(partial.text.includes('def c():0'));
+  });
+
+  it('counts imports made inside left-out definitions', () => {
+    const text = body(['def setup():', '    import requests, numpy.linalg as la', '    from torch.hub import load', '    from . import local', '']);
+    const partial = partialText(text, hot(['never']), 0)!;
+    assert.deepEqual(partial.imports.sort(), ['numpy', 'requests', 'torch']);
+  });
+
+  it('gives the whole parse’s findings, also across definitions and with syntax errors elsewhere', async () => {
+    const engine = await analyzer();
+    const texts = [
+      body(['import requests', 'OPTS = {"verify": False}', '', 'def quiet():', '    return 1', '', 'def fetch(url):', '    return requests.get(url, **OPTS)']),
+      body(['from pickle import loads as l', '', 'def a():', '    return [x for x in range(3)]', '', 'def b(blob):', '    return l(blob)']),
+      body(['import torch', '', 'def broken(:', '    pass', '', 'def load(p):', '    return torch.load(p)']),
+      body(['import flask', '', 'class Server(flask.Flask):', '    pass', '', 'def main():', '    Server(__name__).run(debug=True)']),
+      body(['from transformers import AutoModel', '', 'def save(m):', '    m.save_pretrained("org/model")', '', 'def load():', '    return AutoModel.from_pretrained("org/model")']),
+    ];
+    for (const text of texts) {
+      const strip = (findings: unknown[]) => findings.map((f) => JSON.stringify(f));
+      const whole = strip(engine.analyzePython(text, { prefilter: false }).findings);
+      const partial = engine.analyzePython(text, { minSkipped: 0 });
+      assert.deepEqual(strip(partial.findings), whole, text);
+    }
+  });
+});
