@@ -19,12 +19,17 @@ export interface Span {
   end: number;
 }
 
-/** Maps offsets to positions for one text; built once per analysed text. */
+/** Maps offsets to positions for one text. */
 export class LineIndex {
-  private readonly lineStarts: number[];
+  private starts: number[] | undefined;
 
-  constructor(readonly text: string) {
+  constructor(readonly text: string) {}
+
+  /** Offsets where lines start, found on first use: many analysed texts never need a position. */
+  private get lineStarts(): number[] {
+    if (this.starts) return this.starts;
     const starts = [0];
+    const text = this.text;
     for (let i = 0; i < text.length; i++) {
       const ch = text.charCodeAt(i);
       if (ch === 10) {
@@ -34,7 +39,7 @@ export class LineIndex {
         starts.push(i + 1);
       }
     }
-    this.lineStarts = starts;
+    return (this.starts = starts);
   }
 
   get lineCount(): number {
