@@ -19,7 +19,7 @@ import type { ConstValue } from './semantic';
 import { parseSuppressions } from './suppressions';
 import { LineIndex } from './text';
 import { SourceText, SubstringSet, inImportStatement } from './textScan';
-import { HotWords, partialText } from './partialParse';
+import { DEFAULT_MIN_SKIPPED, HotWords, partialText } from './partialParse';
 import type { PartialText } from './partialParse';
 
 export const SUPPRESSION_RULE_CODE = 'MLS001';
@@ -39,8 +39,8 @@ export interface AnalysisOptions {
    */
   prefilter?: boolean;
   /**
-   * Partial parsing is used when it leaves out at least this many UTF-16 units (default 2048:
-   * below that, the scan costs more than it saves). Tests set 0 to exercise it on small files.
+   * Partial parsing is used when it leaves out at least this many UTF-16 units (default
+   * DEFAULT_MIN_SKIPPED). Tests set 0 to exercise it on small files.
    */
   minSkipped?: number;
 }
@@ -435,7 +435,7 @@ const SCOPE_KEYWORDS = ['global', 'nonlocal'];
  * when that is not possible (a rule wants every call) or not worth it. `full` is the index
  * `index` is a subset of; its automaton serves every subset.
  */
-function partialFor(text: string, index: RuleIndex, full: RuleIndex, minSkipped = 2048): PartialText | undefined {
+function partialFor(text: string, index: RuleIndex, full: RuleIndex, minSkipped = DEFAULT_MIN_SKIPPED): PartialText | undefined {
   // A file this small cannot have that much to leave out.
   if (text.length < minSkipped) return undefined;
   if (index.hot === undefined) index.hot = hotWords(index, full);

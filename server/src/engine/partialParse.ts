@@ -102,15 +102,26 @@ const KEYWORDS = new Set([
   'while', 'with', 'yield',
 ]);
 
-const DEF_HEADER = /(?:async[ \t]+)?def[ \t]+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/uy;
-const CLASS_HEADER = /class[ \t]+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/uy;
-const IDENTIFIER = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu;
+/** A Python identifier (letters of any script). */
+const NAME = String.raw`[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*`;
+const DEF_HEADER = new RegExp(String.raw`(?:async[ \t]+)?def[ \t]+(${NAME})`, 'uy');
+const CLASS_HEADER = new RegExp(String.raw`class[ \t]+(${NAME})`, 'uy');
+const IDENTIFIER = new RegExp(NAME, 'gu');
+const AS_NAME = new RegExp(String.raw`\bas[ \t]+(${NAME})`, 'gu');
+const IMPORT_ALIAS = new RegExp(String.raw`(${NAME}(?:\s*\.\s*${NAME})*)\s+as\s+(${NAME})`, 'gu');
+const DOTTED_NAME = new RegExp(String.raw`^\s*(?:${NAME}\s*\.\s*)*(${NAME})\s*(?:#.*)?$`, 'u');
+const PLAIN_IMPORT = /^\s*import\s+([^#]+)/;
+const LEADING_NAME = new RegExp(String.raw`^\s*(${NAME})`, 'u');
+const FROM_IMPORT = new RegExp(String.raw`^\s*from\s+(${NAME})[\w.]*\s+import\b`, 'u');
+
+/** Partial parsing pays when it leaves out at least this many UTF-16 units; below, the scan costs more. */
+export const DEFAULT_MIN_SKIPPED = 2048;
 
 /**
  * The file with its cold definitions stubbed out, or undefined when skipping would save less
  * than `minSkipped` units (not worth the scan) or the text does not split into statements.
  */
-export function partialText(text: string, hot: HotWords, minSkipped = 2048): PartialText | undefined {
+export function partialText(text: string, hot: HotWords, minSkipped = DEFAULT_MIN_SKIPPED): PartialText | undefined {
   const lines = logicalLines(text);
   const definitions = definitionsOf(text, lines);
   if (definitions.length === 0) return undefined;
@@ -343,19 +354,21 @@ export function assignedNames(text: string, line: { start: number; end: number }
   const names: string[] = [];
   const loop = /^(?:async[ \t]+)?for\b([\s\S]*?)\bin\b/.exec(source);
   if (loop) names.push(...identifiersOf(loop[1]));
-  if (/\bas\b/.test(source)) for (const match of source.matchAll(/\bas[ \t]+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/gu)) names.push(match[1]);
-  for (const at of topLevelAssignments(source)) names.push(...targetNames(source.slice(statementStart(source, at), at)));
+  for (const match of source.matchAll(AS_NAME)) names.push(match[1]);
+  for (const { at, statement } of topLevelAssignments(source)) names.push(...targetNames(source.slice(statement, at)));
   return names;
 }
 
 /**
- * Offsets of the `=` of assignments (plain or augmented, not `==`, `<=`, `>=`, `!=`) outside
- * brackets, strings and comments; several for `a = b = c` or statements joined by `;`.
+ * The `=` of assignments (plain or augmented, not `==`, `<=`, `>=`, `!=`) outside brackets,
+ * strings and comments, each with where its statement starts (after a `;`): several for
+ * `a = b = c` or statements joined by `;`.
  */
-function topLevelAssignments(source: string): number[] {
-  const found: number[] = [];
+function topLevelAssignments(source: string): Array<{ at: number; statement: number }> {
+  const found: Array<{ at: number; statement: number }> = [];
   if (!source.includes('=')) return found;
   let depth = 0;
+  let statement = 0;
   for (let k = 0; k < source.length; ) {
     const c = source.charCodeAt(k);
     if (c === 34 || c === 39) {
@@ -365,10 +378,11 @@ function topLevelAssignments(source: string): number[] {
     if (c === 35) break;
     if (c === 40 || c === 91 || c === 123) depth++;
     else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
+    else if (depth === 0 && c === 59) statement = k + 1;
     else if (depth === 0 && c === 61 && source.charCodeAt(k + 1) !== 61) {
       const before = source.charCodeAt(k - 1);
       const comparison = before === 33 || before === 61 || ((before === 60 || before === 62) && source.charCodeAt(k - 2) !== before);
-      if (!comparison) found.push(k);
+      if (!comparison) found.push({ at: k, statement });
     }
     k++;
   }
@@ -398,25 +412,6 @@ function withoutProse(source: string): string {
   return out + source.slice(from);
 }
 
-/** Where the statement holding offset `at` starts: after the last `;` before it, outside strings. */
-function statementStart(source: string, at: number): number {
-  let start = 0;
-  for (let k = 0; k < at; ) {
-    const c = source.charCodeAt(k);
-    if (c === 34 || c === 39) {
-      k = Math.max(k + 1, literalBounds(source, k).end);
-      continue;
-    }
-    if (c === 59) start = k + 1;
-    k++;
-  }
-  return start;
-}
-
-const NAME = String.raw`[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*`;
-const IMPORT_ALIAS = new RegExp(String.raw`(${NAME}(?:\s*\.\s*${NAME})*)\s+as\s+(${NAME})`, 'gu');
-const DOTTED_NAME = new RegExp(String.raw`^\s*(?:${NAME}\s*\.\s*)*(${NAME})\s*(?:#.*)?$`, 'u');
-
 /**
  * The names a statement makes aliases of a wanted function (`isWanted` on the function's last
  * name): `f = pickle.loads`, `g = f`, `from pickle import loads as f`; every name of a statement
@@ -435,9 +430,9 @@ export function aliasNames(text: string, line: { start: number; end: number }, i
   }
   const equals = topLevelAssignments(source);
   if (equals.length === 0) return names;
-  const value = DOTTED_NAME.exec(source.slice(equals[equals.length - 1] + 1));
+  const value = DOTTED_NAME.exec(source.slice(equals[equals.length - 1].at + 1));
   if (!value || !isWanted(value[1])) return names;
-  for (const at of equals) names.push(...targetNames(source.slice(statementStart(source, at), at)));
+  for (const { at, statement } of equals) names.push(...targetNames(source.slice(statement, at)));
   return names;
 }
 
@@ -509,15 +504,15 @@ function importsIn(text: string, lines: readonly LogicalLine[], cold: readonly D
     const source = text.slice(line.start, line.end);
     if (!/\bimport\b/.test(source)) continue;
     for (const statement of source.split(/[;:]/)) {
-      const plain = /^\s*import\s+([^#]+)/.exec(statement);
+      const plain = PLAIN_IMPORT.exec(statement);
       if (plain) {
         for (const part of plain[1].replace(/[()\\\r\n]/g, ' ').split(',')) {
-          const name = /^\s*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/u.exec(part)?.[1];
+          const name = LEADING_NAME.exec(part)?.[1];
           if (name) found.add(name);
         }
         continue;
       }
-      const from = /^\s*from\s+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)[\w.]*\s+import\b/u.exec(statement);
+      const from = FROM_IMPORT.exec(statement);
       if (from && from[1] !== '__future__') found.add(from[1]);
     }
   }

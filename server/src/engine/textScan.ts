@@ -235,6 +235,7 @@ export class SubstringSet {
   private readonly next: Int32Array;
   /** For each state, the indexes of the strings that end there (directly or by suffix). */
   private readonly outputs: Array<number[] | undefined>;
+  private readonly lengths: number[];
 
   constructor(readonly strings: readonly string[]) {
     for (const s of strings) if (!/^[\x00-\x7f]+$/.test(s)) throw new Error(`SubstringSet: not ASCII: ${JSON.stringify(s)}`);
@@ -283,13 +284,14 @@ export class SubstringSet {
     }
     this.next = next;
     this.outputs = outputs;
+    this.lengths = strings.map((s) => s.length);
   }
 
   /** Calls `found` with the index of the string and its start offset, for every occurrence. */
   forEach(text: string, found: (index: number, start: number) => void): void {
     const next = this.next;
     const outputs = this.outputs;
-    const lengths = this.strings.map((s) => s.length);
+    const lengths = this.lengths;
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
