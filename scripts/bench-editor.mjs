@@ -6,7 +6,9 @@
 //
 // Measures, over a real JSON-RPC connection on stdio:
 //   - edit latency: didChange -> publishDiagnostics of that version, on a 5,000-line Python file,
-//     debounce 0, over --edits (default 60) single-character edits; median and p95;
+//     debounce 0, over --edits (default 60) single-character edits; median and p95; twice: in
+//     training loops (ordinary code, whose findings the server can move over the edit) and in
+//     functions with a finding (which it must recompute);
 //   - cold start: didOpen -> first diagnostics on a freshly started server (and spawn -> first);
 //   - memory: the server's resident set size after opening 50 files of 1,000 lines.
 // This is a measurement, not a test: it never fails on a slow machine (exit code 0 unless broken).
@@ -177,28 +179,29 @@ async function measureCold(text) {
   }
 }
 
-/** Single-character edits inside function bodies spread over the file: type a char, delete it. */
-async function measureEdits(text) {
+/**
+ * Single-character edits spread over the file: type a character, delete it. `pattern` picks the
+ * lines edited and `column` where on them: ordinary code (a training loop: most of what people
+ * type) or a function with a finding (the server must recompute: the harder case).
+ */
+async function measureEdits(text, pattern, column) {
   const session = await Session.start();
   const uri = 'file:///bench/edit.py';
   try {
     await session.open(uri, text);
-    const lines = text.split('\n');
     const targets = [];
-    lines.forEach((line, i) => {
-      if (/^ {8}total \+= loss\.item\(\)$/.test(line)) targets.push(i);
+    text.split('\n').forEach((line, i) => {
+      if (pattern.test(line)) targets.push(i);
     });
     const samples = [];
     let version = 1;
     // Two warm-up edits, not counted (first reuse of the rule index, JIT).
     for (let i = 0; i < EDITS + 2; i++) {
-      const line = targets[(i * 7) % targets.length];
-      const character = 'total'.length + 8;
       const insert = i % 2 === 0;
+      const line = targets[((insert ? i : i - 1) * 7) % targets.length];
       const change = insert
-        ? { range: { start: { line, character }, end: { line, character } }, text: '_' }
-        : { range: { start: { line, character }, end: { line, character: character + 1 } }, text: '' };
-      if (!insert) change.range.start.line = change.range.end.line = targets[((i - 1) * 7) % targets.length];
+        ? { range: { start: { line, character: column }, end: { line, character: column } }, text: '_' }
+        : { range: { start: { line, character: column }, end: { line, character: column + 1 } }, text: '' };
       const ms = await session.change(uri, ++version, [change]);
       if (i >= 2) samples.push(ms);
     }
@@ -224,18 +227,21 @@ async function measureMemory() {
 async function main() {
   const big = generatePython(5000);
   const cold = await measureCold(big);
-  const edits = await measureEdits(big);
+  const edits = await measureEdits(big, /^ {8}total \+= loss\.item\(\)$/, 'total'.length + 8);
+  const flagged = await measureEdits(big, /^ {4}return torch\.load\(path, map_location="cpu"\)$/, '    return torch.load(path, map'.length);
   const memory = await measureMemory();
   const result = {
     benchmark: 'editor',
     node: process.version,
     fileLines: 5000,
     edit: { ...edits, medianMs: round(edits.medianMs), p95Ms: round(edits.p95Ms), minMs: round(edits.minMs), maxMs: round(edits.maxMs), debounceMs: 0 },
+    editInFlaggedFunction: { ...flagged, medianMs: round(flagged.medianMs), p95Ms: round(flagged.p95Ms), minMs: round(flagged.minMs), maxMs: round(flagged.maxMs), debounceMs: 0 },
     cold: { didOpenToDiagnosticsMs: round(cold.didOpenToDiagnosticsMs), spawnToDiagnosticsMs: round(cold.spawnToDiagnosticsMs), findings: cold.findings },
     memory: { ...memory, rssAfterInitMb: round(memory.rssAfterInitMb), rssMb: round(memory.rssMb) },
     targets: TARGETS,
     meetsTargets: {
       editP95: edits.p95Ms <= TARGETS.editP95Ms,
+      editInFlaggedFunctionP95: flagged.p95Ms <= TARGETS.editP95Ms,
       coldFirstDiagnostics: cold.didOpenToDiagnosticsMs <= TARGETS.coldFirstDiagnosticsMs,
       memory: memory.rssMb !== undefined && memory.rssMb <= TARGETS.rssMb,
     },
@@ -245,8 +251,10 @@ async function main() {
     return;
   }
   const rows = [
-    ['edit latency, median (5,000 lines, debounce 0)', `${result.edit.medianMs} ms`, ''],
-    [`edit latency, p95 over ${result.edit.edits} edits`, `${result.edit.p95Ms} ms`, `≤ ${TARGETS.editP95Ms} ms ${result.meetsTargets.editP95 ? 'ok' : 'MISSED'}`],
+    ['edit in a training loop, median (5,000 lines, debounce 0)', `${result.edit.medianMs} ms`, ''],
+    [`edit in a training loop, p95 over ${result.edit.edits} edits`, `${result.edit.p95Ms} ms`, `≤ ${TARGETS.editP95Ms} ms ${result.meetsTargets.editP95 ? 'ok' : 'MISSED'}`],
+    ['edit in a function with a finding, median', `${result.editInFlaggedFunction.medianMs} ms`, ''],
+    [`edit in a function with a finding, p95 over ${result.editInFlaggedFunction.edits} edits`, `${result.editInFlaggedFunction.p95Ms} ms`, `≤ ${TARGETS.editP95Ms} ms ${result.meetsTargets.editInFlaggedFunctionP95 ? 'ok' : 'MISSED'}`],
     ['cold: didOpen → first diagnostics', `${result.cold.didOpenToDiagnosticsMs} ms`, `≤ ${TARGETS.coldFirstDiagnosticsMs} ms ${result.meetsTargets.coldFirstDiagnostics ? 'ok' : 'MISSED'}`],
     ['cold: spawn → first diagnostics', `${result.cold.spawnToDiagnosticsMs} ms`, ''],
     ['server RSS after opening 50 × 1,000-line files', `${result.memory.rssMb ?? 'n/a'} MB`, `≤ ${TARGETS.rssMb} MB ${result.meetsTargets.memory ? 'ok' : 'MISSED'}`],

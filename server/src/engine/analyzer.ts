@@ -19,7 +19,8 @@ import type { ConstValue } from './semantic';
 import { parseSuppressions } from './suppressions';
 import { LineIndex } from './text';
 import { SourceText, SubstringSet, inImportStatement } from './textScan';
-import { DEFAULT_MIN_SKIPPED, HotWords, partialText } from './partialParse';
+import { DEFAULT_MIN_SKIPPED, HotWords, carriedNames, holdsHotWord, partialText } from './partialParse';
+import { changeBetween, editedFunction, shiftFindings } from './incremental';
 import type { PartialText } from './partialParse';
 
 export const SUPPRESSION_RULE_CODE = 'MLS001';
@@ -43,6 +44,25 @@ export interface AnalysisOptions {
    * DEFAULT_MIN_SKIPPED). Tests set 0 to exercise it on small files.
    */
   minSkipped?: number;
+  /**
+   * The memo of the analysis of this document's previous text (with the same selection), made
+   * with `keepTree`: findings it proves an edit cannot have changed are moved, not recomputed
+   * (see incremental.ts). Requires `previousTree`.
+   */
+  previous?: EditMemo;
+}
+
+/** What the editor keeps of an analysis for the next one (see AnalysisOptions.previous). */
+export interface EditMemo {
+  readonly text: string;
+  readonly selection: RuleSelection;
+  /** The rules that could fire on the text (see Analyzer.applicable). */
+  readonly gated: RuleIndex | undefined;
+  readonly findings: readonly Finding[];
+  readonly imports: readonly string[];
+  readonly hadError: boolean;
+  /** Names carrying hot values (partialParse.carriedNames), found on first use. */
+  carried?: Set<string>;
 }
 
 export interface AnalysisResult {
@@ -62,9 +82,13 @@ export interface AnalysisResult {
    * suppressions, fingerprints).
    */
   timings: { prefilter: number; parse: number; model: number; rules: number };
+  /** With `keepTree`: what the next analysis of the same document can reuse. */
+  memo?: EditMemo;
+  /** True when the findings were moved from `previous` rather than recomputed. */
+  reused?: boolean;
 }
 
-interface RuleIndex {
+export interface RuleIndex {
   /** Rules by the last segment of the callee names or the method names they want. */
   byName: Map<string, Rule[]>;
   /** Rules that want every call. */
@@ -107,6 +131,9 @@ interface CallWords {
   all: string[];
   reached?: string;
 }
+
+const IMPORT_WORD = /\bimport\b/;
+const NO_NAMES: ReadonlySet<string> = new Set();
 
 /** The trigger every selection has: suppression comments must be checked (MLS001). */
 const SUPPRESSION_TRIGGER = 'mlsec';
@@ -206,6 +233,16 @@ export class Analyzer {
     tree ??= this.parser.parse(text, options.previousTree);
     timings.parse = performance.now() - start;
     try {
+      // Reuse and rules share the `rules` timing: trying to reuse is part of finding the findings.
+      start = performance.now();
+      const previous = options.previous;
+      const reused = previous && options.previousTree && !read ? this.reuse(previous, text, tree, options.previousTree, gated, full, selection) : undefined;
+      const tried = performance.now() - start;
+      if (previous && reused) {
+        timings.rules = tried;
+        const memo = options.keepTree ? { ...previous, text, findings: reused } : undefined;
+        return { findings: reused, syntaxErrors: 0, parsed: true, imports: [...previous.imports], tree: options.keepTree ? tree : undefined, timings, memo, reused: true };
+      }
       start = performance.now();
       const model = read ? new SemanticModel(tree, read.text, read.imports) : new SemanticModel(tree, text);
       timings.model = performance.now() - start;
@@ -213,19 +250,46 @@ export class Analyzer {
       const lines = new LineIndex(text);
       const raw = this.runRules(model, read ? new SourceText(read.text) : source, index);
       const findings = this.finish(raw, model, lines, selection);
-      timings.rules = performance.now() - start;
+      timings.rules = performance.now() - start + tried;
+      const imports = model.importedPackages();
+      const hadError = tree.rootNode.hasError;
       return {
         findings,
-        syntaxErrors: tree.rootNode.hasError ? countErrors(tree.rootNode) : 0,
+        syntaxErrors: hadError ? countErrors(tree.rootNode) : 0,
         parsed: true,
         skippedUnits: read?.skipped,
-        imports: model.importedPackages(),
+        imports,
         tree: options.keepTree ? tree : undefined,
         timings,
+        memo: options.keepTree ? { text, selection, gated, findings, imports, hadError } : undefined,
       };
     } finally {
       if (!options.keepTree) tree.delete();
     }
+  }
+
+  /**
+   * The previous findings moved over the edit that made `text`, when that edit provably cannot
+   * change them (see incremental.ts): the same rules can fire, neither tree has a syntax error,
+   * and the edit is inside the body of a function that holds no hot word before or after it.
+   */
+  private reuse(previous: EditMemo, text: string, tree: Tree, editedOldTree: Tree, gated: RuleIndex | undefined, full: RuleIndex, selection: RuleSelection): Finding[] | undefined {
+    if (!gated || previous.selection !== selection || previous.gated !== gated || previous.hadError || tree.rootNode.hasError) return undefined;
+    if (gated.hot === undefined) gated.hot = hotWords(gated, full);
+    const hot = gated.hot;
+    const change = changeBetween(previous.text, text);
+    if (!hot || !change) return undefined;
+    const edited = editedFunction(tree, editedOldTree, change);
+    if (!edited) return undefined;
+    const oldEnd = edited.end - (change.newEnd - change.oldEnd);
+    // Imports inside a function still count for the file (SemanticModel.importedPackages).
+    if (IMPORT_WORD.test(text.slice(edited.start, edited.end)) || IMPORT_WORD.test(previous.text.slice(edited.start, oldEnd))) return undefined;
+    // The rules' own words first: the names carried from other statements cost a pass over the file.
+    const cold = (carried: ReadonlySet<string>) => !holdsHotWord(text, edited.start, edited.end, hot, carried) && !holdsHotWord(previous.text, edited.start, oldEnd, hot, carried);
+    if (!cold(NO_NAMES)) return undefined;
+    previous.carried ??= carriedNames(previous.text, hot);
+    if (!cold(previous.carried)) return undefined;
+    return shiftFindings(previous.findings, change, previous.text, text);
   }
 
   /** Analyses a notebook given as .ipynb JSON; throws NotebookError when it is not one. */
@@ -236,7 +300,8 @@ export class Analyzer {
   /** Analyses code cells together and maps every range and edit back to its cell. */
   analyzeNotebookCells(cells: readonly NotebookCell[], options: AnalysisOptions = {}): AnalysisResult & { layout: NotebookLayout } {
     const layout = new NotebookLayout(cells);
-    const result = this.analyzePython(layout.text, options);
+    // Findings are remapped to cells below: edit reuse works on Python documents only.
+    const { memo: _memo, ...result } = this.analyzePython(layout.text, { ...options, previous: undefined });
     const mapEdit = (edit: TextEdit): TextEdit => {
       const start = layout.toCell(edit.start);
       const end = layout.toCell(edit.end);

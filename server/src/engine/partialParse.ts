@@ -125,6 +125,51 @@ export function partialText(text: string, hot: HotWords, minSkipped = DEFAULT_MI
   const lines = logicalLines(text);
   const definitions = definitionsOf(text, lines);
   if (definitions.length === 0) return undefined;
+  const { cold } = coldPlan(text, lines, definitions, hot);
+  let skipped = 0;
+  for (const definition of cold) skipped += definition.end - definition.start - definition.stub.length;
+  if (skipped < minSkipped) return undefined;
+  return build(text, lines, cold, skipped);
+}
+
+/**
+ * The names that carry something the rules look at from one statement to others (see the
+ * module comment): assigned by kept statements, beyond the rules' own words. Edit reuse in the
+ * editor (see incremental.ts) checks an edited definition against them.
+ */
+export function carriedNames(text: string, hot: HotWords): Set<string> {
+  const lines = logicalLines(text);
+  return coldPlan(text, lines, definitionsOf(text, lines), hot).carried;
+}
+
+/**
+ * True when text[start, end) holds a position that would keep a definition there parsed: a hot
+ * word as partialText counts it (a bare use of a method name counts even without an import of
+ * it, erring on the safe side), or a carried name. `start` and `end` must be token boundaries.
+ */
+export function holdsHotWord(text: string, start: number, end: number, hot: HotWords, carried: ReadonlySet<string>): boolean {
+  const slice = text.slice(start, end);
+  const { words, kinds } = hot;
+  let found = false;
+  words.forEach(slice, (index, at) => {
+    const kind = kinds[index];
+    if (found || kind === WordKind.Ignored) return;
+    if (kind & WordKind.Substring) {
+      found = true;
+      return;
+    }
+    const word = words.strings[index];
+    if ((at > 0 && isIdentifierChar(slice.charCodeAt(at - 1))) || isIdentifierChar(slice.charCodeAt(at + word.length))) return;
+    const attribute = previousNonBlank(slice, at) === '.';
+    if (attribute ? kind & WordKind.AttributeName : kind & (WordKind.BareName | WordKind.AttributeName)) found = true;
+  });
+  if (found || carried.size === 0) return found;
+  for (const match of slice.matchAll(IDENTIFIER)) if (carried.has(match[0])) return true;
+  return false;
+}
+
+/** The definitions to stub (outermost cold ones) and the names kept statements made hot. */
+function coldPlan(text: string, lines: readonly LogicalLine[], definitions: readonly Definition[], hot: HotWords): { cold: Definition[]; carried: Set<string> } {
   // Where the rules' words are: substrings (values a rule reads, whoever holds them) and names.
   const substringAt: number[] = [];
   let nameAt: number[] = [];
@@ -152,6 +197,7 @@ export function partialText(text: string, hot: HotWords, minSkipped = DEFAULT_MI
   kinds.forEach((kind, i) => {
     if (kind & (WordKind.BareName | WordKind.AttributeName)) names.add(words.strings[i]);
   });
+  const carried = new Set<string>();
   for (const list of bareAt.values()) if (list.some((at) => inImportStatement(text, at))) nameAt.push(...list);
   substringAt.sort((a, b) => a - b);
   nameAt.sort((a, b) => a - b);
@@ -171,6 +217,7 @@ export function partialText(text: string, hot: HotWords, minSkipped = DEFAULT_MI
       for (const name of bound) {
         if (names.has(name)) continue;
         names.add(name);
+        carried.add(name);
         added.push(name);
       }
     }
@@ -179,10 +226,7 @@ export function partialText(text: string, hot: HotWords, minSkipped = DEFAULT_MI
     for (const name of added) for (const i of identifierOccurrences(text, name)) more.push(i);
     nameAt = mergeSorted(nameAt, more.sort((a, b) => a - b));
   }
-  let skipped = 0;
-  for (const definition of cold) skipped += definition.end - definition.start - definition.stub.length;
-  if (skipped < minSkipped) return undefined;
-  return build(text, lines, cold, skipped);
+  return { cold, carried };
 }
 
 /** Splits a text into logical lines, skipping blank and comment-only lines. */

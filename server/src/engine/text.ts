@@ -30,6 +30,11 @@ export class LineIndex {
     if (this.starts) return this.starts;
     const starts = [0];
     const text = this.text;
+    if (text.indexOf('\r') < 0) {
+      // The usual case, searched natively: several times faster than a loop over every character.
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+      return (this.starts = starts);
+    }
     for (let i = 0; i < text.length; i++) {
       const ch = text.charCodeAt(i);
       if (ch === 10) {

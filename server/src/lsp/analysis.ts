@@ -232,9 +232,10 @@ export class LiveAnalysis {
         const text = document.text;
         const problem = inputProblem(text, config.maxFileSize);
         if (problem) return skip(problem);
-        const result = this.analyzer.analyzePython(text, { selection: config.selection, previousTree: document.tree, keepTree: true });
+        const result = this.analyzer.analyzePython(text, { selection: config.selection, previousTree: document.tree, keepTree: true, previous: document.memo });
         document.dropTree();
         document.tree = result.tree;
+        document.memo = result.memo;
         return this.snapshotOf(document, result, started);
       }
       const cells = document.codeCells();
@@ -263,7 +264,7 @@ export class LiveAnalysis {
     if (this.logger.verbose) {
       const t = result.timings;
       this.logger.debug(
-        `analysed ${document.uri} v${document.version} in ${durationMs.toFixed(1)} ms (parse ${t.parse.toFixed(1)}, model ${t.model.toFixed(1)}, rules ${t.rules.toFixed(1)}): ${result.findings.length} finding(s), ${result.syntaxErrors} syntax error region(s)`,
+        `analysed ${document.uri} v${document.version} in ${durationMs.toFixed(1)} ms${result.reused ? ' (findings moved over the edit)' : ''} (parse ${t.parse.toFixed(1)}, model ${t.model.toFixed(1)}, rules ${t.rules.toFixed(1)}): ${result.findings.length} finding(s), ${result.syntaxErrors} syntax error region(s)`,
       );
     }
     return { version: document.version, revision: document.revision, findings: result.findings, imports: result.imports, durationMs };

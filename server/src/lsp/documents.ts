@@ -6,6 +6,8 @@
  */
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver/node';
+import type { EditMemo } from '../engine/analyzer';
+import { changeBetween } from '../engine/incremental';
 import type { Finding } from '../engine/findings';
 import type { NotebookCell } from '../engine/notebook';
 import { NotebookLayout } from '../engine/notebook';
@@ -38,20 +40,16 @@ export function advance(start: Point, inserted: string): Point {
 
 /** The single edit turning `before` into `after` (common prefix and suffix kept). */
 export function diffEdit(before: string, after: string): Edit | undefined {
-  if (before === after) return undefined;
-  const max = Math.min(before.length, after.length);
-  let prefix = 0;
-  while (prefix < max && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
-  let suffix = 0;
-  while (suffix < max - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
-  const startPosition = pointAt(before, prefix);
+  const change = changeBetween(before, after);
+  if (!change) return undefined;
+  const startPosition = pointAt(before, change.start);
   return {
-    startIndex: prefix,
-    oldEndIndex: before.length - suffix,
-    newEndIndex: after.length - suffix,
+    startIndex: change.start,
+    oldEndIndex: change.oldEnd,
+    newEndIndex: change.newEnd,
     startPosition,
-    oldEndPosition: advance(startPosition, before.slice(prefix, before.length - suffix)),
-    newEndPosition: advance(startPosition, after.slice(prefix, after.length - suffix)),
+    oldEndPosition: advance(startPosition, before.slice(change.start, change.oldEnd)),
+    newEndPosition: advance(startPosition, after.slice(change.start, change.newEnd)),
   };
 }
 
@@ -89,6 +87,8 @@ interface Base {
 export class PythonDocument implements Base {
   readonly kind = 'python';
   tree?: Tree;
+  /** What the last analysis left for the next one to reuse (kept with the tree it belongs to). */
+  memo?: EditMemo;
   snapshot?: Snapshot;
   published = new Set<string>();
   /** Cancels the pending (debounced) analysis, if any. */
@@ -148,6 +148,7 @@ export class PythonDocument implements Base {
   dropTree(): void {
     this.tree?.delete();
     this.tree = undefined;
+    this.memo = undefined;
   }
 
   dispose(): void {

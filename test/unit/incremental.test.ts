@@ -1,0 +1,238 @@
+/**
+ * Reuse across edits (engine/incremental.ts): after an edit inside a function no rule can fire
+ * in, the editor moves the previous findings instead of recomputing them. Every check compares
+ * with a fresh analysis of the same text, field by field.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { AnalysisResult, Analyzer } from '../../server/src/engine/analyzer';
+import { changeBetween } from '../../server/src/engine/incremental';
+import type { Tree } from '../../server/src/engine/parser';
+import { advance, pointAt } from '../../server/src/lsp/documents';
+import { analyzer } from '../support/engine';
+import { CORPUS, FIXTURES, REPO_ROOT } from '../support/paths';
+
+/** An open document as the language server keeps it: text, edited tree, memo of the last analysis. */
+class EditorDocument {
+  private tree: Tree | undefined;
+  result: AnalysisResult;
+
+  constructor(
+    private readonly engine: Analyzer,
+    public text: string,
+  ) {
+    this.result = engine.analyzePython(text, { keepTree: true });
+    this.tree = this.result.tree;
+  }
+
+  /** Replaces text[start, end) and re-analyses as the server does after a didChange. */
+  edit(start: number, end: number, inserted: string): AnalysisResult {
+    const startPosition = pointAt(this.text, start);
+    this.tree?.edit({
+      startIndex: start,
+      oldEndIndex: end,
+      newEndIndex: start + inserted.length,
+      startPosition,
+      oldEndPosition: advance(startPosition, this.text.slice(start, end)),
+      newEndPosition: advance(startPosition, inserted),
+    });
+    this.text = this.text.slice(0, start) + inserted + this.text.slice(end);
+    this.result = this.engine.analyzePython(this.text, { keepTree: true, previousTree: this.tree, previous: this.result.memo });
+    this.tree?.delete();
+    this.tree = this.result.tree;
+    return this.result;
+  }
+
+  dispose(): void {
+    this.tree?.delete();
+  }
+}
+
+/** Deterministic pseudo-random numbers (xorshift), so a failure can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 0x100000000;
+  };
+}
+
+/** Findings (every field) and imported packages, as a fresh analysis of the text gives them. */
+function same(engine: Analyzer, document: EditorDocument, where = ''): void {
+  const fresh = engine.analyzePython(document.text);
+  const { result } = document;
+  assert.deepEqual(result.findings.map((f) => JSON.stringify(f)), fresh.findings.map((f) => JSON.stringify(f)), where);
+  assert.deepEqual([...result.imports].sort(), [...fresh.imports].sort(), where);
+}
+
+describe('reuse across edits', () => {
+  it('finds the smallest change between two texts', () => {
+    assert.equal(changeBetween('abc', 'abc'), undefined);
+    assert.deepEqual(changeBetween('abcdef', 'abXdef'), { start: 2, oldEnd: 3, newEnd: 3 });
+    assert.deepEqual(changeBetween('aaaa', 'aaaaa'), { start: 4, oldEnd: 4, newEnd: 5 });
+    assert.deepEqual(changeBetween('abc', ''), { start: 0, oldEnd: 3, newEnd: 0 });
+    const long = 'x = 1\n'.repeat(200);
+    const edited = long.slice(0, 700) + 'y' + long.slice(700);
+    assert.deepEqual(changeBetween(long, edited), { start: 700, oldEnd: 700, newEnd: 701 });
+    assert.deepEqual(changeBetween(edited, long), { start: 700, oldEnd: 701, newEnd: 700 });
+  });
+
+  it('moves findings, related locations, fixes and suppressions over an edit in a quiet function', async () => {
+    const engine = await analyzer();
+    const text = [
+      'import pickle',
+      'import yaml',
+      'URL = "http://models.example.com/a.bin"',
+      '',
+      'def quiet(values):',
+      '    total = 0',
+      '    for value in values:',
+      '        total += value',
+      '    return total',
+      '',
+      'def risky(blob, path):',
+      '    config = yaml.load(open(path))  # mlsec: ignore[MLS106] trusted file in tests',
+      '    return pickle.loads(blob), config',
+      '',
+    ].join('\n');
+    const document = new EditorDocument(engine, text);
+    assert.ok(document.result.findings.length >= 2);
+    assert.ok(document.result.findings.some((f) => f.suppression));
+    const at = text.indexOf('total += value') + 'total'.length;
+    assert.equal(document.edit(at, at, '_sum').reused, true, 'an edit in a quiet function reuses');
+    same(engine, document);
+    const end = document.text.indexOf('\n', at);
+    const added = '\n        total -= 0\n';
+    assert.equal(document.edit(end, end, added).reused, true, 'line breaks move the findings below');
+    same(engine, document);
+    assert.equal(document.edit(end, end + added.length, '').reused, true);
+    same(engine, document);
+    document.dispose();
+  });
+
+  it('recomputes when the edit can matter', async () => {
+    const engine = await analyzer();
+    const text = [
+      'import pickle',
+      'load_blob = pickle.loads',
+      '',
+      'def quiet(values):',
+      '    return sorted(values)',
+      '',
+      'def also_quiet(values):',
+      '    values = list(values)',
+      '    return values',
+      '',
+    ].join('\n');
+    const document = new EditorDocument(engine, text);
+    const inQuiet = document.text.indexOf('return sorted(values)') + 'return '.length;
+    // Typing a call of an alias carried from a module-level statement, letter by letter.
+    const typed = 'load_blob(values) or ';
+    for (let i = 0; i < typed.length; i++) {
+      document.edit(inQuiet + i, inQuiet + i, typed[i]);
+      same(engine, document);
+    }
+    assert.ok(document.result.findings.some((f) => f.code === 'MLS101'), 'the aliased pickle.loads call is found');
+    assert.notEqual(document.result.reused, true);
+    // The same in one edit from valid text to valid text: renaming a call to the alias.
+    const call = document.text.indexOf('list(values)');
+    assert.notEqual(document.edit(call, call + 'list'.length, 'load_blob').reused, true, 'a carried name is never reused');
+    same(engine, document);
+    assert.equal(document.result.findings.filter((f) => f.code === 'MLS101').length, 2);
+    // A rule's own word, a suppression comment, a `global`, an import, the function's header.
+    document.edit(call, call + 'load_blob'.length, 'list');
+    const inOther = () => document.text.indexOf('return values');
+    assert.equal(document.edit(inOther(), inOther(), 'values.sort()\n    ').reused, true, 'a quiet statement is reused');
+    same(engine, document);
+    const first = document.text.indexOf('values = list(values)');
+    assert.equal(document.edit(first, first, 'values.reverse()\n    ').reused, true, 'a quiet first statement is reused');
+    same(engine, document);
+    for (const inserted of ['pickle.loads(values)\n    ', '# mlsec: ignore[MLS101] demo\n    ', 'global g\n    ', 'import collections\n    ']) {
+      const before = document.text;
+      const result = document.edit(inOther(), inOther(), inserted);
+      assert.equal(result.syntaxErrors, 0, inserted);
+      assert.notEqual(result.reused, true, inserted);
+      same(engine, document, inserted);
+      document.edit(0, document.text.length, before);
+    }
+    const header = document.text.indexOf('also_quiet(values)') + 'also_quiet('.length;
+    assert.notEqual(document.edit(header, header, 'more, ').reused, true, 'a changed header is never reused');
+    same(engine, document);
+    document.dispose();
+  });
+
+  // Random edits (characters that open strings, comments, brackets and blocks, line breaks,
+  // deletions, rule words) applied one after the other on every fixture, corpus and example file.
+  const files = [FIXTURES, CORPUS, path.join(REPO_ROOT, 'examples')].flatMap((dir) => walk(dir));
+  it(`finds what a fresh analysis finds after random edits of ${files.length} files`, async () => {
+    const engine = await analyzer();
+    const next = random(20261201);
+    const pieces = ['_', 'x', 'a1', ' ', '\n', '\n    ', '(', ')', '"', "'", '#', ':', '=', '.', ',', 'pickle.loads(b)', 'eval(s)', 'mlsec', 'global q', 'yaml', 'http://x'];
+    let edits = 0;
+    let reused = 0;
+    for (const file of [...files, 'generated']) {
+      const original = file === 'generated' ? trainingCode(12) : fs.readFileSync(file, 'utf8');
+      const document = new EditorDocument(engine, original);
+      // Mostly inside indented lines (function bodies), where reuse can apply.
+      const indented = [...original.matchAll(/\n( {4,}|\t+)\S/g)].map((m) => m.index + m[0].length - 1);
+      for (let step = 0; step < (file === 'generated' ? 300 : 15); step++) {
+        // Back to the file after a syntax error and now and then, so edits do not pile up into noise.
+        if (document.result.syntaxErrors > 0 || next() < 0.2) document.edit(0, document.text.length, original);
+        const text = document.text;
+        const at = indented.length > 0 && next() < 0.8 ? Math.min(text.length, indented[Math.floor(next() * indented.length)] + Math.floor(next() * 12)) : Math.floor(next() * text.length);
+        const remove = next() < 0.3 ? Math.min(text.length - at, 1 + Math.floor(next() * 3)) : 0;
+        const inserted = remove > 0 && next() < 0.5 ? '' : pieces[Math.floor(next() * pieces.length)];
+        const result = document.edit(at, at + remove, inserted);
+        edits++;
+        if (result.reused) reused++;
+        // tree-sitter's error recovery may read broken text differently when it re-parses
+        // incrementally: a recomputed result is compared only for text without syntax errors.
+        if (!result.reused && result.syntaxErrors > 0) continue;
+        same(engine, document, `${file === 'generated' ? file : path.relative(REPO_ROOT, file)}, edit ${step} (${result.reused ? 'reused' : 'recomputed'}): [${at}, ${at + remove}) -> ${JSON.stringify(inserted)}`);
+      }
+      document.dispose();
+    }
+    assert.ok(reused >= 60, `only ${reused} of ${edits} edits reused the findings: the comparison would prove little`);
+  });
+});
+
+/** Training code with quiet functions around a few risky ones (as scripts/bench-editor.mjs makes). */
+function trainingCode(blocks: number): string {
+  const out = ['import json', 'import pickle', 'import torch', 'from torch import nn', 'CHECKPOINTS = "http://example.com/ckpt"', ''];
+  for (let i = 0; i < blocks; i++) {
+    out.push(
+      `class Block${i}(nn.Module):`,
+      '    def __init__(self, width=128):',
+      '        super().__init__()',
+      '        self.fc = nn.Linear(width, width)',
+      '',
+      '    def forward(self, x):',
+      '        return x + torch.relu(self.fc(x))',
+      '',
+      `def train_${i}(model, loader, optimizer):`,
+      '    total = 0.0',
+      '    for features, labels in loader:',
+      '        loss = nn.functional.cross_entropy(model(features), labels)',
+      '        loss.backward()',
+      '        optimizer.step()',
+      '        total += loss.item()',
+      '    return total',
+      '',
+    );
+    if (i % 5 === 1) out.push(`def restore_${i}(path):`, '    return torch.load(path)', '');
+    if (i % 5 === 3) out.push(`def fetch_${i}(name):`, '    return pickle.loads(open(CHECKPOINTS + name, "rb").read())', '');
+  }
+  return out.join('\n') + '\n';
+}
+
+function walk(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return walk(full);
+    return entry.name.endsWith('.py') ? [full] : [];
+  });
+}
