@@ -102,13 +102,13 @@ describe('reuse across edits', () => {
     assert.ok(document.result.findings.length >= 2);
     assert.ok(document.result.findings.some((f) => f.suppression));
     const at = text.indexOf('total += value') + 'total'.length;
-    assert.equal(document.edit(at, at, '_sum').reused, true, 'an edit in a quiet function reuses');
+    assert.equal(document.edit(at, at, '_sum').reused, 'moved', 'an edit in a quiet function reuses');
     same(engine, document);
     const end = document.text.indexOf('\n', at);
     const added = '\n        total -= 0\n';
-    assert.equal(document.edit(end, end, added).reused, true, 'line breaks move the findings below');
+    assert.equal(document.edit(end, end, added).reused, 'moved', 'line breaks move the findings below');
     same(engine, document);
-    assert.equal(document.edit(end, end + added.length, '').reused, true);
+    assert.equal(document.edit(end, end + added.length, '').reused, 'moved');
     same(engine, document);
     document.dispose();
   });
@@ -136,30 +136,63 @@ describe('reuse across edits', () => {
       same(engine, document);
     }
     assert.ok(document.result.findings.some((f) => f.code === 'MLS101'), 'the aliased pickle.loads call is found');
-    assert.notEqual(document.result.reused, true);
     // The same in one edit from valid text to valid text: renaming a call to the alias.
     const call = document.text.indexOf('list(values)');
-    assert.notEqual(document.edit(call, call + 'list'.length, 'load_blob').reused, true, 'a carried name is never reused');
+    assert.equal(document.edit(call, call + 'list'.length, 'load_blob').reused, 'function', 'a carried name makes the function analysed again');
     same(engine, document);
     assert.equal(document.result.findings.filter((f) => f.code === 'MLS101').length, 2);
     // A rule's own word, a suppression comment, a `global`, an import, the function's header.
     document.edit(call, call + 'load_blob'.length, 'list');
     const inOther = () => document.text.indexOf('return values');
-    assert.equal(document.edit(inOther(), inOther(), 'values.sort()\n    ').reused, true, 'a quiet statement is reused');
+    assert.equal(document.edit(inOther(), inOther(), 'values.sort()\n    ').reused, 'moved', 'a quiet statement is reused');
     same(engine, document);
     const first = document.text.indexOf('values = list(values)');
-    assert.equal(document.edit(first, first, 'values.reverse()\n    ').reused, true, 'a quiet first statement is reused');
+    assert.equal(document.edit(first, first, 'values.reverse()\n    ').reused, 'moved', 'a quiet first statement is reused');
     same(engine, document);
-    for (const inserted of ['pickle.loads(values)\n    ', '# mlsec: ignore[MLS101] demo\n    ', 'global g\n    ', 'import collections\n    ']) {
+    const cases: Array<[string, AnalysisResult['reused']]> = [
+      ['pickle.loads(values)\n    ', 'function'],
+      // The file's first suppression comment: MLS001 now runs, so the rules that can fire changed.
+      ['# mlsec: ignore[MLS101] demo\n    ', undefined],
+      ['global g\n    ', undefined],
+      // A new alias changes which calls are looked at anywhere in the file.
+      ['blob_loader = pickle.loads\n    ', undefined],
+      ['import collections\n    ', undefined],
+      ['with open("m.pt", "wb") as f: torch.save(values, f)\n    ', 'function'],
+    ];
+    for (const [inserted, how] of cases) {
       const before = document.text;
       const result = document.edit(inOther(), inOther(), inserted);
       assert.equal(result.syntaxErrors, 0, inserted);
-      assert.notEqual(result.reused, true, inserted);
+      assert.equal(result.reused, how, inserted);
       same(engine, document, inserted);
       document.edit(0, document.text.length, before);
     }
     const header = document.text.indexOf('also_quiet(values)') + 'also_quiet('.length;
-    assert.notEqual(document.edit(header, header, 'more, ').reused, true, 'a changed header is never reused');
+    assert.equal(document.edit(header, header, 'more, ').reused, undefined, 'a changed header is never reused');
+    same(engine, document);
+    document.dispose();
+  });
+
+  it('analyses the whole file when an edited function holds words a rule reads across the file', async () => {
+    const engine = await analyzer();
+    const text = [
+      'from transformers import AutoModel',
+      '',
+      'def load():',
+      '    return AutoModel.from_pretrained("acme/sentiment-model")',
+      '',
+      'def train(model):',
+      '    model.fit()',
+      '    return model',
+      '',
+    ].join('\n');
+    const document = new EditorDocument(engine, text);
+    assert.equal(document.result.findings.filter((f) => f.code === 'MLS202').length, 1);
+    // Saving to that name makes it a local directory: the finding in `load` goes away (MLS202's fileContext).
+    const at = document.text.indexOf('return model');
+    const result = document.edit(at, at, 'model.save_pretrained("acme/sentiment-model")\n    ');
+    assert.equal(result.reused, undefined);
+    assert.equal(result.findings.filter((f) => f.code === 'MLS202').length, 0);
     same(engine, document);
     document.dispose();
   });
@@ -172,7 +205,7 @@ describe('reuse across edits', () => {
     const next = random(20261201);
     const pieces = ['_', 'x', 'a1', ' ', '\n', '\n    ', '(', ')', '"', "'", '#', ':', '=', '.', ',', 'pickle.loads(b)', 'eval(s)', 'mlsec', 'global q', 'yaml', 'http://x'];
     let edits = 0;
-    let reused = 0;
+    const reused = { moved: 0, function: 0 };
     for (const file of [...files, 'generated']) {
       const original = file === 'generated' ? trainingCode(12) : fs.readFileSync(file, 'utf8');
       const document = new EditorDocument(engine, original);
@@ -187,15 +220,15 @@ describe('reuse across edits', () => {
         const inserted = remove > 0 && next() < 0.5 ? '' : pieces[Math.floor(next() * pieces.length)];
         const result = document.edit(at, at + remove, inserted);
         edits++;
-        if (result.reused) reused++;
+        if (result.reused) reused[result.reused]++;
         // tree-sitter's error recovery may read broken text differently when it re-parses
         // incrementally: a recomputed result is compared only for text without syntax errors.
         if (!result.reused && result.syntaxErrors > 0) continue;
-        same(engine, document, `${file === 'generated' ? file : path.relative(REPO_ROOT, file)}, edit ${step} (${result.reused ? 'reused' : 'recomputed'}): [${at}, ${at + remove}) -> ${JSON.stringify(inserted)}`);
+        same(engine, document, `${file === 'generated' ? file : path.relative(REPO_ROOT, file)}, edit ${step} (${result.reused ?? 'recomputed'}): [${at}, ${at + remove}) -> ${JSON.stringify(inserted)}`);
       }
       document.dispose();
     }
-    assert.ok(reused >= 60, `only ${reused} of ${edits} edits reused the findings: the comparison would prove little`);
+    assert.ok(reused.moved >= 60 && reused.function >= 60, `only ${reused.moved} + ${reused.function} of ${edits} edits reused the previous analysis: the comparison would prove little`);
   });
 });
 

@@ -18,9 +18,10 @@ import { CALL_RESULT_SUFFIX, SemanticModel } from './semantic';
 import type { ConstValue } from './semantic';
 import { parseSuppressions } from './suppressions';
 import { LineIndex } from './text';
+import type { Span } from './text';
 import { SourceText, SubstringSet, inImportStatement } from './textScan';
 import { DEFAULT_MIN_SKIPPED, HotWords, carriedNames, holdsHotWord, partialText } from './partialParse';
-import { changeBetween, editedFunction, shiftFindings } from './incremental';
+import { OffsetMover, changeBetween, editedFunction, shiftFindings, shiftReports } from './incremental';
 import type { PartialText } from './partialParse';
 
 export const SUPPRESSION_RULE_CODE = 'MLS001';
@@ -52,6 +53,13 @@ export interface AnalysisOptions {
   previous?: EditMemo;
 }
 
+/** A rule's report, with a span (never a node) and the offset of the call it is about (-1: a file rule's). */
+export interface RuleReport {
+  rule: Rule;
+  callAt: number;
+  report: Report;
+}
+
 /** What the editor keeps of an analysis for the next one (see AnalysisOptions.previous). */
 export interface EditMemo {
   readonly text: string;
@@ -59,6 +67,10 @@ export interface EditMemo {
   /** The rules that could fire on the text (see Analyzer.applicable). */
   readonly gated: RuleIndex | undefined;
   readonly findings: readonly Finding[];
+  /** The rules' reports before suppressions and fingerprints, in the order the rules made them. */
+  readonly reports: readonly RuleReport[];
+  /** The names whose calls the rules were given (see candidateCalls), as one string. */
+  readonly calledNames: string;
   readonly imports: readonly string[];
   readonly hadError: boolean;
   /** Names carrying hot values (partialParse.carriedNames), found on first use. */
@@ -84,8 +96,11 @@ export interface AnalysisResult {
   timings: { prefilter: number; parse: number; model: number; rules: number };
   /** With `keepTree`: what the next analysis of the same document can reuse. */
   memo?: EditMemo;
-  /** True when the findings were moved from `previous` rather than recomputed. */
-  reused?: boolean;
+  /**
+   * How `previous` was reused: `moved` when its findings were moved over the edit, `function`
+   * when only the edited function was analysed again (see Analyzer.reuse).
+   */
+  reused?: 'moved' | 'function';
 }
 
 export interface RuleIndex {
@@ -105,6 +120,8 @@ export interface RuleIndex {
   hot?: HotWords | null;
   /** For the full index: one automaton over every word any subset's HotWords can use. */
   hotAutomaton?: SubstringSet;
+  /** The words these rules read across the whole file (Rule.fileContext), found on first use. */
+  fileContext?: string[];
 }
 
 /**
@@ -134,6 +151,8 @@ interface CallWords {
 
 const IMPORT_WORD = /\bimport\b/;
 const NO_NAMES: ReadonlySet<string> = new Set();
+/** A statement binding a name of an enclosing scope from inside a function. */
+const SCOPE_WORD = /\b(?:global|nonlocal)\b/;
 
 /** The trigger every selection has: suppression comments must be checked (MLS001). */
 const SUPPRESSION_TRIGGER = 'mlsec';
@@ -236,19 +255,19 @@ export class Analyzer {
       // Reuse and rules share the `rules` timing: trying to reuse is part of finding the findings.
       start = performance.now();
       const previous = options.previous;
-      const reused = previous && options.previousTree && !read ? this.reuse(previous, text, tree, options.previousTree, gated, full, selection) : undefined;
+      const reused = previous && options.previousTree && !read ? this.reuse(previous, text, source, tree, options.previousTree, gated, full, selection) : undefined;
       const tried = performance.now() - start;
       if (previous && reused) {
         timings.rules = tried;
-        const memo = options.keepTree ? { ...previous, text, findings: reused } : undefined;
-        return { findings: reused, syntaxErrors: 0, parsed: true, imports: [...previous.imports], tree: options.keepTree ? tree : undefined, timings, memo, reused: true };
+        const memo = options.keepTree ? { ...previous, text, findings: reused.findings, reports: reused.reports } : undefined;
+        return { findings: reused.findings, syntaxErrors: 0, parsed: true, imports: [...previous.imports], tree: options.keepTree ? tree : undefined, timings, memo, reused: reused.how };
       }
       start = performance.now();
       const model = read ? new SemanticModel(tree, read.text, read.imports) : new SemanticModel(tree, text);
       timings.model = performance.now() - start;
       start = performance.now();
       const lines = new LineIndex(text);
-      const raw = this.runRules(model, read ? new SourceText(read.text) : source, index);
+      const { reports: raw, calledNames } = this.runRules(model, read ? new SourceText(read.text) : source, index);
       const findings = this.finish(raw, model, lines, selection);
       timings.rules = performance.now() - start + tried;
       const imports = model.importedPackages();
@@ -261,7 +280,7 @@ export class Analyzer {
         imports,
         tree: options.keepTree ? tree : undefined,
         timings,
-        memo: options.keepTree ? { text, selection, gated, findings, imports, hadError } : undefined,
+        memo: options.keepTree ? { text, selection, gated, findings, reports: raw, calledNames, imports, hadError } : undefined,
       };
     } finally {
       if (!options.keepTree) tree.delete();
@@ -269,11 +288,23 @@ export class Analyzer {
   }
 
   /**
-   * The previous findings moved over the edit that made `text`, when that edit provably cannot
-   * change them (see incremental.ts): the same rules can fire, neither tree has a syntax error,
-   * and the edit is inside the body of a function that holds no hot word before or after it.
+   * The findings of `text` from those of the previous text, when the edit between them is inside
+   * the body of one function (see incremental.ts), the same rules can fire, and neither tree has
+   * a syntax error. A function holding no hot word cannot hold a finding nor change any: the
+   * findings are moved. Otherwise only the function's calls are analysed again (with the file
+   * rules), provided nothing elsewhere can depend on what changed in it: no import, `global`,
+   * `nonlocal`, nor a word a rule reads across the file (Rule.fileContext).
    */
-  private reuse(previous: EditMemo, text: string, tree: Tree, editedOldTree: Tree, gated: RuleIndex | undefined, full: RuleIndex, selection: RuleSelection): Finding[] | undefined {
+  private reuse(
+    previous: EditMemo,
+    text: string,
+    source: SourceText,
+    tree: Tree,
+    editedOldTree: Tree,
+    gated: RuleIndex | undefined,
+    full: RuleIndex,
+    selection: RuleSelection,
+  ): { findings: Finding[]; reports: RuleReport[]; how: 'moved' | 'function' } | undefined {
     if (!gated || previous.selection !== selection || previous.gated !== gated || previous.hadError || tree.rootNode.hasError) return undefined;
     if (gated.hot === undefined) gated.hot = hotWords(gated, full);
     const hot = gated.hot;
@@ -281,15 +312,43 @@ export class Analyzer {
     if (!hot || !change) return undefined;
     const edited = editedFunction(tree, editedOldTree, change);
     if (!edited) return undefined;
-    const oldEnd = edited.end - (change.newEnd - change.oldEnd);
+    const now = text.slice(edited.start, edited.end);
+    const before = previous.text.slice(edited.start, edited.end - (change.newEnd - change.oldEnd));
+    const old = { start: edited.start, end: edited.start + before.length };
     // Imports inside a function still count for the file (SemanticModel.importedPackages).
-    if (IMPORT_WORD.test(text.slice(edited.start, edited.end)) || IMPORT_WORD.test(previous.text.slice(edited.start, oldEnd))) return undefined;
+    if (IMPORT_WORD.test(now) || IMPORT_WORD.test(before)) return undefined;
+    const move = new OffsetMover(change, old);
     // The rules' own words first: the names carried from other statements cost a pass over the file.
-    const cold = (carried: ReadonlySet<string>) => !holdsHotWord(text, edited.start, edited.end, hot, carried) && !holdsHotWord(previous.text, edited.start, oldEnd, hot, carried);
-    if (!cold(NO_NAMES)) return undefined;
-    previous.carried ??= carriedNames(previous.text, hot);
-    if (!cold(previous.carried)) return undefined;
-    return shiftFindings(previous.findings, change, previous.text, text);
+    const cold = (carried: ReadonlySet<string>) => !holdsHotWord(now, 0, now.length, hot, carried) && !holdsHotWord(before, 0, before.length, hot, carried);
+    if (cold(NO_NAMES)) {
+      previous.carried ??= carriedNames(previous.text, hot);
+      if (cold(previous.carried)) {
+        const findings = shiftFindings(previous.findings, move, previous.text, text);
+        const reports = shiftReports(previous.reports, move);
+        return findings && reports ? { findings, reports, how: 'moved' } : undefined;
+      }
+    }
+    if (SCOPE_WORD.test(now) || SCOPE_WORD.test(before)) return undefined;
+    const context = (gated.fileContext ??= [...new Set(gated.gates.flatMap((g) => g.rule.fileContext ?? []))]);
+    if (context.some((word) => now.includes(word) || before.includes(word))) return undefined;
+    const outside = shiftReports(
+      previous.reports.filter((r) => r.callAt >= 0 && (r.callAt < old.start || r.callAt >= old.end)),
+      move,
+    );
+    if (!outside) return undefined;
+    const model = new SemanticModel(tree, text);
+    const { reports: inside, calledNames } = this.runRules(model, source, gated, edited);
+    // Calls are found by name across the file, following aliases (`f = pickle.loads`): an alias
+    // made or unmade in the function could change which calls elsewhere are looked at.
+    if (calledNames !== previous.calledNames) return undefined;
+    // In the order of a whole run: calls in document order, then the file rules.
+    const reports = [
+      ...outside.filter((r) => r.callAt < edited.start),
+      ...inside.filter((r) => r.callAt >= 0),
+      ...outside.filter((r) => r.callAt >= edited.end),
+      ...inside.filter((r) => r.callAt < 0),
+    ];
+    return { findings: this.finish(reports, model, new LineIndex(text), selection), reports, how: 'function' };
   }
 
   /** Analyses a notebook given as .ipynb JSON; throws NotebookError when it is not one. */
@@ -323,14 +382,22 @@ export class Analyzer {
     return { ...result, layout };
   }
 
-  private runRules(model: SemanticModel, source: SourceText, index: RuleIndex): Array<{ rule: Rule; report: Report }> {
-    const reports: Array<{ rule: Rule; report: Report }> = [];
+  /**
+   * Runs the rules: on the calls they want (only those starting in `within`, when given), then
+   * the file rules. Reports come in that order, each with the offset of its call (-1 for a file
+   * rule) and a span instead of a node, so they can outlive the tree (EditMemo.reports).
+   */
+  private runRules(model: SemanticModel, source: SourceText, index: RuleIndex, within?: Span): { reports: RuleReport[]; calledNames: string } {
+    const reports: RuleReport[] = [];
     let currentRule: Rule | undefined;
+    let callAt = -1;
     const context: RuleContext = {
       model,
       text: source.text,
       report: (report) => {
-        if (currentRule) reports.push({ rule: currentRule, report });
+        if (!currentRule) return;
+        const span = report.span ?? (report.node ? { start: report.node.startIndex, end: report.node.endIndex } : undefined);
+        if (span) reports.push({ rule: currentRule, callAt, report: { ...report, node: undefined, span } });
       },
       constant: (node) => model.constantValue(node),
       definedHere: (value: ConstValue | undefined, what: string) =>
@@ -346,8 +413,10 @@ export class Analyzer {
       }
       currentRule = undefined;
     };
-    const calls = index.allCalls.length > 0 ? model.calls : candidateCalls(model, source, index);
-    for (const callNode of calls) {
+    const candidates = index.allCalls.length > 0 ? { calls: model.calls, names: undefined } : candidateCalls(model, source, index);
+    for (const callNode of candidates.calls) {
+      if (within && (callNode.startIndex < within.start || callNode.startIndex >= within.end)) continue;
+      callAt = callNode.startIndex;
       const fn = callNode.childForFieldName('function');
       const last = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.type === 'identifier' ? fn.text : undefined;
       const callee = fn ? model.qualifiedName(fn) : undefined;
@@ -365,15 +434,16 @@ export class Analyzer {
       for (const rule of wanting) guard(rule, () => rule.onCall!(call, context));
       for (const rule of index.allCalls) guard(rule, () => rule.onCall!(call, context));
     }
+    callAt = -1;
     for (const rule of index.fileRules) guard(rule, () => rule.onFile!(context));
-    return reports;
+    return { reports, calledNames: candidates.names ? [...candidates.names].sort().join(' ') : '*' };
   }
 
-  private finish(raw: Array<{ rule: Rule; report: Report }>, model: SemanticModel, lines: LineIndex, selection: RuleSelection): Finding[] {
+  private finish(raw: readonly RuleReport[], model: SemanticModel, lines: LineIndex, selection: RuleSelection): Finding[] {
     const findings: Finding[] = [];
     const seen = new Set<string>();
     for (const { rule, report } of raw) {
-      const span = report.span ?? (report.node ? { start: report.node.startIndex, end: report.node.endIndex } : undefined);
+      const span = report.span;
       if (!span) continue;
       const key = `${rule.code}:${span.start}:${span.end}`;
       if (seen.has(key)) continue;
@@ -586,7 +656,7 @@ function reachedAsAttributeOrImport(source: SourceText, name: string): boolean {
  * name bound to one of them is (`l = pickle.loads`, `from pickle import loads as l`, followed
  * through chains of such names). In document order, outer calls first, like a walk would give.
  */
-function candidateCalls(model: SemanticModel, source: SourceText, index: RuleIndex): Node[] {
+function candidateCalls(model: SemanticModel, source: SourceText, index: RuleIndex): { calls: Node[]; names: ReadonlySet<string> } {
   const root = model.tree.rootNode;
   const calls = new Map<number, Node>();
   const wanted = new Set(index.byName.keys());
@@ -625,7 +695,7 @@ function candidateCalls(model: SemanticModel, source: SourceText, index: RuleInd
       }
     }
   }
-  return [...calls.values()].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+  return { calls: [...calls.values()].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex), names: wanted };
 }
 
 const calleeSets = new WeakMap<Rule, ReadonlySet<string>>();

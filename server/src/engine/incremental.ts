@@ -11,6 +11,7 @@
  * the same stubbed form up to the length of the blanked part: the same findings, shifted.
  * The analyzer checks each condition (see Analyzer.reuse) and analyses normally when one fails.
  */
+import type { RuleReport } from './analyzer';
 import type { Finding } from './findings';
 import type { Node, Tree } from './parser';
 import type { TextEdit } from './rule';
@@ -78,19 +79,56 @@ function innermostFunction(root: Node, start: number, end: number, inBody: boole
 }
 
 /**
- * The findings of the old text moved to the new one, or undefined when one of them touches the
- * changed text (it cannot when the edited function was cold, but then nothing is guessed).
+ * Moves offsets of the old text to the new one around an edited function: offsets up to its
+ * start stay, offsets from its end on move by the length of the change, and an offset strictly
+ * inside it cannot be moved (what was there was recomputed, or cannot exist): `touched` says so.
  */
-export function shiftFindings(findings: readonly Finding[], change: TextChange, oldText: string, newText: string): Finding[] | undefined {
-  const delta = change.newEnd - change.oldEnd;
-  let touched = false;
-  const move = (offset: number): number => {
-    if (offset < change.start) return offset;
-    if (offset > change.oldEnd || (offset === change.oldEnd && change.oldEnd > change.start)) return offset + delta;
-    touched = true;
-    return offset;
-  };
-  const moveSpan = (span: Span): Span => ({ start: move(span.start), end: move(span.end) });
+export class OffsetMover {
+  readonly delta: number;
+  touched = false;
+
+  constructor(
+    readonly change: TextChange,
+    /** The edited function in the old text. */
+    private readonly old: Span,
+  ) {
+    this.delta = change.newEnd - change.oldEnd;
+  }
+
+  offset(at: number): number {
+    if (at <= this.old.start) return at;
+    if (at >= this.old.end) return at + this.delta;
+    this.touched = true;
+    return at;
+  }
+
+  span(span: Span): Span {
+    return { start: this.offset(span.start), end: this.offset(span.end) };
+  }
+
+  edit(edit: TextEdit): TextEdit {
+    return { ...edit, ...this.span(edit) };
+  }
+}
+
+/** Reports of the old text moved to the new one, or undefined when one cannot be moved. */
+export function shiftReports(reports: readonly RuleReport[], move: OffsetMover): RuleReport[] | undefined {
+  const moved = reports.map(({ rule, callAt, report }): RuleReport => ({
+    rule,
+    callAt: callAt < 0 ? callAt : move.offset(callAt),
+    report: {
+      ...report,
+      span: report.span && move.span(report.span),
+      fixes: report.fixes?.map((fix) => ({ ...fix, edits: fix.edits.map((edit) => move.edit(edit)) })),
+      related: report.related?.map((related) => ({ ...related, span: move.span(related.span) })),
+    },
+  }));
+  return move.touched ? undefined : moved;
+}
+
+/** Findings of the old text moved to the new one, or undefined when one cannot be moved. */
+export function shiftFindings(findings: readonly Finding[], move: OffsetMover, oldText: string, newText: string): Finding[] | undefined {
+  const { change } = move;
   const lines = new LineIndex(newText);
   const changedLine = lines.positionAt(change.start).line;
   // Lines after the change move by the line breaks it added (counted only when a finding needs it).
@@ -101,24 +139,21 @@ export function shiftFindings(findings: readonly Finding[], change: TextChange, 
     return line + lineDelta;
   };
   const moved = findings.map((finding): Finding => {
-    const span = moveSpan(finding.span);
+    const span = move.span(finding.span);
     return {
       ...finding,
       span,
       range: lines.rangeOf(span),
-      fixes: finding.fixes.map((fix) => ({ ...fix, edits: fix.edits.map((edit): TextEdit => ({ ...edit, ...moveSpan(edit) })) })),
+      fixes: finding.fixes.map((fix) => ({ ...fix, edits: fix.edits.map((edit) => move.edit(edit)) })),
       related: finding.related.map((related) => {
-        const where = moveSpan(related.span);
+        const where = move.span(related.span);
         return { ...related, span: where, range: lines.rangeOf(where) };
       }),
-      suppression: finding.suppression && {
-        ...finding.suppression,
-        // Suppression comments are never inside the edited function (`mlsec` is a hot word).
-        line: moveLine(finding.suppression.line),
-      },
+      // Suppression comments are never inside the edited function (`mlsec` is a hot word).
+      suppression: finding.suppression && { ...finding.suppression, line: moveLine(finding.suppression.line) },
       threats: [...finding.threats],
       cwe: [...finding.cwe],
     };
   });
-  return touched ? undefined : moved;
+  return move.touched ? undefined : moved;
 }

@@ -264,7 +264,7 @@ export class LiveAnalysis {
     if (this.logger.verbose) {
       const t = result.timings;
       this.logger.debug(
-        `analysed ${document.uri} v${document.version} in ${durationMs.toFixed(1)} ms${result.reused ? ' (findings moved over the edit)' : ''} (parse ${t.parse.toFixed(1)}, model ${t.model.toFixed(1)}, rules ${t.rules.toFixed(1)}): ${result.findings.length} finding(s), ${result.syntaxErrors} syntax error region(s)`,
+        `analysed ${document.uri} v${document.version} in ${durationMs.toFixed(1)} ms${result.reused === 'moved' ? ' (findings moved over the edit)' : result.reused === 'function' ? ' (edited function only)' : ''} (parse ${t.parse.toFixed(1)}, model ${t.model.toFixed(1)}, rules ${t.rules.toFixed(1)}): ${result.findings.length} finding(s), ${result.syntaxErrors} syntax error region(s)`,
       );
     }
     return { version: document.version, revision: document.revision, findings: result.findings, imports: result.imports, durationMs };
