@@ -211,7 +211,7 @@ describe('reuse across edits', () => {
       const document = new EditorDocument(engine, original);
       // Mostly inside indented lines (function bodies), where reuse can apply.
       const indented = [...original.matchAll(/\n( {4,}|\t+)\S/g)].map((m) => m.index + m[0].length - 1);
-      for (let step = 0; step < (file === 'generated' ? 300 : 15); step++) {
+      for (let step = 0; step < (file === 'generated' ? 250 : 15); step++) {
         // Back to the file after a syntax error and now and then, so edits do not pile up into noise.
         if (document.result.syntaxErrors > 0 || next() < 0.2) document.edit(0, document.text.length, original);
         const text = document.text;
@@ -221,6 +221,10 @@ describe('reuse across edits', () => {
         const result = document.edit(at, at + remove, inserted);
         edits++;
         if (result.reused) reused[result.reused]++;
+        // The trigger counts the prefilter keeps up to date, against a count from scratch.
+        const counted = engine.analyzePython(document.text, { keepTree: true });
+        counted.tree?.delete();
+        assert.deepEqual([...(result.memo?.triggerCounts ?? [])], [...(counted.memo?.triggerCounts ?? [])], `trigger counts after edit ${step}`);
         // tree-sitter's error recovery may read broken text differently when it re-parses
         // incrementally: a recomputed result is compared only for text without syntax errors.
         if (!result.reused && result.syntaxErrors > 0) continue;

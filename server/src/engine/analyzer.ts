@@ -22,6 +22,7 @@ import type { Span } from './text';
 import { SourceText, SubstringSet, inImportStatement } from './textScan';
 import { DEFAULT_MIN_SKIPPED, HotWords, carriedNames, holdsHotWord, partialText } from './partialParse';
 import { OffsetMover, changeBetween, editedFunction, shiftFindings, shiftReports } from './incremental';
+import type { TextChange } from './incremental';
 import type { PartialText } from './partialParse';
 
 export const SUPPRESSION_RULE_CODE = 'MLS001';
@@ -64,6 +65,9 @@ export interface RuleReport {
 export interface EditMemo {
   readonly text: string;
   readonly selection: RuleSelection;
+  /** The index of the selection's rules, and how often each of its triggers occurs in the text. */
+  readonly triggerIndex: RuleIndex;
+  readonly triggerCounts: Int32Array;
   /** The rules that could fire on the text (see Analyzer.applicable). */
   readonly gated: RuleIndex | undefined;
   readonly findings: readonly Finding[];
@@ -195,10 +199,10 @@ export class Analyzer {
    * triggers, then identifier searches (memoised per text) and `mayFire` only for the rules whose
    * triggers occur.
    */
-  private applicable(source: SourceText, index: RuleIndex): RuleIndex | undefined {
+  private applicable(source: SourceText, index: RuleIndex, counts?: Int32Array): RuleIndex | undefined {
     const text = source.text;
     // Many files of a large tree contain no trigger at all: one pass over the text settles them.
-    const present = triggersIn(text, index);
+    const present = counts ? presentIn(counts, index) : triggersIn(text, index);
     if (present.size === 0) return undefined;
     source.noteSearched(index.triggers, present);
     const includes = (s: string): boolean => present.has(s);
@@ -232,7 +236,11 @@ export class Analyzer {
     const timings = { prefilter: 0, parse: 0, model: 0, rules: 0 };
     let start = performance.now();
     const source = new SourceText(text);
-    const gated = options.prefilter === false ? full : this.applicable(source, full);
+    // In the editor, the triggers are counted, so that after an edit only its surroundings are searched.
+    const previous = options.previous?.triggerIndex === full && options.previousTree ? options.previous : undefined;
+    const change = previous && changeBetween(previous.text, text);
+    const triggerCounts = options.keepTree ? countTriggers(text, full, previous, change) : undefined;
+    const gated = options.prefilter === false ? full : this.applicable(source, full, triggerCounts);
     timings.prefilter = performance.now() - start;
     // Parsing is still wanted without a possible finding for incremental re-parsing (keepTree,
     // previousTree) and to learn the imports (force); only the rules that can fire are run.
@@ -254,12 +262,11 @@ export class Analyzer {
     try {
       // Reuse and rules share the `rules` timing: trying to reuse is part of finding the findings.
       start = performance.now();
-      const previous = options.previous;
-      const reused = previous && options.previousTree && !read ? this.reuse(previous, text, source, tree, options.previousTree, gated, full, selection) : undefined;
+      const reused = previous && change && options.previousTree && !read ? this.reuse(previous, change, text, source, tree, options.previousTree, gated, full, selection) : undefined;
       const tried = performance.now() - start;
       if (previous && reused) {
         timings.rules = tried;
-        const memo = options.keepTree ? { ...previous, text, findings: reused.findings, reports: reused.reports } : undefined;
+        const memo = triggerCounts ? { ...previous, text, findings: reused.findings, reports: reused.reports, triggerCounts } : undefined;
         return { findings: reused.findings, syntaxErrors: 0, parsed: true, imports: [...previous.imports], tree: options.keepTree ? tree : undefined, timings, memo, reused: reused.how };
       }
       start = performance.now();
@@ -280,7 +287,7 @@ export class Analyzer {
         imports,
         tree: options.keepTree ? tree : undefined,
         timings,
-        memo: options.keepTree ? { text, selection, gated, findings, reports: raw, calledNames, imports, hadError } : undefined,
+        memo: triggerCounts ? { text, selection, triggerIndex: full, triggerCounts, gated, findings, reports: raw, calledNames, imports, hadError } : undefined,
       };
     } finally {
       if (!options.keepTree) tree.delete();
@@ -297,6 +304,7 @@ export class Analyzer {
    */
   private reuse(
     previous: EditMemo,
+    change: TextChange,
     text: string,
     source: SourceText,
     tree: Tree,
@@ -308,8 +316,7 @@ export class Analyzer {
     if (!gated || previous.selection !== selection || previous.gated !== gated || previous.hadError || tree.rootNode.hasError) return undefined;
     if (gated.hot === undefined) gated.hot = hotWords(gated, full);
     const hot = gated.hot;
-    const change = changeBetween(previous.text, text);
-    if (!hot || !change) return undefined;
+    if (!hot) return undefined;
     const edited = editedFunction(tree, editedOldTree, change);
     if (!edited) return undefined;
     const now = text.slice(edited.start, edited.end);
@@ -558,6 +565,36 @@ function buildIndex(rules: readonly Rule[]): RuleIndex {
 function triggersIn(text: string, index: RuleIndex): Set<string> {
   index.triggerSet ??= new SubstringSet(index.triggers);
   return index.triggerSet.find(text);
+}
+
+/**
+ * How often each trigger of the index occurs in `text`: from the counts of the previous text when
+ * `change` is what separates them, searching only the changed part and as much around it as a
+ * trigger can reach across (an occurrence touching the change lies within that window in its
+ * text; any other is counted in both windows or in neither).
+ */
+function countTriggers(text: string, index: RuleIndex, previous: EditMemo | undefined, change: TextChange | undefined): Int32Array {
+  const set = (index.triggerSet ??= new SubstringSet(index.triggers));
+  if (!previous) {
+    const counts = new Int32Array(set.strings.length);
+    set.count(text, counts);
+    return counts;
+  }
+  const counts = previous.triggerCounts.slice();
+  if (!change) return counts;
+  const reach = set.longest - 1;
+  const from = Math.max(0, change.start - reach);
+  set.count(previous.text, counts, -1, from, Math.min(previous.text.length, change.oldEnd + reach));
+  set.count(text, counts, 1, from, Math.min(text.length, change.newEnd + reach));
+  return counts;
+}
+
+function presentIn(counts: Int32Array, index: RuleIndex): Set<string> {
+  const present = new Set<string>();
+  counts.forEach((count, i) => {
+    if (count > 0) present.add(index.triggerSet!.strings[i]);
+  });
+  return present;
 }
 
 /** Substrings that always make a definition worth parsing (see partialParse.ts). */

@@ -229,13 +229,16 @@ function isOnlyBlank(text: string, from: number, to: number): boolean {
  * Finds which of a fixed set of ASCII strings occur in a text, in one pass over its characters
  * (an Aho-Corasick automaton with a full transition table): the prefilter asks this of every
  * file for about a hundred trigger strings, which a regular expression with as many
- * alternatives does several times slower.
+ * alternatives does several times slower. A transition into a state where strings end is stored
+ * as the state's complement (negative), so the loop tests a sign, not a second table.
  */
 export class SubstringSet {
   private readonly next: Int32Array;
   /** For each state, the indexes of the strings that end there (directly or by suffix). */
   private readonly outputs: Array<number[] | undefined>;
   private readonly lengths: number[];
+  /** The length of the longest string. */
+  readonly longest: number;
 
   constructor(readonly strings: readonly string[]) {
     for (const s of strings) if (!/^[\x00-\x7f]+$/.test(s)) throw new Error(`SubstringSet: not ASCII: ${JSON.stringify(s)}`);
@@ -282,22 +285,25 @@ export class SubstringSet {
         }
       }
     }
+    for (let i = 0; i < next.length; i++) if (outputs[next[i]]) next[i] = ~next[i];
     this.next = next;
     this.outputs = outputs;
     this.lengths = strings.map((s) => s.length);
+    this.longest = Math.max(0, ...this.lengths);
   }
 
-  /** Calls `found` with the index of the string and its start offset, for every occurrence. */
-  forEach(text: string, found: (index: number, start: number) => void): void {
+  /** Calls `found` with the index of the string and its start offset, for every occurrence in text[start, end). */
+  forEach(text: string, found: (index: number, start: number) => void, start = 0, end = text.length): void {
     const next = this.next;
     const outputs = this.outputs;
     const lengths = this.lengths;
     let state = 0;
-    for (let i = 0; i < text.length; i++) {
+    for (let i = start; i < end; i++) {
       const c = text.charCodeAt(i);
-      state = c < 128 ? next[state * 128 + c] : 0;
-      const out = outputs[state];
-      if (out !== undefined) for (const index of out) found(index, i + 1 - lengths[index]);
+      state = c < 128 ? next[(state << 7) + c] : 0;
+      if (state >= 0) continue;
+      state = ~state;
+      for (const index of outputs[state]!) found(index, i + 1 - lengths[index]);
     }
   }
 
@@ -311,10 +317,10 @@ export class SubstringSet {
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      state = c < 128 ? next[state * 128 + c] : 0;
-      const out = outputs[state];
-      if (out === undefined) continue;
-      for (const index of out) {
+      state = c < 128 ? next[(state << 7) + c] : 0;
+      if (state >= 0) continue;
+      state = ~state;
+      for (const index of outputs[state]!) {
         if (seen[index]) continue;
         seen[index] = 1;
         found.add(this.strings[index]);
@@ -322,5 +328,10 @@ export class SubstringSet {
       }
     }
     return found;
+  }
+
+  /** Adds `sign` to `counts[i]` for every occurrence of string i that lies inside text[start, end). */
+  count(text: string, counts: Int32Array, sign: 1 | -1 = 1, start = 0, end = text.length): void {
+    this.forEach(text, (index) => (counts[index] += sign), start, end);
   }
 }
