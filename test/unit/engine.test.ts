@@ -3,7 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigResolver, parseConfig } from '../../server/src/engine/config';
+import { ConfigResolver, defaultConfig, parseConfig } from '../../server/src/engine/config';
+import { SelectionCache } from '../../server/src/engine/scan';
 import type { ConfigProblem } from '../../server/src/engine/config';
 import { collectSourceFiles, decodeSource } from '../../server/src/engine/files';
 import { maskIPython, NotebookError, readNotebookCells } from '../../server/src/engine/notebook';
@@ -25,6 +26,25 @@ describe('line index', () => {
     assert.deepEqual(index.positionAt(7), { line: 1, character: 4 });
     assert.equal(index.offsetAt({ line: 2, character: 0 }), 9);
     assert.equal(index.lineText(1), 'bé😀c');
+    // Line feeds only (searched natively) and a lone carriage return (counted as a break too).
+    const lf = new LineIndex('ab\n\ncd\n');
+    assert.equal(lf.lineCount, 4);
+    assert.deepEqual(lf.positionAt(5), { line: 2, character: 1 });
+    assert.deepEqual(new LineIndex('a\rb\nc').positionAt(4), { line: 2, character: 0 });
+  });
+});
+
+describe('selections per folder', () => {
+  it('share one selection between folders whose configurations say the same', async () => {
+    const engine = await analyzer();
+    const cache = new SelectionCache(engine);
+    // Command-line overrides give each folder its own configuration object.
+    const a = { ...defaultConfig('/a'), respectGitignore: false, ignore: ['MLS403'] };
+    const b = { ...defaultConfig('/b'), respectGitignore: false, ignore: ['MLS403'] };
+    assert.equal(cache.get(a), cache.get(b));
+    assert.notEqual(cache.get(a), cache.get({ ...b, ignore: ['MLS404'] }));
+    assert.notEqual(cache.get(a), cache.get(a, ['MLS101']));
+    assert.equal(cache.get(a).enabled.has('MLS403'), false);
   });
 });
 

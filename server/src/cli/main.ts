@@ -137,9 +137,8 @@ async function runScan(argv: string[]): Promise<number> {
   const paths = positionals.length > 0 || values['files-from'] !== undefined ? [...positionals, ...listed] : ['.'];
   if (paths.length === 0) throw new UsageError(`nothing to scan: ${values['files-from']} lists no paths`);
 
-  const analyzer = await Analyzer.create(ALL_RULES);
   const outcome = await scanParallel(
-    analyzer,
+    () => Analyzer.create(ALL_RULES),
     {
       paths,
       select,

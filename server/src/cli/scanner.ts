@@ -164,60 +164,107 @@ export async function serveScanWorker(data: unknown, createAnalyzer: () => Promi
  * loaded in a worker (the CLI bundle). The outcome equals `scan`'s: reports are put back in the
  * order of the files, and configuration problems come from the main thread's resolver, which
  * resolves every file's configuration in the same order as the sequential scan does.
+ *
+ * Workers are started first, so that they load the bundle and the parser while this thread
+ * lists the files; this thread's analyzer is made only if it has files to analyse itself.
  */
-export async function scanParallel(analyzer: Analyzer, options: ScanOptions, workerScript: string): Promise<ScanOutcome> {
+export async function scanParallel(createAnalyzer: () => Promise<Analyzer>, options: ScanOptions, workerScript: string): Promise<ScanOutcome> {
   const started = performance.now();
-  const planned = plan(options);
-  const { files, resolver } = planned;
   const jobs = Math.max(1, Math.floor(options.jobs ?? defaultJobs()));
+  const early = jobs > 1 ? startWorkers(jobs, options, workerScript) : [];
+  let planned: Plan;
+  try {
+    planned = plan(options);
+  } catch (error) {
+    for (const worker of early) worker.stop();
+    throw error;
+  }
+  const { files, resolver } = planned;
   const workerCount = Math.min(jobs, Math.ceil(files.length / BATCH_SIZE));
   if (jobs <= 1 || files.length < PARALLEL_MIN_FILES || workerCount <= 1) {
+    for (const worker of early) worker.stop();
+    const analyzer = await createAnalyzer();
     const selections = new SelectionCache(analyzer);
     const reports = files.map((file) => analyzeFile(analyzer, file, resolver, selections));
     return outcome(options, planned, reports, started, 0);
   }
+  for (const worker of early.splice(workerCount)) worker.stop();
   for (const file of files) {
     resolver.forFile(file);
     resolver.perFileIgnores(file);
   }
-  const reports = await runWorkers(files, options, workerScript, workerCount, analyzer, resolver);
+  const reports = await runWorkers(files, early, createAnalyzer, resolver);
   return outcome(options, planned, reports, started, workerCount);
 }
 
-function runWorkers(
-  files: string[],
-  options: ScanOptions,
-  workerScript: string,
-  workerCount: number,
-  analyzer: Analyzer,
-  resolver: ConfigResolver,
-): Promise<FileReport[]> {
+/** What a scan worker can tell: a message, an error, its end. */
+interface WorkerEvents {
+  message(message: FromWorker): void;
+  error(error: Error): void;
+  exit(): void;
+}
+
+/** A started scan worker; what it said before anyone listened is kept for `listen`. */
+interface StartedWorker {
+  worker: Worker;
+  listen(handlers: WorkerEvents): void;
+  stop(): void;
+}
+
+function startWorkers(count: number, options: ScanOptions, workerScript: string): StartedWorker[] {
+  const workerOptions: ScanOptions = { ...options, jobs: 1 };
+  return Array.from({ length: count }, () => {
+    const worker = new Worker(workerScript, { workerData: { mlsecScanWorker: 1, options: workerOptions } satisfies ScanWorkerData });
+    const early: Array<(handlers: WorkerEvents) => void> = [];
+    let handlers: WorkerEvents | undefined;
+    const deliver = (event: (h: WorkerEvents) => void) => (handlers ? event(handlers) : early.push(event));
+    worker.on('message', (message: FromWorker) => deliver((h) => h.message(message)));
+    worker.on('error', (error) => deliver((h) => h.error(error)));
+    worker.on('exit', () => deliver((h) => h.exit()));
+    return {
+      worker,
+      listen(next) {
+        handlers = next;
+        for (const event of early.splice(0)) event(next);
+      },
+      stop() {
+        worker.postMessage({ type: 'stop' } satisfies ToWorker);
+        void worker.terminate();
+      },
+    };
+  });
+}
+
+function runWorkers(files: string[], workers: StartedWorker[], createAnalyzer: () => Promise<Analyzer>, resolver: ConfigResolver): Promise<FileReport[]> {
   const reports: FileReport[] = new Array(files.length);
   const batches: Array<{ id: number; start: number; end: number }> = [];
   for (let start = 0, id = 0; start < files.length; start += BATCH_SIZE, id++) batches.push({ id, start, end: Math.min(files.length, start + BATCH_SIZE) });
   const pending = [...batches];
   let remaining = batches.length;
-  const workerOptions: ScanOptions = { ...options, jobs: 1 };
-  return new Promise<FileReport[]>((resolve) => {
+  return new Promise<FileReport[]>((resolve, reject) => {
     let alive = 0;
     let finished = false;
     const finish = () => {
       if (finished) return;
       // Whatever no worker could take (all of them failed) is analysed here.
       if (alive === 0 && pending.length > 0) {
-        const selections = new SelectionCache(analyzer);
-        for (const batch of pending.splice(0)) {
-          for (let i = batch.start; i < batch.end; i++) reports[i] = analyzeFile(analyzer, files[i], resolver, selections);
-          remaining--;
-        }
+        finished = true;
+        createAnalyzer().then((analyzer) => {
+          const selections = new SelectionCache(analyzer);
+          for (const batch of pending.splice(0)) {
+            for (let i = batch.start; i < batch.end; i++) reports[i] = analyzeFile(analyzer, files[i], resolver, selections);
+          }
+          resolve(reports);
+        }, reject);
+        return;
       }
       if (remaining === 0) {
         finished = true;
         resolve(reports);
       }
     };
-    for (let w = 0; w < workerCount; w++) {
-      const worker = new Worker(workerScript, { workerData: { mlsecScanWorker: 1, options: workerOptions } satisfies ScanWorkerData });
+    for (const started of workers) {
+      const worker = started.worker;
       alive++;
       // Two batches in flight per worker: it never waits for the next one.
       const inFlight = new Map<number, (typeof batches)[number]>();
@@ -242,7 +289,7 @@ function runWorkers(
         inFlight.clear();
         finish();
       };
-      worker.on('message', (message: FromWorker) => {
+      const message = (message: FromWorker) => {
         if (message.type === 'ready') feed();
         else if (message.type === 'done') {
           const batch = inFlight.get(message.id);
@@ -257,12 +304,12 @@ function runWorkers(
           void worker.terminate();
           retire();
         }
-      });
-      worker.on('error', (error) => {
+      };
+      const error = (error: Error) => {
         process.stderr.write(`mlsec: a scan worker failed: ${error.message}\n`);
         retire();
-      });
-      worker.on('exit', retire);
+      };
+      started.listen({ message, error, exit: retire });
     }
   });
 }

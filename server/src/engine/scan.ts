@@ -29,18 +29,13 @@ export interface FileReport {
 /** Caches the rule selection of each configuration (and per-file-ignores combination). */
 export class SelectionCache {
   private readonly cache = new Map<string, RuleSelection>();
-  private readonly ids = new WeakMap<ProjectConfig, number>();
-  private next = 0;
 
   constructor(private readonly analyzer: Analyzer) {}
 
   get(config: ProjectConfig, perFileIgnores: readonly string[] = []): RuleSelection {
-    let id = this.ids.get(config);
-    if (id === undefined) {
-      id = this.next++;
-      this.ids.set(config, id);
-    }
-    const key = `${id}\u0000${perFileIgnores.join(',')}`;
+    // By content: folders get their own config objects (command-line overrides are applied per
+    // folder), and a selection per object would rebuild the rule index for every folder.
+    const key = JSON.stringify([config.select ?? null, config.ignore ?? null, config.severity ?? null, perFileIgnores]);
     let selection = this.cache.get(key);
     if (!selection) {
       selection = resolveSelection(this.analyzer.rules, {
