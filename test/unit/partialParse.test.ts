@@ -122,13 +122,26 @@ describe('partial parsing', () => {
     assert.ok(partial.text.includes('def real():0'));
   });
 
-  it('leaves definitions with suppression comments, global statements or walrus bindings in', () => {
-    const text = body(['def a():', '    global x', '    x = 1', '', 'def b():', '    return 1  # mlsec: ignore[MLS101] fine', '', 'def c():', '    return 2']);
-    const words = HotWords.over(new SubstringSet(['mlsec', ':=', 'global', 'nonlocal']), ['mlsec', ':='], ['global', 'nonlocal'], []);
+  it('leaves definitions with suppression comments or walrus bindings in', () => {
+    const text = body(['def a(xs):', '    return [y := x for x in xs]', '', 'def b():', '    return 1  # mlsec: ignore[MLS101] fine', '', 'def c():', '    return 2']);
+    const words = HotWords.over(new SubstringSet(['mlsec', ':=']), ['mlsec', ':='], [], []);
     const partial = partialText(text, words, 0)!;
-    assert.ok(partial.text.includes('global x'));
+    assert.ok(partial.text.includes('y := x'));
     assert.ok(partial.text.includes('# mlsec: ignore'));
     assert.ok(partial.text.includes('def c():0'));
+  });
+
+  it('leaves a `global x` in when x is used where the text is parsed', () => {
+    const words = hot(['secret']);
+    const used = body(['def set_x():', '    global x', '    x = 1', '', 'def read():', '    return x, "secret"']);
+    assert.ok(partialText(used, words, 0)!.text.includes('global x'), 'x is read in a parsed function');
+    const unused = body(['def set_x():', '    global x, y', '    x = 1', '', 'def read():', '    return "secret"', '', 'def other():', '    return x']);
+    const partial = partialText(unused, words, 0)!;
+    assert.ok(!partial.text.includes('global'), 'x is only used in skipped functions');
+    assert.ok(partial.text.includes('def set_x():0') && partial.text.includes('def other():0'));
+    // A declaration that cannot be read keeps its function.
+    const split = body(['def set_x():', '    global \\', '        x', '    x = 1', '', 'def read():', '    return "secret"']);
+    assert.ok(partialText(split, words, 0)!.text.includes('global'));
   });
 
   it('counts imports made inside left-out definitions', () => {
@@ -145,6 +158,8 @@ describe('partial parsing', () => {
       body(['import torch', '', 'def broken(:', '    pass', '', 'def load(p):', '    return torch.load(p)']),
       body(['import flask', '', 'class Server(flask.Flask):', '    pass', '', 'def main():', '    Server(__name__).run(debug=True)']),
       body(['from transformers import AutoModel', '', 'def save(m):', '    m.save_pretrained("org/model")', '', 'def load():', '    return AutoModel.from_pretrained("org/model")']),
+      body(['import pickle', 'loader = pickle.loads', '', 'def reset(make):', '    global loader', '    loader = make()', '', 'def use(blob):', '    return loader(blob)']),
+      body(['import pickle', '', 'def reset():', '    global loader', '    loader = pickle.loads', '', 'def use(blob):', '    return loader(blob)']),
     ];
     for (const text of texts) {
       const strip = (findings: unknown[]) => findings.map((f) => JSON.stringify(f));

@@ -325,6 +325,8 @@ export class Analyzer {
     // Imports inside a function still count for the file (SemanticModel.importedPackages).
     if (IMPORT_WORD.test(now) || IMPORT_WORD.test(before)) return undefined;
     const move = new OffsetMover(change, old);
+    // `global x` can change what `x` is elsewhere (partialParse.ts keeps such functions for that).
+    if (SCOPE_WORD.test(now) || SCOPE_WORD.test(before)) return undefined;
     // The rules' own words first: the names carried from other statements cost a pass over the file.
     const cold = (carried: ReadonlySet<string>) => !holdsHotWord(now, 0, now.length, hot, carried) && !holdsHotWord(before, 0, before.length, hot, carried);
     if (cold(NO_NAMES)) {
@@ -335,7 +337,6 @@ export class Analyzer {
         return findings && reports ? { findings, reports, how: 'moved' } : undefined;
       }
     }
-    if (SCOPE_WORD.test(now) || SCOPE_WORD.test(before)) return undefined;
     const context = (gated.fileContext ??= [...new Set(gated.gates.flatMap((g) => g.rule.fileContext ?? []))]);
     if (context.some((word) => now.includes(word) || before.includes(word))) return undefined;
     const outside = shiftReports(
@@ -599,8 +600,6 @@ function presentIn(counts: Int32Array, index: RuleIndex): Set<string> {
 
 /** Substrings that always make a definition worth parsing (see partialParse.ts). */
 const ALWAYS_HOT = [SUPPRESSION_TRIGGER, ':='];
-/** Statements that bind names of an enclosing scope from inside a definition. */
-const SCOPE_KEYWORDS = ['global', 'nonlocal'];
 
 /**
  * The file with the definitions none of the index's rules can fire in stubbed out, or undefined
@@ -617,10 +616,10 @@ function partialFor(text: string, index: RuleIndex, full: RuleIndex, minSkipped 
 function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
   if (index.allCalls.length > 0) return null;
   full.hotAutomaton ??= new SubstringSet([
-    ...new Set([...ALWAYS_HOT, ...SCOPE_KEYWORDS, ...full.triggers, ...full.byName.keys(), ...full.gates.flatMap((g) => g.rule.fileContext ?? [])]),
+    ...new Set([...ALWAYS_HOT, ...full.triggers, ...full.byName.keys(), ...full.gates.flatMap((g) => g.rule.fileContext ?? [])]),
   ]);
   const substrings = new Set(ALWAYS_HOT);
-  const bareNames = new Set<string>(SCOPE_KEYWORDS);
+  const bareNames = new Set<string>();
   const attributeNames = new Set<string>();
   for (const gate of index.gates) {
     // A rule that only reacts to calls fires where a call names one of its functions (or an alias,

@@ -13,9 +13,12 @@
  * What keeps this exact:
  * - "Hot" words: the rules' triggers (substrings, for rules that look at more than calls), the
  *   names their calls end in (identifiers, for call rules), `mlsec` (suppression comments),
- *   `global`/`nonlocal` (a function binding a module name) and `:=` (a binding that can escape a
- *   comprehension or a default value), plus words a rule declares it reads elsewhere in the file
- *   (`Rule.fileContext`). A definition containing any of them is parsed.
+ *   `:=` (a binding that can escape a comprehension or a default value), plus words a rule
+ *   declares it reads elsewhere in the file (`Rule.fileContext`). A definition containing any of
+ *   them is parsed.
+ * - `global x` (or `nonlocal x`) in a function binds `x` outside it when the function assigns it,
+ *   which can change what `x` resolves to elsewhere: such a definition is parsed when `x` occurs
+ *   anywhere else that is parsed. A name used only in skipped code cannot matter.
  * - Names carry values between statements (`URL = "http://..."` at module level, used inside a
  *   function; `loads = pickle.loads`): a kept statement containing a hot word makes the names it
  *   assigns hot too, until nothing changes. A definition using such a name is parsed.
@@ -199,11 +202,20 @@ function coldPlan(text: string, lines: readonly LogicalLine[], definitions: read
   });
   const carried = new Set<string>();
   for (const list of bareAt.values()) if (list.some((at) => inImportStatement(text, at))) nameAt.push(...list);
+  const scopes = scopeStatements(text);
+  for (const statement of scopes) if (!statement.names) nameAt.push(statement.at);
   substringAt.sort((a, b) => a - b);
   nameAt.sort((a, b) => a - b);
   let cold: Definition[];
   for (;;) {
     cold = coldDefinitions(definitions, substringAt, nameAt);
+    // A skipped `global x` whose name is used where the text is parsed: keep its definition.
+    const bindsOutside = scopes.filter(({ at, names }) => names && inCold(cold, at) && names.some((name) => usedOutside(text, name, cold)));
+    if (bindsOutside.length > 0) {
+      nameAt = mergeSorted(nameAt, bindsOutside.map((s) => s.at).sort((a, b) => a - b));
+      for (const statement of bindsOutside) statement.names = undefined;
+      continue;
+    }
     // A kept statement passes what makes it interesting on to the names it assigns: any value
     // when it holds a substring; when it only names a function the rules want, the aliases it
     // makes of that function (`f = pickle.loads`, `from pickle import loads as f`).
@@ -348,6 +360,47 @@ function coldDefinitions(definitions: readonly Definition[], substringAt: readon
     coldUntil = definition.end;
   }
   return cold;
+}
+
+/** A `global` or `nonlocal` statement: where, and the names it declares (undefined: unreadable). */
+interface ScopeStatement {
+  at: number;
+  names: string[] | undefined;
+}
+
+const SCOPE_STATEMENT = new RegExp(String.raw`(?:global|nonlocal)[ \t]+(${NAME}(?:[ \t]*,[ \t]*${NAME})*)`, 'uy');
+
+/** Every `global`/`nonlocal` word of the text, with the names after it (any word counts, prose too). */
+function scopeStatements(text: string): ScopeStatement[] {
+  const found: ScopeStatement[] = [];
+  for (const keyword of ['global', 'nonlocal']) {
+    for (const at of identifierOccurrences(text, keyword)) {
+      SCOPE_STATEMENT.lastIndex = at;
+      const match = SCOPE_STATEMENT.exec(text);
+      // A declaration this cannot read (split over lines, say) keeps its definition.
+      found.push({ at, names: match ? match[1].split(',').map((name) => name.trim()) : undefined });
+    }
+  }
+  return found;
+}
+
+/** True when `at` is inside one of the (sorted, disjoint) cold definitions. */
+function inCold(cold: readonly Definition[], at: number): boolean {
+  let low = 0;
+  let high = cold.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (at < cold[mid].start) high = mid - 1;
+    else if (at >= cold[mid].end) low = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+/** True when `name` occurs outside the cold definitions. */
+function usedOutside(text: string, name: string, cold: readonly Definition[]): boolean {
+  for (const at of identifierOccurrences(text, name)) if (!inCold(cold, at)) return true;
+  return false;
 }
 
 /** The logical lines outside cold definitions, except definition headers and decorators. */
