@@ -116,6 +116,11 @@ export interface RuleIndex {
   triggers: string[];
   /** All triggers, for finding which occur in a single pass (built on first use). */
   triggerSet?: SubstringSet;
+  /**
+   * The triggers and the identifiers the gates ask for (RuleGate.words), for finding both in one
+   * pass (built on first use); `kinds` marks triggers (1) and gate words (2).
+   */
+  gateScan?: { strings: SubstringSet; kinds: Uint8Array };
   /** Per enabled rule, what the text must contain for it to be able to fire (see RuleGate). */
   gates: RuleGate[];
   /** Indexes of subsets of these rules, by the concatenated codes of the subset. */
@@ -200,9 +205,9 @@ export class Analyzer {
    * triggers occur.
    */
   private applicable(source: SourceText, index: RuleIndex, counts?: Int32Array): RuleIndex | undefined {
-    const text = source.text;
-    // Many files of a large tree contain no trigger at all: one pass over the text settles them.
-    const present = counts ? presentIn(counts, index) : triggersIn(text, index);
+    // Many files of a large tree contain no trigger at all: one pass over the text settles them,
+    // and finds the identifiers the gates ask for (which are in most texts that have a trigger).
+    const present = counts ? presentIn(counts, index) : scanGates(source, index);
     if (present.size === 0) return undefined;
     source.noteSearched(index.triggers, present);
     const includes = (s: string): boolean => present.has(s);
@@ -563,10 +568,6 @@ function buildIndex(rules: readonly Rule[]): RuleIndex {
 }
 
 /** The triggers of an index that occur in a text (the automaton is built on first use). */
-function triggersIn(text: string, index: RuleIndex): Set<string> {
-  index.triggerSet ??= new SubstringSet(index.triggers);
-  return index.triggerSet.find(text);
-}
 
 /**
  * How often each trigger of the index occurs in `text`: from the counts of the previous text when
@@ -588,6 +589,35 @@ function countTriggers(text: string, index: RuleIndex, previous: EditMemo | unde
   set.count(previous.text, counts, -1, from, Math.min(previous.text.length, change.oldEnd + reach));
   set.count(text, counts, 1, from, Math.min(text.length, change.newEnd + reach));
   return counts;
+}
+
+/**
+ * The triggers present in the source, from one pass that also records, on the source, every
+ * whole-identifier occurrence of the gates' words (SourceText.noteOccurrences): the gates then
+ * ask about those words without searching the text again.
+ */
+function scanGates(source: SourceText, index: RuleIndex): Set<string> {
+  if (!index.gateScan) {
+    const words = [...new Set(index.gates.flatMap((g) => (g.words ?? []).flatMap(({ all, reached }) => (reached ? [...all, reached] : all))))];
+    const strings = new SubstringSet([...new Set([...index.triggers, ...words])]);
+    const wordSet = new Set(words);
+    const triggerSet = new Set(index.triggers);
+    // Bit 1: a trigger; bit 2: a gate word.
+    const kinds = Uint8Array.from(strings.strings, (s) => (triggerSet.has(s) ? 1 : 0) | (wordSet.has(s) ? 2 : 0));
+    index.gateScan = { strings, kinds };
+  }
+  const { strings, kinds } = index.gateScan;
+  const seen = new Uint8Array(kinds.length);
+  const offsets = Array.from(kinds, (kind) => (kind & 2 ? [] : undefined));
+  strings.scan(source.text, seen, offsets);
+  const present = new Set<string>();
+  const found = new Map<string, number[]>();
+  strings.strings.forEach((s, i) => {
+    if (seen[i] && kinds[i] & 1) present.add(s);
+    if (kinds[i] & 2) found.set(s, offsets[i]!);
+  });
+  source.noteOccurrences(found);
+  return present;
 }
 
 function presentIn(counts: Int32Array, index: RuleIndex): Set<string> {

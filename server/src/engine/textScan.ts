@@ -133,11 +133,19 @@ export class SourceText {
   /** Substring searches already answered (the prefilter records every trigger here). */
   private readonly searched = new Map<string, boolean>();
 
+  /** Every whole-identifier occurrence (prose included) of words the prefilter searched for. */
+  private readonly occurrences = new Map<string, readonly number[]>();
+
   constructor(readonly text: string) {}
 
   /** Records what a search for `strings` found, so that `includes` need not search again. */
   noteSearched(strings: readonly string[], found: ReadonlySet<string>): void {
     for (const s of strings) this.searched.set(s, found.has(s));
+  }
+
+  /** Records every whole-identifier occurrence of some words (found in one pass by the prefilter). */
+  noteOccurrences(found: ReadonlyMap<string, readonly number[]>): void {
+    for (const [word, offsets] of found) this.occurrences.set(word, offsets);
   }
 
   /** True when `s` occurs in the text; memoised, and free for the rules' triggers. */
@@ -155,7 +163,8 @@ export class SourceText {
 
   /** Offsets where `word` occurs as a whole identifier outside comments and plain strings. */
   *identifiers(word: string): Generator<number> {
-    for (const at of identifierOccurrences(this.text, word)) if (this.isCode(at)) yield at;
+    const known = this.occurrences.get(word);
+    for (const at of known ?? identifierOccurrences(this.text, word)) if (this.isCode(at)) yield at;
   }
 
   /** True when a global `pattern` matches at an offset outside comments and plain strings. */
@@ -328,6 +337,30 @@ export class SubstringSet {
       }
     }
     return found;
+  }
+
+  /**
+   * One pass for the prefilter: sets `seen[i]` for every string that occurs, and for each string
+   * with an `identifiers[i]` list, pushes every offset where it occurs as a whole identifier.
+   */
+  scan(text: string, seen: Uint8Array, identifiers: ReadonlyArray<number[] | undefined>): void {
+    const next = this.next;
+    const outputs = this.outputs;
+    const lengths = this.lengths;
+    let state = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      state = c < 128 ? next[(state << 7) + c] : 0;
+      if (state >= 0) continue;
+      state = ~state;
+      for (const index of outputs[state]!) {
+        seen[index] = 1;
+        const list = identifiers[index];
+        if (!list) continue;
+        const start = i + 1 - lengths[index];
+        if ((start === 0 || !isIdentifierChar(text.charCodeAt(start - 1))) && !isIdentifierChar(text.charCodeAt(i + 1))) list.push(start);
+      }
+    }
   }
 
   /** Adds `sign` to `counts[i]` for every occurrence of string i that lies inside text[start, end). */
