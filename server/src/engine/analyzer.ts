@@ -116,19 +116,14 @@ export interface RuleIndex {
   triggers: string[];
   /** All triggers, for finding which occur in a single pass (built on first use). */
   triggerSet?: SubstringSet;
-  /**
-   * The triggers and the identifiers the gates ask for (RuleGate.words), for finding both in one
-   * pass (built on first use); `kinds` marks triggers (1) and gate words (2).
-   */
-  gateScan?: { strings: SubstringSet; kinds: Uint8Array };
+  /** For the full index: what the prefilter's one pass looks for (see scannerOf). */
+  scanner?: { strings: SubstringSet; kinds: Uint8Array };
   /** Per enabled rule, what the text must contain for it to be able to fire (see RuleGate). */
   gates: RuleGate[];
   /** Indexes of subsets of these rules, by the concatenated codes of the subset. */
   subsets: Map<string, RuleIndex>;
   /** What makes a definition worth parsing for these rules (null: every one is; built on first use). */
   hot?: HotWords | null;
-  /** For the full index: one automaton over every word any subset's HotWords can use. */
-  hotAutomaton?: SubstringSet;
   /** The words these rules read across the whole file (Rule.fileContext), found on first use. */
   fileContext?: string[];
 }
@@ -254,7 +249,7 @@ export class Analyzer {
     const index = gated ?? subsetIndex(full, []);
     start = performance.now();
     // Without a tree to keep, the definitions no enabled rule can fire in need not be parsed.
-    const partial = gated && !forced && options.prefilter !== false ? partialFor(text, gated, full, options.minSkipped) : undefined;
+    const partial = gated && !forced && options.prefilter !== false ? partialFor(source, gated, full, options.minSkipped) : undefined;
     let tree = partial ? this.parser.parseRanges(partial.text, partial.ranges) : undefined;
     if (tree?.rootNode.hasError) {
       // Misread (or broken) text: the whole file is parsed, so the stubs can cost time, not findings.
@@ -592,24 +587,36 @@ function countTriggers(text: string, index: RuleIndex, previous: EditMemo | unde
 }
 
 /**
- * The triggers present in the source, from one pass that also records, on the source, every
- * whole-identifier occurrence of the gates' words (SourceText.noteOccurrences): the gates then
- * ask about those words without searching the text again.
+ * One automaton per full index over every string the prefilter and partial parsing look for:
+ * triggers (kind bit 1), identifiers the gates ask about (bit 2: callee segments, methods,
+ * Rule.mayFireWords), and the hot words of partial parsing (callee last names, `mlsec`, `:=`,
+ * Rule.fileContext). Built on first use.
  */
-function scanGates(source: SourceText, index: RuleIndex): Set<string> {
-  if (!index.gateScan) {
-    const words = [...new Set(index.gates.flatMap((g) => (g.words ?? []).flatMap(({ all, reached }) => (reached ? [...all, reached] : all))))];
-    const strings = new SubstringSet([...new Set([...index.triggers, ...words])]);
-    const wordSet = new Set(words);
-    const triggerSet = new Set(index.triggers);
-    // Bit 1: a trigger; bit 2: a gate word.
-    const kinds = Uint8Array.from(strings.strings, (s) => (triggerSet.has(s) ? 1 : 0) | (wordSet.has(s) ? 2 : 0));
-    index.gateScan = { strings, kinds };
-  }
-  const { strings, kinds } = index.gateScan;
+function scannerOf(full: RuleIndex): { strings: SubstringSet; kinds: Uint8Array } {
+  if (full.scanner) return full.scanner;
+  const words = new Set([
+    ...full.gates.flatMap((g) => (g.words ?? []).flatMap(({ all, reached }) => (reached ? [...all, reached] : all))),
+    ...full.gates.flatMap((g) => g.rule.mayFireWords ?? []),
+  ]);
+  const triggers = new Set(full.triggers);
+  const hot = [...ALWAYS_HOT, ...full.byName.keys(), ...full.gates.flatMap((g) => g.rule.fileContext ?? [])];
+  const strings = new SubstringSet([...new Set([...triggers, ...words, ...hot])]);
+  const kinds = Uint8Array.from(strings.strings, (s) => (triggers.has(s) ? 1 : 0) | (words.has(s) ? 2 : 0));
+  return (full.scanner = { strings, kinds });
+}
+
+/**
+ * The triggers present in the source, from one pass of the full index's scanner that also
+ * records, on the source, every whole-identifier occurrence of the gates' words (served by
+ * SourceText.identifiers without another search) and every occurrence of anything, for
+ * partial parsing (SourceText.scannerHits).
+ */
+function scanGates(source: SourceText, full: RuleIndex): Set<string> {
+  const { strings, kinds } = scannerOf(full);
   const seen = new Uint8Array(kinds.length);
   const offsets = Array.from(kinds, (kind) => (kind & 2 ? [] : undefined));
-  strings.scan(source.text, seen, offsets);
+  const hits: number[] = [];
+  strings.scan(source.text, seen, offsets, hits);
   const present = new Set<string>();
   const found = new Map<string, number[]>();
   strings.strings.forEach((s, i) => {
@@ -617,6 +624,7 @@ function scanGates(source: SourceText, index: RuleIndex): Set<string> {
     if (kinds[i] & 2) found.set(s, offsets[i]!);
   });
   source.noteOccurrences(found);
+  source.scannerHits = hits;
   return present;
 }
 
@@ -636,18 +644,15 @@ const ALWAYS_HOT = [SUPPRESSION_TRIGGER, ':='];
  * when that is not possible (a rule wants every call) or not worth it. `full` is the index
  * `index` is a subset of; its automaton serves every subset.
  */
-function partialFor(text: string, index: RuleIndex, full: RuleIndex, minSkipped = DEFAULT_MIN_SKIPPED): PartialText | undefined {
+function partialFor(source: SourceText, index: RuleIndex, full: RuleIndex, minSkipped = DEFAULT_MIN_SKIPPED): PartialText | undefined {
   // A file this small cannot have that much to leave out.
-  if (text.length < minSkipped) return undefined;
+  if (source.text.length < minSkipped) return undefined;
   if (index.hot === undefined) index.hot = hotWords(index, full);
-  return index.hot ? partialText(text, index.hot, minSkipped) : undefined;
+  return index.hot ? partialText(source.text, index.hot, minSkipped, source.scannerHits) : undefined;
 }
 
 function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
   if (index.allCalls.length > 0) return null;
-  full.hotAutomaton ??= new SubstringSet([
-    ...new Set([...ALWAYS_HOT, ...full.triggers, ...full.byName.keys(), ...full.gates.flatMap((g) => g.rule.fileContext ?? [])]),
-  ]);
   const substrings = new Set(ALWAYS_HOT);
   const bareNames = new Set<string>();
   const attributeNames = new Set<string>();
@@ -668,7 +673,7 @@ function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
       (dot < 0 ? bareNames : attributeNames).add(callee.slice(dot + 1));
     }
   }
-  return HotWords.over(full.hotAutomaton, substrings, bareNames, attributeNames);
+  return HotWords.over(scannerOf(full).strings, substrings, bareNames, attributeNames);
 }
 
 /** The (cached) index of some of an index's rules. */

@@ -124,11 +124,11 @@ export const DEFAULT_MIN_SKIPPED = 2048;
  * The file with its cold definitions stubbed out, or undefined when skipping would save less
  * than `minSkipped` units (not worth the scan) or the text does not split into statements.
  */
-export function partialText(text: string, hot: HotWords, minSkipped = DEFAULT_MIN_SKIPPED): PartialText | undefined {
+export function partialText(text: string, hot: HotWords, minSkipped = DEFAULT_MIN_SKIPPED, hits?: readonly number[]): PartialText | undefined {
   const lines = logicalLines(text);
   const definitions = definitionsOf(text, lines);
   if (definitions.length === 0) return undefined;
-  const { cold } = coldPlan(text, lines, definitions, hot);
+  const { cold } = coldPlan(text, lines, definitions, hot, hits);
   let skipped = 0;
   for (const definition of cold) skipped += definition.end - definition.start - definition.stub.length;
   if (skipped < minSkipped) return undefined;
@@ -172,13 +172,19 @@ export function holdsHotWord(text: string, start: number, end: number, hot: HotW
 }
 
 /** The definitions to stub (outermost cold ones) and the names kept statements made hot. */
-function coldPlan(text: string, lines: readonly LogicalLine[], definitions: readonly Definition[], hot: HotWords): { cold: Definition[]; carried: Set<string> } {
+function coldPlan(
+  text: string,
+  lines: readonly LogicalLine[],
+  definitions: readonly Definition[],
+  hot: HotWords,
+  hits?: readonly number[],
+): { cold: Definition[]; carried: Set<string> } {
   // Where the rules' words are: substrings (values a rule reads, whoever holds them) and names.
   const substringAt: number[] = [];
   let nameAt: number[] = [];
   const bareAt = new Map<string, number[]>();
   const { words, kinds } = hot;
-  words.forEach(text, (index, at) => {
+  const visit = (index: number, at: number) => {
     const kind = kinds[index];
     if (kind === WordKind.Ignored) return;
     if (kind & WordKind.Substring) {
@@ -195,7 +201,10 @@ function coldPlan(text: string, lines: readonly LogicalLine[], definitions: read
       if (list) list.push(at);
       else bareAt.set(word, [at]);
     }
-  });
+  };
+  // The prefilter's pass over the text with the same automaton, when there was one.
+  if (hits) for (let k = 0; k < hits.length; k += 2) visit(hits[k], hits[k + 1]);
+  else words.forEach(text, visit);
   const names = new Set<string>();
   kinds.forEach((kind, i) => {
     if (kind & (WordKind.BareName | WordKind.AttributeName)) names.add(words.strings[i]);
@@ -560,12 +569,21 @@ function build(text: string, lines: readonly LogicalLine[], cold: readonly Defin
   let row = 0;
   let rowStart = 0;
   let scanned = 0;
+  const onlyLineFeeds = text.indexOf('\r') < 0;
   const point = (offset: number) => {
-    for (let k = scanned; k < offset; k++) {
-      const c = text.charCodeAt(k);
-      if (c === 10 || (c === 13 && text.charCodeAt(k + 1) !== 10)) {
+    if (onlyLineFeeds) {
+      // Searched natively: most texts have no carriage return.
+      for (let k = text.indexOf('\n', scanned); k >= 0 && k < offset; k = text.indexOf('\n', k + 1)) {
         row++;
         rowStart = k + 1;
+      }
+    } else {
+      for (let k = scanned; k < offset; k++) {
+        const c = text.charCodeAt(k);
+        if (c === 10 || (c === 13 && text.charCodeAt(k + 1) !== 10)) {
+          row++;
+          rowStart = k + 1;
+        }
       }
     }
     scanned = Math.max(scanned, offset);

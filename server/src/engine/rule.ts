@@ -108,6 +108,12 @@ export interface Rule extends RuleMeta {
    */
   mayFire?(source: SourceText): boolean;
   /**
+   * Identifiers `mayFire` asks the source about (`hasIdentifier`, `identifiers`): the prefilter
+   * finds them in the pass it makes over the text anyway, instead of a search each. Only speed
+   * depends on this list; an identifier missing from it is searched for when asked.
+   */
+  mayFireWords?: readonly string[];
+  /**
    * Substrings of other statements of the file that the rule's findings depend on (a rule that
    * looks at where models are saved before judging a load). Definitions containing them are
    * always parsed (see partialParse.ts); a rule reading other statements for words that are not

@@ -133,6 +133,9 @@ export class SourceText {
   /** Substring searches already answered (the prefilter records every trigger here). */
   private readonly searched = new Map<string, boolean>();
 
+  /** What the prefilter's pass found, as pairs (string index, offset) of its automaton. */
+  scannerHits: readonly number[] | undefined;
+
   /** Every whole-identifier occurrence (prose included) of words the prefilter searched for. */
   private readonly occurrences = new Map<string, readonly number[]>();
 
@@ -340,10 +343,11 @@ export class SubstringSet {
   }
 
   /**
-   * One pass for the prefilter: sets `seen[i]` for every string that occurs, and for each string
-   * with an `identifiers[i]` list, pushes every offset where it occurs as a whole identifier.
+   * One pass for the prefilter: sets `seen[i]` for every string that occurs, for each string with
+   * an `identifiers[i]` list pushes every offset where it occurs as a whole identifier, and
+   * pushes every occurrence to `hits` as a pair (string index, offset), in the order of `forEach`.
    */
-  scan(text: string, seen: Uint8Array, identifiers: ReadonlyArray<number[] | undefined>): void {
+  scan(text: string, seen: Uint8Array, identifiers: ReadonlyArray<number[] | undefined>, hits?: number[]): void {
     const next = this.next;
     const outputs = this.outputs;
     const lengths = this.lengths;
@@ -355,6 +359,7 @@ export class SubstringSet {
       state = ~state;
       for (const index of outputs[state]!) {
         seen[index] = 1;
+        hits?.push(index, i + 1 - lengths[index]);
         const list = identifiers[index];
         if (!list) continue;
         const start = i + 1 - lengths[index];

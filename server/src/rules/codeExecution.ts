@@ -61,6 +61,7 @@ export const dynamicCodeExecutionRule = defineRule({
   // `re.compile`, `df.eval` and the word in prose are everywhere; the builtins are reached by
   // their bare name called, bound to another name or imported, or through the builtins module.
   mayFire: (source) => CODE_BUILTINS.some((name) => usesBuiltin(source, name)) || source.hasIdentifier('builtins') || source.hasIdentifier('__builtin__'),
+  mayFireWords: [...CODE_BUILTINS, 'builtins', '__builtin__'],
   onCall(call, context) {
     const builtin = call.callee!.slice(call.callee!.lastIndexOf('.') + 1);
     const source = call.argument('source', 0);
@@ -115,6 +116,7 @@ export const shellInjectionRule = defineRule({
   callees: [...POPEN_STYLE, ...ALWAYS_SHELL],
   // A shell is involved only through a function that always uses one, a `shell` argument, or a
   // shell program given `-c`.
+  mayFireWords: ['shell', ...ALWAYS_SHELL_NAMES],
   mayFire: (source) =>
     source.hasIdentifier('shell') ||
     /["']shell["']/.test(source.text) ||

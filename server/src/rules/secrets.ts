@@ -148,6 +148,7 @@ export const hardCodedCredentialRule = defineRule({
   // Credential words are everywhere (`key`, `token`); a credential value is rare. The rule reports
   // a literal, so without a recognised format or a literal that could pass as a secret there is
   // nothing to find.
+  mayFireWords: ['huggingface_hub', 'wandb', 'token', 'environ', 'putenv', ...HF_PACKAGES, ...HF_METHODS],
   mayFire(source) {
     const text = source.text;
     for (const provider of PROVIDERS) {

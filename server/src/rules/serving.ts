@@ -127,6 +127,7 @@ export const flaskDebugRule = defineRule({
   methods: ['run', 'run_server'],
   // Every report needs an app of the Flask family, which the file must import.
   mayFire: (source) => FLASK_PACKAGES.some((name) => source.hasIdentifier(name)),
+  mayFireWords: FLASK_PACKAGES,
   onCall(call, context) {
     const kind = flaskRun(call, context.model);
     if (!kind) return;
@@ -256,6 +257,7 @@ export const bindAllInterfacesRule = defineRule({
   triggers: ['0.0.0.0', '"::"', "'::'", '[::]', '0:0:0:0:0:0:0:0', '"*:', "'*:", ' *:', 'HTTPServer', 'TCPServer', 'make_server'],
   // A report needs a host meaning every interface written as a string, or an empty host in the
   // address of a server class that takes one.
+  mayFireWords: ADDRESS_SERVERS,
   mayFire: (source) =>
     ALL_INTERFACES_LITERAL.test(source.text) || (/(['"])\1/.test(source.text) && ADDRESS_SERVERS.some((name) => source.hasIdentifier(name))),
   callees: Object.keys(HOST_CALLEES),
