@@ -6,7 +6,7 @@
 //
 // Measures, over a real JSON-RPC connection on stdio:
 //   - edit latency: didChange -> publishDiagnostics of that version, on a 5,000-line Python file,
-//     debounce 0, over --edits (default 60) single-character edits; median and p95; twice: in
+//     debounce 0, over --edits (default 200: a p95 needs samples) single-character edits; median and p95; twice: in
 //     training loops (ordinary code, whose findings the server can move over the edit) and in
 //     functions with a finding (which it must recompute);
 //   - cold start: didOpen -> first diagnostics on a freshly started server (and spawn -> first);
@@ -26,7 +26,7 @@ const option = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
 };
-const EDITS = Math.max(50, option('--edits', 60));
+const EDITS = Math.max(50, option('--edits', 200));
 const TARGETS = { editP95Ms: 15, coldFirstDiagnosticsMs: 500, rssMb: 200 };
 
 /** Realistic ML training code: modules, training loops, config loading, a few findings. */
