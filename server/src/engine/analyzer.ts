@@ -117,7 +117,7 @@ export interface RuleIndex {
   /** All triggers, for finding which occur in a single pass (built on first use). */
   triggerSet?: SubstringSet;
   /** For the full index: what the prefilter's one pass looks for (see scannerOf). */
-  scanner?: { strings: SubstringSet; kinds: Uint8Array };
+  scanner?: Scanner;
   /** Per enabled rule, what the text must contain for it to be able to fire (see RuleGate). */
   gates: RuleGate[];
   /** Indexes of subsets of these rules, by the concatenated codes of the subset. */
@@ -157,6 +157,17 @@ const IMPORT_WORD = /\bimport\b/;
 const NO_NAMES: ReadonlySet<string> = new Set();
 /** A statement binding a name of an enclosing scope from inside a function. */
 const SCOPE_WORD = /\b(?:global|nonlocal)\b/;
+
+/**
+ * The prefilter's automaton (see scannerOf) and, per string, whether it is a trigger, whether it
+ * is an identifier the gates ask about, and for those, its slot in SourceText.noteOccurrences.
+ */
+interface Scanner {
+  strings: SubstringSet;
+  isTrigger: Uint8Array;
+  isWord: Uint8Array;
+  slots: ReadonlyMap<string, number>;
+}
 
 /** The trigger every selection has: suppression comments must be checked (MLS001). */
 const SUPPRESSION_TRIGGER = 'mlsec';
@@ -588,11 +599,11 @@ function countTriggers(text: string, index: RuleIndex, previous: EditMemo | unde
 
 /**
  * One automaton per full index over every string the prefilter and partial parsing look for:
- * triggers (kind bit 1), identifiers the gates ask about (bit 2: callee segments, methods,
- * Rule.mayFireWords), and the hot words of partial parsing (callee last names, `mlsec`, `:=`,
- * Rule.fileContext). Built on first use.
+ * triggers, identifiers the gates ask about (callee segments, methods, Rule.mayFireWords), and
+ * the hot words of partial parsing (callee last names, `mlsec`, `:=`, Rule.fileContext). Built
+ * on first use.
  */
-function scannerOf(full: RuleIndex): { strings: SubstringSet; kinds: Uint8Array } {
+function scannerOf(full: RuleIndex): Scanner {
   if (full.scanner) return full.scanner;
   const words = new Set([
     ...full.gates.flatMap((g) => (g.words ?? []).flatMap(({ all, reached }) => (reached ? [...all, reached] : all))),
@@ -601,8 +612,12 @@ function scannerOf(full: RuleIndex): { strings: SubstringSet; kinds: Uint8Array 
   const triggers = new Set(full.triggers);
   const hot = [...ALWAYS_HOT, ...full.byName.keys(), ...full.gates.flatMap((g) => g.rule.fileContext ?? [])];
   const strings = new SubstringSet([...new Set([...triggers, ...words, ...hot])]);
-  const kinds = Uint8Array.from(strings.strings, (s) => (triggers.has(s) ? 1 : 0) | (words.has(s) ? 2 : 0));
-  return (full.scanner = { strings, kinds });
+  return (full.scanner = {
+    strings,
+    isTrigger: Uint8Array.from(strings.strings, (s) => (triggers.has(s) ? 1 : 0)),
+    isWord: Uint8Array.from(strings.strings, (s) => (words.has(s) ? 1 : 0)),
+    slots: new Map(strings.strings.map((s, i) => [s, i] as const).filter(([s]) => words.has(s))),
+  });
 }
 
 /**
@@ -612,18 +627,14 @@ function scannerOf(full: RuleIndex): { strings: SubstringSet; kinds: Uint8Array 
  * partial parsing (SourceText.scannerHits).
  */
 function scanGates(source: SourceText, full: RuleIndex): Set<string> {
-  const { strings, kinds } = scannerOf(full);
-  const seen = new Uint8Array(kinds.length);
-  const offsets = Array.from(kinds, (kind) => (kind & 2 ? [] : undefined));
+  const { strings, isTrigger, isWord, slots } = scannerOf(full);
+  const seen = new Uint8Array(isTrigger.length);
+  const offsets: Array<number[] | undefined> = new Array(isTrigger.length);
   const hits: number[] = [];
-  strings.scan(source.text, seen, offsets, hits);
+  strings.scan(source.text, seen, isWord, offsets, hits);
   const present = new Set<string>();
-  const found = new Map<string, number[]>();
-  strings.strings.forEach((s, i) => {
-    if (seen[i] && kinds[i] & 1) present.add(s);
-    if (kinds[i] & 2) found.set(s, offsets[i]!);
-  });
-  source.noteOccurrences(found);
+  for (let i = 0; i < seen.length; i++) if (seen[i] && isTrigger[i]) present.add(strings.strings[i]);
+  source.noteOccurrences(slots, offsets);
   source.scannerHits = hits;
   return present;
 }

@@ -121,6 +121,9 @@ export function* stringLiterals(text: string): Generator<LiteralText> {
   if (pending) yield pending;
 }
 
+/** No occurrence. */
+const NONE: readonly number[] = [];
+
 /**
  * A source text with the spans of its comments and string literals (f-strings excepted: their
  * `{...}` parts are code), found on first use. Identifiers asked for through it are code, not
@@ -137,7 +140,7 @@ export class SourceText {
   scannerHits: readonly number[] | undefined;
 
   /** Every whole-identifier occurrence (prose included) of words the prefilter searched for. */
-  private readonly occurrences = new Map<string, readonly number[]>();
+  private occurrences: { slots: ReadonlyMap<string, number>; offsets: ReadonlyArray<readonly number[] | undefined> } | undefined;
 
   constructor(readonly text: string) {}
 
@@ -146,9 +149,12 @@ export class SourceText {
     for (const s of strings) this.searched.set(s, found.has(s));
   }
 
-  /** Records every whole-identifier occurrence of some words (found in one pass by the prefilter). */
-  noteOccurrences(found: ReadonlyMap<string, readonly number[]>): void {
-    for (const [word, offsets] of found) this.occurrences.set(word, offsets);
+  /**
+   * Records every whole-identifier occurrence of some words, found in one pass by the prefilter:
+   * word `w` has slot `slots.get(w)`, and its offsets are `offsets[slot]` (none when undefined).
+   */
+  noteOccurrences(slots: ReadonlyMap<string, number>, offsets: ReadonlyArray<readonly number[] | undefined>): void {
+    this.occurrences = { slots, offsets };
   }
 
   /** True when `s` occurs in the text; memoised, and free for the rules' triggers. */
@@ -166,7 +172,8 @@ export class SourceText {
 
   /** Offsets where `word` occurs as a whole identifier outside comments and plain strings. */
   *identifiers(word: string): Generator<number> {
-    const known = this.occurrences.get(word);
+    const slot = this.occurrences?.slots.get(word);
+    const known = slot === undefined ? undefined : (this.occurrences!.offsets[slot] ?? NONE);
     for (const at of known ?? identifierOccurrences(this.text, word)) if (this.isCode(at)) yield at;
   }
 
@@ -344,10 +351,11 @@ export class SubstringSet {
 
   /**
    * One pass for the prefilter: sets `seen[i]` for every string that occurs, for each string with
-   * an `identifiers[i]` list pushes every offset where it occurs as a whole identifier, and
+   * `isWord[i]` set puts every offset where it occurs as a whole identifier in `identifiers[i]`
+   * (made when the first one is found), and
    * pushes every occurrence to `hits` as a pair (string index, offset), in the order of `forEach`.
    */
-  scan(text: string, seen: Uint8Array, identifiers: ReadonlyArray<number[] | undefined>, hits?: number[]): void {
+  scan(text: string, seen: Uint8Array, isWord: Uint8Array, identifiers: Array<number[] | undefined>, hits?: number[]): void {
     const next = this.next;
     const outputs = this.outputs;
     const lengths = this.lengths;
@@ -360,10 +368,9 @@ export class SubstringSet {
       for (const index of outputs[state]!) {
         seen[index] = 1;
         hits?.push(index, i + 1 - lengths[index]);
-        const list = identifiers[index];
-        if (!list) continue;
+        if (!isWord[index]) continue;
         const start = i + 1 - lengths[index];
-        if ((start === 0 || !isIdentifierChar(text.charCodeAt(start - 1))) && !isIdentifierChar(text.charCodeAt(i + 1))) list.push(start);
+        if ((start === 0 || !isIdentifierChar(text.charCodeAt(start - 1))) && !isIdentifierChar(text.charCodeAt(i + 1))) (identifiers[index] ??= []).push(start);
       }
     }
   }
