@@ -122,13 +122,27 @@ describe('partial parsing', () => {
     assert.ok(partial.text.includes('def real():0'));
   });
 
-  it('leaves definitions with suppression comments or walrus bindings in', () => {
-    const text = body(['def a(xs):', '    return [y := x for x in xs]', '', 'def b():', '    return 1  # mlsec: ignore[MLS101] fine', '', 'def c():', '    return 2']);
+  it('leaves definitions with suppression comments, or with walrus bindings outside their body, in', () => {
+    const text = body([
+      'def a(xs):',
+      '    return [y := x for x in xs]',
+      '',
+      'def b():',
+      '    return 1  # mlsec: ignore[MLS101] fine',
+      '',
+      'def c(limit=(n := 3)):',
+      '    return limit',
+      '',
+      '@register(k := 1)',
+      'def d():',
+      '    return 2',
+    ]);
     const words = HotWords.over(new SubstringSet(['mlsec', ':=']), ['mlsec', ':='], [], []);
     const partial = partialText(text, words, 0)!;
-    assert.ok(partial.text.includes('y := x'));
+    assert.ok(partial.text.includes('def a():0'), 'a walrus in a body binds the function’s own names');
     assert.ok(partial.text.includes('# mlsec: ignore'));
-    assert.ok(partial.text.includes('def c():0'));
+    assert.ok(partial.text.includes('n := 3'), 'a default value is evaluated where the function is defined');
+    assert.ok(partial.text.includes('k := 1'), 'so is a decorator');
   });
 
   it('leaves a `global x` in when x is used where the text is parsed', () => {
@@ -160,6 +174,8 @@ describe('partial parsing', () => {
       body(['from transformers import AutoModel', '', 'def save(m):', '    m.save_pretrained("org/model")', '', 'def load():', '    return AutoModel.from_pretrained("org/model")']),
       body(['import pickle', 'loader = pickle.loads', '', 'def reset(make):', '    global loader', '    loader = make()', '', 'def use(blob):', '    return loader(blob)']),
       body(['import pickle', '', 'def reset():', '    global loader', '    loader = pickle.loads', '', 'def use(blob):', '    return loader(blob)']),
+      body(['import pickle', 'loader = pickle.loads', '', 'def other(x=(loader := make())):', '    return x', '', 'def use(blob):', '    return loader(blob)']),
+      body(['import pickle', 'loader = pickle.loads', '', 'def other(xs):', '    return [loader := x for x in xs]', '', 'def use(blob):', '    return loader(blob)']),
     ];
     for (const text of texts) {
       const strip = (findings: unknown[]) => findings.map((f) => JSON.stringify(f));

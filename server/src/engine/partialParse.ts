@@ -13,9 +13,11 @@
  * What keeps this exact:
  * - "Hot" words: the rules' triggers (substrings, for rules that look at more than calls), the
  *   names their calls end in (identifiers, for call rules), `mlsec` (suppression comments),
- *   `:=` (a binding that can escape a comprehension or a default value), plus words a rule
- *   declares it reads elsewhere in the file (`Rule.fileContext`). A definition containing any of
- *   them is parsed.
+ *   plus words a rule declares it reads elsewhere in the file (`Rule.fileContext`). A definition
+ *   containing any of them is parsed.
+ * - `:=` binds in the scope around it (around a comprehension, too), so in a function's body it
+ *   binds the function's own names; in its decorators or default values it binds names of the
+ *   scope the definition is in: a definition with `:=` there is parsed.
  * - `global x` (or `nonlocal x`) in a function binds `x` outside it when the function assigns it,
  *   which can change what `x` resolves to elsewhere: such a definition is parsed when `x` occurs
  *   anywhere else that is parsed. A name used only in skipped code cannot matter.
@@ -45,6 +47,8 @@ interface Definition {
   start: number;
   /** Offset of `def`, `async` or `class`: where the stub goes, so the name binds where it did. */
   keyword: number;
+  /** End of the header's logical line (with the body, for a one-line definition). */
+  headerEnd: number;
   end: number;
   stub: string;
 }
@@ -120,6 +124,9 @@ const FROM_IMPORT = new RegExp(String.raw`^\s*from\s+(${NAME})[\w.]*\s+import\b`
 /** Partial parsing pays when it leaves out at least this many UTF-16 units; below, the scan costs more. */
 export const DEFAULT_MIN_SKIPPED = 2048;
 
+/** The assignment expression operator (a hot word of every selection, see the module comment). */
+const WALRUS = ':=';
+
 /**
  * The file with its cold definitions stubbed out, or undefined when skipping would save less
  * than `minSkipped` units (not worth the scan) or the text does not split into statements.
@@ -183,12 +190,13 @@ function coldPlan(
   const substringAt: number[] = [];
   let nameAt: number[] = [];
   const bareAt = new Map<string, number[]>();
+  const walrusAt: number[] = [];
   const { words, kinds } = hot;
   const visit = (index: number, at: number) => {
     const kind = kinds[index];
     if (kind === WordKind.Ignored) return;
     if (kind & WordKind.Substring) {
-      substringAt.push(at);
+      (words.strings[index] === WALRUS ? walrusAt : substringAt).push(at);
       return;
     }
     const word = words.strings[index];
@@ -215,9 +223,10 @@ function coldPlan(
   for (const statement of scopes) if (!statement.names) nameAt.push(statement.at);
   substringAt.sort((a, b) => a - b);
   nameAt.sort((a, b) => a - b);
+  walrusAt.sort((a, b) => a - b);
   let cold: Definition[];
   for (;;) {
-    cold = coldDefinitions(definitions, substringAt, nameAt);
+    cold = coldDefinitions(definitions, substringAt, nameAt, walrusAt);
     // A skipped `global x` whose name is used where the text is parsed: keep its definition.
     const bindsOutside = scopes.filter(({ at, names }) => names && inCold(cold, at) && names.some((name) => usedOutside(text, name, cold)));
     if (bindsOutside.length > 0) {
@@ -326,7 +335,7 @@ function definitionsOf(text: string, lines: readonly LogicalLine[]): Definition[
     while (last + 1 < lines.length && lines[last + 1].indent > line.indent) last++;
     const stub = stubFor(text, header.start, last > h ? lines[h + 1].start : undefined);
     if (!stub) continue;
-    found.push({ start: line.start, keyword: header.start, end: lines[last].end, stub });
+    found.push({ start: line.start, keyword: header.start, headerEnd: header.end, end: lines[last].end, stub });
     // Decorators are part of this definition; the header line is looked at again only as such.
     i = h;
   }
@@ -357,12 +366,13 @@ function isHeader(text: string, at: number): boolean {
 }
 
 /** The outermost definitions holding no hot position, in order. */
-function coldDefinitions(definitions: readonly Definition[], substringAt: readonly number[], nameAt: readonly number[]): Definition[] {
+function coldDefinitions(definitions: readonly Definition[], substringAt: readonly number[], nameAt: readonly number[], walrusAt: readonly number[]): Definition[] {
   const cold: Definition[] = [];
   let coldUntil = -1;
   for (const definition of definitions) {
     if (definition.start < coldUntil) continue;
     if (holdsAny(substringAt, definition.start, definition.end) || holdsAny(nameAt, definition.start, definition.end)) continue;
+    if (holdsAny(walrusAt, definition.start, definition.headerEnd)) continue;
     // A stub must fit in the text it replaces (it always does for valid Python).
     if (definition.end - definition.keyword < definition.stub.length) continue;
     cold.push(definition);
