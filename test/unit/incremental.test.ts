@@ -156,6 +156,7 @@ describe('reuse across edits', () => {
       ['global g\n    ', undefined],
       // A new alias changes which calls are looked at anywhere in the file.
       ['blob_loader = pickle.loads\n    ', undefined],
+      ['blob_loader = pickle.loads\n    blob_loader = None\n    ', undefined],
       ['import collections\n    ', undefined],
       ['with open("m.pt", "wb") as f: torch.save(values, f)\n    ', 'function'],
     ];
@@ -225,6 +226,8 @@ describe('reuse across edits', () => {
         const counted = engine.analyzePython(document.text, { keepTree: true });
         counted.tree?.delete();
         assert.deepEqual([...(result.memo?.triggerCounts ?? [])], [...(counted.memo?.triggerCounts ?? [])], `trigger counts after edit ${step}`);
+        // So are the names followed to find calls, and where aliases of them are made.
+        if (result.syntaxErrors === 0) assert.deepEqual(result.memo?.called, counted.memo?.called, `names followed after edit ${step}`);
         // tree-sitter's error recovery may read broken text differently when it re-parses
         // incrementally: a recomputed result is compared only for text without syntax errors.
         if (!result.reused && result.syntaxErrors > 0) continue;

@@ -61,6 +61,13 @@ export interface RuleReport {
   report: Report;
 }
 
+/** The names whose calls were looked for (`key`: all of them, sorted) and where aliases were made. */
+export interface CalledNames {
+  key: string;
+  names: readonly string[];
+  aliasSites: readonly number[];
+}
+
 /** What the editor keeps of an analysis for the next one (see AnalysisOptions.previous). */
 export interface EditMemo {
   readonly text: string;
@@ -73,8 +80,8 @@ export interface EditMemo {
   readonly findings: readonly Finding[];
   /** The rules' reports before suppressions and fingerprints, in the order the rules made them. */
   readonly reports: readonly RuleReport[];
-  /** The names whose calls the rules were given (see candidateCalls), as one string. */
-  readonly calledNames: string;
+  /** How the calls the rules were given were found (see candidateCalls); undefined: every call. */
+  readonly called: CalledNames | undefined;
   readonly imports: readonly string[];
   readonly hadError: boolean;
   /** Names carrying hot values (partialParse.carriedNames), found on first use. */
@@ -277,7 +284,7 @@ export class Analyzer {
       const tried = performance.now() - start;
       if (previous && reused) {
         timings.rules = tried;
-        const memo = triggerCounts ? { ...previous, text, findings: reused.findings, reports: reused.reports, triggerCounts } : undefined;
+        const memo = triggerCounts ? { ...previous, text, findings: reused.findings, reports: reused.reports, called: reused.called, triggerCounts } : undefined;
         return { findings: reused.findings, syntaxErrors: 0, parsed: true, imports: [...previous.imports], tree: options.keepTree ? tree : undefined, timings, memo, reused: reused.how };
       }
       start = performance.now();
@@ -285,7 +292,7 @@ export class Analyzer {
       timings.model = performance.now() - start;
       start = performance.now();
       const lines = new LineIndex(text);
-      const { reports: raw, calledNames } = this.runRules(model, read ? new SourceText(read.text) : source, index);
+      const { reports: raw, called } = this.runRules(model, read ? new SourceText(read.text) : source, index);
       const findings = this.finish(raw, model, lines, selection);
       timings.rules = performance.now() - start + tried;
       const imports = model.importedPackages();
@@ -298,7 +305,7 @@ export class Analyzer {
         imports,
         tree: options.keepTree ? tree : undefined,
         timings,
-        memo: triggerCounts ? { text, selection, triggerIndex: full, triggerCounts, gated, findings, reports: raw, calledNames, imports, hadError } : undefined,
+        memo: triggerCounts ? { text, selection, triggerIndex: full, triggerCounts, gated, findings, reports: raw, called, imports, hadError } : undefined,
       };
     } finally {
       if (!options.keepTree) tree.delete();
@@ -323,7 +330,7 @@ export class Analyzer {
     gated: RuleIndex | undefined,
     full: RuleIndex,
     selection: RuleSelection,
-  ): { findings: Finding[]; reports: RuleReport[]; how: 'moved' | 'function' } | undefined {
+  ): { findings: Finding[]; reports: RuleReport[]; called: CalledNames | undefined; how: 'moved' | 'function' } | undefined {
     if (!gated || previous.selection !== selection || previous.gated !== gated || previous.hadError || tree.rootNode.hasError) return undefined;
     if (gated.hot === undefined) gated.hot = hotWords(gated, full);
     const hot = gated.hot;
@@ -345,7 +352,8 @@ export class Analyzer {
       if (cold(previous.carried)) {
         const findings = shiftFindings(previous.findings, move, previous.text, text);
         const reports = shiftReports(previous.reports, move);
-        return findings && reports ? { findings, reports, how: 'moved' } : undefined;
+        const called = previous.called && { ...previous.called, aliasSites: previous.called.aliasSites.map((at) => move.offset(at)) };
+        return findings && reports && !move.touched ? { findings, reports, called, how: 'moved' } : undefined;
       }
     }
     const context = (gated.fileContext ??= [...new Set(gated.gates.flatMap((g) => g.rule.fileContext ?? []))]);
@@ -356,10 +364,22 @@ export class Analyzer {
     );
     if (!outside) return undefined;
     const model = new SemanticModel(tree, text);
-    const { reports: inside, calledNames } = this.runRules(model, source, gated, edited);
     // Calls are found by name across the file, following aliases (`f = pickle.loads`): an alias
-    // made or unmade in the function could change which calls elsewhere are looked at.
-    if (calledNames !== previous.calledNames) return undefined;
+    // made or unmade in the function could change which calls elsewhere are looked at. When the
+    // function makes none, before or after, only its own text is searched.
+    const followed = previous.called;
+    const quiet = followed && !followed.aliasSites.some((at) => at >= old.start && at < old.end);
+    const calls = quiet ? candidateCallsIn(model, text, edited, followed.names) : undefined;
+    let inside: RuleReport[];
+    let called: CalledNames | undefined;
+    if (followed && calls) {
+      inside = this.runRules(model, source, gated, edited, calls).reports;
+      called = { ...followed, aliasSites: followed.aliasSites.map((at) => move.offset(at)) };
+      if (move.touched) return undefined;
+    } else {
+      ({ reports: inside, called } = this.runRules(model, source, gated, edited));
+      if (called?.key !== previous.called?.key) return undefined;
+    }
     // In the order of a whole run: calls in document order, then the file rules.
     const reports = [
       ...outside.filter((r) => r.callAt < edited.start),
@@ -367,7 +387,7 @@ export class Analyzer {
       ...outside.filter((r) => r.callAt >= edited.end),
       ...inside.filter((r) => r.callAt < 0),
     ];
-    return { findings: this.finish(reports, model, new LineIndex(text), selection), reports, how: 'function' };
+    return { findings: this.finish(reports, model, new LineIndex(text), selection), reports, called, how: 'function' };
   }
 
   /** Analyses a notebook given as .ipynb JSON; throws NotebookError when it is not one. */
@@ -402,11 +422,12 @@ export class Analyzer {
   }
 
   /**
-   * Runs the rules: on the calls they want (only those starting in `within`, when given), then
+   * Runs the rules: on the calls they want (`given`, or found by candidateCalls; only those
+   * starting in `within`, when given), then
    * the file rules. Reports come in that order, each with the offset of its call (-1 for a file
    * rule) and a span instead of a node, so they can outlive the tree (EditMemo.reports).
    */
-  private runRules(model: SemanticModel, source: SourceText, index: RuleIndex, within?: Span): { reports: RuleReport[]; calledNames: string } {
+  private runRules(model: SemanticModel, source: SourceText, index: RuleIndex, within?: Span, given?: Node[]): { reports: RuleReport[]; called: CalledNames | undefined } {
     const reports: RuleReport[] = [];
     let currentRule: Rule | undefined;
     let callAt = -1;
@@ -432,7 +453,7 @@ export class Analyzer {
       }
       currentRule = undefined;
     };
-    const candidates = index.allCalls.length > 0 ? { calls: model.calls, names: undefined } : candidateCalls(model, source, index);
+    const candidates = given ? { calls: given } : index.allCalls.length > 0 ? { calls: model.calls } : candidateCalls(model, source, index);
     for (const callNode of candidates.calls) {
       if (within && (callNode.startIndex < within.start || callNode.startIndex >= within.end)) continue;
       callAt = callNode.startIndex;
@@ -455,7 +476,8 @@ export class Analyzer {
     }
     callAt = -1;
     for (const rule of index.fileRules) guard(rule, () => rule.onFile!(context));
-    return { reports, calledNames: candidates.names ? [...candidates.names].sort().join(' ') : '*' };
+    const called = 'names' in candidates ? calledNamesOf(candidates) : undefined;
+    return { reports, called };
   }
 
   private finish(raw: readonly RuleReport[], model: SemanticModel, lines: LineIndex, selection: RuleSelection): Finding[] {
@@ -732,52 +754,101 @@ function reachedAsAttributeOrImport(source: SourceText, name: string): boolean {
   return false;
 }
 
+/** The calls the rules can want, the names followed to find them, and where aliases were made. */
+interface Candidates {
+  calls: Node[];
+  names: ReadonlySet<string>;
+  /** Offsets of the occurrences that made an alias (`l = pickle.loads`: the offset of `pickle`). */
+  aliasSites: number[];
+}
+
 /**
  * The calls the rules of an index can want, found from the text instead of a walk of the tree:
  * where a name the rules dispatch on is called (`loads(...)`, `pickle.loads(...)`), and where a
  * name bound to one of them is (`l = pickle.loads`, `from pickle import loads as l`, followed
  * through chains of such names). In document order, outer calls first, like a walk would give.
  */
-function candidateCalls(model: SemanticModel, source: SourceText, index: RuleIndex): { calls: Node[]; names: ReadonlySet<string> } {
+function candidateCalls(model: SemanticModel, source: SourceText, index: RuleIndex): Candidates {
   const root = model.tree.rootNode;
   const calls = new Map<number, Node>();
+  const aliasSites: number[] = [];
   const wanted = new Set(index.byName.keys());
   const queue = [...wanted];
-  const want = (name: string | undefined) => {
-    if (name && !wanted.has(name)) {
-      wanted.add(name);
-      queue.push(name);
-    }
-  };
   for (let name = queue.pop(); name !== undefined; name = queue.pop()) {
     for (const at of source.identifiers(name)) {
-      const id = root.descendantForIndex(at, at + name.length);
-      if (id?.type !== 'identifier' || id.startIndex !== at || id.endIndex !== at + name.length) continue;
-      let parent = id.parent;
-      let reference: Node = id;
-      if (parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === id.id) {
-        reference = parent;
-        parent = parent.parent;
-      }
-      if (!parent) continue;
-      if (parent.type === 'call' && parent.childForFieldName('function')?.id === reference.id) calls.set(parent.id, parent);
-      else if (parent.type === 'assignment' && parent.childForFieldName('right')?.id === reference.id) {
-        // `a = b = pickle.loads` binds both names.
-        for (let assignment: Node | null = parent; assignment?.type === 'assignment'; assignment = assignment.parent) {
-          const left = assignment.childForFieldName('left');
-          if (left?.type === 'identifier') want(left.text);
-          if (assignment.parent?.type !== 'assignment' || assignment.parent.childForFieldName('right')?.id !== assignment.id) break;
-        }
-      } else if (parent.type === 'aliased_import' && parent.childForFieldName('name')?.id === reference.id) {
-        want(parent.childForFieldName('alias')?.text);
-      } else if (parent.type === 'dotted_name' && parent.parent?.type === 'aliased_import') {
-        // `from m import loads as l` spells the name as a one-part dotted name.
-        const aliased = parent.parent;
-        if (aliased.childForFieldName('name')?.id === parent.id && parent.lastNamedChild?.id === id.id) want(aliased.childForFieldName('alias')?.text);
+      const use = useOf(root, at, name);
+      if (use?.call) calls.set(use.call.id, use.call);
+      if (!use?.aliases) continue;
+      aliasSites.push(at);
+      for (const alias of use.aliases) {
+        if (wanted.has(alias)) continue;
+        wanted.add(alias);
+        queue.push(alias);
       }
     }
   }
-  return { calls: [...calls.values()].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex), names: wanted };
+  return { calls: inWalkOrder(calls), names: wanted, aliasSites: aliasSites.sort((a, b) => a - b) };
+}
+
+/**
+ * candidateCalls for the text of one function (`span`), when the names followed are known to be
+ * `names` and none of them is made an alias there: undefined when one is (then the whole file
+ * must be searched again, as an alias reaches calls anywhere).
+ */
+function candidateCallsIn(model: SemanticModel, text: string, span: Span, names: Iterable<string>): Node[] | undefined {
+  const root = model.tree.rootNode;
+  // A function starts and ends between statements: its comments and strings are its own.
+  const local = new SourceText(text.slice(span.start, span.end));
+  const calls = new Map<number, Node>();
+  for (const name of names) {
+    for (const offset of local.identifiers(name)) {
+      const use = useOf(root, span.start + offset, name);
+      if (use?.aliases) return undefined;
+      if (use?.call) calls.set(use.call.id, use.call);
+    }
+  }
+  return inWalkOrder(calls);
+}
+
+/** What an occurrence of a name does: is it the function of a call, or does it make aliases of it? */
+function useOf(root: Node, at: number, name: string): { call?: Node; aliases?: string[] } | undefined {
+  const id = root.descendantForIndex(at, at + name.length);
+  if (id?.type !== 'identifier' || id.startIndex !== at || id.endIndex !== at + name.length) return undefined;
+  let parent = id.parent;
+  let reference: Node = id;
+  if (parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === id.id) {
+    reference = parent;
+    parent = parent.parent;
+  }
+  if (!parent) return undefined;
+  if (parent.type === 'call' && parent.childForFieldName('function')?.id === reference.id) return { call: parent };
+  const aliases: string[] = [];
+  if (parent.type === 'assignment' && parent.childForFieldName('right')?.id === reference.id) {
+    // `a = b = pickle.loads` binds both names.
+    for (let assignment: Node | null = parent; assignment?.type === 'assignment'; assignment = assignment.parent) {
+      const left = assignment.childForFieldName('left');
+      if (left?.type === 'identifier') aliases.push(left.text);
+      if (assignment.parent?.type !== 'assignment' || assignment.parent.childForFieldName('right')?.id !== assignment.id) break;
+    }
+  } else if (parent.type === 'aliased_import' && parent.childForFieldName('name')?.id === reference.id) {
+    const alias = parent.childForFieldName('alias')?.text;
+    if (alias) aliases.push(alias);
+  } else if (parent.type === 'dotted_name' && parent.parent?.type === 'aliased_import') {
+    // `from m import loads as l` spells the name as a one-part dotted name.
+    const aliased = parent.parent;
+    const alias = aliased.childForFieldName('name')?.id === parent.id && parent.lastNamedChild?.id === id.id ? aliased.childForFieldName('alias')?.text : undefined;
+    if (alias) aliases.push(alias);
+  } else return undefined;
+  return { aliases };
+}
+
+function calledNamesOf(candidates: Candidates): CalledNames {
+  const names = [...candidates.names].sort();
+  return { key: names.join(' '), names, aliasSites: candidates.aliasSites };
+}
+
+function inWalkOrder(calls: Map<number, Node>): Node[] {
+  return [...calls.values()].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
 }
 
 const calleeSets = new WeakMap<Rule, ReadonlySet<string>>();
