@@ -241,10 +241,16 @@ export class SemanticModel {
 
   private readonly statementLists = new Map<number, Node[]>();
 
-  /** The statement of a module or block that holds the offset. */
-  private statementAt(container: Node, offset: number): Node | undefined {
+  /** The statements of a module or block (its named children), read once. */
+  private statementsOf(container: Node): Node[] {
     let list = this.statementLists.get(container.id);
     if (!list) this.statementLists.set(container.id, (list = container.namedChildren.filter((n): n is Node => !!n)));
+    return list;
+  }
+
+  /** The statement of a module or block that holds the offset. */
+  private statementAt(container: Node, offset: number): Node | undefined {
+    const list = this.statementsOf(container);
     let low = 0;
     let high = list.length - 1;
     while (low <= high) {
@@ -280,7 +286,7 @@ export class SemanticModel {
 
   private populateModule(scope: Scope): void {
     const root = this.tree.rootNode;
-    this.collect(scope, root.namedChildren);
+    this.collect(scope, this.statementsOf(root));
     // `global x` in a function binds x here when the function assigns it: read those functions.
     for (const statement of this.globalStatements()) {
       this.scopeAt(statement.startIndex).bindings;
