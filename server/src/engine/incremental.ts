@@ -1,15 +1,19 @@
 /**
  * Reuse across edits, for the editor: when a keystroke changes only the body of a function the
  * rules have nothing to look at, the findings of the previous text still hold, moved by the
- * length of the change.
+ * length of the change; when the function is one they look at, the rest of the file's reports
+ * still hold, and only the function is analysed again.
  *
  * Why that is exact: partial parsing (partialParse.ts) relies on, and its tests check, that a
  * definition holding none of the rules' hot words (nor a name carrying something they read)
  * contributes only its name, so a file's findings are those of the file with that definition
  * replaced by `def name():0`. If the function is such a definition before and after the edit, the
  * edit only touches its body, and the set of rules that can fire is unchanged, both texts have
- * the same stubbed form up to the length of the blanked part: the same findings, shifted.
- * The analyzer checks each condition (see Analyzer.reuse) and analyses normally when one fails.
+ * the same stubbed form up to the length of the blanked part: the same findings, shifted. The
+ * same argument (a function's body is invisible outside it) holds for a function the rules do
+ * look at, once what can cross its boundary is ruled out: imports, `global`, words a rule reads
+ * across the file, aliases of the rules' functions. The analyzer checks each condition (see
+ * Analyzer.reuse) and analyses normally when one fails; this module moves what can be moved.
  */
 import type { RuleReport } from './analyzer';
 import type { Finding } from './findings';
