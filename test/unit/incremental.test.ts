@@ -11,7 +11,7 @@ import { changeBetween } from '../../server/src/engine/incremental';
 import type { Tree } from '../../server/src/engine/parser';
 import { advance, pointAt } from '../../server/src/lsp/documents';
 import { analyzer } from '../support/engine';
-import { CORPUS, FIXTURES, REPO_ROOT } from '../support/paths';
+import { CORPUS, FIXTURES, REPO_ROOT, filesUnder } from '../support/paths';
 
 /** An open document as the language server keeps it: text, edited tree, memo of the last analysis. */
 class EditorDocument {
@@ -200,7 +200,7 @@ describe('reuse across edits', () => {
 
   // Random edits (characters that open strings, comments, brackets and blocks, line breaks,
   // deletions, rule words) applied one after the other on every fixture, corpus and example file.
-  const files = [FIXTURES, CORPUS, path.join(REPO_ROOT, 'examples')].flatMap((dir) => walk(dir));
+  const files = [FIXTURES, CORPUS, path.join(REPO_ROOT, 'examples')].flatMap((dir) => filesUnder(dir, ['.py']));
   it(`finds what a fresh analysis finds after random edits of ${files.length} files`, async () => {
     const engine = await analyzer();
     const next = random(20261201);
@@ -266,13 +266,4 @@ function trainingCode(blocks: number): string {
     if (i % 5 === 3) out.push(`def fetch_${i}(name):`, '    return pickle.loads(open(CHECKPOINTS + name, "rb").read())', '');
   }
   return out.join('\n') + '\n';
-}
-
-function walk(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return walk(full);
-    return entry.name.endsWith('.py') ? [full] : [];
-  });
 }

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { SourceText, containsIdentifier, inImportStatement, stringLiterals } from '../../server/src/engine/textScan';
 import type { AnalysisOptions } from '../../server/src/engine/analyzer';
 import { analyzer } from '../support/engine';
-import { CORPUS, FIXTURES, REPO_ROOT } from '../support/paths';
+import { CORPUS, FIXTURES, REPO_ROOT, filesUnder } from '../support/paths';
 
 describe('text scans', () => {
   it('finds whole identifiers only', () => {
@@ -59,7 +59,7 @@ describe('text scans', () => {
 });
 
 describe('prefilter soundness', () => {
-  const files = [FIXTURES, CORPUS, path.join(REPO_ROOT, 'examples')].flatMap((dir) => walk(dir));
+  const files = [FIXTURES, CORPUS, path.join(REPO_ROOT, 'examples')].flatMap((dir) => filesUnder(dir, ['.py', '.ipynb']));
 
   it(`finds the same with and without the prefilter and partial parsing on ${files.length} files`, async () => {
     const engine = await analyzer();
@@ -106,12 +106,3 @@ describe('prefilter soundness', () => {
     for (const text of kept) assert.equal(engine.mayMatch(text), true, text);
   });
 });
-
-function walk(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return walk(full);
-    return /\.(py|ipynb)$/.test(entry.name) ? [full] : [];
-  });
-}

@@ -72,7 +72,7 @@ export interface CalledNames {
 export interface EditMemo {
   readonly text: string;
   readonly selection: RuleSelection;
-  /** The index of the selection's rules, and how often each of its triggers occurs in the text. */
+  /** The index of the selection's rules, and how often each string of its scanner occurs in the text. */
   readonly triggerIndex: RuleIndex;
   readonly triggerCounts: Int32Array;
   /** The rules that could fire on the text (see Analyzer.applicable). */
@@ -121,8 +121,6 @@ export interface RuleIndex {
   allCalls: Rule[];
   fileRules: Rule[];
   triggers: string[];
-  /** All triggers, for finding which occur in a single pass (built on first use). */
-  triggerSet?: SubstringSet;
   /** For the full index: what the prefilter's one pass looks for (see scannerOf). */
   scanner?: Scanner;
   /** Per enabled rule, what the text must contain for it to be able to fire (see RuleGate). */
@@ -595,16 +593,14 @@ function buildIndex(rules: readonly Rule[]): RuleIndex {
   return index;
 }
 
-/** The triggers of an index that occur in a text (the automaton is built on first use). */
-
 /**
- * How often each trigger of the index occurs in `text`: from the counts of the previous text when
- * `change` is what separates them, searching only the changed part and as much around it as a
- * trigger can reach across (an occurrence touching the change lies within that window in its
+ * How often each string of the full index's scanner (the triggers among them) occurs in `text`:
+ * from the counts of the previous text when `change` is what separates them, searching only the
+ * changed part and as much around it as a string can reach across (an occurrence touching the change lies within that window in its
  * text; any other is counted in both windows or in neither).
  */
-function countTriggers(text: string, index: RuleIndex, previous: EditMemo | undefined, change: TextChange | undefined): Int32Array {
-  const set = (index.triggerSet ??= new SubstringSet(index.triggers));
+function countTriggers(text: string, full: RuleIndex, previous: EditMemo | undefined, change: TextChange | undefined): Int32Array {
+  const set = scannerOf(full).strings;
   if (!previous) {
     const counts = new Int32Array(set.strings.length);
     set.count(text, counts);
@@ -661,10 +657,11 @@ function scanGates(source: SourceText, full: RuleIndex): Set<string> {
   return present;
 }
 
-function presentIn(counts: Int32Array, index: RuleIndex): Set<string> {
+function presentIn(counts: Int32Array, full: RuleIndex): Set<string> {
+  const { strings, isTrigger } = scannerOf(full);
   const present = new Set<string>();
   counts.forEach((count, i) => {
-    if (count > 0) present.add(index.triggerSet!.strings[i]);
+    if (count > 0 && isTrigger[i]) present.add(strings.strings[i]);
   });
   return present;
 }

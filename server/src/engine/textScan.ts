@@ -326,36 +326,13 @@ export class SubstringSet {
     }
   }
 
-  /** The strings that occur in `text`. */
-  find(text: string): Set<string> {
-    const found = new Set<string>();
-    const seen = new Uint8Array(this.strings.length);
-    const next = this.next;
-    const outputs = this.outputs;
-    let remaining = this.strings.length;
-    let state = 0;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      state = c < 128 ? next[(state << 7) + c] : 0;
-      if (state >= 0) continue;
-      state = ~state;
-      for (const index of outputs[state]!) {
-        if (seen[index]) continue;
-        seen[index] = 1;
-        found.add(this.strings[index]);
-        if (--remaining === 0) return found;
-      }
-    }
-    return found;
-  }
-
   /**
    * One pass for the prefilter: sets `seen[i]` for every string that occurs, for each string with
    * `isWord[i]` set puts every offset where it occurs as a whole identifier in `identifiers[i]`
-   * (made when the first one is found), and
-   * pushes every occurrence to `hits` as a pair (string index, offset), in the order of `forEach`.
+   * (made when the first one is found), and pushes every occurrence to `hits` as a pair (string
+   * index, offset), in the order of `forEach`.
    */
-  scan(text: string, seen: Uint8Array, isWord: Uint8Array, identifiers: Array<number[] | undefined>, hits?: number[]): void {
+  scan(text: string, seen: Uint8Array, isWord: Uint8Array, identifiers: Array<number[] | undefined>, hits: number[]): void {
     const next = this.next;
     const outputs = this.outputs;
     const lengths = this.lengths;
@@ -366,10 +343,10 @@ export class SubstringSet {
       if (state >= 0) continue;
       state = ~state;
       for (const index of outputs[state]!) {
-        seen[index] = 1;
-        hits?.push(index, i + 1 - lengths[index]);
-        if (!isWord[index]) continue;
         const start = i + 1 - lengths[index];
+        seen[index] = 1;
+        hits.push(index, start);
+        if (!isWord[index]) continue;
         if ((start === 0 || !isIdentifierChar(text.charCodeAt(start - 1))) && !isIdentifierChar(text.charCodeAt(i + 1))) (identifiers[index] ??= []).push(start);
       }
     }
