@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { ConfigResolver, defaultConfig, parseConfig } from '../../server/src/engine/config';
 import { SelectionCache } from '../../server/src/engine/scan';
 import type { ConfigProblem } from '../../server/src/engine/config';
-import { collectSourceFiles, decodeSource } from '../../server/src/engine/files';
+import { collectSourceFiles, decodeSource, readSource } from '../../server/src/engine/files';
 import { maskIPython, NotebookError, readNotebookCells } from '../../server/src/engine/notebook';
 import { PythonParser } from '../../server/src/engine/parser';
 import { resolveSelection } from '../../server/src/engine/selection';
@@ -228,6 +228,42 @@ describe('input checks', () => {
     // Only the first two lines count, and only after comments or blank lines.
     const late = decodeSource(Buffer.concat([Buffer.from('x = 1\n# coding: latin-1\ny = "'), Buffer.from([0xe9]), Buffer.from('"\n')]));
     assert.ok(!late.ok && /invalid UTF-8/.test(late.message));
+  });
+});
+
+describe('reading source files', () => {
+  it('reads text, honours the size limit and reports what cannot be read', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-read-'));
+    try {
+      const write = (name: string, content: string | Buffer) => {
+        fs.writeFileSync(path.join(root, name), content);
+        return path.join(root, name);
+      };
+      const ascii = readSource(write('a.py', 'import torch\n'), 1000);
+      assert.deepEqual(ascii, { ok: true, text: 'import torch\n' });
+      const utf8 = readSource(write('u.py', '\ufeffname = "café ✓ 𝔸"\n'), 1000);
+      assert.deepEqual(utf8, { ok: true, text: 'name = "café ✓ 𝔸"\n' });
+      const big = readSource(write('big.py', 'x = 1\n'.repeat(100)), 599);
+      assert.ok(!big.ok && /600 bytes, over the 599-byte limit/.test(big.message), JSON.stringify(big));
+      assert.deepEqual(readSource(write('limit.py', 'x = 1\n'.repeat(100)), 600), { ok: true, text: 'x = 1\n'.repeat(100) });
+      const missing = readSource(path.join(root, 'gone.py'), 1000);
+      assert.ok(!missing.ok && /cannot read: ENOENT/.test(missing.message));
+      const folder = readSource(root, 1000);
+      assert.ok(!folder.ok && folder.message === 'not a regular file');
+      const bad = readSource(write('bad.py', Buffer.from([0x61, 0x0a, 0xc3, 0x28])), 1000);
+      assert.ok(!bad.ok && bad.line === 1 && /invalid UTF-8 at byte 2/.test(bad.message));
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('reads files whose size is not known in advance (reported as 0)', function () {
+    if (!fs.existsSync('/proc/self/status')) this.skip();
+    const status = readSource('/proc/self/status', 1 << 20);
+    assert.ok(status.ok && /^Name:/.test(status.text), JSON.stringify(status).slice(0, 200));
+    // The limit holds for them too.
+    const capped = readSource('/proc/self/status', 10);
+    assert.ok(!capped.ok && /over the 10-byte limit/.test(capped.message), JSON.stringify(capped));
   });
 });
 

@@ -4,7 +4,7 @@
  * the same comparison on every fixture, corpus and example file).
  */
 import * as assert from 'node:assert/strict';
-import { HotWords, aliasNames, assignedNames, partialText } from '../../server/src/engine/partialParse';
+import { HotWords, aliasNames, assignedNames, dottedSegments, partialText } from '../../server/src/engine/partialParse';
 import { SubstringSet } from '../../server/src/engine/textScan';
 import { analyzer } from '../support/engine';
 
@@ -88,6 +88,105 @@ describe('partial parsing', () => {
     assert.ok(partial.text.includes('app.config[KEY] = True'), 'KEY is assigned from a statement holding DEBUG');
     assert.ok(partial.text.includes('return load(blob)'), 'load aliases pickle.loads');
     assert.ok(partial.text.includes('def uses_other():0'));
+  });
+
+  it('keeps an attribute call of a dotted function only when its object can resolve to that function', () => {
+    const text = body([
+      'import re, json',
+      'import numpy as np',
+      'from torch import hub as th',
+      'import yaml',
+      '',
+      'def uses_re(p):',
+      '    return re.compile(p)',
+      '',
+      'def uses_json(p):',
+      '    return json . load(p)',
+      '',
+      'def uses_self(p):',
+      '    return self.np.load(p)',
+      '',
+      'def uses_alias(p):',
+      '    return np.load(p, allow_pickle=True)',
+      '',
+      'def uses_hub(p):',
+      '    return th.load(p)',
+      '',
+      'def chained(p):',
+      '    m = np',
+      '    n = m',
+      '    return n.load(p)',
+      '',
+      'def dotted(p):',
+      '    return torch . hub.load(p)',
+      '',
+      'def via_call(p):',
+      '    return get_module().load(p)',
+      '',
+      'def via_subscript(p):',
+      '    return modules["yaml"].load(p)',
+      '',
+      'def split(p):',
+      '    return (yaml  # the object is on the line above',
+      '            .load(p))',
+      '',
+      'def passed_on(p):',
+      '    x = wrap(np)',
+      '    return x.load(p)',
+      '',
+      'def continued(p):',
+      '    m = \\',
+      '        np',
+      '    return m.load(p)',
+      '',
+      'def other_module(p):',
+      '    from torch import nn',
+      '    return nn.load(p)',
+      '',
+      'def module_alias(p):',
+      '    import torch.hub as hub2; h = torch.hub',
+      '    return hub2.load(p), h.load(p)',
+      '',
+      'def instance(p):',
+      '    app = flask.Flask(__name__)',
+      '    return app.run(p)',
+      '',
+      'def other_instance(p):',
+      '    bp = flask.Blueprint(__name__)',
+      '    return bp.run(p)',
+    ]);
+    const functions = ['numpy.load', 'torch.hub.load', 'yaml.load', 'builtins.compile', 'flask.Flask().run'];
+    const roots = functions.flatMap((f) => dottedSegments(f));
+    const words = HotWords.over(new SubstringSet([...new Set(roots)]), [], [], [], functions);
+    const partial = partialText(text, words, 0)!;
+    // `x = wrap(np)` makes x stand for what `wrap` returns, which nothing resolves.
+    for (const cold of ['uses_re', 'uses_json', 'uses_self', 'passed_on', 'other_module', 'other_instance']) assert.ok(partial.text.includes(`def ${cold}():0`), `${cold} is left out`);
+    for (const kept of ['uses_alias', 'uses_hub', 'chained', 'dotted', 'via_call', 'via_subscript', 'split', 'continued', 'module_alias', 'instance']) {
+      assert.ok(partial.text.includes(`def ${kept}(p):`), `${kept} is parsed`);
+    }
+    // A method (wanted on any object) is never checked for its object.
+    const method = HotWords.over(new SubstringSet(['numpy', 'load']), [], ['load'], ['load'], ['numpy.load']);
+    assert.ok(partialText(text, method, 0)!.text.includes('def uses_json(p):'));
+  });
+
+  it('gives the whole parse’s findings for dotted functions reached through aliases', async () => {
+    const engine = await analyzer();
+    const filler = Array.from({ length: 40 }, (_, i) => ['', `def filler_${i}(pattern):`, `    return re.compile(pattern).match("x" * ${i})`]).flat();
+    const texts = [
+      ['import re', 'import numpy as np', ...filler, '', 'def load(p):', '    return np.load(p, allow_pickle=True)'],
+      ['import re', 'import numpy', 'NP = numpy', ...filler, '', 'def load(p):', '    m = NP', '    return m.load(p, allow_pickle=True)'],
+      ['import re', 'from torch import hub as th', ...filler, '', 'def load(repo):', '    return th.load("pytorch/vision", "resnet50")'],
+      ['import re', 'import yaml as y', ...filler, '', 'def load(f):', '    return (y', '            .load(f))'],
+      ['import re', 'import builtins', 'b = builtins', ...filler, '', 'def run(src):', '    return b.compile(src, "f", "exec")'],
+    ].map(body);
+    for (const text of texts) {
+      const strip = (findings: unknown[]) => findings.map((f) => JSON.stringify(f));
+      const whole = strip(engine.analyzePython(text, { prefilter: false }).findings);
+      const partial = engine.analyzePython(text);
+      assert.ok(whole.length > 0, text);
+      assert.ok((partial.skippedUnits ?? 0) > 0, 'the fillers are left out');
+      assert.deepEqual(strip(partial.findings), whole, text);
+    }
   });
 
   it('reads assignment targets and aliases from code only', () => {

@@ -20,7 +20,7 @@ import { parseSuppressions } from './suppressions';
 import { LineIndex } from './text';
 import type { Span } from './text';
 import { SourceText, SubstringSet, inImportStatement } from './textScan';
-import { DEFAULT_MIN_SKIPPED, HotWords, carriedNames, holdsHotWord, partialText } from './partialParse';
+import { DEFAULT_MIN_SKIPPED, HotWords, carriedNames, dottedSegments, holdsHotWord, partialText } from './partialParse';
 import { OffsetMover, changeBetween, editedFunction, shiftFindings, shiftReports } from './incremental';
 import type { TextChange } from './incremental';
 import type { PartialText } from './partialParse';
@@ -628,7 +628,12 @@ function scannerOf(full: RuleIndex): Scanner {
     ...full.gates.flatMap((g) => g.rule.mayFireWords ?? []),
   ]);
   const triggers = new Set(full.triggers);
-  const hot = [...ALWAYS_HOT, ...full.byName.keys(), ...full.gates.flatMap((g) => g.rule.fileContext ?? [])];
+  const hot = [
+    ...ALWAYS_HOT,
+    ...full.byName.keys(),
+    ...full.gates.flatMap((g) => g.rule.fileContext ?? []),
+    ...full.gates.flatMap((g) => (g.rule.callees ?? []).flatMap(dottedSegments)),
+  ];
   const strings = new SubstringSet([...new Set([...triggers, ...words, ...hot])]);
   return (full.scanner = {
     strings,
@@ -686,6 +691,7 @@ function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
   const substrings = new Set(ALWAYS_HOT);
   const bareNames = new Set<string>();
   const attributeNames = new Set<string>();
+  const dottedFunctions = new Set<string>();
   for (const gate of index.gates) {
     // A rule that only reacts to calls fires where a call names one of its functions (or an alias,
     // which partialText follows); any other rule, wherever one of its triggers is written.
@@ -699,11 +705,11 @@ function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
       attributeNames.add(method);
     }
     for (const callee of gate.rule.callees ?? []) {
-      const dot = callee.lastIndexOf('.');
-      (dot < 0 ? bareNames : attributeNames).add(callee.slice(dot + 1));
+      if (callee.includes('.')) dottedFunctions.add(callee);
+      else bareNames.add(callee);
     }
   }
-  return HotWords.over(scannerOf(full).strings, substrings, bareNames, attributeNames);
+  return HotWords.over(scannerOf(full).strings, substrings, bareNames, attributeNames, dottedFunctions);
 }
 
 /** The (cached) index of some of an index's rules. */

@@ -2,6 +2,7 @@
  * Reading source files and finding them in a tree, with the checks every front end needs: size
  * limit, binary content, invalid UTF-8, and exclusion by configuration and `.gitignore`.
  */
+import * as buffer from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore from 'ignore';
@@ -25,7 +26,9 @@ const CODING_COOKIE = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/;
 
 /** The encoding a PEP 263 cookie declares, when it is not UTF-8. */
 function declaredEncoding(bytes: Uint8Array): { name: string; line: number } | undefined {
-  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 512)).split(/\r\n|\r|\n/, 2);
+  const start = asBuffer(bytes.subarray(0, 512));
+  if (start.indexOf('coding') < 0) return undefined;
+  const head = start.toString('latin1').split(/\r\n|\r|\n/, 2);
   for (let line = 0; line < head.length; line++) {
     const match = CODING_COOKIE.exec(head[line]);
     if (match) {
@@ -63,31 +66,81 @@ export function decodeSource(bytes: Uint8Array): ReadResult {
       return { ok: false, message: `not valid ${declared.name} as declared`, line: declared.line };
     }
   }
-  try {
-    let text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    return { ok: true, text };
-  } catch {
+  const text = decodeUtf8(bytes);
+  if (text === undefined) {
     const bad = firstInvalidUtf8(bytes);
     return { ok: false, message: `invalid UTF-8 at byte ${bad}`, line: lineOfByte(bytes, bad) };
+  }
+  return { ok: true, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+const buffers = { isAscii: (buffer as { isAscii?: (b: Uint8Array) => boolean }).isAscii, isUtf8: (buffer as { isUtf8?: (b: Uint8Array) => boolean }).isUtf8 };
+
+/**
+ * The text of UTF-8 bytes, or undefined when they are not valid UTF-8 (BOM kept). Most source
+ * files are ASCII: checking that and taking the bytes as Latin-1 is three times faster than a
+ * fatal TextDecoder, and both make the same compact one-byte string.
+ */
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  const view = asBuffer(bytes);
+  if (buffers.isAscii?.(view)) return view.toString('latin1');
+  if (buffers.isUtf8) return buffers.isUtf8(view) ? view.toString('utf8') : undefined;
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return undefined;
   }
 }
 
 export function readSource(file: string, maxFileSize: number): ReadResult {
-  let stat: fs.Stats;
+  // One open, then the size and kind from the descriptor: half the path lookups of stat + read.
+  let fd: number;
   try {
-    stat = fs.statSync(file);
+    fd = fs.openSync(file, 'r');
   } catch (error) {
     return { ok: false, message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
   }
-  if (!stat.isFile()) return { ok: false, message: 'not a regular file' };
-  if (stat.size > maxFileSize) {
-    return { ok: false, message: `file is ${stat.size} bytes, over the ${maxFileSize}-byte limit (max-file-size)` };
-  }
   try {
-    return decodeSource(fs.readFileSync(file));
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) return { ok: false, message: 'not a regular file' };
+    if (stat.size > maxFileSize) {
+      return { ok: false, message: `file is ${stat.size} bytes, over the ${maxFileSize}-byte limit (max-file-size)` };
+    }
+    const bytes = readAll(fd, stat.size, maxFileSize + 1);
+    if (bytes.length > maxFileSize) return { ok: false, message: `file is over the ${maxFileSize}-byte limit (max-file-size)` };
+    return decodeSource(bytes);
   } catch (error) {
     return { ok: false, message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The content of an open file whose size was `size`, up to `limit` bytes: it may have grown
+ * since (or report size 0, as some special files do).
+ */
+function readAll(fd: number, size: number, limit: number): Buffer {
+  let bytes = Buffer.allocUnsafe(Math.min(size, limit));
+  let length = 0;
+  for (;;) {
+    while (length < bytes.length) {
+      const read = fs.readSync(fd, bytes, length, bytes.length - length, null);
+      if (read === 0) return bytes.subarray(0, length);
+      length += read;
+    }
+    if (length >= limit) return bytes;
+    // Full: more only if the file grew (one byte tells, without copying what was read).
+    const probe = Buffer.allocUnsafe(1);
+    if (fs.readSync(fd, probe, 0, 1, null) === 0) return bytes;
+    const larger = Buffer.allocUnsafe(Math.min(limit, Math.max(4096, bytes.length * 2)));
+    bytes.copy(larger, 0, 0, length);
+    larger[length++] = probe[0];
+    bytes = larger;
   }
 }
 

@@ -14,7 +14,9 @@
  * - "Hot" words: the rules' triggers (substrings, for rules that look at more than calls), the
  *   names their calls end in (identifiers, for call rules), `mlsec` (suppression comments),
  *   plus words a rule declares it reads elsewhere in the file (`Rule.fileContext`). A definition
- *   containing any of them is parsed.
+ *   containing any of them is parsed. An attribute named like a rule's dotted function counts
+ *   only when the object it is read from can resolve to that function (`np.load` after `import
+ *   numpy as np`, not `json.load`), as the semantic model resolves names: see `reachingNames`.
  * - `:=` binds in the scope around it (around a comprehension, too), so in a function's body it
  *   binds the function's own names; in its decorators or default values it binds names of the
  *   scope the definition is in: a definition with `:=` there is parsed.
@@ -65,6 +67,14 @@ export const enum WordKind {
    * counts, and every occurrence when an import binds the name (`from pickle import loads`).
    */
   AttributeName = 4,
+  /**
+   * With AttributeName, for a word only dotted functions end in (`pickle.loads`, not a method):
+   * an attribute counts only when the object it is read from can resolve to one of their names
+   * (see `receiverCanReach`). `re.compile` is not `builtins.compile`.
+   */
+  ReceiverChecked = 8,
+  /** A name a dotted function starts with (`torch` of `torch.hub.load`). */
+  Root = 16,
 }
 
 /** What makes a definition worth parsing: an automaton over words and what each one means. */
@@ -72,10 +82,16 @@ export class HotWords {
   constructor(
     readonly words: SubstringSet,
     readonly kinds: Uint8Array,
+    /** The starts of the dotted functions (`torch`, `torch.hub`, `flask.Flask`, `flask.Flask()`). */
+    readonly prefixes: ReadonlySet<string> = new Set(),
   ) {}
 
-  /** Hot words over a shared automaton (which must contain all of them). */
-  static over(words: SubstringSet, substrings: Iterable<string>, bareNames: Iterable<string>, attributeNames: Iterable<string>): HotWords {
+  /**
+   * Hot words over a shared automaton (which must contain all of them): substrings, names called
+   * bare, attribute names called on any object (methods), and the dotted functions the rules
+   * call (`pickle.loads`, `flask.Flask().run`), whose attributes are checked for their object.
+   */
+  static over(words: SubstringSet, substrings: Iterable<string>, bareNames: Iterable<string>, attributeNames: Iterable<string>, dottedFunctions: Iterable<string> = []): HotWords {
     const kinds = new Uint8Array(words.strings.length);
     const position = new Map(words.strings.map((w, i) => [w, i]));
     const mark = (list: Iterable<string>, kind: WordKind) => {
@@ -88,8 +104,34 @@ export class HotWords {
     mark(substrings, WordKind.Substring);
     mark(bareNames, WordKind.BareName);
     mark(attributeNames, WordKind.AttributeName);
-    return new HotWords(words, kinds);
+    // A method is wanted on any object; a name only dotted functions end in, on some objects.
+    const methods = kinds.map((kind) => kind & WordKind.AttributeName);
+    const prefixes = new Set<string>();
+    for (const callee of dottedFunctions) {
+      const parts = callee.split('.');
+      const last = parts.pop()!;
+      mark([dottedSegments(parts[0])[0]], WordKind.Root);
+      mark([last], WordKind.AttributeName);
+      const i = position.get(last)!;
+      if (!methods[i]) kinds[i] |= WordKind.ReceiverChecked;
+      let prefix = '';
+      for (const part of parts) {
+        const name = part.replace(/\(\)$/, '');
+        prefix = prefix ? `${prefix}.${name}` : name;
+        prefixes.add(prefix);
+        if (part !== name) prefixes.add((prefix += '()'));
+      }
+    }
+    return new HotWords(words, kinds, prefixes);
   }
+}
+
+/** The names of a dotted function, call-result markers dropped (`flask.Flask().run`: flask, Flask, run). */
+export function dottedSegments(callee: string): string[] {
+  return callee
+    .replace(/\(\)/g, '')
+    .split('.')
+    .filter((segment) => segment.length > 0);
 }
 
 export interface PartialText {
@@ -119,6 +161,9 @@ const IMPORT_ALIAS = new RegExp(String.raw`(${NAME}(?:\s*\.\s*${NAME})*)\s+as\s+
 const DOTTED_NAME = new RegExp(String.raw`^\s*(?:${NAME}\s*\.\s*)*(${NAME})\s*(?:#.*)?$`, 'u');
 const PLAIN_IMPORT = /^\s*import\s+([^#]+)/;
 const LEADING_NAME = new RegExp(String.raw`^\s*(${NAME})`, 'u');
+/** The name an assigned value starts with (after blanks and line continuations). */
+const VALUE_HEAD = new RegExp(String.raw`^[\s\\]*(${NAME})`, 'u');
+const NAME_AT = new RegExp(NAME, 'uy');
 const FROM_IMPORT = new RegExp(String.raw`^\s*from\s+(${NAME})[\w.]*\s+import\b`, 'u');
 
 /** Partial parsing pays when it leaves out at least this many UTF-16 units; below, the scan costs more. */
@@ -191,6 +236,8 @@ function coldPlan(
   let nameAt: number[] = [];
   const bareAt = new Map<string, number[]>();
   const walrusAt: number[] = [];
+  const rootAt: number[] = [];
+  const receiverAt: number[] = [];
   const { words, kinds } = hot;
   const visit = (index: number, at: number) => {
     const kind = kinds[index];
@@ -201,8 +248,10 @@ function coldPlan(
     }
     const word = words.strings[index];
     if ((at > 0 && isIdentifierChar(text.charCodeAt(at - 1))) || isIdentifierChar(text.charCodeAt(at + word.length))) return;
-    const attribute = previousNonBlank(text, at) === '.';
-    if (attribute ? kind & WordKind.AttributeName : kind & WordKind.BareName) nameAt.push(at);
+    if (kind & WordKind.Root) rootAt.push(at);
+    if (previousNonBlank(text, at) === '.') {
+      if (kind & WordKind.AttributeName) (kind & WordKind.ReceiverChecked ? receiverAt : nameAt).push(at);
+    } else if (kind & WordKind.BareName) nameAt.push(at);
     else if (kind & WordKind.AttributeName) {
       // Bare, but perhaps imported under its own name: decided below.
       const list = bareAt.get(word);
@@ -213,6 +262,10 @@ function coldPlan(
   // The prefilter's pass over the text with the same automaton, when there was one.
   if (hits) for (let k = 0; k < hits.length; k += 2) visit(hits[k], hits[k + 1]);
   else words.forEach(text, visit);
+  if (receiverAt.length > 0) {
+    const reaching = reachingNames(text, lines, hot.prefixes, rootAt);
+    for (const at of receiverAt) if (receiverCanReach(text, at, reaching)) nameAt.push(at);
+  }
   const names = new Set<string>();
   kinds.forEach((kind, i) => {
     if (kind & (WordKind.BareName | WordKind.AttributeName)) names.add(words.strings[i]);
@@ -257,6 +310,174 @@ function coldPlan(
     nameAt = mergeSorted(nameAt, more.sort((a, b) => a - b));
   }
   return { cold, carried };
+}
+
+/**
+ * The names through which an attribute can resolve to a rule's dotted function, found as the
+ * semantic model resolves an object (SemanticModel.qualifiedName): each name with what it can
+ * stand for, kept only when that is the start of one of the functions (`prefixes`: `torch`,
+ * `torch.hub`, `flask.Flask()`). A function's first name stands for itself (unbound, or
+ * `import torch`); an import binds its alias to the module or name imported (`import numpy as
+ * np`, `from torch import hub as th`); an assignment binds its targets to its value when that is
+ * a dotted name or a call of one starting with a known name (`m = np`, `app = Flask(__name__)`).
+ * Nothing else resolves. Statements are read wherever they are (any scope, prose too), and an
+ * import this cannot read makes every name in it stand for anything: both only add names.
+ */
+function reachingNames(text: string, lines: readonly LogicalLine[], prefixes: ReadonlySet<string>, rootAt: readonly number[]): Set<string> {
+  const standsFor = new Map<string, Set<string>>();
+  for (const prefix of prefixes) if (!prefix.includes('.')) standsFor.set(prefix, new Set([prefix]));
+  const read = new Set<number>();
+  const pending = [...rootAt];
+  const bind = (name: string, qualified: string) => {
+    if (qualified !== ANYTHING && !prefixes.has(qualified)) return;
+    let known = standsFor.get(name);
+    if (known?.has(qualified)) return;
+    if (!known) standsFor.set(name, (known = new Set()));
+    known.add(qualified);
+    // The lines it occurs in are read (again): what they assign may start with it.
+    for (const at of identifierOccurrences(text, name)) {
+      read.delete(lineAt(lines, at));
+      pending.push(at);
+    }
+  };
+  while (pending.length > 0) {
+    const line = lineAt(lines, pending.pop()!);
+    if (line < 0 || read.has(line)) continue;
+    read.add(line);
+    bindingsMade(text, lines[line], standsFor, bind);
+  }
+  return new Set(standsFor.keys());
+}
+
+/** What a name stands for when an import cannot be read. */
+const ANYTHING = '*';
+
+const IMPORT_CLAUSE = new RegExp(String.raw`^\s*(${NAME}(?:\s*\.\s*${NAME})*)(?:\s+as\s+(${NAME}))?\s*$`, 'u');
+const FROM_IMPORT_STATEMENT = new RegExp(String.raw`^\s*from\s+(\.*)\s*(${NAME}(?:\s*\.\s*${NAME})*)?\s+import\s+([\s\S]*)$`, 'u');
+const PLAIN_IMPORT_STATEMENT = /^\s*import\s+([\s\S]*)$/;
+
+/**
+ * Calls `bind(name, qualified)` for each name a statement binds to something a known name
+ * (`standsFor`) or an absolute import leads to (see reachingNames).
+ */
+function bindingsMade(text: string, line: LogicalLine, standsFor: ReadonlyMap<string, ReadonlySet<string>>, bind: (name: string, qualified: string) => void): void {
+  const source = withoutProse(text.slice(line.start, line.end));
+  if (/\bimport\b/.test(source)) {
+    for (const statement of source.split(';')) {
+      if (!/\bimport\b/.test(statement)) continue;
+      const from = FROM_IMPORT_STATEMENT.exec(statement);
+      if (from) {
+        // Relative imports bind nothing the model resolves.
+        if (from[1] || !from[2]) continue;
+        const module = from[2].replace(/\s+/g, '');
+        for (const clause of from[3].replace(/[()\\]/g, ' ').split(',')) {
+          const match = IMPORT_CLAUSE.exec(clause);
+          if (match) bind(match[2] ?? match[1], `${module}.${match[1].replace(/\s+/g, '')}`);
+          else if (clause.trim() !== '' && clause.trim() !== '*') for (const name of identifiersOf(clause)) bind(name, ANYTHING);
+        }
+        continue;
+      }
+      const plain = PLAIN_IMPORT_STATEMENT.exec(statement);
+      if (plain) {
+        for (const clause of plain[1].replace(/[()\\]/g, ' ').split(',')) {
+          const match = IMPORT_CLAUSE.exec(clause);
+          // `import a.b` binds `a` to itself, which it stands for already.
+          if (match?.[2]) bind(match[2], match[1].replace(/\s+/g, ''));
+          else if (!match) for (const name of identifiersOf(clause)) bind(name, ANYTHING);
+        }
+        continue;
+      }
+      // An import inside a compound statement's line (`if x: import a as b`): not read.
+      for (const name of identifiersOf(statement)) bind(name, ANYTHING);
+    }
+    return;
+  }
+  const equals = topLevelAssignments(source);
+  if (equals.length === 0) return;
+  const value = dottedValue(source.slice(equals[equals.length - 1].at + 1));
+  if (!value) return;
+  const known = standsFor.get(value.head);
+  if (!known) return;
+  const targets = equals.flatMap(({ at, statement }) => targetNames(source.slice(statement, at)));
+  for (const qualified of known) for (const target of targets) bind(target, qualified === ANYTHING ? ANYTHING : qualified + value.rest);
+}
+
+/**
+ * An assigned value that is a name followed by attributes and calls (`np`, `torch.hub`,
+ * `flask.Flask(__name__)`), as its first name and the rest spelled as a qualified name is
+ * (`.hub`, `.Flask()`); undefined for any other expression.
+ */
+function dottedValue(value: string): { head: string; rest: string } | undefined {
+  const head = VALUE_HEAD.exec(value);
+  if (!head) return undefined;
+  let rest = '';
+  let k = head[0].length;
+  const skipBlanks = () => {
+    while (k < value.length && /[\s\\]/.test(value[k])) k++;
+  };
+  for (;;) {
+    skipBlanks();
+    if (k >= value.length) return { head: head[1], rest };
+    const c = value[k];
+    if (c === '.') {
+      k++;
+      skipBlanks();
+      NAME_AT.lastIndex = k;
+      const name = NAME_AT.exec(value);
+      if (!name) return undefined;
+      rest += '.' + name[0];
+      k += name[0].length;
+    } else if (c === '(') {
+      let depth = 0;
+      for (; k < value.length; k++) {
+        if (value[k] === '(') depth++;
+        else if (value[k] === ')' && --depth === 0) break;
+      }
+      if (depth !== 0) return undefined;
+      k++;
+      rest += '()';
+    } else return undefined;
+  }
+}
+
+/** The index of the logical line holding offset `at`, or -1. */
+function lineAt(lines: readonly LogicalLine[], at: number): number {
+  let low = 0;
+  let high = lines.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (at < lines[mid].start) high = mid - 1;
+    else if (at > lines[mid].end) low = mid + 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/**
+ * False only when the attribute at `at` is read from a dotted name (`re.compile`, `a . b.load`)
+ * whose first name is not in `reaching`: then it cannot resolve to a rule's function. Any other
+ * object (a call, a subscript, a literal, a name on an earlier line) counts as reaching.
+ */
+function receiverCanReach(text: string, at: number, reaching: ReadonlySet<string>): boolean {
+  let i = at - 1;
+  for (;;) {
+    // At or before the `.` in front of a name.
+    while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
+    if (text.charCodeAt(i) !== 46) return true;
+    i--;
+    while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
+    const end = i + 1;
+    while (i >= 0 && isIdentifierChar(text.charCodeAt(i))) i--;
+    const start = i + 1;
+    if (start === end) return true;
+    const first = text.charCodeAt(start);
+    if (first >= 48 && first <= 57) return true;
+    for (let k = start; k < end; k++) if (text.charCodeAt(k) > 127) return true;
+    let before = i;
+    while (before >= 0 && (text.charCodeAt(before) === 32 || text.charCodeAt(before) === 9)) before--;
+    if (text.charCodeAt(before) !== 46) return reaching.has(text.slice(start, end));
+    i = before;
+  }
 }
 
 /** Splits a text into logical lines, skipping blank and comment-only lines. */
