@@ -189,6 +189,31 @@ describe('partial parsing', () => {
     }
   });
 
+  it('counts a rule’s whole words only as whole identifiers, and carries them like substrings', () => {
+    const text = body([
+      'import requests',
+      'OPTS = {"verify": False}',
+      '',
+      'def mode(ctx):',
+      '    ctx.verify_mode = 2',
+      '',
+      'def keyword(u):',
+      '    return requests.get(u, verify=False)',
+      '',
+      'def carried(u):',
+      '    return requests.get(u, **OPTS)',
+      '',
+      'def prose(u):',
+      '    """We verify nothing here."""',
+    ]);
+    const words = HotWords.over(new SubstringSet(['verify']), [], [], [], [], ['verify']);
+    const partial = partialText(text, words, 0)!;
+    assert.ok(partial.text.includes('def mode():0'), '`verify_mode` is not `verify`');
+    assert.ok(partial.text.includes('verify=False'));
+    assert.ok(partial.text.includes('**OPTS'), 'OPTS is assigned from a statement holding the word');
+    assert.ok(partial.text.includes('We verify nothing'), 'prose counts too (it may be a string a rule reads)');
+  });
+
   it('reads assignment targets and aliases from code only', () => {
     const line = (source: string) => ({ start: 0, end: source.length });
     assert.deepEqual(assignedNames('a, b = c = f(x)  # not d = e', line('a, b = c = f(x)  # not d = e')), ['a', 'b', 'a', 'b', 'c']);
@@ -270,16 +295,23 @@ describe('partial parsing', () => {
       body(['from pickle import loads as l', '', 'def a():', '    return [x for x in range(3)]', '', 'def b(blob):', '    return l(blob)']),
       body(['import torch', '', 'def broken(:', '    pass', '', 'def load(p):', '    return torch.load(p)']),
       body(['import flask', '', 'class Server(flask.Flask):', '    pass', '', 'def main():', '    Server(__name__).run(debug=True)']),
-      body(['from transformers import AutoModel', '', 'def save(m):', '    m.save_pretrained("org/model")', '', 'def load():', '    return AutoModel.from_pretrained("org/model")']),
       body(['import pickle', 'loader = pickle.loads', '', 'def reset(make):', '    global loader', '    loader = make()', '', 'def use(blob):', '    return loader(blob)']),
       body(['import pickle', '', 'def reset():', '    global loader', '    loader = pickle.loads', '', 'def use(blob):', '    return loader(blob)']),
       body(['import pickle', 'loader = pickle.loads', '', 'def other(x=(loader := make())):', '    return x', '', 'def use(blob):', '    return loader(blob)']),
       body(['import pickle', 'loader = pickle.loads', '', 'def other(xs):', '    return [loader := x for x in xs]', '', 'def use(blob):', '    return loader(blob)']),
+      // MLS501: a credential reaches a sink by keyword, by `**`, by the environment.
+      body(['import wandb, os', 'KEY = "a1b2c3d4e5f6g7h8"', '', 'def other(key):', '    return {key: 1}', '', 'def login():', '    wandb.login(key=KEY)']),
+      body(['import openai, os', '', 'def setup():', '    creds = {"api_key": "sk1a2b3c4d5e6f7g8"}', '    return openai.OpenAI(**creds)', '', 'def env():', '    os.environ["HF_TOKEN"] = "hfa1b2c3d4e5f6g7"']),
+      // MLS205: the certificate check through a context, but not `verify_mode` alone.
+      body(['import ssl', '', 'def mode(ctx):', '    ctx.verify_mode = ssl.CERT_REQUIRED', '', 'def off():', '    ctx = ssl.create_default_context()', '    ctx.check_hostname = False', '    ctx.verify_mode = ssl.CERT_NONE']),
     ];
-    for (const text of texts) {
+    // Saved to the folder it loads from: a local model, no finding (a word read across the file).
+    const quiet = [body(['from transformers import AutoModel', '', 'def save(m):', '    m.save_pretrained("org/model")', '', 'def load():', '    return AutoModel.from_pretrained("org/model")'])];
+    for (const text of [...texts, ...quiet]) {
       const strip = (findings: unknown[]) => findings.map((f) => JSON.stringify(f));
       const whole = strip(engine.analyzePython(text, { prefilter: false }).findings);
       const partial = engine.analyzePython(text, { minSkipped: 0 });
+      assert.ok(whole.length > 0 || quiet.includes(text), `a finding to keep in\n${text}`);
       assert.deepEqual(strip(partial.findings), whole, text);
     }
   });

@@ -75,6 +75,8 @@ export const enum WordKind {
   ReceiverChecked = 8,
   /** A name a dotted function starts with (`torch` of `torch.hub.load`). */
   Root = 16,
+  /** Like Substring, but only as a whole identifier (`verify`, not `verify_mode`). */
+  Word = 32,
 }
 
 /** What makes a definition worth parsing: an automaton over words and what each one means. */
@@ -91,7 +93,14 @@ export class HotWords {
    * bare, attribute names called on any object (methods), and the dotted functions the rules
    * call (`pickle.loads`, `flask.Flask().run`), whose attributes are checked for their object.
    */
-  static over(words: SubstringSet, substrings: Iterable<string>, bareNames: Iterable<string>, attributeNames: Iterable<string>, dottedFunctions: Iterable<string> = []): HotWords {
+  static over(
+    words: SubstringSet,
+    substrings: Iterable<string>,
+    bareNames: Iterable<string>,
+    attributeNames: Iterable<string>,
+    dottedFunctions: Iterable<string> = [],
+    wholeWords: Iterable<string> = [],
+  ): HotWords {
     const kinds = new Uint8Array(words.strings.length);
     const position = new Map(words.strings.map((w, i) => [w, i]));
     const mark = (list: Iterable<string>, kind: WordKind) => {
@@ -104,6 +113,7 @@ export class HotWords {
     mark(substrings, WordKind.Substring);
     mark(bareNames, WordKind.BareName);
     mark(attributeNames, WordKind.AttributeName);
+    mark(wholeWords, WordKind.Word);
     // A method is wanted on any object; a name only dotted functions end in, on some objects.
     const methods = kinds.map((kind) => kind & WordKind.AttributeName);
     const prefixes = new Set<string>();
@@ -215,6 +225,10 @@ export function holdsHotWord(text: string, start: number, end: number, hot: HotW
     }
     const word = words.strings[index];
     if ((at > 0 && isIdentifierChar(slice.charCodeAt(at - 1))) || isIdentifierChar(slice.charCodeAt(at + word.length))) return;
+    if (kind & WordKind.Word) {
+      found = true;
+      return;
+    }
     const attribute = previousNonBlank(slice, at) === '.';
     if (attribute ? kind & WordKind.AttributeName : kind & (WordKind.BareName | WordKind.AttributeName)) found = true;
   });
@@ -248,6 +262,10 @@ function coldPlan(
     }
     const word = words.strings[index];
     if ((at > 0 && isIdentifierChar(text.charCodeAt(at - 1))) || isIdentifierChar(text.charCodeAt(at + word.length))) return;
+    if (kind & WordKind.Word) {
+      substringAt.push(at);
+      return;
+    }
     if (kind & WordKind.Root) rootAt.push(at);
     if (previousNonBlank(text, at) === '.') {
       if (kind & WordKind.AttributeName) (kind & WordKind.ReceiverChecked ? receiverAt : nameAt).push(at);

@@ -126,6 +126,16 @@ export interface Rule extends RuleMeta {
    * then skips definitions without a trigger even when they call one of the rule's functions.
    */
   findingsShowTriggers?: boolean;
+  /**
+   * For a rule whose triggers are all hot in partial parsing (one that is not only about calls,
+   * or whose findings show its triggers): narrower words a definition must contain for the rule
+   * to find something in it, read instead of the triggers, which stay the prefilter's.
+   * `substrings` count anywhere; `words` as whole identifiers, wherever written (code, strings,
+   * comments). Every finding, and every statement of a definition the rule reads to decide
+   * (a constant's assignment), must hold one of them, except what is parsed anyway (module-level
+   * code and the names it carries; see partialParse.ts).
+   */
+  partialParseWords?: { substrings?: readonly string[]; words?: readonly string[] };
 }
 
 /** Identity function that gives rule literals their type and keeps registration in one place. */

@@ -145,6 +145,14 @@ export const hardCodedCredentialRule = defineRule({
   triggers: [...FORMAT_TRIGGERS, ...SECRET_NAME_WORDS, 'key', 'login', 'HfApi', 'InferenceClient'],
   // Sinks: a literal is a credential by where it goes, e.g. `os.environ[name] = value`.
   fileContext: ['environ'],
+  // What a reported literal or the sink it goes to is written with: a credential format, a
+  // credential keyword or attribute (`*_api_key`, `token=`), a login function (`key=` counts
+  // only for `wandb.login`), or the environment. A constant's assignment elsewhere in a
+  // definition holds the literal.
+  partialParseWords: {
+    substrings: [...FORMAT_TRIGGERS, 'api_key', 'api_token'],
+    words: ['token', 'hf_token', 'use_auth_token', 'auth_token', 'access_token', 'aws_secret_access_key', 'aws_session_token', 'environ', 'putenv', ...POSITIONAL_SINK_NAMES],
+  },
   // Credential words are everywhere (`key`, `token`); a credential value is rare. The rule reports
   // a literal, so without a recognised format or a literal that could pass as a secret there is
   // nothing to find.
