@@ -214,6 +214,36 @@ describe('partial parsing', () => {
     assert.ok(partial.text.includes('We verify nothing'), 'prose counts too (it may be a string a rule reads)');
   });
 
+  it('leaves out large module-level statements nothing parsed reads', () => {
+    const padding = (n: number) => Array.from({ length: n }, (_, i) => `'k${i}': 'value number ${i}'`).join(', ');
+    const text = body([
+      'import pickle',
+      '"""A module docstring that mentions eval(src) and pickle.loads(blob) in prose, at length: ' + 'x'.repeat(300) + '"""',
+      `COLD_TABLE = {${padding(20)}}`,
+      `HOT_TABLE = {${padding(20)}}`,
+      `FIELD = f"{eval(src)}" + "${'y'.repeat(300)}"`,
+      `CALLED = run({${padding(20)}}) or eval(src)`,
+      `TOKEN_LIKE = "hf_${'a'.repeat(300)}"`,
+      '',
+      'def cold():',
+      '    return COLD_TABLE',
+      '',
+      'def hot(blob):',
+      '    return pickle.loads(blob), HOT_TABLE',
+    ]);
+    const words = hot(['hf_'], ['eval'], ['loads']);
+    const partial = partialText(text, words, 0)!;
+    const parsed = partial.ranges.map((r) => text.slice(r.startIndex, r.endIndex)).join('');
+    assert.ok(!parsed.includes('A module docstring'), 'names in prose call nothing');
+    assert.ok(!parsed.includes('COLD_TABLE = {'), 'read only in a left-out definition');
+    assert.ok(parsed.includes('HOT_TABLE = {'), 'read in a parsed definition');
+    assert.ok(parsed.includes('FIELD = f"{eval(src)}"'), 'an f-string field is code');
+    assert.ok(parsed.includes('CALLED = run('), 'a hot call');
+    assert.ok(parsed.includes('TOKEN_LIKE = "hf_'), 'a substring counts in a string');
+    assert.equal(partial.text.length, text.length);
+    assert.ok(!partial.text.includes('A module docstring'), 'blanked for text searches too');
+  });
+
   it('reads assignment targets and aliases from code only', () => {
     const line = (source: string) => ({ start: 0, end: source.length });
     assert.deepEqual(assignedNames('a, b = c = f(x)  # not d = e', line('a, b = c = f(x)  # not d = e')), ['a', 'b', 'a', 'b', 'c']);
@@ -302,6 +332,9 @@ describe('partial parsing', () => {
       // MLS501: a credential reaches a sink by keyword, by `**`, by the environment.
       body(['import wandb, os', 'KEY = "a1b2c3d4e5f6g7h8"', '', 'def other(key):', '    return {key: 1}', '', 'def login():', '    wandb.login(key=KEY)']),
       body(['import openai, os', '', 'def setup():', '    creds = {"api_key": "sk1a2b3c4d5e6f7g8"}', '    return openai.OpenAI(**creds)', '', 'def env():', '    os.environ["HF_TOKEN"] = "hfa1b2c3d4e5f6g7"']),
+      // Large module-level statements, read in parsed code or not.
+      body(['import pickle', `TABLE = {${Array.from({ length: 30 }, (_, i) => `"k${i}": ${i}`).join(', ')}}`, `"""${'Docs. '.repeat(60)}"""`, `BLOB = b"${'z'.repeat(300)}"`, '', 'def load():', '    return pickle.loads(BLOB), TABLE']),
+      body(['import requests', `OPTS = {"verify": False, ${Array.from({ length: 30 }, (_, i) => `"k${i}": ${i}`).join(', ')}}`, '', 'def get(u):', '    return requests.get(u, **OPTS)']),
       // MLS205: the certificate check through a context, but not `verify_mode` alone.
       body(['import ssl', '', 'def mode(ctx):', '    ctx.verify_mode = ssl.CERT_REQUIRED', '', 'def off():', '    ctx = ssl.create_default_context()', '    ctx.check_hostname = False', '    ctx.verify_mode = ssl.CERT_NONE']),
     ];

@@ -27,6 +27,9 @@
  *   function; `loads = pickle.loads`): a kept statement containing a hot word makes the names it
  *   assigns hot too, until nothing changes. A definition using such a name is parsed.
  * - Imports inside skipped definitions still count for the file's imported packages.
+ * - Large module-level simple statements are left out too when they hold no hot position (names
+ *   count in their code only, substrings anywhere) and no name written in their code occurs
+ *   anywhere else that is parsed: a long docstring, a table only left-out functions read.
  * - The caller parses the whole text again when the partial tree has a syntax error, so a text
  *   this scanner misreads can cost time, never findings.
  */
@@ -189,12 +192,15 @@ const WALRUS = ':=';
 export function partialText(text: string, hot: HotWords, minSkipped = DEFAULT_MIN_SKIPPED, hits?: readonly number[]): PartialText | undefined {
   const lines = logicalLines(text);
   const definitions = definitionsOf(text, lines);
-  if (definitions.length === 0) return undefined;
-  const { cold } = coldPlan(text, lines, definitions, hot, hits);
+  const { cold, valuesAt, namesAt } = coldPlan(text, lines, definitions, hot, hits);
+  const quiet = quietStatements(text, lines, cold, valuesAt, namesAt);
   let skipped = 0;
   for (const definition of cold) skipped += definition.end - definition.start - definition.stub.length;
+  for (const statement of quiet) skipped += statement.end - statement.start;
   if (skipped < minSkipped) return undefined;
-  return build(text, lines, cold, skipped);
+  // A left-out statement is a definition with an empty stub (nothing of it is parsed).
+  const left = [...cold, ...quiet.map((line) => ({ start: line.start, keyword: line.start, headerEnd: line.end, end: line.end, stub: '' }))];
+  return build(text, lines, left.sort((a, b) => a.start - b.start), skipped);
 }
 
 /**
@@ -244,7 +250,7 @@ function coldPlan(
   definitions: readonly Definition[],
   hot: HotWords,
   hits?: readonly number[],
-): { cold: Definition[]; carried: Set<string> } {
+): { cold: Definition[]; carried: Set<string>; valuesAt: readonly number[]; namesAt: Array<readonly number[]> } {
   // Where the rules' words are: substrings (values a rule reads, whoever holds them) and names.
   const substringAt: number[] = [];
   let nameAt: number[] = [];
@@ -327,7 +333,65 @@ function coldPlan(
     for (const name of added) for (const i of identifierOccurrences(text, name)) more.push(i);
     nameAt = mergeSorted(nameAt, more.sort((a, b) => a - b));
   }
-  return { cold, carried };
+  return { cold, carried, valuesAt: substringAt, namesAt: [nameAt, walrusAt] };
+}
+
+/** True when one of the sorted offsets falls in the code (not prose) of the statement at `start` whose code is `code`. */
+function inCode(sorted: readonly number[], start: number, code: string): boolean {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid] < start) low = mid + 1;
+    else high = mid;
+  }
+  for (let k = low; k < sorted.length && sorted[k] < start + code.length; k++) if (code.charCodeAt(sorted[k] - start) !== 32) return true;
+  return false;
+}
+
+/** The start of an f-string literal (`f"`, `rf'`, `Fr"`), or something like it. */
+const F_STRING = /[fF][rR]?["']|[rR][fF]["']/;
+
+/** Module-level statements shorter than this are always parsed: leaving them out saves less than the check costs. */
+const MIN_QUIET_STATEMENT = 256;
+
+/** Keywords that start a compound statement (or may: `match`, `case`) or an import. */
+const KEPT_STATEMENT_START = /^(?:if|elif|else|for|while|try|except|finally|with|def|class|async|match|case|import|from|global|nonlocal|del)\b|^@/;
+
+/**
+ * Large module-level simple statements that can be left out like cold definitions: no hot
+ * position, and none of the names written in their code (targets, annotations, anything) occurs
+ * anywhere else that is parsed. Such a statement can only bind names written in it, and nothing
+ * parsed reads them: a docstring, a table of constants the rest of the file uses only in
+ * left-out definitions.
+ */
+function quietStatements(text: string, lines: readonly LogicalLine[], cold: readonly Definition[], valuesAt: readonly number[], namesAt: ReadonlyArray<readonly number[]>): LogicalLine[] {
+  const quiet: LogicalLine[] = [];
+  for (const line of lines) {
+    if (line.indent !== 0 || line.end - line.start < MIN_QUIET_STATEMENT || inCold(cold, line.start)) continue;
+    // Substrings count anywhere (a string can be a value a rule reads); names only in code: in a
+    // string or a comment of the statement they call and bind nothing.
+    if (holdsAny(valuesAt, line.start, line.end)) continue;
+    const source = text.slice(line.start, line.end);
+    if (KEPT_STATEMENT_START.test(source)) continue;
+    const code = withoutProse(source);
+    // An f-string's fields are code: with one, a name anywhere counts.
+    const fields = F_STRING.test(source);
+    if (namesAt.some((sorted) => (fields ? holdsAny(sorted, line.start, line.end) : inCode(sorted, line.start, code)))) continue;
+    const names = new Set(identifiersOf(code));
+    let used = false;
+    for (const name of names) {
+      for (const at of identifierOccurrences(text, name)) {
+        if ((at < line.start || at >= line.end) && !inCold(cold, at)) {
+          used = true;
+          break;
+        }
+      }
+      if (used) break;
+    }
+    if (!used) quiet.push(line);
+  }
+  return quiet;
 }
 
 /**
