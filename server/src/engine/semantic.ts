@@ -122,6 +122,9 @@ const BINDING_NODE_TYPES = [
   'nonlocal_statement',
 ];
 
+/** What a statement binding a name must contain (one of BINDING_NODE_TYPES' keywords or `=`). */
+const MAY_BIND = /=|\b(?:for|as|import|global|nonlocal|def|class|lambda)\b/;
+
 export type ConstValue =
   | { kind: 'str'; value: string; node: Node; definedAt?: Node }
   | { kind: 'bool'; value: boolean; node: Node; definedAt?: Node }
@@ -377,7 +380,14 @@ export class SemanticModel {
     for (const top of nodes) {
       if (!top) continue;
       let skipUntil = -1;
-      const found = SCOPE_NODE_TYPES.has(top.type) ? [top] : top.descendantsOfType(BINDING_NODE_TYPES);
+      if (SCOPE_NODE_TYPES.has(top.type)) {
+        this.bindNode(scope, top);
+        continue;
+      }
+      // Each walk has a fixed cost (the types are matched against every symbol of the grammar):
+      // a statement that cannot bind is not walked.
+      if (!MAY_BIND.test(this.text.slice(top.startIndex, top.endIndex))) continue;
+      const found = top.descendantsOfType(BINDING_NODE_TYPES);
       for (const node of found) {
         if (!node || node.startIndex < skipUntil) continue;
         this.bindNode(scope, node);
