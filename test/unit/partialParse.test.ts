@@ -154,14 +154,21 @@ describe('partial parsing', () => {
       'def other_instance(p):',
       '    bp = flask.Blueprint(__name__)',
       '    return bp.run(p)',
+      '',
+      'def module_path(p):',
+      '    return urllib.request.Request(p)',
+      '',
+      'def opens(p):',
+      '    return urllib.request.urlopen(p)',
     ]);
-    const functions = ['numpy.load', 'torch.hub.load', 'yaml.load', 'builtins.compile', 'flask.Flask().run'];
+    const functions = ['numpy.load', 'torch.hub.load', 'yaml.load', 'builtins.compile', 'flask.Flask().run', 'requests.request', 'urllib.request.urlopen'];
     const roots = functions.flatMap((f) => dottedSegments(f));
     const words = HotWords.over(new SubstringSet([...new Set(roots)]), [], [], [], functions);
     const partial = partialText(text, words, 0)!;
     // `x = wrap(np)` makes x stand for what `wrap` returns, which nothing resolves.
-    for (const cold of ['uses_re', 'uses_json', 'uses_self', 'passed_on', 'other_module', 'other_instance']) assert.ok(partial.text.includes(`def ${cold}():0`), `${cold} is left out`);
-    for (const kept of ['uses_alias', 'uses_hub', 'chained', 'dotted', 'via_call', 'via_subscript', 'split', 'continued', 'module_alias', 'instance']) {
+    // `urllib.request` names a module, not the function `requests.request`.
+    for (const cold of ['uses_re', 'uses_json', 'uses_self', 'passed_on', 'other_module', 'other_instance', 'module_path']) assert.ok(partial.text.includes(`def ${cold}():0`), `${cold} is left out`);
+    for (const kept of ['uses_alias', 'uses_hub', 'chained', 'dotted', 'via_call', 'via_subscript', 'split', 'continued', 'module_alias', 'instance', 'opens']) {
       assert.ok(partial.text.includes(`def ${kept}(p):`), `${kept} is parsed`);
     }
     // A method (wanted on any object) is never checked for its object.

@@ -87,7 +87,9 @@ export class HotWords {
   constructor(
     readonly words: SubstringSet,
     readonly kinds: Uint8Array,
-    /** The starts of the dotted functions (`torch`, `torch.hub`, `flask.Flask`, `flask.Flask()`). */
+    /** The dotted functions (`torch.hub.load`, `flask.Flask().run`). */
+    readonly functions: ReadonlySet<string> = new Set(),
+    /** Their starts (`torch`, `torch.hub`, `flask.Flask`, `flask.Flask()`). */
     readonly prefixes: ReadonlySet<string> = new Set(),
   ) {}
 
@@ -135,7 +137,7 @@ export class HotWords {
         if (part !== name) prefixes.add((prefix += '()'));
       }
     }
-    return new HotWords(words, kinds, prefixes);
+    return new HotWords(words, kinds, new Set(dottedFunctions), prefixes);
   }
 }
 
@@ -274,7 +276,9 @@ function coldPlan(
     }
     if (kind & WordKind.Root) rootAt.push(at);
     if (previousNonBlank(text, at) === '.') {
-      if (kind & WordKind.AttributeName) (kind & WordKind.ReceiverChecked ? receiverAt : nameAt).push(at);
+      if (!(kind & WordKind.AttributeName)) return;
+      if (kind & WordKind.ReceiverChecked) receiverAt.push(at, index);
+      else nameAt.push(at);
     } else if (kind & WordKind.BareName) nameAt.push(at);
     else if (kind & WordKind.AttributeName) {
       // Bare, but perhaps imported under its own name: decided below.
@@ -287,8 +291,11 @@ function coldPlan(
   if (hits) for (let k = 0; k < hits.length; k += 2) visit(hits[k], hits[k + 1]);
   else words.forEach(text, visit);
   if (receiverAt.length > 0) {
-    const reaching = reachingNames(text, lines, hot.prefixes, rootAt);
-    for (const at of receiverAt) if (receiverCanReach(text, at, reaching)) nameAt.push(at);
+    const standsFor = reachingNames(text, lines, hot.prefixes, rootAt);
+    for (let k = 0; k < receiverAt.length; k += 2) {
+      const at = receiverAt[k];
+      if (receiverCanReach(text, at, words.strings[receiverAt[k + 1]], standsFor, hot.functions)) nameAt.push(at);
+    }
   }
   const names = new Set<string>();
   kinds.forEach((kind, i) => {
@@ -405,7 +412,7 @@ function quietStatements(text: string, lines: readonly LogicalLine[], cold: read
  * Nothing else resolves. Statements are read wherever they are (any scope, prose too), and an
  * import this cannot read makes every name in it stand for anything: both only add names.
  */
-function reachingNames(text: string, lines: readonly LogicalLine[], prefixes: ReadonlySet<string>, rootAt: readonly number[]): Set<string> {
+function reachingNames(text: string, lines: readonly LogicalLine[], prefixes: ReadonlySet<string>, rootAt: readonly number[]): Map<string, ReadonlySet<string>> {
   const standsFor = new Map<string, Set<string>>();
   for (const prefix of prefixes) if (!prefix.includes('.')) standsFor.set(prefix, new Set([prefix]));
   const read = new Set<number>();
@@ -428,7 +435,7 @@ function reachingNames(text: string, lines: readonly LogicalLine[], prefixes: Re
     read.add(line);
     bindingsMade(text, lines[line], standsFor, bind);
   }
-  return new Set(standsFor.keys());
+  return standsFor;
 }
 
 /** What a name stands for when an import cannot be read. */
@@ -536,11 +543,13 @@ function lineAt(lines: readonly LogicalLine[], at: number): number {
 }
 
 /**
- * False only when the attribute at `at` is read from a dotted name (`re.compile`, `a . b.load`)
- * whose first name is not in `reaching`: then it cannot resolve to a rule's function. Any other
- * object (a call, a subscript, a literal, a name on an earlier line) counts as reaching.
+ * False only when the attribute `word` at `at` is read from a dotted name (`re.compile`,
+ * `urllib.request`, `a . b.load`) that cannot resolve to one of the functions: its first name
+ * stands for nothing that, followed by the rest of the name and `word`, spells one. Any other
+ * object (a call, a subscript, a literal, a name on an earlier line) can.
  */
-function receiverCanReach(text: string, at: number, reaching: ReadonlySet<string>): boolean {
+function receiverCanReach(text: string, at: number, word: string, standsFor: ReadonlyMap<string, ReadonlySet<string>>, functions: ReadonlySet<string>): boolean {
+  const path: string[] = [word];
   let i = at - 1;
   for (;;) {
     // At or before the `.` in front of a name.
@@ -555,10 +564,17 @@ function receiverCanReach(text: string, at: number, reaching: ReadonlySet<string
     const first = text.charCodeAt(start);
     if (first >= 48 && first <= 57) return true;
     for (let k = start; k < end; k++) if (text.charCodeAt(k) > 127) return true;
+    const name = text.slice(start, end);
     let before = i;
     while (before >= 0 && (text.charCodeAt(before) === 32 || text.charCodeAt(before) === 9)) before--;
-    if (text.charCodeAt(before) !== 46) return reaching.has(text.slice(start, end));
-    i = before;
+    if (text.charCodeAt(before) === 46) {
+      path.unshift(name);
+      i = before;
+      continue;
+    }
+    const rest = '.' + path.join('.');
+    for (const qualified of standsFor.get(name) ?? []) if (qualified === ANYTHING || functions.has(qualified + rest)) return true;
+    return false;
   }
 }
 
