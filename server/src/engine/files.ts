@@ -121,11 +121,12 @@ export function readSource(file: string, maxFileSize: number): ReadResult {
 }
 
 /**
- * The content of an open file whose size was `size`, up to `limit` bytes: it may have grown
- * since (or report size 0, as some special files do).
+ * The content of an open file whose size was `size`, up to `limit` bytes. As `readFileSync`
+ * does, the size is trusted when there is one; a file reporting 0 (some special files) is read
+ * to its end.
  */
 function readAll(fd: number, size: number, limit: number): Buffer {
-  let bytes = Buffer.allocUnsafe(Math.min(size, limit));
+  let bytes = Buffer.allocUnsafe(Math.min(size, limit) || Math.min(4096, limit));
   let length = 0;
   for (;;) {
     while (length < bytes.length) {
@@ -133,13 +134,9 @@ function readAll(fd: number, size: number, limit: number): Buffer {
       if (read === 0) return bytes.subarray(0, length);
       length += read;
     }
-    if (length >= limit) return bytes;
-    // Full: more only if the file grew (one byte tells, without copying what was read).
-    const probe = Buffer.allocUnsafe(1);
-    if (fs.readSync(fd, probe, 0, 1, null) === 0) return bytes;
-    const larger = Buffer.allocUnsafe(Math.min(limit, Math.max(4096, bytes.length * 2)));
+    if (size > 0 || length >= limit) return bytes;
+    const larger = Buffer.allocUnsafe(Math.min(limit, bytes.length * 2));
     bytes.copy(larger, 0, 0, length);
-    larger[length++] = probe[0];
     bytes = larger;
   }
 }

@@ -304,6 +304,7 @@ function coldPlan(
   const carried = new Set<string>();
   for (const list of bareAt.values()) if (list.some((at) => inImportStatement(text, at))) nameAt.push(...list);
   const scopes = scopeStatements(text);
+  const keptScopes = new Set<number>();
   for (const statement of scopes) if (!statement.names) nameAt.push(statement.at);
   substringAt.sort((a, b) => a - b);
   nameAt.sort((a, b) => a - b);
@@ -312,10 +313,11 @@ function coldPlan(
   for (;;) {
     cold = coldDefinitions(definitions, substringAt, nameAt, walrusAt);
     // A skipped `global x` whose name is used where the text is parsed: keep its definition.
-    const bindsOutside = scopes.filter(({ at, names }) => names && inCold(cold, at) && names.some((name) => usedOutside(text, name, cold)));
+    // (Statements are not changed once made: a changed shape would make the optimised code bail out.)
+    const bindsOutside = scopes.filter(({ at, names }) => names && !keptScopes.has(at) && inCold(cold, at) && names.some((name) => usedOutside(text, name, cold)));
     if (bindsOutside.length > 0) {
       nameAt = mergeSorted(nameAt, bindsOutside.map((s) => s.at).sort((a, b) => a - b));
-      for (const statement of bindsOutside) statement.names = undefined;
+      for (const statement of bindsOutside) keptScopes.add(statement.at);
       continue;
     }
     // A kept statement passes what makes it interesting on to the names it assigns: any value
@@ -374,31 +376,28 @@ const KEPT_STATEMENT_START = /^(?:if|elif|else|for|while|try|except|finally|with
  */
 function quietStatements(text: string, lines: readonly LogicalLine[], cold: readonly Definition[], valuesAt: readonly number[], namesAt: ReadonlyArray<readonly number[]>): LogicalLine[] {
   const quiet: LogicalLine[] = [];
+  // The cheap tests in this loop; the rest (rarely reached) in isQuiet.
   for (const line of lines) {
-    if (line.indent !== 0 || line.end - line.start < MIN_QUIET_STATEMENT || inCold(cold, line.start)) continue;
-    // Substrings count anywhere (a string can be a value a rule reads); names only in code: in a
-    // string or a comment of the statement they call and bind nothing.
-    if (holdsAny(valuesAt, line.start, line.end)) continue;
-    const source = text.slice(line.start, line.end);
-    if (KEPT_STATEMENT_START.test(source)) continue;
-    const code = withoutProse(source);
-    // An f-string's fields are code: with one, a name anywhere counts.
-    const fields = F_STRING.test(source);
-    if (namesAt.some((sorted) => (fields ? holdsAny(sorted, line.start, line.end) : inCode(sorted, line.start, code)))) continue;
-    const names = new Set(identifiersOf(code));
-    let used = false;
-    for (const name of names) {
-      for (const at of identifierOccurrences(text, name)) {
-        if ((at < line.start || at >= line.end) && !inCold(cold, at)) {
-          used = true;
-          break;
-        }
-      }
-      if (used) break;
-    }
-    if (!used) quiet.push(line);
+    if (line.indent !== 0 || line.end - line.start < MIN_QUIET_STATEMENT) continue;
+    if (!inCold(cold, line.start) && isQuiet(text, line, cold, valuesAt, namesAt)) quiet.push(line);
   }
   return quiet;
+}
+
+function isQuiet(text: string, line: LogicalLine, cold: readonly Definition[], valuesAt: readonly number[], namesAt: ReadonlyArray<readonly number[]>): boolean {
+  // Substrings count anywhere (a string can be a value a rule reads); names only in code: in a
+  // string or a comment of the statement they call and bind nothing.
+  if (holdsAny(valuesAt, line.start, line.end)) return false;
+  const source = text.slice(line.start, line.end);
+  if (KEPT_STATEMENT_START.test(source)) return false;
+  const code = withoutProse(source);
+  // An f-string's fields are code: with one, a name anywhere counts.
+  const fields = F_STRING.test(source);
+  if (namesAt.some((sorted) => (fields ? holdsAny(sorted, line.start, line.end) : inCode(sorted, line.start, code)))) return false;
+  for (const name of new Set(identifiersOf(code))) {
+    for (const at of identifierOccurrences(text, name)) if ((at < line.start || at >= line.end) && !inCold(cold, at)) return false;
+  }
+  return true;
 }
 
 /**

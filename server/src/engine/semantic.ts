@@ -32,6 +32,14 @@ export interface Binding {
   viaGlobal?: boolean;
 }
 
+/**
+ * A binding with every field present, in one order: bindings are made in several shapes, and
+ * code that reads them (lookups, resolution) runs optimised only while it sees one.
+ */
+function uniform(b: Binding): Binding {
+  return { name: b.name, kind: b.kind, offset: b.offset, node: b.node, qualifiedName: b.qualifiedName, value: b.value, viaGlobal: b.viaGlobal ?? false };
+}
+
 /** How a scope learns its bindings (see SemanticModel). */
 interface ScopeSource {
   /** Adds every binding of the scope (through `Scope.add`). */
@@ -80,7 +88,8 @@ export class Scope {
     return (this.declared ??= this.source.globals(this));
   }
 
-  add(binding: Binding): void {
+  add(made: Binding): void {
+    const binding = uniform(made);
     const bindings = this.bindings;
     const list = bindings.get(binding.name);
     if (!list) bindings.set(binding.name, [binding]);
