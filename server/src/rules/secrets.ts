@@ -225,6 +225,35 @@ function mayHaveSink(source: SourceText): boolean {
   return (source.hasIdentifier('environ') || source.hasIdentifier('putenv')) && SECRET_NAME_WORDS.some((word) => source.includes(word));
 }
 
+/** What the text of a call findSinks looks at holds (a superset: words, not syntax). */
+const SINK_CALL_TEXT = new RegExp(
+  String.raw`\*\*|api_(?:key|token)\b|\b(?:token|key|hf_token|use_auth_token|auth_token|access_token|aws_secret_access_key|aws_session_token|putenv|setdefault|update|${[...POSITIONAL_SINK_NAMES].join('|')})\b`,
+);
+
+/**
+ * Other names a sink function may be called by, as SemanticModel.qualifiedName follows them:
+ * imported as (`from huggingface_hub import login as hub_login`) or assigned (`f = hub.login`,
+ * `g = f`), read from the text (any scope, prose too: only more calls are looked at).
+ */
+function sinkAliases(text: string): string[] {
+  const known = new Set(POSITIONAL_SINK_NAMES);
+  const found: string[] = [];
+  for (let round = 0; round < 8; round++) {
+    const names = [...known].join('|');
+    const alias = new RegExp(String.raw`\b(?:${names})\s+as\s+([A-Za-z_]\w*)|\b([A-Za-z_]\w*)\s*=\s*(?:[A-Za-z_]\w*\s*\.\s*)*(?:${names})\b`, 'g');
+    const before = known.size;
+    for (const match of text.matchAll(alias)) {
+      const name = match[1] ?? match[2];
+      if (!known.has(name)) {
+        known.add(name);
+        found.push(name);
+      }
+    }
+    if (known.size === before) break;
+  }
+  return found;
+}
+
 /** Constant strings passed to parameters or variables that take credentials. */
 function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
   const model = context.model;
@@ -238,7 +267,12 @@ function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
     add({ literal, value: value.value, sink: where, env, definesEnv, related });
   };
 
+  // Most calls cannot be a sink: their text names no sink function, credential keyword, `**`
+  // nor a name a sink function was imported as. Checking the text first spares reading their trees.
+  const aliases = sinkAliases(context.text);
+  const mayBeSink = aliases.length > 0 ? new RegExp(`${SINK_CALL_TEXT.source}|\\b(?:${aliases.join('|')})\\b`) : SINK_CALL_TEXT;
   for (const node of model.calls) {
+    if (!mayBeSink.test(context.text.slice(node.startIndex, node.endIndex))) continue;
     const args = node.childForFieldName('arguments');
     if (args?.type !== 'argument_list') continue;
     const fn = node.childForFieldName('function');
