@@ -63,9 +63,20 @@ export class PythonParser {
     return tree;
   }
 
-  /** Parses only the given ranges of `text` (see partialParse.ts); offsets are those of `text`. */
+  /**
+   * Parses only the given ranges of `text` (see partialParse.ts); offsets are those of `text`.
+   * The parser copies its input in chunks from where it reads on: each chunk is cut at the end
+   * of its range, so the left-out text between ranges is not copied into the parser's memory.
+   */
   parseRanges(text: string, includedRanges: Range[]): Tree {
-    const tree = this.parser.parse(text, null, { includedRanges });
+    let next = 0;
+    const read = (index: number): string => {
+      // Reads mostly move forward; a read behind (rare) starts the search again.
+      if (next > 0 && includedRanges[next - 1].endIndex > index) next = 0;
+      while (next < includedRanges.length && includedRanges[next].endIndex <= index) next++;
+      return next < includedRanges.length ? text.slice(index, includedRanges[next].endIndex) : text.slice(index);
+    };
+    const tree = this.parser.parse(read, null, { includedRanges });
     if (!tree) throw new Error('mlsec: the parser returned no tree');
     return tree;
   }
