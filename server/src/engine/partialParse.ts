@@ -376,15 +376,19 @@ const KEPT_STATEMENT_START = /^(?:if|elif|else|for|while|try|except|finally|with
  */
 function quietStatements(text: string, lines: readonly LogicalLine[], cold: readonly Definition[], valuesAt: readonly number[], namesAt: ReadonlyArray<readonly number[]>): LogicalLine[] {
   const quiet: LogicalLine[] = [];
+  let counts: Map<string, number> | undefined;
   // The cheap tests in this loop; the rest (rarely reached) in isQuiet.
   for (const line of lines) {
-    if (line.indent !== 0 || line.end - line.start < MIN_QUIET_STATEMENT) continue;
-    if (!inCold(cold, line.start) && isQuiet(text, line, cold, valuesAt, namesAt)) quiet.push(line);
+    if (line.indent !== 0 || line.end - line.start < MIN_QUIET_STATEMENT || inCold(cold, line.start)) continue;
+    // Occurrences of each name outside the left-out definitions, counted once for the file: a
+    // search of the whole text per statement would cost the square of a file of large tables.
+    counts ??= identifierCounts(text, cold);
+    if (isQuiet(text, line, valuesAt, namesAt, counts)) quiet.push(line);
   }
   return quiet;
 }
 
-function isQuiet(text: string, line: LogicalLine, cold: readonly Definition[], valuesAt: readonly number[], namesAt: ReadonlyArray<readonly number[]>): boolean {
+function isQuiet(text: string, line: LogicalLine, valuesAt: readonly number[], namesAt: ReadonlyArray<readonly number[]>, counts: ReadonlyMap<string, number>): boolean {
   // Substrings count anywhere (a string can be a value a rule reads); names only in code: in a
   // string or a comment of the statement they call and bind nothing.
   if (holdsAny(valuesAt, line.start, line.end)) return false;
@@ -394,10 +398,52 @@ function isQuiet(text: string, line: LogicalLine, cold: readonly Definition[], v
   // An f-string's fields are code: with one, a name anywhere counts.
   const fields = F_STRING.test(source);
   if (namesAt.some((sorted) => (fields ? holdsAny(sorted, line.start, line.end) : inCode(sorted, line.start, code)))) return false;
-  for (const name of new Set(identifiersOf(code))) {
-    for (const at of identifierOccurrences(text, name)) if ((at < line.start || at >= line.end) && !inCold(cold, at)) return false;
-  }
+  // A name of its code that occurs more often in the parsed text than in the statement is used elsewhere.
+  const own = identifierCounts(source, []);
+  for (const name of identifiersOf(code)) if ((counts.get(name) ?? 0) > (own.get(name) ?? 0)) return false;
   return true;
+}
+
+/** Where each identifier occurs in the text, as whole words wherever written (identifierOccurrences for all names at once). */
+function identifierIndex(text: string): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  for (let i = 0; i < text.length; ) {
+    if (!isIdentifierChar(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < text.length && isIdentifierChar(text.charCodeAt(i))) i++;
+    const name = text.slice(start, i);
+    const list = index.get(name);
+    if (list) list.push(start);
+    else index.set(name, [start]);
+  }
+  return index;
+}
+
+/**
+ * How often each identifier occurs in the text outside the given (sorted) definitions, as whole
+ * words wherever written (identifierOccurrences' count, prose included).
+ */
+function identifierCounts(text: string, skip: readonly Definition[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  let next = 0;
+  for (let i = 0; i < text.length; ) {
+    if (next < skip.length && i >= skip[next].start) {
+      i = Math.max(i, skip[next++].end);
+      continue;
+    }
+    if (!isIdentifierChar(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < text.length && isIdentifierChar(text.charCodeAt(i))) i++;
+    const name = text.slice(start, i);
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return counts;
 }
 
 /**
@@ -416,6 +462,16 @@ function reachingNames(text: string, lines: readonly LogicalLine[], prefixes: Re
   for (const prefix of prefixes) if (!prefix.includes('.')) standsFor.set(prefix, new Set([prefix]));
   const read = new Set<number>();
   const pending = [...rootAt];
+  // A few names are searched for; past that, every occurrence of every name is indexed once (a
+  // file making thousands of aliases would otherwise be searched thousands of times).
+  let searches = 0;
+  let index: Map<string, number[]> | undefined;
+  const occurrencesOf = (name: string): Iterable<number> => {
+    if (index) return index.get(name) ?? [];
+    if (++searches <= 8) return identifierOccurrences(text, name);
+    index = identifierIndex(text);
+    return index.get(name) ?? [];
+  };
   const bind = (name: string, qualified: string) => {
     if (qualified !== ANYTHING && !prefixes.has(qualified)) return;
     let known = standsFor.get(name);
@@ -423,7 +479,7 @@ function reachingNames(text: string, lines: readonly LogicalLine[], prefixes: Re
     if (!known) standsFor.set(name, (known = new Set()));
     known.add(qualified);
     // The lines it occurs in are read (again): what they assign may start with it.
-    for (const at of identifierOccurrences(text, name)) {
+    for (const at of occurrencesOf(name)) {
       read.delete(lineAt(lines, at));
       pending.push(at);
     }

@@ -233,12 +233,15 @@ const SINK_CALL_TEXT = new RegExp(
 /**
  * Other names a sink function may be called by, as SemanticModel.qualifiedName follows them:
  * imported as (`from huggingface_hub import login as hub_login`) or assigned (`f = hub.login`,
- * `g = f`), read from the text (any scope, prose too: only more calls are looked at).
+ * `g = f`), read from the text (any scope, prose too: only more calls are looked at);
+ * undefined when there are too many to follow.
  */
-function sinkAliases(text: string): string[] {
+function sinkAliases(text: string): string[] | undefined {
   const known = new Set(POSITIONAL_SINK_NAMES);
   const found: string[] = [];
   for (let round = 0; round < 8; round++) {
+    // Past a few dozen names (no real file has them), every call is looked at instead.
+    if (found.length > 64) return undefined;
     const names = [...known].join('|');
     const alias = new RegExp(String.raw`\b(?:${names})\s+as\s+([A-Za-z_]\w*)|\b([A-Za-z_]\w*)\s*=\s*(?:[A-Za-z_]\w*\s*\.\s*)*(?:${names})\b`, 'g');
     const before = known.size;
@@ -270,7 +273,7 @@ function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
   // Most calls cannot be a sink: their text names no sink function, credential keyword, `**`
   // nor a name a sink function was imported as. Checking the text first spares reading their trees.
   const aliases = sinkAliases(context.text);
-  const mayBeSink = aliases.length > 0 ? new RegExp(`${SINK_CALL_TEXT.source}|\\b(?:${aliases.join('|')})\\b`) : SINK_CALL_TEXT;
+  const mayBeSink = aliases === undefined ? /[^]/ : aliases.length > 0 ? new RegExp(`${SINK_CALL_TEXT.source}|\\b(?:${aliases.join('|')})\\b`) : SINK_CALL_TEXT;
   for (const node of model.calls) {
     if (!mayBeSink.test(context.text.slice(node.startIndex, node.endIndex))) continue;
     const args = node.childForFieldName('arguments');
