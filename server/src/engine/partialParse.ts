@@ -305,7 +305,7 @@ function coldPlan(
   for (const list of bareAt.values()) if (list.some((at) => inImportStatement(text, at))) nameAt.push(...list);
   const scopes = scopeStatements(text);
   const keptScopes = new Set<number>();
-  for (const statement of scopes) if (!statement.names) nameAt.push(statement.at);
+  for (const statement of scopes) if (!statement.readable) nameAt.push(statement.at);
   substringAt.sort((a, b) => a - b);
   nameAt.sort((a, b) => a - b);
   walrusAt.sort((a, b) => a - b);
@@ -314,7 +314,7 @@ function coldPlan(
     cold = coldDefinitions(definitions, substringAt, nameAt, walrusAt);
     // A skipped `global x` whose name is used where the text is parsed: keep its definition.
     // (Statements are not changed once made: a changed shape would make the optimised code bail out.)
-    const bindsOutside = scopes.filter(({ at, names }) => names && !keptScopes.has(at) && inCold(cold, at) && names.some((name) => usedOutside(text, name, cold)));
+    const bindsOutside = scopes.filter(({ at, names, readable }) => readable && !keptScopes.has(at) && inCold(cold, at) && names.some((name) => usedOutside(text, name, cold)));
     if (bindsOutside.length > 0) {
       nameAt = mergeSorted(nameAt, bindsOutside.map((s) => s.at).sort((a, b) => a - b));
       for (const statement of bindsOutside) keptScopes.add(statement.at);
@@ -755,10 +755,12 @@ function coldDefinitions(definitions: readonly Definition[], substringAt: readon
   return cold;
 }
 
-/** A `global` or `nonlocal` statement: where, and the names it declares (undefined: unreadable). */
+/** A `global` or `nonlocal` statement: where, and the names it declares. */
 interface ScopeStatement {
   at: number;
-  names: string[] | undefined;
+  names: string[];
+  /** False for a declaration this cannot read (its names are then unknown). */
+  readable: boolean;
 }
 
 const SCOPE_STATEMENT = new RegExp(String.raw`(?:global|nonlocal)[ \t]+(${NAME}(?:[ \t]*,[ \t]*${NAME})*)`, 'uy');
@@ -771,7 +773,7 @@ function scopeStatements(text: string): ScopeStatement[] {
       SCOPE_STATEMENT.lastIndex = at;
       const match = SCOPE_STATEMENT.exec(text);
       // A declaration this cannot read (split over lines, say) keeps its definition.
-      found.push({ at, names: match ? match[1].split(',').map((name) => name.trim()) : undefined });
+      found.push({ at, names: match ? match[1].split(',').map((name) => name.trim()) : [], readable: match !== null });
     }
   }
   return found;
