@@ -347,14 +347,7 @@ function coldPlan(
 
 /** True when one of the sorted offsets falls in the code (not prose) of the statement at `start` whose code is `code`. */
 function inCode(sorted: readonly number[], start: number, code: string): boolean {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (sorted[mid] < start) low = mid + 1;
-    else high = mid;
-  }
-  for (let k = low; k < sorted.length && sorted[k] < start + code.length; k++) if (code.charCodeAt(sorted[k] - start) !== 32) return true;
+  for (let k = lowerBound(sorted, start); k < sorted.length && sorted[k] < start + code.length; k++) if (code.charCodeAt(sorted[k] - start) !== 32) return true;
   return false;
 }
 
@@ -407,27 +400,26 @@ function isQuiet(text: string, line: LogicalLine, valuesAt: readonly number[], n
 /** Where each identifier occurs in the text, as whole words wherever written (identifierOccurrences for all names at once). */
 function identifierIndex(text: string): Map<string, number[]> {
   const index = new Map<string, number[]>();
-  for (let i = 0; i < text.length; ) {
-    if (!isIdentifierChar(text.charCodeAt(i))) {
-      i++;
-      continue;
-    }
-    const start = i;
-    while (i < text.length && isIdentifierChar(text.charCodeAt(i))) i++;
-    const name = text.slice(start, i);
+  forEachIdentifier(text, [], (name, at) => {
     const list = index.get(name);
-    if (list) list.push(start);
-    else index.set(name, [start]);
-  }
+    if (list) list.push(at);
+    else index.set(name, [at]);
+  });
   return index;
 }
 
-/**
- * How often each identifier occurs in the text outside the given (sorted) definitions, as whole
- * words wherever written (identifierOccurrences' count, prose included).
- */
+/** How often each identifier occurs in the text outside the given (sorted) definitions. */
 function identifierCounts(text: string, skip: readonly Definition[]): Map<string, number> {
   const counts = new Map<string, number>();
+  forEachIdentifier(text, skip, (name) => counts.set(name, (counts.get(name) ?? 0) + 1));
+  return counts;
+}
+
+/**
+ * Calls `found` for each whole identifier of the text (a maximal run of identifier characters,
+ * as identifierOccurrences counts them: prose included) outside the given (sorted) definitions.
+ */
+function forEachIdentifier(text: string, skip: readonly Definition[], found: (name: string, at: number) => void): void {
   let next = 0;
   for (let i = 0; i < text.length; ) {
     if (next < skip.length && i >= skip[next].start) {
@@ -440,10 +432,8 @@ function identifierCounts(text: string, skip: readonly Definition[]): Map<string
     }
     const start = i;
     while (i < text.length && isIdentifierChar(text.charCodeAt(i))) i++;
-    const name = text.slice(start, i);
-    counts.set(name, (counts.get(name) ?? 0) + 1);
+    found(text.slice(start, i), start);
   }
-  return counts;
 }
 
 /**
@@ -812,14 +802,20 @@ function* keptStatements(text: string, lines: readonly LogicalLine[], cold: read
 
 /** True when a sorted list has a value in [start, end). */
 function holdsAny(sorted: readonly number[], start: number, end: number): boolean {
+  const low = lowerBound(sorted, start);
+  return low < sorted.length && sorted[low] < end;
+}
+
+/** The index of the first value of a sorted list that is at least `value` (the length if none). */
+function lowerBound(sorted: readonly number[], value: number): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
     const mid = (low + high) >> 1;
-    if (sorted[mid] < start) low = mid + 1;
+    if (sorted[mid] < value) low = mid + 1;
     else high = mid;
   }
-  return low < sorted.length && sorted[low] < end;
+  return low;
 }
 
 function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
