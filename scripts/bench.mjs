@@ -4,7 +4,7 @@
 // because a machine is slow. Run `node esbuild.mjs` first (npm run bench builds).
 //
 //   node scripts/bench.mjs [--corpus DIR]... [--reps N] [--scales 1,2,4] [--jobs N]
-//                          [--no-sequential] [--no-editor] [--out FILE]
+//                          [--no-sequential] [--no-editor] [--no-long-files] [--out FILE]
 //
 // Corpus: the standard library of this machine's python3 plus the project's fixtures
 // (test/rules/fixtures, test/corpus, examples), or the trees given with --corpus. Only .py files
@@ -218,6 +218,42 @@ for (const scale of scales) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Long files: the cost of one file must grow with its length, not its square. Generated files
+// of n and 4n statements of shapes that stress the partial-parse plan (large module-level
+// tables, thousands of aliases, one long line), scanned on one thread; the ratio of the scan
+// times (from --stats, without Node's start) should be near 4.
+
+function longFile(kind, n) {
+  const lines = ['import pickle', 'import numpy as np', ''];
+  if (kind === 'tables') for (let i = 0; i < n; i++) lines.push(`TABLE_${i} = [${Array.from({ length: 60 }, (_, j) => i * j).join(', ')}]`);
+  if (kind === 'aliases') for (let i = 0; i < n; i++) lines.push(`alias_${i} = np`, `def use_${i}(p):`, `    return alias_${i}.load(p, allow_pickle=${i % 2 ? 'True' : 'False'})`, '');
+  if (kind === 'long line') lines.push(`VALUES = [${Array.from({ length: n * 20 }, (_, j) => `"v${j}"`).join(', ')}]`);
+  lines.push('', 'def load(blob):', '    return pickle.loads(blob)', '');
+  return lines.join('\n');
+}
+
+const longFiles = [];
+if (!flag('--no-long-files')) {
+  for (const [kind, n] of [['tables', 1000], ['aliases', 1000], ['long line', 2000]]) {
+    const timings = [];
+    for (const count of [n, 4 * n]) {
+      const file = join(work, `long-${kind.replace(' ', '-')}-${count}.py`);
+      writeFileSync(file, longFile(kind, count));
+      const bytes = readFileSync(file).length;
+      const stats = join(work, 'long-stats.json');
+      const runs = Array.from({ length: reps }, () => {
+        const run = spawnSync(process.execPath, [MLSEC, 'scan', file, '--format', 'sarif', '-o', join(work, 'long.sarif'), '--fail-on', 'never', '--jobs', '1', '--stats', stats], { cwd: ROOT, encoding: 'utf8' });
+        if (run.status !== 0 && run.status !== 1) throw new Error(`mlsec failed on a long file (exit ${run.status}): ${run.stderr.slice(0, 500)}`);
+        // The scan itself: starting Node and loading the parser are the same for both sizes.
+        return JSON.parse(readFileSync(stats, 'utf8')).wallMs.scan;
+      });
+      timings.push({ statements: count, bytes, wallMs: median(runs) });
+    }
+    longFiles.push({ kind, small: timings[0], large: timings[1], ratio: timings[1].wallMs / timings[0].wallMs });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Editor figures (the language server's own benchmark, when present)
 
 let editor = 'not available';
@@ -336,10 +372,20 @@ out.push(
   `  ruff for comparison: ${fmt(ruffFirst.wallMs / 1000, 2)} s wall, of which ${fmt(ruffFirst.checkMs / 1000, 2)} s in check() and ` +
     `${fmt((ruffFirst.wallMs - ruffFirst.inProcessMs) / 1000, 2)} s starting Node and loading its WebAssembly module`,
 );
+if (longFiles.length > 0) {
+  out.push('');
+  out.push('long files (one file, one thread, time of the scan; 4x the statements should cost about 4x, not 16x):');
+  for (const l of longFiles) {
+    out.push(
+      `  ${l.kind}: ${fmt(l.small.statements)} → ${fmt(l.large.statements)} (${fmt(l.small.bytes / 1e6, 2)} → ${fmt(l.large.bytes / 1e6, 2)} MB): ` +
+        `${fmt(l.small.wallMs)} → ${fmt(l.large.wallMs)} ms (${fmt(l.ratio, 2)}x)`,
+    );
+  }
+}
 out.push('');
 out.push(`editor (scripts/bench-editor.mjs): ${typeof editor === 'string' ? editor : JSON.stringify(editor)}`);
 process.stdout.write(out.join('\n') + '\n');
 
 mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, JSON.stringify({ machine, corpus: { roots, files: baseFiles.length, lines: baseLines, bytes: baseBytes }, reps, targets: TARGETS, rows, comparisons, linearity, profile, editor }, null, 2) + '\n');
+writeFileSync(outFile, JSON.stringify({ machine, corpus: { roots, files: baseFiles.length, lines: baseLines, bytes: baseBytes }, reps, targets: TARGETS, rows, comparisons, linearity, profile, longFiles, editor }, null, 2) + '\n');
 process.stdout.write(`\nwritten to ${relative(process.cwd(), outFile) || outFile}\n`);
