@@ -574,17 +574,9 @@ function dottedValue(value: string): { head: string; rest: string } | undefined 
   }
 }
 
-/** The index of the logical line holding offset `at`, or -1. */
+/** The index of the logical line holding offset `at` (its ending line break included), or -1. */
 function lineAt(lines: readonly LogicalLine[], at: number): number {
-  let low = 0;
-  let high = lines.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >> 1;
-    if (at < lines[mid].start) high = mid - 1;
-    else if (at > lines[mid].end) low = mid + 1;
-    else return mid;
-  }
-  return -1;
+  return spanAt(lines, at, 1);
 }
 
 /**
@@ -598,10 +590,9 @@ function receiverCanReach(text: string, at: number, word: string, standsFor: Rea
   let i = at - 1;
   for (;;) {
     // At or before the `.` in front of a name.
-    while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
+    i = lastNonSpace(text, i);
     if (text.charCodeAt(i) !== 46) return true;
-    i--;
-    while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
+    i = lastNonSpace(text, i - 1);
     const end = i + 1;
     while (i >= 0 && isIdentifierChar(text.charCodeAt(i))) i--;
     const start = i + 1;
@@ -610,8 +601,7 @@ function receiverCanReach(text: string, at: number, word: string, standsFor: Rea
     if (first >= 48 && first <= 57) return true;
     for (let k = start; k < end; k++) if (text.charCodeAt(k) > 127) return true;
     const name = text.slice(start, end);
-    let before = i;
-    while (before >= 0 && (text.charCodeAt(before) === 32 || text.charCodeAt(before) === 9)) before--;
+    const before = lastNonSpace(text, i);
     if (text.charCodeAt(before) === 46) {
       path.unshift(name);
       i = before;
@@ -621,6 +611,12 @@ function receiverCanReach(text: string, at: number, word: string, standsFor: Rea
     for (const qualified of standsFor.get(name) ?? []) if (qualified === ANYTHING || functions.has(qualified + rest)) return true;
     return false;
   }
+}
+
+/** The offset of the last character at or before `i` that is not a space or a tab (-1 if none). */
+function lastNonSpace(text: string, i: number): number {
+  while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
+  return i;
 }
 
 /** Splits a text into logical lines, skipping blank and comment-only lines. */
@@ -771,15 +767,23 @@ function scopeStatements(text: string): ScopeStatement[] {
 
 /** True when `at` is inside one of the (sorted, disjoint) cold definitions. */
 function inCold(cold: readonly Definition[], at: number): boolean {
+  return spanAt(cold, at, 0) >= 0;
+}
+
+/**
+ * The index of the span of a sorted, disjoint list that holds `at` (its end excluded, or
+ * included with `endSlack` 1), or -1.
+ */
+function spanAt(spans: ReadonlyArray<{ start: number; end: number }>, at: number, endSlack: 0 | 1): number {
   let low = 0;
-  let high = cold.length - 1;
+  let high = spans.length - 1;
   while (low <= high) {
     const mid = (low + high) >> 1;
-    if (at < cold[mid].start) high = mid - 1;
-    else if (at >= cold[mid].end) low = mid + 1;
-    else return true;
+    if (at < spans[mid].start) high = mid - 1;
+    else if (at >= spans[mid].end + endSlack) low = mid + 1;
+    else return mid;
   }
-  return false;
+  return -1;
 }
 
 /** True when `name` occurs outside the cold definitions. */

@@ -65,8 +65,10 @@ function masked(value: string, prefix = ''): string {
 // ---------------------------------------------------------------------------------------------
 // Parameters and variables that take credentials.
 
+/** Credential keywords spelled in full; any name ending in `api_key` or `api_token` is one too. */
+const CREDENTIAL_NAMES = ['hf_token', 'use_auth_token', 'auth_token', 'access_token', 'aws_secret_access_key', 'aws_session_token'];
 /** Keywords that take a credential in any call. */
-const CREDENTIAL_KEYWORD = /^(?:[a-z0-9]+_)*api_(?:key|token)$|^(?:hf_token|use_auth_token|auth_token|access_token|aws_secret_access_key|aws_session_token)$/;
+const CREDENTIAL_KEYWORD = new RegExp(String.raw`^(?:[a-z0-9]+_)*api_(?:key|token)$|^(?:${CREDENTIAL_NAMES.join('|')})$`);
 /** Packages whose `token=` is a Hugging Face access token. */
 const HF_PACKAGES = new Set(['huggingface_hub', 'transformers', 'datasets', 'diffusers', 'sentence_transformers', 'peft', 'evaluate', 'timm', 'accelerate', 'optimum', 'setfit', 'trl']);
 /** Hub methods called on objects the analyser cannot always name (`model.push_to_hub`). */
@@ -151,7 +153,7 @@ export const hardCodedCredentialRule = defineRule({
   // definition holds the literal.
   partialParseWords: {
     substrings: [...FORMAT_TRIGGERS, 'api_key', 'api_token'],
-    words: ['token', 'hf_token', 'use_auth_token', 'auth_token', 'access_token', 'aws_secret_access_key', 'aws_session_token', 'environ', 'putenv', ...POSITIONAL_SINK_NAMES],
+    words: ['token', ...CREDENTIAL_NAMES, 'environ', 'putenv', ...POSITIONAL_SINK_NAMES],
   },
   // Credential words are everywhere (`key`, `token`); a credential value is rare. The rule reports
   // a literal, so without a recognised format or a literal that could pass as a secret there is
@@ -209,7 +211,7 @@ function findFormats(context: RuleContext, add: (c: Candidate) => void): void {
 }
 
 /** Spellings of CREDENTIAL_KEYWORD in a text (a keyword argument, or a key of a `**` dict). */
-const CREDENTIAL_KEYWORD_IN_TEXT = /api_(?:key|token)(?![A-Za-z0-9_])|(?<![A-Za-z0-9_])(?:hf_token|use_auth_token|auth_token|access_token|aws_secret_access_key|aws_session_token)(?![A-Za-z0-9_])/;
+const CREDENTIAL_KEYWORD_IN_TEXT = new RegExp(String.raw`api_(?:key|token)(?![A-Za-z0-9_])|(?<![A-Za-z0-9_])(?:${CREDENTIAL_NAMES.join('|')})(?![A-Za-z0-9_])`);
 
 /**
  * False when none of the places findSinks looks at can be in the text: a credential keyword,
@@ -227,7 +229,7 @@ function mayHaveSink(source: SourceText): boolean {
 
 /** What the text of a call findSinks looks at holds (a superset: words, not syntax). */
 const SINK_CALL_TEXT = new RegExp(
-  String.raw`\*\*|api_(?:key|token)\b|\b(?:token|key|hf_token|use_auth_token|auth_token|access_token|aws_secret_access_key|aws_session_token|putenv|setdefault|update|${[...POSITIONAL_SINK_NAMES].join('|')})\b`,
+  String.raw`\*\*|api_(?:key|token)\b|\b(?:${['token', 'key', ...CREDENTIAL_NAMES, 'putenv', 'setdefault', 'update', ...POSITIONAL_SINK_NAMES].join('|')})\b`,
 );
 
 /**
