@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SourceText, containsIdentifier, inImportStatement, stringLiterals } from '../../server/src/engine/textScan';
+import { SourceText, SubstringSet, containsIdentifier, inImportStatement, stringLiterals } from '../../server/src/engine/textScan';
 import type { AnalysisOptions } from '../../server/src/engine/analyzer';
 import { analyzer } from '../support/engine';
 import { CORPUS, FIXTURES, REPO_ROOT, filesUnder } from '../support/paths';
@@ -55,6 +55,29 @@ describe('text scans', () => {
     assert.equal(inImportStatement(text, text.indexOf('system')), true);
     assert.equal(inImportStatement(text, text.indexOf('system("x")')), false);
     assert.equal(inImportStatement(text, text.indexOf('pickle')), true);
+  });
+
+  it('finds every occurrence of every string, overlapping and nested ones too, as a naive search does', () => {
+    // A small fixed generator: the same strings and texts on every run.
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const word = (alphabet: string, length: number): string => Array.from({ length }, () => alphabet[random(alphabet.length)]).join('');
+    for (let round = 0; round < 40; round++) {
+      const alphabet = round % 2 === 0 ? 'ab' : 'abc._';
+      const strings = [...new Set(Array.from({ length: 1 + random(12) }, () => word(alphabet, 1 + random(5))))];
+      const text = word(alphabet + 'é\n', 200);
+      const found: string[] = [];
+      new SubstringSet(strings).forEach(text, (index, start) => found.push(`${strings[index]}@${start}`));
+      const expected: string[] = [];
+      strings.forEach((s) => {
+        for (let at = text.indexOf(s); at >= 0; at = text.indexOf(s, at + 1)) expected.push(`${s}@${at}`);
+      });
+      assert.deepEqual(found.sort(), expected.sort(), `strings ${JSON.stringify(strings)} in ${JSON.stringify(text)}`);
+    }
+    assert.throws(() => new SubstringSet(['café']), /not ASCII/);
   });
 });
 

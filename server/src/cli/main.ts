@@ -19,6 +19,7 @@ import type { Severity } from '../engine/rule';
 import { rulePageMarkdown } from '../engine/ruleDocs';
 import { findRule, parseSeverity } from '../engine/selection';
 import { ALL_RULES } from '../rules/index';
+import { tuneJitForScan } from './jitTuning';
 import { toSarif } from './sarif';
 import { defaultJobs, isScanWorker, scanParallel, serveScanWorker } from './scanner';
 import type { ScanOutcome } from './scanner';
@@ -332,6 +333,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'scan':
+        tuneJitForScan();
         return await runScan(rest);
       case 'rules':
         return runRules(rest);

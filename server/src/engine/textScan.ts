@@ -251,6 +251,9 @@ function isOnlyBlank(text: string, from: number, to: number): boolean {
  * alternatives does several times slower. A transition into a state where strings end is stored
  * as the state's complement (negative), so the loop tests a sign, not a second table.
  */
+/** Characters with a column in the transition table (ASCII; any other resets to the root). */
+const ALPHABET = 128;
+
 export class SubstringSet {
   private readonly next: Int32Array;
   /** For each state, the indexes of the strings that end there (directly or by suffix). */
@@ -261,50 +264,55 @@ export class SubstringSet {
 
   constructor(readonly strings: readonly string[]) {
     for (const s of strings) if (!/^[\x00-\x7f]+$/.test(s)) throw new Error(`SubstringSet: not ASCII: ${JSON.stringify(s)}`);
-    // The trie, then breadth-first failure links folded into a complete transition table.
-    const goto: Array<Map<number, number>> = [new Map()];
+    // The trie first, as rows of the table (0 = no edge: the root, state 0, is no state's child),
+    // its edges also listed per state. Built once per worker, before any of this code is
+    // optimised: the work is table copies and a pass per character of the strings, not a Map
+    // lookup per state and character.
+    const rows = 1 + strings.reduce((sum, s) => sum + s.length, 0);
+    let next = new Int32Array(rows * ALPHABET);
+    const edges: number[][] = [[]];
     const own: number[][] = [[]];
     strings.forEach((s, index) => {
       let state = 0;
       for (let i = 0; i < s.length; i++) {
         const c = s.charCodeAt(i);
-        let target = goto[state].get(c);
-        if (target === undefined) {
-          target = goto.length;
-          goto.push(new Map());
+        let target = next[state * ALPHABET + c];
+        if (target === 0) {
+          target = edges.length;
+          edges.push([]);
           own.push([]);
-          goto[state].set(c, target);
+          next[state * ALPHABET + c] = target;
+          edges[state].push(c);
         }
         state = target;
       }
       own[state].push(index);
     });
-    const count = goto.length;
-    const next = new Int32Array(count * 128);
+    const count = edges.length;
+    next = next.slice(0, count * ALPHABET);
+    // Breadth first, each state's row is its failure state's row (complete already: that state is
+    // shallower) with the state's own edges put back; a child fails to where the failure state
+    // goes on the same character.
     const fail = new Int32Array(count);
-    const outputs: Array<number[] | undefined> = new Array(count);
-    const queue: number[] = [];
-    for (const [c, target] of goto[0]) {
-      next[c] = target;
-      queue.push(target);
-    }
-    outputs[0] = undefined;
+    const outputs: Array<number[] | undefined> = new Array(count).fill(undefined);
+    const queue: number[] = edges[0].map((c) => next[c]);
     for (let head = 0; head < queue.length; head++) {
       const state = queue[head];
+      const failRow = fail[state] * ALPHABET;
       const inherited = outputs[fail[state]];
       const mine = own[state];
       outputs[state] = mine.length > 0 || inherited ? [...mine, ...(inherited ?? [])] : undefined;
-      for (let c = 0; c < 128; c++) {
-        const target = goto[state].get(c);
-        if (target === undefined) next[state * 128 + c] = next[fail[state] * 128 + c];
-        else {
-          fail[target] = next[fail[state] * 128 + c];
-          next[state * 128 + c] = target;
-          queue.push(target);
-        }
-      }
+      const row = state * ALPHABET;
+      const children = edges[state].map((c) => next[row + c]);
+      next.copyWithin(row, failRow, failRow + ALPHABET);
+      edges[state].forEach((c, k) => {
+        fail[children[k]] = next[failRow + c];
+        next[row + c] = children[k];
+        queue.push(children[k]);
+      });
     }
-    for (let i = 0; i < next.length; i++) if (outputs[next[i]]) next[i] = ~next[i];
+    const ends = Uint8Array.from(outputs, (list) => (list ? 1 : 0));
+    for (let i = 0; i < next.length; i++) if (ends[next[i]]) next[i] = ~next[i];
     this.next = next;
     this.outputs = outputs;
     this.lengths = strings.map((s) => s.length);
@@ -319,7 +327,7 @@ export class SubstringSet {
     let state = 0;
     for (let i = start; i < end; i++) {
       const c = text.charCodeAt(i);
-      state = c < 128 ? next[(state << 7) + c] : 0;
+      state = c < ALPHABET ? next[state * ALPHABET + c] : 0;
       if (state >= 0) continue;
       state = ~state;
       for (const index of outputs[state]!) found(index, i + 1 - lengths[index]);
@@ -339,7 +347,7 @@ export class SubstringSet {
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      state = c < 128 ? next[(state << 7) + c] : 0;
+      state = c < ALPHABET ? next[state * ALPHABET + c] : 0;
       if (state >= 0) continue;
       state = ~state;
       for (const index of outputs[state]!) {
