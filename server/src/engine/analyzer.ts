@@ -290,7 +290,7 @@ export class Analyzer {
       timings.model = performance.now() - start;
       start = performance.now();
       const lines = new LineIndex(text);
-      const { reports: raw, called } = this.runRules(model, read ? new SourceText(read.text) : source, index);
+      const { reports: raw, called } = this.runRules(model, read ? source.withPartsLeftOut(read.text) : source, index);
       const findings = this.finish(raw, model, lines, selection);
       timings.rules = performance.now() - start + tried;
       const imports = model.importedPackages();

@@ -157,6 +157,25 @@ export class SourceText {
     this.occurrences = { slots, offsets };
   }
 
+  /**
+   * This file with parts left out (partial parsing: `text` is as long as this one's, with blanks
+   * and stubs where definitions and statements were left out), sharing what this one found:
+   * the occurrences still spelled there and the comment and string spans. Both hold at the same
+   * offsets in the kept parts: a left-out part is whole statements, so no literal crosses its
+   * edge, and a stub (`def name():0`) holds no literal.
+   */
+  withPartsLeftOut(text: string): SourceText {
+    const view = new SourceText(text);
+    view.prose = this.prose;
+    if (this.occurrences) {
+      const { slots, offsets } = this.occurrences;
+      const kept: Array<readonly number[] | undefined> = new Array(offsets.length);
+      for (const [word, slot] of slots) kept[slot] = offsets[slot]?.filter((at) => text.startsWith(word, at));
+      view.occurrences = { slots, offsets: kept };
+    }
+    return view;
+  }
+
   /** True when `s` occurs in the text; memoised, and free for the rules' triggers. */
   includes(s: string): boolean {
     let hit = this.searched.get(s);
