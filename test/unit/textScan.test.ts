@@ -57,6 +57,26 @@ describe('text scans', () => {
     assert.equal(inImportStatement(text, text.indexOf('pickle')), true);
   });
 
+  it('shares occurrences and prose with a copy that has parts left out, keeping only what is still written', () => {
+    const text = 'import pickle\n"pickle in prose"\ndef cold():\n    return pickle.loads(b)\npickle.loads(a)\n';
+    const coldStart = text.indexOf('def cold');
+    const coldEnd = text.indexOf('pickle.loads(a)');
+    const stub = 'def cold():0';
+    const partial = text.slice(0, coldStart) + stub + ' '.repeat(coldEnd - coldStart - stub.length) + text.slice(coldEnd);
+    assert.equal(partial.length, text.length);
+    const all = [...text.matchAll(/\bpickle\b/g)].map((m) => m.index!);
+    for (const prefiltered of [true, false]) {
+      const source = new SourceText(text);
+      if (prefiltered) source.noteOccurrences(new Map([['pickle', 0]]), [all]);
+      assert.equal([...source.identifiers('pickle')].length, 3, 'import, the cold call, the kept call');
+      const view = source.withPartsLeftOut(partial);
+      assert.equal(view.text, partial);
+      assert.deepEqual([...view.identifiers('pickle')], [text.indexOf('pickle'), coldEnd], `prefiltered: ${prefiltered}`);
+      assert.equal(view.hasIdentifier('cold'), true, 'the stub still names the definition');
+      assert.equal(view.hasIdentifier('loads'), true);
+    }
+  });
+
   it('finds every occurrence of every string, overlapping and nested ones too, as a naive search does', () => {
     // A small fixed generator: the same strings and texts on every run.
     let seed = 7;
