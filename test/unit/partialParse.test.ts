@@ -226,6 +226,7 @@ describe('partial parsing', () => {
     const text = body([
       'import pickle',
       '"""A module docstring that mentions eval(src) and pickle.loads(blob) in prose, at length: ' + 'x'.repeat(300) + '"""',
+      '"""Doctests: >>> f"{eval(src)}" looks like an f-string, but in a docstring it is prose; ' + 'x'.repeat(300) + '"""',
       `COLD_TABLE = {${padding(20)}}`,
       `HOT_TABLE = {${padding(20)}}`,
       `FIELD = f"{eval(src)}" + "${'y'.repeat(300)}"`,
@@ -242,6 +243,7 @@ describe('partial parsing', () => {
     const partial = partialText(text, words, 0)!;
     const parsed = partial.ranges.map((r) => text.slice(r.startIndex, r.endIndex)).join('');
     assert.ok(!parsed.includes('A module docstring'), 'names in prose call nothing');
+    assert.ok(!parsed.includes('Doctests'), 'an f-string written inside a docstring is prose');
     assert.ok(!parsed.includes('COLD_TABLE = {'), 'read only in a left-out definition');
     assert.ok(parsed.includes('HOT_TABLE = {'), 'read in a parsed definition');
     assert.ok(parsed.includes('FIELD = f"{eval(src)}"'), 'an f-string field is code');

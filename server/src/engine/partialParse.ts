@@ -352,7 +352,8 @@ function inCode(sorted: readonly number[], start: number, code: string): boolean
 }
 
 /** The start of an f-string literal (`f"`, `rf'`, `Fr"`), or something like it. */
-const F_STRING = /[fF][rR]?["']|[rR][fF]["']/;
+/** An f-string's opening in a statement's code (withoutProse keeps the prefix and the quotes of each literal). */
+const F_STRING = /(?<!\w)(?:[fF][rR]?|[rR][fF])["']/;
 
 /** Module-level statements shorter than this are always parsed: leaving them out saves less than the check costs. */
 const MIN_QUIET_STATEMENT = 256;
@@ -388,8 +389,9 @@ function isQuiet(text: string, line: LogicalLine, valuesAt: readonly number[], n
   const source = text.slice(line.start, line.end);
   if (KEPT_STATEMENT_START.test(source)) return false;
   const code = withoutProse(source);
-  // An f-string's fields are code: with one, a name anywhere counts.
-  const fields = F_STRING.test(source);
+  // An f-string's fields are code: with one, a name anywhere counts. (Searched in the code: the
+  // text of a docstring can hold `f"` without holding an f-string.)
+  const fields = F_STRING.test(code);
   if (namesAt.some((sorted) => (fields ? holdsAny(sorted, line.start, line.end) : inCode(sorted, line.start, code)))) return false;
   // A name of its code that occurs more often in the parsed text than in the statement is used elsewhere.
   const own = identifierCounts(source, []);
