@@ -221,6 +221,37 @@ describe('partial parsing', () => {
     assert.ok(partial.text.includes('We verify nothing'), 'prose counts too (it may be a string a rule reads)');
   });
 
+  it('counts a setting only where a value goes by its name: keyword, assignment, quoted key', () => {
+    const text = body([
+      'import requests',
+      '',
+      'def called(x):',
+      '    return verify(x) == verify',
+      '',
+      'def method(self):',
+      '    self.verify(1)',
+      '',
+      'def keyword(u):',
+      '    return requests.get(u, verify = False)',
+      '',
+      'def attribute(session):',
+      '    session.verify \\',
+      '        = False',
+      '',
+      'def key(u):',
+      '    return requests.get(u, **{"verify": False})',
+    ]);
+    const words = HotWords.over(new SubstringSet(['verify']), [], [], [], [], [], ['verify']);
+    const partial = partialText(text, words, 0)!;
+    assert.ok(partial.text.includes('def called():0'), 'a call of a function named verify, and a comparison');
+    assert.ok(partial.text.includes('def method():0'), 'a method named verify');
+    for (const kept of ['verify = False)', 'session.verify', '{"verify": False}']) assert.ok(partial.text.includes(kept), kept);
+    // Assigned where it is parsed, the name carries the value: every use of it counts then.
+    const assigned = partialText(text + body(['', 'def local(u):', '    verify = False', '    return fetch(u, verify)']), words, 0)!;
+    assert.ok(assigned.text.includes('    verify = False'));
+    assert.ok(assigned.text.includes('return verify(x) == verify'));
+  });
+
   it('leaves out large module-level statements nothing parsed reads', () => {
     const padding = (n: number) => Array.from({ length: n }, (_, i) => `'k${i}': 'value number ${i}'`).join(', ');
     const text = body([

@@ -633,7 +633,7 @@ function scannerOf(full: RuleIndex): Scanner {
     ...full.byName.keys(),
     ...full.gates.flatMap((g) => g.rule.fileContext ?? []),
     ...full.gates.flatMap((g) => (g.rule.callees ?? []).flatMap(dottedSegments)),
-    ...full.gates.flatMap((g) => [...(g.rule.partialParseWords?.substrings ?? []), ...(g.rule.partialParseWords?.words ?? [])]),
+    ...full.gates.flatMap(({ rule }) => [...(rule.partialParseWords?.substrings ?? []), ...(rule.partialParseWords?.words ?? []), ...(rule.partialParseWords?.settings ?? [])]),
   ];
   const strings = new SubstringSet([...new Set([...triggers, ...words, ...hot])]);
   return (full.scanner = {
@@ -694,6 +694,7 @@ function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
   const attributeNames = new Set<string>();
   const dottedFunctions = new Set<string>();
   const wholeWords = new Set<string>();
+  const settings = new Set<string>();
   for (const gate of index.gates) {
     // A rule that only reacts to calls fires where a call names one of its functions (or an alias,
     // which partialText follows); any other rule, wherever one of its triggers is written.
@@ -701,6 +702,7 @@ function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     if (narrower) {
       for (const word of narrower.substrings ?? []) substrings.add(word);
       for (const word of narrower.words ?? []) wholeWords.add(word);
+      for (const word of narrower.settings ?? []) settings.add(word);
     } else if (!gate.words || gate.rule.findingsShowTriggers) for (const trigger of gate.triggers) substrings.add(trigger);
     for (const word of gate.rule.fileContext ?? []) substrings.add(word);
     if (gate.rule.findingsShowTriggers) continue;
@@ -715,7 +717,7 @@ function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
       else bareNames.add(callee);
     }
   }
-  return HotWords.over(scannerOf(full).strings, substrings, bareNames, attributeNames, dottedFunctions, wholeWords);
+  return HotWords.over(scannerOf(full).strings, substrings, bareNames, attributeNames, dottedFunctions, wholeWords, settings);
 }
 
 /** The (cached) index of some of an index's rules. */

@@ -80,6 +80,11 @@ export const enum WordKind {
   Root = 16,
   /** Like Substring, but only as a whole identifier (`verify`, not `verify_mode`). */
   Word = 32,
+  /**
+   * Like Word, but only where a value goes by that name: a keyword argument or an assignment
+   * (`verify=`, `session.verify =`) or a quoted key (`"verify"`); not `verify(x)`, `self.verify()`.
+   */
+  Setting = 64,
 }
 
 /** What makes a definition worth parsing: an automaton over words and what each one means. */
@@ -105,6 +110,7 @@ export class HotWords {
     attributeNames: Iterable<string>,
     dottedFunctions: Iterable<string> = [],
     wholeWords: Iterable<string> = [],
+    settings: Iterable<string> = [],
   ): HotWords {
     const kinds = new Uint8Array(words.strings.length);
     const position = new Map(words.strings.map((w, i) => [w, i]));
@@ -119,6 +125,7 @@ export class HotWords {
     mark(bareNames, WordKind.BareName);
     mark(attributeNames, WordKind.AttributeName);
     mark(wholeWords, WordKind.Word);
+    mark(settings, WordKind.Setting);
     // A method is wanted on any object; a name only dotted functions end in, on some objects.
     const methods = kinds.map((kind) => kind & WordKind.AttributeName);
     const prefixes = new Set<string>();
@@ -233,7 +240,8 @@ export function holdsHotWord(text: string, start: number, end: number, hot: HotW
     }
     const word = words.strings[index];
     if ((at > 0 && isIdentifierChar(slice.charCodeAt(at - 1))) || isIdentifierChar(slice.charCodeAt(at + word.length))) return;
-    if (kind & WordKind.Word) {
+    // A setting is taken for a word here: erring on the safe side, as for methods below.
+    if (kind & (WordKind.Word | WordKind.Setting)) {
       found = true;
       return;
     }
@@ -270,7 +278,7 @@ function coldPlan(
     }
     const word = words.strings[index];
     if ((at > 0 && isIdentifierChar(text.charCodeAt(at - 1))) || isIdentifierChar(text.charCodeAt(at + word.length))) return;
-    if (kind & WordKind.Word) {
+    if (kind & WordKind.Word || (kind & WordKind.Setting && namesASetting(text, at, word.length))) {
       substringAt.push(at);
       return;
     }
@@ -666,6 +674,20 @@ function logicalLines(text: string): LogicalLine[] {
     i = afterLineBreak(text, k);
   }
   return lines;
+}
+
+/** True when the whole identifier text[at, at + length) names a value (see WordKind.Setting). */
+function namesASetting(text: string, at: number, length: number): boolean {
+  const end = at + length;
+  const quote = text.charCodeAt(at - 1);
+  if ((quote === 34 || quote === 39) && text.charCodeAt(end) === quote) return true;
+  let k = end;
+  while (k < text.length && isBlankOrContinuation(text.charCodeAt(k))) k++;
+  return text.charCodeAt(k) === 61 && text.charCodeAt(k + 1) !== 61; // `=`, not `==`
+}
+
+function isBlankOrContinuation(c: number): boolean {
+  return c === 32 || c === 9 || c === 12 || c === 10 || c === 13 || c === 92;
 }
 
 function isLineBreak(c: number): boolean {

@@ -131,11 +131,13 @@ export interface Rule extends RuleMeta {
    * or whose findings show its triggers): narrower words a definition must contain for the rule
    * to find something in it, read instead of the triggers, which stay the prefilter's.
    * `substrings` count anywhere; `words` as whole identifiers, wherever written (code, strings,
-   * comments). Every finding, and every statement of a definition the rule reads to decide
-   * (a constant's assignment), must hold one of them, except what is parsed anyway (module-level
+   * comments); `settings` as whole identifiers only where a value goes by that name: `name=` (a
+   * keyword argument, an assignment to the name or to an attribute of that name) or `"name"` (a
+   * quoted key). Every finding, and every statement of a definition the rule reads to decide (a
+   * constant's assignment), must hold one of them, except what is parsed anyway (module-level
    * code and the names it carries; see partialParse.ts).
    */
-  partialParseWords?: { substrings?: readonly string[]; words?: readonly string[] };
+  partialParseWords?: { substrings?: readonly string[]; words?: readonly string[]; settings?: readonly string[] };
 }
 
 /** Identity function that gives rule literals their type and keeps registration in one place. */

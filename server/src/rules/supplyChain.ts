@@ -670,8 +670,8 @@ export const tlsVerificationDisabledRule = defineRule({
   triggers: ['verify', 'CERT_NONE', '_create_unverified_context', 'check_hostname'],
   findingsShowTriggers: true,
   // Each finding names one of them whole (`verify=False`, `"verify": False`, `ctx.check_hostname`):
-  // `verify_mode` or `CERT_NONE_X` cannot hold one.
-  partialParseWords: { words: ['verify', 'CERT_NONE', '_create_unverified_context', 'check_hostname'] },
+  // `verify_mode` or `CERT_NONE_X` cannot hold one, nor a call of some `verify()` function.
+  partialParseWords: { words: ['CERT_NONE', '_create_unverified_context'], settings: ['verify', 'check_hostname'] },
   // `verify` alone is a common word: it matters as a keyword or an attribute in code, or as a
   // `**` dict key; `CERT_NONE` as a name or urllib3's string.
   mayFire: (source) => /["'](?:verify|CERT_NONE)["']/.test(source.text) || source.matchesCode(TLS_CODE),
