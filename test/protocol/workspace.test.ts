@@ -100,4 +100,21 @@ describe('protocol: workspace', () => {
     const again = (await client.connection.sendRequest('mlsec/scanWorkspace', {})) as ScanWorkspaceRequest.Result;
     assert.ok(again.files > 200);
   });
+
+  it('serves an edit of an open document between two files of a workspace scan', async () => {
+    for (let i = 0; i < 300; i++) write(workspace, `busy/f${i}.py`, unsafe + '# filler\n'.repeat(200));
+    const uri = fileUri(path.join(workspace, 'a.py'));
+    await client.open(uri, unsafe);
+    let scanAnswered = false;
+    const scan = client.connection.sendRequest('mlsec/scanWorkspace', {}).then((result) => {
+      scanAnswered = true;
+      return result as ScanWorkspaceRequest.Result;
+    });
+    // Sent after the scan request: a server that scanned without yielding would analyse the edit
+    // only after the last of the 500-odd files.
+    const edited = await client.change(uri, [{ text: unsafe + 'n = torch.load("y.pt")\n' }]);
+    assert.equal(scanAnswered, false, 'the edit was analysed while the scan was still going');
+    assert.equal(edited.diagnostics.length, 2);
+    assert.ok((await scan).files > 500);
+  });
 });
