@@ -4,7 +4,12 @@
 // because a machine is slow. Run `node esbuild.mjs` first (npm run bench builds).
 //
 //   node scripts/bench.mjs [--corpus DIR]... [--reps N] [--scales 1,2,4] [--jobs N]
-//                          [--no-sequential] [--no-editor] [--no-long-files] [--out FILE]
+//                          [--no-sequential] [--no-v8-defaults] [--no-editor] [--no-long-files]
+//                          [--out FILE]
+//
+// At the first scale mlsec also runs with one thread (`--jobs 1`) and with V8's default
+// settings (MLSEC_V8_DEFAULTS=1, see server/src/cli/jitTuning.ts), to show what the worker
+// threads and the CLI's V8 tuning each bring.
 //
 // Corpus: the standard library of this machine's python3 plus the project's fixtures
 // (test/rules/fixtures, test/corpus, examples), or the trees given with --corpus. Only .py files
@@ -132,7 +137,7 @@ for (const scale of scales) {
 // ---------------------------------------------------------------------------------------------
 // Runs
 
-function runProcess(argv, label) {
+function runProcess(argv, label, env = {}) {
   const rssFile = join(work, `rss-${label}`);
   rmSync(rssFile, { force: true });
   const started = performance.now();
@@ -140,7 +145,7 @@ function runProcess(argv, label) {
     cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, MLSEC_BENCH_RSS_FILE: rssFile, NO_COLOR: '1' },
+    env: { ...process.env, MLSEC_BENCH_RSS_FILE: rssFile, NO_COLOR: '1', ...env },
   });
   const wallMs = performance.now() - started;
   if (run.status !== 0 && run.status !== 1) {
@@ -150,13 +155,13 @@ function runProcess(argv, label) {
   return { wallMs, rssBytes, stdout: run.stdout, stderr: run.stderr };
 }
 
-function runMlsec(scale, jobCount) {
+function runMlsec(scale, jobCount, env = {}) {
   const { list } = lists.get(scale);
   const sarif = join(work, 'out.sarif');
   const stats = join(work, 'stats.json');
   const argv = [MLSEC, 'scan', '--files-from', list, '--format', 'sarif', '-o', sarif, '--fail-on', 'never', '--stats', stats];
   if (jobCount !== undefined) argv.push('--jobs', String(jobCount));
-  const run = runProcess(argv, 'mlsec');
+  const run = runProcess(argv, 'mlsec', env);
   const report = JSON.parse(readFileSync(sarif, 'utf8'));
   return { ...run, results: report.runs[0].results.length, stats: JSON.parse(readFileSync(stats, 'utf8')) };
 }
@@ -175,6 +180,7 @@ const median = (xs) => {
 
 const jobCount = jobs !== undefined ? Number(jobs) : undefined;
 const sequential = !flag('--no-sequential') && jobCount !== 1;
+const v8Defaults = !flag('--no-v8-defaults');
 const rows = [];
 const log = (message) => process.stderr.write(message + '\n');
 log(`bench: ${baseFiles.length} files, ${baseLines} lines (${(baseBytes / 1e6).toFixed(1)} MB) from ${roots.join(', ')}; ${reps} repetitions, scales ${scales.join(', ')}x`);
@@ -182,6 +188,7 @@ for (const scale of scales) {
   const mlsecRuns = [];
   const ruffRuns = [];
   const sequentialRuns = [];
+  const defaultsRuns = [];
   for (let rep = 0; rep < reps; rep++) {
     // Alternate which tool goes first, so neither always meets a warm or a cold file cache.
     const order = rep % 2 === 0 ? ['mlsec', 'ruff'] : ['ruff', 'mlsec'];
@@ -190,9 +197,11 @@ for (const scale of scales) {
       else ruffRuns.push(runRuff(scale));
     }
     if (sequential && scale === scales[0]) sequentialRuns.push(runMlsec(scale, 1));
+    if (v8Defaults && scale === scales[0]) defaultsRuns.push(runMlsec(scale, jobCount, { MLSEC_V8_DEFAULTS: '1' }));
     log(
       `  ${scale}x rep ${rep + 1}: mlsec ${(mlsecRuns.at(-1).wallMs / 1000).toFixed(2)} s, ruff ${(ruffRuns.at(-1).wallMs / 1000).toFixed(2)} s` +
-        (sequentialRuns.length > rep ? `, mlsec --jobs 1 ${(sequentialRuns.at(-1).wallMs / 1000).toFixed(2)} s` : ''),
+        (sequentialRuns.length > rep ? `, mlsec --jobs 1 ${(sequentialRuns.at(-1).wallMs / 1000).toFixed(2)} s` : '') +
+        (defaultsRuns.length > rep ? `, mlsec with V8 defaults ${(defaultsRuns.at(-1).wallMs / 1000).toFixed(2)} s` : ''),
     );
   }
   const { files, lines } = lists.get(scale);
@@ -214,6 +223,10 @@ for (const scale of scales) {
   if (sequentialRuns.length > 0) {
     const middle = sequentialRuns.slice().sort((a, b) => a.wallMs - b.wallMs)[sequentialRuns.length >> 1].stats;
     rows.push(summarise('mlsec --jobs 1', sequentialRuns, { findings: sequentialRuns[0].results, workers: 0, stats: middle }));
+  }
+  if (defaultsRuns.length > 0) {
+    const middle = defaultsRuns.slice().sort((a, b) => a.wallMs - b.wallMs)[defaultsRuns.length >> 1].stats;
+    rows.push(summarise('mlsec, V8 defaults', defaultsRuns, { findings: defaultsRuns[0].results, workers: middle.workers, stats: middle }));
   }
 }
 
@@ -366,6 +379,10 @@ const seq = byKey('mlsec --jobs 1', scales[0]);
 if (seq) {
   const how = profile.workers > 0 ? `${profile.workers} worker threads` : 'the default (too few files for workers)';
   out.push(`  worker threads: --jobs 1 ${fmt(seq.wallMs / 1000, 2)} s vs ${how} ${fmt(first.wallMs / 1000, 2)} s (${fmt(seq.wallMs / first.wallMs, 2)}x)`);
+}
+const defaults = byKey('mlsec, V8 defaults', scales[0]);
+if (defaults) {
+  out.push(`  V8 tuning (server/src/cli/jitTuning.ts): with V8's defaults ${fmt(defaults.wallMs / 1000, 2)} s vs tuned ${fmt(first.wallMs / 1000, 2)} s (${fmt(defaults.wallMs / first.wallMs, 2)}x)`);
 }
 const ruffFirst = byKey('ruff-wasm S', scales[0]);
 out.push(

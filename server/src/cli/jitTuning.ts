@@ -10,6 +10,8 @@
  * The flags are process-wide and read when code is first run and when an isolate starts, so
  * this is called before the scan starts its workers or builds its analyzer. Only the CLI sets
  * them: the language server keeps V8's defaults, which suit a process that lives for hours.
+ * `MLSEC_V8_DEFAULTS=1` keeps the defaults in the CLI too (the benchmark measures both; and it
+ * is a way out should some Node release handle these flags badly).
  */
 import * as v8 from 'node:v8';
 
@@ -17,8 +19,11 @@ const SCAN_FLAGS = ['--interrupt-budget=300000', '--max-inlined-bytecode-size=10
 
 let tuned = false;
 
-export function tuneJitForScan(): void {
-  if (tuned) return;
+/** The environment variable that keeps V8's defaults. */
+export const V8_DEFAULTS_VARIABLE = 'MLSEC_V8_DEFAULTS';
+
+export function tuneJitForScan(env: NodeJS.ProcessEnv = process.env): void {
+  if (tuned || env[V8_DEFAULTS_VARIABLE]) return;
   tuned = true;
   // Only an optimisation: a Node whose V8 lacks a flag still scans, with the defaults.
   for (const flag of SCAN_FLAGS) {
