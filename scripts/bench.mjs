@@ -20,7 +20,7 @@
 // Each tool runs in its own child process (`mlsec scan --format sarif` with the file list, and
 // scripts/bench/ruff-runner.mjs), both reading every file from disk; wall time is measured around
 // the process, peak RSS inside it (scripts/bench/rss-probe.cjs). Runs alternate between the tools,
-// which go first in turn, and medians of --reps repetitions are reported.
+// which go first in turn, and medians of --reps repetitions (default 5) are reported.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -44,10 +44,10 @@ const flag = (name) => args.includes(name);
 const values = (name) => args.flatMap((a, i) => (a === name && args[i + 1] ? [args[i + 1]] : []));
 const value = (name, fallback) => values(name).at(-1) ?? fallback;
 if (flag('--help') || flag('-h')) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 7).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 12).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
   process.exit(0);
 }
-const reps = Math.max(1, Number(value('--reps', '3')));
+const reps = Math.max(1, Number(value('--reps', '5')));
 const scales = value('--scales', '1,2,4').split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 1);
 const jobs = value('--jobs', undefined);
 const outFile = resolve(value('--out', join(ROOT, 'bench-results', 'bench.json')));
