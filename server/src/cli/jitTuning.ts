@@ -25,12 +25,13 @@ export const V8_DEFAULTS_VARIABLE = 'MLSEC_V8_DEFAULTS';
 export function tuneJitForScan(env: NodeJS.ProcessEnv = process.env): void {
   if (tuned || env[V8_DEFAULTS_VARIABLE]) return;
   tuned = true;
-  // Only an optimisation: a Node whose V8 lacks a flag still scans, with the defaults.
+  // Only an optimisation: the scan must go on without it. (V8 reports a flag it does not know
+  // on stderr and keeps its default; the try guards against a runtime that refuses changes.)
   for (const flag of SCAN_FLAGS) {
     try {
       v8.setFlagsFromString(flag);
     } catch {
-      // ignored, see above
+      // the defaults stay
     }
   }
 }

@@ -263,6 +263,9 @@ function isOnlyBlank(text: string, from: number, to: number): boolean {
   return true;
 }
 
+/** Characters with a column in the transition table (ASCII; any other resets to the root). */
+const ALPHABET = 128;
+
 /**
  * Finds which of a fixed set of ASCII strings occur in a text, in one pass over its characters
  * (an Aho-Corasick automaton with a full transition table): the prefilter asks this of every
@@ -270,9 +273,6 @@ function isOnlyBlank(text: string, from: number, to: number): boolean {
  * alternatives does several times slower. A transition into a state where strings end is stored
  * as the state's complement (negative), so the loop tests a sign, not a second table.
  */
-/** Characters with a column in the transition table (ASCII; any other resets to the root). */
-const ALPHABET = 128;
-
 export class SubstringSet {
   private readonly next: Int32Array;
   /** For each state, the indexes of the strings that end there (directly or by suffix). */
