@@ -221,8 +221,12 @@ for (const scale of scales) {
       ...extra,
     };
   };
-  const medianStats = mlsecRuns.slice().sort((a, b) => a.wallMs - b.wallMs)[mlsecRuns.length >> 1].stats;
-  rows.push(summarise('mlsec', mlsecRuns, { findings: mlsecRuns[0].results, workers: medianStats.workers, stats: medianStats }));
+  // An mlsec row carries the --stats of its median run (workers: 0 when it analysed on one thread).
+  const summariseMlsec = (tool, runs) => {
+    const stats = runs.slice().sort((a, b) => a.wallMs - b.wallMs)[runs.length >> 1].stats;
+    return summarise(tool, runs, { findings: runs[0].results, workers: stats.workers, stats });
+  };
+  rows.push(summariseMlsec('mlsec', mlsecRuns));
   rows.push(
     summarise('ruff-wasm S', ruffRuns, {
       findings: ruffRuns[0].report.diagnostics,
@@ -232,14 +236,8 @@ for (const scale of scales) {
       checkMs: median(ruffRuns.map((r) => r.report.checkMs)),
     }),
   );
-  if (sequentialRuns.length > 0) {
-    const middle = sequentialRuns.slice().sort((a, b) => a.wallMs - b.wallMs)[sequentialRuns.length >> 1].stats;
-    rows.push(summarise('mlsec --jobs 1', sequentialRuns, { findings: sequentialRuns[0].results, workers: 0, stats: middle }));
-  }
-  if (defaultsRuns.length > 0) {
-    const middle = defaultsRuns.slice().sort((a, b) => a.wallMs - b.wallMs)[defaultsRuns.length >> 1].stats;
-    rows.push(summarise('mlsec, V8 defaults', defaultsRuns, { findings: defaultsRuns[0].results, workers: middle.workers, stats: middle }));
-  }
+  if (sequentialRuns.length > 0) rows.push(summariseMlsec('mlsec --jobs 1', sequentialRuns));
+  if (defaultsRuns.length > 0) rows.push(summariseMlsec('mlsec, V8 defaults', defaultsRuns));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@
  *   this scanner misreads can cost time, never findings.
  */
 import type { SubstringSet } from './textScan';
-import { identifierOccurrences, inImportStatement, isIdentifierChar, literalBounds, previousNonBlank } from './textScan';
+import { identifierOccurrences, inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from './textScan';
 
 /** One logical line: a statement or a compound statement's header, continuation lines included. */
 interface LogicalLine {
@@ -359,7 +359,6 @@ function inCode(sorted: readonly number[], start: number, code: string): boolean
   return false;
 }
 
-/** The start of an f-string literal (`f"`, `rf'`, `Fr"`), or something like it. */
 /** An f-string's opening in a statement's code (withoutProse keeps the prefix and the quotes of each literal). */
 const F_STRING = /(?<!\w)(?:[fF][rR]?|[rR][fF])["']/;
 
@@ -682,12 +681,8 @@ function namesASetting(text: string, at: number, length: number): boolean {
   const quote = text.charCodeAt(at - 1);
   if ((quote === 34 || quote === 39) && text.charCodeAt(end) === quote) return true;
   let k = end;
-  while (k < text.length && isBlankOrContinuation(text.charCodeAt(k))) k++;
+  while (k < text.length && isBlank(text.charCodeAt(k))) k++;
   return text.charCodeAt(k) === 61 && text.charCodeAt(k + 1) !== 61; // `=`, not `==`
-}
-
-function isBlankOrContinuation(c: number): boolean {
-  return c === 32 || c === 9 || c === 12 || c === 10 || c === 13 || c === 92;
 }
 
 function isLineBreak(c: number): boolean {
