@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
 import { parse as parseToml, TomlError } from 'smol-toml';
+import { MAX_PROJECT_FILE_SIZE, readTextFile } from './safeRead';
 import type { SelectionSettings } from './selection';
 import { parseSeverity } from './selection';
 
@@ -161,14 +162,14 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
 
 /** Reads and parses one config file; problems go to `problems`. */
 export function loadConfigFile(file: string, problems: ConfigProblem[]): ProjectConfig | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    problems.push({ file, message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
+  // Bounded, and only a regular file: a FIFO or a link to /dev/zero named pyproject.toml is
+  // reported and the configuration above it applies.
+  const read = readTextFile(file, MAX_PROJECT_FILE_SIZE, { setting: 'the limit for project files' });
+  if (!read.ok) {
+    problems.push({ file, message: `not used: ${read.message}` });
     return undefined;
   }
-  return parseConfig(text, file, problems);
+  return parseConfig(read.text, file, problems);
 }
 
 /**
