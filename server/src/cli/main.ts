@@ -22,7 +22,7 @@ import { findRule, parseSeverity } from '../engine/selection';
 import { ALL_RULES } from '../rules/index';
 import { tuneJitForScan } from './jitTuning';
 import { toSarif } from './sarif';
-import { defaultJobs, isScanWorker, scanParallel, serveScanWorker } from './scanner';
+import { defaultJobs, isScanWorker, maxJobs, scanParallel, serveScanWorker } from './scanner';
 import type { ScanOutcome } from './scanner';
 import { formatText } from './textReport';
 
@@ -49,7 +49,7 @@ Scan options:
       --max-file-size BYTES         skip larger files (default 2 MiB)
       --show-suppressed             list suppressed findings too (text format)
       --no-color                    plain text even on a terminal
-  -j, --jobs N                      worker threads (default: number of CPUs; 1 = no workers)
+  -j, --jobs N                      worker threads (default and most: number of CPUs; 1 = no workers)
       --files-from FILE             also scan the paths listed in FILE, one per line (- = stdin)
       --stats FILE                  write timings per phase and file counts as JSON (- = stderr)
 
@@ -136,6 +136,8 @@ async function runScan(argv: string[]): Promise<number> {
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs must be a whole number of at least 1');
+    // More workers than CPUs only cost memory: the scanner uses at most maxJobs() (see workersFor).
+    if (jobs > maxJobs()) process.stderr.write(`mlsec: note: --jobs ${values.jobs} is more than the ${maxJobs()} CPUs available; using at most ${maxJobs()} worker threads\n`);
   }
   const listed = values['files-from'] !== undefined ? readFileList(values['files-from']) : [];
   const paths = positionals.length > 0 || values['files-from'] !== undefined ? [...positionals, ...listed] : ['.'];

@@ -130,6 +130,8 @@ export interface WalkOptions {
   onProblem?: (file: string, message: string) => void;
   /** File kinds to collect (default: Python and notebooks). */
   accept?: (file: string) => boolean;
+  /** Called with the number of files found so far, each time one is found (for starting workers early). */
+  onFound?: (count: number) => void;
 }
 
 /**
@@ -167,7 +169,10 @@ export function collectSourceFiles(paths: readonly string[], options: WalkOption
       if (config.respectGitignore && scoped.some(({ base, matcher }) => matcher.ignores(toPosix(path.relative(base, full)) + (isDir ? '/' : '')))) continue;
       if (isDir) walk(full, scoped);
       else if (!accept(full)) continue;
-      else if (entry.isFile()) found.push(full);
+      else if (entry.isFile()) {
+        found.push(full);
+        options.onFound?.(found.length);
+      }
       // A FIFO, socket or device named like a source file is reported, never opened (opening a
       // FIFO waits for a writer).
       else options.onProblem?.(full, `not a regular file (${entry.isFIFO() ? 'FIFO' : entry.isSocket() ? 'socket' : 'device'}); not read`);
@@ -186,7 +191,10 @@ export function collectSourceFiles(paths: readonly string[], options: WalkOption
     if (stat.isDirectory()) walk(resolved, inheritedGitignores(resolved, options.resolver, options.onProblem));
     // A file named explicitly is analysed, or reported when it is not a regular file (a FIFO, a
     // device): the reader refuses those without opening them.
-    else found.push(resolved);
+    else {
+      found.push(resolved);
+      options.onFound?.(found.length);
+    }
   }
   return [...new Set(found)];
 }
