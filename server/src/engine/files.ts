@@ -6,10 +6,15 @@ import * as buffer from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore from 'ignore';
-import type { Ignore } from 'ignore';
 import type { ConfigResolver } from './config';
 import { DEFAULT_EXCLUDES } from './config';
+import { GitignoreIndex } from './patternIndex';
 import { MAX_PROJECT_FILE_SIZE, readRegularFile, readTextFile } from './safeRead';
+
+/** What a .gitignore answers: whether a path (relative to its folder, `/` for a folder) is excluded. */
+interface Matcher {
+  ignores(relative: string): boolean;
+}
 
 export type SourceKind = 'python' | 'notebook';
 
@@ -143,7 +148,7 @@ export function collectSourceFiles(paths: readonly string[], options: WalkOption
   const accept = options.accept ?? ((file: string) => sourceKindOf(file) !== undefined);
   const found: string[] = [];
   const defaults = ignore().add(DEFAULT_EXCLUDES);
-  const walk = (dir: string, gitignores: Array<{ base: string; matcher: Ignore }>): void => {
+  const walk = (dir: string, gitignores: Array<{ base: string; matcher: Matcher }>): void => {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -200,9 +205,9 @@ export function collectSourceFiles(paths: readonly string[], options: WalkOption
 }
 
 /** `.gitignore` files of the folders above a scan root, up to the repository root. */
-function inheritedGitignores(root: string, resolver: ConfigResolver, onProblem: WalkOptions['onProblem']): Array<{ base: string; matcher: Ignore }> {
+function inheritedGitignores(root: string, resolver: ConfigResolver, onProblem: WalkOptions['onProblem']): Array<{ base: string; matcher: Matcher }> {
   if (!resolver.forFolder(root).respectGitignore) return [];
-  const chain: Array<{ base: string; matcher: Ignore }> = [];
+  const chain: Array<{ base: string; matcher: Matcher }> = [];
   let dir = path.dirname(root);
   let child = root;
   while (dir !== child) {
@@ -240,13 +245,13 @@ function notFollowed(file: string, entry: fs.Dirent | fs.Stats, onProblem: WalkO
  * A `.gitignore`'s matcher, or undefined (excluding nothing) when it cannot be read: too large
  * (MAX_PROJECT_FILE_SIZE), not a regular file, or unreadable, which is reported naming the file.
  */
-function readGitignore(file: string, onProblem: WalkOptions['onProblem']): Ignore | undefined {
+function readGitignore(file: string, onProblem: WalkOptions['onProblem']): Matcher | undefined {
   const read = readTextFile(file, MAX_PROJECT_FILE_SIZE, { setting: 'the limit for project files', lenient: true });
   if (!read.ok) {
     onProblem?.(file, `.gitignore not applied: ${read.message}`);
     return undefined;
   }
-  return ignore().add(read.text);
+  return new GitignoreIndex(read.text);
 }
 
 function toPosix(p: string): string {
