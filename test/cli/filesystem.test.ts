@@ -4,7 +4,7 @@
  * and a heap limit (unbounded growth fails it instead of filling the machine).
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -164,6 +164,24 @@ describe('mlsec CLI on hostile file systems', function () {
     assert.deepEqual(report.findings, []);
     const loop = finished(runCli(['scan', 'loop.py', 'a.py', '--format', 'json'], path.join(dir, 'repo')), 'link loop named');
     assert.deepEqual(parse(loop).problems, ['loop.py: cannot read: ELOOP']);
+  });
+
+  it('reads --files-from from a pipe, but not from a device', function () {
+    if (!canMakeFifo() || !fs.existsSync('/dev/zero')) this.skip();
+    write('repo/a.py', UNSAFE);
+    const list = path.join(dir, 'list');
+    mkfifo(list);
+    // The writer waits for the reader, as with `--files-from <(git ls-files)`.
+    const writer = spawn('sh', ['-c', `printf 'a.py\\n' > "${list}"`], { stdio: 'ignore' });
+    try {
+      const run = finished(runCli(['scan', '--files-from', list, '--format', 'json'], path.join(dir, 'repo')), '--files-from a pipe');
+      assert.deepEqual(parse(run).findings, ['a.py MLS102']);
+    } finally {
+      writer.kill();
+    }
+    const zero = finished(runCli(['scan', '--files-from', '/dev/zero'], path.join(dir, 'repo')), '--files-from /dev/zero');
+    assert.equal(zero.code, 2);
+    assert.match(zero.stderr, /cannot read --files-from \/dev\/zero: not a regular file \(character device\)/);
   });
 
   it('reports a file it may not read', function () {

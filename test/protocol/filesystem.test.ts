@@ -73,4 +73,30 @@ describe('protocol: hostile file systems', function () {
     assert.equal(result.findings.length, 3);
     await within(client.connection.sendRequest('shutdown'), 'shutdown');
   });
+
+  it('reports a file it may not read in the workspace scan', async function () {
+    const locked = tempWorkspace('mlsec-locked-');
+    let server: LspTestClient | undefined;
+    try {
+      write(locked, 'a.py', unsafe);
+      write(locked, 'locked.py', unsafe);
+      fs.chmodSync(path.join(locked, 'locked.py'), 0o000);
+      // root reads any file whatever its mode: run the server as an unprivileged user then.
+      const asRoot = process.getuid?.() === 0;
+      if (asRoot) for (const dir of [locked, path.join(locked, '.git')]) fs.chmodSync(dir, 0o755);
+      try {
+        server = await LspTestClient.start({ folders: [locked], settings: () => ({ debounceMs: 0 }), ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}) });
+      } catch (error) {
+        if (asRoot) this.skip(); // cannot start a process as another user here
+        throw error;
+      }
+      const result = (await within(server.connection.sendRequest('mlsec/scanWorkspace', {}), 'workspace scan')) as ScanWorkspaceRequest.Result;
+      const rel = (uri: string) => path.relative(locked, new URL(uri).pathname);
+      assert.deepEqual(result.problems.map((p) => `${rel(p.uri)}: ${p.message}`), ['locked.py: cannot read: EACCES']);
+      assert.deepEqual(result.findings.map((f) => `${rel(f.uri)} ${f.code}`), ['a.py MLS102']);
+    } finally {
+      await server?.stop();
+      fs.rmSync(locked, { recursive: true, force: true });
+    }
+  });
 });
