@@ -1,7 +1,8 @@
 /**
  * Fuzz test of `mlsec scan` over generated hostile inputs (test/support/hostile.ts), with a fixed
  * seed (MLSEC_FUZZ_SEED to try another) and a bounded count. For every run:
- * - it ends within a time limit (killed and failed past it) and within a heap limit;
+ * - it ends within a time limit (killed and failed past it), within a heap limit, and with a peak
+ *   resident memory (`--stats` maxRssMb, WebAssembly and workers included) under a bound;
  * - no JavaScript stack trace is printed;
  * - every input file is either analysed or reported by name;
  * - the exit code agrees with the report: 1 exactly when there is an open error finding, and 2
@@ -22,6 +23,8 @@ import { REPO_ROOT } from '../support/paths';
 const BIN = path.join(REPO_ROOT, 'bin', 'mlsec.js');
 const LIMIT_MS = 20_000;
 const HEAP_MB = 768;
+/** Peak resident memory a scan of this corpus may reach (its files are at most a few hundred KB). */
+const MAX_RSS_MB = 1024;
 export const AFTER_MERGE = process.env.MLSEC_FUZZ_AFTER_MERGE === '1';
 
 interface Report {
@@ -34,7 +37,7 @@ interface Outcome {
   code: number | null;
   report: Report;
   sarif?: { runs: Array<{ invocations: Array<{ executionSuccessful: boolean; toolExecutionNotifications: unknown[] }> }> };
-  stats: { analysedFiles: number; files: number };
+  stats: { analysedFiles: number; files: number; maxRssMb: number };
   stderr: string;
 }
 
@@ -76,6 +79,7 @@ function checkConsistent(outcome: Outcome, inputs: readonly string[], what: stri
   const norm = (file: string) => file.split(path.sep).join('/');
   const reported = new Set(outcome.report.problems.map((p) => norm(p.file)).filter((f) => inputs.includes(f)));
   const analysed = outcome.stats.analysedFiles;
+  assert.ok(outcome.stats.maxRssMb < MAX_RSS_MB, `${context}: peak memory ${outcome.stats.maxRssMb} MB (bound ${MAX_RSS_MB} MB)`);
   assert.equal(analysed + reported.size, inputs.length, `${context}: ${analysed} analysed + ${reported.size} reported != ${inputs.length} inputs; reported: ${[...reported].join(', ')}`);
   for (const finding of outcome.report.findings) assert.ok(inputs.includes(norm(finding.file)), `${context}: a finding in ${finding.file}, not an input`);
   const internal = outcome.report.problems.filter((p) => /internal error/i.test(p.message));

@@ -254,6 +254,8 @@ function writeStats(target: string, outcome: ScanOutcome, outputMs: number): voi
     skippedByPartialParse: skippedUnits,
     lines,
     workers: outcome.workers ?? 0,
+    // Peak resident memory of the process, workers and the parser's WebAssembly memory included.
+    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     wallMs: { scan: round(outcome.durationMs), walk: round(outcome.walkMs ?? 0), output: round(outputMs) },
     phaseMs: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, round(v)])),
   };
