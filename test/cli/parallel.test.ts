@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { maxJobs, workersFor } from '../../server/src/cli/scanner';
 import { REPO_ROOT } from '../support/paths';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'mlsec.js');
@@ -39,7 +40,7 @@ describe('mlsec scan --jobs', function () {
       const parallel = scanJson([...roots, '--jobs', '2', '--stats', path.join(dir, 'stats.json')]);
       const stats = JSON.parse(fs.readFileSync(path.join(dir, 'stats.json'), 'utf8')) as { workers: number; files: number };
       assert.ok(sequential.json.files >= 48, `only ${sequential.json.files} files: too few to start workers`);
-      assert.equal(stats.workers, 2, 'the parallel run used worker threads');
+      assert.equal(stats.workers, Math.min(2, maxJobs()), 'the parallel run used worker threads (at most one per CPU)');
       assert.ok(sequential.json.findings.length > 0);
       assert.deepEqual(parallel.json, sequential.json);
     } finally {
@@ -68,6 +69,30 @@ describe('mlsec scan --jobs', function () {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('starts workers by the files found and the CPUs, not by --jobs alone', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-jobs-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'a.py'), 'import torch\n');
+      const stats = path.join(dir, 'stats.json');
+      // Before, --jobs 512 started 512 workers (3 GB) for this one file and --jobs 100000 never ended.
+      for (const jobs of ['512', '100000']) {
+        const run = spawnSync(process.execPath, ['--max-old-space-size=256', BIN, 'scan', dir, '--jobs', jobs, '--stats', stats], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
+        assert.equal(run.signal, null, `--jobs ${jobs} did not finish`);
+        assert.equal(run.status, 0, run.stderr);
+        assert.equal((JSON.parse(fs.readFileSync(stats, 'utf8')) as { workers: number }).workers, 0, 'one file is analysed on the main thread');
+        if (Number(jobs) > maxJobs()) assert.match(run.stderr, new RegExp(`--jobs ${jobs} is more than the ${maxJobs()} CPUs available`));
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const cpus = maxJobs();
+    assert.equal(workersFor(512, 1), 0);
+    assert.equal(workersFor(512, 47), 0, 'below PARALLEL_MIN_FILES');
+    assert.equal(workersFor(1, 10_000), 0);
+    assert.equal(workersFor(512, 48), Math.min(cpus, 3) > 1 ? Math.min(cpus, 3) : 0, 'one per 16 files');
+    assert.equal(workersFor(100_000, 100_000), cpus > 1 ? cpus : 0, 'never more than the CPUs');
   });
 
   it('rejects a --jobs that is not a positive whole number', () => {

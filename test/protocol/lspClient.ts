@@ -36,6 +36,8 @@ export interface StartOptions {
   initializationOptions?: unknown;
   capabilities?: ClientCapabilities;
   trace?: 'off' | 'messages' | 'verbose';
+  /** Run the server as this user and group (tests running as root use it to meet EACCES). */
+  user?: { uid: number; gid: number };
 }
 
 type Waiter<T> = { test: (value: T) => boolean; resolve: (value: T) => void };
@@ -62,7 +64,7 @@ export class LspTestClient {
   }
 
   static async start(options: StartOptions = {}): Promise<LspTestClient> {
-    const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], ...(options.user ?? {}) });
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const client = new LspTestClient(connection, child, options);
     child.stderr!.on('data', (chunk: Buffer) => (client.stderr += chunk.toString()));

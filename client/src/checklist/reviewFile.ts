@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CHECKLIST, REVIEW_FILE } from '../../../common/src/checklist';
+import { readInsideWorkspace, readSmallFile, writeAtomicallyInside, writeNewFileInside } from './workspaceFiles';
 
 export const REVIEW_FILE_VERSION = 1;
 
@@ -58,7 +59,7 @@ export interface ParsedReview {
 }
 
 export function emptyReview(): ReviewDocument {
-  return { entries: new Map(), extra: {} };
+  return { entries: new Map(), extra: Object.create(null) as Record<string, unknown> };
 }
 
 export function isKnownState(state: string): state is ReviewFileState {
@@ -84,7 +85,7 @@ export function parseReview(text: string): ParsedReview {
     return { document: emptyReview(), problems: [{ message: 'expected a JSON object with an "items" object; nothing could be read' }], lossless: false };
   }
   const { items, version, ...rest } = data as Record<string, unknown>;
-  const document: ReviewDocument = { entries: new Map(), extra: rest };
+  const document: ReviewDocument = { entries: new Map(), extra: Object.assign(Object.create(null) as Record<string, unknown>, rest) };
   let lossless = true;
   if (version !== undefined && version !== REVIEW_FILE_VERSION) {
     problems.push({ message: `written by a different format version (${JSON.stringify(version)}); entries read as version ${REVIEW_FILE_VERSION}` });
@@ -128,8 +129,10 @@ export function parseReview(text: string): ParsedReview {
 
 function toEntry(raw: unknown): ReviewEntry | undefined {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  const { state, note, by, at, ...extra } = raw as Record<string, unknown>;
+  const { state, note, by, at, ...rest } = raw as Record<string, unknown>;
   if (typeof state !== 'string') return undefined;
+  // Null prototype: a field named `__proto__`, `constructor` or `toString` is data like any other.
+  const extra: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, rest);
   const entry: ReviewEntry = { state };
   const keep = (key: string, value: unknown): void => {
     if (value === undefined) return;
@@ -217,15 +220,17 @@ export function serializeReview(document: ReviewDocument): string {
 }
 
 function serializeEntry(entry: ReviewEntry): string {
-  const ordered: Record<string, unknown> = { state: entry.state };
-  if (entry.note !== undefined) ordered.note = entry.note;
-  if (entry.by !== undefined) ordered.by = entry.by;
-  if (entry.at !== undefined) ordered.at = entry.at;
-  for (const key of Object.keys(entry.extra ?? {}).sort()) {
-    if (!(key in ordered)) ordered[key] = entry.extra![key];
+  // A Map, not an object: a field named `__proto__` or `constructor` is kept like any other.
+  const ordered = new Map<string, unknown>([['state', entry.state]]);
+  if (entry.note !== undefined) ordered.set('note', entry.note);
+  if (entry.by !== undefined) ordered.set('by', entry.by);
+  if (entry.at !== undefined) ordered.set('at', entry.at);
+  const extra = entry.extra ?? {};
+  for (const key of Object.keys(extra).sort()) {
+    if (!ordered.has(key)) ordered.set(key, extra[key]);
   }
   // One line: JSON.stringify without indentation, with a space after separators for reading.
-  return '{ ' + Object.entries(ordered).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ') + ' }';
+  return '{ ' + [...ordered].map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ') + ' }';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,14 +249,14 @@ export function reviewFilePath(folder: string): string {
 
 export function loadReview(folder: string): LoadedReview {
   const file = reviewFilePath(folder);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { file, exists: false, document: emptyReview(), problems: [], lossless: true };
-    return { file, exists: true, document: emptyReview(), problems: [{ message: `cannot be read (${code ?? String(error)}); it will not be overwritten` }], lossless: false };
+  // Never through a link (.mlsec or review.json pointing out of the workspace), never a FIFO or
+  // device, never more than a bound: see workspaceFiles.ts.
+  const read = readInsideWorkspace(folder, file);
+  if (!read.ok) {
+    if (read.missing) return { file, exists: false, document: emptyReview(), problems: [], lossless: true };
+    return { file, exists: true, document: emptyReview(), problems: [{ message: `${read.message}; it will not be overwritten` }], lossless: false };
   }
+  const text = read.text;
   return { file, exists: true, text, ...parseReview(text) };
 }
 
@@ -284,26 +289,29 @@ export function updateReview(folder: string, itemId: string, change: ReviewChang
   if (previous?.extra) entry.extra = previous.extra;
   loaded.document.entries.set(itemId, entry);
   let backup: string | undefined;
-  fs.mkdirSync(path.dirname(loaded.file), { recursive: true });
   if (loaded.exists && !loaded.lossless && loaded.text !== undefined) {
     backup = freeBackupName(loaded.file, now);
-    fs.writeFileSync(backup, loaded.text, 'utf8');
+    writeNewFileInside(folder, backup, loaded.text);
   }
-  writeAtomically(loaded.file, serializeReview(loaded.document));
+  writeAtomicallyInside(folder, loaded.file, serializeReview(loaded.document));
   return { file: loaded.file, backup, problems: loaded.problems };
 }
 
 function freeBackupName(file: string, now: Date): string {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   let candidate = `${file}.${stamp}.bak`;
-  for (let n = 1; fs.existsSync(candidate); n++) candidate = `${file}.${stamp}-${n}.bak`;
+  for (let n = 1; isThere(candidate); n++) candidate = `${file}.${stamp}-${n}.bak`;
   return candidate;
 }
 
-function writeAtomically(file: string, text: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, text, 'utf8');
-  fs.renameSync(temp, file);
+/** True when anything, a dangling link included, has this name. */
+function isThere(file: string): boolean {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,12 +324,10 @@ export function reviewerName(folder: string | undefined, home: string = os.homed
   if (gitDir) candidates.push(path.join(gitDir, 'config'));
   candidates.push(path.join(home, '.gitconfig'), path.join(process.env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'git', 'config'));
   for (const file of candidates) {
-    try {
-      const name = gitConfigUserName(fs.readFileSync(file, 'utf8'));
-      if (name) return name;
-    } catch {
-      // not there or not readable: try the next one
-    }
+    // Not there, not a regular file or not readable: try the next one.
+    const text = readSmallFile(file);
+    const name = text !== undefined ? gitConfigUserName(text) : undefined;
+    if (name) return name;
   }
   try {
     const user = os.userInfo().username;
@@ -341,7 +347,7 @@ export function findGitDir(folder: string): string | undefined {
       const stat = fs.statSync(candidate);
       if (stat.isDirectory()) return candidate;
       if (stat.isFile()) {
-        const match = /^gitdir:\s*(.+)$/m.exec(fs.readFileSync(candidate, 'utf8'));
+        const match = /^gitdir:\s*(.+)$/m.exec(readSmallFile(candidate) ?? '');
         if (match) return path.resolve(dir, match[1].trim());
       }
     } catch {

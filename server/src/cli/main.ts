@@ -17,11 +17,12 @@ import { Analyzer } from '../engine/analyzer';
 import type { FailOn } from '../engine/config';
 import type { Severity } from '../engine/rule';
 import { rulePageMarkdown } from '../engine/ruleDocs';
+import { MAX_PROJECT_FILE_SIZE, readDescriptor, readTextFile } from '../engine/safeRead';
 import { findRule, parseSeverity } from '../engine/selection';
 import { ALL_RULES } from '../rules/index';
 import { tuneJitForScan } from './jitTuning';
 import { toSarif } from './sarif';
-import { defaultJobs, isScanWorker, scanParallel, serveScanWorker } from './scanner';
+import { defaultJobs, isScanWorker, maxJobs, scanParallel, serveScanWorker } from './scanner';
 import type { ScanOutcome } from './scanner';
 import { formatText } from './textReport';
 
@@ -48,7 +49,7 @@ Scan options:
       --max-file-size BYTES         skip larger files (default 2 MiB)
       --show-suppressed             list suppressed findings too (text format)
       --no-color                    plain text even on a terminal
-  -j, --jobs N                      worker threads (default: number of CPUs; 1 = no workers)
+  -j, --jobs N                      worker threads (default and most: number of CPUs; 1 = no workers)
       --files-from FILE             also scan the paths listed in FILE, one per line (- = stdin)
       --stats FILE                  write timings per phase and file counts as JSON (- = stderr)
 
@@ -60,7 +61,9 @@ class UsageError extends Error {}
 function readVersion(): string {
   for (const candidate of [path.join(__dirname, '..', 'package.json'), path.join(__dirname, '..', '..', '..', 'package.json')]) {
     try {
-      const data = JSON.parse(fs.readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+      const read = readTextFile(candidate, MAX_PROJECT_FILE_SIZE);
+      if (!read.ok) continue;
+      const data = JSON.parse(read.text) as { name?: string; version?: string };
       if (data.name === 'mlsec' && data.version) return data.version;
     } catch {
       // try the next location
@@ -133,6 +136,8 @@ async function runScan(argv: string[]): Promise<number> {
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs must be a whole number of at least 1');
+    // More workers than CPUs only cost memory: the scanner uses at most maxJobs() (see workersFor).
+    if (jobs > maxJobs()) process.stderr.write(`mlsec: note: --jobs ${values.jobs} is more than the ${maxJobs()} CPUs available; using at most ${maxJobs()} worker threads\n`);
   }
   const listed = values['files-from'] !== undefined ? readFileList(values['files-from']) : [];
   const paths = positionals.length > 0 || values['files-from'] !== undefined ? [...positionals, ...listed] : ['.'];
@@ -185,13 +190,21 @@ async function runScan(argv: string[]): Promise<number> {
   return exitCodeFor(outcome, explicitFailOn ?? outcome.configuredFailOn ?? 'error');
 }
 
+/** The most `--files-from` reads (a million paths of 256 bytes). */
+const MAX_FILE_LIST_SIZE = 256 * 1024 * 1024;
+
 /** Paths listed one per line in a file or on stdin (`-`); blank lines are skipped. */
 function readFileList(source: string): string[] {
   let text: string;
-  try {
-    text = fs.readFileSync(source === '-' ? 0 : source, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read --files-from ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  if (source === '-') {
+    const bytes = readDescriptor(0, MAX_FILE_LIST_SIZE);
+    if (bytes.length > MAX_FILE_LIST_SIZE) throw new UsageError(`--files-from -: more than ${MAX_FILE_LIST_SIZE} bytes on standard input`);
+    text = bytes.toString('utf8');
+  } else {
+    // A pipe is accepted here (`--files-from <(git ls-files)`), unlike anywhere else.
+    const read = readTextFile(source, MAX_FILE_LIST_SIZE, { allowPipe: true, lenient: true });
+    if (!read.ok) throw new UsageError(`cannot read --files-from ${source}: ${read.message}`);
+    text = read.text;
   }
   return text
     .split(/\r?\n/)
@@ -241,6 +254,8 @@ function writeStats(target: string, outcome: ScanOutcome, outputMs: number): voi
     skippedByPartialParse: skippedUnits,
     lines,
     workers: outcome.workers ?? 0,
+    // Peak resident memory of the process, workers and the parser's WebAssembly memory included.
+    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     wallMs: { scan: round(outcome.durationMs), walk: round(outcome.walkMs ?? 0), output: round(outputMs) },
     phaseMs: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, round(v)])),
   };
@@ -314,8 +329,9 @@ function runExplain(argv: string[]): number {
   // The hand-written page ships in docs/rules next to the package; the metadata is the fallback.
   for (const dir of [path.join(__dirname, '..', 'docs', 'rules'), path.join(__dirname, '..', '..', '..', 'docs', 'rules')]) {
     const file = path.join(dir, `${rule.code}.md`);
-    if (fs.existsSync(file)) {
-      process.stdout.write(fs.readFileSync(file, 'utf8'));
+    const read = readTextFile(file, MAX_PROJECT_FILE_SIZE);
+    if (read.ok) {
+      process.stdout.write(read.text);
       return 0;
     }
   }

@@ -71,13 +71,14 @@ interface Plan {
   walkMs: number;
 }
 
-function plan(options: ScanOptions): Plan {
+function plan(options: ScanOptions, onFound?: (count: number) => void): Plan {
   const started = performance.now();
   const resolver = makeResolver(options);
   const missing: string[] = [];
   const listingProblems: FileReport[] = [];
   const files = collectSourceFiles(options.paths, {
     resolver,
+    onFound,
     onProblem: (file, message) => {
       if (message === 'no such file or folder') missing.push(file);
       else listingProblems.push({ file, findings: [], problems: [{ message }], lines: 0 });
@@ -111,7 +112,26 @@ export function scan(analyzer: Analyzer, options: ScanOptions): ScanOutcome {
 
 /** The default number of workers: one per CPU the process may use. */
 export function defaultJobs(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+}
+
+/**
+ * The most workers a scan starts: analysis is CPU-bound, so a worker beyond the CPUs the process
+ * may use only adds its memory (each holds its own parser and rules, tens of MB) and start-up.
+ * `--jobs` above this is lowered to it (the CLI says so).
+ */
+export function maxJobs(): number {
+  return defaultJobs();
+}
+
+/**
+ * Workers for `files` files when `jobs` are asked for: none below PARALLEL_MIN_FILES, else one per
+ * BATCH_SIZE files at most, and never more than the CPUs (maxJobs).
+ */
+export function workersFor(jobs: number, files: number): number {
+  if (jobs <= 1 || files < PARALLEL_MIN_FILES) return 0;
+  const count = Math.min(Math.floor(jobs), maxJobs(), Math.ceil(files / BATCH_SIZE));
+  return count > 1 ? count : 0;
 }
 
 /** What the main thread puts in `workerData` to start a scan worker. */
@@ -165,23 +185,29 @@ export async function serveScanWorker(data: unknown, createAnalyzer: () => Promi
  * order of the files, and configuration problems come from the main thread's resolver, which
  * resolves every file's configuration in the same order as the sequential scan does.
  *
- * Workers are started first, so that they load the bundle and the parser while this thread
- * lists the files; this thread's analyzer is made only if it has files to analyse itself.
+ * Workers are started while this thread lists the files, so that they load the bundle and the
+ * parser meanwhile, but only as the files found call for them (`workersFor`): a scan of one file
+ * starts none, whatever `jobs` says. This thread's analyzer is made only if it has files to
+ * analyse itself.
  */
 export async function scanParallel(createAnalyzer: () => Promise<Analyzer>, options: ScanOptions, workerScript: string): Promise<ScanOutcome> {
   const started = performance.now();
   const jobs = Math.max(1, Math.floor(options.jobs ?? defaultJobs()));
-  const early = jobs > 1 ? startWorkers(jobs, options, workerScript) : [];
+  const early: StartedWorker[] = [];
+  const onFound = (count: number) => {
+    while (early.length < workersFor(jobs, count)) early.push(startWorker(options, workerScript));
+  };
   let planned: Plan;
   try {
-    planned = plan(options);
+    planned = plan(options, jobs > 1 ? onFound : undefined);
   } catch (error) {
     for (const worker of early) worker.stop();
     throw error;
   }
   const { files, resolver } = planned;
-  const workerCount = Math.min(jobs, Math.ceil(files.length / BATCH_SIZE));
-  if (jobs <= 1 || files.length < PARALLEL_MIN_FILES || workerCount <= 1) {
+  // Paths named twice are counted once in the end: fewer workers may be needed than were started.
+  const workerCount = workersFor(jobs, files.length);
+  if (workerCount === 0) {
     for (const worker of early) worker.stop();
     const analyzer = await createAnalyzer();
     const selections = new SelectionCache(analyzer);
@@ -211,28 +237,26 @@ interface StartedWorker {
   stop(): void;
 }
 
-function startWorkers(count: number, options: ScanOptions, workerScript: string): StartedWorker[] {
+function startWorker(options: ScanOptions, workerScript: string): StartedWorker {
   const workerOptions: ScanOptions = { ...options, jobs: 1 };
-  return Array.from({ length: count }, () => {
-    const worker = new Worker(workerScript, { workerData: { mlsecScanWorker: 1, options: workerOptions } satisfies ScanWorkerData });
-    const early: Array<(handlers: WorkerEvents) => void> = [];
-    let handlers: WorkerEvents | undefined;
-    const deliver = (event: (h: WorkerEvents) => void) => (handlers ? event(handlers) : early.push(event));
-    worker.on('message', (message: FromWorker) => deliver((h) => h.message(message)));
-    worker.on('error', (error) => deliver((h) => h.error(error)));
-    worker.on('exit', () => deliver((h) => h.exit()));
-    return {
-      worker,
-      listen(next) {
-        handlers = next;
-        for (const event of early.splice(0)) event(next);
-      },
-      stop() {
-        worker.postMessage({ type: 'stop' } satisfies ToWorker);
-        void worker.terminate();
-      },
-    };
-  });
+  const worker = new Worker(workerScript, { workerData: { mlsecScanWorker: 1, options: workerOptions } satisfies ScanWorkerData });
+  const early: Array<(handlers: WorkerEvents) => void> = [];
+  let handlers: WorkerEvents | undefined;
+  const deliver = (event: (h: WorkerEvents) => void) => (handlers ? event(handlers) : early.push(event));
+  worker.on('message', (message: FromWorker) => deliver((h) => h.message(message)));
+  worker.on('error', (error) => deliver((h) => h.error(error)));
+  worker.on('exit', () => deliver((h) => h.exit()));
+  return {
+    worker,
+    listen(next) {
+      handlers = next;
+      for (const event of early.splice(0)) event(next);
+    },
+    stop() {
+      worker.postMessage({ type: 'stop' } satisfies ToWorker);
+      void worker.terminate();
+    },
+  };
 }
 
 function runWorkers(files: string[], workers: StartedWorker[], createAnalyzer: () => Promise<Analyzer>, resolver: ConfigResolver): Promise<FileReport[]> {

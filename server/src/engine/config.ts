@@ -18,9 +18,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import ignore from 'ignore';
-import type { Ignore } from 'ignore';
 import { parse as parseToml, TomlError } from 'smol-toml';
+import { GitignoreIndex, PatternTable } from './patternIndex';
+import { MAX_PROJECT_FILE_SIZE, readTextFile } from './safeRead';
 import type { SelectionSettings } from './selection';
 import { parseSeverity } from './selection';
 
@@ -161,14 +161,14 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
 
 /** Reads and parses one config file; problems go to `problems`. */
 export function loadConfigFile(file: string, problems: ConfigProblem[]): ProjectConfig | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    problems.push({ file, message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
+  // Bounded, and only a regular file: a FIFO or a link to /dev/zero named pyproject.toml is
+  // reported and the configuration above it applies.
+  const read = readTextFile(file, MAX_PROJECT_FILE_SIZE, { setting: 'the limit for project files' });
+  if (!read.ok) {
+    problems.push({ file, message: `not used: ${read.message}` });
     return undefined;
   }
-  return parseConfig(text, file, problems);
+  return parseConfig(read.text, file, problems);
 }
 
 /**
@@ -177,7 +177,7 @@ export function loadConfigFile(file: string, problems: ConfigProblem[]): Project
  */
 export class ConfigResolver {
   private readonly byFolder = new Map<string, ProjectConfig>();
-  private readonly matchers = new WeakMap<ProjectConfig, { exclude: Ignore; perFile: Array<{ matcher: Ignore; rules: string[] }> }>();
+  private readonly matchers = new WeakMap<ProjectConfig, { exclude: GitignoreIndex; perFile: PatternTable<string[]> }>();
   readonly problems: ConfigProblem[] = [];
   private readonly reported = new Set<string>();
 
@@ -245,9 +245,10 @@ export class ConfigResolver {
   private matchersOf(config: ProjectConfig) {
     let m = this.matchers.get(config);
     if (!m) {
+      // Indexed: a long list costs about the same per file as a short one.
       m = {
-        exclude: ignore().add(config.exclude),
-        perFile: config.perFileIgnores.map((p) => ({ matcher: ignore().add(p.pattern), rules: p.rules })),
+        exclude: new GitignoreIndex(config.exclude),
+        perFile: new PatternTable(config.perFileIgnores.map((p) => ({ pattern: p.pattern, value: p.rules }))),
       };
       this.matchers.set(config, m);
     }
@@ -268,7 +269,7 @@ export class ConfigResolver {
     if (config.perFileIgnores.length === 0) return [];
     const relative = path.relative(config.root, path.resolve(file)).split(path.sep).join('/');
     if (!relative || relative.startsWith('..')) return [];
-    return this.matchersOf(config).perFile.filter((p) => p.matcher.ignores(relative)).flatMap((p) => p.rules);
+    return this.matchersOf(config).perFile.matching(relative).flat();
   }
 
   /** Forgets cached configuration (after a config file changed). */

@@ -6,9 +6,15 @@ import * as buffer from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore from 'ignore';
-import type { Ignore } from 'ignore';
 import type { ConfigResolver } from './config';
 import { DEFAULT_EXCLUDES } from './config';
+import { GitignoreIndex } from './patternIndex';
+import { MAX_PROJECT_FILE_SIZE, readRegularFile, readTextFile } from './safeRead';
+
+/** What a .gitignore answers: whether a path (relative to its folder, `/` for a folder) is excluded. */
+interface Matcher {
+  ignores(relative: string): boolean;
+}
 
 export type SourceKind = 'python' | 'notebook';
 
@@ -96,49 +102,13 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
-export function readSource(file: string, maxFileSize: number): ReadResult {
-  // One open, then the size and kind from the descriptor: half the path lookups of stat + read.
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (error) {
-    return { ok: false, message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
-  }
-  try {
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) return { ok: false, message: 'not a regular file' };
-    if (stat.size > maxFileSize) {
-      return { ok: false, message: `file is ${stat.size} bytes, over the ${maxFileSize}-byte limit (max-file-size)` };
-    }
-    const bytes = readAll(fd, stat.size, maxFileSize + 1);
-    if (bytes.length > maxFileSize) return { ok: false, message: `file is over the ${maxFileSize}-byte limit (max-file-size)` };
-    return decodeSource(bytes);
-  } catch (error) {
-    return { ok: false, message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /**
- * The content of an open file whose size was `size`, up to `limit` bytes. As `readFileSync`
- * does, the size is trusted when there is one; a file reporting 0 (some special files) is read
- * to its end.
+ * A source file's text, checked (size limit, regular file only, binary, encoding). Reading goes
+ * through `readRegularFile`, so a FIFO or a link to a device is reported, never opened.
  */
-function readAll(fd: number, size: number, limit: number): Buffer {
-  let bytes = Buffer.allocUnsafe(Math.min(size, limit) || Math.min(4096, limit));
-  let length = 0;
-  for (;;) {
-    while (length < bytes.length) {
-      const read = fs.readSync(fd, bytes, length, bytes.length - length, null);
-      if (read === 0) return bytes.subarray(0, length);
-      length += read;
-    }
-    if (size > 0 || length >= limit) return bytes;
-    const larger = Buffer.allocUnsafe(Math.min(limit, bytes.length * 2));
-    bytes.copy(larger, 0, 0, length);
-    bytes = larger;
-  }
+export function readSource(file: string, maxFileSize: number): ReadResult {
+  const read = readRegularFile(file, maxFileSize, { setting: 'max-file-size' });
+  return read.ok ? decodeSource(read.bytes) : { ok: false, message: read.message };
 }
 
 function lineOfByte(bytes: Uint8Array, offset: number): number {
@@ -165,6 +135,8 @@ export interface WalkOptions {
   onProblem?: (file: string, message: string) => void;
   /** File kinds to collect (default: Python and notebooks). */
   accept?: (file: string) => boolean;
+  /** Called with the number of files found so far, each time one is found (for starting workers early). */
+  onFound?: (count: number) => void;
 }
 
 /**
@@ -176,7 +148,7 @@ export function collectSourceFiles(paths: readonly string[], options: WalkOption
   const accept = options.accept ?? ((file: string) => sourceKindOf(file) !== undefined);
   const found: string[] = [];
   const defaults = ignore().add(DEFAULT_EXCLUDES);
-  const walk = (dir: string, gitignores: Array<{ base: string; matcher: Ignore }>): void => {
+  const walk = (dir: string, gitignores: Array<{ base: string; matcher: Matcher }>): void => {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -186,23 +158,29 @@ export function collectSourceFiles(paths: readonly string[], options: WalkOption
     }
     const config = options.resolver.forFolder(dir);
     let scoped = gitignores;
-    if (config.respectGitignore && entries.some((e) => e.name === '.gitignore' && e.isFile())) {
-      try {
-        scoped = [...gitignores, { base: dir, matcher: ignore().add(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8')) }];
-      } catch {
-        // An unreadable .gitignore excludes nothing.
-      }
+    // A .gitignore that is a symbolic link is not followed, as git does not (since 2.32).
+    const gitignore = config.respectGitignore ? entries.find((e) => e.name === '.gitignore') : undefined;
+    if (gitignore) {
+      const matcher = gitignore.isFile() ? readGitignore(path.join(dir, '.gitignore'), options.onProblem) : notFollowed(path.join(dir, '.gitignore'), gitignore, options.onProblem);
+      if (matcher) scoped = [...gitignores, { base: dir, matcher }];
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
       const isDir = entry.isDirectory();
-      if (!isDir && !entry.isFile()) continue; // symlinks and devices are not followed
+      if (entry.isSymbolicLink()) continue; // links are not followed in a walk
       if (defaults.ignores(isDir ? entry.name + '/' : entry.name)) continue;
       if (options.resolver.isExcluded(full, isDir)) continue;
       if (config.respectGitignore && scoped.some(({ base, matcher }) => matcher.ignores(toPosix(path.relative(base, full)) + (isDir ? '/' : '')))) continue;
       if (isDir) walk(full, scoped);
-      else if (accept(full)) found.push(full);
+      else if (!accept(full)) continue;
+      else if (entry.isFile()) {
+        found.push(full);
+        options.onFound?.(found.length);
+      }
+      // A FIFO, socket or device named like a source file is reported, never opened (opening a
+      // FIFO waits for a writer).
+      else options.onProblem?.(full, `not a regular file (${entry.isFIFO() ? 'FIFO' : entry.isSocket() ? 'socket' : 'device'}); not read`);
     }
   };
   for (const given of paths) {
@@ -210,40 +188,70 @@ export function collectSourceFiles(paths: readonly string[], options: WalkOption
     let stat: fs.Stats;
     try {
       stat = fs.statSync(resolved);
-    } catch {
-      options.onProblem?.(given, 'no such file or folder');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      options.onProblem?.(given, code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file or folder' : `cannot read: ${code ?? String(error)}`);
       continue;
     }
-    if (stat.isDirectory()) walk(resolved, inheritedGitignores(resolved, options.resolver));
-    else found.push(resolved);
+    if (stat.isDirectory()) walk(resolved, inheritedGitignores(resolved, options.resolver, options.onProblem));
+    // A file named explicitly is analysed, or reported when it is not a regular file (a FIFO, a
+    // device): the reader refuses those without opening them.
+    else {
+      found.push(resolved);
+      options.onFound?.(found.length);
+    }
   }
   return [...new Set(found)];
 }
 
 /** `.gitignore` files of the folders above a scan root, up to the repository root. */
-function inheritedGitignores(root: string, resolver: ConfigResolver): Array<{ base: string; matcher: Ignore }> {
+function inheritedGitignores(root: string, resolver: ConfigResolver, onProblem: WalkOptions['onProblem']): Array<{ base: string; matcher: Matcher }> {
   if (!resolver.forFolder(root).respectGitignore) return [];
-  const chain: Array<{ base: string; matcher: Ignore }> = [];
+  const chain: Array<{ base: string; matcher: Matcher }> = [];
   let dir = path.dirname(root);
   let child = root;
   while (dir !== child) {
     if (fs.existsSync(path.join(child, '.git'))) break;
     const file = path.join(dir, '.gitignore');
-    if (fs.existsSync(file)) {
-      try {
-        const matcher = ignore().add(fs.readFileSync(file, 'utf8'));
-        // A folder named on the command line is scanned even when a .gitignore above it
-        // excludes the folder itself (as ripgrep and ruff do): that file cannot apply here.
-        if (!matcher.ignores(toPosix(path.relative(dir, root)) + '/')) chain.unshift({ base: dir, matcher });
-      } catch {
-        // ignore unreadable files
-      }
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.lstatSync(file);
+    } catch {
+      // none here
+    }
+    // Only a regular file is read; a symbolic link is not followed, as git does not.
+    if (stat && !stat.isFile()) notFollowed(file, stat, onProblem);
+    else if (stat) {
+      const matcher = readGitignore(file, onProblem);
+      // A folder named on the command line is scanned even when a .gitignore above it
+      // excludes the folder itself (as ripgrep and ruff do): that file cannot apply here.
+      if (matcher && !matcher.ignores(toPosix(path.relative(dir, root)) + '/')) chain.unshift({ base: dir, matcher });
     }
     if (fs.existsSync(path.join(dir, '.git'))) break;
     child = dir;
     dir = path.dirname(dir);
   }
   return chain;
+}
+
+/** Reports a `.gitignore` that is not a regular file (a symbolic link, a FIFO…); it applies nothing. */
+function notFollowed(file: string, entry: fs.Dirent | fs.Stats, onProblem: WalkOptions['onProblem']): undefined {
+  const kind = entry.isSymbolicLink() ? 'a symbolic link, not followed (as git does not)' : entry.isDirectory() ? 'a folder' : `not a regular file (${entry.isFIFO() ? 'FIFO' : entry.isSocket() ? 'socket' : 'device'})`;
+  onProblem?.(file, `.gitignore not applied: ${kind}`);
+  return undefined;
+}
+
+/**
+ * A `.gitignore`'s matcher, or undefined (excluding nothing) when it cannot be read: too large
+ * (MAX_PROJECT_FILE_SIZE), not a regular file, or unreadable, which is reported naming the file.
+ */
+function readGitignore(file: string, onProblem: WalkOptions['onProblem']): Matcher | undefined {
+  const read = readTextFile(file, MAX_PROJECT_FILE_SIZE, { setting: 'the limit for project files', lenient: true });
+  if (!read.ok) {
+    onProblem?.(file, `.gitignore not applied: ${read.message}`);
+    return undefined;
+  }
+  return new GitignoreIndex(read.text);
 }
 
 function toPosix(p: string): string {

@@ -7,6 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Language, Parser, Query } from '@vscode/tree-sitter-wasm';
 import type { Node, Tree, Edit, Range } from '@vscode/tree-sitter-wasm';
+import { readRegularFile } from './safeRead';
+
+/** The grammar ships with the product (about 500 KB); anything far larger is not it. */
+const MAX_GRAMMAR_SIZE = 64 * 1024 * 1024;
 
 export type { Node, Tree, Edit };
 
@@ -43,7 +47,9 @@ export class PythonParser {
       PythonParser.loading = (async () => {
         const dir = findWasmDirectory();
         await Parser.init({ locateFile: (file: string) => path.join(dir, file) });
-        const language = await Language.load(fs.readFileSync(path.join(dir, 'tree-sitter-python.wasm')));
+        const grammar = readRegularFile(path.join(dir, 'tree-sitter-python.wasm'), MAX_GRAMMAR_SIZE);
+        if (!grammar.ok) throw new Error(`cannot load the Python grammar from ${dir}: ${grammar.message}`);
+        const language = await Language.load(grammar.bytes);
         const parser = new Parser();
         parser.setLanguage(language);
         return new PythonParser(parser, language);

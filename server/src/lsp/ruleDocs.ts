@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Rule } from '../engine/rule';
 import { rulePageMarkdown } from '../engine/ruleDocs';
+import { MAX_PROJECT_FILE_SIZE, readTextFile } from '../engine/safeRead';
 
 declare const MLSEC_RULE_DOCS: Record<string, string> | undefined;
 
@@ -38,11 +39,8 @@ export function writtenRulePage(code: string): string | undefined {
   let page = fromDisk.get(code);
   if (page === undefined) {
     const folder = diskDocsFolder();
-    try {
-      page = folder ? fs.readFileSync(path.join(folder, `${code}.md`), 'utf8') : null;
-    } catch {
-      page = null;
-    }
+    const read = folder ? readTextFile(path.join(folder, `${code}.md`), MAX_PROJECT_FILE_SIZE) : undefined;
+    page = read?.ok ? read.text : null;
     fromDisk.set(code, page);
   }
   return page ?? undefined;
