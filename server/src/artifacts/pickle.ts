@@ -257,6 +257,7 @@ export function readPickle(source: ByteSource, start: number, options: PickleOpt
     for (;;) {
       if (result.opcodes >= limits.maxOpcodes) throw new LimitReached(`more than ${limits.maxOpcodes} opcodes`);
       opOffset = pos;
+      opName = '';
       const code = source.byte(pos);
       const entry = OPCODES.get(code);
       if (!entry) throw new Malformed(`unknown opcode 0x${code.toString(16).padStart(2, '0')}`);
@@ -553,7 +554,7 @@ export function readPickle(source: ByteSource, start: number, options: PickleOpt
     }
   } catch (error) {
     result.end = opOffset;
-    if (error instanceof TruncatedError) issue('truncated', `pickle ends inside ${opName || 'the stream'} (${error.message})`);
+    if (error instanceof TruncatedError) issue('truncated', opName ? `pickle is truncated inside ${opName}` : 'pickle is truncated: it ends before its STOP opcode');
     else if (error instanceof Malformed) issue('malformed', `malformed pickle: ${error.message}`);
     else if (error instanceof LimitReached) issue('limit', `pickle not fully inspected: ${error.message}`);
     else throw error;
