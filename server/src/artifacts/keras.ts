@@ -85,12 +85,19 @@ export function readHdf5Keras(source: ByteSource, maxInMemory: number): Artifact
   const bytes = source.bytes(0, source.length, 'the HDF5 file');
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let attrs: Record<string, unknown>;
+  // jsfive reports unsupported types with console.log; in the language server stdout may be the
+  // protocol channel, so its console output is silenced while it reads.
+  const saved = { log: console.log, warn: console.warn };
   try {
+    console.log = console.warn = () => undefined;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     jsfive ??= require('jsfive') as Jsfive;
     attrs = new jsfive.File(buffer, 'model.h5').attrs;
   } catch (error) {
     return [{ code: 'MLS607', severity: 'warning', message: `HDF5 file cannot be read (${error instanceof Error ? error.message : String(error)}): not inspected` }];
+  } finally {
+    console.log = saved.log;
+    console.warn = saved.warn;
   }
   const raw = attrs.model_config;
   if (raw === undefined) return [];
