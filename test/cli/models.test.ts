@@ -63,6 +63,17 @@ describe('mlsec CLI: model files', () => {
     assert.equal(sarif.runs[0].tool.driver.rules[result.ruleIndex].id, 'MLS601');
   });
 
+  it('follows Hugging Face cache links from snapshots to blobs, but not out of the scanned folder', () => {
+    copy('bypass_timeit.pkl', 'hub/models--org--m/blobs/0123abcd');
+    fs.mkdirSync(path.join(dir, 'hub/models--org--m/snapshots/rev1'), { recursive: true });
+    fs.symlinkSync('../../blobs/0123abcd', path.join(dir, 'hub/models--org--m/snapshots/rev1/pytorch_model.bin'));
+    copy('bypass_importlib.pkl', 'outside/evil.pkl');
+    fs.symlinkSync(path.join(dir, 'outside/evil.pkl'), path.join(dir, 'hub/models--org--m/snapshots/rev1/escape.pkl'));
+    const run = mlsec(['scan', '--models-only', 'hub'], dir);
+    assert.match(run.stdout, /^hub\/models--org--m\/snapshots\/rev1\/pytorch_model\.bin@\d+: error\s+MLS601 timeit\.timeit/m);
+    assert.doesNotMatch(run.stdout, /importlib/);
+  });
+
   it('honours --select and --ignore for model-file rules', () => {
     copy('object_array.npy', 'data/labels.npy');
     assert.match(mlsec(['scan'], dir).stdout, /MLS603/);

@@ -61,8 +61,66 @@ export function collectModelFiles(options: ModelScanOptions, onMissing?: (p: str
       if (message === 'no such file or folder') onMissing?.(file);
     },
   });
-  return options.modelsOnly ? files : files.filter(isModelFile);
+  const linked = options.paths.flatMap((p) => linkedModelFiles(path.resolve(p)));
+  const chosen = options.modelsOnly ? files : files.filter(isModelFile);
+  const seen = new Set(chosen.map((f) => realPath(f)));
+  for (const link of linked) {
+    const real = realPath(link);
+    if (!seen.has(real)) (seen.add(real), chosen.push(link));
+  }
+  return chosen;
 }
+
+function realPath(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
+/**
+ * Model files reached through symbolic links inside a scanned folder, as in a Hugging Face cache
+ * (`snapshots/<rev>/model.safetensors` → `blobs/<sha>`). The folder walk does not follow links;
+ * here a link is taken when it has a model extension and its target is a regular file inside the
+ * same scanned folder, so a scan never leaves the tree it was given. Depth and count are bounded.
+ */
+function linkedModelFiles(root: string): string[] {
+  const found: string[] = [];
+  let rootReal: string;
+  try {
+    if (!fs.statSync(root).isDirectory()) return [];
+    rootReal = fs.realpathSync(root);
+  } catch {
+    return [];
+  }
+  const walk = (dir: string, depth: number) => {
+    if (depth > 12 || found.length > 100_000) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_FOLDERS.has(entry.name)) walk(full, depth + 1);
+      } else if (entry.isSymbolicLink() && isModelFile(entry.name)) {
+        try {
+          const target = fs.realpathSync(full);
+          if ((target === rootReal || target.startsWith(rootReal + path.sep)) && fs.statSync(target).isFile()) found.push(full);
+        } catch {
+          // a dangling link is not a model file
+        }
+      }
+    }
+  };
+  walk(root, 0);
+  return found.sort();
+}
+
+const SKIPPED_FOLDERS = new Set(['.git', 'node_modules', '.venv', 'venv', '__pycache__', 'site-packages', '.tox', '.nox']);
 
 export function scanModels(options: ModelScanOptions): ModelScanResult {
   const started = performance.now();
