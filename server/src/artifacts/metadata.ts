@@ -62,10 +62,15 @@ export function readSafetensors(source: ByteSource): ArtifactFinding[] {
     ranges.push([offsets[0], offsets[1], name]);
     if (problems.length > 20) break;
   }
+  // The format requires the data to be covered exactly: no overlaps, no holes, nothing after.
   ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  for (let i = 1; i < ranges.length; i++) {
-    if (ranges[i][0] < ranges[i - 1][1]) problems.push(`${ranges[i][2]} overlaps ${ranges[i - 1][2]}`);
+  let end = 0;
+  for (const [begin, stop, name] of ranges) {
+    if (begin < end) problems.push(`${name} overlaps the previous tensor`);
+    else if (begin > end) problems.push(`${begin - end} bytes before ${name} belong to no tensor`);
+    end = Math.max(end, stop);
   }
+  if (problems.length === 0 && end < dataLength) problems.push(`${dataLength - end} bytes after the last tensor belong to no tensor`);
   return problems.length > 0 ? broken(problems.slice(0, 5).join('; ') + (problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''), 8) : [];
 }
 
