@@ -13,6 +13,9 @@ import { FileSource } from './source';
 /** Extensions of files opened as possible model files in a folder walk (content decides the format). */
 export const MODEL_EXTENSIONS: readonly string[] = ['.pt', '.pth', '.pt2', '.bin', '.ckpt', '.pkl', '.pickle', '.joblib', '.jbl', '.sav', '.npy', '.npz', '.keras', '.h5', '.hdf5', '.safetensors', '.gguf', '.onnx'];
 
+/** Watch patterns for the editor: model files and the lock. */
+export const MODEL_FILE_GLOBS: readonly string[] = [`**/*.{${MODEL_EXTENSIONS.map((e) => e.slice(1)).join(',')}}`, '**/mlsec.lock'];
+
 /** Extensions that promise a pickle-based format: not recognising the bytes is worth a warning. */
 const PICKLE_EXTENSIONS = new Set(['.pt', '.pth', '.ckpt', '.pkl', '.pickle', '.joblib', '.jbl', '.sav']);
 
