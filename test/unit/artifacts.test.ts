@@ -1,6 +1,7 @@
 /** The model-file scanner on fixtures made by real Python (test/artifacts/make_fixtures.py). */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { GlobalPolicy } from '../../server/src/artifacts/globals';
 import { readPickle, readPickles } from '../../server/src/artifacts/pickle';
@@ -67,6 +68,27 @@ describe('model files: fixtures', () => {
     // A stored member: the file offset points at the GLOBAL opcode itself.
     const bytes = fs.readFileSync(path.join(FIXTURES, 'unusual_folder.pt'));
     assert.equal(String.fromCharCode(bytes[finding.fileOffset as number]), 'c');
+  });
+
+  it('reads a file through its window: a global after a 5 MiB bytes payload, the payload skipped', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-window-'));
+    try {
+      const payload = Buffer.alloc(5 * 1024 * 1024, 0x61);
+      const length = Buffer.alloc(8);
+      length.writeUInt32LE(payload.length, 0);
+      // PROTO 4, a dict of many small strings, BINBYTES8 payload, then os.system called.
+      const small = Buffer.from('\x80\x04}(' + Array.from({ length: 3000 }, (_, i) => `\x8c\x05k${String(i).padStart(4, '0')}K\x01`).join('') + 'u0', 'latin1');
+      const tail = Buffer.from('\x8e', 'latin1');
+      const call = Buffer.from('0\x8c\x02os\x8c\x06system\x93\x8c\x02id\x85R.', 'latin1');
+      const file = path.join(dir, 'big.pkl');
+      fs.writeFileSync(file, Buffer.concat([small, tail, length, payload, call]));
+      const report = scanArtifactFile(file);
+      assert.deepEqual(report.findings.map((f) => `${f.code} ${f.subject}`), ['MLS601 os.system']);
+      assert.equal(report.findings[0].fileOffset, small.length + 9 + payload.length + 1 + 4 + 8);
+      assert.ok(report.bytesRead < 1024 * 1024, `${report.bytesRead} bytes read`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('does not read the tensor records of a checkpoint', () => {

@@ -5,7 +5,7 @@
  *
  * Hand-written rather than `fs.readFileSync` because the whole file must not be loaded. The
  * engine's bounded regular-file reader (engine/files.ts) reads whole source files; this one
- * keeps a one-window cache for sequential reads of large files.
+ * keeps a growing window for sequential reads of large files.
  */
 import * as fs from 'node:fs';
 
@@ -45,13 +45,19 @@ export class MemorySource implements ByteSource {
   }
 }
 
-const WINDOW = 1 << 20;
+const MIN_WINDOW = 64 * 1024;
+const MAX_WINDOW = 4 * 1024 * 1024;
 
-/** An open file read through a one-megabyte window; the descriptor is closed by `close`. */
+/**
+ * An open file read through a window that starts at 64 KiB (most reads are a header or a zip
+ * directory) and doubles while reads continue where the previous window ended (a long pickle),
+ * up to 4 MiB. The descriptor is closed by `close`.
+ */
 export class FileSource implements ByteSource {
   bytesRead = 0;
   private window: Uint8Array = new Uint8Array(0);
   private windowStart = 0;
+  private windowSize = MIN_WINDOW;
 
   private constructor(
     private readonly fd: number,
@@ -79,8 +85,10 @@ export class FileSource implements ByteSource {
     if (offset >= this.windowStart && offset + count <= this.windowStart + this.window.length) {
       return this.window.subarray(offset - this.windowStart, offset - this.windowStart + count);
     }
-    if (count > WINDOW / 2) return this.readExact(offset, count);
-    const size = Math.min(WINDOW, this.length - offset);
+    const sequential = this.window.length > 0 && offset >= this.windowStart + this.window.length - count && offset <= this.windowStart + this.window.length;
+    this.windowSize = sequential ? Math.min(MAX_WINDOW, this.windowSize * 2) : MIN_WINDOW;
+    if (count > this.windowSize / 2) return this.readExact(offset, count);
+    const size = Math.min(this.windowSize, this.length - offset);
     this.window = this.readExact(offset, size);
     this.windowStart = offset;
     return this.window.subarray(0, count);
