@@ -261,7 +261,7 @@ function denied(module: string, name: string): string | undefined {
     } else if (within(module, entry.module) || within(full, entry.module)) return entry.why;
   }
   // Dunder attributes reach the interpreter from any object (`x.__globals__`, `__subclasses__`).
-  if (/(^|\.)__(globals|builtins|subclasses|code|import__|getattribute|reduce_ex|class__|dict__|init_subclass__|loader__|spec__)__?(\.|$)/.test(name)) return 'reaches interpreter internals through a dunder attribute';
+  if (/(^|\.)__(globals|builtins|subclasses|code|import|getattribute|getattr|reduce|reduce_ex|class|dict|mro|base|bases|func|self|init_subclass|loader|spec)__(\.|$)/.test(name)) return 'reaches interpreter internals through a dunder attribute';
   return undefined;
 }
 

@@ -26,9 +26,14 @@ export interface PickleLimits {
   maxString: number;
   /** Items kept per tuple or dict in the model (the rest is counted, not kept). */
   maxItems: number;
+  /** Milliseconds before reading stops with "not fully inspected" (see PICKLE_TIME_BUDGET_MS). */
+  timeBudgetMs?: number;
 }
 
 export const DEFAULT_PICKLE_LIMITS: PickleLimits = { maxOpcodes: 20_000_000, maxStack: 1_000_000, maxMemo: 1_000_000, maxString: 1024, maxItems: 64 };
+
+/** Wall-clock budget per stream, checked every 65 536 opcodes (a backstop behind the counters). */
+export const PICKLE_TIME_BUDGET_MS = 20_000;
 
 export interface PickleGlobal {
   module: string;
@@ -187,6 +192,7 @@ export function readPickle(source: ByteSource, start: number, options: PickleOpt
   let pos = start;
   let opOffset = start;
   let opName = '';
+  const deadline = performance.now() + (limits.timeBudgetMs ?? PICKLE_TIME_BUDGET_MS);
 
   const issue = (kind: PickleIssueKind, message: string, offset = opOffset) => result.issues.push({ kind, message, offset });
   const push = (v: Value) => {
@@ -256,6 +262,7 @@ export function readPickle(source: ByteSource, start: number, options: PickleOpt
   try {
     for (;;) {
       if (result.opcodes >= limits.maxOpcodes) throw new LimitReached(`more than ${limits.maxOpcodes} opcodes`);
+      if ((result.opcodes & 0xffff) === 0xffff && performance.now() > deadline) throw new LimitReached(`over the time budget of ${limits.timeBudgetMs ?? PICKLE_TIME_BUDGET_MS} ms`);
       opOffset = pos;
       opName = '';
       const code = source.byte(pos);

@@ -267,6 +267,7 @@ function writeStats(target: string, outcome: ScanOutcome, outputMs: number): voi
     lines,
     workers: outcome.workers ?? 0,
     wallMs: { scan: round(outcome.durationMs), walk: round(outcome.walkMs ?? 0), output: round(outputMs) },
+    ...(outcome.models ? { models: { ...outcome.models, ms: round(outcome.models.ms) } } : {}),
     phaseMs: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, round(v)])),
   };
   const json = JSON.stringify(stats) + '\n';
