@@ -16,6 +16,7 @@ import sys
 import tarfile
 import zipfile
 
+FIXED_TIME = (2024, 1, 1, 0, 0, 0)  # zip member times, so that rerunning gives the same bytes
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures')
 EXPECTED = {}
 
@@ -85,6 +86,9 @@ def main():
     buf = io.BytesIO()
     torch.save({'w': torch.arange(6, dtype=torch.float32).reshape(2, 3)}, buf, _use_new_zipfile_serialization=False)
     out('state_dict_legacy.pt', buf.getvalue(), [])
+    buf = io.BytesIO()
+    torch.save({'w': torch.ones(3)}, buf, _use_new_zipfile_serialization=False, pickle_protocol=4)
+    out('state_dict_legacy_protocol4.pt', buf.getvalue(), [])
 
     net = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU())
     buf = io.BytesIO()
@@ -150,7 +154,7 @@ def main():
                     content = replace[1]
                 if rename:
                     name = rename + name.split('/', 1)[1]
-                dst.writestr(name, content)
+                dst.writestr(zipfile.ZipInfo(name, date_time=FIXED_TIME), content)
         data = bytearray(dst_buf.getvalue())
         if bad_crc:
             # corrupt the CRC-32 of the member in its local header and in the central directory
@@ -278,9 +282,8 @@ def main():
     def keras_zip(config):
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z:
-            z.writestr('metadata.json', json.dumps({'keras_version': '3.3.3', 'date_saved': '2024-01-01@00:00:00'}))
-            z.writestr('config.json', json.dumps(config))
-            z.writestr('model.weights.h5', b'')
+            for name, content in [('metadata.json', json.dumps({'keras_version': '3.3.3', 'date_saved': '2024-01-01@00:00:00'})), ('config.json', json.dumps(config)), ('model.weights.h5', b'')]:
+                z.writestr(zipfile.ZipInfo(name, date_time=FIXED_TIME), content, compress_type=zipfile.ZIP_DEFLATED)
         return buf.getvalue()
     def seq(layers):
         return {'module': 'keras', 'class_name': 'Sequential', 'config': {'name': 'seq', 'layers': layers}, 'registered_name': None}

@@ -47,7 +47,8 @@ export interface ReadOutcome {
   globals: number;
 }
 
-const LEGACY_TORCH_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+/** LONG1 of the legacy PyTorch magic number 0x1950a86a20f9469cfc6c, after PROTO n (any protocol). */
+const LEGACY_TORCH_MAGIC = [0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 function startsWith(head: Uint8Array, bytes: readonly number[], at = 0): boolean {
@@ -79,7 +80,7 @@ export function detectFormat(head: Uint8Array, size: number, extension: string):
   if (startsWith(head, [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59])) return 'npy';
   if (startsWith(head, HDF5_MAGIC)) return 'hdf5';
   if (startsWith(head, [0x47, 0x47, 0x55, 0x46])) return 'gguf';
-  if (startsWith(head, LEGACY_TORCH_MAGIC)) return 'pytorch-legacy';
+  if (head.length >= 2 && head[0] === 0x80 && head[1] <= 5 && startsWith(head, LEGACY_TORCH_MAGIC, 2)) return 'pytorch-legacy';
   if (head.length >= 262 && latin1(head.subarray(257, 262)) === 'ustar') return 'pytorch-tar';
   if (head.length >= 2 && head[0] === 0x80 && head[1] <= 5) return 'pickle';
   if (compressionOf(head)) return 'joblib-compressed';
