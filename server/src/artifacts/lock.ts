@@ -142,6 +142,43 @@ export class HashCache {
     return result;
   }
 
+  /**
+   * The same as `hash`, reading with promises so that an event loop (the language server) keeps
+   * serving requests between chunks of a multi-gigabyte file.
+   */
+  async hashAsync(file: string): Promise<{ sha256: string; size: number }> {
+    const stat = await fs.promises.stat(file);
+    const key = toPosix(path.relative(this.root, file));
+    const cached = this.entries[key];
+    if (!this.force && cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs && cached.ino === stat.ino) {
+      this.reused++;
+      return { sha256: cached.sha256, size: cached.size };
+    }
+    const handle = await fs.promises.open(file, 'r');
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      const chunk = Buffer.allocUnsafe(4 * 1024 * 1024);
+      for (;;) {
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+        if (bytesRead === 0) break;
+        hash.update(chunk.subarray(0, bytesRead));
+        size += bytesRead;
+      }
+    } finally {
+      await handle.close();
+    }
+    const result = { sha256: hash.digest('hex'), size };
+    this.hashed++;
+    this.bytesHashed += size;
+    const after = await fs.promises.stat(file);
+    if (after.size === stat.size && after.mtimeMs === stat.mtimeMs && after.size === size) {
+      this.entries[key] = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, sha256: result.sha256 };
+      this.dirty = true;
+    }
+    return result;
+  }
+
   save(): void {
     if (!this.dirty) return;
     try {

@@ -74,10 +74,12 @@ export class ModelFileIndex {
       next.set(file, { uri: fileUriOf(file), artifact: this.scanOne(file), lock: [], scanned: true });
     }
     if (generation !== this.generation) return;
+    const caches = await this.warmHashes(folders, [...next.keys()]);
+    if (generation !== this.generation) return;
     for (const [file, old] of this.entries) if (!next.has(file)) this.publish(old.uri, []);
     this.entries.clear();
     for (const [file, entry] of next) this.entries.set(file, entry);
-    this.checkLocks(folders);
+    this.checkLocks(folders, caches);
     for (const entry of this.entries.values()) this.publish(entry.uri, [...entry.artifact, ...entry.lock]);
     this.logger.info(`model files: ${this.entries.size} file(s) scanned in ${Math.round(performance.now() - started)} ms`);
     this.onChange();
@@ -95,7 +97,7 @@ export class ModelFileIndex {
         this.entries.set(file, { uri: fileUriOf(file), artifact: this.scanOne(file), lock: [], scanned: true });
       }
     }
-    this.checkLocks(folders);
+    this.checkLocks(folders, await this.warmHashes(folders, [...this.entries.keys()]));
     for (const entry of this.entries.values()) this.publish(entry.uri, [...entry.artifact, ...entry.lock]);
     this.onChange();
   }
@@ -109,7 +111,37 @@ export class ModelFileIndex {
       .map((f) => ({ ...f, severity: selection.severity.get(f.code) ?? f.severity }));
   }
 
-  private checkLocks(folders: readonly string[]): void {
+  /**
+   * Hashes the locked model files asynchronously first (large checkpoints take seconds), so that
+   * the lock check that follows finds every hash in the cache and does not block the server.
+   */
+  private async warmHashes(folders: readonly string[], files: readonly string[]): Promise<Map<string, HashCache>> {
+    const caches = new Map<string, HashCache>();
+    for (const folder of folders) {
+      const lockFile = findLock(folder);
+      if (!lockFile) continue;
+      let locked: Set<string>;
+      try {
+        locked = new Set(readLock(lockFile).entries.keys());
+      } catch {
+        continue; // reported by checkLocks
+      }
+      const base = path.dirname(lockFile);
+      const cache = caches.get(base) ?? new HashCache(base);
+      caches.set(base, cache);
+      for (const file of files) {
+        if (!locked.has(path.relative(base, file).split(path.sep).join('/'))) continue;
+        try {
+          await cache.hashAsync(file);
+        } catch {
+          // reported by checkLocks
+        }
+      }
+    }
+    return caches;
+  }
+
+  private checkLocks(folders: readonly string[], caches = new Map<string, HashCache>()): void {
     for (const entry of this.entries.values()) entry.lock = [];
     const lockEntries: Array<[string, ModelEntry]> = [];
     this.lockSummary = undefined;
@@ -119,7 +151,7 @@ export class ModelFileIndex {
       try {
         const lock = readLock(lockFile);
         const inFolder = [...this.entries.keys()].filter((f) => f.startsWith(folder + path.sep));
-        const check = checkLock(lock, inFolder, [folder], new HashCache(path.dirname(lockFile)));
+        const check = checkLock(lock, inFolder, [folder], caches.get(path.dirname(lockFile)) ?? new HashCache(path.dirname(lockFile)));
         for (const [file, findings] of check.byFile) {
           let entry = this.entries.get(file);
           if (!entry) {
