@@ -3,7 +3,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { zipSync } from 'fflate';
+import { readArtifact } from '../../server/src/artifacts/formats';
 import { GlobalPolicy } from '../../server/src/artifacts/globals';
+import { DEFAULT_ZIP_LIMITS, readZipDirectory } from '../../server/src/artifacts/zip';
 import { readPickle, readPickles } from '../../server/src/artifacts/pickle';
 import { isModelFile, scanArtifactFile, toFindings } from '../../server/src/artifacts/scan';
 import { MemorySource } from '../../server/src/artifacts/source';
@@ -96,6 +99,47 @@ describe('model files: fixtures', () => {
     const report = scanArtifactFile(file);
     assert.equal(report.format, 'pytorch-zip');
     assert.deepEqual(report.findings, []);
+  });
+});
+
+describe('model files: zip limits', () => {
+  const pickleBytes = Buffer.from('\x80\x02cos\nsystem\n)R.', 'latin1');
+  const scanBytes = (bytes: Uint8Array) => readArtifact(new MemorySource(bytes), { policy: new GlobalPolicy(), extension: '.pt', maxInMemory: 1 << 24 });
+
+  it('refuses a member that expands more than the ratio limit (zip bomb) and says so', () => {
+    const bomb = zipSync({ 'ckpt/data.pkl': [Buffer.concat([pickleBytes, Buffer.alloc(30 * 1024 * 1024)]), { level: 9 }] });
+    const outcome = scanBytes(bomb);
+    assert.deepEqual(outcome.findings.map((f) => f.code), ['MLS607']);
+    assert.match(outcome.findings[0].message, /expands \d+ times \(zip bomb limit 1000\)/);
+  });
+
+  it('reports an encrypted member instead of skipping it', () => {
+    const zip = Buffer.from(zipSync({ 'ckpt/data.pkl': [pickleBytes, { level: 0 }] }));
+    const central = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    zip[central + 8] |= 1; // general purpose flag: encrypted
+    const outcome = scanBytes(zip);
+    assert.deepEqual(outcome.findings.map((f) => f.code), ['MLS607']);
+    assert.match(outcome.findings[0].message, /ckpt\/data\.pkl is encrypted/);
+  });
+
+  it('stops at the member-count limit', () => {
+    const zip = zipSync({ a: new Uint8Array(1), b: new Uint8Array(1), c: new Uint8Array(1) });
+    assert.throws(() => readZipDirectory(new MemorySource(zip), { ...DEFAULT_ZIP_LIMITS, maxMembers: 2 }), /3 members, over the limit of 2/);
+    assert.equal(readZipDirectory(new MemorySource(zip)).members.length, 3);
+  });
+
+  it('does not take a zip behind a prefix for a checkpoint (torch.load checks the magic) but says the .pt is unrecognised', () => {
+    const zip = zipSync({ 'x/data.pkl': [pickleBytes, { level: 0 }] });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-prefix-'));
+    try {
+      const file = path.join(dir, 'm.pt');
+      fs.writeFileSync(file, Buffer.concat([Buffer.from('#!/bin/sh\nexit 0\n'), zip]));
+      const report = scanArtifactFile(file);
+      assert.equal(report.format, undefined);
+      assert.deepEqual(report.findings.map((f) => f.code), ['MLS607']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
