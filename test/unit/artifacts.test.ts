@@ -195,6 +195,9 @@ describe('model files: pickle reader', () => {
     assert.equal(policy.classify('mypkg.layers', 'Scaler').verdict, 'allow');
     assert.equal(policy.classify('mypkg.other', 'Scaler').verdict, 'unknown');
     assert.equal(policy.classify('tarfile', 'open').verdict, 'unknown');
+    assert.equal(policy.classify('transformers.training_args', 'TrainingArguments').verdict, 'allow');
+    assert.equal(policy.classify('omegaconf.dictconfig', 'DictConfig').verdict, 'allow');
+    assert.equal(policy.classify('transformers.dynamic_module_utils', 'get_class_from_dynamic_module').verdict, 'deny');
     assert.equal(policy.classify('collections', 'OrderedDict.__init__.__globals__').verdict, 'deny');
   });
 
