@@ -81,6 +81,18 @@ describe('mlsec CLI: model files', () => {
     assert.doesNotMatch(mlsec(['scan', '--select', 'MLS601'], dir).stdout, /MLS603/);
   });
 
+  it('takes extra allowed globals from [tool.mlsec] artifact-allow', () => {
+    copy('sequential_model.pth', 'm/ok.pth');
+    // A whole-model pickle of a user class: unknown until the project allows its module.
+    const pickle = Buffer.from('\x80\x02cmypkg.layers\nScaler\n)\x81}b.', 'latin1');
+    fs.writeFileSync(path.join(dir, 'm', 'custom.pkl'), pickle);
+    assert.match(mlsec(['scan'], dir).stdout, /warning\s+MLS602 mypkg\.layers\.Scaler/);
+    fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[tool.mlsec]\nartifact-allow = ["mypkg.layers.*"]\n');
+    const run = mlsec(['scan'], dir);
+    assert.equal(run.code, 0);
+    assert.doesNotMatch(run.stdout, /MLS602/);
+  });
+
   it('locks model files and reports changed, missing and unlocked ones', () => {
     copy('state_dict.pt', 'models/a.pt');
     copy('model.safetensors', 'models/b.safetensors');

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { Finding } from '../engine/findings';
 import { artifactRule } from './rules';
 import { formatTitle, GlobalPolicy, readArtifact } from './formats';
-import type { ArtifactFinding, ArtifactReport } from './report';
+import type { ArtifactReport } from './report';
 import { FileSource } from './source';
 
 /** Extensions of files opened as possible model files in a folder walk (content decides the format). */
@@ -62,15 +62,6 @@ export function scanArtifactFile(file: string, options: ArtifactScanOptions = {}
     source.close();
   }
   return report;
-}
-
-/** One-line place of a finding for messages: member and byte offset. */
-export function describePlace(f: ArtifactFinding): string {
-  const parts: string[] = [];
-  if (f.member) parts.push(`member ${f.member}`);
-  if (f.fileOffset !== undefined) parts.push(`file byte ${f.fileOffset}`);
-  else if (f.offset !== undefined) parts.push(`byte ${f.offset}`);
-  return parts.join(', ');
 }
 
 /** The findings of a model file in the engine's shape (position 0:0, byte offset kept). */
