@@ -62,6 +62,10 @@ Scan options:
       --models-gitignore            skip model files that .gitignore excludes (default: scan them)
       --verify-hashes               hash every locked model file, ignoring .mlsec's hash cache
 
+Lock options:
+      --lock FILE                   the lock to write (default: the nearest mlsec.lock, else ./mlsec.lock)
+      --models-gitignore            leave out model files that .gitignore excludes
+
 Exit codes: 0 no open finding at or above --fail-on, 1 findings, 2 usage or internal error.
 `;
 
