@@ -14,6 +14,7 @@ import { CHECKLIST_VIEW_ID } from './checklist/controller';
 import type { NodeLocation } from './checklist/model';
 import { STATUS_LABELS, displayStatus } from './checklist/model';
 import type { ReviewChange } from './checklist/reviewFile';
+import { registerModelLockCommand } from './modelLock';
 import type { FindingsStatusBar } from './statusBar';
 
 export interface CommandContext {
@@ -51,6 +52,7 @@ export function registerCommands(ctx: CommandContext): void {
   register(Commands.openRuleDocs, (arg?: unknown) => openRuleDocumentation(ctx, arg));
   register(Commands.showOutput, () => ctx.log.show(true));
   register(Commands.openLocation, (location: NodeLocation) => openLocation(location));
+  registerModelLockCommand(ctx, register);
 }
 
 async function scanWorkspace(ctx: CommandContext): Promise<ScanWorkspaceRequest.Result | undefined> {

@@ -61,6 +61,7 @@ export type FileSignalKind =
   | 'dvc'
   | 'safetensors'
   | 'model-lock'
+  | 'model-files'
   | 'git-lfs-models'
   | 'mlflow-registry'
   | 'mlflow-tracking'
@@ -166,7 +167,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     group: 'core',
     counters: ['model-tampering', 'data-poisoning'],
     packages: [{ module: 'dvc', what: 'data and model versioning with DVC' }],
-    signals: ['dvc', 'safetensors', 'model-lock', 'git-lfs-models', 'mlflow-registry', 'mlflow-tracking', 'pinned-revision', 'unpinned-revision'],
+    signals: ['dvc', 'safetensors', 'model-lock', 'model-files', 'git-lfs-models', 'mlflow-registry', 'mlflow-tracking', 'pinned-revision', 'unpinned-revision'],
     findingsAgainst: { threats: ['model-tampering'] },
   },
   {

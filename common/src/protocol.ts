@@ -179,6 +179,8 @@ export const Commands = {
   openRuleDocs: 'mlsec.openRuleDocumentation',
   showOutput: 'mlsec.showOutput',
   refreshChecklist: 'mlsec.refreshChecklist',
+  /** Records the workspace's model files in mlsec.lock (see common/src/modelFiles.ts). */
+  updateModelLock: 'mlsec.updateModelLock',
   /** Client-internal (not in the palette): opens a finding or evidence location from the checklist. */
   openLocation: 'mlsec.openLocation',
   /** Server-side command (workspace/executeCommand) applying all safe fixes in a document. */

@@ -31,6 +31,10 @@ import { CodeActions, FIX_ALL_KIND } from './lsp/codeActions';
 import { provideHover } from './lsp/hover';
 import { Logger } from './lsp/logger';
 import { RuleLinks, rulePage } from './lsp/ruleDocs';
+import { MODEL_FILE_GLOBS } from './artifacts/scan';
+import { UpdateModelLockRequest } from '../../common/src/modelFiles';
+import { ModelFileIndex } from './lsp/modelFiles';
+import { RULE_CATALOGUE } from './rules/catalogue';
 import { DocumentConfigs, SettingsStore } from './lsp/settings';
 import { DIAGNOSTIC_SOURCE } from './lsp/diagnostics';
 import { filePathOf, fileUriOf } from './lsp/uris';
@@ -108,6 +112,7 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   const workspaceEdit = params.capabilities.workspace?.workspaceEdit;
   const actions = new CodeActions(live, links, { documentChanges: workspaceEdit?.documentChanges === true, snippets: workspaceEdit?.snippetEditSupport === true });
   const index = new WorkspaceIndex(connection, analyzer, settings, configs, live, links, logger, () => folders);
+  index.models = new ModelFileIndex(connection, configs, links, logger, () => index.notifyTotals());
   live.onPublished = () => index.notifyTotals();
   services = { analyzer, settings, configs, live, actions, index, links };
   logger.info(`mlsec server ${serverVersion()} on node ${process.version}, ${analyzer.rules.length} rules, ${folders.length} workspace folder(s)`);
@@ -135,7 +140,7 @@ connection.onInitialized(async () => {
   if (clientCapabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
     const all = WatchKind.Create | WatchKind.Change | WatchKind.Delete;
     void connection.client.register(DidChangeWatchedFilesNotification.type, {
-      watchers: ['**/*.py', '**/*.pyi', '**/*.ipynb', '**/pyproject.toml', '**/.mlsec.toml', '**/.gitignore'].map((globPattern) => ({ globPattern, kind: all })),
+      watchers: ['**/*.py', '**/*.pyi', '**/*.ipynb', '**/pyproject.toml', '**/.mlsec.toml', '**/.gitignore', ...MODEL_FILE_GLOBS].map((globPattern) => ({ globPattern, kind: all })),
     });
   }
   if (clientCapabilities.workspace?.workspaceFolders) {
@@ -246,8 +251,17 @@ connection.onRequest(ChecklistEvidenceRequest.method, async (params: ChecklistEv
   }
 });
 
+connection.onRequest(UpdateModelLockRequest.method, async (): Promise<UpdateModelLockRequest.Result> => {
+  if (!services?.index.models) throw new ResponseError(LSPErrorCodes.ServerCancelled, 'the server is not initialised');
+  try {
+    return await services.index.models.updateLock(folders);
+  } catch (error) {
+    throw new ResponseError(LSPErrorCodes.RequestFailed, error instanceof Error ? error.message : String(error));
+  }
+});
+
 connection.onRequest(RuleDocumentationRequest.method, (params: RuleDocumentationRequest.Params | undefined): RuleDocumentationRequest.Result => {
-  const rule = services && typeof params?.code === 'string' ? findRule(services.analyzer.rules, params.code) : undefined;
+  const rule = services && typeof params?.code === 'string' ? findRule(RULE_CATALOGUE, params.code) : undefined;
   if (!rule) throw new ResponseError(LSPErrorCodes.RequestFailed, `unknown rule: ${String(params?.code)}`);
   return { code: rule.code, name: rule.name, markdown: rulePage(rule) };
 });

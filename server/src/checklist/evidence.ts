@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { CHECKLIST, THREATS, evidenceStatus, findingCountsAgainst, plural } from '../../../common/src/checklist';
 import type { ChecklistItem, FileSignalKind } from '../../../common/src/checklist';
 import type { ChecklistEvidenceRequest, EvidenceSignal, FindingSummary, SeverityCounts } from '../../../common/src/protocol';
+import type { ModelFilesSummary } from '../../../common/src/modelFiles';
 import { ConfigResolver } from '../engine/config';
 import { collectSourceFiles, readSource } from '../engine/files';
 
@@ -22,6 +23,8 @@ export interface EvidenceInput {
   /** Open findings from the last scan. */
   findings: FindingSummary[];
   scannedAt: string;
+  /** What the background scan of model files found, when it ran (lsp/modelFiles.ts). */
+  models?: ModelFilesSummary;
 }
 
 export interface EvidenceOptions {
@@ -71,6 +74,7 @@ export function gatherChecklistEvidence(input: EvidenceInput, options: EvidenceO
   const gatherer = new Gatherer(input.folders);
   gatherer.fromSources(input.sourceFiles);
   gatherer.fromWorkspaceFiles(options.resolver ?? new ConfigResolver());
+  if (input.models) gatherer.fromModelFiles(input.models);
 
   const findings = [...input.findings].sort(compareFindings);
   const items = CHECKLIST.map((item) => {
@@ -239,6 +243,27 @@ class Gatherer {
         if (line !== undefined) this.add(this.byKind, 'security-codeowners', signal('security owners named in CODEOWNERS', { line, weak: true }));
       }
     }
+  }
+
+  /**
+   * Model files scanned by mlsec: how many and what they hold ("12 model files scanned: 1 runs
+   * code on load"), and the lock ("all 12 locked"). The scan itself is a hint (weak); a lock that
+   * covers every model file unchanged is evidence of versioning.
+   */
+  fromModelFiles(models: ModelFilesSummary): void {
+    if (models.scanned === 0 && !models.lock) return;
+    const folder = this.folders[this.folders.length - 1];
+    const where = models.lock ? { file: models.lock.file, uri: models.lock.uri } : { file: '.', uri: pathToFileURL(folder ?? '.').href };
+    const held = [models.codeOnLoad ? `${models.codeOnLoad} run${models.codeOnLoad === 1 ? 's' : ''} code on load` : '', models.notInspected ? `${models.notInspected} not fully inspected` : ''].filter(Boolean);
+    this.add(this.byKind, 'model-files', { ...where, detail: `${plural(models.scanned, 'model file')} scanned${held.length ? `: ${held.join(', ')}` : ', none runs code on load'}`, weak: true });
+    const lock = models.lock;
+    if (!lock) return;
+    const problems = [lock.changed ? `${lock.changed} changed` : '', lock.missing ? `${lock.missing} missing` : '', lock.unlocked ? `${lock.unlocked} not locked` : ''].filter(Boolean);
+    this.add(this.byKind, 'model-lock', {
+      ...where,
+      detail: problems.length === 0 ? `all ${plural(lock.locked, 'model file')} locked and unchanged` : `model lock: ${problems.join(', ')}`,
+      ...(problems.length === 0 ? {} : { weak: true }),
+    });
   }
 
   private isCandidate(file: string): boolean {

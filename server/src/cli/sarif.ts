@@ -90,7 +90,9 @@ function toRuleDescriptor(rule: Rule): object {
 }
 
 function toResult(finding: Finding, uri: string, ruleIndex: number): object {
-  const region = {
+  // Model files (MLS6xx) are binary: their findings point at a byte, not a line.
+  const binary = finding.byteOffset !== undefined || finding.code.startsWith('MLS6');
+  const region = binary ? (finding.byteOffset !== undefined ? { byteOffset: finding.byteOffset, byteLength: 1 } : undefined) : {
     startLine: finding.range.start.line + 1,
     startColumn: finding.range.start.character + 1,
     endLine: finding.range.end.line + 1,
@@ -103,7 +105,7 @@ function toResult(finding: Finding, uri: string, ruleIndex: number): object {
     message: { text: finding.cell !== undefined ? `${finding.message} (notebook cell ${finding.cell + 1})` : finding.message },
     locations: [
       {
-        physicalLocation: { artifactLocation: { uri, uriBaseId: 'SRCROOT' }, region },
+        physicalLocation: { artifactLocation: { uri, uriBaseId: 'SRCROOT' }, ...(region ? { region } : {}) },
         ...(finding.cell !== undefined ? { logicalLocations: [{ name: `cell ${finding.cell + 1}`, kind: 'notebookCell' }] } : {}),
       },
     ],
@@ -116,7 +118,7 @@ function toResult(finding: Finding, uri: string, ruleIndex: number): object {
       },
     })),
     partialFingerprints: { 'mlsecFindingHash/v1': finding.fingerprint },
-    properties: { cwe: finding.cwe.map((id) => `CWE-${id}`), ...(finding.cell !== undefined ? { notebookCell: finding.cell } : {}) },
+    properties: { cwe: finding.cwe.map((id) => `CWE-${id}`), ...(finding.cell !== undefined ? { notebookCell: finding.cell } : {}), ...(finding.member !== undefined ? { archiveMember: finding.member } : {}) },
     ...(finding.suppression
       ? { suppressions: [{ kind: 'inSource', status: 'accepted', justification: finding.suppression.justification || '(no reason given)' }] }
       : {}),

@@ -46,6 +46,8 @@ export interface ScanOutcome {
   walkMs?: number;
   /** Worker threads that analysed the files (0: the calling thread did). */
   workers?: number;
+  /** Model files read (cli/models.ts), when they were scanned. */
+  models?: import('./models').ModelScanStats;
 }
 
 /** Below this many files, starting workers (tens of milliseconds each) costs more than it saves. */

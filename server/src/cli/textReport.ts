@@ -32,7 +32,7 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
         counts[finding.severity]++;
         filesWithFindings.add(report.file);
       }
-      const where = `${display(report.file)}:${finding.cell !== undefined ? `cell ${finding.cell + 1}:` : ''}${finding.range.start.line + 1}:${finding.range.start.character + 1}`;
+      const where = finding.byteOffset !== undefined || finding.code.startsWith('MLS6') ? `${display(report.file)}${finding.byteOffset !== undefined ? `@${finding.byteOffset}` : ''}` : `${display(report.file)}:${finding.cell !== undefined ? `cell ${finding.cell + 1}:` : ''}${finding.range.start.line + 1}:${finding.range.start.character + 1}`;
       const tag = paint(finding.severity.padEnd(7), severityColor[finding.severity]);
       const note = finding.suppression ? paint(` [suppressed: ${finding.suppression.justification || 'no reason'}]`, 'gray') : '';
       const fixable = finding.fixes.length > 0 ? paint(' [fix available]', 'gray') : '';

@@ -11,6 +11,7 @@
  *   respect-gitignore = true
  *   max-file-size = 1048576          # bytes; larger files are skipped
  *   fail-on = "error"                # CLI default for --fail-on
+ *   artifact-allow = ["pkg.layers.*"]  # pickle globals allowed in model files (docs/model-files.md)
  *   [tool.mlsec.severity]
  *   MLS202 = "info"
  *   [tool.mlsec.per-file-ignores]
@@ -54,6 +55,8 @@ export interface ProjectConfig extends SelectionSettings {
   respectGitignore: boolean;
   maxFileSize: number;
   failOn?: FailOn;
+  /** Extra allowed pickle globals for model files (`artifact-allow`, patterns like `pkg.mod.*`). */
+  artifactAllow?: string[];
 }
 
 export function defaultConfig(root: string): ProjectConfig {
@@ -137,6 +140,11 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
           const list = stringList(pattern, rules);
           if (list) config.perFileIgnores.push({ pattern, rules: list });
         }
+        break;
+      }
+      case 'artifact-allow': {
+        const list = stringList(key, value);
+        if (list) config.artifactAllow = list;
         break;
       }
       case 'respect-gitignore':

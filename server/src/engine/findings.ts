@@ -35,6 +35,9 @@ export interface Finding {
   suppression?: Suppression;
   /** For notebooks: index of the code cell (among all cells) the finding is in. */
   cell?: number;
+  /** For model files (MLS6xx): byte offset in the file, and the zip/tar member the finding is in. */
+  byteOffset?: number;
+  member?: string;
 }
 
 /** A problem with the input itself rather than with its code (unreadable, binary, broken JSON…). */

@@ -17,6 +17,8 @@ import type { Analyzer } from '../engine/analyzer';
 import { CONFIG_FILE_NAMES } from '../engine/config';
 import { collectSourceFiles, readSource, sourceKindOf } from '../engine/files';
 import { NotebookError } from '../engine/notebook';
+import { isModelFile } from '../artifacts/scan';
+import type { ModelFileIndex } from './modelFiles';
 import type { LiveAnalysis } from './analysis';
 import { isOpen, summarize, toDiagnostic, totals } from './diagnostics';
 import type { Logger } from './logger';
@@ -52,6 +54,9 @@ export class WorkspaceIndex {
   private rescanTimer?: NodeJS.Timeout;
   private lastTotals = '';
   private totalsTimer?: NodeJS.Timeout;
+  /** Model files, scanned in the background after the source files (set by the server). */
+  models?: ModelFileIndex;
+  private modelFolders: string[] = [];
 
   constructor(
     private readonly connection: Connection,
@@ -80,9 +85,11 @@ export class WorkspaceIndex {
     const started = performance.now();
     const problems: Problem[] = [];
     const work: Array<{ file: string; settings: MlsecSettings }> = [];
+    const enabled: string[] = [];
     for (const folder of this.folders()) {
       const settings = await this.settings.get(fileUriOf(folder));
       if (!settings.enable) continue;
+      enabled.push(folder);
       const found = collectSourceFiles([folder], {
         resolver: this.configs.resolver,
         onProblem: (file, message) => problems.push({ uri: fileUriOf(path.resolve(file)), message }),
@@ -118,6 +125,9 @@ export class WorkspaceIndex {
     const durationMs = Math.round(performance.now() - started);
     this.logger.info(`workspace scan: ${next.size} file(s), ${findings.length} open finding(s), ${problems.length} problem(s) in ${durationMs} ms`);
     this.notifyTotals(true);
+    // Model files next, in the background: the scan's answer does not wait for them.
+    this.modelFolders = enabled;
+    void this.models?.scan(enabled);
     return { files: next.size, findings, counts: totals(findings).counts, problems, durationMs };
   }
 
@@ -170,6 +180,10 @@ export class WorkspaceIndex {
       if (!file) continue;
       if (WATCHED_CONFIG.has(path.basename(file))) {
         projectFiles = true;
+        continue;
+      }
+      if (this.models && (isModelFile(file) || path.basename(file) === 'mlsec.lock')) {
+        if (this.hasScanned) await this.models.fileChanged(file, change.type === FileChangeType.Deleted, this.modelFolders);
         continue;
       }
       if (!sourceKindOf(file)) continue;
@@ -230,6 +244,7 @@ export class WorkspaceIndex {
     const result: FindingSummary[] = [];
     for (const [uri, scanned] of this.files) if (!open.has(uri)) result.push(...scanned.findings);
     for (const findings of open.values()) result.push(...findings);
+    if (this.models) result.push(...this.models.findings());
     return result;
   }
 
@@ -254,12 +269,13 @@ export class WorkspaceIndex {
 
   async checklistEvidence(params: ChecklistEvidenceRequest.Params | undefined, token?: CancellationToken, progress?: ProgressSink): Promise<ChecklistEvidenceRequest.Result> {
     if (params?.rescan || !this.hasScanned) await this.scan(token, progress);
+    await this.models?.idle();
     const sourceFiles = [...this.files.values()].map((f) => {
       const open = this.live.find(f.uri)?.snapshot;
       return { path: f.path, imports: open && !open.skipped ? open.imports : f.imports };
     });
     return gatherChecklistEvidence(
-      { folders: [...this.folders()], sourceFiles, findings: this.allFindings(), scannedAt: this.scannedAt ?? new Date().toISOString() },
+      { folders: [...this.folders()], sourceFiles, findings: this.allFindings(), scannedAt: this.scannedAt ?? new Date().toISOString(), models: this.models?.summary() },
       { resolver: this.configs.resolver },
     );
   }
