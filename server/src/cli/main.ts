@@ -5,6 +5,7 @@
  *              [--fail-on error|warning|info|never] [--config FILE] [--no-gitignore]
  *              [--show-suppressed] [--no-color] [--jobs N] [--files-from FILE] [--stats FILE]
  *   mlsec rules [--format text|json]
+ *   mlsec advisories [--advisories PATH]… [--format text|json]
  *   mlsec explain MLS102
  *
  * Exit codes: 0 no open finding at or above --fail-on, 1 findings, 2 usage or internal error.
@@ -24,6 +25,7 @@ import { toSarif } from './sarif';
 import { defaultJobs, isScanWorker, scanParallel, serveScanWorker } from './scanner';
 import type { ScanOutcome } from './scanner';
 import { formatText } from './textReport';
+import { AdvisoriesUsageError, checkAdvisoryPaths, reportAdvisoryProblems, runAdvisories } from './advisoriesCommand';
 
 declare const MLSEC_VERSION: string | undefined;
 
@@ -34,6 +36,7 @@ const USAGE = `mlsec ${VERSION} — security scanner for machine-learning Python
 Usage:
   mlsec scan [paths...] [options]   scan .py files and .ipynb notebooks (default: .)
   mlsec rules [--format text|json]  list the rule catalogue
+  mlsec advisories [--advisories P] show the vulnerability advisories loaded (sources, count, date)
   mlsec explain <CODE|name>         print a rule's documentation
   mlsec --version | --help
 
@@ -51,6 +54,8 @@ Scan options:
   -j, --jobs N                      worker threads (default: number of CPUs; 1 = no workers)
       --files-from FILE             also scan the paths listed in FILE, one per line (- = stdin)
       --stats FILE                  write timings per phase and file counts as JSON (- = stderr)
+      --advisories PATH             more OSV advisories: a folder of .json files or an osv.dev .zip
+                                    (repeatable; added to the bundled set; never downloaded)
 
 Exit codes: 0 no open finding at or above --fail-on, 1 findings, 2 usage or internal error.
 `;
@@ -111,6 +116,7 @@ async function runScan(argv: string[]): Promise<number> {
       jobs: { type: 'string', short: 'j' },
       'files-from': { type: 'string' },
       stats: { type: 'string' },
+      advisories: { type: 'string', multiple: true },
     },
   });
   const format = values.format;
@@ -137,6 +143,8 @@ async function runScan(argv: string[]): Promise<number> {
   const listed = values['files-from'] !== undefined ? readFileList(values['files-from']) : [];
   const paths = positionals.length > 0 || values['files-from'] !== undefined ? [...positionals, ...listed] : ['.'];
   if (paths.length === 0) throw new UsageError(`nothing to scan: ${values['files-from']} lists no paths`);
+  checkAdvisoryPaths(values.advisories);
+  reportAdvisoryProblems(values.advisories, (text) => process.stderr.write(text));
 
   const outcome = await scanParallel(
     () => Analyzer.create(ALL_RULES),
@@ -148,6 +156,7 @@ async function runScan(argv: string[]): Promise<number> {
       respectGitignore: !values['no-gitignore'],
       maxFileSize,
       jobs,
+      advisories: values.advisories,
     },
     __filename,
   );
@@ -339,6 +348,8 @@ export async function main(argv: string[]): Promise<number> {
         return runRules(rest);
       case 'explain':
         return runExplain(rest);
+      case 'advisories':
+        return runAdvisories(rest);
       case '--version':
       case '-V':
       case 'version':
@@ -354,7 +365,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof UsageError || error instanceof AdvisoriesUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`mlsec: ${(error as Error).message}\nRun \`mlsec --help\` for usage.\n`);
       return 2;
     }

@@ -9,6 +9,7 @@ import ignore from 'ignore';
 import type { Ignore } from 'ignore';
 import type { ConfigResolver } from './config';
 import { DEFAULT_EXCLUDES } from './config';
+import { manifestKindOf } from '../deps/manifests';
 
 export type SourceKind = 'python' | 'notebook';
 
@@ -163,7 +164,7 @@ export interface WalkOptions {
   resolver: ConfigResolver;
   /** Called for folders or files that could not be listed. */
   onProblem?: (file: string, message: string) => void;
-  /** File kinds to collect (default: Python and notebooks). */
+  /** File kinds to collect (default: Python, notebooks and dependency manifests). */
   accept?: (file: string) => boolean;
 }
 
@@ -173,7 +174,7 @@ export interface WalkOptions {
  * named explicitly are always returned, as users expect from a linter.
  */
 export function collectSourceFiles(paths: readonly string[], options: WalkOptions): string[] {
-  const accept = options.accept ?? ((file: string) => sourceKindOf(file) !== undefined);
+  const accept = options.accept ?? ((file: string) => sourceKindOf(file) !== undefined || manifestKindOf(file) !== undefined);
   const found: string[] = [];
   const defaults = ignore().add(DEFAULT_EXCLUDES);
   const walk = (dir: string, gitignores: Array<{ base: string; matcher: Ignore }>): void => {

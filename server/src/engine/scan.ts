@@ -10,6 +10,8 @@ import { NotebookError } from './notebook';
 import { readSource, sourceKindOf } from './files';
 import type { RuleSelection } from './selection';
 import { resolveSelection } from './selection';
+import { dependencyFindings } from '../deps/scanHook';
+import type { DependencyOptions } from '../deps/scanHook';
 
 export interface FileReport {
   file: string;
@@ -54,12 +56,18 @@ export function analyzeText(
   file: string,
   text: string,
   selection: RuleSelection,
+  dependencies: DependencyOptions = {},
 ): Pick<FileReport, 'findings' | 'problems' | 'parsed' | 'units' | 'skippedUnits' | 'timings'> {
+  // Dependency manifests and lock files are judged against advisories (server/src/deps).
+  const manifest = dependencyFindings(file, text, selection, dependencies);
+  if (manifest) return { ...manifest, parsed: false };
   const kind = sourceKindOf(file) ?? 'python';
   if (kind === 'notebook') {
     try {
       const result = analyzer.analyzeNotebookJson(text, { selection });
-      return { findings: result.findings, problems: [], parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings } };
+      const installs = dependencyFindings(file, text, selection, dependencies, 'notebook');
+      const findings = installs ? [...result.findings, ...installs.findings] : result.findings;
+      return { findings, problems: [], parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings } };
     } catch (error) {
       if (error instanceof NotebookError) return { findings: [], problems: [{ message: error.message, line: error.line }] };
       throw error;
@@ -70,7 +78,7 @@ export function analyzeText(
   return { findings: result.findings, problems, parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings } };
 }
 
-export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigResolver, selections: SelectionCache): FileReport {
+export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigResolver, selections: SelectionCache, dependencies: DependencyOptions = {}): FileReport {
   const started = performance.now();
   const config = resolver.forFile(file);
   const read = readSource(file, config.maxFileSize);
@@ -78,7 +86,7 @@ export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigRe
   if (!read.ok) return { file, findings: [], problems: [{ message: read.message, line: read.line }], lines: 0, timings: { read: readTime, parse: 0, model: 0, rules: 0 } };
   const selection = selections.get(config, resolver.perFileIgnores(file));
   try {
-    const result = analyzeText(analyzer, file, read.text, selection);
+    const result = analyzeText(analyzer, file, read.text, selection, dependencies);
     if (result.timings) result.timings.read = readTime;
     return { file, ...result, lines: countLines(read.text) };
   } catch (error) {

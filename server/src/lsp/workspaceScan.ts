@@ -16,6 +16,8 @@ import { gatherChecklistEvidence } from '../checklist/evidence';
 import type { Analyzer } from '../engine/analyzer';
 import { CONFIG_FILE_NAMES } from '../engine/config';
 import { collectSourceFiles, readSource, sourceKindOf } from '../engine/files';
+import { dependencyFindings } from '../deps/scanHook';
+import { manifestKindOf } from '../deps/manifests';
 import { NotebookError } from '../engine/notebook';
 import type { LiveAnalysis } from './analysis';
 import { isOpen, summarize, toDiagnostic, totals } from './diagnostics';
@@ -139,6 +141,13 @@ export class WorkspaceIndex {
       return undefined;
     }
     try {
+      // Dependency manifests and lock files: judged against advisories, not parsed as Python.
+      const manifest = dependencyFindings(file, read.text, config.selection, { advisories: settings.advisories });
+      if (manifest) {
+        for (const p of manifest.problems) problems.push({ uri, message: p.message, line: p.line });
+        const open = manifest.findings.filter(isOpen);
+        return { path: file, uri, imports: [], findings: open.map((f) => summarize(uri, f)), diagnostics: open.map((f) => toDiagnostic(f, () => uri, this.links)) };
+      }
       const notebook = sourceKindOf(file) === 'notebook';
       const result = notebook
         ? this.analyzer.analyzeNotebookJson(read.text, { selection: config.selection, force: true })
@@ -172,7 +181,7 @@ export class WorkspaceIndex {
         projectFiles = true;
         continue;
       }
-      if (!sourceKindOf(file)) continue;
+      if (!sourceKindOf(file) && !manifestKindOf(file)) continue;
       const uri = fileUriOf(file);
       if (change.type === FileChangeType.Deleted) {
         const old = this.files.get(uri);
