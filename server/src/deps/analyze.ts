@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { Finding, InputProblem } from '../engine/findings';
 import type { Fix, Severity } from '../engine/rule';
 import type { RuleSelection } from '../engine/selection';
+import { SUPPRESSION_PATTERN } from '../engine/suppressions';
 import { LineIndex } from '../engine/text';
 import type { Span } from '../engine/text';
 import { vulnerablePinnedRule, vulnerableRangeRule } from '../rules/dependencies';
@@ -72,8 +73,35 @@ export function analyzeManifestText(file: string, text: string, context: Depende
   const report = readManifest(kind, text, file, readText);
   const pins = isLockKind(kind) ? new Map<string, string>() : lockedPins(file, kind, readText);
   for (const [name, version] of report.constraints ?? []) if (!pins.has(name)) pins.set(name, version);
-  const findings = findingsFor(report, pins, context, (span) => new LineIndex(text).rangeOf(span), isLockKind(kind));
+  const lines = new LineIndex(text);
+  const findings = findingsFor(report, pins, context, (span) => lines.rangeOf(span), isLockKind(kind));
+  applySuppressions(findings, lines);
   return { findings, problems: problemsOf(report) };
+}
+
+/**
+ * `# mlsec: ignore[MLS701] reason` on the requirement's line (or alone on the line above), and
+ * `# mlsec: ignore-file[...]`, as in Python files: manifests that allow `#` comments (requirements,
+ * TOML, setup.cfg, YAML) can record an accepted risk next to the pin.
+ */
+function applySuppressions(findings: Finding[], lines: LineIndex): void {
+  if (findings.length === 0 || !lines.text.includes('mlsec')) return;
+  const comments: { line: number; kind: 'line' | 'file'; rules: string[]; justification: string; standalone: boolean }[] = [];
+  for (let line = 0; line < lines.lineCount; line++) {
+    const text = lines.lineText(line);
+    const match = SUPPRESSION_PATTERN.exec(text);
+    if (!match) continue;
+    const rules = (match[2] ?? '').split(',').map((r) => r.trim().toUpperCase()).filter(Boolean);
+    comments.push({ line, kind: match[1] === 'ignore-file' ? 'file' : 'line', rules, justification: match[3].trim(), standalone: text.slice(0, match.index).trim() === '' });
+  }
+  for (const finding of findings) {
+    const line = finding.range.start.line;
+    const names = [finding.code, finding.name.toUpperCase()];
+    const comment = comments.find(
+      (c) => (c.kind === 'file' || c.line === line || (c.standalone && c.line === line - 1)) && (c.rules.length === 0 || c.rules.some((r) => names.includes(r))),
+    );
+    if (comment) finding.suppression = { kind: comment.kind, justification: comment.justification, line: comment.line };
+  }
 }
 
 export function problemsOf(report: ManifestReport): InputProblem[] {

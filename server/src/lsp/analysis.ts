@@ -10,6 +10,8 @@ import type { Connection, Diagnostic, DidChangeNotebookDocumentParams, DidOpenNo
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FindingSummary } from '../../../common/src/protocol';
 import type { Analyzer, AnalysisResult } from '../engine/analyzer';
+import { dependencyFindings } from '../deps/scanHook';
+import { filePathOf } from './uris';
 import { isOpen, summarize, toDiagnostic } from './diagnostics';
 import type { OpenDocument, Snapshot } from './documents';
 import { joinedNotebookText, NotebookModel, PythonDocument } from './documents';
@@ -232,6 +234,13 @@ export class LiveAnalysis {
         const text = document.text;
         const problem = inputProblem(text, config.maxFileSize);
         if (problem) return skip(problem);
+        // Requirements, pyproject and lock files are judged against advisories (server/src/deps).
+        const file = filePathOf(document.uri);
+        const manifest = file ? dependencyFindings(file, text, config.selection, { advisories: config.settings.advisories }) : undefined;
+        if (manifest) {
+          for (const p of manifest.problems) this.logger.warn(`${document.uri}${p.line !== undefined ? `:${p.line + 1}` : ''}: ${p.message}`);
+          return { ...base, findings: manifest.findings, durationMs: performance.now() - started };
+        }
         const result = this.analyzer.analyzePython(text, { selection: config.selection, previousTree: document.tree, keepTree: true, previous: document.memo });
         document.dropTree();
         document.tree = result.tree;

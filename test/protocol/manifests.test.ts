@@ -1,0 +1,42 @@
+/** Editor diagnostics and quick fixes in dependency manifests (requirements, pyproject). */
+import * as assert from 'node:assert/strict';
+import { DiagnosticSeverity } from 'vscode-languageserver-protocol/node';
+import { action, codeActions } from './helpers';
+import { LspTestClient } from './lspClient';
+
+describe('protocol: dependency manifests', () => {
+  let client: LspTestClient;
+
+  before(async () => {
+    client = await LspTestClient.start({ initializationOptions: { extensionDocsUri: 'file:///ext/docs/rules/' }, settings: () => ({ debounceMs: 0 }) });
+  });
+  after(() => client.stop());
+
+  it('underlines a vulnerable pin in requirements.txt and raises it with the quick fix', async () => {
+    const uri = 'file:///ws/requirements.txt';
+    const opened = await client.open(uri, '# serving\nkeras==3.7.0  # the model format\nnumpy>=2.0\n', 'pip-requirements');
+    assert.equal(opened.diagnostics.length, 1);
+    const [d] = opened.diagnostics;
+    assert.equal(d.code, 'MLS701');
+    assert.equal(d.severity, DiagnosticSeverity.Error);
+    assert.deepEqual(d.range, { start: { line: 1, character: 0 }, end: { line: 1, character: 12 } });
+    assert.match(String(d.message), /keras pinned to 3\.7\.0 is affected by PYSEC-2025-122 \(CVE-2025-1550, critical\).*Fixed in 3\.8\.0\./);
+    assert.equal(d.codeDescription?.href, 'file:///ext/docs/rules/MLS701.md');
+    const fix = action(await codeActions(client, uri, d.range, opened.diagnostics), /Raise keras to 3\.8\.0/);
+    const after = await client.applyEdit(fix.edit!, uri);
+    assert.equal(client.text(uri), '# serving\nkeras==3.8.0  # the model format\nnumpy>=2.0\n');
+    assert.deepEqual(after!.diagnostics, []);
+  });
+
+  it('reports ranges in pyproject.toml and honours a suppression comment', async () => {
+    const uri = 'file:///ws/svc/pyproject.toml';
+    const text = '[project]\nname = "svc"\ndependencies = [\n  "vllm==0.9.*",\n  "ray>=2.0",  # mlsec: ignore[MLS702] dashboard not exposed\n]\n';
+    const opened = await client.open(uri, text, 'toml');
+    assert.deepEqual(
+      opened.diagnostics.map((d) => `${d.range.start.line}:${d.range.start.character} ${String(d.code)}`),
+      ['3:3 MLS702'],
+    );
+    assert.equal(opened.diagnostics[0].severity, DiagnosticSeverity.Warning);
+    assert.match(String(opened.diagnostics[0].message), /vllm ==0\.9\.\* admits releases affected by PYSEC-2026-2300/);
+  });
+});
