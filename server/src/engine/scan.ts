@@ -12,6 +12,7 @@ import type { RuleSelection } from './selection';
 import { resolveSelection } from './selection';
 import { dependencyFindings } from '../deps/scanHook';
 import type { DependencyOptions } from '../deps/scanHook';
+import { projectVersionsFor } from '../deps/projectVersions';
 
 export interface FileReport {
   file: string;
@@ -64,7 +65,7 @@ export function analyzeText(
   const kind = sourceKindOf(file) ?? 'python';
   if (kind === 'notebook') {
     try {
-      const result = analyzer.analyzeNotebookJson(text, { selection });
+      const result = analyzer.analyzeNotebookJson(text, { selection, versions: projectVersionsFor(file) });
       const installs = dependencyFindings(file, text, selection, dependencies, 'notebook');
       const findings = installs ? [...result.findings, ...installs.findings] : result.findings;
       return { findings, problems: [], parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings } };
@@ -73,7 +74,7 @@ export function analyzeText(
       throw error;
     }
   }
-  const result = analyzer.analyzePython(text, { selection });
+  const result = analyzer.analyzePython(text, { selection, versions: projectVersionsFor(file) });
   const problems: InputProblem[] = [];
   return { findings: result.findings, problems, parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings } };
 }

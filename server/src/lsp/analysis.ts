@@ -11,6 +11,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FindingSummary } from '../../../common/src/protocol';
 import type { Analyzer, AnalysisResult } from '../engine/analyzer';
 import { dependencyFindings } from '../deps/scanHook';
+import { projectVersionsFor } from '../deps/projectVersions';
 import { filePathOf } from './uris';
 import { isOpen, summarize, toDiagnostic } from './diagnostics';
 import type { OpenDocument, Snapshot } from './documents';
@@ -241,7 +242,8 @@ export class LiveAnalysis {
           for (const p of manifest.problems) this.logger.warn(`${document.uri}${p.line !== undefined ? `:${p.line + 1}` : ''}: ${p.message}`);
           return { ...base, findings: manifest.findings, durationMs: performance.now() - started };
         }
-        const result = this.analyzer.analyzePython(text, { selection: config.selection, previousTree: document.tree, keepTree: true, previous: document.memo });
+        const versions = file ? projectVersionsFor(file) : undefined;
+        const result = this.analyzer.analyzePython(text, { selection: config.selection, previousTree: document.tree, keepTree: true, previous: document.memo, versions });
         document.dropTree();
         document.tree = result.tree;
         document.memo = result.memo;

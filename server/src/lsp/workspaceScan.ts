@@ -17,6 +17,7 @@ import type { Analyzer } from '../engine/analyzer';
 import { CONFIG_FILE_NAMES } from '../engine/config';
 import { collectSourceFiles, readSource, sourceKindOf } from '../engine/files';
 import { dependencyFindings } from '../deps/scanHook';
+import { projectVersionsFor } from '../deps/projectVersions';
 import { manifestKindOf } from '../deps/manifests';
 import { NotebookError } from '../engine/notebook';
 import type { LiveAnalysis } from './analysis';
@@ -150,8 +151,8 @@ export class WorkspaceIndex {
       }
       const notebook = sourceKindOf(file) === 'notebook';
       const result = notebook
-        ? this.analyzer.analyzeNotebookJson(read.text, { selection: config.selection, force: true })
-        : this.analyzer.analyzePython(read.text, { selection: config.selection, force: true });
+        ? this.analyzer.analyzeNotebookJson(read.text, { selection: config.selection, force: true, versions: projectVersionsFor(file) })
+        : this.analyzer.analyzePython(read.text, { selection: config.selection, force: true, versions: projectVersionsFor(file) });
       const open = result.findings.filter(isOpen);
       return {
         path: file,

@@ -10,6 +10,13 @@ import { defineRule } from '../engine/rule';
 import type { Fix, RelatedLocation, Rule, RuleContext, TextEdit } from '../engine/rule';
 import type { ConstValue } from '../engine/semantic';
 import { ATLAS, CWE_REFERENCE, OWASP, addKeywordFix, constantOf, definedAt, fixes, isConstFalse, isConstTrue, replaceValueFix } from './support';
+import { atLeast, describeFact } from '../deps/versionFacts';
+
+/** The torch release from which `torch.load` defaults to `weights_only=True`. */
+const TORCH_SAFE_DEFAULT = '2.6.0';
+
+/** The Keras release that introduced `safe_mode` (on by default). */
+const KERAS_SAFE_MODE = '2.13.0';
 
 export const torchLoadRule = defineRule({
   code: 'MLS102',
@@ -35,10 +42,24 @@ export const torchLoadRule = defineRule({
     const argument = call.argument('weights_only', 5);
     if (!argument) {
       if (call.hasOpaqueKwargs || call.hasListSplat) return; // may be passed through **kwargs
+      const fix = fixes(addKeywordFix('Add `weights_only=True`', call, context, 'weights_only=True', false));
+      // The default depends on the installed torch: what the project pins or locks says which.
+      const torch = context.versions?.get('torch');
+      const safeDefault = atLeast(torch, TORCH_SAFE_DEFAULT);
+      if (torch && safeDefault === true) {
+        context.report({
+          node: call.node,
+          severity: 'info',
+          message: `\`torch.load\` without \`weights_only\`: ${describeFact('torch', torch)} already defaults to \`weights_only=True\`; passing it explicitly keeps the call safe where an older torch is installed.`,
+          fixes: fix,
+        });
+        return;
+      }
+      const cited = torch && safeDefault === false ? ` ${describeFact('torch', torch)} still defaults to \`weights_only=False\`.` : '';
       context.report({
         node: call.node,
-        message: '`torch.load` without `weights_only=True` can execute code embedded in the checkpoint (CWE-502).',
-        fixes: fixes(addKeywordFix('Add `weights_only=True`', call, context, 'weights_only=True', false)),
+        message: `\`torch.load\` without \`weights_only=True\` can execute code embedded in the checkpoint (CWE-502).${cited}`,
+        fixes: fix,
       });
       return;
     }
@@ -457,7 +478,17 @@ export const kerasUnsafeModeRule = defineRule({
       return;
     }
     const argument = call.argument('safe_mode', 3);
-    if (!argument) return; // the default is True
+    if (!argument) {
+      // The default is True since Keras 2.13; before that there was no safe mode at all.
+      const keras = context.versions?.get('keras');
+      if (keras && atLeast(keras, KERAS_SAFE_MODE) === false && !call.hasOpaqueKwargs) {
+        context.report({
+          node: call.node,
+          message: `\`${spelled(call)}\` on ${describeFact('keras', keras)}, which predates safe mode (Keras ${KERAS_SAFE_MODE}): Lambda layers are rebuilt from bytecode stored in the file, so a crafted model runs code when loaded (CWE-502).`,
+        });
+      }
+      return;
+    }
     const value = constantOf(context, argument);
     if (!isFalsyConst(value)) return;
     context.report({
