@@ -1,8 +1,11 @@
 /** Editor diagnostics and quick fixes in dependency manifests (requirements, pyproject). */
 import * as assert from 'node:assert/strict';
 import { DiagnosticSeverity } from 'vscode-languageserver-protocol/node';
-import { action, codeActions } from './helpers';
-import { LspTestClient } from './lspClient';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ChecklistEvidenceRequest, ScanWorkspaceRequest } from '../../common/src/protocol';
+import { action, codeActions, tempWorkspace, write } from './helpers';
+import { fileUri, LspTestClient } from './lspClient';
 
 describe('protocol: dependency manifests', () => {
   let client: LspTestClient;
@@ -38,5 +41,26 @@ describe('protocol: dependency manifests', () => {
     );
     assert.equal(opened.diagnostics[0].severity, DiagnosticSeverity.Warning);
     assert.match(String(opened.diagnostics[0].message), /vllm ==0\.9\.\* admits releases affected by PYSEC-2026-2300/);
+  });
+
+  it('counts the vulnerable pins of a workspace as model-tampering evidence in the checklist', async () => {
+    const workspace = tempWorkspace();
+    write(workspace, 'requirements.txt', 'torch==2.5.1\n');
+    write(workspace, 'train.py', 'import torch\nm = torch.load("x.pt", weights_only=True)\n');
+    const scanClient = await LspTestClient.start({ folders: [workspace], settings: () => ({ debounceMs: 0 }) });
+    try {
+      const requirements = fileUri(path.join(workspace, 'requirements.txt'));
+      const published = scanClient.nextDiagnostics(requirements);
+      const result = (await scanClient.connection.sendRequest('mlsec/scanWorkspace', {})) as ScanWorkspaceRequest.Result;
+      assert.deepEqual([...new Set(result.findings.map((f) => `${path.basename(new URL(f.uri).pathname)} ${f.code}`))], ['requirements.txt MLS701']);
+      assert.ok((await published).diagnostics.every((d) => d.code === 'MLS701'));
+      const evidence = (await scanClient.connection.sendRequest('mlsec/checklistEvidence', {})) as ChecklistEvidenceRequest.Result;
+      const tampering = evidence.threats.find((t) => t.id === 'model-tampering');
+      assert.equal(tampering?.findings.length, result.findings.length);
+      assert.ok(result.findings.length >= 2);
+    } finally {
+      await scanClient.stop();
+      fs.rmSync(workspace, { recursive: true, force: true });
+    }
   });
 });
