@@ -43,6 +43,20 @@ describe('protocol: dependency manifests', () => {
     assert.match(String(opened.diagnostics[0].message), /vllm ==0\.9\.\* admits releases affected by PYSEC-2026-2300/);
   });
 
+  it('underlines a vulnerable %pip install in a notebook cell', async () => {
+    const pending = client.nextDiagnostics('vscode-notebook-cell:/ws/setup.ipynb#cell1', (p) => p.diagnostics.length > 0);
+    const cells = await client.openNotebook('file:///ws/setup.ipynb', [
+      { kind: 'code', text: 'import os\n' },
+      { kind: 'code', text: '%pip install -q "keras==3.7.0" numpy>=2\nimport keras\n' },
+    ]);
+    const published = await pending;
+    assert.equal(published.uri, cells[1]);
+    assert.deepEqual(
+      published.diagnostics.map((d) => `${d.range.start.line}:${d.range.start.character}-${d.range.end.character} ${String(d.code)}`),
+      ['0:17-29 MLS701'],
+    );
+  });
+
   it('counts the vulnerable pins of a workspace as model-tampering evidence in the checklist', async () => {
     const workspace = tempWorkspace();
     write(workspace, 'requirements.txt', 'torch==2.5.1\n');

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import type { Finding, InputProblem } from '../engine/findings';
 import { NotebookError, readNotebookCells } from '../engine/notebook';
+import type { NotebookCell } from '../engine/notebook';
 import type { RuleSelection } from '../engine/selection';
 import { LineIndex } from '../engine/text';
 import { analyzeManifestText, findingsFor, problemsOf, readFromDisk } from './analyze';
@@ -31,20 +32,15 @@ export function dependencyFindings(
   as?: 'notebook',
 ): { findings: Finding[]; problems: InputProblem[] } | undefined {
   if (as === 'notebook') {
-    if (!DEPENDENCY_CODES.some((c) => selection.enabled.has(c)) || !/%|!/.test(text) || !/pip/.test(text)) return undefined;
-    let cells;
+    if (!DEPENDENCY_CODES.some((c) => selection.enabled.has(c)) || !/pip/.test(text)) return undefined;
+    let cells: NotebookCell[];
     try {
       cells = readNotebookCells(text);
     } catch (error) {
       if (error instanceof NotebookError) return undefined; // reported by the notebook analysis
       throw error;
     }
-    const report = readNotebookInstalls(cells);
-    if (report.requirements.length === 0) return undefined;
-    const indexes = new Map(cells.map((c) => [c.index, new LineIndex(c.text)]));
-    const db = loadAdvisories(options.advisories);
-    const findings = findingsFor(report, new Map(), { db, selection, readText: options.readText ?? readFromDisk }, (span, r) => indexes.get(r.cell ?? -1)!.rangeOf(span), false);
-    return { findings, problems: [] };
+    return { findings: notebookInstallFindings(cells, selection, options), problems: [] };
   }
   if (manifestKindOf(file) === undefined) return undefined;
   if (!DEPENDENCY_CODES.some((c) => selection.enabled.has(c))) return { findings: [], problems: [] };
@@ -54,5 +50,21 @@ export function dependencyFindings(
   // scan's start, the server log), not on every manifest.
   return { findings: result.findings, problems: result.problems };
 }
+
+/**
+ * Findings for the `!pip install` / `%pip install` lines of notebook cells, with cell-relative
+ * ranges like every notebook finding (the CLI, the server's live notebooks and workspace scan).
+ */
+export function notebookInstallFindings(cells: readonly NotebookCell[], selection: RuleSelection, options: DependencyOptions): Finding[] {
+  if (!DEPENDENCY_CODES.some((c) => selection.enabled.has(c)) || !cells.some((c) => INSTALL_HINT.test(c.text))) return [];
+  const report = readNotebookInstalls(cells);
+  if (report.requirements.length === 0) return [];
+  const indexes = new Map(cells.map((c) => [c.index, new LineIndex(c.text)]));
+  const db = loadAdvisories(options.advisories);
+  return findingsFor(report, new Map(), { db, selection, readText: options.readText ?? readFromDisk }, (span, r) => indexes.get(r.cell ?? -1)!.rangeOf(span), false);
+}
+
+/** Cheap test before reading install lines: a `!` or `%` line mentioning pip. */
+const INSTALL_HINT = /^[ \t]*[!%].*\bpip/m;
 
 export { problemsOf };

@@ -10,7 +10,7 @@ import type { Connection, Diagnostic, DidChangeNotebookDocumentParams, DidOpenNo
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FindingSummary } from '../../../common/src/protocol';
 import type { Analyzer, AnalysisResult } from '../engine/analyzer';
-import { dependencyFindings } from '../deps/scanHook';
+import { dependencyFindings, notebookInstallFindings } from '../deps/scanHook';
 import { projectVersionsFor } from '../deps/projectVersions';
 import { filePathOf } from './uris';
 import { isOpen, summarize, toDiagnostic } from './diagnostics';
@@ -254,7 +254,10 @@ export class LiveAnalysis {
       const problem = inputProblem(joined, config.maxFileSize);
       if (problem) return skip(problem);
       document.prepareTree(joined);
-      const result = this.analyzer.analyzeNotebookCells(cells, { selection: config.selection, previousTree: document.tree, keepTree: true });
+      const file = filePathOf(document.uri);
+      const result = this.analyzer.analyzeNotebookCells(cells, { selection: config.selection, previousTree: document.tree, keepTree: true, versions: file ? projectVersionsFor(file) : undefined });
+      // `!pip install` lines of the cells, judged against advisories like a requirements file.
+      result.findings.push(...notebookInstallFindings(cells, config.selection, { advisories: config.settings.advisories }));
       document.dropTree();
       document.tree = result.tree;
       document.treeText = result.layout.text;

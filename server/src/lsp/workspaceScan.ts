@@ -153,6 +153,7 @@ export class WorkspaceIndex {
       const result = notebook
         ? this.analyzer.analyzeNotebookJson(read.text, { selection: config.selection, force: true, versions: projectVersionsFor(file) })
         : this.analyzer.analyzePython(read.text, { selection: config.selection, force: true, versions: projectVersionsFor(file) });
+      if (notebook) result.findings.push(...(dependencyFindings(file, read.text, config.selection, { advisories: settings.advisories }, 'notebook')?.findings ?? []));
       const open = result.findings.filter(isOpen);
       return {
         path: file,
