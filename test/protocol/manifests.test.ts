@@ -43,6 +43,15 @@ describe('protocol: dependency manifests', () => {
     assert.match(String(opened.diagnostics[0].message), /vllm ==0\.9\.\* admits releases affected by PYSEC-2026-2300/);
   });
 
+  it('shows a line it cannot read as a diagnostic there and still judges the rest', async () => {
+    const opened = await client.open('file:///ws/broken/requirements.txt', 'torch[==2.5.1\nkeras==3.7.0\n', 'pip-requirements');
+    assert.deepEqual(
+      opened.diagnostics.map((d) => `${d.range.start.line} ${String(d.code)}`),
+      ['1 MLS701', '0 input'],
+    );
+    assert.match(String(opened.diagnostics[1].message), /unclosed "\["/);
+  });
+
   it('underlines a vulnerable %pip install in a notebook cell', async () => {
     const pending = client.nextDiagnostics('vscode-notebook-cell:/ws/setup.ipynb#cell1', (p) => p.diagnostics.length > 0);
     const cells = await client.openNotebook('file:///ws/setup.ipynb', [
