@@ -106,7 +106,10 @@ export function compileOsv(entry: OsvEntry, source: string): Advisory | undefine
       if (range.type !== 'ECOSYSTEM') continue;
       slot.ranges.push(...rangesOf(range.events ?? []));
     }
-    slot.versions.push(...(affected.versions ?? []).filter(isValidVersion));
+    // Listed versions matter only where there are no ranges to compare with (they can be
+    // thousands per entry in the full database: not kept, not validated, otherwise).
+    const ecosystemRanges = (affected.ranges ?? []).some((r) => r.type === 'ECOSYSTEM');
+    if (!ecosystemRanges) slot.versions.push(...(affected.versions ?? []).filter(isValidVersion));
     packages.set(name, slot);
   }
   if (packages.size === 0) return undefined;
