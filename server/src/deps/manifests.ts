@@ -5,11 +5,12 @@
  */
 import * as path from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { DeclaredRequirement, ManifestKind, ManifestProblem, ManifestReport } from './model';
+import type { DeclaredRequirement, ManifestKind, ManifestReport } from './model';
 import { isValidVersion, normalizeName, pinnedVersion } from './pep440';
 import { poetryConstraint } from './poetry';
 import { parseRequirement } from './requirement';
 import { readRequirementsTxt } from './requirementsTxt';
+import { LineIndex } from '../engine/text';
 import type { ReadText } from './requirementsTxt';
 import { isRecord, locateKey, locateQuoted, parseTomlReporting, sectionEnd, sectionStart } from './tomlText';
 
@@ -62,10 +63,12 @@ function emptyReport(kind: ManifestKind): ManifestReport {
   return { kind, requirements: [], skipped: [], problems: [] };
 }
 
+let lastLines: LineIndex | undefined;
+
+/** Zero-based line of an offset (the index of the text being read is kept between calls). */
 function lineAt(text: string, offset: number): number {
-  let line = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
+  if (lastLines?.text !== text) lastLines = new LineIndex(text);
+  return lastLines.positionAt(offset).line;
 }
 
 /**
@@ -295,20 +298,14 @@ function readSetupCfg(text: string): ManifestReport {
     if (keyMatch) {
       const key = keyMatch[1].trim();
       collecting = (section === 'options' && key === 'install_requires') || section === 'options.extras_require';
+      // A requirement may follow the key on its own line (`install_requires = torch>=2`).
       const rest = keyMatch[2];
-      if (collecting && rest.trim() !== '') {
-        for (const part of splitSemicolonsOutsideMarkers(rest)) addCfgRequirement(report, text, lineStart + line.indexOf(rest) + part.offset, part.text, index);
-      }
+      if (collecting && rest.trim() !== '') addCfgRequirement(report, text, lineStart + line.indexOf(rest) + (rest.length - rest.trimStart().length), rest.trim(), index);
       continue;
     }
     if (collecting && indented) addCfgRequirement(report, text, lineStart + (line.length - line.trimStart().length), line.trim(), index);
   }
   return report;
-}
-
-function splitSemicolonsOutsideMarkers(rest: string): { text: string; offset: number }[] {
-  // A requirement on the key's own line; lists on one line are not valid setup.cfg for requirements.
-  return [{ text: rest.trim(), offset: rest.length - rest.trimStart().length }];
 }
 
 function addCfgRequirement(report: ManifestReport, text: string, start: number, value: string, line: number): void {
@@ -455,4 +452,3 @@ function readPipfileLock(text: string): ManifestReport {
   return report;
 }
 
-export type { ManifestProblem };

@@ -1,6 +1,6 @@
 /** Which advisories a pinned version, or a range of versions, falls into. */
 import type { AdvisoryDatabase, AffectedRange, Advisory } from './osv';
-import { compareVersions, inInterval, intersect, isEmpty, isValidVersion, satisfies, specifierInterval } from './pep440';
+import { compareVersions, inInterval, intersect, isEmpty, isValidVersion, normalizeName, satisfies, specifierInterval } from './pep440';
 
 export interface AdvisoryMatch {
   advisory: Advisory;
@@ -15,7 +15,7 @@ export function matchVersion(db: AdvisoryDatabase, name: string, version: string
   if (!isValidVersion(version)) return [];
   const matches: AdvisoryMatch[] = [];
   for (const advisory of db.forPackage(name)) {
-    const affected = advisory.packages.get(normalizedKey(advisory, name));
+    const affected = advisory.packages.get(normalizeName(name));
     if (!affected) continue;
     const ranges = affected.ranges.filter((range) => inInterval(version, range));
     const listed = ranges.length === 0 && affected.versions.some((v) => compareVersions(v, version) === 0);
@@ -36,7 +36,7 @@ export function matchSpecifiers(db: AdvisoryDatabase, name: string, specifiers: 
   if (intervals.some((i) => i === undefined)) return [];
   const matches: AdvisoryMatch[] = [];
   for (const advisory of db.forPackage(name)) {
-    const affected = advisory.packages.get(normalizedKey(advisory, name));
+    const affected = advisory.packages.get(normalizeName(name));
     if (!affected) continue;
     const ranges = affected.ranges.filter((range) => intervals.some((interval) => !isEmpty(intersect(interval!, range))));
     const listed = ranges.length === 0 && affected.versions.some((v) => specifiers.some((s) => satisfies(v, s)));
@@ -51,14 +51,12 @@ function fixOf(ranges: AffectedRange[], listedOnly: boolean): string | undefined
   return ranges.map((r) => r.fixed!).reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b));
 }
 
-function normalizedKey(advisory: Advisory, name: string): string {
-  const key = name.trim().toLowerCase().replace(/[-_.]+/g, '-');
-  return advisory.packages.has(key) ? key : key;
-}
-
-/** The smallest version that leaves every match, when each has a fix. */
+/**
+ * The version a fix raises to: the highest fixed release among the matches, which leaves every
+ * match that has a fix (one without a fix cannot be left by raising the version).
+ */
 export function targetVersion(matches: readonly AdvisoryMatch[]): string | undefined {
-  const fixes = matches.map((m) => m.fixed);
-  if (fixes.length === 0 || fixes.some((f) => f === undefined)) return fixes.filter((f): f is string => f !== undefined).reduce<string | undefined>((a, b) => (a === undefined || compareVersions(b, a) > 0 ? b : a), undefined);
-  return (fixes as string[]).reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b));
+  let target: string | undefined;
+  for (const { fixed } of matches) if (fixed !== undefined && (target === undefined || compareVersions(fixed, target) > 0)) target = fixed;
+  return target;
 }
