@@ -69,7 +69,7 @@ describe('protocol: dependency manifests', () => {
   it('counts the vulnerable pins of a workspace as model-tampering evidence in the checklist', async () => {
     const workspace = tempWorkspace();
     write(workspace, 'requirements.txt', 'torch==2.5.1\n');
-    write(workspace, 'train.py', 'import torch\nm = torch.load("x.pt", weights_only=True)\n');
+    write(workspace, 'train.py', 'import torch\nprint(torch.__version__)\n');
     const scanClient = await LspTestClient.start({ folders: [workspace], settings: () => ({ debounceMs: 0 }) });
     try {
       const requirements = fileUri(path.join(workspace, 'requirements.txt'));

@@ -64,6 +64,16 @@ describe('project versions and version-aware rules', () => {
     assert.equal((await mls102(explicit))[0].severity, 'error');
   });
 
+  it('warns that weights_only=True does not protect a torch older than 2.6 (CVE-2025-32434)', async () => {
+    write('requirements.txt', 'torch==2.5.1\n');
+    const file = write('safe.py', 'import torch\nstate = torch.load("m.pt", weights_only=True)\n');
+    assert.deepEqual(await mls102(file), [
+      { severity: 'warning', message: '`weights_only=True` does not protect torch 2.5.1 (requirements.txt:1): before 2.6.0 a crafted checkpoint can bypass the restricted unpickler and run code (CVE-2025-32434). Upgrade torch.' },
+    ]);
+    fs.writeFileSync(path.join(root, 'requirements.txt'), 'torch>=2.0\n');
+    assert.deepEqual(await mls102(file), [], 'a range proves nothing about the installed version');
+  });
+
   it('answers atLeast from pins and lower bounds only', () => {
     assert.equal(atLeast({ pinned: '2.6.0', where: 'x' }, '2.6.0'), true);
     assert.equal(atLeast({ pinned: '2.6.0rc1', where: 'x' }, '2.6.0'), false);
@@ -100,6 +110,11 @@ describe('version-aware Keras loading (MLS107)', () => {
     assert.deepEqual(await mls107('keras==2.12.0\n'), [
       '`keras.models.load_model` on keras 2.12.0 (requirements.txt:1), which predates safe mode (Keras 2.13.0): Lambda layers are rebuilt from bytecode stored in the file, so a crafted model runs code when loaded (CWE-502).',
     ]);
+  });
+
+  it('warns that safe mode does not hold on Keras 3 before 3.8 (CVE-2025-1550), default or explicit', async () => {
+    const message = 'Safe mode does not hold on keras 3.7.0 (requirements.txt:1): before 3.8.0 a crafted .keras archive can name arbitrary functions to run while loading, even with `safe_mode=True` (CVE-2025-1550). Upgrade keras.';
+    assert.deepEqual(await mls107('keras==3.7.0\n'), [message]);
   });
 
   it('stays quiet on newer or unknown versions', async () => {

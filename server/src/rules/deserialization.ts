@@ -18,6 +18,9 @@ const TORCH_SAFE_DEFAULT = '2.6.0';
 /** The Keras release that introduced `safe_mode` (on by default). */
 const KERAS_SAFE_MODE = '2.13.0';
 
+/** The Keras 3 release fixing the safe-mode bypass of CVE-2025-1550 (PYSEC-2025-122: 3.0.0 to before 3.8.0). */
+const KERAS_SAFE_MODE_HOLDS = '3.8.0';
+
 export const torchLoadRule = defineRule({
   code: 'MLS102',
   name: 'torch-load-unsafe',
@@ -64,7 +67,17 @@ export const torchLoadRule = defineRule({
       return;
     }
     const value = constantOf(context, argument);
-    if (isConstTrue(value)) return;
+    if (isConstTrue(value)) {
+      // Before 2.6.0 the weights_only unpickler itself could be bypassed (CVE-2025-32434).
+      const torch = context.versions?.get('torch');
+      if (torch?.pinned !== undefined && atLeast(torch, TORCH_SAFE_DEFAULT) === false) {
+        context.report({
+          node: argument.node,
+          message: `\`weights_only=True\` does not protect ${describeFact('torch', torch)}: before ${TORCH_SAFE_DEFAULT} a crafted checkpoint can bypass the restricted unpickler and run code (CVE-2025-32434). Upgrade torch.`,
+        });
+      }
+      return;
+    }
     if (isConstFalse(value) || value?.kind === 'none') {
       context.report({
         node: argument.node,
@@ -478,13 +491,20 @@ export const kerasUnsafeModeRule = defineRule({
       return;
     }
     const argument = call.argument('safe_mode', 3);
-    if (!argument) {
-      // The default is True since Keras 2.13; before that there was no safe mode at all.
+    if (!argument || isTruthyConst(constantOf(context, argument))) {
+      // Safe mode is what protects this load: whether it exists, and holds, depends on the version.
       const keras = context.versions?.get('keras');
-      if (keras && atLeast(keras, KERAS_SAFE_MODE) === false && !call.hasOpaqueKwargs) {
+      if (!keras || keras.pinned === undefined || call.hasOpaqueKwargs) return;
+      if (!argument && atLeast(keras, KERAS_SAFE_MODE) === false) {
         context.report({
           node: call.node,
           message: `\`${spelled(call)}\` on ${describeFact('keras', keras)}, which predates safe mode (Keras ${KERAS_SAFE_MODE}): Lambda layers are rebuilt from bytecode stored in the file, so a crafted model runs code when loaded (CWE-502).`,
+        });
+      } else if (atLeast(keras, '3.0.0') === true && atLeast(keras, KERAS_SAFE_MODE_HOLDS) === false) {
+        context.report({
+          node: argument ? argument.node : call.node,
+          severity: 'warning',
+          message: `Safe mode does not hold on ${describeFact('keras', keras)}: before ${KERAS_SAFE_MODE_HOLDS} a crafted .keras archive can name arbitrary functions to run while loading, even with \`safe_mode=True\` (CVE-2025-1550). Upgrade keras.`,
         });
       }
       return;
