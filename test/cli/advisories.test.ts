@@ -61,9 +61,11 @@ describe('mlsec dependency advisories (CLI)', () => {
 
   it('names a broken manifest and its line and goes on with the other files', () => {
     fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[project]\ndependencies = ["torch==2.5.1"\n');
-    fs.writeFileSync(path.join(dir, 'requirements.txt'), 'keras==3.7.0\n');
+    fs.writeFileSync(path.join(dir, 'requirements.txt'), 'keras==3.7.0\n-e ./local-package\n');
     const run = mlsec(['scan', '.', '--format', 'json'], dir);
-    const report = JSON.parse(run.stdout) as { findings: { file: string }[]; problems: { file: string; line?: number; message: string }[] };
+    const report = JSON.parse(run.stdout) as { findings: { file: string }[]; problems: { file: string; line?: number; message: string }[]; skipped: { file: string; line: number; reason: string }[] };
+    assert.deepEqual(report.skipped.map((s) => `${s.file}:${s.line}`), ['requirements.txt:2']);
+    assert.match(report.skipped[0].reason, /editable install/);
     assert.ok(report.findings.some((f) => f.file === 'requirements.txt'));
     const problem = report.problems.find((p) => p.file === 'pyproject.toml');
     assert.ok(problem, 'the broken pyproject.toml is reported');

@@ -286,6 +286,8 @@ function toJson(outcome: ScanOutcome, baseDir: string): object {
         ...(f.suppression ? { suppressed: { kind: f.suppression.kind, justification: f.suppression.justification } } : {}),
       })),
     ),
+    // Manifest lines recognised but not checked (a URL, a path, an editable install), with why.
+    skipped: outcome.files.flatMap((r) => (r.skipped ?? []).map((s) => ({ file: path.relative(baseDir, r.file), line: s.line + 1, reason: s.reason }))),
     problems: [
       ...outcome.files.flatMap((r) => r.problems.map((p) => ({ file: path.relative(baseDir, r.file), line: p.line !== undefined ? p.line + 1 : undefined, message: p.message }))),
       ...outcome.configProblems.map((p) => ({ file: path.relative(baseDir, p.file), line: p.line !== undefined ? p.line + 1 : undefined, message: `config: ${p.message}` })),

@@ -16,7 +16,7 @@ import { LineIndex } from '../engine/text';
 import type { Span } from '../engine/text';
 import { vulnerablePinnedRule, vulnerableRangeRule } from '../rules/dependencies';
 import { isLockKind, manifestKindOf, readManifest } from './manifests';
-import type { DeclaredRequirement, ManifestKind, ManifestReport } from './model';
+import type { DeclaredRequirement, ManifestKind, ManifestReport, SkippedLine } from './model';
 import { matchSpecifiers, matchVersion, targetVersion } from './match';
 import type { AdvisoryMatch } from './match';
 import type { AdvisoryDatabase, Advisory } from './osv';
@@ -66,9 +66,9 @@ function lockedPins(file: string, kind: ManifestKind, readText: ReadText): Map<s
   return pins;
 }
 
-export function analyzeManifestText(file: string, text: string, context: DependencyContext): { findings: Finding[]; problems: InputProblem[] } {
+export function analyzeManifestText(file: string, text: string, context: DependencyContext): { findings: Finding[]; problems: InputProblem[]; skipped: SkippedLine[] } {
   const kind = manifestKindOf(file);
-  if (!kind) return { findings: [], problems: [] };
+  if (!kind) return { findings: [], problems: [], skipped: [] };
   const readText = context.readText ?? readFromDisk;
   const report = readManifest(kind, text, file, readText);
   const pins = isLockKind(kind) ? new Map<string, string>() : lockedPins(file, kind, readText);
@@ -76,7 +76,7 @@ export function analyzeManifestText(file: string, text: string, context: Depende
   const lines = new LineIndex(text);
   const findings = findingsFor(report, pins, context, (span) => lines.rangeOf(span), isLockKind(kind));
   applySuppressions(findings, lines);
-  return { findings, problems: problemsOf(report) };
+  return { findings, problems: problemsOf(report), skipped: report.skipped };
 }
 
 /**

@@ -14,6 +14,7 @@ import { loadAdvisories } from './bundled';
 import { manifestKindOf } from './manifests';
 import { readNotebookInstalls } from './notebookInstalls';
 import type { ReadText } from './requirementsTxt';
+import type { SkippedLine } from './model';
 
 export interface DependencyOptions {
   /** Extra OSV data (folders, .json, OSV .zip) on top of the bundled advisories. */
@@ -30,7 +31,7 @@ export function dependencyFindings(
   selection: RuleSelection,
   options: DependencyOptions,
   as?: 'notebook',
-): { findings: Finding[]; problems: InputProblem[] } | undefined {
+): { findings: Finding[]; problems: InputProblem[]; skipped?: SkippedLine[] } | undefined {
   if (as === 'notebook') {
     if (!DEPENDENCY_CODES.some((c) => selection.enabled.has(c)) || !/pip/.test(text)) return undefined;
     let cells: NotebookCell[];
@@ -48,7 +49,7 @@ export function dependencyFindings(
   const result = analyzeManifestText(path.resolve(file), text, { db, selection, readText: options.readText ?? readFromDisk });
   // Problems loading the advisories are reported once by the front end (`mlsec advisories`, the
   // scan's start, the server log), not on every manifest.
-  return { findings: result.findings, problems: result.problems };
+  return { findings: result.findings, problems: result.problems, skipped: result.skipped };
 }
 
 /**

@@ -18,6 +18,8 @@ export interface FileReport {
   file: string;
   findings: Finding[];
   problems: InputProblem[];
+  /** Dependency manifests: lines recognised but not checked (URLs, paths, editable installs), with why. */
+  skipped?: { line: number; reason: string }[];
   /** Lines in the file (0 when it could not be read). */
   lines: number;
   /** False when the prefilter showed that no rule can fire and the file was not parsed. */
@@ -58,7 +60,7 @@ export function analyzeText(
   text: string,
   selection: RuleSelection,
   dependencies: DependencyOptions = {},
-): Pick<FileReport, 'findings' | 'problems' | 'parsed' | 'units' | 'skippedUnits' | 'timings'> {
+): Pick<FileReport, 'findings' | 'problems' | 'skipped' | 'parsed' | 'units' | 'skippedUnits' | 'timings'> {
   // Dependency manifests and lock files are judged against advisories (server/src/deps).
   const manifest = dependencyFindings(file, text, selection, dependencies);
   if (manifest) return { ...manifest, parsed: false };
