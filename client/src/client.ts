@@ -39,7 +39,8 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
     synchronize: {
       configurationSection: 'mlsec',
       // Project configuration read by the server; it reloads when one changes.
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/{pyproject.toml,.mlsec.toml,.gitignore}'),
+      // Manifests and locks: their findings, and the versions version-aware rules read.
+      fileEvents: [vscode.workspace.createFileSystemWatcher('**/{pyproject.toml,.mlsec.toml,.gitignore}'), vscode.workspace.createFileSystemWatcher(MANIFEST_PATTERN)],
     },
     diagnosticCollectionName: 'mlsec',
     // Diagnostics link their rule code to the documentation page shipped inside the extension.

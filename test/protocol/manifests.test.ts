@@ -86,4 +86,24 @@ describe('protocol: dependency manifests', () => {
       fs.rmSync(workspace, { recursive: true, force: true });
     }
   });
+
+  it('re-analyses open Python files when a lock changes the torch they run on', async () => {
+    const workspace = tempWorkspace();
+    write(workspace, 'requirements.txt', 'torch==2.5.1\n');
+    const train = write(workspace, 'train.py', 'import torch\nstate = torch.load("m.pt")\n');
+    const versionClient = await LspTestClient.start({ folders: [workspace], settings: () => ({ debounceMs: 0 }) });
+    try {
+      const uri = fileUri(train);
+      const before = await versionClient.open(uri, fs.readFileSync(train, 'utf8'));
+      assert.equal(before.diagnostics[0].severity, DiagnosticSeverity.Warning);
+      assert.match(String(before.diagnostics[0].message), /torch 2\.5\.1 \(requirements\.txt:1\) still defaults/);
+      const lock = write(workspace, 'uv.lock', '[[package]]\nname = "torch"\nversion = "2.6.0"\n');
+      const after = versionClient.nextDiagnostics(uri, (p) => p.diagnostics[0]?.severity === DiagnosticSeverity.Information);
+      await versionClient.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(lock), type: 1 }] });
+      assert.match(String((await after).diagnostics[0].message), /torch 2\.6\.0 \(uv\.lock:3\) already defaults to `weights_only=True`/);
+    } finally {
+      await versionClient.stop();
+      fs.rmSync(workspace, { recursive: true, force: true });
+    }
+  });
 });

@@ -2,8 +2,8 @@
  * The package versions of the project a Python file belongs to: the nearest folder at or above
  * the file holding a lock or manifest (stopping at a repository root), locks first, then `==`
  * pins, then the lower bounds of ranges. Looked up only when a rule asks (`ProjectVersions.get`),
- * so files without version-aware rules cost nothing; cached per folder and re-read when one of
- * the files it came from changes on disk.
+ * so files without version-aware rules cost nothing; cached per folder and re-read when a
+ * candidate file appears, changes or disappears (checked with a stat of each candidate).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,11 +17,12 @@ import { compareVersions, normalizeName, splitClauses } from './pep440';
 const CANDIDATES = ['poetry.lock', 'uv.lock', 'pylock.toml', 'Pipfile.lock', 'requirements.txt', 'requirements.in', 'constraints.txt', 'pyproject.toml', 'Pipfile', 'setup.cfg', 'environment.yml'];
 
 interface FolderFacts {
-  files: { file: string; mtimeMs: number; size: number }[];
-  versions: Map<string, PackageVersion>;
+  /** Size and mtime of each candidate present ('' for absent ones): any change re-reads the folder. */
+  stamp: string;
+  versions: Map<string, PackageVersion> | null;
 }
 
-const byFolder = new Map<string, FolderFacts | null>();
+const byFolder = new Map<string, FolderFacts>();
 
 /** The versions for a file on disk; nothing is read until a rule asks for a package. */
 export function projectVersionsFor(file: string): ProjectVersions {
@@ -36,14 +37,14 @@ export function projectVersionsFor(file: string): ProjectVersions {
 
 function lookup(start: string): Map<string, PackageVersion> {
   for (let dir = start; ; ) {
-    const cached = byFolder.get(dir);
-    if (cached !== undefined && (cached === null || fresh(cached))) {
-      if (cached) return cached.versions;
-    } else {
-      const facts = readFolder(dir);
-      byFolder.set(dir, facts);
-      if (facts) return facts.versions;
+    // A few stats per folder: a lock created, changed or deleted since is noticed.
+    const stamp = stampOf(dir);
+    let cached = byFolder.get(dir);
+    if (!cached || cached.stamp !== stamp) {
+      cached = { stamp, versions: stamp.replace(/[|]/g, '') === '' ? null : readFolder(dir) };
+      byFolder.set(dir, cached);
     }
+    if (cached.versions) return cached.versions;
     if (fs.existsSync(path.join(dir, '.git'))) break;
     const parent = path.dirname(dir);
     if (parent === dir) break;
@@ -52,36 +53,26 @@ function lookup(start: string): Map<string, PackageVersion> {
   return new Map();
 }
 
-function fresh(facts: FolderFacts): boolean {
-  return facts.files.every(({ file, mtimeMs, size }) => {
+function stampOf(dir: string): string {
+  return CANDIDATES.map((name) => {
     try {
-      const stat = fs.statSync(file);
-      return stat.mtimeMs === mtimeMs && stat.size === size;
+      const stat = fs.statSync(path.join(dir, name));
+      return stat.isFile() ? `${stat.size}:${stat.mtimeMs}` : '';
     } catch {
-      return false;
+      return '';
     }
-  });
+  }).join('|');
 }
 
-function readFolder(dir: string): FolderFacts | null {
-  const files: FolderFacts['files'] = [];
+function readFolder(dir: string): Map<string, PackageVersion> | null {
+  let found = false;
   const versions = new Map<string, PackageVersion>();
   for (const name of CANDIDATES) {
     const file = path.join(dir, name);
-    let mtimeMs: number;
-    let size: number;
-    try {
-      const stat = fs.statSync(file);
-      if (!stat.isFile()) continue;
-      mtimeMs = stat.mtimeMs;
-      size = stat.size;
-    } catch {
-      continue;
-    }
     const kind = manifestKindOf(file);
     const read = readFromDisk(file);
     if (!kind || 'error' in read) continue;
-    files.push({ file, mtimeMs, size });
+    found = true;
     const report = readManifest(kind, read.text, file, readFromDisk);
     const lines = new LineIndex(read.text);
     for (const requirement of report.requirements) {
@@ -95,7 +86,7 @@ function readFolder(dir: string): FolderFacts | null {
     }
     for (const [normalized, pinned] of report.constraints ?? []) if (!versions.get(normalized)?.pinned) versions.set(normalized, { pinned, where: name });
   }
-  return files.length > 0 ? { files, versions } : null;
+  return found ? versions : null;
 }
 
 /** The smallest version every alternative guarantees (`>=2.6`, `~=2.6`, `==2.6.*`), if each has one. */

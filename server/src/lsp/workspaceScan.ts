@@ -176,6 +176,7 @@ export class WorkspaceIndex {
   /** Files created, changed or deleted on disk (workspace/didChangeWatchedFiles). */
   async filesChanged(changes: readonly FileEvent[]): Promise<void> {
     let projectFiles = false;
+    let manifests = false;
     for (const change of changes) {
       const file = filePathOf(change.uri);
       if (!file) continue;
@@ -183,6 +184,7 @@ export class WorkspaceIndex {
         projectFiles = true;
         continue;
       }
+      if (manifestKindOf(file)) manifests = true;
       if (!sourceKindOf(file) && !manifestKindOf(file)) continue;
       const uri = fileUriOf(file);
       if (change.type === FileChangeType.Deleted) {
@@ -194,6 +196,10 @@ export class WorkspaceIndex {
       // The editor's copy of an open file is what counts; the index follows it when it closes.
       if (!this.hasScanned || this.live.find(uri)) continue;
       await this.refreshFile(file);
+    }
+    if (manifests && !projectFiles) {
+      // Open files may depend on the versions a manifest or lock declares (version-aware rules).
+      this.live.reanalyzeAll();
     }
     if (projectFiles) {
       this.logger.info('project configuration changed: re-analysing');
