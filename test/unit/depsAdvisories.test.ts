@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { zipSync, strToU8 } from 'fflate';
-import { bundledEntries } from '../../server/src/deps/bundled';
+import { bundledEntries, loadAdvisories } from '../../server/src/deps/bundled';
 import { cvss3BaseScore } from '../../server/src/deps/cvss';
 import { matchSpecifiers, matchVersion } from '../../server/src/deps/match';
 import { AdvisoryDatabase, LIMITS, compileOsv, readAdvisoryPath, validateOsv } from '../../server/src/deps/osv';
@@ -167,6 +167,18 @@ describe('loading OSV data', () => {
     const more: LoadProblem[] = [];
     assert.equal(readAdvisoryPath(fake, more).length, 0);
     assert.match(more[0].message, /not a readable zip/);
+  });
+
+  it('reads a replaced database again, and keeps a cached one otherwise', () => {
+    const file = path.join(dir, 'all.zip');
+    const one = (id: string) => ({ [`${id}.json`]: strToU8(JSON.stringify(entry(id, [{ introduced: '0' }, { fixed: '1.0' }]))) });
+    fs.writeFileSync(file, zipSync(one('ZIP-1')));
+    const first = loadAdvisories([file]);
+    assert.equal(loadAdvisories([file]), first, 'cached while the file is unchanged');
+    assert.deepEqual(first.forPackage('demo-pkg').map((a) => a.id), ['ZIP-1']);
+    fs.writeFileSync(file, zipSync({ ...one('ZIP-1'), ...one('ZIP-2') }));
+    fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    assert.deepEqual(loadAdvisories([file]).forPackage('demo-pkg').map((a) => a.id).sort(), ['ZIP-1', 'ZIP-2']);
   });
 
   it('reads a folder of OSV files recursively', () => {
