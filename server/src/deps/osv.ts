@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { unzipSync } from 'fflate';
 import type { Severity } from '../engine/rule';
 import { cvss3BaseScore, cvssLabel } from './cvss';
-import { compareVersions, isValidVersion, normalizeName } from './pep440';
+import { isValidVersion, normalizeName } from './pep440';
 import type { Interval } from './pep440';
 
 export interface OsvEvent {
@@ -345,8 +345,4 @@ function readZip(file: string, size: number, problems: LoadProblem[]): { file: s
     }
   }
   return out;
-}
-
-export function compareByVersion(a: string, b: string): number {
-  return compareVersions(a, b);
 }

@@ -4,7 +4,7 @@
  * because no maintained JavaScript PEP 508 parser exists and the grammar needed is small: name,
  * extras, a specifier (optionally in parentheses), a marker, or a direct URL (`name @ url`).
  */
-import { isValidSpecifier, normalizeName, pinnedVersion } from './pep440';
+import { isValidSpecifier } from './pep440';
 
 export interface ParsedRequirement {
   name: string;
@@ -81,4 +81,3 @@ export function parseRequirement(text: string): RequirementParse {
   return { ok: true, value };
 }
 
-export { normalizeName, pinnedVersion };

@@ -9,7 +9,7 @@ import { NotebookError, readNotebookCells } from '../engine/notebook';
 import type { NotebookCell } from '../engine/notebook';
 import type { RuleSelection } from '../engine/selection';
 import { LineIndex } from '../engine/text';
-import { analyzeManifestText, findingsFor, problemsOf, readFromDisk } from './analyze';
+import { analyzeManifestText, findingsFor, readFromDisk } from './analyze';
 import { loadAdvisories } from './bundled';
 import { manifestKindOf } from './manifests';
 import { readNotebookInstalls } from './notebookInstalls';
@@ -68,4 +68,3 @@ export function notebookInstallFindings(cells: readonly NotebookCell[], selectio
 /** Cheap test before reading install lines: a `!` or `%` line mentioning pip. */
 const INSTALL_HINT = /^[ \t]*[!%].*\bpip/m;
 
-export { problemsOf };
