@@ -24,8 +24,9 @@ const common = {
 const builds = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
   // The rule pages travel inside the server bundle (see server/src/lsp/ruleDocs.ts).
-  { entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js', define: { MLSEC_RULE_DOCS: JSON.stringify(readRuleDocs()) } },
-  { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js' },
+  // So do the bundled OSV advisories (see server/src/deps/bundled.ts), in the server and the CLI.
+  { entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js', define: { MLSEC_RULE_DOCS: JSON.stringify(readRuleDocs()), MLSEC_BUNDLED_ADVISORIES: readAdvisories() } },
+  { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', define: { MLSEC_BUNDLED_ADVISORIES: readAdvisories() } },
 ];
 
 function readRuleDocs() {
@@ -35,6 +36,13 @@ function readRuleDocs() {
     if (/^MLS\d+\.md$/.test(file)) docs[file.slice(0, -3)] = readFileSync(join('docs/rules', file), 'utf8');
   }
   return docs;
+}
+
+function readAdvisories() {
+  const entries = {};
+  const dir = 'advisories/osv';
+  if (existsSync(dir)) for (const file of readdirSync(dir).sort()) if (file.endsWith('.json')) entries[file] = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  return JSON.stringify(entries);
 }
 
 mkdirSync('dist/wasm', { recursive: true });

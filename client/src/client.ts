@@ -12,9 +12,14 @@ import type { InitializationOptions } from '../../common/src/protocol';
 export const CLIENT_ID = 'mlsec';
 export const CLIENT_NAME = 'mlsec ML Security';
 
-/** The documents the server analyses: Python on disk or unsaved, and Python cells of notebooks. */
+/** Dependency manifests and lock files, checked against vulnerability advisories (MLS7xx). */
+export const MANIFEST_PATTERN =
+  '**/{requirements*.txt,*requirements.txt,requirements*.in,*requirements.in,constraints*.txt,requirements/*.txt,pyproject.toml,setup.cfg,Pipfile,Pipfile.lock,poetry.lock,uv.lock,pylock*.toml,environment*.yml,environment*.yaml}';
+
+/** The documents the server analyses: Python on disk or unsaved, Python cells of notebooks, manifests. */
 export const DOCUMENT_SELECTOR = [
   { scheme: 'file', language: 'python' },
+  { scheme: 'file', pattern: MANIFEST_PATTERN },
   { scheme: 'untitled', language: 'python' },
   { notebook: { notebookType: 'jupyter-notebook', scheme: 'file' }, language: 'python' },
   { notebook: { notebookType: 'jupyter-notebook', scheme: 'untitled' }, language: 'python' },
@@ -34,7 +39,8 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
     synchronize: {
       configurationSection: 'mlsec',
       // Project configuration read by the server; it reloads when one changes.
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/{pyproject.toml,.mlsec.toml,.gitignore}'),
+      // Manifests and locks: their findings, and the versions version-aware rules read.
+      fileEvents: [vscode.workspace.createFileSystemWatcher('**/{pyproject.toml,.mlsec.toml,.gitignore}'), vscode.workspace.createFileSystemWatcher(MANIFEST_PATTERN)],
     },
     diagnosticCollectionName: 'mlsec',
     // Diagnostics link their rule code to the documentation page shipped inside the extension.

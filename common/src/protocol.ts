@@ -153,6 +153,8 @@ export interface MlsecSettings {
   severity: Record<string, SeverityName>;
   exclude: string[];
   maxFileSize: number;
+  /** Extra OSV advisory data (folders of .json files or osv.dev .zip files) added to the bundled set. */
+  advisories: string[];
   trace: { server: 'off' | 'messages' | 'verbose' };
 }
 
@@ -165,6 +167,7 @@ export const DEFAULT_SETTINGS: MlsecSettings = {
   severity: {},
   exclude: [],
   maxFileSize: 2 * 1024 * 1024,
+  advisories: [],
   trace: { server: 'off' },
 };
 

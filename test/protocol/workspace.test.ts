@@ -41,7 +41,7 @@ describe('protocol: workspace', () => {
     const rel = (uri: string) => path.relative(workspace, new URL(uri).pathname);
     assert.deepEqual(result.findings.map((f) => `${rel(f.uri)}:${f.cell ?? '-'}:${f.range.start.line} ${f.code}`).sort(), ['a.py:-:1 MLS102', 'nb.ipynb:1:0 MLS102']);
     assert.deepEqual(result.counts, { error: 0, warning: 2, info: 0 });
-    assert.equal(result.files, 3, 'a.py, pkg/b.py and nb.ipynb; unreadable files are problems, not files');
+    assert.equal(result.files, 4, 'a.py, pkg/b.py, nb.ipynb and the pyproject.toml manifest; unreadable files are problems, not files');
     const problems = result.problems.map((p) => `${rel(p.uri)}: ${p.message.split(' ')[0]}`).sort();
     assert.deepEqual(problems, ['bad_utf8.py: invalid', 'big.py: file', 'binary.py: binary', 'broken.ipynb: not']);
     assert.deepEqual(codes((await published).diagnostics), ['1:4 MLS102'], 'diagnostics for files that are not open');

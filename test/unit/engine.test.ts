@@ -197,7 +197,8 @@ describe('configuration', () => {
       }
       const resolver = new ConfigResolver();
       const files = collectSourceFiles([root], { resolver }).map((f) => path.relative(root, f).split(path.sep).join('/'));
-      assert.deepEqual(files.sort(), ['nb.ipynb', 'pkg/a.py', 'pkg/tests/t.py']);
+      // pyproject.toml is a dependency manifest (MLS7xx); notes.txt is nothing.
+      assert.deepEqual(files.sort(), ['nb.ipynb', 'pkg/a.py', 'pkg/tests/t.py', 'pyproject.toml']);
       assert.deepEqual(resolver.perFileIgnores(path.join(root, 'pkg/tests/t.py')), ['MLS102']);
       assert.deepEqual(resolver.perFileIgnores(path.join(root, 'pkg/a.py')), []);
       // Named explicitly, an excluded file is still scanned.

@@ -7,6 +7,7 @@
  *              [--models-only] [--no-models] [--models-gitignore] [--verify-hashes]
  *   mlsec lock [paths…] [--lock FILE] [--models-gitignore]
  *   mlsec rules [--format text|json]
+ *   mlsec advisories [--advisories PATH]… [--format text|json]
  *   mlsec explain MLS102
  *
  * Exit codes: 0 no open finding at or above --fail-on, 1 findings, 2 usage or internal error.
@@ -29,6 +30,7 @@ import { toSarif } from './sarif';
 import { defaultJobs, isScanWorker, maxJobs, scanParallel, serveScanWorker } from './scanner';
 import type { ScanOutcome } from './scanner';
 import { formatText } from './textReport';
+import { AdvisoriesUsageError, checkAdvisoryPaths, reportAdvisoryProblems, runAdvisories } from './advisoriesCommand';
 
 declare const MLSEC_VERSION: string | undefined;
 
@@ -40,6 +42,7 @@ Usage:
   mlsec scan [paths...] [options]   scan .py files, .ipynb notebooks and model files (default: .)
   mlsec lock [paths...]             record SHA-256 and size of model files in mlsec.lock
   mlsec rules [--format text|json]  list the rule catalogue
+  mlsec advisories [--advisories P] show the vulnerability advisories loaded (sources, count, date)
   mlsec explain <CODE|name>         print a rule's documentation
   mlsec --version | --help
 
@@ -57,6 +60,8 @@ Scan options:
   -j, --jobs N                      worker threads (default and most: number of CPUs; 1 = no workers)
       --files-from FILE             also scan the paths listed in FILE, one per line (- = stdin)
       --stats FILE                  write timings per phase and file counts as JSON (- = stderr)
+      --advisories PATH             more OSV advisories: a folder of .json files or an osv.dev .zip
+                                    (repeatable; added to the bundled set; never downloaded)
       --models-only                 scan only model files (.pt .pkl .joblib .npy .keras .gguf …);
                                     files named explicitly are read by content, any extension
       --no-models                   do not scan model files
@@ -132,6 +137,7 @@ async function runScan(argv: string[]): Promise<number> {
       'no-models': { type: 'boolean', default: false },
       'models-gitignore': { type: 'boolean', default: false },
       'verify-hashes': { type: 'boolean', default: false },
+      advisories: { type: 'string', multiple: true },
     },
   });
   const format = values.format;
@@ -161,6 +167,8 @@ async function runScan(argv: string[]): Promise<number> {
   const listed = values['files-from'] !== undefined ? readFileList(values['files-from']) : [];
   const paths = positionals.length > 0 || values['files-from'] !== undefined ? [...positionals, ...listed] : ['.'];
   if (paths.length === 0) throw new UsageError(`nothing to scan: ${values['files-from']} lists no paths`);
+  checkAdvisoryPaths(values.advisories);
+  reportAdvisoryProblems(values.advisories, (text) => process.stderr.write(text));
 
   const outcome: ScanOutcome = values['models-only']
     ? { files: [], configProblems: [], missing: [], durationMs: 0 }
@@ -174,6 +182,7 @@ async function runScan(argv: string[]): Promise<number> {
           respectGitignore: !values['no-gitignore'],
           maxFileSize,
           jobs,
+          advisories: values.advisories,
         },
         __filename,
       );
@@ -324,6 +333,8 @@ function toJson(outcome: ScanOutcome, baseDir: string): object {
         ...(f.suppression ? { suppressed: { kind: f.suppression.kind, justification: f.suppression.justification } } : {}),
       })),
     ),
+    // Manifest lines recognised but not checked (a URL, a path, an editable install), with why.
+    skipped: outcome.files.flatMap((r) => (r.skipped ?? []).map((s) => ({ file: path.relative(baseDir, r.file), line: s.line + 1, reason: s.reason }))),
     problems: [
       ...outcome.files.flatMap((r) => r.problems.map((p) => ({ file: path.relative(baseDir, r.file), line: p.line !== undefined ? p.line + 1 : undefined, message: p.message }))),
       ...outcome.configProblems.map((p) => ({ file: path.relative(baseDir, p.file), line: p.line !== undefined ? p.line + 1 : undefined, message: `config: ${p.message}` })),
@@ -401,6 +412,8 @@ export async function main(argv: string[]): Promise<number> {
         return runRules(rest);
       case 'explain':
         return runExplain(rest);
+      case 'advisories':
+        return runAdvisories(rest);
       case '--version':
       case '-V':
       case 'version':
@@ -416,7 +429,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof UsageError || error instanceof AdvisoriesUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`mlsec: ${(error as Error).message}\nRun \`mlsec --help\` for usage.\n`);
       return 2;
     }

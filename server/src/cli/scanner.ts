@@ -27,6 +27,8 @@ export interface ScanOptions {
   respectGitignore?: boolean;
   maxFileSize?: number;
   failOn?: FailOn;
+  /** Extra OSV advisory data (folders, .json or OSV .zip files) on top of the bundled set. */
+  advisories?: string[];
   /**
    * Worker threads for `scanParallel` (default: the number of CPUs). 1 analyses on the calling
    * thread; fewer files than PARALLEL_MIN_FILES are always analysed there.
@@ -108,7 +110,7 @@ export function scan(analyzer: Analyzer, options: ScanOptions): ScanOutcome {
   const started = performance.now();
   const planned = plan(options);
   const selections = new SelectionCache(analyzer);
-  const reports = planned.files.map((file) => analyzeFile(analyzer, file, planned.resolver, selections));
+  const reports = planned.files.map((file) => analyzeFile(analyzer, file, planned.resolver, selections, { advisories: options.advisories }));
   return outcome(options, planned, reports, started, 0);
 }
 
@@ -174,7 +176,7 @@ export async function serveScanWorker(data: unknown, createAnalyzer: () => Promi
       port.close();
       return;
     }
-    const reports = message.files.map((file) => analyzeFile(analyzer, file, resolver, selections));
+    const reports = message.files.map((file) => analyzeFile(analyzer, file, resolver, selections, { advisories: options.advisories }));
     port.postMessage({ type: 'done', id: message.id, reports } satisfies FromWorker);
   });
   port.postMessage({ type: 'ready' } satisfies FromWorker);
@@ -213,7 +215,7 @@ export async function scanParallel(createAnalyzer: () => Promise<Analyzer>, opti
     for (const worker of early) worker.stop();
     const analyzer = await createAnalyzer();
     const selections = new SelectionCache(analyzer);
-    const reports = files.map((file) => analyzeFile(analyzer, file, resolver, selections));
+    const reports = files.map((file) => analyzeFile(analyzer, file, resolver, selections, { advisories: options.advisories }));
     return outcome(options, planned, reports, started, 0);
   }
   for (const worker of early.splice(workerCount)) worker.stop();
@@ -221,7 +223,7 @@ export async function scanParallel(createAnalyzer: () => Promise<Analyzer>, opti
     resolver.forFile(file);
     resolver.perFileIgnores(file);
   }
-  const reports = await runWorkers(files, early, createAnalyzer, resolver);
+  const reports = await runWorkers(files, early, createAnalyzer, resolver, options.advisories);
   return outcome(options, planned, reports, started, workerCount);
 }
 
@@ -261,7 +263,7 @@ function startWorker(options: ScanOptions, workerScript: string): StartedWorker 
   };
 }
 
-function runWorkers(files: string[], workers: StartedWorker[], createAnalyzer: () => Promise<Analyzer>, resolver: ConfigResolver): Promise<FileReport[]> {
+function runWorkers(files: string[], workers: StartedWorker[], createAnalyzer: () => Promise<Analyzer>, resolver: ConfigResolver, advisories?: string[]): Promise<FileReport[]> {
   const reports: FileReport[] = new Array(files.length);
   const batches: Array<{ id: number; start: number; end: number }> = [];
   for (let start = 0, id = 0; start < files.length; start += BATCH_SIZE, id++) batches.push({ id, start, end: Math.min(files.length, start + BATCH_SIZE) });
@@ -278,7 +280,7 @@ function runWorkers(files: string[], workers: StartedWorker[], createAnalyzer: (
         createAnalyzer().then((analyzer) => {
           const selections = new SelectionCache(analyzer);
           for (const batch of pending.splice(0)) {
-            for (let i = batch.start; i < batch.end; i++) reports[i] = analyzeFile(analyzer, files[i], resolver, selections);
+            for (let i = batch.start; i < batch.end; i++) reports[i] = analyzeFile(analyzer, files[i], resolver, selections, { advisories });
           }
           resolve(reports);
         }, reject);

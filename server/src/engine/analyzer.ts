@@ -11,7 +11,7 @@ import { NotebookLayout, readNotebookCells } from './notebook';
 import type { NotebookCell } from './notebook';
 import type { Node, Tree } from './parser';
 import { PythonParser } from './parser';
-import type { Report, Rule, RuleContext, Severity, TextEdit } from './rule';
+import type { ProjectVersions, Report, Rule, RuleContext, Severity, TextEdit } from './rule';
 import type { RuleSelection } from './selection';
 import { resolveSelection, findRule } from './selection';
 import { CALL_RESULT_SUFFIX, SemanticModel } from './semantic';
@@ -52,6 +52,8 @@ export interface AnalysisOptions {
    * (see incremental.ts). Requires `previousTree`.
    */
   previous?: EditMemo;
+  /** The project's package versions (looked up only when a rule asks), for version-aware rules. */
+  versions?: ProjectVersions;
 }
 
 /** A rule's report, with a span (never a node) and the offset of the call it is about (-1: a file rule's). */
@@ -180,6 +182,8 @@ const SUPPRESSION_TRIGGER = 'mlsec';
 export class Analyzer {
   private readonly indexes = new WeakMap<ReadonlySet<string>, RuleIndex>();
   readonly defaultSelection: RuleSelection;
+  /** The versions of the analysis under way (analyses are synchronous), handed to the rules. */
+  private versions?: ProjectVersions;
 
   private constructor(
     readonly parser: PythonParser,
@@ -247,6 +251,15 @@ export class Analyzer {
   }
 
   analyzePython(text: string, options: AnalysisOptions = {}): AnalysisResult {
+    this.versions = options.versions;
+    try {
+      return this.analyzePythonText(text, options);
+    } finally {
+      this.versions = undefined;
+    }
+  }
+
+  private analyzePythonText(text: string, options: AnalysisOptions): AnalysisResult {
     const selection = options.selection ?? this.defaultSelection;
     const full = this.index(selection.enabled);
     const timings = { prefilter: 0, parse: 0, model: 0, rules: 0 };
@@ -431,6 +444,7 @@ export class Analyzer {
     let callAt = -1;
     const context: RuleContext = {
       model,
+      versions: this.versions,
       text: source.text,
       report: (report) => {
         if (!currentRule) return;

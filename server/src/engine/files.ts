@@ -15,6 +15,7 @@ import { MAX_PROJECT_FILE_SIZE, readRegularFile, readTextFile } from './safeRead
 interface Matcher {
   ignores(relative: string): boolean;
 }
+import { manifestKindOf } from '../deps/manifests';
 
 export type SourceKind = 'python' | 'notebook';
 
@@ -133,7 +134,7 @@ export interface WalkOptions {
   resolver: ConfigResolver;
   /** Called for folders or files that could not be listed. */
   onProblem?: (file: string, message: string) => void;
-  /** File kinds to collect (default: Python and notebooks). */
+  /** File kinds to collect (default: Python, notebooks and dependency manifests). */
   accept?: (file: string) => boolean;
   /** Called with the number of files found so far, each time one is found (for starting workers early). */
   onFound?: (count: number) => void;
@@ -145,7 +146,7 @@ export interface WalkOptions {
  * named explicitly are always returned, as users expect from a linter.
  */
 export function collectSourceFiles(paths: readonly string[], options: WalkOptions): string[] {
-  const accept = options.accept ?? ((file: string) => sourceKindOf(file) !== undefined);
+  const accept = options.accept ?? ((file: string) => sourceKindOf(file) !== undefined || manifestKindOf(file) !== undefined);
   const found: string[] = [];
   const defaults = ignore().add(DEFAULT_EXCLUDES);
   const walk = (dir: string, gitignores: Array<{ base: string; matcher: Matcher }>): void => {

@@ -78,8 +78,25 @@ export interface Report {
   related?: RelatedLocation[];
 }
 
+/** What the project's manifests and locks say about an installed package's version. */
+export interface PackageVersion {
+  /** The exact version, when a lock or an `==` pin names one. */
+  pinned?: string;
+  /** Otherwise the lower bound a range proves (`torch>=2.6`). */
+  minimum?: string;
+  /** Where it is written, as `file:line` relative to the project folder (`requirements.txt:3`). */
+  where: string;
+}
+
+/** The versions of the project a file belongs to (nearest manifest or lock above it), looked up lazily. */
+export interface ProjectVersions {
+  get(name: string): PackageVersion | undefined;
+}
+
 export interface RuleContext {
   readonly model: SemanticModel;
+  /** The project's resolved versions, when the front end knows where the file is. */
+  readonly versions?: ProjectVersions;
   readonly text: string;
   report(report: Report): void;
   /** Constant value of an expression (see SemanticModel.constantValue). */

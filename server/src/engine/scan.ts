@@ -10,11 +10,16 @@ import { NotebookError } from './notebook';
 import { readSource, sourceKindOf } from './files';
 import type { RuleSelection } from './selection';
 import { resolveSelection } from './selection';
+import { dependencyFindings } from '../deps/scanHook';
+import type { DependencyOptions } from '../deps/scanHook';
+import { projectVersionsFor } from '../deps/projectVersions';
 
 export interface FileReport {
   file: string;
   findings: Finding[];
   problems: InputProblem[];
+  /** Dependency manifests: lines recognised but not checked (URLs, paths, editable installs), with why. */
+  skipped?: { line: number; reason: string }[];
   /** Lines in the file (0 when it could not be read). */
   lines: number;
   /** False when the prefilter showed that no rule can fire and the file was not parsed. */
@@ -54,23 +59,29 @@ export function analyzeText(
   file: string,
   text: string,
   selection: RuleSelection,
-): Pick<FileReport, 'findings' | 'problems' | 'parsed' | 'units' | 'skippedUnits' | 'timings'> {
+  dependencies: DependencyOptions = {},
+): Pick<FileReport, 'findings' | 'problems' | 'skipped' | 'parsed' | 'units' | 'skippedUnits' | 'timings'> {
+  // Dependency manifests and lock files are judged against advisories (server/src/deps).
+  const manifest = dependencyFindings(file, text, selection, dependencies);
+  if (manifest) return { ...manifest, parsed: false };
   const kind = sourceKindOf(file) ?? 'python';
   if (kind === 'notebook') {
     try {
-      const result = analyzer.analyzeNotebookJson(text, { selection });
-      return { findings: result.findings, problems: [], parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings } };
+      const result = analyzer.analyzeNotebookJson(text, { selection, versions: projectVersionsFor(file) });
+      const installs = dependencyFindings(file, text, selection, dependencies, 'notebook');
+      const findings = installs ? [...result.findings, ...installs.findings] : result.findings;
+      return { findings, problems: [], parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings } };
     } catch (error) {
       if (error instanceof NotebookError) return { findings: [], problems: [{ message: error.message, line: error.line }] };
       throw error;
     }
   }
-  const result = analyzer.analyzePython(text, { selection });
+  const result = analyzer.analyzePython(text, { selection, versions: projectVersionsFor(file) });
   const problems: InputProblem[] = [];
   return { findings: result.findings, problems, parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings } };
 }
 
-export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigResolver, selections: SelectionCache): FileReport {
+export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigResolver, selections: SelectionCache, dependencies: DependencyOptions = {}): FileReport {
   const started = performance.now();
   const config = resolver.forFile(file);
   const read = readSource(file, config.maxFileSize);
@@ -78,7 +89,7 @@ export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigRe
   if (!read.ok) return { file, findings: [], problems: [{ message: read.message, line: read.line }], lines: 0, timings: { read: readTime, parse: 0, model: 0, rules: 0 } };
   const selection = selections.get(config, resolver.perFileIgnores(file));
   try {
-    const result = analyzeText(analyzer, file, read.text, selection);
+    const result = analyzeText(analyzer, file, read.text, selection, dependencies);
     if (result.timings) result.timings.read = readTime;
     return { file, ...result, lines: countLines(read.text) };
   } catch (error) {

@@ -7,10 +7,14 @@
  * no longer current). Diagnostics carry the document version, so a client can drop stale ones too.
  */
 import type { Connection, Diagnostic, DidChangeNotebookDocumentParams, DidOpenNotebookDocumentParams, TextDocumentContentChangeEvent } from 'vscode-languageserver/node';
+import { DiagnosticSeverity } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FindingSummary } from '../../../common/src/protocol';
 import type { Analyzer, AnalysisResult } from '../engine/analyzer';
-import { isOpen, summarize, toDiagnostic } from './diagnostics';
+import { dependencyFindings, notebookInstallFindings } from '../deps/scanHook';
+import { projectVersionsFor } from '../deps/projectVersions';
+import { filePathOf } from './uris';
+import { DIAGNOSTIC_SOURCE, isOpen, summarize, toDiagnostic } from './diagnostics';
 import type { OpenDocument, Snapshot } from './documents';
 import { joinedNotebookText, NotebookModel, PythonDocument } from './documents';
 import type { Logger } from './logger';
@@ -232,7 +236,12 @@ export class LiveAnalysis {
         const text = document.text;
         const problem = inputProblem(text, config.maxFileSize);
         if (problem) return skip(problem);
-        const result = this.analyzer.analyzePython(text, { selection: config.selection, previousTree: document.tree, keepTree: true, previous: document.memo });
+        // Requirements, pyproject and lock files are judged against advisories (server/src/deps).
+        const file = filePathOf(document.uri);
+        const manifest = file ? dependencyFindings(file, text, config.selection, { advisories: config.settings.advisories }) : undefined;
+        if (manifest) return { ...base, findings: manifest.findings, problems: manifest.problems, durationMs: performance.now() - started };
+        const versions = file ? projectVersionsFor(file) : undefined;
+        const result = this.analyzer.analyzePython(text, { selection: config.selection, previousTree: document.tree, keepTree: true, previous: document.memo, versions });
         document.dropTree();
         document.tree = result.tree;
         document.memo = result.memo;
@@ -243,7 +252,10 @@ export class LiveAnalysis {
       const problem = inputProblem(joined, config.maxFileSize);
       if (problem) return skip(problem);
       document.prepareTree(joined);
-      const result = this.analyzer.analyzeNotebookCells(cells, { selection: config.selection, previousTree: document.tree, keepTree: true });
+      const file = filePathOf(document.uri);
+      const result = this.analyzer.analyzeNotebookCells(cells, { selection: config.selection, previousTree: document.tree, keepTree: true, versions: file ? projectVersionsFor(file) : undefined });
+      // `!pip install` lines of the cells, judged against advisories like a requirements file.
+      result.findings.push(...notebookInstallFindings(cells, config.selection, { advisories: config.settings.advisories }));
       document.dropTree();
       document.tree = result.tree;
       document.treeText = result.layout.text;
@@ -277,6 +289,11 @@ export class LiveAnalysis {
     const open = snapshot.findings.filter(isOpen);
     if (document.kind === 'python') {
       const diagnostics = open.map((f) => toDiagnostic(f, () => document.uri, this.links));
+      // A manifest line that cannot be read: shown where it is, the rest of the file is still judged.
+      for (const problem of snapshot.problems ?? []) {
+        const line = problem.line ?? 0;
+        diagnostics.push({ range: { start: { line, character: 0 }, end: { line: line + 1, character: 0 } }, severity: DiagnosticSeverity.Warning, source: DIAGNOSTIC_SOURCE, code: 'input', message: `mlsec cannot read this: ${problem.message}` });
+      }
       this.connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
       document.published.add(document.uri);
     } else {

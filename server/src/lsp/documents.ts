@@ -4,6 +4,7 @@
  * and the last analysis. Python files and notebooks share one interface; a notebook is analysed
  * as the joined text of its Python code cells, and its diagnostics go to the cell documents.
  */
+import type { InputProblem } from '../engine/findings';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver/node';
 import type { EditMemo } from '../engine/analyzer';
@@ -62,6 +63,8 @@ export interface Snapshot {
   imports: string[];
   /** Set when the document was not analysed (too large, binary, excluded, disabled). */
   skipped?: string;
+  /** Lines of a dependency manifest that could not be read (shown as diagnostics on the line). */
+  problems?: InputProblem[];
   /** Notebooks: the cell document URI of each notebook cell index, at analysis time. */
   cellUris?: string[];
   layout?: NotebookLayout;

@@ -46,6 +46,7 @@ export function normalizeSettings(raw: unknown): MlsecSettings {
     severity,
     exclude: strings(value.exclude, DEFAULT_SETTINGS.exclude),
     maxFileSize: number(value.maxFileSize, DEFAULT_SETTINGS.maxFileSize, 1, Number.MAX_SAFE_INTEGER),
+    advisories: strings(value.advisories, DEFAULT_SETTINGS.advisories),
     trace: { server: trace === 'messages' || trace === 'verbose' ? trace : 'off' },
   };
 }

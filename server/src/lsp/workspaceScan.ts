@@ -16,6 +16,9 @@ import { gatherChecklistEvidence } from '../checklist/evidence';
 import type { Analyzer } from '../engine/analyzer';
 import { CONFIG_FILE_NAMES } from '../engine/config';
 import { collectSourceFiles, readSource, sourceKindOf } from '../engine/files';
+import { dependencyFindings } from '../deps/scanHook';
+import { projectVersionsFor } from '../deps/projectVersions';
+import { manifestKindOf } from '../deps/manifests';
 import { NotebookError } from '../engine/notebook';
 import { isModelFile } from '../artifacts/scan';
 import type { ModelFileIndex } from './modelFiles';
@@ -149,10 +152,18 @@ export class WorkspaceIndex {
       return undefined;
     }
     try {
+      // Dependency manifests and lock files: judged against advisories, not parsed as Python.
+      const manifest = dependencyFindings(file, read.text, config.selection, { advisories: settings.advisories });
+      if (manifest) {
+        for (const p of manifest.problems) problems.push({ uri, message: p.message, line: p.line });
+        const open = manifest.findings.filter(isOpen);
+        return { path: file, uri, imports: [], findings: open.map((f) => summarize(uri, f)), diagnostics: open.map((f) => toDiagnostic(f, () => uri, this.links)) };
+      }
       const notebook = sourceKindOf(file) === 'notebook';
       const result = notebook
-        ? this.analyzer.analyzeNotebookJson(read.text, { selection: config.selection, force: true })
-        : this.analyzer.analyzePython(read.text, { selection: config.selection, force: true });
+        ? this.analyzer.analyzeNotebookJson(read.text, { selection: config.selection, force: true, versions: projectVersionsFor(file) })
+        : this.analyzer.analyzePython(read.text, { selection: config.selection, force: true, versions: projectVersionsFor(file) });
+      if (notebook) result.findings.push(...(dependencyFindings(file, read.text, config.selection, { advisories: settings.advisories }, 'notebook')?.findings ?? []));
       const open = result.findings.filter(isOpen);
       return {
         path: file,
@@ -175,6 +186,7 @@ export class WorkspaceIndex {
   /** Files created, changed or deleted on disk (workspace/didChangeWatchedFiles). */
   async filesChanged(changes: readonly FileEvent[]): Promise<void> {
     let projectFiles = false;
+    let manifests = false;
     for (const change of changes) {
       const file = filePathOf(change.uri);
       if (!file) continue;
@@ -186,7 +198,8 @@ export class WorkspaceIndex {
         if (this.hasScanned) await this.models.fileChanged(file, change.type === FileChangeType.Deleted, this.modelFolders);
         continue;
       }
-      if (!sourceKindOf(file)) continue;
+      if (manifestKindOf(file)) manifests = true;
+      if (!sourceKindOf(file) && !manifestKindOf(file)) continue;
       const uri = fileUriOf(file);
       if (change.type === FileChangeType.Deleted) {
         const old = this.files.get(uri);
@@ -197,6 +210,10 @@ export class WorkspaceIndex {
       // The editor's copy of an open file is what counts; the index follows it when it closes.
       if (!this.hasScanned || this.live.find(uri)) continue;
       await this.refreshFile(file);
+    }
+    if (manifests && !projectFiles) {
+      // Open files may depend on the versions a manifest or lock declares (version-aware rules).
+      this.live.reanalyzeAll();
     }
     if (projectFiles) {
       this.logger.info('project configuration changed: re-analysing');

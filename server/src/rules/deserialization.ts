@@ -10,6 +10,16 @@ import { defineRule } from '../engine/rule';
 import type { Fix, RelatedLocation, Rule, RuleContext, TextEdit } from '../engine/rule';
 import type { ConstValue } from '../engine/semantic';
 import { ATLAS, CWE_REFERENCE, OWASP, addKeywordFix, constantOf, definedAt, fixes, isConstFalse, isConstTrue, replaceValueFix } from './support';
+import { atLeast, describeFact } from '../deps/versionFacts';
+
+/** The torch release from which `torch.load` defaults to `weights_only=True`. */
+const TORCH_SAFE_DEFAULT = '2.6.0';
+
+/** The Keras release that introduced `safe_mode` (on by default). */
+const KERAS_SAFE_MODE = '2.13.0';
+
+/** The Keras 3 release fixing the safe-mode bypass of CVE-2025-1550 (PYSEC-2025-122: 3.0.0 to before 3.8.0). */
+const KERAS_SAFE_MODE_HOLDS = '3.8.0';
 
 export const torchLoadRule = defineRule({
   code: 'MLS102',
@@ -35,15 +45,39 @@ export const torchLoadRule = defineRule({
     const argument = call.argument('weights_only', 5);
     if (!argument) {
       if (call.hasOpaqueKwargs || call.hasListSplat) return; // may be passed through **kwargs
+      const fix = fixes(addKeywordFix('Add `weights_only=True`', call, context, 'weights_only=True', false));
+      // The default depends on the installed torch: what the project pins or locks says which.
+      const torch = context.versions?.get('torch');
+      const safeDefault = atLeast(torch, TORCH_SAFE_DEFAULT);
+      if (torch && safeDefault === true) {
+        context.report({
+          node: call.node,
+          severity: 'info',
+          message: `\`torch.load\` without \`weights_only\`: ${describeFact('torch', torch)} already defaults to \`weights_only=True\`; passing it explicitly keeps the call safe where an older torch is installed.`,
+          fixes: fix,
+        });
+        return;
+      }
+      const cited = torch && safeDefault === false ? ` ${describeFact('torch', torch)} still defaults to \`weights_only=False\`.` : '';
       context.report({
         node: call.node,
-        message: '`torch.load` without `weights_only=True` can execute code embedded in the checkpoint (CWE-502).',
-        fixes: fixes(addKeywordFix('Add `weights_only=True`', call, context, 'weights_only=True', false)),
+        message: `\`torch.load\` without \`weights_only=True\` can execute code embedded in the checkpoint (CWE-502).${cited}`,
+        fixes: fix,
       });
       return;
     }
     const value = constantOf(context, argument);
-    if (isConstTrue(value)) return;
+    if (isConstTrue(value)) {
+      // Before 2.6.0 the weights_only unpickler itself could be bypassed (CVE-2025-32434).
+      const torch = context.versions?.get('torch');
+      if (torch?.pinned !== undefined && atLeast(torch, TORCH_SAFE_DEFAULT) === false) {
+        context.report({
+          node: argument.node,
+          message: `\`weights_only=True\` does not protect ${describeFact('torch', torch)}: before ${TORCH_SAFE_DEFAULT} a crafted checkpoint can bypass the restricted unpickler and run code (CVE-2025-32434). Upgrade torch.`,
+        });
+      }
+      return;
+    }
     if (isConstFalse(value) || value?.kind === 'none') {
       context.report({
         node: argument.node,
@@ -457,7 +491,24 @@ export const kerasUnsafeModeRule = defineRule({
       return;
     }
     const argument = call.argument('safe_mode', 3);
-    if (!argument) return; // the default is True
+    if (!argument || isTruthyConst(constantOf(context, argument))) {
+      // Safe mode is what protects this load: whether it exists, and holds, depends on the version.
+      const keras = context.versions?.get('keras');
+      if (!keras || keras.pinned === undefined || call.hasOpaqueKwargs) return;
+      if (!argument && atLeast(keras, KERAS_SAFE_MODE) === false) {
+        context.report({
+          node: call.node,
+          message: `\`${spelled(call)}\` on ${describeFact('keras', keras)}, which predates safe mode (Keras ${KERAS_SAFE_MODE}): Lambda layers are rebuilt from bytecode stored in the file, so a crafted model runs code when loaded (CWE-502).`,
+        });
+      } else if (atLeast(keras, '3.0.0') === true && atLeast(keras, KERAS_SAFE_MODE_HOLDS) === false) {
+        context.report({
+          node: argument ? argument.node : call.node,
+          severity: 'warning',
+          message: `Safe mode does not hold on ${describeFact('keras', keras)}: before ${KERAS_SAFE_MODE_HOLDS} a crafted .keras archive can name arbitrary functions to run while loading, even with \`safe_mode=True\` (CVE-2025-1550). Upgrade keras.`,
+        });
+      }
+      return;
+    }
     const value = constantOf(context, argument);
     if (!isFalsyConst(value)) return;
     context.report({

@@ -4,6 +4,7 @@
  */
 import type { Rule } from '../engine/rule';
 import { codeExecutionRules } from './codeExecution';
+import { dependencyRules } from './dependencies';
 import { deserializationRules } from './deserialization';
 import { suppressionRule } from './meta';
 import { secretRules } from './secrets';
@@ -17,4 +18,5 @@ export const ALL_RULES: readonly Rule[] = [
   ...codeExecutionRules,
   ...servingRules,
   ...secretRules,
+  ...dependencyRules,
 ].sort((a, b) => a.code.localeCompare(b.code));
