@@ -108,6 +108,8 @@ describe('mlsec CLI on hostile file systems', function () {
       'pkg/.mlsec.toml: config: not used: not a regular file (FIFO); not read',
       'pkg/b.py: not a regular file (FIFO); not read',
       'pkg/pyproject.toml: config: not used: not a regular file (FIFO); not read',
+      // read twice: as the configuration and as a dependency manifest
+      'pkg/pyproject.toml: not a regular file (FIFO); not read',
     ]);
     assert.equal(run.code, 1);
   });
@@ -147,6 +149,8 @@ describe('mlsec CLI on hostile file systems', function () {
     assert.deepEqual(report.problems, [
       '.gitignore: .gitignore not applied: file is 4500000 bytes, over the 4194304-byte limit (the limit for project files)',
       'pyproject.toml: config: not used: file is 4500000 bytes, over the 4194304-byte limit (the limit for project files)',
+      // and as a dependency manifest, under the sources' size limit
+      'pyproject.toml: file is 4500000 bytes, over the 2097152-byte limit (max-file-size)',
     ]);
     assert.deepEqual(report.findings, ['a.py MLS102']);
   });
