@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { AnalysisResult, Analyzer } from '../../server/src/engine/analyzer';
 import { changeBetween } from '../../server/src/engine/incremental';
 import type { Tree } from '../../server/src/engine/parser';
-import { advance, pointAt } from '../../server/src/lsp/documents';
+import { treeEdit } from '../../server/src/lsp/documents';
 import { analyzer } from '../support/engine';
 import { CORPUS, FIXTURES, REPO_ROOT, filesUnder } from '../support/paths';
 
@@ -28,15 +28,7 @@ class EditorDocument {
 
   /** Replaces text[start, end) and re-analyses as the server does after a didChange. */
   edit(start: number, end: number, inserted: string): AnalysisResult {
-    const startPosition = pointAt(this.text, start);
-    this.tree?.edit({
-      startIndex: start,
-      oldEndIndex: end,
-      newEndIndex: start + inserted.length,
-      startPosition,
-      oldEndPosition: advance(startPosition, this.text.slice(start, end)),
-      newEndPosition: advance(startPosition, inserted),
-    });
+    this.tree?.edit(treeEdit(this.text, start, end, inserted));
     this.text = this.text.slice(0, start) + inserted + this.text.slice(end);
     this.result = this.engine.analyzePython(this.text, { keepTree: true, previousTree: this.tree, previous: this.result.memo });
     this.tree?.delete();

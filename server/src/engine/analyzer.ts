@@ -17,7 +17,7 @@ import { resolveSelection, findRule } from './selection';
 import { CALL_RESULT_SUFFIX, SemanticModel } from './semantic';
 import type { ConstValue } from './semantic';
 import { parseSuppressions } from './suppressions';
-import { LineIndex } from './text';
+import { LineIndex, analysisText, lineBreakAt, withLineBreaks } from './text';
 import type { Span } from './text';
 import { SourceText, SubstringSet, inImportStatement } from './textScan';
 import { DEFAULT_MIN_SKIPPED, HotWords, carriedNames, dottedSegments, holdsHotWord, partialText } from './partialParse';
@@ -246,7 +246,17 @@ export class Analyzer {
     return subsetIndex(index, rules);
   }
 
-  analyzePython(text: string, options: AnalysisOptions = {}): AnalysisResult {
+  /**
+   * Analyses a Python text. Line endings are normalised for the analysis (see analysisText), and
+   * the line breaks in fix edits are written as the text's own.
+   */
+  analyzePython(original: string, options: AnalysisOptions = {}): AnalysisResult {
+    const result = this.analyzeNormalised(analysisText(original), options);
+    if (original.indexOf('\r') >= 0) for (const finding of result.findings) keepLineBreaks(finding, original);
+    return result;
+  }
+
+  private analyzeNormalised(text: string, options: AnalysisOptions): AnalysisResult {
     const selection = options.selection ?? this.defaultSelection;
     const full = this.index(selection.enabled);
     const timings = { prefilter: 0, parse: 0, model: 0, rules: 0 };
@@ -411,6 +421,8 @@ export class Analyzer {
       const localEnd = layout.toCell(finding.span.end);
       finding.span = { start: local.offset, end: localEnd.cell === local.cell ? localEnd.offset : local.offset };
       for (const fix of finding.fixes) fix.edits = fix.edits.map(mapEdit);
+      const cellText = cells.find((c) => c.index === mapped.cell)?.text;
+      if (cellText !== undefined && cellText.indexOf('\r') >= 0) keepLineBreaks(finding, cellText);
       finding.related = finding.related.map((r) => {
         const where = layout.toCellRange(r.span.start, r.span.end);
         return { ...r, range: where.range, cell: where.cell };
@@ -900,6 +912,13 @@ function removeCommentEdit(lines: LineIndex, start: number, end: number): TextEd
   }
   const trimmedStart = lineStart + before.replace(/\s+$/, '').length;
   return { start: trimmedStart, end, newText: '' };
+}
+
+/** Writes the line breaks of a finding's fix edits as `text` (the text they apply to) has them. */
+function keepLineBreaks(finding: Finding, text: string): void {
+  for (const fix of finding.fixes) {
+    fix.edits = fix.edits.map((edit) => (/[\r\n]/.test(edit.newText) ? { ...edit, newText: withLineBreaks(edit.newText, lineBreakAt(text, edit.start)) } : edit));
+  }
 }
 
 function countErrors(root: Node): number {

@@ -3,7 +3,7 @@
  * counts in cell 3), with IPython magics and `!` shell lines masked so they neither break parsing
  * nor shift positions. Offsets in the joined text map back to (cell, offset in cell).
  */
-import { LineIndex } from './text';
+import { LineIndex, analysisText } from './text';
 import type { Position, Range } from './text';
 
 export interface NotebookCell {
@@ -63,7 +63,8 @@ export class NotebookLayout {
     let text = '';
     for (const cell of cells) {
       this.starts.push(text.length);
-      const masked = maskIPython(cell.text);
+      // Line endings as the analysis wants them (same length: cell positions stay valid).
+      const masked = maskIPython(analysisText(cell.text));
       text += masked.endsWith('\n') ? masked : masked + '\n';
     }
     this.text = text;
