@@ -507,7 +507,7 @@ export class Analyzer {
         message: report.message,
         range: lines.rangeOf(span),
         span,
-        fixes: report.fixes ?? [],
+        fixes: (report.fixes ?? []).filter((fix) => !fix.edits.some((edit) => deletesComment(edit, model))),
         related,
         cwe: rule.cwe,
         threats: rule.threats,
@@ -912,6 +912,21 @@ function removeCommentEdit(lines: LineIndex, start: number, end: number): TextEd
   }
   const trimmedStart = lineStart + before.replace(/\s+$/, '').length;
   return { start: trimmedStart, end, newText: '' };
+}
+
+/**
+ * True when an edit replaces text holding a comment that its new text does not keep. Fixes must
+ * keep comments (a reason, a licence note, a suppression); a rule's fix that would not is a bug,
+ * and this net drops that fix rather than offer it.
+ */
+function deletesComment(edit: TextEdit, model: SemanticModel): boolean {
+  if (edit.end <= edit.start) return false;
+  const replaced = model.text.slice(edit.start, edit.end);
+  for (let at = replaced.indexOf('#'); at >= 0; at = replaced.indexOf('#', at + 1)) {
+    const node = model.tree.rootNode.descendantForIndex(edit.start + at, edit.start + at + 1);
+    if (node?.type === 'comment' && node.startIndex === edit.start + at && !edit.newText.includes(node.text.trimEnd())) return true;
+  }
+  return false;
 }
 
 /** Writes the line breaks of a finding's fix edits as `text` (the text they apply to) has them. */
