@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { CallSite } from './callSite';
 import type { Finding, RelatedInformation } from './findings';
 import { compareFindings } from './findings';
-import { NotebookLayout, readNotebookCells } from './notebook';
+import { NotebookLayout, leavesOpen, readNotebookCells } from './notebook';
 import type { NotebookCell } from './notebook';
 import type { Node, Tree } from './parser';
 import { PythonParser } from './parser';
@@ -403,17 +403,49 @@ export class Analyzer {
     return this.analyzeNotebookCells(readNotebookCells(json), options);
   }
 
-  /** Analyses code cells together and maps every range and edit back to its cell. */
+  /**
+   * Analyses code cells together (a name defined in one cell resolves in the next) and maps every
+   * range and edit back to its cell. Jupyter compiles each cell on its own, so one cell's syntax
+   * must not swallow the next (an unterminated string or bracket): the cells that leave one open
+   * (see leavesOpen) are analysed apart, each after the cells before it, and the others together
+   * without them.
+   */
   analyzeNotebookCells(cells: readonly NotebookCell[], options: AnalysisOptions = {}): AnalysisResult & { layout: NotebookLayout } {
     const layout = new NotebookLayout(cells);
     // Findings are remapped to cells below: edit reuse works on Python documents only.
     const { memo: _memo, ...result } = this.analyzePython(layout.text, { ...options, previous: undefined });
+    const broken = cells.length > 1 ? layout.masked.flatMap((text, slot) => (slot < cells.length - 1 && leavesOpen(text) ? [slot] : [])) : [];
+    if (broken.length === 0) return { ...result, findings: this.toCells(layout, result.findings), layout };
+    const apart: AnalysisOptions = { selection: options.selection, prefilter: options.prefilter, minSkipped: options.minSkipped };
+    const blank = new Set(broken);
+    const together = new NotebookLayout(cells, blank);
+    const rest = this.analyzePython(together.text, apart);
+    const findings = this.toCells(together, rest.findings);
+    const imports = new Set(rest.imports);
+    // Each broken cell after the cells before it (broken ones blank), while that stays within a
+    // few times the notebook's size; past that, on its own.
+    let budget = 4 * layout.text.length;
+    for (const slot of broken) {
+      let own = new NotebookLayout(cells.slice(0, slot + 1), new Set(broken.filter((b) => b < slot)));
+      if (own.text.length > budget) own = new NotebookLayout([cells[slot]]);
+      budget -= own.text.length;
+      const alone = this.analyzePython(own.text, apart);
+      const last = own.cells.length - 1;
+      findings.push(...this.toCells(own, alone.findings.filter((f) => own.slotAt(f.span.start) === last)));
+      for (const name of alone.imports) imports.add(name);
+    }
+    findings.sort(compareFindings);
+    return { ...result, findings, imports: [...imports], layout };
+  }
+
+  /** Findings of a layout's joined text, with ranges, spans and edits moved to their cells. */
+  private toCells(layout: NotebookLayout, findings: Finding[]): Finding[] {
     const mapEdit = (edit: TextEdit): TextEdit => {
       const start = layout.toCell(edit.start);
       const end = layout.toCell(edit.end);
       return { start: start.offset, end: end.cell === start.cell ? end.offset : start.offset, newText: edit.newText, cell: start.cell };
     };
-    for (const finding of result.findings) {
+    for (const finding of findings) {
       const mapped = layout.toCellRange(finding.span.start, finding.span.end);
       finding.cell = mapped.cell;
       finding.range = mapped.range;
@@ -421,14 +453,14 @@ export class Analyzer {
       const localEnd = layout.toCell(finding.span.end);
       finding.span = { start: local.offset, end: localEnd.cell === local.cell ? localEnd.offset : local.offset };
       for (const fix of finding.fixes) fix.edits = fix.edits.map(mapEdit);
-      const cellText = cells.find((c) => c.index === mapped.cell)?.text;
+      const cellText = layout.cells.find((c) => c.index === mapped.cell)?.text;
       if (cellText !== undefined && cellText.indexOf('\r') >= 0) keepLineBreaks(finding, cellText);
       finding.related = finding.related.map((r) => {
         const where = layout.toCellRange(r.span.start, r.span.end);
         return { ...r, range: where.range, cell: where.cell };
       });
     }
-    return { ...result, layout };
+    return findings;
   }
 
   /**

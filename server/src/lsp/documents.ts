@@ -213,6 +213,17 @@ export class NotebookModel implements Base {
     return cells;
   }
 
+  /** The language of the code cells when none of them is Python (the notebook is then not analysed). */
+  foreignLanguage(): string | undefined {
+    let foreign: string | undefined;
+    for (const cell of this.cells) {
+      const language = cell.kind === 2 ? this.texts.get(cell.document)?.languageId : undefined;
+      if (language === 'python') return undefined;
+      foreign ??= language;
+    }
+    return foreign;
+  }
+
   cellIndexOf(cellUri: string): number {
     return this.cells.findIndex((c) => c.document === cellUri);
   }
