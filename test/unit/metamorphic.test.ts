@@ -167,8 +167,31 @@ function joinedPositions(findings: Finding[], cells: NotebookCell[]): Finding[] 
   }));
 }
 
+/** Every form of suppression comment, used and not, with and without a reason. */
+const SUPPRESSIONS = [
+  '# mlsec: ignore-file[MLS301] the sandbox evaluates these on purpose',
+  'import pickle',
+  'import torch',
+  '',
+  'a = torch.load("a.pt")  # mlsec: ignore[MLS102] our own checkpoint',
+  '# mlsec: ignore[weights-only-false, MLS102] checked by the loader',
+  'b = torch.load("b.pt")',
+  'c = torch.load("c.pt")  # mlsec: ignore[MLS102]',
+  'd = pickle.loads(blob)  # mlsec: ignore[MLS101] signed upstream  # noqa',
+  'e = torch.load("e.pt")  # mlsec: ignore[MLS999] no such rule',
+  'f = torch.load(  # mlsec: ignore',
+  '    "f.pt",',
+  ')',
+  'eval(input())',
+  '',
+  'def load(path):',
+  '    # mlsec: ignore[MLS102] an unused one',
+  '    return open(path).read()',
+  '',
+].join('\n');
+
 describe('metamorphic: the same code written differently gives the same results', () => {
-  const files = [...filesUnder(FIXTURES, ['.py']), ...filesUnder(CORPUS, ['.py']), ...filesUnder(path.join(REPO_ROOT, 'examples'), ['.py'])];
+  const files = [...filesUnder(FIXTURES, ['.py']), ...filesUnder(CORPUS, ['.py']), ...filesUnder(path.join(REPO_ROOT, 'examples'), ['.py']), 'suppressions'];
   const all: Variant[] = [...VARIANTS, notebook('one notebook cell', false), notebook('a cell per top-level statement', true)];
 
   for (const variant of all) {
@@ -179,7 +202,7 @@ describe('metamorphic: the same code written differently gives the same results'
       let fixes = 0;
       let applied = 0;
       for (const file of files) {
-        const text = fs.readFileSync(file, 'utf8');
+        const text = file === 'suppressions' ? SUPPRESSIONS : fs.readFileSync(file, 'utf8');
         const base = engine.analyzePython(text).findings;
         let findings = variant.findings(engine, text);
         if (!findings) continue;
@@ -192,7 +215,7 @@ describe('metamorphic: the same code written differently gives the same results'
       }
       // Not a vacuous pass: the variant applied to most files and the files hold many findings.
       assert.ok(applied >= files.length * 0.8, `${variant.name} applied to only ${applied} of ${files.length} files`);
-      assert.ok(compared >= 200 && suppressed >= 4 && fixes >= 50, `${variant.name}: only ${compared} findings, ${suppressed} suppressed, ${fixes} fixes compared`);
+      assert.ok(compared >= 200 && suppressed >= 8 && fixes >= 50, `${variant.name}: only ${compared} findings, ${suppressed} suppressed, ${fixes} fixes compared`);
     });
   }
 });

@@ -440,10 +440,12 @@ export class Analyzer {
 
   /** Findings of a layout's joined text, with ranges, spans and edits moved to their cells. */
   private toCells(layout: NotebookLayout, findings: Finding[]): Finding[] {
+    // A span running into the next cell (a removed last line's break) ends with its own cell.
+    const cellEnd = (cell: number) => layout.cells.find((c) => c.index === cell)?.text.length ?? 0;
     const mapEdit = (edit: TextEdit): TextEdit => {
       const start = layout.toCell(edit.start);
       const end = layout.toCell(edit.end);
-      return { start: start.offset, end: end.cell === start.cell ? end.offset : start.offset, newText: edit.newText, cell: start.cell };
+      return { start: start.offset, end: end.cell === start.cell ? end.offset : cellEnd(start.cell), newText: edit.newText, cell: start.cell };
     };
     for (const finding of findings) {
       const mapped = layout.toCellRange(finding.span.start, finding.span.end);
@@ -451,7 +453,7 @@ export class Analyzer {
       finding.range = mapped.range;
       const local = layout.toCell(finding.span.start);
       const localEnd = layout.toCell(finding.span.end);
-      finding.span = { start: local.offset, end: localEnd.cell === local.cell ? localEnd.offset : local.offset };
+      finding.span = { start: local.offset, end: localEnd.cell === local.cell ? localEnd.offset : cellEnd(local.cell) };
       for (const fix of finding.fixes) fix.edits = fix.edits.map(mapEdit);
       const cellText = layout.cells.find((c) => c.index === mapped.cell)?.text;
       if (cellText !== undefined && cellText.indexOf('\r') >= 0) keepLineBreaks(finding, cellText);
