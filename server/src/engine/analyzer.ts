@@ -283,7 +283,17 @@ export class Analyzer {
       tree = undefined;
     }
     const read = tree && partial ? partial : undefined;
-    tree ??= this.parser.parse(text, options.previousTree);
+    if (!tree) {
+      // tree-sitter's error recovery can read broken text differently when it re-parses an edited
+      // tree than when it parses afresh (tree-sitter issues 1444, 1645): a finding could go missing
+      // in the editor only. Broken text (before or after the edit) is parsed from scratch.
+      const old = options.previousTree && !options.previousTree.rootNode.hasError ? options.previousTree : undefined;
+      tree = this.parser.parse(text, old);
+      if (old && tree.rootNode.hasError) {
+        tree.delete();
+        tree = this.parser.parse(text);
+      }
+    }
     timings.parse = performance.now() - start;
     try {
       // Reuse and rules share the `rules` timing: trying to reuse is part of finding the findings.
