@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Analyzer } from '../../server/src/engine/analyzer';
 import type { Finding } from '../../server/src/engine/findings';
+import { readNotebookCells } from '../../server/src/engine/notebook';
 import type { NotebookCell } from '../../server/src/engine/notebook';
 import type { Fix, TextEdit } from '../../server/src/engine/rule';
 import type { Position } from '../../server/src/engine/text';
@@ -218,4 +219,27 @@ describe('metamorphic: the same code written differently gives the same results'
       assert.ok(compared >= 200 && suppressed >= 8 && fixes >= 50, `${variant.name}: only ${compared} findings, ${suppressed} suppressed, ${fixes} fixes compared`);
     });
   }
+});
+
+describe('metamorphic: notebooks with other line endings in their cells', () => {
+  const notebooks = [...filesUnder(CORPUS, ['.ipynb']), ...filesUnder(path.join(REPO_ROOT, 'examples'), ['.ipynb'])];
+  it(`gives the same findings and fixes for CRLF and lone-CR cells in ${notebooks.length} notebooks`, async () => {
+    const engine = await analyzer();
+    let compared = 0;
+    for (const file of notebooks) {
+      const cells = readNotebookCells(fs.readFileSync(file, 'utf8'));
+      const base = engine.analyzeNotebookCells(cells).findings;
+      const fixedCells = (list: NotebookCell[], fix: Fix) => list.map((c) => applyEdits(c.text, fix.edits.filter((e) => e.cell === c.index)));
+      const summary = (findings: Finding[], list: NotebookCell[], back: (t: string) => string) =>
+        findings.map((f) => [f.cell, f.code, f.range.start.line, f.range.start.character, f.range.end.line, f.range.end.character, f.message, f.suppression?.justification, ...f.fixes.map((x) => JSON.stringify(fixedCells(list, x).map(back)))].join(' | ')).sort();
+      const expected = summary(base, cells, (t) => t);
+      for (const eol of ['\r\n', '\r']) {
+        const variant = cells.map((c) => ({ ...c, text: c.text.replace(/\n/g, eol) }));
+        const back = (t: string) => t.split(eol).join('\n');
+        assert.deepEqual(summary(engine.analyzeNotebookCells(variant).findings, variant, back), expected, `${path.basename(file)} with ${JSON.stringify(eol)}`);
+      }
+      compared += base.length;
+    }
+    assert.ok(compared >= 10, `only ${compared} findings compared`);
+  });
 });
