@@ -29,7 +29,7 @@ describe('notebook cells', () => {
     // A name from an earlier cell still resolves in the open cell and after it.
     const fromEarlier = engine.analyzeNotebookCells([{ index: 0, text: 'from torch import load as L\n' }, { index: 1, text: 'L("a.pt")\ns = """\n' }, { index: 2, text: 'L("b.pt")\n' }]);
     assert.deepEqual(summary(fromEarlier.findings), ['1:MLS102@0:0', '2:MLS102@0:0']);
-    for (const closed of ['x = """a"""', "s = 'it' 's'\n", '# (\n', 's = "(["\n', 'f(a)[b]{c}\n']) assert.equal(leavesOpen(closed), false, closed);
+    for (const closed of ['x = """a"""', "s = 'it' 's'\n", '# (\n', 's = "(["\n', 'f(a)[b]{c}\n', 'import torch  # C:\\\n', '# C:\\']) assert.equal(leavesOpen(closed), false, closed);
   });
 
   it('analyses notebooks of every Python kernel and reports other languages as not analysed', () => {

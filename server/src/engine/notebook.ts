@@ -106,10 +106,12 @@ export function maskIPython(cell: string): string {
 export function leavesOpen(text: string): boolean {
   const special = /["'#()[\]{}]/g;
   let depth = 0;
+  let comment = { start: -1, end: -1 };
   for (let match = special.exec(text); match; match = special.exec(text)) {
     const c = match[0];
     if (c === '#') {
       const newline = text.indexOf('\n', match.index);
+      comment = { start: match.index, end: newline < 0 ? text.length : newline };
       if (newline < 0) break;
       special.lastIndex = newline;
     } else if (c === '"' || c === "'") {
@@ -120,7 +122,10 @@ export function leavesOpen(text: string): boolean {
     } else if (c === '(' || c === '[' || c === '{') depth++;
     else depth = Math.max(0, depth - 1);
   }
-  return depth > 0 || /\\[ \t]*\r?\n?$/.test(text);
+  if (depth > 0) return true;
+  // A backslash ending the last line continues it, unless it ends a comment.
+  const continued = /\\[ \t]*\r?\n?$/.exec(text);
+  return continued !== null && !(continued.index >= comment.start && continued.index < comment.end);
 }
 
 /** The joined Python text of a notebook's code cells and the way back to each cell. */
