@@ -26,6 +26,11 @@ describe('notebook cells', () => {
       const cells = [{ index: 0, text: 'import torch as T\n' }, { index: 1, text: `T.load("a.pt")\n${open}` }, after];
       assert.deepEqual(summary(engine.analyzeNotebookCells(cells).findings), expected, JSON.stringify(open));
     }
+    // Errors that tree-sitter's recovery carries over the next cell, though nothing is left open.
+    for (const error of ['class C\n', 'import\n', 'x = f"{\n', 'for x in y:\n']) {
+      const cells = [{ index: 0, text: 'import torch as T\n' }, { index: 1, text: `T.load("a.pt")\n${error}` }, after];
+      assert.deepEqual(summary(engine.analyzeNotebookCells(cells).findings), expected, JSON.stringify(error));
+    }
     // A name from an earlier cell still resolves in the open cell and after it.
     const fromEarlier = engine.analyzeNotebookCells([{ index: 0, text: 'from torch import load as L\n' }, { index: 1, text: 'L("a.pt")\ns = """\n' }, { index: 2, text: 'L("b.pt")\n' }]);
     assert.deepEqual(summary(fromEarlier.findings), ['1:MLS102@0:0', '2:MLS102@0:0']);

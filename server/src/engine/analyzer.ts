@@ -416,15 +416,15 @@ export class Analyzer {
   /**
    * Analyses code cells together (a name defined in one cell resolves in the next) and maps every
    * range and edit back to its cell. Jupyter compiles each cell on its own, so one cell's syntax
-   * must not swallow the next (an unterminated string or bracket): the cells that leave one open
-   * (see leavesOpen) are analysed apart, each after the cells before it, and the others together
+   * must not swallow the next (an unterminated string or bracket): the cells that can (see
+   * brokenCells) are analysed apart, each after the cells before it, and the others together
    * without them.
    */
   analyzeNotebookCells(cells: readonly NotebookCell[], options: AnalysisOptions = {}): AnalysisResult & { layout: NotebookLayout } {
     const layout = new NotebookLayout(cells);
     // Findings are remapped to cells below: edit reuse works on Python documents only.
     const { memo: _memo, ...result } = this.analyzePython(layout.text, { ...options, previous: undefined });
-    const broken = cells.length > 1 ? layout.masked.flatMap((text, slot) => (slot < cells.length - 1 && leavesOpen(text) ? [slot] : [])) : [];
+    const broken = cells.length > 1 ? this.brokenCells(layout, result.parsed, result.tree) : [];
     if (broken.length === 0) return { ...result, findings: this.toCells(layout, result.findings), layout };
     const apart: AnalysisOptions = { selection: options.selection, prefilter: options.prefilter, minSkipped: options.minSkipped };
     const blank = new Set(broken);
@@ -446,6 +446,37 @@ export class Analyzer {
     }
     findings.sort(compareFindings);
     return { ...result, findings, imports: [...imports], layout };
+  }
+
+  /**
+   * Positions (in `layout.cells`, the last one aside: nothing follows it) of the cells that can
+   * swallow the next. First those leaving a string, bracket or continuation open (a scan of the
+   * text, which is all the prefilter reads when it decides not to parse). Then, when the joined
+   * text was parsed, those that tree-sitter's error recovery carried over the next cell (`class C`
+   * without a colon; `import` alone takes the next cell's first name): with the joined tree at
+   * hand (the editor keeps it), those a top-level node runs out of; else (a partial tree or none)
+   * those that do not parse on their own, at the cost of a second parse of the cells.
+   */
+  private brokenCells(layout: NotebookLayout, parsed: boolean, tree: Tree | undefined): number[] {
+    const broken: number[] = [];
+    const top = tree?.rootNode.children ?? [];
+    let child = 0;
+    for (let slot = 0; slot < layout.masked.length - 1; slot++) {
+      const text = layout.masked[slot];
+      let open = leavesOpen(text);
+      if (!open && tree) {
+        const next = layout.startOf(slot + 1);
+        while (child < top.length && (top[child]?.endIndex ?? 0) <= next) child++;
+        const node = top[child];
+        open = node !== undefined && node !== null && node.startIndex < next;
+      } else if (!open && parsed) {
+        const alone = this.parser.parse(text);
+        open = alone.rootNode.hasError;
+        alone.delete();
+      }
+      if (open) broken.push(slot);
+    }
+    return broken;
   }
 
   /** Findings of a layout's joined text, with ranges, spans and edits moved to their cells. */

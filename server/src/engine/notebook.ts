@@ -170,6 +170,11 @@ export class NotebookLayout {
     return low;
   }
 
+  /** Where the cell at a position in `cells` starts in the joined text. */
+  startOf(slot: number): number {
+    return this.starts[slot];
+  }
+
   /** The position in `cells` of the cell holding a joined-text offset. */
   slotAt(offset: number): number {
     return this.slot(offset);
