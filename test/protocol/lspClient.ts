@@ -176,9 +176,9 @@ export class LspTestClient {
   private readonly cellOwner = new Map<string, string>();
 
   /** Opens a Jupyter notebook through notebook sync; returns the cell document URIs. */
-  async openNotebook(uri: string, cells: Array<{ kind: 'code' | 'markdown'; text: string }>): Promise<string[]> {
+  async openNotebook(uri: string, cells: Array<{ kind: 'code' | 'markdown'; text: string; language?: string }>): Promise<string[]> {
     const cellUris = cells.map((_, i) => `vscode-notebook-cell:${uri.replace(/^file:\/\//, '')}#cell${i}`);
-    const items = cells.map((cell, i) => ({ uri: cellUris[i], languageId: cell.kind === 'code' ? 'python' : 'markdown', version: 1, text: cell.text }));
+    const items = cells.map((cell, i) => ({ uri: cellUris[i], languageId: cell.language ?? (cell.kind === 'code' ? 'python' : 'markdown'), version: 1, text: cell.text }));
     for (const item of items) {
       this.documents.set(item.uri, TextDocument.create(item.uri, item.languageId, 1, item.text));
       this.cellOwner.set(item.uri, uri);

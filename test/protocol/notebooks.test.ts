@@ -27,7 +27,7 @@ describe('protocol: notebooks', () => {
     assert.equal(second.uri, cells[2]);
     assert.deepEqual(codes(second.diagnostics), ['2:8 MLS102']);
     assert.deepEqual(second.diagnostics[0].range, range(2, 8, 2, 25));
-    assert.deepEqual(codes(third.diagnostics), ['2:19 MLS102'], 'the line magic is masked, the Python line after it is analysed');
+    assert.deepEqual(codes(third.diagnostics), ['1:24 MLS102', '2:19 MLS102'], 'the statement %time runs is analysed, and the Python line after it');
     assert.ok(!client.published.some((p) => p.uri === cells[1] && p.diagnostics.length > 0), 'markdown cells get nothing');
   });
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { CallSite } from './callSite';
 import type { Finding, RelatedInformation } from './findings';
 import { compareFindings } from './findings';
-import { NotebookLayout, readNotebookCells } from './notebook';
+import { NotebookLayout, leavesOpen, readNotebookCells } from './notebook';
 import type { NotebookCell } from './notebook';
 import type { Node, Tree } from './parser';
 import { PythonParser } from './parser';
@@ -17,7 +17,7 @@ import { resolveSelection, findRule } from './selection';
 import { CALL_RESULT_SUFFIX, SemanticModel } from './semantic';
 import type { ConstValue } from './semantic';
 import { parseSuppressions } from './suppressions';
-import { LineIndex } from './text';
+import { LineIndex, analysisText, lineBreakAt, withLineBreaks } from './text';
 import type { Span } from './text';
 import { SourceText, SubstringSet, inImportStatement } from './textScan';
 import { DEFAULT_MIN_SKIPPED, HotWords, carriedNames, dottedSegments, holdsHotWord, partialText } from './partialParse';
@@ -250,16 +250,22 @@ export class Analyzer {
     return subsetIndex(index, rules);
   }
 
-  analyzePython(text: string, options: AnalysisOptions = {}): AnalysisResult {
+  /**
+   * Analyses a Python text. Line endings are normalised for the analysis (see analysisText), and
+   * the line breaks in fix edits are written as the text's own.
+   */
+  analyzePython(original: string, options: AnalysisOptions = {}): AnalysisResult {
     this.versions = options.versions;
     try {
-      return this.analyzePythonText(text, options);
+      const result = this.analyzeNormalised(analysisText(original), options);
+      if (original.indexOf('\r') >= 0) for (const finding of result.findings) keepLineBreaks(finding, original);
+      return result;
     } finally {
       this.versions = undefined;
     }
   }
 
-  private analyzePythonText(text: string, options: AnalysisOptions): AnalysisResult {
+  private analyzeNormalised(text: string, options: AnalysisOptions): AnalysisResult {
     const selection = options.selection ?? this.defaultSelection;
     const full = this.index(selection.enabled);
     const timings = { prefilter: 0, parse: 0, model: 0, rules: 0 };
@@ -286,7 +292,17 @@ export class Analyzer {
       tree = undefined;
     }
     const read = tree && partial ? partial : undefined;
-    tree ??= this.parser.parse(text, options.previousTree);
+    if (!tree) {
+      // tree-sitter's error recovery can read broken text differently when it re-parses an edited
+      // tree than when it parses afresh (tree-sitter issues 1444, 1645): a finding could go missing
+      // in the editor only. Broken text (before or after the edit) is parsed from scratch.
+      const old = options.previousTree && !options.previousTree.rootNode.hasError ? options.previousTree : undefined;
+      tree = this.parser.parse(text, old);
+      if (old && tree.rootNode.hasError) {
+        tree.delete();
+        tree = this.parser.parse(text);
+      }
+    }
     timings.parse = performance.now() - start;
     try {
       // Reuse and rules share the `rules` timing: trying to reuse is part of finding the findings.
@@ -406,30 +422,97 @@ export class Analyzer {
     return this.analyzeNotebookCells(readNotebookCells(json), options);
   }
 
-  /** Analyses code cells together and maps every range and edit back to its cell. */
+  /**
+   * Analyses code cells together (a name defined in one cell resolves in the next) and maps every
+   * range and edit back to its cell. Jupyter compiles each cell on its own, so one cell's syntax
+   * must not swallow the next (an unterminated string or bracket): the cells that can (see
+   * brokenCells) are analysed apart, each after the cells before it, and the others together
+   * without them.
+   */
   analyzeNotebookCells(cells: readonly NotebookCell[], options: AnalysisOptions = {}): AnalysisResult & { layout: NotebookLayout } {
     const layout = new NotebookLayout(cells);
     // Findings are remapped to cells below: edit reuse works on Python documents only.
     const { memo: _memo, ...result } = this.analyzePython(layout.text, { ...options, previous: undefined });
+    const broken = cells.length > 1 ? this.brokenCells(layout, result.parsed, result.tree) : [];
+    if (broken.length === 0) return { ...result, findings: this.toCells(layout, result.findings), layout };
+    const apart: AnalysisOptions = { selection: options.selection, prefilter: options.prefilter, minSkipped: options.minSkipped };
+    const blank = new Set(broken);
+    const together = new NotebookLayout(cells, blank);
+    const rest = this.analyzePython(together.text, apart);
+    const findings = this.toCells(together, rest.findings);
+    const imports = new Set(rest.imports);
+    // Each broken cell after the cells before it (broken ones blank), while that stays within a
+    // few times the notebook's size; past that, on its own.
+    let budget = 4 * layout.text.length;
+    for (const slot of broken) {
+      let own = new NotebookLayout(cells.slice(0, slot + 1), new Set(broken.filter((b) => b < slot)));
+      if (own.text.length > budget) own = new NotebookLayout([cells[slot]]);
+      budget -= own.text.length;
+      const alone = this.analyzePython(own.text, apart);
+      const last = own.cells.length - 1;
+      findings.push(...this.toCells(own, alone.findings.filter((f) => own.slotAt(f.span.start) === last)));
+      for (const name of alone.imports) imports.add(name);
+    }
+    findings.sort(compareFindings);
+    return { ...result, findings, imports: [...imports], layout };
+  }
+
+  /**
+   * Positions (in `layout.cells`, the last one aside: nothing follows it) of the cells that can
+   * swallow the next. First those leaving a string, bracket or continuation open (a scan of the
+   * text, which is all the prefilter reads when it decides not to parse). Then, when the joined
+   * text was parsed, those that tree-sitter's error recovery carried over the next cell (`class C`
+   * without a colon; `import` alone takes the next cell's first name): with the joined tree at
+   * hand (the editor keeps it), those a top-level node runs out of; else (a partial tree or none)
+   * those that do not parse on their own, at the cost of a second parse of the cells.
+   */
+  private brokenCells(layout: NotebookLayout, parsed: boolean, tree: Tree | undefined): number[] {
+    const broken: number[] = [];
+    const top = tree?.rootNode.children ?? [];
+    let child = 0;
+    for (let slot = 0; slot < layout.masked.length - 1; slot++) {
+      const text = layout.masked[slot];
+      let open = leavesOpen(text);
+      if (!open && tree) {
+        const next = layout.startOf(slot + 1);
+        while (child < top.length && (top[child]?.endIndex ?? 0) <= next) child++;
+        const node = top[child];
+        open = node !== undefined && node !== null && node.startIndex < next;
+      } else if (!open && parsed) {
+        const alone = this.parser.parse(text);
+        open = alone.rootNode.hasError;
+        alone.delete();
+      }
+      if (open) broken.push(slot);
+    }
+    return broken;
+  }
+
+  /** Findings of a layout's joined text, with ranges, spans and edits moved to their cells. */
+  private toCells(layout: NotebookLayout, findings: Finding[]): Finding[] {
+    // A span running into the next cell (a removed last line's break) ends with its own cell.
+    const cellEnd = (cell: number) => layout.cells.find((c) => c.index === cell)?.text.length ?? 0;
     const mapEdit = (edit: TextEdit): TextEdit => {
       const start = layout.toCell(edit.start);
       const end = layout.toCell(edit.end);
-      return { start: start.offset, end: end.cell === start.cell ? end.offset : start.offset, newText: edit.newText, cell: start.cell };
+      return { start: start.offset, end: end.cell === start.cell ? end.offset : cellEnd(start.cell), newText: edit.newText, cell: start.cell };
     };
-    for (const finding of result.findings) {
+    for (const finding of findings) {
       const mapped = layout.toCellRange(finding.span.start, finding.span.end);
       finding.cell = mapped.cell;
       finding.range = mapped.range;
       const local = layout.toCell(finding.span.start);
       const localEnd = layout.toCell(finding.span.end);
-      finding.span = { start: local.offset, end: localEnd.cell === local.cell ? localEnd.offset : local.offset };
+      finding.span = { start: local.offset, end: localEnd.cell === local.cell ? localEnd.offset : cellEnd(local.cell) };
       for (const fix of finding.fixes) fix.edits = fix.edits.map(mapEdit);
+      const cellText = layout.cells.find((c) => c.index === mapped.cell)?.text;
+      if (cellText !== undefined && cellText.indexOf('\r') >= 0) keepLineBreaks(finding, cellText);
       finding.related = finding.related.map((r) => {
         const where = layout.toCellRange(r.span.start, r.span.end);
         return { ...r, range: where.range, cell: where.cell };
       });
     }
-    return { ...result, layout };
+    return findings;
   }
 
   /**
@@ -509,7 +592,7 @@ export class Analyzer {
         message: report.message,
         range: lines.rangeOf(span),
         span,
-        fixes: report.fixes ?? [],
+        fixes: (report.fixes ?? []).filter((fix) => !fix.edits.some((edit) => deletesComment(edit, model))),
         related,
         cwe: rule.cwe,
         threats: rule.threats,
@@ -914,6 +997,28 @@ function removeCommentEdit(lines: LineIndex, start: number, end: number): TextEd
   }
   const trimmedStart = lineStart + before.replace(/\s+$/, '').length;
   return { start: trimmedStart, end, newText: '' };
+}
+
+/**
+ * True when an edit replaces text holding a comment that its new text does not keep. Fixes must
+ * keep comments (a reason, a licence note, a suppression); a rule's fix that would not is a bug,
+ * and this net drops that fix rather than offer it.
+ */
+function deletesComment(edit: TextEdit, model: SemanticModel): boolean {
+  if (edit.end <= edit.start) return false;
+  const replaced = model.text.slice(edit.start, edit.end);
+  for (let at = replaced.indexOf('#'); at >= 0; at = replaced.indexOf('#', at + 1)) {
+    const node = model.tree.rootNode.descendantForIndex(edit.start + at, edit.start + at + 1);
+    if (node?.type === 'comment' && node.startIndex === edit.start + at && !edit.newText.includes(node.text.trimEnd())) return true;
+  }
+  return false;
+}
+
+/** Writes the line breaks of a finding's fix edits as `text` (the text they apply to) has them. */
+function keepLineBreaks(finding: Finding, text: string): void {
+  for (const fix of finding.fixes) {
+    fix.edits = fix.edits.map((edit) => (/[\r\n]/.test(edit.newText) ? { ...edit, newText: withLineBreaks(edit.newText, lineBreakAt(text, edit.start)) } : edit));
+  }
 }
 
 function countErrors(root: Node): number {

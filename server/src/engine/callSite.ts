@@ -105,32 +105,45 @@ export class CallSite {
   }
 
   /**
-   * An edit that adds `name=value` as the last argument, keeping the call's layout: on its own
+   * The edits that add `name=value` as the last argument, keeping the call's layout: on its own
    * line with the same indentation when the arguments are one per line, else after a comma and
-   * a space. A trailing comma is preserved.
+   * a space. A trailing comma is preserved, and so is every comment: text between the last
+   * argument and `)` is only replaced when it is blank, and a comment after the last argument
+   * stays on that argument's line (the new line goes after it).
    */
-  appendKeyword(source: string, text: string): TextEdit | undefined {
+  appendKeyword(source: string, text: string): TextEdit[] | undefined {
     const list = this.argumentList;
     if (!list) return undefined;
     const closeParen = list.endIndex - 1;
     if (source[closeParen] !== ')') return undefined;
     const args = list.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
-    if (args.length === 0) return { start: closeParen, end: closeParen, newText: text };
+    if (args.length === 0) return [{ start: closeParen, end: closeParen, newText: text }];
     const last = args[args.length - 1];
     const between = source.slice(last.endIndex, closeParen);
     const trailingComma = /^\s*,/.test(between);
+    const commaEnd = trailingComma ? last.endIndex + between.indexOf(',') + 1 : last.endIndex;
     const multiline = last.startPosition.row !== list.startPosition.row && /\n/.test(source.slice(list.startIndex, last.startIndex));
     if (multiline) {
       const lineStart = source.lastIndexOf('\n', last.startIndex - 1) + 1;
       const indent = /^[ \t]*/.exec(source.slice(lineStart, last.startIndex))?.[0] ?? '';
-      const commaEnd = trailingComma ? last.endIndex + between.indexOf(',') + 1 : last.endIndex;
-      return { start: commaEnd, end: commaEnd, newText: `${trailingComma ? '' : ','}\n${indent}${text}${trailingComma ? ',' : ''}` };
+      const added = `\n${indent}${text}${trailingComma ? ',' : ''}`;
+      // `last,  # why` keeps its comment: the new argument goes on a line after the comment.
+      const rest = /^[ \t]*#[^\r\n]*/.exec(source.slice(commaEnd, closeParen));
+      if (rest) {
+        const lineEnd = commaEnd + rest[0].length;
+        return trailingComma
+          ? [{ start: lineEnd, end: lineEnd, newText: added }]
+          : [{ start: commaEnd, end: commaEnd, newText: ',' }, { start: lineEnd, end: lineEnd, newText: added }];
+      }
+      return [{ start: commaEnd, end: commaEnd, newText: `${trailingComma ? '' : ','}${added}` }];
     }
     if (trailingComma) {
-      const commaEnd = last.endIndex + between.indexOf(',') + 1;
-      return { start: commaEnd, end: closeParen, newText: ` ${text}` };
+      const after = source.slice(commaEnd, closeParen);
+      // `f(x,  # why\n)`: the comment and the line break stay; the keyword goes after the comma.
+      if (after.trim() !== '') return [{ start: commaEnd, end: commaEnd, newText: ` ${text},` }];
+      return [{ start: commaEnd, end: closeParen, newText: ` ${text}` }];
     }
-    return { start: last.endIndex, end: last.endIndex, newText: `, ${text}` };
+    return [{ start: last.endIndex, end: last.endIndex, newText: `, ${text}` }];
   }
 }
 

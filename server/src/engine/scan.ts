@@ -99,8 +99,10 @@ export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigRe
   }
 }
 
+/** Lines as Python counts them: ended by `\n`, `\r\n` or a lone `\r`. */
 function countLines(text: string): number {
   let count = 1;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count++;
+  const breaks = text.indexOf('\r') < 0 ? /\n/g : /\r\n?|\n/g;
+  while (breaks.exec(text)) count++;
   return count;
 }

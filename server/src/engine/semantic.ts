@@ -524,6 +524,8 @@ export class SemanticModel {
    * referring to a name bound later in the module).
    */
   lookup(name: string, offset: number): Binding | undefined {
+    // A zero-width identifier tree-sitter inserted in broken code names nothing.
+    if (name.length === 0) return undefined;
     const start = this.scopeAt(offset);
     let scope: Scope | undefined = start;
     let first = true;

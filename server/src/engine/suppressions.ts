@@ -30,7 +30,9 @@ export interface SuppressionComment {
 export function parseSuppressions(comments: readonly Node[], lines: LineIndex): SuppressionComment[] {
   const found: SuppressionComment[] = [];
   for (const comment of comments) {
-    const match = SUPPRESSION_PATTERN.exec(comment.text);
+    // In a CRLF file the comment token ends with the `\r`: it is the line break, not the reason.
+    const text = comment.text.replace(/\r+$/, '');
+    const match = SUPPRESSION_PATTERN.exec(text);
     if (!match) continue;
     const line = comment.startPosition.row;
     const rules = (match[2] ?? '')
@@ -47,7 +49,7 @@ export function parseSuppressions(comments: readonly Node[], lines: LineIndex): 
       line,
       coversLines: standalone ? [line, line + 1] : [line],
       startOffset,
-      endOffset: comment.endIndex,
+      endOffset: comment.startIndex + text.length,
       used: rules.map(() => false),
     });
   }

@@ -90,3 +90,34 @@ export class LineIndex {
     return { start: this.positionAt(span.start), end: this.positionAt(span.end) };
   }
 }
+
+/**
+ * The text the engine analyses: every lone `\r` (a line end to Python, which reads source with
+ * universal newlines, but not to tree-sitter) becomes `\n`. `\r\n` is left alone: tree-sitter
+ * ends a line at its `\n`. The replacement keeps the length, and LineIndex counts a lone `\r` as a
+ * line end, so every offset and every line/character position is the same in both texts:
+ * findings, related locations, fix edits and suppressions need no mapping back. Written here
+ * rather than taken from a library because it must keep offsets exactly, and it is one line.
+ */
+export function analysisText(text: string): string {
+  return text.indexOf('\r') < 0 ? text : text.replace(/\r(?!\n)/g, '\n');
+}
+
+/**
+ * The line break to write into `text` at `offset`: the one ending that line (or, on the last
+ * line, the last one before it), else `\n`. Fixes and inserted comments use it,
+ * so a CRLF or CR file keeps its line endings.
+ */
+export function lineBreakAt(text: string, offset: number): string {
+  const after = /\r\n|\r|\n/g;
+  after.lastIndex = Math.max(0, Math.min(offset, text.length));
+  const next = after.exec(text);
+  if (next) return next[0];
+  const before = /(\r\n|\r|\n)[^\r\n]*$/.exec(text);
+  return before ? before[1] : '\n';
+}
+
+/** `inserted` with every line break written as `eol`. */
+export function withLineBreaks(inserted: string, eol: string): string {
+  return eol === '\n' && inserted.indexOf('\r') < 0 ? inserted : inserted.replace(/\r\n|\r|\n/g, eol);
+}

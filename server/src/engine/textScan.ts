@@ -18,6 +18,8 @@ export function isBlank(code: number): boolean {
  * `os.system`, not in `pos`). Linear: each occurrence is checked once.
  */
 export function containsIdentifier(text: string, word: string): boolean {
+  // An empty word would be found at every offset, and at the end for ever (indexOf clamps).
+  if (word.length === 0) return false;
   for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
     if ((i === 0 || !isIdentifierChar(text.charCodeAt(i - 1))) && !isIdentifierChar(text.charCodeAt(i + word.length))) return true;
   }
@@ -26,6 +28,8 @@ export function containsIdentifier(text: string, word: string): boolean {
 
 /** Offsets where `word` occurs as a whole identifier. */
 export function* identifierOccurrences(text: string, word: string): Generator<number> {
+  // A missing identifier that tree-sitter's error recovery inserts has empty text: never an occurrence.
+  if (word.length === 0) return;
   for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
     if ((i === 0 || !isIdentifierChar(text.charCodeAt(i - 1))) && !isIdentifierChar(text.charCodeAt(i + word.length))) yield i;
   }
@@ -64,6 +68,7 @@ export function inImportStatement(text: string, index: number): boolean {
  * (`compile(...)` or `c = compile`, not `re.compile(...)`).
  */
 export function containsBareName(text: string, word: string): boolean {
+  if (word.length === 0) return false;
   for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
     if (i > 0 && isIdentifierChar(text.charCodeAt(i - 1))) continue;
     if (isIdentifierChar(text.charCodeAt(i + word.length))) continue;

@@ -247,6 +247,8 @@ export class LiveAnalysis {
         document.memo = result.memo;
         return this.snapshotOf(document, result, started);
       }
+      const foreign = document.foreignLanguage();
+      if (foreign) return skip(`the notebook's language is ${JSON.stringify(foreign)}, not Python`);
       const cells = document.codeCells();
       const joined = joinedNotebookText(cells);
       const problem = inputProblem(joined, config.maxFileSize);

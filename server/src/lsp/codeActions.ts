@@ -13,6 +13,7 @@ import type { Finding } from '../engine/findings';
 import type { Node } from '../engine/parser';
 import type { Fix, TextEdit as EngineEdit } from '../engine/rule';
 import { formatSuppression } from '../engine/suppressions';
+import { lineBreakAt } from '../engine/text';
 import type { LiveAnalysis } from './analysis';
 import { DIAGNOSTIC_SOURCE, isOpen, toDiagnostic } from './diagnostics';
 import type { OpenDocument, Snapshot } from './documents';
@@ -206,10 +207,6 @@ function escapeSnippet(text: string): string {
   return text.replace(/[$}\\]/g, (c) => '\\' + c);
 }
 
-function lineBreakOf(text: string): string {
-  return text.includes('\r\n') ? '\r\n' : '\n';
-}
-
 function lineBounds(document: TextDocument, line: number): { start: number; end: number; text: string } {
   const start = document.offsetAt({ line, character: 0 });
   const next = line + 1 < document.lineCount ? document.offsetAt({ line: line + 1, character: 0 }) : document.getText().length;
@@ -256,7 +253,7 @@ export function ignoreLineEdit(uri: string, document: TextDocument, finding: Fin
   }
   const indent = /^[ \t]*/.exec(line.text)?.[0] ?? '';
   const at = document.positionAt(line.start);
-  const eol = lineBreakOf(document.getText());
+  const eol = lineBreakAt(document.getText(), line.start);
   return { uri, range: { start: at, end: at }, newText: `${indent}${comment}${eol}`, snippet: `${escapeSnippet(indent)}${snippetComment}${eol}` };
 }
 
@@ -286,7 +283,7 @@ export function ignoreFileEdit(uri: string, document: TextDocument, code: string
     if (lineText(0).startsWith('#!')) line = 1;
     if (line < 2 && /^[ \t\f]*#.*?coding[:=]/.test(lineText(line))) line++;
   }
-  const eol = lineBreakOf(text);
+  const eol = lineBreakAt(text, line < document.lineCount ? document.offsetAt({ line, character: 0 }) : text.length);
   const comment = formatSuppression('file', code, REASON_PLACEHOLDER);
   const snippetComment = `${escapeSnippet(formatSuppression('file', code, ''))} \${1:${REASON_PLACEHOLDER}}`;
   if (line >= document.lineCount) {

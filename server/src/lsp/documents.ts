@@ -12,6 +12,7 @@ import { changeBetween } from '../engine/incremental';
 import type { Finding } from '../engine/findings';
 import type { NotebookCell } from '../engine/notebook';
 import { NotebookLayout } from '../engine/notebook';
+import { analysisText } from '../engine/text';
 import type { Edit, Tree } from '../engine/parser';
 
 export interface Point {
@@ -19,15 +20,40 @@ export interface Point {
   column: number;
 }
 
-/** Row and column (UTF-16 units, rows split at `\n` only, as tree-sitter counts) of an offset. */
+/**
+ * Row and column (UTF-16 units) of an offset as tree-sitter counts them in the analysed text
+ * (engine/text.ts analysisText): rows end at `\n` and at a lone `\r`, which the analysis reads as `\n`.
+ */
 export function pointAt(text: string, offset: number): Point {
   let row = 0;
   let lineStart = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+  const breaks = text.indexOf('\r') < 0 ? /\n/g : /\r(?!\n)|\n/g;
+  for (let m = breaks.exec(text); m && m.index < offset; m = breaks.exec(text)) {
     row++;
-    lineStart = i + 1;
+    lineStart = m.index + 1;
   }
   return { row, column: offset - lineStart };
+}
+
+/**
+ * The tree edit for replacing text[start, end) with `inserted`, in terms of the analysed texts
+ * before and after (see analysisText): whether a `\r` reads as a line break depends on the
+ * character after it, so the edit is widened over a `\r` before it and a `\n` after it.
+ */
+export function treeEdit(text: string, start: number, end: number, inserted: string): Edit {
+  const from = start > 0 && text.charCodeAt(start - 1) === 13 ? start - 1 : start;
+  const to = end < text.length && text.charCodeAt(end) === 10 ? end + 1 : end;
+  const before = analysisText(text.slice(from, to));
+  const after = analysisText(text.slice(from, start) + inserted + text.slice(end, to));
+  const startPosition = pointAt(text, from);
+  return {
+    startIndex: from,
+    oldEndIndex: to,
+    newEndIndex: from + after.length,
+    startPosition,
+    oldEndPosition: advance(startPosition, before),
+    newEndPosition: advance(startPosition, after),
+  };
 }
 
 /** The point reached from `start` after the text `inserted`. */
@@ -129,15 +155,7 @@ export class PythonDocument implements Base {
           const text = this.document.getText();
           const start = this.document.offsetAt(change.range.start);
           const end = this.document.offsetAt(change.range.end);
-          const startPosition = pointAt(text, start);
-          this.tree.edit({
-            startIndex: start,
-            oldEndIndex: end,
-            newEndIndex: start + change.text.length,
-            startPosition,
-            oldEndPosition: advance(startPosition, text.slice(start, end)),
-            newEndPosition: advance(startPosition, change.text),
-          });
+          this.tree.edit(treeEdit(text, start, end, change.text));
         }
       } else {
         // A whole-document replacement: nothing of the old tree is worth reusing.
@@ -196,6 +214,17 @@ export class NotebookModel implements Base {
       if (cell.kind === 2 && text && text.languageId === 'python') cells.push({ index, text: text.getText() });
     });
     return cells;
+  }
+
+  /** The language of the code cells when none of them is Python (the notebook is then not analysed). */
+  foreignLanguage(): string | undefined {
+    let foreign: string | undefined;
+    for (const cell of this.cells) {
+      const language = cell.kind === 2 ? this.texts.get(cell.document)?.languageId : undefined;
+      if (language === 'python') return undefined;
+      foreign ??= language;
+    }
+    return foreign;
   }
 
   cellIndexOf(cellUri: string): number {

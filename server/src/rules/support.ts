@@ -52,8 +52,8 @@ export function replaceValueFix(title: string, argument: Argument, newText: stri
 
 /** A fix adding a keyword argument at the end of a call, keeping its layout. */
 export function addKeywordFix(title: string, call: CallSite, context: RuleContext, keyword: string, safe: boolean): Fix | undefined {
-  const edit = call.appendKeyword(context.text, keyword);
-  return edit ? { title, safe, edits: [edit] } : undefined;
+  const edits = call.appendKeyword(context.text, keyword);
+  return edits ? { title, safe, edits } : undefined;
 }
 
 /** Where a constant came from, as related information, when it came through a name. */
