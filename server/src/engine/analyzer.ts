@@ -11,6 +11,7 @@ import { NotebookLayout, readNotebookCells } from './notebook';
 import type { NotebookCell } from './notebook';
 import type { Node, Tree } from './parser';
 import { PythonParser } from './parser';
+import { checkParseLimits } from './limits';
 import type { Report, Rule, RuleContext, Severity, TextEdit } from './rule';
 import type { RuleSelection } from './selection';
 import { resolveSelection, findRule } from './selection';
@@ -188,8 +189,9 @@ export class Analyzer {
     this.defaultSelection = resolveSelection(rules);
   }
 
-  static async create(rules: readonly Rule[]): Promise<Analyzer> {
-    return new Analyzer(await PythonParser.get(), rules);
+  /** With the process-wide parser unless one is given (tests give parsers with lower limits). */
+  static async create(rules: readonly Rule[], parser?: PythonParser): Promise<Analyzer> {
+    return new Analyzer(parser ?? (await PythonParser.get()), rules);
   }
 
   private index(enabled: ReadonlySet<string>): RuleIndex {
@@ -247,6 +249,8 @@ export class Analyzer {
   }
 
   analyzePython(text: string, options: AnalysisOptions = {}): AnalysisResult {
+    // A tree kept from a parser runtime that was replaced since (see parser.ts) cannot be reused.
+    if (options.previousTree && !this.parser.owns(options.previousTree)) options = { ...options, previousTree: undefined, previous: undefined };
     const selection = options.selection ?? this.defaultSelection;
     const full = this.index(selection.enabled);
     const timings = { prefilter: 0, parse: 0, model: 0, rules: 0 };
@@ -264,12 +268,13 @@ export class Analyzer {
     if (!gated && !forced) return { findings: [], syntaxErrors: 0, parsed: false, imports: [], timings };
     const index = gated ?? subsetIndex(full, []);
     start = performance.now();
+    checkParseLimits(source);
     // Without a tree to keep, the definitions no enabled rule can fire in need not be parsed.
     const partial = gated && !forced && options.prefilter !== false ? partialFor(source, gated, full, options.minSkipped) : undefined;
     let tree = partial ? this.parser.parseRanges(partial.text, partial.ranges) : undefined;
     if (tree?.rootNode.hasError) {
       // Misread (or broken) text: the whole file is parsed, so the stubs can cost time, not findings.
-      tree.delete();
+      this.parser.release(tree);
       tree = undefined;
     }
     const read = tree && partial ? partial : undefined;
@@ -306,7 +311,7 @@ export class Analyzer {
         memo: triggerCounts ? { text, selection, triggerIndex: full, triggerCounts, gated, findings, reports: raw, called, imports, hadError } : undefined,
       };
     } finally {
-      if (!options.keepTree) tree.delete();
+      if (!options.keepTree) this.parser.release(tree);
     }
   }
 

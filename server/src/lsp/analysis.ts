@@ -10,7 +10,8 @@ import type { Connection, Diagnostic, DidChangeNotebookDocumentParams, DidOpenNo
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FindingSummary } from '../../../common/src/protocol';
 import type { Analyzer, AnalysisResult } from '../engine/analyzer';
-import { isOpen, summarize, toDiagnostic } from './diagnostics';
+import { ParseLimitError } from '../engine/parser';
+import { isOpen, notAnalysedDiagnostic, summarize, toDiagnostic } from './diagnostics';
 import type { OpenDocument, Snapshot } from './documents';
 import { joinedNotebookText, NotebookModel, PythonDocument } from './documents';
 import type { Logger } from './logger';
@@ -179,6 +180,12 @@ export class LiveAnalysis {
         const fire = () => {
           document.cancelPending = undefined;
           if (generation !== document.generation || !this.isOpen(document)) return;
+          if (this.analyzer.parser.needsReplacing) {
+            // The parser's runtime is replaced first (see engine/parser.ts); then this run goes on
+            // unless the document moved on meanwhile.
+            void this.parserReady().then(fire);
+            return;
+          }
           this.publish(document, this.analyze(document, config));
         };
         const delay = reason === 'change' ? config.settings.debounceMs : 0;
@@ -207,10 +214,28 @@ export class LiveAnalysis {
     document.generation++;
     document.cancelPending?.();
     document.cancelPending = undefined;
+    await this.parserReady();
+    if (!this.isOpen(document)) return undefined;
+    if (document.snapshot && document.snapshot.revision === document.revision) return document.snapshot;
     const snapshot = this.analyze(document, config);
     if (config.settings.run === 'onType' || !document.snapshot) this.publish(document, snapshot);
     else document.snapshot = snapshot;
     return snapshot;
+  }
+
+  /**
+   * Replaces the parser's runtime when it aborted or holds too much memory (engine/parser.ts).
+   * If that fails the analyses report an internal error on each document; nothing waits forever.
+   */
+  async parserReady(): Promise<void> {
+    if (!this.analyzer.parser.needsReplacing) return;
+    const wasUsable = this.analyzer.parser.usable;
+    try {
+      await this.analyzer.parser.ready();
+      if (!wasUsable) this.logger.warn('the parser failed on an earlier document and was restarted');
+    } catch (error) {
+      this.logger.error('cannot restart the parser', error);
+    }
   }
 
   private isOpen(document: OpenDocument): boolean {
@@ -221,17 +246,18 @@ export class LiveAnalysis {
   analyze(document: OpenDocument, config: DocumentConfig): Snapshot {
     const started = performance.now();
     const base = { version: document.version, revision: document.revision, findings: [], imports: [] };
-    const skip = (reason: string): Snapshot => {
+    const skip = (reason: string, problem?: Snapshot['problem']): Snapshot => {
       document.dropTree();
       if (document.snapshot?.skipped !== reason) this.logger.info(`not analysing ${document.uri}: ${reason}`);
-      return { ...base, skipped: reason, durationMs: performance.now() - started };
+      return { ...base, skipped: reason, problem, durationMs: performance.now() - started };
     };
+    const notAnalysed = (reason: string) => skip(reason, { message: reason, internal: false });
     if (config.skipReason) return skip(config.skipReason);
     try {
       if (document.kind === 'python') {
         const text = document.text;
         const problem = inputProblem(text, config.maxFileSize);
-        if (problem) return skip(problem);
+        if (problem) return notAnalysed(problem);
         const result = this.analyzer.analyzePython(text, { selection: config.selection, previousTree: document.tree, keepTree: true, previous: document.memo });
         document.dropTree();
         document.tree = result.tree;
@@ -241,7 +267,7 @@ export class LiveAnalysis {
       const cells = document.codeCells();
       const joined = joinedNotebookText(cells);
       const problem = inputProblem(joined, config.maxFileSize);
-      if (problem) return skip(problem);
+      if (problem) return notAnalysed(problem);
       document.prepareTree(joined);
       const result = this.analyzer.analyzeNotebookCells(cells, { selection: config.selection, previousTree: document.tree, keepTree: true });
       document.dropTree();
@@ -252,10 +278,13 @@ export class LiveAnalysis {
       snapshot.cellUris = document.cells.map((c) => c.document);
       return snapshot;
     } catch (error) {
+      // Over the parser's limits (see engine/parser.ts): said on the document, not an error.
+      if (error instanceof ParseLimitError) return notAnalysed(error.message);
       // An engine failure on one document must not take the server down or leave a broken tree.
       document.dropTree();
       this.logger.error(`analysis of ${document.uri} failed`, error);
-      return { ...base, skipped: 'internal error (see the mlsec output)', durationMs: performance.now() - started };
+      const reason = `internal error: ${error instanceof Error ? error.message : String(error)} (details in the mlsec output)`;
+      return { ...base, skipped: reason, problem: { message: reason, internal: true }, durationMs: performance.now() - started };
     }
   }
 
@@ -275,14 +304,17 @@ export class LiveAnalysis {
     if (!this.isOpen(document) || snapshot.revision !== document.revision) return;
     document.snapshot = snapshot;
     const open = snapshot.findings.filter(isOpen);
+    const problem = snapshot.problem ? notAnalysedDiagnostic(snapshot.problem.message, snapshot.problem.internal) : undefined;
     if (document.kind === 'python') {
       const diagnostics = open.map((f) => toDiagnostic(f, () => document.uri, this.links));
+      if (problem) diagnostics.push(problem);
       this.connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
       document.published.add(document.uri);
     } else {
       const byCell = new Map<string, Diagnostic[]>();
       const cellUris = snapshot.cellUris ?? document.cells.map((c) => c.document);
       const uriOf = (cell: number | undefined) => cellUris[cell ?? 0] ?? document.uri;
+      if (problem) byCell.set(uriOf(0), [problem]);
       for (const finding of open) {
         const uri = uriOf(finding.cell);
         const list = byCell.get(uri);

@@ -16,6 +16,7 @@ import { gatherChecklistEvidence } from '../checklist/evidence';
 import type { Analyzer } from '../engine/analyzer';
 import { CONFIG_FILE_NAMES } from '../engine/config';
 import { collectSourceFiles, readSource, sourceKindOf } from '../engine/files';
+import { ParseLimitError } from '../engine/parser';
 import { NotebookError } from '../engine/notebook';
 import type { LiveAnalysis } from './analysis';
 import { isOpen, summarize, toDiagnostic, totals } from './diagnostics';
@@ -138,6 +139,8 @@ export class WorkspaceIndex {
       problems.push({ uri, message: read.message, line: read.line });
       return undefined;
     }
+    // A runtime that aborted on an earlier file is replaced first (engine/parser.ts).
+    await this.live.parserReady();
     try {
       const notebook = sourceKindOf(file) === 'notebook';
       const result = notebook
@@ -154,6 +157,7 @@ export class WorkspaceIndex {
       };
     } catch (error) {
       if (error instanceof NotebookError) problems.push({ uri, message: error.message, line: error.line });
+      else if (error instanceof ParseLimitError) problems.push({ uri, message: `not analysed: ${error.message}` });
       else {
         this.logger.error(`analysis of ${uri} failed`, error);
         problems.push({ uri, message: `internal error while analysing: ${error instanceof Error ? error.message : String(error)}` });
