@@ -107,7 +107,7 @@ describe('mlsec CLI', () => {
     const run = mlsec(['scan', '.'], dir);
     assert.equal(run.code, 1);
     assert.match(run.stdout, /good\.ipynb:cell 2:2:\d+: error\s+MLS102/);
-    assert.match(run.stdout, /broken\.ipynb(:\d+)?: skipped not a valid notebook: invalid JSON/);
+    assert.match(run.stdout, /broken\.ipynb(:\d+)?: not analysed: not a valid notebook: invalid JSON/);
   });
 
   it('reports unreadable inputs by name and scans the rest', () => {
@@ -118,10 +118,56 @@ describe('mlsec CLI', () => {
     write('pyproject.toml', '[tool.mlsec]\nmax-file-size = 5000\n');
     const run = mlsec(['scan', '.'], dir);
     assert.equal(run.code, 1);
-    assert.match(run.stdout, /binary\.py:1: skipped binary file/);
-    assert.match(run.stdout, /latin1\.py:1: skipped invalid UTF-8 at byte 5/);
-    assert.match(run.stdout, /big\.py: skipped file is 12000 bytes, over the 5000-byte limit/);
+    assert.match(run.stdout, /binary\.py:1: not analysed: binary file/);
+    assert.match(run.stdout, /latin1\.py:1: not analysed: invalid UTF-8 at byte 5/);
+    assert.match(run.stdout, /big\.py: not analysed: file is 12000 bytes, over the 5000-byte limit/);
     assert.match(run.stdout, /ok\.py:2:\d+: error/);
+  });
+
+  it('fails a scan that could not analyse a file, and says which and why in every format', () => {
+    write('deep.py', 'import torch\ntorch.load(' + '['.repeat(300) + ']'.repeat(300) + ')\n');
+    write('utf7.py', '# coding: utf-7\nimport torch\ntorch.load(p)\n');
+    write('ok.py', 'import torch\ntorch.load(p)\n');
+    const text = mlsec(['scan', '.'], dir);
+    assert.equal(text.code, 1, 'a warning alone passes; the files not analysed fail the scan');
+    assert.match(text.stdout, /^deep\.py: not analysed: brackets are nested 301 deep/m);
+    assert.match(text.stdout, /^utf7\.py:1: not analysed: unsupported encoding "utf-7" declared/m);
+    assert.match(text.stdout, /No open findings|Found 1 open finding .* in 1 of 1 file; 2 files NOT analysed/);
+    assert.equal(mlsec(['scan', '.', '--fail-on', 'never'], dir).code, 0);
+
+    const sarif = mlsec(['scan', '.', 'gone.py', '--format', 'sarif'], dir);
+    assert.equal(sarif.code, 1);
+    const invocation = JSON.parse(sarif.stdout).runs[0].invocations[0];
+    assert.equal(invocation.executionSuccessful, false);
+    assert.equal(invocation.exitCode, 1);
+    const notes = invocation.toolExecutionNotifications.map((n: { level: string; message: { text: string } }) => `${n.level} ${n.message.text}`).sort();
+    assert.deepEqual(notes.map((n: string) => n.replace(/: not analysed: .*/, '')), ['error deep.py', 'error gone.py', 'error utf7.py']);
+    assert.match(sarif.stderr, /gone\.py: not analysed: no such file or folder/);
+
+    const json = JSON.parse(mlsec(['scan', '.', 'gone.py', '--format', 'json'], dir).stdout);
+    assert.equal(json.complete, false);
+    assert.equal(json.analysedFiles, 1);
+    assert.deepEqual(json.problems.map((p: { file: string; kind: string }) => `${p.file} ${p.kind}`).sort(), ['deep.py not-analysed', 'gone.py not-analysed', 'utf7.py not-analysed']);
+
+    fs.rmSync(path.join(dir, 'deep.py'));
+    fs.rmSync(path.join(dir, 'utf7.py'));
+    const clean = mlsec(['scan', '.', '--format', 'sarif'], dir);
+    assert.equal(clean.code, 0);
+    assert.equal(JSON.parse(clean.stdout).runs[0].invocations[0].executionSuccessful, true);
+  });
+
+  it('analyses the other files after one exhausts the parser (raised size limit)', function () {
+    this.timeout(120_000);
+    // Over the parser's memory budget: without the runtime replaced, every later file failed.
+    write('a_huge.py', 'import torch\ntorch.load(p)\n' + 'x = [1, 2]\n'.repeat(600_000));
+    write('b.py', 'import torch\ntorch.load(p, weights_only=False)\n');
+    write('c.py', 'import pickle\npickle.loads(data)\n');
+    const run = mlsec(['scan', '.', '--max-file-size', '100000000', '--jobs', '1'], dir);
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, /^a_huge\.py: not analysed: (parsing needed more than \d+ MiB of memory|its syntax tree has \d+ nodes)/m);
+    assert.match(run.stdout, /^b\.py:2:\d+: error\s+MLS102/m);
+    assert.match(run.stdout, /^c\.py:2:1: warning MLS101/m);
+    assert.doesNotMatch(run.stdout + run.stderr, /internal error|Aborted/);
   });
 
   it('reports a malformed config with file and line and uses defaults', () => {
@@ -129,7 +175,7 @@ describe('mlsec CLI', () => {
     write('a.py', 'import torch\ntorch.load(p, weights_only=False)\n');
     const run = mlsec(['scan', '.'], dir);
     assert.equal(run.code, 1);
-    assert.match(run.stdout, /pyproject\.toml:\d+: config invalid TOML at line \d+/);
+    assert.match(run.stdout, /pyproject\.toml:\d+: config: invalid TOML at line \d+/);
   });
 
   it('honours .gitignore and exclude patterns', () => {

@@ -7,7 +7,8 @@
  *   mlsec rules [--format text|json]
  *   mlsec explain MLS102
  *
- * Exit codes: 0 no open finding at or above --fail-on, 1 findings, 2 usage or internal error.
+ * Exit codes: 0 no open finding at or above --fail-on, 1 findings (or files not analysed, see
+ * completeness.ts), 2 usage or internal error.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,9 +21,11 @@ import { rulePageMarkdown } from '../engine/ruleDocs';
 import { findRule, parseSeverity } from '../engine/selection';
 import { ALL_RULES } from '../rules/index';
 import { tuneJitForScan } from './jitTuning';
+import { completenessOf, isComplete } from './completeness';
 import { toSarif } from './sarif';
 import { defaultJobs, isScanWorker, scanParallel, serveScanWorker } from './scanner';
 import type { ScanOutcome } from './scanner';
+import { printable } from './terminal';
 import { formatText } from './textReport';
 
 declare const MLSEC_VERSION: string | undefined;
@@ -52,7 +55,9 @@ Scan options:
       --files-from FILE             also scan the paths listed in FILE, one per line (- = stdin)
       --stats FILE                  write timings per phase and file counts as JSON (- = stderr)
 
-Exit codes: 0 no open finding at or above --fail-on, 1 findings, 2 usage or internal error.
+Exit codes: 0 no open finding at or above --fail-on and every file analysed;
+            1 findings, or files that could not be analysed (unless --fail-on never);
+            2 usage error, or mlsec failed on a file (internal error).
 `;
 
 class UsageError extends Error {}
@@ -87,7 +92,10 @@ function parseFailOn(value: string): FailOn {
 }
 
 export function exitCodeFor(outcome: ScanOutcome, failOn: FailOn): number {
+  const complete = completenessOf(outcome);
+  if (complete.internalErrors.length > 0) return 2;
   if (failOn === 'never') return 0;
+  if (complete.notAnalysed.length > 0 || complete.missing.length > 0) return 1;
   const threshold = RANK[failOn];
   const failing = outcome.files.some((report) => report.findings.some((f) => !f.suppression && RANK[f.severity] >= threshold));
   return failing ? 1 : 0;
@@ -156,12 +164,13 @@ async function runScan(argv: string[]): Promise<number> {
   }
   const outputStarted = performance.now();
   const baseDir = process.cwd();
+  const exitCode = exitCodeFor(outcome, explicitFailOn ?? outcome.configuredFailOn ?? 'error');
   let output: string;
   const toTerminal = !values.output && process.stdout.isTTY === true;
   // Indented for a person at a terminal; compact for files and pipes (a tenth of the time and
   // half the size on a large tree, and what SARIF consumers read).
   const indent = toTerminal ? 2 : undefined;
-  if (format === 'sarif') output = JSON.stringify(toSarif(outcome, ALL_RULES, VERSION, baseDir), null, indent) + '\n';
+  if (format === 'sarif') output = JSON.stringify(toSarif(outcome, ALL_RULES, VERSION, baseDir, exitCode), null, indent) + '\n';
   else if (format === 'json') output = JSON.stringify(toJson(outcome, baseDir), null, indent) + '\n';
   else {
     output = formatText(outcome, {
@@ -179,10 +188,16 @@ async function runScan(argv: string[]): Promise<number> {
   }
   if (values.stats !== undefined) writeStats(values.stats, outcome, performance.now() - outputStarted);
   if (format !== 'text') {
-    for (const report of outcome.files) for (const p of report.problems) process.stderr.write(`${path.relative(baseDir, report.file)}: skipped: ${p.message}\n`);
-    for (const p of outcome.configProblems) process.stderr.write(`${path.relative(baseDir, p.file)}${p.line !== undefined ? `:${p.line + 1}` : ''}: config: ${p.message}\n`);
+    for (const report of outcome.files) {
+      for (const p of report.problems) {
+        const label = p.internal ? 'internal error' : report.parsed === undefined ? 'not analysed' : 'note';
+        process.stderr.write(printable(`${path.relative(baseDir, report.file)}: ${label}: ${p.message.replace(/^not analysed: /, '')}`) + '\n');
+      }
+    }
+    for (const file of outcome.missing) process.stderr.write(printable(`${file}: not analysed: no such file or folder`) + '\n');
+    for (const p of outcome.configProblems) process.stderr.write(printable(`${path.relative(baseDir, p.file)}${p.line !== undefined ? `:${p.line + 1}` : ''}: config: ${p.message}`) + '\n');
   }
-  return exitCodeFor(outcome, explicitFailOn ?? outcome.configuredFailOn ?? 'error');
+  return exitCode;
 }
 
 /** Paths listed one per line in a file or on stdin (`-`); blank lines are skipped. */
@@ -251,13 +266,21 @@ function writeStats(target: string, outcome: ScanOutcome, outputMs: number): voi
 
 function summaryLine(outcome: ScanOutcome, output: string): string {
   const open = outcome.files.reduce((n, r) => n + r.findings.filter((f) => !f.suppression).length, 0);
-  return `mlsec: ${open} open finding${open === 1 ? '' : 's'} in ${outcome.files.length} files written to ${output}\n`;
+  const complete = completenessOf(outcome);
+  const unread = complete.notAnalysed.length + complete.missing.length;
+  const failed = complete.internalErrors.length;
+  const extra = [failed > 0 ? `${failed} internal error${failed === 1 ? '' : 's'}` : '', unread > 0 ? `${unread} NOT analysed` : ''].filter(Boolean).join(', ');
+  return printable(`mlsec: ${open} open finding${open === 1 ? '' : 's'} in ${complete.analysed} files${extra ? ` (${extra})` : ''} written to ${output}`) + '\n';
 }
 
 function toJson(outcome: ScanOutcome, baseDir: string): object {
+  const complete = completenessOf(outcome);
   return {
     version: VERSION,
     files: outcome.files.length,
+    analysedFiles: complete.analysed,
+    // False when a file was not analysed, a path was not found or mlsec failed (see `problems`).
+    complete: isComplete(complete),
     findings: outcome.files.flatMap((report) =>
       report.findings.map((f) => ({
         file: path.relative(baseDir, report.file).split(path.sep).join('/'),
@@ -278,9 +301,16 @@ function toJson(outcome: ScanOutcome, baseDir: string): object {
       })),
     ),
     problems: [
-      ...outcome.files.flatMap((r) => r.problems.map((p) => ({ file: path.relative(baseDir, r.file), line: p.line !== undefined ? p.line + 1 : undefined, message: p.message }))),
-      ...outcome.configProblems.map((p) => ({ file: path.relative(baseDir, p.file), line: p.line !== undefined ? p.line + 1 : undefined, message: `config: ${p.message}` })),
-      ...outcome.missing.map((file) => ({ file, message: 'no such file or folder' })),
+      ...outcome.files.flatMap((r) =>
+        r.problems.map((p) => ({
+          file: path.relative(baseDir, r.file),
+          line: p.line !== undefined ? p.line + 1 : undefined,
+          kind: p.internal ? 'internal-error' : r.parsed === undefined ? 'not-analysed' : 'note',
+          message: p.message,
+        })),
+      ),
+      ...outcome.configProblems.map((p) => ({ file: path.relative(baseDir, p.file), line: p.line !== undefined ? p.line + 1 : undefined, kind: 'config', message: `config: ${p.message}` })),
+      ...outcome.missing.map((file) => ({ file, kind: 'not-analysed', message: 'no such file or folder' })),
     ],
   };
 }
@@ -355,10 +385,10 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`mlsec: ${(error as Error).message}\nRun \`mlsec --help\` for usage.\n`);
+      process.stderr.write(`mlsec: ${printable((error as Error).message)}\nRun \`mlsec --help\` for usage.\n`);
       return 2;
     }
-    process.stderr.write(`mlsec: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`mlsec: internal error: ${String(error instanceof Error ? (error.stack ?? error.message) : error).split('\n').map(printable).join('\n')}\n`);
     return 2;
   }
 }

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { Finding } from '../engine/findings';
 import type { Rule, Severity } from '../engine/rule';
 import { cweLabel, ruleSummaryMarkdown } from '../engine/ruleDocs';
+import { completenessOf, isComplete } from './completeness';
 import type { ScanOutcome } from './scanner';
 
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
@@ -17,21 +18,34 @@ const SECURITY_SEVERITY: Record<Severity, string> = { error: '8.0', warning: '5.
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
-export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: string, baseDir: string): object {
+/**
+ * The run is `executionSuccessful` only when every file was analysed, every path existed and
+ * nothing failed; each exception is a `toolExecutionNotifications` entry naming the file (level
+ * `error` for a failure or a file not analysed, `warning` for configuration problems).
+ */
+export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: string, baseDir: string, exitCode?: number): object {
   const ruleIndex = new Map(rules.map((rule, index) => [rule.code, index]));
   const base = pathToFileURL(baseDir.endsWith(path.sep) ? baseDir : baseDir + path.sep).href;
   const relative = (file: string) => path.relative(baseDir, file).split(path.sep).join('/');
   const results = outcome.files.flatMap((report) =>
     report.findings.map((finding) => toResult(finding, relative(report.file), ruleIndex.get(finding.code) ?? -1)),
   );
+  const complete = completenessOf(outcome);
   const notifications = [
     ...outcome.files.flatMap((report) =>
       report.problems.map((problem) => ({
-        level: 'warning',
-        message: { text: `${relative(report.file)}: ${problem.message}` },
+        level: problem.internal || report.parsed === undefined ? 'error' : 'note',
+        message: { text: `${relative(report.file)}: ${problem.internal ? '' : report.parsed === undefined && !problem.message.startsWith('not analysed') ? 'not analysed: ' : ''}${problem.message}` },
         locations: [location(relative(report.file), problem.line)],
+        ...(problem.internal ? { descriptor: { id: 'internal-error' } } : report.parsed === undefined ? { descriptor: { id: 'not-analysed' } } : {}),
       })),
     ),
+    ...outcome.missing.map((file) => ({
+      level: 'error',
+      message: { text: `${relative(path.resolve(baseDir, file))}: not analysed: no such file or folder` },
+      locations: [location(relative(path.resolve(baseDir, file)))],
+      descriptor: { id: 'not-analysed' },
+    })),
     ...outcome.configProblems.map((problem) => ({
       level: 'warning',
       message: { text: `${relative(problem.file)}: ${problem.message}` },
@@ -53,7 +67,13 @@ export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: s
           },
         },
         originalUriBaseIds: { SRCROOT: { uri: base } },
-        invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }],
+        invocations: [
+          {
+            executionSuccessful: isComplete(complete),
+            ...(exitCode !== undefined ? { exitCode } : {}),
+            toolExecutionNotifications: notifications,
+          },
+        ],
         results,
         columnKind: 'utf16CodeUnits',
       },

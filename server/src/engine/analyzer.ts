@@ -180,6 +180,7 @@ const SUPPRESSION_TRIGGER = 'mlsec';
 
 export class Analyzer {
   private readonly indexes = new WeakMap<ReadonlySet<string>, RuleIndex>();
+  private ruleFailures: string[] = [];
   readonly defaultSelection: RuleSelection;
 
   private constructor(
@@ -200,6 +201,13 @@ export class Analyzer {
     index = buildIndex(this.rules.filter((rule) => enabled.has(rule.code)));
     this.indexes.set(enabled, index);
     return index;
+  }
+
+  /** The rule failures since the last call (each an internal error of the file analysed). */
+  takeRuleFailures(): string[] {
+    const failures = this.ruleFailures;
+    this.ruleFailures = [];
+    return failures;
   }
 
   /**
@@ -451,7 +459,9 @@ export class Analyzer {
       try {
         run();
       } catch (error) {
-        // A rule bug must not cost the user the other rules' findings.
+        // A rule bug must not cost the user the other rules' findings, but it is an internal
+        // error all the same: front ends collect it with takeRuleFailures.
+        this.ruleFailures.push(`rule ${rule.code} failed: ${error instanceof Error ? error.message : String(error)}`);
         console.error(`mlsec: rule ${rule.code} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       }
       currentRule = undefined;

@@ -79,7 +79,9 @@ export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigRe
   if (!read.ok) return { file, findings: [], problems: [{ message: read.message, line: read.line }], lines: 0, timings: { read: readTime, parse: 0, model: 0, rules: 0 } };
   const selection = selections.get(config, resolver.perFileIgnores(file));
   try {
+    analyzer.takeRuleFailures();
     const result = analyzeText(analyzer, file, read.text, selection);
+    for (const failure of analyzer.takeRuleFailures()) result.problems.push({ message: `internal error: ${failure}`, internal: true });
     if (result.timings) result.timings.read = readTime;
     return { file, ...result, lines: countLines(read.text) };
   } catch (error) {

@@ -253,6 +253,7 @@ export class LiveAnalysis {
     };
     const notAnalysed = (reason: string) => skip(reason, { message: reason, internal: false });
     if (config.skipReason) return skip(config.skipReason);
+    this.analyzer.takeRuleFailures();
     try {
       if (document.kind === 'python') {
         const text = document.text;
@@ -290,13 +291,17 @@ export class LiveAnalysis {
 
   private snapshotOf(document: OpenDocument, result: AnalysisResult, started: number): Snapshot {
     const durationMs = performance.now() - started;
+    // A rule that failed is an internal error shown on the document (its other findings stay).
+    const failures = this.analyzer.takeRuleFailures();
+    for (const failure of failures) this.logger.error(`analysis of ${document.uri}: ${failure}`);
     if (this.logger.verbose) {
       const t = result.timings;
       this.logger.debug(
         `analysed ${document.uri} v${document.version} in ${durationMs.toFixed(1)} ms${result.reused === 'moved' ? ' (findings moved over the edit)' : result.reused === 'function' ? ' (edited function only)' : ''} (parse ${t.parse.toFixed(1)}, model ${t.model.toFixed(1)}, rules ${t.rules.toFixed(1)}): ${result.findings.length} finding(s), ${result.syntaxErrors} syntax error region(s)`,
       );
     }
-    return { version: document.version, revision: document.revision, findings: result.findings, imports: result.imports, durationMs };
+    const problem = failures.length > 0 ? { message: `internal error: ${failures.join('; ')} (details in the mlsec output)`, internal: true } : undefined;
+    return { version: document.version, revision: document.revision, findings: result.findings, imports: result.imports, durationMs, problem };
   }
 
   /** Publishes a snapshot's diagnostics, unless the document moved on since it was taken. */
