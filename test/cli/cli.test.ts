@@ -170,6 +170,32 @@ describe('mlsec CLI', () => {
     assert.doesNotMatch(run.stdout + run.stderr, /internal error|Aborted/);
   });
 
+  it('escapes control characters from scanned files in everything it prints', () => {
+    const esc = '\u001b';
+    write(`evil${esc}[2J\rname\u202e.py`, 'import torch\ntorch.load(p, weights_only=False)\n');
+    write('reason.py', `import torch\nm = torch.load(p)  # mlsec: ignore[MLS102] ok ${esc}[1A${esc}[2K\u009b2J hidden\n`);
+    write(`bin${esc}]0;title\u0007.py`, Buffer.from([0x69, 0x00]));
+    write('.mlsec.toml', '"sel\\u001b[8mect" = []\n'); // a TOML escape: the key holds ESC
+    const clean = (out: string) => assert.doesNotMatch(out, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/, JSON.stringify(out));
+    const text = mlsec(['scan', '.', '--show-suppressed', 'missing\u001b[31m.py'], dir);
+    clean(text.stdout);
+    clean(text.stderr);
+    assert.match(text.stdout, /^evil\\x1b\[2J\\rname\\u202e\.py:2:\d+: error/m);
+    assert.match(text.stdout, /\[suppressed: ok \\x1b\[1A\\x1b\[2K\\x9b2J hidden\]/);
+    assert.match(text.stdout, /^bin\\x1b\]0;title\\x07\.py:1: not analysed: binary file/m);
+    assert.match(text.stdout, /^missing\\x1b\[31m\.py: not analysed/m);
+    assert.match(text.stdout, /unknown setting "sel\\x1b\[8mect"/);
+    for (const format of ['json', 'sarif']) {
+      const run = mlsec(['scan', '.', '--format', format, '--output', 'out.json', 'missing\u001b[31m.py'], dir);
+      clean(run.stdout);
+      clean(run.stderr);
+      assert.match(run.stderr, /missing\\x1b\[31m\.py: not analysed/);
+    }
+    const usage = mlsec(['scan', '--format', `x${esc}[2J`], dir);
+    assert.equal(usage.code, 2);
+    clean(usage.stderr);
+  });
+
   it('reports a malformed config with file and line and uses defaults', () => {
     write('pyproject.toml', '[tool.mlsec]\nselect = [\n');
     write('a.py', 'import torch\ntorch.load(p, weights_only=False)\n');
