@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as url from 'node:url';
 import { REPO_ROOT } from '../support/paths';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'mlsec.js');
@@ -194,6 +195,32 @@ describe('mlsec CLI', () => {
     const usage = mlsec(['scan', '--format', `x${esc}[2J`], dir);
     assert.equal(usage.code, 2);
     clean(usage.stderr);
+  });
+
+  it('writes SARIF artifact URIs as encoded relative references that resolve back to the files', () => {
+    const names = ['sub dir/a b.py', 'sub dir/100%.py', 'x#y.py', 'q?.py', 'new\nline.py', 'modèle.py', 'c:colon.py'];
+    for (const name of names) write(`work/${name}`, 'import torch\ntorch.load(p, weights_only=False)\n');
+    write('outside/o.py', 'import torch\ntorch.load(p, weights_only=False)\n');
+    const run = mlsec(['scan', '.', '../outside', '--format', 'sarif'], path.join(dir, 'work'));
+    assert.equal(run.code, 1, run.stderr);
+    const sarifRun = JSON.parse(run.stdout).runs[0];
+    const base = sarifRun.originalUriBaseIds.SRCROOT.uri as string;
+    assert.equal(base, url.pathToFileURL(path.join(dir, 'work') + path.sep).href);
+    const located = sarifRun.results.map((r: { locations: Array<{ physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string } } }> }) => r.locations[0].physicalLocation.artifactLocation);
+    assert.equal(located.length, names.length + 1);
+    const resolved = located.map((a: { uri: string; uriBaseId?: string }) => {
+      // Each URI is a valid reference: no raw space, %, #, ?, newline or non-ASCII character.
+      assert.match(a.uri, /^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]+$/, a.uri);
+      assert.doesNotMatch(a.uri.replace(/%[0-9A-F]{2}/g, ''), /%/, a.uri);
+      if (a.uriBaseId) {
+        assert.equal(a.uriBaseId, 'SRCROOT');
+        assert.doesNotMatch(a.uri, /^[a-z]+:/i, 'a relative reference must not read as a scheme');
+        return url.fileURLToPath(new URL(a.uri, base));
+      }
+      assert.match(a.uri, /^file:\/\/\//);
+      return url.fileURLToPath(a.uri);
+    });
+    assert.deepEqual(resolved.sort(), [...names.map((n) => path.join(dir, 'work', n)), path.join(dir, 'outside', 'o.py')].sort());
   });
 
   it('reports a malformed config with file and line and uses defaults', () => {

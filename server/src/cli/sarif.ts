@@ -4,7 +4,6 @@
  * stay visible in the security dashboard.
  */
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Finding } from '../engine/findings';
 import type { Rule, Severity } from '../engine/rule';
 import { cweLabel, ruleSummaryMarkdown } from '../engine/ruleDocs';
@@ -25,10 +24,11 @@ export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
  */
 export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: string, baseDir: string, exitCode?: number): object {
   const ruleIndex = new Map(rules.map((rule, index) => [rule.code, index]));
-  const base = pathToFileURL(baseDir.endsWith(path.sep) ? baseDir : baseDir + path.sep).href;
+  const base = fileUri(baseDir.endsWith(path.sep) ? baseDir : baseDir + path.sep);
   const relative = (file: string) => path.relative(baseDir, file).split(path.sep).join('/');
+  const uriOf = (file: string) => artifactUri(baseDir, file);
   const results = outcome.files.flatMap((report) =>
-    report.findings.map((finding) => toResult(finding, relative(report.file), ruleIndex.get(finding.code) ?? -1)),
+    report.findings.map((finding) => toResult(finding, uriOf(report.file), ruleIndex.get(finding.code) ?? -1)),
   );
   const complete = completenessOf(outcome);
   const notifications = [
@@ -36,20 +36,20 @@ export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: s
       report.problems.map((problem) => ({
         level: problem.internal || report.parsed === undefined ? 'error' : 'note',
         message: { text: `${relative(report.file)}: ${problem.internal ? '' : report.parsed === undefined && !problem.message.startsWith('not analysed') ? 'not analysed: ' : ''}${problem.message}` },
-        locations: [location(relative(report.file), problem.line)],
+        locations: [location(uriOf(report.file), problem.line)],
         ...(problem.internal ? { descriptor: { id: 'internal-error' } } : report.parsed === undefined ? { descriptor: { id: 'not-analysed' } } : {}),
       })),
     ),
     ...outcome.missing.map((file) => ({
       level: 'error',
       message: { text: `${relative(path.resolve(baseDir, file))}: not analysed: no such file or folder` },
-      locations: [location(relative(path.resolve(baseDir, file)))],
+      locations: [location(uriOf(path.resolve(baseDir, file)))],
       descriptor: { id: 'not-analysed' },
     })),
     ...outcome.configProblems.map((problem) => ({
       level: 'warning',
       message: { text: `${relative(problem.file)}: ${problem.message}` },
-      locations: [location(relative(problem.file), problem.line)],
+      locations: [location(uriOf(problem.file), problem.line)],
     })),
   ];
   return {
@@ -81,10 +81,41 @@ export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: s
   };
 }
 
-function location(uri: string, line?: number): object {
+/**
+ * Where a file is, as SARIF wants it (§3.4.3): a relative reference to SRCROOT when the file is
+ * inside the base folder, an absolute `file:` URI otherwise. Each path segment is percent-encoded
+ * (RFC 3986), so spaces, `%`, `#`, `?`, newlines and non-ASCII names stay one unambiguous path.
+ */
+export interface ArtifactUri {
+  uri: string;
+  uriBaseId?: 'SRCROOT';
+}
+
+export function artifactUri(baseDir: string, file: string): ArtifactUri {
+  const relative = path.relative(baseDir, file);
+  if (relative && !relative.startsWith('..') && !path.isAbsolute(relative)) return { uri: encodeSegments(relative.split(path.sep)), uriBaseId: 'SRCROOT' };
+  return { uri: fileUri(path.resolve(baseDir, file)) };
+}
+
+/** A `file:` URI of an absolute path, every segment percent-encoded (a trailing separator kept). */
+export function fileUri(absolute: string): string {
+  const segments = absolute.split(path.sep);
+  // Windows: `C:` stays as it is (`file:///C:/...`); POSIX paths start with an empty segment.
+  const drive = /^[A-Za-z]:$/.test(segments[0]) ? segments.shift()! + '/' : '';
+  if (segments[0] === '') segments.shift();
+  return `file:///${drive}${encodeSegments(segments)}`;
+}
+
+function encodeSegments(segments: string[]): string {
+  // encodeURIComponent leaves only unreserved characters and !*'() (all valid in a path); it
+  // throws on a lone surrogate, which a file name from a hostile tree may hold: written as U+FFFD.
+  return segments.map((segment) => encodeURIComponent(segment.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'))).join('/');
+}
+
+function location(uri: ArtifactUri, line?: number): object {
   return {
     physicalLocation: {
-      artifactLocation: { uri, uriBaseId: 'SRCROOT' },
+      artifactLocation: uri,
       ...(line !== undefined ? { region: { startLine: line + 1 } } : {}),
     },
   };
@@ -109,7 +140,7 @@ function toRuleDescriptor(rule: Rule): object {
   };
 }
 
-function toResult(finding: Finding, uri: string, ruleIndex: number): object {
+function toResult(finding: Finding, uri: ArtifactUri, ruleIndex: number): object {
   const region = {
     startLine: finding.range.start.line + 1,
     startColumn: finding.range.start.character + 1,
@@ -123,7 +154,7 @@ function toResult(finding: Finding, uri: string, ruleIndex: number): object {
     message: { text: finding.cell !== undefined ? `${finding.message} (notebook cell ${finding.cell + 1})` : finding.message },
     locations: [
       {
-        physicalLocation: { artifactLocation: { uri, uriBaseId: 'SRCROOT' }, region },
+        physicalLocation: { artifactLocation: uri, region },
         ...(finding.cell !== undefined ? { logicalLocations: [{ name: `cell ${finding.cell + 1}`, kind: 'notebookCell' }] } : {}),
       },
     ],
@@ -131,7 +162,7 @@ function toResult(finding: Finding, uri: string, ruleIndex: number): object {
       id,
       message: { text: related.message },
       physicalLocation: {
-        artifactLocation: { uri, uriBaseId: 'SRCROOT' },
+        artifactLocation: uri,
         region: { startLine: related.range.start.line + 1, startColumn: related.range.start.character + 1 },
       },
     })),
