@@ -223,6 +223,36 @@ describe('mlsec CLI', () => {
     assert.deepEqual(resolved.sort(), [...names.map((n) => path.join(dir, 'work', n)), path.join(dir, 'outside', 'o.py')].sort());
   });
 
+  it('gives clear messages and exit code 2 for unwritable outputs, a deleted folder and a zero size limit', () => {
+    write('a.py', 'import torch\ntorch.load(p, weights_only=False)\n');
+    const output = mlsec(['scan', '.', '--output', 'a.py/report.txt'], dir);
+    assert.equal(output.code, 2);
+    assert.equal(output.stderr, 'mlsec: cannot write --output a.py/report.txt: a part of the path is not a folder\n');
+    const stats = mlsec(['scan', '.', '--stats', path.join('a.py', 'stats.json')], dir);
+    assert.equal(stats.code, 2);
+    assert.match(stats.stderr, /^mlsec: cannot write --stats a\.py\/stats\.json: a part of the path is not a folder$/m);
+    assert.doesNotMatch(output.stderr + stats.stderr, /\n\s+at /, 'no stack trace');
+    // Missing parent folders are still created.
+    assert.equal(mlsec(['scan', '.', '--output', 'new/deeper/report.txt'], dir).code, 1);
+    assert.match(fs.readFileSync(path.join(dir, 'new', 'deeper', 'report.txt'), 'utf8'), /MLS102/);
+
+    const gone = path.join(dir, 'gone');
+    fs.mkdirSync(gone);
+    const child = spawnSync(process.execPath, ['-e', `process.chdir(${JSON.stringify(gone)}); require('fs').rmdirSync(${JSON.stringify(gone)}); process.argv = [process.argv[0], 'mlsec', 'scan', '.']; require(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'cli.js'))}).main(['scan', '.']).then((code) => { process.exitCode = code; })`], { encoding: 'utf8' });
+    assert.equal(child.status, 2, child.stderr);
+    assert.match(child.stderr, /^mlsec: the current folder cannot be read \(no such folder\): was it deleted\?/);
+    assert.doesNotMatch(child.stderr, /\n\s+at /);
+
+    const zero = mlsec(['scan', '.', '--max-file-size', '0'], dir);
+    assert.equal(zero.code, 2);
+    assert.match(zero.stderr, /--max-file-size must be a positive number of bytes \(0 or less does not mean "no limit"/);
+    write('pyproject.toml', '[tool.mlsec]\nmax-file-size = 0\n');
+    const configured = mlsec(['scan', '.'], dir);
+    assert.equal(configured.code, 1, 'the default limit applies and the file is analysed');
+    assert.match(configured.stdout, /^a\.py:2:\d+: error/m);
+    assert.match(configured.stdout, /pyproject\.toml:2: config: "max-file-size" must be a positive number of bytes \(0 or less does not mean "no limit"\); the default of 2097152 applies/);
+  });
+
   it('reports a malformed config with file and line and uses defaults', () => {
     write('pyproject.toml', '[tool.mlsec]\nselect = [\n');
     write('a.py', 'import torch\ntorch.load(p, weights_only=False)\n');

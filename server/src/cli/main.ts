@@ -25,6 +25,7 @@ import { completenessOf, isComplete } from './completeness';
 import { toSarif } from './sarif';
 import { defaultJobs, isScanWorker, scanParallel, serveScanWorker } from './scanner';
 import type { ScanOutcome } from './scanner';
+import { EnvironmentError, workingDirectory, writeOutputFile } from './outputFile';
 import { printable } from './terminal';
 import { formatText } from './textReport';
 
@@ -121,6 +122,8 @@ async function runScan(argv: string[]): Promise<number> {
       stats: { type: 'string' },
     },
   });
+  // Paths are resolved against it: a deleted one is reported before anything else.
+  workingDirectory();
   const format = values.format;
   if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
   const select = list(values.select);
@@ -134,7 +137,9 @@ async function runScan(argv: string[]): Promise<number> {
   let maxFileSize: number | undefined;
   if (values['max-file-size'] !== undefined) {
     maxFileSize = Number(values['max-file-size']);
-    if (!Number.isFinite(maxFileSize) || maxFileSize <= 0) throw new UsageError('--max-file-size must be a positive number of bytes');
+    if (!Number.isFinite(maxFileSize) || maxFileSize <= 0) {
+      throw new UsageError('--max-file-size must be a positive number of bytes (0 or less does not mean "no limit": give a large number instead)');
+    }
   }
   const explicitFailOn = values['fail-on'] !== undefined ? parseFailOn(values['fail-on']) : undefined;
   let jobs = defaultJobs();
@@ -163,7 +168,7 @@ async function runScan(argv: string[]): Promise<number> {
     throw new UsageError(`nothing to scan: ${outcome.missing.join(', ')} not found`);
   }
   const outputStarted = performance.now();
-  const baseDir = process.cwd();
+  const baseDir = workingDirectory();
   const exitCode = exitCodeFor(outcome, explicitFailOn ?? outcome.configuredFailOn ?? 'error');
   let output: string;
   const toTerminal = !values.output && process.stdout.isTTY === true;
@@ -180,8 +185,7 @@ async function runScan(argv: string[]): Promise<number> {
     });
   }
   if (values.output) {
-    fs.mkdirSync(path.dirname(path.resolve(values.output)), { recursive: true });
-    fs.writeFileSync(values.output, output);
+    writeOutputFile(values.output, output, '--output');
     if (format !== 'text') process.stderr.write(summaryLine(outcome, values.output));
   } else {
     process.stdout.write(output);
@@ -261,7 +265,7 @@ function writeStats(target: string, outcome: ScanOutcome, outputMs: number): voi
   };
   const json = JSON.stringify(stats) + '\n';
   if (target === '-') process.stderr.write(json);
-  else fs.writeFileSync(target, json);
+  else writeOutputFile(target, json, '--stats');
 }
 
 function summaryLine(outcome: ScanOutcome, output: string): string {
@@ -386,6 +390,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`mlsec: ${printable((error as Error).message)}\nRun \`mlsec --help\` for usage.\n`);
+      return 2;
+    }
+    if (error instanceof EnvironmentError) {
+      process.stderr.write(`mlsec: ${printable(error.message)}\n`);
       return 2;
     }
     process.stderr.write(`mlsec: internal error: ${String(error instanceof Error ? (error.stack ?? error.message) : error).split('\n').map(printable).join('\n')}\n`);

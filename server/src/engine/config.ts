@@ -146,7 +146,11 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
       case 'max-file-size':
         if (typeof value === 'number' && value > 0) config.maxFileSize = value;
         else if (typeof value === 'bigint' && value > 0n) config.maxFileSize = Number(value);
-        else problems.push({ file, line: lineOf(key), message: '"max-file-size" must be a positive number of bytes' });
+        else {
+          // 0 or a negative number is a common "no limit" idiom elsewhere: here it would skip every
+          // file, so it is refused and the default applies (see docs/scan-results.md).
+          problems.push({ file, line: lineOf(key), message: `"max-file-size" must be a positive number of bytes (0 or less does not mean "no limit"); the default of ${DEFAULT_MAX_FILE_SIZE} applies` });
+        }
         break;
       case 'fail-on':
         if (value === 'error' || value === 'warning' || value === 'info' || value === 'never') config.failOn = value;

@@ -45,7 +45,9 @@ export function normalizeSettings(raw: unknown): MlsecSettings {
     ignore: strings(value.ignore, DEFAULT_SETTINGS.ignore),
     severity,
     exclude: strings(value.exclude, DEFAULT_SETTINGS.exclude),
-    maxFileSize: number(value.maxFileSize, DEFAULT_SETTINGS.maxFileSize, 1, Number.MAX_SAFE_INTEGER),
+    // 0 or less is not "no limit" (it would skip every file): the default applies, and
+    // settingsProblems says so.
+    maxFileSize: typeof value.maxFileSize === 'number' && value.maxFileSize >= 1 ? number(value.maxFileSize, DEFAULT_SETTINGS.maxFileSize, 1, Number.MAX_SAFE_INTEGER) : DEFAULT_SETTINGS.maxFileSize,
     trace: { server: trace === 'messages' || trace === 'verbose' ? trace : 'off' },
   };
 }
