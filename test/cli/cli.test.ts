@@ -253,6 +253,45 @@ describe('mlsec CLI', () => {
     assert.match(configured.stdout, /pyproject\.toml:2: config: "max-file-size" must be a positive number of bytes \(0 or less does not mean "no limit"\); the default of 2097152 applies/);
   });
 
+  it('reports unknown rule names in every config list by file and line, and fails on an empty selection', () => {
+    write('a.py', 'import torch\ntorch.load(p, weights_only=False)\n');
+    write('pyproject.toml', '[tool.mlsec]\nselect = [\n  "MLS3O1",\n]\n');
+    const typo = mlsec(['scan', '.'], dir);
+    assert.equal(typo.code, 2, 'a selection that runs no rule is an error, not a clean pass');
+    assert.match(typo.stdout, /^pyproject\.toml:3: config: unknown rule "MLS3O1" in select: not a rule code, prefix \(MLS1\), name or ALL \(see `mlsec rules`\) \(the entry is ignored\)$/m);
+    assert.match(typo.stdout, /^pyproject\.toml:3: config error: the rule selection is empty: select and ignore leave no rule to run \(no rule runs on the files it governs\)$/m);
+    const sarif = JSON.parse(mlsec(['scan', '.', '--format', 'sarif'], dir).stdout).runs[0].invocations[0];
+    assert.equal(sarif.executionSuccessful, false);
+
+    write('pyproject.toml', [
+      '[tool.mlsec]',
+      'select = ["MLS1", "torch-load-unsafe", "ALL"]',
+      'ignore = ["MLS9", "torch-lod-unsafe"]',
+      'extend-select = ["MLS1O2"]',
+      '[tool.mlsec.severity]',
+      'MLS102 = "error"',
+      'MLS777 = "info"',
+      '[tool.mlsec.per-file-ignores]',
+      '"tests/**" = ["MLS101", "pickle-typo"]',
+      '',
+    ].join('\n'));
+    const run = mlsec(['scan', '.'], dir);
+    assert.equal(run.code, 1, 'the known entries apply; the finding fails the scan as before');
+    const config = run.stdout.split('\n').filter((line) => line.startsWith('pyproject.toml'));
+    assert.deepEqual(config.map((line) => line.replace(/: not a rule code, .*$/, '')), [
+      'pyproject.toml:3: config: unknown rule "MLS9" in ignore',
+      'pyproject.toml:3: config: unknown rule "torch-lod-unsafe" in ignore',
+      'pyproject.toml:4: config: unknown rule "MLS1O2" in extend-select',
+      'pyproject.toml:7: config: unknown rule "MLS777" in severity',
+      'pyproject.toml:9: config: unknown rule "pickle-typo" in per-file-ignores "tests/**"',
+    ]);
+
+    fs.rmSync(path.join(dir, 'pyproject.toml'));
+    const flags = mlsec(['scan', '.', '--select', 'MLS102', '--ignore', 'torch-load-unsafe'], dir);
+    assert.equal(flags.code, 2);
+    assert.match(flags.stderr, /--select and --ignore leave no rule to run/);
+  });
+
   it('reports a malformed config with file and line and uses defaults', () => {
     write('pyproject.toml', '[tool.mlsec]\nselect = [\n');
     write('a.py', 'import torch\ntorch.load(p, weights_only=False)\n');

@@ -18,6 +18,7 @@ import { Analyzer } from '../engine/analyzer';
 import type { FailOn } from '../engine/config';
 import type { Severity } from '../engine/rule';
 import { rulePageMarkdown } from '../engine/ruleDocs';
+import { selectsNothing } from '../engine/ruleNames';
 import { findRule, parseSeverity } from '../engine/selection';
 import { ALL_RULES } from '../rules/index';
 import { tuneJitForScan } from './jitTuning';
@@ -94,7 +95,8 @@ function parseFailOn(value: string): FailOn {
 
 export function exitCodeFor(outcome: ScanOutcome, failOn: FailOn): number {
   const complete = completenessOf(outcome);
-  if (complete.internalErrors.length > 0) return 2;
+  // An empty rule selection in a configuration file: the scan looked for nothing.
+  if (complete.internalErrors.length > 0 || outcome.configProblems.some((p) => p.fatal)) return 2;
   if (failOn === 'never') return 0;
   if (complete.notAnalysed.length > 0 || complete.missing.length > 0) return 1;
   const threshold = RANK[failOn];
@@ -132,6 +134,9 @@ async function runScan(argv: string[]): Promise<number> {
     if (entry.toUpperCase() !== 'ALL' && !findRule(ALL_RULES, entry) && !(/^MLS\d{0,2}$/i.test(entry) && ALL_RULES.some((r) => r.code.startsWith(entry.toUpperCase())))) {
       throw new UsageError(`unknown rule "${entry}" (see \`mlsec rules\`)`);
     }
+  }
+  if ((select || ignore) && selectsNothing(ALL_RULES, { select, ignore })) {
+    throw new UsageError('--select and --ignore leave no rule to run');
   }
   if (values.config && !fs.existsSync(values.config)) throw new UsageError(`config file not found: ${values.config}`);
   let maxFileSize: number | undefined;
@@ -199,7 +204,9 @@ async function runScan(argv: string[]): Promise<number> {
       }
     }
     for (const file of outcome.missing) process.stderr.write(printable(`${file}: not analysed: no such file or folder`) + '\n');
-    for (const p of outcome.configProblems) process.stderr.write(printable(`${path.relative(baseDir, p.file)}${p.line !== undefined ? `:${p.line + 1}` : ''}: config: ${p.message}`) + '\n');
+    for (const p of outcome.configProblems) {
+      process.stderr.write(printable(`${path.relative(baseDir, p.file)}${p.line !== undefined ? `:${p.line + 1}` : ''}: ${p.fatal ? 'config error' : 'config'}: ${p.message}${p.effect ? ` (${p.effect})` : ''}`) + '\n');
+    }
   }
   return exitCode;
 }
@@ -284,7 +291,7 @@ function toJson(outcome: ScanOutcome, baseDir: string): object {
     files: outcome.files.length,
     analysedFiles: complete.analysed,
     // False when a file was not analysed, a path was not found or mlsec failed (see `problems`).
-    complete: isComplete(complete),
+    complete: isComplete(complete) && !outcome.configProblems.some((p) => p.fatal),
     findings: outcome.files.flatMap((report) =>
       report.findings.map((f) => ({
         file: path.relative(baseDir, report.file).split(path.sep).join('/'),

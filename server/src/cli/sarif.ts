@@ -47,7 +47,7 @@ export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: s
       descriptor: { id: 'not-analysed' },
     })),
     ...outcome.configProblems.map((problem) => ({
-      level: 'warning',
+      level: problem.fatal ? 'error' : 'warning',
       message: { text: `${relative(problem.file)}: ${problem.message}` },
       locations: [location(uriOf(problem.file), problem.line)],
     })),
@@ -69,7 +69,7 @@ export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: s
         originalUriBaseIds: { SRCROOT: { uri: base } },
         invocations: [
           {
-            executionSuccessful: isComplete(complete),
+            executionSuccessful: isComplete(complete) && !outcome.configProblems.some((p) => p.fatal),
             ...(exitCode !== undefined ? { exitCode } : {}),
             toolExecutionNotifications: notifications,
           },

@@ -18,6 +18,7 @@ import type { ConfigProblem, FailOn, ProjectConfig } from '../engine/config';
 import { collectSourceFiles } from '../engine/files';
 import type { FileReport } from '../engine/scan';
 import { analyzeFiles, SelectionCache } from '../engine/scan';
+import { ALL_RULES } from '../rules/index';
 
 export interface ScanOptions {
   paths: string[];
@@ -60,7 +61,8 @@ export function makeResolver(options: ScanOptions): ConfigResolver {
   if (options.ignore) overrides.ignore = options.ignore;
   if (options.respectGitignore === false) overrides.respectGitignore = false;
   if (options.maxFileSize) overrides.maxFileSize = options.maxFileSize;
-  return new ConfigResolver(overrides, options.configFile);
+  // With the rule catalogue, rule names in config files are checked (see engine/ruleNames.ts).
+  return new ConfigResolver(overrides, options.configFile, ALL_RULES);
 }
 
 interface Plan {

@@ -56,7 +56,8 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
     }
   }
   for (const problem of outcome.configProblems) {
-    problems.push(`${display(problem.file)}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${paint('config', 'yellow')}: ${printable(problem.message)}`);
+    const label = problem.fatal ? paint('config error', 'red') : paint('config', 'yellow');
+    problems.push(`${display(problem.file)}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${label}: ${printable(problem.message)}${problem.effect ? ` (${printable(problem.effect)})` : ''}`);
   }
   for (const file of outcome.missing) problems.push(`${printable(file)}: ${paint('not analysed', 'yellow')}: no such file or folder`);
   const total = counts.error + counts.warning + counts.info;

@@ -21,6 +21,9 @@ import * as path from 'node:path';
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
 import { parse as parseToml, TomlError } from 'smol-toml';
+import type { Rule } from './rule';
+import type { RuleEntry } from './ruleNames';
+import { selectsNothing, unknownRuleEntries } from './ruleNames';
 import type { SelectionSettings } from './selection';
 import { parseSeverity } from './selection';
 
@@ -40,6 +43,10 @@ export interface ConfigProblem {
   /** Zero-based line when known. */
   line?: number;
   message: string;
+  /** What mlsec does about it, when not "the defaults are used instead". */
+  effect?: string;
+  /** The scan cannot be trusted (no rule selected): the CLI exits with 2. */
+  fatal?: boolean;
 }
 
 export type FailOn = 'error' | 'warning' | 'info' | 'never';
@@ -54,6 +61,8 @@ export interface ProjectConfig extends SelectionSettings {
   respectGitignore: boolean;
   maxFileSize: number;
   failOn?: FailOn;
+  /** Every rule name the file's lists hold, with its line: checked by ConfigResolver (ruleNames.ts). */
+  ruleEntries?: RuleEntry[];
 }
 
 export function defaultConfig(root: string): ProjectConfig {
@@ -97,6 +106,17 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
     problems.push({ file, line: lineOf(key), message: `"${key}" must be a list of strings` });
     return undefined;
   };
+  const entries: RuleEntry[] = [];
+  // The line of a rule name inside a list: its first quoted occurrence after the setting's line.
+  const lines = text.split('\n');
+  const entryLine = (entry: string, from: number | undefined): number | undefined => {
+    const quoted = [JSON.stringify(entry), `'${entry}'`];
+    for (let line = from ?? 0; line < lines.length; line++) if (quoted.some((q) => lines[line].includes(q))) return line;
+    return from;
+  };
+  const noteRules = (setting: string, list: readonly string[], line: number | undefined) => {
+    for (const entry of list) entries.push({ setting, entry, line: entryLine(entry, line) });
+  };
   for (const [key, value] of Object.entries(table as Record<string, unknown>)) {
     switch (key) {
       case 'select':
@@ -106,6 +126,7 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
       case 'extend-exclude': {
         const list = stringList(key, value);
         if (!list) break;
+        if (key === 'select' || key === 'extend-select' || key === 'ignore') noteRules(key, list, lineOf(key));
         if (key === 'select') config.select = list;
         else if (key === 'extend-select') config.select = [...(config.select ?? ['ALL']), ...list];
         else if (key === 'ignore') config.ignore = list;
@@ -124,6 +145,7 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
             continue;
           }
           severity[rule] = level;
+          entries.push({ setting: 'severity', entry: rule, line: lineOf(rule) });
         }
         config.severity = severity;
         break;
@@ -136,6 +158,7 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
         for (const [pattern, rules] of Object.entries(value as Record<string, unknown>)) {
           const list = stringList(pattern, rules);
           if (list) config.perFileIgnores.push({ pattern, rules: list });
+          if (list) noteRules(`per-file-ignores "${pattern}"`, list, lineOf(pattern));
         }
         break;
       }
@@ -160,6 +183,7 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
         problems.push({ file, line: lineOf(key), message: `unknown setting "${key}" in ${where}` });
     }
   }
+  config.ruleEntries = entries;
   return config;
 }
 
@@ -190,6 +214,8 @@ export class ConfigResolver {
     private readonly overrides: Partial<ProjectConfig> = {},
     /** A config file named explicitly (e.g. `--config`); used for every file. */
     private readonly explicitFile?: string,
+    /** The rule catalogue: when given, rule names in config files are checked against it. */
+    private readonly rules?: readonly Rule[],
   ) {}
 
   forFile(file: string): ProjectConfig {
@@ -218,6 +244,18 @@ export class ConfigResolver {
     }
     const merged = this.applyOverrides(config);
     this.byFolder.set(folder, merged);
+    if (this.rules && merged.file && !this.reported.has(`selection:${merged.file}`)) {
+      this.reported.add(`selection:${merged.file}`);
+      if (selectsNothing(this.rules, merged)) {
+        this.problems.push({
+          file: merged.file,
+          line: merged.ruleEntries?.find((e) => e.setting === 'select' || e.setting === 'ignore')?.line,
+          message: 'the rule selection is empty: select and ignore leave no rule to run',
+          effect: 'no rule runs on the files it governs',
+          fatal: true,
+        });
+      }
+    }
     return merged;
   }
 
@@ -227,6 +265,11 @@ export class ConfigResolver {
     if (!this.reported.has(file)) {
       this.reported.add(file);
       this.problems.push(...problems);
+      if (config && this.rules) {
+        for (const unknown of unknownRuleEntries(this.rules, config.ruleEntries ?? [])) {
+          this.problems.push({ file, line: unknown.line, message: unknown.message, effect: 'the entry is ignored' });
+        }
+      }
     }
     return config;
   }
