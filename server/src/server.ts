@@ -39,8 +39,12 @@ import { filePathOf, fileUriOf } from './lsp/uris';
 import type { ConfigProblem } from './engine/config';
 import type { ProgressSink } from './lsp/workspaceScan';
 import { WorkspaceIndex } from './lsp/workspaceScan';
+import { Lifecycle, refuseWith } from './lsp/lifecycle';
 
-const connection = createConnection();
+// Requests before `initialize` and after `shutdown` are refused as LSP requires (lsp/lifecycle.ts).
+const lifecycle = new Lifecycle();
+const connection = createConnection({ messageStrategy: lifecycle });
+refuseWith(connection);
 const logger = new Logger(connection);
 
 // Start loading the WebAssembly parser while the client is still initialising.
