@@ -233,6 +233,10 @@ export class LiveAnalysis {
     try {
       await this.analyzer.parser.ready();
       if (!wasUsable) this.logger.warn('the parser failed on an earlier document and was restarted');
+      // The old runtime's memory (up to hundreds of MB) goes back only when it is collected; an
+      // idle server may not collect for a long time. The client starts the server with
+      // --expose-gc; elsewhere (tests, other editors) this does nothing.
+      (globalThis as { gc?: () => void }).gc?.();
     } catch (error) {
       this.logger.error('cannot restart the parser', error);
     }
