@@ -134,7 +134,9 @@ describe('mlsec CLI', () => {
     assert.match(text.stdout, /^deep\.py: not analysed: brackets are nested 301 deep/m);
     assert.match(text.stdout, /^utf7\.py:1: not analysed: unsupported encoding "utf-7" declared/m);
     assert.match(text.stdout, /No open findings|Found 1 open finding .* in 1 of 1 file; 2 files NOT analysed/);
-    assert.equal(mlsec(['scan', '.', '--fail-on', 'never'], dir).code, 0);
+    assert.equal(mlsec(['scan', '.', '--fail-on', 'never', '--stats', 'stats.json'], dir).code, 0);
+    const stats = JSON.parse(fs.readFileSync(path.join(dir, 'stats.json'), 'utf8'));
+    assert.deepEqual([stats.analysedFiles, stats.notAnalysedFiles, stats.internalErrors], [1, 2, 0]);
 
     const sarif = mlsec(['scan', '.', 'gone.py', '--format', 'sarif'], dir);
     assert.equal(sarif.code, 1);

@@ -255,9 +255,13 @@ function writeStats(target: string, outcome: ScanOutcome, outputMs: number): voi
     phases.rules += t.rules;
   }
   const round = (ms: number) => Math.round(ms * 10) / 10;
+  const complete = completenessOf(outcome);
   const stats = {
     files: outcome.files.length,
     analysedFiles: analysed,
+    // Files not analysed (with why in the report) and files mlsec failed on: see completeness.ts.
+    notAnalysedFiles: new Set(complete.notAnalysed.map((p) => p.file)).size + complete.missing.length,
+    internalErrors: complete.internalErrors.length,
     parsedFiles: parsed,
     skippedByPrefilter: analysed - parsed,
     prefilterSkipRate: analysed > 0 ? Math.round(((analysed - parsed) / analysed) * 1000) / 1000 : 0,
