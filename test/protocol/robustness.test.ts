@@ -38,6 +38,21 @@ describe('protocol: robustness', () => {
     assert.deepEqual(codes(fixed.diagnostics), ['1:0 MLS102']);
   });
 
+  it('replaces a parser runtime that grew on a large document, and the open documents stay right', async () => {
+    const small = 'file:///ws/kept.py';
+    assert.deepEqual(codes((await client.open(small, 'import torch\ntorch.load(p)\n')).diagnostics), ['1:0 MLS102']);
+    // About 2 MB and 1.4 million nodes: the parser's memory grows past what it may keep.
+    const [problem] = (await client.open('file:///ws/large.py', 'import torch\ntorch.load(p)\n' + 'x = [1, 2]\n'.repeat(180_000))).diagnostics;
+    assert.equal(problem.code, 'not-analysed');
+    // The next analysis replaces the runtime; the kept document's tree (of the old one) is not reused.
+    const edited = await client.change(small, [{ range: range(0, 0, 0, 0), text: '# header\n' }]);
+    assert.deepEqual(codes(edited.diagnostics), ['2:0 MLS102']);
+    assert.ok(client.logs.some((l) => /replaced the parser runtime \(it held \d+ MiB\)/.test(l.message)), 'the replacement is logged');
+    const again = await client.change(small, [{ range: range(2, 0, 2, 0), text: 'torch.load(q)\n' }]);
+    assert.deepEqual(codes(again.diagnostics), ['2:0 MLS102', '3:0 MLS102']);
+    await alive();
+  });
+
   it('analyses text with replacement characters and lone surrogates', async () => {
     const text = 'import torch\ns = "\ufffd\ufffd \ud800 \udc00"\nm = torch.load(p)  # \ud83d\n';
     assert.deepEqual(codes((await client.open('file:///ws/odd.py', text)).diagnostics), ['2:4 MLS102']);

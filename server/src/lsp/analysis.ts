@@ -230,9 +230,14 @@ export class LiveAnalysis {
   async parserReady(): Promise<void> {
     if (!this.analyzer.parser.needsReplacing) return;
     const wasUsable = this.analyzer.parser.usable;
+    const held = Math.round(this.analyzer.parser.memoryBytes / 1048576);
     try {
       await this.analyzer.parser.ready();
+      this.logger.info(`replaced the parser runtime (it held ${held} MiB)`);
       if (!wasUsable) this.logger.warn('the parser failed on an earlier document and was restarted');
+      // Trees kept for incremental parsing belong to the old runtime and would keep its memory
+      // alive: the next analysis of each document parses afresh.
+      for (const document of this.all()) if (document.tree && !this.analyzer.parser.owns(document.tree)) document.dropTree();
       // The old runtime's memory (up to hundreds of MB) goes back only when it is collected; an
       // idle server may not collect for a long time. The client starts the server with
       // --expose-gc; elsewhere (tests, other editors) this does nothing.
@@ -273,6 +278,7 @@ export class LiveAnalysis {
       const joined = joinedNotebookText(cells);
       const problem = inputProblem(joined, config.maxFileSize);
       if (problem) return notAnalysed(problem);
+      if (document.tree && !this.analyzer.parser.owns(document.tree)) document.dropTree();
       document.prepareTree(joined);
       const result = this.analyzer.analyzeNotebookCells(cells, { selection: config.selection, previousTree: document.tree, keepTree: true });
       document.dropTree();
