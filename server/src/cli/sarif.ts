@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { Finding } from '../engine/findings';
 import type { Rule, Severity } from '../engine/rule';
 import { cweLabel, ruleSummaryMarkdown } from '../engine/ruleDocs';
+import { wasAnalysed } from '../engine/scan';
 import { completenessOf, isComplete } from './completeness';
 import type { ScanOutcome } from './scanner';
 
@@ -33,12 +34,17 @@ export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: s
   const complete = completenessOf(outcome);
   const notifications = [
     ...outcome.files.flatMap((report) =>
-      report.problems.map((problem) => ({
-        level: problem.internal || report.parsed === undefined ? 'error' : 'note',
-        message: { text: `${relative(report.file)}: ${problem.internal ? '' : report.parsed === undefined && !problem.message.startsWith('not analysed') ? 'not analysed: ' : ''}${problem.message}` },
-        locations: [location(uriOf(report.file), problem.line)],
-        ...(problem.internal ? { descriptor: { id: 'internal-error' } } : report.parsed === undefined ? { descriptor: { id: 'not-analysed' } } : {}),
-      })),
+      report.problems.map((problem) => {
+        // An internal error, a file not analysed, or a note on a file that was analysed.
+        const kind = problem.internal ? 'internal-error' : wasAnalysed(report) ? undefined : 'not-analysed';
+        const prefix = kind === 'not-analysed' && !problem.message.startsWith('not analysed') ? 'not analysed: ' : '';
+        return {
+          level: kind ? 'error' : 'note',
+          message: { text: `${relative(report.file)}: ${prefix}${problem.message}` },
+          locations: [location(uriOf(report.file), problem.line)],
+          ...(kind ? { descriptor: { id: kind } } : {}),
+        };
+      }),
     ),
     ...outcome.missing.map((file) => ({
       level: 'error',
