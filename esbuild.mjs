@@ -1,5 +1,7 @@
 // Bundles the extension client, the language server and the CLI into dist/. The tree-sitter
-// WebAssembly files are copied next to the bundles, where the parser looks for them first.
+// WebAssembly files are copied next to the bundles, where the parser looks for them first. Its
+// JavaScript glue is copied too rather than bundled: the parser loads a fresh copy of it to
+// replace a runtime that aborted (see server/src/engine/parser.ts).
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -47,7 +49,7 @@ function readAdvisories() {
 
 mkdirSync('dist/wasm', { recursive: true });
 const wasmDir = join(dirname(require.resolve('@vscode/tree-sitter-wasm/package.json')), 'wasm');
-for (const file of ['tree-sitter.wasm', 'tree-sitter-python.wasm']) cpSync(join(wasmDir, file), join('dist/wasm', file));
+for (const file of ['tree-sitter.js', 'tree-sitter.wasm', 'tree-sitter-python.wasm']) cpSync(join(wasmDir, file), join('dist/wasm', file));
 
 const present = builds.filter((b) => existsSync(b.entryPoints[0]));
 if (watch) {

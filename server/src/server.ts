@@ -18,6 +18,8 @@ import {
   LSPErrorCodes,
   ResponseError,
   TextDocumentSyncKind,
+  ShowMessageNotification,
+  MessageType,
   WatchKind,
 } from 'vscode-languageserver/node';
 import type { Diagnostic, InitializeParams, InitializeResult, WorkDoneProgressReporter } from 'vscode-languageserver/node';
@@ -41,8 +43,12 @@ import { filePathOf, fileUriOf } from './lsp/uris';
 import type { ConfigProblem } from './engine/config';
 import type { ProgressSink } from './lsp/workspaceScan';
 import { WorkspaceIndex } from './lsp/workspaceScan';
+import { Lifecycle, refuseWith } from './lsp/lifecycle';
 
-const connection = createConnection();
+// Requests before `initialize` and after `shutdown` are refused as LSP requires (lsp/lifecycle.ts).
+const lifecycle = new Lifecycle();
+const connection = createConnection({ messageStrategy: lifecycle });
+refuseWith(connection);
 const logger = new Logger(connection);
 
 // Start loading the WebAssembly parser while the client is still initialising.
@@ -81,10 +87,10 @@ function publishConfigProblems(problems: readonly ConfigProblem[]): void {
     const line = problem.line ?? 0;
     const diagnostic: Diagnostic = {
       range: { start: { line, character: 0 }, end: { line: line + 1, character: 0 } },
-      severity: DiagnosticSeverity.Warning,
+      severity: problem.fatal ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
       source: DIAGNOSTIC_SOURCE,
       code: 'config',
-      message: `mlsec configuration: ${problem.message}; defaults are used instead.`,
+      message: `mlsec configuration: ${problem.message}; ${problem.effect ?? 'defaults are used instead'}.`,
     };
     const list = byUri.get(uri);
     if (list) list.push(diagnostic);
@@ -108,6 +114,13 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   const settings = new SettingsStore(connection, logger, params.capabilities.workspace?.configuration === true);
   const configs = new DocumentConfigs(settings, analyzer, () => folders, logger);
   configs.onConfigProblems = publishConfigProblems;
+  // Editor settings naming unknown rules or selecting none: said in a window message, once each.
+  settings.onSettings = (raw, normalized) => configs.checkSettings(raw, normalized);
+  configs.onSettingsProblem = (problem) => {
+    const text = `mlsec settings: ${problem.message}`;
+    // A notification, not a request: nothing waits for the user to dismiss it.
+    void connection.sendNotification(ShowMessageNotification.type, { type: problem.fatal ? MessageType.Error : MessageType.Warning, message: text });
+  };
   const live = new LiveAnalysis(connection, analyzer, configs, links, logger);
   const workspaceEdit = params.capabilities.workspace?.workspaceEdit;
   const actions = new CodeActions(live, links, { documentChanges: workspaceEdit?.documentChanges === true, snippets: workspaceEdit?.snippetEditSupport === true });

@@ -45,6 +45,8 @@ type Waiter<T> = { test: (value: T) => boolean; resolve: (value: T) => void };
 export class LspTestClient {
   readonly published: PublishDiagnosticsParams[] = [];
   readonly logs: LogMessageParams[] = [];
+  /** window/showMessage notifications (same shape as log messages: type and message). */
+  readonly messages: LogMessageParams[] = [];
   readonly totals: FindingsChangedNotification.Params[] = [];
   readonly progress: Array<{ token: string | number; value: { kind: string; percentage?: number; message?: string } }> = [];
   /** Documents the client has open, kept current with the edits it sends and applies. */
@@ -91,6 +93,7 @@ export class LspTestClient {
       this.settle(this.diagnosticWaiters, params);
     });
     c.onNotification('window/logMessage', (params: LogMessageParams) => void this.logs.push(params));
+    c.onNotification('window/showMessage', (params: LogMessageParams) => void this.messages.push(params));
     c.onNotification('mlsec/findingsChanged', (params: FindingsChangedNotification.Params) => {
       this.totals.push(params);
       this.settle(this.totalWaiters, params);

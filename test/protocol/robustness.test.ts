@@ -16,10 +16,40 @@ describe('protocol: robustness', () => {
     assert.deepEqual(codes(published.diagnostics), ['1:0 MLS102']);
   }
 
-  it('skips a file over the size limit and a binary-looking one', async () => {
+  it('skips a file over the size limit and a binary-looking one, and says so on the file', async () => {
     const huge = 'import torch\ntorch.load(p)\n' + '#'.repeat(100) + '\n'.repeat(1) + 'x = 1\n'.repeat(400_000);
-    assert.deepEqual((await client.open('file:///ws/huge.py', huge)).diagnostics, []);
-    assert.deepEqual((await client.open('file:///ws/binary.py', 'import torch\u0000\u0001\u0002torch.load(p)\n')).diagnostics, []);
+    const [big] = (await client.open('file:///ws/huge.py', huge)).diagnostics;
+    assert.deepEqual([big.code, big.severity, big.source], ['not-analysed', 3, 'mlsec']);
+    assert.match(String(big.message), /^mlsec did not analyse this file: \d+ bytes, over the \d+-byte limit/);
+    const binary = (await client.open('file:///ws/binary.py', 'import torch\u0000\u0001\u0002torch.load(p)\n')).diagnostics;
+    assert.deepEqual(binary.map((d) => [d.code, d.message]), [['not-analysed', 'mlsec did not analyse this file: binary content (NUL characters)']]);
+    await alive();
+  });
+
+  it('says when code is over the parser limits, analyses other files, and clears it once fixed', async () => {
+    const uri = 'file:///ws/nested.py';
+    const deep = 'import torch\ntorch.load(' + '('.repeat(5000) + 'p' + ')'.repeat(5000) + ')\n';
+    const [problem, ...rest] = (await client.open(uri, deep)).diagnostics;
+    assert.deepEqual(rest, []);
+    assert.equal(problem.code, 'not-analysed');
+    assert.match(String(problem.message), /brackets are nested 5001 deep; Python itself refuses more than 200/);
+    await alive();
+    const fixed = await client.change(uri, [{ range: range(1, 0, 2, 0), text: 'torch.load(p)\n' }]);
+    assert.deepEqual(codes(fixed.diagnostics), ['1:0 MLS102']);
+  });
+
+  it('replaces a parser runtime that grew on a large document, and the open documents stay right', async () => {
+    const small = 'file:///ws/kept.py';
+    assert.deepEqual(codes((await client.open(small, 'import torch\ntorch.load(p)\n')).diagnostics), ['1:0 MLS102']);
+    // About 2 MB and 1.4 million nodes: the parser's memory grows past what it may keep.
+    const [problem] = (await client.open('file:///ws/large.py', 'import torch\ntorch.load(p)\n' + 'x = [1, 2]\n'.repeat(180_000))).diagnostics;
+    assert.equal(problem.code, 'not-analysed');
+    // The next analysis replaces the runtime; the kept document's tree (of the old one) is not reused.
+    const edited = await client.change(small, [{ range: range(0, 0, 0, 0), text: '# header\n' }]);
+    assert.deepEqual(codes(edited.diagnostics), ['2:0 MLS102']);
+    assert.ok(client.logs.some((l) => /replaced the parser runtime \(it held \d+ MiB\)/.test(l.message)), 'the replacement is logged');
+    const again = await client.change(small, [{ range: range(2, 0, 2, 0), text: 'torch.load(q)\n' }]);
+    assert.deepEqual(codes(again.diagnostics), ['2:0 MLS102', '3:0 MLS102']);
     await alive();
   });
 

@@ -87,6 +87,41 @@ describe('protocol: settings', () => {
     await client.close(uri);
   });
 
+  it('reports unknown rule names of a project file at their lines, and an empty selection as an error', async () => {
+    const project = path.join(workspace, 'typo');
+    const config = write(project, 'pyproject.toml', '[tool.mlsec]\nselect = ["MLS3O1"]\nignore = ["pickel"]\n');
+    const problem = client.nextDiagnostics(fileUri(config));
+    const uri = fileUri(path.join(project, 'train.py'));
+    assert.deepEqual((await client.open(uri, source)).diagnostics, [], 'no rule is selected');
+    const shown = (await problem).diagnostics.map((d) => [d.range.start.line, d.severity, String(d.message).replace(/: not a rule code.*$/, '')]);
+    assert.deepEqual(shown, [
+      [1, DiagnosticSeverity.Warning, 'mlsec configuration: unknown rule "MLS3O1" in select'],
+      [2, DiagnosticSeverity.Warning, 'mlsec configuration: unknown rule "pickel" in ignore'],
+      [1, DiagnosticSeverity.Error, 'mlsec configuration: the rule selection is empty: select and ignore leave no rule to run; no rule runs on the files it governs.'],
+    ]);
+    await client.close(uri);
+  });
+
+  it('shows unknown rule names and an empty selection in the editor settings as window messages', async () => {
+    const uri = fileUri(path.join(workspace, 'settings-typo.py'));
+    await client.open(uri, source);
+    const before = client.messages.length;
+    const analysed = await reconfigure({ select: ['MLS3O1'], ignore: ['torch-lod-unsafe'], severity: { MLS999: 'error', MLS102: 'loud' } as unknown as Record<string, never>, maxFileSize: 0 }, uri);
+    assert.deepEqual(analysed.diagnostics, []);
+    const messages = client.messages.slice(before).map((m) => `${m.type} ${m.message.replace(/: not a rule code.*$/, '')}`).sort();
+    assert.deepEqual(messages, [
+      '1 mlsec settings: mlsec.select and mlsec.ignore leave no rule to run: mlsec finds nothing until they are fixed',
+      '2 mlsec settings: mlsec.maxFileSize must be a positive number of bytes (0 or less does not mean "no limit"); the default of 2097152 applies',
+      '2 mlsec settings: mlsec.severity: the level of "MLS102" must be "error", "warning" or "info", not "loud"; the rule keeps its own',
+      '2 mlsec settings: unknown rule "MLS3O1" in mlsec.select',
+      '2 mlsec settings: unknown rule "MLS999" in mlsec.severity',
+      '2 mlsec settings: unknown rule "torch-lod-unsafe" in mlsec.ignore',
+    ]);
+    const fixed = await reconfigure({}, uri);
+    assert.deepEqual(codes(fixed.diagnostics), ['1:4 MLS102']);
+    await client.close(uri);
+  });
+
   it('does not analyse open files matched by mlsec.exclude', async () => {
     current = { debounceMs: 0, exclude: ['generated/'] };
     await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });

@@ -25,6 +25,8 @@ describe('protocol: workspace', () => {
     write(workspace, 'binary.py', Buffer.from([0x00, 0x01, 0x02, 0x00]));
     write(workspace, 'big.py', unsafe + '# padding\n'.repeat(500));
     write(workspace, 'broken.ipynb', '{"cells": [');
+    // Over the parser's limits (brackets nested deeper than Python accepts): a problem, not a file.
+    write(workspace, 'deep.py', 'import torch\ntorch.load(' + '('.repeat(300) + 'p' + ')'.repeat(300) + ')\n');
     const cell = (source: string) => ({ cell_type: 'code', source, metadata: {}, outputs: [], execution_count: null });
     write(workspace, 'nb.ipynb', JSON.stringify({ cells: [cell('import torch\n'), cell('torch.load(p)\n')], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
     client = await LspTestClient.start({ folders: [workspace], settings: () => ({ debounceMs: 0, maxFileSize: 2048, exclude: ['skipped/'] }) });
@@ -43,7 +45,8 @@ describe('protocol: workspace', () => {
     assert.deepEqual(result.counts, { error: 0, warning: 2, info: 0 });
     assert.equal(result.files, 4, 'a.py, pkg/b.py, nb.ipynb and the pyproject.toml manifest; unreadable files are problems, not files');
     const problems = result.problems.map((p) => `${rel(p.uri)}: ${p.message.split(' ')[0]}`).sort();
-    assert.deepEqual(problems, ['bad_utf8.py: invalid', 'big.py: file', 'binary.py: binary', 'broken.ipynb: not']);
+    assert.deepEqual(problems, ['bad_utf8.py: invalid', 'big.py: file', 'binary.py: binary', 'broken.ipynb: not', 'deep.py: not']);
+    assert.match(result.problems.find((p) => rel(p.uri) === 'deep.py')!.message, /^not analysed: brackets are nested 301 deep/);
     assert.deepEqual(codes((await published).diagnostics), ['1:4 MLS102'], 'diagnostics for files that are not open');
     const progress = client.progress.filter((p) => p.token === 'scan-1').map((p) => p.value);
     assert.equal(progress[0].kind, 'begin');

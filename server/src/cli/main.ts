@@ -10,7 +10,8 @@
  *   mlsec advisories [--advisories PATH]… [--format text|json]
  *   mlsec explain MLS102
  *
- * Exit codes: 0 no open finding at or above --fail-on, 1 findings, 2 usage or internal error.
+ * Exit codes: 0 no open finding at or above --fail-on, 1 findings (or files not analysed, see
+ * completeness.ts), 2 usage or internal error.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -21,14 +22,18 @@ import type { FailOn } from '../engine/config';
 import type { Severity } from '../engine/rule';
 import { rulePageMarkdown } from '../engine/ruleDocs';
 import { MAX_PROJECT_FILE_SIZE, readDescriptor, readTextFile } from '../engine/safeRead';
+import { selectsNothing } from '../engine/ruleNames';
 import { findRule, parseSeverity } from '../engine/selection';
 import { RULE_CATALOGUE } from '../rules/catalogue';
 import { ALL_RULES } from '../rules/index';
 import { LockError, scanModels, writeLock } from './models';
 import { tuneJitForScan } from './jitTuning';
+import { completenessOf, isComplete } from './completeness';
 import { toSarif } from './sarif';
 import { defaultJobs, isScanWorker, maxJobs, scanParallel, serveScanWorker } from './scanner';
 import type { ScanOutcome } from './scanner';
+import { EnvironmentError, workingDirectory, writeOutputFile } from './outputFile';
+import { printable } from './terminal';
 import { formatText } from './textReport';
 import { AdvisoriesUsageError, checkAdvisoryPaths, reportAdvisoryProblems, runAdvisories } from './advisoriesCommand';
 
@@ -72,7 +77,9 @@ Lock options:
       --lock FILE                   the lock to write (default: the nearest mlsec.lock, else ./mlsec.lock)
       --models-gitignore            leave out model files that .gitignore excludes
 
-Exit codes: 0 no open finding at or above --fail-on, 1 findings, 2 usage or internal error.
+Exit codes: 0 no open finding at or above --fail-on and every file analysed;
+            1 findings, or files that could not be analysed (unless --fail-on never);
+            2 usage error, or mlsec failed on a file (internal error).
 `;
 
 class UsageError extends Error {}
@@ -109,7 +116,11 @@ function parseFailOn(value: string): FailOn {
 }
 
 export function exitCodeFor(outcome: ScanOutcome, failOn: FailOn): number {
+  const complete = completenessOf(outcome);
+  // An empty rule selection in a configuration file: the scan looked for nothing.
+  if (complete.internalErrors.length > 0 || outcome.configProblems.some((p) => p.fatal)) return 2;
   if (failOn === 'never') return 0;
+  if (complete.notAnalysed.length > 0 || complete.missing.length > 0) return 1;
   const threshold = RANK[failOn];
   const failing = outcome.files.some((report) => report.findings.some((f) => !f.suppression && RANK[f.severity] >= threshold));
   return failing ? 1 : 0;
@@ -140,6 +151,8 @@ async function runScan(argv: string[]): Promise<number> {
       advisories: { type: 'string', multiple: true },
     },
   });
+  // Paths are resolved against it: a deleted one is reported before anything else.
+  workingDirectory();
   const format = values.format;
   if (values['models-only'] && values['no-models']) throw new UsageError('--models-only and --no-models exclude each other');
   if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
@@ -150,11 +163,16 @@ async function runScan(argv: string[]): Promise<number> {
       throw new UsageError(`unknown rule "${entry}" (see \`mlsec rules\`)`);
     }
   }
+  if ((select || ignore) && selectsNothing(ALL_RULES, { select, ignore })) {
+    throw new UsageError('--select and --ignore leave no rule to run');
+  }
   if (values.config && !fs.existsSync(values.config)) throw new UsageError(`config file not found: ${values.config}`);
   let maxFileSize: number | undefined;
   if (values['max-file-size'] !== undefined) {
     maxFileSize = Number(values['max-file-size']);
-    if (!Number.isFinite(maxFileSize) || maxFileSize <= 0) throw new UsageError('--max-file-size must be a positive number of bytes');
+    if (!Number.isFinite(maxFileSize) || maxFileSize <= 0) {
+      throw new UsageError('--max-file-size must be a positive number of bytes (0 or less does not mean "no limit": give a large number instead)');
+    }
   }
   const explicitFailOn = values['fail-on'] !== undefined ? parseFailOn(values['fail-on']) : undefined;
   let jobs = defaultJobs();
@@ -198,13 +216,14 @@ async function runScan(argv: string[]): Promise<number> {
     throw new UsageError(`nothing to scan: ${outcome.missing.join(', ')} not found`);
   }
   const outputStarted = performance.now();
-  const baseDir = process.cwd();
+  const baseDir = workingDirectory();
+  const exitCode = exitCodeFor(outcome, explicitFailOn ?? outcome.configuredFailOn ?? 'error');
   let output: string;
   const toTerminal = !values.output && process.stdout.isTTY === true;
   // Indented for a person at a terminal; compact for files and pipes (a tenth of the time and
   // half the size on a large tree, and what SARIF consumers read).
   const indent = toTerminal ? 2 : undefined;
-  if (format === 'sarif') output = JSON.stringify(toSarif(outcome, RULE_CATALOGUE, VERSION, baseDir), null, indent) + '\n';
+  if (format === 'sarif') output = JSON.stringify(toSarif(outcome, RULE_CATALOGUE, VERSION, baseDir, exitCode), null, indent) + '\n';
   else if (format === 'json') output = JSON.stringify(toJson(outcome, baseDir), null, indent) + '\n';
   else {
     output = formatText(outcome, {
@@ -214,18 +233,25 @@ async function runScan(argv: string[]): Promise<number> {
     });
   }
   if (values.output) {
-    fs.mkdirSync(path.dirname(path.resolve(values.output)), { recursive: true });
-    fs.writeFileSync(values.output, output);
+    writeOutputFile(values.output, output, '--output');
     if (format !== 'text') process.stderr.write(summaryLine(outcome, values.output));
   } else {
     process.stdout.write(output);
   }
   if (values.stats !== undefined) writeStats(values.stats, outcome, performance.now() - outputStarted);
   if (format !== 'text') {
-    for (const report of outcome.files) for (const p of report.problems) process.stderr.write(`${path.relative(baseDir, report.file)}: skipped: ${p.message}\n`);
-    for (const p of outcome.configProblems) process.stderr.write(`${path.relative(baseDir, p.file)}${p.line !== undefined ? `:${p.line + 1}` : ''}: config: ${p.message}\n`);
+    for (const report of outcome.files) {
+      for (const p of report.problems) {
+        const label = p.internal ? 'internal error' : report.parsed === undefined ? 'not analysed' : 'note';
+        process.stderr.write(printable(`${path.relative(baseDir, report.file)}: ${label}: ${p.message.replace(/^not analysed: /, '')}`) + '\n');
+      }
+    }
+    for (const file of outcome.missing) process.stderr.write(printable(`${file}: not analysed: no such file or folder`) + '\n');
+    for (const p of outcome.configProblems) {
+      process.stderr.write(printable(`${path.relative(baseDir, p.file)}${p.line !== undefined ? `:${p.line + 1}` : ''}: ${p.fatal ? 'config error' : 'config'}: ${p.message}${p.effect ? ` (${p.effect})` : ''}`) + '\n');
+    }
   }
-  return exitCodeFor(outcome, explicitFailOn ?? outcome.configuredFailOn ?? 'error');
+  return exitCode;
 }
 
 /** The most `--files-from` reads (a million paths of 256 bytes). */
@@ -280,9 +306,13 @@ function writeStats(target: string, outcome: ScanOutcome, outputMs: number): voi
     phases.rules += t.rules;
   }
   const round = (ms: number) => Math.round(ms * 10) / 10;
+  const complete = completenessOf(outcome);
   const stats = {
     files: outcome.files.length,
     analysedFiles: analysed,
+    // Files not analysed (with why in the report) and files mlsec failed on: see completeness.ts.
+    notAnalysedFiles: new Set(complete.notAnalysed.map((p) => p.file)).size + complete.missing.length,
+    internalErrors: complete.internalErrors.length,
     parsedFiles: parsed,
     skippedByPrefilter: analysed - parsed,
     prefilterSkipRate: analysed > 0 ? Math.round(((analysed - parsed) / analysed) * 1000) / 1000 : 0,
@@ -300,18 +330,26 @@ function writeStats(target: string, outcome: ScanOutcome, outputMs: number): voi
   };
   const json = JSON.stringify(stats) + '\n';
   if (target === '-') process.stderr.write(json);
-  else fs.writeFileSync(target, json);
+  else writeOutputFile(target, json, '--stats');
 }
 
 function summaryLine(outcome: ScanOutcome, output: string): string {
   const open = outcome.files.reduce((n, r) => n + r.findings.filter((f) => !f.suppression).length, 0);
-  return `mlsec: ${open} open finding${open === 1 ? '' : 's'} in ${outcome.files.length} files written to ${output}\n`;
+  const complete = completenessOf(outcome);
+  const unread = complete.notAnalysed.length + complete.missing.length;
+  const failed = complete.internalErrors.length;
+  const extra = [failed > 0 ? `${failed} internal error${failed === 1 ? '' : 's'}` : '', unread > 0 ? `${unread} NOT analysed` : ''].filter(Boolean).join(', ');
+  return printable(`mlsec: ${open} open finding${open === 1 ? '' : 's'} in ${complete.analysed} files${extra ? ` (${extra})` : ''} written to ${output}`) + '\n';
 }
 
 function toJson(outcome: ScanOutcome, baseDir: string): object {
+  const complete = completenessOf(outcome);
   return {
     version: VERSION,
     files: outcome.files.length,
+    analysedFiles: complete.analysed,
+    // False when a file was not analysed, a path was not found or mlsec failed (see `problems`).
+    complete: isComplete(complete) && !outcome.configProblems.some((p) => p.fatal),
     findings: outcome.files.flatMap((report) =>
       report.findings.map((f) => ({
         file: path.relative(baseDir, report.file).split(path.sep).join('/'),
@@ -336,9 +374,16 @@ function toJson(outcome: ScanOutcome, baseDir: string): object {
     // Manifest lines recognised but not checked (a URL, a path, an editable install), with why.
     skipped: outcome.files.flatMap((r) => (r.skipped ?? []).map((s) => ({ file: path.relative(baseDir, r.file), line: s.line + 1, reason: s.reason }))),
     problems: [
-      ...outcome.files.flatMap((r) => r.problems.map((p) => ({ file: path.relative(baseDir, r.file), line: p.line !== undefined ? p.line + 1 : undefined, message: p.message }))),
-      ...outcome.configProblems.map((p) => ({ file: path.relative(baseDir, p.file), line: p.line !== undefined ? p.line + 1 : undefined, message: `config: ${p.message}` })),
-      ...outcome.missing.map((file) => ({ file, message: 'no such file or folder' })),
+      ...outcome.files.flatMap((r) =>
+        r.problems.map((p) => ({
+          file: path.relative(baseDir, r.file),
+          line: p.line !== undefined ? p.line + 1 : undefined,
+          kind: p.internal ? 'internal-error' : r.parsed === undefined ? 'not-analysed' : 'note',
+          message: p.message,
+        })),
+      ),
+      ...outcome.configProblems.map((p) => ({ file: path.relative(baseDir, p.file), line: p.line !== undefined ? p.line + 1 : undefined, kind: 'config', message: `config: ${p.message}` })),
+      ...outcome.missing.map((file) => ({ file, kind: 'not-analysed', message: 'no such file or folder' })),
     ],
   };
 }
@@ -430,10 +475,14 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError || error instanceof AdvisoriesUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`mlsec: ${(error as Error).message}\nRun \`mlsec --help\` for usage.\n`);
+      process.stderr.write(`mlsec: ${printable((error as Error).message)}\nRun \`mlsec --help\` for usage.\n`);
       return 2;
     }
-    process.stderr.write(`mlsec: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    if (error instanceof EnvironmentError) {
+      process.stderr.write(`mlsec: ${printable(error.message)}\n`);
+      return 2;
+    }
+    process.stderr.write(`mlsec: internal error: ${String(error instanceof Error ? (error.stack ?? error.message) : error).split('\n').map(printable).join('\n')}\n`);
     return 2;
   }
 }

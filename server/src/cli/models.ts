@@ -145,7 +145,8 @@ export function scanModels(options: ModelScanOptions): ModelScanResult {
   };
   const reportFor = (file: string): FileReport => {
     let report = reports.get(file);
-    if (!report) reports.set(file, (report = { file, findings: [], problems: [], lines: 0 }));
+    // Read statically and judged (MLS607 says when a part could not be inspected): analysed, not parsed as Python.
+    if (!report) reports.set(file, (report = { file, findings: [], problems: [], lines: 0, parsed: false }));
     return report;
   };
 

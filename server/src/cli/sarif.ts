@@ -4,10 +4,11 @@
  * stay visible in the security dashboard.
  */
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Finding } from '../engine/findings';
 import type { Rule, Severity } from '../engine/rule';
 import { cweLabel, ruleSummaryMarkdown } from '../engine/ruleDocs';
+import { wasAnalysed } from '../engine/scan';
+import { completenessOf, isComplete } from './completeness';
 import type { ScanOutcome } from './scanner';
 
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
@@ -17,25 +18,44 @@ const SECURITY_SEVERITY: Record<Severity, string> = { error: '8.0', warning: '5.
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
-export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: string, baseDir: string): object {
+/**
+ * The run is `executionSuccessful` only when every file was analysed, every path existed and
+ * nothing failed; each exception is a `toolExecutionNotifications` entry naming the file (level
+ * `error` for a failure or a file not analysed, `warning` for configuration problems).
+ */
+export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: string, baseDir: string, exitCode?: number): object {
   const ruleIndex = new Map(rules.map((rule, index) => [rule.code, index]));
-  const base = pathToFileURL(baseDir.endsWith(path.sep) ? baseDir : baseDir + path.sep).href;
+  const base = fileUri(baseDir.endsWith(path.sep) ? baseDir : baseDir + path.sep);
   const relative = (file: string) => path.relative(baseDir, file).split(path.sep).join('/');
+  const uriOf = (file: string) => artifactUri(baseDir, file);
   const results = outcome.files.flatMap((report) =>
-    report.findings.map((finding) => toResult(finding, relative(report.file), ruleIndex.get(finding.code) ?? -1)),
+    report.findings.map((finding) => toResult(finding, uriOf(report.file), ruleIndex.get(finding.code) ?? -1)),
   );
+  const complete = completenessOf(outcome);
   const notifications = [
     ...outcome.files.flatMap((report) =>
-      report.problems.map((problem) => ({
-        level: 'warning',
-        message: { text: `${relative(report.file)}: ${problem.message}` },
-        locations: [location(relative(report.file), problem.line)],
-      })),
+      report.problems.map((problem) => {
+        // An internal error, a file not analysed, or a note on a file that was analysed.
+        const kind = problem.internal ? 'internal-error' : wasAnalysed(report) ? undefined : 'not-analysed';
+        const prefix = kind === 'not-analysed' && !problem.message.startsWith('not analysed') ? 'not analysed: ' : '';
+        return {
+          level: kind ? 'error' : 'note',
+          message: { text: `${relative(report.file)}: ${prefix}${problem.message}` },
+          locations: [location(uriOf(report.file), problem.line)],
+          ...(kind ? { descriptor: { id: kind } } : {}),
+        };
+      }),
     ),
+    ...outcome.missing.map((file) => ({
+      level: 'error',
+      message: { text: `${relative(path.resolve(baseDir, file))}: not analysed: no such file or folder` },
+      locations: [location(uriOf(path.resolve(baseDir, file)))],
+      descriptor: { id: 'not-analysed' },
+    })),
     ...outcome.configProblems.map((problem) => ({
-      level: 'warning',
+      level: problem.fatal ? 'error' : 'warning',
       message: { text: `${relative(problem.file)}: ${problem.message}` },
-      locations: [location(relative(problem.file), problem.line)],
+      locations: [location(uriOf(problem.file), problem.line)],
     })),
   ];
   return {
@@ -53,7 +73,13 @@ export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: s
           },
         },
         originalUriBaseIds: { SRCROOT: { uri: base } },
-        invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }],
+        invocations: [
+          {
+            executionSuccessful: isComplete(complete) && !outcome.configProblems.some((p) => p.fatal),
+            ...(exitCode !== undefined ? { exitCode } : {}),
+            toolExecutionNotifications: notifications,
+          },
+        ],
         results,
         columnKind: 'utf16CodeUnits',
       },
@@ -61,10 +87,41 @@ export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: s
   };
 }
 
-function location(uri: string, line?: number): object {
+/**
+ * Where a file is, as SARIF wants it (§3.4.3): a relative reference to SRCROOT when the file is
+ * inside the base folder, an absolute `file:` URI otherwise. Each path segment is percent-encoded
+ * (RFC 3986), so spaces, `%`, `#`, `?`, newlines and non-ASCII names stay one unambiguous path.
+ */
+export interface ArtifactUri {
+  uri: string;
+  uriBaseId?: 'SRCROOT';
+}
+
+export function artifactUri(baseDir: string, file: string): ArtifactUri {
+  const relative = path.relative(baseDir, file);
+  if (relative && !relative.startsWith('..') && !path.isAbsolute(relative)) return { uri: encodeSegments(relative.split(path.sep)), uriBaseId: 'SRCROOT' };
+  return { uri: fileUri(path.resolve(baseDir, file)) };
+}
+
+/** A `file:` URI of an absolute path, every segment percent-encoded (a trailing separator kept). */
+export function fileUri(absolute: string): string {
+  const segments = absolute.split(path.sep);
+  // Windows: `C:` stays as it is (`file:///C:/...`); POSIX paths start with an empty segment.
+  const drive = /^[A-Za-z]:$/.test(segments[0]) ? segments.shift()! + '/' : '';
+  if (segments[0] === '') segments.shift();
+  return `file:///${drive}${encodeSegments(segments)}`;
+}
+
+function encodeSegments(segments: string[]): string {
+  // encodeURIComponent leaves only unreserved characters and !*'() (all valid in a path); it
+  // throws on a lone surrogate, which a file name from a hostile tree may hold: written as U+FFFD.
+  return segments.map((segment) => encodeURIComponent(segment.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'))).join('/');
+}
+
+function location(uri: ArtifactUri, line?: number): object {
   return {
     physicalLocation: {
-      artifactLocation: { uri, uriBaseId: 'SRCROOT' },
+      artifactLocation: uri,
       ...(line !== undefined ? { region: { startLine: line + 1 } } : {}),
     },
   };
@@ -89,7 +146,7 @@ function toRuleDescriptor(rule: Rule): object {
   };
 }
 
-function toResult(finding: Finding, uri: string, ruleIndex: number): object {
+function toResult(finding: Finding, uri: ArtifactUri, ruleIndex: number): object {
   // Model files (MLS6xx) are binary: their findings point at a byte, not a line.
   const binary = finding.byteOffset !== undefined || finding.code.startsWith('MLS6');
   const region = binary ? (finding.byteOffset !== undefined ? { byteOffset: finding.byteOffset, byteLength: 1 } : undefined) : {
@@ -105,7 +162,7 @@ function toResult(finding: Finding, uri: string, ruleIndex: number): object {
     message: { text: finding.cell !== undefined ? `${finding.message} (notebook cell ${finding.cell + 1})` : finding.message },
     locations: [
       {
-        physicalLocation: { artifactLocation: { uri, uriBaseId: 'SRCROOT' }, ...(region ? { region } : {}) },
+        physicalLocation: { artifactLocation: uri, ...(region ? { region } : {}) },
         ...(finding.cell !== undefined ? { logicalLocations: [{ name: `cell ${finding.cell + 1}`, kind: 'notebookCell' }] } : {}),
       },
     ],
@@ -113,7 +170,7 @@ function toResult(finding: Finding, uri: string, ruleIndex: number): object {
       id,
       message: { text: related.message },
       physicalLocation: {
-        artifactLocation: { uri, uriBaseId: 'SRCROOT' },
+        artifactLocation: uri,
         region: { startLine: related.range.start.line + 1, startColumn: related.range.start.character + 1 },
       },
     })),

@@ -17,7 +17,8 @@ import { ConfigResolver } from '../engine/config';
 import type { ConfigProblem, FailOn, ProjectConfig } from '../engine/config';
 import { collectSourceFiles } from '../engine/files';
 import type { FileReport } from '../engine/scan';
-import { analyzeFile, SelectionCache } from '../engine/scan';
+import { analyzeFiles, SelectionCache } from '../engine/scan';
+import { ALL_RULES } from '../rules/index';
 
 export interface ScanOptions {
   paths: string[];
@@ -64,7 +65,8 @@ export function makeResolver(options: ScanOptions): ConfigResolver {
   if (options.ignore) overrides.ignore = options.ignore;
   if (options.respectGitignore === false) overrides.respectGitignore = false;
   if (options.maxFileSize) overrides.maxFileSize = options.maxFileSize;
-  return new ConfigResolver(overrides, options.configFile);
+  // With the rule catalogue, rule names in config files are checked (see engine/ruleNames.ts).
+  return new ConfigResolver(overrides, options.configFile, ALL_RULES);
 }
 
 interface Plan {
@@ -106,11 +108,11 @@ function outcome(options: ScanOptions, planned: Plan, reports: FileReport[], sta
 }
 
 /** Scans on the calling thread. */
-export function scan(analyzer: Analyzer, options: ScanOptions): ScanOutcome {
+export async function scan(analyzer: Analyzer, options: ScanOptions): Promise<ScanOutcome> {
   const started = performance.now();
   const planned = plan(options);
   const selections = new SelectionCache(analyzer);
-  const reports = planned.files.map((file) => analyzeFile(analyzer, file, planned.resolver, selections, { advisories: options.advisories }));
+  const reports = await analyzeFiles(analyzer, planned.files, planned.resolver, selections, { advisories: options.advisories });
   return outcome(options, planned, reports, started, 0);
 }
 
@@ -176,8 +178,7 @@ export async function serveScanWorker(data: unknown, createAnalyzer: () => Promi
       port.close();
       return;
     }
-    const reports = message.files.map((file) => analyzeFile(analyzer, file, resolver, selections, { advisories: options.advisories }));
-    port.postMessage({ type: 'done', id: message.id, reports } satisfies FromWorker);
+    void analyzeFiles(analyzer, message.files, resolver, selections, { advisories: options.advisories }).then((reports) => port.postMessage({ type: 'done', id: message.id, reports } satisfies FromWorker));
   });
   port.postMessage({ type: 'ready' } satisfies FromWorker);
 }
@@ -215,7 +216,7 @@ export async function scanParallel(createAnalyzer: () => Promise<Analyzer>, opti
     for (const worker of early) worker.stop();
     const analyzer = await createAnalyzer();
     const selections = new SelectionCache(analyzer);
-    const reports = files.map((file) => analyzeFile(analyzer, file, resolver, selections, { advisories: options.advisories }));
+    const reports = await analyzeFiles(analyzer, files, resolver, selections, { advisories: options.advisories });
     return outcome(options, planned, reports, started, 0);
   }
   for (const worker of early.splice(workerCount)) worker.stop();
@@ -277,13 +278,14 @@ function runWorkers(files: string[], workers: StartedWorker[], createAnalyzer: (
       // Whatever no worker could take (all of them failed) is analysed here.
       if (alive === 0 && pending.length > 0) {
         finished = true;
-        createAnalyzer().then((analyzer) => {
+        createAnalyzer().then(async (analyzer) => {
           const selections = new SelectionCache(analyzer);
           for (const batch of pending.splice(0)) {
-            for (let i = batch.start; i < batch.end; i++) reports[i] = analyzeFile(analyzer, files[i], resolver, selections, { advisories });
+            const done = await analyzeFiles(analyzer, files.slice(batch.start, batch.end), resolver, selections, { advisories });
+            done.forEach((report, k) => (reports[batch.start + k] = report));
           }
           resolve(reports);
-        }, reject);
+        }).catch(reject);
         return;
       }
       if (remaining === 0) {

@@ -1,7 +1,14 @@
-/** Human-readable terminal output: one line per finding, problems, and a summary line. */
+/**
+ * Human-readable terminal output: one line per finding, problems, and a summary line. Text from
+ * the scanned tree (file names, messages quoting code, suppression reasons) is escaped with
+ * `printable`: only mlsec's own colours reach the terminal as control sequences.
+ */
 import * as path from 'node:path';
 import type { Severity } from '../engine/rule';
+import { wasAnalysed } from '../engine/scan';
+import { completenessOf } from './completeness';
 import type { ScanOutcome } from './scanner';
+import { printable } from './terminal';
 
 export interface TextOptions {
   color: boolean;
@@ -16,7 +23,7 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
   const severityColor: Record<Severity, keyof typeof COLORS> = { error: 'red', warning: 'yellow', info: 'cyan' };
   const display = (file: string) => {
     const relative = path.relative(options.baseDir, file);
-    return relative && !relative.startsWith('..') ? relative : file;
+    return printable(relative && !relative.startsWith('..') ? relative : file);
   };
   const lines: string[] = [];
   const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
@@ -34,30 +41,39 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
       }
       const where = finding.byteOffset !== undefined || finding.code.startsWith('MLS6') ? `${display(report.file)}${finding.byteOffset !== undefined ? `@${finding.byteOffset}` : ''}` : `${display(report.file)}:${finding.cell !== undefined ? `cell ${finding.cell + 1}:` : ''}${finding.range.start.line + 1}:${finding.range.start.character + 1}`;
       const tag = paint(finding.severity.padEnd(7), severityColor[finding.severity]);
-      const note = finding.suppression ? paint(` [suppressed: ${finding.suppression.justification || 'no reason'}]`, 'gray') : '';
+      const note = finding.suppression ? paint(` [suppressed: ${printable(finding.suppression.justification) || 'no reason'}]`, 'gray') : '';
       const fixable = finding.fixes.length > 0 ? paint(' [fix available]', 'gray') : '';
-      lines.push(`${paint(where, 'bold')}: ${tag} ${paint(finding.code, 'bold')} ${finding.message}${fixable}${note}`);
+      lines.push(`${paint(where, 'bold')}: ${tag} ${paint(finding.code, 'bold')} ${printable(finding.message)}${fixable}${note}`);
     }
   }
   const problems: string[] = [];
   for (const report of sorted) {
+    const analysed = wasAnalysed(report);
     for (const problem of report.problems) {
-      problems.push(`${display(report.file)}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${paint('skipped', 'gray')} ${problem.message}`);
+      const label = problem.internal ? paint('internal error', 'red') : analysed ? paint('note', 'gray') : paint('not analysed', 'yellow');
+      const message = problem.message.replace(/^not analysed: /, '');
+      problems.push(`${display(report.file)}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${label}: ${printable(message)}`);
     }
   }
   for (const problem of outcome.configProblems) {
-    problems.push(`${display(problem.file)}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${paint('config', 'yellow')} ${problem.message}`);
+    const label = problem.fatal ? paint('config error', 'red') : paint('config', 'yellow');
+    problems.push(`${display(problem.file)}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${label}: ${printable(problem.message)}${problem.effect ? ` (${printable(problem.effect)})` : ''}`);
   }
-  for (const file of outcome.missing) problems.push(`${file}: ${paint('skipped', 'gray')} no such file or folder`);
+  for (const file of outcome.missing) problems.push(`${printable(file)}: ${paint('not analysed', 'yellow')}: no such file or folder`);
   const total = counts.error + counts.warning + counts.info;
-  const analysed = outcome.files.filter((f) => f.problems.length === 0).length;
+  const complete = completenessOf(outcome);
+  const analysed = complete.analysed;
+  const unread = new Set(complete.notAnalysed.map((p) => p.file)).size + complete.missing.length;
+  const failed = new Set(complete.internalErrors.map((p) => p.file)).size;
   const summary =
     total === 0
       ? `No open findings in ${analysed} file${analysed === 1 ? '' : 's'}`
       : `Found ${total} open finding${total === 1 ? '' : 's'} (${paint(`${counts.error} error`, 'red')}, ${paint(`${counts.warning} warning`, 'yellow')}, ${paint(`${counts.info} info`, 'cyan')}) in ${filesWithFindings.size} of ${analysed} file${analysed === 1 ? '' : 's'}`;
   const extras = [
+    failed > 0 ? paint(`internal error on ${failed} file${failed === 1 ? '' : 's'}`, 'red') : '',
+    unread > 0 ? paint(`${unread} file${unread === 1 ? '' : 's'} NOT analysed`, 'yellow') : '',
     suppressed > 0 ? `${suppressed} suppressed` : '',
-    problems.length > 0 ? `${problems.length} problem${problems.length === 1 ? '' : 's'} with inputs` : '',
+    outcome.configProblems.length > 0 ? `${outcome.configProblems.length} configuration problem${outcome.configProblems.length === 1 ? '' : 's'}` : '',
     `${(outcome.durationMs / 1000).toFixed(2)}s`,
   ].filter(Boolean);
   return [...lines, ...(problems.length > 0 ? ['', ...problems] : []), '', `${summary}; ${extras.join(', ')}.`].join('\n') + '\n';

@@ -11,6 +11,7 @@ import { NotebookLayout, leavesOpen, readNotebookCells } from './notebook';
 import type { NotebookCell } from './notebook';
 import type { Node, Tree } from './parser';
 import { PythonParser } from './parser';
+import { checkParseLimits } from './limits';
 import type { ProjectVersions, Report, Rule, RuleContext, Severity, TextEdit } from './rule';
 import type { RuleSelection } from './selection';
 import { resolveSelection, findRule } from './selection';
@@ -181,6 +182,7 @@ const SUPPRESSION_TRIGGER = 'mlsec';
 
 export class Analyzer {
   private readonly indexes = new WeakMap<ReadonlySet<string>, RuleIndex>();
+  private ruleFailures: string[] = [];
   readonly defaultSelection: RuleSelection;
   /** The versions of the analysis under way (analyses are synchronous), handed to the rules. */
   private versions?: ProjectVersions;
@@ -192,8 +194,9 @@ export class Analyzer {
     this.defaultSelection = resolveSelection(rules);
   }
 
-  static async create(rules: readonly Rule[]): Promise<Analyzer> {
-    return new Analyzer(await PythonParser.get(), rules);
+  /** With the process-wide parser unless one is given (tests give parsers with lower limits). */
+  static async create(rules: readonly Rule[], parser?: PythonParser): Promise<Analyzer> {
+    return new Analyzer(parser ?? (await PythonParser.get()), rules);
   }
 
   private index(enabled: ReadonlySet<string>): RuleIndex {
@@ -202,6 +205,13 @@ export class Analyzer {
     index = buildIndex(this.rules.filter((rule) => enabled.has(rule.code)));
     this.indexes.set(enabled, index);
     return index;
+  }
+
+  /** The rule failures since the last call (each an internal error of the file analysed). */
+  takeRuleFailures(): string[] {
+    const failures = this.ruleFailures;
+    this.ruleFailures = [];
+    return failures;
   }
 
   /**
@@ -255,6 +265,8 @@ export class Analyzer {
    * the line breaks in fix edits are written as the text's own.
    */
   analyzePython(original: string, options: AnalysisOptions = {}): AnalysisResult {
+    // A tree kept from a parser runtime that was replaced since (see parser.ts) cannot be reused.
+    if (options.previousTree && !this.parser.owns(options.previousTree)) options = { ...options, previousTree: undefined, previous: undefined };
     this.versions = options.versions;
     try {
       const result = this.analyzeNormalised(analysisText(original), options);
@@ -283,12 +295,13 @@ export class Analyzer {
     if (!gated && !forced) return { findings: [], syntaxErrors: 0, parsed: false, imports: [], timings };
     const index = gated ?? subsetIndex(full, []);
     start = performance.now();
+    checkParseLimits(source);
     // Without a tree to keep, the definitions no enabled rule can fire in need not be parsed.
     const partial = gated && !forced && options.prefilter !== false ? partialFor(source, gated, full, options.minSkipped) : undefined;
     let tree = partial ? this.parser.parseRanges(partial.text, partial.ranges) : undefined;
     if (tree?.rootNode.hasError) {
       // Misread (or broken) text: the whole file is parsed, so the stubs can cost time, not findings.
-      tree.delete();
+      this.parser.release(tree);
       tree = undefined;
     }
     const read = tree && partial ? partial : undefined;
@@ -335,7 +348,7 @@ export class Analyzer {
         memo: triggerCounts ? { text, selection, triggerIndex: full, triggerCounts, gated, findings, reports: raw, called, imports, hadError } : undefined,
       };
     } finally {
-      if (!options.keepTree) tree.delete();
+      if (!options.keepTree) this.parser.release(tree);
     }
   }
 
@@ -543,7 +556,9 @@ export class Analyzer {
       try {
         run();
       } catch (error) {
-        // A rule bug must not cost the user the other rules' findings.
+        // A rule bug must not cost the user the other rules' findings, but it is an internal
+        // error all the same: front ends collect it with takeRuleFailures.
+        this.ruleFailures.push(`rule ${rule.code} failed: ${error instanceof Error ? error.message : String(error)}`);
         console.error(`mlsec: rule ${rule.code} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       }
       currentRule = undefined;

@@ -22,6 +22,9 @@ import * as path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { GitignoreIndex, PatternTable } from './patternIndex';
 import { MAX_PROJECT_FILE_SIZE, readTextFile } from './safeRead';
+import type { Rule } from './rule';
+import type { RuleEntry } from './ruleNames';
+import { selectsNothing, unknownRuleEntries } from './ruleNames';
 import type { SelectionSettings } from './selection';
 import { parseSeverity } from './selection';
 
@@ -41,6 +44,10 @@ export interface ConfigProblem {
   /** Zero-based line when known. */
   line?: number;
   message: string;
+  /** What mlsec does about it, when not "the defaults are used instead". */
+  effect?: string;
+  /** The scan cannot be trusted (no rule selected): the CLI exits with 2. */
+  fatal?: boolean;
 }
 
 export type FailOn = 'error' | 'warning' | 'info' | 'never';
@@ -57,6 +64,8 @@ export interface ProjectConfig extends SelectionSettings {
   failOn?: FailOn;
   /** Extra allowed pickle globals for model files (`artifact-allow`, patterns like `pkg.mod.*`). */
   artifactAllow?: string[];
+  /** Every rule name the file's lists hold, with its line: checked by ConfigResolver (ruleNames.ts). */
+  ruleEntries?: RuleEntry[];
 }
 
 export function defaultConfig(root: string): ProjectConfig {
@@ -100,6 +109,17 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
     problems.push({ file, line: lineOf(key), message: `"${key}" must be a list of strings` });
     return undefined;
   };
+  const entries: RuleEntry[] = [];
+  // The line of a rule name inside a list: its first quoted occurrence after the setting's line.
+  const lines = text.split('\n');
+  const entryLine = (entry: string, from: number | undefined): number | undefined => {
+    const quoted = [JSON.stringify(entry), `'${entry}'`];
+    for (let line = from ?? 0; line < lines.length; line++) if (quoted.some((q) => lines[line].includes(q))) return line;
+    return from;
+  };
+  const noteRules = (setting: string, list: readonly string[], line: number | undefined) => {
+    for (const entry of list) entries.push({ setting, entry, line: entryLine(entry, line) });
+  };
   for (const [key, value] of Object.entries(table as Record<string, unknown>)) {
     switch (key) {
       case 'select':
@@ -109,6 +129,7 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
       case 'extend-exclude': {
         const list = stringList(key, value);
         if (!list) break;
+        if (key === 'select' || key === 'extend-select' || key === 'ignore') noteRules(key, list, lineOf(key));
         if (key === 'select') config.select = list;
         else if (key === 'extend-select') config.select = [...(config.select ?? ['ALL']), ...list];
         else if (key === 'ignore') config.ignore = list;
@@ -127,6 +148,7 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
             continue;
           }
           severity[rule] = level;
+          entries.push({ setting: 'severity', entry: rule, line: lineOf(rule) });
         }
         config.severity = severity;
         break;
@@ -139,6 +161,7 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
         for (const [pattern, rules] of Object.entries(value as Record<string, unknown>)) {
           const list = stringList(pattern, rules);
           if (list) config.perFileIgnores.push({ pattern, rules: list });
+          if (list) noteRules(`per-file-ignores "${pattern}"`, list, lineOf(pattern));
         }
         break;
       }
@@ -154,7 +177,11 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
       case 'max-file-size':
         if (typeof value === 'number' && value > 0) config.maxFileSize = value;
         else if (typeof value === 'bigint' && value > 0n) config.maxFileSize = Number(value);
-        else problems.push({ file, line: lineOf(key), message: '"max-file-size" must be a positive number of bytes' });
+        else {
+          // 0 or a negative number is a common "no limit" idiom elsewhere: here it would skip every
+          // file, so it is refused and the default applies (see docs/scan-results.md).
+          problems.push({ file, line: lineOf(key), message: `"max-file-size" must be a positive number of bytes (0 or less does not mean "no limit"); the default of ${DEFAULT_MAX_FILE_SIZE} applies` });
+        }
         break;
       case 'fail-on':
         if (value === 'error' || value === 'warning' || value === 'info' || value === 'never') config.failOn = value;
@@ -164,6 +191,7 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
         problems.push({ file, line: lineOf(key), message: `unknown setting "${key}" in ${where}` });
     }
   }
+  config.ruleEntries = entries;
   return config;
 }
 
@@ -194,6 +222,8 @@ export class ConfigResolver {
     private readonly overrides: Partial<ProjectConfig> = {},
     /** A config file named explicitly (e.g. `--config`); used for every file. */
     private readonly explicitFile?: string,
+    /** The rule catalogue: when given, rule names in config files are checked against it. */
+    private readonly rules?: readonly Rule[],
   ) {}
 
   forFile(file: string): ProjectConfig {
@@ -222,6 +252,18 @@ export class ConfigResolver {
     }
     const merged = this.applyOverrides(config);
     this.byFolder.set(folder, merged);
+    if (this.rules && merged.file && !this.reported.has(`selection:${merged.file}`)) {
+      this.reported.add(`selection:${merged.file}`);
+      if (selectsNothing(this.rules, merged)) {
+        this.problems.push({
+          file: merged.file,
+          line: merged.ruleEntries?.find((e) => e.setting === 'select' || e.setting === 'ignore')?.line,
+          message: 'the rule selection is empty: select and ignore leave no rule to run',
+          effect: 'no rule runs on the files it governs',
+          fatal: true,
+        });
+      }
+    }
     return merged;
   }
 
@@ -231,6 +273,11 @@ export class ConfigResolver {
     if (!this.reported.has(file)) {
       this.reported.add(file);
       this.problems.push(...problems);
+      if (config && this.rules) {
+        for (const unknown of unknownRuleEntries(this.rules, config.ruleEntries ?? [])) {
+          this.problems.push({ file, line: unknown.line, message: unknown.message, effect: 'the entry is ignored' });
+        }
+      }
     }
     return config;
   }

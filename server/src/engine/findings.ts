@@ -45,6 +45,11 @@ export interface InputProblem {
   message: string;
   /** Zero-based line when known. */
   line?: number;
+  /**
+   * A failure of mlsec itself rather than a problem of the input: the CLI exits with 2 and SARIF
+   * marks the run as not successful.
+   */
+  internal?: boolean;
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

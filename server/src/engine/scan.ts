@@ -7,6 +7,7 @@ import type { Analyzer } from './analyzer';
 import type { ConfigResolver, ProjectConfig } from './config';
 import type { Finding, InputProblem } from './findings';
 import { NotebookError } from './notebook';
+import { ParseLimitError } from './parser';
 import { readSource, sourceKindOf } from './files';
 import type { RuleSelection } from './selection';
 import { resolveSelection } from './selection';
@@ -89,14 +90,39 @@ export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigRe
   if (!read.ok) return { file, findings: [], problems: [{ message: read.message, line: read.line }], lines: 0, timings: { read: readTime, parse: 0, model: 0, rules: 0 } };
   const selection = selections.get(config, resolver.perFileIgnores(file));
   try {
+    analyzer.takeRuleFailures();
     const result = analyzeText(analyzer, file, read.text, selection, dependencies);
+    for (const failure of analyzer.takeRuleFailures()) result.problems.push({ message: `internal error: ${failure}`, internal: true });
     if (result.timings) result.timings.read = readTime;
     return { file, ...result, lines: countLines(read.text) };
   } catch (error) {
-    // An engine bug on one file must not end the scan of the others.
+    // A file over the parser's memory budget, or an engine bug on one file, must not end the
+    // scan of the others (the parser replaces its runtime before the next file: analyzeFiles).
+    if (error instanceof ParseLimitError) return { file, findings: [], problems: [{ message: `not analysed: ${error.message}` }], lines: countLines(read.text) };
     const message = error instanceof Error ? error.message : String(error);
-    return { file, findings: [], problems: [{ message: `internal error while analysing: ${message}` }], lines: countLines(read.text) };
+    return { file, findings: [], problems: [{ message: `internal error while analysing: ${message}`, internal: true }], lines: countLines(read.text) };
   }
+}
+
+/**
+ * Analyses files in order. Between files, the parser's runtime is replaced when it aborted or
+ * holds too much memory (see parser.ts), so that one hostile file cannot fail the files after it.
+ */
+export async function analyzeFiles(analyzer: Analyzer, files: readonly string[], resolver: ConfigResolver, selections: SelectionCache, dependencies: DependencyOptions = {}): Promise<FileReport[]> {
+  const reports: FileReport[] = [];
+  for (const file of files) {
+    if (analyzer.parser.needsReplacing) {
+      // If a new runtime cannot be loaded, each file says so (an internal error) and the scan fails.
+      await analyzer.parser.ready().catch(() => undefined);
+    }
+    reports.push(analyzeFile(analyzer, file, resolver, selections, dependencies));
+  }
+  return reports;
+}
+
+/** True when the file was analysed (its findings are complete); false when it was not. */
+export function wasAnalysed(report: FileReport): boolean {
+  return report.parsed !== undefined;
 }
 
 /** Lines as Python counts them: ended by `\n`, `\r\n` or a lone `\r`. */

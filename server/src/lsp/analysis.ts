@@ -14,7 +14,8 @@ import type { Analyzer, AnalysisResult } from '../engine/analyzer';
 import { dependencyFindings, notebookInstallFindings } from '../deps/scanHook';
 import { projectVersionsFor } from '../deps/projectVersions';
 import { filePathOf } from './uris';
-import { DIAGNOSTIC_SOURCE, isOpen, summarize, toDiagnostic } from './diagnostics';
+import { ParseLimitError } from '../engine/parser';
+import { DIAGNOSTIC_SOURCE, isOpen, notAnalysedDiagnostic, summarize, toDiagnostic } from './diagnostics';
 import type { OpenDocument, Snapshot } from './documents';
 import { joinedNotebookText, NotebookModel, PythonDocument } from './documents';
 import type { Logger } from './logger';
@@ -183,6 +184,12 @@ export class LiveAnalysis {
         const fire = () => {
           document.cancelPending = undefined;
           if (generation !== document.generation || !this.isOpen(document)) return;
+          if (this.analyzer.parser.needsReplacing) {
+            // The parser's runtime is replaced first (see engine/parser.ts); then this run goes on
+            // unless the document moved on meanwhile.
+            void this.parserReady().then(fire);
+            return;
+          }
           this.publish(document, this.analyze(document, config));
         };
         const delay = reason === 'change' ? config.settings.debounceMs : 0;
@@ -211,10 +218,37 @@ export class LiveAnalysis {
     document.generation++;
     document.cancelPending?.();
     document.cancelPending = undefined;
+    await this.parserReady();
+    if (!this.isOpen(document)) return undefined;
+    if (document.snapshot && document.snapshot.revision === document.revision) return document.snapshot;
     const snapshot = this.analyze(document, config);
     if (config.settings.run === 'onType' || !document.snapshot) this.publish(document, snapshot);
     else document.snapshot = snapshot;
     return snapshot;
+  }
+
+  /**
+   * Replaces the parser's runtime when it aborted or holds too much memory (engine/parser.ts).
+   * If that fails the analyses report an internal error on each document; nothing waits forever.
+   */
+  async parserReady(): Promise<void> {
+    if (!this.analyzer.parser.needsReplacing) return;
+    const wasUsable = this.analyzer.parser.usable;
+    const held = Math.round(this.analyzer.parser.memoryBytes / 1048576);
+    try {
+      await this.analyzer.parser.ready();
+      this.logger.info(`replaced the parser runtime (it held ${held} MiB)`);
+      if (!wasUsable) this.logger.warn('the parser failed on an earlier document and was restarted');
+      // Trees kept for incremental parsing belong to the old runtime and would keep its memory
+      // alive: the next analysis of each document parses afresh.
+      for (const document of this.all()) if (document.tree && !this.analyzer.parser.owns(document.tree)) document.dropTree();
+      // The old runtime's memory (up to hundreds of MB) goes back only when it is collected; an
+      // idle server may not collect for a long time. The client starts the server with
+      // --expose-gc; elsewhere (tests, other editors) this does nothing.
+      (globalThis as { gc?: () => void }).gc?.();
+    } catch (error) {
+      this.logger.error('cannot restart the parser', error);
+    }
   }
 
   private isOpen(document: OpenDocument): boolean {
@@ -225,17 +259,19 @@ export class LiveAnalysis {
   analyze(document: OpenDocument, config: DocumentConfig): Snapshot {
     const started = performance.now();
     const base = { version: document.version, revision: document.revision, findings: [], imports: [] };
-    const skip = (reason: string): Snapshot => {
+    const skip = (reason: string, problem?: Snapshot['problem']): Snapshot => {
       document.dropTree();
       if (document.snapshot?.skipped !== reason) this.logger.info(`not analysing ${document.uri}: ${reason}`);
-      return { ...base, skipped: reason, durationMs: performance.now() - started };
+      return { ...base, skipped: reason, problem, durationMs: performance.now() - started };
     };
+    const notAnalysed = (reason: string) => skip(reason, { message: reason, internal: false });
     if (config.skipReason) return skip(config.skipReason);
+    this.analyzer.takeRuleFailures();
     try {
       if (document.kind === 'python') {
         const text = document.text;
         const problem = inputProblem(text, config.maxFileSize);
-        if (problem) return skip(problem);
+        if (problem) return notAnalysed(problem);
         // Requirements, pyproject and lock files are judged against advisories (server/src/deps).
         const file = filePathOf(document.uri);
         const manifest = file ? dependencyFindings(file, text, config.selection, { advisories: config.settings.advisories }) : undefined;
@@ -252,7 +288,8 @@ export class LiveAnalysis {
       const cells = document.codeCells();
       const joined = joinedNotebookText(cells);
       const problem = inputProblem(joined, config.maxFileSize);
-      if (problem) return skip(problem);
+      if (problem) return notAnalysed(problem);
+      if (document.tree && !this.analyzer.parser.owns(document.tree)) document.dropTree();
       document.prepareTree(joined);
       const file = filePathOf(document.uri);
       const result = this.analyzer.analyzeNotebookCells(cells, { selection: config.selection, previousTree: document.tree, keepTree: true, versions: file ? projectVersionsFor(file) : undefined });
@@ -266,22 +303,29 @@ export class LiveAnalysis {
       snapshot.cellUris = document.cells.map((c) => c.document);
       return snapshot;
     } catch (error) {
+      // Over the parser's limits (see engine/parser.ts): said on the document, not an error.
+      if (error instanceof ParseLimitError) return notAnalysed(error.message);
       // An engine failure on one document must not take the server down or leave a broken tree.
       document.dropTree();
       this.logger.error(`analysis of ${document.uri} failed`, error);
-      return { ...base, skipped: 'internal error (see the mlsec output)', durationMs: performance.now() - started };
+      const reason = `internal error: ${error instanceof Error ? error.message : String(error)} (details in the mlsec output)`;
+      return { ...base, skipped: reason, problem: { message: reason, internal: true }, durationMs: performance.now() - started };
     }
   }
 
   private snapshotOf(document: OpenDocument, result: AnalysisResult, started: number): Snapshot {
     const durationMs = performance.now() - started;
+    // A rule that failed is an internal error shown on the document (its other findings stay).
+    const failures = this.analyzer.takeRuleFailures();
+    for (const failure of failures) this.logger.error(`analysis of ${document.uri}: ${failure}`);
     if (this.logger.verbose) {
       const t = result.timings;
       this.logger.debug(
         `analysed ${document.uri} v${document.version} in ${durationMs.toFixed(1)} ms${result.reused === 'moved' ? ' (findings moved over the edit)' : result.reused === 'function' ? ' (edited function only)' : ''} (parse ${t.parse.toFixed(1)}, model ${t.model.toFixed(1)}, rules ${t.rules.toFixed(1)}): ${result.findings.length} finding(s), ${result.syntaxErrors} syntax error region(s)`,
       );
     }
-    return { version: document.version, revision: document.revision, findings: result.findings, imports: result.imports, durationMs };
+    const problem = failures.length > 0 ? { message: `internal error: ${failures.join('; ')} (details in the mlsec output)`, internal: true } : undefined;
+    return { version: document.version, revision: document.revision, findings: result.findings, imports: result.imports, durationMs, problem };
   }
 
   /** Publishes a snapshot's diagnostics, unless the document moved on since it was taken. */
@@ -289,6 +333,7 @@ export class LiveAnalysis {
     if (!this.isOpen(document) || snapshot.revision !== document.revision) return;
     document.snapshot = snapshot;
     const open = snapshot.findings.filter(isOpen);
+    const problem = snapshot.problem ? notAnalysedDiagnostic(snapshot.problem.message, snapshot.problem.internal) : undefined;
     if (document.kind === 'python') {
       const diagnostics = open.map((f) => toDiagnostic(f, () => document.uri, this.links));
       // A manifest line that cannot be read: shown where it is, the rest of the file is still judged.
@@ -296,12 +341,14 @@ export class LiveAnalysis {
         const line = problem.line ?? 0;
         diagnostics.push({ range: { start: { line, character: 0 }, end: { line: line + 1, character: 0 } }, severity: DiagnosticSeverity.Warning, source: DIAGNOSTIC_SOURCE, code: 'input', message: `mlsec cannot read this: ${problem.message}` });
       }
+      if (problem) diagnostics.push(problem);
       this.connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
       document.published.add(document.uri);
     } else {
       const byCell = new Map<string, Diagnostic[]>();
       const cellUris = snapshot.cellUris ?? document.cells.map((c) => c.document);
       const uriOf = (cell: number | undefined) => cellUris[cell ?? 0] ?? document.uri;
+      if (problem) byCell.set(uriOf(0), [problem]);
       for (const finding of open) {
         const uri = uriOf(finding.cell);
         const list = byCell.get(uri);

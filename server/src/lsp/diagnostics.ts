@@ -39,6 +39,23 @@ export function toDiagnostic(finding: Finding, uriOfCell: (cell: number | undefi
   };
 }
 
+/** The code of the diagnostic saying that a document was not analysed (and why). */
+export const NOT_ANALYSED_CODE = 'not-analysed';
+
+/**
+ * A document that could not be analysed shows it, on its first line: an empty list of diagnostics
+ * would read as "no findings" (issue 13). An internal error is an error; a limit is information.
+ */
+export function notAnalysedDiagnostic(reason: string, internal: boolean): Diagnostic {
+  return {
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    severity: internal ? DiagnosticSeverity.Error : DiagnosticSeverity.Information,
+    code: NOT_ANALYSED_CODE,
+    source: DIAGNOSTIC_SOURCE,
+    message: `mlsec did not analyse this file: ${reason}`,
+  };
+}
+
 export function isOpen(finding: Finding): boolean {
   return !finding.suppression;
 }

@@ -91,6 +91,11 @@ export interface Snapshot {
   skipped?: string;
   /** Lines of a dependency manifest that could not be read (shown as diagnostics on the line). */
   problems?: InputProblem[];
+  /**
+   * Set when the document should have been analysed but could not be (too large, binary, over the
+   * parser's limits, an internal error): shown as a diagnostic. Exclusions do not set it.
+   */
+  problem?: { message: string; internal: boolean };
   /** Notebooks: the cell document URI of each notebook cell index, at analysis time. */
   cellUris?: string[];
   layout?: NotebookLayout;
@@ -167,7 +172,7 @@ export class PythonDocument implements Base {
   }
 
   dropTree(): void {
-    this.tree?.delete();
+    deleteTree(this.tree);
     this.tree = undefined;
     this.memo = undefined;
   }
@@ -240,7 +245,7 @@ export class NotebookModel implements Base {
   }
 
   dropTree(): void {
-    this.tree?.delete();
+    deleteTree(this.tree);
     this.tree = undefined;
     this.treeText = undefined;
   }
@@ -256,4 +261,16 @@ export type OpenDocument = PythonDocument | NotebookModel;
 
 export function joinedNotebookText(cells: readonly NotebookCell[]): string {
   return new NotebookLayout(cells).text;
+}
+
+/**
+ * Frees a kept tree. The parser's runtime may have aborted since the tree was made (see
+ * engine/parser.ts): its memory is then dropped with the runtime, and freeing cannot fail the caller.
+ */
+function deleteTree(tree: Tree | undefined): void {
+  try {
+    tree?.delete();
+  } catch {
+    // The runtime that made the tree is gone; nothing is left to free.
+  }
 }

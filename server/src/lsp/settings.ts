@@ -18,6 +18,9 @@ import { DEFAULT_SETTINGS } from '../../../common/src/protocol';
 import type { Analyzer } from '../engine/analyzer';
 import { ConfigResolver, DEFAULT_MAX_FILE_SIZE } from '../engine/config';
 import type { ConfigProblem } from '../engine/config';
+import type { Rule } from '../engine/rule';
+import type { RuleEntry } from '../engine/ruleNames';
+import { selectsNothing, unknownRuleEntries } from '../engine/ruleNames';
 import type { RuleSelection } from '../engine/selection';
 import { parseSeverity, resolveSelection } from '../engine/selection';
 import type { Logger } from './logger';
@@ -45,10 +48,50 @@ export function normalizeSettings(raw: unknown): MlsecSettings {
     ignore: strings(value.ignore, DEFAULT_SETTINGS.ignore),
     severity,
     exclude: strings(value.exclude, DEFAULT_SETTINGS.exclude),
-    maxFileSize: number(value.maxFileSize, DEFAULT_SETTINGS.maxFileSize, 1, Number.MAX_SAFE_INTEGER),
+    // 0 or less is not "no limit" (it would skip every file): the default applies, and
+    // settingsProblems says so.
+    maxFileSize: typeof value.maxFileSize === 'number' && value.maxFileSize >= 1 ? number(value.maxFileSize, DEFAULT_SETTINGS.maxFileSize, 1, Number.MAX_SAFE_INTEGER) : DEFAULT_SETTINGS.maxFileSize,
     advisories: strings(value.advisories, DEFAULT_SETTINGS.advisories),
     trace: { server: trace === 'messages' || trace === 'verbose' ? trace : 'off' },
   };
+}
+
+/** A problem of the editor settings; `fatal` when no rule would run. */
+export interface SettingsProblem {
+  message: string;
+  fatal: boolean;
+}
+
+/**
+ * What is wrong with the editor settings as the client sent them (`raw`): rule names that name no
+ * rule in `mlsec.select`, `mlsec.ignore` or `mlsec.severity`, severities that are not one, a
+ * `mlsec.maxFileSize` of 0 or less, and a selection that leaves no rule to run. normalizeSettings
+ * drops or replaces such values; this says so instead of letting them pass silently (issue 13).
+ */
+export function settingsProblems(rules: readonly Rule[], raw: unknown, settings: MlsecSettings): SettingsProblem[] {
+  const value = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+  const problems: SettingsProblem[] = [];
+  const entries: RuleEntry[] = [];
+  for (const key of ['select', 'ignore'] as const) {
+    const list = value[key];
+    if (Array.isArray(list)) for (const entry of list) if (typeof entry === 'string') entries.push({ setting: `mlsec.${key}`, entry });
+  }
+  if (value.severity && typeof value.severity === 'object' && !Array.isArray(value.severity)) {
+    for (const [rule, level] of Object.entries(value.severity as Record<string, unknown>)) {
+      entries.push({ setting: 'mlsec.severity', entry: rule });
+      if (typeof level !== 'string' || !parseSeverity(level)) {
+        problems.push({ message: `mlsec.severity: the level of ${JSON.stringify(rule)} must be "error", "warning" or "info", not ${JSON.stringify(level)}; the rule keeps its own`, fatal: false });
+      }
+    }
+  }
+  for (const unknown of unknownRuleEntries(rules, entries)) problems.push({ message: `${unknown.message}; the entry is ignored`, fatal: false });
+  if (typeof value.maxFileSize === 'number' && value.maxFileSize < 1) {
+    problems.push({ message: `mlsec.maxFileSize must be a positive number of bytes (0 or less does not mean "no limit"); the default of ${settings.maxFileSize} applies`, fatal: false });
+  }
+  if (selectsNothing(rules, { select: settings.select, ignore: settings.ignore })) {
+    problems.push({ message: 'mlsec.select and mlsec.ignore leave no rule to run: mlsec finds nothing until they are fixed', fatal: true });
+  }
+  return problems;
 }
 
 /** Editor settings per resource URI, pulled from the client and cached. */
@@ -70,7 +113,11 @@ export class SettingsStore {
     let settings = this.cache.get(key);
     if (!settings) {
       settings = this.connection.workspace.getConfiguration(uri ? { scopeUri: uri, section: 'mlsec' } : { section: 'mlsec' }).then(
-        (raw) => normalizeSettings(raw),
+        (raw) => {
+          const normalized = normalizeSettings(raw);
+          this.onSettings?.(raw, normalized);
+          return normalized;
+        },
         (error) => {
           this.logger.warn(`cannot read settings for ${uri ?? 'the window'} (${error instanceof Error ? error.message : String(error)}); using defaults`);
           this.cache.delete(key);
@@ -85,8 +132,15 @@ export class SettingsStore {
   /** After didChangeConfiguration: forget everything; `pushed` holds the new values if sent. */
   reset(pushed?: unknown): void {
     this.cache.clear();
-    if (pushed && typeof pushed === 'object' && 'mlsec' in pushed) this.pushed = normalizeSettings((pushed as { mlsec: unknown }).mlsec);
+    if (pushed && typeof pushed === 'object' && 'mlsec' in pushed) {
+      const raw = (pushed as { mlsec: unknown }).mlsec;
+      this.pushed = normalizeSettings(raw);
+      this.onSettings?.(raw, this.pushed);
+    }
   }
+
+  /** Told the settings as sent and as normalised, each time they are read (to report problems). */
+  onSettings?: (raw: unknown, settings: MlsecSettings) => void;
 
   evict(uri: string): void {
     this.cache.delete(uri);
@@ -105,7 +159,7 @@ export interface DocumentConfig {
 /** Combines editor settings and project files into the configuration of each document. */
 export class DocumentConfigs {
   /** Project files, cached per folder; cleared when one changes on disk. */
-  readonly resolver = new ConfigResolver();
+  readonly resolver: ConfigResolver;
   private readonly cache = new Map<string, Promise<DocumentConfig>>();
   private readonly selections = new Map<string, RuleSelection>();
   private readonly excludeMatchers = new Map<string, Ignore>();
@@ -116,7 +170,10 @@ export class DocumentConfigs {
     private readonly analyzer: Analyzer,
     private readonly folders: () => readonly string[],
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // With the rule catalogue, rule names in project files are checked (engine/ruleNames.ts).
+    this.resolver = new ConfigResolver({}, undefined, analyzer.rules);
+  }
 
   forDocument(uri: string): Promise<DocumentConfig> {
     let config = this.cache.get(uri);
@@ -140,6 +197,8 @@ export class DocumentConfigs {
 
   /** Editor settings changed: recompute every document's configuration. */
   clearSettings(pushed?: unknown): void {
+    // Changed settings show their problems again.
+    this.shownSettingsProblems.clear();
     this.settings.reset(pushed);
     this.cache.clear();
   }
@@ -197,11 +256,30 @@ export class DocumentConfigs {
     let selection = this.selections.get(key);
     if (!selection) {
       selection = resolveSelection(this.analyzer.rules, { select, ignore: ignored, severity });
-      if (selection.unknown.length > 0) this.logger.warn(`unknown rules in configuration: ${selection.unknown.join(', ')}`);
       this.selections.set(key, selection);
     }
     return selection;
   }
+
+  /**
+   * Problems of the editor settings themselves (`mlsec.select`, `mlsec.ignore`, `mlsec.severity`,
+   * `mlsec.maxFileSize`): unknown rule names, a selection left empty, a size limit of 0 or less.
+   * Each distinct problem is shown once (a window message) and logged.
+   */
+  checkSettings(raw: unknown, settings: MlsecSettings): void {
+    const problems = settingsProblems(this.analyzer.rules, raw, settings);
+    for (const problem of problems) {
+      if (this.shownSettingsProblems.has(problem.message)) continue;
+      this.shownSettingsProblems.add(problem.message);
+      this.logger.warn(problem.message);
+      this.onSettingsProblem?.(problem);
+    }
+  }
+
+  private readonly shownSettingsProblems = new Set<string>();
+
+  /** Told each new problem of the editor settings (the server shows it in a window message). */
+  onSettingsProblem?: (problem: SettingsProblem) => void;
 
   private reportConfigProblems(): void {
     const problems = this.resolver.problems;

@@ -19,6 +19,7 @@ import { collectSourceFiles, readSource, sourceKindOf } from '../engine/files';
 import { dependencyFindings } from '../deps/scanHook';
 import { projectVersionsFor } from '../deps/projectVersions';
 import { manifestKindOf } from '../deps/manifests';
+import { ParseLimitError } from '../engine/parser';
 import { NotebookError } from '../engine/notebook';
 import { isModelFile } from '../artifacts/scan';
 import type { ModelFileIndex } from './modelFiles';
@@ -151,6 +152,8 @@ export class WorkspaceIndex {
       problems.push({ uri, message: read.message, line: read.line });
       return undefined;
     }
+    // A runtime that aborted on an earlier file is replaced first (engine/parser.ts).
+    await this.live.parserReady();
     try {
       // Dependency manifests and lock files: judged against advisories, not parsed as Python.
       const manifest = dependencyFindings(file, read.text, config.selection, { advisories: settings.advisories });
@@ -175,6 +178,7 @@ export class WorkspaceIndex {
       };
     } catch (error) {
       if (error instanceof NotebookError) problems.push({ uri, message: error.message, line: error.line });
+      else if (error instanceof ParseLimitError) problems.push({ uri, message: `not analysed: ${error.message}` });
       else {
         this.logger.error(`analysis of ${uri} failed`, error);
         problems.push({ uri, message: `internal error while analysing: ${error instanceof Error ? error.message : String(error)}` });
