@@ -19,9 +19,10 @@ import type { Severity } from '../engine/rule';
 import { rulePageMarkdown } from '../engine/ruleDocs';
 import { findRule, parseSeverity } from '../engine/selection';
 import { ALL_RULES } from '../rules/index';
+import { runFixStep } from './fix';
 import { tuneJitForScan } from './jitTuning';
 import { toSarif } from './sarif';
-import { defaultJobs, isScanWorker, scanParallel, serveScanWorker } from './scanner';
+import { defaultJobs, isScanWorker, makeResolver, scanParallel, serveScanWorker } from './scanner';
 import type { ScanOutcome } from './scanner';
 import { formatText } from './textReport';
 
@@ -51,6 +52,9 @@ Scan options:
   -j, --jobs N                      worker threads (default: number of CPUs; 1 = no workers)
       --files-from FILE             also scan the paths listed in FILE, one per line (- = stdin)
       --stats FILE                  write timings per phase and file counts as JSON (- = stderr)
+      --fix                         apply the safe fixes, then report what remains
+      --unsafe-fixes                with --fix or --diff: apply the unsafe fixes too (review them)
+      --diff                        print the fixes as a unified diff, write nothing (exit 1 if any)
 
 Exit codes: 0 no open finding at or above --fail-on, 1 findings, 2 usage or internal error.
 `;
@@ -111,8 +115,12 @@ async function runScan(argv: string[]): Promise<number> {
       jobs: { type: 'string', short: 'j' },
       'files-from': { type: 'string' },
       stats: { type: 'string' },
+      fix: { type: 'boolean', default: false },
+      'unsafe-fixes': { type: 'boolean', default: false },
+      diff: { type: 'boolean', default: false },
     },
   });
+  if (values['unsafe-fixes'] && !values.fix && !values.diff) throw new UsageError('--unsafe-fixes goes with --fix or --diff');
   const format = values.format;
   if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
   const select = list(values.select);
@@ -138,24 +146,18 @@ async function runScan(argv: string[]): Promise<number> {
   const paths = positionals.length > 0 || values['files-from'] !== undefined ? [...positionals, ...listed] : ['.'];
   if (paths.length === 0) throw new UsageError(`nothing to scan: ${values['files-from']} lists no paths`);
 
-  const outcome = await scanParallel(
-    () => Analyzer.create(ALL_RULES),
-    {
-      paths,
-      select,
-      ignore,
-      configFile: values.config,
-      respectGitignore: !values['no-gitignore'],
-      maxFileSize,
-      jobs,
-    },
-    __filename,
-  );
+  const scanOptions = { paths, select, ignore, configFile: values.config, respectGitignore: !values['no-gitignore'], maxFileSize, jobs };
+  const outcome = await scanParallel(() => Analyzer.create(ALL_RULES), scanOptions, __filename);
   if (outcome.missing.length === paths.length) {
     throw new UsageError(`nothing to scan: ${outcome.missing.join(', ')} not found`);
   }
   const outputStarted = performance.now();
   const baseDir = process.cwd();
+  if (values.fix || values.diff) {
+    const flags = { fix: values.fix ?? false, unsafeFixes: values['unsafe-fixes'] ?? false, diff: values.diff ?? false, output: values.output };
+    const ended = await runFixStep(() => Analyzer.create(ALL_RULES), outcome, makeResolver(scanOptions), flags, baseDir);
+    if (ended !== undefined) return ended;
+  }
   let output: string;
   const toTerminal = !values.output && process.stdout.isTTY === true;
   // Indented for a person at a terminal; compact for files and pipes (a tenth of the time and
