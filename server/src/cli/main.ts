@@ -19,6 +19,7 @@ import type { Severity } from '../engine/rule';
 import { rulePageMarkdown } from '../engine/ruleDocs';
 import { findRule, parseSeverity } from '../engine/selection';
 import { ALL_RULES } from '../rules/index';
+import { applyBaseline, baselineEntries, BaselineError, baselineNotice, DEFAULT_BASELINE, readBaseline, writeBaseline } from '../engine/baseline';
 import { runFixStep } from './fix';
 import { tuneJitForScan } from './jitTuning';
 import { toSarif } from './sarif';
@@ -34,6 +35,7 @@ const USAGE = `mlsec ${VERSION} — security scanner for machine-learning Python
 
 Usage:
   mlsec scan [paths...] [options]   scan .py files and .ipynb notebooks (default: .)
+  mlsec baseline [paths...] [-o FILE]  record today's open findings (default .mlsec/baseline.json)
   mlsec rules [--format text|json]  list the rule catalogue
   mlsec explain <CODE|name>         print a rule's documentation
   mlsec --version | --help
@@ -55,6 +57,7 @@ Scan options:
       --fix                         apply the safe fixes, then report what remains
       --unsafe-fixes                with --fix or --diff: apply the unsafe fixes too (review them)
       --diff                        print the fixes as a unified diff, write nothing (exit 1 if any)
+      --baseline FILE               report only findings not in FILE (see \`mlsec baseline\`)
 
 Exit codes: 0 no open finding at or above --fail-on, 1 findings, 2 usage or internal error.
 `;
@@ -97,7 +100,7 @@ export function exitCodeFor(outcome: ScanOutcome, failOn: FailOn): number {
   return failing ? 1 : 0;
 }
 
-async function runScan(argv: string[]): Promise<number> {
+async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -118,8 +121,10 @@ async function runScan(argv: string[]): Promise<number> {
       fix: { type: 'boolean', default: false },
       'unsafe-fixes': { type: 'boolean', default: false },
       diff: { type: 'boolean', default: false },
+      baseline: { type: 'string' },
     },
   });
+  if (mode === 'baseline' && (values.fix || values.diff || values.baseline)) throw new UsageError('`mlsec baseline` records findings; --fix, --diff and --baseline go with `mlsec scan`');
   if (values['unsafe-fixes'] && !values.fix && !values.diff) throw new UsageError('--unsafe-fixes goes with --fix or --diff');
   const format = values.format;
   if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
@@ -158,6 +163,18 @@ async function runScan(argv: string[]): Promise<number> {
     const ended = await runFixStep(() => Analyzer.create(ALL_RULES), outcome, makeResolver(scanOptions), flags, baseDir);
     if (ended !== undefined) return ended;
   }
+  if (mode === 'baseline') {
+    const target = values.output ?? DEFAULT_BASELINE;
+    const entries = baselineEntries(outcome.files, target);
+    writeBaseline(target, entries);
+    process.stderr.write(`mlsec: recorded ${entries.length} open finding${entries.length === 1 ? '' : 's'} in ${target}\n`);
+    return 0;
+  }
+  const baselineFile = values.baseline ?? outcome.configuredBaseline;
+  if (baselineFile !== undefined) {
+    if (values.baseline !== undefined && !fs.existsSync(baselineFile)) throw new UsageError(`baseline file not found: ${baselineFile}`);
+    process.stderr.write(applyBaselineFile(outcome, baselineFile, baseDir));
+  }
   let output: string;
   const toTerminal = !values.output && process.stdout.isTTY === true;
   // Indented for a person at a terminal; compact for files and pipes (a tenth of the time and
@@ -185,6 +202,18 @@ async function runScan(argv: string[]): Promise<number> {
     for (const p of outcome.configProblems) process.stderr.write(`${path.relative(baseDir, p.file)}${p.line !== undefined ? `:${p.line + 1}` : ''}: config: ${p.message}\n`);
   }
   return exitCodeFor(outcome, explicitFailOn ?? outcome.configuredFailOn ?? 'error');
+}
+
+/** Drops the baseline's findings from the outcome; returns what to tell on stderr. */
+function applyBaselineFile(outcome: ScanOutcome, file: string, baseDir: string): string {
+  const shown = path.relative(baseDir, file) || file;
+  if (!fs.existsSync(file)) return `mlsec: the configured baseline ${shown} does not exist yet (\`mlsec baseline\` writes it); reporting every finding\n`;
+  try {
+    return baselineNotice(applyBaseline(outcome.files, readBaseline(file)), shown);
+  } catch (error) {
+    if (error instanceof BaselineError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** Paths listed one per line in a file or on stdin (`-`); blank lines are skipped. */
@@ -337,6 +366,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'scan':
         tuneJitForScan();
         return await runScan(rest);
+      case 'baseline':
+        tuneJitForScan();
+        return await runScan(rest, 'baseline');
       case 'rules':
         return runRules(rest);
       case 'explain':

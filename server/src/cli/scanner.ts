@@ -41,6 +41,8 @@ export interface ScanOutcome {
   missing: string[];
   /** `fail-on` from the nearest configuration of the first path, if any. */
   configuredFailOn?: FailOn;
+  /** `baseline` from the nearest configuration of the first path, if any. */
+  configuredBaseline?: string;
   durationMs: number;
   /** Milliseconds spent finding the files (walking folders, reading .gitignore and configs). */
   walkMs?: number;
@@ -94,6 +96,7 @@ function outcome(options: ScanOptions, planned: Plan, reports: FileReport[], sta
     configProblems: resolver.problems,
     missing: planned.missing,
     configuredFailOn: resolver.forFolder(first).failOn ?? resolver.forFile(path.join(first, 'x.py')).failOn,
+    configuredBaseline: resolver.forFolder(first).baseline ?? resolver.forFile(path.join(first, 'x.py')).baseline,
     durationMs: performance.now() - started,
     walkMs: planned.walkMs,
     workers,
