@@ -153,6 +153,8 @@ export interface MlsecSettings {
   severity: Record<string, SeverityName>;
   exclude: string[];
   maxFileSize: number;
+  /** Findings recorded in the project's baseline: shown as hints, hidden, or shown as any other. */
+  baselineFindings: 'hint' | 'hide' | 'show';
   trace: { server: 'off' | 'messages' | 'verbose' };
 }
 
@@ -165,6 +167,7 @@ export const DEFAULT_SETTINGS: MlsecSettings = {
   severity: {},
   exclude: [],
   maxFileSize: 2 * 1024 * 1024,
+  baselineFindings: 'hint',
   trace: { server: 'off' },
 };
 

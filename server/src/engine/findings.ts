@@ -35,6 +35,8 @@ export interface Finding {
   suppression?: Suppression;
   /** For notebooks: index of the code cell (among all cells) the finding is in. */
   cell?: number;
+  /** Recorded in the project's baseline (the editor shows such findings as hints). */
+  baseline?: boolean;
 }
 
 /** A problem with the input itself rather than with its code (unreadable, binary, broken JSON…). */

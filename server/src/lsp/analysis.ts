@@ -13,9 +13,11 @@ import type { Analyzer, AnalysisResult } from '../engine/analyzer';
 import { isOpen, summarize, toDiagnostic } from './diagnostics';
 import type { OpenDocument, Snapshot } from './documents';
 import { joinedNotebookText, NotebookModel, PythonDocument } from './documents';
+import { BaselineStore } from './baseline';
 import type { Logger } from './logger';
 import type { RuleLinks } from './ruleDocs';
 import type { DocumentConfig, DocumentConfigs } from './settings';
+import { filePathOf } from './uris';
 
 export type Reason = 'open' | 'change' | 'save' | 'config';
 
@@ -27,6 +29,8 @@ export class LiveAnalysis {
   readonly notebooks = new Map<string, NotebookModel>();
   /** Cell document URI → its notebook. */
   private readonly cellOwner = new Map<string, NotebookModel>();
+  /** Baseline files read, so that baseline findings show as hints or not at all. */
+  private readonly baselines = new BaselineStore();
   /** Called after diagnostics of any document were published (for the findings totals). */
   onPublished: () => void = () => undefined;
 
@@ -236,7 +240,7 @@ export class LiveAnalysis {
         document.dropTree();
         document.tree = result.tree;
         document.memo = result.memo;
-        return this.snapshotOf(document, result, started);
+        return this.snapshotOf(document, result, started, config);
       }
       const cells = document.codeCells();
       const joined = joinedNotebookText(cells);
@@ -247,7 +251,7 @@ export class LiveAnalysis {
       document.dropTree();
       document.tree = result.tree;
       document.treeText = result.layout.text;
-      const snapshot = this.snapshotOf(document, result, started);
+      const snapshot = this.snapshotOf(document, result, started, config);
       snapshot.layout = result.layout;
       snapshot.cellUris = document.cells.map((c) => c.document);
       return snapshot;
@@ -259,7 +263,7 @@ export class LiveAnalysis {
     }
   }
 
-  private snapshotOf(document: OpenDocument, result: AnalysisResult, started: number): Snapshot {
+  private snapshotOf(document: OpenDocument, result: AnalysisResult, started: number, config: DocumentConfig): Snapshot {
     const durationMs = performance.now() - started;
     if (this.logger.verbose) {
       const t = result.timings;
@@ -267,7 +271,8 @@ export class LiveAnalysis {
         `analysed ${document.uri} v${document.version} in ${durationMs.toFixed(1)} ms${result.reused === 'moved' ? ' (findings moved over the edit)' : result.reused === 'function' ? ' (edited function only)' : ''} (parse ${t.parse.toFixed(1)}, model ${t.model.toFixed(1)}, rules ${t.rules.toFixed(1)}): ${result.findings.length} finding(s), ${result.syntaxErrors} syntax error region(s)`,
       );
     }
-    return { version: document.version, revision: document.revision, findings: result.findings, imports: result.imports, durationMs };
+    const findings = this.baselines.apply(filePathOf(document.uri), result.findings, config.baselineFile, config.settings.baselineFindings);
+    return { version: document.version, revision: document.revision, findings, imports: result.imports, durationMs };
   }
 
   /** Publishes a snapshot's diagnostics, unless the document moved on since it was taken. */

@@ -20,6 +20,7 @@ import { ConfigResolver, DEFAULT_MAX_FILE_SIZE } from '../engine/config';
 import type { ConfigProblem } from '../engine/config';
 import type { RuleSelection } from '../engine/selection';
 import { parseSeverity, resolveSelection } from '../engine/selection';
+import { baselineFileFor } from './baseline';
 import type { Logger } from './logger';
 import { filePathOf, folderOf, toPosix } from './uris';
 
@@ -46,6 +47,7 @@ export function normalizeSettings(raw: unknown): MlsecSettings {
     severity,
     exclude: strings(value.exclude, DEFAULT_SETTINGS.exclude),
     maxFileSize: number(value.maxFileSize, DEFAULT_SETTINGS.maxFileSize, 1, Number.MAX_SAFE_INTEGER),
+    baselineFindings: value.baselineFindings === 'hide' || value.baselineFindings === 'show' ? value.baselineFindings : DEFAULT_SETTINGS.baselineFindings,
     trace: { server: trace === 'messages' || trace === 'verbose' ? trace : 'off' },
   };
 }
@@ -99,6 +101,8 @@ export interface DocumentConfig {
   skipReason?: string;
   selection: RuleSelection;
   maxFileSize: number;
+  /** The baseline file that applies (it may not exist). */
+  baselineFile?: string;
 }
 
 /** Combines editor settings and project files into the configuration of each document. */
@@ -172,7 +176,8 @@ export class DocumentConfigs {
     if (!settings.enable) skipReason = 'mlsec.enable is off';
     else if (this.resolver.isExcluded(file)) skipReason = `excluded by ${path.basename(project.file ?? 'the project configuration')}`;
     else if (this.excludedBySettings(file, settings.exclude)) skipReason = 'excluded by mlsec.exclude';
-    return { settings, selection: this.selection(select, ignored, severity), maxFileSize, skipReason };
+    const baselineFile = baselineFileFor(project.baseline, folderOf(file, this.folders()));
+    return { settings, selection: this.selection(select, ignored, severity), maxFileSize, skipReason, baselineFile };
   }
 
   /** `mlsec.exclude` patterns are relative to the workspace folder holding the file. */

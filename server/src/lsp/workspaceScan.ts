@@ -19,6 +19,7 @@ import { collectSourceFiles, readSource, sourceKindOf } from '../engine/files';
 import { NotebookError } from '../engine/notebook';
 import type { LiveAnalysis } from './analysis';
 import { isOpen, summarize, toDiagnostic, totals } from './diagnostics';
+import { BaselineStore } from './baseline';
 import type { Logger } from './logger';
 import type { RuleLinks } from './ruleDocs';
 import type { DocumentConfigs, SettingsStore } from './settings';
@@ -47,6 +48,7 @@ function yieldToEventLoop(): Promise<void> {
 
 export class WorkspaceIndex {
   private readonly files = new Map<string, ScannedFile>();
+  private readonly baselines = new BaselineStore();
   private scannedAt?: string;
   private running?: Promise<ScanWorkspaceRequest.Result>;
   private rescanTimer?: NodeJS.Timeout;
@@ -143,7 +145,7 @@ export class WorkspaceIndex {
       const result = notebook
         ? this.analyzer.analyzeNotebookJson(read.text, { selection: config.selection, force: true })
         : this.analyzer.analyzePython(read.text, { selection: config.selection, force: true });
-      const open = result.findings.filter(isOpen);
+      const open = this.baselines.apply(file, result.findings, config.baselineFile, settings.baselineFindings).filter(isOpen);
       return {
         path: file,
         uri,
