@@ -22,6 +22,8 @@ import { ALL_RULES } from '../rules/index';
 import { applyBaseline, baselineEntries, BaselineError, baselineNotice, DEFAULT_BASELINE, readBaseline, writeBaseline } from '../engine/baseline';
 import { runFixStep } from './fix';
 import { tuneJitForScan } from './jitTuning';
+import { formatFileListing, listFiles } from './showFiles';
+import { formatStatistics, statistics } from './statistics';
 import { toSarif } from './sarif';
 import { defaultJobs, isScanWorker, makeResolver, scanParallel, serveScanWorker } from './scanner';
 import type { ScanOutcome } from './scanner';
@@ -58,6 +60,8 @@ Scan options:
       --unsafe-fixes                with --fix or --diff: apply the unsafe fixes too (review them)
       --diff                        print the fixes as a unified diff, write nothing (exit 1 if any)
       --baseline FILE               report only findings not in FILE (see \`mlsec baseline\`)
+      --statistics                  print the number of findings per rule instead of each finding
+      --show-files                  list the files a scan reads and those it skips (and why); no scan
 
 Exit codes: 0 no open finding at or above --fail-on, 1 findings, 2 usage or internal error.
 `;
@@ -122,12 +126,15 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
       'unsafe-fixes': { type: 'boolean', default: false },
       diff: { type: 'boolean', default: false },
       baseline: { type: 'string' },
+      statistics: { type: 'boolean', default: false },
+      'show-files': { type: 'boolean', default: false },
     },
   });
   if (mode === 'baseline' && (values.fix || values.diff || values.baseline)) throw new UsageError('`mlsec baseline` records findings; --fix, --diff and --baseline go with `mlsec scan`');
   if (values['unsafe-fixes'] && !values.fix && !values.diff) throw new UsageError('--unsafe-fixes goes with --fix or --diff');
   const format = values.format;
   if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
+  if (values.statistics && format !== 'text' && format !== 'json') throw new UsageError('--statistics prints text or json');
   const select = list(values.select);
   const ignore = list(values.ignore);
   for (const entry of [...(select ?? []), ...(ignore ?? [])]) {
@@ -152,6 +159,10 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
   if (paths.length === 0) throw new UsageError(`nothing to scan: ${values['files-from']} lists no paths`);
 
   const scanOptions = { paths, select, ignore, configFile: values.config, respectGitignore: !values['no-gitignore'], maxFileSize, jobs };
+  if (values['show-files']) {
+    process.stdout.write(formatFileListing(listFiles(scanOptions), process.cwd()));
+    return 0;
+  }
   const outcome = await scanParallel(() => Analyzer.create(ALL_RULES), scanOptions, __filename);
   if (outcome.missing.length === paths.length) {
     throw new UsageError(`nothing to scan: ${outcome.missing.join(', ')} not found`);
@@ -180,7 +191,8 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
   // Indented for a person at a terminal; compact for files and pipes (a tenth of the time and
   // half the size on a large tree, and what SARIF consumers read).
   const indent = toTerminal ? 2 : undefined;
-  if (format === 'sarif') output = JSON.stringify(toSarif(outcome, ALL_RULES, VERSION, baseDir), null, indent) + '\n';
+  if (values.statistics) output = format === 'json' ? JSON.stringify(statistics(outcome), null, indent) + '\n' : formatStatistics(statistics(outcome));
+  else if (format === 'sarif') output = JSON.stringify(toSarif(outcome, ALL_RULES, VERSION, baseDir), null, indent) + '\n';
   else if (format === 'json') output = JSON.stringify(toJson(outcome, baseDir), null, indent) + '\n';
   else {
     output = formatText(outcome, {
@@ -197,7 +209,7 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
     process.stdout.write(output);
   }
   if (values.stats !== undefined) writeStats(values.stats, outcome, performance.now() - outputStarted);
-  if (format !== 'text') {
+  if (format !== 'text' || values.statistics) {
     for (const report of outcome.files) for (const p of report.problems) process.stderr.write(`${path.relative(baseDir, report.file)}: skipped: ${p.message}\n`);
     for (const p of outcome.configProblems) process.stderr.write(`${path.relative(baseDir, p.file)}${p.line !== undefined ? `:${p.line + 1}` : ''}: config: ${p.message}\n`);
   }

@@ -165,6 +165,8 @@ export interface WalkOptions {
   onProblem?: (file: string, message: string) => void;
   /** File kinds to collect (default: Python and notebooks). */
   accept?: (file: string) => boolean;
+  /** Told each folder or source file left out of the walk, and why (`mlsec scan --show-files`). */
+  onSkip?: (file: string, reason: string) => void;
 }
 
 /**
@@ -197,10 +199,25 @@ export function collectSourceFiles(paths: readonly string[], options: WalkOption
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
       const isDir = entry.isDirectory();
-      if (!isDir && !entry.isFile()) continue; // symlinks and devices are not followed
-      if (defaults.ignores(isDir ? entry.name + '/' : entry.name)) continue;
-      if (options.resolver.isExcluded(full, isDir)) continue;
-      if (config.respectGitignore && scoped.some(({ base, matcher }) => matcher.ignores(toPosix(path.relative(base, full)) + (isDir ? '/' : '')))) continue;
+      const skip = options.onSkip && (isDir || accept(full)) ? options.onSkip : undefined;
+      if (!isDir && !entry.isFile()) {
+        // symlinks and devices are not followed
+        if (options.onSkip && accept(full)) options.onSkip(full, entry.isSymbolicLink() ? 'symbolic link (not followed)' : 'not a regular file');
+        continue;
+      }
+      if (defaults.ignores(isDir ? entry.name + '/' : entry.name)) {
+        skip?.(full, 'default exclude');
+        continue;
+      }
+      if (options.resolver.isExcluded(full, isDir)) {
+        skip?.(full, `excluded by ${options.resolver.forFile(full).file ?? 'the configuration'}`);
+        continue;
+      }
+      const ignoredBy = config.respectGitignore ? scoped.find(({ base, matcher }) => matcher.ignores(toPosix(path.relative(base, full)) + (isDir ? '/' : ''))) : undefined;
+      if (ignoredBy) {
+        skip?.(full, `ignored by ${path.join(ignoredBy.base, '.gitignore')}`);
+        continue;
+      }
       if (isDir) walk(full, scoped);
       else if (accept(full)) found.push(full);
     }
