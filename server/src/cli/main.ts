@@ -21,6 +21,9 @@ import { findRule, parseSeverity } from '../engine/selection';
 import { ALL_RULES } from '../rules/index';
 import { applyBaseline, baselineEntries, BaselineError, baselineNotice, DEFAULT_BASELINE, readBaseline, writeBaseline } from '../engine/baseline';
 import { runFixStep } from './fix';
+import { formatGithub } from './formats/github';
+import { toGitlab } from './formats/gitlab';
+import { formatJunit } from './formats/junit';
 import { tuneJitForScan } from './jitTuning';
 import { formatFileListing, listFiles } from './showFiles';
 import { formatStatistics, statistics } from './statistics';
@@ -43,7 +46,8 @@ Usage:
   mlsec --version | --help
 
 Scan options:
-  -f, --format text|json|sarif      output format (default: text)
+  -f, --format FORMAT               text (default), json, sarif, github (workflow annotations),
+                                    gitlab (Code Quality report) or junit (XML for test dashboards)
   -o, --output FILE                 write the report to FILE instead of stdout
       --select RULES                comma-separated codes, prefixes (MLS1) or names to run
       --ignore RULES                comma-separated codes, prefixes or names to skip
@@ -67,6 +71,8 @@ Exit codes: 0 no open finding at or above --fail-on, 1 findings, 2 usage or inte
 `;
 
 class UsageError extends Error {}
+
+const OUTPUT_FORMATS: readonly string[] = ['text', 'json', 'sarif', 'github', 'gitlab', 'junit'];
 
 function readVersion(): string {
   for (const candidate of [path.join(__dirname, '..', 'package.json'), path.join(__dirname, '..', '..', '..', 'package.json')]) {
@@ -133,7 +139,7 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
   if (mode === 'baseline' && (values.fix || values.diff || values.baseline)) throw new UsageError('`mlsec baseline` records findings; --fix, --diff and --baseline go with `mlsec scan`');
   if (values['unsafe-fixes'] && !values.fix && !values.diff) throw new UsageError('--unsafe-fixes goes with --fix or --diff');
   const format = values.format;
-  if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
+  if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`unknown format "${format}" (${OUTPUT_FORMATS.join(', ')})`);
   if (values.statistics && format !== 'text' && format !== 'json') throw new UsageError('--statistics prints text or json');
   const select = list(values.select);
   const ignore = list(values.ignore);
@@ -194,6 +200,9 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
   if (values.statistics) output = format === 'json' ? JSON.stringify(statistics(outcome), null, indent) + '\n' : formatStatistics(statistics(outcome));
   else if (format === 'sarif') output = JSON.stringify(toSarif(outcome, ALL_RULES, VERSION, baseDir), null, indent) + '\n';
   else if (format === 'json') output = JSON.stringify(toJson(outcome, baseDir), null, indent) + '\n';
+  else if (format === 'github') output = formatGithub(outcome, baseDir);
+  else if (format === 'gitlab') output = JSON.stringify(toGitlab(outcome, baseDir), null, indent) + '\n';
+  else if (format === 'junit') output = formatJunit(outcome, baseDir);
   else {
     output = formatText(outcome, {
       color: toTerminal && !values['no-color'] && !process.env.NO_COLOR,

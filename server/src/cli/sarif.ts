@@ -8,6 +8,8 @@ import { pathToFileURL } from 'node:url';
 import type { Finding } from '../engine/findings';
 import type { Rule, Severity } from '../engine/rule';
 import { cweLabel, ruleSummaryMarkdown } from '../engine/ruleDocs';
+import type { FileRegion } from './locations';
+import { FileLocations } from './locations';
 import type { ScanOutcome } from './scanner';
 
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
@@ -21,8 +23,12 @@ export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: s
   const ruleIndex = new Map(rules.map((rule, index) => [rule.code, index]));
   const base = pathToFileURL(baseDir.endsWith(path.sep) ? baseDir : baseDir + path.sep).href;
   const relative = (file: string) => path.relative(baseDir, file).split(path.sep).join('/');
+  // Notebook regions point at the .ipynb text where the cell's code is written (locations.ts).
+  const locations = new FileLocations();
   const results = outcome.files.flatMap((report) =>
-    report.findings.map((finding) => toResult(finding, relative(report.file), ruleIndex.get(finding.code) ?? -1)),
+    report.findings.map((finding) =>
+      toResult(finding, relative(report.file), ruleIndex.get(finding.code) ?? -1, (range, cell) => locations.region(report.file, range, cell)),
+    ),
   );
   const notifications = [
     ...outcome.files.flatMap((report) =>
@@ -89,13 +95,12 @@ function toRuleDescriptor(rule: Rule): object {
   };
 }
 
-function toResult(finding: Finding, uri: string, ruleIndex: number): object {
-  const region = {
-    startLine: finding.range.start.line + 1,
-    startColumn: finding.range.start.character + 1,
-    endLine: finding.range.end.line + 1,
-    endColumn: finding.range.end.character + 1,
-  };
+function toResult(finding: Finding, uri: string, ruleIndex: number, regionOf: (range: Finding['range'], cell?: number) => FileRegion | undefined): object {
+  const region = regionOf(finding.range, finding.cell);
+  const inCell =
+    finding.cell !== undefined
+      ? { notebookCell: finding.cell, cellRegion: { startLine: finding.range.start.line + 1, startColumn: finding.range.start.character + 1, endLine: finding.range.end.line + 1, endColumn: finding.range.end.character + 1 } }
+      : {};
   return {
     ruleId: finding.code,
     ruleIndex,
@@ -103,20 +108,25 @@ function toResult(finding: Finding, uri: string, ruleIndex: number): object {
     message: { text: finding.cell !== undefined ? `${finding.message} (notebook cell ${finding.cell + 1})` : finding.message },
     locations: [
       {
-        physicalLocation: { artifactLocation: { uri, uriBaseId: 'SRCROOT' }, region },
-        ...(finding.cell !== undefined ? { logicalLocations: [{ name: `cell ${finding.cell + 1}`, kind: 'notebookCell' }] } : {}),
+        physicalLocation: { artifactLocation: { uri, uriBaseId: 'SRCROOT' }, ...(region ? { region } : {}) },
+        ...(finding.cell !== undefined
+          ? { logicalLocations: [{ name: `cell ${finding.cell + 1}`, fullyQualifiedName: `cell ${finding.cell + 1}:${finding.range.start.line + 1}:${finding.range.start.character + 1}`, kind: 'notebookCell' }] }
+          : {}),
       },
     ],
-    relatedLocations: finding.related.map((related, id) => ({
-      id,
-      message: { text: related.message },
-      physicalLocation: {
-        artifactLocation: { uri, uriBaseId: 'SRCROOT' },
-        region: { startLine: related.range.start.line + 1, startColumn: related.range.start.character + 1 },
-      },
-    })),
+    relatedLocations: finding.related.map((related, id) => {
+      const at = regionOf(related.range, related.cell ?? finding.cell);
+      return {
+        id,
+        message: { text: related.message },
+        physicalLocation: {
+          artifactLocation: { uri, uriBaseId: 'SRCROOT' },
+          ...(at ? { region: { startLine: at.startLine, startColumn: at.startColumn } } : {}),
+        },
+      };
+    }),
     partialFingerprints: { 'mlsecFindingHash/v1': finding.fingerprint },
-    properties: { cwe: finding.cwe.map((id) => `CWE-${id}`), ...(finding.cell !== undefined ? { notebookCell: finding.cell } : {}) },
+    properties: { cwe: finding.cwe.map((id) => `CWE-${id}`), ...inCell },
     ...(finding.suppression
       ? { suppressions: [{ kind: 'inSource', status: 'accepted', justification: finding.suppression.justification || '(no reason given)' }] }
       : {}),
