@@ -20,6 +20,7 @@ import { rulePageMarkdown } from '../engine/ruleDocs';
 import { findRule, parseSeverity } from '../engine/selection';
 import { ALL_RULES } from '../rules/index';
 import { applyBaseline, baselineEntries, BaselineError, baselineNotice, DEFAULT_BASELINE, readBaseline, writeBaseline } from '../engine/baseline';
+import { runChecklistCommand } from './checklist';
 import { runFixStep } from './fix';
 import { formatGithub } from './formats/github';
 import { toGitlab } from './formats/gitlab';
@@ -41,6 +42,8 @@ const USAGE = `mlsec ${VERSION} — security scanner for machine-learning Python
 Usage:
   mlsec scan [paths...] [options]   scan .py files and .ipynb notebooks (default: .)
   mlsec baseline [paths...] [-o FILE]  record today's open findings (default .mlsec/baseline.json)
+  mlsec checklist [paths...] [--format markdown|json] [-o FILE] [--fail-on-risk]
+                                    the security checklist with its evidence and review
   mlsec rules [--format text|json]  list the rule catalogue
   mlsec explain <CODE|name>         print a rule's documentation
   mlsec --version | --help
@@ -390,6 +393,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'baseline':
         tuneJitForScan();
         return await runScan(rest, 'baseline');
+      case 'checklist':
+        tuneJitForScan();
+        return await runChecklistCommand(rest, {
+          version: VERSION,
+          scan: (options) => scanParallel(() => Analyzer.create(ALL_RULES), options, __filename),
+          usage: (message) => new UsageError(message),
+          defaultJobs: defaultJobs(),
+        });
       case 'rules':
         return runRules(rest);
       case 'explain':

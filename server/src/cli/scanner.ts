@@ -32,6 +32,8 @@ export interface ScanOptions {
    * thread; fewer files than PARALLEL_MIN_FILES are always analysed there.
    */
   jobs?: number;
+  /** Parse every file and keep its imports (for `mlsec checklist`), even where no rule can fire. */
+  force?: boolean;
 }
 
 export interface ScanOutcome {
@@ -108,7 +110,7 @@ export function scan(analyzer: Analyzer, options: ScanOptions): ScanOutcome {
   const started = performance.now();
   const planned = plan(options);
   const selections = new SelectionCache(analyzer);
-  const reports = planned.files.map((file) => analyzeFile(analyzer, file, planned.resolver, selections));
+  const reports = planned.files.map((file) => analyzeFile(analyzer, file, planned.resolver, selections, options.force));
   return outcome(options, planned, reports, started, 0);
 }
 
@@ -155,7 +157,7 @@ export async function serveScanWorker(data: unknown, createAnalyzer: () => Promi
       port.close();
       return;
     }
-    const reports = message.files.map((file) => analyzeFile(analyzer, file, resolver, selections));
+    const reports = message.files.map((file) => analyzeFile(analyzer, file, resolver, selections, options.force));
     port.postMessage({ type: 'done', id: message.id, reports } satisfies FromWorker);
   });
   port.postMessage({ type: 'ready' } satisfies FromWorker);
@@ -188,7 +190,7 @@ export async function scanParallel(createAnalyzer: () => Promise<Analyzer>, opti
     for (const worker of early) worker.stop();
     const analyzer = await createAnalyzer();
     const selections = new SelectionCache(analyzer);
-    const reports = files.map((file) => analyzeFile(analyzer, file, resolver, selections));
+    const reports = files.map((file) => analyzeFile(analyzer, file, resolver, selections, options.force));
     return outcome(options, planned, reports, started, 0);
   }
   for (const worker of early.splice(workerCount)) worker.stop();
@@ -196,7 +198,7 @@ export async function scanParallel(createAnalyzer: () => Promise<Analyzer>, opti
     resolver.forFile(file);
     resolver.perFileIgnores(file);
   }
-  const reports = await runWorkers(files, early, createAnalyzer, resolver);
+  const reports = await runWorkers(files, early, createAnalyzer, resolver, options.force);
   return outcome(options, planned, reports, started, workerCount);
 }
 
@@ -238,7 +240,7 @@ function startWorkers(count: number, options: ScanOptions, workerScript: string)
   });
 }
 
-function runWorkers(files: string[], workers: StartedWorker[], createAnalyzer: () => Promise<Analyzer>, resolver: ConfigResolver): Promise<FileReport[]> {
+function runWorkers(files: string[], workers: StartedWorker[], createAnalyzer: () => Promise<Analyzer>, resolver: ConfigResolver, force?: boolean): Promise<FileReport[]> {
   const reports: FileReport[] = new Array(files.length);
   const batches: Array<{ id: number; start: number; end: number }> = [];
   for (let start = 0, id = 0; start < files.length; start += BATCH_SIZE, id++) batches.push({ id, start, end: Math.min(files.length, start + BATCH_SIZE) });
@@ -255,7 +257,7 @@ function runWorkers(files: string[], workers: StartedWorker[], createAnalyzer: (
         createAnalyzer().then((analyzer) => {
           const selections = new SelectionCache(analyzer);
           for (const batch of pending.splice(0)) {
-            for (let i = batch.start; i < batch.end; i++) reports[i] = analyzeFile(analyzer, files[i], resolver, selections);
+            for (let i = batch.start; i < batch.end; i++) reports[i] = analyzeFile(analyzer, files[i], resolver, selections, force);
           }
           resolve(reports);
         }, reject);

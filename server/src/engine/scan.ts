@@ -22,6 +22,8 @@ export interface FileReport {
   /** UTF-16 units of the text, and of what partial parsing left out of the parse. */
   units?: number;
   skippedUnits?: number;
+  /** Modules the file imports; only when analysed with `force` (checklist evidence needs them). */
+  imports?: string[];
   /** Milliseconds per phase (see AnalysisResult.timings); `read` is reading and decoding the file. */
   timings?: { read: number; prefilter?: number; parse: number; model: number; rules: number };
 }
@@ -54,23 +56,26 @@ export function analyzeText(
   file: string,
   text: string,
   selection: RuleSelection,
-): Pick<FileReport, 'findings' | 'problems' | 'parsed' | 'units' | 'skippedUnits' | 'timings'> {
+  force = false,
+): Pick<FileReport, 'findings' | 'problems' | 'parsed' | 'units' | 'skippedUnits' | 'timings' | 'imports'> {
   const kind = sourceKindOf(file) ?? 'python';
+  const imports = (result: { imports: string[] }) => (force ? { imports: result.imports } : {});
   if (kind === 'notebook') {
     try {
-      const result = analyzer.analyzeNotebookJson(text, { selection });
-      return { findings: result.findings, problems: [], parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings } };
+      const result = analyzer.analyzeNotebookJson(text, { selection, force });
+      return { findings: result.findings, problems: [], parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings }, ...imports(result) };
     } catch (error) {
       if (error instanceof NotebookError) return { findings: [], problems: [{ message: error.message, line: error.line }] };
       throw error;
     }
   }
-  const result = analyzer.analyzePython(text, { selection });
+  const result = analyzer.analyzePython(text, { selection, force });
   const problems: InputProblem[] = [];
-  return { findings: result.findings, problems, parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings } };
+  return { findings: result.findings, problems, parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings }, ...imports(result) };
 }
 
-export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigResolver, selections: SelectionCache): FileReport {
+/** `force` parses files the prefilter would skip, to learn their imports (checklist evidence). */
+export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigResolver, selections: SelectionCache, force = false): FileReport {
   const started = performance.now();
   const config = resolver.forFile(file);
   const read = readSource(file, config.maxFileSize);
@@ -78,7 +83,7 @@ export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigRe
   if (!read.ok) return { file, findings: [], problems: [{ message: read.message, line: read.line }], lines: 0, timings: { read: readTime, parse: 0, model: 0, rules: 0 } };
   const selection = selections.get(config, resolver.perFileIgnores(file));
   try {
-    const result = analyzeText(analyzer, file, read.text, selection);
+    const result = analyzeText(analyzer, file, read.text, selection, force);
     if (result.timings) result.timings.read = readTime;
     return { file, ...result, lines: countLines(read.text) };
   } catch (error) {
