@@ -1,7 +1,8 @@
 /**
  * `mlsec scan --fix / --unsafe-fixes / --diff`: applies the fixes the editor offers (the same
- * `Fix` edits the rules attach to findings, chosen the way `source.fixAll.mlsec` chooses them:
- * the first applicable fix of each open finding, skipping fixes that overlap one already taken).
+ * `Fix` edits the rules attach to findings, chosen by the code `source.fixAll.mlsec` uses
+ * (engine/fixes.ts): the first applicable fix of each open finding, skipping fixes that overlap
+ * one already taken).
  *
  * A file is analysed again after each round of edits, because one fix can make another possible
  * or shift the text; rounds stop when nothing is left to apply, when a round brings back a text
@@ -19,7 +20,8 @@ import type { ConfigResolver } from '../engine/config';
 import { decodeSource, sourceKindOf } from '../engine/files';
 import type { Finding } from '../engine/findings';
 import { NotebookError } from '../engine/notebook';
-import type { Fix, TextEdit } from '../engine/rule';
+import { applyEdits, chooseFixes, usableFix as usable } from '../engine/fixes';
+import type { TextEdit } from '../engine/rule';
 import type { FileReport } from '../engine/scan';
 import { SelectionCache } from '../engine/scan';
 import { unifiedDiff } from './diff';
@@ -62,43 +64,6 @@ export interface FixRun {
   /** Of those, how many have a fix that `--unsafe-fixes` would apply. */
   unsafeAvailable: number;
   problems: FixProblem[];
-}
-
-/** Whether a fix may be applied under the options. */
-function usable(fix: Fix, unsafe: boolean): boolean {
-  return fix.edits.length > 0 && (fix.safe || unsafe);
-}
-
-/**
- * The fixes of one analysis that can be applied together: per open finding the first usable fix,
- * unless one of its edits overlaps (or inserts at the same place as) an edit already chosen.
- */
-export function chooseFixes(findings: readonly Finding[], unsafe: boolean): Fix[] {
-  const taken: Array<{ cell: number; start: number; end: number }> = [];
-  const chosen: Fix[] = [];
-  for (const finding of findings) {
-    if (finding.suppression) continue;
-    const fix = finding.fixes.find((f) => usable(f, unsafe));
-    if (!fix) continue;
-    const clash = fix.edits.some((edit) =>
-      taken.some((t) => t.cell === (edit.cell ?? -1) && edit.start < t.end + (edit.start === edit.end ? 1 : 0) && t.start < edit.end + (t.start === t.end ? 1 : 0)),
-    );
-    if (clash) continue;
-    // Two edits of one fix may not overlap each other either.
-    const own = [...fix.edits].sort((a, b) => (a.cell ?? -1) - (b.cell ?? -1) || a.start - b.start);
-    if (own.some((edit, i) => i > 0 && (own[i - 1].cell ?? -1) === (edit.cell ?? -1) && own[i - 1].end > edit.start)) continue;
-    for (const edit of fix.edits) taken.push({ cell: edit.cell ?? -1, start: edit.start, end: edit.end });
-    chosen.push(fix);
-  }
-  return chosen;
-}
-
-/** Applies non-overlapping edits to a text (offsets into that text). */
-export function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end);
-  let result = text;
-  for (const edit of sorted) result = result.slice(0, edit.start) + edit.newText + result.slice(edit.end);
-  return result;
 }
 
 /**
