@@ -14,12 +14,12 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { Analyzer } from '../engine/analyzer';
+import { applyBaseline, baselineEntries, BaselineError, baselineNotice, DEFAULT_BASELINE, readBaseline, writeBaseline } from '../engine/baseline';
 import type { FailOn } from '../engine/config';
 import type { Severity } from '../engine/rule';
 import { rulePageMarkdown } from '../engine/ruleDocs';
 import { findRule, parseSeverity } from '../engine/selection';
 import { ALL_RULES } from '../rules/index';
-import { applyBaseline, baselineEntries, BaselineError, baselineNotice, DEFAULT_BASELINE, readBaseline, writeBaseline } from '../engine/baseline';
 import { runChecklistCommand } from './checklist';
 import { runFixStep } from './fix';
 import { formatGithub } from './formats/github';
@@ -41,7 +41,8 @@ const USAGE = `mlsec ${VERSION} — security scanner for machine-learning Python
 
 Usage:
   mlsec scan [paths...] [options]   scan .py files and .ipynb notebooks (default: .)
-  mlsec baseline [paths...] [-o FILE]  record today's open findings (default .mlsec/baseline.json)
+  mlsec baseline [paths...] [-o FILE]  record today's open findings (default: the configured
+                                    baseline, else .mlsec/baseline.json)
   mlsec checklist [paths...] [--format markdown|json] [-o FILE] [--fail-on-risk]
                                     the security checklist with its evidence and review
   mlsec rules [--format text|json]  list the rule catalogue
@@ -184,7 +185,7 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
     if (ended !== undefined) return ended;
   }
   if (mode === 'baseline') {
-    const target = values.output ?? DEFAULT_BASELINE;
+    const target = values.output ?? (outcome.configuredBaseline ? path.relative(baseDir, outcome.configuredBaseline) || outcome.configuredBaseline : DEFAULT_BASELINE);
     const entries = baselineEntries(outcome.files, target);
     writeBaseline(target, entries);
     process.stderr.write(`mlsec: recorded ${entries.length} open finding${entries.length === 1 ? '' : 's'} in ${target}\n`);
