@@ -133,7 +133,19 @@ describe('mlsec scan --fix / --diff', () => {
   });
 
   it('rewrites a cell whose source is one string, and a cell whose line count changes', () => {
-    const json = JSON.stringify({ cells: [{ cell_type: 'code', source: 'a = 1\nb = 2' }, { cell_type: 'code', source: ['x = 1\n', 'y = 2'] }], metadata: {}, nbformat: 4, nbformat_minor: 5 }, null, 1);
+    const json = JSON.stringify(
+      {
+        cells: [
+          { cell_type: 'code', source: 'a = 1\nb = 2' },
+          { cell_type: 'code', source: ['x = 1\n', 'y = 2'] },
+        ],
+        metadata: {},
+        nbformat: 4,
+        nbformat_minor: 5,
+      },
+      null,
+      1,
+    );
     const edited = applyNotebookEdits(json, [
       { cell: 0, start: 4, end: 5, newText: '10' },
       { cell: 1, start: 5, end: 6, newText: '\nz = 3\n' },
@@ -176,8 +188,26 @@ describe('mlsec scan --fix / --diff', () => {
       const a = Array.from({ length: random(12) }, () => 'abcd'[random(4)]);
       const b = Array.from({ length: random(12) }, () => 'abcd'[random(4)]);
       const ops = diffLines(a, b);
-      assert.deepEqual(ops.filter((op) => op.kind !== '+').map((op) => op.line), a);
-      assert.deepEqual(ops.filter((op) => op.kind !== '-').map((op) => op.line), b);
+      assert.deepEqual(
+        ops.filter((op) => op.kind !== '+').map((op) => op.line),
+        a,
+      );
+      assert.deepEqual(
+        ops.filter((op) => op.kind !== '-').map((op) => op.line),
+        b,
+      );
+      // Minimal: as many changed lines as the longest common subsequence leaves.
+      const lcs = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+      for (let i = a.length - 1; i >= 0; i--) for (let j = b.length - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+      assert.equal(ops.filter((op) => op.kind !== ' ').length, a.length + b.length - 2 * lcs[0][0]);
     }
+  });
+
+  it('line diffs are minimal on a large file with a few changes', () => {
+    const a = Array.from({ length: 50000 }, (_, i) => `line ${i}\n`);
+    const b = a.map((line, i) => (i % 5000 === 0 ? `changed ${i}\n` : line));
+    const ops = diffLines(a, b);
+    assert.equal(ops.filter((op) => op.kind === '-').length, 10);
+    assert.equal(ops.filter((op) => op.kind === '+').length, 10);
   });
 });

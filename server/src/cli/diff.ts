@@ -1,23 +1,40 @@
 /**
  * Unified diffs of a file before and after fixes, for `mlsec scan --diff`. The line diff is
- * Myers' O(ND) algorithm: fixes change a few lines of a file, so D is small and the diff is fast
- * on large files. Written here because no runtime dependency of the project diffs text, and it is
- * forty lines.
+ * Myers' O(ND) algorithm after the common head and tail are set aside: fixes change a few lines
+ * of a file, so D is small and the diff is fast on large files. Written here because no runtime
+ * dependency of the project diffs text, and it is short.
  */
 
 type Op = { kind: ' ' | '-' | '+'; line: string };
 
-/** The shortest edit script turning `a` into `b`, as kept, removed and added lines. */
+/** Past this many changed lines, the diff is one hunk replacing everything (bounded work and memory). */
+const MAX_EDITS = 4000;
+
+/**
+ * The shortest edit script turning `a` into `b`, as kept, removed and added lines. The trace of
+ * each step keeps only the diagonals that step reached, so memory is O(D²), not O(D·(N+M)).
+ */
 export function diffLines(a: readonly string[], b: readonly string[]): Op[] {
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const kept = (from: readonly string[], start: number, end: number): Op[] => from.slice(start, end).map((line) => ({ kind: ' ', line }));
+  const middle = middleScript(a.slice(head, a.length - tail), b.slice(head, b.length - tail));
+  return [...kept(a, 0, head), ...middle, ...kept(a, a.length - tail, a.length)];
+}
+
+function middleScript(a: readonly string[], b: readonly string[]): Op[] {
   const n = a.length;
   const m = b.length;
-  const max = n + m;
+  const max = Math.min(n + m, MAX_EDITS);
   const offset = max + 1;
   const v = new Int32Array(2 * max + 3);
+  // trace[d][k + d + 1] is v[k] before step d, for k in -d-1..d+1.
   const trace: Int32Array[] = [];
   let found = false;
   for (let d = 0; d <= max && !found; d++) {
-    trace.push(v.slice());
+    trace.push(v.slice(offset - d - 1, offset + d + 2));
     for (let k = -d; k <= d; k += 2) {
       let x = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
       let y = x - k;
@@ -32,22 +49,27 @@ export function diffLines(a: readonly string[], b: readonly string[]): Op[] {
       }
     }
   }
+  if (!found) return [...a.map((line): Op => ({ kind: '-', line })), ...b.map((line): Op => ({ kind: '+', line }))];
   // Walk the trace back from the end to recover the script.
   const ops: Op[] = [];
   let x = n;
   let y = m;
   for (let d = trace.length - 1; d >= 0; d--) {
-    const vd = trace[d];
+    const at = (k: number) => trace[d][k + d + 1];
     const k = x - y;
-    const prevK = k === -d || (k !== d && vd[offset + k - 1] < vd[offset + k + 1]) ? k + 1 : k - 1;
-    const prevX = d === 0 ? 0 : vd[offset + prevK];
-    const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) ops.push({ kind: ' ', line: a[--x] }), y--;
+    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+    // At d = 0 the path is one diagonal from the origin.
+    const prevX = d === 0 ? 0 : at(prevK);
+    const prevY = d === 0 ? 0 : prevX - prevK;
+    while (x > prevX && y > prevY) {
+      x--;
+      y--;
+      ops.push({ kind: ' ', line: a[x] });
+    }
     if (d === 0) break;
     if (x === prevX) ops.push({ kind: '+', line: b[--y] });
     else ops.push({ kind: '-', line: a[--x] });
   }
-  while (x > 0 && y > 0) ops.push({ kind: ' ', line: a[--x] }), y--;
   return ops.reverse();
 }
 
