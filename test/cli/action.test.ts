@@ -32,7 +32,11 @@ describe('GitHub Action', () => {
     fs.writeFileSync(outputFile, '');
     const result = spawnSync('bash', [SCRIPT], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', GITHUB_OUTPUT: outputFile, ...inputs } });
     const outputs = Object.fromEntries(
-      fs.readFileSync(outputFile, 'utf8').split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      fs
+        .readFileSync(outputFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
     );
     return { code: result.status, stdout: result.stdout, stderr: result.stderr, outputs };
   }
@@ -90,7 +94,13 @@ describe('GitHub Action', () => {
 
 describe('pre-commit hooks file', () => {
   it('declares a node hook on Python files, notebooks and model files, run once for all files', () => {
-    const hooks = parse(fs.readFileSync(path.join(REPO_ROOT, '.pre-commit-hooks.yaml'), 'utf8')) as Array<{ id: string; entry: string; language: string; files: string; require_serial?: boolean }>;
+    const hooks = parse(fs.readFileSync(path.join(REPO_ROOT, '.pre-commit-hooks.yaml'), 'utf8')) as Array<{
+      id: string;
+      entry: string;
+      language: string;
+      files: string;
+      require_serial?: boolean;
+    }>;
     const hook = hooks.find((h) => h.id === 'mlsec');
     assert.ok(hook);
     assert.equal(hook.language, 'node');

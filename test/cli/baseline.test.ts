@@ -26,7 +26,8 @@ describe('mlsec baseline', () => {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), text);
   };
-  const baselineOf = (file = '.mlsec/baseline.json') => JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { version: number; findings: Array<{ file: string; code: string; fingerprint: string }> };
+  const baselineOf = (file = '.mlsec/baseline.json') =>
+    JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { version: number; findings: Array<{ file: string; code: string; fingerprint: string }> };
 
   it('records open findings sorted, one per line, without line numbers', () => {
     write('src/train.py', TRAIN);
@@ -37,7 +38,11 @@ describe('mlsec baseline', () => {
     const text = fs.readFileSync(path.join(dir, '.mlsec', 'baseline.json'), 'utf8');
     const data = baselineOf();
     assert.equal(data.version, 1);
-    assert.deepEqual(data.findings.map((f) => `${f.file} ${f.code}`), ['a.py MLS102', 'src/train.py MLS102', 'src/train.py MLS106'], 'sorted; the suppressed finding is not recorded');
+    assert.deepEqual(
+      data.findings.map((f) => `${f.file} ${f.code}`),
+      ['a.py MLS102', 'src/train.py MLS102', 'src/train.py MLS106'],
+      'sorted; the suppressed finding is not recorded',
+    );
     for (const entry of data.findings) assert.match(entry.fingerprint, /^[0-9a-f]{32}$/);
     assert.equal(text.split('\n').filter((line) => line.includes('"fingerprint"')).length, 3, 'one entry per line');
     assert.doesNotMatch(text, /"line"/);
@@ -52,7 +57,19 @@ describe('mlsec baseline', () => {
     // Moved down, re-spaced, split over lines: still the recorded findings.
     write(
       'train.py',
-      ['"""Loading helpers."""', 'import os', 'import torch, yaml', '', '', 'def load(p):', '    a = torch.load( p,', '                    weights_only = False )', '    b = yaml.load(open(p))', '    return a, b', ''].join('\n'),
+      [
+        '"""Loading helpers."""',
+        'import os',
+        'import torch, yaml',
+        '',
+        '',
+        'def load(p):',
+        '    a = torch.load( p,',
+        '                    weights_only = False )',
+        '    b = yaml.load(open(p))',
+        '    return a, b',
+        '',
+      ].join('\n'),
     );
     const moved = mlsec(['scan', '.', '--baseline', 'ci/known.json'], dir);
     assert.equal(moved.code, 0, moved.stdout);
@@ -65,7 +82,10 @@ describe('mlsec baseline', () => {
     const changed = mlsec(['scan', '.', '--baseline', 'ci/known.json', '--format', 'json'], dir);
     assert.equal(changed.code, 1);
     const report = JSON.parse(changed.stdout) as { findings: Array<{ line: number; code: string }> };
-    assert.deepEqual(report.findings.map((f) => `${f.line} ${f.code}`), ['7 MLS102']);
+    assert.deepEqual(
+      report.findings.map((f) => `${f.line} ${f.code}`),
+      ['7 MLS102'],
+    );
     assert.match(changed.stderr, /1 baseline entry no longer found[^\n]*\n {2}train\.py: MLS106 [0-9a-f]{32}/);
   });
 
@@ -84,7 +104,9 @@ describe('mlsec baseline', () => {
     const sarif = JSON.parse(fs.readFileSync(path.join(dir, 'before.sarif'), 'utf8')) as { runs: Array<{ results: Array<{ partialFingerprints: Record<string, string> }> }> };
     const recordedRun = mlsec(['baseline', '.'], dir);
     assert.match(recordedRun.stderr, /recorded 2 open findings in security\/baseline\.json/, 'written where the configuration says');
-    const recorded = baselineOf('security/baseline.json').findings.map((f) => f.fingerprint).sort();
+    const recorded = baselineOf('security/baseline.json')
+      .findings.map((f) => f.fingerprint)
+      .sort();
     assert.deepEqual(sarif.runs[0].results.map((r) => r.partialFingerprints['mlsecFindingHash/v1']).sort(), recorded);
     const run = mlsec(['scan', '.'], dir);
     assert.equal(run.code, 0, run.stdout);
@@ -93,7 +115,11 @@ describe('mlsec baseline', () => {
 
   it('keeps notebook findings known when a cell is added above', () => {
     const notebook = (cells: string[]) =>
-      JSON.stringify({ cells: cells.map((source) => ({ cell_type: 'code', metadata: {}, outputs: [], execution_count: null, source })), metadata: {}, nbformat: 4, nbformat_minor: 5 }, null, 1);
+      JSON.stringify(
+        { cells: cells.map((source) => ({ cell_type: 'code', metadata: {}, outputs: [], execution_count: null, source })), metadata: {}, nbformat: 4, nbformat_minor: 5 },
+        null,
+        1,
+      );
     write('nb.ipynb', notebook(['import torch\n', 'm = torch.load("m.pt", weights_only=False)\n']));
     assert.equal(mlsec(['baseline', '.'], dir).code, 0);
     write('nb.ipynb', notebook(['import torch\n', 'print("hello")\n', 'm = torch.load("m.pt", weights_only=False)\n']));

@@ -104,7 +104,13 @@ describe('mlsec scan output formats', () => {
       assert.ok(Number.isInteger(location.lines.begin) && location.lines.begin >= 1);
     }
     assert.equal(new Set(issues.map((i) => i.fingerprint)).size, 4, 'identical code in two files gets two fingerprints');
-    assert.deepEqual(issues.filter((i) => (i.location as { path: string }).path === 'a.py').map((i) => [i.severity, (i.location as { lines: { begin: number } }).lines.begin]), [['critical', 2], ['major', 3]]);
+    assert.deepEqual(
+      issues.filter((i) => (i.location as { path: string }).path === 'a.py').map((i) => [i.severity, (i.location as { lines: { begin: number } }).lines.begin]),
+      [
+        ['critical', 2],
+        ['major', 3],
+      ],
+    );
     assert.equal(JSON.parse(mlsec(['scan', '.', '--format', 'gitlab', '--select', 'MLS3'], dir).stdout).length, 0, 'no findings: an empty report');
   });
 
@@ -128,7 +134,13 @@ describe('mlsec scan output formats', () => {
       root: string;
       tests: number;
       failures: number;
-      suites: Array<{ name: string; tests: number; failures: number; skipped: number; cases: Array<{ name: string; classname: string; line: string | null; kind: string[]; message: string[] }> }>;
+      suites: Array<{
+        name: string;
+        tests: number;
+        failures: number;
+        skipped: number;
+        cases: Array<{ name: string; classname: string; line: string | null; kind: string[]; message: string[] }>;
+      }>;
     };
     assert.equal(xml.root, 'testsuites');
     assert.equal(xml.tests, 4);
@@ -136,10 +148,21 @@ describe('mlsec scan output formats', () => {
     const suite = xml.suites.find((s) => s.name === odd);
     assert.ok(suite, 'the file name survives escaping');
     assert.deepEqual([suite.tests, suite.failures, suite.skipped], [3, 2, 1]);
-    assert.deepEqual(suite.cases.map((c) => [c.classname, c.line, c.kind[0]]), [[odd, '2', 'failure'], [odd, '3', 'failure'], [odd, '4', 'skipped']]);
+    assert.deepEqual(
+      suite.cases.map((c) => [c.classname, c.line, c.kind[0]]),
+      [
+        [odd, '2', 'failure'],
+        [odd, '3', 'failure'],
+        [odd, '4', 'skipped'],
+      ],
+    );
     assert.match(suite.cases[1].message[0], /PyYAML < 5\.1/);
     assert.equal(suite.cases[2].message[0], 'suppressed: trusted config');
-    assert.deepEqual(xml.suites.find((s) => s.name === 'clean.py')?.cases.map((c) => c.kind.length), [0], 'a clean file is one passing case');
+    assert.deepEqual(
+      xml.suites.find((s) => s.name === 'clean.py')?.cases.map((c) => c.kind.length),
+      [0],
+      'a clean file is one passing case',
+    );
   });
 
   it('escapes XML special and invalid characters', () => {
@@ -152,7 +175,15 @@ describe('mlsec scan output formats', () => {
     const at = (line: number, column: number, length: number) => lines[line - 1].slice(column - 1, column - 1 + length);
 
     const sarif = JSON.parse(mlsec(['scan', '.', '--format', 'sarif'], dir).stdout) as {
-      runs: Array<{ results: Array<{ locations: Array<{ physicalLocation: { region: { startLine: number; startColumn: number; endLine: number; endColumn: number } }; logicalLocations: Array<{ name: string; fullyQualifiedName: string }> }>; properties: { notebookCell: number; cellRegion: { startLine: number; startColumn: number } } }> }>;
+      runs: Array<{
+        results: Array<{
+          locations: Array<{
+            physicalLocation: { region: { startLine: number; startColumn: number; endLine: number; endColumn: number } };
+            logicalLocations: Array<{ name: string; fullyQualifiedName: string }>;
+          }>;
+          properties: { notebookCell: number; cellRegion: { startLine: number; startColumn: number } };
+        }>;
+      }>;
     };
     const results = sarif.runs[0].results;
     assert.equal(results.length, 2);
@@ -164,13 +195,22 @@ describe('mlsec scan output formats', () => {
     assert.equal(lines[regions[0].startLine - 1].trim().startsWith('"label = '), true, 'the source line, not the output that has the same text');
     assert.deepEqual(
       results.map((r) => [r.properties.notebookCell, r.properties.cellRegion.startLine, r.properties.cellRegion.startColumn, r.locations[0].logicalLocations[0].name]),
-      [[1, 2, 42, 'cell 2'], [2, 2, 24, 'cell 3']],
+      [
+        [1, 2, 42, 'cell 2'],
+        [2, 2, 24, 'cell 3'],
+      ],
     );
 
     const github = mlsec(['scan', '.', '--format', 'github'], dir).stdout.trimEnd().split('\n').map(parseWorkflowCommand);
-    assert.deepEqual(github.map((c) => [Number(c.properties.line), Number(c.properties.col)]), regions.map((r) => [r.startLine, r.startColumn]));
+    assert.deepEqual(
+      github.map((c) => [Number(c.properties.line), Number(c.properties.col)]),
+      regions.map((r) => [r.startLine, r.startColumn]),
+    );
     assert.match(github[0].data, /\(notebook cell 2, line 2\)$/);
     const gitlab = JSON.parse(mlsec(['scan', '.', '--format', 'gitlab'], dir).stdout) as Array<{ location: { lines: { begin: number } } }>;
-    assert.deepEqual(gitlab.map((i) => i.location.lines.begin), regions.map((r) => r.startLine));
+    assert.deepEqual(
+      gitlab.map((i) => i.location.lines.begin),
+      regions.map((r) => r.startLine),
+    );
   });
 });

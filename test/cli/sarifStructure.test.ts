@@ -84,7 +84,16 @@ describe('SARIF structure', () => {
       );
       fs.writeFileSync(
         path.join(dir, 'nb.ipynb'),
-        JSON.stringify({ cells: [{ cell_type: 'code', metadata: {}, outputs: [], execution_count: null, source: ['import torch\n', 'torch.load("m.pt", weights_only=False)\n'] }], metadata: {}, nbformat: 4, nbformat_minor: 5 }, null, 1),
+        JSON.stringify(
+          {
+            cells: [{ cell_type: 'code', metadata: {}, outputs: [], execution_count: null, source: ['import torch\n', 'torch.load("m.pt", weights_only=False)\n'] }],
+            metadata: {},
+            nbformat: 4,
+            nbformat_minor: 5,
+          },
+          null,
+          1,
+        ),
       );
       fs.writeFileSync(path.join(dir, 'broken.ipynb'), '{"cells": [');
       const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'mlsec.js'), 'scan', '.', '--format', 'sarif'], { cwd: dir, encoding: 'utf8' });
@@ -93,8 +102,14 @@ describe('SARIF structure', () => {
       validateSarif(log);
       const results = (log.runs as Json[])[0].results as Json[];
       assert.ok(results.length >= 4, 'python, notebook and suppressed results are all there');
-      assert.ok(results.some((r) => ((r.relatedLocations as Json[] | undefined) ?? []).length > 0), 'a related location is checked');
-      assert.ok(results.some((r) => r.suppressions), 'a suppression is checked');
+      assert.ok(
+        results.some((r) => ((r.relatedLocations as Json[] | undefined) ?? []).length > 0),
+        'a related location is checked',
+      );
+      assert.ok(
+        results.some((r) => r.suppressions),
+        'a suppression is checked',
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -42,7 +42,13 @@ describe('pre-commit hook (pre-commit try-repo)', () => {
     git('config', 'user.email', 'ci@example.invalid');
     git('config', 'user.name', 'CI');
     fs.writeFileSync(path.join(project, 'train.py'), 'import torch\nmodel = torch.load("m.pt", weights_only=False)\n');
-    const notebook = (source: string) => JSON.stringify({ cells: [{ cell_type: 'code', metadata: {}, outputs: [], execution_count: null, source: ['import yaml\n', source] }], metadata: {}, nbformat: 4, nbformat_minor: 5 });
+    const notebook = (source: string) =>
+      JSON.stringify({
+        cells: [{ cell_type: 'code', metadata: {}, outputs: [], execution_count: null, source: ['import yaml\n', source] }],
+        metadata: {},
+        nbformat: 4,
+        nbformat_minor: 5,
+      });
     fs.writeFileSync(path.join(project, 'explore.ipynb'), notebook("cfg = yaml.load(open('c.yml'), Loader=yaml.UnsafeLoader)"));
     // Not a file the hook takes: never handed to mlsec.
     fs.writeFileSync(path.join(project, 'notes.txt'), 'torch.load("m.pt", weights_only=False)\n');

@@ -48,7 +48,10 @@ describe('protocol: baseline', () => {
     assert.equal(fresh.severity, DiagnosticSeverity.Error);
     assert.deepEqual(codes((await reconfigure({ baselineFindings: 'hide' }, uri)).diagnostics), ['6:23 MLS102']);
     const shown = await reconfigure({ baselineFindings: 'show' }, uri);
-    assert.deepEqual(shown.diagnostics.map((d) => d.severity), [DiagnosticSeverity.Error, DiagnosticSeverity.Error]);
+    assert.deepEqual(
+      shown.diagnostics.map((d) => d.severity),
+      [DiagnosticSeverity.Error, DiagnosticSeverity.Error],
+    );
     await client.close(uri);
   });
 });

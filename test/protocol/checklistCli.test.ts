@@ -21,7 +21,15 @@ function mlsec(args: string[], cwd: string) {
 }
 
 interface ChecklistJson {
-  items: Array<{ id: string; status: string; automaticStatus: string; summary: string; review: unknown; signals: Array<{ file: string; detail: string }>; findings: Array<{ file: string; line: number; code: string }> }>;
+  items: Array<{
+    id: string;
+    status: string;
+    automaticStatus: string;
+    summary: string;
+    review: unknown;
+    signals: Array<{ file: string; detail: string }>;
+    findings: Array<{ file: string; line: number; code: string }>;
+  }>;
   counts: { error: number; warning: number; info: number };
   scannedFiles: number;
 }
@@ -53,8 +61,16 @@ describe('mlsec checklist', () => {
       const mine = cli.items.find((i) => i.id === item.id);
       assert.ok(mine, item.id);
       assert.deepEqual([mine.automaticStatus, mine.summary], [item.status, item.summary], item.id);
-      assert.deepEqual(mine.signals.map((s) => `${s.file} ${s.detail}`), item.signals.map((s) => `${s.file} ${s.detail}`), item.id);
-      assert.deepEqual(mine.findings.map((f) => `${f.line} ${f.code}`), item.findings.map((f) => `${f.range.start.line + 1} ${f.code}`), item.id);
+      assert.deepEqual(
+        mine.signals.map((s) => `${s.file} ${s.detail}`),
+        item.signals.map((s) => `${s.file} ${s.detail}`),
+        item.id,
+      );
+      assert.deepEqual(
+        mine.findings.map((f) => `${f.line} ${f.code}`),
+        item.findings.map((f) => `${f.range.start.line + 1} ${f.code}`),
+        item.id,
+      );
     }
   });
 
@@ -71,7 +87,8 @@ describe('mlsec checklist', () => {
     assert.match(fs.readFileSync(path.join(workspace, 'checklist.md'), 'utf8'), /^# ML security checklist/);
 
     const atRisk = (JSON.parse(mlsec(['checklist', '-f', 'json'], workspace).stdout) as ChecklistJson).items.filter((i) => i.status === 'at-risk');
-    for (const item of atRisk) assert.ok(updateReview(workspace, item.id, { kind: 'reviewed', note: 'accepted for the demo' }, 'Reviewer', new Date('2026-01-02T00:00:00Z')).problems.length === 0);
+    for (const item of atRisk)
+      assert.ok(updateReview(workspace, item.id, { kind: 'reviewed', note: 'accepted for the demo' }, 'Reviewer', new Date('2026-01-02T00:00:00Z')).problems.length === 0);
     const reviewed = mlsec(['checklist', '--fail-on-risk'], workspace);
     assert.equal(reviewed.code, 0, reviewed.stderr);
     assert.match(reviewed.stdout, /### \[x\] Input validation and sanitization: Reviewed/);

@@ -41,7 +41,13 @@ describe('fixes', () => {
     assert.deepEqual(chooseFixes([finding([unsafe])], false), []);
     assert.deepEqual(chooseFixes([finding([unsafe])], true), [unsafe]);
     assert.deepEqual(chooseFixes([finding([fix(0, 1, 's')], { suppression: { kind: 'line', justification: '', line: 0 } })], true), []);
-    assert.equal(applyEdits('hello world', [{ start: 6, end: 11, newText: 'there' }, { start: 0, end: 0, newText: '> ' }]), '> hello there');
+    assert.equal(
+      applyEdits('hello world', [
+        { start: 6, end: 11, newText: 'there' },
+        { start: 0, end: 0, newText: '> ' },
+      ]),
+      '> hello there',
+    );
   });
 
   describe('rounds', () => {

@@ -69,7 +69,16 @@ export async function runChecklistCommand(argv: string[], context: ChecklistComm
   const findings: FindingSummary[] = outcome.files.flatMap((report) =>
     report.findings
       .filter((f) => !f.suppression)
-      .map((f) => ({ uri: pathToFileURL(report.file).href, range: f.range, cell: f.cell, code: f.code, name: f.name, severity: f.severity, message: f.message, threats: f.threats as ThreatId[] })),
+      .map((f) => ({
+        uri: pathToFileURL(report.file).href,
+        range: f.range,
+        cell: f.cell,
+        code: f.code,
+        name: f.name,
+        severity: f.severity,
+        message: f.message,
+        threats: f.threats as ThreatId[],
+      })),
   );
   const scannedAt = new Date().toISOString();
   const evidence = gatherChecklistEvidence(
@@ -82,10 +91,17 @@ export async function runChecklistCommand(argv: string[], context: ChecklistComm
     { resolver: makeResolver(options) },
   );
   const review = loadReview(folder);
-  for (const problem of review.problems) process.stderr.write(`${path.relative(process.cwd(), review.file)}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${problem.message}\n`);
+  for (const problem of review.problems)
+    process.stderr.write(`${path.relative(process.cwd(), review.file)}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${problem.message}\n`);
   for (const report of outcome.files) for (const p of report.problems) process.stderr.write(`${path.relative(process.cwd(), report.file)}: skipped: ${p.message}\n`);
 
-  const statuses = CHECKLIST.map((item) => ({ item, status: displayStatus(evidence.items.find((e) => e.id === item.id), review.document.entries.get(item.id)) }));
+  const statuses = CHECKLIST.map((item) => ({
+    item,
+    status: displayStatus(
+      evidence.items.find((e) => e.id === item.id),
+      review.document.entries.get(item.id),
+    ),
+  }));
   const generator = `mlsec ${context.version}`;
   const text =
     values.format === 'json'
@@ -127,7 +143,17 @@ function checklistJson(
       return uri;
     }
   };
-  const finding = (f: FindingSummary) => ({ file: relative(f.uri), ...(f.cell !== undefined ? { cell: f.cell } : {}), line: f.range.start.line + 1, column: f.range.start.character + 1, code: f.code, name: f.name, severity: f.severity, message: f.message, threats: f.threats });
+  const finding = (f: FindingSummary) => ({
+    file: relative(f.uri),
+    ...(f.cell !== undefined ? { cell: f.cell } : {}),
+    line: f.range.start.line + 1,
+    column: f.range.start.character + 1,
+    code: f.code,
+    name: f.name,
+    severity: f.severity,
+    message: f.message,
+    threats: f.threats,
+  });
   return {
     generator,
     generatedAt: evidence.scannedAt,

@@ -148,7 +148,13 @@ function analyse(analyzer: Analyzer, file: string, text: string, options: Parame
   return sourceKindOf(file) === 'notebook' ? analyzer.analyzeNotebookJson(text, options) : analyzer.analyzePython(text, options);
 }
 
-function fixOne(analyzer: Analyzer, file: string, text: string, selection: ReturnType<SelectionCache['get']>, unsafe: boolean): { after: string; applied: number; findings: Finding[]; problem?: string } {
+function fixOne(
+  analyzer: Analyzer,
+  file: string,
+  text: string,
+  selection: ReturnType<SelectionCache['get']>,
+  unsafe: boolean,
+): { after: string; applied: number; findings: Finding[]; problem?: string } {
   const notebook = sourceKindOf(file) === 'notebook';
   const seen = new Set<string>([text]);
   let current = text;

@@ -63,7 +63,15 @@ export function analyzeText(
   if (kind === 'notebook') {
     try {
       const result = analyzer.analyzeNotebookJson(text, { selection, force });
-      return { findings: result.findings, problems: [], parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings }, ...imports(result) };
+      return {
+        findings: result.findings,
+        problems: [],
+        parsed: result.parsed,
+        units: text.length,
+        skippedUnits: result.skippedUnits,
+        timings: { read: 0, ...result.timings },
+        ...imports(result),
+      };
     } catch (error) {
       if (error instanceof NotebookError) return { findings: [], problems: [{ message: error.message, line: error.line }] };
       throw error;
@@ -71,7 +79,15 @@ export function analyzeText(
   }
   const result = analyzer.analyzePython(text, { selection, force });
   const problems: InputProblem[] = [];
-  return { findings: result.findings, problems, parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings }, ...imports(result) };
+  return {
+    findings: result.findings,
+    problems,
+    parsed: result.parsed,
+    units: text.length,
+    skippedUnits: result.skippedUnits,
+    timings: { read: 0, ...result.timings },
+    ...imports(result),
+  };
 }
 
 /** `force` parses files the prefilter would skip, to learn their imports (checklist evidence). */

@@ -48,7 +48,9 @@ export function formatJunit(outcome: Pick<ScanOutcome, 'files' | 'durationMs'>, 
       const attributes = `name="${escapeXml(name)}" classname="${escapeXml(file)}" file="${escapeXml(file)}"${region ? ` line="${region.startLine}"` : ''}`;
       if (finding.suppression) {
         suiteSkipped++;
-        cases.push(`    <testcase ${attributes}>\n      <skipped message="${escapeXml(`suppressed: ${finding.suppression.justification || 'no reason given'}`)}"/>\n    </testcase>`);
+        cases.push(
+          `    <testcase ${attributes}>\n      <skipped message="${escapeXml(`suppressed: ${finding.suppression.justification || 'no reason given'}`)}"/>\n    </testcase>`,
+        );
         continue;
       }
       suiteFailures++;
@@ -58,19 +60,25 @@ export function formatJunit(outcome: Pick<ScanOutcome, 'files' | 'durationMs'>, 
       ]
         .filter(Boolean)
         .join('\n');
-      cases.push(`    <testcase ${attributes}>\n      <failure type="${escapeXml(finding.code)}" message="${escapeXml(finding.message)}">${escapeContent(body)}</failure>\n    </testcase>`);
+      cases.push(
+        `    <testcase ${attributes}>\n      <failure type="${escapeXml(finding.code)}" message="${escapeXml(finding.message)}">${escapeContent(body)}</failure>\n    </testcase>`,
+      );
     }
     let suiteErrors = 0;
     for (const problem of report.problems) {
       suiteErrors++;
-      cases.push(`    <testcase name="read ${escapeXml(file)}" classname="${escapeXml(file)}" file="${escapeXml(file)}">\n      <error message="${escapeXml(problem.message)}"/>\n    </testcase>`);
+      cases.push(
+        `    <testcase name="read ${escapeXml(file)}" classname="${escapeXml(file)}" file="${escapeXml(file)}">\n      <error message="${escapeXml(problem.message)}"/>\n    </testcase>`,
+      );
     }
     if (cases.length === 0) cases.push(`    <testcase name="no findings" classname="${escapeXml(file)}" file="${escapeXml(file)}"/>`);
     tests += cases.length;
     failures += suiteFailures;
     skipped += suiteSkipped;
     errors += suiteErrors;
-    suites.push(`  <testsuite name="${escapeXml(file)}" tests="${cases.length}" failures="${suiteFailures}" errors="${suiteErrors}" skipped="${suiteSkipped}">\n${cases.join('\n')}\n  </testsuite>`);
+    suites.push(
+      `  <testsuite name="${escapeXml(file)}" tests="${cases.length}" failures="${suiteFailures}" errors="${suiteErrors}" skipped="${suiteSkipped}">\n${cases.join('\n')}\n  </testsuite>`,
+    );
   }
   const time = (outcome.durationMs / 1000).toFixed(3);
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="mlsec" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${time}">\n${suites.join('\n')}${suites.length > 0 ? '\n' : ''}</testsuites>\n`;
