@@ -132,6 +132,9 @@ describe('mlsec baseline', () => {
     const bad = mlsec(['scan', '.', '--baseline', 'bad.json'], dir);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /baseline bad\.json: entry 1 needs "file", "code" and "fingerprint"/);
+    const unwritable = mlsec(['baseline', '.', '-o', 'train.py/baseline.json'], dir);
+    assert.equal(unwritable.code, 2);
+    assert.match(unwritable.stderr, /cannot write baseline train\.py\/baseline\.json: E[A-Z]+/);
     const missing = mlsec(['scan', '.', '--baseline', 'nope.json'], dir);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /baseline file not found: nope\.json/);

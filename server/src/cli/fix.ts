@@ -178,6 +178,15 @@ function fixOne(
   }
 }
 
+/** Removes a temporary file if it is there; a failure to remove is not the error worth reporting. */
+function removeQuietly(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // left behind: nothing better to do
+  }
+}
+
 /**
  * Writes `text` over `file` through a temporary file and a rename, keeping the mode, unless the
  * file's bytes are no longer `expected`. Returns an error message, or undefined when written.
@@ -194,17 +203,17 @@ export function writeAtomically(file: string, expected: Buffer, data: Buffer, mo
     try {
       now = fs.readFileSync(file);
     } catch (error) {
-      fs.rmSync(temp, { force: true });
+      removeQuietly(temp);
       return `not fixed: cannot read it again (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
     }
     if (!now.equals(expected)) {
-      fs.rmSync(temp, { force: true });
+      removeQuietly(temp);
       return 'not fixed: the file changed on disk while mlsec was running; run again';
     }
     fs.renameSync(temp, file);
     return undefined;
   } catch (error) {
-    fs.rmSync(temp, { force: true });
+    removeQuietly(temp);
     return `not fixed: cannot write (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
   }
 }

@@ -187,7 +187,15 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
   if (mode === 'baseline') {
     const target = values.output ?? (outcome.configuredBaseline ? path.relative(baseDir, outcome.configuredBaseline) || outcome.configuredBaseline : DEFAULT_BASELINE);
     const entries = baselineEntries(outcome.files, target);
-    writeBaseline(target, entries);
+    try {
+      writeBaseline(target, entries);
+    } catch (error) {
+      if (error instanceof BaselineError) {
+        process.stderr.write(`mlsec: ${error.message}\n`);
+        return 2;
+      }
+      throw error;
+    }
     process.stderr.write(`mlsec: recorded ${entries.length} open finding${entries.length === 1 ? '' : 's'} in ${target}\n`);
     return 0;
   }

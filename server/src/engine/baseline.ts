@@ -69,10 +69,20 @@ export function formatBaseline(entries: readonly BaselineEntry[]): string {
 }
 
 export function writeBaseline(file: string, entries: readonly BaselineEntry[]): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const temp = `${file}.mlsec-${process.pid}.tmp`;
-  fs.writeFileSync(temp, formatBaseline(entries));
-  fs.renameSync(temp, file);
+  // A fresh temporary name, created exclusively (never through a link someone left there), then renamed.
+  const temp = `${file}.mlsec-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    fs.writeFileSync(temp, formatBaseline(entries), { flag: 'wx' });
+    fs.renameSync(temp, file);
+  } catch (error) {
+    try {
+      fs.rmSync(temp, { force: true });
+    } catch {
+      // nothing was created
+    }
+    throw new BaselineError(`cannot write baseline ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
 }
 
 export class BaselineError extends Error {}
