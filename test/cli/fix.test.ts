@@ -169,6 +169,18 @@ describe('mlsec scan --fix / --diff', () => {
     assert.deepEqual(fs.readdirSync(dir).sort(), ['.git', 'train.py'], 'the temporary file is removed');
   });
 
+  it('keeps a byte order mark and leaves files in other encodings alone, saying why', () => {
+    fs.writeFileSync(path.join(dir, 'bom.py'), '\ufeff' + PYTHON);
+    const latin1 = Buffer.from('# -*- coding: latin-1 -*-\nimport yaml\nname = "caf\xe9"\nc = yaml.load(open(name))\n', 'latin1');
+    fs.writeFileSync(path.join(dir, 'latin.py'), latin1);
+    const run = mlsec(['scan', '.', '--fix'], dir);
+    const bom = fs.readFileSync(path.join(dir, 'bom.py'));
+    assert.deepEqual([...bom.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the byte order mark is kept');
+    assert.match(bom.toString('utf8'), /yaml\.safe_load\(open\(p\)\)/);
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'latin.py')), latin1, 'a latin-1 file is not rewritten');
+    assert.match(run.stderr, /latin\.py: not fixed: only UTF-8 files are rewritten/);
+  });
+
   it('rejects --unsafe-fixes without --fix or --diff', () => {
     write('train.py', PYTHON);
     const run = mlsec(['scan', '.', '--unsafe-fixes'], dir);
