@@ -155,6 +155,8 @@ export interface MlsecSettings {
   maxFileSize: number;
   /** Extra OSV advisory data (folders of .json files or osv.dev .zip files) added to the bundled set. */
   advisories: string[];
+  /** Findings recorded in the project's baseline: shown as hints, hidden, or shown as any other. */
+  baselineFindings: 'hint' | 'hide' | 'show';
   trace: { server: 'off' | 'messages' | 'verbose' };
 }
 
@@ -168,6 +170,7 @@ export const DEFAULT_SETTINGS: MlsecSettings = {
   exclude: [],
   maxFileSize: 2 * 1024 * 1024,
   advisories: [],
+  baselineFindings: 'hint',
   trace: { server: 'off' },
 };
 

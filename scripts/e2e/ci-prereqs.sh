@@ -5,11 +5,13 @@
 #   libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config
 #                             headers code-server's native modules build against
 #   build-essential python3   node-gyp's toolchain (usually already there)
+#   pre-commit git            `npm run test:integrations` runs the repository's pre-commit hook
+#                             with Debian's pre-commit (`pre-commit try-repo` on a local clone)
 # Idempotent: installs only what is missing; runs `apt-get update` at most once, and only when
 # something has to be installed. Needs root (or sudo).
 set -euo pipefail
 
-PACKAGES=(chromium ripgrep libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config build-essential python3)
+PACKAGES=(chromium ripgrep libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config build-essential python3 pre-commit git)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -7,21 +7,14 @@
 import { CHECKLIST, CHECKLIST_GROUPS, THREATS, plural } from '../../../common/src/checklist';
 import type { ChecklistItem } from '../../../common/src/checklist';
 import type { ChecklistEvidenceRequest, ChecklistItemEvidence, EvidenceSignal, FindingSummary, SeverityName, ThreatId } from '../../../common/src/protocol';
-import type { ReviewEntry } from './reviewFile';
-import { effectiveState } from './reviewFile';
+import { STATUS_LABELS, displayStatus, findingLabel, relativeLabel } from '../../../common/src/checklistStatus';
+import type { DisplayStatus } from '../../../common/src/checklistStatus';
+import type { ReviewEntry } from '../../../common/src/reviewFile';
+import { effectiveState } from '../../../common/src/reviewFile';
 
-/** What the view shows for an item: a person's review wins over the automatic status. */
-export type DisplayStatus = 'reviewed' | 'not-applicable' | 'evidence' | 'partial' | 'none' | 'at-risk' | 'unknown';
-
-export const STATUS_LABELS: Record<DisplayStatus, string> = {
-  reviewed: 'Reviewed',
-  'not-applicable': 'Not applicable',
-  evidence: 'Evidence found',
-  partial: 'Partial evidence',
-  none: 'No evidence',
-  'at-risk': 'At risk',
-  unknown: 'Evidence not available',
-};
+// The statuses and labels the report shares with the view live in common/.
+export { STATUS_LABELS, displayStatus, findingLabel, relativeLabel };
+export type { DisplayStatus };
 
 /** A codicon id and, optionally, a theme colour id. */
 export interface NodeIcon {
@@ -92,11 +85,6 @@ export const CONTEXT = {
   group: 'group',
 } as const;
 
-export function displayStatus(evidence: ChecklistItemEvidence | undefined, review: ReviewEntry | undefined): DisplayStatus {
-  const state = effectiveState(review);
-  if (state) return state;
-  return evidence?.status ?? 'unknown';
-}
 
 export function buildChecklistTree(input: TreeInput): ChecklistNode[] {
   const roots: ChecklistNode[] = [];
@@ -244,27 +232,6 @@ function findingNode(finding: FindingSummary, parent: string, index: number, fol
     },
     children: [],
   };
-}
-
-/** `path/to/file.py:12` (one-based line), `notebook.ipynb cell 3:4` for notebook cells. */
-export function findingLabel(finding: FindingSummary, folders: readonly string[]): string {
-  const file = relativeLabel(finding.uri, folders);
-  const line = finding.range.start.line + 1;
-  return finding.cell !== undefined ? `${file} cell ${finding.cell + 1}:${line}` : `${file}:${line}`;
-}
-
-/** The path of a URI relative to the workspace folder containing it (prefixed by the folder name when there are several). */
-export function relativeLabel(uri: string, folders: readonly string[]): string {
-  const sorted = [...folders].map((f) => f.replace(/\/+$/, '')).sort((a, b) => b.length - a.length);
-  for (const folder of sorted) {
-    if (uri.startsWith(folder + '/')) {
-      const rel = decodeURIComponent(uri.slice(folder.length + 1));
-      if (folders.length > 1) return `${decodeURIComponent(folder.slice(folder.lastIndexOf('/') + 1))}/${rel}`;
-      return rel;
-    }
-  }
-  const tail = uri.slice(uri.lastIndexOf('/') + 1);
-  return decodeURIComponent(tail || uri);
 }
 
 function worstSeverity(findings: readonly FindingSummary[]): SeverityName | undefined {

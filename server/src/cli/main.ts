@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { Analyzer } from '../engine/analyzer';
+import { applyBaseline, baselineEntries, BaselineError, baselineNotice, DEFAULT_BASELINE, readBaseline, writeBaseline } from '../engine/baseline';
 import type { FailOn } from '../engine/config';
 import type { Severity } from '../engine/rule';
 import { rulePageMarkdown } from '../engine/ruleDocs';
@@ -27,10 +28,17 @@ import { findRule, parseSeverity } from '../engine/selection';
 import { RULE_CATALOGUE } from '../rules/catalogue';
 import { ALL_RULES } from '../rules/index';
 import { LockError, scanModels, writeLock } from './models';
-import { tuneJitForScan } from './jitTuning';
 import { completenessOf, isComplete } from './completeness';
+import { runChecklistCommand } from './checklist';
+import { runFixStep } from './fix';
+import { formatGithub } from './formats/github';
+import { toGitlab } from './formats/gitlab';
+import { formatJunit } from './formats/junit';
+import { tuneJitForScan } from './jitTuning';
+import { formatFileListing, listFiles } from './showFiles';
+import { formatStatistics, statistics } from './statistics';
 import { toSarif } from './sarif';
-import { defaultJobs, isScanWorker, maxJobs, scanParallel, serveScanWorker } from './scanner';
+import { defaultJobs, isScanWorker, makeResolver, maxJobs, scanParallel, serveScanWorker } from './scanner';
 import type { ScanOutcome } from './scanner';
 import { EnvironmentError, workingDirectory, writeOutputFile } from './outputFile';
 import { printable } from './terminal';
@@ -46,13 +54,18 @@ const USAGE = `mlsec ${VERSION} — security scanner for machine-learning Python
 Usage:
   mlsec scan [paths...] [options]   scan .py files, .ipynb notebooks and model files (default: .)
   mlsec lock [paths...]             record SHA-256 and size of model files in mlsec.lock
+  mlsec baseline [paths...] [-o FILE]  record today's open findings (default: the configured
+                                    baseline, else .mlsec/baseline.json)
+  mlsec checklist [paths...] [--format markdown|json] [-o FILE] [--fail-on-risk]
+                                    the security checklist with its evidence and review
   mlsec rules [--format text|json]  list the rule catalogue
   mlsec advisories [--advisories P] show the vulnerability advisories loaded (sources, count, date)
   mlsec explain <CODE|name>         print a rule's documentation
   mlsec --version | --help
 
 Scan options:
-  -f, --format text|json|sarif      output format (default: text)
+  -f, --format FORMAT               text (default), json, sarif, github (workflow annotations),
+                                    gitlab (Code Quality report) or junit (XML for test dashboards)
   -o, --output FILE                 write the report to FILE instead of stdout
       --select RULES                comma-separated codes, prefixes (MLS1) or names to run
       --ignore RULES                comma-separated codes, prefixes or names to skip
@@ -72,6 +85,12 @@ Scan options:
       --no-models                   do not scan model files
       --models-gitignore            skip model files that .gitignore excludes (default: scan them)
       --verify-hashes               hash every locked model file, ignoring .mlsec's hash cache
+      --fix                         apply the safe fixes, then report what remains
+      --unsafe-fixes                with --fix or --diff: apply the unsafe fixes too (review them)
+      --diff                        print the fixes as a unified diff, write nothing (exit 1 if any)
+      --baseline FILE               report only findings not in FILE (see \`mlsec baseline\`)
+      --statistics                  print the number of findings per rule instead of each finding
+      --show-files                  list the files a scan reads and those it skips (and why); no scan
 
 Lock options:
       --lock FILE                   the lock to write (default: the nearest mlsec.lock, else ./mlsec.lock)
@@ -83,6 +102,8 @@ Exit codes: 0 no open finding at or above --fail-on and every file analysed;
 `;
 
 class UsageError extends Error {}
+
+const OUTPUT_FORMATS: readonly string[] = ['text', 'json', 'sarif', 'github', 'gitlab', 'junit'];
 
 function readVersion(): string {
   for (const candidate of [path.join(__dirname, '..', 'package.json'), path.join(__dirname, '..', '..', '..', 'package.json')]) {
@@ -126,7 +147,7 @@ export function exitCodeFor(outcome: ScanOutcome, failOn: FailOn): number {
   return failing ? 1 : 0;
 }
 
-async function runScan(argv: string[]): Promise<number> {
+async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -149,13 +170,22 @@ async function runScan(argv: string[]): Promise<number> {
       'models-gitignore': { type: 'boolean', default: false },
       'verify-hashes': { type: 'boolean', default: false },
       advisories: { type: 'string', multiple: true },
+      fix: { type: 'boolean', default: false },
+      'unsafe-fixes': { type: 'boolean', default: false },
+      diff: { type: 'boolean', default: false },
+      baseline: { type: 'string' },
+      statistics: { type: 'boolean', default: false },
+      'show-files': { type: 'boolean', default: false },
     },
   });
   // Paths are resolved against it: a deleted one is reported before anything else.
   workingDirectory();
-  const format = values.format;
+  if (mode === 'baseline' && (values.fix || values.diff || values.baseline)) throw new UsageError('`mlsec baseline` records findings; --fix, --diff and --baseline go with `mlsec scan`');
+  if (values['unsafe-fixes'] && !values.fix && !values.diff) throw new UsageError('--unsafe-fixes goes with --fix or --diff');
   if (values['models-only'] && values['no-models']) throw new UsageError('--models-only and --no-models exclude each other');
-  if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
+  const format = values.format;
+  if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`unknown format "${format}" (${OUTPUT_FORMATS.join(', ')})`);
+  if (values.statistics && format !== 'text' && format !== 'json') throw new UsageError('--statistics prints text or json');
   const select = list(values.select);
   const ignore = list(values.ignore);
   for (const entry of [...(select ?? []), ...(ignore ?? [])]) {
@@ -163,7 +193,7 @@ async function runScan(argv: string[]): Promise<number> {
       throw new UsageError(`unknown rule "${entry}" (see \`mlsec rules\`)`);
     }
   }
-  if ((select || ignore) && selectsNothing(ALL_RULES, { select, ignore })) {
+  if ((select || ignore) && selectsNothing(RULE_CATALOGUE, { select, ignore })) {
     throw new UsageError('--select and --ignore leave no rule to run');
   }
   if (values.config && !fs.existsSync(values.config)) throw new UsageError(`config file not found: ${values.config}`);
@@ -188,22 +218,14 @@ async function runScan(argv: string[]): Promise<number> {
   checkAdvisoryPaths(values.advisories);
   reportAdvisoryProblems(values.advisories, (text) => process.stderr.write(text));
 
+  const scanOptions = { paths, select, ignore, configFile: values.config, respectGitignore: !values['no-gitignore'], maxFileSize, jobs, advisories: values.advisories };
+  if (values['show-files']) {
+    process.stdout.write(formatFileListing(listFiles(scanOptions), process.cwd()));
+    return 0;
+  }
   const outcome: ScanOutcome = values['models-only']
     ? { files: [], configProblems: [], missing: [], durationMs: 0 }
-    : await scanParallel(
-        () => Analyzer.create(ALL_RULES),
-        {
-          paths,
-          select,
-          ignore,
-          configFile: values.config,
-          respectGitignore: !values['no-gitignore'],
-          maxFileSize,
-          jobs,
-          advisories: values.advisories,
-        },
-        __filename,
-      );
+    : await scanParallel(() => Analyzer.create(ALL_RULES), scanOptions, __filename);
   if (!values['no-models']) {
     const models = scanModels({ paths, select, ignore, configFile: values.config, respectGitignore: values['models-gitignore'], modelsOnly: values['models-only'], verifyHashes: values['verify-hashes'] });
     outcome.files.push(...models.reports);
@@ -217,14 +239,43 @@ async function runScan(argv: string[]): Promise<number> {
   }
   const outputStarted = performance.now();
   const baseDir = workingDirectory();
+  if (values.fix || values.diff) {
+    const flags = { fix: values.fix ?? false, unsafeFixes: values['unsafe-fixes'] ?? false, diff: values.diff ?? false, output: values.output };
+    const ended = await runFixStep(() => Analyzer.create(ALL_RULES), outcome, makeResolver(scanOptions), flags, baseDir);
+    if (ended !== undefined) return ended;
+  }
+  if (mode === 'baseline') {
+    const target = values.output ?? (outcome.configuredBaseline ? path.relative(baseDir, outcome.configuredBaseline) || outcome.configuredBaseline : DEFAULT_BASELINE);
+    const entries = baselineEntries(outcome.files, target);
+    try {
+      writeBaseline(target, entries);
+    } catch (error) {
+      if (error instanceof BaselineError) {
+        process.stderr.write(`mlsec: ${error.message}\n`);
+        return 2;
+      }
+      throw error;
+    }
+    process.stderr.write(`mlsec: recorded ${entries.length} open finding${entries.length === 1 ? '' : 's'} in ${target}\n`);
+    return 0;
+  }
+  const baselineFile = values.baseline ?? outcome.configuredBaseline;
+  if (baselineFile !== undefined) {
+    if (values.baseline !== undefined && !fs.existsSync(baselineFile)) throw new UsageError(`baseline file not found: ${baselineFile}`);
+    process.stderr.write(applyBaselineFile(outcome, baselineFile, baseDir));
+  }
   const exitCode = exitCodeFor(outcome, explicitFailOn ?? outcome.configuredFailOn ?? 'error');
   let output: string;
   const toTerminal = !values.output && process.stdout.isTTY === true;
   // Indented for a person at a terminal; compact for files and pipes (a tenth of the time and
   // half the size on a large tree, and what SARIF consumers read).
   const indent = toTerminal ? 2 : undefined;
-  if (format === 'sarif') output = JSON.stringify(toSarif(outcome, RULE_CATALOGUE, VERSION, baseDir, exitCode), null, indent) + '\n';
+  if (values.statistics) output = format === 'json' ? JSON.stringify(statistics(outcome), null, indent) + '\n' : formatStatistics(statistics(outcome));
+  else if (format === 'sarif') output = JSON.stringify(toSarif(outcome, RULE_CATALOGUE, VERSION, baseDir, exitCode), null, indent) + '\n';
   else if (format === 'json') output = JSON.stringify(toJson(outcome, baseDir), null, indent) + '\n';
+  else if (format === 'github') output = formatGithub(outcome, baseDir);
+  else if (format === 'gitlab') output = JSON.stringify(toGitlab(outcome, baseDir), null, indent) + '\n';
+  else if (format === 'junit') output = formatJunit(outcome, baseDir);
   else {
     output = formatText(outcome, {
       color: toTerminal && !values['no-color'] && !process.env.NO_COLOR,
@@ -239,7 +290,7 @@ async function runScan(argv: string[]): Promise<number> {
     process.stdout.write(output);
   }
   if (values.stats !== undefined) writeStats(values.stats, outcome, performance.now() - outputStarted);
-  if (format !== 'text') {
+  if (format !== 'text' || values.statistics) {
     for (const report of outcome.files) {
       for (const p of report.problems) {
         const label = p.internal ? 'internal error' : report.parsed === undefined ? 'not analysed' : 'note';
@@ -256,6 +307,17 @@ async function runScan(argv: string[]): Promise<number> {
 
 /** The most `--files-from` reads (a million paths of 256 bytes). */
 const MAX_FILE_LIST_SIZE = 256 * 1024 * 1024;
+/** Drops the baseline's findings from the outcome; returns what to tell on stderr. */
+function applyBaselineFile(outcome: ScanOutcome, file: string, baseDir: string): string {
+  const shown = path.relative(baseDir, file) || file;
+  if (!fs.existsSync(file)) return `mlsec: the configured baseline ${shown} does not exist yet (\`mlsec baseline\` writes it); reporting every finding\n`;
+  try {
+    return baselineNotice(applyBaseline(outcome.files, readBaseline(file)), shown);
+  } catch (error) {
+    if (error instanceof BaselineError) throw new UsageError(error.message);
+    throw error;
+  }
+}
 
 /** Paths listed one per line in a file or on stdin (`-`); blank lines are skipped. */
 function readFileList(source: string): string[] {
@@ -453,6 +515,17 @@ export async function main(argv: string[]): Promise<number> {
         return await runScan(rest);
       case 'lock':
         return runLock(rest);
+      case 'baseline':
+        tuneJitForScan();
+        return await runScan(rest, 'baseline');
+      case 'checklist':
+        tuneJitForScan();
+        return await runChecklistCommand(rest, {
+          version: VERSION,
+          scan: (options) => scanParallel(() => Analyzer.create(ALL_RULES), options, __filename),
+          usage: (message) => new UsageError(message),
+          defaultJobs: defaultJobs(),
+        });
       case 'rules':
         return runRules(rest);
       case 'explain':

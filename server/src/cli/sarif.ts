@@ -9,6 +9,8 @@ import type { Rule, Severity } from '../engine/rule';
 import { cweLabel, ruleSummaryMarkdown } from '../engine/ruleDocs';
 import { wasAnalysed } from '../engine/scan';
 import { completenessOf, isComplete } from './completeness';
+import type { FileRegion } from './locations';
+import { FileLocations } from './locations';
 import type { ScanOutcome } from './scanner';
 
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
@@ -28,8 +30,12 @@ export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: s
   const base = fileUri(baseDir.endsWith(path.sep) ? baseDir : baseDir + path.sep);
   const relative = (file: string) => path.relative(baseDir, file).split(path.sep).join('/');
   const uriOf = (file: string) => artifactUri(baseDir, file);
+  // Notebook regions point at the .ipynb text where the cell's code is written (locations.ts).
+  const locations = new FileLocations();
   const results = outcome.files.flatMap((report) =>
-    report.findings.map((finding) => toResult(finding, uriOf(report.file), ruleIndex.get(finding.code) ?? -1)),
+    report.findings.map((finding) =>
+      toResult(finding, uriOf(report.file), ruleIndex.get(finding.code) ?? -1, (range, cell) => locations.region(report.file, range, cell)),
+    ),
   );
   const complete = completenessOf(outcome);
   const notifications = [
@@ -146,15 +152,14 @@ function toRuleDescriptor(rule: Rule): object {
   };
 }
 
-function toResult(finding: Finding, uri: ArtifactUri, ruleIndex: number): object {
+function toResult(finding: Finding, uri: ArtifactUri, ruleIndex: number, regionOf: (range: Finding['range'], cell?: number) => FileRegion | undefined): object {
   // Model files (MLS6xx) are binary: their findings point at a byte, not a line.
   const binary = finding.byteOffset !== undefined || finding.code.startsWith('MLS6');
-  const region = binary ? (finding.byteOffset !== undefined ? { byteOffset: finding.byteOffset, byteLength: 1 } : undefined) : {
-    startLine: finding.range.start.line + 1,
-    startColumn: finding.range.start.character + 1,
-    endLine: finding.range.end.line + 1,
-    endColumn: finding.range.end.character + 1,
-  };
+  const region = binary ? (finding.byteOffset !== undefined ? { byteOffset: finding.byteOffset, byteLength: 1 } : undefined) : regionOf(finding.range, finding.cell);
+  const inCell =
+    finding.cell !== undefined
+      ? { notebookCell: finding.cell, cellRegion: { startLine: finding.range.start.line + 1, startColumn: finding.range.start.character + 1, endLine: finding.range.end.line + 1, endColumn: finding.range.end.character + 1 } }
+      : {};
   return {
     ruleId: finding.code,
     ruleIndex,
@@ -163,19 +168,24 @@ function toResult(finding: Finding, uri: ArtifactUri, ruleIndex: number): object
     locations: [
       {
         physicalLocation: { artifactLocation: uri, ...(region ? { region } : {}) },
-        ...(finding.cell !== undefined ? { logicalLocations: [{ name: `cell ${finding.cell + 1}`, kind: 'notebookCell' }] } : {}),
+        ...(finding.cell !== undefined
+          ? { logicalLocations: [{ name: `cell ${finding.cell + 1}`, fullyQualifiedName: `cell ${finding.cell + 1}:${finding.range.start.line + 1}:${finding.range.start.character + 1}`, kind: 'notebookCell' }] }
+          : {}),
       },
     ],
-    relatedLocations: finding.related.map((related, id) => ({
-      id,
-      message: { text: related.message },
-      physicalLocation: {
-        artifactLocation: uri,
-        region: { startLine: related.range.start.line + 1, startColumn: related.range.start.character + 1 },
-      },
-    })),
+    relatedLocations: finding.related.map((related, id) => {
+      const at = binary ? undefined : regionOf(related.range, related.cell ?? finding.cell);
+      return {
+        id,
+        message: { text: related.message },
+        physicalLocation: {
+          artifactLocation: uri,
+          ...(at ? { region: { startLine: at.startLine, startColumn: at.startColumn } } : {}),
+        },
+      };
+    }),
     partialFingerprints: { 'mlsecFindingHash/v1': finding.fingerprint },
-    properties: { cwe: finding.cwe.map((id) => `CWE-${id}`), ...(finding.cell !== undefined ? { notebookCell: finding.cell } : {}), ...(finding.member !== undefined ? { archiveMember: finding.member } : {}) },
+    properties: { cwe: finding.cwe.map((id) => `CWE-${id}`), ...inCell, ...(finding.member !== undefined ? { archiveMember: finding.member } : {}) },
     ...(finding.suppression
       ? { suppressions: [{ kind: 'inSource', status: 'accepted', justification: finding.suppression.justification || '(no reason given)' }] }
       : {}),

@@ -16,9 +16,9 @@ import type { Analyzer } from '../engine/analyzer';
 import { ConfigResolver } from '../engine/config';
 import type { ConfigProblem, FailOn, ProjectConfig } from '../engine/config';
 import { collectSourceFiles } from '../engine/files';
-import type { FileReport } from '../engine/scan';
+import type { FileAnalysisOptions, FileReport } from '../engine/scan';
 import { analyzeFiles, SelectionCache } from '../engine/scan';
-import { ALL_RULES } from '../rules/index';
+import { RULE_CATALOGUE } from '../rules/catalogue';
 
 export interface ScanOptions {
   paths: string[];
@@ -35,6 +35,8 @@ export interface ScanOptions {
    * thread; fewer files than PARALLEL_MIN_FILES are always analysed there.
    */
   jobs?: number;
+  /** Parse every file and keep its imports (for `mlsec checklist`), even where no rule can fire. */
+  force?: boolean;
 }
 
 export interface ScanOutcome {
@@ -44,6 +46,8 @@ export interface ScanOutcome {
   missing: string[];
   /** `fail-on` from the nearest configuration of the first path, if any. */
   configuredFailOn?: FailOn;
+  /** `baseline` from the nearest configuration of the first path, if any. */
+  configuredBaseline?: string;
   durationMs: number;
   /** Milliseconds spent finding the files (walking folders, reading .gitignore and configs). */
   walkMs?: number;
@@ -66,7 +70,7 @@ export function makeResolver(options: ScanOptions): ConfigResolver {
   if (options.respectGitignore === false) overrides.respectGitignore = false;
   if (options.maxFileSize) overrides.maxFileSize = options.maxFileSize;
   // With the rule catalogue, rule names in config files are checked (see engine/ruleNames.ts).
-  return new ConfigResolver(overrides, options.configFile, ALL_RULES);
+  return new ConfigResolver(overrides, options.configFile, RULE_CATALOGUE);
 }
 
 interface Plan {
@@ -101,6 +105,7 @@ function outcome(options: ScanOptions, planned: Plan, reports: FileReport[], sta
     configProblems: resolver.problems,
     missing: planned.missing,
     configuredFailOn: resolver.forFolder(first).failOn ?? resolver.forFile(path.join(first, 'x.py')).failOn,
+    configuredBaseline: resolver.forFolder(first).baseline ?? resolver.forFile(path.join(first, 'x.py')).baseline,
     durationMs: performance.now() - started,
     walkMs: planned.walkMs,
     workers,
@@ -112,7 +117,7 @@ export async function scan(analyzer: Analyzer, options: ScanOptions): Promise<Sc
   const started = performance.now();
   const planned = plan(options);
   const selections = new SelectionCache(analyzer);
-  const reports = await analyzeFiles(analyzer, planned.files, planned.resolver, selections, { advisories: options.advisories });
+  const reports = await analyzeFiles(analyzer, planned.files, planned.resolver, selections, { advisories: options.advisories, force: options.force });
   return outcome(options, planned, reports, started, 0);
 }
 
@@ -178,7 +183,7 @@ export async function serveScanWorker(data: unknown, createAnalyzer: () => Promi
       port.close();
       return;
     }
-    void analyzeFiles(analyzer, message.files, resolver, selections, { advisories: options.advisories }).then((reports) => port.postMessage({ type: 'done', id: message.id, reports } satisfies FromWorker));
+    void analyzeFiles(analyzer, message.files, resolver, selections, { advisories: options.advisories, force: options.force }).then((reports) => port.postMessage({ type: 'done', id: message.id, reports } satisfies FromWorker));
   });
   port.postMessage({ type: 'ready' } satisfies FromWorker);
 }
@@ -216,7 +221,7 @@ export async function scanParallel(createAnalyzer: () => Promise<Analyzer>, opti
     for (const worker of early) worker.stop();
     const analyzer = await createAnalyzer();
     const selections = new SelectionCache(analyzer);
-    const reports = await analyzeFiles(analyzer, files, resolver, selections, { advisories: options.advisories });
+    const reports = await analyzeFiles(analyzer, files, resolver, selections, { advisories: options.advisories, force: options.force });
     return outcome(options, planned, reports, started, 0);
   }
   for (const worker of early.splice(workerCount)) worker.stop();
@@ -224,7 +229,7 @@ export async function scanParallel(createAnalyzer: () => Promise<Analyzer>, opti
     resolver.forFile(file);
     resolver.perFileIgnores(file);
   }
-  const reports = await runWorkers(files, early, createAnalyzer, resolver, options.advisories);
+  const reports = await runWorkers(files, early, createAnalyzer, resolver, { advisories: options.advisories, force: options.force });
   return outcome(options, planned, reports, started, workerCount);
 }
 
@@ -264,7 +269,7 @@ function startWorker(options: ScanOptions, workerScript: string): StartedWorker 
   };
 }
 
-function runWorkers(files: string[], workers: StartedWorker[], createAnalyzer: () => Promise<Analyzer>, resolver: ConfigResolver, advisories?: string[]): Promise<FileReport[]> {
+function runWorkers(files: string[], workers: StartedWorker[], createAnalyzer: () => Promise<Analyzer>, resolver: ConfigResolver, fileOptions: FileAnalysisOptions): Promise<FileReport[]> {
   const reports: FileReport[] = new Array(files.length);
   const batches: Array<{ id: number; start: number; end: number }> = [];
   for (let start = 0, id = 0; start < files.length; start += BATCH_SIZE, id++) batches.push({ id, start, end: Math.min(files.length, start + BATCH_SIZE) });
@@ -281,7 +286,7 @@ function runWorkers(files: string[], workers: StartedWorker[], createAnalyzer: (
         createAnalyzer().then(async (analyzer) => {
           const selections = new SelectionCache(analyzer);
           for (const batch of pending.splice(0)) {
-            const done = await analyzeFiles(analyzer, files.slice(batch.start, batch.end), resolver, selections, { advisories });
+            const done = await analyzeFiles(analyzer, files.slice(batch.start, batch.end), resolver, selections, fileOptions);
             done.forEach((report, k) => (reports[batch.start + k] = report));
           }
           resolve(reports);

@@ -1059,14 +1059,15 @@ function countErrors(root: Node): number {
 }
 
 /**
- * Fingerprints hash the rule, the enclosing definition and the flagged text with whitespace
- * collapsed, plus the occurrence number among identical ones: edits above a finding, or
- * re-indentation, leave it unchanged, so CI systems can track findings across commits.
+ * Fingerprints hash the rule, the enclosing definition and the flagged text without its
+ * whitespace, plus the occurrence number among identical ones: edits above a finding,
+ * re-indentation and spacing edits (`x=1` / `x = 1`, a call split over lines) leave it
+ * unchanged, so CI systems and baselines can track findings across commits.
  */
 function assignFingerprints(findings: Finding[], model: SemanticModel, lines: LineIndex): void {
   const counts = new Map<string, number>();
   for (const finding of findings) {
-    const snippet = lines.text.slice(finding.span.start, finding.span.end).replace(/\s+/g, ' ').trim();
+    const snippet = lines.text.slice(finding.span.start, finding.span.end).replace(/\s+/g, '');
     const base = `${finding.code}\u0000${model.scopePathAt(finding.span.start)}\u0000${snippet}`;
     const occurrence = counts.get(base) ?? 0;
     counts.set(base, occurrence + 1);

@@ -66,6 +66,8 @@ export interface ProjectConfig extends SelectionSettings {
   artifactAllow?: string[];
   /** Every rule name the file's lists hold, with its line: checked by ConfigResolver (ruleNames.ts). */
   ruleEntries?: RuleEntry[];
+  /** Absolute path of the baseline file (`baseline = "..."`, relative to the config's folder). */
+  baseline?: string;
 }
 
 export function defaultConfig(root: string): ProjectConfig {
@@ -186,6 +188,10 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
       case 'fail-on':
         if (value === 'error' || value === 'warning' || value === 'info' || value === 'never') config.failOn = value;
         else problems.push({ file, line: lineOf(key), message: '"fail-on" must be "error", "warning", "info" or "never"' });
+        break;
+      case 'baseline':
+        if (typeof value === 'string' && value.trim() !== '') config.baseline = path.resolve(path.dirname(file), value);
+        else problems.push({ file, line: lineOf(key), message: '"baseline" must be the path of a baseline file' });
         break;
       default:
         problems.push({ file, line: lineOf(key), message: `unknown setting "${key}" in ${where}` });

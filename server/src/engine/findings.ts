@@ -38,6 +38,8 @@ export interface Finding {
   /** For model files (MLS6xx): byte offset in the file, and the zip/tar member the finding is in. */
   byteOffset?: number;
   member?: string;
+  /** Recorded in the project's baseline (the editor shows such findings as hints). */
+  baseline?: boolean;
 }
 
 /** A problem with the input itself rather than with its code (unreadable, binary, broken JSON…). */

@@ -28,6 +28,8 @@ export interface FileReport {
   /** UTF-16 units of the text, and of what partial parsing left out of the parse. */
   units?: number;
   skippedUnits?: number;
+  /** Modules the file imports; only when analysed with `force` (checklist evidence needs them). */
+  imports?: string[];
   /** Milliseconds per phase (see AnalysisResult.timings); `read` is reading and decoding the file. */
   timings?: { read: number; prefilter?: number; parse: number; model: number; rules: number };
 }
@@ -60,29 +62,51 @@ export function analyzeText(
   file: string,
   text: string,
   selection: RuleSelection,
-  dependencies: DependencyOptions = {},
-): Pick<FileReport, 'findings' | 'problems' | 'skipped' | 'parsed' | 'units' | 'skippedUnits' | 'timings'> {
+  options: FileAnalysisOptions = {},
+): Pick<FileReport, 'findings' | 'problems' | 'skipped' | 'parsed' | 'units' | 'skippedUnits' | 'timings' | 'imports'> {
+  const force = options.force ?? false;
   // Dependency manifests and lock files are judged against advisories (server/src/deps).
-  const manifest = dependencyFindings(file, text, selection, dependencies);
+  const manifest = dependencyFindings(file, text, selection, options);
   if (manifest) return { ...manifest, parsed: false };
   const kind = sourceKindOf(file) ?? 'python';
+  const imports = (result: { imports: string[] }) => (force ? { imports: result.imports } : {});
   if (kind === 'notebook') {
     try {
-      const result = analyzer.analyzeNotebookJson(text, { selection, versions: projectVersionsFor(file) });
-      const installs = dependencyFindings(file, text, selection, dependencies, 'notebook');
-      const findings = installs ? [...result.findings, ...installs.findings] : result.findings;
-      return { findings, problems: [], parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings } };
+      const result = analyzer.analyzeNotebookJson(text, { selection, force, versions: projectVersionsFor(file) });
+      const installs = dependencyFindings(file, text, selection, options, 'notebook');
+      return {
+        findings: installs ? [...result.findings, ...installs.findings] : result.findings,
+        problems: [],
+        parsed: result.parsed,
+        units: text.length,
+        skippedUnits: result.skippedUnits,
+        timings: { read: 0, ...result.timings },
+        ...imports(result),
+      };
     } catch (error) {
       if (error instanceof NotebookError) return { findings: [], problems: [{ message: error.message, line: error.line }] };
       throw error;
     }
   }
-  const result = analyzer.analyzePython(text, { selection, versions: projectVersionsFor(file) });
+  const result = analyzer.analyzePython(text, { selection, force, versions: projectVersionsFor(file) });
   const problems: InputProblem[] = [];
-  return { findings: result.findings, problems, parsed: result.parsed, units: text.length, skippedUnits: result.skippedUnits, timings: { read: 0, ...result.timings } };
+  return {
+    findings: result.findings,
+    problems,
+    parsed: result.parsed,
+    units: text.length,
+    skippedUnits: result.skippedUnits,
+    timings: { read: 0, ...result.timings },
+    ...imports(result),
+  };
 }
 
-export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigResolver, selections: SelectionCache, dependencies: DependencyOptions = {}): FileReport {
+/** How files are analysed: extra advisories, and `force` to parse files the prefilter would skip, to learn their imports (checklist evidence). */
+export interface FileAnalysisOptions extends DependencyOptions {
+  force?: boolean;
+}
+
+export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigResolver, selections: SelectionCache, options: FileAnalysisOptions = {}): FileReport {
   const started = performance.now();
   const config = resolver.forFile(file);
   const read = readSource(file, config.maxFileSize);
@@ -91,7 +115,7 @@ export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigRe
   const selection = selections.get(config, resolver.perFileIgnores(file));
   try {
     analyzer.takeRuleFailures();
-    const result = analyzeText(analyzer, file, read.text, selection, dependencies);
+    const result = analyzeText(analyzer, file, read.text, selection, options);
     for (const failure of analyzer.takeRuleFailures()) result.problems.push({ message: `internal error: ${failure}`, internal: true });
     if (result.timings) result.timings.read = readTime;
     return { file, ...result, lines: countLines(read.text) };
@@ -108,14 +132,14 @@ export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigRe
  * Analyses files in order. Between files, the parser's runtime is replaced when it aborted or
  * holds too much memory (see parser.ts), so that one hostile file cannot fail the files after it.
  */
-export async function analyzeFiles(analyzer: Analyzer, files: readonly string[], resolver: ConfigResolver, selections: SelectionCache, dependencies: DependencyOptions = {}): Promise<FileReport[]> {
+export async function analyzeFiles(analyzer: Analyzer, files: readonly string[], resolver: ConfigResolver, selections: SelectionCache, options: FileAnalysisOptions = {}): Promise<FileReport[]> {
   const reports: FileReport[] = [];
   for (const file of files) {
     if (analyzer.parser.needsReplacing) {
       // If a new runtime cannot be loaded, each file says so (an internal error) and the scan fails.
       await analyzer.parser.ready().catch(() => undefined);
     }
-    reports.push(analyzeFile(analyzer, file, resolver, selections, dependencies));
+    reports.push(analyzeFile(analyzer, file, resolver, selections, options));
   }
   return reports;
 }

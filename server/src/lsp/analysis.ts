@@ -18,6 +18,7 @@ import { ParseLimitError } from '../engine/parser';
 import { DIAGNOSTIC_SOURCE, isOpen, notAnalysedDiagnostic, summarize, toDiagnostic } from './diagnostics';
 import type { OpenDocument, Snapshot } from './documents';
 import { joinedNotebookText, NotebookModel, PythonDocument } from './documents';
+import { BaselineStore } from './baseline';
 import type { Logger } from './logger';
 import type { RuleLinks } from './ruleDocs';
 import type { DocumentConfig, DocumentConfigs } from './settings';
@@ -32,6 +33,8 @@ export class LiveAnalysis {
   readonly notebooks = new Map<string, NotebookModel>();
   /** Cell document URI → its notebook. */
   private readonly cellOwner = new Map<string, NotebookModel>();
+  /** Baseline files read, so that baseline findings show as hints or not at all. */
+  private readonly baselines = new BaselineStore();
   /** Called after diagnostics of any document were published (for the findings totals). */
   onPublished: () => void = () => undefined;
 
@@ -281,7 +284,7 @@ export class LiveAnalysis {
         document.dropTree();
         document.tree = result.tree;
         document.memo = result.memo;
-        return this.snapshotOf(document, result, started);
+        return this.snapshotOf(document, result, started, config);
       }
       const foreign = document.foreignLanguage();
       if (foreign) return skip(`the notebook's language is ${JSON.stringify(foreign)}, not Python`);
@@ -298,7 +301,7 @@ export class LiveAnalysis {
       document.dropTree();
       document.tree = result.tree;
       document.treeText = result.layout.text;
-      const snapshot = this.snapshotOf(document, result, started);
+      const snapshot = this.snapshotOf(document, result, started, config);
       snapshot.layout = result.layout;
       snapshot.cellUris = document.cells.map((c) => c.document);
       return snapshot;
@@ -313,7 +316,7 @@ export class LiveAnalysis {
     }
   }
 
-  private snapshotOf(document: OpenDocument, result: AnalysisResult, started: number): Snapshot {
+  private snapshotOf(document: OpenDocument, result: AnalysisResult, started: number, config: DocumentConfig): Snapshot {
     const durationMs = performance.now() - started;
     // A rule that failed is an internal error shown on the document (its other findings stay).
     const failures = this.analyzer.takeRuleFailures();
@@ -325,7 +328,8 @@ export class LiveAnalysis {
       );
     }
     const problem = failures.length > 0 ? { message: `internal error: ${failures.join('; ')} (details in the mlsec output)`, internal: true } : undefined;
-    return { version: document.version, revision: document.revision, findings: result.findings, imports: result.imports, durationMs, problem };
+    const findings = this.baselines.apply(filePathOf(document.uri), result.findings, config.baselineFile, config.settings.baselineFindings);
+    return { version: document.version, revision: document.revision, findings, imports: result.imports, durationMs, problem };
   }
 
   /** Publishes a snapshot's diagnostics, unless the document moved on since it was taken. */

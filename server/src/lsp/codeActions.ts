@@ -10,6 +10,7 @@ import { CodeActionKind } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { SUPPRESSION_RULE_CODE } from '../engine/analyzer';
 import type { Finding } from '../engine/findings';
+import { chooseFixes } from '../engine/fixes';
 import type { Node } from '../engine/parser';
 import type { Fix, TextEdit as EngineEdit } from '../engine/rule';
 import { formatSuppression } from '../engine/suppressions';
@@ -112,22 +113,12 @@ export class CodeActions {
   }
 
   private safeFixesEdit(document: OpenDocument, snapshot: Snapshot): WorkspaceEdit | undefined {
-    const taken: Array<{ uri: string; start: number; end: number }> = [];
     const planned: PlannedEdit[] = [];
-    for (const finding of snapshot.findings) {
-      if (!isOpen(finding)) continue;
-      const fix = finding.fixes.find((f) => f.safe);
-      if (!fix) continue;
-      const located = fix.edits.map((edit) => ({ edit, uri: this.uriOfEdit(document, snapshot, edit) }));
-      // Two fixes touching the same text cannot both apply; the first wins, the next run takes the other.
-      const clash = located.some(({ edit, uri }) =>
-        taken.some((t) => t.uri === uri && edit.start < t.end + (edit.start === edit.end ? 1 : 0) && t.start < edit.end + (t.start === t.end ? 1 : 0)),
-      );
-      if (clash) continue;
+    // Two fixes touching the same text cannot both apply; the first wins, the next run takes the
+    // other. The choice is the one `mlsec scan --fix` makes (engine/fixes.ts).
+    for (const fix of chooseFixes(snapshot.findings.filter(isOpen), false)) {
       const edits = this.fixEdits(fix, document, snapshot);
-      if (!edits) continue;
-      for (const { edit, uri } of located) taken.push({ uri, start: edit.start, end: edit.end });
-      planned.push(...edits);
+      if (edits) planned.push(...edits);
     }
     return planned.length > 0 ? this.workspaceEdit(planned) : undefined;
   }

@@ -29,11 +29,11 @@ export function toDiagnostic(finding: Finding, uriOfCell: (cell: number | undefi
   };
   return {
     range: finding.range,
-    severity: SEVERITY[finding.severity],
+    severity: finding.baseline ? DiagnosticSeverity.Hint : SEVERITY[finding.severity],
     code: finding.code,
     codeDescription: { href: links.href(finding.code) },
     source: DIAGNOSTIC_SOURCE,
-    message: finding.message,
+    message: finding.baseline ? `${finding.message} (in the baseline)` : finding.message,
     relatedInformation: related.length > 0 ? related : undefined,
     data,
   };

@@ -23,6 +23,7 @@ import type { RuleEntry } from '../engine/ruleNames';
 import { selectsNothing, unknownRuleEntries } from '../engine/ruleNames';
 import type { RuleSelection } from '../engine/selection';
 import { parseSeverity, resolveSelection } from '../engine/selection';
+import { baselineFileFor } from './baseline';
 import type { Logger } from './logger';
 import { filePathOf, folderOf, toPosix } from './uris';
 
@@ -52,6 +53,7 @@ export function normalizeSettings(raw: unknown): MlsecSettings {
     // settingsProblems says so.
     maxFileSize: typeof value.maxFileSize === 'number' && value.maxFileSize >= 1 ? number(value.maxFileSize, DEFAULT_SETTINGS.maxFileSize, 1, Number.MAX_SAFE_INTEGER) : DEFAULT_SETTINGS.maxFileSize,
     advisories: strings(value.advisories, DEFAULT_SETTINGS.advisories),
+    baselineFindings: value.baselineFindings === 'hide' || value.baselineFindings === 'show' ? value.baselineFindings : DEFAULT_SETTINGS.baselineFindings,
     trace: { server: trace === 'messages' || trace === 'verbose' ? trace : 'off' },
   };
 }
@@ -154,6 +156,8 @@ export interface DocumentConfig {
   skipReason?: string;
   selection: RuleSelection;
   maxFileSize: number;
+  /** The baseline file that applies (it may not exist). */
+  baselineFile?: string;
 }
 
 /** Combines editor settings and project files into the configuration of each document. */
@@ -232,7 +236,8 @@ export class DocumentConfigs {
     if (!settings.enable) skipReason = 'mlsec.enable is off';
     else if (this.resolver.isExcluded(file)) skipReason = `excluded by ${path.basename(project.file ?? 'the project configuration')}`;
     else if (this.excludedBySettings(file, settings.exclude)) skipReason = 'excluded by mlsec.exclude';
-    return { settings, selection: this.selection(select, ignored, severity), maxFileSize, skipReason };
+    const baselineFile = baselineFileFor(project.baseline, folderOf(file, this.folders()));
+    return { settings, selection: this.selection(select, ignored, severity), maxFileSize, skipReason, baselineFile };
   }
 
   /** `mlsec.exclude` patterns are relative to the workspace folder holding the file. */

@@ -25,6 +25,7 @@ import { isModelFile } from '../artifacts/scan';
 import type { ModelFileIndex } from './modelFiles';
 import type { LiveAnalysis } from './analysis';
 import { isOpen, summarize, toDiagnostic, totals } from './diagnostics';
+import { BaselineStore } from './baseline';
 import type { Logger } from './logger';
 import type { RuleLinks } from './ruleDocs';
 import type { DocumentConfigs, SettingsStore } from './settings';
@@ -53,6 +54,7 @@ function yieldToEventLoop(): Promise<void> {
 
 export class WorkspaceIndex {
   private readonly files = new Map<string, ScannedFile>();
+  private readonly baselines = new BaselineStore();
   private scannedAt?: string;
   private running?: Promise<ScanWorkspaceRequest.Result>;
   private rescanTimer?: NodeJS.Timeout;
@@ -167,7 +169,7 @@ export class WorkspaceIndex {
         ? this.analyzer.analyzeNotebookJson(read.text, { selection: config.selection, force: true, versions: projectVersionsFor(file) })
         : this.analyzer.analyzePython(read.text, { selection: config.selection, force: true, versions: projectVersionsFor(file) });
       if (notebook) result.findings.push(...(dependencyFindings(file, read.text, config.selection, { advisories: settings.advisories }, 'notebook')?.findings ?? []));
-      const open = result.findings.filter(isOpen);
+      const open = this.baselines.apply(file, result.findings, config.baselineFile, settings.baselineFindings).filter(isOpen);
       return {
         path: file,
         uri,
