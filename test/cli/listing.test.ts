@@ -60,9 +60,11 @@ describe('mlsec scan --statistics / --show-files', () => {
         'skip  data/: ignored by .gitignore',
         'skip  link.py: symbolic link (not followed)',
         'scan  nb.ipynb',
+        // the project file is also a dependency manifest, checked against advisories
+        'scan  pyproject.toml',
         'skip  src/gen_model.py: excluded by pyproject.toml',
         'scan  src/train.py',
-        '2 files to scan, 5 skipped',
+        '3 files to scan, 5 skipped',
         '',
       ].join('\n'),
     );
