@@ -125,19 +125,13 @@ export function findingsFor(
     if (version !== undefined) {
       if (!pinnedOn) continue;
       const matches = matchVersion(context.db, requirement.normalized, version);
-      const target = targetVersion(matches);
-      for (const match of matches) {
-        findings.push(
-          makeFinding(requirement, match, 'pinned', pinnedMessage(requirement, version, match, lock), target, lock, context, rangeOf),
-        );
-      }
+      if (matches.length > 0) findings.push(makeFinding(requirement, matches, 'pinned', pinnedMessage(requirement, version, matches, lock), lock, context, rangeOf));
       continue;
     }
     if (!rangeOn || pins.has(requirement.normalized)) continue;
     const specifiers = requirement.alternatives ?? [requirement.specifier];
     const matches = matchSpecifiers(context.db, requirement.normalized, specifiers);
-    const target = targetVersion(matches);
-    for (const match of matches) findings.push(makeFinding(requirement, match, 'range', rangeMessage(requirement, match), target, lock, context, rangeOf));
+    if (matches.length > 0) findings.push(makeFinding(requirement, matches, 'range', rangeMessage(requirement, matches), lock, context, rangeOf));
   }
   assignFingerprints(findings);
   return findings;
@@ -149,18 +143,40 @@ function label(advisory: Advisory): string {
   return parts.length > 0 ? `${advisory.id} (${parts.join(', ')})` : advisory.id;
 }
 
-function pinnedMessage(requirement: DeclaredRequirement, version: string, match: AdvisoryMatch, lock: boolean): string {
-  const where = lock ? 'locked at' : 'pinned to';
-  const fix = match.fixed ? `Fixed in ${match.fixed}.` : 'No fixed release is known: consider another package or a mitigation.';
-  return `${requirement.name} ${where} ${version} is affected by ${label(match.advisory)}: ${ensureStop(match.advisory.summary)} ${fix}`;
+/**
+ * One finding per requirement line, however many advisories it matches (a line with four torch
+ * advisories is one thing to fix): the message leads with the most severe advisory and names the
+ * others, and the fix raises to the release that leaves all of them.
+ */
+function bySeverity(matches: readonly AdvisoryMatch[]): AdvisoryMatch[] {
+  const rank = (m: AdvisoryMatch) => SEVERITY_RANK[m.advisory.severity] * 10 + (LABEL_RANK[m.advisory.severityLabel?.toLowerCase() ?? ''] ?? 0);
+  return [...matches].sort((a, b) => rank(b) - rank(a) || a.advisory.id.localeCompare(b.advisory.id));
 }
 
-function rangeMessage(requirement: DeclaredRequirement, match: AdvisoryMatch): string {
-  const written = requirement.constraintText ? `${requirement.name} ${requirement.constraintText.trim()}` : `${requirement.name} (no version constraint)`;
-  const affected = match.ranges.map(describeInterval).join(' or ') || 'listed releases';
-  const fix = match.fixed ? `Require >=${match.fixed}.` : 'No fixed release is known.';
-  return `${written} admits releases affected by ${label(match.advisory)} (affected: ${affected}): ${ensureStop(match.advisory.summary)} ${fix}`;
+function alsoText(others: readonly AdvisoryMatch[]): string {
+  return others.length === 0 ? '' : ` Also affected by ${others.map((m) => label(m.advisory)).join(', ')}.`;
 }
+
+function pinnedMessage(requirement: DeclaredRequirement, version: string, matches: readonly AdvisoryMatch[], lock: boolean): string {
+  const [top, ...others] = bySeverity(matches);
+  const where = lock ? 'locked at' : 'pinned to';
+  const target = targetVersion(matches);
+  const unfixed = matches.some((m) => m.fixed === undefined);
+  const fix = target ? `${others.length > 0 ? 'All fixed' : 'Fixed'} in ${target}${unfixed ? ' (one has no fixed release)' : ''}.` : 'No fixed release is known: consider another package or a mitigation.';
+  return `${requirement.name} ${where} ${version} is affected by ${label(top.advisory)}: ${ensureStop(top.advisory.summary)}${alsoText(others)} ${fix}`;
+}
+
+function rangeMessage(requirement: DeclaredRequirement, matches: readonly AdvisoryMatch[]): string {
+  const [top, ...others] = bySeverity(matches);
+  const written = requirement.constraintText ? `${requirement.name} ${requirement.constraintText.trim()}` : `${requirement.name} (no version constraint)`;
+  const affected = top.ranges.map(describeInterval).join(' or ') || 'listed releases';
+  const target = targetVersion(matches);
+  const fix = target ? `Require >=${target}.` : 'No fixed release is known.';
+  return `${written} admits releases affected by ${label(top.advisory)} (affected: ${affected}): ${ensureStop(top.advisory.summary)}${alsoText(others)} ${fix}`;
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 1, warning: 2, error: 3 };
+const LABEL_RANK: Record<string, number> = { critical: 4, high: 3, moderate: 2, medium: 2, low: 1 };
 
 function ensureStop(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;
@@ -172,20 +188,22 @@ function lower(severity: Severity): Severity {
 
 function makeFinding(
   requirement: DeclaredRequirement,
-  match: AdvisoryMatch,
+  matches: readonly AdvisoryMatch[],
   kind: 'pinned' | 'range',
   message: string,
-  target: string | undefined,
   lock: boolean,
   context: DependencyContext,
   rangeOf: (span: Span, requirement: DeclaredRequirement) => Finding['range'],
 ): Finding {
   const rule = kind === 'pinned' ? vulnerablePinnedRule : vulnerableRangeRule;
+  const top = bySeverity(matches)[0];
   // As for code rules: a severity configured for the rule (other than its default) wins over
-  // the advisory's.
+  // the advisories'.
   const configured = context.selection.severity.get(rule.code);
-  const severity = configured && configured !== rule.severity ? configured : kind === 'pinned' ? match.advisory.severity : lower(match.advisory.severity);
+  const severity = configured && configured !== rule.severity ? configured : kind === 'pinned' ? top.advisory.severity : lower(top.advisory.severity);
+  const target = targetVersion(matches);
   const fix = lock || requirement.hashed || !target ? undefined : raiseFix(requirement, target);
+  const cwe = [...new Set(matches.flatMap((m) => m.advisory.cwe))];
   const finding: Finding = {
     code: rule.code,
     name: rule.name,
@@ -195,9 +213,10 @@ function makeFinding(
     span: requirement.span,
     fixes: fix ? [fix] : [],
     related: [],
-    cwe: match.advisory.cwe.length > 0 ? match.advisory.cwe : rule.cwe,
+    cwe: cwe.length > 0 ? cwe : rule.cwe,
     threats: rule.threats,
-    fingerprint: `${rule.code}\u0000${requirement.normalized}\u0000${match.advisory.id}`,
+    // The package, not the advisories: a new advisory for the same line keeps the finding's identity.
+    fingerprint: `${rule.code}\u0000${requirement.normalized}`,
   };
   if (requirement.cell !== undefined) finding.cell = requirement.cell;
   return finding;
