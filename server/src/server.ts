@@ -115,7 +115,10 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       notebookDocumentSync: {
-        notebookSelector: [{ notebook: { notebookType: 'jupyter-notebook' }, cells: [{ language: 'python' }] }],
+        // Every cell is synced, markdown included: a finding's cell index must be the cell's
+        // position in the notebook (as on disk, in the CLI and the report), which a list of the
+        // Python cells alone cannot give. Only Python code cells are analysed (codeCells()).
+        notebookSelector: [{ notebook: { notebookType: 'jupyter-notebook' } }],
         save: true,
       },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
