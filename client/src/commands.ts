@@ -50,6 +50,7 @@ export function registerCommands(ctx: CommandContext): void {
   register(Commands.resetReview, (arg?: unknown) => review(ctx, arg, 'reset'));
   register(Commands.openRuleDocs, (arg?: unknown) => openRuleDocumentation(ctx, arg));
   register(Commands.showOutput, () => ctx.log.show(true));
+  register(Commands.restart, () => restartServer(ctx));
   register(Commands.openLocation, (location: NodeLocation) => openLocation(location));
 }
 
@@ -200,4 +201,19 @@ async function openLocation(location: NodeLocation): Promise<void> {
     return;
   }
   await vscode.window.showTextDocument(uri, { selection: range, preview: true });
+}
+
+/**
+ * Stops and starts the language server (after a crash, or to pick up a changed environment).
+ * The checklist asks for evidence again once the new server runs.
+ */
+async function restartServer(ctx: CommandContext): Promise<void> {
+  const client = ctx.client();
+  if (!client) throw new Error('the language client was not created; see ML Security: Show Output.');
+  ctx.log.info('restarting the language server');
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'mlsec: restarting the language server' }, async () => {
+    if (client.isRunning()) await client.restart();
+    else await client.start();
+  });
+  await ctx.checklist.refresh();
 }

@@ -154,6 +154,8 @@ export interface MlsecSettings {
   exclude: string[];
   maxFileSize: number;
   trace: { server: 'off' | 'messages' | 'verbose' };
+  /** How much the server logs in the output channel (separate from the LSP message trace). */
+  logLevel: 'error' | 'warn' | 'info' | 'debug';
 }
 
 export const DEFAULT_SETTINGS: MlsecSettings = {
@@ -166,6 +168,7 @@ export const DEFAULT_SETTINGS: MlsecSettings = {
   exclude: [],
   maxFileSize: 2 * 1024 * 1024,
   trace: { server: 'off' },
+  logLevel: 'info',
 };
 
 /** Command ids, registered once in the client and declared in package.json. */
@@ -178,6 +181,7 @@ export const Commands = {
   resetReview: 'mlsec.resetReview',
   openRuleDocs: 'mlsec.openRuleDocumentation',
   showOutput: 'mlsec.showOutput',
+  restart: 'mlsec.restart',
   refreshChecklist: 'mlsec.refreshChecklist',
   /** Client-internal (not in the palette): opens a finding or evidence location from the checklist. */
   openLocation: 'mlsec.openLocation',

@@ -97,7 +97,6 @@ function publishConfigProblems(problems: readonly ConfigProblem[]): void {
 connection.onInitialize(async (params): Promise<InitializeResult> => {
   clientCapabilities = params.capabilities;
   folders = folderPaths(params);
-  logger.setLevel(params.trace);
   const analyzer = await analyzerReady;
   const options = (params.initializationOptions ?? {}) as InitializationOptions;
   const links = new RuleLinks(typeof options.extensionDocsUri === 'string' ? options.extensionDocsUri : undefined);
@@ -149,9 +148,9 @@ connection.onInitialized(async () => {
       s.live.reanalyzeAll();
     });
   }
-  // The window-wide trace level (mlsec.trace.server) also sets how much the server itself logs.
+  // mlsec.logLevel (window-wide) sets how much the server logs; info until it is read.
   const windowSettings = await s.settings.get(undefined);
-  logger.setLevel(windowSettings.trace.server);
+  logger.setLevel(windowSettings.logLevel);
 });
 
 function withServices<P, R>(fallback: R, handler: (s: Services, params: P) => R | Promise<R>): (params: P) => Promise<R> {
@@ -193,7 +192,7 @@ connection.notebooks.synchronization.onDidCloseNotebookDocument(
 connection.onDidChangeConfiguration(
   withServices(undefined, async (s, p) => {
     s.configs.clearSettings(p.settings);
-    logger.setLevel((await s.settings.get(undefined)).trace.server);
+    logger.setLevel((await s.settings.get(undefined)).logLevel);
     logger.info('settings changed: re-analysing open documents');
     s.live.reanalyzeAll();
   }),

@@ -21,6 +21,7 @@ import type { ConfigProblem } from '../engine/config';
 import type { RuleSelection } from '../engine/selection';
 import { parseSeverity, resolveSelection } from '../engine/selection';
 import type { Logger } from './logger';
+import { parseLogLevel } from './logger';
 import { filePathOf, folderOf, toPosix } from './uris';
 
 /** Coerces whatever the client sent into complete, valid settings (bad values fall back to defaults). */
@@ -47,6 +48,7 @@ export function normalizeSettings(raw: unknown): MlsecSettings {
     exclude: strings(value.exclude, DEFAULT_SETTINGS.exclude),
     maxFileSize: number(value.maxFileSize, DEFAULT_SETTINGS.maxFileSize, 1, Number.MAX_SAFE_INTEGER),
     trace: { server: trace === 'messages' || trace === 'verbose' ? trace : 'off' },
+    logLevel: parseLogLevel(value.logLevel) ?? DEFAULT_SETTINGS.logLevel,
   };
 }
 
@@ -109,6 +111,8 @@ export class DocumentConfigs {
   private readonly selections = new Map<string, RuleSelection>();
   private readonly excludeMatchers = new Map<string, Ignore>();
   private reportedProblems = 0;
+  /** Project files already named in the log (once each until they change). */
+  private readonly announced = new Set<string>();
 
   constructor(
     private readonly settings: SettingsStore,
@@ -147,6 +151,7 @@ export class DocumentConfigs {
   clearProjectFiles(): void {
     this.resolver.clear();
     this.reportedProblems = 0;
+    this.announced.clear();
     this.cache.clear();
     // Problems are found again as documents are re-analysed; the fixed ones must go now.
     this.onConfigProblems?.([]);
@@ -163,6 +168,10 @@ export class DocumentConfigs {
   private combineFile(file: string, settings: MlsecSettings): DocumentConfig {
     const project = this.resolver.forFile(file);
     this.reportConfigProblems();
+    if (project.file && !this.announced.has(project.file)) {
+      this.announced.add(project.file);
+      this.logger.info(`project configuration: ${project.file}`);
+    }
     const fromProject = project.file !== undefined;
     const select = fromProject && project.select && project.select.length > 0 ? project.select : settings.select;
     const ignored = [...(project.ignore ?? []), ...settings.ignore, ...this.resolver.perFileIgnores(file)];
