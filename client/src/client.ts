@@ -29,10 +29,10 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,
     outputChannel,
-    // Settings are pulled by the server per document (workspace/configuration); this only makes
-    // the client forward change notifications for our section.
+    // Settings are pulled by the server per document (workspace/configuration); the server
+    // registers for change notifications itself (naming `configurationSection` here as well would
+    // send every change twice).
     synchronize: {
-      configurationSection: 'mlsec',
       // Project configuration read by the server; it reloads when one changes.
       fileEvents: vscode.workspace.createFileSystemWatcher('**/{pyproject.toml,.mlsec.toml,.gitignore}'),
     },

@@ -32,6 +32,7 @@ import { provideHover } from './lsp/hover';
 import { Logger } from './lsp/logger';
 import { RuleLinks, rulePage } from './lsp/ruleDocs';
 import { DocumentConfigs, SettingsStore } from './lsp/settings';
+import { SettingsChanges } from './lsp/settingsChange';
 import { DIAGNOSTIC_SOURCE } from './lsp/diagnostics';
 import { filePathOf, fileUriOf } from './lsp/uris';
 import type { ConfigProblem } from './engine/config';
@@ -52,6 +53,7 @@ interface Services {
   actions: CodeActions;
   index: WorkspaceIndex;
   links: RuleLinks;
+  settingsChanges: SettingsChanges;
 }
 
 let services: Services | undefined;
@@ -108,7 +110,8 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   const actions = new CodeActions(live, links, { documentChanges: workspaceEdit?.documentChanges === true, snippets: workspaceEdit?.snippetEditSupport === true });
   const index = new WorkspaceIndex(connection, analyzer, settings, configs, live, links, logger, () => folders);
   live.onPublished = () => index.notifyTotals();
-  services = { analyzer, settings, configs, live, actions, index, links };
+  const settingsChanges = new SettingsChanges({ settings, configs, live, index, logger, folders: () => folders, applyWindowSettings: (w) => logger.setLevel(w.logLevel) });
+  services = { analyzer, settings, configs, live, actions, index, links, settingsChanges };
   logger.info(`mlsec server ${serverVersion()} on node ${process.version}, ${analyzer.rules.length} rules, ${folders.length} workspace folder(s)`);
   return {
     capabilities: {
@@ -189,14 +192,7 @@ connection.notebooks.synchronization.onDidCloseNotebookDocument(
 );
 
 // --- Settings and files ----------------------------------------------------------------------
-connection.onDidChangeConfiguration(
-  withServices(undefined, async (s, p) => {
-    s.configs.clearSettings(p.settings);
-    logger.setLevel((await s.settings.get(undefined)).logLevel);
-    logger.info('settings changed: re-analysing open documents');
-    s.live.reanalyzeAll();
-  }),
-);
+connection.onDidChangeConfiguration(withServices(undefined, (s, p) => s.settingsChanges.notify(p.settings)));
 connection.onDidChangeWatchedFiles(withServices(undefined, (s, p) => s.index.filesChanged(p.changes)));
 
 // --- Features --------------------------------------------------------------------------------
@@ -255,6 +251,7 @@ connection.onRequest(RuleDocumentationRequest.method, (params: RuleDocumentation
 });
 
 connection.onShutdown(() => {
+  services?.settingsChanges.dispose();
   services?.index.dispose();
   services?.live.dispose();
 });

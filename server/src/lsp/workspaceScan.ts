@@ -217,11 +217,23 @@ export class WorkspaceIndex {
   }
 
   private scheduleRescan(): void {
+    this.rescanSoon();
+  }
+
+  /**
+   * Scans again shortly (settings or project files changed). A scan already running started
+   * with the old configuration, so the new one waits for it rather than joining it.
+   */
+  rescanSoon(delayMs = 300): void {
     if (this.rescanTimer) clearTimeout(this.rescanTimer);
     this.rescanTimer = setTimeout(() => {
       this.rescanTimer = undefined;
-      this.scan().catch((error) => this.logger.error('background rescan failed', error));
-    }, 300);
+      const previous = this.running ?? Promise.resolve(undefined);
+      void previous
+        .catch(() => undefined)
+        .then(() => this.scan())
+        .catch((error) => this.logger.error('background rescan failed', error));
+    }, delayMs);
   }
 
   /** Open findings of the workspace: the editor's for open documents, the index's for the rest. */
