@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
 import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 import type { InitializationOptions } from '../../common/src/protocol';
+import { Commands } from '../../common/src/protocol';
 
 export const CLIENT_ID = 'mlsec';
 export const CLIENT_NAME = 'mlsec ML Security';
@@ -37,8 +38,14 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
       fileEvents: vscode.workspace.createFileSystemWatcher('**/{pyproject.toml,.mlsec.toml,.gitignore}'),
     },
     diagnosticCollectionName: 'mlsec',
-    // Diagnostics link their rule code to the documentation page shipped inside the extension.
-    initializationOptions: { extensionDocsUri: vscode.Uri.joinPath(context.extensionUri, 'docs', 'rules').toString() } satisfies InitializationOptions,
+    // Diagnostics and hovers link rule codes to the documentation command, which shows the page
+    // rendered and read-only (ruleDocs.ts); the shipped page is the fallback for other clients.
+    initializationOptions: {
+      extensionDocsUri: vscode.Uri.joinPath(context.extensionUri, 'docs', 'rules').toString(),
+      ruleDocsCommand: Commands.openRuleDocs,
+    } satisfies InitializationOptions,
+    // Hover links may run that one command, and nothing else.
+    markdown: { isTrusted: { enabledCommands: [Commands.openRuleDocs] } },
   };
   return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
 }

@@ -8,12 +8,14 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { WorkDoneProgress } from 'vscode-languageclient/node';
 import type { WorkDoneProgressBegin, WorkDoneProgressEnd, WorkDoneProgressReport } from 'vscode-languageclient/node';
 import { CHECKLIST, REVIEW_FILE, plural } from '../../common/src/checklist';
-import { Commands, RuleDocumentationRequest, ScanWorkspaceRequest } from '../../common/src/protocol';
+import { Commands, ScanWorkspaceRequest } from '../../common/src/protocol';
 import type { ChecklistController } from './checklist/controller';
 import { CHECKLIST_VIEW_ID } from './checklist/controller';
 import type { NodeLocation } from './checklist/model';
 import { STATUS_LABELS, displayStatus } from './checklist/model';
 import type { ReviewChange } from './checklist/reviewFile';
+import type { RuleDocsProvider } from './ruleDocs';
+import { showRuleDocs } from './ruleDocs';
 import type { FindingsStatusBar } from './statusBar';
 
 export interface CommandContext {
@@ -22,6 +24,7 @@ export interface CommandContext {
   checklist: ChecklistController;
   statusBar: FindingsStatusBar;
   log: vscode.LogOutputChannel;
+  ruleDocs: RuleDocsProvider;
 }
 
 export function registerCommands(ctx: CommandContext): void {
@@ -165,28 +168,11 @@ async function openRuleDocumentation(ctx: CommandContext, arg: unknown): Promise
   }
   if (!code) return;
   code = code.trim();
-  const client = ctx.client();
-  let markdown: string | undefined;
-  if (client?.isRunning()) {
-    try {
-      const params: RuleDocumentationRequest.Params = { code };
-      markdown = (await client.sendRequest<RuleDocumentationRequest.Result>(RuleDocumentationRequest.method, params)).markdown;
-    } catch (error) {
-      ctx.log.warn(`rule documentation request for ${code} failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  if (markdown === undefined && /^MLS\d{3}$/i.test(code)) {
-    // The pages also ship with the extension (docs/rules) for when the server cannot answer.
-    const file = vscode.Uri.joinPath(ctx.extension.extensionUri, 'docs', 'rules', `${code.toUpperCase()}.md`);
-    try {
-      markdown = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
-    } catch {
-      // no page shipped
-    }
-  }
-  if (markdown === undefined) throw new Error(`no documentation found for rule "${code}".`);
-  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
-  await vscode.commands.executeCommand('markdown.showPreview', document.uri);
+  // Resolve a rule name (torch-load-unsafe) to its code before opening the page.
+  const known = await ctx.ruleDocs.markdown(code);
+  if (known === undefined) throw new Error(`no documentation found for rule "${code}".`);
+  const resolved = /^#\s*(MLS\d{3})\b/m.exec(known)?.[1] ?? code;
+  await showRuleDocs(/^MLS\d{3}$/i.test(code) ? code : resolved);
 }
 
 async function openLocation(location: NodeLocation): Promise<void> {

@@ -8,6 +8,7 @@ import { FindingsChangedNotification } from '../../common/src/protocol';
 import { ChecklistController } from './checklist/controller';
 import { createLanguageClient } from './client';
 import { registerCommands } from './commands';
+import { RULE_DOCS_SCHEME, RuleDocsProvider } from './ruleDocs';
 import { FindingsStatusBar } from './statusBar';
 
 /** What `activate` returns; the extension-host tests use it. */
@@ -29,7 +30,9 @@ export function activate(context: vscode.ExtensionContext): MlsecApi {
   const statusBar = new FindingsStatusBar();
   const checklist = new ChecklistController(() => current, log);
   context.subscriptions.push(statusBar, checklist);
-  registerCommands({ extension: context, client: () => current, checklist, statusBar, log });
+  const ruleDocs = new RuleDocsProvider(() => current, context.extensionUri, log);
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(RULE_DOCS_SCHEME, ruleDocs));
+  registerCommands({ extension: context, client: () => current, checklist, statusBar, log, ruleDocs });
 
   current.onNotification(FindingsChangedNotification.method, (params: FindingsChangedNotification.Params) => {
     statusBar.update(params.counts);

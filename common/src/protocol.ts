@@ -127,6 +127,13 @@ export interface InitializationOptions {
    * folder. Diagnostics link each rule code there (`codeDescription.href`), which works offline.
    */
   extensionDocsUri?: string;
+  /**
+   * A client command that shows a rule's documentation, called with the rule code as its only
+   * argument. When set, diagnostics and hovers link rules with `command:` URIs to it (so a
+   * client can render the page read-only) and each finding gets a "Show documentation for
+   * MLS###" code action.
+   */
+  ruleDocsCommand?: string;
 }
 
 /** `data` attached to every mlsec diagnostic (code actions and the client may read it). */

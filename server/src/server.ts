@@ -101,7 +101,10 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   folders = folderPaths(params);
   const analyzer = await analyzerReady;
   const options = (params.initializationOptions ?? {}) as InitializationOptions;
-  const links = new RuleLinks(typeof options.extensionDocsUri === 'string' ? options.extensionDocsUri : undefined);
+  const links = new RuleLinks(
+    typeof options.extensionDocsUri === 'string' ? options.extensionDocsUri : undefined,
+    typeof options.ruleDocsCommand === 'string' ? options.ruleDocsCommand : undefined,
+  );
   const settings = new SettingsStore(connection, logger, params.capabilities.workspace?.configuration === true);
   const configs = new DocumentConfigs(settings, analyzer, () => folders, logger);
   configs.onConfigProblems = publishConfigProblems;

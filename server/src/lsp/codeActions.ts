@@ -64,6 +64,7 @@ export class CodeActions {
     const inDocument = snapshot.findings.filter((f) => isOpen(f) && (cell === undefined || f.cell === cell));
 
     if (wants(only, CodeActionKind.QuickFix)) {
+      const documented = new Set<string>();
       for (const finding of inDocument) {
         if (!intersects(finding.range, params.range)) continue;
         const diagnostic = this.matchingDiagnostic(params.context.diagnostics, finding, uri, snapshot);
@@ -92,6 +93,15 @@ export class CodeActions {
           diagnostics: [diagnostic],
           edit: this.workspaceEdit([ignoreFileEdit(uri, text, finding.code, document.kind === 'notebook', tree)]),
         });
+        if (this.links.command && !documented.has(finding.code)) {
+          documented.add(finding.code);
+          actions.push({
+            title: `Show documentation for ${finding.code}`,
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [diagnostic],
+            command: { title: `Show documentation for ${finding.code}`, command: this.links.command, arguments: [finding.code] },
+          });
+        }
       }
     }
     if (wants(only, FIX_ALL_KIND) && (only !== undefined || inDocument.some((f) => f.fixes.some((x) => x.safe)))) {
