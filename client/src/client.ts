@@ -12,6 +12,8 @@ import { Commands } from '../../common/src/protocol';
 
 export const CLIENT_ID = 'mlsec';
 export const CLIENT_NAME = 'mlsec ML Security';
+/** `mlsec.untrustedWorkspace.ignoreRepositoryConfig`, read when the server starts. */
+export const IGNORE_REPOSITORY_CONFIG = 'untrustedWorkspace.ignoreRepositoryConfig';
 
 /** The documents the server analyses: Python on disk or unsaved, and Python cells of notebooks. */
 export const DOCUMENT_SELECTOR = [
@@ -40,10 +42,13 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
     diagnosticCollectionName: 'mlsec',
     // Diagnostics and hovers link rule codes to the documentation command, which shows the page
     // rendered and read-only (ruleDocs.ts); the shipped page is the fallback for other clients.
-    initializationOptions: {
+    // A function: read again at every (re)start, as trust and the setting may have changed.
+    initializationOptions: (): InitializationOptions => ({
       extensionDocsUri: vscode.Uri.joinPath(context.extensionUri, 'docs', 'rules').toString(),
       ruleDocsCommand: Commands.openRuleDocs,
-    } satisfies InitializationOptions,
+      workspaceTrusted: vscode.workspace.isTrusted,
+      ignoreRepositoryConfig: vscode.workspace.getConfiguration('mlsec').get<boolean>(IGNORE_REPOSITORY_CONFIG, false),
+    }),
     // Hover links may run that one command, and nothing else.
     markdown: { isTrusted: { enabledCommands: [Commands.openRuleDocs] } },
   };

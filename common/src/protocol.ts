@@ -91,7 +91,20 @@ export namespace ChecklistEvidenceRequest {
     scannedFiles: number;
     /** ISO time of the scan the evidence comes from. */
     scannedAt: string;
+    /** What repository configuration takes out of the results (absent from older servers). */
+    coverage?: CoverageNarrowing;
   }
+}
+
+/** Repository configuration that narrows what is reported (shown to reviewers, never silent). */
+export interface CoverageNarrowing {
+  /** Project files (pyproject.toml, .mlsec.toml) with settings that narrow, in their words. */
+  configs: Array<{ file: string; uri: string; narrowing: string[] }>;
+  /** Findings hidden by suppression comments in the code, and the files with most of them. */
+  suppressed: { findings: number; fileCount: number; files: Array<{ file: string; uri: string; count: number }> };
+  /** The project files above are not applied (untrusted workspace, by the user's setting). */
+  repositoryConfigIgnored: boolean;
+  workspaceTrusted: boolean;
 }
 
 /** `mlsec/findingsChanged` (server → client): totals after any change, for the status bar. */
@@ -134,6 +147,10 @@ export interface InitializationOptions {
    * MLS###" code action.
    */
   ruleDocsCommand?: string;
+  /** False in VS Code's Restricted Mode. Default true. */
+  workspaceTrusted?: boolean;
+  /** Analyse with defaults, reading no project file (pyproject.toml, .mlsec.toml). Default false. */
+  ignoreRepositoryConfig?: boolean;
 }
 
 /** `data` attached to every mlsec diagnostic (code actions and the client may read it). */

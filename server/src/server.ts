@@ -106,12 +106,16 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
     typeof options.ruleDocsCommand === 'string' ? options.ruleDocsCommand : undefined,
   );
   const settings = new SettingsStore(connection, logger, params.capabilities.workspace?.configuration === true);
-  const configs = new DocumentConfigs(settings, analyzer, () => folders, logger);
+  const workspaceTrusted = options.workspaceTrusted !== false;
+  const repositoryConfigIgnored = !workspaceTrusted && options.ignoreRepositoryConfig === true;
+  const configs = new DocumentConfigs(settings, analyzer, () => folders, logger, repositoryConfigIgnored);
   configs.onConfigProblems = publishConfigProblems;
   const live = new LiveAnalysis(connection, analyzer, configs, links, logger);
   const workspaceEdit = params.capabilities.workspace?.workspaceEdit;
   const actions = new CodeActions(live, links, { documentChanges: workspaceEdit?.documentChanges === true, snippets: workspaceEdit?.snippetEditSupport === true });
   const index = new WorkspaceIndex(connection, analyzer, settings, configs, live, links, logger, () => folders);
+  index.trust = { workspaceTrusted, repositoryConfigIgnored };
+  if (repositoryConfigIgnored) logger.info('untrusted workspace: project configuration files are not applied (mlsec.untrustedWorkspace.ignoreRepositoryConfig)');
   live.onPublished = () => index.notifyTotals();
   const settingsChanges = new SettingsChanges({ settings, configs, live, index, logger, folders: () => folders, applyWindowSettings: (w) => logger.setLevel(w.logLevel) });
   services = { analyzer, settings, configs, live, actions, index, links, settingsChanges };

@@ -6,7 +6,7 @@ import { CONTEXT, buildChecklistTree, displayStatus, findNode, findingLabel, rel
 import type { ChecklistNode } from '../../client/src/checklist/model';
 import { renderReport } from '../../client/src/checklist/report';
 import type { ReviewEntry } from '../../client/src/checklist/reviewFile';
-import { statusBarText, statusBarTooltip } from '../../client/src/statusText';
+import { statusBarText, statusBarTooltip, statusWarns } from '../../client/src/statusText';
 
 const FOLDER = 'file:///work/proj';
 
@@ -152,12 +152,35 @@ describe('checklist tree model', () => {
 });
 
 describe('status bar text', () => {
-  it('shows the shield with counts by severity', () => {
-    assert.equal(statusBarText(undefined), '$(shield) mlsec');
-    assert.equal(statusBarText({ error: 0, warning: 0, info: 0 }), '$(shield) 0');
-    assert.equal(statusBarText({ error: 2, warning: 5, info: 0 }), '$(shield) $(error) 2 $(warning) 5');
-    assert.equal(statusBarText({ error: 0, warning: 1, info: 3 }), '$(shield) $(error) 0 $(warning) 1 $(info) 3');
-    assert.match(statusBarTooltip({ error: 2, warning: 5, info: 0 }), /2 error\(s\), 5 warning\(s\)/);
+  it('shows the checklist state, not a second error counter', () => {
+    assert.equal(statusBarText({}), '$(shield) mlsec');
+    assert.equal(statusBarText({ counts: { error: 2, warning: 5, info: 0 } }), '$(shield) mlsec');
+    assert.equal(statusBarText({ checklist: { total: 14, reviewed: 3, atRisk: 0, changedSinceReview: 0 } }), '$(shield) 3/14 reviewed');
+    assert.equal(statusBarText({ checklist: { total: 14, reviewed: 3, atRisk: 2, changedSinceReview: 1 } }), '$(shield) $(error) 2 at risk · 3/14 reviewed · $(history) 1 changed');
+    const tooltip = statusBarTooltip({ counts: { error: 2, warning: 5, info: 0 }, checklist: { total: 14, reviewed: 3, atRisk: 2, changedSinceReview: 0 } });
+    assert.match(tooltip, /^mlsec: 3 of 14 checklist items reviewed, 2 items at risk\./);
+    assert.match(tooltip, /2 errors, 5 warnings, 0 info/);
+  });
+
+  it('warns when an untrusted repository narrows the results', () => {
+    const coverage = {
+      configs: [{ file: 'pyproject.toml', uri: `${FOLDER}/pyproject.toml`, narrowing: ['ignore = ["MLS2", "MLS3"]'] }],
+      suppressed: { findings: 2, fileCount: 1, files: [{ file: 'a.py', uri: `${FOLDER}/a.py`, count: 2 }] },
+      repositoryConfigIgnored: false,
+      workspaceTrusted: false,
+    };
+    const checklist = { total: 14, reviewed: 0, atRisk: 0, changedSinceReview: 0 };
+    assert.equal(statusBarText({ checklist, coverage }), '$(shield) 0/14 reviewed $(warning) narrowed');
+    assert.equal(statusWarns({ checklist, coverage }), true);
+    const tooltip = statusBarTooltip({ checklist, coverage });
+    assert.match(tooltip, /untrusted repository narrows/);
+    assert.match(tooltip, /pyproject\.toml: ignore = \["MLS2", "MLS3"\]/);
+    assert.match(tooltip, /2 findings suppressed by comments in 1 file/);
+    assert.equal(statusWarns({ checklist, coverage: { ...coverage, workspaceTrusted: true } }), false, 'a trusted repository is listed in the tooltip only');
+    assert.equal(statusWarns({ checklist, coverage: { ...coverage, repositoryConfigIgnored: true } }), false, 'nothing narrowed when the file is not applied');
+    const node = buildChecklistTree({ evidence: { ...sampleEvidence(), coverage }, review: new Map(), folders: [FOLDER] })[0];
+    assert.equal(node.label, 'Coverage narrowed by the repository');
+    assert.deepEqual(node.children.map((c) => `${c.label} ${c.description}`), ['pyproject.toml ignore = ["MLS2", "MLS3"]', 'a.py 2 suppressed findings']);
   });
 });
 

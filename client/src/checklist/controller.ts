@@ -13,6 +13,7 @@ import { renderReport } from './report';
 import type { ReviewChange, ReviewEntry, SaveResult } from './reviewFile';
 import { loadReview, reviewerName, updateReview } from './reviewFile';
 import { ChecklistTreeProvider } from './treeProvider';
+import type { ChecklistState } from '../statusText';
 
 export const CHECKLIST_VIEW_ID = 'mlsec.checklist';
 
@@ -114,12 +115,26 @@ export class ChecklistController implements vscode.Disposable {
     this.changed.fire();
   }
 
-  /** Findings changed somewhere: refresh now if the view is visible, otherwise when it is shown. */
+  /**
+   * Findings changed somewhere: refresh soon (the status item shows the checklist state even
+   * when the view is hidden; the request reuses the server's index and does not re-scan).
+   */
   markStale(): void {
     this.stale = true;
-    if (!this.view.visible) return;
     clearTimeout(this.staleTimer);
-    this.staleTimer = setTimeout(() => void this.refresh(), 1000);
+    this.staleTimer = setTimeout(() => void this.refresh(), this.view.visible ? 1000 : 3000);
+  }
+
+  /** Counts for the status item. */
+  state(): ChecklistState | undefined {
+    if (!this.evidence) return undefined;
+    const items = this.tree().flatMap((group) => group.children).filter((node) => node.kind === 'item');
+    return {
+      total: items.length,
+      reviewed: items.filter((n) => n.status === 'reviewed' || n.status === 'not-applicable').length,
+      atRisk: items.filter((n) => n.status === 'at-risk').length,
+      changedSinceReview: items.filter((n) => n.changedSinceReview).length,
+    };
   }
 
   reloadReview(): void {

@@ -7,6 +7,7 @@
 import { CHECKLIST, CHECKLIST_GROUPS, THREATS, plural } from '../../../common/src/checklist';
 import type { ChecklistItem } from '../../../common/src/checklist';
 import type { ChecklistEvidenceRequest, ChecklistItemEvidence, EvidenceSignal, FindingSummary, SeverityName, ThreatId } from '../../../common/src/protocol';
+import { coverageNode } from './coverage';
 import type { ReviewEntry } from './reviewFile';
 import { effectiveState } from './reviewFile';
 
@@ -67,6 +68,8 @@ export interface ChecklistNode {
   threatId?: ThreatId;
   ruleCode?: string;
   status?: DisplayStatus;
+  /** A reviewed item whose findings changed since the review (see staleness.ts). */
+  changedSinceReview?: boolean;
   children: ChecklistNode[];
 }
 
@@ -106,6 +109,8 @@ export function buildChecklistTree(input: TreeInput): ChecklistNode[] {
   if (!input.evidence && input.evidenceError) {
     roots.push({ id: 'message:evidence', kind: 'message', label: 'Evidence not available', description: input.evidenceError, tooltip: input.evidenceError, icon: { id: 'info' }, children: [] });
   }
+  const coverage = coverageNode(input.evidence?.coverage);
+  if (coverage) roots.push(coverage);
   const threatNodes = THREATS.map((threat) => threatNode(threat.id, input));
   const open = input.evidence ? input.evidence.counts.error + input.evidence.counts.warning + input.evidence.counts.info : undefined;
   roots.push({

@@ -22,6 +22,7 @@ import type { RuleSelection } from '../engine/selection';
 import { parseSeverity, resolveSelection } from '../engine/selection';
 import type { Logger } from './logger';
 import { parseLogLevel } from './logger';
+import { DefaultsResolver } from './coverage';
 import { filePathOf, folderOf, toPosix } from './uris';
 
 /** Coerces whatever the client sent into complete, valid settings (bad values fall back to defaults). */
@@ -106,7 +107,7 @@ export interface DocumentConfig {
 /** Combines editor settings and project files into the configuration of each document. */
 export class DocumentConfigs {
   /** Project files, cached per folder; cleared when one changes on disk. */
-  readonly resolver = new ConfigResolver();
+  readonly resolver: ConfigResolver;
   private readonly cache = new Map<string, Promise<DocumentConfig>>();
   private readonly selections = new Map<string, RuleSelection>();
   private readonly excludeMatchers = new Map<string, Ignore>();
@@ -119,7 +120,11 @@ export class DocumentConfigs {
     private readonly analyzer: Analyzer,
     private readonly folders: () => readonly string[],
     private readonly logger: Logger,
-  ) {}
+    /** Analyse with defaults, reading no project file (an untrusted workspace, by the user's choice). */
+    ignoreProjectFiles = false,
+  ) {
+    this.resolver = ignoreProjectFiles ? new DefaultsResolver() : new ConfigResolver();
+  }
 
   forDocument(uri: string): Promise<DocumentConfig> {
     let config = this.cache.get(uri);

@@ -18,6 +18,7 @@ import { CONFIG_FILE_NAMES } from '../engine/config';
 import { collectSourceFiles, readSource, sourceKindOf } from '../engine/files';
 import { NotebookError } from '../engine/notebook';
 import type { LiveAnalysis } from './analysis';
+import { describeCoverage } from './coverage';
 import { isOpen, summarize, toDiagnostic, totals } from './diagnostics';
 import type { Logger } from './logger';
 import type { RuleLinks } from './ruleDocs';
@@ -31,6 +32,8 @@ export interface ScannedFile {
   findings: FindingSummary[];
   /** Diagnostics published for the file while it is not open (Python files only). */
   diagnostics: Diagnostic[];
+  /** Findings hidden by suppression comments. */
+  suppressed?: number;
 }
 
 export interface ProgressSink {
@@ -129,7 +132,8 @@ export class WorkspaceIndex {
       const snapshot = await this.live.current(open);
       if (!snapshot) return undefined;
       if (snapshot.skipped) return undefined;
-      return { path: file, uri, imports: snapshot.imports, findings: snapshot.findings.filter(isOpen).map((f) => summarize(uri, f)), diagnostics: [] };
+      const suppressed = snapshot.findings.length - snapshot.findings.filter(isOpen).length;
+      return { path: file, uri, imports: snapshot.imports, findings: snapshot.findings.filter(isOpen).map((f) => summarize(uri, f)), diagnostics: [], suppressed };
     }
     const config = this.configs.forFile(file, settings);
     if (config.skipReason) return undefined;
@@ -149,6 +153,7 @@ export class WorkspaceIndex {
         uri,
         imports: result.imports,
         findings: open.map((f) => summarize(uri, f)),
+        suppressed: result.findings.length - open.length,
         // A notebook's ranges are relative to its cells, which only exist once it is open.
         diagnostics: notebook ? [] : open.map((f) => toDiagnostic(f, () => uri, this.links)),
       };
@@ -270,11 +275,22 @@ export class WorkspaceIndex {
       const open = this.live.find(f.uri)?.snapshot;
       return { path: f.path, imports: open && !open.skipped ? open.imports : f.imports };
     });
-    return gatherChecklistEvidence(
+    const evidence = gatherChecklistEvidence(
       { folders: [...this.folders()], sourceFiles, findings: this.allFindings(), scannedAt: this.scannedAt ?? new Date().toISOString() },
       { resolver: this.configs.resolver },
     );
+    const scanned = [...this.files.values()];
+    evidence.coverage = describeCoverage({
+      folders: this.folders(),
+      fileFolders: new Set(scanned.map((f) => path.dirname(f.path))),
+      suppressed: scanned.map((f) => ({ path: f.path, count: f.suppressed ?? 0 })),
+      ...this.trust,
+    });
+    return evidence;
   }
+
+  /** Set by the server from the client's initialisation options. */
+  trust = { workspaceTrusted: true, repositoryConfigIgnored: false };
 
   dispose(): void {
     if (this.rescanTimer) clearTimeout(this.rescanTimer);
