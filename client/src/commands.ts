@@ -12,7 +12,8 @@ import { Commands, ScanWorkspaceRequest } from '../../common/src/protocol';
 import type { ChecklistController } from './checklist/controller';
 import { CHECKLIST_VIEW_ID } from './checklist/controller';
 import type { NodeLocation } from './checklist/model';
-import { STATUS_LABELS, displayStatus } from './checklist/model';
+import { STATUS_LABELS, displayStatus, findingLabel } from './checklist/model';
+import { REVIEWED_FIELD, readGitCommit, snapshotOf } from './checklist/staleness';
 import type { ReviewChange } from './checklist/reviewFile';
 import type { RuleDocsProvider } from './ruleDocs';
 import { showRuleDocs } from './ruleDocs';
@@ -48,7 +49,7 @@ export function registerCommands(ctx: CommandContext): void {
     vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW_ID }, title: 'Gathering evidence' }, () => ctx.checklist.refresh({ rescan: true })),
   );
   register(Commands.exportReport, () => exportReport(ctx));
-  register(Commands.markReviewed, (arg?: unknown, note?: string) => review(ctx, arg, 'reviewed', note));
+  register(Commands.markReviewed, (arg?: unknown, note?: string, acknowledge?: boolean) => review(ctx, arg, 'reviewed', note, acknowledge === true));
   register(Commands.markNotApplicable, (arg?: unknown, reason?: string) => review(ctx, arg, 'not-applicable', reason));
   register(Commands.resetReview, (arg?: unknown) => review(ctx, arg, 'reset'));
   register(Commands.openRuleDocs, (arg?: unknown) => openRuleDocumentation(ctx, arg));
@@ -118,7 +119,32 @@ async function resolveItem(ctx: CommandContext, arg: unknown, placeHolder: strin
   return picked?.id;
 }
 
-async function review(ctx: CommandContext, arg: unknown, kind: ReviewChange['kind'], text?: string): Promise<boolean> {
+/**
+ * Marking an item with open findings reviewed accepts those findings as they are: the person must
+ * say so explicitly (a modal listing them), and the review records them so that a new one makes
+ * the item "changed since review". `acknowledged` is for callers that asked already.
+ */
+async function acknowledgeFindings(ctx: CommandContext, itemId: string, title: string, acknowledged: boolean): Promise<{ record: Record<string, unknown> } | undefined> {
+  const evidence = ctx.checklist.currentEvidence()?.items.find((e) => e.id === itemId);
+  const findings = evidence?.findings ?? [];
+  if (findings.length > 0 && !acknowledged) {
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString());
+    const listed = findings.slice(0, 8).map((f) => `• ${findingLabel(f, folders)} ${f.code} (${f.severity})`);
+    if (findings.length > 8) listed.push(`• … and ${findings.length - 8} more`);
+    const button = `Acknowledge ${plural(findings.length, 'open finding')}`;
+    const choice = await vscode.window.showWarningMessage(
+      `"${title}" has ${plural(findings.length, 'open finding')}${evidence?.status === 'at-risk' ? ' and is at risk' : ''}. Marking it reviewed records that you accept them as they are; a new finding will mark the review as changed.`,
+      { modal: true, detail: listed.join('\n') },
+      button,
+    );
+    if (choice !== button) return undefined;
+  }
+  const folder = ctx.checklist.reviewFolder();
+  const snapshot = snapshotOf(findings, folder ? readGitCommit(folder.fsPath) : undefined);
+  return { record: { [REVIEWED_FIELD]: snapshot } };
+}
+
+async function review(ctx: CommandContext, arg: unknown, kind: ReviewChange['kind'], text?: string, acknowledged = false): Promise<boolean> {
   const itemId = await resolveItem(ctx, arg, kind === 'reset' ? 'Item whose review to reset' : kind === 'reviewed' ? 'Item to mark reviewed' : 'Item to mark not applicable');
   if (!itemId) return false;
   const title = CHECKLIST.find((item) => item.id === itemId)?.title ?? itemId;
@@ -133,7 +159,9 @@ async function review(ctx: CommandContext, arg: unknown, kind: ReviewChange['kin
         prompt: `Optional note for ${REVIEW_FILE} (what was checked). Press Enter to skip.`,
       }));
     if (note === undefined) return false;
-    change = { kind, note: note.trim() || undefined };
+    const recorded = await acknowledgeFindings(ctx, itemId, title, acknowledged);
+    if (!recorded) return false;
+    change = { kind, note: note.trim() || undefined, record: recorded.record };
   } else {
     const reason =
       text ??

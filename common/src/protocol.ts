@@ -25,6 +25,8 @@ export interface FindingSummary {
   severity: SeverityName;
   message: string;
   threats: ThreatId[];
+  /** The engine's stable identity of the finding (what a review records). */
+  fingerprint?: string;
 }
 
 export interface SeverityCounts {

@@ -5,6 +5,7 @@ import type { ChecklistEvidenceRequest, FindingSummary } from '../../common/src/
 import { CONTEXT, buildChecklistTree, displayStatus, findNode, findingLabel, relativeLabel } from '../../client/src/checklist/model';
 import type { ChecklistNode } from '../../client/src/checklist/model';
 import { renderReport } from '../../client/src/checklist/report';
+import { REVIEWED_FIELD, snapshotOf } from '../../client/src/checklist/staleness';
 import type { ReviewEntry } from '../../client/src/checklist/reviewFile';
 import { statusBarText, statusBarTooltip, statusWarns } from '../../client/src/statusText';
 
@@ -99,7 +100,9 @@ describe('checklist tree model', () => {
   });
 
   it('lets a person\'s review win over the automatic status', () => {
-    const review = new Map([['explainability', reviewed], ['privacy-preserving', notApplicable], ['model-versioning', { state: 'reviewed', by: 'Cy' }]]);
+    const versioning = sampleEvidence().items.find((i) => i.id === 'model-versioning')!;
+    const accepted: ReviewEntry = { state: 'reviewed', by: 'Cy', extra: { [REVIEWED_FIELD]: snapshotOf(versioning.findings, undefined) } };
+    const review = new Map([['explainability', reviewed], ['privacy-preserving', notApplicable], ['model-versioning', accepted]]);
     const roots = tree(review);
     const explain = findNode(roots, 'item:explainability')!;
     assert.equal(explain.status, 'reviewed');
@@ -111,8 +114,11 @@ describe('checklist tree model', () => {
     const privacy = findNode(roots, 'item:privacy-preserving')!;
     assert.equal(privacy.contextValue, CONTEXT.itemNotApplicable);
     assert.equal(privacy.description, 'N/A: no personal data');
-    // Reviewed with findings still open says so.
+    // Reviewed with the findings it accepted still open says so.
     assert.equal(findNode(roots, 'item:model-versioning')!.description, 'Reviewed by Cy · 2 open findings');
+    // The same review without a record of what it accepted is not trusted to have seen them.
+    const unrecorded = tree(new Map([['model-versioning', { state: 'reviewed', by: 'Cy' }]]));
+    assert.equal(findNode(unrecorded, 'item:model-versioning')!.status, 'changed');
     assert.equal(roots[1].description, '1/6 reviewed');
     assert.equal(roots[2].description, '2/5 reviewed');
   });

@@ -8,14 +8,16 @@ import { CHECKLIST, CHECKLIST_GROUPS, THREATS, plural } from '../../../common/sr
 import type { ChecklistItem } from '../../../common/src/checklist';
 import type { ChecklistEvidenceRequest, ChecklistItemEvidence, EvidenceSignal, FindingSummary, SeverityName, ThreatId } from '../../../common/src/protocol';
 import { coverageNode } from './coverage';
+import { stalenessOf } from './staleness';
 import type { ReviewEntry } from './reviewFile';
 import { effectiveState } from './reviewFile';
 
 /** What the view shows for an item: a person's review wins over the automatic status. */
-export type DisplayStatus = 'reviewed' | 'not-applicable' | 'evidence' | 'partial' | 'none' | 'at-risk' | 'unknown';
+export type DisplayStatus = 'reviewed' | 'changed' | 'not-applicable' | 'evidence' | 'partial' | 'none' | 'at-risk' | 'unknown';
 
 export const STATUS_LABELS: Record<DisplayStatus, string> = {
   reviewed: 'Reviewed',
+  changed: 'Changed since review',
   'not-applicable': 'Not applicable',
   evidence: 'Evidence found',
   partial: 'Partial evidence',
@@ -32,6 +34,7 @@ export interface NodeIcon {
 
 export const STATUS_ICONS: Record<DisplayStatus, NodeIcon> = {
   reviewed: { id: 'pass-filled', color: 'testing.iconPassed' },
+  changed: { id: 'history', color: 'list.warningForeground' },
   'not-applicable': { id: 'circle-slash', color: 'disabledForeground' },
   evidence: { id: 'check', color: 'testing.iconPassed' },
   partial: { id: 'circle-large-outline', color: 'list.warningForeground' },
@@ -97,6 +100,7 @@ export const CONTEXT = {
 
 export function displayStatus(evidence: ChecklistItemEvidence | undefined, review: ReviewEntry | undefined): DisplayStatus {
   const state = effectiveState(review);
+  if (state === 'reviewed' && stalenessOf(evidence, review)) return 'changed';
   if (state) return state;
   return evidence?.status ?? 'unknown';
 }
@@ -175,9 +179,10 @@ function itemNode(item: ChecklistItem, input: TreeInput): ChecklistNode {
     description: itemDescription(status, evidence, review),
     tooltip: itemTooltip(item, status, evidence, review, input.folders),
     icon: STATUS_ICONS[status],
-    contextValue: state === 'reviewed' ? CONTEXT.itemReviewed : state === 'not-applicable' ? CONTEXT.itemNotApplicable : CONTEXT.itemOpen,
+    contextValue: status === 'changed' ? CONTEXT.itemOpen : state === 'reviewed' ? CONTEXT.itemReviewed : state === 'not-applicable' ? CONTEXT.itemNotApplicable : CONTEXT.itemOpen,
     itemId: item.id,
     status,
+    changedSinceReview: status === 'changed',
     children,
   };
 }
@@ -185,6 +190,12 @@ function itemNode(item: ChecklistItem, input: TreeInput): ChecklistNode {
 export function itemDescription(status: DisplayStatus, evidence: ChecklistItemEvidence | undefined, review: ReviewEntry | undefined): string {
   const findings = evidence?.findings.length ?? 0;
   const suffix = findings ? ` · ${plural(findings, 'open finding')}` : '';
+  if (status === 'changed') {
+    const stale = stalenessOf(evidence, review);
+    return stale?.unrecorded
+      ? `Changed since review? ${plural(evidence?.findings.length ?? 0, 'open finding')} not recorded in the review`
+      : `Changed since review: ${plural(stale?.newFindings.length ?? 0, 'new finding')}`;
+  }
   if (status === 'reviewed') return `Reviewed${review?.by ? ` by ${review.by}` : ''}${suffix}`;
   if (status === 'not-applicable') return `N/A${review?.note ? `: ${review.note}` : ''}`;
   if (!evidence) return STATUS_LABELS.unknown;

@@ -24,6 +24,7 @@ export interface ReportInput {
 
 const MARKS: Record<DisplayStatus, string> = {
   reviewed: '[x]',
+  changed: '[ ]',
   'not-applicable': '[x]',
   evidence: '[ ]',
   partial: '[ ]',
@@ -43,7 +44,7 @@ export function renderReport(input: ReportInput): string {
 
   const statuses = CHECKLIST.map((item) => displayStatus(evidence?.items.find((e) => e.id === item.id), input.review.get(item.id)));
   const tally = (s: DisplayStatus): number => statuses.filter((x) => x === s).length;
-  const parts = (['reviewed', 'not-applicable', 'evidence', 'partial', 'at-risk', 'none', 'unknown'] as DisplayStatus[])
+  const parts = (['reviewed', 'changed', 'not-applicable', 'evidence', 'partial', 'at-risk', 'none', 'unknown'] as DisplayStatus[])
     .filter((s) => tally(s) > 0)
     .map((s) => `${tally(s)} ${STATUS_LABELS[s].toLowerCase()}`);
   out.push(`**Checklist:** ${CHECKLIST.length} items: ${parts.join(', ')}.`);
