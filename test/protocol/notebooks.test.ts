@@ -66,11 +66,11 @@ describe('protocol: notebooks', () => {
     const afterFix = await client.applyEdit(fix.edit!, cells[1]);
     assert.equal(client.text(cells[1]), 'a = torch.load("a.pt", weights_only=True)\nb = torch.load("b.pt")\n');
     assert.deepEqual(codes(afterFix!.diagnostics), ['1:4 MLS102']);
-    const ignore = action(await codeActions(client, cells[1], afterFix!.diagnostics[0].range, afterFix!.diagnostics), /^Ignore MLS102 on this line/);
+    const ignore = action(await codeActions(client, cells[1], afterFix!.diagnostics[0].range, afterFix!.diagnostics), /^mlsec \(MLS102\): Ignore on this line/);
     const afterIgnore = await client.applyEdit(ignore.edit!, cells[1]);
     assert.equal(client.text(cells[1]), 'a = torch.load("a.pt", weights_only=True)\nb = torch.load("b.pt")  # mlsec: ignore[MLS102] reason\n');
     await assertValidPython(client.text(cells[0]) + client.text(cells[1]));
-    assert.deepEqual(afterIgnore!.diagnostics, []);
+    assert.deepEqual(codes(afterIgnore!.diagnostics), ['1:24 MLS001'], 'only the placeholder reason is left to write');
   });
 
   it('clears the cells’ diagnostics when the notebook closes', async () => {

@@ -12,7 +12,7 @@ import { SUPPRESSION_RULE_CODE } from '../engine/analyzer';
 import type { Finding } from '../engine/findings';
 import type { Node } from '../engine/parser';
 import type { Fix, TextEdit as EngineEdit } from '../engine/rule';
-import { formatSuppression } from '../engine/suppressions';
+import { formatSuppression, REASON_PLACEHOLDER } from '../engine/suppressions';
 import type { LiveAnalysis } from './analysis';
 import { DIAGNOSTIC_SOURCE, isOpen, toDiagnostic } from './diagnostics';
 import type { OpenDocument, Snapshot } from './documents';
@@ -20,8 +20,8 @@ import type { RuleLinks } from './ruleDocs';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.mlsec`;
 
-/** What the inserted suppression says until the user writes the real reason. */
-export const REASON_PLACEHOLDER = 'reason';
+/** What the inserted suppression says until the user writes the real reason (MLS001 reports it until then). */
+export { REASON_PLACEHOLDER };
 
 export interface EditCapabilities {
   /** The client takes `documentChanges` (versioned edits). */
@@ -65,6 +65,7 @@ export class CodeActions {
 
     if (wants(only, CodeActionKind.QuickFix)) {
       const documented = new Set<string>();
+      const fixedAllOf = new Set<string>();
       for (const finding of inDocument) {
         if (!intersects(finding.range, params.range)) continue;
         const diagnostic = this.matchingDiagnostic(params.context.diagnostics, finding, uri, snapshot);
@@ -72,23 +73,40 @@ export class CodeActions {
           const edits = this.fixEdits(fix, document, snapshot);
           if (!edits) continue;
           actions.push({
-            title: fix.safe ? fix.title : `${fix.title} (review: may change behaviour)`,
+            title: actionTitle(finding.code, fix.safe ? fix.title : `${fix.title} (review: may change behaviour)`),
             kind: CodeActionKind.QuickFix,
             diagnostics: [diagnostic],
             isPreferred: fix.safe,
             edit: this.workspaceEdit(edits),
           });
         }
+        if (finding.fixes.length > 0 && !fixedAllOf.has(finding.code)) {
+          fixedAllOf.add(finding.code);
+          const ofRule = snapshot.findings.filter((f) => isOpen(f) && f.code === finding.code && f.fixes.length > 0);
+          if (ofRule.length > 1) {
+            const edit = this.fixesEdit(document, snapshot, (f) => f.code === finding.code, (f) => f.fixes.find((x) => x.safe) ?? f.fixes[0]);
+            const allSafe = ofRule.every((f) => f.fixes.some((x) => x.safe));
+            const where = document.kind === 'notebook' ? 'notebook' : 'file';
+            if (edit) {
+              actions.push({
+                title: actionTitle(finding.code, `Fix all ${finding.code} in this ${where} (${ofRule.length})${allSafe ? '' : ' (review: may change behaviour)'}`),
+                kind: CodeActionKind.QuickFix,
+                diagnostics: [diagnostic],
+                edit,
+              });
+            }
+          }
+        }
         if (finding.code === SUPPRESSION_RULE_CODE) continue;
         const tree = this.treeLookup(document, snapshot, cell);
         actions.push({
-          title: `Ignore ${finding.code} on this line (with a reason)`,
+          title: actionTitle(finding.code, 'Ignore on this line (with a reason)'),
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
           edit: this.workspaceEdit([ignoreLineEdit(uri, text, finding, tree)]),
         });
         actions.push({
-          title: `Ignore ${finding.code} in this ${document.kind === 'notebook' ? 'notebook' : 'file'} (with a reason)`,
+          title: actionTitle(finding.code, `Ignore in this ${document.kind === 'notebook' ? 'notebook' : 'file'} (with a reason)`),
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
           edit: this.workspaceEdit([ignoreFileEdit(uri, text, finding.code, document.kind === 'notebook', tree)]),
@@ -96,7 +114,7 @@ export class CodeActions {
         if (this.links.command && !documented.has(finding.code)) {
           documented.add(finding.code);
           actions.push({
-            title: `Show documentation for ${finding.code}`,
+            title: `mlsec: Show documentation for ${finding.code}`,
             kind: CodeActionKind.QuickFix,
             diagnostics: [diagnostic],
             command: { title: `Show documentation for ${finding.code}`, command: this.links.command, arguments: [finding.code] },
@@ -106,7 +124,7 @@ export class CodeActions {
     }
     if (wants(only, FIX_ALL_KIND) && (only !== undefined || inDocument.some((f) => f.fixes.some((x) => x.safe)))) {
       const edit = this.safeFixesEdit(document, snapshot);
-      if (edit) actions.push({ title: 'Apply all safe mlsec fixes', kind: FIX_ALL_KIND, edit });
+      if (edit) actions.push({ title: 'mlsec: Apply all safe fixes', kind: FIX_ALL_KIND, edit });
     }
     return actions;
   }
@@ -121,11 +139,16 @@ export class CodeActions {
   }
 
   private safeFixesEdit(document: OpenDocument, snapshot: Snapshot): WorkspaceEdit | undefined {
+    return this.fixesEdit(document, snapshot, () => true, (finding) => finding.fixes.find((f) => f.safe));
+  }
+
+  /** One edit applying the chosen fix of each selected open finding (non-overlapping). */
+  private fixesEdit(document: OpenDocument, snapshot: Snapshot, select: (finding: Finding) => boolean, choose: (finding: Finding) => Fix | undefined): WorkspaceEdit | undefined {
     const taken: Array<{ uri: string; start: number; end: number }> = [];
     const planned: PlannedEdit[] = [];
     for (const finding of snapshot.findings) {
-      if (!isOpen(finding)) continue;
-      const fix = finding.fixes.find((f) => f.safe);
+      if (!isOpen(finding) || !select(finding)) continue;
+      const fix = choose(finding);
       if (!fix) continue;
       const located = fix.edits.map((edit) => ({ edit, uri: this.uriOfEdit(document, snapshot, edit) }));
       // Two fixes touching the same text cannot both apply; the first wins, the next run takes the other.
@@ -202,6 +225,15 @@ export class CodeActions {
 }
 
 type NodeLookup = (offset: number) => Node | undefined;
+
+/**
+ * `mlsec (MLS102): Add weights_only=True`: the tool and rule first, so the action can be told
+ * apart from Pylance's and Ruff's in the light-bulb menu; markdown backticks are dropped (menus
+ * show them literally).
+ */
+export function actionTitle(code: string, title: string): string {
+  return `mlsec (${code}): ${title.replace(/`/g, '')}`;
+}
 
 function intersects(a: Range, b: Range): boolean {
   const before = (p: Range['start'], q: Range['start']) => p.line < q.line || (p.line === q.line && p.character < q.character);

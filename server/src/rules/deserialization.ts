@@ -11,6 +11,22 @@ import type { Fix, RelatedLocation, Rule, RuleContext, TextEdit } from '../engin
 import type { ConstValue } from '../engine/semantic';
 import { ATLAS, CWE_REFERENCE, OWASP, addKeywordFix, constantOf, definedAt, fixes, isConstFalse, isConstTrue, replaceValueFix } from './support';
 
+/**
+ * `model.load_state_dict(torch.load(...))`: the loaded object goes straight into
+ * `load_state_dict`, so the code already says it is a state dict (tensors in a mapping), which
+ * `weights_only=True` loads unchanged. Adding the flag there is a safe fix; elsewhere the
+ * checkpoint may pickle other objects and the fix stays unsafe.
+ */
+function feedsLoadStateDict(callNode: Node): boolean {
+  const args = callNode.parent;
+  if (args?.type !== 'argument_list') return false;
+  const first = args.namedChildren[0];
+  if (!first || first.startIndex !== callNode.startIndex || first.endIndex !== callNode.endIndex) return false;
+  const outer = args.parent;
+  const callee = outer?.type === 'call' ? outer.childForFieldName('function') : null;
+  return callee?.type === 'attribute' && callee.childForFieldName('attribute')?.text === 'load_state_dict';
+}
+
 export const torchLoadRule = defineRule({
   code: 'MLS102',
   name: 'torch-load-unsafe',
@@ -38,7 +54,7 @@ export const torchLoadRule = defineRule({
       context.report({
         node: call.node,
         message: '`torch.load` without `weights_only=True` can execute code embedded in the checkpoint (CWE-502).',
-        fixes: fixes(addKeywordFix('Add `weights_only=True`', call, context, 'weights_only=True', false)),
+        fixes: fixes(addKeywordFix('Add `weights_only=True`', call, context, 'weights_only=True', feedsLoadStateDict(call.node))),
       });
       return;
     }
@@ -50,7 +66,7 @@ export const torchLoadRule = defineRule({
         severity: 'error',
         message: '`torch.load(..., weights_only=False)` unpickles arbitrary objects: a tampered checkpoint runs code when loaded (CWE-502).',
         related: definedAt(context, value, '`weights_only` is set to False here'),
-        fixes: value?.definedAt || argument.fromSplat ? [] : [replaceValueFix('Set `weights_only=True`', argument, 'True', false)],
+        fixes: value?.definedAt || argument.fromSplat ? [] : [replaceValueFix('Set `weights_only=True`', argument, 'True', feedsLoadStateDict(call.node))],
       });
     }
     // A value that is not a constant is the caller's decision: not reported.
