@@ -245,7 +245,7 @@ function findingNode(finding: FindingSummary, parent: string, index: number, fol
     id: `${parent}:finding:${index}:${finding.uri}:${finding.range.start.line}:${finding.code}`,
     kind: 'finding',
     label: findingLabel(finding, folders),
-    description: `${finding.code} ${finding.message}`,
+    description: `${finding.code} ${plainText(finding.message)}`,
     tooltip: `**${finding.code}** ${finding.name} (${finding.severity})\n\n${finding.message}`,
     icon: { id: finding.severity, color: finding.severity === 'error' ? 'list.errorForeground' : finding.severity === 'warning' ? 'list.warningForeground' : undefined },
     contextValue: CONTEXT.finding,
@@ -301,4 +301,9 @@ export function findNode(nodes: readonly ChecklistNode[], id: string): Checklist
     if (inner) return inner;
   }
   return undefined;
+}
+
+/** Tree labels do not render Markdown: code spans lose their backticks there. */
+export function plainText(text: string): string {
+  return text.replace(/`([^`]*)`/g, '$1');
 }

@@ -231,7 +231,8 @@ class Gatherer {
       if (/^security\.(?:md|rst|txt)$/i.test(base)) {
         this.add(this.byKind, 'security-policy', signal('security policy with a reporting contact', { weak: true }));
         this.add(this.byKind, 'security-docs', signal('security policy', { weak: true }));
-      } else if (/security/i.test(base) && /\.(?:md|rst|txt)$/i.test(base)) {
+      } else if (/security/i.test(base) && /\.(?:md|rst|txt)$/i.test(base) && !isExportedReport(text() ?? '')) {
+        // An exported checklist report is mlsec's own output, not the project's documentation.
         this.add(this.byKind, 'security-docs', signal('security documentation', { weak: true }));
       }
       if (base === 'CODEOWNERS') {
@@ -330,4 +331,9 @@ function toPosix(p: string): string {
 function compareFindings(a: FindingSummary, b: FindingSummary): number {
   if (a.uri !== b.uri) return a.uri < b.uri ? -1 : 1;
   return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code);
+}
+
+/** The checklist report mlsec exports starts with this heading (client/src/checklist/report.ts). */
+function isExportedReport(text: string): boolean {
+  return /^\uFEFF?# ML security checklist: /.test(text);
 }

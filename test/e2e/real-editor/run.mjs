@@ -575,12 +575,15 @@ async function scenarioSteps(s) {
 
   await s.step('a reviewed item goes "changed since review" when a new finding appears against it', async () => {
     const pane = await openChecklist(s);
-    // Model versioning has open findings: marking it reviewed needs an explicit acknowledgement.
-    const name = 'Model versioning and control';
+    // Input validation has open findings (the pickle and np.load calls): marking it reviewed
+    // needs an explicit acknowledgement.
+    const name = 'Input validation and sanitization';
     const row = pane.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }).first();
     await row.scrollIntoViewIfNeeded();
-    await row.hover();
-    await row.locator('.actions .action-label[aria-label^="Mark Item Reviewed"]').click();
+    // Select the row first (a group's tooltip may cover it), then use its inline action.
+    await row.click({ position: { x: 320, y: 10 } });
+    await row.hover({ position: { x: 320, y: 10 } });
+    await row.locator('.actions .action-label[aria-label^="Mark Item Reviewed"]').click({ force: true });
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill('checkpoints come from our own trainer');
@@ -591,7 +594,7 @@ async function scenarioSteps(s) {
     await acknowledge.click();
     const file = path.join(s.workspace, '.mlsec', 'review.json');
     const entry = await waitFor('the review with its record of the accepted findings', () => {
-      const item = JSON.parse(fs.readFileSync(file, 'utf8')).items?.['model-versioning'];
+      const item = JSON.parse(fs.readFileSync(file, 'utf8')).items?.['input-validation'];
       return item?.state === 'reviewed' && Array.isArray(item.reviewed?.findings) && item;
     }, { timeout: 15_000 });
     assert(entry.reviewed.findings.length >= 1, `the accepted findings are recorded: ${JSON.stringify(entry)}`);
