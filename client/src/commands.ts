@@ -48,7 +48,7 @@ export function registerCommands(ctx: CommandContext): void {
   register(Commands.refreshChecklist, () =>
     vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW_ID }, title: 'Gathering evidence' }, () => ctx.checklist.refresh({ rescan: true })),
   );
-  register(Commands.exportReport, () => exportReport(ctx));
+  register(Commands.exportReport, (target?: unknown) => exportReport(ctx, target));
   register(Commands.markReviewed, (arg?: unknown, note?: string, acknowledge?: boolean) => review(ctx, arg, 'reviewed', note, acknowledge === true));
   register(Commands.markNotApplicable, (arg?: unknown, reason?: string) => review(ctx, arg, 'not-applicable', reason));
   register(Commands.resetReview, (arg?: unknown) => review(ctx, arg, 'reset'));
@@ -94,13 +94,36 @@ async function scanWorkspace(ctx: CommandContext): Promise<ScanWorkspaceRequest.
   return result;
 }
 
-async function exportReport(ctx: CommandContext): Promise<vscode.TextDocument> {
+/** The report's default file name, at the root of the folder holding the review. */
+export const REPORT_FILE = 'ml-security-checklist.md';
+
+/**
+ * Saves the checklist report to a file the user picks (the workspace root by default; Markdown,
+ * or JSON with the evidence and review as data) and opens it: a saved file whose relative links
+ * resolve from the repository root, not an Untitled buffer that asks to be saved. A target URI
+ * may be passed (tests, other extensions) to skip the dialog.
+ */
+async function exportReport(ctx: CommandContext, target?: unknown): Promise<vscode.Uri | undefined> {
   if (!ctx.checklist.currentEvidence()) await ctx.checklist.refresh();
   const version = (ctx.extension.extension.packageJSON as { version?: string }).version;
-  const content = ctx.checklist.reportMarkdown(`mlsec ${version ?? ''}`.trim());
-  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content });
-  await vscode.window.showTextDocument(document, { preview: false });
-  return document;
+  const generator = `mlsec ${version ?? ''}`.trim();
+  const folder = ctx.checklist.reviewFolder() ?? vscode.workspace.workspaceFolders?.[0]?.uri;
+  let uri = target instanceof vscode.Uri ? target : typeof target === 'string' ? vscode.Uri.file(target) : undefined;
+  if (!uri) {
+    uri = await vscode.window.showSaveDialog({
+      title: 'Export the security checklist',
+      defaultUri: folder ? vscode.Uri.joinPath(folder, REPORT_FILE) : undefined,
+      filters: { Markdown: ['md'], JSON: ['json'] },
+      saveLabel: 'Export',
+    });
+  }
+  if (!uri) return undefined;
+  const json = uri.path.toLowerCase().endsWith('.json');
+  const content = json ? ctx.checklist.reportJson(generator) : ctx.checklist.reportMarkdown(generator);
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(content));
+  ctx.log.info(`checklist report written to ${uri.fsPath}`);
+  await vscode.window.showTextDocument(uri, { preview: false });
+  return uri;
 }
 
 /** The item a command is about: a tree node, an id, or the user's pick. */

@@ -221,6 +221,8 @@ describe('checklist report', () => {
     assert.ok(md.includes('# ML security checklist: a \\<b\\>'));
     assert.ok(md.includes('checked') === false);
     assert.ok(md.includes('\\<img src=x\\> \\*bold\\* next'));
+    const spans = renderReport({ workspaceName: 'p', review: new Map([['explainability', { ...reviewed, note: 'checked `torch.load` calls, a stray ` and <b>' }]]), folders: [FOLDER], generatedAt });
+    assert.ok(spans.includes('checked `torch.load` calls, a stray \\` and \\<b\\>'), 'code spans are kept, the rest escaped');
     assert.match(md, /without scan evidence/);
     assert.match(md, /- \*\*Automatic status:\*\* not available/);
     assert.match(md, /\| Adversarial attacks \| n\/a \|/);

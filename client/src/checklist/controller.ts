@@ -8,7 +8,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { CHECKLIST, REVIEW_FILE } from '../../../common/src/checklist';
 import { ChecklistEvidenceRequest } from '../../../common/src/protocol';
 import type { ChecklistNode } from './model';
-import { buildChecklistTree } from './model';
+import { buildChecklistTree, displayStatus } from './model';
 import { renderReport } from './report';
 import type { ReviewChange, ReviewEntry, SaveResult } from './reviewFile';
 import { loadReview, reviewerName, updateReview } from './reviewFile';
@@ -175,6 +175,17 @@ export class ChecklistController implements vscode.Disposable {
       generatedAt: new Date(),
       generator,
     });
+  }
+
+  /** The checklist as data: evidence, review entries and each item's displayed status. */
+  reportJson(generator: string): string {
+    const evidence = this.evidence;
+    const items = CHECKLIST.map((item) => {
+      const itemEvidence = evidence?.items.find((e) => e.id === item.id);
+      const review = this.review.get(item.id);
+      return { id: item.id, title: item.title, status: displayStatus(itemEvidence, review), evidence: itemEvidence, review };
+    });
+    return JSON.stringify({ generator, generatedAt: new Date().toISOString(), scannedAt: evidence?.scannedAt, counts: evidence?.counts, coverage: evidence?.coverage, items }, null, 2) + '\n';
   }
 
   private updateBadge(): void {

@@ -129,9 +129,14 @@ function encodePath(file: string): string {
   return file.split('/').map(encodeURIComponent).join('/');
 }
 
-/** Keeps user text from turning into markup (HTML, links, emphasis at the start). */
+/**
+ * Keeps user text from turning into markup (HTML, links, emphasis at the start). Balanced code
+ * spans (`torch.load`) are kept as code; only the text between them is escaped.
+ */
 function escapeText(text: string): string {
-  return text.replace(/[\\<>[\]*_`]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+  const escape = (part: string) => part.replace(/[\\<>[\]*_`]/g, (c) => `\\${c}`);
+  const parts = text.replace(/\r?\n/g, ' ').split(/(`[^`\n]+`)/);
+  return parts.map((part, i) => (i % 2 === 1 ? part : escape(part))).join('');
 }
 
 function escapeLinkText(text: string): string {

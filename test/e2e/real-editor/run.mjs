@@ -388,16 +388,25 @@ async function scenarioSteps(s) {
     // The palette stays open for the step's screenshot; the next step's F1 replaces it.
   });
 
-  await s.step('ML Security: Export Checklist Report opens the report in a Markdown editor', async () => {
-    const tabs = page.locator('.tabs-container .tab');
-    const before = await tabs.count();
+  await s.step('ML Security: Export Checklist Report saves the report at the workspace root and opens it', async () => {
     await wb.runCommand(`${PALETTE_CATEGORY}: Export Checklist Report`);
-    // An untitled document (the report is for a pull request or for saving by hand): its tab is
-    // titled with the first line, the heading, and described "Untitled-N".
-    const tab = page.locator('.tabs-container .tab.active', { hasText: /Untitled-\d+/ });
+    // The save dialog (VS Code's own, in the browser) proposes ml-security-checklist.md in the
+    // workspace folder; Enter accepts it. No Untitled buffer.
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 20_000 });
+    const proposed = await waitFor('the proposed file name', async () => {
+      const value = await input.inputValue();
+      return value.endsWith('ml-security-checklist.md') && value;
+    }, { timeout: 10_000 });
+    assert(proposed.includes('/workspace/'), `the report is proposed at the workspace root: ${proposed}`);
+    await s.shot('export save dialog');
+    await page.keyboard.press('Enter');
+    const file = path.join(s.workspace, 'ml-security-checklist.md');
+    await waitFor('the report to be written at the workspace root', () => fs.existsSync(file), { timeout: 20_000 });
+    const tab = page.locator('.tabs-container .tab.active', { hasText: /ml-security-checklist\.md/ });
     await tab.waitFor({ state: 'visible', timeout: 30_000 });
-    assert((await tab.innerText()).includes('# ML security checklist: workspace'), `the tab is titled with the report's heading: ${await tab.innerText()}`);
-    assert(await tabs.count() === before + 1, 'the report opens in a new tab');
+    assert(await page.locator('.tabs-container .tab', { hasText: /Untitled-\d+/ }).count() === 0, 'no Untitled buffer');
+    assert(await page.locator('.tabs-container .tab.dirty').count() === 0, 'the report is saved, not dirty');
     const report = await waitFor('the report heading in the editor', async () => {
       const text = (await wb.editorText()).replace(/\s+/g, ' ');
       return text.includes('# ML security checklist: workspace') && text;
