@@ -29,6 +29,9 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
   };
+  // Set below; read by the middleware only once requests flow.
+  let client: LanguageClient | undefined;
+  const running = (): boolean => client?.isRunning() === true;
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,
     outputChannel,
@@ -51,6 +54,13 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
     }),
     // Hover links may run that one command, and nothing else.
     markdown: { isTrusted: { enabledCommands: [Commands.openRuleDocs] } },
+    // While the window closes (the client stopping) VS Code still asks for code actions and
+    // hovers; answering nothing avoids "Channel has been closed" errors in the log.
+    middleware: {
+      provideCodeActions: (document, range, actionContext, token, next) => (running() ? next(document, range, actionContext, token) : []),
+      provideHover: (document, position, token, next) => (running() ? next(document, position, token) : undefined),
+    },
   };
-  return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+  client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+  return client;
 }
