@@ -182,6 +182,8 @@ export interface MlsecSettings {
   trace: { server: 'off' | 'messages' | 'verbose' };
   /** How much the server logs in the output channel (separate from the LSP message trace). */
   logLevel: 'error' | 'warn' | 'info' | 'debug';
+  /** Offer the "Ignore … (with a reason)" quick actions. */
+  suppressionActions: boolean;
 }
 
 export const DEFAULT_SETTINGS: MlsecSettings = {
@@ -195,6 +197,7 @@ export const DEFAULT_SETTINGS: MlsecSettings = {
   maxFileSize: 2 * 1024 * 1024,
   trace: { server: 'off' },
   logLevel: 'info',
+  suppressionActions: true,
 };
 
 /** Command ids, registered once in the client and declared in package.json. */

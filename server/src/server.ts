@@ -112,7 +112,12 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   configs.onConfigProblems = publishConfigProblems;
   const live = new LiveAnalysis(connection, analyzer, configs, links, logger);
   const workspaceEdit = params.capabilities.workspace?.workspaceEdit;
-  const actions = new CodeActions(live, links, { documentChanges: workspaceEdit?.documentChanges === true, snippets: workspaceEdit?.snippetEditSupport === true });
+  const actions = new CodeActions(
+    live,
+    links,
+    { documentChanges: workspaceEdit?.documentChanges === true, snippets: workspaceEdit?.snippetEditSupport === true },
+    (uri) => configs.forDocument(uri).then((c) => c.settings.suppressionActions),
+  );
   const index = new WorkspaceIndex(connection, analyzer, settings, configs, live, links, logger, () => folders);
   index.trust = { workspaceTrusted, repositoryConfigIgnored };
   if (repositoryConfigIgnored) logger.info('untrusted workspace: project configuration files are not applied (mlsec.untrustedWorkspace.ignoreRepositoryConfig)');

@@ -191,6 +191,18 @@ describe('protocol: code actions and hover', () => {
     assert.deepEqual(after!.diagnostics.map((d) => d.code), ['MLS101']);
   });
 
+  it('leaves out the suppression actions when mlsec.suppressionActions is off', async () => {
+    const strict = await LspTestClient.start({ settings: () => ({ debounceMs: 0, suppressionActions: false }) });
+    try {
+      const uri = 'file:///ws/strict.py';
+      const opened = await strict.open(uri, 'import torch\nm = torch.load("x.pt")\n');
+      const titles = (await codeActions(strict, uri, opened.diagnostics[0].range, opened.diagnostics)).map((a) => a.title);
+      assert.deepEqual(titles, ['mlsec (MLS102): Add weights_only=True (review: may change behaviour)']);
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it('serves rule documentation from the bundle', async () => {
     const doc = (await client.connection.sendRequest('mlsec/ruleDocumentation', { code: 'mls102' })) as { code: string; name: string; markdown: string };
     assert.equal(doc.code, 'MLS102');

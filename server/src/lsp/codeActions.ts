@@ -49,6 +49,8 @@ export class CodeActions {
     private readonly live: LiveAnalysis,
     private readonly links: RuleLinks,
     private readonly capabilities: EditCapabilities,
+    /** Whether suppression actions are wanted for a document (mlsec.suppressionActions). */
+    private readonly suppressionsWanted: (uri: string) => Promise<boolean> = async () => true,
   ) {}
 
   async provide(params: CodeActionParams, token?: CancellationToken): Promise<CodeAction[]> {
@@ -64,6 +66,7 @@ export class CodeActions {
     const inDocument = snapshot.findings.filter((f) => isOpen(f) && (cell === undefined || f.cell === cell));
 
     if (wants(only, CodeActionKind.QuickFix)) {
+      const suppressions = await this.suppressionsWanted(document.uri);
       const documented = new Set<string>();
       const fixedAllOf = new Set<string>();
       for (const finding of inDocument) {
@@ -97,20 +100,21 @@ export class CodeActions {
             }
           }
         }
-        if (finding.code === SUPPRESSION_RULE_CODE) continue;
-        const tree = this.treeLookup(document, snapshot, cell);
-        actions.push({
-          title: actionTitle(finding.code, 'Ignore on this line (with a reason)'),
-          kind: CodeActionKind.QuickFix,
-          diagnostics: [diagnostic],
-          edit: this.workspaceEdit([ignoreLineEdit(uri, text, finding, tree)]),
-        });
-        actions.push({
-          title: actionTitle(finding.code, `Ignore in this ${document.kind === 'notebook' ? 'notebook' : 'file'} (with a reason)`),
-          kind: CodeActionKind.QuickFix,
-          diagnostics: [diagnostic],
-          edit: this.workspaceEdit([ignoreFileEdit(uri, text, finding.code, document.kind === 'notebook', tree)]),
-        });
+        if (finding.code !== SUPPRESSION_RULE_CODE && suppressions) {
+          const tree = this.treeLookup(document, snapshot, cell);
+          actions.push({
+            title: actionTitle(finding.code, 'Ignore on this line (with a reason)'),
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [diagnostic],
+            edit: this.workspaceEdit([ignoreLineEdit(uri, text, finding, tree)]),
+          });
+          actions.push({
+            title: actionTitle(finding.code, `Ignore in this ${document.kind === 'notebook' ? 'notebook' : 'file'} (with a reason)`),
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [diagnostic],
+            edit: this.workspaceEdit([ignoreFileEdit(uri, text, finding.code, document.kind === 'notebook', tree)]),
+          });
+        }
         if (this.links.command && !documented.has(finding.code)) {
           documented.add(finding.code);
           actions.push({

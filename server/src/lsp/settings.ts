@@ -50,6 +50,7 @@ export function normalizeSettings(raw: unknown): MlsecSettings {
     maxFileSize: number(value.maxFileSize, DEFAULT_SETTINGS.maxFileSize, 1, Number.MAX_SAFE_INTEGER),
     trace: { server: trace === 'messages' || trace === 'verbose' ? trace : 'off' },
     logLevel: parseLogLevel(value.logLevel) ?? DEFAULT_SETTINGS.logLevel,
+    suppressionActions: typeof value.suppressionActions === 'boolean' ? value.suppressionActions : DEFAULT_SETTINGS.suppressionActions,
   };
 }
 
