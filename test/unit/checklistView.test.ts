@@ -75,13 +75,17 @@ describe('checklist tree model', () => {
     const tampering = findNode(tree(), 'threat:model-tampering')!;
     assert.equal(tampering.description, '2 open findings');
     assert.deepEqual(tampering.icon, { id: 'shield', color: 'list.errorForeground' });
-    assert.deepEqual(tampering.children.map((c) => c.label), ['src/train.py:12', 'explore.ipynb cell 3:1']);
-    const first = tampering.children[0];
-    assert.equal(first.description, 'MLS102 MLS102 says [x] | y');
+    // Grouped by rule, then sorted by file.
+    assert.deepEqual(tampering.children.map((c) => [c.kind, c.label, c.description]), [['rule', 'MLS102 mls102-name', '2 findings in 2 files']]);
+    assert.equal(tampering.children[0].expanded, true);
+    const findings = tampering.children[0].children;
+    assert.deepEqual(findings.map((c) => c.label), ['explore.ipynb cell 3:1', 'src/train.py:12']);
+    const first = findings[1];
+    assert.equal(first.description, 'MLS102 says [x] | y');
     assert.equal(first.contextValue, CONTEXT.finding);
     assert.equal(first.ruleCode, 'MLS102');
     assert.deepEqual(first.location, { uri: `${FOLDER}/src/train.py`, line: 11, character: 4, endLine: 11, endCharacter: 20, cell: undefined });
-    assert.equal(tampering.children[1].location?.cell, 2);
+    assert.equal(findings[0].location?.cell, 2);
     assert.equal(findNode(tree(), 'threat:data-poisoning')!.description, 'no open findings');
   });
 
@@ -91,7 +95,8 @@ describe('checklist tree model', () => {
     assert.deepEqual(versioning.icon, { id: 'error', color: 'list.errorForeground' });
     assert.equal(versioning.description, '1 error and 1 warning open against this practice');
     assert.equal(versioning.contextValue, CONTEXT.itemOpen);
-    assert.deepEqual(versioning.children.map((c) => [c.kind, c.label]), [['signal', 'dvc.yaml'], ['finding', 'src/train.py:12'], ['finding', 'explore.ipynb cell 3:1']]);
+    assert.deepEqual(versioning.children.map((c) => [c.kind, c.label]), [['signal', 'dvc.yaml'], ['rule', 'MLS102 mls102-name']]);
+    assert.deepEqual(versioning.children[1].children.map((c) => [c.kind, c.label]), [['finding', 'explore.ipynb cell 3:1'], ['finding', 'src/train.py:12']]);
     assert.match(versioning.tooltip!, /\*Evidence:\*\n- `dvc\.yaml` DVC pipeline/);
     assert.match(versioning.tooltip!, /\*To review:\*/);
     const explain = findNode(tree(), 'item:explainability')!;

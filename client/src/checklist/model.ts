@@ -56,7 +56,7 @@ export interface NodeLocation {
 export interface ChecklistNode {
   /** Stable across refreshes, so the tree keeps expansion state. */
   id: string;
-  kind: 'group' | 'threat' | 'item' | 'signal' | 'finding' | 'note' | 'message';
+  kind: 'group' | 'threat' | 'item' | 'signal' | 'finding' | 'rule' | 'note' | 'message';
   label: string;
   description?: string;
   /** Markdown. */
@@ -149,8 +149,40 @@ function threatNode(id: ThreatId, input: TreeInput): ChecklistNode {
     icon: worst === 'error' ? { id: 'shield', color: 'list.errorForeground' } : worst === 'warning' ? { id: 'shield', color: 'list.warningForeground' } : { id: 'shield' },
     contextValue: CONTEXT.threat,
     threatId: id,
-    children: findings.map((f, i) => findingNode(f, `threat:${id}`, i, input.folders)),
+    children: findingGroups(findings, `threat:${id}`, input.folders),
   };
+}
+
+/**
+ * Findings grouped by rule (one node per rule, expanded), each rule's findings sorted by file and
+ * line: 76 findings read as a handful of rules rather than one flat list.
+ */
+export function findingGroups(findings: readonly FindingSummary[], parent: string, folders: readonly string[]): ChecklistNode[] {
+  const byRule = new Map<string, FindingSummary[]>();
+  for (const finding of findings) {
+    const list = byRule.get(finding.code);
+    if (list) list.push(finding);
+    else byRule.set(finding.code, [finding]);
+  }
+  return [...byRule.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([code, list]) => {
+      const sorted = [...list].sort((x, y) => x.uri.localeCompare(y.uri) || (x.cell ?? -1) - (y.cell ?? -1) || x.range.start.line - y.range.start.line);
+      const worst = worstSeverity(sorted);
+      const files = new Set(sorted.map((f) => f.uri)).size;
+      return {
+        id: `${parent}:rule:${code}`,
+        kind: 'rule' as const,
+        label: `${code} ${sorted[0].name}`,
+        description: `${plural(sorted.length, 'finding')}${files > 1 ? ` in ${plural(files, 'file')}` : ''}`,
+        tooltip: `**${code}** ${sorted[0].name}: ${plural(sorted.length, 'open finding')}`,
+        icon: { id: worst ?? 'info', color: worst === 'error' ? 'list.errorForeground' : worst === 'warning' ? 'list.warningForeground' : undefined },
+        contextValue: CONTEXT.finding,
+        ruleCode: code,
+        expanded: true,
+        children: sorted.map((f, i) => findingNode(f, `${parent}:rule:${code}`, i, folders)),
+      };
+    });
 }
 
 function itemNode(item: ChecklistItem, input: TreeInput): ChecklistNode {
@@ -170,8 +202,10 @@ function itemNode(item: ChecklistItem, input: TreeInput): ChecklistNode {
       children: [],
     });
   }
-  (evidence?.signals ?? []).forEach((signal, i) => children.push(signalNode(signal, item.id, i)));
-  (evidence?.findings ?? []).forEach((finding, i) => children.push(findingNode(finding, `item:${item.id}`, i, input.folders)));
+  // Evidence first, then hints (weak signals), then the findings by rule: never mixed.
+  const signals = (evidence?.signals ?? []).map((signal, i) => ({ signal, i }));
+  for (const { signal, i } of [...signals.filter((s) => !s.signal.weak), ...signals.filter((s) => s.signal.weak)]) children.push(signalNode(signal, item.id, i));
+  children.push(...findingGroups(evidence?.findings ?? [], `item:${item.id}`, input.folders));
   return {
     id: `item:${item.id}`,
     kind: 'item',
@@ -231,7 +265,7 @@ function signalNode(signal: EvidenceSignal, itemId: string, index: number): Chec
     id: `item:${itemId}:signal:${index}:${signal.file}`,
     kind: 'signal',
     label: signal.line !== undefined ? `${signal.file}:${signal.line + 1}` : signal.file,
-    description: signal.detail,
+    description: signal.weak ? `hint: ${signal.detail}` : signal.detail,
     tooltip: `${signal.detail}${signal.weak ? ' — a hint, not proof on its own' : ''}`,
     icon: { id: signal.weak ? 'lightbulb' : 'file' },
     contextValue: CONTEXT.signal,
@@ -245,7 +279,7 @@ function findingNode(finding: FindingSummary, parent: string, index: number, fol
     id: `${parent}:finding:${index}:${finding.uri}:${finding.range.start.line}:${finding.code}`,
     kind: 'finding',
     label: findingLabel(finding, folders),
-    description: `${finding.code} ${plainText(finding.message)}`,
+    description: plainText(finding.message),
     tooltip: `**${finding.code}** ${finding.name} (${finding.severity})\n\n${finding.message}`,
     icon: { id: finding.severity, color: finding.severity === 'error' ? 'list.errorForeground' : finding.severity === 'warning' ? 'list.warningForeground' : undefined },
     contextValue: CONTEXT.finding,
