@@ -11,7 +11,7 @@ import { CHECKLIST, REVIEW_FILE, plural } from '../../common/src/checklist';
 import { Commands, ScanWorkspaceRequest } from '../../common/src/protocol';
 import type { ChecklistController } from './checklist/controller';
 import { CHECKLIST_VIEW_ID } from './checklist/controller';
-import type { NodeLocation } from './checklist/model';
+import type { FindingFilter, NodeLocation } from './checklist/model';
 import { STATUS_LABELS, displayStatus, findingLabel } from './checklist/model';
 import { REVIEWED_FIELD, readGitCommit, snapshotOf } from './checklist/staleness';
 import type { ReviewChange } from './checklist/reviewFile';
@@ -49,6 +49,7 @@ export function registerCommands(ctx: CommandContext): void {
     vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW_ID }, title: 'Gathering evidence' }, () => ctx.checklist.refresh({ rescan: true })),
   );
   register(Commands.exportReport, (target?: unknown) => exportReport(ctx, target));
+  register(Commands.filterChecklist, (filter?: FindingFilter) => filterChecklist(ctx, filter));
   register(Commands.markReviewed, (arg?: unknown, note?: string, acknowledge?: boolean) => review(ctx, arg, 'reviewed', note, acknowledge === true));
   register(Commands.markNotApplicable, (arg?: unknown, reason?: string) => review(ctx, arg, 'not-applicable', reason));
   register(Commands.resetReview, (arg?: unknown) => review(ctx, arg, 'reset'));
@@ -148,6 +149,8 @@ async function resolveItem(ctx: CommandContext, arg: unknown, placeHolder: strin
  * the item "changed since review". `acknowledged` is for callers that asked already.
  */
 async function acknowledgeFindings(ctx: CommandContext, itemId: string, title: string, acknowledged: boolean): Promise<{ record: Record<string, unknown> } | undefined> {
+  // The review records the findings as they are now, not as the view last showed them.
+  await ctx.checklist.refresh();
   const evidence = ctx.checklist.currentEvidence()?.items.find((e) => e.id === itemId);
   const findings = evidence?.findings ?? [];
   if (findings.length > 0 && !acknowledged) {
@@ -253,4 +256,36 @@ async function restartServer(ctx: CommandContext): Promise<void> {
     else await client.start();
   });
   await ctx.checklist.refresh();
+}
+
+/** Narrows the findings the checklist lists: by severity, rule and path (or clears that). */
+async function filterChecklist(ctx: CommandContext, given?: FindingFilter): Promise<FindingFilter | undefined> {
+  if (given && typeof given === 'object') {
+    ctx.checklist.setFilter({ ...given });
+    return ctx.checklist.filter;
+  }
+  const current = ctx.checklist.filter;
+  const picks = [
+    { label: 'Errors only', apply: (): FindingFilter | undefined => ({ ...current, minSeverity: 'error' }) },
+    { label: 'Errors and warnings', apply: (): FindingFilter | undefined => ({ ...current, minSeverity: 'warning' }) },
+    { label: 'All severities', apply: (): FindingFilter | undefined => ({ ...current, minSeverity: undefined }) },
+    { label: 'By rule…', description: current.rule, apply: undefined },
+    { label: 'By path…', description: current.path, apply: undefined },
+    { label: 'Clear filters', apply: (): FindingFilter | undefined => ({}) },
+  ];
+  const picked = await vscode.window.showQuickPick(picks, { placeHolder: 'Which findings the checklist lists (statuses count all of them)' });
+  if (!picked) return undefined;
+  let next: FindingFilter | undefined;
+  if (picked.apply) next = picked.apply();
+  else {
+    const rule = picked.label === 'By rule…';
+    const value = await vscode.window.showInputBox({
+      prompt: rule ? 'Rule code, prefix or name (e.g. MLS1, MLS102, torch-load-unsafe); empty for any' : 'Part of the file path (e.g. src/serving); empty for any',
+      value: rule ? current.rule : current.path,
+    });
+    if (value === undefined) return undefined;
+    next = rule ? { ...current, rule: value.trim() || undefined } : { ...current, path: value.trim() || undefined };
+  }
+  if (next) ctx.checklist.setFilter(next);
+  return next;
 }

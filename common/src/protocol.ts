@@ -212,6 +212,7 @@ export const Commands = {
   showOutput: 'mlsec.showOutput',
   restart: 'mlsec.restart',
   refreshChecklist: 'mlsec.refreshChecklist',
+  filterChecklist: 'mlsec.filterChecklist',
   /** Client-internal (not in the palette): opens a finding or evidence location from the checklist. */
   openLocation: 'mlsec.openLocation',
   /** Server-side command (workspace/executeCommand) applying all safe fixes in a document. */

@@ -128,6 +128,20 @@ describe('checklist tree model', () => {
     assert.equal(roots[2].description, '2/5 reviewed');
   });
 
+  it('filters the listed findings by severity, rule and path without changing statuses', () => {
+    const all = buildChecklistTree({ evidence: sampleEvidence(), review: new Map(), folders: [FOLDER] });
+    const filtered = buildChecklistTree({ evidence: sampleEvidence(), review: new Map(), folders: [FOLDER], filter: { path: 'train' } });
+    assert.equal(filtered[0].label, 'Findings filtered');
+    assert.equal(filtered[0].description, 'path contains "train"');
+    const tampering = findNode(filtered, 'threat:model-tampering')!;
+    assert.deepEqual(tampering.children[0].children.map((c) => c.label), ['src/train.py:12']);
+    assert.equal(findNode(filtered, 'item:model-versioning')!.status, findNode(all, 'item:model-versioning')!.status, 'statuses count every finding');
+    const none = buildChecklistTree({ evidence: sampleEvidence(), review: new Map(), folders: [FOLDER], filter: { rule: 'MLS5' } });
+    assert.deepEqual(findNode(none, 'threat:model-tampering')!.children, []);
+    const byName = buildChecklistTree({ evidence: sampleEvidence(), review: new Map(), folders: [FOLDER], filter: { rule: 'mls102-name', minSeverity: 'warning' } });
+    assert.equal(findNode(byName, 'threat:model-tampering')!.children[0].children.length, 2);
+  });
+
   it('treats reset and unknown states as open', () => {
     assert.equal(displayStatus(undefined, { state: 'open', by: 'A' }), 'unknown');
     assert.equal(displayStatus({ id: 'x', status: 'partial', summary: '', signals: [], findings: [] }, { state: 'done' }), 'partial');

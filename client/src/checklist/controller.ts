@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { CHECKLIST, REVIEW_FILE } from '../../../common/src/checklist';
 import { ChecklistEvidenceRequest } from '../../../common/src/protocol';
-import type { ChecklistNode } from './model';
+import type { ChecklistNode, FindingFilter } from './model';
 import { buildChecklistTree, displayStatus } from './model';
 import { renderReport } from './report';
 import type { ReviewChange, ReviewEntry, SaveResult } from './reviewFile';
@@ -70,7 +70,17 @@ export class ChecklistController implements vscode.Disposable {
       review: this.review,
       folders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString()),
       reviewProblem: this.reviewProblem,
+      filter: this.filter,
     });
+  }
+
+  /** The view's finding filter (kept for the window's session). */
+  filter: FindingFilter = {};
+
+  setFilter(filter: FindingFilter): void {
+    this.filter = filter;
+    this.provider.refresh();
+    this.changed.fire();
   }
 
   currentEvidence(): ChecklistEvidenceRequest.Result | undefined {

@@ -86,6 +86,39 @@ export interface TreeInput {
   folders: readonly string[];
   /** A problem reading the review file, shown at the top. */
   reviewProblem?: string;
+  /** Which findings the view lists (statuses still count every finding). */
+  filter?: FindingFilter;
+}
+
+/** The view's finding filter: a minimum severity, a rule (code, prefix or name), a path substring. */
+export interface FindingFilter {
+  minSeverity?: 'error' | 'warning';
+  rule?: string;
+  path?: string;
+}
+
+export function filterActive(filter: FindingFilter | undefined): filter is FindingFilter {
+  return !!filter && (filter.minSeverity !== undefined || !!filter.rule || !!filter.path);
+}
+
+export function describeFilter(filter: FindingFilter): string {
+  const parts: string[] = [];
+  if (filter.minSeverity) parts.push(filter.minSeverity === 'error' ? 'errors only' : 'errors and warnings');
+  if (filter.rule) parts.push(`rule ${filter.rule}`);
+  if (filter.path) parts.push(`path contains "${filter.path}"`);
+  return parts.join(' · ');
+}
+
+export function matchesFilter(finding: FindingSummary, filter: FindingFilter | undefined, folders: readonly string[]): boolean {
+  if (!filter) return true;
+  if (filter.minSeverity === 'error' && finding.severity !== 'error') return false;
+  if (filter.minSeverity === 'warning' && finding.severity === 'info') return false;
+  if (filter.rule) {
+    const rule = filter.rule.trim().toLowerCase();
+    if (!finding.code.toLowerCase().startsWith(rule) && finding.name.toLowerCase() !== rule) return false;
+  }
+  if (filter.path && !relativeLabel(finding.uri, folders).toLowerCase().includes(filter.path.trim().toLowerCase())) return false;
+  return true;
 }
 
 export const CONTEXT = {
@@ -112,6 +145,9 @@ export function buildChecklistTree(input: TreeInput): ChecklistNode[] {
   }
   if (!input.evidence && input.evidenceError) {
     roots.push({ id: 'message:evidence', kind: 'message', label: 'Evidence not available', description: input.evidenceError, tooltip: input.evidenceError, icon: { id: 'info' }, children: [] });
+  }
+  if (filterActive(input.filter)) {
+    roots.push({ id: 'message:filter', kind: 'message', label: 'Findings filtered', description: describeFilter(input.filter), tooltip: 'Only matching findings are listed; statuses count every finding. Run ML Security: Filter Checklist Findings to change or clear.', icon: { id: 'filter' }, children: [] });
   }
   const coverage = coverageNode(input.evidence?.coverage);
   if (coverage) roots.push(coverage);
@@ -149,7 +185,7 @@ function threatNode(id: ThreatId, input: TreeInput): ChecklistNode {
     icon: worst === 'error' ? { id: 'shield', color: 'list.errorForeground' } : worst === 'warning' ? { id: 'shield', color: 'list.warningForeground' } : { id: 'shield' },
     contextValue: CONTEXT.threat,
     threatId: id,
-    children: findingGroups(findings, `threat:${id}`, input.folders),
+    children: findingGroups(findings.filter((f) => matchesFilter(f, input.filter, input.folders)), `threat:${id}`, input.folders),
   };
 }
 
@@ -205,7 +241,7 @@ function itemNode(item: ChecklistItem, input: TreeInput): ChecklistNode {
   // Evidence first, then hints (weak signals), then the findings by rule: never mixed.
   const signals = (evidence?.signals ?? []).map((signal, i) => ({ signal, i }));
   for (const { signal, i } of [...signals.filter((s) => !s.signal.weak), ...signals.filter((s) => s.signal.weak)]) children.push(signalNode(signal, item.id, i));
-  children.push(...findingGroups(evidence?.findings ?? [], `item:${item.id}`, input.folders));
+  children.push(...findingGroups((evidence?.findings ?? []).filter((f) => matchesFilter(f, input.filter, input.folders)), `item:${item.id}`, input.folders));
   return {
     id: `item:${item.id}`,
     kind: 'item',

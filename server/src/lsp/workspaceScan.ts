@@ -271,6 +271,17 @@ export class WorkspaceIndex {
 
   async checklistEvidence(params: ChecklistEvidenceRequest.Params | undefined, token?: CancellationToken, progress?: ProgressSink): Promise<ChecklistEvidenceRequest.Result> {
     if (params?.rescan || !this.hasScanned) await this.scan(token, progress);
+    else if (this.rescanTimer || this.running) {
+      // A rescan is due (settings or project files changed): the evidence must not predate it.
+      if (this.rescanTimer) {
+        clearTimeout(this.rescanTimer);
+        this.rescanTimer = undefined;
+        await (this.running ?? Promise.resolve()).catch(() => undefined);
+        await this.scan(token, progress);
+      } else {
+        await this.running!.catch(() => undefined);
+      }
+    }
     const sourceFiles = [...this.files.values()].map((f) => {
       const open = this.live.find(f.uri)?.snapshot;
       return { path: f.path, imports: open && !open.skipped ? open.imports : f.imports };
