@@ -12,7 +12,7 @@ import { Commands, ScanWorkspaceRequest } from '../../common/src/protocol';
 import type { ChecklistController } from './checklist/controller';
 import { CHECKLIST_VIEW_ID } from './checklist/controller';
 import type { FindingFilter, NodeLocation } from './checklist/model';
-import { STATUS_LABELS, displayStatus, findingLabel } from './checklist/model';
+import { displayStatus, findingLabel, itemDescription } from './checklist/model';
 import { REVIEWED_FIELD, readGitCommit, snapshotOf } from './checklist/staleness';
 import type { ReviewChange } from './checklist/reviewFile';
 import type { RuleDocsProvider } from './ruleDocs';
@@ -135,7 +135,12 @@ async function resolveItem(ctx: CommandContext, arg: unknown, placeHolder: strin
   const picked = await vscode.window.showQuickPick(
     CHECKLIST.map((item) => ({
       label: item.title,
-      description: STATUS_LABELS[displayStatus(evidence?.items.find((e) => e.id === item.id), ctx.checklist.reviewEntries().get(item.id))],
+      // The same words as the tree's row.
+      description: itemDescription(
+        displayStatus(evidence?.items.find((e) => e.id === item.id), ctx.checklist.reviewEntries().get(item.id)),
+        evidence?.items.find((e) => e.id === item.id),
+        ctx.checklist.reviewEntries().get(item.id),
+      ),
       id: item.id,
     })),
     { placeHolder },

@@ -120,7 +120,7 @@ describe('gatherChecklistEvidence', () => {
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('finds evidence in imports, Python text and workspace files', () => {
-    const serve = write('app/serve.py', 'import os\nfrom fastapi import FastAPI\nfrom pydantic import BaseModel, Field\nimport prometheus_client\n');
+    const serve = write('app/serve.py', 'import os\nfrom fastapi import FastAPI\nfrom pydantic import BaseModel, Field\nimport prometheus_client\n\nclass Request(BaseModel):\n    x: float = Field(ge=0)\n');
     const train = write('train.py', 'import torch\nimport torchattacks\nfrom transformers import AutoModel\nm = AutoModel.from_pretrained("org/m", revision="0123456789abcdef0123456789abcdef01234567")\nn = AutoModel.from_pretrained("org/n", revision="main")\n');
     const registry = write('register.py', 'import mlflow\nmlflow.register_model("runs:/1/model", "clf")\n');
     const nb = write('explore.ipynb', JSON.stringify({ cells: [{ cell_type: 'code', source: ['import shap\n'] }] }));
@@ -207,6 +207,17 @@ describe('gatherChecklistEvidence', () => {
     write('docs/security-review.md', '# Security review of the model service\n');
     const real = gatherChecklistEvidence({ folders: [root], sourceFiles: [], findings: [], scannedAt: 'now' });
     assert.ok(CHECKLIST.some((item) => itemOf(real, item.id).signals.some((s) => s.file === 'docs/security-review.md')), 'a real security document still counts');
+  });
+
+  it('counts a pydantic import in serving code as evidence only with a model class', () => {
+    const config = write('llm/server.py', 'from fastapi import FastAPI\nfrom pydantic import BaseSettings\n\nclass Settings(BaseSettings):\n    port: int = 8000\n');
+    const bare = gatherChecklistEvidence({ folders: [root], sourceFiles: [{ path: config, imports: ['fastapi', 'pydantic'] }], findings: [], scannedAt: 'now' });
+    const weak = itemOf(bare, 'input-validation');
+    assert.equal(weak.status, 'partial', 'one settings import is a hint, not evidence');
+    assert.match(weak.signals[0].detail, /defines no BaseModel class/);
+    const api = write('llm/api.py', 'from fastapi import FastAPI\nfrom pydantic import BaseModel, Field\n\nclass Prompt(BaseModel):\n    text: str = Field(max_length=4096)\n');
+    const schema = gatherChecklistEvidence({ folders: [root], sourceFiles: [{ path: api, imports: ['fastapi', 'pydantic'] }], findings: [], scannedAt: 'now' });
+    assert.equal(itemOf(schema, 'input-validation').status, 'evidence');
   });
 
   it('says why input validation has no evidence when serving code exists', () => {

@@ -140,7 +140,13 @@ class Gatherer {
       for (const module of imports) {
         this.imported.add(module);
         const what = packages.get(module);
-        if (what) this.add(this.byPackage, module, { file: this.relative(file), uri, detail: `imports ${module}: ${what}`, line: importLine(module) });
+        if (what) {
+          // An import of pydantic alone (settings, configs) says little about request validation:
+          // it counts fully only where the file defines a model class.
+          const schemaless = module === 'pydantic' && !/\bclass\s+\w+\s*\([^)]*\bBaseModel\b/.test(content() ?? '');
+          const detail = schemaless ? `imports ${module}, but defines no BaseModel class here` : `imports ${module}: ${what}`;
+          this.add(this.byPackage, module, { file: this.relative(file), uri, detail, line: importLine(module), ...(schemaless ? { weak: true } : {}) });
+        }
         const framework = SERVING_MODULES[module];
         if (framework) {
           this.servingFiles.add(uri);
