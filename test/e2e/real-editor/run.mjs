@@ -505,7 +505,7 @@ async function scenarioSteps(s) {
       return false;
     }, { timeout: 30_000 });
     await s.shot('rule documentation preview');
-    await wb.runCommand('View: Close Editor');
+    await closeActiveTab(s);
   });
 
   await s.step('the code link of a diagnostic in the Problems panel opens the same rendered page', async () => {
@@ -515,7 +515,7 @@ async function scenarioSteps(s) {
     await code.click();
     await page.locator('.tabs-container .tab.active', { hasText: /Preview MLS104\.md/ }).waitFor({ state: 'visible', timeout: 30_000 });
     assert(await page.locator('.tabs-container .tab.dirty').count() === 0, 'no tab is dirty');
-    await wb.runCommand('View: Close Editor');
+    await closeActiveTab(s);
   });
 
   await s.step('source.fixAll.mlsec applies the safe load_state_dict fix and leaves the unsafe one', async () => {
@@ -617,6 +617,15 @@ async function scenarioSteps(s) {
     await s.shot('changed since review');
     fs.rmSync(added);
   });
+}
+
+/** Closes the active editor with its tab's close button (the focus may be in a webview or a panel). */
+async function closeActiveTab(s) {
+  const tab = s.page.locator('.tabs-container .tab.active').first();
+  const label = await tab.getAttribute('aria-label');
+  await tab.hover();
+  await tab.locator('.tab-actions .action-label').first().click();
+  await s.page.locator('.tabs-container').getByRole('tab', { name: label, exact: true }).waitFor({ state: 'detached', timeout: 10_000 });
 }
 
 /** Reverts and closes the active editor (no "Save?" dialog for an untitled one), from the palette. */
