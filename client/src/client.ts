@@ -8,9 +8,12 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
 import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 import type { InitializationOptions } from '../../common/src/protocol';
+import { Commands } from '../../common/src/protocol';
 
 export const CLIENT_ID = 'mlsec';
 export const CLIENT_NAME = 'mlsec ML Security';
+/** `mlsec.untrustedWorkspace.ignoreRepositoryConfig`, read when the server starts. */
+export const IGNORE_REPOSITORY_CONFIG = 'untrustedWorkspace.ignoreRepositoryConfig';
 
 /** Dependency manifests and lock files, checked against vulnerability advisories (MLS7xx). */
 export const MANIFEST_PATTERN =
@@ -33,20 +36,39 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
     run: { module, transport: TransportKind.ipc, options: { execArgv: ['--expose-gc'] } },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011', '--expose-gc'] } },
   };
+  // Set below; read by the middleware only once requests flow.
+  let client: LanguageClient | undefined;
+  const running = (): boolean => client?.isRunning() === true;
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,
     outputChannel,
-    // Settings are pulled by the server per document (workspace/configuration); this only makes
-    // the client forward change notifications for our section.
+    // Settings are pulled by the server per document (workspace/configuration); the server
+    // registers for change notifications itself (naming `configurationSection` here as well would
+    // send every change twice).
     synchronize: {
-      configurationSection: 'mlsec',
       // Project configuration read by the server; it reloads when one changes.
       // Manifests and locks: their findings, and the versions version-aware rules read.
       fileEvents: [vscode.workspace.createFileSystemWatcher('**/{pyproject.toml,.mlsec.toml,.gitignore}'), vscode.workspace.createFileSystemWatcher(MANIFEST_PATTERN)],
     },
     diagnosticCollectionName: 'mlsec',
-    // Diagnostics link their rule code to the documentation page shipped inside the extension.
-    initializationOptions: { extensionDocsUri: vscode.Uri.joinPath(context.extensionUri, 'docs', 'rules').toString() } satisfies InitializationOptions,
+    // Diagnostics and hovers link rule codes to the documentation command, which shows the page
+    // rendered and read-only (ruleDocs.ts); the shipped page is the fallback for other clients.
+    // A function: read again at every (re)start, as trust and the setting may have changed.
+    initializationOptions: (): InitializationOptions => ({
+      extensionDocsUri: vscode.Uri.joinPath(context.extensionUri, 'docs', 'rules').toString(),
+      ruleDocsCommand: Commands.openRuleDocs,
+      workspaceTrusted: vscode.workspace.isTrusted,
+      ignoreRepositoryConfig: vscode.workspace.getConfiguration('mlsec').get<boolean>(IGNORE_REPOSITORY_CONFIG, false),
+    }),
+    // Hover links may run that one command, and nothing else.
+    markdown: { isTrusted: { enabledCommands: [Commands.openRuleDocs] } },
+    // While the window closes (the client stopping) VS Code still asks for code actions and
+    // hovers; answering nothing avoids "Channel has been closed" errors in the log.
+    middleware: {
+      provideCodeActions: (document, range, actionContext, token, next) => (running() ? next(document, range, actionContext, token) : []),
+      provideHover: (document, position, token, next) => (running() ? next(document, position, token) : undefined),
+    },
   };
-  return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+  client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+  return client;
 }

@@ -8,13 +8,16 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { WorkDoneProgress } from 'vscode-languageclient/node';
 import type { WorkDoneProgressBegin, WorkDoneProgressEnd, WorkDoneProgressReport } from 'vscode-languageclient/node';
 import { CHECKLIST, REVIEW_FILE, plural } from '../../common/src/checklist';
-import { Commands, RuleDocumentationRequest, ScanWorkspaceRequest } from '../../common/src/protocol';
+import { Commands, ScanWorkspaceRequest } from '../../common/src/protocol';
 import type { ChecklistController } from './checklist/controller';
 import { CHECKLIST_VIEW_ID } from './checklist/controller';
-import type { NodeLocation } from './checklist/model';
-import { STATUS_LABELS, displayStatus } from './checklist/model';
+import type { FindingFilter, NodeLocation } from './checklist/model';
+import { displayStatus, findingLabel, itemDescription } from './checklist/model';
+import { REVIEWED_FIELD, readGitCommit, snapshotOf } from './checklist/staleness';
 import type { ReviewChange } from './checklist/reviewFile';
 import { registerModelLockCommand } from './modelLock';
+import type { RuleDocsProvider } from './ruleDocs';
+import { showRuleDocs } from './ruleDocs';
 import type { FindingsStatusBar } from './statusBar';
 
 export interface CommandContext {
@@ -23,6 +26,7 @@ export interface CommandContext {
   checklist: ChecklistController;
   statusBar: FindingsStatusBar;
   log: vscode.LogOutputChannel;
+  ruleDocs: RuleDocsProvider;
 }
 
 export function registerCommands(ctx: CommandContext): void {
@@ -45,12 +49,14 @@ export function registerCommands(ctx: CommandContext): void {
   register(Commands.refreshChecklist, () =>
     vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW_ID }, title: 'Gathering evidence' }, () => ctx.checklist.refresh({ rescan: true })),
   );
-  register(Commands.exportReport, () => exportReport(ctx));
-  register(Commands.markReviewed, (arg?: unknown, note?: string) => review(ctx, arg, 'reviewed', note));
+  register(Commands.exportReport, (target?: unknown) => exportReport(ctx, target));
+  register(Commands.filterChecklist, (filter?: FindingFilter) => filterChecklist(ctx, filter));
+  register(Commands.markReviewed, (arg?: unknown, note?: string, acknowledge?: boolean) => review(ctx, arg, 'reviewed', note, acknowledge === true));
   register(Commands.markNotApplicable, (arg?: unknown, reason?: string) => review(ctx, arg, 'not-applicable', reason));
   register(Commands.resetReview, (arg?: unknown) => review(ctx, arg, 'reset'));
   register(Commands.openRuleDocs, (arg?: unknown) => openRuleDocumentation(ctx, arg));
   register(Commands.showOutput, () => ctx.log.show(true));
+  register(Commands.restart, () => restartServer(ctx));
   register(Commands.openLocation, (location: NodeLocation) => openLocation(location));
   registerModelLockCommand(ctx, register);
 }
@@ -91,13 +97,36 @@ async function scanWorkspace(ctx: CommandContext): Promise<ScanWorkspaceRequest.
   return result;
 }
 
-async function exportReport(ctx: CommandContext): Promise<vscode.TextDocument> {
+/** The report's default file name, at the root of the folder holding the review. */
+export const REPORT_FILE = 'ml-security-checklist.md';
+
+/**
+ * Saves the checklist report to a file the user picks (the workspace root by default; Markdown,
+ * or JSON with the evidence and review as data) and opens it: a saved file whose relative links
+ * resolve from the repository root, not an Untitled buffer that asks to be saved. A target URI
+ * may be passed (tests, other extensions) to skip the dialog.
+ */
+async function exportReport(ctx: CommandContext, target?: unknown): Promise<vscode.Uri | undefined> {
   if (!ctx.checklist.currentEvidence()) await ctx.checklist.refresh();
   const version = (ctx.extension.extension.packageJSON as { version?: string }).version;
-  const content = ctx.checklist.reportMarkdown(`mlsec ${version ?? ''}`.trim());
-  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content });
-  await vscode.window.showTextDocument(document, { preview: false });
-  return document;
+  const generator = `mlsec ${version ?? ''}`.trim();
+  const folder = ctx.checklist.reviewFolder() ?? vscode.workspace.workspaceFolders?.[0]?.uri;
+  let uri = target instanceof vscode.Uri ? target : typeof target === 'string' ? vscode.Uri.file(target) : undefined;
+  if (!uri) {
+    uri = await vscode.window.showSaveDialog({
+      title: 'Export the security checklist',
+      defaultUri: folder ? vscode.Uri.joinPath(folder, REPORT_FILE) : undefined,
+      filters: { Markdown: ['md'], JSON: ['json'] },
+      saveLabel: 'Export',
+    });
+  }
+  if (!uri) return undefined;
+  const json = uri.path.toLowerCase().endsWith('.json');
+  const content = json ? ctx.checklist.reportJson(generator) : ctx.checklist.reportMarkdown(generator);
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(content));
+  ctx.log.info(`checklist report written to ${uri.fsPath}`);
+  await vscode.window.showTextDocument(uri, { preview: false });
+  return uri;
 }
 
 /** The item a command is about: a tree node, an id, or the user's pick. */
@@ -108,7 +137,12 @@ async function resolveItem(ctx: CommandContext, arg: unknown, placeHolder: strin
   const picked = await vscode.window.showQuickPick(
     CHECKLIST.map((item) => ({
       label: item.title,
-      description: STATUS_LABELS[displayStatus(evidence?.items.find((e) => e.id === item.id), ctx.checklist.reviewEntries().get(item.id))],
+      // The same words as the tree's row.
+      description: itemDescription(
+        displayStatus(evidence?.items.find((e) => e.id === item.id), ctx.checklist.reviewEntries().get(item.id)),
+        evidence?.items.find((e) => e.id === item.id),
+        ctx.checklist.reviewEntries().get(item.id),
+      ),
       id: item.id,
     })),
     { placeHolder },
@@ -116,7 +150,34 @@ async function resolveItem(ctx: CommandContext, arg: unknown, placeHolder: strin
   return picked?.id;
 }
 
-async function review(ctx: CommandContext, arg: unknown, kind: ReviewChange['kind'], text?: string): Promise<boolean> {
+/**
+ * Marking an item with open findings reviewed accepts those findings as they are: the person must
+ * say so explicitly (a modal listing them), and the review records them so that a new one makes
+ * the item "changed since review". `acknowledged` is for callers that asked already.
+ */
+async function acknowledgeFindings(ctx: CommandContext, itemId: string, title: string, acknowledged: boolean): Promise<{ record: Record<string, unknown> } | undefined> {
+  // The review records the findings as they are now, not as the view last showed them.
+  await ctx.checklist.refresh();
+  const evidence = ctx.checklist.currentEvidence()?.items.find((e) => e.id === itemId);
+  const findings = evidence?.findings ?? [];
+  if (findings.length > 0 && !acknowledged) {
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString());
+    const listed = findings.slice(0, 8).map((f) => `• ${findingLabel(f, folders)} ${f.code} (${f.severity})`);
+    if (findings.length > 8) listed.push(`• … and ${findings.length - 8} more`);
+    const button = `Acknowledge ${plural(findings.length, 'open finding')}`;
+    const choice = await vscode.window.showWarningMessage(
+      `"${title}" has ${plural(findings.length, 'open finding')}${evidence?.status === 'at-risk' ? ' and is at risk' : ''}. Marking it reviewed records that you accept them as they are; a new finding will mark the review as changed.`,
+      { modal: true, detail: listed.join('\n') },
+      button,
+    );
+    if (choice !== button) return undefined;
+  }
+  const folder = ctx.checklist.reviewFolder();
+  const snapshot = snapshotOf(findings, folder ? readGitCommit(folder.fsPath) : undefined);
+  return { record: { [REVIEWED_FIELD]: snapshot } };
+}
+
+async function review(ctx: CommandContext, arg: unknown, kind: ReviewChange['kind'], text?: string, acknowledged = false): Promise<boolean> {
   const itemId = await resolveItem(ctx, arg, kind === 'reset' ? 'Item whose review to reset' : kind === 'reviewed' ? 'Item to mark reviewed' : 'Item to mark not applicable');
   if (!itemId) return false;
   const title = CHECKLIST.find((item) => item.id === itemId)?.title ?? itemId;
@@ -131,7 +192,9 @@ async function review(ctx: CommandContext, arg: unknown, kind: ReviewChange['kin
         prompt: `Optional note for ${REVIEW_FILE} (what was checked). Press Enter to skip.`,
       }));
     if (note === undefined) return false;
-    change = { kind, note: note.trim() || undefined };
+    const recorded = await acknowledgeFindings(ctx, itemId, title, acknowledged);
+    if (!recorded) return false;
+    change = { kind, note: note.trim() || undefined, record: recorded.record };
   } else {
     const reason =
       text ??
@@ -166,28 +229,11 @@ async function openRuleDocumentation(ctx: CommandContext, arg: unknown): Promise
   }
   if (!code) return;
   code = code.trim();
-  const client = ctx.client();
-  let markdown: string | undefined;
-  if (client?.isRunning()) {
-    try {
-      const params: RuleDocumentationRequest.Params = { code };
-      markdown = (await client.sendRequest<RuleDocumentationRequest.Result>(RuleDocumentationRequest.method, params)).markdown;
-    } catch (error) {
-      ctx.log.warn(`rule documentation request for ${code} failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  if (markdown === undefined && /^MLS\d{3}$/i.test(code)) {
-    // The pages also ship with the extension (docs/rules) for when the server cannot answer.
-    const file = vscode.Uri.joinPath(ctx.extension.extensionUri, 'docs', 'rules', `${code.toUpperCase()}.md`);
-    try {
-      markdown = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
-    } catch {
-      // no page shipped
-    }
-  }
-  if (markdown === undefined) throw new Error(`no documentation found for rule "${code}".`);
-  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
-  await vscode.commands.executeCommand('markdown.showPreview', document.uri);
+  // Resolve a rule name (torch-load-unsafe) to its code before opening the page.
+  const known = await ctx.ruleDocs.markdown(code);
+  if (known === undefined) throw new Error(`no documentation found for rule "${code}".`);
+  const resolved = /^#\s*(MLS\d{3})\b/m.exec(known)?.[1] ?? code;
+  await showRuleDocs(/^MLS\d{3}$/i.test(code) ? code : resolved);
 }
 
 async function openLocation(location: NodeLocation): Promise<void> {
@@ -202,4 +248,51 @@ async function openLocation(location: NodeLocation): Promise<void> {
     return;
   }
   await vscode.window.showTextDocument(uri, { selection: range, preview: true });
+}
+
+/**
+ * Stops and starts the language server (after a crash, or to pick up a changed environment).
+ * The checklist asks for evidence again once the new server runs.
+ */
+async function restartServer(ctx: CommandContext): Promise<void> {
+  const client = ctx.client();
+  if (!client) throw new Error('the language client was not created; see ML Security: Show Output.');
+  ctx.log.info('restarting the language server');
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'mlsec: restarting the language server' }, async () => {
+    if (client.isRunning()) await client.restart();
+    else await client.start();
+  });
+  await ctx.checklist.refresh();
+}
+
+/** Narrows the findings the checklist lists: by severity, rule and path (or clears that). */
+async function filterChecklist(ctx: CommandContext, given?: FindingFilter): Promise<FindingFilter | undefined> {
+  if (given && typeof given === 'object') {
+    ctx.checklist.setFilter({ ...given });
+    return ctx.checklist.filter;
+  }
+  const current = ctx.checklist.filter;
+  const picks = [
+    { label: 'Errors only', apply: (): FindingFilter | undefined => ({ ...current, minSeverity: 'error' }) },
+    { label: 'Errors and warnings', apply: (): FindingFilter | undefined => ({ ...current, minSeverity: 'warning' }) },
+    { label: 'All severities', apply: (): FindingFilter | undefined => ({ ...current, minSeverity: undefined }) },
+    { label: 'By rule…', description: current.rule, apply: undefined },
+    { label: 'By path…', description: current.path, apply: undefined },
+    { label: 'Clear filters', apply: (): FindingFilter | undefined => ({}) },
+  ];
+  const picked = await vscode.window.showQuickPick(picks, { placeHolder: 'Which findings the checklist lists (statuses count all of them)' });
+  if (!picked) return undefined;
+  let next: FindingFilter | undefined;
+  if (picked.apply) next = picked.apply();
+  else {
+    const rule = picked.label === 'By rule…';
+    const value = await vscode.window.showInputBox({
+      prompt: rule ? 'Rule code, prefix or name (e.g. MLS1, MLS102, torch-load-unsafe); empty for any' : 'Part of the file path (e.g. src/serving); empty for any',
+      value: rule ? current.rule : current.path,
+    });
+    if (value === undefined) return undefined;
+    next = rule ? { ...current, rule: value.trim() || undefined } : { ...current, path: value.trim() || undefined };
+  }
+  if (next) ctx.checklist.setFilter(next);
+  return next;
 }

@@ -4,10 +4,11 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { FindingsChangedNotification } from '../../common/src/protocol';
+import { Commands, FindingsChangedNotification } from '../../common/src/protocol';
 import { ChecklistController } from './checklist/controller';
-import { createLanguageClient } from './client';
+import { createLanguageClient, IGNORE_REPOSITORY_CONFIG } from './client';
 import { registerCommands } from './commands';
+import { RULE_DOCS_SCHEME, RuleDocsProvider } from './ruleDocs';
 import { FindingsStatusBar } from './statusBar';
 
 /** What `activate` returns; the extension-host tests use it. */
@@ -29,7 +30,26 @@ export function activate(context: vscode.ExtensionContext): MlsecApi {
   const statusBar = new FindingsStatusBar();
   const checklist = new ChecklistController(() => current, log);
   context.subscriptions.push(statusBar, checklist);
-  registerCommands({ extension: context, client: () => current, checklist, statusBar, log });
+  const ruleDocs = new RuleDocsProvider(() => current, context.extensionUri, log);
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(RULE_DOCS_SCHEME, ruleDocs));
+  registerCommands({ extension: context, client: () => current, checklist, statusBar, log, ruleDocs });
+
+  // The server learns trust and the repository-configuration choice when it starts: restart it
+  // when either changes, so the results follow.
+  const restartForTrust = (why: string) => {
+    if (!current.isRunning()) return;
+    log.info(`${why}: restarting the language server`);
+    void vscode.commands.executeCommand(Commands.restart);
+  };
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => restartForTrust('the workspace is now trusted')),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!vscode.workspace.isTrusted && event.affectsConfiguration(`mlsec.${IGNORE_REPOSITORY_CONFIG}`)) restartForTrust(`mlsec.${IGNORE_REPOSITORY_CONFIG} changed`);
+    }),
+  );
+
+  const showChecklistState = () => statusBar.updateChecklist({ checklist: checklist.state(), coverage: checklist.currentEvidence()?.coverage });
+  context.subscriptions.push(checklist.onDidChange(showChecklistState));
 
   current.onNotification(FindingsChangedNotification.method, (params: FindingsChangedNotification.Params) => {
     statusBar.update(params.counts);

@@ -1,18 +1,65 @@
-/** Text of the status bar shield (no `vscode` here, so unit tests can check it). */
-import type { SeverityCounts } from '../../common/src/protocol';
+/**
+ * Text of the status item (no `vscode` here, so unit tests can check it). VS Code's own counter
+ * already shows errors and warnings, so the item shows what it does not: the checklist's state
+ * (items at risk, items reviewed, reviews that went stale) and, when the repository's own
+ * configuration narrows the results, a warning saying so. The counts stay in the tooltip.
+ */
+import { plural } from '../../common/src/checklist';
+import type { CoverageNarrowing, SeverityCounts } from '../../common/src/protocol';
+import { isNarrowed, narrowingLines } from './checklist/coverage';
 
-export function statusBarText(counts: SeverityCounts | undefined): string {
-  if (!counts) return '$(shield) mlsec';
-  const total = counts.error + counts.warning + counts.info;
-  if (total === 0) return '$(shield) 0';
-  const parts = [`$(error) ${counts.error}`, `$(warning) ${counts.warning}`];
-  if (counts.info) parts.push(`$(info) ${counts.info}`);
-  return `$(shield) ${parts.join(' ')}`;
+export interface ChecklistState {
+  total: number;
+  reviewed: number;
+  atRisk: number;
+  /** Reviewed items whose findings changed since the review. */
+  changedSinceReview: number;
 }
 
-export function statusBarTooltip(counts: SeverityCounts | undefined): string {
-  if (!counts) return 'mlsec: no workspace scan yet. Click to open the security checklist.';
-  const total = counts.error + counts.warning + counts.info;
-  if (total === 0) return 'mlsec: no open findings in the workspace. Click to open the security checklist.';
-  return `mlsec: ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info finding(s) open in the workspace. Click to open the security checklist.`;
+export interface StatusInput {
+  counts?: SeverityCounts;
+  checklist?: ChecklistState;
+  coverage?: CoverageNarrowing;
+}
+
+/** Whether the item should draw attention (warning background): untrusted code narrows coverage. */
+export function statusWarns(input: StatusInput): boolean {
+  return isNarrowed(input.coverage) && !input.coverage.workspaceTrusted && !input.coverage.repositoryConfigIgnored && input.coverage.configs.length > 0;
+}
+
+export function statusBarText(input: StatusInput): string {
+  const { checklist } = input;
+  if (!checklist) return '$(shield) mlsec';
+  const parts: string[] = [];
+  if (checklist.atRisk > 0) parts.push(`$(error) ${checklist.atRisk} at risk`);
+  parts.push(`${checklist.reviewed}/${checklist.total} reviewed`);
+  if (checklist.changedSinceReview > 0) parts.push(`$(history) ${checklist.changedSinceReview} changed`);
+  let text = `$(shield) ${parts.join(' · ')}`;
+  if (statusWarns(input)) text += ' $(warning) narrowed';
+  return text;
+}
+
+/** Plain text for the tooltip and the accessibility label; starts with `mlsec:`. */
+export function statusBarTooltip(input: StatusInput): string {
+  const lines: string[] = [];
+  const { counts, checklist, coverage } = input;
+  if (checklist) {
+    const state = [`${checklist.reviewed} of ${checklist.total} checklist items reviewed`];
+    if (checklist.atRisk > 0) state.push(`${plural(checklist.atRisk, 'item')} at risk`);
+    if (checklist.changedSinceReview > 0) state.push(`${plural(checklist.changedSinceReview, 'review')} changed since reviewed`);
+    lines.push(`mlsec: ${state.join(', ')}.`);
+  } else {
+    lines.push('mlsec: no workspace scan yet.');
+  }
+  if (counts) lines.push(`Open findings in the workspace: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${counts.info} info.`);
+  if (isNarrowed(coverage)) {
+    const head = coverage.repositoryConfigIgnored
+      ? 'Repository configuration not applied (untrusted workspace):'
+      : coverage.workspaceTrusted
+        ? 'The repository narrows what is reported:'
+        : 'Warning: this untrusted repository narrows what is reported:';
+    lines.push(head, ...narrowingLines(coverage).map((l) => `  - ${l}`));
+  }
+  lines.push('Click to open the security checklist.');
+  return lines.join('\n');
 }

@@ -119,7 +119,9 @@ export const CHECKLIST: readonly ChecklistItem[] = [
       { module: 'voluptuous', what: 'validation with voluptuous' },
     ],
     signals: ['validation-in-serving'],
-    findingsAgainst: { threats: ['adversarial-input'] },
+    // Untrusted files reaching an unpickler (MLS1) and untrusted text reaching eval, a shell or an
+    // agent tool (MLS3) are inputs used without validation. Reasons: docs/checklist.md.
+    findingsAgainst: { codePrefixes: ['MLS1', 'MLS3'] },
   },
   {
     id: 'adversarial-training',
@@ -157,7 +159,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
       { module: 'cleanlab', what: 'label issue detection with cleanlab' },
     ],
     signals: [],
-    findingsAgainst: { threats: ['data-poisoning'] },
+    // No static finding says whether data is audited; evidence and review decide (docs/checklist.md).
+    findingsAgainst: {},
   },
   {
     id: 'model-versioning',
@@ -168,7 +171,9 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     counters: ['model-tampering', 'data-poisoning'],
     packages: [{ module: 'dvc', what: 'data and model versioning with DVC' }],
     signals: ['dvc', 'safetensors', 'model-lock', 'model-files', 'git-lfs-models', 'mlflow-registry', 'mlflow-tracking', 'pinned-revision', 'unpinned-revision'],
-    findingsAgainst: { threats: ['model-tampering'] },
+    // Unpinned or unverified models, remote code and downloads (MLS2), and model files that run
+    // code on load or changed since they were locked (MLS6), are what versioning controls.
+    findingsAgainst: { codePrefixes: ['MLS2', 'MLS6'] },
   },
   {
     id: 'secure-deployment',
@@ -179,7 +184,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     counters: ['model-extraction', 'model-tampering', 'secrets-exposure'],
     packages: [],
     signals: ['serving-code'],
-    findingsAgainst: { codePrefixes: ['MLS4'], threats: ['secrets-exposure'] },
+    // Exposed servers (MLS4) and credentials in code (MLS5).
+    findingsAgainst: { codePrefixes: ['MLS4', 'MLS5'] },
     passWhenClean: true,
     scopeLabel: 'Serving code',
   },
@@ -247,7 +253,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     counters: ['adversarial-input', 'data-poisoning', 'model-extraction', 'model-tampering', 'secrets-exposure'],
     packages: [],
     signals: ['ci-mlsec', 'ci-sarif', 'ci-scanner', 'mlsec-config'],
-    findingsAgainst: {},
+    // Library versions with published advisories (MLS7) are what a dependency audit finds.
+    findingsAgainst: { codePrefixes: ['MLS7'] },
   },
   {
     id: 'security-awareness',

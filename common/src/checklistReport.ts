@@ -25,6 +25,7 @@ export interface ReportInput {
 
 const MARKS: Record<DisplayStatus, string> = {
   reviewed: '[x]',
+  changed: '[ ]',
   'not-applicable': '[x]',
   evidence: '[ ]',
   partial: '[ ]',
@@ -44,7 +45,7 @@ export function renderReport(input: ReportInput): string {
 
   const statuses = CHECKLIST.map((item) => displayStatus(evidence?.items.find((e) => e.id === item.id), input.review.get(item.id)));
   const tally = (s: DisplayStatus): number => statuses.filter((x) => x === s).length;
-  const parts = (['reviewed', 'not-applicable', 'evidence', 'partial', 'at-risk', 'none', 'unknown'] as DisplayStatus[])
+  const parts = (['reviewed', 'changed', 'not-applicable', 'evidence', 'partial', 'at-risk', 'none', 'unknown'] as DisplayStatus[])
     .filter((s) => tally(s) > 0)
     .map((s) => `${tally(s)} ${STATUS_LABELS[s].toLowerCase()}`);
   out.push(`**Checklist:** ${CHECKLIST.length} items: ${parts.join(', ')}.`);
@@ -129,9 +130,14 @@ function encodePath(file: string): string {
   return file.split('/').map(encodeURIComponent).join('/');
 }
 
-/** Keeps user text from turning into markup (HTML, links, emphasis at the start). */
+/**
+ * Keeps user text from turning into markup (HTML, links, emphasis at the start). Balanced code
+ * spans (`torch.load`) are kept as code; only the text between them is escaped.
+ */
 function escapeText(text: string): string {
-  return text.replace(/[\\<>[\]*_`]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+  const escape = (part: string) => part.replace(/[\\<>[\]*_`]/g, (c) => `\\${c}`);
+  const parts = text.replace(/\r?\n/g, ' ').split(/(`[^`\n]+`)/);
+  return parts.map((part, i) => (i % 2 === 1 ? part : escape(part))).join('');
 }
 
 function escapeLinkText(text: string): string {

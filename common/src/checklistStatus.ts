@@ -2,15 +2,17 @@
  * How a checklist item's status and a finding's place are shown, shared by the editor's view
  * (client/src/checklist/model.ts), the Markdown report (checklistReport.ts) and `mlsec checklist`.
  */
+import { stalenessOf } from './staleness';
 import type { ChecklistItemEvidence, FindingSummary } from './protocol';
 import type { ReviewEntry } from './reviewFile';
 import { effectiveState } from './reviewFile';
 
 /** What the view shows for an item: a person's review wins over the automatic status. */
-export type DisplayStatus = 'reviewed' | 'not-applicable' | 'evidence' | 'partial' | 'none' | 'at-risk' | 'unknown';
+export type DisplayStatus = 'reviewed' | 'changed' | 'not-applicable' | 'evidence' | 'partial' | 'none' | 'at-risk' | 'unknown';
 
 export const STATUS_LABELS: Record<DisplayStatus, string> = {
   reviewed: 'Reviewed',
+  changed: 'Changed since review',
   'not-applicable': 'Not applicable',
   evidence: 'Evidence found',
   partial: 'Partial evidence',
@@ -21,6 +23,8 @@ export const STATUS_LABELS: Record<DisplayStatus, string> = {
 
 export function displayStatus(evidence: ChecklistItemEvidence | undefined, review: ReviewEntry | undefined): DisplayStatus {
   const state = effectiveState(review);
+  // A review records what it saw (staleness.ts): new findings since make it stale.
+  if (state === 'reviewed' && stalenessOf(evidence, review)) return 'changed';
   if (state) return state;
   return evidence?.status ?? 'unknown';
 }

@@ -25,6 +25,8 @@ export interface FindingSummary {
   severity: SeverityName;
   message: string;
   threats: ThreatId[];
+  /** The engine's stable identity of the finding (what a review records). */
+  fingerprint?: string;
 }
 
 export interface SeverityCounts {
@@ -91,7 +93,20 @@ export namespace ChecklistEvidenceRequest {
     scannedFiles: number;
     /** ISO time of the scan the evidence comes from. */
     scannedAt: string;
+    /** What repository configuration takes out of the results (absent from older servers). */
+    coverage?: CoverageNarrowing;
   }
+}
+
+/** Repository configuration that narrows what is reported (shown to reviewers, never silent). */
+export interface CoverageNarrowing {
+  /** Project files (pyproject.toml, .mlsec.toml) with settings that narrow, in their words. */
+  configs: Array<{ file: string; uri: string; narrowing: string[] }>;
+  /** Findings hidden by suppression comments in the code, and the files with most of them. */
+  suppressed: { findings: number; fileCount: number; files: Array<{ file: string; uri: string; count: number }> };
+  /** The project files above are not applied (untrusted workspace, by the user's setting). */
+  repositoryConfigIgnored: boolean;
+  workspaceTrusted: boolean;
 }
 
 /** `mlsec/findingsChanged` (server → client): totals after any change, for the status bar. */
@@ -127,6 +142,17 @@ export interface InitializationOptions {
    * folder. Diagnostics link each rule code there (`codeDescription.href`), which works offline.
    */
   extensionDocsUri?: string;
+  /**
+   * A client command that shows a rule's documentation, called with the rule code as its only
+   * argument. When set, diagnostics and hovers link rules with `command:` URIs to it (so a
+   * client can render the page read-only) and each finding gets a "Show documentation for
+   * MLS###" code action.
+   */
+  ruleDocsCommand?: string;
+  /** False in VS Code's Restricted Mode. Default true. */
+  workspaceTrusted?: boolean;
+  /** Analyse with defaults, reading no project file (pyproject.toml, .mlsec.toml). Default false. */
+  ignoreRepositoryConfig?: boolean;
 }
 
 /** `data` attached to every mlsec diagnostic (code actions and the client may read it). */
@@ -158,6 +184,10 @@ export interface MlsecSettings {
   /** Findings recorded in the project's baseline: shown as hints, hidden, or shown as any other. */
   baselineFindings: 'hint' | 'hide' | 'show';
   trace: { server: 'off' | 'messages' | 'verbose' };
+  /** How much the server logs in the output channel (separate from the LSP message trace). */
+  logLevel: 'error' | 'warn' | 'info' | 'debug';
+  /** Offer the "Ignore … (with a reason)" quick actions. */
+  suppressionActions: boolean;
 }
 
 export const DEFAULT_SETTINGS: MlsecSettings = {
@@ -172,6 +202,8 @@ export const DEFAULT_SETTINGS: MlsecSettings = {
   advisories: [],
   baselineFindings: 'hint',
   trace: { server: 'off' },
+  logLevel: 'info',
+  suppressionActions: true,
 };
 
 /** Command ids, registered once in the client and declared in package.json. */
@@ -184,9 +216,11 @@ export const Commands = {
   resetReview: 'mlsec.resetReview',
   openRuleDocs: 'mlsec.openRuleDocumentation',
   showOutput: 'mlsec.showOutput',
+  restart: 'mlsec.restart',
   refreshChecklist: 'mlsec.refreshChecklist',
   /** Records the workspace's model files in mlsec.lock (see common/src/modelFiles.ts). */
   updateModelLock: 'mlsec.updateModelLock',
+  filterChecklist: 'mlsec.filterChecklist',
   /** Client-internal (not in the palette): opens a finding or evidence location from the checklist. */
   openLocation: 'mlsec.openLocation',
   /** Server-side command (workspace/executeCommand) applying all safe fixes in a document. */

@@ -261,7 +261,7 @@ export function loadReview(folder: string): LoadedReview {
 }
 
 export type ReviewChange =
-  | { kind: 'reviewed'; note?: string }
+  | { kind: 'reviewed'; note?: string; /** Extra fields recorded with the review (what was reviewed: staleness.ts). */ record?: Record<string, unknown> }
   | { kind: 'not-applicable'; note: string }
   | { kind: 'reset' };
 
@@ -287,6 +287,7 @@ export function updateReview(folder: string, itemId: string, change: ReviewChang
       : { state: change.kind, ...(change.note ? { note: change.note } : {}), by: who, at: now.toISOString() };
   const previous = loaded.document.entries.get(itemId);
   if (previous?.extra) entry.extra = previous.extra;
+  if (change.kind === 'reviewed' && change.record) entry.extra = { ...(entry.extra ?? {}), ...change.record };
   loaded.document.entries.set(itemId, entry);
   let backup: string | undefined;
   if (loaded.exists && !loaded.lossless && loaded.text !== undefined) {

@@ -38,6 +38,7 @@ import { UpdateModelLockRequest } from '../../common/src/modelFiles';
 import { ModelFileIndex } from './lsp/modelFiles';
 import { RULE_CATALOGUE } from './rules/catalogue';
 import { DocumentConfigs, SettingsStore } from './lsp/settings';
+import { SettingsChanges } from './lsp/settingsChange';
 import { DIAGNOSTIC_SOURCE } from './lsp/diagnostics';
 import { filePathOf, fileUriOf } from './lsp/uris';
 import type { ConfigProblem } from './engine/config';
@@ -62,6 +63,7 @@ interface Services {
   actions: CodeActions;
   index: WorkspaceIndex;
   links: RuleLinks;
+  settingsChanges: SettingsChanges;
 }
 
 let services: Services | undefined;
@@ -107,12 +109,16 @@ function publishConfigProblems(problems: readonly ConfigProblem[]): void {
 connection.onInitialize(async (params): Promise<InitializeResult> => {
   clientCapabilities = params.capabilities;
   folders = folderPaths(params);
-  logger.setLevel(params.trace);
   const analyzer = await analyzerReady;
   const options = (params.initializationOptions ?? {}) as InitializationOptions;
-  const links = new RuleLinks(typeof options.extensionDocsUri === 'string' ? options.extensionDocsUri : undefined);
+  const links = new RuleLinks(
+    typeof options.extensionDocsUri === 'string' ? options.extensionDocsUri : undefined,
+    typeof options.ruleDocsCommand === 'string' ? options.ruleDocsCommand : undefined,
+  );
   const settings = new SettingsStore(connection, logger, params.capabilities.workspace?.configuration === true);
-  const configs = new DocumentConfigs(settings, analyzer, () => folders, logger);
+  const workspaceTrusted = options.workspaceTrusted !== false;
+  const repositoryConfigIgnored = !workspaceTrusted && options.ignoreRepositoryConfig === true;
+  const configs = new DocumentConfigs(settings, analyzer, () => folders, logger, repositoryConfigIgnored);
   configs.onConfigProblems = publishConfigProblems;
   // Editor settings naming unknown rules or selecting none: said in a window message, once each.
   settings.onSettings = (raw, normalized) => configs.checkSettings(raw, normalized);
@@ -123,17 +129,28 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   };
   const live = new LiveAnalysis(connection, analyzer, configs, links, logger);
   const workspaceEdit = params.capabilities.workspace?.workspaceEdit;
-  const actions = new CodeActions(live, links, { documentChanges: workspaceEdit?.documentChanges === true, snippets: workspaceEdit?.snippetEditSupport === true });
+  const actions = new CodeActions(
+    live,
+    links,
+    { documentChanges: workspaceEdit?.documentChanges === true, snippets: workspaceEdit?.snippetEditSupport === true },
+    (uri) => configs.forDocument(uri).then((c) => c.settings.suppressionActions),
+  );
   const index = new WorkspaceIndex(connection, analyzer, settings, configs, live, links, logger, () => folders);
   index.models = new ModelFileIndex(connection, configs, links, logger, () => index.notifyTotals());
+  index.trust = { workspaceTrusted, repositoryConfigIgnored };
+  if (repositoryConfigIgnored) logger.info('untrusted workspace: project configuration files are not applied (mlsec.untrustedWorkspace.ignoreRepositoryConfig)');
   live.onPublished = () => index.notifyTotals();
-  services = { analyzer, settings, configs, live, actions, index, links };
+  const settingsChanges = new SettingsChanges({ settings, configs, live, index, logger, folders: () => folders, applyWindowSettings: (w) => logger.setLevel(w.logLevel) });
+  services = { analyzer, settings, configs, live, actions, index, links, settingsChanges };
   logger.info(`mlsec server ${serverVersion()} on node ${process.version}, ${analyzer.rules.length} rules, ${folders.length} workspace folder(s)`);
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       notebookDocumentSync: {
-        notebookSelector: [{ notebook: { notebookType: 'jupyter-notebook' }, cells: [{ language: 'python' }] }],
+        // Every cell is synced, markdown included: a finding's cell index must be the cell's
+        // position in the notebook (as on disk, in the CLI and the report), which a list of the
+        // Python cells alone cannot give. Only Python code cells are analysed (codeCells()).
+        notebookSelector: [{ notebook: { notebookType: 'jupyter-notebook' } }],
         save: true,
       },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
@@ -164,9 +181,9 @@ connection.onInitialized(async () => {
       s.live.reanalyzeAll();
     });
   }
-  // The window-wide trace level (mlsec.trace.server) also sets how much the server itself logs.
+  // mlsec.logLevel (window-wide) sets how much the server logs; info until it is read.
   const windowSettings = await s.settings.get(undefined);
-  logger.setLevel(windowSettings.trace.server);
+  logger.setLevel(windowSettings.logLevel);
 });
 
 function withServices<P, R>(fallback: R, handler: (s: Services, params: P) => R | Promise<R>): (params: P) => Promise<R> {
@@ -205,14 +222,7 @@ connection.notebooks.synchronization.onDidCloseNotebookDocument(
 );
 
 // --- Settings and files ----------------------------------------------------------------------
-connection.onDidChangeConfiguration(
-  withServices(undefined, async (s, p) => {
-    s.configs.clearSettings(p.settings);
-    logger.setLevel((await s.settings.get(undefined)).trace.server);
-    logger.info('settings changed: re-analysing open documents');
-    s.live.reanalyzeAll();
-  }),
-);
+connection.onDidChangeConfiguration(withServices(undefined, (s, p) => s.settingsChanges.notify(p.settings)));
 connection.onDidChangeWatchedFiles(withServices(undefined, (s, p) => s.index.filesChanged(p.changes)));
 
 // --- Features --------------------------------------------------------------------------------
@@ -280,6 +290,7 @@ connection.onRequest(RuleDocumentationRequest.method, (params: RuleDocumentation
 });
 
 connection.onShutdown(() => {
+  services?.settingsChanges.dispose();
   services?.index.dispose();
   services?.live.dispose();
 });

@@ -13,6 +13,7 @@ import type {
   LogMessageParams,
   ProtocolConnection,
   PublishDiagnosticsParams,
+  ServerCapabilities,
   TextDocumentContentChangeEvent,
   TextEdit,
   WorkspaceEdit,
@@ -56,6 +57,7 @@ export class LspTestClient {
   settings: (scopeUri: string | undefined) => Partial<MlsecSettings>;
   stderr = '';
   exited = false;
+  serverCapabilities: ServerCapabilities = {};
 
   private constructor(
     readonly connection: ProtocolConnection,
@@ -74,14 +76,15 @@ export class LspTestClient {
     client.wire();
     connection.listen();
     const folders = options.folders ?? [];
-    await connection.sendRequest('initialize', {
+    const initialized = (await connection.sendRequest('initialize', {
       processId: process.pid,
       rootUri: folders[0] ? fileUri(folders[0]) : null,
       workspaceFolders: folders.map((f) => ({ uri: fileUri(f), name: path.basename(f) })),
       capabilities: options.capabilities ?? defaultCapabilities(),
       initializationOptions: options.initializationOptions,
       trace: options.trace ?? 'off',
-    });
+    })) as { capabilities: ServerCapabilities };
+    client.serverCapabilities = initialized.capabilities;
     await connection.sendNotification('initialized', {});
     return client;
   }
@@ -178,18 +181,33 @@ export class LspTestClient {
   readonly notebooks = new Map<string, { version: number; cells: string[] }>();
   private readonly cellOwner = new Map<string, string>();
 
-  /** Opens a Jupyter notebook through notebook sync; returns the cell document URIs. */
+  /**
+   * Whether a cell of this language is synced, as vscode-languageclient decides it: only the cells
+   * matching the server's `notebookSelector[].cells` languages (all cells when it names none).
+   */
+  private syncsCell(languageId: string): boolean {
+    const sync = this.serverCapabilities.notebookDocumentSync;
+    const selector = sync && 'notebookSelector' in sync ? sync.notebookSelector : [];
+    return selector.some((entry) => entry.cells === undefined || entry.cells.some((cell) => cell.language === languageId));
+  }
+
+  /**
+   * Opens a Jupyter notebook through notebook sync; returns the cell document URIs (index = the
+   * cell's position in the notebook). Like VS Code, only the cells the server's selector asks for
+   * are sent.
+   */
   async openNotebook(uri: string, cells: Array<{ kind: 'code' | 'markdown'; text: string; language?: string }>): Promise<string[]> {
     const cellUris = cells.map((_, i) => `vscode-notebook-cell:${uri.replace(/^file:\/\//, '')}#cell${i}`);
-    const items = cells.map((cell, i) => ({ uri: cellUris[i], languageId: cell.language ?? (cell.kind === 'code' ? 'python' : 'markdown'), version: 1, text: cell.text }));
+    const all = cells.map((cell, i) => ({ uri: cellUris[i], kind: cell.kind === 'code' ? 2 : 1, languageId: cell.language ?? (cell.kind === 'code' ? 'python' : 'markdown'), version: 1, text: cell.text }));
+    const items = all.filter((item) => this.syncsCell(item.languageId));
     for (const item of items) {
       this.documents.set(item.uri, TextDocument.create(item.uri, item.languageId, 1, item.text));
       this.cellOwner.set(item.uri, uri);
     }
-    this.notebooks.set(uri, { version: 1, cells: [...cellUris] });
+    this.notebooks.set(uri, { version: 1, cells: items.map((item) => item.uri) });
     await this.connection.sendNotification('notebookDocument/didOpen', {
-      notebookDocument: { uri, notebookType: 'jupyter-notebook', version: 1, cells: cells.map((cell, i) => ({ kind: cell.kind === 'code' ? 2 : 1, document: cellUris[i] })) },
-      cellTextDocuments: items,
+      notebookDocument: { uri, notebookType: 'jupyter-notebook', version: 1, cells: items.map((item) => ({ kind: item.kind, document: item.uri })) },
+      cellTextDocuments: items.map(({ uri: cellUri, languageId, version, text }) => ({ uri: cellUri, languageId, version, text })),
     });
     return cellUris;
   }

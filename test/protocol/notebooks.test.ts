@@ -1,7 +1,10 @@
 /** Jupyter notebooks through LSP notebook document sync. */
 import * as assert from 'node:assert/strict';
-import { action, assertValidPython, codeActions, codes, range } from './helpers';
-import { LspTestClient } from './lspClient';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ScanWorkspaceRequest } from '../../common/src/protocol';
+import { action, assertValidPython, codeActions, codes, range, tempWorkspace, write } from './helpers';
+import { fileUri, LspTestClient } from './lspClient';
 
 describe('protocol: notebooks', () => {
   let client: LspTestClient;
@@ -63,11 +66,11 @@ describe('protocol: notebooks', () => {
     const afterFix = await client.applyEdit(fix.edit!, cells[1]);
     assert.equal(client.text(cells[1]), 'a = torch.load("a.pt", weights_only=True)\nb = torch.load("b.pt")\n');
     assert.deepEqual(codes(afterFix!.diagnostics), ['1:4 MLS102']);
-    const ignore = action(await codeActions(client, cells[1], afterFix!.diagnostics[0].range, afterFix!.diagnostics), /^Ignore MLS102 on this line/);
+    const ignore = action(await codeActions(client, cells[1], afterFix!.diagnostics[0].range, afterFix!.diagnostics), /^mlsec \(MLS102\): Ignore on this line/);
     const afterIgnore = await client.applyEdit(ignore.edit!, cells[1]);
     assert.equal(client.text(cells[1]), 'a = torch.load("a.pt", weights_only=True)\nb = torch.load("b.pt")  # mlsec: ignore[MLS102] reason\n');
     await assertValidPython(client.text(cells[0]) + client.text(cells[1]));
-    assert.deepEqual(afterIgnore!.diagnostics, []);
+    assert.deepEqual(codes(afterIgnore!.diagnostics), ['1:24 MLS001'], 'only the placeholder reason is left to write');
   });
 
   it('clears the cells’ diagnostics when the notebook closes', async () => {
@@ -95,5 +98,35 @@ describe('protocol: notebooks', () => {
     const hover = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: lastWithFinding }, position: { line: 9, character: 10 } });
     assert.ok(hover, 'hover works in a large notebook');
     await client.closeNotebook(uri);
+  });
+
+  it('numbers cells by their position in the notebook, markdown included, before and after it is opened', async () => {
+    const workspace = tempWorkspace();
+    const sources = [
+      { kind: 'markdown' as const, text: '# Model loading\nNotes.' },
+      { kind: 'code' as const, text: 'import torch\n' },
+      { kind: 'markdown' as const, text: 'Load the checkpoint:' },
+      { kind: 'code' as const, text: 'x = 1\nstate = torch.load("ckpt.pt")\n' },
+    ];
+    const cellJson = (c: { kind: 'code' | 'markdown'; text: string }) =>
+      c.kind === 'code' ? { cell_type: 'code', source: c.text, metadata: {}, outputs: [], execution_count: null } : { cell_type: 'markdown', source: c.text, metadata: {} };
+    const file = write(workspace, 'nb.ipynb', JSON.stringify({ cells: sources.map(cellJson), metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+    const uri = fileUri(file);
+    const scanner = await LspTestClient.start({ folders: [workspace], settings: () => ({ debounceMs: 0 }) });
+    try {
+      const where = (r: ScanWorkspaceRequest.Result) => r.findings.map((f) => `${path.basename(f.uri)} cell ${f.cell} line ${f.range.start.line}:${f.range.start.character}`);
+      const closed = (await scanner.connection.sendRequest('mlsec/scanWorkspace', {})) as ScanWorkspaceRequest.Result;
+      assert.deepEqual(where(closed), ['nb.ipynb cell 3 line 1:8']);
+      const cellUri = `vscode-notebook-cell:${new URL(uri).pathname}#cell3`;
+      const published = scanner.nextDiagnostics(cellUri);
+      const cells = await scanner.openNotebook(uri, sources);
+      assert.equal(cells[3], cellUri);
+      assert.deepEqual(codes((await published).diagnostics), ['1:8 MLS102'], 'the diagnostic lands on the fourth cell');
+      const opened = (await scanner.connection.sendRequest('mlsec/scanWorkspace', {})) as ScanWorkspaceRequest.Result;
+      assert.deepEqual(where(opened), ['nb.ipynb cell 3 line 1:8'], 'the open notebook numbers its cells as the file on disk does');
+    } finally {
+      await scanner.stop();
+      fs.rmSync(workspace, { recursive: true, force: true });
+    }
   });
 });

@@ -5,8 +5,9 @@ import type { ChecklistEvidenceRequest, FindingSummary } from '../../common/src/
 import { CONTEXT, buildChecklistTree, displayStatus, findNode, findingLabel, relativeLabel } from '../../client/src/checklist/model';
 import type { ChecklistNode } from '../../client/src/checklist/model';
 import { renderReport } from '../../client/src/checklist/report';
+import { REVIEWED_FIELD, snapshotOf } from '../../client/src/checklist/staleness';
 import type { ReviewEntry } from '../../client/src/checklist/reviewFile';
-import { statusBarText, statusBarTooltip } from '../../client/src/statusText';
+import { statusBarText, statusBarTooltip, statusWarns } from '../../client/src/statusText';
 
 const FOLDER = 'file:///work/proj';
 
@@ -74,13 +75,17 @@ describe('checklist tree model', () => {
     const tampering = findNode(tree(), 'threat:model-tampering')!;
     assert.equal(tampering.description, '2 open findings');
     assert.deepEqual(tampering.icon, { id: 'shield', color: 'list.errorForeground' });
-    assert.deepEqual(tampering.children.map((c) => c.label), ['src/train.py:12', 'explore.ipynb cell 3:1']);
-    const first = tampering.children[0];
-    assert.equal(first.description, 'MLS102 MLS102 says [x] | y');
+    // Grouped by rule, then sorted by file.
+    assert.deepEqual(tampering.children.map((c) => [c.kind, c.label, c.description]), [['rule', 'MLS102 mls102-name', '2 findings in 2 files']]);
+    assert.equal(tampering.children[0].expanded, true);
+    const findings = tampering.children[0].children;
+    assert.deepEqual(findings.map((c) => c.label), ['explore.ipynb cell 3:1', 'src/train.py:12']);
+    const first = findings[1];
+    assert.equal(first.description, 'MLS102 says [x] | y');
     assert.equal(first.contextValue, CONTEXT.finding);
     assert.equal(first.ruleCode, 'MLS102');
     assert.deepEqual(first.location, { uri: `${FOLDER}/src/train.py`, line: 11, character: 4, endLine: 11, endCharacter: 20, cell: undefined });
-    assert.equal(tampering.children[1].location?.cell, 2);
+    assert.equal(findings[0].location?.cell, 2);
     assert.equal(findNode(tree(), 'threat:data-poisoning')!.description, 'no open findings');
   });
 
@@ -90,7 +95,8 @@ describe('checklist tree model', () => {
     assert.deepEqual(versioning.icon, { id: 'error', color: 'list.errorForeground' });
     assert.equal(versioning.description, '1 error and 1 warning open against this practice');
     assert.equal(versioning.contextValue, CONTEXT.itemOpen);
-    assert.deepEqual(versioning.children.map((c) => [c.kind, c.label]), [['signal', 'dvc.yaml'], ['finding', 'src/train.py:12'], ['finding', 'explore.ipynb cell 3:1']]);
+    assert.deepEqual(versioning.children.map((c) => [c.kind, c.label]), [['signal', 'dvc.yaml'], ['rule', 'MLS102 mls102-name']]);
+    assert.deepEqual(versioning.children[1].children.map((c) => [c.kind, c.label]), [['finding', 'explore.ipynb cell 3:1'], ['finding', 'src/train.py:12']]);
     assert.match(versioning.tooltip!, /\*Evidence:\*\n- `dvc\.yaml` DVC pipeline/);
     assert.match(versioning.tooltip!, /\*To review:\*/);
     const explain = findNode(tree(), 'item:explainability')!;
@@ -99,7 +105,9 @@ describe('checklist tree model', () => {
   });
 
   it('lets a person\'s review win over the automatic status', () => {
-    const review = new Map([['explainability', reviewed], ['privacy-preserving', notApplicable], ['model-versioning', { state: 'reviewed', by: 'Cy' }]]);
+    const versioning = sampleEvidence().items.find((i) => i.id === 'model-versioning')!;
+    const accepted: ReviewEntry = { state: 'reviewed', by: 'Cy', extra: { [REVIEWED_FIELD]: snapshotOf(versioning.findings, undefined) } };
+    const review = new Map([['explainability', reviewed], ['privacy-preserving', notApplicable], ['model-versioning', accepted]]);
     const roots = tree(review);
     const explain = findNode(roots, 'item:explainability')!;
     assert.equal(explain.status, 'reviewed');
@@ -111,10 +119,27 @@ describe('checklist tree model', () => {
     const privacy = findNode(roots, 'item:privacy-preserving')!;
     assert.equal(privacy.contextValue, CONTEXT.itemNotApplicable);
     assert.equal(privacy.description, 'N/A: no personal data');
-    // Reviewed with findings still open says so.
+    // Reviewed with the findings it accepted still open says so.
     assert.equal(findNode(roots, 'item:model-versioning')!.description, 'Reviewed by Cy · 2 open findings');
+    // The same review without a record of what it accepted is not trusted to have seen them.
+    const unrecorded = tree(new Map([['model-versioning', { state: 'reviewed', by: 'Cy' }]]));
+    assert.equal(findNode(unrecorded, 'item:model-versioning')!.status, 'changed');
     assert.equal(roots[1].description, '1/6 reviewed');
     assert.equal(roots[2].description, '2/5 reviewed');
+  });
+
+  it('filters the listed findings by severity, rule and path without changing statuses', () => {
+    const all = buildChecklistTree({ evidence: sampleEvidence(), review: new Map(), folders: [FOLDER] });
+    const filtered = buildChecklistTree({ evidence: sampleEvidence(), review: new Map(), folders: [FOLDER], filter: { path: 'train' } });
+    assert.equal(filtered[0].label, 'Findings filtered');
+    assert.equal(filtered[0].description, 'path contains "train"');
+    const tampering = findNode(filtered, 'threat:model-tampering')!;
+    assert.deepEqual(tampering.children[0].children.map((c) => c.label), ['src/train.py:12']);
+    assert.equal(findNode(filtered, 'item:model-versioning')!.status, findNode(all, 'item:model-versioning')!.status, 'statuses count every finding');
+    const none = buildChecklistTree({ evidence: sampleEvidence(), review: new Map(), folders: [FOLDER], filter: { rule: 'MLS5' } });
+    assert.deepEqual(findNode(none, 'threat:model-tampering')!.children, []);
+    const byName = buildChecklistTree({ evidence: sampleEvidence(), review: new Map(), folders: [FOLDER], filter: { rule: 'mls102-name', minSeverity: 'warning' } });
+    assert.equal(findNode(byName, 'threat:model-tampering')!.children[0].children.length, 2);
   });
 
   it('treats reset and unknown states as open', () => {
@@ -152,12 +177,35 @@ describe('checklist tree model', () => {
 });
 
 describe('status bar text', () => {
-  it('shows the shield with counts by severity', () => {
-    assert.equal(statusBarText(undefined), '$(shield) mlsec');
-    assert.equal(statusBarText({ error: 0, warning: 0, info: 0 }), '$(shield) 0');
-    assert.equal(statusBarText({ error: 2, warning: 5, info: 0 }), '$(shield) $(error) 2 $(warning) 5');
-    assert.equal(statusBarText({ error: 0, warning: 1, info: 3 }), '$(shield) $(error) 0 $(warning) 1 $(info) 3');
-    assert.match(statusBarTooltip({ error: 2, warning: 5, info: 0 }), /2 error\(s\), 5 warning\(s\)/);
+  it('shows the checklist state, not a second error counter', () => {
+    assert.equal(statusBarText({}), '$(shield) mlsec');
+    assert.equal(statusBarText({ counts: { error: 2, warning: 5, info: 0 } }), '$(shield) mlsec');
+    assert.equal(statusBarText({ checklist: { total: 14, reviewed: 3, atRisk: 0, changedSinceReview: 0 } }), '$(shield) 3/14 reviewed');
+    assert.equal(statusBarText({ checklist: { total: 14, reviewed: 3, atRisk: 2, changedSinceReview: 1 } }), '$(shield) $(error) 2 at risk · 3/14 reviewed · $(history) 1 changed');
+    const tooltip = statusBarTooltip({ counts: { error: 2, warning: 5, info: 0 }, checklist: { total: 14, reviewed: 3, atRisk: 2, changedSinceReview: 0 } });
+    assert.match(tooltip, /^mlsec: 3 of 14 checklist items reviewed, 2 items at risk\./);
+    assert.match(tooltip, /2 errors, 5 warnings, 0 info/);
+  });
+
+  it('warns when an untrusted repository narrows the results', () => {
+    const coverage = {
+      configs: [{ file: 'pyproject.toml', uri: `${FOLDER}/pyproject.toml`, narrowing: ['ignore = ["MLS2", "MLS3"]'] }],
+      suppressed: { findings: 2, fileCount: 1, files: [{ file: 'a.py', uri: `${FOLDER}/a.py`, count: 2 }] },
+      repositoryConfigIgnored: false,
+      workspaceTrusted: false,
+    };
+    const checklist = { total: 14, reviewed: 0, atRisk: 0, changedSinceReview: 0 };
+    assert.equal(statusBarText({ checklist, coverage }), '$(shield) 0/14 reviewed $(warning) narrowed');
+    assert.equal(statusWarns({ checklist, coverage }), true);
+    const tooltip = statusBarTooltip({ checklist, coverage });
+    assert.match(tooltip, /untrusted repository narrows/);
+    assert.match(tooltip, /pyproject\.toml: ignore = \["MLS2", "MLS3"\]/);
+    assert.match(tooltip, /2 findings suppressed by comments in 1 file/);
+    assert.equal(statusWarns({ checklist, coverage: { ...coverage, workspaceTrusted: true } }), false, 'a trusted repository is listed in the tooltip only');
+    assert.equal(statusWarns({ checklist, coverage: { ...coverage, repositoryConfigIgnored: true } }), false, 'nothing narrowed when the file is not applied');
+    const node = buildChecklistTree({ evidence: { ...sampleEvidence(), coverage }, review: new Map(), folders: [FOLDER] })[0];
+    assert.equal(node.label, 'Coverage narrowed by the repository');
+    assert.deepEqual(node.children.map((c) => `${c.label} ${c.description}`), ['pyproject.toml ignore = ["MLS2", "MLS3"]', 'a.py 2 suppressed findings']);
   });
 });
 
@@ -192,6 +240,8 @@ describe('checklist report', () => {
     assert.ok(md.includes('# ML security checklist: a \\<b\\>'));
     assert.ok(md.includes('checked') === false);
     assert.ok(md.includes('\\<img src=x\\> \\*bold\\* next'));
+    const spans = renderReport({ workspaceName: 'p', review: new Map([['explainability', { ...reviewed, note: 'checked `torch.load` calls, a stray ` and <b>' }]]), folders: [FOLDER], generatedAt });
+    assert.ok(spans.includes('checked `torch.load` calls, a stray \\` and \\<b\\>'), 'code spans are kept, the rest escaped');
     assert.match(md, /without scan evidence/);
     assert.match(md, /- \*\*Automatic status:\*\* not available/);
     assert.match(md, /\| Adversarial attacks \| n\/a \|/);

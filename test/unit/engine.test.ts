@@ -309,3 +309,25 @@ describe('findings', () => {
     }
   });
 });
+
+describe('MLS201 severity with a pinned commit', () => {
+  const severities = (source: string) =>
+    analyzer()
+      .then((engine) => engine.analyzePython(source).findings.filter((f) => f.code === 'MLS201').map((f) => `${f.severity}${/pinned to commit/.test(f.message) ? ' pinned' : ''}`));
+  const head = 'from transformers import AutoModel\n';
+  const sha = '0123456789abcdef0123456789abcdef01234567';
+
+  it('lowers a full-commit pin to a warning and says why', async () => {
+    assert.deepEqual(await severities(`${head}m = AutoModel.from_pretrained("org/m", revision="${sha}", trust_remote_code=True)\n`), ['warning pinned']);
+    assert.deepEqual(await severities(`${head}REV = "${sha}"\nm = AutoModel.from_pretrained("org/m", revision=REV, trust_remote_code=True)\n`), ['warning pinned']);
+    assert.deepEqual(await severities(`${head}m = AutoModel.from_pretrained("org/m", code_revision="${sha}", trust_remote_code=True)\n`), ['warning pinned']);
+  });
+
+  it('keeps the error for branches, short shas, computed pins and an unpinned weights revision', async () => {
+    assert.deepEqual(await severities(`${head}m = AutoModel.from_pretrained("org/m", revision="main", trust_remote_code=True)\n`), ['error']);
+    assert.deepEqual(await severities(`${head}m = AutoModel.from_pretrained("org/m", revision="0123456", trust_remote_code=True)\n`), ['error']);
+    assert.deepEqual(await severities(`${head}def f(r):\n    return AutoModel.from_pretrained("org/m", revision=r, trust_remote_code=True)\n`), ['error']);
+    assert.deepEqual(await severities(`${head}m = AutoModel.from_pretrained("org/m", revision="main", code_revision="${sha}", trust_remote_code=True)\n`), ['error']);
+    assert.deepEqual(await severities(`${head}m = AutoModel.from_pretrained("org/m", trust_remote_code=True)\n`), ['error']);
+  });
+});

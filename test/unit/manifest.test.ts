@@ -10,7 +10,7 @@ interface Manifest {
   main: string;
   icon: string;
   activationEvents: string[];
-  capabilities: { untrustedWorkspaces: { supported: boolean | string }; virtualWorkspaces: { supported: boolean | string; description?: string } };
+  capabilities: { untrustedWorkspaces: { supported: boolean | string; description?: string; restrictedConfigurations?: string[] }; virtualWorkspaces: { supported: boolean | string; description?: string } };
   contributes: {
     commands: Array<{ command: string; title: string; category: string; icon?: string }>;
     viewsContainers: { activitybar: Array<{ id: string; icon: string }> };
@@ -59,7 +59,12 @@ describe('extension manifest', () => {
 
   it('activates on Python and notebooks, and states its workspace-trust and virtual-workspace support', () => {
     for (const event of ['onLanguage:python', 'onNotebook:jupyter-notebook', 'onView:mlsec.checklist']) assert.ok(manifest.activationEvents.includes(event), event);
-    assert.equal(manifest.capabilities.untrustedWorkspaces.supported, true);
+    const trust = manifest.capabilities.untrustedWorkspaces;
+    assert.equal(trust.supported, 'limited');
+    assert.ok(trust.description && trust.description.length > 40, 'limited support says what is limited');
+    for (const setting of ['mlsec.enable', 'mlsec.ignore', 'mlsec.exclude', 'mlsec.select', 'mlsec.severity']) {
+      assert.ok(trust.restrictedConfigurations?.includes(setting), `the workspace cannot switch ${setting} in Restricted Mode`);
+    }
     assert.ok(manifest.capabilities.virtualWorkspaces.description && manifest.capabilities.virtualWorkspaces.supported !== true);
     assert.equal(manifest.main, './dist/client.js');
     assert.ok(fs.existsSync(path.join(REPO_ROOT, manifest.icon)));

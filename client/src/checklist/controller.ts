@@ -7,12 +7,13 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { CHECKLIST, REVIEW_FILE } from '../../../common/src/checklist';
 import { ChecklistEvidenceRequest } from '../../../common/src/protocol';
-import type { ChecklistNode } from './model';
-import { buildChecklistTree } from './model';
+import type { ChecklistNode, FindingFilter } from './model';
+import { buildChecklistTree, displayStatus } from './model';
 import { renderReport } from './report';
 import type { ReviewChange, ReviewEntry, SaveResult } from './reviewFile';
 import { loadReview, reviewerName, updateReview } from './reviewFile';
 import { ChecklistTreeProvider } from './treeProvider';
+import type { ChecklistState } from '../statusText';
 
 export const CHECKLIST_VIEW_ID = 'mlsec.checklist';
 
@@ -69,7 +70,17 @@ export class ChecklistController implements vscode.Disposable {
       review: this.review,
       folders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString()),
       reviewProblem: this.reviewProblem,
+      filter: this.filter,
     });
+  }
+
+  /** The view's finding filter (kept for the window's session). */
+  filter: FindingFilter = {};
+
+  setFilter(filter: FindingFilter): void {
+    this.filter = filter;
+    this.provider.refresh();
+    this.changed.fire();
   }
 
   currentEvidence(): ChecklistEvidenceRequest.Result | undefined {
@@ -114,12 +125,26 @@ export class ChecklistController implements vscode.Disposable {
     this.changed.fire();
   }
 
-  /** Findings changed somewhere: refresh now if the view is visible, otherwise when it is shown. */
+  /**
+   * Findings changed somewhere: refresh soon (the status item shows the checklist state even
+   * when the view is hidden; the request reuses the server's index and does not re-scan).
+   */
   markStale(): void {
     this.stale = true;
-    if (!this.view.visible) return;
     clearTimeout(this.staleTimer);
-    this.staleTimer = setTimeout(() => void this.refresh(), 1000);
+    this.staleTimer = setTimeout(() => void this.refresh(), this.view.visible ? 1000 : 3000);
+  }
+
+  /** Counts for the status item. */
+  state(): ChecklistState | undefined {
+    if (!this.evidence) return undefined;
+    const items = this.tree().flatMap((group) => group.children).filter((node) => node.kind === 'item');
+    return {
+      total: items.length,
+      reviewed: items.filter((n) => n.status === 'reviewed' || n.status === 'not-applicable').length,
+      atRisk: items.filter((n) => n.status === 'at-risk').length,
+      changedSinceReview: items.filter((n) => n.changedSinceReview).length,
+    };
   }
 
   reloadReview(): void {
@@ -160,6 +185,17 @@ export class ChecklistController implements vscode.Disposable {
       generatedAt: new Date(),
       generator,
     });
+  }
+
+  /** The checklist as data: evidence, review entries and each item's displayed status. */
+  reportJson(generator: string): string {
+    const evidence = this.evidence;
+    const items = CHECKLIST.map((item) => {
+      const itemEvidence = evidence?.items.find((e) => e.id === item.id);
+      const review = this.review.get(item.id);
+      return { id: item.id, title: item.title, status: displayStatus(itemEvidence, review), evidence: itemEvidence, review };
+    });
+    return JSON.stringify({ generator, generatedAt: new Date().toISOString(), scannedAt: evidence?.scannedAt, counts: evidence?.counts, coverage: evidence?.coverage, items }, null, 2) + '\n';
   }
 
   private updateBadge(): void {

@@ -7,6 +7,8 @@
 import { CHECKLIST, CHECKLIST_GROUPS, THREATS, plural } from '../../../common/src/checklist';
 import type { ChecklistItem } from '../../../common/src/checklist';
 import type { ChecklistEvidenceRequest, ChecklistItemEvidence, EvidenceSignal, FindingSummary, SeverityName, ThreatId } from '../../../common/src/protocol';
+import { coverageNode } from './coverage';
+import { stalenessOf } from '../../../common/src/staleness';
 import { STATUS_LABELS, displayStatus, findingLabel, relativeLabel } from '../../../common/src/checklistStatus';
 import type { DisplayStatus } from '../../../common/src/checklistStatus';
 import type { ReviewEntry } from '../../../common/src/reviewFile';
@@ -24,6 +26,7 @@ export interface NodeIcon {
 
 export const STATUS_ICONS: Record<DisplayStatus, NodeIcon> = {
   reviewed: { id: 'pass-filled', color: 'testing.iconPassed' },
+  changed: { id: 'history', color: 'list.warningForeground' },
   'not-applicable': { id: 'circle-slash', color: 'disabledForeground' },
   evidence: { id: 'check', color: 'testing.iconPassed' },
   partial: { id: 'circle-large-outline', color: 'list.warningForeground' },
@@ -45,7 +48,7 @@ export interface NodeLocation {
 export interface ChecklistNode {
   /** Stable across refreshes, so the tree keeps expansion state. */
   id: string;
-  kind: 'group' | 'threat' | 'item' | 'signal' | 'finding' | 'note' | 'message';
+  kind: 'group' | 'threat' | 'item' | 'signal' | 'finding' | 'rule' | 'note' | 'message';
   label: string;
   description?: string;
   /** Markdown. */
@@ -60,6 +63,8 @@ export interface ChecklistNode {
   threatId?: ThreatId;
   ruleCode?: string;
   status?: DisplayStatus;
+  /** A reviewed item whose findings changed since the review (see staleness.ts). */
+  changedSinceReview?: boolean;
   children: ChecklistNode[];
 }
 
@@ -73,6 +78,39 @@ export interface TreeInput {
   folders: readonly string[];
   /** A problem reading the review file, shown at the top. */
   reviewProblem?: string;
+  /** Which findings the view lists (statuses still count every finding). */
+  filter?: FindingFilter;
+}
+
+/** The view's finding filter: a minimum severity, a rule (code, prefix or name), a path substring. */
+export interface FindingFilter {
+  minSeverity?: 'error' | 'warning';
+  rule?: string;
+  path?: string;
+}
+
+export function filterActive(filter: FindingFilter | undefined): filter is FindingFilter {
+  return !!filter && (filter.minSeverity !== undefined || !!filter.rule || !!filter.path);
+}
+
+export function describeFilter(filter: FindingFilter): string {
+  const parts: string[] = [];
+  if (filter.minSeverity) parts.push(filter.minSeverity === 'error' ? 'errors only' : 'errors and warnings');
+  if (filter.rule) parts.push(`rule ${filter.rule}`);
+  if (filter.path) parts.push(`path contains "${filter.path}"`);
+  return parts.join(' · ');
+}
+
+export function matchesFilter(finding: FindingSummary, filter: FindingFilter | undefined, folders: readonly string[]): boolean {
+  if (!filter) return true;
+  if (filter.minSeverity === 'error' && finding.severity !== 'error') return false;
+  if (filter.minSeverity === 'warning' && finding.severity === 'info') return false;
+  if (filter.rule) {
+    const rule = filter.rule.trim().toLowerCase();
+    if (!finding.code.toLowerCase().startsWith(rule) && finding.name.toLowerCase() !== rule) return false;
+  }
+  if (filter.path && !relativeLabel(finding.uri, folders).toLowerCase().includes(filter.path.trim().toLowerCase())) return false;
+  return true;
 }
 
 export const CONTEXT = {
@@ -85,7 +123,6 @@ export const CONTEXT = {
   group: 'group',
 } as const;
 
-
 export function buildChecklistTree(input: TreeInput): ChecklistNode[] {
   const roots: ChecklistNode[] = [];
   if (input.reviewProblem) {
@@ -94,6 +131,11 @@ export function buildChecklistTree(input: TreeInput): ChecklistNode[] {
   if (!input.evidence && input.evidenceError) {
     roots.push({ id: 'message:evidence', kind: 'message', label: 'Evidence not available', description: input.evidenceError, tooltip: input.evidenceError, icon: { id: 'info' }, children: [] });
   }
+  if (filterActive(input.filter)) {
+    roots.push({ id: 'message:filter', kind: 'message', label: 'Findings filtered', description: describeFilter(input.filter), tooltip: 'Only matching findings are listed; statuses count every finding. Run ML Security: Filter Checklist Findings to change or clear.', icon: { id: 'filter' }, children: [] });
+  }
+  const coverage = coverageNode(input.evidence?.coverage);
+  if (coverage) roots.push(coverage);
   const threatNodes = THREATS.map((threat) => threatNode(threat.id, input));
   const open = input.evidence ? input.evidence.counts.error + input.evidence.counts.warning + input.evidence.counts.info : undefined;
   roots.push({
@@ -128,8 +170,40 @@ function threatNode(id: ThreatId, input: TreeInput): ChecklistNode {
     icon: worst === 'error' ? { id: 'shield', color: 'list.errorForeground' } : worst === 'warning' ? { id: 'shield', color: 'list.warningForeground' } : { id: 'shield' },
     contextValue: CONTEXT.threat,
     threatId: id,
-    children: findings.map((f, i) => findingNode(f, `threat:${id}`, i, input.folders)),
+    children: findingGroups(findings.filter((f) => matchesFilter(f, input.filter, input.folders)), `threat:${id}`, input.folders),
   };
+}
+
+/**
+ * Findings grouped by rule (one node per rule, expanded), each rule's findings sorted by file and
+ * line: 76 findings read as a handful of rules rather than one flat list.
+ */
+export function findingGroups(findings: readonly FindingSummary[], parent: string, folders: readonly string[]): ChecklistNode[] {
+  const byRule = new Map<string, FindingSummary[]>();
+  for (const finding of findings) {
+    const list = byRule.get(finding.code);
+    if (list) list.push(finding);
+    else byRule.set(finding.code, [finding]);
+  }
+  return [...byRule.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([code, list]) => {
+      const sorted = [...list].sort((x, y) => x.uri.localeCompare(y.uri) || (x.cell ?? -1) - (y.cell ?? -1) || x.range.start.line - y.range.start.line);
+      const worst = worstSeverity(sorted);
+      const files = new Set(sorted.map((f) => f.uri)).size;
+      return {
+        id: `${parent}:rule:${code}`,
+        kind: 'rule' as const,
+        label: `${code} ${sorted[0].name}`,
+        description: `${plural(sorted.length, 'finding')}${files > 1 ? ` in ${plural(files, 'file')}` : ''}`,
+        tooltip: `**${code}** ${sorted[0].name}: ${plural(sorted.length, 'open finding')}`,
+        icon: { id: worst ?? 'info', color: worst === 'error' ? 'list.errorForeground' : worst === 'warning' ? 'list.warningForeground' : undefined },
+        contextValue: CONTEXT.finding,
+        ruleCode: code,
+        expanded: true,
+        children: sorted.map((f, i) => findingNode(f, `${parent}:rule:${code}`, i, folders)),
+      };
+    });
 }
 
 function itemNode(item: ChecklistItem, input: TreeInput): ChecklistNode {
@@ -149,8 +223,10 @@ function itemNode(item: ChecklistItem, input: TreeInput): ChecklistNode {
       children: [],
     });
   }
-  (evidence?.signals ?? []).forEach((signal, i) => children.push(signalNode(signal, item.id, i)));
-  (evidence?.findings ?? []).forEach((finding, i) => children.push(findingNode(finding, `item:${item.id}`, i, input.folders)));
+  // Evidence first, then hints (weak signals), then the findings by rule: never mixed.
+  const signals = (evidence?.signals ?? []).map((signal, i) => ({ signal, i }));
+  for (const { signal, i } of [...signals.filter((s) => !s.signal.weak), ...signals.filter((s) => s.signal.weak)]) children.push(signalNode(signal, item.id, i));
+  children.push(...findingGroups((evidence?.findings ?? []).filter((f) => matchesFilter(f, input.filter, input.folders)), `item:${item.id}`, input.folders));
   return {
     id: `item:${item.id}`,
     kind: 'item',
@@ -158,9 +234,10 @@ function itemNode(item: ChecklistItem, input: TreeInput): ChecklistNode {
     description: itemDescription(status, evidence, review),
     tooltip: itemTooltip(item, status, evidence, review, input.folders),
     icon: STATUS_ICONS[status],
-    contextValue: state === 'reviewed' ? CONTEXT.itemReviewed : state === 'not-applicable' ? CONTEXT.itemNotApplicable : CONTEXT.itemOpen,
+    contextValue: status === 'changed' ? CONTEXT.itemOpen : state === 'reviewed' ? CONTEXT.itemReviewed : state === 'not-applicable' ? CONTEXT.itemNotApplicable : CONTEXT.itemOpen,
     itemId: item.id,
     status,
+    changedSinceReview: status === 'changed',
     children,
   };
 }
@@ -168,6 +245,12 @@ function itemNode(item: ChecklistItem, input: TreeInput): ChecklistNode {
 export function itemDescription(status: DisplayStatus, evidence: ChecklistItemEvidence | undefined, review: ReviewEntry | undefined): string {
   const findings = evidence?.findings.length ?? 0;
   const suffix = findings ? ` · ${plural(findings, 'open finding')}` : '';
+  if (status === 'changed') {
+    const stale = stalenessOf(evidence, review);
+    return stale?.unrecorded
+      ? `Changed since review? ${plural(evidence?.findings.length ?? 0, 'open finding')} not recorded in the review`
+      : `Changed since review: ${plural(stale?.newFindings.length ?? 0, 'new finding')}`;
+  }
   if (status === 'reviewed') return `Reviewed${review?.by ? ` by ${review.by}` : ''}${suffix}`;
   if (status === 'not-applicable') return `N/A${review?.note ? `: ${review.note}` : ''}`;
   if (!evidence) return STATUS_LABELS.unknown;
@@ -203,7 +286,7 @@ function signalNode(signal: EvidenceSignal, itemId: string, index: number): Chec
     id: `item:${itemId}:signal:${index}:${signal.file}`,
     kind: 'signal',
     label: signal.line !== undefined ? `${signal.file}:${signal.line + 1}` : signal.file,
-    description: signal.detail,
+    description: signal.weak ? `hint: ${signal.detail}` : signal.detail,
     tooltip: `${signal.detail}${signal.weak ? ' — a hint, not proof on its own' : ''}`,
     icon: { id: signal.weak ? 'lightbulb' : 'file' },
     contextValue: CONTEXT.signal,
@@ -217,7 +300,7 @@ function findingNode(finding: FindingSummary, parent: string, index: number, fol
     id: `${parent}:finding:${index}:${finding.uri}:${finding.range.start.line}:${finding.code}`,
     kind: 'finding',
     label: findingLabel(finding, folders),
-    description: `${finding.code} ${finding.message}`,
+    description: plainText(finding.message),
     tooltip: `**${finding.code}** ${finding.name} (${finding.severity})\n\n${finding.message}`,
     icon: { id: finding.severity, color: finding.severity === 'error' ? 'list.errorForeground' : finding.severity === 'warning' ? 'list.warningForeground' : undefined },
     contextValue: CONTEXT.finding,
@@ -252,4 +335,9 @@ export function findNode(nodes: readonly ChecklistNode[], id: string): Checklist
     if (inner) return inner;
   }
   return undefined;
+}
+
+/** Tree labels do not render Markdown: code spans lose their backticks there. */
+export function plainText(text: string): string {
+  return text.replace(/`([^`]*)`/g, '$1');
 }

@@ -144,7 +144,13 @@ class Gatherer {
       for (const module of imports) {
         this.imported.add(module);
         const what = packages.get(module);
-        if (what) this.add(this.byPackage, module, { file: this.relative(file), uri, detail: `imports ${module}: ${what}`, line: importLine(module) });
+        if (what) {
+          // An import of pydantic alone (settings, configs) says little about request validation:
+          // it counts fully only where the file defines a model class.
+          const schemaless = module === 'pydantic' && !/\bclass\s+\w+\s*\([^)]*\bBaseModel\b/.test(content() ?? '');
+          const detail = schemaless ? `imports ${module}, but defines no BaseModel class here` : `imports ${module}: ${what}`;
+          this.add(this.byPackage, module, { file: this.relative(file), uri, detail, line: importLine(module), ...(schemaless ? { weak: true } : {}) });
+        }
         const framework = SERVING_MODULES[module];
         if (framework) {
           this.servingFiles.add(uri);
@@ -235,7 +241,8 @@ class Gatherer {
       if (/^security\.(?:md|rst|txt)$/i.test(base)) {
         this.add(this.byKind, 'security-policy', signal('security policy with a reporting contact', { weak: true }));
         this.add(this.byKind, 'security-docs', signal('security policy', { weak: true }));
-      } else if (/security/i.test(base) && /\.(?:md|rst|txt)$/i.test(base)) {
+      } else if (/security/i.test(base) && /\.(?:md|rst|txt)$/i.test(base) && !isExportedReport(text() ?? '')) {
+        // An exported checklist report is mlsec's own output, not the project's documentation.
         this.add(this.byKind, 'security-docs', signal('security documentation', { weak: true }));
       }
       if (base === 'CODEOWNERS') {
@@ -355,4 +362,9 @@ function toPosix(p: string): string {
 function compareFindings(a: FindingSummary, b: FindingSummary): number {
   if (a.uri !== b.uri) return a.uri < b.uri ? -1 : 1;
   return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code);
+}
+
+/** The checklist report mlsec exports starts with this heading (client/src/checklist/report.ts). */
+function isExportedReport(text: string): boolean {
+  return /^\uFEFF?# ML security checklist: /.test(text);
 }

@@ -17,7 +17,7 @@ import type { RuleSelection } from './selection';
 import { resolveSelection, findRule } from './selection';
 import { CALL_RESULT_SUFFIX, SemanticModel } from './semantic';
 import type { ConstValue } from './semantic';
-import { parseSuppressions } from './suppressions';
+import { isPlaceholderReason, parseSuppressions } from './suppressions';
 import { LineIndex, analysisText, lineBreakAt, withLineBreaks } from './text';
 import type { Span } from './text';
 import { SourceText, SubstringSet, inImportStatement } from './textScan';
@@ -679,6 +679,8 @@ export class Analyzer {
       }
       if (!comment.justification) {
         problems.push(make(comment, 'Suppression without a reason: say why the finding is acceptable after the brackets.'));
+      } else if (isPlaceholderReason(comment.justification)) {
+        problems.push(make(comment, 'Suppression reason is still the placeholder "reason": replace it with why the finding is acceptable.'));
       }
     }
     return problems;

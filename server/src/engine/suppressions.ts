@@ -56,6 +56,14 @@ export function parseSuppressions(comments: readonly Node[], lines: LineIndex): 
   return found;
 }
 
+/** The word the suppression quick fixes insert for the user to replace with the real reason. */
+export const REASON_PLACEHOLDER = 'reason';
+
+/** Whether a written reason is only the placeholder left as inserted (then it counts as none). */
+export function isPlaceholderReason(justification: string): boolean {
+  return /^<?\s*reason\s*>?\.?$/i.test(justification.trim());
+}
+
 /** Formats a suppression comment the way the quick fixes insert it. */
 export function formatSuppression(kind: 'line' | 'file', code: string, reason: string): string {
   const cleaned = reason.replace(/[\r\n]+/g, ' ').trim();

@@ -13,7 +13,7 @@ import type { Finding } from '../engine/findings';
 import { chooseFixes } from '../engine/fixes';
 import type { Node } from '../engine/parser';
 import type { Fix, TextEdit as EngineEdit } from '../engine/rule';
-import { formatSuppression } from '../engine/suppressions';
+import { formatSuppression, REASON_PLACEHOLDER } from '../engine/suppressions';
 import { lineBreakAt } from '../engine/text';
 import type { LiveAnalysis } from './analysis';
 import { DIAGNOSTIC_SOURCE, isOpen, toDiagnostic } from './diagnostics';
@@ -22,8 +22,8 @@ import type { RuleLinks } from './ruleDocs';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.mlsec`;
 
-/** What the inserted suppression says until the user writes the real reason. */
-export const REASON_PLACEHOLDER = 'reason';
+/** What the inserted suppression says until the user writes the real reason (MLS001 reports it until then). */
+export { REASON_PLACEHOLDER };
 
 export interface EditCapabilities {
   /** The client takes `documentChanges` (versioned edits). */
@@ -51,6 +51,8 @@ export class CodeActions {
     private readonly live: LiveAnalysis,
     private readonly links: RuleLinks,
     private readonly capabilities: EditCapabilities,
+    /** Whether suppression actions are wanted for a document (mlsec.suppressionActions). */
+    private readonly suppressionsWanted: (uri: string) => Promise<boolean> = async () => true,
   ) {}
 
   async provide(params: CodeActionParams, token?: CancellationToken): Promise<CodeAction[]> {
@@ -66,6 +68,9 @@ export class CodeActions {
     const inDocument = snapshot.findings.filter((f) => isOpen(f) && (cell === undefined || f.cell === cell));
 
     if (wants(only, CodeActionKind.QuickFix)) {
+      const suppressions = await this.suppressionsWanted(document.uri);
+      const documented = new Set<string>();
+      const fixedAllOf = new Set<string>();
       for (const finding of inDocument) {
         if (!intersects(finding.range, params.range)) continue;
         const diagnostic = this.matchingDiagnostic(params.context.diagnostics, finding, uri, snapshot);
@@ -73,32 +78,59 @@ export class CodeActions {
           const edits = this.fixEdits(fix, document, snapshot);
           if (!edits) continue;
           actions.push({
-            title: fix.safe ? fix.title : `${fix.title} (review: may change behaviour)`,
+            title: actionTitle(finding.code, fix.safe ? fix.title : `${fix.title} (review: may change behaviour)`),
             kind: CodeActionKind.QuickFix,
             diagnostics: [diagnostic],
             isPreferred: fix.safe,
             edit: this.workspaceEdit(edits),
           });
         }
-        if (finding.code === SUPPRESSION_RULE_CODE) continue;
-        const tree = this.treeLookup(document, snapshot, cell);
-        actions.push({
-          title: `Ignore ${finding.code} on this line (with a reason)`,
-          kind: CodeActionKind.QuickFix,
-          diagnostics: [diagnostic],
-          edit: this.workspaceEdit([ignoreLineEdit(uri, text, finding, tree)]),
-        });
-        actions.push({
-          title: `Ignore ${finding.code} in this ${document.kind === 'notebook' ? 'notebook' : 'file'} (with a reason)`,
-          kind: CodeActionKind.QuickFix,
-          diagnostics: [diagnostic],
-          edit: this.workspaceEdit([ignoreFileEdit(uri, text, finding.code, document.kind === 'notebook', tree)]),
-        });
+        if (finding.fixes.length > 0 && !fixedAllOf.has(finding.code)) {
+          fixedAllOf.add(finding.code);
+          const ofRule = snapshot.findings.filter((f) => isOpen(f) && f.code === finding.code && f.fixes.length > 0);
+          if (ofRule.length > 1) {
+            const edit = this.fixesEdit(document, snapshot, snapshot.findings.filter((f) => isOpen(f) && f.code === finding.code), true);
+            const allSafe = ofRule.every((f) => f.fixes.some((x) => x.safe));
+            const where = document.kind === 'notebook' ? 'notebook' : 'file';
+            if (edit) {
+              actions.push({
+                title: actionTitle(finding.code, `Fix all ${finding.code} in this ${where} (${ofRule.length})${allSafe ? '' : ' (review: may change behaviour)'}`),
+                kind: CodeActionKind.QuickFix,
+                diagnostics: [diagnostic],
+                edit,
+              });
+            }
+          }
+        }
+        if (finding.code !== SUPPRESSION_RULE_CODE && suppressions) {
+          const tree = this.treeLookup(document, snapshot, cell);
+          actions.push({
+            title: actionTitle(finding.code, 'Ignore on this line (with a reason)'),
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [diagnostic],
+            edit: this.workspaceEdit([ignoreLineEdit(uri, text, finding, tree)]),
+          });
+          actions.push({
+            title: actionTitle(finding.code, `Ignore in this ${document.kind === 'notebook' ? 'notebook' : 'file'} (with a reason)`),
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [diagnostic],
+            edit: this.workspaceEdit([ignoreFileEdit(uri, text, finding.code, document.kind === 'notebook', tree)]),
+          });
+        }
+        if (this.links.command && !documented.has(finding.code)) {
+          documented.add(finding.code);
+          actions.push({
+            title: `mlsec: Show documentation for ${finding.code}`,
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [diagnostic],
+            command: { title: `Show documentation for ${finding.code}`, command: this.links.command, arguments: [finding.code] },
+          });
+        }
       }
     }
     if (wants(only, FIX_ALL_KIND) && (only !== undefined || inDocument.some((f) => f.fixes.some((x) => x.safe)))) {
       const edit = this.safeFixesEdit(document, snapshot);
-      if (edit) actions.push({ title: 'Apply all safe mlsec fixes', kind: FIX_ALL_KIND, edit });
+      if (edit) actions.push({ title: 'mlsec: Apply all safe fixes', kind: FIX_ALL_KIND, edit });
     }
     return actions;
   }
@@ -113,10 +145,16 @@ export class CodeActions {
   }
 
   private safeFixesEdit(document: OpenDocument, snapshot: Snapshot): WorkspaceEdit | undefined {
+    return this.fixesEdit(document, snapshot, snapshot.findings.filter(isOpen), false);
+  }
+
+  /**
+   * One edit applying a fix of each given open finding (non-overlapping): the choice is the one
+   * `mlsec scan --fix` makes (engine/fixes.ts); `unsafe` lets unsafe fixes be chosen too.
+   */
+  private fixesEdit(document: OpenDocument, snapshot: Snapshot, findings: readonly Finding[], unsafe: boolean): WorkspaceEdit | undefined {
     const planned: PlannedEdit[] = [];
-    // Two fixes touching the same text cannot both apply; the first wins, the next run takes the
-    // other. The choice is the one `mlsec scan --fix` makes (engine/fixes.ts).
-    for (const fix of chooseFixes(snapshot.findings.filter(isOpen), false)) {
+    for (const fix of chooseFixes(findings, unsafe)) {
       const edits = this.fixEdits(fix, document, snapshot);
       if (edits) planned.push(...edits);
     }
@@ -184,6 +222,15 @@ export class CodeActions {
 }
 
 type NodeLookup = (offset: number) => Node | undefined;
+
+/**
+ * `mlsec (MLS102): Add weights_only=True`: the tool and rule first, so the action can be told
+ * apart from Pylance's and Ruff's in the light-bulb menu; markdown backticks are dropped (menus
+ * show them literally).
+ */
+export function actionTitle(code: string, title: string): string {
+  return `mlsec (${code}): ${title.replace(/`/g, '')}`;
+}
 
 function intersects(a: Range, b: Range): boolean {
   const before = (p: Range['start'], q: Range['start']) => p.line < q.line || (p.line === q.line && p.character < q.character);

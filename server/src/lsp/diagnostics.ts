@@ -70,6 +70,7 @@ export function summarize(uri: string, finding: Finding): FindingSummary {
     severity: finding.severity,
     message: finding.message,
     threats: finding.threats as ThreatId[],
+    fingerprint: finding.fingerprint,
   };
 }
 

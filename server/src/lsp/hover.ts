@@ -1,15 +1,14 @@
-/** Hover on a flagged range: what was found, why it matters, how to fix it, CWE and references. */
+/** Hover on a flagged range: the rule, what to do, and links to its page and the quick fixes. */
 import type { Hover, HoverParams } from 'vscode-languageserver/node';
 import { MarkupKind } from 'vscode-languageserver/node';
 import type { Finding } from '../engine/findings';
 import type { Rule } from '../engine/rule';
-import { ruleSummaryMarkdown } from '../engine/ruleDocs';
 import { findRule } from '../engine/selection';
 import type { LiveAnalysis } from './analysis';
 import { isOpen } from './diagnostics';
 import type { RuleLinks } from './ruleDocs';
 
-export async function provideHover(params: HoverParams, live: LiveAnalysis, rules: readonly Rule[], links: RuleLinks): Promise<Hover | null> {
+export async function provideHover(params: HoverParams, live: LiveAnalysis, rules: readonly Rule[], links_: RuleLinks): Promise<Hover | null> {
   const uri = params.textDocument.uri;
   const document = live.find(uri);
   if (!document) return null;
@@ -19,20 +18,24 @@ export async function provideHover(params: HoverParams, live: LiveAnalysis, rule
   const at = params.position;
   const hits = snapshot.findings.filter((f) => isOpen(f) && (cell === undefined || f.cell === cell) && contains(f, at));
   if (hits.length === 0) return null;
+  // VS Code shows the diagnostic's message above this hover already: one short block per
+  // finding (rule, what to do, links), the full page behind the link, nothing repeated.
   const sections: string[] = [];
   const seen = new Set<string>();
   for (const finding of hits) {
+    const key = `${finding.code}:${finding.span.start}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     const rule = findRule(rules, finding.code);
-    const lines = [`**${finding.code}** (${finding.severity}): ${finding.message}`];
-    if (rule && !seen.has(rule.code)) {
-      seen.add(rule.code);
-      lines.push('', ruleSummaryMarkdown(rule));
-    }
+    const cwe = finding.cwe.map((id) => `CWE-${id}`).join(', ');
+    const head = `**mlsec ${finding.code}** ${rule ? `\`${rule.name}\`` : finding.name} · ${finding.severity}${cwe ? ` · ${cwe}` : ''}`;
+    const lines = [head];
+    if (rule) lines.push('', `${firstSentence(rule.remediation)}`);
     const safe = finding.fixes.filter((f) => f.safe).length;
-    if (finding.fixes.length > 0) {
-      lines.push('', `${finding.fixes.length} quick fix${finding.fixes.length > 1 ? 'es' : ''} available${safe > 0 ? ` (${safe} safe)` : ' (review before applying)'}.`);
-    }
-    lines.push('', `[Rule documentation](${links.href(finding.code)}) · suppress with \`# mlsec: ignore[${finding.code}] reason\``);
+    const links = [`[Rule documentation](${links_.href(finding.code)})`];
+    if (finding.fixes.length > 0) links.push(`${finding.fixes.length} quick fix${finding.fixes.length > 1 ? 'es' : ''}${safe > 0 ? ` (${safe} safe)` : ' (review before applying)'}`);
+    links.push(`suppress: \`# mlsec: ignore[${finding.code}] <why>\``);
+    lines.push('', links.join(' · '));
     sections.push(lines.join('\n'));
   }
   const first = hits[0].range;
@@ -45,4 +48,14 @@ function contains(finding: Finding, at: { line: number; character: number }): bo
   if (at.line === start.line && at.character < start.character) return false;
   if (at.line === end.line && at.character > end.character) return false;
   return true;
+}
+
+/** The first sentence of a text (up to the first `. ` outside backticks), for a one-line hint. */
+export function firstSentence(text: string): string {
+  let inCode = false;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '`') inCode = !inCode;
+    else if (!inCode && text[i] === '.' && (i + 1 === text.length || text[i + 1] === ' ')) return text.slice(0, i + 1);
+  }
+  return text;
 }

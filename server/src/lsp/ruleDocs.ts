@@ -53,13 +53,21 @@ export function rulePage(rule: Rule): string {
 
 export class RuleLinks {
   private readonly base: string;
+  /** The client command showing a rule page (initializationOptions.ruleDocsCommand), if any. */
+  readonly command?: string;
 
-  constructor(extensionDocsUri: string | undefined) {
+  constructor(extensionDocsUri: string | undefined, command?: string) {
     const fallback = pathToFileURL(path.join(__dirname, '..', 'docs', 'rules')).toString();
     this.base = (extensionDocsUri && /^[a-z][a-z0-9+.-]*:/i.test(extensionDocsUri) ? extensionDocsUri : fallback).replace(/\/+$/, '');
+    this.command = command && /^[\w.-]+$/.test(command) ? command : undefined;
   }
 
+  /**
+   * Where a rule code links to: the client's documentation command when it named one (the page
+   * then opens rendered and read-only), else the page file shipped with the extension.
+   */
   href(code: string): string {
+    if (this.command) return `command:${this.command}?${encodeURIComponent(JSON.stringify([code]))}`;
     return `${this.base}/${encodeURIComponent(code)}.md`;
   }
 }

@@ -17,6 +17,7 @@ import type { MlsecSettings, SeverityName } from '../../../common/src/protocol';
 import { DEFAULT_SETTINGS } from '../../../common/src/protocol';
 import type { Analyzer } from '../engine/analyzer';
 import { ConfigResolver, DEFAULT_MAX_FILE_SIZE } from '../engine/config';
+import { RULE_CATALOGUE } from '../rules/catalogue';
 import type { ConfigProblem } from '../engine/config';
 import type { Rule } from '../engine/rule';
 import type { RuleEntry } from '../engine/ruleNames';
@@ -25,6 +26,8 @@ import type { RuleSelection } from '../engine/selection';
 import { parseSeverity, resolveSelection } from '../engine/selection';
 import { baselineFileFor } from './baseline';
 import type { Logger } from './logger';
+import { parseLogLevel } from './logger';
+import { DefaultsResolver } from './coverage';
 import { filePathOf, folderOf, toPosix } from './uris';
 
 /** Coerces whatever the client sent into complete, valid settings (bad values fall back to defaults). */
@@ -55,6 +58,8 @@ export function normalizeSettings(raw: unknown): MlsecSettings {
     advisories: strings(value.advisories, DEFAULT_SETTINGS.advisories),
     baselineFindings: value.baselineFindings === 'hide' || value.baselineFindings === 'show' ? value.baselineFindings : DEFAULT_SETTINGS.baselineFindings,
     trace: { server: trace === 'messages' || trace === 'verbose' ? trace : 'off' },
+    logLevel: parseLogLevel(value.logLevel) ?? DEFAULT_SETTINGS.logLevel,
+    suppressionActions: typeof value.suppressionActions === 'boolean' ? value.suppressionActions : DEFAULT_SETTINGS.suppressionActions,
   };
 }
 
@@ -168,15 +173,18 @@ export class DocumentConfigs {
   private readonly selections = new Map<string, RuleSelection>();
   private readonly excludeMatchers = new Map<string, Ignore>();
   private reportedProblems = 0;
+  /** Project files already named in the log (once each until they change). */
+  private readonly announced = new Set<string>();
 
   constructor(
     private readonly settings: SettingsStore,
     private readonly analyzer: Analyzer,
     private readonly folders: () => readonly string[],
     private readonly logger: Logger,
+    /** Analyse with defaults, reading no project file (an untrusted workspace, by the user's choice). */
+    ignoreProjectFiles = false,
   ) {
-    // With the rule catalogue, rule names in project files are checked (engine/ruleNames.ts).
-    this.resolver = new ConfigResolver({}, undefined, analyzer.rules);
+    this.resolver = ignoreProjectFiles ? new DefaultsResolver() : new ConfigResolver({}, undefined, RULE_CATALOGUE);
   }
 
   forDocument(uri: string): Promise<DocumentConfig> {
@@ -211,6 +219,7 @@ export class DocumentConfigs {
   clearProjectFiles(): void {
     this.resolver.clear();
     this.reportedProblems = 0;
+    this.announced.clear();
     this.cache.clear();
     // Problems are found again as documents are re-analysed; the fixed ones must go now.
     this.onConfigProblems?.([]);
@@ -227,6 +236,10 @@ export class DocumentConfigs {
   private combineFile(file: string, settings: MlsecSettings): DocumentConfig {
     const project = this.resolver.forFile(file);
     this.reportConfigProblems();
+    if (project.file && !this.announced.has(project.file)) {
+      this.announced.add(project.file);
+      this.logger.info(`project configuration: ${project.file}`);
+    }
     const fromProject = project.file !== undefined;
     const select = fromProject && project.select && project.select.length > 0 ? project.select : settings.select;
     const ignored = [...(project.ignore ?? []), ...settings.ignore, ...this.resolver.perFileIgnores(file)];

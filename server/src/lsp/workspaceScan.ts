@@ -24,6 +24,7 @@ import { NotebookError } from '../engine/notebook';
 import { isModelFile } from '../artifacts/scan';
 import type { ModelFileIndex } from './modelFiles';
 import type { LiveAnalysis } from './analysis';
+import { describeCoverage } from './coverage';
 import { isOpen, summarize, toDiagnostic, totals } from './diagnostics';
 import { BaselineStore } from './baseline';
 import type { Logger } from './logger';
@@ -38,6 +39,8 @@ export interface ScannedFile {
   findings: FindingSummary[];
   /** Diagnostics published for the file while it is not open (Python files only). */
   diagnostics: Diagnostic[];
+  /** Findings hidden by suppression comments. */
+  suppressed?: number;
 }
 
 export interface ProgressSink {
@@ -145,7 +148,8 @@ export class WorkspaceIndex {
       const snapshot = await this.live.current(open);
       if (!snapshot) return undefined;
       if (snapshot.skipped) return undefined;
-      return { path: file, uri, imports: snapshot.imports, findings: snapshot.findings.filter(isOpen).map((f) => summarize(uri, f)), diagnostics: [] };
+      const suppressed = snapshot.findings.length - snapshot.findings.filter(isOpen).length;
+      return { path: file, uri, imports: snapshot.imports, findings: snapshot.findings.filter(isOpen).map((f) => summarize(uri, f)), diagnostics: [], suppressed };
     }
     const config = this.configs.forFile(file, settings);
     if (config.skipReason) return undefined;
@@ -175,6 +179,7 @@ export class WorkspaceIndex {
         uri,
         imports: result.imports,
         findings: open.map((f) => summarize(uri, f)),
+        suppressed: result.findings.length - open.length,
         // A notebook's ranges are relative to its cells, which only exist once it is open.
         diagnostics: notebook ? [] : open.map((f) => toDiagnostic(f, () => uri, this.links)),
       };
@@ -254,11 +259,23 @@ export class WorkspaceIndex {
   }
 
   private scheduleRescan(): void {
+    this.rescanSoon();
+  }
+
+  /**
+   * Scans again shortly (settings or project files changed). A scan already running started
+   * with the old configuration, so the new one waits for it rather than joining it.
+   */
+  rescanSoon(delayMs = 300): void {
     if (this.rescanTimer) clearTimeout(this.rescanTimer);
     this.rescanTimer = setTimeout(() => {
       this.rescanTimer = undefined;
-      this.scan().catch((error) => this.logger.error('background rescan failed', error));
-    }, 300);
+      const previous = this.running ?? Promise.resolve(undefined);
+      void previous
+        .catch(() => undefined)
+        .then(() => this.scan())
+        .catch((error) => this.logger.error('background rescan failed', error));
+    }, delayMs);
   }
 
   /** Open findings of the workspace: the editor's for open documents, the index's for the rest. */
@@ -292,16 +309,38 @@ export class WorkspaceIndex {
 
   async checklistEvidence(params: ChecklistEvidenceRequest.Params | undefined, token?: CancellationToken, progress?: ProgressSink): Promise<ChecklistEvidenceRequest.Result> {
     if (params?.rescan || !this.hasScanned) await this.scan(token, progress);
+    else if (this.rescanTimer || this.running) {
+      // A rescan is due (settings or project files changed): the evidence must not predate it.
+      if (this.rescanTimer) {
+        clearTimeout(this.rescanTimer);
+        this.rescanTimer = undefined;
+        await (this.running ?? Promise.resolve()).catch(() => undefined);
+        await this.scan(token, progress);
+      } else {
+        await this.running!.catch(() => undefined);
+      }
+    }
     await this.models?.idle();
     const sourceFiles = [...this.files.values()].map((f) => {
       const open = this.live.find(f.uri)?.snapshot;
       return { path: f.path, imports: open && !open.skipped ? open.imports : f.imports };
     });
-    return gatherChecklistEvidence(
+    const evidence = gatherChecklistEvidence(
       { folders: [...this.folders()], sourceFiles, findings: this.allFindings(), scannedAt: this.scannedAt ?? new Date().toISOString(), models: this.models?.summary() },
       { resolver: this.configs.resolver },
     );
+    const scanned = [...this.files.values()];
+    evidence.coverage = describeCoverage({
+      folders: this.folders(),
+      fileFolders: new Set(scanned.map((f) => path.dirname(f.path))),
+      suppressed: scanned.map((f) => ({ path: f.path, count: f.suppressed ?? 0 })),
+      ...this.trust,
+    });
+    return evidence;
   }
+
+  /** Set by the server from the client's initialisation options. */
+  trust = { workspaceTrusted: true, repositoryConfigIgnored: false };
 
   dispose(): void {
     if (this.rescanTimer) clearTimeout(this.rescanTimer);

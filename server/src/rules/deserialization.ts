@@ -21,6 +21,22 @@ const KERAS_SAFE_MODE = '2.13.0';
 /** The Keras 3 release fixing the safe-mode bypass of CVE-2025-1550 (PYSEC-2025-122: 3.0.0 to before 3.8.0). */
 const KERAS_SAFE_MODE_HOLDS = '3.8.0';
 
+/**
+ * `model.load_state_dict(torch.load(...))`: the loaded object goes straight into
+ * `load_state_dict`, so the code already says it is a state dict (tensors in a mapping), which
+ * `weights_only=True` loads unchanged. Adding the flag there is a safe fix; elsewhere the
+ * checkpoint may pickle other objects and the fix stays unsafe.
+ */
+function feedsLoadStateDict(callNode: Node): boolean {
+  const args = callNode.parent;
+  if (args?.type !== 'argument_list') return false;
+  const first = args.namedChildren[0];
+  if (!first || first.startIndex !== callNode.startIndex || first.endIndex !== callNode.endIndex) return false;
+  const outer = args.parent;
+  const callee = outer?.type === 'call' ? outer.childForFieldName('function') : null;
+  return callee?.type === 'attribute' && callee.childForFieldName('attribute')?.text === 'load_state_dict';
+}
+
 export const torchLoadRule = defineRule({
   code: 'MLS102',
   name: 'torch-load-unsafe',
@@ -45,7 +61,7 @@ export const torchLoadRule = defineRule({
     const argument = call.argument('weights_only', 5);
     if (!argument) {
       if (call.hasOpaqueKwargs || call.hasListSplat) return; // may be passed through **kwargs
-      const fix = fixes(addKeywordFix('Add `weights_only=True`', call, context, 'weights_only=True', false));
+      const fix = fixes(addKeywordFix('Add `weights_only=True`', call, context, 'weights_only=True', feedsLoadStateDict(call.node)));
       // The default depends on the installed torch: what the project pins or locks says which.
       const torch = context.versions?.get('torch');
       const safeDefault = atLeast(torch, TORCH_SAFE_DEFAULT);
@@ -84,7 +100,7 @@ export const torchLoadRule = defineRule({
         severity: 'error',
         message: '`torch.load(..., weights_only=False)` unpickles arbitrary objects: a tampered checkpoint runs code when loaded (CWE-502).',
         related: definedAt(context, value, '`weights_only` is set to False here'),
-        fixes: value?.definedAt || argument.fromSplat ? [] : [replaceValueFix('Set `weights_only=True`', argument, 'True', false)],
+        fixes: value?.definedAt || argument.fromSplat ? [] : [replaceValueFix('Set `weights_only=True`', argument, 'True', feedsLoadStateDict(call.node))],
       });
     }
     // A value that is not a constant is the caller's decision: not reported.

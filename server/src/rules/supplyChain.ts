@@ -220,6 +220,24 @@ function splatCarrying(call: CallSite, context: RuleContext): Node | undefined {
   return undefined;
 }
 
+/**
+ * The full commit sha the remote code is pinned to: `code_revision=` when given (transformers
+ * loads custom code from there), else `revision=`; undefined when either names something that
+ * can move (a branch, a tag, a short sha, a computed value).
+ */
+function pinnedCodeCommit(call: CallSite, context: RuleContext): string | undefined {
+  const codeRevision = call.keywords.get('code_revision');
+  const argument = codeRevision ?? call.keywords.get('revision');
+  if (!argument) return undefined;
+  if (codeRevision && call.keywords.get('revision')) {
+    // Both given: the weights' revision must be pinned too, or the reviewed pair can change.
+    const weights = stringOf(context, call.keywords.get('revision')!);
+    if (!weights || !FULL_SHA.test(weights.value)) return undefined;
+  }
+  const value = stringOf(context, argument);
+  return value && FULL_SHA.test(value.value) ? value.value : undefined;
+}
+
 export const trustRemoteCodeRule = defineRule({
   code: 'MLS201',
   name: 'trust-remote-code',
@@ -254,9 +272,15 @@ export const trustRemoteCodeRule = defineRule({
         const related: RelatedLocation[] = [...(definedAt(context, value, '`trust_remote_code` is set to True here') ?? [])];
         if (!inCall) related.push({ span: { start: argument.node.startIndex, end: argument.node.endIndex }, message: '`trust_remote_code: True` comes from this dict' });
         const what = call.callee ?? snippet(call.calleeNode);
+        const pinned = pinnedCodeCommit(call, context);
         context.report({
           node: inCall ? argument.node : (splat ?? call.node),
-          message: `\`${what}\` with \`trust_remote_code=True\` lets the loader download and run Python code from the model or dataset repository (CWE-494).`,
+          message: pinned
+            ? `\`${what}\` with \`trust_remote_code=True\` runs Python code from the repository, pinned to commit ${pinned.slice(0, 12)}…: a reproducible choice, reported as a warning. Review the code of that commit, and again whenever the pin changes (CWE-494).`
+            : `\`${what}\` with \`trust_remote_code=True\` lets the loader download and run Python code from the model or dataset repository (CWE-494).`,
+          // The code that runs is fixed and can be reviewed once, so it is not an error; it is
+          // still remote code, so it stays a finding.
+          severity: pinned ? 'warning' : undefined,
           related: related.length > 0 ? related : undefined,
           fixes: fixes(
             value && !value.definedAt && within(argument.value, call.node) && argument.value.type === 'true'

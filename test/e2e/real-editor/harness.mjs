@@ -453,6 +453,8 @@ export class Workbench {
 
   async focusProblems() {
     await this.closeQuickInput();
+    // Ctrl+Shift+M toggles the panel when it already has the focus: press it only when needed.
+    if (await this.page.locator('.markers-panel').isVisible().catch(() => false)) return;
     await this.page.keyboard.press(`${MOD}+Shift+M`);
     await this.page.locator('.markers-panel').waitFor({ state: 'visible', timeout: 10_000 });
   }

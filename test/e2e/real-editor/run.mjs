@@ -10,8 +10,11 @@
  *      loopback port with a fresh user-data folder and a temp copy of ./workspace, and checks
  *      through the UI the Problems panel (Python file and notebook cell), the hover, the
  *      torch.load quick fix, the status bar, the checklist view, marking an item reviewed, the
- *      ML Security commands in the command palette, the exported checklist report and the
- *      Python snippets.
+ *      ML Security commands in the command palette, the exported checklist report, the
+ *      Python snippets, navigation from the checklist into a notebook cell, rule documentation
+ *      opening rendered and read-only (command and Problems code link), source.fixAll.mlsec, the
+ *      Restart Server command, mlsec.enable clearing closed files' results, the narrowed-coverage
+ *      notice (a warning in Restricted Mode) and a review going stale.
  *
  * Screenshots of every step go to .e2e/screenshots/<scenario>/; on a failure the page screenshot,
  * the code-server log and VS Code's extension-host and mlsec logs are printed, so CI output alone
@@ -218,21 +221,26 @@ async function mlsecStatus(wb) {
   return items.find((i) => /^mlsec:/.test(i.label));
 }
 
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * The status item shows the checklist's state (VS Code's own counter shows errors and warnings);
+ * the open-finding counts are in its tooltip, which is also its accessible label.
+ */
 async function expectStatusCounts(s, errors, warnings) {
-  const pattern = new RegExp(`^mlsec: ${errors} error\\(s\\), ${warnings} warning\\(s\\)`);
+  const pattern = new RegExp(`Open findings in the workspace: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`);
   let last;
-  const item = await waitFor(`the mlsec status bar item to read ${errors} error(s), ${warnings} warning(s)`, async () => {
+  const item = await waitFor(`the mlsec status item's tooltip to count ${errors} error(s), ${warnings} warning(s)`, async () => {
     last = await mlsecStatus(s.wb);
-    return last && pattern.test(last.label) ? last : undefined;
+    return last && pattern.test(last.label) && /reviewed/.test(last.text) ? last : undefined;
   }, { timeout: 60_000 }).catch((error) => {
-    throw new Error(`${error.message}; it reads: ${last ? `"${last.label}"` : 'no mlsec item in the status bar'}`);
+    throw new Error(`${error.message}; it reads: ${last ? `"${last.text}" / "${last.label}"` : 'no mlsec item in the status bar'}`);
   });
-  // What a person sees: the shield, then the error and warning counts with their icons.
+  // What a person sees: the shield and the checklist state, not a second error counter.
   const element = s.page.locator(`.part.statusbar [id="${item.id}"]`);
   assert(await element.locator('.codicon-shield').count() === 1, 'the status bar item shows the shield icon');
-  assert(await element.locator('.codicon-error').count() === 1 && await element.locator('.codicon-warning').count() === 1, 'the status bar item shows error and warning icons');
   const text = (await element.innerText()).replace(/\s+/g, ' ').trim();
-  assert(text === `${errors} ${warnings}`, `status bar text is "${text}", expected "${errors} ${warnings}"`);
+  assert(/^(\d+ at risk · )?\d+\/\d+ reviewed/.test(text), `status bar text is "${text}", expected the checklist state`);
   return item;
 }
 
@@ -286,12 +294,12 @@ async function scenarioSteps(s) {
 
   await s.step('hovering torch.load shows the rule explanation', async () => {
     const text = await wb.hover('torch.load(path)', 'MLS102', { offset: 7 });
-    for (const expected of ['MLS102', 'weights_only=True', 'unpickles the checkpoint', 'CWE-502', 'Rule documentation']) {
+    for (const expected of ['MLS102', 'weights_only=True', 'torch-load-unsafe', 'CWE-502', 'Rule documentation']) {
       assert(text.includes(expected), `the hover mentions "${expected}": ${text.slice(0, 400)}`);
     }
   });
 
-  await s.step('the status bar item shows the workspace counts (1 error, 2 warnings)', async () => {
+  await s.step('the status item shows the checklist state, with the workspace counts (1 error, 2 warnings) in its tooltip', async () => {
     await page.mouse.move(700, 880);
     await expectStatusCounts(s, 1, 2);
   });
@@ -380,16 +388,25 @@ async function scenarioSteps(s) {
     // The palette stays open for the step's screenshot; the next step's F1 replaces it.
   });
 
-  await s.step('ML Security: Export Checklist Report opens the report in a Markdown editor', async () => {
-    const tabs = page.locator('.tabs-container .tab');
-    const before = await tabs.count();
+  await s.step('ML Security: Export Checklist Report saves the report at the workspace root and opens it', async () => {
     await wb.runCommand(`${PALETTE_CATEGORY}: Export Checklist Report`);
-    // An untitled document (the report is for a pull request or for saving by hand): its tab is
-    // titled with the first line, the heading, and described "Untitled-N".
-    const tab = page.locator('.tabs-container .tab.active', { hasText: /Untitled-\d+/ });
+    // The save dialog (VS Code's own, in the browser) proposes ml-security-checklist.md in the
+    // workspace folder; Enter accepts it. No Untitled buffer.
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 20_000 });
+    const proposed = await waitFor('the proposed file name', async () => {
+      const value = await input.inputValue();
+      return value.endsWith('ml-security-checklist.md') && value;
+    }, { timeout: 10_000 });
+    assert(proposed.includes('/workspace/'), `the report is proposed at the workspace root: ${proposed}`);
+    await s.shot('export save dialog');
+    await page.keyboard.press('Enter');
+    const file = path.join(s.workspace, 'ml-security-checklist.md');
+    await waitFor('the report to be written at the workspace root', () => fs.existsSync(file), { timeout: 20_000 });
+    const tab = page.locator('.tabs-container .tab.active', { hasText: /ml-security-checklist\.md/ });
     await tab.waitFor({ state: 'visible', timeout: 30_000 });
-    assert((await tab.innerText()).includes('# ML security checklist: workspace'), `the tab is titled with the report's heading: ${await tab.innerText()}`);
-    assert(await tabs.count() === before + 1, 'the report opens in a new tab');
+    assert(await page.locator('.tabs-container .tab', { hasText: /Untitled-\d+/ }).count() === 0, 'no Untitled buffer');
+    assert(await page.locator('.tabs-container .tab.dirty').count() === 0, 'the report is saved, not dirty');
     const report = await waitFor('the report heading in the editor', async () => {
       const text = (await wb.editorText()).replace(/\s+/g, ' ');
       return text.includes('# ML security checklist: workspace') && text;
@@ -451,6 +468,164 @@ async function scenarioSteps(s) {
     await page.keyboard.press('Escape'); // leaves the snippet's placeholders
     await closeWithoutSaving(s);
   });
+
+  await s.step('clicking a notebook finding in the checklist opens its cell (after a markdown cell) with the finding selected', async () => {
+    const pane = await openChecklist(s);
+    const threat = pane.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^Data poisoning$/ }) }).first();
+    await threat.click();
+    // The notebook's second cell (the first is markdown), line 3: numbered as in the notebook.
+    const finding = pane.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^explore\.ipynb cell 2:3$/ }) }).first();
+    await finding.waitFor({ state: 'visible', timeout: 20_000 });
+    await finding.click();
+    // The notebook's own status item says which cell is active; the cell's editor shows the selection.
+    await waitFor('the second cell to be the active one', async () => (await wb.statusBarItems()).some((i) => /^Cell 2 of 3$/.test(i.text)), { timeout: 20_000 });
+    const selected = await waitFor('a selection in the active cell', async () => {
+      const texts = await page.locator('.notebook-editor .monaco-list-row.focused .monaco-editor .view-lines').allInnerTexts();
+      const count = await page.locator('.notebook-editor .monaco-list-row.focused .monaco-editor .selected-text').count();
+      return count > 0 && texts.join('\n').replace(/\u00a0/g, ' ');
+    }, { timeout: 20_000 });
+    assert(selected.includes('allow_pickle=True'), `the active cell is the np.load cell: ${selected.slice(0, 200)}`);
+  });
+
+  await s.step('ML Security: Open Rule Documentation shows the page rendered and read-only, no Untitled buffer', async () => {
+    const tabs = page.locator('.tabs-container .tab');
+    await wb.runCommand(`${PALETTE_CATEGORY}: Open Rule Documentation`);
+    await wb.chooseQuickInputEntry('MLS101');
+    const preview = page.locator('.tabs-container .tab.active', { hasText: /Preview MLS101\.md/ });
+    await preview.waitFor({ state: 'visible', timeout: 30_000 });
+    const titles = await tabs.allInnerTexts();
+    assert(!titles.some((t) => /Untitled-\d+/.test(t)), `no Untitled buffer is opened: ${titles.join(' | ')}`);
+    assert(await page.locator('.tabs-container .tab.dirty').count() === 0, 'no tab is dirty');
+    // The preview is a webview (nested frames): its heading is rendered HTML, not Markdown text.
+    await waitFor('the rendered page heading', async () => {
+      for (const frame of page.frames()) {
+        const heading = await frame.evaluate(() => document.querySelector('h1')?.textContent ?? '').catch(() => '');
+        if (heading.includes('MLS101 pickle-load')) return true;
+      }
+      return false;
+    }, { timeout: 30_000 });
+    await s.shot('rule documentation preview');
+    await closeActiveTab(s);
+  });
+
+  await s.step('the code link of a diagnostic in the Problems panel opens the same rendered page', async () => {
+    await wb.focusProblems();
+    const code = page.locator('.markers-panel .monaco-list-row a', { hasText: /^MLS104$/ }).first();
+    await code.waitFor({ state: 'visible', timeout: 20_000 });
+    await code.click();
+    await page.locator('.tabs-container .tab.active', { hasText: /Preview MLS104\.md/ }).waitFor({ state: 'visible', timeout: 30_000 });
+    assert(await page.locator('.tabs-container .tab.dirty').count() === 0, 'no tab is dirty');
+    await closeActiveTab(s);
+  });
+
+  await s.step('source.fixAll.mlsec applies the safe load_state_dict fix and leaves the unsafe one', async () => {
+    const file = path.join(s.workspace, 'src', 'fixall.py');
+    fs.writeFileSync(file, 'import torch\n\n\ndef restore(net, path):\n    net.load_state_dict(torch.load(path))\n    return torch.load(path + ".extra")\n');
+    await wb.openFile('src/fixall.py');
+    await waitFor('two torch.load squiggles', async () => (await page.locator('.editor-group-container.active .squiggly-warning').count()) >= 2, { timeout: 60_000 });
+    await wb.runCommand('Fix All');
+    await waitFor('the safe fix in the editor', async () => (await wb.editorText()).replace(/\u00a0/g, ' ').includes('net.load_state_dict(torch.load(path, weights_only=True))'), { timeout: 20_000 });
+    const text = (await wb.editorText()).replace(/\u00a0/g, ' ');
+    assert(text.includes('return torch.load(path + ".extra")'), `the unsafe fix is not applied: ${text}`);
+    await s.shot('fix all applied');
+    await closeWithoutSaving(s);
+    fs.rmSync(file);
+  });
+
+  await s.step('ML Security: Restart Server restarts the language server, and the log says so', async () => {
+    const starts = () => (s.server.vscodeLogs(/mlsec/i, 2000).match(/mlsec server \d+\.\d+\.\d+ on node/g) ?? []).length;
+    const before = starts();
+    assert(before >= 1, `the output channel logs the server start at the default log level: ${s.server.vscodeLogs(/mlsec/i, 20)}`);
+    await wb.runCommand(`${PALETTE_CATEGORY}: Restart Server`);
+    await waitFor('a second server start in the log', () => starts() > before, { timeout: 60_000 });
+    await wb.focusProblems();
+    await waitForProblem(wb, 'MLS101 back in the Problems panel after the restart', (r) => problemRow(r, 'MLS101'));
+  });
+
+  await s.step('turning mlsec.enable off clears a closed file’s findings; on again restores them', async () => {
+    await wb.runCommand('View: Close All Editors');
+    await wb.focusProblems();
+    await waitForProblem(wb, 'MLS101 of the closed train.py in the Problems panel', (r) => problemRow(r, 'MLS101'));
+    // As a person does it: the Settings editor, the "Enable" checkbox of mlsec.
+    const toggle = async () => {
+      await wb.runCommand('Preferences: Open Settings (UI)');
+      const search = page.locator('.settings-editor .search-container .monaco-editor textarea, .settings-editor .search-container input').first();
+      await search.waitFor({ state: 'visible', timeout: 20_000 });
+      await search.focus();
+      await page.keyboard.press(`${MOD}+A`);
+      await page.keyboard.type('mlsec.enable');
+      const checkbox = page.locator('.settings-editor .setting-item-bool[data-key="mlsec.enable"] .setting-value-checkbox, .settings-editor .setting-item-bool .setting-value-checkbox').first();
+      await checkbox.waitFor({ state: 'visible', timeout: 20_000 });
+      await checkbox.click();
+    };
+    await toggle();
+    await s.shot('mlsec.enable unchecked');
+    await wb.focusProblems();
+    await waitForProblem(wb, 'no mlsec finding left in the Problems panel', (r) => !r.some((row) => /MLS\d{3}/.test(row.text)));
+    await s.shot('mlsec disabled');
+    await toggle();
+    await wb.focusProblems();
+    await waitForProblem(wb, 'MLS101 back once mlsec.enable is on again', (r) => problemRow(r, 'MLS101'));
+    await wb.runCommand('View: Close All Editors');
+  });
+
+  await s.step(restricted ? 'Restricted Mode: the status item warns that the repository narrows coverage, and the checklist lists it' : 'the checklist lists what the repository configuration narrows (trusted: no warning)', async () => {
+    const pane = await openChecklist(s);
+    const row = await waitFor('the coverage row in the checklist', async () => (await treeRows(pane)).find((r) => r.name === 'Coverage narrowed by the repository'), { timeout: 30_000 });
+    assert(/1 setting in 1 project file/.test(row.description), `the row sums up the narrowing: ${JSON.stringify(row)}`);
+    const status = await waitFor('the mlsec status item', () => mlsecStatus(wb), { timeout: 20_000 });
+    if (restricted) {
+      assert(/narrowed/.test(status.text), `the status item warns in Restricted Mode: "${status.text}"`);
+      assert(/pyproject\.toml: per-file-ignores: "scratch\/\*" = \["MLS1"\]/.test(status.label), `the tooltip lists the narrowing: ${status.label}`);
+    } else {
+      assert(!/narrowed/.test(status.text), `a trusted workspace gets no warning: "${status.text}"`);
+    }
+  });
+
+  await s.step('a reviewed item goes "changed since review" when a new finding appears against it', async () => {
+    const pane = await openChecklist(s);
+    // Input validation has open findings (the pickle and np.load calls): marking it reviewed
+    // needs an explicit acknowledgement.
+    const name = 'Input validation and sanitization';
+    const row = pane.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }).first();
+    await row.scrollIntoViewIfNeeded();
+    // Select the row first (a group's tooltip may cover it), then use its inline action.
+    await row.click({ position: { x: 320, y: 10 } });
+    await row.hover({ position: { x: 320, y: 10 } });
+    await row.locator('.actions .action-label[aria-label^="Mark Item Reviewed"]').click({ force: true });
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('checkpoints come from our own trainer');
+    await page.keyboard.press('Enter');
+    const acknowledge = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Acknowledge \d+ open findings?$/ });
+    await acknowledge.waitFor({ state: 'visible', timeout: 15_000 });
+    await s.shot('acknowledge open findings');
+    await acknowledge.click();
+    const file = path.join(s.workspace, '.mlsec', 'review.json');
+    const entry = await waitFor('the review with its record of the accepted findings', () => {
+      const item = JSON.parse(fs.readFileSync(file, 'utf8')).items?.['input-validation'];
+      return item?.state === 'reviewed' && Array.isArray(item.reviewed?.findings) && item;
+    }, { timeout: 15_000 });
+    assert(entry.reviewed.findings.length >= 1, `the accepted findings are recorded: ${JSON.stringify(entry)}`);
+    await waitFor('the item to show as reviewed', async () => (await treeRows(pane)).find((r) => r.name === name && /^Reviewed/.test(r.description)), { timeout: 15_000 });
+    const added = path.join(s.workspace, 'src', 'late.py');
+    fs.writeFileSync(added, 'import torch\n\nlate = torch.load("late.pt", weights_only=False)\n');
+    await wb.runCommand(`${PALETTE_CATEGORY}: Refresh Checklist`);
+    await waitFor('the item to show "Changed since review"', async () => (await treeRows(pane)).find((r) => r.name === name && /^Changed since review: 1 new finding/.test(r.description)), { timeout: 60_000 });
+    const status = await mlsecStatus(wb);
+    assert(/1 changed/.test(status?.text ?? ''), `the status item counts the changed review: ${status?.text}`);
+    await s.shot('changed since review');
+    fs.rmSync(added);
+  });
+}
+
+/** Closes the active editor with its tab's close button (the focus may be in a webview or a panel). */
+async function closeActiveTab(s) {
+  const tab = s.page.locator('.tabs-container .tab.active').first();
+  const label = await tab.getAttribute('aria-label');
+  await tab.hover();
+  await tab.locator('.tab-actions .action-label').first().click();
+  await s.page.locator('.tabs-container').getByRole('tab', { name: label, exact: true }).waitFor({ state: 'detached', timeout: 10_000 });
 }
 
 /** Reverts and closes the active editor (no "Save?" dialog for an untitled one), from the palette. */
