@@ -28,7 +28,7 @@ interface ChecklistJson {
     summary: string;
     review: unknown;
     signals: Array<{ file: string; detail: string }>;
-    findings: Array<{ file: string; line: number; code: string }>;
+    findings: Array<{ file: string; line: number; code: string; fingerprint: string }>;
   }>;
   counts: { error: number; warning: number; info: number };
   scannedFiles: number;
@@ -87,8 +87,11 @@ describe('mlsec checklist', () => {
     assert.match(fs.readFileSync(path.join(workspace, 'checklist.md'), 'utf8'), /^# ML security checklist/);
 
     const atRisk = (JSON.parse(mlsec(['checklist', '-f', 'json'], workspace).stdout) as ChecklistJson).items.filter((i) => i.status === 'at-risk');
-    for (const item of atRisk)
-      assert.ok(updateReview(workspace, item.id, { kind: 'reviewed', note: 'accepted for the demo' }, 'Reviewer', new Date('2026-01-02T00:00:00Z')).problems.length === 0);
+    // An at-risk item is reviewed with what was seen: its findings' fingerprints (staleness.ts).
+    for (const item of atRisk) {
+      const record = { reviewed: { findings: item.findings.map((f) => f.fingerprint).sort() } };
+      assert.ok(updateReview(workspace, item.id, { kind: 'reviewed', note: 'accepted for the demo', record }, 'Reviewer', new Date('2026-01-02T00:00:00Z')).problems.length === 0);
+    }
     const reviewed = mlsec(['checklist', '--fail-on-risk'], workspace);
     assert.equal(reviewed.code, 0, reviewed.stderr);
     assert.match(reviewed.stdout, /### \[x\] Input validation and sanitization: Reviewed/);

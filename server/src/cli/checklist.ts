@@ -78,6 +78,8 @@ export async function runChecklistCommand(argv: string[], context: ChecklistComm
         severity: f.severity,
         message: f.message,
         threats: f.threats as ThreatId[],
+        // The review records findings by fingerprint (common/src/staleness.ts), as the editor does.
+        fingerprint: f.fingerprint,
       })),
   );
   const scannedAt = new Date().toISOString();
@@ -153,6 +155,7 @@ function checklistJson(
     severity: f.severity,
     message: f.message,
     threats: f.threats,
+    ...(f.fingerprint !== undefined ? { fingerprint: f.fingerprint } : {}),
   });
   return {
     generator,
