@@ -27,7 +27,11 @@ const builds = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
   // The rule pages travel inside the server bundle (see server/src/lsp/ruleDocs.ts).
   // So do the bundled OSV advisories (see server/src/deps/bundled.ts), in the server and the CLI.
-  { entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js', define: { MLSEC_RULE_DOCS: JSON.stringify(readRuleDocs()), MLSEC_BUNDLED_ADVISORIES: readAdvisories() } },
+  {
+    entryPoints: ['server/src/server.ts'],
+    outfile: 'dist/server.js',
+    define: { MLSEC_RULE_DOCS: JSON.stringify(readRuleDocs()), MLSEC_BUNDLED_ADVISORIES: readAdvisories() },
+  },
   { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', define: { MLSEC_BUNDLED_ADVISORIES: readAdvisories() } },
 ];
 
@@ -43,7 +47,9 @@ function readRuleDocs() {
 function readAdvisories() {
   const entries = {};
   const dir = 'advisories/osv';
-  if (existsSync(dir)) for (const file of readdirSync(dir).sort()) if (file.endsWith('.json')) entries[file] = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  if (existsSync(dir))
+    for (const file of readdirSync(dir).sort())
+      if (file.endsWith('.json')) entries[file] = JSON.parse(readFileSync(join(dir, file), 'utf8'));
   return JSON.stringify(entries);
 }
 

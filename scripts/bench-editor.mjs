@@ -31,7 +31,15 @@ const TARGETS = { editP95Ms: 15, coldFirstDiagnosticsMs: 500, rssMb: 200 };
 
 /** Realistic ML training code: modules, training loops, config loading, a few findings. */
 function generatePython(lines, seed = 0) {
-  const out = ['import os', 'import json', 'import torch', 'import numpy as np', 'from torch import nn', 'from torch.utils.data import DataLoader, Dataset', ''];
+  const out = [
+    'import os',
+    'import json',
+    'import torch',
+    'import numpy as np',
+    'from torch import nn',
+    'from torch.utils.data import DataLoader, Dataset',
+    '',
+  ];
   for (let i = seed * 1000; out.length < lines; i++) {
     out.push(
       `class Block${i}(nn.Module):`,
@@ -85,7 +93,17 @@ class Session {
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
     const session = new Session(child, connection, spawned);
     connection.listen();
-    const settings = { enable: true, run: 'onType', debounceMs: 0, select: [], ignore: [], severity: {}, exclude: [], maxFileSize: 4 * 1024 * 1024, trace: { server: 'off' } };
+    const settings = {
+      enable: true,
+      run: 'onType',
+      debounceMs: 0,
+      select: [],
+      ignore: [],
+      severity: {},
+      exclude: [],
+      maxFileSize: 4 * 1024 * 1024,
+      trace: { server: 'off' },
+    };
     connection.onRequest('workspace/configuration', (params) => params.items.map(() => settings));
     connection.onRequest('client/registerCapability', () => null);
     connection.onRequest('window/workDoneProgress/create', () => null);
@@ -206,7 +224,13 @@ async function measureEdits(text, pattern, column) {
       if (i >= 2) samples.push(ms);
     }
     samples.sort((a, b) => a - b);
-    return { edits: samples.length, medianMs: percentile(samples, 50), p95Ms: percentile(samples, 95), minMs: samples[0], maxMs: samples[samples.length - 1] };
+    return {
+      edits: samples.length,
+      medianMs: percentile(samples, 50),
+      p95Ms: percentile(samples, 95),
+      minMs: samples[0],
+      maxMs: samples[samples.length - 1],
+    };
   } finally {
     await session.stop();
   }
@@ -234,9 +258,27 @@ async function main() {
     benchmark: 'editor',
     node: process.version,
     fileLines: 5000,
-    edit: { ...edits, medianMs: round(edits.medianMs), p95Ms: round(edits.p95Ms), minMs: round(edits.minMs), maxMs: round(edits.maxMs), debounceMs: 0 },
-    editInFlaggedFunction: { ...flagged, medianMs: round(flagged.medianMs), p95Ms: round(flagged.p95Ms), minMs: round(flagged.minMs), maxMs: round(flagged.maxMs), debounceMs: 0 },
-    cold: { didOpenToDiagnosticsMs: round(cold.didOpenToDiagnosticsMs), spawnToDiagnosticsMs: round(cold.spawnToDiagnosticsMs), findings: cold.findings },
+    edit: {
+      ...edits,
+      medianMs: round(edits.medianMs),
+      p95Ms: round(edits.p95Ms),
+      minMs: round(edits.minMs),
+      maxMs: round(edits.maxMs),
+      debounceMs: 0,
+    },
+    editInFlaggedFunction: {
+      ...flagged,
+      medianMs: round(flagged.medianMs),
+      p95Ms: round(flagged.p95Ms),
+      minMs: round(flagged.minMs),
+      maxMs: round(flagged.maxMs),
+      debounceMs: 0,
+    },
+    cold: {
+      didOpenToDiagnosticsMs: round(cold.didOpenToDiagnosticsMs),
+      spawnToDiagnosticsMs: round(cold.spawnToDiagnosticsMs),
+      findings: cold.findings,
+    },
     memory: { ...memory, rssAfterInitMb: round(memory.rssAfterInitMb), rssMb: round(memory.rssMb) },
     targets: TARGETS,
     meetsTargets: {
@@ -252,12 +294,28 @@ async function main() {
   }
   const rows = [
     ['edit in a training loop, median (5,000 lines, debounce 0)', `${result.edit.medianMs} ms`, ''],
-    [`edit in a training loop, p95 over ${result.edit.edits} edits`, `${result.edit.p95Ms} ms`, `≤ ${TARGETS.editP95Ms} ms ${result.meetsTargets.editP95 ? 'ok' : 'MISSED'}`],
+    [
+      `edit in a training loop, p95 over ${result.edit.edits} edits`,
+      `${result.edit.p95Ms} ms`,
+      `≤ ${TARGETS.editP95Ms} ms ${result.meetsTargets.editP95 ? 'ok' : 'MISSED'}`,
+    ],
     ['edit in a function with a finding, median', `${result.editInFlaggedFunction.medianMs} ms`, ''],
-    [`edit in a function with a finding, p95 over ${result.editInFlaggedFunction.edits} edits`, `${result.editInFlaggedFunction.p95Ms} ms`, `≤ ${TARGETS.editP95Ms} ms ${result.meetsTargets.editInFlaggedFunctionP95 ? 'ok' : 'MISSED'}`],
-    ['cold: didOpen → first diagnostics', `${result.cold.didOpenToDiagnosticsMs} ms`, `≤ ${TARGETS.coldFirstDiagnosticsMs} ms ${result.meetsTargets.coldFirstDiagnostics ? 'ok' : 'MISSED'}`],
+    [
+      `edit in a function with a finding, p95 over ${result.editInFlaggedFunction.edits} edits`,
+      `${result.editInFlaggedFunction.p95Ms} ms`,
+      `≤ ${TARGETS.editP95Ms} ms ${result.meetsTargets.editInFlaggedFunctionP95 ? 'ok' : 'MISSED'}`,
+    ],
+    [
+      'cold: didOpen → first diagnostics',
+      `${result.cold.didOpenToDiagnosticsMs} ms`,
+      `≤ ${TARGETS.coldFirstDiagnosticsMs} ms ${result.meetsTargets.coldFirstDiagnostics ? 'ok' : 'MISSED'}`,
+    ],
     ['cold: spawn → first diagnostics', `${result.cold.spawnToDiagnosticsMs} ms`, ''],
-    ['server RSS after opening 50 × 1,000-line files', `${result.memory.rssMb ?? 'n/a'} MB`, `≤ ${TARGETS.rssMb} MB ${result.meetsTargets.memory ? 'ok' : 'MISSED'}`],
+    [
+      'server RSS after opening 50 × 1,000-line files',
+      `${result.memory.rssMb ?? 'n/a'} MB`,
+      `≤ ${TARGETS.rssMb} MB ${result.meetsTargets.memory ? 'ok' : 'MISSED'}`,
+    ],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   const valueWidth = Math.max(...rows.map((r) => r[1].length));

@@ -44,11 +44,20 @@ const flag = (name) => args.includes(name);
 const values = (name) => args.flatMap((a, i) => (a === name && args[i + 1] ? [args[i + 1]] : []));
 const value = (name, fallback) => values(name).at(-1) ?? fallback;
 if (flag('--help') || flag('-h')) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 12).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+  process.stdout.write(
+    readFileSync(fileURLToPath(import.meta.url), 'utf8')
+      .split('\n')
+      .slice(1, 12)
+      .map((l) => l.replace(/^\/\/ ?/, ''))
+      .join('\n') + '\n',
+  );
   process.exit(0);
 }
 const reps = Math.max(1, Number(value('--reps', '5')));
-const scales = value('--scales', '1,2,4').split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 1);
+const scales = value('--scales', '1,2,4')
+  .split(',')
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n >= 1);
 const jobs = value('--jobs', undefined);
 const outFile = resolve(value('--out', join(ROOT, 'bench-results', 'bench.json')));
 
@@ -96,7 +105,10 @@ const stdlib = given.length === 0 ? pythonStdlib() : undefined;
 const roots =
   given.length > 0
     ? given
-    : [...(stdlib ? [stdlib.dir] : []), ...['test/rules/fixtures', 'test/corpus', 'examples'].map((d) => join(ROOT, d)).filter((d) => existsSync(d))];
+    : [
+        ...(stdlib ? [stdlib.dir] : []),
+        ...['test/rules/fixtures', 'test/corpus', 'examples'].map((d) => join(ROOT, d)).filter((d) => existsSync(d)),
+      ];
 if (given.length === 0 && !stdlib) process.stderr.write('bench: python3 not found; the corpus is the project fixtures only\n');
 const corpus = roots.map((root) => ({ root, files: pythonFiles(root) }));
 const baseFiles = corpus.flatMap((c) => c.files);
@@ -183,7 +195,9 @@ const sequential = !flag('--no-sequential') && jobCount !== 1;
 const v8Defaults = !flag('--no-v8-defaults');
 const rows = [];
 const log = (message) => process.stderr.write(message + '\n');
-log(`bench: ${baseFiles.length} files, ${baseLines} lines (${(baseBytes / 1e6).toFixed(1)} MB) from ${roots.join(', ')}; ${reps} repetitions, scales ${scales.join(', ')}x`);
+log(
+  `bench: ${baseFiles.length} files, ${baseLines} lines (${(baseBytes / 1e6).toFixed(1)} MB) from ${roots.join(', ')}; ${reps} repetitions, scales ${scales.join(', ')}x`,
+);
 for (const scale of scales) {
   const mlsecRuns = [];
   const ruffRuns = [];
@@ -249,7 +263,9 @@ for (const scale of scales) {
 function longFile(kind, n) {
   const lines = ['import pickle', 'import numpy as np', ''];
   if (kind === 'tables') for (let i = 0; i < n; i++) lines.push(`TABLE_${i} = [${Array.from({ length: 60 }, (_, j) => i * j).join(', ')}]`);
-  if (kind === 'aliases') for (let i = 0; i < n; i++) lines.push(`alias_${i} = np`, `def use_${i}(p):`, `    return alias_${i}.load(p, allow_pickle=${i % 2 ? 'True' : 'False'})`, '');
+  if (kind === 'aliases')
+    for (let i = 0; i < n; i++)
+      lines.push(`alias_${i} = np`, `def use_${i}(p):`, `    return alias_${i}.load(p, allow_pickle=${i % 2 ? 'True' : 'False'})`, '');
   if (kind === 'long line') lines.push(`VALUES = [${Array.from({ length: n * 20 }, (_, j) => `"v${j}"`).join(', ')}]`);
   lines.push('', 'def load(blob):', '    return pickle.loads(blob)', '');
   return lines.join('\n');
@@ -257,7 +273,11 @@ function longFile(kind, n) {
 
 const longFiles = [];
 if (!flag('--no-long-files')) {
-  for (const [kind, n] of [['tables', 1000], ['aliases', 1000], ['long line', 2000]]) {
+  for (const [kind, n] of [
+    ['tables', 1000],
+    ['aliases', 1000],
+    ['long line', 2000],
+  ]) {
     const timings = [];
     for (const count of [n, 4 * n]) {
       const file = join(work, `long-${kind.replace(' ', '-')}-${count}.py`);
@@ -265,8 +285,13 @@ if (!flag('--no-long-files')) {
       const bytes = readFileSync(file).length;
       const stats = join(work, 'long-stats.json');
       const runs = Array.from({ length: reps }, () => {
-        const run = spawnSync(process.execPath, [MLSEC, 'scan', file, '--format', 'sarif', '-o', join(work, 'long.sarif'), '--fail-on', 'never', '--jobs', '1', '--stats', stats], { cwd: ROOT, encoding: 'utf8' });
-        if (run.status !== 0 && run.status !== 1) throw new Error(`mlsec failed on a long file (exit ${run.status}): ${run.stderr.slice(0, 500)}`);
+        const run = spawnSync(
+          process.execPath,
+          [MLSEC, 'scan', file, '--format', 'sarif', '-o', join(work, 'long.sarif'), '--fail-on', 'never', '--jobs', '1', '--stats', stats],
+          { cwd: ROOT, encoding: 'utf8' },
+        );
+        if (run.status !== 0 && run.status !== 1)
+          throw new Error(`mlsec failed on a long file (exit ${run.status}): ${run.stderr.slice(0, 500)}`);
         // The scan itself: starting Node and loading the parser are the same for both sizes.
         return JSON.parse(readFileSync(stats, 'utf8')).wallMs.scan;
       });
@@ -347,17 +372,32 @@ const profile = {
   phaseShare: Object.fromEntries(Object.entries(s.phaseMs).map(([k, v]) => [k, Math.round((v / cpuTotal) * 1000) / 1000])),
 };
 
-const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
+const fmt = (n, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-';
 const table = [
   ['tool', 'corpus', 'files', 'lines', 'wall s (median)', 'cpu s', 'lines/s', 'peak RSS MB', 'findings'],
-  ...rows.map((r) => [r.tool, `${r.scale}x`, fmt(r.files), fmt(r.lines), fmt(r.wallMs / 1000, 2), fmt(r.cpuMs / 1000, 2), fmt(r.linesPerSecond), fmt(r.peakRssMb), fmt(r.findings)]),
+  ...rows.map((r) => [
+    r.tool,
+    `${r.scale}x`,
+    fmt(r.files),
+    fmt(r.lines),
+    fmt(r.wallMs / 1000, 2),
+    fmt(r.cpuMs / 1000, 2),
+    fmt(r.linesPerSecond),
+    fmt(r.peakRssMb),
+    fmt(r.findings),
+  ]),
 ];
 const widths = table[0].map((_, c) => Math.max(...table.map((row) => String(row[c]).length)));
 const line = (row) => row.map((cell, c) => (c < 2 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  ');
 
 const out = [];
-out.push(`mlsec vs Ruff (WebAssembly, select = S) — ${machine.date}, ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GiB, ${machine.os}, Node ${machine.node}`);
-out.push(`corpus: ${roots.join(', ')} (${fmt(baseFiles.length)} .py files, ${fmt(baseLines)} lines${stdlib ? `, ${stdlib.version} stdlib` : ''}); ruff ${ruffVersion}; ${reps} reps, medians; load average ${machine.loadAverage.join(' ')}`);
+out.push(
+  `mlsec vs Ruff (WebAssembly, select = S) — ${machine.date}, ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GiB, ${machine.os}, Node ${machine.node}`,
+);
+out.push(
+  `corpus: ${roots.join(', ')} (${fmt(baseFiles.length)} .py files, ${fmt(baseLines)} lines${stdlib ? `, ${stdlib.version} stdlib` : ''}); ruff ${ruffVersion}; ${reps} reps, medians; load average ${machine.loadAverage.join(' ')}`,
+);
 out.push('');
 out.push(line(table[0]));
 out.push(widths.map((w) => '-'.repeat(w)).join('  '));
@@ -369,10 +409,16 @@ for (const c of comparisons) {
       `peak RSS ${fmt(c.mlsecRssMb)} MB (target ≤ ${TARGETS.rssMb}: ${c.mlsecRssMb <= TARGETS.rssMb ? 'met' : 'NOT met'})`,
   );
 }
-out.push(`linearity (ms per 1,000 lines): ${linearity.map((l) => `${l.scale}x mlsec ${fmt(l.mlsecMsPerKLine, 1)} / ruff ${fmt(l.ruffMsPerKLine, 1)}`).join('; ')}`);
+out.push(
+  `linearity (ms per 1,000 lines): ${linearity.map((l) => `${l.scale}x mlsec ${fmt(l.mlsecMsPerKLine, 1)} / ruff ${fmt(l.ruffMsPerKLine, 1)}`).join('; ')}`,
+);
 out.push('');
-out.push(`profile of mlsec at ${profile.scale}x (median run; cpu phases are summed over ${profile.workers > 1 ? `${profile.workers} worker threads, so they can exceed the wall time` : 'the one analysing thread'}):`);
-out.push(`  prefilter skipped ${fmt(s.skippedByPrefilter)} of ${fmt(s.analysedFiles)} files without parsing (${fmt(s.prefilterSkipRate * 100, 1)} %); ${fmt(s.parsedFiles)} parsed`);
+out.push(
+  `profile of mlsec at ${profile.scale}x (median run; cpu phases are summed over ${profile.workers > 1 ? `${profile.workers} worker threads, so they can exceed the wall time` : 'the one analysing thread'}):`,
+);
+out.push(
+  `  prefilter skipped ${fmt(s.skippedByPrefilter)} of ${fmt(s.analysedFiles)} files without parsing (${fmt(s.prefilterSkipRate * 100, 1)} %); ${fmt(s.parsedFiles)} parsed`,
+);
 if (s.parsedUnits !== undefined) {
   const whole = s.parsedUnits + s.skippedByPartialParse;
   out.push(
@@ -388,7 +434,9 @@ out.push(
 const seq = byKey('mlsec --jobs 1', scales[0]);
 if (seq) {
   const how = profile.workers > 0 ? `${profile.workers} worker threads` : 'the default (too few files for workers)';
-  out.push(`  worker threads: --jobs 1 ${fmt(seq.wallMs / 1000, 2)} s vs ${how} ${fmt(first.wallMs / 1000, 2)} s (${fmt(seq.wallMs / first.wallMs, 2)}x)`);
+  out.push(
+    `  worker threads: --jobs 1 ${fmt(seq.wallMs / 1000, 2)} s vs ${how} ${fmt(first.wallMs / 1000, 2)} s (${fmt(seq.wallMs / first.wallMs, 2)}x)`,
+  );
 }
 const defaults = byKey('mlsec, V8 defaults', scales[0]);
 if (defaults) {
@@ -417,5 +465,23 @@ out.push(`editor (scripts/bench-editor.mjs): ${typeof editor === 'string' ? edit
 process.stdout.write(out.join('\n') + '\n');
 
 mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, JSON.stringify({ machine, corpus: { roots, files: baseFiles.length, lines: baseLines, bytes: baseBytes }, reps, targets: TARGETS, rows, comparisons, linearity, profile, longFiles, editor }, null, 2) + '\n');
+writeFileSync(
+  outFile,
+  JSON.stringify(
+    {
+      machine,
+      corpus: { roots, files: baseFiles.length, lines: baseLines, bytes: baseBytes },
+      reps,
+      targets: TARGETS,
+      rows,
+      comparisons,
+      linearity,
+      profile,
+      longFiles,
+      editor,
+    },
+    null,
+    2,
+  ) + '\n',
+);
 process.stdout.write(`\nwritten to ${relative(process.cwd(), outFile) || outFile}\n`);

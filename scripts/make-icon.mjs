@@ -23,7 +23,11 @@ function distanceToSegment(px, py, ax, ay, bx, by) {
   return Math.hypot(px - (ax + t * dx), py - (ay + t * dy));
 }
 
-const nodes = [[44, 50], [84, 50], [64, 86]];
+const nodes = [
+  [44, 50],
+  [84, 50],
+  [64, 86],
+];
 function onNetwork(x, y) {
   if (nodes.some(([nx, ny]) => Math.hypot(x - nx, y - ny) <= 9)) return true;
   for (let i = 0; i < nodes.length; i++) {
@@ -47,12 +51,18 @@ const raw = Buffer.alloc((SIZE * 4 + 1) * SIZE);
 for (let y = 0; y < SIZE; y++) {
   raw[y * (SIZE * 4 + 1)] = 0; // filter: none
   for (let x = 0; x < SIZE; x++) {
-    let r = 0, g = 0, b = 0, a = 0;
+    let r = 0,
+      g = 0,
+      b = 0,
+      a = 0;
     for (let sy = 0; sy < SAMPLES; sy++) {
       for (let sx = 0; sx < SAMPLES; sx++) {
         const c = colourAt(x + (sx + 0.5) / SAMPLES, y + (sy + 0.5) / SAMPLES);
         if (!c) continue;
-        r += c[0]; g += c[1]; b += c[2]; a++;
+        r += c[0];
+        g += c[1];
+        b += c[2];
+        a++;
       }
     }
     const o = y * (SIZE * 4 + 1) + 1 + x * 4;

@@ -48,7 +48,10 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
     synchronize: {
       // Project configuration read by the server; it reloads when one changes.
       // Manifests and locks: their findings, and the versions version-aware rules read.
-      fileEvents: [vscode.workspace.createFileSystemWatcher('**/{pyproject.toml,.mlsec.toml,.gitignore}'), vscode.workspace.createFileSystemWatcher(MANIFEST_PATTERN)],
+      fileEvents: [
+        vscode.workspace.createFileSystemWatcher('**/{pyproject.toml,.mlsec.toml,.gitignore}'),
+        vscode.workspace.createFileSystemWatcher(MANIFEST_PATTERN),
+      ],
     },
     diagnosticCollectionName: 'mlsec',
     // Diagnostics and hovers link rule codes to the documentation command, which shows the page

@@ -30,6 +30,7 @@ export interface CommandContext {
 }
 
 export function registerCommands(ctx: CommandContext): void {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- VS Code passes command arguments untyped
   const register = (id: string, handler: (...args: any[]) => unknown): void => {
     ctx.extension.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
@@ -47,11 +48,15 @@ export function registerCommands(ctx: CommandContext): void {
   register(Commands.scanWorkspace, () => scanWorkspace(ctx));
   register(Commands.showChecklist, () => vscode.commands.executeCommand(`${CHECKLIST_VIEW_ID}.focus`));
   register(Commands.refreshChecklist, () =>
-    vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW_ID }, title: 'Gathering evidence' }, () => ctx.checklist.refresh({ rescan: true })),
+    vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW_ID }, title: 'Gathering evidence' }, () =>
+      ctx.checklist.refresh({ rescan: true }),
+    ),
   );
   register(Commands.exportReport, (target?: unknown) => exportReport(ctx, target));
   register(Commands.filterChecklist, (filter?: FindingFilter) => filterChecklist(ctx, filter));
-  register(Commands.markReviewed, (arg?: unknown, note?: string, acknowledge?: boolean) => review(ctx, arg, 'reviewed', note, acknowledge === true));
+  register(Commands.markReviewed, (arg?: unknown, note?: string, acknowledge?: boolean) =>
+    review(ctx, arg, 'reviewed', note, acknowledge === true),
+  );
   register(Commands.markNotApplicable, (arg?: unknown, reason?: string) => review(ctx, arg, 'not-applicable', reason));
   register(Commands.resetReview, (arg?: unknown) => review(ctx, arg, 'reset'));
   register(Commands.openRuleDocs, (arg?: unknown) => openRuleDocumentation(ctx, arg));
@@ -70,13 +75,17 @@ async function scanWorkspace(ctx: CommandContext): Promise<ScanWorkspaceRequest.
     { location: vscode.ProgressLocation.Notification, title: 'mlsec: scanning workspace', cancellable: false },
     async (progress) => {
       let reported = 0;
-      const listener = client.onProgress(WorkDoneProgress.type, token, (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => {
-        if (value.kind === 'end') return;
-        const percentage = value.percentage;
-        const increment = percentage !== undefined && percentage > reported ? percentage - reported : undefined;
-        if (percentage !== undefined) reported = Math.max(reported, percentage);
-        progress.report({ message: value.message, increment });
-      });
+      const listener = client.onProgress(
+        WorkDoneProgress.type,
+        token,
+        (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => {
+          if (value.kind === 'end') return;
+          const percentage = value.percentage;
+          const increment = percentage !== undefined && percentage > reported ? percentage - reported : undefined;
+          if (percentage !== undefined) reported = Math.max(reported, percentage);
+          progress.report({ message: value.message, increment });
+        },
+      );
       try {
         const params: ScanWorkspaceRequest.Params = { workDoneToken: token };
         return await client.sendRequest<ScanWorkspaceRequest.Result>(ScanWorkspaceRequest.method, params);
@@ -87,8 +96,11 @@ async function scanWorkspace(ctx: CommandContext): Promise<ScanWorkspaceRequest.
   );
   ctx.statusBar.update(result.counts);
   const total = result.counts.error + result.counts.warning + result.counts.info;
-  ctx.log.info(`scanned ${result.files} files in ${Math.round(result.durationMs)} ms: ${total} open findings, ${result.problems.length} files not analysed`);
-  for (const problem of result.problems) ctx.log.warn(`${problem.uri}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${problem.message}`);
+  ctx.log.info(
+    `scanned ${result.files} files in ${Math.round(result.durationMs)} ms: ${total} open findings, ${result.problems.length} files not analysed`,
+  );
+  for (const problem of result.problems)
+    ctx.log.warn(`${problem.uri}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${problem.message}`);
   await ctx.checklist.refresh();
   const summary = `mlsec scanned ${plural(result.files, 'file')}: ${plural(total, 'open finding')} (${result.counts.error} errors, ${result.counts.warning} warnings)${result.problems.length ? `; ${plural(result.problems.length, 'file')} could not be analysed` : ''}.`;
   void vscode.window.showInformationMessage(summary, 'Show Checklist').then((choice) => {
@@ -139,7 +151,10 @@ async function resolveItem(ctx: CommandContext, arg: unknown, placeHolder: strin
       label: item.title,
       // The same words as the tree's row.
       description: itemDescription(
-        displayStatus(evidence?.items.find((e) => e.id === item.id), ctx.checklist.reviewEntries().get(item.id)),
+        displayStatus(
+          evidence?.items.find((e) => e.id === item.id),
+          ctx.checklist.reviewEntries().get(item.id),
+        ),
         evidence?.items.find((e) => e.id === item.id),
         ctx.checklist.reviewEntries().get(item.id),
       ),
@@ -155,7 +170,12 @@ async function resolveItem(ctx: CommandContext, arg: unknown, placeHolder: strin
  * say so explicitly (a modal listing them), and the review records them so that a new one makes
  * the item "changed since review". `acknowledged` is for callers that asked already.
  */
-async function acknowledgeFindings(ctx: CommandContext, itemId: string, title: string, acknowledged: boolean): Promise<{ record: Record<string, unknown> } | undefined> {
+async function acknowledgeFindings(
+  ctx: CommandContext,
+  itemId: string,
+  title: string,
+  acknowledged: boolean,
+): Promise<{ record: Record<string, unknown> } | undefined> {
   // The review records the findings as they are now, not as the view last showed them.
   await ctx.checklist.refresh();
   const evidence = ctx.checklist.currentEvidence()?.items.find((e) => e.id === itemId);
@@ -177,8 +197,18 @@ async function acknowledgeFindings(ctx: CommandContext, itemId: string, title: s
   return { record: { [REVIEWED_FIELD]: snapshot } };
 }
 
-async function review(ctx: CommandContext, arg: unknown, kind: ReviewChange['kind'], text?: string, acknowledged = false): Promise<boolean> {
-  const itemId = await resolveItem(ctx, arg, kind === 'reset' ? 'Item whose review to reset' : kind === 'reviewed' ? 'Item to mark reviewed' : 'Item to mark not applicable');
+async function review(
+  ctx: CommandContext,
+  arg: unknown,
+  kind: ReviewChange['kind'],
+  text?: string,
+  acknowledged = false,
+): Promise<boolean> {
+  const itemId = await resolveItem(
+    ctx,
+    arg,
+    kind === 'reset' ? 'Item whose review to reset' : kind === 'reviewed' ? 'Item to mark reviewed' : 'Item to mark not applicable',
+  );
   if (!itemId) return false;
   const title = CHECKLIST.find((item) => item.id === itemId)?.title ?? itemId;
   let change: ReviewChange;
@@ -209,7 +239,9 @@ async function review(ctx: CommandContext, arg: unknown, kind: ReviewChange['kin
   const result = ctx.checklist.applyReview(itemId, change);
   if (result.problems.length || result.backup) {
     const kept = result.backup ? ` The previous file was kept as ${vscode.workspace.asRelativePath(result.backup)}.` : '';
-    void vscode.window.showWarningMessage(`mlsec: ${REVIEW_FILE} had problems: ${result.problems.map((p) => p.message).join('; ')}.${kept}`);
+    void vscode.window.showWarningMessage(
+      `mlsec: ${REVIEW_FILE} had problems: ${result.problems.map((p) => p.message).join('; ')}.${kept}`,
+    );
   }
   return true;
 }
@@ -217,15 +249,24 @@ async function review(ctx: CommandContext, arg: unknown, kind: ReviewChange['kin
 async function openRuleDocumentation(ctx: CommandContext, arg: unknown): Promise<void> {
   let code: string | undefined;
   if (typeof arg === 'string') code = arg;
-  else if (arg && typeof arg === 'object' && typeof (arg as { ruleCode?: unknown }).ruleCode === 'string') code = (arg as { ruleCode: string }).ruleCode;
+  else if (arg && typeof arg === 'object' && typeof (arg as { ruleCode?: unknown }).ruleCode === 'string')
+    code = (arg as { ruleCode: string }).ruleCode;
   else if (arg && typeof arg === 'object' && typeof (arg as { code?: unknown }).code === 'string') code = (arg as { code: string }).code;
   if (!code) {
     const seen = new Map<string, string>();
     for (const threat of ctx.checklist.currentEvidence()?.threats ?? []) for (const f of threat.findings) seen.set(f.code, f.name);
     const picks = [...seen].sort().map(([c, name]) => ({ label: c, description: name }));
-    const picked = picks.length ? await vscode.window.showQuickPick([...picks, { label: 'Other rule…', description: '' }], { placeHolder: 'Rule to document' }) : { label: 'Other rule…' };
+    const picked = picks.length
+      ? await vscode.window.showQuickPick([...picks, { label: 'Other rule…', description: '' }], { placeHolder: 'Rule to document' })
+      : { label: 'Other rule…' };
     if (!picked) return;
-    code = picked.label === 'Other rule…' ? await vscode.window.showInputBox({ prompt: 'Rule code or name, e.g. MLS102', validateInput: (v) => (v.trim() ? undefined : 'Enter a rule code') }) : picked.label;
+    code =
+      picked.label === 'Other rule…'
+        ? await vscode.window.showInputBox({
+            prompt: 'Rule code or name, e.g. MLS102',
+            validateInput: (v) => (v.trim() ? undefined : 'Enter a rule code'),
+          })
+        : picked.label;
   }
   if (!code) return;
   code = code.trim();
@@ -238,7 +279,12 @@ async function openRuleDocumentation(ctx: CommandContext, arg: unknown): Promise
 
 async function openLocation(location: NodeLocation): Promise<void> {
   const uri = vscode.Uri.parse(location.uri);
-  const range = new vscode.Range(location.line, location.character, location.endLine ?? location.line, location.endCharacter ?? location.character);
+  const range = new vscode.Range(
+    location.line,
+    location.character,
+    location.endLine ?? location.line,
+    location.endCharacter ?? location.character,
+  );
   if (location.cell !== undefined && uri.path.toLowerCase().endsWith('.ipynb')) {
     const notebook = await vscode.workspace.openNotebookDocument(uri);
     const cell = Math.min(location.cell, Math.max(0, notebook.cellCount - 1));
@@ -258,10 +304,13 @@ async function restartServer(ctx: CommandContext): Promise<void> {
   const client = ctx.client();
   if (!client) throw new Error('the language client was not created; see ML Security: Show Output.');
   ctx.log.info('restarting the language server');
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'mlsec: restarting the language server' }, async () => {
-    if (client.isRunning()) await client.restart();
-    else await client.start();
-  });
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'mlsec: restarting the language server' },
+    async () => {
+      if (client.isRunning()) await client.restart();
+      else await client.start();
+    },
+  );
   await ctx.checklist.refresh();
 }
 
@@ -280,14 +329,18 @@ async function filterChecklist(ctx: CommandContext, given?: FindingFilter): Prom
     { label: 'By path…', description: current.path, apply: undefined },
     { label: 'Clear filters', apply: (): FindingFilter | undefined => ({}) },
   ];
-  const picked = await vscode.window.showQuickPick(picks, { placeHolder: 'Which findings the checklist lists (statuses count all of them)' });
+  const picked = await vscode.window.showQuickPick(picks, {
+    placeHolder: 'Which findings the checklist lists (statuses count all of them)',
+  });
   if (!picked) return undefined;
   let next: FindingFilter | undefined;
   if (picked.apply) next = picked.apply();
   else {
     const rule = picked.label === 'By rule…';
     const value = await vscode.window.showInputBox({
-      prompt: rule ? 'Rule code, prefix or name (e.g. MLS1, MLS102, torch-load-unsafe); empty for any' : 'Part of the file path (e.g. src/serving); empty for any',
+      prompt: rule
+        ? 'Rule code, prefix or name (e.g. MLS1, MLS102, torch-load-unsafe); empty for any'
+        : 'Part of the file path (e.g. src/serving); empty for any',
       value: rule ? current.rule : current.path,
     });
     if (value === undefined) return undefined;

@@ -44,11 +44,13 @@ export function activate(context: vscode.ExtensionContext): MlsecApi {
   context.subscriptions.push(
     vscode.workspace.onDidGrantWorkspaceTrust(() => restartForTrust('the workspace is now trusted')),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (!vscode.workspace.isTrusted && event.affectsConfiguration(`mlsec.${IGNORE_REPOSITORY_CONFIG}`)) restartForTrust(`mlsec.${IGNORE_REPOSITORY_CONFIG} changed`);
+      if (!vscode.workspace.isTrusted && event.affectsConfiguration(`mlsec.${IGNORE_REPOSITORY_CONFIG}`))
+        restartForTrust(`mlsec.${IGNORE_REPOSITORY_CONFIG} changed`);
     }),
   );
 
-  const showChecklistState = () => statusBar.updateChecklist({ checklist: checklist.state(), coverage: checklist.currentEvidence()?.coverage });
+  const showChecklistState = () =>
+    statusBar.updateChecklist({ checklist: checklist.state(), coverage: checklist.currentEvidence()?.coverage });
   context.subscriptions.push(checklist.onDidChange(showChecklistState));
 
   current.onNotification(FindingsChangedNotification.method, (params: FindingsChangedNotification.Params) => {

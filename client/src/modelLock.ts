@@ -13,7 +13,12 @@ export function registerModelLockCommand(ctx: CommandContext, register: (id: str
       void vscode.window.showInformationMessage('mlsec: no model files in the workspace, no lock written.');
       return result;
     }
-    const text = result.locks.map((l) => `${vscode.workspace.asRelativePath(vscode.Uri.parse(l.uri))}: ${l.entries} locked (${l.added} added, ${l.changed} changed, ${l.removed} removed)`).join('; ');
+    const text = result.locks
+      .map(
+        (l) =>
+          `${vscode.workspace.asRelativePath(vscode.Uri.parse(l.uri))}: ${l.entries} locked (${l.added} added, ${l.changed} changed, ${l.removed} removed)`,
+      )
+      .join('; ');
     void vscode.window.showInformationMessage(`mlsec: ${text}. Review and commit mlsec.lock.`);
     return result;
   });

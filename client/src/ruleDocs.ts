@@ -33,7 +33,10 @@ export class RuleDocsProvider implements vscode.TextDocumentContentProvider {
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const code = codeOfDocsUri(uri);
     if (!code) return `# Unknown page\n\n\`${uri.toString()}\` does not name an mlsec rule.\n`;
-    return (await this.markdown(code)) ?? `# ${code}\n\nNo documentation was found for rule \`${code}\`. Run **ML Security: Show Output** for details.\n`;
+    return (
+      (await this.markdown(code)) ??
+      `# ${code}\n\nNo documentation was found for rule \`${code}\`. Run **ML Security: Show Output** for details.\n`
+    );
   }
 
   /** The page of a rule (a code such as MLS102, or a rule name), or undefined. */

@@ -24,7 +24,12 @@ export interface StatusInput {
 
 /** Whether the item should draw attention (warning background): untrusted code narrows coverage. */
 export function statusWarns(input: StatusInput): boolean {
-  return isNarrowed(input.coverage) && !input.coverage.workspaceTrusted && !input.coverage.repositoryConfigIgnored && input.coverage.configs.length > 0;
+  return (
+    isNarrowed(input.coverage) &&
+    !input.coverage.workspaceTrusted &&
+    !input.coverage.repositoryConfigIgnored &&
+    input.coverage.configs.length > 0
+  );
 }
 
 export function statusBarText(input: StatusInput): string {
@@ -51,7 +56,10 @@ export function statusBarTooltip(input: StatusInput): string {
   } else {
     lines.push('mlsec: no workspace scan yet.');
   }
-  if (counts) lines.push(`Open findings in the workspace: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${counts.info} info.`);
+  if (counts)
+    lines.push(
+      `Open findings in the workspace: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${counts.info} info.`,
+    );
   if (isNarrowed(coverage)) {
     const head = coverage.repositoryConfigIgnored
       ? 'Repository configuration not applied (untrusted workspace):'

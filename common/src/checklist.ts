@@ -17,27 +17,32 @@ export const THREATS: readonly ThreatInfo[] = [
   {
     id: 'adversarial-input',
     title: 'Adversarial attacks',
-    description: 'Inputs shaped on purpose so the model answers wrongly or behaves erratically, such as perturbed images or crafted prompts sent to an exposed endpoint.',
+    description:
+      'Inputs shaped on purpose so the model answers wrongly or behaves erratically, such as perturbed images or crafted prompts sent to an exposed endpoint.',
   },
   {
     id: 'data-poisoning',
     title: 'Data poisoning',
-    description: 'Training or fine-tuning data altered by an attacker to plant errors, bias or backdoors that the trained model then carries into production.',
+    description:
+      'Training or fine-tuning data altered by an attacker to plant errors, bias or backdoors that the trained model then carries into production.',
   },
   {
     id: 'model-extraction',
     title: 'Model extraction',
-    description: 'Copying a model or inferring what it learned, by querying it at scale or by reaching its weights, to replicate proprietary work or to prepare further attacks.',
+    description:
+      'Copying a model or inferring what it learned, by querying it at scale or by reaching its weights, to replicate proprietary work or to prepare further attacks.',
   },
   {
     id: 'model-tampering',
     title: 'Model tampering',
-    description: 'Changing a model or its supply chain (checkpoints, hub downloads, remote code) so that it misbehaves or runs an attacker\'s code when loaded.',
+    description:
+      "Changing a model or its supply chain (checkpoints, hub downloads, remote code) so that it misbehaves or runs an attacker's code when loaded.",
   },
   {
     id: 'secrets-exposure',
     title: 'Secrets and exposure',
-    description: 'Credentials in code and services reachable by more people than intended, which hand attackers the data, the models or the machines behind them.',
+    description:
+      'Credentials in code and services reachable by more people than intended, which hand attackers the data, the models or the machines behind them.',
   },
 ];
 
@@ -107,8 +112,10 @@ export const CHECKLIST: readonly ChecklistItem[] = [
   {
     id: 'input-validation',
     title: 'Input validation and sanitization',
-    description: 'Everything that reaches a model from outside (request bodies, uploaded files, prompts, feature vectors) is checked against a schema with types, shapes and value bounds before inference, so malformed or extreme inputs are rejected instead of scored.',
-    reviewHint: 'Check that every inference endpoint declares a request schema with size and range limits, and that uploads are type- and size-checked.',
+    description:
+      'Everything that reaches a model from outside (request bodies, uploaded files, prompts, feature vectors) is checked against a schema with types, shapes and value bounds before inference, so malformed or extreme inputs are rejected instead of scored.',
+    reviewHint:
+      'Check that every inference endpoint declares a request schema with size and range limits, and that uploads are type- and size-checked.',
     group: 'core',
     counters: ['adversarial-input', 'data-poisoning'],
     packages: [
@@ -126,8 +133,10 @@ export const CHECKLIST: readonly ChecklistItem[] = [
   {
     id: 'adversarial-training',
     title: 'Adversarial training',
-    description: 'The model is trained and evaluated with adversarial examples as well as clean data, so its robustness against crafted inputs is measured and improved rather than assumed.',
-    reviewHint: 'Look for a training or evaluation step that generates attacks (FGSM, PGD, text perturbations) and records robust accuracy.',
+    description:
+      'The model is trained and evaluated with adversarial examples as well as clean data, so its robustness against crafted inputs is measured and improved rather than assumed.',
+    reviewHint:
+      'Look for a training or evaluation step that generates attacks (FGSM, PGD, text perturbations) and records robust accuracy.',
     group: 'core',
     counters: ['adversarial-input'],
     packages: [
@@ -145,7 +154,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
   {
     id: 'data-auditing',
     title: 'Data auditing and monitoring',
-    description: 'Training and incoming data are validated and profiled (schemas, distributions, label checks, provenance) so that poisoned, corrupted or drifting data is caught before it shapes a model.',
+    description:
+      'Training and incoming data are validated and profiled (schemas, distributions, label checks, provenance) so that poisoned, corrupted or drifting data is caught before it shapes a model.',
     reviewHint: 'Check that datasets come from pinned, verified sources and that a validation suite runs before training.',
     group: 'core',
     counters: ['data-poisoning'],
@@ -165,12 +175,23 @@ export const CHECKLIST: readonly ChecklistItem[] = [
   {
     id: 'model-versioning',
     title: 'Model versioning and control',
-    description: 'Models and the data they came from are versioned and pinned (a registry, DVC, exact hub revisions, recorded hashes) so every deployed model can be traced, verified and rolled back.',
+    description:
+      'Models and the data they came from are versioned and pinned (a registry, DVC, exact hub revisions, recorded hashes) so every deployed model can be traced, verified and rolled back.',
     reviewHint: 'Check that each model in use is identified by an immutable version or hash, and that a rollback path exists.',
     group: 'core',
     counters: ['model-tampering', 'data-poisoning'],
     packages: [{ module: 'dvc', what: 'data and model versioning with DVC' }],
-    signals: ['dvc', 'safetensors', 'model-lock', 'model-files', 'git-lfs-models', 'mlflow-registry', 'mlflow-tracking', 'pinned-revision', 'unpinned-revision'],
+    signals: [
+      'dvc',
+      'safetensors',
+      'model-lock',
+      'model-files',
+      'git-lfs-models',
+      'mlflow-registry',
+      'mlflow-tracking',
+      'pinned-revision',
+      'unpinned-revision',
+    ],
     // Unpinned or unverified models, remote code and downloads (MLS2), and model files that run
     // code on load or changed since they were locked (MLS6), are what versioning controls.
     findingsAgainst: { codePrefixes: ['MLS2', 'MLS6'] },
@@ -178,7 +199,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
   {
     id: 'secure-deployment',
     title: 'Secure model deployment',
-    description: 'Serving infrastructure is locked down: endpoints require authentication, bind only where intended, run without debug modes, keep secrets out of code and never deserialize untrusted payloads.',
+    description:
+      'Serving infrastructure is locked down: endpoints require authentication, bind only where intended, run without debug modes, keep secrets out of code and never deserialize untrusted payloads.',
     reviewHint: 'Check authentication, TLS termination, network exposure, rate limits and how secrets reach the service.',
     group: 'core',
     counters: ['model-extraction', 'model-tampering', 'secrets-exposure'],
@@ -192,7 +214,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
   {
     id: 'continuous-monitoring',
     title: 'Continuous security monitoring',
-    description: 'Deployed models are watched for drift, anomalous inputs, unusual query volumes and degraded accuracy, so attacks and failures are noticed while they happen.',
+    description:
+      'Deployed models are watched for drift, anomalous inputs, unusual query volumes and degraded accuracy, so attacks and failures are noticed while they happen.',
     reviewHint: 'Check that prediction services export metrics and that drift or outlier alerts reach someone.',
     group: 'core',
     counters: ['adversarial-input', 'model-extraction', 'model-tampering'],
@@ -210,8 +233,10 @@ export const CHECKLIST: readonly ChecklistItem[] = [
   {
     id: 'privacy-preserving',
     title: 'Privacy-preserving ML',
-    description: 'Sensitive training data is protected with techniques such as differential privacy, federated learning or encrypted computation, which also limit what an attacker can extract from the model.',
-    reviewHint: 'Check whether the model is trained on personal or confidential data and, if so, which privacy technique bounds what it can leak.',
+    description:
+      'Sensitive training data is protected with techniques such as differential privacy, federated learning or encrypted computation, which also limit what an attacker can extract from the model.',
+    reviewHint:
+      'Check whether the model is trained on personal or confidential data and, if so, which privacy technique bounds what it can leak.',
     group: 'further',
     counters: ['model-extraction', 'data-poisoning'],
     packages: [
@@ -229,7 +254,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
   {
     id: 'explainability',
     title: 'Model explainability',
-    description: 'Predictions can be explained (feature attributions, example-based explanations), which helps spot biases, shortcuts and backdoors an attacker could exploit.',
+    description:
+      'Predictions can be explained (feature attributions, example-based explanations), which helps spot biases, shortcuts and backdoors an attacker could exploit.',
     reviewHint: 'Check that explanations are produced for the model and looked at during evaluation.',
     group: 'further',
     counters: ['adversarial-input', 'data-poisoning'],
@@ -247,7 +273,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
   {
     id: 'security-audits',
     title: 'Regular security audits',
-    description: 'The code, models and pipelines are examined for vulnerabilities on a schedule and on every change, with results kept where reviewers see them (for example as code-scanning alerts).',
+    description:
+      'The code, models and pipelines are examined for vulnerabilities on a schedule and on every change, with results kept where reviewers see them (for example as code-scanning alerts).',
     reviewHint: 'Check that a security scan runs in CI on every pull request and that its results are looked at.',
     group: 'further',
     counters: ['adversarial-input', 'data-poisoning', 'model-extraction', 'model-tampering', 'secrets-exposure'],
@@ -259,7 +286,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
   {
     id: 'security-awareness',
     title: 'Security awareness and training',
-    description: 'The people who build and run the models know the threats specific to ML and the project\'s secure-coding practices, and new contributors are introduced to them.',
+    description:
+      "The people who build and run the models know the threats specific to ML and the project's secure-coding practices, and new contributors are introduced to them.",
     reviewHint: 'Confirm that the team has had ML security training or documentation and knows where to report a problem.',
     group: 'further',
     counters: ['adversarial-input', 'data-poisoning', 'model-extraction', 'model-tampering', 'secrets-exposure'],
@@ -271,7 +299,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
   {
     id: 'security-collaboration',
     title: 'Collaboration with security experts',
-    description: 'Security specialists review the ML system and keep the team informed about new attacks, and outsiders have a clear way to report vulnerabilities.',
+    description:
+      'Security specialists review the ML system and keep the team informed about new attacks, and outsiders have a clear way to report vulnerabilities.',
     reviewHint: 'Confirm who on the security side reviews this project and that a disclosure contact exists.',
     group: 'further',
     counters: ['adversarial-input', 'data-poisoning', 'model-extraction', 'model-tampering', 'secrets-exposure'],
@@ -302,7 +331,11 @@ export function findingCountsAgainst(item: ChecklistItem, finding: FindingSummar
  * found; warnings make it partial when there is also positive evidence; informational findings
  * are listed but do not change the status.
  */
-export function evidenceStatus(item: ChecklistItem, signals: readonly EvidenceSignal[], findings: readonly FindingSummary[]): { status: EvidenceStatus; summary: string } {
+export function evidenceStatus(
+  item: ChecklistItem,
+  signals: readonly EvidenceSignal[],
+  findings: readonly FindingSummary[],
+): { status: EvidenceStatus; summary: string } {
   const strong = signals.filter((s) => !s.weak);
   const files = (list: readonly EvidenceSignal[]): number => new Set(list.map((s) => s.file)).size;
   const errors = findings.filter((f) => f.severity === 'error').length;
@@ -323,10 +356,18 @@ export function evidenceStatus(item: ChecklistItem, signals: readonly EvidenceSi
     return { status: 'evidence', summary: `Evidence in ${plural(files(strong), 'file')}` };
   }
   if (signals.length && item.passWhenClean) {
-    return { status: 'evidence', summary: `${item.scopeLabel ?? 'In scope'}: ${plural(files(signals), 'file')}, no open findings against it` };
+    return {
+      status: 'evidence',
+      summary: `${item.scopeLabel ?? 'In scope'}: ${plural(files(signals), 'file')}, no open findings against it`,
+    };
   }
   if (signals.length) {
-    return { status: 'partial', summary: item.reviewOnly ? `Hints in ${plural(files(signals), 'file')}; needs a person to confirm` : `Weak evidence only (${plural(files(signals), 'file')})` };
+    return {
+      status: 'partial',
+      summary: item.reviewOnly
+        ? `Hints in ${plural(files(signals), 'file')}; needs a person to confirm`
+        : `Weak evidence only (${plural(files(signals), 'file')})`,
+    };
   }
   return { status: 'none', summary: item.reviewOnly ? 'Needs a person to confirm' : 'No evidence found in the workspace' };
 }

@@ -43,7 +43,12 @@ export function renderReport(input: ReportInput): string {
     : 'without scan evidence (the language server did not answer)';
   out.push(`Generated ${input.generatedAt.toISOString()} by ${input.generator ?? 'mlsec'}, ${source}.`, '');
 
-  const statuses = CHECKLIST.map((item) => displayStatus(evidence?.items.find((e) => e.id === item.id), input.review.get(item.id)));
+  const statuses = CHECKLIST.map((item) =>
+    displayStatus(
+      evidence?.items.find((e) => e.id === item.id),
+      input.review.get(item.id),
+    ),
+  );
   const tally = (s: DisplayStatus): number => statuses.filter((x) => x === s).length;
   const parts = (['reviewed', 'changed', 'not-applicable', 'evidence', 'partial', 'at-risk', 'none', 'unknown'] as DisplayStatus[])
     .filter((s) => tally(s) > 0)
@@ -91,7 +96,9 @@ function renderItem(item: ChecklistItem, input: ReportInput): string[] {
   const state = effectiveState(review);
   if (review && state) {
     const what = state === 'reviewed' ? 'Reviewed' : 'Marked not applicable';
-    lines.push(`- **Review:** ${what}${review.by ? ` by ${escapeText(review.by)}` : ''}${review.at ? ` on ${review.at.slice(0, 10)}` : ''}${review.note ? `: ${escapeText(review.note)}` : ''}`);
+    lines.push(
+      `- **Review:** ${what}${review.by ? ` by ${escapeText(review.by)}` : ''}${review.at ? ` on ${review.at.slice(0, 10)}` : ''}${review.note ? `: ${escapeText(review.note)}` : ''}`,
+    );
   } else {
     lines.push('- **Review:** not reviewed yet');
   }

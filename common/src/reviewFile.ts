@@ -82,13 +82,19 @@ export function parseReview(text: string): ParsedReview {
     return salvage(text, error instanceof Error ? error.message : String(error));
   }
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
-    return { document: emptyReview(), problems: [{ message: 'expected a JSON object with an "items" object; nothing could be read' }], lossless: false };
+    return {
+      document: emptyReview(),
+      problems: [{ message: 'expected a JSON object with an "items" object; nothing could be read' }],
+      lossless: false,
+    };
   }
   const { items, version, ...rest } = data as Record<string, unknown>;
   const document: ReviewDocument = { entries: new Map(), extra: Object.assign(Object.create(null) as Record<string, unknown>, rest) };
   let lossless = true;
   if (version !== undefined && version !== REVIEW_FILE_VERSION) {
-    problems.push({ message: `written by a different format version (${JSON.stringify(version)}); entries read as version ${REVIEW_FILE_VERSION}` });
+    problems.push({
+      message: `written by a different format version (${JSON.stringify(version)}); entries read as version ${REVIEW_FILE_VERSION}`,
+    });
     lossless = false;
   }
   const add = (id: string, raw: unknown): void => {
@@ -99,7 +105,10 @@ export function parseReview(text: string): ParsedReview {
       return;
     }
     if (!isKnownState(entry.state)) {
-      problems.push({ message: `item "${id}" has unknown state "${entry.state}"; treated as open and kept as written`, line: lineOfKey(text, id) });
+      problems.push({
+        message: `item "${id}" has unknown state "${entry.state}"; treated as open and kept as written`,
+        line: lineOfKey(text, id),
+      });
     }
     document.entries.set(id, entry);
   };
@@ -108,7 +117,8 @@ export function parseReview(text: string): ParsedReview {
   } else if (Array.isArray(items)) {
     // A hand-written list of { "item": id, ... } is accepted too.
     for (const raw of items) {
-      const id = raw && typeof raw === 'object' ? ((raw as Record<string, unknown>).item ?? (raw as Record<string, unknown>).id) : undefined;
+      const id =
+        raw && typeof raw === 'object' ? ((raw as Record<string, unknown>).item ?? (raw as Record<string, unknown>).id) : undefined;
       if (typeof id !== 'string') {
         problems.push({ message: `an entry of "items" has no "item" id; kept in the backup only` });
         lossless = false;
@@ -154,8 +164,14 @@ function salvage(text: string, reason: string): ParsedReview {
   const where = jsonErrorLine(text, reason);
   problems.push(
     conflict >= 0
-      ? { message: `contains unresolved merge conflict markers (line ${conflict + 1}); both sides were read and the later review of each item kept`, line: conflict }
-      : { message: `is not valid JSON${where !== undefined ? ` (line ${where + 1})` : ''}: ${reason}; entries were recovered line by line`, line: where },
+      ? {
+          message: `contains unresolved merge conflict markers (line ${conflict + 1}); both sides were read and the later review of each item kept`,
+          line: conflict,
+        }
+      : {
+          message: `is not valid JSON${where !== undefined ? ` (line ${where + 1})` : ''}: ${reason}; entries were recovered line by line`,
+          line: where,
+        },
   );
   const document = emptyReview();
   const entryLine = /^\s*"((?:[^"\\]|\\.)+)"\s*:\s*(\{.*\})\s*,?\s*$/;
@@ -254,14 +270,24 @@ export function loadReview(folder: string): LoadedReview {
   const read = readInsideWorkspace(folder, file);
   if (!read.ok) {
     if (read.missing) return { file, exists: false, document: emptyReview(), problems: [], lossless: true };
-    return { file, exists: true, document: emptyReview(), problems: [{ message: `${read.message}; it will not be overwritten` }], lossless: false };
+    return {
+      file,
+      exists: true,
+      document: emptyReview(),
+      problems: [{ message: `${read.message}; it will not be overwritten` }],
+      lossless: false,
+    };
   }
   const text = read.text;
   return { file, exists: true, text, ...parseReview(text) };
 }
 
 export type ReviewChange =
-  | { kind: 'reviewed'; note?: string; /** Extra fields recorded with the review (what was reviewed: staleness.ts). */ record?: Record<string, unknown> }
+  | {
+      kind: 'reviewed';
+      note?: string;
+      /** Extra fields recorded with the review (what was reviewed: staleness.ts). */ record?: Record<string, unknown>;
+    }
   | { kind: 'not-applicable'; note: string }
   | { kind: 'reset' };
 

@@ -55,7 +55,10 @@ export function checkFolders(folder: string, file: string): { problem?: string; 
       if (codeOf(error) === 'ENOENT') return { missing: current };
       return { problem: `cannot be reached: ${path.relative(folder, current)} (${codeOf(error)})` };
     }
-    if (!stat.isDirectory()) return { problem: `is not used: ${path.relative(folder, current)} is ${kind(stat)}, not a folder (links are not followed out of the workspace)` };
+    if (!stat.isDirectory())
+      return {
+        problem: `is not used: ${path.relative(folder, current)} is ${kind(stat)}, not a folder (links are not followed out of the workspace)`,
+      };
   }
   return {};
 }
@@ -72,7 +75,12 @@ export function readInsideWorkspace(folder: string, file: string, limit = MAX_WO
     const code = codeOf(error);
     return { ok: false, missing: code === 'ENOENT', message: code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})` };
   }
-  if (!stat.isFile()) return { ok: false, missing: false, message: `is ${kind(stat)}, not a regular file; it is neither read nor written (links are not followed out of the workspace)` };
+  if (!stat.isFile())
+    return {
+      ok: false,
+      missing: false,
+      message: `is ${kind(stat)}, not a regular file; it is neither read nor written (links are not followed out of the workspace)`,
+    };
   if (stat.size > limit) return { ok: false, missing: false, message: `is ${stat.size} bytes, over the ${limit}-byte limit` };
   let fd: number;
   try {
@@ -82,7 +90,8 @@ export function readInsideWorkspace(folder: string, file: string, limit = MAX_WO
   }
   try {
     const opened = fs.fstatSync(fd);
-    if (!opened.isFile() || opened.ino !== stat.ino || opened.dev !== stat.dev) return { ok: false, missing: false, message: 'was replaced while it was opened; not read' };
+    if (!opened.isFile() || opened.ino !== stat.ino || opened.dev !== stat.dev)
+      return { ok: false, missing: false, message: 'was replaced while it was opened; not read' };
     const bytes = Buffer.allocUnsafe(Math.min(limit, opened.size) + 1);
     let length = 0;
     for (;;) {
@@ -124,7 +133,8 @@ export function writeAtomicallyInside(folder: string, file: string, text: string
   makeFoldersInside(folder, file);
   try {
     const stat = fs.lstatSync(file);
-    if (!stat.isFile()) throw new Error(`${file} is ${kind(stat)}, not a regular file; it is not overwritten (links are not followed out of the workspace)`);
+    if (!stat.isFile())
+      throw new Error(`${file} is ${kind(stat)}, not a regular file; it is not overwritten (links are not followed out of the workspace)`);
   } catch (error) {
     if (codeOf(error) !== 'ENOENT') throw error;
   }

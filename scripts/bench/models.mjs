@@ -47,9 +47,16 @@ function generate() {
   const { readFileSync } = require('node:fs');
   const fixture = new MemorySource(readFileSync(join(FIXTURES, 'state_dict.pt')));
   const directory = readZipDirectory(fixture);
-  const dataPkl = readMember(fixture, directory.members.find((m) => m.name.endsWith('data.pkl')));
+  const dataPkl = readMember(
+    fixture,
+    directory.members.find((m) => m.name.endsWith('data.pkl')),
+  );
   for (let i = 0; i < checkpoints; i++) {
-    const zip = zipSync({ 'ckpt/data.pkl': [dataPkl, { level: 0 }], 'ckpt/data/0': [payload, { level: 0 }], 'ckpt/version': [new TextEncoder().encode('3\n'), { level: 0 }] });
+    const zip = zipSync({
+      'ckpt/data.pkl': [dataPkl, { level: 0 }],
+      'ckpt/data/0': [payload, { level: 0 }],
+      'ckpt/version': [new TextEncoder().encode('3\n'), { level: 0 }],
+    });
     writeFileSync(join(dir, `model_${i}.pt`), zip);
   }
   const legacyHead = readFileSync(join(FIXTURES, 'state_dict_legacy.pt'));
@@ -76,7 +83,9 @@ generate();
 const all = files();
 const totalBytes = all.reduce((n, f) => n + statSync(f).size, 0);
 const mb = (b) => b / (1024 * 1024);
-console.log(`model files: ${all.length} (${checkpoints} zip checkpoints and ${Math.ceil(checkpoints / 2)} legacy ones of ${sizeMb} MiB payload, ${all.length - checkpoints - Math.ceil(checkpoints / 2)} small), ${mb(totalBytes).toFixed(1)} MiB`);
+console.log(
+  `model files: ${all.length} (${checkpoints} zip checkpoints and ${Math.ceil(checkpoints / 2)} legacy ones of ${sizeMb} MiB payload, ${all.length - checkpoints - Math.ceil(checkpoints / 2)} small), ${mb(totalBytes).toFixed(1)} MiB`,
+);
 
 // 1. Artifact scanning, in process.
 const scanTimes = [];
@@ -94,13 +103,19 @@ for (let r = 0; r < reps; r++) {
   scanTimes.push(performance.now() - started);
 }
 const scanMs = median(scanTimes);
-console.log(`artifact scan: ${scanMs.toFixed(0)} ms, ${(mb(totalBytes) / (scanMs / 1000)).toFixed(0)} MB/s of model files, ${(all.length / (scanMs / 1000)).toFixed(0)} files/s; read ${mb(bytesRead).toFixed(2)} MiB of ${mb(totalBytes).toFixed(0)} MiB (${((100 * bytesRead) / totalBytes).toFixed(2)} %); ${findings} findings`);
+console.log(
+  `artifact scan: ${scanMs.toFixed(0)} ms, ${(mb(totalBytes) / (scanMs / 1000)).toFixed(0)} MB/s of model files, ${(all.length / (scanMs / 1000)).toFixed(0)} files/s; read ${mb(bytesRead).toFixed(2)} MiB of ${mb(totalBytes).toFixed(0)} MiB (${((100 * bytesRead) / totalBytes).toFixed(2)} %); ${findings} findings`,
+);
 
 // 2. The CLI end to end (walk, scan, report), one process per run.
 const cliTimes = [];
 for (let r = 0; r < reps; r++) {
   const started = performance.now();
-  const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'mlsec.js'), 'scan', '--models-only', '--format', 'json', '--fail-on', 'never', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bin', 'mlsec.js'), 'scan', '--models-only', '--format', 'json', '--fail-on', 'never', dir],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
   cliTimes.push(performance.now() - started);
   if (run.status !== 0) console.log(`mlsec exited ${run.status}: ${run.stderr.slice(0, 500)}`);
 }
@@ -129,12 +144,16 @@ for (let r = 0; r < reps; r++) {
 }
 if (shaTimes.length === reps) {
   const shaMs = median(shaTimes);
-  console.log(`sha256sum: ${shaMs.toFixed(0)} ms, ${(mb(totalBytes) / (shaMs / 1000)).toFixed(0)} MB/s (mlsec/sha256sum time ratio ${(hashMs / shaMs).toFixed(2)})`);
+  console.log(
+    `sha256sum: ${shaMs.toFixed(0)} ms, ${(mb(totalBytes) / (shaMs / 1000)).toFixed(0)} MB/s (mlsec/sha256sum time ratio ${(hashMs / shaMs).toFixed(2)})`,
+  );
 }
 const cached = new HashCache(dir, false);
 const started = performance.now();
 for (const f of all) cached.hash(f);
-console.log(`lock verification with the size/mtime/inode cache: ${(performance.now() - started).toFixed(1)} ms for ${all.length} files (${cached.reused} reused, ${cached.hashed} hashed)`);
+console.log(
+  `lock verification with the size/mtime/inode cache: ${(performance.now() - started).toFixed(1)} ms for ${all.length} files (${cached.reused} reused, ${cached.hashed} hashed)`,
+);
 
 if (!keep) rmSync(dir, { recursive: true, force: true });
 else console.log(`kept ${dir}`);

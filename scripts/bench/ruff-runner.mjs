@@ -38,5 +38,13 @@ for (const file of files) {
 }
 workspace.free();
 process.stdout.write(
-  JSON.stringify({ version: Workspace.version(), files: files.length, diagnostics, failures, readMs, checkMs, totalMs: performance.now() - started }) + '\n',
+  JSON.stringify({
+    version: Workspace.version(),
+    files: files.length,
+    diagnostics,
+    failures,
+    readMs,
+    checkMs,
+    totalMs: performance.now() - started,
+  }) + '\n',
 );

@@ -98,10 +98,10 @@ function publishConfigProblems(problems: readonly ConfigProblem[]): void {
     if (list) list.push(diagnostic);
     else byUri.set(uri, [diagnostic]);
   }
-  for (const uri of configFilesWithProblems) if (!byUri.has(uri)) connection.sendDiagnostics({ uri, diagnostics: [] });
+  for (const uri of configFilesWithProblems) if (!byUri.has(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
   configFilesWithProblems.clear();
   for (const [uri, diagnostics] of byUri) {
-    connection.sendDiagnostics({ uri, diagnostics });
+    void connection.sendDiagnostics({ uri, diagnostics });
     configFilesWithProblems.add(uri);
   }
 }
@@ -125,7 +125,10 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   configs.onSettingsProblem = (problem) => {
     const text = `mlsec settings: ${problem.message}`;
     // A notification, not a request: nothing waits for the user to dismiss it.
-    void connection.sendNotification(ShowMessageNotification.type, { type: problem.fatal ? MessageType.Error : MessageType.Warning, message: text });
+    void connection.sendNotification(ShowMessageNotification.type, {
+      type: problem.fatal ? MessageType.Error : MessageType.Warning,
+      message: text,
+    });
   };
   const live = new LiveAnalysis(connection, analyzer, configs, links, logger);
   const workspaceEdit = params.capabilities.workspace?.workspaceEdit;
@@ -138,11 +141,22 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   const index = new WorkspaceIndex(connection, analyzer, settings, configs, live, links, logger, () => folders);
   index.models = new ModelFileIndex(connection, configs, links, logger, () => index.notifyTotals());
   index.trust = { workspaceTrusted, repositoryConfigIgnored };
-  if (repositoryConfigIgnored) logger.info('untrusted workspace: project configuration files are not applied (mlsec.untrustedWorkspace.ignoreRepositoryConfig)');
+  if (repositoryConfigIgnored)
+    logger.info('untrusted workspace: project configuration files are not applied (mlsec.untrustedWorkspace.ignoreRepositoryConfig)');
   live.onPublished = () => index.notifyTotals();
-  const settingsChanges = new SettingsChanges({ settings, configs, live, index, logger, folders: () => folders, applyWindowSettings: (w) => logger.setLevel(w.logLevel) });
+  const settingsChanges = new SettingsChanges({
+    settings,
+    configs,
+    live,
+    index,
+    logger,
+    folders: () => folders,
+    applyWindowSettings: (w) => logger.setLevel(w.logLevel),
+  });
   services = { analyzer, settings, configs, live, actions, index, links, settingsChanges };
-  logger.info(`mlsec server ${serverVersion()} on node ${process.version}, ${analyzer.rules.length} rules, ${folders.length} workspace folder(s)`);
+  logger.info(
+    `mlsec server ${serverVersion()} on node ${process.version}, ${analyzer.rules.length} rules, ${folders.length} workspace folder(s)`,
+  );
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
@@ -170,13 +184,18 @@ connection.onInitialized(async () => {
   if (clientCapabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
     const all = WatchKind.Create | WatchKind.Change | WatchKind.Delete;
     void connection.client.register(DidChangeWatchedFilesNotification.type, {
-      watchers: ['**/*.py', '**/*.pyi', '**/*.ipynb', '**/pyproject.toml', '**/.mlsec.toml', '**/.gitignore', ...MODEL_FILE_GLOBS].map((globPattern) => ({ globPattern, kind: all })),
+      watchers: ['**/*.py', '**/*.pyi', '**/*.ipynb', '**/pyproject.toml', '**/.mlsec.toml', '**/.gitignore', ...MODEL_FILE_GLOBS].map(
+        (globPattern) => ({ globPattern, kind: all }),
+      ),
     });
   }
   if (clientCapabilities.workspace?.workspaceFolders) {
     connection.workspace.onDidChangeWorkspaceFolders((event) => {
       const removed = new Set(event.removed.map((f) => filePathOf(f.uri)));
-      folders = [...folders.filter((f) => !removed.has(f)), ...event.added.map((f) => filePathOf(f.uri)).filter((p): p is string => p !== undefined)];
+      folders = [
+        ...folders.filter((f) => !removed.has(f)),
+        ...event.added.map((f) => filePathOf(f.uri)).filter((p): p is string => p !== undefined),
+      ];
       s.configs.clearProjectFiles();
       s.live.reanalyzeAll();
     });
@@ -200,8 +219,14 @@ function withServices<P, R>(fallback: R, handler: (s: Services, params: P) => R 
 }
 
 // --- Python documents ------------------------------------------------------------------------
-connection.onDidOpenTextDocument(withServices(undefined, (s, p) => s.live.openPython(p.textDocument.uri, p.textDocument.languageId, p.textDocument.version, p.textDocument.text)));
-connection.onDidChangeTextDocument(withServices(undefined, (s, p) => s.live.changePython(p.textDocument.uri, p.contentChanges, p.textDocument.version)));
+connection.onDidOpenTextDocument(
+  withServices(undefined, (s, p) =>
+    s.live.openPython(p.textDocument.uri, p.textDocument.languageId, p.textDocument.version, p.textDocument.text),
+  ),
+);
+connection.onDidChangeTextDocument(
+  withServices(undefined, (s, p) => s.live.changePython(p.textDocument.uri, p.contentChanges, p.textDocument.version)),
+);
 connection.onDidSaveTextDocument(withServices(undefined, (s, p) => s.live.savePython(p.textDocument.uri)));
 connection.onDidCloseTextDocument(
   withServices(undefined, (s, p) => {
@@ -213,7 +238,9 @@ connection.onDidCloseTextDocument(
 // --- Notebooks -------------------------------------------------------------------------------
 connection.notebooks.synchronization.onDidOpenNotebookDocument(withServices(undefined, (s, p) => s.live.openNotebook(p)));
 connection.notebooks.synchronization.onDidChangeNotebookDocument(withServices(undefined, (s, p) => s.live.changeNotebook(p)));
-connection.notebooks.synchronization.onDidSaveNotebookDocument(withServices(undefined, (s, p) => s.live.saveNotebook(p.notebookDocument.uri)));
+connection.notebooks.synchronization.onDidSaveNotebookDocument(
+  withServices(undefined, (s, p) => s.live.saveNotebook(p.notebookDocument.uri)),
+);
 connection.notebooks.synchronization.onDidCloseNotebookDocument(
   withServices(undefined, (s, p) => {
     s.live.closeNotebook(p.notebookDocument.uri);
@@ -226,8 +253,14 @@ connection.onDidChangeConfiguration(withServices(undefined, (s, p) => s.settings
 connection.onDidChangeWatchedFiles(withServices(undefined, (s, p) => s.index.filesChanged(p.changes)));
 
 // --- Features --------------------------------------------------------------------------------
-connection.onCodeAction((params, token) => (services ? services.actions.provide(params, token).catch((e) => (logger.error('code action failed', e), [])) : []));
-connection.onHover((params) => (services ? provideHover(params, services.live, services.analyzer.rules, services.links).catch((e) => (logger.error('hover failed', e), null)) : null));
+connection.onCodeAction((params, token) =>
+  services ? services.actions.provide(params, token).catch((e) => (logger.error('code action failed', e), [])) : [],
+);
+connection.onHover((params) =>
+  services
+    ? provideHover(params, services.live, services.analyzer.rules, services.links).catch((e) => (logger.error('hover failed', e), null))
+    : null,
+);
 
 connection.onExecuteCommand(async (params) => {
   if (!services || params.command !== Commands.applySafeFixes) return null;
@@ -250,7 +283,12 @@ async function progressFor(token: string | number | undefined, title: string): P
     }
   }
   reporter?.begin(title, 0, undefined, true);
-  return { sink: { report: (percentage, message) => (message === undefined ? reporter?.report(percentage) : reporter?.report(percentage, message)) }, done: () => reporter?.done() };
+  return {
+    sink: {
+      report: (percentage, message) => (message === undefined ? reporter?.report(percentage) : reporter?.report(percentage, message)),
+    },
+    done: () => reporter?.done(),
+  };
 }
 
 connection.onRequest(ScanWorkspaceRequest.method, async (params: ScanWorkspaceRequest.Params | undefined, token) => {
@@ -283,11 +321,14 @@ connection.onRequest(UpdateModelLockRequest.method, async (): Promise<UpdateMode
   }
 });
 
-connection.onRequest(RuleDocumentationRequest.method, (params: RuleDocumentationRequest.Params | undefined): RuleDocumentationRequest.Result => {
-  const rule = services && typeof params?.code === 'string' ? findRule(RULE_CATALOGUE, params.code) : undefined;
-  if (!rule) throw new ResponseError(LSPErrorCodes.RequestFailed, `unknown rule: ${String(params?.code)}`);
-  return { code: rule.code, name: rule.name, markdown: rulePage(rule) };
-});
+connection.onRequest(
+  RuleDocumentationRequest.method,
+  (params: RuleDocumentationRequest.Params | undefined): RuleDocumentationRequest.Result => {
+    const rule = services && typeof params?.code === 'string' ? findRule(RULE_CATALOGUE, params.code) : undefined;
+    if (!rule) throw new ResponseError(LSPErrorCodes.RequestFailed, `unknown rule: ${String(params?.code)}`);
+    return { code: rule.code, name: rule.name, markdown: rulePage(rule) };
+  },
+);
 
 connection.onShutdown(() => {
   services?.settingsChanges.dispose();
@@ -298,6 +339,7 @@ connection.onShutdown(() => {
 function serverVersion(): string {
   try {
     // dist/server.js → ../package.json inside the extension; absent when run from elsewhere.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the extension's own manifest, bundled next to the server
     return (require(path.join(__dirname, '..', 'package.json')) as { version?: string }).version ?? '0.0.0';
   } catch {
     return '0.0.0';

@@ -12,7 +12,10 @@ const SCRIPT = path.join(REPO_ROOT, 'scripts', 'action', 'run.sh');
 interface Action {
   inputs: Record<string, { default?: string }>;
   outputs: Record<string, { value: string }>;
-  runs: { using: string; steps: Array<{ id?: string; uses?: string; run?: string; if?: string; env?: Record<string, string>; with?: Record<string, string> }> };
+  runs: {
+    using: string;
+    steps: Array<{ id?: string; uses?: string; run?: string; if?: string; env?: Record<string, string>; with?: Record<string, string> }>;
+  };
 }
 
 describe('GitHub Action', () => {
@@ -30,7 +33,11 @@ describe('GitHub Action', () => {
   function runStep(inputs: Record<string, string>) {
     const outputFile = path.join(dir, 'github-output');
     fs.writeFileSync(outputFile, '');
-    const result = spawnSync('bash', [SCRIPT], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', GITHUB_OUTPUT: outputFile, ...inputs } });
+    const result = spawnSync('bash', [SCRIPT], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', GITHUB_OUTPUT: outputFile, ...inputs },
+    });
     const outputs = Object.fromEntries(
       fs
         .readFileSync(outputFile, 'utf8')
@@ -68,7 +75,10 @@ describe('GitHub Action', () => {
     const run = runStep({ MLSEC_PATHS: 'train.py\nlib', MLSEC_SARIF: 'reports/mlsec.sarif' });
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(run.outputs, { sarif: 'reports/mlsec.sarif', 'exit-code': '1' });
-    const sarif = JSON.parse(fs.readFileSync(path.join(dir, 'reports', 'mlsec.sarif'), 'utf8')) as { version: string; runs: Array<{ results: Array<{ ruleId: string }> }> };
+    const sarif = JSON.parse(fs.readFileSync(path.join(dir, 'reports', 'mlsec.sarif'), 'utf8')) as {
+      version: string;
+      runs: Array<{ results: Array<{ ruleId: string }> }>;
+    };
     assert.equal(sarif.version, '2.1.0');
     assert.deepEqual(sarif.runs[0].results.map((r) => r.ruleId).sort(), ['MLS102', 'MLS106']);
     assert.match(run.stdout, /^::error file=train\.py,line=2,/m);
@@ -77,7 +87,10 @@ describe('GitHub Action', () => {
 
   it('honours fail-on and the baseline', () => {
     assert.equal(runStep({ MLSEC_FAIL_ON: 'never', MLSEC_SARIF: '' }).outputs['exit-code'], '0');
-    const recorded = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'mlsec.js'), 'baseline', '.'], { cwd: dir, encoding: 'utf8' });
+    const recorded = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'mlsec.js'), 'baseline', '.'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     assert.equal(recorded.status, 0, recorded.stderr);
     const run = runStep({ MLSEC_BASELINE: '.mlsec/baseline.json', MLSEC_FAIL_ON: 'info' });
     assert.equal(run.outputs['exit-code'], '0');
@@ -107,7 +120,8 @@ describe('pre-commit hooks file', () => {
     assert.equal(hook.entry, 'mlsec scan');
     assert.equal(hook.require_serial, true);
     const files = new RegExp(hook.files);
-    for (const name of ['train.py', 'src/x.pyi', 'nb/explore.ipynb', 'model.pt', 'weights.safetensors', 'clf.pkl', 'model.onnx', 'm.h5']) assert.ok(files.test(name), name);
+    for (const name of ['train.py', 'src/x.pyi', 'nb/explore.ipynb', 'model.pt', 'weights.safetensors', 'clf.pkl', 'model.onnx', 'm.h5'])
+      assert.ok(files.test(name), name);
     for (const name of ['README.md', 'notes.txt', 'train.py.orig', 'setup.cfg']) assert.ok(!files.test(name), name);
   });
 });

@@ -23,7 +23,17 @@ describe('mlsec dependency advisories (CLI)', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('lists what is loaded, bundled and from an OSV zip', () => {
-    const entry = { id: 'PYSEC-2099-7', modified: '2099-01-02T00:00:00Z', summary: 'A test advisory.', affected: [{ package: { ecosystem: 'PyPI', name: 'demo-lib' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.5' }] }] }] };
+    const entry = {
+      id: 'PYSEC-2099-7',
+      modified: '2099-01-02T00:00:00Z',
+      summary: 'A test advisory.',
+      affected: [
+        {
+          package: { ecosystem: 'PyPI', name: 'demo-lib' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.5' }] }],
+        },
+      ],
+    };
     fs.writeFileSync(path.join(dir, 'all.zip'), zipSync({ 'PYSEC-2099-7.json': strToU8(JSON.stringify(entry)) }));
     const bundled = mlsec(['advisories'], dir);
     assert.equal(bundled.code, 0);
@@ -38,7 +48,10 @@ describe('mlsec dependency advisories (CLI)', () => {
     fs.writeFileSync(path.join(dir, 'requirements.txt'), 'demo-lib==1.4  # pinned\n');
     const scan = mlsec(['scan', '.', '--advisories', 'all.zip'], dir);
     assert.equal(scan.code, 0, 'a warning (no label, no vector) does not fail at the default level');
-    assert.match(scan.stdout, /^requirements\.txt:1:1: warning\s+MLS701 demo-lib pinned to 1\.4 is affected by PYSEC-2099-7: A test advisory\. Fixed in 1\.5\./m);
+    assert.match(
+      scan.stdout,
+      /^requirements\.txt:1:1: warning\s+MLS701 demo-lib pinned to 1\.4 is affected by PYSEC-2099-7: A test advisory\. Fixed in 1\.5\./m,
+    );
   });
 
   it('reports manifest findings with locations in the manifest in JSON and SARIF', () => {
@@ -49,7 +62,12 @@ describe('mlsec dependency advisories (CLI)', () => {
     assert.equal(report.findings.length, 1, 'one finding for the pinned line');
     assert.ok(report.findings.every((f) => f.file === 'requirements.txt' && f.line === 2 && f.code === 'MLS701' && f.fixes.length === 1));
     const sarif = JSON.parse(mlsec(['scan', '.', '--format', 'sarif'], dir).stdout) as {
-      runs: { results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[];
+      runs: {
+        results: {
+          ruleId: string;
+          locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[];
+        }[];
+      }[];
     };
     const results = sarif.runs[0].results.filter((r) => r.ruleId === 'MLS701');
     assert.equal(results.length, 1);
@@ -63,8 +81,15 @@ describe('mlsec dependency advisories (CLI)', () => {
     fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[project]\ndependencies = ["torch==2.5.1"\n');
     fs.writeFileSync(path.join(dir, 'requirements.txt'), 'keras==3.7.0\n-e ./local-package\n');
     const run = mlsec(['scan', '.', '--format', 'json'], dir);
-    const report = JSON.parse(run.stdout) as { findings: { file: string }[]; problems: { file: string; line?: number; message: string }[]; skipped: { file: string; line: number; reason: string }[] };
-    assert.deepEqual(report.skipped.map((s) => `${s.file}:${s.line}`), ['requirements.txt:2']);
+    const report = JSON.parse(run.stdout) as {
+      findings: { file: string }[];
+      problems: { file: string; line?: number; message: string }[];
+      skipped: { file: string; line: number; reason: string }[];
+    };
+    assert.deepEqual(
+      report.skipped.map((s) => `${s.file}:${s.line}`),
+      ['requirements.txt:2'],
+    );
     assert.match(report.skipped[0].reason, /editable install/);
     assert.ok(report.findings.some((f) => f.file === 'requirements.txt'));
     const problem = report.problems.find((p) => p.file === 'pyproject.toml');

@@ -13,7 +13,15 @@ function mlsec(args: string[], cwd: string) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const TRAIN = ['import torch, yaml', '', 'def load(p):', '    a = torch.load(p, weights_only=False)', '    b = yaml.load(open(p))', '    return a, b', ''].join('\n');
+const TRAIN = [
+  'import torch, yaml',
+  '',
+  'def load(p):',
+  '    a = torch.load(p, weights_only=False)',
+  '    b = yaml.load(open(p))',
+  '    return a, b',
+  '',
+].join('\n');
 
 describe('mlsec baseline', () => {
   let dir: string;
@@ -27,11 +35,17 @@ describe('mlsec baseline', () => {
     fs.writeFileSync(path.join(dir, name), text);
   };
   const baselineOf = (file = '.mlsec/baseline.json') =>
-    JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { version: number; findings: Array<{ file: string; code: string; fingerprint: string }> };
+    JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as {
+      version: number;
+      findings: Array<{ file: string; code: string; fingerprint: string }>;
+    };
 
   it('records open findings sorted, one per line, without line numbers', () => {
     write('src/train.py', TRAIN);
-    write('a.py', 'import torch\nx = torch.load("x.pt", weights_only=False)\ny = torch.load("y.pt", weights_only=False)  # mlsec: ignore[MLS102] ours\n');
+    write(
+      'a.py',
+      'import torch\nx = torch.load("x.pt", weights_only=False)\ny = torch.load("y.pt", weights_only=False)  # mlsec: ignore[MLS102] ours\n',
+    );
     const run = mlsec(['baseline', '.'], dir);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /recorded 3 open findings in \.mlsec\/baseline\.json/);
@@ -101,7 +115,9 @@ describe('mlsec baseline', () => {
     write('train.py', TRAIN);
     write('pyproject.toml', '[tool.mlsec]\nbaseline = "security/baseline.json"\n');
     assert.equal(mlsec(['scan', '.', '--format', 'sarif', '--output', 'before.sarif'], dir).code, 1);
-    const sarif = JSON.parse(fs.readFileSync(path.join(dir, 'before.sarif'), 'utf8')) as { runs: Array<{ results: Array<{ partialFingerprints: Record<string, string> }> }> };
+    const sarif = JSON.parse(fs.readFileSync(path.join(dir, 'before.sarif'), 'utf8')) as {
+      runs: Array<{ results: Array<{ partialFingerprints: Record<string, string> }> }>;
+    };
     const recordedRun = mlsec(['baseline', '.'], dir);
     assert.match(recordedRun.stderr, /recorded 2 open findings in security\/baseline\.json/, 'written where the configuration says');
     const recorded = baselineOf('security/baseline.json')
@@ -116,7 +132,12 @@ describe('mlsec baseline', () => {
   it('keeps notebook findings known when a cell is added above', () => {
     const notebook = (cells: string[]) =>
       JSON.stringify(
-        { cells: cells.map((source) => ({ cell_type: 'code', metadata: {}, outputs: [], execution_count: null, source })), metadata: {}, nbformat: 4, nbformat_minor: 5 },
+        {
+          cells: cells.map((source) => ({ cell_type: 'code', metadata: {}, outputs: [], execution_count: null, source })),
+          metadata: {},
+          nbformat: 4,
+          nbformat_minor: 5,
+        },
         null,
         1,
       );

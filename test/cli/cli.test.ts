@@ -61,7 +61,10 @@ describe('mlsec CLI', () => {
   });
 
   it('writes SARIF 2.1.0 with rules, regions, fingerprints and suppressions', () => {
-    write('a.py', 'import torch\nm = torch.load("x.pt", weights_only=False)\nn = torch.load("y.pt")  # mlsec: ignore[MLS102] produced by our trainer\n');
+    write(
+      'a.py',
+      'import torch\nm = torch.load("x.pt", weights_only=False)\nn = torch.load("y.pt")  # mlsec: ignore[MLS102] produced by our trainer\n',
+    );
     const run = mlsec(['scan', '.', '--format', 'sarif', '--output', 'out/report.sarif'], dir);
     assert.equal(run.code, 1);
     const sarif = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'report.sarif'), 'utf8'));
@@ -143,14 +146,23 @@ describe('mlsec CLI', () => {
     const invocation = JSON.parse(sarif.stdout).runs[0].invocations[0];
     assert.equal(invocation.executionSuccessful, false);
     assert.equal(invocation.exitCode, 1);
-    const notes = invocation.toolExecutionNotifications.map((n: { level: string; message: { text: string } }) => `${n.level} ${n.message.text}`).sort();
-    assert.deepEqual(notes.map((n: string) => n.replace(/: not analysed: .*/, '')), ['error deep.py', 'error gone.py', 'error utf7.py']);
+    const notes = invocation.toolExecutionNotifications
+      .map((n: { level: string; message: { text: string } }) => `${n.level} ${n.message.text}`)
+      .sort();
+    assert.deepEqual(
+      notes.map((n: string) => n.replace(/: not analysed: .*/, '')),
+      ['error deep.py', 'error gone.py', 'error utf7.py'],
+    );
     assert.match(sarif.stderr, /gone\.py: not analysed: no such file or folder/);
 
     const json = JSON.parse(mlsec(['scan', '.', 'gone.py', '--format', 'json'], dir).stdout);
     assert.equal(json.complete, false);
     assert.equal(json.analysedFiles, 1);
-    assert.deepEqual(json.problems.map((p: { file: string; kind: string }) => `${p.file} ${p.kind}`).sort(), ['deep.py not-analysed', 'gone.py not-analysed', 'utf7.py not-analysed']);
+    assert.deepEqual(json.problems.map((p: { file: string; kind: string }) => `${p.file} ${p.kind}`).sort(), [
+      'deep.py not-analysed',
+      'gone.py not-analysed',
+      'utf7.py not-analysed',
+    ]);
 
     fs.rmSync(path.join(dir, 'deep.py'));
     fs.rmSync(path.join(dir, 'utf7.py'));
@@ -179,6 +191,7 @@ describe('mlsec CLI', () => {
     write('reason.py', `import torch\nm = torch.load(p)  # mlsec: ignore[MLS102] ok ${esc}[1A${esc}[2K\u009b2J hidden\n`);
     write(`bin${esc}]0;title\u0007.py`, Buffer.from([0x69, 0x00]));
     write('.mlsec.toml', '"sel\\u001b[8mect" = []\n'); // a TOML escape: the key holds ESC
+    // eslint-disable-next-line no-control-regex -- control characters are what this pattern is about
     const clean = (out: string) => assert.doesNotMatch(out, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/, JSON.stringify(out));
     const text = mlsec(['scan', '.', '--show-suppressed', 'missing\u001b[31m.py'], dir);
     clean(text.stdout);
@@ -208,7 +221,10 @@ describe('mlsec CLI', () => {
     const sarifRun = JSON.parse(run.stdout).runs[0];
     const base = sarifRun.originalUriBaseIds.SRCROOT.uri as string;
     assert.equal(base, url.pathToFileURL(path.join(dir, 'work') + path.sep).href);
-    const located = sarifRun.results.map((r: { locations: Array<{ physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string } } }> }) => r.locations[0].physicalLocation.artifactLocation);
+    const located = sarifRun.results.map(
+      (r: { locations: Array<{ physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string } } }> }) =>
+        r.locations[0].physicalLocation.artifactLocation,
+    );
     assert.equal(located.length, names.length + 1);
     const resolved = located.map((a: { uri: string; uriBaseId?: string }) => {
       // Each URI is a valid reference: no raw space, %, #, ?, newline or non-ASCII character.
@@ -240,7 +256,14 @@ describe('mlsec CLI', () => {
 
     const gone = path.join(dir, 'gone');
     fs.mkdirSync(gone);
-    const child = spawnSync(process.execPath, ['-e', `process.chdir(${JSON.stringify(gone)}); require('fs').rmdirSync(${JSON.stringify(gone)}); process.argv = [process.argv[0], 'mlsec', 'scan', '.']; require(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'cli.js'))}).main(['scan', '.']).then((code) => { process.exitCode = code; })`], { encoding: 'utf8' });
+    const child = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `process.chdir(${JSON.stringify(gone)}); require('fs').rmdirSync(${JSON.stringify(gone)}); process.argv = [process.argv[0], 'mlsec', 'scan', '.']; require(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'cli.js'))}).main(['scan', '.']).then((code) => { process.exitCode = code; })`,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(child.status, 2, child.stderr);
     assert.match(child.stderr, /^mlsec: the current folder cannot be read \(no such folder\): was it deleted\?/);
     assert.doesNotMatch(child.stderr, /\n\s+at /);
@@ -252,7 +275,10 @@ describe('mlsec CLI', () => {
     const configured = mlsec(['scan', '.'], dir);
     assert.equal(configured.code, 1, 'the default limit applies and the file is analysed');
     assert.match(configured.stdout, /^a\.py:2:\d+: error/m);
-    assert.match(configured.stdout, /pyproject\.toml:2: config: "max-file-size" must be a positive number of bytes \(0 or less does not mean "no limit"\); the default of 2097152 applies/);
+    assert.match(
+      configured.stdout,
+      /pyproject\.toml:2: config: "max-file-size" must be a positive number of bytes \(0 or less does not mean "no limit"\); the default of 2097152 applies/,
+    );
   });
 
   it('reports unknown rule names in every config list by file and line, and fails on an empty selection', () => {
@@ -260,33 +286,45 @@ describe('mlsec CLI', () => {
     write('pyproject.toml', '[tool.mlsec]\nselect = [\n  "MLS3O1",\n]\n');
     const typo = mlsec(['scan', '.'], dir);
     assert.equal(typo.code, 2, 'a selection that runs no rule is an error, not a clean pass');
-    assert.match(typo.stdout, /^pyproject\.toml:3: config: unknown rule "MLS3O1" in select: not a rule code, prefix \(MLS1\), name or ALL \(see `mlsec rules`\) \(the entry is ignored\)$/m);
-    assert.match(typo.stdout, /^pyproject\.toml:3: config error: the rule selection is empty: select and ignore leave no rule to run \(no rule runs on the files it governs\)$/m);
+    assert.match(
+      typo.stdout,
+      /^pyproject\.toml:3: config: unknown rule "MLS3O1" in select: not a rule code, prefix \(MLS1\), name or ALL \(see `mlsec rules`\) \(the entry is ignored\)$/m,
+    );
+    assert.match(
+      typo.stdout,
+      /^pyproject\.toml:3: config error: the rule selection is empty: select and ignore leave no rule to run \(no rule runs on the files it governs\)$/m,
+    );
     const sarif = JSON.parse(mlsec(['scan', '.', '--format', 'sarif'], dir).stdout).runs[0].invocations[0];
     assert.equal(sarif.executionSuccessful, false);
 
-    write('pyproject.toml', [
-      '[tool.mlsec]',
-      'select = ["MLS1", "torch-load-unsafe", "ALL"]',
-      'ignore = ["MLS9", "torch-lod-unsafe"]',
-      'extend-select = ["MLS1O2"]',
-      '[tool.mlsec.severity]',
-      'MLS102 = "error"',
-      'MLS777 = "info"',
-      '[tool.mlsec.per-file-ignores]',
-      '"tests/**" = ["MLS101", "pickle-typo"]',
-      '',
-    ].join('\n'));
+    write(
+      'pyproject.toml',
+      [
+        '[tool.mlsec]',
+        'select = ["MLS1", "torch-load-unsafe", "ALL"]',
+        'ignore = ["MLS9", "torch-lod-unsafe"]',
+        'extend-select = ["MLS1O2"]',
+        '[tool.mlsec.severity]',
+        'MLS102 = "error"',
+        'MLS777 = "info"',
+        '[tool.mlsec.per-file-ignores]',
+        '"tests/**" = ["MLS101", "pickle-typo"]',
+        '',
+      ].join('\n'),
+    );
     const run = mlsec(['scan', '.'], dir);
     assert.equal(run.code, 1, 'the known entries apply; the finding fails the scan as before');
     const config = run.stdout.split('\n').filter((line) => line.startsWith('pyproject.toml'));
-    assert.deepEqual(config.map((line) => line.replace(/: not a rule code, .*$/, '')), [
-      'pyproject.toml:3: config: unknown rule "MLS9" in ignore',
-      'pyproject.toml:3: config: unknown rule "torch-lod-unsafe" in ignore',
-      'pyproject.toml:4: config: unknown rule "MLS1O2" in extend-select',
-      'pyproject.toml:7: config: unknown rule "MLS777" in severity',
-      'pyproject.toml:9: config: unknown rule "pickle-typo" in per-file-ignores "tests/**"',
-    ]);
+    assert.deepEqual(
+      config.map((line) => line.replace(/: not a rule code, .*$/, '')),
+      [
+        'pyproject.toml:3: config: unknown rule "MLS9" in ignore',
+        'pyproject.toml:3: config: unknown rule "torch-lod-unsafe" in ignore',
+        'pyproject.toml:4: config: unknown rule "MLS1O2" in extend-select',
+        'pyproject.toml:7: config: unknown rule "MLS777" in severity',
+        'pyproject.toml:9: config: unknown rule "pickle-typo" in per-file-ignores "tests/**"',
+      ],
+    );
 
     fs.rmSync(path.join(dir, 'pyproject.toml'));
     const flags = mlsec(['scan', '.', '--select', 'MLS102', '--ignore', 'torch-load-unsafe'], dir);

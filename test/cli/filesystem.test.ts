@@ -35,7 +35,11 @@ export function runCli(args: string[], cwd: string, extra: { uid?: number; gid?:
 
 /** Fails with what the run printed when it was killed (hang) or crashed. */
 function finished(run: Run, what: string): Run {
-  assert.equal(run.signal, null, `${what}: killed by ${run.signal} (a hang past ${LIMIT_MS} ms or memory past the heap limit)\n${run.stderr.slice(0, 2000)}`);
+  assert.equal(
+    run.signal,
+    null,
+    `${what}: killed by ${run.signal} (a hang past ${LIMIT_MS} ms or memory past the heap limit)\n${run.stderr.slice(0, 2000)}`,
+  );
   assert.doesNotMatch(run.stderr, /internal error|at .+\.js:\d+/, `${what}: internal error\n${run.stderr.slice(0, 2000)}`);
   return run;
 }

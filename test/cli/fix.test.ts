@@ -20,7 +20,9 @@ function mlsec(args: string[], cwd: string) {
 
 /** Python's own parser says whether the file is valid Python. */
 function parsesWithPython(file: string): boolean {
-  const run = spawnSync('python3', ['-c', 'import ast,sys; ast.parse(open(sys.argv[1], encoding="utf-8").read())', file], { encoding: 'utf8' });
+  const run = spawnSync('python3', ['-c', 'import ast,sys; ast.parse(open(sys.argv[1], encoding="utf-8").read())', file], {
+    encoding: 'utf8',
+  });
   if (run.error) throw run.error;
   return run.status === 0;
 }
@@ -127,7 +129,10 @@ describe('mlsec scan --fix / --diff', () => {
     write('nb.ipynb', NOTEBOOK);
     const run = mlsec(['scan', '.', '--fix', '--unsafe-fixes'], dir);
     assert.equal(run.code, 0, run.stderr);
-    const expected = NOTEBOOK.replace("yaml.load(open('c.yml'))", "yaml.safe_load(open('c.yml'))").replace('weights_only=False', 'weights_only=True');
+    const expected = NOTEBOOK.replace("yaml.load(open('c.yml'))", "yaml.safe_load(open('c.yml'))").replace(
+      'weights_only=False',
+      'weights_only=True',
+    );
     assert.equal(read('nb.ipynb'), expected, 'formatting, escapes, outputs and metadata are unchanged');
     assert.equal(mlsec(['scan', '.', '--diff', '--unsafe-fixes'], dir).code, 0);
   });
@@ -210,7 +215,8 @@ describe('mlsec scan --fix / --diff', () => {
       );
       // Minimal: as many changed lines as the longest common subsequence leaves.
       const lcs = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-      for (let i = a.length - 1; i >= 0; i--) for (let j = b.length - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+      for (let i = a.length - 1; i >= 0; i--)
+        for (let j = b.length - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
       assert.equal(ops.filter((op) => op.kind !== ' ').length, a.length + b.length - 2 * lcs[0][0]);
     }
   });

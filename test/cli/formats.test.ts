@@ -22,7 +22,8 @@ function mlsec(args: string[], cwd: string) {
 function parseWorkflowCommand(line: string): { command: string; properties: Record<string, string>; data: string } {
   const match = /^::(\w+)(?: ([^:]*))?::(.*)$/.exec(line);
   assert.ok(match, `not a workflow command: ${line}`);
-  const unescape = (s: string) => s.replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+  const unescape = (s: string) =>
+    s.replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
   const properties: Record<string, string> = {};
   for (const pair of (match[2] ?? '').split(',').filter(Boolean)) {
     const eq = pair.indexOf('=');
@@ -31,7 +32,8 @@ function parseWorkflowCommand(line: string): { command: string; properties: Reco
   return { command: match[1], properties, data: unescape(match[3]) };
 }
 
-const CODE = 'import torch, yaml\nm = torch.load("m.pt", weights_only=False)\nc = yaml.load(a)\nd = yaml.load(b)  # mlsec: ignore[MLS106] trusted config\n';
+const CODE =
+  'import torch, yaml\nm = torch.load("m.pt", weights_only=False)\nc = yaml.load(a)\nd = yaml.load(b)  # mlsec: ignore[MLS106] trusted config\n';
 
 /** A notebook whose flagged line has escapes before the flagged text, in list and string form. */
 const NOTEBOOK = `{
@@ -105,13 +107,19 @@ describe('mlsec scan output formats', () => {
     }
     assert.equal(new Set(issues.map((i) => i.fingerprint)).size, 4, 'identical code in two files gets two fingerprints');
     assert.deepEqual(
-      issues.filter((i) => (i.location as { path: string }).path === 'a.py').map((i) => [i.severity, (i.location as { lines: { begin: number } }).lines.begin]),
+      issues
+        .filter((i) => (i.location as { path: string }).path === 'a.py')
+        .map((i) => [i.severity, (i.location as { lines: { begin: number } }).lines.begin]),
       [
         ['critical', 2],
         ['major', 3],
       ],
     );
-    assert.equal(JSON.parse(mlsec(['scan', '.', '--format', 'gitlab', '--select', 'MLS3'], dir).stdout).length, 0, 'no findings: an empty report');
+    assert.equal(
+      JSON.parse(mlsec(['scan', '.', '--format', 'gitlab', '--select', 'MLS3'], dir).stdout).length,
+      0,
+      'no findings: an empty report',
+    );
   });
 
   it('junit: well-formed XML (read by Python’s parser) with a suite per file, failures, skips and passes', () => {
@@ -190,11 +198,24 @@ describe('mlsec scan output formats', () => {
     const regions = results.map((r) => r.locations[0].physicalLocation.region);
     for (const region of regions) {
       assert.equal(region.startLine, region.endLine);
-      assert.equal(at(region.startLine, region.startColumn, region.endColumn - region.startColumn), 'weights_only=False', 'the region covers the flagged code in the JSON text');
+      assert.equal(
+        at(region.startLine, region.startColumn, region.endColumn - region.startColumn),
+        'weights_only=False',
+        'the region covers the flagged code in the JSON text',
+      );
     }
-    assert.equal(lines[regions[0].startLine - 1].trim().startsWith('"label = '), true, 'the source line, not the output that has the same text');
+    assert.equal(
+      lines[regions[0].startLine - 1].trim().startsWith('"label = '),
+      true,
+      'the source line, not the output that has the same text',
+    );
     assert.deepEqual(
-      results.map((r) => [r.properties.notebookCell, r.properties.cellRegion.startLine, r.properties.cellRegion.startColumn, r.locations[0].logicalLocations[0].name]),
+      results.map((r) => [
+        r.properties.notebookCell,
+        r.properties.cellRegion.startLine,
+        r.properties.cellRegion.startColumn,
+        r.locations[0].logicalLocations[0].name,
+      ]),
       [
         [1, 2, 42, 'cell 2'],
         [2, 2, 24, 'cell 3'],

@@ -42,32 +42,52 @@ function scan(dir: string, extra: string[], what: string, sarif = false): Outcom
   const stats = path.join(dir, '..', 'stats.json');
   const sarifFile = path.join(dir, '..', 'out.sarif');
   fs.rmSync(stats, { force: true });
-  const run = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, BIN, 'scan', '.', '--format', 'json', '--stats', stats, ...extra], {
-    cwd: dir,
-    encoding: 'utf8',
-    timeout: LIMIT_MS,
-    killSignal: 'SIGKILL',
-    maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
+  const run = spawnSync(
+    process.execPath,
+    [`--max-old-space-size=${HEAP_MB}`, BIN, 'scan', '.', '--format', 'json', '--stats', stats, ...extra],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: LIMIT_MS,
+      killSignal: 'SIGKILL',
+      maxBuffer: 256 * 1024 * 1024,
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  );
   const context = `${what} (seed ${FUZZ_SEED})`;
-  assert.equal(run.signal, null, `${context}: killed by ${run.signal} (a hang past ${LIMIT_MS} ms, or the ${HEAP_MB} MB heap exceeded)\n${(run.stderr ?? '').slice(-2000)}`);
+  assert.equal(
+    run.signal,
+    null,
+    `${context}: killed by ${run.signal} (a hang past ${LIMIT_MS} ms, or the ${HEAP_MB} MB heap exceeded)\n${(run.stderr ?? '').slice(-2000)}`,
+  );
   assert.ok(run.status === 0 || run.status === 1 || run.status === 2, `${context}: exit ${run.status}`);
   assert.doesNotMatch(run.stderr, /^\s+at .+:\d+:\d+\)?$/m, `${context}: a stack trace was printed\n${run.stderr.slice(-2000)}`);
   let report: Report;
   try {
     report = JSON.parse(run.stdout) as Report;
   } catch {
-    throw new assert.AssertionError({ message: `${context}: output is not JSON (exit ${run.status})\n${run.stdout.slice(0, 500)}\n${run.stderr.slice(-2000)}` });
+    throw new assert.AssertionError({
+      message: `${context}: output is not JSON (exit ${run.status})\n${run.stdout.slice(0, 500)}\n${run.stderr.slice(-2000)}`,
+    });
   }
   let sarifLog: Outcome['sarif'];
   if (sarif) {
-    const sarifRun = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, BIN, 'scan', '.', '--format', 'sarif', '-o', sarifFile, ...extra], { cwd: dir, encoding: 'utf8', timeout: LIMIT_MS, killSignal: 'SIGKILL' });
+    const sarifRun = spawnSync(
+      process.execPath,
+      [`--max-old-space-size=${HEAP_MB}`, BIN, 'scan', '.', '--format', 'sarif', '-o', sarifFile, ...extra],
+      { cwd: dir, encoding: 'utf8', timeout: LIMIT_MS, killSignal: 'SIGKILL' },
+    );
     assert.equal(sarifRun.signal, null, `${context}: the SARIF run was killed`);
     assert.equal(sarifRun.status, run.status, `${context}: SARIF and JSON runs disagree on the exit code`);
     sarifLog = JSON.parse(fs.readFileSync(sarifFile, 'utf8')) as Outcome['sarif'];
   }
-  return { code: run.status, report, sarif: sarifLog, stats: JSON.parse(fs.readFileSync(stats, 'utf8')) as Outcome['stats'], stderr: run.stderr };
+  return {
+    code: run.status,
+    report,
+    sarif: sarifLog,
+    stats: JSON.parse(fs.readFileSync(stats, 'utf8')) as Outcome['stats'],
+    stderr: run.stderr,
+  };
 }
 
 /** Every input analysed or reported, and the exit code as the report says. */
@@ -76,15 +96,31 @@ function checkConsistent(outcome: Outcome, inputs: readonly string[], what: stri
   const norm = (file: string) => file.split(path.sep).join('/');
   // A project file's configuration problems say nothing of whether it was read as a manifest.
   // A manifest read with a problem on one of its lines was analysed (its other lines were checked).
-  const notRead = (p: { file: string; message: string; line?: number }) => !p.message.startsWith('config:') && !(p.file.endsWith('pyproject.toml') && p.line !== undefined);
-  const reported = new Set(outcome.report.problems.filter(notRead).map((p) => norm(p.file)).filter((f) => inputs.includes(f)));
+  const notRead = (p: { file: string; message: string; line?: number }) =>
+    !p.message.startsWith('config:') && !(p.file.endsWith('pyproject.toml') && p.line !== undefined);
+  const reported = new Set(
+    outcome.report.problems
+      .filter(notRead)
+      .map((p) => norm(p.file))
+      .filter((f) => inputs.includes(f)),
+  );
   const analysed = outcome.stats.analysedFiles;
   assert.ok(outcome.stats.maxRssMb < MAX_RSS_MB, `${context}: peak memory ${outcome.stats.maxRssMb} MB (bound ${MAX_RSS_MB} MB)`);
-  assert.equal(analysed + reported.size, inputs.length, `${context}: ${analysed} analysed + ${reported.size} reported != ${inputs.length} inputs; reported: ${[...reported].join(', ')}`);
-  for (const finding of outcome.report.findings) assert.ok(inputs.includes(norm(finding.file)), `${context}: a finding in ${finding.file}, not an input`);
+  assert.equal(
+    analysed + reported.size,
+    inputs.length,
+    `${context}: ${analysed} analysed + ${reported.size} reported != ${inputs.length} inputs; reported: ${[...reported].join(', ')}`,
+  );
+  for (const finding of outcome.report.findings)
+    assert.ok(inputs.includes(norm(finding.file)), `${context}: a finding in ${finding.file}, not an input`);
   const internal = outcome.report.problems.filter((p) => /internal error/i.test(p.message));
   const openErrors = outcome.report.findings.filter((f) => !f.suppressed && f.severity === 'error').length;
-  if (internal.length === 0) assert.equal(outcome.code, openErrors > 0 || reported.size > 0 ? 1 : 0, `${context}: exit ${outcome.code} with ${openErrors} open error finding(s) and ${reported.size} file(s) not analysed`);
+  if (internal.length === 0)
+    assert.equal(
+      outcome.code,
+      openErrors > 0 || reported.size > 0 ? 1 : 0,
+      `${context}: exit ${outcome.code} with ${openErrors} open error finding(s) and ${reported.size} file(s) not analysed`,
+    );
   outcomes.push({ outcome, what, reported: reported.size, internal: internal.map((p) => p.file) });
 }
 
@@ -142,7 +178,12 @@ describe('fuzz: mlsec scan on hostile input', function () {
         assert.equal(outcome.code, 2, `${what}: internal errors (${internal.join(', ')}) but exit ${outcome.code}`);
         assert.equal(invocation.executionSuccessful, false, `${what}: internal errors but SARIF executionSuccessful is true`);
       }
-      if (reported > 0) assert.equal(invocation.executionSuccessful, false, `${what}: ${reported} files not analysed but SARIF executionSuccessful is true`);
+      if (reported > 0)
+        assert.equal(
+          invocation.executionSuccessful,
+          false,
+          `${what}: ${reported} files not analysed but SARIF executionSuccessful is true`,
+        );
     }
   });
 });

@@ -24,7 +24,8 @@ describe('mlsec scan --statistics / --show-files', () => {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), text);
   };
-  const CODE = 'import torch, yaml\nm = torch.load("m.pt", weights_only=False)\nc = yaml.load(a)\nd = yaml.load(b)\ne = yaml.load(c)  # mlsec: ignore[MLS106] trusted\n';
+  const CODE =
+    'import torch, yaml\nm = torch.load("m.pt", weights_only=False)\nc = yaml.load(a)\nd = yaml.load(b)\ne = yaml.load(c)  # mlsec: ignore[MLS106] trusted\n';
 
   it('counts open findings per rule, most frequent first, marking rules with safe fixes', () => {
     write('a.py', CODE);

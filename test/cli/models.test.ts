@@ -55,7 +55,17 @@ describe('mlsec CLI: model files', () => {
   it('writes SARIF with a byteOffset region, the member and MLS6xx rule descriptors', () => {
     copy('unusual_folder.pt', 'hub/models--x/snapshots/abc/pytorch_model.bin');
     const run = mlsec(['scan', 'hub', '-f', 'sarif'], dir);
-    const sarif = JSON.parse(run.stdout) as { runs: Array<{ tool: { driver: { rules: Array<{ id: string }> } }; results: Array<{ ruleId: string; ruleIndex: number; locations: Array<{ physicalLocation: { region?: { byteOffset: number } } }>; properties: { archiveMember?: string } }> }> };
+    const sarif = JSON.parse(run.stdout) as {
+      runs: Array<{
+        tool: { driver: { rules: Array<{ id: string }> } };
+        results: Array<{
+          ruleId: string;
+          ruleIndex: number;
+          locations: Array<{ physicalLocation: { region?: { byteOffset: number } } }>;
+          properties: { archiveMember?: string };
+        }>;
+      }>;
+    };
     const [result] = sarif.runs[0].results;
     assert.equal(result.ruleId, 'MLS601');
     assert.equal(result.locations[0].physicalLocation.region?.byteOffset, 59);

@@ -12,7 +12,11 @@ import { REPO_ROOT } from '../support/paths';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'mlsec.js');
 
-function scanJson(args: string[]): { code: number | null; json: { files: number; findings: unknown[]; problems: unknown[] }; stderr: string } {
+function scanJson(args: string[]): {
+  code: number | null;
+  json: { files: number; findings: unknown[]; problems: unknown[] };
+  stderr: string;
+} {
   const run = spawnSync(process.execPath, [BIN, 'scan', ...args, '--format', 'json', '--fail-on', 'never'], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
@@ -59,7 +63,10 @@ describe('mlsec scan --jobs', function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-files-from-'));
     try {
       const fixtures = path.join(REPO_ROOT, 'test', 'rules', 'fixtures');
-      const listed = fs.readdirSync(fixtures).filter((f) => f.endsWith('.py')).map((f) => path.join(fixtures, f));
+      const listed = fs
+        .readdirSync(fixtures)
+        .filter((f) => f.endsWith('.py'))
+        .map((f) => path.join(fixtures, f));
       const list = path.join(dir, 'files.txt');
       fs.writeFileSync(list, listed.join('\n') + '\n\n');
       const fromList = scanJson(['--files-from', list]);
@@ -78,10 +85,19 @@ describe('mlsec scan --jobs', function () {
       const stats = path.join(dir, 'stats.json');
       // Before, --jobs 512 started 512 workers (3 GB) for this one file and --jobs 100000 never ended.
       for (const jobs of ['512', '100000']) {
-        const run = spawnSync(process.execPath, ['--max-old-space-size=256', BIN, 'scan', dir, '--jobs', jobs, '--stats', stats], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
+        const run = spawnSync(process.execPath, ['--max-old-space-size=256', BIN, 'scan', dir, '--jobs', jobs, '--stats', stats], {
+          cwd: REPO_ROOT,
+          encoding: 'utf8',
+          timeout: 20_000,
+          killSignal: 'SIGKILL',
+        });
         assert.equal(run.signal, null, `--jobs ${jobs} did not finish`);
         assert.equal(run.status, 0, run.stderr);
-        assert.equal((JSON.parse(fs.readFileSync(stats, 'utf8')) as { workers: number }).workers, 0, 'one file is analysed on the main thread');
+        assert.equal(
+          (JSON.parse(fs.readFileSync(stats, 'utf8')) as { workers: number }).workers,
+          0,
+          'one file is analysed on the main thread',
+        );
         if (Number(jobs) > maxJobs()) assert.match(run.stderr, new RegExp(`--jobs ${jobs} is more than the ${maxJobs()} CPUs available`));
       }
     } finally {

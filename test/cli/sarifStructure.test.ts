@@ -14,7 +14,8 @@ type Json = Record<string, unknown>;
 
 function checkRegion(region: Json, where: string): void {
   for (const key of ['startLine', 'startColumn', 'endLine', 'endColumn']) {
-    if (region[key] !== undefined) assert.ok(Number.isInteger(region[key]) && (region[key] as number) >= 1, `${where}.${key} is a positive integer`);
+    if (region[key] !== undefined)
+      assert.ok(Number.isInteger(region[key]) && (region[key] as number) >= 1, `${where}.${key} is a positive integer`);
   }
   assert.ok(Number.isInteger(region.startLine), `${where}.startLine is given`);
   if (region.endLine !== undefined) assert.ok((region.endLine as number) >= (region.startLine as number), `${where} ends after it starts`);
@@ -61,7 +62,8 @@ function validateSarif(log: Json): void {
       checkPhysical(related, `${where}.relatedLocations[${k}]`);
     }
     for (const value of Object.values(result.partialFingerprints as Json)) assert.equal(typeof value, 'string');
-    for (const suppression of (result.suppressions as Json[] | undefined) ?? []) assert.ok(['inSource', 'external'].includes(suppression.kind as string));
+    for (const suppression of (result.suppressions as Json[] | undefined) ?? [])
+      assert.ok(['inSource', 'external'].includes(suppression.kind as string));
   }
   for (const invocation of run.invocations as Json[]) {
     assert.equal(typeof invocation.executionSuccessful, 'boolean');
@@ -86,7 +88,15 @@ describe('SARIF structure', () => {
         path.join(dir, 'nb.ipynb'),
         JSON.stringify(
           {
-            cells: [{ cell_type: 'code', metadata: {}, outputs: [], execution_count: null, source: ['import torch\n', 'torch.load("m.pt", weights_only=False)\n'] }],
+            cells: [
+              {
+                cell_type: 'code',
+                metadata: {},
+                outputs: [],
+                execution_count: null,
+                source: ['import torch\n', 'torch.load("m.pt", weights_only=False)\n'],
+              },
+            ],
             metadata: {},
             nbformat: 4,
             nbformat_minor: 5,
@@ -96,7 +106,10 @@ describe('SARIF structure', () => {
         ),
       );
       fs.writeFileSync(path.join(dir, 'broken.ipynb'), '{"cells": [');
-      const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'mlsec.js'), 'scan', '.', '--format', 'sarif'], { cwd: dir, encoding: 'utf8' });
+      const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'mlsec.js'), 'scan', '.', '--format', 'sarif'], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
       assert.equal(result.status, 1, result.stderr);
       const log = JSON.parse(result.stdout) as Json;
       validateSarif(log);

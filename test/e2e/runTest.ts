@@ -31,9 +31,11 @@ async function main(): Promise<number> {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const banner = '='.repeat(78);
-      console.error(`${banner}\ne2e: SKIPPED: VS Code could not be downloaded (${reason}).\n` +
-        'No extension-host test ran. Set MLSEC_VSCODE_EXECUTABLE to an installed VS Code, or run where\n' +
-        `update.code.visualstudio.com is reachable.${required ? ' MLSEC_E2E_REQUIRED=1: failing.' : ''}\n${banner}`);
+      console.error(
+        `${banner}\ne2e: SKIPPED: VS Code could not be downloaded (${reason}).\n` +
+          'No extension-host test ran. Set MLSEC_VSCODE_EXECUTABLE to an installed VS Code, or run where\n' +
+          `update.code.visualstudio.com is reachable.${required ? ' MLSEC_E2E_REQUIRED=1: failing.' : ''}\n${banner}`,
+      );
       return required ? 1 : 0;
     }
   }
@@ -47,7 +49,14 @@ async function main(): Promise<number> {
       extensionDevelopmentPath: REPO_ROOT,
       extensionTestsPath: path.join(__dirname, 'suite', 'index'),
       extensionTestsEnv: { MLSEC_E2E_WORKSPACE: workspace },
-      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', `--user-data-dir=${userData}`],
+      launchArgs: [
+        workspace,
+        '--disable-extensions',
+        '--disable-workspace-trust',
+        '--skip-welcome',
+        '--skip-release-notes',
+        `--user-data-dir=${userData}`,
+      ],
     });
   } catch (error) {
     console.error(`e2e: the extension-host tests failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -15,12 +15,16 @@ describe('protocol: baseline', () => {
   let current: Partial<MlsecSettings>;
   const old = 'import torch\n\ndef f(p):\n    return torch.load(p, weights_only=False)\n';
   // Lines added above the recorded finding and a new finding below it.
-  const edited = 'import torch\nimport os\n\ndef f(p):\n    return torch.load(p, weights_only = False)\n\nn = torch.load("n.pt", weights_only=False)\n';
+  const edited =
+    'import torch\nimport os\n\ndef f(p):\n    return torch.load(p, weights_only = False)\n\nn = torch.load("n.pt", weights_only=False)\n';
 
   before(async () => {
     workspace = tempWorkspace();
     write(workspace, 'train.py', old);
-    const recorded = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'mlsec.js'), 'baseline', '.'], { cwd: workspace, encoding: 'utf8' });
+    const recorded = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'mlsec.js'), 'baseline', '.'], {
+      cwd: workspace,
+      encoding: 'utf8',
+    });
     assert.equal(recorded.status, 0, recorded.stderr);
     assert.ok(fs.existsSync(path.join(workspace, '.mlsec', 'baseline.json')));
     current = { debounceMs: 0 };

@@ -56,7 +56,10 @@ describe('mlsec checklist', () => {
     assert.equal(cli.items.length, CHECKLIST.length);
     assert.deepEqual(cli.counts, evidence.counts);
     assert.equal(cli.scannedFiles, evidence.scannedFiles);
-    assert.ok(evidence.items.some((i) => i.status === 'at-risk') && evidence.items.some((i) => i.signals.length > 0), 'the example has something to compare');
+    assert.ok(
+      evidence.items.some((i) => i.status === 'at-risk') && evidence.items.some((i) => i.signals.length > 0),
+      'the example has something to compare',
+    );
     for (const item of evidence.items) {
       const mine = cli.items.find((i) => i.id === item.id);
       assert.ok(mine, item.id);
@@ -86,11 +89,21 @@ describe('mlsec checklist', () => {
     assert.match(risky.stderr, /checklist items? at risk: .*input-validation/);
     assert.match(fs.readFileSync(path.join(workspace, 'checklist.md'), 'utf8'), /^# ML security checklist/);
 
-    const atRisk = (JSON.parse(mlsec(['checklist', '-f', 'json'], workspace).stdout) as ChecklistJson).items.filter((i) => i.status === 'at-risk');
+    const atRisk = (JSON.parse(mlsec(['checklist', '-f', 'json'], workspace).stdout) as ChecklistJson).items.filter(
+      (i) => i.status === 'at-risk',
+    );
     // An at-risk item is reviewed with what was seen: its findings' fingerprints (staleness.ts).
     for (const item of atRisk) {
       const record = { reviewed: { findings: item.findings.map((f) => f.fingerprint).sort() } };
-      assert.ok(updateReview(workspace, item.id, { kind: 'reviewed', note: 'accepted for the demo', record }, 'Reviewer', new Date('2026-01-02T00:00:00Z')).problems.length === 0);
+      assert.ok(
+        updateReview(
+          workspace,
+          item.id,
+          { kind: 'reviewed', note: 'accepted for the demo', record },
+          'Reviewer',
+          new Date('2026-01-02T00:00:00Z'),
+        ).problems.length === 0,
+      );
     }
     const reviewed = mlsec(['checklist', '--fail-on-risk'], workspace);
     assert.equal(reviewed.code, 0, reviewed.stderr);

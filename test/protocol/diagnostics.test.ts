@@ -26,7 +26,14 @@ describe('protocol: diagnostics', () => {
         codeDescription: { href: 'file:///ext/docs/rules/MLS102.md' },
         source: 'mlsec',
         message: '`torch.load` without `weights_only=True` can execute code embedded in the checkpoint (CWE-502).',
-        data: { name: 'torch-load-unsafe', cwe: ['CWE-502'], threats: ['model-tampering'], fingerprint: published.diagnostics[0].data.fingerprint, fixes: 1, safeFixes: 0 },
+        data: {
+          name: 'torch-load-unsafe',
+          cwe: ['CWE-502'],
+          threats: ['model-tampering'],
+          fingerprint: published.diagnostics[0].data.fingerprint,
+          fixes: 1,
+          safeFixes: 0,
+        },
       },
     ]);
     assert.match(published.diagnostics[0].data.fingerprint, /^[0-9a-f]{32}$/);
@@ -70,7 +77,10 @@ describe('protocol: diagnostics', () => {
       { range: range(1, 0, 1, 5), text: 'a = torch.load("a.pt")\nb = torch.load("b.pt", weights_only=True)' },
       { range: range(2, 0, 2, 0), text: 'c = torch.load("c.pt")\n' },
     ]);
-    assert.equal(client.text(uri), 'import torch\na = torch.load("a.pt")\nc = torch.load("c.pt")\nb = torch.load("b.pt", weights_only=True)\n');
+    assert.equal(
+      client.text(uri),
+      'import torch\na = torch.load("a.pt")\nc = torch.load("c.pt")\nb = torch.load("b.pt", weights_only=True)\n',
+    );
     assert.deepEqual(codes(published.diagnostics), ['1:4 MLS102', '2:4 MLS102']);
     const replaced = await client.change(uri, [{ text: 'import torch\n\n\nz = torch.load(p)\n' }]);
     assert.deepEqual(codes(replaced.diagnostics), ['3:4 MLS102']);
@@ -92,7 +102,9 @@ describe('protocol: diagnostics', () => {
       const start = random(text.length);
       const end = Math.min(text.length, start + random(6));
       const doc = client.documents.get(uri)!;
-      const published = await client.change(uri, [{ range: { start: doc.positionAt(start), end: doc.positionAt(end) }, text: pieces[random(pieces.length)] }]);
+      const published = await client.change(uri, [
+        { range: { start: doc.positionAt(start), end: doc.positionAt(end) }, text: pieces[random(pieces.length)] },
+      ]);
       if (step % 10 !== 9) continue;
       const fresh = await client.open(`file:///ws/fresh${step}.py`, client.text(uri));
       assert.deepEqual(
@@ -119,7 +131,11 @@ describe('protocol: diagnostics', () => {
       assert.deepEqual(codes(final.diagnostics), ['1:4 MLS102']);
       await delay(100);
       const versions = slow.published.filter((p) => p.uri === uri).map((p) => p.version ?? 0);
-      assert.deepEqual([...versions].sort((a, b) => a - b), versions, 'versions must only increase');
+      assert.deepEqual(
+        [...versions].sort((a, b) => a - b),
+        versions,
+        'versions must only increase',
+      );
       assert.ok(versions.length < word.length, `debouncing should skip intermediate versions (published ${versions.length})`);
       assert.equal(versions[versions.length - 1], word.length + 1);
     } finally {

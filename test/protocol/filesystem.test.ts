@@ -54,22 +54,34 @@ describe('protocol: hostile file systems', function () {
 
   it('scans the workspace, reporting special files and not following links out of it', async () => {
     client = await LspTestClient.start({ folders: [workspace], settings: () => ({ debounceMs: 0 }) });
-    const result = (await within(client.connection.sendRequest('mlsec/scanWorkspace', {}), 'workspace scan')) as ScanWorkspaceRequest.Result;
+    const result = (await within(
+      client.connection.sendRequest('mlsec/scanWorkspace', {}),
+      'workspace scan',
+    )) as ScanWorkspaceRequest.Result;
     const rel = (uri: string) => path.relative(workspace, new URL(uri).pathname);
     assert.deepEqual(result.findings.map((f) => `${rel(f.uri)} ${f.code}`).sort(), ['a.py MLS102', 'cfg/c.py MLS102', 'zero/z.py MLS102']);
     const problems = result.problems.map((p) => `${rel(p.uri)}: ${p.message}`).sort();
     assert.ok(problems.includes('fifo.py: not a regular file (FIFO); not read'), problems.join('\n'));
-    assert.ok(problems.includes('zero/.gitignore: .gitignore not applied: a symbolic link, not followed (as git does not)'), problems.join('\n'));
+    assert.ok(
+      problems.includes('zero/.gitignore: .gitignore not applied: a symbolic link, not followed (as git does not)'),
+      problems.join('\n'),
+    );
     assert.ok(!problems.some((p) => p.startsWith('out/') || p.startsWith('secret.py')), 'links out of the workspace are not followed');
   });
 
   it('answers after a watched-file event for a FIFO, a link to /dev/zero and a link loop', async () => {
     assert.ok(client);
-    const changes = ['fifo.py', 'loop.py', 'zero/pyproject.toml', 'cfg/pyproject.toml'].map((name) => ({ uri: fileUri(path.join(workspace, name)), type: 2 }));
+    const changes = ['fifo.py', 'loop.py', 'zero/pyproject.toml', 'cfg/pyproject.toml'].map((name) => ({
+      uri: fileUri(path.join(workspace, name)),
+      type: 2,
+    }));
     fs.symlinkSync('/dev/zero', path.join(workspace, 'dev.py'));
     changes.push({ uri: fileUri(path.join(workspace, 'dev.py')), type: 1 });
     await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes });
-    const result = (await within(client.connection.sendRequest('mlsec/scanWorkspace', {}), 'scan after watched-file events')) as ScanWorkspaceRequest.Result;
+    const result = (await within(
+      client.connection.sendRequest('mlsec/scanWorkspace', {}),
+      'scan after watched-file events',
+    )) as ScanWorkspaceRequest.Result;
     assert.equal(result.findings.length, 3);
     await within(client.connection.sendRequest('shutdown'), 'shutdown');
   });
@@ -85,15 +97,28 @@ describe('protocol: hostile file systems', function () {
       const asRoot = process.getuid?.() === 0;
       if (asRoot) for (const dir of [locked, path.join(locked, '.git')]) fs.chmodSync(dir, 0o755);
       try {
-        server = await LspTestClient.start({ folders: [locked], settings: () => ({ debounceMs: 0 }), ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}) });
+        server = await LspTestClient.start({
+          folders: [locked],
+          settings: () => ({ debounceMs: 0 }),
+          ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}),
+        });
       } catch (error) {
         if (asRoot) this.skip(); // cannot start a process as another user here
         throw error;
       }
-      const result = (await within(server.connection.sendRequest('mlsec/scanWorkspace', {}), 'workspace scan')) as ScanWorkspaceRequest.Result;
+      const result = (await within(
+        server.connection.sendRequest('mlsec/scanWorkspace', {}),
+        'workspace scan',
+      )) as ScanWorkspaceRequest.Result;
       const rel = (uri: string) => path.relative(locked, new URL(uri).pathname);
-      assert.deepEqual(result.problems.map((p) => `${rel(p.uri)}: ${p.message}`), ['locked.py: cannot read: EACCES']);
-      assert.deepEqual(result.findings.map((f) => `${rel(f.uri)} ${f.code}`), ['a.py MLS102']);
+      assert.deepEqual(
+        result.problems.map((p) => `${rel(p.uri)}: ${p.message}`),
+        ['locked.py: cannot read: EACCES'],
+      );
+      assert.deepEqual(
+        result.findings.map((f) => `${rel(f.uri)} ${f.code}`),
+        ['a.py MLS102'],
+      );
     } finally {
       await server?.stop();
       fs.rmSync(locked, { recursive: true, force: true });

@@ -67,9 +67,19 @@ describe('fuzz: language server on hostile input', function () {
     const checkScan = (result: ScanWorkspaceRequest.Result, what: string) => {
       // A project file's configuration problems say nothing of whether it was read as a manifest.
       // A manifest read with a problem on one of its lines was analysed (its other lines were checked).
-      const notRead = (p: ScanWorkspaceRequest.Result['problems'][number]) => !p.message.startsWith('config:') && !(p.uri.endsWith('pyproject.toml') && p.line !== undefined);
-      const reported = new Set(result.problems.filter(notRead).map((p) => rel(p.uri)).filter((f) => inputs.includes(f)));
-      assert.equal(result.files + reported.size, inputs.length, `${what}: ${result.files} analysed + ${reported.size} reported != ${inputs.length} inputs (seed ${FUZZ_SEED})`);
+      const notRead = (p: ScanWorkspaceRequest.Result['problems'][number]) =>
+        !p.message.startsWith('config:') && !(p.uri.endsWith('pyproject.toml') && p.line !== undefined);
+      const reported = new Set(
+        result.problems
+          .filter(notRead)
+          .map((p) => rel(p.uri))
+          .filter((f) => inputs.includes(f)),
+      );
+      assert.equal(
+        result.files + reported.size,
+        inputs.length,
+        `${what}: ${result.files} analysed + ${reported.size} reported != ${inputs.length} inputs (seed ${FUZZ_SEED})`,
+      );
       for (const finding of result.findings) assert.ok(inputs.includes(rel(finding.uri)), `${what}: finding in ${finding.uri}`);
     };
     const first = (await within(client.connection.sendRequest('mlsec/scanWorkspace', {}), 'workspace scan')) as ScanWorkspaceRequest.Result;
@@ -90,20 +100,32 @@ describe('fuzz: language server on hostile input', function () {
         contentChanges: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: insert }],
       });
       await within(
-        client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, context: { diagnostics: [] } }),
+        client.connection.sendRequest('textDocument/codeAction', {
+          textDocument: { uri },
+          range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } },
+          context: { diagnostics: [] },
+        }),
         `code actions for ${name}`,
       );
     }
-    for (const name of sources) await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri: fileUri(path.join(workspace, name)) } });
+    for (const name of sources)
+      await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri: fileUri(path.join(workspace, name)) } });
 
     // Every input and project file announced as changed on disk.
-    const changed = [...inputs, ...ODD_CONFIGS.map((c, i) => `c${i}/${c.name}`), 'zero.py', 'loop.py'].map((name) => ({ uri: fileUri(path.join(workspace, name)), type: 2 }));
+    const changed = [...inputs, ...ODD_CONFIGS.map((c, i) => `c${i}/${c.name}`), 'zero.py', 'loop.py'].map((name) => ({
+      uri: fileUri(path.join(workspace, name)),
+      type: 2,
+    }));
     await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: changed });
-    const second = (await within(client.connection.sendRequest('mlsec/scanWorkspace', {}), 'scan after changes')) as ScanWorkspaceRequest.Result;
+    const second = (await within(
+      client.connection.sendRequest('mlsec/scanWorkspace', {}),
+      'scan after changes',
+    )) as ScanWorkspaceRequest.Result;
     checkScan(second, 'second scan');
 
     const peak = peakRssMb(client.child.pid);
-    if (peak !== undefined) assert.ok(peak < MAX_RSS_MB, `the server peaked at ${Math.round(peak)} MB (bound ${MAX_RSS_MB} MB, seed ${FUZZ_SEED})`);
+    if (peak !== undefined)
+      assert.ok(peak < MAX_RSS_MB, `the server peaked at ${Math.round(peak)} MB (bound ${MAX_RSS_MB} MB, seed ${FUZZ_SEED})`);
     await within(client.connection.sendRequest('shutdown'), 'shutdown');
     assert.equal(client.exited, false, 'the server did not crash');
   });

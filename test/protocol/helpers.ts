@@ -26,7 +26,13 @@ export function codes(diagnostics: readonly Diagnostic[]): string[] {
   return diagnostics.map((d) => `${d.range.start.line}:${d.range.start.character} ${String(d.code)}`);
 }
 
-export async function codeActions(client: LspTestClient, uri: string, at: Range, diagnostics: Diagnostic[] = [], only?: string[]): Promise<CodeAction[]> {
+export async function codeActions(
+  client: LspTestClient,
+  uri: string,
+  at: Range,
+  diagnostics: Diagnostic[] = [],
+  only?: string[],
+): Promise<CodeAction[]> {
   return (await client.connection.sendRequest('textDocument/codeAction', {
     textDocument: { uri },
     range: at,

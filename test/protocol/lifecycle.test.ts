@@ -44,7 +44,9 @@ describe('protocol: lifecycle', function () {
       assert.equal(await errorCode(connection.sendRequest('mlsec/ruleDocumentation', { code: 'MLS102' })), SERVER_NOT_INITIALIZED);
       assert.equal(await errorCode(connection.sendRequest('shutdown')), SERVER_NOT_INITIALIZED);
       // A notification before initialize is dropped: the document is not open afterwards.
-      await connection.sendNotification('textDocument/didOpen', { textDocument: { uri: 'file:///ws/a.py', languageId: 'python', version: 1, text: 'import torch\ntorch.load(p)\n' } });
+      await connection.sendNotification('textDocument/didOpen', {
+        textDocument: { uri: 'file:///ws/a.py', languageId: 'python', version: 1, text: 'import torch\ntorch.load(p)\n' },
+      });
 
       const result = (await connection.sendRequest('initialize', initializeParams)) as { capabilities: object };
       assert.ok(result.capabilities);

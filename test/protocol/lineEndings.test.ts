@@ -26,14 +26,20 @@ describe('protocol: line endings', () => {
       const load = opened.diagnostics[0];
       const ignore = action(await codeActions(client, uri, load.range, [load]), /Ignore on this line/);
       const suppressed = await client.applyEdit(ignore.edit!, uri);
-      assert.equal(client.text(uri), ['import torch', '# load the model', 'm = torch.load("x.pt")  # mlsec: ignore[MLS102] reason', 'eval(input())', ''].join(eol));
+      assert.equal(
+        client.text(uri),
+        ['import torch', '# load the model', 'm = torch.load("x.pt")  # mlsec: ignore[MLS102] reason', 'eval(input())', ''].join(eol),
+      );
       // The load is suppressed; the placeholder `reason` still asks for a real one (MLS001).
       assert.deepEqual(codes(suppressed!.diagnostics), ['2:24 MLS001', '3:0 MLS301']);
 
       const evalFinding = suppressed!.diagnostics.find((d) => d.code === 'MLS301')!;
       const ignoreFile = action(await codeActions(client, uri, evalFinding.range, [evalFinding]), /Ignore in this file/);
       const clean = await client.applyEdit(ignoreFile.edit!, uri);
-      assert.ok(client.text(uri).startsWith(`# mlsec: ignore-file[MLS301] reason${eol}import torch${eol}`), JSON.stringify(client.text(uri)));
+      assert.ok(
+        client.text(uri).startsWith(`# mlsec: ignore-file[MLS301] reason${eol}import torch${eol}`),
+        JSON.stringify(client.text(uri)),
+      );
       assert.deepEqual(codes(clean!.diagnostics), ['0:0 MLS001', '3:24 MLS001']);
     });
 
@@ -43,7 +49,10 @@ describe('protocol: line endings', () => {
       const opened = await client.open(uri, text);
       const fix = action(await codeActions(client, uri, opened.diagnostics[0].range, opened.diagnostics), /weights_only=True/);
       const after = await client.applyEdit(fix.edit!, uri);
-      assert.equal(client.text(uri), ['import torch', 'model = torch.load(', '    "model.pt",', '    map_location="cpu",', '    weights_only=True,', ')', ''].join(eol));
+      assert.equal(
+        client.text(uri),
+        ['import torch', 'model = torch.load(', '    "model.pt",', '    map_location="cpu",', '    weights_only=True,', ')', ''].join(eol),
+      );
       assert.deepEqual(after!.diagnostics, []);
     });
   }

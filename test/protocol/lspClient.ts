@@ -101,7 +101,10 @@ export class LspTestClient {
       this.totals.push(params);
       this.settle(this.totalWaiters, params);
     });
-    c.onNotification('$/progress', (params: { token: string | number; value: { kind: string; percentage?: number } }) => void this.progress.push(params));
+    c.onNotification(
+      '$/progress',
+      (params: { token: string | number; value: { kind: string; percentage?: number } }) => void this.progress.push(params),
+    );
     c.onRequest('workspace/configuration', (params: { items: Array<{ scopeUri?: string; section?: string }> }) =>
       params.items.map((item) => ({ ...DEFAULT_SETTINGS, ...this.settings(item.scopeUri) })),
     );
@@ -124,9 +127,16 @@ export class LspTestClient {
   }
 
   /** The next diagnostics published for `uri` that pass `test` (earlier ones are not considered). */
-  nextDiagnostics(uri: string, test: (p: PublishDiagnosticsParams) => boolean = () => true, timeoutMs = 10000): Promise<PublishDiagnosticsParams> {
+  nextDiagnostics(
+    uri: string,
+    test: (p: PublishDiagnosticsParams) => boolean = () => true,
+    timeoutMs = 10000,
+  ): Promise<PublishDiagnosticsParams> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no diagnostics for ${uri} within ${timeoutMs} ms; server stderr: ${this.stderr.slice(-2000)}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no diagnostics for ${uri} within ${timeoutMs} ms; server stderr: ${this.stderr.slice(-2000)}`)),
+        timeoutMs,
+      );
       this.diagnosticWaiters.push({
         test: (p) => p.uri === uri && test(p),
         resolve: (p) => {
@@ -137,7 +147,10 @@ export class LspTestClient {
     });
   }
 
-  nextTotals(test: (p: FindingsChangedNotification.Params) => boolean = () => true, timeoutMs = 10000): Promise<FindingsChangedNotification.Params> {
+  nextTotals(
+    test: (p: FindingsChangedNotification.Params) => boolean = () => true,
+    timeoutMs = 10000,
+  ): Promise<FindingsChangedNotification.Params> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no findingsChanged within ${timeoutMs} ms`)), timeoutMs);
       this.totalWaiters.push({
@@ -198,7 +211,13 @@ export class LspTestClient {
    */
   async openNotebook(uri: string, cells: Array<{ kind: 'code' | 'markdown'; text: string; language?: string }>): Promise<string[]> {
     const cellUris = cells.map((_, i) => `vscode-notebook-cell:${uri.replace(/^file:\/\//, '')}#cell${i}`);
-    const all = cells.map((cell, i) => ({ uri: cellUris[i], kind: cell.kind === 'code' ? 2 : 1, languageId: cell.language ?? (cell.kind === 'code' ? 'python' : 'markdown'), version: 1, text: cell.text }));
+    const all = cells.map((cell, i) => ({
+      uri: cellUris[i],
+      kind: cell.kind === 'code' ? 2 : 1,
+      languageId: cell.language ?? (cell.kind === 'code' ? 'python' : 'markdown'),
+      version: 1,
+      text: cell.text,
+    }));
     const items = all.filter((item) => this.syncsCell(item.languageId));
     for (const item of items) {
       this.documents.set(item.uri, TextDocument.create(item.uri, item.languageId, 1, item.text));
@@ -206,7 +225,12 @@ export class LspTestClient {
     }
     this.notebooks.set(uri, { version: 1, cells: items.map((item) => item.uri) });
     await this.connection.sendNotification('notebookDocument/didOpen', {
-      notebookDocument: { uri, notebookType: 'jupyter-notebook', version: 1, cells: items.map((item) => ({ kind: item.kind, document: item.uri })) },
+      notebookDocument: {
+        uri,
+        notebookType: 'jupyter-notebook',
+        version: 1,
+        cells: items.map((item) => ({ kind: item.kind, document: item.uri })),
+      },
       cellTextDocuments: items.map(({ uri: cellUri, languageId, version, text }) => ({ uri: cellUri, languageId, version, text })),
     });
     return cellUris;
@@ -223,7 +247,10 @@ export class LspTestClient {
       notebookDocument: { uri, version: state.version },
       change: {
         cells: {
-          structure: { array: { start: index, deleteCount: 0, cells: [{ kind: 2, document: cellUri }] }, didOpen: [{ uri: cellUri, languageId: 'python', version: 1, text }] },
+          structure: {
+            array: { start: index, deleteCount: 0, cells: [{ kind: 2, document: cellUri }] },
+            didOpen: [{ uri: cellUri, languageId: 'python', version: 1, text }],
+          },
         },
       },
     });
@@ -237,7 +264,10 @@ export class LspTestClient {
       this.cellOwner.delete(cell);
       this.documents.delete(cell);
     }
-    await this.connection.sendNotification('notebookDocument/didClose', { notebookDocument: { uri }, cellTextDocuments: state.cells.map((c) => ({ uri: c })) });
+    await this.connection.sendNotification('notebookDocument/didClose', {
+      notebookDocument: { uri },
+      cellTextDocuments: state.cells.map((c) => ({ uri: c })),
+    });
   }
 
   async close(uri: string): Promise<void> {
@@ -269,8 +299,13 @@ export class LspTestClient {
     let result: Promise<PublishDiagnosticsParams> | undefined;
     for (const [target, edits] of LspTestClient.editsByUri(edit)) {
       if (!this.documents.has(target)) throw new Error(`edit for a document that is not open: ${target}`);
-      const ordered = [...edits].sort((a, b) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character);
-      const sent = this.change(target, ordered.map((e) => ({ range: e.range, text: e.newText })));
+      const ordered = [...edits].sort(
+        (a, b) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character,
+      );
+      const sent = this.change(
+        target,
+        ordered.map((e) => ({ range: e.range, text: e.newText })),
+      );
       if (target === uri) result = sent;
       else sent.catch(() => undefined);
     }
@@ -308,7 +343,10 @@ export function defaultCapabilities(): ClientCapabilities {
     textDocument: {
       synchronization: { didSave: true, dynamicRegistration: false },
       publishDiagnostics: { relatedInformation: true, versionSupport: true, codeDescriptionSupport: true, dataSupport: true },
-      codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'source', 'source.fixAll'] } }, isPreferredSupport: true },
+      codeAction: {
+        codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'source', 'source.fixAll'] } },
+        isPreferredSupport: true,
+      },
       hover: { contentFormat: ['markdown', 'plaintext'] },
     },
     notebookDocument: { synchronization: { dynamicRegistration: false } },

@@ -11,7 +11,10 @@ describe('protocol: dependency manifests', () => {
   let client: LspTestClient;
 
   before(async () => {
-    client = await LspTestClient.start({ initializationOptions: { extensionDocsUri: 'file:///ext/docs/rules/' }, settings: () => ({ debounceMs: 0 }) });
+    client = await LspTestClient.start({
+      initializationOptions: { extensionDocsUri: 'file:///ext/docs/rules/' },
+      settings: () => ({ debounceMs: 0 }),
+    });
   });
   after(() => client.stop());
 
@@ -23,7 +26,10 @@ describe('protocol: dependency manifests', () => {
     assert.equal(d.code, 'MLS701');
     assert.equal(d.severity, DiagnosticSeverity.Error);
     assert.deepEqual(d.range, { start: { line: 1, character: 0 }, end: { line: 1, character: 12 } });
-    assert.match(String(d.message), /keras pinned to 3\.7\.0 is affected by PYSEC-2025-122 \(CVE-2025-1550, critical\).*Fixed in 3\.8\.0\./);
+    assert.match(
+      String(d.message),
+      /keras pinned to 3\.7\.0 is affected by PYSEC-2025-122 \(CVE-2025-1550, critical\).*Fixed in 3\.8\.0\./,
+    );
     assert.equal(d.codeDescription?.href, 'file:///ext/docs/rules/MLS701.md');
     const fix = action(await codeActions(client, uri, d.range, opened.diagnostics), /Raise keras to 3\.8\.0/);
     const after = await client.applyEdit(fix.edit!, uri);
@@ -33,7 +39,8 @@ describe('protocol: dependency manifests', () => {
 
   it('reports ranges in pyproject.toml and honours a suppression comment', async () => {
     const uri = 'file:///ws/svc/pyproject.toml';
-    const text = '[project]\nname = "svc"\ndependencies = [\n  "vllm==0.9.*",\n  "ray>=2.0",  # mlsec: ignore[MLS702] dashboard not exposed\n]\n';
+    const text =
+      '[project]\nname = "svc"\ndependencies = [\n  "vllm==0.9.*",\n  "ray>=2.0",  # mlsec: ignore[MLS702] dashboard not exposed\n]\n';
     const opened = await client.open(uri, text, 'toml');
     assert.deepEqual(
       opened.diagnostics.map((d) => `${d.range.start.line}:${d.range.start.character} ${String(d.code)}`),
@@ -75,7 +82,10 @@ describe('protocol: dependency manifests', () => {
       const requirements = fileUri(path.join(workspace, 'requirements.txt'));
       const published = scanClient.nextDiagnostics(requirements);
       const result = (await scanClient.connection.sendRequest('mlsec/scanWorkspace', {})) as ScanWorkspaceRequest.Result;
-      assert.deepEqual([...new Set(result.findings.map((f) => `${path.basename(new URL(f.uri).pathname)} ${f.code}`))], ['requirements.txt MLS701']);
+      assert.deepEqual(
+        [...new Set(result.findings.map((f) => `${path.basename(new URL(f.uri).pathname)} ${f.code}`))],
+        ['requirements.txt MLS701'],
+      );
       assert.ok((await published).diagnostics.every((d) => d.code === 'MLS701'));
       const evidence = (await scanClient.connection.sendRequest('mlsec/checklistEvidence', {})) as ChecklistEvidenceRequest.Result;
       const tampering = evidence.threats.find((t) => t.id === 'model-tampering');

@@ -44,7 +44,10 @@ describe('protocol: model files', () => {
   it('shows model-file results as checklist evidence and against model tampering', async () => {
     const evidence = (await client.connection.sendRequest('mlsec/checklistEvidence', {})) as ChecklistEvidenceRequest.Result;
     const versioning = evidence.items.find((i) => i.id === 'model-versioning');
-    assert.ok(versioning?.signals.some((s) => s.detail === '2 model files scanned: 1 runs code on load'), JSON.stringify(versioning?.signals));
+    assert.ok(
+      versioning?.signals.some((s) => s.detail === '2 model files scanned: 1 runs code on load'),
+      JSON.stringify(versioning?.signals),
+    );
     assert.equal(versioning?.status, 'at-risk');
     const tampering = evidence.threats.find((t) => t.id === 'model-tampering');
     assert.ok(tampering?.findings.some((f) => f.code === 'MLS601' && f.uri === fileUri(evil)));
@@ -56,7 +59,9 @@ describe('protocol: model files', () => {
     assert.equal(result.locks[0].entries, 2);
     assert.ok(fs.readFileSync(path.join(workspace, 'mlsec.lock'), 'utf8').includes('models/clean.safetensors'));
     let evidence = (await client.connection.sendRequest('mlsec/checklistEvidence', {})) as ChecklistEvidenceRequest.Result;
-    assert.ok(evidence.items.find((i) => i.id === 'model-versioning')?.signals.some((s) => s.detail === 'all 2 model files locked and unchanged'));
+    assert.ok(
+      evidence.items.find((i) => i.id === 'model-versioning')?.signals.some((s) => s.detail === 'all 2 model files locked and unchanged'),
+    );
 
     fs.appendFileSync(clean, Buffer.from([0]));
     const changed = client.nextDiagnostics(fileUri(clean), (d) => d.diagnostics.some((x) => x.code === 'MLS608'));

@@ -30,7 +30,11 @@ describe('protocol: notebooks', () => {
     assert.equal(second.uri, cells[2]);
     assert.deepEqual(codes(second.diagnostics), ['2:8 MLS102']);
     assert.deepEqual(second.diagnostics[0].range, range(2, 8, 2, 25));
-    assert.deepEqual(codes(third.diagnostics), ['1:24 MLS102', '2:19 MLS102'], 'the statement %time runs is analysed, and the Python line after it');
+    assert.deepEqual(
+      codes(third.diagnostics),
+      ['1:24 MLS102', '2:19 MLS102'],
+      'the statement %time runs is analysed, and the Python line after it',
+    );
     assert.ok(!client.published.some((p) => p.uri === cells[1] && p.diagnostics.length > 0), 'markdown cells get nothing');
   });
 
@@ -66,9 +70,15 @@ describe('protocol: notebooks', () => {
     const afterFix = await client.applyEdit(fix.edit!, cells[1]);
     assert.equal(client.text(cells[1]), 'a = torch.load("a.pt", weights_only=True)\nb = torch.load("b.pt")\n');
     assert.deepEqual(codes(afterFix!.diagnostics), ['1:4 MLS102']);
-    const ignore = action(await codeActions(client, cells[1], afterFix!.diagnostics[0].range, afterFix!.diagnostics), /^mlsec \(MLS102\): Ignore on this line/);
+    const ignore = action(
+      await codeActions(client, cells[1], afterFix!.diagnostics[0].range, afterFix!.diagnostics),
+      /^mlsec \(MLS102\): Ignore on this line/,
+    );
     const afterIgnore = await client.applyEdit(ignore.edit!, cells[1]);
-    assert.equal(client.text(cells[1]), 'a = torch.load("a.pt", weights_only=True)\nb = torch.load("b.pt")  # mlsec: ignore[MLS102] reason\n');
+    assert.equal(
+      client.text(cells[1]),
+      'a = torch.load("a.pt", weights_only=True)\nb = torch.load("b.pt")  # mlsec: ignore[MLS102] reason\n',
+    );
     await assertValidPython(client.text(cells[0]) + client.text(cells[1]));
     assert.deepEqual(codes(afterIgnore!.diagnostics), ['1:24 MLS001'], 'only the placeholder reason is left to write');
   });
@@ -95,7 +105,10 @@ describe('protocol: notebooks', () => {
     const published = client.nextDiagnostics(lastWithFinding, () => true, 20000);
     await client.openNotebook(uri, cells);
     assert.deepEqual(codes((await published).diagnostics), ['9:7 MLS102']);
-    const hover = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: lastWithFinding }, position: { line: 9, character: 10 } });
+    const hover = await client.connection.sendRequest('textDocument/hover', {
+      textDocument: { uri: lastWithFinding },
+      position: { line: 9, character: 10 },
+    });
     assert.ok(hover, 'hover works in a large notebook');
     await client.closeNotebook(uri);
   });
@@ -109,12 +122,19 @@ describe('protocol: notebooks', () => {
       { kind: 'code' as const, text: 'x = 1\nstate = torch.load("ckpt.pt")\n' },
     ];
     const cellJson = (c: { kind: 'code' | 'markdown'; text: string }) =>
-      c.kind === 'code' ? { cell_type: 'code', source: c.text, metadata: {}, outputs: [], execution_count: null } : { cell_type: 'markdown', source: c.text, metadata: {} };
-    const file = write(workspace, 'nb.ipynb', JSON.stringify({ cells: sources.map(cellJson), metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+      c.kind === 'code'
+        ? { cell_type: 'code', source: c.text, metadata: {}, outputs: [], execution_count: null }
+        : { cell_type: 'markdown', source: c.text, metadata: {} };
+    const file = write(
+      workspace,
+      'nb.ipynb',
+      JSON.stringify({ cells: sources.map(cellJson), metadata: {}, nbformat: 4, nbformat_minor: 5 }),
+    );
     const uri = fileUri(file);
     const scanner = await LspTestClient.start({ folders: [workspace], settings: () => ({ debounceMs: 0 }) });
     try {
-      const where = (r: ScanWorkspaceRequest.Result) => r.findings.map((f) => `${path.basename(f.uri)} cell ${f.cell} line ${f.range.start.line}:${f.range.start.character}`);
+      const where = (r: ScanWorkspaceRequest.Result) =>
+        r.findings.map((f) => `${path.basename(f.uri)} cell ${f.cell} line ${f.range.start.line}:${f.range.start.character}`);
       const closed = (await scanner.connection.sendRequest('mlsec/scanWorkspace', {})) as ScanWorkspaceRequest.Result;
       assert.deepEqual(where(closed), ['nb.ipynb cell 3 line 1:8']);
       const cellUri = `vscode-notebook-cell:${new URL(uri).pathname}#cell3`;

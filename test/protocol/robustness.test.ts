@@ -22,7 +22,10 @@ describe('protocol: robustness', () => {
     assert.deepEqual([big.code, big.severity, big.source], ['not-analysed', 3, 'mlsec']);
     assert.match(String(big.message), /^mlsec did not analyse this file: \d+ bytes, over the \d+-byte limit/);
     const binary = (await client.open('file:///ws/binary.py', 'import torch\u0000\u0001\u0002torch.load(p)\n')).diagnostics;
-    assert.deepEqual(binary.map((d) => [d.code, d.message]), [['not-analysed', 'mlsec did not analyse this file: binary content (NUL characters)']]);
+    assert.deepEqual(
+      binary.map((d) => [d.code, d.message]),
+      [['not-analysed', 'mlsec did not analyse this file: binary content (NUL characters)']],
+    );
     await alive();
   });
 
@@ -42,12 +45,16 @@ describe('protocol: robustness', () => {
     const small = 'file:///ws/kept.py';
     assert.deepEqual(codes((await client.open(small, 'import torch\ntorch.load(p)\n')).diagnostics), ['1:0 MLS102']);
     // About 2 MB and 1.4 million nodes: the parser's memory grows past what it may keep.
-    const [problem] = (await client.open('file:///ws/large.py', 'import torch\ntorch.load(p)\n' + 'x = [1, 2]\n'.repeat(180_000))).diagnostics;
+    const [problem] = (await client.open('file:///ws/large.py', 'import torch\ntorch.load(p)\n' + 'x = [1, 2]\n'.repeat(180_000)))
+      .diagnostics;
     assert.equal(problem.code, 'not-analysed');
     // The next analysis replaces the runtime; the kept document's tree (of the old one) is not reused.
     const edited = await client.change(small, [{ range: range(0, 0, 0, 0), text: '# header\n' }]);
     assert.deepEqual(codes(edited.diagnostics), ['2:0 MLS102']);
-    assert.ok(client.logs.some((l) => /replaced the parser runtime \(it held \d+ MiB\)/.test(l.message)), 'the replacement is logged');
+    assert.ok(
+      client.logs.some((l) => /replaced the parser runtime \(it held \d+ MiB\)/.test(l.message)),
+      'the replacement is logged',
+    );
     const again = await client.change(small, [{ range: range(2, 0, 2, 0), text: 'torch.load(q)\n' }]);
     assert.deepEqual(codes(again.diagnostics), ['2:0 MLS102', '3:0 MLS102']);
     await alive();
@@ -60,7 +67,9 @@ describe('protocol: robustness', () => {
 
   it('survives invalid UTF-8 bytes inside a JSON-RPC message', async () => {
     const body = Buffer.concat([
-      Buffer.from('{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///ws/bytes.py","languageId":"python","version":1,"text":"import torch\\nx = \\"'),
+      Buffer.from(
+        '{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///ws/bytes.py","languageId":"python","version":1,"text":"import torch\\nx = \\"',
+      ),
       Buffer.from([0xff, 0xfe, 0xc3]),
       Buffer.from('\\"\\ntorch.load(p)\\n"}}}'),
     ]);
@@ -79,9 +88,15 @@ describe('protocol: robustness', () => {
 
   it('answers requests for closed or unknown documents without failing', async () => {
     const uri = 'file:///ws/never-opened.py';
-    assert.equal(await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } }), null);
+    assert.equal(
+      await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } }),
+      null,
+    );
     assert.deepEqual(await codeActions(client, uri, range(0, 0, 0, 0)), []);
-    await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: 'x' }] });
+    await client.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ text: 'x' }],
+    });
     await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
     const result = await client.connection.sendRequest('workspace/executeCommand', { command: 'mlsec.applySafeFixes', arguments: [uri] });
     assert.deepEqual(result, { applied: false, fixes: 0 });
@@ -92,7 +107,10 @@ describe('protocol: robustness', () => {
     const secret = 'hf_' + 'S3cr3tT0kenValue1234567890';
     await client.open('file:///ws/secret.py', `import torch\nTOKEN = "${secret}"\ntorch.load(p)\n`);
     const messages = client.logs.map((l) => l.message);
-    assert.ok(messages.some((m) => /analysed file:\/\/\/ws\/secret\.py v1 in [\d.]+ ms/.test(m)), 'debug log level logs timings');
+    assert.ok(
+      messages.some((m) => /analysed file:\/\/\/ws\/secret\.py v1 in [\d.]+ ms/.test(m)),
+      'debug log level logs timings',
+    );
     assert.ok(!messages.some((m) => m.includes(secret)), 'file contents never reach the log');
     assert.equal(client.exited, false);
   });

@@ -15,7 +15,10 @@ describe('protocol: rule documentation links', () => {
       const opened = await client.open(uri, 'import torch\nm = torch.load("a.pt")\nn = torch.load("b.pt")\n');
       assert.equal(opened.diagnostics.length, 2);
       for (const d of opened.diagnostics) assert.equal(d.codeDescription?.href, expected);
-      const hover = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 10 } })) as Hover;
+      const hover = (await client.connection.sendRequest('textDocument/hover', {
+        textDocument: { uri },
+        position: { line: 1, character: 10 },
+      })) as Hover;
       assert.ok((hover.contents as MarkupContent).value.includes(`](${expected})`), 'the hover links the same page');
       const actions = await codeActions(client, uri, opened.diagnostics[0].range, opened.diagnostics);
       const docs = action(actions, /^mlsec: Show documentation for MLS102$/);
@@ -30,7 +33,10 @@ describe('protocol: rule documentation links', () => {
   });
 
   it('links the shipped page and offers no command to a client that names none', async () => {
-    const client = await LspTestClient.start({ settings: () => ({ debounceMs: 0 }), initializationOptions: { extensionDocsUri: 'file:///ext/docs/rules' } });
+    const client = await LspTestClient.start({
+      settings: () => ({ debounceMs: 0 }),
+      initializationOptions: { extensionDocsUri: 'file:///ext/docs/rules' },
+    });
     try {
       const uri = 'file:///ws/docs_plain.py';
       const opened = await client.open(uri, 'import torch\nm = torch.load("a.pt")\n');

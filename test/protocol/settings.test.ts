@@ -58,7 +58,9 @@ describe('protocol: settings', () => {
 
     write(project, '.mlsec.toml', 'select = ["MLS102"]\n');
     const overridden = client.nextDiagnostics(uri);
-    await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(path.join(project, '.mlsec.toml')), type: 1 }] });
+    await client.connection.sendNotification('workspace/didChangeWatchedFiles', {
+      changes: [{ uri: fileUri(path.join(project, '.mlsec.toml')), type: 1 }],
+    });
     const result = await overridden;
     assert.deepEqual(codes(result.diagnostics), ['1:4 MLS102'], '.mlsec.toml wins over pyproject.toml in the same folder');
     assert.equal(result.diagnostics[0].severity, DiagnosticSeverity.Error, 'no project severity now: the editor setting applies');
@@ -93,11 +95,19 @@ describe('protocol: settings', () => {
     const problem = client.nextDiagnostics(fileUri(config));
     const uri = fileUri(path.join(project, 'train.py'));
     assert.deepEqual((await client.open(uri, source)).diagnostics, [], 'no rule is selected');
-    const shown = (await problem).diagnostics.map((d) => [d.range.start.line, d.severity, String(d.message).replace(/: not a rule code.*$/, '')]);
+    const shown = (await problem).diagnostics.map((d) => [
+      d.range.start.line,
+      d.severity,
+      String(d.message).replace(/: not a rule code.*$/, ''),
+    ]);
     assert.deepEqual(shown, [
       [1, DiagnosticSeverity.Warning, 'mlsec configuration: unknown rule "MLS3O1" in select'],
       [2, DiagnosticSeverity.Warning, 'mlsec configuration: unknown rule "pickel" in ignore'],
-      [1, DiagnosticSeverity.Error, 'mlsec configuration: the rule selection is empty: select and ignore leave no rule to run; no rule runs on the files it governs.'],
+      [
+        1,
+        DiagnosticSeverity.Error,
+        'mlsec configuration: the rule selection is empty: select and ignore leave no rule to run; no rule runs on the files it governs.',
+      ],
     ]);
     await client.close(uri);
   });
@@ -106,9 +116,20 @@ describe('protocol: settings', () => {
     const uri = fileUri(path.join(workspace, 'settings-typo.py'));
     await client.open(uri, source);
     const before = client.messages.length;
-    const analysed = await reconfigure({ select: ['MLS3O1'], ignore: ['torch-lod-unsafe'], severity: { MLS999: 'error', MLS102: 'loud' } as unknown as Record<string, never>, maxFileSize: 0 }, uri);
+    const analysed = await reconfigure(
+      {
+        select: ['MLS3O1'],
+        ignore: ['torch-lod-unsafe'],
+        severity: { MLS999: 'error', MLS102: 'loud' } as unknown as Record<string, never>,
+        maxFileSize: 0,
+      },
+      uri,
+    );
     assert.deepEqual(analysed.diagnostics, []);
-    const messages = client.messages.slice(before).map((m) => `${m.type} ${m.message.replace(/: not a rule code.*$/, '')}`).sort();
+    const messages = client.messages
+      .slice(before)
+      .map((m) => `${m.type} ${m.message.replace(/: not a rule code.*$/, '')}`)
+      .sort();
     assert.deepEqual(messages, [
       '1 mlsec settings: mlsec.select and mlsec.ignore leave no rule to run: mlsec finds nothing until they are fixed',
       '2 mlsec settings: mlsec.maxFileSize must be a positive number of bytes (0 or less does not mean "no limit"); the default of 2097152 applies',
@@ -140,7 +161,11 @@ describe('protocol: settings', () => {
     const before = client.published.length;
     const unpublished = client.change(uri, [{ range: range(1, 21, 1, 21), text: ', weights_only=True' }]);
     await delay(150);
-    assert.equal(client.published.filter((p) => p.uri === uri).length, client.published.slice(0, before).filter((p) => p.uri === uri).length, 'nothing published while typing');
+    assert.equal(
+      client.published.filter((p) => p.uri === uri).length,
+      client.published.slice(0, before).filter((p) => p.uri === uri).length,
+      'nothing published while typing',
+    );
     void unpublished.catch(() => undefined);
     const saved = client.nextDiagnostics(uri);
     await client.connection.sendNotification('textDocument/didSave', { textDocument: { uri } });

@@ -64,7 +64,10 @@ describe('protocol: settings changes reach closed files', () => {
     await reconfigure({ ignore: ['MLS102'] });
     await cleared;
     const scan = (await client.connection.sendRequest('mlsec/scanWorkspace', {})) as ScanWorkspaceRequest.Result;
-    assert.deepEqual(scan.findings.map((f) => f.code), ['MLS106']);
+    assert.deepEqual(
+      scan.findings.map((f) => f.code),
+      ['MLS106'],
+    );
     assert.deepEqual(await evidenceCodes(), ['MLS106']);
     const back = client.nextDiagnostics(closed, (p) => p.diagnostics.length > 0);
     await reconfigure({});

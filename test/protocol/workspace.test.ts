@@ -28,8 +28,15 @@ describe('protocol: workspace', () => {
     // Over the parser's limits (brackets nested deeper than Python accepts): a problem, not a file.
     write(workspace, 'deep.py', 'import torch\ntorch.load(' + '('.repeat(300) + 'p' + ')'.repeat(300) + ')\n');
     const cell = (source: string) => ({ cell_type: 'code', source, metadata: {}, outputs: [], execution_count: null });
-    write(workspace, 'nb.ipynb', JSON.stringify({ cells: [cell('import torch\n'), cell('torch.load(p)\n')], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
-    client = await LspTestClient.start({ folders: [workspace], settings: () => ({ debounceMs: 0, maxFileSize: 2048, exclude: ['skipped/'] }) });
+    write(
+      workspace,
+      'nb.ipynb',
+      JSON.stringify({ cells: [cell('import torch\n'), cell('torch.load(p)\n')], metadata: {}, nbformat: 4, nbformat_minor: 5 }),
+    );
+    client = await LspTestClient.start({
+      folders: [workspace],
+      settings: () => ({ debounceMs: 0, maxFileSize: 2048, exclude: ['skipped/'] }),
+    });
   });
   after(async () => {
     await client.stop();
@@ -41,7 +48,10 @@ describe('protocol: workspace', () => {
     const published = client.nextDiagnostics(aUri);
     const result = (await client.connection.sendRequest('mlsec/scanWorkspace', { workDoneToken: 'scan-1' })) as ScanWorkspaceRequest.Result;
     const rel = (uri: string) => path.relative(workspace, new URL(uri).pathname);
-    assert.deepEqual(result.findings.map((f) => `${rel(f.uri)}:${f.cell ?? '-'}:${f.range.start.line} ${f.code}`).sort(), ['a.py:-:1 MLS102', 'nb.ipynb:1:0 MLS102']);
+    assert.deepEqual(result.findings.map((f) => `${rel(f.uri)}:${f.cell ?? '-'}:${f.range.start.line} ${f.code}`).sort(), [
+      'a.py:-:1 MLS102',
+      'nb.ipynb:1:0 MLS102',
+    ]);
     assert.deepEqual(result.counts, { error: 0, warning: 2, info: 0 });
     assert.equal(result.files, 4, 'a.py, pkg/b.py, nb.ipynb and the pyproject.toml manifest; unreadable files are problems, not files');
     const problems = result.problems.map((p) => `${rel(p.uri)}: ${p.message.split(' ')[0]}`).sort();
@@ -53,7 +63,10 @@ describe('protocol: workspace', () => {
     assert.equal(progress[progress.length - 1].kind, 'end');
     const percentages = progress.filter((v) => v.kind === 'report').map((v) => v.percentage!);
     assert.ok(percentages.length >= 3 && percentages[percentages.length - 1] === 100, `percentages: ${percentages.join(',')}`);
-    assert.deepEqual([...percentages].sort((x, y) => x - y), percentages);
+    assert.deepEqual(
+      [...percentages].sort((x, y) => x - y),
+      percentages,
+    );
   });
 
   it('reports totals with mlsec/findingsChanged and serves checklist evidence', async () => {
@@ -92,7 +105,10 @@ describe('protocol: workspace', () => {
     const bUri = fileUri(path.join(workspace, 'pkg', 'b.py'));
     await client.open(bUri, unsafe);
     const result = (await client.connection.sendRequest('mlsec/scanWorkspace', {})) as ScanWorkspaceRequest.Result;
-    assert.ok(result.findings.some((f) => f.uri === bUri), 'the unsaved editor text is what counts');
+    assert.ok(
+      result.findings.some((f) => f.uri === bUri),
+      'the unsaved editor text is what counts',
+    );
 
     for (let i = 0; i < 200; i++) write(workspace, `many/m${i}.py`, unsafe);
     const source = new CancellationTokenSource();

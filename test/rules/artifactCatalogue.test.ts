@@ -7,7 +7,10 @@ import { RULE_CATALOGUE } from '../../server/src/rules/catalogue';
 import { ALL_RULES } from '../../server/src/rules/index';
 import { REPO_ROOT } from '../support/paths';
 
-const EXPECTED = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'test', 'artifacts', 'fixtures', 'expected.json'), 'utf8')) as Record<string, Array<[string, string]>>;
+const EXPECTED = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'test', 'artifacts', 'fixtures', 'expected.json'), 'utf8')) as Record<
+  string,
+  Array<[string, string]>
+>;
 /** Rules about the lock are exercised by test/cli/models.test.ts, not by file fixtures. */
 const LOCK_RULES = new Set(['MLS608', 'MLS609', 'MLS610']);
 
@@ -37,7 +40,8 @@ describe('model-file rule catalogue', () => {
 
       it('has a documentation page', () => {
         const text = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'rules', `${rule.code}.md`), 'utf8');
-        for (const heading of ['## What it flags', '## Why', '## Example', '## Fix', '## References']) assert.ok(text.includes(heading), `${rule.code}.md lacks "${heading}"`);
+        for (const heading of ['## What it flags', '## Why', '## Example', '## Fix', '## References'])
+          assert.ok(text.includes(heading), `${rule.code}.md lacks "${heading}"`);
       });
 
       if (!LOCK_RULES.has(rule.code)) {
@@ -49,7 +53,10 @@ describe('model-file rule catalogue', () => {
   }
 
   it('has clean fixtures of every format (no finding)', () => {
-    const clean = Object.entries(EXPECTED).filter(([, e]) => e.length === 0).map(([name]) => path.extname(name));
-    for (const ext of ['.pt', '.pth', '.joblib', '.pkl', '.npy', '.keras', '.h5', '.safetensors', '.gguf', '.onnx']) assert.ok(clean.includes(ext), ext);
+    const clean = Object.entries(EXPECTED)
+      .filter(([, e]) => e.length === 0)
+      .map(([name]) => path.extname(name));
+    for (const ext of ['.pt', '.pth', '.joblib', '.pkl', '.npy', '.keras', '.h5', '.safetensors', '.gguf', '.onnx'])
+      assert.ok(clean.includes(ext), ext);
   });
 });

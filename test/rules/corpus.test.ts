@@ -15,7 +15,10 @@ const TARGET = 0.95;
 describe('realistic corpus', () => {
   it(`reaches ≥ ${TARGET * 100}% precision and recall`, async function () {
     const engine = await analyzer();
-    const files = fs.readdirSync(CORPUS).filter((f) => f.endsWith('.py') || f.endsWith('.ipynb')).sort();
+    const files = fs
+      .readdirSync(CORPUS)
+      .filter((f) => f.endsWith('.py') || f.endsWith('.ipynb'))
+      .sort();
     assert.ok(files.length >= 3, 'the corpus needs several realistic files');
     let tp = 0;
     let fp = 0;
@@ -26,7 +29,10 @@ describe('realistic corpus', () => {
       tp += result.truePositives.length;
       fp += result.falsePositives.length;
       fn += result.falseNegatives.length;
-      misses.push(...result.falsePositives.map((x) => `${name} unexpected ${x}`), ...result.falseNegatives.map((x) => `${name} missing ${x}`));
+      misses.push(
+        ...result.falsePositives.map((x) => `${name} unexpected ${x}`),
+        ...result.falseNegatives.map((x) => `${name} missing ${x}`),
+      );
     }
     const precision = tp / Math.max(1, tp + fp);
     const recall = tp / Math.max(1, tp + fn);

@@ -10,7 +10,10 @@ import { compareWithExpectations } from '../support/expectations';
 import { FIXTURES } from '../support/paths';
 
 describe('rule fixtures', () => {
-  const files = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.py') || f.endsWith('.ipynb')).sort();
+  const files = fs
+    .readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.py') || f.endsWith('.ipynb'))
+    .sort();
 
   it('has fixtures', () => assert.ok(files.length > 0));
 
@@ -19,7 +22,9 @@ describe('rule fixtures', () => {
       const result = compareWithExpectations(await analyzer(), path.join(FIXTURES, name));
       const describe = (f: string) => {
         const [cell, line, code] = f.split(':');
-        const finding = result.findings.find((x) => x.code === code && x.range.start.line + 1 === Number(line) && String(x.cell ?? '-') === cell);
+        const finding = result.findings.find(
+          (x) => x.code === code && x.range.start.line + 1 === Number(line) && String(x.cell ?? '-') === cell,
+        );
         return finding ? `${f} ${finding.message}` : f;
       };
       assert.deepEqual(

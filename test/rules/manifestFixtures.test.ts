@@ -11,7 +11,10 @@ import { compareWithExpectations } from '../support/expectations';
 import { FIXTURES } from '../support/paths';
 
 describe('dependency fixtures', () => {
-  const files = fs.readdirSync(FIXTURES).filter((f) => manifestKindOf(path.join(FIXTURES, f)) !== undefined).sort();
+  const files = fs
+    .readdirSync(FIXTURES)
+    .filter((f) => manifestKindOf(path.join(FIXTURES, f)) !== undefined)
+    .sort();
 
   it('has fixtures', () => assert.ok(files.length >= 2));
 
@@ -19,7 +22,11 @@ describe('dependency fixtures', () => {
     it(name, async () => {
       const result = compareWithExpectations(await analyzer(), path.join(FIXTURES, name));
       assert.ok(result.truePositives.length > 0, 'no finding expected: the fixture tests nothing');
-      assert.deepEqual({ unexpected: result.falsePositives, missing: result.falseNegatives }, { unexpected: [], missing: [] }, `${name}: findings differ from the inline expectations`);
+      assert.deepEqual(
+        { unexpected: result.falsePositives, missing: result.falseNegatives },
+        { unexpected: [], missing: [] },
+        `${name}: findings differ from the inline expectations`,
+      );
     });
   }
 });

@@ -24,7 +24,11 @@ export function expectationsIn(text: string, cell?: number): Expectation[] {
   text.split('\n').forEach((line, index) => {
     const match = EXPECT.exec(line);
     if (!match) return;
-    for (const code of match[1].split(',').map((c) => c.trim()).filter(Boolean)) found.push({ cell, line: index, code });
+    for (const code of match[1]
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean))
+      found.push({ cell, line: index, code });
   });
   return found;
 }

@@ -51,7 +51,11 @@ function mutate(next: () => number, text: string): string {
     const at = Math.floor(next() * (out.length + 1));
     const what = next();
     if (what < 0.3) out = out.slice(0, at) + out.slice(at + 1 + Math.floor(next() * 5));
-    else if (what < 0.6) out = out.slice(0, at) + pick(next, ['(', ')', '"', "'''", ':', '\\', '\t', '#', '\r', '\u2028', '\0', '\ufeff', '{', 'lambda', '@']) + out.slice(at);
+    else if (what < 0.6)
+      out =
+        out.slice(0, at) +
+        pick(next, ['(', ')', '"', "'''", ':', '\\', '\t', '#', '\r', '\u2028', '\0', '\ufeff', '{', 'lambda', '@']) +
+        out.slice(at);
     else out = out.slice(0, at) + pick(next, SNIPPETS) + out.slice(at);
   }
   return out;
@@ -66,13 +70,16 @@ function randomBytes(next: () => number, length: number): Buffer {
 /** The generators of source files (`.py`), each a class of hostile input. */
 const PYTHON: Array<(next: () => number) => Buffer | string> = [
   (next) => randomBytes(next, 1 + Math.floor(next() * 4096)),
-  (next) => Buffer.concat([Buffer.from(pick(next, SNIPPETS)), Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xf0, 0x28, 0x8c, 0xbc, 0xed, 0xa0, 0x80])]),
-  (next) => `# -*- coding: ${pick(next, ['utf-7', 'latin-1', 'euc-jp', 'bogus-enc', 'utf-16', 'cp1252', 'UTF8'])} -*-\n${pick(next, SNIPPETS)}`,
+  (next) =>
+    Buffer.concat([Buffer.from(pick(next, SNIPPETS)), Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xf0, 0x28, 0x8c, 0xbc, 0xed, 0xa0, 0x80])]),
+  (next) =>
+    `# -*- coding: ${pick(next, ['utf-7', 'latin-1', 'euc-jp', 'bogus-enc', 'utf-16', 'cp1252', 'UTF8'])} -*-\n${pick(next, SNIPPETS)}`,
   () => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('import torch\ntorch.load(p)\n', 'utf16le')]),
   (next) => `x = ${'('.repeat(500 + Math.floor(next() * 3000))}1${')'.repeat(500 + Math.floor(next() * 3000))}\n${pick(next, SNIPPETS)}`,
   (next) => `x = ${'['.repeat(2000 + Math.floor(next() * 5000))}\n${pick(next, SNIPPETS)}`,
   (next) => `import torch\nm = torch.load(${'-'.repeat(2000 + Math.floor(next() * 20000))}1)\n`,
-  (next) => `${Array.from({ length: 100 + Math.floor(next() * 100) }, (_, i) => `${' '.repeat(i)}if x:`).join('\n')}\n${' '.repeat(200)}torch.load(p)\n`,
+  (next) =>
+    `${Array.from({ length: 100 + Math.floor(next() * 100) }, (_, i) => `${' '.repeat(i)}if x:`).join('\n')}\n${' '.repeat(200)}torch.load(p)\n`,
   (next) => `s = "${'a'.repeat(50_000 + Math.floor(next() * 200_000))}"\n${pick(next, SNIPPETS)}`,
   (next) => `${'torch.load(p); '.repeat(2000 + Math.floor(next() * 4000))}\n`,
   (next) => mutate(next, SNIPPETS.join('\n')).replace(/\n/g, pick(next, ['\r', '\r\n', '\n\r', '\u2028', '\f\n', '\x0b\n'])),
@@ -100,14 +107,24 @@ function notebook(next: () => number, cells: string[], language = 'python'): str
 const NOTEBOOK: Array<(next: () => number) => Buffer | string> = [
   (next) => notebook(next, [pick(next, SNIPPETS), pick(next, SNIPPETS)]).slice(0, 10 + Math.floor(next() * 100)),
   (next) => notebook(next, ['s = """unterminated\n', pick(next, SNIPPETS)]),
-  (next) => notebook(next, [`%time ${pick(next, SNIPPETS).split('\n')[1] ?? 'x'}\n`, '!pip install x\n', pick(next, SNIPPETS)], pick(next, ['python3', 'ipython', 'pyspark', 'python', 'R', ''])),
+  (next) =>
+    notebook(
+      next,
+      [`%time ${pick(next, SNIPPETS).split('\n')[1] ?? 'x'}\n`, '!pip install x\n', pick(next, SNIPPETS)],
+      pick(next, ['python3', 'ipython', 'pyspark', 'python', 'R', '']),
+    ),
   (next) => JSON.stringify({ cells: 'not a list', metadata: 5, nbformat: next() < 0.5 ? 4 : 'x' }),
-  () => JSON.stringify({ cells: [{ cell_type: 'code', source: 42 }, { cell_type: 'code', source: [1, null, {}] }, null, 'x'], nbformat: 4 }),
+  () =>
+    JSON.stringify({ cells: [{ cell_type: 'code', source: 42 }, { cell_type: 'code', source: [1, null, {}] }, null, 'x'], nbformat: 4 }),
   (next) => `${'['.repeat(5000 + Math.floor(next() * 20_000))}${']'.repeat(10)}`,
   (next) => notebook(next, [mutate(next, SNIPPETS.join('\n'))]),
-  (next) => notebook(next, Array.from({ length: 200 }, () => pick(next, SNIPPETS))),
+  (next) =>
+    notebook(
+      next,
+      Array.from({ length: 200 }, () => pick(next, SNIPPETS)),
+    ),
   (next) => randomBytes(next, 2000),
-  () => "\ufeff{\"cells\": []}",
+  () => '\ufeff{"cells": []}',
   (next) => notebook(next, [`x = "${'b'.repeat(50_000 + Math.floor(next() * 100_000))}"\n` + pick(next, SNIPPETS)]),
 ];
 
@@ -145,9 +162,15 @@ export function writeHostileTree(dir: string, next: () => number, count: number)
 /** Odd but meaningful configurations: none may exclude a source file or stop the scan. */
 export const ODD_CONFIGS: Array<{ name: string; text: string | Buffer }> = [
   { name: 'pyproject.toml', text: '[tool.mlsec\nselect = [' },
-  { name: 'pyproject.toml', text: '[tool.mlsec]\nselect = 5\nignore = [1, 2]\nseverity = "x"\nmax-file-size = -1\nfail-on = "sometimes"\n' },
+  {
+    name: 'pyproject.toml',
+    text: '[tool.mlsec]\nselect = 5\nignore = [1, 2]\nseverity = "x"\nmax-file-size = -1\nfail-on = "sometimes"\n',
+  },
   { name: 'pyproject.toml', text: '[tool.mlsec]\nmax-file-size = 0\nrespect-gitignore = "yes"\nunknown = 1\n' },
-  { name: '.mlsec.toml', text: `[per-file-ignores]\n${Array.from({ length: 3000 }, (_, i) => `"nothing/${i}/*.py" = ["MLS101"]`).join('\n')}\n` },
+  {
+    name: '.mlsec.toml',
+    text: `[per-file-ignores]\n${Array.from({ length: 3000 }, (_, i) => `"nothing/${i}/*.py" = ["MLS101"]`).join('\n')}\n`,
+  },
   { name: '.mlsec.toml', text: Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x5b, 0x5d]) },
   { name: '.mlsec.toml', text: `x = ${'['.repeat(3000)}${']'.repeat(3000)}\n` },
   { name: '.gitignore', text: `\\\n[\n!\n!*.py\n**/nothing/**\n${'a'.repeat(100_000)}\n/\n#\n\\!x\nnothing-*/\n` },

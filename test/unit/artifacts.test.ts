@@ -46,7 +46,10 @@ describe('model files: fixtures', () => {
     assert.ok(bypasses.length >= 10, `${bypasses.length} bypass fixtures`);
     for (const name of bypasses) {
       const findings = scanArtifactFile(path.join(FIXTURES, name)).findings;
-      assert.ok(findings.some((f) => f.severity === 'error' || f.severity === 'warning'), name);
+      assert.ok(
+        findings.some((f) => f.severity === 'error' || f.severity === 'warning'),
+        name,
+      );
     }
   });
 
@@ -80,13 +83,19 @@ describe('model files: fixtures', () => {
       const length = Buffer.alloc(8);
       length.writeUInt32LE(payload.length, 0);
       // PROTO 4, a dict of many small strings, BINBYTES8 payload, then os.system called.
-      const small = Buffer.from('\x80\x04}(' + Array.from({ length: 3000 }, (_, i) => `\x8c\x05k${String(i).padStart(4, '0')}K\x01`).join('') + 'u0', 'latin1');
+      const small = Buffer.from(
+        '\x80\x04}(' + Array.from({ length: 3000 }, (_, i) => `\x8c\x05k${String(i).padStart(4, '0')}K\x01`).join('') + 'u0',
+        'latin1',
+      );
       const tail = Buffer.from('\x8e', 'latin1');
       const call = Buffer.from('0\x8c\x02os\x8c\x06system\x93\x8c\x02id\x85R.', 'latin1');
       const file = path.join(dir, 'big.pkl');
       fs.writeFileSync(file, Buffer.concat([small, tail, length, payload, call]));
       const report = scanArtifactFile(file);
-      assert.deepEqual(report.findings.map((f) => `${f.code} ${f.subject}`), ['MLS601 os.system']);
+      assert.deepEqual(
+        report.findings.map((f) => `${f.code} ${f.subject}`),
+        ['MLS601 os.system'],
+      );
       assert.equal(report.findings[0].fileOffset, small.length + 9 + payload.length + 1 + 4 + 8);
       assert.ok(report.bytesRead < 1024 * 1024, `${report.bytesRead} bytes read`);
     } finally {
@@ -104,12 +113,16 @@ describe('model files: fixtures', () => {
 
 describe('model files: zip limits', () => {
   const pickleBytes = Buffer.from('\x80\x02cos\nsystem\n)R.', 'latin1');
-  const scanBytes = (bytes: Uint8Array) => readArtifact(new MemorySource(bytes), { policy: new GlobalPolicy(), extension: '.pt', maxInMemory: 1 << 24 });
+  const scanBytes = (bytes: Uint8Array) =>
+    readArtifact(new MemorySource(bytes), { policy: new GlobalPolicy(), extension: '.pt', maxInMemory: 1 << 24 });
 
   it('refuses a member that expands more than the ratio limit (zip bomb) and says so', () => {
     const bomb = zipSync({ 'ckpt/data.pkl': [Buffer.concat([pickleBytes, Buffer.alloc(30 * 1024 * 1024)]), { level: 9 }] });
     const outcome = scanBytes(bomb);
-    assert.deepEqual(outcome.findings.map((f) => f.code), ['MLS607']);
+    assert.deepEqual(
+      outcome.findings.map((f) => f.code),
+      ['MLS607'],
+    );
     assert.match(outcome.findings[0].message, /expands \d+ times \(zip bomb limit 1000\)/);
   });
 
@@ -118,13 +131,19 @@ describe('model files: zip limits', () => {
     const central = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
     zip[central + 8] |= 1; // general purpose flag: encrypted
     const outcome = scanBytes(zip);
-    assert.deepEqual(outcome.findings.map((f) => f.code), ['MLS607']);
+    assert.deepEqual(
+      outcome.findings.map((f) => f.code),
+      ['MLS607'],
+    );
     assert.match(outcome.findings[0].message, /ckpt\/data\.pkl is encrypted/);
   });
 
   it('stops at the member-count limit', () => {
     const zip = zipSync({ a: new Uint8Array(1), b: new Uint8Array(1), c: new Uint8Array(1) });
-    assert.throws(() => readZipDirectory(new MemorySource(zip), { ...DEFAULT_ZIP_LIMITS, maxMembers: 2 }), /3 members, over the limit of 2/);
+    assert.throws(
+      () => readZipDirectory(new MemorySource(zip), { ...DEFAULT_ZIP_LIMITS, maxMembers: 2 }),
+      /3 members, over the limit of 2/,
+    );
     assert.equal(readZipDirectory(new MemorySource(zip)).members.length, 3);
   });
 
@@ -136,7 +155,10 @@ describe('model files: zip limits', () => {
       fs.writeFileSync(file, Buffer.concat([Buffer.from('#!/bin/sh\nexit 0\n'), zip]));
       const report = scanArtifactFile(file);
       assert.equal(report.format, undefined);
-      assert.deepEqual(report.findings.map((f) => f.code), ['MLS607']);
+      assert.deepEqual(
+        report.findings.map((f) => f.code),
+        ['MLS607'],
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -146,7 +168,17 @@ describe('model files: zip limits', () => {
 describe('model files: pickle reader', () => {
   it('resolves STACK_GLOBAL through BINPUT and MEMOIZE as CPython does', () => {
     // memo[0]='os', memo[1]='system' by BINPUT; MEMOIZE then stores at index len(memo) = 2, 3.
-    const p = '\x80\x04' + 'U\x02os' + 'q\x00' + 'U\x06system' + 'q\x01' + '\x8c\x0ctorch._utils\x94' + '\x8c\x12_rebuild_tensor_v2\x94' + '0000' + 'h\x00h\x01\x93' + ')R.';
+    const p =
+      '\x80\x04' +
+      'U\x02os' +
+      'q\x00' +
+      'U\x06system' +
+      'q\x01' +
+      '\x8c\x0ctorch._utils\x94' +
+      '\x8c\x12_rebuild_tensor_v2\x94' +
+      '0000' +
+      'h\x00h\x01\x93' +
+      ')R.';
     const r = readPickle(pickle(p), 0);
     assert.deepEqual(r.issues, []);
     assert.deepEqual(
@@ -160,7 +192,10 @@ describe('model files: pickle reader', () => {
     const results = readPickles(pickle("(dp0\nS'a'\np1\nI1\ns.(S'id'\nios\nsystem\np2\n."), 0);
     assert.equal(results.length, 2);
     assert.ok(results.every((r) => r.complete));
-    assert.deepEqual(results[1].globals.map((g) => `${g.module}.${g.name}:${g.opcode}`), ['os.system:INST']);
+    assert.deepEqual(
+      results[1].globals.map((g) => `${g.module}.${g.name}:${g.opcode}`),
+      ['os.system:INST'],
+    );
   });
 
   it('reports malformed and truncated input without losing what came before', () => {

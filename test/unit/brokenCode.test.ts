@@ -8,7 +8,8 @@ import { containsBareName, containsIdentifier, identifierOccurrences } from '../
 import { analyzer } from '../support/engine';
 
 /** A random breaking edit of test/rules/fixtures/MLS301.py, reduced: `.compile(...)` on a MISSING object. */
-const MISSING_OBJECT = "    eval()  # ok: nothingtorch.load(p) to run\ndef look_alikes(model, pattern, df):\n    re.compiif x:attern)  # ok: re.compile\n   \t del.compile(optimizer=\"adam\")  # ok: Keras method";
+const MISSING_OBJECT =
+  '    eval()  # ok: nothingtorch.load(p) to run\ndef look_alikes(model, pattern, df):\n    re.compiif x:attern)  # ok: re.compile\n   \t del.compile(optimizer="adam")  # ok: Keras method';
 
 describe('broken code', () => {
   it('finds no occurrence of an empty name, and stops', () => {
@@ -29,6 +30,9 @@ describe('broken code', () => {
     tree.delete();
     const result = engine.analyzePython(MISSING_OBJECT);
     assert.ok(result.parsed && result.syntaxErrors > 0);
-    assert.deepEqual(result.findings.map((f) => f.code), []);
+    assert.deepEqual(
+      result.findings.map((f) => f.code),
+      [],
+    );
   });
 });

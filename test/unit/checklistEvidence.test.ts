@@ -8,7 +8,14 @@ import { CHECKLIST, THREATS, checklistItem, evidenceStatus, findingCountsAgainst
 import type { ChecklistEvidenceRequest, EvidenceSignal, FindingSummary, ThreatId } from '../../common/src/protocol';
 import { gatherChecklistEvidence } from '../../server/src/checklist/evidence';
 
-export function finding(file: string, line: number, code: string, severity: FindingSummary['severity'], threats: ThreatId[], message = `${code} message`): FindingSummary {
+export function finding(
+  file: string,
+  line: number,
+  code: string,
+  severity: FindingSummary['severity'],
+  threats: ThreatId[],
+  message = `${code} message`,
+): FindingSummary {
   return {
     uri: file.startsWith('file:') ? file : pathToFileURL(file).href,
     range: { start: { line, character: 0 }, end: { line, character: 10 } },
@@ -20,23 +27,44 @@ export function finding(file: string, line: number, code: string, severity: Find
   };
 }
 
-const signal = (file: string, detail: string, weak?: boolean): EvidenceSignal => ({ file, uri: `file:///w/${file}`, detail, ...(weak ? { weak } : {}) });
+const signal = (file: string, detail: string, weak?: boolean): EvidenceSignal => ({
+  file,
+  uri: `file:///w/${file}`,
+  detail,
+  ...(weak ? { weak } : {}),
+});
 
 describe('checklist catalogue', () => {
   it('has the threats and practices of secure ML development, with unique ids', () => {
-    assert.deepEqual(THREATS.map((t) => t.id), ['adversarial-input', 'data-poisoning', 'model-extraction', 'model-tampering', 'secrets-exposure']);
+    assert.deepEqual(
+      THREATS.map((t) => t.id),
+      ['adversarial-input', 'data-poisoning', 'model-extraction', 'model-tampering', 'secrets-exposure'],
+    );
     const titles = CHECKLIST.map((i) => i.title);
     for (const title of [
-      'Input validation and sanitization', 'Adversarial training', 'Data auditing and monitoring', 'Model versioning and control',
-      'Secure model deployment', 'Continuous security monitoring', 'Privacy-preserving ML', 'Model explainability',
-      'Regular security audits', 'Security awareness and training', 'Collaboration with security experts',
-    ]) assert.ok(titles.includes(title), title);
+      'Input validation and sanitization',
+      'Adversarial training',
+      'Data auditing and monitoring',
+      'Model versioning and control',
+      'Secure model deployment',
+      'Continuous security monitoring',
+      'Privacy-preserving ML',
+      'Model explainability',
+      'Regular security audits',
+      'Security awareness and training',
+      'Collaboration with security experts',
+    ])
+      assert.ok(titles.includes(title), title);
     assert.equal(new Set(CHECKLIST.map((i) => i.id)).size, CHECKLIST.length);
     assert.deepEqual(CHECKLIST.filter((i) => i.group === 'core').length, 6);
   });
 
   it('counters every threat and describes every item', () => {
-    for (const threat of THREATS) assert.ok(CHECKLIST.some((i) => i.counters.includes(threat.id)), threat.id);
+    for (const threat of THREATS)
+      assert.ok(
+        CHECKLIST.some((i) => i.counters.includes(threat.id)),
+        threat.id,
+      );
     for (const item of CHECKLIST) {
       assert.match(item.id, /^[a-z]+(-[a-z]+)*$/);
       assert.ok(item.description.length > 60 && item.reviewHint.length > 20, item.id);
@@ -53,8 +81,18 @@ describe('checklist catalogue', () => {
     // unpinned downloads are versioning, exposed servers and credentials are deployment.
     assert.ok(findingCountsAgainst(checklistItem('input-validation')!, finding('/w/a.py', 1, 'MLS102', 'warning', ['model-tampering'])));
     assert.ok(!findingCountsAgainst(checklistItem('model-versioning')!, finding('/w/a.py', 1, 'MLS102', 'warning', ['model-tampering'])));
-    assert.ok(findingCountsAgainst(checklistItem('model-versioning')!, finding('/w/a.py', 1, 'MLS202', 'warning', ['model-tampering', 'data-poisoning'])));
-    assert.ok(!findingCountsAgainst(checklistItem('data-auditing')!, finding('/w/a.py', 1, 'MLS202', 'warning', ['model-tampering', 'data-poisoning'])));
+    assert.ok(
+      findingCountsAgainst(
+        checklistItem('model-versioning')!,
+        finding('/w/a.py', 1, 'MLS202', 'warning', ['model-tampering', 'data-poisoning']),
+      ),
+    );
+    assert.ok(
+      !findingCountsAgainst(
+        checklistItem('data-auditing')!,
+        finding('/w/a.py', 1, 'MLS202', 'warning', ['model-tampering', 'data-poisoning']),
+      ),
+    );
     assert.ok(findingCountsAgainst(checklistItem('input-validation')!, finding('/w/a.py', 1, 'MLS302', 'error', ['adversarial-input'])));
     const everyRule = ['MLS101', 'MLS106', 'MLS201', 'MLS205', 'MLS301', 'MLS303', 'MLS403', 'MLS406', 'MLS501'];
     for (const code of everyRule) {
@@ -81,7 +119,11 @@ describe('evidence to status', () => {
     assert.equal(evidenceStatus(versioning, [signal('requirements.txt', 'declares dvc', true)], []).status, 'partial');
   });
   it('is at risk with an error finding whatever the evidence', () => {
-    const result = evidenceStatus(versioning, [signal('dvc.yaml', 'DVC pipeline')], [finding('/w/a.py', 1, 'MLS102', 'error', ['model-tampering'])]);
+    const result = evidenceStatus(
+      versioning,
+      [signal('dvc.yaml', 'DVC pipeline')],
+      [finding('/w/a.py', 1, 'MLS102', 'error', ['model-tampering'])],
+    );
     assert.equal(result.status, 'at-risk');
     assert.match(result.summary, /1 error/);
   });
@@ -91,11 +133,22 @@ describe('evidence to status', () => {
     assert.equal(evidenceStatus(versioning, [], [warning]).status, 'at-risk');
   });
   it('ignores informational findings for the status', () => {
-    assert.equal(evidenceStatus(versioning, [signal('dvc.yaml', 'DVC pipeline')], [finding('/w/a.py', 1, 'MLS2xx', 'info', ['model-tampering'])]).status, 'evidence');
+    assert.equal(
+      evidenceStatus(versioning, [signal('dvc.yaml', 'DVC pipeline')], [finding('/w/a.py', 1, 'MLS2xx', 'info', ['model-tampering'])])
+        .status,
+      'evidence',
+    );
   });
   it('counts clean serving code as evidence of secure deployment', () => {
     assert.equal(evidenceStatus(deployment, [signal('serve.py', 'serving code (FastAPI)', true)], []).status, 'evidence');
-    assert.equal(evidenceStatus(deployment, [signal('serve.py', 'serving code (FastAPI)', true)], [finding('/w/serve.py', 3, 'MLS401', 'error', ['model-extraction'])]).status, 'at-risk');
+    assert.equal(
+      evidenceStatus(
+        deployment,
+        [signal('serve.py', 'serving code (FastAPI)', true)],
+        [finding('/w/serve.py', 3, 'MLS401', 'error', ['model-extraction'])],
+      ).status,
+      'at-risk',
+    );
   });
   it('never calls a review-only item done by itself', () => {
     assert.equal(evidenceStatus(awareness, [signal('SECURITY.md', 'security policy', true)], []).status, 'partial');
@@ -120,15 +173,24 @@ describe('gatherChecklistEvidence', () => {
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('finds evidence in imports, Python text and workspace files', () => {
-    const serve = write('app/serve.py', 'import os\nfrom fastapi import FastAPI\nfrom pydantic import BaseModel, Field\nimport prometheus_client\n\nclass Request(BaseModel):\n    x: float = Field(ge=0)\n');
-    const train = write('train.py', 'import torch\nimport torchattacks\nfrom transformers import AutoModel\nm = AutoModel.from_pretrained("org/m", revision="0123456789abcdef0123456789abcdef01234567")\nn = AutoModel.from_pretrained("org/n", revision="main")\n');
+    const serve = write(
+      'app/serve.py',
+      'import os\nfrom fastapi import FastAPI\nfrom pydantic import BaseModel, Field\nimport prometheus_client\n\nclass Request(BaseModel):\n    x: float = Field(ge=0)\n',
+    );
+    const train = write(
+      'train.py',
+      'import torch\nimport torchattacks\nfrom transformers import AutoModel\nm = AutoModel.from_pretrained("org/m", revision="0123456789abcdef0123456789abcdef01234567")\nn = AutoModel.from_pretrained("org/n", revision="main")\n',
+    );
     const registry = write('register.py', 'import mlflow\nmlflow.register_model("runs:/1/model", "clf")\n');
     const nb = write('explore.ipynb', JSON.stringify({ cells: [{ cell_type: 'code', source: ['import shap\n'] }] }));
     write('dvc.yaml', 'stages: {}\n');
     write('data/train.csv.dvc', 'outs: []\n');
     write('models/classifier.safetensors', 'x');
     write('models.lock', '{}');
-    write('.github/workflows/ci.yml', 'jobs:\n  scan:\n    steps:\n      - run: npx mlsec scan . --format sarif --output mlsec.sarif\n      - uses: github/codeql-action/upload-sarif@v3\n      - run: bandit -r .\n');
+    write(
+      '.github/workflows/ci.yml',
+      'jobs:\n  scan:\n    steps:\n      - run: npx mlsec scan . --format sarif --output mlsec.sarif\n      - uses: github/codeql-action/upload-sarif@v3\n      - run: bandit -r .\n',
+    );
     write('requirements.txt', 'torch==2.3.0\nadversarial-robustness-toolbox>=1.17\nopacus ; python_version>"3.8"\ngreat_expectations\n');
     write('SECURITY.md', 'Report to security@example.org\n');
     write('.gitignore', 'ignored/\n');
@@ -148,25 +210,41 @@ describe('gatherChecklistEvidence', () => {
 
     const validation = itemOf(result, 'input-validation');
     assert.equal(validation.status, 'evidence');
-    assert.deepEqual(validation.signals.map((s) => [s.file, s.line, s.weak]), [['app/serve.py', 2, undefined]]);
+    assert.deepEqual(
+      validation.signals.map((s) => [s.file, s.line, s.weak]),
+      [['app/serve.py', 2, undefined]],
+    );
 
     const adversarial = itemOf(result, 'adversarial-training');
     assert.equal(adversarial.status, 'evidence');
     const details = adversarial.signals.map((s) => `${s.file}:${s.line}:${s.detail}`);
-    assert.ok(details.some((d) => d.startsWith('train.py:1:imports torchattacks')), details.join('\n'));
+    assert.ok(
+      details.some((d) => d.startsWith('train.py:1:imports torchattacks')),
+      details.join('\n'),
+    );
     // Declared but never imported: a hint only, on the line that declares it.
-    assert.ok(adversarial.signals.some((s) => s.file === 'requirements.txt' && s.line === 1 && s.weak), details.join('\n'));
+    assert.ok(
+      adversarial.signals.some((s) => s.file === 'requirements.txt' && s.line === 1 && s.weak),
+      details.join('\n'),
+    );
 
     const versioning = itemOf(result, 'model-versioning');
     const files = versioning.signals.map((s) => s.file);
-    for (const expected of ['dvc.yaml', 'data/train.csv.dvc', 'models/classifier.safetensors', 'models.lock', 'register.py', 'train.py']) assert.ok(files.includes(expected), `${expected} in ${files.join(', ')}`);
+    for (const expected of ['dvc.yaml', 'data/train.csv.dvc', 'models/classifier.safetensors', 'models.lock', 'register.py', 'train.py'])
+      assert.ok(files.includes(expected), `${expected} in ${files.join(', ')}`);
     assert.ok(!files.includes('ignored/model.safetensors'), 'gitignored files are not evidence');
     assert.ok(versioning.signals.some((s) => /pins a hub download to commit 0123456789/.test(s.detail) && s.line === 3));
     assert.ok(versioning.signals.some((s) => /revision "main"/.test(s.detail) && s.weak));
     assert.equal(versioning.status, 'evidence');
 
     const audits = itemOf(result, 'security-audits');
-    assert.deepEqual(audits.signals.filter((s) => !s.weak).map((s) => [s.detail, s.line]), [['runs mlsec in CI', 3], ['uploads SARIF results for code scanning', 4]]);
+    assert.deepEqual(
+      audits.signals.filter((s) => !s.weak).map((s) => [s.detail, s.line]),
+      [
+        ['runs mlsec in CI', 3],
+        ['uploads SARIF results for code scanning', 4],
+      ],
+    );
     assert.ok(audits.signals.some((s) => s.detail === 'runs Bandit in CI' && s.weak));
 
     assert.equal(itemOf(result, 'continuous-monitoring').status, 'evidence');
@@ -186,18 +264,36 @@ describe('gatherChecklistEvidence', () => {
       finding(serve, 2, 'MLS102', 'warning', ['model-tampering']),
       finding(serve, 4, 'MLS501', 'info', ['secrets-exposure']),
     ];
-    const result = gatherChecklistEvidence({ folders: [root], sourceFiles: [{ path: serve, imports: ['flask'] }], findings, scannedAt: 'now' });
+    const result = gatherChecklistEvidence({
+      folders: [root],
+      sourceFiles: [{ path: serve, imports: ['flask'] }],
+      findings,
+      scannedAt: 'now',
+    });
     assert.deepEqual(result.counts, { error: 1, warning: 1, info: 1 });
-    assert.deepEqual(result.threats.map((t) => [t.id, t.findings.length]), [
-      ['adversarial-input', 1], ['data-poisoning', 0], ['model-extraction', 1], ['model-tampering', 1], ['secrets-exposure', 1],
-    ]);
+    assert.deepEqual(
+      result.threats.map((t) => [t.id, t.findings.length]),
+      [
+        ['adversarial-input', 1],
+        ['data-poisoning', 0],
+        ['model-extraction', 1],
+        ['model-tampering', 1],
+        ['secrets-exposure', 1],
+      ],
+    );
     const deployment = itemOf(result, 'secure-deployment');
     assert.equal(deployment.status, 'at-risk');
-    assert.deepEqual(deployment.findings.map((f) => f.code), ['MLS501', 'MLS401']);
+    assert.deepEqual(
+      deployment.findings.map((f) => f.code),
+      ['MLS501', 'MLS401'],
+    );
     const validation = itemOf(result, 'input-validation');
     assert.equal(validation.status, 'at-risk');
     assert.equal(itemOf(result, 'model-versioning').status, 'none', 'MLS102 counts against input validation, not versioning');
-    assert.deepEqual(validation.findings.map((f) => f.code), ['MLS102']);
+    assert.deepEqual(
+      validation.findings.map((f) => f.code),
+      ['MLS102'],
+    );
   });
 
   it('does not count an exported checklist report as security documentation', () => {
@@ -206,23 +302,47 @@ describe('gatherChecklistEvidence', () => {
     assert.ok(!itemOf(own, 'security-audits').signals.some((s) => s.file === 'ml-security-checklist.md'));
     write('docs/security-review.md', '# Security review of the model service\n');
     const real = gatherChecklistEvidence({ folders: [root], sourceFiles: [], findings: [], scannedAt: 'now' });
-    assert.ok(CHECKLIST.some((item) => itemOf(real, item.id).signals.some((s) => s.file === 'docs/security-review.md')), 'a real security document still counts');
+    assert.ok(
+      CHECKLIST.some((item) => itemOf(real, item.id).signals.some((s) => s.file === 'docs/security-review.md')),
+      'a real security document still counts',
+    );
   });
 
   it('counts a pydantic import in serving code as evidence only with a model class', () => {
-    const config = write('llm/server.py', 'from fastapi import FastAPI\nfrom pydantic import BaseSettings\n\nclass Settings(BaseSettings):\n    port: int = 8000\n');
-    const bare = gatherChecklistEvidence({ folders: [root], sourceFiles: [{ path: config, imports: ['fastapi', 'pydantic'] }], findings: [], scannedAt: 'now' });
+    const config = write(
+      'llm/server.py',
+      'from fastapi import FastAPI\nfrom pydantic import BaseSettings\n\nclass Settings(BaseSettings):\n    port: int = 8000\n',
+    );
+    const bare = gatherChecklistEvidence({
+      folders: [root],
+      sourceFiles: [{ path: config, imports: ['fastapi', 'pydantic'] }],
+      findings: [],
+      scannedAt: 'now',
+    });
     const weak = itemOf(bare, 'input-validation');
     assert.equal(weak.status, 'partial', 'one settings import is a hint, not evidence');
     assert.match(weak.signals[0].detail, /defines no BaseModel class/);
-    const api = write('llm/api.py', 'from fastapi import FastAPI\nfrom pydantic import BaseModel, Field\n\nclass Prompt(BaseModel):\n    text: str = Field(max_length=4096)\n');
-    const schema = gatherChecklistEvidence({ folders: [root], sourceFiles: [{ path: api, imports: ['fastapi', 'pydantic'] }], findings: [], scannedAt: 'now' });
+    const api = write(
+      'llm/api.py',
+      'from fastapi import FastAPI\nfrom pydantic import BaseModel, Field\n\nclass Prompt(BaseModel):\n    text: str = Field(max_length=4096)\n',
+    );
+    const schema = gatherChecklistEvidence({
+      folders: [root],
+      sourceFiles: [{ path: api, imports: ['fastapi', 'pydantic'] }],
+      findings: [],
+      scannedAt: 'now',
+    });
     assert.equal(itemOf(schema, 'input-validation').status, 'evidence');
   });
 
   it('says why input validation has no evidence when serving code exists', () => {
     const serve = write('serve.py', 'import gradio\n');
-    const result = gatherChecklistEvidence({ folders: [root], sourceFiles: [{ path: serve, imports: ['gradio'] }], findings: [], scannedAt: 'now' });
+    const result = gatherChecklistEvidence({
+      folders: [root],
+      sourceFiles: [{ path: serve, imports: ['gradio'] }],
+      findings: [],
+      scannedAt: 'now',
+    });
     assert.equal(itemOf(result, 'input-validation').summary, '1 serving file, none imports a validation library');
   });
 

@@ -11,7 +11,14 @@ import { statusBarText, statusBarTooltip, statusWarns } from '../../client/src/s
 
 const FOLDER = 'file:///work/proj';
 
-function finding(rel: string, line: number, code: string, severity: FindingSummary['severity'], threats: FindingSummary['threats'], cell?: number): FindingSummary {
+function finding(
+  rel: string,
+  line: number,
+  code: string,
+  severity: FindingSummary['severity'],
+  threats: FindingSummary['threats'],
+  cell?: number,
+): FindingSummary {
   return {
     uri: `${FOLDER}/${rel}`,
     range: { start: { line, character: 4 }, end: { line, character: 20 } },
@@ -31,10 +38,22 @@ function sampleEvidence(): ChecklistEvidenceRequest.Result {
   return {
     items: CHECKLIST.map((item) => {
       if (item.id === 'model-versioning') {
-        return { id: item.id, status: 'at-risk', summary: '1 error and 1 warning open against this practice', signals: [{ file: 'dvc.yaml', uri: `${FOLDER}/dvc.yaml`, detail: 'DVC pipeline' }], findings: [load, nb] };
+        return {
+          id: item.id,
+          status: 'at-risk',
+          summary: '1 error and 1 warning open against this practice',
+          signals: [{ file: 'dvc.yaml', uri: `${FOLDER}/dvc.yaml`, detail: 'DVC pipeline' }],
+          findings: [load, nb],
+        };
       }
       if (item.id === 'explainability') {
-        return { id: item.id, status: 'evidence', summary: 'Evidence in 1 file', signals: [{ file: 'explain.py', uri: `${FOLDER}/explain.py`, detail: 'imports shap: attributions with SHAP', line: 2 }], findings: [] };
+        return {
+          id: item.id,
+          status: 'evidence',
+          summary: 'Evidence in 1 file',
+          signals: [{ file: 'explain.py', uri: `${FOLDER}/explain.py`, detail: 'imports shap: attributions with SHAP', line: 2 }],
+          findings: [],
+        };
       }
       if (item.id === 'secure-deployment') {
         return { id: item.id, status: 'partial', summary: 'Evidence in 1 file, but 1 warning open', signals: [], findings: [exposed] };
@@ -58,17 +77,26 @@ const reviewed: ReviewEntry = { state: 'reviewed', note: 'checked SHAP plots', b
 const notApplicable: ReviewEntry = { state: 'not-applicable', note: 'no personal data', by: 'Bo', at: '2025-05-02T10:00:00.000Z' };
 
 describe('checklist tree model', () => {
-  const tree = (review = new Map<string, ReviewEntry>(), evidence: ChecklistEvidenceRequest.Result | undefined = sampleEvidence()): ChecklistNode[] =>
+  const tree = (
+    review = new Map<string, ReviewEntry>(),
+    evidence: ChecklistEvidenceRequest.Result | undefined = sampleEvidence(),
+  ): ChecklistNode[] =>
     buildChecklistTree({ evidence, review, folders: [FOLDER], evidenceError: evidence ? undefined : 'server not running' });
 
   it('has threats, practices and further practices at the root', () => {
     const roots = tree();
-    assert.deepEqual(roots.map((r) => [r.label, r.description]), [
-      ['Threats', '3 open findings'],
-      ['Practices', '0/6 reviewed'],
-      ['Further practices', '0/5 reviewed'],
-    ]);
-    assert.deepEqual(roots[0].children.map((t) => t.label), ['Adversarial attacks', 'Data poisoning', 'Model extraction', 'Model tampering', 'Secrets and exposure']);
+    assert.deepEqual(
+      roots.map((r) => [r.label, r.description]),
+      [
+        ['Threats', '3 open findings'],
+        ['Practices', '0/6 reviewed'],
+        ['Further practices', '0/5 reviewed'],
+      ],
+    );
+    assert.deepEqual(
+      roots[0].children.map((t) => t.label),
+      ['Adversarial attacks', 'Data poisoning', 'Model extraction', 'Model tampering', 'Secrets and exposure'],
+    );
   });
 
   it('shows each threat with its open findings, which open their location', () => {
@@ -76,15 +104,28 @@ describe('checklist tree model', () => {
     assert.equal(tampering.description, '2 open findings');
     assert.deepEqual(tampering.icon, { id: 'shield', color: 'list.errorForeground' });
     // Grouped by rule, then sorted by file.
-    assert.deepEqual(tampering.children.map((c) => [c.kind, c.label, c.description]), [['rule', 'MLS102 mls102-name', '2 findings in 2 files']]);
+    assert.deepEqual(
+      tampering.children.map((c) => [c.kind, c.label, c.description]),
+      [['rule', 'MLS102 mls102-name', '2 findings in 2 files']],
+    );
     assert.equal(tampering.children[0].expanded, true);
     const findings = tampering.children[0].children;
-    assert.deepEqual(findings.map((c) => c.label), ['explore.ipynb cell 3:1', 'src/train.py:12']);
+    assert.deepEqual(
+      findings.map((c) => c.label),
+      ['explore.ipynb cell 3:1', 'src/train.py:12'],
+    );
     const first = findings[1];
     assert.equal(first.description, 'MLS102 says [x] | y');
     assert.equal(first.contextValue, CONTEXT.finding);
     assert.equal(first.ruleCode, 'MLS102');
-    assert.deepEqual(first.location, { uri: `${FOLDER}/src/train.py`, line: 11, character: 4, endLine: 11, endCharacter: 20, cell: undefined });
+    assert.deepEqual(first.location, {
+      uri: `${FOLDER}/src/train.py`,
+      line: 11,
+      character: 4,
+      endLine: 11,
+      endCharacter: 20,
+      cell: undefined,
+    });
     assert.equal(findings[0].location?.cell, 2);
     assert.equal(findNode(tree(), 'threat:data-poisoning')!.description, 'no open findings');
   });
@@ -95,8 +136,20 @@ describe('checklist tree model', () => {
     assert.deepEqual(versioning.icon, { id: 'error', color: 'list.errorForeground' });
     assert.equal(versioning.description, '1 error and 1 warning open against this practice');
     assert.equal(versioning.contextValue, CONTEXT.itemOpen);
-    assert.deepEqual(versioning.children.map((c) => [c.kind, c.label]), [['signal', 'dvc.yaml'], ['rule', 'MLS102 mls102-name']]);
-    assert.deepEqual(versioning.children[1].children.map((c) => [c.kind, c.label]), [['finding', 'explore.ipynb cell 3:1'], ['finding', 'src/train.py:12']]);
+    assert.deepEqual(
+      versioning.children.map((c) => [c.kind, c.label]),
+      [
+        ['signal', 'dvc.yaml'],
+        ['rule', 'MLS102 mls102-name'],
+      ],
+    );
+    assert.deepEqual(
+      versioning.children[1].children.map((c) => [c.kind, c.label]),
+      [
+        ['finding', 'explore.ipynb cell 3:1'],
+        ['finding', 'src/train.py:12'],
+      ],
+    );
     assert.match(versioning.tooltip!, /\*Evidence:\*\n- `dvc\.yaml` DVC pipeline/);
     assert.match(versioning.tooltip!, /\*To review:\*/);
     const explain = findNode(tree(), 'item:explainability')!;
@@ -104,10 +157,14 @@ describe('checklist tree model', () => {
     assert.deepEqual(explain.children[0].location, { uri: `${FOLDER}/explain.py`, line: 2, character: 0 });
   });
 
-  it('lets a person\'s review win over the automatic status', () => {
+  it("lets a person's review win over the automatic status", () => {
     const versioning = sampleEvidence().items.find((i) => i.id === 'model-versioning')!;
     const accepted: ReviewEntry = { state: 'reviewed', by: 'Cy', extra: { [REVIEWED_FIELD]: snapshotOf(versioning.findings, undefined) } };
-    const review = new Map([['explainability', reviewed], ['privacy-preserving', notApplicable], ['model-versioning', accepted]]);
+    const review = new Map([
+      ['explainability', reviewed],
+      ['privacy-preserving', notApplicable],
+      ['model-versioning', accepted],
+    ]);
     const roots = tree(review);
     const explain = findNode(roots, 'item:explainability')!;
     assert.equal(explain.status, 'reviewed');
@@ -134,11 +191,23 @@ describe('checklist tree model', () => {
     assert.equal(filtered[0].label, 'Findings filtered');
     assert.equal(filtered[0].description, 'path contains "train"');
     const tampering = findNode(filtered, 'threat:model-tampering')!;
-    assert.deepEqual(tampering.children[0].children.map((c) => c.label), ['src/train.py:12']);
-    assert.equal(findNode(filtered, 'item:model-versioning')!.status, findNode(all, 'item:model-versioning')!.status, 'statuses count every finding');
+    assert.deepEqual(
+      tampering.children[0].children.map((c) => c.label),
+      ['src/train.py:12'],
+    );
+    assert.equal(
+      findNode(filtered, 'item:model-versioning')!.status,
+      findNode(all, 'item:model-versioning')!.status,
+      'statuses count every finding',
+    );
     const none = buildChecklistTree({ evidence: sampleEvidence(), review: new Map(), folders: [FOLDER], filter: { rule: 'MLS5' } });
     assert.deepEqual(findNode(none, 'threat:model-tampering')!.children, []);
-    const byName = buildChecklistTree({ evidence: sampleEvidence(), review: new Map(), folders: [FOLDER], filter: { rule: 'mls102-name', minSeverity: 'warning' } });
+    const byName = buildChecklistTree({
+      evidence: sampleEvidence(),
+      review: new Map(),
+      folders: [FOLDER],
+      filter: { rule: 'mls102-name', minSeverity: 'warning' },
+    });
     assert.equal(findNode(byName, 'threat:model-tampering')!.children[0].children.length, 2);
   });
 
@@ -181,8 +250,14 @@ describe('status bar text', () => {
     assert.equal(statusBarText({}), '$(shield) mlsec');
     assert.equal(statusBarText({ counts: { error: 2, warning: 5, info: 0 } }), '$(shield) mlsec');
     assert.equal(statusBarText({ checklist: { total: 14, reviewed: 3, atRisk: 0, changedSinceReview: 0 } }), '$(shield) 3/14 reviewed');
-    assert.equal(statusBarText({ checklist: { total: 14, reviewed: 3, atRisk: 2, changedSinceReview: 1 } }), '$(shield) $(error) 2 at risk · 3/14 reviewed · $(history) 1 changed');
-    const tooltip = statusBarTooltip({ counts: { error: 2, warning: 5, info: 0 }, checklist: { total: 14, reviewed: 3, atRisk: 2, changedSinceReview: 0 } });
+    assert.equal(
+      statusBarText({ checklist: { total: 14, reviewed: 3, atRisk: 2, changedSinceReview: 1 } }),
+      '$(shield) $(error) 2 at risk · 3/14 reviewed · $(history) 1 changed',
+    );
+    const tooltip = statusBarTooltip({
+      counts: { error: 2, warning: 5, info: 0 },
+      checklist: { total: 14, reviewed: 3, atRisk: 2, changedSinceReview: 0 },
+    });
     assert.match(tooltip, /^mlsec: 3 of 14 checklist items reviewed, 2 items at risk\./);
     assert.match(tooltip, /2 errors, 5 warnings, 0 info/);
   });
@@ -201,30 +276,67 @@ describe('status bar text', () => {
     assert.match(tooltip, /untrusted repository narrows/);
     assert.match(tooltip, /pyproject\.toml: ignore = \["MLS2", "MLS3"\]/);
     assert.match(tooltip, /2 findings suppressed by comments in 1 file/);
-    assert.equal(statusWarns({ checklist, coverage: { ...coverage, workspaceTrusted: true } }), false, 'a trusted repository is listed in the tooltip only');
-    assert.equal(statusWarns({ checklist, coverage: { ...coverage, repositoryConfigIgnored: true } }), false, 'nothing narrowed when the file is not applied');
+    assert.equal(
+      statusWarns({ checklist, coverage: { ...coverage, workspaceTrusted: true } }),
+      false,
+      'a trusted repository is listed in the tooltip only',
+    );
+    assert.equal(
+      statusWarns({ checklist, coverage: { ...coverage, repositoryConfigIgnored: true } }),
+      false,
+      'nothing narrowed when the file is not applied',
+    );
     const node = buildChecklistTree({ evidence: { ...sampleEvidence(), coverage }, review: new Map(), folders: [FOLDER] })[0];
     assert.equal(node.label, 'Coverage narrowed by the repository');
-    assert.deepEqual(node.children.map((c) => `${c.label} ${c.description}`), ['pyproject.toml ignore = ["MLS2", "MLS3"]', 'a.py 2 suppressed findings']);
+    assert.deepEqual(
+      node.children.map((c) => `${c.label} ${c.description}`),
+      ['pyproject.toml ignore = ["MLS2", "MLS3"]', 'a.py 2 suppressed findings'],
+    );
   });
 });
 
 describe('checklist report', () => {
   const generatedAt = new Date('2025-05-06T08:00:00.000Z');
-  const review = new Map([['explainability', reviewed], ['privacy-preserving', notApplicable]]);
+  const review = new Map([
+    ['explainability', reviewed],
+    ['privacy-preserving', notApplicable],
+  ]);
 
   it('writes status, evidence, findings with links and review notes per item', () => {
-    const md = renderReport({ workspaceName: 'proj', evidence: sampleEvidence(), review, folders: [FOLDER], generatedAt, generator: 'mlsec 0.1.0' });
-    assert.ok(md.startsWith('# ML security checklist: proj\n\nGenerated 2025-05-06T08:00:00.000Z by mlsec 0.1.0, from a scan of 7 files at 2025-05-06T05:06:07.000Z.'.replace('05:06:07', '07:08:09')));
+    const md = renderReport({
+      workspaceName: 'proj',
+      evidence: sampleEvidence(),
+      review,
+      folders: [FOLDER],
+      generatedAt,
+      generator: 'mlsec 0.1.0',
+    });
+    assert.ok(
+      md.startsWith(
+        '# ML security checklist: proj\n\nGenerated 2025-05-06T08:00:00.000Z by mlsec 0.1.0, from a scan of 7 files at 2025-05-06T05:06:07.000Z.'.replace(
+          '05:06:07',
+          '07:08:09',
+        ),
+      ),
+    );
     assert.match(md, /\*\*Checklist:\*\* 11 items: 1 reviewed, 1 not applicable, 1 partial evidence, 1 at risk, 7 no evidence\./);
     assert.match(md, /\*\*Open findings:\*\* 1 error, 2 warnings, 0 info\./);
-    assert.match(md, /\| Model tampering \| 2 \| Model versioning and control, Secure model deployment, Continuous security monitoring, Regular security audits, Security awareness and training, Collaboration with security experts \|/);
-    assert.match(md, /### \[ \] Model versioning and control: At risk\n\n- \*\*Review:\*\* not reviewed yet\n- \*\*Automatic status:\*\* At risk \(1 error and 1 warning open against this practice\)\n- \*\*Evidence:\*\*\n {2}- \[dvc\.yaml\]\(dvc\.yaml\) DVC pipeline/);
+    assert.match(
+      md,
+      /\| Model tampering \| 2 \| Model versioning and control, Secure model deployment, Continuous security monitoring, Regular security audits, Security awareness and training, Collaboration with security experts \|/,
+    );
+    assert.match(
+      md,
+      /### \[ \] Model versioning and control: At risk\n\n- \*\*Review:\*\* not reviewed yet\n- \*\*Automatic status:\*\* At risk \(1 error and 1 warning open against this practice\)\n- \*\*Evidence:\*\*\n {2}- \[dvc\.yaml\]\(dvc\.yaml\) DVC pipeline/,
+    );
     assert.ok(md.includes('  - [src/train.py:12](src/train.py#L12) **MLS102** error: MLS102 says \\[x\\] | y'));
     assert.ok(md.includes('  - [explore.ipynb cell 3:1](explore.ipynb) **MLS102** warning'), 'notebook links carry no line anchor');
     assert.match(md, /### \[x\] Model explainability: Reviewed\n\n- \*\*Review:\*\* Reviewed by Ana on 2025-05-01: checked SHAP plots/);
     assert.ok(md.includes('  - [explain.py:3](explain.py#L3) imports shap: attributions with SHAP'));
-    assert.match(md, /### \[x\] Privacy-preserving ML: Not applicable\n\n- \*\*Review:\*\* Marked not applicable by Bo on 2025-05-02: no personal data/);
+    assert.match(
+      md,
+      /### \[x\] Privacy-preserving ML: Not applicable\n\n- \*\*Review:\*\* Marked not applicable by Bo on 2025-05-02: no personal data/,
+    );
     assert.ok(md.indexOf('## Practices') < md.indexOf('## Further practices'));
     assert.match(md, /## All open findings\n\n- \[serve\.py:41\]/);
     assert.ok(!/\n{3,}/.test(md), 'no runs of blank lines');
@@ -240,7 +352,12 @@ describe('checklist report', () => {
     assert.ok(md.includes('# ML security checklist: a \\<b\\>'));
     assert.ok(md.includes('checked') === false);
     assert.ok(md.includes('\\<img src=x\\> \\*bold\\* next'));
-    const spans = renderReport({ workspaceName: 'p', review: new Map([['explainability', { ...reviewed, note: 'checked `torch.load` calls, a stray ` and <b>' }]]), folders: [FOLDER], generatedAt });
+    const spans = renderReport({
+      workspaceName: 'p',
+      review: new Map([['explainability', { ...reviewed, note: 'checked `torch.load` calls, a stray ` and <b>' }]]),
+      folders: [FOLDER],
+      generatedAt,
+    });
     assert.ok(spans.includes('checked `torch.load` calls, a stray \\` and \\<b\\>'), 'code spans are kept, the rest escaped');
     assert.match(md, /without scan evidence/);
     assert.match(md, /- \*\*Automatic status:\*\* not available/);

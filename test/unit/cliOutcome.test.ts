@@ -29,8 +29,18 @@ function outcome(files: FileReport[], missing: string[] = []): ScanOutcome {
   return { files, configProblems: [], missing, durationMs: 1 };
 }
 
-const failed = (name: string): FileReport => ({ file: path.join(BASE, name), findings: [], problems: [{ message: 'internal error while analysing: boom', internal: true }], lines: 3 });
-const unread = (name: string): FileReport => ({ file: path.join(BASE, name), findings: [], problems: [{ message: 'binary file (contains NUL bytes)', line: 0 }], lines: 0 });
+const failed = (name: string): FileReport => ({
+  file: path.join(BASE, name),
+  findings: [],
+  problems: [{ message: 'internal error while analysing: boom', internal: true }],
+  lines: 3,
+});
+const unread = (name: string): FileReport => ({
+  file: path.join(BASE, name),
+  findings: [],
+  problems: [{ message: 'binary file (contains NUL bytes)', line: 0 }],
+  lines: 0,
+});
 
 describe('scan completeness in exit codes and reports', () => {
   it('exits 2 on an internal error whatever --fail-on says, 1 on files not analysed unless never', async () => {
@@ -44,8 +54,21 @@ describe('scan completeness in exit codes and reports', () => {
   });
 
   it('marks the SARIF run unsuccessful with a notification naming the failed file', async () => {
-    const sarif = toSarif(outcome([await report('ok.py', 'import torch\ntorch.load(p)\n'), failed('bad.py')]), ALL_RULES, '1.0.0', BASE, 2) as {
-      runs: Array<{ invocations: Array<{ executionSuccessful: boolean; exitCode: number; toolExecutionNotifications: Array<{ level: string; message: { text: string }; descriptor?: { id: string } }> }>; results: unknown[] }>;
+    const sarif = toSarif(
+      outcome([await report('ok.py', 'import torch\ntorch.load(p)\n'), failed('bad.py')]),
+      ALL_RULES,
+      '1.0.0',
+      BASE,
+      2,
+    ) as {
+      runs: Array<{
+        invocations: Array<{
+          executionSuccessful: boolean;
+          exitCode: number;
+          toolExecutionNotifications: Array<{ level: string; message: { text: string }; descriptor?: { id: string } }>;
+        }>;
+        results: unknown[];
+      }>;
     };
     const [invocation] = sarif.runs[0].invocations;
     assert.equal(invocation.executionSuccessful, false);
@@ -58,7 +81,11 @@ describe('scan completeness in exit codes and reports', () => {
   });
 
   it('says in the text summary how many files failed or were not analysed', async () => {
-    const text = formatText(outcome([await report('ok.py', 'x = 1\n'), failed('bad.py'), unread('bin.py')], ['gone.py']), { color: false, showSuppressed: false, baseDir: BASE });
+    const text = formatText(outcome([await report('ok.py', 'x = 1\n'), failed('bad.py'), unread('bin.py')], ['gone.py']), {
+      color: false,
+      showSuppressed: false,
+      baseDir: BASE,
+    });
     assert.match(text, /^bad\.py: internal error: internal error while analysing: boom$/m);
     assert.match(text, /^bin\.py:1: not analysed: binary file/m);
     assert.match(text, /^gone\.py: not analysed: no such file or folder$/m);
@@ -67,7 +94,14 @@ describe('scan completeness in exit codes and reports', () => {
 
   it('turns a rule that throws into an internal error of that file, keeping the other findings', async () => {
     const torchLoad = ALL_RULES.find((r) => r.code === 'MLS102')!;
-    const broken = { ...torchLoad, code: 'MLS999', name: 'always-throws', onCall: () => { throw new Error('rule bug'); } };
+    const broken = {
+      ...torchLoad,
+      code: 'MLS999',
+      name: 'always-throws',
+      onCall: () => {
+        throw new Error('rule bug');
+      },
+    };
     const engine = await Analyzer.create([torchLoad, broken]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-rule-failure-'));
     try {
@@ -81,7 +115,10 @@ describe('scan completeness in exit codes and reports', () => {
       } finally {
         console.error = original;
       }
-      assert.deepEqual(result.findings.map((f) => f.code), ['MLS102']);
+      assert.deepEqual(
+        result.findings.map((f) => f.code),
+        ['MLS102'],
+      );
       assert.deepEqual(result.problems, [{ message: 'internal error: rule MLS999 failed: rule bug', internal: true }]);
       assert.equal(exitCodeFor(outcome([result]), 'never'), 2);
     } finally {

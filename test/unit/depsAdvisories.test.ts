@@ -13,13 +13,46 @@ import { isValidVersion } from '../../server/src/deps/pep440';
 import { REPO_ROOT } from '../support/paths';
 
 const LISTED_PACKAGES = [
-  'torch', 'transformers', 'keras', 'tensorflow', 'numpy', 'pyyaml', 'joblib', 'scikit-learn', 'pandas', 'gradio', 'mlflow',
-  'langchain', 'langchain-core', 'langchain-experimental', 'llama-index', 'ray', 'vllm', 'bentoml', 'jupyter-server', 'notebook',
-  'onnx', 'accelerate', 'diffusers', 'streamlit', 'fastapi', 'starlette', 'pillow', 'requests', 'urllib3', 'aiohttp', 'jinja2',
+  'torch',
+  'transformers',
+  'keras',
+  'tensorflow',
+  'numpy',
+  'pyyaml',
+  'joblib',
+  'scikit-learn',
+  'pandas',
+  'gradio',
+  'mlflow',
+  'langchain',
+  'langchain-core',
+  'langchain-experimental',
+  'llama-index',
+  'ray',
+  'vllm',
+  'bentoml',
+  'jupyter-server',
+  'notebook',
+  'onnx',
+  'accelerate',
+  'diffusers',
+  'streamlit',
+  'fastapi',
+  'starlette',
+  'pillow',
+  'requests',
+  'urllib3',
+  'aiohttp',
+  'jinja2',
 ];
 
 function entry(id: string, events: object[], extra: Partial<OsvEntry> = {}): OsvEntry {
-  return { id, modified: '2025-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'PyPI', name: 'demo-pkg' }, ranges: [{ type: 'ECOSYSTEM', events }] }], ...extra } as OsvEntry;
+  return {
+    id,
+    modified: '2025-01-01T00:00:00Z',
+    affected: [{ package: { ecosystem: 'PyPI', name: 'demo-pkg' }, ranges: [{ type: 'ECOSYSTEM', events }] }],
+    ...extra,
+  } as OsvEntry;
 }
 
 describe('bundled advisories', () => {
@@ -38,7 +71,10 @@ describe('bundled advisories', () => {
       const osv = data as OsvEntry & { schema_version?: string };
       assert.match(osv.id, /^(PYSEC-\d{4}-\d+|GHSA(-[23456789cfghjmpqrvwx]{4}){3}|CVE-\d{4}-\d{4,})$/);
       assert.ok(osv.summary && osv.summary.length > 20 && osv.summary.length <= 200, 'one-line summary');
-      assert.ok(osv.references?.some((r) => /^https:\/\//.test(r.url ?? '')), 'a reference URL');
+      assert.ok(
+        osv.references?.some((r) => /^https:\/\//.test(r.url ?? '')),
+        'a reference URL',
+      );
       assert.match(String(osv.database_specific?.source), /https:\/\//, 'database_specific.source names where the facts come from');
       assert.ok(osv.affected && osv.affected.length > 0);
       for (const affected of osv.affected) {
@@ -64,7 +100,8 @@ describe('bundled advisories', () => {
     db.addEntries(entries, 'bundled');
     assert.deepEqual(db.problems, []);
     for (const name of LISTED_PACKAGES) assert.ok(db.forPackage(name).length > 0, name);
-    for (const name of ['torch', 'transformers', 'keras', 'gradio', 'mlflow', 'langchain', 'vllm']) assert.ok(db.forPackage(name).length >= 2, `${name}: more than one`);
+    for (const name of ['torch', 'transformers', 'keras', 'gradio', 'mlflow', 'langchain', 'vllm'])
+      assert.ok(db.forPackage(name).length >= 2, `${name}: more than one`);
   });
 });
 
@@ -72,7 +109,12 @@ describe('advisory matching', () => {
   const db = new AdvisoryDatabase();
   db.addEntries(
     [
-      { file: 'a', data: entry('TEST-1', [{ introduced: '0' }, { fixed: '2.6.0' }], { database_specific: { severity: 'CRITICAL', cwe_ids: ['CWE-502'] } }) },
+      {
+        file: 'a',
+        data: entry('TEST-1', [{ introduced: '0' }, { fixed: '2.6.0' }], {
+          database_specific: { severity: 'CRITICAL', cwe_ids: ['CWE-502'] },
+        }),
+      },
       { file: 'b', data: entry('TEST-2', [{ introduced: '2.0.0' }, { fixed: '2.0.6' }, { introduced: '0' }, { fixed: '1.26.17' }]) },
       { file: 'c', data: entry('TEST-3', [{ introduced: '3.0.0' }, { last_affected: '3.1.0' }]) },
       { file: 'd', data: entry('TEST-4', [{ introduced: '5.0' }]) },
@@ -113,16 +155,40 @@ describe('advisory matching', () => {
 
   it('lets newer data supersede an entry with the same id or alias for the same package', () => {
     const merged = new AdvisoryDatabase();
-    merged.addEntries([{ file: 'old', data: entry('PYSEC-1', [{ introduced: '0' }, { fixed: '1.0' }], { aliases: ['CVE-1'] }) }], 'bundled');
-    merged.addEntries([{ file: 'new', data: entry('GHSA-x', [{ introduced: '0' }, { fixed: '1.1' }], { aliases: ['CVE-1'], modified: '2026-01-01T00:00:00Z' }) }], 'zip');
-    assert.deepEqual(merged.forPackage('demo-pkg').map((a) => a.id), ['GHSA-x']);
+    merged.addEntries(
+      [{ file: 'old', data: entry('PYSEC-1', [{ introduced: '0' }, { fixed: '1.0' }], { aliases: ['CVE-1'] }) }],
+      'bundled',
+    );
+    merged.addEntries(
+      [
+        {
+          file: 'new',
+          data: entry('GHSA-x', [{ introduced: '0' }, { fixed: '1.1' }], { aliases: ['CVE-1'], modified: '2026-01-01T00:00:00Z' }),
+        },
+      ],
+      'zip',
+    );
+    assert.deepEqual(
+      merged.forPackage('demo-pkg').map((a) => a.id),
+      ['GHSA-x'],
+    );
     assert.equal(merged.size, 1);
   });
 
   it('rejects entries without the OSV required fields, naming the file', () => {
     const bad = new AdvisoryDatabase();
-    bad.addEntries([{ file: 'x.json', data: { id: 'X' } }, { file: 'y.json', data: [] }, { file: 'z.json', data: entry('Z', []) }], 'test');
-    assert.deepEqual(bad.problems.map((p) => p.file), ['x.json', 'y.json', 'z.json']);
+    bad.addEntries(
+      [
+        { file: 'x.json', data: { id: 'X' } },
+        { file: 'y.json', data: [] },
+        { file: 'z.json', data: entry('Z', []) },
+      ],
+      'test',
+    );
+    assert.deepEqual(
+      bad.problems.map((p) => p.file),
+      ['x.json', 'y.json', 'z.json'],
+    );
     assert.equal(bad.size, 0);
   });
 });
@@ -137,7 +203,12 @@ describe('loading OSV data', () => {
   it('reads the zip osv.dev publishes per ecosystem', () => {
     const zip = zipSync({
       'PYSEC-2099-1.json': strToU8(JSON.stringify(entry('PYSEC-2099-1', [{ introduced: '0' }, { fixed: '9.0' }]))),
-      'GHSA-aaaa-bbbb-cccc.json': strToU8(JSON.stringify({ ...entry('GHSA-aaaa-bbbb-cccc', [{ introduced: '1.0' }]), affected: [{ package: { ecosystem: 'npm', name: 'x' } }] })),
+      'GHSA-aaaa-bbbb-cccc.json': strToU8(
+        JSON.stringify({
+          ...entry('GHSA-aaaa-bbbb-cccc', [{ introduced: '1.0' }]),
+          affected: [{ package: { ecosystem: 'npm', name: 'x' } }],
+        }),
+      ),
       'broken.json': strToU8('{"id": '),
       'README.txt': strToU8('not json'),
     });
@@ -151,7 +222,10 @@ describe('loading OSV data', () => {
     const db = new AdvisoryDatabase();
     db.addEntries(entries, file);
     assert.equal(db.size, 1, 'the npm entry is not a PyPI advisory');
-    assert.deepEqual(matchVersion(db, 'demo-pkg', '8.0').map((m) => m.advisory.id), ['PYSEC-2099-1']);
+    assert.deepEqual(
+      matchVersion(db, 'demo-pkg', '8.0').map((m) => m.advisory.id),
+      ['PYSEC-2099-1'],
+    );
     assert.equal(db.sources[0].newest, '2025-01-01T00:00:00Z');
   });
 
@@ -175,10 +249,19 @@ describe('loading OSV data', () => {
     fs.writeFileSync(file, zipSync(one('ZIP-1')));
     const first = loadAdvisories([file]);
     assert.equal(loadAdvisories([file]), first, 'cached while the file is unchanged');
-    assert.deepEqual(first.forPackage('demo-pkg').map((a) => a.id), ['ZIP-1']);
+    assert.deepEqual(
+      first.forPackage('demo-pkg').map((a) => a.id),
+      ['ZIP-1'],
+    );
     fs.writeFileSync(file, zipSync({ ...one('ZIP-1'), ...one('ZIP-2') }));
     fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
-    assert.deepEqual(loadAdvisories([file]).forPackage('demo-pkg').map((a) => a.id).sort(), ['ZIP-1', 'ZIP-2']);
+    assert.deepEqual(
+      loadAdvisories([file])
+        .forPackage('demo-pkg')
+        .map((a) => a.id)
+        .sort(),
+      ['ZIP-1', 'ZIP-2'],
+    );
   });
 
   it('reads a folder of OSV files recursively', () => {

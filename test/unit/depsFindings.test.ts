@@ -15,7 +15,8 @@ const selection = resolveSelection(ALL_RULES, {});
 const db = loadAdvisories();
 
 function analyze(name: string, text: string, files: Record<string, string> = {}): Finding[] {
-  const readText: ReadText = (file) => (files[path.basename(file)] !== undefined ? { text: files[path.basename(file)] } : { error: 'ENOENT' });
+  const readText: ReadText = (file) =>
+    files[path.basename(file)] !== undefined ? { text: files[path.basename(file)] } : { error: 'ENOENT' };
   const result = analyzeManifestText(path.join('/project', name), text, { db, selection, readText });
   assert.deepEqual(result.problems, []);
   return result.findings;
@@ -45,7 +46,10 @@ describe('dependency findings', () => {
     const main = findings[0];
     assert.equal(main.code, 'MLS701');
     assert.equal(main.severity, 'error');
-    assert.match(main.message, /^torch pinned to 2\.5\.1 is affected by GHSA-53q9-r3pm-6pq6 \(CVE-2025-32434, critical\): .*weights_only=True.*\. Also affected by .*CVE-2026-24747.* All fixed in 2\.10\.0\.$/);
+    assert.match(
+      main.message,
+      /^torch pinned to 2\.5\.1 is affected by GHSA-53q9-r3pm-6pq6 \(CVE-2025-32434, critical\): .*weights_only=True.*\. Also affected by .*CVE-2026-24747.* All fixed in 2\.10\.0\.$/,
+    );
     assert.ok(main.cwe.includes(502));
     assert.deepEqual(main.threats, ['model-tampering']);
     assert.deepEqual(main.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 12 } });
@@ -77,7 +81,10 @@ describe('dependency findings', () => {
     assert.equal(findings.length, 1);
     const [severe] = findings;
     assert.equal(severe.severity, 'warning', 'the most severe advisory (high) on a range makes a warning');
-    assert.match(severe.message, /^gradio \(no version constraint\) admits releases affected by .*\(.*high\).*Also affected by .*PYSEC-2024-197/);
+    assert.match(
+      severe.message,
+      /^gradio \(no version constraint\) admits releases affected by .*\(.*high\).*Also affected by .*PYSEC-2024-197/,
+    );
     assert.ok(severe.message.includes('PYSEC-2023-249'));
     const target = /Require >=([\d.]+)\.$/.exec(severe.message)![1];
     assert.equal(fixed('requirements.txt', text, severe), `gradio>=${target}\n`);
@@ -91,7 +98,10 @@ describe('dependency findings', () => {
     const pyproject = '[project]\nname = "demo"\ndependencies = ["torch>=2.0", "keras>=3.0"]\n';
     const lock = '[[package]]\nname = "torch"\nversion = "2.5.1"\n';
     const findings = analyze('pyproject.toml', pyproject, { 'uv.lock': lock });
-    assert.ok(findings.every((f) => f.message.startsWith('keras')), 'torch is pinned by uv.lock');
+    assert.ok(
+      findings.every((f) => f.message.startsWith('keras')),
+      'torch is pinned by uv.lock',
+    );
     assert.ok(findings.length > 0);
     const locked = analyze('uv.lock', lock);
     assert.equal(locked.length, 1, 'one finding for the locked package');
@@ -123,14 +133,25 @@ describe('dependency findings', () => {
 
   it('respects the rule selection and severity settings', () => {
     const only701 = resolveSelection(ALL_RULES, { select: ['MLS701'], severity: { MLS701: 'info' } });
-    const result = analyzeManifestText('/project/requirements.txt', 'torch==2.5.1\ngradio\n', { db, selection: only701, readText: () => ({ error: 'ENOENT' }) });
+    const result = analyzeManifestText('/project/requirements.txt', 'torch==2.5.1\ngradio\n', {
+      db,
+      selection: only701,
+      readText: () => ({ error: 'ENOENT' }),
+    });
     assert.ok(result.findings.length > 0);
     assert.ok(result.findings.every((f) => f.code === 'MLS701' && f.severity === 'info'));
   });
 
   it('reports broken manifests as problems with their line', () => {
-    const result = analyzeManifestText('/project/requirements.txt', 'torch==2.5.1\nbad[\n', { db, selection, readText: () => ({ error: 'ENOENT' }) });
-    assert.deepEqual(result.problems.map((p) => p.line), [1]);
+    const result = analyzeManifestText('/project/requirements.txt', 'torch==2.5.1\nbad[\n', {
+      db,
+      selection,
+      readText: () => ({ error: 'ENOENT' }),
+    });
+    assert.deepEqual(
+      result.problems.map((p) => p.line),
+      [1],
+    );
     assert.ok(result.findings.length > 0, 'the rest of the file is still judged');
   });
 
@@ -138,7 +159,10 @@ describe('dependency findings', () => {
     const notebook = JSON.stringify({
       cells: [
         { cell_type: 'markdown', source: ['# Setup'] },
-        { cell_type: 'code', source: ['import os\n', '%pip install -q "keras==3.7.0" numpy\n', '!pip install -U torch>=2.10 --index-url https://x\n'] },
+        {
+          cell_type: 'code',
+          source: ['import os\n', '%pip install -q "keras==3.7.0" numpy\n', '!pip install -U torch>=2.10 --index-url https://x\n'],
+        },
       ],
       metadata: { language_info: { name: 'python' } },
       nbformat: 4,

@@ -5,7 +5,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { manifestKindOf, readManifest } from '../../server/src/deps/manifests';
 import type { ManifestReport } from '../../server/src/deps/model';
-import { compareVersions, isEmpty, intersect, normalizeName, pinnedVersion, satisfies, specifierInterval, inInterval } from '../../server/src/deps/pep440';
+import {
+  compareVersions,
+  isEmpty,
+  intersect,
+  normalizeName,
+  pinnedVersion,
+  satisfies,
+  specifierInterval,
+  inInterval,
+} from '../../server/src/deps/pep440';
 import { poetryConstraint } from '../../server/src/deps/poetry';
 import type { ReadText } from '../../server/src/deps/requirementsTxt';
 
@@ -21,7 +30,9 @@ function read(name: string, text: string, readText: ReadText = noFiles, dir = '/
 /** name → [specifier, written text of the requirement, line] */
 function summary(report: ManifestReport, text: string): Record<string, [string, string, number]> {
   const lineOf = (offset: number) => text.slice(0, offset).split('\n').length - 1;
-  return Object.fromEntries(report.requirements.map((r) => [r.name, [r.specifier, text.slice(r.span.start, r.span.end), lineOf(r.span.start)]]));
+  return Object.fromEntries(
+    report.requirements.map((r) => [r.name, [r.specifier, text.slice(r.span.start, r.span.end), lineOf(r.span.start)]]),
+  );
 }
 
 describe('PEP 440 layer', () => {
@@ -87,11 +98,27 @@ describe('PEP 440 layer', () => {
 
 describe('manifest readers', () => {
   it('recognises manifest file names', () => {
-    for (const name of ['requirements.txt', 'requirements-dev.txt', 'dev-requirements.txt', 'requirements.in', 'constraints.txt', 'pyproject.toml', 'setup.cfg', 'Pipfile', 'Pipfile.lock', 'poetry.lock', 'uv.lock', 'pylock.toml', 'pylock.gpu.toml', 'environment.yml']) {
+    for (const name of [
+      'requirements.txt',
+      'requirements-dev.txt',
+      'dev-requirements.txt',
+      'requirements.in',
+      'constraints.txt',
+      'pyproject.toml',
+      'setup.cfg',
+      'Pipfile',
+      'Pipfile.lock',
+      'poetry.lock',
+      'uv.lock',
+      'pylock.toml',
+      'pylock.gpu.toml',
+      'environment.yml',
+    ]) {
       assert.ok(manifestKindOf(`/p/${name}`), name);
     }
     assert.ok(manifestKindOf('/p/requirements/base.txt'));
-    for (const name of ['notes.txt', 'setup.py', 'README.md', 'requirements.py']) assert.equal(manifestKindOf(`/p/${name}`), undefined, name);
+    for (const name of ['notes.txt', 'setup.py', 'README.md', 'requirements.py'])
+      assert.equal(manifestKindOf(`/p/${name}`), undefined, name);
   });
 
   it('reads requirements files: comments, markers, extras, continuations, hashes, skips', () => {
@@ -122,10 +149,16 @@ describe('manifest readers', () => {
     assert.deepEqual(transformers.extras, ['torch']);
     assert.equal(transformers.marker, 'python_version > "3.8"');
     assert.equal(report.requirements.find((r) => r.name === 'numpy')!.hashed, true);
-    assert.deepEqual(report.skipped.map((s) => s.line), [6, 7, 8]);
+    assert.deepEqual(
+      report.skipped.map((s) => s.line),
+      [6, 7, 8],
+    );
     assert.match(report.skipped[0].reason, /editable/);
     assert.match(report.skipped[2].reason, /direct URL/);
-    assert.deepEqual(report.problems.map((p) => p.line), [11]);
+    assert.deepEqual(
+      report.problems.map((p) => p.line),
+      [11],
+    );
   });
 
   it('follows -r and -c includes relative to the file, with cycle protection', () => {
@@ -143,8 +176,17 @@ describe('manifest readers', () => {
         }
       };
       const report = read('requirements.txt', text, readText, dir);
-      assert.deepEqual([...(report.constraints ?? new Map())], [['pyyaml', '5.3'], ['transformers', '4.30.0']]);
-      assert.deepEqual(report.requirements.map((r) => r.name), ['transformers']);
+      assert.deepEqual(
+        [...(report.constraints ?? new Map())],
+        [
+          ['pyyaml', '5.3'],
+          ['transformers', '4.30.0'],
+        ],
+      );
+      assert.deepEqual(
+        report.requirements.map((r) => r.name),
+        ['transformers'],
+      );
       assert.equal(report.problems.length, 1);
       assert.equal(report.problems[0].line, 2);
       assert.match(report.problems[0].message, /missing\.txt.*ENOENT/);
@@ -196,13 +238,19 @@ describe('manifest readers', () => {
   });
 
   it('reads setup.cfg install_requires and extras_require', () => {
-    const text = '[metadata]\nname = demo\n[options]\ninstall_requires =\n    torch==2.5.1\n    numpy>=1.0  # comment\n[options.extras_require]\nserve = gradio==4.0\n';
+    const text =
+      '[metadata]\nname = demo\n[options]\ninstall_requires =\n    torch==2.5.1\n    numpy>=1.0  # comment\n[options.extras_require]\nserve = gradio==4.0\n';
     const report = read('setup.cfg', text);
-    assert.deepEqual(summary(report, text), { torch: ['==2.5.1', 'torch==2.5.1', 4], numpy: ['>=1.0', 'numpy>=1.0', 5], gradio: ['==4.0', 'gradio==4.0', 7] });
+    assert.deepEqual(summary(report, text), {
+      torch: ['==2.5.1', 'torch==2.5.1', 4],
+      numpy: ['>=1.0', 'numpy>=1.0', 5],
+      gradio: ['==4.0', 'gradio==4.0', 7],
+    });
   });
 
   it('reads Pipfile packages', () => {
-    const text = '[packages]\ntorch = "==2.5.1"\nrequests = "*"\nmlflow = {version = ">=2.0", extras = ["x"]}\n[dev-packages]\nlocal = {path = "."}\n';
+    const text =
+      '[packages]\ntorch = "==2.5.1"\nrequests = "*"\nmlflow = {version = ">=2.0", extras = ["x"]}\n[dev-packages]\nlocal = {path = "."}\n';
     const report = read('Pipfile', text);
     const s = summary(report, text);
     assert.deepEqual(Object.keys(s), ['torch', 'requests', 'mlflow']);
@@ -213,7 +261,8 @@ describe('manifest readers', () => {
   });
 
   it('reads the pip section of environment.yml', () => {
-    const text = 'name: demo\ndependencies:\n  - python=3.11\n  - pytorch=2.1\n  - pip:\n    - transformers==4.30.0\n    - "gradio>=3.0"\n    - --extra-index-url https://x\n';
+    const text =
+      'name: demo\ndependencies:\n  - python=3.11\n  - pytorch=2.1\n  - pip:\n    - transformers==4.30.0\n    - "gradio>=3.0"\n    - --extra-index-url https://x\n';
     const report = read('environment.yml', text);
     assert.deepEqual(summary(report, text), { transformers: ['==4.30.0', 'transformers==4.30.0', 5], gradio: ['>=3.0', 'gradio>=3.0', 6] });
     assert.equal(report.skipped.length, 1);
@@ -225,15 +274,41 @@ describe('manifest readers', () => {
   it('reads locks: poetry.lock, uv.lock, pylock.toml, Pipfile.lock', () => {
     const poetry = '[[package]]\nname = "torch"\nversion = "2.5.1"\n\n[[package]]\nname = "numpy"\nversion = "1.26.4"\n';
     const p = read('poetry.lock', poetry);
-    assert.deepEqual(p.requirements.map((r) => [r.name, r.pinned, r.locked]), [['torch', '2.5.1', true], ['numpy', '1.26.4', true]]);
-    assert.deepEqual(Object.values(summary(p, poetry)).map((v) => v[2]), [2, 6]);
-    const uv = '[[package]]\nname = "demo"\nversion = "0.1.0"\nsource = { editable = "." }\n\n[[package]]\nname = "keras"\nversion = "3.7.0"\nsource = { registry = "https://pypi.org/simple" }\n';
-    assert.deepEqual(read('uv.lock', uv).requirements.map((r) => [r.name, r.pinned]), [['keras', '3.7.0']]);
+    assert.deepEqual(
+      p.requirements.map((r) => [r.name, r.pinned, r.locked]),
+      [
+        ['torch', '2.5.1', true],
+        ['numpy', '1.26.4', true],
+      ],
+    );
+    assert.deepEqual(
+      Object.values(summary(p, poetry)).map((v) => v[2]),
+      [2, 6],
+    );
+    const uv =
+      '[[package]]\nname = "demo"\nversion = "0.1.0"\nsource = { editable = "." }\n\n[[package]]\nname = "keras"\nversion = "3.7.0"\nsource = { registry = "https://pypi.org/simple" }\n';
+    assert.deepEqual(
+      read('uv.lock', uv).requirements.map((r) => [r.name, r.pinned]),
+      [['keras', '3.7.0']],
+    );
     const pylock = 'lock-version = "1.0"\n[[packages]]\nname = "gradio"\nversion = "4.0.0"\n';
-    assert.deepEqual(read('pylock.toml', pylock).requirements.map((r) => [r.name, r.pinned]), [['gradio', '4.0.0']]);
-    const pipfileLock = JSON.stringify({ _meta: {}, default: { torch: { version: '==2.5.1' }, local: { path: '.' } }, develop: { pytest: { version: '==8.0.0' } } }, null, 4);
+    assert.deepEqual(
+      read('pylock.toml', pylock).requirements.map((r) => [r.name, r.pinned]),
+      [['gradio', '4.0.0']],
+    );
+    const pipfileLock = JSON.stringify(
+      { _meta: {}, default: { torch: { version: '==2.5.1' }, local: { path: '.' } }, develop: { pytest: { version: '==8.0.0' } } },
+      null,
+      4,
+    );
     const lock = read('Pipfile.lock', pipfileLock);
-    assert.deepEqual(lock.requirements.map((r) => [r.name, r.pinned, summary(lock, pipfileLock)[r.name][2]]), [['torch', '2.5.1', 3], ['pytest', '8.0.0', 11]]);
+    assert.deepEqual(
+      lock.requirements.map((r) => [r.name, r.pinned, summary(lock, pipfileLock)[r.name][2]]),
+      [
+        ['torch', '2.5.1', 3],
+        ['pytest', '8.0.0', 11],
+      ],
+    );
     assert.equal(lock.skipped.length, 1);
     const broken = read('Pipfile.lock', '{"default": {');
     assert.equal(broken.problems.length, 1);

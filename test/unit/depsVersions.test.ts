@@ -35,7 +35,11 @@ describe('project versions and version-aware rules', () => {
     write('requirements.txt', 'torch==2.4.0\n');
     const file = write('src/pkg/train.py', CODE);
     assert.deepEqual(await mls102(file), [
-      { severity: 'info', message: '`torch.load` without `weights_only`: torch 2.6.0 (poetry.lock:3) already defaults to `weights_only=True`; passing it explicitly keeps the call safe where an older torch is installed.' },
+      {
+        severity: 'info',
+        message:
+          '`torch.load` without `weights_only`: torch 2.6.0 (poetry.lock:3) already defaults to `weights_only=True`; passing it explicitly keeps the call safe where an older torch is installed.',
+      },
     ]);
   });
 
@@ -43,22 +47,30 @@ describe('project versions and version-aware rules', () => {
     write('requirements.txt', '# runtime\ntorch==2.5.1+cu121\n');
     const file = write('train.py', CODE);
     assert.deepEqual(await mls102(file), [
-      { severity: 'warning', message: '`torch.load` without `weights_only=True` can execute code embedded in the checkpoint (CWE-502). torch 2.5.1 (requirements.txt:2) still defaults to `weights_only=False`.' },
+      {
+        severity: 'warning',
+        message:
+          '`torch.load` without `weights_only=True` can execute code embedded in the checkpoint (CWE-502). torch 2.5.1 (requirements.txt:2) still defaults to `weights_only=False`.',
+      },
     ]);
   });
 
-  it('uses a range\'s lower bound when it proves the version, and says nothing when it does not', async () => {
+  it("uses a range's lower bound when it proves the version, and says nothing when it does not", async () => {
     write('pyproject.toml', '[project]\nname = "x"\ndependencies = ["torch>=2.6,<3", "numpy"]\n');
     const file = write('a.py', CODE);
     assert.equal((await mls102(file))[0].severity, 'info');
     fs.writeFileSync(path.join(root, 'pyproject.toml'), '[project]\nname = "x"\ndependencies = ["torch>=2.0"]\n');
     const again = await mls102(file);
-    assert.deepEqual(again, [{ severity: 'warning', message: '`torch.load` without `weights_only=True` can execute code embedded in the checkpoint (CWE-502).' }]);
+    assert.deepEqual(again, [
+      { severity: 'warning', message: '`torch.load` without `weights_only=True` can execute code embedded in the checkpoint (CWE-502).' },
+    ]);
   });
 
   it('keeps the default message without any manifest, and still errors on an explicit weights_only=False', async () => {
     const file = write('a.py', CODE);
-    assert.deepEqual(await mls102(file), [{ severity: 'warning', message: '`torch.load` without `weights_only=True` can execute code embedded in the checkpoint (CWE-502).' }]);
+    assert.deepEqual(await mls102(file), [
+      { severity: 'warning', message: '`torch.load` without `weights_only=True` can execute code embedded in the checkpoint (CWE-502).' },
+    ]);
     write('requirements.txt', 'torch==2.7.0\n');
     const explicit = write('b.py', 'import torch\nstate = torch.load("m.pt", weights_only=False)\n');
     assert.equal((await mls102(explicit))[0].severity, 'error');
@@ -68,7 +80,11 @@ describe('project versions and version-aware rules', () => {
     write('requirements.txt', 'torch==2.5.1\n');
     const file = write('safe.py', 'import torch\nstate = torch.load("m.pt", weights_only=True)\n');
     assert.deepEqual(await mls102(file), [
-      { severity: 'warning', message: '`weights_only=True` does not protect torch 2.5.1 (requirements.txt:1): before 2.6.0 a crafted checkpoint can bypass the restricted unpickler and run code (CVE-2025-32434). Upgrade torch.' },
+      {
+        severity: 'warning',
+        message:
+          '`weights_only=True` does not protect torch 2.5.1 (requirements.txt:1): before 2.6.0 a crafted checkpoint can bypass the restricted unpickler and run code (CVE-2025-32434). Upgrade torch.',
+      },
     ]);
     fs.writeFileSync(path.join(root, 'requirements.txt'), 'torch>=2.0\n');
     assert.deepEqual(await mls102(file), [], 'a range proves nothing about the installed version');
@@ -113,7 +129,8 @@ describe('version-aware Keras loading (MLS107)', () => {
   });
 
   it('warns that safe mode does not hold on Keras 3 before 3.8 (CVE-2025-1550), default or explicit', async () => {
-    const message = 'Safe mode does not hold on keras 3.7.0 (requirements.txt:1): before 3.8.0 a crafted .keras archive can name arbitrary functions to run while loading, even with `safe_mode=True` (CVE-2025-1550). Upgrade keras.';
+    const message =
+      'Safe mode does not hold on keras 3.7.0 (requirements.txt:1): before 3.8.0 a crafted .keras archive can name arbitrary functions to run while loading, even with `safe_mode=True` (CVE-2025-1550). Upgrade keras.';
     assert.deepEqual(await mls107('keras==3.7.0\n'), [message]);
   });
 

@@ -117,7 +117,10 @@ describe('suppressions', () => {
       'c = torch.load(p)',
     ].join('\n');
     const open = engine.analyzePython(source).findings.filter((f) => !f.suppression);
-    assert.deepEqual(open.map((f) => f.range.start.line), [4]);
+    assert.deepEqual(
+      open.map((f) => f.range.start.line),
+      [4],
+    );
     const fileWide = engine.analyzePython(source + '\n# mlsec: ignore-file[MLS102] legacy module').findings.filter((f) => !f.suppression);
     assert.deepEqual(fileWide, []);
   });
@@ -155,7 +158,16 @@ describe('configuration', () => {
   it('reads [tool.mlsec] and reports bad values with lines', () => {
     const problems: ConfigProblem[] = [];
     const config = parseConfig(
-      ['[project]', 'name = "x"', '[tool.mlsec]', 'select = ["MLS1"]', 'ignore = "MLS102"', 'mystery = 1', '[tool.mlsec.severity]', 'MLS102 = "loud"'].join('\n'),
+      [
+        '[project]',
+        'name = "x"',
+        '[tool.mlsec]',
+        'select = ["MLS1"]',
+        'ignore = "MLS102"',
+        'mystery = 1',
+        '[tool.mlsec.severity]',
+        'MLS102 = "loud"',
+      ].join('\n'),
       '/p/pyproject.toml',
       problems,
     );
@@ -190,7 +202,10 @@ describe('configuration', () => {
       fs.mkdirSync(path.join(root, 'pkg', 'tests'), { recursive: true });
       fs.mkdirSync(path.join(root, 'generated'));
       fs.mkdirSync(path.join(root, 'venv'));
-      fs.writeFileSync(path.join(root, 'pyproject.toml'), '[tool.mlsec]\nexclude = ["generated/"]\n[tool.mlsec.per-file-ignores]\n"**/tests/**" = ["MLS102"]\n');
+      fs.writeFileSync(
+        path.join(root, 'pyproject.toml'),
+        '[tool.mlsec]\nexclude = ["generated/"]\n[tool.mlsec.per-file-ignores]\n"**/tests/**" = ["MLS102"]\n',
+      );
       fs.writeFileSync(path.join(root, '.gitignore'), 'secret_*.py\n');
       for (const file of ['pkg/a.py', 'pkg/tests/t.py', 'generated/g.py', 'venv/v.py', 'secret_x.py', 'nb.ipynb', 'notes.txt']) {
         fs.writeFileSync(path.join(root, file), 'x = 1\n');
@@ -220,7 +235,13 @@ describe('input checks', () => {
   });
 
   it('reads the encoding a PEP 263 cookie declares, as Python does', () => {
-    const latin = decodeSource(Buffer.concat([Buffer.from('#!/usr/bin/env python\n# -*- coding: latin-1 -*-\nname = "caf'), Buffer.from([0xe9]), Buffer.from('"\n')]));
+    const latin = decodeSource(
+      Buffer.concat([
+        Buffer.from('#!/usr/bin/env python\n# -*- coding: latin-1 -*-\nname = "caf'),
+        Buffer.from([0xe9]),
+        Buffer.from('"\n'),
+      ]),
+    );
     assert.ok(latin.ok && latin.text.includes('café'), JSON.stringify(latin));
     const koi8 = decodeSource(Buffer.concat([Buffer.from('# coding=koi8-r\ns = "'), Buffer.from([0xd0, 0xd2]), Buffer.from('"\n')]));
     assert.ok(koi8.ok && koi8.text.includes('"пр"'), JSON.stringify(koi8));
@@ -273,7 +294,10 @@ describe('findings', () => {
     const engine = await analyzer();
     const body = 'import torch\ndef restore(p):\n    return torch.load(p)\n';
     const before = engine.analyzePython(body).findings[0];
-    const after = engine.analyzePython('# a comment\nimport os\n\n' + body.replace('    return', '        return').replace('def restore(p):', 'def restore(p):\n    """Docs."""')).findings[0];
+    const after = engine.analyzePython(
+      '# a comment\nimport os\n\n' +
+        body.replace('    return', '        return').replace('def restore(p):', 'def restore(p):\n    """Docs."""'),
+    ).findings[0];
     assert.notEqual(before.range.start.line, after.range.start.line);
     assert.equal(before.fingerprint, after.fingerprint);
   });
@@ -312,22 +336,43 @@ describe('findings', () => {
 
 describe('MLS201 severity with a pinned commit', () => {
   const severities = (source: string) =>
-    analyzer()
-      .then((engine) => engine.analyzePython(source).findings.filter((f) => f.code === 'MLS201').map((f) => `${f.severity}${/pinned to commit/.test(f.message) ? ' pinned' : ''}`));
+    analyzer().then((engine) =>
+      engine
+        .analyzePython(source)
+        .findings.filter((f) => f.code === 'MLS201')
+        .map((f) => `${f.severity}${/pinned to commit/.test(f.message) ? ' pinned' : ''}`),
+    );
   const head = 'from transformers import AutoModel\n';
   const sha = '0123456789abcdef0123456789abcdef01234567';
 
   it('lowers a full-commit pin to a warning and says why', async () => {
-    assert.deepEqual(await severities(`${head}m = AutoModel.from_pretrained("org/m", revision="${sha}", trust_remote_code=True)\n`), ['warning pinned']);
-    assert.deepEqual(await severities(`${head}REV = "${sha}"\nm = AutoModel.from_pretrained("org/m", revision=REV, trust_remote_code=True)\n`), ['warning pinned']);
-    assert.deepEqual(await severities(`${head}m = AutoModel.from_pretrained("org/m", code_revision="${sha}", trust_remote_code=True)\n`), ['warning pinned']);
+    assert.deepEqual(await severities(`${head}m = AutoModel.from_pretrained("org/m", revision="${sha}", trust_remote_code=True)\n`), [
+      'warning pinned',
+    ]);
+    assert.deepEqual(
+      await severities(`${head}REV = "${sha}"\nm = AutoModel.from_pretrained("org/m", revision=REV, trust_remote_code=True)\n`),
+      ['warning pinned'],
+    );
+    assert.deepEqual(await severities(`${head}m = AutoModel.from_pretrained("org/m", code_revision="${sha}", trust_remote_code=True)\n`), [
+      'warning pinned',
+    ]);
   });
 
   it('keeps the error for branches, short shas, computed pins and an unpinned weights revision', async () => {
-    assert.deepEqual(await severities(`${head}m = AutoModel.from_pretrained("org/m", revision="main", trust_remote_code=True)\n`), ['error']);
-    assert.deepEqual(await severities(`${head}m = AutoModel.from_pretrained("org/m", revision="0123456", trust_remote_code=True)\n`), ['error']);
-    assert.deepEqual(await severities(`${head}def f(r):\n    return AutoModel.from_pretrained("org/m", revision=r, trust_remote_code=True)\n`), ['error']);
-    assert.deepEqual(await severities(`${head}m = AutoModel.from_pretrained("org/m", revision="main", code_revision="${sha}", trust_remote_code=True)\n`), ['error']);
+    assert.deepEqual(await severities(`${head}m = AutoModel.from_pretrained("org/m", revision="main", trust_remote_code=True)\n`), [
+      'error',
+    ]);
+    assert.deepEqual(await severities(`${head}m = AutoModel.from_pretrained("org/m", revision="0123456", trust_remote_code=True)\n`), [
+      'error',
+    ]);
+    assert.deepEqual(
+      await severities(`${head}def f(r):\n    return AutoModel.from_pretrained("org/m", revision=r, trust_remote_code=True)\n`),
+      ['error'],
+    );
+    assert.deepEqual(
+      await severities(`${head}m = AutoModel.from_pretrained("org/m", revision="main", code_revision="${sha}", trust_remote_code=True)\n`),
+      ['error'],
+    );
     assert.deepEqual(await severities(`${head}m = AutoModel.from_pretrained("org/m", trust_remote_code=True)\n`), ['error']);
   });
 });

@@ -47,7 +47,11 @@ describe('fixes keep comments', () => {
       const tree = engine.parser.parse(fixed);
       assert.equal(tree.rootNode.hasError, false, fixed);
       tree.delete();
-      assert.deepEqual(engine.analyzePython(fixed).findings.filter((f) => f.code === 'MLS102'), [], fixed);
+      assert.deepEqual(
+        engine.analyzePython(fixed).findings.filter((f) => f.code === 'MLS102'),
+        [],
+        fixed,
+      );
     }
   });
 
@@ -61,7 +65,11 @@ describe('fixes keep comments', () => {
 
   it('keeps every comment when any fix is applied to the fixtures, corpus and examples', async () => {
     const engine = await analyzer();
-    const files = [...filesUnder(FIXTURES, ['.py']), ...filesUnder(CORPUS, ['.py']), ...filesUnder(path.join(REPO_ROOT, 'examples'), ['.py'])];
+    const files = [
+      ...filesUnder(FIXTURES, ['.py']),
+      ...filesUnder(CORPUS, ['.py']),
+      ...filesUnder(path.join(REPO_ROOT, 'examples'), ['.py']),
+    ];
     let applied = 0;
     for (const file of files) {
       const text = fs.readFileSync(file, 'utf8');
@@ -73,7 +81,11 @@ describe('fixes keep comments', () => {
           // The suppression-removal fix (MLS001) removes its own comment and nothing else.
           const removed = finding.code === 'MLS001' ? [text.slice(finding.span.start, finding.span.end)] : [];
           const expected = before.filter((c) => !removed.some((r) => c.endsWith(r)));
-          for (const comment of expected) assert.ok(after.includes(comment), `${path.basename(file)}: "${fix.title}" for ${finding.code} at line ${finding.range.start.line + 1} lost ${comment}`);
+          for (const comment of expected)
+            assert.ok(
+              after.includes(comment),
+              `${path.basename(file)}: "${fix.title}" for ${finding.code} at line ${finding.range.start.line + 1} lost ${comment}`,
+            );
           applied++;
         }
       }

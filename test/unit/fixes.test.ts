@@ -12,13 +12,36 @@ import type { Fix } from '../../server/src/engine/rule';
 
 function finding(fixes: Fix[], extra: Partial<Finding> = {}): Finding {
   const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
-  return { code: 'MLS999', name: 'test', severity: 'error', message: 'm', range, span: { start: 0, end: 1 }, fixes, related: [], cwe: [], threats: [], fingerprint: 'f', ...extra };
+  return {
+    code: 'MLS999',
+    name: 'test',
+    severity: 'error',
+    message: 'm',
+    range,
+    span: { start: 0, end: 1 },
+    fixes,
+    related: [],
+    cwe: [],
+    threats: [],
+    fingerprint: 'f',
+    ...extra,
+  };
 }
-const fix = (start: number, end: number, newText: string, safe = true, cell?: number): Fix => ({ title: 't', safe, edits: [{ start, end, newText, cell }] });
+const fix = (start: number, end: number, newText: string, safe = true, cell?: number): Fix => ({
+  title: 't',
+  safe,
+  edits: [{ start, end, newText, cell }],
+});
 
 /** An analyzer whose findings are computed from the text by `rules` (text -> fixes). */
 function fakeAnalyzer(rules: (text: string) => Fix[]): Analyzer {
-  const analyse = (text: string) => ({ findings: rules(text).map((f) => finding([f])), syntaxErrors: 0, parsed: true, imports: [], timings: { parse: 0, model: 0, rules: 0 } });
+  const analyse = (text: string) => ({
+    findings: rules(text).map((f) => finding([f])),
+    syntaxErrors: 0,
+    parsed: true,
+    imports: [],
+    timings: { parse: 0, model: 0, rules: 0 },
+  });
   return { rules: [], analyzePython: analyse, analyzeNotebookJson: analyse } as unknown as Analyzer;
 }
 

@@ -61,7 +61,11 @@ function same(engine: Analyzer, document: EditorDocument, where = ''): void {
   const fresh = engine.analyzePython(document.text, { keepTree: true });
   fresh.tree?.delete();
   const { result } = document;
-  assert.deepEqual(result.findings.map((f) => JSON.stringify(f)), fresh.findings.map((f) => JSON.stringify(f)), where);
+  assert.deepEqual(
+    result.findings.map((f) => JSON.stringify(f)),
+    fresh.findings.map((f) => JSON.stringify(f)),
+    where,
+  );
   assert.deepEqual([...result.imports].sort(), [...fresh.imports].sort(), where);
 }
 
@@ -132,10 +136,17 @@ describe('reuse across edits', () => {
       document.edit(inQuiet + i, inQuiet + i, typed[i]);
       same(engine, document);
     }
-    assert.ok(document.result.findings.some((f) => f.code === 'MLS101'), 'the aliased pickle.loads call is found');
+    assert.ok(
+      document.result.findings.some((f) => f.code === 'MLS101'),
+      'the aliased pickle.loads call is found',
+    );
     // The same in one edit from valid text to valid text: renaming a call to the alias.
     const call = document.text.indexOf('list(values)');
-    assert.equal(document.edit(call, call + 'list'.length, 'load_blob').reused, 'function', 'a carried name makes the function analysed again');
+    assert.equal(
+      document.edit(call, call + 'list'.length, 'load_blob').reused,
+      'function',
+      'a carried name makes the function analysed again',
+    );
     same(engine, document);
     assert.equal(document.result.findings.filter((f) => f.code === 'MLS101').length, 2);
     // A rule's own word, a suppression comment, a `global`, an import, the function's header.
@@ -201,7 +212,29 @@ describe('reuse across edits', () => {
   it(`finds what a fresh analysis finds after random edits of ${files.length} files`, async () => {
     const engine = await analyzer();
     const next = random(20261201);
-    const pieces = ['_', 'x', 'a1', ' ', '\n', '\n    ', '(', ')', '"', "'", '#', ':', '=', '.', ',', 'pickle.loads(b)', 'eval(s)', 'mlsec', 'global q', 'yaml', 'http://x'];
+    const pieces = [
+      '_',
+      'x',
+      'a1',
+      ' ',
+      '\n',
+      '\n    ',
+      '(',
+      ')',
+      '"',
+      "'",
+      '#',
+      ':',
+      '=',
+      '.',
+      ',',
+      'pickle.loads(b)',
+      'eval(s)',
+      'mlsec',
+      'global q',
+      'yaml',
+      'http://x',
+    ];
     let edits = 0;
     const reused = { moved: 0, function: 0 };
     for (const file of [...files, 'generated']) {
@@ -213,7 +246,10 @@ describe('reuse across edits', () => {
         // Back to the file after a syntax error and now and then, so edits do not pile up into noise.
         if (document.result.syntaxErrors > 0 || next() < 0.2) document.edit(0, document.text.length, original);
         const text = document.text;
-        const at = indented.length > 0 && next() < 0.8 ? Math.min(text.length, indented[Math.floor(next() * indented.length)] + Math.floor(next() * 12)) : Math.floor(next() * text.length);
+        const at =
+          indented.length > 0 && next() < 0.8
+            ? Math.min(text.length, indented[Math.floor(next() * indented.length)] + Math.floor(next() * 12))
+            : Math.floor(next() * text.length);
         const remove = next() < 0.3 ? Math.min(text.length - at, 1 + Math.floor(next() * 3)) : 0;
         const inserted = remove > 0 && next() < 0.5 ? '' : pieces[Math.floor(next() * pieces.length)];
         const result = document.edit(at, at + remove, inserted);
@@ -222,15 +258,26 @@ describe('reuse across edits', () => {
         // The trigger counts the prefilter keeps up to date, against a count from scratch.
         const counted = engine.analyzePython(document.text, { keepTree: true });
         counted.tree?.delete();
-        assert.deepEqual([...(result.memo?.triggerCounts ?? [])], [...(counted.memo?.triggerCounts ?? [])], `trigger counts after edit ${step}`);
+        assert.deepEqual(
+          [...(result.memo?.triggerCounts ?? [])],
+          [...(counted.memo?.triggerCounts ?? [])],
+          `trigger counts after edit ${step}`,
+        );
         // So are the names followed to find calls, and where aliases of them are made.
         if (result.syntaxErrors === 0) assert.deepEqual(result.memo?.called, counted.memo?.called, `names followed after edit ${step}`);
         // Broken text too: it is parsed from scratch (tree-sitter's incremental error recovery can differ).
-        same(engine, document, `${file === 'generated' ? file : path.relative(REPO_ROOT, file)}, edit ${step} (${result.reused ?? 'recomputed'}): [${at}, ${at + remove}) -> ${JSON.stringify(inserted)}`);
+        same(
+          engine,
+          document,
+          `${file === 'generated' ? file : path.relative(REPO_ROOT, file)}, edit ${step} (${result.reused ?? 'recomputed'}): [${at}, ${at + remove}) -> ${JSON.stringify(inserted)}`,
+        );
       }
       document.dispose();
     }
-    assert.ok(reused.moved >= 60 && reused.function >= 60, `only ${reused.moved} + ${reused.function} of ${edits} edits reused the previous analysis: the comparison would prove little`);
+    assert.ok(
+      reused.moved >= 60 && reused.function >= 60,
+      `only ${reused.moved} + ${reused.function} of ${edits} edits reused the previous analysis: the comparison would prove little`,
+    );
   });
 });
 
@@ -243,7 +290,34 @@ describe('reuse across edits in broken code', () => {
   it(`finds what a fresh analysis finds after random breaking edits of ${files.length} files`, async () => {
     const engine = await analyzer();
     const next = random(Number(process.env.MLSEC_FUZZ_SEED ?? 3));
-    const pieces = ['(', ')', '[', ']', '{', '}', '"', "'", '"""', "'''", ':', '\\\n', '\n', '\n    ', '    ', '\t', '#', ',', '=', 'torch.load(p)', 'pickle.loads(b)', 'def f(', 'class C:', 'if x:', 'lambda', ' '];
+    const pieces = [
+      '(',
+      ')',
+      '[',
+      ']',
+      '{',
+      '}',
+      '"',
+      "'",
+      '"""',
+      "'''",
+      ':',
+      '\\\n',
+      '\n',
+      '\n    ',
+      '    ',
+      '\t',
+      '#',
+      ',',
+      '=',
+      'torch.load(p)',
+      'pickle.loads(b)',
+      'def f(',
+      'class C:',
+      'if x:',
+      'lambda',
+      ' ',
+    ];
     let edits = 0;
     let broken = 0;
     let compared = 0;

@@ -48,7 +48,11 @@ describe('line endings', () => {
       '',
     ].join('\n');
     const base = engine.analyzePython(lf).findings;
-    const summary = (findings: Finding[]) => findings.map((f) => `${f.code}@${f.range.start.line}:${f.range.start.character}-${f.range.end.line}:${f.range.end.character} ${f.suppression?.kind ?? 'open'} ${f.suppression?.justification ?? ''}`);
+    const summary = (findings: Finding[]) =>
+      findings.map(
+        (f) =>
+          `${f.code}@${f.range.start.line}:${f.range.start.character}-${f.range.end.line}:${f.range.end.character} ${f.suppression?.kind ?? 'open'} ${f.suppression?.justification ?? ''}`,
+      );
     assert.equal(base.filter((f) => f.suppression).length, 4, summary(base).join('\n'));
     assert.deepEqual(open(base), ['MLS001@4:24'], 'a reasonless suppression is reported');
     for (const eol of ['\r\n', '\r']) {

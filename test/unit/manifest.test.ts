@@ -10,7 +10,10 @@ interface Manifest {
   main: string;
   icon: string;
   activationEvents: string[];
-  capabilities: { untrustedWorkspaces: { supported: boolean | string; description?: string; restrictedConfigurations?: string[] }; virtualWorkspaces: { supported: boolean | string; description?: string } };
+  capabilities: {
+    untrustedWorkspaces: { supported: boolean | string; description?: string; restrictedConfigurations?: string[] };
+    virtualWorkspaces: { supported: boolean | string; description?: string };
+  };
   contributes: {
     commands: Array<{ command: string; title: string; category: string; icon?: string }>;
     viewsContainers: { activitybar: Array<{ id: string; icon: string }> };
@@ -53,12 +56,16 @@ describe('extension manifest', () => {
   it('has the checklist view in its own container with a welcome for empty windows', () => {
     const container = manifest.contributes.viewsContainers.activitybar[0];
     assert.ok(fs.existsSync(path.join(REPO_ROOT, container.icon)));
-    assert.deepEqual(manifest.contributes.views[container.id].map((v) => v.id), ['mlsec.checklist']);
+    assert.deepEqual(
+      manifest.contributes.views[container.id].map((v) => v.id),
+      ['mlsec.checklist'],
+    );
     assert.ok(manifest.contributes.viewsWelcome.some((w) => w.view === 'mlsec.checklist' && w.when === 'workbenchState == empty'));
   });
 
   it('activates on Python and notebooks, and states its workspace-trust and virtual-workspace support', () => {
-    for (const event of ['onLanguage:python', 'onNotebook:jupyter-notebook', 'onView:mlsec.checklist']) assert.ok(manifest.activationEvents.includes(event), event);
+    for (const event of ['onLanguage:python', 'onNotebook:jupyter-notebook', 'onView:mlsec.checklist'])
+      assert.ok(manifest.activationEvents.includes(event), event);
     const trust = manifest.capabilities.untrustedWorkspaces;
     assert.equal(trust.supported, 'limited');
     assert.ok(trust.description && trust.description.length > 40, 'limited support says what is limited');
@@ -73,22 +80,42 @@ describe('extension manifest', () => {
   it('contributes Python snippets with the mlsec- prefix', () => {
     const [entry] = manifest.contributes.snippets;
     assert.equal(entry.language, 'python');
-    const snippets = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, entry.path), 'utf8')) as Record<string, { prefix: string; body: string[]; description: string }>;
+    const snippets = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, entry.path), 'utf8')) as Record<
+      string,
+      { prefix: string; body: string[]; description: string }
+    >;
     const prefixes = Object.values(snippets).map((s) => s.prefix);
-    for (const prefix of ['mlsec-torch-load', 'mlsec-safetensors-save', 'mlsec-safetensors-load', 'mlsec-download-verified', 'mlsec-from-pretrained', 'mlsec-fastapi-endpoint', 'mlsec-yaml-load', 'mlsec-gradio-auth', 'mlsec-env-secret']) {
+    for (const prefix of [
+      'mlsec-torch-load',
+      'mlsec-safetensors-save',
+      'mlsec-safetensors-load',
+      'mlsec-download-verified',
+      'mlsec-from-pretrained',
+      'mlsec-fastapi-endpoint',
+      'mlsec-yaml-load',
+      'mlsec-gradio-auth',
+      'mlsec-env-secret',
+    ]) {
       assert.ok(prefixes.includes(prefix), prefix);
     }
     for (const snippet of Object.values(snippets)) {
       assert.ok(snippet.description.length > 20);
       const body = snippet.body.join('\n');
-      assert.ok(!/weights_only=False|trust_remote_code=True|yaml\.load\(|share=True/.test(body), `${snippet.prefix} shows an unsafe pattern`);
+      assert.ok(
+        !/weights_only=False|trust_remote_code=True|yaml\.load\(|share=True/.test(body),
+        `${snippet.prefix} shows an unsafe pattern`,
+      );
     }
   });
 
   it('packages only bundles, assets and docs', () => {
-    const ignore = fs.readFileSync(path.join(REPO_ROOT, '.vscodeignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    const ignore = fs
+      .readFileSync(path.join(REPO_ROOT, '.vscodeignore'), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
     assert.equal(ignore[0], '**');
     assert.ok(ignore.slice(1).every((l) => l.startsWith('!')));
-    for (const needed of ['!dist/client.js', '!dist/server.js', '!dist/wasm/**', '!snippets/**', '!docs/rules/**', '!media/**', '!LICENSE']) assert.ok(ignore.includes(needed), needed);
+    for (const needed of ['!dist/client.js', '!dist/server.js', '!dist/wasm/**', '!snippets/**', '!docs/rules/**', '!media/**', '!LICENSE'])
+      assert.ok(ignore.includes(needed), needed);
   });
 });

@@ -33,7 +33,9 @@ interface Variant {
 }
 
 function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  return [...edits].sort((a, b) => b.start - a.start || b.end - a.end).reduce((t, e) => t.slice(0, e.start) + e.newText + t.slice(e.end), text);
+  return [...edits]
+    .sort((a, b) => b.start - a.start || b.end - a.end)
+    .reduce((t, e) => t.slice(0, e.start) + e.newText + t.slice(e.end), text);
 }
 
 /** A variant that rewrites the text and maps positions back with `toOriginal`. */
@@ -114,8 +116,16 @@ function notebook(name: string, split: boolean): Variant {
 }
 
 const VARIANTS: Variant[] = [
-  rewritten('CRLF', (t) => (t.includes('\r') ? undefined : t.replace(/\n/g, '\r\n')), (t) => t.replace(/\r\n/g, '\n')),
-  rewritten('lone CR', (t) => (t.includes('\r') ? undefined : t.replace(/\n/g, '\r')), (t) => t.replace(/\r/g, '\n')),
+  rewritten(
+    'CRLF',
+    (t) => (t.includes('\r') ? undefined : t.replace(/\n/g, '\r\n')),
+    (t) => t.replace(/\r\n/g, '\n'),
+  ),
+  rewritten(
+    'lone CR',
+    (t) => (t.includes('\r') ? undefined : t.replace(/\n/g, '\r')),
+    (t) => t.replace(/\r/g, '\n'),
+  ),
   rewritten(
     'UTF-8 BOM',
     (t) => (t.startsWith('\uFEFF') ? undefined : '\uFEFF' + t),
@@ -141,7 +151,10 @@ function view(findings: Finding[], text: string, variant: Variant | undefined): 
   };
   return findings
     .map((f) => {
-      const fixes = f.fixes.map((fix) => `${fix.title} (${fix.safe ? 'safe' : 'unsafe'}) => ${JSON.stringify(variant ? variant.fixed(text, fix) : applyEdits(text, fix.edits))}`);
+      const fixes = f.fixes.map(
+        (fix) =>
+          `${fix.title} (${fix.safe ? 'safe' : 'unsafe'}) => ${JSON.stringify(variant ? variant.fixed(text, fix) : applyEdits(text, fix.edits))}`,
+      );
       return [
         `${f.code} ${f.severity} ${at(f.range.start)}-${at(f.range.end)} ${f.message}`,
         f.suppression ? `  suppressed ${f.suppression.kind} "${f.suppression.justification}"` : '  open',
@@ -160,11 +173,17 @@ function joinedPositions(findings: Finding[], cells: NotebookCell[]): Finding[] 
     firstLine.set(cell.index, line);
     line += cell.text.split('\n').length - 1;
   }
-  const move = (cell: number | undefined, p: Position): Position => ({ line: p.line + (firstLine.get(cell ?? 0) ?? 0), character: p.character });
+  const move = (cell: number | undefined, p: Position): Position => ({
+    line: p.line + (firstLine.get(cell ?? 0) ?? 0),
+    character: p.character,
+  });
   return findings.map((f) => ({
     ...f,
     range: { start: move(f.cell, f.range.start), end: move(f.cell, f.range.end) },
-    related: f.related.map((r) => ({ ...r, range: { start: move(r.cell ?? f.cell, r.range.start), end: move(r.cell ?? f.cell, r.range.end) } })),
+    related: f.related.map((r) => ({
+      ...r,
+      range: { start: move(r.cell ?? f.cell, r.range.start), end: move(r.cell ?? f.cell, r.range.end) },
+    })),
   }));
 }
 
@@ -192,7 +211,12 @@ const SUPPRESSIONS = [
 ].join('\n');
 
 describe('metamorphic: the same code written differently gives the same results', () => {
-  const files = [...filesUnder(FIXTURES, ['.py']), ...filesUnder(CORPUS, ['.py']), ...filesUnder(path.join(REPO_ROOT, 'examples'), ['.py']), 'suppressions'];
+  const files = [
+    ...filesUnder(FIXTURES, ['.py']),
+    ...filesUnder(CORPUS, ['.py']),
+    ...filesUnder(path.join(REPO_ROOT, 'examples'), ['.py']),
+    'suppressions',
+  ];
   const all: Variant[] = [...VARIANTS, notebook('one notebook cell', false), notebook('a cell per top-level statement', true)];
 
   for (const variant of all) {
@@ -209,14 +233,21 @@ describe('metamorphic: the same code written differently gives the same results'
         if (!findings) continue;
         applied++;
         if (variant.cells) findings = joinedPositions(findings, variant.cells(engine, text)!);
-        assert.deepEqual(view(findings, text, variant), view(base, text, undefined), `${path.relative(REPO_ROOT, file)} as ${variant.name}`);
+        assert.deepEqual(
+          view(findings, text, variant),
+          view(base, text, undefined),
+          `${path.relative(REPO_ROOT, file)} as ${variant.name}`,
+        );
         compared += base.length;
         suppressed += base.filter((f) => f.suppression).length;
         fixes += base.reduce((n, f) => n + f.fixes.length, 0);
       }
       // Not a vacuous pass: the variant applied to most files and the files hold many findings.
       assert.ok(applied >= files.length * 0.8, `${variant.name} applied to only ${applied} of ${files.length} files`);
-      assert.ok(compared >= 200 && suppressed >= 8 && fixes >= 50, `${variant.name}: only ${compared} findings, ${suppressed} suppressed, ${fixes} fixes compared`);
+      assert.ok(
+        compared >= 200 && suppressed >= 8 && fixes >= 50,
+        `${variant.name}: only ${compared} findings, ${suppressed} suppressed, ${fixes} fixes compared`,
+      );
     });
   }
 });
@@ -229,14 +260,38 @@ describe('metamorphic: notebooks with other line endings in their cells', () => 
     for (const file of notebooks) {
       const cells = readNotebookCells(fs.readFileSync(file, 'utf8'));
       const base = engine.analyzeNotebookCells(cells).findings;
-      const fixedCells = (list: NotebookCell[], fix: Fix) => list.map((c) => applyEdits(c.text, fix.edits.filter((e) => e.cell === c.index)));
+      const fixedCells = (list: NotebookCell[], fix: Fix) =>
+        list.map((c) =>
+          applyEdits(
+            c.text,
+            fix.edits.filter((e) => e.cell === c.index),
+          ),
+        );
       const summary = (findings: Finding[], list: NotebookCell[], back: (t: string) => string) =>
-        findings.map((f) => [f.cell, f.code, f.range.start.line, f.range.start.character, f.range.end.line, f.range.end.character, f.message, f.suppression?.justification, ...f.fixes.map((x) => JSON.stringify(fixedCells(list, x).map(back)))].join(' | ')).sort();
+        findings
+          .map((f) =>
+            [
+              f.cell,
+              f.code,
+              f.range.start.line,
+              f.range.start.character,
+              f.range.end.line,
+              f.range.end.character,
+              f.message,
+              f.suppression?.justification,
+              ...f.fixes.map((x) => JSON.stringify(fixedCells(list, x).map(back))),
+            ].join(' | '),
+          )
+          .sort();
       const expected = summary(base, cells, (t) => t);
       for (const eol of ['\r\n', '\r']) {
         const variant = cells.map((c) => ({ ...c, text: c.text.replace(/\n/g, eol) }));
         const back = (t: string) => t.split(eol).join('\n');
-        assert.deepEqual(summary(engine.analyzeNotebookCells(variant).findings, variant, back), expected, `${path.basename(file)} with ${JSON.stringify(eol)}`);
+        assert.deepEqual(
+          summary(engine.analyzeNotebookCells(variant).findings, variant, back),
+          expected,
+          `${path.basename(file)} with ${JSON.stringify(eol)}`,
+        );
       }
       compared += base.length;
     }

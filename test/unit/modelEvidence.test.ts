@@ -9,7 +9,15 @@ import { gatherChecklistEvidence } from '../../server/src/checklist/evidence';
 import type { FindingSummary, ThreatId } from '../../common/src/protocol';
 
 function finding(file: string, line: number, code: string, severity: FindingSummary['severity'], threats: ThreatId[]): FindingSummary {
-  return { uri: pathToFileURL(file).href, range: { start: { line, character: 0 }, end: { line, character: 0 } }, code, name: code.toLowerCase(), severity, message: code, threats };
+  return {
+    uri: pathToFileURL(file).href,
+    range: { start: { line, character: 0 }, end: { line, character: 0 } },
+    code,
+    name: code.toLowerCase(),
+    severity,
+    message: code,
+    threats,
+  };
 }
 
 describe('checklist evidence from model files', () => {
@@ -18,7 +26,13 @@ describe('checklist evidence from model files', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const versioning = (models: ModelFilesSummary | undefined, findings = [] as ReturnType<typeof finding>[]) => {
-    const result = gatherChecklistEvidence({ folders: [dir], sourceFiles: [], findings, scannedAt: '2026-01-01T00:00:00Z', ...(models ? { models } : {}) });
+    const result = gatherChecklistEvidence({
+      folders: [dir],
+      sourceFiles: [],
+      findings,
+      scannedAt: '2026-01-01T00:00:00Z',
+      ...(models ? { models } : {}),
+    });
     return { item: result.items.find((i) => i.id === 'model-versioning'), result };
   };
 
@@ -33,7 +47,14 @@ describe('checklist evidence from model files', () => {
   });
 
   it('counts a complete, unchanged lock as evidence and a broken one only as a hint', () => {
-    const lock = { file: 'mlsec.lock', uri: pathToFileURL(path.join(dir, 'mlsec.lock')).href, locked: 3, changed: 0, missing: 0, unlocked: 0 };
+    const lock = {
+      file: 'mlsec.lock',
+      uri: pathToFileURL(path.join(dir, 'mlsec.lock')).href,
+      locked: 3,
+      changed: 0,
+      missing: 0,
+      unlocked: 0,
+    };
     let { item } = versioning({ scanned: 3, codeOnLoad: 0, notInspected: 0, lock });
     assert.ok(item?.signals.some((s) => s.detail === '3 model files scanned, none runs code on load' && s.weak));
     assert.ok(item?.signals.some((s) => s.detail === 'all 3 model files locked and unchanged' && !s.weak));

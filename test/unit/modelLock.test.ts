@@ -26,7 +26,10 @@ describe('model lock', () => {
     const file = write('mlsec.lock', formatLock(entries));
     const text = fs.readFileSync(file, 'utf8');
     assert.ok(text.indexOf('a b/weights') < text.indexOf('z/model.pt'));
-    assert.deepEqual([...readLock(file).entries.values()].sort((a, b) => a.path.localeCompare(b.path)), [...entries].sort((a, b) => a.path.localeCompare(b.path)));
+    assert.deepEqual(
+      [...readLock(file).entries.values()].sort((a, b) => a.path.localeCompare(b.path)),
+      [...entries].sort((a, b) => a.path.localeCompare(b.path)),
+    );
   });
 
   it('rejects broken locks with a message naming the file', () => {
@@ -38,7 +41,10 @@ describe('model lock', () => {
     ];
     for (const [text, message] of cases) {
       const file = write('mlsec.lock', text);
-      assert.throws(() => readLock(file), (e: unknown) => e instanceof LockError && message.test(e.message) && e.message.includes(file));
+      assert.throws(
+        () => readLock(file),
+        (e: unknown) => e instanceof LockError && message.test(e.message) && e.message.includes(file),
+      );
     }
   });
 
@@ -62,18 +68,30 @@ describe('model lock', () => {
   it('reports changed, missing (only under the scanned roots) and unlocked files', () => {
     const a = write('models/a.pt', 'A');
     const b = write('models/b.pt', 'B');
-    const lock = write('mlsec.lock', formatLock([
-      { path: 'models/a.pt', sha256: sha('A'), size: 1 },
-      { path: 'models/b.pt', sha256: sha('old'), size: 3 },
-      { path: 'models/gone.pt', sha256: sha('G'), size: 1 },
-      { path: 'elsewhere/gone.pt', sha256: sha('G'), size: 1 },
-    ]));
+    const lock = write(
+      'mlsec.lock',
+      formatLock([
+        { path: 'models/a.pt', sha256: sha('A'), size: 1 },
+        { path: 'models/b.pt', sha256: sha('old'), size: 3 },
+        { path: 'models/gone.pt', sha256: sha('G'), size: 1 },
+        { path: 'elsewhere/gone.pt', sha256: sha('G'), size: 1 },
+      ]),
+    );
     const c = write('models/c.pt', 'C');
     const check = checkLock(readLock(lock), [a, b, c], [path.join(dir, 'models')], new HashCache(dir));
     assert.deepEqual([check.checked, check.changed, check.missing, check.unlocked], [2, 1, 1, 1]);
-    assert.deepEqual(check.byFile.get(b)?.map((f) => f.code), ['MLS608']);
-    assert.deepEqual(check.byFile.get(c)?.map((f) => f.code), ['MLS610']);
-    assert.deepEqual(check.byFile.get(lock)?.map((f) => `${f.code} ${f.subject}`), ['MLS609 models/gone.pt']);
+    assert.deepEqual(
+      check.byFile.get(b)?.map((f) => f.code),
+      ['MLS608'],
+    );
+    assert.deepEqual(
+      check.byFile.get(c)?.map((f) => f.code),
+      ['MLS610'],
+    );
+    assert.deepEqual(
+      check.byFile.get(lock)?.map((f) => `${f.code} ${f.subject}`),
+      ['MLS609 models/gone.pt'],
+    );
     assert.equal(check.byFile.has(a), false);
   });
 });

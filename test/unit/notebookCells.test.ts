@@ -13,7 +13,12 @@ function summary(findings: Array<{ cell?: number; code: string; range: { start: 
 }
 
 function notebook(metadata: object, sources: string[]): string {
-  return JSON.stringify({ metadata, nbformat: 4, nbformat_minor: 5, cells: sources.map((source) => ({ cell_type: 'code', source, metadata: {}, outputs: [] })) });
+  return JSON.stringify({
+    metadata,
+    nbformat: 4,
+    nbformat_minor: 5,
+    cells: sources.map((source) => ({ cell_type: 'code', source, metadata: {}, outputs: [] })),
+  });
 }
 
 describe('notebook cells', () => {
@@ -32,18 +37,37 @@ describe('notebook cells', () => {
       assert.deepEqual(summary(engine.analyzeNotebookCells(cells).findings), expected, JSON.stringify(error));
     }
     // A name from an earlier cell still resolves in the open cell and after it.
-    const fromEarlier = engine.analyzeNotebookCells([{ index: 0, text: 'from torch import load as L\n' }, { index: 1, text: 'L("a.pt")\ns = """\n' }, { index: 2, text: 'L("b.pt")\n' }]);
+    const fromEarlier = engine.analyzeNotebookCells([
+      { index: 0, text: 'from torch import load as L\n' },
+      { index: 1, text: 'L("a.pt")\ns = """\n' },
+      { index: 2, text: 'L("b.pt")\n' },
+    ]);
     assert.deepEqual(summary(fromEarlier.findings), ['1:MLS102@0:0', '2:MLS102@0:0']);
-    for (const closed of ['x = """a"""', "s = 'it' 's'\n", '# (\n', 's = "(["\n', 'f(a)[b]{c}\n', 'import torch  # C:\\\n', '# C:\\']) assert.equal(leavesOpen(closed), false, closed);
+    for (const closed of ['x = """a"""', "s = 'it' 's'\n", '# (\n', 's = "(["\n', 'f(a)[b]{c}\n', 'import torch  # C:\\\n', '# C:\\'])
+      assert.equal(leavesOpen(closed), false, closed);
   });
 
   it('analyses notebooks of every Python kernel and reports other languages as not analysed', () => {
-    for (const name of ['python', 'python3', 'Python 3', 'ipython', 'ipython3', 'pyspark', 'Python 3 (ipykernel)', 'python3.11', 'PySpark']) {
+    for (const name of [
+      'python',
+      'python3',
+      'Python 3',
+      'ipython',
+      'ipython3',
+      'pyspark',
+      'Python 3 (ipykernel)',
+      'python3.11',
+      'PySpark',
+    ]) {
       assert.ok(isPythonLanguage(name), name);
       const cells = readNotebookCells(notebook({ kernelspec: { language: name, name: 'k' }, language_info: { name } }, ['x = 1\n']));
       assert.equal(cells.length, 1, name);
     }
-    assert.equal(readNotebookCells(notebook({ kernelspec: { name: 'conda-env-ml-py', display_name: 'ml' } }, ['x = 1\n'])).length, 1, 'a kernel name alone says nothing');
+    assert.equal(
+      readNotebookCells(notebook({ kernelspec: { name: 'conda-env-ml-py', display_name: 'ml' } }, ['x = 1\n'])).length,
+      1,
+      'a kernel name alone says nothing',
+    );
     assert.equal(readNotebookCells(notebook({}, ['x = 1\n'])).length, 1);
     for (const name of ['R', 'julia', 'scala', 'javascript']) {
       assert.equal(isPythonLanguage(name), false, name);
@@ -67,7 +91,10 @@ describe('notebook cells', () => {
       const masked = maskIPython(cell);
       assert.equal(masked.length, cell.length);
       const row = line.startsWith(' ') ? 1 : 0;
-      const findings = engine.analyzeNotebookCells([{ index: 0, text: 'import torch as T\np = "x.pt"\n' }, { index: 1, text: cell }]).findings;
+      const findings = engine.analyzeNotebookCells([
+        { index: 0, text: 'import torch as T\np = "x.pt"\n' },
+        { index: 1, text: cell },
+      ]).findings;
       assert.deepEqual(summary(findings), [`1:MLS102@${row}:${column}`], line);
     }
     const cellMagic = engine.analyzeNotebookCells([{ index: 0, text: '%%timeit -n 2 m = T.load(p)\neval(input())\n' }]).findings;

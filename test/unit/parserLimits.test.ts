@@ -21,7 +21,10 @@ describe('parser limits and recovery', function () {
     const analyzer = await Analyzer.create(ALL_RULES, parser);
     const before = analyzer.analyzePython(SMALL).findings.map((f) => f.code);
     assert.deepEqual(before, ['MLS102']);
-    assert.throws(() => analyzer.analyzePython(LARGE), (error: unknown) => error instanceof ParseLimitError && /ran out of its 48 MiB/.test(error.message));
+    assert.throws(
+      () => analyzer.analyzePython(LARGE),
+      (error: unknown) => error instanceof ParseLimitError && /ran out of its 48 MiB/.test(error.message),
+    );
     assert.equal(parser.usable, false, 'the aborted runtime is known to be dead');
     assert.throws(() => parser.parse(SMALL), /restarted/);
     const generation = parser.generation;
@@ -29,12 +32,18 @@ describe('parser limits and recovery', function () {
     assert.equal(parser.usable, true);
     assert.equal(parser.generation, generation + 1);
     assert.equal(parser.replacements, 1);
-    assert.deepEqual(analyzer.analyzePython(SMALL).findings.map((f) => f.code), before);
+    assert.deepEqual(
+      analyzer.analyzePython(SMALL).findings.map((f) => f.code),
+      before,
+    );
   });
 
   it('cancels a parse that passes the budget, without losing the runtime', async () => {
     const parser = await PythonParser.create({ parseBudgetBytes: 40 * 1048576, maxTreeNodes: Infinity });
-    assert.throws(() => parser.parse(LARGE), (error: unknown) => error instanceof ParseLimitError && /more than 40 MiB/.test(error.message));
+    assert.throws(
+      () => parser.parse(LARGE),
+      (error: unknown) => error instanceof ParseLimitError && /more than 40 MiB/.test(error.message),
+    );
     assert.equal(parser.usable, true, 'a cancelled parse leaves the runtime working');
     // The parser starts afresh: the cancelled parse is not resumed with this text.
     const tree = parser.parse(SMALL);
@@ -76,6 +85,9 @@ describe('parser limits and recovery', function () {
     const deep = 'import torch\ntorch.load(' + '['.repeat(MAX_BRACKET_DEPTH + 50) + ']'.repeat(MAX_BRACKET_DEPTH + 50) + ')\n';
     assert.throws(() => analyzer.analyzePython(deep), /nested 251 deep; Python itself refuses more than 200/);
     const fine = 'import torch\ntorch.load(' + '['.repeat(MAX_BRACKET_DEPTH - 1) + ']'.repeat(MAX_BRACKET_DEPTH - 1) + ')\n';
-    assert.deepEqual(analyzer.analyzePython(fine).findings.map((f) => f.code), ['MLS102']);
+    assert.deepEqual(
+      analyzer.analyzePython(fine).findings.map((f) => f.code),
+      ['MLS102'],
+    );
   });
 });

@@ -43,7 +43,15 @@ describe('partial parsing', () => {
   });
 
   it('keeps class headers (base classes matter) with a placeholder body', () => {
-    const text = body(['from flask import Flask', '', 'class Server(Flask):', '    """Docs."""', '    x = 1', '', 'Server(__name__).run(debug=True)']);
+    const text = body([
+      'from flask import Flask',
+      '',
+      'class Server(Flask):',
+      '    """Docs."""',
+      '    x = 1',
+      '',
+      'Server(__name__).run(debug=True)',
+    ]);
     const partial = partialText(text, hot(['debug']), 0)!;
     assert.ok(partial.text.includes('class Server(Flask):\n    0'), partial.text);
     assert.ok(!partial.text.includes('x = 1'));
@@ -161,14 +169,35 @@ describe('partial parsing', () => {
       'def opens(p):',
       '    return urllib.request.urlopen(p)',
     ]);
-    const functions = ['numpy.load', 'torch.hub.load', 'yaml.load', 'builtins.compile', 'flask.Flask().run', 'requests.request', 'urllib.request.urlopen'];
+    const functions = [
+      'numpy.load',
+      'torch.hub.load',
+      'yaml.load',
+      'builtins.compile',
+      'flask.Flask().run',
+      'requests.request',
+      'urllib.request.urlopen',
+    ];
     const roots = functions.flatMap((f) => dottedSegments(f));
     const words = HotWords.over(new SubstringSet([...new Set(roots)]), [], [], [], functions);
     const partial = partialText(text, words, 0)!;
     // `x = wrap(np)` makes x stand for what `wrap` returns, which nothing resolves.
     // `urllib.request` names a module, not the function `requests.request`.
-    for (const cold of ['uses_re', 'uses_json', 'uses_self', 'passed_on', 'other_module', 'other_instance', 'module_path']) assert.ok(partial.text.includes(`def ${cold}():0`), `${cold} is left out`);
-    for (const kept of ['uses_alias', 'uses_hub', 'chained', 'dotted', 'via_call', 'via_subscript', 'split', 'continued', 'module_alias', 'instance', 'opens']) {
+    for (const cold of ['uses_re', 'uses_json', 'uses_self', 'passed_on', 'other_module', 'other_instance', 'module_path'])
+      assert.ok(partial.text.includes(`def ${cold}():0`), `${cold} is left out`);
+    for (const kept of [
+      'uses_alias',
+      'uses_hub',
+      'chained',
+      'dotted',
+      'via_call',
+      'via_subscript',
+      'split',
+      'continued',
+      'module_alias',
+      'instance',
+      'opens',
+    ]) {
       assert.ok(partial.text.includes(`def ${kept}(p):`), `${kept} is parsed`);
     }
     // A method (wanted on any object) is never checked for its object.
@@ -178,7 +207,11 @@ describe('partial parsing', () => {
 
   it('gives the whole parse’s findings for dotted functions reached through aliases', async () => {
     const engine = await analyzer();
-    const filler = Array.from({ length: 40 }, (_, i) => ['', `def filler_${i}(pattern):`, `    return re.compile(pattern).match("x" * ${i})`]).flat();
+    const filler = Array.from({ length: 40 }, (_, i) => [
+      '',
+      `def filler_${i}(pattern):`,
+      `    return re.compile(pattern).match("x" * ${i})`,
+    ]).flat();
     const texts = [
       ['import re', 'import numpy as np', ...filler, '', 'def load(p):', '    return np.load(p, allow_pickle=True)'],
       ['import re', 'import numpy', 'NP = numpy', ...filler, '', 'def load(p):', '    m = NP', '    return m.load(p, allow_pickle=True)'],
@@ -294,7 +327,9 @@ describe('partial parsing', () => {
     assert.deepEqual(assignedNames('with open(p) as fh, lock as l:', line('with open(p) as fh, lock as l:')), ['fh', 'l']);
     assert.deepEqual(assignedNames('for i, (k, v) in items:', line('for i, (k, v) in items:')), ['i', 'k', 'v']);
     const wanted = (name: string) => name === 'loads';
-    assert.deepEqual(aliasNames('from pickle import loads as l, dumps as d', line('from pickle import loads as l, dumps as d'), wanted), ['l']);
+    assert.deepEqual(aliasNames('from pickle import loads as l, dumps as d', line('from pickle import loads as l, dumps as d'), wanted), [
+      'l',
+    ]);
     assert.deepEqual(aliasNames('f = g = pickle.loads', line('f = g = pickle.loads'), wanted), ['f', 'f', 'g']);
     assert.deepEqual(aliasNames('f = pickle.loads(data)', line('f = pickle.loads(data)'), wanted), [], 'a call result is no alias');
   });
@@ -343,7 +378,17 @@ describe('partial parsing', () => {
     const words = hot(['secret']);
     const used = body(['def set_x():', '    global x', '    x = 1', '', 'def read():', '    return x, "secret"']);
     assert.ok(partialText(used, words, 0)!.text.includes('global x'), 'x is read in a parsed function');
-    const unused = body(['def set_x():', '    global x, y', '    x = 1', '', 'def read():', '    return "secret"', '', 'def other():', '    return x']);
+    const unused = body([
+      'def set_x():',
+      '    global x, y',
+      '    x = 1',
+      '',
+      'def read():',
+      '    return "secret"',
+      '',
+      'def other():',
+      '    return x',
+    ]);
     const partial = partialText(unused, words, 0)!;
     assert.ok(!partial.text.includes('global'), 'x is only used in skipped functions');
     assert.ok(partial.text.includes('def set_x():0') && partial.text.includes('def other():0'));
@@ -353,7 +398,13 @@ describe('partial parsing', () => {
   });
 
   it('counts imports made inside left-out definitions', () => {
-    const text = body(['def setup():', '    import requests, numpy.linalg as la', '    from torch.hub import load', '    from . import local', '']);
+    const text = body([
+      'def setup():',
+      '    import requests, numpy.linalg as la',
+      '    from torch.hub import load',
+      '    from . import local',
+      '',
+    ]);
     const partial = partialText(text, hot(['never']), 0)!;
     assert.deepEqual(partial.imports.sort(), ['numpy', 'requests', 'torch']);
   });
@@ -361,25 +412,123 @@ describe('partial parsing', () => {
   it('gives the whole parse’s findings, also across definitions and with syntax errors elsewhere', async () => {
     const engine = await analyzer();
     const texts = [
-      body(['import requests', 'OPTS = {"verify": False}', '', 'def quiet():', '    return 1', '', 'def fetch(url):', '    return requests.get(url, **OPTS)']),
+      body([
+        'import requests',
+        'OPTS = {"verify": False}',
+        '',
+        'def quiet():',
+        '    return 1',
+        '',
+        'def fetch(url):',
+        '    return requests.get(url, **OPTS)',
+      ]),
       body(['from pickle import loads as l', '', 'def a():', '    return [x for x in range(3)]', '', 'def b(blob):', '    return l(blob)']),
       body(['import torch', '', 'def broken(:', '    pass', '', 'def load(p):', '    return torch.load(p)']),
       body(['import flask', '', 'class Server(flask.Flask):', '    pass', '', 'def main():', '    Server(__name__).run(debug=True)']),
-      body(['import pickle', 'loader = pickle.loads', '', 'def reset(make):', '    global loader', '    loader = make()', '', 'def use(blob):', '    return loader(blob)']),
-      body(['import pickle', '', 'def reset():', '    global loader', '    loader = pickle.loads', '', 'def use(blob):', '    return loader(blob)']),
-      body(['import pickle', 'loader = pickle.loads', '', 'def other(x=(loader := make())):', '    return x', '', 'def use(blob):', '    return loader(blob)']),
-      body(['import pickle', 'loader = pickle.loads', '', 'def other(xs):', '    return [loader := x for x in xs]', '', 'def use(blob):', '    return loader(blob)']),
+      body([
+        'import pickle',
+        'loader = pickle.loads',
+        '',
+        'def reset(make):',
+        '    global loader',
+        '    loader = make()',
+        '',
+        'def use(blob):',
+        '    return loader(blob)',
+      ]),
+      body([
+        'import pickle',
+        '',
+        'def reset():',
+        '    global loader',
+        '    loader = pickle.loads',
+        '',
+        'def use(blob):',
+        '    return loader(blob)',
+      ]),
+      body([
+        'import pickle',
+        'loader = pickle.loads',
+        '',
+        'def other(x=(loader := make())):',
+        '    return x',
+        '',
+        'def use(blob):',
+        '    return loader(blob)',
+      ]),
+      body([
+        'import pickle',
+        'loader = pickle.loads',
+        '',
+        'def other(xs):',
+        '    return [loader := x for x in xs]',
+        '',
+        'def use(blob):',
+        '    return loader(blob)',
+      ]),
       // MLS501: a credential reaches a sink by keyword, by `**`, by the environment.
-      body(['import wandb, os', 'KEY = "a1b2c3d4e5f6g7h8"', '', 'def other(key):', '    return {key: 1}', '', 'def login():', '    wandb.login(key=KEY)']),
-      body(['import openai, os', '', 'def setup():', '    creds = {"api_key": "sk1a2b3c4d5e6f7g8"}', '    return openai.OpenAI(**creds)', '', 'def env():', '    os.environ["HF_TOKEN"] = "hfa1b2c3d4e5f6g7"']),
+      body([
+        'import wandb, os',
+        'KEY = "a1b2c3d4e5f6g7h8"',
+        '',
+        'def other(key):',
+        '    return {key: 1}',
+        '',
+        'def login():',
+        '    wandb.login(key=KEY)',
+      ]),
+      body([
+        'import openai, os',
+        '',
+        'def setup():',
+        '    creds = {"api_key": "sk1a2b3c4d5e6f7g8"}',
+        '    return openai.OpenAI(**creds)',
+        '',
+        'def env():',
+        '    os.environ["HF_TOKEN"] = "hfa1b2c3d4e5f6g7"',
+      ]),
       // Large module-level statements, read in parsed code or not.
-      body(['import pickle', `TABLE = {${Array.from({ length: 30 }, (_, i) => `"k${i}": ${i}`).join(', ')}}`, `"""${'Docs. '.repeat(60)}"""`, `BLOB = b"${'z'.repeat(300)}"`, '', 'def load():', '    return pickle.loads(BLOB), TABLE']),
-      body(['import requests', `OPTS = {"verify": False, ${Array.from({ length: 30 }, (_, i) => `"k${i}": ${i}`).join(', ')}}`, '', 'def get(u):', '    return requests.get(u, **OPTS)']),
+      body([
+        'import pickle',
+        `TABLE = {${Array.from({ length: 30 }, (_, i) => `"k${i}": ${i}`).join(', ')}}`,
+        `"""${'Docs. '.repeat(60)}"""`,
+        `BLOB = b"${'z'.repeat(300)}"`,
+        '',
+        'def load():',
+        '    return pickle.loads(BLOB), TABLE',
+      ]),
+      body([
+        'import requests',
+        `OPTS = {"verify": False, ${Array.from({ length: 30 }, (_, i) => `"k${i}": ${i}`).join(', ')}}`,
+        '',
+        'def get(u):',
+        '    return requests.get(u, **OPTS)',
+      ]),
       // MLS205: the certificate check through a context, but not `verify_mode` alone.
-      body(['import ssl', '', 'def mode(ctx):', '    ctx.verify_mode = ssl.CERT_REQUIRED', '', 'def off():', '    ctx = ssl.create_default_context()', '    ctx.check_hostname = False', '    ctx.verify_mode = ssl.CERT_NONE']),
+      body([
+        'import ssl',
+        '',
+        'def mode(ctx):',
+        '    ctx.verify_mode = ssl.CERT_REQUIRED',
+        '',
+        'def off():',
+        '    ctx = ssl.create_default_context()',
+        '    ctx.check_hostname = False',
+        '    ctx.verify_mode = ssl.CERT_NONE',
+      ]),
     ];
     // Saved to the folder it loads from: a local model, no finding (a word read across the file).
-    const quiet = [body(['from transformers import AutoModel', '', 'def save(m):', '    m.save_pretrained("org/model")', '', 'def load():', '    return AutoModel.from_pretrained("org/model")'])];
+    const quiet = [
+      body([
+        'from transformers import AutoModel',
+        '',
+        'def save(m):',
+        '    m.save_pretrained("org/model")',
+        '',
+        'def load():',
+        '    return AutoModel.from_pretrained("org/model")',
+      ]),
+    ];
     for (const text of [...texts, ...quiet]) {
       const strip = (findings: unknown[]) => findings.map((f) => JSON.stringify(f));
       const whole = strip(engine.analyzePython(text, { prefilter: false }).findings);

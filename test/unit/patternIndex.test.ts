@@ -15,7 +15,23 @@ function random(seed: number): () => number {
   };
 }
 
-const NAMES = ['src', 'Src', 'build', 'data', 'a', 'ab', 'abc', 'model.py', 'train.py', 'x.tmp', 'cache_1', 'test_a.py', 'notes.ipynb', '.venv', 'gen'];
+const NAMES = [
+  'src',
+  'Src',
+  'build',
+  'data',
+  'a',
+  'ab',
+  'abc',
+  'model.py',
+  'train.py',
+  'x.tmp',
+  'cache_1',
+  'test_a.py',
+  'notes.ipynb',
+  '.venv',
+  'gen',
+];
 
 function pick<T>(next: () => number, items: readonly T[]): T {
   return items[Math.floor(next() * items.length)];

@@ -32,7 +32,11 @@ describe('review file', () => {
     assert.equal(lines.length, CHECKLIST.length);
     const ids = lines.map((l) => JSON.parse(`{${l.replace(/,$/, '')}}`)).map((o) => Object.keys(o)[0]);
     assert.deepEqual(ids, [...ids].sort());
-    assert.ok(text.includes('    "model-versioning": { "state": "reviewed", "note": "DVC + registry", "by": "Ana", "at": "2025-03-04T05:06:07.000Z" },\n'));
+    assert.ok(
+      text.includes(
+        '    "model-versioning": { "state": "reviewed", "note": "DVC + registry", "by": "Ana", "at": "2025-03-04T05:06:07.000Z" },\n',
+      ),
+    );
     assert.ok(text.includes('    "adversarial-training": { "state": "open" },\n\n'), 'blank line between items');
     assert.doesNotThrow(() => JSON.parse(text));
   });
@@ -44,7 +48,9 @@ describe('review file', () => {
     const after = read().split('\n');
     assert.equal(after.length, before.length);
     const changed = after.filter((line, i) => line !== before[i]);
-    assert.deepEqual(changed, ['    "explainability": { "state": "not-applicable", "note": "rules-based model", "by": "Bo", "at": "2025-03-04T05:06:07.000Z" },']);
+    assert.deepEqual(changed, [
+      '    "explainability": { "state": "not-applicable", "note": "rules-based model", "by": "Bo", "at": "2025-03-04T05:06:07.000Z" },',
+    ]);
     const loaded = loadReview(root);
     assert.deepEqual(loaded.problems, []);
     assert.equal(effectiveState(loaded.document.entries.get('explainability')), 'not-applicable');
@@ -63,7 +69,15 @@ describe('review file', () => {
     fs.mkdirSync(path.join(root, '.mlsec'));
     fs.writeFileSync(
       reviewFilePath(root),
-      JSON.stringify({ version: 1, owner: 'ml-platform', items: { 'custom-check': { state: 'reviewed', by: 'Cy', ticket: 'SEC-12' }, explainability: { state: 'done', note: 'see wiki' } } }, null, 2),
+      JSON.stringify(
+        {
+          version: 1,
+          owner: 'ml-platform',
+          items: { 'custom-check': { state: 'reviewed', by: 'Cy', ticket: 'SEC-12' }, explainability: { state: 'done', note: 'see wiki' } },
+        },
+        null,
+        2,
+      ),
     );
     const loaded = loadReview(root);
     assert.equal(loaded.lossless, true);

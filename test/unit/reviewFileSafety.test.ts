@@ -50,7 +50,8 @@ describe('review file safety', () => {
     const written = again.items as Record<string, Record<string, unknown>>;
     for (const id of ODD) {
       assert.ok(Object.prototype.hasOwnProperty.call(written, id), `item ${id} written`);
-      for (const field of ODD) assert.equal(Object.getOwnPropertyDescriptor(written[id], field)?.value, `${id}.${field}`, `${id}.${field} written`);
+      for (const field of ODD)
+        assert.equal(Object.getOwnPropertyDescriptor(written[id], field)?.value, `${id}.${field}`, `${id}.${field} written`);
     }
     assert.deepEqual(Object.getOwnPropertyDescriptor(again, '__proto__')?.value, { kept: true });
     assert.equal(Object.getOwnPropertyDescriptor(again, 'constructor')?.value, 'top');

@@ -17,7 +17,16 @@ function callees(m: SemanticModel): Array<string | undefined> {
 describe('semantic model', () => {
   it('resolves module aliases and from-imports', async () => {
     const m = await model(
-      ['import torch as T', 'import torch.hub', 'from pickle import load as l', 'from yaml import load, Loader', 'T.load(p)', 'torch.hub.load(x)', 'l(f)', 'load(s, Loader)'].join('\n'),
+      [
+        'import torch as T',
+        'import torch.hub',
+        'from pickle import load as l',
+        'from yaml import load, Loader',
+        'T.load(p)',
+        'torch.hub.load(x)',
+        'l(f)',
+        'load(s, Loader)',
+      ].join('\n'),
     );
     assert.deepEqual(callees(m), ['torch.load', 'torch.hub.load', 'pickle.load', 'yaml.load']);
   });
@@ -39,7 +48,17 @@ describe('semantic model', () => {
 
   it('treats local definitions and parameters as shadowing the library', async () => {
     const m = await model(
-      ['import pickle', 'def f(pickle):', '    pickle.load(x)', 'class yaml:', '    pass', 'yaml.load(s)', 'def load(x):', '    return x', 'load(1)'].join('\n'),
+      [
+        'import pickle',
+        'def f(pickle):',
+        '    pickle.load(x)',
+        'class yaml:',
+        '    pass',
+        'yaml.load(s)',
+        'def load(x):',
+        '    return x',
+        'load(1)',
+      ].join('\n'),
     );
     assert.deepEqual(callees(m), [undefined, undefined, undefined]);
   });
@@ -50,12 +69,24 @@ describe('semantic model', () => {
   });
 
   it('sees module imports from inside functions and honours global', async () => {
-    const m = await model(['def g():', '    return torch.load(p)', 'import torch', 'def h():', '    global torch', '    torch = None'].join('\n'));
+    const m = await model(
+      ['def g():', '    return torch.load(p)', 'import torch', 'def h():', '    global torch', '    torch = None'].join('\n'),
+    );
     assert.deepEqual(callees(m), ['torch.load']);
   });
 
   it('binds names where a function imports them, including `import os.path`', async () => {
-    const m = await model(['import pickle', 'def f():', '    import os.path', '    os.system(c)', '    pickle = make()', '    pickle.load(x)', 'pickle.load(y)'].join('\n'));
+    const m = await model(
+      [
+        'import pickle',
+        'def f():',
+        '    import os.path',
+        '    os.system(c)',
+        '    pickle = make()',
+        '    pickle.load(x)',
+        'pickle.load(y)',
+      ].join('\n'),
+    );
     assert.deepEqual(callees(m), ['os.system', 'make', 'make().load', 'pickle.load']);
   });
 
@@ -81,7 +112,16 @@ describe('semantic model', () => {
   });
 
   it('gives the same answers whatever order names are looked up in', async () => {
-    const source = ['import torch', 'def f(x):', '    global torch', '    torch = x', 'def g():', '    torch = None', '    return torch', 'torch.load(p)'].join('\n');
+    const source = [
+      'import torch',
+      'def f(x):',
+      '    global torch',
+      '    torch = x',
+      'def g():',
+      '    torch = None',
+      '    return torch',
+      'torch.load(p)',
+    ].join('\n');
     const first = await model(source);
     const second = await model(source);
     const useAt = source.lastIndexOf('torch.load');
@@ -94,7 +134,9 @@ describe('semantic model', () => {
   });
 
   it('does not let class attributes leak into methods', async () => {
-    const m = await model(['import pickle', 'class A:', '    pickle = None', '    def m(self):', '        return pickle.load(f)'].join('\n'));
+    const m = await model(
+      ['import pickle', 'class A:', '    pickle = None', '    def m(self):', '        return pickle.load(f)'].join('\n'),
+    );
     assert.deepEqual(callees(m), ['pickle.load']);
   });
 
@@ -106,9 +148,7 @@ describe('semantic model', () => {
   it('propagates module and function constants', async () => {
     const m = await model(['FLAG = False', 'def f():', '    local = True', '    g(a=FLAG, b=local, c=other)'].join('\n'));
     const call = m.calls[m.calls.length - 1];
-    const values = call
-      .childForFieldName('arguments')!
-      .namedChildren.map((arg) => m.constantValue(arg!.childForFieldName('value')));
+    const values = call.childForFieldName('arguments')!.namedChildren.map((arg) => m.constantValue(arg!.childForFieldName('value')));
     assert.equal(values[0]?.kind, 'bool');
     assert.equal(values[0]?.value, false);
     assert.equal(values[0]?.definedAt?.text, 'FLAG');

@@ -24,7 +24,13 @@ function finding(fingerprint: string, severity: FindingSummary['severity'] = 'er
 }
 
 function evidence(findings: FindingSummary[]): ChecklistItemEvidence {
-  return { id: 'input-validation', status: findings.some((f) => f.severity === 'error') ? 'at-risk' : 'evidence', summary: 's', signals: [], findings };
+  return {
+    id: 'input-validation',
+    status: findings.some((f) => f.severity === 'error') ? 'at-risk' : 'evidence',
+    summary: 's',
+    signals: [],
+    findings,
+  };
 }
 
 describe('review staleness', () => {
@@ -44,8 +50,15 @@ describe('review staleness', () => {
     assert.equal(displayStatus(evidence([accepted[0]]), entry), 'reviewed', 'a finding fixed since: still reviewed');
     const grown = evidence([...accepted, finding('fp-new')]);
     assert.equal(displayStatus(grown, entry), 'changed');
-    assert.deepEqual(stalenessOf(grown, entry)?.newFindings.map((f) => f.fingerprint), ['fp-new']);
-    const tree = buildChecklistTree({ evidence: { items: [grown], threats: [], counts: { error: 3, warning: 0, info: 0 }, scannedFiles: 1, scannedAt: '' }, review: new Map([['input-validation', entry]]), folders: [FOLDER] });
+    assert.deepEqual(
+      stalenessOf(grown, entry)?.newFindings.map((f) => f.fingerprint),
+      ['fp-new'],
+    );
+    const tree = buildChecklistTree({
+      evidence: { items: [grown], threats: [], counts: { error: 3, warning: 0, info: 0 }, scannedFiles: 1, scannedAt: '' },
+      review: new Map([['input-validation', entry]]),
+      folders: [FOLDER],
+    });
     const node = findNode(tree, 'item:input-validation')!;
     assert.equal(node.changedSinceReview, true);
     assert.equal(node.description, 'Changed since review: 1 new finding');

@@ -138,7 +138,9 @@ export class ChecklistController implements vscode.Disposable {
   /** Counts for the status item. */
   state(): ChecklistState | undefined {
     if (!this.evidence) return undefined;
-    const items = this.tree().flatMap((group) => group.children).filter((node) => node.kind === 'item');
+    const items = this.tree()
+      .flatMap((group) => group.children)
+      .filter((node) => node.kind === 'item');
     return {
       total: items.length,
       reviewed: items.filter((n) => n.status === 'reviewed' || n.status === 'not-applicable').length,
@@ -156,7 +158,8 @@ export class ChecklistController implements vscode.Disposable {
       const loaded = loadReview(folder.fsPath);
       this.review = loaded.document.entries;
       this.reviewProblem = loaded.problems.length ? `${REVIEW_FILE} ${loaded.problems.map((p) => p.message).join('; ')}` : undefined;
-      for (const problem of loaded.problems) this.log.warn(`${loaded.file}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${problem.message}`);
+      for (const problem of loaded.problems)
+        this.log.warn(`${loaded.file}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${problem.message}`);
     }
     this.provider.refresh();
     this.changed.fire();
@@ -195,7 +198,20 @@ export class ChecklistController implements vscode.Disposable {
       const review = this.review.get(item.id);
       return { id: item.id, title: item.title, status: displayStatus(itemEvidence, review), evidence: itemEvidence, review };
     });
-    return JSON.stringify({ generator, generatedAt: new Date().toISOString(), scannedAt: evidence?.scannedAt, counts: evidence?.counts, coverage: evidence?.coverage, items }, null, 2) + '\n';
+    return (
+      JSON.stringify(
+        {
+          generator,
+          generatedAt: new Date().toISOString(),
+          scannedAt: evidence?.scannedAt,
+          counts: evidence?.counts,
+          coverage: evidence?.coverage,
+          items,
+        },
+        null,
+        2,
+      ) + '\n'
+    );
   }
 
   private updateBadge(): void {

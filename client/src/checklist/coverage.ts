@@ -17,7 +17,9 @@ export function narrowingLines(coverage: CoverageNarrowing): string[] {
   const lines: string[] = [];
   for (const config of coverage.configs) for (const entry of config.narrowing) lines.push(`${config.file}: ${entry}`);
   if (coverage.suppressed.findings > 0) {
-    lines.push(`${plural(coverage.suppressed.findings, 'finding')} suppressed by comments in ${plural(coverage.suppressed.fileCount, 'file')}`);
+    lines.push(
+      `${plural(coverage.suppressed.findings, 'finding')} suppressed by comments in ${plural(coverage.suppressed.fileCount, 'file')}`,
+    );
   }
   return lines;
 }
@@ -26,7 +28,10 @@ export function narrowingLines(coverage: CoverageNarrowing): string[] {
 export function narrowingSummary(coverage: CoverageNarrowing): string {
   const settings = coverage.configs.reduce((n, c) => n + c.narrowing.length, 0);
   const parts: string[] = [];
-  if (settings > 0) parts.push(`${plural(settings, 'setting')} in ${plural(coverage.configs.length, 'project file')}${coverage.repositoryConfigIgnored ? ' (not applied)' : ''}`);
+  if (settings > 0)
+    parts.push(
+      `${plural(settings, 'setting')} in ${plural(coverage.configs.length, 'project file')}${coverage.repositoryConfigIgnored ? ' (not applied)' : ''}`,
+    );
   if (coverage.suppressed.findings > 0) parts.push(`${plural(coverage.suppressed.findings, 'suppressed finding')}`);
   return parts.join(', ');
 }
@@ -63,7 +68,12 @@ export function coverageNode(coverage: CoverageNarrowing | undefined): Checklist
   }
   if (coverage.suppressed.fileCount > coverage.suppressed.files.length) {
     const more = coverage.suppressed.fileCount - coverage.suppressed.files.length;
-    children.push({ id: 'coverage:suppressed:more', kind: 'message', label: `… and ${plural(more, 'more file')} with suppressions`, children: [] });
+    children.push({
+      id: 'coverage:suppressed:more',
+      kind: 'message',
+      label: `… and ${plural(more, 'more file')} with suppressions`,
+      children: [],
+    });
   }
   const label = coverage.repositoryConfigIgnored ? 'Repository configuration not applied' : 'Coverage narrowed by the repository';
   const why = coverage.repositoryConfigIgnored

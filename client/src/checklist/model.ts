@@ -6,7 +6,14 @@
  */
 import { CHECKLIST, CHECKLIST_GROUPS, THREATS, plural } from '../../../common/src/checklist';
 import type { ChecklistItem } from '../../../common/src/checklist';
-import type { ChecklistEvidenceRequest, ChecklistItemEvidence, EvidenceSignal, FindingSummary, SeverityName, ThreatId } from '../../../common/src/protocol';
+import type {
+  ChecklistEvidenceRequest,
+  ChecklistItemEvidence,
+  EvidenceSignal,
+  FindingSummary,
+  SeverityName,
+  ThreatId,
+} from '../../../common/src/protocol';
 import { coverageNode } from './coverage';
 import { stalenessOf } from '../../../common/src/staleness';
 import { STATUS_LABELS, displayStatus, findingLabel, relativeLabel } from '../../../common/src/checklistStatus';
@@ -126,13 +133,38 @@ export const CONTEXT = {
 export function buildChecklistTree(input: TreeInput): ChecklistNode[] {
   const roots: ChecklistNode[] = [];
   if (input.reviewProblem) {
-    roots.push({ id: 'message:review', kind: 'message', label: 'Review file problem', description: input.reviewProblem, tooltip: input.reviewProblem, icon: { id: 'warning', color: 'list.warningForeground' }, children: [] });
+    roots.push({
+      id: 'message:review',
+      kind: 'message',
+      label: 'Review file problem',
+      description: input.reviewProblem,
+      tooltip: input.reviewProblem,
+      icon: { id: 'warning', color: 'list.warningForeground' },
+      children: [],
+    });
   }
   if (!input.evidence && input.evidenceError) {
-    roots.push({ id: 'message:evidence', kind: 'message', label: 'Evidence not available', description: input.evidenceError, tooltip: input.evidenceError, icon: { id: 'info' }, children: [] });
+    roots.push({
+      id: 'message:evidence',
+      kind: 'message',
+      label: 'Evidence not available',
+      description: input.evidenceError,
+      tooltip: input.evidenceError,
+      icon: { id: 'info' },
+      children: [],
+    });
   }
   if (filterActive(input.filter)) {
-    roots.push({ id: 'message:filter', kind: 'message', label: 'Findings filtered', description: describeFilter(input.filter), tooltip: 'Only matching findings are listed; statuses count every finding. Run ML Security: Filter Checklist Findings to change or clear.', icon: { id: 'filter' }, children: [] });
+    roots.push({
+      id: 'message:filter',
+      kind: 'message',
+      label: 'Findings filtered',
+      description: describeFilter(input.filter),
+      tooltip:
+        'Only matching findings are listed; statuses count every finding. Run ML Security: Filter Checklist Findings to change or clear.',
+      icon: { id: 'filter' },
+      children: [],
+    });
   }
   const coverage = coverageNode(input.evidence?.coverage);
   if (coverage) roots.push(coverage);
@@ -150,7 +182,15 @@ export function buildChecklistTree(input: TreeInput): ChecklistNode[] {
   for (const group of CHECKLIST_GROUPS) {
     const items = CHECKLIST.filter((item) => item.group === group.id).map((item) => itemNode(item, input));
     const done = items.filter((n) => n.status === 'reviewed' || n.status === 'not-applicable').length;
-    roots.push({ id: `group:${group.id}`, kind: 'group', label: group.title, description: `${done}/${items.length} reviewed`, contextValue: CONTEXT.group, expanded: true, children: items });
+    roots.push({
+      id: `group:${group.id}`,
+      kind: 'group',
+      label: group.title,
+      description: `${done}/${items.length} reviewed`,
+      contextValue: CONTEXT.group,
+      expanded: true,
+      children: items,
+    });
   }
   return roots;
 }
@@ -167,10 +207,19 @@ function threatNode(id: ThreatId, input: TreeInput): ChecklistNode {
     label: info.title,
     description: input.evidence ? (findings.length ? plural(findings.length, 'open finding') : 'no open findings') : undefined,
     tooltip,
-    icon: worst === 'error' ? { id: 'shield', color: 'list.errorForeground' } : worst === 'warning' ? { id: 'shield', color: 'list.warningForeground' } : { id: 'shield' },
+    icon:
+      worst === 'error'
+        ? { id: 'shield', color: 'list.errorForeground' }
+        : worst === 'warning'
+          ? { id: 'shield', color: 'list.warningForeground' }
+          : { id: 'shield' },
     contextValue: CONTEXT.threat,
     threatId: id,
-    children: findingGroups(findings.filter((f) => matchesFilter(f, input.filter, input.folders)), `threat:${id}`, input.folders),
+    children: findingGroups(
+      findings.filter((f) => matchesFilter(f, input.filter, input.folders)),
+      `threat:${id}`,
+      input.folders,
+    ),
   };
 }
 
@@ -188,7 +237,9 @@ export function findingGroups(findings: readonly FindingSummary[], parent: strin
   return [...byRule.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([code, list]) => {
-      const sorted = [...list].sort((x, y) => x.uri.localeCompare(y.uri) || (x.cell ?? -1) - (y.cell ?? -1) || x.range.start.line - y.range.start.line);
+      const sorted = [...list].sort(
+        (x, y) => x.uri.localeCompare(y.uri) || (x.cell ?? -1) - (y.cell ?? -1) || x.range.start.line - y.range.start.line,
+      );
       const worst = worstSeverity(sorted);
       const files = new Set(sorted.map((f) => f.uri)).size;
       return {
@@ -197,7 +248,10 @@ export function findingGroups(findings: readonly FindingSummary[], parent: strin
         label: `${code} ${sorted[0].name}`,
         description: `${plural(sorted.length, 'finding')}${files > 1 ? ` in ${plural(files, 'file')}` : ''}`,
         tooltip: `**${code}** ${sorted[0].name}: ${plural(sorted.length, 'open finding')}`,
-        icon: { id: worst ?? 'info', color: worst === 'error' ? 'list.errorForeground' : worst === 'warning' ? 'list.warningForeground' : undefined },
+        icon: {
+          id: worst ?? 'info',
+          color: worst === 'error' ? 'list.errorForeground' : worst === 'warning' ? 'list.warningForeground' : undefined,
+        },
         contextValue: CONTEXT.finding,
         ruleCode: code,
         expanded: true,
@@ -225,8 +279,15 @@ function itemNode(item: ChecklistItem, input: TreeInput): ChecklistNode {
   }
   // Evidence first, then hints (weak signals), then the findings by rule: never mixed.
   const signals = (evidence?.signals ?? []).map((signal, i) => ({ signal, i }));
-  for (const { signal, i } of [...signals.filter((s) => !s.signal.weak), ...signals.filter((s) => s.signal.weak)]) children.push(signalNode(signal, item.id, i));
-  children.push(...findingGroups((evidence?.findings ?? []).filter((f) => matchesFilter(f, input.filter, input.folders)), `item:${item.id}`, input.folders));
+  for (const { signal, i } of [...signals.filter((s) => !s.signal.weak), ...signals.filter((s) => s.signal.weak)])
+    children.push(signalNode(signal, item.id, i));
+  children.push(
+    ...findingGroups(
+      (evidence?.findings ?? []).filter((f) => matchesFilter(f, input.filter, input.folders)),
+      `item:${item.id}`,
+      input.folders,
+    ),
+  );
   return {
     id: `item:${item.id}`,
     kind: 'item',
@@ -234,7 +295,14 @@ function itemNode(item: ChecklistItem, input: TreeInput): ChecklistNode {
     description: itemDescription(status, evidence, review),
     tooltip: itemTooltip(item, status, evidence, review, input.folders),
     icon: STATUS_ICONS[status],
-    contextValue: status === 'changed' ? CONTEXT.itemOpen : state === 'reviewed' ? CONTEXT.itemReviewed : state === 'not-applicable' ? CONTEXT.itemNotApplicable : CONTEXT.itemOpen,
+    contextValue:
+      status === 'changed'
+        ? CONTEXT.itemOpen
+        : state === 'reviewed'
+          ? CONTEXT.itemReviewed
+          : state === 'not-applicable'
+            ? CONTEXT.itemNotApplicable
+            : CONTEXT.itemOpen,
     itemId: item.id,
     status,
     changedSinceReview: status === 'changed',
@@ -242,7 +310,11 @@ function itemNode(item: ChecklistItem, input: TreeInput): ChecklistNode {
   };
 }
 
-export function itemDescription(status: DisplayStatus, evidence: ChecklistItemEvidence | undefined, review: ReviewEntry | undefined): string {
+export function itemDescription(
+  status: DisplayStatus,
+  evidence: ChecklistItemEvidence | undefined,
+  review: ReviewEntry | undefined,
+): string {
   const findings = evidence?.findings.length ?? 0;
   const suffix = findings ? ` · ${plural(findings, 'open finding')}` : '';
   if (status === 'changed') {
@@ -257,13 +329,20 @@ export function itemDescription(status: DisplayStatus, evidence: ChecklistItemEv
   return evidence.summary;
 }
 
-function itemTooltip(item: ChecklistItem, status: DisplayStatus, evidence: ChecklistItemEvidence | undefined, review: ReviewEntry | undefined, folders: readonly string[]): string {
+function itemTooltip(
+  item: ChecklistItem,
+  status: DisplayStatus,
+  evidence: ChecklistItemEvidence | undefined,
+  review: ReviewEntry | undefined,
+  folders: readonly string[],
+): string {
   const lines = [`**${item.title}** — ${STATUS_LABELS[status]}`, '', item.description, ''];
   if (evidence) {
     lines.push(`*Automatic status:* ${STATUS_LABELS[evidence.status]} — ${evidence.summary}`);
     if (evidence.signals.length) {
       lines.push('', '*Evidence:*');
-      for (const s of evidence.signals.slice(0, 12)) lines.push(`- \`${s.file}${s.line !== undefined ? `:${s.line + 1}` : ''}\` ${s.detail}${s.weak ? ' (hint)' : ''}`);
+      for (const s of evidence.signals.slice(0, 12))
+        lines.push(`- \`${s.file}${s.line !== undefined ? `:${s.line + 1}` : ''}\` ${s.detail}${s.weak ? ' (hint)' : ''}`);
       if (evidence.signals.length > 12) lines.push(`- … and ${evidence.signals.length - 12} more`);
     }
     if (evidence.findings.length) {
@@ -302,7 +381,10 @@ function findingNode(finding: FindingSummary, parent: string, index: number, fol
     label: findingLabel(finding, folders),
     description: plainText(finding.message),
     tooltip: `**${finding.code}** ${finding.name} (${finding.severity})\n\n${finding.message}`,
-    icon: { id: finding.severity, color: finding.severity === 'error' ? 'list.errorForeground' : finding.severity === 'warning' ? 'list.warningForeground' : undefined },
+    icon: {
+      id: finding.severity,
+      color: finding.severity === 'error' ? 'list.errorForeground' : finding.severity === 'warning' ? 'list.warningForeground' : undefined,
+    },
     contextValue: CONTEXT.finding,
     ruleCode: finding.code,
     location: {

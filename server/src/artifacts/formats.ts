@@ -134,7 +134,11 @@ export function readArtifact(source: ByteSource, context: ReadContext): ReadOutc
     }
   } catch (error) {
     if (error instanceof TruncatedError || error instanceof ZipError) {
-      out.findings.push({ code: 'MLS607', severity: 'warning', message: `${formatTitle(out.format)} cannot be read: ${error.message}; not inspected` });
+      out.findings.push({
+        code: 'MLS607',
+        severity: 'warning',
+        message: `${formatTitle(out.format)} cannot be read: ${error.message}; not inspected`,
+      });
     } else throw error;
   }
   return out;
@@ -160,7 +164,12 @@ export function formatTitle(format: string | undefined): string {
   return format ? (titles[format as Format] ?? format) : 'file';
 }
 
-function addPickles(out: ReadOutcome, results: PickleResult[], context: ReadContext, where: { member?: string; fileBase?: number; what?: string; torchscript?: boolean }): { denied: number; unknown: number } {
+function addPickles(
+  out: ReadOutcome,
+  results: PickleResult[],
+  context: ReadContext,
+  where: { member?: string; fileBase?: number; what?: string; torchscript?: boolean },
+): { denied: number; unknown: number } {
   const verdict = judgePickles(results, {
     policy: context.policy,
     member: where.member,
@@ -179,7 +188,13 @@ function addPickles(out: ReadOutcome, results: PickleResult[], context: ReadCont
  * importing Python modules. The program itself is reported (MLS604).
  */
 function torchScriptAllows(module: string): boolean {
-  return module === '__torch__' || module.startsWith('__torch__.') || module === 'torch.jit._pickle' || module === 'torch.jit._script' || module === '__builtin__';
+  return (
+    module === '__torch__' ||
+    module.startsWith('__torch__.') ||
+    module === 'torch.jit._pickle' ||
+    module === 'torch.jit._script' ||
+    module === '__builtin__'
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,11 +260,23 @@ function memberView(source: ByteSource, member: ZipMember): { view: ByteSource; 
 
 function memberProblem(out: ReadOutcome, member: ZipMember, error: unknown): void {
   if (error instanceof ZipError || error instanceof TruncatedError) {
-    out.findings.push({ code: 'MLS607', severity: 'warning', message: `${member.name}: ${error.message}; not inspected`, member: member.name, fileOffset: member.headerOffset });
+    out.findings.push({
+      code: 'MLS607',
+      severity: 'warning',
+      message: `${member.name}: ${error.message}; not inspected`,
+      member: member.name,
+      fileOffset: member.headerOffset,
+    });
   } else throw error;
 }
 
-function scanPickleMember(source: ByteSource, member: ZipMember, context: ReadContext, out: ReadOutcome, options: { torchscript?: boolean }): void {
+function scanPickleMember(
+  source: ByteSource,
+  member: ZipMember,
+  context: ReadContext,
+  out: ReadOutcome,
+  options: { torchscript?: boolean },
+): void {
   try {
     const { view, fileBase } = memberView(source, member);
     addPickles(out, [readPickle(view, 0)], context, { member: member.name, fileBase, torchscript: options.torchscript });
@@ -266,7 +293,12 @@ function readLegacyTorch(source: ByteSource, context: ReadContext, out: ReadOutc
   addPickles(out, results, context, { fileBase: 0 });
   const complete = results.filter((r) => r.complete).length;
   if (complete < 5 && results.every((r) => r.issues.length === 0)) {
-    out.findings.push({ code: 'MLS607', severity: 'warning', message: `legacy PyTorch checkpoint has ${complete} of its 5 pickles; the rest was not inspected`, fileOffset: results[results.length - 1]?.end ?? 0 });
+    out.findings.push({
+      code: 'MLS607',
+      severity: 'warning',
+      message: `legacy PyTorch checkpoint has ${complete} of its 5 pickles; the rest was not inspected`,
+      fileOffset: results[results.length - 1]?.end ?? 0,
+    });
   }
 }
 
@@ -291,7 +323,8 @@ function readTar(source: ByteSource, context: ReadContext, out: ReadOutcome): vo
     if (['pickle', 'sys_info', 'storages', 'tensors'].includes(base)) {
       const view = new SliceSource(source, dataStart, size);
       // storages and tensors start with a pickle (a count) followed by records and raw data.
-      const results = base === 'pickle' || base === 'sys_info' ? readPickles(view, 0, { maxStreams: 1 }) : readPickles(view, 0, { maxStreams: 2 });
+      const results =
+        base === 'pickle' || base === 'sys_info' ? readPickles(view, 0, { maxStreams: 1 }) : readPickles(view, 0, { maxStreams: 2 });
       addPickles(out, results, context, { member: name, fileBase: dataStart });
     }
     pos = dataStart + Math.ceil(size / 512) * 512;
@@ -304,26 +337,41 @@ function readTar(source: ByteSource, context: ReadContext, out: ReadOutcome): vo
 function readCompressed(source: ByteSource, head: Uint8Array, context: ReadContext, out: ReadOutcome): void {
   const kind = compressionOf(head) as string;
   if (kind !== 'zlib' && kind !== 'gzip') {
-    out.findings.push({ code: 'MLS607', severity: 'warning', message: `joblib file compressed with ${kind}, which mlsec cannot decompress: not inspected (it may hold a pickle that runs code)`, fileOffset: 0 });
+    out.findings.push({
+      code: 'MLS607',
+      severity: 'warning',
+      message: `joblib file compressed with ${kind}, which mlsec cannot decompress: not inspected (it may hold a pickle that runs code)`,
+      fileOffset: 0,
+    });
     return;
   }
   const compressed = source.bytes(0, source.length, 'the compressed stream');
   let data: Buffer;
   try {
-    data = kind === 'gzip' ? zlib.gunzipSync(compressed, { maxOutputLength: context.maxInMemory }) : zlib.inflateSync(compressed, { maxOutputLength: context.maxInMemory });
+    data =
+      kind === 'gzip'
+        ? zlib.gunzipSync(compressed, { maxOutputLength: context.maxInMemory })
+        : zlib.inflateSync(compressed, { maxOutputLength: context.maxInMemory });
   } catch (error) {
     const tooLarge = (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError;
     out.findings.push({
       code: 'MLS607',
       severity: 'warning',
-      message: tooLarge ? `${kind}-compressed file expands past the ${context.maxInMemory}-byte limit: not inspected` : `${kind}-compressed stream is corrupt (${(error as Error).message}): not inspected`,
+      message: tooLarge
+        ? `${kind}-compressed file expands past the ${context.maxInMemory}-byte limit: not inspected`
+        : `${kind}-compressed stream is corrupt (${(error as Error).message}): not inspected`,
       fileOffset: 0,
     });
     return;
   }
   const inner = new MemorySource(data);
   if (inner.length === 0 || !isOpcode(inner.byte(0))) {
-    out.findings.push({ code: 'MLS607', severity: 'warning', message: `${kind}-compressed stream does not hold a pickle: not inspected`, fileOffset: 0 });
+    out.findings.push({
+      code: 'MLS607',
+      severity: 'warning',
+      message: `${kind}-compressed stream does not hold a pickle: not inspected`,
+      fileOffset: 0,
+    });
     return;
   }
   addPickles(out, readPickles(inner, 0, { afterBuild: joblibArrays(inner) }), context, { member: `${kind}-decompressed stream` });
@@ -350,20 +398,24 @@ function joblibArrays(source: ByteSource): AfterBuild {
   return (obj, offset) => {
     if (obj.k !== 'obj') return undefined;
     let cls = obj.cls;
-    if (cls.k === 'global' && (cls.g.module === 'copyreg' || cls.g.module === 'copy_reg') && obj.args?.k === 'tuple') cls = obj.args.items[0];
+    if (cls.k === 'global' && (cls.g.module === 'copyreg' || cls.g.module === 'copy_reg') && obj.args?.k === 'tuple')
+      cls = obj.args.items[0];
     if (cls.k !== 'global' || !ARRAY_WRAPPERS.has(`${cls.g.module}.${cls.g.name}`)) return undefined;
     const state = obj.state;
     const shape = dictGet(state, 'shape');
     const dtype = dictGet(state, 'dtype');
-    if (shape?.k !== 'tuple' || shape.more > 0 || !shape.items.every((i) => i.k === 'int' && i.n >= 0)) return { unknown: 'joblib array wrapper with a shape mlsec cannot read; the rest of the file' };
-    if (dtype?.k !== 'obj' || !isGlobal(dtype.cls, 'numpy', 'dtype') || dtype.args?.k !== 'tuple') return { unknown: 'joblib array wrapper with a dtype mlsec cannot read; the rest of the file' };
+    if (shape?.k !== 'tuple' || shape.more > 0 || !shape.items.every((i) => i.k === 'int' && i.n >= 0))
+      return { unknown: 'joblib array wrapper with a shape mlsec cannot read; the rest of the file' };
+    if (dtype?.k !== 'obj' || !isGlobal(dtype.cls, 'numpy', 'dtype') || dtype.args?.k !== 'tuple')
+      return { unknown: 'joblib array wrapper with a dtype mlsec cannot read; the rest of the file' };
     const descr = dtype.args.items[0];
     const dstate = dtype.state?.k === 'tuple' ? dtype.state.items : [];
     const flags = dstate[7]?.k === 'int' ? dstate[7].n : 0;
     if (descr?.k !== 'str') return { unknown: 'joblib array wrapper with an unreadable dtype; the rest of the file' };
     if (descr.s.startsWith('O') || flags & 1) return { nested: true };
     const elsize = dstate[5]?.k === 'int' && dstate[5].n > 0 ? dstate[5].n : Number(/(\d+)$/.exec(descr.s)?.[1] ?? NaN);
-    if (!Number.isFinite(elsize) || elsize <= 0) return { unknown: `joblib array of dtype ${descr.s} whose size mlsec cannot compute; the rest of the file` };
+    if (!Number.isFinite(elsize) || elsize <= 0)
+      return { unknown: `joblib array of dtype ${descr.s} whose size mlsec cannot compute; the rest of the file` };
     let count = 1;
     for (const d of shape.items) count *= (d as { n: number }).n;
     let skip = count * elsize;
@@ -377,7 +429,13 @@ function joblibArrays(source: ByteSource): AfterBuild {
 // ---------------------------------------------------------------------------------------------
 // NumPy .npy: header dict; an object dtype means a pickle follows
 
-function readNpy(source: ByteSource, context: ReadContext, out: ReadOutcome, member: string | undefined, fileBase: number | undefined): void {
+function readNpy(
+  source: ByteSource,
+  context: ReadContext,
+  out: ReadOutcome,
+  member: string | undefined,
+  fileBase: number | undefined,
+): void {
   const pre = source.bytes(0, 10, 'the .npy header');
   const major = pre[6];
   let headerLength: number;
@@ -390,17 +448,35 @@ function readNpy(source: ByteSource, context: ReadContext, out: ReadOutcome, mem
     headerLength = (b[0] | (b[1] << 8) | (b[2] << 16)) + b[3] * 0x1000000;
     start = 12;
   } else {
-    out.findings.push({ code: 'MLS607', severity: 'warning', message: `unsupported .npy format version ${major}: not inspected`, member, fileOffset: fileBase });
+    out.findings.push({
+      code: 'MLS607',
+      severity: 'warning',
+      message: `unsupported .npy format version ${major}: not inspected`,
+      member,
+      fileOffset: fileBase,
+    });
     return;
   }
   if (headerLength > 1 << 20) {
-    out.findings.push({ code: 'MLS607', severity: 'warning', message: `.npy header of ${headerLength} bytes is implausibly large: not inspected`, member, fileOffset: fileBase });
+    out.findings.push({
+      code: 'MLS607',
+      severity: 'warning',
+      message: `.npy header of ${headerLength} bytes is implausibly large: not inspected`,
+      member,
+      fileOffset: fileBase,
+    });
     return;
   }
   const header = latin1(source.bytes(start, headerLength, 'the .npy header'));
   const descr = /['"]descr['"]\s*:\s*(.*?)\s*,\s*['"](fortran_order|shape)['"]/s.exec(header)?.[1];
   if (descr === undefined) {
-    out.findings.push({ code: 'MLS607', severity: 'warning', message: `.npy header has no readable descr: not inspected`, member, fileOffset: fileBase });
+    out.findings.push({
+      code: 'MLS607',
+      severity: 'warning',
+      message: `.npy header has no readable descr: not inspected`,
+      member,
+      fileOffset: fileBase,
+    });
     return;
   }
   // An object dtype, alone or as a field of a structured dtype: the data is a pickle.

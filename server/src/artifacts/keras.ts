@@ -14,12 +14,27 @@ const KERAS_MODULES = /^(keras|tf_keras|tensorflow\.keras|tensorflow\.python\.ke
 const MAX_CONFIG = 64 * 1024 * 1024;
 
 export function readKerasConfig(bytes: Uint8Array, where: string, what: string): ArtifactFinding[] {
-  if (bytes.length > MAX_CONFIG) return [{ code: 'MLS607', severity: 'warning', message: `${where} of ${bytes.length} bytes is over the ${MAX_CONFIG}-byte limit: not inspected`, member: where }];
+  if (bytes.length > MAX_CONFIG)
+    return [
+      {
+        code: 'MLS607',
+        severity: 'warning',
+        message: `${where} of ${bytes.length} bytes is over the ${MAX_CONFIG}-byte limit: not inspected`,
+        member: where,
+      },
+    ];
   let config: unknown;
   try {
     config = JSON.parse(utf8(bytes));
   } catch (error) {
-    return [{ code: 'MLS607', severity: 'warning', message: `${what}: ${where} is not JSON (${(error as Error).message}): not inspected`, member: where }];
+    return [
+      {
+        code: 'MLS607',
+        severity: 'warning',
+        message: `${what}: ${where} is not JSON (${(error as Error).message}): not inspected`,
+        member: where,
+      },
+    ];
   }
   return kerasFindings(config, where, what);
 }
@@ -39,9 +54,17 @@ export function kerasFindings(config: unknown, where: string, what: string): Art
     const className = typeof o.class_name === 'string' ? o.class_name : undefined;
     const inner = (typeof o.config === 'object' && o.config !== null ? o.config : {}) as Record<string, unknown>;
     const layer = typeof inner.name === 'string' ? inner.name : path;
-    if (className === 'Lambda' || (className === 'TFOpLambda' && typeof inner.function === 'string' && !/^(tf|math|nn|__operators__)\./.test(inner.function))) {
+    if (
+      className === 'Lambda' ||
+      (className === 'TFOpLambda' && typeof inner.function === 'string' && !/^(tf|math|nn|__operators__)\./.test(inner.function))
+    ) {
       const fn = inner.function;
-      const kind = Array.isArray(fn) || (typeof fn === 'object' && fn !== null && (fn as { class_name?: string }).class_name === '__lambda__') ? 'serialized Python bytecode' : typeof fn === 'string' ? `the function "${fn}"` : 'a Python function';
+      const kind =
+        Array.isArray(fn) || (typeof fn === 'object' && fn !== null && (fn as { class_name?: string }).class_name === '__lambda__')
+          ? 'serialized Python bytecode'
+          : typeof fn === 'string'
+            ? `the function "${fn}"`
+            : 'a Python function';
       findings.push({
         code: 'MLS604',
         severity: 'warning',
@@ -65,7 +88,8 @@ export function kerasFindings(config: unknown, where: string, what: string): Art
         });
       }
     }
-    for (const [key, value] of Object.entries(o)) if (typeof value === 'object' && value !== null) visit(value, `${path}.${key}`, depth + 1);
+    for (const [key, value] of Object.entries(o))
+      if (typeof value === 'object' && value !== null) visit(value, `${path}.${key}`, depth + 1);
   };
   visit(config, '', 0);
   return findings;
@@ -80,7 +104,13 @@ let jsfive: Jsfive | undefined;
 /** HDF5 `.h5`: a legacy Keras model when the root has a `model_config` attribute. */
 export function readHdf5Keras(source: ByteSource, maxInMemory: number): ArtifactFinding[] {
   if (source.length > maxInMemory) {
-    return [{ code: 'MLS607', severity: 'warning', message: `HDF5 file of ${source.length} bytes is over the ${maxInMemory}-byte limit of the HDF5 reader: model_config not inspected` }];
+    return [
+      {
+        code: 'MLS607',
+        severity: 'warning',
+        message: `HDF5 file of ${source.length} bytes is over the ${maxInMemory}-byte limit of the HDF5 reader: model_config not inspected`,
+      },
+    ];
   }
   const bytes = source.bytes(0, source.length, 'the HDF5 file');
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -94,20 +124,48 @@ export function readHdf5Keras(source: ByteSource, maxInMemory: number): Artifact
     jsfive ??= require('jsfive') as Jsfive;
     attrs = new jsfive.File(buffer, 'model.h5').attrs;
   } catch (error) {
-    return [{ code: 'MLS607', severity: 'warning', message: `HDF5 file cannot be read (${error instanceof Error ? error.message : String(error)}): not inspected` }];
+    return [
+      {
+        code: 'MLS607',
+        severity: 'warning',
+        message: `HDF5 file cannot be read (${error instanceof Error ? error.message : String(error)}): not inspected`,
+      },
+    ];
   } finally {
     console.log = saved.log;
     console.warn = saved.warn;
   }
   const raw = attrs.model_config;
   if (raw === undefined) return [];
-  const text = typeof raw === 'string' ? raw : raw instanceof Uint8Array ? utf8(raw) : Array.isArray(raw) && typeof raw[0] === 'string' ? raw[0] : undefined;
-  if (text === undefined) return [{ code: 'MLS607', severity: 'warning', message: 'HDF5 model_config attribute has an unexpected type: not inspected', member: 'model_config' }];
+  const text =
+    typeof raw === 'string'
+      ? raw
+      : raw instanceof Uint8Array
+        ? utf8(raw)
+        : Array.isArray(raw) && typeof raw[0] === 'string'
+          ? raw[0]
+          : undefined;
+  if (text === undefined)
+    return [
+      {
+        code: 'MLS607',
+        severity: 'warning',
+        message: 'HDF5 model_config attribute has an unexpected type: not inspected',
+        member: 'model_config',
+      },
+    ];
   let config: unknown;
   try {
     config = JSON.parse(text);
   } catch (error) {
-    return [{ code: 'MLS607', severity: 'warning', message: `HDF5 model_config is not JSON (${(error as Error).message}): not inspected`, member: 'model_config' }];
+    return [
+      {
+        code: 'MLS607',
+        severity: 'warning',
+        message: `HDF5 model_config is not JSON (${(error as Error).message}): not inspected`,
+        member: 'model_config',
+      },
+    ];
   }
   return kerasFindings(config, 'model_config', 'Keras HDF5 model');
 }

@@ -58,10 +58,18 @@ export function readLock(file: string): ModelLock {
   if (!Array.isArray(models)) throw new LockError(`${file}: "model" must be an array of tables`);
   models.forEach((m: unknown, i) => {
     const e = m as Partial<LockEntry>;
-    if (typeof e?.path !== 'string' || typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256) || typeof e.size !== 'number' || !Number.isSafeInteger(e.size) || e.size < 0) {
+    if (
+      typeof e?.path !== 'string' ||
+      typeof e.sha256 !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(e.sha256) ||
+      typeof e.size !== 'number' ||
+      !Number.isSafeInteger(e.size) ||
+      e.size < 0
+    ) {
       throw new LockError(`${file}: model entry ${i + 1} needs path, a 64-hex-digit sha256 and a size`);
     }
-    if (path.isAbsolute(e.path) || e.path.split('/').includes('..')) throw new LockError(`${file}: model entry ${i + 1} path "${e.path}" must stay inside the lock's folder`);
+    if (path.isAbsolute(e.path) || e.path.split('/').includes('..'))
+      throw new LockError(`${file}: model entry ${i + 1} path "${e.path}" must stay inside the lock's folder`);
     entries.set(e.path, { path: e.path, sha256: e.sha256, size: e.size });
   });
   return { file, entries };
@@ -69,7 +77,12 @@ export function readLock(file: string): ModelLock {
 
 export function formatLock(entries: Iterable<LockEntry>): string {
   const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const lines = ['# mlsec model lock: the SHA-256 and size of each trusted model file.', '# Written by `mlsec lock`; review changes to it like code.', 'version = 1', ''];
+  const lines = [
+    '# mlsec model lock: the SHA-256 and size of each trusted model file.',
+    '# Written by `mlsec lock`; review changes to it like code.',
+    'version = 1',
+    '',
+  ];
   for (const e of sorted) lines.push('[[model]]', `path = ${JSON.stringify(e.path)}`, `sha256 = "${e.sha256}"`, `size = ${e.size}`, '');
   return lines.join('\n');
 }
@@ -114,7 +127,10 @@ export class HashCache {
   ) {
     let entries: Record<string, CacheEntry> = {};
     try {
-      const data = JSON.parse(fs.readFileSync(path.join(root, CACHE_FILE), 'utf8')) as { version?: number; files?: Record<string, CacheEntry> };
+      const data = JSON.parse(fs.readFileSync(path.join(root, CACHE_FILE), 'utf8')) as {
+        version?: number;
+        files?: Record<string, CacheEntry>;
+      };
       if (data.version === 1 && data.files && typeof data.files === 'object') entries = data.files;
     } catch {
       // no cache yet, or an unreadable one: everything is hashed
@@ -225,7 +241,12 @@ export function checkLock(lock: ModelLock, modelFiles: readonly string[], roots:
     const entry = lock.entries.get(rel);
     if (!entry) {
       result.unlocked++;
-      add(file, { code: 'MLS610', severity: 'info', message: `model file is not in ${path.basename(lock.file)}; run \`mlsec lock\` after reviewing it`, subject: rel });
+      add(file, {
+        code: 'MLS610',
+        severity: 'info',
+        message: `model file is not in ${path.basename(lock.file)}; run \`mlsec lock\` after reviewing it`,
+        subject: rel,
+      });
       continue;
     }
     result.checked++;
@@ -233,7 +254,12 @@ export function checkLock(lock: ModelLock, modelFiles: readonly string[], roots:
     try {
       actual = cache.hash(file);
     } catch (error) {
-      add(file, { code: 'MLS607', severity: 'warning', message: `cannot hash the locked file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, subject: rel });
+      add(file, {
+        code: 'MLS607',
+        severity: 'warning',
+        message: `cannot hash the locked file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        subject: rel,
+      });
       continue;
     }
     if (actual.sha256 !== entry.sha256 || actual.size !== entry.size) {
@@ -253,7 +279,12 @@ export function checkLock(lock: ModelLock, modelFiles: readonly string[], roots:
     if (!absRoots.some((root) => file === root || file.startsWith(root.endsWith(path.sep) ? root : root + path.sep))) continue;
     if (fs.existsSync(file)) continue; // present but excluded from this scan (or not a model extension)
     result.missing++;
-    add(lock.file, { code: 'MLS609', severity: 'warning', message: `${entry.path} is locked in ${path.basename(lock.file)} but missing`, subject: entry.path });
+    add(lock.file, {
+      code: 'MLS609',
+      severity: 'warning',
+      message: `${entry.path} is locked in ${path.basename(lock.file)} but missing`,
+      subject: entry.path,
+    });
   }
   cache.save();
   return result;

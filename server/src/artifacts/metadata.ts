@@ -9,13 +9,36 @@ import { TruncatedError, utf8 } from './source';
 // ---------------------------------------------------------------------------------------------
 // safetensors: 8-byte little-endian header length, a JSON header, then the tensor bytes.
 
-const SAFETENSORS_DTYPES: Record<string, number> = { BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, F8_E8M0: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8, C64: 8, F4: 0.5, F6_E2M3: 0.75, F6_E3M2: 0.75 };
+const SAFETENSORS_DTYPES: Record<string, number> = {
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  F8_E8M0: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  F64: 8,
+  I64: 8,
+  U64: 8,
+  C64: 8,
+  F4: 0.5,
+  F6_E2M3: 0.75,
+  F6_E3M2: 0.75,
+};
 
 /** The safetensors library's own header limit (100 MB). */
 const MAX_SAFETENSORS_HEADER = 100_000_000;
 
 export function readSafetensors(source: ByteSource): ArtifactFinding[] {
-  const broken = (why: string, fileOffset = 0): ArtifactFinding[] => [{ code: 'MLS607', severity: 'warning', message: `broken safetensors file: ${why}`, fileOffset }];
+  const broken = (why: string, fileOffset = 0): ArtifactFinding[] => [
+    { code: 'MLS607', severity: 'warning', message: `broken safetensors file: ${why}`, fileOffset },
+  ];
   const lengthBytes = source.bytes(0, 8, 'the header length');
   let n = 0;
   for (let i = 7; i >= 0; i--) n = n * 256 + lengthBytes[i];
@@ -33,7 +56,8 @@ export function readSafetensors(source: ByteSource): ArtifactFinding[] {
   const problems: string[] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof entry !== 'object' || entry === null || Array.isArray(entry) || Object.values(entry).some((v) => typeof v !== 'string')) problems.push('__metadata__ must map strings to strings');
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry) || Object.values(entry).some((v) => typeof v !== 'string'))
+        problems.push('__metadata__ must map strings to strings');
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
@@ -51,13 +75,19 @@ export function readSafetensors(source: ByteSource): ArtifactFinding[] {
       continue;
     }
     const offsets = e.data_offsets;
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isSafeInteger(d) && d >= 0) || offsets[0] > offsets[1]) {
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((d) => Number.isSafeInteger(d) && d >= 0) ||
+      offsets[0] > offsets[1]
+    ) {
       problems.push(`${name}: data_offsets is not [begin, end]`);
       continue;
     }
     const elements = (e.shape as number[]).reduce((a, b) => a * b, 1);
     const expected = Math.ceil(elements * size);
-    if (offsets[1] - offsets[0] !== expected) problems.push(`${name}: shape × dtype is ${expected} bytes but data_offsets span ${offsets[1] - offsets[0]}`);
+    if (offsets[1] - offsets[0] !== expected)
+      problems.push(`${name}: shape × dtype is ${expected} bytes but data_offsets span ${offsets[1] - offsets[0]}`);
     if (offsets[1] > dataLength) problems.push(`${name}: data_offsets end at ${offsets[1]}, past the ${dataLength} bytes of data`);
     ranges.push([offsets[0], offsets[1], name]);
     if (problems.length > 20) break;
@@ -71,7 +101,9 @@ export function readSafetensors(source: ByteSource): ArtifactFinding[] {
     end = Math.max(end, stop);
   }
   if (problems.length === 0 && end < dataLength) problems.push(`${dataLength - end} bytes after the last tensor belong to no tensor`);
-  return problems.length > 0 ? broken(problems.slice(0, 5).join('; ') + (problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''), 8) : [];
+  return problems.length > 0
+    ? broken(problems.slice(0, 5).join('; ') + (problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''), 8)
+    : [];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -80,7 +112,8 @@ export function readSafetensors(source: ByteSource): ArtifactFinding[] {
 // that matter.
 
 /** Template text that reaches Python internals when rendered by an unsandboxed Jinja (CVE-2024-34359). */
-const TEMPLATE_DANGER = /__(class|globals|builtins|subclasses|mro|base|bases|init|import|getattribute|dict|code|func|self)__|\bimport\b|\bos\.|\bpopen\b|\bsubprocess\b|\beval\b|\bexec\b|\bsystem\s*\(|\bcycler\b|\bjoiner\b|\blipsum\b|\brequest\.application\b|\bconfig\.__/;
+const TEMPLATE_DANGER =
+  /__(class|globals|builtins|subclasses|mro|base|bases|init|import|getattribute|dict|code|func|self)__|\bimport\b|\bos\.|\bpopen\b|\bsubprocess\b|\beval\b|\bexec\b|\bsystem\s*\(|\bcycler\b|\bjoiner\b|\blipsum\b|\brequest\.application\b|\bconfig\.__/;
 
 const GGUF_FIXED: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
 
@@ -101,11 +134,14 @@ export function readGguf(source: ByteSource): ArtifactFinding[] {
   };
   const version = u32();
   if (version !== 2 && version !== 3) {
-    return [{ code: 'MLS607', severity: 'warning', message: `GGUF version ${version} is not supported: metadata not inspected`, fileOffset: 4 }];
+    return [
+      { code: 'MLS607', severity: 'warning', message: `GGUF version ${version} is not supported: metadata not inspected`, fileOffset: 4 },
+    ];
   }
   u64(); // tensor count
   const kvCount = u64();
-  if (kvCount > 1_000_000) return [{ code: 'MLS607', severity: 'warning', message: `GGUF declares ${kvCount} metadata entries: not inspected`, fileOffset: 16 }];
+  if (kvCount > 1_000_000)
+    return [{ code: 'MLS607', severity: 'warning', message: `GGUF declares ${kvCount} metadata entries: not inspected`, fileOffset: 16 }];
   const skipValue = (type: number, depth: number): void => {
     const fixed = GGUF_FIXED[type];
     if (fixed !== undefined) {
@@ -226,11 +262,21 @@ export function readOnnx(source: ByteSource): ArtifactFinding[] {
           if (g.end - g.start > 65536) return;
           const text = utf8(source.bytes(g.start, g.end - g.start));
           if (g.number === 1) key = text;
-          else if (g.number === 2) (value = text), (valueOffset = g.start);
+          else if (g.number === 2) {
+            value = text;
+            valueOffset = g.start;
+          }
         });
         if (key === 'location') {
           const why = traversal(value);
-          if (why) findings.push({ code: 'MLS606', severity: 'error', message: `ONNX external data location "${value}" ${why}: loading the model reads (and with some tools writes) a file outside the model's folder`, subject: value, fileOffset: valueOffset });
+          if (why)
+            findings.push({
+              code: 'MLS606',
+              severity: 'error',
+              message: `ONNX external data location "${value}" ${why}: loading the model reads (and with some tools writes) a file outside the model's folder`,
+              subject: value,
+              fileOffset: valueOffset,
+            });
         }
         return;
       }

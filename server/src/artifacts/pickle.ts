@@ -30,7 +30,13 @@ export interface PickleLimits {
   timeBudgetMs?: number;
 }
 
-export const DEFAULT_PICKLE_LIMITS: PickleLimits = { maxOpcodes: 20_000_000, maxStack: 1_000_000, maxMemo: 1_000_000, maxString: 1024, maxItems: 64 };
+export const DEFAULT_PICKLE_LIMITS: PickleLimits = {
+  maxOpcodes: 20_000_000,
+  maxStack: 1_000_000,
+  maxMemo: 1_000_000,
+  maxString: 1024,
+  maxItems: 64,
+};
 
 /** Wall-clock budget per stream, checked every 65 536 opcodes (a backstop behind the counters). */
 export const PICKLE_TIME_BUDGET_MS = 20_000;
@@ -200,7 +206,8 @@ export function readPickle(source: ByteSource, start: number, options: PickleOpt
     stack.push(v);
   };
   const pop = (): Value => {
-    if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1])) throw new Malformed(`${opName} on an empty stack`);
+    if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1]))
+      throw new Malformed(`${opName} on an empty stack`);
     return stack.pop() as Value;
   };
   const top = (): Value => {
@@ -222,7 +229,11 @@ export function readPickle(source: ByteSource, start: number, options: PickleOpt
     return v;
   };
   const str = (s: string): Value => (s.length > limits.maxString ? { k: 'longstr' } : { k: 'str', s });
-  const tuple = (items: Value[]): Value => ({ k: 'tuple', items: items.slice(0, limits.maxItems), more: Math.max(0, items.length - limits.maxItems) });
+  const tuple = (items: Value[]): Value => ({
+    k: 'tuple',
+    items: items.slice(0, limits.maxItems),
+    more: Math.max(0, items.length - limits.maxItems),
+  });
   const addGlobal = (module: string, name: string): Value => {
     const g: PickleGlobal = { module, name, offset: opOffset, opcode: opName, called: false };
     result.globals.push(g);
@@ -262,7 +273,8 @@ export function readPickle(source: ByteSource, start: number, options: PickleOpt
   try {
     for (;;) {
       if (result.opcodes >= limits.maxOpcodes) throw new LimitReached(`more than ${limits.maxOpcodes} opcodes`);
-      if ((result.opcodes & 0xffff) === 0xffff && performance.now() > deadline) throw new LimitReached(`over the time budget of ${limits.timeBudgetMs ?? PICKLE_TIME_BUDGET_MS} ms`);
+      if ((result.opcodes & 0xffff) === 0xffff && performance.now() > deadline)
+        throw new LimitReached(`over the time budget of ${limits.timeBudgetMs ?? PICKLE_TIME_BUDGET_MS} ms`);
       opOffset = pos;
       opName = '';
       const code = source.byte(pos);
@@ -434,7 +446,10 @@ export function readPickle(source: ByteSource, start: number, options: PickleOpt
           const module = pop();
           if (module.k === 'str' && name.k === 'str') push(addGlobal(module.s, name.s));
           else {
-            issue('unresolved-global', `STACK_GLOBAL with a ${describe(module)} module and a ${describe(name)} name that a static reader cannot resolve`);
+            issue(
+              'unresolved-global',
+              `STACK_GLOBAL with a ${describe(module)} module and a ${describe(name)} name that a static reader cannot resolve`,
+            );
             push(addGlobal('?', '?'));
           }
           break;
@@ -561,7 +576,8 @@ export function readPickle(source: ByteSource, start: number, options: PickleOpt
     }
   } catch (error) {
     result.end = opOffset;
-    if (error instanceof TruncatedError) issue('truncated', opName ? `pickle is truncated inside ${opName}` : 'pickle is truncated: it ends before its STOP opcode');
+    if (error instanceof TruncatedError)
+      issue('truncated', opName ? `pickle is truncated inside ${opName}` : 'pickle is truncated: it ends before its STOP opcode');
     else if (error instanceof Malformed) issue('malformed', `malformed pickle: ${error.message}`);
     else if (error instanceof LimitReached) issue('limit', `pickle not fully inspected: ${error.message}`);
     else throw error;
@@ -627,13 +643,18 @@ function unquote(line: string): string {
   return line.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g, (_, e: string) => {
     if (e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
     if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8));
-    return ({ n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v' } as Record<string, string>)[e] ?? `\\${e}`;
+    return (
+      ({ n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v' } as Record<string, string>)[e] ??
+      `\\${e}`
+    );
   });
 }
 
 /** A protocol-0 UNICODE argument: raw-unicode-escape (`\uXXXX`, `\UXXXXXXXX`). */
 function rawUnicodeEscape(line: string): string {
-  return line.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, u?: string, U?: string) => String.fromCodePoint(parseInt((u ?? U) as string, 16)));
+  return line.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, u?: string, U?: string) =>
+    String.fromCodePoint(parseInt((u ?? U) as string, 16)),
+  );
 }
 
 /**

@@ -11,7 +11,9 @@ const CONVERT =
   'Convert trusted weights to safetensors (`safetensors.torch.save_file(model.state_dict(), "model.safetensors")`, or `save_pretrained(..., safe_serialization=True)`) and load them with `safetensors.torch.load_file`; for scikit-learn, prefer skops or ONNX.';
 
 /** A model-file rule: rule metadata with no Python triggers (the analyzer never sees it). */
-function defineArtifactRule(meta: Omit<RuleMeta, 'triggers' | 'threats' | 'owasp' | 'atlas'> & Partial<Pick<RuleMeta, 'owasp' | 'atlas'>>): Rule {
+function defineArtifactRule(
+  meta: Omit<RuleMeta, 'triggers' | 'threats' | 'owasp' | 'atlas'> & Partial<Pick<RuleMeta, 'owasp' | 'atlas'>>,
+): Rule {
   return { owasp: OWASP.supplyChain, atlas: ATLAS.unsafeArtifacts, ...meta, threats: ['model-tampering'], triggers: [] };
 }
 
@@ -52,8 +54,12 @@ export const ARTIFACT_RULES: readonly Rule[] = [
     cwe: [502],
     rationale:
       'A `.npy` (or a member of a `.npz`) with dtype object stores its data as a pickle. This one imports only allowed globals, but loading it still needs `np.load(..., allow_pickle=True)`, which would run any code a later version of the file carries.',
-    remediation: 'Store numeric arrays with a numeric dtype, and strings as fixed-width `U`/`S` dtypes, so the file loads with `allow_pickle=False`.',
-    references: [{ title: 'numpy.load (allow_pickle)', url: 'https://numpy.org/doc/stable/reference/generated/numpy.load.html' }, CWE_REFERENCE(502)],
+    remediation:
+      'Store numeric arrays with a numeric dtype, and strings as fixed-width `U`/`S` dtypes, so the file loads with `allow_pickle=False`.',
+    references: [
+      { title: 'numpy.load (allow_pickle)', url: 'https://numpy.org/doc/stable/reference/generated/numpy.load.html' },
+      CWE_REFERENCE(502),
+    ],
   }),
   defineArtifactRule({
     code: 'MLS604',
@@ -79,11 +85,15 @@ export const ARTIFACT_RULES: readonly Rule[] = [
     atlas: ATLAS.unsafeArtifacts,
     rationale:
       'GGUF files carry a Jinja chat template (`tokenizer.chat_template`). llama-cpp-python before 0.2.72 rendered it with an unsandboxed Jinja environment (CVE-2024-34359), so a template reaching `__class__`, `__globals__`, `__subclasses__`, `__builtins__`, imports or `os.popen` runs code when the model is loaded. Legitimate templates only format messages.',
-    remediation: 'Do not load the file with an unsandboxed renderer; upgrade llama-cpp-python (0.2.72 or later uses a sandboxed environment) and take models from trusted publishers.',
+    remediation:
+      'Do not load the file with an unsandboxed renderer; upgrade llama-cpp-python (0.2.72 or later uses a sandboxed environment) and take models from trusted publishers.',
     references: [
       { title: 'CVE-2024-34359 (llama-cpp-python)', url: 'https://nvd.nist.gov/vuln/detail/CVE-2024-34359' },
       { title: 'GGUF specification', url: 'https://github.com/ggml-org/ggml/blob/master/docs/gguf.md' },
-      { title: 'CWE-1336: Improper Neutralization of Special Elements Used in a Template Engine', url: 'https://cwe.mitre.org/data/definitions/1336.html' },
+      {
+        title: 'CWE-1336: Improper Neutralization of Special Elements Used in a Template Engine',
+        url: 'https://cwe.mitre.org/data/definitions/1336.html',
+      },
     ],
   }),
   defineArtifactRule({
@@ -94,7 +104,8 @@ export const ARTIFACT_RULES: readonly Rule[] = [
     cwe: [22],
     rationale:
       'ONNX models can keep tensors in external files named by a `location` in the model. An absolute path or one climbing out with `..` makes the loader read any file the process can read (onnx before 1.16 followed such paths, CVE-2024-27318 and CVE-2024-27319), leaking it into the model or crashing on it.',
-    remediation: 'Keep external data next to the model with plain relative names (`onnx.save_model(..., save_as_external_data=True, location="weights.bin")`), and upgrade onnx to 1.16 or later.',
+    remediation:
+      'Keep external data next to the model with plain relative names (`onnx.save_model(..., save_as_external_data=True, location="weights.bin")`), and upgrade onnx to 1.16 or later.',
     references: [
       { title: 'ONNX external data', url: 'https://onnx.ai/onnx/repo-docs/ExternalData.html' },
       { title: 'CVE-2024-27318', url: 'https://nvd.nist.gov/vuln/detail/CVE-2024-27318' },
@@ -109,7 +120,8 @@ export const ARTIFACT_RULES: readonly Rule[] = [
     cwe: [20],
     rationale:
       'Part of this model file could not be read: it is truncated, corrupt, encrypted, over a safety limit, compressed with a codec mlsec cannot decode, or a safetensors header that does not describe its data. What was not read may hold a payload, and loaders disagree on broken files (published scanner bypasses hide code after a parse error), so this is never reported as clean.',
-    remediation: 'Re-download or re-export the file from a trusted source and scan it again. For safetensors, re-save it with the safetensors library.',
+    remediation:
+      'Re-download or re-export the file from a trusted source and scan it again. For safetensors, re-save it with the safetensors library.',
     references: [{ title: 'safetensors format', url: 'https://huggingface.co/docs/safetensors' }, CWE_REFERENCE(20)],
   }),
   defineArtifactRule({
@@ -120,8 +132,9 @@ export const ARTIFACT_RULES: readonly Rule[] = [
     cwe: [494, 345],
     atlas: ATLAS.maliciousModel,
     rationale:
-      'The model file\'s SHA-256 differs from the one recorded in `mlsec.lock`: its bytes changed after the team reviewed and locked it. A swapped checkpoint is how a poisoned or backdoored model reaches production.',
-    remediation: 'Find out why the file changed. If the new version is trusted, run `mlsec lock` and commit the updated `mlsec.lock` with the review.',
+      "The model file's SHA-256 differs from the one recorded in `mlsec.lock`: its bytes changed after the team reviewed and locked it. A swapped checkpoint is how a poisoned or backdoored model reaches production.",
+    remediation:
+      'Find out why the file changed. If the new version is trusted, run `mlsec lock` and commit the updated `mlsec.lock` with the review.',
     references: [CWE_REFERENCE(494), CWE_REFERENCE(345)],
   }),
   defineArtifactRule({

@@ -11,7 +11,26 @@ import type { ArtifactReport } from './report';
 import { FileSource } from './source';
 
 /** Extensions of files opened as possible model files in a folder walk (content decides the format). */
-export const MODEL_EXTENSIONS: readonly string[] = ['.pt', '.pth', '.pt2', '.bin', '.ckpt', '.pkl', '.pickle', '.joblib', '.jbl', '.sav', '.npy', '.npz', '.keras', '.h5', '.hdf5', '.safetensors', '.gguf', '.onnx'];
+export const MODEL_EXTENSIONS: readonly string[] = [
+  '.pt',
+  '.pth',
+  '.pt2',
+  '.bin',
+  '.ckpt',
+  '.pkl',
+  '.pickle',
+  '.joblib',
+  '.jbl',
+  '.sav',
+  '.npy',
+  '.npz',
+  '.keras',
+  '.h5',
+  '.hdf5',
+  '.safetensors',
+  '.gguf',
+  '.onnx',
+];
 
 /** Watch patterns for the editor: model files and the lock. */
 export const MODEL_FILE_GLOBS: readonly string[] = [`**/*.{${MODEL_EXTENSIONS.map((e) => e.slice(1)).join(',')}}`, '**/mlsec.lock'];
@@ -36,7 +55,11 @@ export function scanArtifactFile(file: string, options: ArtifactScanOptions = {}
   try {
     opened = FileSource.open(file);
   } catch (error) {
-    report.findings.push({ code: 'MLS607', severity: 'warning', message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+    report.findings.push({
+      code: 'MLS607',
+      severity: 'warning',
+      message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    });
     return report;
   }
   const { source } = opened;
@@ -47,16 +70,28 @@ export function scanArtifactFile(file: string, options: ArtifactScanOptions = {}
       return report;
     }
     const extension = path.extname(file).toLowerCase();
-    const outcome = readArtifact(source, { policy: options.policy ?? new GlobalPolicy(), extension, maxInMemory: options.maxInMemory ?? 512 * 1024 * 1024 });
+    const outcome = readArtifact(source, {
+      policy: options.policy ?? new GlobalPolicy(),
+      extension,
+      maxInMemory: options.maxInMemory ?? 512 * 1024 * 1024,
+    });
     report.format = outcome.format;
     report.globals = outcome.globals;
     report.findings.push(...outcome.findings);
     if (!outcome.format && PICKLE_EXTENSIONS.has(extension)) {
-      report.findings.push({ code: 'MLS607', severity: 'warning', message: `${extension} file in no format mlsec recognises (not a pickle, zip, tar or compressed stream): not inspected` });
+      report.findings.push({
+        code: 'MLS607',
+        severity: 'warning',
+        message: `${extension} file in no format mlsec recognises (not a pickle, zip, tar or compressed stream): not inspected`,
+      });
     }
   } catch (error) {
     // An internal error is reported on the file, never taken for a clean result.
-    report.findings.push({ code: 'MLS607', severity: 'warning', message: `${formatTitle(report.format)} could not be inspected: internal error: ${(error as Error).message}` });
+    report.findings.push({
+      code: 'MLS607',
+      severity: 'warning',
+      message: `${formatTitle(report.format)} could not be inspected: internal error: ${(error as Error).message}`,
+    });
   } finally {
     report.bytesRead = source.bytesRead;
     source.close();

@@ -85,7 +85,8 @@ export class FileSource implements ByteSource {
     if (offset >= this.windowStart && offset + count <= this.windowStart + this.window.length) {
       return this.window.subarray(offset - this.windowStart, offset - this.windowStart + count);
     }
-    const sequential = this.window.length > 0 && offset >= this.windowStart + this.window.length - count && offset <= this.windowStart + this.window.length;
+    const sequential =
+      this.window.length > 0 && offset >= this.windowStart + this.window.length - count && offset <= this.windowStart + this.window.length;
     this.windowSize = sequential ? Math.min(MAX_WINDOW, this.windowSize * 2) : MIN_WINDOW;
     if (count > this.windowSize / 2) return this.readExact(offset, count);
     const size = Math.min(this.windowSize, this.length - offset);

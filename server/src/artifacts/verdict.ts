@@ -51,8 +51,22 @@ export function judgePickles(results: readonly PickleResult[], context: PickleCo
       const call = g.called ? 'called' : 'imported';
       const finding =
         c.verdict === 'deny'
-          ? { code: 'MLS601', severity: 'error' as const, message: `${subject} (${c.why}) is ${call} by the ${context.what ?? 'pickle'} ${place(g.offset)} (${g.opcode}): loading this file runs code`, subject, ...where(g.offset), count: 1 }
-          : { code: 'MLS602', severity: 'warning' as const, message: `${subject} is ${call} by the ${context.what ?? 'pickle'} ${place(g.offset)} (${g.opcode}) and is not on the allow list of what checkpoints contain`, subject, ...where(g.offset), count: 1 };
+          ? {
+              code: 'MLS601',
+              severity: 'error' as const,
+              message: `${subject} (${c.why}) is ${call} by the ${context.what ?? 'pickle'} ${place(g.offset)} (${g.opcode}): loading this file runs code`,
+              subject,
+              ...where(g.offset),
+              count: 1,
+            }
+          : {
+              code: 'MLS602',
+              severity: 'warning' as const,
+              message: `${subject} is ${call} by the ${context.what ?? 'pickle'} ${place(g.offset)} (${g.opcode}) and is not on the allow list of what checkpoints contain`,
+              subject,
+              ...where(g.offset),
+              count: 1,
+            };
       if (c.verdict === 'deny') denied++;
       else unknown++;
       seen.set(key, finding);
@@ -61,9 +75,20 @@ export function judgePickles(results: readonly PickleResult[], context: PickleCo
     for (const issue of result.issues) {
       if (issue.kind === 'unresolved-global' || issue.kind === 'extension') {
         unknown++;
-        findings.push({ code: 'MLS602', severity: 'warning', message: `${issue.message} ${place(issue.offset)}`, subject: issue.kind, ...where(issue.offset) });
+        findings.push({
+          code: 'MLS602',
+          severity: 'warning',
+          message: `${issue.message} ${place(issue.offset)}`,
+          subject: issue.kind,
+          ...where(issue.offset),
+        });
       } else {
-        findings.push({ code: 'MLS607', severity: 'warning', message: `${issue.message} ${place(issue.offset)}; what follows was not inspected`, ...where(issue.offset) });
+        findings.push({
+          code: 'MLS607',
+          severity: 'warning',
+          message: `${issue.message} ${place(issue.offset)}; what follows was not inspected`,
+          ...where(issue.offset),
+        });
       }
     }
   }

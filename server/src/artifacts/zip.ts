@@ -121,8 +121,14 @@ export function readZipDirectory(source: ByteSource, limits: ZipLimits = DEFAULT
       const len = u16(dir, e + 2);
       if (id === 0x0001) {
         let q = e + 4;
-        if (size === 0xffffffff && q + 8 <= e + 4 + len) (size = u64(dir, q)), (q += 8);
-        if (compressedSize === 0xffffffff && q + 8 <= e + 4 + len) (compressedSize = u64(dir, q)), (q += 8);
+        if (size === 0xffffffff && q + 8 <= e + 4 + len) {
+          size = u64(dir, q);
+          q += 8;
+        }
+        if (compressedSize === 0xffffffff && q + 8 <= e + 4 + len) {
+          compressedSize = u64(dir, q);
+          q += 8;
+        }
         if (headerOffset === 0xffffffff && q + 8 <= e + 4 + len) headerOffset = u64(dir, q);
       }
       e += 4 + len;
@@ -146,14 +152,17 @@ export function memberDataOffset(source: ByteSource, member: ZipMember): number 
  */
 export function readMember(source: ByteSource, member: ZipMember, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Uint8Array {
   if (member.flags & 0x1) throw new ZipError(`${member.name} is encrypted`);
-  if (member.size > limits.maxMemberSize) throw new ZipError(`${member.name} is ${member.size} bytes uncompressed, over the ${limits.maxMemberSize}-byte limit`);
+  if (member.size > limits.maxMemberSize)
+    throw new ZipError(`${member.name} is ${member.size} bytes uncompressed, over the ${limits.maxMemberSize}-byte limit`);
   const start = memberDataOffset(source, member);
   if (member.method === 0) {
     return source.bytes(start, member.size, member.name);
   }
   if (member.method !== 8) throw new ZipError(`${member.name} uses compression method ${member.method}, which is not supported`);
   if (member.compressedSize > 0 && member.size / member.compressedSize > limits.maxRatio) {
-    throw new ZipError(`${member.name} expands ${Math.round(member.size / member.compressedSize)} times (zip bomb limit ${limits.maxRatio})`);
+    throw new ZipError(
+      `${member.name} expands ${Math.round(member.size / member.compressedSize)} times (zip bomb limit ${limits.maxRatio})`,
+    );
   }
   const compressed = source.bytes(start, member.compressedSize, member.name);
   // The output buffer has the declared size: a member that inflates to more fails instead of growing.
@@ -164,6 +173,7 @@ export function readMember(source: ByteSource, member: ZipMember, limits: ZipLim
   } catch (error) {
     throw new ZipError(`${member.name} cannot be decompressed: ${(error as Error).message}`);
   }
-  if (inflated.length !== member.size) throw new ZipError(`${member.name} decompresses to ${inflated.length} bytes, not the ${member.size} the directory declares`);
+  if (inflated.length !== member.size)
+    throw new ZipError(`${member.name} decompresses to ${inflated.length} bytes, not the ${member.size} the directory declares`);
   return inflated;
 }

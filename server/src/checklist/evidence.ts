@@ -51,13 +51,25 @@ export const SERVING_MODULES: Readonly<Record<string, string>> = {
 };
 
 /** Libraries that download models from a hub, where a `revision=` argument can pin a commit. */
-const HUB_MODULES = new Set(['transformers', 'huggingface_hub', 'diffusers', 'sentence_transformers', 'timm', 'datasets', 'peft', 'open_clip']);
+const HUB_MODULES = new Set([
+  'transformers',
+  'huggingface_hub',
+  'diffusers',
+  'sentence_transformers',
+  'timm',
+  'datasets',
+  'peft',
+  'open_clip',
+]);
 
 const TEXT_LIMIT = 1024 * 1024;
 
-const CI_FILE = /^(?:\.github\/workflows\/[^/]+\.ya?ml|\.gitlab-ci\.ya?ml|azure-pipelines\.ya?ml|bitbucket-pipelines\.ya?ml|\.circleci\/config\.ya?ml|Jenkinsfile|\.pre-commit-config\.ya?ml|\.drone\.ya?ml|\.buildkite\/pipeline\.ya?ml)$/;
-const REQUIREMENTS_FILE = /^(?:requirements[^/]*\.(?:txt|in)|constraints[^/]*\.txt|pyproject\.toml|setup\.cfg|Pipfile|environment\.ya?ml|conda\.ya?ml)$/i;
-const MODEL_LOCK_FILE = /^(?:(?:models?|weights|artifacts?|checkpoints?)[-_.]?(?:lock|hashes|checksums|sha256(?:sums)?|manifest)(?:\.(?:json|ya?ml|toml|txt))?|[^/]+\.(?:safetensors|pt|pth|bin|ckpt|onnx|gguf|h5|pkl)\.sha256|SHA256SUMS(?:\.txt)?|mlsec\.lock)$/i;
+const CI_FILE =
+  /^(?:\.github\/workflows\/[^/]+\.ya?ml|\.gitlab-ci\.ya?ml|azure-pipelines\.ya?ml|bitbucket-pipelines\.ya?ml|\.circleci\/config\.ya?ml|Jenkinsfile|\.pre-commit-config\.ya?ml|\.drone\.ya?ml|\.buildkite\/pipeline\.ya?ml)$/;
+const REQUIREMENTS_FILE =
+  /^(?:requirements[^/]*\.(?:txt|in)|constraints[^/]*\.txt|pyproject\.toml|setup\.cfg|Pipfile|environment\.ya?ml|conda\.ya?ml)$/i;
+const MODEL_LOCK_FILE =
+  /^(?:(?:models?|weights|artifacts?|checkpoints?)[-_.]?(?:lock|hashes|checksums|sha256(?:sums)?|manifest)(?:\.(?:json|ya?ml|toml|txt))?|[^/]+\.(?:safetensors|pt|pth|bin|ckpt|onnx|gguf|h5|pkl)\.sha256|SHA256SUMS(?:\.txt)?|mlsec\.lock)$/i;
 const OTHER_SCANNERS: ReadonlyArray<[RegExp, string]> = [
   [/\bbandit\b/, 'Bandit'],
   [/\bpip-audit\b/, 'pip-audit'],
@@ -80,7 +92,8 @@ export function gatherChecklistEvidence(input: EvidenceInput, options: EvidenceO
   const items = CHECKLIST.map((item) => {
     const signals = gatherer.signalsFor(item);
     const against = findings.filter((f) => findingCountsAgainst(item, f));
-    let { status, summary } = evidenceStatus(item, signals, against);
+    const { status, summary: automatic } = evidenceStatus(item, signals, against);
+    let summary = automatic;
     if (item.id === 'input-validation' && status === 'none' && gatherer.servingFiles.size > 0) {
       summary = `${plural(gatherer.servingFiles.size, 'serving file')}, none imports a validation library`;
     }
@@ -149,21 +162,44 @@ class Gatherer {
           // it counts fully only where the file defines a model class.
           const schemaless = module === 'pydantic' && !/\bclass\s+\w+\s*\([^)]*\bBaseModel\b/.test(content() ?? '');
           const detail = schemaless ? `imports ${module}, but defines no BaseModel class here` : `imports ${module}: ${what}`;
-          this.add(this.byPackage, module, { file: this.relative(file), uri, detail, line: importLine(module), ...(schemaless ? { weak: true } : {}) });
+          this.add(this.byPackage, module, {
+            file: this.relative(file),
+            uri,
+            detail,
+            line: importLine(module),
+            ...(schemaless ? { weak: true } : {}),
+          });
         }
         const framework = SERVING_MODULES[module];
         if (framework) {
           this.servingFiles.add(uri);
-          this.add(this.byKind, 'serving-code', { file: this.relative(file), uri, detail: `serving code (${framework})`, line: importLine(module), weak: true });
+          this.add(this.byKind, 'serving-code', {
+            file: this.relative(file),
+            uri,
+            detail: `serving code (${framework})`,
+            line: importLine(module),
+            weak: true,
+          });
         }
       }
       if (imports.has('mlflow')) {
         const registry = /\bregister_model\s*\(|registered_model_name\s*=|create_model_version\s*\(|models:\//;
         const line = lineOf(content(), registry);
         if (line !== undefined || (notebook && registry.test(content() ?? ''))) {
-          this.add(this.byKind, 'mlflow-registry', { file: this.relative(file), uri, detail: 'uses the MLflow model registry', line: notebook ? undefined : line });
+          this.add(this.byKind, 'mlflow-registry', {
+            file: this.relative(file),
+            uri,
+            detail: 'uses the MLflow model registry',
+            line: notebook ? undefined : line,
+          });
         } else {
-          this.add(this.byKind, 'mlflow-tracking', { file: this.relative(file), uri, detail: 'tracks runs with MLflow (no registry use seen)', line: importLine('mlflow'), weak: true });
+          this.add(this.byKind, 'mlflow-tracking', {
+            file: this.relative(file),
+            uri,
+            detail: 'tracks runs with MLflow (no registry use seen)',
+            line: importLine('mlflow'),
+            weak: true,
+          });
         }
       }
       if ([...imports].some((m) => HUB_MODULES.has(m))) {
@@ -174,9 +210,20 @@ class Gatherer {
           const value = match[1];
           const line = notebook ? undefined : lineAtOffset(body, match.index);
           if (/^[0-9a-f]{40}$/i.test(value)) {
-            this.add(this.byKind, 'pinned-revision', { file: this.relative(file), uri, detail: `pins a hub download to commit ${value.slice(0, 10)}`, line });
+            this.add(this.byKind, 'pinned-revision', {
+              file: this.relative(file),
+              uri,
+              detail: `pins a hub download to commit ${value.slice(0, 10)}`,
+              line,
+            });
           } else {
-            this.add(this.byKind, 'unpinned-revision', { file: this.relative(file), uri, detail: `names revision "${value}", a branch or tag rather than a commit`, line, weak: true });
+            this.add(this.byKind, 'unpinned-revision', {
+              file: this.relative(file),
+              uri,
+              detail: `names revision "${value}", a branch or tag rather than a commit`,
+              line,
+              weak: true,
+            });
           }
         }
       }
@@ -192,10 +239,17 @@ class Gatherer {
     for (const file of candidates) {
       const rel = this.relativeToFolder(file);
       const base = path.basename(file);
-      const signal = (detail: string, extra: Partial<EvidenceSignal> = {}): EvidenceSignal => ({ file: this.relative(file), uri: pathToFileURL(file).href, detail, ...extra });
-      if (base === 'dvc.yaml' || base === 'dvc.lock') this.add(this.byKind, 'dvc', signal(base === 'dvc.yaml' ? 'DVC pipeline' : 'DVC lock file with data and model hashes'));
+      const signal = (detail: string, extra: Partial<EvidenceSignal> = {}): EvidenceSignal => ({
+        file: this.relative(file),
+        uri: pathToFileURL(file).href,
+        detail,
+        ...extra,
+      });
+      if (base === 'dvc.yaml' || base === 'dvc.lock')
+        this.add(this.byKind, 'dvc', signal(base === 'dvc.yaml' ? 'DVC pipeline' : 'DVC lock file with data and model hashes'));
       else if (base.endsWith('.dvc')) this.add(this.byKind, 'dvc', signal('artifact tracked by DVC'));
-      if (base.toLowerCase().endsWith('.safetensors')) this.add(this.byKind, 'safetensors', signal('model stored as safetensors (no code on load)'));
+      if (base.toLowerCase().endsWith('.safetensors'))
+        this.add(this.byKind, 'safetensors', signal('model stored as safetensors (no code on load)'));
       if (MODEL_LOCK_FILE.test(base)) this.add(this.byKind, 'model-lock', signal('model hash lock file'));
       const text = (): string | undefined => {
         const read = readSource(file, TEXT_LIMIT);
@@ -209,11 +263,17 @@ class Gatherer {
       if (CI_FILE.test(rel)) {
         const body = text();
         const mlsec = lineOf(body, /\bmlsec\b/);
-        if (mlsec !== undefined) this.add(this.byKind, 'ci-mlsec', signal(base.startsWith('.pre-commit') ? 'runs mlsec as a pre-commit hook' : 'runs mlsec in CI', { line: mlsec }));
+        if (mlsec !== undefined)
+          this.add(
+            this.byKind,
+            'ci-mlsec',
+            signal(base.startsWith('.pre-commit') ? 'runs mlsec as a pre-commit hook' : 'runs mlsec in CI', { line: mlsec }),
+          );
         const upload = lineOf(body, /upload-sarif|\bsarif_file\b|codequality:/i);
         const sarif = upload ?? lineOf(body, /\bsarif\b/i);
         if (upload !== undefined) this.add(this.byKind, 'ci-sarif', signal('uploads SARIF results for code scanning', { line: upload }));
-        else if (sarif !== undefined) this.add(this.byKind, 'ci-sarif', signal('writes SARIF, but no upload step was seen', { line: sarif, weak: true }));
+        else if (sarif !== undefined)
+          this.add(this.byKind, 'ci-sarif', signal('writes SARIF, but no upload step was seen', { line: sarif, weak: true }));
         for (const [pattern, name] of OTHER_SCANNERS) {
           const line = lineOf(body, pattern);
           if (line !== undefined) this.add(this.byKind, 'ci-scanner', signal(`runs ${name} in CI`, { line, weak: true }));
@@ -222,7 +282,8 @@ class Gatherer {
       if (base === '.mlsec.toml') this.add(this.byKind, 'mlsec-config', signal('mlsec configuration', { weak: true }));
       if (base === 'pyproject.toml') {
         const line = lineOf(text(), /^\s*\[tool\.mlsec[\].]/);
-        if (line !== undefined) this.add(this.byKind, 'mlsec-config', signal('mlsec configuration in pyproject.toml', { line, weak: true }));
+        if (line !== undefined)
+          this.add(this.byKind, 'mlsec-config', signal('mlsec configuration in pyproject.toml', { line, weak: true }));
       }
       if (REQUIREMENTS_FILE.test(base)) {
         const body = text();
@@ -247,7 +308,8 @@ class Gatherer {
       }
       if (base === 'CODEOWNERS') {
         const line = lineOf(text(), /security/i);
-        if (line !== undefined) this.add(this.byKind, 'security-codeowners', signal('security owners named in CODEOWNERS', { line, weak: true }));
+        if (line !== undefined)
+          this.add(this.byKind, 'security-codeowners', signal('security owners named in CODEOWNERS', { line, weak: true }));
       }
     }
   }
@@ -261,14 +323,26 @@ class Gatherer {
     if (models.scanned === 0 && !models.lock) return;
     const folder = this.folders[this.folders.length - 1];
     const where = models.lock ? { file: models.lock.file, uri: models.lock.uri } : { file: '.', uri: pathToFileURL(folder ?? '.').href };
-    const held = [models.codeOnLoad ? `${models.codeOnLoad} run${models.codeOnLoad === 1 ? 's' : ''} code on load` : '', models.notInspected ? `${models.notInspected} not fully inspected` : ''].filter(Boolean);
-    this.add(this.byKind, 'model-files', { ...where, detail: `${plural(models.scanned, 'model file')} scanned${held.length ? `: ${held.join(', ')}` : ', none runs code on load'}`, weak: true });
+    const held = [
+      models.codeOnLoad ? `${models.codeOnLoad} run${models.codeOnLoad === 1 ? 's' : ''} code on load` : '',
+      models.notInspected ? `${models.notInspected} not fully inspected` : '',
+    ].filter(Boolean);
+    this.add(this.byKind, 'model-files', {
+      ...where,
+      detail: `${plural(models.scanned, 'model file')} scanned${held.length ? `: ${held.join(', ')}` : ', none runs code on load'}`,
+      weak: true,
+    });
     const lock = models.lock;
     if (!lock) return;
-    const problems = [lock.changed ? `${lock.changed} changed` : '', lock.missing ? `${lock.missing} missing` : '', lock.unlocked ? `${lock.unlocked} not locked` : ''].filter(Boolean);
+    const problems = [
+      lock.changed ? `${lock.changed} changed` : '',
+      lock.missing ? `${lock.missing} missing` : '',
+      lock.unlocked ? `${lock.unlocked} not locked` : '',
+    ].filter(Boolean);
     this.add(this.byKind, 'model-lock', {
       ...where,
-      detail: problems.length === 0 ? `all ${plural(lock.locked, 'model file')} locked and unchanged` : `model lock: ${problems.join(', ')}`,
+      detail:
+        problems.length === 0 ? `all ${plural(lock.locked, 'model file')} locked and unchanged` : `model lock: ${problems.join(', ')}`,
       ...(problems.length === 0 ? {} : { weak: true }),
     });
   }

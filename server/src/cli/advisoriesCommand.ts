@@ -17,16 +17,24 @@ export function reportAdvisoryProblems(paths: readonly string[] | undefined, wri
 }
 
 export function runAdvisories(argv: string[]): number {
-  const { values } = parseArgs({ args: argv, options: { advisories: { type: 'string', multiple: true }, format: { type: 'string', short: 'f', default: 'text' } } });
-  if (values.format !== 'text' && values.format !== 'json') throw new AdvisoriesUsageError(`unknown format "${values.format}" (text or json)`);
+  const { values } = parseArgs({
+    args: argv,
+    options: { advisories: { type: 'string', multiple: true }, format: { type: 'string', short: 'f', default: 'text' } },
+  });
+  if (values.format !== 'text' && values.format !== 'json')
+    throw new AdvisoriesUsageError(`unknown format "${values.format}" (text or json)`);
   checkAdvisoryPaths(values.advisories);
   const db = loadAdvisories(values.advisories);
   if (values.format === 'json') {
-    process.stdout.write(JSON.stringify({ advisories: db.size, newest: db.newest() ?? null, sources: db.sources, problems: db.problems }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify({ advisories: db.size, newest: db.newest() ?? null, sources: db.sources, problems: db.problems }, null, 2) + '\n',
+    );
     return 0;
   }
   for (const source of db.sources) {
-    process.stdout.write(`${source.source}: ${source.count} PyPI advisories${source.newest ? `, newest entry modified ${source.newest.slice(0, 10)}` : ''}\n`);
+    process.stdout.write(
+      `${source.source}: ${source.count} PyPI advisories${source.newest ? `, newest entry modified ${source.newest.slice(0, 10)}` : ''}\n`,
+    );
   }
   process.stdout.write(`${db.size} advisories loaded${db.newest() ? `; newest entry modified ${db.newest()!.slice(0, 10)}` : ''}.\n`);
   for (const problem of db.problems) process.stderr.write(`mlsec: advisories: ${problem.file}: ${problem.message}\n`);

@@ -53,7 +53,8 @@ export async function runChecklistCommand(argv: string[], context: ChecklistComm
       jobs: { type: 'string', short: 'j' },
     },
   });
-  if (values.format !== 'markdown' && values.format !== 'json') throw context.usage(`unknown checklist format "${values.format}" (markdown or json)`);
+  if (values.format !== 'markdown' && values.format !== 'json')
+    throw context.usage(`unknown checklist format "${values.format}" (markdown or json)`);
   if (values.config && !fs.existsSync(values.config)) throw context.usage(`config file not found: ${values.config}`);
   let jobs = context.defaultJobs;
   if (values.jobs !== undefined) {
@@ -94,8 +95,11 @@ export async function runChecklistCommand(argv: string[], context: ChecklistComm
   );
   const review = loadReview(folder);
   for (const problem of review.problems)
-    process.stderr.write(`${path.relative(process.cwd(), review.file)}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${problem.message}\n`);
-  for (const report of outcome.files) for (const p of report.problems) process.stderr.write(`${path.relative(process.cwd(), report.file)}: skipped: ${p.message}\n`);
+    process.stderr.write(
+      `${path.relative(process.cwd(), review.file)}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${problem.message}\n`,
+    );
+  for (const report of outcome.files)
+    for (const p of report.problems) process.stderr.write(`${path.relative(process.cwd(), report.file)}: skipped: ${p.message}\n`);
 
   const statuses = CHECKLIST.map((item) => ({
     item,
@@ -124,7 +128,9 @@ export async function runChecklistCommand(argv: string[], context: ChecklistComm
   }
   const atRisk = statuses.filter((s) => s.status === 'at-risk');
   if (values['fail-on-risk'] && atRisk.length > 0) {
-    process.stderr.write(`mlsec: ${atRisk.length} checklist item${atRisk.length === 1 ? '' : 's'} at risk: ${atRisk.map((s) => s.item.id).join(', ')}\n`);
+    process.stderr.write(
+      `mlsec: ${atRisk.length} checklist item${atRisk.length === 1 ? '' : 's'} at risk: ${atRisk.map((s) => s.item.id).join(', ')}\n`,
+    );
     return 1;
   }
   return 0;

@@ -28,7 +28,8 @@ export interface Completeness {
 export function completenessOf(outcome: ScanOutcome): Completeness {
   const result: Completeness = { analysed: 0, notAnalysed: [], internalErrors: [], missing: [...outcome.missing] };
   for (const report of outcome.files) {
-    for (const problem of report.problems) if (problem.internal) result.internalErrors.push({ file: report.file, message: problem.message });
+    for (const problem of report.problems)
+      if (problem.internal) result.internalErrors.push({ file: report.file, message: problem.message });
     if (wasAnalysed(report)) result.analysed++;
     else if (!report.problems.some((p) => p.internal)) result.notAnalysed.push(...notAnalysedEntries(report));
   }

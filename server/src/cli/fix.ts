@@ -163,14 +163,25 @@ function fixOne(
   for (let round = 0; ; round++) {
     const fixes = chooseFixes(result.findings, unsafe);
     if (fixes.length === 0) return { after: current, applied, findings: result.findings };
-    if (round >= MAX_ROUNDS) return { after: current, applied, findings: result.findings, problem: `fixes still pending after ${MAX_ROUNDS} rounds; the rest were not applied` };
+    if (round >= MAX_ROUNDS)
+      return {
+        after: current,
+        applied,
+        findings: result.findings,
+        problem: `fixes still pending after ${MAX_ROUNDS} rounds; the rest were not applied`,
+      };
     const edits = fixes.flatMap((fix) => fix.edits);
     const next = notebook ? applyNotebookEdits(current, edits) : applyEdits(current, edits);
     if (seen.has(next)) return { after: current, applied, findings: result.findings, problem: 'fixes undo each other; stopped' };
     seen.add(next);
     const nextResult = analyse(analyzer, file, next, { selection });
     if (nextResult.syntaxErrors > result.syntaxErrors) {
-      return { after: current, applied, findings: result.findings, problem: 'a fix would break the syntax; not applied (please report this)' };
+      return {
+        after: current,
+        applied,
+        findings: result.findings,
+        problem: 'a fix would break the syntax; not applied (please report this)',
+      };
     }
     applied += fixes.length;
     current = next;
@@ -191,7 +202,13 @@ function removeQuietly(file: string): void {
  * Writes `text` over `file` through a temporary file and a rename, keeping the mode, unless the
  * file's bytes are no longer `expected`. Returns an error message, or undefined when written.
  */
-export function writeAtomically(file: string, expected: Buffer, data: Buffer, mode: number, beforeWrite?: (file: string) => void): string | undefined {
+export function writeAtomically(
+  file: string,
+  expected: Buffer,
+  data: Buffer,
+  mode: number,
+  beforeWrite?: (file: string) => void,
+): string | undefined {
   const dir = path.dirname(file);
   const temp = path.join(dir, `.${path.basename(file)}.mlsec-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
   try {
@@ -243,7 +260,14 @@ export function fixReports(analyzer: Analyzer, reports: FileReport[], resolver: 
         }
         if (fixed.problem) run.problems.push({ file: report.file, message: fixed.problem });
         if (fixed.applied > 0) {
-          const entry: FixedFile = { file: report.file, before: loaded.text, after: fixed.after, applied: fixed.applied, findings: fixed.findings, written: false };
+          const entry: FixedFile = {
+            file: report.file,
+            before: loaded.text,
+            after: fixed.after,
+            applied: fixed.applied,
+            findings: fixed.findings,
+            written: false,
+          };
           if (options.write) {
             const data = Buffer.from((loaded.bom ? '\ufeff' : '') + fixed.after, 'utf8');
             const failure = writeAtomically(report.file, loaded.bytes, data, loaded.mode, options.beforeWrite);
@@ -261,7 +285,8 @@ export function fixReports(analyzer: Analyzer, reports: FileReport[], resolver: 
     for (const finding of report.findings) {
       if (finding.suppression) continue;
       run.remaining++;
-      if (!options.unsafe && !finding.fixes.some((fix) => usable(fix, false)) && finding.fixes.some((fix) => usable(fix, true))) run.unsafeAvailable++;
+      if (!options.unsafe && !finding.fixes.some((fix) => usable(fix, false)) && finding.fixes.some((fix) => usable(fix, true)))
+        run.unsafeAvailable++;
     }
   }
   return run;

@@ -18,7 +18,15 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { Analyzer } from '../engine/analyzer';
-import { applyBaseline, baselineEntries, BaselineError, baselineNotice, DEFAULT_BASELINE, readBaseline, writeBaseline } from '../engine/baseline';
+import {
+  applyBaseline,
+  baselineEntries,
+  BaselineError,
+  baselineNotice,
+  DEFAULT_BASELINE,
+  readBaseline,
+  writeBaseline,
+} from '../engine/baseline';
 import type { FailOn } from '../engine/config';
 import type { Severity } from '../engine/rule';
 import { rulePageMarkdown } from '../engine/ruleDocs';
@@ -180,7 +188,8 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
   });
   // Paths are resolved against it: a deleted one is reported before anything else.
   workingDirectory();
-  if (mode === 'baseline' && (values.fix || values.diff || values.baseline)) throw new UsageError('`mlsec baseline` records findings; --fix, --diff and --baseline go with `mlsec scan`');
+  if (mode === 'baseline' && (values.fix || values.diff || values.baseline))
+    throw new UsageError('`mlsec baseline` records findings; --fix, --diff and --baseline go with `mlsec scan`');
   if (values['unsafe-fixes'] && !values.fix && !values.diff) throw new UsageError('--unsafe-fixes goes with --fix or --diff');
   if (values['models-only'] && values['no-models']) throw new UsageError('--models-only and --no-models exclude each other');
   const format = values.format;
@@ -189,7 +198,11 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
   const select = list(values.select);
   const ignore = list(values.ignore);
   for (const entry of [...(select ?? []), ...(ignore ?? [])]) {
-    if (entry.toUpperCase() !== 'ALL' && !findRule(RULE_CATALOGUE, entry) && !(/^MLS\d{0,2}$/i.test(entry) && RULE_CATALOGUE.some((r) => r.code.startsWith(entry.toUpperCase())))) {
+    if (
+      entry.toUpperCase() !== 'ALL' &&
+      !findRule(RULE_CATALOGUE, entry) &&
+      !(/^MLS\d{0,2}$/i.test(entry) && RULE_CATALOGUE.some((r) => r.code.startsWith(entry.toUpperCase())))
+    ) {
       throw new UsageError(`unknown rule "${entry}" (see \`mlsec rules\`)`);
     }
   }
@@ -201,7 +214,9 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
   if (values['max-file-size'] !== undefined) {
     maxFileSize = Number(values['max-file-size']);
     if (!Number.isFinite(maxFileSize) || maxFileSize <= 0) {
-      throw new UsageError('--max-file-size must be a positive number of bytes (0 or less does not mean "no limit": give a large number instead)');
+      throw new UsageError(
+        '--max-file-size must be a positive number of bytes (0 or less does not mean "no limit": give a large number instead)',
+      );
     }
   }
   const explicitFailOn = values['fail-on'] !== undefined ? parseFailOn(values['fail-on']) : undefined;
@@ -210,7 +225,10 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
     jobs = Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs must be a whole number of at least 1');
     // More workers than CPUs only cost memory: the scanner uses at most maxJobs() (see workersFor).
-    if (jobs > maxJobs()) process.stderr.write(`mlsec: note: --jobs ${values.jobs} is more than the ${maxJobs()} CPUs available; using at most ${maxJobs()} worker threads\n`);
+    if (jobs > maxJobs())
+      process.stderr.write(
+        `mlsec: note: --jobs ${values.jobs} is more than the ${maxJobs()} CPUs available; using at most ${maxJobs()} worker threads\n`,
+      );
   }
   const listed = values['files-from'] !== undefined ? readFileList(values['files-from']) : [];
   const paths = positionals.length > 0 || values['files-from'] !== undefined ? [...positionals, ...listed] : ['.'];
@@ -218,7 +236,16 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
   checkAdvisoryPaths(values.advisories);
   reportAdvisoryProblems(values.advisories, (text) => process.stderr.write(text));
 
-  const scanOptions = { paths, select, ignore, configFile: values.config, respectGitignore: !values['no-gitignore'], maxFileSize, jobs, advisories: values.advisories };
+  const scanOptions = {
+    paths,
+    select,
+    ignore,
+    configFile: values.config,
+    respectGitignore: !values['no-gitignore'],
+    maxFileSize,
+    jobs,
+    advisories: values.advisories,
+  };
   if (values['show-files']) {
     process.stdout.write(formatFileListing(listFiles(scanOptions), process.cwd()));
     return 0;
@@ -227,7 +254,15 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
     ? { files: [], configProblems: [], missing: [], durationMs: 0 }
     : await scanParallel(() => Analyzer.create(ALL_RULES), scanOptions, __filename);
   if (!values['no-models']) {
-    const models = scanModels({ paths, select, ignore, configFile: values.config, respectGitignore: values['models-gitignore'], modelsOnly: values['models-only'], verifyHashes: values['verify-hashes'] });
+    const models = scanModels({
+      paths,
+      select,
+      ignore,
+      configFile: values.config,
+      respectGitignore: values['models-gitignore'],
+      modelsOnly: values['models-only'],
+      verifyHashes: values['verify-hashes'],
+    });
     outcome.files.push(...models.reports);
     outcome.configProblems.push(...models.problems);
     outcome.durationMs += models.stats.ms;
@@ -240,12 +275,19 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
   const outputStarted = performance.now();
   const baseDir = workingDirectory();
   if (values.fix || values.diff) {
-    const flags = { fix: values.fix ?? false, unsafeFixes: values['unsafe-fixes'] ?? false, diff: values.diff ?? false, output: values.output };
+    const flags = {
+      fix: values.fix ?? false,
+      unsafeFixes: values['unsafe-fixes'] ?? false,
+      diff: values.diff ?? false,
+      output: values.output,
+    };
     const ended = await runFixStep(() => Analyzer.create(ALL_RULES), outcome, makeResolver(scanOptions), flags, baseDir);
     if (ended !== undefined) return ended;
   }
   if (mode === 'baseline') {
-    const target = values.output ?? (outcome.configuredBaseline ? path.relative(baseDir, outcome.configuredBaseline) || outcome.configuredBaseline : DEFAULT_BASELINE);
+    const target =
+      values.output ??
+      (outcome.configuredBaseline ? path.relative(baseDir, outcome.configuredBaseline) || outcome.configuredBaseline : DEFAULT_BASELINE);
     const entries = baselineEntries(outcome.files, target);
     try {
       writeBaseline(target, entries);
@@ -270,7 +312,8 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
   // Indented for a person at a terminal; compact for files and pipes (a tenth of the time and
   // half the size on a large tree, and what SARIF consumers read).
   const indent = toTerminal ? 2 : undefined;
-  if (values.statistics) output = format === 'json' ? JSON.stringify(statistics(outcome), null, indent) + '\n' : formatStatistics(statistics(outcome));
+  if (values.statistics)
+    output = format === 'json' ? JSON.stringify(statistics(outcome), null, indent) + '\n' : formatStatistics(statistics(outcome));
   else if (format === 'sarif') output = JSON.stringify(toSarif(outcome, RULE_CATALOGUE, VERSION, baseDir, exitCode), null, indent) + '\n';
   else if (format === 'json') output = JSON.stringify(toJson(outcome, baseDir), null, indent) + '\n';
   else if (format === 'github') output = formatGithub(outcome, baseDir);
@@ -294,12 +337,18 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
     for (const report of outcome.files) {
       for (const p of report.problems) {
         const label = p.internal ? 'internal error' : report.parsed === undefined ? 'not analysed' : 'note';
-        process.stderr.write(printable(`${path.relative(baseDir, report.file)}: ${label}: ${p.message.replace(/^not analysed: /, '')}`) + '\n');
+        process.stderr.write(
+          printable(`${path.relative(baseDir, report.file)}: ${label}: ${p.message.replace(/^not analysed: /, '')}`) + '\n',
+        );
       }
     }
     for (const file of outcome.missing) process.stderr.write(printable(`${file}: not analysed: no such file or folder`) + '\n');
     for (const p of outcome.configProblems) {
-      process.stderr.write(printable(`${path.relative(baseDir, p.file)}${p.line !== undefined ? `:${p.line + 1}` : ''}: ${p.fatal ? 'config error' : 'config'}: ${p.message}${p.effect ? ` (${p.effect})` : ''}`) + '\n');
+      process.stderr.write(
+        printable(
+          `${path.relative(baseDir, p.file)}${p.line !== undefined ? `:${p.line + 1}` : ''}: ${p.fatal ? 'config error' : 'config'}: ${p.message}${p.effect ? ` (${p.effect})` : ''}`,
+        ) + '\n',
+      );
     }
   }
   return exitCode;
@@ -310,7 +359,8 @@ const MAX_FILE_LIST_SIZE = 256 * 1024 * 1024;
 /** Drops the baseline's findings from the outcome; returns what to tell on stderr. */
 function applyBaselineFile(outcome: ScanOutcome, file: string, baseDir: string): string {
   const shown = path.relative(baseDir, file) || file;
-  if (!fs.existsSync(file)) return `mlsec: the configured baseline ${shown} does not exist yet (\`mlsec baseline\` writes it); reporting every finding\n`;
+  if (!fs.existsSync(file))
+    return `mlsec: the configured baseline ${shown} does not exist yet (\`mlsec baseline\` writes it); reporting every finding\n`;
   try {
     return baselineNotice(applyBaseline(outcome.files, readBaseline(file)), shown);
   } catch (error) {
@@ -400,8 +450,14 @@ function summaryLine(outcome: ScanOutcome, output: string): string {
   const complete = completenessOf(outcome);
   const unread = complete.notAnalysed.length + complete.missing.length;
   const failed = complete.internalErrors.length;
-  const extra = [failed > 0 ? `${failed} internal error${failed === 1 ? '' : 's'}` : '', unread > 0 ? `${unread} NOT analysed` : ''].filter(Boolean).join(', ');
-  return printable(`mlsec: ${open} open finding${open === 1 ? '' : 's'} in ${complete.analysed} files${extra ? ` (${extra})` : ''} written to ${output}`) + '\n';
+  const extra = [failed > 0 ? `${failed} internal error${failed === 1 ? '' : 's'}` : '', unread > 0 ? `${unread} NOT analysed` : '']
+    .filter(Boolean)
+    .join(', ');
+  return (
+    printable(
+      `mlsec: ${open} open finding${open === 1 ? '' : 's'} in ${complete.analysed} files${extra ? ` (${extra})` : ''} written to ${output}`,
+    ) + '\n'
+  );
 }
 
 function toJson(outcome: ScanOutcome, baseDir: string): object {
@@ -434,7 +490,9 @@ function toJson(outcome: ScanOutcome, baseDir: string): object {
       })),
     ),
     // Manifest lines recognised but not checked (a URL, a path, an editable install), with why.
-    skipped: outcome.files.flatMap((r) => (r.skipped ?? []).map((s) => ({ file: path.relative(baseDir, r.file), line: s.line + 1, reason: s.reason }))),
+    skipped: outcome.files.flatMap((r) =>
+      (r.skipped ?? []).map((s) => ({ file: path.relative(baseDir, r.file), line: s.line + 1, reason: s.reason })),
+    ),
     problems: [
       ...outcome.files.flatMap((r) =>
         r.problems.map((p) => ({
@@ -444,17 +502,32 @@ function toJson(outcome: ScanOutcome, baseDir: string): object {
           message: p.message,
         })),
       ),
-      ...outcome.configProblems.map((p) => ({ file: path.relative(baseDir, p.file), line: p.line !== undefined ? p.line + 1 : undefined, kind: 'config', message: `config: ${p.message}` })),
+      ...outcome.configProblems.map((p) => ({
+        file: path.relative(baseDir, p.file),
+        line: p.line !== undefined ? p.line + 1 : undefined,
+        kind: 'config',
+        message: `config: ${p.message}`,
+      })),
       ...outcome.missing.map((file) => ({ file, kind: 'not-analysed', message: 'no such file or folder' })),
     ],
   };
 }
 
 function runLock(argv: string[]): number {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { lock: { type: 'string' }, 'models-gitignore': { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { lock: { type: 'string' }, 'models-gitignore': { type: 'boolean', default: false } },
+  });
   try {
-    const result = writeLock(positionals.length > 0 ? positionals : ['.'], { lockFile: values.lock, respectGitignore: values['models-gitignore'], cwd: process.cwd() });
-    process.stdout.write(`mlsec: ${path.relative(process.cwd(), result.file) || result.file}: ${result.entries} model file${result.entries === 1 ? '' : 's'} locked (${result.added} added, ${result.changed} changed, ${result.removed} removed)\n`);
+    const result = writeLock(positionals.length > 0 ? positionals : ['.'], {
+      lockFile: values.lock,
+      respectGitignore: values['models-gitignore'],
+      cwd: process.cwd(),
+    });
+    process.stdout.write(
+      `mlsec: ${path.relative(process.cwd(), result.file) || result.file}: ${result.entries} model file${result.entries === 1 ? '' : 's'} locked (${result.added} added, ${result.changed} changed, ${result.removed} removed)\n`,
+    );
     return 0;
   } catch (error) {
     if (error instanceof LockError) throw new UsageError(error.message);
@@ -467,7 +540,16 @@ function runRules(argv: string[]): number {
   if (values.format === 'json') {
     process.stdout.write(
       JSON.stringify(
-        RULE_CATALOGUE.map(({ code, name, title, severity, cwe, threats, owasp, atlas }) => ({ code, name, title, severity, cwe: cwe.map((c) => `CWE-${c}`), threats, owasp, atlas })),
+        RULE_CATALOGUE.map(({ code, name, title, severity, cwe, threats, owasp, atlas }) => ({
+          code,
+          name,
+          title,
+          severity,
+          cwe: cwe.map((c) => `CWE-${c}`),
+          threats,
+          owasp,
+          atlas,
+        })),
         null,
         2,
       ) + '\n',
@@ -477,7 +559,12 @@ function runRules(argv: string[]): number {
   if (values.format !== 'text') throw new UsageError(`unknown format "${values.format}" (text or json)`);
   const width = Math.max(...RULE_CATALOGUE.map((r) => r.name.length));
   for (const rule of RULE_CATALOGUE) {
-    process.stdout.write(`${rule.code}  ${rule.name.padEnd(width)}  ${rule.severity.padEnd(7)}  ${rule.cwe.map((c) => `CWE-${c}`).join(',').padEnd(8)}  ${rule.title.replace(/`/g, '')}\n`);
+    process.stdout.write(
+      `${rule.code}  ${rule.name.padEnd(width)}  ${rule.severity.padEnd(7)}  ${rule.cwe
+        .map((c) => `CWE-${c}`)
+        .join(',')
+        .padEnd(8)}  ${rule.title.replace(/`/g, '')}\n`,
+    );
   }
   process.stdout.write(`\n${RULE_CATALOGUE.length} rules. \`mlsec explain <code>\` shows one in full.\n`);
   return 0;
@@ -547,7 +634,11 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof AdvisoriesUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      error instanceof UsageError ||
+      error instanceof AdvisoriesUsageError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       process.stderr.write(`mlsec: ${printable((error as Error).message)}\nRun \`mlsec --help\` for usage.\n`);
       return 2;
     }
@@ -555,7 +646,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`mlsec: ${printable(error.message)}\n`);
       return 2;
     }
-    process.stderr.write(`mlsec: internal error: ${String(error instanceof Error ? (error.stack ?? error.message) : error).split('\n').map(printable).join('\n')}\n`);
+    process.stderr.write(
+      `mlsec: internal error: ${String(error instanceof Error ? (error.stack ?? error.message) : error)
+        .split('\n')
+        .map(printable)
+        .join('\n')}\n`,
+    );
     return 2;
   }
 }

@@ -66,7 +66,10 @@ export function collectModelFiles(options: ModelScanOptions, onMissing?: (p: str
   const seen = new Set(chosen.map((f) => realPath(f)));
   for (const link of linked) {
     const real = realPath(link);
-    if (!seen.has(real)) (seen.add(real), chosen.push(link));
+    if (!seen.has(real)) {
+      seen.add(real);
+      chosen.push(link);
+    }
   }
   return chosen;
 }
@@ -126,7 +129,10 @@ export function scanModels(options: ModelScanOptions): ModelScanResult {
   const started = performance.now();
   const missing: string[] = [];
   const files = collectModelFiles(options, (p) => missing.push(p));
-  const resolver = new ConfigResolver({ ...(options.select ? { select: options.select } : {}), ...(options.ignore ? { ignore: options.ignore } : {}) }, options.configFile);
+  const resolver = new ConfigResolver(
+    { ...(options.select ? { select: options.select } : {}), ...(options.ignore ? { ignore: options.ignore } : {}) },
+    options.configFile,
+  );
   const selections = new Map<string, RuleSelection>();
   const policies = new Map<string, GlobalPolicy>();
   const reports = new Map<string, FileReport>();
@@ -173,12 +179,22 @@ export function scanModels(options: ModelScanOptions): ModelScanResult {
       const cache = new HashCache(path.dirname(lockFile), options.verifyHashes === true);
       const modelFiles = files.filter((f) => reports.has(f) || isModelFile(f));
       const check = checkLock(lock, modelFiles, options.paths, cache);
-      stats.lock = { file: lockFile, checked: check.checked, changed: check.changed, missing: check.missing, unlocked: check.unlocked, hashed: cache.hashed, reused: cache.reused };
+      stats.lock = {
+        file: lockFile,
+        checked: check.checked,
+        changed: check.changed,
+        missing: check.missing,
+        unlocked: check.unlocked,
+        hashed: cache.hashed,
+        reused: cache.reused,
+      };
       for (const [file, findings] of check.byFile) {
         const { selection } = selectionFor(file);
         const report = reportFor(file);
         const converted = toFindings({ file, findings, size: 0, bytesRead: 0, globals: 0 });
-        for (const finding of converted) if (selection.enabled.has(finding.code)) report.findings.push({ ...finding, severity: selection.severity.get(finding.code) ?? finding.severity });
+        for (const finding of converted)
+          if (selection.enabled.has(finding.code))
+            report.findings.push({ ...finding, severity: selection.severity.get(finding.code) ?? finding.severity });
       }
     } catch (error) {
       if (error instanceof LockError) problems.push({ file: lockFile, message: error.message.replace(`${lockFile}: `, '') });
@@ -190,7 +206,10 @@ export function scanModels(options: ModelScanOptions): ModelScanResult {
 }
 
 /** `mlsec lock [paths] [--lock FILE] [--models-gitignore]`: records the model files' hashes. */
-export function writeLock(paths: string[], options: { lockFile?: string; respectGitignore?: boolean; cwd: string }): { file: string; entries: number; added: number; changed: number; removed: number } {
+export function writeLock(
+  paths: string[],
+  options: { lockFile?: string; respectGitignore?: boolean; cwd: string },
+): { file: string; entries: number; added: number; changed: number; removed: number } {
   const lockFile = path.resolve(options.lockFile ?? findLock(options.cwd) ?? path.join(options.cwd, LOCK_FILE));
   const base = path.dirname(lockFile);
   const previous = fs.existsSync(lockFile) ? readLock(lockFile).entries : new Map<string, LockEntry>();

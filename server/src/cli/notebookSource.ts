@@ -231,7 +231,10 @@ export class NotebookJsonMap {
         for (let k = 0; k < token.value.length; k++) raw.push(token.rawOffsets[k]);
         text += token.value;
       }
-      const end = cell.tokens.length > 0 ? cell.tokens[cell.tokens.length - 1].rawOffsets[cell.tokens[cell.tokens.length - 1].value.length] : cell.valueStart;
+      const end =
+        cell.tokens.length > 0
+          ? cell.tokens[cell.tokens.length - 1].rawOffsets[cell.tokens[cell.tokens.length - 1].value.length]
+          : cell.valueStart;
       raw.push(end);
       const lineStartOffsets = lineStarts(text);
       this.cellLines.set(index, { lineStartOffsets, rawOf: (offset) => raw[Math.max(0, Math.min(offset, raw.length - 1))] });

@@ -47,6 +47,8 @@ export function workingDirectory(): string {
   try {
     return process.cwd();
   } catch (error) {
-    throw new EnvironmentError(`the current folder cannot be read (${reason(error)}): was it deleted? Change to an existing folder and run again`);
+    throw new EnvironmentError(
+      `the current folder cannot be read (${reason(error)}): was it deleted? Change to an existing folder and run again`,
+    );
   }
 }

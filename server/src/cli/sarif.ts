@@ -105,7 +105,8 @@ export interface ArtifactUri {
 
 export function artifactUri(baseDir: string, file: string): ArtifactUri {
   const relative = path.relative(baseDir, file);
-  if (relative && !relative.startsWith('..') && !path.isAbsolute(relative)) return { uri: encodeSegments(relative.split(path.sep)), uriBaseId: 'SRCROOT' };
+  if (relative && !relative.startsWith('..') && !path.isAbsolute(relative))
+    return { uri: encodeSegments(relative.split(path.sep)), uriBaseId: 'SRCROOT' };
   return { uri: fileUri(path.resolve(baseDir, file)) };
 }
 
@@ -121,7 +122,11 @@ export function fileUri(absolute: string): string {
 function encodeSegments(segments: string[]): string {
   // encodeURIComponent leaves only unreserved characters and !*'() (all valid in a path); it
   // throws on a lone surrogate, which a file name from a hostile tree may hold: written as U+FFFD.
-  return segments.map((segment) => encodeURIComponent(segment.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'))).join('/');
+  return segments
+    .map((segment) =>
+      encodeURIComponent(segment.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')),
+    )
+    .join('/');
 }
 
 function location(uri: ArtifactUri, line?: number): object {
@@ -152,13 +157,30 @@ function toRuleDescriptor(rule: Rule): object {
   };
 }
 
-function toResult(finding: Finding, uri: ArtifactUri, ruleIndex: number, regionOf: (range: Finding['range'], cell?: number) => FileRegion | undefined): object {
+function toResult(
+  finding: Finding,
+  uri: ArtifactUri,
+  ruleIndex: number,
+  regionOf: (range: Finding['range'], cell?: number) => FileRegion | undefined,
+): object {
   // Model files (MLS6xx) are binary: their findings point at a byte, not a line.
   const binary = finding.byteOffset !== undefined || finding.code.startsWith('MLS6');
-  const region = binary ? (finding.byteOffset !== undefined ? { byteOffset: finding.byteOffset, byteLength: 1 } : undefined) : regionOf(finding.range, finding.cell);
+  const region = binary
+    ? finding.byteOffset !== undefined
+      ? { byteOffset: finding.byteOffset, byteLength: 1 }
+      : undefined
+    : regionOf(finding.range, finding.cell);
   const inCell =
     finding.cell !== undefined
-      ? { notebookCell: finding.cell, cellRegion: { startLine: finding.range.start.line + 1, startColumn: finding.range.start.character + 1, endLine: finding.range.end.line + 1, endColumn: finding.range.end.character + 1 } }
+      ? {
+          notebookCell: finding.cell,
+          cellRegion: {
+            startLine: finding.range.start.line + 1,
+            startColumn: finding.range.start.character + 1,
+            endLine: finding.range.end.line + 1,
+            endColumn: finding.range.end.character + 1,
+          },
+        }
       : {};
   return {
     ruleId: finding.code,
@@ -169,7 +191,15 @@ function toResult(finding: Finding, uri: ArtifactUri, ruleIndex: number, regionO
       {
         physicalLocation: { artifactLocation: uri, ...(region ? { region } : {}) },
         ...(finding.cell !== undefined
-          ? { logicalLocations: [{ name: `cell ${finding.cell + 1}`, fullyQualifiedName: `cell ${finding.cell + 1}:${finding.range.start.line + 1}:${finding.range.start.character + 1}`, kind: 'notebookCell' }] }
+          ? {
+              logicalLocations: [
+                {
+                  name: `cell ${finding.cell + 1}`,
+                  fullyQualifiedName: `cell ${finding.cell + 1}:${finding.range.start.line + 1}:${finding.range.start.character + 1}`,
+                  kind: 'notebookCell',
+                },
+              ],
+            }
           : {}),
       },
     ],
@@ -185,9 +215,15 @@ function toResult(finding: Finding, uri: ArtifactUri, ruleIndex: number, regionO
       };
     }),
     partialFingerprints: { 'mlsecFindingHash/v1': finding.fingerprint },
-    properties: { cwe: finding.cwe.map((id) => `CWE-${id}`), ...inCell, ...(finding.member !== undefined ? { archiveMember: finding.member } : {}) },
+    properties: {
+      cwe: finding.cwe.map((id) => `CWE-${id}`),
+      ...inCell,
+      ...(finding.member !== undefined ? { archiveMember: finding.member } : {}),
+    },
     ...(finding.suppression
-      ? { suppressions: [{ kind: 'inSource', status: 'accepted', justification: finding.suppression.justification || '(no reason given)' }] }
+      ? {
+          suppressions: [{ kind: 'inSource', status: 'accepted', justification: finding.suppression.justification || '(no reason given)' }],
+        }
       : {}),
   };
 }

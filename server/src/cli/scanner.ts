@@ -117,7 +117,10 @@ export async function scan(analyzer: Analyzer, options: ScanOptions): Promise<Sc
   const started = performance.now();
   const planned = plan(options);
   const selections = new SelectionCache(analyzer);
-  const reports = await analyzeFiles(analyzer, planned.files, planned.resolver, selections, { advisories: options.advisories, force: options.force });
+  const reports = await analyzeFiles(analyzer, planned.files, planned.resolver, selections, {
+    advisories: options.advisories,
+    force: options.force,
+  });
   return outcome(options, planned, reports, started, 0);
 }
 
@@ -183,7 +186,9 @@ export async function serveScanWorker(data: unknown, createAnalyzer: () => Promi
       port.close();
       return;
     }
-    void analyzeFiles(analyzer, message.files, resolver, selections, { advisories: options.advisories, force: options.force }).then((reports) => port.postMessage({ type: 'done', id: message.id, reports } satisfies FromWorker));
+    void analyzeFiles(analyzer, message.files, resolver, selections, { advisories: options.advisories, force: options.force }).then(
+      (reports) => port.postMessage({ type: 'done', id: message.id, reports } satisfies FromWorker),
+    );
   });
   port.postMessage({ type: 'ready' } satisfies FromWorker);
 }
@@ -200,7 +205,11 @@ export async function serveScanWorker(data: unknown, createAnalyzer: () => Promi
  * starts none, whatever `jobs` says. This thread's analyzer is made only if it has files to
  * analyse itself.
  */
-export async function scanParallel(createAnalyzer: () => Promise<Analyzer>, options: ScanOptions, workerScript: string): Promise<ScanOutcome> {
+export async function scanParallel(
+  createAnalyzer: () => Promise<Analyzer>,
+  options: ScanOptions,
+  workerScript: string,
+): Promise<ScanOutcome> {
   const started = performance.now();
   const jobs = Math.max(1, Math.floor(options.jobs ?? defaultJobs()));
   const early: StartedWorker[] = [];
@@ -269,10 +278,17 @@ function startWorker(options: ScanOptions, workerScript: string): StartedWorker 
   };
 }
 
-function runWorkers(files: string[], workers: StartedWorker[], createAnalyzer: () => Promise<Analyzer>, resolver: ConfigResolver, fileOptions: FileAnalysisOptions): Promise<FileReport[]> {
+function runWorkers(
+  files: string[],
+  workers: StartedWorker[],
+  createAnalyzer: () => Promise<Analyzer>,
+  resolver: ConfigResolver,
+  fileOptions: FileAnalysisOptions,
+): Promise<FileReport[]> {
   const reports: FileReport[] = new Array(files.length);
   const batches: Array<{ id: number; start: number; end: number }> = [];
-  for (let start = 0, id = 0; start < files.length; start += BATCH_SIZE, id++) batches.push({ id, start, end: Math.min(files.length, start + BATCH_SIZE) });
+  for (let start = 0, id = 0; start < files.length; start += BATCH_SIZE, id++)
+    batches.push({ id, start, end: Math.min(files.length, start + BATCH_SIZE) });
   const pending = [...batches];
   let remaining = batches.length;
   return new Promise<FileReport[]>((resolve, reject) => {
@@ -283,14 +299,16 @@ function runWorkers(files: string[], workers: StartedWorker[], createAnalyzer: (
       // Whatever no worker could take (all of them failed) is analysed here.
       if (alive === 0 && pending.length > 0) {
         finished = true;
-        createAnalyzer().then(async (analyzer) => {
-          const selections = new SelectionCache(analyzer);
-          for (const batch of pending.splice(0)) {
-            const done = await analyzeFiles(analyzer, files.slice(batch.start, batch.end), resolver, selections, fileOptions);
-            done.forEach((report, k) => (reports[batch.start + k] = report));
-          }
-          resolve(reports);
-        }).catch(reject);
+        createAnalyzer()
+          .then(async (analyzer) => {
+            const selections = new SelectionCache(analyzer);
+            for (const batch of pending.splice(0)) {
+              const done = await analyzeFiles(analyzer, files.slice(batch.start, batch.end), resolver, selections, fileOptions);
+              done.forEach((report, k) => (reports[batch.start + k] = report));
+            }
+            resolve(reports);
+          })
+          .catch(reject);
         return;
       }
       if (remaining === 0) {

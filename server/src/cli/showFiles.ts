@@ -50,7 +50,10 @@ export function formatFileListing(listing: FileListing, baseDir: string): string
   };
   const rows = [
     ...listing.scanned.map((file) => ({ key: show(file), line: `scan  ${show(file)}` })),
-    ...listing.skipped.map(({ file, reason }) => ({ key: show(file), line: `skip  ${show(file)}: ${reason.split(baseDir + path.sep).join('')}` })),
+    ...listing.skipped.map(({ file, reason }) => ({
+      key: show(file),
+      line: `skip  ${show(file)}: ${reason.split(baseDir + path.sep).join('')}`,
+    })),
   ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const summary = `${listing.scanned.length} file${listing.scanned.length === 1 ? '' : 's'} to scan, ${listing.skipped.length} skipped\n`;
   return rows.map((r) => r.line + '\n').join('') + summary;

@@ -31,5 +31,10 @@ export function formatStatistics(rows: readonly RuleStatistic[]): string {
   const countWidth = Math.max(...rows.map((r) => String(r.count).length));
   const codeWidth = Math.max(...rows.map((r) => r.code.length));
   const anyFixable = rows.some((r) => r.fixable > 0);
-  return rows.map((r) => `${String(r.count).padStart(countWidth)}\t${r.code.padEnd(codeWidth)}\t${anyFixable ? (r.fixable > 0 ? '[*] ' : '[ ] ') : ''}${r.name}\n`).join('');
+  return rows
+    .map(
+      (r) =>
+        `${String(r.count).padStart(countWidth)}\t${r.code.padEnd(codeWidth)}\t${anyFixable ? (r.fixable > 0 ? '[*] ' : '[ ] ') : ''}${r.name}\n`,
+    )
+    .join('');
 }

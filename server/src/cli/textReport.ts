@@ -39,9 +39,14 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
         counts[finding.severity]++;
         filesWithFindings.add(report.file);
       }
-      const where = finding.byteOffset !== undefined || finding.code.startsWith('MLS6') ? `${display(report.file)}${finding.byteOffset !== undefined ? `@${finding.byteOffset}` : ''}` : `${display(report.file)}:${finding.cell !== undefined ? `cell ${finding.cell + 1}:` : ''}${finding.range.start.line + 1}:${finding.range.start.character + 1}`;
+      const where =
+        finding.byteOffset !== undefined || finding.code.startsWith('MLS6')
+          ? `${display(report.file)}${finding.byteOffset !== undefined ? `@${finding.byteOffset}` : ''}`
+          : `${display(report.file)}:${finding.cell !== undefined ? `cell ${finding.cell + 1}:` : ''}${finding.range.start.line + 1}:${finding.range.start.character + 1}`;
       const tag = paint(finding.severity.padEnd(7), severityColor[finding.severity]);
-      const note = finding.suppression ? paint(` [suppressed: ${printable(finding.suppression.justification) || 'no reason'}]`, 'gray') : '';
+      const note = finding.suppression
+        ? paint(` [suppressed: ${printable(finding.suppression.justification) || 'no reason'}]`, 'gray')
+        : '';
       const fixable = finding.fixes.length > 0 ? paint(' [fix available]', 'gray') : '';
       lines.push(`${paint(where, 'bold')}: ${tag} ${paint(finding.code, 'bold')} ${printable(finding.message)}${fixable}${note}`);
     }
@@ -57,7 +62,9 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
   }
   for (const problem of outcome.configProblems) {
     const label = problem.fatal ? paint('config error', 'red') : paint('config', 'yellow');
-    problems.push(`${display(problem.file)}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${label}: ${printable(problem.message)}${problem.effect ? ` (${printable(problem.effect)})` : ''}`);
+    problems.push(
+      `${display(problem.file)}${problem.line !== undefined ? `:${problem.line + 1}` : ''}: ${label}: ${printable(problem.message)}${problem.effect ? ` (${printable(problem.effect)})` : ''}`,
+    );
   }
   for (const file of outcome.missing) problems.push(`${printable(file)}: ${paint('not analysed', 'yellow')}: no such file or folder`);
   const total = counts.error + counts.warning + counts.info;
@@ -73,7 +80,9 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
     failed > 0 ? paint(`internal error on ${failed} file${failed === 1 ? '' : 's'}`, 'red') : '',
     unread > 0 ? paint(`${unread} file${unread === 1 ? '' : 's'} NOT analysed`, 'yellow') : '',
     suppressed > 0 ? `${suppressed} suppressed` : '',
-    outcome.configProblems.length > 0 ? `${outcome.configProblems.length} configuration problem${outcome.configProblems.length === 1 ? '' : 's'}` : '',
+    outcome.configProblems.length > 0
+      ? `${outcome.configProblems.length} configuration problem${outcome.configProblems.length === 1 ? '' : 's'}`
+      : '',
     `${(outcome.durationMs / 1000).toFixed(2)}s`,
   ].filter(Boolean);
   return [...lines, ...(problems.length > 0 ? ['', ...problems] : []), '', `${summary}; ${extras.join(', ')}.`].join('\n') + '\n';

@@ -66,7 +66,11 @@ function lockedPins(file: string, kind: ManifestKind, readText: ReadText): Map<s
   return pins;
 }
 
-export function analyzeManifestText(file: string, text: string, context: DependencyContext): { findings: Finding[]; problems: InputProblem[]; skipped: SkippedLine[] } {
+export function analyzeManifestText(
+  file: string,
+  text: string,
+  context: DependencyContext,
+): { findings: Finding[]; problems: InputProblem[]; skipped: SkippedLine[] } {
   const kind = manifestKindOf(file);
   if (!kind) return { findings: [], problems: [], skipped: [] };
   const readText = context.readText ?? readFromDisk;
@@ -91,14 +95,25 @@ function applySuppressions(findings: Finding[], lines: LineIndex): void {
     const text = lines.lineText(line);
     const match = SUPPRESSION_PATTERN.exec(text);
     if (!match) continue;
-    const rules = (match[2] ?? '').split(',').map((r) => r.trim().toUpperCase()).filter(Boolean);
-    comments.push({ line, kind: match[1] === 'ignore-file' ? 'file' : 'line', rules, justification: match[3].trim(), standalone: text.slice(0, match.index).trim() === '' });
+    const rules = (match[2] ?? '')
+      .split(',')
+      .map((r) => r.trim().toUpperCase())
+      .filter(Boolean);
+    comments.push({
+      line,
+      kind: match[1] === 'ignore-file' ? 'file' : 'line',
+      rules,
+      justification: match[3].trim(),
+      standalone: text.slice(0, match.index).trim() === '',
+    });
   }
   for (const finding of findings) {
     const line = finding.range.start.line;
     const names = [finding.code, finding.name.toUpperCase()];
     const comment = comments.find(
-      (c) => (c.kind === 'file' || c.line === line || (c.standalone && c.line === line - 1)) && (c.rules.length === 0 || c.rules.some((r) => names.includes(r))),
+      (c) =>
+        (c.kind === 'file' || c.line === line || (c.standalone && c.line === line - 1)) &&
+        (c.rules.length === 0 || c.rules.some((r) => names.includes(r))),
     );
     if (comment) finding.suppression = { kind: comment.kind, justification: comment.justification, line: comment.line };
   }
@@ -125,13 +140,17 @@ export function findingsFor(
     if (version !== undefined) {
       if (!pinnedOn) continue;
       const matches = matchVersion(context.db, requirement.normalized, version);
-      if (matches.length > 0) findings.push(makeFinding(requirement, matches, 'pinned', pinnedMessage(requirement, version, matches, lock), lock, context, rangeOf));
+      if (matches.length > 0)
+        findings.push(
+          makeFinding(requirement, matches, 'pinned', pinnedMessage(requirement, version, matches, lock), lock, context, rangeOf),
+        );
       continue;
     }
     if (!rangeOn || pins.has(requirement.normalized)) continue;
     const specifiers = requirement.alternatives ?? [requirement.specifier];
     const matches = matchSpecifiers(context.db, requirement.normalized, specifiers);
-    if (matches.length > 0) findings.push(makeFinding(requirement, matches, 'range', rangeMessage(requirement, matches), lock, context, rangeOf));
+    if (matches.length > 0)
+      findings.push(makeFinding(requirement, matches, 'range', rangeMessage(requirement, matches), lock, context, rangeOf));
   }
   assignFingerprints(findings);
   return findings;
@@ -149,7 +168,8 @@ function label(advisory: Advisory): string {
  * others, and the fix raises to the release that leaves all of them.
  */
 function bySeverity(matches: readonly AdvisoryMatch[]): AdvisoryMatch[] {
-  const rank = (m: AdvisoryMatch) => SEVERITY_RANK[m.advisory.severity] * 10 + (LABEL_RANK[m.advisory.severityLabel?.toLowerCase() ?? ''] ?? 0);
+  const rank = (m: AdvisoryMatch) =>
+    SEVERITY_RANK[m.advisory.severity] * 10 + (LABEL_RANK[m.advisory.severityLabel?.toLowerCase() ?? ''] ?? 0);
   return [...matches].sort((a, b) => rank(b) - rank(a) || a.advisory.id.localeCompare(b.advisory.id));
 }
 
@@ -162,13 +182,17 @@ function pinnedMessage(requirement: DeclaredRequirement, version: string, matche
   const where = lock ? 'locked at' : 'pinned to';
   const target = targetVersion(matches);
   const unfixed = matches.some((m) => m.fixed === undefined);
-  const fix = target ? `${others.length > 0 ? 'All fixed' : 'Fixed'} in ${target}${unfixed ? ' (one has no fixed release)' : ''}.` : 'No fixed release is known: consider another package or a mitigation.';
+  const fix = target
+    ? `${others.length > 0 ? 'All fixed' : 'Fixed'} in ${target}${unfixed ? ' (one has no fixed release)' : ''}.`
+    : 'No fixed release is known: consider another package or a mitigation.';
   return `${requirement.name} ${where} ${version} is affected by ${label(top.advisory)}: ${ensureStop(top.advisory.summary)}${alsoText(others)} ${fix}`;
 }
 
 function rangeMessage(requirement: DeclaredRequirement, matches: readonly AdvisoryMatch[]): string {
   const [top, ...others] = bySeverity(matches);
-  const written = requirement.constraintText ? `${requirement.name} ${requirement.constraintText.trim()}` : `${requirement.name} (no version constraint)`;
+  const written = requirement.constraintText
+    ? `${requirement.name} ${requirement.constraintText.trim()}`
+    : `${requirement.name} (no version constraint)`;
   const affected = top.ranges.map(describeInterval).join(' or ') || 'listed releases';
   const target = targetVersion(matches);
   const fix = target ? `Require >=${target}.` : 'No fixed release is known.';
@@ -200,7 +224,8 @@ function makeFinding(
   // As for code rules: a severity configured for the rule (other than its default) wins over
   // the advisories'.
   const configured = context.selection.severity.get(rule.code);
-  const severity = configured && configured !== rule.severity ? configured : kind === 'pinned' ? top.advisory.severity : lower(top.advisory.severity);
+  const severity =
+    configured && configured !== rule.severity ? configured : kind === 'pinned' ? top.advisory.severity : lower(top.advisory.severity);
   const target = targetVersion(matches);
   const fix = lock || requirement.hashed || !target ? undefined : raiseFix(requirement, target);
   const cwe = [...new Set(matches.flatMap((m) => m.advisory.cwe))];
@@ -242,18 +267,30 @@ export function raiseFix(requirement: DeclaredRequirement, target: string): Fix 
   const span = requirement.constraintSpan;
   const written = requirement.constraintText?.trim() ?? '';
   const cell = requirement.cell;
-  const edit = (start: number, end: number, newText: string) => (cell !== undefined ? { start, end, newText, cell } : { start, end, newText });
+  const edit = (start: number, end: number, newText: string) =>
+    cell !== undefined ? { start, end, newText, cell } : { start, end, newText };
   if (!span || written === '' || written === '*') {
-    if (span && written === '*') return { title: `Require ${requirement.name}>=${target}`, safe: true, edits: [edit(span.start, span.end, `>=${target}`)] };
+    if (span && written === '*')
+      return { title: `Require ${requirement.name}>=${target}`, safe: true, edits: [edit(span.start, span.end, `>=${target}`)] };
     if (requirement.insertAt === undefined) return undefined;
-    return { title: `Require ${requirement.name}>=${target}`, safe: true, edits: [edit(requirement.insertAt, requirement.insertAt, `>=${target}`)] };
+    return {
+      title: `Require ${requirement.name}>=${target}`,
+      safe: true,
+      edits: [edit(requirement.insertAt, requirement.insertAt, `>=${target}`)],
+    };
   }
   const fromMajor = majorOf(requirement.pinned ?? lowerBoundOf(requirement.specifier) ?? target);
   const sameMajor = fromMajor !== undefined && fromMajor === majorOf(target);
   if (requirement.style === 'poetry') {
     const op = /^(\^|~(?!=))/.exec(written)?.[1];
-    if (op) return { title: `Raise ${requirement.name} to ${op}${target}`, safe: sameMajor, edits: [edit(span.start, span.end, `${op}${target}`)] };
-    if (/^\d/.test(written)) return { title: `Raise ${requirement.name} to ${target}`, safe: sameMajor, edits: [edit(span.start, span.end, target)] };
+    if (op)
+      return {
+        title: `Raise ${requirement.name} to ${op}${target}`,
+        safe: sameMajor,
+        edits: [edit(span.start, span.end, `${op}${target}`)],
+      };
+    if (/^\d/.test(written))
+      return { title: `Raise ${requirement.name} to ${target}`, safe: sameMajor, edits: [edit(span.start, span.end, target)] };
   }
   if (requirement.pinned !== undefined) {
     return { title: `Raise ${requirement.name} to ${target}`, safe: sameMajor, edits: [edit(span.start, span.end, `==${target}`)] };
@@ -261,7 +298,11 @@ export function raiseFix(requirement: DeclaredRequirement, target: string): Fix 
   const kept = splitClauses(requirement.specifier).filter((c) => !/^(>=|>|==|===)/.test(c) || /^==.*\*$/.test(c));
   const candidate = [`>=${target}`, ...kept].join(',');
   if (satisfies(target, candidate)) {
-    return { title: `Require ${requirement.name}${candidate}`, safe: sameMajor || fromMajor === undefined, edits: [edit(span.start, span.end, candidate)] };
+    return {
+      title: `Require ${requirement.name}${candidate}`,
+      safe: sameMajor || fromMajor === undefined,
+      edits: [edit(span.start, span.end, candidate)],
+    };
   }
   return { title: `Require ${requirement.name}>=${target}`, safe: false, edits: [edit(span.start, span.end, `>=${target}`)] };
 }

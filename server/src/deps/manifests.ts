@@ -14,7 +14,6 @@ import { LineIndex } from '../engine/text';
 import type { ReadText } from './requirementsTxt';
 import { isRecord, locateKey, locateQuoted, parseTomlReporting, sectionEnd, sectionStart } from './tomlText';
 
-
 /** The manifest kind of a file, by name; undefined for files that are not manifests. */
 export function manifestKindOf(file: string): ManifestKind | undefined {
   const base = path.basename(file);
@@ -123,11 +122,13 @@ function readPyproject(text: string): ManifestReport {
   if (project) {
     pep508Lists.push({ header: 'project', key: 'dependencies', values: stringList(project.dependencies) });
     if (isRecord(project['optional-dependencies'])) {
-      for (const [extra, values] of Object.entries(project['optional-dependencies'])) pep508Lists.push({ header: 'project.optional-dependencies', key: extra, values: stringList(values) });
+      for (const [extra, values] of Object.entries(project['optional-dependencies']))
+        pep508Lists.push({ header: 'project.optional-dependencies', key: extra, values: stringList(values) });
     }
   }
   if (isRecord(data['dependency-groups'])) {
-    for (const [group, values] of Object.entries(data['dependency-groups'])) pep508Lists.push({ header: 'dependency-groups', key: group, values: stringList(values) });
+    for (const [group, values] of Object.entries(data['dependency-groups']))
+      pep508Lists.push({ header: 'dependency-groups', key: group, values: stringList(values) });
   }
   for (const list of pep508Lists) {
     const start = sectionStart(text, list.header) ?? 0;
@@ -171,7 +172,10 @@ function readPoetryTable(report: ManifestReport, text: string, header: string, d
     if (typeof value === 'string') constraint = value;
     else if (isRecord(value)) {
       if (typeof value.git === 'string' || typeof value.path === 'string' || typeof value.url === 'string') {
-        report.skipped.push({ line, reason: `${name} comes from a ${typeof value.git === 'string' ? 'git repository' : typeof value.path === 'string' ? 'local path' : 'URL'}: its version cannot be known from this file` });
+        report.skipped.push({
+          line,
+          reason: `${name} comes from a ${typeof value.git === 'string' ? 'git repository' : typeof value.path === 'string' ? 'local path' : 'URL'}: its version cannot be known from this file`,
+        });
         continue;
       }
       constraint = typeof value.version === 'string' ? value.version : '*';
@@ -191,7 +195,10 @@ function readPoetryTable(report: ManifestReport, text: string, header: string, d
     }
     const lineEnd = anchor !== undefined ? sectionEnd(text, anchor) : text.length;
     const valueAt = anchor !== undefined ? locateQuoted(text, constraint, anchor) : undefined;
-    const span = anchor !== undefined ? { start: anchor, end: Math.min(text.indexOf('\n', anchor) < 0 ? text.length : text.indexOf('\n', anchor), lineEnd) } : { start: 0, end: 0 };
+    const span =
+      anchor !== undefined
+        ? { start: anchor, end: Math.min(text.indexOf('\n', anchor) < 0 ? text.length : text.indexOf('\n', anchor), lineEnd) }
+        : { start: 0, end: 0 };
     const requirement: DeclaredRequirement = {
       name,
       normalized: normalizeName(name),
@@ -233,7 +240,10 @@ function readPipfile(text: string): ManifestReport {
       if (typeof value === 'string') constraint = value;
       else if (isRecord(value)) {
         if (typeof value.git === 'string' || typeof value.path === 'string' || typeof value.file === 'string') {
-          report.skipped.push({ line, reason: `${name} comes from a repository, path or file: its version cannot be known from this file` });
+          report.skipped.push({
+            line,
+            reason: `${name} comes from a repository, path or file: its version cannot be known from this file`,
+          });
           continue;
         }
         constraint = typeof value.version === 'string' ? value.version : '*';
@@ -300,7 +310,8 @@ function readSetupCfg(text: string): ManifestReport {
       collecting = (section === 'options' && key === 'install_requires') || section === 'options.extras_require';
       // A requirement may follow the key on its own line (`install_requires = torch>=2`).
       const rest = keyMatch[2];
-      if (collecting && rest.trim() !== '') addCfgRequirement(report, text, lineStart + line.indexOf(rest) + (rest.length - rest.trimStart().length), rest.trim(), index);
+      if (collecting && rest.trim() !== '')
+        addCfgRequirement(report, text, lineStart + line.indexOf(rest) + (rest.length - rest.trimStart().length), rest.trim(), index);
       continue;
     }
     if (collecting && indented) addCfgRequirement(report, text, lineStart + (line.length - line.trimStart().length), line.trim(), index);
@@ -326,7 +337,8 @@ function readCondaEnvironment(text: string): ManifestReport {
   const report = emptyReport('conda-environment');
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false });
-  for (const error of doc.errors) report.problems.push({ line: counter.linePos(error.pos[0]).line - 1, message: `invalid YAML: ${error.message.split('\n')[0]}` });
+  for (const error of doc.errors)
+    report.problems.push({ line: counter.linePos(error.pos[0]).line - 1, message: `invalid YAML: ${error.message.split('\n')[0]}` });
   if (doc.errors.length > 0) return report;
   const root = doc.contents;
   if (!isMap(root)) return report;
@@ -375,7 +387,12 @@ function readTomlLock(kind: 'poetry-lock' | 'uv-lock' | 'pylock', text: string):
     const nameKey = locateKey(text, 'name', start, end) ?? start;
     const line = lineAt(text, nameKey);
     const source = isRecord(entry.source) ? entry.source : undefined;
-    if (kind === 'uv-lock' && source && (source.editable !== undefined || source.virtual !== undefined || source.path !== undefined || source.directory !== undefined)) return;
+    if (
+      kind === 'uv-lock' &&
+      source &&
+      (source.editable !== undefined || source.virtual !== undefined || source.path !== undefined || source.directory !== undefined)
+    )
+      return;
     if (typeof entry.version !== 'string') {
       if (kind !== 'uv-lock') report.skipped.push({ line, reason: `${entry.name} has no version in the lock` });
       return;
@@ -451,4 +468,3 @@ function readPipfileLock(text: string): ManifestReport {
   }
   return report;
 }
-

@@ -10,7 +10,25 @@ import { parseRequirement } from './requirement';
 
 const INSTALL = /^[ \t]*(?:!|%)\s*(?:(?:python3?|py)\s+-m\s+)?(?:uv\s+)?pip3?\s+install\b/;
 /** Options whose value is the next argument. */
-const WITH_VALUE = new Set(['-r', '--requirement', '-c', '--constraint', '-e', '--editable', '-i', '--index-url', '--extra-index-url', '-f', '--find-links', '-t', '--target', '--trusted-host', '--prefix', '--root', '--python']);
+const WITH_VALUE = new Set([
+  '-r',
+  '--requirement',
+  '-c',
+  '--constraint',
+  '-e',
+  '--editable',
+  '-i',
+  '--index-url',
+  '--extra-index-url',
+  '-f',
+  '--find-links',
+  '-t',
+  '--target',
+  '--trusted-host',
+  '--prefix',
+  '--root',
+  '--python',
+]);
 
 export function readNotebookInstalls(cells: readonly NotebookCell[]): ManifestReport {
   const report: ManifestReport = { kind: 'notebook', requirements: [], skipped: [], problems: [] };
@@ -32,7 +50,11 @@ export function readNotebookInstalls(cells: readonly NotebookCell[]): ManifestRe
           if (WITH_VALUE.has(token.text)) skipNext = true;
           continue;
         }
-        if (/^[{$]/.test(token.text) || /^(?:[a-z][a-z0-9+.-]*:\/\/|git\+|\.{0,2}\/)/i.test(token.text) || /\.(?:whl|tar\.gz|zip)$/i.test(token.text)) {
+        if (
+          /^[{$]/.test(token.text) ||
+          /^(?:[a-z][a-z0-9+.-]*:\/\/|git\+|\.{0,2}\/)/i.test(token.text) ||
+          /\.(?:whl|tar\.gz|zip)$/i.test(token.text)
+        ) {
           report.skipped.push({ line: lineNumber, reason: `${token.text}: a URL, path or variable, whose version cannot be known` });
           continue;
         }

@@ -77,7 +77,8 @@ export function validateOsv(data: unknown): string | undefined {
   const entry = data as Record<string, unknown>;
   if (typeof entry.id !== 'string' || entry.id === '') return 'missing "id"';
   if (typeof entry.modified !== 'string' || Number.isNaN(Date.parse(entry.modified))) return 'missing or invalid "modified" timestamp';
-  if (entry.aliases !== undefined && (!Array.isArray(entry.aliases) || entry.aliases.some((a) => typeof a !== 'string'))) return '"aliases" must be a list of strings';
+  if (entry.aliases !== undefined && (!Array.isArray(entry.aliases) || entry.aliases.some((a) => typeof a !== 'string')))
+    return '"aliases" must be a list of strings';
   if (entry.affected !== undefined && !Array.isArray(entry.affected)) return '"affected" must be a list';
   for (const affected of (entry.affected as unknown[] | undefined) ?? []) {
     if (typeof affected !== 'object' || affected === null) return 'an "affected" item is not an object';
@@ -87,9 +88,11 @@ export function validateOsv(data: unknown): string | undefined {
       const { type, events } = (range ?? {}) as { type?: unknown; events?: unknown };
       if (typeof type !== 'string') return 'a range has no "type"';
       if (!Array.isArray(events) || events.length === 0) return 'a range has no "events"';
-      if (!events.some((e) => typeof e === 'object' && e !== null && typeof (e as OsvEvent).introduced === 'string')) return 'a range has no "introduced" event';
+      if (!events.some((e) => typeof e === 'object' && e !== null && typeof (e as OsvEvent).introduced === 'string'))
+        return 'a range has no "introduced" event';
     }
-    if (versions !== undefined && (!Array.isArray(versions) || versions.some((v) => typeof v !== 'string'))) return '"versions" must be a list of strings';
+    if (versions !== undefined && (!Array.isArray(versions) || versions.some((v) => typeof v !== 'string')))
+      return '"versions" must be a list of strings';
   }
   return undefined;
 }
@@ -114,8 +117,15 @@ export function compileOsv(entry: OsvEntry, source: string): Advisory | undefine
   }
   if (packages.size === 0) return undefined;
   const specific = entry.database_specific ?? {};
-  const vectors = (entry.severity ?? []).map((s) => (typeof s.score === 'string' ? cvss3BaseScore(s.score) : undefined)).filter((n): n is number => n !== undefined);
-  const label = typeof specific.severity === 'string' ? specific.severity.toLowerCase() : vectors.length > 0 ? cvssLabel(Math.max(...vectors)) : undefined;
+  const vectors = (entry.severity ?? [])
+    .map((s) => (typeof s.score === 'string' ? cvss3BaseScore(s.score) : undefined))
+    .filter((n): n is number => n !== undefined);
+  const label =
+    typeof specific.severity === 'string'
+      ? specific.severity.toLowerCase()
+      : vectors.length > 0
+        ? cvssLabel(Math.max(...vectors))
+        : undefined;
   const cwe = Array.isArray(specific.cwe_ids)
     ? specific.cwe_ids.map((c) => Number(/^CWE-(\d+)$/.exec(String(c))?.[1])).filter((n) => Number.isInteger(n) && n > 0)
     : [];
@@ -240,13 +250,21 @@ export class AdvisoryDatabase {
     for (const [key, value] of this.byKey) if (value === advisory) this.byKey.delete(key);
     for (const name of advisory.packages.keys()) {
       const list = this.byPackage.get(name);
-      if (list) this.byPackage.set(name, list.filter((a) => a !== advisory));
+      if (list)
+        this.byPackage.set(
+          name,
+          list.filter((a) => a !== advisory),
+        );
     }
   }
 
   /** The newest `modified` date over everything loaded. */
   newest(): string | undefined {
-    return this.sources.map((s) => s.newest).filter((d): d is string => d !== undefined).sort().pop();
+    return this.sources
+      .map((s) => s.newest)
+      .filter((d): d is string => d !== undefined)
+      .sort()
+      .pop();
   }
 }
 

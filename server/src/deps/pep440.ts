@@ -7,7 +7,10 @@ import * as pep440 from '@renovatebot/pep440';
 
 /** PEP 503: lower case, runs of `-`, `_` and `.` become one `-`. */
 export function normalizeName(name: string): string {
-  return name.trim().toLowerCase().replace(/[-_.]+/g, '-');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[-_.]+/g, '-');
 }
 
 export function isValidVersion(version: string): boolean {
@@ -165,7 +168,8 @@ export function inInterval(version: string, interval: Interval): boolean {
 
 export function describeInterval(interval: Interval): string {
   const parts: string[] = [];
-  if (interval.lower.version !== undefined && interval.lower.version !== '0') parts.push(`${interval.lower.inclusive ? '>=' : '>'}${interval.lower.version}`);
+  if (interval.lower.version !== undefined && interval.lower.version !== '0')
+    parts.push(`${interval.lower.inclusive ? '>=' : '>'}${interval.lower.version}`);
   if (interval.upper.version !== undefined) parts.push(`${interval.upper.inclusive ? '<=' : '<'}${interval.upper.version}`);
   return parts.length > 0 ? parts.join(',') : 'every version';
 }

@@ -25,12 +25,13 @@ export function poetryConstraint(text: string): string[] | undefined {
 
 function translateClause(clause: string): string | undefined {
   const caret = /^\^\s*(\S+)$/.exec(clause);
-  if (caret) return range(caret[1], (parts) => {
-    const index = parts.findIndex((p) => p !== 0);
-    // ^0.0 and ^0 keep the given parts fixed; otherwise the leftmost non-zero part is fixed.
-    const keep = index < 0 ? parts.length - 1 : index;
-    return bump(parts, keep);
-  });
+  if (caret)
+    return range(caret[1], (parts) => {
+      const index = parts.findIndex((p) => p !== 0);
+      // ^0.0 and ^0 keep the given parts fixed; otherwise the leftmost non-zero part is fixed.
+      const keep = index < 0 ? parts.length - 1 : index;
+      return bump(parts, keep);
+    });
   const tilde = /^~(?!=)\s*(\S+)$/.exec(clause);
   if (tilde) return range(tilde[1], (parts) => bump(parts, parts.length === 1 ? 0 : 1));
   const wildcard = /^(?:==)?\s*(\d+(?:\.\d+)*)\.\*$/.exec(clause);
@@ -42,7 +43,11 @@ function translateClause(clause: string): string | undefined {
 
 function range(version: string, upper: (parts: number[]) => string): string | undefined {
   if (!isValidVersion(version)) return undefined;
-  const release = version.split(/[^0-9.]/, 1)[0].split('.').filter(Boolean).map(Number);
+  const release = version
+    .split(/[^0-9.]/, 1)[0]
+    .split('.')
+    .filter(Boolean)
+    .map(Number);
   if (release.length === 0 || release.some(Number.isNaN)) return undefined;
   return `>=${version},<${upper(release)}`;
 }

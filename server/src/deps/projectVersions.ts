@@ -14,7 +14,19 @@ import { isLockKind, manifestKindOf, readManifest } from './manifests';
 import { compareVersions, normalizeName, splitClauses } from './pep440';
 
 /** Looked for in each folder, locks first: what a lock records is what is installed. */
-const CANDIDATES = ['poetry.lock', 'uv.lock', 'pylock.toml', 'Pipfile.lock', 'requirements.txt', 'requirements.in', 'constraints.txt', 'pyproject.toml', 'Pipfile', 'setup.cfg', 'environment.yml'];
+const CANDIDATES = [
+  'poetry.lock',
+  'uv.lock',
+  'pylock.toml',
+  'Pipfile.lock',
+  'requirements.txt',
+  'requirements.in',
+  'constraints.txt',
+  'pyproject.toml',
+  'Pipfile',
+  'setup.cfg',
+  'environment.yml',
+];
 
 interface FolderFacts {
   /** Size and mtime of each candidate present ('' for absent ones): any change re-reads the folder. */
@@ -36,7 +48,7 @@ export function projectVersionsFor(file: string): ProjectVersions {
 }
 
 function lookup(start: string): Map<string, PackageVersion> {
-  for (let dir = start; ; ) {
+  for (let dir = start; ;) {
     // A few stats per folder: a lock created, changed or deleted since is noticed.
     const stamp = stampOf(dir);
     let cached = byFolder.get(dir);
@@ -78,13 +90,15 @@ function readFolder(dir: string): Map<string, PackageVersion> | null {
     for (const requirement of report.requirements) {
       if (versions.get(requirement.normalized)?.pinned !== undefined) continue; // a lock or an earlier pin decides
       const where = `${name}:${lines.positionAt(requirement.span.start).line + 1}`;
-      if (requirement.pinned !== undefined) versions.set(requirement.normalized, { pinned: requirement.pinned.replace(/\+.*$/, ''), where });
+      if (requirement.pinned !== undefined)
+        versions.set(requirement.normalized, { pinned: requirement.pinned.replace(/\+.*$/, ''), where });
       else if (!versions.has(requirement.normalized) && !isLockKind(kind)) {
         const minimum = lowerBound(requirement.alternatives ?? [requirement.specifier]);
         if (minimum) versions.set(requirement.normalized, { minimum, where });
       }
     }
-    for (const [normalized, pinned] of report.constraints ?? []) if (!versions.get(normalized)?.pinned) versions.set(normalized, { pinned, where: name });
+    for (const [normalized, pinned] of report.constraints ?? [])
+      if (!versions.get(normalized)?.pinned) versions.set(normalized, { pinned, where: name });
   }
   return found ? versions : null;
 }

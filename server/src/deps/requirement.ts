@@ -72,7 +72,8 @@ export function parseRequirement(text: string): RequirementParse {
     specText = specText.trim();
   }
   const specifier = specText.replace(/\s+/g, '');
-  if (specifier !== '' && !isValidSpecifier(specifier)) return { ok: false, message: `invalid version specifier "${specText}" for ${name}` };
+  if (specifier !== '' && !isValidSpecifier(specifier))
+    return { ok: false, message: `invalid version specifier "${specText}" for ${name}` };
   const value: ParsedRequirement = { name, extras, specifier, nameStart, nameEnd, afterName, marker, end: text.trimEnd().length };
   if (specText !== '') {
     value.specStart = specStart;
@@ -80,4 +81,3 @@ export function parseRequirement(text: string): RequirementParse {
   }
   return { ok: true, value };
 }
-

@@ -18,8 +18,18 @@ const MAX_INCLUDE_DEPTH = 8;
 
 /** Options that take a value, and what the line then is. */
 const VALUE_OPTIONS = new Set([
-  '-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--trusted-host', '--no-binary', '--only-binary',
-  '--use-feature', '--config-settings', '--global-option', '--progress-bar',
+  '-i',
+  '--index-url',
+  '--extra-index-url',
+  '-f',
+  '--find-links',
+  '--trusted-host',
+  '--no-binary',
+  '--only-binary',
+  '--use-feature',
+  '--config-settings',
+  '--global-option',
+  '--progress-bar',
 ]);
 const FLAG_OPTIONS = new Set(['--pre', '--prefer-binary', '--require-hashes', '--no-index']);
 
@@ -34,7 +44,15 @@ export function readRequirementsTxt(text: string, file: string, readText: ReadTe
  * `own` is false for included files: their pins are gathered (a `-c` constraint pins what is
  * installed), their requirements are reported where they are written, when that file is scanned.
  */
-function parseInto(text: string, file: string, report: ManifestReport, readText: ReadText, visited: Set<string>, depth: number, own: boolean): void {
+function parseInto(
+  text: string,
+  file: string,
+  report: ManifestReport,
+  readText: ReadText,
+  visited: Set<string>,
+  depth: number,
+  own: boolean,
+): void {
   const logical = text.replace(/\\\r?\n/g, (m) => ' '.repeat(m.length));
   const lines = new LineIndex(text);
   let offset = 0;
@@ -61,7 +79,10 @@ function parseInto(text: string, file: string, report: ManifestReport, readText:
       skip('a URL, not a name and version: the version installed cannot be known from this file');
       continue;
     }
-    if (/^(?:\.{1,2}[\\/]|[\\/]|~)/.test(requirementText) || (!requirementText.includes('@') && /\.(?:whl|tar\.gz|zip)$/i.test(requirementText))) {
+    if (
+      /^(?:\.{1,2}[\\/]|[\\/]|~)/.test(requirementText) ||
+      (!requirementText.includes('@') && /\.(?:whl|tar\.gz|zip)$/i.test(requirementText))
+    ) {
       skip('a local path or archive: the version installed cannot be known from this file');
       continue;
     }
@@ -125,7 +146,10 @@ function handleOption(
   if (match) {
     const [, option, argument] = match;
     if (option === '-e' || option === '--editable') {
-      skipped.push({ line, reason: 'an editable install: it is built from a local or VCS source, whose version cannot be known from this file' });
+      skipped.push({
+        line,
+        reason: 'an editable install: it is built from a local or VCS source, whose version cannot be known from this file',
+      });
       return;
     }
     const target = argument.trim();
@@ -143,7 +167,11 @@ function handleOption(
       return;
     }
     if (depth >= MAX_INCLUDE_DEPTH) {
-      if (own) report.problems.push({ line, message: `${option} ${target}: includes nested deeper than ${MAX_INCLUDE_DEPTH} levels are not followed` });
+      if (own)
+        report.problems.push({
+          line,
+          message: `${option} ${target}: includes nested deeper than ${MAX_INCLUDE_DEPTH} levels are not followed`,
+        });
       return;
     }
     const read = readText(resolved);

@@ -62,9 +62,14 @@ export function notebookInstallFindings(cells: readonly NotebookCell[], selectio
   if (report.requirements.length === 0) return [];
   const indexes = new Map(cells.map((c) => [c.index, new LineIndex(c.text)]));
   const db = loadAdvisories(options.advisories);
-  return findingsFor(report, new Map(), { db, selection, readText: options.readText ?? readFromDisk }, (span, r) => indexes.get(r.cell ?? -1)!.rangeOf(span), false);
+  return findingsFor(
+    report,
+    new Map(),
+    { db, selection, readText: options.readText ?? readFromDisk },
+    (span, r) => indexes.get(r.cell ?? -1)!.rangeOf(span),
+    false,
+  );
 }
 
 /** Cheap test before reading install lines: a `!` or `%` line mentioning pip. */
 const INSTALL_HINT = /^[ \t]*[!%].*\bpip/m;
-

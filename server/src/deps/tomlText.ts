@@ -10,7 +10,10 @@ export function parseTomlReporting(text: string, problems: ManifestProblem[]): R
     return parseToml(text) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof TomlError) {
-      problems.push({ line: error.line - 1, message: `invalid TOML at line ${error.line}, column ${error.column}: ${error.message.split('\n')[0]}` });
+      problems.push({
+        line: error.line - 1,
+        message: `invalid TOML at line ${error.line}, column ${error.column}: ${error.message.split('\n')[0]}`,
+      });
     } else {
       problems.push({ message: `invalid TOML: ${error instanceof Error ? error.message : String(error)}` });
     }

@@ -251,7 +251,8 @@ export class Analyzer {
     const rules: Rule[] = [];
     for (const gate of index.gates) {
       if (!gate.triggers.some(includes)) continue;
-      if (gate.words && !gate.words.some(({ all, reached }) => all.every(word) && (reached === undefined || reachedName(reached)))) continue;
+      if (gate.words && !gate.words.some(({ all, reached }) => all.every(word) && (reached === undefined || reachedName(reached))))
+        continue;
       if (gate.rule.mayFire && !gate.rule.mayFire(source)) continue;
       rules.push(gate.rule);
     }
@@ -266,7 +267,8 @@ export class Analyzer {
    */
   analyzePython(original: string, options: AnalysisOptions = {}): AnalysisResult {
     // A tree kept from a parser runtime that was replaced since (see parser.ts) cannot be reused.
-    if (options.previousTree && !this.parser.owns(options.previousTree)) options = { ...options, previousTree: undefined, previous: undefined };
+    if (options.previousTree && !this.parser.owns(options.previousTree))
+      options = { ...options, previousTree: undefined, previous: undefined };
     this.versions = options.versions;
     try {
       const result = this.analyzeNormalised(analysisText(original), options);
@@ -320,12 +322,26 @@ export class Analyzer {
     try {
       // Reuse and rules share the `rules` timing: trying to reuse is part of finding the findings.
       start = performance.now();
-      const reused = previous && change && options.previousTree && !read ? this.reuse(previous, change, text, source, tree, options.previousTree, gated, full, selection) : undefined;
+      const reused =
+        previous && change && options.previousTree && !read
+          ? this.reuse(previous, change, text, source, tree, options.previousTree, gated, full, selection)
+          : undefined;
       const tried = performance.now() - start;
       if (previous && reused) {
         timings.rules = tried;
-        const memo = triggerCounts ? { ...previous, text, findings: reused.findings, reports: reused.reports, called: reused.called, triggerCounts } : undefined;
-        return { findings: reused.findings, syntaxErrors: 0, parsed: true, imports: [...previous.imports], tree: options.keepTree ? tree : undefined, timings, memo, reused: reused.how };
+        const memo = triggerCounts
+          ? { ...previous, text, findings: reused.findings, reports: reused.reports, called: reused.called, triggerCounts }
+          : undefined;
+        return {
+          findings: reused.findings,
+          syntaxErrors: 0,
+          parsed: true,
+          imports: [...previous.imports],
+          tree: options.keepTree ? tree : undefined,
+          timings,
+          memo,
+          reused: reused.how,
+        };
       }
       start = performance.now();
       const model = read ? new SemanticModel(tree, read.text, read.imports) : new SemanticModel(tree, text);
@@ -345,7 +361,9 @@ export class Analyzer {
         imports,
         tree: options.keepTree ? tree : undefined,
         timings,
-        memo: triggerCounts ? { text, selection, triggerIndex: full, triggerCounts, gated, findings, reports: raw, called, imports, hadError } : undefined,
+        memo: triggerCounts
+          ? { text, selection, triggerIndex: full, triggerCounts, gated, findings, reports: raw, called, imports, hadError }
+          : undefined,
       };
     } finally {
       if (!options.keepTree) this.parser.release(tree);
@@ -371,7 +389,8 @@ export class Analyzer {
     full: RuleIndex,
     selection: RuleSelection,
   ): { findings: Finding[]; reports: RuleReport[]; called: CalledNames | undefined; how: 'moved' | 'function' } | undefined {
-    if (!gated || previous.selection !== selection || previous.gated !== gated || previous.hadError || tree.rootNode.hasError) return undefined;
+    if (!gated || previous.selection !== selection || previous.gated !== gated || previous.hadError || tree.rootNode.hasError)
+      return undefined;
     if (gated.hot === undefined) gated.hot = hotWords(gated, full);
     const hot = gated.hot;
     if (!hot) return undefined;
@@ -386,7 +405,8 @@ export class Analyzer {
     // `global x` can change what `x` is elsewhere (partialParse.ts keeps such functions for that).
     if (SCOPE_WORD.test(now) || SCOPE_WORD.test(before)) return undefined;
     // The rules' own words first: the names carried from other statements cost a pass over the file.
-    const cold = (carried: ReadonlySet<string>) => !holdsHotWord(now, 0, now.length, hot, carried) && !holdsHotWord(before, 0, before.length, hot, carried);
+    const cold = (carried: ReadonlySet<string>) =>
+      !holdsHotWord(now, 0, now.length, hot, carried) && !holdsHotWord(before, 0, before.length, hot, carried);
     if (cold(NO_NAMES)) {
       previous.carried ??= carriedNames(previous.text, hot);
       if (cold(previous.carried)) {
@@ -463,7 +483,12 @@ export class Analyzer {
       budget -= own.text.length;
       const alone = this.analyzePython(own.text, apart);
       const last = own.cells.length - 1;
-      findings.push(...this.toCells(own, alone.findings.filter((f) => own.slotAt(f.span.start) === last)));
+      findings.push(
+        ...this.toCells(
+          own,
+          alone.findings.filter((f) => own.slotAt(f.span.start) === last),
+        ),
+      );
       for (const name of alone.imports) imports.add(name);
     }
     findings.sort(compareFindings);
@@ -508,7 +533,12 @@ export class Analyzer {
     const mapEdit = (edit: TextEdit): TextEdit => {
       const start = layout.toCell(edit.start);
       const end = layout.toCell(edit.end);
-      return { start: start.offset, end: end.cell === start.cell ? end.offset : cellEnd(start.cell), newText: edit.newText, cell: start.cell };
+      return {
+        start: start.offset,
+        end: end.cell === start.cell ? end.offset : cellEnd(start.cell),
+        newText: edit.newText,
+        cell: start.cell,
+      };
     };
     for (const finding of findings) {
       const mapped = layout.toCellRange(finding.span.start, finding.span.end);
@@ -534,7 +564,13 @@ export class Analyzer {
    * the file rules. Reports come in that order, each with the offset of its call (-1 for a file
    * rule) and a span instead of a node, so they can outlive the tree (EditMemo.reports).
    */
-  private runRules(model: SemanticModel, source: SourceText, index: RuleIndex, within?: Span, given?: Node[]): { reports: RuleReport[]; called: CalledNames | undefined } {
+  private runRules(
+    model: SemanticModel,
+    source: SourceText,
+    index: RuleIndex,
+    within?: Span,
+    given?: Node[],
+  ): { reports: RuleReport[]; called: CalledNames | undefined } {
     const reports: RuleReport[] = [];
     let currentRule: Rule | undefined;
     let callAt = -1;
@@ -573,11 +609,17 @@ export class Analyzer {
       // An imported function may be called by an alias (`from pickle import load as l`): dispatch
       // on the name it resolves to, too.
       const resolvedLast = fn?.type === 'identifier' ? lastSegment(callee) : undefined;
-      const named = mergeRules(last ? index.byName.get(last) : undefined, resolvedLast && resolvedLast !== last ? index.byName.get(resolvedLast) : undefined);
+      const named = mergeRules(
+        last ? index.byName.get(last) : undefined,
+        resolvedLast && resolvedLast !== last ? index.byName.get(resolvedLast) : undefined,
+      );
       // A rule named by callees wants this call only if it resolves to one of them (or, for a
       // rule with methods too, is one of those): decided before the arguments are indexed.
       const wanting = (named ?? []).filter(
-        (rule) => !rule.callees || (callee !== undefined && calleeSet(rule).has(callee)) || (rule.methods !== undefined && rule.methods.includes(last ?? '')),
+        (rule) =>
+          !rule.callees ||
+          (callee !== undefined && calleeSet(rule).has(callee)) ||
+          (rule.methods !== undefined && rule.methods.includes(last ?? '')),
       );
       if (wanting.length === 0 && index.allCalls.length === 0) continue;
       const call = new CallSite(callNode, model, callee);
@@ -599,7 +641,11 @@ export class Analyzer {
       const key = `${rule.code}:${span.start}:${span.end}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const related: RelatedInformation[] = (report.related ?? []).map((r) => ({ range: lines.rangeOf(r.span), span: r.span, message: r.message }));
+      const related: RelatedInformation[] = (report.related ?? []).map((r) => ({
+        range: lines.rangeOf(r.span),
+        span: r.span,
+        message: r.message,
+      }));
       findings.push({
         code: rule.code,
         name: rule.name,
@@ -653,7 +699,13 @@ export class Analyzer {
         message,
         range: lines.rangeOf(span),
         span,
-        fixes: [{ title: 'Remove the suppression comment', safe: true, edits: [removeCommentEdit(lines, comment.startOffset, comment.endOffset)] }],
+        fixes: [
+          {
+            title: 'Remove the suppression comment',
+            safe: true,
+            edits: [removeCommentEdit(lines, comment.startOffset, comment.endOffset)],
+          },
+        ],
         related: [],
         cwe: rule.cwe,
         threats: rule.threats,
@@ -674,13 +726,17 @@ export class Analyzer {
       // Only rules that ran can prove a suppression stale; a disabled rule suppresses nothing by design.
       const unused = comment.rules.filter((entry, i) => !comment.used[i] && selection.enabled.has(findRule(this.rules, entry)!.code));
       if (unused.length > 0) {
-        problems.push(make(comment, `Unused suppression: ${unused.join(', ')} reports nothing ${comment.kind === 'file' ? 'in this file' : 'here'}.`));
+        problems.push(
+          make(comment, `Unused suppression: ${unused.join(', ')} reports nothing ${comment.kind === 'file' ? 'in this file' : 'here'}.`),
+        );
         continue;
       }
       if (!comment.justification) {
         problems.push(make(comment, 'Suppression without a reason: say why the finding is acceptable after the brackets.'));
       } else if (isPlaceholderReason(comment.justification)) {
-        problems.push(make(comment, 'Suppression reason is still the placeholder "reason": replace it with why the finding is acceptable.'));
+        problems.push(
+          make(comment, 'Suppression reason is still the placeholder "reason": replace it with why the finding is acceptable.'),
+        );
       }
     }
     return problems;
@@ -688,7 +744,14 @@ export class Analyzer {
 }
 
 function buildIndex(rules: readonly Rule[]): RuleIndex {
-  const index: RuleIndex = { byName: new Map(), allCalls: [], fileRules: [], triggers: [SUPPRESSION_TRIGGER], gates: [], subsets: new Map() };
+  const index: RuleIndex = {
+    byName: new Map(),
+    allCalls: [],
+    fileRules: [],
+    triggers: [SUPPRESSION_TRIGGER],
+    gates: [],
+    subsets: new Map(),
+  };
   for (const rule of rules) {
     index.triggers.push(...rule.triggers);
     index.gates.push(gateOf(rule));
@@ -747,7 +810,11 @@ function scannerOf(full: RuleIndex): Scanner {
     ...full.byName.keys(),
     ...full.gates.flatMap((g) => g.rule.fileContext ?? []),
     ...full.gates.flatMap((g) => (g.rule.callees ?? []).flatMap(dottedSegments)),
-    ...full.gates.flatMap(({ rule }) => [...(rule.partialParseWords?.substrings ?? []), ...(rule.partialParseWords?.words ?? []), ...(rule.partialParseWords?.settings ?? [])]),
+    ...full.gates.flatMap(({ rule }) => [
+      ...(rule.partialParseWords?.substrings ?? []),
+      ...(rule.partialParseWords?.words ?? []),
+      ...(rule.partialParseWords?.settings ?? []),
+    ]),
   ];
   const strings = new SubstringSet([...new Set([...triggers, ...words, ...hot])]);
   return (full.scanner = {
@@ -850,7 +917,11 @@ function gateOf(rule: Rule): RuleGate {
     ...methods.map((m) => ({ all: [m] })),
     // `flask.Flask().run`: the call-result marker is not part of any identifier.
     ...callees.map((c) => {
-      const all = c.split(CALL_RESULT_SUFFIX).join('').split('.').filter((segment) => segment.length > 0);
+      const all = c
+        .split(CALL_RESULT_SUFFIX)
+        .join('')
+        .split('.')
+        .filter((segment) => segment.length > 0);
       return all.length > 1 ? { all, reached: all[all.length - 1] } : { all };
     }),
   ];
@@ -961,7 +1032,10 @@ function useOf(root: Node, at: number, name: string): { call?: Node; aliases?: s
   } else if (parent.type === 'dotted_name' && parent.parent?.type === 'aliased_import') {
     // `from m import loads as l` spells the name as a one-part dotted name.
     const aliased = parent.parent;
-    const alias = aliased.childForFieldName('name')?.id === parent.id && parent.lastNamedChild?.id === id.id ? aliased.childForFieldName('alias')?.text : undefined;
+    const alias =
+      aliased.childForFieldName('name')?.id === parent.id && parent.lastNamedChild?.id === id.id
+        ? aliased.childForFieldName('alias')?.text
+        : undefined;
     if (alias) aliases.push(alias);
   } else return undefined;
   return { aliases };
@@ -1034,7 +1108,9 @@ function deletesComment(edit: TextEdit, model: SemanticModel): boolean {
 /** Writes the line breaks of a finding's fix edits as `text` (the text they apply to) has them. */
 function keepLineBreaks(finding: Finding, text: string): void {
   for (const fix of finding.fixes) {
-    fix.edits = fix.edits.map((edit) => (/[\r\n]/.test(edit.newText) ? { ...edit, newText: withLineBreaks(edit.newText, lineBreakAt(text, edit.start)) } : edit));
+    fix.edits = fix.edits.map((edit) =>
+      /[\r\n]/.test(edit.newText) ? { ...edit, newText: withLineBreaks(edit.newText, lineBreakAt(text, edit.start)) } : edit,
+    );
   }
 }
 

@@ -50,14 +50,28 @@ function relativeTo(root: string, file: string): string {
 }
 
 function compareEntries(a: BaselineEntry, b: BaselineEntry): number {
-  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.code < b.code ? -1 : a.code > b.code ? 1 : a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0;
+  return a.file < b.file
+    ? -1
+    : a.file > b.file
+      ? 1
+      : a.code < b.code
+        ? -1
+        : a.code > b.code
+          ? 1
+          : a.fingerprint < b.fingerprint
+            ? -1
+            : a.fingerprint > b.fingerprint
+              ? 1
+              : 0;
 }
 
 /** The open findings of a scan as sorted baseline entries for a baseline stored at `file`. */
 export function baselineEntries(reports: readonly FileReport[], file: string): BaselineEntry[] {
   const root = baselineRoot(file);
   const entries = reports.flatMap((report) =>
-    report.findings.filter((f) => !f.suppression).map((f) => ({ file: relativeTo(root, report.file), code: f.code, fingerprint: f.fingerprint })),
+    report.findings
+      .filter((f) => !f.suppression)
+      .map((f) => ({ file: relativeTo(root, report.file), code: f.code, fingerprint: f.fingerprint })),
   );
   return entries.sort(compareEntries);
 }
@@ -104,7 +118,8 @@ export function readBaseline(file: string): Baseline {
   const findings = (data as { findings?: unknown })?.findings;
   if (!data || typeof data !== 'object' || !Array.isArray(findings)) throw new BaselineError(`baseline ${file} has no "findings" list`);
   const version = (data as { version?: unknown }).version;
-  if (version !== BASELINE_VERSION) throw new BaselineError(`baseline ${file} has version ${JSON.stringify(version)}; this mlsec reads version ${BASELINE_VERSION}`);
+  if (version !== BASELINE_VERSION)
+    throw new BaselineError(`baseline ${file} has version ${JSON.stringify(version)}; this mlsec reads version ${BASELINE_VERSION}`);
   const entries: BaselineEntry[] = findings.map((entry, index) => {
     const e = entry as Partial<BaselineEntry> | null;
     if (!e || typeof e.file !== 'string' || typeof e.code !== 'string' || typeof e.fingerprint !== 'string') {
@@ -189,7 +204,9 @@ export function applyBaseline(reports: FileReport[], baseline: Baseline): Baseli
 export function baselineNotice(applied: BaselineApplied, file: string): string {
   const lines = [`mlsec: ${applied.known} finding${applied.known === 1 ? '' : 's'} in baseline ${file} not reported`];
   if (applied.gone.length > 0) {
-    lines.push(`mlsec: ${applied.gone.length} baseline entr${applied.gone.length === 1 ? 'y' : 'ies'} no longer found (fixed or changed; run \`mlsec baseline\` to update):`);
+    lines.push(
+      `mlsec: ${applied.gone.length} baseline entr${applied.gone.length === 1 ? 'y' : 'ies'} no longer found (fixed or changed; run \`mlsec baseline\` to update):`,
+    );
     for (const e of applied.gone) lines.push(`  ${e.file}: ${e.code} ${e.fingerprint}`);
   }
   return lines.join('\n') + '\n';

@@ -133,7 +133,10 @@ export class CallSite {
         const lineEnd = commaEnd + rest[0].length;
         return trailingComma
           ? [{ start: lineEnd, end: lineEnd, newText: added }]
-          : [{ start: commaEnd, end: commaEnd, newText: ',' }, { start: lineEnd, end: lineEnd, newText: added }];
+          : [
+              { start: commaEnd, end: commaEnd, newText: ',' },
+              { start: lineEnd, end: lineEnd, newText: added },
+            ];
       }
       return [{ start: commaEnd, end: commaEnd, newText: `${trailingComma ? '' : ','}${added}` }];
     }

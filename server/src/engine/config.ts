@@ -34,9 +34,29 @@ export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
 
 /** Folders never worth scanning (virtual environments, caches, VCS data, dependencies). */
 export const DEFAULT_EXCLUDES = [
-  '.git/', '.hg/', '.svn/', '.bzr/', '.venv/', 'venv/', '.env/', 'env/', '.direnv/', '.tox/', '.nox/',
-  '__pycache__/', '.mypy_cache/', '.pytest_cache/', '.ruff_cache/', '.ipynb_checkpoints/',
-  'node_modules/', 'site-packages/', '__pypackages__/', '.eggs/', '*.egg-info/', 'buck-out/', '_build/',
+  '.git/',
+  '.hg/',
+  '.svn/',
+  '.bzr/',
+  '.venv/',
+  'venv/',
+  '.env/',
+  'env/',
+  '.direnv/',
+  '.tox/',
+  '.nox/',
+  '__pycache__/',
+  '.mypy_cache/',
+  '.pytest_cache/',
+  '.ruff_cache/',
+  '.ipynb_checkpoints/',
+  'node_modules/',
+  'site-packages/',
+  '__pypackages__/',
+  '.eggs/',
+  '*.egg-info/',
+  'buck-out/',
+  '_build/',
 ];
 
 export interface ConfigProblem {
@@ -146,7 +166,11 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
         const severity: Record<string, string> = {};
         for (const [rule, level] of Object.entries(value as Record<string, unknown>)) {
           if (typeof level !== 'string' || !parseSeverity(level)) {
-            problems.push({ file, line: lineOf(rule), message: `severity of ${rule} must be "error", "warning" or "info", not ${JSON.stringify(level)}` });
+            problems.push({
+              file,
+              line: lineOf(rule),
+              message: `severity of ${rule} must be "error", "warning" or "info", not ${JSON.stringify(level)}`,
+            });
             continue;
           }
           severity[rule] = level;
@@ -182,7 +206,11 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
         else {
           // 0 or a negative number is a common "no limit" idiom elsewhere: here it would skip every
           // file, so it is refused and the default applies (see docs/scan-results.md).
-          problems.push({ file, line: lineOf(key), message: `"max-file-size" must be a positive number of bytes (0 or less does not mean "no limit"); the default of ${DEFAULT_MAX_FILE_SIZE} applies` });
+          problems.push({
+            file,
+            line: lineOf(key),
+            message: `"max-file-size" must be a positive number of bytes (0 or less does not mean "no limit"); the default of ${DEFAULT_MAX_FILE_SIZE} applies`,
+          });
         }
         break;
       case 'fail-on':

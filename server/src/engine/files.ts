@@ -49,7 +49,15 @@ function declaredEncoding(bytes: Uint8Array): { name: string; line: number } | u
 }
 
 /** Python's names for encodings that the WHATWG labels TextDecoder knows spell differently. */
-const PYTHON_ENCODING_ALIASES: Record<string, string> = { 'latin-1': 'iso-8859-1', l1: 'iso-8859-1', 'iso8859-1': 'iso-8859-1', 'cp-1252': 'windows-1252', 'euc-jis-2004': 'euc-jp', sjis: 'shift_jis', 'shift-jis': 'shift_jis' };
+const PYTHON_ENCODING_ALIASES: Record<string, string> = {
+  'latin-1': 'iso-8859-1',
+  l1: 'iso-8859-1',
+  'iso8859-1': 'iso-8859-1',
+  'cp-1252': 'windows-1252',
+  'euc-jis-2004': 'euc-jp',
+  sjis: 'shift_jis',
+  'shift-jis': 'shift_jis',
+};
 
 /**
  * Checks raw bytes: binary content and undecodable text are reported with the line where they
@@ -85,7 +93,10 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-const buffers = { isAscii: (buffer as { isAscii?: (b: Uint8Array) => boolean }).isAscii, isUtf8: (buffer as { isUtf8?: (b: Uint8Array) => boolean }).isUtf8 };
+const buffers = {
+  isAscii: (buffer as { isAscii?: (b: Uint8Array) => boolean }).isAscii,
+  isUtf8: (buffer as { isUtf8?: (b: Uint8Array) => boolean }).isUtf8,
+};
 
 /**
  * The text of UTF-8 bytes, or undefined when they are not valid UTF-8 (BOM kept). Most source
@@ -164,7 +175,9 @@ export function collectSourceFiles(paths: readonly string[], options: WalkOption
     // A .gitignore that is a symbolic link is not followed, as git does not (since 2.32).
     const gitignore = config.respectGitignore ? entries.find((e) => e.name === '.gitignore') : undefined;
     if (gitignore) {
-      const matcher = gitignore.isFile() ? readGitignore(path.join(dir, '.gitignore'), options.onProblem) : notFollowed(path.join(dir, '.gitignore'), gitignore, options.onProblem);
+      const matcher = gitignore.isFile()
+        ? readGitignore(path.join(dir, '.gitignore'), options.onProblem)
+        : notFollowed(path.join(dir, '.gitignore'), gitignore, options.onProblem);
       if (matcher) scoped = [...gitignores, { base: dir, matcher }];
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -185,7 +198,9 @@ export function collectSourceFiles(paths: readonly string[], options: WalkOption
         skip?.(full, `excluded by ${options.resolver.forFile(full).file ?? 'the configuration'}`);
         continue;
       }
-      const ignoredBy = config.respectGitignore ? scoped.find(({ base, matcher }) => matcher.ignores(toPosix(path.relative(base, full)) + (isDir ? '/' : ''))) : undefined;
+      const ignoredBy = config.respectGitignore
+        ? scoped.find(({ base, matcher }) => matcher.ignores(toPosix(path.relative(base, full)) + (isDir ? '/' : '')))
+        : undefined;
       if (ignoredBy) {
         skip?.(full, `ignored by ${path.join(ignoredBy.base, '.gitignore')}`);
         continue;
@@ -208,7 +223,10 @@ export function collectSourceFiles(paths: readonly string[], options: WalkOption
       stat = fs.statSync(resolved);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      options.onProblem?.(given, code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file or folder' : `cannot read: ${code ?? String(error)}`);
+      options.onProblem?.(
+        given,
+        code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file or folder' : `cannot read: ${code ?? String(error)}`,
+      );
       continue;
     }
     if (stat.isDirectory()) walk(resolved, inheritedGitignores(resolved, options.resolver, options.onProblem));
@@ -223,7 +241,11 @@ export function collectSourceFiles(paths: readonly string[], options: WalkOption
 }
 
 /** `.gitignore` files of the folders above a scan root, up to the repository root. */
-function inheritedGitignores(root: string, resolver: ConfigResolver, onProblem: WalkOptions['onProblem']): Array<{ base: string; matcher: Matcher }> {
+function inheritedGitignores(
+  root: string,
+  resolver: ConfigResolver,
+  onProblem: WalkOptions['onProblem'],
+): Array<{ base: string; matcher: Matcher }> {
   if (!resolver.forFolder(root).respectGitignore) return [];
   const chain: Array<{ base: string; matcher: Matcher }> = [];
   let dir = path.dirname(root);
@@ -254,7 +276,11 @@ function inheritedGitignores(root: string, resolver: ConfigResolver, onProblem: 
 
 /** Reports a `.gitignore` that is not a regular file (a symbolic link, a FIFO…); it applies nothing. */
 function notFollowed(file: string, entry: fs.Dirent | fs.Stats, onProblem: WalkOptions['onProblem']): undefined {
-  const kind = entry.isSymbolicLink() ? 'a symbolic link, not followed (as git does not)' : entry.isDirectory() ? 'a folder' : `not a regular file (${entry.isFIFO() ? 'FIFO' : entry.isSocket() ? 'socket' : 'device'})`;
+  const kind = entry.isSymbolicLink()
+    ? 'a symbolic link, not followed (as git does not)'
+    : entry.isDirectory()
+      ? 'a folder'
+      : `not a regular file (${entry.isFIFO() ? 'FIFO' : entry.isSocket() ? 'socket' : 'device'})`;
   onProblem?.(file, `.gitignore not applied: ${kind}`);
   return undefined;
 }

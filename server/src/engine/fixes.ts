@@ -24,7 +24,12 @@ export function chooseFixes(findings: readonly Finding[], unsafe: boolean): Fix[
     const fix = finding.fixes.find((f) => usableFix(f, unsafe));
     if (!fix) continue;
     const clash = fix.edits.some((edit) =>
-      taken.some((t) => t.cell === (edit.cell ?? -1) && edit.start < t.end + (edit.start === edit.end ? 1 : 0) && t.start < edit.end + (t.start === t.end ? 1 : 0)),
+      taken.some(
+        (t) =>
+          t.cell === (edit.cell ?? -1) &&
+          edit.start < t.end + (edit.start === edit.end ? 1 : 0) &&
+          t.start < edit.end + (t.start === t.end ? 1 : 0),
+      ),
     );
     if (clash) continue;
     // Two edits of one fix may not overlap each other either.

@@ -41,7 +41,12 @@ export function changeBetween(before: string, after: string): TextChange | undef
   while (start < shorter && before.charCodeAt(start) === after.charCodeAt(start)) start++;
   const room = shorter - start;
   let tail = 0;
-  while (tail + CHUNK <= room && before.substring(before.length - tail - CHUNK, before.length - tail) === after.substring(after.length - tail - CHUNK, after.length - tail)) tail += CHUNK;
+  while (
+    tail + CHUNK <= room &&
+    before.substring(before.length - tail - CHUNK, before.length - tail) ===
+      after.substring(after.length - tail - CHUNK, after.length - tail)
+  )
+    tail += CHUNK;
   while (tail < room && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
   return { start, oldEnd: before.length - tail, newEnd: after.length - tail };
 }

@@ -15,8 +15,27 @@ export interface NotebookCell {
 
 /** Cell magics whose body is not Python. */
 const FOREIGN_CELL_MAGICS = new Set([
-  'bash', 'sh', 'script', 'writefile', 'file', 'html', 'HTML', 'javascript', 'js', 'latex', 'markdown',
-  'perl', 'ruby', 'svg', 'sql', 'system', 'sx', 'powershell', 'cmd', 'pypy', 'python2',
+  'bash',
+  'sh',
+  'script',
+  'writefile',
+  'file',
+  'html',
+  'HTML',
+  'javascript',
+  'js',
+  'latex',
+  'markdown',
+  'perl',
+  'ruby',
+  'svg',
+  'sql',
+  'system',
+  'sx',
+  'powershell',
+  'cmd',
+  'pypy',
+  'python2',
 ]);
 
 /**

@@ -32,9 +32,11 @@ type TreeSitterBindings = typeof import('@vscode/tree-sitter-wasm');
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
 }
-const wasm = (globalThis as unknown as {
-  WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory; RuntimeError: new () => Error };
-}).WebAssembly;
+const wasm = (
+  globalThis as unknown as {
+    WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory; RuntimeError: new () => Error };
+  }
+).WebAssembly;
 
 const WASM_FILES = ['tree-sitter.js', 'tree-sitter.wasm', 'tree-sitter-python.wasm'];
 

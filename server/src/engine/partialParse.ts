@@ -160,7 +160,12 @@ export interface PartialText {
   /** Same length as the file; skipped definitions are stubs followed by blanks (line breaks too). */
   text: string;
   /** The parts tree-sitter should read (everything except what follows each stub). */
-  ranges: Array<{ startIndex: number; endIndex: number; startPosition: { row: number; column: number }; endPosition: { row: number; column: number } }>;
+  ranges: Array<{
+    startIndex: number;
+    endIndex: number;
+    startPosition: { row: number; column: number };
+    endPosition: { row: number; column: number };
+  }>;
   /** Top-level packages imported inside skipped definitions. */
   imports: string[];
   /** UTF-16 units left out of the parse. */
@@ -168,9 +173,41 @@ export interface PartialText {
 }
 
 const KEYWORDS = new Set([
-  'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except',
-  'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try',
-  'while', 'with', 'yield',
+  'False',
+  'None',
+  'True',
+  'and',
+  'as',
+  'assert',
+  'async',
+  'await',
+  'break',
+  'class',
+  'continue',
+  'def',
+  'del',
+  'elif',
+  'else',
+  'except',
+  'finally',
+  'for',
+  'from',
+  'global',
+  'if',
+  'import',
+  'in',
+  'is',
+  'lambda',
+  'nonlocal',
+  'not',
+  'or',
+  'pass',
+  'raise',
+  'return',
+  'try',
+  'while',
+  'with',
+  'yield',
 ]);
 
 /** A Python identifier (letters of any script). */
@@ -198,7 +235,12 @@ const WALRUS = ':=';
  * The file with its cold definitions stubbed out, or undefined when skipping would save less
  * than `minSkipped` units (not worth the scan) or the text does not split into statements.
  */
-export function partialText(text: string, hot: HotWords, minSkipped = DEFAULT_MIN_SKIPPED, hits?: readonly number[]): PartialText | undefined {
+export function partialText(
+  text: string,
+  hot: HotWords,
+  minSkipped = DEFAULT_MIN_SKIPPED,
+  hits?: readonly number[],
+): PartialText | undefined {
   const lines = logicalLines(text);
   const definitions = definitionsOf(text, lines);
   const { cold, valuesAt, namesAt } = coldPlan(text, lines, definitions, hot, hits);
@@ -208,8 +250,16 @@ export function partialText(text: string, hot: HotWords, minSkipped = DEFAULT_MI
   for (const statement of quiet) skipped += statement.end - statement.start;
   if (skipped < minSkipped) return undefined;
   // A left-out statement is a definition with an empty stub (nothing of it is parsed).
-  const left = [...cold, ...quiet.map((line) => ({ start: line.start, keyword: line.start, headerEnd: line.end, end: line.end, stub: '' }))];
-  return build(text, lines, left.sort((a, b) => a.start - b.start), skipped);
+  const left = [
+    ...cold,
+    ...quiet.map((line) => ({ start: line.start, keyword: line.start, headerEnd: line.end, end: line.end, stub: '' })),
+  ];
+  return build(
+    text,
+    lines,
+    left.sort((a, b) => a.start - b.start),
+    skipped,
+  );
 }
 
 /**
@@ -322,9 +372,15 @@ function coldPlan(
     cold = coldDefinitions(definitions, substringAt, nameAt, walrusAt);
     // A skipped `global x` whose name is used where the text is parsed: keep its definition.
     // (Statements are not changed once made: a changed shape would make the optimised code bail out.)
-    const bindsOutside = scopes.filter(({ at, names, readable }) => readable && !keptScopes.has(at) && inCold(cold, at) && names.some((name) => usedOutside(text, name, cold)));
+    const bindsOutside = scopes.filter(
+      ({ at, names, readable }) =>
+        readable && !keptScopes.has(at) && inCold(cold, at) && names.some((name) => usedOutside(text, name, cold)),
+    );
     if (bindsOutside.length > 0) {
-      nameAt = mergeSorted(nameAt, bindsOutside.map((s) => s.at).sort((a, b) => a - b));
+      nameAt = mergeSorted(
+        nameAt,
+        bindsOutside.map((s) => s.at).sort((a, b) => a - b),
+      );
       for (const statement of bindsOutside) keptScopes.add(statement.at);
       continue;
     }
@@ -348,14 +404,18 @@ function coldPlan(
     if (added.length === 0) break;
     const more: number[] = [];
     for (const name of added) for (const i of identifierOccurrences(text, name)) more.push(i);
-    nameAt = mergeSorted(nameAt, more.sort((a, b) => a - b));
+    nameAt = mergeSorted(
+      nameAt,
+      more.sort((a, b) => a - b),
+    );
   }
   return { cold, carried, valuesAt: substringAt, namesAt: [nameAt, walrusAt] };
 }
 
 /** True when one of the sorted offsets falls in the code (not prose) of the statement at `start` whose code is `code`. */
 function inCode(sorted: readonly number[], start: number, code: string): boolean {
-  for (let k = lowerBound(sorted, start); k < sorted.length && sorted[k] < start + code.length; k++) if (code.charCodeAt(sorted[k] - start) !== 32) return true;
+  for (let k = lowerBound(sorted, start); k < sorted.length && sorted[k] < start + code.length; k++)
+    if (code.charCodeAt(sorted[k] - start) !== 32) return true;
   return false;
 }
 
@@ -366,7 +426,8 @@ const F_STRING = /(?<!\w)(?:[fF][rR]?|[rR][fF])["']/;
 const MIN_QUIET_STATEMENT = 256;
 
 /** Keywords that start a compound statement (or may: `match`, `case`) or an import. */
-const KEPT_STATEMENT_START = /^(?:if|elif|else|for|while|try|except|finally|with|def|class|async|match|case|import|from|global|nonlocal|del)\b|^@/;
+const KEPT_STATEMENT_START =
+  /^(?:if|elif|else|for|while|try|except|finally|with|def|class|async|match|case|import|from|global|nonlocal|del)\b|^@/;
 
 /**
  * Large module-level simple statements that can be left out like cold definitions: no hot
@@ -375,7 +436,13 @@ const KEPT_STATEMENT_START = /^(?:if|elif|else|for|while|try|except|finally|with
  * parsed reads them: a docstring, a table of constants the rest of the file uses only in
  * left-out definitions.
  */
-function quietStatements(text: string, lines: readonly LogicalLine[], cold: readonly Definition[], valuesAt: readonly number[], namesAt: ReadonlyArray<readonly number[]>): LogicalLine[] {
+function quietStatements(
+  text: string,
+  lines: readonly LogicalLine[],
+  cold: readonly Definition[],
+  valuesAt: readonly number[],
+  namesAt: ReadonlyArray<readonly number[]>,
+): LogicalLine[] {
   const quiet: LogicalLine[] = [];
   let counts: Map<string, number> | undefined;
   // The cheap tests in this loop; the rest (rarely reached) in isQuiet.
@@ -389,7 +456,13 @@ function quietStatements(text: string, lines: readonly LogicalLine[], cold: read
   return quiet;
 }
 
-function isQuiet(text: string, line: LogicalLine, valuesAt: readonly number[], namesAt: ReadonlyArray<readonly number[]>, counts: ReadonlyMap<string, number>): boolean {
+function isQuiet(
+  text: string,
+  line: LogicalLine,
+  valuesAt: readonly number[],
+  namesAt: ReadonlyArray<readonly number[]>,
+  counts: ReadonlyMap<string, number>,
+): boolean {
   // Substrings count anywhere (a string can be a value a rule reads); names only in code: in a
   // string or a comment of the statement they call and bind nothing.
   if (holdsAny(valuesAt, line.start, line.end)) return false;
@@ -430,7 +503,7 @@ function identifierCounts(text: string, skip: readonly Definition[]): Map<string
  */
 function forEachIdentifier(text: string, skip: readonly Definition[], found: (name: string, at: number) => void): void {
   let next = 0;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     if (next < skip.length && i >= skip[next].start) {
       i = Math.max(i, skip[next++].end);
       continue;
@@ -456,7 +529,12 @@ function forEachIdentifier(text: string, skip: readonly Definition[], found: (na
  * Nothing else resolves. Statements are read wherever they are (any scope, prose too), and an
  * import this cannot read makes every name in it stand for anything: both only add names.
  */
-function reachingNames(text: string, lines: readonly LogicalLine[], prefixes: ReadonlySet<string>, rootAt: readonly number[]): Map<string, ReadonlySet<string>> {
+function reachingNames(
+  text: string,
+  lines: readonly LogicalLine[],
+  prefixes: ReadonlySet<string>,
+  rootAt: readonly number[],
+): Map<string, ReadonlySet<string>> {
   const standsFor = new Map<string, Set<string>>();
   for (const prefix of prefixes) if (!prefix.includes('.')) standsFor.set(prefix, new Set([prefix]));
   const read = new Set<number>();
@@ -503,7 +581,12 @@ const PLAIN_IMPORT_STATEMENT = /^\s*import\s+([\s\S]*)$/;
  * Calls `bind(name, qualified)` for each name a statement binds to something a known name
  * (`standsFor`) or an absolute import leads to (see reachingNames).
  */
-function bindingsMade(text: string, line: LogicalLine, standsFor: ReadonlyMap<string, ReadonlySet<string>>, bind: (name: string, qualified: string) => void): void {
+function bindingsMade(
+  text: string,
+  line: LogicalLine,
+  standsFor: ReadonlyMap<string, ReadonlySet<string>>,
+  bind: (name: string, qualified: string) => void,
+): void {
   const source = withoutProse(text.slice(line.start, line.end));
   if (/\bimport\b/.test(source)) {
     for (const statement of source.split(';')) {
@@ -594,7 +677,13 @@ function lineAt(lines: readonly LogicalLine[], at: number): number {
  * stands for nothing that, followed by the rest of the name and `word`, spells one. Any other
  * object (a call, a subscript, a literal, a name on an earlier line) can.
  */
-function receiverCanReach(text: string, at: number, word: string, standsFor: ReadonlyMap<string, ReadonlySet<string>>, functions: ReadonlySet<string>): boolean {
+function receiverCanReach(
+  text: string,
+  at: number,
+  word: string,
+  standsFor: ReadonlyMap<string, ReadonlySet<string>>,
+  functions: ReadonlySet<string>,
+): boolean {
   const path: string[] = [word];
   let i = at - 1;
   for (;;) {
@@ -745,7 +834,12 @@ function isHeader(text: string, at: number): boolean {
 }
 
 /** The outermost definitions holding no hot position, in order. */
-function coldDefinitions(definitions: readonly Definition[], substringAt: readonly number[], nameAt: readonly number[], walrusAt: readonly number[]): Definition[] {
+function coldDefinitions(
+  definitions: readonly Definition[],
+  substringAt: readonly number[],
+  nameAt: readonly number[],
+  walrusAt: readonly number[],
+): Definition[] {
   const cold: Definition[] = [];
   let coldUntil = -1;
   for (const definition of definitions) {
@@ -880,7 +974,7 @@ function topLevelAssignments(source: string): Array<{ at: number; statement: num
   if (!source.includes('=')) return found;
   let depth = 0;
   let statement = 0;
-  for (let k = 0; k < source.length; ) {
+  for (let k = 0; k < source.length;) {
     const c = source.charCodeAt(k);
     if (c === 34 || c === 39) {
       k = Math.max(k + 1, literalBounds(source, k).end);
@@ -905,7 +999,7 @@ function withoutProse(source: string): string {
   if (!/["'#]/.test(source)) return source;
   let out = '';
   let from = 0;
-  for (let k = 0; k < source.length; ) {
+  for (let k = 0; k < source.length;) {
     const c = source.charCodeAt(k);
     if (c === 35) {
       out += source.slice(from, k) + ' '.repeat(source.length - k);

@@ -58,7 +58,9 @@ export function keyOfPattern(line: string): string | undefined {
 
 /** Every key a path (posix, relative, a trailing `/` for a folder) shows, at every depth, once. */
 function keysOfPath(relative: string): Set<string> {
-  const segments = asciiLower(relative).split('/').filter((s) => s !== '');
+  const segments = asciiLower(relative)
+    .split('/')
+    .filter((s) => s !== '');
   const keys = new Set<string>();
   let leading = '';
   for (const segment of segments) {

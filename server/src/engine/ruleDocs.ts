@@ -10,15 +10,7 @@ export function cweLabel(rule: Rule): string {
 }
 
 export function ruleSummaryMarkdown(rule: Rule): string {
-  const lines = [
-    `**${rule.code} ${rule.name}** — ${rule.title}`,
-    '',
-    rule.rationale,
-    '',
-    `**Fix:** ${rule.remediation}`,
-    '',
-    facts(rule),
-  ];
+  const lines = [`**${rule.code} ${rule.name}** — ${rule.title}`, '', rule.rationale, '', `**Fix:** ${rule.remediation}`, '', facts(rule)];
   const refs = (rule.references ?? []).map((r) => `[${r.title}](${r.url})`);
   if (refs.length > 0) lines.push('', `References: ${refs.join(' · ')}`);
   return lines.join('\n');

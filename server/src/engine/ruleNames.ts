@@ -29,7 +29,10 @@ export interface RuleEntry {
 export function unknownRuleEntries(rules: readonly Rule[], entries: readonly RuleEntry[]): Array<RuleEntry & { message: string }> {
   return entries
     .filter((e) => !isRuleSelector(rules, e.entry))
-    .map((e) => ({ ...e, message: `unknown rule ${JSON.stringify(e.entry)} in ${e.setting}: not a rule code, prefix (MLS1), name or ALL (see \`mlsec rules\`)` }));
+    .map((e) => ({
+      ...e,
+      message: `unknown rule ${JSON.stringify(e.entry)} in ${e.setting}: not a rule code, prefix (MLS1), name or ALL (see \`mlsec rules\`)`,
+    }));
 }
 
 /** True when the settings select no rule at all (every rule ignored, or only unknown names). */

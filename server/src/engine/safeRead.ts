@@ -87,7 +87,8 @@ export function readRegularFile(file: string, limit: number, options: ReadOption
     const after = fs.fstatSync(fd);
     if (!pipe) {
       if (!after.isFile()) return failure('not-regular', `not a regular file (${kindOf(after)}); not read`);
-      if (after.dev !== before.dev || after.ino !== before.ino) return failure('unreadable', 'cannot read: the file was replaced while it was opened');
+      if (after.dev !== before.dev || after.ino !== before.ino)
+        return failure('unreadable', 'cannot read: the file was replaced while it was opened');
       if (after.size > limit) return failure('too-large', sizeMessage(after.size, limit, options.setting));
     }
     const bytes = readBounded(fd, pipe ? 0 : after.size, limit + 1);
@@ -105,7 +106,11 @@ export function readRegularFile(file: string, limit: number, options: ReadOption
  * Invalid UTF-8 is a failure unless `lenient` (then it is replaced, as git reads a .gitignore
  * byte by byte and a pattern in another encoding simply matches nothing).
  */
-export function readTextFile(file: string, limit: number, options: ReadOptions & { setting?: string; lenient?: boolean } = {}): ReadTextResult {
+export function readTextFile(
+  file: string,
+  limit: number,
+  options: ReadOptions & { setting?: string; lenient?: boolean } = {},
+): ReadTextResult {
   const read = readRegularFile(file, limit, options);
   if (!read.ok) return read;
   let text: string;

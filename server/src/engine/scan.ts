@@ -106,12 +106,25 @@ export interface FileAnalysisOptions extends DependencyOptions {
   force?: boolean;
 }
 
-export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigResolver, selections: SelectionCache, options: FileAnalysisOptions = {}): FileReport {
+export function analyzeFile(
+  analyzer: Analyzer,
+  file: string,
+  resolver: ConfigResolver,
+  selections: SelectionCache,
+  options: FileAnalysisOptions = {},
+): FileReport {
   const started = performance.now();
   const config = resolver.forFile(file);
   const read = readSource(file, config.maxFileSize);
   const readTime = performance.now() - started;
-  if (!read.ok) return { file, findings: [], problems: [{ message: read.message, line: read.line }], lines: 0, timings: { read: readTime, parse: 0, model: 0, rules: 0 } };
+  if (!read.ok)
+    return {
+      file,
+      findings: [],
+      problems: [{ message: read.message, line: read.line }],
+      lines: 0,
+      timings: { read: readTime, parse: 0, model: 0, rules: 0 },
+    };
   const selection = selections.get(config, resolver.perFileIgnores(file));
   try {
     analyzer.takeRuleFailures();
@@ -122,9 +135,15 @@ export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigRe
   } catch (error) {
     // A file over the parser's memory budget, or an engine bug on one file, must not end the
     // scan of the others (the parser replaces its runtime before the next file: analyzeFiles).
-    if (error instanceof ParseLimitError) return { file, findings: [], problems: [{ message: `not analysed: ${error.message}` }], lines: countLines(read.text) };
+    if (error instanceof ParseLimitError)
+      return { file, findings: [], problems: [{ message: `not analysed: ${error.message}` }], lines: countLines(read.text) };
     const message = error instanceof Error ? error.message : String(error);
-    return { file, findings: [], problems: [{ message: `internal error while analysing: ${message}`, internal: true }], lines: countLines(read.text) };
+    return {
+      file,
+      findings: [],
+      problems: [{ message: `internal error while analysing: ${message}`, internal: true }],
+      lines: countLines(read.text),
+    };
   }
 }
 
@@ -132,7 +151,13 @@ export function analyzeFile(analyzer: Analyzer, file: string, resolver: ConfigRe
  * Analyses files in order. Between files, the parser's runtime is replaced when it aborted or
  * holds too much memory (see parser.ts), so that one hostile file cannot fail the files after it.
  */
-export async function analyzeFiles(analyzer: Analyzer, files: readonly string[], resolver: ConfigResolver, selections: SelectionCache, options: FileAnalysisOptions = {}): Promise<FileReport[]> {
+export async function analyzeFiles(
+  analyzer: Analyzer,
+  files: readonly string[],
+  resolver: ConfigResolver,
+  selections: SelectionCache,
+  options: FileAnalysisOptions = {},
+): Promise<FileReport[]> {
   const reports: FileReport[] = [];
   for (const file of files) {
     if (analyzer.parser.needsReplacing) {

@@ -37,7 +37,15 @@ export interface Binding {
  * code that reads them (lookups, resolution) runs optimised only while it sees one.
  */
 function uniform(b: Binding): Binding {
-  return { name: b.name, kind: b.kind, offset: b.offset, node: b.node, qualifiedName: b.qualifiedName, value: b.value, viaGlobal: b.viaGlobal ?? false };
+  return {
+    name: b.name,
+    kind: b.kind,
+    offset: b.offset,
+    node: b.node,
+    qualifiedName: b.qualifiedName,
+    value: b.value,
+    viaGlobal: b.viaGlobal ?? false,
+  };
 }
 
 /** How a scope learns its bindings (see SemanticModel). */
@@ -104,6 +112,7 @@ export class Scope {
   /** Dotted path of enclosing definitions, e.g. `Trainer.load_checkpoint`. */
   get path(): string {
     const parts: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- a walk up the scope chain starts here
     for (let scope: Scope | undefined = this; scope && scope.kind !== 'module'; scope = scope.parent) {
       parts.unshift(scope.name);
     }
@@ -233,12 +242,18 @@ export class SemanticModel {
       const statement = this.statementAt(container, offset);
       if (!statement) break;
       const definition = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
-      if (definition && (definition.type === 'function_definition' || definition.type === 'class_definition') && offset >= scopeStart(definition) && offset < definition.endIndex) {
+      if (
+        definition &&
+        (definition.type === 'function_definition' || definition.type === 'class_definition') &&
+        offset >= scopeStart(definition) &&
+        offset < definition.endIndex
+      ) {
         scope = this.scopeOf(definition, scope);
         const body = definition.childForFieldName('body');
         if (body?.type !== 'block' || offset < body.startIndex) {
           // In the parameters: defaults may hold lambdas.
-          if (this.mayOpenScope(scopeStart(definition), body?.startIndex ?? definition.endIndex)) scope = this.scopesUpTo(offset, definition, scope);
+          if (this.mayOpenScope(scopeStart(definition), body?.startIndex ?? definition.endIndex))
+            scope = this.scopesUpTo(offset, definition, scope);
           break;
         }
         container = body;
@@ -301,7 +316,7 @@ export class SemanticModel {
     this.collect(scope, this.statementsOf(root));
     // `global x` in a function binds x here when the function assigns it: read those functions.
     for (const statement of this.globalStatements()) {
-      this.scopeAt(statement.startIndex).bindings;
+      void this.scopeAt(statement.startIndex).bindings;
     }
   }
 
@@ -338,7 +353,10 @@ export class SemanticModel {
       const relevant = node.type === 'parameters' || node.type === 'lambda_parameters' || BINDING_NODE_TYPES.includes(node.type);
       if (!relevant || node.type === 'lambda') continue;
       const owner = node.type === 'parameters' || node.type === 'lambda_parameters' ? node.parent : undefined;
-      const probe = new Scope('function', owner ? scopeStart(owner) : 0, 0, undefined, '', { populate: () => {}, globals: () => new Set() });
+      const probe = new Scope('function', owner ? scopeStart(owner) : 0, 0, undefined, '', {
+        populate: () => {},
+        globals: () => new Set(),
+      });
       if (owner) this.bindParameters(probe, node);
       else this.bindNode(probe, node);
       const made = probe.bindings.get(id.text)?.find((b) => b.node.id === id.id);
@@ -410,7 +428,13 @@ export class SemanticModel {
       case 'function_definition':
       case 'class_definition': {
         const nameNode = node.childForFieldName('name');
-        if (nameNode) scope.add({ name: nameNode.text, kind: node.type === 'function_definition' ? 'def' : 'class', offset: node.startIndex, node: nameNode });
+        if (nameNode)
+          scope.add({
+            name: nameNode.text,
+            kind: node.type === 'function_definition' ? 'def' : 'class',
+            offset: node.startIndex,
+            node: nameNode,
+          });
         break;
       }
       case 'import_statement':
@@ -428,7 +452,8 @@ export class SemanticModel {
       case 'named_expression':
       case 'as_pattern_target': {
         // `x += 1`, `for x in`, `[... for x in ...]`, `(x := ...)`, `with ... as x`
-        const target = node.type === 'as_pattern_target' ? node : node.childForFieldName(node.type === 'named_expression' ? 'name' : 'left');
+        const target =
+          node.type === 'as_pattern_target' ? node : node.childForFieldName(node.type === 'named_expression' ? 'name' : 'left');
         if (!target || ((node.type === 'augmented_assignment' || node.type === 'named_expression') && target.type !== 'identifier')) break;
         for (const id of identifiersIn(target)) this.bind(scope, { name: id.text, kind: 'other', offset: target.endIndex, node: id });
         break;
@@ -723,11 +748,13 @@ export class SemanticModel {
     for (const at of identifierOccurrences(this.text, 'import')) {
       const keyword = this.tree.rootNode.descendantForIndex(at, at + 6);
       const statement = keyword?.parent;
-      if (!statement || (statement.type !== 'import_statement' && statement.type !== 'import_from_statement') || seen.has(statement.id)) continue;
+      if (!statement || (statement.type !== 'import_statement' && statement.type !== 'import_from_statement') || seen.has(statement.id))
+        continue;
       seen.add(statement.id);
       if (statement.type === 'import_statement') this.bindImport(probe, statement);
       else this.bindImportFrom(probe, statement);
-      for (const list of probe.bindings.values()) for (const b of list) if (b.kind === 'import' && b.qualifiedName) found.push({ statement, qualifiedName: b.qualifiedName });
+      for (const list of probe.bindings.values())
+        for (const b of list) if (b.kind === 'import' && b.qualifiedName) found.push({ statement, qualifiedName: b.qualifiedName });
       probe.bindings.clear();
     }
     return (this.imports = found);
@@ -766,7 +793,10 @@ export function stringLiteralValue(node: Node): string | undefined {
     if (!child) continue;
     switch (child.type) {
       case 'string_start':
-        raw = child.text.replace(/["']+$/, '').toLowerCase().includes('r');
+        raw = child.text
+          .replace(/["']+$/, '')
+          .toLowerCase()
+          .includes('r');
         break;
       case 'string_content': {
         // Escape sequences are children of the content: decode them, keep the text between.
@@ -830,4 +860,3 @@ function identifiersIn(node: Node): Node[] {
   for (const child of node.namedChildren) if (child) found.push(...identifiersIn(child));
   return found;
 }
-

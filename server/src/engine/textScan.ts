@@ -287,6 +287,7 @@ export class SubstringSet {
   readonly longest: number;
 
   constructor(readonly strings: readonly string[]) {
+    // eslint-disable-next-line no-control-regex -- control characters are what this pattern is about
     for (const s of strings) if (!/^[\x00-\x7f]+$/.test(s)) throw new Error(`SubstringSet: not ASCII: ${JSON.stringify(s)}`);
     // The trie first, as rows of the table (0 = no edge: the root, state 0, is no state's child),
     // its edges also listed per state. Built once per worker, before any of this code is
@@ -379,7 +380,8 @@ export class SubstringSet {
         seen[index] = 1;
         hits.push(index, start);
         if (!isWord[index]) continue;
-        if ((start === 0 || !isIdentifierChar(text.charCodeAt(start - 1))) && !isIdentifierChar(text.charCodeAt(i + 1))) (identifiers[index] ??= []).push(start);
+        if ((start === 0 || !isIdentifierChar(text.charCodeAt(start - 1))) && !isIdentifierChar(text.charCodeAt(i + 1)))
+          (identifiers[index] ??= []).push(start);
       }
     }
   }

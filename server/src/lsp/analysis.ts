@@ -6,7 +6,13 @@
  * latest text when it is published, and a superseded scheduled run never fires (its generation is
  * no longer current). Diagnostics carry the document version, so a client can drop stale ones too.
  */
-import type { Connection, Diagnostic, DidChangeNotebookDocumentParams, DidOpenNotebookDocumentParams, TextDocumentContentChangeEvent } from 'vscode-languageserver/node';
+import type {
+  Connection,
+  Diagnostic,
+  DidChangeNotebookDocumentParams,
+  DidOpenNotebookDocumentParams,
+  TextDocumentContentChangeEvent,
+} from 'vscode-languageserver/node';
 import { DiagnosticSeverity } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FindingSummary } from '../../../common/src/protocol';
@@ -116,13 +122,17 @@ export class LiveAnalysis {
       for (const closed of didClose ?? []) {
         notebook.texts.delete(closed.uri);
         this.cellOwner.delete(closed.uri);
-        if (notebook.published.delete(closed.uri)) this.connection.sendDiagnostics({ uri: closed.uri, diagnostics: [] });
+        if (notebook.published.delete(closed.uri)) void this.connection.sendDiagnostics({ uri: closed.uri, diagnostics: [] });
       }
       for (const item of didOpen ?? []) {
         notebook.texts.set(item.uri, TextDocument.create(item.uri, item.languageId, item.version, item.text));
         this.cellOwner.set(item.uri, notebook);
       }
-      notebook.cells.splice(array.start, array.deleteCount, ...(array.cells ?? []).map((cell) => ({ document: cell.document, kind: cell.kind })));
+      notebook.cells.splice(
+        array.start,
+        array.deleteCount,
+        ...(array.cells ?? []).map((cell) => ({ document: cell.document, kind: cell.kind })),
+      );
     }
     for (const cell of cells?.data ?? []) {
       const entry = notebook.cells.find((c) => c.document === cell.document);
@@ -280,7 +290,13 @@ export class LiveAnalysis {
         const manifest = file ? dependencyFindings(file, text, config.selection, { advisories: config.settings.advisories }) : undefined;
         if (manifest) return { ...base, findings: manifest.findings, problems: manifest.problems, durationMs: performance.now() - started };
         const versions = file ? projectVersionsFor(file) : undefined;
-        const result = this.analyzer.analyzePython(text, { selection: config.selection, previousTree: document.tree, keepTree: true, previous: document.memo, versions });
+        const result = this.analyzer.analyzePython(text, {
+          selection: config.selection,
+          previousTree: document.tree,
+          keepTree: true,
+          previous: document.memo,
+          versions,
+        });
         document.dropTree();
         document.tree = result.tree;
         document.memo = result.memo;
@@ -295,7 +311,12 @@ export class LiveAnalysis {
       if (document.tree && !this.analyzer.parser.owns(document.tree)) document.dropTree();
       document.prepareTree(joined);
       const file = filePathOf(document.uri);
-      const result = this.analyzer.analyzeNotebookCells(cells, { selection: config.selection, previousTree: document.tree, keepTree: true, versions: file ? projectVersionsFor(file) : undefined });
+      const result = this.analyzer.analyzeNotebookCells(cells, {
+        selection: config.selection,
+        previousTree: document.tree,
+        keepTree: true,
+        versions: file ? projectVersionsFor(file) : undefined,
+      });
       // `!pip install` lines of the cells, judged against advisories like a requirements file.
       result.findings.push(...notebookInstallFindings(cells, config.selection, { advisories: config.settings.advisories }));
       document.dropTree();
@@ -327,7 +348,8 @@ export class LiveAnalysis {
         `analysed ${document.uri} v${document.version} in ${durationMs.toFixed(1)} ms${result.reused === 'moved' ? ' (findings moved over the edit)' : result.reused === 'function' ? ' (edited function only)' : ''} (parse ${t.parse.toFixed(1)}, model ${t.model.toFixed(1)}, rules ${t.rules.toFixed(1)}): ${result.findings.length} finding(s), ${result.syntaxErrors} syntax error region(s)`,
       );
     }
-    const problem = failures.length > 0 ? { message: `internal error: ${failures.join('; ')} (details in the mlsec output)`, internal: true } : undefined;
+    const problem =
+      failures.length > 0 ? { message: `internal error: ${failures.join('; ')} (details in the mlsec output)`, internal: true } : undefined;
     const findings = this.baselines.apply(filePathOf(document.uri), result.findings, config.baselineFile, config.settings.baselineFindings);
     return { version: document.version, revision: document.revision, findings, imports: result.imports, durationMs, problem };
   }
@@ -343,10 +365,16 @@ export class LiveAnalysis {
       // A manifest line that cannot be read: shown where it is, the rest of the file is still judged.
       for (const problem of snapshot.problems ?? []) {
         const line = problem.line ?? 0;
-        diagnostics.push({ range: { start: { line, character: 0 }, end: { line: line + 1, character: 0 } }, severity: DiagnosticSeverity.Warning, source: DIAGNOSTIC_SOURCE, code: 'input', message: `mlsec cannot read this: ${problem.message}` });
+        diagnostics.push({
+          range: { start: { line, character: 0 }, end: { line: line + 1, character: 0 } },
+          severity: DiagnosticSeverity.Warning,
+          source: DIAGNOSTIC_SOURCE,
+          code: 'input',
+          message: `mlsec cannot read this: ${problem.message}`,
+        });
       }
       if (problem) diagnostics.push(problem);
-      this.connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
+      void this.connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
       document.published.add(document.uri);
     } else {
       const byCell = new Map<string, Diagnostic[]>();
@@ -364,7 +392,7 @@ export class LiveAnalysis {
       for (const uri of [...document.published]) if (!document.texts.has(uri)) document.published.delete(uri);
       for (const [uri, diagnostics] of byCell) {
         const text = document.texts.get(uri);
-        this.connection.sendDiagnostics({ uri, version: text?.version, diagnostics });
+        void this.connection.sendDiagnostics({ uri, version: text?.version, diagnostics });
         if (diagnostics.length > 0) document.published.add(uri);
         else document.published.delete(uri);
       }
@@ -373,7 +401,7 @@ export class LiveAnalysis {
   }
 
   private clearPublished(document: OpenDocument): void {
-    for (const uri of document.published) this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    for (const uri of document.published) void this.connection.sendDiagnostics({ uri, diagnostics: [] });
     document.published.clear();
     this.onPublished();
   }
@@ -384,7 +412,10 @@ export class LiveAnalysis {
     for (const document of this.all()) {
       const snapshot = document.snapshot;
       if (!snapshot) continue;
-      result.set(document.uri, snapshot.findings.filter(isOpen).map((f) => summarize(document.uri, f)));
+      result.set(
+        document.uri,
+        snapshot.findings.filter(isOpen).map((f) => summarize(document.uri, f)),
+      );
     }
     return result;
   }

@@ -50,7 +50,12 @@ export class BaselineStore {
    * (`hide`) or left as they are (`show`). Findings are copied, never changed in place: the
    * analysis memo reuses them.
    */
-  apply(file: string | undefined, findings: Finding[], baselineFile: string | undefined, mode: MlsecSettings['baselineFindings']): Finding[] {
+  apply(
+    file: string | undefined,
+    findings: Finding[],
+    baselineFile: string | undefined,
+    mode: MlsecSettings['baselineFindings'],
+  ): Finding[] {
     if (!file || !baselineFile || mode === 'show') return findings;
     const baseline = this.get(baselineFile);
     if (!baseline || baseline.entries.length === 0) return findings;

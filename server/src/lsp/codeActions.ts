@@ -5,7 +5,17 @@
  * Fix edits come from the engine as offsets into the analysed text (or cell); actions are only
  * built from an analysis of the current text (`LiveAnalysis.current`), so offsets always match.
  */
-import type { CancellationToken, CodeAction, CodeActionParams, Diagnostic, Range, SnippetTextEdit, TextDocumentEdit, TextEdit, WorkspaceEdit } from 'vscode-languageserver/node';
+import type {
+  CancellationToken,
+  CodeAction,
+  CodeActionParams,
+  Diagnostic,
+  Range,
+  SnippetTextEdit,
+  TextDocumentEdit,
+  TextEdit,
+  WorkspaceEdit,
+} from 'vscode-languageserver/node';
 import { CodeActionKind } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { SUPPRESSION_RULE_CODE } from '../engine/analyzer';
@@ -89,12 +99,20 @@ export class CodeActions {
           fixedAllOf.add(finding.code);
           const ofRule = snapshot.findings.filter((f) => isOpen(f) && f.code === finding.code && f.fixes.length > 0);
           if (ofRule.length > 1) {
-            const edit = this.fixesEdit(document, snapshot, snapshot.findings.filter((f) => isOpen(f) && f.code === finding.code), true);
+            const edit = this.fixesEdit(
+              document,
+              snapshot,
+              snapshot.findings.filter((f) => isOpen(f) && f.code === finding.code),
+              true,
+            );
             const allSafe = ofRule.every((f) => f.fixes.some((x) => x.safe));
             const where = document.kind === 'notebook' ? 'notebook' : 'file';
             if (edit) {
               actions.push({
-                title: actionTitle(finding.code, `Fix all ${finding.code} in this ${where} (${ofRule.length})${allSafe ? '' : ' (review: may change behaviour)'}`),
+                title: actionTitle(
+                  finding.code,
+                  `Fix all ${finding.code} in this ${where} (${ofRule.length})${allSafe ? '' : ' (review: may change behaviour)'}`,
+                ),
                 kind: CodeActionKind.QuickFix,
                 diagnostics: [diagnostic],
                 edit,
@@ -209,7 +227,9 @@ export class CodeActions {
         documentChanges.push({
           textDocument: { uri, version },
           edits: list.map((e): TextEdit | SnippetTextEdit =>
-            e.snippet && this.capabilities.snippets ? { range: e.range, snippet: { kind: 'snippet', value: e.snippet } } : { range: e.range, newText: e.newText },
+            e.snippet && this.capabilities.snippets
+              ? { range: e.range, snippet: { kind: 'snippet', value: e.snippet } }
+              : { range: e.range, newText: e.newText },
           ),
         });
       }
@@ -238,7 +258,12 @@ function intersects(a: Range, b: Range): boolean {
 }
 
 function sameRange(a: Range, b: Range): boolean {
-  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
+  return (
+    a.start.line === b.start.line &&
+    a.start.character === b.start.character &&
+    a.end.line === b.end.line &&
+    a.end.character === b.end.character
+  );
 }
 
 function escapeSnippet(text: string): string {
@@ -292,7 +317,12 @@ export function ignoreLineEdit(uri: string, document: TextDocument, finding: Fin
   const indent = /^[ \t]*/.exec(line.text)?.[0] ?? '';
   const at = document.positionAt(line.start);
   const eol = lineBreakAt(document.getText(), line.start);
-  return { uri, range: { start: at, end: at }, newText: `${indent}${comment}${eol}`, snippet: `${escapeSnippet(indent)}${snippetComment}${eol}` };
+  return {
+    uri,
+    range: { start: at, end: at },
+    newText: `${indent}${comment}${eol}`,
+    snippet: `${escapeSnippet(indent)}${snippetComment}${eol}`,
+  };
 }
 
 /**

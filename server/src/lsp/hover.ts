@@ -8,7 +8,12 @@ import type { LiveAnalysis } from './analysis';
 import { isOpen } from './diagnostics';
 import type { RuleLinks } from './ruleDocs';
 
-export async function provideHover(params: HoverParams, live: LiveAnalysis, rules: readonly Rule[], links_: RuleLinks): Promise<Hover | null> {
+export async function provideHover(
+  params: HoverParams,
+  live: LiveAnalysis,
+  rules: readonly Rule[],
+  links_: RuleLinks,
+): Promise<Hover | null> {
   const uri = params.textDocument.uri;
   const document = live.find(uri);
   if (!document) return null;
@@ -33,7 +38,10 @@ export async function provideHover(params: HoverParams, live: LiveAnalysis, rule
     if (rule) lines.push('', `${firstSentence(rule.remediation)}`);
     const safe = finding.fixes.filter((f) => f.safe).length;
     const links = [`[Rule documentation](${links_.href(finding.code)})`];
-    if (finding.fixes.length > 0) links.push(`${finding.fixes.length} quick fix${finding.fixes.length > 1 ? 'es' : ''}${safe > 0 ? ` (${safe} safe)` : ' (review before applying)'}`);
+    if (finding.fixes.length > 0)
+      links.push(
+        `${finding.fixes.length} quick fix${finding.fixes.length > 1 ? 'es' : ''}${safe > 0 ? ` (${safe} safe)` : ' (review before applying)'}`,
+      );
     links.push(`suppress: \`# mlsec: ignore[${finding.code}] <why>\``);
     lines.push('', links.join(' · '));
     sections.push(lines.join('\n'));

@@ -32,7 +32,8 @@ export class Lifecycle implements MessageStrategy {
       if (this.state === 'starting' && request.method !== 'initialize') {
         return next(this.refuse(request, ErrorCodes.ServerNotInitialized, 'the server has not been initialized yet'));
       }
-      if (this.state === 'shutDown') return next(this.refuse(request, ErrorCodes.InvalidRequest, 'the server is shut down; only the exit notification is accepted'));
+      if (this.state === 'shutDown')
+        return next(this.refuse(request, ErrorCodes.InvalidRequest, 'the server is shut down; only the exit notification is accepted'));
       if (request.method === 'initialize') {
         if (this.state !== 'starting') return next(this.refuse(request, ErrorCodes.InvalidRequest, 'the server is already initialized'));
         this.state = 'running';

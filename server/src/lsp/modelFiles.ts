@@ -160,10 +160,28 @@ export class ModelFileIndex {
           }
           entry.lock = toFindings({ file, findings, size: 0, bytesRead: 0, globals: 0 });
         }
-        this.lockSummary = { file: path.relative(folder, lockFile).split(path.sep).join('/'), uri: fileUriOf(lockFile), locked: lock.entries.size, changed: check.changed, missing: check.missing, unlocked: check.unlocked };
+        this.lockSummary = {
+          file: path.relative(folder, lockFile).split(path.sep).join('/'),
+          uri: fileUriOf(lockFile),
+          locked: lock.entries.size,
+          changed: check.changed,
+          missing: check.missing,
+          unlocked: check.unlocked,
+        };
       } catch (error) {
         if (!(error instanceof LockError)) throw error;
-        const entry: ModelEntry = { uri: fileUriOf(lockFile), artifact: [], lock: toFindings({ file: lockFile, findings: [{ code: 'MLS607', severity: 'warning', message: error.message }], size: 0, bytesRead: 0, globals: 0 }), scanned: false };
+        const entry: ModelEntry = {
+          uri: fileUriOf(lockFile),
+          artifact: [],
+          lock: toFindings({
+            file: lockFile,
+            findings: [{ code: 'MLS607', severity: 'warning', message: error.message }],
+            size: 0,
+            bytesRead: 0,
+            globals: 0,
+          }),
+          scanned: false,
+        };
         lockEntries.push([lockFile, entry]);
       }
     }
@@ -202,7 +220,13 @@ export class ModelFileIndex {
       const hasModels = [...this.entries.keys()].some((f) => f.startsWith(folder + path.sep));
       if (!hasModels && !findLock(folder)) continue;
       const result = writeLock([folder], { cwd: folder });
-      locks.push({ uri: fileUriOf(result.file), entries: result.entries, added: result.added, changed: result.changed, removed: result.removed });
+      locks.push({
+        uri: fileUriOf(result.file),
+        entries: result.entries,
+        added: result.added,
+        changed: result.changed,
+        removed: result.removed,
+      });
     }
     await this.scan(folders);
     return { locks };

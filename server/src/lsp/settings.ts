@@ -54,9 +54,13 @@ export function normalizeSettings(raw: unknown): MlsecSettings {
     exclude: strings(value.exclude, DEFAULT_SETTINGS.exclude),
     // 0 or less is not "no limit" (it would skip every file): the default applies, and
     // settingsProblems says so.
-    maxFileSize: typeof value.maxFileSize === 'number' && value.maxFileSize >= 1 ? number(value.maxFileSize, DEFAULT_SETTINGS.maxFileSize, 1, Number.MAX_SAFE_INTEGER) : DEFAULT_SETTINGS.maxFileSize,
+    maxFileSize:
+      typeof value.maxFileSize === 'number' && value.maxFileSize >= 1
+        ? number(value.maxFileSize, DEFAULT_SETTINGS.maxFileSize, 1, Number.MAX_SAFE_INTEGER)
+        : DEFAULT_SETTINGS.maxFileSize,
     advisories: strings(value.advisories, DEFAULT_SETTINGS.advisories),
-    baselineFindings: value.baselineFindings === 'hide' || value.baselineFindings === 'show' ? value.baselineFindings : DEFAULT_SETTINGS.baselineFindings,
+    baselineFindings:
+      value.baselineFindings === 'hide' || value.baselineFindings === 'show' ? value.baselineFindings : DEFAULT_SETTINGS.baselineFindings,
     trace: { server: trace === 'messages' || trace === 'verbose' ? trace : 'off' },
     logLevel: parseLogLevel(value.logLevel) ?? DEFAULT_SETTINGS.logLevel,
     suppressionActions: typeof value.suppressionActions === 'boolean' ? value.suppressionActions : DEFAULT_SETTINGS.suppressionActions,
@@ -87,13 +91,20 @@ export function settingsProblems(rules: readonly Rule[], raw: unknown, settings:
     for (const [rule, level] of Object.entries(value.severity as Record<string, unknown>)) {
       entries.push({ setting: 'mlsec.severity', entry: rule });
       if (typeof level !== 'string' || !parseSeverity(level)) {
-        problems.push({ message: `mlsec.severity: the level of ${JSON.stringify(rule)} must be "error", "warning" or "info", not ${JSON.stringify(level)}; the rule keeps its own`, fatal: false });
+        problems.push({
+          message: `mlsec.severity: the level of ${JSON.stringify(rule)} must be "error", "warning" or "info", not ${JSON.stringify(level)}; the rule keeps its own`,
+          fatal: false,
+        });
       }
     }
   }
-  for (const unknown of unknownRuleEntries(rules, entries)) problems.push({ message: `${unknown.message}; the entry is ignored`, fatal: false });
+  for (const unknown of unknownRuleEntries(rules, entries))
+    problems.push({ message: `${unknown.message}; the entry is ignored`, fatal: false });
   if (typeof value.maxFileSize === 'number' && value.maxFileSize < 1) {
-    problems.push({ message: `mlsec.maxFileSize must be a positive number of bytes (0 or less does not mean "no limit"); the default of ${settings.maxFileSize} applies`, fatal: false });
+    problems.push({
+      message: `mlsec.maxFileSize must be a positive number of bytes (0 or less does not mean "no limit"); the default of ${settings.maxFileSize} applies`,
+      fatal: false,
+    });
   }
   if (selectsNothing(rules, { select: settings.select, ignore: settings.ignore })) {
     problems.push({ message: 'mlsec.select and mlsec.ignore leave no rule to run: mlsec finds nothing until they are fixed', fatal: true });
@@ -126,7 +137,9 @@ export class SettingsStore {
           return normalized;
         },
         (error) => {
-          this.logger.warn(`cannot read settings for ${uri ?? 'the window'} (${error instanceof Error ? error.message : String(error)}); using defaults`);
+          this.logger.warn(
+            `cannot read settings for ${uri ?? 'the window'} (${error instanceof Error ? error.message : String(error)}); using defaults`,
+          );
           this.cache.delete(key);
           return DEFAULT_SETTINGS;
         },
@@ -228,7 +241,12 @@ export class DocumentConfigs {
   private combine(uri: string, settings: MlsecSettings): DocumentConfig {
     const file = filePathOf(uri);
     if (!file) {
-      return { settings, selection: this.selection(settings.select, settings.ignore, settings.severity), maxFileSize: settings.maxFileSize, skipReason: settings.enable ? undefined : 'mlsec.enable is off' };
+      return {
+        settings,
+        selection: this.selection(settings.select, settings.ignore, settings.severity),
+        maxFileSize: settings.maxFileSize,
+        skipReason: settings.enable ? undefined : 'mlsec.enable is off',
+      };
     }
     return this.combineFile(file, settings);
   }

@@ -122,17 +122,20 @@ export class WorkspaceIndex {
     progress?.report(100, 'done');
     // Diagnostics of files that no longer have findings (or are gone, or now excluded) are cleared.
     for (const [uri, old] of this.files) {
-      if (old.diagnostics.length > 0 && !(next.get(uri)?.diagnostics.length)) this.connection.sendDiagnostics({ uri, diagnostics: [] });
+      if (old.diagnostics.length > 0 && !next.get(uri)?.diagnostics.length) void this.connection.sendDiagnostics({ uri, diagnostics: [] });
     }
     this.files.clear();
     for (const [uri, scanned] of next) {
       this.files.set(uri, scanned);
-      if (scanned.diagnostics.length > 0 && !this.live.find(uri)) this.connection.sendDiagnostics({ uri, diagnostics: scanned.diagnostics });
+      if (scanned.diagnostics.length > 0 && !this.live.find(uri))
+        void this.connection.sendDiagnostics({ uri, diagnostics: scanned.diagnostics });
     }
     this.scannedAt = new Date().toISOString();
     const findings = this.allFindings();
     const durationMs = Math.round(performance.now() - started);
-    this.logger.info(`workspace scan: ${next.size} file(s), ${findings.length} open finding(s), ${problems.length} problem(s) in ${durationMs} ms`);
+    this.logger.info(
+      `workspace scan: ${next.size} file(s), ${findings.length} open finding(s), ${problems.length} problem(s) in ${durationMs} ms`,
+    );
     this.notifyTotals(true);
     // Model files next, in the background: the scan's answer does not wait for them.
     this.modelFolders = enabled;
@@ -149,7 +152,14 @@ export class WorkspaceIndex {
       if (!snapshot) return undefined;
       if (snapshot.skipped) return undefined;
       const suppressed = snapshot.findings.length - snapshot.findings.filter(isOpen).length;
-      return { path: file, uri, imports: snapshot.imports, findings: snapshot.findings.filter(isOpen).map((f) => summarize(uri, f)), diagnostics: [], suppressed };
+      return {
+        path: file,
+        uri,
+        imports: snapshot.imports,
+        findings: snapshot.findings.filter(isOpen).map((f) => summarize(uri, f)),
+        diagnostics: [],
+        suppressed,
+      };
     }
     const config = this.configs.forFile(file, settings);
     if (config.skipReason) return undefined;
@@ -166,13 +176,22 @@ export class WorkspaceIndex {
       if (manifest) {
         for (const p of manifest.problems) problems.push({ uri, message: p.message, line: p.line });
         const open = manifest.findings.filter(isOpen);
-        return { path: file, uri, imports: [], findings: open.map((f) => summarize(uri, f)), diagnostics: open.map((f) => toDiagnostic(f, () => uri, this.links)) };
+        return {
+          path: file,
+          uri,
+          imports: [],
+          findings: open.map((f) => summarize(uri, f)),
+          diagnostics: open.map((f) => toDiagnostic(f, () => uri, this.links)),
+        };
       }
       const notebook = sourceKindOf(file) === 'notebook';
       const result = notebook
         ? this.analyzer.analyzeNotebookJson(read.text, { selection: config.selection, force: true, versions: projectVersionsFor(file) })
         : this.analyzer.analyzePython(read.text, { selection: config.selection, force: true, versions: projectVersionsFor(file) });
-      if (notebook) result.findings.push(...(dependencyFindings(file, read.text, config.selection, { advisories: settings.advisories }, 'notebook')?.findings ?? []));
+      if (notebook)
+        result.findings.push(
+          ...(dependencyFindings(file, read.text, config.selection, { advisories: settings.advisories }, 'notebook')?.findings ?? []),
+        );
       const open = this.baselines.apply(file, result.findings, config.baselineFile, settings.baselineFindings).filter(isOpen);
       return {
         path: file,
@@ -215,7 +234,7 @@ export class WorkspaceIndex {
       if (change.type === FileChangeType.Deleted) {
         const old = this.files.get(uri);
         this.files.delete(uri);
-        if (old?.diagnostics.length && !this.live.find(uri)) this.connection.sendDiagnostics({ uri, diagnostics: [] });
+        if (old?.diagnostics.length && !this.live.find(uri)) void this.connection.sendDiagnostics({ uri, diagnostics: [] });
         continue;
       }
       // The editor's copy of an open file is what counts; the index follows it when it closes.
@@ -243,12 +262,15 @@ export class WorkspaceIndex {
     const uri = fileUriOf(file);
     const old = this.files.get(uri);
     const problems: Problem[] = [];
-    const scanned = settings.enable && !this.configs.excludedBySettings(file, settings.exclude) ? await this.analyzeFile(file, settings, problems) : undefined;
+    const scanned =
+      settings.enable && !this.configs.excludedBySettings(file, settings.exclude)
+        ? await this.analyzeFile(file, settings, problems)
+        : undefined;
     if (scanned) this.files.set(uri, scanned);
     else this.files.delete(uri);
     if (this.live.find(uri)) return;
-    if (scanned?.diagnostics.length) this.connection.sendDiagnostics({ uri, diagnostics: scanned.diagnostics });
-    else if (old?.diagnostics.length) this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    if (scanned?.diagnostics.length) void this.connection.sendDiagnostics({ uri, diagnostics: scanned.diagnostics });
+    else if (old?.diagnostics.length) void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
 
   /** An open document was closed: its index entry (if any) returns to the file on disk. */
@@ -307,7 +329,11 @@ export class WorkspaceIndex {
     }
   }
 
-  async checklistEvidence(params: ChecklistEvidenceRequest.Params | undefined, token?: CancellationToken, progress?: ProgressSink): Promise<ChecklistEvidenceRequest.Result> {
+  async checklistEvidence(
+    params: ChecklistEvidenceRequest.Params | undefined,
+    token?: CancellationToken,
+    progress?: ProgressSink,
+  ): Promise<ChecklistEvidenceRequest.Result> {
     if (params?.rescan || !this.hasScanned) await this.scan(token, progress);
     else if (this.rescanTimer || this.running) {
       // A rescan is due (settings or project files changed): the evidence must not predate it.
@@ -326,7 +352,13 @@ export class WorkspaceIndex {
       return { path: f.path, imports: open && !open.skipped ? open.imports : f.imports };
     });
     const evidence = gatherChecklistEvidence(
-      { folders: [...this.folders()], sourceFiles, findings: this.allFindings(), scannedAt: this.scannedAt ?? new Date().toISOString(), models: this.models?.summary() },
+      {
+        folders: [...this.folders()],
+        sourceFiles,
+        findings: this.allFindings(),
+        scannedAt: this.scannedAt ?? new Date().toISOString(),
+        models: this.models?.summary(),
+      },
       { resolver: this.configs.resolver },
     );
     const scanned = [...this.files.values()];

@@ -60,7 +60,8 @@ export const dynamicCodeExecutionRule = defineRule({
   callees: CODE_CALLEES,
   // `re.compile`, `df.eval` and the word in prose are everywhere; the builtins are reached by
   // their bare name called, bound to another name or imported, or through the builtins module.
-  mayFire: (source) => CODE_BUILTINS.some((name) => usesBuiltin(source, name)) || source.hasIdentifier('builtins') || source.hasIdentifier('__builtin__'),
+  mayFire: (source) =>
+    CODE_BUILTINS.some((name) => usesBuiltin(source, name)) || source.hasIdentifier('builtins') || source.hasIdentifier('__builtin__'),
   mayFireWords: [...CODE_BUILTINS, 'builtins', '__builtin__'],
   onCall(call, context) {
     const builtin = call.callee!.slice(call.callee!.lastIndexOf('.') + 1);
@@ -69,7 +70,10 @@ export const dynamicCodeExecutionRule = defineRule({
     if (isFixedText(context.model, source.value)) return;
     // `exec(compile(src, ...))`: the compile call is the one reported.
     if (builtin !== 'compile' && isCompiledCode(context.model, source.value)) return;
-    const what = builtin === 'compile' ? 'compiles text into code that is then run' : `runs its argument as ${builtin === 'eval' ? 'a Python expression' : 'Python code'}`;
+    const what =
+      builtin === 'compile'
+        ? 'compiles text into code that is then run'
+        : `runs its argument as ${builtin === 'eval' ? 'a Python expression' : 'Python code'}`;
     context.report({
       node: call.node,
       message: `\`${spelled(call)}\` ${what}, and that text is not a constant: whoever controls it runs arbitrary code in this process (CWE-95). Parse data with \`json.loads\` or \`ast.literal_eval\` instead.`,
@@ -83,7 +87,14 @@ export const dynamicCodeExecutionRule = defineRule({
 /** Popen-style functions: a shell is involved only with `shell=True`. */
 const POPEN_STYLE = ['subprocess.run', 'subprocess.call', 'subprocess.check_call', 'subprocess.check_output', 'subprocess.Popen'];
 /** Functions that always hand their command line to a shell. */
-const ALWAYS_SHELL = ['os.system', 'os.popen', 'posix.system', 'subprocess.getoutput', 'subprocess.getstatusoutput', 'asyncio.create_subprocess_shell'];
+const ALWAYS_SHELL = [
+  'os.system',
+  'os.popen',
+  'posix.system',
+  'subprocess.getoutput',
+  'subprocess.getstatusoutput',
+  'asyncio.create_subprocess_shell',
+];
 const ALWAYS_SHELL_NAMES = [...new Set(ALWAYS_SHELL.map((callee) => callee.slice(callee.lastIndexOf('.') + 1)))];
 /** Programs that run their `-c` argument as a shell script. */
 const SHELL_PROGRAMS = /^(?:.*\/)?(?:sh|bash|zsh|dash|ksh|ash|fish)$|^(?:cmd|cmd\.exe|powershell|powershell\.exe|pwsh)$/i;
@@ -92,7 +103,8 @@ const SHELL_PROGRAM_LITERAL = /["'](?:[^"'\s]*\/)?(?:sh|bash|zsh|dash|ksh|ash|fi
 
 /** True when a module function `name` is reached as an attribute (`os.system`) or imported. */
 function reachesFunction(source: SourceText, name: string): boolean {
-  for (const at of source.identifiers(name)) if (previousNonBlank(source.text, at) === '.' || inImportStatement(source.text, at)) return true;
+  for (const at of source.identifiers(name))
+    if (previousNonBlank(source.text, at) === '.' || inImportStatement(source.text, at)) return true;
   return false;
 }
 

@@ -9,7 +9,18 @@ import type { Node } from '../engine/parser';
 import { defineRule } from '../engine/rule';
 import type { Fix, RelatedLocation, Rule, RuleContext, TextEdit } from '../engine/rule';
 import type { ConstValue } from '../engine/semantic';
-import { ATLAS, CWE_REFERENCE, OWASP, addKeywordFix, constantOf, definedAt, fixes, isConstFalse, isConstTrue, replaceValueFix } from './support';
+import {
+  ATLAS,
+  CWE_REFERENCE,
+  OWASP,
+  addKeywordFix,
+  constantOf,
+  definedAt,
+  fixes,
+  isConstFalse,
+  isConstTrue,
+  replaceValueFix,
+} from './support';
 import { atLeast, describeFact } from '../deps/versionFacts';
 
 /** The torch release from which `torch.load` defaults to `weights_only=True`. */
@@ -98,15 +109,18 @@ export const torchLoadRule = defineRule({
       context.report({
         node: argument.node,
         severity: 'error',
-        message: '`torch.load(..., weights_only=False)` unpickles arbitrary objects: a tampered checkpoint runs code when loaded (CWE-502).',
+        message:
+          '`torch.load(..., weights_only=False)` unpickles arbitrary objects: a tampered checkpoint runs code when loaded (CWE-502).',
         related: definedAt(context, value, '`weights_only` is set to False here'),
-        fixes: value?.definedAt || argument.fromSplat ? [] : [replaceValueFix('Set `weights_only=True`', argument, 'True', feedsLoadStateDict(call.node))],
+        fixes:
+          value?.definedAt || argument.fromSplat
+            ? []
+            : [replaceValueFix('Set `weights_only=True`', argument, 'True', feedsLoadStateDict(call.node))],
       });
     }
     // A value that is not a constant is the caller's decision: not reported.
   },
 });
-
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers for the family.
@@ -134,10 +148,19 @@ function argumentOrCall(call: CallSite, argument: Argument): Node {
  * Where a flag's value came from: the assignment of the constant it was read through, and the
  * dict entry when the keyword was spread into the call from a dict defined elsewhere.
  */
-function flagOrigin(context: RuleContext, call: CallSite, argument: Argument, value: ConstValue | undefined, what: string): RelatedLocation[] | undefined {
+function flagOrigin(
+  context: RuleContext,
+  call: CallSite,
+  argument: Argument,
+  value: ConstValue | undefined,
+  what: string,
+): RelatedLocation[] | undefined {
   const related = [...(definedAt(context, value, what) ?? [])];
   if (argumentOrCall(call, argument) === call.node) {
-    related.push({ span: { start: argument.node.startIndex, end: argument.node.endIndex }, message: 'passed to the call through this dict entry' });
+    related.push({
+      span: { start: argument.node.startIndex, end: argument.node.endIndex },
+      message: 'passed to the call through this dict entry',
+    });
   }
   return related.length > 0 ? related : undefined;
 }
@@ -209,7 +232,13 @@ export const pickleLoadRule = defineRule({
       const inner = first?.type === 'call' ? first.childForFieldName('function') : null;
       if (inner && PICKLE_DUMPS.has(context.model.qualifiedName(inner) ?? '')) return;
     }
-    const module = callee.startsWith('marshal.') ? 'marshal' : callee.startsWith('shelve.') ? 'shelve' : callee.startsWith('jsonpickle.') ? 'jsonpickle' : 'pickle';
+    const module = callee.startsWith('marshal.')
+      ? 'marshal'
+      : callee.startsWith('shelve.')
+        ? 'shelve'
+        : callee.startsWith('jsonpickle.')
+          ? 'jsonpickle'
+          : 'pickle';
     const how =
       module === 'marshal'
         ? 'is not safe against crafted input: it can build code objects and crash or subvert the interpreter'
@@ -374,7 +403,10 @@ function yamlSafeLoadFix(call: CallSite, context: RuleContext, all: boolean, lev
     const index = args.findIndex((a) => a.id === loader.node.id);
     if (index < 0) return [];
     // Remove the loader with the separator before it (or after it, when it comes first).
-    const span = index > 0 ? { start: args[index - 1].endIndex, end: loader.node.endIndex } : { start: loader.node.startIndex, end: args[index + 1]?.startIndex ?? loader.node.endIndex };
+    const span =
+      index > 0
+        ? { start: args[index - 1].endIndex, end: loader.node.endIndex }
+        : { start: loader.node.startIndex, end: args[index + 1]?.startIndex ?? loader.node.endIndex };
     if (context.text.slice(span.start, span.end).includes('#')) return []; // would delete a comment
     edits.push({ ...span, newText: '' });
   }
@@ -416,7 +448,12 @@ export const yamlUnsafeLoadRule = defineRule({
     if (callee.startsWith('ruamel.')) {
       const typ = call.argument('typ');
       const value = constantOf(context, typ);
-      const kinds = value?.kind === 'str' ? [value.value] : value?.kind === 'seq' ? value.value.map((n) => context.constant(n)).map((v) => (v?.kind === 'str' ? v.value : '')) : [];
+      const kinds =
+        value?.kind === 'str'
+          ? [value.value]
+          : value?.kind === 'seq'
+            ? value.value.map((n) => context.constant(n)).map((v) => (v?.kind === 'str' ? v.value : ''))
+            : [];
       if (!typ || !kinds.includes('unsafe')) return;
       context.report({
         node: argumentOrCall(call, typ),

@@ -25,11 +25,33 @@ interface Provider {
 }
 
 const PROVIDERS: Provider[] = [
-  { label: 'Anthropic API key', env: 'ANTHROPIC_API_KEY', pattern: /(?<![A-Za-z0-9_-])(sk-ant-)[A-Za-z0-9_-]{32,}/g, mixedCase: true, hints: ['sk-ant-'] },
-  { label: 'OpenAI API key', env: 'OPENAI_API_KEY', pattern: /(?<![A-Za-z0-9_-])(sk-(?!ant-)(?:proj-|svcacct-|admin-)?)[A-Za-z0-9_-]{32,}/g, mixedCase: true, hints: ['sk-'] },
+  {
+    label: 'Anthropic API key',
+    env: 'ANTHROPIC_API_KEY',
+    pattern: /(?<![A-Za-z0-9_-])(sk-ant-)[A-Za-z0-9_-]{32,}/g,
+    mixedCase: true,
+    hints: ['sk-ant-'],
+  },
+  {
+    label: 'OpenAI API key',
+    env: 'OPENAI_API_KEY',
+    pattern: /(?<![A-Za-z0-9_-])(sk-(?!ant-)(?:proj-|svcacct-|admin-)?)[A-Za-z0-9_-]{32,}/g,
+    mixedCase: true,
+    hints: ['sk-'],
+  },
   { label: 'Hugging Face token', env: 'HF_TOKEN', pattern: /(?<![A-Za-z0-9_])(hf_)[A-Za-z0-9]{30,}(?![A-Za-z0-9])/g, hints: ['hf_'] },
-  { label: 'AWS access key ID', env: 'AWS_ACCESS_KEY_ID', pattern: /(?<![A-Za-z0-9])(AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])/g, hints: ['AKIA', 'ASIA'] },
-  { label: 'GitHub token', env: 'GITHUB_TOKEN', pattern: /(?<![A-Za-z0-9_])(gh[pousr]_|github_pat_)[A-Za-z0-9_]{36,}(?![A-Za-z0-9_])/g, hints: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'] },
+  {
+    label: 'AWS access key ID',
+    env: 'AWS_ACCESS_KEY_ID',
+    pattern: /(?<![A-Za-z0-9])(AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])/g,
+    hints: ['AKIA', 'ASIA'],
+  },
+  {
+    label: 'GitHub token',
+    env: 'GITHUB_TOKEN',
+    pattern: /(?<![A-Za-z0-9_])(gh[pousr]_|github_pat_)[A-Za-z0-9_]{36,}(?![A-Za-z0-9_])/g,
+    hints: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
+  },
 ];
 
 const FORMAT_TRIGGERS = [...new Set(PROVIDERS.flatMap((provider) => provider.hints))];
@@ -70,9 +92,30 @@ const CREDENTIAL_NAMES = ['hf_token', 'use_auth_token', 'auth_token', 'access_to
 /** Keywords that take a credential in any call. */
 const CREDENTIAL_KEYWORD = new RegExp(String.raw`^(?:[a-z0-9]+_)*api_(?:key|token)$|^(?:${CREDENTIAL_NAMES.join('|')})$`);
 /** Packages whose `token=` is a Hugging Face access token. */
-const HF_PACKAGES = new Set(['huggingface_hub', 'transformers', 'datasets', 'diffusers', 'sentence_transformers', 'peft', 'evaluate', 'timm', 'accelerate', 'optimum', 'setfit', 'trl']);
+const HF_PACKAGES = new Set([
+  'huggingface_hub',
+  'transformers',
+  'datasets',
+  'diffusers',
+  'sentence_transformers',
+  'peft',
+  'evaluate',
+  'timm',
+  'accelerate',
+  'optimum',
+  'setfit',
+  'trl',
+]);
 /** Hub methods called on objects the analyser cannot always name (`model.push_to_hub`). */
-const HF_METHODS = new Set(['from_pretrained', 'push_to_hub', 'hf_hub_download', 'snapshot_download', 'upload_file', 'upload_folder', 'create_repo']);
+const HF_METHODS = new Set([
+  'from_pretrained',
+  'push_to_hub',
+  'hf_hub_download',
+  'snapshot_download',
+  'upload_file',
+  'upload_folder',
+  'create_repo',
+]);
 /** Positional credential parameters: callee → [position, environment variable]. */
 const POSITIONAL_SINKS: Record<string, [number, string]> = {
   'huggingface_hub.login': [0, 'HF_TOKEN'],
@@ -98,11 +141,9 @@ const API_KEY_ENV: Record<string, string> = {
   wandb: 'WANDB_API_KEY',
 };
 /** Words in an environment variable's name that say it holds a credential (spelled as triggers). */
-const SECRET_NAME_WORDS = ['token', 'api_key', 'apikey', 'secret', 'password', 'passwd', 'access_key', 'private_key', 'credential'].flatMap((w) => [
-  w,
-  w.toUpperCase(),
-  w[0].toUpperCase() + w.slice(1),
-]);
+const SECRET_NAME_WORDS = ['token', 'api_key', 'apikey', 'secret', 'password', 'passwd', 'access_key', 'private_key', 'credential'].flatMap(
+  (w) => [w, w.toUpperCase(), w[0].toUpperCase() + w.slice(1)],
+);
 
 function secretName(name: string): boolean {
   return SECRET_NAME_WORDS.some((w) => name.includes(w));
@@ -140,8 +181,14 @@ export const hardCodedCredentialRule = defineRule({
     'Revoke and rotate the exposed credential first, then read it at run time from the environment or a secret manager (`os.environ["HF_TOKEN"]`; `huggingface-cli login` and `wandb login` store tokens outside the project), and keep `.env` files out of version control.',
   references: [
     { title: 'Hugging Face: user access tokens', url: 'https://huggingface.co/docs/hub/security-tokens' },
-    { title: 'OpenAI: best practices for API key safety', url: 'https://help.openai.com/en/articles/5112595-best-practices-for-api-key-safety' },
-    { title: 'GitHub: about secret scanning', url: 'https://docs.github.com/en/code-security/secret-scanning/introduction/about-secret-scanning' },
+    {
+      title: 'OpenAI: best practices for API key safety',
+      url: 'https://help.openai.com/en/articles/5112595-best-practices-for-api-key-safety',
+    },
+    {
+      title: 'GitHub: about secret scanning',
+      url: 'https://docs.github.com/en/code-security/secret-scanning/introduction/about-secret-scanning',
+    },
     CWE_REFERENCE(798),
   ],
   triggers: [...FORMAT_TRIGGERS, ...SECRET_NAME_WORDS, 'key', 'login', 'HfApi', 'InferenceClient'],
@@ -211,7 +258,9 @@ function findFormats(context: RuleContext, add: (c: Candidate) => void): void {
 }
 
 /** Spellings of CREDENTIAL_KEYWORD in a text (a keyword argument, or a key of a `**` dict). */
-const CREDENTIAL_KEYWORD_IN_TEXT = new RegExp(String.raw`api_(?:key|token)(?![A-Za-z0-9_])|(?<![A-Za-z0-9_])(?:${CREDENTIAL_NAMES.join('|')})(?![A-Za-z0-9_])`);
+const CREDENTIAL_KEYWORD_IN_TEXT = new RegExp(
+  String.raw`api_(?:key|token)(?![A-Za-z0-9_])|(?<![A-Za-z0-9_])(?:${CREDENTIAL_NAMES.join('|')})(?![A-Za-z0-9_])`,
+);
 
 /**
  * False when none of the places findSinks looks at can be in the text: a credential keyword,
@@ -245,7 +294,10 @@ function sinkAliases(text: string): string[] | undefined {
     // Past a few dozen names (no real file has them), every call is looked at instead.
     if (found.length > 64) return undefined;
     const names = [...known].join('|');
-    const alias = new RegExp(String.raw`\b(?:${names})\s+as\s+([A-Za-z_]\w*)|\b([A-Za-z_]\w*)\s*=\s*(?:[A-Za-z_]\w*\s*\.\s*)*(?:${names})\b`, 'g');
+    const alias = new RegExp(
+      String.raw`\b(?:${names})\s+as\s+([A-Za-z_]\w*)|\b([A-Za-z_]\w*)\s*=\s*(?:[A-Za-z_]\w*\s*\.\s*)*(?:${names})\b`,
+      'g',
+    );
     const before = known.size;
     for (const match of text.matchAll(alias)) {
       const name = match[1] ?? match[2];
@@ -268,14 +320,21 @@ function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
     const literal = value.node.type === 'string' ? value.node : value.node.type === 'concatenated_string' ? value.node : undefined;
     if (!literal) return;
     const related: RelatedLocation[] | undefined =
-      value.definedAt && valueNode ? [{ span: { start: valueNode.startIndex, end: valueNode.endIndex }, message: `used as ${where} here` }] : undefined;
+      value.definedAt && valueNode
+        ? [{ span: { start: valueNode.startIndex, end: valueNode.endIndex }, message: `used as ${where} here` }]
+        : undefined;
     add({ literal, value: value.value, sink: where, env, definesEnv, related });
   };
 
   // Most calls cannot be a sink: their text names no sink function, credential keyword, `**`
   // nor a name a sink function was imported as. Checking the text first spares reading their trees.
   const aliases = sinkAliases(context.text);
-  const mayBeSink = aliases === undefined ? /[^]/ : aliases.length > 0 ? new RegExp(`${SINK_CALL_TEXT.source}|\\b(?:${aliases.join('|')})\\b`) : SINK_CALL_TEXT;
+  const mayBeSink =
+    aliases === undefined
+      ? /[^]/
+      : aliases.length > 0
+        ? new RegExp(`${SINK_CALL_TEXT.source}|\\b(?:${aliases.join('|')})\\b`)
+        : SINK_CALL_TEXT;
   for (const node of model.calls) {
     if (!mayBeSink.test(context.text.slice(node.startIndex, node.endIndex))) continue;
     const args = node.childForFieldName('arguments');
@@ -303,7 +362,12 @@ function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
     const shown = `\`${call.methodName ?? 'call'}\``;
     for (const [name, argument] of call.keywords) {
       if (CREDENTIAL_KEYWORD.test(name)) {
-        const env = name === 'api_key' ? (API_KEY_ENV[root] ?? 'API_KEY') : name === 'hf_token' || name === 'use_auth_token' ? 'HF_TOKEN' : name.toUpperCase();
+        const env =
+          name === 'api_key'
+            ? (API_KEY_ENV[root] ?? 'API_KEY')
+            : name === 'hf_token' || name === 'use_auth_token'
+              ? 'HF_TOKEN'
+              : name.toUpperCase();
         sink(argument.value, `\`${name}\` of ${shown}`, env);
       } else if (name === 'token' && (HF_PACKAGES.has(root) || HF_METHODS.has(call.methodName ?? ''))) {
         sink(argument.value, `\`token\` of ${shown}`, 'HF_TOKEN');
@@ -322,7 +386,8 @@ function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
     } else if (call.is('os.environ.update')) {
       for (const [name, argument] of call.keywords) if (secretName(name)) sink(argument.value, `environment variable ${name}`, name, true);
       const dict = context.constant(call.positional[0]);
-      if (dict?.kind === 'dict') for (const [name, value] of dict.value) if (secretName(name)) sink(value, `environment variable ${name}`, name, true);
+      if (dict?.kind === 'dict')
+        for (const [name, value] of dict.value) if (secretName(name)) sink(value, `environment variable ${name}`, name, true);
     }
   }
 
@@ -345,7 +410,8 @@ function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
       if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.id !== subscript.id) continue;
       if (model.qualifiedName(ref) !== 'os.environ') continue;
       const name = context.constant(subscript.childForFieldName('subscript'));
-      if (name?.kind === 'str' && secretName(name.value)) sink(assignment.childForFieldName('right'), `environment variable ${name.value}`, name.value, true);
+      if (name?.kind === 'str' && secretName(name.value))
+        sink(assignment.childForFieldName('right'), `environment variable ${name.value}`, name.value, true);
     }
   }
 }
@@ -421,7 +487,11 @@ function importOsEdit(context: RuleContext): TextEdit {
       after = child;
       continue;
     }
-    const isDocstring = !sawStatement && child.type === 'expression_statement' && child.namedChildren.length === 1 && child.namedChildren[0]?.type === 'string';
+    const isDocstring =
+      !sawStatement &&
+      child.type === 'expression_statement' &&
+      child.namedChildren.length === 1 &&
+      child.namedChildren[0]?.type === 'string';
     if (isDocstring || child.type === 'future_import_statement') {
       after = child;
       sawStatement = true;

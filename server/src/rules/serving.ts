@@ -35,9 +35,37 @@ const FLASK_PACKAGES = [...new Set(Object.keys(FLASK_APPS).map((name) => name.sp
 
 /** Libraries whose objects have a `.run()` of their own: a receiver made by one is not a Flask app. */
 const OTHER_RUNNERS = new Set([
-  'aiohttp', 'anyio', 'asyncio', 'celery', 'django', 'docker', 'fabric', 'fastapi', 'gradio', 'gunicorn', 'http', 'hypercorn',
-  'invoke', 'luigi', 'mlflow', 'multiprocessing', 'pytest', 'quart', 'ray', 'sanic', 'sched', 'socketserver', 'streamlit',
-  'subprocess', 'tensorflow', 'threading', 'tornado', 'trio', 'unittest', 'uvicorn', 'waitress',
+  'aiohttp',
+  'anyio',
+  'asyncio',
+  'celery',
+  'django',
+  'docker',
+  'fabric',
+  'fastapi',
+  'gradio',
+  'gunicorn',
+  'http',
+  'hypercorn',
+  'invoke',
+  'luigi',
+  'mlflow',
+  'multiprocessing',
+  'pytest',
+  'quart',
+  'ray',
+  'sanic',
+  'sched',
+  'socketserver',
+  'streamlit',
+  'subprocess',
+  'tensorflow',
+  'threading',
+  'tornado',
+  'trio',
+  'unittest',
+  'uvicorn',
+  'waitress',
 ]);
 
 /**
@@ -132,7 +160,8 @@ export const flaskDebugRule = defineRule({
     const kind = flaskRun(call, context.model);
     if (!kind) return;
     for (const keyword of ['debug', 'use_debugger']) {
-      const argument = keyword === 'debug' && (kind === 'flask' || kind === 'unresolved') ? call.argument('debug', 2) : call.keywords.get(keyword);
+      const argument =
+        keyword === 'debug' && (kind === 'flask' || kind === 'unresolved') ? call.argument('debug', 2) : call.keywords.get(keyword);
       const value = constantOf(context, argument);
       if (!argument || !isTruthy(value)) continue;
       context.report({
@@ -152,7 +181,13 @@ export const flaskDebugRule = defineRule({
         if (!assignment) continue;
         const value = context.constant(assignment.value);
         if (!isTruthy(value) || !FLASK_APPS[receiverName(model, assignment.object) ?? '']) continue;
-        reportDebugAssignment(context, assignment.assignment, assignment.value, value?.definedAt !== undefined, `\`${assignment.target.text} = True\``);
+        reportDebugAssignment(
+          context,
+          assignment.assignment,
+          assignment.value,
+          value?.definedAt !== undefined,
+          `\`${assignment.target.text} = True\``,
+        );
       }
     }
     // `app.config["DEBUG"] = True`
@@ -163,7 +198,13 @@ export const flaskDebugRule = defineRule({
         if (!assignment || left?.type !== 'subscript' || !right) continue;
         const config = left.childForFieldName('value');
         const key = context.constant(left.childForFieldName('subscript'));
-        if (key?.kind !== 'str' || key.value !== 'DEBUG' || config?.type !== 'attribute' || config.childForFieldName('attribute')?.text !== 'config') continue;
+        if (
+          key?.kind !== 'str' ||
+          key.value !== 'DEBUG' ||
+          config?.type !== 'attribute' ||
+          config.childForFieldName('attribute')?.text !== 'config'
+        )
+          continue;
         const owner = config.childForFieldName('object');
         const value = context.constant(right);
         if (!owner || !isTruthy(value) || !FLASK_APPS[receiverName(model, owner) ?? '']) continue;
@@ -177,7 +218,9 @@ function reportDebugAssignment(context: RuleContext, assignment: Node, value: No
   context.report({
     node: assignment,
     message: `${what} turns on Flask debug mode: \`app.run()\` then serves the Werkzeug debugger, whose error pages are a Python console (CWE-489).`,
-    fixes: throughName ? [] : [{ title: 'Set it to `False`', safe: false, edits: [{ start: value.startIndex, end: value.endIndex, newText: 'False' }] }],
+    fixes: throughName
+      ? []
+      : [{ title: 'Set it to `False`', safe: false, edits: [{ start: value.startIndex, end: value.endIndex, newText: 'False' }] }],
   });
 }
 
@@ -186,7 +229,8 @@ function reportDebugAssignment(context: RuleContext, assignment: Node, value: No
 
 const ALL_INTERFACES = new Set(['0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0']);
 /** A string that is one of ALL_INTERFACES, or a waitress `listen` entry on one of them or `*`. */
-const ALL_INTERFACES_LITERAL = /["'](?:0\.0\.0\.0|::|\[::\]|0:0:0:0:0:0:0:0)["']|["'][^"'\n]*(?:\*|0\.0\.0\.0|::|\[::\]|0:0:0:0:0:0:0:0):\d/;
+const ALL_INTERFACES_LITERAL =
+  /["'](?:0\.0\.0\.0|::|\[::\]|0:0:0:0:0:0:0:0)["']|["'][^"'\n]*(?:\*|0\.0\.0\.0|::|\[::\]|0:0:0:0:0:0:0:0):\d/;
 /** Servers of HOST_CALLEES whose address may name every interface with an empty host. */
 const ADDRESS_SERVERS = ['make_server', 'HTTPServer', 'ThreadingHTTPServer', 'TCPServer', 'ThreadingTCPServer'];
 
@@ -212,17 +256,23 @@ const HOST_CALLEES: Record<string, HostArgument[]> = {
 };
 
 /** The node and value of a host that means "every interface", if the argument is one. */
-function allInterfacesHost(context: RuleContext, value: Node, spec: HostArgument): { node: Node; host: string; definedAt?: Node } | undefined {
+function allInterfacesHost(
+  context: RuleContext,
+  value: Node,
+  spec: HostArgument,
+): { node: Node; host: string; definedAt?: Node } | undefined {
   const constant = context.constant(value);
   if (!constant) return undefined;
   if (spec.address) {
     if (constant.kind !== 'seq' || constant.value.length === 0) {
       // make_server(host, port, app): the host itself.
-      if (constant.kind === 'str' && (constant.value === '' || ALL_INTERFACES.has(constant.value))) return { node: value, host: constant.value, definedAt: constant.definedAt };
+      if (constant.kind === 'str' && (constant.value === '' || ALL_INTERFACES.has(constant.value)))
+        return { node: value, host: constant.value, definedAt: constant.definedAt };
       return undefined;
     }
     const host = context.constant(constant.value[0]);
-    if (host?.kind === 'str' && (host.value === '' || ALL_INTERFACES.has(host.value))) return { node: value, host: host.value, definedAt: constant.definedAt ?? host.definedAt };
+    if (host?.kind === 'str' && (host.value === '' || ALL_INTERFACES.has(host.value)))
+      return { node: value, host: host.value, definedAt: constant.definedAt ?? host.definedAt };
     return undefined;
   }
   if (constant.kind !== 'str') return undefined;
@@ -259,7 +309,8 @@ export const bindAllInterfacesRule = defineRule({
   // address of a server class that takes one.
   mayFireWords: ADDRESS_SERVERS,
   mayFire: (source) =>
-    ALL_INTERFACES_LITERAL.test(source.text) || (/(['"])\1/.test(source.text) && ADDRESS_SERVERS.some((name) => source.hasIdentifier(name))),
+    ALL_INTERFACES_LITERAL.test(source.text) ||
+    (/(['"])\1/.test(source.text) && ADDRESS_SERVERS.some((name) => source.hasIdentifier(name))),
   callees: Object.keys(HOST_CALLEES),
   methods: ['run', 'run_server', 'launch', 'listen'],
   onCall(call, context) {
@@ -269,7 +320,8 @@ export const bindAllInterfacesRule = defineRule({
       const flask = flaskRun(call, model);
       if (flask) specs = [{ keyword: 'host', position: flask === 'socketio' ? 1 : 0 }];
       else if (isGradioLaunch(call, model)) specs = [{ keyword: 'server_name' }];
-      else if (call.methodName === 'listen' && receiverName(model, receiverNode(call) ?? call.calleeNode)?.startsWith('tornado.')) specs = [{ keyword: 'address', position: 1 }];
+      else if (call.methodName === 'listen' && receiverName(model, receiverNode(call) ?? call.calleeNode)?.startsWith('tornado.'))
+        specs = [{ keyword: 'address', position: 1 }];
     }
     for (const spec of specs ?? []) {
       const argument = call.argument(spec.keyword, spec.position);
@@ -280,7 +332,9 @@ export const bindAllInterfacesRule = defineRule({
       context.report({
         node: argumentOrCall(call, argument),
         message: `\`${spelled(call)}\` listens on ${shown}, i.e. on every network interface: anyone who can reach this machine can use the service (CWE-1327). Bind to 127.0.0.1 behind an authenticating reverse proxy.`,
-        related: open.definedAt ? [{ span: { start: open.definedAt.startIndex, end: open.definedAt.endIndex }, message: 'the address is set here' }] : undefined,
+        related: open.definedAt
+          ? [{ span: { start: open.definedAt.startIndex, end: open.definedAt.endIndex }, message: 'the address is set here' }]
+          : undefined,
       });
     }
   },
@@ -302,10 +356,7 @@ export const gradioShareRule = defineRule({
     '`launch(share=True)` tunnels the local Gradio app to a public `*.gradio.live` address. The link is reachable from the whole internet for as long as the process runs, links are easy to leak (chat, screenshots, logs, notebooks), and the app exposes the model, any files its components can read, and every function wired to an event through an API that is easy to script. Without `auth=` there is no login at all.',
   remediation:
     'Keep `share=False` and expose the app through your own authenticated deployment (or Hugging Face Spaces with access control); if a temporary public link is unavoidable, pass `auth=` with credentials from the environment and stop the app when done.',
-  references: [
-    { title: 'Gradio: sharing your app', url: 'https://www.gradio.app/guides/sharing-your-app' },
-    CWE_REFERENCE(668),
-  ],
+  references: [{ title: 'Gradio: sharing your app', url: 'https://www.gradio.app/guides/sharing-your-app' }, CWE_REFERENCE(668)],
   triggers: ['share'],
   findingsShowTriggers: true,
   methods: ['launch'],
@@ -334,7 +385,8 @@ export const gradioShareRule = defineRule({
 
 const PASSWORD_OPTIONS = new Set(['password', 'hashed_password']);
 const JUPYTER_CLASSES = ['NotebookApp', 'ServerApp', 'IdentityProvider', 'PasswordIdentityProvider'];
-const JUPYTER_CLI = /--(?:NotebookApp|ServerApp|IdentityProvider|PasswordIdentityProvider)\.(token|password|hashed_password|disable_check_xsrf|allow_origin)=('[^']*'|"[^"]*"|\S*)/g;
+const JUPYTER_CLI =
+  /--(?:NotebookApp|ServerApp|IdentityProvider|PasswordIdentityProvider)\.(token|password|hashed_password|disable_check_xsrf|allow_origin)=('[^']*'|"[^"]*"|\S*)/g;
 
 interface JupyterSetting {
   option: string;
@@ -354,10 +406,13 @@ function weakening(setting: JupyterSetting): 'token' | 'password' | 'xsrf' | 'or
 }
 
 const JUPYTER_MESSAGES = {
-  token: 'sets an empty Jupyter token and no password is configured: the server asks for no authentication and anyone who reaches its port runs code on it (CWE-306).',
-  password: 'sets an empty Jupyter password while the token is also disabled: the server runs code for anyone who reaches its port (CWE-306).',
+  token:
+    'sets an empty Jupyter token and no password is configured: the server asks for no authentication and anyone who reaches its port runs code on it (CWE-306).',
+  password:
+    'sets an empty Jupyter password while the token is also disabled: the server runs code for anyone who reaches its port (CWE-306).',
   xsrf: 'disables Jupyter’s cross-site request forgery check: any web page open in the user’s browser can drive the server’s kernels (CWE-352).',
-  origin: 'lets any web origin call the Jupyter server’s API from a browser: a malicious page can reach kernels through a logged-in user (CWE-942).',
+  origin:
+    'lets any web origin call the Jupyter server’s API from a browser: a malicious page can reach kernels through a logged-in user (CWE-942).',
 } as const;
 
 export const jupyterOpenServerRule = defineRule({
@@ -372,7 +427,10 @@ export const jupyterOpenServerRule = defineRule({
   remediation:
     'Keep the generated token (or set a hashed password with `jupyter server password`), leave `disable_check_xsrf` off and `allow_origin` unset, and reach remote servers through SSH port forwarding or JupyterHub rather than an open port.',
   references: [
-    { title: 'Jupyter Server: security in the Jupyter Server', url: 'https://jupyter-server.readthedocs.io/en/latest/operators/security.html' },
+    {
+      title: 'Jupyter Server: security in the Jupyter Server',
+      url: 'https://jupyter-server.readthedocs.io/en/latest/operators/security.html',
+    },
     { title: 'Jupyter Notebook: running a notebook server', url: 'https://jupyter-notebook.readthedocs.io/en/stable/public_server.html' },
     CWE_REFERENCE(306),
   ],
@@ -395,7 +453,11 @@ export const jupyterOpenServerRule = defineRule({
         const value = context.constant(assignment.value);
         if (PASSWORD_OPTIONS.has(optionName.text) && !(value?.kind === 'str' && value.value === '')) passwordSet = true;
         const setting: JupyterSetting | undefined =
-          value?.kind === 'str' ? { option: optionName.text, value: value.value } : value?.kind === 'bool' ? { option: optionName.text, value: value.value } : undefined;
+          value?.kind === 'str'
+            ? { option: optionName.text, value: value.value }
+            : value?.kind === 'bool'
+              ? { option: optionName.text, value: value.value }
+              : undefined;
         const kind = setting && weakening(setting);
         if (!kind) continue;
         found.push({
@@ -425,7 +487,13 @@ export const jupyterOpenServerRule = defineRule({
           if (PASSWORD_OPTIONS.has(option[1]) && value !== '') passwordSet = true;
           const kind = weakening({ option: option[1], value });
           if (!kind) continue;
-          found.push({ kind, report: { node: string, message: `\`--${option[0].slice(2, option[0].indexOf('='))}\` on the command line ${JUPYTER_MESSAGES[kind]}` } });
+          found.push({
+            kind,
+            report: {
+              node: string,
+              message: `\`--${option[0].slice(2, option[0].indexOf('='))}\` on the command line ${JUPYTER_MESSAGES[kind]}`,
+            },
+          });
         }
       }
     }

@@ -20,7 +20,13 @@ function within(inner: Node, outer: Node): boolean {
 }
 
 /** A fix replacing a value, offered only when the literal is written in the call itself. */
-function inlineReplaceFix(title: string, call: CallSite, argument: Argument, value: ConstValue | undefined, newText: string): Fix | undefined {
+function inlineReplaceFix(
+  title: string,
+  call: CallSite,
+  argument: Argument,
+  value: ConstValue | undefined,
+  newText: string,
+): Fix | undefined {
   if (!value || value.definedAt || !within(argument.value, call.node)) return undefined;
   return replaceValueFix(title, argument, newText, false);
 }
@@ -60,7 +66,11 @@ function insideImport(node: Node): boolean {
 function referenceOf(identifier: Node): Node | undefined {
   const parent = identifier.parent;
   if (parent?.type === 'attribute') {
-    return parent.childForFieldName('attribute')?.id === identifier.id ? parent : parent.childForFieldName('object')?.id === identifier.id ? identifier : undefined;
+    return parent.childForFieldName('attribute')?.id === identifier.id
+      ? parent
+      : parent.childForFieldName('object')?.id === identifier.id
+        ? identifier
+        : undefined;
   }
   if (parent?.type === 'keyword_argument' && parent.childForFieldName('name')?.id === identifier.id) return undefined;
   if (parent?.type === 'parameters' || parent?.type === 'default_parameter' || parent?.type === 'typed_parameter') return undefined;
@@ -270,7 +280,11 @@ export const trustRemoteCodeRule = defineRule({
         const inCall = within(argument.node, call.node);
         const splat = inCall ? undefined : splatCarrying(call, context);
         const related: RelatedLocation[] = [...(definedAt(context, value, '`trust_remote_code` is set to True here') ?? [])];
-        if (!inCall) related.push({ span: { start: argument.node.startIndex, end: argument.node.endIndex }, message: '`trust_remote_code: True` comes from this dict' });
+        if (!inCall)
+          related.push({
+            span: { start: argument.node.startIndex, end: argument.node.endIndex },
+            message: '`trust_remote_code: True` comes from this dict',
+          });
         const what = call.callee ?? snippet(call.calleeNode);
         const pinned = pinnedCodeCommit(call, context);
         context.report({
@@ -284,7 +298,11 @@ export const trustRemoteCodeRule = defineRule({
           related: related.length > 0 ? related : undefined,
           fixes: fixes(
             value && !value.definedAt && within(argument.value, call.node) && argument.value.type === 'true'
-              ? { title: 'Set `trust_remote_code=False`', safe: false, edits: [{ start: argument.value.startIndex, end: argument.value.endIndex, newText: 'False' }] }
+              ? {
+                  title: 'Set `trust_remote_code=False`',
+                  safe: false,
+                  edits: [{ start: argument.value.startIndex, end: argument.value.endIndex, newText: 'False' }],
+                }
               : undefined,
           ),
         });
@@ -303,7 +321,22 @@ const FILE_EXTENSION =
   /\.(json|bin|pt|pth|safetensors|onnx|h5|hdf5|ckpt|gguf|ggml|pkl|pickle|model|txt|csv|tsv|parquet|arrow|yaml|yml|zip|tar|gz|tgz|msgpack|npz|npy|tflite|pb|keras|jsonl|xml|py)$/i;
 /** Builders packaged with `datasets`: they read local or given files, not a hub repository. */
 const PACKAGED_BUILDERS = new Set([
-  'csv', 'json', 'parquet', 'text', 'arrow', 'pandas', 'sql', 'imagefolder', 'audiofolder', 'videofolder', 'webdataset', 'xml', 'generator', 'spark', 'cache', 'folder_based_builder',
+  'csv',
+  'json',
+  'parquet',
+  'text',
+  'arrow',
+  'pandas',
+  'sql',
+  'imagefolder',
+  'audiofolder',
+  'videofolder',
+  'webdataset',
+  'xml',
+  'generator',
+  'spark',
+  'cache',
+  'folder_based_builder',
 ]);
 
 /** True when a constant model or dataset id names a hub repository rather than a local path. */
@@ -361,18 +394,22 @@ function hubTarget(call: CallSite, context: RuleContext): HubTarget | undefined 
     }
     const first = call.argument('', 0);
     // PEFT adapters: `PeftModel.from_pretrained(base_model, "org/adapter")`.
-    if (first && !stringOf(context, first) && /peft/i.test(call.callee ?? call.calleeNode.text)) return { argument: call.argument('', 1), kind: 'model' };
+    if (first && !stringOf(context, first) && /peft/i.test(call.callee ?? call.calleeNode.text))
+      return { argument: call.argument('', 1), kind: 'model' };
     return { argument: first, kind: 'model' };
   }
   if (call.is('transformers.pipeline', 'transformers.pipelines.pipeline')) return { argument: call.argument('model', 1), kind: 'model' };
-  if (call.is('datasets.load_dataset', 'datasets.load.load_dataset', 'datasets.load_dataset_builder', 'datasets.load.load_dataset_builder')) {
+  if (
+    call.is('datasets.load_dataset', 'datasets.load.load_dataset', 'datasets.load_dataset_builder', 'datasets.load.load_dataset_builder')
+  ) {
     return { argument: call.argument('path', 0), kind: 'dataset' };
   }
   const apiDownload =
     (call.methodName === 'hf_hub_download' || call.methodName === 'snapshot_download') &&
     call.receiverIsInstanceOf('huggingface_hub.HfApi', 'huggingface_hub.hf_api.HfApi');
   if (apiDownload || call.is(...HUB_DOWNLOADS)) return { argument: call.argument('repo_id', 0), kind: 'repository' };
-  if (call.is(...SENTENCE_TRANSFORMERS)) return { argument: call.argument('model_name_or_path', 0) ?? call.argument('model_name', 0), kind: 'model' };
+  if (call.is(...SENTENCE_TRANSFORMERS))
+    return { argument: call.argument('model_name_or_path', 0) ?? call.argument('model_name', 0), kind: 'model' };
   return undefined;
 }
 
@@ -447,7 +484,11 @@ export const unpinnedHubDownloadRule = defineRule({
     if (value.kind === 'str' && FULL_SHA.test(value.value)) return;
     const shown = value.kind === 'str' ? `\`"${value.value}"\`` : `\`${value.node.text}\``;
     const why =
-      value.kind !== 'str' ? 'which is not a commit sha' : /^[0-9a-f]{7,39}$/i.test(value.value) ? 'an abbreviated sha, not a full commit id' : 'a branch or tag that can be moved';
+      value.kind !== 'str'
+        ? 'which is not a commit sha'
+        : /^[0-9a-f]{7,39}$/i.test(value.value)
+          ? 'an abbreviated sha, not a full commit id'
+          : 'a branch or tag that can be moved';
     related.push(...(definedAt(context, value, 'the revision is set here') ?? []));
     context.report({
       node: within(revision.node, call.node) ? revision.node : call.node,
@@ -514,7 +555,7 @@ export const torchHubUnverifiedRule = defineRule({
   owasp: OWASP.supplyChain,
   atlas: ATLAS.supplyChain,
   rationale:
-    '`torch.hub.load`, `list` and `help` download a GitHub repository and import its `hubconf.py`, so the repository\'s code runs in your process. Without a ref in `owner/repo:ref` the default branch is taken as it is today, and `trust_repo=True` disables the prompt that protects against repositories you have never used. `load_state_dict_from_url` and `download_url_to_file` fetch weight files from any URL; without `check_hash=True` or `hash_prefix=` a file replaced on the server, or in transit, is used as is.',
+    "`torch.hub.load`, `list` and `help` download a GitHub repository and import its `hubconf.py`, so the repository's code runs in your process. Without a ref in `owner/repo:ref` the default branch is taken as it is today, and `trust_repo=True` disables the prompt that protects against repositories you have never used. `load_state_dict_from_url` and `download_url_to_file` fetch weight files from any URL; without `check_hash=True` or `hash_prefix=` a file replaced on the server, or in transit, is used as is.",
   remediation:
     'Use `owner/repo:<commit sha>` (or at least a release tag) and leave `trust_repo` at its default or "check"; pass `check_hash=True` to `load_state_dict_from_url` (with a file name carrying the sha256 prefix) and `hash_prefix=` to `download_url_to_file`.',
   references: [
@@ -566,17 +607,48 @@ function urlTakers(names: string[], keywords: string[], position?: number): void
 const REQUESTS_VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
 const REQUESTS_SESSIONS = ['requests.Session', 'requests.session', 'requests.sessions.Session', 'requests.sessions.session'];
 const HTTPX_CLIENTS = ['httpx.Client', 'httpx.AsyncClient'];
-urlTakers(['urllib.request.urlretrieve', 'urllib.request.urlopen', 'urllib.request.Request', 'urllib.urlretrieve', 'urllib.urlopen', 'urllib2.urlopen'], ['url'], 0);
-urlTakers(['requests.get', 'requests.api.get', 'httpx.get', 'wget.download', ...STATE_DICT_FROM_URL, ...DOWNLOAD_URL_TO_FILE], ['url'], 0);
-urlTakers([...REQUESTS_SESSIONS, ...HTTPX_CLIENTS].map((s) => `${s}().get`), ['url'], 0);
-urlTakers(['requests.request', 'requests.api.request', 'httpx.request', 'httpx.stream'], ['url'], 1);
-urlTakers([...REQUESTS_SESSIONS, ...HTTPX_CLIENTS].flatMap((s) => [`${s}().request`, `${s}().stream`]), ['url'], 1);
 urlTakers(
-  ['csv', 'json', 'parquet', 'table', 'excel', 'html', 'xml', 'feather', 'orc', 'stata', 'sas', 'spss', 'fwf'].map((f) => `pandas.read_${f}`),
+  [
+    'urllib.request.urlretrieve',
+    'urllib.request.urlopen',
+    'urllib.request.Request',
+    'urllib.urlretrieve',
+    'urllib.urlopen',
+    'urllib2.urlopen',
+  ],
+  ['url'],
+  0,
+);
+urlTakers(['requests.get', 'requests.api.get', 'httpx.get', 'wget.download', ...STATE_DICT_FROM_URL, ...DOWNLOAD_URL_TO_FILE], ['url'], 0);
+urlTakers(
+  [...REQUESTS_SESSIONS, ...HTTPX_CLIENTS].map((s) => `${s}().get`),
+  ['url'],
+  0,
+);
+urlTakers(['requests.request', 'requests.api.request', 'httpx.request', 'httpx.stream'], ['url'], 1);
+urlTakers(
+  [...REQUESTS_SESSIONS, ...HTTPX_CLIENTS].flatMap((s) => [`${s}().request`, `${s}().stream`]),
+  ['url'],
+  1,
+);
+urlTakers(
+  ['csv', 'json', 'parquet', 'table', 'excel', 'html', 'xml', 'feather', 'orc', 'stata', 'sas', 'spss', 'fwf'].map(
+    (f) => `pandas.read_${f}`,
+  ),
   ['filepath_or_buffer', 'path_or_buf', 'path', 'io', 'path_or_buffer'],
   0,
 );
-urlTakers(['tensorflow.keras.utils.get_file', 'keras.utils.get_file', 'tf_keras.utils.get_file', 'keras.utils.data_utils.get_file', 'tensorflow.keras.utils.data_utils.get_file'], ['origin'], 1);
+urlTakers(
+  [
+    'tensorflow.keras.utils.get_file',
+    'keras.utils.get_file',
+    'tf_keras.utils.get_file',
+    'keras.utils.data_utils.get_file',
+    'tensorflow.keras.utils.data_utils.get_file',
+  ],
+  ['origin'],
+  1,
+);
 urlTakers(['datasets.load_dataset', 'datasets.load.load_dataset'], ['data_files'], undefined);
 
 function isLoopbackUrl(url: string): boolean {
@@ -605,11 +677,15 @@ export const insecureDownloadRule = defineRule({
   atlas: ATLAS.supplyChain,
   rationale:
     'An `http://` URL is neither encrypted nor authenticated: anyone on the path (a shared Wi-Fi, a compromised router, a proxy, a cloud neighbour spoofing DNS) can read and replace the response. Weights, datasets and archives fetched this way can be swapped for poisoned or trojaned versions without any error, and the code that loads them has no way to notice.',
-  remediation: 'Use the `https://` URL of the same resource (almost every host serves one), and verify a published checksum where the download function supports it.',
+  remediation:
+    'Use the `https://` URL of the same resource (almost every host serves one), and verify a published checksum where the download function supports it.',
   references: [
     { title: 'CWE-319 Cleartext Transmission of Sensitive Information', url: 'https://cwe.mitre.org/data/definitions/319.html' },
     CWE_REFERENCE(494),
-    { title: 'OWASP ML06:2023 AI Supply Chain Attacks', url: 'https://owasp.org/www-project-machine-learning-security-top-10/docs/ML06_2023-AI_Supply_Chain_Attacks' },
+    {
+      title: 'OWASP ML06:2023 AI Supply Chain Attacks',
+      url: 'https://owasp.org/www-project-machine-learning-security-top-10/docs/ML06_2023-AI_Supply_Chain_Attacks',
+    },
   ],
   triggers: ['http://', 'HTTP://', 'Http://'],
   callees: Object.keys(URL_ARGUMENTS),
@@ -625,13 +701,18 @@ export const insecureDownloadRule = defineRule({
       if (!prefix || !/^http:\/\//i.test(prefix.text)) continue;
       if (isLoopbackUrl(prefix.text)) continue;
       const start = !prefix.definedAt && prefix.start && within(prefix.start, call.node) ? prefix.start.startIndex : undefined;
-      const related = prefix.definedAt ? [{ span: { start: prefix.definedAt.startIndex, end: prefix.definedAt.endIndex }, message: 'the URL is defined here' }] : undefined;
+      const related = prefix.definedAt
+        ? [{ span: { start: prefix.definedAt.startIndex, end: prefix.definedAt.endIndex }, message: 'the URL is defined here' }]
+        : undefined;
       const shown = prefix.complete ? prefix.text : `${prefix.text}…`;
       context.report({
         node: within(expression, call.node) ? expression : call.node,
         message: `\`${call.callee}\` fetches \`${shown.length > 60 ? shown.slice(0, 59) + '…' : shown}\` over plain HTTP: the content can be read and replaced in transit (CWE-319).`,
         related,
-        fixes: start === undefined ? [] : [{ title: 'Use `https://`', safe: false, edits: [{ start, end: start + 'http://'.length, newText: 'https://' }] }],
+        fixes:
+          start === undefined
+            ? []
+            : [{ title: 'Use `https://`', safe: false, edits: [{ start, end: start + 'http://'.length, newText: 'https://' }] }],
       });
     }
   },
@@ -648,11 +729,18 @@ const VERIFY_CALLEES = [
   'httpx.AsyncHTTPTransport',
   'httpx.HTTPTransport',
 ];
-const URLLIB3_POOLS = ['urllib3.PoolManager', 'urllib3.ProxyManager', 'urllib3.HTTPSConnectionPool', 'urllib3.connectionpool.HTTPSConnectionPool', 'urllib3.connection_from_url'];
+const URLLIB3_POOLS = [
+  'urllib3.PoolManager',
+  'urllib3.ProxyManager',
+  'urllib3.HTTPSConnectionPool',
+  'urllib3.connectionpool.HTTPSConnectionPool',
+  'urllib3.connection_from_url',
+];
 /** Receivers named like an HTTP session or client, when the analyser cannot resolve them (`self.session`). */
 const SESSION_LIKE = /(^|[._])(s|sess|session|http|client|http_client|httpx_client)$/i;
 
-const UNVERIFIED_CONTEXT_CALLED = '`ssl._create_unverified_context()` makes a context that checks neither certificates nor host names (CWE-295).';
+const UNVERIFIED_CONTEXT_CALLED =
+  '`ssl._create_unverified_context()` makes a context that checks neither certificates nor host names (CWE-295).';
 
 /** What MLS205 reacts to in code (see its `mayFire`). */
 const TLS_CODE = /CERT_NONE|_create_unverified_context|check_hostname|verify\s*=(?!=)|\.\s*verify/g;
@@ -687,7 +775,10 @@ export const tlsVerificationDisabledRule = defineRule({
   remediation:
     'Remove `verify=False` (or pass the path of your organisation\'s CA bundle, e.g. `verify="/etc/ssl/certs/corp-ca.pem"`), use `ssl.create_default_context()` without lowering `verify_mode` or `check_hostname`, and fix the certificate problem at its source.',
   references: [
-    { title: 'requests: SSL certificate verification', url: 'https://requests.readthedocs.io/en/latest/user/advanced/#ssl-cert-verification' },
+    {
+      title: 'requests: SSL certificate verification',
+      url: 'https://requests.readthedocs.io/en/latest/user/advanced/#ssl-cert-verification',
+    },
     { title: 'Python ssl: security considerations', url: 'https://docs.python.org/3/library/ssl.html#security-considerations' },
     CWE_REFERENCE(295),
   ],
@@ -751,7 +842,16 @@ export const tlsVerificationDisabledRule = defineRule({
           node: assignment.assignment,
           message: `\`${assignment.object.text}.verify = False\` turns off certificate checks for every request of the session (CWE-295).`,
           related: definedAt(context, value, 'the value is set here'),
-          fixes: value && !value.definedAt ? [{ title: 'Set `verify = True`', safe: false, edits: [{ start: assignment.value.startIndex, end: assignment.value.endIndex, newText: 'True' }] }] : [],
+          fixes:
+            value && !value.definedAt
+              ? [
+                  {
+                    title: 'Set `verify = True`',
+                    safe: false,
+                    edits: [{ start: assignment.value.startIndex, end: assignment.value.endIndex, newText: 'True' }],
+                  },
+                ]
+              : [],
         });
       }
     }
@@ -770,7 +870,16 @@ export const tlsVerificationDisabledRule = defineRule({
           node: assignment.assignment,
           message: `\`${assignment.object.text}.check_hostname = False\` accepts a valid certificate for any host, so another site can impersonate the server (CWE-295).`,
           related: definedAt(context, value, 'the value is set here'),
-          fixes: value && !value.definedAt ? [{ title: 'Set `check_hostname = True`', safe: false, edits: [{ start: assignment.value.startIndex, end: assignment.value.endIndex, newText: 'True' }] }] : [],
+          fixes:
+            value && !value.definedAt
+              ? [
+                  {
+                    title: 'Set `check_hostname = True`',
+                    safe: false,
+                    edits: [{ start: assignment.value.startIndex, end: assignment.value.endIndex, newText: 'True' }],
+                  },
+                ]
+              : [],
         });
       }
     }
@@ -785,7 +894,16 @@ export const tlsVerificationDisabledRule = defineRule({
         context.report({
           node: reference,
           message: '`ssl.CERT_NONE` disables certificate verification: any server certificate is accepted (CWE-295).',
-          fixes: reference.type === 'attribute' ? [{ title: 'Use `CERT_REQUIRED`', safe: false, edits: [{ start: id.startIndex, end: id.endIndex, newText: 'CERT_REQUIRED' }] }] : [],
+          fixes:
+            reference.type === 'attribute'
+              ? [
+                  {
+                    title: 'Use `CERT_REQUIRED`',
+                    safe: false,
+                    edits: [{ start: id.startIndex, end: id.endIndex, newText: 'CERT_REQUIRED' }],
+                  },
+                ]
+              : [],
         });
       }
     }
@@ -808,4 +926,10 @@ export const tlsVerificationDisabledRule = defineRule({
   },
 });
 
-export const supplyChainRules: Rule[] = [trustRemoteCodeRule, unpinnedHubDownloadRule, torchHubUnverifiedRule, insecureDownloadRule, tlsVerificationDisabledRule];
+export const supplyChainRules: Rule[] = [
+  trustRemoteCodeRule,
+  unpinnedHubDownloadRule,
+  torchHubUnverifiedRule,
+  insecureDownloadRule,
+  tlsVerificationDisabledRule,
+];

@@ -16,7 +16,8 @@ const MAX_DEPTH = 8;
 export function enclosingString(node: Node | null): Node | undefined {
   for (let n: Node | null = node, hops = 0; n && hops < 4; n = n.parent, hops++) {
     if (n.type === 'string') return n;
-    if (n.type !== 'string_content' && n.type !== 'string_start' && n.type !== 'string_end' && n.type !== 'escape_sequence') return undefined;
+    if (n.type !== 'string_content' && n.type !== 'string_start' && n.type !== 'string_end' && n.type !== 'escape_sequence')
+      return undefined;
   }
   return undefined;
 }
@@ -132,10 +133,19 @@ export function isTruthy(value: ConstValue | undefined): boolean {
 }
 
 /** Where a flag came from: the constant's assignment and the `**dict` entry, when not in the call. */
-export function flagOrigin(context: RuleContext, call: CallSite, argument: Argument, value: ConstValue | undefined, what: string): RelatedLocation[] | undefined {
+export function flagOrigin(
+  context: RuleContext,
+  call: CallSite,
+  argument: Argument,
+  value: ConstValue | undefined,
+  what: string,
+): RelatedLocation[] | undefined {
   const related = [...(context.definedHere(value, what) ?? [])];
   if (argumentOrCall(call, argument) === call.node) {
-    related.push({ span: { start: argument.node.startIndex, end: argument.node.endIndex }, message: 'passed to the call through this dict entry' });
+    related.push({
+      span: { start: argument.node.startIndex, end: argument.node.endIndex },
+      message: 'passed to the call through this dict entry',
+    });
   }
   return related.length > 0 ? related : undefined;
 }

@@ -119,7 +119,11 @@ export class CodeServer {
 
   /** Installs a packaged extension (code-server's own CLI, as a user would). */
   installExtension(vsix) {
-    const result = spawnSync(process.execPath, [...this.baseArgs(), '--install-extension', vsix, '--force'], { encoding: 'utf8', timeout: 120_000, env: this.env() });
+    const result = spawnSync(process.execPath, [...this.baseArgs(), '--install-extension', vsix, '--force'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: this.env(),
+    });
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
     if (result.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed (exit ${result.status}):\n${output}`);
     return output;
@@ -135,8 +139,10 @@ export class CodeServer {
     this.port = await freePort();
     const args = [
       ...this.baseArgs(),
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${this.port}`,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${this.port}`,
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-getting-started-override',
@@ -152,7 +158,11 @@ export class CodeServer {
     void exited.then(() => running.delete(this.process));
     let dead;
     void exited.then((status) => (dead = status));
-    await waitFor(`code-server to answer on 127.0.0.1:${this.port}`, async () => dead || (await httpStatus(`http://127.0.0.1:${this.port}/healthz`)) === 200, { timeout: 60_000, interval: 200 });
+    await waitFor(
+      `code-server to answer on 127.0.0.1:${this.port}`,
+      async () => dead || (await httpStatus(`http://127.0.0.1:${this.port}/healthz`)) === 200,
+      { timeout: 60_000, interval: 200 },
+    );
     if (dead) throw new Error(`code-server exited (${JSON.stringify(dead)}); its log:\n${this.logTail(40)}`);
     this.log(`code-server pid ${this.process.pid} listening on 127.0.0.1:${this.port}`);
     return `http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(folder)}`;
@@ -203,11 +213,13 @@ export class CodeServer {
       }
     };
     walk(root);
-    return found.map((file) => {
-      const text = fs.readFileSync(file, 'utf8').trimEnd();
-      const tail = text.split('\n').slice(-lines).join('\n');
-      return `--- ${path.relative(root, file)} (last ${lines} lines)\n${tail || '(empty)'}`;
-    }).join('\n');
+    return found
+      .map((file) => {
+        const text = fs.readFileSync(file, 'utf8').trimEnd();
+        const tail = text.split('\n').slice(-lines).join('\n');
+        return `--- ${path.relative(root, file)} (last ${lines} lines)\n${tail || '(empty)'}`;
+      })
+      .join('\n');
   }
 }
 
@@ -251,11 +263,16 @@ export class Workbench {
     const base = path.posix.basename(relativePath);
     const input = this.page.locator('.quick-input-widget input');
     await this.page.keyboard.press(`${MOD}+P`);
-    const opened = await input.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false);
+    const opened = await input.waitFor({ state: 'visible', timeout: 5000 }).then(
+      () => true,
+      () => false,
+    );
     if (!opened) {
       // Keyboard focus can sit inside a webview (a notebook's rendered Markdown), which keeps the
       // shortcut from the workbench: the title bar's search box opens the same Quick Open.
-      console.log(`  (Ctrl+P did not open Quick Open; using the command center) active element: ${await this.page.evaluate(() => document.activeElement?.outerHTML.slice(0, 160))}`);
+      console.log(
+        `  (Ctrl+P did not open Quick Open; using the command center) active element: ${await this.page.evaluate(() => document.activeElement?.outerHTML.slice(0, 160))}`,
+      );
       await this.page.locator('.command-center .search-label, .command-center-center').first().click();
       await input.waitFor({ state: 'visible', timeout: 10_000 });
     }
@@ -264,10 +281,14 @@ export class Workbench {
     // would open whatever was focused before (the most recently opened editor).
     const focused = this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: base });
     await focused.first().waitFor({ state: 'visible', timeout: 20_000 });
-    await waitFor(`Quick Open to offer ${relativePath}`, async () => {
-      const label = await focused.first().getAttribute('aria-label');
-      return label && label.includes(base) && (await input.inputValue()) === relativePath;
-    }, { timeout: 10_000 });
+    await waitFor(
+      `Quick Open to offer ${relativePath}`,
+      async () => {
+        const label = await focused.first().getAttribute('aria-label');
+        return label && label.includes(base) && (await input.inputValue()) === relativePath;
+      },
+      { timeout: 10_000 },
+    );
     await this.page.keyboard.press('Enter');
     await this.page.locator(`.tabs-container .tab.active[aria-label*="${base}"]`).waitFor({ state: 'visible', timeout: 20_000 });
   }
@@ -279,11 +300,16 @@ export class Workbench {
     await this.closeQuickInput();
     const input = this.page.locator('.quick-input-widget input');
     await this.page.keyboard.press('F1');
-    const opened = await input.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false);
+    const opened = await input.waitFor({ state: 'visible', timeout: 5000 }).then(
+      () => true,
+      () => false,
+    );
     if (!opened) {
       // As in openFile: focus inside a webview keeps F1 from the workbench. The command center
       // opens Quick Open, which the ">" typed below turns into the command palette.
-      console.log(`  (F1 did not open the command palette; using the command center) active element: ${await this.page.evaluate(() => document.activeElement?.outerHTML.slice(0, 160))}`);
+      console.log(
+        `  (F1 did not open the command palette; using the command center) active element: ${await this.page.evaluate(() => document.activeElement?.outerHTML.slice(0, 160))}`,
+      );
       await this.page.locator('.command-center .search-label, .command-center-center').first().click();
       await input.waitFor({ state: 'visible', timeout: 10_000 });
     }
@@ -314,19 +340,27 @@ export class Workbench {
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill(`${prefix}${name}`);
     let entries = [];
-    await waitFor(`the quick input to focus "${name}"`, async () => {
-      if ((await input.inputValue()) !== `${prefix}${name}`) return false;
-      entries = await this.quickInputEntries();
-      const focused = entries.find((e) => e.focused);
-      if (focused?.name === name) return true;
-      if (focused && entries.some((e) => e.name === name)) await this.page.keyboard.press('ArrowDown');
-      return false;
-    }, { timeout: 15_000 }).catch((error) => {
+    await waitFor(
+      `the quick input to focus "${name}"`,
+      async () => {
+        if ((await input.inputValue()) !== `${prefix}${name}`) return false;
+        entries = await this.quickInputEntries();
+        const focused = entries.find((e) => e.focused);
+        if (focused?.name === name) return true;
+        if (focused && entries.some((e) => e.name === name)) await this.page.keyboard.press('ArrowDown');
+        return false;
+      },
+      { timeout: 15_000 },
+    ).catch((error) => {
       throw new Error(`${error.message}; it lists: ${entries.map((e) => `${e.focused ? '*' : ''}${e.name}`).join(' | ') || 'nothing'}`);
     });
     await this.page.keyboard.press('Enter');
     // The command either closes the quick input or reuses it for its own picker or prompt.
-    await waitFor(`the quick input to take "${name}"`, async () => !(await this.quickInputVisible()) || (await input.inputValue()) !== `${prefix}${name}`, { timeout: 10_000 });
+    await waitFor(
+      `the quick input to take "${name}"`,
+      async () => !(await this.quickInputVisible()) || (await input.inputValue()) !== `${prefix}${name}`,
+      { timeout: 10_000 },
+    );
   }
 
   /** Runs a command from the command palette by its full title ("Category: Title"). */
@@ -352,8 +386,14 @@ export class Workbench {
     const field = find.locator('.find-part .input').first();
     await field.waitFor({ state: 'visible', timeout: 10_000 });
     await field.fill(needle);
-    await waitFor(`the find widget to find "${needle}"`, async () => /^\d+ of \d+$/.test((await find.locator('.matchesCount').innerText()).trim()), { timeout: 10_000 });
-    await waitFor(`"${needle}" to be visible in the editor`, async () => (await this.textPosition(needle)) !== undefined, { timeout: 10_000 });
+    await waitFor(
+      `the find widget to find "${needle}"`,
+      async () => /^\d+ of \d+$/.test((await find.locator('.matchesCount').innerText()).trim()),
+      { timeout: 10_000 },
+    );
+    await waitFor(`"${needle}" to be visible in the editor`, async () => (await this.textPosition(needle)) !== undefined, {
+      timeout: 10_000,
+    });
     await this.page.keyboard.press('Escape');
     await find.waitFor({ state: 'hidden', timeout: 10_000 });
   }
@@ -368,31 +408,34 @@ export class Workbench {
    * spans, so the mouse lands on the characters a person would point at.
    */
   async textPosition(needle, { scope = '.editor-group-container.active', offset = 0 } = {}) {
-    return this.page.evaluate(({ needle, scope, offset }) => {
-      const roots = [...document.querySelectorAll(`${scope} .view-lines`)];
-      for (const root of roots) {
-        for (const line of root.querySelectorAll('.view-line')) {
-          const text = line.textContent.replace(/\u00a0/g, ' ');
-          const at = text.indexOf(needle);
-          if (at < 0) continue;
-          const target = at + offset;
-          const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
-          let seen = 0;
-          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-            const length = node.textContent.length;
-            if (seen + length > target) {
-              const range = document.createRange();
-              range.setStart(node, target - seen);
-              range.setEnd(node, target - seen + 1);
-              const rect = range.getBoundingClientRect();
-              return { x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 };
+    return this.page.evaluate(
+      ({ needle, scope, offset }) => {
+        const roots = [...document.querySelectorAll(`${scope} .view-lines`)];
+        for (const root of roots) {
+          for (const line of root.querySelectorAll('.view-line')) {
+            const text = line.textContent.replace(/\u00a0/g, ' ');
+            const at = text.indexOf(needle);
+            if (at < 0) continue;
+            const target = at + offset;
+            const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+            let seen = 0;
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+              const length = node.textContent.length;
+              if (seen + length > target) {
+                const range = document.createRange();
+                range.setStart(node, target - seen);
+                range.setEnd(node, target - seen + 1);
+                const rect = range.getBoundingClientRect();
+                return { x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 };
+              }
+              seen += length;
             }
-            seen += length;
           }
         }
-      }
-      return undefined;
-    }, { needle, scope, offset });
+        return undefined;
+      },
+      { needle, scope, offset },
+    );
   }
 
   /**
@@ -401,15 +444,19 @@ export class Workbench {
    */
   async hover(needle, expect, { offset = 0, timeout = 45_000 } = {}) {
     const hover = this.page.locator('.monaco-hover:not(.hidden)', { hasText: expect }).first();
-    await waitFor(`a hover with "${expect}" over "${needle}"`, async () => {
-      const at = await this.textPosition(needle, { offset });
-      if (!at) return false;
-      // Come from outside, as a hand would: a hover only starts on a mouse move onto the text.
-      await this.page.mouse.move(at.x - 30, at.y + 40);
-      await this.page.mouse.move(at.x, at.y, { steps: 4 });
-      await hover.waitFor({ state: 'visible', timeout: 4000 });
-      return true;
-    }, { timeout, interval: 500 });
+    await waitFor(
+      `a hover with "${expect}" over "${needle}"`,
+      async () => {
+        const at = await this.textPosition(needle, { offset });
+        if (!at) return false;
+        // Come from outside, as a hand would: a hover only starts on a mouse move onto the text.
+        await this.page.mouse.move(at.x - 30, at.y + 40);
+        await this.page.mouse.move(at.x, at.y, { steps: 4 });
+        await hover.waitFor({ state: 'visible', timeout: 4000 });
+        return true;
+      },
+      { timeout, interval: 500 },
+    );
     return (await hover.innerText()).replace(/\s+/g, ' ');
   }
 
@@ -428,12 +475,16 @@ export class Workbench {
     const entries = (await menu.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
     if (!entries.some((e) => pattern.test(e))) throw new Error(`no quick fix matches ${pattern}; the menu has: ${entries.join(' | ')}`);
     if (beforeApply) await beforeApply();
-    await waitFor(`the quick fix matching ${pattern} to be selected`, async () => {
-      const focused = await menu.locator('.monaco-list-row.focused').getAttribute('aria-label');
-      if (focused && pattern.test(focused)) return true;
-      await this.page.keyboard.press('ArrowDown');
-      return false;
-    }, { timeout: 10_000 });
+    await waitFor(
+      `the quick fix matching ${pattern} to be selected`,
+      async () => {
+        const focused = await menu.locator('.monaco-list-row.focused').getAttribute('aria-label');
+        if (focused && pattern.test(focused)) return true;
+        await this.page.keyboard.press('ArrowDown');
+        return false;
+      },
+      { timeout: 10_000 },
+    );
     await this.page.keyboard.press('Enter');
     await menu.waitFor({ state: 'hidden', timeout: 10_000 });
     return entries;
@@ -454,7 +505,13 @@ export class Workbench {
   async focusProblems() {
     await this.closeQuickInput();
     // Ctrl+Shift+M toggles the panel when it already has the focus: press it only when needed.
-    if (await this.page.locator('.markers-panel').isVisible().catch(() => false)) return;
+    if (
+      await this.page
+        .locator('.markers-panel')
+        .isVisible()
+        .catch(() => false)
+    )
+      return;
     await this.page.keyboard.press(`${MOD}+Shift+M`);
     await this.page.locator('.markers-panel').waitFor({ state: 'visible', timeout: 10_000 });
   }
@@ -462,12 +519,18 @@ export class Workbench {
   /** The rows of the Problems panel, as their accessible labels (resource rows and markers). */
   async problems() {
     const rows = this.page.locator('.markers-panel .monaco-list-row');
-    return rows.evaluateAll((elements) => elements.map((e) => ({ label: e.getAttribute('aria-label') ?? '', text: e.innerText.replace(/\s+/g, ' ').trim() })));
+    return rows.evaluateAll((elements) =>
+      elements.map((e) => ({ label: e.getAttribute('aria-label') ?? '', text: e.innerText.replace(/\s+/g, ' ').trim() })),
+    );
   }
 
   async statusBarItems() {
     return this.page.locator('.part.statusbar .statusbar-item').evaluateAll((elements) =>
-      elements.map((e) => ({ id: e.id, label: e.getAttribute('aria-label') ?? e.querySelector('[aria-label]')?.getAttribute('aria-label') ?? '', text: e.innerText.trim() })),
+      elements.map((e) => ({
+        id: e.id,
+        label: e.getAttribute('aria-label') ?? e.querySelector('[aria-label]')?.getAttribute('aria-label') ?? '',
+        text: e.innerText.trim(),
+      })),
     );
   }
 

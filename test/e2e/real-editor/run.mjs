@@ -43,7 +43,10 @@ const CODE_SERVER_DIR = process.env.MLSEC_CODE_SERVER_DIR ?? path.join(REPO, '.c
 const CODE_SERVER_ENTRY = path.join(CODE_SERVER_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const VSIX = path.join(REPO, 'dist', 'mlsec.vsix');
 const KEEP = process.env.MLSEC_E2E_KEEP === '1';
-const SCENARIOS = (process.env.MLSEC_E2E_SCENARIOS ?? 'trusted,restricted').split(',').map((s) => s.trim()).filter(Boolean);
+const SCENARIOS = (process.env.MLSEC_E2E_SCENARIOS ?? 'trusted,restricted')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const RUN_TIMEOUT_MS = Number(process.env.MLSEC_E2E_TIMEOUT_S ?? 900) * 1000;
 
 /** User settings of the fresh profile: no welcome page, no tips, no telemetry, no update checks. */
@@ -67,7 +70,12 @@ const USER_SETTINGS = {
 const started = Date.now();
 const results = [];
 const log = (line) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}`);
-const slug = (text) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+const slug = (text) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
 
 function assert(condition, message) {
   if (!condition) throw new Error(message);
@@ -87,7 +95,9 @@ function run(command, args, what) {
 
 function checkPrerequisites() {
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: run scripts/e2e/ci-prereqs.sh (installs Debian's chromium and the headers code-server builds against)`);
+    throw new Error(
+      `${CHROMIUM} is missing: run scripts/e2e/ci-prereqs.sh (installs Debian's chromium and the headers code-server builds against)`,
+    );
   }
 }
 
@@ -99,7 +109,9 @@ function readManifest() {
   assert(views.length, `package.json has no view in the "${container.id}" container`);
   // The palette shows a command as "Category: Title", unless a commandPalette menu entry hides it.
   const hidden = new Set((manifest.contributes?.menus?.commandPalette ?? []).filter((m) => m.when === 'false').map((m) => m.command));
-  const paletteTitles = (manifest.contributes?.commands ?? []).filter((c) => !hidden.has(c.command)).map((c) => (c.category ? `${c.category}: ${c.title}` : c.title));
+  const paletteTitles = (manifest.contributes?.commands ?? [])
+    .filter((c) => !hidden.has(c.command))
+    .map((c) => (c.category ? `${c.category}: ${c.title}` : c.title));
   return { id: `${manifest.publisher}.${manifest.name}`, version: manifest.version, container, view: views[0], paletteTitles };
 }
 
@@ -167,7 +179,7 @@ class Scenario {
       for (let i = 0; i < 2; i++) await this.page?.keyboard.press('Escape').catch(() => undefined);
       results.push({ scenario: this.name, name, ok: false, error });
       log(`FAIL [${this.name}] ${name} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
-      console.log(`  ${error instanceof Error ? error.stack ?? error.message : String(error)}`.replace(/\n/g, '\n  '));
+      console.log(`  ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`.replace(/\n/g, '\n  '));
       if (shot) console.log(`  screenshot: ${path.relative(REPO, shot)}`);
       await this.explain();
       return false;
@@ -185,7 +197,10 @@ class Scenario {
       const status = await this.wb.statusBarItems().catch(() => []);
       banner('status bar');
       console.log(`  ${status.map((s) => `${s.id}: ${s.label || s.text}`).join(' | ')}`);
-      const notifications = await this.page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
+      const notifications = await this.page
+        .locator('.notifications-toasts .notification-toast')
+        .allInnerTexts()
+        .catch(() => []);
       if (notifications.length) {
         banner('notifications');
         for (const n of notifications) console.log(`  ${n.replace(/\s+/g, ' ')}`);
@@ -230,15 +245,19 @@ const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 async function expectStatusCounts(s, errors, warnings) {
   const pattern = new RegExp(`Open findings in the workspace: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`);
   let last;
-  const item = await waitFor(`the mlsec status item's tooltip to count ${errors} error(s), ${warnings} warning(s)`, async () => {
-    last = await mlsecStatus(s.wb);
-    return last && pattern.test(last.label) && /reviewed/.test(last.text) ? last : undefined;
-  }, { timeout: 60_000 }).catch((error) => {
+  const item = await waitFor(
+    `the mlsec status item's tooltip to count ${errors} error(s), ${warnings} warning(s)`,
+    async () => {
+      last = await mlsecStatus(s.wb);
+      return last && pattern.test(last.label) && /reviewed/.test(last.text) ? last : undefined;
+    },
+    { timeout: 60_000 },
+  ).catch((error) => {
     throw new Error(`${error.message}; it reads: ${last ? `"${last.text}" / "${last.label}"` : 'no mlsec item in the status bar'}`);
   });
   // What a person sees: the shield and the checklist state, not a second error counter.
   const element = s.page.locator(`.part.statusbar [id="${item.id}"]`);
-  assert(await element.locator('.codicon-shield').count() === 1, 'the status bar item shows the shield icon');
+  assert((await element.locator('.codicon-shield').count()) === 1, 'the status bar item shows the shield icon');
   const text = (await element.innerText()).replace(/\s+/g, ' ').trim();
   assert(/^(\d+ at risk · )?\d+\/\d+ reviewed/.test(text), `status bar text is "${text}", expected the checklist state`);
   return item;
@@ -250,7 +269,9 @@ async function openChecklist(s) {
   const item = s.page.locator(`.part.activitybar .action-item[role="tab"]:has(a[aria-label^="${container.title}"])`);
   await item.waitFor({ state: 'visible', timeout: 30_000 });
   if (!(await item.evaluate((e) => e.classList.contains('checked')))) await item.click();
-  await s.page.locator('.part.sidebar .composite.title', { hasText: new RegExp(container.title, 'i') }).waitFor({ state: 'visible', timeout: 20_000 });
+  await s.page
+    .locator('.part.sidebar .composite.title', { hasText: new RegExp(container.title, 'i') })
+    .waitFor({ state: 'visible', timeout: 20_000 });
   await s.wb.widenSideBar(520); // so the screenshots show the rows' descriptions
   const pane = s.page.locator('.part.sidebar .pane', { has: s.page.locator('.pane-header', { hasText: new RegExp(view.name, 'i') }) });
   return pane.count().then((n) => (n ? pane.first() : s.page.locator('.part.sidebar')));
@@ -271,25 +292,40 @@ async function scenarioSteps(s) {
   const { page, wb } = s;
   const restricted = !s.trust;
 
-  await s.step(restricted ? 'workbench opens; the trust dialog is declined (Restricted Mode)' : 'workbench opens; the trust dialog is accepted', async () => {
-    await wb.waitForWorkbench();
-    await wb.answerTrustDialog(s.trust);
-    const indicator = page.locator('.part.statusbar .statusbar-item', { hasText: 'Restricted Mode' });
-    if (restricted) await indicator.first().waitFor({ state: 'visible', timeout: 20_000 });
-    else assert(await indicator.count() === 0, 'a trusted workspace shows no Restricted Mode indicator');
-    // The extension is installed from the .vsix and visible in the activity bar.
-    await page.locator(`.part.activitybar a[aria-label^="${s.manifest.container.title}"]`).waitFor({ state: 'visible', timeout: 60_000 });
-  });
+  await s.step(
+    restricted ? 'workbench opens; the trust dialog is declined (Restricted Mode)' : 'workbench opens; the trust dialog is accepted',
+    async () => {
+      await wb.waitForWorkbench();
+      await wb.answerTrustDialog(s.trust);
+      const indicator = page.locator('.part.statusbar .statusbar-item', { hasText: 'Restricted Mode' });
+      if (restricted) await indicator.first().waitFor({ state: 'visible', timeout: 20_000 });
+      else assert((await indicator.count()) === 0, 'a trusted workspace shows no Restricted Mode indicator');
+      // The extension is installed from the .vsix and visible in the activity bar.
+      await page.locator(`.part.activitybar a[aria-label^="${s.manifest.container.title}"]`).waitFor({ state: 'visible', timeout: 60_000 });
+    },
+  );
 
   await s.step(`Problems lists the mlsec findings of ${TRAIN}`, async () => {
     await wb.openFile(TRAIN);
-    await waitFor('squiggles under the flagged calls', async () => (await page.locator('.editor-group-container.active .squiggly-warning').count()) >= 2, { timeout: 60_000 });
+    await waitFor(
+      'squiggles under the flagged calls',
+      async () => (await page.locator('.editor-group-container.active .squiggly-warning').count()) >= 2,
+      { timeout: 60_000 },
+    );
     await wb.focusProblems();
-    const rows = await waitForProblem(wb, 'MLS102 and MLS101 in the Problems panel', (r) => (problemRow(r, 'MLS102', '[Ln 10, Col 13]') && problemRow(r, 'MLS101', '[Ln 16, Col 16]') ? r : undefined));
+    const rows = await waitForProblem(wb, 'MLS102 and MLS101 in the Problems panel', (r) =>
+      problemRow(r, 'MLS102', '[Ln 10, Col 13]') && problemRow(r, 'MLS101', '[Ln 16, Col 16]') ? r : undefined,
+    );
     const torch = problemRow(rows, 'MLS102');
-    assert(/^Warning: `torch\.load` without `weights_only=True`/.test(torch.label), `MLS102 is a warning about weights_only: ${torch.label}`);
+    assert(
+      /^Warning: `torch\.load` without `weights_only=True`/.test(torch.label),
+      `MLS102 is a warning about weights_only: ${torch.label}`,
+    );
     assert(/generated by mlsec/.test(torch.label), `MLS102 comes from mlsec: ${torch.label}`);
-    assert(rows.some((r) => /problems? in file train\.py/.test(r.label)), 'the Problems panel groups them under train.py');
+    assert(
+      rows.some((r) => /problems? in file train\.py/.test(r.label)),
+      'the Problems panel groups them under train.py',
+    );
   });
 
   await s.step('hovering torch.load shows the rule explanation', async () => {
@@ -306,39 +342,81 @@ async function scenarioSteps(s) {
 
   await s.step(`Problems lists the mlsec finding of a notebook cell (${NOTEBOOK})`, async () => {
     await wb.openFile(NOTEBOOK);
-    await waitFor('a squiggle in the notebook cell', async () => (await page.locator('.notebook-editor .cell .squiggly-error').count()) >= 1, { timeout: 60_000 });
-    assert((await wb.textPosition('allow_pickle=True', { scope: '.notebook-editor' })) !== undefined, 'the notebook cell shows the flagged np.load call');
+    await waitFor(
+      'a squiggle in the notebook cell',
+      async () => (await page.locator('.notebook-editor .cell .squiggly-error').count()) >= 1,
+      { timeout: 60_000 },
+    );
+    assert(
+      (await wb.textPosition('allow_pickle=True', { scope: '.notebook-editor' })) !== undefined,
+      'the notebook cell shows the flagged np.load call',
+    );
     await wb.focusProblems();
-    const rows = await waitForProblem(wb, 'MLS104 in the Problems panel', (r) => (problemRow(r, 'MLS104', '[Ln 3, Col 41]') ? r : undefined));
+    const rows = await waitForProblem(wb, 'MLS104 in the Problems panel', (r) =>
+      problemRow(r, 'MLS104', '[Ln 3, Col 41]') ? r : undefined,
+    );
     const row = problemRow(rows, 'MLS104');
     assert(/^Error: `np\.load\(\.\.\., allow_pickle=True\)`/.test(row.label), `MLS104 is an error about allow_pickle: ${row.label}`);
-    assert(rows.some((r) => /explore\.ipynb/.test(r.label) || /explore\.ipynb/.test(r.text)), 'the finding is listed under explore.ipynb');
+    assert(
+      rows.some((r) => /explore\.ipynb/.test(r.label) || /explore\.ipynb/.test(r.text)),
+      'the finding is listed under explore.ipynb',
+    );
   });
 
   await s.step('the torch.load quick fix (Ctrl+.) adds weights_only=True and the diagnostic goes away', async () => {
     await wb.openFile(TRAIN);
     await wb.applyQuickFix('torch.load(path)', /weights_only=True/, { offset: 7, beforeApply: () => s.shot('quick fix menu') });
-    await waitFor('the editor to show the fixed call', async () => (await wb.editorText()).replace(/\u00a0/g, ' ').includes('torch.load(path, weights_only=True)'), { timeout: 10_000 });
+    await waitFor(
+      'the editor to show the fixed call',
+      async () => (await wb.editorText()).replace(/\u00a0/g, ' ').includes('torch.load(path, weights_only=True)'),
+      { timeout: 10_000 },
+    );
     await page.keyboard.press(`${MOD}+S`);
     const file = path.join(s.workspace, TRAIN);
-    await waitFor('the fix to be saved to disk', () => fs.readFileSync(file, 'utf8').includes('state = torch.load(path, weights_only=True)'), { timeout: 15_000 });
+    await waitFor(
+      'the fix to be saved to disk',
+      () => fs.readFileSync(file, 'utf8').includes('state = torch.load(path, weights_only=True)'),
+      { timeout: 15_000 },
+    );
     await wb.focusProblems();
-    await waitForProblem(wb, 'MLS102 to leave the Problems panel while MLS101 stays', (r) => !problemRow(r, 'MLS102') && problemRow(r, 'MLS101'));
-    await waitFor('the squiggle under torch.load to go', async () => (await page.locator('.editor-group-container.active .squiggly-warning').count()) === 1, { timeout: 20_000 });
+    await waitForProblem(
+      wb,
+      'MLS102 to leave the Problems panel while MLS101 stays',
+      (r) => !problemRow(r, 'MLS102') && problemRow(r, 'MLS101'),
+    );
+    await waitFor(
+      'the squiggle under torch.load to go',
+      async () => (await page.locator('.editor-group-container.active .squiggly-warning').count()) === 1,
+      { timeout: 20_000 },
+    );
     await expectStatusCounts(s, 1, 1);
   });
 
   await s.step('the checklist view opens from the activity bar with threat counts and practice items', async () => {
     const pane = await openChecklist(s);
-    const rows = await waitFor('the checklist tree with evidence', async () => {
-      const r = await treeRows(pane);
-      const threats = r.find((row) => row.name === 'Threats');
-      return threats && threats.description === '2 open findings' && r.some((row) => row.name === 'Model tampering' && row.description === '2 open findings') ? r : undefined;
-    }, { timeout: 60_000 });
+    const rows = await waitFor(
+      'the checklist tree with evidence',
+      async () => {
+        const r = await treeRows(pane);
+        const threats = r.find((row) => row.name === 'Threats');
+        return threats &&
+          threats.description === '2 open findings' &&
+          r.some((row) => row.name === 'Model tampering' && row.description === '2 open findings')
+          ? r
+          : undefined;
+      },
+      { timeout: 60_000 },
+    );
     const byName = (name) => rows.find((r) => r.name === name);
-    assert(byName('Data poisoning')?.description === '1 open finding', `Data poisoning shows 1 open finding: ${JSON.stringify(byName('Data poisoning'))}`);
+    assert(
+      byName('Data poisoning')?.description === '1 open finding',
+      `Data poisoning shows 1 open finding: ${JSON.stringify(byName('Data poisoning'))}`,
+    );
     assert(byName('Model extraction')?.description === 'no open findings', 'Model extraction shows no open findings');
-    assert(/^\d+\/\d+ reviewed$/.test(byName('Practices')?.description ?? ''), `Practices group shows the review progress: ${JSON.stringify(byName('Practices'))}`);
+    assert(
+      /^\d+\/\d+ reviewed$/.test(byName('Practices')?.description ?? ''),
+      `Practices group shows the review progress: ${JSON.stringify(byName('Practices'))}`,
+    );
     for (const item of ['Input validation and sanitization', 'Model versioning and control', 'Model explainability']) {
       assert(byName(item), `the practice "${item}" is listed; rows: ${rows.map((r) => r.name).join(', ')}`);
     }
@@ -354,20 +432,34 @@ async function scenarioSteps(s) {
     await action.click();
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
-    const title = await page.locator('.quick-input-widget .quick-input-title').innerText().catch(() => '');
+    const title = await page
+      .locator('.quick-input-widget .quick-input-title')
+      .innerText()
+      .catch(() => '');
     assert(/Model explainability/.test(title), `the note prompt names the item: "${title}"`);
     await input.fill('SHAP plots checked in the e2e test');
     await s.shot('review note prompt');
     await page.keyboard.press('Enter');
     const file = path.join(s.workspace, '.mlsec', 'review.json');
-    const { text, entry } = await waitFor('.mlsec/review.json to record explainability as reviewed', () => {
-      const content = fs.readFileSync(file, 'utf8');
-      const item = JSON.parse(content).items?.explainability;
-      return item?.state === 'reviewed' && { text: content, entry: item };
-    }, { timeout: 15_000 });
+    const { text, entry } = await waitFor(
+      '.mlsec/review.json to record explainability as reviewed',
+      () => {
+        const content = fs.readFileSync(file, 'utf8');
+        const item = JSON.parse(content).items?.explainability;
+        return item?.state === 'reviewed' && { text: content, entry: item };
+      },
+      { timeout: 15_000 },
+    );
     assert(entry.note === 'SHAP plots checked in the e2e test', `the note is stored: ${text}`);
-    assert(typeof entry.by === 'string' && entry.by && !Number.isNaN(Date.parse(entry.at)), `the reviewer and the time are stored: ${text}`);
-    await waitFor('the item to show as reviewed', async () => (await treeRows(pane)).find((r) => r.name === 'Model explainability' && /^Reviewed/.test(r.description)), { timeout: 15_000 });
+    assert(
+      typeof entry.by === 'string' && entry.by && !Number.isNaN(Date.parse(entry.at)),
+      `the reviewer and the time are stored: ${text}`,
+    );
+    await waitFor(
+      'the item to show as reviewed',
+      async () => (await treeRows(pane)).find((r) => r.name === 'Model explainability' && /^Reviewed/.test(r.description)),
+      { timeout: 15_000 },
+    );
   });
 
   await s.step('the command palette (F1) lists the ML Security commands', async () => {
@@ -376,13 +468,28 @@ async function scenarioSteps(s) {
     // renamed or dropped command fails here and not only in the manifest.
     const expected = s.manifest.paletteTitles.filter((title) => title.startsWith(`${PALETTE_CATEGORY}: `));
     let names = [];
-    await waitFor(`the palette to list ${expected.length} ML Security commands`, async () => {
-      names = (await wb.quickInputEntries()).map((e) => e.name);
-      return expected.every((title) => names.includes(title));
-    }, { timeout: 20_000 }).catch((error) => {
-      throw new Error(`${error.message}; missing: ${expected.filter((t) => !names.includes(t)).join(', ')}; it lists: ${names.join(' | ')}`);
+    await waitFor(
+      `the palette to list ${expected.length} ML Security commands`,
+      async () => {
+        names = (await wb.quickInputEntries()).map((e) => e.name);
+        return expected.every((title) => names.includes(title));
+      },
+      { timeout: 20_000 },
+    ).catch((error) => {
+      throw new Error(
+        `${error.message}; missing: ${expected.filter((t) => !names.includes(t)).join(', ')}; it lists: ${names.join(' | ')}`,
+      );
     });
-    for (const title of ['ML Security: Scan Workspace', 'ML Security: Show Checklist', 'ML Security: Export Checklist Report', 'ML Security: Mark Item Reviewed', 'ML Security: Mark Item Not Applicable', 'ML Security: Reset Item Review', 'ML Security: Open Rule Documentation', 'ML Security: Show Output']) {
+    for (const title of [
+      'ML Security: Scan Workspace',
+      'ML Security: Show Checklist',
+      'ML Security: Export Checklist Report',
+      'ML Security: Mark Item Reviewed',
+      'ML Security: Mark Item Not Applicable',
+      'ML Security: Reset Item Review',
+      'ML Security: Open Rule Documentation',
+      'ML Security: Show Output',
+    ]) {
       assert(names.includes(title), `the palette lists "${title}": ${names.join(' | ')}`);
     }
     // The palette stays open for the step's screenshot; the next step's F1 replaces it.
@@ -394,10 +501,14 @@ async function scenarioSteps(s) {
     // workspace folder; Enter accepts it. No Untitled buffer.
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 20_000 });
-    const proposed = await waitFor('the proposed file name', async () => {
-      const value = await input.inputValue();
-      return value.endsWith('ml-security-checklist.md') && value;
-    }, { timeout: 10_000 });
+    const proposed = await waitFor(
+      'the proposed file name',
+      async () => {
+        const value = await input.inputValue();
+        return value.endsWith('ml-security-checklist.md') && value;
+      },
+      { timeout: 10_000 },
+    );
     assert(proposed.includes('/workspace/'), `the report is proposed at the workspace root: ${proposed}`);
     await s.shot('export save dialog');
     await page.keyboard.press('Enter');
@@ -405,28 +516,49 @@ async function scenarioSteps(s) {
     await waitFor('the report to be written at the workspace root', () => fs.existsSync(file), { timeout: 20_000 });
     const tab = page.locator('.tabs-container .tab.active', { hasText: /ml-security-checklist\.md/ });
     await tab.waitFor({ state: 'visible', timeout: 30_000 });
-    assert(await page.locator('.tabs-container .tab', { hasText: /Untitled-\d+/ }).count() === 0, 'no Untitled buffer');
-    assert(await page.locator('.tabs-container .tab.dirty').count() === 0, 'the report is saved, not dirty');
-    const report = await waitFor('the report heading in the editor', async () => {
-      const text = (await wb.editorText()).replace(/\s+/g, ' ');
-      return text.includes('# ML security checklist: workspace') && text;
-    }, { timeout: 30_000 });
-    await waitFor('the status bar to show the Markdown language', async () => (await wb.editorLanguage()) === 'Markdown', { timeout: 10_000 });
+    assert((await page.locator('.tabs-container .tab', { hasText: /Untitled-\d+/ }).count()) === 0, 'no Untitled buffer');
+    assert((await page.locator('.tabs-container .tab.dirty').count()) === 0, 'the report is saved, not dirty');
+    const report = await waitFor(
+      'the report heading in the editor',
+      async () => {
+        const text = (await wb.editorText()).replace(/\s+/g, ' ');
+        return text.includes('# ML security checklist: workspace') && text;
+      },
+      { timeout: 30_000 },
+    );
+    await waitFor('the status bar to show the Markdown language', async () => (await wb.editorLanguage()) === 'Markdown', {
+      timeout: 10_000,
+    });
     assert(/\*\*Checklist:\*\* \d+ items: /.test(report), `the report sums up the checklist: ${report.slice(0, 600)}`);
     // The counts are those of the status bar: 1 error and 1 warning once train.py was fixed.
-    for (const expected of [`by mlsec ${s.manifest.version}`, '**Open findings:** 1 error, 1 warning, 0 info.', '## Threats', '| Threat | Open findings | Countered by |', '| Model tampering | 2 |']) {
+    for (const expected of [
+      `by mlsec ${s.manifest.version}`,
+      '**Open findings:** 1 error, 1 warning, 0 info.',
+      '## Threats',
+      '| Threat | Open findings | Countered by |',
+      '| Model tampering | 2 |',
+    ]) {
       assert(report.includes(expected), `the top of the report shows "${expected}": ${report.slice(0, 600)}`);
     }
     await s.shot('checklist report top');
     await wb.revealInEditor('## Practices');
     await wb.revealInEditor('Model versioning and control:');
     const versioning = (await wb.editorText()).replace(/\s+/g, ' ');
-    assert(/### \[[ x]\] Model versioning and control: /.test(versioning), `the report has an item heading for Model versioning and control: ${versioning.slice(0, 600)}`);
+    assert(
+      /### \[[ x]\] Model versioning and control: /.test(versioning),
+      `the report has an item heading for Model versioning and control: ${versioning.slice(0, 600)}`,
+    );
     // The review recorded by the previous step, with its note.
     await wb.revealInEditor('Model explainability: Reviewed');
     const explainability = (await wb.editorText()).replace(/\s+/g, ' ');
-    assert(explainability.includes('### [x] Model explainability: Reviewed'), `the reviewed item is ticked: ${explainability.slice(0, 600)}`);
-    assert(explainability.includes(': SHAP plots checked in the e2e test'), `the review note is in the report: ${explainability.slice(0, 600)}`);
+    assert(
+      explainability.includes('### [x] Model explainability: Reviewed'),
+      `the reviewed item is ticked: ${explainability.slice(0, 600)}`,
+    );
+    assert(
+      explainability.includes(': SHAP plots checked in the e2e test'),
+      `the review note is in the report: ${explainability.slice(0, 600)}`,
+    );
     await s.shot('checklist report reviewed item');
     await closeWithoutSaving(s);
   });
@@ -443,49 +575,82 @@ async function scenarioSteps(s) {
     await page.keyboard.press(`${MOD}+Space`);
     const suggestions = page.locator('.editor-group-container.active .suggest-widget.visible .monaco-list-row');
     let labels = [];
-    await waitFor('the mlsec snippets in the suggestions', async () => {
-      labels = await suggestions.evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
-      return ['mlsec-torch-load', 'mlsec-safetensors-load', 'mlsec-yaml-load'].every((prefix) => labels.some((label) => label.startsWith(prefix)));
-    }, { timeout: 20_000 }).catch((error) => {
+    await waitFor(
+      'the mlsec snippets in the suggestions',
+      async () => {
+        labels = await suggestions.evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+        return ['mlsec-torch-load', 'mlsec-safetensors-load', 'mlsec-yaml-load'].every((prefix) =>
+          labels.some((label) => label.startsWith(prefix)),
+        );
+      },
+      { timeout: 20_000 },
+    ).catch((error) => {
       throw new Error(`${error.message}; the suggestions: ${labels.join(' | ') || 'none'}`);
     });
-    assert(labels.some((label) => /^mlsec-torch-load\b.*Weights-only torch\.load/.test(label)), `the torch.load snippet is offered with its name: ${labels.join(' | ')}`);
+    assert(
+      labels.some((label) => /^mlsec-torch-load\b.*Weights-only torch\.load/.test(label)),
+      `the torch.load snippet is offered with its name: ${labels.join(' | ')}`,
+    );
     await s.shot('mlsec snippet suggestions');
-    await waitFor('the torch.load snippet to be selected', async () => {
-      const focused = await suggestions.evaluateAll((rows) => rows.find((r) => r.classList.contains('focused'))?.getAttribute('aria-label') ?? '');
-      if (focused.startsWith('mlsec-torch-load')) return true;
-      await page.keyboard.press('ArrowDown');
-      return false;
-    }, { timeout: 10_000 });
+    await waitFor(
+      'the torch.load snippet to be selected',
+      async () => {
+        const focused = await suggestions.evaluateAll(
+          (rows) => rows.find((r) => r.classList.contains('focused'))?.getAttribute('aria-label') ?? '',
+        );
+        if (focused.startsWith('mlsec-torch-load')) return true;
+        await page.keyboard.press('ArrowDown');
+        return false;
+      },
+      { timeout: 10_000 },
+    );
     await page.keyboard.press('Enter');
-    await waitFor('the snippet to replace the prefix', async () => {
-      const text = (await wb.editorText()).replace(/\u00a0/g, ' ');
-      return text.includes('torch.load("model.pt", map_location="cpu", weights_only=True)') && !text.includes('mlsec-');
-    }, { timeout: 10_000 });
+    await waitFor(
+      'the snippet to replace the prefix',
+      async () => {
+        const text = (await wb.editorText()).replace(/\u00a0/g, ' ');
+        return text.includes('torch.load("model.pt", map_location="cpu", weights_only=True)') && !text.includes('mlsec-');
+      },
+      { timeout: 10_000 },
+    );
     const text = (await wb.editorText()).replace(/\u00a0/g, ' ');
-    for (const expected of ['import torch', 'state_dict = torch.load(', 'model.load_state_dict(state_dict)']) assert(text.includes(expected), `the snippet inserts "${expected}": ${text}`);
+    for (const expected of ['import torch', 'state_dict = torch.load(', 'model.load_state_dict(state_dict)'])
+      assert(text.includes(expected), `the snippet inserts "${expected}": ${text}`);
     await s.shot('snippet inserted');
     await page.keyboard.press('Escape'); // leaves the snippet's placeholders
     await closeWithoutSaving(s);
   });
 
-  await s.step('clicking a notebook finding in the checklist opens its cell (after a markdown cell) with the finding selected', async () => {
-    const pane = await openChecklist(s);
-    const threat = pane.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^Data poisoning$/ }) }).first();
-    await threat.click();
-    // The notebook's second cell (the first is markdown), line 3: numbered as in the notebook.
-    const finding = pane.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^explore\.ipynb cell 2:3$/ }) }).first();
-    await finding.waitFor({ state: 'visible', timeout: 20_000 });
-    await finding.click();
-    // The notebook's own status item says which cell is active; the cell's editor shows the selection.
-    await waitFor('the second cell to be the active one', async () => (await wb.statusBarItems()).some((i) => /^Cell 2 of 3$/.test(i.text)), { timeout: 20_000 });
-    const selected = await waitFor('a selection in the active cell', async () => {
-      const texts = await page.locator('.notebook-editor .monaco-list-row.focused .monaco-editor .view-lines').allInnerTexts();
-      const count = await page.locator('.notebook-editor .monaco-list-row.focused .monaco-editor .selected-text').count();
-      return count > 0 && texts.join('\n').replace(/\u00a0/g, ' ');
-    }, { timeout: 20_000 });
-    assert(selected.includes('allow_pickle=True'), `the active cell is the np.load cell: ${selected.slice(0, 200)}`);
-  });
+  await s.step(
+    'clicking a notebook finding in the checklist opens its cell (after a markdown cell) with the finding selected',
+    async () => {
+      const pane = await openChecklist(s);
+      const threat = pane.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^Data poisoning$/ }) }).first();
+      await threat.click();
+      // The notebook's second cell (the first is markdown), line 3: numbered as in the notebook.
+      const finding = pane
+        .locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^explore\.ipynb cell 2:3$/ }) })
+        .first();
+      await finding.waitFor({ state: 'visible', timeout: 20_000 });
+      await finding.click();
+      // The notebook's own status item says which cell is active; the cell's editor shows the selection.
+      await waitFor(
+        'the second cell to be the active one',
+        async () => (await wb.statusBarItems()).some((i) => /^Cell 2 of 3$/.test(i.text)),
+        { timeout: 20_000 },
+      );
+      const selected = await waitFor(
+        'a selection in the active cell',
+        async () => {
+          const texts = await page.locator('.notebook-editor .monaco-list-row.focused .monaco-editor .view-lines').allInnerTexts();
+          const count = await page.locator('.notebook-editor .monaco-list-row.focused .monaco-editor .selected-text').count();
+          return count > 0 && texts.join('\n').replace(/\u00a0/g, ' ');
+        },
+        { timeout: 20_000 },
+      );
+      assert(selected.includes('allow_pickle=True'), `the active cell is the np.load cell: ${selected.slice(0, 200)}`);
+    },
+  );
 
   await s.step('ML Security: Open Rule Documentation shows the page rendered and read-only, no Untitled buffer', async () => {
     const tabs = page.locator('.tabs-container .tab');
@@ -495,15 +660,19 @@ async function scenarioSteps(s) {
     await preview.waitFor({ state: 'visible', timeout: 30_000 });
     const titles = await tabs.allInnerTexts();
     assert(!titles.some((t) => /Untitled-\d+/.test(t)), `no Untitled buffer is opened: ${titles.join(' | ')}`);
-    assert(await page.locator('.tabs-container .tab.dirty').count() === 0, 'no tab is dirty');
+    assert((await page.locator('.tabs-container .tab.dirty').count()) === 0, 'no tab is dirty');
     // The preview is a webview (nested frames): its heading is rendered HTML, not Markdown text.
-    await waitFor('the rendered page heading', async () => {
-      for (const frame of page.frames()) {
-        const heading = await frame.evaluate(() => document.querySelector('h1')?.textContent ?? '').catch(() => '');
-        if (heading.includes('MLS101 pickle-load')) return true;
-      }
-      return false;
-    }, { timeout: 30_000 });
+    await waitFor(
+      'the rendered page heading',
+      async () => {
+        for (const frame of page.frames()) {
+          const heading = await frame.evaluate(() => document.querySelector('h1')?.textContent ?? '').catch(() => '');
+          if (heading.includes('MLS101 pickle-load')) return true;
+        }
+        return false;
+      },
+      { timeout: 30_000 },
+    );
     await s.shot('rule documentation preview');
     await closeActiveTab(s);
   });
@@ -514,17 +683,28 @@ async function scenarioSteps(s) {
     await code.waitFor({ state: 'visible', timeout: 20_000 });
     await code.click();
     await page.locator('.tabs-container .tab.active', { hasText: /Preview MLS104\.md/ }).waitFor({ state: 'visible', timeout: 30_000 });
-    assert(await page.locator('.tabs-container .tab.dirty').count() === 0, 'no tab is dirty');
+    assert((await page.locator('.tabs-container .tab.dirty').count()) === 0, 'no tab is dirty');
     await closeActiveTab(s);
   });
 
   await s.step('source.fixAll.mlsec applies the safe load_state_dict fix and leaves the unsafe one', async () => {
     const file = path.join(s.workspace, 'src', 'fixall.py');
-    fs.writeFileSync(file, 'import torch\n\n\ndef restore(net, path):\n    net.load_state_dict(torch.load(path))\n    return torch.load(path + ".extra")\n');
+    fs.writeFileSync(
+      file,
+      'import torch\n\n\ndef restore(net, path):\n    net.load_state_dict(torch.load(path))\n    return torch.load(path + ".extra")\n',
+    );
     await wb.openFile('src/fixall.py');
-    await waitFor('two torch.load squiggles', async () => (await page.locator('.editor-group-container.active .squiggly-warning').count()) >= 2, { timeout: 60_000 });
+    await waitFor(
+      'two torch.load squiggles',
+      async () => (await page.locator('.editor-group-container.active .squiggly-warning').count()) >= 2,
+      { timeout: 60_000 },
+    );
     await wb.runCommand('Fix All');
-    await waitFor('the safe fix in the editor', async () => (await wb.editorText()).replace(/\u00a0/g, ' ').includes('net.load_state_dict(torch.load(path, weights_only=True))'), { timeout: 20_000 });
+    await waitFor(
+      'the safe fix in the editor',
+      async () => (await wb.editorText()).replace(/\u00a0/g, ' ').includes('net.load_state_dict(torch.load(path, weights_only=True))'),
+      { timeout: 20_000 },
+    );
     const text = (await wb.editorText()).replace(/\u00a0/g, ' ');
     assert(text.includes('return torch.load(path + ".extra")'), `the unsafe fix is not applied: ${text}`);
     await s.shot('fix all applied');
@@ -549,12 +729,18 @@ async function scenarioSteps(s) {
     // As a person does it: the Settings editor, the "Enable" checkbox of mlsec.
     const toggle = async () => {
       await wb.runCommand('Preferences: Open Settings (UI)');
-      const search = page.locator('.settings-editor .search-container .monaco-editor textarea, .settings-editor .search-container input').first();
+      const search = page
+        .locator('.settings-editor .search-container .monaco-editor textarea, .settings-editor .search-container input')
+        .first();
       await search.waitFor({ state: 'visible', timeout: 20_000 });
       await search.focus();
       await page.keyboard.press(`${MOD}+A`);
       await page.keyboard.type('mlsec.enable');
-      const checkbox = page.locator('.settings-editor .setting-item-bool[data-key="mlsec.enable"] .setting-value-checkbox, .settings-editor .setting-item-bool .setting-value-checkbox').first();
+      const checkbox = page
+        .locator(
+          '.settings-editor .setting-item-bool[data-key="mlsec.enable"] .setting-value-checkbox, .settings-editor .setting-item-bool .setting-value-checkbox',
+        )
+        .first();
       await checkbox.waitFor({ state: 'visible', timeout: 20_000 });
       await checkbox.click();
     };
@@ -569,18 +755,30 @@ async function scenarioSteps(s) {
     await wb.runCommand('View: Close All Editors');
   });
 
-  await s.step(restricted ? 'Restricted Mode: the status item warns that the repository narrows coverage, and the checklist lists it' : 'the checklist lists what the repository configuration narrows (trusted: no warning)', async () => {
-    const pane = await openChecklist(s);
-    const row = await waitFor('the coverage row in the checklist', async () => (await treeRows(pane)).find((r) => r.name === 'Coverage narrowed by the repository'), { timeout: 30_000 });
-    assert(/1 setting in 1 project file/.test(row.description), `the row sums up the narrowing: ${JSON.stringify(row)}`);
-    const status = await waitFor('the mlsec status item', () => mlsecStatus(wb), { timeout: 20_000 });
-    if (restricted) {
-      assert(/narrowed/.test(status.text), `the status item warns in Restricted Mode: "${status.text}"`);
-      assert(/pyproject\.toml: per-file-ignores: "scratch\/\*" = \["MLS1"\]/.test(status.label), `the tooltip lists the narrowing: ${status.label}`);
-    } else {
-      assert(!/narrowed/.test(status.text), `a trusted workspace gets no warning: "${status.text}"`);
-    }
-  });
+  await s.step(
+    restricted
+      ? 'Restricted Mode: the status item warns that the repository narrows coverage, and the checklist lists it'
+      : 'the checklist lists what the repository configuration narrows (trusted: no warning)',
+    async () => {
+      const pane = await openChecklist(s);
+      const row = await waitFor(
+        'the coverage row in the checklist',
+        async () => (await treeRows(pane)).find((r) => r.name === 'Coverage narrowed by the repository'),
+        { timeout: 30_000 },
+      );
+      assert(/1 setting in 1 project file/.test(row.description), `the row sums up the narrowing: ${JSON.stringify(row)}`);
+      const status = await waitFor('the mlsec status item', () => mlsecStatus(wb), { timeout: 20_000 });
+      if (restricted) {
+        assert(/narrowed/.test(status.text), `the status item warns in Restricted Mode: "${status.text}"`);
+        assert(
+          /pyproject\.toml: per-file-ignores: "scratch\/\*" = \["MLS1"\]/.test(status.label),
+          `the tooltip lists the narrowing: ${status.label}`,
+        );
+      } else {
+        assert(!/narrowed/.test(status.text), `a trusted workspace gets no warning: "${status.text}"`);
+      }
+    },
+  );
 
   await s.step('a reviewed item goes "changed since review" when a new finding appears against it', async () => {
     const pane = await openChecklist(s);
@@ -602,16 +800,28 @@ async function scenarioSteps(s) {
     await s.shot('acknowledge open findings');
     await acknowledge.click();
     const file = path.join(s.workspace, '.mlsec', 'review.json');
-    const entry = await waitFor('the review with its record of the accepted findings', () => {
-      const item = JSON.parse(fs.readFileSync(file, 'utf8')).items?.['input-validation'];
-      return item?.state === 'reviewed' && Array.isArray(item.reviewed?.findings) && item;
-    }, { timeout: 15_000 });
+    const entry = await waitFor(
+      'the review with its record of the accepted findings',
+      () => {
+        const item = JSON.parse(fs.readFileSync(file, 'utf8')).items?.['input-validation'];
+        return item?.state === 'reviewed' && Array.isArray(item.reviewed?.findings) && item;
+      },
+      { timeout: 15_000 },
+    );
     assert(entry.reviewed.findings.length >= 1, `the accepted findings are recorded: ${JSON.stringify(entry)}`);
-    await waitFor('the item to show as reviewed', async () => (await treeRows(pane)).find((r) => r.name === name && /^Reviewed/.test(r.description)), { timeout: 15_000 });
+    await waitFor(
+      'the item to show as reviewed',
+      async () => (await treeRows(pane)).find((r) => r.name === name && /^Reviewed/.test(r.description)),
+      { timeout: 15_000 },
+    );
     const added = path.join(s.workspace, 'src', 'late.py');
     fs.writeFileSync(added, 'import torch\n\nlate = torch.load("late.pt", weights_only=False)\n');
     await wb.runCommand(`${PALETTE_CATEGORY}: Refresh Checklist`);
-    await waitFor('the item to show "Changed since review"', async () => (await treeRows(pane)).find((r) => r.name === name && /^Changed since review: 1 new finding/.test(r.description)), { timeout: 60_000 });
+    await waitFor(
+      'the item to show "Changed since review"',
+      async () => (await treeRows(pane)).find((r) => r.name === name && /^Changed since review: 1 new finding/.test(r.description)),
+      { timeout: 60_000 },
+    );
     const status = await mlsecStatus(wb);
     assert(/1 changed/.test(status?.text ?? ''), `the status item counts the changed review: ${status?.text}`);
     await s.shot('changed since review');
@@ -669,7 +879,10 @@ async function main() {
   fs.mkdirSync(extensionsDir);
   const installer = new CodeServer({ entry: CODE_SERVER_ENTRY, root: path.join(tempRoot, 'install'), extensionsDir, log });
   const output = installer.installExtension(VSIX);
-  assert(fs.readdirSync(extensionsDir).some((d) => d.startsWith(`${manifest.id}-`)), `the .vsix was not installed: ${output}`);
+  assert(
+    fs.readdirSync(extensionsDir).some((d) => d.startsWith(`${manifest.id}-`)),
+    `the .vsix was not installed: ${output}`,
+  );
   log(`installed ${path.relative(REPO, VSIX)} into a fresh extensions folder (${manifest.id})`);
 
   const { chromium } = await import('playwright-core');
@@ -703,7 +916,7 @@ try {
   await main();
 } catch (error) {
   fatal = error;
-  console.log(`e2e: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  console.log(`e2e: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 }
 const passed = results.filter((r) => r.ok).length;
 const failed = results.filter((r) => !r.ok).length + (fatal ? 1 : 0);

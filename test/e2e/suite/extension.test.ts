@@ -18,7 +18,11 @@ function workspaceRoot(): string {
 }
 
 /** Polls until `probe` returns a value (not a fixed sleep). */
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -50,11 +54,18 @@ describe('mlsec extension', function () {
     const uri = vscode.Uri.file(path.join(workspaceRoot(), 'src', 'train.py'));
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(document);
-    const diagnostic = await waitFor('MLS102 in src/train.py', () => vscode.languages.getDiagnostics(uri).find((d) => codeOf(d) === 'MLS102'));
+    const diagnostic = await waitFor('MLS102 in src/train.py', () =>
+      vscode.languages.getDiagnostics(uri).find((d) => codeOf(d) === 'MLS102'),
+    );
     assert.equal(diagnostic.range.start.line, 7);
     assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error, 'pyproject.toml raises MLS102 to error');
 
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      diagnostic.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
     const fix = actions.find((a) => a.edit && a.diagnostics?.some((d) => codeOf(d) === 'MLS102') && /weights_only/.test(a.title));
     assert.ok(fix?.edit, `a weights_only quick fix among: ${actions.map((a) => a.title).join(' | ')}`);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
@@ -67,7 +78,9 @@ describe('mlsec extension', function () {
     const notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(path.join(workspaceRoot(), 'explore.ipynb')));
     await vscode.window.showNotebookDocument(notebook);
     const cell = notebook.cellAt(1).document.uri;
-    const diagnostic = await waitFor('MLS102 in the notebook cell', () => vscode.languages.getDiagnostics(cell).find((d) => codeOf(d) === 'MLS102'));
+    const diagnostic = await waitFor('MLS102 in the notebook cell', () =>
+      vscode.languages.getDiagnostics(cell).find((d) => codeOf(d) === 'MLS102'),
+    );
     assert.equal(diagnostic.range.start.line, 2);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
@@ -84,13 +97,19 @@ describe('mlsec extension', function () {
     await vscode.commands.executeCommand(Commands.refreshChecklist);
     const evidence = await waitFor('checklist evidence', () => api.checklist.currentEvidence());
     const versioning = evidence.items.find((i) => i.id === 'model-versioning');
-    assert.ok(versioning?.signals.some((s) => s.file === 'models/classifier.safetensors'), 'safetensors artifact is evidence');
+    assert.ok(
+      versioning?.signals.some((s) => s.file === 'models/classifier.safetensors'),
+      'safetensors artifact is evidence',
+    );
     const validation = evidence.items.find((i) => i.id === 'input-validation');
     assert.ok(validation?.signals.some((s) => s.file === 'src/serve.py' && !s.weak));
     const audits = evidence.items.find((i) => i.id === 'security-audits');
     assert.equal(audits?.status, 'evidence');
     const roots = api.checklist.tree();
-    assert.deepEqual(roots.filter((r) => r.kind === 'group').map((r) => r.label), ['Threats', 'Practices', 'Further practices']);
+    assert.deepEqual(
+      roots.filter((r) => r.kind === 'group').map((r) => r.label),
+      ['Threats', 'Practices', 'Further practices'],
+    );
     const tampering = roots.find((r) => r.id === 'group:threats')!.children.find((t) => t.threatId === 'model-tampering')!;
     assert.ok(tampering.children.length >= 1, 'the unsafe loads are listed under model tampering');
   });
@@ -102,7 +121,10 @@ describe('mlsec extension', function () {
     let text = fs.readFileSync(file, 'utf8');
     assert.match(text, /"explainability": \{ "state": "reviewed", "note": "SHAP plots checked", "by": "[^"]+", "at": "[^"]+" \}/);
     assert.match(text, /"privacy-preserving": \{ "state": "not-applicable", "note": "no personal data"/);
-    const item = api.checklist.tree().flatMap((r) => r.children).find((n) => n.itemId === 'explainability')!;
+    const item = api.checklist
+      .tree()
+      .flatMap((r) => r.children)
+      .find((n) => n.itemId === 'explainability')!;
     assert.equal(item.status, 'reviewed');
     assert.equal(item.contextValue, 'checklistItem.reviewed');
     assert.equal(await vscode.commands.executeCommand(Commands.resetReview, 'explainability'), true);

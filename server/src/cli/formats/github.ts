@@ -30,7 +30,8 @@ export function formatGithub(outcome: Pick<ScanOutcome, 'files'>, baseDir: strin
       if (region) {
         properties.push(['line', String(region.startLine)], ['endLine', String(region.endLine)]);
         // GitHub takes columns only for an annotation on one line.
-        if (region.startLine === region.endLine) properties.push(['col', String(region.startColumn)], ['endColumn', String(region.endColumn)]);
+        if (region.startLine === region.endLine)
+          properties.push(['col', String(region.startColumn)], ['endColumn', String(region.endColumn)]);
       }
       properties.push(['title', `${finding.code} ${finding.name}`]);
       const where = finding.cell !== undefined ? ` (notebook cell ${finding.cell + 1}, line ${finding.range.start.line + 1})` : '';

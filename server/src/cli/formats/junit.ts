@@ -11,16 +11,19 @@ import type { ScanOutcome } from '../scanner';
 
 /** Escapes text for XML content and attribute values (quotes included). */
 export function escapeXml(text: string): string {
-  return text
-    .replace(/[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '\ufffd')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    .replace(/\r/g, '&#13;')
-    .replace(/\n/g, '&#10;')
-    .replace(/\t/g, '&#9;');
+  return (
+    text
+      // eslint-disable-next-line no-control-regex -- control characters are what this pattern is about
+      .replace(/[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '\ufffd')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+      .replace(/\r/g, '&#13;')
+      .replace(/\n/g, '&#10;')
+      .replace(/\t/g, '&#9;')
+  );
 }
 
 /** Escapes element content: line breaks stay readable there. */
@@ -42,7 +45,10 @@ export function formatJunit(outcome: Pick<ScanOutcome, 'files' | 'durationMs'>, 
     let suiteSkipped = 0;
     for (const finding of report.findings) {
       const region = locations.region(report.file, finding.range, finding.cell);
-      const at = finding.cell !== undefined ? `cell ${finding.cell + 1} line ${finding.range.start.line + 1}` : `line ${finding.range.start.line + 1}`;
+      const at =
+        finding.cell !== undefined
+          ? `cell ${finding.cell + 1} line ${finding.range.start.line + 1}`
+          : `line ${finding.range.start.line + 1}`;
       const position = `${finding.cell !== undefined ? `cell ${finding.cell + 1}:` : ''}${finding.range.start.line + 1}:${finding.range.start.character + 1}`;
       const name = `${finding.code} ${finding.name} (${at})`;
       const attributes = `name="${escapeXml(name)}" classname="${escapeXml(file)}" file="${escapeXml(file)}"${region ? ` line="${region.startLine}"` : ''}`;
