@@ -97,6 +97,14 @@ describe('mlsec CLI on hostile file systems', function () {
     assert.equal(run.code, 1);
   });
 
+  it('reports a FIFO named like a model file instead of waiting for a writer', function () {
+    if (!canMakeFifo()) this.skip();
+    mkfifo(path.join(dir, 'repo', 'weights.pt'));
+    const run = finished(runCli(['scan', 'weights.pt', '--models-only', '--format', 'json'], path.join(dir, 'repo')), 'FIFO model file');
+    assert.deepEqual(parse(run).findings, ['weights.pt MLS607']);
+    assert.match(run.stdout, /not a regular file \(FIFO\)/);
+  });
+
   it('skips FIFOs in a tree and reports FIFOs named like project files', function () {
     if (!canMakeFifo()) this.skip();
     write('repo/pkg/a.py', UNSAFE);

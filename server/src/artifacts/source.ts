@@ -3,11 +3,12 @@
  * data around a few kilobytes of structure (a pickle, a zip directory, a JSON header): readers ask
  * for the ranges they need and skip the rest, so the tensor payload is never read.
  *
- * Hand-written rather than `fs.readFileSync` because the whole file must not be loaded. The
- * engine's bounded regular-file reader (engine/files.ts) reads whole source files; this one
- * keeps a growing window for sequential reads of large files.
+ * Hand-written rather than `fs.readFileSync` because the whole file must not be loaded. The file
+ * is opened through the engine's regular-file check (engine/safeRead.ts); this class keeps a
+ * growing window for sequential reads of large files.
  */
 import * as fs from 'node:fs';
+import { openRegularFile } from '../engine/safeRead';
 
 export class TruncatedError extends Error {
   constructor(
@@ -64,16 +65,11 @@ export class FileSource implements ByteSource {
     readonly length: number,
   ) {}
 
+  /** Opens a regular file (never a FIFO or device: engine/safeRead.ts); throws with the reason. */
   static open(file: string): { source: FileSource; stat: fs.Stats } {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const stat = fs.fstatSync(fd);
-      if (!stat.isFile()) throw new Error('not a regular file');
-      return { source: new FileSource(fd, stat.size), stat };
-    } catch (error) {
-      fs.closeSync(fd);
-      throw error;
-    }
+    const opened = openRegularFile(file);
+    if (!opened.ok) throw new Error(opened.message.replace(/^cannot read: /, ''));
+    return { source: new FileSource(opened.fd, opened.stat.size), stat: opened.stat };
   }
 
   close(): void {

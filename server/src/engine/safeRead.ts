@@ -60,6 +60,39 @@ function sizeMessage(size: number | undefined, limit: number, setting?: string):
 }
 
 /**
+ * Opens a regular file for reading in parts (a model file whose tensors are never read): checked
+ * with `stat` before the open (a FIFO or device is never opened), opened without blocking, and
+ * checked again on the descriptor. The caller closes `fd`.
+ */
+export function openRegularFile(
+  file: string,
+): { ok: true; fd: number; stat: fs.Stats } | { ok: false; reason: ReadFailure; message: string } {
+  let before: fs.Stats;
+  try {
+    before = fs.statSync(file);
+  } catch (error) {
+    const code = errorCode(error);
+    return failure(
+      code === 'ENOENT' ? 'missing' : 'unreadable',
+      code === 'ELOOP' ? 'cannot read: symbolic link loop (ELOOP)' : `cannot read: ${code}`,
+    );
+  }
+  if (!before.isFile()) return failure('not-regular', `not a regular file (${kindOf(before)}); not read`);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, OPEN_FLAGS);
+  } catch (error) {
+    return failure('unreadable', `cannot read: ${errorCode(error)}`);
+  }
+  const stat = fs.fstatSync(fd);
+  if (!stat.isFile() || stat.dev !== before.dev || stat.ino !== before.ino) {
+    fs.closeSync(fd);
+    return failure('unreadable', 'cannot read: the file was replaced while it was opened');
+  }
+  return { ok: true, fd, stat };
+}
+
+/**
  * The bytes of a regular file of at most `limit` bytes. `setting` names what sets the limit, for
  * the message (e.g. `max-file-size`).
  */
