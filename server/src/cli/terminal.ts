@@ -14,8 +14,8 @@
  * CSI on some terminals), bidirectional embeddings, overrides and isolates, the line and paragraph
  * separators, and unpaired surrogates (invalid in UTF-8 output).
  */
-// eslint-disable-next-line no-control-regex
 const UNSAFE =
+  // eslint-disable-next-line no-control-regex -- control characters are what this pattern finds
   /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
