@@ -8,7 +8,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { DeclaredRequirement, ManifestKind, ManifestReport } from './model';
 import { isValidVersion, normalizeName, pinnedVersion } from './pep440';
 import { poetryConstraint } from './poetry';
-import { parseRequirement } from './requirement';
+import { declaredRequirement, parseRequirement } from './requirement';
 import { readRequirementsTxt } from './requirementsTxt';
 import { LineIndex } from '../engine/text';
 import type { ReadText } from './requirementsTxt';
@@ -86,23 +86,7 @@ function pep508At(report: ManifestReport, text: string, value: string, start: nu
     report.skipped.push({ line: line ?? 0, reason: `${v.name} comes from a direct URL: its version cannot be known from this file` });
     return;
   }
-  const base = start ?? 0;
-  const requirement: DeclaredRequirement = {
-    name: v.name,
-    normalized: normalizeName(v.name),
-    specifier: v.specifier,
-    pinned: pinnedVersion(v.specifier),
-    extras: v.extras,
-    marker: v.marker,
-    span: start !== undefined ? { start: base + v.nameStart, end: base + v.end } : { start: 0, end: 0 },
-    insertAt: start !== undefined ? base + v.afterName : undefined,
-    style: 'pep440',
-    locked,
-  };
-  if (start !== undefined && v.specStart !== undefined && v.specEnd !== undefined) {
-    requirement.constraintSpan = { start: base + v.specStart, end: base + v.specEnd };
-    requirement.constraintText = text.slice(requirement.constraintSpan.start, requirement.constraintSpan.end);
-  }
+  const requirement = declaredRequirement(v, text, start, locked);
   report.requirements.push(requirement);
 }
 

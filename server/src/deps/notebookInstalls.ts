@@ -4,9 +4,8 @@
  * an option is a requirement, with its span inside the cell.
  */
 import type { NotebookCell } from '../engine/notebook';
-import type { DeclaredRequirement, ManifestReport } from './model';
-import { normalizeName, pinnedVersion } from './pep440';
-import { parseRequirement } from './requirement';
+import type { ManifestReport } from './model';
+import { declaredRequirement, parseRequirement } from './requirement';
 
 const INSTALL = /^[ \t]*(?:!|%)\s*(?:(?:python3?|py)\s+-m\s+)?(?:uv\s+)?pip3?\s+install\b/;
 /** Options whose value is the next argument. */
@@ -61,24 +60,8 @@ export function readNotebookInstalls(cells: readonly NotebookCell[]): ManifestRe
         const parsed = parseRequirement(token.text);
         if (!parsed.ok || parsed.value.url !== undefined) continue;
         const v = parsed.value;
-        const base = lineStart + token.start;
-        const requirement: DeclaredRequirement = {
-          name: v.name,
-          normalized: normalizeName(v.name),
-          specifier: v.specifier,
-          pinned: pinnedVersion(v.specifier),
-          extras: v.extras,
-          marker: v.marker,
-          span: { start: base + v.nameStart, end: base + v.end },
-          insertAt: base + v.afterName,
-          style: 'pep440',
-          locked: false,
-          cell: cell.index,
-        };
-        if (v.specStart !== undefined && v.specEnd !== undefined) {
-          requirement.constraintSpan = { start: base + v.specStart, end: base + v.specEnd };
-          requirement.constraintText = cell.text.slice(requirement.constraintSpan.start, requirement.constraintSpan.end);
-        }
+        const requirement = declaredRequirement(v, cell.text, lineStart + token.start);
+        requirement.cell = cell.index;
         report.requirements.push(requirement);
       }
     });

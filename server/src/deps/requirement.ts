@@ -4,7 +4,8 @@
  * because no maintained JavaScript PEP 508 parser exists and the grammar needed is small: name,
  * extras, a specifier (optionally in parentheses), a marker, or a direct URL (`name @ url`).
  */
-import { isValidSpecifier } from './pep440';
+import type { DeclaredRequirement } from './model';
+import { isValidSpecifier, normalizeName, pinnedVersion } from './pep440';
 
 export interface ParsedRequirement {
   name: string;
@@ -80,4 +81,29 @@ export function parseRequirement(text: string): RequirementParse {
     value.specEnd = specStart + specText.length;
   }
   return { ok: true, value };
+}
+
+/**
+ * The declared requirement of a parsed PEP 508 string written at offset `base` of `text` (the
+ * file or notebook cell): its spans for the underline and the fix. Without `base` (a value whose
+ * place in the file is not known) it has no spans to edit.
+ */
+export function declaredRequirement(value: ParsedRequirement, text: string, base: number | undefined, locked = false): DeclaredRequirement {
+  const requirement: DeclaredRequirement = {
+    name: value.name,
+    normalized: normalizeName(value.name),
+    specifier: value.specifier,
+    pinned: pinnedVersion(value.specifier),
+    extras: value.extras,
+    marker: value.marker,
+    span: base !== undefined ? { start: base + value.nameStart, end: base + value.end } : { start: 0, end: 0 },
+    insertAt: base !== undefined ? base + value.afterName : undefined,
+    style: 'pep440',
+    locked,
+  };
+  if (base !== undefined && value.specStart !== undefined && value.specEnd !== undefined) {
+    requirement.constraintSpan = { start: base + value.specStart, end: base + value.specEnd };
+    requirement.constraintText = text.slice(requirement.constraintSpan.start, requirement.constraintSpan.end);
+  }
+  return requirement;
 }

@@ -6,9 +6,9 @@
  * the same length, so a logical line's offsets are offsets in the file.
  */
 import * as path from 'node:path';
-import type { DeclaredRequirement, ManifestProblem, ManifestReport, SkippedLine } from './model';
+import type { ManifestProblem, ManifestReport, SkippedLine } from './model';
 import { normalizeName, pinnedVersion } from './pep440';
-import { parseRequirement } from './requirement';
+import { declaredRequirement, parseRequirement } from './requirement';
 import { LineIndex } from '../engine/text';
 
 /** Reads an included file; returns undefined with a reason when it cannot. */
@@ -103,23 +103,7 @@ function parseInto(
       if (pinned) report.constraints?.set(normalized, pinned);
       continue;
     }
-    const base = lineStart + lead;
-    const requirement: DeclaredRequirement = {
-      name: value.name,
-      normalized,
-      specifier: value.specifier,
-      pinned,
-      extras: value.extras,
-      marker: value.marker,
-      span: { start: base + value.nameStart, end: base + value.end },
-      insertAt: base + value.afterName,
-      style: 'pep440',
-      locked: false,
-    };
-    if (value.specStart !== undefined && value.specEnd !== undefined) {
-      requirement.constraintSpan = { start: base + value.specStart, end: base + value.specEnd };
-      requirement.constraintText = text.slice(requirement.constraintSpan.start, requirement.constraintSpan.end);
-    }
+    const requirement = declaredRequirement(value, text, lineStart + lead);
     if (/--hash[=\s]/.test(options)) requirement.hashed = true;
     report.requirements.push(requirement);
   }
