@@ -4,10 +4,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigResolver } from '../../server/src/engine/config';
+import { ConfigResolver } from '../../server/src/engine/config/projectConfig';
 import { fixReports, applyNotebookEdits } from '../../server/src/cli/fix';
 import { diffLines, unifiedDiff } from '../../server/src/cli/diff';
-import { analyzeFile, SelectionCache } from '../../server/src/engine/scan';
+import { analyzeFile, SelectionCache } from '../../server/src/engine/pipeline/fileAnalysis';
 import { analyzer } from '../support/engine';
 import { REPO_ROOT } from '../support/paths';
 

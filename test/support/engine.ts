@@ -1,4 +1,4 @@
-import { Analyzer } from '../../server/src/engine/analyzer';
+import { Analyzer } from '../../server/src/engine/pipeline/analyzer';
 import { ALL_RULES } from '../../server/src/rules/index';
 
 let shared: Promise<Analyzer> | undefined;

@@ -6,10 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Finding } from '../../server/src/engine/findings';
-import { readNotebookCells } from '../../server/src/engine/notebook';
-import { sourceKindOf } from '../../server/src/engine/files';
-import { analyzeText } from '../../server/src/engine/scan';
-import type { Analyzer } from '../../server/src/engine/analyzer';
+import { readNotebookCells } from '../../server/src/engine/io/notebook';
+import { sourceKindOf } from '../../server/src/engine/io/sourceFiles';
+import { analyzeText } from '../../server/src/engine/pipeline/fileAnalysis';
+import type { Analyzer } from '../../server/src/engine/pipeline/analyzer';
 
 const EXPECT = /#.*?\bexpect:\s*([A-Z0-9, ]+)/;
 

@@ -9,12 +9,12 @@ import { exitCodeFor } from '../../server/src/cli/main';
 import { toSarif } from '../../server/src/cli/sarif';
 import type { ScanOutcome } from '../../server/src/cli/scanner';
 import { formatText } from '../../server/src/cli/textReport';
-import type { FileReport } from '../../server/src/engine/scan';
+import type { FileReport } from '../../server/src/engine/pipeline/fileAnalysis';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { Analyzer } from '../../server/src/engine/analyzer';
-import { ConfigResolver } from '../../server/src/engine/config';
-import { analyzeFile, SelectionCache } from '../../server/src/engine/scan';
+import { Analyzer } from '../../server/src/engine/pipeline/analyzer';
+import { ConfigResolver } from '../../server/src/engine/config/projectConfig';
+import { analyzeFile, SelectionCache } from '../../server/src/engine/pipeline/fileAnalysis';
 import { ALL_RULES } from '../../server/src/rules/index';
 import { analyzer } from '../support/engine';
 

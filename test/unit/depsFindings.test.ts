@@ -8,7 +8,7 @@ import type { ReadText } from '../../server/src/deps/requirementsTxt';
 import { dependencyFindings } from '../../server/src/deps/scanHook';
 import type { Finding } from '../../server/src/engine/findings';
 import type { TextEdit } from '../../server/src/engine/rule';
-import { resolveSelection } from '../../server/src/engine/selection';
+import { resolveSelection } from '../../server/src/engine/config/selection';
 import { ALL_RULES } from '../../server/src/rules/index';
 
 const selection = resolveSelection(ALL_RULES, {});

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { projectVersionsFor } from '../../server/src/deps/projectVersions';
 import { atLeast } from '../../server/src/deps/versionFacts';
-import { analyzeText } from '../../server/src/engine/scan';
+import { analyzeText } from '../../server/src/engine/pipeline/fileAnalysis';
 import { analyzer } from '../support/engine';
 
 const CODE = 'import torch\nstate = torch.load("model.pt")\n';

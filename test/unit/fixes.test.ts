@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fixReports, MAX_ROUNDS } from '../../server/src/cli/fix';
-import type { Analyzer } from '../../server/src/engine/analyzer';
-import { ConfigResolver } from '../../server/src/engine/config';
+import type { Analyzer } from '../../server/src/engine/pipeline/analyzer';
+import { ConfigResolver } from '../../server/src/engine/config/projectConfig';
 import type { Finding } from '../../server/src/engine/findings';
-import { applyEdits, chooseFixes } from '../../server/src/engine/fixes';
+import { applyEdits, chooseFixes } from '../../server/src/engine/results/fixes';
 import type { Fix } from '../../server/src/engine/rule';
 
 function finding(fixes: Fix[], extra: Partial<Finding> = {}): Finding {

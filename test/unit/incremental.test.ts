@@ -6,8 +6,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AnalysisResult, Analyzer } from '../../server/src/engine/analyzer';
-import { changeBetween } from '../../server/src/engine/incremental';
+import type { AnalysisResult, Analyzer } from '../../server/src/engine/pipeline/analyzer';
+import { changeBetween } from '../../server/src/engine/perf/editReuse';
 import type { Tree } from '../../server/src/engine/parser';
 import { treeEdit } from '../../server/src/lsp/documents';
 import { analyzer } from '../support/engine';

@@ -10,10 +10,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Analyzer } from '../../server/src/engine/analyzer';
+import type { Analyzer } from '../../server/src/engine/pipeline/analyzer';
 import type { Finding } from '../../server/src/engine/findings';
-import { readNotebookCells } from '../../server/src/engine/notebook';
-import type { NotebookCell } from '../../server/src/engine/notebook';
+import { readNotebookCells } from '../../server/src/engine/io/notebook';
+import type { NotebookCell } from '../../server/src/engine/io/notebook';
 import type { Fix, TextEdit } from '../../server/src/engine/rule';
 import type { Position } from '../../server/src/engine/text';
 import { analyzer } from '../support/engine';

@@ -4,8 +4,8 @@
  * that `%time`-style magics run.
  */
 import * as assert from 'node:assert/strict';
-import { NotebookError, isPythonLanguage, leavesOpen, maskIPython, readNotebookCells } from '../../server/src/engine/notebook';
-import type { NotebookCell } from '../../server/src/engine/notebook';
+import { NotebookError, isPythonLanguage, leavesOpen, maskIPython, readNotebookCells } from '../../server/src/engine/io/notebook';
+import type { NotebookCell } from '../../server/src/engine/io/notebook';
 import { analyzer } from '../support/engine';
 
 function summary(findings: Array<{ cell?: number; code: string; range: { start: { line: number; character: number } } }>): string[] {

@@ -3,8 +3,8 @@
  * fail the files after it, memory per file is bounded, and what was not analysed says why.
  */
 import * as assert from 'node:assert/strict';
-import { Analyzer } from '../../server/src/engine/analyzer';
-import { bracketDepth, MAX_BRACKET_DEPTH } from '../../server/src/engine/limits';
+import { Analyzer } from '../../server/src/engine/pipeline/analyzer';
+import { bracketDepth, MAX_BRACKET_DEPTH } from '../../server/src/engine/pipeline/parseLimits';
 import { ParseLimitError, PythonParser } from '../../server/src/engine/parser';
 import { SourceText } from '../../server/src/engine/textScan';
 import { ALL_RULES } from '../../server/src/rules/index';

@@ -4,7 +4,7 @@
  * the same comparison on every fixture, corpus and example file).
  */
 import * as assert from 'node:assert/strict';
-import { HotWords, aliasNames, assignedNames, dottedSegments, partialText } from '../../server/src/engine/partialParse';
+import { HotWords, aliasNames, assignedNames, dottedSegments, partialText } from '../../server/src/engine/perf/partialParse';
 import { SubstringSet } from '../../server/src/engine/textScan';
 import { analyzer } from '../support/engine';
 

@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import ignore from 'ignore';
-import { GitignoreIndex, keyOfPattern, PatternTable } from '../../server/src/engine/patternIndex';
+import { GitignoreIndex, keyOfPattern, PatternTable } from '../../server/src/engine/config/patternIndex';
 
 function random(seed: number): () => number {
   let state = seed >>> 0;

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SourceText, SubstringSet, containsIdentifier, inImportStatement, stringLiterals } from '../../server/src/engine/textScan';
-import type { AnalysisOptions } from '../../server/src/engine/analyzer';
+import type { AnalysisOptions } from '../../server/src/engine/pipeline/analyzer';
 import { analyzer } from '../support/engine';
 import { CORPUS, FIXTURES, REPO_ROOT, filesUnder } from '../support/paths';
 

@@ -8,7 +8,7 @@
  * growing window for sequential reads of large files.
  */
 import * as fs from 'node:fs';
-import { openRegularFile } from '../engine/safeRead';
+import { openRegularFile } from '../engine/io/safeRead';
 
 export class TruncatedError extends Error {
   constructor(

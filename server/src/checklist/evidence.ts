@@ -12,8 +12,8 @@ import { CHECKLIST, THREATS, evidenceStatus, findingCountsAgainst, plural } from
 import type { ChecklistItem, FileSignalKind } from '../../../common/src/checklist';
 import type { ChecklistEvidenceRequest, EvidenceSignal, FindingSummary, SeverityCounts } from '../../../common/src/protocol';
 import type { ModelFilesSummary } from '../../../common/src/modelFiles';
-import { ConfigResolver } from '../engine/config';
-import { collectSourceFiles, readSource } from '../engine/files';
+import { ConfigResolver } from '../engine/config/projectConfig';
+import { collectSourceFiles, readSource } from '../engine/io/sourceFiles';
 
 export interface EvidenceInput {
   /** Absolute paths of the workspace folders. */

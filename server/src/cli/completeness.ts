@@ -10,8 +10,8 @@
  *   skipped files but passes, which is the silent pass this avoids. Exclude such files
  *   (`exclude`, `.gitignore`) or raise `max-file-size` to make the scan complete.
  */
-import type { FileReport } from '../engine/scan';
-import { wasAnalysed } from '../engine/scan';
+import type { FileReport } from '../engine/pipeline/fileAnalysis';
+import { wasAnalysed } from '../engine/pipeline/fileAnalysis';
 import type { ScanOutcome } from './scanner';
 
 export interface Completeness {

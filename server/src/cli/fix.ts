@@ -15,15 +15,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Analyzer, AnalysisResult } from '../engine/analyzer';
-import type { ConfigResolver } from '../engine/config';
-import { decodeSource, sourceKindOf } from '../engine/files';
+import type { Analyzer, AnalysisResult } from '../engine/pipeline/analyzer';
+import type { ConfigResolver } from '../engine/config/projectConfig';
+import { decodeSource, sourceKindOf } from '../engine/io/sourceFiles';
 import type { Finding } from '../engine/findings';
-import { NotebookError } from '../engine/notebook';
-import { applyEdits, chooseFixes, usableFix as usable } from '../engine/fixes';
+import { NotebookError } from '../engine/io/notebook';
+import { applyEdits, chooseFixes, usableFix as usable } from '../engine/results/fixes';
 import type { TextEdit } from '../engine/rule';
-import type { FileReport } from '../engine/scan';
-import { SelectionCache } from '../engine/scan';
+import type { FileReport } from '../engine/pipeline/fileAnalysis';
+import { SelectionCache } from '../engine/pipeline/fileAnalysis';
 import { unifiedDiff } from './diff';
 import { locateCellSources } from './notebookSource';
 

@@ -9,7 +9,7 @@
  * mapped any more gets no region (`undefined`), never a wrong one.
  */
 import * as fs from 'node:fs';
-import { sourceKindOf } from '../engine/files';
+import { sourceKindOf } from '../engine/io/sourceFiles';
 import type { Range } from '../engine/text';
 import { NotebookJsonMap } from './notebookSource';
 

@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMainThread, workerData } from 'node:worker_threads';
-import { Analyzer } from '../engine/analyzer';
+import { Analyzer } from '../engine/pipeline/analyzer';
 import {
   applyBaseline,
   baselineEntries,
@@ -26,13 +26,13 @@ import {
   DEFAULT_BASELINE,
   readBaseline,
   writeBaseline,
-} from '../engine/baseline';
-import type { FailOn } from '../engine/config';
+} from '../engine/results/baseline';
+import type { FailOn } from '../engine/config/projectConfig';
 import type { Severity } from '../engine/rule';
-import { rulePageMarkdown } from '../engine/ruleDocs';
-import { MAX_PROJECT_FILE_SIZE, readDescriptor, readTextFile } from '../engine/safeRead';
-import { selectsNothing } from '../engine/ruleNames';
-import { findRule, parseSeverity } from '../engine/selection';
+import { rulePageMarkdown } from '../engine/results/ruleMarkdown';
+import { MAX_PROJECT_FILE_SIZE, readDescriptor, readTextFile } from '../engine/io/safeRead';
+import { selectsNothing } from '../engine/config/ruleNames';
+import { findRule, parseSeverity } from '../engine/config/selection';
 import { RULE_CATALOGUE } from '../rules/catalogue';
 import { ALL_RULES } from '../rules/index';
 import { LockError, scanModels, writeLock } from './models';

@@ -14,12 +14,12 @@ import { checkLock, findLock, formatLock, HashCache, LOCK_FILE, LockError, readL
 import type { LockEntry } from '../artifacts/lock';
 import { ARTIFACT_RULES } from '../artifacts/rules';
 import { isModelFile, scanArtifactFile, toFindings } from '../artifacts/scan';
-import type { ConfigProblem } from '../engine/config';
-import { ConfigResolver } from '../engine/config';
-import { collectSourceFiles } from '../engine/files';
-import type { FileReport } from '../engine/scan';
-import type { RuleSelection } from '../engine/selection';
-import { resolveSelection } from '../engine/selection';
+import type { ConfigProblem } from '../engine/config/projectConfig';
+import { ConfigResolver } from '../engine/config/projectConfig';
+import { collectSourceFiles } from '../engine/io/sourceFiles';
+import type { FileReport } from '../engine/pipeline/fileAnalysis';
+import type { RuleSelection } from '../engine/config/selection';
+import { resolveSelection } from '../engine/config/selection';
 
 export interface ModelScanOptions {
   paths: string[];

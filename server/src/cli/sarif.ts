@@ -6,8 +6,8 @@
 import * as path from 'node:path';
 import type { Finding } from '../engine/findings';
 import type { Rule, Severity } from '../engine/rule';
-import { cweLabel, ruleSummaryMarkdown } from '../engine/ruleDocs';
-import { wasAnalysed } from '../engine/scan';
+import { cweLabel, ruleSummaryMarkdown } from '../engine/results/ruleMarkdown';
+import { wasAnalysed } from '../engine/pipeline/fileAnalysis';
 import { completenessOf, isComplete } from './completeness';
 import type { FileRegion } from './locations';
 import { FileLocations } from './locations';

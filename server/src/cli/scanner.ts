@@ -12,12 +12,12 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker, parentPort } from 'node:worker_threads';
-import type { Analyzer } from '../engine/analyzer';
-import { ConfigResolver } from '../engine/config';
-import type { ConfigProblem, FailOn, ProjectConfig } from '../engine/config';
-import { collectSourceFiles } from '../engine/files';
-import type { FileAnalysisOptions, FileReport } from '../engine/scan';
-import { analyzeFiles, SelectionCache } from '../engine/scan';
+import type { Analyzer } from '../engine/pipeline/analyzer';
+import { ConfigResolver } from '../engine/config/projectConfig';
+import type { ConfigProblem, FailOn, ProjectConfig } from '../engine/config/projectConfig';
+import { collectSourceFiles } from '../engine/io/sourceFiles';
+import type { FileAnalysisOptions, FileReport } from '../engine/pipeline/fileAnalysis';
+import { analyzeFiles, SelectionCache } from '../engine/pipeline/fileAnalysis';
 import { RULE_CATALOGUE } from '../rules/catalogue';
 
 export interface ScanOptions {

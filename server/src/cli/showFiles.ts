@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { collectSourceFiles } from '../engine/files';
+import { collectSourceFiles } from '../engine/io/sourceFiles';
 import type { ScanOptions } from './scanner';
 import { makeResolver } from './scanner';
 

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import type { Severity } from '../engine/rule';
-import { wasAnalysed } from '../engine/scan';
+import { wasAnalysed } from '../engine/pipeline/fileAnalysis';
 import { completenessOf } from './completeness';
 import type { ScanOutcome } from './scanner';
 import { printable } from './terminal';

@@ -3,7 +3,7 @@
  * `!uv pip install`, `%conda`/`!conda` are not PyPI and are ignored): each argument that is not
  * an option is a requirement, with its span inside the cell.
  */
-import type { NotebookCell } from '../engine/notebook';
+import type { NotebookCell } from '../engine/io/notebook';
 import type { ManifestReport } from './model';
 import { declaredRequirement, parseRequirement } from './requirement';
 

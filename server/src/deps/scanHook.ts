@@ -5,9 +5,9 @@
  */
 import * as path from 'node:path';
 import type { Finding, InputProblem } from '../engine/findings';
-import { NotebookError, readNotebookCells } from '../engine/notebook';
-import type { NotebookCell } from '../engine/notebook';
-import type { RuleSelection } from '../engine/selection';
+import { NotebookError, readNotebookCells } from '../engine/io/notebook';
+import type { NotebookCell } from '../engine/io/notebook';
+import type { RuleSelection } from '../engine/config/selection';
 import { LineIndex } from '../engine/text';
 import { analyzeManifestText, findingsFor, readFromDisk } from './analyze';
 import { loadAdvisories } from './bundled';

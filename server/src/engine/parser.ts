@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type { Node, Tree, Edit, Range, Language, Parser, Query } from '@vscode/tree-sitter-wasm';
-import { readRegularFile } from './safeRead';
+import { readRegularFile } from './io/safeRead';
 
 /** The grammar ships with the product (about 500 KB); anything far larger is not it. */
 const MAX_GRAMMAR_SIZE = 64 * 1024 * 1024;

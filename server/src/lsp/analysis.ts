@@ -16,7 +16,7 @@ import type {
 import { DiagnosticSeverity } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FindingSummary } from '../../../common/src/protocol';
-import type { Analyzer, AnalysisResult } from '../engine/analyzer';
+import type { Analyzer, AnalysisResult } from '../engine/pipeline/analyzer';
 import { dependencyFindings, notebookInstallFindings } from '../deps/scanHook';
 import { projectVersionsFor } from '../deps/projectVersions';
 import { filePathOf } from './uris';
@@ -26,7 +26,7 @@ import type { OpenDocument, Snapshot } from './documents';
 import { joinedNotebookText, NotebookModel, PythonDocument } from './documents';
 import { BaselineStore } from './baseline';
 import type { Logger } from './logger';
-import type { RuleLinks } from './ruleDocs';
+import type { RuleLinks } from './rulePages';
 import type { DocumentConfig, DocumentConfigs } from './settings';
 
 export type Reason = 'open' | 'change' | 'save' | 'config';

@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MlsecSettings } from '../../../common/src/protocol';
 import type { Finding } from '../engine/findings';
-import type { Baseline } from '../engine/baseline';
-import { BaselineMatcher, DEFAULT_BASELINE, readBaseline } from '../engine/baseline';
+import type { Baseline } from '../engine/results/baseline';
+import { BaselineMatcher, DEFAULT_BASELINE, readBaseline } from '../engine/results/baseline';
 import type { Logger } from './logger';
 
 /** The baseline file for a file of a workspace folder, given the project's setting. */

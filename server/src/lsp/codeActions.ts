@@ -18,17 +18,17 @@ import type {
 } from 'vscode-languageserver/node';
 import { CodeActionKind } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { SUPPRESSION_RULE_CODE } from '../engine/analyzer';
+import { SUPPRESSION_RULE_CODE } from '../engine/pipeline/analyzer';
 import type { Finding } from '../engine/findings';
-import { chooseFixes } from '../engine/fixes';
+import { chooseFixes } from '../engine/results/fixes';
 import type { Node } from '../engine/parser';
 import type { Fix, TextEdit as EngineEdit } from '../engine/rule';
-import { formatSuppression, REASON_PLACEHOLDER } from '../engine/suppressions';
+import { formatSuppression, REASON_PLACEHOLDER } from '../engine/results/suppressions';
 import { lineBreakAt } from '../engine/text';
 import type { LiveAnalysis } from './analysis';
 import { DIAGNOSTIC_SOURCE, isOpen, toDiagnostic } from './diagnostics';
 import type { OpenDocument, Snapshot } from './documents';
-import type { RuleLinks } from './ruleDocs';
+import type { RuleLinks } from './rulePages';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.mlsec`;
 

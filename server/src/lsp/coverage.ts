@@ -10,8 +10,8 @@
  */
 import * as path from 'node:path';
 import type { CoverageNarrowing } from '../../../common/src/protocol';
-import { ConfigResolver, defaultConfig, DEFAULT_MAX_FILE_SIZE } from '../engine/config';
-import type { ProjectConfig } from '../engine/config';
+import { ConfigResolver, defaultConfig, DEFAULT_MAX_FILE_SIZE } from '../engine/config/projectConfig';
+import type { ProjectConfig } from '../engine/config/projectConfig';
 import { fileUriOf, toPosix } from './uris';
 
 /** A resolver that never reads project files: every folder gets the defaults. */

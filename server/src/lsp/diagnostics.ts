@@ -4,7 +4,7 @@ import { DiagnosticSeverity } from 'vscode-languageserver/node';
 import type { DiagnosticData, FindingSummary, SeverityCounts, ThreatId } from '../../../common/src/protocol';
 import type { Finding } from '../engine/findings';
 import type { Severity } from '../engine/rule';
-import type { RuleLinks } from './ruleDocs';
+import type { RuleLinks } from './rulePages';
 
 export const DIAGNOSTIC_SOURCE = 'mlsec';
 

@@ -7,11 +7,11 @@
 import type { InputProblem } from '../engine/findings';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver/node';
-import type { EditMemo } from '../engine/analyzer';
-import { changeBetween } from '../engine/incremental';
+import type { EditMemo } from '../engine/pipeline/analyzer';
+import { changeBetween } from '../engine/perf/editReuse';
 import type { Finding } from '../engine/findings';
-import type { NotebookCell } from '../engine/notebook';
-import { NotebookLayout } from '../engine/notebook';
+import type { NotebookCell } from '../engine/io/notebook';
+import { NotebookLayout } from '../engine/io/notebook';
 import { analysisText } from '../engine/text';
 import type { Edit, Tree } from '../engine/parser';
 

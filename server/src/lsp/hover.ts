@@ -3,10 +3,10 @@ import type { Hover, HoverParams } from 'vscode-languageserver/node';
 import { MarkupKind } from 'vscode-languageserver/node';
 import type { Finding } from '../engine/findings';
 import type { Rule } from '../engine/rule';
-import { findRule } from '../engine/selection';
+import { findRule } from '../engine/config/selection';
 import type { LiveAnalysis } from './analysis';
 import { isOpen } from './diagnostics';
-import type { RuleLinks } from './ruleDocs';
+import type { RuleLinks } from './rulePages';
 
 export async function provideHover(
   params: HoverParams,

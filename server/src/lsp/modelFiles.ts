@@ -13,11 +13,11 @@ import { checkLock, findLock, HashCache, LockError, readLock } from '../artifact
 import { ARTIFACT_RULES } from '../artifacts/rules';
 import { isModelFile, scanArtifactFile, toFindings } from '../artifacts/scan';
 import type { Finding } from '../engine/findings';
-import { resolveSelection } from '../engine/selection';
+import { resolveSelection } from '../engine/config/selection';
 import { collectModelFiles, writeLock } from '../cli/models';
 import { isOpen, summarize, toDiagnostic } from './diagnostics';
 import type { Logger } from './logger';
-import type { RuleLinks } from './ruleDocs';
+import type { RuleLinks } from './rulePages';
 import type { DocumentConfigs } from './settings';
 import { fileUriOf } from './uris';
 

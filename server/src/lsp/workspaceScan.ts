@@ -13,14 +13,14 @@ import { FileChangeType, LSPErrorCodes, ResponseError } from 'vscode-languageser
 import type { ChecklistEvidenceRequest, FindingSummary, MlsecSettings, ScanWorkspaceRequest } from '../../../common/src/protocol';
 import { FindingsChangedNotification } from '../../../common/src/protocol';
 import { gatherChecklistEvidence } from '../checklist/evidence';
-import type { Analyzer } from '../engine/analyzer';
-import { CONFIG_FILE_NAMES } from '../engine/config';
-import { collectSourceFiles, readSource, sourceKindOf } from '../engine/files';
+import type { Analyzer } from '../engine/pipeline/analyzer';
+import { CONFIG_FILE_NAMES } from '../engine/config/projectConfig';
+import { collectSourceFiles, readSource, sourceKindOf } from '../engine/io/sourceFiles';
 import { dependencyFindings } from '../deps/scanHook';
 import { projectVersionsFor } from '../deps/projectVersions';
 import { manifestKindOf } from '../deps/manifests';
 import { ParseLimitError } from '../engine/parser';
-import { NotebookError } from '../engine/notebook';
+import { NotebookError } from '../engine/io/notebook';
 import { isModelFile } from '../artifacts/scan';
 import type { ModelFileIndex } from './modelFiles';
 import type { LiveAnalysis } from './analysis';
@@ -28,7 +28,7 @@ import { describeCoverage } from './coverage';
 import { isOpen, summarize, toDiagnostic, totals } from './diagnostics';
 import { BaselineStore } from './baseline';
 import type { Logger } from './logger';
-import type { RuleLinks } from './ruleDocs';
+import type { RuleLinks } from './rulePages';
 import type { DocumentConfigs, SettingsStore } from './settings';
 import { filePathOf, fileUriOf, folderOf } from './uris';
 

@@ -4,8 +4,8 @@
  * The more specific entry wins, as in Ruff: `select = ["MLS1"]`, `ignore = ["MLS105"]` runs the
  * MLS1xx family without MLS105, and `ignore = ["MLS1"]`, `select = ["MLS105"]` runs only MLS105.
  */
-import type { Rule, Severity } from './rule';
-import { SEVERITIES } from './rule';
+import type { Rule, Severity } from '../rule';
+import { SEVERITIES } from '../rule';
 
 export interface SelectionSettings {
   select?: readonly string[];

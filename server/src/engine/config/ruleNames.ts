@@ -4,7 +4,7 @@
  * rejected the same name. Every list that names rules is checked here, for the project files
  * (config.ts, with file and line) and the editor settings (lsp/settings.ts).
  */
-import type { Rule } from './rule';
+import type { Rule } from '../rule';
 import { resolveSelection } from './selection';
 import type { SelectionSettings } from './selection';
 

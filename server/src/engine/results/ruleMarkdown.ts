@@ -2,8 +2,8 @@
  * Rule documentation rendered from the rule metadata, so every front end (hover, SARIF `help`,
  * `mlsec explain` when the docs folder is not shipped) has the same text without reading files.
  */
-import type { Rule } from './rule';
-import { threatTitle } from '../../../common/src/checklist';
+import type { Rule } from '../rule';
+import { threatTitle } from '../../../../common/src/checklist';
 
 export function cweLabel(rule: Rule): string {
   return rule.cwe.map((id) => `CWE-${id}`).join(', ');

@@ -4,8 +4,8 @@
  * (parser.ts) bounds what is left; this check gives the common hostile case, deeply nested
  * brackets, a precise message and spares the seconds a parse takes to reach the budget.
  */
-import { ParseLimitError } from './parser';
-import type { SourceText } from './textScan';
+import { ParseLimitError } from '../parser';
+import type { SourceText } from '../textScan';
 
 /**
  * CPython's tokenizer refuses more than 200 nested brackets ("too many nested parentheses",

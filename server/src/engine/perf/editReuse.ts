@@ -15,12 +15,12 @@
  * across the file, aliases of the rules' functions. The analyzer checks each condition (see
  * Analyzer.reuse) and analyses normally when one fails; this module moves what can be moved.
  */
-import type { RuleReport } from './analyzer';
-import type { Finding } from './findings';
-import type { Node, Tree } from './parser';
-import type { TextEdit } from './rule';
-import type { Span } from './text';
-import { LineIndex } from './text';
+import type { RuleReport } from '../pipeline/analyzer';
+import type { Finding } from '../findings';
+import type { Node, Tree } from '../parser';
+import type { TextEdit } from '../rule';
+import type { Span } from '../text';
+import { LineIndex } from '../text';
 
 /** What an edit did: old text [start, oldEnd) became new text [start, newEnd). */
 export interface TextChange {

@@ -7,8 +7,8 @@
  * unknown rule, without a reason, or that suppresses nothing is reported as MLS001, so blanket
  * and stale ignores stay visible.
  */
-import type { Node } from './parser';
-import type { LineIndex } from './text';
+import type { Node } from '../parser';
+import type { LineIndex } from '../text';
 
 export const SUPPRESSION_PATTERN = /#\s*mlsec\s*:\s*(ignore-file|ignore)\b(?:\[([^\]]*)\])?[ \t]*(.*)$/;
 

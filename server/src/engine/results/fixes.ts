@@ -3,8 +3,8 @@
  * (`source.fixAll.mlsec`, lsp/codeActions.ts) and `mlsec scan --fix` (cli/fix.ts), so both apply
  * the same edits.
  */
-import type { Finding } from './findings';
-import type { Fix, TextEdit } from './rule';
+import type { Finding } from '../findings';
+import type { Fix, TextEdit } from '../rule';
 
 /** Whether a fix may be applied: safe ones always, unsafe ones when asked for. */
 export function usableFix(fix: Fix, unsafe: boolean): boolean {

@@ -3,9 +3,9 @@
  * counts in cell 3), with IPython magics and `!` shell lines masked so they neither break parsing
  * nor shift positions. Offsets in the joined text map back to (cell, offset in cell).
  */
-import { LineIndex, analysisText } from './text';
-import { literalBounds } from './textScan';
-import type { Position, Range } from './text';
+import { LineIndex, analysisText } from '../text';
+import { literalBounds } from '../textScan';
+import type { Position, Range } from '../text';
 
 export interface NotebookCell {
   /** Index of the cell in the notebook (all cells, markdown included). */

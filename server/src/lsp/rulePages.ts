@@ -17,8 +17,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Rule } from '../engine/rule';
-import { rulePageMarkdown } from '../engine/ruleDocs';
-import { MAX_PROJECT_FILE_SIZE, readTextFile } from '../engine/safeRead';
+import { rulePageMarkdown } from '../engine/results/ruleMarkdown';
+import { MAX_PROJECT_FILE_SIZE, readTextFile } from '../engine/io/safeRead';
 
 declare const MLSEC_RULE_DOCS: Record<string, string> | undefined;
 

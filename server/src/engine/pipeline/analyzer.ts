@@ -4,27 +4,27 @@
  * server and the tests share.
  */
 import { createHash } from 'node:crypto';
-import { CallSite } from './callSite';
-import type { Finding, RelatedInformation } from './findings';
-import { compareFindings } from './findings';
-import { NotebookLayout, leavesOpen, readNotebookCells } from './notebook';
-import type { NotebookCell } from './notebook';
-import type { Node, Tree } from './parser';
-import { PythonParser } from './parser';
-import { checkParseLimits } from './limits';
-import type { ProjectVersions, Report, Rule, RuleContext, Severity, TextEdit } from './rule';
-import type { RuleSelection } from './selection';
-import { resolveSelection, findRule } from './selection';
-import { CALL_RESULT_SUFFIX, SemanticModel } from './semantic';
-import type { ConstValue } from './semantic';
-import { isPlaceholderReason, parseSuppressions } from './suppressions';
-import { LineIndex, analysisText, lineBreakAt, withLineBreaks } from './text';
-import type { Span } from './text';
-import { SourceText, SubstringSet, inImportStatement } from './textScan';
-import { DEFAULT_MIN_SKIPPED, HotWords, carriedNames, dottedSegments, holdsHotWord, partialText } from './partialParse';
-import { OffsetMover, changeBetween, editedFunction, shiftFindings, shiftReports } from './incremental';
-import type { TextChange } from './incremental';
-import type { PartialText } from './partialParse';
+import { CallSite } from '../callSite';
+import type { Finding, RelatedInformation } from '../findings';
+import { compareFindings } from '../findings';
+import { NotebookLayout, leavesOpen, readNotebookCells } from '../io/notebook';
+import type { NotebookCell } from '../io/notebook';
+import type { Node, Tree } from '../parser';
+import { PythonParser } from '../parser';
+import { checkParseLimits } from './parseLimits';
+import type { ProjectVersions, Report, Rule, RuleContext, Severity, TextEdit } from '../rule';
+import type { RuleSelection } from '../config/selection';
+import { resolveSelection, findRule } from '../config/selection';
+import { CALL_RESULT_SUFFIX, SemanticModel } from '../semantic';
+import type { ConstValue } from '../semantic';
+import { isPlaceholderReason, parseSuppressions } from '../results/suppressions';
+import { LineIndex, analysisText, lineBreakAt, withLineBreaks } from '../text';
+import type { Span } from '../text';
+import { SourceText, SubstringSet, inImportStatement } from '../textScan';
+import { DEFAULT_MIN_SKIPPED, HotWords, carriedNames, dottedSegments, holdsHotWord, partialText } from '../perf/partialParse';
+import { OffsetMover, changeBetween, editedFunction, shiftFindings, shiftReports } from '../perf/editReuse';
+import type { TextChange } from '../perf/editReuse';
+import type { PartialText } from '../perf/partialParse';
 
 export const SUPPRESSION_RULE_CODE = 'MLS001';
 

@@ -4,16 +4,16 @@
  * workspace scan.
  */
 import type { Analyzer } from './analyzer';
-import type { ConfigResolver, ProjectConfig } from './config';
-import type { Finding, InputProblem } from './findings';
-import { NotebookError } from './notebook';
-import { ParseLimitError } from './parser';
-import { readSource, sourceKindOf } from './files';
-import type { RuleSelection } from './selection';
-import { resolveSelection } from './selection';
-import { dependencyFindings } from '../deps/scanHook';
-import type { DependencyOptions } from '../deps/scanHook';
-import { projectVersionsFor } from '../deps/projectVersions';
+import type { ConfigResolver, ProjectConfig } from '../config/projectConfig';
+import type { Finding, InputProblem } from '../findings';
+import { NotebookError } from '../io/notebook';
+import { ParseLimitError } from '../parser';
+import { readSource, sourceKindOf } from '../io/sourceFiles';
+import type { RuleSelection } from '../config/selection';
+import { resolveSelection } from '../config/selection';
+import { dependencyFindings } from '../../deps/scanHook';
+import type { DependencyOptions } from '../../deps/scanHook';
+import { projectVersionsFor } from '../../deps/projectVersions';
 
 export interface FileReport {
   file: string;

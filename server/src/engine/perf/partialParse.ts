@@ -33,8 +33,8 @@
  * - The caller parses the whole text again when the partial tree has a syntax error, so a text
  *   this scanner misreads can cost time, never findings.
  */
-import type { SubstringSet } from './textScan';
-import { identifierOccurrences, inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from './textScan';
+import type { SubstringSet } from '../textScan';
+import { identifierOccurrences, inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
 
 /** One logical line: a statement or a compound statement's header, continuation lines included. */
 interface LogicalLine {

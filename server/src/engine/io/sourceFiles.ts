@@ -6,16 +6,16 @@ import * as buffer from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore from 'ignore';
-import type { ConfigResolver } from './config';
-import { DEFAULT_EXCLUDES } from './config';
-import { GitignoreIndex } from './patternIndex';
+import type { ConfigResolver } from '../config/projectConfig';
+import { DEFAULT_EXCLUDES } from '../config/projectConfig';
+import { GitignoreIndex } from '../config/patternIndex';
 import { MAX_PROJECT_FILE_SIZE, readRegularFile, readTextFile } from './safeRead';
 
 /** What a .gitignore answers: whether a path (relative to its folder, `/` for a folder) is excluded. */
 interface Matcher {
   ignores(relative: string): boolean;
 }
-import { manifestKindOf } from '../deps/manifests';
+import { manifestKindOf } from '../../deps/manifests';
 
 export type SourceKind = 'python' | 'notebook';
 

@@ -11,8 +11,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Finding } from '../engine/findings';
-import type { FileReport } from '../engine/scan';
+import type { Finding } from '../findings';
+import type { FileReport } from '../pipeline/fileAnalysis';
 
 export const DEFAULT_BASELINE = path.join('.mlsec', 'baseline.json');
 
