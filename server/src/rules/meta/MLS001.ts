@@ -1,5 +1,5 @@
-/** MLS001: suppression comments that hide nothing, hide everything, or name no real rule. */
-import { defineRule } from '../engine/rule';
+/** MLS001 invalid-suppression. */
+import { defineRule } from '../../engine/rule';
 
 export const suppressionRule = defineRule({
   code: 'MLS001',

@@ -1,17 +1,15 @@
-/** MLS5xx: credentials in code. */
-import { CallSite } from '../engine/callSite';
-import type { Node } from '../engine/parser';
-import { defineRule } from '../engine/rule';
-import type { Fix, RelatedLocation, Rule, RuleContext, TextEdit } from '../engine/rule';
-import { stringLiteralValue } from '../engine/semantic';
-import { stringLiterals } from '../engine/textScan';
-import type { SourceText } from '../engine/textScan';
-import { ATLAS, CWE_REFERENCE } from './support';
-import { attributeAssignment, enclosingString, identifiersSpelled } from './syntax';
+/** MLS501 hard-coded-credential. */
+import { CallSite } from '../../engine/callSite';
+import type { Node } from '../../engine/parser';
+import { defineRule } from '../../engine/rule';
+import type { Fix, RelatedLocation, RuleContext, TextEdit } from '../../engine/rule';
+import { stringLiteralValue } from '../../engine/semantic';
+import { stringLiterals } from '../../engine/textScan';
+import type { SourceText } from '../../engine/textScan';
+import { ATLAS, CWE_REFERENCE } from '../support';
+import { attributeAssignment, enclosingString, identifiersSpelled } from '../syntax';
 
-// ---------------------------------------------------------------------------------------------
 // Credential formats recognised by their value alone.
-
 interface Provider {
   label: string;
   /** Environment variable the fix reads the credential from. */
@@ -84,13 +82,13 @@ function masked(value: string, prefix = ''): string {
   return `${prefix}…${text.slice(-4)}`;
 }
 
-// ---------------------------------------------------------------------------------------------
 // Parameters and variables that take credentials.
-
 /** Credential keywords spelled in full; any name ending in `api_key` or `api_token` is one too. */
 const CREDENTIAL_NAMES = ['hf_token', 'use_auth_token', 'auth_token', 'access_token', 'aws_secret_access_key', 'aws_session_token'];
+
 /** Keywords that take a credential in any call. */
 const CREDENTIAL_KEYWORD = new RegExp(String.raw`^(?:[a-z0-9]+_)*api_(?:key|token)$|^(?:${CREDENTIAL_NAMES.join('|')})$`);
+
 /** Packages whose `token=` is a Hugging Face access token. */
 const HF_PACKAGES = new Set([
   'huggingface_hub',
@@ -106,6 +104,7 @@ const HF_PACKAGES = new Set([
   'setfit',
   'trl',
 ]);
+
 /** Hub methods called on objects the analyser cannot always name (`model.push_to_hub`). */
 const HF_METHODS = new Set([
   'from_pretrained',
@@ -116,6 +115,7 @@ const HF_METHODS = new Set([
   'upload_folder',
   'create_repo',
 ]);
+
 /** Positional credential parameters: callee → [position, environment variable]. */
 const POSITIONAL_SINKS: Record<string, [number, string]> = {
   'huggingface_hub.login': [0, 'HF_TOKEN'],
@@ -125,7 +125,9 @@ const POSITIONAL_SINKS: Record<string, [number, string]> = {
   'huggingface_hub.InferenceClient': [1, 'HF_TOKEN'],
   'wandb.login': [1, 'WANDB_API_KEY'],
 };
+
 const POSITIONAL_SINK_NAMES = new Set(Object.keys(POSITIONAL_SINKS).map((c) => c.slice(c.lastIndexOf('.') + 1)));
+
 /** Environment variable names for `api_key=` by the package of the call. */
 const API_KEY_ENV: Record<string, string> = {
   openai: 'OPENAI_API_KEY',
@@ -140,6 +142,7 @@ const API_KEY_ENV: Record<string, string> = {
   langchain_groq: 'GROQ_API_KEY',
   wandb: 'WANDB_API_KEY',
 };
+
 /** Words in an environment variable's name that say it holds a credential (spelled as triggers). */
 const SECRET_NAME_WORDS = ['token', 'api_key', 'apikey', 'secret', 'password', 'passwd', 'access_key', 'private_key', 'credential'].flatMap(
   (w) => [w, w.toUpperCase(), w[0].toUpperCase() + w.slice(1)],
@@ -149,9 +152,7 @@ function secretName(name: string): boolean {
   return SECRET_NAME_WORDS.some((w) => name.includes(w));
 }
 
-// ---------------------------------------------------------------------------------------------
 // The rule.
-
 interface Candidate {
   /** The string literal to underline. */
   literal: Node;
@@ -504,5 +505,3 @@ function importOsEdit(context: RuleContext): TextEdit {
   if (newline < 0) return { start: context.text.length, end: context.text.length, newText: '\nimport os\n' };
   return { start: newline + 1, end: newline + 1, newText: 'import os\n' };
 }
-
-export const secretRules: Rule[] = [hardCodedCredentialRule];

@@ -1,0 +1,79 @@
+/** MLS301: eval / exec / compile of data. */
+import type { Node } from '../../engine/parser';
+import { defineRule } from '../../engine/rule';
+import { inImportStatement, nextNonBlank, previousNonBlank } from '../../engine/textScan';
+import type { SourceText } from '../../engine/textScan';
+import type { SemanticModel } from '../../engine/semantic';
+import { ATLAS, CWE_REFERENCE } from '../support';
+import { isFixedText, spelled } from '../syntax';
+
+const CODE_BUILTINS = ['eval', 'exec', 'compile'];
+
+const CODE_CALLEES = CODE_BUILTINS.flatMap((name) => [name, `builtins.${name}`, `__builtin__.${name}`]);
+
+const COMPILE_CALLEES = new Set(['compile', 'builtins.compile', '__builtin__.compile']);
+
+/** True when the text calls `name(`, binds it (`run = eval`) or imports it, outside an attribute. */
+function usesBuiltin(source: SourceText, name: string): boolean {
+  const text = source.text;
+  for (const at of source.identifiers(name)) {
+    const before = previousNonBlank(text, at);
+    if (before === '.') continue;
+    if (nextNonBlank(text, at + name.length) === '(' || before === '=' || inImportStatement(text, at)) return true;
+  }
+  return false;
+}
+
+/** True when `node` is (a name bound to) a call of the builtin `compile`: reported on its own. */
+function isCompiledCode(model: SemanticModel, node: Node): boolean {
+  let value: Node | undefined = node;
+  if (value.type === 'identifier') {
+    const binding = model.lookup(value.text, value.startIndex);
+    value = binding?.kind === 'assign' ? binding.value : undefined;
+  }
+  if (value?.type !== 'call') return false;
+  const fn = value.childForFieldName('function');
+  return !!fn && COMPILE_CALLEES.has(model.qualifiedName(fn) ?? '');
+}
+
+export const dynamicCodeExecutionRule = defineRule({
+  code: 'MLS301',
+  name: 'dynamic-code-execution',
+  title: '`eval`, `exec` or `compile` of text that is not a constant',
+  severity: 'error',
+  cwe: [95, 94],
+  threats: ['adversarial-input'],
+  atlas: ATLAS.promptInjection,
+  rationale:
+    'The builtins `eval`, `exec` and `compile` turn text into running Python. When that text is not written in the program itself (a request field, a config value, a file, or the output of a language model that a prompt injection can steer) its author gets the full power of the process: files, credentials, network. Restricting `globals`/`__builtins__` does not make it safe; escapes from such sandboxes are well known.',
+  remediation:
+    'Parse data instead of running it: `json.loads` or `ast.literal_eval` for literals, a dispatch table of allowed functions for commands, a small expression parser for formulas; run model-written code only in an isolated sandbox (container, separate user, no secrets).',
+  references: [
+    { title: 'Python builtins: eval, exec, compile', url: 'https://docs.python.org/3/library/functions.html#eval' },
+    { title: 'ast.literal_eval', url: 'https://docs.python.org/3/library/ast.html#ast.literal_eval' },
+    CWE_REFERENCE(95),
+  ],
+  triggers: ['eval', 'exec', 'compile'],
+  callees: CODE_CALLEES,
+  // `re.compile`, `df.eval` and the word in prose are everywhere; the builtins are reached by
+  // their bare name called, bound to another name or imported, or through the builtins module.
+  mayFire: (source) =>
+    CODE_BUILTINS.some((name) => usesBuiltin(source, name)) || source.hasIdentifier('builtins') || source.hasIdentifier('__builtin__'),
+  mayFireWords: [...CODE_BUILTINS, 'builtins', '__builtin__'],
+  onCall(call, context) {
+    const builtin = call.callee!.slice(call.callee!.lastIndexOf('.') + 1);
+    const source = call.argument('source', 0);
+    if (!source) return;
+    if (isFixedText(context.model, source.value)) return;
+    // `exec(compile(src, ...))`: the compile call is the one reported.
+    if (builtin !== 'compile' && isCompiledCode(context.model, source.value)) return;
+    const what =
+      builtin === 'compile'
+        ? 'compiles text into code that is then run'
+        : `runs its argument as ${builtin === 'eval' ? 'a Python expression' : 'Python code'}`;
+    context.report({
+      node: call.node,
+      message: `\`${spelled(call)}\` ${what}, and that text is not a constant: whoever controls it runs arbitrary code in this process (CWE-95). Parse data with \`json.loads\` or \`ast.literal_eval\` instead.`,
+    });
+  },
+});

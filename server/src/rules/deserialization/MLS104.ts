@@ -1,0 +1,38 @@
+/** MLS104: numpy.load(allow_pickle=True). */
+import { defineRule } from '../../engine/rule';
+import { ATLAS, CWE_REFERENCE, OWASP, constantOf } from '../support';
+import { isTruthyConst, argumentOrCall, flagOrigin, flagFix, spelled } from './helpers';
+
+export const numpyAllowPickleRule = defineRule({
+  code: 'MLS104',
+  name: 'numpy-load-allow-pickle',
+  title: '`numpy.load` with `allow_pickle=True`',
+  severity: 'error',
+  cwe: [502],
+  threats: ['model-tampering', 'data-poisoning'],
+  owasp: OWASP.supplyChain,
+  atlas: ATLAS.unsafeArtifacts,
+  rationale:
+    '`.npy` and `.npz` files can hold object arrays, which NumPy stores as pickles. Since NumPy 1.16.3 (CVE-2019-6446) `numpy.load` refuses them unless `allow_pickle=True` is passed; turning that switch back on means a crafted array file runs code while it is read. Numeric arrays never need it.',
+  remediation:
+    'Leave `allow_pickle` at its default `False` and save numeric arrays only; keep strings and ragged data in JSON, Parquet or a fixed-width dtype instead of object arrays.',
+  references: [
+    { title: 'numpy.load documentation', url: 'https://numpy.org/doc/stable/reference/generated/numpy.load.html' },
+    { title: 'CVE-2019-6446', url: 'https://nvd.nist.gov/vuln/detail/CVE-2019-6446' },
+    CWE_REFERENCE(502),
+  ],
+  triggers: ['numpy'],
+  callees: ['numpy.load'],
+  onCall(call, context) {
+    const argument = call.argument('allow_pickle', 2);
+    if (!argument) return; // the default is False
+    const value = constantOf(context, argument);
+    if (!isTruthyConst(value)) return;
+    context.report({
+      node: argumentOrCall(call, argument),
+      message: `\`${spelled(call)}(..., allow_pickle=True)\` unpickles object arrays: a crafted .npy/.npz file runs code when loaded (CWE-502).`,
+      related: flagOrigin(context, call, argument, value, '`allow_pickle` is set to True here'),
+      fixes: flagFix('Set `allow_pickle=False`', argument, value, 'False', false),
+    });
+  },
+});

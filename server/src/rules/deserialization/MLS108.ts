@@ -1,0 +1,60 @@
+/** MLS108: LangChain's explicit opt-in to pickle. */
+import { CallSite } from '../../engine/callSite';
+import type { Node } from '../../engine/parser';
+import { defineRule } from '../../engine/rule';
+import { ATLAS, CWE_REFERENCE, OWASP, constantOf } from '../support';
+import { isTruthyConst, argumentOrCall, flagOrigin, flagFix, spelled } from './helpers';
+
+const DANGEROUS_KEYWORD = 'allow_dangerous_deserialization';
+
+/** True when a call may carry the keyword: written out, or inside a `**` splat. */
+function mayCarryKeyword(callNode: Node): boolean {
+  const args = callNode.childForFieldName('arguments');
+  if (args?.type !== 'argument_list') return false;
+  for (const arg of args.namedChildren) {
+    if (!arg) continue;
+    if (arg.type === 'dictionary_splat') return true;
+    if (arg.type === 'keyword_argument' && arg.childForFieldName('name')?.text === DANGEROUS_KEYWORD) return true;
+  }
+  return false;
+}
+
+export const langchainDangerousDeserializationRule = defineRule({
+  code: 'MLS108',
+  name: 'langchain-dangerous-deserialization',
+  title: '`allow_dangerous_deserialization=True` (LangChain)',
+  severity: 'error',
+  cwe: [502],
+  threats: ['model-tampering'],
+  owasp: OWASP.supplyChain,
+  atlas: ATLAS.unsafeArtifacts,
+  rationale:
+    'LangChain refuses to read pickle-backed artifacts (the `index.pkl` docstore of a FAISS store saved with `save_local`, and similar vector stores and serialized objects) unless the caller passes `allow_dangerous_deserialization=True`. The flag is an explicit statement that the files are trusted: if an index directory can be written, uploaded or downloaded by anyone else, setting it lets that party run code in the application, typically one that holds LLM API keys and user data.',
+  remediation:
+    'Leave the flag off and rebuild the index from source documents, or store documents in a format without code (JSON, a database) and only the vectors in the index file; if the flag is unavoidable, load only directories your own process wrote and that nobody else can modify.',
+  references: [
+    { title: 'LangChain security policy', url: 'https://python.langchain.com/docs/security/' },
+    { title: 'LangChain FAISS vector store', url: 'https://python.langchain.com/docs/integrations/vectorstores/faiss/' },
+    CWE_REFERENCE(502),
+  ],
+  triggers: [DANGEROUS_KEYWORD],
+  // The keyword is the signal, whatever the callee: checked per call without running for every call
+  // of every file (a rule without callees or methods would).
+  onFile(context) {
+    if (!context.text.includes(DANGEROUS_KEYWORD)) return;
+    for (const node of context.model.calls) {
+      if (!mayCarryKeyword(node)) continue;
+      const call = new CallSite(node, context.model);
+      const argument = call.keywords.get(DANGEROUS_KEYWORD);
+      if (!argument) continue;
+      const value = constantOf(context, argument);
+      if (!isTruthyConst(value)) continue;
+      context.report({
+        node: argumentOrCall(call, argument),
+        message: `\`${spelled(call)}(..., ${DANGEROUS_KEYWORD}=True)\` unpickles the stored data: whoever can replace the files runs code in this process (CWE-502).`,
+        related: flagOrigin(context, call, argument, value, `\`${DANGEROUS_KEYWORD}\` is set to True here`),
+        fixes: flagFix(`Set \`${DANGEROUS_KEYWORD}=False\``, argument, value, 'False', false),
+      });
+    }
+  },
+});

@@ -1,0 +1,131 @@
+/** MLS201 trust-remote-code */
+import { CallSite } from '../../engine/callSite';
+import type { Argument } from '../../engine/callSite';
+import type { Node } from '../../engine/parser';
+import { defineRule } from '../../engine/rule';
+import type { RelatedLocation, RuleContext } from '../../engine/rule';
+import { ATLAS, CWE_REFERENCE, OWASP, constantOf, definedAt, fixes, isConstTrue, snippet } from '../support';
+import { within, stringOf, FULL_SHA } from './helpers';
+
+/** `trust_remote_code` given directly, or inside a dict passed as a keyword (`model_kwargs={...}`). */
+function trustRemoteCodeArguments(call: CallSite, context: RuleContext): Argument[] {
+  const found: Argument[] = [];
+  const direct = call.keywords.get('trust_remote_code');
+  if (direct) found.push(direct);
+  for (const [name, argument] of call.keywords) {
+    if (name === 'trust_remote_code') continue;
+    const dict = context.constant(argument.value);
+    if (dict?.kind !== 'dict') continue;
+    const nested = dict.value.get('trust_remote_code');
+    if (nested) found.push({ value: nested, node: nested.parent ?? nested, fromSplat: true });
+  }
+  return found;
+}
+
+/** Calls that can carry `trust_remote_code`: spelled in the arguments, or hidden in a `**` or a named dict. */
+function mayCarryTrustRemoteCode(callNode: Node): boolean {
+  const args = callNode.childForFieldName('arguments');
+  if (!args || args.type !== 'argument_list') return false;
+  for (const arg of args.namedChildren) {
+    if (!arg) continue;
+    if (arg.type === 'dictionary_splat') return true;
+    if (arg.type === 'keyword_argument' && arg.childForFieldName('value')?.type === 'identifier') return true;
+  }
+  return args.text.includes('trust_remote_code');
+}
+
+/** The `**DICT` argument of a call that brings `trust_remote_code` in from a dict defined elsewhere. */
+function splatCarrying(call: CallSite, context: RuleContext): Node | undefined {
+  for (const arg of call.argumentList?.namedChildren ?? []) {
+    if (arg?.type !== 'dictionary_splat') continue;
+    const dict = context.constant(arg.namedChildren[0]);
+    if (dict?.kind === 'dict' && dict.value.has('trust_remote_code')) return arg;
+  }
+  for (const argument of call.keywords.values()) {
+    if (argument.fromSplat || !within(argument.node, call.node)) continue;
+    const dict = context.constant(argument.value);
+    if (dict?.kind === 'dict' && dict.value.has('trust_remote_code')) return argument.node;
+  }
+  return undefined;
+}
+
+/**
+ * The full commit sha the remote code is pinned to: `code_revision=` when given (transformers
+ * loads custom code from there), else `revision=`; undefined when either names something that
+ * can move (a branch, a tag, a short sha, a computed value).
+ */
+function pinnedCodeCommit(call: CallSite, context: RuleContext): string | undefined {
+  const codeRevision = call.keywords.get('code_revision');
+  const argument = codeRevision ?? call.keywords.get('revision');
+  if (!argument) return undefined;
+  if (codeRevision && call.keywords.get('revision')) {
+    // Both given: the weights' revision must be pinned too, or the reviewed pair can change.
+    const weights = stringOf(context, call.keywords.get('revision')!);
+    if (!weights || !FULL_SHA.test(weights.value)) return undefined;
+  }
+  const value = stringOf(context, argument);
+  return value && FULL_SHA.test(value.value) ? value.value : undefined;
+}
+
+export const trustRemoteCodeRule = defineRule({
+  code: 'MLS201',
+  name: 'trust-remote-code',
+  title: '`trust_remote_code=True` runs Python code shipped with a model or dataset',
+  severity: 'error',
+  cwe: [494, 829],
+  threats: ['model-tampering'],
+  owasp: OWASP.supplyChain,
+  atlas: ATLAS.maliciousModel,
+  rationale:
+    'With `trust_remote_code=True`, Hugging Face loaders (transformers `from_pretrained` and `pipeline`, `datasets.load_dataset`, sentence-transformers and others) download Python modules from the model or dataset repository and import them. Whoever controls that repository, or any later commit of it, runs code with the permissions of the training or serving process: reading credentials, tampering with weights, moving laterally. A typosquatted or compromised repository is enough.',
+  remediation:
+    'Remove `trust_remote_code=True` and use architectures supported natively by the library. If custom code is unavoidable, review it, pin the repository to a full commit sha with `revision=`, or vendor the code into your project.',
+  references: [
+    { title: 'transformers: using custom models', url: 'https://huggingface.co/docs/transformers/custom_models' },
+    { title: 'Hugging Face Hub security', url: 'https://huggingface.co/docs/hub/security' },
+    CWE_REFERENCE(494),
+  ],
+  triggers: ['trust_remote_code'],
+  onFile(context) {
+    if (!context.text.includes('trust_remote_code')) return;
+    for (const callNode of context.model.calls) {
+      if (!mayCarryTrustRemoteCode(callNode)) continue;
+      const call = new CallSite(callNode, context.model);
+      // `dict(trust_remote_code=True)` builds the options; the call that receives them is reported.
+      if (call.is('dict')) continue;
+      for (const argument of trustRemoteCodeArguments(call, context)) {
+        const value = constantOf(context, argument);
+        if (!isConstTrue(value)) continue;
+        const inCall = within(argument.node, call.node);
+        const splat = inCall ? undefined : splatCarrying(call, context);
+        const related: RelatedLocation[] = [...(definedAt(context, value, '`trust_remote_code` is set to True here') ?? [])];
+        if (!inCall)
+          related.push({
+            span: { start: argument.node.startIndex, end: argument.node.endIndex },
+            message: '`trust_remote_code: True` comes from this dict',
+          });
+        const what = call.callee ?? snippet(call.calleeNode);
+        const pinned = pinnedCodeCommit(call, context);
+        context.report({
+          node: inCall ? argument.node : (splat ?? call.node),
+          message: pinned
+            ? `\`${what}\` with \`trust_remote_code=True\` runs Python code from the repository, pinned to commit ${pinned.slice(0, 12)}…: a reproducible choice, reported as a warning. Review the code of that commit, and again whenever the pin changes (CWE-494).`
+            : `\`${what}\` with \`trust_remote_code=True\` lets the loader download and run Python code from the model or dataset repository (CWE-494).`,
+          // The code that runs is fixed and can be reviewed once, so it is not an error; it is
+          // still remote code, so it stays a finding.
+          severity: pinned ? 'warning' : undefined,
+          related: related.length > 0 ? related : undefined,
+          fixes: fixes(
+            value && !value.definedAt && within(argument.value, call.node) && argument.value.type === 'true'
+              ? {
+                  title: 'Set `trust_remote_code=False`',
+                  safe: false,
+                  edits: [{ start: argument.value.startIndex, end: argument.value.endIndex, newText: 'False' }],
+                }
+              : undefined,
+          ),
+        });
+      }
+    }
+  },
+});
