@@ -480,9 +480,14 @@ async function scenarioSteps(s) {
         `${error.message}; missing: ${expected.filter((t) => !names.includes(t)).join(', ')}; it lists: ${names.join(' | ')}`,
       );
     });
+    // No command twice: VS Code's generated "Focus on Security Checklist View" is the one way to
+    // show the view from the palette (the extension's Show Checklist is hidden there).
+    const twice = names.filter((name, i) => names.indexOf(name) !== i);
+    assert(twice.length === 0, `the palette lists a command twice: ${twice.join(' | ')}`);
+    assert(!names.includes('ML Security: Show Checklist'), `Show Checklist duplicates the view's focus command: ${names.join(' | ')}`);
     for (const title of [
       'ML Security: Scan Workspace',
-      'ML Security: Show Checklist',
+      'ML Security: Focus on Security Checklist View',
       'ML Security: Export Checklist Report',
       'ML Security: Mark Item Reviewed',
       'ML Security: Mark Item Not Applicable',
