@@ -49,7 +49,7 @@ export function registerCommands(ctx: CommandContext): void {
   register(Commands.showChecklist, () => vscode.commands.executeCommand(`${CHECKLIST_VIEW_ID}.focus`));
   register(Commands.refreshChecklist, () =>
     vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW_ID }, title: 'Gathering evidence' }, () =>
-      ctx.checklist.refresh({ rescan: true }),
+      ctx.checklist.refreshAndShow(),
     ),
   );
   register(Commands.exportReport, (target?: unknown) => exportReport(ctx, target));
