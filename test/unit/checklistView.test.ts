@@ -333,11 +333,26 @@ describe('status bar text', () => {
       false,
       'a trusted repository is listed in the tooltip only',
     );
+    // Project files not applied: their settings narrow nothing, but suppression comments are
+    // still honoured, so they alone keep the warning.
+    const ignored = { ...coverage, repositoryConfigIgnored: true };
+    assert.equal(statusWarns({ checklist, coverage: ignored }), true, 'suppressions still narrow');
+    assert.match(statusBarTooltip({ checklist, coverage: ignored }), /not applied \(untrusted workspace\); its suppression comments are:/);
+    const noSuppressions = { ...ignored, suppressed: { findings: 0, fileCount: 0, files: [] } };
+    assert.equal(statusWarns({ checklist, coverage: noSuppressions }), false, 'nothing narrowed when the file is not applied');
     assert.equal(
-      statusWarns({ checklist, coverage: { ...coverage, repositoryConfigIgnored: true } }),
-      false,
-      'nothing narrowed when the file is not applied',
+      statusWarns({ checklist, coverage: { ...coverage, configs: [], workspaceTrusted: false } }),
+      true,
+      'suppression comments of an untrusted repository warn on their own',
     );
+    const ignoredNode = buildChecklistTree({
+      evidence: { ...sampleEvidence(), coverage: ignored },
+      review: new Map(),
+      folders: [FOLDER],
+    })[0];
+    assert.equal(ignoredNode.label, 'Repository configuration not applied');
+    assert.equal(ignoredNode.icon?.id, 'warning');
+    assert.match(ignoredNode.tooltip ?? '', /Suppression comments are still honoured/);
     const node = buildChecklistTree({ evidence: { ...sampleEvidence(), coverage }, review: new Map(), folders: [FOLDER] })[0];
     assert.equal(node.label, 'Coverage narrowed by the repository');
     assert.deepEqual(
