@@ -9,6 +9,7 @@ import { WorkDoneProgress } from 'vscode-languageclient/node';
 import type { WorkDoneProgressBegin, WorkDoneProgressEnd, WorkDoneProgressReport } from 'vscode-languageclient/node';
 import { CHECKLIST, REVIEW_FILE, plural } from '../../common/src/checklist';
 import { Commands, ScanWorkspaceRequest } from '../../common/src/protocol';
+import { ExportSarifRequest } from '../../common/src/sarifExport';
 import type { ChecklistController } from './checklist/controller';
 import { CHECKLIST_VIEW_ID } from './checklist/controller';
 import type { FindingFilter, NodeLocation } from './checklist/model';
@@ -49,7 +50,7 @@ export function registerCommands(ctx: CommandContext): void {
   register(Commands.showChecklist, () => vscode.commands.executeCommand(`${CHECKLIST_VIEW_ID}.focus`));
   register(Commands.refreshChecklist, () =>
     vscode.window.withProgress({ location: { viewId: CHECKLIST_VIEW_ID }, title: 'Gathering evidence' }, () =>
-      ctx.checklist.refresh({ rescan: true }),
+      ctx.checklist.refreshAndShow(),
     ),
   );
   register(Commands.exportReport, (target?: unknown) => exportReport(ctx, target));
@@ -114,9 +115,9 @@ export const REPORT_FILE = 'ml-security-checklist.md';
 
 /**
  * Saves the checklist report to a file the user picks (the workspace root by default; Markdown,
- * or JSON with the evidence and review as data) and opens it: a saved file whose relative links
- * resolve from the repository root, not an Untitled buffer that asks to be saved. A target URI
- * may be passed (tests, other extensions) to skip the dialog.
+ * JSON with the evidence and review as data, or SARIF with the workspace's findings) and opens
+ * it: a saved file whose relative links resolve from the repository root, not an Untitled buffer
+ * that asks to be saved. A target URI may be passed (tests, other extensions) to skip the dialog.
  */
 async function exportReport(ctx: CommandContext, target?: unknown): Promise<vscode.Uri | undefined> {
   if (!ctx.checklist.currentEvidence()) await ctx.checklist.refresh();
@@ -128,17 +129,39 @@ async function exportReport(ctx: CommandContext, target?: unknown): Promise<vsco
     uri = await vscode.window.showSaveDialog({
       title: 'Export the security checklist',
       defaultUri: folder ? vscode.Uri.joinPath(folder, REPORT_FILE) : undefined,
-      filters: { Markdown: ['md'], JSON: ['json'] },
+      filters: { Markdown: ['md'], JSON: ['json'], SARIF: ['sarif'] },
       saveLabel: 'Export',
     });
   }
   if (!uri) return undefined;
-  const json = uri.path.toLowerCase().endsWith('.json');
-  const content = json ? ctx.checklist.reportJson(generator) : ctx.checklist.reportMarkdown(generator);
+  const name = uri.path.toLowerCase();
+  const content = name.endsWith('.sarif')
+    ? await sarifLog(ctx)
+    : name.endsWith('.json')
+      ? ctx.checklist.reportJson(generator)
+      : ctx.checklist.reportMarkdown(generator);
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(content));
   ctx.log.info(`checklist report written to ${uri.fsPath}`);
   await vscode.window.showTextDocument(uri, { preview: false });
   return uri;
+}
+
+/**
+ * The workspace's findings as SARIF, from the server: the CLI's formatter (`mlsec scan --format
+ * sarif`) writes it, so the view has no SARIF writer of its own.
+ */
+async function sarifLog(ctx: CommandContext): Promise<string> {
+  const client = ctx.client();
+  if (!client?.isRunning()) throw new Error('the language server is not running; see ML Security: Show Output.');
+  const result = await vscode.window.withProgress(
+    { location: { viewId: CHECKLIST_VIEW_ID }, title: 'Writing SARIF' },
+    (): Promise<ExportSarifRequest.Result> => client.sendRequest<ExportSarifRequest.Result>(ExportSarifRequest.method, {}),
+  );
+  if (result.problems > 0)
+    void vscode.window.showWarningMessage(
+      `mlsec: ${plural(result.problems, 'file')} had problems (not analysed, or analysed in part); the SARIF log lists them as tool notifications.`,
+    );
+  return result.sarif;
 }
 
 /** The item a command is about: a tree node, an id, or the user's pick. */

@@ -7,6 +7,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { Commands, FindingsChangedNotification } from '../../common/src/protocol';
 import { ChecklistController } from './checklist/controller';
 import { createLanguageClient, IGNORE_REPOSITORY_CONFIG } from './client';
+import { ACTIVATED_CONTEXT } from './contextKeys';
 import { registerCommands } from './commands';
 import { RULE_DOCS_SCHEME, RuleDocsProvider } from './ruleDocs';
 import { FindingsStatusBar } from './statusBar';
@@ -33,6 +34,9 @@ export function activate(context: vscode.ExtensionContext): MlsecApi {
   const ruleDocs = new RuleDocsProvider(() => current, context.extensionUri, log);
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(RULE_DOCS_SCHEME, ruleDocs));
   registerCommands({ extension: context, client: () => current, checklist, statusBar, log, ruleDocs });
+  // The checklist view shows its "starting" welcome text until this is set (package.json
+  // viewsWelcome), instead of VS Code's "no data provider" message.
+  void vscode.commands.executeCommand('setContext', ACTIVATED_CONTEXT, true);
 
   // The server learns trust and the repository-configuration choice when it starts: restart it
   // when either changes, so the results follow.

@@ -22,14 +22,15 @@ export interface StatusInput {
   coverage?: CoverageNarrowing;
 }
 
-/** Whether the item should draw attention (warning background): untrusted code narrows coverage. */
+/**
+ * Whether the item should draw attention (warning background): untrusted code narrows coverage,
+ * by project-file settings that are applied or by suppression comments (those are honoured even
+ * when the project files are not: each sits next to the code with its reason, and is listed).
+ */
 export function statusWarns(input: StatusInput): boolean {
-  return (
-    isNarrowed(input.coverage) &&
-    !input.coverage.workspaceTrusted &&
-    !input.coverage.repositoryConfigIgnored &&
-    input.coverage.configs.length > 0
-  );
+  const { coverage } = input;
+  if (!isNarrowed(coverage) || coverage.workspaceTrusted) return false;
+  return (coverage.configs.length > 0 && !coverage.repositoryConfigIgnored) || coverage.suppressed.findings > 0;
 }
 
 export function statusBarText(input: StatusInput): string {
@@ -62,7 +63,9 @@ export function statusBarTooltip(input: StatusInput): string {
     );
   if (isNarrowed(coverage)) {
     const head = coverage.repositoryConfigIgnored
-      ? 'Repository configuration not applied (untrusted workspace):'
+      ? coverage.suppressed.findings > 0
+        ? 'Repository configuration not applied (untrusted workspace); its suppression comments are:'
+        : 'Repository configuration not applied (untrusted workspace):'
       : coverage.workspaceTrusted
         ? 'The repository narrows what is reported:'
         : 'Warning: this untrusted repository narrows what is reported:';

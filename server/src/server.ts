@@ -44,6 +44,8 @@ import { filePathOf, fileUriOf } from './lsp/uris';
 import type { ConfigProblem } from './engine/config/projectConfig';
 import type { ProgressSink } from './lsp/workspaceScan';
 import { WorkspaceIndex } from './lsp/workspaceScan';
+import { exportSarif } from './lsp/sarifExport';
+import { ExportSarifRequest } from '../../common/src/sarifExport';
 import { Lifecycle, refuseWith } from './lsp/lifecycle';
 
 // Requests before `initialize` and after `shutdown` are refused as LSP requires (lsp/lifecycle.ts).
@@ -329,6 +331,12 @@ connection.onRequest(
     return { code: rule.code, name: rule.name, markdown: rulePage(rule) };
   },
 );
+
+connection.onRequest(ExportSarifRequest.method, async (_params: ExportSarifRequest.Params | undefined, token) => {
+  if (!services) throw new ResponseError(LSPErrorCodes.ServerCancelled, 'the server is not initialised');
+  const { analyzer, settings, configs } = services;
+  return exportSarif({ analyzer, settings, configs, folders, version: serverVersion(), logger }, token);
+});
 
 connection.onShutdown(() => {
   services?.settingsChanges.dispose();

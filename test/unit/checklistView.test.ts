@@ -2,7 +2,17 @@
 import * as assert from 'node:assert/strict';
 import { CHECKLIST } from '../../common/src/checklist';
 import type { ChecklistEvidenceRequest, FindingSummary } from '../../common/src/protocol';
-import { CONTEXT, buildChecklistTree, displayStatus, findNode, findingLabel, relativeLabel } from '../../client/src/checklist/model';
+import {
+  CONTEXT,
+  buildChecklistTree,
+  displayStatus,
+  findNode,
+  findingGroups,
+  findingLabel,
+  positionLabel,
+  relativeLabel,
+  threatTags,
+} from '../../client/src/checklist/model';
 import type { ChecklistNode } from '../../client/src/checklist/model';
 import { renderReport } from '../../client/src/checklist/report';
 import { REVIEWED_FIELD, snapshotOf } from '../../client/src/checklist/staleness';
@@ -109,13 +119,24 @@ describe('checklist tree model', () => {
       [['rule', 'MLS102 mls102-name', '2 findings in 2 files']],
     );
     assert.equal(tampering.children[0].expanded, true);
-    const findings = tampering.children[0].children;
+    // Findings of one rule in several files: a node per file, the finding's place under it.
+    const files = tampering.children[0].children;
+    assert.deepEqual(
+      files.map((c) => [c.kind, c.label, c.description, c.expanded]),
+      [
+        ['file', 'explore.ipynb', '1 finding', true],
+        ['file', 'src/train.py', '1 finding', true],
+      ],
+    );
+    const findings = files.flatMap((f) => f.children);
     assert.deepEqual(
       findings.map((c) => c.label),
-      ['explore.ipynb cell 3:1', 'src/train.py:12'],
+      ['cell 3:1', 'line 12'],
     );
     const first = findings[1];
-    assert.equal(first.description, 'MLS102 says [x] | y');
+    // Tagged with the threats it counts against; the tooltip names them too.
+    assert.equal(first.description, '[model tampering] MLS102 says [x] | y');
+    assert.match(first.tooltip ?? '', /\*Threats:\* Model tampering$/);
     assert.equal(first.contextValue, CONTEXT.finding);
     assert.equal(first.ruleCode, 'MLS102');
     assert.deepEqual(first.location, {
@@ -128,6 +149,37 @@ describe('checklist tree model', () => {
     });
     assert.equal(findings[0].location?.cell, 2);
     assert.equal(findNode(tree(), 'threat:data-poisoning')!.description, 'no open findings');
+  });
+
+  it('lists a rule with findings in one file without a file node, and tags every threat', () => {
+    const exposed = finding('serve.py', 40, 'MLS401', 'warning', ['model-extraction', 'secrets-exposure']);
+    const other = finding('serve.py', 50, 'MLS401', 'warning', ['model-extraction', 'secrets-exposure']);
+    const [rule] = findingGroups([other, exposed], 'p', [FOLDER]);
+    assert.equal(rule.description, '2 findings');
+    assert.deepEqual(
+      rule.children.map((c) => [c.kind, c.label, c.description]),
+      [
+        ['finding', 'serve.py:41', '[model extraction, secrets and exposure] MLS401 says [x] | y'],
+        ['finding', 'serve.py:51', '[model extraction, secrets and exposure] MLS401 says [x] | y'],
+      ],
+    );
+    assert.equal(threatTags(finding('a.py', 0, 'MLS1', 'info', [])), '');
+  });
+
+  it('collapses the file nodes of a rule found in many files', () => {
+    const many = ['a.py', 'b.py', 'c.py', 'd.py'].map((f) => finding(f, 1, 'MLS101', 'warning', ['model-tampering']));
+    const [rule] = findingGroups(many, 'p', [FOLDER]);
+    assert.equal(rule.description, '4 findings in 4 files');
+    assert.deepEqual(
+      rule.children.map((c) => [c.label, c.expanded]),
+      [
+        ['a.py', false],
+        ['b.py', false],
+        ['c.py', false],
+        ['d.py', false],
+      ],
+    );
+    assert.equal(positionLabel(many[0]), 'line 2');
   });
 
   it('gives items their automatic status, icon, evidence and findings', () => {
@@ -144,10 +196,10 @@ describe('checklist tree model', () => {
       ],
     );
     assert.deepEqual(
-      versioning.children[1].children.map((c) => [c.kind, c.label]),
+      versioning.children[1].children.map((c) => [c.kind, c.label, c.children.map((f) => [f.kind, f.label])]),
       [
-        ['finding', 'explore.ipynb cell 3:1'],
-        ['finding', 'src/train.py:12'],
+        ['file', 'explore.ipynb', [['finding', 'cell 3:1']]],
+        ['file', 'src/train.py', [['finding', 'line 12']]],
       ],
     );
     assert.match(versioning.tooltip!, /\*Evidence:\*\n- `dvc\.yaml` DVC pipeline/);
@@ -281,11 +333,26 @@ describe('status bar text', () => {
       false,
       'a trusted repository is listed in the tooltip only',
     );
+    // Project files not applied: their settings narrow nothing, but suppression comments are
+    // still honoured, so they alone keep the warning.
+    const ignored = { ...coverage, repositoryConfigIgnored: true };
+    assert.equal(statusWarns({ checklist, coverage: ignored }), true, 'suppressions still narrow');
+    assert.match(statusBarTooltip({ checklist, coverage: ignored }), /not applied \(untrusted workspace\); its suppression comments are:/);
+    const noSuppressions = { ...ignored, suppressed: { findings: 0, fileCount: 0, files: [] } };
+    assert.equal(statusWarns({ checklist, coverage: noSuppressions }), false, 'nothing narrowed when the file is not applied');
     assert.equal(
-      statusWarns({ checklist, coverage: { ...coverage, repositoryConfigIgnored: true } }),
-      false,
-      'nothing narrowed when the file is not applied',
+      statusWarns({ checklist, coverage: { ...coverage, configs: [], workspaceTrusted: false } }),
+      true,
+      'suppression comments of an untrusted repository warn on their own',
     );
+    const ignoredNode = buildChecklistTree({
+      evidence: { ...sampleEvidence(), coverage: ignored },
+      review: new Map(),
+      folders: [FOLDER],
+    })[0];
+    assert.equal(ignoredNode.label, 'Repository configuration not applied');
+    assert.equal(ignoredNode.icon?.id, 'warning');
+    assert.match(ignoredNode.tooltip ?? '', /Suppression comments are still honoured/);
     const node = buildChecklistTree({ evidence: { ...sampleEvidence(), coverage }, review: new Map(), folders: [FOLDER] })[0];
     assert.equal(node.label, 'Coverage narrowed by the repository');
     assert.deepEqual(

@@ -126,6 +126,15 @@ export class ChecklistController implements vscode.Disposable {
   }
 
   /**
+   * Re-scans, gathers evidence and resolves once the view shows it (VS Code re-reads the tree
+   * after the evidence arrives): what the Refresh Checklist progress covers.
+   */
+  async refreshAndShow(): Promise<void> {
+    await this.refresh({ rescan: true });
+    if (this.view.visible) await this.provider.rendered();
+  }
+
+  /**
    * Findings changed somewhere: refresh soon (the status item shows the checklist state even
    * when the view is hidden; the request reuses the server's index and does not re-scan).
    */

@@ -75,9 +75,10 @@ export function coverageNode(coverage: CoverageNarrowing | undefined): Checklist
       children: [],
     });
   }
+  const suppressing = coverage.suppressed.findings > 0;
   const label = coverage.repositoryConfigIgnored ? 'Repository configuration not applied' : 'Coverage narrowed by the repository';
   const why = coverage.repositoryConfigIgnored
-    ? 'The workspace is not trusted, so its project files are not applied (mlsec.untrustedWorkspace.ignoreRepositoryConfig): everything is analysed with the defaults. What they would narrow is listed below.'
+    ? `The workspace is not trusted, so its project files are not applied (mlsec.untrustedWorkspace.ignoreRepositoryConfig): files are analysed with the defaults. What they would narrow is listed below.${suppressing ? ' Suppression comments are still honoured, as they sit next to the code with their reasons: read each one listed below.' : ''}`
     : untrusted
       ? 'The workspace is not trusted, and its own configuration takes findings out of the results. Check each entry before relying on an empty Problems panel, or set mlsec.untrustedWorkspace.ignoreRepositoryConfig to analyse with the defaults until you trust it.'
       : 'The repository’s configuration takes findings out of the results. Each entry should have a reason a reviewer accepts.';
@@ -87,7 +88,8 @@ export function coverageNode(coverage: CoverageNarrowing | undefined): Checklist
     label,
     description: narrowingSummary(coverage),
     tooltip: [`**${label}**`, '', why, '', ...narrowingLines(coverage).map((l) => `- ${l}`)].join('\n'),
-    icon: untrusted && !coverage.repositoryConfigIgnored ? { id: 'warning', color: 'list.warningForeground' } : { id: 'info' },
+    icon:
+      untrusted && (!coverage.repositoryConfigIgnored || suppressing) ? { id: 'warning', color: 'list.warningForeground' } : { id: 'info' },
     expanded: untrusted,
     children,
   };

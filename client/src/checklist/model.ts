@@ -4,7 +4,7 @@
  * these nodes into `vscode.TreeItem`s; keeping the decisions here (labels, statuses, icons,
  * context values) lets unit tests check them in plain Node.
  */
-import { CHECKLIST, CHECKLIST_GROUPS, THREATS, plural } from '../../../common/src/checklist';
+import { CHECKLIST, CHECKLIST_GROUPS, THREATS, plural, threatTitle } from '../../../common/src/checklist';
 import type { ChecklistItem } from '../../../common/src/checklist';
 import type {
   ChecklistEvidenceRequest,
@@ -55,7 +55,7 @@ export interface NodeLocation {
 export interface ChecklistNode {
   /** Stable across refreshes, so the tree keeps expansion state. */
   id: string;
-  kind: 'group' | 'threat' | 'item' | 'signal' | 'finding' | 'rule' | 'note' | 'message';
+  kind: 'group' | 'threat' | 'item' | 'signal' | 'finding' | 'rule' | 'file' | 'note' | 'message';
   label: string;
   description?: string;
   /** Markdown. */
@@ -225,7 +225,8 @@ function threatNode(id: ThreatId, input: TreeInput): ChecklistNode {
 
 /**
  * Findings grouped by rule (one node per rule, expanded), each rule's findings sorted by file and
- * line: 76 findings read as a handful of rules rather than one flat list.
+ * line: 76 findings read as a handful of rules rather than one flat list. A rule with findings in
+ * several files lists them under one node per file (expanded while there are few).
  */
 export function findingGroups(findings: readonly FindingSummary[], parent: string, folders: readonly string[]): ChecklistNode[] {
   const byRule = new Map<string, FindingSummary[]>();
@@ -241,23 +242,69 @@ export function findingGroups(findings: readonly FindingSummary[], parent: strin
         (x, y) => x.uri.localeCompare(y.uri) || (x.cell ?? -1) - (y.cell ?? -1) || x.range.start.line - y.range.start.line,
       );
       const worst = worstSeverity(sorted);
-      const files = new Set(sorted.map((f) => f.uri)).size;
+      const byFile = new Map<string, FindingSummary[]>();
+      for (const finding of sorted) {
+        const inFile = byFile.get(finding.uri);
+        if (inFile) inFile.push(finding);
+        else byFile.set(finding.uri, [finding]);
+      }
+      const id = `${parent}:rule:${code}`;
+      const children =
+        byFile.size > 1
+          ? [...byFile.entries()].map(([uri, inFile]) => fileNode(uri, inFile, id, folders, byFile.size <= FILES_EXPANDED))
+          : sorted.map((f, i) => findingNode(f, id, i, findingLabel(f, folders)));
       return {
-        id: `${parent}:rule:${code}`,
+        id,
         kind: 'rule' as const,
         label: `${code} ${sorted[0].name}`,
-        description: `${plural(sorted.length, 'finding')}${files > 1 ? ` in ${plural(files, 'file')}` : ''}`,
+        description: `${plural(sorted.length, 'finding')}${byFile.size > 1 ? ` in ${plural(byFile.size, 'file')}` : ''}`,
         tooltip: `**${code}** ${sorted[0].name}: ${plural(sorted.length, 'open finding')}`,
-        icon: {
-          id: worst ?? 'info',
-          color: worst === 'error' ? 'list.errorForeground' : worst === 'warning' ? 'list.warningForeground' : undefined,
-        },
+        icon: severityIcon(worst),
         contextValue: CONTEXT.finding,
         ruleCode: code,
         expanded: true,
-        children: sorted.map((f, i) => findingNode(f, `${parent}:rule:${code}`, i, folders)),
+        children,
       };
     });
+}
+
+/** A rule's file nodes start expanded up to this many files; beyond, the list of files comes first. */
+const FILES_EXPANDED = 3;
+
+function fileNode(
+  uri: string,
+  findings: readonly FindingSummary[],
+  parent: string,
+  folders: readonly string[],
+  expanded: boolean,
+): ChecklistNode {
+  const id = `${parent}:file:${uri}`;
+  const label = relativeLabel(uri, folders);
+  return {
+    id,
+    kind: 'file',
+    label,
+    description: plural(findings.length, 'finding'),
+    tooltip: `\`${label}\`: ${plural(findings.length, `${findings[0].code} finding`)}`,
+    icon: { id: 'file' },
+    expanded,
+    children: findings.map((f, i) => findingNode(f, id, i, positionLabel(f))),
+  };
+}
+
+/** `line 12`, or `cell 3:4` in a notebook: a finding's place under its file's node. */
+export function positionLabel(finding: FindingSummary): string {
+  const line = finding.range.start.line + 1;
+  return finding.cell !== undefined ? `cell ${finding.cell + 1}:${line}` : `line ${line}`;
+}
+
+/**
+ * The threats a finding counts against, as tags in front of its message (`[model tampering]`): a
+ * finding is listed once per practice and threat, and the tags say where else it counts.
+ */
+export function threatTags(finding: FindingSummary): string {
+  if (!finding.threats.length) return '';
+  return `[${finding.threats.map((t) => threatTitle(t).toLowerCase()).join(', ')}]`;
 }
 
 function itemNode(item: ChecklistItem, input: TreeInput): ChecklistNode {
@@ -374,17 +421,16 @@ function signalNode(signal: EvidenceSignal, itemId: string, index: number): Chec
   };
 }
 
-function findingNode(finding: FindingSummary, parent: string, index: number, folders: readonly string[]): ChecklistNode {
+function findingNode(finding: FindingSummary, parent: string, index: number, label: string): ChecklistNode {
+  const tags = threatTags(finding);
+  const threats = finding.threats.map(threatTitle).join(', ');
   return {
     id: `${parent}:finding:${index}:${finding.uri}:${finding.range.start.line}:${finding.code}`,
     kind: 'finding',
-    label: findingLabel(finding, folders),
-    description: plainText(finding.message),
-    tooltip: `**${finding.code}** ${finding.name} (${finding.severity})\n\n${finding.message}`,
-    icon: {
-      id: finding.severity,
-      color: finding.severity === 'error' ? 'list.errorForeground' : finding.severity === 'warning' ? 'list.warningForeground' : undefined,
-    },
+    label,
+    description: [tags, plainText(finding.message)].filter(Boolean).join(' '),
+    tooltip: `**${finding.code}** ${finding.name} (${finding.severity})\n\n${finding.message}${threats ? `\n\n*Threats:* ${threats}` : ''}`,
+    icon: severityIcon(finding.severity),
     contextValue: CONTEXT.finding,
     ruleCode: finding.code,
     location: {
@@ -396,6 +442,13 @@ function findingNode(finding: FindingSummary, parent: string, index: number, fol
       cell: finding.cell,
     },
     children: [],
+  };
+}
+
+function severityIcon(severity: SeverityName | undefined): NodeIcon {
+  return {
+    id: severity ?? 'info',
+    color: severity === 'error' ? 'list.errorForeground' : severity === 'warning' ? 'list.warningForeground' : undefined,
   };
 }
 

@@ -2,18 +2,27 @@
 import * as vscode from 'vscode';
 import { Commands } from '../../../common/src/protocol';
 import type { ChecklistNode } from './model';
+import { RenderTracker } from './renderTracker';
 
 export class ChecklistTreeProvider implements vscode.TreeDataProvider<ChecklistNode> {
   private readonly changed = new vscode.EventEmitter<ChecklistNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly renders = new RenderTracker();
 
   constructor(private readonly roots: () => ChecklistNode[]) {}
 
   refresh(): void {
+    this.renders.changed();
     this.changed.fire(undefined);
   }
 
+  /** Settles once VS Code has read the tree after the last refresh (bounded; see RenderTracker). */
+  rendered(): Promise<void> {
+    return this.renders.rendered();
+  }
+
   getChildren(element?: ChecklistNode): ChecklistNode[] {
+    this.renders.read(element === undefined);
     return element ? element.children : this.roots();
   }
 
@@ -42,6 +51,7 @@ export class ChecklistTreeProvider implements vscode.TreeDataProvider<ChecklistN
   }
 
   dispose(): void {
+    this.renders.dispose();
     this.changed.dispose();
   }
 }

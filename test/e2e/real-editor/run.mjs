@@ -10,11 +10,13 @@
  *      loopback port with a fresh user-data folder and a temp copy of ./workspace, and checks
  *      through the UI the Problems panel (Python file and notebook cell), the hover, the
  *      torch.load quick fix, the status bar, the checklist view, marking an item reviewed, the
- *      ML Security commands in the command palette, the exported checklist report, the
+ *      ML Security commands in the command palette (none twice), the exported checklist report
+ *      (Markdown, and SARIF through the CLI's formatter), threat tags on finding rows, the
  *      Python snippets, navigation from the checklist into a notebook cell, rule documentation
  *      opening rendered and read-only (command and Problems code link), source.fixAll.mlsec, the
  *      Restart Server command, mlsec.enable clearing closed files' results, the narrowed-coverage
- *      notice (a warning in Restricted Mode) and a review going stale.
+ *      notice (a warning in Restricted Mode, with suppression comments listed) and a review going
+ *      stale (the Refresh Checklist progress lasting until the row shows it).
  *
  * Screenshots of every step go to .e2e/screenshots/<scenario>/; on a failure the page screenshot,
  * the code-server log and VS Code's extension-host and mlsec logs are printed, so CI output alone
@@ -480,9 +482,14 @@ async function scenarioSteps(s) {
         `${error.message}; missing: ${expected.filter((t) => !names.includes(t)).join(', ')}; it lists: ${names.join(' | ')}`,
       );
     });
+    // No command twice: VS Code's generated "Focus on Security Checklist View" is the one way to
+    // show the view from the palette (the extension's Show Checklist is hidden there).
+    const twice = names.filter((name, i) => names.indexOf(name) !== i);
+    assert(twice.length === 0, `the palette lists a command twice: ${twice.join(' | ')}`);
+    assert(!names.includes('ML Security: Show Checklist'), `Show Checklist duplicates the view's focus command: ${names.join(' | ')}`);
     for (const title of [
       'ML Security: Scan Workspace',
-      'ML Security: Show Checklist',
+      'ML Security: Focus on Security Checklist View',
       'ML Security: Export Checklist Report',
       'ML Security: Mark Item Reviewed',
       'ML Security: Mark Item Not Applicable',
@@ -563,6 +570,50 @@ async function scenarioSteps(s) {
     await closeWithoutSaving(s);
   });
 
+  await s.step('Export Checklist Report to a .sarif file writes the findings as the CLI’s SARIF', async () => {
+    await wb.runCommand(`${PALETTE_CATEGORY}: Export Checklist Report`);
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 20_000 });
+    const proposed = await waitFor(
+      'the proposed file name',
+      async () => {
+        const value = await input.inputValue();
+        return value.endsWith('ml-security-checklist.md') && value;
+      },
+      { timeout: 10_000 },
+    );
+    await input.fill(proposed.replace(/ml-security-checklist\.md$/, 'mlsec.sarif'));
+    await page.keyboard.press('Enter');
+    const file = path.join(s.workspace, 'mlsec.sarif');
+    const log = await waitFor(
+      'the SARIF log at the workspace root',
+      () => {
+        try {
+          return JSON.parse(fs.readFileSync(file, 'utf8'));
+        } catch {
+          return undefined;
+        }
+      },
+      { timeout: 30_000 },
+    );
+    const run = log.runs?.[0];
+    assert(
+      log.version === '2.1.0' && run?.tool?.driver?.name === 'mlsec',
+      `a SARIF 2.1.0 log written by mlsec: ${JSON.stringify(log).slice(0, 300)}`,
+    );
+    // The open findings once train.py was fixed: pickle.load in train.py and np.load in the notebook.
+    const found = run.results.map((r) => `${r.locations[0].physicalLocation.artifactLocation.uri} ${r.ruleId}`).sort();
+    assert(
+      JSON.stringify(found) === JSON.stringify(['explore.ipynb MLS104', 'src/train.py MLS101']),
+      `the results are the workspace's findings: ${found.join(', ')}`,
+    );
+    await page.locator('.tabs-container .tab.active', { hasText: /mlsec\.sarif/ }).waitFor({ state: 'visible', timeout: 30_000 });
+    assert((await page.locator('.tabs-container .tab.dirty').count()) === 0, 'the SARIF file is saved, not dirty');
+    await s.shot('sarif export');
+    await closeWithoutSaving(s);
+    fs.rmSync(file);
+  });
+
   await s.step('the mlsec-torch-load snippet (Ctrl+Space in a Python editor) inserts a weights-only torch.load', async () => {
     // A new untitled file, so no fixture file changes under the earlier steps' assertions.
     await wb.runCommand('File: New Untitled Text File');
@@ -632,6 +683,9 @@ async function scenarioSteps(s) {
         .locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^explore\.ipynb cell 2:3$/ }) })
         .first();
       await finding.waitFor({ state: 'visible', timeout: 20_000 });
+      // The row is tagged with the threats the finding counts against.
+      const description = (await finding.locator('.label-description').textContent())?.trim() ?? '';
+      assert(/^\[[a-z ,]*\bdata poisoning\b[a-z ,]*\] /.test(description), `the finding row carries its threat tags: "${description}"`);
       await finding.click();
       // The notebook's own status item says which cell is active; the cell's editor shows the selection.
       await waitFor(
@@ -761,12 +815,24 @@ async function scenarioSteps(s) {
       : 'the checklist lists what the repository configuration narrows (trusted: no warning)',
     async () => {
       const pane = await openChecklist(s);
+      // A suppression comment in the repository is listed as well (suppressions are honoured in
+      // Restricted Mode too, and shown, as the project file's settings are).
+      const suppressing = path.join(s.workspace, 'src', 'cache.py');
+      fs.writeFileSync(
+        suppressing,
+        'import pickle\n\ncache = pickle.load(open("c.pkl", "rb"))  # mlsec: ignore[MLS101] written by our trainer\n',
+      );
+      await wb.runCommand(`${PALETTE_CATEGORY}: Refresh Checklist`);
       const row = await waitFor(
         'the coverage row in the checklist',
-        async () => (await treeRows(pane)).find((r) => r.name === 'Coverage narrowed by the repository'),
+        async () =>
+          (await treeRows(pane)).find((r) => r.name === 'Coverage narrowed by the repository' && /suppressed/.test(r.description)),
         { timeout: 30_000 },
       );
-      assert(/1 setting in 1 project file/.test(row.description), `the row sums up the narrowing: ${JSON.stringify(row)}`);
+      assert(
+        /^1 setting in 1 project file, 1 suppressed finding$/.test(row.description),
+        `the row sums up the narrowing: ${JSON.stringify(row)}`,
+      );
       const status = await waitFor('the mlsec status item', () => mlsecStatus(wb), { timeout: 20_000 });
       if (restricted) {
         assert(/narrowed/.test(status.text), `the status item warns in Restricted Mode: "${status.text}"`);
@@ -774,9 +840,24 @@ async function scenarioSteps(s) {
           /pyproject\.toml: per-file-ignores: "scratch\/\*" = \["MLS1"\]/.test(status.label),
           `the tooltip lists the narrowing: ${status.label}`,
         );
+        const suppressions = await waitFor(
+          'the tooltip to list the suppression',
+          async () => ((await mlsecStatus(wb))?.label ?? '').match(/1 finding suppressed by comments in 1 file/),
+          { timeout: 20_000 },
+        ).catch(async (error) => {
+          throw new Error(`${error.message}: ${(await mlsecStatus(wb))?.label}`);
+        });
+        assert(suppressions, 'the suppression is listed');
+        // Expanded in Restricted Mode: the suppressing file is a row of its own.
+        await waitFor(
+          'the suppressing file under the coverage row',
+          async () => (await treeRows(pane)).find((r) => r.name === 'src/cache.py' && r.description === '1 suppressed finding'),
+          { timeout: 20_000 },
+        );
       } else {
         assert(!/narrowed/.test(status.text), `a trusted workspace gets no warning: "${status.text}"`);
       }
+      fs.rmSync(suppressing);
     },
   );
 
@@ -816,17 +897,83 @@ async function scenarioSteps(s) {
     );
     const added = path.join(s.workspace, 'src', 'late.py');
     fs.writeFileSync(added, 'import torch\n\nlate = torch.load("late.pt", weights_only=False)\n');
+    // Refresh Checklist's progress bar must last until the row shows the new state: record, in
+    // the page, when the view's progress bar starts and stops and when the row changes.
+    await recordProgressTimeline(page.locator('.part.sidebar'), name, /^Changed since review: 1 new finding/);
     await wb.runCommand(`${PALETTE_CATEGORY}: Refresh Checklist`);
     await waitFor(
       'the item to show "Changed since review"',
       async () => (await treeRows(pane)).find((r) => r.name === name && /^Changed since review: 1 new finding/.test(r.description)),
       { timeout: 60_000 },
     );
+    const timeline = await waitFor(
+      "the view's progress bar to stop",
+      () =>
+        page.evaluate(() => {
+          const t = window.__mlsecTimeline;
+          return t.off.length > 0 && t.off.length === t.on.length ? t : undefined;
+        }),
+      { timeout: 30_000 },
+    ).catch(async (error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(await page.evaluate(() => window.__mlsecTimeline))}`);
+    });
+    assert(
+      timeline.on.length > 0 && timeline.row !== undefined && timeline.on[0] <= timeline.row,
+      `progress and then the row change recorded: ${JSON.stringify(timeline)}`,
+    );
+    assert(
+      timeline.row <= timeline.off[timeline.off.length - 1],
+      `the progress bar stopped before the row changed: ${JSON.stringify(timeline)}`,
+    );
     const status = await mlsecStatus(wb);
     assert(/1 changed/.test(status?.text ?? ''), `the status item counts the changed review: ${status?.text}`);
     await s.shot('changed since review');
     fs.rmSync(added);
   });
+}
+
+/**
+ * Installs, in the page, a record of when the progress bars under `scope` start and stop and when
+ * the row named `name` first shows a description matching `description` (window.__mlsecTimeline).
+ * A view alone in its container shows its progress in the container's bar, outside the view's
+ * pane, so the scope is the side bar. VS Code hides and shows the bar again as focus moves, so a
+ * refresh may record several starts and stops: the last stop is when the progress ended.
+ */
+async function recordProgressTimeline(pane, name, description) {
+  await pane.evaluate(
+    (root, [rowName, source]) => {
+      const pattern = new RegExp(source);
+      const timeline = { on: [], off: [], row: undefined };
+      window.__mlsecTimeline = timeline;
+      const state = new WeakMap();
+      const observer = new MutationObserver(() => {
+        const now = performance.now();
+        for (const bar of document.querySelectorAll('.monaco-progress-container')) {
+          const active = bar.classList.contains('active');
+          if (active !== (state.get(bar) ?? false)) {
+            state.set(bar, active);
+            if (!root.contains(bar)) continue;
+            (active ? timeline.on : timeline.off).push(now);
+          }
+        }
+        if (timeline.row === undefined) {
+          for (const row of root.querySelectorAll('.monaco-list-row')) {
+            const label = row.querySelector('.label-name')?.textContent?.trim();
+            const text = row.querySelector('.label-description')?.textContent?.trim() ?? '';
+            if (label === rowName && pattern.test(text)) timeline.row = now;
+          }
+        }
+      });
+      observer.observe(document.body, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        attributeFilter: ['class'],
+        characterData: true,
+      });
+    },
+    [name, description.source],
+  );
 }
 
 /** Closes the active editor with its tab's close button (the focus may be in a webview or a panel). */
