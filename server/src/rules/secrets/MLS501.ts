@@ -6,8 +6,7 @@ import type { Fix, RelatedLocation, RuleContext, TextEdit } from '../../engine/r
 import { stringLiteralValue } from '../../engine/semantic';
 import { stringLiterals } from '../../engine/textScan';
 import type { SourceText } from '../../engine/textScan';
-import { ATLAS, CWE_REFERENCE } from '../support';
-import { attributeAssignment, enclosingString, identifiersSpelled } from '../syntax';
+import { ATLAS, CWE_REFERENCE, enclosingString, identifiersSpelled, attributeAssignment } from '../support';
 
 // Credential formats recognised by their value alone.
 interface Provider {
