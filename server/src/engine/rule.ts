@@ -97,6 +97,10 @@ export interface RuleContext {
   readonly model: SemanticModel;
   /** The project's resolved versions, when the front end knows where the file is. */
   readonly versions?: ProjectVersions;
+  /**
+   * The file's text as written (the whole file, also when definitions no rule can fire in were
+   * left out of the parse: those then have no nodes in the tree). Offsets are the tree's.
+   */
   readonly text: string;
   report(report: Report): void;
   /** Constant value of an expression (see SemanticModel.constantValue). */

@@ -147,7 +147,11 @@ export class SourceText {
   /** Every whole-identifier occurrence (prose included) of words the prefilter searched for. */
   private occurrences: { slots: ReadonlyMap<string, number>; offsets: ReadonlyArray<readonly number[] | undefined> } | undefined;
 
-  constructor(readonly text: string) {}
+  constructor(
+    readonly text: string,
+    /** The file's own text: `text` itself, except in a view with parts left out (withPartsLeftOut). */
+    readonly fileText: string = text,
+  ) {}
 
   /** Records what a search for `strings` found, so that `includes` need not search again. */
   noteSearched(strings: readonly string[], found: ReadonlySet<string>): void {
@@ -170,7 +174,7 @@ export class SourceText {
    * edge, and a stub (`def name():0`) holds no literal.
    */
   withPartsLeftOut(text: string): SourceText {
-    const view = new SourceText(text);
+    const view = new SourceText(text, this.fileText);
     view.prose = this.prose;
     if (this.occurrences) {
       const { slots, offsets } = this.occurrences;

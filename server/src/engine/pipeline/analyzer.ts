@@ -577,7 +577,8 @@ export class Analyzer {
     const context: RuleContext = {
       model,
       versions: this.versions,
-      text: source.text,
+      // The file as written, also under partial parsing (where `source` is the view parsed).
+      text: source.fileText,
       report: (report) => {
         if (!currentRule) return;
         const span = report.span ?? (report.node ? { start: report.node.startIndex, end: report.node.endIndex } : undefined);

@@ -4,8 +4,7 @@ import { defineRule } from '../../engine/rule';
 import { inImportStatement, nextNonBlank, previousNonBlank } from '../../engine/textScan';
 import type { SourceText } from '../../engine/textScan';
 import type { SemanticModel } from '../../engine/semantic';
-import { ATLAS, CWE_REFERENCE } from '../support';
-import { isFixedText, spelled } from '../syntax';
+import { ATLAS, CWE_REFERENCE, spelled, isFixedText } from '../support';
 
 const CODE_BUILTINS = ['eval', 'exec', 'compile'];
 

@@ -2,8 +2,7 @@
 import { defineRule } from '../../engine/rule';
 import { inImportStatement, previousNonBlank } from '../../engine/textScan';
 import type { SourceText } from '../../engine/textScan';
-import { CWE_REFERENCE, constantOf } from '../support';
-import { flagOrigin, isFixedText, isTruthy, spelled } from '../syntax';
+import { CWE_REFERENCE, constantOf, spelled, isTruthy, flagOrigin, isFixedText } from '../support';
 
 /** Popen-style functions: a shell is involved only with `shell=True`. */
 const POPEN_STYLE = ['subprocess.run', 'subprocess.call', 'subprocess.check_call', 'subprocess.check_output', 'subprocess.Popen'];

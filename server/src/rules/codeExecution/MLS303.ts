@@ -1,9 +1,7 @@
 /** MLS303: LLM agent tools that run code or shell commands. */
 import { CallSite } from '../../engine/callSite';
-import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
-import { ATLAS, CWE_REFERENCE, constantOf } from '../support';
-import { argumentOrCall, flagFix, flagOrigin, isTruthy } from '../syntax';
+import { ATLAS, CWE_REFERENCE, constantOf, argumentOrCall, isTruthy, mayCarryKeyword, flagOrigin, flagFix } from '../support';
 
 const CODE_TOOLS = new Map<string, string>([
   ['PythonREPLTool', 'runs Python code written by the model'],
@@ -26,18 +24,6 @@ const KEYWORD_EFFECT: Record<string, string> = {
 
 function isLangChain(callee: string | undefined): callee is string {
   return callee !== undefined && /^langchain(?:_[a-z0-9]+)?\./.test(callee);
-}
-
-/** True when a call may carry one of the keywords: written out, or inside a `**` splat. */
-function mayCarryDangerousKeyword(callNode: Node): boolean {
-  const args = callNode.childForFieldName('arguments');
-  if (args?.type !== 'argument_list') return false;
-  for (const arg of args.namedChildren) {
-    if (!arg) continue;
-    if (arg.type === 'dictionary_splat') return true;
-    if (arg.type === 'keyword_argument' && DANGEROUS_KEYWORDS.includes(arg.childForFieldName('name')?.text ?? '')) return true;
-  }
-  return false;
 }
 
 export const agentCodeExecutionToolsRule = defineRule({
@@ -90,7 +76,7 @@ export const agentCodeExecutionToolsRule = defineRule({
   onFile(context) {
     if (!context.text.includes('allow_dangerous_')) return;
     for (const node of context.model.calls) {
-      if (!mayCarryDangerousKeyword(node)) continue;
+      if (!mayCarryKeyword(node, DANGEROUS_KEYWORDS)) continue;
       const call = new CallSite(node, context.model);
       for (const keyword of DANGEROUS_KEYWORDS) {
         const argument = call.keywords.get(keyword);

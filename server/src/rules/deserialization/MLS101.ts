@@ -1,7 +1,6 @@
 /** MLS101: the pickle family. */
 import { defineRule } from '../../engine/rule';
-import { ATLAS, CWE_REFERENCE, OWASP, constantOf } from '../support';
-import { spelled } from './helpers';
+import { OWASP, ATLAS, CWE_REFERENCE, constantOf, spelled } from '../support';
 
 const PICKLE_MODULES = ['pickle', 'cPickle', '_pickle', 'pickle5', 'six.moves.cPickle', 'dill', 'cloudpickle'];
 

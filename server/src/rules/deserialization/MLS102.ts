@@ -1,19 +1,19 @@
 /** MLS102 torch-load-unsafe. */
 import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
+import { atLeast, describeFact } from '../../deps/versionFacts';
 import {
+  OWASP,
   ATLAS,
   CWE_REFERENCE,
-  OWASP,
-  addKeywordFix,
   constantOf,
+  isConstTrue,
+  isConstFalse,
+  replaceValueFix,
+  addKeywordFix,
   definedAt,
   fixes,
-  isConstFalse,
-  isConstTrue,
-  replaceValueFix,
 } from '../support';
-import { atLeast, describeFact } from '../../deps/versionFacts';
 
 /** The torch release from which `torch.load` defaults to `weights_only=True`. */
 const TORCH_SAFE_DEFAULT = '2.6.0';

@@ -1,7 +1,6 @@
 /** MLS103: joblib. */
 import { defineRule } from '../../engine/rule';
-import { ATLAS, CWE_REFERENCE, OWASP } from '../support';
-import { spelled } from './helpers';
+import { OWASP, ATLAS, CWE_REFERENCE, spelled } from '../support';
 
 export const joblibLoadRule = defineRule({
   code: 'MLS103',

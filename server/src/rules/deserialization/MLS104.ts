@@ -1,7 +1,6 @@
 /** MLS104: numpy.load(allow_pickle=True). */
 import { defineRule } from '../../engine/rule';
-import { ATLAS, CWE_REFERENCE, OWASP, constantOf } from '../support';
-import { isTruthyConst, argumentOrCall, flagOrigin, flagFix, spelled } from './helpers';
+import { OWASP, ATLAS, CWE_REFERENCE, constantOf, spelled, argumentOrCall, isTruthy, flagOrigin, flagFix } from '../support';
 
 export const numpyAllowPickleRule = defineRule({
   code: 'MLS104',
@@ -27,7 +26,7 @@ export const numpyAllowPickleRule = defineRule({
     const argument = call.argument('allow_pickle', 2);
     if (!argument) return; // the default is False
     const value = constantOf(context, argument);
-    if (!isTruthyConst(value)) return;
+    if (!isTruthy(value)) return;
     context.report({
       node: argumentOrCall(call, argument),
       message: `\`${spelled(call)}(..., allow_pickle=True)\` unpickles object arrays: a crafted .npy/.npz file runs code when loaded (CWE-502).`,

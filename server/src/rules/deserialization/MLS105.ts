@@ -1,7 +1,6 @@
 /** MLS105: pandas.read_pickle. */
 import { defineRule } from '../../engine/rule';
-import { ATLAS, CWE_REFERENCE, OWASP } from '../support';
-import { spelled } from './helpers';
+import { OWASP, ATLAS, CWE_REFERENCE, spelled } from '../support';
 
 export const pandasReadPickleRule = defineRule({
   code: 'MLS105',

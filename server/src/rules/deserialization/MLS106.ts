@@ -3,8 +3,7 @@ import { CallSite } from '../../engine/callSite';
 import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
 import type { Fix, RuleContext, TextEdit } from '../../engine/rule';
-import { ATLAS, CWE_REFERENCE, OWASP, constantOf } from '../support';
-import { argumentOrCall, flagOrigin, flagFix, spelled } from './helpers';
+import { OWASP, ATLAS, CWE_REFERENCE, constantOf, spelled, argumentOrCall, flagOrigin, flagFix } from '../support';
 
 /** Loaders that only build plain data. */
 const SAFE_YAML_LOADERS = new Set(['yaml.SafeLoader', 'yaml.CSafeLoader', 'yaml.BaseLoader', 'yaml.CBaseLoader']);

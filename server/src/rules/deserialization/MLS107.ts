@@ -1,20 +1,13 @@
 /** MLS107: Keras safe mode disabled. */
 import { defineRule } from '../../engine/rule';
-import type { ConstValue } from '../../engine/semantic';
-import { ATLAS, CWE_REFERENCE, OWASP, constantOf, isConstFalse } from '../support';
 import { atLeast, describeFact } from '../../deps/versionFacts';
-import { isTruthyConst, argumentOrCall, flagOrigin, flagFix, spelled } from './helpers';
+import { OWASP, ATLAS, CWE_REFERENCE, constantOf, spelled, argumentOrCall, isTruthy, isFalsy, flagOrigin, flagFix } from '../support';
 
 /** The Keras release that introduced `safe_mode` (on by default). */
 const KERAS_SAFE_MODE = '2.13.0';
 
 /** The Keras 3 release fixing the safe-mode bypass of CVE-2025-1550 (PYSEC-2025-122: 3.0.0 to before 3.8.0). */
 const KERAS_SAFE_MODE_HOLDS = '3.8.0';
-
-/** True for a constant that Python treats as false in a flag position (`False`, `0`). */
-function isFalsyConst(value: ConstValue | undefined): boolean {
-  return isConstFalse(value) || (value?.kind === 'num' && value.value === 0);
-}
 
 const KERAS_LOAD_MODEL = [
   'keras.models.load_model',
@@ -55,7 +48,7 @@ export const kerasUnsafeModeRule = defineRule({
       return;
     }
     const argument = call.argument('safe_mode', 3);
-    if (!argument || isTruthyConst(constantOf(context, argument))) {
+    if (!argument || isTruthy(constantOf(context, argument))) {
       // Safe mode is what protects this load: whether it exists, and holds, depends on the version.
       const keras = context.versions?.get('keras');
       if (!keras || keras.pinned === undefined || call.hasOpaqueKwargs) return;
@@ -74,7 +67,7 @@ export const kerasUnsafeModeRule = defineRule({
       return;
     }
     const value = constantOf(context, argument);
-    if (!isFalsyConst(value)) return;
+    if (!isFalsy(value)) return;
     context.report({
       node: argumentOrCall(call, argument),
       message: `\`${spelled(call)}(..., safe_mode=False)\` rebuilds Lambda layers from bytecode stored in the file: a crafted model runs code when loaded (CWE-502).`,

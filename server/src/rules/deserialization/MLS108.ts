@@ -1,23 +1,20 @@
 /** MLS108: LangChain's explicit opt-in to pickle. */
 import { CallSite } from '../../engine/callSite';
-import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
-import { ATLAS, CWE_REFERENCE, OWASP, constantOf } from '../support';
-import { isTruthyConst, argumentOrCall, flagOrigin, flagFix, spelled } from './helpers';
+import {
+  OWASP,
+  ATLAS,
+  CWE_REFERENCE,
+  constantOf,
+  spelled,
+  argumentOrCall,
+  isTruthy,
+  mayCarryKeyword,
+  flagOrigin,
+  flagFix,
+} from '../support';
 
 const DANGEROUS_KEYWORD = 'allow_dangerous_deserialization';
-
-/** True when a call may carry the keyword: written out, or inside a `**` splat. */
-function mayCarryKeyword(callNode: Node): boolean {
-  const args = callNode.childForFieldName('arguments');
-  if (args?.type !== 'argument_list') return false;
-  for (const arg of args.namedChildren) {
-    if (!arg) continue;
-    if (arg.type === 'dictionary_splat') return true;
-    if (arg.type === 'keyword_argument' && arg.childForFieldName('name')?.text === DANGEROUS_KEYWORD) return true;
-  }
-  return false;
-}
 
 export const langchainDangerousDeserializationRule = defineRule({
   code: 'MLS108',
@@ -43,12 +40,12 @@ export const langchainDangerousDeserializationRule = defineRule({
   onFile(context) {
     if (!context.text.includes(DANGEROUS_KEYWORD)) return;
     for (const node of context.model.calls) {
-      if (!mayCarryKeyword(node)) continue;
+      if (!mayCarryKeyword(node, [DANGEROUS_KEYWORD])) continue;
       const call = new CallSite(node, context.model);
       const argument = call.keywords.get(DANGEROUS_KEYWORD);
       if (!argument) continue;
       const value = constantOf(context, argument);
-      if (!isTruthyConst(value)) continue;
+      if (!isTruthy(value)) continue;
       context.report({
         node: argumentOrCall(call, argument),
         message: `\`${spelled(call)}(..., ${DANGEROUS_KEYWORD}=True)\` unpickles the stored data: whoever can replace the files runs code in this process (CWE-502).`,

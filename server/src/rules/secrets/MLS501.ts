@@ -6,8 +6,7 @@ import type { Fix, RelatedLocation, RuleContext, TextEdit } from '../../engine/r
 import { stringLiteralValue } from '../../engine/semantic';
 import { stringLiterals } from '../../engine/textScan';
 import type { SourceText } from '../../engine/textScan';
-import { ATLAS, CWE_REFERENCE } from '../support';
-import { attributeAssignment, enclosingString, identifiersSpelled } from '../syntax';
+import { ATLAS, CWE_REFERENCE, enclosingString, identifiersSpelled, attributeAssignment } from '../support';
 
 // Credential formats recognised by their value alone.
 interface Provider {
@@ -282,36 +281,6 @@ const SINK_CALL_TEXT = new RegExp(
   String.raw`\*\*|api_(?:key|token)\b|\b(?:${['token', 'key', ...CREDENTIAL_NAMES, 'putenv', 'setdefault', 'update', ...POSITIONAL_SINK_NAMES].join('|')})\b`,
 );
 
-/**
- * Other names a sink function may be called by, as SemanticModel.qualifiedName follows them:
- * imported as (`from huggingface_hub import login as hub_login`) or assigned (`f = hub.login`,
- * `g = f`), read from the text (any scope, prose too: only more calls are looked at);
- * undefined when there are too many to follow.
- */
-function sinkAliases(text: string): string[] | undefined {
-  const known = new Set(POSITIONAL_SINK_NAMES);
-  const found: string[] = [];
-  for (let round = 0; round < 8; round++) {
-    // Past a few dozen names (no real file has them), every call is looked at instead.
-    if (found.length > 64) return undefined;
-    const names = [...known].join('|');
-    const alias = new RegExp(
-      String.raw`\b(?:${names})\s+as\s+([A-Za-z_]\w*)|\b([A-Za-z_]\w*)\s*=\s*(?:[A-Za-z_]\w*\s*\.\s*)*(?:${names})\b`,
-      'g',
-    );
-    const before = known.size;
-    for (const match of text.matchAll(alias)) {
-      const name = match[1] ?? match[2];
-      if (!known.has(name)) {
-        known.add(name);
-        found.push(name);
-      }
-    }
-    if (known.size === before) break;
-  }
-  return found;
-}
-
 /** Constant strings passed to parameters or variables that take credentials. */
 function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
   const model = context.model;
@@ -327,26 +296,23 @@ function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
     add({ literal, value: value.value, sink: where, env, definesEnv, related });
   };
 
-  // Most calls cannot be a sink: their text names no sink function, credential keyword, `**`
-  // nor a name a sink function was imported as. Checking the text first spares reading their trees.
-  const aliases = sinkAliases(context.text);
-  const mayBeSink =
-    aliases === undefined
-      ? /[^]/
-      : aliases.length > 0
-        ? new RegExp(`${SINK_CALL_TEXT.source}|\\b(?:${aliases.join('|')})\\b`)
-        : SINK_CALL_TEXT;
+  // Most calls cannot be a sink: their text names no sink function, credential keyword nor `**`,
+  // and a bare name does not resolve to a sink function (`from huggingface_hub import login as
+  // hub_login`, `f = hub.login`). Checking the text first spares reading their trees.
+  const sinkName = (qualified: string | undefined) => POSITIONAL_SINK_NAMES.has(qualified?.slice(qualified.lastIndexOf('.') + 1) ?? '');
   for (const node of model.calls) {
-    if (!mayBeSink.test(context.text.slice(node.startIndex, node.endIndex))) continue;
+    if (!SINK_CALL_TEXT.test(context.text.slice(node.startIndex, node.endIndex))) {
+      const fn = node.childForFieldName('function');
+      if (fn?.type !== 'identifier' || !sinkName(model.qualifiedName(fn))) continue;
+    }
     const args = node.childForFieldName('arguments');
     if (args?.type !== 'argument_list') continue;
     const fn = node.childForFieldName('function');
     const last = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text;
     // Dispatch on the name a function was imported as, too (`from huggingface_hub import login as hub_login`).
-    const imported = fn?.type === 'identifier' ? model.qualifiedName(fn) : undefined;
     const interesting =
       POSITIONAL_SINK_NAMES.has(last ?? '') ||
-      POSITIONAL_SINK_NAMES.has(imported?.slice(imported.lastIndexOf('.') + 1) ?? '') ||
+      (fn?.type === 'identifier' && sinkName(model.qualifiedName(fn))) ||
       last === 'putenv' ||
       last === 'setdefault' ||
       last === 'update' ||

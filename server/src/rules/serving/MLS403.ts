@@ -2,8 +2,18 @@
 import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
 import type { RuleContext } from '../../engine/rule';
-import { CWE_REFERENCE, constantOf } from '../support';
-import { argumentOrCall, attributeAssignment, flagFix, flagOrigin, identifiersSpelled, isTruthy, receiverName, spelled } from '../syntax';
+import {
+  CWE_REFERENCE,
+  constantOf,
+  identifiersSpelled,
+  attributeAssignment,
+  receiverName,
+  spelled,
+  argumentOrCall,
+  isTruthy,
+  flagOrigin,
+  flagFix,
+} from '../support';
 import { FLASK_APPS, flaskRun } from './helpers';
 
 /** The packages of FLASK_APPS. */

@@ -2,8 +2,7 @@
 import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
 import type { RuleContext } from '../../engine/rule';
-import { ATLAS, CWE_REFERENCE, OWASP } from '../support';
-import { argumentOrCall, receiverName, receiverNode, spelled } from '../syntax';
+import { OWASP, ATLAS, CWE_REFERENCE, receiverName, receiverNode, spelled, argumentOrCall } from '../support';
 import { flaskRun, isGradioLaunch } from './helpers';
 
 const ALL_INTERFACES = new Set(['0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0']);

@@ -1,7 +1,6 @@
 /** MLS405: Gradio public share links. */
 import { defineRule } from '../../engine/rule';
-import { ATLAS, CWE_REFERENCE, OWASP, constantOf } from '../support';
-import { argumentOrCall, flagFix, flagOrigin, isTruthy, spelled } from '../syntax';
+import { OWASP, ATLAS, CWE_REFERENCE, constantOf, spelled, argumentOrCall, isTruthy, flagOrigin, flagFix } from '../support';
 import { isGradioLaunch } from './helpers';
 
 export const gradioShareRule = defineRule({

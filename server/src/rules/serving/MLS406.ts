@@ -3,8 +3,7 @@ import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
 import type { Report } from '../../engine/rule';
 import { stringLiteralValue } from '../../engine/semantic';
-import { CWE_REFERENCE } from '../support';
-import { attributeAssignment, enclosingString, identifiersSpelled } from '../syntax';
+import { CWE_REFERENCE, enclosingString, identifiersSpelled, attributeAssignment } from '../support';
 
 const PASSWORD_OPTIONS = new Set(['password', 'hashed_password']);
 

@@ -3,7 +3,7 @@ import type { CallSite } from '../../engine/callSite';
 import type { Node } from '../../engine/parser';
 import type { SemanticModel } from '../../engine/semantic';
 import { CALL_RESULT_SUFFIX } from '../../engine/semantic';
-import { importsAny, receiverName, receiverNode } from '../syntax';
+import { importsAny, receiverName, receiverNode } from '../support';
 
 // Which object a `.run()` / `.launch()` is called on.
 /** Flask-based apps whose `run(debug=True)` starts the Werkzeug debugger. */

@@ -4,8 +4,8 @@ import type { Argument } from '../../engine/callSite';
 import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
 import type { RelatedLocation, RuleContext } from '../../engine/rule';
-import { ATLAS, CWE_REFERENCE, OWASP, constantOf, definedAt, fixes, isConstTrue, snippet } from '../support';
-import { within, stringOf, FULL_SHA } from './helpers';
+import { OWASP, ATLAS, CWE_REFERENCE, constantOf, isConstTrue, definedAt, snippet, fixes, within, stringOf } from '../support';
+import { FULL_SHA } from './helpers';
 
 /** `trust_remote_code` given directly, or inside a dict passed as a keyword (`model_kwargs={...}`). */
 function trustRemoteCodeArguments(call: CallSite, context: RuleContext): Argument[] {

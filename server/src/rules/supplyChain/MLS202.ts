@@ -5,8 +5,8 @@ import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
 import type { RelatedLocation, RuleContext } from '../../engine/rule';
 import type { SemanticModel } from '../../engine/semantic';
-import { ATLAS, CWE_REFERENCE, OWASP, constantOf, definedAt, isConstTrue } from '../support';
-import { within, stringOf, FULL_SHA } from './helpers';
+import { OWASP, ATLAS, CWE_REFERENCE, constantOf, isConstTrue, definedAt, within, stringOf } from '../support';
+import { FULL_SHA } from './helpers';
 
 /** A Hugging Face repo id: `name` or `owner/name`, letters, digits, `-`, `_`, `.`. */
 const HUB_ID = /^[A-Za-z0-9][\w.-]{0,95}(\/[A-Za-z0-9][\w.-]{0,95})?$/;

@@ -2,8 +2,20 @@
 import { CallSite } from '../../engine/callSite';
 import { defineRule } from '../../engine/rule';
 import type { RelatedLocation, RuleContext } from '../../engine/rule';
-import { ATLAS, CWE_REFERENCE, OWASP, constantOf, definedAt, fixes, isConstFalse, isConstTrue } from '../support';
-import { within, inlineReplaceFix, stringOf, STATE_DICT_FROM_URL, DOWNLOAD_URL_TO_FILE } from './helpers';
+import {
+  OWASP,
+  ATLAS,
+  CWE_REFERENCE,
+  constantOf,
+  isConstTrue,
+  isConstFalse,
+  definedAt,
+  fixes,
+  within,
+  stringOf,
+  inlineReplaceFix,
+} from '../support';
+import { STATE_DICT_FROM_URL, DOWNLOAD_URL_TO_FILE } from './helpers';
 
 const HUB_REPO_LOADERS = ['torch.hub.load', 'torch.hub.list', 'torch.hub.help'];
 

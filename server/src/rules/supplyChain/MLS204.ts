@@ -3,8 +3,8 @@ import type { Argument } from '../../engine/callSite';
 import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
 import type { SemanticModel } from '../../engine/semantic';
-import { ATLAS, CWE_REFERENCE, OWASP } from '../support';
-import { within, STATE_DICT_FROM_URL, DOWNLOAD_URL_TO_FILE, REQUESTS_SESSIONS, HTTPX_CLIENTS } from './helpers';
+import { OWASP, ATLAS, CWE_REFERENCE, within } from '../support';
+import { STATE_DICT_FROM_URL, DOWNLOAD_URL_TO_FILE, REQUESTS_SESSIONS, HTTPX_CLIENTS } from './helpers';
 
 /** What is known of a string expression: its literal beginning, possibly all of it. */
 interface StringPrefix {

@@ -4,23 +4,22 @@ import type { Argument } from '../../engine/callSite';
 import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
 import type { RuleContext } from '../../engine/rule';
-import type { ConstValue, SemanticModel } from '../../engine/semantic';
-import { ATLAS, CWE_REFERENCE, OWASP, constantOf, definedAt, fixes, isConstFalse } from '../support';
-import { within, inlineReplaceFix, REQUESTS_SESSIONS, HTTPX_CLIENTS } from './helpers';
-
-/**
- * The identifiers spelled `word` in the file, found by scanning the text (cheap) and asking the
- * tree for the node at each occurrence, so strings and comments mentioning it are skipped.
- */
-function identifiersSpelled(context: RuleContext, word: string): Node[] {
-  const found: Node[] = [];
-  const root = context.model.tree.rootNode;
-  for (let i = context.text.indexOf(word); i >= 0; i = context.text.indexOf(word, i + word.length)) {
-    const node = root.descendantForIndex(i, i + word.length);
-    if (node?.type === 'identifier' && node.text === word && node.startIndex === i) found.push(node);
-  }
-  return found;
-}
+import type { ConstValue } from '../../engine/semantic';
+import {
+  OWASP,
+  ATLAS,
+  CWE_REFERENCE,
+  constantOf,
+  isConstFalse,
+  definedAt,
+  fixes,
+  identifiersSpelled,
+  attributeAssignment,
+  importsAny,
+  within,
+  inlineReplaceFix,
+} from '../support';
+import { REQUESTS_SESSIONS, HTTPX_CLIENTS } from './helpers';
 
 function insideImport(node: Node): boolean {
   for (let n: Node | null = node.parent; n; n = n.parent) {
@@ -47,22 +46,6 @@ function referenceOf(identifier: Node): Node | undefined {
   if (parent?.type === 'parameters' || parent?.type === 'default_parameter' || parent?.type === 'typed_parameter') return undefined;
   if (parent?.type === 'function_definition' || parent?.type === 'class_definition') return undefined;
   return identifier;
-}
-
-/** `target = value` where target is the attribute ending in `identifier`: the assignment. */
-function attributeAssignment(identifier: Node): { assignment: Node; object: Node; value: Node } | undefined {
-  const attribute = identifier.parent;
-  if (attribute?.type !== 'attribute' || attribute.childForFieldName('attribute')?.id !== identifier.id) return undefined;
-  const assignment = attribute.parent;
-  if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.id !== attribute.id) return undefined;
-  const object = attribute.childForFieldName('object');
-  const value = assignment.childForFieldName('right');
-  return object && value ? { assignment, object, value } : undefined;
-}
-
-function importsAny(model: SemanticModel, packages: string[]): boolean {
-  const imported = model.importedPackages();
-  return packages.some((p) => imported.includes(p));
 }
 
 const REQUESTS_VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
