@@ -12,7 +12,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Rule } from '../../server/src/engine/rule';
-import { analyzeText } from '../../server/src/engine/scan';
+import { analyzeText } from '../../server/src/engine/pipeline/fileAnalysis';
 import { RULE_CATALOGUE } from '../../server/src/rules/catalogue';
 import { ALL_RULES } from '../../server/src/rules/index';
 import { analyzer } from '../support/engine';

@@ -18,10 +18,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Finding } from '../../server/src/engine/findings';
-import { applyEdits } from '../../server/src/engine/fixes';
-import { readNotebookCells } from '../../server/src/engine/notebook';
+import { applyEdits } from '../../server/src/engine/results/fixes';
+import { readNotebookCells } from '../../server/src/engine/io/notebook';
 import type { Fix } from '../../server/src/engine/rule';
-import { analyzeText } from '../../server/src/engine/scan';
+import { analyzeText } from '../../server/src/engine/pipeline/fileAnalysis';
 import { analyzer } from '../support/engine';
 import { CORPUS, FIXTURES, filesUnder } from '../support/paths';
 
