@@ -6,7 +6,10 @@
 //
 //   node scripts/bench.mjs [--corpus DIR]... [--reps N] [--scales 1,2,4] [--jobs N]
 //                          [--no-sequential] [--no-v8-defaults] [--no-editor] [--no-long-files]
-//                          [--out FILE]
+//                          [--out FILE] [--record]
+//
+// --record writes the run's table, machine and command into docs/results.md as a dated section
+// (one per day and corpus, replaced by a later run the same day; scripts/bench/record.mjs).
 //
 // At the first scale mlsec also runs with one thread (`--jobs 1`) and with V8's default
 // settings (MLSEC_V8_DEFAULTS=1, see server/src/cli/jitTuning.ts), to show what the worker
@@ -28,6 +31,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { markdownTable, recordSection } from './bench/record.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -56,7 +60,7 @@ if (flag('--help') || flag('-h')) {
   process.stdout.write(
     readFileSync(fileURLToPath(import.meta.url), 'utf8')
       .split('\n')
-      .slice(2, 13)
+      .slice(2, 17)
       .map((l) => l.replace(/^\/\/ ?/, ''))
       .join('\n') + '\n',
   );
@@ -561,3 +565,29 @@ writeFileSync(
   ) + '\n',
 );
 process.stdout.write(`\nwritten to ${relative(process.cwd(), outFile) || outFile}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// --record: the figures of this run as a dated section of docs/results.md
+
+if (flag('--record')) {
+  const corpusName = given.length > 0 ? given.map((d) => basename(d)).join(' + ') : 'stdlib';
+  const shown = (/** @type {string} */ dir) =>
+    relative(ROOT, dir).startsWith('..') ? dir.replace(os.homedir(), '~') : relative(ROOT, dir);
+  const section = [
+    `### ${machine.date}, ${corpusName}`,
+    '',
+    `\`npm run bench -- ${args.join(' ')}\` on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GiB, ${machine.os}, ` +
+      `Node ${machine.node}${machine.python ? `, ${machine.python}` : ''}, Ruff ${machine.ruff}, mlsec ${machine.mlsec}; ` +
+      `load average ${machine.loadAverage.join(' ')} at the end; ${reps} repetitions, medians. ` +
+      `Corpus: ${roots.map(shown).join(', ')} (${fmt(baseFiles.length)} .py files, ${fmt(baseLines)} lines).`,
+    '',
+    markdownTable(table),
+    '',
+    '```text',
+    ...out.slice(out.indexOf('', 3) + 1),
+    '```',
+  ].join('\n');
+  const results = join(ROOT, 'docs', 'results.md');
+  recordSection(results, `${machine.date} ${corpusName}`, section);
+  process.stdout.write(`recorded in ${relative(process.cwd(), results)} (section ${machine.date}, ${corpusName})\n`);
+}
