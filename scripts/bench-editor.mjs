@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Editor latency benchmark for the language server (dist/server.js, run `node esbuild.mjs` first).
 //
 //   node scripts/bench-editor.mjs          readable table
@@ -22,6 +23,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER = join(ROOT, 'dist', 'server.js');
 const args = process.argv.slice(2);
 const json = args.includes('--json');
+/** @param {string} name @param {number} fallback */
 const option = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
@@ -30,6 +32,7 @@ const EDITS = Math.max(50, option('--edits', 200));
 const TARGETS = { editP95Ms: 15, coldFirstDiagnosticsMs: 500, rssMb: 200 };
 
 /** Realistic ML training code: modules, training loops, config loading, a few findings. */
+/** @param {number} lines @param {number} [seed] */
 function generatePython(lines, seed = 0) {
   const out = [
     'import os',
@@ -86,6 +89,10 @@ function generatePython(lines, seed = 0) {
   return out.slice(0, lines).join('\n') + '\n';
 }
 
+/**
+ * @typedef {{ uri: string; version?: number; diagnostics: unknown[] }} PublishedParams
+ * @typedef {{ at: number; params: PublishedParams }} Published
+ */
 class Session {
   static async start() {
     const spawned = performance.now();
@@ -119,12 +126,18 @@ class Session {
     return session;
   }
 
+  /**
+   * @param {import('node:child_process').ChildProcess} child
+   * @param {import('vscode-languageserver-protocol').ProtocolConnection} connection
+   * @param {number} spawned
+   */
   constructor(child, connection, spawned) {
     this.child = child;
     this.connection = connection;
     this.spawned = spawned;
+    /** @type {{ uri: string; version: number | undefined; resolve: (v: Published) => void }[]} */
     this.waiters = [];
-    connection.onNotification('textDocument/publishDiagnostics', (params) => {
+    connection.onNotification('textDocument/publishDiagnostics', (/** @type {PublishedParams} */ params) => {
       const at = performance.now();
       this.waiters = this.waiters.filter((w) => {
         if (w.uri !== params.uri || (w.version !== undefined && params.version !== w.version)) return true;
@@ -134,13 +147,15 @@ class Session {
     });
   }
 
+  /** @param {string} uri @param {number | undefined} version @returns {Promise<Published>} */
   diagnostics(uri, version) {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out waiting for diagnostics of ${uri} v${version}`)), 60000);
-      this.waiters.push({ uri, version, resolve: (v) => (clearTimeout(timer), resolve(v)) });
+      this.waiters.push({ uri, version, resolve: (/** @type {Published} */ v) => (clearTimeout(timer), resolve(v)) });
     });
   }
 
+  /** @param {string} uri @param {string} text */
   async open(uri, text) {
     const published = this.diagnostics(uri, 1);
     const sent = performance.now();
@@ -149,6 +164,7 @@ class Session {
     return { ms: at - sent, params };
   }
 
+  /** @param {string} uri @param {number} version @param {unknown[]} changes */
   async change(uri, version, changes) {
     const published = this.diagnostics(uri, version);
     const sent = performance.now();
@@ -179,14 +195,17 @@ class Session {
   }
 }
 
+/** @param {number[]} sorted @param {number} p */
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
   const rank = Math.ceil((p / 100) * sorted.length) - 1;
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
 }
 
+/** @param {number | undefined} n */
 const round = (n) => (n === undefined || Number.isNaN(n) ? null : Math.round(n * 10) / 10);
 
+/** @param {string} text */
 async function measureCold(text) {
   const session = await Session.start();
   try {
@@ -202,11 +221,13 @@ async function measureCold(text) {
  * lines edited and `column` where on them: ordinary code (a training loop: most of what people
  * type) or a function with a finding (the server must recompute: the harder case).
  */
+/** @param {string} text @param {RegExp} pattern @param {number} column */
 async function measureEdits(text, pattern, column) {
   const session = await Session.start();
   const uri = 'file:///bench/edit.py';
   try {
     await session.open(uri, text);
+    /** @type {number[]} */
     const targets = [];
     text.split('\n').forEach((line, i) => {
       if (pattern.test(line)) targets.push(i);

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
+// @ts-check
 // `npm run bench`: whole-tree scan speed of mlsec next to Ruff's WebAssembly build (S rules only),
 // measured side by side in one run on the same files. A measurement, not a test: it never fails
 // because a machine is slow. Run `node esbuild.mjs` first (npm run bench builds).
 //
 //   node scripts/bench.mjs [--corpus DIR]... [--reps N] [--scales 1,2,4] [--jobs N]
 //                          [--no-sequential] [--no-v8-defaults] [--no-editor] [--no-long-files]
-//                          [--out FILE]
+//                          [--out FILE] [--record]
+//
+// --record writes the run's table, machine and command into docs/results.md as a dated section
+// (one per day and corpus, replaced by a later run the same day; scripts/bench/record.mjs).
 //
 // At the first scale mlsec also runs with one thread (`--jobs 1`) and with V8's default
 // settings (MLSEC_V8_DEFAULTS=1, see server/src/cli/jitTuning.ts), to show what the worker
@@ -27,6 +31,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { markdownTable, recordSection } from './bench/record.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -40,14 +45,22 @@ const TARGETS = { speedup: 1.5, rssMb: 400 };
 // Options
 
 const args = process.argv.slice(2);
+/** @param {string} name */
 const flag = (name) => args.includes(name);
+/** @param {string} name */
 const values = (name) => args.flatMap((a, i) => (a === name && args[i + 1] ? [args[i + 1]] : []));
+/**
+ * @template {string | undefined} F
+ * @param {string} name
+ * @param {F} fallback
+ * @returns {string | F}
+ */
 const value = (name, fallback) => values(name).at(-1) ?? fallback;
 if (flag('--help') || flag('-h')) {
   process.stdout.write(
     readFileSync(fileURLToPath(import.meta.url), 'utf8')
       .split('\n')
-      .slice(1, 12)
+      .slice(2, 17)
       .map((l) => l.replace(/^\/\/ ?/, ''))
       .join('\n') + '\n',
   );
@@ -79,8 +92,11 @@ function pythonStdlib() {
 /** Folders never part of the corpus: installed packages, caches, VCS data. */
 const SKIP_DIRS = new Set(['site-packages', 'dist-packages', '__pycache__', 'node_modules', '.git', '.hg', '.venv', 'venv', '.tox']);
 
+/** @param {string} root @returns {string[]} */
 function pythonFiles(root) {
+  /** @type {string[]} */
   const found = [];
+  /** @param {string} dir */
   const walk = (dir) => {
     let entries;
     try {
@@ -128,6 +144,7 @@ if (baseFiles.length === 0) {
 // Scale k: the base list plus k-1 copies reached through symbolic links to each corpus root.
 const work = mkdtempSync(join(os.tmpdir(), 'mlsec-bench-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+/** @type {Map<number, { list: string; files: number; lines: number; bytes: number }>} */
 const lists = new Map();
 for (const scale of scales) {
   const files = [...baseFiles];
@@ -149,6 +166,21 @@ for (const scale of scales) {
 // ---------------------------------------------------------------------------------------------
 // Runs
 
+/**
+ * @typedef {{ wallMs: number; rssBytes: number; cpuMs: number; stdout: string; stderr: string }} ProcessRun
+ * @typedef {ProcessRun & { results: number; stats: any }} MlsecRun
+ * @typedef {ProcessRun & { report: any }} RuffRun
+ * @typedef {{ tool: string; scale: number; files: number; lines: number; wallMs: number; cpuMs: number; linesPerSecond: number;
+ *   peakRssMb: number; runs: number[]; findings?: number; workers?: number; stats?: any; failures?: number;
+ *   inProcessMs?: number; checkMs?: number }} Row
+ */
+
+/**
+ * @param {string[]} argv
+ * @param {string} label
+ * @param {Record<string, string>} [env]
+ * @returns {ProcessRun}
+ */
 function runProcess(argv, label, env = {}) {
   const rssFile = join(work, `rss-${label}`);
   rmSync(rssFile, { force: true });
@@ -167,8 +199,21 @@ function runProcess(argv, label, env = {}) {
   return { wallMs, rssBytes, cpuMs, stdout: run.stdout, stderr: run.stderr };
 }
 
+/** @param {number} scale @returns {{ list: string; files: number; lines: number; bytes: number }} */
+function listOf(scale) {
+  const found = lists.get(scale);
+  if (!found) throw new Error(`bench: no file list for scale ${scale}`);
+  return found;
+}
+
+/**
+ * @param {number} scale
+ * @param {number | undefined} jobCount
+ * @param {Record<string, string>} [env]
+ * @returns {MlsecRun}
+ */
 function runMlsec(scale, jobCount, env = {}) {
-  const { list } = lists.get(scale);
+  const { list } = listOf(scale);
   const sarif = join(work, 'out.sarif');
   const stats = join(work, 'stats.json');
   const argv = [MLSEC, 'scan', '--files-from', list, '--format', 'sarif', '-o', sarif, '--fail-on', 'never', '--stats', stats];
@@ -178,11 +223,13 @@ function runMlsec(scale, jobCount, env = {}) {
   return { ...run, results: report.runs[0].results.length, stats: JSON.parse(readFileSync(stats, 'utf8')) };
 }
 
+/** @param {number} scale @returns {RuffRun} */
 function runRuff(scale) {
-  const run = runProcess([RUFF_RUNNER, lists.get(scale).list], 'ruff');
+  const run = runProcess([RUFF_RUNNER, listOf(scale).list], 'ruff');
   return { ...run, report: JSON.parse(run.stdout) };
 }
 
+/** @param {number[]} xs */
 const median = (xs) => {
   const sorted = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
@@ -193,15 +240,21 @@ const median = (xs) => {
 const jobCount = jobs !== undefined ? Number(jobs) : undefined;
 const sequential = !flag('--no-sequential') && jobCount !== 1;
 const v8Defaults = !flag('--no-v8-defaults');
+/** @type {Row[]} */
 const rows = [];
+/** @param {string} message */
 const log = (message) => process.stderr.write(message + '\n');
 log(
   `bench: ${baseFiles.length} files, ${baseLines} lines (${(baseBytes / 1e6).toFixed(1)} MB) from ${roots.join(', ')}; ${reps} repetitions, scales ${scales.join(', ')}x`,
 );
 for (const scale of scales) {
+  /** @type {MlsecRun[]} */
   const mlsecRuns = [];
+  /** @type {RuffRun[]} */
   const ruffRuns = [];
+  /** @type {MlsecRun[]} */
   const sequentialRuns = [];
+  /** @type {MlsecRun[]} */
   const defaultsRuns = [];
   for (let rep = 0; rep < reps; rep++) {
     // Alternate which tool goes first, so neither always meets a warm or a cold file cache.
@@ -212,13 +265,20 @@ for (const scale of scales) {
     }
     if (sequential && scale === scales[0]) sequentialRuns.push(runMlsec(scale, 1));
     if (v8Defaults && scale === scales[0]) defaultsRuns.push(runMlsec(scale, jobCount, { MLSEC_V8_DEFAULTS: '1' }));
+    const seconds = (/** @type {ProcessRun[]} */ runs) => ((runs.at(-1)?.wallMs ?? NaN) / 1000).toFixed(2);
     log(
-      `  ${scale}x rep ${rep + 1}: mlsec ${(mlsecRuns.at(-1).wallMs / 1000).toFixed(2)} s, ruff ${(ruffRuns.at(-1).wallMs / 1000).toFixed(2)} s` +
-        (sequentialRuns.length > rep ? `, mlsec --jobs 1 ${(sequentialRuns.at(-1).wallMs / 1000).toFixed(2)} s` : '') +
-        (defaultsRuns.length > rep ? `, mlsec with V8 defaults ${(defaultsRuns.at(-1).wallMs / 1000).toFixed(2)} s` : ''),
+      `  ${scale}x rep ${rep + 1}: mlsec ${seconds(mlsecRuns)} s, ruff ${seconds(ruffRuns)} s` +
+        (sequentialRuns.length > rep ? `, mlsec --jobs 1 ${seconds(sequentialRuns)} s` : '') +
+        (defaultsRuns.length > rep ? `, mlsec with V8 defaults ${seconds(defaultsRuns)} s` : ''),
     );
   }
-  const { files, lines } = lists.get(scale);
+  const { files, lines } = listOf(scale);
+  /**
+   * @param {string} tool
+   * @param {ProcessRun[]} runs
+   * @param {Partial<Row>} [extra]
+   * @returns {Row}
+   */
   const summarise = (tool, runs, extra = {}) => {
     const wallMs = median(runs.map((r) => r.wallMs));
     return {
@@ -236,6 +296,7 @@ for (const scale of scales) {
     };
   };
   // An mlsec row carries the --stats of its median run (workers: 0 when it analysed on one thread).
+  /** @param {string} tool @param {MlsecRun[]} runs */
   const summariseMlsec = (tool, runs) => {
     const stats = runs.slice().sort((a, b) => a.wallMs - b.wallMs)[runs.length >> 1].stats;
     return summarise(tool, runs, { findings: runs[0].results, workers: stats.workers, stats });
@@ -260,6 +321,7 @@ for (const scale of scales) {
 // tables, thousands of aliases, one long line), scanned on one thread; the ratio of the scan
 // times (from --stats, without Node's start) should be near 4.
 
+/** @param {string} kind @param {number} n */
 function longFile(kind, n) {
   const lines = ['import pickle', 'import numpy as np', ''];
   if (kind === 'tables') for (let i = 0; i < n; i++) lines.push(`TABLE_${i} = [${Array.from({ length: 60 }, (_, j) => i * j).join(', ')}]`);
@@ -271,13 +333,18 @@ function longFile(kind, n) {
   return lines.join('\n');
 }
 
+/** @typedef {{ statements: number; bytes: number; wallMs: number }} LongTiming */
+/** @type {{ kind: string; small: LongTiming; large: LongTiming; ratio: number }[]} */
 const longFiles = [];
 if (!flag('--no-long-files')) {
-  for (const [kind, n] of [
+  /** @type {[string, number][]} */
+  const shapes = [
     ['tables', 1000],
     ['aliases', 1000],
     ['long line', 2000],
-  ]) {
+  ];
+  for (const [kind, n] of shapes) {
+    /** @type {LongTiming[]} */
     const timings = [];
     for (const count of [n, 4 * n]) {
       const file = join(work, `long-${kind.replace(' ', '-')}-${count}.py`);
@@ -304,11 +371,12 @@ if (!flag('--no-long-files')) {
 // ---------------------------------------------------------------------------------------------
 // Editor figures (the language server's own benchmark, when present)
 
+/** @type {unknown} */
 let editor = 'not available';
 if (!flag('--no-editor') && existsSync(EDITOR_BENCH)) {
   const run = spawnSync(process.execPath, [EDITOR_BENCH, '--json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   try {
-    editor = JSON.parse(run.stdout.trim().split('\n').filter(Boolean).at(-1));
+    editor = JSON.parse(run.stdout.trim().split('\n').filter(Boolean).at(-1) ?? '');
   } catch {
     editor = `not available (scripts/bench-editor.mjs exited ${run.status}: ${(run.stderr || run.stdout || '').trim().split('\n').at(-1) ?? ''})`;
   }
@@ -338,16 +406,23 @@ const machine = {
   loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
 };
 
+/** @param {string} tool @param {number} scale */
 const byKey = (tool, scale) => rows.find((r) => r.tool === tool && r.scale === scale);
+/** @param {string} tool @param {number} scale @returns {Row} */
+const rowOf = (tool, scale) => {
+  const row = byKey(tool, scale);
+  if (!row) throw new Error(`bench: no ${tool} row at ${scale}x`);
+  return row;
+};
 const comparisons = scales.map((scale) => {
-  const m = byKey('mlsec', scale);
-  const r = byKey('ruff-wasm S', scale);
+  const m = rowOf('mlsec', scale);
+  const r = rowOf('ruff-wasm S', scale);
   return { scale, mlsecMs: m.wallMs, ruffMs: r.wallMs, speedup: r.wallMs / m.wallMs, mlsecRssMb: m.peakRssMb, ruffRssMb: r.peakRssMb };
 });
-const first = byKey('mlsec', scales[0]);
+const first = rowOf('mlsec', scales[0]);
 const linearity = scales.map((scale) => {
-  const m = byKey('mlsec', scale);
-  const r = byKey('ruff-wasm S', scale);
+  const m = rowOf('mlsec', scale);
+  const r = rowOf('ruff-wasm S', scale);
   return {
     scale,
     mlsecMsPerKLine: m.wallMs / (m.lines / 1000),
@@ -357,7 +432,9 @@ const linearity = scales.map((scale) => {
 });
 
 const s = first.stats;
-const cpuTotal = Object.values(s.phaseMs).reduce((a, b) => a + b, 0);
+/** @type {Record<string, number>} */
+const phaseMs = s.phaseMs;
+const cpuTotal = Object.values(phaseMs).reduce((a, b) => a + b, 0);
 const profile = {
   scale: scales[0],
   files: s.files,
@@ -369,11 +446,12 @@ const profile = {
   workers: s.workers,
   wallMs: s.wallMs,
   phaseMs: s.phaseMs,
-  phaseShare: Object.fromEntries(Object.entries(s.phaseMs).map(([k, v]) => [k, Math.round((v / cpuTotal) * 1000) / 1000])),
+  phaseShare: Object.fromEntries(Object.entries(phaseMs).map(([k, v]) => [k, Math.round((v / cpuTotal) * 1000) / 1000])),
 };
 
+/** @param {number | undefined} n @param {number} [digits] */
 const fmt = (n, digits = 0) =>
-  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-';
+  n !== undefined && Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-';
 const table = [
   ['tool', 'corpus', 'files', 'lines', 'wall s (median)', 'cpu s', 'lines/s', 'peak RSS MB', 'findings'],
   ...rows.map((r) => [
@@ -389,8 +467,10 @@ const table = [
   ]),
 ];
 const widths = table[0].map((_, c) => Math.max(...table.map((row) => String(row[c]).length)));
+/** @param {string[]} row */
 const line = (row) => row.map((cell, c) => (c < 2 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  ');
 
+/** @type {string[]} */
 const out = [];
 out.push(
   `mlsec vs Ruff (WebAssembly, select = S) — ${machine.date}, ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GiB, ${machine.os}, Node ${machine.node}`,
@@ -427,7 +507,7 @@ if (s.parsedUnits !== undefined) {
 }
 out.push(`  wall: walk/list ${fmt(s.wallMs.walk)} ms, scan ${fmt(s.wallMs.scan)} ms, SARIF output ${fmt(s.wallMs.output)} ms`);
 out.push(
-  `  cpu:  ${Object.entries(s.phaseMs)
+  `  cpu:  ${Object.entries(phaseMs)
     .map(([k, v]) => `${k === 'model' ? 'query (semantic model)' : k} ${fmt(v)} ms (${fmt(profile.phaseShare[k] * 100, 1)} %)`)
     .join(', ')}`,
 );
@@ -445,10 +525,10 @@ if (defaults) {
       `vs tuned ${fmt(first.wallMs / 1000, 2)} s, ${fmt(first.cpuMs / 1000, 2)} s cpu (${fmt(defaults.wallMs / first.wallMs, 2)}x wall, ${fmt(defaults.cpuMs / first.cpuMs, 2)}x cpu)`,
   );
 }
-const ruffFirst = byKey('ruff-wasm S', scales[0]);
+const ruffFirst = rowOf('ruff-wasm S', scales[0]);
 out.push(
-  `  ruff for comparison: ${fmt(ruffFirst.wallMs / 1000, 2)} s wall, of which ${fmt(ruffFirst.checkMs / 1000, 2)} s in check() and ` +
-    `${fmt((ruffFirst.wallMs - ruffFirst.inProcessMs) / 1000, 2)} s starting Node and loading its WebAssembly module`,
+  `  ruff for comparison: ${fmt(ruffFirst.wallMs / 1000, 2)} s wall, of which ${fmt((ruffFirst.checkMs ?? NaN) / 1000, 2)} s in check() and ` +
+    `${fmt((ruffFirst.wallMs - (ruffFirst.inProcessMs ?? NaN)) / 1000, 2)} s starting Node and loading its WebAssembly module`,
 );
 if (longFiles.length > 0) {
   out.push('');
@@ -485,3 +565,29 @@ writeFileSync(
   ) + '\n',
 );
 process.stdout.write(`\nwritten to ${relative(process.cwd(), outFile) || outFile}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// --record: the figures of this run as a dated section of docs/results.md
+
+if (flag('--record')) {
+  const corpusName = given.length > 0 ? given.map((d) => basename(d)).join(' + ') : 'stdlib';
+  const shown = (/** @type {string} */ dir) =>
+    relative(ROOT, dir).startsWith('..') ? dir.replace(os.homedir(), '~') : relative(ROOT, dir);
+  const section = [
+    `### ${machine.date}, ${corpusName}`,
+    '',
+    `\`npm run bench -- ${args.join(' ')}\` on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GiB, ${machine.os}, ` +
+      `Node ${machine.node}${machine.python ? `, ${machine.python}` : ''}, Ruff ${machine.ruff}, mlsec ${machine.mlsec}; ` +
+      `load average ${machine.loadAverage.join(' ')} at the end; ${reps} repetitions, medians. ` +
+      `Corpus: ${roots.map(shown).join(', ')} (${fmt(baseFiles.length)} .py files, ${fmt(baseLines)} lines).`,
+    '',
+    markdownTable(table),
+    '',
+    '```text',
+    ...out.slice(out.indexOf('', 3) + 1),
+    '```',
+  ].join('\n');
+  const results = join(ROOT, 'docs', 'results.md');
+  recordSection(results, `${machine.date} ${corpusName}`, section);
+  process.stdout.write(`recorded in ${relative(process.cwd(), results)} (section ${machine.date}, ${corpusName})\n`);
+}

@@ -1,3 +1,4 @@
+// @ts-check
 // Bundles the fixture checker to a private temporary file and runs it: quick feedback on rule
 // fixtures while developing, without touching out/ or dist/.
 import * as esbuild from 'esbuild';

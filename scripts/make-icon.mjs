@@ -1,3 +1,4 @@
+// @ts-check
 // Draws media/icon.png (128×128, the Marketplace icon) without any download or image library:
 // a shield with a small three-node network, rasterised with 4×4 supersampling and written as an
 // RGBA PNG with node:zlib. Run `npm run icon` after changing it; the PNG is committed.
@@ -7,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 const SIZE = 128;
 const SAMPLES = 4;
 
+/** @param {number} x @param {number} y */
 function insideShield(x, y) {
   const u = (x - 64) / 46;
   const v = (y - 10) / 110;
@@ -16,6 +18,9 @@ function insideShield(x, y) {
   return Math.abs(u) <= Math.sqrt(Math.max(0, 1 - t * t)) * (1 - 0.15 * t);
 }
 
+/**
+ * @param {number} px @param {number} py @param {number} ax @param {number} ay @param {number} bx @param {number} by
+ */
 function distanceToSegment(px, py, ax, ay, bx, by) {
   const dx = bx - ax;
   const dy = by - ay;
@@ -28,6 +33,7 @@ const nodes = [
   [84, 50],
   [64, 86],
 ];
+/** @param {number} x @param {number} y */
 function onNetwork(x, y) {
   if (nodes.some(([nx, ny]) => Math.hypot(x - nx, y - ny) <= 9)) return true;
   for (let i = 0; i < nodes.length; i++) {
@@ -38,6 +44,7 @@ function onNetwork(x, y) {
   return false;
 }
 
+/** @param {number} x @param {number} y @returns {number[] | null} */
 function colourAt(x, y) {
   if (!insideShield(x, y)) return null;
   const inner = insideShield(64 + (x - 64) * 1.09, 10 + (y - 14) * 1.07);
@@ -78,11 +85,13 @@ const crcTable = Array.from({ length: 256 }, (_, n) => {
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
   return c >>> 0;
 });
+/** @param {Uint8Array} bytes */
 function crc32(bytes) {
   let c = 0xffffffff;
   for (const byte of bytes) c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
+/** @param {string} type @param {Buffer} data */
 function chunk(type, data) {
   const length = Buffer.alloc(4);
   length.writeUInt32BE(data.length);

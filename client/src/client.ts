@@ -34,7 +34,7 @@ export function createLanguageClient(context: vscode.ExtensionContext, outputCha
     // --expose-gc: after replacing its parser runtime the server collects the old one at once,
     // giving its WebAssembly memory back (server/src/lsp/analysis.ts, parserReady).
     run: { module, transport: TransportKind.ipc, options: { execArgv: ['--expose-gc'] } },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011', '--expose-gc'] } },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009', '--expose-gc'] } },
   };
   // Set below; read by the middleware only once requests flow.
   let client: LanguageClient | undefined;

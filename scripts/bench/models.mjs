@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Model-file benchmark: artifact scanning throughput (MB/s and files/s) on a generated folder of
 // checkpoints whose tensor payloads must be skipped, not read, and the lock's hashing throughput
 // next to `sha256sum` on the same files. A measurement, not a test. Run `npm run build` first.
@@ -24,6 +25,7 @@ const { HashCache } = require(join(ROOT, 'out', 'server', 'src', 'artifacts', 'l
 const { zipSync } = require('fflate');
 
 const args = process.argv.slice(2);
+/** @param {string} name @param {number} fallback */
 const option = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : fallback;
@@ -36,6 +38,7 @@ const keep = args.includes('--keep');
 
 const FIXTURES = join(ROOT, 'test', 'artifacts', 'fixtures');
 const dir = mkdtempSync(join(os.tmpdir(), 'mlsec-bench-models-'));
+/** @param {number[]} xs */
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function generate() {
@@ -49,7 +52,7 @@ function generate() {
   const directory = readZipDirectory(fixture);
   const dataPkl = readMember(
     fixture,
-    directory.members.find((m) => m.name.endsWith('data.pkl')),
+    directory.members.find((/** @type {{ name: string }} */ m) => m.name.endsWith('data.pkl')),
   );
   for (let i = 0; i < checkpoints; i++) {
     const zip = zipSync({
@@ -67,7 +70,9 @@ function generate() {
 }
 
 function files() {
+  /** @type {string[]} */
   const out = [];
+  /** @param {string} d */
   const walk = (d) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const full = join(d, e.name);
@@ -82,6 +87,7 @@ function files() {
 generate();
 const all = files();
 const totalBytes = all.reduce((n, f) => n + statSync(f).size, 0);
+/** @param {number} b */
 const mb = (b) => b / (1024 * 1024);
 console.log(
   `model files: ${all.length} (${checkpoints} zip checkpoints and ${Math.ceil(checkpoints / 2)} legacy ones of ${sizeMb} MiB payload, ${all.length - checkpoints - Math.ceil(checkpoints / 2)} small), ${mb(totalBytes).toFixed(1)} MiB`,

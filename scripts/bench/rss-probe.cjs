@@ -1,3 +1,4 @@
+// @ts-check
 // Preloaded (`node -r`) into each benchmarked process: when it exits, writes its peak resident set
 // size and the CPU time it used (all threads, workers and V8's own included) as JSON to the file
 // named by MLSEC_BENCH_RSS_FILE. Keeps the benchmark free of platform tools such as /usr/bin/time.

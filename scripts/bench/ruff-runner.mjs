@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // The Ruff side of `npm run bench`: Ruff's WebAssembly build with only the S (flake8-bandit) rules,
 // over the same file list as mlsec, in its own process. Like `mlsec scan`, it reads every file
 // from disk (and decodes it) inside the timed run.

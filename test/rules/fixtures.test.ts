@@ -15,11 +15,12 @@ describe('rule fixtures', () => {
     .filter((f) => f.endsWith('.py') || f.endsWith('.ipynb'))
     .sort();
 
-  it('has fixtures', () => assert.ok(files.length > 0));
+  it('has fixtures', () => assert.ok(files.length > 0, `no fixture found in ${FIXTURES}`));
 
   for (const name of files) {
     it(name, async () => {
       const result = compareWithExpectations(await analyzer(), path.join(FIXTURES, name));
+      assert.ok(result.truePositives.length > 0, `${name}: no \`# expect:\` line found, so the fixture tests nothing`);
       const describe = (f: string) => {
         const [cell, line, code] = f.split(':');
         const finding = result.findings.find(

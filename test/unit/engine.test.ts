@@ -320,7 +320,13 @@ describe('findings', () => {
       'import torch\nm = torch.load(p, weights_only=False)\n',
     ];
     for (const source of sources) {
-      for (const finding of engine.analyzePython(source).findings) {
+      const findings = engine.analyzePython(source).findings;
+      // Each source must offer a fix, or the checks below pass without checking anything.
+      assert.ok(
+        findings.some((f) => f.fixes.length > 0),
+        `no fix offered for:\n${source}`,
+      );
+      for (const finding of findings) {
         for (const fix of finding.fixes) {
           const fixed = applyEdits(source, fix.edits);
           const tree = parser.parse(fixed);

@@ -43,6 +43,12 @@ export interface AnalysisOptions {
    */
   prefilter?: boolean;
   /**
+   * Give the rules every call of the tree, not only those found from their names in the text
+   * (candidateCalls). With `prefilter: false`, no optimisation is left: the differential check
+   * (scripts/differential.mjs) compares that with the default analysis.
+   */
+  everyCall?: boolean;
+  /**
    * Partial parsing is used when it leaves out at least this many UTF-16 units (default
    * DEFAULT_MIN_SKIPPED). Tests set 0 to exercise it on small files.
    */
@@ -348,7 +354,8 @@ export class Analyzer {
       timings.model = performance.now() - start;
       start = performance.now();
       const lines = new LineIndex(text);
-      const { reports: raw, called } = this.runRules(model, read ? source.withPartsLeftOut(read.text) : source, index);
+      const given = options.everyCall ? model.calls : undefined;
+      const { reports: raw, called } = this.runRules(model, read ? source.withPartsLeftOut(read.text) : source, index, undefined, given);
       const findings = this.finish(raw, model, lines, selection);
       timings.rules = performance.now() - start + tried;
       const imports = model.importedPackages();
@@ -468,7 +475,12 @@ export class Analyzer {
     const { memo: _memo, ...result } = this.analyzePython(layout.text, { ...options, previous: undefined });
     const broken = cells.length > 1 ? this.brokenCells(layout, result.parsed, result.tree) : [];
     if (broken.length === 0) return { ...result, findings: this.toCells(layout, result.findings), layout };
-    const apart: AnalysisOptions = { selection: options.selection, prefilter: options.prefilter, minSkipped: options.minSkipped };
+    const apart: AnalysisOptions = {
+      selection: options.selection,
+      prefilter: options.prefilter,
+      minSkipped: options.minSkipped,
+      everyCall: options.everyCall,
+    };
     const blank = new Set(broken);
     const together = new NotebookLayout(cells, blank);
     const rest = this.analyzePython(together.text, apart);
