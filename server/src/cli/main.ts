@@ -487,6 +487,7 @@ function toJson(outcome: ScanOutcome, baseDir: string): object {
         fingerprint: f.fingerprint,
         fixes: f.fixes.map((fix) => ({ title: fix.title, safe: fix.safe })),
         ...(f.suppression ? { suppressed: { kind: f.suppression.kind, justification: f.suppression.justification } } : {}),
+        ...(f.testCode ? { testCode: f.testCode } : {}),
       })),
     ),
     // Manifest lines recognised but not checked (a URL, a path, an editable install), with why.

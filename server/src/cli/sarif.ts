@@ -219,6 +219,15 @@ function toResult(
       cwe: finding.cwe.map((id) => `CWE-${id}`),
       ...inCell,
       ...(finding.member !== undefined ? { archiveMember: finding.member } : {}),
+      // In test code (engine/testCode.ts): why, the level before the policy, and the mode applied.
+      ...(finding.testCode
+        ? {
+            testCode: true,
+            testCodeReason: finding.testCode.reason,
+            testCodeMode: finding.testCode.mode,
+            ruleLevel: SARIF_LEVEL[finding.testCode.severity],
+          }
+        : {}),
     },
     ...(finding.suppression
       ? {

@@ -28,6 +28,7 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
   const lines: string[] = [];
   const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
   let suppressed = 0;
+  let inTestCode = 0;
   const filesWithFindings = new Set<string>();
   const sorted = [...outcome.files].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const report of sorted) {
@@ -37,6 +38,7 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
         if (!options.showSuppressed) continue;
       } else {
         counts[finding.severity]++;
+        if (finding.testCode) inTestCode++;
         filesWithFindings.add(report.file);
       }
       const where =
@@ -79,6 +81,7 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
   const extras = [
     failed > 0 ? paint(`internal error on ${failed} file${failed === 1 ? '' : 's'}`, 'red') : '',
     unread > 0 ? paint(`${unread} file${unread === 1 ? '' : 's'} NOT analysed`, 'yellow') : '',
+    inTestCode > 0 ? `${inTestCode} in test code` : '',
     suppressed > 0 ? `${suppressed} suppressed` : '',
     outcome.configProblems.length > 0
       ? `${outcome.configProblems.length} configuration problem${outcome.configProblems.length === 1 ? '' : 's'}`

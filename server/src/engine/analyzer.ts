@@ -18,6 +18,7 @@ import { resolveSelection, findRule } from './selection';
 import { CALL_RESULT_SUFFIX, SemanticModel } from './semantic';
 import type { ConstValue } from './semantic';
 import { isPlaceholderReason, parseSuppressions } from './suppressions';
+import { applyTestCodePolicy } from './testCode';
 import { LineIndex, analysisText, lineBreakAt, withLineBreaks } from './text';
 import type { Span } from './text';
 import { SourceText, SubstringSet, inImportStatement } from './textScan';
@@ -661,9 +662,10 @@ export class Analyzer {
       });
     }
     findings.push(...this.applySuppressions(findings, model, lines, selection));
-    findings.sort(compareFindings);
-    assignFingerprints(findings, model, lines);
-    return findings;
+    const kept = applyTestCodePolicy(findings, model, selection);
+    kept.sort(compareFindings);
+    assignFingerprints(kept, model, lines);
+    return kept;
   }
 
   /** Marks suppressed findings and returns MLS001 findings for bad or unused suppressions. */
