@@ -8,7 +8,8 @@ import type { ConfigResolver, ProjectConfig } from './config';
 import type { Finding, InputProblem } from './findings';
 import { NotebookError } from './notebook';
 import { ParseLimitError } from './parser';
-import { readSource, sourceKindOf } from './files';
+import { sourceKindOf } from './files';
+import { readSourceWithinLimit } from './sourceLimits';
 import type { RuleSelection } from './selection';
 import { resolveSelection } from './selection';
 import { withTestCode } from './testCode';
@@ -117,7 +118,7 @@ export function analyzeFile(
 ): FileReport {
   const started = performance.now();
   const config = resolver.forFile(file);
-  const read = readSource(file, config.maxFileSize);
+  const read = readSourceWithinLimit(file, config.maxFileSize);
   const readTime = performance.now() - started;
   if (!read.ok)
     return {

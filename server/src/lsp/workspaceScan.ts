@@ -15,7 +15,8 @@ import { FindingsChangedNotification } from '../../../common/src/protocol';
 import { gatherChecklistEvidence } from '../checklist/evidence';
 import type { Analyzer } from '../engine/analyzer';
 import { CONFIG_FILE_NAMES } from '../engine/config';
-import { collectSourceFiles, readSource, sourceKindOf } from '../engine/files';
+import { collectSourceFiles, sourceKindOf } from '../engine/files';
+import { readSourceWithinLimit } from '../engine/sourceLimits';
 import { dependencyFindings } from '../deps/scanHook';
 import { projectVersionsFor } from '../deps/projectVersions';
 import { manifestKindOf } from '../deps/manifests';
@@ -163,7 +164,7 @@ export class WorkspaceIndex {
     }
     const config = this.configs.forFile(file, settings);
     if (config.skipReason) return undefined;
-    const read = readSource(file, config.maxFileSize);
+    const read = readSourceWithinLimit(file, config.maxFileSize);
     if (!read.ok) {
       problems.push({ uri, message: read.message, line: read.line });
       return undefined;
