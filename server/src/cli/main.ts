@@ -333,6 +333,7 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
     process.stdout.write(output);
   }
   if (values.stats !== undefined) writeStats(values.stats, outcome, performance.now() - outputStarted);
+  if (values.statistics && outcome.skips) process.stderr.write(`mlsec: files ${outcome.skips.summary()}\n`);
   if (format !== 'text' || values.statistics) {
     for (const report of outcome.files) {
       for (const p of report.problems) {
@@ -490,6 +491,8 @@ function toJson(outcome: ScanOutcome, baseDir: string): object {
         ...(f.testCode ? { testCode: f.testCode } : {}),
       })),
     ),
+    // Files and folders left out, by mechanism, and how the git index was used (engine/skipReport.ts).
+    ...(outcome.skips ? { skippedFiles: outcome.skips.toJson() } : {}),
     // Manifest lines recognised but not checked (a URL, a path, an editable install), with why.
     skipped: outcome.files.flatMap((r) =>
       (r.skipped ?? []).map((s) => ({ file: path.relative(baseDir, r.file), line: s.line + 1, reason: s.reason })),

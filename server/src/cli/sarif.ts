@@ -84,6 +84,8 @@ export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: s
             executionSuccessful: isComplete(complete) && !outcome.configProblems.some((p) => p.fatal),
             ...(exitCode !== undefined ? { exitCode } : {}),
             toolExecutionNotifications: notifications,
+            // What the scan left out, by mechanism (engine/skipReport.ts).
+            ...(outcome.skips ? { properties: { skipped: outcome.skips.toJson() } } : {}),
           },
         ],
         results,

@@ -88,5 +88,9 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
       : '',
     `${(outcome.durationMs / 1000).toFixed(2)}s`,
   ].filter(Boolean);
-  return [...lines, ...(problems.length > 0 ? ['', ...problems] : []), '', `${summary}; ${extras.join(', ')}.`].join('\n') + '\n';
+  const skipped = outcome.skips && outcome.skips.total.files + outcome.skips.total.folders + outcome.skips.git.unreadable.length > 0;
+  const skipLine = skipped ? [paint(`Files ${outcome.skips!.summary()}.`, 'gray')] : [];
+  return (
+    [...lines, ...(problems.length > 0 ? ['', ...problems] : []), '', `${summary}; ${extras.join(', ')}.`, ...skipLine].join('\n') + '\n'
+  );
 }
