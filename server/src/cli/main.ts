@@ -82,6 +82,7 @@ Scan options:
       --no-gitignore                scan files that .gitignore excludes
       --max-file-size BYTES         skip larger files (default 2 MiB)
       --show-suppressed             list suppressed findings too (text format)
+      --show-repeats                list every finding of a run of alike ones in a file (text format)
       --no-color                    plain text even on a terminal
   -j, --jobs N                      worker threads (default and most: number of CPUs; 1 = no workers)
       --files-from FILE             also scan the paths listed in FILE, one per line (- = stdin)
@@ -169,6 +170,7 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
       'no-gitignore': { type: 'boolean', default: false },
       'max-file-size': { type: 'string' },
       'show-suppressed': { type: 'boolean', default: false },
+      'show-repeats': { type: 'boolean', default: false },
       'no-color': { type: 'boolean', default: false },
       jobs: { type: 'string', short: 'j' },
       'files-from': { type: 'string' },
@@ -323,6 +325,7 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
     output = formatText(outcome, {
       color: toTerminal && !values['no-color'] && !process.env.NO_COLOR,
       showSuppressed: values['show-suppressed'] ?? false,
+      showRepeats: values['show-repeats'] ?? false,
       baseDir,
     });
   }

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import type { Severity } from '../engine/rule';
+import { REPEATS_COLLAPSED_FROM, REPEATS_SHOWN, repeatGroups } from '../engine/repetition';
 import { wasAnalysed } from '../engine/scan';
 import { completenessOf } from './completeness';
 import type { ScanOutcome } from './scanner';
@@ -14,6 +15,8 @@ export interface TextOptions {
   color: boolean;
   showSuppressed: boolean;
   baseDir: string;
+  /** List every finding of a group of repeats (engine/repetition.ts); default: the first few and a count. */
+  showRepeats?: boolean;
 }
 
 const COLORS = { red: 31, yellow: 33, cyan: 36, gray: 90, bold: 1 } as const;
@@ -32,7 +35,15 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
   const filesWithFindings = new Set<string>();
   const sorted = [...outcome.files].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const report of sorted) {
+    const repeats = options.showRepeats ? undefined : repeatGroups(report.findings);
     for (const finding of report.findings) {
+      const repeat = repeats?.get(finding);
+      const collapsed = repeat !== undefined && repeat.total >= REPEATS_COLLAPSED_FROM;
+      if (collapsed && repeat.index >= REPEATS_SHOWN) {
+        counts[finding.severity]++;
+        if (finding.testCode) inTestCode++;
+        continue;
+      }
       if (finding.suppression) {
         suppressed++;
         if (!options.showSuppressed) continue;
@@ -51,6 +62,13 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
         : '';
       const fixable = finding.fixes.length > 0 ? paint(' [fix available]', 'gray') : '';
       lines.push(`${paint(where, 'bold')}: ${tag} ${paint(finding.code, 'bold')} ${printable(finding.message)}${fixable}${note}`);
+      if (collapsed && repeat.index === REPEATS_SHOWN - 1)
+        lines.push(
+          paint(
+            `${display(report.file)}: … and ${repeat.total - REPEATS_SHOWN} more like this (${finding.code}; --show-repeats lists them, docs/noise.md)`,
+            'gray',
+          ),
+        );
     }
   }
   const problems: string[] = [];
