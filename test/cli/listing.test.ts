@@ -35,8 +35,8 @@ describe('mlsec scan --statistics / --show-files', () => {
     assert.equal(run.stdout, '3\tMLS106\t[*] yaml-unsafe-load\n1\tMLS102\t[ ] torch-load-unsafe\n');
     const json = mlsec(['scan', '.', '--statistics', '--format', 'json'], dir);
     assert.deepEqual(JSON.parse(json.stdout), [
-      { code: 'MLS106', name: 'yaml-unsafe-load', count: 3, fixable: 3 },
-      { code: 'MLS102', name: 'torch-load-unsafe', count: 1, fixable: 0 },
+      { code: 'MLS106', name: 'yaml-unsafe-load', count: 3, fixable: 3, inTestCode: 0 },
+      { code: 'MLS102', name: 'torch-load-unsafe', count: 1, fixable: 0, inTestCode: 0 },
     ]);
     assert.equal(mlsec(['scan', '.', '--statistics', '--format', 'sarif'], dir).code, 2);
   });

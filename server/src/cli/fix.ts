@@ -250,7 +250,7 @@ export function fixReports(analyzer: Analyzer, reports: FileReport[], resolver: 
       if (typeof loaded === 'string') {
         run.problems.push({ file: report.file, message: loaded });
       } else {
-        const selection = selections.get(resolver.forFile(report.file), resolver.perFileIgnores(report.file));
+        const selection = selections.get(resolver.forFile(report.file), resolver.perFileIgnores(report.file), report.file);
         let fixed: ReturnType<typeof fixOne>;
         try {
           fixed = fixOne(analyzer, report.file, loaded.text, selection, options.unsafe);

@@ -82,6 +82,7 @@ Scan options:
       --no-gitignore                scan files that .gitignore excludes
       --max-file-size BYTES         skip larger files (default 2 MiB)
       --show-suppressed             list suppressed findings too (text format)
+      --show-repeats                list every finding of a run of alike ones in a file (text format)
       --no-color                    plain text even on a terminal
   -j, --jobs N                      worker threads (default and most: number of CPUs; 1 = no workers)
       --files-from FILE             also scan the paths listed in FILE, one per line (- = stdin)
@@ -169,6 +170,7 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
       'no-gitignore': { type: 'boolean', default: false },
       'max-file-size': { type: 'string' },
       'show-suppressed': { type: 'boolean', default: false },
+      'show-repeats': { type: 'boolean', default: false },
       'no-color': { type: 'boolean', default: false },
       jobs: { type: 'string', short: 'j' },
       'files-from': { type: 'string' },
@@ -323,6 +325,7 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
     output = formatText(outcome, {
       color: toTerminal && !values['no-color'] && !process.env.NO_COLOR,
       showSuppressed: values['show-suppressed'] ?? false,
+      showRepeats: values['show-repeats'] ?? false,
       baseDir,
     });
   }
@@ -333,6 +336,7 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
     process.stdout.write(output);
   }
   if (values.stats !== undefined) writeStats(values.stats, outcome, performance.now() - outputStarted);
+  if (values.statistics && outcome.skips) process.stderr.write(`mlsec: files ${outcome.skips.summary()}\n`);
   if (format !== 'text' || values.statistics) {
     for (const report of outcome.files) {
       for (const p of report.problems) {
@@ -487,8 +491,11 @@ function toJson(outcome: ScanOutcome, baseDir: string): object {
         fingerprint: f.fingerprint,
         fixes: f.fixes.map((fix) => ({ title: fix.title, safe: fix.safe })),
         ...(f.suppression ? { suppressed: { kind: f.suppression.kind, justification: f.suppression.justification } } : {}),
+        ...(f.testCode ? { testCode: f.testCode } : {}),
       })),
     ),
+    // Files and folders left out, by mechanism, and how the git index was used (engine/skipReport.ts).
+    ...(outcome.skips ? { skippedFiles: outcome.skips.toJson() } : {}),
     // Manifest lines recognised but not checked (a URL, a path, an editable install), with why.
     skipped: outcome.files.flatMap((r) =>
       (r.skipped ?? []).map((s) => ({ file: path.relative(baseDir, r.file), line: s.line + 1, reason: s.reason })),

@@ -84,6 +84,8 @@ export function toSarif(outcome: ScanOutcome, rules: readonly Rule[], version: s
             executionSuccessful: isComplete(complete) && !outcome.configProblems.some((p) => p.fatal),
             ...(exitCode !== undefined ? { exitCode } : {}),
             toolExecutionNotifications: notifications,
+            // What the scan left out, by mechanism (engine/skipReport.ts).
+            ...(outcome.skips ? { properties: { skipped: outcome.skips.toJson() } } : {}),
           },
         ],
         results,
@@ -219,6 +221,15 @@ function toResult(
       cwe: finding.cwe.map((id) => `CWE-${id}`),
       ...inCell,
       ...(finding.member !== undefined ? { archiveMember: finding.member } : {}),
+      // In test code (engine/testCode.ts): why, the level before the policy, and the mode applied.
+      ...(finding.testCode
+        ? {
+            testCode: true,
+            testCodeReason: finding.testCode.reason,
+            testCodeMode: finding.testCode.mode,
+            ruleLevel: SARIF_LEVEL[finding.testCode.severity],
+          }
+        : {}),
     },
     ...(finding.suppression
       ? {

@@ -17,7 +17,8 @@ import { ConfigResolver } from '../engine/config/projectConfig';
 import type { ConfigProblem, FailOn, ProjectConfig } from '../engine/config/projectConfig';
 import { collectSourceFiles } from '../engine/io/sourceFiles';
 import type { FileAnalysisOptions, FileReport } from '../engine/pipeline/fileAnalysis';
-import { analyzeFiles, SelectionCache } from '../engine/pipeline/fileAnalysis';
+import { analyzeFiles, SelectionCache, wasAnalysed } from '../engine/pipeline/fileAnalysis';
+import { SkipReport } from '../engine/io/skipReport';
 import { RULE_CATALOGUE } from '../rules/catalogue';
 
 export interface ScanOptions {
@@ -55,6 +56,8 @@ export interface ScanOutcome {
   workers?: number;
   /** Model files read (cli/models.ts), when they were scanned. */
   models?: import('./models').ModelScanStats;
+  /** What was left out, by mechanism (engine/skipReport.ts). */
+  skips?: SkipReport;
 }
 
 /** Below this many files, starting workers (tens of milliseconds each) costs more than it saves. */
@@ -79,6 +82,7 @@ interface Plan {
   missing: string[];
   listingProblems: FileReport[];
   walkMs: number;
+  skips: SkipReport;
 }
 
 function plan(options: ScanOptions, onFound?: (count: number) => void): Plan {
@@ -86,21 +90,26 @@ function plan(options: ScanOptions, onFound?: (count: number) => void): Plan {
   const resolver = makeResolver(options);
   const missing: string[] = [];
   const listingProblems: FileReport[] = [];
+  const skips = new SkipReport();
   const files = collectSourceFiles(options.paths, {
     resolver,
     onFound,
+    skips,
     onProblem: (file, message) => {
       if (message === 'no such file or folder') missing.push(file);
       else listingProblems.push({ file, findings: [], problems: [{ message }], lines: 0 });
     },
   });
-  return { resolver, files, missing, listingProblems, walkMs: performance.now() - started };
+  return { resolver, files, missing, listingProblems, walkMs: performance.now() - started, skips };
 }
 
 function outcome(options: ScanOptions, planned: Plan, reports: FileReport[], started: number, workers: number): ScanOutcome {
   const { resolver } = planned;
   const first = options.paths[0] ? path.resolve(options.paths[0]) : process.cwd();
+  // Files the reader refused (size, binary, encoding) join the walk's count.
+  for (const report of reports) if (!wasAnalysed(report)) for (const problem of report.problems) planned.skips.addProblem(problem);
   return {
+    skips: planned.skips,
     files: [...reports, ...planned.listingProblems],
     configProblems: resolver.problems,
     missing: planned.missing,

@@ -10,6 +10,8 @@ export interface RuleStatistic {
   count: number;
   /** Findings with a safe fix (`--fix` applies them). */
   fixable: number;
+  /** Findings in test code (engine/testCode.ts), included in `count`. */
+  inTestCode: number;
 }
 
 export function statistics(outcome: Pick<ScanOutcome, 'files'>): RuleStatistic[] {
@@ -18,8 +20,9 @@ export function statistics(outcome: Pick<ScanOutcome, 'files'>): RuleStatistic[]
     for (const finding of report.findings) {
       if (finding.suppression) continue;
       let entry = byCode.get(finding.code);
-      if (!entry) byCode.set(finding.code, (entry = { code: finding.code, name: finding.name, count: 0, fixable: 0 }));
+      if (!entry) byCode.set(finding.code, (entry = { code: finding.code, name: finding.name, count: 0, fixable: 0, inTestCode: 0 }));
       entry.count++;
+      if (finding.testCode) entry.inTestCode++;
       if (finding.fixes.some((fix) => fix.safe && fix.edits.length > 0)) entry.fixable++;
     }
   }
@@ -34,7 +37,7 @@ export function formatStatistics(rows: readonly RuleStatistic[]): string {
   return rows
     .map(
       (r) =>
-        `${String(r.count).padStart(countWidth)}\t${r.code.padEnd(codeWidth)}\t${anyFixable ? (r.fixable > 0 ? '[*] ' : '[ ] ') : ''}${r.name}\n`,
+        `${String(r.count).padStart(countWidth)}\t${r.code.padEnd(codeWidth)}\t${anyFixable ? (r.fixable > 0 ? '[*] ' : '[ ] ') : ''}${r.name}${r.inTestCode > 0 ? ` (${r.inTestCode} in test code)` : ''}\n`,
     )
     .join('');
 }

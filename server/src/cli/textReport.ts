@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import type { Severity } from '../engine/rule';
+import { REPEATS_COLLAPSED_FROM, REPEATS_SHOWN, repeatGroups } from '../engine/results/repetition';
 import { wasAnalysed } from '../engine/pipeline/fileAnalysis';
 import { completenessOf } from './completeness';
 import type { ScanOutcome } from './scanner';
@@ -14,6 +15,8 @@ export interface TextOptions {
   color: boolean;
   showSuppressed: boolean;
   baseDir: string;
+  /** List every finding of a group of repeats (engine/repetition.ts); default: the first few and a count. */
+  showRepeats?: boolean;
 }
 
 const COLORS = { red: 31, yellow: 33, cyan: 36, gray: 90, bold: 1 } as const;
@@ -28,15 +31,25 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
   const lines: string[] = [];
   const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
   let suppressed = 0;
+  let inTestCode = 0;
   const filesWithFindings = new Set<string>();
   const sorted = [...outcome.files].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const report of sorted) {
+    const repeats = options.showRepeats ? undefined : repeatGroups(report.findings);
     for (const finding of report.findings) {
+      const repeat = repeats?.get(finding);
+      const collapsed = repeat !== undefined && repeat.total >= REPEATS_COLLAPSED_FROM;
+      if (collapsed && repeat.index >= REPEATS_SHOWN) {
+        counts[finding.severity]++;
+        if (finding.testCode) inTestCode++;
+        continue;
+      }
       if (finding.suppression) {
         suppressed++;
         if (!options.showSuppressed) continue;
       } else {
         counts[finding.severity]++;
+        if (finding.testCode) inTestCode++;
         filesWithFindings.add(report.file);
       }
       const where =
@@ -49,6 +62,13 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
         : '';
       const fixable = finding.fixes.length > 0 ? paint(' [fix available]', 'gray') : '';
       lines.push(`${paint(where, 'bold')}: ${tag} ${paint(finding.code, 'bold')} ${printable(finding.message)}${fixable}${note}`);
+      if (collapsed && repeat.index === REPEATS_SHOWN - 1)
+        lines.push(
+          paint(
+            `${display(report.file)}: … and ${repeat.total - REPEATS_SHOWN} more like this (${finding.code}; --show-repeats lists them, docs/noise.md)`,
+            'gray',
+          ),
+        );
     }
   }
   const problems: string[] = [];
@@ -79,11 +99,16 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
   const extras = [
     failed > 0 ? paint(`internal error on ${failed} file${failed === 1 ? '' : 's'}`, 'red') : '',
     unread > 0 ? paint(`${unread} file${unread === 1 ? '' : 's'} NOT analysed`, 'yellow') : '',
+    inTestCode > 0 ? `${inTestCode} in test code` : '',
     suppressed > 0 ? `${suppressed} suppressed` : '',
     outcome.configProblems.length > 0
       ? `${outcome.configProblems.length} configuration problem${outcome.configProblems.length === 1 ? '' : 's'}`
       : '',
     `${(outcome.durationMs / 1000).toFixed(2)}s`,
   ].filter(Boolean);
-  return [...lines, ...(problems.length > 0 ? ['', ...problems] : []), '', `${summary}; ${extras.join(', ')}.`].join('\n') + '\n';
+  const skipped = outcome.skips && outcome.skips.total.files + outcome.skips.total.folders + outcome.skips.git.unreadable.length > 0;
+  const skipLine = skipped ? [paint(`Files ${outcome.skips!.summary()}.`, 'gray')] : [];
+  return (
+    [...lines, ...(problems.length > 0 ? ['', ...problems] : []), '', `${summary}; ${extras.join(', ')}.`, ...skipLine].join('\n') + '\n'
+  );
 }

@@ -1,5 +1,6 @@
 /** The result of analysis, in the shape every front end (CLI, SARIF, language server) consumes. */
 import type { Fix, Severity, Threat } from './rule';
+import type { TestMode } from './results/testCode';
 import type { Range, Span } from './text';
 
 export interface RelatedInformation {
@@ -40,6 +41,8 @@ export interface Finding {
   member?: string;
   /** Recorded in the project's baseline (the editor shows such findings as hints). */
   baseline?: boolean;
+  /** In test code (testCode.ts): why, the severity before the policy, and the mode applied. */
+  testCode?: { reason: string; severity: Severity; mode: TestMode };
 }
 
 /** A problem with the input itself rather than with its code (unreadable, binary, broken JSON…). */

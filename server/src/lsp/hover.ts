@@ -3,6 +3,7 @@ import type { Hover, HoverParams } from 'vscode-languageserver/node';
 import { MarkupKind } from 'vscode-languageserver/node';
 import type { Finding } from '../engine/findings';
 import type { Rule } from '../engine/rule';
+import { REPEATS_COLLAPSED_FROM, repeatGroups } from '../engine/results/repetition';
 import { findRule } from '../engine/config/selection';
 import type { LiveAnalysis } from './analysis';
 import { isOpen } from './diagnostics';
@@ -27,6 +28,8 @@ export async function provideHover(
   // finding (rule, what to do, links), the full page behind the link, nothing repeated.
   const sections: string[] = [];
   const seen = new Set<string>();
+  // A run of alike findings in the file (engine/repetition.ts): say so, and how to take the file out at once.
+  const repeats = repeatGroups(snapshot.findings.filter(isOpen));
   for (const finding of hits) {
     const key = `${finding.code}:${finding.span.start}`;
     if (seen.has(key)) continue;
@@ -44,6 +47,12 @@ export async function provideHover(
       );
     links.push(`suppress: \`# mlsec: ignore[${finding.code}] <why>\``);
     lines.push('', links.join(' · '));
+    const repeat = repeats.get(finding);
+    if (repeat && repeat.total >= REPEATS_COLLAPSED_FROM)
+      lines.push(
+        '',
+        `One of ${repeat.total} ${finding.code} findings like this in this file; if all are reviewed, one \`# mlsec: ignore-file[${finding.code}] <why>\` takes the file out.`,
+      );
     sections.push(lines.join('\n'));
   }
   const first = hits[0].range;

@@ -24,6 +24,7 @@ import type { RuleEntry } from '../engine/config/ruleNames';
 import { selectsNothing, unknownRuleEntries } from '../engine/config/ruleNames';
 import type { RuleSelection } from '../engine/config/selection';
 import { parseSeverity, resolveSelection } from '../engine/config/selection';
+import { withTestCode } from '../engine/results/testCode';
 import { baselineFileFor } from './baseline';
 import type { Logger } from './logger';
 import { parseLogLevel } from './logger';
@@ -268,7 +269,8 @@ export class DocumentConfigs {
     else if (this.resolver.isExcluded(file)) skipReason = `excluded by ${path.basename(project.file ?? 'the project configuration')}`;
     else if (this.excludedBySettings(file, settings.exclude)) skipReason = 'excluded by mlsec.exclude';
     const baselineFile = baselineFileFor(project.baseline, folderOf(file, this.folders()));
-    return { settings, selection: this.selection(select, ignored, severity), maxFileSize, skipReason, baselineFile };
+    const selection = withTestCode(this.selection(select, ignored, severity), project, file);
+    return { settings, selection, maxFileSize, skipReason, baselineFile };
   }
 
   /** `mlsec.exclude` patterns are relative to the workspace folder holding the file. */

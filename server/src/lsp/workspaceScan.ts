@@ -15,7 +15,9 @@ import { FindingsChangedNotification } from '../../../common/src/protocol';
 import { gatherChecklistEvidence } from '../checklist/evidence';
 import type { Analyzer } from '../engine/pipeline/analyzer';
 import { CONFIG_FILE_NAMES } from '../engine/config/projectConfig';
-import { collectSourceFiles, readSource, sourceKindOf } from '../engine/io/sourceFiles';
+import { collectSourceFiles, sourceKindOf } from '../engine/io/sourceFiles';
+import { readSourceWithinLimit } from '../engine/io/sourceLimits';
+import { SkipReport } from '../engine/io/skipReport';
 import { dependencyFindings } from '../deps/scanHook';
 import { projectVersionsFor } from '../deps/projectVersions';
 import { manifestKindOf } from '../deps/manifests';
@@ -95,15 +97,20 @@ export class WorkspaceIndex {
     const problems: Problem[] = [];
     const work: Array<{ file: string; settings: MlsecSettings }> = [];
     const enabled: string[] = [];
+    const skips = new SkipReport();
     for (const folder of this.folders()) {
       const settings = await this.settings.get(fileUriOf(folder));
       if (!settings.enable) continue;
       enabled.push(folder);
       const found = collectSourceFiles([folder], {
         resolver: this.configs.resolver,
+        skips,
         onProblem: (file, message) => problems.push({ uri: fileUriOf(path.resolve(file)), message }),
       });
-      for (const file of found) if (!this.configs.excludedBySettings(file, settings.exclude)) work.push({ file, settings });
+      for (const file of found) {
+        if (!this.configs.excludedBySettings(file, settings.exclude)) work.push({ file, settings });
+        else skips.add('exclude', false);
+      }
     }
     this.logger.info(`workspace scan: ${work.length} file(s) in ${this.folders().length} folder(s)`);
     const next = new Map<string, ScannedFile>();
@@ -116,7 +123,7 @@ export class WorkspaceIndex {
       progress?.report(Math.floor((i * 100) / Math.max(1, work.length)), `${i + 1}/${work.length} ${path.basename(file)}`);
       // Let edits, hovers and code actions queued meanwhile run before the next file.
       await yieldToEventLoop();
-      const scanned = await this.analyzeFile(file, settings, problems);
+      const scanned = await this.analyzeFile(file, settings, problems, skips);
       if (scanned) next.set(scanned.uri, scanned);
     }
     progress?.report(100, 'done');
@@ -134,7 +141,7 @@ export class WorkspaceIndex {
     const findings = this.allFindings();
     const durationMs = Math.round(performance.now() - started);
     this.logger.info(
-      `workspace scan: ${next.size} file(s), ${findings.length} open finding(s), ${problems.length} problem(s) in ${durationMs} ms`,
+      `workspace scan: ${next.size} file(s), ${findings.length} open finding(s), ${problems.length} problem(s) in ${durationMs} ms; files ${skips.summary()}`,
     );
     this.notifyTotals(true);
     // Model files next, in the background: the scan's answer does not wait for them.
@@ -144,7 +151,12 @@ export class WorkspaceIndex {
   }
 
   /** Analyses one file for the index: the editor's text when it is open, else the file on disk. */
-  private async analyzeFile(file: string, settings: MlsecSettings, problems: Problem[]): Promise<ScannedFile | undefined> {
+  private async analyzeFile(
+    file: string,
+    settings: MlsecSettings,
+    problems: Problem[],
+    skips?: SkipReport,
+  ): Promise<ScannedFile | undefined> {
     const uri = fileUriOf(file);
     const open = this.live.find(uri);
     if (open) {
@@ -163,8 +175,9 @@ export class WorkspaceIndex {
     }
     const config = this.configs.forFile(file, settings);
     if (config.skipReason) return undefined;
-    const read = readSource(file, config.maxFileSize);
+    const read = readSourceWithinLimit(file, config.maxFileSize);
     if (!read.ok) {
+      skips?.addProblem(read);
       problems.push({ uri, message: read.message, line: read.line });
       return undefined;
     }

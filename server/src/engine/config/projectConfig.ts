@@ -12,6 +12,7 @@
  *   max-file-size = 1048576          # bytes; larger files are skipped
  *   fail-on = "error"                # CLI default for --fail-on
  *   artifact-allow = ["pkg.layers.*"]  # pickle globals allowed in model files (docs/model-files.md)
+ *   tests = "demote"                 # findings in test code: "report" | "demote" | "skip" (testCode.ts)
  *   [tool.mlsec.severity]
  *   MLS202 = "info"
  *   [tool.mlsec.per-file-ignores]
@@ -27,6 +28,8 @@ import type { RuleEntry } from './ruleNames';
 import { selectsNothing, unknownRuleEntries } from './ruleNames';
 import type { SelectionSettings } from './selection';
 import { parseSeverity } from './selection';
+import { parseTestsSetting } from '../results/testCode';
+import type { TestCodeConfig } from '../results/testCode';
 
 export const CONFIG_FILE_NAMES = ['.mlsec.toml', 'pyproject.toml'] as const;
 
@@ -88,6 +91,8 @@ export interface ProjectConfig extends SelectionSettings {
   ruleEntries?: RuleEntry[];
   /** Absolute path of the baseline file (`baseline = "..."`, relative to the config's folder). */
   baseline?: string;
+  /** What happens to findings in test code (`tests`, see testCode.ts). */
+  tests?: TestCodeConfig;
 }
 
 export function defaultConfig(root: string): ProjectConfig {
@@ -217,6 +222,13 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
         if (value === 'error' || value === 'warning' || value === 'info' || value === 'never') config.failOn = value;
         else problems.push({ file, line: lineOf(key), message: '"fail-on" must be "error", "warning", "info" or "never"' });
         break;
+      case 'tests':
+        config.tests = parseTestsSetting(
+          value,
+          (message, at) => problems.push({ file, line: lineOf(at ?? key), message }),
+          (entry) => entries.push({ setting: 'tests', entry, line: lineOf(entry) }),
+        );
+        break;
       case 'baseline':
         if (typeof value === 'string' && value.trim() !== '') config.baseline = path.resolve(path.dirname(file), value);
         else problems.push({ file, line: lineOf(key), message: '"baseline" must be the path of a baseline file' });
@@ -328,6 +340,9 @@ export class ConfigResolver {
       respectGitignore: o.respectGitignore ?? config.respectGitignore,
       maxFileSize: o.maxFileSize ?? config.maxFileSize,
       failOn: o.failOn ?? config.failOn,
+      tests: o.tests
+        ? { mode: o.tests.mode ?? config.tests?.mode, perRule: { ...config.tests?.perRule, ...o.tests.perRule } }
+        : config.tests,
     };
   }
 

@@ -6,6 +6,7 @@
  */
 import type { Rule, Severity } from '../rule';
 import { SEVERITIES } from '../rule';
+import type { TestCodeSelection } from '../results/testCode';
 
 export interface SelectionSettings {
   select?: readonly string[];
@@ -18,6 +19,8 @@ export interface RuleSelection {
   severity: ReadonlyMap<string, Severity>;
   /** Entries that name no rule, for a message to the user. */
   unknown: string[];
+  /** What happens to findings in test code (testCode.ts); the defaults when absent. */
+  tests?: TestCodeSelection;
 }
 
 /** How specific an entry is for a rule: higher wins; -1 when it does not match. */

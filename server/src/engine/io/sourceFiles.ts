@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import ignore from 'ignore';
 import type { ConfigResolver } from '../config/projectConfig';
 import { DEFAULT_EXCLUDES } from '../config/projectConfig';
+import { GitWorktrees } from './gitIndex';
 import { GitignoreIndex } from '../config/patternIndex';
+import type { SkipReport } from './skipReport';
 import { MAX_PROJECT_FILE_SIZE, readRegularFile, readTextFile } from './safeRead';
 
 /** What a .gitignore answers: whether a path (relative to its folder, `/` for a folder) is excluded. */
@@ -18,6 +20,8 @@ interface Matcher {
 import { manifestKindOf } from '../../deps/manifests';
 
 export type SourceKind = 'python' | 'notebook';
+
+const VCS_FOLDERS: ReadonlySet<string> = new Set(['.git', '.hg', '.svn', '.bzr']);
 
 export function sourceKindOf(file: string): SourceKind | undefined {
   const lower = file.toLowerCase();
@@ -151,6 +155,8 @@ export interface WalkOptions {
   onFound?: (count: number) => void;
   /** Told each folder or source file left out of the walk, and why (`mlsec scan --show-files`). */
   onSkip?: (file: string, reason: string) => void;
+  /** Counts what the walk leaves out, by mechanism (skipReport.ts). */
+  skips?: SkipReport;
 }
 
 /**
@@ -162,6 +168,18 @@ export function collectSourceFiles(paths: readonly string[], options: WalkOption
   const accept = options.accept ?? ((file: string) => sourceKindOf(file) !== undefined || manifestKindOf(file) !== undefined);
   const found: string[] = [];
   const defaults = ignore().add(DEFAULT_EXCLUDES);
+  const skips = options.skips;
+  // Git never ignores a tracked file: where the tree is a git working tree, `.gitignore` applies
+  // to untracked files only (the index is read, see gitIndex.ts; when it cannot be, to all files).
+  const git = new GitWorktrees((_top, result) => {
+    if (result.ok) {
+      if (skips) skips.git.read++;
+    } else {
+      // Not a problem of the scan (it falls back to what it did before git was followed): the
+      // skip report says so.
+      skips?.git.unreadable.push(result.message);
+    }
+  });
   const walk = (dir: string, gitignores: Array<{ base: string; matcher: Matcher }>): void => {
     let entries: fs.Dirent[];
     try {
@@ -185,24 +203,33 @@ export function collectSourceFiles(paths: readonly string[], options: WalkOption
       const full = path.join(dir, entry.name);
       const isDir = entry.isDirectory();
       const skip = options.onSkip && (isDir || accept(full)) ? options.onSkip : undefined;
+      // Counted when the walk would have looked at it: folders, and files of the accepted kinds.
+      const counted = isDir || accept(full);
       if (entry.isSymbolicLink()) {
         // links are not followed in a walk; other special files are collected and reported by the reader
         skip?.(full, 'symbolic link (not followed)');
+        if (counted) skips?.add('symlink', isDir);
         continue;
       }
       if (defaults.ignores(isDir ? entry.name + '/' : entry.name)) {
         skip?.(full, 'default exclude');
+        // Version-control folders are never sources: not worth a count.
+        if (counted && !VCS_FOLDERS.has(entry.name)) skips?.add('default-exclude', isDir);
         continue;
       }
       if (options.resolver.isExcluded(full, isDir)) {
         skip?.(full, `excluded by ${options.resolver.forFile(full).file ?? 'the configuration'}`);
+        if (counted) skips?.add('exclude', isDir);
         continue;
       }
       const ignoredBy = config.respectGitignore
         ? scoped.find(({ base, matcher }) => matcher.ignores(toPosix(path.relative(base, full)) + (isDir ? '/' : '')))
         : undefined;
-      if (ignoredBy) {
+      if (ignoredBy && git.tracks(full, isDir)) {
+        if (!isDir && counted && skips) skips.git.trackedKept++;
+      } else if (ignoredBy) {
         skip?.(full, `ignored by ${path.join(ignoredBy.base, '.gitignore')}`);
+        if (counted) skips?.add('gitignore', isDir);
         continue;
       }
       if (isDir) walk(full, scoped);

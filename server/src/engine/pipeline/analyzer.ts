@@ -18,6 +18,7 @@ import { resolveSelection, findRule } from '../config/selection';
 import { CALL_RESULT_SUFFIX, SemanticModel } from '../semantic';
 import type { ConstValue } from '../semantic';
 import { isPlaceholderReason, parseSuppressions } from '../results/suppressions';
+import { applyTestCodePolicy } from '../results/testCode';
 import { LineIndex, analysisText, lineBreakAt, withLineBreaks } from '../text';
 import type { Span } from '../text';
 import { SourceText, SubstringSet, inImportStatement } from '../textScan';
@@ -674,9 +675,10 @@ export class Analyzer {
       });
     }
     findings.push(...this.applySuppressions(findings, model, lines, selection));
-    findings.sort(compareFindings);
-    assignFingerprints(findings, model, lines);
-    return findings;
+    const kept = applyTestCodePolicy(findings, model, selection);
+    kept.sort(compareFindings);
+    assignFingerprints(kept, model, lines);
+    return kept;
   }
 
   /** Marks suppressed findings and returns MLS001 findings for bad or unused suppressions. */

@@ -8,9 +8,11 @@ import type { ConfigResolver, ProjectConfig } from '../config/projectConfig';
 import type { Finding, InputProblem } from '../findings';
 import { NotebookError } from '../io/notebook';
 import { ParseLimitError } from '../parser';
-import { readSource, sourceKindOf } from '../io/sourceFiles';
+import { sourceKindOf } from '../io/sourceFiles';
+import { readSourceWithinLimit } from '../io/sourceLimits';
 import type { RuleSelection } from '../config/selection';
 import { resolveSelection } from '../config/selection';
+import { withTestCode } from '../results/testCode';
 import { dependencyFindings } from '../../deps/scanHook';
 import type { DependencyOptions } from '../../deps/scanHook';
 import { projectVersionsFor } from '../../deps/projectVersions';
@@ -40,7 +42,8 @@ export class SelectionCache {
 
   constructor(private readonly analyzer: Analyzer) {}
 
-  get(config: ProjectConfig, perFileIgnores: readonly string[] = []): RuleSelection {
+  /** With `file`: the selection for that file, with the test-code policy (testCode.ts). */
+  get(config: ProjectConfig, perFileIgnores: readonly string[] = [], file?: string): RuleSelection {
     // By content: folders get their own config objects (command-line overrides are applied per
     // folder), and a selection per object would rebuild the rule index for every folder.
     const key = JSON.stringify([config.select ?? null, config.ignore ?? null, config.severity ?? null, perFileIgnores]);
@@ -53,7 +56,7 @@ export class SelectionCache {
       });
       this.cache.set(key, selection);
     }
-    return selection;
+    return file === undefined ? selection : withTestCode(selection, config, file);
   }
 }
 
@@ -115,7 +118,7 @@ export function analyzeFile(
 ): FileReport {
   const started = performance.now();
   const config = resolver.forFile(file);
-  const read = readSource(file, config.maxFileSize);
+  const read = readSourceWithinLimit(file, config.maxFileSize);
   const readTime = performance.now() - started;
   if (!read.ok)
     return {
@@ -125,7 +128,7 @@ export function analyzeFile(
       lines: 0,
       timings: { read: readTime, parse: 0, model: 0, rules: 0 },
     };
-  const selection = selections.get(config, resolver.perFileIgnores(file));
+  const selection = selections.get(config, resolver.perFileIgnores(file), file);
   try {
     analyzer.takeRuleFailures();
     const result = analyzeText(analyzer, file, read.text, selection, options);
