@@ -141,6 +141,8 @@ describe('prefilter soundness', () => {
       'run = eval\nrun(data)\n',
       'from os import (\n    system,\n)\nsystem(cmd)\n',
       'import pickle as p\np.loads(blob)\n',
+      // No `pickle` in the text: a trigger list written by hand once missed this one.
+      'import cPickle\ncPickle.loads(blob)\n',
       'import flask\napp = flask.Flask(__name__)\napp.run(debug=True)\n',
       'import requests\nrequests.get(url, **{"verify": False})\n',
       'from huggingface_hub import login\nlogin("hf_abcdefghijklmnopqrstuvwxyz0123456789")\n',

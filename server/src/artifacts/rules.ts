@@ -10,11 +10,9 @@ import { ATLAS, CWE_REFERENCE, OWASP } from '../rules/support';
 const CONVERT =
   'Convert trusted weights to safetensors (`safetensors.torch.save_file(model.state_dict(), "model.safetensors")`, or `save_pretrained(..., safe_serialization=True)`) and load them with `safetensors.torch.load_file`; for scikit-learn, prefer skops or ONNX.';
 
-/** A model-file rule: rule metadata with no Python triggers (the analyzer never sees it). */
-function defineArtifactRule(
-  meta: Omit<RuleMeta, 'triggers' | 'threats' | 'owasp' | 'atlas'> & Partial<Pick<RuleMeta, 'owasp' | 'atlas'>>,
-): Rule {
-  return { owasp: OWASP.supplyChain, atlas: ATLAS.unsafeArtifacts, ...meta, threats: ['model-tampering'], triggers: [] };
+/** A model-file rule: rule metadata with no Python matcher (the analyzer never sees it). */
+function defineArtifactRule(meta: Omit<RuleMeta, 'threats' | 'owasp' | 'atlas'> & Partial<Pick<RuleMeta, 'owasp' | 'atlas'>>): Rule {
+  return { owasp: OWASP.supplyChain, atlas: ATLAS.unsafeArtifacts, ...meta, threats: ['model-tampering'] };
 }
 
 const PICKLE_REFS = [

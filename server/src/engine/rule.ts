@@ -42,11 +42,6 @@ export interface RuleMeta {
   /** How to fix it, one or two sentences. */
   remediation: string;
   references?: RuleReference[];
-  /**
-   * Substrings at least one of which must occur in a file for the rule to be able to fire. Files
-   * containing none of any enabled rule's triggers are not parsed at all.
-   */
-  triggers: string[];
 }
 
 export interface TextEdit extends Span {
@@ -109,7 +104,26 @@ export interface RuleContext {
   definedHere(value: ConstValue | undefined, what: string): RelatedLocation[] | undefined;
 }
 
-export interface Rule extends RuleMeta {
+/**
+ * Narrower words for partial parsing than the triggers (see RuleMatch.partialParseWords).
+ * `substrings` count anywhere; `words` as whole identifiers, wherever written (code, strings,
+ * comments); `settings` as whole identifiers only where a value goes by that name: `name=` (a
+ * keyword argument, an assignment to the name or to an attribute of that name) or `"name"` (a
+ * quoted key).
+ */
+export interface PartialParseWords {
+  substrings?: readonly string[];
+  words?: readonly string[];
+  settings?: readonly string[];
+}
+
+/**
+ * What a rule matches, in Python's terms. The engine derives from it which files and which
+ * definitions must be parsed for the rule (engine/ruleWords.ts); a rule declaring none of it
+ * beyond `onFile` is run on every file, parsed whole. Each declaration must hold for every
+ * finding of the rule, since a file or definition without what it names is not looked at.
+ */
+export interface RuleMatch {
   /**
    * Calls this rule is interested in. `callees` are fully qualified names (`torch.load`);
    * `methods` are last attribute names matched on any receiver (`from_pretrained`). A rule with
@@ -117,48 +131,53 @@ export interface Rule extends RuleMeta {
    */
   callees?: string[];
   methods?: string[];
+  /**
+   * Keyword arguments or settings the findings are written with (`verify` of `verify=False`,
+   * `"verify": False` or `session.verify = False`; `trust_remote_code`). With `names` and
+   * `strings`: a file holding none of them has no finding of the rule.
+   */
+  keywords?: readonly string[];
+  /** Identifiers the findings are written with (`CERT_NONE`, `ServerApp`, `HTTPServer`), see `keywords`. */
+  names?: readonly string[];
+  /** Text the findings are written with: string contents (`http://`, `0.0.0.0`, `hf_`), see `keywords`. */
+  strings?: readonly string[];
+  /**
+   * True when every finding is written with one of `keywords` and `names`, in the reported
+   * statement itself or in the assignment of a name it uses: a call of one of the rule's
+   * functions without them is not a finding (`launch()` without `share=`).
+   */
+  wordsInEveryFinding?: boolean;
+  /**
+   * Words of other statements of the file the findings depend on (a rule that looks at where
+   * models are saved before judging a load: `save_pretrained`, `output_dir`).
+   */
+  reads?: readonly string[];
+  /** Packages one of which a file must import for the rule to find anything (`flask`). */
+  imports?: readonly string[];
+  /**
+   * Still written by hand for a few rules, until their gate is expressed by the declarations
+   * above: a closer look at the raw text, asked only when the triggers occur, false when the rule
+   * cannot report anything in this text. It may answer true for a file that has no finding (it
+   * is a filter, not the rule), but never false for one that has. `source.code` is the text with
+   * strings and comments blanked, for questions about identifiers.
+   */
+  mayFire?(source: SourceText): boolean;
+  /** Identifiers `mayFire` asks the source about (`hasIdentifier`), found in the prefilter's one pass. */
+  mayFireWords?: readonly string[];
+  /**
+   * Still written by hand for a few rules (see `mayFire`): narrower words than the triggers a
+   * definition must contain for the rule to find something in it. Every finding, and every
+   * statement of a definition the rule reads to decide (a constant's assignment), must hold one
+   * of them, except what is parsed anyway (module-level code and the names it carries; see
+   * partialParse.ts).
+   */
+  partialParseWords?: PartialParseWords;
+}
+
+export interface Rule extends RuleMeta, RuleMatch {
   onCall?(call: CallSite, context: RuleContext): void;
   /** Whole-file checks (strings, assignments, attribute references). */
   onFile?(context: RuleContext): void;
-  /**
-   * A closer look at the raw text, asked only when the triggers occur: false when the rule cannot
-   * report anything in this text, so the file need not be parsed for it. It may answer true for a
-   * file that has no finding (it is a filter, not the rule), but never false for one that has.
-   * Worth writing when the triggers are common words (`key`, `debug`, `compile`). `source.code`
-   * is the text with strings and comments blanked, for questions about identifiers.
-   */
-  mayFire?(source: SourceText): boolean;
-  /**
-   * Identifiers `mayFire` asks the source about (`hasIdentifier`, `identifiers`): the prefilter
-   * finds them in the pass it makes over the text anyway, instead of a search each. Only speed
-   * depends on this list; an identifier missing from it is searched for when asked.
-   */
-  mayFireWords?: readonly string[];
-  /**
-   * Substrings of other statements of the file that the rule's findings depend on (a rule that
-   * looks at where models are saved before judging a load). Definitions containing them are
-   * always parsed (see partialParse.ts); a rule reading other statements for words that are not
-   * its triggers or call names must list them here.
-   */
-  fileContext?: readonly string[];
-  /**
-   * True when every finding of the rule is written with one of its triggers (`verify=False`,
-   * `debug=True`), in the statement itself or in the assignment of a name it uses. Partial parsing
-   * then skips definitions without a trigger even when they call one of the rule's functions.
-   */
-  findingsShowTriggers?: boolean;
-  /**
-   * For a rule whose triggers are all hot in partial parsing (one that is not only about calls,
-   * or whose findings show its triggers): narrower words a definition must contain for the rule
-   * to find something in it, read instead of the triggers, which stay the prefilter's.
-   * `substrings` count anywhere; `words` as whole identifiers, wherever written (code, strings,
-   * comments); `settings` as whole identifiers only where a value goes by that name: `name=` (a
-   * keyword argument, an assignment to the name or to an attribute of that name) or `"name"` (a
-   * quoted key). Every finding, and every statement of a definition the rule reads to decide (a
-   * constant's assignment), must hold one of them, except what is parsed anyway (module-level
-   * code and the names it carries; see partialParse.ts).
-   */
-  partialParseWords?: { substrings?: readonly string[]; words?: readonly string[]; settings?: readonly string[] };
 }
 
 /** Identity function that gives rule literals their type and keeps registration in one place. */

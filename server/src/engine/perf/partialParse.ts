@@ -13,7 +13,7 @@
  * What keeps this exact:
  * - "Hot" words: the rules' triggers (substrings, for rules that look at more than calls), the
  *   names their calls end in (identifiers, for call rules), `mlsec` (suppression comments),
- *   plus words a rule declares it reads elsewhere in the file (`Rule.fileContext`). A definition
+ *   plus words a rule declares it reads elsewhere in the file (`Rule.reads`). A definition
  *   containing any of them is parsed. An attribute named like a rule's dotted function counts
  *   only when the object it is read from can resolve to that function (`np.load` after `import
  *   numpy as np`, not `json.load`), as the semantic model resolves names: see `reachingNames`.

@@ -13,6 +13,8 @@ import type { Node, Tree } from '../parser';
 import { PythonParser } from '../parser';
 import { checkParseLimits } from './parseLimits';
 import type { ProjectVersions, Report, Rule, RuleContext, Severity, TextEdit } from '../rule';
+import { wordsOf } from '../perf/ruleWords';
+import type { RuleWords } from '../perf/ruleWords';
 import type { RuleSelection } from '../config/selection';
 import { resolveSelection, findRule } from '../config/selection';
 import { CALL_RESULT_SUFFIX, SemanticModel } from '../semantic';
@@ -139,7 +141,7 @@ export interface RuleIndex {
   subsets: Map<string, RuleIndex>;
   /** What makes a definition worth parsing for these rules (null: every one is; built on first use). */
   hot?: HotWords | null;
-  /** The words these rules read across the whole file (Rule.fileContext), found on first use. */
+  /** The words these rules read across the whole file (Rule.reads), found on first use. */
   fileContext?: string[];
 }
 
@@ -158,6 +160,8 @@ export interface RuleIndex {
  */
 interface RuleGate {
   rule: Rule;
+  /** What the rule's declarations give the prefilter and partial parsing (ruleWords.ts). */
+  derived: RuleWords;
   triggers: readonly string[];
   words?: CallWords[];
 }
@@ -240,7 +244,7 @@ export class Analyzer {
     // Many files of a large tree contain no trigger at all: one pass over the text settles them,
     // and finds the identifiers the gates ask for (which are in most texts that have a trigger).
     const present = counts ? presentIn(counts, index) : scanGates(source, index);
-    if (present.size === 0) return undefined;
+    if (present.size === 0 && !index.gates.some((gate) => gate.derived.always)) return undefined;
     source.noteSearched(index.triggers, present);
     const includes = (s: string): boolean => present.has(s);
     const words = new Map<string, boolean>();
@@ -257,10 +261,10 @@ export class Analyzer {
     };
     const rules: Rule[] = [];
     for (const gate of index.gates) {
-      if (!gate.triggers.some(includes)) continue;
+      if (!gate.derived.always && !gate.triggers.some(includes)) continue;
       if (gate.words && !gate.words.some(({ all, reached }) => all.every(word) && (reached === undefined || reachedName(reached))))
         continue;
-      if (gate.rule.mayFire && !gate.rule.mayFire(source)) continue;
+      if (gate.derived.mayFire && !gate.derived.mayFire(source)) continue;
       rules.push(gate.rule);
     }
     if (rules.length === index.gates.length) return index;
@@ -384,7 +388,7 @@ export class Analyzer {
    * a syntax error. A function holding no hot word cannot hold a finding nor change any: the
    * findings are moved. Otherwise only the function's calls are analysed again (with the file
    * rules), provided nothing elsewhere can depend on what changed in it: no import, `global`,
-   * `nonlocal`, nor a word a rule reads across the file (Rule.fileContext).
+   * `nonlocal`, nor a word a rule reads across the file (Rule.reads).
    */
   private reuse(
     previous: EditMemo,
@@ -424,7 +428,7 @@ export class Analyzer {
         return findings && reports && !move.touched ? { findings, reports, called, how: 'moved' } : undefined;
       }
     }
-    const context = (gated.fileContext ??= [...new Set(gated.gates.flatMap((g) => g.rule.fileContext ?? []))]);
+    const context = (gated.fileContext ??= [...new Set(gated.gates.flatMap((g) => g.derived.fileContext))]);
     if (context.some((word) => now.includes(word) || before.includes(word))) return undefined;
     const outside = shiftReports(
       previous.reports.filter((r) => r.callAt >= 0 && (r.callAt < old.start || r.callAt >= old.end)),
@@ -768,8 +772,10 @@ function buildIndex(rules: readonly Rule[]): RuleIndex {
     subsets: new Map(),
   };
   for (const rule of rules) {
-    index.triggers.push(...rule.triggers);
-    index.gates.push(gateOf(rule));
+    const derived = wordsOf(rule);
+    if (derived.never) continue;
+    index.triggers.push(...derived.triggers);
+    index.gates.push(gateOf(rule, derived));
     if (rule.onFile) index.fileRules.push(rule);
     if (!rule.onCall) continue;
     const names = [...(rule.callees ?? []).map((c) => c.slice(c.lastIndexOf('.') + 1)), ...(rule.methods ?? [])];
@@ -809,26 +815,26 @@ function countTriggers(text: string, full: RuleIndex, previous: EditMemo | undef
 
 /**
  * One automaton per full index over every string the prefilter and partial parsing look for:
- * triggers, identifiers the gates ask about (callee segments, methods, Rule.mayFireWords), and
- * the hot words of partial parsing (callee last names, `mlsec`, `:=`, Rule.fileContext). Built
+ * triggers, identifiers the gates ask about (callee segments, methods, Rule.mayFireWords, Rule.imports), and
+ * the hot words of partial parsing (callee last names, `mlsec`, `:=`, Rule.reads). Built
  * on first use.
  */
 function scannerOf(full: RuleIndex): Scanner {
   if (full.scanner) return full.scanner;
   const words = new Set([
     ...full.gates.flatMap((g) => (g.words ?? []).flatMap(({ all, reached }) => (reached ? [...all, reached] : all))),
-    ...full.gates.flatMap((g) => g.rule.mayFireWords ?? []),
+    ...full.gates.flatMap((g) => g.derived.mayFireWords),
   ]);
   const triggers = new Set(full.triggers);
   const hot = [
     ...ALWAYS_HOT,
     ...full.byName.keys(),
-    ...full.gates.flatMap((g) => g.rule.fileContext ?? []),
+    ...full.gates.flatMap((g) => g.derived.fileContext),
     ...full.gates.flatMap((g) => (g.rule.callees ?? []).flatMap(dottedSegments)),
-    ...full.gates.flatMap(({ rule }) => [
-      ...(rule.partialParseWords?.substrings ?? []),
-      ...(rule.partialParseWords?.words ?? []),
-      ...(rule.partialParseWords?.settings ?? []),
+    ...full.gates.flatMap(({ derived }) => [
+      ...(derived.partialParseWords?.substrings ?? []),
+      ...(derived.partialParseWords?.words ?? []),
+      ...(derived.partialParseWords?.settings ?? []),
     ]),
   ];
   const strings = new SubstringSet([...new Set([...triggers, ...words, ...hot])]);
@@ -884,7 +890,7 @@ function partialFor(source: SourceText, index: RuleIndex, full: RuleIndex, minSk
 }
 
 function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
-  if (index.allCalls.length > 0) return null;
+  if (index.allCalls.length > 0 || index.gates.some((gate) => gate.derived.always)) return null;
   const substrings = new Set(ALWAYS_HOT);
   const bareNames = new Set<string>();
   const attributeNames = new Set<string>();
@@ -894,14 +900,14 @@ function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
   for (const gate of index.gates) {
     // A rule that only reacts to calls fires where a call names one of its functions (or an alias,
     // which partialText follows); any other rule, wherever one of its triggers is written.
-    const narrower = gate.rule.partialParseWords;
+    const { partialParseWords: narrower, findingsShowTriggers, fileContext } = gate.derived;
     if (narrower) {
       for (const word of narrower.substrings ?? []) substrings.add(word);
       for (const word of narrower.words ?? []) wholeWords.add(word);
       for (const word of narrower.settings ?? []) settings.add(word);
-    } else if (!gate.words || gate.rule.findingsShowTriggers) for (const trigger of gate.triggers) substrings.add(trigger);
-    for (const word of gate.rule.fileContext ?? []) substrings.add(word);
-    if (gate.rule.findingsShowTriggers) continue;
+    } else if (!gate.words || findingsShowTriggers) for (const trigger of gate.triggers) substrings.add(trigger);
+    for (const word of fileContext) substrings.add(word);
+    if (findingsShowTriggers) continue;
     // A method is called on some object, and is bare when imported (or when the rule takes bare
     // calls too: runRules dispatches on the last name either way).
     for (const method of gate.rule.methods ?? []) {
@@ -924,10 +930,11 @@ function subsetIndex(index: RuleIndex, rules: readonly Rule[]): RuleIndex {
   return subset;
 }
 
-function gateOf(rule: Rule): RuleGate {
+function gateOf(rule: Rule, derived: RuleWords): RuleGate {
   const callees = rule.callees ?? [];
   const methods = rule.methods ?? [];
-  if (!rule.onCall || rule.onFile || callees.length + methods.length === 0) return { rule, triggers: rule.triggers };
+  const triggers = derived.triggers;
+  if (!rule.onCall || rule.onFile || callees.length + methods.length === 0) return { rule, derived, triggers };
   const words: CallWords[] = [
     ...methods.map((m) => ({ all: [m] })),
     // `flask.Flask().run`: the call-result marker is not part of any identifier.
@@ -942,9 +949,9 @@ function gateOf(rule: Rule): RuleGate {
   ];
   // A name that is not made of identifiers cannot be checked this way: keep the triggers alone.
   if (words.some(({ all }) => all.length === 0 || !all.every((s) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s)))) {
-    return { rule, triggers: rule.triggers };
+    return { rule, derived, triggers };
   }
-  return { rule, triggers: rule.triggers, words };
+  return { rule, derived, triggers, words };
 }
 
 /**

@@ -52,7 +52,6 @@ export const dynamicCodeExecutionRule = defineRule({
     { title: 'ast.literal_eval', url: 'https://docs.python.org/3/library/ast.html#ast.literal_eval' },
     CWE_REFERENCE(95),
   ],
-  triggers: ['eval', 'exec', 'compile'],
   callees: CODE_CALLEES,
   // `re.compile`, `df.eval` and the word in prose are everywhere; the builtins are reached by
   // their bare name called, bound to another name or imported, or through the builtins module.

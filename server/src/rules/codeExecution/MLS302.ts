@@ -48,7 +48,6 @@ export const shellInjectionRule = defineRule({
     { title: 'shlex.quote', url: 'https://docs.python.org/3/library/shlex.html#shlex.quote' },
     CWE_REFERENCE(78),
   ],
-  triggers: ['subprocess', 'os', 'posix', 'asyncio'],
   callees: [...POPEN_STYLE, ...ALWAYS_SHELL],
   // A shell is involved only through a function that always uses one, a `shell` argument, or a
   // shell program given `-c`.

@@ -43,7 +43,8 @@ export const agentCodeExecutionToolsRule = defineRule({
     { title: 'OWASP Top 10 for LLM Applications: Excessive Agency', url: 'https://genai.owasp.org/llmrisk/llm062025-excessive-agency/' },
     CWE_REFERENCE(94),
   ],
-  triggers: ['PythonREPL', 'PythonAstREPLTool', 'ShellTool', 'BashProcess', 'load_tools', 'allow_dangerous_'],
+  names: [...CODE_TOOLS.keys(), 'load_tools'],
+  keywords: DANGEROUS_KEYWORDS,
   methods: [...CODE_TOOLS.keys(), 'load_tools'],
   onCall(call, context) {
     const callee = call.callee;

@@ -1,6 +1,5 @@
-/** MLS701 vulnerable-dependency-version. */
+/** MLS701 vulnerable-dependency-version: judged on manifests and lock files (server/src/deps); no Python matcher. */
 import { defineRule } from '../../engine/rule';
-import { never } from './helpers';
 
 export const vulnerablePinnedRule = defineRule({
   code: 'MLS701',
@@ -19,6 +18,4 @@ export const vulnerablePinnedRule = defineRule({
     { title: 'OSV: open source vulnerability format', url: 'https://ossf.github.io/osv-schema/' },
     { title: 'PyPI advisory database', url: 'https://github.com/pypa/advisory-database' },
   ],
-  triggers: ['=='],
-  mayFire: never,
 });

@@ -1,6 +1,5 @@
-/** MLS702 vulnerable-dependency-range. */
+/** MLS702 vulnerable-dependency-range: judged on manifests and lock files (server/src/deps); no Python matcher. */
 import { defineRule } from '../../engine/rule';
-import { never } from './helpers';
 
 export const vulnerableRangeRule = defineRule({
   code: 'MLS702',
@@ -16,6 +15,4 @@ export const vulnerableRangeRule = defineRule({
   remediation:
     'Raise the lower bound to the first fixed release (the quick fix keeps extras, markers and comments), or pin the package in a lock file.',
   references: [{ title: 'OSV: open source vulnerability format', url: 'https://ossf.github.io/osv-schema/' }],
-  triggers: ['>='],
-  mayFire: never,
 });

@@ -30,7 +30,6 @@ export const pickleLoadRule = defineRule({
     { title: 'skops persistence', url: 'https://skops.readthedocs.io/en/stable/persistence.html' },
     CWE_REFERENCE(502),
   ],
-  triggers: ['pickle', 'dill', 'shelve', 'marshal'],
   callees: [
     ...PICKLE_LOADERS,
     ...UNPICKLER_LOADS,

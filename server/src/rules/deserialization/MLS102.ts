@@ -52,7 +52,6 @@ export const torchLoadRule = defineRule({
     { title: 'safetensors', url: 'https://huggingface.co/docs/safetensors' },
     CWE_REFERENCE(502),
   ],
-  triggers: ['load'],
   callees: ['torch.load', 'torch.serialization.load'],
   onCall(call, context) {
     const argument = call.argument('weights_only', 5);

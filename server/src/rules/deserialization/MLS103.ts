@@ -21,7 +21,6 @@ export const joblibLoadRule = defineRule({
     { title: 'skops persistence', url: 'https://skops.readthedocs.io/en/stable/persistence.html' },
     CWE_REFERENCE(502),
   ],
-  triggers: ['joblib'],
   callees: ['joblib.load', 'sklearn.externals.joblib.load'],
   onCall(call, context) {
     context.report({

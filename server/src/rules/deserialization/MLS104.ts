@@ -20,7 +20,6 @@ export const numpyAllowPickleRule = defineRule({
     { title: 'CVE-2019-6446', url: 'https://nvd.nist.gov/vuln/detail/CVE-2019-6446' },
     CWE_REFERENCE(502),
   ],
-  triggers: ['numpy'],
   callees: ['numpy.load'],
   onCall(call, context) {
     const argument = call.argument('allow_pickle', 2);

@@ -20,7 +20,6 @@ export const pandasReadPickleRule = defineRule({
     { title: 'pandas.read_parquet documentation', url: 'https://pandas.pydata.org/docs/reference/api/pandas.read_parquet.html' },
     CWE_REFERENCE(502),
   ],
-  triggers: ['pandas'],
   callees: ['pandas.read_pickle', 'pandas.io.pickle.read_pickle'],
   onCall(call, context) {
     context.report({

@@ -82,7 +82,6 @@ export const yamlUnsafeLoadRule = defineRule({
     { title: 'CVE-2020-14343', url: 'https://nvd.nist.gov/vuln/detail/CVE-2020-14343' },
     CWE_REFERENCE(502),
   ],
-  triggers: ['yaml'],
   callees: [
     'yaml.load',
     'yaml.load_all',

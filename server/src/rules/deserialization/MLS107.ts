@@ -37,7 +37,6 @@ export const kerasUnsafeModeRule = defineRule({
     { title: 'CVE-2024-3660', url: 'https://nvd.nist.gov/vuln/detail/CVE-2024-3660' },
     CWE_REFERENCE(502),
   ],
-  triggers: ['keras'],
   callees: [...KERAS_LOAD_MODEL, ...KERAS_ENABLE_UNSAFE],
   onCall(call, context) {
     if (call.is(...KERAS_ENABLE_UNSAFE)) {

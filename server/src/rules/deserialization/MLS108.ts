@@ -34,7 +34,7 @@ export const langchainDangerousDeserializationRule = defineRule({
     { title: 'LangChain FAISS vector store', url: 'https://python.langchain.com/docs/integrations/vectorstores/faiss/' },
     CWE_REFERENCE(502),
   ],
-  triggers: [DANGEROUS_KEYWORD],
+  keywords: [DANGEROUS_KEYWORD],
   // The keyword is the signal, whatever the callee: checked per call without running for every call
   // of every file (a rule without callees or methods would).
   onFile(context) {

@@ -191,9 +191,13 @@ export const hardCodedCredentialRule = defineRule({
     },
     CWE_REFERENCE(798),
   ],
-  triggers: [...FORMAT_TRIGGERS, ...SECRET_NAME_WORDS, 'key', 'login', 'HfApi', 'InferenceClient'],
+  // A credential of a known format, a credential keyword (`token=`, `key=` of `wandb.login`, an
+  // environment variable named like a credential) or a function taking one.
+  strings: FORMAT_TRIGGERS,
+  keywords: [...SECRET_NAME_WORDS, 'key'],
+  names: ['login', 'HfApi', 'InferenceClient'],
   // Sinks: a literal is a credential by where it goes, e.g. `os.environ[name] = value`.
-  fileContext: ['environ'],
+  reads: ['environ'],
   // What a reported literal or the sink it goes to is written with: a credential format, a
   // credential keyword or attribute (`*_api_key`, `token=`), a login function (`key=` counts
   // only for `wandb.login`), or the environment. A constant's assignment elsewhere in a

@@ -35,11 +35,11 @@ export const flaskDebugRule = defineRule({
     { title: 'Werkzeug debugger security', url: 'https://werkzeug.palletsprojects.com/en/stable/debug/#debugger-pin' },
     CWE_REFERENCE(489),
   ],
-  triggers: ['debug', 'DEBUG'],
+  // `run(debug=True)`, `use_debugger=True`, `app.debug = True`, `app.config["DEBUG"] = True`.
+  keywords: ['debug', 'DEBUG'],
   methods: ['run', 'run_server'],
   // Every report needs an app of the Flask family, which the file must import.
-  mayFire: (source) => FLASK_PACKAGES.some((name) => source.hasIdentifier(name)),
-  mayFireWords: FLASK_PACKAGES,
+  imports: FLASK_PACKAGES,
   onCall(call, context) {
     const kind = flaskRun(call, context.model);
     if (!kind) return;

@@ -84,7 +84,8 @@ export const bindAllInterfacesRule = defineRule({
   ],
   // Host strings as written (`"::"`, not the `::` of a slice), waitress `listen="*:8080"`, and the
   // servers whose address tuple may have an empty host.
-  triggers: ['0.0.0.0', '"::"', "'::'", '[::]', '0:0:0:0:0:0:0:0', '"*:', "'*:", ' *:', 'HTTPServer', 'TCPServer', 'make_server'],
+  strings: ['0.0.0.0', '"::"', "'::'", '[::]', '0:0:0:0:0:0:0:0', '"*:', "'*:", ' *:'],
+  names: ['HTTPServer', 'TCPServer', 'make_server'],
   // A report needs a host meaning every interface written as a string, or an empty host in the
   // address of a server class that takes one.
   mayFireWords: ADDRESS_SERVERS,

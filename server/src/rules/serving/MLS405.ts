@@ -17,8 +17,8 @@ export const gradioShareRule = defineRule({
   remediation:
     'Keep `share=False` and expose the app through your own authenticated deployment (or Hugging Face Spaces with access control); if a temporary public link is unavoidable, pass `auth=` with credentials from the environment and stop the app when done.',
   references: [{ title: 'Gradio: sharing your app', url: 'https://www.gradio.app/guides/sharing-your-app' }, CWE_REFERENCE(668)],
-  triggers: ['share'],
-  findingsShowTriggers: true,
+  keywords: ['share'],
+  wordsInEveryFinding: true,
   methods: ['launch'],
   onCall(call, context) {
     if (!isGradioLaunch(call, context.model)) return;

@@ -58,7 +58,7 @@ export const jupyterOpenServerRule = defineRule({
     { title: 'Jupyter Notebook: running a notebook server', url: 'https://jupyter-notebook.readthedocs.io/en/stable/public_server.html' },
     CWE_REFERENCE(306),
   ],
-  triggers: JUPYTER_CLASSES.filter((c) => c !== 'PasswordIdentityProvider'),
+  names: JUPYTER_CLASSES,
   onFile(context) {
     const found: Array<{ kind: 'token' | 'password' | 'xsrf' | 'origin'; report: Report }> = [];
     /** A password is configured (a hash, or a value computed at run time): an empty token is then fine. */

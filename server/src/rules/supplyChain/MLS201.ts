@@ -85,7 +85,7 @@ export const trustRemoteCodeRule = defineRule({
     { title: 'Hugging Face Hub security', url: 'https://huggingface.co/docs/hub/security' },
     CWE_REFERENCE(494),
   ],
-  triggers: ['trust_remote_code'],
+  keywords: ['trust_remote_code'],
   onFile(context) {
     if (!context.text.includes('trust_remote_code')) return;
     for (const callNode of context.model.calls) {

@@ -142,9 +142,8 @@ export const unpinnedHubDownloadRule = defineRule({
     { title: 'transformers: from_pretrained revision argument', url: 'https://huggingface.co/docs/transformers/main_classes/model' },
     CWE_REFERENCE(494),
   ],
-  triggers: ['from_pretrained', 'pipeline', 'hf_hub_download', 'snapshot_download', 'load_dataset', 'SentenceTransformer', 'CrossEncoder'],
   // A repository id that the file saved a model to is a local directory (see writtenDirectories).
-  fileContext: [...SAVE_METHODS, ...DIRECTORY_KEYWORDS],
+  reads: [...SAVE_METHODS, ...DIRECTORY_KEYWORDS],
   methods: ['from_pretrained', 'hf_hub_download', 'snapshot_download'],
   callees: [
     'transformers.pipeline',

@@ -73,7 +73,6 @@ export const torchHubUnverifiedRule = defineRule({
     CWE_REFERENCE(494),
     CWE_REFERENCE(829),
   ],
-  triggers: ['hub', 'load_url', 'load_state_dict_from_url'],
   callees: [...HUB_REPO_LOADERS, ...STATE_DICT_FROM_URL, ...DOWNLOAD_URL_TO_FILE],
   onCall(call, context) {
     if (call.is(...HUB_REPO_LOADERS)) {

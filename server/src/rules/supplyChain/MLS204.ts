@@ -183,7 +183,8 @@ export const insecureDownloadRule = defineRule({
       url: 'https://owasp.org/www-project-machine-learning-security-top-10/docs/ML06_2023-AI_Supply_Chain_Attacks',
     },
   ],
-  triggers: ['http://', 'HTTP://', 'Http://'],
+  // Every finding is a plain-HTTP URL written in the file.
+  strings: ['http://', 'HTTP://', 'Http://'],
   callees: Object.keys(URL_ARGUMENTS),
   onCall(call, context) {
     const where = call.callee ? URL_ARGUMENTS[call.callee] : undefined;

@@ -114,8 +114,9 @@ export const tlsVerificationDisabledRule = defineRule({
     { title: 'Python ssl: security considerations', url: 'https://docs.python.org/3/library/ssl.html#security-considerations' },
     CWE_REFERENCE(295),
   ],
-  triggers: ['verify', 'CERT_NONE', '_create_unverified_context', 'check_hostname'],
-  findingsShowTriggers: true,
+  keywords: ['verify', 'check_hostname'],
+  names: ['CERT_NONE', '_create_unverified_context'],
+  wordsInEveryFinding: true,
   // Each finding names one of them whole (`verify=False`, `"verify": False`, `ctx.check_hostname`):
   // `verify_mode` or `CERT_NONE_X` cannot hold one, nor a call of some `verify()` function.
   partialParseWords: { words: ['CERT_NONE', '_create_unverified_context'], settings: ['verify', 'check_hostname'] },
