@@ -195,7 +195,16 @@ export function everyBindingFixed(model: SemanticModel, name: Node, fixed: Fixed
 export function argparseRestricted(model: SemanticModel, attribute: Node, fixed: FixedCheck): boolean {
   const name = attribute.childForFieldName('attribute')?.text;
   if (!name) return false;
-  let declared = 0;
+  const declarations = argparseDeclarations(model, name);
+  return declarations.length > 0 && declarations.every((keywords) => restrictedDeclaration(model, keywords, fixed));
+}
+
+/**
+ * The keyword arguments of every `add_argument(...)` call of the file that declares the option
+ * stored as `name` (`--server-name` or `dest="server_name"` for `server_name`).
+ */
+export function argparseDeclarations(model: SemanticModel, name: string): Array<Map<string, Node>> {
+  const found: Array<Map<string, Node>> = [];
   const root = model.tree.rootNode;
   for (let i = model.text.indexOf('add_argument'); i >= 0; i = model.text.indexOf('add_argument', i + 12)) {
     const id = root.descendantForIndex(i, i + 12);
@@ -217,11 +226,9 @@ export function argparseRestricted(model: SemanticModel, attribute: Node, fixed:
         if (value?.kind === 'str') flags.push(value.value);
       }
     }
-    if (optionDest(flags, keywords, model) !== name) continue;
-    declared++;
-    if (!restrictedDeclaration(model, keywords, fixed)) return false;
+    if (optionDest(flags, keywords, model) === name) found.push(keywords);
   }
-  return declared > 0;
+  return found;
 }
 
 /** The attribute argparse stores an option under. */
