@@ -46,12 +46,24 @@ function fixedContainer(model: SemanticModel, node: Node | null | undefined, fix
       return fixedContainer(model, node.namedChildren[0], fixed, depth + 1);
     case 'identifier': {
       const binding = model.lookup(node.text, node.startIndex);
-      if (binding?.kind !== 'assign' || !binding.value || !onlyBinding(model, binding)) return false;
+      if (binding?.kind !== 'assign' || !binding.value || !onlyBinding(model, binding) || mutated(model, node.text)) return false;
       return fixedContainer(model, binding.value, fixed, depth + 1);
     }
     default:
       return false;
   }
+}
+
+/**
+ * True when the file may change a container bound to `name` in place (`name.append(x)`,
+ * `name[k] = v`, `name += ...`): its literal then no longer says what it holds. Read from the
+ * text, anywhere in the file, so it errs towards "changed".
+ */
+function mutated(model: SemanticModel, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(
+    `\\b${escaped}\\s*(?:\\.\\s*(?:append|extend|insert|add|update|setdefault|__setitem__)\\b|\\[[^\\]\\n]*\\]\\s*(?:[-+*/|&]|//)?=(?!=)|(?:[-+*/|&]|//)=)`,
+  ).test(model.text);
 }
 
 /** True when `binding` is the only binding of its name in its scope (nothing reassigns it). */
@@ -279,7 +291,7 @@ function constantTable(model: SemanticModel, node: Node, fixed: FixedCheck, dept
   if (depth > MAX_DEPTH) return false;
   if (node.type === 'identifier') {
     const binding = model.lookup(node.text, node.startIndex);
-    if (binding?.kind !== 'assign' || !binding.value || !onlyBinding(model, binding)) return false;
+    if (binding?.kind !== 'assign' || !binding.value || !onlyBinding(model, binding) || mutated(model, node.text)) return false;
     return constantTable(model, binding.value, fixed, depth + 1);
   }
   if (node.type !== 'dictionary') return false;
