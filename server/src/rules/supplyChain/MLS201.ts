@@ -74,7 +74,8 @@ function pinnedCodeCommit(call: CallSite, context: RuleContext): string | undefi
  * the default, where the fix goes.
  */
 function reportTrueDefault(call: CallSite, argument: Argument, context: RuleContext): void {
-  if (!within(argument.node, call.node)) return;
+  // A project function forwarding the flag is judged where it calls the library, not here.
+  if (!within(argument.node, call.node) || !call.callee) return;
   const found = defaultValue(context.model, argument.value);
   if (!found || !isConstTrue(found.value)) return;
   const what = call.callee ?? snippet(call.calleeNode);
