@@ -123,6 +123,9 @@ export class Scope {
 /** Nodes that open a scope of their own. */
 const SCOPE_NODE_TYPES = new Set(['function_definition', 'class_definition', 'lambda']);
 
+/** Statements after which control does not go on to the next statement of the block. */
+const TERMINATORS = new Set(['return_statement', 'raise_statement']);
+
 /** The node types that bind names, collected by one walk per scope. */
 const BINDING_NODE_TYPES = [
   'function_definition',
@@ -566,14 +569,54 @@ export class SemanticModel {
         if (list && scope !== start && list.some((b) => !b.viaGlobal)) list = list.filter((b) => !b.viaGlobal);
         if (list && list.length > 0) {
           let chosen: Binding | undefined;
-          for (const binding of list) if (binding.offset <= offset) chosen = binding;
-          return chosen ?? list[list.length - 1];
+          for (const binding of list) if (binding.offset <= offset && !this.leftBefore(binding, offset)) chosen = binding;
+          if (chosen) return chosen;
+          // Module and class bodies run top to bottom: a name used there before any binding of
+          // it (outside a loop that may bind it on an earlier turn) is not bound yet, so it is
+          // the builtin or the enclosing scope's, not a later `from x import eval`.
+          if (scope === start && scope.kind !== 'function' && scope.kind !== 'lambda' && !this.inLoopBinding(list, offset)) {
+            first = false;
+            scope = scope.parent;
+            continue;
+          }
+          return list[list.length - 1];
         }
       }
       first = false;
       scope = scope.parent;
     }
     return undefined;
+  }
+
+  /**
+   * True when a binding made before `offset` cannot reach it: the binding sits in a block (an
+   * `if`/`elif`/`else`/`except`/`with`/loop body) that does not hold the offset and whose last
+   * statement returns or raises, so control never flows from it to the use. A `try` body does not
+   * count: an exception raised after the binding reaches the handlers.
+   */
+  private leftBefore(binding: Binding, offset: number): boolean {
+    let depth = 0;
+    for (let node = binding.node.parent; node && depth < 40; node = node.parent, depth++) {
+      if (offset >= node.startIndex && offset < node.endIndex) return false;
+      if (SCOPE_NODE_TYPES.has(node.type) || node.type === 'module') return false;
+      if (node.type !== 'block' || node.parent?.type === 'try_statement') continue;
+      const statements = this.statementsOf(node).filter((n) => n.type !== 'comment');
+      const last = statements[statements.length - 1];
+      if (last && TERMINATORS.has(last.type)) return true;
+    }
+    return false;
+  }
+
+  /** True when the use at `offset` is in a loop (of its scope) that also binds the name. */
+  private inLoopBinding(list: Binding[], offset: number): boolean {
+    let depth = 0;
+    for (let node = this.tree.rootNode.descendantForIndex(offset, offset); node && depth < 60; node = node.parent, depth++) {
+      if (SCOPE_NODE_TYPES.has(node.type)) return false;
+      if (node.type !== 'for_statement' && node.type !== 'while_statement') continue;
+      const loop = node;
+      if (list.some((b) => b.offset > offset && b.node.startIndex >= loop.startIndex && b.node.endIndex <= loop.endIndex)) return true;
+    }
+    return false;
   }
 
   /**

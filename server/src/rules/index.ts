@@ -18,6 +18,7 @@ import { unpinnedHubDownloadRule } from './supplyChain/MLS202';
 import { torchHubUnverifiedRule } from './supplyChain/MLS203';
 import { insecureDownloadRule } from './supplyChain/MLS204';
 import { tlsVerificationDisabledRule } from './supplyChain/MLS205';
+import { archivePathTraversalRule } from './supplyChain/MLS206';
 import { dynamicCodeExecutionRule } from './codeExecution/MLS301';
 import { shellInjectionRule } from './codeExecution/MLS302';
 import { agentCodeExecutionToolsRule } from './codeExecution/MLS303';
@@ -44,6 +45,7 @@ export const ALL_RULES: readonly Rule[] = [
   torchHubUnverifiedRule,
   insecureDownloadRule,
   tlsVerificationDisabledRule,
+  archivePathTraversalRule,
   dynamicCodeExecutionRule,
   shellInjectionRule,
   agentCodeExecutionToolsRule,

@@ -9,6 +9,7 @@ import type { Node } from '../engine/parser';
 import type { Fix, RelatedLocation, RuleContext } from '../engine/rule';
 import type { ConstValue, SemanticModel } from '../engine/semantic';
 import { CALL_RESULT_SUFFIX } from '../engine/semantic';
+import { argparseRestricted, constantTableLookup, everyBindingFixed, guardedToConstants } from './restricted';
 
 export const OWASP = {
   inputManipulation: 'ML01:2023 Input Manipulation Attack',
@@ -320,14 +321,20 @@ export function isFixedText(model: SemanticModel, node: Node | null | undefined,
     }
     case 'identifier': {
       const binding = model.lookup(node.text, node.startIndex);
-      if (binding?.kind !== 'assign' || !binding.value || binding.node.id === node.id) return false;
-      return again(binding.value);
+      if (binding?.kind === 'assign' && binding.value && binding.node.id !== node.id && again(binding.value)) return true;
+      // Not a constant, but restricted to a few (see restricted.ts).
+      return everyBindingFixed(model, node, again) || guardedToConstants(model, node, again);
     }
+    case 'attribute':
+      return argparseRestricted(model, node, again) || guardedToConstants(model, node, again);
+    case 'subscript':
+      return constantTableLookup(model, node, again);
     case 'call': {
       const fn = node.childForFieldName('function');
       const args = node.childForFieldName('arguments');
       if (!fn || args?.type !== 'argument_list') return false;
       if (options.shellQuoted && SHELL_QUOTERS.has(model.qualifiedName(fn) ?? '')) return true;
+      if (constantTableLookup(model, node, again)) return true;
       if (fn.type !== 'attribute') return false;
       const method = fn.childForFieldName('attribute')?.text;
       if (method !== 'join' && method !== 'format') return false;

@@ -35,6 +35,23 @@ function isCompiledCode(model: SemanticModel, node: Node): boolean {
   return !!fn && COMPILE_CALLEES.has(model.qualifiedName(fn) ?? '');
 }
 
+/** True when compile flags include `ast.PyCF_ONLY_AST` (alone or or-ed with other flags). */
+function onlyBuildsTree(model: SemanticModel, flags: Node | undefined, depth = 0): boolean {
+  if (!flags || depth > 8) return false;
+  if (flags.type === 'binary_operator' && flags.childForFieldName('operator')?.text === '|')
+    return (
+      onlyBuildsTree(model, flags.childForFieldName('left') ?? undefined, depth + 1) ||
+      onlyBuildsTree(model, flags.childForFieldName('right') ?? undefined, depth + 1)
+    );
+  if (flags.type === 'parenthesized_expression') return onlyBuildsTree(model, flags.namedChildren[0] ?? undefined, depth + 1);
+  if (flags.type === 'identifier') {
+    const binding = model.lookup(flags.text, flags.startIndex);
+    if (binding?.kind === 'assign' && binding.value && binding.node.id !== flags.id) return onlyBuildsTree(model, binding.value, depth + 1);
+  }
+  const name = model.qualifiedName(flags);
+  return name === 'ast.PyCF_ONLY_AST' || name === '_ast.PyCF_ONLY_AST';
+}
+
 export const dynamicCodeExecutionRule = defineRule({
   code: 'MLS301',
   name: 'dynamic-code-execution',
@@ -63,6 +80,8 @@ export const dynamicCodeExecutionRule = defineRule({
     const source = call.argument('source', 0);
     if (!source) return;
     if (isFixedText(context.model, source.value)) return;
+    // `compile(text, name, mode, ast.PyCF_ONLY_AST)` returns a syntax tree, like `ast.parse`: nothing runs.
+    if (builtin === 'compile' && onlyBuildsTree(context.model, call.argument('flags', 3)?.value)) return;
     // `exec(compile(src, ...))`: the compile call is the one reported.
     if (builtin !== 'compile' && isCompiledCode(context.model, source.value)) return;
     const what =

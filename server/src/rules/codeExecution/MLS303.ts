@@ -1,7 +1,19 @@
 /** MLS303: LLM agent tools that run code or shell commands. */
 import { CallSite } from '../../engine/callSite';
 import { defineRule } from '../../engine/rule';
-import { ATLAS, CWE_REFERENCE, constantOf, argumentOrCall, isTruthy, mayCarryKeyword, flagOrigin, flagFix } from '../support';
+import type { RuleContext } from '../../engine/rule';
+import {
+  ATLAS,
+  CWE_REFERENCE,
+  constantOf,
+  argumentOrCall,
+  isTruthy,
+  isConstFalse,
+  identifiersSpelled,
+  mayCarryKeyword,
+  flagOrigin,
+  flagFix,
+} from '../support';
 
 const CODE_TOOLS = new Map<string, string>([
   ['PythonREPLTool', 'runs Python code written by the model'],
@@ -13,6 +25,42 @@ const CODE_TOOLS = new Map<string, string>([
 
 /** `load_tools` names that give the agent a code or shell tool. */
 const DANGEROUS_TOOL_NAMES = new Set(['terminal', 'python_repl', 'shell', 'bash']);
+
+/** `load_tools` names that let the agent send HTTP requests to any URL it composes. */
+const REQUEST_TOOL_NAMES = new Set([
+  'requests',
+  'requests_all',
+  'requests_get',
+  'requests_post',
+  'requests_patch',
+  'requests_put',
+  'requests_delete',
+]);
+
+/**
+ * Executors and tools of other agent frameworks that run model-written code on this host, by
+ * the qualified-name prefix they must resolve under. Checked against each framework's
+ * documentation: AutoGen 0.2/AG2 (`autogen.coding`) and 0.4 (`autogen_ext.code_executors.local`)
+ * name the local executor `LocalCommandLineCodeExecutor` (the Docker one is the safe choice);
+ * LlamaIndex's code-interpreter tool spec runs Python in a subprocess of the host.
+ */
+const FRAMEWORK_EXECUTORS = new Map<string, { prefixes: RegExp; effect: string }>([
+  [
+    'LocalCommandLineCodeExecutor',
+    {
+      prefixes: /^(?:autogen|autogen_ext|autogen_core|autogen_agentchat|ag2)\./,
+      effect: 'runs the code blocks the agents write in a shell on this host, outside any container',
+    },
+  ],
+  [
+    'LocalJupyterServer',
+    { prefixes: /^(?:autogen|ag2)\./, effect: 'starts a Jupyter kernel on this host that runs the code the agents write' },
+  ],
+  [
+    'CodeInterpreterToolSpec',
+    { prefixes: /^llama_index\./, effect: 'gives the agent a tool that runs Python code it writes on this host' },
+  ],
+]);
 
 const DANGEROUS_KEYWORDS = ['allow_dangerous_code', 'allow_dangerous_tools', 'allow_dangerous_requests'];
 
@@ -26,12 +74,38 @@ function isLangChain(callee: string | undefined): callee is string {
   return callee !== undefined && /^langchain(?:_[a-z0-9]+)?\./.test(callee);
 }
 
+/**
+ * AutoGen 0.2 / AG2 agents given `code_execution_config={..., "use_docker": False}` run the code
+ * blocks of the conversation directly on the host. (Without `use_docker` AutoGen uses Docker
+ * when it can; `code_execution_config=False` turns execution off: neither is reported.)
+ */
+function localCodeExecution(context: RuleContext): void {
+  for (const id of identifiersSpelled(context, 'code_execution_config')) {
+    const argument = id.parent;
+    if (argument?.type !== 'keyword_argument' || argument.childForFieldName('name')?.id !== id.id) continue;
+    const config = context.constant(argument.childForFieldName('value'));
+    if (config?.kind !== 'dict') continue;
+    const docker = config.value.get('use_docker');
+    const value = docker ? context.constant(docker) : undefined;
+    if (!docker || !(isConstFalse(value) || (value?.kind === 'num' && value.value === 0))) continue;
+    const inCall = docker.startIndex >= argument.startIndex && docker.endIndex <= argument.endIndex;
+    context.report({
+      node: inCall ? (docker.parent ?? docker) : argument,
+      message:
+        '`code_execution_config` with `"use_docker": False` makes the agent run the code blocks of the conversation directly on this host: a prompt injection in anything the agents read becomes code execution here (CWE-94). Keep Docker on or use a sandboxed executor.',
+      related: inCall
+        ? undefined
+        : [{ span: { start: docker.startIndex, end: docker.endIndex }, message: '`use_docker` is set to False here' }],
+    });
+  }
+}
+
 export const agentCodeExecutionToolsRule = defineRule({
   code: 'MLS303',
   name: 'agent-code-execution-tools',
   title: 'LLM agent given a tool that runs code or shell commands',
   severity: 'error',
-  cwe: [94, 78],
+  cwe: [94, 78, 918],
   threats: ['adversarial-input'],
   atlas: ATLAS.pluginCompromise,
   rationale:
@@ -43,11 +117,20 @@ export const agentCodeExecutionToolsRule = defineRule({
     { title: 'OWASP Top 10 for LLM Applications: Excessive Agency', url: 'https://genai.owasp.org/llmrisk/llm062025-excessive-agency/' },
     CWE_REFERENCE(94),
   ],
-  names: [...CODE_TOOLS.keys(), 'load_tools'],
-  keywords: DANGEROUS_KEYWORDS,
-  methods: [...CODE_TOOLS.keys(), 'load_tools'],
+  names: [...CODE_TOOLS.keys(), 'load_tools', ...FRAMEWORK_EXECUTORS.keys()],
+  keywords: [...DANGEROUS_KEYWORDS, 'code_execution_config'],
+  methods: [...CODE_TOOLS.keys(), 'load_tools', ...FRAMEWORK_EXECUTORS.keys()],
   onCall(call, context) {
     const callee = call.callee;
+    const className = callee?.slice(callee.lastIndexOf('.') + 1);
+    const executor = FRAMEWORK_EXECUTORS.get(className ?? '');
+    if (executor && callee && executor.prefixes.test(callee)) {
+      context.report({
+        node: call.node,
+        message: `\`${className}\` ${executor.effect}: a prompt injection in anything the agents read becomes code execution here (CWE-94). Use a Docker or remote sandbox executor.`,
+      });
+      return;
+    }
     if (!isLangChain(callee)) return;
     const name = callee.slice(callee.lastIndexOf('.') + 1);
     const effect = CODE_TOOLS.get(name);
@@ -65,16 +148,20 @@ export const agentCodeExecutionToolsRule = defineRule({
     if (names?.kind !== 'seq') return;
     for (const item of names.value) {
       const value = context.constant(item);
-      if (value?.kind !== 'str' || !DANGEROUS_TOOL_NAMES.has(value.value)) continue;
+      if (value?.kind !== 'str' || (!DANGEROUS_TOOL_NAMES.has(value.value) && !REQUEST_TOOL_NAMES.has(value.value))) continue;
       const inCall = item.startIndex >= call.node.startIndex && item.endIndex <= call.node.endIndex;
+      const message = REQUEST_TOOL_NAMES.has(value.value)
+        ? `\`load_tools\` with "${value.value}" lets the agent send HTTP requests to any URL the model composes: a prompt injection reaches internal services and cloud metadata endpoints from this host (CWE-918).`
+        : `\`load_tools\` with "${value.value}" gives the agent a tool that runs ${value.value === 'python_repl' ? 'Python code' : 'shell commands'}: a prompt injection becomes code execution on this host (CWE-78).`;
       context.report({
         node: inCall ? item : call.node,
-        message: `\`load_tools\` with "${value.value}" gives the agent a tool that runs ${value.value === 'python_repl' ? 'Python code' : 'shell commands'}: a prompt injection becomes code execution on this host (CWE-78).`,
+        message,
         related: inCall ? undefined : [{ span: { start: item.startIndex, end: item.endIndex }, message: 'the tool is named here' }],
       });
     }
   },
   onFile(context) {
+    if (context.text.includes('code_execution_config')) localCodeExecution(context);
     if (!context.text.includes('allow_dangerous_')) return;
     for (const node of context.model.calls) {
       if (!mayCarryKeyword(node, DANGEROUS_KEYWORDS)) continue;

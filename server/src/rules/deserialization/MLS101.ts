@@ -1,5 +1,9 @@
 /** MLS101: the pickle family. */
+import type { CallSite } from '../../engine/callSite';
+import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
+import type { RuleContext } from '../../engine/rule';
+import type { SemanticModel } from '../../engine/semantic';
 import { OWASP, ATLAS, CWE_REFERENCE, constantOf, spelled } from '../support';
 
 const PICKLE_MODULES = ['pickle', 'cPickle', '_pickle', 'pickle5', 'six.moves.cPickle', 'dill', 'cloudpickle'];
@@ -9,6 +13,61 @@ const PICKLE_LOADERS = PICKLE_MODULES.flatMap((m) => [`${m}.load`, `${m}.loads`]
 const UNPICKLER_LOADS = PICKLE_MODULES.map((m) => `${m}.Unpickler().load`);
 
 const PICKLE_DUMPS = new Set(PICKLE_MODULES.map((m) => `${m}.dumps`));
+
+/** How an Unpickler subclass hands a global to the default lookup, which imports anything. */
+const FIND_CLASS_FALLBACKS = ['super().find_class', ...PICKLE_MODULES.map((m) => `${m}.Unpickler.find_class`)];
+
+const UNPICKLER_CLASSES = new Set(PICKLE_MODULES.map((m) => `${m}.Unpickler`));
+
+/**
+ * A `find_class` override of a `pickle.Unpickler` subclass whose last statement hands every
+ * global it did not special-case to the default lookup: an allow list that allows everything.
+ * Quiet when an earlier statement of the method leaves it for names outside an allow list
+ * (`if (module, name) not in ALLOWED: raise ...`), or when the fallback is itself guarded.
+ */
+function permissiveFindClass(call: CallSite, context: RuleContext): void {
+  const statement = call.node.parent;
+  if (statement?.type !== 'return_statement') return;
+  const body = statement.parent;
+  const method = body?.parent;
+  if (body?.type !== 'block' || method?.type !== 'function_definition' || method.childForFieldName('name')?.text !== 'find_class') return;
+  const statements = body.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
+  if (statements[statements.length - 1]?.id !== statement.id) return;
+  const classBody = method.parent?.type === 'decorated_definition' ? method.parent.parent : method.parent;
+  const cls = classBody?.parent;
+  if (cls?.type !== 'class_definition') return;
+  const bases = cls.childForFieldName('superclasses')?.namedChildren ?? [];
+  if (!bases.some((b) => !!b && UNPICKLER_CLASSES.has(context.model.qualifiedName(b) ?? ''))) return;
+  // `if module not in ALLOWED: raise`, `if (module, name) != ...: raise`: an allow list guards it.
+  const guarded = statements.some((s) => {
+    if (s.type !== 'if_statement') return false;
+    const condition = s.childForFieldName('condition')?.text ?? '';
+    const block = s.childForFieldName('consequence');
+    const last = block?.namedChildren.filter((n) => !!n && n.type !== 'comment').pop();
+    return /\bnot\s+in\b|!=|^\s*not\b/.test(condition) && (last?.type === 'raise_statement' || last?.type === 'return_statement');
+  });
+  if (guarded) return;
+  context.report({
+    node: call.node,
+    message: `\`${cls.childForFieldName('name')?.text ?? 'Unpickler'}.find_class\` passes every global it does not special-case to the default lookup, which imports any callable the pickle names: the restriction allows everything (CWE-502). Raise \`pickle.UnpicklingError\` for anything outside an explicit allow list.`,
+  });
+}
+
+/**
+ * True when `node` is the bytes a `pickle.dumps` call in this process just produced: the call
+ * itself, or a name bound once in its scope (no other assignment, not a parameter) to it.
+ */
+function producedHere(model: SemanticModel, node: Node | undefined): boolean {
+  if (node?.type === 'identifier') {
+    const binding = model.lookup(node.text, node.startIndex);
+    if (binding?.kind !== 'assign' || !binding.value || binding.node.id === node.id) return false;
+    if (model.scopeAt(binding.node.startIndex).named(node.text).length !== 1) return false;
+    node = binding.value;
+  }
+  if (node?.type !== 'call') return false;
+  const inner = node.childForFieldName('function');
+  return !!inner && PICKLE_DUMPS.has(model.qualifiedName(inner) ?? '');
+}
 
 export const pickleLoadRule = defineRule({
   code: 'MLS101',
@@ -40,18 +99,22 @@ export const pickleLoadRule = defineRule({
     'jsonpickle.loads',
     'marshal.load',
     'marshal.loads',
+    ...FIND_CLASS_FALLBACKS,
   ],
   onCall(call, context) {
     const callee = call.callee ?? '';
+    if (FIND_CLASS_FALLBACKS.includes(callee)) {
+      permissiveFindClass(call, context);
+      return;
+    }
     if (callee === 'shelve.open') {
       // flag='n' always creates a fresh, empty shelf: nothing foreign is read.
       const flag = constantOf(context, call.argument('flag', 1));
       if (flag?.kind === 'str' && flag.value === 'n') return;
     } else if (PICKLE_LOADERS.includes(callee)) {
       // `pickle.loads(pickle.dumps(obj))` deep-copies an object this process already holds.
-      const first = call.positional[0];
-      const inner = first?.type === 'call' ? first.childForFieldName('function') : null;
-      if (inner && PICKLE_DUMPS.has(context.model.qualifiedName(inner) ?? '')) return;
+      // So does loading a name whose only assignment in its scope is such a `dumps` call.
+      if (producedHere(context.model, call.argument('data', 0)?.value)) return;
     }
     const module = callee.startsWith('marshal.')
       ? 'marshal'

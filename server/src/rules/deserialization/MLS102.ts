@@ -1,7 +1,9 @@
 /** MLS102 torch-load-unsafe. */
 import type { Node } from '../../engine/parser';
+import type { CallSite } from '../../engine/callSite';
 import { defineRule } from '../../engine/rule';
 import { atLeast, describeFact } from '../../deps/versionFacts';
+import type { RuleContext } from '../../engine/rule';
 import {
   OWASP,
   ATLAS,
@@ -34,6 +36,47 @@ function feedsLoadStateDict(callNode: Node): boolean {
   return callee?.type === 'attribute' && callee.childForFieldName('attribute')?.text === 'load_state_dict';
 }
 
+/**
+ * Download-and-load helpers. Their own signature says `weights_only=False` (checked in the
+ * PyTorch 2.x documentation of `torch.hub.load_state_dict_from_url` and
+ * `torch.utils.model_zoo.load_url`), so unlike `torch.load` the default unpickles on every torch
+ * version; `check_hash` only compares the file with a hash written in its own URL, which says
+ * nothing about whether the pickle inside is harmless.
+ */
+const URL_LOADERS = [
+  'torch.hub.load_state_dict_from_url',
+  'torch.utils.model_zoo.load_url',
+  'torch.utils.model_zoo.load_state_dict_from_url',
+];
+
+function urlLoad(call: CallSite, context: RuleContext): void {
+  const argument = call.argument('weights_only', 6);
+  const name = call.calleeNode.text.replace(/\s+/g, '');
+  if (!argument) {
+    if (call.hasOpaqueKwargs || call.hasListSplat) return;
+    context.report({
+      node: call.node,
+      severity: 'error',
+      message: `\`${name}\` downloads a checkpoint and unpickles it with \`weights_only=False\` by default, on every torch version: whoever serves that URL (or swaps the cached file) runs code here (CWE-502). Pass \`weights_only=True\`.`,
+      fixes: fixes(addKeywordFix('Add `weights_only=True`', call, context, 'weights_only=True', feedsLoadStateDict(call.node))),
+    });
+    return;
+  }
+  const value = constantOf(context, argument);
+  if (isConstFalse(value) || value?.kind === 'none') {
+    context.report({
+      node: argument.node,
+      severity: 'error',
+      message: `\`${name}(..., weights_only=False)\` unpickles a downloaded checkpoint: whoever serves that URL runs code here (CWE-502).`,
+      related: definedAt(context, value, '`weights_only` is set to False here'),
+      fixes:
+        value?.definedAt || argument.fromSplat
+          ? []
+          : [replaceValueFix('Set `weights_only=True`', argument, 'True', feedsLoadStateDict(call.node))],
+    });
+  }
+}
+
 export const torchLoadRule = defineRule({
   code: 'MLS102',
   name: 'torch-load-unsafe',
@@ -52,8 +95,12 @@ export const torchLoadRule = defineRule({
     { title: 'safetensors', url: 'https://huggingface.co/docs/safetensors' },
     CWE_REFERENCE(502),
   ],
-  callees: ['torch.load', 'torch.serialization.load'],
+  callees: ['torch.load', 'torch.serialization.load', ...URL_LOADERS],
   onCall(call, context) {
+    if (call.is(...URL_LOADERS)) {
+      urlLoad(call, context);
+      return;
+    }
     const argument = call.argument('weights_only', 5);
     if (!argument) {
       if (call.hasOpaqueKwargs || call.hasListSplat) return; // may be passed through **kwargs

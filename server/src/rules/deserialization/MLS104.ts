@@ -1,6 +1,15 @@
 /** MLS104: numpy.load(allow_pickle=True). */
 import { defineRule } from '../../engine/rule';
-import { OWASP, ATLAS, CWE_REFERENCE, constantOf, spelled, argumentOrCall, isTruthy, flagOrigin, flagFix } from '../support';
+import type { ConstValue } from '../../engine/semantic';
+import { OWASP, ATLAS, CWE_REFERENCE, constantOf, spelled, argumentOrCall, isTruthy, flagOrigin, flagFix, snippet } from '../support';
+
+/** Constants other than True and non-zero numbers that Python treats as true: non-empty strings and containers. */
+function truthyOtherwise(value: ConstValue | undefined): boolean {
+  if (value?.kind === 'str') return value.value.length > 0;
+  if (value?.kind === 'seq') return value.value.length > 0;
+  if (value?.kind === 'dict') return value.value.size > 0;
+  return false;
+}
 
 export const numpyAllowPickleRule = defineRule({
   code: 'MLS104',
@@ -25,10 +34,13 @@ export const numpyAllowPickleRule = defineRule({
     const argument = call.argument('allow_pickle', 2);
     if (!argument) return; // the default is False
     const value = constantOf(context, argument);
-    if (!isTruthy(value)) return;
+    if (!isTruthy(value) && !truthyOtherwise(value)) return;
+    // `allow_pickle="False"` is a non-empty string, which NumPy reads as true.
+    const shown = value?.kind === 'bool' ? 'True' : snippet(value!.node, 24);
+    const note = value?.kind === 'str' ? ` (a non-empty string is true, whatever it says)` : '';
     context.report({
       node: argumentOrCall(call, argument),
-      message: `\`${spelled(call)}(..., allow_pickle=True)\` unpickles object arrays: a crafted .npy/.npz file runs code when loaded (CWE-502).`,
+      message: `\`${spelled(call)}(..., allow_pickle=${shown})\` unpickles object arrays${note}: a crafted .npy/.npz file runs code when loaded (CWE-502).`,
       related: flagOrigin(context, call, argument, value, '`allow_pickle` is set to True here'),
       fixes: flagFix('Set `allow_pickle=False`', argument, value, 'False', false),
     });

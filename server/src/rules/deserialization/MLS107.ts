@@ -1,5 +1,8 @@
 /** MLS107: Keras safe mode disabled. */
+import type { CallSite } from '../../engine/callSite';
+import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
+import type { RuleContext } from '../../engine/rule';
 import { atLeast, describeFact } from '../../deps/versionFacts';
 import { OWASP, ATLAS, CWE_REFERENCE, constantOf, spelled, argumentOrCall, isTruthy, isFalsy, flagOrigin, flagFix } from '../support';
 
@@ -18,6 +21,56 @@ const KERAS_LOAD_MODEL = [
 ];
 
 const KERAS_ENABLE_UNSAFE = ['keras.config.enable_unsafe_deserialization', 'tensorflow.keras.config.enable_unsafe_deserialization'];
+
+/** The Keras 3 release that applies safe mode to legacy H5 files (CVE-2025-9905, fixed in 3.11.3). */
+const KERAS_H5_SAFE_MODE = '3.11.3';
+
+/** A legacy HDF5 model file name: `model.h5`, `weights.hdf5`. */
+const H5_NAME = /\.(?:h5|hdf5|he5)$/i;
+
+/** The literal text pieces of an expression (string contents), through names bound once. */
+function literalPieces(context: RuleContext, node: Node | null | undefined, depth = 0): string[] {
+  if (!node || depth > 6) return [];
+  if (node.type === 'identifier') {
+    const binding = context.model.lookup(node.text, node.startIndex);
+    return binding?.kind === 'assign' && binding.value && binding.node.id !== node.id
+      ? literalPieces(context, binding.value, depth + 1)
+      : [];
+  }
+  if (node.type === 'string_content') return [node.text];
+  if (node.type === 'string') {
+    // Each piece of an f-string, split at its interpolations.
+    return node.children.flatMap((c) =>
+      c?.type === 'string_content' ? [c.text] : c?.type === 'interpolation' ? literalPieces(context, c.namedChildren[0], depth + 1) : [],
+    );
+  }
+  return node.namedChildren.flatMap((c) => literalPieces(context, c, depth + 1));
+}
+
+/**
+ * `load_model(f"{root}/model.h5")`: a legacy HDF5 model from a path that is not a constant.
+ * Safe mode guarded only the `.keras` format until Keras 3.11.3 (CVE-2025-9905: the H5 loader
+ * ignored it), and tf.keras ignores it there still: the Lambda layers of an H5 file are rebuilt
+ * from the bytecode stored in it, so whoever chooses the file chooses the code.
+ * A constant path names a file the project ships and is not reported.
+ */
+function legacyH5FromData(context: RuleContext, call: CallSite): boolean {
+  const path = call.argument('filepath', 0);
+  if (!path) return false;
+  const value = constantOf(context, path);
+  if (value?.kind === 'str') return false;
+  const pieces = literalPieces(context, path.value);
+  if (!pieces.some((p) => H5_NAME.test(p.trim()))) return false;
+  // Keras 3.11.3 applies safe mode to H5 files too; tf.keras (tensorflow.keras, tf_keras) does not.
+  const keras = context.versions?.get('keras');
+  if (call.callee?.startsWith('keras.') && atLeast(keras, KERAS_H5_SAFE_MODE) === true) return false;
+  context.report({
+    node: call.node,
+    severity: 'warning',
+    message: `\`${spelled(call)}\` loads a legacy HDF5 (.h5) model from a path that is not a constant: safe mode is not applied to H5 files by tf.keras, Keras 2 or Keras 3 before ${KERAS_H5_SAFE_MODE} (CVE-2025-9905), whose Lambda layers are rebuilt from bytecode stored in the file, so a swapped file runs code when loaded (CWE-502). Load only files you produced, or convert the model to the \`.keras\` format.`,
+  });
+  return true;
+}
 
 export const kerasUnsafeModeRule = defineRule({
   code: 'MLS107',
@@ -47,6 +100,7 @@ export const kerasUnsafeModeRule = defineRule({
       return;
     }
     const argument = call.argument('safe_mode', 3);
+    if (call.is(...KERAS_LOAD_MODEL) && !isFalsy(constantOf(context, argument)) && legacyH5FromData(context, call)) return;
     if (!argument || isTruthy(constantOf(context, argument))) {
       // Safe mode is what protects this load: whether it exists, and holds, depends on the version.
       const keras = context.versions?.get('keras');

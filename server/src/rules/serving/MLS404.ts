@@ -1,9 +1,11 @@
 /** MLS404: serving on every network interface. */
+import type { Argument, CallSite } from '../../engine/callSite';
 import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
 import type { RuleContext } from '../../engine/rule';
 import { OWASP, ATLAS, CWE_REFERENCE, receiverName, receiverNode, spelled, argumentOrCall } from '../support';
 import { flaskRun, isGradioLaunch } from './helpers';
+import { defaultValue, describeDefault } from '../defaults';
 
 const ALL_INTERFACES = new Set(['0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0']);
 
@@ -64,6 +66,38 @@ function allInterfacesHost(
   return ALL_INTERFACES.has(constant.value) ? { node: value, host: constant.value, definedAt: constant.definedAt } : undefined;
 }
 
+/**
+ * `uvicorn.run(app, host=args.host)` with `add_argument("--host", default="0.0.0.0")`, a
+ * parameter default, or `os.environ.get("HOST", "0.0.0.0")`: the server opens to the network
+ * unless someone overrides the default. Reported at the call, pointing at the default.
+ */
+function reportOpenDefault(call: CallSite, argument: Argument, context: RuleContext): void {
+  const found = defaultValue(context.model, argument.value);
+  if (found?.value.kind !== 'str' || !ALL_INTERFACES.has(found.value.value)) return;
+  const described = describeDefault(found);
+  context.report({
+    node: argumentOrCall(call, argument),
+    message: `\`${spelled(call)}\` listens on "${found.value.value}" (every network interface) by default, through ${described}: unless it is overridden, anyone who can reach this machine can use the service (CWE-1327). Make the default 127.0.0.1 and let deployments open it explicitly.`,
+    related: [{ span: { start: found.node.startIndex, end: found.node.endIndex }, message: `${described} is "${found.value.value}" here` }],
+    fixes:
+      found.node.type === 'string' && !found.node.text.startsWith('f')
+        ? [
+            {
+              title: 'Make the default `127.0.0.1`',
+              safe: false,
+              edits: [
+                {
+                  start: found.node.startIndex,
+                  end: found.node.endIndex,
+                  newText: found.node.text.replace(found.value.value, '127.0.0.1'),
+                },
+              ],
+            },
+          ]
+        : [],
+  });
+}
+
 export const bindAllInterfacesRule = defineRule({
   code: 'MLS404',
   name: 'bind-all-interfaces',
@@ -108,7 +142,10 @@ export const bindAllInterfacesRule = defineRule({
       const argument = call.argument(spec.keyword, spec.position);
       if (!argument) continue;
       const open = allInterfacesHost(context, argument.value, spec);
-      if (!open) continue;
+      if (!open) {
+        reportOpenDefault(call, argument, context);
+        continue;
+      }
       const shown = open.host === '' ? 'an empty host' : `"${open.host}"`;
       context.report({
         node: argumentOrCall(call, argument),

@@ -6,6 +6,7 @@ import { defineRule } from '../../engine/rule';
 import type { RelatedLocation, RuleContext } from '../../engine/rule';
 import { OWASP, ATLAS, CWE_REFERENCE, constantOf, isConstTrue, definedAt, snippet, fixes, within, stringOf } from '../support';
 import { FULL_SHA } from './helpers';
+import { defaultValue, describeDefault } from '../defaults';
 
 /** `trust_remote_code` given directly, or inside a dict passed as a keyword (`model_kwargs={...}`). */
 function trustRemoteCodeArguments(call: CallSite, context: RuleContext): Argument[] {
@@ -67,6 +68,34 @@ function pinnedCodeCommit(call: CallSite, context: RuleContext): string | undefi
   return value && FULL_SHA.test(value.value) ? value.value : undefined;
 }
 
+/**
+ * `def load(name, trust_remote_code=True): AutoModel.from_pretrained(name, trust_remote_code=trust_remote_code)`:
+ * every caller that does not pass the flag runs remote code. Reported at the call, pointing at
+ * the default, where the fix goes.
+ */
+function reportTrueDefault(call: CallSite, argument: Argument, context: RuleContext): void {
+  // A project function forwarding the flag is judged where it calls the library, not here.
+  if (!within(argument.node, call.node) || !call.callee) return;
+  const found = defaultValue(context.model, argument.value);
+  if (!found || !isConstTrue(found.value)) return;
+  const what = call.callee ?? snippet(call.calleeNode);
+  context.report({
+    node: argument.node,
+    message: `\`${what}\` gets \`trust_remote_code=True\` from ${describeDefault(found)}: every caller that does not pass it explicitly lets the loader download and run Python code from the repository (CWE-494). Make the default False.`,
+    related: [{ span: { start: found.node.startIndex, end: found.node.endIndex }, message: `${describeDefault(found)} is True here` }],
+    fixes:
+      found.node.type === 'true'
+        ? [
+            {
+              title: 'Make the default `False`',
+              safe: false,
+              edits: [{ start: found.node.startIndex, end: found.node.endIndex, newText: 'False' }],
+            },
+          ]
+        : [],
+  });
+}
+
 export const trustRemoteCodeRule = defineRule({
   code: 'MLS201',
   name: 'trust-remote-code',
@@ -95,7 +124,10 @@ export const trustRemoteCodeRule = defineRule({
       if (call.is('dict')) continue;
       for (const argument of trustRemoteCodeArguments(call, context)) {
         const value = constantOf(context, argument);
-        if (!isConstTrue(value)) continue;
+        if (!isConstTrue(value)) {
+          reportTrueDefault(call, argument, context);
+          continue;
+        }
         const inCall = within(argument.node, call.node);
         const splat = inCall ? undefined : splatCarrying(call, context);
         const related: RelatedLocation[] = [...(definedAt(context, value, '`trust_remote_code` is set to True here') ?? [])];

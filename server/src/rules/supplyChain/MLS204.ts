@@ -92,10 +92,103 @@ function stringPrefix(model: SemanticModel, node: Node | null | undefined, depth
       const inner = stringPrefix(model, binding.value, depth + 1);
       return inner ? { text: inner.text, complete: inner.complete, definedAt: inner.definedAt ?? binding.node } : undefined;
     }
+    case 'attribute': {
+      // `self.host`, `cls.BASE_URL`, `Server.HOST`: the one assignment of it in the class.
+      const value = classAttributeValue(model, node);
+      if (!value) return undefined;
+      const inner = stringPrefix(model, value.value, depth + 1);
+      return inner ? { text: inner.text, complete: inner.complete, definedAt: inner.definedAt ?? value.target } : undefined;
+    }
     default:
       return undefined;
   }
 }
+
+/**
+ * The value of `self.NAME` / `cls.NAME` / `Class.NAME` when the enclosing (or named) class assigns
+ * it exactly once: `NAME = ...` in the class body or `self.NAME = ...` in one of its methods.
+ */
+function classAttributeValue(model: SemanticModel, node: Node): { value: Node; target: Node } | undefined {
+  const object = node.childForFieldName('object');
+  const name = node.childForFieldName('attribute')?.text;
+  if (object?.type !== 'identifier' || !name) return undefined;
+  let cls: Node | null = null;
+  if (object.text === 'self' || object.text === 'cls') {
+    for (cls = node.parent; cls && cls.type !== 'class_definition'; cls = cls.parent);
+  } else {
+    const binding = model.lookup(object.text, object.startIndex);
+    if (binding?.kind === 'class') cls = binding.node.parent;
+  }
+  const body = cls?.type === 'class_definition' ? cls.childForFieldName('body') : null;
+  if (!cls || !body) return undefined;
+  const found: Array<{ value: Node; target: Node }> = [];
+  const text = model.text;
+  const pattern = new RegExp(`\\b(?:(?:self|cls|${cls.childForFieldName('name')?.text ?? 'cls'})\\s*\\.\\s*)?${name}\\b`, 'g');
+  pattern.lastIndex = body.startIndex;
+  for (let m = pattern.exec(text); m && m.index < body.endIndex; m = pattern.exec(text)) {
+    const at = m.index + m[0].length - name.length;
+    const id = model.tree.rootNode.descendantForIndex(at, at + name.length);
+    if (!id || id.text !== name) continue;
+    const target = id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.id === id.id ? id.parent : id;
+    const assignment = target.parent;
+    if (assignment?.type === 'augmented_assignment' && assignment.childForFieldName('left')?.id === target.id) return undefined;
+    if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.id !== target.id) continue;
+    // A bare name counts only in the class body itself, not in a method.
+    if (target.type === 'identifier' && assignment.parent?.parent?.id !== body.id) continue;
+    const value = assignment.childForFieldName('right');
+    if (value) found.push({ value, target });
+  }
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/** What a response is asked for when it only checks that a server is up. */
+const PROBE_ATTRIBUTES = new Set([
+  'status_code',
+  'ok',
+  'raise_for_status',
+  'status',
+  'getcode',
+  'code',
+  'headers',
+  'elapsed',
+  'close',
+  'reason',
+]);
+
+/**
+ * True when the call's response body is never read: the result is dropped, only its status is
+ * asked for (`requests.get(u).status_code`), or it is bound to a name used only that way. A
+ * health check over HTTP downloads nothing that is later trusted.
+ */
+function isProbe(model: SemanticModel, callNode: Node): boolean {
+  let node = callNode;
+  while (node.parent?.type === 'await' || node.parent?.type === 'parenthesized_expression') node = node.parent;
+  const parent = node.parent;
+  if (!parent) return false;
+  if (parent.type === 'expression_statement') return true;
+  if (parent.type === 'attribute') return PROBE_ATTRIBUTES.has(parent.childForFieldName('attribute')?.text ?? '');
+  if (parent.type !== 'assignment' || parent.childForFieldName('right')?.id !== node.id) return false;
+  const target = parent.childForFieldName('left');
+  if (target?.type !== 'identifier') return false;
+  const scope = model.scopeAt(target.startIndex);
+  if (scope.named(target.text).length !== 1) return false;
+  let uses = 0;
+  const end = Math.min(scope.end, model.text.length);
+  const pattern = new RegExp(`\\b${target.text}\\b`, 'g');
+  pattern.lastIndex = parent.endIndex;
+  for (let m = pattern.exec(model.text); m && m.index < end; m = pattern.exec(model.text)) {
+    const id = model.tree.rootNode.descendantForIndex(m.index, m.index + target.text.length);
+    if (id?.type !== 'identifier' || id.startIndex !== m.index) continue; // a string or a comment
+    const use = id.parent;
+    if (use?.type !== 'attribute' || use.childForFieldName('object')?.id !== id.id) return false;
+    if (!PROBE_ATTRIBUTES.has(use.childForFieldName('attribute')?.text ?? '')) return false;
+    uses++;
+  }
+  return uses > 0;
+}
+
+/** Functions whose response may be only a status check (others write or parse the content). */
+const PROBE_CAPABLE = new Set<string>();
 
 /** Download functions and where their URL is: keyword names and position. */
 const URL_ARGUMENTS: Record<string, { keywords: string[]; position?: number }> = {};
@@ -121,6 +214,8 @@ urlTakers(
   ['url'],
   0,
 );
+for (const name of Object.keys(URL_ARGUMENTS))
+  if (/^(?:requests|httpx|urllib2?)\b.*\.(?:get|urlopen)$|\(\)\.get$/.test(name)) PROBE_CAPABLE.add(name);
 urlTakers(['requests.request', 'requests.api.request', 'httpx.request', 'httpx.stream'], ['url'], 1);
 urlTakers(
   [...REQUESTS_SESSIONS, ...HTTPX_CLIENTS].flatMap((s) => [`${s}().request`, `${s}().stream`]),
@@ -197,6 +292,7 @@ export const insecureDownloadRule = defineRule({
       const prefix = stringPrefix(context.model, expression);
       if (!prefix || !/^http:\/\//i.test(prefix.text)) continue;
       if (isLoopbackUrl(prefix.text)) continue;
+      if (PROBE_CAPABLE.has(call.callee ?? '') && isProbe(context.model, call.node)) continue;
       const start = !prefix.definedAt && prefix.start && within(prefix.start, call.node) ? prefix.start.startIndex : undefined;
       const related = prefix.definedAt
         ? [{ span: { start: prefix.definedAt.startIndex, end: prefix.definedAt.endIndex }, message: 'the URL is defined here' }]
