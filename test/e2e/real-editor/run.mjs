@@ -811,6 +811,40 @@ async function scenarioSteps(s) {
 
   await s.step(
     restricted
+      ? 'Restricted Mode: the workspace’s own mlsec.ignore is not applied (its other settings are)'
+      : 'mlsec.ignore in the workspace settings drops a closed file’s finding; removing it restores it',
+    async () => {
+      await wb.focusProblems();
+      await waitForProblem(wb, 'MLS101 of the closed train.py in the Problems panel', (r) => problemRow(r, 'MLS101'));
+      // As a person edits .vscode/settings.json. mlsec.statusBar.show is not a restricted setting:
+      // the status item going away shows that VS Code read the file, in both modes.
+      const folder = path.join(s.workspace, '.vscode');
+      const file = path.join(folder, 'settings.json');
+      fs.mkdirSync(folder, { recursive: true });
+      fs.writeFileSync(file, JSON.stringify({ 'mlsec.ignore': ['MLS101'], 'mlsec.statusBar.show': false }, null, 2) + '\n');
+      await waitFor('the workspace settings to hide the status item', async () => !(await mlsecStatus(wb)), { timeout: 30_000 });
+      await wb.focusProblems();
+      if (restricted) {
+        // The settings change has been applied (the status item went); the server re-reads the
+        // settings on every change, so MLS101 would be gone by the time its rescan ends. Refresh
+        // Checklist waits for that rescan.
+        await wb.runCommand(`${PALETTE_CATEGORY}: Refresh Checklist`);
+        await wb.focusProblems();
+        const rows = await wb.problems();
+        assert(problemRow(rows, 'MLS101'), `an untrusted workspace cannot ignore MLS101: ${rows.map((r) => r.text).join(' | ')}`);
+      } else {
+        await waitForProblem(wb, 'MLS101 of the closed train.py to leave the Problems panel', (r) => !problemRow(r, 'MLS101'));
+      }
+      await s.shot('workspace settings applied');
+      fs.rmSync(folder, { recursive: true });
+      await waitFor('the status item to come back', () => mlsecStatus(wb), { timeout: 30_000 });
+      await wb.focusProblems();
+      await waitForProblem(wb, 'MLS101 back in the Problems panel', (r) => problemRow(r, 'MLS101'));
+    },
+  );
+
+  await s.step(
+    restricted
       ? 'Restricted Mode: the status item warns that the repository narrows coverage, and the checklist lists it'
       : 'the checklist lists what the repository configuration narrows (trusted: no warning)',
     async () => {
