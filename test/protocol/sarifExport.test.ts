@@ -92,6 +92,26 @@ describe('protocol: SARIF export', () => {
     assert.deepEqual([result.results, result.problems], [3, 1]);
   });
 
+  it('leaves out the findings of the configured baseline, as the CLI does', async () => {
+    const mlsec = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'mlsec.js'), ...args], { cwd: workspace, encoding: 'utf8' });
+    write(workspace, 'pyproject.toml', '[tool.mlsec]\nexclude = ["gen/"]\nbaseline = "accepted.json"\n');
+    try {
+      const recorded = mlsec('baseline', '.');
+      assert.equal(recorded.status, 0, recorded.stderr);
+      write(workspace, 'late.py', 'import torch\nlate = torch.load("late.pt")\n');
+      const { log } = await exported({ workspaceTrusted: true });
+      const cli = mlsec('scan', '.', '--format', 'sarif', '--fail-on', 'never');
+      assert.deepEqual(results(log), results(JSON.parse(cli.stdout) as Json));
+      // The suppressed finding stays (suppressed findings are not baselined), the new one is reported.
+      assert.deepEqual(results(log), ['late.py:2:8 MLS102 warning', 'quiet.py:2:5 MLS101 warning suppressed(our own cache file)']);
+    } finally {
+      write(workspace, 'pyproject.toml', '[tool.mlsec]\nexclude = ["gen/"]\n');
+      fs.rmSync(path.join(workspace, 'late.py'), { force: true });
+      fs.rmSync(path.join(workspace, 'accepted.json'), { force: true });
+    }
+  });
+
   it('applies the editor settings and, untrusted with ignoreRepositoryConfig, not the project file', async () => {
     const { log } = await exported({ workspaceTrusted: true }, { ignore: ['MLS102'] });
     assert.ok(!results(log).some((r) => / MLS102 /.test(r)), results(log).join('\n'));

@@ -43,6 +43,8 @@ export class ChecklistController implements vscode.Disposable {
       this.provider,
       this.view,
       this.changed,
+      this.view.onDidExpandElement((e) => this.provider.expansionChanged(e.element, true)),
+      this.view.onDidCollapseElement((e) => this.provider.expansionChanged(e.element, false)),
       this.view.onDidChangeVisibility((e) => {
         if (e.visible && this.stale) void this.refresh();
       }),

@@ -1,41 +1,57 @@
 /**
  * Knows when VS Code has read the tree again after a refresh. Firing `onDidChangeTreeData` only
- * asks VS Code to re-read the tree: it then calls `getChildren` for the root and for each expanded
- * node, over the extension host's message channel, after the event returns. A progress indicator
- * that ends when the evidence has arrived ends before the rows change; one that waits for
- * `rendered()` covers the update. No `vscode` here, so unit tests can drive it.
+ * asks VS Code to re-read the tree: it then calls `getChildren` for the root, and for each
+ * expanded node it shows, over the extension host's message channel, after the event returns. A
+ * progress indicator that ends when the evidence has arrived ends before the rows change; one
+ * that waits for `rendered()` covers the update.
+ *
+ * After a change, the tracker waits for a read of the root, then for a read of every expanded
+ * node among the children read (the walk VS Code makes), then a short grace period so that the
+ * last answer is sent before the caller goes on. A time limit bounds the wait (a hidden view
+ * never reads the tree). No `vscode` here, so unit tests can drive it.
  */
 export interface RenderTrackerOptions {
-  /** After the root was read, the tree counts as read once no node was read for this long. */
-  quietMs?: number;
-  /** Upper bound for the wait (a hidden or closing view never reads the tree). */
+  /** After the last expected read, wait this long (the answer to VS Code is still to be sent). */
+  graceMs?: number;
+  /** Upper bound for the wait. */
   limitMs?: number;
 }
+
+/** A child as VS Code will show it: whether it will read that child's children. */
+export interface ReadChild {
+  id: string;
+  expanded: boolean;
+  hasChildren: boolean;
+}
+
+const ROOT = '\u0000root';
 
 interface Pending {
   promise: Promise<void>;
   settle: () => void;
   rootRead: boolean;
-  quiet?: ReturnType<typeof setTimeout>;
+  expected: Set<string>;
+  done: Set<string>;
+  grace?: ReturnType<typeof setTimeout>;
   limit: ReturnType<typeof setTimeout>;
 }
 
 export class RenderTracker {
   private pending?: Pending;
-  private readonly quietMs: number;
+  private readonly graceMs: number;
   private readonly limitMs: number;
 
   constructor(options: RenderTrackerOptions = {}) {
-    this.quietMs = options.quietMs ?? 50;
+    this.graceMs = options.graceMs ?? 20;
     this.limitMs = options.limitMs ?? 5000;
   }
 
   /** Call when the tree's data changed (just before firing the change event). */
   changed(): void {
     if (this.pending) {
-      // A read already under way may have started before this change: wait for the next root.
+      // A walk under way may have started before this change: wait for the next root read.
       this.pending.rootRead = false;
-      clearTimeout(this.pending.quiet);
+      clearTimeout(this.pending.grace);
       return;
     }
     let settle!: () => void;
@@ -43,8 +59,10 @@ export class RenderTracker {
     const pending: Pending = {
       promise,
       rootRead: false,
+      expected: new Set(),
+      done: new Set(),
       settle: () => {
-        clearTimeout(pending.quiet);
+        clearTimeout(pending.grace);
         clearTimeout(pending.limit);
         if (this.pending === pending) this.pending = undefined;
         settle();
@@ -54,14 +72,22 @@ export class RenderTracker {
     this.pending = pending;
   }
 
-  /** Call from `getChildren` (`root`: called without an element). */
-  read(root: boolean): void {
+  /** Call from `getChildren`: the node read (undefined for the root) and the children returned. */
+  read(parent: string | undefined, children: readonly ReadChild[]): void {
     const pending = this.pending;
     if (!pending) return;
-    if (root) pending.rootRead = true;
-    if (!pending.rootRead) return;
-    clearTimeout(pending.quiet);
-    pending.quiet = setTimeout(() => pending.settle(), this.quietMs);
+    const key = parent ?? ROOT;
+    if (key === ROOT) {
+      pending.rootRead = true;
+      pending.expected = new Set([ROOT]);
+      pending.done = new Set();
+    } else if (!pending.rootRead || !pending.expected.has(key)) {
+      return; // a read from a walk that started before the change
+    }
+    pending.done.add(key);
+    for (const child of children) if (child.hasChildren && child.expanded) pending.expected.add(child.id);
+    clearTimeout(pending.grace);
+    if ([...pending.expected].every((id) => pending.done.has(id))) pending.grace = setTimeout(() => pending.settle(), this.graceMs);
   }
 
   /** Settles once the tree was read after the last change (at once when nothing is pending). */

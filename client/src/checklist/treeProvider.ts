@@ -22,8 +22,24 @@ export class ChecklistTreeProvider implements vscode.TreeDataProvider<ChecklistN
   }
 
   getChildren(element?: ChecklistNode): ChecklistNode[] {
-    this.renders.read(element === undefined);
-    return element ? element.children : this.roots();
+    const children = element ? element.children : this.roots();
+    this.renders.read(
+      element?.id,
+      children.map((c) => ({ id: c.id, expanded: this.isExpanded(c), hasChildren: c.children.length > 0 })),
+    );
+    return children;
+  }
+
+  /** Expansion as the user left it (VS Code keeps it by id), else as the node starts. */
+  private readonly expansion = new Map<string, boolean>();
+
+  isExpanded(node: ChecklistNode): boolean {
+    return this.expansion.get(node.id) ?? node.expanded === true;
+  }
+
+  /** Wired to the view's onDidExpandElement / onDidCollapseElement. */
+  expansionChanged(node: ChecklistNode, expanded: boolean): void {
+    this.expansion.set(node.id, expanded);
   }
 
   getTreeItem(node: ChecklistNode): vscode.TreeItem {

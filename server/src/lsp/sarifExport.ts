@@ -4,6 +4,7 @@
  * the CLI's SARIF formatter, so that there is one SARIF writer. Suppressed findings stay in the
  * log with their justification, as in `mlsec scan --format sarif`.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CancellationToken } from 'vscode-languageserver/node';
 import { LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
@@ -11,6 +12,7 @@ import type { ExportSarifRequest } from '../../../common/src/sarifExport';
 import { toSarif } from '../cli/sarif';
 import type { ScanOutcome } from '../cli/scanner';
 import type { Analyzer } from '../engine/pipeline/analyzer';
+import { BaselineError, applyBaseline, baselineNotice, readBaseline } from '../engine/results/baseline';
 import { collectSourceFiles, readSource } from '../engine/io/sourceFiles';
 import type { FileReport } from '../engine/pipeline/fileAnalysis';
 import { analyzeText } from '../engine/pipeline/fileAnalysis';
@@ -49,6 +51,7 @@ export async function exportSarif(ctx: SarifExportContext, token?: CancellationT
       reports.push(await analyzeOnDisk(ctx.analyzer, file, config.selection, config.maxFileSize, settings.advisories));
     }
   }
+  applyConfiguredBaseline(ctx, reports);
   const outcome: ScanOutcome = {
     files: reports,
     configProblems: ctx.configs.resolver.problems,
@@ -62,6 +65,28 @@ export async function exportSarif(ctx: SarifExportContext, token?: CancellationT
     `SARIF export: ${reports.length} file(s), ${results} result(s), ${problems} file(s) with problems, ${Math.round(outcome.durationMs)} ms`,
   );
   return { sarif, files: reports.length, results, problems };
+}
+
+/**
+ * As `mlsec scan` does: the findings of the baseline the project configures (`[tool.mlsec]
+ * baseline`, read for the first folder) are left out; a missing or broken baseline is logged
+ * and every finding reported.
+ */
+function applyConfiguredBaseline(ctx: SarifExportContext, reports: FileReport[]): void {
+  const first = ctx.folders[0];
+  const file = ctx.configs.resolver.forFolder(first).baseline ?? ctx.configs.resolver.forFile(path.join(first, 'x.py')).baseline;
+  if (file === undefined) return;
+  const shown = path.relative(first, file) || file;
+  if (!fs.existsSync(file)) {
+    ctx.logger.info(`SARIF export: the configured baseline ${shown} does not exist yet; reporting every finding`);
+    return;
+  }
+  try {
+    ctx.logger.info(`SARIF export: ${baselineNotice(applyBaseline(reports, readBaseline(file)), shown).trim()}`);
+  } catch (error) {
+    if (!(error instanceof BaselineError)) throw error;
+    ctx.logger.warn(`SARIF export: ${error.message}; reporting every finding`);
+  }
 }
 
 /** One file as the CLI's scan reports it (engine/scan.ts analyzeFile), with the editor's selection. */

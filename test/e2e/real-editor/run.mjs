@@ -24,7 +24,7 @@
  *
  * Environment:
  *   MLSEC_E2E_SKIP_PACKAGE=1   reuse dist/mlsec.vsix instead of running `npm run package`
- *   MLSEC_E2E_SCENARIOS=...    comma-separated subset of: trusted,restricted
+ *   MLSEC_E2E_SCENARIOS=...    comma-separated subset of: trusted,restricted,activation
  *   MLSEC_E2E_KEEP=1           keep the temp folders (workspace copies, user data, logs)
  *   MLSEC_E2E_TIMEOUT_S=900    hard limit for the whole run
  *   MLSEC_CODE_SERVER_DIR      where code-server is installed (default .cache/code-server)
@@ -45,7 +45,7 @@ const CODE_SERVER_DIR = process.env.MLSEC_CODE_SERVER_DIR ?? path.join(REPO, '.c
 const CODE_SERVER_ENTRY = path.join(CODE_SERVER_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const VSIX = path.join(REPO, 'dist', 'mlsec.vsix');
 const KEEP = process.env.MLSEC_E2E_KEEP === '1';
-const SCENARIOS = (process.env.MLSEC_E2E_SCENARIOS ?? 'trusted,restricted')
+const SCENARIOS = (process.env.MLSEC_E2E_SCENARIOS ?? 'trusted,restricted,activation')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
@@ -119,7 +119,7 @@ function readManifest() {
 
 /** A scenario: one code-server, one browser page, its steps. */
 class Scenario {
-  constructor(name, { trust, browser, extensionsDir, tempRoot, manifest }) {
+  constructor(name, { trust, browser, extensionsDir, tempRoot, manifest, fixture = FIXTURE, beforeLoad }) {
     this.name = name;
     this.trust = trust;
     this.browser = browser;
@@ -129,7 +129,12 @@ class Scenario {
     this.shots = path.join(SCREENSHOTS, name);
     this.counter = 0;
     this.consoleErrors = [];
-    fs.cpSync(FIXTURE, this.workspace, { recursive: true });
+    this.beforeLoad = beforeLoad;
+    if (fixture) fs.cpSync(fixture, this.workspace, { recursive: true });
+    else {
+      fs.mkdirSync(this.workspace, { recursive: true });
+      fs.writeFileSync(path.join(this.workspace, 'NOTES.md'), '# A folder without Python files\n');
+    }
     this.server = new CodeServer({ entry: CODE_SERVER_ENTRY, root: path.join(this.root, 'code-server'), extensionsDir, log });
     this.server.writeUserSettings(USER_SETTINGS);
   }
@@ -144,6 +149,7 @@ class Scenario {
     });
     this.page.on('pageerror', (error) => this.consoleErrors.push(`pageerror: ${error.message.slice(0, 300)}`));
     this.wb = new Workbench(this.page);
+    if (this.beforeLoad) await this.page.addInitScript(this.beforeLoad);
     await this.page.goto(url);
   }
 
@@ -811,6 +817,40 @@ async function scenarioSteps(s) {
 
   await s.step(
     restricted
+      ? 'Restricted Mode: the workspace’s own mlsec.ignore is not applied (its other settings are)'
+      : 'mlsec.ignore in the workspace settings drops a closed file’s finding; removing it restores it',
+    async () => {
+      await wb.focusProblems();
+      await waitForProblem(wb, 'MLS101 of the closed train.py in the Problems panel', (r) => problemRow(r, 'MLS101'));
+      // As a person edits .vscode/settings.json. mlsec.statusBar.show is not a restricted setting:
+      // the status item going away shows that VS Code read the file, in both modes.
+      const folder = path.join(s.workspace, '.vscode');
+      const file = path.join(folder, 'settings.json');
+      fs.mkdirSync(folder, { recursive: true });
+      fs.writeFileSync(file, JSON.stringify({ 'mlsec.ignore': ['MLS101'], 'mlsec.statusBar.show': false }, null, 2) + '\n');
+      await waitFor('the workspace settings to hide the status item', async () => !(await mlsecStatus(wb)), { timeout: 30_000 });
+      await wb.focusProblems();
+      if (restricted) {
+        // The settings change has been applied (the status item went); the server re-reads the
+        // settings on every change, so MLS101 would be gone by the time its rescan ends. Refresh
+        // Checklist waits for that rescan.
+        await wb.runCommand(`${PALETTE_CATEGORY}: Refresh Checklist`);
+        await wb.focusProblems();
+        const rows = await wb.problems();
+        assert(problemRow(rows, 'MLS101'), `an untrusted workspace cannot ignore MLS101: ${rows.map((r) => r.text).join(' | ')}`);
+      } else {
+        await waitForProblem(wb, 'MLS101 of the closed train.py to leave the Problems panel', (r) => !problemRow(r, 'MLS101'));
+      }
+      await s.shot('workspace settings applied');
+      fs.rmSync(folder, { recursive: true });
+      await waitFor('the status item to come back', () => mlsecStatus(wb), { timeout: 30_000 });
+      await wb.focusProblems();
+      await waitForProblem(wb, 'MLS101 back in the Problems panel', (r) => problemRow(r, 'MLS101'));
+    },
+  );
+
+  await s.step(
+    restricted
       ? 'Restricted Mode: the status item warns that the repository narrows coverage, and the checklist lists it'
       : 'the checklist lists what the repository configuration narrows (trusted: no warning)',
     async () => {
@@ -933,6 +973,47 @@ async function scenarioSteps(s) {
 }
 
 /**
+ * Runs in the page before the workbench loads: records which of two texts the side bar has shown
+ * while it showed the ML Security container (window.__mlsecSidebar). `innerText` holds rendered
+ * text only, so a message in a hidden element does not count.
+ */
+function recordSidebarTexts() {
+  const seen = { noDataProvider: false, starting: false };
+  window.__mlsecSidebar = seen;
+  const check = () => {
+    const sidebar = document.querySelector('.part.sidebar');
+    if (!sidebar || !/ML Security/i.test(sidebar.querySelector('.composite.title')?.textContent ?? '')) return;
+    const text = sidebar.innerText;
+    if (/no data provider registered/i.test(text)) seen.noDataProvider = true;
+    if (/mlsec is starting/.test(text)) seen.starting = true;
+  };
+  new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+}
+
+/**
+ * A folder without Python files or project files: nothing activates mlsec until its view is
+ * opened. Until the extension has registered the view's data provider, the view shows mlsec's
+ * "starting" welcome text, never VS Code's "There is no data provider registered…".
+ */
+async function activationSteps(s) {
+  const { page, wb } = s;
+  await s.step('workbench opens on a folder without Python; mlsec is not active', async () => {
+    await wb.waitForWorkbench();
+    await wb.answerTrustDialog(true);
+    await page.locator(`.part.activitybar a[aria-label^="${s.manifest.container.title}"]`).waitFor({ state: 'visible', timeout: 60_000 });
+    assert(!(await mlsecStatus(wb)), 'no mlsec status item: the extension has not been activated');
+  });
+
+  await s.step('opening the checklist view before activation shows "mlsec is starting", never "no data provider"', async () => {
+    const pane = await openChecklist(s);
+    await waitFor('the checklist tree', async () => (await treeRows(pane)).some((r) => r.name === 'Threats'), { timeout: 60_000 });
+    const seen = await page.evaluate(() => window.__mlsecSidebar);
+    assert(!seen.noDataProvider, `the view showed VS Code's "no data provider" message: ${JSON.stringify(seen)}`);
+    assert(seen.starting, `the view showed the "starting" welcome before the tree: ${JSON.stringify(seen)}`);
+  });
+}
+
+/**
  * Installs, in the page, a record of when the progress bars under `scope` start and stop and when
  * the row named `name` first shows a description matching `description` (window.__mlsecTimeline).
  * A view alone in its container shows its progress in the container's bar, outside the view's
@@ -1040,13 +1121,25 @@ async function main() {
     env: { ...process.env, XDG_CONFIG_HOME: path.join(tempRoot, 'chromium-config'), XDG_CACHE_HOME: path.join(tempRoot, 'chromium-cache') },
   });
   try {
+    const kinds = {
+      trusted: { what: 'workspace trusted', trust: true, steps: scenarioSteps },
+      restricted: { what: 'Restricted Mode: workspace not trusted', trust: false, steps: scenarioSteps },
+      activation: {
+        what: 'a folder without Python: the view is opened before mlsec is active',
+        trust: true,
+        steps: activationSteps,
+        fixture: null,
+        beforeLoad: recordSidebarTexts,
+      },
+    };
     for (const name of SCENARIOS) {
-      if (name !== 'trusted' && name !== 'restricted') throw new Error(`unknown scenario "${name}" (trusted, restricted)`);
-      const scenario = new Scenario(name, { trust: name === 'trusted', browser, extensionsDir, tempRoot, manifest });
-      log(`--- scenario: ${name} (${name === 'trusted' ? 'workspace trusted' : 'Restricted Mode: workspace not trusted'})`);
+      const kind = kinds[name];
+      if (!kind) throw new Error(`unknown scenario "${name}" (${Object.keys(kinds).join(', ')})`);
+      const scenario = new Scenario(name, { ...kind, browser, extensionsDir, tempRoot, manifest });
+      log(`--- scenario: ${name} (${kind.what})`);
       try {
         const opened = await scenario.step('code-server starts and the page loads', () => scenario.open());
-        if (opened) await scenarioSteps(scenario);
+        if (opened) await kind.steps(scenario);
       } finally {
         await scenario.close();
       }
