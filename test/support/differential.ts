@@ -160,6 +160,10 @@ function clip(text: string | undefined, max = 160): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+function errorText(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
 /** Deterministic pseudo-random numbers (xorshift), so that a failure replays with the same seed. */
 export function random(seed: number): () => number {
   let state = seed >>> 0 || 1;
@@ -202,7 +206,7 @@ export function checkText(engine: Analyzer, file: string, text: string, options:
       return result;
     } catch (error) {
       if (error instanceof ParseLimitError) return `not analysed: ${error.message}`;
-      return `internal error (${variant}): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+      return `internal error (${variant}): ${errorText(error)}`;
     }
   };
 
@@ -235,7 +239,18 @@ export function checkText(engine: Analyzer, file: string, text: string, options:
   }
   check.findings = reference.findings.length;
   const edits = options.edits === 'if-findings' ? check.findings > 0 : options.edits;
-  if (edits && !notebook) replayEdits(engine, file, text, options.seed, check);
+  if (edits && !notebook) {
+    try {
+      replayEdits(engine, file, text, options.seed, check);
+      const failures = engine.takeRuleFailures();
+      if (failures.length > 0) differ('editor-edit', { lines: [`internal error: ${failures.join('; ')}`], fields: ['findings'] });
+    } catch (error) {
+      // An engine error while editing is a difference (never a clean result); a parse limit is
+      // met the same way by a fresh analysis, which was compared above.
+      if (!(error instanceof ParseLimitError))
+        differ('editor-edit', { lines: [`internal error while replaying edits: ${errorText(error)}`], fields: ['findings'] });
+    }
+  }
   return check;
 }
 
