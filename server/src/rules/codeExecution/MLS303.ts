@@ -103,6 +103,30 @@ function localCodeExecution(context: RuleContext): void {
   }
 }
 
+const CREWAI = /^crewai(?:_tools)?\./;
+
+/**
+ * CrewAI (checked in its documentation): `Agent(allow_code_execution=True,
+ * code_execution_mode="unsafe")` and `CodeInterpreterTool(unsafe_mode=True)` run the code the
+ * agent writes directly on the host instead of in Docker. Both are deprecated there but still
+ * found in code. True when the call is one of CrewAI's (reported or not).
+ */
+function crewAiUnsafe(call: CallSite, context: RuleContext, className: string): boolean {
+  const keyword = className === 'Agent' ? 'code_execution_mode' : className === 'CodeInterpreterTool' ? 'unsafe_mode' : undefined;
+  if (!keyword) return false;
+  const argument = call.keywords.get(keyword);
+  const value = constantOf(context, argument);
+  const unsafe = keyword === 'unsafe_mode' ? isTruthy(value) : value?.kind === 'str' && value.value === 'unsafe';
+  if (argument && unsafe) {
+    context.report({
+      node: argumentOrCall(call, argument),
+      message: `\`${className}(${keyword}=${keyword === 'unsafe_mode' ? 'True' : '"unsafe"'})\` runs the Python code the agent writes directly on this host, without the Docker sandbox: a prompt injection becomes code execution here (CWE-94).`,
+      related: flagOrigin(context, call, argument, value, `\`${keyword}\` is set here`),
+    });
+  }
+  return true;
+}
+
 export const agentCodeExecutionToolsRule = defineRule({
   code: 'MLS303',
   name: 'agent-code-execution-tools',
@@ -128,9 +152,11 @@ export const agentCodeExecutionToolsRule = defineRule({
     'load_tools',
     'allow_dangerous_',
     'code_execution_config',
+    'code_execution_mode',
+    'unsafe_mode',
     ...FRAMEWORK_EXECUTORS.keys(),
   ],
-  methods: [...CODE_TOOLS.keys(), 'load_tools', ...FRAMEWORK_EXECUTORS.keys()],
+  methods: [...CODE_TOOLS.keys(), 'load_tools', ...FRAMEWORK_EXECUTORS.keys(), 'Agent', 'CodeInterpreterTool'],
   onCall(call, context) {
     const callee = call.callee;
     const className = callee?.slice(callee.lastIndexOf('.') + 1);
@@ -142,6 +168,7 @@ export const agentCodeExecutionToolsRule = defineRule({
       });
       return;
     }
+    if (callee && CREWAI.test(callee) && crewAiUnsafe(call, context, className ?? '')) return;
     if (!isLangChain(callee)) return;
     const name = callee.slice(callee.lastIndexOf('.') + 1);
     const effect = CODE_TOOLS.get(name);
