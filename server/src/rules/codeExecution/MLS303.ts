@@ -100,6 +100,30 @@ function localCodeExecution(context: RuleContext): void {
   }
 }
 
+const CREWAI = /^crewai(?:_tools)?\./;
+
+/**
+ * CrewAI (checked in its documentation): `Agent(allow_code_execution=True,
+ * code_execution_mode="unsafe")` and `CodeInterpreterTool(unsafe_mode=True)` run the code the
+ * agent writes directly on the host instead of in Docker. Both are deprecated there but still
+ * found in code. True when the call is one of CrewAI's (reported or not).
+ */
+function crewAiUnsafe(call: CallSite, context: RuleContext, className: string): boolean {
+  const keyword = className === 'Agent' ? 'code_execution_mode' : className === 'CodeInterpreterTool' ? 'unsafe_mode' : undefined;
+  if (!keyword) return false;
+  const argument = call.keywords.get(keyword);
+  const value = constantOf(context, argument);
+  const unsafe = keyword === 'unsafe_mode' ? isTruthy(value) : value?.kind === 'str' && value.value === 'unsafe';
+  if (argument && unsafe) {
+    context.report({
+      node: argumentOrCall(call, argument),
+      message: `\`${className}(${keyword}=${keyword === 'unsafe_mode' ? 'True' : '"unsafe"'})\` runs the Python code the agent writes directly on this host, without the Docker sandbox: a prompt injection becomes code execution here (CWE-94).`,
+      related: flagOrigin(context, call, argument, value, `\`${keyword}\` is set here`),
+    });
+  }
+  return true;
+}
+
 export const agentCodeExecutionToolsRule = defineRule({
   code: 'MLS303',
   name: 'agent-code-execution-tools',
@@ -117,9 +141,9 @@ export const agentCodeExecutionToolsRule = defineRule({
     { title: 'OWASP Top 10 for LLM Applications: Excessive Agency', url: 'https://genai.owasp.org/llmrisk/llm062025-excessive-agency/' },
     CWE_REFERENCE(94),
   ],
-  names: [...CODE_TOOLS.keys(), 'load_tools', ...FRAMEWORK_EXECUTORS.keys()],
-  keywords: [...DANGEROUS_KEYWORDS, 'code_execution_config'],
-  methods: [...CODE_TOOLS.keys(), 'load_tools', ...FRAMEWORK_EXECUTORS.keys()],
+  names: [...CODE_TOOLS.keys(), 'load_tools', ...FRAMEWORK_EXECUTORS.keys(), 'CodeInterpreterTool'],
+  keywords: [...DANGEROUS_KEYWORDS, 'code_execution_config', 'code_execution_mode', 'unsafe_mode'],
+  methods: [...CODE_TOOLS.keys(), 'load_tools', ...FRAMEWORK_EXECUTORS.keys(), 'Agent', 'CodeInterpreterTool'],
   onCall(call, context) {
     const callee = call.callee;
     const className = callee?.slice(callee.lastIndexOf('.') + 1);
@@ -131,6 +155,7 @@ export const agentCodeExecutionToolsRule = defineRule({
       });
       return;
     }
+    if (callee && CREWAI.test(callee) && crewAiUnsafe(call, context, className ?? '')) return;
     if (!isLangChain(callee)) return;
     const name = callee.slice(callee.lastIndexOf('.') + 1);
     const effect = CODE_TOOLS.get(name);
