@@ -37,7 +37,7 @@ import type { SubstringSet } from '../textScan';
 import { identifierOccurrences, inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
 
 /** One logical line: a statement or a compound statement's header, continuation lines included. */
-interface LogicalLine {
+export interface LogicalLine {
   /** Offset of its first character (after the indentation). */
   start: number;
   /** Offset of the newline that ends it (or the text's end). */
@@ -718,7 +718,7 @@ function lastNonSpace(text: string, i: number): number {
 }
 
 /** Splits a text into logical lines, skipping blank and comment-only lines. */
-function logicalLines(text: string): LogicalLine[] {
+export function logicalLines(text: string): LogicalLine[] {
   const lines: LogicalLine[] = [];
   const n = text.length;
   let i = 0;
@@ -825,8 +825,18 @@ function stubFor(text: string, at: number, body: number | undefined): string | u
   return text.slice(at, body) + '0';
 }
 
+/** The definition whose header starts at `at`: its kind, its name and the offset just past the name. */
+export function headerAt(text: string, at: number): { kind: 'def' | 'class'; name: string; nameEnd: number } | undefined {
+  DEF_HEADER.lastIndex = at;
+  const def = DEF_HEADER.exec(text);
+  if (def) return { kind: 'def', name: def[1], nameEnd: DEF_HEADER.lastIndex };
+  CLASS_HEADER.lastIndex = at;
+  const cls = CLASS_HEADER.exec(text);
+  return cls ? { kind: 'class', name: cls[1], nameEnd: CLASS_HEADER.lastIndex } : undefined;
+}
+
 /** True when a definition starts at `at` (a `def`, `async def` or `class` header). */
-function isHeader(text: string, at: number): boolean {
+export function isHeader(text: string, at: number): boolean {
   DEF_HEADER.lastIndex = at;
   if (DEF_HEADER.test(text)) return true;
   CLASS_HEADER.lastIndex = at;

@@ -3,7 +3,6 @@
  * severities and fingerprints applied. This is the single implementation the CLI, the language
  * server and the tests share.
  */
-import { createHash } from 'node:crypto';
 import { CallSite } from '../callSite';
 import type { Finding, RelatedInformation } from '../findings';
 import { compareFindings } from '../findings';
@@ -17,6 +16,7 @@ import type { RuleSelection } from '../config/selection';
 import { resolveSelection, findRule } from '../config/selection';
 import { CALL_RESULT_SUFFIX, SemanticModel } from '../semantic';
 import type { ConstValue } from '../semantic';
+import { assignFingerprints } from '../results/fingerprints';
 import { isPlaceholderReason, parseSuppressions } from '../results/suppressions';
 import { LineIndex, analysisText, lineBreakAt, withLineBreaks } from '../text';
 import type { Span } from '../text';
@@ -662,7 +662,7 @@ export class Analyzer {
     }
     findings.push(...this.applySuppressions(findings, model, lines, selection));
     findings.sort(compareFindings);
-    assignFingerprints(findings, model, lines);
+    assignFingerprints(findings, lines.text);
     return findings;
   }
 
@@ -1134,21 +1134,4 @@ function countErrors(root: Node): number {
   visit();
   cursor.delete();
   return count;
-}
-
-/**
- * Fingerprints hash the rule, the enclosing definition and the flagged text without its
- * whitespace, plus the occurrence number among identical ones: edits above a finding,
- * re-indentation and spacing edits (`x=1` / `x = 1`, a call split over lines) leave it
- * unchanged, so CI systems and baselines can track findings across commits.
- */
-function assignFingerprints(findings: Finding[], model: SemanticModel, lines: LineIndex): void {
-  const counts = new Map<string, number>();
-  for (const finding of findings) {
-    const snippet = lines.text.slice(finding.span.start, finding.span.end).replace(/\s+/g, '');
-    const base = `${finding.code}\u0000${model.scopePathAt(finding.span.start)}\u0000${snippet}`;
-    const occurrence = counts.get(base) ?? 0;
-    counts.set(base, occurrence + 1);
-    finding.fingerprint = createHash('sha256').update(`${base}\u0000${occurrence}`).digest('hex').slice(0, 32);
-  }
 }
