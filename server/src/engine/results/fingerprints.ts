@@ -44,8 +44,13 @@ export function assignFingerprints(findings: readonly Finding[], text: string): 
  * comment's block is looked for at most this many levels up, so a hostile file costs little.
  */
 const MAX_LEVELS = 128;
-/** Lambdas counted per logical line; a line with more is not code anyone runs. */
-const MAX_LAMBDAS_PER_LINE = 64;
+/**
+ * Characters the lambda scans of one logical line may read in all: a lambda's
+ * scope is found by reading to the end of its body, so lambdas nested in one another's bodies
+ * could read a long line once each. Past the budget, the line's further lambdas are not counted
+ * (the path stays a function of the text); real code is far below it.
+ */
+const LAMBDA_SCAN_BUDGET = 1 << 22;
 
 /**
  * The dotted scope path at offsets of one text, read from its logical lines. Built on first use
@@ -247,7 +252,8 @@ function scopeStartOnHeader(text: string, kind: 'def' | 'class', nameEnd: number
 function lambdaScopes(text: string, from: number, end: number): { starts: number[]; ends: number[] } {
   const starts: number[] = [];
   const ends: number[] = [];
-  for (let i = from; i < end && starts.length < 2 * MAX_LAMBDAS_PER_LINE;) {
+  const budget = { left: LAMBDA_SCAN_BUDGET };
+  for (let i = from; i < end && budget.left > 0;) {
     const c = text.charCodeAt(i);
     if (c === 34 || c === 39) {
       i = Math.max(i + 1, literalBounds(text, i).end);
@@ -260,7 +266,7 @@ function lambdaScopes(text: string, from: number, end: number): { starts: number
       if (j - i === 6 && text.startsWith('lambda', i)) {
         starts.push(i);
         ends.push(j);
-        const scope = lambdaScope(text, j, end);
+        const scope = lambdaScope(text, j, end, budget);
         if (scope) {
           starts.push(scope.start);
           ends.push(scope.end);
@@ -277,12 +283,13 @@ function lambdaScopes(text: string, from: number, end: number): { starts: number
  * when it has none) to the end of its body, which ends at the first `,`, `:`, `for` or unmatched
  * closing bracket outside brackets, or with the logical line.
  */
-function lambdaScope(text: string, after: number, end: number): { start: number; end: number } | undefined {
-  const colon = parametersEnd(text, after, end);
+function lambdaScope(text: string, after: number, end: number, budget: { left: number }): { start: number; end: number } | undefined {
+  const colon = parametersEnd(text, after, end, budget);
   if (colon < 0) return undefined;
   let start = skipTrivia(text, after, end);
   if (start === colon) start = skipTrivia(text, colon + 1, end);
-  return { start, end: bodyEnd(text, colon + 1, end) };
+  const last = bodyEnd(text, colon + 1, end, budget);
+  return budget.left > 0 ? { start, end: last } : undefined;
 }
 
 /** The first code at or after `from`: past blanks, line breaks, continuations and comments. */
@@ -302,11 +309,11 @@ function skipTrivia(text: string, from: number, end: number): number {
  * `:`, `for` keyword or unmatched closing bracket outside brackets (a lambda inside it has its own
  * parameters and `:`), or to the end of the logical line; comments inside it are part of it.
  */
-function bodyEnd(text: string, from: number, end: number): number {
+function bodyEnd(text: string, from: number, end: number, budget: { left: number }): number {
   let depth = 0;
   let nested = 0;
   let codeEnd = from;
-  for (let i = from; i < end;) {
+  for (let i = from; i < end && budget.left-- > 0;) {
     const c = text.charCodeAt(i);
     if (c === 34 || c === 39) {
       i = Math.max(i + 1, literalBounds(text, i).end);
@@ -343,10 +350,10 @@ function bodyEnd(text: string, from: number, end: number): number {
  * The `:` ending the parameters of a lambda whose keyword ends at `from`; a lambda in a default
  * value (`lambda x=lambda: 1: x`) has its own. -1 when there is none.
  */
-function parametersEnd(text: string, from: number, end: number): number {
+function parametersEnd(text: string, from: number, end: number, budget: { left: number }): number {
   let nested = 0;
   let depth = 0;
-  for (let i = from; i < end;) {
+  for (let i = from; i < end && budget.left-- > 0;) {
     const c = text.charCodeAt(i);
     if (c === 34 || c === 39) {
       i = Math.max(i + 1, literalBounds(text, i).end);
