@@ -50,7 +50,7 @@ export interface AnalysisOptions {
   /**
    * The memo of the analysis of this document's previous text (with the same selection), made
    * with `keepTree`: findings it proves an edit cannot have changed are moved, not recomputed
-   * (see incremental.ts). Requires `previousTree`.
+   * (see perf/editReuse.ts). Requires `previousTree`.
    */
   previous?: EditMemo;
   /** The project's package versions (looked up only when a rule asks), for version-aware rules. */
@@ -298,8 +298,11 @@ export class Analyzer {
     const index = gated ?? subsetIndex(full, []);
     start = performance.now();
     checkParseLimits(source);
-    // Without a tree to keep, the definitions no enabled rule can fire in need not be parsed.
-    const partial = gated && !forced && options.prefilter !== false ? partialFor(source, gated, full, options.minSkipped) : undefined;
+    // Without a tree to keep, the definitions no enabled rule can fire in need not be parsed. With
+    // `force` too: the partial text keeps every import (PartialText.imports), so the imports are
+    // the whole text's, and the workspace scan gets the CLI's parse.
+    const keeping = options.keepTree || options.previousTree !== undefined;
+    const partial = gated && !keeping && options.prefilter !== false ? partialFor(source, gated, full, options.minSkipped) : undefined;
     let tree = partial ? this.parser.parseRanges(partial.text, partial.ranges) : undefined;
     if (tree?.rootNode.hasError) {
       // Misread (or broken) text: the whole file is parsed, so the stubs can cost time, not findings.
@@ -372,7 +375,7 @@ export class Analyzer {
 
   /**
    * The findings of `text` from those of the previous text, when the edit between them is inside
-   * the body of one function (see incremental.ts), the same rules can fire, and neither tree has
+   * the body of one function (see perf/editReuse.ts), the same rules can fire, and neither tree has
    * a syntax error. A function holding no hot word cannot hold a finding nor change any: the
    * findings are moved. Otherwise only the function's calls are analysed again (with the file
    * rules), provided nothing elsewhere can depend on what changed in it: no import, `global`,
