@@ -878,7 +878,7 @@ function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
   const attributeNames = new Set<string>();
   const dottedFunctions = new Set<string>();
   const wholeWords = new Set<string>();
-  const settings = new Set<string>();
+  const valueNames = new Set<string>();
   for (const gate of index.gates) {
     // A rule that only reacts to calls fires where a call names one of its functions (or an alias,
     // which partialText follows); any other rule, wherever one of its triggers is written.
@@ -886,7 +886,7 @@ function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     if (narrower) {
       for (const word of narrower.substrings ?? []) substrings.add(word);
       for (const word of narrower.words ?? []) wholeWords.add(word);
-      for (const word of narrower.settings ?? []) settings.add(word);
+      for (const word of narrower.settings ?? []) valueNames.add(word);
     } else if (!gate.words || gate.rule.findingsShowTriggers) for (const trigger of gate.triggers) substrings.add(trigger);
     for (const word of gate.rule.fileContext ?? []) substrings.add(word);
     if (gate.rule.findingsShowTriggers) continue;
@@ -901,7 +901,7 @@ function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
       else bareNames.add(callee);
     }
   }
-  return HotWords.over(scannerOf(full).strings, substrings, bareNames, attributeNames, dottedFunctions, wholeWords, settings);
+  return HotWords.over(scannerOf(full).strings, substrings, bareNames, attributeNames, dottedFunctions, wholeWords, valueNames);
 }
 
 /** The (cached) index of some of an index's rules. */
