@@ -25,7 +25,7 @@ const common = {
 
 const builds = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
-  // The rule pages travel inside the server bundle (see server/src/lsp/ruleDocs.ts).
+  // The rule pages travel inside the server bundle (see server/src/lsp/rulePages.ts).
   // So do the bundled OSV advisories (see server/src/deps/bundled.ts), in the server and the CLI.
   {
     entryPoints: ['server/src/server.ts'],

@@ -28,7 +28,7 @@ import { readSource, sourceKindOf } from '../../server/src/engine/io/sourceFiles
 import type { Tree } from '../../server/src/engine/parser';
 import { ParseLimitError } from '../../server/src/engine/parser';
 import { LineIndex } from '../../server/src/engine/text';
-import { treeEdit } from '../../server/src/lsp/documents';
+import { treeEdit } from '../../server/src/engine/perf/treeEdit';
 import { projectVersionsFor } from '../../server/src/deps/projectVersions';
 import { ALL_RULES } from '../../server/src/rules/index';
 
@@ -52,20 +52,14 @@ export interface Difference {
  * entry that no longer matches anything fails it (so that the list shrinks when they are fixed).
  * `file` is the end of the path; `fields` the only fields allowed to differ.
  */
-export const KNOWN_DIFFERENCES: readonly { file: string; variants: readonly Variant[]; fields: readonly string[]; why: string }[] = [
-  {
-    file: '/test/test_compile.py',
-    variants: ['cli', 'partial-always'],
-    fields: ['fingerprint'],
-    why:
-      'issue 14: the whole parse has an error region the partial parse leaves out, which changes the ' +
-      'scope path in the fingerprints (to be fixed by the one-pipeline work)',
-  },
-];
+export const KNOWN_DIFFERENCES: readonly { file: string; variants: readonly Variant[]; fields: readonly string[]; why: string }[] = [];
 
 /** The KNOWN_DIFFERENCES entry a difference matches, if any. */
-export function knownEntry(difference: Omit<Difference, 'known'>): (typeof KNOWN_DIFFERENCES)[number] | undefined {
-  return KNOWN_DIFFERENCES.find(
+export function knownEntry(
+  difference: Omit<Difference, 'known'>,
+  known: typeof KNOWN_DIFFERENCES = KNOWN_DIFFERENCES,
+): (typeof KNOWN_DIFFERENCES)[number] | undefined {
+  return known.find(
     (k) =>
       difference.file.replace(/\\/g, '/').endsWith(k.file) &&
       k.variants.includes(difference.variant) &&

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { AnalysisResult, Analyzer } from '../../server/src/engine/pipeline/analyzer';
 import { changeBetween } from '../../server/src/engine/perf/editReuse';
 import type { Tree } from '../../server/src/engine/parser';
-import { treeEdit } from '../../server/src/lsp/documents';
+import { treeEdit } from '../../server/src/engine/perf/treeEdit';
 import { analyzer } from '../support/engine';
 import { CORPUS, FIXTURES, REPO_ROOT, filesUnder } from '../support/paths';
 

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import type { Finding } from '../../server/src/engine/findings';
 import { LineIndex, analysisText, lineBreakAt } from '../../server/src/engine/text';
-import { pointAt, treeEdit } from '../../server/src/lsp/documents';
+import { pointAt, treeEdit } from '../../server/src/engine/perf/treeEdit';
 import { analyzer } from '../support/engine';
 
 function open(findings: Finding[]): string[] {

@@ -4,7 +4,7 @@
  * for the ranges they need and skip the rest, so the tensor payload is never read.
  *
  * Hand-written rather than `fs.readFileSync` because the whole file must not be loaded. The file
- * is opened through the engine's regular-file check (engine/safeRead.ts); this class keeps a
+ * is opened through the engine's regular-file check (engine/io/safeRead.ts); this class keeps a
  * growing window for sequential reads of large files.
  */
 import * as fs from 'node:fs';
@@ -65,7 +65,7 @@ export class FileSource implements ByteSource {
     readonly length: number,
   ) {}
 
-  /** Opens a regular file (never a FIFO or device: engine/safeRead.ts); throws with the reason. */
+  /** Opens a regular file (never a FIFO or device: engine/io/safeRead.ts); throws with the reason. */
   static open(file: string): { source: FileSource; stat: fs.Stats } {
     const opened = openRegularFile(file);
     if (!opened.ok) throw new Error(opened.message.replace(/^cannot read: /, ''));

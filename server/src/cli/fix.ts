@@ -1,7 +1,7 @@
 /**
  * `mlsec scan --fix / --unsafe-fixes / --diff`: applies the fixes the editor offers (the same
  * `Fix` edits the rules attach to findings, chosen by the code `source.fixAll.mlsec` uses
- * (engine/fixes.ts): the first applicable fix of each open finding, skipping fixes that overlap
+ * (engine/results/fixes.ts): the first applicable fix of each open finding, skipping fixes that overlap
  * one already taken).
  *
  * A file is analysed again after each round of edits, because one fix can make another possible

@@ -1,5 +1,5 @@
 /**
- * The one entry the file analysis (engine/scan.ts, the language server) calls for dependencies:
+ * The one entry the file analysis (engine/pipeline/fileAnalysis.ts, for every surface) calls for dependencies:
  * findings for a manifest or lock file, or for a notebook's install lines; undefined for any
  * other file. Costs a file-name test for files that are neither.
  */

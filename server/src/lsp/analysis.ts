@@ -16,9 +16,9 @@ import type {
 import { DiagnosticSeverity } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FindingSummary } from '../../../common/src/protocol';
-import type { Analyzer, AnalysisResult } from '../engine/pipeline/analyzer';
-import { dependencyFindings, notebookInstallFindings } from '../deps/scanHook';
-import { projectVersionsFor } from '../deps/projectVersions';
+import type { Analyzer } from '../engine/pipeline/analyzer';
+import { analyzeCells, analyzeSource } from '../engine/pipeline/fileAnalysis';
+import type { SourceAnalysis } from '../engine/pipeline/fileAnalysis';
 import { filePathOf } from './uris';
 import { ParseLimitError } from '../engine/parser';
 import { DIAGNOSTIC_SOURCE, isOpen, notAnalysedDiagnostic, summarize, toDiagnostic } from './diagnostics';
@@ -254,7 +254,7 @@ export class LiveAnalysis {
       if (!wasUsable) this.logger.warn('the parser failed on an earlier document and was restarted');
       // Trees kept for incremental parsing belong to the old runtime and would keep its memory
       // alive: the next analysis of each document parses afresh.
-      for (const document of this.all()) if (document.tree && !this.analyzer.parser.owns(document.tree)) document.dropTree();
+      for (const document of this.all()) document.session.dropIfStale(this.analyzer.parser);
       // The old runtime's memory (up to hundreds of MB) goes back only when it is collected; an
       // idle server may not collect for a long time. The client starts the server with
       // --expose-gc; elsewhere (tests, other editors) this does nothing.
@@ -285,21 +285,13 @@ export class LiveAnalysis {
         const text = document.text;
         const problem = inputProblem(text, config.maxFileSize);
         if (problem) return notAnalysed(problem);
-        // Requirements, pyproject and lock files are judged against advisories (server/src/deps).
+        // The engine's one entry (as for the CLI and the workspace scan), with this document's session.
         const file = filePathOf(document.uri);
-        const manifest = file ? dependencyFindings(file, text, config.selection, { advisories: config.settings.advisories }) : undefined;
-        if (manifest) return { ...base, findings: manifest.findings, problems: manifest.problems, durationMs: performance.now() - started };
-        const versions = file ? projectVersionsFor(file) : undefined;
-        const result = this.analyzer.analyzePython(text, {
-          selection: config.selection,
-          previousTree: document.tree,
-          keepTree: true,
-          previous: document.memo,
-          versions,
+        const result = analyzeSource(this.analyzer, { file, text, kind: 'python', session: document.session }, config.selection, {
+          advisories: config.settings.advisories,
         });
-        document.dropTree();
-        document.tree = result.tree;
-        document.memo = result.memo;
+        if (result.as === 'manifest')
+          return { ...base, findings: result.findings, problems: result.problems, durationMs: performance.now() - started };
         return this.snapshotOf(document, result, started, config);
       }
       const foreign = document.foreignLanguage();
@@ -308,20 +300,10 @@ export class LiveAnalysis {
       const joined = joinedNotebookText(cells);
       const problem = inputProblem(joined, config.maxFileSize);
       if (problem) return notAnalysed(problem);
-      if (document.tree && !this.analyzer.parser.owns(document.tree)) document.dropTree();
-      document.prepareTree(joined);
       const file = filePathOf(document.uri);
-      const result = this.analyzer.analyzeNotebookCells(cells, {
-        selection: config.selection,
-        previousTree: document.tree,
-        keepTree: true,
-        versions: file ? projectVersionsFor(file) : undefined,
+      const result = analyzeCells(this.analyzer, { file, cells, session: document.session }, config.selection, {
+        advisories: config.settings.advisories,
       });
-      // `!pip install` lines of the cells, judged against advisories like a requirements file.
-      result.findings.push(...notebookInstallFindings(cells, config.selection, { advisories: config.settings.advisories }));
-      document.dropTree();
-      document.tree = result.tree;
-      document.treeText = result.layout.text;
       const snapshot = this.snapshotOf(document, result, started, config);
       snapshot.layout = result.layout;
       snapshot.cellUris = document.cells.map((c) => c.document);
@@ -337,13 +319,13 @@ export class LiveAnalysis {
     }
   }
 
-  private snapshotOf(document: OpenDocument, result: AnalysisResult, started: number, config: DocumentConfig): Snapshot {
+  private snapshotOf(document: OpenDocument, result: SourceAnalysis, started: number, config: DocumentConfig): Snapshot {
     const durationMs = performance.now() - started;
     // A rule that failed is an internal error shown on the document (its other findings stay).
     const failures = this.analyzer.takeRuleFailures();
     for (const failure of failures) this.logger.error(`analysis of ${document.uri}: ${failure}`);
     if (this.logger.verbose) {
-      const t = result.timings;
+      const t = result.timings ?? { parse: 0, model: 0, rules: 0 };
       this.logger.debug(
         `analysed ${document.uri} v${document.version} in ${durationMs.toFixed(1)} ms${result.reused === 'moved' ? ' (findings moved over the edit)' : result.reused === 'function' ? ' (edited function only)' : ''} (parse ${t.parse.toFixed(1)}, model ${t.model.toFixed(1)}, rules ${t.rules.toFixed(1)}): ${result.findings.length} finding(s), ${result.syntaxErrors} syntax error region(s)`,
       );

@@ -168,7 +168,7 @@ export class CodeActions {
 
   /**
    * One edit applying a fix of each given open finding (non-overlapping): the choice is the one
-   * `mlsec scan --fix` makes (engine/fixes.ts); `unsafe` lets unsafe fixes be chosen too.
+   * `mlsec scan --fix` makes (engine/results/fixes.ts); `unsafe` lets unsafe fixes be chosen too.
    */
   private fixesEdit(document: OpenDocument, snapshot: Snapshot, findings: readonly Finding[], unsafe: boolean): WorkspaceEdit | undefined {
     const planned: PlannedEdit[] = [];
@@ -203,14 +203,14 @@ export class CodeActions {
 
   /** Finds the syntax node at an offset of the document (or cell) text, via the kept tree. */
   private treeLookup(document: OpenDocument, snapshot: Snapshot, cell: number | undefined): NodeLookup | undefined {
-    const tree = document.tree;
-    if (!tree) return undefined;
-    if (document.kind === 'python') return (offset) => tree.rootNode.descendantForIndex(offset) ?? undefined;
+    const session = document.session;
+    if (!session.hasTree) return undefined;
+    if (document.kind === 'python') return (offset) => session.nodeAt(offset);
     const layout = snapshot.layout;
     const uri = cell === undefined ? undefined : document.cells[cell]?.document;
     const text = uri ? document.texts.get(uri) : undefined;
     if (!layout || cell === undefined || !text) return undefined;
-    return (offset) => tree.rootNode.descendantForIndex(layout.cellPosition(cell, text.positionAt(offset))) ?? undefined;
+    return (offset) => session.nodeAt(layout.cellPosition(cell, text.positionAt(offset)));
   }
 
   private workspaceEdit(edits: PlannedEdit[]): WorkspaceEdit {

@@ -6,7 +6,7 @@
  * defines `MLSEC_RULE_DOCS` as a `{ code: markdown }` object, so the running server never depends
  * on the repository layout. When the server runs unbundled (from out/ during development) the
  * pages are read from the repository if they are there, and a rule without a page falls back to
- * the page rendered from its metadata (engine/ruleDocs.ts), so every rule has documentation.
+ * the page rendered from its metadata (engine/results/ruleMarkdown.ts), so every rule has documentation.
  *
  * Links: `codeDescription.href` must be a URI the editor can open without network. We use the
  * rule page shipped in the extension: `<extensionDocsUri>/MLS102.md` when the client names the

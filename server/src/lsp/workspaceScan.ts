@@ -18,11 +18,9 @@ import { CONFIG_FILE_NAMES } from '../engine/config/projectConfig';
 import { collectSourceFiles, sourceKindOf } from '../engine/io/sourceFiles';
 import { readSourceWithinLimit } from '../engine/io/sourceLimits';
 import { SkipReport } from '../engine/io/skipReport';
-import { dependencyFindings } from '../deps/scanHook';
-import { projectVersionsFor } from '../deps/projectVersions';
+import { analyzeSource } from '../engine/pipeline/fileAnalysis';
 import { manifestKindOf } from '../deps/manifests';
 import { ParseLimitError } from '../engine/parser';
-import { NotebookError } from '../engine/io/notebook';
 import { isModelFile } from '../artifacts/scan';
 import type { ModelFileIndex } from './modelFiles';
 import type { LiveAnalysis } from './analysis';
@@ -184,40 +182,30 @@ export class WorkspaceIndex {
     // A runtime that aborted on an earlier file is replaced first (engine/parser.ts).
     await this.live.parserReady();
     try {
-      // Dependency manifests and lock files: judged against advisories, not parsed as Python.
-      const manifest = dependencyFindings(file, read.text, config.selection, { advisories: settings.advisories });
-      if (manifest) {
-        for (const p of manifest.problems) problems.push({ uri, message: p.message, line: p.line });
-        const open = manifest.findings.filter(isOpen);
-        return {
-          path: file,
-          uri,
-          imports: [],
-          findings: open.map((f) => summarize(uri, f)),
-          diagnostics: open.map((f) => toDiagnostic(f, () => uri, this.links)),
-        };
-      }
-      const notebook = sourceKindOf(file) === 'notebook';
-      const result = notebook
-        ? this.analyzer.analyzeNotebookJson(read.text, { selection: config.selection, force: true, versions: projectVersionsFor(file) })
-        : this.analyzer.analyzePython(read.text, { selection: config.selection, force: true, versions: projectVersionsFor(file) });
-      if (notebook)
-        result.findings.push(
-          ...(dependencyFindings(file, read.text, config.selection, { advisories: settings.advisories }, 'notebook')?.findings ?? []),
-        );
-      const open = this.baselines.apply(file, result.findings, config.baselineFile, settings.baselineFindings).filter(isOpen);
+      // The engine's one entry, as for the CLI (same findings and fingerprints); `force` parses
+      // files no rule can fire in too, for their imports (checklist evidence).
+      const result = analyzeSource(this.analyzer, { file, text: read.text }, config.selection, {
+        advisories: settings.advisories,
+        force: true,
+      });
+      for (const p of result.problems) problems.push({ uri, message: p.message, line: p.line });
+      // A notebook that cannot be read is a problem, not a file of the index.
+      if (result.as === 'notebook' && result.problems.length > 0) return undefined;
+      const open =
+        result.as === 'manifest'
+          ? result.findings.filter(isOpen)
+          : this.baselines.apply(file, result.findings, config.baselineFile, settings.baselineFindings).filter(isOpen);
       return {
         path: file,
         uri,
         imports: result.imports,
         findings: open.map((f) => summarize(uri, f)),
-        suppressed: result.findings.length - open.length,
+        ...(result.as === 'manifest' ? {} : { suppressed: result.findings.length - open.length }),
         // A notebook's ranges are relative to its cells, which only exist once it is open.
-        diagnostics: notebook ? [] : open.map((f) => toDiagnostic(f, () => uri, this.links)),
+        diagnostics: result.as === 'notebook' ? [] : open.map((f) => toDiagnostic(f, () => uri, this.links)),
       };
     } catch (error) {
-      if (error instanceof NotebookError) problems.push({ uri, message: error.message, line: error.line });
-      else if (error instanceof ParseLimitError) problems.push({ uri, message: `not analysed: ${error.message}` });
+      if (error instanceof ParseLimitError) problems.push({ uri, message: `not analysed: ${error.message}` });
       else {
         this.logger.error(`analysis of ${uri} failed`, error);
         problems.push({ uri, message: `internal error while analysing: ${error instanceof Error ? error.message : String(error)}` });

@@ -37,7 +37,7 @@ import type { SubstringSet } from '../textScan';
 import { identifierOccurrences, inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
 
 /** One logical line: a statement or a compound statement's header, continuation lines included. */
-interface LogicalLine {
+export interface LogicalLine {
   /** Offset of its first character (after the indentation). */
   start: number;
   /** Offset of the newline that ends it (or the text's end). */
@@ -83,8 +83,9 @@ export const enum WordKind {
   /**
    * Like Word, but only where a value goes by that name: a keyword argument or an assignment
    * (`verify=`, `session.verify =`) or a quoted key (`"verify"`); not `verify(x)`, `self.verify()`.
+   * (Rules declare these words as `partialParseWords.settings`.)
    */
-  Setting = 64,
+  ValueName = 64,
 }
 
 /** What makes a definition worth parsing: an automaton over words and what each one means. */
@@ -110,7 +111,7 @@ export class HotWords {
     attributeNames: Iterable<string>,
     dottedFunctions: Iterable<string> = [],
     wholeWords: Iterable<string> = [],
-    settings: Iterable<string> = [],
+    valueNames: Iterable<string> = [],
   ): HotWords {
     const kinds = new Uint8Array(words.strings.length);
     const position = new Map(words.strings.map((w, i) => [w, i]));
@@ -125,7 +126,7 @@ export class HotWords {
     mark(bareNames, WordKind.BareName);
     mark(attributeNames, WordKind.AttributeName);
     mark(wholeWords, WordKind.Word);
-    mark(settings, WordKind.Setting);
+    mark(valueNames, WordKind.ValueName);
     // A method is wanted on any object; a name only dotted functions end in, on some objects.
     const methods = kinds.map((kind) => kind & WordKind.AttributeName);
     const prefixes = new Set<string>();
@@ -265,7 +266,7 @@ export function partialText(
 /**
  * The names that carry something the rules look at from one statement to others (see the
  * module comment): assigned by kept statements, beyond the rules' own words. Edit reuse in the
- * editor (see incremental.ts) checks an edited definition against them.
+ * editor (see editReuse.ts) checks an edited definition against them.
  */
 export function carriedNames(text: string, hot: HotWords): Set<string> {
   const lines = logicalLines(text);
@@ -290,8 +291,8 @@ export function holdsHotWord(text: string, start: number, end: number, hot: HotW
     }
     const word = words.strings[index];
     if ((at > 0 && isIdentifierChar(slice.charCodeAt(at - 1))) || isIdentifierChar(slice.charCodeAt(at + word.length))) return;
-    // A setting is taken for a word here: erring on the safe side, as for methods below.
-    if (kind & (WordKind.Word | WordKind.Setting)) {
+    // A value name is taken for a word here: erring on the safe side, as for methods below.
+    if (kind & (WordKind.Word | WordKind.ValueName)) {
       found = true;
       return;
     }
@@ -328,7 +329,7 @@ function coldPlan(
     }
     const word = words.strings[index];
     if ((at > 0 && isIdentifierChar(text.charCodeAt(at - 1))) || isIdentifierChar(text.charCodeAt(at + word.length))) return;
-    if (kind & WordKind.Word || (kind & WordKind.Setting && namesASetting(text, at, word.length))) {
+    if (kind & WordKind.Word || (kind & WordKind.ValueName && namesAValue(text, at, word.length))) {
       substringAt.push(at);
       return;
     }
@@ -718,7 +719,7 @@ function lastNonSpace(text: string, i: number): number {
 }
 
 /** Splits a text into logical lines, skipping blank and comment-only lines. */
-function logicalLines(text: string): LogicalLine[] {
+export function logicalLines(text: string): LogicalLine[] {
   const lines: LogicalLine[] = [];
   const n = text.length;
   let i = 0;
@@ -764,8 +765,8 @@ function logicalLines(text: string): LogicalLine[] {
   return lines;
 }
 
-/** True when the whole identifier text[at, at + length) names a value (see WordKind.Setting). */
-function namesASetting(text: string, at: number, length: number): boolean {
+/** True when the whole identifier text[at, at + length) names a value (see WordKind.ValueName). */
+function namesAValue(text: string, at: number, length: number): boolean {
   const end = at + length;
   const quote = text.charCodeAt(at - 1);
   if ((quote === 34 || quote === 39) && text.charCodeAt(end) === quote) return true;
@@ -825,8 +826,18 @@ function stubFor(text: string, at: number, body: number | undefined): string | u
   return text.slice(at, body) + '0';
 }
 
+/** The definition whose header starts at `at`: its kind, its name and the offset just past the name. */
+export function headerAt(text: string, at: number): { kind: 'def' | 'class'; name: string; nameEnd: number } | undefined {
+  DEF_HEADER.lastIndex = at;
+  const def = DEF_HEADER.exec(text);
+  if (def) return { kind: 'def', name: def[1], nameEnd: DEF_HEADER.lastIndex };
+  CLASS_HEADER.lastIndex = at;
+  const cls = CLASS_HEADER.exec(text);
+  return cls ? { kind: 'class', name: cls[1], nameEnd: CLASS_HEADER.lastIndex } : undefined;
+}
+
 /** True when a definition starts at `at` (a `def`, `async def` or `class` header). */
-function isHeader(text: string, at: number): boolean {
+export function isHeader(text: string, at: number): boolean {
   DEF_HEADER.lastIndex = at;
   if (DEF_HEADER.test(text)) return true;
   CLASS_HEADER.lastIndex = at;

@@ -3,7 +3,6 @@
  * severities and fingerprints applied. This is the single implementation the CLI, the language
  * server and the tests share.
  */
-import { createHash } from 'node:crypto';
 import { CallSite } from '../callSite';
 import type { Finding, RelatedInformation } from '../findings';
 import { compareFindings } from '../findings';
@@ -19,6 +18,7 @@ import type { RuleSelection } from '../config/selection';
 import { resolveSelection, findRule } from '../config/selection';
 import { CALL_RESULT_SUFFIX, SemanticModel } from '../semantic';
 import type { ConstValue } from '../semantic';
+import { assignFingerprints } from '../results/fingerprints';
 import { isPlaceholderReason, parseSuppressions } from '../results/suppressions';
 import { applyTestCodePolicy } from '../results/testCode';
 import { LineIndex, analysisText, lineBreakAt, withLineBreaks } from '../text';
@@ -59,7 +59,7 @@ export interface AnalysisOptions {
   /**
    * The memo of the analysis of this document's previous text (with the same selection), made
    * with `keepTree`: findings it proves an edit cannot have changed are moved, not recomputed
-   * (see incremental.ts). Requires `previousTree`.
+   * (see perf/editReuse.ts). Requires `previousTree`.
    */
   previous?: EditMemo;
   /** The project's package versions (looked up only when a rule asks), for version-aware rules. */
@@ -309,8 +309,11 @@ export class Analyzer {
     const index = gated ?? subsetIndex(full, []);
     start = performance.now();
     checkParseLimits(source);
-    // Without a tree to keep, the definitions no enabled rule can fire in need not be parsed.
-    const partial = gated && !forced && options.prefilter !== false ? partialFor(source, gated, full, options.minSkipped) : undefined;
+    // Without a tree to keep, the definitions no enabled rule can fire in need not be parsed. With
+    // `force` too: the partial text keeps every import (PartialText.imports), so the imports are
+    // the whole text's, and the workspace scan gets the CLI's parse.
+    const keeping = options.keepTree || options.previousTree !== undefined;
+    const partial = gated && !keeping && options.prefilter !== false ? partialFor(source, gated, full, options.minSkipped) : undefined;
     let tree = partial ? this.parser.parseRanges(partial.text, partial.ranges) : undefined;
     if (tree?.rootNode.hasError) {
       // Misread (or broken) text: the whole file is parsed, so the stubs can cost time, not findings.
@@ -384,7 +387,7 @@ export class Analyzer {
 
   /**
    * The findings of `text` from those of the previous text, when the edit between them is inside
-   * the body of one function (see incremental.ts), the same rules can fire, and neither tree has
+   * the body of one function (see perf/editReuse.ts), the same rules can fire, and neither tree has
    * a syntax error. A function holding no hot word cannot hold a finding nor change any: the
    * findings are moved. Otherwise only the function's calls are analysed again (with the file
    * rules), provided nothing elsewhere can depend on what changed in it: no import, `global`,
@@ -681,7 +684,7 @@ export class Analyzer {
     findings.push(...this.applySuppressions(findings, model, lines, selection));
     const kept = applyTestCodePolicy(findings, model, selection);
     kept.sort(compareFindings);
-    assignFingerprints(kept, model, lines);
+    assignFingerprints(kept, lines.text);
     return kept;
   }
 
@@ -896,7 +899,7 @@ function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
   const attributeNames = new Set<string>();
   const dottedFunctions = new Set<string>();
   const wholeWords = new Set<string>();
-  const settings = new Set<string>();
+  const valueNames = new Set<string>();
   for (const gate of index.gates) {
     // A rule that only reacts to calls fires where a call names one of its functions (or an alias,
     // which partialText follows); any other rule, wherever one of its triggers is written.
@@ -904,7 +907,7 @@ function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     if (narrower) {
       for (const word of narrower.substrings ?? []) substrings.add(word);
       for (const word of narrower.words ?? []) wholeWords.add(word);
-      for (const word of narrower.settings ?? []) settings.add(word);
+      for (const word of narrower.settings ?? []) valueNames.add(word);
     } else if (!gate.words || findingsShowTriggers) for (const trigger of gate.triggers) substrings.add(trigger);
     for (const word of fileContext) substrings.add(word);
     if (findingsShowTriggers) continue;
@@ -919,7 +922,7 @@ function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
       else bareNames.add(callee);
     }
   }
-  return HotWords.over(scannerOf(full).strings, substrings, bareNames, attributeNames, dottedFunctions, wholeWords, settings);
+  return HotWords.over(scannerOf(full).strings, substrings, bareNames, attributeNames, dottedFunctions, wholeWords, valueNames);
 }
 
 /** The (cached) index of some of an index's rules. */
@@ -1156,21 +1159,4 @@ function countErrors(root: Node): number {
   visit();
   cursor.delete();
   return count;
-}
-
-/**
- * Fingerprints hash the rule, the enclosing definition and the flagged text without its
- * whitespace, plus the occurrence number among identical ones: edits above a finding,
- * re-indentation and spacing edits (`x=1` / `x = 1`, a call split over lines) leave it
- * unchanged, so CI systems and baselines can track findings across commits.
- */
-function assignFingerprints(findings: Finding[], model: SemanticModel, lines: LineIndex): void {
-  const counts = new Map<string, number>();
-  for (const finding of findings) {
-    const snippet = lines.text.slice(finding.span.start, finding.span.end).replace(/\s+/g, '');
-    const base = `${finding.code}\u0000${model.scopePathAt(finding.span.start)}\u0000${snippet}`;
-    const occurrence = counts.get(base) ?? 0;
-    counts.set(base, occurrence + 1);
-    finding.fingerprint = createHash('sha256').update(`${base}\u0000${occurrence}`).digest('hex').slice(0, 32);
-  }
 }

@@ -1,19 +1,25 @@
 /**
- * Analysing files on disk: reading with the input checks, choosing the analysis by file kind,
- * and applying the configuration that governs each file. Shared by the CLI and the server's
- * workspace scan.
+ * The entry every surface calls: analysing a source (a file read from disk, or an open document
+ * with its edit session) by its kind, and files on disk with the input checks and the
+ * configuration that governs each file. The CLI, the server's workspace scan and the editor all
+ * come through analyzeSource (the editor's notebooks through analyzeCells), so each gets the same
+ * optimisations (prefilter, partial parsing; the editor also edit reuse) and the same findings
+ * and fingerprints.
  */
-import type { Analyzer } from './analyzer';
+import type { AnalysisResult, Analyzer } from './analyzer';
+import type { EditSession } from './editSession';
 import type { ConfigResolver, ProjectConfig } from '../config/projectConfig';
 import type { Finding, InputProblem } from '../findings';
-import { NotebookError } from '../io/notebook';
+import { NotebookError, NotebookLayout } from '../io/notebook';
+import type { NotebookCell } from '../io/notebook';
 import { ParseLimitError } from '../parser';
 import { sourceKindOf } from '../io/sourceFiles';
+import type { SourceKind } from '../io/sourceFiles';
 import { readSourceWithinLimit } from '../io/sourceLimits';
 import type { RuleSelection } from '../config/selection';
 import { resolveSelection } from '../config/selection';
 import { withTestCode } from '../results/testCode';
-import { dependencyFindings } from '../../deps/scanHook';
+import { dependencyFindings, notebookInstallFindings } from '../../deps/scanHook';
 import type { DependencyOptions } from '../../deps/scanHook';
 import { projectVersionsFor } from '../../deps/projectVersions';
 
@@ -60,6 +66,148 @@ export class SelectionCache {
   }
 }
 
+/** A text to analyse: a file read from disk (the CLI, the workspace scan) or an open document (the editor). */
+export interface Source {
+  /**
+   * The file the text is (or will be saved as): it decides dependency manifests, notebooks and
+   * the project's package versions. Undefined for a document that has no file (untitled).
+   */
+  file?: string;
+  text: string;
+  /** How to read the text: by default from the file's name (Python when there is none). */
+  kind?: SourceKind;
+  /** The editor's session of this document: its tree and memo are re-used across edits. */
+  session?: EditSession;
+}
+
+/** What the analysis of one source found, for every surface. */
+export interface SourceAnalysis {
+  /** How the text was read: as Python, as a notebook, or as a dependency manifest (not parsed). */
+  as: 'python' | 'notebook' | 'manifest';
+  findings: Finding[];
+  problems: InputProblem[];
+  /** Dependency manifests: lines recognised but not checked, with why. */
+  skipped?: { line: number; reason: string }[];
+  /**
+   * False when the prefilter showed that no rule can fire and the text was not parsed (or it is a
+   * manifest); undefined when it could not be analysed at all (a notebook that is not JSON).
+   */
+  parsed?: boolean;
+  units: number;
+  skippedUnits?: number;
+  /** Top-level packages imported (complete when analysed with `force`). */
+  imports: string[];
+  syntaxErrors: number;
+  timings?: { read: number; prefilter?: number; parse: number; model: number; rules: number };
+  /** How the session's previous analysis was re-used (see AnalysisResult.reused). */
+  reused?: AnalysisResult['reused'];
+}
+
+/**
+ * The one entry into the engine for a Python text, a notebook's JSON or a dependency manifest:
+ * the CLI (through analyzeFile), the workspace scan and the editor all call it, so all get the
+ * same optimisations, findings and fingerprints. Throws ParseLimitError for a text over the
+ * parser's limits; a notebook that is not valid JSON is a problem, not an exception.
+ */
+export function analyzeSource(
+  analyzer: Analyzer,
+  source: Source,
+  selection: RuleSelection,
+  options: FileAnalysisOptions = {},
+): SourceAnalysis {
+  const { file, text, session } = source;
+  const force = options.force ?? false;
+  // Dependency manifests and lock files are judged against advisories (server/src/deps).
+  const manifest = file !== undefined ? dependencyFindings(file, text, selection, options) : undefined;
+  if (manifest) {
+    session?.drop();
+    return { as: 'manifest', ...manifest, parsed: false, units: text.length, imports: [], syntaxErrors: 0 };
+  }
+  const kind = source.kind ?? (file !== undefined ? sourceKindOf(file) : undefined) ?? 'python';
+  const versions = file !== undefined ? projectVersionsFor(file) : undefined;
+  if (kind === 'notebook') {
+    session?.drop();
+    try {
+      const result = analyzer.analyzeNotebookJson(text, { selection, force, versions });
+      const installs = file !== undefined ? dependencyFindings(file, text, selection, options, 'notebook') : undefined;
+      return {
+        as: 'notebook',
+        ...resultFields(result, text),
+        findings: installs ? [...result.findings, ...installs.findings] : result.findings,
+        problems: [],
+      };
+    } catch (error) {
+      if (error instanceof NotebookError)
+        return {
+          as: 'notebook',
+          findings: [],
+          problems: [{ message: error.message, line: error.line }],
+          units: text.length,
+          imports: [],
+          syntaxErrors: 0,
+        };
+      throw error;
+    }
+  }
+  try {
+    const reuse = session ? session.optionsFor(text, analyzer.parser) : {};
+    const result = analyzer.analyzePython(text, { selection, force, versions, ...reuse });
+    session?.keep(text, result);
+    return { as: 'python', ...resultFields(result, text), findings: result.findings, problems: [] };
+  } catch (error) {
+    session?.drop();
+    throw error;
+  }
+}
+
+/**
+ * The editor's entry for a notebook: its Python code cells, analysed together as analyzeSource
+ * analyses a notebook file, re-using the session's tree of the joined text.
+ */
+export function analyzeCells(
+  analyzer: Analyzer,
+  source: { file?: string; cells: readonly NotebookCell[]; session?: EditSession },
+  selection: RuleSelection,
+  options: FileAnalysisOptions = {},
+): SourceAnalysis & { layout: NotebookLayout } {
+  const { file, cells, session } = source;
+  const joined = new NotebookLayout(cells).text;
+  try {
+    const reuse = session ? session.optionsFor(joined, analyzer.parser) : {};
+    const result = analyzer.analyzeNotebookCells(cells, {
+      selection,
+      force: options.force,
+      versions: file !== undefined ? projectVersionsFor(file) : undefined,
+      ...reuse,
+    });
+    session?.keep(result.layout.text, result);
+    const installs = notebookInstallFindings(cells, selection, options);
+    return {
+      as: 'notebook',
+      ...resultFields(result, joined),
+      findings: [...result.findings, ...installs],
+      problems: [],
+      layout: result.layout,
+    };
+  } catch (error) {
+    session?.drop();
+    throw error;
+  }
+}
+
+function resultFields(result: AnalysisResult, text: string): Omit<SourceAnalysis, 'as' | 'findings' | 'problems'> {
+  return {
+    parsed: result.parsed,
+    units: text.length,
+    skippedUnits: result.skippedUnits,
+    imports: result.imports,
+    syntaxErrors: result.syntaxErrors,
+    timings: { read: 0, ...result.timings },
+    reused: result.reused,
+  };
+}
+
+/** analyzeSource for a file's text, in the shape of a FileReport (imports only with `force`). */
 export function analyzeText(
   analyzer: Analyzer,
   file: string,
@@ -67,41 +215,13 @@ export function analyzeText(
   selection: RuleSelection,
   options: FileAnalysisOptions = {},
 ): Pick<FileReport, 'findings' | 'problems' | 'skipped' | 'parsed' | 'units' | 'skippedUnits' | 'timings' | 'imports'> {
-  const force = options.force ?? false;
-  // Dependency manifests and lock files are judged against advisories (server/src/deps).
-  const manifest = dependencyFindings(file, text, selection, options);
-  if (manifest) return { ...manifest, parsed: false };
-  const kind = sourceKindOf(file) ?? 'python';
-  const imports = (result: { imports: string[] }) => (force ? { imports: result.imports } : {});
-  if (kind === 'notebook') {
-    try {
-      const result = analyzer.analyzeNotebookJson(text, { selection, force, versions: projectVersionsFor(file) });
-      const installs = dependencyFindings(file, text, selection, options, 'notebook');
-      return {
-        findings: installs ? [...result.findings, ...installs.findings] : result.findings,
-        problems: [],
-        parsed: result.parsed,
-        units: text.length,
-        skippedUnits: result.skippedUnits,
-        timings: { read: 0, ...result.timings },
-        ...imports(result),
-      };
-    } catch (error) {
-      if (error instanceof NotebookError) return { findings: [], problems: [{ message: error.message, line: error.line }] };
-      throw error;
-    }
-  }
-  const result = analyzer.analyzePython(text, { selection, force, versions: projectVersionsFor(file) });
-  const problems: InputProblem[] = [];
-  return {
-    findings: result.findings,
-    problems,
-    parsed: result.parsed,
-    units: text.length,
-    skippedUnits: result.skippedUnits,
-    timings: { read: 0, ...result.timings },
-    ...imports(result),
-  };
+  const result = analyzeSource(analyzer, { file, text }, selection, options);
+  const { findings, problems, skipped, parsed, units, skippedUnits, timings, imports } = result;
+  // A manifest is not parsed; a notebook that is not JSON is not analysed (no `parsed`).
+  if (result.as === 'manifest') return { findings, problems, ...(skipped ? { skipped } : {}), parsed: false };
+  if (parsed === undefined) return { findings, problems };
+  const analysed = { findings, problems, parsed, units, skippedUnits, timings };
+  return options.force ? { ...analysed, imports } : analysed;
 }
 
 /** How files are analysed: extra advisories, and `force` to parse files the prefilter would skip, to learn their imports (checklist evidence). */

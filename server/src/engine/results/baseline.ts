@@ -4,7 +4,7 @@
  *
  * An entry is the file (relative to the baseline's root), the rule and the finding's
  * fingerprint, which hashes the rule, the enclosing definition and the flagged text with
- * whitespace collapsed (analyzer.ts): lines added above a finding and re-indentation keep it.
+ * whitespace collapsed (fingerprints.ts): lines added above a finding and re-indentation keep it.
  * Line numbers are not stored, so the file does not change when code moves; entries are sorted
  * and one per line, so a review of the baseline's diff is easy. Matching counts duplicates: two
  * identical entries absorb two findings, not more.

@@ -1,0 +1,100 @@
+/**
+ * What the engine keeps of one open document between analyses, for the editor: the tree-sitter
+ * tree of the last analysis (edited with every change, so the next parse re-uses what did not
+ * change) and the memo of that analysis (so findings an edit cannot have changed are moved, not
+ * recomputed: perf/editReuse.ts). The language server only reports edits and asks for analyses
+ * (through pipeline/fileAnalysis.ts, the entry every surface shares); it never touches a tree.
+ *
+ * The session also records the text its tree was parsed from and brings the tree in line with
+ * any text it is asked to analyse (one edit over the changed middle) when edits were not reported
+ * one by one (a notebook, whose joined text is rebuilt from its cells; a missed change). An edit
+ * that cannot be applied drops the tree: the next analysis parses afresh, which is always exact.
+ */
+import type { AnalysisOptions, AnalysisResult, EditMemo } from './analyzer';
+import type { Node, PythonParser, Tree } from '../parser';
+import { diffEdit, treeEdit } from '../perf/treeEdit';
+import { analysisText } from '../text';
+
+export class EditSession {
+  private tree?: Tree;
+  /** The text (as given, before line-ending normalisation) the kept tree stands for. */
+  private treeText?: string;
+  private memo?: EditMemo;
+
+  /** Whether a tree is kept (for tests and logs). */
+  get hasTree(): boolean {
+    return this.tree !== undefined;
+  }
+
+  /**
+   * Records that text[start, end) of `text` (the text the session last saw) was replaced by
+   * `inserted`. Reported edits keep the edit-reuse memo exact; the text is what the client sent.
+   */
+  edit(text: string, start: number, end: number, inserted: string): void {
+    if (!this.tree || this.treeText === undefined) return;
+    // Offsets are the client's, in the text the session was told of; optionsFor checks that the
+    // result is the text analysed next (and mends or drops the tree when it is not).
+    this.tree.edit(treeEdit(text, start, end, inserted));
+    this.treeText = this.treeText.slice(0, start) + inserted + this.treeText.slice(end);
+  }
+
+  /** The smallest syntax node at an offset of the last analysed text, from the kept tree. */
+  nodeAt(offset: number): Node | undefined {
+    return this.tree?.rootNode.descendantForIndex(offset) ?? undefined;
+  }
+
+  /** The whole text was replaced: nothing of the old tree is worth re-using. */
+  replaced(): void {
+    this.drop();
+  }
+
+  /**
+   * The options that make an analysis of `text` re-use this session's tree and memo, after
+   * bringing the tree in line with `text`. A tree made by a parser runtime that was replaced
+   * since (parser.ts) is dropped. Call `keep` with the result.
+   */
+  optionsFor(text: string, parser: PythonParser): Pick<AnalysisOptions, 'previousTree' | 'keepTree' | 'previous'> {
+    if (this.tree && !parser.owns(this.tree)) this.drop();
+    if (this.tree && this.treeText !== text) {
+      const edit = this.treeText === undefined ? undefined : diffEdit(analysisText(this.treeText), analysisText(text));
+      if (edit) this.tree.edit(edit);
+      else this.drop();
+      // The memo stays: the analyzer checks it against the new text itself (EditMemo.text).
+    }
+    return { previousTree: this.tree, keepTree: true, previous: this.tree ? this.memo : undefined };
+  }
+
+  /** Keeps what an analysis of `text` made with `optionsFor` leaves for the next one. */
+  keep(text: string, result: AnalysisResult): void {
+    const old = this.tree;
+    this.tree = result.tree;
+    this.treeText = result.tree ? text : undefined;
+    this.memo = result.tree ? result.memo : undefined;
+    if (old && old !== result.tree) deleteTree(old);
+  }
+
+  /** Forgets the tree and the memo (the parser changed, the document was skipped or closed). */
+  drop(): void {
+    deleteTree(this.tree);
+    this.tree = undefined;
+    this.treeText = undefined;
+    this.memo = undefined;
+  }
+
+  /** Drops the tree when `parser` no longer owns it (its runtime was replaced). */
+  dropIfStale(parser: PythonParser): void {
+    if (this.tree && !parser.owns(this.tree)) this.drop();
+  }
+}
+
+/**
+ * Frees a kept tree. The parser's runtime may have aborted since the tree was made (parser.ts):
+ * its memory is then dropped with the runtime, and freeing cannot fail the caller.
+ */
+function deleteTree(tree: Tree | undefined): void {
+  try {
+    tree?.delete();
+  } catch {
+    // The runtime that made the tree is gone; nothing is left to free.
+  }
+}
