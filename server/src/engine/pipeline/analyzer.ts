@@ -682,7 +682,7 @@ export class Analyzer {
       });
     }
     findings.push(...this.applySuppressions(findings, model, lines, selection));
-    const kept = applyTestCodePolicy(findings, model, selection);
+    const kept = applyTestCodePolicy(findings, lines.text, selection);
     kept.sort(compareFindings);
     assignFingerprints(kept, lines.text);
     return kept;

@@ -115,6 +115,33 @@ export class ScopePaths {
     return parts.join('.');
   }
 
+  /**
+   * The definitions around `offset`, innermost first, read from the text as `at` reads them (the
+   * offset's own header once its scope has begun, then the headers of the enclosing blocks): each
+   * with its header line and the decorator lines above it. A function of the text alone, so what
+   * depends on it (test-code detection) is the same whether the file was parsed whole or in part.
+   */
+  definitionsAround(offset: number): Array<{ kind: 'def' | 'class'; name: string; header: string; decorators: string[] }> {
+    const text = this.text;
+    const lines = (this.lines ??= logicalLines(text));
+    const enclosing = (this.enclosing ??= enclosingLines(lines));
+    const last = lastStartingAtOrBefore(lines, offset);
+    if (last < 0) return [];
+    const found: Array<{ kind: 'def' | 'class'; name: string; header: string; decorators: string[] }> = [];
+    const describe = (k: number) => {
+      const header = headerAt(text, lines[k].start);
+      if (!header) return;
+      const decorators: string[] = [];
+      for (let d = k - 1; d >= 0 && lines[d].indent === lines[k].indent && text.charCodeAt(lines[d].start) === 64; d--)
+        decorators.unshift(text.slice(lines[d].start, lines[d].end));
+      found.push({ kind: header.kind, name: header.name, header: text.slice(lines[k].start, lines[k].end), decorators });
+    };
+    const own = headerAt(text, lines[last].start);
+    if (own && offset < lines[last].end && offset >= scopeStartOnHeader(text, own.kind, own.nameEnd, lines[last].end)) describe(last);
+    for (let k = enclosing[last], levels = 0; k >= 0 && levels < MAX_LEVELS; k = enclosing[k], levels++) describe(k);
+    return found;
+  }
+
   /** Per statement line, the comment lines after it: their starts and the least indentation so far (memo). */
   private readonly commentRuns = new Map<number, { starts: number[]; least: number[] }>();
 

@@ -29,10 +29,9 @@
  */
 import * as path from 'node:path';
 import type { Finding } from '../findings';
-import type { Node } from '../parser';
 import type { Severity } from '../rule';
 import type { RuleSelection } from '../config/selection';
-import type { SemanticModel } from '../semantic';
+import { ScopePaths } from './fingerprints';
 
 export type TestMode = 'report' | 'demote' | 'skip';
 export const TEST_MODES: readonly TestMode[] = ['report', 'demote', 'skip'];
@@ -178,11 +177,12 @@ export const IN_TEST_CODE = 'in test code';
  * Marks the findings in test code and applies the mode of each rule: `demote` sets `info` and says
  * "in test code" in the message, `skip` drops the finding. Returns the findings kept.
  */
-export function applyTestCodePolicy(findings: Finding[], model: SemanticModel, selection: RuleSelection): Finding[] {
+export function applyTestCodePolicy(findings: Finding[], text: string, selection: RuleSelection): Finding[] {
   const tests: TestCodeSelection = selection.tests ?? { mode: DEFAULT_TEST_MODE, perRule: [] };
   const kept: Finding[] = [];
+  let paths: ScopePaths | undefined;
   for (const finding of findings) {
-    const reason = tests.pathReason ?? testCodeAround(model, finding.span.start);
+    const reason = tests.pathReason ?? testCodeAround((paths ??= new ScopePaths(text)), finding.span.start);
     if (!reason) {
       kept.push(finding);
       continue;
@@ -200,37 +200,36 @@ export function applyTestCodePolicy(findings: Finding[], model: SemanticModel, s
   return kept;
 }
 
-const DEFINITIONS = new Set(['function_definition', 'class_definition']);
-
-/** Why the code at `offset` is test code (the innermost definition that makes it so), or undefined. */
-export function testCodeAround(model: SemanticModel, offset: number): string | undefined {
-  let node: Node | null = model.tree.rootNode.descendantForIndex(offset, offset);
-  while (node) {
-    if (DEFINITIONS.has(node.type)) {
-      const reason = testDefinition(node);
-      if (reason) return reason;
-    }
-    node = node.parent;
+/**
+ * Why the code at `offset` is test code (the innermost definition that makes it so), or undefined.
+ * Read from the text (ScopePaths), not the tree: a syntax error elsewhere in the file moves
+ * definitions around in a tree but not in the text, and the CLI (partial parse) and the editor
+ * (whole parse) must agree.
+ */
+export function testCodeAround(paths: ScopePaths, offset: number): string | undefined {
+  for (const definition of paths.definitionsAround(offset)) {
+    const reason = testDefinition(definition);
+    if (reason) return reason;
   }
   return undefined;
 }
 
-function testDefinition(node: Node): string | undefined {
-  const name = node.childForFieldName('name')?.text ?? '';
-  if (node.type === 'function_definition') {
+function testDefinition(definition: { kind: 'def' | 'class'; name: string; header: string; decorators: string[] }): string | undefined {
+  const { name } = definition;
+  if (definition.kind === 'def') {
     if (/^test(?:_|$|[A-Z0-9])/.test(name)) return `test function ${name}`;
-    const decorated = node.parent?.type === 'decorated_definition' ? node.parent : undefined;
-    for (const decorator of decorated?.children ?? []) {
-      if (decorator?.type !== 'decorator') continue;
-      const text = decorator.text.replace(/^@\s*/, '');
+    for (const decorator of definition.decorators) {
+      const text = decorator.replace(/^@\s*/, '');
       if (/^(?:pytest\s*\.\s*)?fixture\b/.test(text)) return `pytest fixture ${name}`;
     }
     return undefined;
   }
   if (/^Test(?:$|[A-Z0-9_])/.test(name)) return `test class ${name}`;
-  const bases = node.childForFieldName('superclasses');
-  for (const base of bases?.namedChildren ?? []) {
-    if (base && /(?:^|\.)\w*TestCase$/.test(base.text.replace(/\s+/g, ''))) return `test class ${name}`;
+  const open = definition.header.indexOf('(');
+  const close = definition.header.lastIndexOf(')');
+  const bases = open >= 0 && close > open ? definition.header.slice(open + 1, close) : '';
+  for (const base of bases.split(',')) {
+    if (/(?:^|\.)\w*TestCase$/.test(base.replace(/\s+/g, ''))) return `test class ${name}`;
   }
   return undefined;
 }
