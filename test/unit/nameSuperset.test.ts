@@ -1,0 +1,69 @@
+/**
+ * Partial parsing reads names from the text (perf/partialParse.ts: reachingNames, aliasNames,
+ * receiverCanReach) to decide which definitions no rule can fire in; the semantic model is the
+ * one that answers what a name refers to. The text front must keep a superset of what the model
+ * resolves: every call the model resolves to a rule's callee (or names with a rule's method) must
+ * lie in text the partial parse keeps, or a finding would be lost (ARCHITECTURE.md, invariants).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { partialText } from '../../server/src/engine/perf/partialParse';
+import { buildIndex, hotWords } from '../../server/src/engine/pipeline/prefilter';
+import { SemanticModel } from '../../server/src/engine/semantic';
+import { analysisText } from '../../server/src/engine/text';
+import { ALL_RULES } from '../../server/src/rules/index';
+import { wordsOf } from '../../server/src/engine/perf/ruleWords';
+import { analyzer } from '../support/engine';
+import { CORPUS, FIXTURES, REPO_ROOT, filesUnder } from '../support/paths';
+
+describe('name resolution: the text front keeps what the semantic model resolves', () => {
+  it('keeps every call the model resolves to a rule’s callee or method, on every fixture and corpus file', async () => {
+    const engine = await analyzer();
+    const full = buildIndex(ALL_RULES);
+    const hot = hotWords(full, full);
+    assert.ok(hot, 'the rule set can be partially parsed');
+    // Rules that declare their own partial-parse words (or show their triggers in findings) are
+    // kept by those words instead; the name front serves the rules known by their callees.
+    const byName = ALL_RULES.filter((rule) => {
+      const derived = wordsOf(rule);
+      return !derived.partialParseWords && !derived.findingsShowTriggers;
+    });
+    const callees = new Set(byName.flatMap((rule) => rule.callees ?? []));
+    const methods = new Set(byName.flatMap((rule) => rule.methods ?? []));
+    const files = [
+      ...filesUnder(FIXTURES, ['.py']),
+      ...filesUnder(CORPUS, ['.py']),
+      ...filesUnder(path.join(REPO_ROOT, 'examples'), ['.py']),
+    ];
+    assert.ok(files.length >= 20, `expected the fixtures and the corpus, found ${files.length} files`);
+    let resolved = 0;
+    let planned = 0;
+    for (const file of files) {
+      const text = analysisText(fs.readFileSync(file, 'utf8'));
+      // minSkipped 0: plan even small files, so that every fixture exercises the text front.
+      const partial = partialText(text, hot!, 0);
+      if (!partial) continue;
+      planned++;
+      const kept = (offset: number) => partial.ranges.some((r) => offset >= r.startIndex && offset < r.endIndex);
+      const tree = engine.parser.parse(text);
+      try {
+        const model = new SemanticModel(tree, text);
+        for (const call of tree.rootNode.descendantsOfType('call')) {
+          const fn = call?.childForFieldName('function');
+          if (!call || !fn) continue;
+          const name = model.qualifiedName(fn);
+          const method = fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+          if (!(name !== undefined && callees.has(name)) && !(method !== undefined && methods.has(method))) continue;
+          resolved++;
+          const line = text.slice(0, call.startIndex).split('\n').length;
+          assert.ok(kept(call.startIndex), `${path.relative(REPO_ROOT, file)}:${line}: ${name ?? method} is left out by partial parsing`);
+        }
+      } finally {
+        tree.delete();
+      }
+    }
+    assert.ok(planned >= 10, `partial parsing planned ${planned} files`);
+    assert.ok(resolved >= 100, `checked ${resolved} resolved calls`);
+  });
+});
