@@ -22,7 +22,7 @@ import type { ConstValue } from './semantic';
 import { isPlaceholderReason, parseSuppressions } from './suppressions';
 import { LineIndex, analysisText, lineBreakAt, withLineBreaks } from './text';
 import type { Span } from './text';
-import { SourceText, SubstringSet, inImportStatement } from './textScan';
+import { SourceText, SubstringSet, inImportStatement, previousNonBlank } from './textScan';
 import { DEFAULT_MIN_SKIPPED, HotWords, carriedNames, dottedSegments, holdsHotWord, partialText } from './partialParse';
 import { OffsetMover, changeBetween, editedFunction, shiftFindings, shiftReports } from './incremental';
 import type { TextChange } from './incremental';
@@ -159,10 +159,14 @@ interface RuleGate {
   words?: CallWords[];
 }
 
-/** The identifiers a call name needs in the text: all of `all`, and `reached` at a reachable spot. */
+/**
+ * The identifiers a call name needs in the text: all of `all`, and `reached` at a reachable spot;
+ * for a function called by its bare name (`eval`), `bare`: an occurrence that is not an attribute.
+ */
 interface CallWords {
   all: string[];
   reached?: string;
+  bare?: boolean;
 }
 
 const IMPORT_WORD = /\bimport\b/;
@@ -252,10 +256,21 @@ export class Analyzer {
       if (hit === undefined) reachedNames.set(w, (hit = reachedAsAttributeOrImport(source, w)));
       return hit;
     };
+    const bareNames = new Map<string, boolean>();
+    const bareName = (w: string): boolean => {
+      let hit = bareNames.get(w);
+      if (hit === undefined) bareNames.set(w, (hit = reachedBare(source, w)));
+      return hit;
+    };
     const rules: Rule[] = [];
     for (const gate of index.gates) {
       if (!gate.derived.always && !gate.triggers.some(includes)) continue;
-      if (gate.words && !gate.words.some(({ all, reached }) => all.every(word) && (reached === undefined || reachedName(reached))))
+      if (
+        gate.words &&
+        !gate.words.some(
+          ({ all, reached, bare }) => all.every(word) && (reached === undefined || reachedName(reached)) && (!bare || bareName(all[0])),
+        )
+      )
         continue;
       if (gate.derived.mayFire && !gate.derived.mayFire(source)) continue;
       rules.push(gate.rule);
@@ -930,7 +945,7 @@ function gateOf(rule: Rule, derived: RuleWords): RuleGate {
         .join('')
         .split('.')
         .filter((segment) => segment.length > 0);
-      return all.length > 1 ? { all, reached: all[all.length - 1] } : { all };
+      return all.length > 1 ? { all, reached: all[all.length - 1] } : { all, bare: !c.includes('.') };
     }),
   ];
   // A name that is not made of identifiers cannot be checked this way: keep the triggers alone.
@@ -938,6 +953,16 @@ function gateOf(rule: Rule, derived: RuleWords): RuleGate {
     return { rule, derived, triggers };
   }
   return { rule, derived, triggers, words };
+}
+
+/**
+ * True when `name` occurs in code other than as an attribute (`eval(x)`, `run = eval`, `from
+ * builtins import eval`): a function called by its bare name resolves only through such an
+ * occurrence (`df.eval` is another function).
+ */
+function reachedBare(source: SourceText, name: string): boolean {
+  for (const at of source.identifiers(name)) if (previousNonBlank(source.text, at) !== '.') return true;
+  return false;
 }
 
 /**
