@@ -144,7 +144,9 @@ export interface RuleMatch {
   /**
    * True when every finding is written with one of `keywords` and `names`, in the reported
    * statement itself or in the assignment of a name it uses: a call of one of the rule's
-   * functions without them is not a finding (`launch()` without `share=`).
+   * functions without them is not a finding (`launch()` without `share=`). A keyword is then
+   * written where a value goes by its name (`verify=`, `.verify`, `"verify"`) and a name whole
+   * (`CERT_NONE`, or quoted): a file or definition without one is not parsed for the rule.
    */
   wordsInEveryFinding?: boolean;
   /**

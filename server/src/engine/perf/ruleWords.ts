@@ -16,12 +16,15 @@
  * - `never`, for a rule without a matcher that declares nothing (reported on files that are not
  *   Python): it takes no part in the prefilter. MLS001, reported by the analyzer itself, declares
  *   the `mlsec` its findings are written with: a suppression comment makes it a rule that can fire.
- * - the gate (`mayFire`, `mayFireWords`) from `imports`, plus what a few rules still write by
- *   hand (`RuleMatch.mayFire`, see rule.ts);
- * - `fileContext` from `reads`, and `findingsShowTriggers` from `wordsInEveryFinding`.
+ * - the gate (`mayFire`, `mayFireWords`) from `imports` and, for a rule whose every finding shows
+ *   its words, from how they are shown (a name whole, a keyword where a value goes by its name),
+ *   plus what a few rules still write by hand (`RuleMatch.mayFire`, see rule.ts);
+ * - `fileContext` from `reads`; `findingsShowTriggers` from `wordsInEveryFinding`, with the
+ *   partial-parsing words (names as whole words, keywords as settings, strings as substrings).
  */
 import type { PartialParseWords, Rule } from '../rule';
 import { CALL_RESULT_SUFFIX } from '../semantic';
+import { nextNonBlank, previousNonBlank } from '../textScan';
 import type { SourceText } from '../textScan';
 
 export interface RuleWords {
@@ -45,6 +48,30 @@ export interface RuleWords {
 
 const derived = new WeakMap<Rule, RuleWords>();
 
+/** True when `text` holds `word` quoted whole (`"verify"`, `'CERT_NONE'`): a dict key, `getattr`. */
+function quoted(text: string, word: string): boolean {
+  return text.includes(`"${word}"`) || text.includes(`'${word}'`);
+}
+
+/** A name as a finding shows it: a whole identifier in code, or quoted. */
+function writtenAsName(source: SourceText, name: string): boolean {
+  return source.hasIdentifier(name) || quoted(source.text, name);
+}
+
+/**
+ * A keyword as a finding shows it: where a value goes by that name, as `name=` (a keyword
+ * argument, an assignment to the name), an attribute `.name`, or a quoted key.
+ */
+function writtenAsSetting(source: SourceText, keyword: string): boolean {
+  const text = source.text;
+  for (const at of source.identifiers(keyword)) {
+    if (previousNonBlank(text, at) === '.') return true;
+    const after = at + keyword.length;
+    if (nextNonBlank(text, after) === '=' && nextNonBlank(text, text.indexOf('=', after) + 1) !== '=') return true;
+  }
+  return quoted(text, keyword);
+}
+
 /** The first name of a callee as written in a file (`torch` of `torch.hub.load`, `flask` of `flask.Flask().run`). */
 function rootOf(callee: string): string {
   return callee.split(CALL_RESULT_SUFFIX).join('').split('.')[0];
@@ -61,19 +88,27 @@ export function wordsOf(rule: Rule): RuleWords {
   // nothing of what it looks for, gets no prefilter and no partial parsing.
   const always = !never && matches.length === 0 && (calls.length === 0 || !!rule.onFile);
   const imports = rule.imports ?? [];
-  const handWritten = rule.mayFire;
-  const importGate = imports.length > 0 ? (source: SourceText) => imports.some((name) => source.hasIdentifier(name)) : undefined;
+  const keywords = rule.keywords ?? [];
+  const names = rule.names ?? [];
+  const shown = rule.wordsInEveryFinding === true;
+  const gates: Array<(source: SourceText) => boolean> = [];
+  if (imports.length > 0) gates.push((source) => imports.some((name) => source.hasIdentifier(name)));
+  // Every finding shows a keyword as a setting or a name whole: the text must hold one so.
+  if (shown && !rule.mayFire)
+    gates.push((source) => names.some((name) => writtenAsName(source, name)) || keywords.some((k) => writtenAsSetting(source, k)));
+  if (rule.mayFire) gates.push(rule.mayFire);
   const mayFire =
-    importGate && handWritten ? (source: SourceText) => importGate(source) && handWritten(source) : (importGate ?? handWritten);
+    gates.length === 0 ? undefined : gates.length === 1 ? gates[0] : (source: SourceText) => gates.every((gate) => gate(source));
   words = {
     triggers: never || always ? [] : [...new Set(matches.length > 0 ? matches : calls)],
     always,
     never,
     mayFire,
-    mayFireWords: [...new Set([...imports, ...(rule.mayFireWords ?? [])])],
+    mayFireWords: [...new Set([...imports, ...(shown && !rule.mayFire ? [...names, ...keywords] : []), ...(rule.mayFireWords ?? [])])],
     fileContext: rule.reads ?? [],
-    findingsShowTriggers: rule.wordsInEveryFinding === true,
-    partialParseWords: rule.partialParseWords,
+    findingsShowTriggers: shown,
+    // Where every finding shows its words, a definition must hold one as written in a finding.
+    partialParseWords: rule.partialParseWords ?? (shown ? { substrings: rule.strings ?? [], words: names, settings: keywords } : undefined),
   };
   derived.set(rule, words);
   return words;

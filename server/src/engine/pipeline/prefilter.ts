@@ -10,7 +10,7 @@ import type { Rule } from '../rule';
 import { wordsOf } from '../perf/ruleWords';
 import type { RuleWords } from '../perf/ruleWords';
 import { CALL_RESULT_SUFFIX } from '../semantic';
-import { SourceText, SubstringSet, inImportStatement } from '../textScan';
+import { SourceText, SubstringSet, inImportStatement, previousNonBlank } from '../textScan';
 import { DEFAULT_MIN_SKIPPED, HotWords, dottedSegments, partialText } from '../perf/partialParse';
 import type { PartialText } from '../perf/partialParse';
 import type { TextChange } from '../perf/editReuse';
@@ -59,6 +59,8 @@ interface RuleGate {
 interface CallWords {
   all: string[];
   reached?: string;
+  /** A function called by its bare name (`eval`): an occurrence that is not an attribute is needed. */
+  bare?: boolean;
 }
 
 /**
@@ -262,7 +264,7 @@ export function gateOf(rule: Rule, derived: RuleWords): RuleGate {
         .join('')
         .split('.')
         .filter((segment) => segment.length > 0);
-      return all.length > 1 ? { all, reached: all[all.length - 1] } : { all };
+      return all.length > 1 ? { all, reached: all[all.length - 1] } : { all, bare: !c.includes('.') };
     }),
   ];
   // A name that is not made of identifiers cannot be checked this way: keep the triggers alone.
@@ -309,6 +311,12 @@ export function applicableRules(source: SourceText, index: RuleIndex, counts?: I
     if (hit === undefined) words.set(w, (hit = source.hasIdentifier(w)));
     return hit;
   };
+  const bareNames = new Map<string, boolean>();
+  const bareName = (w: string): boolean => {
+    let hit = bareNames.get(w);
+    if (hit === undefined) bareNames.set(w, (hit = reachedBare(source, w)));
+    return hit;
+  };
   const reachedNames = new Map<string, boolean>();
   const reachedName = (w: string): boolean => {
     let hit = reachedNames.get(w);
@@ -318,11 +326,27 @@ export function applicableRules(source: SourceText, index: RuleIndex, counts?: I
   const rules: Rule[] = [];
   for (const gate of index.gates) {
     if (!gate.derived.always && !gate.triggers.some(includes)) continue;
-    if (gate.words && !gate.words.some(({ all, reached }) => all.every(word) && (reached === undefined || reachedName(reached)))) continue;
+    if (
+      gate.words &&
+      !gate.words.some(
+        ({ all, reached, bare }) => all.every(word) && (reached === undefined || reachedName(reached)) && (!bare || bareName(all[0])),
+      )
+    )
+      continue;
     if (gate.derived.mayFire && !gate.derived.mayFire(source)) continue;
     rules.push(gate.rule);
   }
   if (rules.length === index.gates.length) return index;
   if (rules.length === 0 && !includes(SUPPRESSION_TRIGGER)) return undefined;
   return subsetIndex(index, rules);
+}
+
+/**
+ * True when `name` occurs in code other than as an attribute (`eval(x)`, `run = eval`, `from
+ * builtins import eval`): a function called by its bare name resolves only through such an
+ * occurrence (`df.eval` is another function).
+ */
+function reachedBare(source: SourceText, name: string): boolean {
+  for (const at of source.identifiers(name)) if (previousNonBlank(source.text, at) !== '.') return true;
+  return false;
 }

@@ -1,8 +1,6 @@
 /** MLS301: eval / exec / compile of data. */
 import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
-import { inImportStatement, nextNonBlank, previousNonBlank } from '../../engine/textScan';
-import type { SourceText } from '../../engine/textScan';
 import type { SemanticModel } from '../../engine/semantic';
 import { ATLAS, CWE_REFERENCE, spelled, isFixedText } from '../support';
 
@@ -11,17 +9,6 @@ const CODE_BUILTINS = ['eval', 'exec', 'compile'];
 const CODE_CALLEES = CODE_BUILTINS.flatMap((name) => [name, `builtins.${name}`, `__builtin__.${name}`]);
 
 const COMPILE_CALLEES = new Set(['compile', 'builtins.compile', '__builtin__.compile']);
-
-/** True when the text calls `name(`, binds it (`run = eval`) or imports it, outside an attribute. */
-function usesBuiltin(source: SourceText, name: string): boolean {
-  const text = source.text;
-  for (const at of source.identifiers(name)) {
-    const before = previousNonBlank(text, at);
-    if (before === '.') continue;
-    if (nextNonBlank(text, at + name.length) === '(' || before === '=' || inImportStatement(text, at)) return true;
-  }
-  return false;
-}
 
 /** True when `node` is (a name bound to) a call of the builtin `compile`: reported on its own. */
 function isCompiledCode(model: SemanticModel, node: Node): boolean {
@@ -70,11 +57,8 @@ export const dynamicCodeExecutionRule = defineRule({
     CWE_REFERENCE(95),
   ],
   callees: CODE_CALLEES,
-  // `re.compile`, `df.eval` and the word in prose are everywhere; the builtins are reached by
-  // their bare name called, bound to another name or imported, or through the builtins module.
-  mayFire: (source) =>
-    CODE_BUILTINS.some((name) => usesBuiltin(source, name)) || source.hasIdentifier('builtins') || source.hasIdentifier('__builtin__'),
-  mayFireWords: [...CODE_BUILTINS, 'builtins', '__builtin__'],
+  // `re.compile` and `df.eval` are other functions: the builtins are reached by their bare name
+  // (called, bound to another name or imported) or through the builtins module.
   onCall(call, context) {
     const builtin = call.callee!.slice(call.callee!.lastIndexOf('.') + 1);
     const source = call.argument('source', 0);

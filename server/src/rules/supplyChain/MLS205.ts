@@ -74,9 +74,6 @@ const SESSION_LIKE = /(^|[._])(s|sess|session|http|client|http_client|httpx_clie
 const UNVERIFIED_CONTEXT_CALLED =
   '`ssl._create_unverified_context()` makes a context that checks neither certificates nor host names (CWE-295).';
 
-/** What MLS205 reacts to in code (see its `mayFire`). */
-const TLS_CODE = /CERT_NONE|_create_unverified_context|check_hostname|verify\s*=(?!=)|\.\s*verify/g;
-
 function disablesVerification(value: ConstValue | undefined): boolean {
   return isConstFalse(value) || (value?.kind === 'num' && value.value === 0);
 }
@@ -119,10 +116,6 @@ export const tlsVerificationDisabledRule = defineRule({
   wordsInEveryFinding: true,
   // Each finding names one of them whole (`verify=False`, `"verify": False`, `ctx.check_hostname`):
   // `verify_mode` or `CERT_NONE_X` cannot hold one, nor a call of some `verify()` function.
-  partialParseWords: { words: ['CERT_NONE', '_create_unverified_context'], settings: ['verify', 'check_hostname'] },
-  // `verify` alone is a common word: it matters as a keyword or an attribute in code, or as a
-  // `**` dict key; `CERT_NONE` as a name or urllib3's string.
-  mayFire: (source) => /["'](?:verify|CERT_NONE)["']/.test(source.text) || source.matchesCode(TLS_CODE),
   callees: [...VERIFY_CALLEES, ...URLLIB3_POOLS, 'ssl._create_unverified_context'],
   methods: HTTP_METHODS,
   onCall(call, context) {
