@@ -19,6 +19,7 @@ import { CALL_RESULT_SUFFIX, SemanticModel } from './semantic';
 import type { ConstValue } from './semantic';
 import { isPlaceholderReason, parseSuppressions } from './suppressions';
 import { applyTestCodePolicy } from './testCode';
+import { applyExternalSuppressions } from './externalSuppressions';
 import { LineIndex, analysisText, lineBreakAt, withLineBreaks } from './text';
 import type { Span } from './text';
 import { SourceText, SubstringSet, inImportStatement } from './textScan';
@@ -662,6 +663,7 @@ export class Analyzer {
       });
     }
     findings.push(...this.applySuppressions(findings, model, lines, selection));
+    findings.push(...applyExternalSuppressions(findings, model, lines, selection, findRule(this.rules, SUPPRESSION_RULE_CODE)));
     const kept = applyTestCodePolicy(findings, model, selection);
     kept.sort(compareFindings);
     assignFingerprints(kept, model, lines);
