@@ -106,7 +106,9 @@ export function formatText(outcome: ScanOutcome, options: TextOptions): string {
       : '',
     `${(outcome.durationMs / 1000).toFixed(2)}s`,
   ].filter(Boolean);
-  const skipped = outcome.skips && outcome.skips.total.files + outcome.skips.total.folders + outcome.skips.git.unreadable.length > 0;
+  const skipped =
+    outcome.skips &&
+    outcome.skips.total.files + outcome.skips.total.folders + outcome.skips.git.unreadable.length + outcome.skips.git.trackedKept > 0;
   const skipLine = skipped ? [paint(`Files ${outcome.skips!.summary()}.`, 'gray')] : [];
   return (
     [...lines, ...(problems.length > 0 ? ['', ...problems] : []), '', `${summary}; ${extras.join(', ')}.`, ...skipLine].join('\n') + '\n'

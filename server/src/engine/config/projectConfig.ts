@@ -12,6 +12,7 @@
  *   max-file-size = 1048576          # bytes; larger files are skipped
  *   fail-on = "error"                # CLI default for --fail-on
  *   artifact-allow = ["pkg.layers.*"]  # pickle globals allowed in model files (docs/model-files.md)
+ *   external-suppressions = true     # honour mapped `# nosec B301` / `# noqa: S301` (docs/noise.md)
  *   tests = "demote"                 # findings in test code: "report" | "demote" | "skip" (testCode.ts)
  *   [tool.mlsec.severity]
  *   MLS202 = "info"
@@ -93,6 +94,8 @@ export interface ProjectConfig extends SelectionSettings {
   baseline?: string;
   /** What happens to findings in test code (`tests`, see testCode.ts). */
   tests?: TestCodeConfig;
+  /** Whether Bandit's `# nosec B301` and Ruff's `# noqa: S301` suppress mapped rules (default true). */
+  externalSuppressions?: boolean;
 }
 
 export function defaultConfig(root: string): ProjectConfig {
@@ -228,6 +231,10 @@ export function parseConfig(text: string, file: string, problems: ConfigProblem[
           (message, at) => problems.push({ file, line: lineOf(at ?? key), message }),
           (entry) => entries.push({ setting: 'tests', entry, line: lineOf(entry) }),
         );
+        break;
+      case 'external-suppressions':
+        if (typeof value === 'boolean') config.externalSuppressions = value;
+        else problems.push({ file, line: lineOf(key), message: '"external-suppressions" must be true or false' });
         break;
       case 'baseline':
         if (typeof value === 'string' && value.trim() !== '') config.baseline = path.resolve(path.dirname(file), value);

@@ -21,6 +21,8 @@ export interface RuleSelection {
   unknown: string[];
   /** What happens to findings in test code (testCode.ts); the defaults when absent. */
   tests?: TestCodeSelection;
+  /** False: `# nosec` / `# noqa` comments suppress nothing (externalSuppressions.ts). */
+  externalSuppressions?: boolean;
 }
 
 /** How specific an entry is for a rule: higher wins; -1 when it does not match. */

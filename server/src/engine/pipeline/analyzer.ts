@@ -31,6 +31,7 @@ import { SUPPRESSION_TRIGGER, applicableRules, buildIndex, countTriggers, hotWor
 import type { RuleIndex } from './prefilter';
 import { calledNamesOf, candidateCalls, candidateCallsIn } from './calls';
 import type { CalledNames } from './calls';
+import { applyExternalSuppressions } from '../results/externalSuppressions';
 
 export const SUPPRESSION_RULE_CODE = 'MLS001';
 
@@ -584,6 +585,7 @@ export class Analyzer {
       });
     }
     findings.push(...this.applySuppressions(findings, model, lines, selection));
+    findings.push(...applyExternalSuppressions(findings, model, lines, selection, findRule(this.rules, SUPPRESSION_RULE_CODE)));
     const kept = applyTestCodePolicy(findings, lines.text, selection);
     kept.sort(compareFindings);
     assignFingerprints(kept, lines.text);

@@ -136,7 +136,11 @@ const derived = new WeakMap<RuleSelection, Map<string, RuleSelection>>();
  * file's path is test code. Derived selections share the rule set (so the analyzer's rule index),
  * and are cached, so the editor's reuse of an earlier analysis (same selection) keeps working.
  */
-export function withTestCode(selection: RuleSelection, config: { root: string; tests?: TestCodeConfig }, file: string): RuleSelection {
+export function withTestCode(
+  selection: RuleSelection,
+  config: { root: string; tests?: TestCodeConfig; externalSuppressions?: boolean },
+  file: string,
+): RuleSelection {
   const relative = path.relative(config.root, path.resolve(file)).split(path.sep).join('/');
   const pathReason = relative.startsWith('..') ? testPathReason(path.basename(file)) : testPathReason(relative);
   const tests: TestCodeSelection = {
@@ -144,11 +148,13 @@ export function withTestCode(selection: RuleSelection, config: { root: string; t
     perRule: Object.entries(config.tests?.perRule ?? {}),
     pathReason,
   };
-  const key = JSON.stringify(tests);
+  // The other per-configuration switch the analyzer reads rides along (externalSuppressions.ts).
+  const externalSuppressions = config.externalSuppressions !== false;
+  const key = JSON.stringify([tests, externalSuppressions]);
   let byKey = derived.get(selection);
   if (!byKey) derived.set(selection, (byKey = new Map()));
   let made = byKey.get(key);
-  if (!made) byKey.set(key, (made = { ...selection, tests }));
+  if (!made) byKey.set(key, (made = { ...selection, tests, externalSuppressions }));
   return made;
 }
 

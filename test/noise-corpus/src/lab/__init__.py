@@ -1,0 +1,1 @@
+"""Lab: small helpers around model loading and serving."""
