@@ -21,6 +21,8 @@ export interface Source {
   label: string;
   /** A typed text parameter (`name: str`): untrusted text, but not an unvalidated structure. */
   weak?: boolean;
+  /** A path to a file the framework stored itself (a Gradio upload): not a path an attacker chose. */
+  madePath?: boolean;
 }
 
 /** A parameter of the function being summarised (helper summaries). */
@@ -304,6 +306,8 @@ export class Flow {
     if (fn.type !== 'attribute') return CLEAN;
     const method = fn.childForFieldName('attribute')?.text ?? '';
     if (CLEAN_METHODS.has(method) || this.spec.cleanMethods?.has(method)) return CLEAN;
+    // `path.replace("..", "_")`: a path made unable to leave its folder.
+    if (method === 'replace' && /\.\./.test(arguments_(args)[0]?.text ?? '')) return CLEAN;
     const receiver = this.taint(fn.childForFieldName('object'));
     if (ARGUMENT_METHODS.has(method)) return union([receiver, argumentTaint()]);
     return receiver;

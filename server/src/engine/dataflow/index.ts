@@ -8,7 +8,7 @@ import type { SemanticModel } from '../semantic';
 import type { FlowSpec, Source, SourceKind } from './flow';
 import { Flow, isSource, ownDescendants } from './flow';
 import type { Sink, SinkKind } from './sinks';
-import { sinkOf } from './sinks';
+import { nonModelSinkCalls, sinkOf } from './sinks';
 import { CONFIDENCE, UNTRUSTED } from './sources';
 
 export type { FlowSpec, Source, SourceKind } from './flow';
@@ -16,7 +16,9 @@ export type { Sink, SinkKind } from './sinks';
 export { Flow } from './flow';
 export { CONFIDENCE, UNTRUSTED, fileFacts } from './sources';
 
-const ALL_SINKS: ReadonlySet<SinkKind> = new Set(['code', 'shell', 'sql', 'deserialize', 'path', 'html', 'model']);
+const NON_MODEL_SINKS: ReadonlySet<SinkKind> = new Set(['code', 'shell', 'sql', 'deserialize', 'path', 'html']);
+const MODEL_SINKS: ReadonlySet<SinkKind> = new Set(['model']);
+export const SQL_SINKS: ReadonlySet<SinkKind> = new Set(['sql']);
 
 /** A flow from sources to a sink's argument. */
 export interface FlowHit {
@@ -31,21 +33,32 @@ export interface FlowHit {
 }
 
 class FileFlows {
-  private sinkList: Sink[] | undefined;
+  private textSinks: Sink[] | undefined;
+  private modelSinks: Sink[] | undefined;
   private readonly flows = new Map<FlowSpec, Flow>();
-  private readonly hits = new Map<FlowSpec, FlowHit[]>();
+  private readonly hits = new Map<FlowSpec, Map<number, FlowHit[]>>();
+  private readonly callers = new Map<number, Node[]>();
   private readonly localFlows = new Map<FlowSpec, Flow>();
 
   constructor(readonly model: SemanticModel) {}
 
-  get sinks(): Sink[] {
-    if (this.sinkList) return this.sinkList;
+  /**
+   * The file's sinks of the given kinds. Model inference is looked for among every call (a model
+   * object can have any name); the other kinds only where their names are written.
+   */
+  sinksOf(kinds: ReadonlySet<SinkKind>): Sink[] {
     const found: Sink[] = [];
-    for (const call of this.model.calls) {
-      const sink = sinkOf(this.model, call, ALL_SINKS);
-      if (sink) found.push(sink);
+    if ([...kinds].some((k) => k !== 'model')) {
+      this.textSinks ??= nonModelSinkCalls(this.model)
+        .map((call) => sinkOf(this.model, call, NON_MODEL_SINKS))
+        .filter((sink): sink is Sink => !!sink);
+      found.push(...this.textSinks.filter((sink) => kinds.has(sink.kind)));
     }
-    return (this.sinkList = found);
+    if (kinds.has('model')) {
+      this.modelSinks ??= this.model.calls.map((call) => sinkOf(this.model, call, MODEL_SINKS)).filter((sink): sink is Sink => !!sink);
+      found.push(...this.modelSinks);
+    }
+    return found;
   }
 
   /** A flow of `spec` that does not follow helper functions (for rules whose parsing may leave them out). */
@@ -61,48 +74,60 @@ class FileFlows {
     return flow;
   }
 
-  /** Every flow of `spec`'s sources into a sink argument, direct or through a helper's parameter. */
-  hitsOf(spec: FlowSpec): FlowHit[] {
-    let list = this.hits.get(spec);
-    if (list) return list;
-    list = [];
+  /**
+   * Every flow of `spec`'s sources into the arguments of sinks of the given kinds, direct or
+   * through a helper's parameter. Each sink is asked once per spec, whichever rule asks first.
+   */
+  hitsOf(spec: FlowSpec, kinds: ReadonlySet<SinkKind>): FlowHit[] {
+    let perSink = this.hits.get(spec);
+    if (!perSink) this.hits.set(spec, (perSink = new Map()));
+    const list: FlowHit[] = [];
+    for (const sink of this.sinksOf(kinds)) {
+      let found = perSink.get(sink.call.id);
+      if (!found) perSink.set(sink.call.id, (found = this.sinkHits(spec, sink)));
+      list.push(...found);
+    }
+    return list;
+  }
+
+  private sinkHits(spec: FlowSpec, sink: Sink): FlowHit[] {
+    const list: FlowHit[] = [];
     const flow = this.flow(spec);
     const summary = flow.summary;
-    for (const sink of this.sinks) {
-      for (const argument of sink.arguments) {
-        const sources = flow.sources(argument);
-        if (sources.length > 0) {
-          list.push({ sink, argument, sources });
-          continue;
-        }
-        // One level of helpers: a parameter of the enclosing function that reaches the sink,
-        // reported where the function is called with untrusted data.
-        if (!summary) continue;
-        const taint = summary.taint(argument);
-        const params = taint.filter((o) => !isSource(o));
-        if (params.length === 0) continue;
-        const definition = enclosingFunction(sink.call);
-        if (!definition) continue;
-        for (const call of this.callsOf(definition)) {
-          const args = call.childForFieldName('arguments');
-          for (const param of params) {
-            if (param.kind !== 'param') continue;
-            const given = argumentAt(args, param.index, param.name);
-            const reaching = given ? flow.sources(given) : [];
-            if (reaching.length > 0) list.push({ sink, argument: given!, sources: reaching, through: call });
-          }
+    for (const argument of sink.arguments) {
+      const sources = flow.sources(argument);
+      if (sources.length > 0) {
+        list.push({ sink, argument, sources });
+        continue;
+      }
+      // One level of helpers: a parameter of the enclosing function that reaches the sink,
+      // reported where the function is called with untrusted data.
+      if (!summary) continue;
+      const definition = enclosingFunction(sink.call);
+      if (!definition) continue;
+      const params = summary.taint(argument).filter((o) => !isSource(o));
+      if (params.length === 0) continue;
+      for (const call of this.callsOf(definition)) {
+        const args = call.childForFieldName('arguments');
+        for (const param of params) {
+          if (param.kind !== 'param') continue;
+          const given = argumentAt(args, param.index, param.name);
+          const reaching = given ? flow.sources(given) : [];
+          if (reaching.length > 0) list.push({ sink, argument: given!, sources: reaching, through: call });
         }
       }
     }
-    this.hits.set(spec, list);
     return list;
   }
 
   /** The calls of a function defined in this file, by its name resolved at each call. */
   private callsOf(definition: Node): Node[] {
-    const name = definition.childForFieldName('name')?.text;
-    if (!name) return [];
+    const known = this.callers.get(definition.id);
+    if (known) return known;
     const found: Node[] = [];
+    this.callers.set(definition.id, found);
+    const name = definition.childForFieldName('name')?.text;
+    if (!name) return found;
     for (const call of this.model.calls) {
       const fn = call.childForFieldName('function');
       if (fn?.type !== 'identifier' || fn.text !== name) continue;
@@ -127,8 +152,7 @@ export type { FileFlows };
 /** The untrusted data reaching sinks of the given kinds from sources of the given kinds. */
 export function untrustedFlows(model: SemanticModel, sinks: ReadonlySet<SinkKind>, sources: ReadonlySet<SourceKind>): FlowHit[] {
   const hits: FlowHit[] = [];
-  for (const hit of fileFlows(model).hitsOf(UNTRUSTED)) {
-    if (!sinks.has(hit.sink.kind)) continue;
+  for (const hit of fileFlows(model).hitsOf(UNTRUSTED, sinks)) {
     const wanted = hit.sources.filter((s) => sources.has(s.kind));
     if (wanted.length > 0) hits.push({ ...hit, sources: wanted });
   }

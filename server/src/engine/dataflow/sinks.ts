@@ -8,6 +8,7 @@ import { CallSite } from '../callSite';
 import type { Node } from '../parser';
 import type { SemanticModel } from '../semantic';
 import { CALL_RESULT_SUFFIX } from '../semantic';
+import { identifierOccurrences } from '../textScan';
 
 export type SinkKind = 'code' | 'shell' | 'sql' | 'deserialize' | 'path' | 'html' | 'model';
 
@@ -77,11 +78,13 @@ export const INFERENCE_METHODS = new Set([
 /** Calling one of these objects runs the model: `pipe(text)`, `model(x)`. */
 const MODEL_MAKERS =
   /^(?:transformers\.pipeline|torch\.nn\.[A-Z]\w*|[\w.]+\.from_pretrained|sentence_transformers\.SentenceTransformer|torch\.jit\.load|onnxruntime\.InferenceSession)\(\)$/;
+/** `AutoTokenizer.from_pretrained()` and other preprocessors are not the model. */
+const NOT_A_MODEL_MAKER = /(?:Tokenizer\w*|Processor|FeatureExtractor|Config|Scheduler)\.from_pretrained\(\)$/;
 /** Receivers whose `encode` is text encoding, not a model (`tokenizer.encode`, `s.encode("utf-8")`). */
 const NOT_A_MODEL = /token|codec|base64|json|str|text|encoder$/i;
 
 /** The last names of every sink above: attribute calls named otherwise cannot be sinks. */
-const SINK_NAMES = new Set(
+export const SINK_NAMES = new Set(
   [
     ...CODE_SINKS,
     ...SHELL_SINKS,
@@ -95,6 +98,49 @@ const SINK_NAMES = new Set(
     ...INFERENCE_METHODS,
   ].map((name) => name.slice(name.lastIndexOf('.') + 1)),
 );
+
+/** The last names of the sinks other than model inference (found from the text). */
+const NON_MODEL_NAMES = new Set(
+  [
+    ...CODE_SINKS,
+    ...SHELL_SINKS,
+    ...SHELL_WHEN_ASKED,
+    ...SQL_METHODS,
+    ...SQL_FUNCTIONS,
+    ...DESERIALIZE_SINKS,
+    ...PATH_SINKS,
+    ...HTML_SINKS,
+    ...HTML_WHEN_UNSAFE,
+  ].map((name) => name.slice(name.lastIndexOf('.') + 1)),
+);
+
+/**
+ * The calls that can be sinks other than model inference, found where their names (or names
+ * imported as them: `from os import system as sh`) occur in the text, without visiting every
+ * call of the file. In document order.
+ */
+export function nonModelSinkCalls(model: SemanticModel): Node[] {
+  const text = model.text;
+  const names = new Set(NON_MODEL_NAMES);
+  for (const match of text.matchAll(/^[ \t]*(?:from\s+\S+\s+)?import\b[^\n]*/gm))
+    for (const alias of match[0].matchAll(/\b(\w+)\s+as\s+(\w+)/g)) if (NON_MODEL_NAMES.has(alias[1])) names.add(alias[2]);
+  const root = model.tree.rootNode;
+  const seen = new Set<number>();
+  const found: Node[] = [];
+  for (const name of names) {
+    for (const at of identifierOccurrences(text, name)) {
+      const id = root.descendantForIndex(at, at + name.length);
+      if (id?.type !== 'identifier' || id.startIndex !== at || id.endIndex !== at + name.length) continue;
+      let fn: Node = id;
+      if (fn.parent?.type === 'attribute' && fn.parent.childForFieldName('attribute')?.id === fn.id) fn = fn.parent;
+      const call = fn.parent;
+      if (call?.type !== 'call' || call.childForFieldName('function')?.id !== fn.id || seen.has(call.id)) continue;
+      seen.add(call.id);
+      found.push(call);
+    }
+  }
+  return found.sort((a, b) => a.startIndex - b.startIndex);
+}
 
 function truthy(model: SemanticModel, node: Node | undefined): boolean {
   if (!node) return false;
@@ -152,7 +198,7 @@ export function sinkOf(model: SemanticModel, node: Node, kinds: ReadonlySet<Sink
       if (method === 'encode' && NOT_A_MODEL.test(receiver.text)) return undefined;
       return sink('model', allArguments(call));
     }
-    if (callee && MODEL_MAKERS.test(callee)) return sink('model', allArguments(call));
+    if (callee && MODEL_MAKERS.test(callee) && !NOT_A_MODEL_MAKER.test(callee)) return sink('model', allArguments(call));
     if (fn.type === 'identifier' && isLocalModule(model, fn)) return sink('model', allArguments(call));
   }
   return undefined;

@@ -78,6 +78,57 @@ interface FileFacts {
   packages: Set<string>;
   /** Function definitions a web framework or Gradio calls with user data, by node id. */
   handlers: Map<number, 'route' | 'gradio'>;
+  /** For Gradio callbacks, what kind of component feeds each parameter (by position). */
+  inputs: Map<number, Array<InputClass | undefined>>;
+}
+
+/**
+ * What a Gradio component hands its callback: a path to a file Gradio stored itself, text, one
+ * of fixed choices, or structured data (a dataframe, JSON, or a component not known here).
+ */
+export type InputClass = 'file' | 'text' | 'choice' | 'data';
+
+const COMPONENT_CLASSES: ReadonlyMap<string, InputClass> = new Map([
+  ...[
+    'audio',
+    'image',
+    'video',
+    'file',
+    'files',
+    'uploadbutton',
+    'model3d',
+    'microphone',
+    'webcam',
+    'sketchpad',
+    'imageeditor',
+    'gallery',
+  ].map((c) => [c, 'file'] as const),
+  ...['textbox', 'text', 'textarea', 'code', 'chatbot', 'multimodaltextbox', 'markdown', 'highlightedtext'].map(
+    (c) => [c, 'text'] as const,
+  ),
+  ...['dropdown', 'radio', 'checkbox', 'checkboxgroup', 'slider', 'number', 'colorpicker', 'state'].map((c) => [c, 'choice'] as const),
+]);
+
+/** The class of one entry of `inputs=`: `"text"`, `gr.Textbox(...)`, or a name bound to one. */
+function componentClass(model: SemanticModel, node: Node): InputClass | undefined {
+  let value: Node | undefined = node;
+  if (value.type === 'identifier') {
+    const binding = model.lookup(value.text, value.startIndex);
+    value = binding?.kind === 'assign' ? binding.value : undefined;
+  }
+  if (!value) return undefined;
+  if (value.type === 'string') return COMPONENT_CLASSES.get(value.text.replace(/^["']|["']$/g, '').toLowerCase()) ?? 'data';
+  if (value.type !== 'call') return undefined;
+  const name = model.qualifiedName(value.childForFieldName('function')!);
+  if (!name?.startsWith('gradio.')) return undefined;
+  return COMPONENT_CLASSES.get(name.slice(name.lastIndexOf('.') + 1).toLowerCase()) ?? 'data';
+}
+
+/** The classes of a registration's `inputs=` (a list, one component, or unknown). */
+function inputClasses(model: SemanticModel, inputs: Node | undefined): Array<InputClass | undefined> {
+  if (!inputs) return [];
+  const items = inputs.type === 'list' || inputs.type === 'tuple' ? inputs.namedChildren.filter((n): n is Node => !!n) : [inputs];
+  return items.map((item) => (item.type === 'list_splat' ? undefined : componentClass(model, item)));
 }
 
 const facts = new WeakMap<SemanticModel, FileFacts>();
@@ -85,7 +136,7 @@ const facts = new WeakMap<SemanticModel, FileFacts>();
 export function fileFacts(model: SemanticModel): FileFacts {
   let known = facts.get(model);
   if (known) return known;
-  known = { packages: new Set(model.importedPackages()), handlers: new Map() };
+  known = { packages: new Set(model.importedPackages()), handlers: new Map(), inputs: new Map() };
   facts.set(model, known);
   findHandlers(model, known);
   return known;
@@ -128,7 +179,16 @@ function findHandlers(model: SemanticModel, known: FileFacts): void {
     if (target?.type !== 'identifier') continue;
     const binding = model.lookup(target.text, target.startIndex);
     const definition = binding?.kind === 'def' ? binding.node.parent : undefined;
-    if (definition?.type === 'function_definition') known.handlers.set(definition.id, 'gradio');
+    if (definition?.type !== 'function_definition') continue;
+    known.handlers.set(definition.id, 'gradio');
+    const given_ = args
+      .find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'inputs')
+      ?.childForFieldName('value');
+    const positional = args.filter((a) => a.type !== 'keyword_argument');
+    const classes = inputClasses(model, given_ ?? (given ? positional[0] : positional[1]));
+    const before = known.inputs.get(definition.id);
+    // Registered more than once with different components: the least checked one counts.
+    known.inputs.set(definition.id, before ? classes.map((c, i) => (c === before[i] ? c : 'data')) : classes);
   }
 }
 
@@ -186,6 +246,13 @@ function handlerParameter(model: SemanticModel, id: Node, definition: Node): Sou
     root(model.qualifiedName(defaultValue.childForFieldName('function')!)) === 'gradio'
   )
     return undefined;
+  if (role === 'gradio') {
+    // A component's value is converted by Gradio: text, a choice, or a file it stored itself.
+    const offset = isMethodSelf(definition, 0) ? 1 : 0;
+    const kind = fileFacts(model).inputs.get(definition.id)?.[index - offset];
+    if (kind === 'text' || kind === 'choice') return { kind: 'ui', node: id, label: describe(role, id), weak: true };
+    if (kind === 'file') return { kind: 'ui', node: id, label: describe(role, id), weak: true, madePath: true };
+  }
   return { kind: role === 'gradio' ? 'ui' : 'request', node: id, label: describe(role, id) };
 }
 
