@@ -4,6 +4,7 @@
  */
 import type { Rule } from '../engine/rule';
 import { codeExecutionRules } from './codeExecution';
+import { dataflowRules } from './dataflow/index';
 import { dependencyRules } from './dependencies';
 import { deserializationRules } from './deserialization';
 import { suppressionRule } from './meta';
@@ -19,4 +20,5 @@ export const ALL_RULES: readonly Rule[] = [
   ...servingRules,
   ...secretRules,
   ...dependencyRules,
+  ...dataflowRules,
 ].sort((a, b) => a.code.localeCompare(b.code));
