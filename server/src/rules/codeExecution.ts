@@ -8,6 +8,8 @@ import type { Rule } from '../engine/rule';
 import type { SemanticModel } from '../engine/semantic';
 import { ATLAS, CWE_REFERENCE, constantOf } from './support';
 import { argumentOrCall, flagFix, flagOrigin, isFixedText, isTruthy, spelled } from './syntax';
+import { inputSourcesOf } from '../engine/dataflow/index';
+import { inputOrigin } from './dataflow/shared';
 
 // ---------------------------------------------------------------------------------------------
 // MLS301: eval / exec / compile of data.
@@ -74,9 +76,12 @@ export const dynamicCodeExecutionRule = defineRule({
       builtin === 'compile'
         ? 'compiles text into code that is then run'
         : `runs its argument as ${builtin === 'eval' ? 'a Python expression' : 'Python code'}`;
+    // Request, UI or command-line text (engine/dataflow) is named, with where it enters.
+    const origin = inputOrigin(inputSourcesOf(context.model, source.value));
     context.report({
       node: call.node,
-      message: `\`${spelled(call)}\` ${what}, and that text is not a constant: whoever controls it runs arbitrary code in this process (CWE-95). Parse data with \`json.loads\` or \`ast.literal_eval\` instead.`,
+      message: `\`${spelled(call)}\` ${what}, and that text is not a constant: whoever controls it runs arbitrary code in this process (CWE-95).${origin.sentence} Parse data with \`json.loads\` or \`ast.literal_eval\` instead.`,
+      related: origin.related,
     });
   },
 });
@@ -139,9 +144,11 @@ export const shellInjectionRule = defineRule({
     if (call.is(...ALWAYS_SHELL)) {
       const command = call.argument(call.is('os.popen', 'os.system', 'posix.system') ? 'command' : 'cmd', 0);
       if (!command || isFixedText(model, command.value, { shellQuoted: true })) return;
+      const origin = inputOrigin(inputSourcesOf(model, command.value));
       context.report({
         node: call.node,
-        message: `\`${spelled(call)}\` runs its command line through a shell, and the command is built from data: shell metacharacters in it run other commands (CWE-78). Use \`subprocess.run([...])\` with an argument list.`,
+        message: `\`${spelled(call)}\` runs its command line through a shell, and the command is built from data: shell metacharacters in it run other commands (CWE-78).${origin.sentence} Use \`subprocess.run([...])\` with an argument list.`,
+        related: origin.related,
       });
       return;
     }
@@ -154,10 +161,12 @@ export const shellInjectionRule = defineRule({
       if (isFixedText(model, args.value, { shellQuoted: true })) return;
       // With a sequence, only the first item is the script; the others become $0, $1... of it.
       if (items?.kind === 'seq' && items.value.length > 0 && isFixedText(model, items.value[0], { shellQuoted: true })) return;
+      const origin = inputOrigin(inputSourcesOf(model, args.value));
+      const flagged = flagOrigin(context, call, shell, shellValue, '`shell` is set to True here');
       context.report({
         node: call.node,
-        message: `\`${spelled(call)}(..., shell=True)\` hands a command built from data to the shell: metacharacters in it run other commands (CWE-78). Pass an argument list without \`shell=True\`.`,
-        related: flagOrigin(context, call, shell, shellValue, '`shell` is set to True here'),
+        message: `\`${spelled(call)}(..., shell=True)\` hands a command built from data to the shell: metacharacters in it run other commands (CWE-78).${origin.sentence} Pass an argument list without \`shell=True\`.`,
+        related: flagged || origin.related ? [...(flagged ?? []), ...(origin.related ?? [])] : undefined,
       });
       return;
     }
