@@ -53,7 +53,6 @@ export const DESERIALIZE_SINKS = new Set([
   'torch.load',
   'joblib.load',
   'marshal.loads',
-  'shelve.open',
 ]);
 export const PATH_SINKS = new Set([...builtin('open'), 'io.open', 'flask.send_file', 'shutil.rmtree', 'os.remove', 'os.unlink']);
 export const HTML_SINKS = new Set([
@@ -162,6 +161,8 @@ export function sinkOf(model: SemanticModel, node: Node, kinds: ReadonlySet<Sink
   // Most calls of a file are none of these: an attribute call is resolved only when its name is
   // a sink's (a bare name may be an alias or a model object, so it is always resolved).
   if (fn.type === 'attribute' && !SINK_NAMES.has(fn.childForFieldName('attribute')?.text ?? '')) return undefined;
+  // Asked for model inference only, a bare name is a sink when it holds a model object: assigned.
+  if (fn.type === 'identifier' && !kinds.has('code') && model.lookup(fn.text, fn.startIndex)?.kind !== 'assign') return undefined;
   const call = new CallSite(node, model);
   const callee = call.callee;
   const method = fn.type === 'attribute' ? call.methodName : undefined;

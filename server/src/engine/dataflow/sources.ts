@@ -9,6 +9,7 @@ import type { SemanticModel } from '../semantic';
 import { CALL_RESULT_SUFFIX } from '../semantic';
 import type { Flow, FlowSpec, Source, Taint } from './flow';
 import { arguments_, parameterNames } from './flow';
+import { identifierOccurrences } from '../textScan';
 
 /** Attributes of Flask's `request` that hold client data (`request.json`, `request.args[...]`). */
 export const FLASK_REQUEST_ATTRIBUTES = new Set(['json', 'form', 'args', 'files', 'data', 'values', 'headers', 'cookies', 'stream']);
@@ -78,6 +79,8 @@ interface FileFacts {
   packages: Set<string>;
   /** Function definitions a web framework or Gradio calls with user data, by node id. */
   handlers: Map<number, 'route' | 'gradio'>;
+  /** The route handlers' definitions, in document order. */
+  routes: Node[];
   /** For Gradio callbacks, what kind of component feeds each parameter (by position). */
   inputs: Map<number, Array<InputClass | undefined>>;
 }
@@ -136,7 +139,7 @@ const facts = new WeakMap<SemanticModel, FileFacts>();
 export function fileFacts(model: SemanticModel): FileFacts {
   let known = facts.get(model);
   if (known) return known;
-  known = { packages: new Set(model.importedPackages()), handlers: new Map(), inputs: new Map() };
+  known = { packages: new Set(model.importedPackages()), handlers: new Map(), routes: [], inputs: new Map() };
   facts.set(model, known);
   findHandlers(model, known);
   return known;
@@ -147,12 +150,32 @@ function root(name: string | undefined): string | undefined {
   return name?.split(/[.(]/)[0];
 }
 
+/**
+ * The calls that can register a handler (route decorators, Gradio interfaces and events), found
+ * where their names are written instead of visiting every call of the file.
+ */
+function registrationCalls(model: SemanticModel, gradio: boolean, web: boolean): Node[] {
+  const names = [...(web ? ROUTE_METHODS : []), ...(gradio ? [...GRADIO_ENTRY_POINTS, ...GRADIO_EVENTS] : [])];
+  const root = model.tree.rootNode;
+  const found = new Map<number, Node>();
+  for (const name of names) {
+    for (const at of identifierOccurrences(model.text, name)) {
+      const id = root.descendantForIndex(at, at + name.length);
+      if (id?.type !== 'identifier' || id.startIndex !== at) continue;
+      const fn = id.parent?.type === 'attribute' ? id.parent : id;
+      const call = fn.parent;
+      if (call?.type === 'call' && call.childForFieldName('function')?.id === fn.id) found.set(call.id, call);
+    }
+  }
+  return [...found.values()].sort((a, b) => a.startIndex - b.startIndex);
+}
+
 /** Functions registered as web routes (by decorator) or as Gradio callbacks (by `fn`). */
 function findHandlers(model: SemanticModel, known: FileFacts): void {
   const gradio = known.packages.has('gradio');
   const web = WEB_PACKAGES.some((p) => known.packages.has(p));
   if (!gradio && !web) return;
-  for (const call of model.calls) {
+  for (const call of registrationCalls(model, gradio, web)) {
     const fn = call.childForFieldName('function');
     if (fn?.type !== 'attribute' && fn?.type !== 'identifier') continue;
     const last = fn.type === 'attribute' ? (fn.childForFieldName('attribute')?.text ?? '') : fn.text;
@@ -161,7 +184,10 @@ function findHandlers(model: SemanticModel, known: FileFacts): void {
       // An app or router made elsewhere (`bp`, `router` from another module) in a web file counts.
       if (owner === undefined || WEB_PACKAGES.includes(owner) || !known.packages.has(owner)) {
         const definition = call.parent.parent?.childForFieldName('definition');
-        if (definition?.type === 'function_definition') known.handlers.set(definition.id, 'route');
+        if (definition?.type === 'function_definition' && !known.handlers.has(definition.id)) {
+          known.handlers.set(definition.id, 'route');
+          known.routes.push(definition);
+        }
       }
       continue;
     }

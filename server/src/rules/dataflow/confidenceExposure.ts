@@ -12,7 +12,7 @@ import { confidenceOf, fileFacts, returnsOf } from '../../engine/dataflow/index'
 import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
 import { ATLAS, CWE_REFERENCE, OWASP } from '../support';
-import { FLOW_CONTEXT, mentionsAny } from './shared';
+import { FLOW_CONTEXT, mayHoldRoute, mentionsAny } from './shared';
 
 const SOURCE_WORDS = ['predict_proba', 'predict_log_proba', 'decision_function', 'softmax', 'log_softmax', 'sigmoid', 'expit', 'logits'];
 const SERVING_WORDS = ['flask', 'fastapi', 'starlette', 'quart'];
@@ -42,7 +42,7 @@ export const confidenceExposureRule = defineRule({
     CWE_REFERENCE(200),
   ],
   triggers: SOURCE_WORDS,
-  mayFire: (source) => mentionsAny(source, SOURCE_WORDS) && mentionsAny(source, SERVING_WORDS),
+  mayFire: (source) => mentionsAny(source, SOURCE_WORDS) && mayHoldRoute(source),
   mayFireWords: [...SOURCE_WORDS, ...SERVING_WORDS],
   // Helper functions and Gradio registrations are read away from the flow: partial parsing keeps
   // them (as substrings: hot without blocking the editor's re-analysis of one function, which
@@ -50,12 +50,8 @@ export const confidenceExposureRule = defineRule({
   partialParseWords: { substrings: [...SOURCE_WORDS, ...FLOW_CONTEXT] },
   onFile(context) {
     const model = context.model;
-    const handlers = fileFacts(model).handlers;
-    if (handlers.size === 0) return;
-    for (const call of model.calls) {
-      // The route decorators name the handlers; their returns are what the caller receives.
-      const decorated = call.parent?.type === 'decorator' ? call.parent.parent?.childForFieldName('definition') : undefined;
-      if (!decorated || handlers.get(decorated.id) !== 'route') continue;
+    // The route decorators name the handlers; their returns are what the caller receives.
+    for (const decorated of fileFacts(model).routes) {
       for (const statement of returnsOf(decorated)) {
         const value: Node | null = statement.namedChildren[0];
         if (!value) continue;

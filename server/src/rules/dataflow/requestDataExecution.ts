@@ -30,6 +30,8 @@ import {
 const SINKS: ReadonlySet<SinkKind> = new Set(['sql', 'deserialize', 'path', 'html']);
 const SINK_NAMES = [...new Set([...SINK_WORDS.sql, ...SINK_WORDS.deserialize, ...SINK_WORDS.path, ...SINK_WORDS.html])];
 
+const CLI_SINK_NAMES = [...SINK_WORDS.sql, 'loads', 'load', ...SINK_WORDS.html];
+
 export const requestDataExecutionRule = defineRule({
   code: 'MLS305',
   name: 'request-data-execution',
@@ -50,7 +52,9 @@ export const requestDataExecutionRule = defineRule({
     CWE_REFERENCE(22),
   ],
   triggers: [...REQUEST_SOURCE_WORDS, ...SINK_NAMES],
-  mayFire: (source) => mayHoldInput(source) && mentionsAny(source, SINK_NAMES),
+  // The command line is not reported for paths: a script using it needs another sink's word.
+  mayFire: (source) =>
+    mayHoldInput(source, true) ? mentionsAny(source, SINK_NAMES) : mayHoldInput(source) && mentionsAny(source, CLI_SINK_NAMES),
   mayFireWords: [...REQUEST_SOURCE_WORDS, ...SINK_NAMES],
   // Helper functions and Gradio registrations are read away from the flow: partial parsing keeps
   // them (as substrings: hot without blocking the editor's re-analysis of one function, which

@@ -34,7 +34,7 @@ export const LLM_SOURCE_WORDS = ['openai', 'anthropic', 'langchain', 'litellm', 
  * (not a method or attribute called `input`).
  */
 export function mayHoldInput(source: SourceText, service = false): boolean {
-  if (mentionsAny(source, SERVICE_SOURCE_WORDS)) return true;
+  if (mayHoldServiceInput(source)) return true;
   if (service) return false;
   if (source.hasIdentifier('argv')) return true;
   for (const name of ['input', 'raw_input'])
@@ -42,6 +42,36 @@ export function mayHoldInput(source: SourceText, service = false): boolean {
       if (source.text[at - 1] !== '.' && /^\s*\(/.test(source.text.slice(at + name.length, at + name.length + 8))) return true;
   // `from builtins import input as ask`
   return source.hasIdentifier('builtins');
+}
+
+/** A route decorator: `@app.post(`, `@router.get(`, `@bp.route(`. */
+const ROUTE_DECORATOR = /@[ \t]*[\w.]+\.(?:route|get|post|put|patch|delete|api_route|websocket)[ \t]*\(/g;
+/** A Gradio event registration: `.click(`, `.submit(`, ... */
+const GRADIO_EVENT = /\.[ \t]*(?:click|submit|change|input|upload|select|release|stream|then|success)[ \t]*\(/g;
+const STREAMLIT_WIDGETS = ['text_input', 'text_area', 'chat_input', 'file_uploader', 'camera_input', 'data_editor'];
+
+/** True when the text can hold a route handler of a web framework (`@app.post(...)`). */
+export function mayHoldRoute(source: SourceText): boolean {
+  return (
+    mentionsAny(source, ['flask', 'fastapi', 'starlette', 'quart', 'sanic', 'litestar']) &&
+    source.includes('@') &&
+    source.matchesCode(ROUTE_DECORATOR)
+  );
+}
+
+/**
+ * True when a request or UI source can be written in the text: the framework is named and one
+ * of its source forms is there (Flask/Django `request`, a route decorator, a `Request` or
+ * `UploadFile` parameter, a Gradio interface or event, a Streamlit input widget).
+ */
+function mayHoldServiceInput(source: SourceText): boolean {
+  const web = mentionsAny(source, ['flask', 'fastapi', 'starlette', 'quart', 'django', 'rest_framework', 'sanic', 'litestar']);
+  if (web && (source.hasIdentifier('request') || source.hasIdentifier('Request') || source.hasIdentifier('UploadFile'))) return true;
+  if (web && source.includes('@') && source.matchesCode(ROUTE_DECORATOR)) return true;
+  if (mentionsAny(source, ['gradio']))
+    if (['Interface', 'ChatInterface', 'TabbedInterface'].some((w) => source.hasIdentifier(w)) || source.matchesCode(GRADIO_EVENT))
+      return true;
+  return mentionsAny(source, ['streamlit']) && STREAMLIT_WIDGETS.some((w) => source.hasIdentifier(w));
 }
 
 const TRANSFORMERS_PIPELINE =

@@ -61,6 +61,12 @@ function harmless(model: SemanticModel, node: Node): boolean {
   if (node.type === 'call') {
     const fn = node.childForFieldName('function');
     if (fn?.type === 'identifier' && NUMERIC.has(model.qualifiedName(fn) ?? '')) return true;
+    // `name.replace('"', '""')`: an identifier or literal quoted the way SQL escapes quotes.
+    if (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'replace') {
+      const [from, to] = (node.childForFieldName('arguments')?.namedChildren ?? []).map((n) => (n ? model.constantValue(n) : undefined));
+      if (from?.kind === 'str' && to?.kind === 'str' && (from.value === '"' || from.value === "'") && to.value === from.value + from.value)
+        return true;
+    }
     // ", ".join("?" * len(ids)) and ", ".join(["%s"] * n): placeholders, however many.
     if (
       fn?.type === 'attribute' &&
