@@ -196,7 +196,9 @@ export function sinkOf(model: SemanticModel, node: Node, kinds: ReadonlySet<Sink
     if (method && INFERENCE_METHODS.has(method)) {
       const receiver = fn.childForFieldName('object');
       if (!receiver || receiver.type === 'string' || isImportPath(model, fn)) return undefined;
-      if (method === 'encode' && NOT_A_MODEL.test(receiver.text)) return undefined;
+      // `encode` runs a model only for sentence-transformers style encoders.
+      if (method === 'encode' && (NOT_A_MODEL.test(receiver.text) || !model.importedPackages().includes('sentence_transformers')))
+        return undefined;
       return sink('model', allArguments(call));
     }
     if (callee && MODEL_MAKERS.test(callee) && !NOT_A_MODEL_MAKER.test(callee)) return sink('model', allArguments(call));

@@ -100,7 +100,7 @@ export const SINK_WORDS = {
     'decision_function',
     'forward',
     'generate',
-    'encode',
+    'sentence_transformers',
     'pipeline',
     'from_pretrained',
     'nn',

@@ -5,7 +5,7 @@
  * Sources (engine/dataflow/sources.ts): as MLS305 without the command line, and without route
  * parameters typed `str` (text is what a text model takes; the rule is about unvalidated structures).
  * Sinks (engine/dataflow/sinks.ts): `.predict`, `.predict_proba`, `.predict_log_proba`,
- * `.decision_function`, `.forward`, `.generate`, `.encode` (not on tokenizers or strings), calling a
+ * `.decision_function`, `.forward`, `.generate`, `.encode` (in files importing sentence_transformers), calling a
  * `pipeline(...)`, a `from_pretrained(...)` model, a `torch.nn` module or a local `nn.Module` subclass.
  */
 import { untrustedFlows } from '../../engine/dataflow/index';
