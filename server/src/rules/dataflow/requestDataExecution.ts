@@ -30,7 +30,7 @@ import {
 const SINKS: ReadonlySet<SinkKind> = new Set(['sql', 'deserialize', 'path', 'html']);
 const SINK_NAMES = [...new Set([...SINK_WORDS.sql, ...SINK_WORDS.deserialize, ...SINK_WORDS.path, ...SINK_WORDS.html])];
 
-const CLI_SINK_NAMES = [...SINK_WORDS.sql, 'loads', 'load', ...SINK_WORDS.html];
+const CLI_SINK_NAMES = [...SINK_WORDS.sql, 'loads', 'Markup', 'render_template_string', 'unsafe_allow_html'];
 
 export const requestDataExecutionRule = defineRule({
   code: 'MLS305',
@@ -65,7 +65,10 @@ export const requestDataExecutionRule = defineRule({
       const kind = hit.sink.kind;
       // The command line of one's own script is not another person's input, except for code.
       const local = hit.sources.every((s) => s.kind === 'cli');
-      if (local && kind === 'path') continue;
+      // Nor for a file it opens and unpickles (`pickle.load(f)`): that is MLS101's.
+      // and only for the HTML sinks its prefilter words name.
+      if (local && (kind === 'path' || (kind === 'deserialize' && !hit.sink.spelled.endsWith('loads')))) continue;
+      if (local && kind === 'html' && !/(?:Markup|render_template_string|markdown|write|caption)$/.test(hit.sink.spelled)) continue;
       // A Gradio upload's path was made by Gradio; what is in the file is still the user's.
       if (kind === 'path' && hit.sources.every((s) => s.madePath)) continue;
       context.report({

@@ -20,6 +20,9 @@ import { SINK_WORDS, mentionsAny } from './shared';
 
 const SQL_START =
   /^\s*(?:select\s[\s\S]*?\bfrom\b|insert\s+(?:or\s+\w+\s+)?into\s|update\s+[\w."`[\]]+\s+set\s|delete\s+from\s|create\s+(?:temp\w*\s+)?(?:table|index|view)\b|drop\s+(?:table|index|view)\b|alter\s+table\s|replace\s+into\s|with\s+\w+\s+as\s*\(|pragma\s|truncate\s)/i;
+/** The start of a string literal holding a statement (the prefilter's view of SQL_START). */
+const SQL_LITERAL =
+  /["']\s*(?:select\s|insert\s+(?:or\s+\w+\s+)?into\s|update\s+[\w."`[\]]+\s+set\s|delete\s+from\s|create\s+(?:temp\w*\s+)?(?:table|index|view)\b|drop\s+(?:table|index|view)\b|alter\s+table\s|replace\s+into\s|with\s+\w+\s+as\s*\(|pragma\s|truncate\s)/i;
 /** Values that cannot carry SQL: numbers. */
 const NUMERIC = new Set(['int', 'float', 'len', 'round', 'abs', 'bool']);
 const MAX_DEPTH = 6;
@@ -175,9 +178,8 @@ export const sqlBuiltFromTextRule = defineRule({
     CWE_REFERENCE(89),
   ],
   triggers: [...SINK_WORDS.sql],
-  mayFire: (source) =>
-    mentionsAny(source, SINK_WORDS.sql) &&
-    /\b(?:select|insert|update|delete|create|drop|alter|replace|with|pragma|truncate)\b/i.test(source.text),
+  // A finding's SQL text starts a string literal: look for one (`with`, `select` alone are common words).
+  mayFire: (source) => mentionsAny(source, SINK_WORDS.sql) && SQL_LITERAL.test(source.text),
   mayFireWords: [...SINK_WORDS.sql],
   onFile(context) {
     const model = context.model;
