@@ -128,7 +128,7 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     signals: ['validation-in-serving'],
     // Untrusted files reaching an unpickler (MLS1) and untrusted text reaching eval, a shell or an
     // agent tool (MLS3) are inputs used without validation. Reasons: docs/checklist.md.
-    findingsAgainst: { codePrefixes: ['MLS1', 'MLS3'] },
+    findingsAgainst: { codePrefixes: ['MLS1', 'MLS3', 'MLS8'] },
   },
   {
     id: 'adversarial-training',

@@ -22,13 +22,18 @@ import { archivePathTraversalRule } from './supplyChain/MLS206';
 import { dynamicCodeExecutionRule } from './codeExecution/MLS301';
 import { shellInjectionRule } from './codeExecution/MLS302';
 import { agentCodeExecutionToolsRule } from './codeExecution/MLS303';
+import { llmOutputExecutionRule } from './codeExecution/MLS304';
+import { requestDataExecutionRule } from './codeExecution/MLS305';
+import { sqlBuiltFromTextRule } from './codeExecution/MLS306';
 import { flaskDebugRule } from './serving/MLS403';
 import { bindAllInterfacesRule } from './serving/MLS404';
 import { gradioShareRule } from './serving/MLS405';
 import { jupyterOpenServerRule } from './serving/MLS406';
+import { confidenceExposureRule } from './serving/MLS407';
 import { hardCodedCredentialRule } from './secrets/MLS501';
 import { vulnerablePinnedRule } from './dependencies/MLS701';
 import { vulnerableRangeRule } from './dependencies/MLS702';
+import { unvalidatedModelInputRule } from './modelInput/MLS801';
 
 export const ALL_RULES: readonly Rule[] = [
   suppressionRule,
@@ -49,11 +54,16 @@ export const ALL_RULES: readonly Rule[] = [
   dynamicCodeExecutionRule,
   shellInjectionRule,
   agentCodeExecutionToolsRule,
+  llmOutputExecutionRule,
+  requestDataExecutionRule,
+  sqlBuiltFromTextRule,
   flaskDebugRule,
   bindAllInterfacesRule,
   gradioShareRule,
   jupyterOpenServerRule,
+  confidenceExposureRule,
   hardCodedCredentialRule,
   vulnerablePinnedRule,
   vulnerableRangeRule,
+  unvalidatedModelInputRule,
 ].sort((a, b) => a.code.localeCompare(b.code));

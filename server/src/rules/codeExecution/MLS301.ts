@@ -3,6 +3,8 @@ import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
 import type { SemanticModel } from '../../engine/semantic';
 import { ATLAS, CWE_REFERENCE, spelled, isFixedText } from '../support';
+import { inputSourcesOf } from '../../engine/dataflow/index';
+import { inputOrigin } from '../dataflowSupport';
 
 const CODE_BUILTINS = ['eval', 'exec', 'compile'];
 
@@ -72,9 +74,12 @@ export const dynamicCodeExecutionRule = defineRule({
       builtin === 'compile'
         ? 'compiles text into code that is then run'
         : `runs its argument as ${builtin === 'eval' ? 'a Python expression' : 'Python code'}`;
+    // Request, UI or command-line text (engine/dataflow) is named, with where it enters.
+    const origin = inputOrigin(inputSourcesOf(context.model, source.value));
     context.report({
       node: call.node,
-      message: `\`${spelled(call)}\` ${what}, and that text is not a constant: whoever controls it runs arbitrary code in this process (CWE-95). Parse data with \`json.loads\` or \`ast.literal_eval\` instead.`,
+      message: `\`${spelled(call)}\` ${what}, and that text is not a constant: whoever controls it runs arbitrary code in this process (CWE-95).${origin.sentence} Parse data with \`json.loads\` or \`ast.literal_eval\` instead.`,
+      related: origin.related,
     });
   },
 });

@@ -3,6 +3,8 @@ import { defineRule } from '../../engine/rule';
 import { inImportStatement, previousNonBlank } from '../../engine/textScan';
 import type { SourceText } from '../../engine/textScan';
 import { CWE_REFERENCE, constantOf, spelled, isTruthy, flagOrigin, isFixedText } from '../support';
+import { inputSourcesOf } from '../../engine/dataflow/index';
+import { inputOrigin } from '../dataflowSupport';
 
 /** Popen-style functions: a shell is involved only with `shell=True`. */
 const POPEN_STYLE = ['subprocess.run', 'subprocess.call', 'subprocess.check_call', 'subprocess.check_output', 'subprocess.Popen'];
@@ -62,9 +64,11 @@ export const shellInjectionRule = defineRule({
     if (call.is(...ALWAYS_SHELL)) {
       const command = call.argument(call.is('os.popen', 'os.system', 'posix.system') ? 'command' : 'cmd', 0);
       if (!command || isFixedText(model, command.value, { shellQuoted: true })) return;
+      const origin = inputOrigin(inputSourcesOf(model, command.value));
       context.report({
         node: call.node,
-        message: `\`${spelled(call)}\` runs its command line through a shell, and the command is built from data: shell metacharacters in it run other commands (CWE-78). Use \`subprocess.run([...])\` with an argument list.`,
+        message: `\`${spelled(call)}\` runs its command line through a shell, and the command is built from data: shell metacharacters in it run other commands (CWE-78).${origin.sentence} Use \`subprocess.run([...])\` with an argument list.`,
+        related: origin.related,
       });
       return;
     }
@@ -77,10 +81,12 @@ export const shellInjectionRule = defineRule({
       if (isFixedText(model, args.value, { shellQuoted: true })) return;
       // With a sequence, only the first item is the script; the others become $0, $1... of it.
       if (items?.kind === 'seq' && items.value.length > 0 && isFixedText(model, items.value[0], { shellQuoted: true })) return;
+      const origin = inputOrigin(inputSourcesOf(model, args.value));
+      const flagged = flagOrigin(context, call, shell, shellValue, '`shell` is set to True here');
       context.report({
         node: call.node,
-        message: `\`${spelled(call)}(..., shell=True)\` hands a command built from data to the shell: metacharacters in it run other commands (CWE-78). Pass an argument list without \`shell=True\`.`,
-        related: flagOrigin(context, call, shell, shellValue, '`shell` is set to True here'),
+        message: `\`${spelled(call)}(..., shell=True)\` hands a command built from data to the shell: metacharacters in it run other commands (CWE-78).${origin.sentence} Pass an argument list without \`shell=True\`.`,
+        related: flagged || origin.related ? [...(flagged ?? []), ...(origin.related ?? [])] : undefined,
       });
       return;
     }

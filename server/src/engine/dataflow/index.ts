@@ -1,0 +1,198 @@
+/**
+ * The data-flow analysis of one file, shared by the rules that use it: the sinks are found once
+ * (from the file's calls), the flows are asked backwards from their arguments, and the answers
+ * are kept for the other rules of the same analysis (one cache entry per semantic model).
+ */
+import type { Node } from '../parser';
+import type { SemanticModel } from '../semantic';
+import type { FlowSpec, Source, SourceKind } from './flow';
+import { Flow, isSource, ownDescendants } from './flow';
+import type { Sink, SinkKind } from './sinks';
+import { nonModelSinkCalls, sinkOf } from './sinks';
+import { CONFIDENCE, UNTRUSTED } from './sources';
+
+export type { FlowSpec, Source, SourceKind } from './flow';
+export type { Sink, SinkKind } from './sinks';
+export { Flow } from './flow';
+export { CONFIDENCE, UNTRUSTED, fileFacts } from './sources';
+
+const NON_MODEL_SINKS: ReadonlySet<SinkKind> = new Set(['code', 'shell', 'sql', 'deserialize', 'path', 'html']);
+const MODEL_SINKS: ReadonlySet<SinkKind> = new Set(['model']);
+export const SQL_SINKS: ReadonlySet<SinkKind> = new Set(['sql']);
+
+/** A flow from sources to a sink's argument. */
+export interface FlowHit {
+  sink: Sink;
+  argument: Node;
+  sources: Source[];
+  /**
+   * For a sink inside a helper function reached through one of its parameters: the call of the
+   * helper where the data is passed in (reported there), the sink being inside the helper.
+   */
+  through?: Node;
+}
+
+class FileFlows {
+  private textSinks: Sink[] | undefined;
+  private modelSinks: Sink[] | undefined;
+  private readonly flows = new Map<FlowSpec, Flow>();
+  private readonly hits = new Map<FlowSpec, Map<number, FlowHit[]>>();
+  private readonly callers = new Map<number, Node[]>();
+  private readonly localFlows = new Map<FlowSpec, Flow>();
+
+  constructor(readonly model: SemanticModel) {}
+
+  /**
+   * The file's sinks of the given kinds. Model inference is looked for among every call (a model
+   * object can have any name); the other kinds only where their names are written.
+   */
+  sinksOf(kinds: ReadonlySet<SinkKind>): Sink[] {
+    const found: Sink[] = [];
+    if ([...kinds].some((k) => k !== 'model')) {
+      this.textSinks ??= nonModelSinkCalls(this.model)
+        .map((call) => sinkOf(this.model, call, NON_MODEL_SINKS))
+        .filter((sink): sink is Sink => !!sink);
+      found.push(...this.textSinks.filter((sink) => kinds.has(sink.kind)));
+    }
+    if (kinds.has('model')) {
+      this.modelSinks ??= this.model.calls.map((call) => sinkOf(this.model, call, MODEL_SINKS)).filter((sink): sink is Sink => !!sink);
+      found.push(...this.modelSinks);
+    }
+    return found;
+  }
+
+  /** A flow of `spec` that does not follow helper functions (for rules whose parsing may leave them out). */
+  local(spec: FlowSpec): Flow {
+    let flow = this.localFlows.get(spec);
+    if (!flow) this.localFlows.set(spec, (flow = new Flow(this.model, spec)));
+    return flow;
+  }
+
+  flow(spec: FlowSpec): Flow {
+    let flow = this.flows.get(spec);
+    if (!flow) this.flows.set(spec, (flow = Flow.withSummaries(this.model, spec)));
+    return flow;
+  }
+
+  /**
+   * Every flow of `spec`'s sources into the arguments of sinks of the given kinds, direct or
+   * through a helper's parameter. Each sink is asked once per spec, whichever rule asks first.
+   */
+  hitsOf(spec: FlowSpec, kinds: ReadonlySet<SinkKind>): FlowHit[] {
+    let perSink = this.hits.get(spec);
+    if (!perSink) this.hits.set(spec, (perSink = new Map()));
+    const list: FlowHit[] = [];
+    for (const sink of this.sinksOf(kinds)) {
+      let found = perSink.get(sink.call.id);
+      if (!found) perSink.set(sink.call.id, (found = this.sinkHits(spec, sink)));
+      list.push(...found);
+    }
+    return list;
+  }
+
+  private sinkHits(spec: FlowSpec, sink: Sink): FlowHit[] {
+    const list: FlowHit[] = [];
+    const flow = this.flow(spec);
+    const summary = flow.summary;
+    for (const argument of sink.arguments) {
+      const sources = flow.sources(argument);
+      if (sources.length > 0) {
+        list.push({ sink, argument, sources });
+        continue;
+      }
+      // One level of helpers: a parameter of the enclosing function that reaches the sink,
+      // reported where the function is called with untrusted data.
+      if (!summary) continue;
+      const definition = enclosingFunction(sink.call);
+      if (!definition) continue;
+      const params = summary.taint(argument).filter((o) => !isSource(o));
+      if (params.length === 0) continue;
+      for (const call of this.callsOf(definition)) {
+        const args = call.childForFieldName('arguments');
+        for (const param of params) {
+          if (param.kind !== 'param') continue;
+          const given = argumentAt(args, param.index, param.name);
+          const reaching = given ? flow.sources(given) : [];
+          if (reaching.length > 0) list.push({ sink, argument: given!, sources: reaching, through: call });
+        }
+      }
+    }
+    return list;
+  }
+
+  /** The calls of a function defined in this file, by its name resolved at each call. */
+  private callsOf(definition: Node): Node[] {
+    const known = this.callers.get(definition.id);
+    if (known) return known;
+    const found: Node[] = [];
+    this.callers.set(definition.id, found);
+    const name = definition.childForFieldName('name')?.text;
+    if (!name) return found;
+    for (const call of this.model.calls) {
+      const fn = call.childForFieldName('function');
+      if (fn?.type !== 'identifier' || fn.text !== name) continue;
+      const binding = this.model.lookup(name, fn.startIndex);
+      if (binding?.kind === 'def' && binding.node.parent?.id === definition.id) found.push(call);
+    }
+    return found;
+  }
+}
+
+const cache = new WeakMap<SemanticModel, FileFlows>();
+
+/** The data-flow analysis of the file a semantic model describes. */
+export function fileFlows(model: SemanticModel): FileFlows {
+  let flows = cache.get(model);
+  if (!flows) cache.set(model, (flows = new FileFlows(model)));
+  return flows;
+}
+
+export type { FileFlows };
+
+/** The untrusted data reaching sinks of the given kinds from sources of the given kinds. */
+export function untrustedFlows(model: SemanticModel, sinks: ReadonlySet<SinkKind>, sources: ReadonlySet<SourceKind>): FlowHit[] {
+  const hits: FlowHit[] = [];
+  for (const hit of fileFlows(model).hitsOf(UNTRUSTED, sinks)) {
+    const wanted = hit.sources.filter((s) => sources.has(s.kind));
+    if (wanted.length > 0) hits.push({ ...hit, sources: wanted });
+  }
+  return hits;
+}
+
+/**
+ * The request, UI and command-line sources an expression may carry, without following helper
+ * functions: for rules (MLS301, MLS302) that name the source of a finding they make anyway.
+ */
+export function inputSourcesOf(model: SemanticModel, node: Node): Source[] {
+  return fileFlows(model)
+    .local(UNTRUSTED)
+    .sources(node)
+    .filter((s) => s.kind === 'request' || s.kind === 'ui' || s.kind === 'cli');
+}
+
+/** The raw confidences an expression may carry (predict_proba, softmax, logits). */
+export function confidenceOf(model: SemanticModel, node: Node): Source[] {
+  return fileFlows(model).flow(CONFIDENCE).sources(node);
+}
+
+/** The function definition a node is in (the innermost), if any. */
+export function enclosingFunction(node: Node): Node | undefined {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'function_definition') return n;
+    if (n.type === 'lambda' || n.type === 'class_definition') return undefined;
+  }
+  return undefined;
+}
+
+/** The return statements of a function, not of functions nested in it. */
+export function returnsOf(definition: Node): Node[] {
+  return ownDescendants(definition, 'return_statement');
+}
+
+function argumentAt(args: Node | null, index: number, name: string): Node | undefined {
+  const list = (args?.namedChildren ?? []).filter((n): n is Node => !!n && n.type !== 'comment');
+  for (const arg of list)
+    if (arg.type === 'keyword_argument' && arg.childForFieldName('name')?.text === name) return arg.childForFieldName('value') ?? undefined;
+  const positional = list.filter((a) => a.type !== 'keyword_argument' && a.type !== 'dictionary_splat' && a.type !== 'list_splat');
+  return positional[index];
+}

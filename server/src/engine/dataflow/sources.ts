@@ -1,0 +1,452 @@
+/**
+ * Where untrusted data enters a Python file: web requests, UI inputs, the command line and
+ * language-model answers. Each source is a qualified name (resolved by the semantic model, so
+ * aliases and shadowing are followed) or a parameter of a function a framework calls with
+ * request data. Tables first, then the matching.
+ */
+import type { Node } from '../parser';
+import type { SemanticModel } from '../semantic';
+import { CALL_RESULT_SUFFIX } from '../semantic';
+import type { Flow, FlowSpec, Source, Taint } from './flow';
+import { arguments_, parameterNames } from './flow';
+import { identifierOccurrences } from '../textScan';
+
+/** Attributes of Flask's `request` that hold client data (`request.json`, `request.args[...]`). */
+export const FLASK_REQUEST_ATTRIBUTES = new Set(['json', 'form', 'args', 'files', 'data', 'values', 'headers', 'cookies', 'stream']);
+/** Methods of Flask's `request` that return client data. */
+export const FLASK_REQUEST_METHODS = new Set(['get_json', 'get_data']);
+/** Attributes of a Django or Django REST framework request that hold client data. */
+export const DJANGO_REQUEST_ATTRIBUTES = new Set(['POST', 'GET', 'body', 'FILES', 'COOKIES', 'data', 'query_params']);
+/** Type annotations that make a parameter the whole request (Starlette/FastAPI) or an upload. */
+export const REQUEST_TYPES = new Set([
+  'fastapi.Request',
+  'starlette.requests.Request',
+  'fastapi.UploadFile',
+  'starlette.datastructures.UploadFile',
+  'fastapi.WebSocket',
+]);
+/** Decorator methods that make a function a web endpoint (`@app.post("/x")`). */
+export const ROUTE_METHODS = new Set(['route', 'get', 'post', 'put', 'patch', 'delete', 'api_route', 'websocket']);
+/** Packages whose apps and routers those decorators belong to. */
+export const WEB_PACKAGES = ['flask', 'fastapi', 'starlette', 'quart', 'sanic', 'litestar'];
+/** Streamlit widgets that return what the user typed or uploaded. */
+export const STREAMLIT_INPUTS = new Set(['text_input', 'text_area', 'chat_input', 'file_uploader', 'camera_input', 'data_editor']);
+/** Gradio constructors and component events whose `fn` receives the user's input. */
+export const GRADIO_ENTRY_POINTS = new Set(['Interface', 'ChatInterface', 'TabbedInterface']);
+export const GRADIO_EVENTS = new Set(['click', 'submit', 'change', 'input', 'upload', 'select', 'release', 'stream', 'then', 'success']);
+/** Command-line sources. */
+export const CLI_SOURCES = new Set(['input', 'builtins.input', 'sys.argv', 'raw_input']);
+/** Parameter annotations that are validated values (numbers), not free data. */
+const SCALAR_TYPES = new Set(['int', 'float', 'bool', 'complex']);
+/** Names a typed container may be built from and still count as typed (`list[list[float]]`). */
+const TYPED_ELEMENTS = new Set([
+  'list',
+  'List',
+  'dict',
+  'Dict',
+  'tuple',
+  'Tuple',
+  'set',
+  'Set',
+  'typing',
+  'int',
+  'float',
+  'bool',
+  'str',
+  'complex',
+]);
+/** Parameter annotations that leave the structure unvalidated (dict, list, Any, untyped). */
+const UNVALIDATED_TYPES = /^(?:dict|list|Dict|List|Any|typing\.Any|typing\.Dict|typing\.List|object|bytes|Json)\b/;
+
+/** LLM client calls whose result is the model's answer (qualified names or their endings). */
+export const LLM_COMPLETIONS = ['litellm.completion', 'litellm.acompletion', 'litellm.text_completion'];
+/** The endings of OpenAI and Anthropic client methods, on a client of that package. */
+export const LLM_CLIENT_METHODS: ReadonlyArray<{ package: string; ending: RegExp; label: string }> = [
+  {
+    package: 'openai',
+    ending: /\.(?:chat\.completions|completions|responses|beta\.chat\.completions)\.(?:create|parse)$/,
+    label: 'OpenAI',
+  },
+  { package: 'anthropic', ending: /\.messages\.(?:create|stream)$/, label: 'Anthropic' },
+];
+/** LangChain runnables' methods whose result is the model's answer. */
+export const LANGCHAIN_METHODS = new Set(['invoke', 'ainvoke', 'predict', 'run', 'arun', 'apredict', 'batch', 'generate']);
+/** Hugging Face generation: `model.generate(...)`'s ids, then `decode`. */
+export const GENERATION_METHODS = new Set(['generate']);
+
+/** Per-file facts the source matching needs more than once. */
+interface FileFacts {
+  packages: Set<string>;
+  /** Function definitions a web framework or Gradio calls with user data, by node id. */
+  handlers: Map<number, 'route' | 'gradio'>;
+  /** The route handlers' definitions, in document order. */
+  routes: Node[];
+  /** For Gradio callbacks, what kind of component feeds each parameter (by position). */
+  inputs: Map<number, Array<InputClass | undefined>>;
+}
+
+/**
+ * What a Gradio component hands its callback: a path to a file Gradio stored itself, text, one
+ * of fixed choices, or structured data (a dataframe, JSON, or a component not known here).
+ */
+export type InputClass = 'file' | 'text' | 'choice' | 'data';
+
+const COMPONENT_CLASSES: ReadonlyMap<string, InputClass> = new Map([
+  ...[
+    'audio',
+    'image',
+    'video',
+    'file',
+    'files',
+    'uploadbutton',
+    'model3d',
+    'microphone',
+    'webcam',
+    'sketchpad',
+    'imageeditor',
+    'gallery',
+  ].map((c) => [c, 'file'] as const),
+  ...['textbox', 'text', 'textarea', 'code', 'chatbot', 'multimodaltextbox', 'markdown', 'highlightedtext'].map(
+    (c) => [c, 'text'] as const,
+  ),
+  ...['dropdown', 'radio', 'checkbox', 'checkboxgroup', 'slider', 'number', 'colorpicker', 'state'].map((c) => [c, 'choice'] as const),
+]);
+
+/** The class of one entry of `inputs=`: `"text"`, `gr.Textbox(...)`, or a name bound to one. */
+function componentClass(model: SemanticModel, node: Node): InputClass | undefined {
+  let value: Node | undefined = node;
+  if (value.type === 'identifier') {
+    const binding = model.lookup(value.text, value.startIndex);
+    value = binding?.kind === 'assign' ? binding.value : undefined;
+  }
+  if (!value) return undefined;
+  if (value.type === 'string') return COMPONENT_CLASSES.get(value.text.replace(/^["']|["']$/g, '').toLowerCase()) ?? 'data';
+  if (value.type !== 'call') return undefined;
+  const name = model.qualifiedName(value.childForFieldName('function')!);
+  if (!name?.startsWith('gradio.')) return undefined;
+  return COMPONENT_CLASSES.get(name.slice(name.lastIndexOf('.') + 1).toLowerCase()) ?? 'data';
+}
+
+/** The classes of a registration's `inputs=` (a list, one component, or unknown). */
+function inputClasses(model: SemanticModel, inputs: Node | undefined): Array<InputClass | undefined> {
+  if (!inputs) return [];
+  const items = inputs.type === 'list' || inputs.type === 'tuple' ? inputs.namedChildren.filter((n): n is Node => !!n) : [inputs];
+  return items.map((item) => (item.type === 'list_splat' ? undefined : componentClass(model, item)));
+}
+
+const facts = new WeakMap<SemanticModel, FileFacts>();
+
+export function fileFacts(model: SemanticModel): FileFacts {
+  let known = facts.get(model);
+  if (known) return known;
+  known = { packages: new Set(model.importedPackages()), handlers: new Map(), routes: [], inputs: new Map() };
+  facts.set(model, known);
+  findHandlers(model, known);
+  return known;
+}
+
+/** The root package of a qualified name (`flask` of `flask.Flask().route`). */
+function root(name: string | undefined): string | undefined {
+  return name?.split(/[.(]/)[0];
+}
+
+/**
+ * The calls that can register a handler (route decorators, Gradio interfaces and events), found
+ * where their names are written instead of visiting every call of the file.
+ */
+function registrationCalls(model: SemanticModel, gradio: boolean, web: boolean): Node[] {
+  const names = [...(web ? ROUTE_METHODS : []), ...(gradio ? [...GRADIO_ENTRY_POINTS, ...GRADIO_EVENTS] : [])];
+  const root = model.tree.rootNode;
+  const found = new Map<number, Node>();
+  for (const name of names) {
+    for (const at of identifierOccurrences(model.text, name)) {
+      const id = root.descendantForIndex(at, at + name.length);
+      if (id?.type !== 'identifier' || id.startIndex !== at) continue;
+      const fn = id.parent?.type === 'attribute' ? id.parent : id;
+      const call = fn.parent;
+      if (call?.type === 'call' && call.childForFieldName('function')?.id === fn.id) found.set(call.id, call);
+    }
+  }
+  return [...found.values()].sort((a, b) => a.startIndex - b.startIndex);
+}
+
+/** Functions registered as web routes (by decorator) or as Gradio callbacks (by `fn`). */
+function findHandlers(model: SemanticModel, known: FileFacts): void {
+  const gradio = known.packages.has('gradio');
+  const web = WEB_PACKAGES.some((p) => known.packages.has(p));
+  if (!gradio && !web) return;
+  for (const call of registrationCalls(model, gradio, web)) {
+    const fn = call.childForFieldName('function');
+    if (fn?.type !== 'attribute' && fn?.type !== 'identifier') continue;
+    const last = fn.type === 'attribute' ? (fn.childForFieldName('attribute')?.text ?? '') : fn.text;
+    if (web && fn.type === 'attribute' && ROUTE_METHODS.has(last) && call.parent?.type === 'decorator') {
+      const owner = root(model.qualifiedName(fn.childForFieldName('object')!));
+      // An app or router made elsewhere (`bp`, `router` from another module) in a web file counts.
+      if (owner === undefined || WEB_PACKAGES.includes(owner) || !known.packages.has(owner)) {
+        const definition = call.parent.parent?.childForFieldName('definition');
+        if (definition?.type === 'function_definition' && !known.handlers.has(definition.id)) {
+          known.handlers.set(definition.id, 'route');
+          known.routes.push(definition);
+        }
+      }
+      continue;
+    }
+    if (!gradio) continue;
+    const callee = model.qualifiedName(fn);
+    const isEntry = GRADIO_ENTRY_POINTS.has(last) && callee?.startsWith('gradio.');
+    const receiver = fn.type === 'attribute' ? model.qualifiedName(fn.childForFieldName('object')!) : undefined;
+    // `btn.click(fn, ...)` on a component made by gradio, or on one whose making is not visible
+    // (`self.btn`, a component passed in) in a file that imports gradio.
+    const isEvent = GRADIO_EVENTS.has(last) && fn.type === 'attribute' && (receiver === undefined || receiver.startsWith('gradio.'));
+    if (!isEntry && !isEvent) continue;
+    const args = arguments_(call.childForFieldName('arguments'));
+    const given = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'fn')?.childForFieldName('value');
+    const target = given ?? args.find((a) => a.type !== 'keyword_argument');
+    if (target?.type !== 'identifier') continue;
+    const binding = model.lookup(target.text, target.startIndex);
+    const definition = binding?.kind === 'def' ? binding.node.parent : undefined;
+    if (definition?.type !== 'function_definition') continue;
+    known.handlers.set(definition.id, 'gradio');
+    const given_ = args
+      .find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'inputs')
+      ?.childForFieldName('value');
+    const positional = args.filter((a) => a.type !== 'keyword_argument');
+    const classes = inputClasses(model, given_ ?? (given ? positional[0] : positional[1]));
+    const before = known.inputs.get(definition.id);
+    // Registered more than once with different components: the least checked one counts.
+    known.inputs.set(definition.id, before ? classes.map((c, i) => (c === before[i] ? c : 'data')) : classes);
+  }
+}
+
+/** The qualified name of a parameter's annotation, or its text when it does not resolve. */
+function annotationOf(model: SemanticModel, id: Node): { name: string; node: Node } | undefined {
+  const param = id.parent;
+  if (!param || (param.type !== 'typed_parameter' && param.type !== 'typed_default_parameter')) return undefined;
+  const type = param.childForFieldName('type');
+  if (!type) return undefined;
+  const inner = type.namedChildren[0] ?? type;
+  const base = inner.type === 'generic_type' || inner.type === 'subscript' ? (inner.namedChildren[0] ?? inner) : inner;
+  return { name: model.qualifiedName(base) ?? base.text, node: inner };
+}
+
+function isMethodSelf(definition: Node, index: number): boolean {
+  if (index !== 0) return false;
+  for (let n = definition.parent; n; n = n.parent) {
+    if (n.type === 'class_definition') return true;
+    if (n.type === 'function_definition' || n.type === 'module') return false;
+  }
+  return false;
+}
+
+/** The source a handler's parameter is, if any. */
+function handlerParameter(model: SemanticModel, id: Node, definition: Node): Source | undefined {
+  const annotation = annotationOf(model, id);
+  if (annotation && REQUEST_TYPES.has(annotation.name)) {
+    return { kind: 'request', node: id, label: `the request parameter \`${id.text}\`` };
+  }
+  if (definition.type !== 'function_definition') return undefined;
+  const role = fileFacts(model).handlers.get(definition.id);
+  if (!role) return undefined;
+  const index = parameterNames(definition).indexOf(id.text);
+  if (index < 0 || isMethodSelf(definition, index)) return undefined;
+  if (annotation) {
+    const name = annotation.name;
+    if (SCALAR_TYPES.has(name)) return undefined;
+    // gr.Request, gr.Progress and the like are framework objects, not the user's input.
+    if (name.startsWith('gradio.')) return undefined;
+    // `list[list[float]]`, `dict[str, int]`: the framework checks the element types, not bounds.
+    const typedElements =
+      /\[/.test(annotation.node.text) && annotation.node.descendantsOfType('identifier').every((n) => !!n && TYPED_ELEMENTS.has(n.text));
+    const text = name === 'str' || name === 'builtins.str' || typedElements;
+    // A class (a pydantic model, a dataclass, a TypedDict) validates what it is built from.
+    if (!text && !UNVALIDATED_TYPES.test(annotation.node.text) && !UNVALIDATED_TYPES.test(name)) return undefined;
+    if (text) return { kind: role === 'gradio' ? 'ui' : 'request', node: id, label: describe(role, id), weak: true };
+  } else if (role === 'route') {
+    // Flask passes path variables (`<name>`) as text; FastAPI reads an untyped parameter as text.
+    return { kind: 'request', node: id, label: describe(role, id), weak: true };
+  }
+  const defaultValue = id.parent?.childForFieldName('value');
+  if (
+    role === 'gradio' &&
+    defaultValue?.type === 'call' &&
+    root(model.qualifiedName(defaultValue.childForFieldName('function')!)) === 'gradio'
+  )
+    return undefined;
+  if (role === 'gradio') {
+    // A component's value is converted by Gradio: text, a choice, or a file it stored itself.
+    const offset = isMethodSelf(definition, 0) ? 1 : 0;
+    const kind = fileFacts(model).inputs.get(definition.id)?.[index - offset];
+    if (kind === 'text' || kind === 'choice') return { kind: 'ui', node: id, label: describe(role, id), weak: true };
+    if (kind === 'file') return { kind: 'ui', node: id, label: describe(role, id), weak: true, madePath: true };
+  }
+  return { kind: role === 'gradio' ? 'ui' : 'request', node: id, label: describe(role, id) };
+}
+
+function describe(role: 'route' | 'gradio', id: Node): string {
+  return role === 'gradio' ? `the Gradio input \`${id.text}\`` : `the request parameter \`${id.text}\``;
+}
+
+/** True when the expression is a parameter called `request` of a Django/DRF view. */
+function isDjangoRequest(model: SemanticModel, object: Node): boolean {
+  if (object.type !== 'identifier' || object.text !== 'request') return false;
+  const packages = fileFacts(model).packages;
+  if (!packages.has('django') && !packages.has('rest_framework')) return false;
+  return model.lookup(object.text, object.startIndex)?.kind === 'param';
+}
+
+function short(node: Node): string {
+  const text = node.text.replace(/\s+/g, ' ');
+  return text.length > 50 ? text.slice(0, 49) + '…' : text;
+}
+
+/** The LLM call an expression is, if it is one. */
+export function llmCall(model: SemanticModel, call: Node, callee: string | undefined): Source | undefined {
+  const fn = call.childForFieldName('function');
+  if (!fn) return undefined;
+  const packages = fileFacts(model).packages;
+  if (callee && LLM_COMPLETIONS.includes(callee)) return { kind: 'llm', node: call, label: `the LiteLLM answer \`${short(fn)}(...)\`` };
+  if (fn.type !== 'attribute') {
+    // A transformers pipeline called on text returns generated text.
+    if (callee === 'transformers.pipeline' + CALL_RESULT_SUFFIX)
+      return { kind: 'llm', node: call, label: `the pipeline output \`${short(fn)}(...)\`` };
+    return undefined;
+  }
+  const text = fn.text.replace(/\s+/g, '');
+  for (const client of LLM_CLIENT_METHODS) {
+    if (!packages.has(client.package)) continue;
+    const resolvedRoot = root(callee);
+    if ((resolvedRoot === undefined || resolvedRoot === client.package) && client.ending.test('.' + text))
+      return { kind: 'llm', node: call, label: `the ${client.label} answer \`${short(fn)}(...)\`` };
+  }
+  const method = fn.childForFieldName('attribute')?.text ?? '';
+  const receiver = fn.childForFieldName('object');
+  if (LANGCHAIN_METHODS.has(method) && receiver) {
+    const name = model.qualifiedName(receiver);
+    if (name && /^langchain(?:_[a-z0-9]+)?\./.test(name))
+      return { kind: 'llm', node: call, label: `the LangChain answer \`${short(fn)}(...)\`` };
+    if (!name && isLangChainPipe(model, receiver)) return { kind: 'llm', node: call, label: `the LangChain answer \`${short(fn)}(...)\`` };
+  }
+  if (GENERATION_METHODS.has(method) && (packages.has('transformers') || packages.has('vllm')))
+    return { kind: 'llm', node: call, label: `the generated output \`${short(fn)}(...)\`` };
+  return undefined;
+}
+
+/** `chain = prompt | llm` where one side is a LangChain object. */
+function isLangChainPipe(model: SemanticModel, receiver: Node): boolean {
+  let value: Node | undefined = receiver;
+  if (value.type === 'identifier') {
+    const binding = model.lookup(value.text, value.startIndex);
+    value = binding?.kind === 'assign' ? binding.value : undefined;
+  }
+  if (value?.type !== 'binary_operator' || value.childForFieldName('operator')?.text !== '|') return false;
+  for (const side of value.descendantsOfType(['identifier', 'call']).slice(0, 16)) {
+    if (!side) continue;
+    const name = side.type === 'call' ? model.qualifiedName(side.childForFieldName('function')!) : model.qualifiedName(side);
+    if (name && /^langchain(?:_[a-z0-9]+)?\./.test(name)) return true;
+  }
+  return false;
+}
+
+/** Sources of untrusted data: requests, UI inputs, the command line, LLM answers. */
+export const UNTRUSTED: FlowSpec = {
+  source(node: Node, flow: Flow): Source | undefined {
+    const model = flow.model;
+    switch (node.type) {
+      case 'identifier': {
+        const name = model.qualifiedName(node);
+        if (name === 'sys.argv' && node.text !== 'sys') return { kind: 'cli', node, label: '`sys.argv`' };
+        return undefined;
+      }
+      case 'attribute': {
+        const object = node.childForFieldName('object');
+        const attribute = node.childForFieldName('attribute')?.text ?? '';
+        if (!object) return undefined;
+        if (DJANGO_REQUEST_ATTRIBUTES.has(attribute) && isDjangoRequest(model, object))
+          return { kind: 'request', node, label: `\`${short(node)}\`` };
+        if (!FLASK_REQUEST_ATTRIBUTES.has(attribute) && attribute !== 'argv') return undefined;
+        const name = model.qualifiedName(node);
+        if (name === 'sys.argv') return { kind: 'cli', node, label: '`sys.argv`' };
+        if (name === `flask.request.${attribute}` || name === `quart.request.${attribute}`)
+          return { kind: 'request', node, label: `\`${short(node)}\`` };
+        return undefined;
+      }
+      case 'call': {
+        const fn = node.childForFieldName('function');
+        if (!fn) return undefined;
+        const callee = model.qualifiedName(fn);
+        if (callee && CLI_SOURCES.has(callee) && fn.type === 'identifier') return { kind: 'cli', node, label: `\`${short(fn)}()\`` };
+        if (callee) {
+          const dot = callee.lastIndexOf('.');
+          const last = callee.slice(dot + 1);
+          const owner = callee.slice(0, dot);
+          if ((owner === 'flask.request' || owner === 'quart.request') && FLASK_REQUEST_METHODS.has(last))
+            return { kind: 'request', node, label: `\`${short(node)}\`` };
+          if (owner === 'streamlit' && STREAMLIT_INPUTS.has(last))
+            return { kind: 'ui', node, label: `the Streamlit input \`${short(fn)}(...)\`` };
+        }
+        return llmCall(model, node, callee);
+      }
+      default:
+        return undefined;
+    }
+  },
+  parameterSource(id: Node, definition: Node, flow: Flow): Source | undefined {
+    return handlerParameter(flow.model, id, definition);
+  },
+};
+
+/** Calls that produce class probabilities, scores or logits: what confidence-exposure follows. */
+export const CONFIDENCE_METHODS = new Set(['predict_proba', 'predict_log_proba', 'decision_function', 'softmax', 'log_softmax']);
+export const CONFIDENCE_FUNCTIONS = new Set([
+  'torch.softmax',
+  'torch.nn.functional.softmax',
+  'torch.nn.functional.log_softmax',
+  'torch.sigmoid',
+  'scipy.special.softmax',
+  'scipy.special.expit',
+  'tensorflow.nn.softmax',
+  'jax.nn.softmax',
+]);
+/** Attributes of a model's output that are raw scores. */
+export const CONFIDENCE_ATTRIBUTES = new Set(['logits']);
+/** Reductions that keep only the label (what should be returned instead). */
+const LABEL_METHODS = new Set(['argmax', 'argmin', 'argsort', 'topk', 'max', 'round', 'item']);
+
+/** Sources of raw model confidences; rounding, `argmax` and unknown calls end them. */
+export const CONFIDENCE: FlowSpec = {
+  source(node: Node, flow: Flow): Source | undefined {
+    if (node.type === 'attribute') {
+      const attribute = node.childForFieldName('attribute')?.text ?? '';
+      if (CONFIDENCE_ATTRIBUTES.has(attribute)) return { kind: 'confidence', node, label: `\`${short(node)}\`` };
+      return undefined;
+    }
+    if (node.type !== 'call') return undefined;
+    const fn = node.childForFieldName('function');
+    if (!fn) return undefined;
+    const callee = flow.model.qualifiedName(fn);
+    if (callee && CONFIDENCE_FUNCTIONS.has(callee)) return { kind: 'confidence', node, label: `\`${short(fn)}(...)\`` };
+    if (fn.type === 'attribute') {
+      const method = fn.childForFieldName('attribute')?.text ?? '';
+      // `F.softmax` of an unresolved `F` and `logits.softmax(-1)` both count.
+      if (
+        CONFIDENCE_METHODS.has(method) &&
+        !(callee && !callee.includes(CALL_RESULT_SUFFIX) && !CONFIDENCE_FUNCTIONS.has(callee) && importRooted(flow.model, fn))
+      )
+        return { kind: 'confidence', node, label: `\`${short(fn)}(...)\`` };
+    }
+    return undefined;
+  },
+  call(_call: Node, callee: string | undefined): Taint | undefined {
+    if (callee === 'numpy.round' || callee === 'numpy.around' || callee === 'numpy.argmax' || callee === 'torch.argmax') return [];
+    return undefined;
+  },
+  cleanMethods: LABEL_METHODS,
+};
+
+/** True when an attribute's object resolves to an imported module (`np.softmax` is not a model's). */
+function importRooted(model: SemanticModel, fn: Node): boolean {
+  let object = fn.childForFieldName('object');
+  while (object?.type === 'attribute') object = object.childForFieldName('object');
+  if (object?.type !== 'identifier') return false;
+  return model.lookup(object.text, object.startIndex)?.kind === 'import';
+}
