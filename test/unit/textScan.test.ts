@@ -124,7 +124,9 @@ describe('prefilter soundness', () => {
       findings += whole.length;
     }
     assert.ok(findings > 100, `only ${findings} findings: the comparison would prove little`);
-    assert.ok(partial > files.length / 3, `partial parsing was used on only ${partial} runs: the comparison would prove little`);
+    // A quarter: the data-flow rules keep every definition holding a `return` (their one level of
+    // helper summaries), so fewer fixtures are partly parsed than before them (issue 15's note).
+    assert.ok(partial > files.length / 4, `partial parsing was used on only ${partial} runs: the comparison would prove little`);
   });
 
   it('skips text where the common trigger words are only prose or other libraries', async () => {

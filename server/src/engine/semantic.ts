@@ -123,6 +123,19 @@ export class Scope {
 /** Nodes that open a scope of their own. */
 const SCOPE_NODE_TYPES = new Set(['function_definition', 'class_definition', 'lambda']);
 
+/**
+ * Loops whose body may use a name bound later in the text: statements, and comprehensions, whose
+ * element (`[x for x in data]`) is written before the `for` clause that binds it.
+ */
+const LOOP_NODE_TYPES = new Set([
+  'for_statement',
+  'while_statement',
+  'list_comprehension',
+  'set_comprehension',
+  'dictionary_comprehension',
+  'generator_expression',
+]);
+
 /** Statements after which control does not go on to the next statement of the block. */
 const TERMINATORS = new Set(['return_statement', 'raise_statement']);
 
@@ -607,12 +620,12 @@ export class SemanticModel {
     return false;
   }
 
-  /** True when the use at `offset` is in a loop (of its scope) that also binds the name. */
+  /** True when the use at `offset` is in a loop or comprehension (of its scope) that also binds the name. */
   private inLoopBinding(list: Binding[], offset: number): boolean {
     let depth = 0;
     for (let node = this.tree.rootNode.descendantForIndex(offset, offset); node && depth < 60; node = node.parent, depth++) {
       if (SCOPE_NODE_TYPES.has(node.type)) return false;
-      if (node.type !== 'for_statement' && node.type !== 'while_statement') continue;
+      if (!LOOP_NODE_TYPES.has(node.type)) continue;
       const loop = node;
       if (list.some((b) => b.offset > offset && b.node.startIndex >= loop.startIndex && b.node.endIndex <= loop.endIndex)) return true;
     }

@@ -18,7 +18,7 @@ import type { RuleSelection } from '../config/selection';
 import { resolveSelection, findRule } from '../config/selection';
 import { SemanticModel } from '../semantic';
 import type { ConstValue } from '../semantic';
-import { assignFingerprints } from '../results/fingerprints';
+import { ScopePaths, assignFingerprints } from '../results/fingerprints';
 import { isPlaceholderReason, parseSuppressions } from '../results/suppressions';
 import { applyTestCodePolicy } from '../results/testCode';
 import { LineIndex, analysisText, lineBreakAt, withLineBreaks } from '../text';
@@ -586,9 +586,11 @@ export class Analyzer {
     }
     findings.push(...this.applySuppressions(findings, model, lines, selection));
     findings.push(...applyExternalSuppressions(findings, model, lines, selection, findRule(this.rules, SUPPRESSION_RULE_CODE)));
-    const kept = applyTestCodePolicy(findings, lines.text, selection);
+    // One reading of the definitions around the findings serves the test-code policy and the fingerprints.
+    const paths = new ScopePaths(lines.text);
+    const kept = applyTestCodePolicy(findings, paths, selection);
     kept.sort(compareFindings);
-    assignFingerprints(kept, lines.text);
+    assignFingerprints(kept, lines.text, paths);
     return kept;
   }
 

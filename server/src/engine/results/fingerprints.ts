@@ -26,9 +26,8 @@ import type { LogicalLine } from '../perf/partialParse';
 import { isBlank, isIdentifierChar, literalBounds } from '../textScan';
 
 /** Sets each finding's fingerprint; `text` is the analysed text the findings' spans are offsets in. */
-export function assignFingerprints(findings: readonly Finding[], text: string): void {
+export function assignFingerprints(findings: readonly Finding[], text: string, paths = new ScopePaths(text)): void {
   if (findings.length === 0) return;
-  const paths = new ScopePaths(text);
   const counts = new Map<string, number>();
   for (const finding of findings) {
     const snippet = text.slice(finding.span.start, finding.span.end).replace(/\s+/g, '');

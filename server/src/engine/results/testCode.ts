@@ -183,12 +183,11 @@ export const IN_TEST_CODE = 'in test code';
  * Marks the findings in test code and applies the mode of each rule: `demote` sets `info` and says
  * "in test code" in the message, `skip` drops the finding. Returns the findings kept.
  */
-export function applyTestCodePolicy(findings: Finding[], text: string, selection: RuleSelection): Finding[] {
+export function applyTestCodePolicy(findings: Finding[], paths: ScopePaths, selection: RuleSelection): Finding[] {
   const tests: TestCodeSelection = selection.tests ?? { mode: DEFAULT_TEST_MODE, perRule: [] };
   const kept: Finding[] = [];
-  let paths: ScopePaths | undefined;
   for (const finding of findings) {
-    const reason = tests.pathReason ?? testCodeAround((paths ??= new ScopePaths(text)), finding.span.start);
+    const reason = tests.pathReason ?? testCodeAround(paths, finding.span.start);
     if (!reason) {
       kept.push(finding);
       continue;
