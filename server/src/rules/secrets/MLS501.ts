@@ -281,6 +281,9 @@ function mayHaveSink(source: SourceText): boolean {
 }
 
 /** What the text of a call findSinks looks at holds (a superset: words, not syntax). */
+/** A sink function's name written anywhere in a file (see findSinks). */
+const SINK_NAME_WORD = new RegExp(String.raw`\b(?:${[...POSITIONAL_SINK_NAMES].join('|')})\b`);
+
 const SINK_CALL_TEXT = new RegExp(
   String.raw`\*\*|api_(?:key|token)\b|\b(?:${['token', 'key', ...CREDENTIAL_NAMES, 'putenv', 'setdefault', 'update', ...POSITIONAL_SINK_NAMES].join('|')})\b`,
 );
@@ -304,8 +307,13 @@ function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
   // and a bare name does not resolve to a sink function (`from huggingface_hub import login as
   // hub_login`, `f = hub.login`). Checking the text first spares reading their trees.
   const sinkName = (qualified: string | undefined) => POSITIONAL_SINK_NAMES.has(qualified?.slice(qualified.lastIndexOf('.') + 1) ?? '');
+  // A bare name resolves to a sink function only through an import or assignment that spells the
+  // sink's name (`from huggingface_hub import login as hub_login`): in a file where no sink name
+  // is written, no bare call needs resolving.
+  const aliasesPossible = SINK_NAME_WORD.test(context.text);
   for (const node of model.calls) {
     if (!SINK_CALL_TEXT.test(context.text.slice(node.startIndex, node.endIndex))) {
+      if (!aliasesPossible) continue;
       const fn = node.childForFieldName('function');
       if (fn?.type !== 'identifier' || !sinkName(model.qualifiedName(fn))) continue;
     }
