@@ -25,10 +25,10 @@ import { Analyzer } from '../../server/src/engine/pipeline/analyzer';
 import { DEFAULT_MAX_FILE_SIZE } from '../../server/src/engine/config/projectConfig';
 import type { Finding } from '../../server/src/engine/findings';
 import { readSource, sourceKindOf } from '../../server/src/engine/io/sourceFiles';
-import type { Tree } from '../../server/src/engine/parser';
 import { ParseLimitError } from '../../server/src/engine/parser';
 import { LineIndex } from '../../server/src/engine/text';
-import { treeEdit } from '../../server/src/engine/perf/treeEdit';
+import { EditSession } from '../../server/src/engine/pipeline/editSession';
+import { analyzeSource } from '../../server/src/engine/pipeline/fileAnalysis';
 import { projectVersionsFor } from '../../server/src/deps/projectVersions';
 import { ALL_RULES } from '../../server/src/rules/index';
 
@@ -249,24 +249,23 @@ export function checkText(engine: Analyzer, file: string, text: string, options:
 }
 
 /**
- * The editor path: a document kept with its tree and memo, edited a few times at random lines
- * (a space at a line's end, a letter added inside a name; each undone after), every result
- * compared with a fresh analysis of the same text.
+ * The editor path as the server takes it: a document kept in an engine `EditSession` (its tree
+ * and memo) and analysed through `analyzeSource`, edited a few times at random lines (a space at
+ * a line's end, a letter added inside a name; each undone after), every result compared with a
+ * fresh analysis of the same text.
  */
 function replayEdits(engine: Analyzer, file: string, original: string, seed: number, check: FileCheck): void {
   const next = random(seed);
   const lines = new LineIndex(original);
   const lineCount = lines.lineCount;
   let text = original;
-  let result = engine.analyzePython(text, { keepTree: true });
-  let tree: Tree | undefined = result.tree;
+  const session = new EditSession();
+  const analyze = () => analyzeSource(engine, { text, session }, engine.defaultSelection);
+  analyze();
   const edit = (start: number, end: number, inserted: string, what: string) => {
-    tree?.edit(treeEdit(text, start, end, inserted));
+    session.edit(text, start, end, inserted);
     text = text.slice(0, start) + inserted + text.slice(end);
-    const edited = engine.analyzePython(text, { keepTree: true, previousTree: tree, previous: result.memo });
-    tree?.delete();
-    tree = edited.tree;
-    result = edited;
+    const edited = analyze();
     check.edits++;
     if (edited.reused) check.reused++;
     const fresh = engine.analyzePython(text, { keepTree: true });
@@ -302,7 +301,7 @@ function replayEdits(engine: Analyzer, file: string, original: string, seed: num
       edit(at, at + inserted.length, '', `undoing ${what}`);
     }
   } finally {
-    tree?.delete();
+    session.drop();
   }
 }
 

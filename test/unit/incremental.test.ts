@@ -12,6 +12,7 @@ import type { Tree } from '../../server/src/engine/parser';
 import { treeEdit } from '../../server/src/engine/perf/treeEdit';
 import { analyzer } from '../support/engine';
 import { CORPUS, FIXTURES, REPO_ROOT, filesUnder } from '../support/paths';
+import { random } from '../support/differential';
 
 /** An open document as the language server keeps it: text, edited tree, memo of the last analysis. */
 class EditorDocument {
@@ -39,17 +40,6 @@ class EditorDocument {
   dispose(): void {
     this.tree?.delete();
   }
-}
-
-/** Deterministic pseudo-random numbers (xorshift), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x100000000;
-  };
 }
 
 /**
