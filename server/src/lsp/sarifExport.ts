@@ -13,7 +13,8 @@ import { toSarif } from '../cli/sarif';
 import type { ScanOutcome } from '../cli/scanner';
 import type { Analyzer } from '../engine/pipeline/analyzer';
 import { BaselineError, applyBaseline, baselineNotice, readBaseline } from '../engine/results/baseline';
-import { collectSourceFiles, readSource } from '../engine/io/sourceFiles';
+import { collectSourceFiles } from '../engine/io/sourceFiles';
+import { readSourceWithinLimit } from '../engine/io/sourceLimits';
 import type { FileReport } from '../engine/pipeline/fileAnalysis';
 import { analyzeText } from '../engine/pipeline/fileAnalysis';
 import { ParseLimitError } from '../engine/parser';
@@ -97,7 +98,7 @@ async function analyzeOnDisk(
   maxFileSize: number,
   advisories: string[],
 ): Promise<FileReport> {
-  const read = readSource(file, maxFileSize);
+  const read = readSourceWithinLimit(file, maxFileSize);
   if (!read.ok) return { file, findings: [], problems: [{ message: read.message, line: read.line }], lines: 0 };
   const lines = read.text.split(/\r\n?|\n/).length;
   // A runtime that aborted on an earlier file is replaced first (engine/parser.ts).
