@@ -8,6 +8,7 @@ import type { ConstValue, SemanticModel } from './semantic';
 import type { Span } from './text';
 import type { ThreatId } from '../../../common/src/protocol';
 import type { SourceText } from './textScan';
+import type { FlowSinkKind, FlowSourceKind } from './dataflow/words';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -157,6 +158,13 @@ export interface RuleMatch {
   /** Packages one of which a file must import for the rule to find anything (`flask`). */
   imports?: readonly string[];
   /**
+   * For a data-flow rule (engine/dataflow): the kinds of sources and sinks whose flows it reports,
+   * one entry per combination (request data into SQL, the command line into code). A file that
+   * cannot hold a source and a sink of one entry has no finding; a file that can is parsed whole,
+   * since a flow passes through helpers, callers and registrations anywhere in it.
+   */
+  flows?: readonly FlowDeclaration[];
+  /**
    * Still written by hand for a few rules, until their gate is expressed by the declarations
    * above: a closer look at the raw text, asked only when the triggers occur, false when the rule
    * cannot report anything in this text. It may answer true for a file that has no finding (it
@@ -174,6 +182,12 @@ export interface RuleMatch {
    * partialParse.ts).
    */
   partialParseWords?: PartialParseWords;
+}
+
+/** Sources of these kinds reaching sinks of these kinds (see RuleMatch.flows). */
+export interface FlowDeclaration {
+  sources: readonly FlowSourceKind[];
+  sinks: readonly FlowSinkKind[];
 }
 
 export interface Rule extends RuleMeta, RuleMatch {

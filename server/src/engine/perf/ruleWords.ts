@@ -22,7 +22,8 @@
  * - `fileContext` from `reads`; `findingsShowTriggers` from `wordsInEveryFinding`, with the
  *   partial-parsing words (names as whole words, keywords as settings, strings as substrings).
  */
-import type { PartialParseWords, Rule } from '../rule';
+import type { FlowDeclaration, PartialParseWords, Rule } from '../rule';
+import { SINK_KIND_WORDS, SOURCE_WORDS } from '../dataflow/words';
 import { CALL_RESULT_SUFFIX } from '../semantic';
 import { nextNonBlank, previousNonBlank } from '../textScan';
 import type { SourceText } from '../textScan';
@@ -44,6 +45,33 @@ export interface RuleWords {
   findingsShowTriggers: boolean;
   /** Narrower words partial parsing reads instead of the triggers (see RuleMatch.partialParseWords). */
   partialParseWords?: PartialParseWords;
+  /** A file the rule can fire in is parsed whole, and no edit's findings are moved without running it (RuleMatch.flows). */
+  wholeFile: boolean;
+}
+
+/**
+ * What a data-flow rule's declarations give the prefilter: the triggers (each entry needs one of
+ * its sources' substrings, or of its sinks' for a source without any), the gate (a source and a
+ * sink of one entry can be there) and the identifiers the gate asks about.
+ */
+function flowWords(flows: readonly FlowDeclaration[]): { triggers: string[]; gate: (source: SourceText) => boolean; words: string[] } {
+  const triggers: string[] = [];
+  const words: string[] = [];
+  for (const flow of flows) {
+    const sources = flow.sources.map((kind) => SOURCE_WORDS[kind]);
+    const sinks = flow.sinks.map((kind) => SINK_KIND_WORDS[kind]);
+    const bySource = sources.every((kind) => kind.triggers.length > 0);
+    triggers.push(...(bySource ? sources : sinks).flatMap((kind) => kind.triggers));
+    words.push(...[...sources, ...sinks].flatMap((kind) => kind.words));
+  }
+  // The side found by the triggers is asked first: it is the one most texts lack.
+  const gate = (source: SourceText) =>
+    flows.some((flow) => {
+      const sources = () => flow.sources.some((kind) => SOURCE_WORDS[kind].present(source));
+      const sinks = () => flow.sinks.some((kind) => SINK_KIND_WORDS[kind].present(source));
+      return flow.sources.every((kind) => SOURCE_WORDS[kind].triggers.length > 0) ? sources() && sinks() : sinks() && sources();
+    });
+  return { triggers: [...new Set(triggers)], gate, words: [...new Set(words)] };
 }
 
 const derived = new WeakMap<Rule, RuleWords>();
@@ -81,7 +109,8 @@ function rootOf(callee: string): string {
 export function wordsOf(rule: Rule): RuleWords {
   let words = derived.get(rule);
   if (words) return words;
-  const matches = [...(rule.keywords ?? []), ...(rule.names ?? []), ...(rule.strings ?? [])];
+  const flows = rule.flows && rule.flows.length > 0 ? flowWords(rule.flows) : undefined;
+  const matches = [...(rule.keywords ?? []), ...(rule.names ?? []), ...(rule.strings ?? []), ...(flows?.triggers ?? [])];
   const calls = rule.onCall ? [...(rule.callees ?? []).map(rootOf), ...(rule.methods ?? [])] : [];
   const never = !rule.onCall && !rule.onFile && matches.length === 0;
   // A rule that reacts to every call (no callees nor methods) or only checks the file, and says
@@ -97,6 +126,7 @@ export function wordsOf(rule: Rule): RuleWords {
   if (shown && !rule.mayFire)
     gates.push((source) => names.some((name) => writtenAsName(source, name)) || keywords.some((k) => writtenAsSetting(source, k)));
   if (rule.mayFire) gates.push(rule.mayFire);
+  if (flows) gates.push(flows.gate);
   const mayFire =
     gates.length === 0 ? undefined : gates.length === 1 ? gates[0] : (source: SourceText) => gates.every((gate) => gate(source));
   words = {
@@ -104,11 +134,19 @@ export function wordsOf(rule: Rule): RuleWords {
     always,
     never,
     mayFire,
-    mayFireWords: [...new Set([...imports, ...(shown && !rule.mayFire ? [...names, ...keywords] : []), ...(rule.mayFireWords ?? [])])],
+    mayFireWords: [
+      ...new Set([
+        ...imports,
+        ...(shown && !rule.mayFire ? [...names, ...keywords] : []),
+        ...(rule.mayFireWords ?? []),
+        ...(flows?.words ?? []),
+      ]),
+    ],
     fileContext: rule.reads ?? [],
     findingsShowTriggers: shown,
     // Where every finding shows its words, a definition must hold one as written in a finding.
     partialParseWords: rule.partialParseWords ?? (shown ? { substrings: rule.strings ?? [], words: names, settings: keywords } : undefined),
+    wholeFile: flows !== undefined,
   };
   derived.set(rule, words);
   return words;

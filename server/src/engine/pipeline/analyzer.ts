@@ -311,7 +311,9 @@ export class Analyzer {
       return undefined;
     if (gated.hot === undefined) gated.hot = hotWords(gated, full);
     const hot = gated.hot;
-    if (!hot) return undefined;
+    // A rule reading the whole file (a data flow) runs again on every edit: no findings are moved.
+    const wholeFile = gated.gates.some((gate) => gate.derived.wholeFile);
+    if (!hot && !wholeFile) return undefined;
     const edited = editedFunction(tree, editedOldTree, change);
     if (!edited) return undefined;
     const now = text.slice(edited.start, edited.end);
@@ -324,8 +326,8 @@ export class Analyzer {
     if (SCOPE_WORD.test(now) || SCOPE_WORD.test(before)) return undefined;
     // The rules' own words first: the names carried from other statements cost a pass over the file.
     const cold = (carried: ReadonlySet<string>) =>
-      !holdsHotWord(now, 0, now.length, hot, carried) && !holdsHotWord(before, 0, before.length, hot, carried);
-    if (cold(NO_NAMES)) {
+      !!hot && !holdsHotWord(now, 0, now.length, hot, carried) && !holdsHotWord(before, 0, before.length, hot, carried);
+    if (hot && cold(NO_NAMES)) {
       previous.carried ??= carriedNames(previous.text, hot);
       if (cold(previous.carried)) {
         const findings = shiftFindings(previous.findings, move, previous.text, text);

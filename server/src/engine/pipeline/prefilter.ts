@@ -210,7 +210,7 @@ export function partialFor(
 }
 
 export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
-  if (index.allCalls.length > 0 || index.gates.some((gate) => gate.derived.always)) return null;
+  if (index.allCalls.length > 0 || index.gates.some((gate) => gate.derived.always || gate.derived.wholeFile)) return null;
   const substrings = new Set(ALWAYS_HOT);
   const bareNames = new Set<string>();
   const attributeNames = new Set<string>();

@@ -15,21 +15,9 @@ import { untrustedFlows } from '../../engine/dataflow/index';
 import type { SinkKind } from '../../engine/dataflow/index';
 import { defineRule } from '../../engine/rule';
 import { ATLAS, CWE_REFERENCE } from '../support';
-import {
-  FLOW_CONTEXT,
-  mayHoldLlmAnswer,
-  LLM_SOURCE_WORDS,
-  SINK_CWE,
-  SINK_WORDS,
-  mentionsAny,
-  relatedOf,
-  reportNode,
-  sinkPhrase,
-  sourceText,
-} from '../dataflowSupport';
+import { SINK_CWE, relatedOf, reportNode, sinkPhrase, sourceText } from '../dataflowSupport';
 
 const SINKS: ReadonlySet<SinkKind> = new Set(['code', 'shell', 'sql', 'deserialize', 'html']);
-const SINK_NAMES = [...SINK_WORDS.code, ...SINK_WORDS.shell, ...SINK_WORDS.sql, ...SINK_WORDS.deserialize, ...SINK_WORDS.html];
 
 export const llmOutputExecutionRule = defineRule({
   code: 'MLS304',
@@ -53,13 +41,7 @@ export const llmOutputExecutionRule = defineRule({
     CWE_REFERENCE(78),
     CWE_REFERENCE(89),
   ],
-  names: [...LLM_SOURCE_WORDS, ...SINK_NAMES],
-  mayFire: (source) => mayHoldLlmAnswer(source) && mentionsAny(source, SINK_NAMES),
-  mayFireWords: [...LLM_SOURCE_WORDS, ...SINK_NAMES],
-  // Helper functions and Gradio registrations are read away from the flow: partial parsing keeps
-  // them (as substrings: hot without blocking the editor's re-analysis of one function, which
-  // runs the file rules on the whole file anyway).
-  partialParseWords: { substrings: [...LLM_SOURCE_WORDS, ...SINK_NAMES, ...FLOW_CONTEXT] },
+  flows: [{ sources: ['llm'], sinks: ['code', 'shell', 'sql', 'deserialize', 'html'] }],
   onFile(context) {
     for (const hit of untrustedFlows(context.model, SINKS, new Set(['llm']))) {
       const kind = hit.sink.kind;

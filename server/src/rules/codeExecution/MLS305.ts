@@ -13,24 +13,10 @@ import { untrustedFlows } from '../../engine/dataflow/index';
 import type { SinkKind } from '../../engine/dataflow/index';
 import { defineRule } from '../../engine/rule';
 import { ATLAS, CWE_REFERENCE } from '../support';
-import {
-  FLOW_CONTEXT,
-  mayHoldInput,
-  REQUEST_SOURCE_WORDS,
-  SINK_CWE,
-  SINK_WORDS,
-  mentionsAny,
-  relatedOf,
-  reportNode,
-  sinkPhrase,
-  sourceText,
-} from '../dataflowSupport';
+import { SINK_CWE, relatedOf, reportNode, sinkPhrase, sourceText } from '../dataflowSupport';
 
 // Code and shell sinks are MLS301 and MLS302, which name the source themselves.
 const SINKS: ReadonlySet<SinkKind> = new Set(['sql', 'deserialize', 'path', 'html']);
-const SINK_NAMES = [...new Set([...SINK_WORDS.sql, ...SINK_WORDS.deserialize, ...SINK_WORDS.path, ...SINK_WORDS.html])];
-
-const CLI_SINK_NAMES = [...SINK_WORDS.sql, 'loads', 'Markup', 'render_template_string', 'unsafe_allow_html'];
 
 export const requestDataExecutionRule = defineRule({
   code: 'MLS305',
@@ -51,15 +37,11 @@ export const requestDataExecutionRule = defineRule({
     CWE_REFERENCE(502),
     CWE_REFERENCE(22),
   ],
-  names: [...REQUEST_SOURCE_WORDS, ...SINK_NAMES],
-  // The command line is not reported for paths: a script using it needs another sink's word.
-  mayFire: (source) =>
-    mayHoldInput(source, true) ? mentionsAny(source, SINK_NAMES) : mayHoldInput(source) && mentionsAny(source, CLI_SINK_NAMES),
-  mayFireWords: [...REQUEST_SOURCE_WORDS, ...SINK_NAMES],
-  // Helper functions and Gradio registrations are read away from the flow: partial parsing keeps
-  // them (as substrings: hot without blocking the editor's re-analysis of one function, which
-  // runs the file rules on the whole file anyway).
-  partialParseWords: { substrings: [...REQUEST_SOURCE_WORDS, ...SINK_NAMES, ...FLOW_CONTEXT] },
+  // The command line is not reported for paths (see onFile).
+  flows: [
+    { sources: ['request', 'ui'], sinks: ['sql', 'deserialize', 'path', 'html'] },
+    { sources: ['cli'], sinks: ['sql', 'deserialize', 'html'] },
+  ],
   onFile(context) {
     for (const hit of untrustedFlows(context.model, SINKS, new Set(['request', 'ui', 'cli']))) {
       const kind = hit.sink.kind;

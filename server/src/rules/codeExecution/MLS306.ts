@@ -16,13 +16,9 @@ import type { SemanticModel } from '../../engine/semantic';
 import { stringLiteralValue } from '../../engine/semantic';
 import { CWE_REFERENCE } from '../support';
 import { isFixedText } from '../support';
-import { SINK_WORDS, mentionsAny } from '../dataflowSupport';
 
 const SQL_START =
   /^\s*(?:select\s[\s\S]*?\bfrom\b|insert\s+(?:or\s+\w+\s+)?into\s|update\s+[\w."`[\]]+\s+set\s|delete\s+from\s|create\s+(?:temp\w*\s+)?(?:table|index|view)\b|drop\s+(?:table|index|view)\b|alter\s+table\s|replace\s+into\s|with\s+\w+\s+as\s*\(|pragma\s|truncate\s)/i;
-/** The start of a string literal holding a statement (the prefilter's view of SQL_START). */
-const SQL_LITERAL =
-  /["']\s*(?:select\s|insert\s+(?:or\s+\w+\s+)?into\s|update\s+[\w."`[\]]+\s+set\s|delete\s+from\s|create\s+(?:temp\w*\s+)?(?:table|index|view)\b|drop\s+(?:table|index|view)\b|alter\s+table\s|replace\s+into\s|with\s+\w+\s+as\s*\(|pragma\s|truncate\s)/i;
 /** Values that cannot carry SQL: numbers. */
 const NUMERIC = new Set(['int', 'float', 'len', 'round', 'abs', 'bool']);
 const MAX_DEPTH = 6;
@@ -177,10 +173,8 @@ export const sqlBuiltFromTextRule = defineRule({
     { title: 'Ruff S608 hardcoded-sql-expression', url: 'https://docs.astral.sh/ruff/rules/hardcoded-sql-expression/' },
     CWE_REFERENCE(89),
   ],
-  names: [...SINK_WORDS.sql],
-  // A finding's SQL text starts a string literal: look for one (`with`, `select` alone are common words).
-  mayFire: (source) => mentionsAny(source, SINK_WORDS.sql) && SQL_LITERAL.test(source.text),
-  mayFireWords: [...SINK_WORDS.sql],
+  // A finding's SQL text starts a string literal (`with`, `select` alone are common words).
+  flows: [{ sources: ['sql-text'], sinks: ['sql'] }],
   onFile(context) {
     const model = context.model;
     for (const sink of fileFlows(model).sinksOf(SQL_SINKS)) {

@@ -12,20 +12,9 @@ import { untrustedFlows } from '../../engine/dataflow/index';
 import type { SinkKind } from '../../engine/dataflow/index';
 import { defineRule } from '../../engine/rule';
 import { CWE_REFERENCE, OWASP } from '../support';
-import {
-  FLOW_CONTEXT,
-  mayHoldInput,
-  SERVICE_SOURCE_WORDS,
-  SINK_WORDS,
-  mentionsAny,
-  relatedOf,
-  reportNode,
-  sinkPhrase,
-  sourceText,
-} from '../dataflowSupport';
+import { relatedOf, reportNode, sinkPhrase, sourceText } from '../dataflowSupport';
 
 const SINKS: ReadonlySet<SinkKind> = new Set(['model']);
-const SOURCE_WORDS = SERVICE_SOURCE_WORDS;
 
 export const unvalidatedModelInputRule = defineRule({
   code: 'MLS801',
@@ -48,13 +37,7 @@ export const unvalidatedModelInputRule = defineRule({
     { title: 'Pydantic: fields with constraints', url: 'https://docs.pydantic.dev/latest/concepts/fields/' },
     CWE_REFERENCE(20),
   ],
-  names: [...SOURCE_WORDS, ...SINK_WORDS.model],
-  mayFire: (source) => mayHoldInput(source, true) && mentionsAny(source, SINK_WORDS.model),
-  mayFireWords: [...SOURCE_WORDS, ...SINK_WORDS.model],
-  // Helper functions and Gradio registrations are read away from the flow: partial parsing keeps
-  // them (as substrings: hot without blocking the editor's re-analysis of one function, which
-  // runs the file rules on the whole file anyway).
-  partialParseWords: { substrings: [...SOURCE_WORDS, ...SINK_WORDS.model, ...FLOW_CONTEXT] },
+  flows: [{ sources: ['request', 'ui'], sinks: ['model'] }],
   onFile(context) {
     for (const hit of untrustedFlows(context.model, SINKS, new Set(['request', 'ui']))) {
       const sources = hit.sources.filter((s) => !s.weak);

@@ -12,10 +12,6 @@ import { confidenceOf, fileFacts, returnsOf } from '../../engine/dataflow/index'
 import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
 import { ATLAS, CWE_REFERENCE, OWASP } from '../support';
-import { FLOW_CONTEXT, mayHoldRoute, mentionsAny } from '../dataflowSupport';
-
-const SOURCE_WORDS = ['predict_proba', 'predict_log_proba', 'decision_function', 'softmax', 'log_softmax', 'sigmoid', 'expit', 'logits'];
-const SERVING_WORDS = ['flask', 'fastapi', 'starlette', 'quart'];
 
 export const confidenceExposureRule = defineRule({
   code: 'MLS407',
@@ -41,13 +37,7 @@ export const confidenceExposureRule = defineRule({
     },
     CWE_REFERENCE(200),
   ],
-  names: SOURCE_WORDS,
-  mayFire: (source) => mentionsAny(source, SOURCE_WORDS) && mayHoldRoute(source),
-  mayFireWords: [...SOURCE_WORDS, ...SERVING_WORDS],
-  // Helper functions and Gradio registrations are read away from the flow: partial parsing keeps
-  // them (as substrings: hot without blocking the editor's re-analysis of one function, which
-  // runs the file rules on the whole file anyway).
-  partialParseWords: { substrings: [...SOURCE_WORDS, ...FLOW_CONTEXT] },
+  flows: [{ sources: ['confidence'], sinks: ['response'] }],
   onFile(context) {
     const model = context.model;
     // The route decorators name the handlers; their returns are what the caller receives.
