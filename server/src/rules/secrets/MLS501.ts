@@ -6,6 +6,8 @@ import type { Fix, RelatedLocation, RuleContext, TextEdit } from '../../engine/r
 import { stringLiteralValue } from '../../engine/semantic';
 import { stringLiterals } from '../../engine/textScan';
 import type { SourceText } from '../../engine/textScan';
+import { identifierOccurrences, inImportStatement, isIdentifierChar } from '../../engine/textScan';
+import type { SemanticModel } from '../../engine/semantic';
 import { ATLAS, CWE_REFERENCE, enclosingString, identifiersSpelled, attributeAssignment } from '../support';
 
 // Credential formats recognised by their value alone.
@@ -280,13 +282,99 @@ function mayHaveSink(source: SourceText): boolean {
   return (source.hasIdentifier('environ') || source.hasIdentifier('putenv')) && SECRET_NAME_WORDS.some((word) => source.includes(word));
 }
 
-/** What the text of a call findSinks looks at holds (a superset: words, not syntax). */
 /** A sink function's name written anywhere in a file (see findSinks). */
 const SINK_NAME_WORD = new RegExp(String.raw`\b(?:${[...POSITIONAL_SINK_NAMES].join('|')})\b`);
 
-const SINK_CALL_TEXT = new RegExp(
-  String.raw`\*\*|api_(?:key|token)\b|\b(?:${['token', 'key', ...CREDENTIAL_NAMES, 'putenv', 'setdefault', 'update', ...POSITIONAL_SINK_NAMES].join('|')})\b`,
-);
+/** Names of the functions findSinks looks at, whatever their arguments. */
+const SINK_FUNCTION_NAMES = [...POSITIONAL_SINK_NAMES, 'putenv', 'setdefault', 'update'];
+
+/** Identifiers that end in a credential keyword's spelling (`openai_api_key`), found by their end. */
+const KEYWORD_ENDINGS = ['api_key', 'api_token'];
+
+/** A keyword argument's name that takes a credential in some call (`token`, `key`, `api_key`…). */
+function credentialKeyword(name: string): boolean {
+  return name === 'token' || name === 'key' || CREDENTIAL_KEYWORD.test(name);
+}
+
+/**
+ * The calls findSinks looks at, found from where their distinctive words are written rather than
+ * by visiting every call: a call of a sink function (by its own name), a call with a credential
+ * keyword argument or a `**` argument (by the keyword or the `**`), and, in a file where a sink
+ * function's name is written, a bare call whose name resolves to one (an alias). In document order.
+ */
+function sinkCalls(model: SemanticModel, text: string): Node[] {
+  const root = model.tree.rootNode;
+  const found = new Map<number, Node>();
+  const callOf = (args: Node | null | undefined) => {
+    const call = args?.type === 'argument_list' ? args.parent : undefined;
+    if (call?.type === 'call' && call.childForFieldName('arguments')?.id === args!.id) found.set(call.id, call);
+  };
+  const identifierAt = (at: number, length: number) => {
+    const node = root.descendantForIndex(at, at + length);
+    return node?.type === 'identifier' && node.startIndex === at && node.endIndex === at + length ? node : undefined;
+  };
+  for (const name of SINK_FUNCTION_NAMES) {
+    for (const at of identifierOccurrences(text, name)) {
+      const id = identifierAt(at, name.length);
+      if (!id) continue;
+      const fn = id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.id === id.id ? id.parent : id;
+      const call = fn.parent;
+      if (call?.type === 'call' && call.childForFieldName('function')?.id === fn.id) callOf(call.childForFieldName('arguments'));
+    }
+  }
+  const keywordAt = (at: number, length: number) => {
+    const id = identifierAt(at, length);
+    const argument = id?.parent;
+    if (argument?.type === 'keyword_argument' && argument.childForFieldName('name')?.id === id!.id && credentialKeyword(id!.text))
+      callOf(argument.parent);
+  };
+  for (const name of ['token', 'key', ...CREDENTIAL_NAMES]) for (const at of identifierOccurrences(text, name)) keywordAt(at, name.length);
+  for (const ending of KEYWORD_ENDINGS) {
+    for (let at = text.indexOf(ending); at >= 0; at = text.indexOf(ending, at + ending.length)) {
+      const end = at + ending.length;
+      if (isIdentifierChar(text.charCodeAt(end))) continue;
+      let start = at;
+      while (start > 0 && isIdentifierChar(text.charCodeAt(start - 1))) start--;
+      keywordAt(start, end - start);
+    }
+  }
+  for (let at = text.indexOf('**'); at >= 0; at = text.indexOf('**', at + 2)) {
+    const splat = root.descendantForIndex(at, at + 2)?.parent;
+    if (splat?.type === 'dictionary_splat' && splat.startIndex === at) callOf(splat.parent);
+  }
+  if (SINK_NAME_WORD.test(text) && mayAliasSink(text)) {
+    for (const node of model.calls) {
+      const fn = node.childForFieldName('function');
+      if (fn?.type === 'identifier' && !found.has(node.id) && sinkName(model.qualifiedName(fn)))
+        callOf(node.childForFieldName('arguments'));
+    }
+  }
+  return [...found.values()].sort((x, y) => x.startIndex - y.startIndex);
+}
+
+/**
+ * False when no name can be bound to a sink function under another name: every occurrence of a
+ * sink's name is called where it stands (`login(...)`, `hub.login(...)`, found by its name) or
+ * imported as itself (`from huggingface_hub import login`). An alias is bound where the name is
+ * written otherwise: `import ... login as hub_login`, `f = hub.login`, `api_class = HfApi`.
+ */
+function mayAliasSink(text: string): boolean {
+  for (const name of POSITIONAL_SINK_NAMES) {
+    for (const at of identifierOccurrences(text, name)) {
+      const after = text.slice(at + name.length, at + name.length + 40);
+      if (inImportStatement(text, at)) {
+        if (/^\s+as\b/.test(after)) return true;
+        // A call on the same line; across a line break, the name may end a statement (`f = login`).
+      } else if (!/^[ \t]*\(/.test(after)) return true;
+    }
+  }
+  return false;
+}
+
+/** True when a qualified name ends in a positional sink's name. */
+function sinkName(qualified: string | undefined): boolean {
+  return POSITIONAL_SINK_NAMES.has(qualified?.slice(qualified.lastIndexOf('.') + 1) ?? '');
+}
 
 /** Constant strings passed to parameters or variables that take credentials. */
 function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
@@ -303,38 +391,7 @@ function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
     add({ literal, value: value.value, sink: where, env, definesEnv, related });
   };
 
-  // Most calls cannot be a sink: their text names no sink function, credential keyword nor `**`,
-  // and a bare name does not resolve to a sink function (`from huggingface_hub import login as
-  // hub_login`, `f = hub.login`). Checking the text first spares reading their trees.
-  const sinkName = (qualified: string | undefined) => POSITIONAL_SINK_NAMES.has(qualified?.slice(qualified.lastIndexOf('.') + 1) ?? '');
-  // A bare name resolves to a sink function only through an import or assignment that spells the
-  // sink's name (`from huggingface_hub import login as hub_login`): in a file where no sink name
-  // is written, no bare call needs resolving.
-  const aliasesPossible = SINK_NAME_WORD.test(context.text);
-  for (const node of model.calls) {
-    if (!SINK_CALL_TEXT.test(context.text.slice(node.startIndex, node.endIndex))) {
-      if (!aliasesPossible) continue;
-      const fn = node.childForFieldName('function');
-      if (fn?.type !== 'identifier' || !sinkName(model.qualifiedName(fn))) continue;
-    }
-    const args = node.childForFieldName('arguments');
-    if (args?.type !== 'argument_list') continue;
-    const fn = node.childForFieldName('function');
-    const last = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text;
-    // Dispatch on the name a function was imported as, too (`from huggingface_hub import login as hub_login`).
-    const interesting =
-      POSITIONAL_SINK_NAMES.has(last ?? '') ||
-      (fn?.type === 'identifier' && sinkName(model.qualifiedName(fn))) ||
-      last === 'putenv' ||
-      last === 'setdefault' ||
-      last === 'update' ||
-      args.namedChildren.some((arg) => {
-        if (arg?.type === 'dictionary_splat') return true;
-        if (arg?.type !== 'keyword_argument') return false;
-        const name = arg.childForFieldName('name')?.text ?? '';
-        return name === 'token' || name === 'key' || CREDENTIAL_KEYWORD.test(name);
-      });
-    if (!interesting) continue;
+  for (const node of sinkCalls(model, context.text)) {
     const call = new CallSite(node, model);
     const callee = call.callee;
     const root = callee?.split('.')[0] ?? '';
