@@ -353,6 +353,10 @@ export class SemanticModel {
       // `json.load`, `json[...]`: the object of an attribute or subscript is never a target.
       const next = nextCodeChar(this.text, i + name.length);
       if ((next === '.' || next === '[') && !onImportLine(this.text, i)) continue;
+      // `x.name` is an attribute; `name(...)` a call, unless `def name(` or `class name(` binds it.
+      const previous = previousCodeChar(this.text, i);
+      if (previous === '.') continue;
+      if (next === '(' && previous !== '\\' && !BINDS_CALLED_NAME.test(this.text.slice(Math.max(0, i - 12), i))) continue;
       const id = root.descendantForIndex(i, i + name.length);
       if (id?.type !== 'identifier' || id.startIndex !== i || id.endIndex !== i + name.length) continue;
       const binding = this.bindingAt(id);
@@ -832,6 +836,16 @@ function onImportLine(text: string, offset: number): boolean {
   const line = text.slice(text.lastIndexOf('\n', offset - 1) + 1, offset).trimStart();
   return line.startsWith('import') || line.startsWith('from');
 }
+
+/** The last character before `offset` that is not a space or a tab. */
+function previousCodeChar(text: string, offset: number): string {
+  let i = offset - 1;
+  while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
+  return i >= 0 ? text[i] : '';
+}
+
+/** The keyword before a name a definition binds, which a `(` follows (`def name(`, `class Name(`). */
+const BINDS_CALLED_NAME = /(?:^|[^A-Za-z0-9_])(?:def|class)[ \t]+$/;
 
 /** The first character at or after `offset` that is not a space or a tab. */
 function nextCodeChar(text: string, offset: number): string {
