@@ -328,7 +328,9 @@ function sinkCalls(model: SemanticModel, text: string): Node[] {
     if (argument?.type === 'keyword_argument' && argument.childForFieldName('name')?.id === id!.id && credentialKeyword(id!.text))
       callOf(argument.parent);
   };
-  for (const name of ['token', 'key', ...CREDENTIAL_NAMES]) for (const at of identifierOccurrences(text, name)) keywordAt(at, name.length);
+  // `key=` takes a credential only in `wandb.login`, which is written with `wandb`.
+  const keywords = ['token', ...(text.includes('wandb') ? ['key'] : []), ...CREDENTIAL_NAMES];
+  for (const name of keywords) for (const at of identifierOccurrences(text, name)) keywordAt(at, name.length);
   for (const ending of KEYWORD_ENDINGS) {
     for (let at = text.indexOf(ending); at >= 0; at = text.indexOf(ending, at + ending.length)) {
       const end = at + ending.length;
@@ -342,7 +344,7 @@ function sinkCalls(model: SemanticModel, text: string): Node[] {
     const splat = root.descendantForIndex(at, at + 2)?.parent;
     if (splat?.type === 'dictionary_splat' && splat.startIndex === at) callOf(splat.parent);
   }
-  if (SINK_NAME_WORD.test(text) && mayAliasSink(text)) {
+  if (SINK_NAME_WORD.test(text) && mayAliasSink(model, text)) {
     for (const node of model.calls) {
       const fn = node.childForFieldName('function');
       if (fn?.type === 'identifier' && !found.has(node.id) && sinkName(model.qualifiedName(fn)))
@@ -358,9 +360,12 @@ function sinkCalls(model: SemanticModel, text: string): Node[] {
  * imported as itself (`from huggingface_hub import login`). An alias is bound where the name is
  * written otherwise: `import ... login as hub_login`, `f = hub.login`, `api_class = HfApi`.
  */
-function mayAliasSink(text: string): boolean {
+function mayAliasSink(model: SemanticModel, text: string): boolean {
+  const root = model.tree.rootNode;
   for (const name of POSITIONAL_SINK_NAMES) {
     for (const at of identifierOccurrences(text, name)) {
+      // Prose in a comment or a docstring binds nothing.
+      if (root.descendantForIndex(at, at + name.length)?.type !== 'identifier') continue;
       const after = text.slice(at + name.length, at + name.length + 40);
       if (inImportStatement(text, at)) {
         if (/^\s+as\b/.test(after)) return true;
