@@ -95,6 +95,38 @@ export function enclosingString(node: Node | null): Node | undefined {
 }
 
 /**
+ * The calls of the file whose function is written `name(...)` or `x.name(...)`, found from where
+ * `name` is written (not by visiting every call). For each, the argument list.
+ */
+export function callsNamed(context: RuleContext, names: Iterable<string>): Array<{ call: Node; fn: Node; args: Node }> {
+  const found: Array<{ call: Node; fn: Node; args: Node }> = [];
+  for (const name of names) {
+    for (const id of identifiersSpelled(context, name)) {
+      const fn = id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.id === id.id ? id.parent : id;
+      const call = fn.parent;
+      const args = call?.childForFieldName('arguments');
+      if (call?.type === 'call' && call.childForFieldName('function')?.id === fn.id && args?.type === 'argument_list')
+        found.push({ call, fn, args });
+    }
+  }
+  return found;
+}
+
+/** The keyword arguments `name=value` of calls, for the given names, found from where they are written. */
+export function keywordArguments(context: RuleContext, names: Iterable<string>): Array<{ call: Node; argument: Node }> {
+  const found: Array<{ call: Node; argument: Node }> = [];
+  for (const name of names) {
+    for (const id of identifiersSpelled(context, name)) {
+      const argument = id.parent;
+      if (argument?.type !== 'keyword_argument' || argument.childForFieldName('name')?.id !== id.id) continue;
+      const call = argument.parent?.parent;
+      if (argument.parent?.type === 'argument_list' && call?.type === 'call') found.push({ call, argument });
+    }
+  }
+  return found;
+}
+
+/**
  * Identifiers spelled `word`, found by scanning the text (cheap) and asking the tree for the node
  * at each occurrence, so strings and comments that mention the word are skipped.
  */

@@ -5,7 +5,18 @@ import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
 import type { RelatedLocation, RuleContext } from '../../engine/rule';
 import type { SemanticModel } from '../../engine/semantic';
-import { OWASP, ATLAS, CWE_REFERENCE, constantOf, isConstTrue, definedAt, within, stringOf } from '../support';
+import {
+  OWASP,
+  ATLAS,
+  CWE_REFERENCE,
+  callsNamed,
+  constantOf,
+  isConstTrue,
+  definedAt,
+  keywordArguments,
+  within,
+  stringOf,
+} from '../support';
 import { FULL_SHA } from './helpers';
 
 /** A Hugging Face repo id: `name` or `owner/name`, letters, digits, `-`, `_`, `.`. */
@@ -54,22 +65,15 @@ function writtenDirectories(context: RuleContext): Set<string> {
   let found = savedDirectories.get(context.model);
   if (found) return found;
   found = new Set();
-  for (const callNode of context.model.calls) {
-    const fn = callNode.childForFieldName('function');
-    const args = callNode.childForFieldName('arguments');
-    if (!args || args.type !== 'argument_list') continue;
-    const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
-    for (const arg of args.namedChildren) {
-      if (!arg) continue;
-      let value: Node | null = null;
-      if (arg.type === 'keyword_argument') {
-        if (DIRECTORY_KEYWORDS.includes(arg.childForFieldName('name')?.text ?? '')) value = arg.childForFieldName('value');
-      } else if (method && SAVE_METHODS.has(method) && arg.id === args.namedChildren.find((c) => c && c.type !== 'comment')?.id) {
-        value = arg;
-      }
-      const constant = value ? context.constant(value) : undefined;
-      if (constant?.kind === 'str') found.add(constant.value.replace(/\/+$/, ''));
-    }
+  const add = (value: Node | null | undefined) => {
+    const constant = value ? context.constant(value) : undefined;
+    if (constant?.kind === 'str') found!.add(constant.value.replace(/\/+$/, ''));
+  };
+  // Found where the keywords and method names are written, not by visiting every call.
+  for (const { argument } of keywordArguments(context, DIRECTORY_KEYWORDS)) add(argument.childForFieldName('value'));
+  for (const { fn, args } of callsNamed(context, SAVE_METHODS)) {
+    const first = args.namedChildren.find((c) => c && c.type !== 'comment');
+    if (fn.type === 'attribute' && first && first.type !== 'keyword_argument') add(first);
   }
   savedDirectories.set(context.model, found);
   return found;
