@@ -44,6 +44,7 @@ describe('rule values', () => {
     assert.ok(holds('x = f"0.0.0.0"\n', ['0.0.0.0']));
     assert.ok(!holds('x = "bashful"\n', ['bash']));
     assert.ok(!holds('x = "mybash"\n', ['bash']), 'a path ends in the value after a slash only');
+    assert.ok(holds('x = "\u0130/tools/Bash"\n', ['bash']), 'a letter whose lower case is longer does not shift the path');
     assert.ok(!holds('x = "http://0.0.0.0:80"\n', ['0.0.0.0']));
     assert.ok(!holds('# "bash"\nbash = 1\n', ['bash']), 'comments and code are not string values');
     assert.equal(decodeEscapes('a\\tb\\101\\u00e9\\\\\\q'), 'a\tbA\u00e9\\\\q');

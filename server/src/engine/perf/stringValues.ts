@@ -90,8 +90,9 @@ function isWanted(value: string, wanted: Wanted): boolean {
   // Values are ASCII: a value ending otherwise is none of them in any case.
   const end = value.charCodeAt(length - 1);
   if (end >= 128 || wanted.last[end | 0x20] === 0) return false;
+  // Lower case may change the length (`İ`): positions are taken in the lower-case text.
   const lower = value.toLowerCase();
-  return wanted.values.some((w) => lower === w || (lower.endsWith(w) && lower[length - w.length - 1] === '/'));
+  return wanted.values.some((w) => lower === w || (lower.endsWith(w) && lower[lower.length - w.length - 1] === '/'));
 }
 
 /**
