@@ -186,6 +186,48 @@ describe('mlsec scan --fix / --diff', () => {
     assert.match(run.stderr, /latin\.py: not fixed: only UTF-8 files are rewritten/);
   });
 
+  it('leaves the findings a new scan reports, in a file parsed in part and with the project versions', async () => {
+    // Enough definitions that no selected rule can fire in for partial parsing to leave them out,
+    // and a torch pin that changes what MLS102 says (torch 2.6 defaults to weights_only=True).
+    const filler = Array.from({ length: 80 }, (_, i) => `def helper_${i}(x):\n    return [x * ${i} for _ in range(3)]\n`).join('\n');
+    const big = `import yaml\nimport torch\n\n${filler}\ndef load(p):\n    cfg = yaml.load(open(p))\n    return torch.load(p), cfg\n`;
+    write('big.py', big);
+    write('requirements.txt', 'torch==2.6.0\n');
+    const engine = await analyzer();
+    const scanned = analyzeFile(
+      engine,
+      path.join(dir, 'big.py'),
+      new ConfigResolver({ select: ['MLS102', 'MLS106'] }),
+      new SelectionCache(engine),
+    );
+    assert.ok((scanned.skippedUnits ?? 0) > big.length / 2, `partial parsing applies (left out ${scanned.skippedUnits} of ${big.length})`);
+
+    const select = ['--select', 'MLS102,MLS106', '--format', 'json'];
+    const fixedRun = mlsec(['scan', '.', '--fix', ...select], dir);
+    assert.match(fixedRun.stderr, /Applied 1 fix in 1 file; 1 open finding remaining/);
+    assert.match(read('big.py'), /cfg = yaml\.safe_load\(open\(p\)\)/);
+    const findings = (run: { stdout: string }) => (JSON.parse(run.stdout) as { findings: Array<Record<string, unknown>> }).findings;
+    const left = findings(fixedRun);
+    assert.deepEqual(
+      left.map((f) => [f.code, f.severity]),
+      [['MLS102', 'info']],
+      'torch.load is judged with the pinned torch, as the scan judges it',
+    );
+    assert.deepEqual(
+      left,
+      findings(mlsec(['scan', '.', ...select], dir)),
+      'the report after --fix is what a new scan of the fixed file says',
+    );
+  });
+
+  it('fixes a dependency manifest as the scan judged it', () => {
+    write('requirements.txt', 'torch==2.5.1  # for CUDA 12\n');
+    const run = mlsec(['scan', '.', '--fix', '--select', 'MLS701'], dir);
+    assert.equal(read('requirements.txt'), 'torch==2.10.0  # for CUDA 12\n');
+    assert.match(run.stderr, /Applied 1 fix in 1 file; 0 open findings remaining/);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+  });
+
   it('rejects --unsafe-fixes without --fix or --diff', () => {
     write('train.py', PYTHON);
     const run = mlsec(['scan', '.', '--unsafe-fixes'], dir);

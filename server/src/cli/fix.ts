@@ -6,7 +6,10 @@
  *
  * A file is analysed again after each round of edits, because one fix can make another possible
  * or shift the text; rounds stop when nothing is left to apply, when a round brings back a text
- * already seen, or after MAX_ROUNDS. A round that would add syntax errors is dropped.
+ * already seen, or after MAX_ROUNDS. A round that would add syntax errors (or make a notebook
+ * unreadable) is dropped. Each analysis goes through the engine's one entry, `analyzeSource`, as
+ * the scan's did: the same optimisations, the project's package versions, dependency manifests
+ * and notebook installs, so the findings left after fixing are the ones a new scan reports.
  * Notebooks are fixed in their cells: only the `source` value of an edited cell is rewritten
  * (see notebookSource.ts), so outputs, metadata and formatting stay as they were.
  *
@@ -15,15 +18,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Analyzer, AnalysisResult } from '../engine/pipeline/analyzer';
+import type { Analyzer } from '../engine/pipeline/analyzer';
 import type { ConfigResolver } from '../engine/config/projectConfig';
 import { decodeSource, sourceKindOf } from '../engine/io/sourceFiles';
 import type { Finding } from '../engine/findings';
 import { NotebookError } from '../engine/io/notebook';
 import { applyEdits, chooseFixes, usableFix as usable } from '../engine/results/fixes';
 import type { TextEdit } from '../engine/rule';
-import type { FileReport } from '../engine/pipeline/fileAnalysis';
-import { SelectionCache } from '../engine/pipeline/fileAnalysis';
+import type { FileAnalysisOptions, FileReport, SourceAnalysis } from '../engine/pipeline/fileAnalysis';
+import { SelectionCache, analyzeSource } from '../engine/pipeline/fileAnalysis';
 import { unifiedDiff } from './diff';
 import { locateCellSources } from './notebookSource';
 
@@ -37,6 +40,8 @@ export interface FixOptions {
   write: boolean;
   /** Called just before a file is replaced (tests use it to change the file under our feet). */
   beforeWrite?: (file: string) => void;
+  /** How files are analysed (the scan's options: extra advisories for dependency manifests). */
+  analysis?: FileAnalysisOptions;
 }
 
 export interface FixedFile {
@@ -144,8 +149,9 @@ function load(file: string): Loaded | string {
   return { bytes, text: decoded.text, bom, mode };
 }
 
-function analyse(analyzer: Analyzer, file: string, text: string, options: Parameters<Analyzer['analyzePython']>[1]): AnalysisResult {
-  return sourceKindOf(file) === 'notebook' ? analyzer.analyzeNotebookJson(text, options) : analyzer.analyzePython(text, options);
+/** True when `next` is worse input than `previous`: more syntax errors, or a problem reading it (a notebook no longer JSON). */
+function broken(next: SourceAnalysis, previous: SourceAnalysis): boolean {
+  return next.syntaxErrors > previous.syntaxErrors || next.problems.length > previous.problems.length;
 }
 
 function fixOne(
@@ -154,12 +160,14 @@ function fixOne(
   text: string,
   selection: ReturnType<SelectionCache['get']>,
   unsafe: boolean,
+  options: FileAnalysisOptions,
 ): { after: string; applied: number; findings: Finding[]; problem?: string } {
   const notebook = sourceKindOf(file) === 'notebook';
+  const analyse = (current: string): SourceAnalysis => analyzeSource(analyzer, { file, text: current }, selection, options);
   const seen = new Set<string>([text]);
   let current = text;
   let applied = 0;
-  let result = analyse(analyzer, file, current, { selection });
+  let result = analyse(current);
   for (let round = 0; ; round++) {
     const fixes = chooseFixes(result.findings, unsafe);
     if (fixes.length === 0) return { after: current, applied, findings: result.findings };
@@ -174,8 +182,8 @@ function fixOne(
     const next = notebook ? applyNotebookEdits(current, edits) : applyEdits(current, edits);
     if (seen.has(next)) return { after: current, applied, findings: result.findings, problem: 'fixes undo each other; stopped' };
     seen.add(next);
-    const nextResult = analyse(analyzer, file, next, { selection });
-    if (nextResult.syntaxErrors > result.syntaxErrors) {
+    const nextResult = analyse(next);
+    if (broken(nextResult, result)) {
       return {
         after: current,
         applied,
@@ -253,7 +261,7 @@ export function fixReports(analyzer: Analyzer, reports: FileReport[], resolver: 
         const selection = selections.get(resolver.forFile(report.file), resolver.perFileIgnores(report.file), report.file);
         let fixed: ReturnType<typeof fixOne>;
         try {
-          fixed = fixOne(analyzer, report.file, loaded.text, selection, options.unsafe);
+          fixed = fixOne(analyzer, report.file, loaded.text, selection, options.unsafe, options.analysis ?? {});
         } catch (error) {
           run.problems.push({ file: report.file, message: `not fixed: ${error instanceof Error ? error.message : String(error)}` });
           fixed = { after: loaded.text, applied: 0, findings: report.findings };
@@ -308,6 +316,8 @@ export interface FixStepFlags {
   diff: boolean;
   /** Where `--diff` output goes (stdout, or the `--output` file). */
   output?: string;
+  /** The scan's extra OSV advisories (`--advisories`), for fixing dependency manifests as they were judged. */
+  advisories?: readonly string[];
 }
 
 /**
@@ -324,7 +334,11 @@ export async function runFixStep(
 ): Promise<number | undefined> {
   const analyzer = await createAnalyzer();
   const write = flags.fix && !flags.diff;
-  const run = fixReports(analyzer, outcome.files, resolver, { unsafe: flags.unsafeFixes, write });
+  const run = fixReports(analyzer, outcome.files, resolver, {
+    unsafe: flags.unsafeFixes,
+    write,
+    analysis: { advisories: flags.advisories },
+  });
   const relative = (file: string) => path.relative(baseDir, file).split(path.sep).join('/');
   for (const problem of run.problems) process.stderr.write(`${relative(problem.file)}: ${problem.message}\n`);
   if (flags.diff) {

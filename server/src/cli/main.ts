@@ -282,6 +282,7 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
       unsafeFixes: values['unsafe-fixes'] ?? false,
       diff: values.diff ?? false,
       output: values.output,
+      advisories: values.advisories,
     };
     const ended = await runFixStep(() => Analyzer.create(ALL_RULES), outcome, makeResolver(scanOptions), flags, baseDir);
     if (ended !== undefined) return ended;

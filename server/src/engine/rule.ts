@@ -134,14 +134,23 @@ export interface RuleMatch {
   methods?: string[];
   /**
    * Keyword arguments or settings the findings are written with (`verify` of `verify=False`,
-   * `"verify": False` or `session.verify = False`; `trust_remote_code`). With `names` and
-   * `strings`: a file holding none of them has no finding of the rule.
+   * `"verify": False` or `session.verify = False`; `trust_remote_code`). With `names`, `strings`
+   * and `values`: a file holding none of them has no finding of the rule.
    */
   keywords?: readonly string[];
   /** Identifiers the findings are written with (`CERT_NONE`, `ServerApp`, `HTTPServer`), see `keywords`. */
   names?: readonly string[];
   /** Text the findings are written with: string contents (`http://`, `0.0.0.0`, `hf_`), see `keywords`. */
   strings?: readonly string[];
+  /**
+   * String values the findings are written with (a host `0.0.0.0`, a program `bash`), see
+   * `keywords`: a string literal of the file has one as its value, compared without case, or is
+   * a path ending in one (`"/bin/bash"`). Unlike `strings`, a value is looked for in the literals
+   * only, whole; being compared without case it is no trigger, so a rule declaring values is
+   * looked for by its callees and methods too (a file rule declaring them runs on every file).
+   * Not used by partial parsing.
+   */
+  values?: readonly string[];
   /**
    * True when every finding is written with one of `keywords` and `names`, in the reported
    * statement itself or in the assignment of a name it uses: a call of one of the rule's

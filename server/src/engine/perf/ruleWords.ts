@@ -18,7 +18,8 @@
  *   the `mlsec` its findings are written with: a suppression comment makes it a rule that can fire.
  * - the gate (`mayFire`, `mayFireWords`) from `imports` and, for a rule whose every finding shows
  *   its words, from how they are shown (a name whole, a keyword where a value goes by its name),
- *   plus what a few rules still write by hand (`RuleMatch.mayFire`, see rule.ts);
+ *   from `values` (a string literal with one as its value, or else one of the other words; see
+ *   stringValues.ts), plus what a few rules still write by hand (`RuleMatch.mayFire`, see rule.ts);
  * - `fileContext` from `reads`; `findingsShowTriggers` from `wordsInEveryFinding`, with the
  *   partial-parsing words (names as whole words, keywords as settings, strings as substrings).
  */
@@ -27,6 +28,7 @@ import { SINK_KIND_WORDS, SOURCE_WORDS } from '../dataflow/words';
 import { CALL_RESULT_SUFFIX } from '../semantic';
 import { nextNonBlank, previousNonBlank } from '../textScan';
 import type { SourceText } from '../textScan';
+import { holdsStringValue } from './stringValues';
 
 export interface RuleWords {
   /** Substrings at least one of which must occur in a file for the rule to be able to fire. */
@@ -112,25 +114,33 @@ export function wordsOf(rule: Rule): RuleWords {
   const flows = rule.flows && rule.flows.length > 0 ? flowWords(rule.flows) : undefined;
   const matches = [...(rule.keywords ?? []), ...(rule.names ?? []), ...(rule.strings ?? []), ...(flows?.triggers ?? [])];
   const calls = rule.onCall ? [...(rule.callees ?? []).map(rootOf), ...(rule.methods ?? [])] : [];
-  const never = !rule.onCall && !rule.onFile && matches.length === 0;
+  // Values are compared without case: no substring stands for them, the rule's calls do.
+  const values = rule.values ?? [];
+  const never = !rule.onCall && !rule.onFile && matches.length === 0 && values.length === 0;
   // A rule that reacts to every call (no callees nor methods) or only checks the file, and says
-  // nothing of what it looks for, gets no prefilter and no partial parsing.
-  const always = !never && matches.length === 0 && (calls.length === 0 || !!rule.onFile);
+  // nothing of what it looks for (or only values, which no trigger stands for), gets no prefilter
+  // and no partial parsing.
+  const always = !never && (matches.length === 0 || values.length > 0) && (calls.length === 0 || !!rule.onFile);
   const imports = rule.imports ?? [];
   const keywords = rule.keywords ?? [];
   const names = rule.names ?? [];
   const shown = rule.wordsInEveryFinding === true;
+  // Partial parsing would look for the keywords and names only: values cannot be searched for.
+  if (shown && values.length > 0) throw new Error(`${rule.code}: \`values\` cannot go with \`wordsInEveryFinding\``);
   const gates: Array<(source: SourceText) => boolean> = [];
   if (imports.length > 0) gates.push((source) => imports.some((name) => source.hasIdentifier(name)));
   // Every finding shows a keyword as a setting or a name whole: the text must hold one so.
   if (shown && !rule.mayFire)
     gates.push((source) => names.some((name) => writtenAsName(source, name)) || keywords.some((k) => writtenAsSetting(source, k)));
+  // A value in a string literal, or one of the other words anywhere (as the triggers count them).
+  if (values.length > 0 && !rule.mayFire)
+    gates.push((source) => matches.some((word) => source.includes(word)) || holdsStringValue(source, values));
   if (rule.mayFire) gates.push(rule.mayFire);
   if (flows) gates.push(flows.gate);
   const mayFire =
     gates.length === 0 ? undefined : gates.length === 1 ? gates[0] : (source: SourceText) => gates.every((gate) => gate(source));
   words = {
-    triggers: never || always ? [] : [...new Set(matches.length > 0 ? matches : calls)],
+    triggers: never || always ? [] : [...new Set(values.length > 0 ? [...matches, ...calls] : matches.length > 0 ? matches : calls)],
     always,
     never,
     mayFire,

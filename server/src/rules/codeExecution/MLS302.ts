@@ -1,7 +1,5 @@
 /** MLS302: shell commands built from data. */
 import { defineRule } from '../../engine/rule';
-import { inImportStatement, previousNonBlank } from '../../engine/textScan';
-import type { SourceText } from '../../engine/textScan';
 import { CWE_REFERENCE, constantOf, spelled, isTruthy, flagOrigin, isFixedText } from '../support';
 import { inputSourcesOf } from '../../engine/dataflow/index';
 import { inputOrigin } from '../dataflowSupport';
@@ -21,18 +19,13 @@ const ALWAYS_SHELL = [
 
 const ALWAYS_SHELL_NAMES = [...new Set(ALWAYS_SHELL.map((callee) => callee.slice(callee.lastIndexOf('.') + 1)))];
 
-/** Programs that run their `-c` argument as a shell script. */
-const SHELL_PROGRAMS = /^(?:.*\/)?(?:sh|bash|zsh|dash|ksh|ash|fish)$|^(?:cmd|cmd\.exe|powershell|powershell\.exe|pwsh)$/i;
-
-/** A string literal naming one of SHELL_PROGRAMS, as MLS302's `mayFire` looks for it. */
-const SHELL_PROGRAM_LITERAL = /["'](?:[^"'\s]*\/)?(?:sh|bash|zsh|dash|ksh|ash|fish|cmd|cmd\.exe|powershell|powershell\.exe|pwsh)["']/i;
-
-/** True when a module function `name` is reached as an attribute (`os.system`) or imported. */
-function reachesFunction(source: SourceText, name: string): boolean {
-  for (const at of source.identifiers(name))
-    if (previousNonBlank(source.text, at) === '.' || inImportStatement(source.text, at)) return true;
-  return false;
-}
+/** Programs that run their `-c` argument as a shell script: POSIX shells (also by path), and Windows'. */
+const POSIX_SHELLS = ['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'fish'];
+const WINDOWS_SHELLS = ['cmd', 'cmd.exe', 'powershell', 'powershell.exe', 'pwsh'];
+const SHELL_PROGRAMS = new RegExp(
+  `^(?:.*/)?(?:${POSIX_SHELLS.join('|')})$|^(?:${WINDOWS_SHELLS.map((name) => name.replace('.', '\\.')).join('|')})$`,
+  'i',
+);
 
 export const shellInjectionRule = defineRule({
   code: 'MLS302',
@@ -51,14 +44,11 @@ export const shellInjectionRule = defineRule({
     CWE_REFERENCE(78),
   ],
   callees: [...POPEN_STYLE, ...ALWAYS_SHELL],
-  // A shell is involved only through a function that always uses one, a `shell` argument, or a
-  // shell program given `-c`.
-  mayFireWords: ['shell', ...ALWAYS_SHELL_NAMES],
-  mayFire: (source) =>
-    source.hasIdentifier('shell') ||
-    /["']shell["']/.test(source.text) ||
-    ALWAYS_SHELL_NAMES.some((name) => reachesFunction(source, name)) ||
-    SHELL_PROGRAM_LITERAL.test(source.text),
+  // A shell is involved only through a function that always uses one (its name is written), a
+  // `shell` argument, or a shell program (written as a string) given `-c`.
+  keywords: ['shell'],
+  names: ALWAYS_SHELL_NAMES,
+  values: [...POSIX_SHELLS, ...WINDOWS_SHELLS],
   onCall(call, context) {
     const model = context.model;
     if (call.is(...ALWAYS_SHELL)) {

@@ -7,11 +7,9 @@ import { OWASP, ATLAS, CWE_REFERENCE, receiverName, receiverNode, spelled, argum
 import { flaskRun, isGradioLaunch } from './helpers';
 import { defaultValue, describeDefault } from '../defaults';
 
-const ALL_INTERFACES = new Set(['0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0']);
-
-/** A string that is one of ALL_INTERFACES, or a waitress `listen` entry on one of them or `*`. */
-const ALL_INTERFACES_LITERAL =
-  /["'](?:0\.0\.0\.0|::|\[::\]|0:0:0:0:0:0:0:0)["']|["'][^"'\n]*(?:\*|0\.0\.0\.0|::|\[::\]|0:0:0:0:0:0:0:0):\d/;
+/** Hosts meaning every network interface. */
+const ALL_INTERFACE_HOSTS = ['0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0'];
+const ALL_INTERFACES = new Set(ALL_INTERFACE_HOSTS);
 
 /** Servers of HOST_CALLEES whose address may name every interface with an empty host. */
 const ADDRESS_SERVERS = ['make_server', 'HTTPServer', 'ThreadingHTTPServer', 'TCPServer', 'ThreadingTCPServer'];
@@ -116,16 +114,12 @@ export const bindAllInterfacesRule = defineRule({
     { title: 'Uvicorn settings', url: 'https://www.uvicorn.org/settings/' },
     CWE_REFERENCE(1327),
   ],
-  // Host strings as written (`"::"`, not the `::` of a slice), waitress `listen="*:8080"`, and the
-  // servers whose address tuple may have an empty host.
-  strings: ['0.0.0.0', '"::"', "'::'", '[::]', '0:0:0:0:0:0:0:0', '"*:', "'*:", ' *:'],
-  names: ['HTTPServer', 'TCPServer', 'make_server'],
-  // A report needs a host meaning every interface written as a string, or an empty host in the
-  // address of a server class that takes one.
-  mayFireWords: ADDRESS_SERVERS,
-  mayFire: (source) =>
-    ALL_INTERFACES_LITERAL.test(source.text) ||
-    (/(['"])\1/.test(source.text) && ADDRESS_SERVERS.some((name) => source.hasIdentifier(name))),
+  // A report needs a host meaning every interface written as a string, a waitress `listen=` (its
+  // entries name hosts with ports: `*:8080`), or an empty host in the address of a server that
+  // takes one.
+  values: ALL_INTERFACE_HOSTS,
+  keywords: ['listen'],
+  names: ADDRESS_SERVERS,
   callees: Object.keys(HOST_CALLEES),
   methods: ['run', 'run_server', 'launch', 'listen'],
   onCall(call, context) {
