@@ -120,7 +120,7 @@ export interface PartialParseWords {
 
 /**
  * What a rule matches, in Python's terms. The engine derives from it which files and which
- * definitions must be parsed for the rule (engine/ruleWords.ts); a rule declaring none of it
+ * definitions must be parsed for the rule (engine/perf/ruleWords.ts); a rule declaring none of it
  * beyond `onFile` is run on every file, parsed whole. Each declaration must hold for every
  * finding of the rule, since a file or definition without what it names is not looked at.
  */
