@@ -31,6 +31,8 @@ export const ROUTE_METHODS = new Set(['route', 'get', 'post', 'put', 'patch', 'd
 export const WEB_PACKAGES = ['flask', 'fastapi', 'starlette', 'quart', 'sanic', 'litestar'];
 /** Streamlit widgets that return what the user typed or uploaded. */
 export const STREAMLIT_INPUTS = new Set(['text_input', 'text_area', 'chat_input', 'file_uploader', 'camera_input', 'data_editor']);
+/** The Streamlit widgets among those that return text. */
+const STREAMLIT_TEXT = new Set(['text_input', 'text_area', 'chat_input']);
 /** Gradio constructors and component events whose `fn` receives the user's input. */
 export const GRADIO_ENTRY_POINTS = new Set(['Interface', 'ChatInterface', 'TabbedInterface']);
 export const GRADIO_EVENTS = new Set(['click', 'submit', 'change', 'input', 'upload', 'select', 'release', 'stream', 'then', 'success']);
@@ -472,7 +474,8 @@ export const UNTRUSTED: FlowSpec = {
           if ((owner === 'flask.request' || owner === 'quart.request') && FLASK_REQUEST_METHODS.has(last))
             return { kind: 'request', node, label: `\`${short(node)}\`` };
           if (owner === 'streamlit' && STREAMLIT_INPUTS.has(last))
-            return { kind: 'ui', node, label: `the Streamlit input \`${short(fn)}(...)\`` };
+            // Typed text is untrusted but not an unvalidated structure (as a Gradio Textbox's).
+            return { kind: 'ui', node, label: `the Streamlit input \`${short(fn)}(...)\``, weak: STREAMLIT_TEXT.has(last) };
         }
         return llmCall(model, node, callee);
       }
