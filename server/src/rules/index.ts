@@ -25,6 +25,7 @@ import { agentCodeExecutionToolsRule } from './codeExecution/MLS303';
 import { llmOutputExecutionRule } from './codeExecution/MLS304';
 import { requestDataExecutionRule } from './codeExecution/MLS305';
 import { sqlBuiltFromTextRule } from './codeExecution/MLS306';
+import { untrustedSystemPromptRule } from './codeExecution/MLS307';
 import { flaskDebugRule } from './serving/MLS403';
 import { bindAllInterfacesRule } from './serving/MLS404';
 import { gradioShareRule } from './serving/MLS405';
@@ -57,6 +58,7 @@ export const ALL_RULES: readonly Rule[] = [
   llmOutputExecutionRule,
   requestDataExecutionRule,
   sqlBuiltFromTextRule,
+  untrustedSystemPromptRule,
   flaskDebugRule,
   bindAllInterfacesRule,
   gradioShareRule,

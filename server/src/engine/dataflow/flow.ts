@@ -104,6 +104,10 @@ export const PASS_THROUGH = new Set([
   'textwrap.dedent',
   'urllib.parse.unquote',
   'base64.b64decode',
+  // The file opened carries what chose it: an uploaded file's path gives the upload's content.
+  'open',
+  'builtins.open',
+  'io.open',
   'io.BytesIO',
   'io.StringIO',
   'flask.jsonify',
@@ -421,7 +425,7 @@ export class Flow {
     for (let node: Node | null = target.parent, hops = 0; node && hops < 12; node = node.parent, hops++) {
       switch (node.type) {
         case 'assignment':
-          return this.taint(node.childForFieldName('right'));
+          return this.taint(unpacked(node, target) ?? node.childForFieldName('right'));
         case 'augmented_assignment': {
           // `x += y`: the value before and what is added. The left side read as a use finds the
           // binding before this statement.
@@ -521,6 +525,23 @@ function union(parts: readonly Taint[]): Taint {
 function sameOrigin(a: Origin, b: Origin): boolean {
   if (a.kind === 'param' || b.kind === 'param') return a.kind === b.kind && (a as ParamOrigin).index === (b as ParamOrigin).index;
   return a.kind === b.kind && a.node.id === b.node.id;
+}
+
+/**
+ * `a, b = x, y`: the value a target of a tuple assignment takes, when both sides are written out
+ * with as many items and no splat; undefined otherwise (then every name holds the whole right side).
+ */
+function unpacked(assignment: Node, target: Node): Node | undefined {
+  const left = assignment.childForFieldName('left');
+  const right = assignment.childForFieldName('right');
+  if (!left || !right || target.parent?.id !== left.id) return undefined;
+  if (!['pattern_list', 'tuple_pattern', 'tuple', 'expression_list'].includes(left.type)) return undefined;
+  if (right.type !== 'expression_list' && right.type !== 'tuple') return undefined;
+  const targets = named(left);
+  const values = named(right);
+  if (targets.length !== values.length || [...targets, ...values].some((n) => n.type.endsWith('splat') || n.type === 'list_splat_pattern'))
+    return undefined;
+  return values[targets.findIndex((n) => n.id === target.id)];
 }
 
 function named(node: Node): Node[] {

@@ -31,6 +31,8 @@ export const ROUTE_METHODS = new Set(['route', 'get', 'post', 'put', 'patch', 'd
 export const WEB_PACKAGES = ['flask', 'fastapi', 'starlette', 'quart', 'sanic', 'litestar'];
 /** Streamlit widgets that return what the user typed or uploaded. */
 export const STREAMLIT_INPUTS = new Set(['text_input', 'text_area', 'chat_input', 'file_uploader', 'camera_input', 'data_editor']);
+/** The Streamlit widgets among those that return text. */
+const STREAMLIT_TEXT = new Set(['text_input', 'text_area', 'chat_input']);
 /** Gradio constructors and component events whose `fn` receives the user's input. */
 export const GRADIO_ENTRY_POINTS = new Set(['Interface', 'ChatInterface', 'TabbedInterface']);
 export const GRADIO_EVENTS = new Set(['click', 'submit', 'change', 'input', 'upload', 'select', 'release', 'stream', 'then', 'success']);
@@ -83,6 +85,8 @@ interface FileFacts {
   routes: Node[];
   /** For Gradio callbacks, what kind of component feeds each parameter (by position). */
   inputs: Map<number, Array<InputClass | undefined>>;
+  /** Components stored under a key (`ui["name"] = gr.Dropdown(...)`), by key. */
+  keyed: Map<string, InputClass | undefined>;
 }
 
 /**
@@ -112,7 +116,15 @@ const COMPONENT_CLASSES: ReadonlyMap<string, InputClass> = new Map([
   ...['dropdown', 'radio', 'checkbox', 'checkboxgroup', 'slider', 'number', 'colorpicker', 'state'].map((c) => [c, 'choice'] as const),
 ]);
 
-/** The class of one entry of `inputs=`: `"text"`, `gr.Textbox(...)`, or a name bound to one. */
+/** The class of a component made by a call to `name` (qualified) with `args` written as `argsText`. */
+function classOf(name: string, argsText: string): InputClass {
+  const last = name.slice(name.lastIndexOf('.') + 1).toLowerCase();
+  // A dropdown that accepts values outside its choices hands over whatever was typed.
+  if (last === 'dropdown' && /\ballow_custom_value\s*=\s*True\b/.test(argsText)) return 'text';
+  return COMPONENT_CLASSES.get(last) ?? 'data';
+}
+
+/** The class of one entry of `inputs=`: `"text"`, `gr.Textbox(...)`, a name bound to one, `ui["key"]`. */
 function componentClass(model: SemanticModel, node: Node): InputClass | undefined {
   let value: Node | undefined = node;
   if (value.type === 'identifier') {
@@ -121,17 +133,94 @@ function componentClass(model: SemanticModel, node: Node): InputClass | undefine
   }
   if (!value) return undefined;
   if (value.type === 'string') return COMPONENT_CLASSES.get(value.text.replace(/^["']|["']$/g, '').toLowerCase()) ?? 'data';
+  if (value.type === 'subscript') {
+    const key = model.constantValue(value.childForFieldName('subscript'));
+    return key?.kind === 'str' ? keyedComponent(model, key.value) : undefined;
+  }
   if (value.type !== 'call') return undefined;
   const name = model.qualifiedName(value.childForFieldName('function')!);
   if (!name?.startsWith('gradio.')) return undefined;
-  return COMPONENT_CLASSES.get(name.slice(name.lastIndexOf('.') + 1).toLowerCase()) ?? 'data';
+  return classOf(name, value.childForFieldName('arguments')?.text ?? '');
 }
 
-/** The classes of a registration's `inputs=` (a list, one component, or unknown). */
-function inputClasses(model: SemanticModel, inputs: Node | undefined): Array<InputClass | undefined> {
-  if (!inputs) return [];
-  const items = inputs.type === 'list' || inputs.type === 'tuple' ? inputs.namedChildren.filter((n): n is Node => !!n) : [inputs];
-  return items.map((item) => (item.type === 'list_splat' ? undefined : componentClass(model, item)));
+/**
+ * The class of the component stored under a key (`shared.gradio["grammar_file"] = gr.Dropdown(...)`),
+ * for UIs that keep their components in a dict and name them by key in `inputs=`. Found in the
+ * text, so that it does not depend on which definitions were parsed; undefined when a key is
+ * stored with something that is not a Gradio component, and `data` when its components differ.
+ */
+function keyedComponent(model: SemanticModel, key: string): InputClass | undefined {
+  const known = fileFacts(model).keyed;
+  if (known.has(key)) return known.get(key);
+  let found: InputClass | undefined;
+  let first = true;
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`\\[\\s*(["'])${escaped}\\1\\s*\\]\\s*=(?!=)\\s*([A-Za-z_][\\w.]*)\\s*\\(`, 'g');
+  for (const match of model.text.matchAll(pattern)) {
+    const [head, ...rest] = match[2].split('.');
+    const binding = model.lookup(head, match.index);
+    const name = binding?.kind === 'import' && binding.qualifiedName ? [binding.qualifiedName, ...rest].join('.') : undefined;
+    const open = match.index + match[0].length;
+    const kind = name?.startsWith('gradio.') ? classOf(name, callArgumentsText(model.text, open)) : undefined;
+    found = first ? kind : found === kind ? found : kind === undefined || found === undefined ? undefined : 'data';
+    first = false;
+    if (found === undefined) break;
+  }
+  known.set(key, found);
+  return found;
+}
+
+/** The text of a call's arguments from just after its `(` to the matching `)` (bounded). */
+function callArgumentsText(text: string, open: number): string {
+  let depth = 1;
+  const limit = Math.min(text.length, open + 4000);
+  for (let i = open; i < limit; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if ((c === ')' || c === ']' || c === '}') && --depth === 0) return text.slice(open, i);
+  }
+  return text.slice(open, limit);
+}
+
+/**
+ * The classes of a registration's `inputs=`, by position: a list, one component, lists joined
+ * with `+`, or a project helper naming stored components by key (`gradio("a", "b")`).
+ * Undefined when the number of inputs is not known.
+ */
+function inputClasses(model: SemanticModel, inputs: Node | undefined): Array<InputClass | undefined> | undefined {
+  if (!inputs) return undefined;
+  if (inputs.type === 'binary_operator' && inputs.childForFieldName('operator')?.text === '+') {
+    const left = inputClasses(model, inputs.childForFieldName('left') ?? undefined);
+    const right = inputClasses(model, inputs.childForFieldName('right') ?? undefined);
+    return left && right ? [...left, ...right] : undefined;
+  }
+  if (inputs.type === 'list' || inputs.type === 'tuple') {
+    const items = inputs.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
+    if (items.some((item) => item.type === 'list_splat')) return undefined;
+    return items.map((item) => componentClass(model, item));
+  }
+  const keys = helperKeys(model, inputs);
+  if (keys) return keys.map((key) => keyedComponent(model, key));
+  return [componentClass(model, inputs)];
+}
+
+/** The keys a project's own helper is given (`gradio("a", "b")`, `gradio(["a", "b"])`): constant strings only. */
+function helperKeys(model: SemanticModel, call: Node): string[] | undefined {
+  if (call.type !== 'call') return undefined;
+  const fn = call.childForFieldName('function');
+  if (!fn) return undefined;
+  const name = model.qualifiedName(fn);
+  if (name?.startsWith('gradio.')) return undefined;
+  let args = arguments_(call.childForFieldName('arguments'));
+  if (args.length === 1 && (args[0].type === 'list' || args[0].type === 'tuple'))
+    args = args[0].namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
+  const keys: string[] = [];
+  for (const arg of args) {
+    const value = model.constantValue(arg);
+    if (value?.kind !== 'str') return undefined;
+    keys.push(value.value);
+  }
+  return keys.length > 0 ? keys : undefined;
 }
 
 const facts = new WeakMap<SemanticModel, FileFacts>();
@@ -139,7 +228,7 @@ const facts = new WeakMap<SemanticModel, FileFacts>();
 export function fileFacts(model: SemanticModel): FileFacts {
   let known = facts.get(model);
   if (known) return known;
-  known = { packages: new Set(model.importedPackages()), handlers: new Map(), routes: [], inputs: new Map() };
+  known = { packages: new Set(model.importedPackages()), handlers: new Map(), routes: [], inputs: new Map(), keyed: new Map() };
   facts.set(model, known);
   findHandlers(model, known);
   return known;
@@ -211,7 +300,7 @@ function findHandlers(model: SemanticModel, known: FileFacts): void {
       .find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'inputs')
       ?.childForFieldName('value');
     const positional = args.filter((a) => a.type !== 'keyword_argument');
-    const classes = inputClasses(model, given_ ?? (given ? positional[0] : positional[1]));
+    const classes = inputClasses(model, given_ ?? (given ? positional[0] : positional[1])) ?? [];
     const before = known.inputs.get(definition.id);
     // Registered more than once with different components: the least checked one counts.
     known.inputs.set(definition.id, before ? classes.map((c, i) => (c === before[i] ? c : 'data')) : classes);
@@ -276,7 +365,10 @@ function handlerParameter(model: SemanticModel, id: Node, definition: Node): Sou
     // A component's value is converted by Gradio: text, a choice, or a file it stored itself.
     const offset = isMethodSelf(definition, 0) ? 1 : 0;
     const kind = fileFacts(model).inputs.get(definition.id)?.[index - offset];
-    if (kind === 'text' || kind === 'choice') return { kind: 'ui', node: id, label: describe(role, id), weak: true };
+    // One of the choices the app offers, or a number within its bounds: Gradio rejects anything
+    // else before the callback runs (`Dropdown`, `Radio`, `CheckboxGroup`, `Slider`, `Number`).
+    if (kind === 'choice') return undefined;
+    if (kind === 'text') return { kind: 'ui', node: id, label: describe(role, id), weak: true };
     if (kind === 'file') return { kind: 'ui', node: id, label: describe(role, id), weak: true, madePath: true };
   }
   return { kind: role === 'gradio' ? 'ui' : 'request', node: id, label: describe(role, id) };
@@ -382,7 +474,8 @@ export const UNTRUSTED: FlowSpec = {
           if ((owner === 'flask.request' || owner === 'quart.request') && FLASK_REQUEST_METHODS.has(last))
             return { kind: 'request', node, label: `\`${short(node)}\`` };
           if (owner === 'streamlit' && STREAMLIT_INPUTS.has(last))
-            return { kind: 'ui', node, label: `the Streamlit input \`${short(fn)}(...)\`` };
+            // Typed text is untrusted but not an unvalidated structure (as a Gradio Textbox's).
+            return { kind: 'ui', node, label: `the Streamlit input \`${short(fn)}(...)\``, weak: STREAMLIT_TEXT.has(last) };
         }
         return llmCall(model, node, callee);
       }

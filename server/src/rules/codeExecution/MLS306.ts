@@ -54,34 +54,155 @@ function literalText(node: Node, depth = 0): string {
   }
 }
 
-/** A part that cannot change the SQL's structure: a constant, a number, a placeholder list. */
-function harmless(model: SemanticModel, node: Node): boolean {
+/**
+ * A part that cannot change the SQL's structure: a constant, a number, a placeholder list, a
+ * value quoted the way SQL quotes (its quote character doubled, and the same quote written around
+ * it in the text it is placed in), or text built only from such parts (`'"' + quoted + '"'`,
+ * `",".join(f'"{c.replace(...)}"' for c in cols)`). `builder` is the expression the part is placed
+ * in, for the quoting test.
+ */
+function harmless(model: SemanticModel, node: Node, builder?: Node, depth = 0): boolean {
+  if (depth > MAX_DEPTH) return false;
   if (isFixedText(model, node)) return true;
   if (node.type === 'call') {
     const fn = node.childForFieldName('function');
     if (fn?.type === 'identifier' && NUMERIC.has(model.qualifiedName(fn) ?? '')) return true;
-    // `name.replace('"', '""')`: an identifier or literal quoted the way SQL escapes quotes.
-    if (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'replace') {
-      const [from, to] = (node.childForFieldName('arguments')?.namedChildren ?? []).map((n) => (n ? model.constantValue(n) : undefined));
-      if (from?.kind === 'str' && to?.kind === 'str' && (from.value === '"' || from.value === "'") && to.value === from.value + from.value)
-        return true;
-    }
-    // ", ".join("?" * len(ids)) and ", ".join(["%s"] * n): placeholders, however many.
+    // `name.replace('"', '""')`: an identifier or literal quoted the way SQL escapes quotes, safe
+    // only between two of those quotes (`"{}"`); placed bare, `x; DROP TABLE t` passes unchanged.
+    const quote = doubledQuote(model, node);
+    if (quote) return !!builder && enclosedBy(model, builder, node, quote);
     if (
       fn?.type === 'attribute' &&
       fn.childForFieldName('attribute')?.text === 'join' &&
       isFixedText(model, fn.childForFieldName('object'))
     ) {
-      const arg = node.childForFieldName('arguments')?.namedChildren[0];
+      // `",".join(x for x in xs)`: the generator is the argument list itself.
+      const args = node.childForFieldName('arguments');
+      const arg = args?.type === 'generator_expression' ? args : args?.namedChildren[0];
+      // ", ".join("?" * len(ids)) and ", ".join(["%s"] * n): placeholders, however many.
       if (arg && isPlaceholders(model, arg)) return true;
+      // ",".join(f'"{c.replace(...)}"' for c in cols): every item built from harmless parts.
+      if (arg && (arg.type === 'generator_expression' || arg.type === 'list_comprehension')) {
+        const body = arg.childForFieldName('body');
+        if (body && builtHarmlessly(model, body, depth + 1)) return true;
+      }
     }
   }
+  if (builtHarmlessly(model, node, depth + 1)) return true;
   if (node.type === 'identifier') {
     const binding = model.lookup(node.text, node.startIndex);
-    if (binding?.kind === 'assign' && binding.value && binding.node.id !== node.id && binding.value.type === 'call')
-      return harmless(model, binding.value);
+    if (binding?.kind === 'assign' && binding.value && binding.node.id !== node.id && binding.value.type === 'call') {
+      // A quoted value keeps the place of the name in the text it is used in.
+      const quote = doubledQuote(model, binding.value);
+      if (quote) return !!builder && enclosedBy(model, builder, node, quote);
+      return harmless(model, binding.value, undefined, depth + 1);
+    }
   }
   return false;
+}
+
+/** Text built with an f-string, `%`, `.format` or `+` whose every variable part is harmless. */
+function builtHarmlessly(model: SemanticModel, node: Node, depth: number): boolean {
+  if (depth > MAX_DEPTH) return false;
+  const parts = variableParts(node);
+  return !!parts && parts.length > 0 && parts.every((part) => harmless(model, part, node, depth + 1));
+}
+
+/** True when a part is a value with its quotes doubled (`x.replace('"', '""')`, or a name assigned one). */
+function quotedValue(model: SemanticModel, node: Node): boolean {
+  if (node.type === 'identifier') {
+    const binding = model.lookup(node.text, node.startIndex);
+    return binding?.kind === 'assign' && !!binding.value && binding.value.type === 'call' && !!doubledQuote(model, binding.value);
+  }
+  return node.type === 'call' && !!doubledQuote(model, node);
+}
+
+/** The quote character `x.replace(q, q + q)` doubles (`"` or `'`), if it is such a call. */
+function doubledQuote(model: SemanticModel, node: Node): string | undefined {
+  const fn = node.childForFieldName('function');
+  if (node.type !== 'call' || fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'replace') return undefined;
+  const [from, to] = (node.childForFieldName('arguments')?.namedChildren ?? []).map((n) => (n ? model.constantValue(n) : undefined));
+  if (from?.kind === 'str' && to?.kind === 'str' && (from.value === '"' || from.value === "'") && to.value === from.value + from.value)
+    return from.value;
+  return undefined;
+}
+
+/**
+ * True when every place `part` takes in the text `builder` makes has `quote` right before and
+ * after it: `'"{}"'.format(part)`, `f'"{part}"'`, `'"%s"' % part`, `'"' + part + '"'`.
+ */
+function enclosedBy(model: SemanticModel, builder: Node, part: Node, quote: string): boolean {
+  const text = model.text;
+  const around = (before: number, after: number) => text[before - 1] === quote && text[after] === quote;
+  switch (builder.type) {
+    case 'string': {
+      for (let n: Node | null = part; n && n.id !== builder.id; n = n.parent)
+        if (n.type === 'interpolation') return around(n.startIndex, n.endIndex);
+      return false;
+    }
+    case 'parenthesized_expression':
+      return !!builder.namedChildren[0] && enclosedBy(model, builder.namedChildren[0], part, quote);
+    case 'call': {
+      // `template.format(...)`: the replacement fields that take this argument.
+      const template = builder.childForFieldName('function')?.childForFieldName('object');
+      if (template?.type !== 'string') return false;
+      const args = (builder.childForFieldName('arguments')?.namedChildren ?? []).filter((n): n is Node => !!n && n.type !== 'comment');
+      const keyword = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('value')?.id === part.id);
+      const position = args.filter((a) => a.type !== 'keyword_argument').findIndex((a) => a.id === part.id);
+      const field = keyword ? keyword.childForFieldName('name')?.text : position >= 0 ? String(position) : undefined;
+      if (field === undefined) return false;
+      let automatic = 0;
+      let seen = 0;
+      for (const match of template.text.matchAll(/\{\{|\}\}|\{([^{}]*)\}/g)) {
+        if (match[0] === '{{' || match[0] === '}}') continue;
+        const name = (match[1] ?? '').split(/[!:.[]/)[0];
+        const index = name === '' ? String(automatic++) : name;
+        if (index !== field) continue;
+        const start = template.startIndex + match.index;
+        if (!around(start, start + match[0].length)) return false;
+        seen++;
+      }
+      return seen > 0;
+    }
+    case 'binary_operator': {
+      const op = builder.childForFieldName('operator')?.text;
+      const left = builder.childForFieldName('left');
+      const right = builder.childForFieldName('right');
+      if (!left || !right) return false;
+      if (op === '%') {
+        if (left.type !== 'string') return false;
+        const items = right.type === 'tuple' ? right.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment') : [right];
+        const position = items.findIndex((item) => item.id === part.id);
+        if (position < 0) return false;
+        let index = 0;
+        for (const match of left.text.matchAll(/%%|%[-#0 +]*\d*(?:\.\d+)?[a-zA-Z]/g)) {
+          if (match[0] === '%%') continue;
+          if (index++ !== position) continue;
+          const start = left.startIndex + match.index;
+          return around(start, start + match[0].length);
+        }
+        return false;
+      }
+      if (op !== '+') return false;
+      // The operands of the `+` chain, in order: the part's neighbours must end and start with the quote.
+      const operands: Node[] = [];
+      const flatten = (n: Node) => {
+        const inner = n.type === 'binary_operator' && n.childForFieldName('operator')?.text === '+' ? n : undefined;
+        if (inner) {
+          flatten(inner.childForFieldName('left')!);
+          flatten(inner.childForFieldName('right')!);
+        } else operands.push(n);
+      };
+      flatten(builder);
+      const at = operands.findIndex((n) => n.id === part.id);
+      if (at <= 0 || at >= operands.length - 1) return false;
+      const before = model.constantValue(operands[at - 1]);
+      const after = model.constantValue(operands[at + 1]);
+      return before?.kind === 'str' && after?.kind === 'str' && before.value.endsWith(quote) && after.value.startsWith(quote);
+    }
+    default:
+      return false;
+  }
 }
 
 function isPlaceholders(model: SemanticModel, node: Node): boolean {
@@ -107,7 +228,10 @@ function variableParts(node: Node, depth = 0): Node[] | undefined {
       const op = node.childForFieldName('operator')?.text;
       const left = node.childForFieldName('left')!;
       const right = node.childForFieldName('right')!;
-      if (op === '%') return left.type === 'string' || left.type === 'concatenated_string' ? [right] : undefined;
+      if (op === '%') {
+        if (left.type !== 'string' && left.type !== 'concatenated_string') return undefined;
+        return right.type === 'tuple' ? right.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment') : [right];
+      }
       if (op !== '+') return undefined;
       return [
         ...(variableParts(left, depth + 1) ?? (isText(left) ? [] : [left])),
@@ -182,12 +306,16 @@ export const sqlBuiltFromTextRule = defineRule({
       const built = builders(model, query);
       const sql = built.some((b) => SQL_START.test(literalText(b)));
       if (!sql) continue;
-      const risky = built.flatMap((b) => (variableParts(b) ?? []).filter((part) => !harmless(model, part)));
+      const risky = built.flatMap((b) => (variableParts(b) ?? []).filter((part) => !harmless(model, part, b)));
       if (risky.length === 0) continue;
       const inline = query.startIndex >= sink.call.startIndex && query.endIndex <= sink.call.endIndex && query.type !== 'identifier';
       context.report({
         node: sink.call,
-        message: `\`${sink.spelled}\` runs SQL built from \`${risky[0].text.replace(/\s+/g, ' ').slice(0, 40)}\`, which is not a constant (CWE-89): a quote in the value changes the query. Keep the SQL constant with placeholders and pass the values as parameters.`,
+        message: `\`${sink.spelled}\` runs SQL built from \`${risky[0].text.replace(/\s+/g, ' ').slice(0, 40)}\`, which is not a constant (CWE-89): ${
+          quotedValue(model, risky[0])
+            ? 'its quotes are doubled, but it is not placed between those quotes, so text without quotes changes the query.'
+            : 'a quote in the value changes the query.'
+        } Keep the SQL constant with placeholders and pass the values as parameters.`,
         related: inline
           ? undefined
           : built
