@@ -19,8 +19,12 @@ import { CODE_SINKS, DESERIALIZE_SINKS, HTML_SINKS, PATH_SINKS, SHELL_SINKS, SQL
  * literal that starts an SQL statement (what MLS306 follows into an `execute`).
  */
 export type FlowSourceKind = SourceKind | 'sql-text';
-/** The sinks a data-flow rule can declare: the kinds of sinks.ts, plus `response`, a route handler's return. */
-export type FlowSinkKind = SinkKind | 'response';
+/**
+ * The sinks a data-flow rule can declare: the kinds of sinks.ts, plus `response`, a route handler's
+ * return, and `system-prompt`, the developer's instructions to an LLM (a `"system"` message, a
+ * LangChain `SystemMessage`, `system=` / `instructions=` of a client call).
+ */
+export type FlowSinkKind = SinkKind | 'response' | 'system-prompt';
 
 /** One kind of source or sink, as the prefilter sees it. */
 interface KindWords {
@@ -166,6 +170,9 @@ function sinkKind(callees: Iterable<string>, any: readonly string[] = []): KindW
   };
 }
 
+/** Names a system prompt is written with (`SystemMessage(...)`, `system=`, `instructions=`). */
+const SYSTEM_PROMPT_WORDS = ['SystemMessage', 'SystemMessagePromptTemplate', 'system', 'instructions'];
+
 /** The model makers and bases of sinks.ts (`transformers.pipeline`, `nn.Module`…), and the inference methods. */
 const MODEL_WORDS = [
   'predict',
@@ -198,6 +205,11 @@ export const SINK_KIND_WORDS: Record<FlowSinkKind, KindWords> = {
   html: sinkKind(HTML_SINKS, ['unsafe_allow_html']),
   model: sinkKind([], MODEL_WORDS),
   response: { triggers: ['@'], words: ROUTE_PACKAGES, present: mayHoldRoute },
+  'system-prompt': {
+    triggers: ['system', 'System', 'instructions'],
+    words: SYSTEM_PROMPT_WORDS,
+    present: (source) => /["']system["']/.test(source.text) || mentionsAny(source, SYSTEM_PROMPT_WORDS),
+  },
 };
 
 /**

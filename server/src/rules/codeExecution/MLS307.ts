@@ -19,7 +19,7 @@ import { defineRule } from '../../engine/rule';
 import type { SemanticModel } from '../../engine/semantic';
 import { identifierOccurrences } from '../../engine/textScan';
 import { ATLAS, CWE_REFERENCE } from '../support';
-import { FLOW_CONTEXT, SERVICE_SOURCE_WORDS, mayHoldInput, mentionsAny, sourceText } from '../dataflowSupport';
+import { sourceText } from '../dataflowSupport';
 
 /** Identifiers a system prompt is written with (besides the string `"system"`). */
 const SYSTEM_NAMES = ['SystemMessage', 'SystemMessagePromptTemplate'];
@@ -156,14 +156,7 @@ export const untrustedSystemPromptRule = defineRule({
     { title: 'OWASP Top 10 for LLM Applications: LLM01 Prompt Injection', url: 'https://genai.owasp.org/llmrisk/llm01-prompt-injection/' },
     CWE_REFERENCE(1427),
   ],
-  names: [...SERVICE_SOURCE_WORDS, ...SYSTEM_NAMES, ...SYSTEM_KEYWORDS],
-  // A system prompt is written with the string "system", a SystemMessage, or `system=`/`instructions=`.
-  mayFire: (source) =>
-    mayHoldInput(source, true) && (/["']system["']/.test(source.text) || mentionsAny(source, [...SYSTEM_NAMES, ...SYSTEM_KEYWORDS])),
-  mayFireWords: [...SERVICE_SOURCE_WORDS, ...SYSTEM_NAMES, ...SYSTEM_KEYWORDS],
-  // Helper functions and Gradio registrations are read away from the flow: partial parsing keeps
-  // them (as substrings, like the other data-flow rules).
-  partialParseWords: { substrings: [...SERVICE_SOURCE_WORDS, ...SYSTEM_NAMES, ...SYSTEM_KEYWORDS, ...FLOW_CONTEXT] },
+  flows: [{ sources: ['request', 'ui'], sinks: ['system-prompt'] }],
   onFile(context) {
     const model = context.model;
     const flow = fileFlows(model).flow(UNTRUSTED);
