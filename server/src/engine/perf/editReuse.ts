@@ -12,15 +12,23 @@
  * the same stubbed form up to the length of the blanked part: the same findings, shifted. The
  * same argument (a function's body is invisible outside it) holds for a function the rules do
  * look at, once what can cross its boundary is ruled out: imports, `global`, words a rule reads
- * across the file, aliases of the rules' functions. The analyzer checks each condition (see
- * Analyzer.reuse) and analyses normally when one fails; this module moves what can be moved.
+ * across the file, aliases of the rules' functions. reuseAfterEdit checks each condition and
+ * returns nothing when one fails (the analyzer then analyses normally).
  */
-import type { RuleReport } from '../pipeline/analyzer';
+import type { EditMemo, RuleReport } from '../pipeline/analyzer';
 import type { Finding } from '../findings';
 import type { Node, Tree } from '../parser';
 import type { TextEdit } from '../rule';
+import type { RuleSelection } from '../config/selection';
+import { SemanticModel } from '../semantic';
 import type { Span } from '../text';
 import { LineIndex } from '../text';
+import type { SourceText } from '../textScan';
+import { carriedNames, holdsHotWord } from './partialParse';
+import { hotWords } from '../pipeline/prefilter';
+import type { RuleIndex } from '../pipeline/prefilter';
+import { candidateCallsIn } from '../pipeline/calls';
+import type { CalledNames } from '../pipeline/calls';
 
 /** What an edit did: old text [start, oldEnd) became new text [start, newEnd). */
 export interface TextChange {
@@ -165,4 +173,102 @@ export function shiftFindings(findings: readonly Finding[], move: OffsetMover, o
     };
   });
   return move.touched ? undefined : moved;
+}
+
+const IMPORT_WORD = /\bimport\b/;
+const NO_NAMES: ReadonlySet<string> = new Set();
+/** A statement binding a name of an enclosing scope from inside a function. */
+const SCOPE_WORD = /\b(?:global|nonlocal)\b/;
+
+/** What reuse asks of the analyzer: running the rules (on the calls in a span) and the finish. */
+export interface ReuseStages {
+  runRules(
+    model: SemanticModel,
+    source: SourceText,
+    index: RuleIndex,
+    within?: Span,
+    given?: Node[],
+  ): { reports: RuleReport[]; called: CalledNames | undefined };
+  finish(reports: readonly RuleReport[], model: SemanticModel, lines: LineIndex, selection: RuleSelection): Finding[];
+}
+
+/**
+ * The findings of `text` from those of the previous text, when the edit between them is inside
+ * the body of one function (editedFunction), the same rules can fire, and neither tree has
+ * a syntax error. A function holding no hot word cannot hold a finding nor change any: the
+ * findings are moved. Otherwise only the function's calls are analysed again (with the file
+ * rules), provided nothing elsewhere can depend on what changed in it: no import, `global`,
+ * `nonlocal`, nor a word a rule reads across the file (Rule.reads).
+ */
+export function reuseAfterEdit(
+  stages: ReuseStages,
+  previous: EditMemo,
+  change: TextChange,
+  text: string,
+  source: SourceText,
+  tree: Tree,
+  editedOldTree: Tree,
+  gated: RuleIndex | undefined,
+  full: RuleIndex,
+  selection: RuleSelection,
+): { findings: Finding[]; reports: RuleReport[]; called: CalledNames | undefined; how: 'moved' | 'function' } | undefined {
+  if (!gated || previous.selection !== selection || previous.gated !== gated || previous.hadError || tree.rootNode.hasError)
+    return undefined;
+  if (gated.hot === undefined) gated.hot = hotWords(gated, full);
+  const hot = gated.hot;
+  if (!hot) return undefined;
+  const edited = editedFunction(tree, editedOldTree, change);
+  if (!edited) return undefined;
+  const now = text.slice(edited.start, edited.end);
+  const before = previous.text.slice(edited.start, edited.end - (change.newEnd - change.oldEnd));
+  const old = { start: edited.start, end: edited.start + before.length };
+  // Imports inside a function still count for the file (SemanticModel.importedPackages).
+  if (IMPORT_WORD.test(now) || IMPORT_WORD.test(before)) return undefined;
+  const move = new OffsetMover(change, old);
+  // `global x` can change what `x` is elsewhere (partialParse.ts keeps such functions for that).
+  if (SCOPE_WORD.test(now) || SCOPE_WORD.test(before)) return undefined;
+  // The rules' own words first: the names carried from other statements cost a pass over the file.
+  const cold = (carried: ReadonlySet<string>) =>
+    !holdsHotWord(now, 0, now.length, hot, carried) && !holdsHotWord(before, 0, before.length, hot, carried);
+  if (cold(NO_NAMES)) {
+    previous.carried ??= carriedNames(previous.text, hot);
+    if (cold(previous.carried)) {
+      const findings = shiftFindings(previous.findings, move, previous.text, text);
+      const reports = shiftReports(previous.reports, move);
+      const called = previous.called && { ...previous.called, aliasSites: previous.called.aliasSites.map((at) => move.offset(at)) };
+      return findings && reports && !move.touched ? { findings, reports, called, how: 'moved' } : undefined;
+    }
+  }
+  const context = (gated.fileContext ??= [...new Set(gated.gates.flatMap((g) => g.derived.fileContext))]);
+  if (context.some((word) => now.includes(word) || before.includes(word))) return undefined;
+  const outside = shiftReports(
+    previous.reports.filter((r) => r.callAt >= 0 && (r.callAt < old.start || r.callAt >= old.end)),
+    move,
+  );
+  if (!outside) return undefined;
+  const model = new SemanticModel(tree, text);
+  // Calls are found by name across the file, following aliases (`f = pickle.loads`): an alias
+  // made or unmade in the function could change which calls elsewhere are looked at. When the
+  // function makes none, before or after, only its own text is searched.
+  const followed = previous.called;
+  const quiet = followed && !followed.aliasSites.some((at) => at >= old.start && at < old.end);
+  const calls = quiet ? candidateCallsIn(model, text, edited, followed.names) : undefined;
+  let inside: RuleReport[];
+  let called: CalledNames | undefined;
+  if (followed && calls) {
+    inside = stages.runRules(model, source, gated, edited, calls).reports;
+    called = { ...followed, aliasSites: followed.aliasSites.map((at) => move.offset(at)) };
+    if (move.touched) return undefined;
+  } else {
+    ({ reports: inside, called } = stages.runRules(model, source, gated, edited));
+    if (called?.key !== previous.called?.key) return undefined;
+  }
+  // In the order of a whole run: calls in document order, then the file rules.
+  const reports = [
+    ...outside.filter((r) => r.callAt < edited.start),
+    ...inside.filter((r) => r.callAt >= 0),
+    ...outside.filter((r) => r.callAt >= edited.end),
+    ...inside.filter((r) => r.callAt < 0),
+  ];
+  return { findings: stages.finish(reports, model, new LineIndex(text), selection), reports, called, how: 'function' };
 }
