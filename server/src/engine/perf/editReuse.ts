@@ -1,14 +1,15 @@
 /**
- * Reuse across edits, for the editor: when a keystroke changes only the body of a function the
- * rules have nothing to look at, the findings of the previous text still hold, moved by the
- * length of the change; when the function is one they look at, the rest of the file's reports
- * still hold, and only the function is analysed again.
+ * Reuse across edits, for the editor: when a keystroke changes only a function the rules have
+ * nothing to look at, the findings of the previous text still hold, moved by the length of the
+ * change; when it changes a unit they do look at (a definition, a comment, blanks:
+ * editedUnit.ts), the rest of the file's reports still hold, and only the unit
+ * is analysed again.
  *
  * Why that is exact: partial parsing (partialParse.ts) relies on, and its tests check, that a
  * definition holding none of the rules' hot words (nor a name carrying something they read)
  * contributes only its name, so a file's findings are those of the file with that definition
- * replaced by `def name():0`. If the function is such a definition before and after the edit, the
- * edit only touches its body, and the set of rules that can fire is unchanged, both texts have
+ * replaced by `def name():0`. If the function is such a definition before and after the edit, its
+ * name and start are unchanged, and the set of rules that can fire is unchanged, both texts have
  * the same stubbed form up to the length of the blanked part: the same findings, shifted. The
  * same argument (a function's body is invisible outside it) holds for a function the rules do
  * look at, once what can cross its boundary is ruled out: imports, `global`, words a rule reads
@@ -25,6 +26,8 @@ import type { Span } from '../text';
 import { LineIndex } from '../text';
 import type { SourceText } from '../textScan';
 import { carriedNames, holdsHotWord } from './partialParse';
+import { editedUnit } from './editedUnit';
+import type { UnitKind } from './editedUnit';
 import { hotWords } from '../pipeline/prefilter';
 import type { RuleIndex } from '../pipeline/prefilter';
 import { candidateCallsIn } from '../pipeline/calls';
@@ -57,42 +60,6 @@ export function changeBetween(before: string, after: string): TextChange | undef
     tail += CHUNK;
   while (tail < room && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
   return { start, oldEnd: before.length - tail, newEnd: after.length - tail };
-}
-
-/** A function definition (with its decorators). */
-export interface EditedFunction {
-  start: number;
-  end: number;
-}
-
-/**
- * The innermost function definition whose body holds the changed text in the new tree, if the
- * edited tree of the old text has a function definition with the same extent around the change:
- * then the old text had that function, with the same header (the text before the change is the
- * same), ending `newEnd - oldEnd` earlier.
- */
-export function editedFunction(tree: Tree, editedOldTree: Tree, change: TextChange): EditedFunction | undefined {
-  const now = innermostFunction(tree.rootNode, change.start, change.newEnd, true);
-  if (!now) return undefined;
-  // Only the extent is compared: the edited old tree moves a body that text was inserted at the
-  // very start of, though the function's header is the same text.
-  const before = innermostFunction(editedOldTree.rootNode, change.start, change.newEnd, false);
-  if (!before || before.start !== now.start || before.end !== now.end) return undefined;
-  return now;
-}
-
-function innermostFunction(root: Node, start: number, end: number, inBody: boolean): EditedFunction | undefined {
-  for (let node: Node | null = root.descendantForIndex(start, end); node; node = node.parent) {
-    if (node.type !== 'function_definition') continue;
-    if (inBody) {
-      const body = node.childForFieldName('body');
-      // A change to the name, parameters or decorators changes what the stub would be: no reuse.
-      if (!body || start < body.startIndex || end > body.endIndex) return undefined;
-    }
-    const whole = node.parent?.type === 'decorated_definition' ? node.parent : node;
-    return { start: whole.startIndex, end: whole.endIndex };
-  }
-  return undefined;
 }
 
 /**
@@ -192,13 +159,30 @@ export interface ReuseStages {
   finish(reports: readonly RuleReport[], model: SemanticModel, lines: LineIndex, selection: RuleSelection): Finding[];
 }
 
+/** True when `name` is written as a word of `text` outside `unit`. */
+export function writtenOutside(text: string, name: string, unit: Span): boolean {
+  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+    if (at >= unit.start && at + name.length <= unit.end) continue;
+    if (!identifierAt(text, at - 1) && !identifierAt(text, at + name.length)) return true;
+  }
+  return false;
+}
+
+/** Whether the character at `at` can be part of an identifier (any non-ASCII character counts). */
+function identifierAt(text: string, at: number): boolean {
+  if (at < 0 || at >= text.length) return false;
+  const c = text.charCodeAt(at);
+  return c === 95 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 128;
+}
+
 /**
- * The findings of `text` from those of the previous text, when the edit between them is inside
- * the body of one function (editedFunction), the same rules can fire, and neither tree has
- * a syntax error. A function holding no hot word cannot hold a finding nor change any: the
- * findings are moved. Otherwise only the function's calls are analysed again (with the file
- * rules), provided nothing elsewhere can depend on what changed in it: no import, `global`,
- * `nonlocal`, nor a word a rule reads across the file (Rule.reads).
+ * The findings of `text` from those of the previous text, when the edit between them lies in one
+ * unit (editedUnit.ts: a definition, a comment on its own line, or blanks at a line's end), the same rules can fire, and neither tree has a syntax error.
+ * A function (or a class body) holding no hot word cannot hold a finding nor change any: the
+ * findings are moved. Otherwise only the unit's calls are analysed again (with the file rules and
+ * the finish), provided nothing elsewhere can depend on what changed in it: no import, `global`,
+ * `nonlocal`, `:=` outside a body, no name it binds changed and written elsewhere, nor a word a
+ * rule reads across the file (Rule.reads).
  */
 export function reuseAfterEdit(
   stages: ReuseStages,
@@ -211,34 +195,50 @@ export function reuseAfterEdit(
   gated: RuleIndex | undefined,
   full: RuleIndex,
   selection: RuleSelection,
-): { findings: Finding[]; reports: RuleReport[]; called: CalledNames | undefined; how: 'moved' | 'function' } | undefined {
+): { findings: Finding[]; reports: RuleReport[]; called: CalledNames | undefined; how: 'moved' | 'function'; unit: UnitKind } | undefined {
   if (!gated || previous.selection !== selection || previous.gated !== gated || previous.hadError || tree.rootNode.hasError)
     return undefined;
   if (gated.hot === undefined) gated.hot = hotWords(gated, full);
   const hot = gated.hot;
   if (!hot) return undefined;
-  const edited = editedFunction(tree, editedOldTree, change);
+  const edited = editedUnit(tree, editedOldTree, change, previous.text, text);
   if (!edited) return undefined;
   const now = text.slice(edited.start, edited.end);
   const before = previous.text.slice(edited.start, edited.end - (change.newEnd - change.oldEnd));
   const old = { start: edited.start, end: edited.start + before.length };
-  // Imports inside a function still count for the file (SemanticModel.importedPackages).
-  if (IMPORT_WORD.test(now) || IMPORT_WORD.test(before)) return undefined;
   const move = new OffsetMover(change, old);
-  // `global x` can change what `x` is elsewhere (partialParse.ts keeps such functions for that).
-  if (SCOPE_WORD.test(now) || SCOPE_WORD.test(before)) return undefined;
+  // A blank change leaves every token, hence every binding and import, as it was.
+  if (edited.kind !== 'blank') {
+    // Imports inside a function still count for the file (SemanticModel.importedPackages).
+    if (IMPORT_WORD.test(now) || IMPORT_WORD.test(before)) return undefined;
+    // `global x` can change what `x` is elsewhere (partialParse.ts keeps such functions for that).
+    if (SCOPE_WORD.test(now) || SCOPE_WORD.test(before)) return undefined;
+    // `:=` in a definition's decorators, defaults or annotations binds a name of the scope around it.
+    if (!edited.inBody && (now.includes(':=') || before.includes(':='))) return undefined;
+    // A name the unit binds that the edit changed must be written nowhere else (in either text).
+    if (edited.renamed) {
+      const elsewhere = (names: string[], inText: string, unit: Span) => names.some((name) => writtenOutside(inText, name, unit));
+      if (elsewhere(edited.renamed.before, previous.text, old) || elsewhere(edited.renamed.after, text, edited)) return undefined;
+    }
+  }
+  // A definition no rule can look at, before and after, contributes its name at its start (the
+  // stub partial parsing replaces it by): with the same name, the findings are moved. A class's
+  // stub keeps its header, so only an edit in its body qualifies.
+  const stubbed = edited.definition === 'function' || (edited.definition === 'class' && edited.inBody);
   // The rules' own words first: the names carried from other statements cost a pass over the file.
   const cold = (carried: ReadonlySet<string>) =>
     !holdsHotWord(now, 0, now.length, hot, carried) && !holdsHotWord(before, 0, before.length, hot, carried);
-  if (cold(NO_NAMES)) {
+  if (stubbed && !edited.renamed && cold(NO_NAMES)) {
     previous.carried ??= carriedNames(previous.text, hot);
     if (cold(previous.carried)) {
       const findings = shiftFindings(previous.findings, move, previous.text, text);
       const reports = shiftReports(previous.reports, move);
       const called = previous.called && { ...previous.called, aliasSites: previous.called.aliasSites.map((at) => move.offset(at)) };
-      return findings && reports && !move.touched ? { findings, reports, called, how: 'moved' } : undefined;
+      return findings && reports && !move.touched ? { findings, reports, called, how: 'moved', unit: edited.kind } : undefined;
     }
   }
+  // A comment a rule has a word in (`mlsec`, a word it reads) is not left to the finish alone.
+  if (edited.kind === 'comment' && !cold(NO_NAMES)) return undefined;
   const context = (gated.fileContext ??= [...new Set(gated.gates.flatMap((g) => g.derived.fileContext))]);
   if (context.some((word) => now.includes(word) || before.includes(word))) return undefined;
   const outside = shiftReports(
@@ -270,5 +270,5 @@ export function reuseAfterEdit(
     ...outside.filter((r) => r.callAt >= edited.end),
     ...inside.filter((r) => r.callAt < 0),
   ];
-  return { findings: stages.finish(reports, model, new LineIndex(text), selection), reports, called, how: 'function' };
+  return { findings: stages.finish(reports, model, new LineIndex(text), selection), reports, called, how: 'function', unit: edited.kind };
 }

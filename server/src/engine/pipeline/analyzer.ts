@@ -22,6 +22,7 @@ import type { Span } from '../text';
 import { SourceText } from '../textScan';
 import { changeBetween, reuseAfterEdit } from '../perf/editReuse';
 import type { ReuseStages } from '../perf/editReuse';
+import type { UnitKind } from '../perf/editedUnit';
 import { applicableRules, buildIndex, countTriggers, partialFor, subsetIndex } from './prefilter';
 import type { RuleIndex } from './prefilter';
 import { calledNamesOf, candidateCalls } from './calls';
@@ -117,6 +118,8 @@ export interface AnalysisResult {
    * when only the edited function was analysed again (see perf/editReuse.ts reuseAfterEdit).
    */
   reused?: 'moved' | 'function';
+  /** What the edit was found in when `previous` was reused (see perf/editedUnit.ts). */
+  reusedUnit?: UnitKind;
 }
 
 export class Analyzer {
@@ -255,6 +258,7 @@ export class Analyzer {
           timings,
           memo,
           reused: reused.how,
+          reusedUnit: reused.unit,
         };
       }
       start = performance.now();
