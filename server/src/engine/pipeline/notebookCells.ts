@@ -26,8 +26,9 @@ export function analyzeNotebookCells(
   options: AnalysisOptions = {},
 ): AnalysisResult & { layout: NotebookLayout } {
   const layout = new NotebookLayout(cells);
-  // Findings are remapped to cells below: edit reuse works on Python documents only.
-  const { memo: _memo, ...result } = analyzer.analyzePython(layout.text, { ...options, previous: undefined });
+  // The joined text is a Python text: edit reuse works on it as on a file (the editor's session
+  // keeps its tree and memo; toCells leaves the memo's findings as they are).
+  const result = analyzer.analyzePython(layout.text, options);
   const broken = cells.length > 1 ? brokenCells(analyzer.parser, layout, result.parsed, result.tree) : [];
   if (broken.length === 0) return { ...result, findings: toCells(layout, result.findings), layout };
   const apart: AnalysisOptions = {
@@ -107,7 +108,9 @@ function toCells(layout: NotebookLayout, findings: Finding[]): Finding[] {
       cell: start.cell,
     };
   };
-  for (const finding of findings) {
+  return findings.map((joined) => {
+    // A copy: the findings of the joined text are also the memo edit reuse starts from.
+    const finding: Finding = { ...joined, fixes: joined.fixes.map((fix) => ({ ...fix })) };
     const mapped = layout.toCellRange(finding.span.start, finding.span.end);
     finding.cell = mapped.cell;
     finding.range = mapped.range;
@@ -121,6 +124,6 @@ function toCells(layout: NotebookLayout, findings: Finding[]): Finding[] {
       const where = layout.toCellRange(r.span.start, r.span.end);
       return { ...r, range: where.range, cell: where.cell };
     });
-  }
-  return findings;
+    return finding;
+  });
 }
