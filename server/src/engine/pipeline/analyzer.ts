@@ -247,7 +247,17 @@ export class Analyzer {
       if (previous && reused) {
         timings.rules = tried;
         const memo = triggerCounts
-          ? { ...previous, text, findings: reused.findings, reports: reused.reports, called: reused.called, triggerCounts }
+          ? {
+              ...previous,
+              text,
+              findings: reused.findings,
+              reports: reused.reports,
+              called: reused.called,
+              triggerCounts,
+              // Names carrying hot values hold while no rule can look at what changed; a unit
+              // analysed again may assign new ones: found again on first use.
+              carried: reused.how === 'moved' ? previous.carried : undefined,
+            }
           : undefined;
         return {
           findings: reused.findings,
