@@ -258,6 +258,7 @@ describe('reuse across edits', () => {
     const engine = await analyzer();
     const text = [
       'import torch',
+      'from flask import Flask',
       '',
       'def quiet(values, limit=10):',
       '    return sorted(values)[:limit]',
@@ -265,6 +266,11 @@ describe('reuse across edits', () => {
       'def load(path):',
       '    return torch.load(path)',
       '',
+      'class Server(Flask):',
+      '    pass',
+      '',
+      'app = Server(__name__)',
+      'app.run(host="0.0.0.0")',
       'x = 1',
       'z = max(1,',
       '        2)',
@@ -286,10 +292,13 @@ describe('reuse across edits', () => {
       // Blanks inside a string are its text, not blanks.
       ['space inside a string', () => after('a text'), ' '],
       ['global in a function', () => after('def quiet(values, limit=10):\n'), '    global x\n'],
+      // The bases of a class used elsewhere decide a finding there (Server().run()).
+      ['a base class changed, the class used elsewhere', () => after('class Server(Fl'), 'x'],
     ];
     for (const [what, where, typed] of cases) {
       const at = where();
       const result = document.edit(at, at, typed);
+      assert.equal(result.syntaxErrors, 0, what);
       assert.notEqual(result.reusedUnit, 'blank', what);
       if (what !== 'space inside a string') assert.equal(result.reused, undefined, what);
       same(engine, document, what);

@@ -216,9 +216,12 @@ export function reuseAfterEdit(
     // `:=` in a definition's decorators, defaults or annotations binds a name of the scope around it.
     if (!edited.inBody && (now.includes(':=') || before.includes(':='))) return undefined;
     // A name the unit binds that the edit changed must be written nowhere else (in either text).
-    if (edited.renamed) {
+    // So must a class whose header changed: rules read a class's bases where it is used.
+    const header = edited.kind === 'class' && !edited.inBody && edited.name !== undefined;
+    const named = edited.renamed ?? (header ? { before: [edited.name!], after: [edited.name!] } : undefined);
+    if (named) {
       const elsewhere = (names: string[], inText: string, unit: Span) => names.some((name) => writtenOutside(inText, name, unit));
-      if (elsewhere(edited.renamed.before, previous.text, old) || elsewhere(edited.renamed.after, text, edited)) return undefined;
+      if (elsewhere(named.before, previous.text, old) || elsewhere(named.after, text, edited)) return undefined;
     }
   }
   // A definition no rule can look at, before and after, contributes its name at its start (the

@@ -8,7 +8,10 @@
  *   name at its start (what partial parsing's stub keeps, partialParse.ts); decorators, defaults,
  *   annotations and bases are evaluated where the definition is written, but they lie inside the
  *   unit, so their calls run again. When the edit touches the name, `renamed` gives both names:
- *   reuse then requires that neither is written anywhere else in the file.
+ *   reuse then requires that neither is written anywhere else in the file. A class's header is
+ *   read from elsewhere too (a rule judging `Server().run()` reads the bases of `Server`, and
+ *   partial parsing keeps class headers for that): after an edit in a class's header or
+ *   decorators, reuse requires that the class's name is written nowhere else.
  * - `comment`: a comment on a line of its own (a statement of the module or of a block); no
  *   expression holds its text.
  * - `blank`: spaces or tabs added or removed at the end of a line, outside any token, string or
@@ -39,6 +42,8 @@ export interface EditedUnit {
   inBody: boolean;
   /** Names the unit binds that the edit may have changed: before and after. */
   renamed?: { before: string[]; after: string[] };
+  /** The definition's name (in the new text). */
+  name?: string;
 }
 
 const DEFINITIONS = new Set(['function_definition', 'class_definition']);
@@ -118,13 +123,13 @@ function definitionUnit(definition: Node, editedOldTree: Tree, change: TextChang
   if (!name) return undefined;
   // Touching the name (typing at its end) may change it.
   if (newEnd < name.startIndex || start > name.endIndex)
-    return { kind, definition: kind, start: whole.startIndex, end: whole.endIndex, inBody };
+    return { kind, definition: kind, start: whole.startIndex, end: whole.endIndex, inBody, name: name.text };
   if (start < name.startIndex || newEnd > name.endIndex) return undefined;
   const oldName = before.slice(name.startIndex, name.endIndex - (newEnd - oldEnd));
   const newName = after.slice(name.startIndex, name.endIndex);
   if (!IDENTIFIER.test(oldName) || !IDENTIFIER.test(newName)) return undefined;
   const renamed = oldName === newName ? undefined : { before: [oldName], after: [newName] };
-  return { kind, definition: kind, start: whole.startIndex, end: whole.endIndex, inBody, renamed };
+  return { kind, definition: kind, start: whole.startIndex, end: whole.endIndex, inBody, renamed, name: newName };
 }
 
 /** The innermost definition holding `node`; from a decorator, the definition it decorates. */
