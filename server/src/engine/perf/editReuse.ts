@@ -147,6 +147,17 @@ const NO_NAMES: ReadonlySet<string> = new Set();
 /** A statement binding a name of an enclosing scope from inside a function. */
 const SCOPE_WORD = /\b(?:global|nonlocal)\b/;
 
+/** The analysis of the new text made from the previous one (see reuseAfterEdit). */
+export interface Reused {
+  findings: Finding[];
+  reports: RuleReport[];
+  called: CalledNames | undefined;
+  how: 'moved' | 'function';
+  unit: UnitKind;
+  /** Names carrying hot values (EditMemo.carried) for the new text, or a superset; undefined: not known. */
+  carried: Set<string> | undefined;
+}
+
 /** What reuse asks of the analyzer: running the rules (on the calls in a span) and the finish. */
 export interface ReuseStages {
   runRules(
@@ -195,7 +206,7 @@ export function reuseAfterEdit(
   gated: RuleIndex | undefined,
   full: RuleIndex,
   selection: RuleSelection,
-): { findings: Finding[]; reports: RuleReport[]; called: CalledNames | undefined; how: 'moved' | 'function'; unit: UnitKind } | undefined {
+): Reused | undefined {
   if (!gated || previous.selection !== selection || previous.gated !== gated || previous.hadError || tree.rootNode.hasError)
     return undefined;
   if (gated.hot === undefined) gated.hot = hotWords(gated, full);
@@ -237,7 +248,9 @@ export function reuseAfterEdit(
       const findings = shiftFindings(previous.findings, move, previous.text, text);
       const reports = shiftReports(previous.reports, move);
       const called = previous.called && { ...previous.called, aliasSites: previous.called.aliasSites.map((at) => move.offset(at)) };
-      return findings && reports && !move.touched ? { findings, reports, called, how: 'moved', unit: edited.kind } : undefined;
+      return findings && reports && !move.touched
+        ? { findings, reports, called, how: 'moved', unit: edited.kind, carried: previous.carried }
+        : undefined;
     }
   }
   // A comment a rule has a word in (`mlsec`, a word it reads) is not left to the finish alone.
@@ -273,5 +286,9 @@ export function reuseAfterEdit(
     ...outside.filter((r) => r.callAt >= edited.end),
     ...inside.filter((r) => r.callAt < 0),
   ];
-  return { findings: stages.finish(reports, model, new LineIndex(text), selection), reports, called, how: 'function', unit: edited.kind };
+  // The unit may now assign names carrying hot values: found again on first use (a superset,
+  // such as every name written in the unit, would make quiet functions look hot).
+  const carried = undefined;
+  const findings = stages.finish(reports, model, new LineIndex(text), selection);
+  return { findings, reports, called, how: 'function', unit: edited.kind, carried };
 }

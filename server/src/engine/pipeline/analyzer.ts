@@ -254,9 +254,7 @@ export class Analyzer {
               reports: reused.reports,
               called: reused.called,
               triggerCounts,
-              // Names carrying hot values hold while no rule can look at what changed; a unit
-              // analysed again may assign new ones: found again on first use.
-              carried: reused.how === 'moved' ? previous.carried : undefined,
+              carried: reused.carried,
             }
           : undefined;
         return {
