@@ -9,8 +9,11 @@
  *
  * For a sample of the Python files, the editor path is replayed: small edits (a space at the end
  * of a line, a letter added to a name, each then undone) applied to a kept tree with the memo of
- * the previous analysis, so the engine reuses what it can (incremental.ts), and each result is
- * compared with a fresh analysis of the edited text.
+ * the previous analysis, so the engine reuses what it can (perf/editReuse.ts), and each result is
+ * compared with a fresh analysis of the edited text. Besides random lines (mostly in bodies),
+ * one line of each kind edit reuse handles as a unit (perf/editedUnit.ts: `def` and `class`
+ * headers, decorators, comments) or refuses (module-level statements), and a blank line, is
+ * edited.
  *
  * Files are shared out to worker threads (this module, loaded again with `workerData`), each with
  * its own analyzer, a batch at a time. The check never stops at a file it cannot read or parse:
@@ -300,6 +303,24 @@ function replayEdits(engine: Analyzer, file: string, original: string, seed: num
       edit(at, at, inserted, what);
       edit(at, at + inserted.length, '', `undoing ${what}`);
     }
+    // One line of each kind edit reuse takes as a unit (perf/editedUnit.ts), or refuses: headers,
+    // decorators, comments, module-level statements, blank lines; a space at its end, or a
+    // letter in its first name (a renamed definition, parameter, decorator, word, target).
+    for (const kind of LINE_KINDS) {
+      const candidates: number[] = [];
+      for (let line = 0; line < lineCount; line++) if (kind.test(lines.lineText(line))) candidates.push(line);
+      if (candidates.length === 0) continue;
+      const line = candidates[Math.floor(next() * candidates.length)];
+      const start = lines.lineStart(line);
+      const body = original.slice(start, lines.lineEnd(line));
+      const name = /[A-Za-z_][A-Za-z_0-9]*/.exec(body.replace(/^\s*(?:async\s+)?(?:def|class)\s/, (m) => ' '.repeat(m.length)));
+      const inName = name !== null && next() < 0.5;
+      const at = inName ? start + name.index + name[0].length : start + body.length;
+      const inserted = inName ? 'q' : ' ';
+      const what = `inserting ${JSON.stringify(inserted)} at line ${line + 1}, column ${at - start + 1} (${kind.source})`;
+      edit(at, at, inserted, what);
+      edit(at, at + inserted.length, '', `undoing ${what}`);
+    }
   } finally {
     session.drop();
   }
@@ -307,6 +328,9 @@ function replayEdits(engine: Analyzer, file: string, original: string, seed: num
 
 /** Edits (each followed by its undo) replayed on each sampled file. */
 const EDITS_PER_FILE = 4;
+
+/** Kinds of lines that each get one more edit (and its undo) on each sampled file. */
+const LINE_KINDS = [/^\s*(?:async\s+)?def\s/, /^\s*class\s/, /^\s*@/, /^\s*#/, /^[A-Za-z_]/, /^\s*$/];
 
 // ---------------------------------------------------------------------------------------------
 // Runner: worker threads, each with its own analyzer, pulling batches of files.

@@ -166,9 +166,145 @@ describe('reuse across edits', () => {
       same(engine, document, inserted);
       document.edit(0, document.text.length, before);
     }
+    // A header no rule can look at contributes its name, as before: moved (editedUnit.ts).
     const header = document.text.indexOf('also_quiet(values)') + 'also_quiet('.length;
-    assert.equal(document.edit(header, header, 'more, ').reused, undefined, 'a changed header is never reused');
+    assert.equal(document.edit(header, header, 'more, ').reused, 'moved', 'a quiet header with the same name');
     same(engine, document);
+    document.dispose();
+  });
+
+  it('re-uses edits of headers, decorators, classes, module-level statements, comments and blanks', async () => {
+    const engine = await analyzer();
+    const text = [
+      '"""Training helpers."""',
+      'import functools',
+      'import pickle',
+      'import torch',
+      '',
+      'ROOT = "/tmp/models"',
+      'UNUSED_LIMIT = 10',
+      '',
+      '# Restores a checkpoint.',
+      '@functools.lru_cache(maxsize=None)',
+      'def restore(path, device="cpu"):',
+      '    """Loads the checkpoint at path."""',
+      '    return torch.load(path, map_location=device)',
+      '',
+      '',
+      'class Head(torch.nn.Module):',
+      '    """A head."""',
+      '',
+      '    @torch.no_grad()',
+      '    def forward(self, x):',
+      '        return pickle.loads(x)',
+      '',
+      '',
+      'def helper(values):',
+      '    return sorted(values)',
+      '',
+      'print(helper([3, 1]))',
+      'state = restore(ROOT)',
+      '',
+    ].join('\n');
+    const document = new EditorDocument(engine, text);
+    assert.equal(document.result.findings.filter((f) => f.code !== 'MLS001').length >= 2, true, 'the file has findings to move');
+    const lineEnd = (line: string) => document.text.indexOf(line) + line.length;
+    const after = (what: string) => document.text.indexOf(what) + what.length;
+    const cases: Array<[string, () => number, string, AnalysisResult['reused'], string | undefined]> = [
+      // [what, where, typed, how, unit]
+      ['space after a def header', () => lineEnd('def restore(path, device="cpu"):'), ' ', 'function', 'blank'],
+      ['a parameter renamed', () => after('def restore(path'), '_', 'function', 'function'],
+      ['a function renamed, the name used elsewhere', () => after('def restore'), '_', undefined, undefined],
+      ['a quiet function renamed, the name used elsewhere', () => after('def helper'), 's', undefined, undefined],
+      ['a decorator edited', () => after('@functools.lru_cache(maxsize='), 'None or ', 'function', 'function'],
+      ['a method decorator edited', () => after('@torch.no_grad('), ' ', 'function', 'function'],
+      ['space after a class header', () => lineEnd('class Head(torch.nn.Module):'), ' ', 'function', 'blank'],
+      ['a class renamed, the name unused', () => after('class Head'), 'X', 'function', 'class'],
+      ['a base class edited', () => after('class Head(torch.nn.'), 'X', 'function', 'class'],
+      ['a docstring edited', () => after('"""Loads'), 'x', 'function', 'function'],
+      // Module-level code: rules may read it without declaring what they read (rule.ts).
+      ['the module docstring edited', () => after('"""Training'), 'x', undefined, undefined],
+      ['space after an import', () => lineEnd('import pickle'), ' ', 'function', 'blank'],
+      ['an import edited', () => after('import pickle'), 'x', undefined, undefined],
+      ['a constant renamed, unused elsewhere', () => after('UNUSED_LIMIT'), 'S', undefined, undefined],
+      ['a constant renamed, used elsewhere', () => after('ROOT'), 'S', undefined, undefined],
+      ['a module-level call edited', () => after('print(helper([3'), ', 4', undefined, undefined],
+      ['space after a module-level assignment', () => lineEnd('UNUSED_LIMIT = 10'), ' ', 'function', 'blank'],
+      ['a comment edited', () => after('# Restores'), ' old', 'function', 'comment'],
+      ['a suppression typed in a comment', () => after('# Restores'), ' mlsec', undefined, undefined],
+      ['space after a comment', () => lineEnd('# Restores a checkpoint.'), ' ', 'function', 'comment'],
+      ['space on a blank line', () => document.text.indexOf('\n\n\nclass') + 1, '  ', 'function', 'blank'],
+      // After a function's last token the blank is between two statements of the module.
+      ['space at the end of a quiet function', () => lineEnd('return sorted(values)'), ' ', 'function', 'blank'],
+      ['space inside a quiet function', () => lineEnd('def helper(values):'), ' ', 'moved', 'blank'],
+      ['typing at the end of a quiet function', () => lineEnd('return sorted(values)'), '[:2]', 'moved', 'function'],
+    ];
+    for (const [what, where, typed, how, unit] of cases) {
+      const at = where();
+      const result = document.edit(at, at, typed);
+      assert.equal(result.syntaxErrors, 0, what);
+      assert.equal(result.reused, how, what);
+      assert.equal(result.reusedUnit, unit, what);
+      same(engine, document, what);
+      // And back, which reuses as well when the edit did.
+      const undo = document.edit(at, at + typed.length, '');
+      if (how === 'moved' || how === 'function') assert.ok(undo.reused, `undoing ${what}`);
+      same(engine, document, `undoing ${what}`);
+    }
+    document.dispose();
+  });
+
+  it('refuses a unit whose edit can reach the rest of the file', async () => {
+    const engine = await analyzer();
+    const text = [
+      'import torch',
+      'from flask import Flask',
+      '',
+      'def quiet(values, limit=10):',
+      '    return sorted(values)[:limit]',
+      '',
+      'def load(path):',
+      '    return torch.load(path)',
+      '',
+      'class Server(Flask):',
+      '    pass',
+      '',
+      'app = Server(__name__)',
+      'app.run(host="0.0.0.0")',
+      'x = 1',
+      'z = max(1,',
+      '        2)',
+      'y = 2  \\',
+      '    + 3',
+      'MESSAGE = """a text',
+      'that goes on"""',
+      '',
+    ].join('\n');
+    const document = new EditorDocument(engine, text);
+    const after = (what: string) => document.text.indexOf(what) + what.length;
+    const cases: Array<[string, () => number, string]> = [
+      // `:=` in a default binds in the module.
+      ['an assignment expression in a default', () => after('limit='), '(load := 10) or '],
+      // A module-level statement, whatever it binds.
+      ['a module-level target renamed', () => after('x'), 'y'],
+      // Blanks at the end of a line inside a module-level statement.
+      ['space inside a statement spanning lines', () => after('z = max(1,'), ' '],
+      // Blanks inside a string are its text, not blanks.
+      ['space inside a string', () => after('a text'), ' '],
+      ['global in a function', () => after('def quiet(values, limit=10):\n'), '    global x\n'],
+      // The bases of a class used elsewhere decide a finding there (Server().run()).
+      ['a base class changed, the class used elsewhere', () => after('class Server(Fl'), 'x'],
+    ];
+    for (const [what, where, typed] of cases) {
+      const at = where();
+      const result = document.edit(at, at, typed);
+      assert.equal(result.syntaxErrors, 0, what);
+      assert.notEqual(result.reusedUnit, 'blank', what);
+      if (what !== 'space inside a string') assert.equal(result.reused, undefined, what);
+      same(engine, document, what);
+      document.edit(at, at + typed.length, '');
+      same(engine, document, `undoing ${what}`);
+    }
     document.dispose();
   });
 
@@ -232,14 +368,22 @@ describe('reuse across edits', () => {
       const document = new EditorDocument(engine, original);
       // Mostly inside indented lines (function bodies), where reuse can apply.
       const indented = [...original.matchAll(/\n( {4,}|\t+)\S/g)].map((m) => m.index + m[0].length - 1);
+      // Line ends, and the lines of headers, decorators and comments (editedUnit.ts's units).
+      const structural = [
+        ...[...original.matchAll(/\n/g)].map((m) => m.index),
+        ...[...original.matchAll(/^[ \t]*(?:def |class |async def |@|#)/gm)].map((m) => m.index + m[0].length),
+      ];
       for (let step = 0; step < (file === 'generated' ? 250 : 15); step++) {
         // Back to the file after a syntax error and now and then, so edits do not pile up into noise.
         if (document.result.syntaxErrors > 0 || next() < 0.2) document.edit(0, document.text.length, original);
         const text = document.text;
+        const where = next();
         const at =
-          indented.length > 0 && next() < 0.8
+          indented.length > 0 && where < 0.6
             ? Math.min(text.length, indented[Math.floor(next() * indented.length)] + Math.floor(next() * 12))
-            : Math.floor(next() * text.length);
+            : structural.length > 0 && where < 0.85
+              ? Math.min(text.length, structural[Math.floor(next() * structural.length)] + Math.floor(next() * 8))
+              : Math.floor(next() * text.length);
         const remove = next() < 0.3 ? Math.min(text.length - at, 1 + Math.floor(next() * 3)) : 0;
         const inserted = remove > 0 && next() < 0.5 ? '' : pieces[Math.floor(next() * pieces.length)];
         const result = document.edit(at, at + remove, inserted);
@@ -332,7 +476,7 @@ describe('reuse across edits in broken code', () => {
     }
     assert.ok(compared >= 500, `only ${compared} findings compared`);
     assert.ok(broken >= edits / 2, `only ${broken} of ${edits} edits left broken code: the test would prove little about it`);
-  });
+  }).timeout(120000); // seconds of CPU on a loaded machine: a budget for mocha, not a timed assertion
 });
 
 /** Training code with quiet functions around a few risky ones (as scripts/bench-editor.mjs makes). */

@@ -7,6 +7,8 @@ import * as assert from 'node:assert/strict';
 import { NotebookError, isPythonLanguage, leavesOpen, maskIPython, readNotebookCells } from '../../server/src/engine/io/notebook';
 import type { NotebookCell } from '../../server/src/engine/io/notebook';
 import { analyzer } from '../support/engine';
+import { EditSession } from '../../server/src/engine/pipeline/editSession';
+import { analyzeCells } from '../../server/src/engine/pipeline/fileAnalysis';
 
 function summary(findings: Array<{ cell?: number; code: string; range: { start: { line: number; character: number } } }>): string[] {
   return findings.map((f) => `${f.cell}:${f.code}@${f.range.start.line}:${f.range.start.character}`);
@@ -103,5 +105,36 @@ describe('notebook cells', () => {
     assert.equal(maskIPython('%matplotlib inline\n').trim(), '_');
     assert.equal(maskIPython('%timeitx eval(s)\n').trim(), '_');
     assert.equal(maskIPython('%time\n').trim(), '_');
+  });
+
+  it('re-uses the previous analysis of the joined cells after an edit in a cell, as a fresh analysis finds', async () => {
+    const engine = await analyzer();
+    let cells: NotebookCell[] = [
+      { index: 0, text: 'import pickle\nimport torch\n' },
+      { index: 1, text: '# Helpers.\ndef quiet(values):\n    return sorted(values)\n' },
+      { index: 2, text: 'def restore(path):\n    return torch.load(path)\n' },
+      { index: 3, text: 'state = restore("a.pt")\nblob = pickle.loads(state)\n' },
+    ];
+    const session = new EditSession();
+    const selection = engine.defaultSelection;
+    const fresh = () => JSON.stringify(engine.analyzeNotebookCells(cells).findings);
+    const first = analyzeCells(engine, { cells, session }, selection);
+    assert.equal(JSON.stringify(first.findings), fresh());
+    assert.ok(first.findings.length >= 2, 'findings to move');
+    const edits: Array<[number, string, string, boolean]> = [
+      // [cell, text, replacement, reused]
+      [1, 'return sorted(values)', 'return sorted(values, reverse=True)', true],
+      [2, 'torch.load(path)', 'torch.load(path, map_location="cpu")', true],
+      [1, '# Helpers.', '# Helpers for sorting.', true],
+      [1, 'def quiet(values):', 'def quiet(values):  ', true],
+      [3, 'blob = pickle.loads(state)', 'blob = pickle.loads(state) or None', false],
+    ];
+    for (const [cell, text, replacement, reused] of edits) {
+      cells = cells.map((c) => (c.index === cell ? { ...c, text: c.text.replace(text, replacement) } : c));
+      const result = analyzeCells(engine, { cells, session }, selection);
+      assert.equal(Boolean(result.reused), reused, replacement);
+      assert.equal(JSON.stringify(result.findings), fresh(), replacement);
+    }
+    session.drop();
   });
 });

@@ -1,26 +1,37 @@
 /**
- * Reuse across edits, for the editor: when a keystroke changes only the body of a function the
- * rules have nothing to look at, the findings of the previous text still hold, moved by the
- * length of the change; when the function is one they look at, the rest of the file's reports
- * still hold, and only the function is analysed again.
+ * Reuse across edits, for the editor: when a keystroke changes only a function the rules have
+ * nothing to look at, the findings of the previous text still hold, moved by the length of the
+ * change; when it changes a unit they do look at (a definition, a comment, blanks:
+ * editedUnit.ts), the rest of the file's reports still hold, and only the unit
+ * is analysed again.
  *
  * Why that is exact: partial parsing (partialParse.ts) relies on, and its tests check, that a
  * definition holding none of the rules' hot words (nor a name carrying something they read)
  * contributes only its name, so a file's findings are those of the file with that definition
- * replaced by `def name():0`. If the function is such a definition before and after the edit, the
- * edit only touches its body, and the set of rules that can fire is unchanged, both texts have
+ * replaced by `def name():0`. If the function is such a definition before and after the edit, its
+ * name and start are unchanged, and the set of rules that can fire is unchanged, both texts have
  * the same stubbed form up to the length of the blanked part: the same findings, shifted. The
  * same argument (a function's body is invisible outside it) holds for a function the rules do
  * look at, once what can cross its boundary is ruled out: imports, `global`, words a rule reads
- * across the file, aliases of the rules' functions. The analyzer checks each condition (see
- * Analyzer.reuse) and analyses normally when one fails; this module moves what can be moved.
+ * across the file, aliases of the rules' functions. reuseAfterEdit checks each condition and
+ * returns nothing when one fails (the analyzer then analyses normally).
  */
-import type { RuleReport } from '../pipeline/analyzer';
+import type { EditMemo, RuleReport } from '../pipeline/analyzer';
 import type { Finding } from '../findings';
 import type { Node, Tree } from '../parser';
 import type { TextEdit } from '../rule';
+import type { RuleSelection } from '../config/selection';
+import { SemanticModel } from '../semantic';
 import type { Span } from '../text';
 import { LineIndex } from '../text';
+import type { SourceText } from '../textScan';
+import { carriedNames, holdsHotWord } from './partialParse';
+import { editedUnit } from './editedUnit';
+import type { UnitKind } from './editedUnit';
+import { hotWords } from '../pipeline/prefilter';
+import type { RuleIndex } from '../pipeline/prefilter';
+import { candidateCallsIn } from '../pipeline/calls';
+import type { CalledNames } from '../pipeline/calls';
 
 /** What an edit did: old text [start, oldEnd) became new text [start, newEnd). */
 export interface TextChange {
@@ -49,42 +60,6 @@ export function changeBetween(before: string, after: string): TextChange | undef
     tail += CHUNK;
   while (tail < room && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
   return { start, oldEnd: before.length - tail, newEnd: after.length - tail };
-}
-
-/** A function definition (with its decorators). */
-export interface EditedFunction {
-  start: number;
-  end: number;
-}
-
-/**
- * The innermost function definition whose body holds the changed text in the new tree, if the
- * edited tree of the old text has a function definition with the same extent around the change:
- * then the old text had that function, with the same header (the text before the change is the
- * same), ending `newEnd - oldEnd` earlier.
- */
-export function editedFunction(tree: Tree, editedOldTree: Tree, change: TextChange): EditedFunction | undefined {
-  const now = innermostFunction(tree.rootNode, change.start, change.newEnd, true);
-  if (!now) return undefined;
-  // Only the extent is compared: the edited old tree moves a body that text was inserted at the
-  // very start of, though the function's header is the same text.
-  const before = innermostFunction(editedOldTree.rootNode, change.start, change.newEnd, false);
-  if (!before || before.start !== now.start || before.end !== now.end) return undefined;
-  return now;
-}
-
-function innermostFunction(root: Node, start: number, end: number, inBody: boolean): EditedFunction | undefined {
-  for (let node: Node | null = root.descendantForIndex(start, end); node; node = node.parent) {
-    if (node.type !== 'function_definition') continue;
-    if (inBody) {
-      const body = node.childForFieldName('body');
-      // A change to the name, parameters or decorators changes what the stub would be: no reuse.
-      if (!body || start < body.startIndex || end > body.endIndex) return undefined;
-    }
-    const whole = node.parent?.type === 'decorated_definition' ? node.parent : node;
-    return { start: whole.startIndex, end: whole.endIndex };
-  }
-  return undefined;
 }
 
 /**
@@ -165,4 +140,158 @@ export function shiftFindings(findings: readonly Finding[], move: OffsetMover, o
     };
   });
   return move.touched ? undefined : moved;
+}
+
+const IMPORT_WORD = /\bimport\b/;
+const NO_NAMES: ReadonlySet<string> = new Set();
+/** A statement binding a name of an enclosing scope from inside a function. */
+const SCOPE_WORD = /\b(?:global|nonlocal)\b/;
+
+/** The analysis of the new text made from the previous one (see reuseAfterEdit). */
+export interface Reused {
+  findings: Finding[];
+  reports: RuleReport[];
+  called: CalledNames | undefined;
+  how: 'moved' | 'function';
+  unit: UnitKind;
+  /** Names carrying hot values (EditMemo.carried) for the new text, or a superset; undefined: not known. */
+  carried: Set<string> | undefined;
+}
+
+/** What reuse asks of the analyzer: running the rules (on the calls in a span) and the finish. */
+export interface ReuseStages {
+  runRules(
+    model: SemanticModel,
+    source: SourceText,
+    index: RuleIndex,
+    within?: Span,
+    given?: Node[],
+  ): { reports: RuleReport[]; called: CalledNames | undefined };
+  finish(reports: readonly RuleReport[], model: SemanticModel, lines: LineIndex, selection: RuleSelection): Finding[];
+}
+
+/** True when `name` is written as a word of `text` outside `unit`. */
+export function writtenOutside(text: string, name: string, unit: Span): boolean {
+  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+    if (at >= unit.start && at + name.length <= unit.end) continue;
+    if (!identifierAt(text, at - 1) && !identifierAt(text, at + name.length)) return true;
+  }
+  return false;
+}
+
+/** Whether the character at `at` can be part of an identifier (any non-ASCII character counts). */
+function identifierAt(text: string, at: number): boolean {
+  if (at < 0 || at >= text.length) return false;
+  const c = text.charCodeAt(at);
+  return c === 95 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 128;
+}
+
+/**
+ * The findings of `text` from those of the previous text, when the edit between them lies in one
+ * unit (editedUnit.ts: a definition, a comment on its own line, or blanks at a line's end), the same rules can fire, and neither tree has a syntax error.
+ * A function (or a class body) holding no hot word cannot hold a finding nor change any: the
+ * findings are moved. Otherwise only the unit's calls are analysed again (with the file rules and
+ * the finish), provided nothing elsewhere can depend on what changed in it: no import, `global`,
+ * `nonlocal`, `:=` outside a body, no name it binds changed and written elsewhere, nor a word a
+ * rule reads across the file (Rule.reads).
+ */
+export function reuseAfterEdit(
+  stages: ReuseStages,
+  previous: EditMemo,
+  change: TextChange,
+  text: string,
+  source: SourceText,
+  tree: Tree,
+  editedOldTree: Tree,
+  gated: RuleIndex | undefined,
+  full: RuleIndex,
+  selection: RuleSelection,
+): Reused | undefined {
+  if (!gated || previous.selection !== selection || previous.gated !== gated || previous.hadError || tree.rootNode.hasError)
+    return undefined;
+  if (gated.hot === undefined) gated.hot = hotWords(gated, full);
+  const hot = gated.hot;
+  // A rule reading the whole file (a data flow: RuleMatch.flows) runs again after every edit, as
+  // a file rule does on the unit path below: no findings are moved, whatever the unit holds.
+  const wholeFile = gated.gates.some((gate) => gate.derived.wholeFile);
+  if (!hot && !wholeFile) return undefined;
+  const edited = editedUnit(tree, editedOldTree, change, previous.text, text);
+  if (!edited) return undefined;
+  const now = text.slice(edited.start, edited.end);
+  const before = previous.text.slice(edited.start, edited.end - (change.newEnd - change.oldEnd));
+  const old = { start: edited.start, end: edited.start + before.length };
+  const move = new OffsetMover(change, old);
+  // A blank change leaves every token, hence every binding and import, as it was.
+  if (edited.kind !== 'blank') {
+    // Imports inside a function still count for the file (SemanticModel.importedPackages).
+    if (IMPORT_WORD.test(now) || IMPORT_WORD.test(before)) return undefined;
+    // `global x` can change what `x` is elsewhere (partialParse.ts keeps such functions for that).
+    if (SCOPE_WORD.test(now) || SCOPE_WORD.test(before)) return undefined;
+    // `:=` in a definition's decorators, defaults or annotations binds a name of the scope around it.
+    if (!edited.inBody && (now.includes(':=') || before.includes(':='))) return undefined;
+    // A name the unit binds that the edit changed must be written nowhere else (in either text).
+    // So must a class whose header changed: rules read a class's bases where it is used.
+    const header = edited.kind === 'class' && !edited.inBody && edited.name !== undefined;
+    const named = edited.renamed ?? (header ? { before: [edited.name!], after: [edited.name!] } : undefined);
+    if (named) {
+      const elsewhere = (names: string[], inText: string, unit: Span) => names.some((name) => writtenOutside(inText, name, unit));
+      if (elsewhere(named.before, previous.text, old) || elsewhere(named.after, text, edited)) return undefined;
+    }
+  }
+  // A definition no rule can look at, before and after, contributes its name at its start (the
+  // stub partial parsing replaces it by): with the same name, the findings are moved. A class's
+  // stub keeps its header, so only an edit in its body qualifies.
+  const stubbed = edited.definition === 'function' || (edited.definition === 'class' && edited.inBody);
+  // The rules' own words first: the names carried from other statements cost a pass over the file.
+  const cold = (carried: ReadonlySet<string>) =>
+    hot !== null && !holdsHotWord(now, 0, now.length, hot, carried) && !holdsHotWord(before, 0, before.length, hot, carried);
+  if (hot && stubbed && !edited.renamed && cold(NO_NAMES)) {
+    previous.carried ??= carriedNames(previous.text, hot);
+    if (cold(previous.carried)) {
+      const findings = shiftFindings(previous.findings, move, previous.text, text);
+      const reports = shiftReports(previous.reports, move);
+      const called = previous.called && { ...previous.called, aliasSites: previous.called.aliasSites.map((at) => move.offset(at)) };
+      return findings && reports && !move.touched
+        ? { findings, reports, called, how: 'moved', unit: edited.kind, carried: previous.carried }
+        : undefined;
+    }
+  }
+  // A comment a rule has a word in (`mlsec`, a word it reads) is not left to the finish alone.
+  if (edited.kind === 'comment' && !cold(NO_NAMES)) return undefined;
+  const context = (gated.fileContext ??= [...new Set(gated.gates.flatMap((g) => g.derived.fileContext))]);
+  if (context.some((word) => now.includes(word) || before.includes(word))) return undefined;
+  const outside = shiftReports(
+    previous.reports.filter((r) => r.callAt >= 0 && (r.callAt < old.start || r.callAt >= old.end)),
+    move,
+  );
+  if (!outside) return undefined;
+  const model = new SemanticModel(tree, text);
+  // Calls are found by name across the file, following aliases (`f = pickle.loads`): an alias
+  // made or unmade in the function could change which calls elsewhere are looked at. When the
+  // function makes none, before or after, only its own text is searched.
+  const followed = previous.called;
+  const quiet = followed && !followed.aliasSites.some((at) => at >= old.start && at < old.end);
+  const calls = quiet ? candidateCallsIn(model, text, edited, followed.names) : undefined;
+  let inside: RuleReport[];
+  let called: CalledNames | undefined;
+  if (followed && calls) {
+    inside = stages.runRules(model, source, gated, edited, calls).reports;
+    called = { ...followed, aliasSites: followed.aliasSites.map((at) => move.offset(at)) };
+    if (move.touched) return undefined;
+  } else {
+    ({ reports: inside, called } = stages.runRules(model, source, gated, edited));
+    if (called?.key !== previous.called?.key) return undefined;
+  }
+  // In the order of a whole run: calls in document order, then the file rules.
+  const reports = [
+    ...outside.filter((r) => r.callAt < edited.start),
+    ...inside.filter((r) => r.callAt >= 0),
+    ...outside.filter((r) => r.callAt >= edited.end),
+    ...inside.filter((r) => r.callAt < 0),
+  ];
+  // The unit may now assign names carrying hot values: found again on first use (a superset,
+  // such as every name written in the unit, would make quiet functions look hot).
+  const carried = undefined;
+  const findings = stages.finish(reports, model, new LineIndex(text), selection);
+  return { findings, reports, called, how: 'function', unit: edited.kind, carried };
 }

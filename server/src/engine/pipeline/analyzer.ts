@@ -1,39 +1,36 @@
 /**
- * Runs the stages over one Python text (or one notebook) and returns findings with suppressions,
- * severities and fingerprints applied: the prefilter (prefilter.ts), the partial-parse plan
+ * Runs the stages over one Python text and returns findings with suppressions, severities and
+ * fingerprints applied: the prefilter (prefilter.ts), the partial-parse plan
  * (perf/partialParse.ts), the parse, the semantic model, the rules on the calls found by
- * calls.ts, and the finish (suppressions, severities, fingerprints: engine/results). Also edit
- * reuse (perf/editReuse.ts) and notebooks' cells. Surfaces call it through fileAnalysis.ts.
+ * calls.ts, and the finish (results/finish.ts). Edit reuse is perf/editReuse.ts, notebooks'
+ * cells notebookCells.ts. Surfaces call it through fileAnalysis.ts.
  */
 import { CallSite } from '../callSite';
-import type { Finding, RelatedInformation } from '../findings';
-import { compareFindings } from '../findings';
-import { NotebookLayout, leavesOpen, readNotebookCells } from '../io/notebook';
+import type { Finding } from '../findings';
+import { NotebookLayout, readNotebookCells } from '../io/notebook';
 import type { NotebookCell } from '../io/notebook';
 import type { Node, Tree } from '../parser';
 import { PythonParser } from '../parser';
 import { checkParseLimits } from './parseLimits';
-import type { ProjectVersions, Report, Rule, RuleContext, Severity, TextEdit } from '../rule';
+import type { ProjectVersions, Report, Rule, RuleContext } from '../rule';
 import type { RuleSelection } from '../config/selection';
-import { resolveSelection, findRule } from '../config/selection';
+import { resolveSelection } from '../config/selection';
 import { SemanticModel } from '../semantic';
 import type { ConstValue } from '../semantic';
-import { ScopePaths, assignFingerprints } from '../results/fingerprints';
-import { isPlaceholderReason, parseSuppressions } from '../results/suppressions';
-import { applyTestCodePolicy } from '../results/testCode';
-import { LineIndex, analysisText, lineBreakAt, withLineBreaks } from '../text';
+import { LineIndex, analysisText } from '../text';
 import type { Span } from '../text';
 import { SourceText } from '../textScan';
-import { carriedNames, holdsHotWord } from '../perf/partialParse';
-import { OffsetMover, changeBetween, editedFunction, shiftFindings, shiftReports } from '../perf/editReuse';
-import type { TextChange } from '../perf/editReuse';
-import { SUPPRESSION_TRIGGER, applicableRules, buildIndex, countTriggers, hotWords, partialFor, subsetIndex } from './prefilter';
+import { changeBetween, reuseAfterEdit } from '../perf/editReuse';
+import type { ReuseStages } from '../perf/editReuse';
+import type { UnitKind } from '../perf/editedUnit';
+import { applicableRules, buildIndex, countTriggers, partialFor, subsetIndex } from './prefilter';
 import type { RuleIndex } from './prefilter';
-import { calledNamesOf, candidateCalls, candidateCallsIn } from './calls';
+import { calledNamesOf, candidateCalls } from './calls';
 import type { CalledNames } from './calls';
-import { applyExternalSuppressions } from '../results/externalSuppressions';
+import { finishReports, keepLineBreaks } from '../results/finish';
+import { analyzeNotebookCells } from './notebookCells';
 
-export const SUPPRESSION_RULE_CODE = 'MLS001';
+export { SUPPRESSION_RULE_CODE } from '../results/finish';
 
 export interface AnalysisOptions {
   selection?: RuleSelection;
@@ -118,15 +115,12 @@ export interface AnalysisResult {
   memo?: EditMemo;
   /**
    * How `previous` was reused: `moved` when its findings were moved over the edit, `function`
-   * when only the edited function was analysed again (see Analyzer.reuse).
+   * when only the edited function was analysed again (see perf/editReuse.ts reuseAfterEdit).
    */
   reused?: 'moved' | 'function';
+  /** What the edit was found in when `previous` was reused (see perf/editedUnit.ts). */
+  reusedUnit?: UnitKind;
 }
-
-const IMPORT_WORD = /\bimport\b/;
-const NO_NAMES: ReadonlySet<string> = new Set();
-/** A statement binding a name of an enclosing scope from inside a function. */
-const SCOPE_WORD = /\b(?:global|nonlocal)\b/;
 
 export class Analyzer {
   private readonly indexes = new WeakMap<ReadonlySet<string>, RuleIndex>();
@@ -134,6 +128,12 @@ export class Analyzer {
   readonly defaultSelection: RuleSelection;
   /** The versions of the analysis under way (analyses are synchronous), handed to the rules. */
   private versions?: ProjectVersions;
+
+  /** The stages edit reuse runs again (perf/editReuse.ts). */
+  private readonly stages: ReuseStages = {
+    runRules: (model, source, index, within, given) => this.runRules(model, source, index, within, given),
+    finish: (reports, model, lines, selection) => finishReports(reports, model, lines, selection, this.rules),
+  };
 
   private constructor(
     readonly parser: PythonParser,
@@ -241,13 +241,21 @@ export class Analyzer {
       start = performance.now();
       const reused =
         previous && change && options.previousTree && !read
-          ? this.reuse(previous, change, text, source, tree, options.previousTree, gated, full, selection)
+          ? reuseAfterEdit(this.stages, previous, change, text, source, tree, options.previousTree, gated, full, selection)
           : undefined;
       const tried = performance.now() - start;
       if (previous && reused) {
         timings.rules = tried;
         const memo = triggerCounts
-          ? { ...previous, text, findings: reused.findings, reports: reused.reports, called: reused.called, triggerCounts }
+          ? {
+              ...previous,
+              text,
+              findings: reused.findings,
+              reports: reused.reports,
+              called: reused.called,
+              triggerCounts,
+              carried: reused.carried,
+            }
           : undefined;
         return {
           findings: reused.findings,
@@ -258,6 +266,7 @@ export class Analyzer {
           timings,
           memo,
           reused: reused.how,
+          reusedUnit: reused.unit,
         };
       }
       start = performance.now();
@@ -267,7 +276,7 @@ export class Analyzer {
       const lines = new LineIndex(text);
       const given = options.everyCall ? model.calls : undefined;
       const { reports: raw, called } = this.runRules(model, read ? source.withPartsLeftOut(read.text) : source, index, undefined, given);
-      const findings = this.finish(raw, model, lines, selection);
+      const findings = finishReports(raw, model, lines, selection, this.rules);
       timings.rules = performance.now() - start + tried;
       const imports = model.importedPackages();
       const hadError = tree.rootNode.hasError;
@@ -288,199 +297,17 @@ export class Analyzer {
     }
   }
 
-  /**
-   * The findings of `text` from those of the previous text, when the edit between them is inside
-   * the body of one function (see perf/editReuse.ts), the same rules can fire, and neither tree has
-   * a syntax error. A function holding no hot word cannot hold a finding nor change any: the
-   * findings are moved. Otherwise only the function's calls are analysed again (with the file
-   * rules), provided nothing elsewhere can depend on what changed in it: no import, `global`,
-   * `nonlocal`, nor a word a rule reads across the file (Rule.reads).
-   */
-  private reuse(
-    previous: EditMemo,
-    change: TextChange,
-    text: string,
-    source: SourceText,
-    tree: Tree,
-    editedOldTree: Tree,
-    gated: RuleIndex | undefined,
-    full: RuleIndex,
-    selection: RuleSelection,
-  ): { findings: Finding[]; reports: RuleReport[]; called: CalledNames | undefined; how: 'moved' | 'function' } | undefined {
-    if (!gated || previous.selection !== selection || previous.gated !== gated || previous.hadError || tree.rootNode.hasError)
-      return undefined;
-    if (gated.hot === undefined) gated.hot = hotWords(gated, full);
-    const hot = gated.hot;
-    // A rule reading the whole file (a data flow) runs again on every edit: no findings are moved.
-    const wholeFile = gated.gates.some((gate) => gate.derived.wholeFile);
-    if (!hot && !wholeFile) return undefined;
-    const edited = editedFunction(tree, editedOldTree, change);
-    if (!edited) return undefined;
-    const now = text.slice(edited.start, edited.end);
-    const before = previous.text.slice(edited.start, edited.end - (change.newEnd - change.oldEnd));
-    const old = { start: edited.start, end: edited.start + before.length };
-    // Imports inside a function still count for the file (SemanticModel.importedPackages).
-    if (IMPORT_WORD.test(now) || IMPORT_WORD.test(before)) return undefined;
-    const move = new OffsetMover(change, old);
-    // `global x` can change what `x` is elsewhere (partialParse.ts keeps such functions for that).
-    if (SCOPE_WORD.test(now) || SCOPE_WORD.test(before)) return undefined;
-    // The rules' own words first: the names carried from other statements cost a pass over the file.
-    const cold = (carried: ReadonlySet<string>) =>
-      !!hot && !holdsHotWord(now, 0, now.length, hot, carried) && !holdsHotWord(before, 0, before.length, hot, carried);
-    if (hot && cold(NO_NAMES)) {
-      previous.carried ??= carriedNames(previous.text, hot);
-      if (cold(previous.carried)) {
-        const findings = shiftFindings(previous.findings, move, previous.text, text);
-        const reports = shiftReports(previous.reports, move);
-        const called = previous.called && { ...previous.called, aliasSites: previous.called.aliasSites.map((at) => move.offset(at)) };
-        return findings && reports && !move.touched ? { findings, reports, called, how: 'moved' } : undefined;
-      }
-    }
-    const context = (gated.fileContext ??= [...new Set(gated.gates.flatMap((g) => g.derived.fileContext))]);
-    if (context.some((word) => now.includes(word) || before.includes(word))) return undefined;
-    const outside = shiftReports(
-      previous.reports.filter((r) => r.callAt >= 0 && (r.callAt < old.start || r.callAt >= old.end)),
-      move,
-    );
-    if (!outside) return undefined;
-    const model = new SemanticModel(tree, text);
-    // Calls are found by name across the file, following aliases (`f = pickle.loads`): an alias
-    // made or unmade in the function could change which calls elsewhere are looked at. When the
-    // function makes none, before or after, only its own text is searched.
-    const followed = previous.called;
-    const quiet = followed && !followed.aliasSites.some((at) => at >= old.start && at < old.end);
-    const calls = quiet ? candidateCallsIn(model, text, edited, followed.names) : undefined;
-    let inside: RuleReport[];
-    let called: CalledNames | undefined;
-    if (followed && calls) {
-      inside = this.runRules(model, source, gated, edited, calls).reports;
-      called = { ...followed, aliasSites: followed.aliasSites.map((at) => move.offset(at)) };
-      if (move.touched) return undefined;
-    } else {
-      ({ reports: inside, called } = this.runRules(model, source, gated, edited));
-      if (called?.key !== previous.called?.key) return undefined;
-    }
-    // In the order of a whole run: calls in document order, then the file rules.
-    const reports = [
-      ...outside.filter((r) => r.callAt < edited.start),
-      ...inside.filter((r) => r.callAt >= 0),
-      ...outside.filter((r) => r.callAt >= edited.end),
-      ...inside.filter((r) => r.callAt < 0),
-    ];
-    return { findings: this.finish(reports, model, new LineIndex(text), selection), reports, called, how: 'function' };
-  }
-
   /** Analyses a notebook given as .ipynb JSON; throws NotebookError when it is not one. */
   analyzeNotebookJson(json: string, options: AnalysisOptions = {}): AnalysisResult {
     return this.analyzeNotebookCells(readNotebookCells(json), options);
   }
 
   /**
-   * Analyses code cells together (a name defined in one cell resolves in the next) and maps every
-   * range and edit back to its cell. Jupyter compiles each cell on its own, so one cell's syntax
-   * must not swallow the next (an unterminated string or bracket): the cells that can (see
-   * brokenCells) are analysed apart, each after the cells before it, and the others together
-   * without them.
+   * Analyses code cells together and maps every range and edit back to its cell
+   * (pipeline/notebookCells.ts).
    */
   analyzeNotebookCells(cells: readonly NotebookCell[], options: AnalysisOptions = {}): AnalysisResult & { layout: NotebookLayout } {
-    const layout = new NotebookLayout(cells);
-    // Findings are remapped to cells below: edit reuse works on Python documents only.
-    const { memo: _memo, ...result } = this.analyzePython(layout.text, { ...options, previous: undefined });
-    const broken = cells.length > 1 ? this.brokenCells(layout, result.parsed, result.tree) : [];
-    if (broken.length === 0) return { ...result, findings: this.toCells(layout, result.findings), layout };
-    const apart: AnalysisOptions = {
-      selection: options.selection,
-      prefilter: options.prefilter,
-      minSkipped: options.minSkipped,
-      everyCall: options.everyCall,
-    };
-    const blank = new Set(broken);
-    const together = new NotebookLayout(cells, blank);
-    const rest = this.analyzePython(together.text, apart);
-    const findings = this.toCells(together, rest.findings);
-    const imports = new Set(rest.imports);
-    // Each broken cell after the cells before it (broken ones blank), while that stays within a
-    // few times the notebook's size; past that, on its own.
-    let budget = 4 * layout.text.length;
-    for (const slot of broken) {
-      let own = new NotebookLayout(cells.slice(0, slot + 1), new Set(broken.filter((b) => b < slot)));
-      if (own.text.length > budget) own = new NotebookLayout([cells[slot]]);
-      budget -= own.text.length;
-      const alone = this.analyzePython(own.text, apart);
-      const last = own.cells.length - 1;
-      findings.push(
-        ...this.toCells(
-          own,
-          alone.findings.filter((f) => own.slotAt(f.span.start) === last),
-        ),
-      );
-      for (const name of alone.imports) imports.add(name);
-    }
-    findings.sort(compareFindings);
-    return { ...result, findings, imports: [...imports], layout };
-  }
-
-  /**
-   * Positions (in `layout.cells`, the last one aside: nothing follows it) of the cells that can
-   * swallow the next. First those leaving a string, bracket or continuation open (a scan of the
-   * text, which is all the prefilter reads when it decides not to parse). Then, when the joined
-   * text was parsed, those that tree-sitter's error recovery carried over the next cell (`class C`
-   * without a colon; `import` alone takes the next cell's first name): with the joined tree at
-   * hand (the editor keeps it), those a top-level node runs out of; else (a partial tree or none)
-   * those that do not parse on their own, at the cost of a second parse of the cells.
-   */
-  private brokenCells(layout: NotebookLayout, parsed: boolean, tree: Tree | undefined): number[] {
-    const broken: number[] = [];
-    const top = tree?.rootNode.children ?? [];
-    let child = 0;
-    for (let slot = 0; slot < layout.masked.length - 1; slot++) {
-      const text = layout.masked[slot];
-      let open = leavesOpen(text);
-      if (!open && tree) {
-        const next = layout.startOf(slot + 1);
-        while (child < top.length && (top[child]?.endIndex ?? 0) <= next) child++;
-        const node = top[child];
-        open = node !== undefined && node !== null && node.startIndex < next;
-      } else if (!open && parsed) {
-        const alone = this.parser.parse(text);
-        open = alone.rootNode.hasError;
-        alone.delete();
-      }
-      if (open) broken.push(slot);
-    }
-    return broken;
-  }
-
-  /** Findings of a layout's joined text, with ranges, spans and edits moved to their cells. */
-  private toCells(layout: NotebookLayout, findings: Finding[]): Finding[] {
-    // A span running into the next cell (a removed last line's break) ends with its own cell.
-    const cellEnd = (cell: number) => layout.cells.find((c) => c.index === cell)?.text.length ?? 0;
-    const mapEdit = (edit: TextEdit): TextEdit => {
-      const start = layout.toCell(edit.start);
-      const end = layout.toCell(edit.end);
-      return {
-        start: start.offset,
-        end: end.cell === start.cell ? end.offset : cellEnd(start.cell),
-        newText: edit.newText,
-        cell: start.cell,
-      };
-    };
-    for (const finding of findings) {
-      const mapped = layout.toCellRange(finding.span.start, finding.span.end);
-      finding.cell = mapped.cell;
-      finding.range = mapped.range;
-      const local = layout.toCell(finding.span.start);
-      const localEnd = layout.toCell(finding.span.end);
-      finding.span = { start: local.offset, end: localEnd.cell === local.cell ? localEnd.offset : cellEnd(local.cell) };
-      for (const fix of finding.fixes) fix.edits = fix.edits.map(mapEdit);
-      const cellText = layout.cells.find((c) => c.index === mapped.cell)?.text;
-      if (cellText !== undefined && cellText.indexOf('\r') >= 0) keepLineBreaks(finding, cellText);
-      finding.related = finding.related.map((r) => {
-        const where = layout.toCellRange(r.span.start, r.span.end);
-        return { ...r, range: where.range, cell: where.cell };
-      });
-    }
-    return findings;
+    return analyzeNotebookCells(this, cells, options);
   }
 
   /**
@@ -557,120 +384,6 @@ export class Analyzer {
     const called = 'names' in candidates ? calledNamesOf(candidates) : undefined;
     return { reports, called };
   }
-
-  private finish(raw: readonly RuleReport[], model: SemanticModel, lines: LineIndex, selection: RuleSelection): Finding[] {
-    const findings: Finding[] = [];
-    const seen = new Set<string>();
-    for (const { rule, report } of raw) {
-      const span = report.span;
-      if (!span) continue;
-      const key = `${rule.code}:${span.start}:${span.end}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const related: RelatedInformation[] = (report.related ?? []).map((r) => ({
-        range: lines.rangeOf(r.span),
-        span: r.span,
-        message: r.message,
-      }));
-      findings.push({
-        code: rule.code,
-        name: rule.name,
-        severity: pickSeverity(rule, report.severity, selection),
-        message: report.message,
-        range: lines.rangeOf(span),
-        span,
-        fixes: (report.fixes ?? []).filter((fix) => !fix.edits.some((edit) => deletesComment(edit, model))),
-        related,
-        cwe: rule.cwe,
-        threats: rule.threats,
-        fingerprint: '',
-      });
-    }
-    findings.push(...this.applySuppressions(findings, model, lines, selection));
-    findings.push(...applyExternalSuppressions(findings, model, lines, selection, findRule(this.rules, SUPPRESSION_RULE_CODE)));
-    // One reading of the definitions around the findings serves the test-code policy and the fingerprints.
-    const paths = new ScopePaths(lines.text);
-    const kept = applyTestCodePolicy(findings, paths, selection);
-    kept.sort(compareFindings);
-    assignFingerprints(kept, lines.text, paths);
-    return kept;
-  }
-
-  /** Marks suppressed findings and returns MLS001 findings for bad or unused suppressions. */
-  private applySuppressions(findings: Finding[], model: SemanticModel, lines: LineIndex, selection: RuleSelection): Finding[] {
-    const comments = parseSuppressions(model.commentsContaining(SUPPRESSION_TRIGGER), lines);
-    if (comments.length === 0) return [];
-    const matches = (entry: string, code: string) => findRule(this.rules, entry)?.code === code;
-    for (const finding of findings) {
-      for (const comment of comments) {
-        const applies =
-          comment.kind === 'file' ||
-          comment.coversLines.some((line) => line >= finding.range.start.line && line <= finding.range.end.line) ||
-          (comment.coversLines.length === 2 && comment.coversLines[1] === finding.range.start.line);
-        if (!applies) continue;
-        const which = comment.rules.findIndex((entry) => matches(entry, finding.code));
-        if (which < 0) continue;
-        comment.used[which] = true;
-        if (!finding.suppression || (finding.suppression.kind === 'file' && comment.kind === 'line')) {
-          finding.suppression = { kind: comment.kind, justification: comment.justification, line: comment.line };
-        }
-      }
-    }
-    if (!selection.enabled.has(SUPPRESSION_RULE_CODE)) return [];
-    const rule = findRule(this.rules, SUPPRESSION_RULE_CODE);
-    if (!rule) return [];
-    const problems: Finding[] = [];
-    const make = (comment: (typeof comments)[number], message: string): Finding => {
-      const span = { start: comment.startOffset, end: comment.endOffset };
-      return {
-        code: rule.code,
-        name: rule.name,
-        severity: pickSeverity(rule, undefined, selection),
-        message,
-        range: lines.rangeOf(span),
-        span,
-        fixes: [
-          {
-            title: 'Remove the suppression comment',
-            safe: true,
-            edits: [removeCommentEdit(lines, comment.startOffset, comment.endOffset)],
-          },
-        ],
-        related: [],
-        cwe: rule.cwe,
-        threats: rule.threats,
-        fingerprint: '',
-      };
-    };
-    for (const comment of comments) {
-      const label = comment.kind === 'file' ? 'ignore-file' : 'ignore';
-      if (comment.rules.length === 0) {
-        problems.push(make(comment, `Blanket suppression: name the rule, e.g. "# mlsec: ${label}[MLS102] reason".`));
-        continue;
-      }
-      const unknown = comment.rules.filter((entry) => !findRule(this.rules, entry));
-      if (unknown.length > 0) {
-        problems.push(make(comment, `Suppression names unknown rule${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}.`));
-        continue;
-      }
-      // Only rules that ran can prove a suppression stale; a disabled rule suppresses nothing by design.
-      const unused = comment.rules.filter((entry, i) => !comment.used[i] && selection.enabled.has(findRule(this.rules, entry)!.code));
-      if (unused.length > 0) {
-        problems.push(
-          make(comment, `Unused suppression: ${unused.join(', ')} reports nothing ${comment.kind === 'file' ? 'in this file' : 'here'}.`),
-        );
-        continue;
-      }
-      if (!comment.justification) {
-        problems.push(make(comment, 'Suppression without a reason: say why the finding is acceptable after the brackets.'));
-      } else if (isPlaceholderReason(comment.justification)) {
-        problems.push(
-          make(comment, 'Suppression reason is still the placeholder "reason": replace it with why the finding is acceptable.'),
-        );
-      }
-    }
-    return problems;
-  }
 }
 
 const calleeSets = new WeakMap<Rule, ReadonlySet<string>>();
@@ -690,51 +403,6 @@ function mergeRules(a: Rule[] | undefined, b: Rule[] | undefined): Rule[] | unde
   if (!a) return b;
   if (!b) return a;
   return [...new Set([...a, ...b])];
-}
-
-function pickSeverity(rule: Rule, reported: Severity | undefined, selection: RuleSelection): Severity {
-  const configured = selection.severity.get(rule.code);
-  // A configured severity replaces the default; an occurrence that the rule escalates (an explicit
-  // `weights_only=False`) keeps its escalation unless the user configured the rule explicitly.
-  if (configured && configured !== rule.severity) return configured;
-  return reported ?? configured ?? rule.severity;
-}
-
-function removeCommentEdit(lines: LineIndex, start: number, end: number): TextEdit {
-  const line = lines.positionAt(start).line;
-  const lineStart = lines.lineStart(line);
-  const before = lines.text.slice(lineStart, start);
-  if (before.trim() === '') {
-    // The comment is alone on its line: remove the whole line.
-    const nextLine = line + 1 < lines.lineCount ? lines.lineStart(line + 1) : lines.lineEnd(line);
-    return { start: lineStart, end: nextLine, newText: '' };
-  }
-  const trimmedStart = lineStart + before.replace(/\s+$/, '').length;
-  return { start: trimmedStart, end, newText: '' };
-}
-
-/**
- * True when an edit replaces text holding a comment that its new text does not keep. Fixes must
- * keep comments (a reason, a licence note, a suppression); a rule's fix that would not is a bug,
- * and this net drops that fix rather than offer it.
- */
-function deletesComment(edit: TextEdit, model: SemanticModel): boolean {
-  if (edit.end <= edit.start) return false;
-  const replaced = model.text.slice(edit.start, edit.end);
-  for (let at = replaced.indexOf('#'); at >= 0; at = replaced.indexOf('#', at + 1)) {
-    const node = model.tree.rootNode.descendantForIndex(edit.start + at, edit.start + at + 1);
-    if (node?.type === 'comment' && node.startIndex === edit.start + at && !edit.newText.includes(node.text.trimEnd())) return true;
-  }
-  return false;
-}
-
-/** Writes the line breaks of a finding's fix edits as `text` (the text they apply to) has them. */
-function keepLineBreaks(finding: Finding, text: string): void {
-  for (const fix of finding.fixes) {
-    fix.edits = fix.edits.map((edit) =>
-      /[\r\n]/.test(edit.newText) ? { ...edit, newText: withLineBreaks(edit.newText, lineBreakAt(text, edit.start)) } : edit,
-    );
-  }
 }
 
 function countErrors(root: Node): number {

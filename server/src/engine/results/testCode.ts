@@ -24,7 +24,7 @@
  * named; every other rule follows the default. Findings in test code carry `testCode` (SARIF
  * properties, JSON) whatever the mode, so reports can count them.
  *
- * Applied in the analyzer's finishing step (Analyzer.finish), so the CLI, the editor and the
+ * Applied in the analyzer's finishing step (results/finish.ts), so the CLI, the editor and the
  * workspace scan agree.
  */
 import * as path from 'node:path';

@@ -1,0 +1,176 @@
+/**
+ * The part of a file an edit changed, for edit reuse (editReuse.ts): the smallest unit around
+ * the change whose effect on the rest of the file is known, so that only it has to be analysed
+ * again (its calls, then the file rules and the finish) while the reports of the rest are moved.
+ *
+ * - `function`, `class`: the innermost definition (with its decorators) holding the change, in
+ *   its body, its header or its decorators. Outside itself a definition makes one binding, its
+ *   name at its start (what partial parsing's stub keeps, partialParse.ts); decorators, defaults,
+ *   annotations and bases are evaluated where the definition is written, but they lie inside the
+ *   unit, so their calls run again. When the edit touches the name, `renamed` gives both names:
+ *   reuse then requires that neither is written anywhere else in the file. A class's header is
+ *   read from elsewhere too (a rule judging `Server().run()` reads the bases of `Server`, and
+ *   partial parsing keeps class headers for that): after an edit in a class's header or
+ *   decorators, reuse requires that the class's name is written nowhere else.
+ * - `comment`: a comment on a line of its own (a statement of the module or of a block); no
+ *   expression holds its text.
+ * - `blank`: spaces or tabs added or removed at the end of a line, outside any token, string or
+ *   comment (and not after a `\` continuation): the tokens of the file are the same, so every
+ *   binding is; the unit is the definition around the change, or the change itself between two
+ *   statements of the module (not inside one: a statement spanning lines would read differently).
+ *
+ * Module-level statements are not units: rules may read module-level code without declaring it
+ * (rule.ts, partialParseWords), so an edit there is analysed with the whole file.
+ *
+ * In every case the edited tree of the old text (tree-sitter's `Tree.edit` moves its nodes over
+ * the change) must have a node of the same type and extent at the same place: the old text had
+ * the same unit, differing only by the change. Anything else is undefined: analyse the file.
+ */
+import type { Node, Tree } from '../parser';
+import type { TextChange } from './editReuse';
+
+export type UnitKind = 'function' | 'class' | 'comment' | 'blank';
+
+export interface EditedUnit {
+  kind: UnitKind;
+  /** The unit in the new text (for `blank` between statements, the change itself). */
+  start: number;
+  end: number;
+  /** The kind of definition the unit is (for `blank`: the definition it is, if any). */
+  definition?: 'function' | 'class';
+  /** True when the change lies in the body of the definition. */
+  inBody: boolean;
+  /** Names the unit binds that the edit may have changed: before and after. */
+  renamed?: { before: string[]; after: string[] };
+  /** The definition's name (in the new text). */
+  name?: string;
+}
+
+const DEFINITIONS = new Set(['function_definition', 'class_definition']);
+const BLANK = /^[ \t]*$/;
+const IDENTIFIER = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
+
+/**
+ * The unit holding `change` (old text `before`, new text `after`, `tree` parsed from `after`,
+ * `editedOldTree` the tree of `before` after `Tree.edit`), or undefined when there is none that
+ * reuse can take.
+ */
+export function editedUnit(tree: Tree, editedOldTree: Tree, change: TextChange, before: string, after: string): EditedUnit | undefined {
+  const { start, oldEnd, newEnd } = change;
+  const removed = before.slice(start, oldEnd);
+  const inserted = after.slice(start, newEnd);
+  if (BLANK.test(removed) && BLANK.test(inserted) && atLineEnd(after, newEnd) && after.charCodeAt(start - 1) !== 92 /* \ */) {
+    const blank = blankUnit(tree, editedOldTree, change);
+    // Blanks ending a comment are the comment's text: a comment unit, below.
+    if (blank) return blank;
+  }
+  // After a deletion, the node the character before it is in (an empty range at a node's end
+  // would find the node around it).
+  const node = tree.rootNode.descendantForIndex(start > 0 && newEnd === start ? start - 1 : start, newEnd);
+  if (!node) return undefined;
+  // A comment on a line of its own.
+  if (node.type === 'comment' && node.startIndex < start && newEnd <= node.endIndex && isStatementLevel(node)) {
+    // A comment runs to the end of its line: with no line break changed, the old text had one
+    // from the same `#` (its end, moved by the edit of the tree, may be off by the line break).
+    if (removed.includes('\n') || inserted.includes('\n')) return undefined;
+    const old = editedOldTree.rootNode.descendantForIndex(node.startIndex, node.startIndex + 1);
+    if (old?.type !== 'comment' || old.startIndex !== node.startIndex) return undefined;
+    return { kind: 'comment', start: node.startIndex, end: node.endIndex, inBody: false };
+  }
+  const definition = innermostDefinition(node);
+  if (definition) return definitionUnit(definition, editedOldTree, change, before, after);
+  // Module-level code is not a unit: rules may read any of it without declaring what they read
+  // (rule.ts, partialParseWords: it is always parsed), such as the `add_argument` calls that
+  // restrict an option. An edit there is analysed with the whole file.
+  return undefined;
+}
+
+function atLineEnd(text: string, at: number): boolean {
+  return at >= text.length || text.charCodeAt(at) === 10;
+}
+
+/** A blank change at a line's end: the statement or definition around it, or the change itself. */
+function blankUnit(tree: Tree, editedOldTree: Tree, change: TextChange): EditedUnit | undefined {
+  const { start, newEnd } = change;
+  const node = tree.rootNode.descendantForIndex(start, newEnd);
+  const old = editedOldTree.rootNode.descendantForIndex(start, newEnd);
+  if (!node || !old || !sameNode(node, old)) return undefined;
+  // Inside a token (a string's or a comment's text): not blank for the tokenizer.
+  for (let n: Node | null = node; n; n = n.parent) if (n.childCount === 0 || n.type === 'string' || n.type === 'comment') return undefined;
+  // In a definition, the definition (its calls run again, or it is moved when no rule can look
+  // at it); between two statements of the module, the change itself.
+  const definition = innermostDefinition(node);
+  if (!definition) return node.type === 'module' ? { kind: 'blank', start, end: newEnd, inBody: false } : undefined;
+  const whole = withDecorators(definition);
+  const body = definition.childForFieldName('body');
+  return {
+    kind: 'blank',
+    start: whole.startIndex,
+    end: whole.endIndex,
+    definition: definition.type === 'function_definition' ? 'function' : 'class',
+    inBody: body !== null && start >= body.startIndex && newEnd <= body.endIndex,
+  };
+}
+
+function definitionUnit(definition: Node, editedOldTree: Tree, change: TextChange, before: string, after: string): EditedUnit | undefined {
+  const { start, oldEnd, newEnd } = change;
+  const whole = withDecorators(definition);
+  if (!hadSame(editedOldTree, definition, whole, change, after)) return undefined;
+  const kind = definition.type === 'function_definition' ? 'function' : 'class';
+  const body = definition.childForFieldName('body');
+  const inBody = body !== null && start >= body.startIndex && newEnd <= body.endIndex;
+  const name = definition.childForFieldName('name');
+  if (!name) return undefined;
+  // Touching the name (typing at its end) may change it.
+  if (newEnd < name.startIndex || start > name.endIndex)
+    return { kind, definition: kind, start: whole.startIndex, end: whole.endIndex, inBody, name: name.text };
+  if (start < name.startIndex || newEnd > name.endIndex) return undefined;
+  const oldName = before.slice(name.startIndex, name.endIndex - (newEnd - oldEnd));
+  const newName = after.slice(name.startIndex, name.endIndex);
+  if (!IDENTIFIER.test(oldName) || !IDENTIFIER.test(newName)) return undefined;
+  const renamed = oldName === newName ? undefined : { before: [oldName], after: [newName] };
+  return { kind, definition: kind, start: whole.startIndex, end: whole.endIndex, inBody, renamed, name: newName };
+}
+
+/** The innermost definition holding `node`; from a decorator, the definition it decorates. */
+function innermostDefinition(node: Node | null): Node | undefined {
+  for (let n = node; n; n = n.parent) {
+    if (DEFINITIONS.has(n.type)) return n;
+    if (n.type === 'decorated_definition') return n.childForFieldName('definition') ?? undefined;
+  }
+  return undefined;
+}
+
+function withDecorators(definition: Node): Node {
+  return definition.parent?.type === 'decorated_definition' ? definition.parent : definition;
+}
+
+/** A statement of the module or of a block (what a comment on its own line is too). */
+function isStatementLevel(node: Node): boolean {
+  const parent = node.parent;
+  return parent !== null && (parent.type === 'module' || parent.type === 'block');
+}
+
+/**
+ * True when the edited old tree has a node of `node`'s type at its start, whose extent with its
+ * decorators (`whole` is the new one's) is the same, or ended where text was inserted that the
+ * new node takes in (typing at the end of a function's last line: `Tree.edit` grows only the
+ * nodes an edit is inside).
+ */
+function hadSame(editedOldTree: Tree, node: Node, whole: Node, change: TextChange, after: string): boolean {
+  let old: Node | null = editedOldTree.rootNode.descendantForIndex(node.startIndex, node.startIndex + 1);
+  while (old && old.startIndex === node.startIndex && old.type !== node.type) old = old.parent;
+  if (!old || old.type !== node.type || old.startIndex !== node.startIndex) return false;
+  const oldWhole = node === whole ? old : withDecorators(old);
+  if (oldWhole.startIndex !== whole.startIndex) return false;
+  if (oldWhole.endIndex === whole.endIndex) return true;
+  // Text deleted at the node's end, before a line break: the tree edit (treeEdit.ts) also spans
+  // the line break, so the old node's end moved to just after it.
+  if (change.oldEnd > change.start && whole.endIndex === change.newEnd && oldWhole.endIndex === change.newEnd + 1)
+    return after.charCodeAt(change.newEnd) === 10;
+  return change.oldEnd === change.start && oldWhole.endIndex === change.start && whole.endIndex === change.newEnd;
+}
+
+function sameNode(a: Node | null, b: Node | null): boolean {
+  return a !== null && b !== null && a.type === b.type && a.startIndex === b.startIndex && a.endIndex === b.endIndex;
+}

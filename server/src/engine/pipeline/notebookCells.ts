@@ -1,0 +1,129 @@
+/**
+ * Notebooks: the code cells analysed together as one Python text (a name defined in one cell
+ * resolves in the next), cells that would swallow the next analysed apart, and every range, span
+ * and edit of the findings moved back to its cell. Called through Analyzer.analyzeNotebookCells
+ * (and pipeline/fileAnalysis.ts's analyzeCells for the editor).
+ */
+import type { AnalysisOptions, AnalysisResult, Analyzer } from './analyzer';
+import type { Finding } from '../findings';
+import { compareFindings } from '../findings';
+import { NotebookLayout, leavesOpen } from '../io/notebook';
+import type { NotebookCell } from '../io/notebook';
+import type { PythonParser, Tree } from '../parser';
+import type { TextEdit } from '../rule';
+import { keepLineBreaks } from '../results/finish';
+
+/**
+ * Analyses code cells together (a name defined in one cell resolves in the next) and maps every
+ * range and edit back to its cell. Jupyter compiles each cell on its own, so one cell's syntax
+ * must not swallow the next (an unterminated string or bracket): the cells that can (see
+ * brokenCells) are analysed apart, each after the cells before it, and the others together
+ * without them.
+ */
+export function analyzeNotebookCells(
+  analyzer: Analyzer,
+  cells: readonly NotebookCell[],
+  options: AnalysisOptions = {},
+): AnalysisResult & { layout: NotebookLayout } {
+  const layout = new NotebookLayout(cells);
+  // The joined text is a Python text: edit reuse works on it as on a file (the editor's session
+  // keeps its tree and memo; toCells leaves the memo's findings as they are).
+  const result = analyzer.analyzePython(layout.text, options);
+  const broken = cells.length > 1 ? brokenCells(analyzer.parser, layout, result.parsed, result.tree) : [];
+  if (broken.length === 0) return { ...result, findings: toCells(layout, result.findings), layout };
+  const apart: AnalysisOptions = {
+    selection: options.selection,
+    prefilter: options.prefilter,
+    minSkipped: options.minSkipped,
+    everyCall: options.everyCall,
+  };
+  const blank = new Set(broken);
+  const together = new NotebookLayout(cells, blank);
+  const rest = analyzer.analyzePython(together.text, apart);
+  const findings = toCells(together, rest.findings);
+  const imports = new Set(rest.imports);
+  // Each broken cell after the cells before it (broken ones blank), while that stays within a
+  // few times the notebook's size; past that, on its own.
+  let budget = 4 * layout.text.length;
+  for (const slot of broken) {
+    let own = new NotebookLayout(cells.slice(0, slot + 1), new Set(broken.filter((b) => b < slot)));
+    if (own.text.length > budget) own = new NotebookLayout([cells[slot]]);
+    budget -= own.text.length;
+    const alone = analyzer.analyzePython(own.text, apart);
+    const last = own.cells.length - 1;
+    findings.push(
+      ...toCells(
+        own,
+        alone.findings.filter((f) => own.slotAt(f.span.start) === last),
+      ),
+    );
+    for (const name of alone.imports) imports.add(name);
+  }
+  findings.sort(compareFindings);
+  return { ...result, findings, imports: [...imports], layout };
+}
+
+/**
+ * Positions (in `layout.cells`, the last one aside: nothing follows it) of the cells that can
+ * swallow the next. First those leaving a string, bracket or continuation open (a scan of the
+ * text, which is all the prefilter reads when it decides not to parse). Then, when the joined
+ * text was parsed, those that tree-sitter's error recovery carried over the next cell (`class C`
+ * without a colon; `import` alone takes the next cell's first name): with the joined tree at
+ * hand (the editor keeps it), those a top-level node runs out of; else (a partial tree or none)
+ * those that do not parse on their own, at the cost of a second parse of the cells.
+ */
+function brokenCells(parser: PythonParser, layout: NotebookLayout, parsed: boolean, tree: Tree | undefined): number[] {
+  const broken: number[] = [];
+  const top = tree?.rootNode.children ?? [];
+  let child = 0;
+  for (let slot = 0; slot < layout.masked.length - 1; slot++) {
+    const text = layout.masked[slot];
+    let open = leavesOpen(text);
+    if (!open && tree) {
+      const next = layout.startOf(slot + 1);
+      while (child < top.length && (top[child]?.endIndex ?? 0) <= next) child++;
+      const node = top[child];
+      open = node !== undefined && node !== null && node.startIndex < next;
+    } else if (!open && parsed) {
+      const alone = parser.parse(text);
+      open = alone.rootNode.hasError;
+      alone.delete();
+    }
+    if (open) broken.push(slot);
+  }
+  return broken;
+}
+
+/** Findings of a layout's joined text, with ranges, spans and edits moved to their cells. */
+function toCells(layout: NotebookLayout, findings: Finding[]): Finding[] {
+  // A span running into the next cell (a removed last line's break) ends with its own cell.
+  const cellEnd = (cell: number) => layout.cells.find((c) => c.index === cell)?.text.length ?? 0;
+  const mapEdit = (edit: TextEdit): TextEdit => {
+    const start = layout.toCell(edit.start);
+    const end = layout.toCell(edit.end);
+    return {
+      start: start.offset,
+      end: end.cell === start.cell ? end.offset : cellEnd(start.cell),
+      newText: edit.newText,
+      cell: start.cell,
+    };
+  };
+  return findings.map((joined) => {
+    // A copy: the findings of the joined text are also the memo edit reuse starts from.
+    const finding: Finding = { ...joined, fixes: joined.fixes.map((fix) => ({ ...fix })) };
+    const mapped = layout.toCellRange(finding.span.start, finding.span.end);
+    finding.cell = mapped.cell;
+    finding.range = mapped.range;
+    const local = layout.toCell(finding.span.start);
+    const localEnd = layout.toCell(finding.span.end);
+    finding.span = { start: local.offset, end: localEnd.cell === local.cell ? localEnd.offset : cellEnd(local.cell) };
+    for (const fix of finding.fixes) fix.edits = fix.edits.map(mapEdit);
+    const cellText = layout.cells.find((c) => c.index === mapped.cell)?.text;
+    if (cellText !== undefined && cellText.indexOf('\r') >= 0) keepLineBreaks(finding, cellText);
+    finding.related = finding.related.map((r) => {
+      const where = layout.toCellRange(r.span.start, r.span.end);
+      return { ...r, range: where.range, cell: where.cell };
+    });
+    return finding;
+  });
+}
