@@ -60,6 +60,35 @@ function same(engine: Analyzer, document: EditorDocument, where = ''): void {
 }
 
 describe('reuse across edits', () => {
+  it('runs a data-flow rule again when a helper it reads through changes, though the helper holds none of its words', async () => {
+    const engine = await analyzer();
+    const text = [
+      'from flask import Flask, request',
+      'app = Flask(__name__)',
+      '',
+      'def tidy(value):',
+      '    return value',
+      '',
+      '@app.post("/q")',
+      'def query():',
+      '    cur.execute("SELECT * FROM t WHERE name = \'" + tidy(request.args["n"]) + "\'")',
+      '',
+    ].join('\n');
+    const document = new EditorDocument(engine, text);
+    try {
+      const flows = () => document.result.findings.filter((f) => f.code === 'MLS305').length;
+      assert.equal(flows(), 1);
+      // The helper stops passing its argument through: the flow (and the finding) ends.
+      const at = document.text.indexOf('return value') + 'return '.length;
+      const result = document.edit(at, at + 'value'.length, '"x"');
+      assert.notEqual(result.reused, 'moved');
+      assert.equal(flows(), 0);
+      same(engine, document, 'after the helper changed');
+    } finally {
+      document.dispose();
+    }
+  });
+
   it('finds the smallest change between two texts', () => {
     assert.equal(changeBetween('abc', 'abc'), undefined);
     assert.deepEqual(changeBetween('abcdef', 'abXdef'), { start: 2, oldEnd: 3, newEnd: 3 });
