@@ -5,7 +5,7 @@
 // A measurement, not a test: it never fails because a machine is slow. Run `node esbuild.mjs`
 // first (`npm run build` does); `node scripts/bench.mjs --workspace` runs it on each corpus.
 //
-//   node scripts/bench/workspace.mjs --corpus DIR [--edit-file FILE] [--max-edits N] [--json]
+//   node scripts/bench/workspace.mjs --corpus DIR [--edit-file FILE] [--max-edits N] [--pause MS] [--json]
 //
 // Over a real JSON-RPC connection on stdio to dist/server.js (the same server the extension
 // starts), with the workspace folder DIR and the client settings of a fresh install (debounce 0):
@@ -18,8 +18,9 @@
 //      (append a space at the end of a line, then remove it): didChange -> publishDiagnostics
 //      of that version, median and p95;
 //   3. edits during the scan: the same edits, sent while a workspace scan of DIR runs, from the
-//      request until its answer (at most --max-edits, default 400), and the scan's time with
-//      them.
+//      request until its answer (at most --max-edits, default 400), one every --pause ms after
+//      the previous one's diagnostics (default 100: a person typing, not a flood that would
+//      starve the scan), and the scan's time with them.
 // Peak RSS is read from /proc/PID/status (VmHWM), so it is reported on Linux only.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -62,6 +63,7 @@ if (!existsSync(SERVER)) {
 }
 const corpus = resolve(corpusArg);
 const maxEdits = Math.max(1, Number(value('--max-edits') ?? 400));
+const pauseMs = Math.max(0, Number(value('--pause') ?? 100));
 /** Per-message timeout: a server that stops answering ends the run with an error, not a hang. */
 const TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -246,14 +248,19 @@ function editOf(k) {
 }
 
 /**
- * Sends edits one at a time until `until()` is true or `limit` edits were answered.
- * @param {Session} session @param {() => boolean} until @param {number} limit
+ * Sends edits one at a time, `pause` ms apart, until `until()` is true or `limit` edits were
+ * answered.
+ * @param {Session} session @param {() => boolean} until @param {number} limit @param {number} pause
  */
-async function editLoop(session, until, limit) {
+async function editLoop(session, until, limit, pause) {
   /** @type {number[]} */
   const times = [];
   let version = 1;
-  for (let k = 0; k < limit && !until(); k++) times.push(await session.change(uri, ++version, [editOf(k)]));
+  for (let k = 0; k < limit && !until(); k++) {
+    if (k > 0 && pause > 0) await new Promise((r) => setTimeout(r, pause));
+    if (until()) break;
+    times.push(await session.change(uri, ++version, [editOf(k)]));
+  }
   // Leave the document as it was (an odd number of edits left a space behind).
   if (times.length % 2 === 1) await session.change(uri, ++version, [editOf(times.length)]);
   return times;
@@ -286,7 +293,7 @@ const quiet = await Session.start();
 let editsQuiet;
 try {
   await quiet.open(uri, editText);
-  editsQuiet = latency(await editLoop(quiet, () => false, Math.min(maxEdits, 100)));
+  editsQuiet = latency(await editLoop(quiet, () => false, Math.min(maxEdits, 100), 0));
 } finally {
   await quiet.stop();
 }
@@ -297,13 +304,14 @@ try {
   let done = false;
   const started = performance.now();
   const scanning = busy.scan().finally(() => (done = true));
-  const times = await editLoop(busy, () => done, maxEdits);
+  const times = await editLoop(busy, () => done, maxEdits, pauseMs);
   const result = await scanning;
   during = {
     scanAnswerMs: round(performance.now() - started),
     serverDurationMs: result.durationMs,
     files: result.files,
     ...latency(times),
+    pauseMs,
     peakRssMb: round(busy.peakRssMb()),
   };
 } finally {
@@ -327,7 +335,7 @@ else {
       `(server: ${s.serverDurationMs} ms), last diagnostics at ${s.lastDiagnosticsMs} ms; server peak RSS ${s.peakRssMb} MB`,
     `  edits to ${editFile} (${editLines.length} lines), didChange -> diagnostics of that version:`,
     `    without a scan: ${editsQuiet.edits} edits, p50 ${editsQuiet.p50Ms} ms, p95 ${editsQuiet.p95Ms} ms, max ${editsQuiet.maxMs} ms`,
-    `    during the scan: ${during.edits} edits, p50 ${during.p50Ms} ms, p95 ${during.p95Ms} ms, max ${during.maxMs} ms; ` +
+    `    during the scan (one edit every ${pauseMs} ms): ${during.edits} edits, p50 ${during.p50Ms} ms, p95 ${during.p95Ms} ms, max ${during.maxMs} ms; ` +
       `the scan answered after ${during.scanAnswerMs} ms with them; server peak RSS ${during.peakRssMb} MB`,
   ];
   process.stdout.write(out.join('\n') + '\n');
