@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // @ts-check
 // The data-flow analysis's share of scan time: `mlsec scan` on a corpus with every rule and
-// with the data-flow rules left out (--ignore MLS304,MLS305,MLS306,MLS407,MLS801: untrusted
-// input reaching code execution, a shell, a file path of a served model, or a model loader),
-// alternating, and the difference in CPU time. Leaving them out also lets partial parsing skip
-// more (they keep definitions that return values), which is part of their cost and counted.
+// with the data-flow rules left out (--ignore MLS304,MLS305,MLS306,MLS407,MLS801: LLM output
+// or request data executed, SQL built from text, scores returned by an endpoint, unvalidated
+// model input), alternating, and the difference in CPU time. Leaving them out also lets
+// partial parsing skip more (they keep definitions that return values): part of their cost.
 // A measurement, not a test. Run `node esbuild.mjs` first (`npm run build` does);
 // `node scripts/bench.mjs --dataflow` runs it on each corpus.
 //
