@@ -112,6 +112,11 @@ const scanMs = median(scanTimes);
 console.log(
   `artifact scan: ${scanMs.toFixed(0)} ms, ${(mb(totalBytes) / (scanMs / 1000)).toFixed(0)} MB/s of model files, ${(all.length / (scanMs / 1000)).toFixed(0)} files/s; read ${mb(bytesRead).toFixed(2)} MiB of ${mb(totalBytes).toFixed(0)} MiB (${((100 * bytesRead) / totalBytes).toFixed(2)} %); ${findings} findings`,
 );
+// The tensor payloads (the stored records of the checkpoints) must be skipped, not read: what
+// the scan did not read is what it skipped.
+console.log(
+  `tensor payloads skipped: ${mb(totalBytes - bytesRead).toFixed(1)} of ${mb(totalBytes).toFixed(1)} MiB not read (${((100 * (totalBytes - bytesRead)) / totalBytes).toFixed(2)} %)`,
+);
 
 // 2. The CLI end to end (walk, scan, report), one process per run.
 const cliTimes = [];
