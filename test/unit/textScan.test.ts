@@ -138,6 +138,32 @@ describe('prefilter soundness', () => {
     assert.ok(partial > files.length / 2, `partial parsing was used on only ${partial} runs: the comparison would prove little`);
   });
 
+  it('learns the same imports and findings with `force` (the workspace scan) as a whole parse does', async () => {
+    const engine = await analyzer();
+    let partial = 0;
+    const texts = files.filter((file) => file.endsWith('.py')).map((file) => [file, fs.readFileSync(file, 'utf8')] as const);
+    // A file no rule can fire in is parsed for its imports only; an import in a docstring of a
+    // left-out definition imports nothing.
+    const filler = Array.from(
+      { length: 80 },
+      (_, i) => `def f${i}(x):\n    """Usage: import copy"""\n    import json\n    return x\n`,
+    ).join('');
+    for (const [file, text] of [...texts, ['generated', `import os\n${filler}`] as const]) {
+      const fast = engine.analyzePython(text, { force: true, minSkipped: 0 });
+      const whole = engine.analyzePython(text, { force: true, prefilter: false });
+      if (fast.skippedUnits) partial++;
+      const name = path.relative(REPO_ROOT, file);
+      assert.deepEqual(fast.imports, whole.imports, `${name}: imports`);
+      assert.deepEqual(
+        fast.findings.map((f) => JSON.stringify(f)),
+        whole.findings.map((f) => JSON.stringify(f)),
+        `${name}: findings`,
+      );
+    }
+    assert.deepEqual(engine.analyzePython(`import os\n${filler}`, { force: true }).imports, ['json', 'os']);
+    assert.ok(partial >= 5, `partial parsing was used on only ${partial} files`);
+  });
+
   it('skips text where the common trigger words are only prose or other libraries', async () => {
     const engine = await analyzer();
     const skipped = [

@@ -1126,7 +1126,8 @@ function importsIn(text: string, lines: readonly LogicalLine[], cold: readonly D
     while (next < cold.length && cold[next].end < line.start) next++;
     if (next >= cold.length) break;
     if (line.start < cold[next].start) continue;
-    const source = text.slice(line.start, line.end);
+    // Strings and comments blanked: `import copy` in a docstring imports nothing.
+    const source = withoutProse(text.slice(line.start, line.end));
     if (!/\bimport\b/.test(source)) continue;
     for (const statement of source.split(/[;:]/)) {
       const plain = PLAIN_IMPORT.exec(statement);

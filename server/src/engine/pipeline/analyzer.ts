@@ -216,7 +216,10 @@ export class Analyzer {
     // `force` too: the partial text keeps every import (PartialText.imports), so the imports are
     // the whole text's, and the workspace scan gets the CLI's parse.
     const keeping = options.keepTree || options.previousTree !== undefined;
-    const partial = gated && !keeping && options.prefilter !== false ? partialFor(source, gated, full, options.minSkipped) : undefined;
+    // A file parsed only for its imports (`force`, no rule can fire) keeps nothing but them and
+    // the statements of its module (the index of no rules has no hot word but `mlsec` and `:=`).
+    const partial =
+      (gated || options.force) && !keeping && options.prefilter !== false ? partialFor(source, index, full, options.minSkipped) : undefined;
     let tree = partial ? this.parser.parseRanges(partial.text, partial.ranges) : undefined;
     if (tree?.rootNode.hasError) {
       // Misread (or broken) text: the whole file is parsed, so the stubs can cost time, not findings.
