@@ -367,6 +367,10 @@ export class SemanticModel {
 
   /** The binding an identifier makes where it stands, if it is a binding position. */
   private bindingAt(id: Node): Binding | undefined {
+    // A keyword argument's name (`f(name=value)`) binds nothing: decided without the walk below,
+    // which would bind a whole enclosing statement to find that out.
+    const parent = id.parent;
+    if (parent?.type === 'keyword_argument' && parent.childForFieldName('name')?.id === id.id) return undefined;
     let depth = 0;
     for (let node = id.parent; node && depth < 12; node = node.parent, depth++) {
       if (node.type === 'block' || node.type === 'module' || node.type === 'lambda') return undefined;
