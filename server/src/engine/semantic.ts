@@ -366,6 +366,9 @@ export class SemanticModel {
   }
 
   /** The binding an identifier makes where it stands, if it is a binding position. */
+  /** The bindings of each parameter list bindingAt has read, by the list's node id. */
+  private readonly parameterProbes = new Map<number, Scope>();
+
   private bindingAt(id: Node): Binding | undefined {
     // A keyword argument's name (`f(name=value)`) binds nothing: decided without the walk below,
     // which would bind a whole enclosing statement to find that out.
@@ -377,12 +380,19 @@ export class SemanticModel {
       const relevant = node.type === 'parameters' || node.type === 'lambda_parameters' || BINDING_NODE_TYPES.includes(node.type);
       if (!relevant || node.type === 'lambda') continue;
       const owner = node.type === 'parameters' || node.type === 'lambda_parameters' ? node.parent : undefined;
-      const probe = new Scope('function', owner ? scopeStart(owner) : 0, 0, undefined, '', {
-        populate: () => {},
-        globals: () => new Set(),
-      });
-      if (owner) this.bindParameters(probe, node);
-      else this.bindNode(probe, node);
+      // A parameter list is bound once per model: a function of hundreds of parameters would
+      // otherwise bind them all for each occurrence of each of them.
+      let probe = owner ? this.parameterProbes.get(node.id) : undefined;
+      if (!probe) {
+        probe = new Scope('function', owner ? scopeStart(owner) : 0, 0, undefined, '', {
+          populate: () => {},
+          globals: () => new Set(),
+        });
+        if (owner) {
+          this.bindParameters(probe, node);
+          this.parameterProbes.set(node.id, probe);
+        } else this.bindNode(probe, node);
+      }
       const made = probe.bindings.get(id.text)?.find((b) => b.node.id === id.id);
       if (made) return made;
       if (node.type === 'function_definition' || node.type === 'class_definition' || owner) return undefined;
