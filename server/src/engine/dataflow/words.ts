@@ -211,20 +211,3 @@ export const SINK_KIND_WORDS: Record<FlowSinkKind, KindWords> = {
     present: (source) => /["']system["']/.test(source.text) || mentionsAny(source, SYSTEM_PROMPT_WORDS),
   },
 };
-
-/**
- * Words of statements a flow is read through away from its source and sink: where Gradio
- * callbacks are registered (their parameters are the UI's inputs).
- */
-export const REGISTRATION_WORDS = [
-  'Interface',
-  '.click',
-  '.submit',
-  '.change',
-  '.upload',
-  '.then',
-  '.success',
-  '.release',
-  '.input',
-  '.select',
-];
