@@ -114,6 +114,32 @@ describe('data flow', () => {
     );
   });
 
+  it('finds a check far above the use, past statements that mention the name or not', async () => {
+    const filler = (n: number, line: string) => Array.from({ length: n }, (_, i) => `    ${line.replace('#', String(i))}`);
+    assert.deepEqual(
+      await reaching(
+        FLASK +
+          [
+            'def f():',
+            '    x = request.json',
+            '    if not isinstance(x, dict):',
+            '        raise ValueError("bad")',
+            ...filler(40, 'y# = len(x) + #'),
+            ...filler(40, 'z# = #'),
+            '    for k in range(3):',
+            '        if k:',
+            '            sink(x)',
+            'def g():',
+            '    x = request.json',
+            ...filler(40, 'y# = len(x) + #'),
+            '    log(x)',
+            '    sink(x)',
+          ].join('\n'),
+      ),
+      ['', 'request'],
+    );
+  });
+
   it('ends a flow at checks that raise or return and at allow-list membership', async () => {
     assert.deepEqual(
       await reaching(

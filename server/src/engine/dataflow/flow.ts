@@ -9,6 +9,7 @@
  */
 import type { Node } from '../parser';
 import type { Binding, SemanticModel } from '../semantic';
+import { identifierOccurrences } from '../textScan';
 
 /** Where untrusted (or sensitive) data enters. */
 export type SourceKind = 'request' | 'ui' | 'cli' | 'llm' | 'confidence';
@@ -459,6 +460,7 @@ export class Flow {
     const name = use.text;
     const after = binding.kind === 'param' ? -1 : binding.offset;
     let child: Node = use;
+    let occurrences: number[] | undefined;
     for (let node: Node | null = use.parent; node; child = node, node = node.parent) {
       if (node.type === 'function_definition' || node.type === 'class_definition' || node.type === 'lambda') break;
       if ((node.type === 'if_statement' || node.type === 'elif_clause') && node.startIndex >= after) {
@@ -467,7 +469,17 @@ export class Flow {
         if (condition && consequence?.id === child.id && isPositiveCheck(condition, name)) return true;
       }
       if (node.type === 'block' || node.type === 'module') {
+        // Every check mentions the name: only statements holding it are looked at (the list of
+        // where it is written, once per use, spares reading every statement of a long function).
+        occurrences ??= [...identifierOccurrences(this.model.text.slice(Math.max(after, 0), use.startIndex), name)].map(
+          (at) => at + Math.max(after, 0),
+        );
+        let k = occurrences.length - 1;
         for (let sibling = child.previousNamedSibling; sibling && sibling.startIndex >= after; sibling = sibling.previousNamedSibling) {
+          const end = sibling.endIndex;
+          while (k >= 0 && occurrences[k] >= end) k--;
+          if (k < 0) break;
+          if (occurrences[k] < sibling.startIndex) continue;
           if (this.isExitCheck(sibling, name)) return true;
         }
       }
