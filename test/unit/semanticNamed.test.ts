@@ -19,9 +19,27 @@ describe('semantic model: lazy bindings of a name', () => {
   it('equal the bindings read from the whole function, for every name of every function of the fixtures and corpus', async () => {
     const engine = await analyzer();
     const files = [...filesUnder(FIXTURES, ['.py']), ...filesUnder(CORPUS, ['.py'])];
+    // A long function, whose words are indexed once many names are looked up in it.
+    const long = [
+      'import os',
+      'def main(args, model=None, *rest, token=None, **kwargs):',
+      ...Array.from({ length: 120 }, (_, i) =>
+        [
+          `    v${i % 7} = load(args.path_${i}, token=token)`,
+          `    for k${i % 5}, w in enumerate(v${i % 7}):`,
+          `        model = model(w) if model else os.path.join(k${i % 5}, w)`,
+          `    with open(v${i % 3}) as fh${i % 4}: data = fh${i % 4}.read()`,
+          `    if (n${i % 9} := len(data)) > 3: rest = [x${i % 2} for x${i % 2} in data]`,
+        ].join('\n'),
+      ),
+      '    return model, v0, n0',
+    ].join('\n');
+    const inputs: Array<readonly [string, string]> = [
+      ...files.map((file) => [file, analysisText(fs.readFileSync(file, 'utf8'))] as const),
+      [path.join(REPO_ROOT, 'generated-long-function.py'), long],
+    ];
     let compared = 0;
-    for (const file of files) {
-      const text = analysisText(fs.readFileSync(file, 'utf8'));
+    for (const [file, text] of inputs) {
       const tree = engine.parser.parse(text);
       try {
         const lazy = new SemanticModel(tree, text);

@@ -11,7 +11,7 @@
  * WebAssembly over the scope's statements, with nested scopes skipped.
  */
 import type { Node, Tree } from './parser';
-import { identifierOccurrences } from './textScan';
+import { identifierOccurrences, isIdentifierChar } from './textScan';
 
 export type ScopeKind = 'module' | 'function' | 'class' | 'lambda';
 
@@ -345,11 +345,7 @@ export class SemanticModel {
     if (scope.globals.has(name)) return [];
     const found: Binding[] = [];
     const root = this.tree.rootNode;
-    // Searching a slice stops at the scope's end (the slice shares the text's memory).
-    const body = this.text.slice(scope.start, Math.min(scope.end, this.text.length));
-    // A scope starts and ends between tokens, so whole words of the slice are whole words of the text.
-    for (const j of identifierOccurrences(body, name)) {
-      const i = scope.start + j;
+    for (const i of this.occurrencesIn(scope, name)) {
       // `json.load`, `json[...]`: the object of an attribute or subscript is never a target.
       const next = nextCodeChar(this.text, i + name.length);
       if ((next === '.' || next === '[') && !onImportLine(this.text, i)) continue;
@@ -366,6 +362,28 @@ export class SemanticModel {
   }
 
   /** The binding an identifier makes where it stands, if it is a binding position. */
+  /** Per scope, how many names were looked up in it, and past a few, where each word is written. */
+  private readonly scopeWords = new Map<Scope, { asked: number; index?: Map<string, number[]> }>();
+
+  /**
+   * Where `name` is written as a whole word in a scope's text. The first few names are searched
+   * for; a scope asked about more (a long function, where each search reads all of it) is read
+   * once into an index of its words, which gives the same offsets.
+   */
+  private occurrencesIn(scope: Scope, name: string): Iterable<number> {
+    const end = Math.min(scope.end, this.text.length);
+    let words = this.scopeWords.get(scope);
+    if (!words) this.scopeWords.set(scope, (words = { asked: 0 }));
+    if (!words.index && ++words.asked > INDEXED_AFTER && end - scope.start > INDEXED_SIZE)
+      words.index = wordIndex(this.text, scope.start, end);
+    if (words.index) return words.index.get(name) ?? [];
+    // Searching a slice stops at the scope's end (the slice shares the text's memory). A scope
+    // starts and ends between tokens, so whole words of the slice are whole words of the text.
+    const found: number[] = [];
+    for (const j of identifierOccurrences(this.text.slice(scope.start, end), name)) found.push(scope.start + j);
+    return found;
+  }
+
   /** The bindings of each parameter list bindingAt has read, by the list's node id. */
   private readonly parameterProbes = new Map<number, Scope>();
 
@@ -849,6 +867,33 @@ function scopeStart(node: Node): number {
 function onImportLine(text: string, offset: number): boolean {
   const line = text.slice(text.lastIndexOf('\n', offset - 1) + 1, offset).trimStart();
   return line.startsWith('import') || line.startsWith('from');
+}
+
+/** Names looked up in a scope before its words are indexed, and the smallest scope worth it (UTF-16 units). */
+const INDEXED_AFTER = 8;
+const INDEXED_SIZE = 4096;
+
+/**
+ * Every maximal run of identifier characters in text[start, end), by its text: for a name, the
+ * offsets identifierOccurrences finds (a whole word is a maximal run).
+ */
+function wordIndex(text: string, start: number, end: number): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  let i = start;
+  while (i < end) {
+    if (!isIdentifierChar(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < end && isIdentifierChar(text.charCodeAt(j))) j++;
+    const word = text.slice(i, j);
+    const list = index.get(word);
+    if (list) list.push(i);
+    else index.set(word, [i]);
+    i = j;
+  }
+  return index;
 }
 
 /** The last character before `offset` that is not a space or a tab. */
