@@ -159,6 +159,14 @@ export class SourceText {
   }
 
   /**
+   * Records strings known not to occur in the text at all (the editor's counts of the prefilter's
+   * strings, kept across edits): `includes` and `identifiers` answer for them without a search.
+   */
+  noteAbsent(strings: Iterable<string>): void {
+    for (const s of strings) this.searched.set(s, false);
+  }
+
+  /**
    * Records every whole-identifier occurrence of some words, found in one pass by the prefilter:
    * word `w` has slot `slots.get(w)`, and its offsets are `offsets[slot]` (none when undefined).
    */
@@ -200,6 +208,7 @@ export class SourceText {
 
   /** Offsets where `word` occurs as a whole identifier outside comments and plain strings. */
   *identifiers(word: string): Generator<number> {
+    if (this.searched.get(word) === false) return;
     const slot = this.occurrences?.slots.get(word);
     const known = slot === undefined ? undefined : (this.occurrences!.offsets[slot] ?? NONE);
     for (const at of known ?? identifierOccurrences(this.text, word)) if (this.isCode(at)) yield at;

@@ -180,6 +180,14 @@ export function scanGates(source: SourceText, full: RuleIndex): Set<string> {
   return present;
 }
 
+/** The gates' words (identifiers they ask about) that the counts show nowhere in the text. */
+function absentWords(counts: Int32Array, full: RuleIndex): string[] {
+  const { strings, isWord } = scannerOf(full);
+  const absent: string[] = [];
+  for (let i = 0; i < counts.length; i++) if (isWord[i] && counts[i] === 0) absent.push(strings.strings[i]);
+  return absent;
+}
+
 export function presentIn(counts: Int32Array, full: RuleIndex): Set<string> {
   const { strings, isTrigger } = scannerOf(full);
   const present = new Set<string>();
@@ -302,6 +310,8 @@ export function applicableRules(source: SourceText, index: RuleIndex, counts?: I
   // Many files of a large tree contain no trigger at all: one pass over the text settles them,
   // and finds the identifiers the gates ask for (which are in most texts that have a trigger).
   const present = counts ? presentIn(counts, index) : scanGates(source, index);
+  // The editor's counts also say which of the gates' words are not in the text at all.
+  if (counts) source.noteAbsent(absentWords(counts, index));
   if (present.size === 0 && !index.gates.some((gate) => gate.derived.always)) return undefined;
   source.noteSearched(index.triggers, present);
   const includes = (s: string): boolean => present.has(s);
