@@ -24,11 +24,11 @@
 // of the body series, typed where earlier versions of this benchmark typed.
 // This is a measurement, not a test: it never fails on a slow machine (exit code 0 unless broken).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
+import { percentile, processMemoryMb, stopServer } from './bench/common.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER = join(ROOT, 'dist', 'server.js');
@@ -443,32 +443,12 @@ class Session {
   }
 
   rssMb() {
-    try {
-      const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-      return Number.isFinite(kb) ? kb / 1024 : undefined;
-    } catch {
-      return undefined;
-    }
+    return processMemoryMb(this.child.pid, 'VmRSS');
   }
 
   async stop() {
-    try {
-      await Promise.race([this.connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
-      await this.connection.sendNotification('exit');
-    } catch {
-      // already gone
-    }
-    setTimeout(() => this.child.kill(), 500).unref();
-    this.connection.dispose();
+    await stopServer(this.connection, this.child);
   }
-}
-
-/** @param {number[]} sorted @param {number} p */
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.ceil((p / 100) * sorted.length) - 1;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
 }
 
 /** @param {number | undefined} n */

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // @ts-check
 // The data-flow analysis's share of scan time: `mlsec scan` on a corpus with every rule and
-// with the data-flow rules left out (--ignore MLS304,MLS305,MLS306,MLS407,MLS801: LLM output
-// or request data executed, SQL built from text, scores returned by an endpoint, unvalidated
-// model input), alternating, and the difference in CPU time. Leaving them out also lets
-// partial parsing skip more (they keep definitions that return values): part of their cost.
+// with the data-flow rules left out (--ignore MLS304,MLS305,MLS306,MLS307,MLS407,MLS801: LLM
+// output or request data executed, SQL built from text, request text in a system prompt, scores
+// returned by an endpoint, unvalidated model input), alternating, and the difference in CPU
+// time. Leaving them out also lets partial parsing skip more (a file where a flow can exist is
+// parsed whole): part of their cost.
 // A measurement, not a test. Run `node esbuild.mjs` first (`npm run build` does);
 // `node scripts/bench.mjs --dataflow` runs it on each corpus.
 //
@@ -19,29 +20,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { helpIfAsked } from './common.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MLSEC = join(ROOT, 'bin', 'mlsec.js');
 const RSS_PROBE = join(ROOT, 'scripts', 'bench', 'rss-probe.cjs');
-const DATAFLOW_RULES = ['MLS304', 'MLS305', 'MLS306', 'MLS407', 'MLS801'];
+const DATAFLOW_RULES = ['MLS304', 'MLS305', 'MLS306', 'MLS307', 'MLS407', 'MLS801'];
 const TARGET_SHARE = 0.1;
 
 const args = process.argv.slice(2);
-if (args.includes('--help') || args.includes('-h')) {
-  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8')
-    .split('\n')
-    .slice(2);
-  process.stdout.write(
-    lines
-      .slice(
-        0,
-        lines.findIndex((l) => !l.startsWith('//')),
-      )
-      .map((l) => l.replace(/^\/\/ ?/, ''))
-      .join('\n') + '\n',
-  );
-  process.exit(0);
-}
+helpIfAsked(import.meta.url, args);
 /** @param {string} name */
 const values = (name) => args.flatMap((a, i) => (args[i - 1] === name ? [a] : []));
 const corpora = values('--corpus').map((d) => resolve(d));

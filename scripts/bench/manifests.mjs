@@ -23,6 +23,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { helpIfAsked } from './common.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
@@ -34,21 +35,7 @@ const { resolveSelection } = require(join(OUT, 'engine', 'config', 'selection.js
 const { ALL_RULES } = require(join(OUT, 'rules', 'index.js'));
 
 const args = process.argv.slice(2);
-if (args.includes('--help') || args.includes('-h')) {
-  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8')
-    .split('\n')
-    .slice(2);
-  process.stdout.write(
-    lines
-      .slice(
-        0,
-        lines.findIndex((l) => !l.startsWith('//')),
-      )
-      .map((l) => l.replace(/^\/\/ ?/, ''))
-      .join('\n') + '\n',
-  );
-  process.exit(0);
-}
+helpIfAsked(import.meta.url, args);
 const corpora = args.flatMap((a, i) => (args[i - 1] === '--corpus' ? [resolve(a)] : []));
 const repsAt = args.indexOf('--reps');
 const reps = Math.max(1, repsAt >= 0 ? Number(args[repsAt + 1]) : 5);

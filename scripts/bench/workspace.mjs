@@ -27,6 +27,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
+import { helpIfAsked, percentile, processMemoryMb, stopServer } from './common.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVER = join(ROOT, 'dist', 'server.js');
@@ -36,21 +37,7 @@ const value = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-if (args.includes('--help') || args.includes('-h')) {
-  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8')
-    .split('\n')
-    .slice(2);
-  process.stdout.write(
-    lines
-      .slice(
-        0,
-        lines.findIndex((l) => !l.startsWith('//')),
-      )
-      .map((l) => l.replace(/^\/\/ ?/, ''))
-      .join('\n') + '\n',
-  );
-  process.exit(0);
-}
+helpIfAsked(import.meta.url, args);
 const json = args.includes('--json');
 const corpusArg = value('--corpus');
 if (!corpusArg || !existsSync(corpusArg) || !statSync(corpusArg).isDirectory()) {
@@ -197,32 +184,14 @@ class Session {
 
   /** Peak resident set size of the server (Linux). */
   peakRssMb() {
-    try {
-      const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'))?.[1]);
-      return Number.isFinite(kb) ? kb / 1024 : undefined;
-    } catch {
-      return undefined;
-    }
+    return processMemoryMb(this.child.pid, 'VmHWM');
   }
 
   async stop() {
-    try {
-      await Promise.race([this.connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
-      await this.connection.sendNotification('exit');
-    } catch {
-      // already gone
-    }
-    setTimeout(() => this.child.kill(), 500).unref();
-    this.connection.dispose();
+    await stopServer(this.connection, this.child);
   }
 }
 
-/** @param {number[]} xs @param {number} p */
-function percentile(xs, p) {
-  const sorted = [...xs].sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 /** @param {number | undefined} n */
 const round = (n) => (n === undefined || !Number.isFinite(n) ? null : Math.round(n * 10) / 10);
 /** @param {number[]} xs */
