@@ -12,7 +12,10 @@ import { REPO_ROOT } from '../support/paths';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'mlsec.js');
 
-function scanJson(args: string[]): {
+function scanJson(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): {
   code: number | null;
   json: { files: number; findings: unknown[]; problems: unknown[] };
   stderr: string;
@@ -21,6 +24,7 @@ function scanJson(args: string[]): {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
+    env,
   });
   assert.equal(run.status, 0, run.stderr);
   return { code: run.status, json: JSON.parse(run.stdout), stderr: run.stderr };
@@ -47,6 +51,26 @@ describe('mlsec scan --jobs', function () {
       assert.equal(stats.workers, Math.min(2, maxJobs()), 'the parallel run used worker threads (at most one per CPU)');
       assert.ok(sequential.json.findings.length > 0);
       assert.deepEqual(parallel.json, sequential.json);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loses nothing when the workers run out of memory: the calling thread analyses their files', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-parallel-'));
+    try {
+      const fixtures = path.join(REPO_ROOT, 'test', 'rules', 'fixtures');
+      const roots = [fixtures];
+      for (let i = 0; i < 4; i++) {
+        const alias = path.join(dir, `copy${i}`);
+        fs.symlinkSync(fixtures, alias, 'dir');
+        roots.push(alias);
+      }
+      const sequential = scanJson([...roots, '--jobs', '1']);
+      // A heap far too small for a worker to load the engine, let alone analyse a file.
+      const starved = scanJson([...roots, '--jobs', '2'], { ...process.env, MLSEC_WORKER_HEAP_MB: '2' });
+      assert.match(starved.stderr, /a scan worker failed/);
+      assert.deepEqual(starved.json, sequential.json);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
