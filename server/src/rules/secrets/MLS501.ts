@@ -8,7 +8,7 @@ import { stringLiterals } from '../../engine/textScan';
 import type { SourceText } from '../../engine/textScan';
 import { identifierOccurrences, inImportStatement, isIdentifierChar } from '../../engine/textScan';
 import type { SemanticModel } from '../../engine/semantic';
-import { ATLAS, CWE_REFERENCE, enclosingString, identifiersSpelled, attributeAssignment } from '../support';
+import { ATLAS, CWE_REFERENCE, attributeAssignment, callsNamed, enclosingString, identifiersSpelled, keywordArguments } from '../support';
 
 // Credential formats recognised by their value alone.
 interface Provider {
@@ -302,7 +302,8 @@ function credentialKeyword(name: string): boolean {
  * keyword argument or a `**` argument (by the keyword or the `**`), and, in a file where a sink
  * function's name is written, a bare call whose name resolves to one (an alias). In document order.
  */
-function sinkCalls(model: SemanticModel, text: string): Node[] {
+function sinkCalls(context: RuleContext): Node[] {
+  const { model, text } = context;
   const root = model.tree.rootNode;
   const found = new Map<number, Node>();
   const callOf = (args: Node | null | undefined) => {
@@ -313,15 +314,7 @@ function sinkCalls(model: SemanticModel, text: string): Node[] {
     const node = root.descendantForIndex(at, at + length);
     return node?.type === 'identifier' && node.startIndex === at && node.endIndex === at + length ? node : undefined;
   };
-  for (const name of SINK_FUNCTION_NAMES) {
-    for (const at of identifierOccurrences(text, name)) {
-      const id = identifierAt(at, name.length);
-      if (!id) continue;
-      const fn = id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.id === id.id ? id.parent : id;
-      const call = fn.parent;
-      if (call?.type === 'call' && call.childForFieldName('function')?.id === fn.id) callOf(call.childForFieldName('arguments'));
-    }
-  }
+  for (const { call } of callsNamed(context, SINK_FUNCTION_NAMES)) found.set(call.id, call);
   const keywordAt = (at: number, length: number) => {
     const id = identifierAt(at, length);
     const argument = id?.parent;
@@ -330,7 +323,7 @@ function sinkCalls(model: SemanticModel, text: string): Node[] {
   };
   // `key=` takes a credential only in `wandb.login`, which is written with `wandb`.
   const keywords = ['token', ...(text.includes('wandb') ? ['key'] : []), ...CREDENTIAL_NAMES];
-  for (const name of keywords) for (const at of identifierOccurrences(text, name)) keywordAt(at, name.length);
+  for (const { call } of keywordArguments(context, keywords)) found.set(call.id, call);
   for (const ending of KEYWORD_ENDINGS) {
     for (let at = text.indexOf(ending); at >= 0; at = text.indexOf(ending, at + ending.length)) {
       const end = at + ending.length;
@@ -396,7 +389,7 @@ function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
     add({ literal, value: value.value, sink: where, env, definesEnv, related });
   };
 
-  for (const node of sinkCalls(model, context.text)) {
+  for (const node of sinkCalls(context)) {
     const call = new CallSite(node, model);
     const callee = call.callee;
     const root = callee?.split('.')[0] ?? '';
