@@ -23,12 +23,10 @@
 // The `edit` and `editInFlaggedFunction` fields (read by scripts/bench.mjs) are the `ident` style
 // of the body series, typed where earlier versions of this benchmark typed.
 // This is a measurement, not a test: it never fails on a slow machine (exit code 0 unless broken).
-import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
-import { percentile, processMemoryMb, stopServer } from './bench/common.mjs';
+import { connectServer, percentile, processMemoryMb, stopServer } from './bench/common.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER = join(ROOT, 'dist', 'server.js');
@@ -325,10 +323,6 @@ function generateNotebook(count) {
 class Session {
   static async start() {
     const spawned = performance.now();
-    const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
-    const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
-    const session = new Session(child, connection, spawned);
-    connection.listen();
     const settings = {
       enable: true,
       run: 'onType',
@@ -340,11 +334,8 @@ class Session {
       maxFileSize: 4 * 1024 * 1024,
       trace: { server: 'off' },
     };
-    connection.onRequest('workspace/configuration', (params) => params.items.map(() => settings));
-    connection.onRequest('client/registerCapability', () => null);
-    connection.onRequest('window/workDoneProgress/create', () => null);
-    connection.onNotification('mlsec/findingsChanged', () => undefined);
-    connection.onNotification('window/logMessage', () => undefined);
+    const { child, connection } = connectServer(SERVER, settings);
+    const session = new Session(child, connection, spawned);
     await connection.sendRequest('initialize', {
       processId: process.pid,
       rootUri: null,

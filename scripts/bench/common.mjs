@@ -1,8 +1,10 @@
 // @ts-check
 // What the benchmark scripts share: the help text read from a script's header comment, and the
 // helpers of the ones that drive the language server (percentiles, memory from /proc, shutdown).
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
 
 /**
  * With `--help` or `-h` among `args`, prints the script's leading `//` comment (after the shebang
@@ -62,4 +64,24 @@ export async function stopServer(connection, child) {
   }
   setTimeout(() => child.kill(), 500).unref();
   connection.dispose();
+}
+
+/**
+ * Starts the language server at `serverPath` on stdio and answers what it asks a client for:
+ * `settings` for every configuration item, capability registrations and progress tokens; its
+ * notifications other than diagnostics are ignored. The caller sends `initialize`.
+ * @param {string} serverPath
+ * @param {object} settings
+ */
+export function connectServer(serverPath, settings) {
+  const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  connection.listen();
+  connection.onRequest('workspace/configuration', (/** @type {{ items: unknown[] }} */ params) => params.items.map(() => settings));
+  connection.onRequest('client/registerCapability', () => null);
+  connection.onRequest('window/workDoneProgress/create', () => null);
+  connection.onNotification('mlsec/findingsChanged', () => undefined);
+  connection.onNotification('window/logMessage', () => undefined);
+  connection.onNotification('$/progress', () => undefined);
+  return { child, connection };
 }

@@ -22,12 +22,10 @@
 //      the previous one's diagnostics (default 100: a person typing, not a flood that would
 //      starve the scan), and the scan's time with them.
 // Peak RSS is read from /proc/PID/status (VmHWM), so it is reported on Linux only.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
-import { helpIfAsked, percentile, processMemoryMb, stopServer } from './common.mjs';
+import { connectServer, helpIfAsked, percentile, processMemoryMb, stopServer } from './common.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVER = join(ROOT, 'dist', 'server.js');
@@ -87,10 +85,6 @@ const editLines = editText.split('\n');
  */
 class Session {
   static async start() {
-    const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
-    const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
-    const session = new Session(child, connection);
-    connection.listen();
     const settings = {
       enable: true,
       run: 'onType',
@@ -106,12 +100,8 @@ class Session {
       logLevel: 'warn',
       suppressionActions: true,
     };
-    connection.onRequest('workspace/configuration', (params) => params.items.map(() => settings));
-    connection.onRequest('client/registerCapability', () => null);
-    connection.onRequest('window/workDoneProgress/create', () => null);
-    connection.onNotification('mlsec/findingsChanged', () => undefined);
-    connection.onNotification('window/logMessage', () => undefined);
-    connection.onNotification('$/progress', () => undefined);
+    const { child, connection } = connectServer(SERVER, settings);
+    const session = new Session(child, connection);
     const folder = pathToFileURL(corpus).href;
     await connection.sendRequest('initialize', {
       processId: process.pid,
