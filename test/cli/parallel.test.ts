@@ -30,20 +30,31 @@ function scanJson(
   return { code: run.status, json: JSON.parse(run.stdout), stderr: run.stderr };
 }
 
+/**
+ * Runs `body` with the rule fixtures and four copies of them reached through symbolic links, so
+ * that a scan finds enough files to start workers.
+ */
+function withFixtureCopies(body: (dir: string, roots: string[]) => void): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-parallel-'));
+  try {
+    const fixtures = path.join(REPO_ROOT, 'test', 'rules', 'fixtures');
+    const roots = [fixtures];
+    for (let i = 0; i < 4; i++) {
+      const alias = path.join(dir, `copy${i}`);
+      fs.symlinkSync(fixtures, alias, 'dir');
+      roots.push(alias);
+    }
+    body(dir, roots);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('mlsec scan --jobs', function () {
   this.timeout(120_000);
 
   it('reports the same findings, in the same order, with workers and without', () => {
-    // Repeat the fixtures through symbolic links so there are enough files to start workers.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-parallel-'));
-    try {
-      const fixtures = path.join(REPO_ROOT, 'test', 'rules', 'fixtures');
-      const roots = [fixtures];
-      for (let i = 0; i < 4; i++) {
-        const alias = path.join(dir, `copy${i}`);
-        fs.symlinkSync(fixtures, alias, 'dir');
-        roots.push(alias);
-      }
+    withFixtureCopies((dir, roots) => {
       const sequential = scanJson([...roots, '--jobs', '1']);
       const parallel = scanJson([...roots, '--jobs', '2', '--stats', path.join(dir, 'stats.json')]);
       const stats = JSON.parse(fs.readFileSync(path.join(dir, 'stats.json'), 'utf8')) as { workers: number; files: number };
@@ -51,29 +62,17 @@ describe('mlsec scan --jobs', function () {
       assert.equal(stats.workers, Math.min(2, maxJobs()), 'the parallel run used worker threads (at most one per CPU)');
       assert.ok(sequential.json.findings.length > 0);
       assert.deepEqual(parallel.json, sequential.json);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('loses nothing when the workers run out of memory: the calling thread analyses their files', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlsec-parallel-'));
-    try {
-      const fixtures = path.join(REPO_ROOT, 'test', 'rules', 'fixtures');
-      const roots = [fixtures];
-      for (let i = 0; i < 4; i++) {
-        const alias = path.join(dir, `copy${i}`);
-        fs.symlinkSync(fixtures, alias, 'dir');
-        roots.push(alias);
-      }
+    withFixtureCopies((_dir, roots) => {
       const sequential = scanJson([...roots, '--jobs', '1']);
       // A heap far too small for a worker to load the engine, let alone analyse a file.
       const starved = scanJson([...roots, '--jobs', '2'], { ...process.env, MLSEC_WORKER_HEAP_MB: '2' });
       assert.match(starved.stderr, /a scan worker failed/);
       assert.deepEqual(starved.json, sequential.json);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('scans the fixtures alike with any number of jobs', () => {
