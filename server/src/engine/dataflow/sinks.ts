@@ -54,7 +54,22 @@ export const DESERIALIZE_SINKS = new Set([
   'joblib.load',
   'marshal.loads',
 ]);
-export const PATH_SINKS = new Set([...builtin('open'), 'io.open', 'flask.send_file', 'shutil.rmtree', 'os.remove', 'os.unlink']);
+export const PATH_SINKS = new Set([
+  ...builtin('open'),
+  'io.open',
+  'flask.send_file',
+  'shutil.rmtree',
+  'os.remove',
+  'os.unlink',
+  'os.rmdir',
+  'os.removedirs',
+]);
+/**
+ * `pathlib.Path` methods that read, write or delete the file their receiver names: the receiver
+ * (`Path(name)`, `base / name`, a variable holding one) is what must not be untrusted. Names no
+ * other common type has, so that `str.replace` or `zipfile.open` are not taken for them.
+ */
+export const PATH_METHODS = new Set(['read_text', 'read_bytes', 'write_text', 'write_bytes', 'unlink', 'rmdir']);
 export const HTML_SINKS = new Set([
   'markupsafe.Markup',
   'flask.Markup',
@@ -92,6 +107,7 @@ export const SINK_NAMES = new Set(
     ...SQL_FUNCTIONS,
     ...DESERIALIZE_SINKS,
     ...PATH_SINKS,
+    ...PATH_METHODS,
     ...HTML_SINKS,
     ...HTML_WHEN_UNSAFE,
     ...INFERENCE_METHODS,
@@ -108,6 +124,7 @@ const NON_MODEL_NAMES = new Set(
     ...SQL_FUNCTIONS,
     ...DESERIALIZE_SINKS,
     ...PATH_SINKS,
+    ...PATH_METHODS,
     ...HTML_SINKS,
     ...HTML_WHEN_UNSAFE,
   ].map((name) => name.slice(name.lastIndexOf('.') + 1)),
@@ -191,6 +208,12 @@ export function sinkOf(model: SemanticModel, node: Node, kinds: ReadonlySet<Sink
     // A module's own function (`sqlite3.execute` does not exist; `conn.execute` does).
     if (callee && !callee.includes(CALL_RESULT_SUFFIX) && isImportPath(model, fn)) return undefined;
     return sink('sql', first('sql'));
+  }
+  if (method && PATH_METHODS.has(method) && kinds.has('path')) {
+    // `Path(name).read_text()`: the receiver names the file (a module's function is not a path).
+    const receiver = fn.childForFieldName('object');
+    if (!receiver || receiver.type === 'string' || isImportPath(model, fn)) return undefined;
+    return { kind: 'path', call: node, arguments: [receiver], spelled: `Path.${method}` };
   }
   if (kinds.has('model')) {
     if (method && INFERENCE_METHODS.has(method)) {

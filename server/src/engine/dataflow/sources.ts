@@ -70,6 +70,12 @@ export const LLM_CLIENT_METHODS: ReadonlyArray<{ package: string; ending: RegExp
     label: 'OpenAI',
   },
   { package: 'anthropic', ending: /\.messages\.(?:create|stream)$/, label: 'Anthropic' },
+  // `InferenceClient`: its own methods and the OpenAI-style `chat.completions.create`.
+  {
+    package: 'huggingface_hub',
+    ending: /\.(?:chat_completion|text_generation|chat\.completions\.create)$/,
+    label: 'Hugging Face Inference',
+  },
 ];
 /** LangChain runnables' methods whose result is the model's answer. */
 export const LANGCHAIN_METHODS = new Set(['invoke', 'ainvoke', 'predict', 'run', 'arun', 'apredict', 'batch', 'generate']);
@@ -109,6 +115,8 @@ const COMPONENT_CLASSES: ReadonlyMap<string, InputClass> = new Map([
     'sketchpad',
     'imageeditor',
     'gallery',
+    // Gradio joins the chosen name under `root_dir` and refuses what would leave it.
+    'fileexplorer',
   ].map((c) => [c, 'file'] as const),
   ...['textbox', 'text', 'textarea', 'code', 'chatbot', 'multimodaltextbox', 'markdown', 'highlightedtext'].map(
     (c) => [c, 'text'] as const,

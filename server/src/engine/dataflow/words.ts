@@ -12,7 +12,7 @@ import type { SourceText } from '../textScan';
 import { inImportStatement, previousNonBlank } from '../textScan';
 import type { SourceKind } from './flow';
 import type { SinkKind } from './sinks';
-import { CODE_SINKS, DESERIALIZE_SINKS, HTML_SINKS, PATH_SINKS, SHELL_SINKS, SQL_FUNCTIONS, SQL_METHODS } from './sinks';
+import { CODE_SINKS, DESERIALIZE_SINKS, HTML_SINKS, PATH_METHODS, PATH_SINKS, SHELL_SINKS, SQL_FUNCTIONS, SQL_METHODS } from './sinks';
 
 /**
  * The sources a data-flow rule can declare: the kinds of sources.ts, plus `sql-text`, a string
@@ -42,6 +42,8 @@ const WEB_SOURCE_NAMES = ['request', 'Request', 'UploadFile'];
 const GRADIO_INTERFACES = ['Interface', 'ChatInterface', 'TabbedInterface'];
 const STREAMLIT_WIDGETS = ['text_input', 'text_area', 'chat_input', 'file_uploader', 'camera_input', 'data_editor'];
 const LLM_CLIENTS = ['openai', 'anthropic', 'langchain', 'litellm'];
+/** `huggingface_hub` is imported for downloads too: its answers need one of these methods. */
+const HF_INFERENCE = ['chat_completion', 'text_generation', 'completions'];
 const CONFIDENCE_WORDS = [
   'predict_proba',
   'predict_log_proba',
@@ -125,6 +127,7 @@ function commandLine(source: SourceText): boolean {
 /** An LLM client package, or transformers / vLLM with generation or a `pipeline`. */
 function llmAnswer(source: SourceText): boolean {
   if (mentionsAny(source, LLM_CLIENTS)) return true;
+  if (anyWord(source, HF_INFERENCE) && mentionsAny(source, ['huggingface_hub'])) return true;
   if (!mentionsAny(source, ['transformers', 'vllm'])) return false;
   return source.hasIdentifier('generate') || TRANSFORMERS_PIPELINE.test(source.text);
 }
@@ -139,8 +142,8 @@ export const SOURCE_WORDS: Record<FlowSourceKind, KindWords> = {
   ui: { triggers: ['gradio', 'streamlit'], words: ['gradio', 'streamlit', ...GRADIO_INTERFACES, ...STREAMLIT_WIDGETS], present: uiInput },
   cli: { triggers: ['argv', 'input', 'builtins'], words: ['argv', 'builtins', 'input', 'raw_input'], present: commandLine },
   llm: {
-    triggers: [...LLM_CLIENTS, 'transformers', 'vllm'],
-    words: [...LLM_CLIENTS, 'transformers', 'vllm', 'generate'],
+    triggers: [...LLM_CLIENTS, 'huggingface_hub', 'transformers', 'vllm'],
+    words: [...LLM_CLIENTS, 'huggingface_hub', ...HF_INFERENCE, 'transformers', 'vllm', 'generate'],
     present: llmAnswer,
   },
   confidence: { triggers: CONFIDENCE_WORDS, words: CONFIDENCE_WORDS, present: (source) => mentionsAny(source, CONFIDENCE_WORDS) },
@@ -201,7 +204,7 @@ export const SINK_KIND_WORDS: Record<FlowSinkKind, KindWords> = {
   shell: sinkKind(SHELL_SINKS, ['shell']),
   sql: sinkKind(SQL_FUNCTIONS, [...SQL_METHODS]),
   deserialize: sinkKind(DESERIALIZE_SINKS),
-  path: sinkKind(PATH_SINKS),
+  path: sinkKind(PATH_SINKS, [...PATH_METHODS]),
   html: sinkKind(HTML_SINKS, ['unsafe_allow_html']),
   model: sinkKind([], MODEL_WORDS),
   response: { triggers: ['@'], words: ROUTE_PACKAGES, present: mayHoldRoute },

@@ -7,7 +7,7 @@
  * or untyped, Django/DRF `request.POST/GET/body/FILES/data`, Gradio callback parameters, Streamlit
  * `text_input`/`text_area`/`chat_input`/`file_uploader`, `input()`, `sys.argv`.
  * Sinks (engine/dataflow/sinks.ts): SQL, deserialisation, file paths (`open`, `send_file`, `shutil.rmtree`,
- * `os.remove`), unescaped HTML.
+ * `os.remove`, `pathlib.Path` reads, writes and deletes), unescaped HTML.
  */
 import { untrustedFlows } from '../../engine/dataflow/index';
 import type { SinkKind } from '../../engine/dataflow/index';
