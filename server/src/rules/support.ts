@@ -126,6 +126,11 @@ export function keywordArguments(context: RuleContext, names: Iterable<string>):
   return found;
 }
 
+/** `[A-Za-z0-9_]`, by character code. */
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
 /**
  * Identifiers spelled `word`, found by scanning the text (cheap) and asking the tree for the node
  * at each occurrence, so strings and comments that mention the word are skipped.
@@ -133,12 +138,12 @@ export function keywordArguments(context: RuleContext, names: Iterable<string>):
 export function identifiersSpelled(context: RuleContext, word: string): Node[] {
   const found: Node[] = [];
   const root = context.model.tree.rootNode;
-  for (let i = context.text.indexOf(word); i >= 0; i = context.text.indexOf(word, i + word.length)) {
-    const before = i > 0 ? context.text[i - 1] : '';
-    const after = context.text[i + word.length] ?? '';
-    if (/[A-Za-z0-9_]/.test(before) || /[A-Za-z0-9_]/.test(after)) continue;
-    const node = root.descendantForIndex(i, i + word.length);
-    if (node?.type === 'identifier' && node.startIndex === i && node.text === word) found.push(node);
+  const text = context.text;
+  for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + word.length)) {
+    const end = i + word.length;
+    if ((i > 0 && isWordCode(text.charCodeAt(i - 1))) || (end < text.length && isWordCode(text.charCodeAt(end)))) continue;
+    const node = root.descendantForIndex(i, end);
+    if (node?.type === 'identifier' && node.startIndex === i && node.endIndex === end) found.push(node);
   }
   return found;
 }

@@ -300,7 +300,9 @@ export function wasAnalysed(report: FileReport): boolean {
 /** Lines as Python counts them: ended by `\n`, `\r\n` or a lone `\r`. */
 function countLines(text: string): number {
   let count = 1;
-  const breaks = text.indexOf('\r') < 0 ? /\n/g : /\r\n?|\n/g;
-  while (breaks.exec(text)) count++;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count++;
+  if (text.indexOf('\r') < 0) return count;
+  // A lone `\r` ends a line too (`\r\n` was counted at its `\n`).
+  for (let i = text.indexOf('\r'); i >= 0; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== 10) count++;
   return count;
 }
