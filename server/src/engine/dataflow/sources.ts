@@ -17,6 +17,14 @@ export const FLASK_REQUEST_ATTRIBUTES = new Set(['json', 'form', 'args', 'files'
 export const FLASK_REQUEST_METHODS = new Set(['get_json', 'get_data']);
 /** Attributes of a Django or Django REST framework request that hold client data. */
 export const DJANGO_REQUEST_ATTRIBUTES = new Set(['POST', 'GET', 'body', 'FILES', 'COOKIES', 'data', 'query_params']);
+/** What a standard-library `http.server` handler reads from the request: `self.rfile`, `self.path`, ... */
+export const HTTP_HANDLER_ATTRIBUTES = new Set(['rfile', 'path', 'headers', 'requestline', 'raw_requestline']);
+/** The standard library's request handler classes (a handler's methods read the request from `self`). */
+export const HTTP_HANDLER_CLASSES = new Set([
+  'http.server.BaseHTTPRequestHandler',
+  'http.server.SimpleHTTPRequestHandler',
+  'http.server.CGIHTTPRequestHandler',
+]);
 /** Type annotations that make a parameter the whole request (Starlette/FastAPI) or an upload. */
 export const REQUEST_TYPES = new Set([
   'fastapi.Request',
@@ -394,6 +402,28 @@ function isDjangoRequest(model: SemanticModel, object: Node): boolean {
   return model.lookup(object.text, object.startIndex)?.kind === 'param';
 }
 
+/**
+ * `self` in a method of a class derived from one of the standard library's HTTP request handlers
+ * (`class Handler(BaseHTTPRequestHandler)`): its request attributes are what the client sent.
+ */
+function isHandlerSelf(model: SemanticModel, object: Node): boolean {
+  if (object.type !== 'identifier') return false;
+  const binding = model.lookup(object.text, object.startIndex);
+  if (binding?.kind !== 'param') return false;
+  let definition: Node | null = object.parent;
+  while (definition && definition.type !== 'function_definition') definition = definition.parent;
+  const first = definition?.childForFieldName('parameters')?.namedChildren[0];
+  if (!definition || first?.type !== 'identifier' || first.text !== object.text) return false;
+  const body = definition.parent?.type === 'decorated_definition' ? definition.parent.parent : definition.parent;
+  const cls = body?.parent;
+  if (body?.type !== 'block' || cls?.type !== 'class_definition') return false;
+  for (const base of cls.childForFieldName('superclasses')?.namedChildren ?? []) {
+    const name = base ? model.qualifiedName(base) : undefined;
+    if (name && HTTP_HANDLER_CLASSES.has(name)) return true;
+  }
+  return false;
+}
+
 function short(node: Node): string {
   const text = node.text.replace(/\s+/g, ' ');
   return text.length > 50 ? text.slice(0, 49) + '…' : text;
@@ -463,6 +493,8 @@ export const UNTRUSTED: FlowSpec = {
         if (!object) return undefined;
         if (DJANGO_REQUEST_ATTRIBUTES.has(attribute) && isDjangoRequest(model, object))
           return { kind: 'request', node, label: `\`${short(node)}\`` };
+        if (HTTP_HANDLER_ATTRIBUTES.has(attribute) && isHandlerSelf(model, object))
+          return { kind: 'request', node, label: `\`${short(node)}\` of an \`http.server\` handler` };
         if (!FLASK_REQUEST_ATTRIBUTES.has(attribute) && attribute !== 'argv') return undefined;
         const name = model.qualifiedName(node);
         if (name === 'sys.argv') return { kind: 'cli', node, label: '`sys.argv`' };

@@ -39,6 +39,8 @@ interface KindWords {
 const WEB = ['flask', 'fastapi', 'starlette', 'quart', 'django', 'rest_framework', 'sanic', 'litestar'];
 const ROUTE_PACKAGES = ['flask', 'fastapi', 'starlette', 'quart', 'sanic', 'litestar'];
 const WEB_SOURCE_NAMES = ['request', 'Request', 'UploadFile'];
+/** The standard library's handler classes (sources.ts HTTP_HANDLER_CLASSES): written where a handler derives from them. */
+const HTTP_HANDLERS = ['BaseHTTPRequestHandler', 'SimpleHTTPRequestHandler', 'CGIHTTPRequestHandler'];
 const GRADIO_INTERFACES = ['Interface', 'ChatInterface', 'TabbedInterface'];
 const STREAMLIT_WIDGETS = ['text_input', 'text_area', 'chat_input', 'file_uploader', 'camera_input', 'data_editor'];
 const LLM_CLIENTS = ['openai', 'anthropic', 'langchain', 'litellm'];
@@ -99,6 +101,7 @@ const anyWord = (source: SourceText, words: readonly string[]) => words.some((w)
 
 /** A web framework's request data, in a file that names the framework. */
 function webInput(source: SourceText): boolean {
+  if (anyWord(source, HTTP_HANDLERS)) return true;
   if (!mentionsAny(source, WEB)) return false;
   return anyWord(source, WEB_SOURCE_NAMES) || (source.includes('@') && source.matchesCode(ROUTE_DECORATOR));
 }
@@ -138,7 +141,7 @@ export function mayHoldRoute(source: SourceText): boolean {
 }
 
 export const SOURCE_WORDS: Record<FlowSourceKind, KindWords> = {
-  request: { triggers: WEB, words: [...WEB, ...WEB_SOURCE_NAMES], present: webInput },
+  request: { triggers: [...WEB, 'HTTPRequestHandler'], words: [...WEB, ...WEB_SOURCE_NAMES, ...HTTP_HANDLERS], present: webInput },
   ui: { triggers: ['gradio', 'streamlit'], words: ['gradio', 'streamlit', ...GRADIO_INTERFACES, ...STREAMLIT_WIDGETS], present: uiInput },
   cli: { triggers: ['argv', 'input', 'builtins'], words: ['argv', 'builtins', 'input', 'raw_input'], present: commandLine },
   llm: {
