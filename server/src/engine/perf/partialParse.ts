@@ -357,11 +357,20 @@ function coldPlan(
     }
   }
   const names = new Set<string>();
+  // Names whose every bare occurrence is in nameAt already: a rule's bare names, names imported
+  // under their own name, and the carried ones. A word known only as an attribute (`system` of
+  // `os.system`) is not one until a kept statement binds it (`system = yaml.unsafe_load`).
+  const bareKept = new Set<string>();
   kinds.forEach((kind, i) => {
     if (kind & (WordKind.BareName | WordKind.AttributeName)) names.add(words.strings[i]);
+    if (kind & WordKind.BareName) bareKept.add(words.strings[i]);
   });
   const carried = new Set<string>();
-  for (const list of bareAt.values()) if (list.some((at) => inImportStatement(text, at))) nameAt.push(...list);
+  for (const [word, list] of bareAt)
+    if (list.some((at) => inImportStatement(text, at))) {
+      nameAt.push(...list);
+      bareKept.add(word);
+    }
   const scopes = scopeStatements(text);
   const keptScopes = new Set<number>();
   for (const statement of scopes) if (!statement.readable) nameAt.push(statement.at);
@@ -396,7 +405,8 @@ function coldPlan(
           ? aliasNames(text, line, (name) => names.has(name))
           : [];
       for (const name of bound) {
-        if (names.has(name)) continue;
+        if (bareKept.has(name)) continue;
+        bareKept.add(name);
         names.add(name);
         carried.add(name);
         added.push(name);
