@@ -2,9 +2,10 @@
  * The text front of partial parsing (perf/partialParse.ts) must keep every call the semantic model
  * resolves to a rule's callee (ARCHITECTURE.md, invariants). nameSuperset.test.ts checks this on
  * the fixtures and the corpus; this test checks it on generated programs that reach the callees
- * through every way Python binds a name: aliased and dotted imports, imports inside functions and
- * `try` blocks, module variables (chained, reassigned, shadowed), `global`, walrus, tuple
- * targets, default values, class attributes, nested functions, decorators, lambdas. Names are drawn
+ * through every way Python binds a name: aliased, dotted and star imports, imports inside
+ * functions, classes, `try` and `if` blocks, module variables (chained, reassigned, shadowed,
+ * annotated, conditional), `global`, `nonlocal`, walrus, tuple and `for` targets, default values,
+ * class attributes, nested and async functions, `with`, decorators, lambdas. Names are drawn
  * from a small pool so that the same name is bound to different things in different scopes.
  */
 import * as assert from 'node:assert/strict';
@@ -27,7 +28,7 @@ const TARGETS = [
   ['subprocess', 'check_output'],
   ['pandas', 'read_pickle'],
 ] as const;
-const NAMES = ['f', 'g', 'load', 'run', 'T', 'mod', 'helper', 'L', 'system'];
+const NAMES = ['f', 'g', 'load', 'run', 'T', 'mod', 'helper', 'L', 'system', 'eval', 'loads', 'np'];
 
 type Next = () => number;
 const pick = <T>(next: Next, list: readonly T[]): T => list[Math.floor(next() * list.length)];
@@ -43,7 +44,7 @@ function program(next: Next): string {
     const [module, attr] = pick(next, TARGETS);
     const a = pick(next, NAMES);
     const b = pick(next, NAMES);
-    const kind = Math.floor(next() * 16);
+    const kind = Math.floor(next() * 24);
     switch (kind) {
       case 0:
         top.push(`import ${module}`);
@@ -106,6 +107,40 @@ function program(next: Next): string {
         top.push(`from ${module} import ${attr} as ${a}`);
         defs.push(`def ${fresh()}(x):\n    ${a} = print\n    return ${a}(x)`);
         defs.push(`def ${fresh()}(x):\n    return ${a}(x)`);
+        break;
+      case 16:
+        top.push(`from ${module} import *`);
+        defs.push(`def ${fresh()}(x):\n    return ${attr}(x)`);
+        break;
+      case 17:
+        top.push(`import ${module}`);
+        defs.push(
+          `def ${fresh()}(x):\n    ${a} = None\n    def inner():\n        nonlocal ${a}\n        ${a} = ${module}.${attr}\n    inner()\n    return ${a}(x)`,
+        );
+        break;
+      case 18:
+        top.push(`import ${module}`, `${a}: object = ${module}.${attr}`);
+        defs.push(`def ${fresh()}(x):\n    return ${a}(x)`);
+        break;
+      case 19:
+        top.push(`import ${module}`, `import pickle`, `${a} = ${module}.${attr} if FLAG else pickle.loads`);
+        defs.push(`def ${fresh()}(x):\n    return ${a}(x)`);
+        break;
+      case 20:
+        defs.push(`class K${n++}:\n    import ${module} as ${a}\n\n    def method(self, x):\n        return self.${a}.${attr}(x)`);
+        break;
+      case 21:
+        top.push(`import ${module}`);
+        defs.push(`def ${fresh()}(xs):\n    for ${a} in [${module}.${attr}]:\n        return ${a}(xs)`);
+        break;
+      case 22:
+        top.push(`import ${module} as ${a}`);
+        defs.push(`async def ${fresh()}(x):\n    async with lock:\n        return await run_in(${a}.${attr}, x)`);
+        defs.push(`def ${fresh()}(x):\n    with open(x) as fh:\n        return ${a}.${attr}(fh)`);
+        break;
+      case 23:
+        top.push(`if TYPE_CHECKING:\n    pass\nelse:\n    import ${module} as ${a}`);
+        defs.push(`def ${fresh()}(x):\n    return ${a}.${attr}(x)`);
         break;
       default:
         top.push(`import ${module}.${attr === 'load' ? 'serialization' : 'util'}`);
