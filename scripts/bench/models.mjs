@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 const require = createRequire(import.meta.url);
-const { scanArtifactFile } = require(join(ROOT, 'out', 'server', 'src', 'artifacts', 'scan.js'));
+const { inspectArtifactFile } = require(join(ROOT, 'out', 'server', 'src', 'artifacts', 'inspect.js'));
 const { HashCache } = require(join(ROOT, 'out', 'server', 'src', 'artifacts', 'lock.js'));
 const { zipSync } = require('fflate');
 
@@ -102,7 +102,7 @@ for (let r = 0; r < reps; r++) {
   bytesRead = 0;
   findings = 0;
   for (const f of all) {
-    const report = scanArtifactFile(f);
+    const report = inspectArtifactFile(f);
     bytesRead += report.bytesRead;
     findings += report.findings.length;
   }

@@ -33,7 +33,7 @@ import { CodeActions, FIX_ALL_KIND } from './lsp/codeActions';
 import { provideHover } from './lsp/hover';
 import { Logger } from './lsp/logger';
 import { RuleLinks, rulePage } from './lsp/rulePages';
-import { MODEL_FILE_GLOBS } from './artifacts/scan';
+import { MODEL_FILE_GLOBS } from './artifacts/inspect';
 import { UpdateModelLockRequest } from '../../common/src/modelFiles';
 import { ModelFileIndex } from './lsp/modelFiles';
 import { RULE_CATALOGUE } from './rules/catalogue';

@@ -8,7 +8,7 @@ import { readArtifact } from '../../server/src/artifacts/formats';
 import { GlobalPolicy } from '../../server/src/artifacts/globals';
 import { DEFAULT_ZIP_LIMITS, readZipDirectory } from '../../server/src/artifacts/zip';
 import { readPickle, readPickles } from '../../server/src/artifacts/pickle';
-import { isModelFile, scanArtifactFile, toFindings } from '../../server/src/artifacts/scan';
+import { isModelFile, inspectArtifactFile, toFindings } from '../../server/src/artifacts/inspect';
 import { MemorySource } from '../../server/src/artifacts/source';
 import { REPO_ROOT } from '../support/paths';
 
@@ -28,7 +28,7 @@ describe('model files: fixtures', () => {
 
   for (const [name, expected] of Object.entries(EXPECTED)) {
     it(`${name}: ${expected.length === 0 ? 'no finding' : expected.map((e) => e[0]).join(', ')}`, () => {
-      const report = scanArtifactFile(path.join(FIXTURES, name));
+      const report = inspectArtifactFile(path.join(FIXTURES, name));
       assert.ok(report.format, `${name} was not recognised`);
       for (const [code, text] of expected) {
         assert.ok(
@@ -45,7 +45,7 @@ describe('model files: fixtures', () => {
     const bypasses = Object.keys(EXPECTED).filter((n) => n.startsWith('bypass_'));
     assert.ok(bypasses.length >= 10, `${bypasses.length} bypass fixtures`);
     for (const name of bypasses) {
-      const findings = scanArtifactFile(path.join(FIXTURES, name)).findings;
+      const findings = inspectArtifactFile(path.join(FIXTURES, name)).findings;
       assert.ok(
         findings.some((f) => f.severity === 'error' || f.severity === 'warning'),
         name,
@@ -55,7 +55,7 @@ describe('model files: fixtures', () => {
 
   it('gives every finding a byte offset or a member, and the engine shape keeps them', () => {
     for (const name of Object.keys(EXPECTED)) {
-      const report = scanArtifactFile(path.join(FIXTURES, name));
+      const report = inspectArtifactFile(path.join(FIXTURES, name));
       for (const finding of toFindings(report)) {
         assert.match(finding.code, /^MLS6\d\d$/);
         assert.ok(finding.threats.includes('model-tampering'));
@@ -68,7 +68,7 @@ describe('model files: fixtures', () => {
   });
 
   it('reports the pickle offset of os.system in a zip with an unusual folder name, and the member', () => {
-    const [finding] = scanArtifactFile(path.join(FIXTURES, 'unusual_folder.pt')).findings;
+    const [finding] = inspectArtifactFile(path.join(FIXTURES, 'unusual_folder.pt')).findings;
     assert.equal(finding.member, 'zz_weird-folder.v2/data.pkl');
     assert.equal(finding.subject, 'posix.system');
     // A stored member: the file offset points at the GLOBAL opcode itself.
@@ -91,7 +91,7 @@ describe('model files: fixtures', () => {
       const call = Buffer.from('0\x8c\x02os\x8c\x06system\x93\x8c\x02id\x85R.', 'latin1');
       const file = path.join(dir, 'big.pkl');
       fs.writeFileSync(file, Buffer.concat([small, tail, length, payload, call]));
-      const report = scanArtifactFile(file);
+      const report = inspectArtifactFile(file);
       assert.deepEqual(
         report.findings.map((f) => `${f.code} ${f.subject}`),
         ['MLS601 os.system'],
@@ -105,7 +105,7 @@ describe('model files: fixtures', () => {
 
   it('does not read the tensor records of a checkpoint', () => {
     const file = path.join(FIXTURES, 'state_dict.pt');
-    const report = scanArtifactFile(file);
+    const report = inspectArtifactFile(file);
     assert.equal(report.format, 'pytorch-zip');
     assert.deepEqual(report.findings, []);
   });
@@ -153,7 +153,7 @@ describe('model files: zip limits', () => {
     try {
       const file = path.join(dir, 'm.pt');
       fs.writeFileSync(file, Buffer.concat([Buffer.from('#!/bin/sh\nexit 0\n'), zip]));
-      const report = scanArtifactFile(file);
+      const report = inspectArtifactFile(file);
       assert.equal(report.format, undefined);
       assert.deepEqual(
         report.findings.map((f) => f.code),

@@ -1,6 +1,8 @@
 /**
- * Scanning model files: which files are model files, reading one (`scanArtifactFile`), and the
- * findings in the engine's shape (`toFindings`) for the CLI, SARIF and the language server.
+ * Inspecting model files, statically and never loading them: which files are model files, reading
+ * one (`inspectArtifactFile`), and the findings in the engine's shape (`toFindings`) for the CLI,
+ * SARIF and the language server. ("Scan" is kept for analysing a set of files: `mlsec scan`, the
+ * workspace scan.)
  */
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
@@ -43,13 +45,13 @@ export function isModelFile(file: string): boolean {
   return MODEL_EXTENSIONS.some((ext) => lower.endsWith(ext));
 }
 
-export interface ArtifactScanOptions {
+export interface ArtifactInspectOptions {
   policy?: GlobalPolicy;
   /** Largest decompressed stream or HDF5 file held in memory (default 512 MiB). */
   maxInMemory?: number;
 }
 
-export function scanArtifactFile(file: string, options: ArtifactScanOptions = {}): ArtifactReport {
+export function inspectArtifactFile(file: string, options: ArtifactInspectOptions = {}): ArtifactReport {
   const report: ArtifactReport = { file, findings: [], size: 0, bytesRead: 0, globals: 0 };
   let opened: ReturnType<typeof FileSource.open>;
   try {

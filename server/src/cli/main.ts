@@ -35,7 +35,7 @@ import { selectsNothing } from '../engine/config/ruleNames';
 import { findRule, parseSeverity } from '../engine/config/selection';
 import { RULE_CATALOGUE } from '../rules/catalogue';
 import { ALL_RULES } from '../rules/index';
-import { LockError, scanModels, writeLock } from './models';
+import { LockError, inspectModels, writeLock } from './models';
 import { completenessOf, isComplete } from './completeness';
 import { runChecklistCommand } from './checklist';
 import { runFixStep } from './fix';
@@ -256,7 +256,7 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
     ? { files: [], configProblems: [], missing: [], durationMs: 0 }
     : await scanParallel(() => Analyzer.create(ALL_RULES), scanOptions, __filename);
   if (!values['no-models']) {
-    const models = scanModels({
+    const models = inspectModels({
       paths,
       select,
       ignore,

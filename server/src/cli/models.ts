@@ -13,7 +13,7 @@ import { GlobalPolicy } from '../artifacts/globals';
 import { checkLock, findLock, formatLock, HashCache, LOCK_FILE, LockError, readLock, toPosix } from '../artifacts/lock';
 import type { LockEntry } from '../artifacts/lock';
 import { ARTIFACT_RULES } from '../artifacts/rules';
-import { isModelFile, scanArtifactFile, toFindings } from '../artifacts/scan';
+import { isModelFile, inspectArtifactFile, toFindings } from '../artifacts/inspect';
 import type { ConfigProblem } from '../engine/config/projectConfig';
 import { ConfigResolver } from '../engine/config/projectConfig';
 import { collectSourceFiles } from '../engine/io/sourceFiles';
@@ -21,7 +21,7 @@ import type { FileReport } from '../engine/pipeline/fileAnalysis';
 import type { RuleSelection } from '../engine/config/selection';
 import { resolveSelection } from '../engine/config/selection';
 
-export interface ModelScanOptions {
+export interface ModelInspectOptions {
   paths: string[];
   select?: string[];
   ignore?: string[];
@@ -42,14 +42,14 @@ export interface ModelScanStats {
   lock?: { file: string; checked: number; changed: number; missing: number; unlocked: number; hashed: number; reused: number };
 }
 
-export interface ModelScanResult {
+export interface ModelInspectResult {
   reports: FileReport[];
   problems: ConfigProblem[];
   missing: string[];
   stats: ModelScanStats;
 }
 
-export function collectModelFiles(options: ModelScanOptions, onMissing?: (p: string) => void): string[] {
+export function collectModelFiles(options: ModelInspectOptions, onMissing?: (p: string) => void): string[] {
   const overrides: ConstructorParameters<typeof ConfigResolver>[0] = { respectGitignore: options.respectGitignore === true };
   if (options.select) overrides.select = options.select;
   if (options.ignore) overrides.ignore = options.ignore;
@@ -125,7 +125,7 @@ function linkedModelFiles(root: string): string[] {
 
 const SKIPPED_FOLDERS = new Set(['.git', 'node_modules', '.venv', 'venv', '__pycache__', 'site-packages', '.tox', '.nox']);
 
-export function scanModels(options: ModelScanOptions): ModelScanResult {
+export function inspectModels(options: ModelInspectOptions): ModelInspectResult {
   const started = performance.now();
   const missing: string[] = [];
   const files = collectModelFiles(options, (p) => missing.push(p));
@@ -158,7 +158,7 @@ export function scanModels(options: ModelScanOptions): ModelScanResult {
 
   for (const file of files) {
     const { selection, policy } = selectionFor(file);
-    const result = scanArtifactFile(file, { policy });
+    const result = inspectArtifactFile(file, { policy });
     if (!result.format && result.findings.length === 0) continue; // not a model file after all
     stats.files++;
     stats.bytes += result.size;

@@ -11,7 +11,7 @@ import type { ModelFilesSummary, UpdateModelLockRequest } from '../../../common/
 import { GlobalPolicy } from '../artifacts/globals';
 import { checkLock, findLock, HashCache, LockError, readLock } from '../artifacts/lock';
 import { ARTIFACT_RULES } from '../artifacts/rules';
-import { isModelFile, scanArtifactFile, toFindings } from '../artifacts/scan';
+import { isModelFile, inspectArtifactFile, toFindings } from '../artifacts/inspect';
 import type { Finding } from '../engine/findings';
 import { resolveSelection } from '../engine/config/selection';
 import { collectModelFiles, writeLock } from '../cli/models';
@@ -105,7 +105,7 @@ export class ModelFileIndex {
   private scanOne(file: string): Finding[] {
     const config = this.configs.resolver.forFile(file);
     const selection = resolveSelection(ARTIFACT_RULES, config);
-    const report = scanArtifactFile(file, { policy: new GlobalPolicy(config.artifactAllow ?? []) });
+    const report = inspectArtifactFile(file, { policy: new GlobalPolicy(config.artifactAllow ?? []) });
     return toFindings(report)
       .filter((f) => selection.enabled.has(f.code))
       .map((f) => ({ ...f, severity: selection.severity.get(f.code) ?? f.severity }));

@@ -21,7 +21,7 @@ import { SkipReport } from '../engine/io/skipReport';
 import { analyzeSource } from '../engine/pipeline/fileAnalysis';
 import { manifestKindOf } from '../deps/manifests';
 import { ParseLimitError } from '../engine/parser';
-import { isModelFile } from '../artifacts/scan';
+import { isModelFile } from '../artifacts/inspect';
 import type { ModelFileIndex } from './modelFiles';
 import type { LiveAnalysis } from './analysis';
 import { describeCoverage } from './coverage';
