@@ -89,15 +89,26 @@ export interface LiteralText {
 
 const STRING_PREFIX = /^[rRbBuUfF]{0,2}$/;
 
+/** One string literal as written, for literalRuns. */
+export interface LiteralPiece extends LiteralText {
+  /** A raw literal (`r"..."`): its escapes are its value. */
+  raw: boolean;
+  /** A line break separates it from the literal before it in its run. */
+  lineBreakBefore: boolean;
+}
+
 /**
  * The string literals of a Python source, found with a small tokenizer that knows comments,
- * prefixes, triple quotes and escapes. Text that does not tokenize (an unclosed quote) ends the
- * literal at the end of its line, as Python's tokenizer would report it.
+ * prefixes, triple quotes and escapes, as runs of literals with only blanks or line
+ * continuations between them: Python joins such literals into one value (`"ab" "cd"`) when they
+ * are one expression, and not when a line break ends a statement between them. Text that does
+ * not tokenize (an unclosed quote) ends the literal at the end of its line, as Python's
+ * tokenizer would report it.
  */
-export function* stringLiterals(text: string): Generator<LiteralText> {
+export function* literalRuns(text: string): Generator<LiteralPiece[]> {
   const special = /["'#]/g;
-  let pending: LiteralText | undefined;
-  let pendingEnd = -1;
+  let run: LiteralPiece[] = [];
+  let runEnd = -1;
   for (let match = special.exec(text); match; match = special.exec(text)) {
     const start = match.index;
     if (text[start] === '#') {
@@ -112,18 +123,26 @@ export function* stringLiterals(text: string): Generator<LiteralText> {
     if (!STRING_PREFIX.test(text.slice(prefixStart, start))) prefixStart = start;
     const { bodyStart, bodyEnd, end: close } = literalBounds(text, start);
     const body = text.slice(bodyStart, bodyEnd);
-    const escaped = body.includes('\\');
     special.lastIndex = close;
-    // Adjacent literals with only blanks (or line continuations) between them are one value.
-    if (pending && pendingEnd >= 0 && isOnlyBlank(text, pendingEnd, prefixStart)) {
-      pending = { body: pending.body + body, escaped: pending.escaped || escaped };
-    } else {
-      if (pending) yield pending;
-      pending = { body, escaped };
+    if (run.length > 0 && !isOnlyBlank(text, runEnd, prefixStart)) {
+      yield run;
+      run = [];
     }
-    pendingEnd = close;
+    const gap = run.length > 0 ? text.slice(runEnd, prefixStart) : '';
+    const raw = /[rR]/.test(text.slice(prefixStart, start));
+    run.push({ body, escaped: body.includes('\\'), raw, lineBreakBefore: gap.includes('\n') || gap.includes('\r') });
+    runEnd = close;
   }
-  if (pending) yield pending;
+  if (run.length > 0) yield run;
+}
+
+/** The string literals of a Python source (see literalRuns), each run read as the one value Python joins. */
+export function* stringLiterals(text: string): Generator<LiteralText> {
+  for (const run of literalRuns(text)) {
+    yield run.length === 1
+      ? { body: run[0].body, escaped: run[0].escaped }
+      : { body: run.map((piece) => piece.body).join(''), escaped: run.some((piece) => piece.escaped) };
+  }
 }
 
 /** No occurrence. */

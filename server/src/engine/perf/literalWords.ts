@@ -1,0 +1,174 @@
+/**
+ * What the prefilter, partial parsing and edit reuse take from a rule's `literals` declaration
+ * (RuleMatch.literals in rule.ts: a finding is a string literal holding a declared format, or one
+ * whose value passes the declared test and goes to a declared sink). The rule declares what a
+ * credential looks like and where credentials go; everything below is derived from that:
+ *
+ * - the triggers: the formats' marks, the sinks' names (and name endings), the last names of
+ *   their callees and the environment's words: every finding is written with one;
+ * - the gate, a necessary condition read from the text: a format match the declaration accepts
+ *   (anywhere: a superset of the matches in literals), or else a sink that can be there and a
+ *   string literal whose value can pass the value test (see `someValuePasses`);
+ * - for partial parsing and edit reuse: the offsets of the accepted format matches are hot
+ *   positions (the definition holding one is parsed; an edit creating or changing one is
+ *   analysed again), and the sinks' words are hot words (names whole, endings as substrings,
+ *   callees by their last name, the environment by `environ`/`putenv`). A sink's literal is in
+ *   the statement of the sink or in a constant's assignment the semantic model follows from it,
+ *   which is in the same definition or at module level, always parsed.
+ */
+import type { LiteralDeclaration, LiteralFormat, LiteralSink } from '../rule';
+import type { LiteralPiece, SourceText } from '../textScan';
+import { literalRuns } from '../textScan';
+import { decodeEscapes } from './stringValues';
+
+export interface LiteralWords {
+  /** Substrings one of which a file must contain to hold a finding. */
+  triggers: string[];
+  /** False when the text cannot hold a finding (see the module header). */
+  gate(source: SourceText): boolean;
+  /** Identifiers `gate` asks the source about (found by the prefilter's pass). */
+  gateWords: string[];
+  /** Partial parsing's words: substrings and whole words that make a definition hot. */
+  substrings: string[];
+  words: string[];
+  /** Offsets of the format matches the declaration accepts in a text (hot positions). */
+  positions(text: string): number[];
+}
+
+/** The names the environment is written with where a variable is set (`os.environ[...]`, `os.putenv`). */
+const ENVIRONMENT_WORDS = ['environ', 'putenv'];
+
+/**
+ * Segments of adjacent literals (see literalValues) beyond which a run is taken to hold any value
+ * rather than joined every way: the joins grow with the square of the segments.
+ */
+const MAX_SEGMENTS = 24;
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function rootOf(callee: string): string {
+  return callee.split('.')[0];
+}
+
+function lastOf(callee: string): string {
+  return callee.slice(callee.lastIndexOf('.') + 1);
+}
+
+/** True when the format has a match in `text` that it accepts. */
+function formatIn(format: LiteralFormat, text: string): boolean {
+  for (const match of text.matchAll(format.pattern)) if (!format.accept || format.accept(match)) return true;
+  return false;
+}
+
+/** A sink's names written whole anywhere (a keyword is code; a key of a `**` dict, a string), or its endings ending a word. */
+function namesPattern(sink: LiteralSink): RegExp | undefined {
+  const names = sink.names ?? [];
+  const endings = sink.nameEndings ?? [];
+  if (names.length + endings.length === 0) return undefined;
+  for (const word of [...names, ...endings]) if (!IDENTIFIER.test(word)) throw new Error(`literals: "${word}" is not a name`);
+  const whole = names.length > 0 ? [String.raw`(?<![A-Za-z0-9_])(?:${names.join('|')})(?![A-Za-z0-9_])`] : [];
+  const ending = endings.length > 0 ? [String.raw`(?:${endings.join('|')})(?![A-Za-z0-9_])`] : [];
+  return new RegExp([...whole, ...ending].join('|'));
+}
+
+/** A test of whether one sink can be in a text, from the words it is written with. */
+function sinkTest(sink: LiteralSink): (source: SourceText) => boolean {
+  const callees = sink.callees ?? [];
+  const environment = sink.environment ?? [];
+  const within = sink.within ?? [];
+  if (environment.length > 0 && (callees.length > 0 || sink.names || sink.nameEndings || within.length > 0))
+    throw new Error('literals: a sink is either the environment, callees (with their keyword names) or names');
+  if (environment.length > 0)
+    return (source) => ENVIRONMENT_WORDS.some((word) => source.hasIdentifier(word)) && environment.some((word) => source.includes(word));
+  // A function is called through a name bound by an import of its package.
+  if (callees.length > 0) {
+    const roots = [...new Set(callees.map(rootOf))];
+    return (source) => roots.some((root) => source.hasIdentifier(root));
+  }
+  const pattern = namesPattern(sink);
+  if (!pattern) throw new Error('literals: a sink declares nothing it is written with');
+  const words = [...(sink.names ?? []), ...(sink.nameEndings ?? [])];
+  return (source) =>
+    words.some((word) => source.includes(word)) &&
+    pattern.test(source.text) &&
+    (within.length === 0 || within.some((name) => source.hasIdentifier(name)));
+}
+
+/** The value of a literal as written (undefined when its escapes are not decoded here: any value). */
+function pieceValue(piece: LiteralPiece): string | undefined {
+  return piece.raw || !piece.escaped ? piece.body : decodeEscapes(piece.body);
+}
+
+/**
+ * True when a string literal of the text can have a value that passes `test`, as the semantic
+ * model reads constants (SemanticModel.constantValue): adjacent literals are one value when they
+ * are one expression, which a line break between them may end (`KEY = "..."` followed by a
+ * string statement). So each run of adjacent literals is tried as every sequence of its
+ * segments (literals on one line, which Python always joins); a literal whose escapes are not
+ * decoded here, or a run of too many segments, counts as passing.
+ */
+function someValuePasses(text: string, test: (value: string) => boolean): boolean {
+  for (const run of literalRuns(text)) {
+    const segments: Array<string | undefined> = [];
+    for (const piece of run) {
+      const value = pieceValue(piece);
+      if (segments.length === 0 || piece.lineBreakBefore) segments.push(value);
+      else {
+        const last = segments[segments.length - 1];
+        segments[segments.length - 1] = last === undefined || value === undefined ? undefined : last + value;
+      }
+    }
+    if (segments.length > MAX_SEGMENTS || segments.includes(undefined)) return true;
+    for (let first = 0; first < segments.length; first++) {
+      let value = '';
+      for (let last = first; last < segments.length; last++) {
+        value += segments[last]!;
+        if (test(value)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** What the engine derives from a `literals` declaration (see the module header). */
+export function literalWords(declaration: LiteralDeclaration): LiteralWords {
+  const formats = declaration.formats ?? [];
+  const sinks = declaration.sinks ?? [];
+  const value = declaration.value ?? (() => true);
+  for (const format of formats) {
+    if (!format.pattern.global) throw new Error(`literals: the pattern ${String(format.pattern)} is not global`);
+    if (format.marks.length === 0) throw new Error(`literals: the pattern ${String(format.pattern)} has no marks`);
+  }
+  const tests = sinks.map(sinkTest);
+  const marks = [...new Set(formats.flatMap((format) => format.marks))];
+  const named = sinks.filter((sink) => !sink.callees?.length);
+  const calleeNames = sinks.flatMap((sink) => (sink.callees ?? []).map(lastOf));
+  const environment = sinks.some((sink) => sink.environment?.length) ? ENVIRONMENT_WORDS : [];
+  const triggers = [
+    ...marks,
+    ...named.flatMap((sink) => [...(sink.names ?? []), ...(sink.nameEndings ?? []), ...(sink.environment ?? [])]),
+    ...calleeNames,
+  ];
+  const gateWords = [
+    ...sinks.flatMap((sink) => (sink.callees ?? []).map(rootOf)),
+    ...sinks.flatMap((sink) => sink.within ?? []),
+    ...environment,
+  ];
+  return {
+    triggers: [...new Set(triggers)],
+    gate: (source) =>
+      formats.some((format) => format.marks.some((mark) => source.includes(mark)) && formatIn(format, source.text)) ||
+      (tests.some((test) => test(source)) && someValuePasses(source.text, value)),
+    gateWords: [...new Set(gateWords)],
+    substrings: [...new Set(named.flatMap((sink) => sink.nameEndings ?? []))],
+    words: [...new Set([...named.flatMap((sink) => sink.names ?? []), ...calleeNames, ...environment])],
+    positions(text) {
+      const found: number[] = [];
+      for (const format of formats) {
+        if (!format.marks.some((mark) => text.includes(mark))) continue;
+        for (const match of text.matchAll(format.pattern)) if (!format.accept || format.accept(match)) found.push(match.index!);
+      }
+      return found;
+    },
+  };
+}
