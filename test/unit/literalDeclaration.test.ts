@@ -113,6 +113,8 @@ describe('literals: MLS501 declares the literals it reports', () => {
       'from huggingface_hub import login\nlogin(token="hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")\nlogin("YOUR_TOKEN")\n',
       // A literal that could be a credential, but no place where one goes.
       'def version():\n    return "a1b2c3d4e5f6g7h8"\n',
+      // A credential's name in prose only (a keyword is code; a key of a `**` dict, quoted).
+      'from transformers import AutoModel\n# pass token for private models\nREVISION = "a1b2c3d4e5f6g7h8"\n',
       // A format's mark in a short or made-up value.
       'PREFIX = "hf_"\nNAME = "sk-learn-compatible-estimator-wrapper-2024"\n',
     ];

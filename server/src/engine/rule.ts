@@ -204,7 +204,7 @@ export interface LiteralFormat {
 export interface LiteralSink {
   /**
    * Names the value is given under, whole: a keyword argument (`token=`), a key of a dict passed
-   * with `**`, an assigned attribute (`openai.api_key = ...`).
+   * with `**` (quoted, or a keyword of `dict(...)`), an assigned attribute (`openai.api_key = ...`).
    */
   names?: readonly string[];
   /** Endings of such names (`api_key` of `openai_api_key=`). */

@@ -60,15 +60,25 @@ function formatIn(format: LiteralFormat, text: string): boolean {
   return false;
 }
 
-/** A sink's names written whole anywhere (a keyword is code; a key of a `**` dict, a string), or its endings ending a word. */
-function namesPattern(sink: LiteralSink): RegExp | undefined {
+/** True when `text` holds `word` quoted whole (`"token"`, `'hf_token'`): a key of a dict. */
+function quoted(text: string, word: string): boolean {
+  return text.includes(`"${word}"`) || text.includes(`'${word}'`);
+}
+
+/**
+ * A test of a sink's names: one written whole in code (a keyword argument, an attribute, a
+ * `dict(...)` keyword) or quoted (a key of a dict passed with `**`), or a name ending in one of
+ * its endings (in code or quoted alike).
+ */
+function namesTest(sink: LiteralSink): ((source: SourceText) => boolean) | undefined {
   const names = sink.names ?? [];
   const endings = sink.nameEndings ?? [];
   if (names.length + endings.length === 0) return undefined;
   for (const word of [...names, ...endings]) if (!IDENTIFIER.test(word)) throw new Error(`literals: "${word}" is not a name`);
-  const whole = names.length > 0 ? [String.raw`(?<![A-Za-z0-9_])(?:${names.join('|')})(?![A-Za-z0-9_])`] : [];
-  const ending = endings.length > 0 ? [String.raw`(?:${endings.join('|')})(?![A-Za-z0-9_])`] : [];
-  return new RegExp([...whole, ...ending].join('|'));
+  const ending = new RegExp(String.raw`(?:${endings.join('|')})(?![A-Za-z0-9_])`);
+  return (source) =>
+    names.some((name) => source.hasIdentifier(name) || quoted(source.text, name)) ||
+    (endings.some((word) => source.includes(word)) && ending.test(source.text));
 }
 
 /** A test of whether one sink can be in a text, from the words it is written with. */
@@ -85,13 +95,9 @@ function sinkTest(sink: LiteralSink): (source: SourceText) => boolean {
     const roots = [...new Set(callees.map(rootOf))];
     return (source) => roots.some((root) => source.hasIdentifier(root));
   }
-  const pattern = namesPattern(sink);
-  if (!pattern) throw new Error('literals: a sink declares nothing it is written with');
-  const words = [...(sink.names ?? []), ...(sink.nameEndings ?? [])];
-  return (source) =>
-    words.some((word) => source.includes(word)) &&
-    pattern.test(source.text) &&
-    (within.length === 0 || within.some((name) => source.hasIdentifier(name)));
+  const named = namesTest(sink);
+  if (!named) throw new Error('literals: a sink declares nothing it is written with');
+  return (source) => named(source) && (within.length === 0 || within.some((name) => source.hasIdentifier(name)));
 }
 
 /** The value of a literal as written (undefined when its escapes are not decoded here: any value). */
@@ -150,6 +156,7 @@ export function literalWords(declaration: LiteralDeclaration): LiteralWords {
     ...calleeNames,
   ];
   const gateWords = [
+    ...named.flatMap((sink) => sink.names ?? []),
     ...sinks.flatMap((sink) => (sink.callees ?? []).map(rootOf)),
     ...sinks.flatMap((sink) => sink.within ?? []),
     ...environment,
