@@ -97,18 +97,26 @@ export interface LiteralPiece extends LiteralText {
   lineBreakBefore: boolean;
 }
 
+/** How a literal is joined to the one before it (see scanLiterals). */
+const enum Join {
+  /** Something other than blanks is between them: it starts a new run. */
+  None,
+  /** Only blanks on one line: Python joins them. */
+  SameLine,
+  /** Only blanks, a line break among them: joined inside brackets, not across statements. */
+  LineBreak,
+}
+
 /**
  * The string literals of a Python source, found with a small tokenizer that knows comments,
- * prefixes, triple quotes and escapes, as runs of literals with only blanks or line
- * continuations between them: Python joins such literals into one value (`"ab" "cd"`) when they
- * are one expression, and not when a line break ends a statement between them. Text that does
- * not tokenize (an unclosed quote) ends the literal at the end of its line, as Python's
- * tokenizer would report it.
+ * prefixes, triple quotes and escapes, given in order to `visit` (which returns true to stop):
+ * the bounds of the body, whether the prefix makes it raw, and how it is joined to the literal
+ * before. Text that does not tokenize (an unclosed quote) ends the literal at the end of its
+ * line, as Python's tokenizer would report it.
  */
-export function* literalRuns(text: string): Generator<LiteralPiece[]> {
+function scanLiterals(text: string, visit: (bodyStart: number, bodyEnd: number, raw: boolean, join: Join) => boolean | void): void {
   const special = /["'#]/g;
-  let run: LiteralPiece[] = [];
-  let runEnd = -1;
+  let previousEnd = -1;
   for (let match = special.exec(text); match; match = special.exec(text)) {
     const start = match.index;
     if (text[start] === '#') {
@@ -121,28 +129,50 @@ export function* literalRuns(text: string): Generator<LiteralPiece[]> {
     let prefixStart = start;
     while (prefixStart > 0 && isIdentifierChar(text.charCodeAt(prefixStart - 1))) prefixStart--;
     if (!STRING_PREFIX.test(text.slice(prefixStart, start))) prefixStart = start;
-    const { bodyStart, bodyEnd, end: close } = literalBounds(text, start);
-    const body = text.slice(bodyStart, bodyEnd);
-    special.lastIndex = close;
-    if (run.length > 0 && !isOnlyBlank(text, runEnd, prefixStart)) {
-      yield run;
-      run = [];
+    let raw = false;
+    for (let i = prefixStart; i < start; i++) if ((text.charCodeAt(i) | 0x20) === 114) raw = true; // r, R
+    let join = previousEnd < 0 ? Join.None : Join.SameLine;
+    for (let i = previousEnd; join !== Join.None && i < prefixStart; i++) {
+      const c = text.charCodeAt(i);
+      if (!isBlank(c)) join = Join.None;
+      else if (c === 10 || c === 13) join = Join.LineBreak;
     }
-    const gap = run.length > 0 ? text.slice(runEnd, prefixStart) : '';
-    const raw = /[rR]/.test(text.slice(prefixStart, start));
-    run.push({ body, escaped: body.includes('\\'), raw, lineBreakBefore: gap.includes('\n') || gap.includes('\r') });
-    runEnd = close;
+    const { bodyStart, bodyEnd, end: close } = literalBounds(text, start);
+    special.lastIndex = close;
+    previousEnd = close;
+    if (visit(bodyStart, bodyEnd, raw, join)) return;
   }
-  if (run.length > 0) yield run;
 }
 
-/** The string literals of a Python source (see literalRuns), each run read as the one value Python joins. */
-export function* stringLiterals(text: string): Generator<LiteralText> {
-  for (const run of literalRuns(text)) {
-    yield run.length === 1
-      ? { body: run[0].body, escaped: run[0].escaped }
-      : { body: run.map((piece) => piece.body).join(''), escaped: run.some((piece) => piece.escaped) };
-  }
+/**
+ * The string literals of a Python source (see scanLiterals) as runs of literals with only blanks
+ * or line continuations between them: Python joins such literals into one value (`"ab" "cd"`)
+ * when they are one expression, and not when a line break ends a statement between them.
+ */
+export function literalRuns(text: string): LiteralPiece[][] {
+  const runs: LiteralPiece[][] = [];
+  scanLiterals(text, (bodyStart, bodyEnd, raw, join) => {
+    const body = text.slice(bodyStart, bodyEnd);
+    const piece = { body, escaped: body.includes('\\'), raw, lineBreakBefore: join === Join.LineBreak };
+    if (join === Join.None) runs.push([piece]);
+    else runs[runs.length - 1].push(piece);
+  });
+  return runs;
+}
+
+/** The string literals of a Python source (see scanLiterals), adjacent ones joined as Python joins them (`"ab" "cd"`). */
+export function stringLiterals(text: string): LiteralText[] {
+  const literals: LiteralText[] = [];
+  scanLiterals(text, (bodyStart, bodyEnd, _raw, join) => {
+    const body = text.slice(bodyStart, bodyEnd);
+    const escaped = body.includes('\\');
+    if (join === Join.None) literals.push({ body, escaped });
+    else {
+      const last = literals[literals.length - 1];
+      literals[literals.length - 1] = { body: last.body + body, escaped: last.escaped || escaped };
+    }
+  });
+  return literals;
 }
 
 /** No occurrence. */
@@ -293,11 +323,6 @@ export function literalBounds(text: string, start: number): { bodyStart: number;
   const bodyEnd = body.test(text) ? body.lastIndex : bodyStart;
   const closed = text[bodyEnd] === quote;
   return { bodyStart, bodyEnd, end: closed ? bodyEnd + (triple ? 3 : 1) : bodyEnd };
-}
-
-function isOnlyBlank(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (!isBlank(text.charCodeAt(i))) return false;
-  return true;
 }
 
 /** Characters with a column in the transition table (ASCII; any other resets to the root). */

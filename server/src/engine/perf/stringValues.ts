@@ -109,7 +109,7 @@ const literalsOf = new WeakMap<SourceText, LiteralText[]>();
 export function holdsStringValue(source: SourceText, values: readonly string[]): boolean {
   const looked = wanted(values);
   let literals = literalsOf.get(source);
-  if (!literals) literalsOf.set(source, (literals = [...stringLiterals(source.text)]));
+  if (!literals) literalsOf.set(source, (literals = stringLiterals(source.text)));
   for (const literal of literals) {
     // Raw strings keep their escapes (the body as written); others decode them.
     if (isWanted(literal.body, looked)) return true;
