@@ -79,18 +79,14 @@ export function containsBareName(text: string, word: string): boolean {
   return false;
 }
 
-/** A string literal as written, or several adjacent ones (`"ab" "cd"`) that Python joins. */
-export interface LiteralText {
-  /** The characters between the quotes (joined for adjacent literals), escapes left as written. */
-  body: string;
-  /** The body contains a backslash: its value differs from what is written. */
-  escaped: boolean;
-}
-
 const STRING_PREFIX = /^[rRbBuUfF]{0,2}$/;
 
 /** One string literal as written, for literalRuns. */
-export interface LiteralPiece extends LiteralText {
+export interface LiteralPiece {
+  /** The characters between the quotes, escapes left as written. */
+  body: string;
+  /** The body contains a backslash: its value differs from what is written (unless raw). */
+  escaped: boolean;
   /** A raw literal (`r"..."`): its escapes are its value. */
   raw: boolean;
   /** A line break separates it from the literal before it in its run. */
@@ -158,21 +154,6 @@ export function literalRuns(text: string): LiteralPiece[][] {
     else runs[runs.length - 1].push(piece);
   });
   return runs;
-}
-
-/** The string literals of a Python source (see scanLiterals), adjacent ones joined as Python joins them (`"ab" "cd"`). */
-export function stringLiterals(text: string): LiteralText[] {
-  const literals: LiteralText[] = [];
-  scanLiterals(text, (bodyStart, bodyEnd, _raw, join) => {
-    const body = text.slice(bodyStart, bodyEnd);
-    const escaped = body.includes('\\');
-    if (join === Join.None) literals.push({ body, escaped });
-    else {
-      const last = literals[literals.length - 1];
-      literals[literals.length - 1] = { body: last.body + body, escaped: last.escaped || escaped };
-    }
-  });
-  return literals;
 }
 
 /** No occurrence. */
@@ -247,6 +228,21 @@ export class SourceText {
     let hit = this.searched.get(s);
     if (hit === undefined) this.searched.set(s, (hit = this.text.includes(s)));
     return hit;
+  }
+
+  /**
+   * True when `word` occurs quoted whole (`"verify"`, `'token'`: a dict key, a `getattr` name);
+   * from the prefilter's occurrences of the word when it recorded them, without a search.
+   */
+  quoted(word: string): boolean {
+    if (this.searched.get(word) === false) return false;
+    const slot = this.occurrences?.slots.get(word);
+    if (slot === undefined) return this.text.includes(`"${word}"`) || this.text.includes(`'${word}'`);
+    for (const at of this.occurrences!.offsets[slot] ?? NONE) {
+      const quote = this.text.charCodeAt(at - 1);
+      if ((quote === 34 || quote === 39) && this.text.charCodeAt(at + word.length) === quote) return true;
+    }
+    return false;
   }
 
   /** True when `word` occurs as a whole identifier outside comments and plain strings. */

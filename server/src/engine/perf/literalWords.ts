@@ -8,7 +8,7 @@
  *   their callees and the environment's words: every finding is written with one;
  * - the gate, a necessary condition read from the text: a format match the declaration accepts
  *   (anywhere: a superset of the matches in literals), or else a sink that can be there and a
- *   string literal whose value can pass the value test (see `someValuePasses`);
+ *   string literal whose value can pass the value test (stringValues.someLiteralValue);
  * - for partial parsing and edit reuse: the offsets of the accepted format matches are hot
  *   positions (the definition holding one is parsed; an edit creating or changing one is
  *   analysed again), and the sinks' words are hot words (names whole, endings as substrings,
@@ -17,9 +17,8 @@
  *   which is in the same definition or at module level, always parsed.
  */
 import type { LiteralDeclaration, LiteralFormat, LiteralSink } from '../rule';
-import type { LiteralPiece, SourceText } from '../textScan';
-import { literalRuns } from '../textScan';
-import { decodeEscapes } from './stringValues';
+import type { SourceText } from '../textScan';
+import { someLiteralValue } from './stringValues';
 
 export interface LiteralWords {
   /** Substrings one of which a file must contain to hold a finding. */
@@ -38,12 +37,6 @@ export interface LiteralWords {
 /** The names the environment is written with where a variable is set (`os.environ[...]`, `os.putenv`). */
 const ENVIRONMENT_WORDS = ['environ', 'putenv'];
 
-/**
- * Segments of adjacent literals (see literalValues) beyond which a run is taken to hold any value
- * rather than joined every way: the joins grow with the square of the segments.
- */
-const MAX_SEGMENTS = 24;
-
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function rootOf(callee: string): string {
@@ -60,11 +53,6 @@ function formatIn(format: LiteralFormat, text: string): boolean {
   return false;
 }
 
-/** True when `text` holds `word` quoted whole (`"token"`, `'hf_token'`): a key of a dict. */
-function quoted(text: string, word: string): boolean {
-  return text.includes(`"${word}"`) || text.includes(`'${word}'`);
-}
-
 /**
  * A test of a sink's names: one written whole in code (a keyword argument, an attribute, a
  * `dict(...)` keyword) or quoted (a key of a dict passed with `**`), or a name ending in one of
@@ -78,7 +66,7 @@ function namesTest(sink: LiteralSink): ((source: SourceText) => boolean) | undef
   const ending = new RegExp(String.raw`(?:${endings.join('|')})(?![A-Za-z0-9_])`);
   return (source) =>
     // `includes` is free for the triggers, which the names are: most texts have none of them.
-    names.some((name) => source.includes(name) && (source.hasIdentifier(name) || quoted(source.text, name))) ||
+    names.some((name) => source.includes(name) && (source.hasIdentifier(name) || source.quoted(name))) ||
     (endings.some((word) => source.includes(word)) && ending.test(source.text));
 }
 
@@ -99,42 +87,6 @@ function sinkTest(sink: LiteralSink): (source: SourceText) => boolean {
   const named = namesTest(sink);
   if (!named) throw new Error('literals: a sink declares nothing it is written with');
   return (source) => named(source) && (within.length === 0 || within.some((name) => source.hasIdentifier(name)));
-}
-
-/** The value of a literal as written (undefined when its escapes are not decoded here: any value). */
-function pieceValue(piece: LiteralPiece): string | undefined {
-  return piece.raw || !piece.escaped ? piece.body : decodeEscapes(piece.body);
-}
-
-/**
- * True when a string literal of the text can have a value that passes `test`, as the semantic
- * model reads constants (SemanticModel.constantValue): adjacent literals are one value when they
- * are one expression, which a line break between them may end (`KEY = "..."` followed by a
- * string statement). So each run of adjacent literals is tried as every sequence of its
- * segments (literals on one line, which Python always joins); a literal whose escapes are not
- * decoded here, or a run of too many segments, counts as passing.
- */
-function someValuePasses(text: string, test: (value: string) => boolean): boolean {
-  for (const run of literalRuns(text)) {
-    const segments: Array<string | undefined> = [];
-    for (const piece of run) {
-      const value = pieceValue(piece);
-      if (segments.length === 0 || piece.lineBreakBefore) segments.push(value);
-      else {
-        const last = segments[segments.length - 1];
-        segments[segments.length - 1] = last === undefined || value === undefined ? undefined : last + value;
-      }
-    }
-    if (segments.length > MAX_SEGMENTS || segments.includes(undefined)) return true;
-    for (let first = 0; first < segments.length; first++) {
-      let value = '';
-      for (let last = first; last < segments.length; last++) {
-        value += segments[last]!;
-        if (test(value)) return true;
-      }
-    }
-  }
-  return false;
 }
 
 /** What the engine derives from a `literals` declaration (see the module header). */
@@ -166,7 +118,7 @@ export function literalWords(declaration: LiteralDeclaration): LiteralWords {
     triggers: [...new Set(triggers)],
     gate: (source) =>
       formats.some((format) => format.marks.some((mark) => source.includes(mark)) && formatIn(format, source.text)) ||
-      (tests.some((test) => test(source)) && someValuePasses(source.text, value)),
+      (tests.some((test) => test(source)) && someLiteralValue(source, value)),
     gateWords: [...new Set(gateWords)],
     substrings: [...new Set(named.flatMap((sink) => sink.nameEndings ?? []))],
     words: [...new Set([...named.flatMap((sink) => sink.names ?? []), ...calleeNames, ...environment])],

@@ -94,14 +94,9 @@ function flowWords(flows: readonly FlowDeclaration[]): { triggers: string[]; gat
 
 const derived = new WeakMap<Rule, RuleWords>();
 
-/** True when `text` holds `word` quoted whole (`"verify"`, `'CERT_NONE'`): a dict key, `getattr`. */
-function quoted(text: string, word: string): boolean {
-  return text.includes(`"${word}"`) || text.includes(`'${word}'`);
-}
-
 /** A name as a finding shows it: a whole identifier in code, or quoted. */
 function writtenAsName(source: SourceText, name: string): boolean {
-  return source.hasIdentifier(name) || quoted(source.text, name);
+  return source.hasIdentifier(name) || source.quoted(name);
 }
 
 /**
@@ -115,7 +110,7 @@ function writtenAsSetting(source: SourceText, keyword: string): boolean {
     const after = at + keyword.length;
     if (nextNonBlank(text, after) === '=' && nextNonBlank(text, text.indexOf('=', after) + 1) !== '=') return true;
   }
-  return quoted(text, keyword);
+  return source.quoted(keyword);
 }
 
 /** The first name of a callee as written in a file (`torch` of `torch.hub.load`, `flask` of `flask.Flask().run`). */
