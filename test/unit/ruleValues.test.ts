@@ -18,6 +18,8 @@ const WRITTEN = [
   'import subprocess\ndef f(x):\n    subprocess.run(["BASH", "-c", x])\n',
   'import subprocess\nSHELL = "/usr/bin/" "zsh"\ndef f(x):\n    subprocess.run([SHELL, "-c", x])\n',
   'import subprocess\ndef f(x):\n    subprocess.check_call(["\\x62ash", "-c", x])\n',
+  // A string statement after the constant is another value, though no bracket or comma is between them.
+  'import subprocess\nSHELL = "/bin/bash"\n"""Which program runs the steps."""\ndef f(x):\n    subprocess.run([SHELL, "-c", x])\n',
   'import subprocess\ndef f(x):\n    subprocess.Popen(["PowerShell.exe", "-Command", x])\n',
   'import subprocess\ndef f(x):\n    subprocess.run(x, shell=True)\n',
   'from os import system as run_it\ndef f(x):\n    run_it(x)\n',
@@ -39,6 +41,7 @@ describe('rule values', () => {
     assert.ok(holds('x = "BASH"\n', ['bash']));
     assert.ok(holds("x = '/bin/bash'\n", ['bash']));
     assert.ok(holds('x = ("/bin/" "bash")\n', ['bash']));
+    assert.ok(holds('x = "/bin/bash"\n"""Docs."""\n', ['bash']), 'a line break may end the statement between adjacent literals');
     assert.ok(holds('x = "\\x62ash"\n', ['bash']));
     assert.ok(holds('x = "\\N{LATIN SMALL LETTER B}ash"\n', ['bash']), 'a named character may be anything');
     assert.ok(holds('x = f"0.0.0.0"\n', ['0.0.0.0']));

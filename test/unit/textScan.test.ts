@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SourceText, SubstringSet, containsIdentifier, inImportStatement, stringLiterals } from '../../server/src/engine/textScan';
+import { SourceText, SubstringSet, containsIdentifier, inImportStatement, literalRuns } from '../../server/src/engine/textScan';
 import type { AnalysisOptions } from '../../server/src/engine/pipeline/analyzer';
 import { analyzer } from '../support/engine';
 import { resolveSelection } from '../../server/src/engine/config/selection';
@@ -33,7 +33,8 @@ describe('text scans', () => {
       `e = 'unclosed`,
       `f = "six"`,
     ].join('\n');
-    const literals = [...stringLiterals(text)].map((l) => [l.body, l.escaped]);
+    // Adjacent literals (`d`) are one run; Python joins them into one value.
+    const literals = literalRuns(text).map((run) => [run.map((l) => l.body).join(''), run.some((l) => l.escaped)]);
     assert.deepEqual(literals, [
       ['one', false],
       ['two\\"x', true],

@@ -7,7 +7,6 @@ import type { CallSite } from './callSite';
 import type { ConstValue, SemanticModel } from './semantic';
 import type { Span } from './text';
 import type { ThreatId } from '../../../common/src/protocol';
-import type { SourceText } from './textScan';
 import type { FlowSinkKind, FlowSourceKind } from './dataflow/words';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -106,19 +105,6 @@ export interface RuleContext {
 }
 
 /**
- * Narrower words for partial parsing than the triggers (see RuleMatch.partialParseWords).
- * `substrings` count anywhere; `words` as whole identifiers, wherever written (code, strings,
- * comments); `settings` as whole identifiers only where a value goes by that name: `name=` (a
- * keyword argument, an assignment to the name or to an attribute of that name) or `"name"` (a
- * quoted key).
- */
-export interface PartialParseWords {
-  substrings?: readonly string[];
-  words?: readonly string[];
-  settings?: readonly string[];
-}
-
-/**
  * What a rule matches, in Python's terms. The engine derives from it which files and which
  * definitions must be parsed for the rule (engine/perf/ruleWords.ts); a rule declaring none of it
  * beyond `onFile` is run on every file, parsed whole. Each declaration must hold for every
@@ -174,29 +160,64 @@ export interface RuleMatch {
    */
   flows?: readonly FlowDeclaration[];
   /**
-   * Still written by hand for a few rules, until their gate is expressed by the declarations
-   * above: a closer look at the raw text, asked only when the triggers occur, false when the rule
-   * cannot report anything in this text. It may answer true for a file that has no finding (it
-   * is a filter, not the rule), but never false for one that has. `source.code` is the text with
-   * strings and comments blanked, for questions about identifiers.
+   * For a rule whose findings are string literals judged by their value (a credential written in
+   * the code): what makes a literal one (see LiteralDeclaration). Every finding is a string
+   * literal that holds one of the `formats`, or whose value passes `value` and goes to one of the
+   * `sinks`. The engine derives from it which files can hold a finding, which definitions must
+   * be parsed (those holding a format, or a sink's words) and which edits must be analysed again.
    */
-  mayFire?(source: SourceText): boolean;
-  /** Identifiers `mayFire` asks the source about (`hasIdentifier`), found in the prefilter's one pass. */
-  mayFireWords?: readonly string[];
-  /**
-   * Still written by hand for a few rules (see `mayFire`): narrower words than the triggers a
-   * definition must contain for the rule to find something in it. Every finding, and every
-   * statement of a definition the rule reads to decide (a constant's assignment), must hold one
-   * of them, except what is parsed anyway (module-level code and the names it carries; see
-   * partialParse.ts).
-   */
-  partialParseWords?: PartialParseWords;
+  literals?: LiteralDeclaration;
 }
 
 /** Sources of these kinds reaching sinks of these kinds (see RuleMatch.flows). */
 export interface FlowDeclaration {
   sources: readonly FlowSourceKind[];
   sinks: readonly FlowSinkKind[];
+}
+
+/**
+ * What makes a string literal a finding of a rule that judges literals by their value (RuleMatch.literals).
+ * Formats are recognised by their text alone, wherever the literal stands; other literals count
+ * only where they are given to a sink, and then when their value passes `value`.
+ */
+export interface LiteralDeclaration {
+  formats?: readonly LiteralFormat[];
+  /** True when a string value given to a sink is one the rule reports (for a sink finding). */
+  value?(value: string): boolean;
+  sinks?: readonly LiteralSink[];
+}
+
+/** A format of text a reported literal holds, as written (a `hf_` token, an `AKIA` key). */
+export interface LiteralFormat {
+  /** Fixed texts one of which every match of `pattern` contains. */
+  marks: readonly string[];
+  /** A global expression; a literal holding a match that `accept` takes is a finding. */
+  pattern: RegExp;
+  /** A closer look at a match (does the random part look random?); every match counts without it. */
+  accept?(match: RegExpMatchArray): boolean;
+}
+
+/**
+ * Where a value goes that makes a literal holding it a finding (RuleMatch.literals). Each field
+ * narrows the others: `names` of the `callees` only, `names` in a file using one of `within`.
+ */
+export interface LiteralSink {
+  /**
+   * Names the value is given under, whole: a keyword argument (`token=`), a key of a dict passed
+   * with `**` (quoted, or a keyword of `dict(...)`), an assigned attribute (`openai.api_key = ...`).
+   */
+  names?: readonly string[];
+  /** Endings of such names (`api_key` of `openai_api_key=`). */
+  nameEndings?: readonly string[];
+  /** Functions taking the value (qualified names): by position, or by `names` when given. */
+  callees?: readonly string[];
+  /** With `names`: the names count only in calls of these packages or methods, one of which the file uses. */
+  within?: readonly string[];
+  /**
+   * Environment variables named with one of these words (`HF_TOKEN`): the value assigned to
+   * `os.environ[name]` or given to `os.environ.setdefault`, `os.environ.update`, `os.putenv`.
+   */
+  environment?: readonly string[];
 }
 
 export interface Rule extends RuleMeta, RuleMatch {

@@ -79,25 +79,40 @@ export function containsBareName(text: string, word: string): boolean {
   return false;
 }
 
-/** A string literal as written, or several adjacent ones (`"ab" "cd"`) that Python joins. */
-export interface LiteralText {
-  /** The characters between the quotes (joined for adjacent literals), escapes left as written. */
+const STRING_PREFIX = /^[rRbBuUfF]{0,2}$/;
+
+/** One string literal as written, for literalRuns. */
+export interface LiteralPiece {
+  /** The characters between the quotes, escapes left as written. */
   body: string;
-  /** The body contains a backslash: its value differs from what is written. */
+  /** The body contains a backslash: its value differs from what is written (unless raw). */
   escaped: boolean;
+  /** A raw literal (`r"..."`): its escapes are its value. */
+  raw: boolean;
+  /** A line break separates it from the literal before it in its run. */
+  lineBreakBefore: boolean;
 }
 
-const STRING_PREFIX = /^[rRbBuUfF]{0,2}$/;
+/** How a literal is joined to the one before it (see scanLiterals). */
+const enum Join {
+  /** Something other than blanks is between them: it starts a new run. */
+  None,
+  /** Only blanks on one line: Python joins them. */
+  SameLine,
+  /** Only blanks, a line break among them: joined inside brackets, not across statements. */
+  LineBreak,
+}
 
 /**
  * The string literals of a Python source, found with a small tokenizer that knows comments,
- * prefixes, triple quotes and escapes. Text that does not tokenize (an unclosed quote) ends the
- * literal at the end of its line, as Python's tokenizer would report it.
+ * prefixes, triple quotes and escapes, given in order to `visit` (which returns true to stop):
+ * the bounds of the body, whether the prefix makes it raw, and how it is joined to the literal
+ * before. Text that does not tokenize (an unclosed quote) ends the literal at the end of its
+ * line, as Python's tokenizer would report it.
  */
-export function* stringLiterals(text: string): Generator<LiteralText> {
+function scanLiterals(text: string, visit: (bodyStart: number, bodyEnd: number, raw: boolean, join: Join) => boolean | void): void {
   const special = /["'#]/g;
-  let pending: LiteralText | undefined;
-  let pendingEnd = -1;
+  let previousEnd = -1;
   for (let match = special.exec(text); match; match = special.exec(text)) {
     const start = match.index;
     if (text[start] === '#') {
@@ -110,20 +125,35 @@ export function* stringLiterals(text: string): Generator<LiteralText> {
     let prefixStart = start;
     while (prefixStart > 0 && isIdentifierChar(text.charCodeAt(prefixStart - 1))) prefixStart--;
     if (!STRING_PREFIX.test(text.slice(prefixStart, start))) prefixStart = start;
-    const { bodyStart, bodyEnd, end: close } = literalBounds(text, start);
-    const body = text.slice(bodyStart, bodyEnd);
-    const escaped = body.includes('\\');
-    special.lastIndex = close;
-    // Adjacent literals with only blanks (or line continuations) between them are one value.
-    if (pending && pendingEnd >= 0 && isOnlyBlank(text, pendingEnd, prefixStart)) {
-      pending = { body: pending.body + body, escaped: pending.escaped || escaped };
-    } else {
-      if (pending) yield pending;
-      pending = { body, escaped };
+    let raw = false;
+    for (let i = prefixStart; i < start; i++) if ((text.charCodeAt(i) | 0x20) === 114) raw = true; // r, R
+    let join = previousEnd < 0 ? Join.None : Join.SameLine;
+    for (let i = previousEnd; join !== Join.None && i < prefixStart; i++) {
+      const c = text.charCodeAt(i);
+      if (!isBlank(c)) join = Join.None;
+      else if (c === 10 || c === 13) join = Join.LineBreak;
     }
-    pendingEnd = close;
+    const { bodyStart, bodyEnd, end: close } = literalBounds(text, start);
+    special.lastIndex = close;
+    previousEnd = close;
+    if (visit(bodyStart, bodyEnd, raw, join)) return;
   }
-  if (pending) yield pending;
+}
+
+/**
+ * The string literals of a Python source (see scanLiterals) as runs of literals with only blanks
+ * or line continuations between them: Python joins such literals into one value (`"ab" "cd"`)
+ * when they are one expression, and not when a line break ends a statement between them.
+ */
+export function literalRuns(text: string): LiteralPiece[][] {
+  const runs: LiteralPiece[][] = [];
+  scanLiterals(text, (bodyStart, bodyEnd, raw, join) => {
+    const body = text.slice(bodyStart, bodyEnd);
+    const piece = { body, escaped: body.includes('\\'), raw, lineBreakBefore: join === Join.LineBreak };
+    if (join === Join.None) runs.push([piece]);
+    else runs[runs.length - 1].push(piece);
+  });
+  return runs;
 }
 
 /** No occurrence. */
@@ -200,6 +230,21 @@ export class SourceText {
     return hit;
   }
 
+  /**
+   * True when `word` occurs quoted whole (`"verify"`, `'token'`: a dict key, a `getattr` name);
+   * from the prefilter's occurrences of the word when it recorded them, without a search.
+   */
+  quoted(word: string): boolean {
+    if (this.searched.get(word) === false) return false;
+    const slot = this.occurrences?.slots.get(word);
+    if (slot === undefined) return this.text.includes(`"${word}"`) || this.text.includes(`'${word}'`);
+    for (const at of this.occurrences!.offsets[slot] ?? NONE) {
+      const quote = this.text.charCodeAt(at - 1);
+      if ((quote === 34 || quote === 39) && this.text.charCodeAt(at + word.length) === quote) return true;
+    }
+    return false;
+  }
+
   /** True when `word` occurs as a whole identifier outside comments and plain strings. */
   hasIdentifier(word: string): boolean {
     for (const _ of this.identifiers(word)) return true;
@@ -274,11 +319,6 @@ export function literalBounds(text: string, start: number): { bodyStart: number;
   const bodyEnd = body.test(text) ? body.lastIndex : bodyStart;
   const closed = text[bodyEnd] === quote;
   return { bodyStart, bodyEnd, end: closed ? bodyEnd + (triple ? 3 : 1) : bodyEnd };
-}
-
-function isOnlyBlank(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (!isBlank(text.charCodeAt(i))) return false;
-  return true;
 }
 
 /** Characters with a column in the transition table (ASCII; any other resets to the root). */

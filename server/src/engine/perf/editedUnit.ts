@@ -19,8 +19,8 @@
  *   binding is; the unit is the definition around the change, or the change itself between two
  *   statements of the module (not inside one: a statement spanning lines would read differently).
  *
- * Module-level statements are not units: rules may read module-level code without declaring it
- * (rule.ts, partialParseWords), so an edit there is analysed with the whole file.
+ * Module-level statements are not units: rules may read module-level code without declaring it,
+ * so an edit there is analysed with the whole file.
  *
  * In every case the edited tree of the old text (tree-sitter's `Tree.edit` moves its nodes over
  * the change) must have a node of the same type and extent at the same place: the old text had
@@ -80,7 +80,7 @@ export function editedUnit(tree: Tree, editedOldTree: Tree, change: TextChange, 
   const definition = innermostDefinition(node);
   if (definition) return definitionUnit(definition, editedOldTree, change, before, after);
   // Module-level code is not a unit: rules may read any of it without declaring what they read
-  // (rule.ts, partialParseWords: it is always parsed), such as the `add_argument` calls that
+  // (partialParse.ts keeps it), such as the `add_argument` calls that
   // restrict an option. An edit there is analysed with the whole file.
   return undefined;
 }

@@ -83,7 +83,7 @@ export const enum WordKind {
   /**
    * Like Word, but only where a value goes by that name: a keyword argument or an assignment
    * (`verify=`, `session.verify =`) or a quoted key (`"verify"`); not `verify(x)`, `self.verify()`.
-   * (Rules declare these words as `partialParseWords.settings`.)
+   * (Derived from `keywords` of rules with `wordsInEveryFinding`, perf/ruleWords.ts.)
    */
   ValueName = 64,
 }
@@ -97,6 +97,8 @@ export class HotWords {
     readonly functions: ReadonlySet<string> = new Set(),
     /** Their starts (`torch`, `torch.hub`, `flask.Flask`, `flask.Flask()`). */
     readonly prefixes: ReadonlySet<string> = new Set(),
+    /** Finders of further hot offsets, counted as substrings (a credential's format, perf/literalWords.ts). */
+    readonly positions: ReadonlyArray<(text: string) => number[]> = [],
   ) {}
 
   /**
@@ -112,6 +114,7 @@ export class HotWords {
     dottedFunctions: Iterable<string> = [],
     wholeWords: Iterable<string> = [],
     valueNames: Iterable<string> = [],
+    positions: ReadonlyArray<(text: string) => number[]> = [],
   ): HotWords {
     const kinds = new Uint8Array(words.strings.length);
     const position = new Map(words.strings.map((w, i) => [w, i]));
@@ -145,7 +148,7 @@ export class HotWords {
         if (part !== name) prefixes.add((prefix += '()'));
       }
     }
-    return new HotWords(words, kinds, new Set(dottedFunctions), prefixes);
+    return new HotWords(words, kinds, new Set(dottedFunctions), prefixes, positions);
   }
 }
 
@@ -299,6 +302,7 @@ export function holdsHotWord(text: string, start: number, end: number, hot: HotW
     const attribute = previousNonBlank(slice, at) === '.';
     if (attribute ? kind & WordKind.AttributeName : kind & (WordKind.BareName | WordKind.AttributeName)) found = true;
   });
+  if (!found) found = hot.positions.some((find) => find(slice).length > 0);
   if (found || carried.size === 0) return found;
   for (const match of slice.matchAll(IDENTIFIER)) if (carried.has(match[0])) return true;
   return false;
@@ -349,6 +353,7 @@ function coldPlan(
   // The prefilter's pass over the text with the same automaton, when there was one.
   if (hits) for (let k = 0; k < hits.length; k += 2) visit(hits[k], hits[k + 1]);
   else words.forEach(text, visit);
+  for (const find of hot.positions) substringAt.push(...find(text));
   if (receiverAt.length > 0) {
     const standsFor = reachingNames(text, lines, hot.prefixes, rootAt);
     for (let k = 0; k < receiverAt.length; k += 2) {

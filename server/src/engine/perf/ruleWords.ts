@@ -19,16 +19,32 @@
  * - the gate (`mayFire`, `mayFireWords`) from `imports` and, for a rule whose every finding shows
  *   its words, from how they are shown (a name whole, a keyword where a value goes by its name),
  *   from `values` (a string literal with one as its value, or else one of the other words; see
- *   stringValues.ts), plus what a few rules still write by hand (`RuleMatch.mayFire`, see rule.ts);
+ *   stringValues.ts), from `flows` (dataflow/words.ts) and from `literals` (literalWords.ts);
  * - `fileContext` from `reads`; `findingsShowTriggers` from `wordsInEveryFinding`, with the
- *   partial-parsing words (names as whole words, keywords as settings, strings as substrings).
+ *   partial-parsing words (names as whole words, keywords as settings, strings as substrings),
+ *   or the words and hot positions of `literals`.
  */
-import type { FlowDeclaration, PartialParseWords, Rule } from '../rule';
+import type { FlowDeclaration, Rule } from '../rule';
 import { SINK_KIND_WORDS, SOURCE_WORDS } from '../dataflow/words';
 import { CALL_RESULT_SUFFIX } from '../semantic';
 import { nextNonBlank, previousNonBlank } from '../textScan';
 import type { SourceText } from '../textScan';
 import { holdsStringValue } from './stringValues';
+import { literalWords } from './literalWords';
+
+/**
+ * Narrower words for partial parsing than the triggers, derived from `wordsInEveryFinding` or
+ * `literals`. `substrings` count anywhere; `words` as whole identifiers, wherever written (code,
+ * strings, comments); `settings` as whole identifiers only where a value goes by that name:
+ * `name=` (a keyword argument, an assignment to the name or to an attribute of that name) or
+ * `"name"` (a quoted key). `positions` finds further offsets that count (see literalWords.ts).
+ */
+export interface PartialParseWords {
+  substrings?: readonly string[];
+  words?: readonly string[];
+  settings?: readonly string[];
+  positions?: (text: string) => number[];
+}
 
 export interface RuleWords {
   /** Substrings at least one of which must occur in a file for the rule to be able to fire. */
@@ -45,7 +61,7 @@ export interface RuleWords {
   fileContext: readonly string[];
   /** Every finding is written with one of the triggers (see RuleMatch.wordsInEveryFinding). */
   findingsShowTriggers: boolean;
-  /** Narrower words partial parsing reads instead of the triggers (see RuleMatch.partialParseWords). */
+  /** Narrower words partial parsing reads instead of the triggers (see PartialParseWords). */
   partialParseWords?: PartialParseWords;
   /** A file the rule can fire in is parsed whole, and no edit's findings are moved without running it (RuleMatch.flows). */
   wholeFile: boolean;
@@ -78,14 +94,9 @@ function flowWords(flows: readonly FlowDeclaration[]): { triggers: string[]; gat
 
 const derived = new WeakMap<Rule, RuleWords>();
 
-/** True when `text` holds `word` quoted whole (`"verify"`, `'CERT_NONE'`): a dict key, `getattr`. */
-function quoted(text: string, word: string): boolean {
-  return text.includes(`"${word}"`) || text.includes(`'${word}'`);
-}
-
 /** A name as a finding shows it: a whole identifier in code, or quoted. */
 function writtenAsName(source: SourceText, name: string): boolean {
-  return source.hasIdentifier(name) || quoted(source.text, name);
+  return source.hasIdentifier(name) || source.quoted(name);
 }
 
 /**
@@ -99,7 +110,7 @@ function writtenAsSetting(source: SourceText, keyword: string): boolean {
     const after = at + keyword.length;
     if (nextNonBlank(text, after) === '=' && nextNonBlank(text, text.indexOf('=', after) + 1) !== '=') return true;
   }
-  return quoted(text, keyword);
+  return source.quoted(keyword);
 }
 
 /** The first name of a callee as written in a file (`torch` of `torch.hub.load`, `flask` of `flask.Flask().run`). */
@@ -112,7 +123,14 @@ export function wordsOf(rule: Rule): RuleWords {
   let words = derived.get(rule);
   if (words) return words;
   const flows = rule.flows && rule.flows.length > 0 ? flowWords(rule.flows) : undefined;
-  const matches = [...(rule.keywords ?? []), ...(rule.names ?? []), ...(rule.strings ?? []), ...(flows?.triggers ?? [])];
+  const literal = rule.literals ? literalWords(rule.literals) : undefined;
+  const matches = [
+    ...(rule.keywords ?? []),
+    ...(rule.names ?? []),
+    ...(rule.strings ?? []),
+    ...(flows?.triggers ?? []),
+    ...(literal?.triggers ?? []),
+  ];
   const calls = rule.onCall ? [...(rule.callees ?? []).map(rootOf), ...(rule.methods ?? [])] : [];
   // Values are compared without case: no substring stands for them, the rule's calls do.
   const values = rule.values ?? [];
@@ -127,15 +145,16 @@ export function wordsOf(rule: Rule): RuleWords {
   const shown = rule.wordsInEveryFinding === true;
   // Partial parsing would look for the keywords and names only: values cannot be searched for.
   if (shown && values.length > 0) throw new Error(`${rule.code}: \`values\` cannot go with \`wordsInEveryFinding\``);
+  // The literals' gate and words hold for every finding only when nothing else makes one.
+  if (literal && (matches.length !== literal.triggers.length || calls.length > 0 || values.length > 0 || shown))
+    throw new Error(`${rule.code}: \`literals\` cannot go with other declarations of what the rule matches`);
   const gates: Array<(source: SourceText) => boolean> = [];
   if (imports.length > 0) gates.push((source) => imports.some((name) => source.hasIdentifier(name)));
   // Every finding shows a keyword as a setting or a name whole: the text must hold one so.
-  if (shown && !rule.mayFire)
-    gates.push((source) => names.some((name) => writtenAsName(source, name)) || keywords.some((k) => writtenAsSetting(source, k)));
+  if (shown) gates.push((source) => names.some((name) => writtenAsName(source, name)) || keywords.some((k) => writtenAsSetting(source, k)));
   // A value in a string literal, or one of the other words anywhere (as the triggers count them).
-  if (values.length > 0 && !rule.mayFire)
-    gates.push((source) => matches.some((word) => source.includes(word)) || holdsStringValue(source, values));
-  if (rule.mayFire) gates.push(rule.mayFire);
+  if (values.length > 0) gates.push((source) => matches.some((word) => source.includes(word)) || holdsStringValue(source, values));
+  if (literal) gates.push(literal.gate);
   if (flows) gates.push(flows.gate);
   const mayFire =
     gates.length === 0 ? undefined : gates.length === 1 ? gates[0] : (source: SourceText) => gates.every((gate) => gate(source));
@@ -145,17 +164,17 @@ export function wordsOf(rule: Rule): RuleWords {
     never,
     mayFire,
     mayFireWords: [
-      ...new Set([
-        ...imports,
-        ...(shown && !rule.mayFire ? [...names, ...keywords] : []),
-        ...(rule.mayFireWords ?? []),
-        ...(flows?.words ?? []),
-      ]),
+      ...new Set([...imports, ...(shown ? [...names, ...keywords] : []), ...(literal?.gateWords ?? []), ...(flows?.words ?? [])]),
     ],
     fileContext: rule.reads ?? [],
     findingsShowTriggers: shown,
-    // Where every finding shows its words, a definition must hold one as written in a finding.
-    partialParseWords: rule.partialParseWords ?? (shown ? { substrings: rule.strings ?? [], words: names, settings: keywords } : undefined),
+    // Where every finding shows its words, a definition must hold one as written in a finding;
+    // where every finding is a literal, the literal or its sink must be there.
+    partialParseWords: literal
+      ? { substrings: literal.substrings, words: literal.words, positions: literal.positions }
+      : shown
+        ? { substrings: rule.strings ?? [], words: names, settings: keywords }
+        : undefined,
     wholeFile: flows !== undefined,
   };
   derived.set(rule, words);

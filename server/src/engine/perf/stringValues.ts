@@ -1,13 +1,14 @@
 /**
- * The prefilter's reading of `RuleMatch.values` (rule.ts): does a text hold a string literal whose
+ * The prefilter's reading of string values in literals, for `RuleMatch.values` (rule.ts) and the
+ * value test of `RuleMatch.literals` (literalWords.ts). For `values`: does a text hold a string literal whose
  * value is one of a rule's values, compared without case, or a path ending in one (`"/bin/bash"`
  * for `bash`)? It must never say no where the semantic model's constant would say yes
- * (`SemanticModel.constantValue`): adjacent literals are read as the one value Python joins
- * (stringLiterals), escapes are decoded, and a literal whose escapes cannot be decoded here
+ * (`SemanticModel.constantValue`): adjacent literals are read joined and apart (someLiteralValue),
+ * escapes are decoded, and a literal whose escapes cannot be decoded here
  * (`\N{...}`) counts as holding any value. Values are ASCII, without quotes, backslashes or control characters.
  */
-import type { LiteralText, SourceText } from '../textScan';
-import { stringLiterals } from '../textScan';
+import type { LiteralPiece, SourceText } from '../textScan';
+import { literalRuns } from '../textScan';
 
 const SIMPLE_ESCAPES: Record<string, string> = {
   '\\': '\\',
@@ -95,27 +96,60 @@ function isWanted(value: string, wanted: Wanted): boolean {
   return wanted.values.some((w) => lower === w || (lower.endsWith(w) && lower[lower.length - w.length - 1] === '/'));
 }
 
-/**
- * Escapes that can stand for a character of a value, or for nothing (a line continuation). The
- * others (`\n`, `\t`, `\\`, quotes) stand for characters no value holds: a literal holding only
- * those has a value's characters as written, and its body is compared as it is.
- */
-const VALUE_ESCAPE = /\\[xuUN0-7\r\n]/;
+/** The literal runs of each text asked about, found once for all the rules that ask. */
+const runsOf = new WeakMap<SourceText, LiteralPiece[][]>();
 
-/** The literals of each text asked about, found once for all the rules that ask. */
-const literalsOf = new WeakMap<SourceText, LiteralText[]>();
+/**
+ * Segments of adjacent literals (see someLiteralValue) beyond which a run is taken to hold any
+ * value rather than joined every way: the joins grow with the square of the segments.
+ */
+const MAX_SEGMENTS = 24;
+
+/** The value of a literal as written (undefined when its escapes are not decoded here: any value). */
+function pieceValue(piece: LiteralPiece): string | undefined {
+  return piece.raw || !piece.escaped ? piece.body : decodeEscapes(piece.body);
+}
+
+/**
+ * True when a string literal of the text can have a value that passes `test`, as the semantic
+ * model reads constants (SemanticModel.constantValue): adjacent literals are one value when they
+ * are one expression, which a line break between them may end (`SHELL = "bash"` followed by a
+ * docstring). So each run of adjacent literals (textScan.literalRuns) is tried as every sequence
+ * of its segments (literals on one line, which Python always joins); a literal whose escapes are
+ * not decoded here, or a run of too many segments, counts as passing.
+ */
+export function someLiteralValue(source: SourceText, test: (value: string) => boolean): boolean {
+  let runs = runsOf.get(source);
+  if (!runs) runsOf.set(source, (runs = literalRuns(source.text)));
+  for (const run of runs) {
+    if (run.length === 1) {
+      const value = pieceValue(run[0]);
+      if (value === undefined || test(value)) return true;
+      continue;
+    }
+    const segments: Array<string | undefined> = [];
+    for (const piece of run) {
+      const value = pieceValue(piece);
+      if (segments.length === 0 || piece.lineBreakBefore) segments.push(value);
+      else {
+        const last = segments[segments.length - 1];
+        segments[segments.length - 1] = last === undefined || value === undefined ? undefined : last + value;
+      }
+    }
+    if (segments.length > MAX_SEGMENTS || segments.includes(undefined)) return true;
+    for (let first = 0; first < segments.length; first++) {
+      let value = '';
+      for (let last = first; last < segments.length; last++) {
+        value += segments[last]!;
+        if (test(value)) return true;
+      }
+    }
+  }
+  return false;
+}
 
 /** True when a string literal of the text has one of `values` as its value (see the module header). */
 export function holdsStringValue(source: SourceText, values: readonly string[]): boolean {
   const looked = wanted(values);
-  let literals = literalsOf.get(source);
-  if (!literals) literalsOf.set(source, (literals = [...stringLiterals(source.text)]));
-  for (const literal of literals) {
-    // Raw strings keep their escapes (the body as written); others decode them.
-    if (isWanted(literal.body, looked)) return true;
-    if (!literal.escaped || !VALUE_ESCAPE.test(literal.body)) continue;
-    const decoded = decodeEscapes(literal.body);
-    if (decoded === undefined || isWanted(decoded, looked)) return true;
-  }
-  return false;
+  return someLiteralValue(source, (value) => isWanted(value, looked));
 }

@@ -1,7 +1,7 @@
 /**
  * The prefilter: which enabled rules can fire on a text, decided from its characters before any
  * parse (one Aho-Corasick pass for the rules' triggers and the identifiers their gates ask about,
- * then per rule whether its callees can be there and its own `mayFire`), and the words partial
+ * then per rule whether its callees can be there and the gate derived from its declarations), and the words partial
  * parsing needs (perf/partialParse.ts), which the same pass finds. Its invariant: it never says no
  * wrongly (ARCHITECTURE.md); every gate is a necessary condition read from the text.
  */
@@ -43,9 +43,9 @@ export interface RuleIndex {
  * file (an import's module or name, an assigned name, an attribute), so the callee's segments
  * must all occur in the text as whole identifiers; the alternatives are listed in `words`, one
  * list of required identifiers per callee or method; a dotted callee's last segment must also
- * occur where a qualified name can end (see reachedAsAttributeOrImport). Then the rule's own
- * `mayFire`, if it has one, looks at the text. A file that passes no gate is not parsed, and a
- * file that is parsed runs only the rules whose gates it passes.
+ * occur where a qualified name can end (see reachedAsAttributeOrImport). Then the gate derived
+ * from the rule's declarations (`RuleWords.mayFire`), if it has one, looks at the text. A file
+ * that passes no gate is not parsed, and a file that is parsed runs only the rules whose gates it passes.
  */
 interface RuleGate {
   rule: Rule;
@@ -130,7 +130,7 @@ export function countTriggers(text: string, full: RuleIndex, previous: EditMemo 
 
 /**
  * One automaton per full index over every string the prefilter and partial parsing look for:
- * triggers, identifiers the gates ask about (callee segments, methods, Rule.mayFireWords, Rule.imports), and
+ * triggers, identifiers the gates ask about (callee segments, methods, RuleWords.mayFireWords, Rule.imports), and
  * the hot words of partial parsing (callee last names, `mlsec`, `:=`, Rule.reads). Built
  * on first use.
  */
@@ -225,6 +225,7 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
   const dottedFunctions = new Set<string>();
   const wholeWords = new Set<string>();
   const valueNames = new Set<string>();
+  const positions: Array<(text: string) => number[]> = [];
   for (const gate of index.gates) {
     // A rule that only reacts to calls fires where a call names one of its functions (or an alias,
     // which partialText follows); any other rule, wherever one of its triggers is written.
@@ -233,6 +234,7 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
       for (const word of narrower.substrings ?? []) substrings.add(word);
       for (const word of narrower.words ?? []) wholeWords.add(word);
       for (const word of narrower.settings ?? []) valueNames.add(word);
+      if (narrower.positions) positions.push(narrower.positions);
     } else if (!gate.words || findingsShowTriggers) for (const trigger of gate.triggers) substrings.add(trigger);
     for (const word of fileContext) substrings.add(word);
     if (findingsShowTriggers) continue;
@@ -247,7 +249,7 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
       else bareNames.add(callee);
     }
   }
-  return HotWords.over(scannerOf(full).strings, substrings, bareNames, attributeNames, dottedFunctions, wholeWords, valueNames);
+  return HotWords.over(scannerOf(full).strings, substrings, bareNames, attributeNames, dottedFunctions, wholeWords, valueNames, positions);
 }
 
 /** The (cached) index of some of an index's rules. */

@@ -2,16 +2,14 @@
 import { CallSite } from '../../engine/callSite';
 import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
-import type { Fix, RelatedLocation, RuleContext, TextEdit } from '../../engine/rule';
+import type { Fix, LiteralFormat, RelatedLocation, RuleContext, TextEdit } from '../../engine/rule';
 import { stringLiteralValue } from '../../engine/semantic';
-import { stringLiterals } from '../../engine/textScan';
-import type { SourceText } from '../../engine/textScan';
 import { identifierOccurrences, inImportStatement, isIdentifierChar } from '../../engine/textScan';
 import type { SemanticModel } from '../../engine/semantic';
 import { ATLAS, CWE_REFERENCE, attributeAssignment, callsNamed, enclosingString, identifiersSpelled, keywordArguments } from '../support';
 
 // Credential formats recognised by their value alone.
-interface Provider {
+interface ProviderFormat {
   label: string;
   /** Environment variable the fix reads the credential from. */
   env: string;
@@ -19,54 +17,62 @@ interface Provider {
   pattern: RegExp;
   /** Checks on the random part, beyond the pattern. */
   mixedCase?: boolean;
-  /** Fixed text one of which every match contains: a cheap test before running the pattern. */
-  hints: string[];
+  /** Fixed text one of which every match contains. */
+  marks: readonly string[];
 }
 
-const PROVIDERS: Provider[] = [
+/** A format with its check of a match: the random part must look random (the rule's `literals`). */
+interface Provider extends ProviderFormat, LiteralFormat {
+  accept(match: RegExpMatchArray): boolean;
+}
+
+const FORMATS: ProviderFormat[] = [
   {
     label: 'Anthropic API key',
     env: 'ANTHROPIC_API_KEY',
     pattern: /(?<![A-Za-z0-9_-])(sk-ant-)[A-Za-z0-9_-]{32,}/g,
     mixedCase: true,
-    hints: ['sk-ant-'],
+    marks: ['sk-ant-'],
   },
   {
     label: 'OpenAI API key',
     env: 'OPENAI_API_KEY',
     pattern: /(?<![A-Za-z0-9_-])(sk-(?!ant-)(?:proj-|svcacct-|admin-)?)[A-Za-z0-9_-]{32,}/g,
     mixedCase: true,
-    hints: ['sk-'],
+    marks: ['sk-'],
   },
-  { label: 'Hugging Face token', env: 'HF_TOKEN', pattern: /(?<![A-Za-z0-9_])(hf_)[A-Za-z0-9]{30,}(?![A-Za-z0-9])/g, hints: ['hf_'] },
+  { label: 'Hugging Face token', env: 'HF_TOKEN', pattern: /(?<![A-Za-z0-9_])(hf_)[A-Za-z0-9]{30,}(?![A-Za-z0-9])/g, marks: ['hf_'] },
   {
     label: 'AWS access key ID',
     env: 'AWS_ACCESS_KEY_ID',
     pattern: /(?<![A-Za-z0-9])(AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])/g,
-    hints: ['AKIA', 'ASIA'],
+    marks: ['AKIA', 'ASIA'],
   },
   {
     label: 'GitHub token',
     env: 'GITHUB_TOKEN',
     pattern: /(?<![A-Za-z0-9_])(gh[pousr]_|github_pat_)[A-Za-z0-9_]{36,}(?![A-Za-z0-9_])/g,
-    hints: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
+    marks: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
   },
 ];
-
-const FORMAT_TRIGGERS = [...new Set(PROVIDERS.flatMap((provider) => provider.hints))];
 
 /** Words that mark an example value rather than a credential. */
 const PLACEHOLDER_WORDS =
   /xxx|\*\*\*|\.\.\.|…|<[^>]*>|\$\{|\{\{|%\(|your|example|placeholder|change[-_ ]?me|replace|insert|dummy|fake|mock|sample|redacted|secret|passw|token|api[-_]?key|test|todo|fixme|empty|none|null|not[-_ ]?needed|no[-_]?key|required/i;
 
 /** True when the random part of a recognised credential looks random rather than made up. */
-function looksRandom(body: string, provider: Provider): boolean {
+function looksRandom(body: string, provider: ProviderFormat): boolean {
   if (/xxx|example|your|placeholder|redacted|dummy|fake|sample/i.test(body)) return false;
   if (new Set(body).size < 8) return false;
   if (provider.env === 'AWS_ACCESS_KEY_ID') return true;
   if (!/[0-9]/.test(body) || !/[A-Za-z]/.test(body)) return false;
   return !provider.mixedCase || (/[A-Z]/.test(body) && /[a-z]/.test(body));
 }
+
+const PROVIDERS: Provider[] = FORMATS.map((format) => ({
+  ...format,
+  accept: (match) => looksRandom(match[0].slice(match[1].length), format),
+}));
 
 /** True when a value passed to a credential parameter looks like a real credential. */
 function plausibleSecret(value: string): boolean {
@@ -86,6 +92,9 @@ function masked(value: string, prefix = ''): string {
 // Parameters and variables that take credentials.
 /** Credential keywords spelled in full; any name ending in `api_key` or `api_token` is one too. */
 const CREDENTIAL_NAMES = ['hf_token', 'use_auth_token', 'auth_token', 'access_token', 'aws_secret_access_key', 'aws_session_token'];
+
+/** Identifiers that end in a credential keyword's spelling (`openai_api_key`), found by their end. */
+const KEYWORD_ENDINGS = ['api_key', 'api_token'];
 
 /** Keywords that take a credential in any call. */
 const CREDENTIAL_KEYWORD = new RegExp(String.raw`^(?:[a-z0-9]+_)*api_(?:key|token)$|^(?:${CREDENTIAL_NAMES.join('|')})$`);
@@ -193,38 +202,23 @@ export const hardCodedCredentialRule = defineRule({
     },
     CWE_REFERENCE(798),
   ],
-  // A credential of a known format, a credential keyword (`token=`, `key=` of `wandb.login`, an
-  // environment variable named like a credential) or a function taking one.
-  strings: FORMAT_TRIGGERS,
-  keywords: [...SECRET_NAME_WORDS, 'key'],
-  names: ['login', 'HfApi', 'InferenceClient'],
-  // Sinks: a literal is a credential by where it goes, e.g. `os.environ[name] = value`.
+  // A literal holding a credential of a known format, wherever it stands; or a literal whose value
+  // could be a credential, where a credential goes: a credential keyword or attribute (`api_key`,
+  // `*_api_key`, `hf_token`…), `token=` of the Hugging Face libraries, a login function (with
+  // `key=` of `wandb.login`), or an environment variable named like a credential.
+  literals: {
+    formats: PROVIDERS,
+    value: plausibleSecret,
+    sinks: [
+      { names: CREDENTIAL_NAMES, nameEndings: KEYWORD_ENDINGS },
+      { names: ['token'], within: [...HF_PACKAGES, ...HF_METHODS] },
+      { callees: Object.keys(POSITIONAL_SINKS) },
+      { callees: ['wandb.login'], names: ['key'] },
+      { environment: SECRET_NAME_WORDS },
+    ],
+  },
+  // `os.environ[name] = value`: the statement that makes a literal a credential names the environment.
   reads: ['environ'],
-  // What a reported literal or the sink it goes to is written with: a credential format, a
-  // credential keyword or attribute (`*_api_key`, `token=`), a login function (`key=` counts
-  // only for `wandb.login`), or the environment. A constant's assignment elsewhere in a
-  // definition holds the literal.
-  partialParseWords: {
-    substrings: [...FORMAT_TRIGGERS, 'api_key', 'api_token'],
-    words: ['token', ...CREDENTIAL_NAMES, 'environ', 'putenv', ...POSITIONAL_SINK_NAMES],
-  },
-  // Credential words are everywhere (`key`, `token`); a credential value is rare. The rule reports
-  // a literal, so without a recognised format or a literal that could pass as a secret there is
-  // nothing to find.
-  mayFireWords: ['huggingface_hub', 'wandb', 'token', 'environ', 'putenv', ...HF_PACKAGES, ...HF_METHODS],
-  mayFire(source) {
-    const text = source.text;
-    for (const provider of PROVIDERS) {
-      if (!provider.hints.some((hint) => source.includes(hint))) continue;
-      for (const match of text.matchAll(provider.pattern)) if (looksRandom(match[0].slice(match[1].length), provider)) return true;
-    }
-    if (!mayHaveSink(source)) return false;
-    for (const literal of stringLiterals(text)) {
-      // An escaped literal's value is not what is written: assume it could be a secret.
-      if (literal.escaped ? literal.body.length >= 8 : plausibleSecret(literal.body)) return true;
-    }
-    return false;
-  },
   onFile(context) {
     const candidates = new Map<number, Candidate>();
     const add = (candidate: Candidate) => {
@@ -255,7 +249,7 @@ function findFormats(context: RuleContext, add: (c: Candidate) => void): void {
     provider.pattern.lastIndex = 0;
     for (const match of context.text.matchAll(provider.pattern)) {
       const prefix = match[1];
-      if (!looksRandom(match[0].slice(prefix.length), provider)) continue;
+      if (!provider.accept(match)) continue;
       const literal = enclosingString(root.descendantForIndex(match.index, match.index + 1));
       if (!literal) continue; // a comment or an identifier
       add({ literal, value: match[0], provider, prefix, env: provider.env });
@@ -263,33 +257,11 @@ function findFormats(context: RuleContext, add: (c: Candidate) => void): void {
   }
 }
 
-/** Spellings of CREDENTIAL_KEYWORD in a text (a keyword argument, or a key of a `**` dict). */
-const CREDENTIAL_KEYWORD_IN_TEXT = new RegExp(
-  String.raw`api_(?:key|token)(?![A-Za-z0-9_])|(?<![A-Za-z0-9_])(?:${CREDENTIAL_NAMES.join('|')})(?![A-Za-z0-9_])`,
-);
-
-/**
- * False when none of the places findSinks looks at can be in the text: a credential keyword,
- * `token=` of the Hugging Face libraries, `key=` of wandb, their login functions, or an
- * environment variable with a credential's name.
- */
-function mayHaveSink(source: SourceText): boolean {
-  // A keyword is code; a key of a `**` dict is a string: look at both.
-  if (['token', 'api_key', 'access_key'].some((word) => source.includes(word)) && CREDENTIAL_KEYWORD_IN_TEXT.test(source.text)) return true;
-  if (source.hasIdentifier('huggingface_hub') || source.hasIdentifier('wandb')) return true;
-  if (source.hasIdentifier('token') && [...HF_PACKAGES, ...HF_METHODS].some((name) => source.hasIdentifier(name))) return true;
-  // The variable's name is a string (`os.environ["HF_TOKEN"]`).
-  return (source.hasIdentifier('environ') || source.hasIdentifier('putenv')) && SECRET_NAME_WORDS.some((word) => source.includes(word));
-}
-
 /** A sink function's name written anywhere in a file (see findSinks). */
 const SINK_NAME_WORD = new RegExp(String.raw`\b(?:${[...POSITIONAL_SINK_NAMES].join('|')})\b`);
 
 /** Names of the functions findSinks looks at, whatever their arguments. */
 const SINK_FUNCTION_NAMES = [...POSITIONAL_SINK_NAMES, 'putenv', 'setdefault', 'update'];
-
-/** Identifiers that end in a credential keyword's spelling (`openai_api_key`), found by their end. */
-const KEYWORD_ENDINGS = ['api_key', 'api_token'];
 
 /** A keyword argument's name that takes a credential in some call (`token`, `key`, `api_key`…). */
 function credentialKeyword(name: string): boolean {

@@ -1,0 +1,134 @@
+/**
+ * What the prefilter, partial parsing and edit reuse take from a rule's `literals` declaration
+ * (RuleMatch.literals in rule.ts: a finding is a string literal holding a declared format, or one
+ * whose value passes the declared test and goes to a declared sink). The rule declares what a
+ * credential looks like and where credentials go; everything below is derived from that:
+ *
+ * - the triggers: the formats' marks, the sinks' names (and name endings), the last names of
+ *   their callees and the environment's words: every finding is written with one;
+ * - the gate, a necessary condition read from the text: a format match the declaration accepts
+ *   (anywhere: a superset of the matches in literals), or else a sink that can be there and a
+ *   string literal whose value can pass the value test (stringValues.someLiteralValue);
+ * - for partial parsing and edit reuse: the offsets of the accepted format matches are hot
+ *   positions (the definition holding one is parsed; an edit creating or changing one is
+ *   analysed again), and the sinks' words are hot words (names whole, endings as substrings,
+ *   callees by their last name, the environment by `environ`/`putenv`). A sink's literal is in
+ *   the statement of the sink or in a constant's assignment the semantic model follows from it,
+ *   which is in the same definition or at module level, always parsed.
+ */
+import type { LiteralDeclaration, LiteralFormat, LiteralSink } from '../rule';
+import type { SourceText } from '../textScan';
+import { someLiteralValue } from './stringValues';
+
+export interface LiteralWords {
+  /** Substrings one of which a file must contain to hold a finding. */
+  triggers: string[];
+  /** False when the text cannot hold a finding (see the module header). */
+  gate(source: SourceText): boolean;
+  /** Identifiers `gate` asks the source about (found by the prefilter's pass). */
+  gateWords: string[];
+  /** Partial parsing's words: substrings and whole words that make a definition hot. */
+  substrings: string[];
+  words: string[];
+  /** Offsets of the format matches the declaration accepts in a text (hot positions). */
+  positions(text: string): number[];
+}
+
+/** The names the environment is written with where a variable is set (`os.environ[...]`, `os.putenv`). */
+const ENVIRONMENT_WORDS = ['environ', 'putenv'];
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function rootOf(callee: string): string {
+  return callee.split('.')[0];
+}
+
+function lastOf(callee: string): string {
+  return callee.slice(callee.lastIndexOf('.') + 1);
+}
+
+/** True when the format has a match in `text` that it accepts. */
+function formatIn(format: LiteralFormat, text: string): boolean {
+  for (const match of text.matchAll(format.pattern)) if (!format.accept || format.accept(match)) return true;
+  return false;
+}
+
+/**
+ * A test of a sink's names: one written whole in code (a keyword argument, an attribute, a
+ * `dict(...)` keyword) or quoted (a key of a dict passed with `**`), or a name ending in one of
+ * its endings (in code or quoted alike).
+ */
+function namesTest(sink: LiteralSink): ((source: SourceText) => boolean) | undefined {
+  const names = sink.names ?? [];
+  const endings = sink.nameEndings ?? [];
+  if (names.length + endings.length === 0) return undefined;
+  for (const word of [...names, ...endings]) if (!IDENTIFIER.test(word)) throw new Error(`literals: "${word}" is not a name`);
+  const ending = new RegExp(String.raw`(?:${endings.join('|')})(?![A-Za-z0-9_])`);
+  return (source) =>
+    // `includes` is free for the triggers, which the names are: most texts have none of them.
+    names.some((name) => source.includes(name) && (source.hasIdentifier(name) || source.quoted(name))) ||
+    (endings.some((word) => source.includes(word)) && ending.test(source.text));
+}
+
+/** A test of whether one sink can be in a text, from the words it is written with. */
+function sinkTest(sink: LiteralSink): (source: SourceText) => boolean {
+  const callees = sink.callees ?? [];
+  const environment = sink.environment ?? [];
+  const within = sink.within ?? [];
+  if (environment.length > 0 && (callees.length > 0 || sink.names || sink.nameEndings || within.length > 0))
+    throw new Error('literals: a sink is either the environment, callees (with their keyword names) or names');
+  if (environment.length > 0)
+    return (source) => ENVIRONMENT_WORDS.some((word) => source.hasIdentifier(word)) && environment.some((word) => source.includes(word));
+  // A function is called through a name bound by an import of its package.
+  if (callees.length > 0) {
+    const roots = [...new Set(callees.map(rootOf))];
+    return (source) => roots.some((root) => source.hasIdentifier(root));
+  }
+  const named = namesTest(sink);
+  if (!named) throw new Error('literals: a sink declares nothing it is written with');
+  return (source) => named(source) && (within.length === 0 || within.some((name) => source.hasIdentifier(name)));
+}
+
+/** What the engine derives from a `literals` declaration (see the module header). */
+export function literalWords(declaration: LiteralDeclaration): LiteralWords {
+  const formats = declaration.formats ?? [];
+  const sinks = declaration.sinks ?? [];
+  const value = declaration.value ?? (() => true);
+  for (const format of formats) {
+    if (!format.pattern.global) throw new Error(`literals: the pattern ${String(format.pattern)} is not global`);
+    if (format.marks.length === 0) throw new Error(`literals: the pattern ${String(format.pattern)} has no marks`);
+  }
+  const tests = sinks.map(sinkTest);
+  const marks = [...new Set(formats.flatMap((format) => format.marks))];
+  const named = sinks.filter((sink) => !sink.callees?.length);
+  const calleeNames = sinks.flatMap((sink) => (sink.callees ?? []).map(lastOf));
+  const environment = sinks.some((sink) => sink.environment?.length) ? ENVIRONMENT_WORDS : [];
+  const triggers = [
+    ...marks,
+    ...named.flatMap((sink) => [...(sink.names ?? []), ...(sink.nameEndings ?? []), ...(sink.environment ?? [])]),
+    ...calleeNames,
+  ];
+  const gateWords = [
+    ...named.flatMap((sink) => sink.names ?? []),
+    ...sinks.flatMap((sink) => (sink.callees ?? []).map(rootOf)),
+    ...sinks.flatMap((sink) => sink.within ?? []),
+    ...environment,
+  ];
+  return {
+    triggers: [...new Set(triggers)],
+    gate: (source) =>
+      formats.some((format) => format.marks.some((mark) => source.includes(mark)) && formatIn(format, source.text)) ||
+      (tests.some((test) => test(source)) && someLiteralValue(source, value)),
+    gateWords: [...new Set(gateWords)],
+    substrings: [...new Set(named.flatMap((sink) => sink.nameEndings ?? []))],
+    words: [...new Set([...named.flatMap((sink) => sink.names ?? []), ...calleeNames, ...environment])],
+    positions(text) {
+      const found: number[] = [];
+      for (const format of formats) {
+        if (!format.marks.some((mark) => text.includes(mark))) continue;
+        for (const match of text.matchAll(format.pattern)) if (!format.accept || format.accept(match)) found.push(match.index!);
+      }
+      return found;
+    },
+  };
+}
