@@ -172,7 +172,7 @@ export class SourceText {
   private readonly searched = new Map<string, boolean>();
 
   /** What the prefilter's pass found, as pairs (string index, offset) of its automaton. */
-  scannerHits: readonly number[] | undefined;
+  wordHits: readonly number[] | undefined;
 
   /** Every whole-identifier occurrence (prose included) of words the prefilter searched for. */
   private occurrences: { slots: ReadonlyMap<string, number>; offsets: ReadonlyArray<readonly number[] | undefined> } | undefined;

@@ -22,8 +22,8 @@ export interface RuleIndex {
   allCalls: Rule[];
   fileRules: Rule[];
   triggers: string[];
-  /** For the full index: what the prefilter's one pass looks for (see scannerOf). */
-  scanner?: Scanner;
+  /** For the full index: what the prefilter's one pass looks for (see wordFinderOf). */
+  wordFinder?: WordFinder;
   /** Per enabled rule, what the text must contain for it to be able to fire (see RuleGate). */
   gates: RuleGate[];
   /** Indexes of subsets of these rules, by the concatenated codes of the subset. */
@@ -64,10 +64,10 @@ interface CallWords {
 }
 
 /**
- * The prefilter's automaton (see scannerOf) and, per string, whether it is a trigger, whether it
+ * The prefilter's automaton (see wordFinderOf) and, per string, whether it is a trigger, whether it
  * is an identifier the gates ask about, and for those, its slot in SourceText.noteOccurrences.
  */
-interface Scanner {
+interface WordFinder {
   strings: SubstringSet;
   isTrigger: Uint8Array;
   isWord: Uint8Array;
@@ -113,7 +113,7 @@ export function buildIndex(rules: readonly Rule[]): RuleIndex {
  * text; any other is counted in both windows or in neither).
  */
 export function countTriggers(text: string, full: RuleIndex, previous: EditMemo | undefined, change: TextChange | undefined): Int32Array {
-  const set = scannerOf(full).strings;
+  const set = wordFinderOf(full).strings;
   if (!previous) {
     const counts = new Int32Array(set.strings.length);
     set.count(text, counts);
@@ -134,8 +134,8 @@ export function countTriggers(text: string, full: RuleIndex, previous: EditMemo 
  * the hot words of partial parsing (callee last names, `mlsec`, `:=`, Rule.reads). Built
  * on first use.
  */
-export function scannerOf(full: RuleIndex): Scanner {
-  if (full.scanner) return full.scanner;
+export function wordFinderOf(full: RuleIndex): WordFinder {
+  if (full.wordFinder) return full.wordFinder;
   const words = new Set([
     ...full.gates.flatMap((g) => (g.words ?? []).flatMap(({ all, reached }) => (reached ? [...all, reached] : all))),
     ...full.gates.flatMap((g) => g.derived.mayFireWords),
@@ -153,7 +153,7 @@ export function scannerOf(full: RuleIndex): Scanner {
     ]),
   ];
   const strings = new SubstringSet([...new Set([...triggers, ...words, ...hot])]);
-  return (full.scanner = {
+  return (full.wordFinder = {
     strings,
     isTrigger: Uint8Array.from(strings.strings, (s) => (triggers.has(s) ? 1 : 0)),
     isWord: Uint8Array.from(strings.strings, (s) => (words.has(s) ? 1 : 0)),
@@ -165,10 +165,10 @@ export function scannerOf(full: RuleIndex): Scanner {
  * The triggers present in the source, from one pass of the full index's scanner that also
  * records, on the source, every whole-identifier occurrence of the gates' words (served by
  * SourceText.identifiers without another search) and every occurrence of anything, for
- * partial parsing (SourceText.scannerHits).
+ * partial parsing (SourceText.wordHits).
  */
-export function scanGates(source: SourceText, full: RuleIndex): Set<string> {
-  const { strings, isTrigger, isWord, slots } = scannerOf(full);
+export function findTriggers(source: SourceText, full: RuleIndex): Set<string> {
+  const { strings, isTrigger, isWord, slots } = wordFinderOf(full);
   const seen = new Uint8Array(isTrigger.length);
   const offsets: Array<number[] | undefined> = new Array(isTrigger.length);
   const hits: number[] = [];
@@ -176,20 +176,20 @@ export function scanGates(source: SourceText, full: RuleIndex): Set<string> {
   const present = new Set<string>();
   for (let i = 0; i < seen.length; i++) if (seen[i] && isTrigger[i]) present.add(strings.strings[i]);
   source.noteOccurrences(slots, offsets);
-  source.scannerHits = hits;
+  source.wordHits = hits;
   return present;
 }
 
 /** The gates' words (identifiers they ask about) that the counts show nowhere in the text. */
 function absentWords(counts: Int32Array, full: RuleIndex): string[] {
-  const { strings, isWord } = scannerOf(full);
+  const { strings, isWord } = wordFinderOf(full);
   const absent: string[] = [];
   for (let i = 0; i < counts.length; i++) if (isWord[i] && counts[i] === 0) absent.push(strings.strings[i]);
   return absent;
 }
 
 export function presentIn(counts: Int32Array, full: RuleIndex): Set<string> {
-  const { strings, isTrigger } = scannerOf(full);
+  const { strings, isTrigger } = wordFinderOf(full);
   const present = new Set<string>();
   counts.forEach((count, i) => {
     if (count > 0 && isTrigger[i]) present.add(strings.strings[i]);
@@ -214,7 +214,7 @@ export function partialFor(
   // A file this small cannot have that much to leave out.
   if (source.text.length < minSkipped) return undefined;
   if (index.hot === undefined) index.hot = hotWords(index, full);
-  return index.hot ? partialText(source.text, index.hot, minSkipped, source.scannerHits) : undefined;
+  return index.hot ? partialText(source.text, index.hot, minSkipped, source.wordHits) : undefined;
 }
 
 export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
@@ -249,7 +249,16 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
       else bareNames.add(callee);
     }
   }
-  return HotWords.over(scannerOf(full).strings, substrings, bareNames, attributeNames, dottedFunctions, wholeWords, valueNames, positions);
+  return HotWords.over(
+    wordFinderOf(full).strings,
+    substrings,
+    bareNames,
+    attributeNames,
+    dottedFunctions,
+    wholeWords,
+    valueNames,
+    positions,
+  );
 }
 
 /** The (cached) index of some of an index's rules. */
@@ -311,7 +320,7 @@ export function reachedAsAttributeOrImport(source: SourceText, name: string): bo
 export function applicableRules(source: SourceText, index: RuleIndex, counts?: Int32Array): RuleIndex | undefined {
   // Many files of a large tree contain no trigger at all: one pass over the text settles them,
   // and finds the identifiers the gates ask for (which are in most texts that have a trigger).
-  const present = counts ? presentIn(counts, index) : scanGates(source, index);
+  const present = counts ? presentIn(counts, index) : findTriggers(source, index);
   // The editor's counts also say which of the gates' words are not in the text at all.
   if (counts) source.noteAbsent(absentWords(counts, index));
   if (present.size === 0 && !index.gates.some((gate) => gate.derived.always)) return undefined;
