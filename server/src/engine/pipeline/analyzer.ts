@@ -11,7 +11,7 @@ import { NotebookLayout, readNotebookCells } from '../io/notebook';
 import type { NotebookCell } from '../io/notebook';
 import type { Node, Tree } from '../parser';
 import { PythonParser } from '../parser';
-import { checkParseLimits } from './parseLimits';
+import { bracketDepth, bracketsKept, checkParseLimits } from './parseLimits';
 import type { ProjectVersions, Report, Rule, RuleContext } from '../rule';
 import type { RuleSelection } from '../config/selection';
 import { resolveSelection } from '../config/selection';
@@ -92,6 +92,8 @@ export interface EditMemo {
   readonly hadError: boolean;
   /** Names carrying hot values (partialParse.carriedNames), found on first use. */
   carried?: Set<string>;
+  /** The text's bracketDepth (parseLimits.ts), kept over edits that cannot change it. */
+  readonly bracketDepth?: number;
 }
 
 export interface AnalysisResult {
@@ -211,7 +213,12 @@ export class Analyzer {
     if (!gated && !forced) return { findings: [], syntaxErrors: 0, parsed: false, imports: [], timings };
     const index = gated ?? subsetIndex(full, []);
     start = performance.now();
-    checkParseLimits(source);
+    // An edit of letters and blanks leaves the brackets as they were (bracketsKept): not counted again.
+    const depth =
+      previous?.bracketDepth !== undefined && change && bracketsKept(previous.text, text, change)
+        ? previous.bracketDepth
+        : bracketDepth(source);
+    checkParseLimits(source, depth);
     // Without a tree to keep, the definitions no enabled rule can fire in need not be parsed. With
     // `force` too: the partial text keeps every import (PartialText.imports), so the imports are
     // the whole text's, and the workspace scan gets the CLI's parse.
@@ -258,6 +265,7 @@ export class Analyzer {
               called: reused.called,
               triggerCounts,
               carried: reused.carried,
+              bracketDepth: depth,
             }
           : undefined;
         return {
@@ -292,7 +300,19 @@ export class Analyzer {
         tree: options.keepTree ? tree : undefined,
         timings,
         memo: triggerCounts
-          ? { text, selection, triggerIndex: full, triggerCounts, gated, findings, reports: raw, called, imports, hadError }
+          ? {
+              text,
+              selection,
+              triggerIndex: full,
+              triggerCounts,
+              gated,
+              findings,
+              reports: raw,
+              called,
+              imports,
+              hadError,
+              bracketDepth: depth,
+            }
           : undefined,
       };
     } finally {
