@@ -861,7 +861,14 @@ export class SemanticModel {
   }
 
   /** Top-level packages the file imports (`torch`, `sklearn`, `art`), anywhere in it. */
+  /**
+   * Whether importedPackages was asked since the model was made (by a rule: edit reuse keeps no
+   * report over a change of the file's packages once one may depend on them, moduleStatement.ts).
+   */
+  packagesAsked = false;
+
   importedPackages(): string[] {
+    this.packagesAsked = true;
     return [...new Set([...this.importedNames().map((i) => i.qualifiedName.split('.')[0]), ...this.extraImports])].sort();
   }
 

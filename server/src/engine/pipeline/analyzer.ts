@@ -94,6 +94,8 @@ export interface EditMemo {
   carried?: Set<string>;
   /** The text's bracketDepth (parseLimits.ts), kept over edits that cannot change it. */
   readonly bracketDepth?: number;
+  /** Whether a rule may have asked the file's packages for a report kept (SemanticModel.packagesAsked); undefined: unknown. */
+  readonly packagesAsked?: boolean;
 }
 
 export interface AnalysisResult {
@@ -266,13 +268,15 @@ export class Analyzer {
               triggerCounts,
               carried: reused.carried,
               bracketDepth: depth,
+              packagesAsked: previous.packagesAsked !== false || reused.packagesAsked,
+              imports: reused.imports ?? previous.imports,
             }
           : undefined;
         return {
           findings: reused.findings,
           syntaxErrors: 0,
           parsed: true,
-          imports: [...previous.imports],
+          imports: [...(reused.imports ?? previous.imports)],
           tree: options.keepTree ? tree : undefined,
           timings,
           memo,
@@ -289,6 +293,7 @@ export class Analyzer {
       const { reports: raw, called } = this.runRules(model, read ? source.withPartsLeftOut(read.text) : source, index, undefined, given);
       const findings = finishReports(raw, model, lines, selection, this.rules);
       timings.rules = performance.now() - start + tried;
+      const packagesAsked = model.packagesAsked;
       const imports = model.importedPackages();
       const hadError = tree.rootNode.hasError;
       return {
@@ -312,6 +317,7 @@ export class Analyzer {
               imports,
               hadError,
               bracketDepth: depth,
+              packagesAsked,
             }
           : undefined,
       };
