@@ -28,9 +28,13 @@ export function analyzeNotebookCells(
   const layout = new NotebookLayout(cells);
   // The joined text is a Python text: edit reuse works on it as on a file (the editor's session
   // keeps its tree and memo; toCells leaves the memo's findings as they are).
-  const result = analyzer.analyzePython(layout.text, options);
-  const broken = cells.length > 1 ? brokenCells(analyzer.parser, layout, result.parsed) : [];
-  if (broken.length === 0) return { ...result, findings: toCells(layout, result.findings), layout };
+  // The editor always parses (keepTree), so it can ask first which cells are broken: when some
+  // are, the joined text's findings would be thrown away (and its tree, broken, is not re-used).
+  const editor = options.keepTree === true;
+  const early = editor && cells.length > 1 ? brokenCells(analyzer.parser, layout, true) : undefined;
+  const result = early && early.length > 0 ? undefined : analyzer.analyzePython(layout.text, options);
+  const broken = early ?? (cells.length > 1 && result ? brokenCells(analyzer.parser, layout, result.parsed) : []);
+  if (result && broken.length === 0) return { ...result, findings: toCells(layout, result.findings), layout };
   const apart: AnalysisOptions = {
     selection: options.selection,
     prefilter: options.prefilter,
@@ -60,7 +64,10 @@ export function analyzeNotebookCells(
     for (const name of alone.imports) imports.add(name);
   }
   findings.sort(compareFindings);
-  return { ...result, findings, imports: [...imports], layout };
+  // Without the joined analysis (the editor's early answer), the one of the cells together stands
+  // for it: no tree is kept, and each broken cell counts as (at least) one syntax error region.
+  const base = result ?? { ...rest, tree: undefined, memo: undefined, syntaxErrors: rest.syntaxErrors + broken.length };
+  return { ...base, findings, imports: [...imports], layout };
 }
 
 /**
