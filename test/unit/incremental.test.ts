@@ -4,6 +4,8 @@
  * with a fresh analysis of the same text, field by field.
  */
 import * as assert from 'node:assert/strict';
+import { EditSession } from '../../server/src/engine/pipeline/editSession';
+import { analyzeSource } from '../../server/src/engine/pipeline/fileAnalysis';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AnalysisResult, Analyzer } from '../../server/src/engine/pipeline/analyzer';
@@ -637,5 +639,57 @@ describe('reuse across edits of module statements and handler decorators', () =>
     assert.equal(second.result.findings.filter((f) => f.message.includes('request parameter')).length, 1, 'and typed again');
     second.dispose();
     document.dispose();
+  });
+});
+
+describe('the edit after a broken one', () => {
+  it('starts from the last analysis without a syntax error, and equals a fresh analysis', async () => {
+    const engine = await analyzer();
+    let text = [
+      'import pickle',
+      'import torch',
+      '',
+      'def restore(path):',
+      '    return torch.load(path)',
+      '',
+      'def helper(values):',
+      '    return sorted(values)',
+      '',
+    ].join('\n');
+    const session = new EditSession();
+    const run = () => analyzeSource(engine, { text, session }, engine.defaultSelection);
+    const fresh = () => {
+      const result = engine.analyzePython(text, { keepTree: true });
+      result.tree?.delete();
+      return result.findings.map((f) => JSON.stringify(f));
+    };
+    const edit = (start: number, end: number, inserted: string) => {
+      session.edit(text, start, end, inserted);
+      text = text.slice(0, start) + inserted + text.slice(end);
+      const result = run();
+      assert.deepEqual(
+        result.findings.map((f) => JSON.stringify(f)),
+        fresh(),
+        JSON.stringify(text.slice(Math.max(0, start - 10), start + 10)),
+      );
+      return result;
+    };
+    assert.equal(run().findings.filter((f) => f.code === 'MLS102').length, 1);
+    // `def` typed into `def_`: broken; then undone: the text of the last good analysis.
+    const at = text.indexOf('def helper') + 3;
+    const broken = edit(at, at, '_');
+    assert.ok(broken.syntaxErrors > 0);
+    assert.equal(edit(at, at + 1, '').reused, 'moved', 'the undo takes the last good findings');
+    // Broken again, then repaired differently: the last good analysis brought to the new text.
+    const end = text.indexOf('sorted(values)') + 'sorted(values)'.length;
+    assert.ok(edit(end, end, '(').syntaxErrors > 0);
+    const repaired = edit(end, end + 1, '[0]');
+    assert.equal(repaired.syntaxErrors, 0);
+    assert.ok(repaired.reused, 'an edit of a quiet function, from the last good analysis');
+    // A broken edit in the function with the finding, then undone.
+    const inLoad = text.indexOf('torch.load(path)') + 'torch.load('.length;
+    assert.ok(edit(inLoad, inLoad, '(').syntaxErrors > 0);
+    assert.equal(edit(inLoad, inLoad + 1, '').findings.filter((f) => f.code === 'MLS102').length, 1);
+    session.drop();
   });
 });

@@ -249,6 +249,29 @@ export class Analyzer {
     }
     timings.parse = performance.now() - start;
     try {
+      // The very text of the memo (an undo after a broken edit, editSession.ts): its findings,
+      // with the same rules able to fire and no syntax error (copies: a caller may change them).
+      if (
+        previous &&
+        !change &&
+        options.previousTree &&
+        !read &&
+        text.indexOf('\r') < 0 &&
+        previous.selection === selection &&
+        previous.gated === gated &&
+        !previous.hadError &&
+        !tree.rootNode.hasError
+      )
+        return {
+          findings: structuredClone(previous.findings) as Finding[],
+          syntaxErrors: 0,
+          parsed: true,
+          imports: [...previous.imports],
+          tree: options.keepTree ? tree : undefined,
+          timings,
+          memo: triggerCounts ? { ...previous, triggerCounts, bracketDepth: depth } : undefined,
+          reused: 'moved',
+        };
       // Reuse and rules share the `rules` timing: trying to reuse is part of finding the findings.
       start = performance.now();
       const reused =
