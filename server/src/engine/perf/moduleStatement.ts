@@ -34,7 +34,7 @@ import type { EditMemo, RuleReport } from '../pipeline/analyzer';
 import type { Node, Tree } from '../parser';
 import type { RuleSelection } from '../config/selection';
 import type { RuleIndex } from '../pipeline/prefilter';
-import { candidateCallsIn } from '../pipeline/calls';
+import { calledNamesOf, candidateCalls, candidateCallsIn } from '../pipeline/calls';
 import { SemanticModel } from '../semantic';
 import type { Span } from '../text';
 import { LineIndex } from '../text';
@@ -56,6 +56,8 @@ const WORD = /[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*/g;
 const MAX_NAMES = 16;
 /** Regions this large are analysed again whatever share of the file they are (a whole analysis of a small file is quick too). */
 const SMALL_FILE = 8192;
+/** Past this many regions to analyse again, their calls are found by one search of the file. */
+const SEARCHED_APART = 8;
 const SCOPE_WORD = /\b(?:global|nonlocal)\b/;
 const STAR_IMPORT = /\bimport\s*\*/;
 /** An f-string's opening: its fields are code (a call can hide there). */
@@ -136,11 +138,19 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   });
   const outside = shiftReports(kept, move);
   if (!outside) return undefined;
-  const calls: Node[] = [];
-  for (const span of spans) {
-    const found = candidateCallsIn(model, text, span, followed.names);
-    if (!found) return undefined;
-    calls.push(...found);
+  // A few regions are searched each (candidateCallsIn); many, through one search of the file
+  // whose calls outside them are left (each region's search has a fixed cost).
+  let calls: Node[] = [];
+  if (spans.length <= SEARCHED_APART) {
+    for (const span of spans) {
+      const found = candidateCallsIn(model, text, span, followed.names);
+      if (!found) return undefined;
+      calls.push(...found);
+    }
+  } else {
+    const all = candidateCalls(model, source, gated);
+    if (calledNamesOf(all).key !== followed.key) return undefined;
+    calls = all.calls.filter((call) => inSpans(call.startIndex));
   }
   const inside = stages.runRules(model, source, gated, undefined, calls).reports;
   if (move.touched) return undefined;
