@@ -105,7 +105,11 @@ function atLineEnd(text: string, at: number): boolean {
 function blankUnit(tree: Tree, editedOldTree: Tree, change: TextChange): EditedUnit | undefined {
   const { start, newEnd } = change;
   const node = tree.rootNode.descendantForIndex(start, newEnd);
-  const old = editedOldTree.rootNode.descendantForIndex(start, newEnd);
+  let old = editedOldTree.rootNode.descendantForIndex(start, newEnd);
+  // Tree.edit grows the nodes ending where blanks are typed over them (the `:` of a header, the
+  // name ending an import): a node never ends with blanks, so the one the new tree has there is
+  // the first around them that did not end there.
+  while (newEnd > start && old && old.startIndex < start && old.endIndex === newEnd && old.parent) old = old.parent;
   if (!node || !old || !sameNode(node, old)) return undefined;
   // Inside a token (a string's or a comment's text): not blank for the tokenizer.
   for (let n: Node | null = node; n; n = n.parent) if (n.childCount === 0 || n.type === 'string' || n.type === 'comment') return undefined;
