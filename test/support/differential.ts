@@ -12,8 +12,10 @@
  * the previous analysis, so the engine reuses what it can (perf/editReuse.ts), and each result is
  * compared with a fresh analysis of the edited text. Besides random lines (mostly in bodies),
  * one line of each kind edit reuse handles as a unit (perf/editedUnit.ts: `def` and `class`
- * headers, decorators, comments) or refuses (module-level statements), and a blank line, is
- * edited.
+ * headers, decorators, comments, module statements: imports and assignments, their targets and
+ * values), and a blank line, is edited.
+ *
+ * Notebooks are replayed the same way, cell by cell (replayCellEdits).
  *
  * Files are shared out to worker threads (this module, loaded again with `workerData`), each with
  * its own analyzer, a batch at a time. The check never stops at a file it cannot read or parse:
@@ -31,7 +33,9 @@ import { readSource, sourceKindOf } from '../../server/src/engine/io/sourceFiles
 import { ParseLimitError } from '../../server/src/engine/parser';
 import { LineIndex } from '../../server/src/engine/text';
 import { EditSession } from '../../server/src/engine/pipeline/editSession';
-import { analyzeSource } from '../../server/src/engine/pipeline/fileAnalysis';
+import { analyzeCells, analyzeSource } from '../../server/src/engine/pipeline/fileAnalysis';
+import { readNotebookCells } from '../../server/src/engine/io/notebook';
+import type { NotebookCell } from '../../server/src/engine/io/notebook';
 import { projectVersionsFor } from '../../server/src/deps/projectVersions';
 import { ALL_RULES } from '../../server/src/rules/index';
 
@@ -236,9 +240,10 @@ export function checkText(engine: Analyzer, file: string, text: string, options:
   }
   check.findings = reference.findings.length;
   const edits = options.edits === 'if-findings' ? check.findings > 0 : options.edits;
-  if (edits && !notebook) {
+  if (edits) {
     try {
-      replayEdits(engine, file, text, options.seed, check);
+      if (notebook) replayCellEdits(engine, file, readNotebookCells(text), options.seed, check);
+      else replayEdits(engine, file, text, options.seed, check);
       const failures = engine.takeRuleFailures();
       if (failures.length > 0) differ('editor-edit', { lines: [`internal error: ${failures.join('; ')}`], fields: ['findings'] });
     } catch (error) {
@@ -321,16 +326,101 @@ function replayEdits(engine: Analyzer, file: string, original: string, seed: num
       edit(at, at, inserted, what);
       edit(at, at + inserted.length, '', `undoing ${what}`);
     }
+    // A module constant's value changed: a letter after the first name of its value.
+    const assignments: number[] = [];
+    for (let line = 0; line < lineCount; line++) if (MODULE_ASSIGNMENT.test(lines.lineText(line))) assignments.push(line);
+    if (assignments.length > 0) {
+      const line = assignments[Math.floor(next() * assignments.length)];
+      const start = lines.lineStart(line);
+      const body = original.slice(start, lines.lineEnd(line));
+      const value = /=\s*([A-Za-z_][A-Za-z_0-9]*)/.exec(body);
+      if (value) {
+        const at = start + value.index + value[0].length;
+        const what = `inserting "q" at line ${line + 1}, column ${at - start + 1} (a module constant's value)`;
+        edit(at, at, 'q', what);
+        edit(at, at + 1, '', `undoing ${what}`);
+      }
+    }
   } finally {
     session.drop();
   }
 }
 
+/** A module-level assignment (`NAME = value`, `NAME: T = value`, `obj.attr = value`). */
+const MODULE_ASSIGNMENT = /^[A-Za-z_][\w.]*(?:\s*:[^=\n]*)?\s*=[^=]/;
+
+/**
+ * The editor path for a notebook: its code cells kept in one `EditSession` and analysed through
+ * `analyzeCells` (the joined cells, edit reuse over them), edited in random cells and lines (a
+ * space at a line's end, a letter after the line's first name; each undone after), every result
+ * compared with a fresh analysis of the cells.
+ */
+function replayCellEdits(engine: Analyzer, file: string, original: readonly NotebookCell[], seed: number, check: FileCheck): void {
+  const next = random(seed);
+  let cells = [...original];
+  if (cells.length === 0) return;
+  const session = new EditSession();
+  const analyze = () => analyzeCells(engine, { cells, session }, engine.defaultSelection);
+  analyze();
+  const edit = (slot: number, start: number, end: number, inserted: string, what: string) => {
+    const cell = cells[slot];
+    cells = cells.map((c, i) => (i === slot ? { index: c.index, text: cell.text.slice(0, start) + inserted + cell.text.slice(end) } : c));
+    const edited = analyze();
+    check.edits++;
+    if (edited.reused) check.reused++;
+    // A fresh analysis through the same entry (with the cells' `!pip install` findings), without a session.
+    const fresh = analyzeCells(engine, { cells }, engine.defaultSelection);
+    if (seen(edited.findings).join('\n') !== seen(fresh.findings).join('\n')) {
+      const { lines, fields } = describeDifferences(fresh.findings, edited.findings);
+      const difference: Difference = {
+        file,
+        variant: 'editor-edit',
+        lines: [`after ${what} (${edited.reused ?? 'recomputed'}):`, ...lines],
+        fields,
+      };
+      difference.known = knownEntry(difference)?.why;
+      check.differences.push(difference);
+    }
+  };
+  try {
+    for (let step = 0; step < CELL_EDITS_PER_NOTEBOOK; step++) {
+      const slot = Math.floor(next() * cells.length);
+      const text = cells[slot].text;
+      const lines = new LineIndex(text);
+      const line = Math.floor(next() * lines.lineCount);
+      const start = lines.lineStart(line);
+      const end = lines.lineEnd(line);
+      const name = /[A-Za-z_][A-Za-z_0-9]*/.exec(text.slice(start, end));
+      const inName = name !== null && next() < 0.5;
+      const at = inName ? start + name.index + name[0].length : end;
+      const inserted = inName ? 'q' : ' ';
+      const what = `inserting ${JSON.stringify(inserted)} in cell ${cells[slot].index}, line ${line + 1}, column ${at - start + 1}`;
+      edit(slot, at, at, inserted, what);
+      edit(slot, at, at + inserted.length, '', `undoing ${what}`);
+    }
+  } finally {
+    session.drop();
+  }
+}
+
+/** Cell edits (each followed by its undo) replayed on each sampled notebook. */
+const CELL_EDITS_PER_NOTEBOOK = 8;
+
 /** Edits (each followed by its undo) replayed on each sampled file. */
 const EDITS_PER_FILE = 4;
 
 /** Kinds of lines that each get one more edit (and its undo) on each sampled file. */
-const LINE_KINDS = [/^\s*(?:async\s+)?def\s/, /^\s*class\s/, /^\s*@/, /^\s*#/, /^[A-Za-z_]/, /^\s*$/];
+const LINE_KINDS = [
+  /^\s*(?:async\s+)?def\s/,
+  /^\s*class\s/,
+  /^\s*@/,
+  /^\s*#/,
+  /^[A-Za-z_]/,
+  /^\s*$/,
+  // Module statements (moduleStatement.ts): imports and assignments.
+  /^(?:import|from)\s/,
+  MODULE_ASSIGNMENT,
+];
 
 // ---------------------------------------------------------------------------------------------
 // Runner: worker threads, each with its own analyzer, pulling batches of files.

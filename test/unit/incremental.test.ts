@@ -4,6 +4,8 @@
  * with a fresh analysis of the same text, field by field.
  */
 import * as assert from 'node:assert/strict';
+import { EditSession } from '../../server/src/engine/pipeline/editSession';
+import { analyzeSource } from '../../server/src/engine/pipeline/fileAnalysis';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AnalysisResult, Analyzer } from '../../server/src/engine/pipeline/analyzer';
@@ -251,12 +253,16 @@ describe('reuse across edits', () => {
       ['a class renamed, the name unused', () => after('class Head'), 'X', 'function', 'class'],
       ['a base class edited', () => after('class Head(torch.nn.'), 'X', 'function', 'class'],
       ['a docstring edited', () => after('"""Loads'), 'x', 'function', 'function'],
-      // Module-level code: rules may read it without declaring what they read (rule.ts).
-      ['the module docstring edited', () => after('"""Training'), 'x', undefined, undefined],
+      // Module-level statements: what their names lead to runs again (moduleStatement.ts), unless
+      // they hold a rule's word or make a call (rules may read those without declaring it).
+      ['the module docstring edited', () => after('"""Training'), 'x', 'function', 'statement'],
       ['space after an import', () => lineEnd('import pickle'), ' ', 'function', 'blank'],
-      ['an import edited', () => after('import pickle'), 'x', undefined, undefined],
-      ['a constant renamed, unused elsewhere', () => after('UNUSED_LIMIT'), 'S', undefined, undefined],
-      ['a constant renamed, used elsewhere', () => after('ROOT'), 'S', undefined, undefined],
+      // The import a finding's call resolves through: that function runs again (the finding goes).
+      ['an import edited', () => after('import pickle'), 'x', 'function', 'statement'],
+      ["an import of a rule's package edited", () => after('import torch'), 'x', 'function', 'statement'],
+      ['a quiet import edited', () => after('import functools'), 'x', 'function', 'statement'],
+      ['a constant renamed, unused elsewhere', () => after('UNUSED_LIMIT'), 'S', 'function', 'statement'],
+      ['a constant renamed, used elsewhere', () => after('ROOT'), 'S', 'function', 'statement'],
       ['a module-level call edited', () => after('print(helper([3'), ', 4', undefined, undefined],
       ['space after a module-level assignment', () => lineEnd('UNUSED_LIMIT = 10'), ' ', 'function', 'blank'],
       ['a comment edited', () => after('# Restores'), ' old', 'function', 'comment'],
@@ -314,8 +320,9 @@ describe('reuse across edits', () => {
     const cases: Array<[string, () => number, string]> = [
       // `:=` in a default binds in the module.
       ['an assignment expression in a default', () => after('limit='), '(load := 10) or '],
-      // A module-level statement, whatever it binds.
-      ['a module-level target renamed', () => after('x'), 'y'],
+      // A module-level statement making a call, or holding a rule's word.
+      ['a module-level call edited', () => after('app.run(host="0.0.0.0"'), ', port=1'],
+      ['a module-level assignment of a call edited', () => after('app = Server('), 'None or '],
       // Blanks at the end of a line inside a module-level statement.
       ['space inside a statement spanning lines', () => after('z = max(1,'), ' '],
       // Blanks inside a string are its text, not blanks.
@@ -536,3 +543,153 @@ function trainingCode(blocks: number): string {
   }
   return out.join('\n') + '\n';
 }
+
+describe('reuse across edits of module statements and handler decorators', () => {
+  /** Types `typed` at `at` (then undoes it): both must equal fresh analyses; returns the codes and messages after typing. */
+  const typeAndUndo = (engine: Analyzer, document: EditorDocument, at: number, typed: string, what: string, replaced = 0) => {
+    const old = document.text.slice(at, at + replaced);
+    const result = document.edit(at, at + replaced, typed);
+    assert.equal(result.syntaxErrors, 0, what);
+    same(engine, document, what);
+    const found = result.findings.map((f) => `${f.code} ${f.message}`);
+    document.edit(at, at + typed.length, old);
+    same(engine, document, `undoing ${what}`);
+    return { found, how: result.reusedUnit };
+  };
+
+  it('drops a finding when an import alias is renamed so that the call no longer resolves to torch.load', async () => {
+    const engine = await analyzer();
+    const text = ['import torch as T', 'import json', '', 'def restore(path):', '    return T.load(path)', ''].join('\n');
+    const document = new EditorDocument(engine, text);
+    assert.equal(document.result.findings.filter((f) => f.code === 'MLS102').length, 1);
+    const { found } = typeAndUndo(engine, document, text.indexOf(' as T') + 5, 'T', 'the alias renamed');
+    assert.equal(found.filter((f) => f.startsWith('MLS102')).length, 0, 'T.load no longer names torch.load');
+    assert.equal(document.result.findings.filter((f) => f.code === 'MLS102').length, 1, 'and back');
+    // A quiet import renamed to the alias's name shadows nothing: the finding stays, found again.
+    const quiet = typeAndUndo(engine, document, text.indexOf('import json') + 'import json'.length, ' as T', 'another import bound to T');
+    assert.equal(quiet.found.filter((f) => f.startsWith('MLS102')).length, 0, 'T is json now, bound after torch');
+    document.dispose();
+  });
+
+  it('finds again what a changed module constant decides, through the names that lead to it', async () => {
+    const engine = await analyzer();
+    const text = [
+      'import torch',
+      'FLAG = True',
+      'SAFE = FLAG',
+      'UNRELATED = 3',
+      '',
+      'def restore(path):',
+      '    return torch.load(path, weights_only=SAFE)',
+      '',
+      'def other(path):',
+      '    return torch.load(path, weights_only=True)',
+      '',
+    ].join('\n');
+    const document = new EditorDocument(engine, text);
+    assert.equal(document.result.findings.length, 0);
+    const direct = typeAndUndo(engine, document, text.indexOf('FLAG = True') + 'FLAG = '.length, 'False', 'the constant changed', 4);
+    assert.equal(direct.how, 'statement', 'analysed as a module statement');
+    assert.equal(direct.found.filter((f) => f.startsWith('MLS102')).length, 1, 'weights_only=SAFE is False now');
+    const renamed = typeAndUndo(engine, document, text.indexOf('SAFE = FLAG') + 4, '2', 'the constant renamed');
+    assert.equal(renamed.how, 'statement');
+    assert.equal(document.result.findings.length, 0);
+    const far = typeAndUndo(engine, document, text.indexOf('UNRELATED = 3') + 'UNRELATED = 3'.length, '0', 'an unrelated constant');
+    assert.equal(far.how, 'statement');
+    document.dispose();
+  });
+
+  it('finds again what a decorator making a function a request handler decides, in the function and the helpers it calls', async () => {
+    const engine = await analyzer();
+    const text = [
+      'from flask import Flask',
+      'import subprocess',
+      'app = Flask(__name__)',
+      '',
+      'def execute(command):',
+      '    return subprocess.run(command, shell=True)',
+      '',
+      'def run(cmd):',
+      '    return execute(cmd)',
+      '',
+      'def direct(cmd):',
+      '    return subprocess.run(cmd, shell=True)',
+      '',
+    ].join('\n');
+    const document = new EditorDocument(engine, text);
+    const before = document.result.findings.map((f) => f.message);
+    assert.equal(before.length, 2);
+    assert.ok(
+      before.every((m) => !m.includes('request')),
+      'no request data yet',
+    );
+    for (const name of ['run', 'direct']) {
+      const at = text.indexOf(`def ${name}(`);
+      const { found } = typeAndUndo(engine, document, at, `@app.route("/${name}/<cmd>")\n`, `${name} made a handler`);
+      // The request reaches the shell in `direct` (the helper `execute` is not followed from a route's parameter).
+      if (name === 'direct') assert.equal(found.filter((f) => f.includes('request parameter')).length, 1, `${name}: request data`);
+    }
+    // A handler's decorator removed, then typed again (the undo).
+    const decorator = '@app.route("/direct/<cmd>")\n';
+    const handler = text.replace('def direct', `${decorator}def direct`);
+    const second = new EditorDocument(engine, handler);
+    assert.equal(second.result.findings.filter((f) => f.message.includes('request parameter')).length, 1);
+    const { found } = typeAndUndo(engine, second, handler.indexOf(decorator), '', 'the route decorator removed', decorator.length);
+    assert.equal(found.filter((f) => f.includes('request parameter')).length, 0);
+    assert.equal(second.result.findings.filter((f) => f.message.includes('request parameter')).length, 1, 'and typed again');
+    second.dispose();
+    document.dispose();
+  });
+});
+
+describe('the edit after a broken one', () => {
+  it('starts from the last analysis without a syntax error, and equals a fresh analysis', async () => {
+    const engine = await analyzer();
+    let text = [
+      'import pickle',
+      'import torch',
+      '',
+      'def restore(path):',
+      '    return torch.load(path)',
+      '',
+      'def helper(values):',
+      '    return sorted(values)',
+      '',
+    ].join('\n');
+    const session = new EditSession();
+    const run = () => analyzeSource(engine, { text, session }, engine.defaultSelection);
+    const fresh = () => {
+      const result = engine.analyzePython(text, { keepTree: true });
+      result.tree?.delete();
+      return result.findings.map((f) => JSON.stringify(f));
+    };
+    const edit = (start: number, end: number, inserted: string) => {
+      session.edit(text, start, end, inserted);
+      text = text.slice(0, start) + inserted + text.slice(end);
+      const result = run();
+      assert.deepEqual(
+        result.findings.map((f) => JSON.stringify(f)),
+        fresh(),
+        JSON.stringify(text.slice(Math.max(0, start - 10), start + 10)),
+      );
+      return result;
+    };
+    assert.equal(run().findings.filter((f) => f.code === 'MLS102').length, 1);
+    // `def` typed into `def_`: broken; then undone: the text of the last good analysis.
+    const at = text.indexOf('def helper') + 3;
+    const broken = edit(at, at, '_');
+    assert.ok(broken.syntaxErrors > 0);
+    assert.equal(edit(at, at + 1, '').reused, 'moved', 'the undo takes the last good findings');
+    // Broken again, then repaired differently: the last good analysis brought to the new text.
+    const end = text.indexOf('sorted(values)') + 'sorted(values)'.length;
+    assert.ok(edit(end, end, '(').syntaxErrors > 0);
+    const repaired = edit(end, end + 1, '[0]');
+    assert.equal(repaired.syntaxErrors, 0);
+    assert.ok(repaired.reused, 'an edit of a quiet function, from the last good analysis');
+    // A broken edit in the function with the finding, then undone.
+    const inLoad = text.indexOf('torch.load(path)') + 'torch.load('.length;
+    assert.ok(edit(inLoad, inLoad, '(').syntaxErrors > 0);
+    assert.equal(edit(inLoad, inLoad + 1, '').findings.filter((f) => f.code === 'MLS102').length, 1);
+    session.drop();
+  });
+});

@@ -4,6 +4,9 @@
  * that `%time`-style magics run.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT } from '../support/paths';
 import { NotebookError, isPythonLanguage, leavesOpen, maskIPython, readNotebookCells } from '../../server/src/engine/io/notebook';
 import type { NotebookCell } from '../../server/src/engine/io/notebook';
 import { analyzer } from '../support/engine';
@@ -136,5 +139,50 @@ describe('notebook cells', () => {
       assert.equal(JSON.stringify(result.findings), fresh(), replacement);
     }
     session.drop();
+  });
+
+  it('finds in the editor what the CLI finds when a cell parses only with its neighbours, or breaks on its own', async () => {
+    const engine = await analyzer();
+    let cells: NotebookCell[] = [
+      { index: 0, text: 'import pickle\nimport torch\nif torch.cuda.is_available():\n    device = "cuda"\n' },
+      { index: 1, text: 'else:\n    device = "cpu"\n' },
+      { index: 2, text: 'blob = pickle.loads(open("x.pkl", "rb").read())\n' },
+      { index: 3, text: 'state = torch.load("a.pt")\n' },
+    ];
+    const session = new EditSession();
+    const selection = engine.defaultSelection;
+    // The CLI's analysis: no kept tree.
+    const cli = () => summary(engine.analyzeNotebookCells(cells).findings);
+    assert.deepEqual(summary(analyzeCells(engine, { cells, session }, selection).findings), cli(), 'an `else:` cell');
+    const edits: Array<[number, string, string]> = [
+      // An import broken on its own line: the cell is compiled (and fails) alone in Jupyter.
+      [0, 'import pickle', 'importq pickle'],
+      [0, 'importq pickle', 'import pickle'],
+      [3, 'torch.load("a.pt")', 'torch.load("a.pt", weights_only=True)'],
+    ];
+    let compared = 0;
+    for (const [cell, text, replacement] of edits) {
+      cells = cells.map((c) => (c.index === cell ? { ...c, text: c.text.replace(text, replacement) } : c));
+      assert.deepEqual(summary(analyzeCells(engine, { cells, session }, selection).findings), cli(), replacement);
+      compared++;
+    }
+    assert.equal(compared, edits.length);
+    session.drop();
+    // Found by the differential's cell edits: a letter typed into `import` in the corpus notebooks.
+    for (const [file, line] of [
+      ['test/corpus/research_notebook.ipynb', 'import pickle'],
+      ['test/rules/fixtures/MLS801_notebook.ipynb', 'from skops.io import load'],
+    ]) {
+      let real = readNotebookCells(fs.readFileSync(path.join(REPO_ROOT, file), 'utf8'));
+      const own = new EditSession();
+      analyzeCells(engine, { cells: real, session: own }, selection);
+      const slot = real.findIndex((c) => c.text.includes(line));
+      assert.ok(slot >= 0, file);
+      real = real.map((c, i) => (i === slot ? { ...c, text: c.text.replace(line, line.replace(/^(\w+)/, '$1q')) } : c));
+      const edited = summary(analyzeCells(engine, { cells: real, session: own }, selection).findings);
+      // The CLI's analysis through the same entry (with the cells' `!pip install` findings), no session.
+      assert.deepEqual(edited, summary(analyzeCells(engine, { cells: real }, selection).findings), file);
+      own.drop();
+    }
   });
 });

@@ -243,6 +243,17 @@ export class PythonParser {
     return this.runtime.trees.has(tree);
   }
 
+  /**
+   * A copy of a tree of the current runtime (tree-sitter shares the nodes: cheap), owned as the
+   * trees it parses are; undefined for a tree of another runtime.
+   */
+  copy(tree: Tree): Tree | undefined {
+    if (!this.owns(tree) || this.runtime.aborted) return undefined;
+    const copy = tree.copy();
+    this.runtime.trees.add(copy);
+    return copy;
+  }
+
   /** Frees a tree if its runtime is the current one; trees of replaced runtimes go with them. */
   release(tree: Tree | undefined): void {
     if (tree && this.owns(tree) && !this.runtime.aborted) tree.delete();

@@ -158,6 +158,37 @@ const BINDING_NODE_TYPES = [
 
 /** What a statement binding a name must contain (one of BINDING_NODE_TYPES' keywords or `=`). */
 const MAY_BIND = /=|\b(?:for|as|import|global|nonlocal|def|class|lambda)\b/;
+/** MAY_BIND's keywords: a statement without them binds only through `=`. */
+const BINDING_KEYWORD = /\b(?:for|as|import|global|nonlocal|def|class|lambda)\b/;
+/** The statements collect binds without a walk when they are the only binding of their statement. */
+const SIMPLE_ASSIGNMENTS = new Set(['assignment', 'augmented_assignment']);
+
+/**
+ * The one node of BINDING_NODE_TYPES a walk of statement `top` (whose text is `source`) would bind
+ * from, when that is known without the walk (each walk has a fixed cost: the types are matched
+ * against every symbol of the grammar), else undefined. `test/unit/semanticShortcut.test.ts`
+ * checks it against the walk on every fixture and corpus file.
+ * - One plain assignment (`WARMUP = 100`, `x += 1`) with one `=` in its text and none of the
+ *   binding keywords: every other binding node needs a keyword or an `=` (`:=`, a chained `=`).
+ * - A decorated definition whose decorators hold no binding keyword and no `:=` (the nodes of an
+ *   expression bind only so): the definition, whose own body the walk skips.
+ */
+export function onlyBinding(top: Node, source: string): Node | undefined {
+  if (top.type === 'expression_statement') {
+    const single = top.namedChildCount === 1 ? top.firstNamedChild : null;
+    if (single && SIMPLE_ASSIGNMENTS.has(single.type) && source.indexOf('=') === source.lastIndexOf('=') && !BINDING_KEYWORD.test(source))
+      return single;
+    return undefined;
+  }
+  if (top.type !== 'decorated_definition') return undefined;
+  const definition = top.childForFieldName('definition');
+  if (!definition || !SCOPE_NODE_TYPES.has(definition.type)) return undefined;
+  const decorators = source.slice(0, definition.startIndex - top.startIndex);
+  return BINDING_KEYWORD.test(decorators) || decorators.includes(':=') ? undefined : definition;
+}
+
+/** The node types a walk of a statement binds from (what collect walks for; exported for tests). */
+export const BINDING_TYPES: readonly string[] = BINDING_NODE_TYPES;
 
 export type ConstValue =
   | { kind: 'str'; value: string; node: Node; definedAt?: Node }
@@ -465,7 +496,13 @@ export class SemanticModel {
       }
       // Each walk has a fixed cost (the types are matched against every symbol of the grammar):
       // a statement that cannot bind is not walked.
-      if (!MAY_BIND.test(this.text.slice(top.startIndex, top.endIndex))) continue;
+      const source = this.text.slice(top.startIndex, top.endIndex);
+      if (!MAY_BIND.test(source)) continue;
+      const only = onlyBinding(top, source);
+      if (only) {
+        this.bindNode(scope, only);
+        continue;
+      }
       const found = top.descendantsOfType(BINDING_NODE_TYPES);
       for (const node of found) {
         if (!node || node.startIndex < skipUntil) continue;
@@ -824,7 +861,14 @@ export class SemanticModel {
   }
 
   /** Top-level packages the file imports (`torch`, `sklearn`, `art`), anywhere in it. */
+  /**
+   * Whether importedPackages was asked since the model was made (by a rule: edit reuse keeps no
+   * report over a change of the file's packages once one may depend on them, moduleStatement.ts).
+   */
+  packagesAsked = false;
+
   importedPackages(): string[] {
+    this.packagesAsked = true;
     return [...new Set([...this.importedNames().map((i) => i.qualifiedName.split('.')[0]), ...this.extraImports])].sort();
   }
 

@@ -148,6 +148,28 @@ export function leavesOpen(text: string): boolean {
 }
 
 /** The joined Python text of a notebook's code cells and the way back to each cell. */
+/**
+ * maskIPython, remembered by cell text: the editor lays a notebook's cells out several times per
+ * keystroke (the server, the entry, the analysis), and only the edited cell's text is new.
+ * Forgotten past MASKED_UNITS of remembered text.
+ */
+function maskedCell(cell: string): string {
+  let masked = maskedCells.get(cell);
+  if (masked !== undefined) return masked;
+  masked = maskIPython(cell);
+  if (maskedUnits + cell.length > MASKED_UNITS) {
+    maskedCells.clear();
+    maskedUnits = 0;
+  }
+  maskedCells.set(cell, masked);
+  maskedUnits += cell.length;
+  return masked;
+}
+
+const maskedCells = new Map<string, string>();
+let maskedUnits = 0;
+const MASKED_UNITS = 8 * 1024 * 1024;
+
 export class NotebookLayout {
   readonly text: string;
   private readonly starts: number[] = [];
@@ -168,7 +190,7 @@ export class NotebookLayout {
     cells.forEach((cell, slot) => {
       this.starts.push(text.length);
       // Line endings as the analysis wants them (same length: cell positions stay valid).
-      const python = maskIPython(analysisText(cell.text));
+      const python = maskedCell(analysisText(cell.text));
       this.masked.push(python);
       const masked = blank.has(slot) ? python.replace(/[^\r\n]/g, ' ') : python;
       text += masked.endsWith('\n') ? masked : masked + '\n';

@@ -32,6 +32,7 @@ import { hotWords } from '../pipeline/prefilter';
 import type { RuleIndex } from '../pipeline/prefilter';
 import { candidateCallsIn } from '../pipeline/calls';
 import type { CalledNames } from '../pipeline/calls';
+import { reuseModuleStatement } from './moduleStatement';
 
 /** What an edit did: old text [start, oldEnd) became new text [start, newEnd). */
 export interface TextChange {
@@ -156,6 +157,10 @@ export interface Reused {
   unit: UnitKind;
   /** Names carrying hot values (EditMemo.carried) for the new text, or a superset; undefined: not known. */
   carried: Set<string> | undefined;
+  /** Whether the rules run again asked the file's packages (SemanticModel.packagesAsked). */
+  packagesAsked: boolean;
+  /** The file's imported packages, when the edit may have changed them (else the previous ones). */
+  imports?: string[];
 }
 
 /** What reuse asks of the analyzer: running the rules (on the calls in a span) and the finish. */
@@ -221,6 +226,9 @@ export function reuseAfterEdit(
   const before = previous.text.slice(edited.start, edited.end - (change.newEnd - change.oldEnd));
   const old = { start: edited.start, end: edited.start + before.length };
   const move = new OffsetMover(change, old);
+  // A statement of the module: the parts of the file its names lead to (moduleStatement.ts).
+  if (edited.kind === 'statement')
+    return reuseModuleStatement({ stages, previous, text, source, tree, gated, hot, selection, unit: edited, old, before, now, move });
   // A blank change leaves every token, hence every binding and import, as it was.
   if (edited.kind !== 'blank') {
     // Imports inside a function still count for the file (SemanticModel.importedPackages).
@@ -252,7 +260,7 @@ export function reuseAfterEdit(
       const reports = shiftReports(previous.reports, move);
       const called = previous.called && { ...previous.called, aliasSites: previous.called.aliasSites.map((at) => move.offset(at)) };
       return findings && reports && !move.touched
-        ? { findings, reports, called, how: 'moved', unit: edited.kind, carried: previous.carried }
+        ? { findings, reports, called, how: 'moved', unit: edited.kind, carried: previous.carried, packagesAsked: false }
         : undefined;
     }
   }
@@ -293,5 +301,5 @@ export function reuseAfterEdit(
   // such as every name written in the unit, would make quiet functions look hot).
   const carried = undefined;
   const findings = stages.finish(reports, model, new LineIndex(text), selection);
-  return { findings, reports, called, how: 'function', unit: edited.kind, carried };
+  return { findings, reports, called, how: 'function', unit: edited.kind, carried, packagesAsked: model.packagesAsked };
 }

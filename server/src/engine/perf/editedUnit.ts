@@ -19,8 +19,10 @@
  *   binding is; the unit is the definition around the change, or the change itself between two
  *   statements of the module (not inside one: a statement spanning lines would read differently).
  *
- * Module-level statements are not units: rules may read module-level code without declaring it,
- * so an edit there is analysed with the whole file.
+ * - `statement`: a statement of the module (an assignment, an import, a loop…), with no
+ *   definition around it. Rules read module-level code without declaring all they read, so
+ *   moduleStatement.ts decides what must run again (the statements and definitions whose names
+ *   lead to it) or that the whole file must.
  *
  * In every case the edited tree of the old text (tree-sitter's `Tree.edit` moves its nodes over
  * the change) must have a node of the same type and extent at the same place: the old text had
@@ -29,7 +31,7 @@
 import type { Node, Tree } from '../parser';
 import type { TextChange } from './editReuse';
 
-export type UnitKind = 'function' | 'class' | 'comment' | 'blank';
+export type UnitKind = 'function' | 'class' | 'comment' | 'blank' | 'statement';
 
 export interface EditedUnit {
   kind: UnitKind;
@@ -79,10 +81,20 @@ export function editedUnit(tree: Tree, editedOldTree: Tree, change: TextChange, 
   }
   const definition = innermostDefinition(node);
   if (definition) return definitionUnit(definition, editedOldTree, change, before, after);
-  // Module-level code is not a unit: rules may read any of it without declaring what they read
-  // (partialParse.ts keeps it), such as the `add_argument` calls that
-  // restrict an option. An edit there is analysed with the whole file.
-  return undefined;
+  // A statement of the module: what other statements can read of it is decided by
+  // moduleStatement.ts, which analyses the whole file when it cannot tell.
+  const statement = moduleStatement(node);
+  if (!statement || !hadSame(editedOldTree, statement, statement, change, after)) return undefined;
+  return { kind: 'statement', start: statement.startIndex, end: statement.endIndex, inBody: false };
+}
+
+/** The statement of the module holding `node` (not a definition, a comment or an error), if any. */
+function moduleStatement(node: Node): Node | undefined {
+  let n: Node | null = node;
+  while (n?.parent && n.parent.type !== 'module') n = n.parent;
+  if (!n?.parent || n.type === 'comment' || n.type === 'ERROR' || n.type === 'decorated_definition' || DEFINITIONS.has(n.type))
+    return undefined;
+  return n;
 }
 
 function atLineEnd(text: string, at: number): boolean {
@@ -93,7 +105,11 @@ function atLineEnd(text: string, at: number): boolean {
 function blankUnit(tree: Tree, editedOldTree: Tree, change: TextChange): EditedUnit | undefined {
   const { start, newEnd } = change;
   const node = tree.rootNode.descendantForIndex(start, newEnd);
-  const old = editedOldTree.rootNode.descendantForIndex(start, newEnd);
+  let old = editedOldTree.rootNode.descendantForIndex(start, newEnd);
+  // Tree.edit grows the nodes ending where blanks are typed over them (the `:` of a header, the
+  // name ending an import): a node never ends with blanks, so the one the new tree has there is
+  // the first around them that did not end there.
+  while (newEnd > start && old && old.startIndex < start && old.endIndex === newEnd && old.parent) old = old.parent;
   if (!node || !old || !sameNode(node, old)) return undefined;
   // Inside a token (a string's or a comment's text): not blank for the tokenizer.
   for (let n: Node | null = node; n; n = n.parent) if (n.childCount === 0 || n.type === 'string' || n.type === 'comment') return undefined;
@@ -164,10 +180,12 @@ function hadSame(editedOldTree: Tree, node: Node, whole: Node, change: TextChang
   const oldWhole = node === whole ? old : withDecorators(old);
   if (oldWhole.startIndex !== whole.startIndex) return false;
   if (oldWhole.endIndex === whole.endIndex) return true;
-  // Text deleted at the node's end, before a line break: the tree edit (treeEdit.ts) also spans
-  // the line break, so the old node's end moved to just after it.
-  if (change.oldEnd > change.start && whole.endIndex === change.newEnd && oldWhole.endIndex === change.newEnd + 1)
-    return after.charCodeAt(change.newEnd) === 10;
+  // Text replaced or deleted on the node's last line, the edit reaching the line break: the tree
+  // edit (treeEdit.ts) also spans the line break, so the old node's end moved to just after it
+  // (the change, found as the smallest difference, may stop short of the line's end: `True` →
+  // `False` differs in `Tru`/`Fals`). Nodes of statements never end after a line break.
+  if (change.oldEnd > change.start && oldWhole.endIndex === whole.endIndex + 1 && change.newEnd <= whole.endIndex)
+    return after.charCodeAt(whole.endIndex) === 10 && !after.slice(change.newEnd, whole.endIndex).includes('\n');
   return change.oldEnd === change.start && oldWhole.endIndex === change.start && whole.endIndex === change.newEnd;
 }
 

@@ -31,11 +31,15 @@ export function pointAt(text: string, offset: number): Point {
 /**
  * The tree edit for replacing text[start, end) with `inserted`, in terms of the analysed texts
  * before and after (see analysisText): whether a `\r` reads as a line break depends on the
- * character after it, so the edit is widened over a `\r` before it and a `\n` after it.
+ * character after it, so the edit is widened over a `\r` before it, and over a `\n` after it
+ * when the character before that `\n` is a `\r` before or after the edit. (Widened always, an
+ * edit at a line's end re-read the line break, and a `def` header's whole body with it.)
  */
 export function treeEdit(text: string, start: number, end: number, inserted: string): Edit {
   const from = start > 0 && text.charCodeAt(start - 1) === 13 ? start - 1 : start;
-  const to = end < text.length && text.charCodeAt(end) === 10 ? end + 1 : end;
+  const lastBefore = end > start ? text.charCodeAt(end - 1) : text.charCodeAt(start - 1);
+  const lastAfter = inserted.length > 0 ? inserted.charCodeAt(inserted.length - 1) : text.charCodeAt(start - 1);
+  const to = end < text.length && text.charCodeAt(end) === 10 && (lastBefore === 13 || lastAfter === 13) ? end + 1 : end;
   const before = analysisText(text.slice(from, to));
   const after = analysisText(text.slice(from, start) + inserted + text.slice(end, to));
   const startPosition = pointAt(text, from);

@@ -11,7 +11,7 @@ import { NotebookLayout, readNotebookCells } from '../io/notebook';
 import type { NotebookCell } from '../io/notebook';
 import type { Node, Tree } from '../parser';
 import { PythonParser } from '../parser';
-import { checkParseLimits } from './parseLimits';
+import { bracketDepth, bracketsKept, checkParseLimits } from './parseLimits';
 import type { ProjectVersions, Report, Rule, RuleContext } from '../rule';
 import type { RuleSelection } from '../config/selection';
 import { resolveSelection } from '../config/selection';
@@ -92,6 +92,10 @@ export interface EditMemo {
   readonly hadError: boolean;
   /** Names carrying hot values (partialParse.carriedNames), found on first use. */
   carried?: Set<string>;
+  /** The text's bracketDepth (parseLimits.ts), kept over edits that cannot change it. */
+  readonly bracketDepth?: number;
+  /** Whether a rule may have asked the file's packages for a report kept (SemanticModel.packagesAsked); undefined: unknown. */
+  readonly packagesAsked?: boolean;
 }
 
 export interface AnalysisResult {
@@ -211,7 +215,12 @@ export class Analyzer {
     if (!gated && !forced) return { findings: [], syntaxErrors: 0, parsed: false, imports: [], timings };
     const index = gated ?? subsetIndex(full, []);
     start = performance.now();
-    checkParseLimits(source);
+    // An edit of letters and blanks leaves the brackets as they were (bracketsKept): not counted again.
+    const depth =
+      previous?.bracketDepth !== undefined && change && bracketsKept(previous.text, text, change)
+        ? previous.bracketDepth
+        : bracketDepth(source);
+    checkParseLimits(source, depth);
     // Without a tree to keep, the definitions no enabled rule can fire in need not be parsed. With
     // `force` too: the partial text keeps every import (PartialText.imports), so the imports are
     // the whole text's, and the workspace scan gets the CLI's parse.
@@ -240,6 +249,29 @@ export class Analyzer {
     }
     timings.parse = performance.now() - start;
     try {
+      // The very text of the memo (an undo after a broken edit, editSession.ts): its findings,
+      // with the same rules able to fire and no syntax error (copies: a caller may change them).
+      if (
+        previous &&
+        !change &&
+        options.previousTree &&
+        !read &&
+        text.indexOf('\r') < 0 &&
+        previous.selection === selection &&
+        previous.gated === gated &&
+        !previous.hadError &&
+        !tree.rootNode.hasError
+      )
+        return {
+          findings: structuredClone(previous.findings) as Finding[],
+          syntaxErrors: 0,
+          parsed: true,
+          imports: [...previous.imports],
+          tree: options.keepTree ? tree : undefined,
+          timings,
+          memo: triggerCounts ? { ...previous, triggerCounts, bracketDepth: depth } : undefined,
+          reused: 'moved',
+        };
       // Reuse and rules share the `rules` timing: trying to reuse is part of finding the findings.
       start = performance.now();
       const reused =
@@ -258,13 +290,16 @@ export class Analyzer {
               called: reused.called,
               triggerCounts,
               carried: reused.carried,
+              bracketDepth: depth,
+              packagesAsked: previous.packagesAsked !== false || reused.packagesAsked,
+              imports: reused.imports ?? previous.imports,
             }
           : undefined;
         return {
           findings: reused.findings,
           syntaxErrors: 0,
           parsed: true,
-          imports: [...previous.imports],
+          imports: [...(reused.imports ?? previous.imports)],
           tree: options.keepTree ? tree : undefined,
           timings,
           memo,
@@ -281,6 +316,7 @@ export class Analyzer {
       const { reports: raw, called } = this.runRules(model, read ? source.withPartsLeftOut(read.text) : source, index, undefined, given);
       const findings = finishReports(raw, model, lines, selection, this.rules);
       timings.rules = performance.now() - start + tried;
+      const packagesAsked = model.packagesAsked;
       const imports = model.importedPackages();
       const hadError = tree.rootNode.hasError;
       return {
@@ -292,7 +328,20 @@ export class Analyzer {
         tree: options.keepTree ? tree : undefined,
         timings,
         memo: triggerCounts
-          ? { text, selection, triggerIndex: full, triggerCounts, gated, findings, reports: raw, called, imports, hadError }
+          ? {
+              text,
+              selection,
+              triggerIndex: full,
+              triggerCounts,
+              gated,
+              findings,
+              reports: raw,
+              called,
+              imports,
+              hadError,
+              bracketDepth: depth,
+              packagesAsked,
+            }
           : undefined,
       };
     } finally {

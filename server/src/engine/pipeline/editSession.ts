@@ -20,6 +20,16 @@ export class EditSession {
   /** The text (as given, before line-ending normalisation) the kept tree stands for. */
   private treeText?: string;
   private memo?: EditMemo;
+  /**
+   * The last analysis of a text without a syntax error: a copy of its tree, the text and the
+   * memo. Broken text is parsed afresh (analyzer.ts) and its memo cannot be re-used, so the
+   * edit after a broken one (the next keystroke, an undo) starts from this one instead.
+   */
+  private good?: { tree: Tree; text: string; memo: EditMemo };
+  /** The parser of the last optionsFor (the one the analysis kept next ran with). */
+  private parser?: PythonParser;
+  /** The text of the last analysis kept. */
+  private lastText?: string;
 
   /** Whether a tree is kept (for tests and logs). */
   get hasTree(): boolean {
@@ -55,35 +65,61 @@ export class EditSession {
    */
   optionsFor(text: string, parser: PythonParser): Pick<AnalysisOptions, 'previousTree' | 'keepTree' | 'previous'> {
     if (this.tree && !parser.owns(this.tree)) this.drop();
+    this.parser = parser;
+    if (this.good && !parser.owns(this.good.tree)) this.drop();
+    // The same text analysed again: something else changed (settings, the project's package
+    // versions), so nothing of the earlier analyses is re-used but the tree (parsing is exact).
+    const again = text === this.lastText;
+    if (again) {
+      deleteTree(this.good?.tree);
+      this.good = undefined;
+    }
+    if (this.good && (!this.tree || !this.memo || this.memo.hadError)) {
+      // After a broken text, the last good one: its tree is brought to `text` below.
+      deleteTree(this.tree);
+      this.tree = this.good.tree;
+      this.treeText = this.good.text;
+      this.memo = this.good.memo;
+      this.good = undefined;
+    }
     if (this.tree && this.treeText !== text) {
       const edit = this.treeText === undefined ? undefined : diffEdit(analysisText(this.treeText), analysisText(text));
       if (edit) this.tree.edit(edit);
       else this.drop();
       // The memo stays: the analyzer checks it against the new text itself (EditMemo.text).
     }
-    return { previousTree: this.tree, keepTree: true, previous: this.tree ? this.memo : undefined };
+    return { previousTree: this.tree, keepTree: true, previous: this.tree && !again ? this.memo : undefined };
   }
 
   /** Keeps what an analysis of `text` made with `optionsFor` leaves for the next one. */
   keep(text: string, result: AnalysisResult): void {
+    this.lastText = text;
     const old = this.tree;
     this.tree = result.tree;
     this.treeText = result.tree ? text : undefined;
     this.memo = result.tree ? result.memo : undefined;
     if (old && old !== result.tree) deleteTree(old);
+    if (result.tree && result.memo && !result.memo.hadError) {
+      deleteTree(this.good?.tree);
+      const copy = this.parser?.copy(result.tree);
+      this.good = copy ? { tree: copy, text, memo: result.memo } : undefined;
+    }
   }
 
   /** Forgets the tree and the memo (the parser changed, the document was skipped or closed). */
   drop(): void {
     deleteTree(this.tree);
+    deleteTree(this.good?.tree);
     this.tree = undefined;
     this.treeText = undefined;
     this.memo = undefined;
+    this.good = undefined;
+    this.lastText = undefined;
   }
 
   /** Drops the tree when `parser` no longer owns it (its runtime was replaced). */
   dropIfStale(parser: PythonParser): void {
-    if (this.tree && !parser.owns(this.tree)) this.drop();
+    if ((this.tree && !parser.owns(this.tree)) || (this.good && !parser.owns(this.good.tree))) this.drop();
   }
 }
 

@@ -9,7 +9,7 @@ import type { Finding } from '../findings';
 import { compareFindings } from '../findings';
 import { NotebookLayout, leavesOpen } from '../io/notebook';
 import type { NotebookCell } from '../io/notebook';
-import type { PythonParser, Tree } from '../parser';
+import type { PythonParser } from '../parser';
 import type { TextEdit } from '../rule';
 import { keepLineBreaks } from '../results/finish';
 
@@ -28,9 +28,13 @@ export function analyzeNotebookCells(
   const layout = new NotebookLayout(cells);
   // The joined text is a Python text: edit reuse works on it as on a file (the editor's session
   // keeps its tree and memo; toCells leaves the memo's findings as they are).
-  const result = analyzer.analyzePython(layout.text, options);
-  const broken = cells.length > 1 ? brokenCells(analyzer.parser, layout, result.parsed, result.tree) : [];
-  if (broken.length === 0) return { ...result, findings: toCells(layout, result.findings), layout };
+  // The editor always parses (keepTree), so it can ask first which cells are broken: when some
+  // are, the joined text's findings would be thrown away (and its tree, broken, is not re-used).
+  const editor = options.keepTree === true;
+  const early = editor && cells.length > 1 ? brokenCells(analyzer.parser, layout, true) : undefined;
+  const result = early && early.length > 0 ? undefined : analyzer.analyzePython(layout.text, options);
+  const broken = early ?? (cells.length > 1 && result ? brokenCells(analyzer.parser, layout, result.parsed) : []);
+  if (result && broken.length === 0) return { ...result, findings: toCells(layout, result.findings), layout };
   const apart: AnalysisOptions = {
     selection: options.selection,
     prefilter: options.prefilter,
@@ -60,38 +64,53 @@ export function analyzeNotebookCells(
     for (const name of alone.imports) imports.add(name);
   }
   findings.sort(compareFindings);
-  return { ...result, findings, imports: [...imports], layout };
+  // Without the joined analysis (the editor's early answer), the one of the cells together stands
+  // for it: no tree is kept, and each broken cell counts as (at least) one syntax error region.
+  const base = result ?? { ...rest, tree: undefined, memo: undefined, syntaxErrors: rest.syntaxErrors + broken.length };
+  return { ...base, findings, imports: [...imports], layout };
 }
 
 /**
  * Positions (in `layout.cells`, the last one aside: nothing follows it) of the cells that can
  * swallow the next. First those leaving a string, bracket or continuation open (a scan of the
  * text, which is all the prefilter reads when it decides not to parse). Then, when the joined
- * text was parsed, those that tree-sitter's error recovery carried over the next cell (`class C`
- * without a colon; `import` alone takes the next cell's first name): with the joined tree at
- * hand (the editor keeps it), those a top-level node runs out of; else (a partial tree or none)
- * those that do not parse on their own, at the cost of a second parse of the cells.
+ * text was parsed, those that do not parse on their own (`class C` without a colon; `import`
+ * alone takes the next cell's first name), as Jupyter compiles each cell on its own.
+ *
+ * Every surface asks the same question, so the editor's answer is the CLI's: an earlier version
+ * asked the editor's kept joined tree instead (a top-level node running out of the cell), which
+ * differs for a cell that parses only with its neighbours (an `else:` after a cell's `if`) or
+ * whose error tree-sitter keeps inside it. Each cell's answer depends on its text alone and is
+ * remembered by text (parsesAlone), so after a keystroke only the edited cell is parsed again.
  */
-function brokenCells(parser: PythonParser, layout: NotebookLayout, parsed: boolean, tree: Tree | undefined): number[] {
+function brokenCells(parser: PythonParser, layout: NotebookLayout, parsed: boolean): number[] {
   const broken: number[] = [];
-  const top = tree?.rootNode.children ?? [];
-  let child = 0;
   for (let slot = 0; slot < layout.masked.length - 1; slot++) {
     const text = layout.masked[slot];
-    let open = leavesOpen(text);
-    if (!open && tree) {
-      const next = layout.startOf(slot + 1);
-      while (child < top.length && (top[child]?.endIndex ?? 0) <= next) child++;
-      const node = top[child];
-      open = node !== undefined && node !== null && node.startIndex < next;
-    } else if (!open && parsed) {
-      const alone = parser.parse(text);
-      open = alone.rootNode.hasError;
-      alone.delete();
-    }
-    if (open) broken.push(slot);
+    if (leavesOpen(text) || (parsed && !parsesAlone(parser, text))) broken.push(slot);
   }
   return broken;
+}
+
+/** Whether each cell text parsed on its own, by text; forgotten past REMEMBERED_UNITS of text. */
+const aloneAnswers = new Map<string, boolean>();
+let rememberedUnits = 0;
+const REMEMBERED_UNITS = 8 * 1024 * 1024;
+
+/** True when `text` parses without a syntax error on its own. */
+function parsesAlone(parser: PythonParser, text: string): boolean {
+  let answer = aloneAnswers.get(text);
+  if (answer !== undefined) return answer;
+  const alone = parser.parse(text);
+  answer = !alone.rootNode.hasError;
+  alone.delete();
+  if (rememberedUnits + text.length > REMEMBERED_UNITS) {
+    aloneAnswers.clear();
+    rememberedUnits = 0;
+  }
+  aloneAnswers.set(text, answer);
+  rememberedUnits += text.length;
+  return answer;
 }
 
 /** Findings of a layout's joined text, with ranges, spans and edits moved to their cells. */

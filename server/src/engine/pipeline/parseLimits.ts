@@ -5,6 +5,7 @@
  * brackets, a precise message and spares the seconds a parse takes to reach the budget.
  */
 import { ParseLimitError } from '../parser';
+import { isIdentifierChar } from '../textScan';
 import type { SourceText } from '../textScan';
 
 /**
@@ -30,9 +31,28 @@ export function bracketDepth(source: SourceText): number {
   return deepest;
 }
 
-/** Throws ParseLimitError when the text cannot be parsed within the limits. */
-export function checkParseLimits(source: SourceText): void {
-  const depth = bracketDepth(source);
+/**
+ * True when an edit (old text [start, oldEnd) became new text [start, newEnd)) cannot change the
+ * code's brackets, so the previous text's bracket depth holds: it removed and inserted only
+ * ASCII letters, digits, `_`, spaces and tabs, not right after a backslash (which escapes the
+ * character after it in a string) and not in a run of identifier characters that a quote ends (a
+ * string's prefix: `rb"`). Then every quote, `#`, line break and bracket is where it was, and so
+ * is every string and comment (textScan.ts reads them from those alone).
+ */
+export function bracketsKept(before: string, after: string, change: { start: number; oldEnd: number; newEnd: number }): boolean {
+  const { start, oldEnd, newEnd } = change;
+  if (!PLAIN.test(before.slice(start, oldEnd)) || !PLAIN.test(after.slice(start, newEnd))) return false;
+  if (start > 0 && after.charCodeAt(start - 1) === 92 /* \ */) return false;
+  let at = newEnd;
+  while (at < after.length && isIdentifierChar(after.charCodeAt(at))) at++;
+  const next = after.charCodeAt(at);
+  return next !== 34 && next !== 39;
+}
+
+const PLAIN = /^[A-Za-z0-9_ \t]*$/;
+
+/** Throws ParseLimitError when the text cannot be parsed within the limits (`depth`: its bracketDepth, when known). */
+export function checkParseLimits(source: SourceText, depth = bracketDepth(source)): void {
   if (depth > MAX_BRACKET_DEPTH) {
     throw new ParseLimitError(`brackets are nested ${depth} deep; Python itself refuses more than ${MAX_BRACKET_DEPTH}`);
   }

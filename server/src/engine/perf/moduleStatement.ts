@@ -1,0 +1,268 @@
+/**
+ * Edit reuse for a statement of the module (an assignment, an import: editedUnit.ts's
+ * `statement`), for the editor. Such a statement is read from elsewhere through the names it
+ * binds, so after an edit only the parts of the file those names lead to are analysed again: the
+ * statement itself, and every statement or definition of the module that writes one of its words,
+ * then (transitively) every one that writes a name those bind (a class's name, the words of a
+ * statement's code; see boundBy). The reports of the rest are moved.
+ *
+ * Why that is exact. A report of a call depends on the text of the top-level statement or
+ * definition it is in (its region, unchanged when the region is not the edited statement) and on
+ * what the names written there mean: the model resolves a name through the bindings of its
+ * scopes, and a module binding through the statement that makes it (its value, the names written
+ * in it, and so on). A region writing no word of the edited statement, before or after the edit,
+ * nor any name bound by a region that does (closed over), resolves every name to the same
+ * bindings, at offsets moved by the same length, with the same values: its reports are the
+ * previous ones, moved. What else a rule can read across the file is ruled out by the conditions
+ * checked here, each before and after the edit:
+ * - the statement holds no hot word (the rules' words: triggers, callees, `mlsec`, Rule.reads),
+ *   so no rule looks for a word of it, nor a name followed as an alias of a rule's function
+ *   (calls.ts), and makes no such alias (candidateCallsIn says so);
+ * - it makes no call (no `(` in its code): rules scan other statements' calls by words they do
+ *   not declare (the `add_argument` calls that restrict an option, restricted.ts), which a
+ *   statement without a call cannot hold;
+ * - no `global`/`nonlocal`, no `:=`, no `import *` (names bound without being written);
+ * - the file's imported packages are the same, or no report kept may depend on them
+ *   (SemanticModel.packagesAsked: rules ask which packages the file imports, importsAny);
+ * - the file rules run again, and a rule reading the whole file (a data flow: hot words are then
+ *   null) makes every edit a full analysis.
+ * When the regions to analyse again hold more than a quarter of the text (or are reached through
+ * too many names), the file is analysed whole: that costs about the same. `test/unit/incremental.test.ts` checks edits of module statements
+ * against fresh analyses (an alias renamed away from torch, a constant a rule reads changed).
+ */
+import type { EditMemo, RuleReport } from '../pipeline/analyzer';
+import type { Node, Tree } from '../parser';
+import type { RuleSelection } from '../config/selection';
+import type { RuleIndex } from '../pipeline/prefilter';
+import { calledNamesOf, candidateCalls, candidateCallsIn } from '../pipeline/calls';
+import { SemanticModel } from '../semantic';
+import type { Span } from '../text';
+import { LineIndex } from '../text';
+import type { SourceText } from '../textScan';
+import { isIdentifierChar, literalBounds } from '../textScan';
+import { holdsHotWord } from './partialParse';
+import type { HotWords } from './partialParse';
+import type { OffsetMover, Reused, ReuseStages } from './editReuse';
+import { shiftReports } from './editReuse';
+
+const PYTHON_KEYWORDS = new Set(
+  (
+    'False None True and as assert async await break class continue def del elif else except finally for from global if ' +
+    'import in is lambda nonlocal not or pass raise return try while with yield'
+  ).split(' '),
+);
+const WORD = /[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*/g;
+/** The most names reachedRegions looks for before leaving the edit to a whole analysis. */
+const MAX_NAMES = 16;
+/** Regions this large are analysed again whatever share of the file they are (a whole analysis of a small file is quick too). */
+const SMALL_FILE = 8192;
+/** Past this many regions to analyse again, their calls are found by one search of the file. */
+const SEARCHED_APART = 8;
+const SCOPE_WORD = /\b(?:global|nonlocal)\b/;
+const STAR_IMPORT = /\bimport\s*\*/;
+/** An f-string's opening: its fields are code (a call can hide there). */
+const F_STRING = /(?<![A-Za-z0-9_])(?:[fF][rR]?|[rR][fF])["']/;
+
+/** What reuseAfterEdit hands over for a `statement` unit. */
+export interface StatementEdit {
+  stages: ReuseStages;
+  previous: EditMemo;
+  text: string;
+  source: SourceText;
+  tree: Tree;
+  gated: RuleIndex;
+  hot: HotWords | null;
+  selection: RuleSelection;
+  /** The statement in the new text, and in the old. */
+  unit: Span;
+  old: Span;
+  /** Its text before and after the edit. */
+  before: string;
+  now: string;
+  move: OffsetMover;
+}
+
+/** The analysis of the new text from the previous one after an edit in a module statement, or undefined: analyse the whole file. */
+export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
+  const { stages, previous, text, source, tree, gated, hot, selection, unit, old, before, now, move } = edit;
+  const followed = previous.called;
+  if (!hot || !followed) return undefined;
+  for (const piece of [before, now]) {
+    if (F_STRING.test(piece)) return undefined;
+    const code = withoutStrings(piece);
+    if (code.includes('(') || code.includes(':=') || SCOPE_WORD.test(code) || STAR_IMPORT.test(code)) return undefined;
+    if (holdsHotWord(piece, 0, piece.length, hot, new Set())) return undefined;
+  }
+  const aliases = new Set(followed.names);
+  for (const piece of [before, now]) if (wordsOf(piece).some((word) => aliases.has(word))) return undefined;
+  // The names carrying hot values stay those of the previous text when the statement holds none
+  // of them, before and after (it then assigns none); else they are found again on first use.
+  // They matter to moving findings over later edits, not to which regions run again here: those
+  // follow every name of the statement.
+  const known = previous.carried;
+  const carried = known && ![before, now].some((piece) => holdsHotWord(piece, 0, piece.length, hot, known)) ? known : undefined;
+  const context = (gated.fileContext ??= [...new Set(gated.gates.flatMap((g) => g.derived.fileContext))]);
+  if (context.some((word) => now.includes(word) || before.includes(word))) return undefined;
+  if (followed.aliasSites.some((at) => at >= old.start && at < old.end)) return undefined;
+
+  const model = new SemanticModel(tree, text);
+  const imports = model.importedPackages();
+  model.packagesAsked = false;
+  if (previous.packagesAsked !== false && !samePackages(imports, previous.imports)) return undefined;
+
+  const regions = tree.rootNode.namedChildren.filter((n): n is Node => n !== null);
+  const marked = reachedRegions(text, regions, unit, new Set([...wordsOf(before), ...wordsOf(now)]));
+  if (!marked) return undefined;
+  const spans: Span[] = [];
+  for (let i = 0; i < regions.length; i++) {
+    const region = regions[i];
+    if (marked[i] || (region.startIndex === unit.start && region.endIndex === unit.end))
+      spans.push({ start: region.startIndex, end: region.endIndex });
+  }
+  // The previous reports of calls outside the regions analysed again, moved.
+  const delta = move.delta;
+  const inSpans = (at: number) => {
+    let low = 0;
+    let high = spans.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (at < spans[mid].start) high = mid - 1;
+      else if (at >= spans[mid].end) low = mid + 1;
+      else return true;
+    }
+    return false;
+  };
+  const kept = previous.reports.filter((r) => {
+    if (r.callAt < 0 || (r.callAt >= old.start && r.callAt < old.end)) return false;
+    return !inSpans(r.callAt < old.start ? r.callAt : r.callAt + delta);
+  });
+  const outside = shiftReports(kept, move);
+  if (!outside) return undefined;
+  // A few regions are searched each (candidateCallsIn); many, through one search of the file
+  // whose calls outside them are left (each region's search has a fixed cost).
+  let calls: Node[] = [];
+  if (spans.length <= SEARCHED_APART) {
+    for (const span of spans) {
+      const found = candidateCallsIn(model, text, span, followed.names);
+      if (!found) return undefined;
+      calls.push(...found);
+    }
+  } else {
+    const all = candidateCalls(model, source, gated);
+    if (calledNamesOf(all).key !== followed.key) return undefined;
+    calls = all.calls.filter((call) => inSpans(call.startIndex));
+  }
+  const inside = stages.runRules(model, source, gated, undefined, calls).reports;
+  if (move.touched) return undefined;
+  // In the order of a whole run: calls in document order (regions do not overlap), then the file rules.
+  const reports: RuleReport[] = [...outside, ...inside.filter((r) => r.callAt >= 0)].sort((a, b) => a.callAt - b.callAt);
+  reports.push(...inside.filter((r) => r.callAt < 0));
+  const findings = stages.finish(reports, model, new LineIndex(text), selection);
+  const called = { ...followed, aliasSites: followed.aliasSites.map((at) => move.offset(at)) };
+  if (move.touched) return undefined;
+  return { findings, reports, called, how: 'function', unit: 'statement', carried, packagesAsked: model.packagesAsked, imports };
+}
+
+/**
+ * Which top-level regions (statements and definitions of the module) must be analysed again:
+ * those writing one of `words` (the edited statement's), then those writing a name bound by a
+ * region already reached (a definition's name; every word of a statement), until none is added.
+ * Undefined when they hold more than a quarter of the text, or more than MAX_NAMES names are
+ * looked for: analysing the whole file costs about as much.
+ */
+function reachedRegions(text: string, regions: readonly Node[], unit: Span, words: Set<string>): boolean[] | undefined {
+  const marked = regions.map(() => false);
+  const starts = regions.map((r) => r.startIndex);
+  const queue = [...words];
+  let size = 0;
+  const regionAt = (at: number): number => {
+    let low = 0;
+    let high = regions.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (at < starts[mid]) high = mid - 1;
+      else if (at >= regions[mid].endIndex) low = mid + 1;
+      else return mid;
+    }
+    return -1;
+  };
+  let searched = 0;
+  while (queue.length > 0) {
+    const name = queue.pop()!;
+    // Each name is a search of the whole text: past a few dozen, a whole analysis costs less.
+    if (++searched > MAX_NAMES) return undefined;
+    for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + name.length)) {
+      if (isIdentifierChar(text.charCodeAt(at - 1)) || isIdentifierChar(text.charCodeAt(at + name.length))) continue;
+      if (at >= unit.start && at < unit.end) continue;
+      const i = regionAt(at);
+      if (i < 0 || marked[i]) continue;
+      marked[i] = true;
+      const region = regions[i];
+      size += region.endIndex - region.startIndex;
+      if (size > Math.max(text.length / 4, SMALL_FILE)) return undefined;
+      for (const bound of boundBy(region, text)) {
+        if (words.has(bound)) continue;
+        words.add(bound);
+        queue.push(bound);
+      }
+    }
+  }
+  return marked;
+}
+
+/**
+ * The names through which other regions can read what changed in a reached region. A function
+ * (decorated or not) binds its name, at the same place and to the same definition: what its
+ * body means is read from elsewhere only through words rules declare (the function units of
+ * editReuse.ts rest on the same ground), so nothing. A class's header is read where the class is
+ * used (its bases: editedUnit.ts), so its name. A statement: every word of its code (words in its
+ * strings bind nothing; those of the edited statement itself all count).
+ */
+function boundBy(region: Node, text: string): string[] {
+  const definition = region.type === 'decorated_definition' ? region.childForFieldName('definition') : region;
+  if (definition?.type === 'function_definition') return [];
+  if (definition?.type === 'class_definition') {
+    const name = definition.childForFieldName('name');
+    return name ? [name.text] : wordsOf(withoutStrings(text.slice(region.startIndex, region.endIndex)));
+  }
+  return wordsOf(withoutStrings(text.slice(region.startIndex, region.endIndex)));
+}
+
+/** The identifiers written in a text (strings and comments included), Python's keywords aside. */
+function wordsOf(text: string): string[] {
+  const found = new Set<string>();
+  for (const match of text.matchAll(WORD)) if (!PYTHON_KEYWORDS.has(match[0])) found.add(match[0]);
+  return [...found];
+}
+
+/** The text with its string literals and comments blanked (same length). */
+function withoutStrings(text: string): string {
+  if (!/["'#]/.test(text)) return text;
+  let out = '';
+  let from = 0;
+  for (let k = 0; k < text.length;) {
+    const c = text.charCodeAt(k);
+    if (c === 35) {
+      const end = text.indexOf('\n', k);
+      out += text.slice(from, k) + ' '.repeat((end < 0 ? text.length : end) - k);
+      k = end < 0 ? text.length : end;
+      from = k;
+      continue;
+    }
+    if (c === 34 || c === 39) {
+      const end = Math.max(k + 1, literalBounds(text, k).end);
+      out += text.slice(from, k) + ' '.repeat(end - k);
+      k = end;
+      from = k;
+      continue;
+    }
+    k++;
+  }
+  return out + text.slice(from);
+}
+
+function samePackages(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const set = new Set(b);
+  return a.every((p) => set.has(p));
+}
