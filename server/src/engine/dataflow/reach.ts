@@ -1,0 +1,420 @@
+/**
+ * Where a flow can be, read from the text before any tree walk: the names that may carry a
+ * source, and from them the sinks the analysis needs to look at (see docs/dataflow.md, "Which
+ * definitions are analysed").
+ *
+ * The condition is a closure over names, flow- and scope-insensitive, so that it holds whatever
+ * flow.ts follows inside a statement:
+ * - the seeds: the identifiers every source of the spec is written with (sources.ts); the
+ *   parameters of a definition that can be a request or UI handler (a route decorator above it,
+ *   its name in a Gradio registration's line, a `Request`-like annotation in its header);
+ * - a logical line holding a carrying name makes carrying every name it may bind (assignment
+ *   targets, `for` and comprehension targets, `as` names, the names of a line with `:=`;
+ *   partialParse.assignedNames), the parameters of a `def` header, and for a `return` the
+ *   name of the function it returns from (a helper's summary);
+ * until nothing changes. flow.ts answers an expression from its own parts, the bindings of the
+ *   names in it (each made on a logical line with its value) and the returns of the helpers it
+ *   calls, so an expression whose text holds no carrying name carries no source: its sources are
+ *   written in it, or reach it through a name, which the closure then holds.
+ *
+ * A sink is looked at when its arguments' text holds a carrying name, or when the function it is
+ * in is called on a line holding one (a sink reached through a helper's parameter is reported
+ * where the helper is called). Every other sink is left out before the tree is read.
+ */
+import { assignedNames, headerAt, logicalLines } from '../perf/partialParse';
+import { isIdentifierChar, literalBounds } from '../textScan';
+import type { LogicalLine } from '../perf/partialParse';
+import type { FlowSpec, SourceKind } from './flow';
+import {
+  CLI_SOURCES,
+  CONFIDENCE,
+  CONFIDENCE_ATTRIBUTES,
+  CONFIDENCE_FUNCTIONS,
+  CONFIDENCE_METHODS,
+  GENERATION_METHODS,
+  GRADIO_ENTRY_POINTS,
+  GRADIO_EVENTS,
+  LANGCHAIN_METHODS,
+  LLM_COMPLETIONS,
+  REQUEST_TYPES,
+  ROUTE_METHODS,
+  STREAMLIT_INPUTS,
+  UNTRUSTED,
+} from './sources';
+
+/** The last name of a dotted one (`litellm.completion` → `completion`). */
+const last = (name: string) => name.slice(name.lastIndexOf('.') + 1);
+
+/**
+ * The last names of an OpenAI or Anthropic answer's callee (LLM_CLIENT_METHODS in sources.ts:
+ * `*.chat.completions.create`, `*.responses.parse`, `*.messages.stream`).
+ */
+const LLM_CLIENT_SEGMENTS = ['create', 'parse', 'stream'];
+
+/**
+ * The identifiers the sources of one kind are written with, in this text. Request data:
+ * Flask, Quart, Django and DRF `request` (Django's is a parameter named `request`),
+ * `request.get_json()`, parameters annotated as the request or an upload (`req: Request`). UI:
+ * Streamlit's input widgets. Command line: `input()`, `sys.argv`. LLM answers: LiteLLM's
+ * functions, a transformers `pipeline` (`pipe = pipeline(...)` makes `pipe` carrying), and in a
+ * text naming their package the OpenAI and Anthropic callees, LangChain's methods, `generate`.
+ * Handlers' parameters are added for request data (routes) and UI (Gradio).
+ */
+function sourceWords(kind: SourceKind, text: string): string[] {
+  switch (kind) {
+    case 'request':
+      // `request.get_json()` is written with `request` (or a name it was assigned to).
+      return ['request', ...[...REQUEST_TYPES].map(last)];
+    case 'ui':
+      return [...STREAMLIT_INPUTS];
+    case 'cli':
+      return [...[...CLI_SOURCES].map(last), 'argv'];
+    case 'llm': {
+      const words = [...LLM_COMPLETIONS.map(last), 'pipeline'];
+      if (/\b(?:openai|anthropic)/.test(text)) words.push(...LLM_CLIENT_SEGMENTS);
+      if (/\blangchain/.test(text)) words.push(...LANGCHAIN_METHODS);
+      if (/\b(?:transformers|vllm)\b/.test(text)) words.push(...GENERATION_METHODS);
+      return words;
+    }
+    case 'confidence':
+      return [...CONFIDENCE_METHODS, ...[...CONFIDENCE_FUNCTIONS].map(last), ...CONFIDENCE_ATTRIBUTES];
+  }
+}
+
+/** The source kinds a spec has (null: not one reach.ts knows, every sink is looked at). */
+function kindsOf(spec: FlowSpec): readonly SourceKind[] | null {
+  if (spec === UNTRUSTED) return ['request', 'ui', 'cli', 'llm'];
+  if (spec === CONFIDENCE) return ['confidence'];
+  return null;
+}
+
+/** A Python identifier. */
+const IDENTIFIER = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu;
+/** The targets of every `for ... in` of a line (statements and comprehensions). */
+const FOR_TARGETS = /\bfor\b([\s\S]*?)\bin\b/g;
+/** `with a as (b, c)`: every name in the parentheses. */
+const AS_TUPLE = /\bas\s*\(([^)]*)\)/g;
+/** A route decorator (`@app.post(`, `@router.get(`, `@bp.route(`), as sources.ts registers them. */
+const ROUTE_DECORATOR = new RegExp(String.raw`^@[\s\S]*?\.\s*(?:${[...ROUTE_METHODS].join('|')})\s*\(`);
+/** A Gradio registration's name followed by its call (`.click(`, `gr.Interface(`). */
+const GRADIO_REGISTRATION = new RegExp(
+  String.raw`\.\s*(?:${[...GRADIO_EVENTS].join('|')})\s*\(|\b(?:${[...GRADIO_ENTRY_POINTS].join('|')})\s*\(`,
+);
+
+/** The names of a text, by name, with where each occurs (strings and comments included). */
+class Occurrences {
+  private readonly at = new Map<string, number[]>();
+
+  constructor(text: string) {
+    // One pass over the characters (a regular expression with Unicode classes is several times slower).
+    const n = text.length;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (!isIdentifierChar(c)) continue;
+      let j = i + 1;
+      while (j < n && isIdentifierChar(text.charCodeAt(j))) j++;
+      // A number (`1e5`, `0x1f`) is no name.
+      if (c < 48 || c > 57) {
+        const name = text.slice(i, j);
+        const list = this.at.get(name);
+        if (list) list.push(i);
+        else this.at.set(name, [i]);
+      }
+      i = j;
+    }
+  }
+
+  of(name: string): readonly number[] {
+    return this.at.get(name) ?? [];
+  }
+}
+
+/** A `def` and the lines of its body (by indentation). */
+interface DefinitionLines {
+  name: string;
+  /** Index of its header's logical line. */
+  header: number;
+  /** Offsets it covers: its header's start to its last line's end. */
+  start: number;
+  end: number;
+  /** A method: defined directly in a class's body. */
+  inClass: boolean;
+}
+
+/** What one text gives every spec: its logical lines, its definitions, where each name occurs. */
+class TextFacts {
+  readonly lines: LogicalLine[];
+  readonly occurrences: Occurrences;
+  readonly definitions: DefinitionLines[];
+  /** For each logical line, the innermost definition whose body holds it (-1: none, or a class body). */
+  readonly owner: Int32Array;
+  /** For each logical line, the definition it is the header of (-1: none). */
+  readonly headerOf: Int32Array;
+  /** Parameters of the headers read so far, by line. */
+  readonly parameters = new Map<number, Parameter[]>();
+
+  constructor(readonly text: string) {
+    this.lines = logicalLines(text);
+    this.occurrences = new Occurrences(text);
+    this.definitions = [];
+    this.owner = new Int32Array(this.lines.length).fill(-1);
+    this.headerOf = new Int32Array(this.lines.length).fill(-1);
+    // Open definitions and classes, innermost last (-1 for a class: its body is no function's).
+    const open: Array<{ index: number; indent: number }> = [];
+    for (let i = 0; i < this.lines.length; i++) {
+      const line = this.lines[i];
+      while (open.length > 0 && open[open.length - 1].indent >= line.indent) open.pop();
+      this.owner[i] = open.length > 0 ? open[open.length - 1].index : -1;
+      for (const { index } of open) if (index >= 0) this.definitions[index].end = line.end;
+      const header = headerAt(text, line.start);
+      if (header?.kind === 'def') {
+        this.headerOf[i] = this.definitions.length;
+        const inClass = open.length > 0 && open[open.length - 1].index < 0;
+        this.definitions.push({ name: header.name, header: i, start: line.start, end: line.end, inClass });
+        open.push({ index: this.headerOf[i], indent: line.indent });
+      } else if (header?.kind === 'class') open.push({ index: -1, indent: line.indent });
+    }
+  }
+
+  /** The logical line holding an offset, or -1 (a blank or comment-only line). */
+  lineAt(offset: number): number {
+    const lines = this.lines;
+    let low = 0;
+    let high = lines.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (lines[mid].start > offset) high = mid - 1;
+      else if (lines[mid].end < offset) low = mid + 1;
+      else return mid;
+    }
+    return -1;
+  }
+
+  lineText(index: number): string {
+    const line = this.lines[index];
+    return this.text.slice(line.start, line.end);
+  }
+}
+
+/** Where flows of one spec can be in one text. */
+export class FlowReach {
+  /** The names that may carry a source of the spec. */
+  readonly names = new Set<string>();
+  /** Sorted offsets of every occurrence of those names. */
+  private readonly at: number[] = [];
+  /** Logical lines holding such an occurrence. */
+  private readonly carrying: Uint8Array;
+  /** Names written on those lines (a function named here may be called with carried data). */
+  readonly namesOnCarryingLines = new Set<string>();
+  /** Names written on lines registering handlers (Gradio callbacks): their parameters are seeds. */
+  readonly registered = new Set<string>();
+
+  constructor(
+    private readonly facts: TextFacts,
+    seeds: readonly string[],
+    handlers: { routes: boolean; gradio: boolean },
+  ) {
+    this.carrying = new Uint8Array(facts.lines.length);
+    const queue: string[] = [];
+    const add = (name: string) => {
+      if (this.names.has(name)) return;
+      this.names.add(name);
+      queue.push(name);
+    };
+    for (const seed of seeds) add(seed);
+    for (const name of handlerParameters(facts, handlers, this.registered)) add(name);
+    while (queue.length > 0) {
+      const name = queue.pop()!;
+      for (const at of facts.occurrences.of(name)) {
+        this.at.push(at);
+        const index = facts.lineAt(at);
+        if (index < 0) continue;
+        // A header passes on a name in a parameter's annotation to that parameter (per occurrence).
+        if (facts.headerOf[index] >= 0) {
+          const param = annotatedParameter(facts, index, at);
+          if (param) add(param);
+        }
+        if (this.carrying[index]) continue;
+        this.carrying[index] = 1;
+        for (const bound of boundBy(facts, index)) add(bound);
+      }
+    }
+    this.at.sort((a, b) => a - b);
+    for (let i = 0; i < this.carrying.length; i++)
+      if (this.carrying[i]) for (const match of facts.lineText(i).matchAll(IDENTIFIER)) this.namesOnCarryingLines.add(match[0]);
+  }
+
+  /** True when text[start, end) holds an occurrence of a carrying name. */
+  holds(start: number, end: number): boolean {
+    const at = this.at;
+    let low = 0;
+    let high = at.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (at[mid] < start) low = mid + 1;
+      else high = mid;
+    }
+    return low < at.length && at[low] < end;
+  }
+
+  /**
+   * True when a sink at `offset` may be reached through a parameter of the function it is in:
+   * that function (the innermost `def` around it) is named on a line holding a carrying name.
+   */
+  throughAt(offset: number): boolean {
+    const index = this.facts.lineAt(offset);
+    if (index < 0) return false;
+    // A one-line definition holds its body on its header's line.
+    const owner = this.facts.headerOf[index] >= 0 ? this.facts.headerOf[index] : this.facts.owner[index];
+    if (owner < 0) return false;
+    return this.namesOnCarryingLines.has(this.facts.definitions[owner].name);
+  }
+
+  /** True when a sink whose call spans [start, end) and whose arguments span [argsStart, end) must be looked at. */
+  mayReach(callStart: number, argsStart: number, end: number): boolean {
+    return this.holds(argsStart, end) || this.throughAt(callStart);
+  }
+}
+
+/** The names a carrying logical line passes the data on to (see the module comment). */
+function boundBy(facts: TextFacts, index: number): string[] {
+  const line = facts.lines[index];
+  const text = facts.text;
+  const names = assignedNames(text, line);
+  const source = facts.lineText(index);
+  for (const match of source.matchAll(AS_TUPLE)) names.push(...identifiers(match[1]));
+  // Comprehension variables (assignedNames reads a `for` statement's targets only).
+  for (const match of source.matchAll(FOR_TARGETS)) names.push(...identifiers(match[1]));
+  // A one-line definition returns on its header's line.
+  const own = facts.headerOf[index];
+  if (own >= 0 && /:\s*return\b/.test(source)) names.push(facts.definitions[own].name);
+  // A return: the function's callers receive it (one level of helper summaries).
+  if (/^return\b/.test(source)) {
+    const owner = facts.owner[index];
+    if (owner >= 0) names.push(facts.definitions[owner].name);
+  }
+  return names;
+}
+
+function identifiers(source: string): string[] {
+  return [...source.matchAll(IDENTIFIER)].map((m) => m[0]);
+}
+
+interface Parameter {
+  name: string;
+  /** Where its annotation is written (with its default, if any). */
+  annotation?: { start: number; end: number };
+}
+
+/** A definition's parameters, each with where its annotation is. */
+function parametersOf(facts: TextFacts, index: number): Parameter[] {
+  let known = facts.parameters.get(index);
+  if (!known) facts.parameters.set(index, (known = readParameters(facts, index)));
+  return known;
+}
+
+function readParameters(facts: TextFacts, index: number): Parameter[] {
+  const source = facts.lineText(index);
+  const base = facts.lines[index].start;
+  const open = source.indexOf('(');
+  if (open < 0) return [];
+  const params: Parameter[] = [];
+  let depth = 0;
+  let from = open + 1;
+  const take = (to: number) => {
+    const part = source.slice(from, to);
+    const name = /^[\s*]*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/u.exec(part)?.[1];
+    const colon = part.indexOf(':');
+    if (name) params.push({ name, annotation: colon >= 0 ? { start: base + from + colon + 1, end: base + to } : undefined });
+  };
+  for (let k = open + 1; k < source.length; k++) {
+    const c = source[k];
+    if (c === '"' || c === "'") {
+      k = Math.max(k + 1, literalBounds(source, k).end) - 1;
+      continue;
+    }
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) {
+        take(k);
+        break;
+      }
+      depth--;
+    } else if (c === ',' && depth === 0) {
+      take(k);
+      from = k + 1;
+    }
+  }
+  // A method's first parameter is its object (sources.ts: never a source).
+  return facts.definitions[facts.headerOf[index]].inClass ? params.slice(1) : params;
+}
+
+/**
+ * The parameter whose annotation holds the offset `at` of a carrying name (`req: Request`; after
+ * `from fastapi import Request as R`, `R`): sources.ts makes such a parameter a source.
+ */
+function annotatedParameter(facts: TextFacts, index: number, at: number): string | undefined {
+  return parametersOf(facts, index).find(({ annotation }) => annotation && annotation.start <= at && at < annotation.end)?.name;
+}
+
+/**
+ * The parameters of the definitions a framework may call with request or UI data: a route
+ * decorator above the header, the function's name on a line registering Gradio callbacks
+ * (sources.ts findHandlers looks at the same calls, resolved).
+ */
+function handlerParameters(facts: TextFacts, wanted: { routes: boolean; gradio: boolean }, registered: Set<string>): string[] {
+  if (!wanted.routes && !wanted.gradio) return [];
+  const names: string[] = [];
+  const byName = new Map<string, DefinitionLines[]>();
+  for (const definition of facts.definitions) {
+    const list = byName.get(definition.name);
+    if (list) list.push(definition);
+    else byName.set(definition.name, [definition]);
+  }
+  const gradio = wanted.gradio && /\bgradio\b/.test(facts.text);
+  for (let i = 0; i < facts.lines.length; i++) {
+    const source = facts.lineText(i);
+    if (wanted.routes && source.startsWith('@') && ROUTE_DECORATOR.test(source)) {
+      // The decorated definition's header follows its decorators.
+      let j = i + 1;
+      while (j < facts.lines.length && facts.text.startsWith('@', facts.lines[j].start)) j++;
+      if (j < facts.lines.length && facts.headerOf[j] >= 0) names.push(...parametersOf(facts, j).map((p) => p.name));
+    } else if (gradio && GRADIO_REGISTRATION.test(source)) {
+      for (const name of new Set(identifiers(source))) {
+        registered.add(name);
+        for (const definition of byName.get(name) ?? []) names.push(...parametersOf(facts, definition.header).map((p) => p.name));
+      }
+    }
+  }
+  return names;
+}
+
+const factsOf = new Map<string, TextFacts>();
+const reachOf = new WeakMap<TextFacts, Map<string, FlowReach>>();
+
+/**
+ * Where flows from `spec`'s sources of the given kinds (all of the spec's when not given) can be
+ * in `text`, or null when reach.ts does not know the spec's sources (then every sink is looked
+ * at). Kept for the last few texts asked about (the rules of one analysis share it).
+ */
+export function flowReach(text: string, spec: FlowSpec, kinds?: ReadonlySet<SourceKind>): FlowReach | null {
+  const all = kindsOf(spec);
+  if (!all) return null;
+  const wanted = all.filter((kind) => !kinds || kinds.has(kind));
+  let facts = factsOf.get(text);
+  if (!facts) {
+    // The texts of the last few analyses (an edit compares the text before and after).
+    if (factsOf.size >= 3) factsOf.delete(factsOf.keys().next().value!);
+    factsOf.set(text, (facts = new TextFacts(text)));
+  }
+  let byKinds = reachOf.get(facts);
+  if (!byKinds) reachOf.set(facts, (byKinds = new Map()));
+  const key = wanted.join(',');
+  let reach = byKinds.get(key);
+  if (!reach) {
+    const seeds = wanted.flatMap((kind) => sourceWords(kind, text));
+    reach = new FlowReach(facts, seeds, { routes: wanted.includes('request'), gradio: wanted.includes('ui') });
+    byKinds.set(key, reach);
+  }
+  return reach;
+}
