@@ -22,7 +22,7 @@
  * where the helper is called). Every other sink is left out before the tree is read.
  */
 import { assignedNames, headerAt, logicalLines } from '../perf/partialParse';
-import { isIdentifierChar, literalBounds } from '../textScan';
+import { isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
 import type { LogicalLine } from '../perf/partialParse';
 import type { FlowSpec, SourceKind } from './flow';
 import {
@@ -51,33 +51,42 @@ const last = (name: string) => name.slice(name.lastIndexOf('.') + 1);
  */
 const LLM_CLIENT_SEGMENTS = ['create', 'parse', 'stream'];
 
+/** The words the sources of one kind are written with. */
+interface SourceWords {
+  /** Names: any occurrence counts (aliases and assignments of them carry the source too). */
+  names: string[];
+  /** Methods: only a call's attribute counts (`client.chat.completions.create(...)`, `model.generate(...)`). */
+  methods: string[];
+}
+
 /**
- * The identifiers the sources of one kind are written with, in this text. Request data:
- * Flask, Quart, Django and DRF `request` (Django's is a parameter named `request`),
- * `request.get_json()`, parameters annotated as the request or an upload (`req: Request`). UI:
- * Streamlit's input widgets. Command line: `input()`, `sys.argv`. LLM answers: LiteLLM's
- * functions, a transformers `pipeline` (`pipe = pipeline(...)` makes `pipe` carrying), and in a
- * text naming their package the OpenAI and Anthropic callees, LangChain's methods, `generate`.
+ * The words the sources of one kind are written with, in this text. Request data: Flask,
+ * Quart, Django and DRF `request` (Django's is a parameter named `request`;
+ * `request.get_json()` is written with it), parameters annotated as the request or an upload
+ * (`req: Request`). UI: Streamlit's input widgets. Command line: `input()`, `sys.argv`. LLM
+ * answers: LiteLLM's functions, a transformers `pipeline` (`pipe = pipeline(...)` makes `pipe`
+ * carrying), and in a text naming their package the methods of OpenAI and Anthropic clients,
+ * LangChain runnables and generation (sources.ts recognises these only as a method's call).
  * Handlers' parameters are added for request data (routes) and UI (Gradio).
  */
-function sourceWords(kind: SourceKind, text: string): string[] {
+function sourceWords(kind: SourceKind, text: string): SourceWords {
   switch (kind) {
     case 'request':
-      // `request.get_json()` is written with `request` (or a name it was assigned to).
-      return ['request', ...[...REQUEST_TYPES].map(last)];
+      return { names: ['request', ...[...REQUEST_TYPES].map(last)], methods: [] };
     case 'ui':
-      return [...STREAMLIT_INPUTS];
+      return { names: [...STREAMLIT_INPUTS], methods: [] };
     case 'cli':
-      return [...[...CLI_SOURCES].map(last), 'argv'];
+      return { names: [...[...CLI_SOURCES].map(last), 'argv'], methods: [] };
     case 'llm': {
-      const words = [...LLM_COMPLETIONS.map(last), 'pipeline'];
-      if (/\b(?:openai|anthropic)/.test(text)) words.push(...LLM_CLIENT_SEGMENTS);
-      if (/\blangchain/.test(text)) words.push(...LANGCHAIN_METHODS);
-      if (/\b(?:transformers|vllm)\b/.test(text)) words.push(...GENERATION_METHODS);
-      return words;
+      const methods: string[] = [];
+      if (/\b(?:openai|anthropic)/.test(text)) methods.push(...LLM_CLIENT_SEGMENTS);
+      if (/\blangchain/.test(text)) methods.push(...LANGCHAIN_METHODS);
+      if (/\b(?:transformers|vllm)\b/.test(text)) methods.push(...GENERATION_METHODS);
+      return { names: [...LLM_COMPLETIONS.map(last), 'pipeline'], methods };
     }
     case 'confidence':
-      return [...CONFIDENCE_METHODS, ...[...CONFIDENCE_FUNCTIONS].map(last), ...CONFIDENCE_ATTRIBUTES];
+      // `x.softmax(-1)` and `F.softmax(x)`, `from scipy.special import softmax`: names.
+      return { names: [...CONFIDENCE_METHODS, ...[...CONFIDENCE_FUNCTIONS].map(last), ...CONFIDENCE_ATTRIBUTES], methods: [] };
   }
 }
 
@@ -90,6 +99,8 @@ function kindsOf(spec: FlowSpec): readonly SourceKind[] | null {
 
 /** A Python identifier. */
 const IDENTIFIER = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu;
+/** What a line binding a name or returning holds (`=`, `for`, `as`, `return`, `match`/`case`). */
+const BINDS = /=|\b(?:for|as|return|match|case)\b/;
 /** The targets of every `for ... in` of a line (statements and comprehensions). */
 const FOR_TARGETS = /\bfor\b([\s\S]*?)\bin\b/g;
 /** `with a as (b, c)`: every name in the parentheses. */
@@ -152,6 +163,8 @@ class TextFacts {
   readonly headerOf: Int32Array;
   /** Parameters of the headers read so far, by line. */
   readonly parameters = new Map<number, Parameter[]>();
+  /** What each line read so far binds (boundBy), shared by the closures of every kind. */
+  readonly bound = new Map<number, string[]>();
 
   constructor(readonly text: string) {
     this.lines = logicalLines(text);
@@ -166,7 +179,9 @@ class TextFacts {
       while (open.length > 0 && open[open.length - 1].indent >= line.indent) open.pop();
       this.owner[i] = open.length > 0 ? open[open.length - 1].index : -1;
       for (const { index } of open) if (index >= 0) this.definitions[index].end = line.end;
-      const header = headerAt(text, line.start);
+      // A header starts with `def`, `async` or `class`.
+      const first = text.charCodeAt(line.start);
+      const header = first === 100 || first === 97 || first === 99 ? headerAt(text, line.start) : undefined;
       if (header?.kind === 'def') {
         this.headerOf[i] = this.definitions.length;
         const inClass = open.length > 0 && open[open.length - 1].index < 0;
@@ -196,24 +211,26 @@ class TextFacts {
   }
 }
 
-/** Where flows of one spec can be in one text. */
-export class FlowReach {
-  /** The names that may carry a source of the spec. */
+/** The closure of one source kind over one text (see the module comment). */
+class Closure {
+  /** The names that may carry a source of the kind. */
   readonly names = new Set<string>();
-  /** Sorted offsets of every occurrence of those names. */
-  private readonly at: number[] = [];
+  /** The methods a source of the kind is called by (their calls are sources, not their names). */
+  readonly methods: readonly string[];
+  /** Sorted offsets of every occurrence of those names, and of those methods' calls. */
+  readonly at: number[] = [];
   /** Logical lines holding such an occurrence. */
   private readonly carrying: Uint8Array;
-  /** Names written on those lines (a function named here may be called with carried data). */
-  readonly namesOnCarryingLines = new Set<string>();
+  private readonly onCarrying = new Map<string, boolean>();
   /** Names written on lines registering handlers (Gradio callbacks): their parameters are seeds. */
   readonly registered = new Set<string>();
 
   constructor(
     private readonly facts: TextFacts,
-    seeds: readonly string[],
-    handlers: { routes: boolean; gradio: boolean },
+    kind: SourceKind,
   ) {
+    const words = sourceWords(kind, facts.text);
+    this.methods = words.methods;
     this.carrying = new Uint8Array(facts.lines.length);
     const queue: string[] = [];
     const add = (name: string) => {
@@ -221,40 +238,110 @@ export class FlowReach {
       this.names.add(name);
       queue.push(name);
     };
-    for (const seed of seeds) add(seed);
-    for (const name of handlerParameters(facts, handlers, this.registered)) add(name);
-    while (queue.length > 0) {
-      const name = queue.pop()!;
-      for (const at of facts.occurrences.of(name)) {
-        this.at.push(at);
-        const index = facts.lineAt(at);
-        if (index < 0) continue;
-        // A header passes on a name in a parameter's annotation to that parameter (per occurrence).
-        if (facts.headerOf[index] >= 0) {
-          const param = annotatedParameter(facts, index, at);
-          if (param) add(param);
-        }
-        if (this.carrying[index]) continue;
-        this.carrying[index] = 1;
-        for (const bound of boundBy(facts, index)) add(bound);
+    const visit = (at: number) => {
+      this.at.push(at);
+      const index = facts.lineAt(at);
+      if (index < 0) return;
+      // A header passes on a name in a parameter's annotation to that parameter (per occurrence).
+      if (facts.headerOf[index] >= 0) {
+        const param = annotatedParameter(facts, index, at);
+        if (param) add(param);
       }
-    }
+      if (this.carrying[index]) return;
+      this.carrying[index] = 1;
+      let bound = facts.bound.get(index);
+      if (!bound) facts.bound.set(index, (bound = boundBy(facts, index)));
+      for (const name of bound) add(name);
+    };
+    for (const method of words.methods)
+      for (const at of facts.occurrences.of(method)) if (previousNonBlank(facts.text, at) === '.') visit(at);
+    for (const name of words.names) add(name);
+    const handlers = { routes: kind === 'request', gradio: kind === 'ui' };
+    for (const name of handlerParameters(facts, handlers, this.registered)) add(name);
+    while (queue.length > 0) for (const at of facts.occurrences.of(queue.pop()!)) visit(at);
     this.at.sort((a, b) => a - b);
-    for (let i = 0; i < this.carrying.length; i++)
-      if (this.carrying[i]) for (const match of facts.lineText(i).matchAll(IDENTIFIER)) this.namesOnCarryingLines.add(match[0]);
   }
 
-  /** True when text[start, end) holds an occurrence of a carrying name. */
-  holds(start: number, end: number): boolean {
-    const at = this.at;
-    let low = 0;
-    let high = at.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (at[mid] < start) low = mid + 1;
-      else high = mid;
+  /** True when `name` is written on a line holding a carrying name. */
+  namedOnCarryingLine(name: string): boolean {
+    let known = this.onCarrying.get(name);
+    if (known === undefined) {
+      known = this.facts.occurrences.of(name).some((at) => {
+        const index = this.facts.lineAt(at);
+        return index >= 0 && this.carrying[index] === 1;
+      });
+      this.onCarrying.set(name, known);
     }
-    return low < at.length && at[low] < end;
+    return known;
+  }
+}
+
+/** True when a sorted list of offsets has one in [start, end). */
+function holdsAny(at: readonly number[], start: number, end: number): boolean {
+  let low = 0;
+  let high = at.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (at[mid] < start) low = mid + 1;
+    else high = mid;
+  }
+  return low < at.length && at[low] < end;
+}
+
+/**
+ * Where flows from sources of some kinds can be in one text: the union of the kinds' closures,
+ * each made when first needed (a sink one kind's closure holds needs no other).
+ */
+export class FlowReach {
+  private readonly made: Array<Closure | undefined>;
+
+  constructor(
+    private readonly facts: TextFacts,
+    private readonly kinds: readonly SourceKind[],
+    private readonly known: Map<SourceKind, Closure>,
+  ) {
+    this.made = kinds.map(() => undefined);
+  }
+
+  private closure(i: number): Closure {
+    let closure = this.made[i];
+    if (!closure) {
+      const kind = this.kinds[i];
+      closure = this.known.get(kind);
+      if (!closure) this.known.set(kind, (closure = new Closure(this.facts, kind)));
+      this.made[i] = closure;
+    }
+    return closure;
+  }
+
+  private any(test: (closure: Closure) => boolean): boolean {
+    for (let i = 0; i < this.kinds.length; i++) if (test(this.closure(i))) return true;
+    return false;
+  }
+
+  /** The closures of every kind (made now). */
+  get closures(): Closure[] {
+    return this.kinds.map((_, i) => this.closure(i));
+  }
+
+  /** True when text[start, end) holds an occurrence of a carrying name (or a source method's call). */
+  holds(start: number, end: number): boolean {
+    return this.any((closure) => holdsAny(closure.at, start, end));
+  }
+
+  /** True when `name` may carry a source. */
+  carries(name: string): boolean {
+    return this.any((closure) => closure.names.has(name) || closure.methods.includes(name));
+  }
+
+  /** True when `name` is written on a line holding a carrying name. */
+  namedOnCarryingLine(name: string): boolean {
+    return this.any((closure) => closure.namedOnCarryingLine(name));
+  }
+
+  /** True when `name` is written on a line registering Gradio callbacks. */
+  registers(name: string): boolean {
+    return this.any((closure) => closure.registered.has(name));
   }
 
   /**
@@ -267,12 +354,7 @@ export class FlowReach {
     // A one-line definition holds its body on its header's line.
     const owner = this.facts.headerOf[index] >= 0 ? this.facts.headerOf[index] : this.facts.owner[index];
     if (owner < 0) return false;
-    return this.namesOnCarryingLines.has(this.facts.definitions[owner].name);
-  }
-
-  /** True when a sink whose call spans [start, end) and whose arguments span [argsStart, end) must be looked at. */
-  mayReach(callStart: number, argsStart: number, end: number): boolean {
-    return this.holds(argsStart, end) || this.throughAt(callStart);
+    return this.namedOnCarryingLine(this.facts.definitions[owner].name);
   }
 }
 
@@ -280,8 +362,11 @@ export class FlowReach {
 function boundBy(facts: TextFacts, index: number): string[] {
   const line = facts.lines[index];
   const text = facts.text;
+  // Strings and comments blanked: a docstring's prose binds nothing.
+  const source = codeOf(facts.lineText(index));
+  // Most carrying lines bind nothing (a call, a condition): assignedNames needs one of these.
+  if (!BINDS.test(source)) return [];
   const names = assignedNames(text, line);
-  const source = facts.lineText(index);
   for (const match of source.matchAll(AS_TUPLE)) names.push(...identifiers(match[1]));
   // Comprehension variables (assignedNames reads a `for` statement's targets only).
   for (const match of source.matchAll(FOR_TARGETS)) names.push(...identifiers(match[1]));
@@ -294,6 +379,25 @@ function boundBy(facts: TextFacts, index: number): string[] {
     if (owner >= 0) names.push(facts.definitions[owner].name);
   }
   return names;
+}
+
+/** A line's text with the contents of its strings and its comment blanked (same length). */
+function codeOf(source: string): string {
+  if (!/["'#]/.test(source)) return source;
+  let out = '';
+  let from = 0;
+  for (let k = 0; k < source.length;) {
+    const c = source.charCodeAt(k);
+    if (c === 35) return out + source.slice(from, k) + ' '.repeat(source.length - k);
+    if (c === 34 || c === 39) {
+      const end = Math.max(k + 1, literalBounds(source, k).end);
+      out += source.slice(from, k) + ' '.repeat(end - k);
+      from = k = end;
+      continue;
+    }
+    k++;
+  }
+  return out + source.slice(from);
 }
 
 function identifiers(source: string): string[] {
@@ -390,31 +494,28 @@ function handlerParameters(facts: TextFacts, wanted: { routes: boolean; gradio: 
 }
 
 const factsOf = new Map<string, TextFacts>();
-const reachOf = new WeakMap<TextFacts, Map<string, FlowReach>>();
+const closuresOf = new WeakMap<TextFacts, Map<SourceKind, Closure>>();
 
 /**
  * Where flows from `spec`'s sources of the given kinds (all of the spec's when not given) can be
  * in `text`, or null when reach.ts does not know the spec's sources (then every sink is looked
- * at). Kept for the last few texts asked about (the rules of one analysis share it).
+ * at). A kind's closure is kept for the last few texts asked about (the rules of one analysis
+ * share it; the union of closures is the closure of the union of their seeds).
  */
 export function flowReach(text: string, spec: FlowSpec, kinds?: ReadonlySet<SourceKind>): FlowReach | null {
   const all = kindsOf(spec);
   if (!all) return null;
-  const wanted = all.filter((kind) => !kinds || kinds.has(kind));
   let facts = factsOf.get(text);
   if (!facts) {
     // The texts of the last few analyses (an edit compares the text before and after).
     if (factsOf.size >= 3) factsOf.delete(factsOf.keys().next().value!);
     factsOf.set(text, (facts = new TextFacts(text)));
   }
-  let byKinds = reachOf.get(facts);
-  if (!byKinds) reachOf.set(facts, (byKinds = new Map()));
-  const key = wanted.join(',');
-  let reach = byKinds.get(key);
-  if (!reach) {
-    const seeds = wanted.flatMap((kind) => sourceWords(kind, text));
-    reach = new FlowReach(facts, seeds, { routes: wanted.includes('request'), gradio: wanted.includes('ui') });
-    byKinds.set(key, reach);
-  }
-  return reach;
+  let byKind = closuresOf.get(facts);
+  if (!byKind) closuresOf.set(facts, (byKind = new Map()));
+  return new FlowReach(
+    facts,
+    all.filter((kind) => !kinds || kinds.has(kind)),
+    byKind,
+  );
 }
