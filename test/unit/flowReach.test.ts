@@ -15,6 +15,7 @@ import { CONFIDENCE, Flow, UNTRUSTED, fileFlows } from '../../server/src/engine/
 import type { FlowSpec, SourceKind } from '../../server/src/engine/dataflow/index';
 import { flowReach } from '../../server/src/engine/dataflow/reach';
 import type { AnalysisResult } from '../../server/src/engine/pipeline/analyzer';
+import { diffEdit } from '../../server/src/engine/perf/treeEdit';
 import { analyzer } from '../support/engine';
 import { FIXTURES as FIXTURES_DIR } from '../support/paths';
 
@@ -191,6 +192,73 @@ describe('data flow: which sinks are looked at', () => {
     assert.ok(summary(fresh).some((f) => f.startsWith('MLS302')));
     first.tree?.delete();
     edited.tree?.delete();
+  });
+});
+
+/** Analyses `before`, then `after` as an edit of it (as the editor does), and the fresh analysis of `after`. */
+async function edited(before: string, after: string): Promise<{ reused: string | undefined; edited: string[]; fresh: string[] }> {
+  const engine = await analyzer();
+  const first = engine.analyzePython(before, { keepTree: true });
+  const edit = diffEdit(before, after);
+  if (edit) first.tree!.edit(edit);
+  const second = engine.analyzePython(after, { keepTree: true, previous: first.memo, previousTree: first.tree });
+  const fresh = summary(engine.analyzePython(after));
+  first.tree?.delete();
+  second.tree?.delete();
+  return { reused: second.reused, edited: summary(second), fresh };
+}
+
+const SERVICE = [
+  'import pickle',
+  'from flask import Flask, request',
+  'app = Flask(__name__)',
+  '',
+  'def decode(blob):',
+  '    return blob',
+  '',
+  'def unrelated(n):',
+  '    total = 0',
+  '    for i in range(n):',
+  '        total += i',
+  '    return total',
+  '',
+  '@app.post("/load")',
+  'def load():',
+  '    return pickle.loads(decode(request.data))',
+  '',
+].join('\n');
+
+describe('data flow: edits', () => {
+  it('keeps the flow findings over an edit of a function no flow goes through', async () => {
+    const after = SERVICE.replace('total += i', 'total += i * 2');
+    const result = await edited(SERVICE, after);
+    assert.deepEqual(result.edited, result.fresh);
+    assert.ok(result.fresh.some((f) => f.startsWith('MLS305')));
+    assert.ok(result.reused !== undefined, 'the edit reuses the previous analysis');
+  });
+
+  it('analyses again when the edit changes a helper a flow goes through', async () => {
+    const after = SERVICE.replace('    return blob\n', '    return b"constant"\n');
+    const result = await edited(SERVICE, after);
+    assert.deepEqual(result.edited, result.fresh);
+    assert.ok(!result.fresh.some((f) => f.startsWith('MLS305')), 'the helper no longer passes the request on');
+    assert.ok(summary((await analyzer()).analyzePython(SERVICE)).some((f) => f.startsWith('MLS305')));
+  });
+
+  it('analyses again when the edit makes a flow in a function that had none', async () => {
+    const after = SERVICE.replace('    total = 0', '    total = pickle.loads(request.data)');
+    const result = await edited(SERVICE, after);
+    assert.deepEqual(result.edited, result.fresh);
+    assert.equal(result.fresh.filter((f) => f.startsWith('MLS305')).length, 2);
+  });
+
+  it('keeps an import statement of the edited function out of reuse only when the edit touches it', async () => {
+    const withImport = SERVICE.replace('    total = 0', '    import math\n    total = 0');
+    const body = await edited(withImport, withImport.replace('total += i', 'total += i * 3'));
+    assert.deepEqual(body.edited, body.fresh);
+    const statement = await edited(withImport, withImport.replace('import math', 'import pickle as math'));
+    assert.deepEqual(statement.edited, statement.fresh);
+    assert.equal(statement.reused, undefined, 'an edited import statement means a full analysis');
   });
 });
 
