@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Node } from '../../server/src/engine/parser';
 import { PythonParser } from '../../server/src/engine/parser';
 import { SemanticModel } from '../../server/src/engine/semantic';
-import { CONFIDENCE, Flow, UNTRUSTED, fileFlows } from '../../server/src/engine/dataflow/index';
+import { CONFIDENCE, Flow, SELECTION_LIMITS, UNTRUSTED, fileFlows } from '../../server/src/engine/dataflow/index';
 import type { FlowSpec, SourceKind } from '../../server/src/engine/dataflow/index';
 import { flowReach } from '../../server/src/engine/dataflow/reach';
 import type { AnalysisResult } from '../../server/src/engine/pipeline/analyzer';
@@ -33,7 +33,15 @@ async function flowFindings(text: string): Promise<string[]> {
   return optimised.filter((f) => /^MLS(?:304|305|306|307|407|801)@/.test(f)).map((f) => f.split(' ')[0]);
 }
 
+/** The selection is made whatever the size of the file (small files skip it otherwise). */
+function selectingAlways(): void {
+  const limits = { ...SELECTION_LIMITS };
+  before(() => Object.assign(SELECTION_LIMITS, { text: 0, sinks: 0 }));
+  after(() => Object.assign(SELECTION_LIMITS, limits));
+}
+
 describe('data flow: which sinks are looked at', () => {
+  selectingAlways();
   it('keeps a source at module level reaching a sink in a function', async () => {
     const text = ['import sys', 'import pickle', 'PAYLOAD = sys.argv[1]', '', 'def load():', '    return pickle.loads(PAYLOAD)', ''].join(
       '\n',
@@ -229,6 +237,7 @@ const SERVICE = [
 ].join('\n');
 
 describe('data flow: edits', () => {
+  selectingAlways();
   it('keeps the flow findings over an edit of a function no flow goes through', async () => {
     const after = SERVICE.replace('total += i', 'total += i * 2');
     const result = await edited(SERVICE, after);

@@ -17,6 +17,11 @@ export type { Sink, SinkKind } from './sinks';
 export { Flow } from './flow';
 export { CONFIDENCE, UNTRUSTED, fileFacts } from './sources';
 
+/**
+ * Below this many characters and sinks, reach.ts's selection costs more than it saves (every
+ * sink is followed instead: the same findings). Tests set both to 0 to exercise the selection.
+ */
+export const SELECTION_LIMITS = { text: 60_000, sinks: 16 };
 const NON_MODEL_SINKS: ReadonlySet<SinkKind> = new Set(['code', 'shell', 'sql', 'deserialize', 'path', 'html']);
 const MODEL_SINKS: ReadonlySet<SinkKind> = new Set(['model']);
 export const SQL_SINKS: ReadonlySet<SinkKind> = new Set(['sql']);
@@ -51,7 +56,10 @@ class FileFlows {
    * every call, so most calls of a file are settled by offsets alone).
    */
   reachableSinks(spec: FlowSpec, kinds: ReadonlySet<SinkKind>, sources?: ReadonlySet<SourceKind>): Sink[] {
-    const reach = everySink.has(this.model) ? null : flowReach(this.model.text, spec, sources);
+    // The closures cost a pass over the text: worth it in a large file (where model inference
+    // makes every call a candidate) or for many sinks; elsewhere every sink is followed (as exact).
+    const worth = () => this.model.text.length >= SELECTION_LIMITS.text || this.sinksOf(kinds).length > SELECTION_LIMITS.sinks;
+    const reach = everySink.has(this.model) || !worth() ? null : flowReach(this.model.text, spec, sources);
     if (!reach) return this.sinksOf(kinds);
     let bySpec = this.reachable.get(spec);
     if (!bySpec) this.reachable.set(spec, (bySpec = new Map()));

@@ -281,9 +281,10 @@ function findHandlers(model: SemanticModel, known: FileFacts): void {
       continue;
     }
     if (!gradio) continue;
-    const callee = model.qualifiedName(fn);
-    const isEntry = GRADIO_ENTRY_POINTS.has(last) && callee?.startsWith('gradio.');
-    const receiver = fn.type === 'attribute' ? model.qualifiedName(fn.childForFieldName('object')!) : undefined;
+    // Each name resolved only for the kind of registration it can be (a large UI has hundreds).
+    const isEntry = GRADIO_ENTRY_POINTS.has(last) && !!model.qualifiedName(fn)?.startsWith('gradio.');
+    const receiver =
+      !isEntry && GRADIO_EVENTS.has(last) && fn.type === 'attribute' ? model.qualifiedName(fn.childForFieldName('object')!) : undefined;
     // `btn.click(fn, ...)` on a component made by gradio, or on one whose making is not visible
     // (`self.btn`, a component passed in) in a file that imports gradio.
     const isEvent = GRADIO_EVENTS.has(last) && fn.type === 'attribute' && (receiver === undefined || receiver.startsWith('gradio.'));
