@@ -211,6 +211,11 @@ class TextFacts {
   }
 }
 
+/** A closure is given up when its carrying lines pass this share of the text's lines (and this many). */
+const DENSE_SHARE = 0.3;
+const DENSE_LINES = 200;
+const DENSE = new Error('dense closure');
+
 /** The closure of one source kind over one text (see the module comment). */
 class Closure {
   /** The names that may carry a source of the kind. */
@@ -224,6 +229,11 @@ class Closure {
   private readonly onCarrying = new Map<string, boolean>();
   /** Names written on lines registering handlers (Gradio callbacks): their parameters are seeds. */
   readonly registered = new Set<string>();
+  /**
+   * The closure grew over most of the text and was given up: every name may carry a source
+   * (following every sink costs less than finishing it).
+   */
+  dense = false;
 
   constructor(
     private readonly facts: TextFacts,
@@ -232,6 +242,17 @@ class Closure {
     const words = sourceWords(kind, facts.text);
     this.methods = words.methods;
     this.carrying = new Uint8Array(facts.lines.length);
+    try {
+      this.close(kind, words);
+    } catch (error) {
+      if (error !== DENSE) throw error;
+      this.dense = true;
+    }
+  }
+
+  private close(kind: SourceKind, words: SourceWords): void {
+    const facts = this.facts;
+    let left = Math.max(DENSE_LINES, facts.lines.length * DENSE_SHARE);
     const queue: string[] = [];
     const add = (name: string) => {
       if (this.names.has(name)) return;
@@ -249,6 +270,7 @@ class Closure {
       }
       if (this.carrying[index]) return;
       this.carrying[index] = 1;
+      if (--left < 0) throw DENSE;
       let bound = facts.bound.get(index);
       if (!bound) facts.bound.set(index, (bound = boundBy(facts, index)));
       for (const name of bound) add(name);
@@ -264,6 +286,7 @@ class Closure {
 
   /** True when `name` is written on a line holding a carrying name. */
   namedOnCarryingLine(name: string): boolean {
+    if (this.dense) return true;
     let known = this.onCarrying.get(name);
     if (known === undefined) {
       known = this.facts.occurrences.of(name).some((at) => {
@@ -326,12 +349,12 @@ export class FlowReach {
 
   /** True when text[start, end) holds an occurrence of a carrying name (or a source method's call). */
   holds(start: number, end: number): boolean {
-    return this.any((closure) => holdsAny(closure.at, start, end));
+    return this.any((closure) => closure.dense || holdsAny(closure.at, start, end));
   }
 
   /** True when `name` may carry a source. */
   carries(name: string): boolean {
-    return this.any((closure) => closure.names.has(name) || closure.methods.includes(name));
+    return this.any((closure) => closure.dense || closure.names.has(name) || closure.methods.includes(name));
   }
 
   /** True when `name` is written on a line holding a carrying name. */
