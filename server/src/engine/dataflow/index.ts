@@ -10,12 +10,18 @@ import { Flow, isSource, ownDescendants } from './flow';
 import type { Sink, SinkKind } from './sinks';
 import { nonModelSinkCalls, sinkOf } from './sinks';
 import { CONFIDENCE, UNTRUSTED } from './sources';
+import { flowReach } from './reach';
 
 export type { FlowSpec, Source, SourceKind } from './flow';
 export type { Sink, SinkKind } from './sinks';
 export { Flow } from './flow';
 export { CONFIDENCE, UNTRUSTED, fileFacts } from './sources';
 
+/**
+ * Below this many characters and sinks, reach.ts's selection costs more than it saves (every
+ * sink is followed instead: the same findings). Tests set both to 0 to exercise the selection.
+ */
+export const SELECTION_LIMITS = { text: 60_000, sinks: 16 };
 const NON_MODEL_SINKS: ReadonlySet<SinkKind> = new Set(['code', 'shell', 'sql', 'deserialize', 'path', 'html']);
 const MODEL_SINKS: ReadonlySet<SinkKind> = new Set(['model']);
 export const SQL_SINKS: ReadonlySet<SinkKind> = new Set(['sql']);
@@ -39,8 +45,52 @@ class FileFlows {
   private readonly hits = new Map<FlowSpec, Map<number, FlowHit[]>>();
   private readonly callers = new Map<number, Node[]>();
   private readonly localFlows = new Map<FlowSpec, Flow>();
+  private readonly reachable = new Map<FlowSpec, Map<string, Sink[]>>();
 
   constructor(readonly model: SemanticModel) {}
+
+  /**
+   * The sinks of the given kinds a flow of `spec` can reach (reach.ts): those whose arguments
+   * hold a name that may carry one of its sources, or inside a function called with one. The
+   * others are left out before their call is resolved (model inference is looked for among
+   * every call, so most calls of a file are settled by offsets alone).
+   */
+  reachableSinks(spec: FlowSpec, kinds: ReadonlySet<SinkKind>, sources?: ReadonlySet<SourceKind>): Sink[] {
+    // The closures cost a pass over the text: worth it in a large file (where model inference
+    // makes every call a candidate) or for many sinks; elsewhere every sink is followed (as exact).
+    const worth = () => this.model.text.length >= SELECTION_LIMITS.text || this.sinksOf(kinds).length > SELECTION_LIMITS.sinks;
+    const reach = everySink.has(this.model) || !worth() ? null : flowReach(this.model.text, spec, sources);
+    if (!reach) return this.sinksOf(kinds);
+    let bySpec = this.reachable.get(spec);
+    if (!bySpec) this.reachable.set(spec, (bySpec = new Map()));
+    const key = [...kinds].sort().join(',') + '|' + (sources ? [...sources].sort().join(',') : '');
+    const known = bySpec.get(key);
+    if (known) return known;
+    const mayReach = (call: Node) => {
+      const start = call.startIndex;
+      const end = call.endIndex;
+      if (reach.throughAt(start)) return true;
+      if (!reach.holds(start, end)) return false;
+      const args = call.childForFieldName('arguments');
+      return !!args && reach.holds(args.startIndex, end);
+    };
+    const found: Sink[] = [];
+    if ([...kinds].some((k) => k !== 'model')) {
+      this.textSinks ??= nonModelSinkCalls(this.model)
+        .map((call) => sinkOf(this.model, call, NON_MODEL_SINKS))
+        .filter((sink): sink is Sink => !!sink);
+      found.push(...this.textSinks.filter((sink) => kinds.has(sink.kind) && mayReach(sink.call)));
+    }
+    if (kinds.has('model')) {
+      for (const call of this.model.calls) {
+        if (!mayReach(call)) continue;
+        const sink = sinkOf(this.model, call, MODEL_SINKS);
+        if (sink) found.push(sink);
+      }
+    }
+    bySpec.set(key, found);
+    return found;
+  }
 
   /**
    * The file's sinks of the given kinds. Model inference is looked for among every call (a model
@@ -77,12 +127,14 @@ class FileFlows {
   /**
    * Every flow of `spec`'s sources into the arguments of sinks of the given kinds, direct or
    * through a helper's parameter. Each sink is asked once per spec, whichever rule asks first.
+   * With `sources`, only the sinks a source of those kinds can reach are asked (reach.ts); their
+   * hits still list every source.
    */
-  hitsOf(spec: FlowSpec, kinds: ReadonlySet<SinkKind>): FlowHit[] {
+  hitsOf(spec: FlowSpec, kinds: ReadonlySet<SinkKind>, sources?: ReadonlySet<SourceKind>): FlowHit[] {
     let perSink = this.hits.get(spec);
     if (!perSink) this.hits.set(spec, (perSink = new Map()));
     const list: FlowHit[] = [];
-    for (const sink of this.sinksOf(kinds)) {
+    for (const sink of this.reachableSinks(spec, kinds, sources)) {
       let found = perSink.get(sink.call.id);
       if (!found) perSink.set(sink.call.id, (found = this.sinkHits(spec, sink)));
       list.push(...found);
@@ -139,6 +191,13 @@ class FileFlows {
 }
 
 const cache = new WeakMap<SemanticModel, FileFlows>();
+/** Models whose flows look at every sink (the unoptimised reference of the differential check). */
+const everySink = new WeakSet<SemanticModel>();
+
+/** Makes the flows of this model look at every sink, leaving reach.ts's selection out. */
+export function analyseEverySink(model: SemanticModel): void {
+  everySink.add(model);
+}
 
 /** The data-flow analysis of the file a semantic model describes. */
 export function fileFlows(model: SemanticModel): FileFlows {
@@ -152,7 +211,7 @@ export type { FileFlows };
 /** The untrusted data reaching sinks of the given kinds from sources of the given kinds. */
 export function untrustedFlows(model: SemanticModel, sinks: ReadonlySet<SinkKind>, sources: ReadonlySet<SourceKind>): FlowHit[] {
   const hits: FlowHit[] = [];
-  for (const hit of fileFlows(model).hitsOf(UNTRUSTED, sinks)) {
+  for (const hit of fileFlows(model).hitsOf(UNTRUSTED, sinks, sources)) {
     const wanted = hit.sources.filter((s) => sources.has(s.kind));
     if (wanted.length > 0) hits.push({ ...hit, sources: wanted });
   }

@@ -71,17 +71,20 @@ const UNVALIDATED_TYPES = /^(?:dict|list|Dict|List|Any|typing\.Any|typing\.Dict|
 /** LLM client calls whose result is the model's answer (qualified names or their endings). */
 export const LLM_COMPLETIONS = ['litellm.completion', 'litellm.acompletion', 'litellm.text_completion'];
 /** The endings of OpenAI and Anthropic client methods, on a client of that package. */
-export const LLM_CLIENT_METHODS: ReadonlyArray<{ package: string; ending: RegExp; label: string }> = [
+/** `methods`: the last names `ending` can end with (what reach.ts looks for in the text). */
+export const LLM_CLIENT_METHODS: ReadonlyArray<{ package: string; ending: RegExp; methods: readonly string[]; label: string }> = [
   {
     package: 'openai',
     ending: /\.(?:chat\.completions|completions|responses|beta\.chat\.completions)\.(?:create|parse)$/,
+    methods: ['create', 'parse'],
     label: 'OpenAI',
   },
-  { package: 'anthropic', ending: /\.messages\.(?:create|stream)$/, label: 'Anthropic' },
+  { package: 'anthropic', ending: /\.messages\.(?:create|stream)$/, methods: ['create', 'stream'], label: 'Anthropic' },
   // `InferenceClient`: its own methods and the OpenAI-style `chat.completions.create`.
   {
     package: 'huggingface_hub',
     ending: /\.(?:chat_completion|text_generation|chat\.completions\.create)$/,
+    methods: ['chat_completion', 'text_generation', 'create'],
     label: 'Hugging Face Inference',
   },
 ];
@@ -297,9 +300,10 @@ function findHandlers(model: SemanticModel, known: FileFacts): void {
       continue;
     }
     if (!gradio) continue;
-    const callee = model.qualifiedName(fn);
-    const isEntry = GRADIO_ENTRY_POINTS.has(last) && callee?.startsWith('gradio.');
-    const receiver = fn.type === 'attribute' ? model.qualifiedName(fn.childForFieldName('object')!) : undefined;
+    // Each name resolved only for the kind of registration it can be (a large UI has hundreds).
+    const isEntry = GRADIO_ENTRY_POINTS.has(last) && !!model.qualifiedName(fn)?.startsWith('gradio.');
+    const receiver =
+      !isEntry && GRADIO_EVENTS.has(last) && fn.type === 'attribute' ? model.qualifiedName(fn.childForFieldName('object')!) : undefined;
     // `btn.click(fn, ...)` on a component made by gradio, or on one whose making is not visible
     // (`self.btn`, a component passed in) in a file that imports gradio.
     const isEvent = GRADIO_EVENTS.has(last) && fn.type === 'attribute' && (receiver === undefined || receiver.startsWith('gradio.'));

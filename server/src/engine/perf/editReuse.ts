@@ -28,7 +28,8 @@ import type { SourceText } from '../textScan';
 import { carriedNames, holdsHotWord } from './partialParse';
 import { editedUnit } from './editedUnit';
 import type { UnitKind } from './editedUnit';
-import { hotWords } from '../pipeline/prefilter';
+import { hotWords, subsetIndex } from '../pipeline/prefilter';
+import { flowEditQuiet, handOnFlowNames } from '../dataflow/editQuiet';
 import type { RuleIndex } from '../pipeline/prefilter';
 import { candidateCallsIn } from '../pipeline/calls';
 import type { CalledNames } from '../pipeline/calls';
@@ -214,25 +215,52 @@ export function reuseAfterEdit(
 ): Reused | undefined {
   if (!gated || previous.selection !== selection || previous.gated !== gated || previous.hadError || tree.rootNode.hasError)
     return undefined;
-  if (gated.hot === undefined) gated.hot = hotWords(gated, full);
-  const hot = gated.hot;
-  // A rule reading the whole file (a data flow: RuleMatch.flows) runs again after every edit, as
-  // a file rule does on the unit path below: no findings are moved, whatever the unit holds.
-  const wholeFile = gated.gates.some((gate) => gate.derived.wholeFile);
-  if (!hot && !wholeFile) return undefined;
+  // The data-flow rules (RuleMatch.flows) read across definitions: their findings are kept over
+  // an edit only when it leaves every flow as it was (dataflow/editQuiet.ts); the other rules
+  // are judged by their words, as below.
+  const flowGates = gated.gates.filter((gate) => gate.derived.wholeFile);
+  const rest =
+    flowGates.length > 0
+      ? subsetIndex(
+          gated,
+          gated.gates.filter((gate) => !gate.derived.wholeFile).map((gate) => gate.rule),
+        )
+      : gated;
+  if (rest.hot === undefined) rest.hot = hotWords(rest, full);
+  if (!rest.hot && flowGates.length === 0) return undefined;
   const edited = editedUnit(tree, editedOldTree, change, previous.text, text);
   if (!edited) return undefined;
   const now = text.slice(edited.start, edited.end);
   const before = previous.text.slice(edited.start, edited.end - (change.newEnd - change.oldEnd));
   const old = { start: edited.start, end: edited.start + before.length };
   const move = new OffsetMover(change, old);
-  // A statement of the module: the parts of the file its names lead to (moduleStatement.ts).
-  if (edited.kind === 'statement')
+  // A statement of the module: the parts of the file its names lead to (moduleStatement.ts). With
+  // the whole index's hot words, which are null when a data-flow rule can fire (it then bails).
+  if (edited.kind === 'statement') {
+    if (gated.hot === undefined) gated.hot = hotWords(gated, full);
+    const hot = gated.hot;
     return reuseModuleStatement({ stages, previous, text, source, tree, gated, hot, selection, unit: edited, old, before, now, move });
+  }
+  // A blank change leaves every token as it was, hence every flow.
+  const flowsKept =
+    flowGates.length > 0 &&
+    flowGates.every((gate) => !gate.rule.onCall) &&
+    (edited.kind === 'blank'
+      ? handOnFlowNames(previous.text, text)
+      : flowEditQuiet(
+          flowGates.map((gate) => gate.rule.flows ?? []),
+          previous.text,
+          old,
+          text,
+          edited,
+        ));
+  const hot = flowGates.length === 0 || flowsKept ? rest.hot : null;
   // A blank change leaves every token, hence every binding and import, as it was.
   if (edited.kind !== 'blank') {
-    // Imports inside a function still count for the file (SemanticModel.importedPackages).
-    if (IMPORT_WORD.test(now) || IMPORT_WORD.test(before)) return undefined;
+    // Imports inside a function still count for the file (SemanticModel.importedPackages): the
+    // edit must leave the unit's import statements as they were (their names are the unit's own).
+    if ((IMPORT_WORD.test(now) || IMPORT_WORD.test(before)) && touchesImport(tree, editedOldTree, change, previous.text, text))
+      return undefined;
     // `global x` can change what `x` is elsewhere (partialParse.ts keeps such functions for that).
     if (SCOPE_WORD.test(now) || SCOPE_WORD.test(before)) return undefined;
     // `:=` in a definition's decorators, defaults or annotations binds a name of the scope around it.
@@ -282,24 +310,66 @@ export function reuseAfterEdit(
   const calls = quiet ? candidateCallsIn(model, text, edited, followed.names) : undefined;
   let inside: RuleReport[];
   let called: CalledNames | undefined;
+  // With the flows kept, their rules' reports are the previous ones, moved (merged below).
+  const run = flowsKept ? rest : gated;
   if (followed && calls) {
-    inside = stages.runRules(model, source, gated, edited, calls).reports;
+    inside = stages.runRules(model, source, run, edited, calls).reports;
     called = { ...followed, aliasSites: followed.aliasSites.map((at) => move.offset(at)) };
     if (move.touched) return undefined;
   } else {
-    ({ reports: inside, called } = stages.runRules(model, source, gated, edited));
+    ({ reports: inside, called } = stages.runRules(model, source, run, edited));
     if (called?.key !== previous.called?.key) return undefined;
   }
+  const fileReports = flowsKept ? withFlowReports(gated, inside, previous.reports, move) : inside.filter((r) => r.callAt < 0);
+  if (!fileReports) return undefined;
   // In the order of a whole run: calls in document order, then the file rules.
   const reports = [
     ...outside.filter((r) => r.callAt < edited.start),
     ...inside.filter((r) => r.callAt >= 0),
     ...outside.filter((r) => r.callAt >= edited.end),
-    ...inside.filter((r) => r.callAt < 0),
+    ...fileReports,
   ];
   // The unit may now assign names carrying hot values: found again on first use (a superset,
   // such as every name written in the unit, would make quiet functions look hot).
   const carried = undefined;
   const findings = stages.finish(reports, model, new LineIndex(text), selection);
   return { findings, reports, called, how: 'function', unit: edited.kind, carried, packagesAsked: model.packagesAsked };
+}
+
+/**
+ * The file rules' reports of a unit re-run without the data-flow rules (`inside`), with those
+ * rules' previous reports moved in, in the order a whole run makes them (file rules in the
+ * index's order); undefined when one of them cannot be moved.
+ */
+function withFlowReports(
+  gated: RuleIndex,
+  inside: readonly RuleReport[],
+  previous: readonly RuleReport[],
+  move: OffsetMover,
+): RuleReport[] | undefined {
+  const flowRules = new Set(gated.gates.filter((gate) => gate.derived.wholeFile).map((gate) => gate.rule));
+  const kept = shiftReports(
+    previous.filter((r) => r.callAt < 0 && flowRules.has(r.rule)),
+    move,
+  );
+  if (!kept) return undefined;
+  const fresh = inside.filter((r) => r.callAt < 0);
+  return gated.fileRules.flatMap((rule) => (flowRules.has(rule) ? kept : fresh).filter((r) => r.rule === rule));
+}
+
+const IMPORT_STATEMENTS = new Set(['import_statement', 'import_from_statement', 'future_import_statement']);
+
+/**
+ * True when an edit may change an import statement: the change lies in one (in the text before
+ * or after), or the lines it changed hold the word `import` (a statement typed or removed).
+ */
+function touchesImport(tree: Tree, editedOldTree: Tree, change: TextChange, before: string, after: string): boolean {
+  const lines = (text: string, start: number, end: number) =>
+    text.slice(text.lastIndexOf('\n', start - 1) + 1, Math.max(end, text.indexOf('\n', end) < 0 ? text.length : text.indexOf('\n', end)));
+  if (IMPORT_WORD.test(lines(before, change.start, change.oldEnd)) || IMPORT_WORD.test(lines(after, change.start, change.newEnd)))
+    return true;
+  for (const root of [tree.rootNode, editedOldTree.rootNode])
+    for (let node: Node | null = root.descendantForIndex(change.start, change.newEnd); node; node = node.parent)
+      if (IMPORT_STATEMENTS.has(node.type)) return true;
+  return false;
 }

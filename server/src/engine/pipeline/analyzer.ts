@@ -24,6 +24,7 @@ import { changeBetween, reuseAfterEdit } from '../perf/editReuse';
 import type { ReuseStages } from '../perf/editReuse';
 import type { UnitKind } from '../perf/editedUnit';
 import { applicableRules, buildIndex, countTriggers, partialFor, subsetIndex } from './prefilter';
+import { analyseEverySink } from '../dataflow/index';
 import type { RuleIndex } from './prefilter';
 import { calledNamesOf, candidateCalls } from './calls';
 import type { CalledNames } from './calls';
@@ -313,6 +314,8 @@ export class Analyzer {
       start = performance.now();
       const lines = new LineIndex(text);
       const given = options.everyCall ? model.calls : undefined;
+      // The unoptimised reference: the data flows look at every sink too.
+      if (options.everyCall) analyseEverySink(model);
       const { reports: raw, called } = this.runRules(model, read ? source.withPartsLeftOut(read.text) : source, index, undefined, given);
       const findings = finishReports(raw, model, lines, selection, this.rules);
       timings.rules = performance.now() - start + tried;

@@ -1,0 +1,146 @@
+/**
+ * Whether an edit leaves every data flow of a file as it was, so that the editor can move the
+ * data-flow rules' findings over it instead of analysing the file again (perf/editReuse.ts).
+ *
+ * An edit inside one unit (a definition, a comment, blanks: perf/editedUnit.ts) that makes no
+ * import, `global` or changed binding visible elsewhere (editReuse checks those) is quiet for a
+ * rule's flows when, in the unit's text before and after:
+ * - no name carrying one of the rule's source kinds is written (reach.ts's closure of the text
+ *   before), no package the seeds depend on is named, no Gradio callback is registered, no route
+ *   decorator, no component stored under a key;
+ * - no function the unit defines is named on a carrying line or a registration line (it could be
+ *   a helper whose return or parameter a flow goes through, or a handler);
+ * - for SQL text (MLS306) no SQL sink, for system prompts (MLS307) no place one is written.
+ * Then the closure of the text after is the same set of names (the lines outside the unit are
+ * the same, and the unit's lines hold none of it, so no rule of the closure fires on them, before
+ * or after), the same sinks are looked at, and none of them can reach into the unit: a flow
+ * entering it would need a carrying name in it or a call of one of its functions on a carrying
+ * line. The findings are those of before, moved.
+ */
+import type { FlowDeclaration } from '../rule';
+import type { Span } from '../text';
+import { isIdentifierChar } from '../textScan';
+import type { SourceKind } from './flow';
+import { flowReach } from './reach';
+import type { FlowReach } from './reach';
+import { CONFIDENCE, ROUTE_METHODS, UNTRUSTED } from './sources';
+import { SQL_FUNCTIONS, SQL_METHODS } from './sinks';
+
+/**
+ * What the test asks of a closure. Its answers hold for the text after a quiet edit too (the
+ * names are the same, and so are the carrying lines, all outside the unit), so the closure of
+ * the text before answers for it.
+ */
+type FlowNames = Pick<FlowReach, 'carries' | 'namedOnCarryingLine' | 'registers'>;
+
+/** Closures by text and kinds, for the last few texts (a quiet edit hands them on to the text after it). */
+const namesByText = new Map<string, Map<string, FlowNames>>();
+
+function remember(text: string): Map<string, FlowNames> {
+  let known = namesByText.get(text);
+  if (!known) {
+    if (namesByText.size >= 4) namesByText.delete(namesByText.keys().next().value!);
+    namesByText.set(text, (known = new Map()));
+  }
+  return known;
+}
+
+function namesOf(text: string, untrusted: boolean, kinds: readonly SourceKind[]): FlowNames {
+  const known = remember(text);
+  const key = kinds.join(',');
+  let names = known.get(key);
+  if (!names) {
+    names = flowReach(text, untrusted ? UNTRUSTED : CONFIDENCE, new Set(kinds)) as FlowReach;
+    known.set(key, names);
+  }
+  return names;
+}
+
+/** Packages whose mention changes the seeds (reach.ts) or what sources.ts reads across the file. */
+const PACKAGE_MENTION = /\b(?:openai|anthropic|langchain|transformers|vllm|gradio)/;
+/** A Gradio registration, a route decorator, a component stored under a key (sources.ts reads each across the file). */
+const REGISTRATION =
+  /\.\s*(?:click|submit|change|input|upload|select|release|stream|then|success)\s*\(|\b(?:Interface|ChatInterface|TabbedInterface)\s*\(/;
+const ROUTE_DECORATOR = new RegExp(String.raw`^[ \t]*@[^\n]*\.\s*(?:${[...ROUTE_METHODS].join('|')})\s*\(`, 'm');
+const KEYED_COMPONENT = /\[\s*(["'])[^"'\n]*\1\s*\]\s*=(?!=)/;
+/** A place a system prompt is written (MLS307). */
+const SYSTEM_PROMPT = /["']system["']|\b(?:SystemMessage|SystemMessagePromptTemplate|system|instructions)\b/;
+const DEFINED = /\bdef\s+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/gu;
+const IMPORT_ALIAS = /^[ \t]*(?:from\s+\S+\s+)?import\b[^\n]*/gm;
+
+const UNTRUSTED_KINDS: readonly SourceKind[] = ['request', 'ui', 'cli', 'llm'];
+
+/** The identifiers of a text. */
+function identifiersIn(text: string): Set<string> {
+  const found = new Set<string>();
+  for (let i = 0; i < text.length; i++) {
+    if (!isIdentifierChar(text.charCodeAt(i))) continue;
+    let j = i + 1;
+    while (j < text.length && isIdentifierChar(text.charCodeAt(j))) j++;
+    found.add(text.slice(i, j));
+    i = j;
+  }
+  return found;
+}
+
+/** The names SQL sinks are called by in a text: the tables' last names and what imports bind them to. */
+function sqlSinkNames(text: string): Set<string> {
+  const names = new Set([...SQL_METHODS, ...[...SQL_FUNCTIONS].map((n) => n.slice(n.lastIndexOf('.') + 1))]);
+  for (const line of text.matchAll(IMPORT_ALIAS))
+    for (const alias of line[0].matchAll(/\b(\w+)\s+as\s+(\w+)/g)) if (names.has(alias[1])) names.add(alias[2]);
+  return names;
+}
+
+/**
+ * True when an edit of one unit (`oldUnit` of `before` became `newUnit` of `after`) leaves the
+ * flows of every rule whose declarations are given as they were (see the module comment).
+ */
+export function flowEditQuiet(
+  rules: ReadonlyArray<readonly FlowDeclaration[]>,
+  before: string,
+  oldUnit: Span,
+  after: string,
+  newUnit: Span,
+): boolean {
+  const units = [before.slice(oldUnit.start, oldUnit.end), after.slice(newUnit.start, newUnit.end)];
+  if (units.some((unit) => PACKAGE_MENTION.test(unit) || REGISTRATION.test(unit) || KEYED_COMPONENT.test(unit))) return false;
+  const written = units.map(identifiersIn);
+  const defined = units.flatMap((unit) => [...unit.matchAll(DEFINED)].map((m) => m[1]));
+  const handed: Array<[string, FlowNames]> = [];
+  for (const flows of rules) {
+    const sources = new Set(flows.flatMap((flow) => flow.sources));
+    const sinks = new Set(flows.flatMap((flow) => flow.sinks));
+    const groups: Array<[boolean, SourceKind[]]> = [
+      [true, UNTRUSTED_KINDS.filter((kind) => sources.has(kind))],
+      [false, sources.has('confidence') ? ['confidence'] : []],
+    ];
+    for (const [untrusted, kinds] of groups) {
+      if (kinds.length === 0) continue;
+      const names = namesOf(before, untrusted, kinds);
+      if (written.some((words) => [...words].some((word) => names.carries(word)))) return false;
+      if (defined.some((name) => names.namedOnCarryingLine(name) || names.registers(name))) return false;
+      handed.push([kinds.join(','), names]);
+    }
+    if ((sources.has('request') || sinks.has('response')) && units.some((unit) => ROUTE_DECORATOR.test(unit))) return false;
+    if (sources.has('sql-text')) {
+      const names = sqlSinkNames(before);
+      for (const name of sqlSinkNames(after)) names.add(name);
+      if (written.some((words) => [...words].some((word) => names.has(word)))) return false;
+    }
+    if (sinks.has('system-prompt') && units.some((unit) => SYSTEM_PROMPT.test(unit))) return false;
+  }
+  // The text after has the same closures (module comment): later edits start from them.
+  const next = remember(after);
+  for (const [key, names] of handed) next.set(key, names);
+  return true;
+}
+
+/** Hands the closures of `before` on to `after` when the edit between them changed no token (blanks). */
+export function handOnFlowNames(before: string, after: string): true {
+  const known = namesByText.get(before);
+  if (known) {
+    const next = remember(after);
+    for (const [key, names] of known) next.set(key, names);
+  }
+  return true;
+}

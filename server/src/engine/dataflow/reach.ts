@@ -1,0 +1,550 @@
+/**
+ * Where a flow can be, read from the text before any tree walk: the names that may carry a
+ * source, and from them the sinks the analysis needs to look at (see docs/dataflow.md, "Which
+ * definitions are analysed").
+ *
+ * The condition is a closure over names, flow- and scope-insensitive, so that it holds whatever
+ * flow.ts follows inside a statement:
+ * - the seeds: the identifiers every source of the spec is written with (sources.ts); the
+ *   parameters of a definition that can be a request or UI handler (a route decorator above it,
+ *   its name in a Gradio registration's line, a `Request`-like annotation in its header);
+ * - a logical line holding a carrying name makes carrying every name it may bind (assignment
+ *   targets, `for` and comprehension targets, `as` names, the names of a line with `:=`;
+ *   partialParse.assignedNames), the parameters of a `def` header, and for a `return` the
+ *   name of the function it returns from (a helper's summary);
+ * until nothing changes. flow.ts answers an expression from its own parts, the bindings of the
+ *   names in it (each made on a logical line with its value) and the returns of the helpers it
+ *   calls, so an expression whose text holds no carrying name carries no source: its sources are
+ *   written in it, or reach it through a name, which the closure then holds.
+ *
+ * A sink is looked at when its arguments' text holds a carrying name, or when the function it is
+ * in is called on a line holding one (a sink reached through a helper's parameter is reported
+ * where the helper is called). Every other sink is left out before the tree is read.
+ */
+import { assignedNames, headerAt, logicalLines } from '../perf/partialParse';
+import { isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
+import type { LogicalLine } from '../perf/partialParse';
+import type { FlowSpec, SourceKind } from './flow';
+import {
+  CLI_SOURCES,
+  CONFIDENCE,
+  CONFIDENCE_ATTRIBUTES,
+  CONFIDENCE_FUNCTIONS,
+  CONFIDENCE_METHODS,
+  GENERATION_METHODS,
+  GRADIO_ENTRY_POINTS,
+  GRADIO_EVENTS,
+  HTTP_HANDLER_ATTRIBUTES,
+  LANGCHAIN_METHODS,
+  LLM_CLIENT_METHODS,
+  LLM_COMPLETIONS,
+  REQUEST_TYPES,
+  ROUTE_METHODS,
+  STREAMLIT_INPUTS,
+  UNTRUSTED,
+} from './sources';
+
+/** The last name of a dotted one (`litellm.completion` → `completion`). */
+const last = (name: string) => name.slice(name.lastIndexOf('.') + 1);
+
+/** The words the sources of one kind are written with. */
+interface SourceWords {
+  /** Names: any occurrence counts (aliases and assignments of them carry the source too). */
+  names: string[];
+  /** Methods: only a call's attribute counts (`client.chat.completions.create(...)`, `model.generate(...)`). */
+  methods: string[];
+}
+
+/**
+ * The words the sources of one kind are written with, in this text. Request data: Flask,
+ * Quart, Django and DRF `request` (Django's is a parameter named `request`;
+ * `request.get_json()` is written with it), parameters annotated as the request or an upload
+ * (`req: Request`), and in a text deriving an `http.server` handler its request attributes
+ * (`self.path`). UI: Streamlit's input widgets. Command line: `input()`, `sys.argv`. LLM
+ * answers: LiteLLM's functions, a transformers `pipeline` (`pipe = pipeline(...)` makes `pipe`
+ * carrying), and in a text naming their package the methods of the LLM clients (sources.ts
+ * LLM_CLIENT_METHODS: OpenAI, Anthropic, Hugging Face `InferenceClient`), of LangChain runnables
+ * and generation (sources.ts recognises these only as a method's call).
+ * Handlers' parameters are added for request data (routes) and UI (Gradio).
+ */
+function sourceWords(kind: SourceKind, text: string): SourceWords {
+  switch (kind) {
+    case 'request':
+      return {
+        names: [
+          'request',
+          ...[...REQUEST_TYPES].map(last),
+          // `self.path` of an `http.server` handler, in a text deriving from one.
+          ...(/HTTPRequestHandler/.test(text) ? HTTP_HANDLER_ATTRIBUTES : []),
+        ],
+        methods: [],
+      };
+    case 'ui':
+      return { names: [...STREAMLIT_INPUTS], methods: [] };
+    case 'cli':
+      return { names: [...[...CLI_SOURCES].map(last), 'argv'], methods: [] };
+    case 'llm': {
+      const methods: string[] = [];
+      for (const client of LLM_CLIENT_METHODS) if (text.includes(client.package)) methods.push(...client.methods);
+      if (/\blangchain/.test(text)) methods.push(...LANGCHAIN_METHODS);
+      if (/\b(?:transformers|vllm)\b/.test(text)) methods.push(...GENERATION_METHODS);
+      return { names: [...LLM_COMPLETIONS.map(last), 'pipeline'], methods };
+    }
+    case 'confidence':
+      // `x.softmax(-1)` and `F.softmax(x)`, `from scipy.special import softmax`: names.
+      return { names: [...CONFIDENCE_METHODS, ...[...CONFIDENCE_FUNCTIONS].map(last), ...CONFIDENCE_ATTRIBUTES], methods: [] };
+  }
+}
+
+/** The source kinds a spec has (null: not one reach.ts knows, every sink is looked at). */
+function kindsOf(spec: FlowSpec): readonly SourceKind[] | null {
+  if (spec === UNTRUSTED) return ['request', 'ui', 'cli', 'llm'];
+  if (spec === CONFIDENCE) return ['confidence'];
+  return null;
+}
+
+/** A Python identifier. */
+const IDENTIFIER = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu;
+/** What a line binding a name or returning holds (`=`, `for`, `as`, `return`, `match`/`case`). */
+const BINDS = /=|\b(?:for|as|return|match|case)\b/;
+/** The targets of every `for ... in` of a line (statements and comprehensions). */
+const FOR_TARGETS = /\bfor\b([\s\S]*?)\bin\b/g;
+/** `with a as (b, c)`: every name in the parentheses. */
+const AS_TUPLE = /\bas\s*\(([^)]*)\)/g;
+/** A route decorator (`@app.post(`, `@router.get(`, `@bp.route(`), as sources.ts registers them. */
+const ROUTE_DECORATOR = new RegExp(String.raw`^@[\s\S]*?\.\s*(?:${[...ROUTE_METHODS].join('|')})\s*\(`);
+/** A Gradio registration's name followed by its call (`.click(`, `gr.Interface(`). */
+const GRADIO_REGISTRATION = new RegExp(
+  String.raw`\.\s*(?:${[...GRADIO_EVENTS].join('|')})\s*\(|\b(?:${[...GRADIO_ENTRY_POINTS].join('|')})\s*\(`,
+);
+
+/** The names of a text, by name, with where each occurs (strings and comments included). */
+class Occurrences {
+  private readonly at = new Map<string, number[]>();
+
+  constructor(text: string) {
+    // One pass over the characters (a regular expression with Unicode classes is several times slower).
+    const n = text.length;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (!isIdentifierChar(c)) continue;
+      let j = i + 1;
+      while (j < n && isIdentifierChar(text.charCodeAt(j))) j++;
+      // A number (`1e5`, `0x1f`) is no name.
+      if (c < 48 || c > 57) {
+        const name = text.slice(i, j);
+        const list = this.at.get(name);
+        if (list) list.push(i);
+        else this.at.set(name, [i]);
+      }
+      i = j;
+    }
+  }
+
+  of(name: string): readonly number[] {
+    return this.at.get(name) ?? [];
+  }
+}
+
+/** A `def` and the lines of its body (by indentation). */
+interface DefinitionLines {
+  name: string;
+  /** Index of its header's logical line. */
+  header: number;
+  /** Offsets it covers: its header's start to its last line's end. */
+  start: number;
+  end: number;
+  /** A method: defined directly in a class's body. */
+  inClass: boolean;
+}
+
+/** What one text gives every spec: its logical lines, its definitions, where each name occurs. */
+class TextFacts {
+  readonly lines: LogicalLine[];
+  readonly occurrences: Occurrences;
+  readonly definitions: DefinitionLines[];
+  /** For each logical line, the innermost definition whose body holds it (-1: none, or a class body). */
+  readonly owner: Int32Array;
+  /** For each logical line, the definition it is the header of (-1: none). */
+  readonly headerOf: Int32Array;
+  /** Parameters of the headers read so far, by line. */
+  readonly parameters = new Map<number, Parameter[]>();
+  /** What each line read so far binds (boundBy), shared by the closures of every kind. */
+  readonly bound = new Map<number, string[]>();
+
+  constructor(readonly text: string) {
+    this.lines = logicalLines(text);
+    this.occurrences = new Occurrences(text);
+    this.definitions = [];
+    this.owner = new Int32Array(this.lines.length).fill(-1);
+    this.headerOf = new Int32Array(this.lines.length).fill(-1);
+    // Open definitions and classes, innermost last (-1 for a class: its body is no function's).
+    const open: Array<{ index: number; indent: number }> = [];
+    for (let i = 0; i < this.lines.length; i++) {
+      const line = this.lines[i];
+      while (open.length > 0 && open[open.length - 1].indent >= line.indent) open.pop();
+      this.owner[i] = open.length > 0 ? open[open.length - 1].index : -1;
+      for (const { index } of open) if (index >= 0) this.definitions[index].end = line.end;
+      // A header starts with `def`, `async` or `class`.
+      const first = text.charCodeAt(line.start);
+      const header = first === 100 || first === 97 || first === 99 ? headerAt(text, line.start) : undefined;
+      if (header?.kind === 'def') {
+        this.headerOf[i] = this.definitions.length;
+        const inClass = open.length > 0 && open[open.length - 1].index < 0;
+        this.definitions.push({ name: header.name, header: i, start: line.start, end: line.end, inClass });
+        open.push({ index: this.headerOf[i], indent: line.indent });
+      } else if (header?.kind === 'class') open.push({ index: -1, indent: line.indent });
+    }
+  }
+
+  /** The logical line holding an offset, or -1 (a blank or comment-only line). */
+  lineAt(offset: number): number {
+    const lines = this.lines;
+    let low = 0;
+    let high = lines.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (lines[mid].start > offset) high = mid - 1;
+      else if (lines[mid].end < offset) low = mid + 1;
+      else return mid;
+    }
+    return -1;
+  }
+
+  lineText(index: number): string {
+    const line = this.lines[index];
+    return this.text.slice(line.start, line.end);
+  }
+}
+
+/** A closure is given up when its carrying lines pass this share of the text's lines (and this many). */
+const DENSE_SHARE = 0.3;
+const DENSE_LINES = 200;
+const DENSE = new Error('dense closure');
+
+/** The closure of one source kind over one text (see the module comment). */
+class Closure {
+  /** The names that may carry a source of the kind. */
+  readonly names = new Set<string>();
+  /** The methods a source of the kind is called by (their calls are sources, not their names). */
+  readonly methods: readonly string[];
+  /** Sorted offsets of every occurrence of those names, and of those methods' calls. */
+  readonly at: number[] = [];
+  /** Logical lines holding such an occurrence. */
+  private readonly carrying: Uint8Array;
+  private readonly onCarrying = new Map<string, boolean>();
+  /** Names written on lines registering handlers (Gradio callbacks): their parameters are seeds. */
+  readonly registered = new Set<string>();
+  /**
+   * The closure grew over most of the text and was given up: every name may carry a source
+   * (following every sink costs less than finishing it).
+   */
+  dense = false;
+
+  constructor(
+    private readonly facts: TextFacts,
+    kind: SourceKind,
+  ) {
+    const words = sourceWords(kind, facts.text);
+    this.methods = words.methods;
+    this.carrying = new Uint8Array(facts.lines.length);
+    try {
+      this.close(kind, words);
+    } catch (error) {
+      if (error !== DENSE) throw error;
+      this.dense = true;
+    }
+  }
+
+  private close(kind: SourceKind, words: SourceWords): void {
+    const facts = this.facts;
+    let left = Math.max(DENSE_LINES, facts.lines.length * DENSE_SHARE);
+    const queue: string[] = [];
+    const add = (name: string) => {
+      if (this.names.has(name)) return;
+      this.names.add(name);
+      queue.push(name);
+    };
+    const visit = (at: number) => {
+      this.at.push(at);
+      const index = facts.lineAt(at);
+      if (index < 0) return;
+      // A header passes on a name in a parameter's annotation to that parameter (per occurrence).
+      if (facts.headerOf[index] >= 0) {
+        const param = annotatedParameter(facts, index, at);
+        if (param) add(param);
+      }
+      if (this.carrying[index]) return;
+      this.carrying[index] = 1;
+      if (--left < 0) throw DENSE;
+      let bound = facts.bound.get(index);
+      if (!bound) facts.bound.set(index, (bound = boundBy(facts, index)));
+      for (const name of bound) add(name);
+    };
+    for (const method of words.methods)
+      for (const at of facts.occurrences.of(method)) if (previousNonBlank(facts.text, at) === '.') visit(at);
+    for (const name of words.names) add(name);
+    const handlers = { routes: kind === 'request', gradio: kind === 'ui' };
+    for (const name of handlerParameters(facts, handlers, this.registered)) add(name);
+    while (queue.length > 0) for (const at of facts.occurrences.of(queue.pop()!)) visit(at);
+    this.at.sort((a, b) => a - b);
+  }
+
+  /** True when `name` is written on a line holding a carrying name. */
+  namedOnCarryingLine(name: string): boolean {
+    if (this.dense) return true;
+    let known = this.onCarrying.get(name);
+    if (known === undefined) {
+      known = this.facts.occurrences.of(name).some((at) => {
+        const index = this.facts.lineAt(at);
+        return index >= 0 && this.carrying[index] === 1;
+      });
+      this.onCarrying.set(name, known);
+    }
+    return known;
+  }
+}
+
+/** True when a sorted list of offsets has one in [start, end). */
+function holdsAny(at: readonly number[], start: number, end: number): boolean {
+  let low = 0;
+  let high = at.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (at[mid] < start) low = mid + 1;
+    else high = mid;
+  }
+  return low < at.length && at[low] < end;
+}
+
+/**
+ * Where flows from sources of some kinds can be in one text: the union of the kinds' closures,
+ * each made when first needed (a sink one kind's closure holds needs no other).
+ */
+export class FlowReach {
+  private readonly made: Array<Closure | undefined>;
+
+  constructor(
+    private readonly facts: TextFacts,
+    private readonly kinds: readonly SourceKind[],
+    private readonly known: Map<SourceKind, Closure>,
+  ) {
+    this.made = kinds.map(() => undefined);
+  }
+
+  private closure(i: number): Closure {
+    let closure = this.made[i];
+    if (!closure) {
+      const kind = this.kinds[i];
+      closure = this.known.get(kind);
+      if (!closure) this.known.set(kind, (closure = new Closure(this.facts, kind)));
+      this.made[i] = closure;
+    }
+    return closure;
+  }
+
+  private any(test: (closure: Closure) => boolean): boolean {
+    for (let i = 0; i < this.kinds.length; i++) if (test(this.closure(i))) return true;
+    return false;
+  }
+
+  /** The closures of every kind (made now). */
+  get closures(): Closure[] {
+    return this.kinds.map((_, i) => this.closure(i));
+  }
+
+  /** True when text[start, end) holds an occurrence of a carrying name (or a source method's call). */
+  holds(start: number, end: number): boolean {
+    return this.any((closure) => closure.dense || holdsAny(closure.at, start, end));
+  }
+
+  /** True when `name` may carry a source. */
+  carries(name: string): boolean {
+    return this.any((closure) => closure.dense || closure.names.has(name) || closure.methods.includes(name));
+  }
+
+  /** True when `name` is written on a line holding a carrying name. */
+  namedOnCarryingLine(name: string): boolean {
+    return this.any((closure) => closure.namedOnCarryingLine(name));
+  }
+
+  /** True when `name` is written on a line registering Gradio callbacks. */
+  registers(name: string): boolean {
+    return this.any((closure) => closure.registered.has(name));
+  }
+
+  /**
+   * True when a sink at `offset` may be reached through a parameter of the function it is in:
+   * that function (the innermost `def` around it) is named on a line holding a carrying name.
+   */
+  throughAt(offset: number): boolean {
+    const index = this.facts.lineAt(offset);
+    if (index < 0) return false;
+    // A one-line definition holds its body on its header's line.
+    const owner = this.facts.headerOf[index] >= 0 ? this.facts.headerOf[index] : this.facts.owner[index];
+    if (owner < 0) return false;
+    return this.namedOnCarryingLine(this.facts.definitions[owner].name);
+  }
+}
+
+/** The names a carrying logical line passes the data on to (see the module comment). */
+function boundBy(facts: TextFacts, index: number): string[] {
+  const line = facts.lines[index];
+  const text = facts.text;
+  // Strings and comments blanked: a docstring's prose binds nothing.
+  const source = codeOf(facts.lineText(index));
+  // Most carrying lines bind nothing (a call, a condition): assignedNames needs one of these.
+  if (!BINDS.test(source)) return [];
+  const names = assignedNames(text, line);
+  for (const match of source.matchAll(AS_TUPLE)) names.push(...identifiers(match[1]));
+  // Comprehension variables (assignedNames reads a `for` statement's targets only).
+  for (const match of source.matchAll(FOR_TARGETS)) names.push(...identifiers(match[1]));
+  // A one-line definition returns on its header's line.
+  const own = facts.headerOf[index];
+  if (own >= 0 && /:\s*return\b/.test(source)) names.push(facts.definitions[own].name);
+  // A return: the function's callers receive it (one level of helper summaries).
+  if (/^return\b/.test(source)) {
+    const owner = facts.owner[index];
+    if (owner >= 0) names.push(facts.definitions[owner].name);
+  }
+  return names;
+}
+
+/** A line's text with the contents of its strings and its comment blanked (same length). */
+function codeOf(source: string): string {
+  if (!/["'#]/.test(source)) return source;
+  let out = '';
+  let from = 0;
+  for (let k = 0; k < source.length;) {
+    const c = source.charCodeAt(k);
+    if (c === 35) return out + source.slice(from, k) + ' '.repeat(source.length - k);
+    if (c === 34 || c === 39) {
+      const end = Math.max(k + 1, literalBounds(source, k).end);
+      out += source.slice(from, k) + ' '.repeat(end - k);
+      from = k = end;
+      continue;
+    }
+    k++;
+  }
+  return out + source.slice(from);
+}
+
+function identifiers(source: string): string[] {
+  return [...source.matchAll(IDENTIFIER)].map((m) => m[0]);
+}
+
+interface Parameter {
+  name: string;
+  /** Where its annotation is written (with its default, if any). */
+  annotation?: { start: number; end: number };
+}
+
+/** A definition's parameters, each with where its annotation is. */
+function parametersOf(facts: TextFacts, index: number): Parameter[] {
+  let known = facts.parameters.get(index);
+  if (!known) facts.parameters.set(index, (known = readParameters(facts, index)));
+  return known;
+}
+
+function readParameters(facts: TextFacts, index: number): Parameter[] {
+  const source = facts.lineText(index);
+  const base = facts.lines[index].start;
+  const open = source.indexOf('(');
+  if (open < 0) return [];
+  const params: Parameter[] = [];
+  let depth = 0;
+  let from = open + 1;
+  const take = (to: number) => {
+    const part = source.slice(from, to);
+    const name = /^[\s*]*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/u.exec(part)?.[1];
+    const colon = part.indexOf(':');
+    if (name) params.push({ name, annotation: colon >= 0 ? { start: base + from + colon + 1, end: base + to } : undefined });
+  };
+  for (let k = open + 1; k < source.length; k++) {
+    const c = source[k];
+    if (c === '"' || c === "'") {
+      k = Math.max(k + 1, literalBounds(source, k).end) - 1;
+      continue;
+    }
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) {
+        take(k);
+        break;
+      }
+      depth--;
+    } else if (c === ',' && depth === 0) {
+      take(k);
+      from = k + 1;
+    }
+  }
+  // A method's first parameter is its object (sources.ts: never a source).
+  return facts.definitions[facts.headerOf[index]].inClass ? params.slice(1) : params;
+}
+
+/**
+ * The parameter whose annotation holds the offset `at` of a carrying name (`req: Request`; after
+ * `from fastapi import Request as R`, `R`): sources.ts makes such a parameter a source.
+ */
+function annotatedParameter(facts: TextFacts, index: number, at: number): string | undefined {
+  return parametersOf(facts, index).find(({ annotation }) => annotation && annotation.start <= at && at < annotation.end)?.name;
+}
+
+/**
+ * The parameters of the definitions a framework may call with request or UI data: a route
+ * decorator above the header, the function's name on a line registering Gradio callbacks
+ * (sources.ts findHandlers looks at the same calls, resolved).
+ */
+function handlerParameters(facts: TextFacts, wanted: { routes: boolean; gradio: boolean }, registered: Set<string>): string[] {
+  if (!wanted.routes && !wanted.gradio) return [];
+  const names: string[] = [];
+  const byName = new Map<string, DefinitionLines[]>();
+  for (const definition of facts.definitions) {
+    const list = byName.get(definition.name);
+    if (list) list.push(definition);
+    else byName.set(definition.name, [definition]);
+  }
+  const gradio = wanted.gradio && /\bgradio\b/.test(facts.text);
+  for (let i = 0; i < facts.lines.length; i++) {
+    const source = facts.lineText(i);
+    if (wanted.routes && source.startsWith('@') && ROUTE_DECORATOR.test(source)) {
+      // The decorated definition's header follows its decorators.
+      let j = i + 1;
+      while (j < facts.lines.length && facts.text.startsWith('@', facts.lines[j].start)) j++;
+      if (j < facts.lines.length && facts.headerOf[j] >= 0) names.push(...parametersOf(facts, j).map((p) => p.name));
+    } else if (gradio && GRADIO_REGISTRATION.test(source)) {
+      for (const name of new Set(identifiers(source))) {
+        registered.add(name);
+        for (const definition of byName.get(name) ?? []) names.push(...parametersOf(facts, definition.header).map((p) => p.name));
+      }
+    }
+  }
+  return names;
+}
+
+const factsOf = new Map<string, TextFacts>();
+const closuresOf = new WeakMap<TextFacts, Map<SourceKind, Closure>>();
+
+/**
+ * Where flows from `spec`'s sources of the given kinds (all of the spec's when not given) can be
+ * in `text`, or null when reach.ts does not know the spec's sources (then every sink is looked
+ * at). A kind's closure is kept for the last few texts asked about (the rules of one analysis
+ * share it; the union of closures is the closure of the union of their seeds).
+ */
+export function flowReach(text: string, spec: FlowSpec, kinds?: ReadonlySet<SourceKind>): FlowReach | null {
+  const all = kindsOf(spec);
+  if (!all) return null;
+  let facts = factsOf.get(text);
+  if (!facts) {
+    // The texts of the last few analyses (an edit compares the text before and after).
+    if (factsOf.size >= 3) factsOf.delete(factsOf.keys().next().value!);
+    factsOf.set(text, (facts = new TextFacts(text)));
+  }
+  let byKind = closuresOf.get(facts);
+  if (!byKind) closuresOf.set(facts, (byKind = new Map()));
+  return new FlowReach(
+    facts,
+    all.filter((kind) => !kinds || kinds.has(kind)),
+    byKind,
+  );
+}
