@@ -63,7 +63,10 @@ export interface RuleWords {
   findingsShowTriggers: boolean;
   /** Narrower words partial parsing reads instead of the triggers (see PartialParseWords). */
   partialParseWords?: PartialParseWords;
-  /** A file the rule can fire in is parsed whole, and no edit's findings are moved without running it (RuleMatch.flows). */
+  /**
+   * A data-flow rule (RuleMatch.flows): a file it can fire in is parsed whole, and an edit keeps
+   * its findings (moved) only when dataflow/editQuiet.ts finds the edit leaves every flow as it was.
+   */
   wholeFile: boolean;
 }
 
