@@ -183,6 +183,26 @@ export function seedOf(text: string): number {
   return hash >>> 0;
 }
 
+/** Records a difference when the findings after an editor edit differ from a fresh analysis's. */
+function compareEdit(
+  check: FileCheck,
+  file: string,
+  what: string,
+  edited: { findings: readonly Finding[]; reused?: string },
+  fresh: readonly Finding[],
+): void {
+  if (seen(edited.findings).join('\n') === seen(fresh).join('\n')) return;
+  const { lines, fields } = describeDifferences(fresh, edited.findings);
+  const difference: Difference = {
+    file,
+    variant: 'editor-edit',
+    lines: [`after ${what} (${edited.reused ?? 'recomputed'}):`, ...lines],
+    fields,
+  };
+  difference.known = knownEntry(difference)?.why;
+  check.differences.push(difference);
+}
+
 /**
  * Checks one text. `analyze` errors other than the parser's limits are differences (an engine
  * error is never a clean result), as are rule failures (Analyzer.takeRuleFailures).
@@ -278,17 +298,7 @@ function replayEdits(engine: Analyzer, file: string, original: string, seed: num
     if (edited.reused) check.reused++;
     const fresh = engine.analyzePython(text, { keepTree: true });
     fresh.tree?.delete();
-    if (seen(edited.findings).join('\n') !== seen(fresh.findings).join('\n')) {
-      const { lines, fields } = describeDifferences(fresh.findings, edited.findings);
-      const difference: Difference = {
-        file,
-        variant: 'editor-edit',
-        lines: [`after ${what} (${edited.reused ?? 'recomputed'}):`, ...lines],
-        fields,
-      };
-      difference.known = knownEntry(difference)?.why;
-      check.differences.push(difference);
-    }
+    compareEdit(check, file, what, edited, fresh.findings);
   };
   try {
     for (let step = 0; step < EDITS_PER_FILE && lineCount > 1; step++) {
@@ -370,17 +380,7 @@ function replayCellEdits(engine: Analyzer, file: string, original: readonly Note
     if (edited.reused) check.reused++;
     // A fresh analysis through the same entry (with the cells' `!pip install` findings), without a session.
     const fresh = analyzeCells(engine, { cells }, engine.defaultSelection);
-    if (seen(edited.findings).join('\n') !== seen(fresh.findings).join('\n')) {
-      const { lines, fields } = describeDifferences(fresh.findings, edited.findings);
-      const difference: Difference = {
-        file,
-        variant: 'editor-edit',
-        lines: [`after ${what} (${edited.reused ?? 'recomputed'}):`, ...lines],
-        fields,
-      };
-      difference.known = knownEntry(difference)?.why;
-      check.differences.push(difference);
-    }
+    compareEdit(check, file, what, edited, fresh.findings);
   };
   try {
     for (let step = 0; step < CELL_EDITS_PER_NOTEBOOK; step++) {

@@ -8,13 +8,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { partialText } from '../../server/src/engine/perf/partialParse';
 import { buildIndex, hotWords } from '../../server/src/engine/pipeline/prefilter';
-import { SemanticModel } from '../../server/src/engine/semantic';
 import { analysisText } from '../../server/src/engine/text';
 import { ALL_RULES } from '../../server/src/rules/index';
 import { wordsOf } from '../../server/src/engine/perf/ruleWords';
 import { analyzer } from '../support/engine';
+import { checkNameFront } from '../support/nameFront';
 import { CORPUS, FIXTURES, REPO_ROOT, filesUnder } from '../support/paths';
 
 describe('name resolution: the text front keeps what the semantic model resolves', () => {
@@ -42,27 +41,17 @@ describe('name resolution: the text front keeps what the semantic model resolves
     let planned = 0;
     for (const file of files) {
       const text = analysisText(fs.readFileSync(file, 'utf8'));
-      // minSkipped 0: plan even small files, so that every fixture exercises the text front.
-      const partial = partialText(text, hot!, 0);
-      if (!partial) continue;
+      const check = checkNameFront(
+        engine,
+        text,
+        hot!,
+        (name, method) => (name !== undefined && callees.has(name)) || (method !== undefined && methods.has(method)),
+      );
+      if (!check.planned) continue;
       planned++;
-      const kept = (offset: number) => partial.ranges.some((r) => offset >= r.startIndex && offset < r.endIndex);
-      const tree = engine.parser.parse(text);
-      try {
-        const model = new SemanticModel(tree, text);
-        for (const call of tree.rootNode.descendantsOfType('call')) {
-          const fn = call?.childForFieldName('function');
-          if (!call || !fn) continue;
-          const name = model.qualifiedName(fn);
-          const method = fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
-          if (!(name !== undefined && callees.has(name)) && !(method !== undefined && methods.has(method))) continue;
-          resolved++;
-          const line = text.slice(0, call.startIndex).split('\n').length;
-          assert.ok(kept(call.startIndex), `${path.relative(REPO_ROOT, file)}:${line}: ${name ?? method} is left out by partial parsing`);
-        }
-      } finally {
-        tree.delete();
-      }
+      resolved += check.resolved;
+      for (const { line, name } of check.lost)
+        assert.fail(`${path.relative(REPO_ROOT, file)}:${line}: ${name} is left out by partial parsing`);
     }
     assert.ok(planned >= 10, `partial parsing planned ${planned} files`);
     assert.ok(resolved >= 100, `checked ${resolved} resolved calls`);

@@ -9,12 +9,11 @@
  * from a small pool so that the same name is bound to different things in different scopes.
  */
 import * as assert from 'node:assert/strict';
-import { partialText } from '../../server/src/engine/perf/partialParse';
 import { buildIndex, hotWords } from '../../server/src/engine/pipeline/prefilter';
 import { wordsOf } from '../../server/src/engine/perf/ruleWords';
-import { SemanticModel } from '../../server/src/engine/semantic';
 import { ALL_RULES } from '../../server/src/rules/index';
 import { analyzer } from '../support/engine';
+import { checkNameFront } from '../support/nameFront';
 import { random } from '../support/differential';
 
 /** Callees of rules the name front serves (known by their callees alone). */
@@ -169,27 +168,12 @@ describe('name resolution: the text front keeps what the semantic model resolves
     let planned = 0;
     for (let round = 0; round < 400; round++) {
       const text = program(next);
-      const partial = partialText(text, hot!, 0);
-      if (!partial) continue;
+      const check = checkNameFront(engine, text, hot!, (name) => name !== undefined && callees.has(name));
+      if (!check.planned) continue;
       planned++;
-      const kept = (offset: number) => partial.ranges.some((r) => offset >= r.startIndex && offset < r.endIndex);
-      const tree = engine.parser.parse(text);
-      try {
-        const model = new SemanticModel(tree, text);
-        for (const call of tree.rootNode.descendantsOfType('call')) {
-          const fn = call?.childForFieldName('function');
-          if (!call || !fn) continue;
-          const name = model.qualifiedName(fn);
-          if (name === undefined || !callees.has(name)) continue;
-          resolved++;
-          if (!kept(call.startIndex)) {
-            const line = text.slice(0, call.startIndex).split('\n').length;
-            assert.fail(`round ${round}, line ${line}: ${name} is left out by partial parsing in\n${text}`);
-          }
-        }
-      } finally {
-        tree.delete();
-      }
+      resolved += check.resolved;
+      for (const { line, name } of check.lost)
+        assert.fail(`round ${round}, line ${line}: ${name} is left out by partial parsing in\n${text}`);
     }
     assert.ok(planned >= 300, `partial parsing planned ${planned} of 400 programs`);
     assert.ok(resolved >= 1000, `checked ${resolved} resolved calls`);
