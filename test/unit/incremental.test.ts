@@ -571,6 +571,42 @@ describe('reuse across edits of module statements and handler decorators', () =>
     document.dispose();
   });
 
+  it('finds again what the choices= of an option in another function decided (MLS302, MLS306)', async () => {
+    const engine = await analyzer();
+    const padding = Array.from({ length: 30 }, (_, i) => `def pad_${i}(rows):\n    return sum(len(r) for r in rows)\n`).join('\n');
+    for (const [code, sink] of [
+      ['MLS302', 'os.system(f"torchrun --backend {args.backend}")'],
+      ['MLS306', 'sqlite3.connect("a.db").execute(f"SELECT * FROM runs WHERE backend = {args.backend}")'],
+    ]) {
+      const text = [
+        'import argparse',
+        'import os',
+        'import sqlite3',
+        '',
+        '',
+        'def make_parser():',
+        '    p = argparse.ArgumentParser()',
+        '    p.add_argument("--backend", choices=("nccl", "gloo"))',
+        '    return p',
+        '',
+        '',
+        padding,
+        '',
+        'def main():',
+        '    args = make_parser().parse_args()',
+        `    ${sink}`,
+        '',
+      ].join('\n');
+      const document = new EditorDocument(engine, text);
+      assert.equal(document.result.findings.filter((f) => f.code === code).length, 0, `${code}: the option is one of two constants`);
+      const at = text.indexOf('choices=("nccl", "gloo")');
+      document.edit(at, at + 'choices=("nccl", "gloo")'.length, 'default="nccl"');
+      same(engine, document, `${code}: choices= removed`);
+      assert.equal(document.result.findings.filter((f) => f.code === code).length, 1, `${code}: any value now`);
+      document.dispose();
+    }
+  });
+
   it('finds again what a changed module constant decides, through the names that lead to it', async () => {
     const engine = await analyzer();
     const text = [

@@ -241,10 +241,13 @@ export function reuseAfterEdit(
     const hot = gated.hot;
     return reuseModuleStatement({ stages, previous, text, source, tree, gated, hot, selection, unit: edited, old, before, now, move });
   }
-  // A blank change leaves every token as it was, hence every flow.
+  // A blank change leaves every token as it was, hence every flow. A word a flow rule reads
+  // across the file (Rule.reads: `add_argument`, whose `choices=` make a value constant) written
+  // in the unit, before or after, means the flow rules run again.
   const flowsKept =
     flowGates.length > 0 &&
     flowGates.every((gate) => !gate.rule.onCall) &&
+    !flowGates.some((gate) => gate.derived.fileContext.some((word) => now.includes(word) || before.includes(word))) &&
     (edited.kind === 'blank'
       ? handOnFlowNames(previous.text, text)
       : flowEditQuiet(

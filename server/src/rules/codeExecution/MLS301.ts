@@ -59,6 +59,8 @@ export const dynamicCodeExecutionRule = defineRule({
     CWE_REFERENCE(95),
   ],
   callees: CODE_CALLEES,
+  // `parser.add_argument(..., choices=/default=)` elsewhere in the file decides what an option can hold.
+  reads: ['add_argument'],
   // `re.compile` and `df.eval` are other functions: the builtins are reached by their bare name
   // (called, bound to another name or imported) or through the builtins module.
   onCall(call, context) {

@@ -44,6 +44,8 @@ export const shellInjectionRule = defineRule({
     CWE_REFERENCE(78),
   ],
   callees: [...POPEN_STYLE, ...ALWAYS_SHELL],
+  // `parser.add_argument(..., choices=/default=)` elsewhere in the file decides what an option can hold.
+  reads: ['add_argument'],
   // A shell is involved only through a function that always uses one (its name is written), a
   // `shell` argument, or a shell program (written as a string) given `-c`.
   keywords: ['shell'],

@@ -298,6 +298,8 @@ export const sqlBuiltFromTextRule = defineRule({
     CWE_REFERENCE(89),
   ],
   // A finding's SQL text starts a string literal (`with`, `select` alone are common words).
+  // `parser.add_argument(..., choices=...)` elsewhere in the file makes an option's value constant.
+  reads: ['add_argument'],
   flows: [{ sources: ['sql-text'], sinks: ['sql'] }],
   onFile(context) {
     const model = context.model;

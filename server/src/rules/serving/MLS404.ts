@@ -121,6 +121,8 @@ export const bindAllInterfacesRule = defineRule({
   keywords: ['listen'],
   names: ADDRESS_SERVERS,
   callees: Object.keys(HOST_CALLEES),
+  // `parser.add_argument(..., choices=/default=)` elsewhere in the file decides what an option can hold.
+  reads: ['add_argument'],
   methods: ['run', 'run_server', 'launch', 'listen'],
   onCall(call, context) {
     const model = context.model;

@@ -115,6 +115,8 @@ export const trustRemoteCodeRule = defineRule({
     CWE_REFERENCE(494),
   ],
   keywords: ['trust_remote_code'],
+  // `parser.add_argument(..., choices=/default=)` elsewhere in the file decides what an option can hold.
+  reads: ['add_argument'],
   onFile(context) {
     if (!context.text.includes('trust_remote_code')) return;
     for (const callNode of context.model.calls) {
