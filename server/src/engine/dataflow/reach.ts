@@ -21,7 +21,7 @@
  * in is called on a line holding one (a sink reached through a helper's parameter is reported
  * where the helper is called). Every other sink is left out before the tree is read.
  */
-import { assignedNames, headerAt, logicalLines } from '../perf/partialParse';
+import { assignedNames, headerAt, logicalLines, withoutProse } from '../perf/partialParse';
 import { isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
 import type { LogicalLine } from '../perf/partialParse';
 import type { FlowSpec, SourceKind } from './flow';
@@ -392,7 +392,7 @@ function boundBy(facts: TextFacts, index: number): string[] {
   const line = facts.lines[index];
   const text = facts.text;
   // Strings and comments blanked: a docstring's prose binds nothing.
-  const source = codeOf(facts.lineText(index));
+  const source = withoutProse(facts.lineText(index));
   // Most carrying lines bind nothing (a call, a condition): assignedNames needs one of these.
   if (!BINDS.test(source)) return [];
   const names = assignedNames(text, line);
@@ -408,25 +408,6 @@ function boundBy(facts: TextFacts, index: number): string[] {
     if (owner >= 0) names.push(facts.definitions[owner].name);
   }
   return names;
-}
-
-/** A line's text with the contents of its strings and its comment blanked (same length). */
-function codeOf(source: string): string {
-  if (!/["'#]/.test(source)) return source;
-  let out = '';
-  let from = 0;
-  for (let k = 0; k < source.length;) {
-    const c = source.charCodeAt(k);
-    if (c === 35) return out + source.slice(from, k) + ' '.repeat(source.length - k);
-    if (c === 34 || c === 39) {
-      const end = Math.max(k + 1, literalBounds(source, k).end);
-      out += source.slice(from, k) + ' '.repeat(end - k);
-      from = k = end;
-      continue;
-    }
-    k++;
-  }
-  return out + source.slice(from);
 }
 
 function identifiers(source: string): string[] {

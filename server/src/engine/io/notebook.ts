@@ -4,6 +4,7 @@
  * nor shift positions. Offsets in the joined text map back to (cell, offset in cell).
  */
 import { LineIndex, analysisText } from '../text';
+import { TextMemo } from '../textMemo';
 import { literalBounds } from '../textScan';
 import type { Position, Range } from '../text';
 
@@ -147,29 +148,13 @@ export function leavesOpen(text: string): boolean {
   return continued !== null && !(continued.index >= comment.start && continued.index < comment.end);
 }
 
-/** The joined Python text of a notebook's code cells and the way back to each cell. */
 /**
  * maskIPython, remembered by cell text: the editor lays a notebook's cells out several times per
  * keystroke (the server, the entry, the analysis), and only the edited cell's text is new.
- * Forgotten past MASKED_UNITS of remembered text.
  */
-function maskedCell(cell: string): string {
-  let masked = maskedCells.get(cell);
-  if (masked !== undefined) return masked;
-  masked = maskIPython(cell);
-  if (maskedUnits + cell.length > MASKED_UNITS) {
-    maskedCells.clear();
-    maskedUnits = 0;
-  }
-  maskedCells.set(cell, masked);
-  maskedUnits += cell.length;
-  return masked;
-}
+const maskedCells = new TextMemo<string>();
 
-const maskedCells = new Map<string, string>();
-let maskedUnits = 0;
-const MASKED_UNITS = 8 * 1024 * 1024;
-
+/** The joined Python text of a notebook's code cells and the way back to each cell. */
 export class NotebookLayout {
   readonly text: string;
   private readonly starts: number[] = [];
@@ -190,7 +175,7 @@ export class NotebookLayout {
     cells.forEach((cell, slot) => {
       this.starts.push(text.length);
       // Line endings as the analysis wants them (same length: cell positions stay valid).
-      const python = maskedCell(analysisText(cell.text));
+      const python = maskedCells.get(analysisText(cell.text), maskIPython);
       this.masked.push(python);
       const masked = blank.has(slot) ? python.replace(/[^\r\n]/g, ' ') : python;
       text += masked.endsWith('\n') ? masked : masked + '\n';

@@ -1021,7 +1021,7 @@ function topLevelAssignments(source: string): Array<{ at: number; statement: num
 }
 
 /** A statement's text with its string literals and comment blanked (quotes kept), same length. */
-function withoutProse(source: string): string {
+export function withoutProse(source: string): string {
   if (!/["'#]/.test(source)) return source;
   let out = '';
   let from = 0;

@@ -12,6 +12,7 @@ import type { NotebookCell } from '../io/notebook';
 import type { PythonParser } from '../parser';
 import type { TextEdit } from '../rule';
 import { keepLineBreaks } from '../results/finish';
+import { TextMemo } from '../textMemo';
 
 /**
  * Analyses code cells together (a name defined in one cell resolves in the next) and maps every
@@ -92,25 +93,17 @@ function brokenCells(parser: PythonParser, layout: NotebookLayout, parsed: boole
   return broken;
 }
 
-/** Whether each cell text parsed on its own, by text; forgotten past REMEMBERED_UNITS of text. */
-const aloneAnswers = new Map<string, boolean>();
-let rememberedUnits = 0;
-const REMEMBERED_UNITS = 8 * 1024 * 1024;
+/** Whether each cell text parsed on its own, remembered by text. */
+const aloneAnswers = new TextMemo<boolean>();
 
 /** True when `text` parses without a syntax error on its own. */
 function parsesAlone(parser: PythonParser, text: string): boolean {
-  let answer = aloneAnswers.get(text);
-  if (answer !== undefined) return answer;
-  const alone = parser.parse(text);
-  answer = !alone.rootNode.hasError;
-  alone.delete();
-  if (rememberedUnits + text.length > REMEMBERED_UNITS) {
-    aloneAnswers.clear();
-    rememberedUnits = 0;
-  }
-  aloneAnswers.set(text, answer);
-  rememberedUnits += text.length;
-  return answer;
+  return aloneAnswers.get(text, () => {
+    const alone = parser.parse(text);
+    const answer = !alone.rootNode.hasError;
+    alone.delete();
+    return answer;
+  });
 }
 
 /** Findings of a layout's joined text, with ranges, spans and edits moved to their cells. */
