@@ -146,6 +146,15 @@ export interface RuleMatch {
    */
   wordsInEveryFinding?: boolean;
   /**
+   * The arguments of the rule's calls whose constant text the findings are about (a repository
+   * id, by position or by keyword name): every finding is at a call of the rule's callees or
+   * methods where one of them has a constant string value, a literal or a name assigned one. A
+   * call passing none of them so (an attribute `args.model`, a call, a parameter never assigned)
+   * has no finding. The engine derives which files and definitions can hold a finding from it
+   * (perf/constantArguments.ts).
+   */
+  constantArguments?: ConstantArguments;
+  /**
    * Words of other statements of the file the findings depend on (a rule that looks at where
    * models are saved before judging a load: `save_pretrained`, `output_dir`).
    */
@@ -180,6 +189,14 @@ export interface FlowDeclaration {
  * Formats are recognised by their text alone, wherever the literal stands; other literals count
  * only where they are given to a sink, and then when their value passes `value`.
  */
+/** Arguments of a call, by position and by keyword name (RuleMatch.constantArguments). */
+export interface ConstantArguments {
+  /** Positions (0-based) of positional arguments. */
+  positions?: readonly number[];
+  /** Keyword names. */
+  keywords?: readonly string[];
+}
+
 export interface LiteralDeclaration {
   formats?: readonly LiteralFormat[];
   /** True when a string value given to a sink is one the rule reports (for a sink finding). */

@@ -34,6 +34,9 @@
  *   this scanner misreads can cost time, never findings.
  */
 import type { SubstringSet } from '../textScan';
+import type { ConstantArguments } from '../rule';
+import { callMayPassConstant } from './constantArguments';
+import type { CallWordRole } from './constantArguments';
 import { identifierOccurrences, inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
 
 /** One logical line: a statement or a compound statement's header, continuation lines included. */
@@ -88,6 +91,12 @@ export const enum WordKind {
   ValueName = 64,
 }
 
+/** The arguments a call word's occurrences are judged by (RuleMatch.constantArguments), and how the rules call it. */
+export interface ArgumentCheck {
+  declared: ConstantArguments;
+  role: CallWordRole;
+}
+
 /** What makes a definition worth parsing: an automaton over words and what each one means. */
 export class HotWords {
   constructor(
@@ -99,6 +108,11 @@ export class HotWords {
     readonly prefixes: ReadonlySet<string> = new Set(),
     /** Finders of further hot offsets, counted as substrings (a credential's format, perf/literalWords.ts). */
     readonly positions: ReadonlyArray<(text: string) => number[]> = [],
+    /**
+     * For call words every rule calling them declares `constantArguments` of (by automaton
+     * index): an occurrence is hot only where callMayPassConstant says it can matter.
+     */
+    readonly argumentChecks: ReadonlyMap<number, ArgumentCheck> = new Map(),
   ) {}
 
   /**
@@ -115,6 +129,7 @@ export class HotWords {
     wholeWords: Iterable<string> = [],
     valueNames: Iterable<string> = [],
     positions: ReadonlyArray<(text: string) => number[]> = [],
+    argumentChecks: ReadonlyMap<string, ArgumentCheck> = new Map(),
   ): HotWords {
     const kinds = new Uint8Array(words.strings.length);
     const position = new Map(words.strings.map((w, i) => [w, i]));
@@ -148,7 +163,13 @@ export class HotWords {
         if (part !== name) prefixes.add((prefix += '()'));
       }
     }
-    return new HotWords(words, kinds, new Set(dottedFunctions), prefixes, positions);
+    const checks = new Map<number, ArgumentCheck>();
+    for (const [word, check] of argumentChecks) {
+      const i = position.get(word);
+      if (i === undefined) throw new Error(`HotWords: "${word}" is not in the automaton`);
+      checks.set(i, check);
+    }
+    return new HotWords(words, kinds, new Set(dottedFunctions), prefixes, positions, checks);
   }
 }
 
@@ -323,7 +344,8 @@ function coldPlan(
   const walrusAt: number[] = [];
   const rootAt: number[] = [];
   const receiverAt: number[] = [];
-  const { words, kinds } = hot;
+  const { words, kinds, argumentChecks: checks } = hot;
+  const importedChecked = new Set<string>();
   const visit = (index: number, at: number) => {
     const kind = kinds[index];
     if (kind === WordKind.Ignored) return;
@@ -338,6 +360,13 @@ function coldPlan(
       return;
     }
     if (kind & WordKind.Root) rootAt.push(at);
+    // A call whose judged arguments cannot be constant text is no call a rule wants.
+    const check = checks.get(index);
+    if (check && !callMayPassConstant(text, at, word.length, check.declared, check.role)) {
+      // Not hot itself; an import of the name still makes its bare calls count (below).
+      if (!(kind & WordKind.BareName) && inImportStatement(text, at)) importedChecked.add(word);
+      return;
+    }
     if (previousNonBlank(text, at) === '.') {
       if (!(kind & WordKind.AttributeName)) return;
       if (kind & WordKind.ReceiverChecked) receiverAt.push(at, index);
@@ -372,7 +401,7 @@ function coldPlan(
   });
   const carried = new Set<string>();
   for (const [word, list] of bareAt)
-    if (list.some((at) => inImportStatement(text, at))) {
+    if (importedChecked.has(word) || list.some((at) => inImportStatement(text, at))) {
       nameAt.push(...list);
       bareKept.add(word);
     }

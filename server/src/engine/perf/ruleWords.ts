@@ -31,6 +31,7 @@ import { nextNonBlank, previousNonBlank } from '../textScan';
 import type { SourceText } from '../textScan';
 import { holdsStringValue } from './stringValues';
 import { literalWords } from './literalWords';
+import { callMayPassConstant } from './constantArguments';
 
 /**
  * Narrower words for partial parsing than the triggers, derived from `wordsInEveryFinding` or
@@ -121,6 +122,12 @@ function rootOf(callee: string): string {
   return callee.split(CALL_RESULT_SUFFIX).join('').split('.')[0];
 }
 
+/** The last name of a callee as written in a call (`load_dataset` of `datasets.load_dataset`, `run` of `flask.Flask().run`). */
+function lastNameOf(callee: string): string {
+  const names = callee.split(CALL_RESULT_SUFFIX).join('').split('.');
+  return names[names.length - 1];
+}
+
 /** What the prefilter and partial parsing use of `rule`, derived once per rule. */
 export function wordsOf(rule: Rule): RuleWords {
   let words = derived.get(rule);
@@ -159,6 +166,23 @@ export function wordsOf(rule: Rule): RuleWords {
   if (values.length > 0) gates.push((source) => matches.some((word) => source.includes(word)) || holdsStringValue(source, values));
   if (literal) gates.push(literal.gate);
   if (flows) gates.push(flows.gate);
+  // A call of the rule's where a declared argument can be constant text (constantArguments.ts).
+  const judged = rule.constantArguments;
+  const callWords = judged ? [...new Set([...(rule.methods ?? []), ...(rule.callees ?? []).map(lastNameOf)])] : [];
+  if (judged) {
+    if (!rule.onCall || callWords.length === 0 || matches.length > 0 || values.length > 0 || rule.onFile)
+      throw new Error(`${rule.code}: \`constantArguments\` goes with callees or methods only`);
+    const roles = callWords.map((word) => ({
+      word,
+      role: { method: (rule.methods ?? []).includes(word), callee: (rule.callees ?? []).some((c) => lastNameOf(c) === word) },
+    }));
+    gates.push((source) =>
+      roles.some(({ word, role }) => {
+        for (const at of source.identifiers(word)) if (callMayPassConstant(source.text, at, word.length, judged, role)) return true;
+        return false;
+      }),
+    );
+  }
   const mayFire =
     gates.length === 0 ? undefined : gates.length === 1 ? gates[0] : (source: SourceText) => gates.every((gate) => gate(source));
   words = {
@@ -167,7 +191,13 @@ export function wordsOf(rule: Rule): RuleWords {
     never,
     mayFire,
     mayFireWords: [
-      ...new Set([...imports, ...(shown ? [...names, ...keywords] : []), ...(literal?.gateWords ?? []), ...(flows?.words ?? [])]),
+      ...new Set([
+        ...imports,
+        ...(shown ? [...names, ...keywords] : []),
+        ...(literal?.gateWords ?? []),
+        ...(flows?.words ?? []),
+        ...callWords,
+      ]),
     ],
     fileContext: rule.reads ?? [],
     findingsShowTriggers: shown,

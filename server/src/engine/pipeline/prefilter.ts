@@ -12,7 +12,7 @@ import type { RuleWords } from '../perf/ruleWords';
 import { CALL_RESULT_SUFFIX } from '../semantic';
 import { SourceText, SubstringSet, inImportStatement, previousNonBlank } from '../textScan';
 import { DEFAULT_MIN_SKIPPED, HotWords, dottedSegments, partialText } from '../perf/partialParse';
-import type { PartialText } from '../perf/partialParse';
+import type { ArgumentCheck, PartialText } from '../perf/partialParse';
 import type { TextChange } from '../perf/editReuse';
 
 export interface RuleIndex {
@@ -226,6 +226,8 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
   const wholeWords = new Set<string>();
   const valueNames = new Set<string>();
   const positions: Array<(text: string) => number[]> = [];
+  /** Per call word, the union of the rules' constantArguments; null when a rule calling it declares none. */
+  const checks = new Map<string, ArgumentCheck | null>();
   for (const gate of index.gates) {
     // A rule that only reacts to calls fires where a call names one of its functions (or an alias,
     // which partialText follows); any other rule, wherever one of its triggers is written.
@@ -248,7 +250,10 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
       if (callee.includes('.')) dottedFunctions.add(callee);
       else bareNames.add(callee);
     }
+    noteArgumentChecks(gate.rule, checks);
   }
+  const argumentChecks = new Map<string, ArgumentCheck>();
+  for (const [word, check] of checks) if (check) argumentChecks.set(word, check);
   return HotWords.over(
     wordFinderOf(full).strings,
     substrings,
@@ -258,7 +263,45 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     wholeWords,
     valueNames,
     positions,
+    argumentChecks,
   );
+}
+
+/** The last name of a callee as written in a call (`load_dataset` of `datasets.load_dataset`). */
+function lastNameOf(callee: string): string {
+  const names = dottedSegments(callee);
+  return names[names.length - 1];
+}
+
+/**
+ * Adds a rule's call words to `checks`: the union of what the rules calling a word declare of
+ * its arguments (RuleMatch.constantArguments), or null once one of them declares nothing.
+ */
+function noteArgumentChecks(rule: Rule, checks: Map<string, ArgumentCheck | null>): void {
+  const methods = rule.methods ?? [];
+  const callees = (rule.callees ?? []).map(lastNameOf);
+  const declared = rule.constantArguments;
+  for (const word of new Set([...methods, ...callees])) {
+    const role = { method: methods.includes(word), callee: callees.includes(word) };
+    const before = checks.get(word);
+    if (before === null) continue;
+    if (!declared) {
+      checks.set(word, null);
+      continue;
+    }
+    checks.set(
+      word,
+      before === undefined
+        ? { declared, role }
+        : {
+            declared: {
+              positions: [...new Set([...(before.declared.positions ?? []), ...(declared.positions ?? [])])],
+              keywords: [...new Set([...(before.declared.keywords ?? []), ...(declared.keywords ?? [])])],
+            },
+            role: { method: before.role.method || role.method, callee: before.role.callee || role.callee },
+          },
+    );
+  }
 }
 
 /** The (cached) index of some of an index's rules. */

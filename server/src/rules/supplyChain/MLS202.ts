@@ -149,6 +149,12 @@ export const unpinnedHubDownloadRule = defineRule({
   // A repository id that the file saved a model to is a local directory (see writtenDirectories).
   reads: [...SAVE_METHODS, ...DIRECTORY_KEYWORDS],
   methods: ['from_pretrained', 'hf_hub_download', 'snapshot_download'],
+  // Every finding judges a constant repository id (hubTarget): the first or second positional
+  // argument, or one of these keywords.
+  constantArguments: {
+    positions: [0, 1],
+    keywords: [...FROM_PRETRAINED_ID_KEYWORDS, 'model', 'path', 'model_name'],
+  },
   callees: [
     'transformers.pipeline',
     'transformers.pipelines.pipeline',

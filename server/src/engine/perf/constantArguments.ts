@@ -1,0 +1,221 @@
+/**
+ * What the prefilter and partial parsing take from a rule's `constantArguments` declaration
+ * (RuleMatch in rule.ts): every finding of the rule is at a call of its callees or methods where
+ * one of the declared arguments has a constant string value. The semantic model gives an
+ * argument such a value only when it is written as a string literal (or several, concatenated,
+ * or parenthesised) or as a name bound by `name = <constant>` (semantic.ts, constantValue).
+ *
+ * `callMayPassConstant` says, for an occurrence of one of the rule's call words, whether it can
+ * be such a call or make a name such a call is written with. It errs on the yes side:
+ * - A call written there (`x.word(`, `word(`) counts when one of the declared arguments, by
+ *   position or keyword name, can be constant text: its value starts with a quote (a string
+ *   prefix and a quote), or with `(`, or is a bare name that a statement of the file binds by
+ *   `name = value` or `name: type = value` (found from the text: see assignedHere). A call with
+ *   a `*` or `**` argument counts (its values come from elsewhere), and so does an argument list
+ *   that does not close, is longer than MAX_ARGUMENTS or holds an f-string (which may hold quotes
+ *   of its own kind since Python 3.12).
+ * - A bare call `word(...)` reaches a callee (`datasets.load_dataset`) only when the file binds
+ *   the name to it by an import; without an import of the name, it is a variable of the same
+ *   spelling (unbound names, star imports included, resolve to themselves). A method is matched
+ *   by the name it is called with, bare or not.
+ * - `def word(` and `class word(` bind the name to the file's own function or class: no call.
+ * - Not called there, a method's name is no call of it. A callee's name can make another name for
+ *   the function: as an attribute (`f = hub.hf_hub_download`), in an import with `as`, or bare
+ *   in a file that imports the name (`f = hf_hub_download`); those count. An import without `as`
+ *   binds the name itself, whose calls are judged where they are written.
+ */
+import type { ConstantArguments } from '../rule';
+import { inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
+import { logicalLines } from './partialParse';
+import type { LogicalLine } from './partialParse';
+
+/** Argument lists longer than this are not split (they count). */
+const MAX_ARGUMENTS = 20_000;
+
+/** A string prefix (`r`, `b`, `f`, `rb`, `Rb`, `u`…) directly followed by a quote. */
+const STRING_START = /^(?:[rRbBuUfF]|[rR][bBfF]|[bBfF][rR])?["']/;
+
+/** A whole Python identifier (of any script). */
+const BARE_NAME = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
+
+/**
+ * Per text, its logical lines and the names found assigned (memo of `assignedHere`). Only the
+ * last text is kept: the prefilter and partial parsing of one file ask about the same text.
+ */
+let memoText: string | undefined;
+let memoLines: readonly LogicalLine[] = [];
+let memo = new Map<string, boolean>();
+let memoImported = new Map<string, boolean>();
+
+/** True when `name` is written whole in one of the text's import statements. */
+function importedHere(text: string, name: string): boolean {
+  remember(text);
+  let known = memoImported.get(name);
+  if (known === undefined) {
+    known = false;
+    for (let i = text.indexOf(name); i >= 0 && !known; i = text.indexOf(name, i + 1)) {
+      const end = i + name.length;
+      if ((i > 0 && isIdentifierChar(text.charCodeAt(i - 1))) || isIdentifierChar(text.charCodeAt(end))) continue;
+      known = inImportStatement(text, i);
+    }
+    memoImported.set(name, known);
+  }
+  return known;
+}
+
+function remember(text: string): void {
+  if (memoText === text) return;
+  memoText = text;
+  memoLines = [];
+  memo = new Map();
+  memoImported = new Map();
+}
+
+/**
+ * True when `name` is written in `text` where a statement binds it by `name = value` or
+ * `name: type = value`: as a whole identifier followed by `=` (not `==`) or `:`, outside
+ * brackets — at the start of a logical line, or after `;`, after the `:` of a one-line compound
+ * statement, or after the `=` of a chained assignment. A keyword argument `f(name=...)` is inside
+ * brackets and does not count.
+ */
+function assignedHere(text: string, name: string): boolean {
+  remember(text);
+  let known = memo.get(name);
+  if (known !== undefined) return known;
+  known = false;
+  for (let i = text.indexOf(name); i >= 0 && !known; i = text.indexOf(name, i + 1)) {
+    const end = i + name.length;
+    if ((i > 0 && isIdentifierChar(text.charCodeAt(i - 1))) || isIdentifierChar(text.charCodeAt(end))) continue;
+    let j = end;
+    while (j < text.length && isBlank(text.charCodeAt(j))) j++;
+    const c = text[j];
+    if (!((c === '=' && text[j + 1] !== '=') || c === ':')) continue;
+    const before = previousNonBlank(text, i);
+    if (before === ';' || before === ':' || (before === '=' && !/[=<>!:+\-*/%&|^@]/.test(text[lastNonBlank(text, i) - 1] ?? '')))
+      known = true;
+    else known = startsLogicalLine(text, i);
+  }
+  memo.set(name, known);
+  return known;
+}
+
+/** The offset of the last character before `index` that is not blank (-1 at the start). */
+function lastNonBlank(text: string, index: number): number {
+  let i = index - 1;
+  while (i >= 0 && isBlank(text.charCodeAt(i))) i--;
+  return i;
+}
+
+/** True when a logical line of the text starts at `offset`. */
+function startsLogicalLine(text: string, offset: number): boolean {
+  if (memoLines.length === 0) memoLines = logicalLines(text);
+  let low = 0;
+  let high = memoLines.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const start = memoLines[mid].start;
+    if (start === offset) return true;
+    if (start < offset) low = mid + 1;
+    else high = mid - 1;
+  }
+  return false;
+}
+
+/** True when an argument's value, as written, can have a constant string value in the model. */
+function mayBeConstantText(text: string, value: string): boolean {
+  const trimmed = value.replace(/^[\s\\]+|[\s\\]+$/g, '');
+  if (trimmed.length === 0) return true; // nothing recognisable: count it
+  if (trimmed[0] === '(' || STRING_START.test(trimmed)) return true;
+  return BARE_NAME.test(trimmed) && assignedHere(text, trimmed);
+}
+
+/** How a rule calls a word: as a method (any `x.word(...)`), as the last name of a callee, or both. */
+export interface CallWordRole {
+  method: boolean;
+  callee: boolean;
+}
+
+/**
+ * False only when the occurrence of one of a rule's call words at `at` (of `length` units) can
+ * neither be such a call with a declared argument that is constant text, nor make a name others
+ * call the function by (see the module comment).
+ */
+export function callMayPassConstant(text: string, at: number, length: number, declared: ConstantArguments, role: CallWordRole): boolean {
+  let i = at + length;
+  while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+  const attribute = previousNonBlank(text, at) === '.';
+  // `def word(`, `class word(`: the file's own function or class binds the name here; no call.
+  const last = lastNonBlank(text, at);
+  if (!attribute && /(?:^|[^\w])(?:def|class)$/.test(text.slice(Math.max(0, last - 5), last + 1))) return false;
+  if (text[i] !== '(') {
+    // A method is looked for where it is called by its name; a callee also where a name is bound to it.
+    if (!role.callee) return false;
+    if (attribute) return true;
+    if (inImportStatement(text, at)) return /^[ \t]*as\b/.test(text.slice(at + length, at + length + 8));
+    return importedHere(text, text.slice(at, at + length));
+  }
+  // A bare call of a callee's name reaches it only when the file imports the name.
+  if (!attribute && !role.method && !importedHere(text, text.slice(at, at + length))) return false;
+  const positions = declared.positions ?? [];
+  const keywords = declared.keywords ?? [];
+  const limit = Math.min(text.length, i + MAX_ARGUMENTS);
+  let depth = 0;
+  let start = i + 1;
+  let position = 0;
+  /** Judges the argument text[start, end): true when it counts. */
+  const judge = (end: number): boolean => {
+    const argument = withoutComments(text.slice(start, end));
+    if (/^\s*$/.test(argument)) return false; // `f()`, or the end after a trailing comma
+    if (/^[\s\\]*\*/.test(argument)) return true;
+    const keyword = /^[\s\\]*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)[\s\\]*=(?!=)/u.exec(argument);
+    if (keyword) return keywords.includes(keyword[1]) && mayBeConstantText(text, argument.slice(keyword[0].length));
+    return positions.includes(position++) && mayBeConstantText(text, argument);
+  };
+  for (let k = i + 1; k < limit; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 34 || c === 39) {
+      // An f-string may hold quotes of its own kind inside `{...}` (Python 3.12): not split.
+      const before = text.charCodeAt(k - 1) | 32;
+      if (before === 102 || ((before === 114 || before === 98) && (text.charCodeAt(k - 2) | 32) === 102)) return true;
+      k = literalBounds(text, k).end - 1;
+      continue;
+    }
+    if (c === 35) {
+      const newline = text.indexOf('\n', k);
+      if (newline < 0) return true;
+      k = newline;
+      continue;
+    }
+    if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125) {
+      if (depth > 0) {
+        depth--;
+        continue;
+      }
+      return judge(k);
+    } else if (c === 44 && depth === 0) {
+      if (judge(k)) return true;
+      start = k + 1;
+    }
+  }
+  return true;
+}
+
+/** The text with its comments blanked (strings are kept: a `#` in one is not a comment). */
+function withoutComments(text: string): string {
+  if (!text.includes('#')) return text;
+  let out = '';
+  let from = 0;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 34 || c === 39) k = literalBounds(text, k).end - 1;
+    else if (c === 35) {
+      const newline = text.indexOf('\n', k);
+      const end = newline < 0 ? text.length : newline;
+      out += text.slice(from, k);
+      from = end;
+      k = end - 1;
+    }
+  }
+  return out + text.slice(from);
+}

@@ -1,0 +1,140 @@
+/**
+ * MLS202 declares the arguments whose constant text its findings are about
+ * (RuleMatch.constantArguments); the engine derives from it which files pass the prefilter and
+ * which calls make a definition worth parsing (perf/constantArguments.ts). These tests put a
+ * repository id wherever one can reach a download call and check that the optimised engine finds
+ * what the unoptimised one finds, and that calls no finding can be at are left out.
+ */
+import * as assert from 'node:assert/strict';
+import { resolveSelection } from '../../server/src/engine/config/selection';
+import type { AnalysisOptions, AnalysisResult, Analyzer } from '../../server/src/engine/pipeline/analyzer';
+import { callMayPassConstant } from '../../server/src/engine/perf/constantArguments';
+import type { CallWordRole } from '../../server/src/engine/perf/constantArguments';
+import { partialFor, buildIndex, applicableRules } from '../../server/src/engine/pipeline/prefilter';
+import { SourceText } from '../../server/src/engine/textScan';
+import { ALL_RULES } from '../../server/src/rules/index';
+import { analyzer } from '../support/engine';
+import { checkText } from '../support/differential';
+
+const selection = resolveSelection(ALL_RULES, { select: ['MLS202'] });
+const MLS202 = ALL_RULES.find((rule) => rule.code === 'MLS202')!;
+const DECLARED = MLS202.constantArguments!;
+const METHOD: CallWordRole = { method: true, callee: false };
+const CALLEE: CallWordRole = { method: false, callee: true };
+
+/** Definitions no rule can fire in, long enough for partial parsing to leave them out. */
+const FILLER = Array.from({ length: 40 }, (_, i) => `def helper_${i}(x):\n    y = x + ${i}\n    return y * 2\n`).join('\n');
+
+/** Places a repository id can reach a download from, each with at least one finding of MLS202. */
+const CASES: Record<string, string> = {
+  'a literal id': `from transformers import AutoModel\n\ndef load():\n    return AutoModel.from_pretrained("org/model")\n`,
+  'an id by keyword, over several lines': `from transformers import AutoModel\n\ndef load():\n    return AutoModel.from_pretrained(\n        # the base model\n        pretrained_model_name_or_path="org/model",\n    )\n`,
+  'a module constant': `from transformers import AutoModel\nMODEL_ID = "org/model"\n\ndef load():\n    return AutoModel.from_pretrained(MODEL_ID)\n`,
+  'an annotated module constant': `from transformers import AutoModel\nMODEL_ID: str = "org/model"\n\ndef load():\n    return AutoModel.from_pretrained(MODEL_ID)\n`,
+  'a chained assignment': `from transformers import AutoModel\nBASE = MODEL_ID = "org/model"\n\ndef load():\n    return AutoModel.from_pretrained(MODEL_ID)\n`,
+  'a constant in the function, after a one-line if': `from transformers import AutoModel\n\ndef load(flag):\n    if flag: name = "org/model"\n    return AutoModel.from_pretrained(name)\n`,
+  'a constant through another name': `from transformers import AutoModel\nMODEL_ID = "org/model"\n\ndef load():\n    chosen = MODEL_ID\n    return AutoModel.from_pretrained(chosen)\n`,
+  'a parenthesised id': `from transformers import AutoModel\n\ndef load():\n    return AutoModel.from_pretrained(("org/model"))\n`,
+  'a concatenated id': `from transformers import AutoModel\n\ndef load():\n    return AutoModel.from_pretrained("org/" "model")\n`,
+  'an id in a ** dict': `from transformers import AutoModel\nOPTIONS = {"pretrained_model_name_or_path": "org/model"}\n\ndef load():\n    return AutoModel.from_pretrained(**OPTIONS)\n`,
+  'the second positional argument (PEFT)': `from peft import PeftModel\n\ndef load(base):\n    return PeftModel.from_pretrained(base, "org/adapter")\n`,
+  'an alias of a callee by import': `from datasets import load_dataset as ld\n\ndef data():\n    return ld("org/dataset")\n`,
+  'an alias of a callee by assignment': `import huggingface_hub\n\ndef fetch():\n    get = huggingface_hub.hf_hub_download\n    return get("org/repo", "model.bin")\n`,
+  'an alias of an imported callee': `from huggingface_hub import hf_hub_download\nget = hf_hub_download\n\ndef fetch():\n    return get("org/repo", "model.bin")\n`,
+  'a bare call of an imported callee': `from datasets import load_dataset\n\ndef data():\n    return load_dataset("org/dataset")\n`,
+  'an import inside the function': `def data():\n    from datasets import load_dataset\n    return load_dataset("org/dataset")\n`,
+  'a pipeline model by keyword': `from transformers import pipeline\n\ndef classifier():\n    return pipeline("text-classification", model="org/model")\n`,
+  'a call with a comment holding a bracket': `from transformers import AutoModel\n\ndef load():\n    return AutoModel.from_pretrained(  # see (docs\n        "org/model")\n`,
+  'an id in an f-string without fields': `from transformers import AutoModel\n\ndef load():\n    return AutoModel.from_pretrained(f"org/model")\n`,
+};
+
+function mls202(result: AnalysisResult): string[] {
+  return result.findings.filter((f) => f.code === 'MLS202').map((f) => JSON.stringify(f));
+}
+
+function analyse(engine: Analyzer, text: string, options: AnalysisOptions): string[] {
+  return mls202(engine.analyzePython(text, { selection, ...options }));
+}
+
+/** The offset of the first occurrence of `word` in `text` at or after `marker`. */
+function at(text: string, word: string, marker = ''): number {
+  const offset = text.indexOf(word, text.indexOf(marker));
+  assert.ok(offset >= 0, `${word} in ${text}`);
+  return offset;
+}
+
+describe('constantArguments: MLS202 declares the arguments its findings are about', () => {
+  for (const [name, body] of Object.entries(CASES)) {
+    it(`keeps ${name}, with the prefilter and partial parsing`, async () => {
+      const engine = await analyzer();
+      const text = `${FILLER}\n${body}\n${FILLER}`;
+      const reference = analyse(engine, text, { prefilter: false });
+      assert.ok(reference.length > 0, `no finding to keep in\n${body}`);
+      assert.deepEqual(analyse(engine, text, {}), reference, 'prefilter');
+      const partial = engine.analyzePython(text, { selection, minSkipped: 0 });
+      assert.ok((partial.skippedUnits ?? 0) > 0, 'partial parsing left nothing out');
+      assert.deepEqual(mls202(partial), reference, 'partial parsing');
+      const check = checkText(engine, 'case.py', text, { edits: true, seed: 7 });
+      assert.deepEqual(check.differences, [], 'the four-way differential');
+    });
+  }
+
+  it('judges the declared arguments of a call written where the word is', () => {
+    const yes = (text: string, word = 'from_pretrained', role = METHOD) =>
+      assert.equal(callMayPassConstant(text, at(text, word), word.length, DECLARED, role), true, text);
+    const no = (text: string, word = 'from_pretrained', role = METHOD) =>
+      assert.equal(callMayPassConstant(text, at(text, word), word.length, DECLARED, role), false, text);
+    yes('m = A.from_pretrained("org/m")');
+    yes("m = A.from_pretrained(rb'org/m')");
+    yes('ID = "x"\nm = A.from_pretrained(ID)');
+    yes('m = A.from_pretrained(\n    ID,\n)\nID = "x"');
+    yes('m = A.from_pretrained(*names)');
+    yes('m = A.from_pretrained(x, **options)');
+    yes('m = A.from_pretrained(base, "org/adapter")');
+    yes('m = A.from_pretrained(model_id="org/m", torch_dtype=dtype)');
+    yes('m = A.from_pretrained(args.x  # unclosed');
+    yes('m = A.from_pretrained(f"{root}/x")', 'from_pretrained');
+    no('m = A.from_pretrained(args.model_name, revision="main", torch_dtype=dtype)');
+    no('m = A.from_pretrained(os.path.join(root, "x"))');
+    no('m = A.from_pretrained(paths["x"])');
+    no('m = A.from_pretrained()');
+    // A parameter is no constant, nor is a name given only as a keyword argument elsewhere.
+    no('def f(path):\n    g(path=path)\n    return A.from_pretrained(path)');
+    // The id is not among the arguments the rule judges.
+    no('m = A.from_pretrained(x, y, "third")');
+    no('m = A.from_pretrained(args.m, subfolder="unet")');
+    // A string holding brackets and commas does not split the arguments.
+    no('m = A.from_pretrained(names[", )"], cache_dir="/tmp")');
+    // Definitions bind the name; they are no calls.
+    no('def from_pretrained(cls, *args, **kwargs):\n    pass');
+    no('class pipeline(Base):\n    pass', 'pipeline', CALLEE);
+  });
+
+  it('counts the names a callee can be called by, and nothing else that is not a call', () => {
+    const check = (text: string, word: string, role: CallWordRole, marker = '') =>
+      callMayPassConstant(text, at(text, word, marker), word.length, DECLARED, role);
+    assert.equal(check('get = huggingface_hub.hf_hub_download', 'hf_hub_download', CALLEE), true);
+    assert.equal(check('from datasets import load_dataset as ld', 'load_dataset', CALLEE), true);
+    assert.equal(check('from datasets import load_dataset', 'load_dataset', CALLEE), false, 'its bare calls are judged');
+    assert.equal(check('from datasets import load_dataset\nf = load_dataset', 'load_dataset', CALLEE, 'f ='), true);
+    assert.equal(check('pipeline = Pipe.from_pretrained(x)\ndel pipeline', 'pipeline', CALLEE, 'del'), false);
+    assert.equal(check('images = pipeline("a cat").images', 'pipeline', CALLEE), false, 'a variable called like the function');
+    assert.equal(check('from transformers import pipeline\nimages = pipeline("a cat")', 'pipeline', CALLEE, 'images'), true);
+    assert.equal(check('loader = model.from_pretrained', 'from_pretrained', METHOD), false, 'a method is matched where it is called');
+  });
+
+  it('leaves out the files and definitions where no call can pass a constant id', async () => {
+    const engine = await analyzer();
+    const training = `from transformers import AutoModel\n\ndef main(args):\n    model = AutoModel.from_pretrained(args.model_name_or_path, revision=args.revision)\n    return model\n`;
+    assert.equal(engine.mayMatch(training, selection), false, 'no call can hold a finding');
+    assert.equal(engine.mayMatch(training.replace('args.model_name_or_path', '"org/model"'), selection), true);
+    const text = `${training}\n${FILLER}\n${CASES['a literal id']}`;
+    const index = buildIndex([MLS202]);
+    const source = new SourceText(text);
+    const applicable = applicableRules(source, index)!;
+    const partial = partialFor(source, applicable, index, 0)!;
+    assert.ok(partial, 'partial parsing applies');
+    assert.ok(partial.text.includes('def load'), 'the definition with a constant id is parsed');
+    assert.ok(!partial.text.includes('args.model_name_or_path'), 'the definition without one is left out');
+  });
+});
