@@ -91,6 +91,8 @@ export interface LiteralPiece {
   raw: boolean;
   /** A line break separates it from the literal before it in its run. */
   lineBreakBefore: boolean;
+  /** Offset of the body in the text. */
+  start: number;
 }
 
 /** How a literal is joined to the one before it (see scanLiterals). */
@@ -149,7 +151,7 @@ export function literalRuns(text: string): LiteralPiece[][] {
   const runs: LiteralPiece[][] = [];
   scanLiterals(text, (bodyStart, bodyEnd, raw, join) => {
     const body = text.slice(bodyStart, bodyEnd);
-    const piece = { body, escaped: body.includes('\\'), raw, lineBreakBefore: join === Join.LineBreak };
+    const piece = { body, escaped: body.includes('\\'), raw, lineBreakBefore: join === Join.LineBreak, start: bodyStart };
     if (join === Join.None) runs.push([piece]);
     else runs[runs.length - 1].push(piece);
   });

@@ -26,7 +26,7 @@
  */
 import type { ConstantArguments } from '../rule';
 import { inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
-import { logicalLines } from './partialParse';
+import { linesOf } from './partialParse';
 import type { LogicalLine } from './partialParse';
 
 /** Argument lists longer than this are not split (they count). */
@@ -108,7 +108,7 @@ function lastNonBlank(text: string, index: number): number {
 
 /** True when a logical line of the text starts at `offset`. */
 function startsLogicalLine(text: string, offset: number): boolean {
-  if (memoLines.length === 0) memoLines = logicalLines(text);
+  if (memoLines.length === 0) memoLines = linesOf(text);
   let low = 0;
   let high = memoLines.length - 1;
   while (low <= high) {

@@ -17,8 +17,9 @@
  *   which is in the same definition or at module level, always parsed.
  */
 import type { LiteralDeclaration, LiteralFormat, LiteralSink } from '../rule';
-import type { SourceText } from '../textScan';
-import { someLiteralValue } from './stringValues';
+import { runMayPass, someLiteralValue } from './stringValues';
+import { SourceText, containsIdentifier, isIdentifierChar, literalRuns } from '../textScan';
+import { linesOf, outermostDefinitions, withoutProse } from './partialParse';
 
 export interface LiteralWords {
   /** Substrings one of which a file must contain to hold a finding. */
@@ -32,6 +33,17 @@ export interface LiteralWords {
   words: string[];
   /** Offsets of the format matches the declaration accepts in a text (hot positions). */
   positions(text: string): number[];
+  /**
+   * False when an occurrence of one of `substrings` or `words` at `at` in the whole text cannot
+   * be the sink of a finding: no literal whose value can pass the value test is in its outermost
+   * definition, nor anywhere outside definitions (see sinkMayMatter).
+   */
+  sinkMatters(text: string, at: number): boolean;
+  /**
+   * False when the occurrence of a sink's word at `at` is prose: in a comment, or in a string
+   * literal that is not the word alone (a quoted key `"token"` is a sink; "the token to use" is not).
+   */
+  sinkWritten(text: string, at: number, length: number): boolean;
 }
 
 /** The names the environment is written with where a variable is set (`os.environ[...]`, `os.putenv`). */
@@ -130,5 +142,105 @@ export function literalWords(declaration: LiteralDeclaration): LiteralWords {
       }
       return found;
     },
+    sinkMatters: (text, at) => sinkMayMatter(text, at, value),
+    sinkWritten: (text, at, length) => writtenAsSink(text, at, length),
   };
+}
+
+/** The last text writtenAsSink was asked about, read for its comments and strings. */
+let proseOf: SourceText | undefined;
+
+function writtenAsSink(text: string, at: number, length: number): boolean {
+  if (proseOf?.text !== text) proseOf = new SourceText(text);
+  if (proseOf.isCode(at)) return true;
+  // The whole name the word is part of (`my_api_key` for the ending `api_key`), quoted alone.
+  let start = at;
+  while (start > 0 && isIdentifierChar(text.charCodeAt(start - 1))) start--;
+  let end = at + length;
+  while (end < text.length && isIdentifierChar(text.charCodeAt(end))) end++;
+  const quote = text.charCodeAt(start - 1);
+  return (quote === 34 || quote === 39) && text.charCodeAt(end) === quote;
+}
+
+/** Per text (the last one asked about), where a sink's word can matter: everywhere, or in these definitions. */
+let sinkText: string | undefined;
+let sinkValueTest: ((value: string) => boolean) | undefined;
+let sinkAnswer: { everywhere: boolean; spans: Array<{ start: number; end: number }>; holds: boolean[] } = {
+  everywhere: true,
+  spans: [],
+  holds: [],
+};
+
+/**
+ * True when a sink's word at `at` can be where a literal reaches a sink. A sink's literal is in
+ * the statement of the sink or in an assignment the semantic model follows from it by name (the
+ * same definition, an enclosing one, or the module), so a definition holding no literal whose
+ * value can pass `value` has no finding through a sink, unless such a literal is outside every
+ * definition in a statement that can bind a name to it (bindsName: the module's statements,
+ * always parsed, which any definition may read) or a
+ * `global` or `nonlocal` statement lets a definition bind a name for another one: then every
+ * sink's word counts, as without this test. Occurrences outside definitions always count.
+ */
+function sinkMayMatter(text: string, at: number, value: (value: string) => boolean): boolean {
+  if (sinkText !== text || sinkValueTest !== value) {
+    sinkText = text;
+    sinkValueTest = value;
+    sinkAnswer = sinkPlaces(text, value);
+  }
+  const { everywhere, spans, holds } = sinkAnswer;
+  if (everywhere) return true;
+  let low = 0;
+  let high = spans.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (at < spans[mid].start) high = mid - 1;
+    else if (at >= spans[mid].end) low = mid + 1;
+    else return holds[mid];
+  }
+  return true;
+}
+
+/**
+ * False when the statement of the module holding offset `at` binds no name a definition could
+ * read a literal through: its code has no `=` (only `name = value`, `name: type = value` and the
+ * entries of a dict bound so give the semantic model a constant; a call such as
+ * `check_min_version("0.40.0.dev0")` or a docstring binds none). A keyword argument's `=` counts:
+ * erring on the yes side.
+ */
+function bindsName(text: string, at: number): boolean {
+  const lines = linesOf(text);
+  let low = 0;
+  let high = lines.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (at < lines[mid].start) high = mid - 1;
+    else if (at >= lines[mid].end) low = mid + 1;
+    else return /(?<![=!<>:])=(?!=)/.test(withoutProse(text.slice(lines[mid].start, lines[mid].end)));
+  }
+  return true;
+}
+
+function sinkPlaces(text: string, value: (value: string) => boolean): typeof sinkAnswer {
+  if (containsIdentifier(text, 'global') || containsIdentifier(text, 'nonlocal')) return { everywhere: true, spans: [], holds: [] };
+  const spans = outermostDefinitions(text);
+  const holds = spans.map(() => false);
+  for (const run of literalRuns(text)) {
+    if (!runMayPass(run, value)) continue;
+    const at = run[0].start;
+    let low = 0;
+    let high = spans.length - 1;
+    let inside = -1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (at < spans[mid].start) high = mid - 1;
+      else if (at >= spans[mid].end) low = mid + 1;
+      else {
+        inside = mid;
+        break;
+      }
+    }
+    if (inside >= 0) holds[inside] = true;
+    else if (bindsName(text, at)) return { everywhere: true, spans: [], holds: [] };
+  }
+  return { everywhere: false, spans, holds };
 }

@@ -113,6 +113,11 @@ export class HotWords {
      * index): an occurrence is hot only where callMayPassConstant says it can matter.
      */
     readonly argumentChecks: ReadonlyMap<number, ArgumentCheck> = new Map(),
+    /**
+     * For substrings and whole words every rule wanting them gives a check of (by automaton
+     * index, PartialParseWords.check): an occurrence counts as such only where the check says so.
+     */
+    readonly wordChecks: ReadonlyMap<number, (text: string, at: number, length: number) => boolean> = new Map(),
   ) {}
 
   /**
@@ -130,6 +135,7 @@ export class HotWords {
     valueNames: Iterable<string> = [],
     positions: ReadonlyArray<(text: string) => number[]> = [],
     argumentChecks: ReadonlyMap<string, ArgumentCheck> = new Map(),
+    wordChecks: ReadonlyMap<string, (text: string, at: number, length: number) => boolean> = new Map(),
   ): HotWords {
     const kinds = new Uint8Array(words.strings.length);
     const position = new Map(words.strings.map((w, i) => [w, i]));
@@ -169,7 +175,13 @@ export class HotWords {
       if (i === undefined) throw new Error(`HotWords: "${word}" is not in the automaton`);
       checks.set(i, check);
     }
-    return new HotWords(words, kinds, new Set(dottedFunctions), prefixes, positions, checks);
+    const byIndex = new Map<number, (text: string, at: number, length: number) => boolean>();
+    for (const [word, check] of wordChecks) {
+      const i = position.get(word);
+      if (i === undefined) throw new Error(`HotWords: "${word}" is not in the automaton`);
+      byIndex.set(i, check);
+    }
+    return new HotWords(words, kinds, new Set(dottedFunctions), prefixes, positions, checks, byIndex);
   }
 }
 
@@ -266,7 +278,7 @@ export function partialText(
   minSkipped = DEFAULT_MIN_SKIPPED,
   hits?: readonly number[],
 ): PartialText | undefined {
-  const lines = logicalLines(text);
+  const lines = linesOf(text);
   const definitions = definitionsOf(text, lines);
   const { cold, valuesAt, namesAt } = coldPlan(text, lines, definitions, hot, hits);
   const quiet = quietStatements(text, lines, cold, valuesAt, namesAt);
@@ -344,18 +356,24 @@ function coldPlan(
   const walrusAt: number[] = [];
   const rootAt: number[] = [];
   const receiverAt: number[] = [];
-  const { words, kinds, argumentChecks: checks } = hot;
+  const { words, kinds, argumentChecks: checks, wordChecks } = hot;
   const importedChecked = new Set<string>();
   const visit = (index: number, at: number) => {
     const kind = kinds[index];
     if (kind === WordKind.Ignored) return;
-    if (kind & WordKind.Substring) {
+    // A word some rules want only where a check says so (a literal rule's sinks): elsewhere it
+    // counts only as the name of a function (below), if it is one.
+    const counts =
+      !(kind & (WordKind.Substring | WordKind.Word)) ||
+      !wordChecks.has(index) ||
+      wordChecks.get(index)!(text, at, words.strings[index].length);
+    if (kind & WordKind.Substring && counts) {
       (words.strings[index] === WALRUS ? walrusAt : substringAt).push(at);
       return;
     }
     const word = words.strings[index];
     if ((at > 0 && isIdentifierChar(text.charCodeAt(at - 1))) || isIdentifierChar(text.charCodeAt(at + word.length))) return;
-    if (kind & WordKind.Word || (kind & WordKind.ValueName && namesAValue(text, at, word.length))) {
+    if ((kind & WordKind.Word && counts) || (kind & WordKind.ValueName && namesAValue(text, at, word.length))) {
       substringAt.push(at);
       return;
     }
@@ -760,6 +778,32 @@ function receiverCanReach(
 function lastNonSpace(text: string, i: number): number {
   while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
   return i;
+}
+
+/** The last text logicalLines was asked about through linesOf, and its lines. */
+let linesText: string | undefined;
+let linesMemo: LogicalLine[] = [];
+
+/** logicalLines of the text, remembered for the last text asked about (partial parsing and its checks share them). */
+export function linesOf(text: string): readonly LogicalLine[] {
+  if (linesText !== text) {
+    linesMemo = logicalLines(text);
+    linesText = text;
+  }
+  return linesMemo;
+}
+
+/**
+ * The spans [start, end) of the definitions not inside another one (decorators included), in
+ * order: what partial parsing leaves out or keeps as a whole.
+ */
+export function outermostDefinitions(text: string): Array<{ start: number; end: number }> {
+  const spans: Array<{ start: number; end: number }> = [];
+  for (const definition of definitionsOf(text, linesOf(text))) {
+    if (spans.length > 0 && definition.start < spans[spans.length - 1].end) continue;
+    spans.push({ start: definition.start, end: definition.end });
+  }
+  return spans;
 }
 
 /** Splits a text into logical lines, skipping blank and comment-only lines. */

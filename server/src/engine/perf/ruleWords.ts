@@ -45,6 +45,11 @@ export interface PartialParseWords {
   words?: readonly string[];
   settings?: readonly string[];
   positions?: (text: string) => number[];
+  /**
+   * When given, an occurrence of `substrings` or `words` at `at` of the whole text counts only
+   * if this says it can matter (a literal rule's sink words, perf/literalWords.ts).
+   */
+  check?: (text: string, at: number, length: number) => boolean;
 }
 
 export interface RuleWords {
@@ -204,7 +209,12 @@ export function wordsOf(rule: Rule): RuleWords {
     // Where every finding shows its words, a definition must hold one as written in a finding;
     // where every finding is a literal, the literal or its sink must be there.
     partialParseWords: literal
-      ? { substrings: literal.substrings, words: literal.words, positions: literal.positions }
+      ? {
+          substrings: literal.substrings,
+          words: literal.words,
+          positions: literal.positions,
+          check: (text, at, length) => literal.sinkWritten(text, at, length) && literal.sinkMatters(text, at),
+        }
       : shown
         ? { substrings: rule.strings ?? [], words: names, settings: keywords }
         : undefined,

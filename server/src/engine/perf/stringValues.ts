@@ -121,28 +121,30 @@ function pieceValue(piece: LiteralPiece): string | undefined {
 export function someLiteralValue(source: SourceText, test: (value: string) => boolean): boolean {
   let runs = runsOf.get(source);
   if (!runs) runsOf.set(source, (runs = literalRuns(source.text)));
-  for (const run of runs) {
-    if (run.length === 1) {
-      const value = pieceValue(run[0]);
-      if (value === undefined || test(value)) return true;
-      continue;
+  return runs.some((run) => runMayPass(run, test));
+}
+
+/** True when a run of adjacent literals (textScan.literalRuns) can have a value that passes `test` (see someLiteralValue). */
+export function runMayPass(run: readonly LiteralPiece[], test: (value: string) => boolean): boolean {
+  if (run.length === 1) {
+    const value = pieceValue(run[0]);
+    return value === undefined || test(value);
+  }
+  const segments: Array<string | undefined> = [];
+  for (const piece of run) {
+    const value = pieceValue(piece);
+    if (segments.length === 0 || piece.lineBreakBefore) segments.push(value);
+    else {
+      const last = segments[segments.length - 1];
+      segments[segments.length - 1] = last === undefined || value === undefined ? undefined : last + value;
     }
-    const segments: Array<string | undefined> = [];
-    for (const piece of run) {
-      const value = pieceValue(piece);
-      if (segments.length === 0 || piece.lineBreakBefore) segments.push(value);
-      else {
-        const last = segments[segments.length - 1];
-        segments[segments.length - 1] = last === undefined || value === undefined ? undefined : last + value;
-      }
-    }
-    if (segments.length > MAX_SEGMENTS || segments.includes(undefined)) return true;
-    for (let first = 0; first < segments.length; first++) {
-      let value = '';
-      for (let last = first; last < segments.length; last++) {
-        value += segments[last]!;
-        if (test(value)) return true;
-      }
+  }
+  if (segments.length > MAX_SEGMENTS || segments.includes(undefined)) return true;
+  for (let first = 0; first < segments.length; first++) {
+    let value = '';
+    for (let last = first; last < segments.length; last++) {
+      value += segments[last]!;
+      if (test(value)) return true;
     }
   }
   return false;

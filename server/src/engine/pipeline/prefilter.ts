@@ -228,6 +228,9 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
   const positions: Array<(text: string) => number[]> = [];
   /** Per call word, the union of the rules' constantArguments; null when a rule calling it declares none. */
   const checks = new Map<string, ArgumentCheck | null>();
+  /** Words whose occurrences count only where a check says so (PartialParseWords.check), and words some rule wants anywhere. */
+  const checkedWords = new Map<string, Array<(text: string, at: number, length: number) => boolean>>();
+  const uncheckedWords = new Set<string>(ALWAYS_HOT);
   for (const gate of index.gates) {
     // A rule that only reacts to calls fires where a call names one of its functions (or an alias,
     // which partialText follows); any other rule, wherever one of its triggers is written.
@@ -235,10 +238,20 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     if (narrower) {
       for (const word of narrower.substrings ?? []) substrings.add(word);
       for (const word of narrower.words ?? []) wholeWords.add(word);
+      for (const word of [...(narrower.substrings ?? []), ...(narrower.words ?? [])])
+        if (narrower.check) checkedWords.set(word, [...(checkedWords.get(word) ?? []), narrower.check]);
+        else uncheckedWords.add(word);
       for (const word of narrower.settings ?? []) valueNames.add(word);
       if (narrower.positions) positions.push(narrower.positions);
-    } else if (!gate.words || findingsShowTriggers) for (const trigger of gate.triggers) substrings.add(trigger);
-    for (const word of fileContext) substrings.add(word);
+    } else if (!gate.words || findingsShowTriggers)
+      for (const trigger of gate.triggers) {
+        substrings.add(trigger);
+        uncheckedWords.add(trigger);
+      }
+    for (const word of fileContext) {
+      substrings.add(word);
+      uncheckedWords.add(word);
+    }
     if (findingsShowTriggers) continue;
     // A method is called on some object, and is bare when imported (or when the rule takes bare
     // calls too: runRules dispatches on the last name either way).
@@ -254,6 +267,11 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
   }
   const argumentChecks = new Map<string, ArgumentCheck>();
   for (const [word, check] of checks) if (check) argumentChecks.set(word, check);
+  for (const word of valueNames) uncheckedWords.add(word);
+  const wordChecks = new Map<string, (text: string, at: number, length: number) => boolean>();
+  for (const [word, list] of checkedWords)
+    if (!uncheckedWords.has(word))
+      wordChecks.set(word, list.length === 1 ? list[0] : (text, at, length) => list.some((check) => check(text, at, length)));
   return HotWords.over(
     wordFinderOf(full).strings,
     substrings,
@@ -264,6 +282,7 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     valueNames,
     positions,
     argumentChecks,
+    wordChecks,
   );
 }
 

@@ -1,0 +1,93 @@
+/**
+ * Partial parsing keeps a definition for a literal rule's sink words (MLS501: `token=`, `login`,
+ * `os.environ`) only where a literal reaching the sink can be: in the same outermost definition,
+ * or in a statement of the module that binds a name, or anywhere once `global` or `nonlocal` can
+ * bind a name for another definition (perf/literalWords.ts, sinkMayMatter); and a sink word in
+ * prose is no sink. These tests put the literal in each of those places and check that the
+ * optimised engine finds what the unoptimised one finds, and that the other definitions are
+ * left out.
+ */
+import * as assert from 'node:assert/strict';
+import { resolveSelection } from '../../server/src/engine/config/selection';
+import type { AnalysisResult } from '../../server/src/engine/pipeline/analyzer';
+import { applicableRules, buildIndex, partialFor } from '../../server/src/engine/pipeline/prefilter';
+import { SourceText } from '../../server/src/engine/textScan';
+import { ALL_RULES } from '../../server/src/rules/index';
+import { analyzer } from '../support/engine';
+import { checkText } from '../support/differential';
+
+const selection = resolveSelection(ALL_RULES, { select: ['MLS501'] });
+const MLS501 = ALL_RULES.find((rule) => rule.code === 'MLS501')!;
+
+/** Definitions no rule can fire in, long enough for partial parsing to leave them out. */
+const FILLER = Array.from({ length: 40 }, (_, i) => `def helper_${i}(x):\n    y = x + ${i}\n    return y * 2\n`).join('\n');
+
+/** A made-up secret (random-looking, no placeholder words, no provider's format). */
+const SECRET = 'Qx7mW2pLk9VnR4tYs8HdJ3bFc6GzAe5N';
+
+/** Where the literal of a sink can be, each with at least one finding of MLS501. */
+const CASES: Record<string, string> = {
+  'a constant bound by the module': `import wandb\nKEY = "${SECRET}"\n\ndef connect():\n    wandb.login(key=KEY)\n`,
+  'a dict bound by the module, passed with **': `from transformers import AutoModel\nOPTIONS = {"token": "${SECRET}"}\n\ndef load():\n    return AutoModel.from_pretrained("m", **OPTIONS)\n`,
+  'a constant bound by a module-level if': `import wandb\nif True:\n    KEY = "${SECRET}"\n\ndef connect():\n    wandb.login(key=KEY)\n`,
+  'a constant bound through global in another function': `import wandb\n\ndef setup():\n    global KEY\n    KEY = "${SECRET}"\n\ndef connect():\n    wandb.login(key=KEY)\n`,
+  'a constant of the enclosing function': `from huggingface_hub import login\n\ndef outer():\n    key = "${SECRET}"\n    def inner():\n        login(key)\n    return inner\n`,
+  'a constant of the same class body': `from openai import OpenAI\n\nclass Service:\n    KEY = "${SECRET}"\n    client = OpenAI(api_key=KEY)\n`,
+  'a quoted key ending like a credential keyword': `from openai import OpenAI\n\ndef client():\n    return OpenAI(**{"openai_api_key": "${SECRET}"})\n`,
+};
+
+function mls501(result: AnalysisResult): string[] {
+  return result.findings.filter((f) => f.code === 'MLS501').map((f) => JSON.stringify(f));
+}
+
+/** The text partial parsing keeps of `text` for MLS501 alone. */
+function kept(text: string): string {
+  const index = buildIndex([MLS501]);
+  const source = new SourceText(text);
+  const applicable = applicableRules(source, index);
+  assert.ok(applicable, 'MLS501 can fire in the text');
+  const partial = partialFor(source, applicable, index, 0);
+  return partial ? partial.text : text;
+}
+
+describe('literal sinks: a sink word counts where a literal can reach it', () => {
+  for (const [name, body] of Object.entries(CASES)) {
+    it(`keeps ${name}, with partial parsing and in the editor`, async () => {
+      const engine = await analyzer();
+      const text = `${FILLER}\n${body}\n${FILLER}`;
+      const reference = mls501(engine.analyzePython(text, { selection, prefilter: false }));
+      assert.ok(reference.length > 0, `no finding to keep in\n${body}`);
+      assert.deepEqual(mls501(engine.analyzePython(text, { selection })), reference, 'prefilter');
+      const partial = engine.analyzePython(text, { selection, minSkipped: 0 });
+      assert.ok((partial.skippedUnits ?? 0) > 0, 'partial parsing left nothing out');
+      assert.deepEqual(mls501(partial), reference, 'partial parsing');
+      assert.deepEqual(checkText(engine, 'case.py', text, { edits: true, seed: 11 }).differences, [], 'the four-way differential');
+    });
+  }
+
+  it('leaves out a definition whose sink no literal can reach', () => {
+    const text = [
+      'import wandb',
+      'from huggingface_hub import login',
+      'check_min_version("0.40.0.dev0")  # a literal, but bound to no name',
+      '',
+      'def push(args):',
+      '    login(token=args.hub_token)',
+      '    wandb.login(key=args.key)',
+      '',
+      'def parse():',
+      '    return dict(help="The token to use to push", default="Rk3vT9wLm2Qp7Zs")',
+      '',
+      `def connect():`,
+      `    login("${SECRET}")`,
+      '',
+    ].join('\n');
+    const partial = kept(`${text}\n${FILLER}`);
+    assert.ok(partial.includes(`login("${SECRET}")`), 'the definition with a secret at its sink is parsed');
+    assert.ok(!partial.includes('args.hub_token'), 'a sink given no literal is left out');
+    assert.ok(!partial.includes('The token to use'), 'a sink word in prose is no sink');
+    // Bound by the module, the literal can reach every sink.
+    const bound = kept(`${text.replace('check_min_version("0.40.0.dev0")', `DEFAULT = "${SECRET}"`)}\n${FILLER}`);
+    assert.ok(bound.includes('args.hub_token'));
+  });
+});
