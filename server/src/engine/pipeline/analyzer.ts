@@ -27,6 +27,7 @@ import { applicableRules, buildIndex, countTriggers, partialFor, subsetIndex } f
 import { analyseEverySink } from '../dataflow/index';
 import type { RuleIndex } from './prefilter';
 import { calledNamesOf, candidateCalls } from './calls';
+import { findLiteralSinksInEveryCall, literalSinkCalls } from './literalSinks';
 import type { CalledNames } from './calls';
 import { finishReports, keepLineBreaks } from '../results/finish';
 import { analyzeNotebookCells } from './notebookCells';
@@ -314,8 +315,11 @@ export class Analyzer {
       start = performance.now();
       const lines = new LineIndex(text);
       const given = options.everyCall ? model.calls : undefined;
-      // The unoptimised reference: the data flows look at every sink too.
-      if (options.everyCall) analyseEverySink(model);
+      // The unoptimised reference: the data flows and the literal sinks look at every call too.
+      if (options.everyCall) {
+        analyseEverySink(model);
+        findLiteralSinksInEveryCall(model);
+      }
       const { reports: raw, called } = this.runRules(model, read ? source.withPartsLeftOut(read.text) : source, index, undefined, given);
       const findings = finishReports(raw, model, lines, selection, this.rules);
       timings.rules = performance.now() - start + tried;
@@ -394,6 +398,7 @@ export class Analyzer {
       constant: (node) => model.constantValue(node),
       definedHere: (value: ConstValue | undefined, what: string) =>
         value?.definedAt ? [{ span: { start: value.definedAt.startIndex, end: value.definedAt.endIndex }, message: what }] : undefined,
+      literalSinkCalls: () => (currentRule?.literals ? literalSinkCalls(model, source, currentRule.literals) : []),
     };
     const guard = (rule: Rule, run: () => void) => {
       currentRule = rule;
