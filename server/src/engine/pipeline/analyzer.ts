@@ -30,6 +30,7 @@ import { calledNamesOf, candidateCalls } from './calls';
 import { findLiteralSinksInEveryCall, literalSinkCalls } from './literalSinks';
 import type { CalledNames } from './calls';
 import { finishReports, keepLineBreaks } from '../results/finish';
+import { brokenDeclaration } from '../perf/declarationCheck';
 import { analyzeNotebookCells } from './notebookCells';
 
 export { SUPPRESSION_RULE_CODE } from '../results/finish';
@@ -45,7 +46,8 @@ export interface AnalysisOptions {
   /**
    * Run every enabled rule on a parsed text, without asking the prefilter (default true: ask).
    * The prefilter must never change the findings; tests compare both ways. It includes partial
-   * parsing (definitions no rule can fire in are not parsed, see partialParse.ts).
+   * parsing (definitions no rule can fire in are not parsed, see partialParse.ts). Without it,
+   * every finding is checked against the facts its rule declares for them (perf/declarationCheck.ts).
    */
   prefilter?: boolean;
   /**
@@ -134,6 +136,8 @@ export class Analyzer {
   readonly defaultSelection: RuleSelection;
   /** The versions of the analysis under way (analyses are synchronous), handed to the rules. */
   private versions?: ProjectVersions;
+  /** The analysis under way is unoptimised: every finding is checked against its rule's declarations. */
+  private checkDeclarations = false;
 
   /** The stages edit reuse runs again (perf/editReuse.ts). */
   private readonly stages: ReuseStages = {
@@ -190,12 +194,14 @@ export class Analyzer {
     if (options.previousTree && !this.parser.owns(options.previousTree))
       options = { ...options, previousTree: undefined, previous: undefined };
     this.versions = options.versions;
+    this.checkDeclarations = options.prefilter === false;
     try {
       const result = this.analyzeNormalised(analysisText(original), options);
       if (original.indexOf('\r') >= 0) for (const finding of result.findings) keepLineBreaks(finding, original);
       return result;
     } finally {
       this.versions = undefined;
+      this.checkDeclarations = false;
     }
   }
 
@@ -393,6 +399,8 @@ export class Analyzer {
       report: (report) => {
         if (!currentRule) return;
         const span = report.span ?? (report.node ? { start: report.node.startIndex, end: report.node.endIndex } : undefined);
+        const broken = span && this.checkDeclarations ? brokenDeclaration(currentRule, span, report.message, model) : undefined;
+        if (broken) this.ruleFailures.push(broken);
         if (span) reports.push({ rule: currentRule, callAt, report: { ...report, node: undefined, span } });
       },
       constant: (node) => model.constantValue(node),
