@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import { resolveSelection } from '../../server/src/engine/config/selection';
 import { PythonParser } from '../../server/src/engine/parser';
-import { findLiteralSinksInEveryCall, literalSinkCalls } from '../../server/src/engine/pipeline/literalSinks';
+import { findLiteralSinksInEveryCall, literalSinkAssignments, literalSinkCalls } from '../../server/src/engine/pipeline/literalSinks';
 import type { LiteralDeclaration } from '../../server/src/engine/rule';
 import { SemanticModel } from '../../server/src/engine/semantic';
 import { SourceText } from '../../server/src/engine/textScan';
@@ -70,16 +70,57 @@ const CASES: Record<string, { text: string; call: string }> = {
   },
 };
 
-async function sinkCallStarts(text: string, plain: boolean): Promise<number[]> {
+/** Assignments a sink can be: each with the start of the assignment (the credential is on its last line). */
+const ASSIGNMENTS: Record<string, { text: string; assignment: string }> = {
+  'an api_key attribute': { text: `import openai\n\nopenai.api_key = "${SECRET}"\n`, assignment: 'openai.api_key' },
+  'an api_key attribute over two lines': {
+    text: `import openai\n\ndef setup():\n    openai.api_key = (\n        "${SECRET}")\n`,
+    assignment: 'openai.api_key',
+  },
+  'a chain of api_key attributes': {
+    text: `import openai\nimport cohere\n\nopenai.api_key = cohere.api_key = "${SECRET}"\n`,
+    assignment: 'cohere.api_key',
+  },
+  'the environment': { text: `import os\n\nos.environ["HF_TOKEN"] = "${SECRET}"\n`, assignment: 'os.environ[' },
+  'the environment imported by name, in a class body': {
+    text: `from os import environ\n\nclass Settings:\n    environ[\n        "OPENAI_API_KEY"] = "${SECRET}"\n`,
+    assignment: 'environ[\n',
+  },
+};
+
+async function withModel<T>(text: string, plain: boolean, ask: (model: SemanticModel, source: SourceText) => T): Promise<T> {
   const parser = await PythonParser.get();
   const tree = parser.parse(text);
   try {
     const model = new SemanticModel(tree, text);
     if (plain) findLiteralSinksInEveryCall(model);
-    return literalSinkCalls(model, new SourceText(text), declaration).map((call) => call.node.startIndex);
+    return ask(model, new SourceText(text));
   } finally {
     tree.delete();
   }
+}
+
+function sinkCallStarts(text: string, plain: boolean): Promise<number[]> {
+  return withModel(text, plain, (model, source) => literalSinkCalls(model, source, declaration).map((call) => call.node.startIndex));
+}
+
+function sinkAssignmentStarts(text: string, plain: boolean): Promise<number[]> {
+  return withModel(text, plain, (model, source) => literalSinkAssignments(model, source, declaration).map((node) => node.startIndex));
+}
+
+/** MLS501's findings on `text`, optimised, unoptimised and partially parsed alike: their lines. */
+async function findingLines(text: string): Promise<number[]> {
+  const engine = await analyzer();
+  let lines: number[] | undefined;
+  for (const options of [{ selection }, { selection, prefilter: false, everyCall: true }, { selection, minSkipped: 0 }]) {
+    const found = engine.analyzePython(text, options).findings.filter((f) => f.code === 'MLS501');
+    for (const finding of found) assert.match(finding.message, /used as /);
+    const now = found.map((f) => f.range.start.line);
+    if (lines) assert.deepEqual(now, lines, JSON.stringify(options));
+    lines = now;
+  }
+  assert.deepEqual(engine.takeRuleFailures(), []);
+  return lines!;
 }
 
 describe('literal sinks: the calls a declared sink can be', () => {
@@ -94,18 +135,19 @@ describe('literal sinks: the calls a declared sink can be', () => {
     });
 
     it(`reports the credential given in ${name}`, async () => {
-      const engine = await analyzer();
-      const line = text.slice(0, text.indexOf(SECRET)).split('\n').length - 1;
-      for (const options of [{ selection }, { selection, prefilter: false, everyCall: true }, { selection, minSkipped: 0 }]) {
-        const found = engine.analyzePython(text, options).findings.filter((f) => f.code === 'MLS501');
-        assert.deepEqual(
-          found.map((f) => f.range.start.line),
-          [line],
-          `${JSON.stringify(options)}: ${found.map((f) => f.message).join('; ')}`,
-        );
-        assert.match(found[0].message, /used as /);
-      }
-      assert.deepEqual(engine.takeRuleFailures(), []);
+      assert.deepEqual(await findingLines(text), [text.slice(0, text.indexOf(SECRET)).split('\n').length - 1]);
+    });
+  }
+
+  for (const [name, { text, assignment }] of Object.entries(ASSIGNMENTS)) {
+    it(`finds the assignment to ${name}, the fast way and the plain way alike, and reports it`, async () => {
+      const at = text.indexOf(assignment);
+      assert.ok(at >= 0, `the case writes ${assignment}`);
+      const fast = await sinkAssignmentStarts(text, false);
+      const plain = await sinkAssignmentStarts(text, true);
+      assert.ok(plain.includes(at), `the plain way finds the assignment at ${at} (found ${plain.join(', ')})`);
+      assert.deepEqual(fast, plain);
+      assert.deepEqual(await findingLines(text), [text.slice(0, text.indexOf(SECRET)).split('\n').length - 1]);
     });
   }
 
@@ -146,5 +188,20 @@ describe('literal sinks: the calls a declared sink can be', () => {
     const fast = await sinkCallStarts(text, false);
     assert.deepEqual(fast, await sinkCallStarts(text, true));
     assert.deepEqual(fast, [text.indexOf('login("x")')]);
+  });
+
+  it('leaves out assignments no sink can be', async () => {
+    const text = [
+      'import os',
+      'config.token = "abc"',
+      'config.api_keys = ["a"]',
+      'env["HF_TOKEN"] = "x"',
+      'os.environ.get = None',
+      'self.openai_api_key = key',
+      '',
+    ].join('\n');
+    const fast = await sinkAssignmentStarts(text, false);
+    assert.deepEqual(fast, await sinkAssignmentStarts(text, true));
+    assert.deepEqual(fast, [text.indexOf('self.openai_api_key')]);
   });
 });

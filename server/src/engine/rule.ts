@@ -109,6 +109,12 @@ export interface RuleContext {
    * the engine (pipeline/literalSinks.ts); empty for a rule declaring no sinks.
    */
   literalSinkCalls(): readonly CallSite[];
+  /**
+   * For a rule declaring `literals` sinks: the assignments one of them can be (to an attribute
+   * with a sink's name, `openai.api_key = ...`; for an environment sink, `environ[...] = ...`),
+   * in document order, for the rule to judge (pipeline/literalSinks.ts).
+   */
+  literalSinkAssignments(): readonly Node[];
 }
 
 /**

@@ -27,7 +27,7 @@ import { applicableRules, buildIndex, countTriggers, partialFor, subsetIndex } f
 import { analyseEverySink } from '../dataflow/index';
 import type { RuleIndex } from './prefilter';
 import { calledNamesOf, candidateCalls } from './calls';
-import { findLiteralSinksInEveryCall, literalSinkCalls } from './literalSinks';
+import { findLiteralSinksInEveryCall, literalSinkAssignments, literalSinkCalls } from './literalSinks';
 import type { CalledNames } from './calls';
 import { finishReports, keepLineBreaks } from '../results/finish';
 import { brokenDeclaration } from '../perf/declarationCheck';
@@ -407,6 +407,7 @@ export class Analyzer {
       definedHere: (value: ConstValue | undefined, what: string) =>
         value?.definedAt ? [{ span: { start: value.definedAt.startIndex, end: value.definedAt.endIndex }, message: what }] : undefined,
       literalSinkCalls: () => (currentRule?.literals ? literalSinkCalls(model, source, currentRule.literals) : []),
+      literalSinkAssignments: () => (currentRule?.literals ? literalSinkAssignments(model, source, currentRule.literals) : []),
     };
     const guard = (rule: Rule, run: () => void) => {
       currentRule = rule;

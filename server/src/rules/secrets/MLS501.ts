@@ -3,7 +3,7 @@ import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
 import type { Fix, LiteralFormat, RelatedLocation, RuleContext, TextEdit } from '../../engine/rule';
 import { stringLiteralValue } from '../../engine/semantic';
-import { ATLAS, CWE_REFERENCE, attributeAssignment, enclosingString, identifiersSpelled } from '../support';
+import { ATLAS, CWE_REFERENCE, enclosingString } from '../support';
 
 // Credential formats recognised by their value alone.
 interface ProviderFormat {
@@ -303,28 +303,25 @@ function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
     }
   }
 
-  // openai.api_key = "..."
-  if (context.text.includes('api_key')) {
-    for (const id of identifiersSpelled(context, 'api_key')) {
-      const assignment = attributeAssignment(id);
-      if (!assignment) continue;
-      const owner = model.qualifiedName(assignment.object);
-      sink(assignment.value, `\`${assignment.target.text.replace(/\s+/g, '')}\``, API_KEY_ENV[owner?.split('.')[0] ?? ''] ?? 'API_KEY');
-    }
+  // The assignments a declared sink can be: attributes first, then the environment.
+  const assignments = context.literalSinkAssignments();
+  for (const assignment of assignments) {
+    // openai.api_key = "..."
+    const target = assignment.childForFieldName('left');
+    const object = target?.type === 'attribute' ? target.childForFieldName('object') : undefined;
+    const value = assignment.childForFieldName('right');
+    if (!target || !object || !value || target.childForFieldName('attribute')?.text !== 'api_key') continue;
+    const owner = model.qualifiedName(object);
+    sink(value, `\`${target.text.replace(/\s+/g, '')}\``, API_KEY_ENV[owner?.split('.')[0] ?? ''] ?? 'API_KEY');
   }
-  // os.environ["HF_TOKEN"] = "..."
-  if (context.text.includes('environ')) {
-    for (const id of identifiersSpelled(context, 'environ')) {
-      const ref = id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.id === id.id ? id.parent : id;
-      const subscript = ref.parent;
-      if (subscript?.type !== 'subscript' || subscript.childForFieldName('value')?.id !== ref.id) continue;
-      const assignment = subscript.parent;
-      if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.id !== subscript.id) continue;
-      if (model.qualifiedName(ref) !== 'os.environ') continue;
-      const name = context.constant(subscript.childForFieldName('subscript'));
-      if (name?.kind === 'str' && secretName(name.value))
-        sink(assignment.childForFieldName('right'), `environment variable ${name.value}`, name.value, true);
-    }
+  for (const assignment of assignments) {
+    // os.environ["HF_TOKEN"] = "..."
+    const subscript = assignment.childForFieldName('left');
+    const ref = subscript?.type === 'subscript' ? subscript.childForFieldName('value') : undefined;
+    if (!ref || model.qualifiedName(ref) !== 'os.environ') continue;
+    const name = context.constant(subscript!.childForFieldName('subscript'));
+    if (name?.kind === 'str' && secretName(name.value))
+      sink(assignment.childForFieldName('right'), `environment variable ${name.value}`, name.value, true);
   }
 }
 
