@@ -102,6 +102,19 @@ export interface RuleContext {
   constant(node: Node | null | undefined): ConstValue | undefined;
   /** A related location pointing at where a constant was defined, when it came through a name. */
   definedHere(value: ConstValue | undefined, what: string): RelatedLocation[] | undefined;
+  /**
+   * For a rule declaring `literals` sinks: the calls of the file one of them can be, in document
+   * order, for the rule to judge (a call of a sink's callee, also through an alias; a call with a
+   * keyword argument a sink names or a `**` argument; a call setting the environment). Found by
+   * the engine (pipeline/literalSinks.ts); empty for a rule declaring no sinks.
+   */
+  literalSinkCalls(): readonly CallSite[];
+  /**
+   * For a rule declaring `literals` sinks: the assignments one of them can be (to an attribute
+   * with a sink's name, `openai.api_key = ...`; for an environment sink, `environ[...] = ...`),
+   * in document order, for the rule to judge (pipeline/literalSinks.ts).
+   */
+  literalSinkAssignments(): readonly Node[];
 }
 
 /**

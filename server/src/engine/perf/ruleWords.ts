@@ -104,7 +104,7 @@ function flowWords(flows: readonly FlowDeclaration[]): { triggers: string[]; gat
 const derived = new WeakMap<Rule, RuleWords>();
 
 /** A name as a finding shows it: a whole identifier in code, or quoted. */
-function writtenAsName(source: SourceText, name: string): boolean {
+export function writtenAsName(source: SourceText, name: string): boolean {
   return source.hasIdentifier(name) || source.quoted(name);
 }
 
@@ -112,7 +112,7 @@ function writtenAsName(source: SourceText, name: string): boolean {
  * A keyword as a finding shows it: where a value goes by that name, as `name=` (a keyword
  * argument, an assignment to the name), an attribute `.name`, or a quoted key.
  */
-function writtenAsSetting(source: SourceText, keyword: string): boolean {
+export function writtenAsSetting(source: SourceText, keyword: string): boolean {
   const text = source.text;
   for (const at of source.identifiers(keyword)) {
     if (previousNonBlank(text, at) === '.') return true;

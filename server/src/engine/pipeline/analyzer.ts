@@ -27,8 +27,10 @@ import { applicableRules, buildIndex, countTriggers, partialFor, subsetIndex } f
 import { analyseEverySink } from '../dataflow/index';
 import type { RuleIndex } from './prefilter';
 import { calledNamesOf, candidateCalls } from './calls';
+import { findLiteralSinksInEveryCall, literalSinkAssignments, literalSinkCalls } from './literalSinks';
 import type { CalledNames } from './calls';
 import { finishReports, keepLineBreaks } from '../results/finish';
+import { brokenDeclaration } from '../perf/declarationCheck';
 import { analyzeNotebookCells } from './notebookCells';
 
 export { SUPPRESSION_RULE_CODE } from '../results/finish';
@@ -44,7 +46,8 @@ export interface AnalysisOptions {
   /**
    * Run every enabled rule on a parsed text, without asking the prefilter (default true: ask).
    * The prefilter must never change the findings; tests compare both ways. It includes partial
-   * parsing (definitions no rule can fire in are not parsed, see partialParse.ts).
+   * parsing (definitions no rule can fire in are not parsed, see partialParse.ts). Without it,
+   * every finding is checked against the facts its rule declares for them (perf/declarationCheck.ts).
    */
   prefilter?: boolean;
   /**
@@ -133,6 +136,8 @@ export class Analyzer {
   readonly defaultSelection: RuleSelection;
   /** The versions of the analysis under way (analyses are synchronous), handed to the rules. */
   private versions?: ProjectVersions;
+  /** The analysis under way is unoptimised: every finding is checked against its rule's declarations. */
+  private checkDeclarations = false;
 
   /** The stages edit reuse runs again (perf/editReuse.ts). */
   private readonly stages: ReuseStages = {
@@ -189,12 +194,14 @@ export class Analyzer {
     if (options.previousTree && !this.parser.owns(options.previousTree))
       options = { ...options, previousTree: undefined, previous: undefined };
     this.versions = options.versions;
+    this.checkDeclarations = options.prefilter === false;
     try {
       const result = this.analyzeNormalised(analysisText(original), options);
       if (original.indexOf('\r') >= 0) for (const finding of result.findings) keepLineBreaks(finding, original);
       return result;
     } finally {
       this.versions = undefined;
+      this.checkDeclarations = false;
     }
   }
 
@@ -314,8 +321,11 @@ export class Analyzer {
       start = performance.now();
       const lines = new LineIndex(text);
       const given = options.everyCall ? model.calls : undefined;
-      // The unoptimised reference: the data flows look at every sink too.
-      if (options.everyCall) analyseEverySink(model);
+      // The unoptimised reference: the data flows and the literal sinks look at every call too.
+      if (options.everyCall) {
+        analyseEverySink(model);
+        findLiteralSinksInEveryCall(model);
+      }
       const { reports: raw, called } = this.runRules(model, read ? source.withPartsLeftOut(read.text) : source, index, undefined, given);
       const findings = finishReports(raw, model, lines, selection, this.rules);
       timings.rules = performance.now() - start + tried;
@@ -389,11 +399,15 @@ export class Analyzer {
       report: (report) => {
         if (!currentRule) return;
         const span = report.span ?? (report.node ? { start: report.node.startIndex, end: report.node.endIndex } : undefined);
+        const broken = span && this.checkDeclarations ? brokenDeclaration(currentRule, span, report.message, model) : undefined;
+        if (broken) this.ruleFailures.push(broken);
         if (span) reports.push({ rule: currentRule, callAt, report: { ...report, node: undefined, span } });
       },
       constant: (node) => model.constantValue(node),
       definedHere: (value: ConstValue | undefined, what: string) =>
         value?.definedAt ? [{ span: { start: value.definedAt.startIndex, end: value.definedAt.endIndex }, message: what }] : undefined,
+      literalSinkCalls: () => (currentRule?.literals ? literalSinkCalls(model, source, currentRule.literals) : []),
+      literalSinkAssignments: () => (currentRule?.literals ? literalSinkAssignments(model, source, currentRule.literals) : []),
     };
     const guard = (rule: Rule, run: () => void) => {
       currentRule = rule;

@@ -33,10 +33,19 @@ export interface Candidates {
  * through chains of such names). In document order, outer calls first, like a walk would give.
  */
 export function candidateCalls(model: SemanticModel, source: SourceText, index: RuleIndex): Candidates {
+  return callsOfNames(model, source, index.byName.keys());
+}
+
+/**
+ * The calls of functions last named one of `names`, found from the text as candidateCalls finds
+ * them (called where written, or through a name bound to one), for the rules' names or others
+ * (literalSinks.ts: the callees of `literals` sinks).
+ */
+export function callsOfNames(model: SemanticModel, source: SourceText, names: Iterable<string>): Candidates {
   const root = model.tree.rootNode;
   const calls = new Map<number, Node>();
   const aliasSites: number[] = [];
-  const wanted = new Set(index.byName.keys());
+  const wanted = new Set(names);
   const queue = [...wanted];
   for (let name = queue.pop(); name !== undefined; name = queue.pop()) {
     for (const at of source.identifiers(name)) {
@@ -114,6 +123,7 @@ export function calledNamesOf(candidates: Candidates): CalledNames {
   return { key: names.join(' '), names, aliasSites: candidates.aliasSites };
 }
 
-function inWalkOrder(calls: Map<number, Node>): Node[] {
+/** Calls in the order a walk of the tree meets them: by start, outer calls first. */
+export function inWalkOrder(calls: Map<number, Node>): Node[] {
   return [...calls.values()].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
 }

@@ -1,12 +1,9 @@
 /** MLS501 hard-coded-credential. */
-import { CallSite } from '../../engine/callSite';
 import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
 import type { Fix, LiteralFormat, RelatedLocation, RuleContext, TextEdit } from '../../engine/rule';
 import { stringLiteralValue } from '../../engine/semantic';
-import { identifierOccurrences, inImportStatement, isIdentifierChar } from '../../engine/textScan';
-import type { SemanticModel } from '../../engine/semantic';
-import { ATLAS, CWE_REFERENCE, attributeAssignment, callsNamed, enclosingString, identifiersSpelled, keywordArguments } from '../support';
+import { ATLAS, CWE_REFERENCE, enclosingString } from '../support';
 
 // Credential formats recognised by their value alone.
 interface ProviderFormat {
@@ -136,8 +133,6 @@ const POSITIONAL_SINKS: Record<string, [number, string]> = {
   'wandb.login': [1, 'WANDB_API_KEY'],
 };
 
-const POSITIONAL_SINK_NAMES = new Set(Object.keys(POSITIONAL_SINKS).map((c) => c.slice(c.lastIndexOf('.') + 1)));
-
 /** Environment variable names for `api_key=` by the package of the call. */
 const API_KEY_ENV: Record<string, string> = {
   openai: 'OPENAI_API_KEY',
@@ -257,95 +252,6 @@ function findFormats(context: RuleContext, add: (c: Candidate) => void): void {
   }
 }
 
-/** A sink function's name written anywhere in a file (see findSinks). */
-const SINK_NAME_WORD = new RegExp(String.raw`\b(?:${[...POSITIONAL_SINK_NAMES].join('|')})\b`);
-
-/** Names of the functions findSinks looks at, whatever their arguments. */
-const SINK_FUNCTION_NAMES = [...POSITIONAL_SINK_NAMES, 'putenv', 'setdefault', 'update'];
-
-/** A keyword argument's name that takes a credential in some call (`token`, `key`, `api_key`…). */
-function credentialKeyword(name: string): boolean {
-  return name === 'token' || name === 'key' || CREDENTIAL_KEYWORD.test(name);
-}
-
-/**
- * The calls findSinks looks at, found from where their distinctive words are written rather than
- * by visiting every call: a call of a sink function (by its own name), a call with a credential
- * keyword argument or a `**` argument (by the keyword or the `**`), and, in a file where a sink
- * function's name is written, a bare call whose name resolves to one (an alias). In document order.
- */
-function sinkCalls(context: RuleContext): Node[] {
-  const { model, text } = context;
-  const root = model.tree.rootNode;
-  const found = new Map<number, Node>();
-  const callOf = (args: Node | null | undefined) => {
-    const call = args?.type === 'argument_list' ? args.parent : undefined;
-    if (call?.type === 'call' && call.childForFieldName('arguments')?.id === args!.id) found.set(call.id, call);
-  };
-  const identifierAt = (at: number, length: number) => {
-    const node = root.descendantForIndex(at, at + length);
-    return node?.type === 'identifier' && node.startIndex === at && node.endIndex === at + length ? node : undefined;
-  };
-  for (const { call } of callsNamed(context, SINK_FUNCTION_NAMES)) found.set(call.id, call);
-  const keywordAt = (at: number, length: number) => {
-    const id = identifierAt(at, length);
-    const argument = id?.parent;
-    if (argument?.type === 'keyword_argument' && argument.childForFieldName('name')?.id === id!.id && credentialKeyword(id!.text))
-      callOf(argument.parent);
-  };
-  // `key=` takes a credential only in `wandb.login`, which is written with `wandb`.
-  const keywords = ['token', ...(text.includes('wandb') ? ['key'] : []), ...CREDENTIAL_NAMES];
-  for (const { call } of keywordArguments(context, keywords)) found.set(call.id, call);
-  for (const ending of KEYWORD_ENDINGS) {
-    for (let at = text.indexOf(ending); at >= 0; at = text.indexOf(ending, at + ending.length)) {
-      const end = at + ending.length;
-      if (isIdentifierChar(text.charCodeAt(end))) continue;
-      let start = at;
-      while (start > 0 && isIdentifierChar(text.charCodeAt(start - 1))) start--;
-      keywordAt(start, end - start);
-    }
-  }
-  for (let at = text.indexOf('**'); at >= 0; at = text.indexOf('**', at + 2)) {
-    const splat = root.descendantForIndex(at, at + 2)?.parent;
-    if (splat?.type === 'dictionary_splat' && splat.startIndex === at) callOf(splat.parent);
-  }
-  if (SINK_NAME_WORD.test(text) && mayAliasSink(model, text)) {
-    for (const node of model.calls) {
-      const fn = node.childForFieldName('function');
-      if (fn?.type === 'identifier' && !found.has(node.id) && sinkName(model.qualifiedName(fn)))
-        callOf(node.childForFieldName('arguments'));
-    }
-  }
-  return [...found.values()].sort((x, y) => x.startIndex - y.startIndex);
-}
-
-/**
- * False when no name can be bound to a sink function under another name: every occurrence of a
- * sink's name is called where it stands (`login(...)`, `hub.login(...)`, found by its name) or
- * imported as itself (`from huggingface_hub import login`). An alias is bound where the name is
- * written otherwise: `import ... login as hub_login`, `f = hub.login`, `api_class = HfApi`.
- */
-function mayAliasSink(model: SemanticModel, text: string): boolean {
-  const root = model.tree.rootNode;
-  for (const name of POSITIONAL_SINK_NAMES) {
-    for (const at of identifierOccurrences(text, name)) {
-      // Prose in a comment or a docstring binds nothing.
-      if (root.descendantForIndex(at, at + name.length)?.type !== 'identifier') continue;
-      const after = text.slice(at + name.length, at + name.length + 40);
-      if (inImportStatement(text, at)) {
-        if (/^\s+as\b/.test(after)) return true;
-        // A call on the same line; across a line break, the name may end a statement (`f = login`).
-      } else if (!/^[ \t]*\(/.test(after)) return true;
-    }
-  }
-  return false;
-}
-
-/** True when a qualified name ends in a positional sink's name. */
-function sinkName(qualified: string | undefined): boolean {
-  return POSITIONAL_SINK_NAMES.has(qualified?.slice(qualified.lastIndexOf('.') + 1) ?? '');
-}
-
 /** Constant strings passed to parameters or variables that take credentials. */
 function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
   const model = context.model;
@@ -361,8 +267,8 @@ function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
     add({ literal, value: value.value, sink: where, env, definesEnv, related });
   };
 
-  for (const node of sinkCalls(context)) {
-    const call = new CallSite(node, model);
+  // The calls a declared sink can be (a login function, a credential keyword, `**`, the environment).
+  for (const call of context.literalSinkCalls()) {
     const callee = call.callee;
     const root = callee?.split('.')[0] ?? '';
     const shown = `\`${call.methodName ?? 'call'}\``;
@@ -397,28 +303,25 @@ function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
     }
   }
 
-  // openai.api_key = "..."
-  if (context.text.includes('api_key')) {
-    for (const id of identifiersSpelled(context, 'api_key')) {
-      const assignment = attributeAssignment(id);
-      if (!assignment) continue;
-      const owner = model.qualifiedName(assignment.object);
-      sink(assignment.value, `\`${assignment.target.text.replace(/\s+/g, '')}\``, API_KEY_ENV[owner?.split('.')[0] ?? ''] ?? 'API_KEY');
-    }
+  // The assignments a declared sink can be: attributes first, then the environment.
+  const assignments = context.literalSinkAssignments();
+  for (const assignment of assignments) {
+    // openai.api_key = "..."
+    const target = assignment.childForFieldName('left');
+    const object = target?.type === 'attribute' ? target.childForFieldName('object') : undefined;
+    const value = assignment.childForFieldName('right');
+    if (!target || !object || !value || target.childForFieldName('attribute')?.text !== 'api_key') continue;
+    const owner = model.qualifiedName(object);
+    sink(value, `\`${target.text.replace(/\s+/g, '')}\``, API_KEY_ENV[owner?.split('.')[0] ?? ''] ?? 'API_KEY');
   }
-  // os.environ["HF_TOKEN"] = "..."
-  if (context.text.includes('environ')) {
-    for (const id of identifiersSpelled(context, 'environ')) {
-      const ref = id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.id === id.id ? id.parent : id;
-      const subscript = ref.parent;
-      if (subscript?.type !== 'subscript' || subscript.childForFieldName('value')?.id !== ref.id) continue;
-      const assignment = subscript.parent;
-      if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.id !== subscript.id) continue;
-      if (model.qualifiedName(ref) !== 'os.environ') continue;
-      const name = context.constant(subscript.childForFieldName('subscript'));
-      if (name?.kind === 'str' && secretName(name.value))
-        sink(assignment.childForFieldName('right'), `environment variable ${name.value}`, name.value, true);
-    }
+  for (const assignment of assignments) {
+    // os.environ["HF_TOKEN"] = "..."
+    const subscript = assignment.childForFieldName('left');
+    const ref = subscript?.type === 'subscript' ? subscript.childForFieldName('value') : undefined;
+    if (!ref || model.qualifiedName(ref) !== 'os.environ') continue;
+    const name = context.constant(subscript!.childForFieldName('subscript'));
+    if (name?.kind === 'str' && secretName(name.value))
+      sink(assignment.childForFieldName('right'), `environment variable ${name.value}`, name.value, true);
   }
 }
 
