@@ -17,8 +17,16 @@ export interface Argument {
   fromSplat: boolean;
 }
 
+/** Marks a callee not resolved yet (CallSite resolves it on first use). */
+const UNRESOLVED: unique symbol = Symbol('unresolved');
+
 export class CallSite {
-  readonly callee: string | undefined;
+  /** The callee's qualified name (resolved on first use: most calls a rule is shown never need it). */
+  get callee(): string | undefined {
+    if (this.resolved === UNRESOLVED) this.resolved = this.model.qualifiedName(this.calleeNode);
+    return this.resolved;
+  }
+  private resolved: string | undefined | typeof UNRESOLVED;
   readonly methodName: string | undefined;
   readonly calleeNode: Node;
   readonly argumentList: Node | null;
@@ -31,12 +39,12 @@ export class CallSite {
 
   constructor(
     readonly node: Node,
-    model: SemanticModel,
-    /** The callee's qualified name when the caller has already resolved it. */
-    callee?: string,
+    private readonly model: SemanticModel,
+    /** The callee's qualified name when the caller has already resolved it (undefined included). */
+    ...callee: [] | [string | undefined]
   ) {
     this.calleeNode = node.childForFieldName('function') ?? node;
-    this.callee = callee ?? model.qualifiedName(this.calleeNode);
+    this.resolved = callee.length > 0 ? callee[0] : UNRESOLVED;
     if (this.calleeNode.type === 'attribute') this.methodName = this.calleeNode.childForFieldName('attribute')?.text;
     else if (this.calleeNode.type === 'identifier') this.methodName = this.calleeNode.text;
     const args = node.childForFieldName('arguments');

@@ -427,10 +427,17 @@ export class Analyzer {
       callAt = callNode.startIndex;
       const fn = callNode.childForFieldName('function');
       const last = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.type === 'identifier' ? fn.text : undefined;
-      const callee = fn ? model.qualifiedName(fn) : undefined;
+      // Resolved only when needed: a bare name (which may be an alias), or a rule wanting callees.
+      let callee: string | undefined;
+      let resolved = false;
+      const resolve = () => {
+        if (!resolved) callee = fn ? model.qualifiedName(fn) : undefined;
+        resolved = true;
+        return callee;
+      };
       // An imported function may be called by an alias (`from pickle import load as l`): dispatch
       // on the name it resolves to, too.
-      const resolvedLast = fn?.type === 'identifier' ? lastSegment(callee) : undefined;
+      const resolvedLast = fn?.type === 'identifier' ? lastSegment(resolve()) : undefined;
       const named = mergeRules(
         last ? index.byName.get(last) : undefined,
         resolvedLast && resolvedLast !== last ? index.byName.get(resolvedLast) : undefined,
@@ -440,11 +447,11 @@ export class Analyzer {
       const wanting = (named ?? []).filter(
         (rule) =>
           !rule.callees ||
-          (callee !== undefined && calleeSet(rule).has(callee)) ||
-          (rule.methods !== undefined && rule.methods.includes(last ?? '')),
+          (rule.methods !== undefined && rule.methods.includes(last ?? '')) ||
+          (resolve() !== undefined && calleeSet(rule).has(callee!)),
       );
       if (wanting.length === 0 && index.allCalls.length === 0) continue;
-      const call = new CallSite(callNode, model, callee);
+      const call = resolved ? new CallSite(callNode, model, callee) : new CallSite(callNode, model);
       for (const rule of wanting) guard(rule, () => rule.onCall!(call, context));
       for (const rule of index.allCalls) guard(rule, () => rule.onCall!(call, context));
     }

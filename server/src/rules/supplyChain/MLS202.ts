@@ -95,8 +95,9 @@ function hubTarget(call: CallSite, context: RuleContext): HubTarget | undefined 
     }
     const first = call.argument('', 0);
     // PEFT adapters: `PeftModel.from_pretrained(base_model, "org/adapter")`.
-    if (first && !stringOf(context, first) && /peft/i.test(call.callee ?? call.calleeNode.text))
-      return { argument: call.argument('', 1), kind: 'model' };
+    const second = first && !stringOf(context, first) ? call.argument('', 1) : undefined;
+    if (second && stringOf(context, second) && /peft/i.test(call.callee ?? call.calleeNode.text))
+      return { argument: second, kind: 'model' };
     return { argument: first, kind: 'model' };
   }
   if (call.is('transformers.pipeline', 'transformers.pipelines.pipeline')) return { argument: call.argument('model', 1), kind: 'model' };
