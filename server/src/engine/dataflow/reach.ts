@@ -118,6 +118,12 @@ const GRADIO_REGISTRATION = new RegExp(
   String.raw`\.\s*(?:${[...GRADIO_EVENTS].join('|')})\s*\(|\b(?:${[...GRADIO_ENTRY_POINTS].join('|')})\s*\(`,
 );
 
+/**
+ * A component stored under a constant key (`ui["grammar"] = gr.Dropdown(`): sources.ts finds these
+ * in the text (keyedComponent), so a partial parse must keep them.
+ */
+const KEYED_COMPONENT = /\[\s*(["'])[^"'\n]*\1\s*\]\s*=(?!=)\s*[A-Za-z_][\w.]*\s*\(/g;
+
 /** The names of a text, by name, with where each occurs (strings and comments included). */
 class Occurrences {
   private readonly at = new Map<string, number[]>();
@@ -235,6 +241,8 @@ class Closure {
   private readonly onCarrying = new Map<string, boolean>();
   /** Names written on lines registering handlers (Gradio callbacks): their parameters are seeds. */
   readonly registered = new Set<string>();
+  /** Where the lines registering Gradio callbacks start (a partial parse keeps them, see keptOffsets). */
+  readonly registrations: number[] = [];
   /**
    * The closure grew over most of the text and was given up: every name may carry a source
    * (following every sink costs less than finishing it).
@@ -285,7 +293,7 @@ class Closure {
       for (const at of facts.occurrences.of(method)) if (previousNonBlank(facts.text, at) === '.') visit(at);
     for (const name of words.names) add(name);
     const handlers = { routes: kind === 'request', gradio: kind === 'ui' };
-    for (const name of handlerParameters(facts, handlers, this.registered)) add(name);
+    for (const name of handlerParameters(facts, handlers, this.registered, this.registrations)) add(name);
     while (queue.length > 0) for (const at of facts.occurrences.of(queue.pop()!)) visit(at);
     this.at.sort((a, b) => a - b);
   }
@@ -371,6 +379,26 @@ export class FlowReach {
   /** True when `name` is written on a line registering Gradio callbacks. */
   registers(name: string): boolean {
     return this.any((closure) => closure.registered.has(name));
+  }
+
+  /**
+   * The offsets a partial parse must keep (the definitions holding one are parsed) so that the
+   * flows of these kinds are the same as in the whole file (docs/dataflow.md, "Which definitions
+   * are parsed"): every occurrence of a carrying name and of a source method's call, the header of
+   * every function named on a carrying line (a helper whose summary or sink a flow goes through),
+   * and in a Gradio UI every line registering callbacks and every component stored under a key
+   * (what decides which parameters are sources, and of what kind). Null when a closure was given
+   * up (dense): the whole file is then parsed.
+   */
+  keptOffsets(): number[] | null {
+    const kept: number[] = [];
+    const closures = this.closures;
+    if (closures.some((closure) => closure.dense)) return null;
+    for (const closure of closures) kept.push(...closure.at, ...closure.registrations);
+    for (const definition of this.facts.definitions) if (this.namedOnCarryingLine(definition.name)) kept.push(definition.start);
+    if (this.kinds.includes('ui') && /\bgradio\b/.test(this.facts.text))
+      for (const match of this.facts.text.matchAll(KEYED_COMPONENT)) kept.push(match.index);
+    return kept.sort((a, b) => a - b);
   }
 
   /**
@@ -476,7 +504,12 @@ function annotatedParameter(facts: TextFacts, index: number, at: number): string
  * decorator above the header, the function's name on a line registering Gradio callbacks
  * (sources.ts findHandlers looks at the same calls, resolved).
  */
-function handlerParameters(facts: TextFacts, wanted: { routes: boolean; gradio: boolean }, registered: Set<string>): string[] {
+function handlerParameters(
+  facts: TextFacts,
+  wanted: { routes: boolean; gradio: boolean },
+  registered: Set<string>,
+  registrations: number[],
+): string[] {
   if (!wanted.routes && !wanted.gradio) return [];
   const names: string[] = [];
   const byName = new Map<string, DefinitionLines[]>();
@@ -494,6 +527,7 @@ function handlerParameters(facts: TextFacts, wanted: { routes: boolean; gradio: 
       while (j < facts.lines.length && facts.text.startsWith('@', facts.lines[j].start)) j++;
       if (j < facts.lines.length && facts.headerOf[j] >= 0) names.push(...parametersOf(facts, j).map((p) => p.name));
     } else if (gradio && GRADIO_REGISTRATION.test(source)) {
+      registrations.push(facts.lines[i].start);
       for (const name of new Set(identifiers(source))) {
         registered.add(name);
         for (const definition of byName.get(name) ?? []) names.push(...parametersOf(facts, definition.header).map((p) => p.name));
@@ -504,6 +538,19 @@ function handlerParameters(facts: TextFacts, wanted: { routes: boolean; gradio: 
 }
 
 const factsOf = new Map<string, TextFacts>();
+
+/**
+ * Makes `partial` (a text with definitions left out, of the same length: perf/partialParse.ts)
+ * use the facts and closures of `whole`, the text it was made from: the kept code is at the same
+ * offsets, and the plan (keptOffsets) kept every line the closures read, so they are the same
+ * sets there; they are not made a second time.
+ */
+export function shareReach(partial: string, whole: string): void {
+  const facts = factsOf.get(whole);
+  if (!facts || partial.length !== whole.length) return;
+  if (factsOf.size >= 3) factsOf.delete(factsOf.keys().next().value!);
+  factsOf.set(partial, facts);
+}
 const closuresOf = new WeakMap<TextFacts, Map<SourceKind, Closure>>();
 
 /**
