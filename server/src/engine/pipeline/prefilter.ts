@@ -275,9 +275,7 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
       else bareNames.add(callee);
     }
   }
-  const flows = flowPlanOf(index);
-  if (flows) positions.push((text) => [...(flows.keptOffsets(text) ?? [])]);
-  return HotWords.over(
+  const hot = HotWords.over(
     wordFinderOf(full).strings,
     substrings,
     bareNames,
@@ -287,6 +285,10 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     valueNames,
     positions,
   );
+  // The places a data flow can be keep their definitions and statements (dataflow/parsePlan.ts).
+  const flows = flowPlanOf(index);
+  if (flows) hot.kept = (text) => flows.keptOffsets(text) ?? [];
+  return hot;
 }
 
 /** The (cached) index of some of an index's rules. */
