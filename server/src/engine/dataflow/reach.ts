@@ -633,6 +633,16 @@ function handlerParameters(
 const factsOf = new Map<string, TextFacts>();
 
 /**
+ * Where each name occurs as a whole identifier in `text` (strings and comments included, as
+ * textScan.identifierOccurrences finds them), when this module has read the text already (or a
+ * partial text made from it: shareReach; the kept code is at the same offsets), else undefined.
+ */
+export function knownOccurrences(text: string): ((name: string) => readonly number[]) | undefined {
+  const facts = factsOf.get(text);
+  return facts && (text === facts.text || text.length === facts.text.length) ? (name) => facts.occurrences.of(name) : undefined;
+}
+
+/**
  * Makes `partial` (a text with definitions left out, of the same length: perf/partialParse.ts)
  * use the facts and closures of `whole`, the text it was made from: the kept code is at the same
  * offsets, and the plan (keptOffsets) kept every line the closures read, so they are the same
