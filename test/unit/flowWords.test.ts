@@ -18,7 +18,7 @@ describe('data-flow rules: declared flows', () => {
     const flowRules = ALL_RULES.filter((rule) => rule.flows);
     assert.deepEqual(flowRules.map((rule) => rule.code).sort(), ['MLS304', 'MLS305', 'MLS306', 'MLS307', 'MLS407', 'MLS801']);
     for (const rule of flowRules) {
-      assert.ok(wordsOf(rule).wholeFile, `${rule.code} is not read whole`);
+      assert.ok(wordsOf(rule).dataFlow, `${rule.code} is not read whole`);
     }
   });
 

@@ -20,7 +20,7 @@ describe('name resolution: the text front keeps what the semantic model resolves
   it('keeps every call the model resolves to a rule’s callee or method, on every fixture and corpus file', async () => {
     const engine = await analyzer();
     // Data-flow rules make a file they can fire in parsed whole (RuleMatch.flows): the others are.
-    const full = buildIndex(ALL_RULES.filter((rule) => !wordsOf(rule).wholeFile));
+    const full = buildIndex(ALL_RULES.filter((rule) => !wordsOf(rule).dataFlow));
     const hot = hotWords(full, full);
     assert.ok(hot, 'the rule set can be partially parsed');
     // Rules that declare their own partial-parse words (or show their triggers in findings) are

@@ -44,6 +44,7 @@ class FileFlows {
   private readonly flows = new Map<FlowSpec, Flow>();
   private readonly hits = new Map<FlowSpec, Map<number, FlowHit[]>>();
   private readonly callers = new Map<number, Node[]>();
+  private byName: Map<string, Node[]> | undefined;
   private readonly localFlows = new Map<FlowSpec, Flow>();
   private readonly reachable = new Map<FlowSpec, Map<string, Sink[]>>();
 
@@ -180,13 +181,27 @@ class FileFlows {
     this.callers.set(definition.id, found);
     const name = definition.childForFieldName('name')?.text;
     if (!name) return found;
-    for (const call of this.model.calls) {
-      const fn = call.childForFieldName('function');
-      if (fn?.type !== 'identifier' || fn.text !== name) continue;
+    for (const call of this.calledByName().get(name) ?? []) {
+      const fn = call.childForFieldName('function')!;
       const binding = this.model.lookup(name, fn.startIndex);
       if (binding?.kind === 'def' && binding.node.parent?.id === definition.id) found.push(call);
     }
     return found;
+  }
+
+  /** The file's calls of a bare name (`f(x)`), by that name, in the order of the file's calls (made once). */
+  private calledByName(): Map<string, Node[]> {
+    if (!this.byName) {
+      this.byName = new Map();
+      for (const call of this.model.calls) {
+        const fn = call.childForFieldName('function');
+        if (fn?.type !== 'identifier') continue;
+        const list = this.byName.get(fn.text);
+        if (list) list.push(call);
+        else this.byName.set(fn.text, [call]);
+      }
+    }
+    return this.byName;
   }
 }
 

@@ -3,15 +3,18 @@
  * source, and from them the sinks the analysis needs to look at (see docs/dataflow.md, "Which
  * definitions are analysed").
  *
- * The condition is a closure over names, flow- and scope-insensitive, so that it holds whatever
- * flow.ts follows inside a statement:
+ * The condition is a closure over names, flow-insensitive and scoped only by the text of the
+ * scope a name is bound in (a function's, nested ones included, or the module's: every use
+ * Python resolves to a binding lies in its scope's text), so that it holds whatever flow.ts
+ * follows inside a statement:
  * - the seeds: the identifiers every source of the spec is written with (sources.ts); the
  *   parameters of a definition that can be a request or UI handler (a route decorator above it,
  *   its name in a Gradio registration's line, a `Request`-like annotation in its header);
  * - a logical line holding a carrying name makes carrying every name it may bind (assignment
  *   targets, `for` and comprehension targets, `as` names, the names of a line with `:=`;
- *   partialParse.assignedNames), the parameters of a `def` header, and for a `return` the
- *   name of the function it returns from (a helper's summary);
+ *   partialParse.assignedNames) in the scope of the line (TextFacts.bindingScope), a parameter
+ *   whose annotation holds one, and for a `return` the name of the function it returns from (a
+ *   helper's summary), where that name is written bare (called by it);
  * until nothing changes. flow.ts answers an expression from its own parts, the bindings of the
  *   names in it (each made on a logical line with its value) and the returns of the helpers it
  *   calls, so an expression whose text holds no carrying name carries no source: its sources are
@@ -118,6 +121,12 @@ const GRADIO_REGISTRATION = new RegExp(
   String.raw`\.\s*(?:${[...GRADIO_EVENTS].join('|')})\s*\(|\b(?:${[...GRADIO_ENTRY_POINTS].join('|')})\s*\(`,
 );
 
+/**
+ * A component stored under a constant key (`ui["grammar"] = gr.Dropdown(`): sources.ts finds these
+ * in the text (keyedComponent), so a partial parse must keep them.
+ */
+const KEYED_COMPONENT = /\[\s*(["'])[^"'\n]*\1\s*\]\s*=(?!=)\s*[A-Za-z_][\w.]*\s*\(/g;
+
 /** The names of a text, by name, with where each occurs (strings and comments included). */
 class Occurrences {
   private readonly at = new Map<string, number[]>();
@@ -215,6 +224,70 @@ class TextFacts {
     const line = this.lines[index];
     return this.text.slice(line.start, line.end);
   }
+
+  private scopeStatements: Int8Array | undefined;
+
+  /**
+   * The scope the names a logical line binds belong to: the innermost function whose body holds
+   * it (a header's line: the function's own scope is its parameters', but what the line binds
+   * besides, in a one-line definition, is taken as the scope around it, which holds the function);
+   * MODULE for the module and class bodies (a class's names are read only in its body, which the
+   * scope around it holds), and for a function declaring any name `global` or `nonlocal`.
+   */
+  bindingScope(index: number): number {
+    const header = this.headerOf[index];
+    const scope = header >= 0 ? this.parentScope(header) : this.owner[index];
+    return scope >= 0 && this.declaresScope(scope) ? MODULE : scope;
+  }
+
+  /** The scope a definition's name is bound in: the function around it, or MODULE. */
+  parentScope(definition: number): number {
+    const scope = this.owner[this.definitions[definition].header];
+    return scope >= 0 && this.declaresScope(scope) ? MODULE : scope;
+  }
+
+  /** True when the definition's text holds the word `global` or `nonlocal` (prose too). */
+  private declaresScope(definition: number): boolean {
+    if (!this.scopeStatements) {
+      this.scopeStatements = new Int8Array(this.definitions.length);
+      for (const word of ['global', 'nonlocal'])
+        for (const at of this.occurrences.of(word)) {
+          const index = this.lineAt(at);
+          // The line's function and every function around it.
+          let scope = index < 0 ? -1 : this.headerOf[index] >= 0 ? this.headerOf[index] : this.owner[index];
+          while (scope >= 0 && !this.scopeStatements[scope]) {
+            this.scopeStatements[scope] = 1;
+            scope = this.owner[this.definitions[scope].header];
+          }
+        }
+    }
+    return this.scopeStatements[definition] === 1;
+  }
+
+  /** The occurrences of `name` a scope's code holds (MODULE: all of them). */
+  occurrencesIn(name: string, scope: number): readonly number[] {
+    const all = this.occurrences.of(name);
+    if (scope === MODULE || all.length === 0) return all;
+    const { start, end } = this.definitions[scope];
+    const from = lowerBound(all, start);
+    let to = from;
+    while (to < all.length && all[to] < end) to++;
+    return all.slice(from, to);
+  }
+}
+
+/** The scope of the module (and of every name whose scope is not told apart). */
+const MODULE = -1;
+
+function lowerBound(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid] < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** A closure is given up when its carrying lines pass this share of the text's lines (and this many). */
@@ -235,6 +308,8 @@ class Closure {
   private readonly onCarrying = new Map<string, boolean>();
   /** Names written on lines registering handlers (Gradio callbacks): their parameters are seeds. */
   readonly registered = new Set<string>();
+  /** Where the lines registering Gradio callbacks start (a partial parse keeps them, see keptOffsets). */
+  readonly registrations: number[] = [];
   /**
    * The closure grew over most of the text and was given up: every name may carry a source
    * (following every sink costs less than finishing it).
@@ -259,34 +334,52 @@ class Closure {
   private close(kind: SourceKind, words: SourceWords): void {
     const facts = this.facts;
     let left = Math.max(DENSE_LINES, facts.lines.length * DENSE_SHARE);
-    const queue: string[] = [];
-    const add = (name: string) => {
-      if (this.names.has(name)) return;
+    // Names by scope (`scope name`): a name carries in the code of the scope it is bound in.
+    const scoped = new Set<string>();
+    const seen = new Set<number>();
+    const queue: Array<[string, number, boolean]> = [];
+    // `called`: only where the name is written bare (a function's callers: `f(x)`, not `obj.f(x)`).
+    const add = (name: string, scope: number, called = false) => {
+      const key = `${scope} ${name}`;
+      if (scoped.has(key) || scoped.has(`${MODULE} ${name}`)) return;
+      if (called) {
+        if (scoped.has(`${scope}!${name}`) || scoped.has(`${MODULE}!${name}`)) return;
+        scoped.add(`${scope}!${name}`);
+      } else scoped.add(key);
       this.names.add(name);
-      queue.push(name);
+      queue.push([name, scope, called]);
     };
     const visit = (at: number) => {
+      if (seen.has(at)) return;
+      seen.add(at);
       this.at.push(at);
       const index = facts.lineAt(at);
       if (index < 0) return;
       // A header passes on a name in a parameter's annotation to that parameter (per occurrence).
       if (facts.headerOf[index] >= 0) {
         const param = annotatedParameter(facts, index, at);
-        if (param) add(param);
+        if (param) add(param, facts.headerOf[index]);
       }
       if (this.carrying[index]) return;
       this.carrying[index] = 1;
       if (--left < 0) throw DENSE;
       let bound = facts.bound.get(index);
       if (!bound) facts.bound.set(index, (bound = boundBy(facts, index)));
-      for (const name of bound) add(name);
+      const scope = bound.length > 0 ? facts.bindingScope(index) : MODULE;
+      for (const name of bound) add(name, scope);
+      // A return passes the data on to the function's callers (one level of helper summaries).
+      const returning = returnedFrom(facts, index);
+      if (returning >= 0) add(facts.definitions[returning].name, facts.parentScope(returning), true);
     };
     for (const method of words.methods)
       for (const at of facts.occurrences.of(method)) if (previousNonBlank(facts.text, at) === '.') visit(at);
-    for (const name of words.names) add(name);
+    for (const name of words.names) add(name, MODULE);
     const handlers = { routes: kind === 'request', gradio: kind === 'ui' };
-    for (const name of handlerParameters(facts, handlers, this.registered)) add(name);
-    while (queue.length > 0) for (const at of facts.occurrences.of(queue.pop()!)) visit(at);
+    for (const [name, scope] of handlerParameters(facts, handlers, this.registered, this.registrations)) add(name, scope);
+    while (queue.length > 0) {
+      const [name, scope, called] = queue.pop()!;
+      for (const at of facts.occurrencesIn(name, scope)) if (!called || previousNonBlank(facts.text, at) !== '.') visit(at);
+    }
     this.at.sort((a, b) => a - b);
   }
 
@@ -295,7 +388,9 @@ class Closure {
     if (this.dense) return true;
     let known = this.onCarrying.get(name);
     if (known === undefined) {
+      // Written bare: flow.ts follows a helper only where it is called by its name (`f(x)`, not `obj.f(x)`).
       known = this.facts.occurrences.of(name).some((at) => {
+        if (previousNonBlank(this.facts.text, at) === '.') return false;
         const index = this.facts.lineAt(at);
         return index >= 0 && this.carrying[index] === 1;
       });
@@ -374,6 +469,26 @@ export class FlowReach {
   }
 
   /**
+   * The offsets a partial parse must keep (the definitions holding one are parsed) so that the
+   * flows of these kinds are the same as in the whole file (docs/dataflow.md, "Which definitions
+   * are parsed"): every occurrence of a carrying name and of a source method's call, the header of
+   * every function named on a carrying line (a helper whose summary or sink a flow goes through),
+   * and in a Gradio UI every line registering callbacks and every component stored under a key
+   * (what decides which parameters are sources, and of what kind). Null when a closure was given
+   * up (dense): the whole file is then parsed.
+   */
+  keptOffsets(): number[] | null {
+    const kept: number[] = [];
+    const closures = this.closures;
+    if (closures.some((closure) => closure.dense)) return null;
+    for (const closure of closures) kept.push(...closure.at, ...closure.registrations);
+    for (const definition of this.facts.definitions) if (this.namedOnCarryingLine(definition.name)) kept.push(definition.start);
+    if (this.kinds.includes('ui') && /\bgradio\b/.test(this.facts.text))
+      for (const match of this.facts.text.matchAll(KEYED_COMPONENT)) kept.push(match.index);
+    return kept.sort((a, b) => a - b);
+  }
+
+  /**
    * True when a sink at `offset` may be reached through a parameter of the function it is in:
    * that function (the innermost `def` around it) is named on a line holding a carrying name.
    */
@@ -399,15 +514,19 @@ function boundBy(facts: TextFacts, index: number): string[] {
   for (const match of source.matchAll(AS_TUPLE)) names.push(...identifiers(match[1]));
   // Comprehension variables (assignedNames reads a `for` statement's targets only).
   for (const match of source.matchAll(FOR_TARGETS)) names.push(...identifiers(match[1]));
-  // A one-line definition returns on its header's line.
-  const own = facts.headerOf[index];
-  if (own >= 0 && /:\s*return\b/.test(source)) names.push(facts.definitions[own].name);
-  // A return: the function's callers receive it (one level of helper summaries).
-  if (/^return\b/.test(source)) {
-    const owner = facts.owner[index];
-    if (owner >= 0) names.push(facts.definitions[owner].name);
-  }
   return names;
+}
+
+/**
+ * The definition a carrying logical line returns from (its callers receive the data: one level
+ * of helper summaries), or -1: a `return` statement of a function's body, or a one-line
+ * definition returning on its header's line.
+ */
+function returnedFrom(facts: TextFacts, index: number): number {
+  const own = facts.headerOf[index];
+  const source = withoutProse(facts.lineText(index));
+  if (own >= 0) return /:\s*return\b/.test(source) ? own : -1;
+  return /^return\b/.test(source) ? facts.owner[index] : -1;
 }
 
 function identifiers(source: string): string[] {
@@ -476,15 +595,20 @@ function annotatedParameter(facts: TextFacts, index: number, at: number): string
  * decorator above the header, the function's name on a line registering Gradio callbacks
  * (sources.ts findHandlers looks at the same calls, resolved).
  */
-function handlerParameters(facts: TextFacts, wanted: { routes: boolean; gradio: boolean }, registered: Set<string>): string[] {
+function handlerParameters(
+  facts: TextFacts,
+  wanted: { routes: boolean; gradio: boolean },
+  registered: Set<string>,
+  registrations: number[],
+): Array<[string, number]> {
   if (!wanted.routes && !wanted.gradio) return [];
-  const names: string[] = [];
-  const byName = new Map<string, DefinitionLines[]>();
-  for (const definition of facts.definitions) {
+  const names: Array<[string, number]> = [];
+  const byName = new Map<string, number[]>();
+  facts.definitions.forEach((definition, index) => {
     const list = byName.get(definition.name);
-    if (list) list.push(definition);
-    else byName.set(definition.name, [definition]);
-  }
+    if (list) list.push(index);
+    else byName.set(definition.name, [index]);
+  });
   const gradio = wanted.gradio && /\bgradio\b/.test(facts.text);
   for (let i = 0; i < facts.lines.length; i++) {
     const source = facts.lineText(i);
@@ -492,11 +616,14 @@ function handlerParameters(facts: TextFacts, wanted: { routes: boolean; gradio: 
       // The decorated definition's header follows its decorators.
       let j = i + 1;
       while (j < facts.lines.length && facts.text.startsWith('@', facts.lines[j].start)) j++;
-      if (j < facts.lines.length && facts.headerOf[j] >= 0) names.push(...parametersOf(facts, j).map((p) => p.name));
+      const definition = j < facts.lines.length ? facts.headerOf[j] : -1;
+      if (definition >= 0) names.push(...parametersOf(facts, j).map((p): [string, number] => [p.name, definition]));
     } else if (gradio && GRADIO_REGISTRATION.test(source)) {
+      registrations.push(facts.lines[i].start);
       for (const name of new Set(identifiers(source))) {
         registered.add(name);
-        for (const definition of byName.get(name) ?? []) names.push(...parametersOf(facts, definition.header).map((p) => p.name));
+        for (const definition of byName.get(name) ?? [])
+          names.push(...parametersOf(facts, facts.definitions[definition].header).map((p): [string, number] => [p.name, definition]));
       }
     }
   }
@@ -504,6 +631,29 @@ function handlerParameters(facts: TextFacts, wanted: { routes: boolean; gradio: 
 }
 
 const factsOf = new Map<string, TextFacts>();
+
+/**
+ * Where each name occurs as a whole identifier in `text` (strings and comments included, as
+ * textScan.identifierOccurrences finds them), when this module has read the text already (or a
+ * partial text made from it: shareReach; the kept code is at the same offsets), else undefined.
+ */
+export function knownOccurrences(text: string): ((name: string) => readonly number[]) | undefined {
+  const facts = factsOf.get(text);
+  return facts && (text === facts.text || text.length === facts.text.length) ? (name) => facts.occurrences.of(name) : undefined;
+}
+
+/**
+ * Makes `partial` (a text with definitions left out, of the same length: perf/partialParse.ts)
+ * use the facts and closures of `whole`, the text it was made from: the kept code is at the same
+ * offsets, and the plan (keptOffsets) kept every line the closures read, so they are the same
+ * sets there; they are not made a second time.
+ */
+export function shareReach(partial: string, whole: string): void {
+  const facts = factsOf.get(whole);
+  if (!facts || partial.length !== whole.length) return;
+  if (factsOf.size >= 3) factsOf.delete(factsOf.keys().next().value!);
+  factsOf.set(partial, facts);
+}
 const closuresOf = new WeakMap<TextFacts, Map<SourceKind, Closure>>();
 
 /**

@@ -9,6 +9,7 @@ import type { Node } from '../parser';
 import type { SemanticModel } from '../semantic';
 import { CALL_RESULT_SUFFIX } from '../semantic';
 import { identifierOccurrences } from '../textScan';
+import { knownOccurrences } from './reach';
 
 export type SinkKind = 'code' | 'shell' | 'sql' | 'deserialize' | 'path' | 'html' | 'model';
 
@@ -143,8 +144,10 @@ export function nonModelSinkCalls(model: SemanticModel): Node[] {
   const root = model.tree.rootNode;
   const seen = new Set<number>();
   const found: Node[] = [];
+  // Each name searched in the text, unless reach.ts has indexed every name of it already.
+  const known = knownOccurrences(text);
   for (const name of names) {
-    for (const at of identifierOccurrences(text, name)) {
+    for (const at of known ? known(name) : identifierOccurrences(text, name)) {
       const id = root.descendantForIndex(at, at + name.length);
       if (id?.type !== 'identifier' || id.startIndex !== at || id.endIndex !== at + name.length) continue;
       let fn: Node = id;

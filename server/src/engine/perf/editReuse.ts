@@ -218,12 +218,12 @@ export function reuseAfterEdit(
   // The data-flow rules (RuleMatch.flows) read across definitions: their findings are kept over
   // an edit only when it leaves every flow as it was (dataflow/editQuiet.ts); the other rules
   // are judged by their words, as below.
-  const flowGates = gated.gates.filter((gate) => gate.derived.wholeFile);
+  const flowGates = gated.gates.filter((gate) => gate.derived.dataFlow);
   const rest =
     flowGates.length > 0
       ? subsetIndex(
           gated,
-          gated.gates.filter((gate) => !gate.derived.wholeFile).map((gate) => gate.rule),
+          gated.gates.filter((gate) => !gate.derived.dataFlow).map((gate) => gate.rule),
         )
       : gated;
   if (rest.hot === undefined) rest.hot = hotWords(rest, full);
@@ -235,10 +235,11 @@ export function reuseAfterEdit(
   const old = { start: edited.start, end: edited.start + before.length };
   const move = new OffsetMover(change, old);
   // A statement of the module: the parts of the file its names lead to (moduleStatement.ts). With
-  // the whole index's hot words, which are null when a data-flow rule can fire (it then bails).
+  // the whole index's hot words; none when a data-flow rule can fire (it then bails): the plan's
+  // offsets of a data-flow rule (dataflow/parsePlan.ts) are made for a whole text, not a piece.
   if (edited.kind === 'statement') {
     if (gated.hot === undefined) gated.hot = hotWords(gated, full);
-    const hot = gated.hot;
+    const hot = flowGates.length > 0 ? null : gated.hot;
     return reuseModuleStatement({ stages, previous, text, source, tree, gated, hot, selection, unit: edited, old, before, now, move });
   }
   // A blank change leaves every token as it was, hence every flow. A word a flow rule reads
@@ -350,7 +351,7 @@ function withFlowReports(
   previous: readonly RuleReport[],
   move: OffsetMover,
 ): RuleReport[] | undefined {
-  const flowRules = new Set(gated.gates.filter((gate) => gate.derived.wholeFile).map((gate) => gate.rule));
+  const flowRules = new Set(gated.gates.filter((gate) => gate.derived.dataFlow).map((gate) => gate.rule));
   const kept = shiftReports(
     previous.filter((r) => r.callAt < 0 && flowRules.has(r.rule)),
     move,

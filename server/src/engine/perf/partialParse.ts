@@ -121,6 +121,13 @@ export class HotWords {
   ) {}
 
   /**
+   * Sorted offsets that keep the definitions and module statements holding them parsed, without
+   * passing anything on to the names those statements assign: the places a data flow can be
+   * (dataflow/parsePlan.ts), whose closure already holds every name they lead to.
+   */
+  kept?: (text: string) => readonly number[];
+
+  /**
    * Hot words over a shared automaton (which must contain all of them): substrings, names called
    * bare, attribute names called on any object (methods), and the dotted functions the rules
    * call (`pickle.loads`, `flask.Flask().run`), whose attributes are checked for their object.
@@ -429,9 +436,10 @@ function coldPlan(
   substringAt.sort((a, b) => a - b);
   nameAt.sort((a, b) => a - b);
   walrusAt.sort((a, b) => a - b);
+  const keptAt = hot.kept?.(text) ?? [];
   let cold: Definition[];
   for (;;) {
-    cold = coldDefinitions(definitions, substringAt, nameAt, walrusAt);
+    cold = coldDefinitions(definitions, substringAt, nameAt, walrusAt, keptAt);
     // A skipped `global x` whose name is used where the text is parsed: keep its definition.
     // (Statements are not changed once made: a changed shape would make the optimised code bail out.)
     const bindsOutside = scopes.filter(
@@ -472,7 +480,7 @@ function coldPlan(
       more.sort((a, b) => a - b),
     );
   }
-  return { cold, carried, valuesAt: substringAt, namesAt: [nameAt, walrusAt] };
+  return { cold, carried, valuesAt: keptAt.length > 0 ? mergeSorted(substringAt, keptAt) : substringAt, namesAt: [nameAt, walrusAt] };
 }
 
 /** True when one of the sorted offsets falls in the code (not prose) of the statement at `start` whose code is `code`. */
@@ -938,12 +946,14 @@ function coldDefinitions(
   substringAt: readonly number[],
   nameAt: readonly number[],
   walrusAt: readonly number[],
+  keptAt: readonly number[],
 ): Definition[] {
   const cold: Definition[] = [];
   let coldUntil = -1;
   for (const definition of definitions) {
     if (definition.start < coldUntil) continue;
     if (holdsAny(substringAt, definition.start, definition.end) || holdsAny(nameAt, definition.start, definition.end)) continue;
+    if (holdsAny(keptAt, definition.start, definition.end)) continue;
     if (holdsAny(walrusAt, definition.start, definition.headerEnd)) continue;
     // A stub must fit in the text it replaces (it always does for valid Python).
     if (definition.end - definition.keyword < definition.stub.length) continue;

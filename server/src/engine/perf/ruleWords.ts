@@ -70,10 +70,11 @@ export interface RuleWords {
   /** Narrower words partial parsing reads instead of the triggers (see PartialParseWords). */
   partialParseWords?: PartialParseWords;
   /**
-   * A data-flow rule (RuleMatch.flows): a file it can fire in is parsed whole, and an edit keeps
-   * its findings (moved) only when dataflow/editQuiet.ts finds the edit leaves every flow as it was.
+   * A data-flow rule (RuleMatch.flows): partial parsing keeps what its flows need
+   * (dataflow/parsePlan.ts), and an edit keeps its findings (moved) only when
+   * dataflow/editQuiet.ts finds the edit leaves every flow as it was.
    */
-  wholeFile: boolean;
+  dataFlow: boolean;
 }
 
 /**
@@ -218,7 +219,7 @@ export function wordsOf(rule: Rule): RuleWords {
       : shown
         ? { substrings: rule.strings ?? [], words: names, settings: keywords }
         : undefined,
-    wholeFile: flows !== undefined,
+    dataFlow: flows !== undefined,
   };
   derived.set(rule, words);
   return words;

@@ -14,6 +14,9 @@ import { SourceText, SubstringSet, inImportStatement, previousNonBlank } from '.
 import { DEFAULT_MIN_SKIPPED, HotWords, dottedSegments, partialText } from '../perf/partialParse';
 import type { ArgumentCheck, PartialText } from '../perf/partialParse';
 import type { TextChange } from '../perf/editReuse';
+import { flowParsePlan } from '../dataflow/parsePlan';
+import type { FlowParsePlan } from '../dataflow/parsePlan';
+import { shareReach } from '../dataflow/reach';
 
 export interface RuleIndex {
   /** Rules by the last segment of the callee names or the method names they want. */
@@ -32,6 +35,8 @@ export interface RuleIndex {
   hot?: HotWords | null;
   /** The words these rules read across the whole file (Rule.reads), found on first use. */
   fileContext?: string[];
+  /** What partial parsing keeps for the data-flow rules among these (dataflow/parsePlan.ts; null: none). */
+  flowPlan?: FlowParsePlan | null;
 }
 
 /**
@@ -214,11 +219,27 @@ export function partialFor(
   // A file this small cannot have that much to leave out.
   if (source.text.length < minSkipped) return undefined;
   if (index.hot === undefined) index.hot = hotWords(index, full);
-  return index.hot ? partialText(source.text, index.hot, minSkipped, source.wordHits) : undefined;
+  if (!index.hot) return undefined;
+  // A data flow the plan cannot place: the whole file is parsed.
+  const flows = flowPlanOf(index);
+  if (flows && flows.keptOffsets(source.text) === null) return undefined;
+  const partial = partialText(source.text, index.hot, minSkipped, source.wordHits);
+  // The flow rules read the partial text with the whole text's closures (the same on what is kept).
+  if (partial && flows) shareReach(partial.text, source.text);
+  return partial;
+}
+
+/** The partial-parse plan of the index's data-flow rules, or null when it has none. */
+function flowPlanOf(index: RuleIndex): FlowParsePlan | null {
+  if (index.flowPlan === undefined) {
+    const flows = index.gates.flatMap((gate) => (gate.derived.dataFlow ? (gate.rule.flows ?? []) : []));
+    index.flowPlan = flows.length > 0 ? flowParsePlan(flows) : null;
+  }
+  return index.flowPlan;
 }
 
 export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
-  if (index.allCalls.length > 0 || index.gates.some((gate) => gate.derived.always || gate.derived.wholeFile)) return null;
+  if (index.allCalls.length > 0 || index.gates.some((gate) => gate.derived.always)) return null;
   const substrings = new Set(ALWAYS_HOT);
   const bareNames = new Set<string>();
   const attributeNames = new Set<string>();
@@ -235,6 +256,11 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     // A rule that only reacts to calls fires where a call names one of its functions (or an alias,
     // which partialText follows); any other rule, wherever one of its triggers is written.
     const { partialParseWords: narrower, findingsShowTriggers, fileContext } = gate.derived;
+    // A data-flow rule keeps what its flows need (dataflow/parsePlan.ts), and what it reads.
+    if (gate.derived.dataFlow) {
+      for (const word of fileContext) substrings.add(word);
+      continue;
+    }
     if (narrower) {
       for (const word of narrower.substrings ?? []) substrings.add(word);
       for (const word of narrower.words ?? []) wholeWords.add(word);
@@ -272,7 +298,7 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
   for (const [word, list] of checkedWords)
     if (!uncheckedWords.has(word))
       wordChecks.set(word, list.length === 1 ? list[0] : (text, at, length) => list.some((check) => check(text, at, length)));
-  return HotWords.over(
+  const hot = HotWords.over(
     wordFinderOf(full).strings,
     substrings,
     bareNames,
@@ -284,6 +310,10 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     argumentChecks,
     wordChecks,
   );
+  // The places a data flow can be keep their definitions and statements (dataflow/parsePlan.ts).
+  const flows = flowPlanOf(index);
+  if (flows) hot.kept = (text) => flows.keptOffsets(text) ?? [];
+  return hot;
 }
 
 /** The last name of a callee as written in a call (`load_dataset` of `datasets.load_dataset`). */

@@ -1,0 +1,67 @@
+/**
+ * What partial parsing must keep for the data-flow rules (perf/partialParse.ts leaves out the
+ * definitions holding none of the offsets given here), derived from the rules' `flows`
+ * declarations and reach.ts's closures. No rule writes anything for it.
+ *
+ * Why it is complete (docs/dataflow.md, "Which definitions are parsed"): a flow finding is made
+ * at a sink whose argument holds a carrying name, or at a call of a helper whose parameter reaches
+ * a sink, and flow.ts answers an expression from its own parts, the bindings of its names and
+ * the returns of the helpers it calls. Every occurrence of a carrying name is kept, so every line
+ * a flow passes through is parsed (with the definitions around it, whose scopes the names resolve
+ * in); the helpers a flow enters are named on a carrying line, and their headers are kept; what
+ * makes a parameter a source (a route decorator, a Gradio registration and its components) is
+ * kept with it. A left-out definition holds none of these: what the rest of the file sees of it
+ * is its name (and a class's header), as for the other rules.
+ *
+ * Where the closures do not say where a flow can be, the file is parsed whole: MLS306's sources
+ * are SQL text, not names (`sql-text`), and a closure given up as dense covers most of the file.
+ * So is a file below the size from which dataflow/index.ts selects sinks (SELECTION_LIMITS): its
+ * closures would be made for the plan alone; above it they are made once and shared (reach.ts
+ * shareReach), so the plan costs little more than the selection did.
+ */
+import type { FlowDeclaration } from '../rule';
+import type { SourceKind } from './flow';
+import { SELECTION_LIMITS } from './index';
+import { flowReach } from './reach';
+import { CONFIDENCE, UNTRUSTED } from './sources';
+
+/** The partial-parse plan of some data-flow rules (one per rule index, see pipeline/prefilter.ts). */
+export interface FlowParsePlan {
+  /** Sorted offsets the partial parse must keep in `text`, or null when the text must be parsed whole. */
+  keptOffsets(text: string): readonly number[] | null;
+}
+
+const UNTRUSTED_KINDS: ReadonlySet<string> = new Set<SourceKind>(['request', 'ui', 'cli', 'llm']);
+
+/** The plan for the flows some rules declare. */
+export function flowParsePlan(flows: readonly FlowDeclaration[]): FlowParsePlan {
+  const sources = new Set(flows.flatMap((flow) => flow.sources));
+  const untrusted = new Set([...sources].filter((kind): kind is SourceKind => UNTRUSTED_KINDS.has(kind)));
+  const confidence = sources.has('confidence');
+  // A source kind reach.ts has no closure for: the file is parsed whole.
+  const unknown = [...sources].some((kind) => !UNTRUSTED_KINDS.has(kind) && kind !== 'confidence');
+  let lastText: string | undefined;
+  let lastOffsets: readonly number[] | null = null;
+  return {
+    keptOffsets(text: string): readonly number[] | null {
+      // Below the size where the sinks are selected, the closures would be made for the plan
+      // alone, and cost more than parsing the file whole.
+      if (unknown || text.length < SELECTION_LIMITS.text) return null;
+      if (text === lastText) return lastOffsets;
+      const parts: number[][] = [];
+      let whole = false;
+      for (const reach of [
+        untrusted.size > 0 ? flowReach(text, UNTRUSTED, untrusted) : null,
+        confidence ? flowReach(text, CONFIDENCE) : null,
+      ]) {
+        if (!reach) continue;
+        const kept = reach.keptOffsets();
+        if (!kept) whole = true;
+        else parts.push(kept);
+      }
+      lastText = text;
+      lastOffsets = whole ? null : parts.flat().sort((a, b) => a - b);
+      return lastOffsets;
+    },
+  };
+}
