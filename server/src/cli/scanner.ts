@@ -76,6 +76,14 @@ const BATCH_SIZE = 16;
  */
 const WORKER_HEAP_MB = 96;
 
+/**
+ * The young generation of a scan worker, in MB. A file's trees, models and reports die young, so
+ * a smaller nursery collects them as well: with 16 MB the peak RSS of a scan of diffusers went
+ * from 242–246 to 194–197 MB and of the four LLM-serving trees from 261–264 to 218–219 MB, with
+ * the scan time within the runs' noise (V8's default is sized for long-lived programs).
+ */
+const WORKER_YOUNG_MB = 16;
+
 function workerHeapMb(env: NodeJS.ProcessEnv = process.env): number {
   const asked = Number(env.MLSEC_WORKER_HEAP_MB);
   return Number.isFinite(asked) && asked > 0 ? asked : WORKER_HEAP_MB;
@@ -284,7 +292,7 @@ function startWorker(options: ScanOptions, workerScript: string): StartedWorker 
   const workerOptions: ScanOptions = { ...options, jobs: 1 };
   const worker = new Worker(workerScript, {
     workerData: { mlsecScanWorker: 1, options: workerOptions } satisfies ScanWorkerData,
-    resourceLimits: { maxOldGenerationSizeMb: workerHeapMb() },
+    resourceLimits: { maxOldGenerationSizeMb: workerHeapMb(), maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
   });
   const early: Array<(handlers: WorkerEvents) => void> = [];
   let handlers: WorkerEvents | undefined;
