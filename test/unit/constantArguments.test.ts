@@ -123,6 +123,30 @@ describe('constantArguments: MLS202 declares the arguments its findings are abou
     assert.equal(check('loader = model.from_pretrained', 'from_pretrained', METHOD), false, 'a method is matched where it is called');
   });
 
+  it('keeps the statements that save to a directory, and leaves out those saving elsewhere', async () => {
+    const engine = await analyzer();
+    const cases = [
+      // The id names a directory another function saves to: no finding, in every analysis.
+      `def train(model):\n    model.save_pretrained("finetuned")\n`,
+      `OUT = "finetuned"\n\ndef train(Trainer, TrainingArguments):\n    return Trainer(args=TrainingArguments(output_dir=OUT))\n`,
+      `def train(Trainer, TrainingArguments):\n    args = TrainingArguments(\n        output_dir="finetuned",  # where checkpoints go\n    )\n    return Trainer(args=args)\n`,
+    ];
+    for (const saving of cases) {
+      const text = `from transformers import AutoModel\n${FILLER}\n${saving}\n${FILLER}\ndef load():\n    return AutoModel.from_pretrained("finetuned"), AutoModel.from_pretrained("org/other")\n`;
+      const reference = analyse(engine, text, { prefilter: false });
+      assert.equal(reference.length, 1, `one finding (org/other) in\n${saving}`);
+      const partial = engine.analyzePython(text, { selection, minSkipped: 0 });
+      assert.ok((partial.skippedUnits ?? 0) > 0, 'partial parsing left nothing out');
+      assert.deepEqual(mls202(partial), reference, saving);
+    }
+    // Saving to a directory given on the command line is no constant: that function is left out.
+    const elsewhere = `from transformers import AutoModel\n\ndef train(model, args):\n    model.save_pretrained(args.output_dir)\n    return dict(output_dir=args.output_dir)\n\n${FILLER}\n${CASES['a literal id']}`;
+    const index = buildIndex([MLS202]);
+    const source = new SourceText(elsewhere);
+    const partial = partialFor(source, applicableRules(source, index)!, index, 0)!;
+    assert.ok(!partial.text.includes('save_pretrained(args.output_dir)'), 'a save to a computed directory is left out');
+  });
+
   it('leaves out the files and definitions where no call can pass a constant id', async () => {
     const engine = await analyzer();
     const training = `from transformers import AutoModel\n\ndef main(args):\n    model = AutoModel.from_pretrained(args.model_name_or_path, revision=args.revision)\n    return model\n`;

@@ -172,6 +172,13 @@ export interface RuleMatch {
    * models are saved before judging a load: `save_pretrained`, `output_dir`).
    */
   reads?: readonly string[];
+  /**
+   * Like `reads`, for statements the findings depend on only through constant text they pass:
+   * the value of a keyword argument named one of `keywords` (`output_dir="finetuned"`), or an
+   * argument at one of `positions` of a call of one of `methods` (`model.save_pretrained("out")`),
+   * when it is a literal or a name assigned one. Statements passing other values are not read.
+   */
+  readsConstants?: ReadConstants;
   /** Packages one of which a file must import for the rule to find anything (`flask`). */
   imports?: readonly string[];
   /**
@@ -202,6 +209,13 @@ export interface FlowDeclaration {
  * Formats are recognised by their text alone, wherever the literal stands; other literals count
  * only where they are given to a sink, and then when their value passes `value`.
  */
+/** What RuleMatch.readsConstants reads: keyword arguments by name, and arguments of method calls by position. */
+export interface ReadConstants {
+  keywords?: readonly string[];
+  methods?: readonly string[];
+  positions?: readonly number[];
+}
+
 /** Arguments of a call, by position and by keyword name (RuleMatch.constantArguments). */
 export interface ConstantArguments {
   /** Positions (0-based) of positional arguments. */

@@ -219,3 +219,41 @@ function withoutComments(text: string): string {
   }
   return out + text.slice(from);
 }
+
+/**
+ * False only when the occurrence of `name` at `at` is not a keyword argument `name=value` whose
+ * value can be constant text (RuleMatch.readsConstants): an attribute `args.output_dir`, a
+ * variable, or a keyword given an attribute or a call.
+ */
+export function keywordMayPassConstant(text: string, at: number, length: number): boolean {
+  if ((at > 0 && isIdentifierChar(text.charCodeAt(at - 1))) || isIdentifierChar(text.charCodeAt(at + length))) return false;
+  const before = previousNonBlank(text, at);
+  if (before !== '(' && before !== ',') return false;
+  let i = at + length;
+  while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+  if (text[i] !== '=' || text[i + 1] === '=') return false;
+  // The value: up to the next comma or closing bracket outside brackets and strings.
+  let depth = 0;
+  const start = i + 1;
+  const limit = Math.min(text.length, start + MAX_ARGUMENTS);
+  for (let k = start; k < limit; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 34 || c === 39) {
+      const prefix = text.charCodeAt(k - 1) | 32;
+      if (prefix === 102 || ((prefix === 114 || prefix === 98) && (text.charCodeAt(k - 2) | 32) === 102)) return true;
+      k = literalBounds(text, k).end - 1;
+    } else if (c === 35) {
+      const newline = text.indexOf('\n', k);
+      if (newline < 0) return true;
+      k = newline;
+    } else if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125 || (c === 44 && depth === 0)) {
+      if (depth > 0) {
+        depth--;
+        continue;
+      }
+      return mayBeConstantText(text, withoutComments(text.slice(start, k)));
+    }
+  }
+  return true;
+}

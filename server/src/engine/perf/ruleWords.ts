@@ -31,7 +31,7 @@ import { nextNonBlank, previousNonBlank } from '../textScan';
 import type { SourceText } from '../textScan';
 import { holdsStringValue } from './stringValues';
 import { literalWords } from './literalWords';
-import { callMayPassConstant } from './constantArguments';
+import { callMayPassConstant, keywordMayPassConstant } from './constantArguments';
 
 /**
  * Narrower words for partial parsing than the triggers, derived from `wordsInEveryFinding` or
@@ -65,6 +65,11 @@ export interface RuleWords {
   mayFireWords: readonly string[];
   /** Substrings of other statements the findings depend on: definitions holding them are parsed. */
   fileContext: readonly string[];
+  /**
+   * For some of `fileContext` (those of `readsConstants`): where an occurrence counts for partial
+   * parsing (a keyword or a method's argument that can be constant text). Edit reuse counts all.
+   */
+  fileContextChecks: ReadonlyMap<string, (text: string, at: number, length: number) => boolean>;
   /** Every finding is written with one of the triggers (see RuleMatch.wordsInEveryFinding). */
   findingsShowTriggers: boolean;
   /** Narrower words partial parsing reads instead of the triggers (see PartialParseWords). */
@@ -172,6 +177,17 @@ export function wordsOf(rule: Rule): RuleWords {
   if (values.length > 0) gates.push((source) => matches.some((word) => source.includes(word)) || holdsStringValue(source, values));
   if (literal) gates.push(literal.gate);
   if (flows) gates.push(flows.gate);
+  // Statements read for the constant text they pass (readsConstants): where each word counts.
+  const readChecks = new Map<string, (text: string, at: number, length: number) => boolean>();
+  const readsConstants = rule.readsConstants;
+  if (readsConstants) {
+    const declared = { positions: readsConstants.positions ?? [], keywords: [] };
+    for (const word of readsConstants.keywords ?? []) readChecks.set(word, keywordMayPassConstant);
+    for (const word of readsConstants.methods ?? [])
+      readChecks.set(word, (text, at, length) => callMayPassConstant(text, at, length, declared, { method: true, callee: false }));
+    for (const word of rule.reads ?? [])
+      if (readChecks.has(word)) throw new Error(`${rule.code}: "${word}" is both read and read for constants`);
+  }
   // A call of the rule's where a declared argument can be constant text (constantArguments.ts).
   const judged = rule.constantArguments;
   const callWords = judged ? [...new Set([...(rule.methods ?? []), ...(rule.callees ?? []).map(lastNameOf)])] : [];
@@ -205,7 +221,8 @@ export function wordsOf(rule: Rule): RuleWords {
         ...callWords,
       ]),
     ],
-    fileContext: rule.reads ?? [],
+    fileContext: [...new Set([...(rule.reads ?? []), ...readChecks.keys()])],
+    fileContextChecks: readChecks,
     findingsShowTriggers: shown,
     // Where every finding shows its words, a definition must hold one as written in a finding;
     // where every finding is a literal, the literal or its sink must be there.

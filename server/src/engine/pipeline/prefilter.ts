@@ -258,7 +258,10 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     const { partialParseWords: narrower, findingsShowTriggers, fileContext } = gate.derived;
     // A data-flow rule keeps what its flows need (dataflow/parsePlan.ts), and what it reads.
     if (gate.derived.dataFlow) {
-      for (const word of fileContext) substrings.add(word);
+      for (const word of fileContext) {
+        substrings.add(word);
+        uncheckedWords.add(word);
+      }
       continue;
     }
     if (narrower) {
@@ -276,7 +279,9 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
       }
     for (const word of fileContext) {
       substrings.add(word);
-      uncheckedWords.add(word);
+      const check = gate.derived.fileContextChecks.get(word);
+      if (check) checkedWords.set(word, [...(checkedWords.get(word) ?? []), check]);
+      else uncheckedWords.add(word);
     }
     if (findingsShowTriggers) continue;
     // A method is called on some object, and is bare when imported (or when the rule takes bare

@@ -148,7 +148,7 @@ export const unpinnedHubDownloadRule = defineRule({
     CWE_REFERENCE(494),
   ],
   // A repository id that the file saved a model to is a local directory (see writtenDirectories).
-  reads: [...SAVE_METHODS, ...DIRECTORY_KEYWORDS],
+  readsConstants: { methods: [...SAVE_METHODS], positions: [0], keywords: DIRECTORY_KEYWORDS },
   methods: ['from_pretrained', 'hf_hub_download', 'snapshot_download'],
   // Every finding judges a constant repository id (hubTarget): the first or second positional
   // argument, or one of these keywords.
