@@ -26,8 +26,7 @@
  */
 import type { ConstantArguments } from '../rule';
 import { inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
-import { linesOf } from './partialParse';
-import type { LogicalLine } from './partialParse';
+import { linesOf, spanAt } from './partialParse';
 
 /** Argument lists longer than this are not split (they count). */
 const MAX_ARGUMENTS = 20_000;
@@ -39,11 +38,10 @@ const STRING_START = /^(?:[rRbBuUfF]|[rR][bBfF]|[bBfF][rR])?["']/;
 const BARE_NAME = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
 
 /**
- * Per text, its logical lines and the names found assigned (memo of `assignedHere`). Only the
+ * Per text, the names found assigned and imported (memos of `assignedHere`, `importedHere`). Only the
  * last text is kept: the prefilter and partial parsing of one file ask about the same text.
  */
 let memoText: string | undefined;
-let memoLines: readonly LogicalLine[] = [];
 let memo = new Map<string, boolean>();
 let memoImported = new Map<string, boolean>();
 
@@ -66,7 +64,6 @@ function importedHere(text: string, name: string): boolean {
 function remember(text: string): void {
   if (memoText === text) return;
   memoText = text;
-  memoLines = [];
   memo = new Map();
   memoImported = new Map();
 }
@@ -108,17 +105,8 @@ function lastNonBlank(text: string, index: number): number {
 
 /** True when a logical line of the text starts at `offset`. */
 function startsLogicalLine(text: string, offset: number): boolean {
-  if (memoLines.length === 0) memoLines = linesOf(text);
-  let low = 0;
-  let high = memoLines.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >> 1;
-    const start = memoLines[mid].start;
-    if (start === offset) return true;
-    if (start < offset) low = mid + 1;
-    else high = mid - 1;
-  }
-  return false;
+  const lines = linesOf(text);
+  return lines[spanAt(lines, offset)]?.start === offset;
 }
 
 /** True when an argument's value, as written, can have a constant string value in the model. */

@@ -19,7 +19,7 @@
 import type { LiteralDeclaration, LiteralFormat, LiteralSink } from '../rule';
 import { runMayPass, someLiteralValue } from './stringValues';
 import { SourceText, containsIdentifier, isIdentifierChar, literalRuns } from '../textScan';
-import { linesOf, outermostDefinitions, withoutProse } from './partialParse';
+import { linesOf, outermostDefinitions, spanAt, withoutProse } from './partialParse';
 
 export interface LiteralWords {
   /** Substrings one of which a file must contain to hold a finding. */
@@ -189,15 +189,8 @@ function sinkMayMatter(text: string, at: number, value: (value: string) => boole
   }
   const { everywhere, spans, holds } = sinkAnswer;
   if (everywhere) return true;
-  let low = 0;
-  let high = spans.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >> 1;
-    if (at < spans[mid].start) high = mid - 1;
-    else if (at >= spans[mid].end) low = mid + 1;
-    else return holds[mid];
-  }
-  return true;
+  const inside = spanAt(spans, at);
+  return inside < 0 || holds[inside];
 }
 
 /**
@@ -209,15 +202,8 @@ function sinkMayMatter(text: string, at: number, value: (value: string) => boole
  */
 function bindsName(text: string, at: number): boolean {
   const lines = linesOf(text);
-  let low = 0;
-  let high = lines.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >> 1;
-    if (at < lines[mid].start) high = mid - 1;
-    else if (at >= lines[mid].end) low = mid + 1;
-    else return /(?<![=!<>:])=(?!=)/.test(withoutProse(text.slice(lines[mid].start, lines[mid].end)));
-  }
-  return true;
+  const line = lines[spanAt(lines, at)];
+  return line === undefined || /(?<![=!<>:])=(?!=)/.test(withoutProse(text.slice(line.start, line.end)));
 }
 
 function sinkPlaces(text: string, value: (value: string) => boolean): typeof sinkAnswer {
@@ -227,18 +213,7 @@ function sinkPlaces(text: string, value: (value: string) => boolean): typeof sin
   for (const run of literalRuns(text)) {
     if (!runMayPass(run, value)) continue;
     const at = run[0].start;
-    let low = 0;
-    let high = spans.length - 1;
-    let inside = -1;
-    while (low <= high) {
-      const mid = (low + high) >> 1;
-      if (at < spans[mid].start) high = mid - 1;
-      else if (at >= spans[mid].end) low = mid + 1;
-      else {
-        inside = mid;
-        break;
-      }
-    }
+    const inside = spanAt(spans, at);
     if (inside >= 0) holds[inside] = true;
     else if (bindsName(text, at)) return { everywhere: true, spans: [], holds: [] };
   }

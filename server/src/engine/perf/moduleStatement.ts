@@ -40,7 +40,7 @@ import type { Span } from '../text';
 import { LineIndex } from '../text';
 import type { SourceText } from '../textScan';
 import { isIdentifierChar, literalBounds } from '../textScan';
-import { holdsHotWord } from './partialParse';
+import { holdsHotWord, spanAt } from './partialParse';
 import type { HotWords } from './partialParse';
 import type { OffsetMover, Reused, ReuseStages } from './editReuse';
 import { shiftReports } from './editReuse';
@@ -121,17 +121,7 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   }
   // The previous reports of calls outside the regions analysed again, moved.
   const delta = move.delta;
-  const inSpans = (at: number) => {
-    let low = 0;
-    let high = spans.length - 1;
-    while (low <= high) {
-      const mid = (low + high) >> 1;
-      if (at < spans[mid].start) high = mid - 1;
-      else if (at >= spans[mid].end) low = mid + 1;
-      else return true;
-    }
-    return false;
-  };
+  const inSpans = (at: number) => spanAt(spans, at) >= 0;
   const kept = previous.reports.filter((r) => {
     if (r.callAt < 0 || (r.callAt >= old.start && r.callAt < old.end)) return false;
     return !inSpans(r.callAt < old.start ? r.callAt : r.callAt + delta);

@@ -996,7 +996,7 @@ function inCold(cold: readonly Definition[], at: number): boolean {
  * The index of the span of a sorted, disjoint list that holds `at` (its end excluded, or
  * included with `endSlack` 1), or -1.
  */
-function spanAt(spans: ReadonlyArray<{ start: number; end: number }>, at: number, endSlack: 0 | 1): number {
+export function spanAt(spans: ReadonlyArray<{ start: number; end: number }>, at: number, endSlack: 0 | 1 = 0): number {
   let low = 0;
   let high = spans.length - 1;
   while (low <= high) {
