@@ -14,6 +14,7 @@ import { partialFor, buildIndex, applicableRules } from '../../server/src/engine
 import { SourceText } from '../../server/src/engine/textScan';
 import { ALL_RULES } from '../../server/src/rules/index';
 import { analyzer } from '../support/engine';
+import { assertKeptWhenOptimised } from '../support/keptFindings';
 import { checkText } from '../support/differential';
 
 const selection = resolveSelection(ALL_RULES, { select: ['MLS202'] });
@@ -68,12 +69,7 @@ describe('constantArguments: MLS202 declares the arguments its findings are abou
     it(`keeps ${name}, with the prefilter and partial parsing`, async () => {
       const engine = await analyzer();
       const text = `${FILLER}\n${body}\n${FILLER}`;
-      const reference = analyse(engine, text, { prefilter: false });
-      assert.ok(reference.length > 0, `no finding to keep in\n${body}`);
-      assert.deepEqual(analyse(engine, text, {}), reference, 'prefilter');
-      const partial = engine.analyzePython(text, { selection, minSkipped: 0 });
-      assert.ok((partial.skippedUnits ?? 0) > 0, 'partial parsing left nothing out');
-      assert.deepEqual(mls202(partial), reference, 'partial parsing');
+      assertKeptWhenOptimised(engine, text, selection, 'MLS202');
       const check = checkText(engine, 'case.py', text, { edits: true, seed: 7 });
       assert.deepEqual(check.differences, [], 'the four-way differential');
     });

@@ -14,6 +14,7 @@ import { treeEdit } from '../../server/src/engine/perf/treeEdit';
 import { literalRuns } from '../../server/src/engine/textScan';
 import { ALL_RULES } from '../../server/src/rules/index';
 import { analyzer } from '../support/engine';
+import { assertKeptWhenOptimised } from '../support/keptFindings';
 
 const selection = resolveSelection(ALL_RULES, { select: ['MLS501'] });
 const MLS501 = ALL_RULES.find((rule) => rule.code === 'MLS501')!;
@@ -74,13 +75,7 @@ describe('literals: MLS501 declares the literals it reports', () => {
   for (const [name, body] of Object.entries(CASES)) {
     it(`keeps ${name}, with the prefilter and partial parsing`, async () => {
       const engine = await analyzer();
-      const text = `${FILLER}\n${body}\n${FILLER}`;
-      const reference = analyse(engine, text, { prefilter: false });
-      assert.ok(reference.length > 0, `no finding to keep in\n${body}`);
-      assert.deepEqual(analyse(engine, text, {}), reference, 'prefilter');
-      const partial = engine.analyzePython(text, { selection, minSkipped: 0 });
-      assert.ok((partial.skippedUnits ?? 0) > 0, 'partial parsing left nothing out');
-      assert.deepEqual(mls501(partial), reference, 'partial parsing');
+      assertKeptWhenOptimised(engine, `${FILLER}\n${body}\n${FILLER}`, selection, 'MLS501');
     });
   }
 

@@ -9,11 +9,11 @@
  */
 import * as assert from 'node:assert/strict';
 import { resolveSelection } from '../../server/src/engine/config/selection';
-import type { AnalysisResult } from '../../server/src/engine/pipeline/analyzer';
 import { applicableRules, buildIndex, partialFor } from '../../server/src/engine/pipeline/prefilter';
 import { SourceText } from '../../server/src/engine/textScan';
 import { ALL_RULES } from '../../server/src/rules/index';
 import { analyzer } from '../support/engine';
+import { assertKeptWhenOptimised } from '../support/keptFindings';
 import { checkText } from '../support/differential';
 
 const selection = resolveSelection(ALL_RULES, { select: ['MLS501'] });
@@ -36,10 +36,6 @@ const CASES: Record<string, string> = {
   'a quoted key ending like a credential keyword': `from openai import OpenAI\n\ndef client():\n    return OpenAI(**{"openai_api_key": "${SECRET}"})\n`,
 };
 
-function mls501(result: AnalysisResult): string[] {
-  return result.findings.filter((f) => f.code === 'MLS501').map((f) => JSON.stringify(f));
-}
-
 /** The text partial parsing keeps of `text` for MLS501 alone. */
 function kept(text: string): string {
   const index = buildIndex([MLS501]);
@@ -55,12 +51,7 @@ describe('literal sinks: a sink word counts where a literal can reach it', () =>
     it(`keeps ${name}, with partial parsing and in the editor`, async () => {
       const engine = await analyzer();
       const text = `${FILLER}\n${body}\n${FILLER}`;
-      const reference = mls501(engine.analyzePython(text, { selection, prefilter: false }));
-      assert.ok(reference.length > 0, `no finding to keep in\n${body}`);
-      assert.deepEqual(mls501(engine.analyzePython(text, { selection })), reference, 'prefilter');
-      const partial = engine.analyzePython(text, { selection, minSkipped: 0 });
-      assert.ok((partial.skippedUnits ?? 0) > 0, 'partial parsing left nothing out');
-      assert.deepEqual(mls501(partial), reference, 'partial parsing');
+      assertKeptWhenOptimised(engine, text, selection, 'MLS501');
       assert.deepEqual(checkText(engine, 'case.py', text, { edits: true, seed: 11 }).differences, [], 'the four-way differential');
     });
   }
