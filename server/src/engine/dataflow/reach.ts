@@ -24,7 +24,7 @@
  * in is called on a line holding one (a sink reached through a helper's parameter is reported
  * where the helper is called). Every other sink is left out before the tree is read.
  */
-import { assignedNames, headerAt, logicalLines, withoutProse } from '../perf/partialParse';
+import { assignedNames, headerAt, linesOf, lowerBound, withoutProse } from '../perf/partialParse';
 import { isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
 import type { LogicalLine } from '../perf/partialParse';
 import type { FlowSpec, SourceKind } from './flow';
@@ -169,7 +169,7 @@ interface DefinitionLines {
 
 /** What one text gives every spec: its logical lines, its definitions, where each name occurs. */
 class TextFacts {
-  readonly lines: LogicalLine[];
+  readonly lines: readonly LogicalLine[];
   readonly occurrences: Occurrences;
   readonly definitions: DefinitionLines[];
   /** For each logical line, the innermost definition whose body holds it (-1: none, or a class body). */
@@ -182,7 +182,7 @@ class TextFacts {
   readonly bound = new Map<number, string[]>();
 
   constructor(readonly text: string) {
-    this.lines = logicalLines(text);
+    this.lines = linesOf(text);
     this.occurrences = new Occurrences(text);
     this.definitions = [];
     this.owner = new Int32Array(this.lines.length).fill(-1);
@@ -278,17 +278,6 @@ class TextFacts {
 
 /** The scope of the module (and of every name whose scope is not told apart). */
 const MODULE = -1;
-
-function lowerBound(sorted: readonly number[], value: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (sorted[mid] < value) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
 
 /** A closure is given up when its carrying lines pass this share of the text's lines (and this many). */
 const DENSE_SHARE = 0.3;

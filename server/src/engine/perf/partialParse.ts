@@ -1033,7 +1033,7 @@ function holdsAny(sorted: readonly number[], start: number, end: number): boolea
 }
 
 /** The index of the first value of a sorted list that is at least `value` (the length if none). */
-function lowerBound(sorted: readonly number[], value: number): number {
+export function lowerBound(sorted: readonly number[], value: number): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
