@@ -212,8 +212,6 @@ export const hardCodedCredentialRule = defineRule({
       { environment: SECRET_NAME_WORDS },
     ],
   },
-  // `os.environ[name] = value`: the statement that makes a literal a credential names the environment.
-  reads: ['environ'],
   onFile(context) {
     const candidates = new Map<number, Candidate>();
     const add = (candidate: Candidate) => {
