@@ -46,6 +46,8 @@ const CASES: Record<string, string> = {
   'an import inside the function': `def data():\n    from datasets import load_dataset\n    return load_dataset("org/dataset")\n`,
   'a pipeline model by keyword': `from transformers import pipeline\n\ndef classifier():\n    return pipeline("text-classification", model="org/model")\n`,
   'a call with a comment holding a bracket': `from transformers import AutoModel\n\ndef load():\n    return AutoModel.from_pretrained(  # see (docs\n        "org/model")\n`,
+  'a constant bound after a non-constant binding': `from transformers import AutoModel\n\ndef load(kwargs):\n    name = kwargs.pop("model", None)\n    if name is None:\n        name = "org/model"\n    return AutoModel.from_pretrained(name)\n`,
+  'a constant through names bound in a cycle': `from transformers import AutoModel\nA = "org/model"\nB = A\nA = B\n\ndef load():\n    return AutoModel.from_pretrained(B)\n`,
   'an id in an f-string without fields': `from transformers import AutoModel\n\ndef load():\n    return AutoModel.from_pretrained(f"org/model")\n`,
 };
 
@@ -101,6 +103,18 @@ describe('constantArguments: MLS202 declares the arguments its findings are abou
     no('m = A.from_pretrained(args.m, subfolder="unet")');
     // A string holding brackets and commas does not split the arguments.
     no('m = A.from_pretrained(names[", )"], cache_dir="/tmp")');
+    // A name counts only where a statement binds it to what can be constant text.
+    no('name = kwargs.pop("model", None)\nm = A.from_pretrained(name)');
+    no('name = args.model\nm = A.from_pretrained(name)');
+    no('name = None\nm = A.from_pretrained(name)');
+    no('a = b\nb = a\nm = A.from_pretrained(a)');
+    yes('name = args.model\nif not name: name = "org/m"\nm = A.from_pretrained(name)');
+    yes('a = b = "org/m"\nm = A.from_pretrained(a)');
+    yes('b = "org/m"\na = b  # the default\nm = A.from_pretrained(a)');
+    yes('a = b\nb = a\nb = "org/m"\nm = A.from_pretrained(a)');
+    yes('name = (\n    "org/m"\n)\nm = A.from_pretrained(name)');
+    yes('name = \\\n    other; x = 1\nother = "org/m"\nm = A.from_pretrained(name)');
+    yes('name: str = load()\nm = A.from_pretrained(name)');
     // Definitions bind the name; they are no calls.
     no('def from_pretrained(cls, *args, **kwargs):\n    pass');
     no('class pipeline(Base):\n    pass', 'pipeline', CALLEE);

@@ -10,10 +10,10 @@
  * - A call written there (`x.word(`, `word(`) counts when one of the declared arguments, by
  *   position or keyword name, can be constant text: its value starts with a quote (a string
  *   prefix and a quote), or with `(`, or is a bare name that a statement of the file binds by
- *   `name = value` or `name: type = value` (found from the text: see assignedHere). A call with
- *   a `*` or `**` argument counts (its values come from elsewhere), and so does an argument list
- *   that does not close, is longer than MAX_ARGUMENTS or holds an f-string (which may hold quotes
- *   of its own kind since Python 3.12).
+ *   `name = value` to such a value, or by `name: type = value` (found from the text: see
+ *   assignedHere). A call with a `*` or `**` argument counts (its values come from elsewhere), and
+ *   so does an argument list that does not close, is longer than MAX_ARGUMENTS or holds an
+ *   f-string (which may hold quotes of its own kind since Python 3.12).
  * - A bare call `word(...)` reaches a callee (`datasets.load_dataset`) only when the file binds
  *   the name to it by an import; without an import of the name, it is a variable of the same
  *   spelling (unbound names, star imports included, resolve to themselves). A method is matched
@@ -69,18 +69,42 @@ function remember(text: string): void {
 }
 
 /**
- * True when `name` is written in `text` where a statement binds it by `name = value` or
- * `name: type = value`: as a whole identifier followed by `=` (not `==`) or `:`, outside
- * brackets — at the start of a logical line, or after `;`, after the `:` of a one-line compound
+ * False only when no statement of `text` binds `name` by `name = value` (or `name: type = value`)
+ * with a value that can be constant text in the semantic model (SemanticModel.constantValue):
+ * a string literal (with its prefix; several concatenated), a parenthesised expression, or a bare
+ * name itself bound so (`a = b = "x"`: the value of `a` is the last one). A value of any other form
+ * (`kwargs.pop("token")`, `args.model`, a call, a number, `None`) gives the name no constant text
+ * there. A binding is `name` written as a whole identifier followed by `=` (not `==`) or `:`, outside
+ * brackets: at the start of a logical line, or after `;`, after the `:` of a one-line compound
  * statement, or after the `=` of a chained assignment. A keyword argument `f(name=...)` is inside
- * brackets and does not count.
+ * brackets and does not count. An annotated binding counts whatever its value (erring on the yes
+ * side). Names are followed through other names to MAX_NAME_CHAIN steps (the model stops sooner).
  */
 function assignedHere(text: string, name: string): boolean {
   remember(text);
-  let known = memo.get(name);
+  const known = memo.get(name);
   if (known !== undefined) return known;
-  known = false;
-  for (let i = text.indexOf(name); i >= 0 && !known; i = text.indexOf(name, i + 1)) {
+  const state = { cycle: false };
+  const answer = bindsConstantText(text, name, new Set(), state);
+  memo.set(name, answer);
+  return answer;
+}
+
+/** How many names deep assignedHere follows `a = b` (a cycle or a longer chain counts as constant). */
+const MAX_NAME_CHAIN = 16;
+
+function bindsConstantText(text: string, name: string, visiting: Set<string>, state: { cycle: boolean }): boolean {
+  const known = memo.get(name);
+  if (known !== undefined) return known;
+  if (visiting.size >= MAX_NAME_CHAIN) return true;
+  if (visiting.has(name)) {
+    // Being decided further up: this binding adds nothing the others do not.
+    state.cycle = true;
+    return false;
+  }
+  visiting.add(name);
+  let answer = false;
+  for (let i = text.indexOf(name); i >= 0 && !answer; i = text.indexOf(name, i + 1)) {
     const end = i + name.length;
     if ((i > 0 && isIdentifierChar(text.charCodeAt(i - 1))) || isIdentifierChar(text.charCodeAt(end))) continue;
     let j = end;
@@ -88,12 +112,51 @@ function assignedHere(text: string, name: string): boolean {
     const c = text[j];
     if (!((c === '=' && text[j + 1] !== '=') || c === ':')) continue;
     const before = previousNonBlank(text, i);
-    if (before === ';' || before === ':' || (before === '=' && !/[=<>!:+\-*/%&|^@]/.test(text[lastNonBlank(text, i) - 1] ?? '')))
-      known = true;
-    else known = startsLogicalLine(text, i);
+    const binds =
+      before === ';' || before === ':' || (before === '=' && !/[=<>!:+\-*/%&|^@]/.test(text[lastNonBlank(text, i) - 1] ?? ''))
+        ? true
+        : startsLogicalLine(text, i);
+    if (!binds) continue;
+    if (c === ':') answer = true;
+    else {
+      const value = assignedValue(text, j + 1);
+      answer = value === true || (value !== false && bindsConstantText(text, value, visiting, state));
+    }
   }
-  memo.set(name, known);
-  return known;
+  visiting.delete(name);
+  // A `false` reached while a name up the chain was undecided may change once it is: not kept.
+  if (answer || !state.cycle || visiting.size === 0) memo.set(name, answer);
+  return answer;
+}
+
+/**
+ * The value of an assignment whose `=` ends before `at`, as it bears on constant text: true when it
+ * can be some (a string, a parenthesised expression), a name when it is a bare name (followed by
+ * the end of the statement), false for anything else. In `a = b = "x"` the value is the last one.
+ */
+function assignedValue(text: string, at: number): boolean | string {
+  let i = at;
+  for (;;) {
+    while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+    if (STRING_START.test(text.slice(i, i + 3)) || text[i] === '(') return true;
+    const match = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/u.exec(text.slice(i, i + 256));
+    if (!match) return false;
+    let k = i + match[0].length;
+    // Spaces, tabs and line continuations: the statement goes on.
+    for (;;) {
+      const code = text.charCodeAt(k);
+      if (code === 32 || code === 9 || code === 12) k++;
+      else if (code === 92 && (text[k + 1] === '\n' || text[k + 1] === '\r')) k += text[k + 1] === '\r' && text[k + 2] === '\n' ? 3 : 2;
+      else break;
+    }
+    const next = text[k];
+    if (next === '=' && text[k + 1] !== '=') {
+      i = k + 1; // a chained assignment: the value is further right
+      continue;
+    }
+    if (next === undefined || next === '\n' || next === '\r' || next === ';' || next === '#') return match[0];
+    return false;
+  }
 }
 
 /** The offset of the last character before `index` that is not blank (-1 at the start). */
