@@ -33,6 +33,12 @@ const CASES: Record<string, string> = {
   'a constant bound through global in another function': `import wandb\n\ndef setup():\n    global KEY\n    KEY = "${SECRET}"\n\ndef connect():\n    wandb.login(key=KEY)\n`,
   'a constant of the enclosing function': `from huggingface_hub import login\n\ndef outer():\n    key = "${SECRET}"\n    def inner():\n        login(key)\n    return inner\n`,
   'a constant of the same class body': `from openai import OpenAI\n\nclass Service:\n    KEY = "${SECRET}"\n    client = OpenAI(api_key=KEY)\n`,
+  'the environment set by subscript from a constant': `import os\n\ndef setup():\n    token = "${SECRET}"\n    os.environ[\n        "HF_TOKEN"\n    ] = token\n`,
+  'the environment set by setdefault': `import os\n\ndef setup():\n    os.environ.setdefault("HF_TOKEN", "${SECRET}")\n`,
+  'a quoted key given a name': `from transformers import AutoModel\n\ndef load():\n    secret = "${SECRET}"\n    options = {"token": secret}\n    return AutoModel.from_pretrained("m", **options)\n`,
+  'a keyword given a constant on the next line': `from transformers import AutoModel\n\ndef load():\n    return AutoModel.from_pretrained(\n        "m",\n        token=\n        "${SECRET}",\n    )\n`,
+  'an attribute assigned a constant after a continuation': `import openai\n\ndef setup():\n    openai.api_key = \\\n        "${SECRET}"\n`,
+  'a keyword given a name bound after a non-constant binding': `from huggingface_hub import HfApi\n\ndef push(kwargs):\n    token = kwargs.pop("token", None)\n    if token is None:\n        token = "${SECRET}"\n    HfApi().upload_folder(folder_path=".", repo_id="a/b", token=token)\n`,
   'a quoted key ending like a credential keyword': `from openai import OpenAI\n\ndef client():\n    return OpenAI(**{"openai_api_key": "${SECRET}"})\n`,
 };
 
@@ -77,6 +83,26 @@ describe('literal sinks: a sink word counts where a literal can reach it', () =>
     assert.ok(partial.includes(`login("${SECRET}")`), 'the definition with a secret at its sink is parsed');
     assert.ok(!partial.includes('args.hub_token'), 'a sink given no literal is left out');
     assert.ok(!partial.includes('The token to use'), 'a sink word in prose is no sink');
+    // The sink's name written where no constant text is given to it is no sink either.
+    const given = kept(
+      [
+        'import os',
+        'from huggingface_hub import login',
+        '',
+        'def upload(api, folder, **kwargs):',
+        '    token = kwargs.pop("token", None)',
+        '    home = os.environ["HOME"] + "/Rk3vT9wLm2Qp7Zs"',
+        '    cache = os.environ.get("HF_HOME", "Rk3vT9wLm2Qp7Zs")',
+        '    api.upload_folder(folder_path=folder, repo_id="a/b1c2d3e4f5", token=token)',
+        '',
+        'def read_token(token):',
+        '    return token or "Rk3vT9wLm2Qp7Zs"',
+        '',
+        FILLER,
+      ].join('\n'),
+    );
+    assert.ok(!given.includes('kwargs.pop'), 'a keyword given a name bound to a call');
+    assert.ok(!given.includes('return token or'), 'a parameter named like a sink');
     // Bound by the module, the literal can reach every sink.
     const bound = kept(`${text.replace('check_min_version("0.40.0.dev0")', `DEFAULT = "${SECRET}"`)}\n${FILLER}`);
     assert.ok(bound.includes('args.hub_token'));

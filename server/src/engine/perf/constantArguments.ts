@@ -272,6 +272,36 @@ function withoutComments(text: string): string {
 }
 
 /**
+ * False only when the value written from `at` (after the `=` of a keyword argument or an
+ * assignment, or the `:` of a dict entry) cannot be constant text in the semantic model (see
+ * mayBeConstantText). The value ends at a comma or a closing bracket outside brackets, or at the
+ * end of its statement; a value holding an f-string, or not ending within MAX_ARGUMENTS, counts.
+ */
+export function valueMayBeConstantText(text: string, at: number): boolean {
+  let depth = 0;
+  const limit = Math.min(text.length, at + MAX_ARGUMENTS);
+  for (let k = at; k < limit; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 34 || c === 39) {
+      const prefix = text.charCodeAt(k - 1) | 32;
+      if (prefix === 102 || ((prefix === 114 || prefix === 98) && (text.charCodeAt(k - 2) | 32) === 102)) return true;
+      k = literalBounds(text, k).end - 1;
+    } else if (c === 92 && (text[k + 1] === '\n' || text[k + 1] === '\r')) k++;
+    else if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125) {
+      if (depth === 0) return mayBeConstantText(text, text.slice(at, k));
+      depth--;
+    } else if (depth === 0 && (c === 44 || c === 59 || c === 10 || c === 13 || c === 35)) return mayBeConstantText(text, text.slice(at, k));
+    else if (c === 35) {
+      const newline = text.indexOf('\n', k);
+      if (newline < 0) return true;
+      k = newline;
+    }
+  }
+  return limit < text.length || mayBeConstantText(text, text.slice(at, limit));
+}
+
+/**
  * False only when the occurrence of `name` at `at` is not a keyword argument `name=value` whose
  * value can be constant text (RuleMatch.readsConstants): an attribute `args.output_dir`, a
  * variable, or a keyword given an attribute or a call.

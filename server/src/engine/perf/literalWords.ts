@@ -18,7 +18,8 @@
  */
 import type { LiteralDeclaration, LiteralFormat, LiteralSink } from '../rule';
 import { runMayPass, someLiteralValue } from './stringValues';
-import { SourceText, containsIdentifier, isIdentifierChar, literalRuns } from '../textScan';
+import { SourceText, containsIdentifier, isBlank, isIdentifierChar, literalBounds, literalRuns } from '../textScan';
+import { valueMayBeConstantText } from './constantArguments';
 import { linesOf, outermostDefinitions, spanAt, withoutProse } from './partialParse';
 
 export interface LiteralWords {
@@ -44,6 +45,12 @@ export interface LiteralWords {
    * literal that is not the word alone (a quoted key `"token"` is a sink; "the token to use" is not).
    */
   sinkWritten(text: string, at: number, length: number): boolean;
+  /**
+   * False when the occurrence of a sink's word at `at` cannot give a sink a value that is
+   * constant text: a sink's name not written where a value is given to it, or given one that the
+   * semantic model cannot make constant (see sinkMayTakeConstant).
+   */
+  sinkTakesConstant(text: string, at: number, length: number): boolean;
 }
 
 /** The names the environment is written with where a variable is set (`os.environ[...]`, `os.putenv`). */
@@ -114,6 +121,7 @@ export function literalWords(declaration: LiteralDeclaration): LiteralWords {
   const marks = [...new Set(formats.flatMap((format) => format.marks))];
   const named = sinks.filter((sink) => !sink.callees?.length);
   const calleeNames = sinks.flatMap((sink) => (sink.callees ?? []).map(lastOf));
+  const callees = new Set(calleeNames);
   const environment = sinks.some((sink) => sink.environment?.length) ? ENVIRONMENT_WORDS : [];
   const triggers = [
     ...marks,
@@ -144,6 +152,7 @@ export function literalWords(declaration: LiteralDeclaration): LiteralWords {
     },
     sinkMatters: (text, at) => sinkMayMatter(text, at, value),
     sinkWritten: (text, at, length) => writtenAsSink(text, at, length),
+    sinkTakesConstant: (text, at, length) => sinkMayTakeConstant(text, at, length, callees),
   };
 }
 
@@ -161,6 +170,74 @@ function writtenAsSink(text: string, at: number, length: number): boolean {
   const quote = text.charCodeAt(start - 1);
   return (quote === 34 || quote === 39) && text.charCodeAt(end) === quote;
 }
+
+/**
+ * True when the occurrence of a sink's word at [at, at + length) can give a sink constant text,
+ * the only values a finding through a sink has (the rule reads them with RuleContext.constant, the
+ * semantic model's constantValue). Where each sink takes its value (pipeline/literalSinks.ts):
+ * - a name (or a name ending) of a sink: as a keyword argument or an assigned attribute
+ *   (`token=value`, `openai.api_key = value`), or as a quoted key of a dict (`{"token": value}`,
+ *   spread with `**`); the value must be able to be constant text (valueMayBeConstantText). An
+ *   annotation (`api_key: str = ...`) counts. The name written anywhere else (`def f(token)`,
+ *   `x.token`, `kwargs.pop("token")`) gives a sink no value there;
+ * - `environ`: set by subscript (`os.environ["HF_TOKEN"] = value`, the value judged as above), by
+ *   `os.environ.setdefault`/`update`; or written other than as `environ[...]`/`environ.attr`
+ *   (`env = os.environ`, an import): counts. A read (`os.environ["HOME"]`, `os.environ.get(...)`)
+ *   does not;
+ * - a callee's name and `putenv`: count (their calls are judged by the rule).
+ */
+function sinkMayTakeConstant(text: string, at: number, length: number, callees: ReadonlySet<string>): boolean {
+  let start = at;
+  while (start > 0 && isIdentifierChar(text.charCodeAt(start - 1))) start--;
+  let end = at + length;
+  while (end < text.length && isIdentifierChar(text.charCodeAt(end))) end++;
+  const word = text.slice(start, end);
+  if (callees.has(word) || word === 'putenv') return true;
+  const after = (from: number) => {
+    let k = from;
+    while (k < text.length && isBlank(text.charCodeAt(k))) k++;
+    return k;
+  };
+  if (word === 'environ') {
+    let k = after(end);
+    if (text[k] === '.') {
+      const method = /^[ \t]*([A-Za-z_]\w*)/.exec(text.slice(k + 1, k + 64))?.[1];
+      return method === 'setdefault' || method === 'update';
+    }
+    if (text[k] !== '[') return true;
+    const close = closingBracket(text, k);
+    if (close < 0) return true;
+    k = after(close + 1);
+    return text[k] === '=' && text[k + 1] !== '=' && valueMayBeConstantText(text, k + 1);
+  }
+  const quote = text.charCodeAt(start - 1);
+  if ((quote === 34 || quote === 39) && text.charCodeAt(end) === quote) {
+    const k = after(end + 1);
+    return text[k] === ':' && valueMayBeConstantText(text, k + 1);
+  }
+  const k = after(end);
+  if (text[k] === ':') return true;
+  return text[k] === '=' && text[k + 1] !== '=' && valueMayBeConstantText(text, k + 1);
+}
+
+/** The offset of the `]` closing the `[` at `open` (strings skipped), or -1 within MAX_SUBSCRIPT. */
+function closingBracket(text: string, open: number): number {
+  let depth = 0;
+  const limit = Math.min(text.length, open + MAX_SUBSCRIPT);
+  for (let k = open; k < limit; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 34 || c === 39) k = literalBounds(text, k).end - 1;
+    else if (c === 91 || c === 40 || c === 123) depth++;
+    else if (c === 93 || c === 41 || c === 125) {
+      depth--;
+      if (depth === 0) return c === 93 ? k : -1;
+    }
+  }
+  return -1;
+}
+
+/** Subscripts of `environ` longer than this are not read (they count). */
+const MAX_SUBSCRIPT = 4096;
 
 /** Per text (the last one asked about), where a sink's word can matter: everywhere, or in these definitions. */
 let sinkText: string | undefined;

@@ -231,7 +231,8 @@ export function wordsOf(rule: Rule): RuleWords {
           substrings: literal.substrings,
           words: literal.words,
           positions: literal.positions,
-          check: (text, at, length) => literal.sinkWritten(text, at, length) && literal.sinkMatters(text, at),
+          check: (text, at, length) =>
+            literal.sinkWritten(text, at, length) && literal.sinkTakesConstant(text, at, length) && literal.sinkMatters(text, at),
         }
       : shown
         ? { substrings: rule.strings ?? [], words: names, settings: keywords }
