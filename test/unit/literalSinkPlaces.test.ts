@@ -39,6 +39,7 @@ const CASES: Record<string, string> = {
   'a keyword given a constant on the next line': `from transformers import AutoModel\n\ndef load():\n    return AutoModel.from_pretrained(\n        "m",\n        token=\n        "${SECRET}",\n    )\n`,
   'an attribute assigned a constant after a continuation': `import openai\n\ndef setup():\n    openai.api_key = \\\n        "${SECRET}"\n`,
   'a keyword given a name bound after a non-constant binding': `from huggingface_hub import HfApi\n\ndef push(kwargs):\n    token = kwargs.pop("token", None)\n    if token is None:\n        token = "${SECRET}"\n    HfApi().upload_folder(folder_path=".", repo_id="a/b", token=token)\n`,
+  'a literal with an escape given to a sink': `from openai import OpenAI\n\ndef client():\n    return OpenAI(model="gpt-4o", api_key="${SECRET.slice(0, 8)}\\x41${SECRET.slice(8)}")\n`,
   'a quoted key ending like a credential keyword': `from openai import OpenAI\n\ndef client():\n    return OpenAI(**{"openai_api_key": "${SECRET}"})\n`,
 };
 
@@ -95,6 +96,9 @@ describe('literal sinks: a sink word counts where a literal can reach it', () =>
         '    cache = os.environ.get("HF_HOME", "Rk3vT9wLm2Qp7Zs")',
         '    api.upload_folder(folder_path=folder, repo_id="a/b1c2d3e4f5", token=token)',
         '',
+        'def client_for_tests():',
+        '    return OpenAI(model="gpt-4.1-nano-2025", api_key="api_key", base_url="")',
+        '',
         'def read_token(token):',
         '    return token or "Rk3vT9wLm2Qp7Zs"',
         '',
@@ -103,6 +107,7 @@ describe('literal sinks: a sink word counts where a literal can reach it', () =>
     );
     assert.ok(!given.includes('kwargs.pop'), 'a keyword given a name bound to a call');
     assert.ok(!given.includes('return token or'), 'a parameter named like a sink');
+    assert.ok(!given.includes('api_key="api_key"'), 'a sink given a literal that fails the value test');
     // Bound by the module, the literal can reach every sink.
     const bound = kept(`${text.replace('check_min_version("0.40.0.dev0")', `DEFAULT = "${SECRET}"`)}\n${FILLER}`);
     assert.ok(bound.includes('args.hub_token'));

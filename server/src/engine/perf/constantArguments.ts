@@ -173,11 +173,31 @@ function startsLogicalLine(text: string, offset: number): boolean {
 }
 
 /** True when an argument's value, as written, can have a constant string value in the model. */
-function mayBeConstantText(text: string, value: string): boolean {
+function mayBeConstantText(text: string, value: string, accepts?: (value: string) => boolean): boolean {
   const trimmed = value.replace(/^[\s\\]+|[\s\\]+$/g, '');
   if (trimmed.length === 0) return true; // nothing recognisable: count it
+  if (accepts) {
+    const literal = plainLiteralValue(trimmed);
+    if (literal !== undefined) return accepts(literal);
+  }
   if (trimmed[0] === '(' || STRING_START.test(trimmed)) return true;
   return BARE_NAME.test(trimmed) && assignedHere(text, trimmed);
+}
+
+/**
+ * The value of `written` when it is exactly one string literal whose value is its body as
+ * written (no prefix but `r` or `u`, no backslash unless raw); undefined for anything else.
+ */
+function plainLiteralValue(written: string): string | undefined {
+  const prefix = /^[rRuU]?/.exec(written)![0].length;
+  const quote = written.charCodeAt(prefix);
+  if (quote !== 34 && quote !== 39) return undefined;
+  const bounds = literalBounds(written, prefix);
+  // Unclosed, or followed by more (another literal, an operator).
+  if (bounds.end === bounds.bodyEnd || bounds.end !== written.length) return undefined;
+  const body = written.slice(bounds.bodyStart, bounds.bodyEnd);
+  const raw = prefix === 1 && (written[0] === 'r' || written[0] === 'R');
+  return raw || !body.includes('\\') ? body : undefined;
 }
 
 /** How a rule calls a word: as a method (any `x.word(...)`), as the last name of a callee, or both. */
@@ -276,8 +296,10 @@ function withoutComments(text: string): string {
  * assignment, or the `:` of a dict entry) cannot be constant text in the semantic model (see
  * mayBeConstantText). The value ends at a comma or a closing bracket outside brackets, or at the
  * end of its statement; a value holding an f-string, or not ending within MAX_ARGUMENTS, counts.
+ * With `accepts`, a value written as one plain string literal (see plainLiteralValue) counts only
+ * when its value passes it.
  */
-export function valueMayBeConstantText(text: string, at: number): boolean {
+export function valueMayBeConstantText(text: string, at: number, accepts?: (value: string) => boolean): boolean {
   let depth = 0;
   const limit = Math.min(text.length, at + MAX_ARGUMENTS);
   for (let k = at; k < limit; k++) {
@@ -289,16 +311,17 @@ export function valueMayBeConstantText(text: string, at: number): boolean {
     } else if (c === 92 && (text[k + 1] === '\n' || text[k + 1] === '\r')) k++;
     else if (c === 40 || c === 91 || c === 123) depth++;
     else if (c === 41 || c === 93 || c === 125) {
-      if (depth === 0) return mayBeConstantText(text, text.slice(at, k));
+      if (depth === 0) return mayBeConstantText(text, text.slice(at, k), accepts);
       depth--;
-    } else if (depth === 0 && (c === 44 || c === 59 || c === 10 || c === 13 || c === 35)) return mayBeConstantText(text, text.slice(at, k));
+    } else if (depth === 0 && (c === 44 || c === 59 || c === 10 || c === 13 || c === 35))
+      return mayBeConstantText(text, text.slice(at, k), accepts);
     else if (c === 35) {
       const newline = text.indexOf('\n', k);
       if (newline < 0) return true;
       k = newline;
     }
   }
-  return limit < text.length || mayBeConstantText(text, text.slice(at, limit));
+  return limit < text.length || mayBeConstantText(text, text.slice(at, limit), accepts);
 }
 
 /**

@@ -152,7 +152,7 @@ export function literalWords(declaration: LiteralDeclaration): LiteralWords {
     },
     sinkMatters: (text, at) => sinkMayMatter(text, at, value),
     sinkWritten: (text, at, length) => writtenAsSink(text, at, length),
-    sinkTakesConstant: (text, at, length) => sinkMayTakeConstant(text, at, length, callees),
+    sinkTakesConstant: (text, at, length) => sinkMayTakeConstant(text, at, length, callees, value),
   };
 }
 
@@ -177,7 +177,8 @@ function writtenAsSink(text: string, at: number, length: number): boolean {
  * semantic model's constantValue). Where each sink takes its value (pipeline/literalSinks.ts):
  * - a name (or a name ending) of a sink: as a keyword argument or an assigned attribute
  *   (`token=value`, `openai.api_key = value`), or as a quoted key of a dict (`{"token": value}`,
- *   spread with `**`); the value must be able to be constant text (valueMayBeConstantText). An
+ *   spread with `**`); the value must be able to be constant text (valueMayBeConstantText), and
+ *   a plain string literal written there must pass the declaration's value test. An
  *   annotation (`api_key: str = ...`) counts. The name written anywhere else (`def f(token)`,
  *   `x.token`, `kwargs.pop("token")`) gives a sink no value there;
  * - `environ`: set by subscript (`os.environ["HF_TOKEN"] = value`, the value judged as above), by
@@ -186,7 +187,13 @@ function writtenAsSink(text: string, at: number, length: number): boolean {
  *   does not;
  * - a callee's name and `putenv`: count (their calls are judged by the rule).
  */
-function sinkMayTakeConstant(text: string, at: number, length: number, callees: ReadonlySet<string>): boolean {
+function sinkMayTakeConstant(
+  text: string,
+  at: number,
+  length: number,
+  callees: ReadonlySet<string>,
+  accepts: (value: string) => boolean,
+): boolean {
   let start = at;
   while (start > 0 && isIdentifierChar(text.charCodeAt(start - 1))) start--;
   let end = at + length;
@@ -208,16 +215,16 @@ function sinkMayTakeConstant(text: string, at: number, length: number, callees: 
     const close = closingBracket(text, k);
     if (close < 0) return true;
     k = after(close + 1);
-    return text[k] === '=' && text[k + 1] !== '=' && valueMayBeConstantText(text, k + 1);
+    return text[k] === '=' && text[k + 1] !== '=' && valueMayBeConstantText(text, k + 1, accepts);
   }
   const quote = text.charCodeAt(start - 1);
   if ((quote === 34 || quote === 39) && text.charCodeAt(end) === quote) {
     const k = after(end + 1);
-    return text[k] === ':' && valueMayBeConstantText(text, k + 1);
+    return text[k] === ':' && valueMayBeConstantText(text, k + 1, accepts);
   }
   const k = after(end);
   if (text[k] === ':') return true;
-  return text[k] === '=' && text[k + 1] !== '=' && valueMayBeConstantText(text, k + 1);
+  return text[k] === '=' && text[k + 1] !== '=' && valueMayBeConstantText(text, k + 1, accepts);
 }
 
 /** The offset of the `]` closing the `[` at `open` (strings skipped), or -1 within MAX_SUBSCRIPT. */
