@@ -387,7 +387,7 @@ function readTomlLock(kind: 'poetry-lock' | 'uv-lock' | 'pylock', text: string):
       return;
     }
     const versionKey = locateKey(text, 'version', start, end);
-    const valueAt = versionKey !== undefined ? locateQuoted(text, version, versionKey) : undefined;
+    const valueAt = versionKey !== undefined ? locateQuoted(text, version, versionKey, end) : undefined;
     const lineEndOf = (at: number) => (text.indexOf('\n', at) < 0 ? text.length : text.indexOf('\n', at));
     report.requirements.push({
       name: entry.name,

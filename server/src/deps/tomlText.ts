@@ -21,11 +21,16 @@ export function parseTomlReporting(text: string, problems: ManifestProblem[]): R
   }
 }
 
-/** The offset where the content of the quoted string `value` starts, at or after `from`. */
-export function locateQuoted(text: string, value: string, from = 0): number | undefined {
+/**
+ * The offset where the content of the quoted string `value` starts, at or after `from` (and, with
+ * `to`, ending before it: a lock's entry is searched within its own table, not to the end of a
+ * file of thousands of entries for each).
+ */
+export function locateQuoted(text: string, value: string, from = 0, to = text.length): number | undefined {
+  const within = to < text.length ? text.slice(0, to) : text;
   let best: number | undefined;
   for (const quote of ['"', "'"]) {
-    const at = text.indexOf(quote + value + quote, from);
+    const at = within.indexOf(quote + value + quote, from);
     if (at >= 0 && (best === undefined || at + 1 < best)) best = at + 1;
   }
   return best;
