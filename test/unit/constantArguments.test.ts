@@ -47,6 +47,7 @@ const CASES: Record<string, string> = {
   'a pipeline model by keyword': `from transformers import pipeline\n\ndef classifier():\n    return pipeline("text-classification", model="org/model")\n`,
   'a call with a comment holding a bracket': `from transformers import AutoModel\n\ndef load():\n    return AutoModel.from_pretrained(  # see (docs\n        "org/model")\n`,
   'a constant bound after a non-constant binding': `from transformers import AutoModel\n\ndef load(kwargs):\n    name = kwargs.pop("model", None)\n    if name is None:\n        name = "org/model"\n    return AutoModel.from_pretrained(name)\n`,
+  'a constant in brackets through a name': `from transformers import AutoModel\nBASE = "org/model"\n\ndef load():\n    path = (\n        (BASE)\n    )\n    return AutoModel.from_pretrained((path))\n`,
   'a constant through names bound in a cycle': `from transformers import AutoModel\nA = "org/model"\nB = A\nA = B\n\ndef load():\n    return AutoModel.from_pretrained(B)\n`,
   'an id in an f-string without fields': `from transformers import AutoModel\n\ndef load():\n    return AutoModel.from_pretrained(f"org/model")\n`,
 };
@@ -115,6 +116,25 @@ describe('constantArguments: MLS202 declares the arguments its findings are abou
     yes('name = (\n    "org/m"\n)\nm = A.from_pretrained(name)');
     yes('name = \\\n    other; x = 1\nother = "org/m"\nm = A.from_pretrained(name)');
     yes('name: str = load()\nm = A.from_pretrained(name)');
+    // An f-string whose fields close is read past; one that may hold its own quotes counts.
+    no('m = A.from_pretrained(args.m, cache_dir=f"{root}/{name}")');
+    no('img.save(os.path.join(folder, f"image_{i}.png"))', 'save');
+    yes('m = A.from_pretrained(f"{d["k"]}", "org/m")');
+    // A name bound where the word is written, or a keyword's name: no call, no alias.
+    no('pipeline = build(args)\nfrom transformers import pipeline', 'pipeline', CALLEE);
+    no('run(pipeline=pipe)\nfrom transformers import pipeline', 'pipeline', CALLEE);
+    yes('make = pipeline\nfrom transformers import pipeline', 'pipeline', CALLEE);
+    // A comment or a string holds no call; an f-string's fields are code.
+    no('# see A.from_pretrained("org/m")\nx = 1');
+    no('doc = \'call A.from_pretrained("org/m") first\'');
+    yes('s = f"{A.from_pretrained(\'org/m\')}"');
+    // Brackets alone are what they hold.
+    no('path = (\n    args.vae\n    if args.vae is not None\n    else args.model\n)\nm = A.from_pretrained(path)');
+    no('m = A.from_pretrained((args.model))');
+    no('path = (base) + "/x"\nm = A.from_pretrained(path)');
+    yes('m = A.from_pretrained((  # the id )\n    "org/m"))');
+    yes('path = ((NAME))\nNAME = "org/m"\nm = A.from_pretrained(path)');
+    yes('path = (\n    "org/" "m"\n)\nm = A.from_pretrained(path)');
     // Definitions bind the name; they are no calls.
     no('def from_pretrained(cls, *args, **kwargs):\n    pass');
     no('class pipeline(Base):\n    pass', 'pipeline', CALLEE);

@@ -9,11 +9,14 @@
  * be such a call or make a name such a call is written with. It errs on the yes side:
  * - A call written there (`x.word(`, `word(`) counts when one of the declared arguments, by
  *   position or keyword name, can be constant text: its value starts with a quote (a string
- *   prefix and a quote), or with `(`, or is a bare name that a statement of the file binds by
- *   `name = value` to such a value, or by `name: type = value` (found from the text: see
- *   assignedHere). A call with a `*` or `**` argument counts (its values come from elsewhere), and
- *   so does an argument list that does not close, is longer than MAX_ARGUMENTS or holds an
- *   f-string (which may hold quotes of its own kind since Python 3.12).
+ *   prefix and a quote), or is a bare name that a statement of the file binds by `name = value`
+ *   to such a value, or by `name: type = value` (found from the text: see assignedHere), or is
+ *   one of those in brackets. A call with a `*` or `**` argument counts (its values come from
+ *   elsewhere), and so does an argument list that does not close, is longer than MAX_ARGUMENTS
+ *   or holds an f-string whose fields do not close within it as read (since Python 3.12 a field
+ *   may hold quotes of the string's own kind).
+ * - In a comment or a string there is no call; nor where the word is followed by `=` (a name
+ *   bound there, or a keyword argument's name).
  * - A bare call `word(...)` reaches a callee (`datasets.load_dataset`) only when the file binds
  *   the name to it by an import; without an import of the name, it is a variable of the same
  *   spelling (unbound names, star imports included, resolve to themselves). A method is matched
@@ -25,7 +28,7 @@
  *   binds the name itself, whose calls are judged where they are written.
  */
 import type { ConstantArguments } from '../rule';
-import { inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
+import { SourceText, inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
 import { linesOf, spanAt } from './partialParse';
 
 /** Argument lists longer than this are not split (they count). */
@@ -138,7 +141,11 @@ function assignedValue(text: string, at: number): boolean | string {
   let i = at;
   for (;;) {
     while (i < text.length && isBlank(text.charCodeAt(i))) i++;
-    if (STRING_START.test(text.slice(i, i + 3)) || text[i] === '(') return true;
+    if (STRING_START.test(text.slice(i, i + 3))) return true;
+    if (text[i] === '(') {
+      const close = matchingClose(text, i);
+      return close < 0 || writtenKind(text.slice(i + 1, close));
+    }
     const match = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/u.exec(text.slice(i, i + 256));
     if (!match) return false;
     let k = i + match[0].length;
@@ -180,8 +187,41 @@ function mayBeConstantText(text: string, value: string, accepts?: (value: string
     const literal = plainLiteralValue(trimmed);
     if (literal !== undefined) return accepts(literal);
   }
-  if (trimmed[0] === '(' || STRING_START.test(trimmed)) return true;
-  return BARE_NAME.test(trimmed) && assignedHere(text, trimmed);
+  const kind = writtenKind(trimmed);
+  return typeof kind === 'string' ? assignedHere(text, kind) : kind;
+}
+
+/**
+ * What an expression as written can be in the semantic model's constantValue: true when it can
+ * be constant text (a string; a parenthesised expression that can), false when it cannot, a name
+ * when it is one (constant text if the name is bound to some). Erring on the yes side.
+ */
+function writtenKind(written: string): boolean | string {
+  const trimmed = withoutComments(written).replace(/^[\s\\]+|[\s\\]+$/g, '');
+  if (trimmed.length === 0 || STRING_START.test(trimmed)) return true;
+  if (trimmed[0] === '(') {
+    const close = matchingClose(trimmed, 0);
+    // `(a)` alone is `a`; `(a) + b`, `(f)(x)`, `(a).b` are no constant text.
+    return close < 0 || (close === trimmed.length - 1 && writtenKind(trimmed.slice(1, close)));
+  }
+  return BARE_NAME.test(trimmed) ? trimmed : false;
+}
+
+/** The offset of the bracket closing the one at `open` (strings and comments skipped), or -1 within MAX_ARGUMENTS. */
+function matchingClose(text: string, open: number): number {
+  let depth = 0;
+  const limit = Math.min(text.length, open + MAX_ARGUMENTS);
+  for (let k = open; k < limit; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 34 || c === 39) k = literalBounds(text, k).end - 1;
+    else if (c === 35) {
+      const newline = text.indexOf('\n', k);
+      if (newline < 0) return -1;
+      k = newline;
+    } else if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125) if (--depth === 0) return k;
+  }
+  return -1;
 }
 
 /**
@@ -200,6 +240,38 @@ function plainLiteralValue(written: string): string | undefined {
   return raw || !body.includes('\\') ? body : undefined;
 }
 
+/**
+ * The end of the f-string whose quote is at `quote`, when its fields close within it as read
+ * without quotes of their own: -1 when they do not (Python 3.12 lets a field hold quotes of the
+ * string's own kind, `f"{d["k"]}"`, so the string may go on past where it seems to end).
+ */
+function fStringEnd(text: string, quote: number): number {
+  const bounds = literalBounds(text, quote);
+  if (bounds.end === bounds.bodyEnd) return -1;
+  let depth = 0;
+  for (let k = bounds.bodyStart; k < bounds.bodyEnd; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 92) k++;
+    else if (c === 123) {
+      if (depth === 0 && text.charCodeAt(k + 1) === 123) k++;
+      else depth++;
+    } else if (c === 125) {
+      if (depth === 0 && text.charCodeAt(k + 1) === 125) k++;
+      else if (--depth < 0) return -1;
+    }
+  }
+  return depth === 0 ? bounds.end : -1;
+}
+
+/** The last text codeAt was asked about, read for its comments and strings. */
+let proseOf: SourceText | undefined;
+
+/** False when `at` is in a comment or a string literal of `text` (not an f-string). */
+function codeAt(text: string, at: number): boolean {
+  if (proseOf?.text !== text) proseOf = new SourceText(text);
+  return proseOf.isCode(at);
+}
+
 /** How a rule calls a word: as a method (any `x.word(...)`), as the last name of a callee, or both. */
 export interface CallWordRole {
   method: boolean;
@@ -212,8 +284,12 @@ export interface CallWordRole {
  * call the function by (see the module comment).
  */
 export function callMayPassConstant(text: string, at: number, length: number, declared: ConstantArguments, role: CallWordRole): boolean {
+  // A comment or a string (`# load the data with load_dataset`) holds no call (an f-string's fields are code).
+  if (!codeAt(text, at)) return false;
   let i = at + length;
   while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+  // `word = ...`, `f(word=...)`: a name bound there, or a keyword's name; no call, no alias.
+  if (text[i] === '=' && text[i + 1] !== '=') return false;
   const attribute = previousNonBlank(text, at) === '.';
   // `def word(`, `class word(`: the file's own function or class binds the name here; no call.
   const last = lastNonBlank(text, at);
@@ -247,8 +323,11 @@ export function callMayPassConstant(text: string, at: number, length: number, de
     if (c === 34 || c === 39) {
       // An f-string may hold quotes of its own kind inside `{...}` (Python 3.12): not split.
       const before = text.charCodeAt(k - 1) | 32;
-      if (before === 102 || ((before === 114 || before === 98) && (text.charCodeAt(k - 2) | 32) === 102)) return true;
-      k = literalBounds(text, k).end - 1;
+      if (before === 102 || ((before === 114 || before === 98) && (text.charCodeAt(k - 2) | 32) === 102)) {
+        const end = fStringEnd(text, k);
+        if (end < 0) return true;
+        k = end - 1;
+      } else k = literalBounds(text, k).end - 1;
       continue;
     }
     if (c === 35) {
@@ -306,8 +385,11 @@ export function valueMayBeConstantText(text: string, at: number, accepts?: (valu
     const c = text.charCodeAt(k);
     if (c === 34 || c === 39) {
       const prefix = text.charCodeAt(k - 1) | 32;
-      if (prefix === 102 || ((prefix === 114 || prefix === 98) && (text.charCodeAt(k - 2) | 32) === 102)) return true;
-      k = literalBounds(text, k).end - 1;
+      if (prefix === 102 || ((prefix === 114 || prefix === 98) && (text.charCodeAt(k - 2) | 32) === 102)) {
+        const end = fStringEnd(text, k);
+        if (end < 0) return true;
+        k = end - 1;
+      } else k = literalBounds(text, k).end - 1;
     } else if (c === 92 && (text[k + 1] === '\n' || text[k + 1] === '\r')) k++;
     else if (c === 40 || c === 91 || c === 123) depth++;
     else if (c === 41 || c === 93 || c === 125) {
@@ -344,8 +426,11 @@ export function keywordMayPassConstant(text: string, at: number, length: number)
     const c = text.charCodeAt(k);
     if (c === 34 || c === 39) {
       const prefix = text.charCodeAt(k - 1) | 32;
-      if (prefix === 102 || ((prefix === 114 || prefix === 98) && (text.charCodeAt(k - 2) | 32) === 102)) return true;
-      k = literalBounds(text, k).end - 1;
+      if (prefix === 102 || ((prefix === 114 || prefix === 98) && (text.charCodeAt(k - 2) | 32) === 102)) {
+        const end = fStringEnd(text, k);
+        if (end < 0) return true;
+        k = end - 1;
+      } else k = literalBounds(text, k).end - 1;
     } else if (c === 35) {
       const newline = text.indexOf('\n', k);
       if (newline < 0) return true;
