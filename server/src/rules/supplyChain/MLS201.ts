@@ -9,12 +9,12 @@ import { FULL_SHA } from './helpers';
 import { defaultValue, describeDefault } from '../defaults';
 
 /** `trust_remote_code` given directly, or inside a dict passed as a keyword (`model_kwargs={...}`). */
-function trustRemoteCodeArguments(call: CallSite, context: RuleContext): Argument[] {
+function trustRemoteCodeArguments(call: CallSite, context: RuleContext, holders: DictHolders): Argument[] {
   const found: Argument[] = [];
   const direct = call.keywords.get('trust_remote_code');
   if (direct) found.push(direct);
   for (const [name, argument] of call.keywords) {
-    if (name === 'trust_remote_code') continue;
+    if (name === 'trust_remote_code' || holdsNoKey(argument.value, holders)) continue;
     const dict = context.constant(argument.value);
     if (dict?.kind !== 'dict') continue;
     const nested = dict.value.get('trust_remote_code');
@@ -23,14 +23,75 @@ function trustRemoteCodeArguments(call: CallSite, context: RuleContext): Argumen
   return found;
 }
 
+/**
+ * Which names can hold a dict with the key `trust_remote_code`. The constant dicts a name or a
+ * `**` resolves to (SemanticModel.constantValue) are dict literals and `dict(...)` calls of the
+ * file, reached from a name through `name = value` assignments only; `any` says whether one of
+ * them may hold the key (a key whose constant value is that, a `dict(...)` call spelling it), and
+ * `names` the names assigned one, directly or through other names. Names outside it are not
+ * resolved: in a module of long functions passing `x=x` hundreds of times, those lookups were most
+ * of the analysis, and none of them could find the flag.
+ */
+interface DictHolders {
+  any: boolean;
+  names: ReadonlySet<string>;
+}
+
+function dictHolders(context: RuleContext): DictHolders {
+  const carries = (node: Node): boolean => {
+    if (node.type === 'dictionary')
+      return node.namedChildren.some((pair) => {
+        if (pair?.type !== 'pair') return false;
+        const key = context.constant(pair.childForFieldName('key'));
+        return key?.kind === 'str' && key.value === 'trust_remote_code';
+      });
+    const fn = node.type === 'call' ? node.childForFieldName('function') : null;
+    return (
+      fn?.type === 'identifier' && fn.text === 'dict' && (node.childForFieldName('arguments')?.text.includes('trust_remote_code') ?? false)
+    );
+  };
+  // One walk for the dict literals and the assignments; `dict(...)` calls are the model's.
+  const found = context.model.tree.rootNode.descendantsOfType(['dictionary', 'assignment']);
+  const any = found.some((node) => node?.type === 'dictionary' && carries(node)) || context.model.calls.some((call) => carries(call));
+  const names = new Set<string>();
+  if (!any) return { any, names };
+  // `name = value` (value past chained targets and parentheses): a dict holding the key, or another name.
+  const edges: Array<[string, string]> = [];
+  for (const assignment of found) {
+    const left = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : null;
+    if (left?.type !== 'identifier') continue;
+    let value = assignment!.childForFieldName('right');
+    while (value && (value.type === 'assignment' || value.type === 'parenthesized_expression'))
+      value = value.type === 'assignment' ? value.childForFieldName('right') : value.namedChildren[0];
+    if (!value) continue;
+    if (value.type === 'identifier') edges.push([value.text, left.text]);
+    else if (carries(value)) names.add(left.text);
+  }
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [from, to] of edges)
+      if (names.has(from) && !names.has(to)) {
+        names.add(to);
+        grew = true;
+      }
+  }
+  return { any, names };
+}
+
+/** An identifier that cannot resolve to a dict holding the key. */
+function holdsNoKey(node: Node, holders: DictHolders): boolean {
+  return !holders.any || (node.type === 'identifier' && !holders.names.has(node.text));
+}
+
 /** Calls that can carry `trust_remote_code`: spelled in the arguments, or hidden in a `**` or a named dict. */
-function mayCarryTrustRemoteCode(callNode: Node): boolean {
+function mayCarryTrustRemoteCode(callNode: Node, holders: DictHolders): boolean {
   const args = callNode.childForFieldName('arguments');
   if (!args || args.type !== 'argument_list') return false;
   for (const arg of args.namedChildren) {
     if (!arg) continue;
-    if (arg.type === 'dictionary_splat') return true;
-    if (arg.type === 'keyword_argument' && arg.childForFieldName('value')?.type === 'identifier') return true;
+    if (arg.type === 'dictionary_splat' && (!arg.namedChildren[0] || !holdsNoKey(arg.namedChildren[0], holders))) return true;
+    const value = arg.type === 'keyword_argument' ? arg.childForFieldName('value') : null;
+    if (value?.type === 'identifier' && !holdsNoKey(value, holders)) return true;
   }
   return args.text.includes('trust_remote_code');
 }
@@ -119,12 +180,13 @@ export const trustRemoteCodeRule = defineRule({
   reads: ['add_argument'],
   onFile(context) {
     if (!context.text.includes('trust_remote_code')) return;
+    const holders = dictHolders(context);
     for (const callNode of context.model.calls) {
-      if (!mayCarryTrustRemoteCode(callNode)) continue;
+      if (!mayCarryTrustRemoteCode(callNode, holders)) continue;
       const call = new CallSite(callNode, context.model);
       // `dict(trust_remote_code=True)` builds the options; the call that receives them is reported.
       if (call.is('dict')) continue;
-      for (const argument of trustRemoteCodeArguments(call, context)) {
+      for (const argument of trustRemoteCodeArguments(call, context, holders)) {
         const value = constantOf(context, argument);
         if (!isConstTrue(value)) {
           reportTrueDefault(call, argument, context);
