@@ -31,7 +31,8 @@
 import type { Node, Tree } from '../parser';
 import type { TextChange } from './editReuse';
 
-export type UnitKind = 'function' | 'class' | 'comment' | 'blank' | 'statement';
+/** `function-statement`: a statement of a long function's body (functionStatement.ts), reported by edit reuse only. */
+export type UnitKind = 'function' | 'class' | 'comment' | 'blank' | 'statement' | 'function-statement';
 
 export interface EditedUnit {
   kind: UnitKind;
@@ -173,7 +174,7 @@ function isStatementLevel(node: Node): boolean {
  * new node takes in (typing at the end of a function's last line: `Tree.edit` grows only the
  * nodes an edit is inside).
  */
-function hadSame(editedOldTree: Tree, node: Node, whole: Node, change: TextChange, after: string): boolean {
+export function hadSame(editedOldTree: Tree, node: Node, whole: Node, change: TextChange, after: string): boolean {
   let old: Node | null = editedOldTree.rootNode.descendantForIndex(node.startIndex, node.startIndex + 1);
   while (old && old.startIndex === node.startIndex && old.type !== node.type) old = old.parent;
   if (!old || old.type !== node.type || old.startIndex !== node.startIndex) return false;
