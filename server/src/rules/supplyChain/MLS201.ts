@@ -6,6 +6,7 @@ import { defineRule } from '../../engine/rule';
 import type { RelatedLocation, RuleContext } from '../../engine/rule';
 import { OWASP, ATLAS, CWE_REFERENCE, constantOf, isConstTrue, definedAt, snippet, fixes, within, stringOf } from '../support';
 import { FULL_SHA } from './helpers';
+import { identifierOccurrences } from '../../engine/textScan';
 import { defaultValue, describeDefault } from '../defaults';
 
 /** `trust_remote_code` given directly, or inside a dict passed as a keyword (`model_kwargs={...}`). */
@@ -26,11 +27,13 @@ function trustRemoteCodeArguments(call: CallSite, context: RuleContext, holders:
 /**
  * Which names can hold a dict with the key `trust_remote_code`. The constant dicts a name or a
  * `**` resolves to (SemanticModel.constantValue) are dict literals and `dict(...)` calls of the
- * file, reached from a name through `name = value` assignments only; `any` says whether one of
- * them may hold the key (a key whose constant value is that, a `dict(...)` call spelling it), and
- * `names` the names assigned one, directly or through other names. Names outside it are not
- * resolved: in a module of long functions passing `x=x` hundreds of times, those lookups were most
- * of the analysis, and none of them could find the flag.
+ * file, reached from a name through `name = value` assignments only (the value past chained
+ * targets and parentheses); `any` says whether one of them may hold the key (a key whose constant
+ * value is that, a `dict(...)` call spelling it), and `names` the names assigned one, directly or
+ * through other names. Names outside it are not resolved: in a module of long functions passing
+ * `x=x` hundreds of times, those lookups were most of the analysis, and none of them could find
+ * the flag. Found without walking the tree (a walk was a third of an edit of a 5,000-line file):
+ * dict literals at the `{` that starts each, assignments at the occurrences of the names.
  */
 interface DictHolders {
   any: boolean;
@@ -38,44 +41,50 @@ interface DictHolders {
 }
 
 function dictHolders(context: RuleContext): DictHolders {
-  const carries = (node: Node): boolean => {
-    if (node.type === 'dictionary')
-      return node.namedChildren.some((pair) => {
-        if (pair?.type !== 'pair') return false;
-        const key = context.constant(pair.childForFieldName('key'));
-        return key?.kind === 'str' && key.value === 'trust_remote_code';
-      });
-    const fn = node.type === 'call' ? node.childForFieldName('function') : null;
-    return (
-      fn?.type === 'identifier' && fn.text === 'dict' && (node.childForFieldName('arguments')?.text.includes('trust_remote_code') ?? false)
-    );
-  };
-  // One walk for the dict literals and the assignments; `dict(...)` calls are the model's.
-  const found = context.model.tree.rootNode.descendantsOfType(['dictionary', 'assignment']);
-  const any = found.some((node) => node?.type === 'dictionary' && carries(node)) || context.model.calls.some((call) => carries(call));
+  const { model } = context;
+  const text = model.text;
+  const root = model.tree.rootNode;
+  const carrying: Node[] = [];
+  for (let at = text.indexOf('{'); at >= 0; at = text.indexOf('{', at + 1)) {
+    const dict = root.descendantForIndex(at, at + 1)?.parent;
+    if (dict?.type !== 'dictionary' || dict.startIndex !== at) continue;
+    const holds = dict.namedChildren.some((pair) => {
+      if (pair?.type !== 'pair') return false;
+      const key = context.constant(pair.childForFieldName('key'));
+      return key?.kind === 'str' && key.value === 'trust_remote_code';
+    });
+    if (holds) carrying.push(dict);
+  }
+  for (const call of model.calls) {
+    const fn = call.childForFieldName('function');
+    if (fn?.type === 'identifier' && fn.text === 'dict' && call.childForFieldName('arguments')?.text.includes('trust_remote_code'))
+      carrying.push(call);
+  }
   const names = new Set<string>();
-  if (!any) return { any, names };
-  // `name = value` (value past chained targets and parentheses): a dict holding the key, or another name.
-  const edges: Array<[string, string]> = [];
-  for (const assignment of found) {
-    const left = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : null;
-    if (left?.type !== 'identifier') continue;
-    let value = assignment!.childForFieldName('right');
-    while (value && (value.type === 'assignment' || value.type === 'parenthesized_expression'))
-      value = value.type === 'assignment' ? value.childForFieldName('right') : value.namedChildren[0];
-    if (!value) continue;
-    if (value.type === 'identifier') edges.push([value.text, left.text]);
-    else if (carries(value)) names.add(left.text);
+  if (carrying.length === 0) return { any: false, names };
+  // The identifiers `value` is assigned to: `a = b = (value)`.
+  const assignedTo = (value: Node): string[] => {
+    const targets: string[] = [];
+    let node = value;
+    while (node.parent?.type === 'parenthesized_expression') node = node.parent;
+    for (let up = node.parent; up?.type === 'assignment' && up.childForFieldName('right')?.id === node.id; node = up, up = up.parent) {
+      const left = up.childForFieldName('left');
+      if (left?.type === 'identifier') targets.push(left.text);
+    }
+    return targets;
+  };
+  const queue = carrying.flatMap(assignedTo);
+  while (queue.length > 0) {
+    const name = queue.pop()!;
+    if (names.has(name)) continue;
+    names.add(name);
+    // `other = name`: other holds it too.
+    for (const at of identifierOccurrences(text, name)) {
+      const use = root.descendantForIndex(at, at + name.length);
+      if (use?.type === 'identifier' && use.startIndex === at && use.endIndex === at + name.length) queue.push(...assignedTo(use));
+    }
   }
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const [from, to] of edges)
-      if (names.has(from) && !names.has(to)) {
-        names.add(to);
-        grew = true;
-      }
-  }
-  return { any, names };
+  return { any: true, names };
 }
 
 /** An identifier that cannot resolve to a dict holding the key. */
