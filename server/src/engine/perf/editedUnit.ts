@@ -24,6 +24,10 @@
  *   moduleStatement.ts decides what must run again (the statements and definitions whose names
  *   lead to it) or that the whole file must.
  *
+ * Inside the body of a long function, editReuse.ts first tries a smaller unit than the function:
+ * the statement of the body around the change (functionStatement.ts, reported as
+ * `function-statement`), falling back to the function.
+ *
  * In every case the edited tree of the old text (tree-sitter's `Tree.edit` moves its nodes over
  * the change) must have a node of the same type and extent at the same place: the old text had
  * the same unit, differing only by the change. Anything else is undefined: analyse the file.
