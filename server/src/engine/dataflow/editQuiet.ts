@@ -2,9 +2,11 @@
  * Whether an edit leaves every data flow of a file as it was, so that the editor can move the
  * data-flow rules' findings over it instead of analysing the file again (perf/editReuse.ts).
  *
- * An edit inside one unit (a definition, a comment, blanks: perf/editedUnit.ts) that makes no
- * import, `global` or changed binding visible elsewhere (editReuse checks those) is quiet for a
- * rule's flows when, in the unit's text before and after:
+ * An edit inside one unit (a definition, a comment, blanks: perf/editedUnit.ts; or the whole
+ * lines of one statement of a long function's body, perf/functionStatement.ts, whose bindings
+ * are read in the function only through names, all written in those lines) that makes no import,
+ * `global` or changed binding visible elsewhere (editReuse checks those) is quiet for a rule's
+ * flows when, in the unit's text before and after:
  * - no name carrying one of the rule's source kinds is written (reach.ts's closure of the text
  *   before), no package the seeds depend on is named, no Gradio callback is registered, no route
  *   decorator, no component stored under a key;

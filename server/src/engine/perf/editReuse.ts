@@ -34,6 +34,7 @@ import type { RuleIndex } from '../pipeline/prefilter';
 import { candidateCallsIn } from '../pipeline/calls';
 import type { CalledNames } from '../pipeline/calls';
 import { reuseModuleStatement } from './moduleStatement';
+import { LONG_FUNCTION, reuseFunctionStatement } from './functionStatement';
 
 /** What an edit did: old text [start, oldEnd) became new text [start, newEnd). */
 export interface TextChange {
@@ -296,6 +297,12 @@ export function reuseAfterEdit(
         : undefined;
     }
   }
+  // In a long function, the statement of its body around the change (functionStatement.ts).
+  if (edited.definition === 'function' && edited.inBody && edited.end - edited.start >= LONG_FUNCTION) {
+    const unit = { stages, previous, change, text, source, tree, editedOldTree, gated, rest, hot: rest.hot, selection, unit: edited };
+    const statement = reuseFunctionStatement(unit);
+    if (statement) return statement;
+  }
   // A comment a rule has a word in (`mlsec`, a word it reads) is not left to the finish alone.
   if (edited.kind === 'comment' && !cold(NO_NAMES)) return undefined;
   const context = (gated.fileContext ??= [...new Set(gated.gates.flatMap((g) => g.derived.fileContext))]);
@@ -345,7 +352,7 @@ export function reuseAfterEdit(
  * rules' previous reports moved in, in the order a whole run makes them (file rules in the
  * index's order); undefined when one of them cannot be moved.
  */
-function withFlowReports(
+export function withFlowReports(
   gated: RuleIndex,
   inside: readonly RuleReport[],
   previous: readonly RuleReport[],

@@ -24,6 +24,10 @@
  *   moduleStatement.ts decides what must run again (the statements and definitions whose names
  *   lead to it) or that the whole file must.
  *
+ * Inside the body of a long function, editReuse.ts first tries a smaller unit than the function:
+ * the statement of the body around the change (functionStatement.ts, reported as
+ * `function-statement`), falling back to the function.
+ *
  * In every case the edited tree of the old text (tree-sitter's `Tree.edit` moves its nodes over
  * the change) must have a node of the same type and extent at the same place: the old text had
  * the same unit, differing only by the change. Anything else is undefined: analyse the file.
@@ -31,7 +35,8 @@
 import type { Node, Tree } from '../parser';
 import type { TextChange } from './editReuse';
 
-export type UnitKind = 'function' | 'class' | 'comment' | 'blank' | 'statement';
+/** `function-statement`: a statement of a long function's body (functionStatement.ts), reported by edit reuse only. */
+export type UnitKind = 'function' | 'class' | 'comment' | 'blank' | 'statement' | 'function-statement';
 
 export interface EditedUnit {
   kind: UnitKind;
@@ -173,7 +178,7 @@ function isStatementLevel(node: Node): boolean {
  * new node takes in (typing at the end of a function's last line: `Tree.edit` grows only the
  * nodes an edit is inside).
  */
-function hadSame(editedOldTree: Tree, node: Node, whole: Node, change: TextChange, after: string): boolean {
+export function hadSame(editedOldTree: Tree, node: Node, whole: Node, change: TextChange, after: string): boolean {
   let old: Node | null = editedOldTree.rootNode.descendantForIndex(node.startIndex, node.startIndex + 1);
   while (old && old.startIndex === node.startIndex && old.type !== node.type) old = old.parent;
   if (!old || old.type !== node.type || old.startIndex !== node.startIndex) return false;

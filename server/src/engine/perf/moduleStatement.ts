@@ -219,7 +219,7 @@ function boundBy(region: Node, text: string): string[] {
 }
 
 /** The identifiers written in a text (strings and comments included), Python's keywords aside. */
-function wordsOf(text: string): string[] {
+export function wordsOf(text: string): string[] {
   const found = new Set<string>();
   for (const match of text.matchAll(WORD)) if (!PYTHON_KEYWORDS.has(match[0])) found.add(match[0]);
   return [...found];

@@ -6,15 +6,16 @@ import { defineRule } from '../../engine/rule';
 import type { RelatedLocation, RuleContext } from '../../engine/rule';
 import { OWASP, ATLAS, CWE_REFERENCE, constantOf, isConstTrue, definedAt, snippet, fixes, within, stringOf } from '../support';
 import { FULL_SHA } from './helpers';
+import { identifierOccurrences } from '../../engine/textScan';
 import { defaultValue, describeDefault } from '../defaults';
 
 /** `trust_remote_code` given directly, or inside a dict passed as a keyword (`model_kwargs={...}`). */
-function trustRemoteCodeArguments(call: CallSite, context: RuleContext): Argument[] {
+function trustRemoteCodeArguments(call: CallSite, context: RuleContext, holders: DictHolders): Argument[] {
   const found: Argument[] = [];
   const direct = call.keywords.get('trust_remote_code');
   if (direct) found.push(direct);
   for (const [name, argument] of call.keywords) {
-    if (name === 'trust_remote_code') continue;
+    if (name === 'trust_remote_code' || holdsNoKey(argument.value, holders)) continue;
     const dict = context.constant(argument.value);
     if (dict?.kind !== 'dict') continue;
     const nested = dict.value.get('trust_remote_code');
@@ -23,14 +24,83 @@ function trustRemoteCodeArguments(call: CallSite, context: RuleContext): Argumen
   return found;
 }
 
+/**
+ * Which names can hold a dict with the key `trust_remote_code`. The constant dicts a name or a
+ * `**` resolves to (SemanticModel.constantValue) are dict literals and `dict(...)` calls of the
+ * file, reached from a name through `name = value` assignments only (the value past chained
+ * targets and parentheses); `any` says whether one of them may hold the key (a key whose constant
+ * value is that, a `dict(...)` call spelling it), and `names` the names assigned one, directly or
+ * through other names. Names outside it are not resolved: in a module of long functions passing
+ * `x=x` hundreds of times, those lookups were most of the analysis, and none of them could find
+ * the flag. Found without walking the tree (a walk was a third of an edit of a 5,000-line file):
+ * dict literals at the `{` that starts each, assignments at the occurrences of the names.
+ */
+interface DictHolders {
+  any: boolean;
+  names: ReadonlySet<string>;
+}
+
+function dictHolders(context: RuleContext): DictHolders {
+  const { model } = context;
+  const text = model.text;
+  const root = model.tree.rootNode;
+  const carrying: Node[] = [];
+  for (let at = text.indexOf('{'); at >= 0; at = text.indexOf('{', at + 1)) {
+    const dict = root.descendantForIndex(at, at + 1)?.parent;
+    if (dict?.type !== 'dictionary' || dict.startIndex !== at) continue;
+    const holds = dict.namedChildren.some((pair) => {
+      if (pair?.type !== 'pair') return false;
+      const key = context.constant(pair.childForFieldName('key'));
+      return key?.kind === 'str' && key.value === 'trust_remote_code';
+    });
+    if (holds) carrying.push(dict);
+  }
+  for (const call of model.calls) {
+    const fn = call.childForFieldName('function');
+    if (fn?.type === 'identifier' && fn.text === 'dict' && call.childForFieldName('arguments')?.text.includes('trust_remote_code'))
+      carrying.push(call);
+  }
+  const names = new Set<string>();
+  if (carrying.length === 0) return { any: false, names };
+  // The identifiers `value` is assigned to: `a = b = (value)`.
+  const assignedTo = (value: Node): string[] => {
+    const targets: string[] = [];
+    let node = value;
+    while (node.parent?.type === 'parenthesized_expression') node = node.parent;
+    for (let up = node.parent; up?.type === 'assignment' && up.childForFieldName('right')?.id === node.id; node = up, up = up.parent) {
+      const left = up.childForFieldName('left');
+      if (left?.type === 'identifier') targets.push(left.text);
+    }
+    return targets;
+  };
+  const queue = carrying.flatMap(assignedTo);
+  while (queue.length > 0) {
+    const name = queue.pop()!;
+    if (names.has(name)) continue;
+    names.add(name);
+    // `other = name`: other holds it too.
+    for (const at of identifierOccurrences(text, name)) {
+      const use = root.descendantForIndex(at, at + name.length);
+      if (use?.type === 'identifier' && use.startIndex === at && use.endIndex === at + name.length) queue.push(...assignedTo(use));
+    }
+  }
+  return { any: true, names };
+}
+
+/** An identifier that cannot resolve to a dict holding the key. */
+function holdsNoKey(node: Node, holders: DictHolders): boolean {
+  return !holders.any || (node.type === 'identifier' && !holders.names.has(node.text));
+}
+
 /** Calls that can carry `trust_remote_code`: spelled in the arguments, or hidden in a `**` or a named dict. */
-function mayCarryTrustRemoteCode(callNode: Node): boolean {
+function mayCarryTrustRemoteCode(callNode: Node, holders: DictHolders): boolean {
   const args = callNode.childForFieldName('arguments');
   if (!args || args.type !== 'argument_list') return false;
   for (const arg of args.namedChildren) {
     if (!arg) continue;
-    if (arg.type === 'dictionary_splat') return true;
-    if (arg.type === 'keyword_argument' && arg.childForFieldName('value')?.type === 'identifier') return true;
+    if (arg.type === 'dictionary_splat' && (!arg.namedChildren[0] || !holdsNoKey(arg.namedChildren[0], holders))) return true;
+    const value = arg.type === 'keyword_argument' ? arg.childForFieldName('value') : null;
+    if (value?.type === 'identifier' && !holdsNoKey(value, holders)) return true;
   }
   return args.text.includes('trust_remote_code');
 }
@@ -119,12 +189,13 @@ export const trustRemoteCodeRule = defineRule({
   reads: ['add_argument'],
   onFile(context) {
     if (!context.text.includes('trust_remote_code')) return;
+    const holders = dictHolders(context);
     for (const callNode of context.model.calls) {
-      if (!mayCarryTrustRemoteCode(callNode)) continue;
+      if (!mayCarryTrustRemoteCode(callNode, holders)) continue;
       const call = new CallSite(callNode, context.model);
       // `dict(trust_remote_code=True)` builds the options; the call that receives them is reported.
       if (call.is('dict')) continue;
-      for (const argument of trustRemoteCodeArguments(call, context)) {
+      for (const argument of trustRemoteCodeArguments(call, context, holders)) {
         const value = constantOf(context, argument);
         if (!isConstTrue(value)) {
           reportTrueDefault(call, argument, context);

@@ -1,0 +1,178 @@
+/**
+ * Edit reuse for one statement of a long function's body (perf/functionStatement.ts): every edit
+ * here is compared with a fresh analysis of the edited text, and the cases where the statement's
+ * names or flows decide a finding elsewhere in the function check that the finding changed (so a
+ * unit that moved the old report instead of analysing its statement again fails).
+ */
+import * as assert from 'node:assert/strict';
+import type { AnalysisResult, Analyzer } from '../../server/src/engine/pipeline/analyzer';
+import { treeEdit } from '../../server/src/engine/perf/treeEdit';
+import type { Tree } from '../../server/src/engine/parser';
+import { LONG_FUNCTION } from '../../server/src/engine/perf/functionStatement';
+import { analyzer } from '../support/engine';
+
+/** An open document as the language server keeps it (text, edited tree, memo of the last analysis). */
+class Document {
+  private tree: Tree | undefined;
+  result: AnalysisResult;
+
+  constructor(
+    private readonly engine: Analyzer,
+    public text: string,
+  ) {
+    this.result = engine.analyzePython(text, { keepTree: true });
+    this.tree = this.result.tree;
+  }
+
+  edit(start: number, end: number, inserted: string): AnalysisResult {
+    this.tree?.edit(treeEdit(this.text, start, end, inserted));
+    this.text = this.text.slice(0, start) + inserted + this.text.slice(end);
+    this.result = this.engine.analyzePython(this.text, { keepTree: true, previousTree: this.tree, previous: this.result.memo });
+    this.tree?.delete();
+    this.tree = this.result.tree;
+    return this.result;
+  }
+
+  /** Replaces the first `old` after `after` by `now`. */
+  replace(after: string, old: string, now: string): AnalysisResult {
+    const at = this.text.indexOf(old, this.text.indexOf(after));
+    assert.ok(at >= 0, `${old} after ${after}`);
+    return this.edit(at, at + old.length, now);
+  }
+
+  dispose(): void {
+    this.tree?.delete();
+  }
+}
+
+/** The findings equal a fresh analysis's (every field); returns their codes and lines. */
+function sameAsFresh(engine: Analyzer, document: Document, what: string): string[] {
+  const fresh = engine.analyzePython(document.text, { keepTree: true });
+  fresh.tree?.delete();
+  assert.deepEqual(
+    document.result.findings.map((f) => JSON.stringify(f)),
+    fresh.findings.map((f) => JSON.stringify(f)),
+    what,
+  );
+  return document.result.findings.map((f) => `${f.code}:${f.range.start.line + 1}`);
+}
+
+/** Statements no rule looks at, enough to make a function long (functionStatement.LONG_FUNCTION). */
+function padding(prefix: string): string[] {
+  const lines: string[] = [];
+  for (let i = 0; lines.join('\n').length < LONG_FUNCTION; i++) lines.push(`    ${prefix}_${i} = ${i} * 2`);
+  return lines;
+}
+
+const SOURCE = [
+  'import os',
+  'import joblib',
+  'from flask import Flask, request',
+  '',
+  'app = Flask(__name__)',
+  'model = joblib.load("model.joblib")',
+  '',
+  '',
+  'def train_step(user_text, steps):',
+  '    """Runs a step."""',
+  '    code = "1 + 1"',
+  '    mode = user_text',
+  '    if mode not in ("fast", "slow"):',
+  '        raise ValueError(mode)',
+  ...padding('total'),
+  '    value = eval(code)',
+  '    os.system("train --mode " + mode)',
+  '    return value',
+  '',
+  '',
+  '@app.post("/q")',
+  'def query():',
+  '    steps = 2',
+  '    query_text = request.args.get("q")',
+  '    cleaned = query_text',
+  ...padding('count'),
+  '    model.predict(cleaned)',
+  '    return eval(cleaned)',
+  '',
+].join('\n');
+
+describe('edit reuse for a statement of a long function', () => {
+  it('analyses again the statements a binding leads to (a constant made data)', async () => {
+    const engine = await analyzer();
+    const document = new Document(engine, SOURCE);
+    const before = sameAsFresh(engine, document, 'opened');
+    const result = document.replace('def train_step', 'code = "1 + 1"', 'code = user_text');
+    assert.equal(result.reusedUnit, 'function-statement');
+    const after = sameAsFresh(engine, document, 'a constant made data');
+    assert.equal(
+      after.filter((f) => f.startsWith('MLS301')).length,
+      before.filter((f) => f.startsWith('MLS301')).length + 1,
+      'eval(code) is found',
+    );
+    document.replace('def train_step', 'code = user_text', 'code = "1 + 1"');
+    assert.deepEqual(sameAsFresh(engine, document, 'and back'), before);
+    document.dispose();
+  });
+
+  it('analyses again the statements a guard restricts, though the guard binds nothing', async () => {
+    const engine = await analyzer();
+    const document = new Document(engine, SOURCE);
+    const before = sameAsFresh(engine, document, 'opened');
+    // The guard no longer leaves the function: `mode` is data at os.system.
+    const result = document.replace('def train_step', 'raise ValueError(mode)', 'print(mode)');
+    assert.equal(result.reusedUnit, 'function-statement');
+    const after = sameAsFresh(engine, document, 'a guard that no longer raises');
+    assert.ok(after.length > before.length, 'os.system(... + mode) is found');
+    document.dispose();
+  });
+
+  it('runs the data flows again when the statement holds a source, and moves them when it holds none', async () => {
+    const engine = await analyzer();
+    const document = new Document(engine, SOURCE);
+    const before = sameAsFresh(engine, document, 'opened');
+    assert.ok(before.includes(`MLS301:${SOURCE.split('\n').indexOf('    return eval(cleaned)') + 1}`), 'the flow from request.args');
+    // The flow's source edited away: the finding at eval(cleaned) goes.
+    const edited = document.replace('def query', 'cleaned = query_text', 'cleaned = "constant"');
+    assert.equal(edited.reusedUnit, 'function-statement');
+    const cut = sameAsFresh(engine, document, 'the flow cut');
+    assert.ok(cut.length < before.length, 'the flow into eval is gone');
+    // A data-flow rule's own finding (MLS801, a file rule): request data into the model.
+    assert.ok(
+      before.some((f) => f.startsWith('MLS801')),
+      'request data reaches model.predict',
+    );
+    assert.ok(!cut.some((f) => f.startsWith('MLS801')), 'and no longer does');
+    document.replace('def query', 'cleaned = "constant"', 'cleaned = query_text');
+    assert.deepEqual(sameAsFresh(engine, document, 'the flow back'), before);
+    // A statement of the handler without a carrying name: the flows are kept.
+    const quiet = document.replace('def query', 'count_3 = 3 * 2', 'count_3 = 3 * 4');
+    assert.equal(quiet.reusedUnit, 'function-statement');
+    assert.deepEqual(sameAsFresh(engine, document, 'a quiet statement of the handler'), before);
+    document.dispose();
+  });
+
+  it('leaves a statement holding a finding, a docstring and blanks to the right unit', async () => {
+    const engine = await analyzer();
+    const document = new Document(engine, SOURCE);
+    const before = sameAsFresh(engine, document, 'opened');
+    // The statement with the rule's words: the whole function runs again.
+    const hot = document.replace('def train_step', 'os.system("train --mode " + mode)', 'os.system("train --fast " + mode)');
+    assert.notEqual(hot.reusedUnit, 'function-statement');
+    sameAsFresh(engine, document, 'a statement with a finding edited');
+    document.replace('def train_step', 'os.system("train --fast " + mode)', 'os.system("train --mode " + mode)');
+    assert.deepEqual(sameAsFresh(engine, document, 'and back'), before);
+    // A docstring and blanks: the statement alone.
+    const docstring = document.replace('def train_step', 'Runs a step.', 'Runs one eval step.');
+    assert.equal(docstring.reusedUnit, 'function-statement');
+    sameAsFresh(engine, document, 'a docstring edited');
+    for (const line of ['    mode = user_text', '    if mode not in ("fast", "slow"):', '    total_2 = 2 * 2']) {
+      const at = document.text.indexOf(line) + line.length;
+      const blank = document.edit(at, at, '  ');
+      assert.equal(blank.reusedUnit, 'function-statement', line);
+      sameAsFresh(engine, document, `blanks after ${line}`);
+      document.edit(at, at + 2, '');
+      sameAsFresh(engine, document, `blanks after ${line} removed`);
+    }
+    document.dispose();
+  });
+});
