@@ -520,9 +520,24 @@ async function measureKinds(text) {
   return kinds;
 }
 
+/** Python's keywords: not names, so typing into one is no identifier edit (`def_ f():` is a syntax error). */
+const PYTHON_KEYWORDS = new Set(
+  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(
+    ' ',
+  ),
+);
+
+/** The first name of a line (the first identifier that is not a keyword), as a match, or undefined. */
+function firstName(/** @type {string} */ text) {
+  for (const match of text.matchAll(/[A-Za-z_]\w*/g)) if (!PYTHON_KEYWORDS.has(match[0])) return match;
+  return undefined;
+}
+
 /**
  * Edits in the code cells of a 200-cell notebook, spread over the cells and their lines, in both
- * styles: a space at the end of a line, an identifier character after the line's first name.
+ * styles: a space at the end of a line, an identifier character after the line's first name (not
+ * a keyword: until 2026-12-07 the series typed after `def`, `for` or `return` too, which made the
+ * cell a syntax error and its notebook a whole analysis with the cell apart).
  */
 async function measureNotebook() {
   const cells = generateNotebook(200);
@@ -543,7 +558,7 @@ async function measureNotebook() {
         const cellLines = cells[cell].split('\n');
         const line = (pair * 3) % cellLines.length;
         const text = cellLines[line];
-        const name = /[A-Za-z_]\w*/.exec(text);
+        const name = firstName(text);
         const column = style === 'space' ? text.length : name ? name.index + name[0].length : text.length;
         const inserted = style === 'space' ? ' ' : '_';
         const change = insert
