@@ -157,6 +157,19 @@ describe('data flow: which sinks are looked at', () => {
     );
   });
 
+  it('keeps a comprehension variable bound after a comment inside the statement', async () => {
+    const text = [
+      'import pickle',
+      '',
+      'def load_all():',
+      '    loaded = [pickle.loads(c)  # one object per chunk',
+      '              for c in input().split(";")]',
+      '    print(len(loaded))',
+      '',
+    ].join('\n');
+    assert.deepEqual(await flowFindings(text), ['MLS305@3:14']);
+  });
+
   it('keeps flows across notebook cells', async () => {
     const engine = await analyzer();
     const cell = (source: string[]) => ({ cell_type: 'code', metadata: {}, outputs: [], execution_count: null, source });
