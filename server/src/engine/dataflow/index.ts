@@ -11,6 +11,7 @@ import type { Sink, SinkKind } from './sinks';
 import { nonModelSinkCalls, sinkOf } from './sinks';
 import { CONFIDENCE, UNTRUSTED } from './sources';
 import { flowReach } from './reach';
+import { wordOffsets } from './textWords';
 
 export type { FlowSpec, Source, SourceKind } from './flow';
 export type { Sink, SinkKind } from './sinks';
@@ -41,10 +42,10 @@ export interface FlowHit {
 class FileFlows {
   private textSinks: Sink[] | undefined;
   private modelSinks: Sink[] | undefined;
+  private readonly modelSinkAt = new Map<number, Sink | null>();
   private readonly flows = new Map<FlowSpec, Flow>();
   private readonly hits = new Map<FlowSpec, Map<number, FlowHit[]>>();
   private readonly callers = new Map<number, Node[]>();
-  private byName: Map<string, Node[]> | undefined;
   private readonly localFlows = new Map<FlowSpec, Flow>();
   private readonly reachable = new Map<FlowSpec, Map<string, Sink[]>>();
 
@@ -85,7 +86,7 @@ class FileFlows {
     if (kinds.has('model')) {
       for (const call of this.model.calls) {
         if (!mayReach(call)) continue;
-        const sink = sinkOf(this.model, call, MODEL_SINKS);
+        const sink = this.modelSinkOf(call);
         if (sink) found.push(sink);
       }
     }
@@ -106,10 +107,17 @@ class FileFlows {
       found.push(...this.textSinks.filter((sink) => kinds.has(sink.kind)));
     }
     if (kinds.has('model')) {
-      this.modelSinks ??= this.model.calls.map((call) => sinkOf(this.model, call, MODEL_SINKS)).filter((sink): sink is Sink => !!sink);
+      this.modelSinks ??= this.model.calls.map((call) => this.modelSinkOf(call)).filter((sink): sink is Sink => !!sink);
       found.push(...this.modelSinks);
     }
     return found;
+  }
+
+  /** The model-inference sink a call is, if any (resolved once per call, whichever rule or selection asks). */
+  private modelSinkOf(call: Node): Sink | undefined {
+    let sink = this.modelSinkAt.get(call.id);
+    if (sink === undefined) this.modelSinkAt.set(call.id, (sink = sinkOf(this.model, call, MODEL_SINKS) ?? null));
+    return sink ?? undefined;
   }
 
   /** A flow of `spec` that does not follow helper functions (for rules whose parsing may leave them out). */
@@ -181,7 +189,7 @@ class FileFlows {
     this.callers.set(definition.id, found);
     const name = definition.childForFieldName('name')?.text;
     if (!name) return found;
-    for (const call of this.calledByName().get(name) ?? []) {
+    for (const call of this.calledByName(name)) {
       const fn = call.childForFieldName('function')!;
       const binding = this.model.lookup(name, fn.startIndex);
       if (binding?.kind === 'def' && binding.node.parent?.id === definition.id) found.push(call);
@@ -189,19 +197,20 @@ class FileFlows {
     return found;
   }
 
-  /** The file's calls of a bare name (`f(x)`), by that name, in the order of the file's calls (made once). */
-  private calledByName(): Map<string, Node[]> {
-    if (!this.byName) {
-      this.byName = new Map();
-      for (const call of this.model.calls) {
-        const fn = call.childForFieldName('function');
-        if (fn?.type !== 'identifier') continue;
-        const list = this.byName.get(fn.text);
-        if (list) list.push(call);
-        else this.byName.set(fn.text, [call]);
-      }
+  /**
+   * The file's calls of a bare name (`f(x)`), in document order: found where the name is written
+   * (textWords.ts) rather than among every call of the tree, which a large file makes costly to list.
+   */
+  private calledByName(name: string): Node[] {
+    const root = this.model.tree.rootNode;
+    const found: Node[] = [];
+    for (const at of wordOffsets(this.model.text, name)) {
+      const id = root.descendantForIndex(at, at + name.length);
+      if (id?.type !== 'identifier' || id.startIndex !== at || id.endIndex !== at + name.length) continue;
+      const call = id.parent;
+      if (call?.type === 'call' && call.childForFieldName('function')?.id === id.id) found.push(call);
     }
-    return this.byName;
+    return found;
   }
 }
 

@@ -25,7 +25,8 @@
  * where the helper is called). Every other sink is left out before the tree is read.
  */
 import { assignedNames, headerAt, linesOf, lowerBound, withoutProse } from '../perf/partialParse';
-import { isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
+import { literalBounds, previousNonBlank } from '../textScan';
+import { Occurrences, knownWords, rememberWords } from './textWords';
 import type { LogicalLine } from '../perf/partialParse';
 import type { FlowSpec, SourceKind } from './flow';
 import {
@@ -127,34 +128,6 @@ const GRADIO_REGISTRATION = new RegExp(
  */
 const KEYED_COMPONENT = /\[\s*(["'])[^"'\n]*\1\s*\]\s*=(?!=)\s*[A-Za-z_][\w.]*\s*\(/g;
 
-/** The names of a text, by name, with where each occurs (strings and comments included). */
-class Occurrences {
-  private readonly at = new Map<string, number[]>();
-
-  constructor(text: string) {
-    // One pass over the characters (a regular expression with Unicode classes is several times slower).
-    const n = text.length;
-    for (let i = 0; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (!isIdentifierChar(c)) continue;
-      let j = i + 1;
-      while (j < n && isIdentifierChar(text.charCodeAt(j))) j++;
-      // A number (`1e5`, `0x1f`) is no name.
-      if (c < 48 || c > 57) {
-        const name = text.slice(i, j);
-        const list = this.at.get(name);
-        if (list) list.push(i);
-        else this.at.set(name, [i]);
-      }
-      i = j;
-    }
-  }
-
-  of(name: string): readonly number[] {
-    return this.at.get(name) ?? [];
-  }
-}
-
 /** A `def` and the lines of its body (by indentation). */
 interface DefinitionLines {
   name: string;
@@ -183,7 +156,7 @@ class TextFacts {
 
   constructor(readonly text: string) {
     this.lines = linesOf(text);
-    this.occurrences = new Occurrences(text);
+    this.occurrences = knownWords(text) ?? new Occurrences(text);
     this.definitions = [];
     this.owner = new Int32Array(this.lines.length).fill(-1);
     this.headerOf = new Int32Array(this.lines.length).fill(-1);
@@ -191,9 +164,12 @@ class TextFacts {
     const open: Array<{ index: number; indent: number }> = [];
     for (let i = 0; i < this.lines.length; i++) {
       const line = this.lines[i];
-      while (open.length > 0 && open[open.length - 1].indent >= line.indent) open.pop();
+      // A definition closed by this line ends with the line before it (the last one it held).
+      while (open.length > 0 && open[open.length - 1].indent >= line.indent) {
+        const closed = open.pop()!.index;
+        if (closed >= 0) this.definitions[closed].end = this.lines[i - 1].end;
+      }
       this.owner[i] = open.length > 0 ? open[open.length - 1].index : -1;
-      for (const { index } of open) if (index >= 0) this.definitions[index].end = line.end;
       // A header starts with `def`, `async` or `class`.
       const first = text.charCodeAt(line.start);
       const header = first === 100 || first === 97 || first === 99 ? headerAt(text, line.start) : undefined;
@@ -204,6 +180,8 @@ class TextFacts {
         open.push({ index: this.headerOf[i], indent: line.indent });
       } else if (header?.kind === 'class') open.push({ index: -1, indent: line.indent });
     }
+    const lastEnd = this.lines.length > 0 ? this.lines[this.lines.length - 1].end : 0;
+    for (const { index } of open) if (index >= 0) this.definitions[index].end = lastEnd;
   }
 
   /** The logical line holding an offset, or -1 (a blank or comment-only line). */
@@ -642,6 +620,7 @@ export function shareReach(partial: string, whole: string): void {
   if (!facts || partial.length !== whole.length) return;
   if (factsOf.size >= 3) factsOf.delete(factsOf.keys().next().value!);
   factsOf.set(partial, facts);
+  rememberWords(partial, facts.occurrences);
 }
 const closuresOf = new WeakMap<TextFacts, Map<SourceKind, Closure>>();
 
@@ -659,6 +638,7 @@ export function flowReach(text: string, spec: FlowSpec, kinds?: ReadonlySet<Sour
     // The texts of the last few analyses (an edit compares the text before and after).
     if (factsOf.size >= 3) factsOf.delete(factsOf.keys().next().value!);
     factsOf.set(text, (facts = new TextFacts(text)));
+    rememberWords(text, facts.occurrences);
   }
   let byKind = closuresOf.get(facts);
   if (!byKind) closuresOf.set(facts, (byKind = new Map()));
