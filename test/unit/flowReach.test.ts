@@ -170,6 +170,62 @@ describe('data flow: which sinks are looked at', () => {
     assert.deepEqual(await flowFindings(text), ['MLS305@3:14']);
   });
 
+  it('keeps names written in f-strings, also after a nested quote of the same kind', async () => {
+    const text = [
+      'import pickle',
+      '',
+      'def load(opts):',
+      '    name = input()',
+      '    blob = f"{opts["k"]} {name}"',
+      '    return pickle.loads(blob)',
+      '',
+      'def load_other():',
+      '    name = input()',
+      '    return pickle.loads(f"{name!r:>10}")',
+      '',
+    ].join('\n');
+    assert.deepEqual(await flowFindings(text), ['MLS305@5:11', 'MLS305@9:11']);
+  });
+
+  it("follows a keyword argument's value when its name is a carrying name", async () => {
+    const text = [
+      'import pickle',
+      '',
+      'def run(name):',
+      '    pickle.loads(name)',
+      '',
+      'def main():',
+      '    name = input()',
+      '    run(name=name)',
+      '',
+    ].join('\n');
+    assert.deepEqual(await flowFindings(text), ['MLS305@7:4']);
+  });
+
+  it('passes nothing on from a carrying name in a comment, a string, or as a keyword or parameter name', () => {
+    const text = [
+      'import sys',
+      '',
+      'def main(input=None):',
+      '    """Reads the input and argv."""',
+      '    a = compute()  # input',
+      '    b = compute(input=3)',
+      '    c = "input"',
+      "    d = ('argv'  # argv",
+      '         )',
+      '    e, input = compute(), 1',
+      '    f = input',
+      '    return f"{input}"',
+      '',
+    ].join('\n');
+    const reach = flowReach(text, UNTRUSTED, new Set(['cli']))!;
+    for (const name of ['a', 'b', 'c', 'd', 'e']) assert.equal(reach.carries(name), false, name);
+    // Written as code, the name passes its data on (the closure does not tell a parameter named
+    // `input` from the builtin).
+    assert.equal(reach.carries('f'), true);
+    assert.equal(reach.carries('main'), true, 'the f-string returned holds the name');
+  });
+
   it('keeps flows across notebook cells', async () => {
     const engine = await analyzer();
     const cell = (source: string[]) => ({ cell_type: 'code', metadata: {}, outputs: [], execution_count: null, source });

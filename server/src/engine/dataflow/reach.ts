@@ -10,7 +10,9 @@
  * - the seeds: the identifiers every source of the spec is written with (sources.ts); the
  *   parameters of a definition that can be a request or UI handler (a route decorator above it,
  *   its name in a Gradio registration's line, a `Request`-like annotation in its header);
- * - a logical line holding a carrying name makes carrying every name it may bind (assignment
+ * - a logical line holding a carrying name, written as code (not in a comment or a plain string,
+ *   not as a keyword argument's or a parameter's name: no value passes there), makes carrying
+ *   every name it may bind (assignment
  *   targets, `for` and comprehension targets, `as` names, the names of a line with `:=`;
  *   partialParse.assignedNames) in the scope of the line (TextFacts.bindingScope), a parameter
  *   whose annotation holds one, and for a `return` the name of the function it returns from (a
@@ -25,7 +27,7 @@
  * where the helper is called). Every other sink is left out before the tree is read.
  */
 import { assignedNames, headerAt, linesOf, lowerBound, withoutProse } from '../perf/partialParse';
-import { literalBounds, previousNonBlank } from '../textScan';
+import { literalBounds, nextNonBlank, previousNonBlank } from '../textScan';
 import { Occurrences, knownWords, rememberWords } from './textWords';
 import type { LogicalLine } from '../perf/partialParse';
 import type { FlowSpec, SourceKind } from './flow';
@@ -203,6 +205,29 @@ class TextFacts {
     return this.text.slice(line.start, line.end);
   }
 
+  /** Per logical line read so far, its prose: [start, end) pairs of comments and plain strings. */
+  private readonly prose = new Map<number, number[]>();
+
+  /**
+   * True when the offset is in a comment or in a plain string literal (a docstring): a name
+   * written there is no reference to anything, so flow.ts never reads a value through it. An
+   * f-string (or t-string) holds code, and the rest of its line after it counts as code too (its
+   * nested quotes could be misread here). Outside a logical line, only a comment-only line is prose.
+   */
+  inProse(at: number): boolean {
+    const index = this.lineAt(at);
+    if (index < 0) {
+      let k = at;
+      while (k > 0 && this.text.charCodeAt(k - 1) !== 10 && this.text.charCodeAt(k - 1) !== 13) k--;
+      while (k < at && (this.text.charCodeAt(k) === 32 || this.text.charCodeAt(k) === 9)) k++;
+      return this.text.charCodeAt(k) === 35;
+    }
+    let spans = this.prose.get(index);
+    if (!spans) this.prose.set(index, (spans = proseOf(this.text, this.lines[index])));
+    for (let i = 0; i < spans.length; i += 2) if (spans[i] <= at && at < spans[i + 1]) return true;
+    return false;
+  }
+
   private scopeStatements: Int8Array | undefined;
 
   /**
@@ -268,7 +293,7 @@ class Closure {
   readonly names = new Set<string>();
   /** The methods a source of the kind is called by (their calls are sources, not their names). */
   readonly methods: readonly string[];
-  /** Sorted offsets of every occurrence of those names, and of those methods' calls. */
+  /** Sorted offsets of those names' occurrences in code (not prose, not keyword names), and of those methods' calls. */
   readonly at: number[] = [];
   /** Logical lines holding such an occurrence. */
   private readonly carrying: Uint8Array;
@@ -339,13 +364,15 @@ class Closure {
       if (returning >= 0) add(facts.definitions[returning].name, facts.parentScope(returning), true);
     };
     for (const method of words.methods)
-      for (const at of facts.occurrences.of(method)) if (previousNonBlank(facts.text, at) === '.') visit(at);
+      for (const at of facts.occurrences.of(method)) if (previousNonBlank(facts.text, at) === '.' && !facts.inProse(at)) visit(at);
     for (const name of words.names) add(name, MODULE);
     const handlers = { routes: kind === 'request', gradio: kind === 'ui' };
     for (const [name, scope] of handlerParameters(facts, handlers, this.registered, this.registrations)) add(name, scope);
     while (queue.length > 0) {
       const [name, scope, called] = queue.pop()!;
-      for (const at of facts.occurrencesIn(name, scope)) if (!called || previousNonBlank(facts.text, at) !== '.') visit(at);
+      for (const at of facts.occurrencesIn(name, scope))
+        if ((!called || previousNonBlank(facts.text, at) !== '.') && !keywordName(facts.text, at, name.length) && !facts.inProse(at))
+          visit(at);
     }
     this.at.sort((a, b) => a - b);
   }
@@ -365,6 +392,26 @@ class Closure {
     }
     return known;
   }
+}
+
+/**
+ * True when the name at `at` is a keyword argument's or a parameter default's name (`f(a,
+ * input=x)`, `def f(a, input=None)`) or a target after a comma (`a, input = x`): a position that
+ * names a parameter or receives a value, never one that passes the name's value on (flow.ts reads
+ * a keyword argument's value, a parameter's source from its function, an assignment's from its
+ * right side). Its line need not carry: in h2oGPT's `src/gen.py`, `input=` keywords made the
+ * command-line closure grow from a few names to 175. Decided on the characters around it only:
+ * a comment or string in between leaves the occurrence counted.
+ */
+function keywordName(text: string, at: number, length: number): boolean {
+  const after = at + length;
+  const next = nextNonBlank(text, after);
+  if (next !== '=') return false;
+  let k = after;
+  while (text.charCodeAt(k) !== 61) k++;
+  if (text.charCodeAt(k + 1) === 61) return false;
+  const previous = previousNonBlank(text, at);
+  return previous === '(' || previous === ',';
 }
 
 /** True when a sorted list of offsets has one in [start, end). */
@@ -467,6 +514,34 @@ export class FlowReach {
     if (owner < 0) return false;
     return this.namedOnCarryingLine(this.facts.definitions[owner].name);
   }
+}
+
+/**
+ * The comments and plain string literals of a logical line, as [start, end) pairs, up to its
+ * first f-string or t-string or unclosed literal (after one, nothing more is taken as prose).
+ */
+function proseOf(text: string, line: { start: number; end: number }): number[] {
+  const spans: number[] = [];
+  for (let k = line.start; k < line.end; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 35) {
+      // A comment runs to the end of its physical line (a logical line may go on after it).
+      let end = k;
+      while (end < line.end && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
+      spans.push(k, end);
+      k = end;
+      continue;
+    }
+    if (c !== 34 && c !== 39) continue;
+    let p = k;
+    while (p > line.start && /[A-Za-z]/.test(text[p - 1])) p--;
+    const prefix = text.slice(p, k);
+    const { end } = literalBounds(text, k);
+    if (/[^rRbBuU]/.test(prefix) || text[end - 1] !== text[k] || end - k < 2) break;
+    spans.push(k, end);
+    k = end - 1;
+  }
+  return spans;
 }
 
 /** The names a carrying logical line passes the data on to (see the module comment). */
