@@ -36,7 +36,7 @@ async function flowFindings(text: string): Promise<string[]> {
 /** The selection is made whatever the size of the file (small files skip it otherwise). */
 function selectingAlways(): void {
   const limits = { ...SELECTION_LIMITS };
-  before(() => Object.assign(SELECTION_LIMITS, { text: 0, sinks: 0 }));
+  before(() => Object.assign(SELECTION_LIMITS, { text: 0 }));
   after(() => Object.assign(SELECTION_LIMITS, limits));
 }
 

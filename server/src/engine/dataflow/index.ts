@@ -19,10 +19,12 @@ export { Flow } from './flow';
 export { CONFIDENCE, UNTRUSTED, fileFacts } from './sources';
 
 /**
- * Below this many characters and sinks, reach.ts's selection costs more than it saves (every
- * sink is followed instead: the same findings). Tests set both to 0 to exercise the selection.
+ * From this many characters on, the partial-parse plan (parsePlan.ts) keeps the definitions the
+ * closures name; below it, a file is parsed whole unless no name carries a source at all (then
+ * nothing is kept for the flows): partial parsing a small file costs more than it leaves out.
+ * The sinks are selected (reach.ts) in every file. Tests set it to 0 to exercise the plan.
  */
-export const SELECTION_LIMITS = { text: 60_000, sinks: 16 };
+export const SELECTION_LIMITS = { text: 60_000 };
 const NON_MODEL_SINKS: ReadonlySet<SinkKind> = new Set(['code', 'shell', 'sql', 'deserialize', 'path', 'html']);
 const MODEL_SINKS: ReadonlySet<SinkKind> = new Set(['model']);
 export const SQL_SINKS: ReadonlySet<SinkKind> = new Set(['sql']);
@@ -58,10 +60,9 @@ class FileFlows {
    * every call, so most calls of a file are settled by offsets alone).
    */
   reachableSinks(spec: FlowSpec, kinds: ReadonlySet<SinkKind>, sources?: ReadonlySet<SourceKind>): Sink[] {
-    // The closures cost a pass over the text: worth it in a large file (where model inference
-    // makes every call a candidate) or for many sinks; elsewhere every sink is followed (as exact).
-    const worth = () => this.model.text.length >= SELECTION_LIMITS.text || this.sinksOf(kinds).length > SELECTION_LIMITS.sinks;
-    const reach = everySink.has(this.model) || !worth() ? null : flowReach(this.model.text, spec, sources);
+    // The closures cost a pass over the text (made once for the plan and the selection, shared
+    // by the partial text): less than resolving and following the sinks they leave out.
+    const reach = everySink.has(this.model) ? null : flowReach(this.model.text, spec, sources);
     if (!reach) return this.sinksOf(kinds);
     let bySpec = this.reachable.get(spec);
     if (!bySpec) this.reachable.set(spec, (bySpec = new Map()));
