@@ -226,6 +226,43 @@ describe('data flow: which sinks are looked at', () => {
     assert.equal(reach.carries('main'), true, 'the f-string returned holds the name');
   });
 
+  it('keeps a path method whose receiver carries the source (its call arguments hold none)', async () => {
+    const text = [
+      'from pathlib import Path',
+      'from flask import request',
+      '',
+      'def handler():',
+      '    p = Path(request.args["f"])',
+      '    p.unlink()',
+      '    return "gone"',
+      '',
+    ].join('\n');
+    assert.deepEqual(await flowFindings(text), ['MLS305@5:4']);
+  });
+
+  it('keeps model inference reached directly and through a helper, found from the carrying names', async () => {
+    const text = [
+      'import joblib',
+      'from flask import Flask, request',
+      'app = Flask(__name__)',
+      'model = joblib.load("m.pkl")',
+      '',
+      'def score(features):',
+      '    return model.predict(features)',
+      '',
+      'def unrelated(rows):',
+      '    return model.predict(rows)',
+      '',
+      '@app.post("/score")',
+      'def handler():',
+      '    direct = model.predict_proba(request.get_json()["x"])',
+      '    return {"y": score(request.get_json()["x"]).tolist(), "p": direct.tolist()}',
+      '',
+    ].join('\n');
+    const found = await flowFindings(text);
+    assert.ok(found.includes('MLS801@13:13') && found.includes('MLS801@14:17'), found.join(', '));
+  });
+
   it('keeps flows across notebook cells', async () => {
     const engine = await analyzer();
     const cell = (source: string[]) => ({ cell_type: 'code', metadata: {}, outputs: [], execution_count: null, source });

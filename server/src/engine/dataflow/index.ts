@@ -11,6 +11,7 @@ import type { Sink, SinkKind } from './sinks';
 import { nonModelSinkCalls, sinkOf } from './sinks';
 import { CONFIDENCE, UNTRUSTED } from './sources';
 import { flowReach } from './reach';
+import type { FlowReach } from './reach';
 import { wordOffsets } from './textWords';
 
 export type { FlowSpec, Source, SourceKind } from './flow';
@@ -45,6 +46,8 @@ class FileFlows {
   private textSinks: Sink[] | undefined;
   private modelSinks: Sink[] | undefined;
   private readonly modelSinkAt = new Map<number, Sink | null>();
+  private textSinkCalls: Node[] | undefined;
+  private readonly textSinkAt = new Map<number, Sink | null>();
   private readonly flows = new Map<FlowSpec, Flow>();
   private readonly hits = new Map<FlowSpec, Map<number, FlowHit[]>>();
   private readonly callers = new Map<number, Node[]>();
@@ -69,24 +72,31 @@ class FileFlows {
     const key = [...kinds].sort().join(',') + '|' + (sources ? [...sources].sort().join(',') : '');
     const known = bySpec.get(key);
     if (known) return known;
-    const mayReach = (call: Node) => {
-      const start = call.startIndex;
-      const end = call.endIndex;
-      if (reach.throughAt(start)) return true;
-      if (!reach.holds(start, end)) return false;
-      const args = call.childForFieldName('arguments');
-      return !!args && reach.holds(args.startIndex, end);
-    };
+    // A call whose text holds no carrying name, outside the functions a flow enters through a
+    // parameter, is settled by offsets alone, before its sink is resolved.
+    const mayReach = (call: Node) => reach.throughAt(call.startIndex) || reach.holds(call.startIndex, call.endIndex);
     const found: Sink[] = [];
     if ([...kinds].some((k) => k !== 'model')) {
-      this.textSinks ??= nonModelSinkCalls(this.model)
-        .map((call) => sinkOf(this.model, call, NON_MODEL_SINKS))
-        .filter((sink): sink is Sink => !!sink);
-      found.push(...this.textSinks.filter((sink) => kinds.has(sink.kind) && mayReach(sink.call)));
+      this.textSinkCalls ??= nonModelSinkCalls(this.model);
+      for (const call of this.textSinkCalls) {
+        if (!mayReach(call)) continue;
+        const sink = this.textSinkOf(call);
+        // The arguments the sink is about (the receiver for `Path(name).unlink()`) hold a carrying
+        // name: flow.ts asks only those.
+        if (
+          sink &&
+          kinds.has(sink.kind) &&
+          (reach.throughAt(call.startIndex) || sink.arguments.some((a) => reach.holds(a.startIndex, a.endIndex)))
+        )
+          found.push(sink);
+      }
     }
     if (kinds.has('model')) {
-      for (const call of this.model.calls) {
-        if (!mayReach(call)) continue;
+      for (const call of this.modelCandidates(reach)) {
+        if (!reach.throughAt(call.startIndex)) {
+          const args = call.childForFieldName('arguments');
+          if (!args || !reach.holds(args.startIndex, call.endIndex)) continue;
+        }
         const sink = this.modelSinkOf(call);
         if (sink) found.push(sink);
       }
@@ -102,8 +112,8 @@ class FileFlows {
   sinksOf(kinds: ReadonlySet<SinkKind>): Sink[] {
     const found: Sink[] = [];
     if ([...kinds].some((k) => k !== 'model')) {
-      this.textSinks ??= nonModelSinkCalls(this.model)
-        .map((call) => sinkOf(this.model, call, NON_MODEL_SINKS))
+      this.textSinks ??= (this.textSinkCalls ??= nonModelSinkCalls(this.model))
+        .map((call) => this.textSinkOf(call))
         .filter((sink): sink is Sink => !!sink);
       found.push(...this.textSinks.filter((sink) => kinds.has(sink.kind)));
     }
@@ -112,6 +122,35 @@ class FileFlows {
       found.push(...this.modelSinks);
     }
     return found;
+  }
+
+  /** The sink other than model inference a call is, if any (resolved once per call). */
+  private textSinkOf(call: Node): Sink | undefined {
+    let sink = this.textSinkAt.get(call.id);
+    if (sink === undefined) this.textSinkAt.set(call.id, (sink = sinkOf(this.model, call, NON_MODEL_SINKS) ?? null));
+    return sink ?? undefined;
+  }
+
+  /**
+   * The calls that may be model-inference sinks a flow reaches (reachableSinks filters them), in
+   * document order: those around an occurrence of a carrying name and those inside a function
+   * named on a carrying line, found from reach.ts's offsets instead of listing every call of the
+   * tree (a large file's calls cost more to list than the flows to follow).
+   */
+  private modelCandidates(reach: FlowReach): readonly Node[] {
+    const places = reach.callPlaces();
+    if (!places) return this.model.calls;
+    const root = this.model.tree.rootNode;
+    const found = new Map<number, Node>();
+    for (const at of places.offsets) {
+      // A call is an expression: the calls around an offset are below its statement's block.
+      for (let node = root.descendantForIndex(at, at + 1); node && node.type !== 'block' && node.type !== 'module'; node = node.parent)
+        if (node.type === 'call') found.set(node.id, node);
+    }
+    for (const { start, end } of places.definitions)
+      for (const call of root.descendantForIndex(start, end)?.descendantsOfType('call') ?? []) if (call) found.set(call.id, call);
+    // The tree's order (an enclosing call first).
+    return [...found.values()].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
   }
 
   /** The model-inference sink a call is, if any (resolved once per call, whichever rule or selection asks). */

@@ -503,6 +503,21 @@ export class FlowReach {
   }
 
   /**
+   * Where the calls `holds` or `throughAt` can accept are, so that a sink search need not list
+   * every call of a tree: the offsets of the carrying names (a call whose arguments hold one is
+   * around it) and the spans of the definitions named on a carrying line (a call in one may be
+   * reached through a parameter). Null when a closure was given up (every call may be).
+   */
+  callPlaces(): { offsets: number[]; definitions: Array<{ start: number; end: number }> } | null {
+    const closures = this.closures;
+    if (closures.some((closure) => closure.dense)) return null;
+    return {
+      offsets: closures.flatMap((closure) => closure.at),
+      definitions: this.facts.definitions.filter((d) => this.namedOnCarryingLine(d.name)).map(({ start, end }) => ({ start, end })),
+    };
+  }
+
+  /**
    * True when a sink at `offset` may be reached through a parameter of the function it is in:
    * that function (the innermost `def` around it) is named on a line holding a carrying name.
    */
