@@ -667,7 +667,17 @@ function handlerParameters(
     else byName.set(definition.name, [index]);
   });
   const gradio = wanted.gradio && /\bgradio\b/.test(facts.text);
-  for (let i = 0; i < facts.lines.length; i++) {
+  // A decorator's line starts with `@`; a registration's holds one of the registration names as
+  // a whole word (the word index says where): other lines are not read.
+  const candidates = new Set<number>();
+  if (wanted.routes) for (let i = 0; i < facts.lines.length; i++) if (facts.text.charCodeAt(facts.lines[i].start) === 64) candidates.add(i);
+  if (gradio)
+    for (const word of [...GRADIO_EVENTS, ...GRADIO_ENTRY_POINTS])
+      for (const at of facts.occurrences.of(word)) {
+        const index = facts.lineAt(at);
+        if (index >= 0) candidates.add(index);
+      }
+  for (const i of [...candidates].sort((a, b) => a - b)) {
     const source = facts.lineText(i);
     if (wanted.routes && source.startsWith('@') && ROUTE_DECORATOR.test(source)) {
       // The decorated definition's header follows its decorators.
