@@ -46,7 +46,7 @@ async function partialFlows(lines: string[]): Promise<string[]> {
 
 describe('data flow: partial parsing keeps every definition a flow goes through', () => {
   const limits = { ...SELECTION_LIMITS };
-  before(() => Object.assign(SELECTION_LIMITS, { text: 0, sinks: 0 }));
+  before(() => Object.assign(SELECTION_LIMITS, { text: 0 }));
   after(() => Object.assign(SELECTION_LIMITS, limits));
 
   it('a source in module scope reaching a sink in a function', async () => {
@@ -184,5 +184,39 @@ describe('data flow: partial parsing keeps every definition a flow goes through'
     const found = summary(partial);
     assert.deepEqual(found, summary(engine.analyzeNotebookJson(notebook, REFERENCE)));
     assert.ok(flowCodes(found).includes('MLS305@0:0'), found.join('\n'));
+  });
+});
+
+describe('data flow: a small file is parsed for the flows only where a name carries a source', () => {
+  const SERVICE = [
+    'from flask import Flask',
+    'app = Flask(__name__)',
+    '',
+    '@app.get("/health")',
+    'def health():',
+    '    """Answers without reading the request."""',
+    '    return "ok"  # no request data here',
+    '',
+    'def show(path):',
+    '    with open(path) as f:',
+    '        return f.read()',
+  ];
+
+  it('leaves every definition out when nothing carries, with the findings of the whole parse', async () => {
+    const text = [...SERVICE, ...UNRELATED].join('\n');
+    const engine = await analyzer();
+    const partial = engine.analyzePython(text, PARTIAL);
+    assert.ok((partial.skippedUnits ?? 0) > 0, 'the partial parse left nothing out');
+    assert.deepEqual(summary(partial), summary(engine.analyzePython(text, REFERENCE)));
+  });
+
+  it('parses the file whole when a name carries, and finds the flow', async () => {
+    const text = [...SERVICE, '', '@app.get("/file/<name>")', 'def file(name):', '    return show(name)', ...UNRELATED].join('\n');
+    const engine = await analyzer();
+    const partial = engine.analyzePython(text, PARTIAL);
+    assert.equal(partial.skippedUnits ?? 0, 0, 'a small file with a flow is parsed whole');
+    const found = summary(partial);
+    assert.deepEqual(found, summary(engine.analyzePython(text, REFERENCE)));
+    assert.deepEqual(flowCodes(found), ['MLS305@14:11']);
   });
 });

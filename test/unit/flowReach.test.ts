@@ -36,7 +36,7 @@ async function flowFindings(text: string): Promise<string[]> {
 /** The selection is made whatever the size of the file (small files skip it otherwise). */
 function selectingAlways(): void {
   const limits = { ...SELECTION_LIMITS };
-  before(() => Object.assign(SELECTION_LIMITS, { text: 0, sinks: 0 }));
+  before(() => Object.assign(SELECTION_LIMITS, { text: 0 }));
   after(() => Object.assign(SELECTION_LIMITS, limits));
 }
 
@@ -155,6 +155,112 @@ describe('data flow: which sinks are looked at', () => {
       ['pickle.loads'],
       'only the sink in the handler is looked at',
     );
+  });
+
+  it('keeps a comprehension variable bound after a comment inside the statement', async () => {
+    const text = [
+      'import pickle',
+      '',
+      'def load_all():',
+      '    loaded = [pickle.loads(c)  # one object per chunk',
+      '              for c in input().split(";")]',
+      '    print(len(loaded))',
+      '',
+    ].join('\n');
+    assert.deepEqual(await flowFindings(text), ['MLS305@3:14']);
+  });
+
+  it('keeps names written in f-strings, also after a nested quote of the same kind', async () => {
+    const text = [
+      'import pickle',
+      '',
+      'def load(opts):',
+      '    name = input()',
+      '    blob = f"{opts["k"]} {name}"',
+      '    return pickle.loads(blob)',
+      '',
+      'def load_other():',
+      '    name = input()',
+      '    return pickle.loads(f"{name!r:>10}")',
+      '',
+    ].join('\n');
+    assert.deepEqual(await flowFindings(text), ['MLS305@5:11', 'MLS305@9:11']);
+  });
+
+  it("follows a keyword argument's value when its name is a carrying name", async () => {
+    const text = [
+      'import pickle',
+      '',
+      'def run(name):',
+      '    pickle.loads(name)',
+      '',
+      'def main():',
+      '    name = input()',
+      '    run(name=name)',
+      '',
+    ].join('\n');
+    assert.deepEqual(await flowFindings(text), ['MLS305@7:4']);
+  });
+
+  it('passes nothing on from a carrying name in a comment, a string, or as a keyword or parameter name', () => {
+    const text = [
+      'import sys',
+      '',
+      'def main(input=None):',
+      '    """Reads the input and argv."""',
+      '    a = compute()  # input',
+      '    b = compute(input=3)',
+      '    c = "input"',
+      "    d = ('argv'  # argv",
+      '         )',
+      '    e, input = compute(), 1',
+      '    f = input',
+      '    return f"{input}"',
+      '',
+    ].join('\n');
+    const reach = flowReach(text, UNTRUSTED, new Set(['cli']))!;
+    for (const name of ['a', 'b', 'c', 'd', 'e']) assert.equal(reach.carries(name), false, name);
+    // Written as code, the name passes its data on (the closure does not tell a parameter named
+    // `input` from the builtin).
+    assert.equal(reach.carries('f'), true);
+    assert.equal(reach.carries('main'), true, 'the f-string returned holds the name');
+  });
+
+  it('keeps a path method whose receiver carries the source (its call arguments hold none)', async () => {
+    const text = [
+      'from pathlib import Path',
+      'from flask import request',
+      '',
+      'def handler():',
+      '    p = Path(request.args["f"])',
+      '    p.unlink()',
+      '    return "gone"',
+      '',
+    ].join('\n');
+    assert.deepEqual(await flowFindings(text), ['MLS305@5:4']);
+  });
+
+  it('keeps model inference reached directly and through a helper, found from the carrying names', async () => {
+    const text = [
+      'import joblib',
+      'from flask import Flask, request',
+      'app = Flask(__name__)',
+      'model = joblib.load("m.pkl")',
+      '',
+      'def score(features):',
+      '    return model.predict(features)',
+      '',
+      'def unrelated(rows):',
+      '    return model.predict(rows)',
+      '',
+      '@app.post("/score")',
+      'def handler():',
+      '    direct = model.predict_proba(request.get_json()["x"])',
+      '    return {"y": score(request.get_json()["x"]).tolist(), "p": direct.tolist()}',
+      '',
+    ].join('\n');
+    const found = await flowFindings(text);
+    assert.ok(found.includes('MLS801@13:13') && found.includes('MLS801@14:17'), found.join(', '));
   });
 
   it('keeps flows across notebook cells', async () => {

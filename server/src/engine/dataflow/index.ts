@@ -11,6 +11,8 @@ import type { Sink, SinkKind } from './sinks';
 import { nonModelSinkCalls, sinkOf } from './sinks';
 import { CONFIDENCE, UNTRUSTED } from './sources';
 import { flowReach } from './reach';
+import type { FlowReach } from './reach';
+import { wordOffsets } from './textWords';
 
 export type { FlowSpec, Source, SourceKind } from './flow';
 export type { Sink, SinkKind } from './sinks';
@@ -18,10 +20,12 @@ export { Flow } from './flow';
 export { CONFIDENCE, UNTRUSTED, fileFacts } from './sources';
 
 /**
- * Below this many characters and sinks, reach.ts's selection costs more than it saves (every
- * sink is followed instead: the same findings). Tests set both to 0 to exercise the selection.
+ * From this many characters on, the partial-parse plan (parsePlan.ts) keeps the definitions the
+ * closures name; below it, a file is parsed whole unless no name carries a source at all (then
+ * nothing is kept for the flows): partial parsing a small file costs more than it leaves out.
+ * The sinks are selected (reach.ts) in every file. Tests set it to 0 to exercise the plan.
  */
-export const SELECTION_LIMITS = { text: 60_000, sinks: 16 };
+export const SELECTION_LIMITS = { text: 60_000 };
 const NON_MODEL_SINKS: ReadonlySet<SinkKind> = new Set(['code', 'shell', 'sql', 'deserialize', 'path', 'html']);
 const MODEL_SINKS: ReadonlySet<SinkKind> = new Set(['model']);
 export const SQL_SINKS: ReadonlySet<SinkKind> = new Set(['sql']);
@@ -41,10 +45,12 @@ export interface FlowHit {
 class FileFlows {
   private textSinks: Sink[] | undefined;
   private modelSinks: Sink[] | undefined;
+  private readonly modelSinkAt = new Map<number, Sink | null>();
+  private textSinkCalls: Node[] | undefined;
+  private readonly textSinkAt = new Map<number, Sink | null>();
   private readonly flows = new Map<FlowSpec, Flow>();
   private readonly hits = new Map<FlowSpec, Map<number, FlowHit[]>>();
   private readonly callers = new Map<number, Node[]>();
-  private byName: Map<string, Node[]> | undefined;
   private readonly localFlows = new Map<FlowSpec, Flow>();
   private readonly reachable = new Map<FlowSpec, Map<string, Sink[]>>();
 
@@ -57,35 +63,41 @@ class FileFlows {
    * every call, so most calls of a file are settled by offsets alone).
    */
   reachableSinks(spec: FlowSpec, kinds: ReadonlySet<SinkKind>, sources?: ReadonlySet<SourceKind>): Sink[] {
-    // The closures cost a pass over the text: worth it in a large file (where model inference
-    // makes every call a candidate) or for many sinks; elsewhere every sink is followed (as exact).
-    const worth = () => this.model.text.length >= SELECTION_LIMITS.text || this.sinksOf(kinds).length > SELECTION_LIMITS.sinks;
-    const reach = everySink.has(this.model) || !worth() ? null : flowReach(this.model.text, spec, sources);
+    // The closures cost a pass over the text (made once for the plan and the selection, shared
+    // by the partial text): less than resolving and following the sinks they leave out.
+    const reach = everySink.has(this.model) ? null : flowReach(this.model.text, spec, sources);
     if (!reach) return this.sinksOf(kinds);
     let bySpec = this.reachable.get(spec);
     if (!bySpec) this.reachable.set(spec, (bySpec = new Map()));
     const key = [...kinds].sort().join(',') + '|' + (sources ? [...sources].sort().join(',') : '');
     const known = bySpec.get(key);
     if (known) return known;
-    const mayReach = (call: Node) => {
-      const start = call.startIndex;
-      const end = call.endIndex;
-      if (reach.throughAt(start)) return true;
-      if (!reach.holds(start, end)) return false;
-      const args = call.childForFieldName('arguments');
-      return !!args && reach.holds(args.startIndex, end);
-    };
+    // A call whose text holds no carrying name, outside the functions a flow enters through a
+    // parameter, is settled by offsets alone, before its sink is resolved.
+    const mayReach = (call: Node) => reach.throughAt(call.startIndex) || reach.holds(call.startIndex, call.endIndex);
     const found: Sink[] = [];
     if ([...kinds].some((k) => k !== 'model')) {
-      this.textSinks ??= nonModelSinkCalls(this.model)
-        .map((call) => sinkOf(this.model, call, NON_MODEL_SINKS))
-        .filter((sink): sink is Sink => !!sink);
-      found.push(...this.textSinks.filter((sink) => kinds.has(sink.kind) && mayReach(sink.call)));
+      this.textSinkCalls ??= nonModelSinkCalls(this.model);
+      for (const call of this.textSinkCalls) {
+        if (!mayReach(call)) continue;
+        const sink = this.textSinkOf(call);
+        // The arguments the sink is about (the receiver for `Path(name).unlink()`) hold a carrying
+        // name: flow.ts asks only those.
+        if (
+          sink &&
+          kinds.has(sink.kind) &&
+          (reach.throughAt(call.startIndex) || sink.arguments.some((a) => reach.holds(a.startIndex, a.endIndex)))
+        )
+          found.push(sink);
+      }
     }
     if (kinds.has('model')) {
-      for (const call of this.model.calls) {
-        if (!mayReach(call)) continue;
-        const sink = sinkOf(this.model, call, MODEL_SINKS);
+      for (const call of this.modelCandidates(reach)) {
+        if (!reach.throughAt(call.startIndex)) {
+          const args = call.childForFieldName('arguments');
+          if (!args || !reach.holds(args.startIndex, call.endIndex)) continue;
+        }
+        const sink = this.modelSinkOf(call);
         if (sink) found.push(sink);
       }
     }
@@ -100,16 +112,52 @@ class FileFlows {
   sinksOf(kinds: ReadonlySet<SinkKind>): Sink[] {
     const found: Sink[] = [];
     if ([...kinds].some((k) => k !== 'model')) {
-      this.textSinks ??= nonModelSinkCalls(this.model)
-        .map((call) => sinkOf(this.model, call, NON_MODEL_SINKS))
+      this.textSinks ??= (this.textSinkCalls ??= nonModelSinkCalls(this.model))
+        .map((call) => this.textSinkOf(call))
         .filter((sink): sink is Sink => !!sink);
       found.push(...this.textSinks.filter((sink) => kinds.has(sink.kind)));
     }
     if (kinds.has('model')) {
-      this.modelSinks ??= this.model.calls.map((call) => sinkOf(this.model, call, MODEL_SINKS)).filter((sink): sink is Sink => !!sink);
+      this.modelSinks ??= this.model.calls.map((call) => this.modelSinkOf(call)).filter((sink): sink is Sink => !!sink);
       found.push(...this.modelSinks);
     }
     return found;
+  }
+
+  /** The sink other than model inference a call is, if any (resolved once per call). */
+  private textSinkOf(call: Node): Sink | undefined {
+    let sink = this.textSinkAt.get(call.id);
+    if (sink === undefined) this.textSinkAt.set(call.id, (sink = sinkOf(this.model, call, NON_MODEL_SINKS) ?? null));
+    return sink ?? undefined;
+  }
+
+  /**
+   * The calls that may be model-inference sinks a flow reaches (reachableSinks filters them), in
+   * document order: those around an occurrence of a carrying name and those inside a function
+   * named on a carrying line, found from reach.ts's offsets instead of listing every call of the
+   * tree (a large file's calls cost more to list than the flows to follow).
+   */
+  private modelCandidates(reach: FlowReach): readonly Node[] {
+    const places = reach.callPlaces();
+    if (!places) return this.model.calls;
+    const root = this.model.tree.rootNode;
+    const found = new Map<number, Node>();
+    for (const at of places.offsets) {
+      // A call is an expression: the calls around an offset are below its statement's block.
+      for (let node = root.descendantForIndex(at, at + 1); node && node.type !== 'block' && node.type !== 'module'; node = node.parent)
+        if (node.type === 'call') found.set(node.id, node);
+    }
+    for (const { start, end } of places.definitions)
+      for (const call of root.descendantForIndex(start, end)?.descendantsOfType('call') ?? []) if (call) found.set(call.id, call);
+    // The tree's order (an enclosing call first).
+    return [...found.values()].sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+  }
+
+  /** The model-inference sink a call is, if any (resolved once per call, whichever rule or selection asks). */
+  private modelSinkOf(call: Node): Sink | undefined {
+    let sink = this.modelSinkAt.get(call.id);
+    if (sink === undefined) this.modelSinkAt.set(call.id, (sink = sinkOf(this.model, call, MODEL_SINKS) ?? null));
+    return sink ?? undefined;
   }
 
   /** A flow of `spec` that does not follow helper functions (for rules whose parsing may leave them out). */
@@ -181,7 +229,7 @@ class FileFlows {
     this.callers.set(definition.id, found);
     const name = definition.childForFieldName('name')?.text;
     if (!name) return found;
-    for (const call of this.calledByName().get(name) ?? []) {
+    for (const call of this.calledByName(name)) {
       const fn = call.childForFieldName('function')!;
       const binding = this.model.lookup(name, fn.startIndex);
       if (binding?.kind === 'def' && binding.node.parent?.id === definition.id) found.push(call);
@@ -189,19 +237,20 @@ class FileFlows {
     return found;
   }
 
-  /** The file's calls of a bare name (`f(x)`), by that name, in the order of the file's calls (made once). */
-  private calledByName(): Map<string, Node[]> {
-    if (!this.byName) {
-      this.byName = new Map();
-      for (const call of this.model.calls) {
-        const fn = call.childForFieldName('function');
-        if (fn?.type !== 'identifier') continue;
-        const list = this.byName.get(fn.text);
-        if (list) list.push(call);
-        else this.byName.set(fn.text, [call]);
-      }
+  /**
+   * The file's calls of a bare name (`f(x)`), in document order: found where the name is written
+   * (textWords.ts) rather than among every call of the tree, which a large file makes costly to list.
+   */
+  private calledByName(name: string): Node[] {
+    const root = this.model.tree.rootNode;
+    const found: Node[] = [];
+    for (const at of wordOffsets(this.model.text, name)) {
+      const id = root.descendantForIndex(at, at + name.length);
+      if (id?.type !== 'identifier' || id.startIndex !== at || id.endIndex !== at + name.length) continue;
+      const call = id.parent;
+      if (call?.type === 'call' && call.childForFieldName('function')?.id === id.id) found.push(call);
     }
-    return this.byName;
+    return found;
   }
 }
 

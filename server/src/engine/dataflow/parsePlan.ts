@@ -15,9 +15,10 @@
  *
  * Where the closures do not say where a flow can be, the file is parsed whole: MLS306's sources
  * are SQL text, not names (`sql-text`), and a closure given up as dense covers most of the file.
- * So is a file below the size from which dataflow/index.ts selects sinks (SELECTION_LIMITS): its
- * closures would be made for the plan alone; above it they are made once and shared (reach.ts
- * shareReach), so the plan costs little more than the selection did.
+ * So is a file below SELECTION_LIMITS.text in which some name carries (partial parsing a small
+ * file costs more than it leaves out); one in which nothing carries keeps nothing for the flows.
+ * The closures are made once for the plan and the sink selection and shared with the partial
+ * text (reach.ts shareReach).
  */
 import type { FlowDeclaration } from '../rule';
 import type { SourceKind } from './flow';
@@ -44,9 +45,7 @@ export function flowParsePlan(flows: readonly FlowDeclaration[]): FlowParsePlan 
   let lastOffsets: readonly number[] | null = null;
   return {
     keptOffsets(text: string): readonly number[] | null {
-      // Below the size where the sinks are selected, the closures would be made for the plan
-      // alone, and cost more than parsing the file whole.
-      if (unknown || text.length < SELECTION_LIMITS.text) return null;
+      if (unknown) return null;
       if (text === lastText) return lastOffsets;
       const parts: number[][] = [];
       let whole = false;
@@ -60,7 +59,9 @@ export function flowParsePlan(flows: readonly FlowDeclaration[]): FlowParsePlan 
         else parts.push(kept);
       }
       lastText = text;
-      lastOffsets = whole ? null : parts.flat().sort((a, b) => a - b);
+      const kept = parts.flat();
+      // A small file is parsed whole unless nothing carries (SELECTION_LIMITS).
+      lastOffsets = whole || (text.length < SELECTION_LIMITS.text && kept.length > 0) ? null : kept.sort((a, b) => a - b);
       return lastOffsets;
     },
   };

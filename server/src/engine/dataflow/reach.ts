@@ -10,7 +10,9 @@
  * - the seeds: the identifiers every source of the spec is written with (sources.ts); the
  *   parameters of a definition that can be a request or UI handler (a route decorator above it,
  *   its name in a Gradio registration's line, a `Request`-like annotation in its header);
- * - a logical line holding a carrying name makes carrying every name it may bind (assignment
+ * - a logical line holding a carrying name, written as code (not in a comment or a plain string,
+ *   not as a keyword argument's or a parameter's name: no value passes there), makes carrying
+ *   every name it may bind (assignment
  *   targets, `for` and comprehension targets, `as` names, the names of a line with `:=`;
  *   partialParse.assignedNames) in the scope of the line (TextFacts.bindingScope), a parameter
  *   whose annotation holds one, and for a `return` the name of the function it returns from (a
@@ -25,7 +27,8 @@
  * where the helper is called). Every other sink is left out before the tree is read.
  */
 import { assignedNames, headerAt, linesOf, lowerBound, withoutProse } from '../perf/partialParse';
-import { isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
+import { literalBounds, nextNonBlank, previousNonBlank } from '../textScan';
+import { Occurrences, knownWords, rememberWords } from './textWords';
 import type { LogicalLine } from '../perf/partialParse';
 import type { FlowSpec, SourceKind } from './flow';
 import {
@@ -127,34 +130,6 @@ const GRADIO_REGISTRATION = new RegExp(
  */
 const KEYED_COMPONENT = /\[\s*(["'])[^"'\n]*\1\s*\]\s*=(?!=)\s*[A-Za-z_][\w.]*\s*\(/g;
 
-/** The names of a text, by name, with where each occurs (strings and comments included). */
-class Occurrences {
-  private readonly at = new Map<string, number[]>();
-
-  constructor(text: string) {
-    // One pass over the characters (a regular expression with Unicode classes is several times slower).
-    const n = text.length;
-    for (let i = 0; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (!isIdentifierChar(c)) continue;
-      let j = i + 1;
-      while (j < n && isIdentifierChar(text.charCodeAt(j))) j++;
-      // A number (`1e5`, `0x1f`) is no name.
-      if (c < 48 || c > 57) {
-        const name = text.slice(i, j);
-        const list = this.at.get(name);
-        if (list) list.push(i);
-        else this.at.set(name, [i]);
-      }
-      i = j;
-    }
-  }
-
-  of(name: string): readonly number[] {
-    return this.at.get(name) ?? [];
-  }
-}
-
 /** A `def` and the lines of its body (by indentation). */
 interface DefinitionLines {
   name: string;
@@ -183,7 +158,7 @@ class TextFacts {
 
   constructor(readonly text: string) {
     this.lines = linesOf(text);
-    this.occurrences = new Occurrences(text);
+    this.occurrences = knownWords(text) ?? new Occurrences(text);
     this.definitions = [];
     this.owner = new Int32Array(this.lines.length).fill(-1);
     this.headerOf = new Int32Array(this.lines.length).fill(-1);
@@ -191,9 +166,12 @@ class TextFacts {
     const open: Array<{ index: number; indent: number }> = [];
     for (let i = 0; i < this.lines.length; i++) {
       const line = this.lines[i];
-      while (open.length > 0 && open[open.length - 1].indent >= line.indent) open.pop();
+      // A definition closed by this line ends with the line before it (the last one it held).
+      while (open.length > 0 && open[open.length - 1].indent >= line.indent) {
+        const closed = open.pop()!.index;
+        if (closed >= 0) this.definitions[closed].end = this.lines[i - 1].end;
+      }
       this.owner[i] = open.length > 0 ? open[open.length - 1].index : -1;
-      for (const { index } of open) if (index >= 0) this.definitions[index].end = line.end;
       // A header starts with `def`, `async` or `class`.
       const first = text.charCodeAt(line.start);
       const header = first === 100 || first === 97 || first === 99 ? headerAt(text, line.start) : undefined;
@@ -204,6 +182,8 @@ class TextFacts {
         open.push({ index: this.headerOf[i], indent: line.indent });
       } else if (header?.kind === 'class') open.push({ index: -1, indent: line.indent });
     }
+    const lastEnd = this.lines.length > 0 ? this.lines[this.lines.length - 1].end : 0;
+    for (const { index } of open) if (index >= 0) this.definitions[index].end = lastEnd;
   }
 
   /** The logical line holding an offset, or -1 (a blank or comment-only line). */
@@ -223,6 +203,29 @@ class TextFacts {
   lineText(index: number): string {
     const line = this.lines[index];
     return this.text.slice(line.start, line.end);
+  }
+
+  /** Per logical line read so far, its prose: [start, end) pairs of comments and plain strings. */
+  private readonly prose = new Map<number, number[]>();
+
+  /**
+   * True when the offset is in a comment or in a plain string literal (a docstring): a name
+   * written there is no reference to anything, so flow.ts never reads a value through it. An
+   * f-string (or t-string) holds code, and the rest of its line after it counts as code too (its
+   * nested quotes could be misread here). Outside a logical line, only a comment-only line is prose.
+   */
+  inProse(at: number): boolean {
+    const index = this.lineAt(at);
+    if (index < 0) {
+      let k = at;
+      while (k > 0 && this.text.charCodeAt(k - 1) !== 10 && this.text.charCodeAt(k - 1) !== 13) k--;
+      while (k < at && (this.text.charCodeAt(k) === 32 || this.text.charCodeAt(k) === 9)) k++;
+      return this.text.charCodeAt(k) === 35;
+    }
+    let spans = this.prose.get(index);
+    if (!spans) this.prose.set(index, (spans = proseOf(this.text, this.lines[index])));
+    for (let i = 0; i < spans.length; i += 2) if (spans[i] <= at && at < spans[i + 1]) return true;
+    return false;
   }
 
   private scopeStatements: Int8Array | undefined;
@@ -290,7 +293,7 @@ class Closure {
   readonly names = new Set<string>();
   /** The methods a source of the kind is called by (their calls are sources, not their names). */
   readonly methods: readonly string[];
-  /** Sorted offsets of every occurrence of those names, and of those methods' calls. */
+  /** Sorted offsets of those names' occurrences in code (not prose, not keyword names), and of those methods' calls. */
   readonly at: number[] = [];
   /** Logical lines holding such an occurrence. */
   private readonly carrying: Uint8Array;
@@ -361,13 +364,15 @@ class Closure {
       if (returning >= 0) add(facts.definitions[returning].name, facts.parentScope(returning), true);
     };
     for (const method of words.methods)
-      for (const at of facts.occurrences.of(method)) if (previousNonBlank(facts.text, at) === '.') visit(at);
+      for (const at of facts.occurrences.of(method)) if (previousNonBlank(facts.text, at) === '.' && !facts.inProse(at)) visit(at);
     for (const name of words.names) add(name, MODULE);
     const handlers = { routes: kind === 'request', gradio: kind === 'ui' };
     for (const [name, scope] of handlerParameters(facts, handlers, this.registered, this.registrations)) add(name, scope);
     while (queue.length > 0) {
       const [name, scope, called] = queue.pop()!;
-      for (const at of facts.occurrencesIn(name, scope)) if (!called || previousNonBlank(facts.text, at) !== '.') visit(at);
+      for (const at of facts.occurrencesIn(name, scope))
+        if ((!called || previousNonBlank(facts.text, at) !== '.') && !keywordName(facts.text, at, name.length) && !facts.inProse(at))
+          visit(at);
     }
     this.at.sort((a, b) => a - b);
   }
@@ -387,6 +392,26 @@ class Closure {
     }
     return known;
   }
+}
+
+/**
+ * True when the name at `at` is a keyword argument's or a parameter default's name (`f(a,
+ * input=x)`, `def f(a, input=None)`) or a target after a comma (`a, input = x`): a position that
+ * names a parameter or receives a value, never one that passes the name's value on (flow.ts reads
+ * a keyword argument's value, a parameter's source from its function, an assignment's from its
+ * right side). Its line need not carry: in h2oGPT's `src/gen.py`, `input=` keywords made the
+ * command-line closure grow from a few names to 175. Decided on the characters around it only:
+ * a comment or string in between leaves the occurrence counted.
+ */
+function keywordName(text: string, at: number, length: number): boolean {
+  const after = at + length;
+  const next = nextNonBlank(text, after);
+  if (next !== '=') return false;
+  let k = after;
+  while (text.charCodeAt(k) !== 61) k++;
+  if (text.charCodeAt(k + 1) === 61) return false;
+  const previous = previousNonBlank(text, at);
+  return previous === '(' || previous === ',';
 }
 
 /** True when a sorted list of offsets has one in [start, end). */
@@ -478,6 +503,21 @@ export class FlowReach {
   }
 
   /**
+   * Where the calls `holds` or `throughAt` can accept are, so that a sink search need not list
+   * every call of a tree: the offsets of the carrying names (a call whose arguments hold one is
+   * around it) and the spans of the definitions named on a carrying line (a call in one may be
+   * reached through a parameter). Null when a closure was given up (every call may be).
+   */
+  callPlaces(): { offsets: number[]; definitions: Array<{ start: number; end: number }> } | null {
+    const closures = this.closures;
+    if (closures.some((closure) => closure.dense)) return null;
+    return {
+      offsets: closures.flatMap((closure) => closure.at),
+      definitions: this.facts.definitions.filter((d) => this.namedOnCarryingLine(d.name)).map(({ start, end }) => ({ start, end })),
+    };
+  }
+
+  /**
    * True when a sink at `offset` may be reached through a parameter of the function it is in:
    * that function (the innermost `def` around it) is named on a line holding a carrying name.
    */
@@ -489,6 +529,34 @@ export class FlowReach {
     if (owner < 0) return false;
     return this.namedOnCarryingLine(this.facts.definitions[owner].name);
   }
+}
+
+/**
+ * The comments and plain string literals of a logical line, as [start, end) pairs, up to its
+ * first f-string or t-string or unclosed literal (after one, nothing more is taken as prose).
+ */
+function proseOf(text: string, line: { start: number; end: number }): number[] {
+  const spans: number[] = [];
+  for (let k = line.start; k < line.end; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 35) {
+      // A comment runs to the end of its physical line (a logical line may go on after it).
+      let end = k;
+      while (end < line.end && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
+      spans.push(k, end);
+      k = end;
+      continue;
+    }
+    if (c !== 34 && c !== 39) continue;
+    let p = k;
+    while (p > line.start && /[A-Za-z]/.test(text[p - 1])) p--;
+    const prefix = text.slice(p, k);
+    const { end } = literalBounds(text, k);
+    if (/[^rRbBuU]/.test(prefix) || text[end - 1] !== text[k] || end - k < 2) break;
+    spans.push(k, end);
+    k = end - 1;
+  }
+  return spans;
 }
 
 /** The names a carrying logical line passes the data on to (see the module comment). */
@@ -599,7 +667,17 @@ function handlerParameters(
     else byName.set(definition.name, [index]);
   });
   const gradio = wanted.gradio && /\bgradio\b/.test(facts.text);
-  for (let i = 0; i < facts.lines.length; i++) {
+  // A decorator's line starts with `@`; a registration's holds one of the registration names as
+  // a whole word (the word index says where): other lines are not read.
+  const candidates = new Set<number>();
+  if (wanted.routes) for (let i = 0; i < facts.lines.length; i++) if (facts.text.charCodeAt(facts.lines[i].start) === 64) candidates.add(i);
+  if (gradio)
+    for (const word of [...GRADIO_EVENTS, ...GRADIO_ENTRY_POINTS])
+      for (const at of facts.occurrences.of(word)) {
+        const index = facts.lineAt(at);
+        if (index >= 0) candidates.add(index);
+      }
+  for (const i of [...candidates].sort((a, b) => a - b)) {
     const source = facts.lineText(i);
     if (wanted.routes && source.startsWith('@') && ROUTE_DECORATOR.test(source)) {
       // The decorated definition's header follows its decorators.
@@ -642,6 +720,7 @@ export function shareReach(partial: string, whole: string): void {
   if (!facts || partial.length !== whole.length) return;
   if (factsOf.size >= 3) factsOf.delete(factsOf.keys().next().value!);
   factsOf.set(partial, facts);
+  rememberWords(partial, facts.occurrences);
 }
 const closuresOf = new WeakMap<TextFacts, Map<SourceKind, Closure>>();
 
@@ -659,6 +738,7 @@ export function flowReach(text: string, spec: FlowSpec, kinds?: ReadonlySet<Sour
     // The texts of the last few analyses (an edit compares the text before and after).
     if (factsOf.size >= 3) factsOf.delete(factsOf.keys().next().value!);
     factsOf.set(text, (facts = new TextFacts(text)));
+    rememberWords(text, facts.occurrences);
   }
   let byKind = closuresOf.get(facts);
   if (!byKind) closuresOf.set(facts, (byKind = new Map()));

@@ -9,7 +9,7 @@ import type { SemanticModel } from '../semantic';
 import { CALL_RESULT_SUFFIX } from '../semantic';
 import type { Flow, FlowSpec, Source, Taint } from './flow';
 import { arguments_, parameterNames } from './flow';
-import { identifierOccurrences } from '../textScan';
+import { wordOffsets } from './textWords';
 
 /** Attributes of Flask's `request` that hold client data (`request.json`, `request.args[...]`). */
 export const FLASK_REQUEST_ATTRIBUTES = new Set(['json', 'form', 'args', 'files', 'data', 'values', 'headers', 'cookies', 'stream']);
@@ -96,14 +96,23 @@ export const GENERATION_METHODS = new Set(['generate']);
 /** Per-file facts the source matching needs more than once. */
 interface FileFacts {
   packages: Set<string>;
-  /** Function definitions a web framework or Gradio calls with user data, by node id. */
-  handlers: Map<number, 'route' | 'gradio'>;
-  /** The route handlers' definitions, in document order. */
-  routes: Node[];
-  /** For Gradio callbacks, what kind of component feeds each parameter (by position). */
-  inputs: Map<number, Array<InputClass | undefined>>;
+  /** The route handlers' definitions, in document order (found on first use). */
+  readonly routes: Node[];
   /** Components stored under a key (`ui["name"] = gr.Dropdown(...)`), by key. */
   keyed: Map<string, InputClass | undefined>;
+  /** What each function definition asked about is to a framework (handlerOf), by node id. */
+  handlers: Map<number, Handler | null>;
+  /** The function each Gradio registration call registers (null: none of this file), by call id. */
+  registered: Map<number, Node | null>;
+}
+
+/** A function a web framework or Gradio calls with user data. */
+interface Handler {
+  role: 'route' | 'gradio';
+  /** The Gradio registrations naming it, in document order (empty for a route). */
+  registrations: Node[];
+  /** For a Gradio callback, what kind of component feeds each parameter (by position), made on first use. */
+  inputs?: Array<InputClass | undefined>;
 }
 
 /**
@@ -247,9 +256,17 @@ const facts = new WeakMap<SemanticModel, FileFacts>();
 export function fileFacts(model: SemanticModel): FileFacts {
   let known = facts.get(model);
   if (known) return known;
-  known = { packages: new Set(model.importedPackages()), handlers: new Map(), routes: [], inputs: new Map(), keyed: new Map() };
-  facts.set(model, known);
-  findHandlers(model, known);
+  let routes: Node[] | undefined;
+  const made: FileFacts = {
+    packages: new Set(model.importedPackages()),
+    keyed: new Map(),
+    handlers: new Map(),
+    registered: new Map(),
+    get routes() {
+      return (routes ??= findRoutes(model, made));
+    },
+  };
+  facts.set(model, (known = made));
   return known;
 }
 
@@ -259,72 +276,155 @@ function root(name: string | undefined): string | undefined {
 }
 
 /**
- * The calls that can register a handler (route decorators, Gradio interfaces and events), found
- * where their names are written instead of visiting every call of the file.
+ * What a function definition is to a framework, decided when first asked (a flow asks about the
+ * few definitions whose parameters it reaches; a large Gradio UI registers hundreds): a Gradio
+ * callback when a Gradio interface or event registers it by name (`btn.click(fn, ...)`,
+ * `gr.Interface(fn=...)`), else a web route when a route decorator of a web framework is on it
+ * (`@app.post("/x")`). The registrations are found where the function's name is written.
  */
-function registrationCalls(model: SemanticModel, gradio: boolean, web: boolean): Node[] {
-  const names = [...(web ? ROUTE_METHODS : []), ...(gradio ? [...GRADIO_ENTRY_POINTS, ...GRADIO_EVENTS] : [])];
-  const root = model.tree.rootNode;
-  const found = new Map<number, Node>();
-  for (const name of names) {
-    for (const at of identifierOccurrences(model.text, name)) {
-      const id = root.descendantForIndex(at, at + name.length);
-      if (id?.type !== 'identifier' || id.startIndex !== at) continue;
-      const fn = id.parent?.type === 'attribute' ? id.parent : id;
-      const call = fn.parent;
-      if (call?.type === 'call' && call.childForFieldName('function')?.id === fn.id) found.set(call.id, call);
-    }
-  }
-  return [...found.values()].sort((a, b) => a.startIndex - b.startIndex);
-}
-
-/** Functions registered as web routes (by decorator) or as Gradio callbacks (by `fn`). */
-function findHandlers(model: SemanticModel, known: FileFacts): void {
+function handlerOf(model: SemanticModel, definition: Node): Handler | undefined {
+  const known = fileFacts(model);
+  const memo = known.handlers.get(definition.id);
+  if (memo !== undefined) return memo ?? undefined;
+  let handler: Handler | null = null;
   const gradio = known.packages.has('gradio');
   const web = WEB_PACKAGES.some((p) => known.packages.has(p));
-  if (!gradio && !web) return;
-  for (const call of registrationCalls(model, gradio, web)) {
-    const fn = call.childForFieldName('function');
-    if (fn?.type !== 'attribute' && fn?.type !== 'identifier') continue;
-    const last = fn.type === 'attribute' ? (fn.childForFieldName('attribute')?.text ?? '') : fn.text;
-    if (web && fn.type === 'attribute' && ROUTE_METHODS.has(last) && call.parent?.type === 'decorator') {
-      const owner = root(model.qualifiedName(fn.childForFieldName('object')!));
-      // An app or router made elsewhere (`bp`, `router` from another module) in a web file counts.
-      if (owner === undefined || WEB_PACKAGES.includes(owner) || !known.packages.has(owner)) {
-        const definition = call.parent.parent?.childForFieldName('definition');
-        if (definition?.type === 'function_definition' && !known.handlers.has(definition.id)) {
-          known.handlers.set(definition.id, 'route');
-          known.routes.push(definition);
-        }
-      }
-      continue;
-    }
-    if (!gradio) continue;
-    // Each name resolved only for the kind of registration it can be (a large UI has hundreds).
-    const isEntry = GRADIO_ENTRY_POINTS.has(last) && !!model.qualifiedName(fn)?.startsWith('gradio.');
-    const receiver =
-      !isEntry && GRADIO_EVENTS.has(last) && fn.type === 'attribute' ? model.qualifiedName(fn.childForFieldName('object')!) : undefined;
-    // `btn.click(fn, ...)` on a component made by gradio, or on one whose making is not visible
-    // (`self.btn`, a component passed in) in a file that imports gradio.
-    const isEvent = GRADIO_EVENTS.has(last) && fn.type === 'attribute' && (receiver === undefined || receiver.startsWith('gradio.'));
-    if (!isEntry && !isEvent) continue;
-    const args = arguments_(call.childForFieldName('arguments'));
-    const given = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'fn')?.childForFieldName('value');
-    const target = given ?? args.find((a) => a.type !== 'keyword_argument');
-    if (target?.type !== 'identifier') continue;
+  if (gradio) {
+    const registrations = gradioRegistrationsOf(model, definition);
+    if (registrations.length > 0) handler = { role: 'gradio', registrations };
+  }
+  if (!handler && web && routeDecorators(model, definition).length > 0) handler = { role: 'route', registrations: [] };
+  known.handlers.set(definition.id, handler);
+  return handler ?? undefined;
+}
+
+/**
+ * The Gradio registrations of a definition, in document order: calls of an interface
+ * (`gr.Interface(fn, ...)`) or of a component's event (`btn.click(fn, ...)`, on a component made
+ * by gradio or whose making is not visible) whose `fn` (or first positional argument) is a name
+ * that resolves to it.
+ */
+function gradioRegistrationsOf(model: SemanticModel, definition: Node): Node[] {
+  const name = definition.childForFieldName('name');
+  if (!name || name.text.length === 0) return [];
+  const root = model.tree.rootNode;
+  const found: Node[] = [];
+  for (const at of wordOffsets(model.text, name.text)) {
+    if (at === name.startIndex) continue;
+    const id = root.descendantForIndex(at, at + name.text.length);
+    if (id?.type !== 'identifier' || id.startIndex !== at) continue;
+    const call = registrationCall(id);
+    if (call && registeredBy(model, call)?.id === definition.id) found.push(call);
+  }
+  return found;
+}
+
+/** The call `id` is the callback of when it is written as one (`x.click(id, ...)`, `Interface(fn=id)`), by syntax alone. */
+function registrationCall(id: Node): Node | undefined {
+  let args = id.parent;
+  if (args?.type === 'keyword_argument') args = args.childForFieldName('name')?.text === 'fn' ? args.parent : null;
+  const call = args?.type === 'argument_list' ? args.parent : undefined;
+  if (call?.type !== 'call') return undefined;
+  const fn = call.childForFieldName('function');
+  if (fn?.type !== 'attribute' && fn?.type !== 'identifier') return undefined;
+  const last = fn.type === 'attribute' ? (fn.childForFieldName('attribute')?.text ?? '') : fn.text;
+  if (!GRADIO_ENTRY_POINTS.has(last) && !(GRADIO_EVENTS.has(last) && fn.type === 'attribute')) return undefined;
+  return callbackOf(call)?.id === id.id ? call : undefined;
+}
+
+/** A registration call's callback expression: its `fn=`, else its first positional argument. */
+function callbackOf(call: Node): Node | undefined {
+  const args = arguments_(call.childForFieldName('arguments'));
+  const given = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'fn')?.childForFieldName('value');
+  return given ?? args.find((a) => a.type !== 'keyword_argument');
+}
+
+/** The function definition a Gradio registration call registers, if it is one and names a function of this file. */
+function registeredBy(model: SemanticModel, call: Node): Node | undefined {
+  const known = fileFacts(model).registered;
+  const memo = known.get(call.id);
+  if (memo !== undefined) return memo ?? undefined;
+  let found: Node | null = null;
+  const fn = call.childForFieldName('function')!;
+  const last = fn.type === 'attribute' ? (fn.childForFieldName('attribute')?.text ?? '') : fn.text;
+  // Each name resolved only for the kind of registration it can be (a large UI has hundreds).
+  const isEntry = GRADIO_ENTRY_POINTS.has(last) && !!model.qualifiedName(fn)?.startsWith('gradio.');
+  const receiver =
+    !isEntry && GRADIO_EVENTS.has(last) && fn.type === 'attribute' ? model.qualifiedName(fn.childForFieldName('object')!) : undefined;
+  // `btn.click(fn, ...)` on a component made by gradio, or on one whose making is not visible
+  // (`self.btn`, a component passed in) in a file that imports gradio.
+  const isEvent = GRADIO_EVENTS.has(last) && fn.type === 'attribute' && (receiver === undefined || receiver.startsWith('gradio.'));
+  const target = isEntry || isEvent ? callbackOf(call) : undefined;
+  if (target?.type === 'identifier') {
     const binding = model.lookup(target.text, target.startIndex);
     const definition = binding?.kind === 'def' ? binding.node.parent : undefined;
-    if (definition?.type !== 'function_definition') continue;
-    known.handlers.set(definition.id, 'gradio');
-    const given_ = args
+    if (definition?.type === 'function_definition') found = definition;
+  }
+  known.set(call.id, found);
+  return found ?? undefined;
+}
+
+/** The classes of the components feeding a Gradio callback's parameters (by position). */
+function gradioInputs(model: SemanticModel, handler: Handler): Array<InputClass | undefined> {
+  if (handler.inputs) return handler.inputs;
+  let merged: Array<InputClass | undefined> | undefined;
+  for (const call of handler.registrations) {
+    const args = arguments_(call.childForFieldName('arguments'));
+    const given = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'fn')?.childForFieldName('value');
+    const inputs = args
       .find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'inputs')
       ?.childForFieldName('value');
     const positional = args.filter((a) => a.type !== 'keyword_argument');
-    const classes = inputClasses(model, given_ ?? (given ? positional[0] : positional[1])) ?? [];
-    const before = known.inputs.get(definition.id);
+    const classes = inputClasses(model, inputs ?? (given ? positional[0] : positional[1])) ?? [];
     // Registered more than once with different components: the least checked one counts.
-    known.inputs.set(definition.id, before ? classes.map((c, i) => (c === before[i] ? c : 'data')) : classes);
+    merged = merged ? classes.map((c, i) => (c === merged![i] ? c : 'data')) : classes;
   }
+  return (handler.inputs = merged ?? []);
+}
+
+/** The route decorator calls on a definition (`@app.post("/x")` of a web framework's app or router). */
+function routeDecorators(model: SemanticModel, definition: Node): Node[] {
+  const decorated = definition.parent;
+  if (decorated?.type !== 'decorated_definition' || decorated.childForFieldName('definition')?.id !== definition.id) return [];
+  const packages = fileFacts(model).packages;
+  const found: Node[] = [];
+  for (const decorator of decorated.namedChildren) {
+    if (decorator?.type !== 'decorator') continue;
+    const call = decorator.namedChildren.find((n) => n?.type === 'call');
+    const fn = call?.childForFieldName('function');
+    if (!call || fn?.type !== 'attribute' || !ROUTE_METHODS.has(fn.childForFieldName('attribute')?.text ?? '')) continue;
+    const owner = root(model.qualifiedName(fn.childForFieldName('object')!));
+    // An app or router made elsewhere (`bp`, `router` from another module) in a web file counts.
+    if (owner === undefined || WEB_PACKAGES.includes(owner) || !packages.has(owner)) found.push(call);
+  }
+  return found;
+}
+
+/**
+ * The route handlers of the file, in the order of their route decorators (a function Gradio
+ * registers before its decorator is not one: it is a Gradio callback).
+ */
+function findRoutes(model: SemanticModel, known: FileFacts): Node[] {
+  if (!WEB_PACKAGES.some((p) => known.packages.has(p))) return [];
+  const found: Array<{ at: number; definition: Node }> = [];
+  const seen = new Set<number>();
+  const root = model.tree.rootNode;
+  for (const method of ROUTE_METHODS)
+    for (const at of wordOffsets(model.text, method)) {
+      const id = root.descendantForIndex(at, at + method.length);
+      if (id?.type !== 'identifier' || id.startIndex !== at || id.parent?.type !== 'attribute') continue;
+      const call = id.parent.parent;
+      if (call?.type !== 'call' || call.parent?.type !== 'decorator') continue;
+      const definition = call.parent.parent?.childForFieldName('definition');
+      if (definition?.type !== 'function_definition' || seen.has(definition.id)) continue;
+      if (!routeDecorators(model, definition).some((d) => d.id === call.id)) continue;
+      const handler = handlerOf(model, definition);
+      // The first route decorator counts, unless Gradio registered the function before it.
+      const registered = handler?.role === 'gradio' && handler.registrations.some((r) => r.startIndex < call.startIndex);
+      seen.add(definition.id);
+      if (!registered) found.push({ at: call.startIndex, definition });
+    }
+  return found.sort((a, b) => a.at - b.at).map((f) => f.definition);
 }
 
 /** The qualified name of a parameter's annotation, or its text when it does not resolve. */
@@ -354,8 +454,9 @@ function handlerParameter(model: SemanticModel, id: Node, definition: Node): Sou
     return { kind: 'request', node: id, label: `the request parameter \`${id.text}\`` };
   }
   if (definition.type !== 'function_definition') return undefined;
-  const role = fileFacts(model).handlers.get(definition.id);
-  if (!role) return undefined;
+  const handler = handlerOf(model, definition);
+  if (!handler) return undefined;
+  const role = handler.role;
   const index = parameterNames(definition).indexOf(id.text);
   if (index < 0 || isMethodSelf(definition, index)) return undefined;
   if (annotation) {
@@ -384,7 +485,7 @@ function handlerParameter(model: SemanticModel, id: Node, definition: Node): Sou
   if (role === 'gradio') {
     // A component's value is converted by Gradio: text, a choice, or a file it stored itself.
     const offset = isMethodSelf(definition, 0) ? 1 : 0;
-    const kind = fileFacts(model).inputs.get(definition.id)?.[index - offset];
+    const kind = gradioInputs(model, handler)[index - offset];
     // One of the choices the app offers, or a number within its bounds: Gradio rejects anything
     // else before the callback runs (`Dropdown`, `Radio`, `CheckboxGroup`, `Slider`, `Number`).
     if (kind === 'choice') return undefined;

@@ -1103,7 +1103,10 @@ function topLevelAssignments(source: string): Array<{ at: number; statement: num
   return found;
 }
 
-/** A statement's text with its string literals and comment blanked (quotes kept), same length. */
+/**
+ * A statement's text with its string literals and comments blanked (quotes and line breaks kept),
+ * same length. A comment ends with its physical line: a statement inside brackets goes on after it.
+ */
 export function withoutProse(source: string): string {
   if (!/["'#]/.test(source)) return source;
   let out = '';
@@ -1111,8 +1114,12 @@ export function withoutProse(source: string): string {
   for (let k = 0; k < source.length;) {
     const c = source.charCodeAt(k);
     if (c === 35) {
-      out += source.slice(from, k) + ' '.repeat(source.length - k);
-      return out;
+      let end = k;
+      while (end < source.length && source.charCodeAt(end) !== 10 && source.charCodeAt(end) !== 13) end++;
+      out += source.slice(from, k) + ' '.repeat(end - k);
+      from = end;
+      k = end;
+      continue;
     }
     if (c === 34 || c === 39) {
       const end = Math.max(k + 1, literalBounds(source, k).end);
