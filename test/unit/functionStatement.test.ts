@@ -5,45 +5,10 @@
  * unit that moved the old report instead of analysing its statement again fails).
  */
 import * as assert from 'node:assert/strict';
-import type { AnalysisResult, Analyzer } from '../../server/src/engine/pipeline/analyzer';
-import { treeEdit } from '../../server/src/engine/perf/treeEdit';
-import type { Tree } from '../../server/src/engine/parser';
+import type { Analyzer } from '../../server/src/engine/pipeline/analyzer';
 import { LONG_FUNCTION } from '../../server/src/engine/perf/functionStatement';
 import { analyzer } from '../support/engine';
-
-/** An open document as the language server keeps it (text, edited tree, memo of the last analysis). */
-class Document {
-  private tree: Tree | undefined;
-  result: AnalysisResult;
-
-  constructor(
-    private readonly engine: Analyzer,
-    public text: string,
-  ) {
-    this.result = engine.analyzePython(text, { keepTree: true });
-    this.tree = this.result.tree;
-  }
-
-  edit(start: number, end: number, inserted: string): AnalysisResult {
-    this.tree?.edit(treeEdit(this.text, start, end, inserted));
-    this.text = this.text.slice(0, start) + inserted + this.text.slice(end);
-    this.result = this.engine.analyzePython(this.text, { keepTree: true, previousTree: this.tree, previous: this.result.memo });
-    this.tree?.delete();
-    this.tree = this.result.tree;
-    return this.result;
-  }
-
-  /** Replaces the first `old` after `after` by `now`. */
-  replace(after: string, old: string, now: string): AnalysisResult {
-    const at = this.text.indexOf(old, this.text.indexOf(after));
-    assert.ok(at >= 0, `${old} after ${after}`);
-    return this.edit(at, at + old.length, now);
-  }
-
-  dispose(): void {
-    this.tree?.delete();
-  }
-}
+import { EditorDocument as Document } from '../support/editorDocument';
 
 /** The findings equal a fresh analysis's (every field); returns their codes and lines. */
 function sameAsFresh(engine: Analyzer, document: Document, what: string): string[] {

@@ -10,39 +10,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AnalysisResult, Analyzer } from '../../server/src/engine/pipeline/analyzer';
 import { changeBetween } from '../../server/src/engine/perf/editReuse';
-import type { Tree } from '../../server/src/engine/parser';
-import { treeEdit } from '../../server/src/engine/perf/treeEdit';
 import { analyzer } from '../support/engine';
+import { EditorDocument } from '../support/editorDocument';
 import { CORPUS, FIXTURES, REPO_ROOT, filesUnder } from '../support/paths';
 import { random } from '../support/differential';
-
-/** An open document as the language server keeps it: text, edited tree, memo of the last analysis. */
-class EditorDocument {
-  private tree: Tree | undefined;
-  result: AnalysisResult;
-
-  constructor(
-    private readonly engine: Analyzer,
-    public text: string,
-  ) {
-    this.result = engine.analyzePython(text, { keepTree: true });
-    this.tree = this.result.tree;
-  }
-
-  /** Replaces text[start, end) and re-analyses as the server does after a didChange. */
-  edit(start: number, end: number, inserted: string): AnalysisResult {
-    this.tree?.edit(treeEdit(this.text, start, end, inserted));
-    this.text = this.text.slice(0, start) + inserted + this.text.slice(end);
-    this.result = this.engine.analyzePython(this.text, { keepTree: true, previousTree: this.tree, previous: this.result.memo });
-    this.tree?.delete();
-    this.tree = this.result.tree;
-    return this.result;
-  }
-
-  dispose(): void {
-    this.tree?.delete();
-  }
-}
 
 /**
  * Findings (every field) and imported packages, as a fresh analysis of the text gives them in the

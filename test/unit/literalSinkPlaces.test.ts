@@ -95,6 +95,8 @@ describe('literal sinks: a sink word counts where a literal can reach it', () =>
         '    home = os.environ["HOME"] + "/Rk3vT9wLm2Qp7Zs"',
         '    cache = os.environ.get("HF_HOME", "Rk3vT9wLm2Qp7Zs")',
         '    api.upload_folder(folder_path=folder, repo_id="a/b1c2d3e4f5", token=token)',
+        '    api.create_repo(repo_id="a/b1c2d3e4f5", token=',
+        '        kwargs["token"])',
         '',
         'def client_for_tests():',
         '    return OpenAI(model="gpt-4.1-nano-2025", api_key="api_key", base_url="")',
