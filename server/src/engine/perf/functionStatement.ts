@@ -45,7 +45,7 @@ import type { Node, Tree } from '../parser';
 import type { RuleSelection } from '../config/selection';
 import type { RuleIndex } from '../pipeline/prefilter';
 import { candidateCalls, calledNamesOf, candidateCallsIn } from '../pipeline/calls';
-import { SemanticModel } from '../semantic';
+import { BINDING_TYPES, SemanticModel } from '../semantic';
 import type { Span } from '../text';
 import { LineIndex } from '../text';
 import type { SourceText } from '../textScan';
@@ -66,20 +66,11 @@ const MAX_NAMES = 48;
 /** Past this many statements to analyse again, their calls are found by one search of the file. */
 const SEARCHED_APART = 8;
 const SCOPE_WORD = /\b(?:global|nonlocal)\b/;
-/** Nodes whose targets bind names in the function (semantic.ts's BINDING_NODE_TYPES, lambdas aside). */
-const BINDERS = [
-  'function_definition',
-  'class_definition',
-  'import_statement',
-  'import_from_statement',
-  'assignment',
-  'augmented_assignment',
-  'for_statement',
-  'for_in_clause',
-  'named_expression',
-  'as_pattern_target',
-  'match_statement',
-];
+/**
+ * Nodes whose targets bind names in the function: what the semantic model binds from (lambdas
+ * aside: they bind in their own scope), and `match` statements, whose patterns bind too.
+ */
+const BINDERS = [...BINDING_TYPES.filter((type) => type !== 'lambda'), 'match_statement'];
 
 /** What reuseAfterEdit hands over for an edit in the body of a long function. */
 export interface FunctionStatementEdit {
