@@ -373,14 +373,16 @@ function withoutComments(text: string): string {
 /**
  * False only when the value written from `at` (after the `=` of a keyword argument or an
  * assignment, or the `:` of a dict entry) cannot be constant text in the semantic model (see
- * mayBeConstantText). The value ends at a comma or a closing bracket outside brackets, or at the
- * end of its statement; a value holding an f-string, or not ending within MAX_ARGUMENTS, counts.
+ * mayBeConstantText). The value ends at a comma or a closing bracket outside brackets, or, unless
+ * it stands `withinBrackets` (an argument, a dict entry), at the end of its statement; a value
+ * holding an f-string whose fields may not close, or not ending within MAX_ARGUMENTS, counts.
  * With `accepts`, a value written as one plain string literal (see plainLiteralValue) counts only
  * when its value passes it.
  */
-export function valueMayBeConstantText(text: string, at: number, accepts?: (value: string) => boolean): boolean {
+export function valueMayBeConstantText(text: string, at: number, accepts?: (value: string) => boolean, withinBrackets = false): boolean {
   let depth = 0;
   const limit = Math.min(text.length, at + MAX_ARGUMENTS);
+  const judge = (end: number) => mayBeConstantText(text, withoutComments(text.slice(at, end)), accepts);
   for (let k = at; k < limit; k++) {
     const c = text.charCodeAt(k);
     if (c === 34 || c === 39) {
@@ -393,17 +395,17 @@ export function valueMayBeConstantText(text: string, at: number, accepts?: (valu
     } else if (c === 92 && (text[k + 1] === '\n' || text[k + 1] === '\r')) k++;
     else if (c === 40 || c === 91 || c === 123) depth++;
     else if (c === 41 || c === 93 || c === 125) {
-      if (depth === 0) return mayBeConstantText(text, text.slice(at, k), accepts);
+      if (depth === 0) return judge(k);
       depth--;
-    } else if (depth === 0 && (c === 44 || c === 59 || c === 10 || c === 13 || c === 35))
-      return mayBeConstantText(text, text.slice(at, k), accepts);
+    } else if (depth === 0 && (c === 44 || (!withinBrackets && (c === 59 || c === 10 || c === 13 || c === 35)))) return judge(k);
     else if (c === 35) {
       const newline = text.indexOf('\n', k);
       if (newline < 0) return true;
       k = newline;
     }
   }
-  return limit < text.length || mayBeConstantText(text, text.slice(at, limit), accepts);
+  // A value still open at the end of the text: counts (a broken file is judged whole elsewhere).
+  return withinBrackets || limit < text.length || judge(limit);
 }
 
 /**
@@ -418,31 +420,5 @@ export function keywordMayPassConstant(text: string, at: number, length: number)
   let i = at + length;
   while (i < text.length && isBlank(text.charCodeAt(i))) i++;
   if (text[i] !== '=' || text[i + 1] === '=') return false;
-  // The value: up to the next comma or closing bracket outside brackets and strings.
-  let depth = 0;
-  const start = i + 1;
-  const limit = Math.min(text.length, start + MAX_ARGUMENTS);
-  for (let k = start; k < limit; k++) {
-    const c = text.charCodeAt(k);
-    if (c === 34 || c === 39) {
-      const prefix = text.charCodeAt(k - 1) | 32;
-      if (prefix === 102 || ((prefix === 114 || prefix === 98) && (text.charCodeAt(k - 2) | 32) === 102)) {
-        const end = fStringEnd(text, k);
-        if (end < 0) return true;
-        k = end - 1;
-      } else k = literalBounds(text, k).end - 1;
-    } else if (c === 35) {
-      const newline = text.indexOf('\n', k);
-      if (newline < 0) return true;
-      k = newline;
-    } else if (c === 40 || c === 91 || c === 123) depth++;
-    else if (c === 41 || c === 93 || c === 125 || (c === 44 && depth === 0)) {
-      if (depth > 0) {
-        depth--;
-        continue;
-      }
-      return mayBeConstantText(text, withoutComments(text.slice(start, k)));
-    }
-  }
-  return true;
+  return valueMayBeConstantText(text, i + 1, undefined, true);
 }

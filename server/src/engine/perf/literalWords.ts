@@ -18,7 +18,7 @@
  */
 import type { LiteralDeclaration, LiteralFormat, LiteralSink } from '../rule';
 import { runMayPass, someLiteralValue } from './stringValues';
-import { SourceText, containsIdentifier, isBlank, isIdentifierChar, literalBounds, literalRuns } from '../textScan';
+import { SourceText, containsIdentifier, isBlank, isIdentifierChar, literalBounds, literalRuns, previousNonBlank } from '../textScan';
 import { valueMayBeConstantText } from './constantArguments';
 import { linesOf, outermostDefinitions, spanAt, withoutProse } from './partialParse';
 
@@ -220,11 +220,13 @@ function sinkMayTakeConstant(
   const quote = text.charCodeAt(start - 1);
   if ((quote === 34 || quote === 39) && text.charCodeAt(end) === quote) {
     const k = after(end + 1);
-    return text[k] === ':' && valueMayBeConstantText(text, k + 1, accepts);
+    return text[k] === ':' && valueMayBeConstantText(text, k + 1, accepts, true);
   }
   const k = after(end);
   if (text[k] === ':') return true;
-  return text[k] === '=' && text[k + 1] !== '=' && valueMayBeConstantText(text, k + 1, accepts);
+  // A keyword argument's value may go on over lines; an assigned attribute's ends with its statement.
+  const argument = previousNonBlank(text, start) === '(' || previousNonBlank(text, start) === ',';
+  return text[k] === '=' && text[k + 1] !== '=' && valueMayBeConstantText(text, k + 1, accepts, argument);
 }
 
 /** The offset of the `]` closing the `[` at `open` (strings skipped), or -1 within MAX_SUBSCRIPT. */
