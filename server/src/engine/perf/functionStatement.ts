@@ -44,7 +44,6 @@ import type { EditMemo } from '../pipeline/analyzer';
 import type { Node, Tree } from '../parser';
 import type { RuleSelection } from '../config/selection';
 import type { RuleIndex } from '../pipeline/prefilter';
-import { candidateCalls, calledNamesOf, candidateCallsIn } from '../pipeline/calls';
 import { BINDING_TYPES, SemanticModel } from '../semantic';
 import type { Span } from '../text';
 import { LineIndex } from '../text';
@@ -56,15 +55,13 @@ import { hadSame } from './editedUnit';
 import type { EditedUnit } from './editedUnit';
 import type { Reused, ReuseStages, TextChange } from './editReuse';
 import { OffsetMover, shiftReports, withFlowReports } from './editReuse';
-import { wordsOf } from './moduleStatement';
+import { candidateCallsInSpans, wordsOf } from './moduleStatement';
 import { flowEditQuiet, handOnFlowNames } from '../dataflow/editQuiet';
 
 /** Functions shorter than this are left to the function unit (analysing all of one costs little). */
 export const LONG_FUNCTION = 4096;
 /** The most names searched for before leaving the edit to the function unit. */
 const MAX_NAMES = 48;
-/** Past this many statements to analyse again, their calls are found by one search of the file. */
-const SEARCHED_APART = 8;
 const SCOPE_WORD = /\b(?:global|nonlocal)\b/;
 /**
  * Nodes whose targets bind names in the function: what the semantic model binds from (lambdas
@@ -171,18 +168,8 @@ export function reuseFunctionStatement(edit: FunctionStatementEdit): Reused | un
   if (!outside) return undefined;
 
   const model = new SemanticModel(tree, text);
-  let calls: Node[] = [];
-  if (spans.length <= SEARCHED_APART) {
-    for (const span of spans) {
-      const inSpan = candidateCallsIn(model, text, span, followed.names);
-      if (!inSpan) return undefined;
-      calls.push(...inSpan);
-    }
-  } else {
-    const all = candidateCalls(model, source, gated);
-    if (calledNamesOf(all).key !== followed.key) return undefined;
-    calls = all.calls.filter((call) => inSpans(call.startIndex));
-  }
+  const calls = candidateCallsInSpans(model, text, source, gated, spans, followed);
+  if (!calls) return undefined;
   const run = flowsKept ? rest : gated;
   const inside = stages.runRules(model, source, run, undefined, calls).reports;
   const fileReports = flowsKept ? withFlowReports(gated, inside, previous.reports, move) : inside.filter((r) => r.callAt < 0);

@@ -35,6 +35,7 @@ import type { Node, Tree } from '../parser';
 import type { RuleSelection } from '../config/selection';
 import type { RuleIndex } from '../pipeline/prefilter';
 import { calledNamesOf, candidateCalls, candidateCallsIn } from '../pipeline/calls';
+import type { CalledNames } from '../pipeline/calls';
 import { SemanticModel } from '../semantic';
 import type { Span } from '../text';
 import { LineIndex } from '../text';
@@ -128,20 +129,8 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   });
   const outside = shiftReports(kept, move);
   if (!outside) return undefined;
-  // A few regions are searched each (candidateCallsIn); many, through one search of the file
-  // whose calls outside them are left (each region's search has a fixed cost).
-  let calls: Node[] = [];
-  if (spans.length <= SEARCHED_APART) {
-    for (const span of spans) {
-      const found = candidateCallsIn(model, text, span, followed.names);
-      if (!found) return undefined;
-      calls.push(...found);
-    }
-  } else {
-    const all = candidateCalls(model, source, gated);
-    if (calledNamesOf(all).key !== followed.key) return undefined;
-    calls = all.calls.filter((call) => inSpans(call.startIndex));
-  }
+  const calls = candidateCallsInSpans(model, text, source, gated, spans, followed);
+  if (!calls) return undefined;
   const inside = stages.runRules(model, source, gated, undefined, calls).reports;
   if (move.touched) return undefined;
   // In the order of a whole run: calls in document order (regions do not overlap), then the file rules.
@@ -255,4 +244,32 @@ function samePackages(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   const set = new Set(b);
   return a.every((p) => set.has(p));
+}
+
+/**
+ * The candidate calls (pipeline/calls.ts) inside `spans` (sorted, apart), following the names the
+ * previous analysis followed; undefined when they cannot be found so (an alias made or unmade).
+ * A few spans are searched each (candidateCallsIn); many, through one search of the file whose
+ * calls outside them are left (each span's search has a fixed cost).
+ */
+export function candidateCallsInSpans(
+  model: SemanticModel,
+  text: string,
+  source: SourceText,
+  gated: RuleIndex,
+  spans: readonly Span[],
+  followed: CalledNames,
+): Node[] | undefined {
+  if (spans.length > SEARCHED_APART) {
+    const all = candidateCalls(model, source, gated);
+    if (calledNamesOf(all).key !== followed.key) return undefined;
+    return all.calls.filter((call) => spanAt(spans, call.startIndex) >= 0);
+  }
+  const calls: Node[] = [];
+  for (const span of spans) {
+    const found = candidateCallsIn(model, text, span, followed.names);
+    if (!found) return undefined;
+    calls.push(...found);
+  }
+  return calls;
 }
