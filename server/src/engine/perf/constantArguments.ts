@@ -207,10 +207,13 @@ function writtenKind(written: string): boolean | string {
   return BARE_NAME.test(trimmed) ? trimmed : false;
 }
 
-/** The offset of the bracket closing the one at `open` (strings and comments skipped), or -1 within MAX_ARGUMENTS. */
-function matchingClose(text: string, open: number): number {
+/**
+ * The offset of the bracket closing the one at `open` (strings and comments skipped), or -1 when
+ * none does within `within` characters.
+ */
+export function matchingClose(text: string, open: number, within = MAX_ARGUMENTS): number {
   let depth = 0;
-  const limit = Math.min(text.length, open + MAX_ARGUMENTS);
+  const limit = Math.min(text.length, open + within);
   for (let k = open; k < limit; k++) {
     const c = text.charCodeAt(k);
     if (c === 34 || c === 39) k = literalBounds(text, k).end - 1;
@@ -241,6 +244,16 @@ function plainLiteralValue(written: string): string | undefined {
 }
 
 /**
+ * The offset just past the string literal whose opening quote is at `quote`; for an f-string,
+ * -1 when its fields may not close within it (see fStringEnd).
+ */
+function stringEnd(text: string, quote: number): number {
+  const prefix = text.charCodeAt(quote - 1) | 32;
+  const formatted = prefix === 102 || ((prefix === 114 || prefix === 98) && (text.charCodeAt(quote - 2) | 32) === 102);
+  return formatted ? fStringEnd(text, quote) : literalBounds(text, quote).end;
+}
+
+/**
  * The end of the f-string whose quote is at `quote`, when its fields close within it as read
  * without quotes of their own: -1 when they do not (Python 3.12 lets a field hold quotes of the
  * string's own kind, `f"{d["k"]}"`, so the string may go on past where it seems to end).
@@ -263,11 +276,11 @@ function fStringEnd(text: string, quote: number): number {
   return depth === 0 ? bounds.end : -1;
 }
 
-/** The last text codeAt was asked about, read for its comments and strings. */
+/** The last text codeAt was asked about, read for its comments and strings (one memo for partial parsing's checks). */
 let proseOf: SourceText | undefined;
 
 /** False when `at` is in a comment or a string literal of `text` (not an f-string). */
-function codeAt(text: string, at: number): boolean {
+export function codeAt(text: string, at: number): boolean {
   if (proseOf?.text !== text) proseOf = new SourceText(text);
   return proseOf.isCode(at);
 }
@@ -322,12 +335,9 @@ export function callMayPassConstant(text: string, at: number, length: number, de
     const c = text.charCodeAt(k);
     if (c === 34 || c === 39) {
       // An f-string may hold quotes of its own kind inside `{...}` (Python 3.12): not split.
-      const before = text.charCodeAt(k - 1) | 32;
-      if (before === 102 || ((before === 114 || before === 98) && (text.charCodeAt(k - 2) | 32) === 102)) {
-        const end = fStringEnd(text, k);
-        if (end < 0) return true;
-        k = end - 1;
-      } else k = literalBounds(text, k).end - 1;
+      const end = stringEnd(text, k);
+      if (end < 0) return true;
+      k = end - 1;
       continue;
     }
     if (c === 35) {
@@ -386,12 +396,9 @@ export function valueMayBeConstantText(text: string, at: number, accepts?: (valu
   for (let k = at; k < limit; k++) {
     const c = text.charCodeAt(k);
     if (c === 34 || c === 39) {
-      const prefix = text.charCodeAt(k - 1) | 32;
-      if (prefix === 102 || ((prefix === 114 || prefix === 98) && (text.charCodeAt(k - 2) | 32) === 102)) {
-        const end = fStringEnd(text, k);
-        if (end < 0) return true;
-        k = end - 1;
-      } else k = literalBounds(text, k).end - 1;
+      const end = stringEnd(text, k);
+      if (end < 0) return true;
+      k = end - 1;
     } else if (c === 92 && (text[k + 1] === '\n' || text[k + 1] === '\r')) k++;
     else if (c === 40 || c === 91 || c === 123) depth++;
     else if (c === 41 || c === 93 || c === 125) {

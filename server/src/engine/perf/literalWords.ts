@@ -18,8 +18,8 @@
  */
 import type { LiteralDeclaration, LiteralFormat, LiteralSink } from '../rule';
 import { runMayPass, someLiteralValue } from './stringValues';
-import { SourceText, containsIdentifier, isBlank, isIdentifierChar, literalBounds, literalRuns, previousNonBlank } from '../textScan';
-import { valueMayBeConstantText } from './constantArguments';
+import { SourceText, containsIdentifier, isBlank, isIdentifierChar, literalRuns, previousNonBlank } from '../textScan';
+import { codeAt, matchingClose, valueMayBeConstantText } from './constantArguments';
 import { linesOf, outermostDefinitions, spanAt, withoutProse } from './partialParse';
 
 export interface LiteralWords {
@@ -156,12 +156,8 @@ export function literalWords(declaration: LiteralDeclaration): LiteralWords {
   };
 }
 
-/** The last text writtenAsSink was asked about, read for its comments and strings. */
-let proseOf: SourceText | undefined;
-
 function writtenAsSink(text: string, at: number, length: number): boolean {
-  if (proseOf?.text !== text) proseOf = new SourceText(text);
-  if (proseOf.isCode(at)) return true;
+  if (codeAt(text, at)) return true;
   // The whole name the word is part of (`my_api_key` for the ending `api_key`), quoted alone.
   let start = at;
   while (start > 0 && isIdentifierChar(text.charCodeAt(start - 1))) start--;
@@ -212,8 +208,8 @@ function sinkMayTakeConstant(
       return method === 'setdefault' || method === 'update';
     }
     if (text[k] !== '[') return true;
-    const close = closingBracket(text, k);
-    if (close < 0) return true;
+    const close = matchingClose(text, k, MAX_SUBSCRIPT);
+    if (close < 0 || text[close] !== ']') return true;
     k = after(close + 1);
     return text[k] === '=' && text[k + 1] !== '=' && valueMayBeConstantText(text, k + 1, accepts);
   }
@@ -225,24 +221,9 @@ function sinkMayTakeConstant(
   const k = after(end);
   if (text[k] === ':') return true;
   // A keyword argument's value may go on over lines; an assigned attribute's ends with its statement.
-  const argument = previousNonBlank(text, start) === '(' || previousNonBlank(text, start) === ',';
+  const before = previousNonBlank(text, start);
+  const argument = before === '(' || before === ',';
   return text[k] === '=' && text[k + 1] !== '=' && valueMayBeConstantText(text, k + 1, accepts, argument);
-}
-
-/** The offset of the `]` closing the `[` at `open` (strings skipped), or -1 within MAX_SUBSCRIPT. */
-function closingBracket(text: string, open: number): number {
-  let depth = 0;
-  const limit = Math.min(text.length, open + MAX_SUBSCRIPT);
-  for (let k = open; k < limit; k++) {
-    const c = text.charCodeAt(k);
-    if (c === 34 || c === 39) k = literalBounds(text, k).end - 1;
-    else if (c === 91 || c === 40 || c === 123) depth++;
-    else if (c === 93 || c === 41 || c === 125) {
-      depth--;
-      if (depth === 0) return c === 93 ? k : -1;
-    }
-  }
-  return -1;
 }
 
 /** Subscripts of `environ` longer than this are not read (they count). */
