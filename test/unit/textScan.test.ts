@@ -89,17 +89,45 @@ describe('text scans', () => {
       return seed % n;
     };
     const word = (alphabet: string, length: number): string => Array.from({ length }, () => alphabet[random(alphabet.length)]).join('');
-    for (let round = 0; round < 40; round++) {
-      const alphabet = round % 2 === 0 ? 'ab' : 'abc._';
-      const strings = [...new Set(Array.from({ length: 1 + random(12) }, () => word(alphabet, 1 + random(5))))];
-      const text = word(alphabet + 'é\n', 200);
+    // Small alphabets make overlapping and nested occurrences; every printable ASCII character
+    // with up to 80 strings makes a large automaton with many failure links.
+    const printable = Array.from({ length: 95 }, (_, k) => String.fromCharCode(32 + k)).join('');
+    const alphabets = ['ab', 'abc._', printable];
+    for (let round = 0; round < 60; round++) {
+      const alphabet = alphabets[round % 3];
+      const strings = [...new Set(Array.from({ length: 1 + random(alphabet.length > 10 ? 80 : 12) }, () => word(alphabet, 1 + random(5))))];
+      // Characters in no string too: another ASCII letter, a non-ASCII one, a line break.
+      const text = word(alphabet + 'zé\n', alphabet.length > 10 ? 2000 : 200);
+      const set = new SubstringSet(strings);
       const found: string[] = [];
-      new SubstringSet(strings).forEach(text, (index, start) => found.push(`${strings[index]}@${start}`));
+      set.forEach(text, (index, start) => found.push(`${strings[index]}@${start}`));
       const expected: string[] = [];
       strings.forEach((s) => {
         for (let at = text.indexOf(s); at >= 0; at = text.indexOf(s, at + 1)) expected.push(`${s}@${at}`);
       });
-      assert.deepEqual(found.sort(), expected.sort(), `strings ${JSON.stringify(strings)} in ${JSON.stringify(text)}`);
+      const context = `strings ${JSON.stringify(strings)} in ${JSON.stringify(text)}`;
+      assert.deepEqual(found.sort(), expected.sort(), context);
+      // The prefilter's pass finds the same occurrences, and marks whole identifiers as such.
+      const seen = new Uint8Array(strings.length);
+      const isWord = new Uint8Array(strings.length).fill(1);
+      const identifiers: Array<number[] | undefined> = new Array(strings.length);
+      const hits: number[] = [];
+      set.scan(text, seen, isWord, identifiers, hits);
+      const scanned: string[] = [];
+      for (let k = 0; k < hits.length; k += 2) scanned.push(`${strings[hits[k]]}@${hits[k + 1]}`);
+      assert.deepEqual(scanned.sort(), expected.sort(), context);
+      strings.forEach((s, index) => {
+        assert.equal(seen[index], text.includes(s) ? 1 : 0, context);
+        const whole = expected
+          .filter((e) => e.slice(0, e.lastIndexOf('@')) === s)
+          .map((e) => Number(e.slice(e.lastIndexOf('@') + 1)))
+          .filter((at) => !/[\w\u0080-\uffff]/.test(text[at - 1] ?? ' ') && !/[\w\u0080-\uffff]/.test(text[at + s.length] ?? ' '));
+        assert.deepEqual(
+          (identifiers[index] ?? []).sort((a, b) => a - b),
+          whole.sort((a, b) => a - b),
+          `${s}: ${context}`,
+        );
+      });
     }
     assert.throws(() => new SubstringSet(['café']), /not ASCII/);
   });
