@@ -530,7 +530,7 @@ if (scales.length > 1) {
 }
 out.push('');
 out.push(
-  `profile of mlsec at ${profile.scale}x (median run; cpu phases are summed over ${profile.workers > 1 ? `${profile.workers} worker threads, so they can exceed the wall time` : 'the one analysing thread'}):`,
+  `profile of mlsec at ${profile.scale}x (median run; cpu phases are summed over ${profile.workers > 0 ? `the main thread and ${profile.workers} worker thread${profile.workers > 1 ? 's' : ''}, so they can exceed the wall time` : 'the one analysing thread'}):`,
 );
 out.push(
   `  prefilter skipped ${fmt(s.skippedByPrefilter)} of ${fmt(s.analysedFiles)} files without parsing (${fmt(s.prefilterSkipRate * 100, 1)} %); ${fmt(s.parsedFiles)} parsed`,
@@ -554,7 +554,10 @@ out.push(
 );
 const seq = byKey('mlsec --jobs 1', scales[0]);
 if (seq) {
-  const how = profile.workers > 0 ? `${profile.workers} worker threads` : 'the default (too few files for workers)';
+  const how =
+    profile.workers > 0
+      ? `the main thread and ${profile.workers} worker thread${profile.workers > 1 ? 's' : ''}`
+      : 'the default (too few files for workers)';
   out.push(
     `  worker threads: --jobs 1 ${fmt(seq.wallMs / 1000, 2)} s vs ${how} ${fmt(first.wallMs / 1000, 2)} s (${fmt(seq.wallMs / first.wallMs, 2)}x)`,
   );

@@ -57,9 +57,19 @@ describe('mlsec scan --jobs', function () {
     withFixtureCopies((dir, roots) => {
       const sequential = scanJson([...roots, '--jobs', '1']);
       const parallel = scanJson([...roots, '--jobs', '2', '--stats', path.join(dir, 'stats.json')]);
-      const stats = JSON.parse(fs.readFileSync(path.join(dir, 'stats.json'), 'utf8')) as { workers: number; files: number };
+      const stats = JSON.parse(fs.readFileSync(path.join(dir, 'stats.json'), 'utf8')) as {
+        workers: number;
+        workerFiles: number;
+        files: number;
+      };
       assert.ok(sequential.json.files >= 48, `only ${sequential.json.files} files: too few to start workers`);
-      assert.equal(stats.workers, Math.min(2, maxJobs()), 'the parallel run used worker threads (at most one per CPU)');
+      // The main thread analyses too: --jobs 2 is the main thread and one worker.
+      assert.equal(stats.workers, Math.min(2, maxJobs()) - 1, 'the parallel run used a worker thread (threads at most one per CPU)');
+      if (stats.workers > 0) {
+        // Both threads analysed files: the worker's reports are put back among the main thread's.
+        assert.ok(stats.workerFiles > 0, 'the worker analysed files');
+        assert.ok(stats.workerFiles < stats.files, 'the main thread analysed files');
+      }
       assert.ok(sequential.json.findings.length > 0);
       assert.deepEqual(parallel.json, sequential.json);
     });
@@ -130,8 +140,10 @@ describe('mlsec scan --jobs', function () {
     assert.equal(workersFor(512, 1), 0);
     assert.equal(workersFor(512, 47), 0, 'below PARALLEL_MIN_FILES');
     assert.equal(workersFor(1, 10_000), 0);
-    assert.equal(workersFor(512, 48), Math.min(cpus, 3) > 1 ? Math.min(cpus, 3) : 0, 'one per 16 files');
-    assert.equal(workersFor(100_000, 100_000), cpus > 1 ? cpus : 0, 'never more than the CPUs');
+    // Threads: the main thread and the workers.
+    assert.equal(workersFor(512, 48), Math.min(cpus, 3) > 1 ? Math.min(cpus, 3) - 1 : 0, 'a thread per 16 files');
+    assert.equal(workersFor(2, 10_000), cpus > 1 ? 1 : 0, '--jobs 2: the main thread and one worker');
+    assert.equal(workersFor(100_000, 100_000), cpus > 1 ? cpus - 1 : 0, 'never more threads than the CPUs');
   });
 
   it('rejects a --jobs that is not a positive whole number', () => {

@@ -84,7 +84,7 @@ Scan options:
       --show-suppressed             list suppressed findings too (text format)
       --show-repeats                list every finding of a run of alike ones in a file (text format)
       --no-color                    plain text even on a terminal
-  -j, --jobs N                      worker threads (default and most: number of CPUs; 1 = no workers)
+  -j, --jobs N                      threads that analyse (default and most: number of CPUs; 1 = no workers)
       --files-from FILE             also scan the paths listed in FILE, one per line (- = stdin)
       --stats FILE                  write timings per phase and file counts as JSON (- = stderr)
       --advisories PATH             more OSV advisories: a folder of .json files or an osv.dev .zip
@@ -226,10 +226,10 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs must be a whole number of at least 1');
-    // More workers than CPUs only cost memory: the scanner uses at most maxJobs() (see workersFor).
+    // More threads than CPUs only cost memory: the scanner uses at most maxJobs() (see workersFor).
     if (jobs > maxJobs())
       process.stderr.write(
-        `mlsec: note: --jobs ${values.jobs} is more than the ${maxJobs()} CPUs available; using at most ${maxJobs()} worker threads\n`,
+        `mlsec: note: --jobs ${values.jobs} is more than the ${maxJobs()} CPUs available; analysing on at most ${maxJobs()} threads\n`,
       );
   }
   const listed = values['files-from'] !== undefined ? readFileList(values['files-from']) : [];
@@ -439,6 +439,7 @@ function writeStats(target: string, outcome: ScanOutcome, outputMs: number): voi
     skippedByPartialParse: skippedUnits,
     lines,
     workers: outcome.workers ?? 0,
+    workerFiles: outcome.workerFiles ?? 0,
     // Peak resident memory of the process, workers and the parser's WebAssembly memory included.
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     wallMs: { scan: round(outcome.durationMs), walk: round(outcome.walkMs ?? 0), output: round(outputMs) },

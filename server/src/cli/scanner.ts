@@ -7,7 +7,8 @@
  * Workers are the CLI bundle itself, started again with `workerData` marking it as a scan worker
  * (see `isScanWorker` and `serveScanWorker`), so the package needs no extra file. Each worker
  * loads the parser and the rules once, then analyses the batches of files the main thread hands
- * out as it finishes the previous ones: large files do not leave the other workers idle.
+ * out as it finishes the previous ones: large files do not leave the other workers idle. The
+ * main thread analyses batches from the same queue: with `--jobs N` it and N - 1 workers do.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -32,8 +33,9 @@ export interface ScanOptions {
   /** Extra OSV advisory data (folders, .json or OSV .zip files) on top of the bundled set. */
   advisories?: string[];
   /**
-   * Worker threads for `scanParallel` (default: the number of CPUs). 1 analyses on the calling
-   * thread; fewer files than PARALLEL_MIN_FILES are always analysed there.
+   * Threads that analyse files in `scanParallel` (default: the number of CPUs): the calling
+   * thread and `jobs - 1` workers. 1 analyses on the calling thread alone, and so do fewer files
+   * than PARALLEL_MIN_FILES.
    */
   jobs?: number;
   /** Parse every file and keep its imports (for `mlsec checklist`), even where no rule can fire. */
@@ -52,8 +54,10 @@ export interface ScanOutcome {
   durationMs: number;
   /** Milliseconds spent finding the files (walking folders, reading .gitignore and configs). */
   walkMs?: number;
-  /** Worker threads that analysed the files (0: the calling thread did). */
+  /** Worker threads that analysed files besides the calling thread (0: it did alone). */
   workers?: number;
+  /** Files the workers analysed (the calling thread analysed the others). */
+  workerFiles?: number;
   /** Model files read (cli/models.ts), when they were scanned. */
   models?: import('./models').ModelScanStats;
   /** What was left out, by mechanism (engine/skipReport.ts). */
@@ -126,7 +130,14 @@ function plan(options: ScanOptions, onFound?: (count: number) => void): Plan {
   return { resolver, files, missing, listingProblems, walkMs: performance.now() - started, skips };
 }
 
-function outcome(options: ScanOptions, planned: Plan, reports: FileReport[], started: number, workers: number): ScanOutcome {
+function outcome(
+  options: ScanOptions,
+  planned: Plan,
+  reports: FileReport[],
+  started: number,
+  workers: number,
+  workerFiles = 0,
+): ScanOutcome {
   const { resolver } = planned;
   const first = options.paths[0] ? path.resolve(options.paths[0]) : process.cwd();
   // Files the reader refused (size, binary, encoding) join the walk's count.
@@ -141,6 +152,7 @@ function outcome(options: ScanOptions, planned: Plan, reports: FileReport[], sta
     durationMs: performance.now() - started,
     walkMs: planned.walkMs,
     workers,
+    workerFiles,
   };
 }
 
@@ -171,13 +183,20 @@ export function maxJobs(): number {
 }
 
 /**
- * Workers for `files` files when `jobs` are asked for: none below PARALLEL_MIN_FILES, else one per
- * BATCH_SIZE files at most, and never more than the CPUs (maxJobs).
+ * Worker threads for `files` files when `jobs` are asked for. The threads that analyse are the
+ * calling thread and the workers: none below PARALLEL_MIN_FILES, else one per BATCH_SIZE files
+ * at most and never more than the CPUs (maxJobs); the workers are those threads but one.
+ *
+ * The calling thread takes part because a worker is slow to start: it loads the bundle, the
+ * parser and the rules again (150-250 ms before its first file on a 2-core machine, more while
+ * the main thread still lists the files), whereas the calling thread has the code loaded and
+ * starts analysing as soon as the files are listed. On diffusers with two CPUs, the main thread
+ * and one worker finish sooner than two workers, with one start-up less.
  */
 export function workersFor(jobs: number, files: number): number {
   if (jobs <= 1 || files < PARALLEL_MIN_FILES) return 0;
-  const count = Math.min(Math.floor(jobs), maxJobs(), Math.ceil(files / BATCH_SIZE));
-  return count > 1 ? count : 0;
+  const threads = Math.min(Math.floor(jobs), maxJobs(), Math.ceil(files / BATCH_SIZE));
+  return threads > 1 ? threads - 1 : 0;
 }
 
 /** What the main thread puts in `workerData` to start a scan worker. */
@@ -234,8 +253,8 @@ export async function serveScanWorker(data: unknown, createAnalyzer: () => Promi
  *
  * Workers are started while this thread lists the files, so that they load the bundle and the
  * parser meanwhile, but only as the files found call for them (`workersFor`): a scan of one file
- * starts none, whatever `jobs` says. This thread's analyzer is made only if it has files to
- * analyse itself.
+ * starts none, whatever `jobs` says. This thread's analyzer is made meanwhile too: the parser's
+ * WebAssembly is compiled in the background while the folders are read.
  */
 export async function scanParallel(
   createAnalyzer: () => Promise<Analyzer>,
@@ -248,30 +267,32 @@ export async function scanParallel(
   const onFound = (count: number) => {
     while (early.length < workersFor(jobs, count)) early.push(startWorker(options, workerScript));
   };
+  const analyzer = createAnalyzer();
   let planned: Plan;
   try {
     planned = plan(options, jobs > 1 ? onFound : undefined);
   } catch (error) {
     for (const worker of early) worker.stop();
+    // The listing's error is the one to report; the analyzer is not needed any more.
+    analyzer.catch(() => undefined);
     throw error;
   }
   const { files, resolver } = planned;
+  const fileOptions: FileAnalysisOptions = { advisories: options.advisories, force: options.force };
   // Paths named twice are counted once in the end: fewer workers may be needed than were started.
   const workerCount = workersFor(jobs, files.length);
+  for (const worker of early.splice(workerCount)) worker.stop();
   if (workerCount === 0) {
-    for (const worker of early) worker.stop();
-    const analyzer = await createAnalyzer();
-    const selections = new SelectionCache(analyzer);
-    const reports = await analyzeFiles(analyzer, files, resolver, selections, { advisories: options.advisories, force: options.force });
+    const ready = await analyzer;
+    const reports = await analyzeFiles(ready, files, resolver, new SelectionCache(ready), fileOptions);
     return outcome(options, planned, reports, started, 0);
   }
-  for (const worker of early.splice(workerCount)) worker.stop();
   for (const file of files) {
     resolver.forFile(file);
     resolver.perFileIgnores(file);
   }
-  const reports = await runWorkers(files, early, createAnalyzer, resolver, { advisories: options.advisories, force: options.force });
-  return outcome(options, planned, reports, started, workerCount);
+  const { reports, workerFiles } = await runWorkers(files, early, analyzer, resolver, fileOptions);
+  return outcome(options, planned, reports, started, workerCount, workerFiles);
 }
 
 /** What a scan worker can tell: a message, an error, its end. */
@@ -313,91 +334,99 @@ function startWorker(options: ScanOptions, workerScript: string): StartedWorker 
   };
 }
 
+/**
+ * Analyses `files` in batches of BATCH_SIZE on the calling thread and the workers, from one
+ * queue, and puts the reports back in the order of the files. A worker keeps two batches in
+ * flight, so that it never waits for this thread, which only reads its messages between two of
+ * its own batches. A worker that fails hands its batches back to the queue; this thread goes on
+ * until every batch is done, so a scan whose workers all fail loses nothing.
+ */
 function runWorkers(
   files: string[],
   workers: StartedWorker[],
-  createAnalyzer: () => Promise<Analyzer>,
+  analyzer: Promise<Analyzer>,
   resolver: ConfigResolver,
   fileOptions: FileAnalysisOptions,
-): Promise<FileReport[]> {
+): Promise<{ reports: FileReport[]; workerFiles: number }> {
   const reports: FileReport[] = new Array(files.length);
+  let workerFiles = 0;
   const batches: Array<{ id: number; start: number; end: number }> = [];
   for (let start = 0, id = 0; start < files.length; start += BATCH_SIZE, id++)
     batches.push({ id, start, end: Math.min(files.length, start + BATCH_SIZE) });
   const pending = [...batches];
   let remaining = batches.length;
-  return new Promise<FileReport[]>((resolve, reject) => {
-    let alive = 0;
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      // Whatever no worker could take (all of them failed) is analysed here.
-      if (alive === 0 && pending.length > 0) {
-        finished = true;
-        createAnalyzer()
-          .then(async (analyzer) => {
-            const selections = new SelectionCache(analyzer);
-            for (const batch of pending.splice(0)) {
-              const done = await analyzeFiles(analyzer, files.slice(batch.start, batch.end), resolver, selections, fileOptions);
-              done.forEach((report, k) => (reports[batch.start + k] = report));
-            }
-            resolve(reports);
-          })
-          .catch(reject);
-        return;
+  // This thread waits here when the queue is empty but workers still hold batches: one that
+  // fails gives them back.
+  let idle: (() => void) | undefined;
+  const wake = () => {
+    const resume = idle;
+    idle = undefined;
+    resume?.();
+  };
+  for (const started of workers) {
+    const worker = started.worker;
+    const inFlight = new Map<number, (typeof batches)[number]>();
+    let gone = false;
+    const feed = () => {
+      while (inFlight.size < 2 && pending.length > 0) {
+        const batch = pending.shift()!;
+        inFlight.set(batch.id, batch);
+        worker.postMessage({ type: 'batch', id: batch.id, files: files.slice(batch.start, batch.end) } satisfies ToWorker);
       }
-      if (remaining === 0) {
-        finished = true;
-        resolve(reports);
+      if (inFlight.size === 0) {
+        worker.postMessage({ type: 'stop' } satisfies ToWorker);
+        retire();
       }
     };
-    for (const started of workers) {
-      const worker = started.worker;
-      alive++;
-      // Two batches in flight per worker: it never waits for the next one.
-      const inFlight = new Map<number, (typeof batches)[number]>();
-      let gone = false;
-      const feed = () => {
-        while (inFlight.size < 2 && pending.length > 0) {
-          const batch = pending.shift()!;
-          inFlight.set(batch.id, batch);
-          worker.postMessage({ type: 'batch', id: batch.id, files: files.slice(batch.start, batch.end) } satisfies ToWorker);
-        }
-        if (inFlight.size === 0) {
-          worker.postMessage({ type: 'stop' } satisfies ToWorker);
-          retire();
-        }
-      };
-      const retire = () => {
-        if (gone) return;
-        gone = true;
-        alive--;
-        // A worker that died hands its unfinished batches back.
-        for (const batch of inFlight.values()) pending.unshift(batch);
-        inFlight.clear();
-        finish();
-      };
-      const message = (message: FromWorker) => {
-        if (message.type === 'ready') feed();
-        else if (message.type === 'done') {
-          const batch = inFlight.get(message.id);
-          if (!batch) return;
-          inFlight.delete(message.id);
-          message.reports.forEach((report, k) => (reports[batch.start + k] = report));
-          remaining--;
-          feed();
-          finish();
-        } else {
-          process.stderr.write(`mlsec: a scan worker could not start: ${message.message}\n`);
-          void worker.terminate();
-          retire();
-        }
-      };
-      const error = (error: Error) => {
-        process.stderr.write(`mlsec: a scan worker failed: ${error.message} (its files are analysed again)\n`);
+    const retire = () => {
+      if (gone) return;
+      gone = true;
+      // A worker that died hands its unfinished batches back.
+      for (const batch of inFlight.values()) pending.unshift(batch);
+      inFlight.clear();
+      wake();
+    };
+    const message = (message: FromWorker) => {
+      if (message.type === 'ready') feed();
+      else if (message.type === 'done') {
+        const batch = inFlight.get(message.id);
+        if (!batch) return;
+        inFlight.delete(message.id);
+        message.reports.forEach((report, k) => (reports[batch.start + k] = report));
+        workerFiles += message.reports.length;
+        remaining--;
+        feed();
+        wake();
+      } else {
+        process.stderr.write(`mlsec: a scan worker could not start: ${message.message}\n`);
+        void worker.terminate();
         retire();
-      };
-      started.listen({ message, error, exit: retire });
+      }
+    };
+    const error = (error: Error) => {
+      process.stderr.write(`mlsec: a scan worker failed: ${error.message} (its files are analysed again)\n`);
+      retire();
+    };
+    started.listen({ message, error, exit: retire });
+  }
+  const local = async (): Promise<{ reports: FileReport[]; workerFiles: number }> => {
+    const ready = await analyzer;
+    const selections = new SelectionCache(ready);
+    while (remaining > 0) {
+      const batch = pending.shift();
+      if (!batch) {
+        await new Promise<void>((resume) => (idle = resume));
+        continue;
+      }
+      const done = await analyzeFiles(ready, files.slice(batch.start, batch.end), resolver, selections, fileOptions);
+      done.forEach((report, k) => (reports[batch.start + k] = report));
+      remaining--;
+      // Lets the workers' messages in (finished batches, requests for more) before the next one.
+      await new Promise<void>((resume) => setImmediate(resume));
     }
-  });
+    // A worker still starting when the last batch is done has nothing left to do.
+    for (const started of workers) started.stop();
+    return { reports, workerFiles };
+  };
+  return local();
 }
