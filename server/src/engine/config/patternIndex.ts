@@ -56,23 +56,50 @@ export function keyOfPattern(line: string): string | undefined {
   return tail !== '' ? `s:${asciiLower(tail.slice(-AFFIX))}` : undefined;
 }
 
-/** Every key a path (posix, relative, a trailing `/` for a folder) shows, at every depth, once. */
-function keysOfPath(relative: string): Set<string> {
+/**
+ * Which keys a table files patterns under: their kinds, the lengths of its prefix and suffix keys
+ * (bit n set for length n), and the most folders an anchored key names. A path's keys are made
+ * only for these: the walk asks every path about the default excludes (names and a few
+ * suffixes), where making each path's every key (about eight strings per folder in it) and a
+ * set of them was a sixth of listing diffusers' 2,845 files.
+ */
+class KeyShape {
+  names = false;
+  prefixes = 0;
+  suffixes = 0;
+  anchoredDepth = 0;
+
+  note(key: string): void {
+    const body = key.slice(2);
+    if (key.startsWith('n:')) this.names = true;
+    else if (key.startsWith('p:')) this.prefixes |= 1 << body.length;
+    else if (key.startsWith('s:')) this.suffixes |= 1 << body.length;
+    else this.anchoredDepth = Math.max(this.anchoredDepth, body.split('/').length);
+  }
+}
+
+/**
+ * Calls `visit` with the keys a path (posix, relative, a trailing `/` for a folder) shows, at
+ * every depth, that `shape` says the table may hold; stops when `visit` returns true. A key can
+ * come more than once (a folder name repeated at two depths).
+ */
+function forEachKeyOfPath(relative: string, shape: KeyShape, visit: (key: string) => boolean | void): void {
   const segments = asciiLower(relative)
     .split('/')
     .filter((s) => s !== '');
-  const keys = new Set<string>();
   let leading = '';
-  for (const segment of segments) {
-    leading = leading === '' ? segment : `${leading}/${segment}`;
-    keys.add(`a:${leading}`);
-    keys.add(`n:${segment}`);
+  for (let depth = 0; depth < segments.length; depth++) {
+    const segment = segments[depth];
+    if (depth < shape.anchoredDepth) {
+      leading = leading === '' ? segment : `${leading}/${segment}`;
+      if (visit(`a:${leading}`)) return;
+    }
+    if (shape.names && visit(`n:${segment}`)) return;
     for (let length = 1; length <= AFFIX && length <= segment.length; length++) {
-      keys.add(`p:${segment.slice(0, length)}`);
-      keys.add(`s:${segment.slice(-length)}`);
+      if (shape.prefixes & (1 << length) && visit(`p:${segment.slice(0, length)}`)) return;
+      if (shape.suffixes & (1 << length) && visit(`s:${segment.slice(-length)}`)) return;
     }
   }
-  return keys;
 }
 
 /**
@@ -82,6 +109,7 @@ function keysOfPath(relative: string): Set<string> {
  */
 export class PatternTable<T> {
   private readonly byKey = new Map<string, number[]>();
+  private readonly shape = new KeyShape();
   private readonly unkeyed: number[] = [];
   private readonly matchers: Array<Ignore | undefined>;
 
@@ -94,6 +122,7 @@ export class PatternTable<T> {
         const list = this.byKey.get(key);
         if (list) list.push(index);
         else this.byKey.set(key, [index]);
+        this.shape.note(key);
       }
     });
   }
@@ -104,14 +133,17 @@ export class PatternTable<T> {
 
   matching(relative: string): T[] {
     const candidates: number[] = [...this.unkeyed];
-    for (const key of keysOfPath(relative)) {
-      const filed = this.byKey.get(key);
-      if (filed) for (const index of filed) candidates.push(index);
-    }
-    // Each entry is filed under one key and a path shows each key once: no duplicates.
+    if (this.byKey.size > 0)
+      forEachKeyOfPath(relative, this.shape, (key) => {
+        const filed = this.byKey.get(key);
+        if (filed) for (const index of filed) candidates.push(index);
+      });
+    // Each entry is filed under one key, but a path can show a key twice: duplicates are dropped.
     if (candidates.length > 1) candidates.sort((a, b) => a - b);
     const result: T[] = [];
-    for (const index of candidates) {
+    for (let k = 0; k < candidates.length; k++) {
+      const index = candidates[k];
+      if (k > 0 && candidates[k - 1] === index) continue;
       const matcher = (this.matchers[index] ??= ignore().add(this.entries[index].pattern));
       if (matcher.ignores(relative)) result.push(this.entries[index].value);
     }
@@ -132,6 +164,7 @@ export class GitignoreIndex {
   private readonly ordered?: Ignore;
   /** The rules filed under each key; made into a matcher the first time a path shows the key. */
   private readonly byKey = new Map<string, string[] | Ignore>();
+  private readonly shape = new KeyShape();
   private readonly unkeyed?: Ignore;
 
   constructor(text: string | readonly string[]) {
@@ -149,6 +182,7 @@ export class GitignoreIndex {
         const list = this.byKey.get(key) as string[] | undefined;
         if (list) list.push(line);
         else this.byKey.set(key, [line]);
+        this.shape.note(key);
       } else if (line.trim() !== '' && !line.startsWith('#')) unkeyed.push(line);
     }
     if (unkeyed.length > 0) this.unkeyed = ignore().add(unkeyed);
@@ -156,12 +190,14 @@ export class GitignoreIndex {
 
   ignores(relative: string): boolean {
     if (this.unkeyed?.ignores(relative)) return true;
-    for (const key of keysOfPath(relative)) {
-      let matcher = this.byKey.get(key);
-      if (matcher === undefined) continue;
-      if (Array.isArray(matcher)) this.byKey.set(key, (matcher = ignore().add(matcher)));
-      if (matcher.ignores(relative)) return true;
-    }
-    return this.ordered?.ignores(relative) ?? false;
+    let ignored = false;
+    if (this.byKey.size > 0)
+      forEachKeyOfPath(relative, this.shape, (key) => {
+        let matcher = this.byKey.get(key);
+        if (matcher === undefined) return false;
+        if (Array.isArray(matcher)) this.byKey.set(key, (matcher = ignore().add(matcher)));
+        return (ignored = matcher.ignores(relative));
+      });
+    return ignored || (this.ordered?.ignores(relative) ?? false);
   }
 }
