@@ -446,9 +446,11 @@ function runWorkers(
       // Lets the workers' messages in (finished batches, requests for more) before the next one.
       await new Promise<void>((resume) => setImmediate(resume));
     }
-    // A worker still starting when the last batch is done has nothing left to do.
-    for (const started of workers) started.stop();
     return { reports, workerFiles };
   };
-  return local();
+  // A worker still starting when the last batch is done has nothing left to do; and if this
+  // thread fails (its analyzer cannot be made), the scan ends with an internal error at once.
+  return local().finally(() => {
+    for (const started of workers) started.stop();
+  });
 }
