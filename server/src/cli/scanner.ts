@@ -6,9 +6,9 @@
  *
  * Workers are the CLI bundle itself, started again with `workerData` marking it as a scan worker
  * (see `isScanWorker` and `serveScanWorker`), so the package needs no extra file. Each worker
- * loads the parser and the rules once, then analyses the batches of files the main thread hands
- * out as it finishes the previous ones: large files do not leave the other workers idle. The
- * main thread analyses batches from the same queue: with `--jobs N` it and N - 1 workers do.
+ * loads the parser and the rules once, then takes batches of files one after another from a
+ * counter all threads share, so large files do not leave the others idle. The main thread
+ * analyses batches too: with `--jobs N` it and N - 1 workers do.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -208,8 +208,14 @@ interface ScanWorkerData {
   options: ScanOptions;
 }
 
-type ToWorker = { type: 'batch'; id: number; files: string[] } | { type: 'stop' };
-type FromWorker = { type: 'ready' } | { type: 'done'; id: number; reports: FileReport[] } | { type: 'failed'; message: string };
+/**
+ * `work`: the files and the batches (batch i is files[starts[i]] to files[starts[i + 1]]); the
+ * worker takes the next batch by incrementing the shared counter `next`, as the main thread does,
+ * so no thread waits for another to hand it work.
+ */
+export type ToWorker = { type: 'work'; files: string[]; starts: Int32Array; next: SharedArrayBuffer } | { type: 'stop' };
+export type FromWorker =
+  { type: 'ready' } | { type: 'done'; id: number; reports: FileReport[] } | { type: 'finished' } | { type: 'failed'; message: string };
 
 /** True in a thread started by `scanParallel`. */
 export function isScanWorker(data: unknown): boolean {
@@ -235,14 +241,21 @@ export async function serveScanWorker(data: unknown, createAnalyzer: () => Promi
   // its problems, so this resolver's are dropped.
   const resolver = makeResolver(options);
   const selections = new SelectionCache(analyzer);
+  const fileOptions: FileAnalysisOptions = { advisories: options.advisories, force: options.force };
   port.on('message', (message: ToWorker) => {
     if (message.type === 'stop') {
       port.close();
       return;
     }
-    void analyzeFiles(analyzer, message.files, resolver, selections, { advisories: options.advisories, force: options.force }).then(
-      (reports) => port.postMessage({ type: 'done', id: message.id, reports } satisfies FromWorker),
-    );
+    const { files, starts } = message;
+    const next = new Int32Array(message.next);
+    void (async () => {
+      for (let id = Atomics.add(next, 0, 1); id < starts.length - 1; id = Atomics.add(next, 0, 1)) {
+        const reports = await analyzeFiles(analyzer, files.slice(starts[id], starts[id + 1]), resolver, selections, fileOptions);
+        port.postMessage({ type: 'done', id, reports } satisfies FromWorker);
+      }
+      port.postMessage({ type: 'finished' } satisfies FromWorker);
+    })();
   });
   port.postMessage({ type: 'ready' } satisfies FromWorker);
 }
@@ -299,15 +312,15 @@ export async function scanParallel(
 }
 
 /** What a scan worker can tell: a message, an error, its end. */
-interface WorkerEvents {
+export interface WorkerEvents {
   message(message: FromWorker): void;
   error(error: Error): void;
   exit(): void;
 }
 
 /** A started scan worker; what it said before anyone listened is kept for `listen`. */
-interface StartedWorker {
-  worker: Worker;
+export interface StartedWorker {
+  post(message: ToWorker): void;
   listen(handlers: WorkerEvents): void;
   stop(): void;
 }
@@ -325,7 +338,9 @@ function startWorker(options: ScanOptions, workerScript: string): StartedWorker 
   worker.on('error', (error) => deliver((h) => h.error(error)));
   worker.on('exit', () => deliver((h) => h.exit()));
   return {
-    worker,
+    post(message) {
+      worker.postMessage(message);
+    },
     listen(next) {
       handlers = next;
       for (const event of early.splice(0)) event(next);
@@ -338,119 +353,97 @@ function startWorker(options: ScanOptions, workerScript: string): StartedWorker 
 }
 
 /**
- * Analyses `files` in batches on the calling thread and the workers, from one queue, and puts
- * the reports back in the order of the files. Batches are BATCH_SIZE files until the end draws
- * near, then smaller (a share of what is left per thread), so that the threads finish together
- * rather than one waiting for another's last 16 files: at the end of a scan of diffusers the
- * main thread had waited 34-190 ms for the worker's last batches. A worker keeps two batches in
- * flight, so that it never waits for this thread, which only reads its messages between two of
- * its own batches. A worker that fails hands its batches back to the queue; this thread goes on
- * until every batch is done, so a scan whose workers all fail loses nothing.
+ * Analyses `files` in batches on the calling thread and the workers and puts the reports back in
+ * the order of the files. Every thread takes the next batch itself, from a counter they share
+ * (`Atomics.add`): when the main thread handed the batches out, a worker waited for it to finish
+ * its own batch before it got the next one (270-410 ms idle in a scan of diffusers). Batches are
+ * BATCH_SIZE files until the end draws near, then smaller (a share of what is left per thread),
+ * so that the threads finish together.
+ *
+ * A worker still starting when the batches run out is stopped. A worker that fails loses the
+ * batch it was on: once the workers have finished, this thread analyses every batch whose
+ * reports did not come, so a scan whose workers all fail loses nothing.
  */
-function runWorkers(
+export function runWorkers(
   files: string[],
   workers: StartedWorker[],
   analyzer: Promise<Analyzer>,
   resolver: ConfigResolver,
   fileOptions: FileAnalysisOptions,
 ): Promise<{ reports: FileReport[]; workerFiles: number }> {
-  const reports: FileReport[] = new Array(files.length);
-  let workerFiles = 0;
-  interface Batch {
-    id: number;
-    start: number;
-    end: number;
-  }
   const threads = workers.length + 1;
-  // Batches a failed worker handed back, taken before new ones.
-  const returned: Batch[] = [];
-  let next = 0;
-  let ids = 0;
-  const take = (): Batch | undefined => {
-    if (returned.length > 0) return returned.shift();
-    if (next >= files.length) return undefined;
-    const size = Math.max(1, Math.min(BATCH_SIZE, Math.ceil((files.length - next) / (threads * TAIL_SHARES))));
-    const batch = { id: ids++, start: next, end: next + size };
-    next = batch.end;
-    return batch;
+  const boundaries = [0];
+  while (boundaries[boundaries.length - 1] < files.length) {
+    const start = boundaries[boundaries.length - 1];
+    const size = Math.max(1, Math.min(BATCH_SIZE, Math.ceil((files.length - start) / (threads * TAIL_SHARES))));
+    boundaries.push(start + size);
+  }
+  const starts = Int32Array.from(boundaries);
+  const batches = starts.length - 1;
+  const counter = new SharedArrayBuffer(4);
+  const next = new Int32Array(counter);
+  const reports: FileReport[] = new Array(files.length);
+  const reported = new Uint8Array(batches);
+  let workerFiles = 0;
+  const store = (id: number, done: FileReport[]) => {
+    done.forEach((report, k) => (reports[starts[id] + k] = report));
+    reported[id] = 1;
   };
-  const queued = () => returned.length > 0 || next < files.length;
-  // Files whose reports are not in yet.
-  let remaining = files.length;
-  // This thread waits here when the queue is empty but workers still hold batches: one that
-  // fails gives them back.
+  // The main thread waits here for the workers to finish their last batches.
   let idle: (() => void) | undefined;
   const wake = () => {
     const resume = idle;
     idle = undefined;
     resume?.();
   };
-  for (const started of workers) {
-    const worker = started.worker;
-    const inFlight = new Map<number, Batch>();
-    let gone = false;
-    const feed = () => {
-      while (inFlight.size < 2 && queued()) {
-        const batch = take()!;
-        inFlight.set(batch.id, batch);
-        worker.postMessage({ type: 'batch', id: batch.id, files: files.slice(batch.start, batch.end) } satisfies ToWorker);
-      }
-      if (inFlight.size === 0) {
-        worker.postMessage({ type: 'stop' } satisfies ToWorker);
-        retire();
-      }
-    };
+  const states = workers.map((started) => {
+    const state = { ready: false, gone: false, started };
     const retire = () => {
-      if (gone) return;
-      gone = true;
-      // A worker that died hands its unfinished batches back.
-      for (const batch of inFlight.values()) returned.push(batch);
-      inFlight.clear();
+      if (state.gone) return;
+      state.gone = true;
+      started.stop();
       wake();
     };
     const message = (message: FromWorker) => {
-      if (message.type === 'ready') feed();
+      if (state.gone) return;
+      if (message.type === 'ready') state.ready = true;
       else if (message.type === 'done') {
-        const batch = inFlight.get(message.id);
-        if (!batch) return;
-        inFlight.delete(message.id);
-        message.reports.forEach((report, k) => (reports[batch.start + k] = report));
+        store(message.id, message.reports);
         workerFiles += message.reports.length;
-        remaining -= batch.end - batch.start;
-        feed();
-        wake();
-      } else {
+      } else if (message.type === 'finished') retire();
+      else {
         process.stderr.write(`mlsec: a scan worker could not start: ${message.message}\n`);
-        void worker.terminate();
         retire();
       }
     };
     const error = (error: Error) => {
-      process.stderr.write(`mlsec: a scan worker failed: ${error.message} (its files are analysed again)\n`);
+      if (!state.gone) process.stderr.write(`mlsec: a scan worker failed: ${error.message} (its files are analysed again)\n`);
       retire();
     };
     started.listen({ message, error, exit: retire });
-  }
+    // Sent now, read when the worker is ready: this thread may be busy with a batch by then.
+    started.post({ type: 'work', files, starts, next: counter });
+    return { state, retire };
+  });
   const local = async (): Promise<{ reports: FileReport[]; workerFiles: number }> => {
     const ready = await analyzer;
     const selections = new SelectionCache(ready);
-    while (remaining > 0) {
-      const batch = take();
-      if (!batch) {
-        await new Promise<void>((resume) => (idle = resume));
-        continue;
-      }
-      const done = await analyzeFiles(ready, files.slice(batch.start, batch.end), resolver, selections, fileOptions);
-      done.forEach((report, k) => (reports[batch.start + k] = report));
-      remaining -= batch.end - batch.start;
-      // Lets the workers' messages in (finished batches, requests for more) before the next one.
+    const analyse = async (id: number) =>
+      store(id, await analyzeFiles(ready, files.slice(starts[id], starts[id + 1]), resolver, selections, fileOptions));
+    for (let id = Atomics.add(next, 0, 1); id < batches; id = Atomics.add(next, 0, 1)) {
+      await analyse(id);
+      // Lets the workers' messages in (finished batches, failures) before the next batch.
       await new Promise<void>((resume) => setImmediate(resume));
     }
+    // A worker not ready yet is not waited for: should it have taken a batch meanwhile, the
+    // batch is analysed below.
+    for (const { state, retire } of states) if (!state.ready) retire();
+    while (states.some(({ state }) => !state.gone)) await new Promise<void>((resume) => (idle = resume));
+    // What a failed worker was analysing.
+    for (let id = 0; id < batches; id++) if (!reported[id]) await analyse(id);
     return { reports, workerFiles };
   };
-  // A worker still starting when the last batch is done has nothing left to do; and if this
-  // thread fails (its analyzer cannot be made), the scan ends with an internal error at once.
   return local().finally(() => {
-    for (const started of workers) started.stop();
+    for (const { retire } of states) retire();
   });
 }
