@@ -80,6 +80,18 @@ describe('data flow: a sink is reached wherever the analysis finds a flow', () =
     assert.ok(keeps);
   });
 
+  it('a module named through an assignment of its name, not an object made by a call or read from a list', async () => {
+    const { found, keeps } = await check([...LLM_ANSWER, 'import pickle', 'codec = pickle', 'codec.loads(answer)', ''], 'MLS304');
+    assert.deepEqual(found, ['MLS304@6:0']);
+    assert.ok(keeps);
+    const objects = await check(
+      [...LLM_ANSWER, 'import pickle', 'store = make_store()', 'stores = [store]', 'store.loads(answer)', 'stores[0].loads(answer)', ''],
+      'MLS304',
+    );
+    assert.deepEqual(objects.found, []);
+    assert.ok(!objects.keeps);
+  });
+
   it('a shell asked for on another line of the call', async () => {
     const { found, keeps } = await check([...LLM_ANSWER, 'import subprocess', 'subprocess.run(answer,', '    shell=True)', ''], 'MLS304');
     assert.deepEqual(found, ['MLS304@5:0']);
@@ -254,6 +266,24 @@ describe('data flow: a sink is reached wherever the analysis finds a flow', () =
     );
     assert.deepEqual(found, ['MLS801@5:13', 'MLS407@7:11']);
     assert.ok(keeps);
+  });
+});
+
+describe('data flow: a batch scan leaves unparsed a file whose flows reach no sink', () => {
+  it('parses a file only flow rules can fire in when a flow reaches a sink, and not otherwise', async () => {
+    const engine = await analyzer();
+    const database = ['import sqlite3', 'db = sqlite3.connect("app.db")'];
+    const reached = [...LLM_ANSWER, ...database, 'db.execute(answer)', ''].join('\n');
+    const result = engine.analyzePython(reached);
+    assert.equal(result.parsed, true);
+    assert.deepEqual(summary(result), summary(engine.analyzePython(reached, REFERENCE)));
+    assert.ok(result.findings.some((f) => f.code === 'MLS304'));
+    const unreached = [...LLM_ANSWER, ...database, 'db.execute(os.environ["QUERY"])', 'print(answer)', ''].join('\n');
+    const skipped = engine.analyzePython(unreached);
+    assert.equal(skipped.parsed, false, 'no flow reaches a sink: nothing to parse');
+    assert.deepEqual(summary(skipped), summary(engine.analyzePython(unreached, REFERENCE)));
+    // A suppression comment is read (and judged) only in a parse.
+    assert.equal(engine.analyzePython(unreached + '# mlsec: ignore[MLS304]\n').parsed, true);
   });
 });
 

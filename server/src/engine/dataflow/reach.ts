@@ -578,6 +578,7 @@ export class FlowReach {
       },
       inProse: (at) => facts.inProse(at),
       lineStart: (at) => lineOf(at)?.start ?? at,
+      lineEnd: (at) => lineOf(at)?.end ?? at,
       lineHolds: (at, word) => {
         const line = lineOf(at);
         return !!line && holdsAny(facts.occurrences.of(word), line.start, line.end);

@@ -23,7 +23,7 @@
  *   (a name assigned the template carries too);
  * - MLS407's responses are `return` statements: one returning a score holds a carrying name.
  */
-import { isBlank, isIdentifierChar, previousNonBlank } from '../textScan';
+import { isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
 import type { FlowSinkKind } from './words';
 import {
   CODE_SINKS,
@@ -52,6 +52,8 @@ export interface ReachView {
   inProse(at: number): boolean;
   /** Where the logical line holding `at` starts (`at` itself outside one). */
   lineStart(at: number): number;
+  /** Where the logical line holding `at` ends (`at` itself outside one). */
+  lineEnd(at: number): number;
   /** True when the logical line holding `at` holds `word` as a whole word. */
   lineHolds(at: number, word: string): boolean;
   /** The spans where a model-inference sink may be reached (carrying lines, functions named on one); null: anywhere. */
@@ -130,6 +132,7 @@ function keywordAt(text: string, at: number, length: number): boolean {
 }
 
 const IDENTIFIER_CHAR = String.raw`\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}`;
+const NAME = String.raw`[\p{L}\p{Nl}_][${IDENTIFIER_CHAR}]*`;
 /** A call in code: of an inference method (group 1: `.predict(`) or of a bare name (group 2: `pipe(`). */
 let modelCall: RegExp | undefined;
 const makeModelCall = () =>
@@ -147,6 +150,33 @@ function nextCode(text: string, i: number): number {
       while (i < text.length && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
     } else return i;
   }
+}
+
+/** An assigned value that is a dotted name (`os.system`, `(pickle)`), to the statement's end. */
+const DOTTED_VALUE = new RegExp(String.raw`^[\s\\(]*${NAME}(?:[\s\\]*\.[\s\\]*${NAME})*[\s\\)]*(?:[;#]|$)`, 'u');
+
+/** True when a statement's text after `=` holds another `=` outside brackets and strings (`b.c = os`). */
+function chainedAssignment(value: string): boolean {
+  let depth = 0;
+  for (let k = 0; k < value.length; k++) {
+    const c = value.charCodeAt(k);
+    if (c === 34 || c === 39) k = Math.max(k, literalBounds(value, k).end - 1);
+    else if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125) depth--;
+    else if (c === 35) return false;
+    else if (c === 61 && depth <= 0) {
+      const before = value.charCodeAt(k - 1);
+      if (value.charCodeAt(k + 1) === 61) k++;
+      else if (before !== 61 && before !== 33 && before !== 60 && before !== 62) return true;
+    }
+  }
+  return false;
+}
+
+/** The offset of the last character at or before `i` that is not a space or a tab. */
+function lastCode(text: string, i: number): number {
+  while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
+  return i;
 }
 
 /**
@@ -179,33 +209,52 @@ function receiverPath(text: string, at: number): string[] | undefined {
  */
 export function sinkReached(view: ReachView, kinds: ReadonlySet<FlowSinkKind>): boolean {
   const text = view.text;
-  // Whether some occurrence of a name is followed by `=` (not `==`) or `:`, and is no keyword
-  // argument nor a target after a comma (`f(json=x)`, `a, b = x` bind nothing the model resolves):
-  // it may be bound by an assignment (`name = value`, `name: T = value`).
-  const assigned = new Map<string, boolean>();
-  const assignedName = (name: string): boolean => {
+  // How an occurrence of a name binds it, read as the semantic model binds names: 0, not by an
+  // assignment (a keyword argument, a target after a comma bind nothing the model resolves);
+  // 1, `name = a.dotted.name` (or annotated: `name: T = ...`), which the model follows to what it
+  // names (`run = os.system`); 2, an assignment of anything else (a call: `pipe = pipeline(...)`).
+  const assignmentAt = (name: string, at: number): 0 | 1 | 2 => {
+    let i = at + name.length;
+    while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9 || text.charCodeAt(i) === 92)) i++;
+    const c = text.charCodeAt(i);
+    // `name: T = value` starts its statement (else `lambda name: ...`, `{name: ...}`, `a[name:]`).
+    if (c === 58) return view.inProse(at) || (view.lineStart(at) !== at && previousNonBlank(text, at) !== ';') ? 0 : 1;
+    if (c !== 61 || text.charCodeAt(i + 1) === 61) return 0;
+    const previous = previousNonBlank(text, at);
+    if (previous === '(' || previous === ',' || view.inProse(at)) return 0;
+    // Another target after it (`a = b.c = os`): taken as a dotted name too.
+    const value = text.slice(i + 1, Math.max(i + 1, view.lineEnd(at)));
+    return chainedAssignment(value) || DOTTED_VALUE.test(value) ? 1 : 2;
+  };
+  const assigned = new Map<string, number>();
+  /** 0: never assigned; 1: assigned a dotted name somewhere; 2: assigned only other values. */
+  const assignment = (name: string): number => {
     let known = assigned.get(name);
     if (known === undefined) {
-      known = view.occurrences(name).some((at) => {
-        let i = at + name.length;
-        while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9 || text.charCodeAt(i) === 92)) i++;
-        const c = text.charCodeAt(i);
-        if (c !== 58 && (c !== 61 || text.charCodeAt(i + 1) === 61)) return false;
-        const previous = previousNonBlank(text, at);
-        return (c === 58 || (previous !== '(' && previous !== ',')) && !view.inProse(at);
-      });
+      known = 0;
+      for (const at of view.occurrences(name)) {
+        const how = assignmentAt(name, at);
+        if (how === 1) {
+          known = 1;
+          break;
+        }
+        if (how === 2) known = 2;
+      }
       assigned.set(name, known);
     }
     return known;
   };
-  // Whether a name may stand for something else than itself: assigned, or imported other than by
-  // `import name` (`import x as name`, `from m import name`, an import the line holds after `if x:`).
+  const assignedName = (name: string) => assignment(name) !== 0;
+  // Whether a name may stand for another module or function than itself: assigned a dotted name,
+  // or imported other than by `import name` (`import x as name`, `from m import name`, an import
+  // the line holds after `if x:`). Assigned anything else, it names no module's function (the
+  // model resolves a call's result as `f()`, which no sink's name is).
   const bound = new Map<string, boolean>();
   const boundName = (name: string): boolean => {
     let known = bound.get(name);
     if (known === undefined) {
       known =
-        assignedName(name) ||
+        assignment(name) === 1 ||
         view.occurrences(name).some((at) => {
           const before = text.slice(view.lineStart(at), at);
           if (!/\bimport\b/.test(before) || view.inProse(at)) return false;
@@ -223,7 +272,7 @@ export function sinkReached(view: ReachView, kinds: ReadonlySet<FlowSinkKind>): 
       // otherwise a call of it is a sink of the kinds of its name, if any.
       const own = named.get(name);
       const fits = !!own && [...own.kinds].some((kind) => kinds.has(kind as FlowSinkKind));
-      const renamed = stands.size > 1 || !stands.has(name) || assignedName(name);
+      const renamed = stands.size > 1 || !stands.has(name) || boundName(name);
       if (!fits && !renamed) continue;
       for (const at of view.occurrences(name)) {
         // A call of the name (`load (`, blanks and comments between).
@@ -237,11 +286,15 @@ export function sinkReached(view: ReachView, kinds: ReadonlySet<FlowSinkKind>): 
           // A module's function read from a dotted name: only where that name can spell one
           // (`pickle.loads`, not `json.loads` after `import json`).
           if (attribute && !own!.method) {
+            // A subscript names nothing the model resolves (`options[0].remove(x)`).
+            if (text.charCodeAt(lastCode(text, at - 1)) === 46 && text.charCodeAt(lastCode(text, lastCode(text, at - 1) - 1)) === 93)
+              continue;
             const path = receiverPath(text, at);
             if (path && !boundName(path[0]) && !functions.has(`${path.join('.')}.${name}`)) continue;
           }
         }
-        if (view.reachedAt(at)) return true;
+        // Written in a comment or a plain string (`"... a computer algebra system (CAS)"`): no call.
+        if (!view.inProse(at) && view.reachedAt(at)) return true;
       }
     }
   }

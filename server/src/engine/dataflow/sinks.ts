@@ -136,7 +136,9 @@ const NON_MODEL_NAMES = new Set(
  * last name (`system`, `execute`), and the names imported as one (`from os import system as sh`),
  * each with the sinks' last names it may stand for.
  */
-export function sinkCallNames(text: string): Map<string, Set<string>> {
+export function sinkCallNames(text: string): ReadonlyMap<string, ReadonlySet<string>> {
+  // Asked for each flow a plan checks and by the analysis of the same text.
+  if (text === namesText) return namesMemo;
   const names = new Map<string, Set<string>>();
   for (const name of NON_MODEL_NAMES) names.set(name, new Set([name]));
   for (const match of text.matchAll(/^[ \t]*(?:from\s+\S+\s+)?import\b[^\n]*/gm))
@@ -146,8 +148,12 @@ export function sinkCallNames(text: string): Map<string, Set<string>> {
         if (known) known.add(alias[1]);
         else names.set(alias[2], new Set([alias[1]]));
       }
+  namesText = text;
+  namesMemo = names;
   return names;
 }
+let namesText: string | undefined;
+let namesMemo: ReadonlyMap<string, ReadonlySet<string>> = new Map();
 
 /**
  * The calls that can be sinks other than model inference, found where their names (or names

@@ -229,6 +229,17 @@ export function partialFor(
   return partial;
 }
 
+/**
+ * True when only data-flow rules can fire in the text and none of their flows reaches a sink
+ * (dataflow/parsePlan.ts keeps nothing for them), and it holds no suppression comment: it can
+ * have no finding, and a batch scan need not parse it.
+ */
+export function noFlowCanFire(source: SourceText, index: RuleIndex): boolean {
+  if (index.gates.length === 0 || index.gates.some((gate) => !gate.derived.dataFlow) || source.text.includes(SUPPRESSION_TRIGGER))
+    return false;
+  return flowPlanOf(index)?.keptOffsets(source.text)?.length === 0;
+}
+
 /** The partial-parse plan of the index's data-flow rules, or null when it has none. */
 function flowPlanOf(index: RuleIndex): FlowParsePlan | null {
   if (index.flowPlan === undefined) {
