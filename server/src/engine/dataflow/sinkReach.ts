@@ -152,6 +152,9 @@ function nextCode(text: string, i: number): number {
   }
 }
 
+/** How much of an import statement before a name is read (beyond, the name is taken as bound: bounded work on any text). */
+const LONG_STATEMENT = 4096;
+
 /** An assigned value that is a dotted name (`os.system`, `(pickle)`), to the statement's end. */
 const DOTTED_VALUE = new RegExp(String.raw`^[\s\\(]*${NAME}(?:[\s\\]*\.[\s\\]*${NAME})*[\s\\)]*(?:[;#]|$)`, 'u');
 
@@ -171,6 +174,18 @@ function chainedAssignment(value: string): boolean {
     }
   }
   return false;
+}
+
+/** True when a sorted list of offsets has one in [start, end). */
+function holdsIn(sorted: readonly number[], start: number, end: number): boolean {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid] < start) low = mid + 1;
+    else high = mid;
+  }
+  return low < sorted.length && sorted[low] < end;
 }
 
 /** The offset of the last character at or before `i` that is not a space or a tab. */
@@ -256,8 +271,11 @@ export function sinkReached(view: ReachView, kinds: ReadonlySet<FlowSinkKind>): 
       known =
         assignment(name) === 1 ||
         view.occurrences(name).some((at) => {
-          const before = text.slice(view.lineStart(at), at);
-          if (!/\bimport\b/.test(before) || view.inProse(at)) return false;
+          const start = view.lineStart(at);
+          if (!holdsIn(view.occurrences('import'), start, at) || view.inProse(at)) return false;
+          if (at - start > LONG_STATEMENT) return true;
+          const before = text.slice(start, at);
+          if (!/\bimport\b/.test(before)) return false;
           // `import name` or `import name.sub` binds the name to itself.
           return !/^import\s[^;]*$/.test(before.trimStart()) || /\bas\s*$/.test(before);
         });
