@@ -230,14 +230,16 @@ export function partialFor(
 }
 
 /**
- * True when only data-flow rules can fire in the text and none of their flows reaches a sink
- * (dataflow/parsePlan.ts keeps nothing for them), and it holds no suppression comment: it can
- * have no finding, and a batch scan need not parse it.
+ * The index without its data-flow rules when none of their flows reaches a sink in the text
+ * (dataflow/parsePlan.ts keeps nothing for them): they can have no finding there. Undefined when
+ * no rule is left. The index itself when a flow may reach a sink, or when the text holds a
+ * suppression comment (judged against the rules that can fire).
  */
-export function noFlowCanFire(source: SourceText, index: RuleIndex): boolean {
-  if (index.gates.length === 0 || index.gates.some((gate) => !gate.derived.dataFlow) || source.text.includes(SUPPRESSION_TRIGGER))
-    return false;
-  return flowPlanOf(index)?.keptOffsets(source.text)?.length === 0;
+export function withoutUnreachedFlows(source: SourceText, index: RuleIndex, full: RuleIndex): RuleIndex | undefined {
+  if (!index.gates.some((gate) => gate.derived.dataFlow) || source.text.includes(SUPPRESSION_TRIGGER)) return index;
+  if (flowPlanOf(index)?.keptOffsets(source.text)?.length !== 0) return index;
+  const rest = index.gates.filter((gate) => !gate.derived.dataFlow).map((gate) => gate.rule);
+  return rest.length > 0 ? subsetIndex(full, rest) : undefined;
 }
 
 /** The partial-parse plan of the index's data-flow rules, or null when it has none. */
