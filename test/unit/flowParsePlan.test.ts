@@ -202,11 +202,12 @@ describe('data flow: a small file is parsed for the flows only where a name carr
     '        return f.read()',
   ];
 
-  it('leaves every definition out when nothing carries, with the findings of the whole parse', async () => {
+  it('leaves every definition out when nothing carries (or the file unparsed), with the findings of the whole parse', async () => {
     const text = [...SERVICE, ...UNRELATED].join('\n');
     const engine = await analyzer();
     const partial = engine.analyzePython(text, PARTIAL);
-    assert.ok((partial.skippedUnits ?? 0) > 0, 'the partial parse left nothing out');
+    // Only flow rules can fire here, and no flow reaches a sink: the file is not parsed at all.
+    assert.ok(!partial.parsed || (partial.skippedUnits ?? 0) > 0, 'the partial parse left nothing out');
     assert.deepEqual(summary(partial), summary(engine.analyzePython(text, REFERENCE)));
   });
 

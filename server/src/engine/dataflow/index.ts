@@ -72,6 +72,11 @@ class FileFlows {
     const key = [...kinds].sort().join(',') + '|' + (sources ? [...sources].sort().join(',') : '');
     const known = bySpec.get(key);
     if (known) return known;
+    // No sink of these kinds a source can reach, read from the text (sinkReach.ts): none is resolved.
+    if (!reach.reachesSink(kinds)) {
+      bySpec.set(key, []);
+      return [];
+    }
     // A call whose text holds no carrying name, outside the functions a flow enters through a
     // parameter, is settled by offsets alone, before its sink is resolved.
     const mayReach = (call: Node) => reach.throughAt(call.startIndex) || reach.holds(call.startIndex, call.endIndex);

@@ -21,7 +21,8 @@
  * text (reach.ts shareReach).
  */
 import type { FlowDeclaration } from '../rule';
-import type { SourceKind } from './flow';
+import type { FlowSpec, SourceKind } from './flow';
+import type { FlowSinkKind } from './words';
 import { SELECTION_LIMITS } from './index';
 import { flowReach } from './reach';
 import { CONFIDENCE, UNTRUSTED } from './sources';
@@ -34,34 +35,46 @@ export interface FlowParsePlan {
 
 const UNTRUSTED_KINDS: ReadonlySet<string> = new Set<SourceKind>(['request', 'ui', 'cli', 'llm']);
 
+/** One declaration's sources of one spec, with its sinks. */
+interface PlannedFlow {
+  spec: FlowSpec;
+  kinds?: ReadonlySet<SourceKind>;
+  sinks: ReadonlySet<FlowSinkKind>;
+}
+
 /** The plan for the flows some rules declare. */
 export function flowParsePlan(flows: readonly FlowDeclaration[]): FlowParsePlan {
-  const sources = new Set(flows.flatMap((flow) => flow.sources));
-  const untrusted = new Set([...sources].filter((kind): kind is SourceKind => UNTRUSTED_KINDS.has(kind)));
-  const confidence = sources.has('confidence');
   // A source kind reach.ts has no closure for: the file is parsed whole.
-  const unknown = [...sources].some((kind) => !UNTRUSTED_KINDS.has(kind) && kind !== 'confidence');
+  const unknown = flows.some((flow) => flow.sources.some((kind) => !UNTRUSTED_KINDS.has(kind) && kind !== 'confidence'));
+  const planned: PlannedFlow[] = [];
+  for (const flow of flows) {
+    const sinks = new Set(flow.sinks);
+    const untrusted = new Set(flow.sources.filter((kind): kind is SourceKind => UNTRUSTED_KINDS.has(kind)));
+    if (untrusted.size > 0) planned.push({ spec: UNTRUSTED, kinds: untrusted, sinks });
+    if (flow.sources.includes('confidence')) planned.push({ spec: CONFIDENCE, sinks });
+  }
   let lastText: string | undefined;
   let lastOffsets: readonly number[] | null = null;
   return {
     keptOffsets(text: string): readonly number[] | null {
       if (unknown) return null;
       if (text === lastText) return lastOffsets;
-      const parts: number[][] = [];
+      const kept: number[] = [];
       let whole = false;
-      for (const reach of [
-        untrusted.size > 0 ? flowReach(text, UNTRUSTED, untrusted) : null,
-        confidence ? flowReach(text, CONFIDENCE) : null,
-      ]) {
-        if (!reach) continue;
-        const kept = reach.keptOffsets();
-        if (!kept) whole = true;
-        else parts.push(kept);
+      for (const { spec, kinds, sinks } of planned) {
+        const reach = flowReach(text, spec, kinds);
+        // A declaration none of whose sinks a source can reach keeps nothing (sinkReach.ts).
+        if (!reach?.reachesSink(sinks)) continue;
+        const offsets = reach.keptOffsets();
+        if (!offsets) {
+          whole = true;
+          break;
+        }
+        kept.push(...offsets);
       }
       lastText = text;
-      const kept = parts.flat();
       // A small file is parsed whole unless nothing carries (SELECTION_LIMITS).
-      lastOffsets = whole || (text.length < SELECTION_LIMITS.text && kept.length > 0) ? null : kept.sort((a, b) => a - b);
+      lastOffsets = whole || (text.length < SELECTION_LIMITS.text && kept.length > 0) ? null : [...new Set(kept)].sort((a, b) => a - b);
       return lastOffsets;
     },
   };

@@ -31,6 +31,9 @@ import { literalBounds, nextNonBlank, previousNonBlank } from '../textScan';
 import { Occurrences, knownWords, rememberWords } from './textWords';
 import type { LogicalLine } from '../perf/partialParse';
 import type { FlowSpec, SourceKind } from './flow';
+import { sinkReached } from './sinkReach';
+import type { ReachView } from './sinkReach';
+import type { FlowSinkKind } from './words';
 import {
   CLI_SOURCES,
   CONFIDENCE,
@@ -308,22 +311,27 @@ class Closure {
    */
   dense = false;
 
+  /**
+   * The closure of a source kind's seeds, or with `definition`, of that function's parameters
+   * (what its values can be made from inside it: FlowReach.fromParameter).
+   */
   constructor(
     private readonly facts: TextFacts,
-    kind: SourceKind,
+    kind: SourceKind | undefined,
+    definition?: number,
   ) {
-    const words = sourceWords(kind, facts.text);
+    const words = kind ? sourceWords(kind, facts.text) : { names: [], methods: [] };
     this.methods = words.methods;
     this.carrying = new Uint8Array(facts.lines.length);
     try {
-      this.close(kind, words);
+      this.close(kind, words, definition);
     } catch (error) {
       if (error !== DENSE) throw error;
       this.dense = true;
     }
   }
 
-  private close(kind: SourceKind, words: SourceWords): void {
+  private close(kind: SourceKind | undefined, words: SourceWords, definition?: number): void {
     const facts = this.facts;
     let left = Math.max(DENSE_LINES, facts.lines.length * DENSE_SHARE);
     // Names by scope (`scope name`): a name carries in the code of the scope it is bound in.
@@ -368,6 +376,13 @@ class Closure {
     for (const name of words.names) add(name, MODULE);
     const handlers = { routes: kind === 'request', gradio: kind === 'ui' };
     for (const [name, scope] of handlerParameters(facts, handlers, this.registered, this.registrations)) add(name, scope);
+    // The function's parameters (a method's first one too: flow.ts counts every parameter).
+    if (definition !== undefined) {
+      const header = facts.definitions[definition].header;
+      for (const { name } of parametersOf(facts, header)) add(name, definition);
+      const first = /^[^(]*\(\s*\**\s*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/u.exec(facts.lineText(header))?.[1];
+      if (first) add(first, definition);
+    }
     while (queue.length > 0) {
       const [name, scope, called] = queue.pop()!;
       for (const at of facts.occurrencesIn(name, scope))
@@ -514,6 +529,77 @@ export class FlowReach {
     return {
       offsets: closures.flatMap((closure) => closure.at),
       definitions: this.facts.definitions.filter((d) => this.namedOnCarryingLine(d.name)).map(({ start, end }) => ({ start, end })),
+    };
+  }
+
+  /**
+   * True when a flow from these kinds' sources may end in a sink of one of the given kinds at all
+   * (sinkReach.ts: a superset of the sinks the analysis selects). Remembered per text.
+   */
+  reachesSink(sinks: ReadonlySet<FlowSinkKind>): boolean {
+    let known = sinkAnswers.get(this.facts);
+    if (!known) sinkAnswers.set(this.facts, (known = new Map()));
+    const key = `${this.kinds.join(',')}>${[...sinks].sort().join(',')}`;
+    let answer = known.get(key);
+    if (answer === undefined) known.set(key, (answer = sinkReached(this.view(), sinks)));
+    return answer;
+  }
+
+  /**
+   * True when the logical line holding `at`, inside a function named on a carrying line (throughAt),
+   * holds a name that function's parameters may pass a value to: what a sink reached through a
+   * parameter is asked about (index.ts sinkHits follows the parameters of the innermost function
+   * around the sink into its argument, so the argument holds one of those names).
+   */
+  private fromParameter(at: number): boolean {
+    const index = this.facts.lineAt(at);
+    if (index < 0 || !this.throughAt(at)) return false;
+    const owner = this.facts.headerOf[index] >= 0 ? this.facts.headerOf[index] : this.facts.owner[index];
+    let known = parameterClosures.get(this.facts);
+    if (!known) parameterClosures.set(this.facts, (known = new Map()));
+    let closure = known.get(owner);
+    if (!closure) known.set(owner, (closure = new Closure(this.facts, undefined, owner)));
+    const line = this.facts.lines[index];
+    return closure.dense || holdsAny(closure.at, line.start, line.end);
+  }
+
+  private view(): ReachView {
+    const facts = this.facts;
+    const lineOf = (at: number) => {
+      const index = facts.lineAt(at);
+      return index < 0 ? undefined : facts.lines[index];
+    };
+    return {
+      text: facts.text,
+      occurrences: (name) => facts.occurrences.of(name),
+      reachedAt: (at) => {
+        const line = lineOf(at);
+        return (!!line && this.holds(line.start, line.end)) || this.fromParameter(at);
+      },
+      inProse: (at) => facts.inProse(at),
+      lineStart: (at) => lineOf(at)?.start ?? at,
+      lineEnd: (at) => lineOf(at)?.end ?? at,
+      lineHolds: (at, word) => {
+        const line = lineOf(at);
+        return !!line && holdsAny(facts.occurrences.of(word), line.start, line.end);
+      },
+      modelPlaces: () => {
+        const places = this.callPlaces();
+        if (!places) return null;
+        const spans: Array<{ start: number; end: number }> = [];
+        let previous: LogicalLine | undefined;
+        const take = (at: number) => {
+          const line = lineOf(at);
+          if (line && line !== previous) spans.push({ start: line.start, end: line.end });
+          previous = line;
+        };
+        for (const at of places.offsets) take(at);
+        // In a function named on a carrying line, the lines holding a name its parameters lead to.
+        for (const { start, end } of places.definitions)
+          for (let index = facts.lineAt(start); index >= 0 && index < facts.lines.length && facts.lines[index].start < end; index++)
+            if (this.fromParameter(facts.lines[index].start)) take(facts.lines[index].start);
+        return spans;
+      },
     };
   }
 
@@ -723,6 +809,10 @@ export function shareReach(partial: string, whole: string): void {
   rememberWords(partial, facts.occurrences);
 }
 const closuresOf = new WeakMap<TextFacts, Map<SourceKind, Closure>>();
+/** The closures of functions' parameters per text, by definition (FlowReach.fromParameter). */
+const parameterClosures = new WeakMap<TextFacts, Map<number, Closure>>();
+/** sinkReached's answers per text, by source kinds and sink kinds. */
+const sinkAnswers = new WeakMap<TextFacts, Map<string, boolean>>();
 
 /**
  * Where flows from `spec`'s sources of the given kinds (all of the spec's when not given) can be

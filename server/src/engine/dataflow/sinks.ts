@@ -132,15 +132,37 @@ const NON_MODEL_NAMES = new Set(
 );
 
 /**
+ * The names a call of a sink other than model inference is written with in `text`: each sink's
+ * last name (`system`, `execute`), and the names imported as one (`from os import system as sh`),
+ * each with the sinks' last names it may stand for.
+ */
+export function sinkCallNames(text: string): ReadonlyMap<string, ReadonlySet<string>> {
+  // Asked for each flow a plan checks and by the analysis of the same text.
+  if (text === namesText) return namesMemo;
+  const names = new Map<string, Set<string>>();
+  for (const name of NON_MODEL_NAMES) names.set(name, new Set([name]));
+  for (const match of text.matchAll(/^[ \t]*(?:from\s+\S+\s+)?import\b[^\n]*/gm))
+    for (const alias of match[0].matchAll(/\b(\w+)\s+as\s+(\w+)/g))
+      if (NON_MODEL_NAMES.has(alias[1])) {
+        const known = names.get(alias[2]);
+        if (known) known.add(alias[1]);
+        else names.set(alias[2], new Set([alias[1]]));
+      }
+  namesText = text;
+  namesMemo = names;
+  return names;
+}
+let namesText: string | undefined;
+let namesMemo: ReadonlyMap<string, ReadonlySet<string>> = new Map();
+
+/**
  * The calls that can be sinks other than model inference, found where their names (or names
  * imported as them: `from os import system as sh`) occur in the text, without visiting every
  * call of the file. In document order.
  */
 export function nonModelSinkCalls(model: SemanticModel): Node[] {
   const text = model.text;
-  const names = new Set(NON_MODEL_NAMES);
-  for (const match of text.matchAll(/^[ \t]*(?:from\s+\S+\s+)?import\b[^\n]*/gm))
-    for (const alias of match[0].matchAll(/\b(\w+)\s+as\s+(\w+)/g)) if (NON_MODEL_NAMES.has(alias[1])) names.add(alias[2]);
+  const names = sinkCallNames(text).keys();
   const root = model.tree.rootNode;
   const seen = new Set<number>();
   const found: Node[] = [];

@@ -23,7 +23,7 @@ import { SourceText } from '../textScan';
 import { changeBetween, reuseAfterEdit } from '../perf/editReuse';
 import type { ReuseStages } from '../perf/editReuse';
 import type { UnitKind } from '../perf/editedUnit';
-import { applicableRules, buildIndex, countTriggers, partialFor, subsetIndex } from './prefilter';
+import { applicableRules, buildIndex, countTriggers, partialFor, subsetIndex, withoutUnreachedFlows } from './prefilter';
 import { analyseEverySink } from '../dataflow/index';
 import type { RuleIndex } from './prefilter';
 import { calledNamesOf, candidateCalls } from './calls';
@@ -215,11 +215,13 @@ export class Analyzer {
     const previous = options.previous?.triggerIndex === full && options.previousTree ? options.previous : undefined;
     const change = previous && changeBetween(previous.text, text);
     const triggerCounts = options.keepTree ? countTriggers(text, full, previous, change) : undefined;
-    const gated = options.prefilter === false ? full : this.applicable(source, full, triggerCounts);
-    timings.prefilter = performance.now() - start;
+    const applicable = options.prefilter === false ? full : this.applicable(source, full, triggerCounts);
     // Parsing is still wanted without a possible finding for incremental re-parsing (keepTree,
     // previousTree) and to learn the imports (force); only the rules that can fire are run.
     const forced = options.force || options.keepTree || options.previousTree !== undefined;
+    // In a batch scan, the data-flow rules none of whose flows reaches a sink are not run.
+    const gated = applicable && !forced && options.prefilter !== false ? withoutUnreachedFlows(source, applicable, full) : applicable;
+    timings.prefilter = performance.now() - start;
     if (!gated && !forced) return { findings: [], syntaxErrors: 0, parsed: false, imports: [], timings };
     const index = gated ?? subsetIndex(full, []);
     start = performance.now();

@@ -229,6 +229,19 @@ export function partialFor(
   return partial;
 }
 
+/**
+ * The index without its data-flow rules when none of their flows reaches a sink in the text
+ * (dataflow/parsePlan.ts keeps nothing for them): they can have no finding there. Undefined when
+ * no rule is left. The index itself when a flow may reach a sink, or when the text holds a
+ * suppression comment (judged against the rules that can fire).
+ */
+export function withoutUnreachedFlows(source: SourceText, index: RuleIndex, full: RuleIndex): RuleIndex | undefined {
+  if (!index.gates.some((gate) => gate.derived.dataFlow) || source.text.includes(SUPPRESSION_TRIGGER)) return index;
+  if (flowPlanOf(index)?.keptOffsets(source.text)?.length !== 0) return index;
+  const rest = index.gates.filter((gate) => !gate.derived.dataFlow).map((gate) => gate.rule);
+  return rest.length > 0 ? subsetIndex(full, rest) : undefined;
+}
+
 /** The partial-parse plan of the index's data-flow rules, or null when it has none. */
 function flowPlanOf(index: RuleIndex): FlowParsePlan | null {
   if (index.flowPlan === undefined) {

@@ -1,0 +1,307 @@
+/**
+ * Whether a flow can reach a sink at all, read from the text (engine/dataflow/sinkReach.ts): the
+ * partial-parse plan keeps nothing for a flow declaration it says no, and the analysis follows
+ * nothing for it. It must never say no where the unoptimised analysis finds a flow: checked on
+ * small files made for each way a sink is written (renamed, imported under another name, called
+ * through a name bound to a model, a system prompt built earlier, a route's return), and on every
+ * rule fixture (each flow rule with a finding in the unoptimised analysis has a plan keeping
+ * something for it).
+ */
+import * as assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SELECTION_LIMITS } from '../../server/src/engine/dataflow/index';
+import { flowParsePlan } from '../../server/src/engine/dataflow/parsePlan';
+import type { AnalysisResult } from '../../server/src/engine/pipeline/analyzer';
+import type { FlowDeclaration } from '../../server/src/engine/rule';
+import { ALL_RULES } from '../../server/src/rules/index';
+import { analyzer } from '../support/engine';
+import { FIXTURES as FIXTURES_DIR } from '../support/paths';
+
+const REFERENCE = { prefilter: false, everyCall: true };
+/** Partial parsing whatever it saves (small files are otherwise parsed whole). */
+const PARTIAL = { minSkipped: 1 };
+const FLOW_RULES = ALL_RULES.filter((rule) => (rule.flows ?? []).length > 0);
+
+function summary(result: AnalysisResult): string[] {
+  return result.findings.map((f) => `${f.code}@${f.range.start.line}:${f.range.start.character} ${f.message}`);
+}
+
+function flowsOf(code: string): readonly FlowDeclaration[] {
+  const rule = FLOW_RULES.find((r) => r.code === code);
+  assert.ok(rule, code);
+  return rule.flows!;
+}
+
+/**
+ * The flow findings of a text, the same with the optimisations (partial parse, sinks selected)
+ * as without them; and whether the plan of `code`'s flows keeps something (null: the whole file).
+ */
+async function check(lines: string[], code: string): Promise<{ found: string[]; keeps: boolean }> {
+  const text = lines.join('\n');
+  const engine = await analyzer();
+  const reference = summary(engine.analyzePython(text, REFERENCE));
+  assert.deepEqual(summary(engine.analyzePython(text, PARTIAL)), reference);
+  assert.deepEqual(summary(engine.analyzePython(text)), reference);
+  const kept = flowParsePlan(flowsOf(code)).keptOffsets(text);
+  return {
+    found: reference.filter((f) => /^MLS(?:304|305|306|307|407|801)@/.test(f)).map((f) => f.split(' ')[0]),
+    keeps: kept === null || kept.length > 0,
+  };
+}
+
+const LLM_ANSWER = [
+  'import os',
+  'from openai import OpenAI',
+  'client = OpenAI()',
+  'answer = client.chat.completions.create(model="m", messages=[]).choices[0].message.content',
+];
+
+describe('data flow: a sink is reached wherever the analysis finds a flow', () => {
+  const limits = { ...SELECTION_LIMITS };
+  before(() => Object.assign(SELECTION_LIMITS, { text: 0 }));
+  after(() => Object.assign(SELECTION_LIMITS, limits));
+
+  it('a sink renamed by an assignment, whose name is another sink kind’s', async () => {
+    const { found, keeps } = await check([...LLM_ANSWER, 'run = os.system', 'run(answer)', ''], 'MLS304');
+    assert.deepEqual(found, ['MLS304@5:0']);
+    assert.ok(keeps);
+  });
+
+  it('a sink imported under another name', async () => {
+    const { found, keeps } = await check([...LLM_ANSWER, 'from pickle import loads as read_blob', 'read_blob(answer)', ''], 'MLS304');
+    assert.deepEqual(found, ['MLS304@5:0']);
+    assert.ok(keeps);
+  });
+
+  it('a module imported under another name', async () => {
+    const { found, keeps } = await check([...LLM_ANSWER, 'import pickle as json', 'json.loads(answer)', ''], 'MLS304');
+    assert.deepEqual(found, ['MLS304@5:0']);
+    assert.ok(keeps);
+  });
+
+  it('a module named through an assignment of its name, not an object made by a call or read from a list', async () => {
+    const { found, keeps } = await check([...LLM_ANSWER, 'import pickle', 'codec = pickle', 'codec.loads(answer)', ''], 'MLS304');
+    assert.deepEqual(found, ['MLS304@6:0']);
+    assert.ok(keeps);
+    const objects = await check(
+      [...LLM_ANSWER, 'import pickle', 'store = make_store()', 'stores = [store]', 'store.loads(answer)', 'stores[0].loads(answer)', ''],
+      'MLS304',
+    );
+    assert.deepEqual(objects.found, []);
+    assert.ok(!objects.keeps);
+  });
+
+  it('a shell asked for on another line of the call', async () => {
+    const { found, keeps } = await check([...LLM_ANSWER, 'import subprocess', 'subprocess.run(answer,', '    shell=True)', ''], 'MLS304');
+    assert.deepEqual(found, ['MLS304@5:0']);
+    assert.ok(keeps);
+  });
+
+  it('no sink where the name is not one: json.loads, subprocess.run without a shell', async () => {
+    const { found, keeps } = await check(
+      [...LLM_ANSWER, 'import json', 'import subprocess', 'json.loads(answer)', 'subprocess.run([answer])', ''],
+      'MLS304',
+    );
+    assert.deepEqual(found, []);
+    assert.ok(!keeps, 'the plan keeps nothing for a flow that reaches no sink');
+  });
+
+  it('a sink in a helper reached through a parameter passed on inside it, not one given other data', async () => {
+    const { found, keeps } = await check(
+      [
+        'from flask import Flask, request',
+        'import pickle',
+        'app = Flask(__name__)',
+        '',
+        'def restore(blob, path):',
+        '    data = blob.strip()',
+        '    pickle.loads(data)',
+        '',
+        '@app.post("/x")',
+        'def handler():',
+        '    restore(request.get_data(), "state.pkl")',
+        '    return "ok"',
+        '',
+      ],
+      'MLS305',
+    );
+    assert.deepEqual(found, ['MLS305@10:4']);
+    assert.ok(keeps);
+    const other = await check(
+      [
+        'from flask import Flask, request',
+        'import pickle',
+        'app = Flask(__name__)',
+        'STATE = "state.pkl"',
+        '',
+        'def restore(blob):',
+        '    with open(STATE, "rb") as f:',
+        '        state = pickle.load(f)',
+        '    return state, len(blob)',
+        '',
+        '@app.post("/x")',
+        'def handler():',
+        '    return str(restore(request.get_data()))',
+        '',
+      ],
+      'MLS305',
+    );
+    assert.deepEqual(other.found, []);
+    assert.ok(!other.keeps, 'a sink in the helper given none of its parameters is not reached');
+  });
+
+  it('a path method called with nothing in its parentheses, and no loader called so', async () => {
+    const { found, keeps } = await check(
+      [
+        'from flask import Flask, request',
+        'from pathlib import Path',
+        'app = Flask(__name__)',
+        '',
+        '@app.post("/x")',
+        'def handler():',
+        '    Path(request.args["name"]).unlink()',
+        '    return "ok"',
+        '',
+      ],
+      'MLS305',
+    );
+    assert.deepEqual(found, ['MLS305@6:4']);
+    assert.ok(keeps);
+    const loader = await check(
+      [
+        'from flask import Flask, request',
+        'import pickle',
+        'app = Flask(__name__)',
+        '',
+        '@app.post("/x")',
+        'def handler():',
+        '    pickle.load(request.files["f"])',
+        '    return "ok"',
+        '',
+      ],
+      'MLS305',
+    );
+    assert.deepEqual(loader.found, ['MLS305@6:4']);
+    assert.ok(loader.keeps);
+  });
+
+  it('model inference through a name bound to a pipeline, inside a helper called with request data', async () => {
+    const { found, keeps } = await check(
+      [
+        'from flask import Flask, request',
+        'from transformers import pipeline',
+        'app = Flask(__name__)',
+        'classify = pipeline("text-classification")',
+        '',
+        'def run(payload):',
+        '    return classify(payload)',
+        '',
+        '@app.post("/x")',
+        'def handler():',
+        '    return run(request.get_json())',
+        '',
+      ],
+      'MLS801',
+    );
+    assert.deepEqual(found, ['MLS801@10:11']);
+    assert.ok(keeps);
+  });
+
+  it('a system prompt built on another line from UI text', async () => {
+    const { found, keeps } = await check(
+      [
+        'import gradio as gr',
+        'from openai import OpenAI',
+        'client = OpenAI()',
+        '',
+        'def answer(persona, question):',
+        '    prompt = f"You are {persona}."',
+        '    messages = [{"role": "system", "content": prompt}, {"role": "user", "content": question}]',
+        '    return client.chat.completions.create(model="m", messages=messages).choices[0].message.content',
+        '',
+        'gr.Interface(fn=answer, inputs=["text", "text"], outputs="text").launch()',
+        '',
+      ],
+      'MLS307',
+    );
+    assert.deepEqual(found, ['MLS307@6:46']);
+    assert.ok(keeps);
+  });
+
+  it('no system prompt in os.system or platform.system() on a line with UI text', async () => {
+    const { found, keeps } = await check(
+      [
+        'import os',
+        'import platform',
+        'import gradio as gr',
+        '',
+        'def answer(question):',
+        '    os.system("clear") if platform.system() == question else None',
+        '    return question',
+        '',
+        'gr.Interface(fn=answer, inputs="text", outputs="text").launch()',
+        '',
+      ],
+      'MLS307',
+    );
+    assert.deepEqual(found, []);
+    assert.ok(!keeps);
+  });
+
+  it("a route's return holding scores computed on another line", async () => {
+    const { found, keeps } = await check(
+      [
+        'from flask import Flask, jsonify, request',
+        'app = Flask(__name__)',
+        '',
+        '@app.post("/predict")',
+        'def predict():',
+        '    scores = model.predict_proba([request.json["x"]])',
+        '    out = scores.tolist()',
+        '    return jsonify(out)',
+        '',
+      ],
+      'MLS407',
+    );
+    assert.deepEqual(found, ['MLS801@5:13', 'MLS407@7:11']);
+    assert.ok(keeps);
+  });
+});
+
+describe('data flow: a batch scan leaves unparsed a file whose flows reach no sink', () => {
+  it('parses a file only flow rules can fire in when a flow reaches a sink, and not otherwise', async () => {
+    const engine = await analyzer();
+    const database = ['import sqlite3', 'db = sqlite3.connect("app.db")'];
+    const reached = [...LLM_ANSWER, ...database, 'db.execute(answer)', ''].join('\n');
+    const result = engine.analyzePython(reached);
+    assert.equal(result.parsed, true);
+    assert.deepEqual(summary(result), summary(engine.analyzePython(reached, REFERENCE)));
+    assert.ok(result.findings.some((f) => f.code === 'MLS304'));
+    const unreached = [...LLM_ANSWER, ...database, 'db.execute(os.environ["QUERY"])', 'print(answer)', ''].join('\n');
+    const skipped = engine.analyzePython(unreached);
+    assert.equal(skipped.parsed, false, 'no flow reaches a sink: nothing to parse');
+    assert.deepEqual(summary(skipped), summary(engine.analyzePython(unreached, REFERENCE)));
+    // A suppression comment is read (and judged) only in a parse.
+    assert.equal(engine.analyzePython(unreached + '# mlsec: ignore[MLS304]\n').parsed, true);
+  });
+});
+
+describe('data flow: the sink check holds on every rule fixture', () => {
+  const files = readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.py'));
+  it('keeps something for every flow rule with a finding in the unoptimised analysis', async () => {
+    const engine = await analyzer();
+    let checked = 0;
+    for (const file of files) {
+      const text = readFileSync(join(FIXTURES_DIR, file), 'utf8');
+      const codes = new Set(engine.analyzePython(text, REFERENCE).findings.map((f) => f.code));
+      for (const rule of FLOW_RULES) {
+        if (!codes.has(rule.code)) continue;
+        checked++;
+        const kept = flowParsePlan(rule.flows!).keptOffsets(text);
+        assert.ok(kept === null || kept.length > 0, `${file}: ${rule.code} has findings but its plan keeps nothing`);
+      }
+    }
+    assert.ok(checked >= 8, `flow rules with findings in the fixtures: ${checked}`);
+  });
+});
