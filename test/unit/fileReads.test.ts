@@ -263,7 +263,7 @@ describe('edit reuse keeps file rules that read nothing of the edit', () => {
     document.dispose();
   });
 
-  it('statements, the docstring and a comment elsewhere keep the findings, moved', async () => {
+  it('statements, the docstring, a comment and blanks after it keep the findings, moved', async () => {
     const engine = await analyzer();
     const document = new Document(engine, SOURCE);
     const before = sameAsFresh(engine, document, 'opened');
@@ -271,7 +271,12 @@ describe('edit reuse keeps file rules that read nothing of the edit', () => {
     units.push(document.replace('def load', 'total_3 = 3 * 2', 'total_3 = 3 * 20').reusedUnit ?? 'whole');
     units.push(document.replace('def load', 'in prose only', 'in prose, only').reusedUnit ?? 'whole');
     units.push(document.replace('def load', '# a comment', '# a longer comment').reusedUnit ?? 'whole');
-    assert.deepEqual(units, ['function-statement', 'function-statement', 'comment']);
+    // Blanks typed at a comment's end are the comment's text (its node ends before them); taken
+    // away, they are blanks between two statements.
+    const end = document.text.indexOf('\n', document.text.indexOf('# a longer comment'));
+    units.push(document.edit(end, end, '  ').reusedUnit ?? 'whole');
+    units.push(document.edit(end, end + 2, '').reusedUnit ?? 'whole');
+    assert.deepEqual(units, ['function-statement', 'function-statement', 'comment', 'comment', 'function-statement']);
     const after = sameAsFresh(engine, document, 'after the edits');
     assert.equal(after.length, before.length);
     document.dispose();

@@ -13,7 +13,8 @@
  *   partial parsing keeps class headers for that): after an edit in a class's header or
  *   decorators, reuse requires that the class's name is written nowhere else.
  * - `comment`: a comment on a line of its own (a statement of the module or of a block); no
- *   expression holds its text.
+ *   expression holds its text. Blanks typed at its end are its text too (tree-sitter's comment
+ *   node ends before them, so they are not found in it).
  * - `blank`: spaces or tabs added or removed at the end of a line, outside any token, string or
  *   comment (and not after a `\` continuation): the tokens of the file are the same, so every
  *   binding is; the unit is the definition around the change, or the change itself between two
@@ -75,14 +76,15 @@ export function editedUnit(tree: Tree, editedOldTree: Tree, change: TextChange, 
   // would find the node around it).
   const node = tree.rootNode.descendantForIndex(start > 0 && newEnd === start ? start - 1 : start, newEnd);
   if (!node) return undefined;
-  // A comment on a line of its own.
-  if (node.type === 'comment' && node.startIndex < start && newEnd <= node.endIndex && isStatementLevel(node)) {
+  // A comment on a line of its own (with blanks typed at its end: the comment's text, outside its node).
+  const trailing = node.type === 'comment' && node.endIndex === start && BLANK.test(inserted) && atLineEnd(after, newEnd);
+  if (node.type === 'comment' && node.startIndex < start && (newEnd <= node.endIndex || trailing) && isStatementLevel(node)) {
     // A comment runs to the end of its line: with no line break changed, the old text had one
     // from the same `#` (its end, moved by the edit of the tree, may be off by the line break).
     if (removed.includes('\n') || inserted.includes('\n')) return undefined;
     const old = editedOldTree.rootNode.descendantForIndex(node.startIndex, node.startIndex + 1);
     if (old?.type !== 'comment' || old.startIndex !== node.startIndex) return undefined;
-    return { kind: 'comment', start: node.startIndex, end: node.endIndex, inBody: false };
+    return { kind: 'comment', start: node.startIndex, end: Math.max(node.endIndex, newEnd), inBody: false };
   }
   const definition = innermostDefinition(node);
   if (definition) return definitionUnit(definition, editedOldTree, change, before, after);
