@@ -4,9 +4,11 @@
  *
  * An edit inside one unit (a definition, a comment, blanks: perf/editedUnit.ts; or the whole
  * lines of one statement of a long function's body, perf/functionStatement.ts, whose bindings
- * are read in the function only through names, all written in those lines) that makes no import,
- * `global` or changed binding visible elsewhere (editReuse checks those) is quiet for a rule's
- * flows when, in the unit's text before and after:
+ * are read in the function only through names, all written in those lines; or, in a docstring of
+ * such a body, the lines the change is on: a plain string binds, calls and carries nothing, and
+ * the closure reads its words only as mentions anywhere in the text, which the tests below look
+ * for in those lines) that makes no import, `global` or changed binding visible elsewhere
+ * (editReuse checks those) is quiet for a rule's flows when, in the unit's text before and after:
  * - no name carrying one of the rule's source kinds is written (reach.ts's closure of the text
  *   before), no package the seeds depend on is named, no Gradio callback is registered, no route
  *   decorator, no component stored under a key;

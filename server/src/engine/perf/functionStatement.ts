@@ -130,6 +130,9 @@ export function reuseFunctionStatement(edit: FunctionStatementEdit): Reused | un
   // The data-flow rules: their reports are kept when the statement's lines leave every flow as it was.
   const flowGates = gated.gates.filter((gate) => gate.derived.dataFlow);
   if (flowGates.some((gate) => gate.rule.onCall)) return undefined;
+  // A docstring is prose to the closure of carrying names (reach.ts reads its words only where
+  // they are written, line by line): the lines the change is on are the unit the flows judge.
+  const flowUnit = docstring ? changedLines(previous.text, text, change) : { old: oldLines, now: lines };
   const flowsKept =
     flowGates.length > 0 &&
     (blank
@@ -137,9 +140,9 @@ export function reuseFunctionStatement(edit: FunctionStatementEdit): Reused | un
       : flowEditQuiet(
           flowGates.map((gate) => gate.rule.flows ?? []),
           previous.text,
-          oldLines,
+          flowUnit.old,
           text,
-          lines,
+          flowUnit.now,
         ));
 
   // The statements of the body its words lead to (none for blanks, no token changed, nor for a docstring).
@@ -188,6 +191,13 @@ export function reuseFunctionStatement(edit: FunctionStatementEdit): Reused | un
   const findings = stages.finish(reports, model, new LineIndex(text), selection);
   // The statement holds no carried name, before or after: it assigns none, so they stay.
   return { findings, reports, called, how: 'function', unit: 'function-statement', carried, packagesAsked: model.packagesAsked };
+}
+
+/** The whole lines the change is on, in the old text and in the new. */
+function changedLines(before: string, after: string, change: TextChange): { old: Span; now: Span } {
+  const lineEnd = (text: string, at: number) => (text.indexOf('\n', at) < 0 ? text.length : text.indexOf('\n', at));
+  const start = after.lastIndexOf('\n', change.start - 1) + 1;
+  return { old: { start, end: lineEnd(before, change.oldEnd) }, now: { start, end: lineEnd(after, change.newEnd) } };
 }
 
 /**
