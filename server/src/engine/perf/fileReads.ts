@@ -127,7 +127,7 @@ export function keepable(rule: Rule): boolean {
  * The rules of `rules` whose reports stay as they were over an edit inside a definition (see the
  * module comment): `edited` are the edited text's pieces, before and after (in `before` and
  * `after`), `reached` the other statements analysed again (text of `after`). The names carried
- * for the kept rules are handed on to `after`.
+ * for each rule whose words and carried names the edited text holds none of are handed on to `after`.
  */
 export function fileRulesKept(
   rules: readonly Rule[],
@@ -137,6 +137,7 @@ export function fileRulesKept(
   reached: readonly string[],
 ): Set<Rule> {
   const kept = new Set<Rule>();
+  const handed: Rule[] = [];
   const none = new Set<string>();
   for (const rule of rules) {
     if (!keepable(rule)) continue;
@@ -151,18 +152,24 @@ export function fileRulesKept(
       if (read.bindings && holdsHotWord(text, 0, text.length, read.bindings, none)) return true;
       return read.code !== null && holdsHotWord(text, 0, text.length, read.code, carried);
     };
-    const pieces: ReadPiece[] = [...edited, ...reached.map((text) => ({ text }))];
-    if (pieces.some((piece) => holds(piece, none))) continue;
     const code = read.code;
+    const holdsCarried = (pieces: readonly ReadPiece[], carried: ReadonlySet<string>) =>
+      code !== null &&
+      carried.size > 0 &&
+      pieces.some((piece) => !piece.prose && holdsHotWord(piece.text, 0, piece.text.length, code, carried));
+    if (edited.some((piece) => holds(piece, none))) continue;
     const carried = code ? carriedOf(rule, code, before) : none;
-    if (code && carried.size > 0 && pieces.some((piece) => !piece.prose && holdsHotWord(piece.text, 0, piece.text.length, code, carried)))
-      continue;
+    if (holdsCarried(edited, carried)) continue;
+    // The edited text assigns no carried name, before or after: the text after has the same ones.
+    handed.push(rule);
+    const others = reached.map((text) => ({ text }));
+    if (others.some((piece) => holds(piece, none)) || holdsCarried(others, carried)) continue;
     kept.add(rule);
   }
-  if (kept.size > 0) {
+  if (handed.length > 0) {
     const next = remember(after);
     const known = carriedByText.get(before);
-    for (const rule of kept) {
+    for (const rule of handed) {
       const carried = known?.get(rule);
       if (carried) next.set(rule, carried);
     }
