@@ -225,6 +225,9 @@ const SOURCE = [
   '    trusted = True',
   '    hub_key = "Zx81hfq2Lm0Pq9wEr7"',
   '    label = "plain"',
+  '    if steps:',
+  '        # a note hung on the `if`',
+  '        label = "stepped"',
   ...padding('total'),
   '    # a comment',
   '    model = AutoModel.from_pretrained(name, trust_remote_code=trusted)',
@@ -276,7 +279,9 @@ describe('edit reuse keeps file rules that read nothing of the edit', () => {
     const end = document.text.indexOf('\n', document.text.indexOf('# a longer comment'));
     units.push(document.edit(end, end, '  ').reusedUnit ?? 'whole');
     units.push(document.edit(end, end + 2, '').reusedUnit ?? 'whole');
-    assert.deepEqual(units, ['function-statement', 'function-statement', 'comment', 'comment', 'function-statement']);
+    // A comment between a compound statement's header and its block (tree-sitter hangs it on the statement).
+    units.push(document.replace('def load', '# a note hung', '# a longer note hung').reusedUnit ?? 'whole');
+    assert.deepEqual(units, ['function-statement', 'function-statement', 'comment', 'comment', 'function-statement', 'comment']);
     const after = sameAsFresh(engine, document, 'after the edits');
     assert.equal(after.length, before.length);
     document.dispose();
