@@ -29,7 +29,7 @@ import { carriedNames, holdsHotWord } from './partialParse';
 import { editedUnit } from './editedUnit';
 import type { UnitKind } from './editedUnit';
 import { hotWords, subsetIndex } from '../pipeline/prefilter';
-import { blankLines, fileRulesKept } from './fileReads';
+import { blankLines, fileRulesKept, handOnCarried } from './fileReads';
 import { flowEditQuiet, handOnFlowNames } from '../dataflow/editQuiet';
 import type { RuleIndex } from '../pipeline/prefilter';
 import { candidateCallsIn } from '../pipeline/calls';
@@ -325,6 +325,7 @@ export function reuseAfterEdit(
   // With the flows kept, their rules' reports are the previous ones, moved (merged below); so are
   // those of the file rules that read nothing of a function or comment holding none of their words.
   const kept = new Set<Rule>(flowsKept ? flowGates.map((gate) => gate.rule) : []);
+  if (edited.kind === 'blank') handOnCarried(previous.text, text);
   if (edited.definition === 'function' || edited.kind === 'comment' || edited.kind === 'blank')
     for (const rule of fileRulesKept(
       gated.fileRules,
@@ -354,8 +355,11 @@ export function reuseAfterEdit(
     ...fileReports,
   ];
   // The unit may now assign names carrying hot values: found again on first use (a superset,
-  // such as every name written in the unit, would make quiet functions look hot).
-  const carried = undefined;
+  // such as every name written in the unit, would make quiet functions look hot). Blanks change
+  // no token, and a comment holding no hot word nor carried name, before and after, assigns
+  // nothing: the names stay those of the previous text.
+  const unchanged = edited.kind === 'blank' || (edited.kind === 'comment' && previous.carried !== undefined && cold(previous.carried));
+  const carried = unchanged ? previous.carried : undefined;
   const findings = stages.finish(reports, model, new LineIndex(text), selection);
   return { findings, reports, called, how: 'function', unit: edited.kind, carried, packagesAsked: model.packagesAsked };
 }

@@ -99,6 +99,14 @@ export function blankLines(before: string, after: string, change: { start: numbe
   return [line(before, change.start, change.oldEnd), line(after, change.start, change.newEnd)];
 }
 
+/** Hands the names carried for every rule on from `before` to `after` when the edit between them changed no token (blanks). */
+export function handOnCarried(before: string, after: string): void {
+  const known = carriedByText.get(before);
+  if (!known) return;
+  const next = remember(after);
+  for (const [rule, carried] of known) next.set(rule, carried);
+}
+
 /** Names carried from each rule's words, by text, for the last few texts (a kept rule hands them on). */
 const carriedByText = new Map<string, Map<Rule, Set<string>>>();
 
@@ -143,27 +151,28 @@ export function fileRulesKept(
     if (!keepable(rule)) continue;
     const read = fileReadWords(rule);
     if (!read) continue;
+    const code = read.code;
     // The words first: the carried names cost a pass over the file (once per text). A docstring
     // binds nothing and is code to no rule: only the rule's `strings` and formats count in it.
-    const holds = (piece: ReadPiece, carried: ReadonlySet<string>) => {
+    const holds = (piece: ReadPiece) => {
       const { text } = piece;
       if (holdsFormat(text, read.formats)) return true;
       if (piece.prose) return read.prose !== null && holdsHotWord(text, 0, text.length, read.prose, none);
       if (read.bindings && holdsHotWord(text, 0, text.length, read.bindings, none)) return true;
-      return read.code !== null && holdsHotWord(text, 0, text.length, read.code, carried);
+      return code !== null && holdsHotWord(text, 0, text.length, code, none);
     };
-    const code = read.code;
-    const holdsCarried = (pieces: readonly ReadPiece[], carried: ReadonlySet<string>) =>
-      code !== null &&
-      carried.size > 0 &&
-      pieces.some((piece) => !piece.prose && holdsHotWord(piece.text, 0, piece.text.length, code, carried));
-    if (edited.some((piece) => holds(piece, none))) continue;
+    // Pieces holding a word of the rule's code or a carried name (docstrings too, when `prose` says so).
+    const holdsCode = (pieces: readonly ReadPiece[], carried: ReadonlySet<string>, prose: boolean) =>
+      code !== null && pieces.some((piece) => (prose || !piece.prose) && holdsHotWord(piece.text, 0, piece.text.length, code, carried));
+    // The edited text holding none of the words that carry nor a carried name, before and after,
+    // assigns no carried name: the text after has the same ones as before (handed on below).
+    const carrying = holdsCode(edited, none, true);
+    if (carrying && edited.some(holds)) continue;
     const carried = code ? carriedOf(rule, code, before) : none;
-    if (holdsCarried(edited, carried)) continue;
-    // The edited text assigns no carried name, before or after: the text after has the same ones.
-    handed.push(rule);
+    if (!carrying && (carried.size === 0 || !holdsCode(edited, carried, true))) handed.push(rule);
+    if (edited.some(holds) || (carried.size > 0 && holdsCode(edited, carried, false))) continue;
     const others = reached.map((text) => ({ text }));
-    if (others.some((piece) => holds(piece, none)) || holdsCarried(others, carried)) continue;
+    if (others.some(holds) || (carried.size > 0 && holdsCode(others, carried, false))) continue;
     kept.add(rule);
   }
   if (handed.length > 0) {

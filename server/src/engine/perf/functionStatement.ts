@@ -55,7 +55,7 @@ import { hadSame } from './editedUnit';
 import type { EditedUnit } from './editedUnit';
 import type { Reused, ReuseStages, TextChange } from './editReuse';
 import { OffsetMover, indexWithout, movableRules, shiftReports, withKeptReports } from './editReuse';
-import { blankLines, fileRulesKept } from './fileReads';
+import { blankLines, fileRulesKept, handOnCarried } from './fileReads';
 import type { Rule } from '../rule';
 import { candidateCallsInSpans, wordsOf } from './moduleStatement';
 import { flowEditQuiet, handOnFlowNames } from '../dataflow/editQuiet';
@@ -172,6 +172,7 @@ export function reuseFunctionStatement(edit: FunctionStatementEdit): Reused | un
   // those that read nothing of the statement nor of the statements analysed again (fileReads.ts).
   const keptRules = new Set<Rule>(flowsKept ? flowGates.map((gate) => gate.rule) : []);
   const others = reached.map((r) => text.slice(r.startIndex, r.endIndex));
+  if (blank) handOnCarried(previous.text, text);
   const edited = blank ? blankLines(previous.text, text, change) : pieces.map((piece) => ({ text: piece, prose: docstring }));
   for (const rule of fileRulesKept(gated.fileRules, previous.text, text, edited, others)) keptRules.add(rule);
   const movable = movableRules(previous.reports, keptRules, change, old, (r) => enclosesReport(r, old));
