@@ -81,20 +81,23 @@ function holdsFormat(text: string, formats: readonly LiteralFormat[]): boolean {
 export interface ReadPiece {
   text: string;
   prose?: boolean;
+  /** The line of a blank change (blankLines). */
+  blank?: boolean;
 }
 
 /**
  * The line of a blank change (blanks at a line's end, outside any token: editedUnit.ts), before
  * and after. Such a change leaves every token, hence every binding and value, as it was: what a
  * rule reads of the statement around it is the same, and a report of it has a span there (such
- * reports are not moved, editReuse.ts), so only the line itself is judged by the rules' words, as
- * the data-flow rules' names are handed on over blanks (dataflow/editQuiet.ts).
+ * reports are not moved, editReuse.ts), so only the line itself is judged by the rules' words
+ * (not by the names carried from them: no value changed), as the data-flow rules' names are
+ * handed on over blanks (dataflow/editQuiet.ts).
  */
 export function blankLines(before: string, after: string, change: { start: number; oldEnd: number; newEnd: number }): ReadPiece[] {
   const line = (text: string, start: number, end: number) => {
     const from = text.lastIndexOf('\n', start - 1) + 1;
     const to = text.indexOf('\n', end);
-    return { text: text.slice(from, to < 0 ? text.length : to) };
+    return { text: text.slice(from, to < 0 ? text.length : to), blank: true };
   };
   return [line(before, change.start, change.oldEnd), line(after, change.start, change.newEnd)];
 }
@@ -161,18 +164,24 @@ export function fileRulesKept(
       if (read.bindings && holdsHotWord(text, 0, text.length, read.bindings, none)) return true;
       return code !== null && holdsHotWord(text, 0, text.length, code, none);
     };
-    // Pieces holding a word of the rule's code or a carried name (docstrings too, when `prose` says so).
-    const holdsCode = (pieces: readonly ReadPiece[], carried: ReadonlySet<string>, prose: boolean) =>
-      code !== null && pieces.some((piece) => (prose || !piece.prose) && holdsHotWord(piece.text, 0, piece.text.length, code, carried));
+    // Pieces of code holding a word of the rule's code or a carried name (not a blank change's
+    // line: names carry values, and blanks change none).
+    const holdsCode = (pieces: readonly ReadPiece[], carried: ReadonlySet<string>) =>
+      code !== null &&
+      pieces.some(
+        (piece) => !piece.prose && !(piece.blank && carried.size > 0) && holdsHotWord(piece.text, 0, piece.text.length, code, carried),
+      );
     // The edited text holding none of the words that carry nor a carried name, before and after,
-    // assigns no carried name: the text after has the same ones as before (handed on below).
-    const carrying = holdsCode(edited, none, true);
+    // assigns no carried name: the text after has the same ones as before (handed on below). So
+    // does a docstring: it assigns nothing, and a definition holding none of the words in its code
+    // has no statement that carries, whatever its docstring says.
+    const carrying = holdsCode(edited, none);
     if (carrying && edited.some(holds)) continue;
     const carried = code ? carriedOf(rule, code, before) : none;
-    if (!carrying && (carried.size === 0 || !holdsCode(edited, carried, true))) handed.push(rule);
-    if (edited.some(holds) || (carried.size > 0 && holdsCode(edited, carried, false))) continue;
+    if (!carrying && (carried.size === 0 || !holdsCode(edited, carried))) handed.push(rule);
+    if (edited.some(holds) || (carried.size > 0 && holdsCode(edited, carried))) continue;
     const others = reached.map((text) => ({ text }));
-    if (others.some(holds) || (carried.size > 0 && holdsCode(others, carried, false))) continue;
+    if (others.some(holds) || (carried.size > 0 && holdsCode(others, carried))) continue;
     kept.add(rule);
   }
   if (handed.length > 0) {

@@ -155,7 +155,8 @@ export function reuseFunctionStatement(edit: FunctionStatementEdit): Reused | un
     if (context.some((word) => text.slice(s.startIndex, s.endIndex).includes(word))) return undefined;
     spans.push({ start: s.startIndex, end: s.endIndex });
   }
-  if (statement) spans.push(now);
+  // A docstring holds no call: nothing in it to analyse again.
+  if (statement && !docstring) spans.push(now);
   spans.sort((a, b) => a.start - b.start);
 
   // The previous reports of calls outside the statements analysed again, moved; none may enclose the statement.
