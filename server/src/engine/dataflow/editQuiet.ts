@@ -40,12 +40,15 @@ type FlowNames = Pick<FlowReach, 'carries' | 'namedOnCarryingLine' | 'registers'
 /** Closures by text and kinds, for the last few texts (a quiet edit hands them on to the text after it). */
 const namesByText = new Map<string, Map<string, FlowNames>>();
 
+/** The closures known for `text`, made the most recently used (an undo goes back to a text often). */
 function remember(text: string): Map<string, FlowNames> {
   let known = namesByText.get(text);
-  if (!known) {
+  if (known) namesByText.delete(text);
+  else {
     if (namesByText.size >= 4) namesByText.delete(namesByText.keys().next().value!);
-    namesByText.set(text, (known = new Map()));
+    known = new Map();
   }
+  namesByText.set(text, known);
   return known;
 }
 

@@ -27,8 +27,10 @@ type Offsets = Array<number[] | undefined>;
 const byText = new Map<string, { full: RuleIndex; offsets: Offsets }>();
 const REMEMBERED = 4;
 
+/** Keeps the occurrences of `text`, the most recently used last (an undo goes back to a text often). */
 function remember(text: string, full: RuleIndex, offsets: Offsets): void {
-  if (!byText.has(text) && byText.size >= REMEMBERED) byText.delete(byText.keys().next().value!);
+  if (byText.has(text)) byText.delete(text);
+  else if (byText.size >= REMEMBERED) byText.delete(byText.keys().next().value!);
   byText.set(text, { full, offsets });
 }
 
@@ -91,8 +93,8 @@ export function noteEditOccurrences(
   if (known?.full !== full) {
     const before = previous !== undefined && change ? byText.get(previous) : undefined;
     const offsets = before?.full === full && change ? moved(before.offsets, text, full, change) : search(text, full);
-    remember(text, full, offsets);
     known = { full, offsets };
   }
+  remember(text, full, known.offsets);
   source.noteOccurrences(wordFinderOf(full).slots, known.offsets);
 }

@@ -113,12 +113,15 @@ export function handOnCarried(before: string, after: string): void {
 /** Names carried from each rule's words, by text, for the last few texts (a kept rule hands them on). */
 const carriedByText = new Map<string, Map<Rule, Set<string>>>();
 
+/** The names known for `text`, made the most recently used (an undo goes back to a text often). */
 function remember(text: string): Map<Rule, Set<string>> {
   let known = carriedByText.get(text);
-  if (!known) {
+  if (known) carriedByText.delete(text);
+  else {
     if (carriedByText.size >= 4) carriedByText.delete(carriedByText.keys().next().value!);
-    carriedByText.set(text, (known = new Map()));
+    known = new Map();
   }
+  carriedByText.set(text, known);
   return known;
 }
 
