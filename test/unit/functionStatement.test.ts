@@ -159,6 +159,12 @@ describe('edit reuse for a statement of a long function', () => {
       assert.equal(result.reusedUnit, 'function-statement', now);
       assert.deepEqual(sameAsFresh(engine, document, now), before);
     }
+    // Blanks typed at the end of the line naming a package, then a word changed on it.
+    const end = document.text.indexOf('Uses openai here.') + 'Uses openai here.'.length;
+    assert.equal(document.edit(end, end, '  ').reusedUnit, 'function-statement');
+    assert.deepEqual(sameAsFresh(engine, document, 'blanks after openai'), before);
+    document.replace('def query', 'Uses openai', 'Used openai');
+    assert.deepEqual(sameAsFresh(engine, document, 'a word changed next to openai'), before);
     document.dispose();
   });
 });

@@ -108,8 +108,12 @@ export function flowEditQuiet(
   oldUnit: Span,
   after: string,
   newUnit: Span,
+  prose = false,
 ): boolean {
   const units = [before.slice(oldUnit.start, oldUnit.end), after.slice(newUnit.start, newUnit.end)];
+  // In a docstring (prose to the closure), an edit leaving its words and every text the tests
+  // below look for as they were (blanks, punctuation) leaves every mention as it was.
+  if (prose && sameMentions(units[0], units[1])) return handOnFlowNames(before, after);
   if (units.some((unit) => PACKAGE_MENTION.test(unit) || REGISTRATION.test(unit) || KEYED_COMPONENT.test(unit))) return false;
   const written = units.map(identifiersIn);
   const defined = units.flatMap((unit) => [...unit.matchAll(DEFINED)].map((m) => m[1]));
@@ -140,6 +144,19 @@ export function flowEditQuiet(
   const next = remember(after);
   for (const [key, names] of handed) next.set(key, names);
   return true;
+}
+
+/** The texts the quiet test looks for in a unit, in order: its identifiers, and the matches of each pattern. */
+const MENTIONS = [PACKAGE_MENTION, REGISTRATION, KEYED_COMPONENT, ROUTE_DECORATOR, SYSTEM_PROMPT].map(
+  (pattern) => new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g'),
+);
+
+/** True when two units hold the same identifiers and the same matches of every pattern the test looks for, in order. */
+function sameMentions(a: string, b: string): boolean {
+  const words = (text: string) => text.match(/[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu) ?? [];
+  const same = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((item, i) => item === y[i]);
+  if (!same(words(a), words(b))) return false;
+  return MENTIONS.every((pattern) => same(a.match(pattern) ?? [], b.match(pattern) ?? []));
 }
 
 /** Hands the closures of `before` on to `after` when the edit between them changed no token (blanks). */

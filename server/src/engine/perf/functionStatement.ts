@@ -143,6 +143,7 @@ export function reuseFunctionStatement(edit: FunctionStatementEdit): Reused | un
           flowUnit.old,
           text,
           flowUnit.now,
+          docstring,
         ));
 
   // The statements of the body its words lead to (none for blanks, no token changed, nor for a docstring).
