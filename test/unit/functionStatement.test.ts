@@ -140,4 +140,31 @@ describe('edit reuse for a statement of a long function', () => {
     }
     document.dispose();
   });
+
+  it('judges the flows over a docstring by the lines an edit is on', async () => {
+    const engine = await analyzer();
+    const text = SOURCE.replace(
+      'def query():\n',
+      'def query():\n    """Answers a query.\n\n    Reads query_text from the request.\n    Nothing else here.\n    """\n',
+    );
+    const document = new Document(engine, text);
+    const before = sameAsFresh(engine, document, 'opened');
+    // A line naming no carrying name nor package, one naming a carrying name, one naming a package.
+    for (const [old, now] of [
+      ['Nothing else here.', 'Nothing more here.'],
+      ['Reads query_text from', 'Reads the query_text from'],
+      ['Nothing more here.', 'Uses openai here.'],
+    ]) {
+      const result = document.replace('def query', old, now);
+      assert.equal(result.reusedUnit, 'function-statement', now);
+      assert.deepEqual(sameAsFresh(engine, document, now), before);
+    }
+    // Blanks typed at the end of the line naming a package, then a word changed on it.
+    const end = document.text.indexOf('Uses openai here.') + 'Uses openai here.'.length;
+    assert.equal(document.edit(end, end, '  ').reusedUnit, 'function-statement');
+    assert.deepEqual(sameAsFresh(engine, document, 'blanks after openai'), before);
+    document.replace('def query', 'Uses openai', 'Used openai');
+    assert.deepEqual(sameAsFresh(engine, document, 'a word changed next to openai'), before);
+    document.dispose();
+  });
 });

@@ -179,6 +179,11 @@ export interface RuleMatch {
    * when it is a literal or a name assigned one. Statements passing other values are not read.
    */
   readsConstants?: ReadConstants;
+  /**
+   * For a rule with `onFile`: what it reads inside the file's definitions (see FileReads). A file
+   * rule declaring nothing is taken to read every statement.
+   */
+  fileReads?: FileReads;
   /** Packages one of which a file must import for the rule to find anything (`flask`). */
   imports?: readonly string[];
   /**
@@ -196,6 +201,30 @@ export interface RuleMatch {
    * be parsed (those holding a format, or a sink's words) and which edits must be analysed again.
    */
   literals?: LiteralDeclaration;
+}
+
+/**
+ * What a file rule's `onFile` reads of the statements inside definitions (RuleMatch.fileReads):
+ * the statements holding one of its words; what the names written in those statements stand for,
+ * followed through the semantic model (bindings, constant values, parameters' defaults, guards);
+ * and the statements using a name assigned from one it reads. A statement of a definition outside
+ * all of that can change without changing what `onFile` reports. Names the rule asks the model
+ * about that such statements do not write are its `bindings`. A rule declaring `literals` reads the literals holding an accepted match of its
+ * formats too (no need to repeat their marks). Checked statement by statement on the fixtures
+ * (test/unit/fileReads.test.ts).
+ */
+export interface FileReads {
+  /** Identifiers, whole, written in code or quoted (`"token"`); not in a docstring's or a comment's prose. */
+  names?: readonly string[];
+  /** Endings of such identifiers (`api_key` of `openai_api_key`). */
+  nameEndings?: readonly string[];
+  /** Text anywhere, docstrings and comments included. */
+  strings?: readonly string[];
+  /**
+   * Names whose bindings the rule looks up wherever it reports (`os`, for a fix writing
+   * `os.environ[...]`): the statements binding them are read, not those merely using them.
+   */
+  bindings?: readonly string[];
 }
 
 /** Sources of these kinds reaching sinks of these kinds (see RuleMatch.flows). */

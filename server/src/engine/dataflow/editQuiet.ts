@@ -4,9 +4,11 @@
  *
  * An edit inside one unit (a definition, a comment, blanks: perf/editedUnit.ts; or the whole
  * lines of one statement of a long function's body, perf/functionStatement.ts, whose bindings
- * are read in the function only through names, all written in those lines) that makes no import,
- * `global` or changed binding visible elsewhere (editReuse checks those) is quiet for a rule's
- * flows when, in the unit's text before and after:
+ * are read in the function only through names, all written in those lines; or, in a docstring of
+ * such a body, the lines the change is on: a plain string binds, calls and carries nothing, and
+ * the closure reads its words only as mentions anywhere in the text, which the tests below look
+ * for in those lines) that makes no import, `global` or changed binding visible elsewhere
+ * (editReuse checks those) is quiet for a rule's flows when, in the unit's text before and after:
  * - no name carrying one of the rule's source kinds is written (reach.ts's closure of the text
  *   before), no package the seeds depend on is named, no Gradio callback is registered, no route
  *   decorator, no component stored under a key;
@@ -38,12 +40,15 @@ type FlowNames = Pick<FlowReach, 'carries' | 'namedOnCarryingLine' | 'registers'
 /** Closures by text and kinds, for the last few texts (a quiet edit hands them on to the text after it). */
 const namesByText = new Map<string, Map<string, FlowNames>>();
 
+/** The closures known for `text`, made the most recently used (an undo goes back to a text often). */
 function remember(text: string): Map<string, FlowNames> {
   let known = namesByText.get(text);
-  if (!known) {
+  if (known) namesByText.delete(text);
+  else {
     if (namesByText.size >= 4) namesByText.delete(namesByText.keys().next().value!);
-    namesByText.set(text, (known = new Map()));
+    known = new Map();
   }
+  namesByText.set(text, known);
   return known;
 }
 
@@ -103,8 +108,12 @@ export function flowEditQuiet(
   oldUnit: Span,
   after: string,
   newUnit: Span,
+  prose = false,
 ): boolean {
   const units = [before.slice(oldUnit.start, oldUnit.end), after.slice(newUnit.start, newUnit.end)];
+  // In a docstring (prose to the closure), an edit leaving its words and every text the tests
+  // below look for as they were (blanks, punctuation) leaves every mention as it was.
+  if (prose && sameMentions(units[0], units[1])) return handOnFlowNames(before, after);
   if (units.some((unit) => PACKAGE_MENTION.test(unit) || REGISTRATION.test(unit) || KEYED_COMPONENT.test(unit))) return false;
   const written = units.map(identifiersIn);
   const defined = units.flatMap((unit) => [...unit.matchAll(DEFINED)].map((m) => m[1]));
@@ -135,6 +144,19 @@ export function flowEditQuiet(
   const next = remember(after);
   for (const [key, names] of handed) next.set(key, names);
   return true;
+}
+
+/** The texts the quiet test looks for in a unit, in order: its identifiers, and the matches of each pattern. */
+const MENTIONS = [PACKAGE_MENTION, REGISTRATION, KEYED_COMPONENT, ROUTE_DECORATOR, SYSTEM_PROMPT].map(
+  (pattern) => new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g'),
+);
+
+/** True when two units hold the same identifiers and the same matches of every pattern the test looks for, in order. */
+function sameMentions(a: string, b: string): boolean {
+  const words = (text: string) => text.match(/[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu) ?? [];
+  const same = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((item, i) => item === y[i]);
+  if (!same(words(a), words(b))) return false;
+  return MENTIONS.every((pattern) => same(a.match(pattern) ?? [], b.match(pattern) ?? []));
 }
 
 /** Hands the closures of `before` on to `after` when the edit between them changed no token (blanks). */

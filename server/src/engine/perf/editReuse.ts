@@ -19,7 +19,7 @@
 import type { EditMemo, RuleReport } from '../pipeline/analyzer';
 import type { Finding } from '../findings';
 import type { Node, Tree } from '../parser';
-import type { TextEdit } from '../rule';
+import type { Rule, TextEdit } from '../rule';
 import type { RuleSelection } from '../config/selection';
 import { SemanticModel } from '../semantic';
 import type { Span } from '../text';
@@ -29,6 +29,7 @@ import { carriedNames, holdsHotWord } from './partialParse';
 import { editedUnit } from './editedUnit';
 import type { UnitKind } from './editedUnit';
 import { hotWords, subsetIndex } from '../pipeline/prefilter';
+import { blankLines, fileRulesKept, handOnCarried } from './fileReads';
 import { flowEditQuiet, handOnFlowNames } from '../dataflow/editQuiet';
 import type { RuleIndex } from '../pipeline/prefilter';
 import { candidateCallsIn } from '../pipeline/calls';
@@ -299,7 +300,7 @@ export function reuseAfterEdit(
   }
   // In a long function, the statement of its body around the change (functionStatement.ts).
   if (edited.definition === 'function' && edited.inBody && edited.end - edited.start >= LONG_FUNCTION) {
-    const unit = { stages, previous, change, text, source, tree, editedOldTree, gated, rest, hot: rest.hot, selection, unit: edited };
+    const unit = { stages, previous, change, text, source, tree, editedOldTree, gated, hot: rest.hot, selection, unit: edited };
     const statement = reuseFunctionStatement(unit);
     if (statement) return statement;
   }
@@ -321,8 +322,21 @@ export function reuseAfterEdit(
   const calls = quiet ? candidateCallsIn(model, text, edited, followed.names) : undefined;
   let inside: RuleReport[];
   let called: CalledNames | undefined;
-  // With the flows kept, their rules' reports are the previous ones, moved (merged below).
-  const run = flowsKept ? rest : gated;
+  // With the flows kept, their rules' reports are the previous ones, moved (merged below); so are
+  // those of the file rules that read nothing of a function or comment holding none of their words.
+  const kept = new Set<Rule>(flowsKept ? flowGates.map((gate) => gate.rule) : []);
+  if (edited.kind === 'blank') handOnCarried(previous.text, text);
+  if (edited.definition === 'function' || edited.kind === 'comment' || edited.kind === 'blank')
+    for (const rule of fileRulesKept(
+      gated.fileRules,
+      previous.text,
+      text,
+      edited.kind === 'blank' ? blankLines(previous.text, text, change) : [{ text: before }, { text: now }],
+      [],
+    ))
+      kept.add(rule);
+  const movable = movableRules(previous.reports, kept, change, old);
+  const run = indexWithout(gated, movable);
   if (followed && calls) {
     inside = stages.runRules(model, source, run, edited, calls).reports;
     called = { ...followed, aliasSites: followed.aliasSites.map((at) => move.offset(at)) };
@@ -331,7 +345,7 @@ export function reuseAfterEdit(
     ({ reports: inside, called } = stages.runRules(model, source, run, edited));
     if (called?.key !== previous.called?.key) return undefined;
   }
-  const fileReports = flowsKept ? withFlowReports(gated, inside, previous.reports, move) : inside.filter((r) => r.callAt < 0);
+  const fileReports = withKeptReports(gated, inside, previous.reports, move, movable);
   if (!fileReports) return undefined;
   // In the order of a whole run: calls in document order, then the file rules.
   const reports = [
@@ -341,31 +355,63 @@ export function reuseAfterEdit(
     ...fileReports,
   ];
   // The unit may now assign names carrying hot values: found again on first use (a superset,
-  // such as every name written in the unit, would make quiet functions look hot).
-  const carried = undefined;
+  // such as every name written in the unit, would make quiet functions look hot). Blanks change
+  // no token, and a comment holding no hot word nor carried name, before and after, assigns
+  // nothing: the names stay those of the previous text.
+  const unchanged = edited.kind === 'blank' || (edited.kind === 'comment' && previous.carried !== undefined && cold(previous.carried));
+  const carried = unchanged ? previous.carried : undefined;
   const findings = stages.finish(reports, model, new LineIndex(text), selection);
   return { findings, reports, called, how: 'function', unit: edited.kind, carried, packagesAsked: model.packagesAsked };
 }
 
 /**
- * The file rules' reports of a unit re-run without the data-flow rules (`inside`), with those
- * rules' previous reports moved in, in the order a whole run makes them (file rules in the
+ * The file rules' reports of a unit analysed again without the rules of `kept` (`inside`), with
+ * those rules' previous reports moved in, in the order a whole run makes them (file rules in the
  * index's order); undefined when one of them cannot be moved.
  */
-export function withFlowReports(
+export function withKeptReports(
   gated: RuleIndex,
   inside: readonly RuleReport[],
   previous: readonly RuleReport[],
   move: OffsetMover,
+  kept: ReadonlySet<Rule>,
 ): RuleReport[] | undefined {
-  const flowRules = new Set(gated.gates.filter((gate) => gate.derived.dataFlow).map((gate) => gate.rule));
-  const kept = shiftReports(
-    previous.filter((r) => r.callAt < 0 && flowRules.has(r.rule)),
+  const moved = shiftReports(
+    previous.filter((r) => r.callAt < 0 && kept.has(r.rule)),
     move,
   );
-  if (!kept) return undefined;
+  if (!moved) return undefined;
   const fresh = inside.filter((r) => r.callAt < 0);
-  return gated.fileRules.flatMap((rule) => (flowRules.has(rule) ? kept : fresh).filter((r) => r.rule === rule));
+  return gated.fileRules.flatMap((rule) => (kept.has(rule) ? moved : fresh).filter((r) => r.rule === rule));
+}
+
+/**
+ * The rules of `kept` whose previous reports can be moved over the change: none has a span, a
+ * related location or a fix edit inside the unit (`old`, of the old text), nor, when `enclosing`
+ * says so, one enclosing it (a message could quote its text).
+ */
+export function movableRules(
+  previous: readonly RuleReport[],
+  kept: ReadonlySet<Rule>,
+  change: TextChange,
+  old: Span,
+  encloses?: (report: RuleReport) => boolean,
+): Set<Rule> {
+  const movable = new Set(kept);
+  for (const report of previous) {
+    if (report.callAt >= 0 || !movable.has(report.rule)) continue;
+    if (encloses?.(report) || !shiftReports([report], new OffsetMover(change, old))) movable.delete(report.rule);
+  }
+  return movable;
+}
+
+/** The index to run when the rules of `kept` are not run again (their reports are moved). */
+export function indexWithout(gated: RuleIndex, kept: ReadonlySet<Rule>): RuleIndex {
+  if (kept.size === 0) return gated;
+  return subsetIndex(
+    gated,
+    gated.gates.map((gate) => gate.rule).filter((rule) => !kept.has(rule)),
+  );
 }
 
 const IMPORT_STATEMENTS = new Set(['import_statement', 'import_from_statement', 'future_import_statement']);

@@ -12,8 +12,9 @@
  *   read from elsewhere too (a rule judging `Server().run()` reads the bases of `Server`, and
  *   partial parsing keeps class headers for that): after an edit in a class's header or
  *   decorators, reuse requires that the class's name is written nowhere else.
- * - `comment`: a comment on a line of its own (a statement of the module or of a block); no
- *   expression holds its text.
+ * - `comment`: a comment on a line of its own (a statement of the module or of a block, or one
+ *   written between a compound statement's header and its block); no expression holds its text. Blanks typed at its end are its text too (tree-sitter's comment
+ *   node ends before them, so they are not found in it).
  * - `blank`: spaces or tabs added or removed at the end of a line, outside any token, string or
  *   comment (and not after a `\` continuation): the tokens of the file are the same, so every
  *   binding is; the unit is the definition around the change, or the change itself between two
@@ -75,14 +76,15 @@ export function editedUnit(tree: Tree, editedOldTree: Tree, change: TextChange, 
   // would find the node around it).
   const node = tree.rootNode.descendantForIndex(start > 0 && newEnd === start ? start - 1 : start, newEnd);
   if (!node) return undefined;
-  // A comment on a line of its own.
-  if (node.type === 'comment' && node.startIndex < start && newEnd <= node.endIndex && isStatementLevel(node)) {
+  // A comment on a line of its own (with blanks typed at its end: the comment's text, outside its node).
+  const trailing = node.type === 'comment' && node.endIndex === start && BLANK.test(inserted) && atLineEnd(after, newEnd);
+  if (node.type === 'comment' && node.startIndex < start && (newEnd <= node.endIndex || trailing) && isStatementLevel(node, after)) {
     // A comment runs to the end of its line: with no line break changed, the old text had one
     // from the same `#` (its end, moved by the edit of the tree, may be off by the line break).
     if (removed.includes('\n') || inserted.includes('\n')) return undefined;
     const old = editedOldTree.rootNode.descendantForIndex(node.startIndex, node.startIndex + 1);
     if (old?.type !== 'comment' || old.startIndex !== node.startIndex) return undefined;
-    return { kind: 'comment', start: node.startIndex, end: node.endIndex, inBody: false };
+    return { kind: 'comment', start: node.startIndex, end: Math.max(node.endIndex, newEnd), inBody: false };
   }
   const definition = innermostDefinition(node);
   if (definition) return definitionUnit(definition, editedOldTree, change, before, after);
@@ -167,10 +169,29 @@ function withDecorators(definition: Node): Node {
 }
 
 /** A statement of the module or of a block (what a comment on its own line is too). */
-function isStatementLevel(node: Node): boolean {
+function isStatementLevel(node: Node, text: string): boolean {
   const parent = node.parent;
-  return parent !== null && (parent.type === 'module' || parent.type === 'block');
+  if (parent === null) return false;
+  if (parent.type === 'module' || parent.type === 'block') return true;
+  // tree-sitter hangs a comment written between a compound statement's header and its block (or
+  // before `else:`) on the statement itself: still no expression's, when alone on its line.
+  return COMPOUND.has(parent.type) && /^[ \t]*$/.test(text.slice(text.lastIndexOf('\n', node.startIndex - 1) + 1, node.startIndex));
 }
+
+/** Statements whose clauses tree-sitter hangs comments between header and block on. */
+const COMPOUND = new Set([
+  'if_statement',
+  'elif_clause',
+  'else_clause',
+  'for_statement',
+  'while_statement',
+  'try_statement',
+  'except_clause',
+  'finally_clause',
+  'with_statement',
+  'function_definition',
+  'class_definition',
+]);
 
 /**
  * True when the edited old tree has a node of `node`'s type at its start, whose extent with its

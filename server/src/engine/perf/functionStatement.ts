@@ -54,7 +54,9 @@ import type { HotWords } from './partialParse';
 import { hadSame } from './editedUnit';
 import type { EditedUnit } from './editedUnit';
 import type { Reused, ReuseStages, TextChange } from './editReuse';
-import { OffsetMover, shiftReports, withFlowReports } from './editReuse';
+import { OffsetMover, indexWithout, movableRules, shiftReports, withKeptReports } from './editReuse';
+import { blankLines, fileRulesKept, handOnCarried } from './fileReads';
+import type { Rule } from '../rule';
 import { candidateCallsInSpans, wordsOf } from './moduleStatement';
 import { flowEditQuiet, handOnFlowNames } from '../dataflow/editQuiet';
 
@@ -79,8 +81,7 @@ export interface FunctionStatementEdit {
   tree: Tree;
   editedOldTree: Tree;
   gated: RuleIndex;
-  /** The index without the data-flow rules, and its hot words (null: unknown, nothing is moved). */
-  rest: RuleIndex;
+  /** The hot words of the index without the data-flow rules (null: unknown, nothing is moved). */
   hot: HotWords | null;
   selection: RuleSelection;
   /** The function (editedUnit.ts's unit, with its decorators). */
@@ -89,7 +90,7 @@ export interface FunctionStatementEdit {
 
 /** The analysis of the new text after an edit in one statement of a long function's body, or undefined: use the function unit. */
 export function reuseFunctionStatement(edit: FunctionStatementEdit): Reused | undefined {
-  const { stages, previous, change, text, source, tree, editedOldTree, gated, rest, hot, selection, unit } = edit;
+  const { stages, previous, change, text, source, tree, editedOldTree, gated, hot, selection, unit } = edit;
   const followed = previous.called;
   if (!hot || !followed || unit.definition !== 'function' || !unit.inBody || unit.renamed) return undefined;
   const blank = unit.kind === 'blank';
@@ -129,6 +130,9 @@ export function reuseFunctionStatement(edit: FunctionStatementEdit): Reused | un
   // The data-flow rules: their reports are kept when the statement's lines leave every flow as it was.
   const flowGates = gated.gates.filter((gate) => gate.derived.dataFlow);
   if (flowGates.some((gate) => gate.rule.onCall)) return undefined;
+  // A docstring is prose to the closure of carrying names (reach.ts reads its words only where
+  // they are written, line by line): the lines the change is on are the unit the flows judge.
+  const flowUnit = docstring ? changedLines(previous.text, text, change) : { old: oldLines, now: lines };
   const flowsKept =
     flowGates.length > 0 &&
     (blank
@@ -136,9 +140,10 @@ export function reuseFunctionStatement(edit: FunctionStatementEdit): Reused | un
       : flowEditQuiet(
           flowGates.map((gate) => gate.rule.flows ?? []),
           previous.text,
-          oldLines,
+          flowUnit.old,
           text,
-          lines,
+          flowUnit.now,
+          docstring,
         ));
 
   // The statements of the body its words lead to (none for blanks, no token changed, nor for a docstring).
@@ -151,7 +156,8 @@ export function reuseFunctionStatement(edit: FunctionStatementEdit): Reused | un
     if (context.some((word) => text.slice(s.startIndex, s.endIndex).includes(word))) return undefined;
     spans.push({ start: s.startIndex, end: s.endIndex });
   }
-  if (statement) spans.push(now);
+  // A docstring holds no call: nothing in it to analyse again.
+  if (statement && !docstring) spans.push(now);
   spans.sort((a, b) => a.start - b.start);
 
   // The previous reports of calls outside the statements analysed again, moved; none may enclose the statement.
@@ -162,17 +168,23 @@ export function reuseFunctionStatement(edit: FunctionStatementEdit): Reused | un
     return !inSpans(r.callAt < old.start ? r.callAt : r.callAt + delta);
   });
   if (kept.some((r) => enclosesReport(r, old))) return undefined;
-  const flowRules = new Set(flowGates.map((gate) => gate.rule));
-  if (flowsKept && previous.reports.some((r) => r.callAt < 0 && flowRules.has(r.rule) && enclosesReport(r, old))) return undefined;
   const outside = shiftReports(kept, move);
   if (!outside) return undefined;
+  // The file rules whose previous reports stay: the data-flow rules when the flows stay, and
+  // those that read nothing of the statement nor of the statements analysed again (fileReads.ts).
+  const keptRules = new Set<Rule>(flowsKept ? flowGates.map((gate) => gate.rule) : []);
+  const others = reached.map((r) => text.slice(r.startIndex, r.endIndex));
+  if (blank) handOnCarried(previous.text, text);
+  const edited = blank ? blankLines(previous.text, text, change) : pieces.map((piece) => ({ text: piece, prose: docstring }));
+  for (const rule of fileRulesKept(gated.fileRules, previous.text, text, edited, others)) keptRules.add(rule);
+  const movable = movableRules(previous.reports, keptRules, change, old, (r) => enclosesReport(r, old));
 
   const model = new SemanticModel(tree, text);
   const calls = candidateCallsInSpans(model, text, source, gated, spans, followed);
   if (!calls) return undefined;
-  const run = flowsKept ? rest : gated;
+  const run = indexWithout(gated, movable);
   const inside = stages.runRules(model, source, run, undefined, calls).reports;
-  const fileReports = flowsKept ? withFlowReports(gated, inside, previous.reports, move) : inside.filter((r) => r.callAt < 0);
+  const fileReports = withKeptReports(gated, inside, previous.reports, move, movable);
   if (!fileReports) return undefined;
   // In the order of a whole run: calls in document order (statements do not overlap), then the file rules.
   const reports: RuleReport[] = [...outside, ...inside.filter((r) => r.callAt >= 0)].sort((a, b) => a.callAt - b.callAt);
@@ -182,6 +194,13 @@ export function reuseFunctionStatement(edit: FunctionStatementEdit): Reused | un
   const findings = stages.finish(reports, model, new LineIndex(text), selection);
   // The statement holds no carried name, before or after: it assigns none, so they stay.
   return { findings, reports, called, how: 'function', unit: 'function-statement', carried, packagesAsked: model.packagesAsked };
+}
+
+/** The whole lines the change is on, in the old text and in the new. */
+function changedLines(before: string, after: string, change: TextChange): { old: Span; now: Span } {
+  const lineEnd = (text: string, at: number) => (text.indexOf('\n', at) < 0 ? text.length : text.indexOf('\n', at));
+  const start = after.lastIndexOf('\n', change.start - 1) + 1;
+  return { old: { start, end: lineEnd(before, change.oldEnd) }, now: { start, end: lineEnd(after, change.newEnd) } };
 }
 
 /**
@@ -224,7 +243,13 @@ function statementOf(
  * binding. Undefined when they hold more than a quarter of the body, a `match` statement, or
  * more than MAX_NAMES names were searched for.
  */
-function reachedStatements(text: string, statements: readonly Node[], unit: Span, seeds: string[], size: number): Node[] | undefined {
+export function reachedStatements(
+  text: string,
+  statements: readonly Node[],
+  unit: Span,
+  seeds: string[],
+  size: number,
+): Node[] | undefined {
   const reached = new Set<number>();
   const looked = new Set(seeds);
   const queue = [...seeds];

@@ -21,6 +21,7 @@ import { LineIndex, analysisText } from '../text';
 import type { Span } from '../text';
 import { SourceText } from '../textScan';
 import { changeBetween, reuseAfterEdit } from '../perf/editReuse';
+import { noteEditOccurrences } from '../perf/editOccurrences';
 import type { ReuseStages } from '../perf/editReuse';
 import type { UnitKind } from '../perf/editedUnit';
 import { applicableRules, buildIndex, countTriggers, partialFor, subsetIndex, withoutUnreachedFlows } from './prefilter';
@@ -215,6 +216,7 @@ export class Analyzer {
     const previous = options.previous?.triggerIndex === full && options.previousTree ? options.previous : undefined;
     const change = previous && changeBetween(previous.text, text);
     const triggerCounts = options.keepTree ? countTriggers(text, full, previous, change) : undefined;
+    if (triggerCounts) noteEditOccurrences(source, full, previous?.text, change);
     const applicable = options.prefilter === false ? full : this.applicable(source, full, triggerCounts);
     // Parsing is still wanted without a possible finding for incremental re-parsing (keepTree,
     // previousTree) and to learn the imports (force); only the rules that can fire are run.

@@ -212,6 +212,20 @@ export const hardCodedCredentialRule = defineRule({
       { environment: SECRET_NAME_WORDS },
     ],
   },
+  // onFile reads the literals holding a format (declared above), the calls and assignments a sink
+  // can be (by the sinks' names, the environment's functions, a `**` of a dict built with a
+  // credential's name), and where `os` is bound, for the fix.
+  fileReads: {
+    names: [
+      ...CREDENTIAL_NAMES,
+      'token',
+      ...Object.keys(POSITIONAL_SINKS).map((callee) => callee.slice(callee.lastIndexOf('.') + 1)),
+      'environ',
+      'putenv',
+    ],
+    nameEndings: KEYWORD_ENDINGS,
+    bindings: ['os'],
+  },
   onFile(context) {
     const candidates = new Map<number, Candidate>();
     const add = (candidate: Candidate) => {

@@ -187,6 +187,8 @@ export const trustRemoteCodeRule = defineRule({
   keywords: ['trust_remote_code'],
   // `parser.add_argument(..., choices=/default=)` elsewhere in the file decides what an option can hold.
   reads: ['add_argument'],
+  // onFile reads the calls and dicts written with the flag, and the names they pass it through.
+  fileReads: { names: ['trust_remote_code'] },
   onFile(context) {
     if (!context.text.includes('trust_remote_code')) return;
     const holders = dictHolders(context);
