@@ -21,6 +21,7 @@ import type { FileAnalysisOptions, FileReport } from '../engine/pipeline/fileAna
 import { analyzeFiles, SelectionCache, wasAnalysed } from '../engine/pipeline/fileAnalysis';
 import { SkipReport } from '../engine/io/skipReport';
 import { RULE_CATALOGUE } from '../rules/catalogue';
+import { tuneHeapForLargeScan } from './jitTuning';
 
 export interface ScanOptions {
   paths: string[];
@@ -307,6 +308,7 @@ export async function scanParallel(
     resolver.forFile(file);
     resolver.perFileIgnores(file);
   }
+  tuneHeapForLargeScan(files.length);
   const { reports, workerFiles } = await runWorkers(files, early, analyzer, resolver, fileOptions);
   return outcome(options, planned, reports, started, workerCount, workerFiles);
 }
