@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import type { AnalysisResult, Analyzer } from '../../server/src/engine/pipeline/analyzer';
 import type { Tree } from '../../server/src/engine/parser';
 import { treeEdit } from '../../server/src/engine/perf/treeEdit';
+import { LONG_FUNCTION } from '../../server/src/engine/perf/functionStatement';
 
 export class EditorDocument {
   private tree: Tree | undefined;
@@ -40,4 +41,23 @@ export class EditorDocument {
   dispose(): void {
     this.tree?.delete();
   }
+}
+
+/** The findings equal a fresh analysis's (every field); returns their codes and lines. */
+export function sameAsFresh(engine: Analyzer, document: EditorDocument, what: string): string[] {
+  const fresh = engine.analyzePython(document.text, { keepTree: true });
+  fresh.tree?.delete();
+  assert.deepEqual(
+    document.result.findings.map((f) => JSON.stringify(f)),
+    fresh.findings.map((f) => JSON.stringify(f)),
+    what,
+  );
+  return document.result.findings.map((f) => `${f.code}:${f.range.start.line + 1}`);
+}
+
+/** Statements no rule looks at, enough to make a function long (functionStatement.LONG_FUNCTION). */
+export function padding(prefix: string): string[] {
+  const lines: string[] = [];
+  for (let i = 0; lines.join('\n').length < LONG_FUNCTION; i++) lines.push(`    ${prefix}_${i} = ${i} * 2`);
+  return lines;
 }

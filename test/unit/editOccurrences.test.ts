@@ -10,20 +10,9 @@ import { changeBetween } from '../../server/src/engine/perf/editReuse';
 import { noteEditOccurrences } from '../../server/src/engine/perf/editOccurrences';
 import { buildIndex, wordFinderOf } from '../../server/src/engine/pipeline/prefilter';
 import { ALL_RULES } from '../../server/src/rules/index';
+import { seeded as random } from '../support/hostile';
 import { SourceText } from '../../server/src/engine/textScan';
 import { FIXTURES, filesUnder } from '../support/paths';
-
-/** A small deterministic generator (mulberry32), so that a failure replays. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INSERTED = ['x', '_', ' ', '.', '"', '\n', 'load', 'eval', 'os', 'token', '#', '('];
 

@@ -15,11 +15,11 @@ import { defineRule } from '../../server/src/engine/rule';
 import type { Rule } from '../../server/src/engine/rule';
 import { fileRulesKept, keepable } from '../../server/src/engine/perf/fileReads';
 import type { ReadPiece } from '../../server/src/engine/perf/fileReads';
-import { LONG_FUNCTION, reachedStatements } from '../../server/src/engine/perf/functionStatement';
+import { reachedStatements } from '../../server/src/engine/perf/functionStatement';
 import { wordsOf } from '../../server/src/engine/perf/moduleStatement';
 import { ALL_RULES } from '../../server/src/rules/index';
 import { analyzer } from '../support/engine';
-import { EditorDocument as Document } from '../support/editorDocument';
+import { EditorDocument as Document, padding, sameAsFresh } from '../support/editorDocument';
 import { CORPUS, FIXTURES, REPO_ROOT, filesUnder } from '../support/paths';
 
 /** A statement, comment or function body the declaration says the rule does not read, whose blanking changed its findings. */
@@ -191,25 +191,6 @@ describe('file rules read what they declare (fileReads)', () => {
     );
   });
 });
-
-/** The findings equal a fresh analysis's (every field); returns their codes and lines. */
-function sameAsFresh(engine: Analyzer, document: Document, what: string): string[] {
-  const fresh = engine.analyzePython(document.text, { keepTree: true });
-  fresh.tree?.delete();
-  assert.deepEqual(
-    document.result.findings.map((f) => JSON.stringify(f)),
-    fresh.findings.map((f) => JSON.stringify(f)),
-    what,
-  );
-  return document.result.findings.map((f) => `${f.code}:${f.range.start.line + 1}`);
-}
-
-/** Statements no rule looks at, enough to make a function long (functionStatement.LONG_FUNCTION). */
-function padding(prefix: string): string[] {
-  const lines: string[] = [];
-  for (let i = 0; lines.join('\n').length < LONG_FUNCTION; i++) lines.push(`    ${prefix}_${i} = ${i} * 2`);
-  return lines;
-}
 
 const SOURCE = [
   'import os',

@@ -5,29 +5,8 @@
  * unit that moved the old report instead of analysing its statement again fails).
  */
 import * as assert from 'node:assert/strict';
-import type { Analyzer } from '../../server/src/engine/pipeline/analyzer';
-import { LONG_FUNCTION } from '../../server/src/engine/perf/functionStatement';
 import { analyzer } from '../support/engine';
-import { EditorDocument as Document } from '../support/editorDocument';
-
-/** The findings equal a fresh analysis's (every field); returns their codes and lines. */
-function sameAsFresh(engine: Analyzer, document: Document, what: string): string[] {
-  const fresh = engine.analyzePython(document.text, { keepTree: true });
-  fresh.tree?.delete();
-  assert.deepEqual(
-    document.result.findings.map((f) => JSON.stringify(f)),
-    fresh.findings.map((f) => JSON.stringify(f)),
-    what,
-  );
-  return document.result.findings.map((f) => `${f.code}:${f.range.start.line + 1}`);
-}
-
-/** Statements no rule looks at, enough to make a function long (functionStatement.LONG_FUNCTION). */
-function padding(prefix: string): string[] {
-  const lines: string[] = [];
-  for (let i = 0; lines.join('\n').length < LONG_FUNCTION; i++) lines.push(`    ${prefix}_${i} = ${i} * 2`);
-  return lines;
-}
+import { EditorDocument as Document, padding, sameAsFresh } from '../support/editorDocument';
 
 const SOURCE = [
   'import os',
