@@ -21,3 +21,28 @@ export class TextMemo<V> {
     return answer;
   }
 }
+
+/**
+ * A value per text for the last `size` texts, the one asked for made the most recently used (an
+ * undo goes back to a text often): what an edit hands on from the text before it to the text
+ * after it (carried names, flow closures). A text not remembered gets `make()`.
+ */
+export class RecentTexts<V> {
+  private readonly byText = new Map<string, V>();
+
+  constructor(
+    private readonly make: () => V,
+    private readonly size = 4,
+  ) {}
+
+  get(text: string): V {
+    let known = this.byText.get(text);
+    if (known !== undefined) this.byText.delete(text);
+    else {
+      if (this.byText.size >= this.size) this.byText.delete(this.byText.keys().next().value!);
+      known = this.make();
+    }
+    this.byText.set(text, known);
+    return known;
+  }
+}

@@ -29,6 +29,7 @@ import { flowReach } from './reach';
 import type { FlowReach } from './reach';
 import { CONFIDENCE, ROUTE_METHODS, UNTRUSTED } from './sources';
 import { SQL_FUNCTIONS, SQL_METHODS } from './sinks';
+import { RecentTexts } from '../textMemo';
 
 /**
  * What the test asks of a closure. Its answers hold for the text after a quiet edit too (the
@@ -38,19 +39,8 @@ import { SQL_FUNCTIONS, SQL_METHODS } from './sinks';
 type FlowNames = Pick<FlowReach, 'carries' | 'namedOnCarryingLine' | 'registers'>;
 
 /** Closures by text and kinds, for the last few texts (a quiet edit hands them on to the text after it). */
-const namesByText = new Map<string, Map<string, FlowNames>>();
-
-/** The closures known for `text`, made the most recently used (an undo goes back to a text often). */
-function remember(text: string): Map<string, FlowNames> {
-  let known = namesByText.get(text);
-  if (known) namesByText.delete(text);
-  else {
-    if (namesByText.size >= 4) namesByText.delete(namesByText.keys().next().value!);
-    known = new Map();
-  }
-  namesByText.set(text, known);
-  return known;
-}
+const namesByText = new RecentTexts<Map<string, FlowNames>>(() => new Map());
+const remember = (text: string): Map<string, FlowNames> => namesByText.get(text);
 
 function namesOf(text: string, untrusted: boolean, kinds: readonly SourceKind[]): FlowNames {
   const known = remember(text);

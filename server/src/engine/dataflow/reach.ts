@@ -26,7 +26,7 @@
  * in is called on a line holding one (a sink reached through a helper's parameter is reported
  * where the helper is called). Every other sink is left out before the tree is read.
  */
-import { assignedNames, headerAt, linesOf, lowerBound, withoutProse } from '../perf/partialParse';
+import { assignedNames, headerAt, holdsAny, linesOf, lowerBound, withoutProse } from '../perf/partialParse';
 import { literalBounds, nextNonBlank, previousNonBlank } from '../textScan';
 import { Occurrences, knownWords, rememberWords } from './textWords';
 import type { LogicalLine } from '../perf/partialParse';
@@ -427,18 +427,6 @@ function keywordName(text: string, at: number, length: number): boolean {
   if (text.charCodeAt(k + 1) === 61) return false;
   const previous = previousNonBlank(text, at);
   return previous === '(' || previous === ',';
-}
-
-/** True when a sorted list of offsets has one in [start, end). */
-function holdsAny(at: readonly number[], start: number, end: number): boolean {
-  let low = 0;
-  let high = at.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (at[mid] < start) low = mid + 1;
-    else high = mid;
-  }
-  return low < at.length && at[low] < end;
 }
 
 /**

@@ -23,6 +23,7 @@
  *   (a name assigned the template carries too);
  * - MLS407's responses are `return` statements: one returning a score holds a carrying name.
  */
+import { holdsAny } from '../perf/partialParse';
 import { isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
 import type { FlowSinkKind } from './words';
 import {
@@ -176,18 +177,6 @@ function chainedAssignment(value: string): boolean {
   return false;
 }
 
-/** True when a sorted list of offsets has one in [start, end). */
-function holdsIn(sorted: readonly number[], start: number, end: number): boolean {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (sorted[mid] < start) low = mid + 1;
-    else high = mid;
-  }
-  return low < sorted.length && sorted[low] < end;
-}
-
 /** The offset of the last character at or before `i` that is not a space or a tab. */
 function lastCode(text: string, i: number): number {
   while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
@@ -272,7 +261,7 @@ export function sinkReached(view: ReachView, kinds: ReadonlySet<FlowSinkKind>): 
         assignment(name) === 1 ||
         view.occurrences(name).some((at) => {
           const start = view.lineStart(at);
-          if (!holdsIn(view.occurrences('import'), start, at) || view.inProse(at)) return false;
+          if (!holdsAny(view.occurrences('import'), start, at) || view.inProse(at)) return false;
           if (at - start > LONG_STATEMENT) return true;
           const before = text.slice(start, at);
           if (!/\bimport\b/.test(before)) return false;

@@ -28,6 +28,7 @@
 import type { LiteralFormat, Rule } from '../rule';
 import { SubstringSet } from '../textScan';
 import { HotWords, carriedNames, holdsHotWord } from './partialParse';
+import { RecentTexts } from '../textMemo';
 
 /**
  * A rule's words as hot words: in code (names, endings, strings: what carries), in prose (a
@@ -111,19 +112,8 @@ export function handOnCarried(before: string, after: string): void {
 }
 
 /** Names carried from each rule's words, by text, for the last few texts (a kept rule hands them on). */
-const carriedByText = new Map<string, Map<Rule, Set<string>>>();
-
-/** The names known for `text`, made the most recently used (an undo goes back to a text often). */
-function remember(text: string): Map<Rule, Set<string>> {
-  let known = carriedByText.get(text);
-  if (known) carriedByText.delete(text);
-  else {
-    if (carriedByText.size >= 4) carriedByText.delete(carriedByText.keys().next().value!);
-    known = new Map();
-  }
-  carriedByText.set(text, known);
-  return known;
-}
+const carriedByText = new RecentTexts<Map<Rule, Set<string>>>(() => new Map());
+const remember = (text: string): Map<Rule, Set<string>> => carriedByText.get(text);
 
 function carriedOf(rule: Rule, hot: HotWords, text: string): Set<string> {
   const known = remember(text);

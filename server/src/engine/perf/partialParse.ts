@@ -1027,7 +1027,7 @@ function* keptStatements(text: string, lines: readonly LogicalLine[], cold: read
 }
 
 /** True when a sorted list has a value in [start, end). */
-function holdsAny(sorted: readonly number[], start: number, end: number): boolean {
+export function holdsAny(sorted: readonly number[], start: number, end: number): boolean {
   const low = lowerBound(sorted, start);
   return low < sorted.length && sorted[low] < end;
 }
