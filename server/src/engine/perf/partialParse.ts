@@ -1208,7 +1208,13 @@ function build(text: string, lines: readonly LogicalLine[], cold: readonly Defin
   const ranges: PartialText['ranges'] = [];
   let from = 0;
   const include = (start: number, end: number) => {
-    if (end > start) ranges.push({ startIndex: start, startPosition: point(start), endIndex: end, endPosition: point(end) });
+    if (end <= start) return;
+    // Adjacent parts are one range (a stub right after the text before it): each range costs the parser a new read.
+    const last = ranges[ranges.length - 1];
+    if (last && last.endIndex === start) {
+      last.endIndex = end;
+      last.endPosition = point(end);
+    } else ranges.push({ startIndex: start, startPosition: point(start), endIndex: end, endPosition: point(end) });
   };
   for (const definition of cold) {
     // What the parser skips is blanked for the semantic model's text searches too.
@@ -1227,10 +1233,15 @@ function build(text: string, lines: readonly LogicalLine[], cold: readonly Defin
 function importsIn(text: string, lines: readonly LogicalLine[], cold: readonly Definition[]): string[] {
   const found = new Set<string>();
   let next = 0;
+  let word = -1;
   for (const line of lines) {
     while (next < cold.length && cold[next].end < line.start) next++;
     if (next >= cold.length) break;
     if (line.start < cold[next].start) continue;
+    // The next `import` of the text, searched again only once passed (a search per line would cost the square).
+    if (word < line.start) word = text.indexOf('import', line.start);
+    if (word < 0) break;
+    if (word >= line.end) continue;
     // Strings and comments blanked: `import copy` in a docstring imports nothing.
     const source = withoutProse(text.slice(line.start, line.end));
     if (!/\bimport\b/.test(source)) continue;
