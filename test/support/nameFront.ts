@@ -6,6 +6,8 @@
 import type { Analyzer } from '../../server/src/engine/pipeline/analyzer';
 import type { HotWords } from '../../server/src/engine/perf/partialParse';
 import { partialText } from '../../server/src/engine/perf/partialParse';
+import type { Node } from '../../server/src/engine/parser';
+import type { ConstantArguments } from '../../server/src/engine/rule';
 import { SemanticModel } from '../../server/src/engine/semantic';
 
 export interface FrontCheck {
@@ -17,12 +19,15 @@ export interface FrontCheck {
   lost: Array<{ line: number; name: string }>;
 }
 
-/** `wanted(name, method)`: the model's qualified name of the callee, and the method's name for `x.m(...)`. */
+/**
+ * `wanted(name, method, call)`: the model's qualified name of the callee, the method's name for
+ * `x.m(...)`, and the call (a rule judging constant arguments wants only calls that pass some).
+ */
 export function checkNameFront(
   engine: Analyzer,
   text: string,
   hot: HotWords,
-  wanted: (name: string | undefined, method: string | undefined) => boolean,
+  wanted: (name: string | undefined, method: string | undefined, call: Node, model: SemanticModel) => boolean,
 ): FrontCheck {
   // minSkipped 0: plan even small texts, so that every one exercises the text front.
   const partial = partialText(text, hot, 0);
@@ -37,7 +42,7 @@ export function checkNameFront(
       if (!call || !fn) continue;
       const name = model.qualifiedName(fn);
       const method = fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
-      if (!wanted(name, method)) continue;
+      if (!wanted(name, method, call, model)) continue;
       check.resolved++;
       if (!kept(call.startIndex)) check.lost.push({ line: text.slice(0, call.startIndex).split('\n').length, name: name ?? method ?? '?' });
     }
@@ -45,4 +50,36 @@ export function checkNameFront(
     tree.delete();
   }
   return check;
+}
+
+/**
+ * True when the call passes, at one of the declared arguments, what can be constant text as the
+ * tree and the semantic model show it (a string; a name bound by an assignment, a loop or a
+ * parameter with a default; a parenthesised one), or passes `*args`/`**kwargs`: read from the
+ * tree, independently of the text check partial parsing makes (perf/constantArguments.ts).
+ */
+export function passesConstantArgument(call: Node, declared: ConstantArguments, model: SemanticModel): boolean {
+  const args = call.childForFieldName('arguments');
+  if (!args || args.type !== 'argument_list') return false;
+  const canBeText = (value: Node | null): boolean => {
+    if (!value) return false;
+    if (value.type === 'parenthesized_expression') return canBeText(value.namedChildren[0] ?? null);
+    if (value.type === 'string' || value.type === 'concatenated_string') return true;
+    if (value.type !== 'identifier') return false;
+    const binding = model.lookup(value.text, value.startIndex);
+    if (!binding || binding.kind === 'import') return false;
+    return binding.kind !== 'param' || /default_parameter$/.test(binding.node.parent?.type ?? '');
+  };
+  let position = 0;
+  for (const arg of args.namedChildren) {
+    if (!arg || arg.type === 'comment') continue;
+    if (arg.type === 'list_splat' || arg.type === 'dictionary_splat') return true;
+    if (arg.type === 'keyword_argument') {
+      const name = arg.childForFieldName('name')?.text ?? '';
+      if ((declared.keywords ?? []).includes(name) && canBeText(arg.childForFieldName('value'))) return true;
+      continue;
+    }
+    if ((declared.positions ?? []).includes(position++) && canBeText(arg)) return true;
+  }
+  return false;
 }

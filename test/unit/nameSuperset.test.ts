@@ -13,7 +13,10 @@ import { analysisText } from '../../server/src/engine/text';
 import { ALL_RULES } from '../../server/src/rules/index';
 import { wordsOf } from '../../server/src/engine/perf/ruleWords';
 import { analyzer } from '../support/engine';
-import { checkNameFront } from '../support/nameFront';
+import { checkNameFront, passesConstantArgument } from '../support/nameFront';
+import type { Node } from '../../server/src/engine/parser';
+import type { ConstantArguments } from '../../server/src/engine/rule';
+import type { SemanticModel } from '../../server/src/engine/semantic';
 import { CORPUS, FIXTURES, REPO_ROOT, filesUnder } from '../support/paths';
 
 describe('name resolution: the text front keeps what the semantic model resolves', () => {
@@ -31,6 +34,18 @@ describe('name resolution: the text front keeps what the semantic model resolves
     });
     const callees = new Set(byName.flatMap((rule) => rule.callees ?? []));
     const methods = new Set(byName.flatMap((rule) => rule.methods ?? []));
+    // A callee or method whose every rule judges constant arguments is wanted only where the
+    // call passes some: elsewhere it has no finding, and the statement holding it can be left out.
+    const judged = new Map<string, ConstantArguments[] | null>();
+    for (const rule of byName)
+      for (const word of [...(rule.callees ?? []), ...(rule.methods ?? [])]) {
+        const known = judged.get(word);
+        judged.set(word, known === null || !rule.constantArguments ? null : [...(known ?? []), rule.constantArguments]);
+      }
+    const passes = (word: string, call: Node, model: SemanticModel) => {
+      const declared = judged.get(word);
+      return !declared || declared.some((d) => passesConstantArgument(call, d, model));
+    };
     const files = [
       ...filesUnder(FIXTURES, ['.py']),
       ...filesUnder(CORPUS, ['.py']),
@@ -45,7 +60,9 @@ describe('name resolution: the text front keeps what the semantic model resolves
         engine,
         text,
         hot!,
-        (name, method) => (name !== undefined && callees.has(name)) || (method !== undefined && methods.has(method)),
+        (name, method, call, model) =>
+          (name !== undefined && callees.has(name) && passes(name, call, model)) ||
+          (method !== undefined && methods.has(method) && passes(method, call, model)),
       );
       if (!check.planned) continue;
       planned++;

@@ -180,6 +180,21 @@ export interface RuleMatch {
    */
   readsConstants?: ReadConstants;
   /**
+   * True when a finding depends on other statements of the function holding it than those
+   * binding the names it reads: a guard written before the call (`if name not in ALLOWED:
+   * raise`), or how the call's result is used afterwards. The engine then keeps the whole of
+   * every function holding one of the rule's words; without it, a function's statements that
+   * hold none and bind nothing the rest reads may be left out of a batch scan's parse
+   * (perf/quietBody.ts).
+   */
+  readsFunction?: boolean;
+  /**
+   * True when a finding depends on how the result of its call is used afterwards in the function
+   * (a response only probed for its status is no download): the engine keeps the statements
+   * that read the names bound by the statement holding one of the rule's words.
+   */
+  readsUses?: boolean;
+  /**
    * For a rule with `onFile`: what it reads inside the file's definitions (see FileReads). A file
    * rule declaring nothing is taken to read every statement.
    */

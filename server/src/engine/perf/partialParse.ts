@@ -37,6 +37,7 @@ import type { SubstringSet } from '../textScan';
 import type { ConstantArguments } from '../rule';
 import { callMayPassConstant } from './constantArguments';
 import type { CallWordRole } from './constantArguments';
+import { quietBodyRuns } from './quietBody';
 import { identifierOccurrences, inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
 
 /** One logical line: a statement or a compound statement's header, continuation lines included. */
@@ -89,6 +90,16 @@ export const enum WordKind {
    * (Derived from `keywords` of rules with `wordsInEveryFinding`, perf/ruleWords.ts.)
    */
   ValueName = 64,
+  /**
+   * With any of the above: a word of a rule that reads the whole function holding it
+   * (RuleMatch.readsFunction), whose statements quietBody.ts must then not leave out.
+   */
+  WholeFunction = 128,
+  /**
+   * With any of the above: a word of a rule that reads how the result of the statement holding
+   * it is used (RuleMatch.readsUses): quietBody.ts keeps the statements reading what it binds.
+   */
+  UsesRead = 256,
 }
 
 /** The arguments a call word's occurrences are judged by (RuleMatch.constantArguments), and how the rules call it. */
@@ -101,7 +112,7 @@ export interface ArgumentCheck {
 export class HotWords {
   constructor(
     readonly words: SubstringSet,
-    readonly kinds: Uint8Array,
+    readonly kinds: Uint16Array,
     /** The dotted functions (`torch.hub.load`, `flask.Flask().run`). */
     readonly functions: ReadonlySet<string> = new Set(),
     /** Their starts (`torch`, `torch.hub`, `flask.Flask`, `flask.Flask()`). */
@@ -143,8 +154,9 @@ export class HotWords {
     positions: ReadonlyArray<(text: string) => number[]> = [],
     argumentChecks: ReadonlyMap<string, ArgumentCheck> = new Map(),
     wordChecks: ReadonlyMap<string, (text: string, at: number, length: number) => boolean> = new Map(),
+    functionWords: { whole?: Iterable<string>; uses?: Iterable<string> } = {},
   ): HotWords {
-    const kinds = new Uint8Array(words.strings.length);
+    const kinds = new Uint16Array(words.strings.length);
     const position = new Map(words.strings.map((w, i) => [w, i]));
     const mark = (list: Iterable<string>, kind: WordKind) => {
       for (const word of list) {
@@ -176,6 +188,14 @@ export class HotWords {
         if (part !== name) prefixes.add((prefix += '()'));
       }
     }
+    for (const [list, flag] of [
+      [functionWords.whole ?? [], WordKind.WholeFunction],
+      [functionWords.uses ?? [], WordKind.UsesRead],
+    ] as const)
+      for (const word of list) {
+        const i = position.get(word);
+        if (i !== undefined && kinds[i] !== WordKind.Ignored) kinds[i] |= flag;
+      }
     const checks = new Map<number, ArgumentCheck>();
     for (const [word, check] of argumentChecks) {
       const i = position.get(word);
@@ -216,7 +236,7 @@ export interface PartialText {
   skipped: number;
 }
 
-const KEYWORDS = new Set([
+export const KEYWORDS: ReadonlySet<string> = new Set([
   'False',
   'None',
   'True',
@@ -287,22 +307,54 @@ export function partialText(
 ): PartialText | undefined {
   const lines = linesOf(text);
   const definitions = definitionsOf(text, lines);
-  const { cold, valuesAt, namesAt } = coldPlan(text, lines, definitions, hot, hits);
+  const plan = coldPlan(text, lines, definitions, hot, hits);
+  const { valuesAt, namesAt, keptAt, scopesAt, wholeAt, usesAt } = plan;
+  let cold = plan.cold;
   const quiet = quietStatements(text, lines, cold, valuesAt, namesAt);
+  const runs = quietBodyRuns(
+    text,
+    lines,
+    keptFunctions(definitions, cold, [keptAt, scopesAt, wholeAt]),
+    (start, end) => holdsAny(valuesAt, start, end) || namesAt.some((sorted) => holdsAny(sorted, start, end)),
+    (at) => lineAt(lines, at),
+    // Below the default threshold (tests), every function and run counts, however small.
+    minSkipped < DEFAULT_MIN_SKIPPED ? 0 : undefined,
+    (start, end) => holdsAny(usesAt, start, end),
+  );
+  // A run can hold cold definitions (in an `if` left out whole): the run leaves them out.
+  if (runs.length > 0) cold = cold.filter((definition) => spanAt(runs, definition.start) < 0);
   let skipped = 0;
   for (const definition of cold) skipped += definition.end - definition.start - definition.stub.length;
   for (const statement of quiet) skipped += statement.end - statement.start;
+  for (const run of runs) skipped += run.end - run.start - run.stub.length;
   if (skipped < minSkipped) return undefined;
-  // A left-out statement is a definition with an empty stub (nothing of it is parsed).
+  // A left-out statement is a definition with an empty stub (nothing of it is parsed); a run of
+  // statements in a function leaves a `0` so that no block is empty.
   const left = [
     ...cold,
     ...quiet.map((line) => ({ start: line.start, keyword: line.start, headerEnd: line.end, end: line.end, stub: '' })),
+    ...runs.map((run) => ({ start: run.start, keyword: run.start, headerEnd: run.end, end: run.end, stub: run.stub })),
   ];
   return build(
     text,
     lines,
     left.sort((a, b) => a.start - b.start),
     skipped,
+  );
+}
+
+/**
+ * The functions partial parsing keeps whose statements quietBody.ts may leave out: not inside a
+ * cold definition, and holding none of the given (sorted) offsets: data-flow kept offsets,
+ * `global` and `nonlocal`, words of rules that read whole functions.
+ */
+function keptFunctions(
+  definitions: readonly Definition[],
+  cold: readonly Definition[],
+  wholeAt: ReadonlyArray<readonly number[]>,
+): Definition[] {
+  return definitions.filter(
+    (d) => d.stub.startsWith('def ') && !inCold(cold, d.start) && !wholeAt.some((sorted) => holdsAny(sorted, d.start, d.end)),
   );
 }
 
@@ -355,7 +407,16 @@ function coldPlan(
   definitions: readonly Definition[],
   hot: HotWords,
   hits?: readonly number[],
-): { cold: Definition[]; carried: Set<string>; valuesAt: readonly number[]; namesAt: Array<readonly number[]> } {
+): {
+  cold: Definition[];
+  carried: Set<string>;
+  valuesAt: readonly number[];
+  namesAt: Array<readonly number[]>;
+  keptAt: readonly number[];
+  scopesAt: readonly number[];
+  wholeAt: readonly number[];
+  usesAt: readonly number[];
+} {
   // Where the rules' words are: substrings (values a rule reads, whoever holds them) and names.
   const substringAt: number[] = [];
   let nameAt: number[] = [];
@@ -363,7 +424,18 @@ function coldPlan(
   const walrusAt: number[] = [];
   const rootAt: number[] = [];
   const receiverAt: number[] = [];
+  /**
+   * Hot positions of words of rules that read the whole function holding them
+   * (WordKind.WholeFunction), and of rules that read the uses of what they bind (UsesRead).
+   */
+  const wholeAt: number[] = [];
+  const usesAt: number[] = [];
   const { words, kinds, argumentChecks: checks, wordChecks } = hot;
+  const flag = (kind: number, at: number) => {
+    if (kind & WordKind.WholeFunction) wholeAt.push(at);
+    if (kind & WordKind.UsesRead) usesAt.push(at);
+  };
+  const anyFunctionWord = kinds.reduce((all, kind) => all | (kind & (WordKind.WholeFunction | WordKind.UsesRead)), 0);
   const importedChecked = new Set<string>();
   const visit = (index: number, at: number) => {
     const kind = kinds[index];
@@ -376,12 +448,14 @@ function coldPlan(
       wordChecks.get(index)!(text, at, words.strings[index].length);
     if (kind & WordKind.Substring && counts) {
       (words.strings[index] === WALRUS ? walrusAt : substringAt).push(at);
+      flag(kind, at);
       return;
     }
     const word = words.strings[index];
     if ((at > 0 && isIdentifierChar(text.charCodeAt(at - 1))) || isIdentifierChar(text.charCodeAt(at + word.length))) return;
     if ((kind & WordKind.Word && counts) || (kind & WordKind.ValueName && namesAValue(text, at, word.length))) {
       substringAt.push(at);
+      flag(kind, at);
       return;
     }
     if (kind & WordKind.Root) rootAt.push(at);
@@ -395,9 +469,14 @@ function coldPlan(
     if (previousNonBlank(text, at) === '.') {
       if (!(kind & WordKind.AttributeName)) return;
       if (kind & WordKind.ReceiverChecked) receiverAt.push(at, index);
-      else nameAt.push(at);
-    } else if (kind & WordKind.BareName) nameAt.push(at);
-    else if (kind & WordKind.AttributeName) {
+      else {
+        nameAt.push(at);
+        flag(kind, at);
+      }
+    } else if (kind & WordKind.BareName) {
+      nameAt.push(at);
+      flag(kind, at);
+    } else if (kind & WordKind.AttributeName) {
       // Bare, but perhaps imported under its own name: decided below.
       const list = bareAt.get(word);
       if (list) list.push(at);
@@ -412,7 +491,9 @@ function coldPlan(
     const standsFor = reachingNames(text, lines, hot.prefixes, rootAt);
     for (let k = 0; k < receiverAt.length; k += 2) {
       const at = receiverAt[k];
-      if (receiverCanReach(text, at, words.strings[receiverAt[k + 1]], standsFor, hot.functions)) nameAt.push(at);
+      if (!receiverCanReach(text, at, words.strings[receiverAt[k + 1]], standsFor, hot.functions)) continue;
+      nameAt.push(at);
+      flag(kinds[receiverAt[k + 1]], at);
     }
   }
   const names = new Set<string>();
@@ -428,6 +509,7 @@ function coldPlan(
   for (const [word, list] of bareAt)
     if (importedChecked.has(word) || list.some((at) => inImportStatement(text, at))) {
       nameAt.push(...list);
+      for (const at of list) flag(kinds[words.strings.indexOf(word)], at);
       bareKept.add(word);
     }
   const scopes = scopeStatements(text);
@@ -475,12 +557,23 @@ function coldPlan(
     if (added.length === 0) break;
     const more: number[] = [];
     for (const name of added) for (const i of identifierOccurrences(text, name)) more.push(i);
+    // A carried name can stand for a function of a rule reading whole functions or uses.
+    for (const at of more) flag(anyFunctionWord, at);
     nameAt = mergeSorted(
       nameAt,
       more.sort((a, b) => a - b),
     );
   }
-  return { cold, carried, valuesAt: keptAt.length > 0 ? mergeSorted(substringAt, keptAt) : substringAt, namesAt: [nameAt, walrusAt] };
+  return {
+    cold,
+    carried,
+    valuesAt: keptAt.length > 0 ? mergeSorted(substringAt, keptAt) : substringAt,
+    namesAt: [nameAt, walrusAt],
+    keptAt,
+    scopesAt: scopes.map((statement) => statement.at).sort((a, b) => a - b),
+    wholeAt: wholeAt.sort((a, b) => a - b),
+    usesAt: usesAt.sort((a, b) => a - b),
+  };
 }
 
 /** True when one of the sorted offsets falls in the code (not prose) of the statement at `start` whose code is `code`. */
@@ -1078,7 +1171,7 @@ export function assignedNames(text: string, line: { start: number; end: number }
  * strings and comments, each with where its statement starts (after a `;`): several for
  * `a = b = c` or statements joined by `;`.
  */
-function topLevelAssignments(source: string): Array<{ at: number; statement: number }> {
+export function topLevelAssignments(source: string): Array<{ at: number; statement: number }> {
   const found: Array<{ at: number; statement: number }> = [];
   if (!source.includes('=')) return found;
   let depth = 0;
@@ -1158,7 +1251,7 @@ export function aliasNames(text: string, line: { start: number; end: number }, i
 }
 
 /** Names an assignment target binds: not `obj.attr`, not `obj[...]`'s object, not keywords. */
-function targetNames(target: string): string[] {
+export function targetNames(target: string): string[] {
   const names: string[] = [];
   for (const match of target.matchAll(IDENTIFIER)) {
     const at = match.index;
@@ -1175,7 +1268,7 @@ function targetNames(target: string): string[] {
   return names;
 }
 
-function identifiersOf(source: string): string[] {
+export function identifiersOf(source: string): string[] {
   return [...source.matchAll(IDENTIFIER)].map((m) => m[0]).filter((name) => !KEYWORDS.has(name));
 }
 

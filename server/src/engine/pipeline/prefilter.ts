@@ -265,7 +265,15 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
   /** Words whose occurrences count only where a check says so (PartialParseWords.check), and words some rule wants anywhere. */
   const checkedWords = new Map<string, Array<(text: string, at: number, length: number) => boolean>>();
   const uncheckedWords = new Set<string>(ALWAYS_HOT);
+  const wholeFunctionWords = new Set<string>();
+  const usesWords = new Set<string>();
   for (const gate of index.gates) {
+    // The words of a rule reading whole functions (RuleMatch.readsFunction) keep them whole; of a
+    // rule reading how its calls' results are used (readsUses), the statements using them.
+    const note = (word: string) => {
+      if (gate.rule.readsFunction) wholeFunctionWords.add(word);
+      if (gate.rule.readsUses) usesWords.add(word);
+    };
     // A rule that only reacts to calls fires where a call names one of its functions (or an alias,
     // which partialText follows); any other rule, wherever one of its triggers is written.
     const { partialParseWords: narrower, findingsShowTriggers, fileContext } = gate.derived;
@@ -274,12 +282,14 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
       for (const word of fileContext) {
         substrings.add(word);
         uncheckedWords.add(word);
+        note(word);
       }
       continue;
     }
     if (narrower) {
       for (const word of narrower.substrings ?? []) substrings.add(word);
       for (const word of narrower.words ?? []) wholeWords.add(word);
+      for (const word of [...(narrower.substrings ?? []), ...(narrower.words ?? []), ...(narrower.settings ?? [])]) note(word);
       for (const word of [...(narrower.substrings ?? []), ...(narrower.words ?? [])])
         if (narrower.check) checkedWords.set(word, [...(checkedWords.get(word) ?? []), narrower.check]);
         else uncheckedWords.add(word);
@@ -289,9 +299,11 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
       for (const trigger of gate.triggers) {
         substrings.add(trigger);
         uncheckedWords.add(trigger);
+        note(trigger);
       }
     for (const word of fileContext) {
       substrings.add(word);
+      note(word);
       const check = gate.derived.fileContextChecks.get(word);
       if (check) checkedWords.set(word, [...(checkedWords.get(word) ?? []), check]);
       else uncheckedWords.add(word);
@@ -302,10 +314,12 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     for (const method of gate.rule.methods ?? []) {
       bareNames.add(method);
       attributeNames.add(method);
+      note(method);
     }
     for (const callee of gate.rule.callees ?? []) {
       if (callee.includes('.')) dottedFunctions.add(callee);
       else bareNames.add(callee);
+      for (const name of dottedSegments(callee)) note(name);
     }
     noteArgumentChecks(gate.rule, checks);
   }
@@ -327,6 +341,7 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     positions,
     argumentChecks,
     wordChecks,
+    { whole: wholeFunctionWords, uses: usesWords },
   );
   // The places a data flow can be keep their definitions and statements (dataflow/parsePlan.ts).
   const flows = flowPlanOf(index);

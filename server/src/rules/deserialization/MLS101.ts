@@ -101,6 +101,8 @@ export const pickleLoadRule = defineRule({
     'marshal.loads',
     ...FIND_CLASS_FALLBACKS,
   ],
+  // A `find_class` override is judged by the guards written before its fallback.
+  readsFunction: true,
   onCall(call, context) {
     const callee = call.callee ?? '';
     if (FIND_CLASS_FALLBACKS.includes(callee)) {

@@ -281,6 +281,8 @@ export const insecureDownloadRule = defineRule({
   // Every finding is a plain-HTTP URL written in the file.
   strings: ['http://', 'HTTP://', 'Http://'],
   callees: Object.keys(URL_ARGUMENTS),
+  // A response only probed (`requests.get(url).status_code`) is judged by how it is used afterwards.
+  readsUses: true,
   onCall(call, context) {
     const where = call.callee ? URL_ARGUMENTS[call.callee] : undefined;
     if (!where) return;

@@ -130,6 +130,8 @@ export const archivePathTraversalRule = defineRule({
   methods: ['extractall', 'extract'],
   reads: ['extraction_filter'],
   callees: ['shutil.unpack_archive'],
+  // An extraction is judged by the member checks the function makes before it.
+  readsFunction: true,
   onCall(call, context) {
     const model = context.model;
     if (call.is('shutil.unpack_archive')) {
