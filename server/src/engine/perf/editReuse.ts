@@ -26,6 +26,7 @@ import type { Span } from '../text';
 import { LineIndex } from '../text';
 import type { SourceText } from '../textScan';
 import { carriedNames, holdsHotWord } from './partialParse';
+import type { HotWords } from './partialParse';
 import { editedUnit } from './editedUnit';
 import type { UnitKind } from './editedUnit';
 import { hotWords, subsetIndex } from '../pipeline/prefilter';
@@ -195,6 +196,26 @@ function identifierAt(text: string, at: number): boolean {
 }
 
 /**
+ * The gates of the data-flow rules, and the index of the other rules with its hot words: the
+ * words reuseAfterEdit judges an edit by (and EditMemo.carried is found over).
+ */
+export function reuseIndexes(
+  gated: RuleIndex,
+  full: RuleIndex,
+): { flowGates: RuleIndex['gates']; rest: RuleIndex & { hot: HotWords | null } } {
+  const flowGates = gated.gates.filter((gate) => gate.derived.dataFlow);
+  const rest =
+    flowGates.length > 0
+      ? subsetIndex(
+          gated,
+          gated.gates.filter((gate) => !gate.derived.dataFlow).map((gate) => gate.rule),
+        )
+      : gated;
+  if (rest.hot === undefined) rest.hot = hotWords(rest, full);
+  return { flowGates, rest: rest as RuleIndex & { hot: HotWords | null } };
+}
+
+/**
  * The findings of `text` from those of the previous text, when the edit between them lies in one
  * unit (editedUnit.ts: a definition, a comment on its own line, or blanks at a line's end), the same rules can fire, and neither tree has a syntax error.
  * A function (or a class body) holding no hot word cannot hold a finding nor change any: the
@@ -220,15 +241,7 @@ export function reuseAfterEdit(
   // The data-flow rules (RuleMatch.flows) read across definitions: their findings are kept over
   // an edit only when it leaves every flow as it was (dataflow/editQuiet.ts); the other rules
   // are judged by their words, as below.
-  const flowGates = gated.gates.filter((gate) => gate.derived.dataFlow);
-  const rest =
-    flowGates.length > 0
-      ? subsetIndex(
-          gated,
-          gated.gates.filter((gate) => !gate.derived.dataFlow).map((gate) => gate.rule),
-        )
-      : gated;
-  if (rest.hot === undefined) rest.hot = hotWords(rest, full);
+  const { flowGates, rest } = reuseIndexes(gated, full);
   if (!rest.hot && flowGates.length === 0) return undefined;
   const edited = editedUnit(tree, editedOldTree, change, previous.text, text);
   if (!edited) return undefined;
