@@ -81,3 +81,60 @@ describe('edit reuse for a statement of the module with file rules', () => {
     document.dispose();
   });
 });
+
+const FLOWS = [
+  'import sys',
+  'from flask import Flask, request',
+  '',
+  'app = Flask(__name__)',
+  'LIMIT = 3',
+  'SCRIPT = "1 + 1"',
+  'ARGS = sys.argv',
+  'COUNTING = "SELECT count(*) FROM runs"',
+  'QUERY = COUNTING',
+  '',
+  '',
+  '@app.post("/q")',
+  'def query():',
+  '    text = request.args.get("q")',
+  '    return eval(text)',
+  '',
+  '',
+  'def run():',
+  '    return eval(SCRIPT)',
+  '',
+  '',
+  'def count(cursor):',
+  '    cursor.execute(QUERY)',
+  '',
+].join('\n');
+
+describe('edit reuse for a statement of the module with data-flow rules', () => {
+  it('keeps the flows over a statement holding no carrying name, moved', async () => {
+    const engine = await analyzer();
+    const document = new Document(engine, FLOWS);
+    const before = sameAsFresh(engine, document, 'opened');
+    assert.ok(
+      before.some((f) => f.startsWith('MLS301')),
+      'request data into eval',
+    );
+    const result = document.replace('LIMIT', 'LIMIT = 3', 'LIMIT = 30');
+    assert.equal(result.reusedUnit, 'statement');
+    assert.deepEqual(sameAsFresh(engine, document, 'a constant no flow carries changed'), before);
+    document.dispose();
+  });
+
+  it('runs the flows again when the statement makes a source reach a sink', async () => {
+    const engine = await analyzer();
+    const document = new Document(engine, FLOWS);
+    const before = sameAsFresh(engine, document, 'opened');
+    const sql = (codes: string[]) => codes.filter((f) => f.startsWith('MLS305')).length;
+    // QUERY, executed by count(), now holds the command line: a data-flow rule's finding only.
+    document.replace('QUERY', 'QUERY = COUNTING', 'QUERY = ARGS');
+    const after = sameAsFresh(engine, document, 'the command line into SQL');
+    assert.equal(sql(after), sql(before) + 1, 'cursor.execute(QUERY) is found');
+    document.replace('QUERY', 'QUERY = ARGS', 'QUERY = COUNTING');
+    assert.deepEqual(sameAsFresh(engine, document, 'and back'), before);
+    document.dispose();
+  });
+});

@@ -249,14 +249,6 @@ export function reuseAfterEdit(
   const before = previous.text.slice(edited.start, edited.end - (change.newEnd - change.oldEnd));
   const old = { start: edited.start, end: edited.start + before.length };
   const move = new OffsetMover(change, old);
-  // A statement of the module: the parts of the file its names lead to (moduleStatement.ts). With
-  // the whole index's hot words; none when a data-flow rule can fire (it then bails): the plan's
-  // offsets of a data-flow rule (dataflow/parsePlan.ts) are made for a whole text, not a piece.
-  if (edited.kind === 'statement') {
-    if (gated.hot === undefined) gated.hot = hotWords(gated, full);
-    const hot = flowGates.length > 0 ? null : gated.hot;
-    return reuseModuleStatement({ stages, previous, text, source, tree, gated, hot, selection, unit: edited, old, before, now, move });
-  }
   // A blank change leaves every token as it was, hence every flow. A word a flow rule reads
   // across the file (Rule.reads: `add_argument`, whose `choices=` make a value constant) written
   // in the unit, before or after, means the flow rules run again.
@@ -274,6 +266,29 @@ export function reuseAfterEdit(
           edited,
         ));
   const hot = flowGates.length === 0 || flowsKept ? rest.hot : null;
+  // A statement of the module: the parts of the file its names lead to (moduleStatement.ts),
+  // judged by the other rules' words when the data-flow rules keep their reports (moved): else
+  // the file is analysed whole, as running those rules on a piece cannot be (the plan's offsets
+  // of a data-flow rule, dataflow/parsePlan.ts, are made for a whole text).
+  if (edited.kind === 'statement') {
+    const kept = flowsKept ? flowGates.map((gate) => gate.rule) : [];
+    return reuseModuleStatement({
+      stages,
+      previous,
+      text,
+      source,
+      tree,
+      gated,
+      hot,
+      kept,
+      selection,
+      unit: edited,
+      old,
+      before,
+      now,
+      move,
+    });
+  }
   // A blank change leaves every token, hence every binding and import, as it was.
   if (edited.kind !== 'blank') {
     // Imports inside a function still count for the file (SemanticModel.importedPackages): the

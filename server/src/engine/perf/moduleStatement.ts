@@ -24,8 +24,11 @@
  * - no `global`/`nonlocal`, no `:=`, no `import *` (names bound without being written);
  * - the file's imported packages are the same, or no report kept may depend on them
  *   (SemanticModel.packagesAsked: rules ask which packages the file imports, importsAny);
- * - a rule reading the whole file (a data flow: hot words are then null) makes every edit a full
- *   analysis; a file rule runs again unless it declares what it reads (Rule.fileReads) and
+ * - the data-flow rules (which read the whole file) keep their reports, moved, when the statement
+ *   leaves every flow as it was (dataflow/editQuiet.ts, whose argument holds for the text of any
+ *   unit that makes no call and defines nothing); else the file is analysed whole (editReuse.ts
+ *   hands over no hot words). The other rules are judged by their own words;
+ * - a file rule runs again unless it declares what it reads (Rule.fileReads) and
  *   neither the statement nor a region analysed again holds one of its words or a name carried
  *   from them (fileReads.ts): a statement it reads whose names resolve to the edited one writes
  *   one of them, or a name bound by a region that does, so it is among those regions. Its
@@ -38,6 +41,7 @@
 import type { EditMemo, RuleReport } from '../pipeline/analyzer';
 import type { Node, Tree } from '../parser';
 import type { RuleSelection } from '../config/selection';
+import type { Rule } from '../rule';
 import type { RuleIndex } from '../pipeline/prefilter';
 import { calledNamesOf, candidateCalls, candidateCallsIn } from '../pipeline/calls';
 import type { CalledNames } from '../pipeline/calls';
@@ -79,7 +83,10 @@ export interface StatementEdit {
   source: SourceText;
   tree: Tree;
   gated: RuleIndex;
+  /** The hot words of the rules other than those of `kept` (null: unknown, the file is analysed whole). */
   hot: HotWords | null;
+  /** Rules whose reports are kept, moved, whatever the statement holds (the data-flow rules, when it leaves every flow as it was). */
+  kept: readonly Rule[];
   selection: RuleSelection;
   /** The statement in the new text, and in the old. */
   unit: Span;
@@ -92,7 +99,7 @@ export interface StatementEdit {
 
 /** The analysis of the new text from the previous one after an edit in a module statement, or undefined: analyse the whole file. */
 export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
-  const { stages, previous, text, source, tree, gated, hot, selection, unit, old, before, now, move } = edit;
+  const { stages, previous, text, source, tree, gated, hot, kept: keptAnyway, selection, unit, old, before, now, move } = edit;
   const followed = previous.called;
   if (!hot || !followed) return undefined;
   for (const piece of [before, now]) {
@@ -143,6 +150,7 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   // so it is among those regions, as in functionStatement.ts).
   const others = spans.filter((span) => span.start !== unit.start).map((span) => text.slice(span.start, span.end));
   const keptRules = fileRulesKept(gated.fileRules, previous.text, text, [{ text: before }, { text: now }], others);
+  for (const rule of keptAnyway) keptRules.add(rule);
   const movable = movableRules(previous.reports, keptRules, move.change, old, (r) => enclosesReport(r, old));
   const inside = stages.runRules(model, source, indexWithout(gated, movable), undefined, calls).reports;
   if (move.touched) return undefined;
