@@ -31,6 +31,9 @@ import type { DocumentConfig, DocumentConfigs } from './settings';
 
 export type Reason = 'open' | 'change' | 'save' | 'config';
 
+/** A pause in typing long enough to build what the next edit needs (prepareWhenIdle). */
+const TYPING_PAUSE_MS = 300;
+
 /** How many leading characters are checked for NUL bytes (binary content). */
 const BINARY_PROBE = 8192;
 
@@ -204,6 +207,7 @@ export class LiveAnalysis {
             return;
           }
           this.publish(document, this.analyze(document, config));
+          this.prepareWhenIdle(document, generation, reason === 'change' ? TYPING_PAUSE_MS : 0);
         };
         const delay = reason === 'change' ? config.settings.debounceMs : 0;
         if (delay <= 0) {
@@ -216,6 +220,27 @@ export class LiveAnalysis {
       },
       (error) => this.logger.error(`cannot resolve the configuration of ${document.uri}`, error),
     );
+  }
+
+  /**
+   * Once the diagnostics of an analysis are out, builds what the document's next edit would
+   * build first (EditSession.prepare), unless the document changed or closed meanwhile: the
+   * first keystrokes after opening are then as quick as the later ones. Changes no result. After
+   * an edit it waits for a pause in typing (`delay`): an edit usually hands on what it built, and
+   * building the rest between two quick keystrokes would make the second one wait for it.
+   */
+  private prepareWhenIdle(document: OpenDocument, generation: number, delay: number): void {
+    const prepare = () => {
+      if (generation !== document.generation || !this.isOpen(document)) return;
+      try {
+        document.session.prepare();
+      } catch (error) {
+        // The next edit builds the same on its own (and reports a failure there).
+        this.logger.debug(`preparing ${document.uri} for edits failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    };
+    if (delay <= 0) setImmediate(prepare);
+    else setTimeout(prepare, delay);
   }
 
   /**

@@ -25,8 +25,7 @@ import type { FlowDeclaration } from '../rule';
 import type { Span } from '../text';
 import { isIdentifierChar } from '../textScan';
 import type { SourceKind } from './flow';
-import { flowReach } from './reach';
-import type { FlowReach } from './reach';
+import { FlowReach, flowReach } from './reach';
 import { CONFIDENCE, ROUTE_METHODS, UNTRUSTED } from './sources';
 import { SQL_FUNCTIONS, SQL_METHODS } from './sinks';
 import { RecentTexts } from '../textMemo';
@@ -134,6 +133,21 @@ export function flowEditQuiet(
   const next = remember(after);
   for (const [key, names] of handed) next.set(key, names);
   return true;
+}
+
+/**
+ * Finds the flow rules' closures of carrying names over `text` (what flowEditQuiet finds on first
+ * use), so that the first edit of the text does not.
+ */
+export function prepareFlowNames(rules: ReadonlyArray<readonly FlowDeclaration[]>, text: string): void {
+  for (const flows of rules) {
+    const sources = new Set(flows.flatMap((flow) => flow.sources));
+    const untrusted = UNTRUSTED_KINDS.filter((kind) => sources.has(kind));
+    // The closures of each kind are made when first asked (reach.ts): made here, all of them.
+    const make = (names: FlowNames) => void (names instanceof FlowReach && names.closures);
+    if (untrusted.length > 0) make(namesOf(text, true, untrusted));
+    if (sources.has('confidence')) make(namesOf(text, false, ['confidence']));
+  }
 }
 
 /** The texts the quiet test looks for in a unit, in order: its identifiers, and the matches of each pattern. */

@@ -26,6 +26,7 @@ import type { Span } from '../text';
 import { LineIndex } from '../text';
 import type { SourceText } from '../textScan';
 import { carriedNames, holdsHotWord } from './partialParse';
+import type { HotWords } from './partialParse';
 import { editedUnit } from './editedUnit';
 import type { UnitKind } from './editedUnit';
 import { hotWords, subsetIndex } from '../pipeline/prefilter';
@@ -195,6 +196,26 @@ function identifierAt(text: string, at: number): boolean {
 }
 
 /**
+ * The gates of the data-flow rules, and the index of the other rules with its hot words: the
+ * words reuseAfterEdit judges an edit by (and EditMemo.carried is found over).
+ */
+export function reuseIndexes(
+  gated: RuleIndex,
+  full: RuleIndex,
+): { flowGates: RuleIndex['gates']; rest: RuleIndex & { hot: HotWords | null } } {
+  const flowGates = gated.gates.filter((gate) => gate.derived.dataFlow);
+  const rest =
+    flowGates.length > 0
+      ? subsetIndex(
+          gated,
+          gated.gates.filter((gate) => !gate.derived.dataFlow).map((gate) => gate.rule),
+        )
+      : gated;
+  if (rest.hot === undefined) rest.hot = hotWords(rest, full);
+  return { flowGates, rest: rest as RuleIndex & { hot: HotWords | null } };
+}
+
+/**
  * The findings of `text` from those of the previous text, when the edit between them lies in one
  * unit (editedUnit.ts: a definition, a comment on its own line, or blanks at a line's end), the same rules can fire, and neither tree has a syntax error.
  * A function (or a class body) holding no hot word cannot hold a finding nor change any: the
@@ -220,15 +241,7 @@ export function reuseAfterEdit(
   // The data-flow rules (RuleMatch.flows) read across definitions: their findings are kept over
   // an edit only when it leaves every flow as it was (dataflow/editQuiet.ts); the other rules
   // are judged by their words, as below.
-  const flowGates = gated.gates.filter((gate) => gate.derived.dataFlow);
-  const rest =
-    flowGates.length > 0
-      ? subsetIndex(
-          gated,
-          gated.gates.filter((gate) => !gate.derived.dataFlow).map((gate) => gate.rule),
-        )
-      : gated;
-  if (rest.hot === undefined) rest.hot = hotWords(rest, full);
+  const { flowGates, rest } = reuseIndexes(gated, full);
   if (!rest.hot && flowGates.length === 0) return undefined;
   const edited = editedUnit(tree, editedOldTree, change, previous.text, text);
   if (!edited) return undefined;
@@ -236,14 +249,6 @@ export function reuseAfterEdit(
   const before = previous.text.slice(edited.start, edited.end - (change.newEnd - change.oldEnd));
   const old = { start: edited.start, end: edited.start + before.length };
   const move = new OffsetMover(change, old);
-  // A statement of the module: the parts of the file its names lead to (moduleStatement.ts). With
-  // the whole index's hot words; none when a data-flow rule can fire (it then bails): the plan's
-  // offsets of a data-flow rule (dataflow/parsePlan.ts) are made for a whole text, not a piece.
-  if (edited.kind === 'statement') {
-    if (gated.hot === undefined) gated.hot = hotWords(gated, full);
-    const hot = flowGates.length > 0 ? null : gated.hot;
-    return reuseModuleStatement({ stages, previous, text, source, tree, gated, hot, selection, unit: edited, old, before, now, move });
-  }
   // A blank change leaves every token as it was, hence every flow. A word a flow rule reads
   // across the file (Rule.reads: `add_argument`, whose `choices=` make a value constant) written
   // in the unit, before or after, means the flow rules run again.
@@ -261,6 +266,29 @@ export function reuseAfterEdit(
           edited,
         ));
   const hot = flowGates.length === 0 || flowsKept ? rest.hot : null;
+  // A statement of the module: the parts of the file its names lead to (moduleStatement.ts),
+  // judged by the other rules' words when the data-flow rules keep their reports (moved): else
+  // the file is analysed whole, as running those rules on a piece cannot be (the plan's offsets
+  // of a data-flow rule, dataflow/parsePlan.ts, are made for a whole text).
+  if (edited.kind === 'statement') {
+    const kept = flowsKept ? flowGates.map((gate) => gate.rule) : [];
+    return reuseModuleStatement({
+      stages,
+      previous,
+      text,
+      source,
+      tree,
+      gated,
+      hot,
+      kept,
+      selection,
+      unit: edited,
+      old,
+      before,
+      now,
+      move,
+    });
+  }
   // A blank change leaves every token, hence every binding and import, as it was.
   if (edited.kind !== 'blank') {
     // Imports inside a function still count for the file (SemanticModel.importedPackages): the

@@ -122,6 +122,17 @@ function carriedOf(rule: Rule, hot: HotWords, text: string): Set<string> {
   return carried;
 }
 
+/**
+ * Finds, for each rule of `rules` whose reports may be kept, the names carried from its words in
+ * `text` (what fileRulesKept finds on first use), so that the first edit of the text does not.
+ */
+export function prepareCarried(rules: readonly Rule[], text: string): void {
+  for (const rule of rules) {
+    const code = keepable(rule) ? fileReadWords(rule)?.code : null;
+    if (code) carriedOf(rule, code, text);
+  }
+}
+
 /** A file rule whose reports may be kept: it has `onFile` only, declares what it reads and follows no data flow. */
 export function keepable(rule: Rule): boolean {
   return rule.onFile !== undefined && !rule.onCall && !rule.flows && rule.fileReads !== undefined;

@@ -361,7 +361,7 @@ function boundNames(statement: Node): string[] | undefined {
 }
 
 /** True when a report's span, a related location or a fix edit encloses `unit` (of the old text). */
-function enclosesReport(report: RuleReport, unit: Span): boolean {
+export function enclosesReport(report: RuleReport, unit: Span): boolean {
   // Blanks typed between two statements (an empty unit of the old text): only a span around them.
   const encloses = (span: Span | undefined) =>
     span !== undefined &&

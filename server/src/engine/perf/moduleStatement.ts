@@ -24,15 +24,24 @@
  * - no `global`/`nonlocal`, no `:=`, no `import *` (names bound without being written);
  * - the file's imported packages are the same, or no report kept may depend on them
  *   (SemanticModel.packagesAsked: rules ask which packages the file imports, importsAny);
- * - the file rules run again, and a rule reading the whole file (a data flow: hot words are then
- *   null) makes every edit a full analysis.
+ * - the data-flow rules (which read the whole file) keep their reports, moved, when the statement
+ *   leaves every flow as it was (dataflow/editQuiet.ts, whose argument holds for the text of any
+ *   unit that makes no call and defines nothing); else the file is analysed whole (editReuse.ts
+ *   hands over no hot words). The other rules are judged by their own words;
+ * - a file rule runs again unless it declares what it reads (Rule.fileReads) and
+ *   neither the statement nor a region analysed again holds one of its words or a name carried
+ *   from them (fileReads.ts): a statement it reads whose names resolve to the edited one writes
+ *   one of them, or a name bound by a region that does, so it is among those regions. Its
+ *   reports are then the previous ones, moved.
  * When the regions to analyse again hold more than a quarter of the text (or are reached through
  * too many names), the file is analysed whole: that costs about the same. `test/unit/incremental.test.ts` checks edits of module statements
- * against fresh analyses (an alias renamed away from torch, a constant a rule reads changed).
+ * against fresh analyses (an alias renamed away from torch, a constant a rule reads changed);
+ * `test/unit/moduleStatementFileReads.test.ts` a file rule's flag and credential changed through a name.
  */
 import type { EditMemo, RuleReport } from '../pipeline/analyzer';
 import type { Node, Tree } from '../parser';
 import type { RuleSelection } from '../config/selection';
+import type { Rule } from '../rule';
 import type { RuleIndex } from '../pipeline/prefilter';
 import { calledNamesOf, candidateCalls, candidateCallsIn } from '../pipeline/calls';
 import type { CalledNames } from '../pipeline/calls';
@@ -44,7 +53,9 @@ import { isIdentifierChar, literalBounds } from '../textScan';
 import { holdsHotWord, spanAt } from './partialParse';
 import type { HotWords } from './partialParse';
 import type { OffsetMover, Reused, ReuseStages } from './editReuse';
-import { shiftReports } from './editReuse';
+import { indexWithout, movableRules, shiftReports, withKeptReports } from './editReuse';
+import { fileRulesKept } from './fileReads';
+import { enclosesReport } from './functionStatement';
 
 const PYTHON_KEYWORDS = new Set(
   (
@@ -72,7 +83,10 @@ export interface StatementEdit {
   source: SourceText;
   tree: Tree;
   gated: RuleIndex;
+  /** The hot words of the rules other than those of `kept` (null: unknown, the file is analysed whole). */
   hot: HotWords | null;
+  /** Rules whose reports are kept, moved, whatever the statement holds (the data-flow rules, when it leaves every flow as it was). */
+  kept: readonly Rule[];
   selection: RuleSelection;
   /** The statement in the new text, and in the old. */
   unit: Span;
@@ -85,7 +99,7 @@ export interface StatementEdit {
 
 /** The analysis of the new text from the previous one after an edit in a module statement, or undefined: analyse the whole file. */
 export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
-  const { stages, previous, text, source, tree, gated, hot, selection, unit, old, before, now, move } = edit;
+  const { stages, previous, text, source, tree, gated, hot, kept: keptAnyway, selection, unit, old, before, now, move } = edit;
   const followed = previous.called;
   if (!hot || !followed) return undefined;
   for (const piece of [before, now]) {
@@ -131,11 +145,20 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   if (!outside) return undefined;
   const calls = candidateCallsInSpans(model, text, source, gated, spans, followed);
   if (!calls) return undefined;
-  const inside = stages.runRules(model, source, gated, undefined, calls).reports;
+  // The file rules that read nothing of the statement nor of the regions analysed again keep
+  // their reports, moved (fileReads.ts: a region reading a name the statement binds writes it,
+  // so it is among those regions, as in functionStatement.ts).
+  const others = spans.filter((span) => span.start !== unit.start).map((span) => text.slice(span.start, span.end));
+  const keptRules = fileRulesKept(gated.fileRules, previous.text, text, [{ text: before }, { text: now }], others);
+  for (const rule of keptAnyway) keptRules.add(rule);
+  const movable = movableRules(previous.reports, keptRules, move.change, old, (r) => enclosesReport(r, old));
+  const inside = stages.runRules(model, source, indexWithout(gated, movable), undefined, calls).reports;
   if (move.touched) return undefined;
+  const fileReports = withKeptReports(gated, inside, previous.reports, move, movable);
+  if (!fileReports) return undefined;
   // In the order of a whole run: calls in document order (regions do not overlap), then the file rules.
   const reports: RuleReport[] = [...outside, ...inside.filter((r) => r.callAt >= 0)].sort((a, b) => a.callAt - b.callAt);
-  reports.push(...inside.filter((r) => r.callAt < 0));
+  reports.push(...fileReports);
   const findings = stages.finish(reports, model, new LineIndex(text), selection);
   const called = { ...followed, aliasSites: followed.aliasSites.map((at) => move.offset(at)) };
   if (move.touched) return undefined;

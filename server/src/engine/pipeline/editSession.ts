@@ -14,6 +14,7 @@ import type { AnalysisOptions, AnalysisResult, EditMemo } from './analyzer';
 import type { Node, PythonParser, Tree } from '../parser';
 import { diffEdit, treeEdit } from '../perf/treeEdit';
 import { analysisText } from '../text';
+import { prepareForEdits } from '../perf/editWarmup';
 
 export class EditSession {
   private tree?: Tree;
@@ -104,6 +105,15 @@ export class EditSession {
       const copy = this.parser?.copy(result.tree);
       this.good = copy ? { tree: copy, text, memo: result.memo } : undefined;
     }
+  }
+
+  /**
+   * Builds ahead what the next edit's reuse of the last analysis would build on first use
+   * (perf/editWarmup.ts): for the editor's idle time after an analysis, so a keystroke does not
+   * pay for it. Changes no result. Returns false when there was nothing to build.
+   */
+  prepare(): boolean {
+    return this.tree !== undefined && this.memo !== undefined && prepareForEdits(this.memo);
   }
 
   /** Forgets the tree and the memo (the parser changed, the document was skipped or closed). */
