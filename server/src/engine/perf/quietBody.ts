@@ -23,7 +23,7 @@
  * a flow reads every statement on its way (sanitisers bind nothing).
  */
 import type { LogicalLine } from './partialParse';
-import { KEYWORDS, identifiersOf, isHeader, targetNames, topLevelAssignments, withoutProse } from './partialParse';
+import { KEYWORDS, identifiersOf, isHeader, targetNames, withoutProse } from './partialParse';
 import { isIdentifierChar } from '../textScan';
 
 /** A run of statements left out: [start of its first statement, end of its last). */
@@ -336,9 +336,37 @@ export function boundNames(text: string, lines: readonly LogicalLine[], item: { 
 }
 
 function lineBindings(source: string): string[] {
-  if (BINDS_EVERY_NAME.test(source) || source.includes(':=')) return identifiersOf(source);
-  const colon = topLevelColon(source);
-  if (COMPOUND.test(source)) {
+  // Letters a statement binding every name it holds, or a compound statement, can start with.
+  const head = source.charCodeAt(0);
+  const keywordHead = head === 105 || head === 102 || head === 100 || head === 109 || head === 99 || head === 103 || head === 110; // i f d m c g n
+  if (keywordHead && BINDS_EVERY_NAME.test(source)) return identifiersOf(source);
+  // Most statements are calls: without `=` or `:` (every compound header has one) they bind nothing.
+  if (source.indexOf('=') < 0 && source.indexOf(':') < 0) return [];
+  // One pass over the code (strings are blanked): `:=`, the first `:` and the `=` outside brackets.
+  let depth = 0;
+  let colon = -1;
+  let statement = 0;
+  let equals: Array<{ at: number; statement: number }> | undefined;
+  for (let k = 0; k < source.length; k++) {
+    const c = source.charCodeAt(k);
+    if (c === 40 || c === 91 || c === 123) depth++;
+    else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
+    else if (c === 58) {
+      if (source.charCodeAt(k + 1) === 61) return identifiersOf(source); // `:=` binds where it is written
+      if (depth === 0 && colon < 0) colon = k;
+    } else if (depth === 0 && c === 59) statement = k + 1;
+    else if (depth === 0 && c === 61) {
+      if (source.charCodeAt(k + 1) === 61) {
+        k++; // `==`
+        continue;
+      }
+      const before = source.charCodeAt(k - 1);
+      // `!=`, `<=`, `>=` compare; `<<=` and `>>=` assign.
+      const comparison = before === 33 || ((before === 60 || before === 62) && source.charCodeAt(k - 2) !== before);
+      if (!comparison) (equals ??= []).push({ at: k, statement });
+    }
+  }
+  if (COMPOUND_HEAD.has(head) && COMPOUND.test(source)) {
     // `if x: y = 1`: the statement after the colon binds what it binds.
     if (colon >= 0 && source.slice(colon + 1).trim() !== '') return identifiersOf(source);
     const names: string[] = [];
@@ -350,20 +378,12 @@ function lineBindings(source: string): string[] {
   }
   // An annotation (`x: int`) binds its target with or without a value; a lambda is rare enough.
   if (colon >= 0) return identifiersOf(source);
+  if (!equals) return [];
   const names: string[] = [];
   // The semantic model binds names, not attributes or subscripts (`self.x = ...` binds nothing).
-  for (const { at, statement } of topLevelAssignments(source)) names.push(...targetNames(source.slice(statement, at)));
+  for (const { at, statement: from } of equals) names.push(...targetNames(source.slice(from, at)));
   return names;
 }
 
-/** The offset of the first `:` outside brackets in a statement's code (strings blanked), or -1. */
-function topLevelColon(source: string): number {
-  let depth = 0;
-  for (let k = 0; k < source.length; k++) {
-    const c = source.charCodeAt(k);
-    if (c === 40 || c === 91 || c === 123) depth++;
-    else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
-    else if (c === 58 && depth === 0 && source.charCodeAt(k + 1) !== 61) return k;
-  }
-  return -1;
-}
+/** First letters of the compound statements' keywords (COMPOUND): i e f w t m c a. */
+const COMPOUND_HEAD = new Set([105, 101, 102, 119, 116, 109, 99, 97]);
