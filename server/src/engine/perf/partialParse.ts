@@ -907,6 +907,9 @@ export function outermostDefinitions(text: string): Array<{ start: number; end: 
   return spans;
 }
 
+/** The characters logicalLines acts on inside a statement: line breaks, `\\`, `#`, quotes, brackets. */
+const LINE_SPECIAL = /[\n\r\\#"'()[\]{}]/g;
+
 /** Splits a text into logical lines, skipping blank and comment-only lines. */
 export function logicalLines(text: string): LogicalLine[] {
   const lines: LogicalLine[] = [];
@@ -932,6 +935,13 @@ export function logicalLines(text: string): LogicalLine[] {
     let depth = 0;
     let k = j;
     while (k < n) {
+      // Ordinary characters are skipped by the regular expression engine, natively.
+      LINE_SPECIAL.lastIndex = k;
+      if (!LINE_SPECIAL.test(text)) {
+        k = n;
+        break;
+      }
+      k = LINE_SPECIAL.lastIndex - 1;
       const c = text.charCodeAt(k);
       if (c === 10 || c === 13) {
         if (depth === 0) break;
