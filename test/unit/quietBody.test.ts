@@ -251,6 +251,41 @@ describe('statements left out of parsed functions', () => {
     }
   });
 
+  it('keeps what a data flow reads of a function: how each branch ends', async () => {
+    const engine = await analyzer();
+    const route = (guard: string[]) =>
+      body([
+        'import joblib',
+        'from flask import Flask, request, abort, jsonify',
+        'app = Flask(__name__)',
+        'clf = joblib.load("model.joblib")',
+        '',
+        '@app.route("/length", methods=["POST"])',
+        'def length():',
+        '    started = now()',
+        '    values = request.json["values"]',
+        '    log("request", started)',
+        ...guard,
+        '    counter.increment()',
+        '    return jsonify(clf.predict([values]).tolist())',
+        '',
+        // A file this long is planned for its flows (a shorter one is parsed whole: SELECTION_LIMITS).
+        ...Array.from({ length: 2500 }, (_, i) => `def filler_${i}(x):\n    return x + ${i}\n`),
+      ]);
+    const check = '    if not isinstance(values, list) or len(values) != 4:';
+    const guarded = route([check, '        log("refused")', '        abort(400)']);
+    const open = route([check, '        log("refused")']);
+    for (const text of [guarded, open]) {
+      const strip = (findings: unknown[]) => findings.map((f) => JSON.stringify(f));
+      const whole = strip(engine.analyzePython(text, { prefilter: false }).findings);
+      assert.deepEqual(strip(engine.analyzePython(text, { minSkipped: 0 }).findings), whole, text);
+    }
+    // `abort(400)` holds no name of the flow and binds nothing, but it is how the branch ends.
+    const codes = (text: string) => engine.analyzePython(text, { minSkipped: 0 }).findings.map((f) => f.code);
+    assert.ok(!codes(guarded).includes('MLS801'), 'the branch ending in abort() guards the model input');
+    assert.ok(codes(open).includes('MLS801'), 'without the abort() the request reaches the model');
+  });
+
   it('needs `readsFunction` and `readsUses` where a rule reads the statements around its call', async () => {
     // Without the declaration, the guard before the command and the use of the response after
     // the download are left out, and the findings change.

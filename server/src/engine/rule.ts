@@ -185,9 +185,10 @@ export interface RuleMatch {
    * raise`), or how the call's result is used afterwards. The engine then keeps the whole of
    * every function holding one of the rule's words; without it, a function's statements that
    * hold none and bind nothing the rest reads may be left out of a batch scan's parse
-   * (perf/quietBody.ts).
+   * (perf/quietBody.ts). A list names the words whose calls the function matters for (MLS101
+   * reads the guards of a `find_class` override, not of every `pickle.load`).
    */
-  readsFunction?: boolean;
+  readsFunction?: boolean | readonly string[];
   /**
    * True when a finding depends on how the result of its call is used afterwards in the function
    * (a response only probed for its status is no download): the engine keeps the statements

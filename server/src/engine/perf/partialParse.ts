@@ -100,6 +100,12 @@ export const enum WordKind {
    * it is used (RuleMatch.readsUses): quietBody.ts keeps the statements reading what it binds.
    */
   UsesRead = 256,
+  /**
+   * Like WholeFunction, for the last name of a dotted function of such a rule (`run` of
+   * `subprocess.run`): on an attribute, only where its object can resolve to the function,
+   * although another rule wants the name as a method of any object (`app.run`).
+   */
+  WholeFunctionDotted = 512,
 }
 
 /** The arguments a call word's occurrences are judged by (RuleMatch.constantArguments), and how the rules call it. */
@@ -154,7 +160,7 @@ export class HotWords {
     positions: ReadonlyArray<(text: string) => number[]> = [],
     argumentChecks: ReadonlyMap<string, ArgumentCheck> = new Map(),
     wordChecks: ReadonlyMap<string, (text: string, at: number, length: number) => boolean> = new Map(),
-    functionWords: { whole?: Iterable<string>; uses?: Iterable<string> } = {},
+    functionWords: { whole?: Iterable<string>; dotted?: Iterable<string>; uses?: Iterable<string> } = {},
   ): HotWords {
     const kinds = new Uint16Array(words.strings.length);
     const position = new Map(words.strings.map((w, i) => [w, i]));
@@ -191,6 +197,7 @@ export class HotWords {
     for (const [list, flag] of [
       [functionWords.whole ?? [], WordKind.WholeFunction],
       [functionWords.uses ?? [], WordKind.UsesRead],
+      [functionWords.dotted ?? [], WordKind.WholeFunctionDotted],
     ] as const)
       for (const word of list) {
         const i = position.get(word);
@@ -308,13 +315,13 @@ export function partialText(
   const lines = linesOf(text);
   const definitions = definitionsOf(text, lines);
   const plan = coldPlan(text, lines, definitions, hot, hits);
-  const { valuesAt, namesAt, keptAt, scopesAt, wholeAt, usesAt } = plan;
+  const { valuesAt, namesAt, scopesAt, wholeAt, usesAt } = plan;
   let cold = plan.cold;
   const quiet = quietStatements(text, lines, cold, valuesAt, namesAt);
   const runs = quietBodyRuns(
     text,
     lines,
-    keptFunctions(definitions, cold, [keptAt, scopesAt, wholeAt]),
+    keptFunctions(definitions, cold, [scopesAt, wholeAt]).map((d) => ({ ...d, flows: holdsAny(plan.keptAt, d.start, d.end) })),
     (start, end) => holdsAny(valuesAt, start, end) || namesAt.some((sorted) => holdsAny(sorted, start, end)),
     (at) => lineAt(lines, at),
     // Below the default threshold (tests), every function and run counts, however small.
@@ -431,11 +438,16 @@ function coldPlan(
   const wholeAt: number[] = [];
   const usesAt: number[] = [];
   const { words, kinds, argumentChecks: checks, wordChecks } = hot;
+  /** Attribute positions of WholeFunctionDotted words wanted as methods by other rules: judged by their object below. */
+  const dottedAt: number[] = [];
   const flag = (kind: number, at: number) => {
-    if (kind & WordKind.WholeFunction) wholeAt.push(at);
+    if (kind & (WordKind.WholeFunction | WordKind.WholeFunctionDotted)) wholeAt.push(at);
     if (kind & WordKind.UsesRead) usesAt.push(at);
   };
-  const anyFunctionWord = kinds.reduce((all, kind) => all | (kind & (WordKind.WholeFunction | WordKind.UsesRead)), 0);
+  const functionCarried = new Set<string>();
+  const anyFunctionWord =
+    kinds.reduce((all, kind) => all | (kind & (WordKind.WholeFunction | WordKind.UsesRead)), 0) |
+    (kinds.some((kind) => kind & WordKind.WholeFunctionDotted) ? WordKind.WholeFunction : 0);
   const importedChecked = new Set<string>();
   const visit = (index: number, at: number) => {
     const kind = kinds[index];
@@ -471,11 +483,15 @@ function coldPlan(
       if (kind & WordKind.ReceiverChecked) receiverAt.push(at, index);
       else {
         nameAt.push(at);
-        flag(kind, at);
+        flag(kind & ~WordKind.WholeFunctionDotted, at);
+        // Wanted on any object by another rule: whole only where the object can be the function's.
+        if (kind & WordKind.WholeFunctionDotted) dottedAt.push(at, index);
       }
     } else if (kind & WordKind.BareName) {
       nameAt.push(at);
-      flag(kind, at);
+      // A function of a rule reading whole functions is called there, not named in a parameter or prose.
+      if (text.charCodeAt(nextNonBlank(text, at + word.length)) === 40) flag(kind, at);
+      else flag(kind & ~(WordKind.WholeFunction | WordKind.WholeFunctionDotted | WordKind.UsesRead), at);
     } else if (kind & WordKind.AttributeName) {
       // Bare, but perhaps imported under its own name: decided below.
       const list = bareAt.get(word);
@@ -487,7 +503,7 @@ function coldPlan(
   if (hits) for (let k = 0; k < hits.length; k += 2) visit(hits[k], hits[k + 1]);
   else words.forEach(text, visit);
   for (const find of hot.positions) substringAt.push(...find(text));
-  if (receiverAt.length > 0) {
+  if (receiverAt.length > 0 || dottedAt.length > 0) {
     const standsFor = reachingNames(text, lines, hot.prefixes, rootAt);
     for (let k = 0; k < receiverAt.length; k += 2) {
       const at = receiverAt[k];
@@ -495,6 +511,8 @@ function coldPlan(
       nameAt.push(at);
       flag(kinds[receiverAt[k + 1]], at);
     }
+    for (let k = 0; k < dottedAt.length; k += 2)
+      if (receiverCanReach(text, dottedAt[k], words.strings[dottedAt[k + 1]], standsFor, hot.functions)) wholeAt.push(dottedAt[k]);
   }
   const names = new Set<string>();
   // Names whose every bare occurrence is in nameAt already: a rule's bare names, names imported
@@ -540,6 +558,13 @@ function coldPlan(
     // when it holds a substring; when it only names a function the rules want, the aliases it
     // makes of that function (`f = pickle.loads`, `from pickle import loads as f`).
     const added: string[] = [];
+    // A name made from a function of a rule reading whole functions or uses stands for it too.
+    const functionAt = anyFunctionWord
+      ? mergeSorted(
+          [...wholeAt].sort((a, b) => a - b),
+          [...usesAt].sort((a, b) => a - b),
+        )
+      : [];
     for (const line of keptStatements(text, lines, cold)) {
       const bound = holdsAny(substringAt, line.start, line.end)
         ? assignedNames(text, line)
@@ -552,13 +577,16 @@ function coldPlan(
         names.add(name);
         carried.add(name);
         added.push(name);
+        if (holdsAny(functionAt, line.start, line.end)) functionCarried.add(name);
       }
     }
     if (added.length === 0) break;
     const more: number[] = [];
-    for (const name of added) for (const i of identifierOccurrences(text, name)) more.push(i);
-    // A carried name can stand for a function of a rule reading whole functions or uses.
-    for (const at of more) flag(anyFunctionWord, at);
+    for (const name of added) {
+      const occurrences = identifierOccurrences(text, name);
+      more.push(...occurrences);
+      if (functionCarried.has(name)) for (const at of occurrences) flag(anyFunctionWord, at);
+    }
     nameAt = mergeSorted(
       nameAt,
       more.sort((a, b) => a - b),
@@ -570,7 +598,12 @@ function coldPlan(
     valuesAt: keptAt.length > 0 ? mergeSorted(substringAt, keptAt) : substringAt,
     namesAt: [nameAt, walrusAt],
     keptAt,
-    scopesAt: scopes.map((statement) => statement.at).sort((a, b) => a - b),
+    // Only declarations written as statements (`global` or `nonlocal` starting one, after a line
+    // break, `;` or `:`), not the word in a comment or a string: the ones that bind names outside.
+    scopesAt: scopes
+      .filter((statement) => /[\n\r;:]/.test(text.charAt(lastNonSpace(text, statement.at - 1))) || lastNonSpace(text, statement.at - 1) < 0)
+      .map((statement) => statement.at)
+      .sort((a, b) => a - b),
     wholeAt: wholeAt.sort((a, b) => a - b),
     usesAt: usesAt.sort((a, b) => a - b),
   };
@@ -873,6 +906,12 @@ function receiverCanReach(
     for (const qualified of standsFor.get(name) ?? []) if (qualified === ANYTHING || functions.has(qualified + rest)) return true;
     return false;
   }
+}
+
+/** The offset of the first character at or after `i` that is not a space or a tab (the length if none). */
+function nextNonBlank(text: string, i: number): number {
+  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  return i;
 }
 
 /** The offset of the last character at or before `i` that is not a space or a tab (-1 if none). */

@@ -39,6 +39,8 @@ export interface KeptFunction {
   start: number;
   keyword: number;
   end: number;
+  /** A data flow can pass through it: what it returns is kept whole (helpers' summaries read it). */
+  flows?: boolean;
 }
 
 /** Functions shorter than this are parsed whole: leaving statements out would save less than it costs. */
@@ -86,7 +88,7 @@ export function quietBodyRuns(
     let last = header;
     while (last + 1 < lines.length && lines[last + 1].start < fn.end) last++;
     if (last === header || lines[header + 1].indent <= lines[header].indent) continue; // one-line body
-    runs.push(...functionRuns(text, lines, header + 1, last, hot, readsUses, minimum ?? MIN_RUN));
+    runs.push(...functionRuns(text, lines, header + 1, last, hot, readsUses, minimum ?? MIN_RUN, fn.flows === true));
   }
   return runs.sort((a, b) => a.start - b.start);
 }
@@ -118,6 +120,7 @@ function functionRuns(
   hot: (start: number, end: number) => boolean,
   readsUses: (start: number, end: number) => boolean,
   minRun: number,
+  flows: boolean,
 ): QuietRun[] {
   // Each line's code (strings and comments blanked) and the names it reads, made once.
   const codes: Array<string | undefined> = [];
@@ -192,7 +195,8 @@ function functionRuns(
         // Where a block returns or raises decides which of its bindings reach what follows (the
         // semantic model reads that): an exit stays where its block is parsed, as its keyword
         // only when its value holds nothing hot (a `;` after it could bind: then it is judged whole).
-        if (exit && item.first === item.last && !codeOf(item.first).includes(';') && !hot(start, lines[item.last].end)) {
+        if (flows && exit) keep(unit);
+        else if (exit && item.first === item.last && !codeOf(item.first).includes(';') && !hot(start, lines[item.last].end)) {
           unit.exit = exit[0].length;
           left.push(unit);
         } else candidate(unit);
@@ -213,6 +217,13 @@ function functionRuns(
     return false;
   };
   if (!visit(first, last, undefined)) return [];
+  // A flow's checks are judged by how their branch ends (`abort(400)`, `sys.exit()`, not only
+  // `return` and `raise`): the last statement of each block stays as written.
+  if (flows)
+    for (const { entries } of blocks) {
+      const lastEntry = entries[entries.length - 1];
+      if (lastEntry && lastEntry.last === lastEntry.unit.last && lastEntry.first === lastEntry.unit.first) keep(lastEntry.unit);
+    }
   // Keep what reads a name bound where a rule reads the uses (once: uses of uses are not read).
   if (watched.size > 0) for (const unit of left) if (!unit.kept && reads(unit, watched)) keep(unit);
   // Keep what binds a name kept code reads, until nothing changes.

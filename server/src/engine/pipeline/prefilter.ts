@@ -267,11 +267,17 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
   const uncheckedWords = new Set<string>(ALWAYS_HOT);
   const wholeFunctionWords = new Set<string>();
   const usesWords = new Set<string>();
+  const dottedWholeWords = new Set<string>();
   for (const gate of index.gates) {
     // The words of a rule reading whole functions (RuleMatch.readsFunction) keep them whole; of a
     // rule reading how its calls' results are used (readsUses), the statements using them.
+    const whole = gate.rule.readsFunction;
+    const noteDotted = (word: string) => {
+      if (whole === true || (Array.isArray(whole) && whole.includes(word))) dottedWholeWords.add(word);
+      if (gate.rule.readsUses) usesWords.add(word);
+    };
     const note = (word: string) => {
-      if (gate.rule.readsFunction) wholeFunctionWords.add(word);
+      if (whole === true || (Array.isArray(whole) && whole.includes(word))) wholeFunctionWords.add(word);
       if (gate.rule.readsUses) usesWords.add(word);
     };
     // A rule that only reacts to calls fires where a call names one of its functions (or an alias,
@@ -319,7 +325,12 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     for (const callee of gate.rule.callees ?? []) {
       if (callee.includes('.')) dottedFunctions.add(callee);
       else bareNames.add(callee);
-      for (const name of dottedSegments(callee)) note(name);
+      // The last name of a dotted function counts where its object can resolve to it (WordKind.WholeFunctionDotted).
+      const segments = dottedSegments(callee);
+      if (callee.includes('.')) {
+        for (const name of segments.slice(0, -1)) note(name);
+        noteDotted(segments[segments.length - 1]);
+      } else note(callee);
     }
     noteArgumentChecks(gate.rule, checks);
   }
@@ -341,7 +352,8 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     positions,
     argumentChecks,
     wordChecks,
-    { whole: wholeFunctionWords, uses: usesWords },
+    // A word some rule reading whole functions wants otherwise than as a dotted function's last name stays whole everywhere.
+    { whole: wholeFunctionWords, dotted: [...dottedWholeWords].filter((word) => !wholeFunctionWords.has(word)), uses: usesWords },
   );
   // The places a data flow can be keep their definitions and statements (dataflow/parsePlan.ts).
   const flows = flowPlanOf(index);

@@ -102,7 +102,7 @@ export const pickleLoadRule = defineRule({
     ...FIND_CLASS_FALLBACKS,
   ],
   // A `find_class` override is judged by the guards written before its fallback.
-  readsFunction: true,
+  readsFunction: ['find_class'],
   onCall(call, context) {
     const callee = call.callee ?? '';
     if (FIND_CLASS_FALLBACKS.includes(callee)) {
