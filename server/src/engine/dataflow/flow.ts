@@ -105,6 +105,8 @@ export const PASS_THROUGH = new Set([
   'textwrap.dedent',
   'urllib.parse.unquote',
   'base64.b64decode',
+  // KServe's helper turning a payload's instances into an array or a data frame, unchecked.
+  'kserve.utils.utils.get_predict_input',
   // The file opened carries what chose it: an uploaded file's path gives the upload's content.
   'open',
   'builtins.open',

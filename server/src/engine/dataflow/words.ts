@@ -99,9 +99,18 @@ function reached(source: SourceText, name: string): boolean {
 
 const anyWord = (source: SourceText, words: readonly string[]) => words.some((w) => source.hasIdentifier(w));
 
-/** A web framework's request data, in a file that names the framework. */
+/**
+ * The ML serving frameworks (serving.ts): LitServe, BentoML and KServe by their package's name,
+ * Ray Serve by `ray` and `serve` (`from ray import serve`, `ray.serve.deployment`).
+ */
+const SERVING = ['litserve', 'bentoml', 'kserve'];
+function servingFile(source: SourceText): boolean {
+  return mentionsAny(source, SERVING) || (source.hasIdentifier('ray') && source.hasIdentifier('serve'));
+}
+
+/** A web framework's request data, in a file that names the framework; or an ML serving framework's. */
 function webInput(source: SourceText): boolean {
-  if (anyWord(source, HTTP_HANDLERS)) return true;
+  if (anyWord(source, HTTP_HANDLERS) || servingFile(source)) return true;
   if (!mentionsAny(source, WEB)) return false;
   return anyWord(source, WEB_SOURCE_NAMES) || (source.includes('@') && source.matchesCode(ROUTE_DECORATOR));
 }
@@ -135,13 +144,17 @@ function llmAnswer(source: SourceText): boolean {
   return source.hasIdentifier('generate') || TRANSFORMERS_PIPELINE.test(source.text);
 }
 
-/** A route handler of a web framework (`@app.post(...)`). */
+/** A route handler of a web framework (`@app.post(...)`), or a handler of an ML serving framework. */
 export function mayHoldRoute(source: SourceText): boolean {
-  return mentionsAny(source, ROUTE_PACKAGES) && source.includes('@') && source.matchesCode(ROUTE_DECORATOR);
+  return (mentionsAny(source, ROUTE_PACKAGES) && source.includes('@') && source.matchesCode(ROUTE_DECORATOR)) || servingFile(source);
 }
 
 export const SOURCE_WORDS: Record<FlowSourceKind, KindWords> = {
-  request: { triggers: [...WEB, 'HTTPRequestHandler'], words: [...WEB, ...WEB_SOURCE_NAMES, ...HTTP_HANDLERS], present: webInput },
+  request: {
+    triggers: [...WEB, 'HTTPRequestHandler', ...SERVING, 'serve'],
+    words: [...WEB, ...WEB_SOURCE_NAMES, ...HTTP_HANDLERS, ...SERVING, 'ray', 'serve'],
+    present: webInput,
+  },
   ui: { triggers: ['gradio', 'streamlit'], words: ['gradio', 'streamlit', ...GRADIO_INTERFACES, ...STREAMLIT_WIDGETS], present: uiInput },
   cli: { triggers: ['argv', 'input', 'builtins'], words: ['argv', 'builtins', 'input', 'raw_input'], present: commandLine },
   llm: {
@@ -210,7 +223,7 @@ export const SINK_KIND_WORDS: Record<FlowSinkKind, KindWords> = {
   path: sinkKind(PATH_SINKS, [...PATH_METHODS]),
   html: sinkKind(HTML_SINKS, ['unsafe_allow_html']),
   model: sinkKind([], MODEL_WORDS),
-  response: { triggers: ['@'], words: ROUTE_PACKAGES, present: mayHoldRoute },
+  response: { triggers: ['@', ...SERVING, 'serve'], words: [...ROUTE_PACKAGES, ...SERVING, 'ray', 'serve'], present: mayHoldRoute },
   'system-prompt': {
     triggers: ['system', 'System', 'instructions'],
     words: SYSTEM_PROMPT_WORDS,
