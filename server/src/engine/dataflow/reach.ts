@@ -32,7 +32,7 @@ import { Occurrences, knownWords, rememberWords } from './textWords';
 import type { LogicalLine } from '../perf/partialParse';
 import type { FlowSpec, SourceKind } from './flow';
 import { sinkReached } from './sinkReach';
-import { SERVING_INPUT_METHODS, SERVING_OUTPUT_METHODS, SERVING_PACKAGES } from './serving';
+import { ENDPOINT_DECORATOR_WORDS, SERVING_INPUT_METHODS, SERVING_OUTPUT_METHODS, SERVING_PACKAGES } from './serving';
 import type { ReachView } from './sinkReach';
 import type { FlowSinkKind } from './words';
 import {
@@ -775,14 +775,14 @@ function handlerParameters(
 
 /**
  * A text that may define a serving framework's handler (serving.ts needs the package imported):
- * it names `litserve`, `bentoml` or `kserve`, or Ray Serve as `ray.serve` or `from ray import serve`
+ * it names `litserve`, `bentoml`, `kserve` or `modal`, or Ray Serve as `ray.serve` or `from ray import serve`
  * (also in parentheses over several lines).
  */
 const SERVING_TEXT = new RegExp(
   String.raw`\b(?:${SERVING_PACKAGES.filter((p) => p !== 'ray').join('|')})\b|\bray\s*\.\s*serve\b|\bfrom\s+ray\s+import\s*\(?[\s\w,]*\bserve\b`,
 );
-/** A decorator naming `api` (`@bentoml.api`, `@svc.api(input=...)`). */
-const API_DECORATOR = /^@[^\n]*\bapi\b/;
+/** A decorator naming an endpoint (`@bentoml.api`, `@svc.api(input=...)`, `@modal.fastapi_endpoint(...)`). */
+const API_DECORATOR = new RegExp(String.raw`^@[^\n]*\b(?:${ENDPOINT_DECORATOR_WORDS.join('|')})\b`);
 
 /**
  * The parameters of the functions a serving framework may call (serving.ts), by their names

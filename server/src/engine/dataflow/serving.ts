@@ -13,6 +13,8 @@
  * - Ray Serve: `__call__(self, request)` of a class decorated `@serve.deployment`.
  * - BentoML: methods decorated `@bentoml.api` of a `@bentoml.service` class, and functions
  *   decorated `@svc.api(input=..., output=...)` of a `bentoml.Service`.
+ * - Modal: functions and methods decorated `@modal.fastapi_endpoint` (or the older
+ *   `@modal.web_endpoint`), whose parameters FastAPI fills from the request.
  *
  * The text words each is written with are exported for the prefilter and the closures
  * (words.ts, reach.ts); sources.ts decides what each parameter is.
@@ -22,7 +24,7 @@ import type { SemanticModel } from '../semantic';
 import { CALL_RESULT_SUFFIX } from '../semantic';
 import { wordOffsets } from './textWords';
 
-export type ServingFramework = 'LitServe' | 'BentoML' | 'Ray Serve' | 'KServe';
+export type ServingFramework = 'LitServe' | 'BentoML' | 'Ray Serve' | 'KServe' | 'Modal';
 
 /** The stage methods of the frameworks whose classes the request passes through, by framework. */
 interface StageTable {
@@ -48,11 +50,15 @@ export const STAGE_FRAMEWORKS: readonly StageTable[] = [
 const RAY_DEPLOYMENT = new Set(['ray.serve.deployment']);
 const BENTO_SERVICE = new Set(['bentoml.service']);
 const BENTO_API = new Set(['bentoml.api']);
+/** Modal's decorators making a function a FastAPI endpoint. */
+const MODAL_ENDPOINTS = new Set(['modal.fastapi_endpoint', 'modal.web_endpoint']);
+/** The last names of the decorators making a function an endpoint (what the text search looks for). */
+export const ENDPOINT_DECORATOR_WORDS = ['api', 'fastapi_endpoint', 'web_endpoint'];
 /** BentoML's older `svc = bentoml.Service(...)`, whose `@svc.api(...)` functions are endpoints. */
 const BENTO_LEGACY_SERVICE = 'bentoml.Service' + CALL_RESULT_SUFFIX;
 
 /** The packages of the frameworks (a file importing none of them has no serving handler). */
-export const SERVING_PACKAGES = ['litserve', 'bentoml', 'kserve', 'ray'];
+export const SERVING_PACKAGES = ['litserve', 'bentoml', 'kserve', 'modal', 'ray'];
 /** Methods whose first parameter (after `self`) may receive request data. */
 export const SERVING_INPUT_METHODS = ['decode_request', 'predict', 'preprocess', '__call__'];
 /** Methods whose first parameter (after `self`) receives what `predict` returns. */
@@ -77,6 +83,8 @@ export interface ServingRole {
   input?: Node;
   /** For an endpoint: every parameter is the caller's (BentoML) rather than only the first. */
   everyParameter?: boolean;
+  /** An untyped parameter is a query string's text, as FastAPI reads it (Modal). */
+  untypedText?: boolean;
 }
 
 /** What a class is to a framework (memoised per class node). */
@@ -213,7 +221,9 @@ export function servingRoleOf(model: SemanticModel, definition: Node): ServingRo
     const name = definition.childForFieldName('name')?.text ?? '';
     const cls = classAround(definition);
     const owner = cls ? classRole(model, cls) : null;
-    if (owner?.kind === 'stages') {
+    if (decoratorNames(model, definition).some((d) => MODAL_ENDPOINTS.has(d.name)))
+      role = { framework: 'Modal', stage: 'endpoint', everyParameter: true, untypedText: true };
+    else if (owner?.kind === 'stages') {
       const { table, methods } = owner;
       const stage = name === table.decode ? 'decode' : name === table.predict ? 'predict' : name === table.encode ? 'encode' : undefined;
       // The class's own method of that name (not a nested function called the same).
@@ -267,11 +277,12 @@ export function servingResponders(model: SemanticModel): Node[] {
       if (id?.type === 'identifier' && id.parent?.type === 'function_definition' && id.parent.childForFieldName('name')?.id === id.id)
         consider(id.parent);
     }
-  // `@bentoml.api`, `@svc.api(...)`: the decorated function.
-  for (const at of wordOffsets(model.text, 'api')) {
-    let node: Node | null = root.descendantForIndex(at, at + 3);
-    for (let hops = 0; node && node.type !== 'decorator' && hops < 6; hops++) node = node.parent;
-    if (node?.type === 'decorator') consider(node.parent?.childForFieldName('definition'));
-  }
+  // `@bentoml.api`, `@svc.api(...)`, `@modal.fastapi_endpoint(...)`: the decorated function.
+  for (const word of ENDPOINT_DECORATOR_WORDS)
+    for (const at of wordOffsets(model.text, word)) {
+      let node: Node | null = root.descendantForIndex(at, at + word.length);
+      for (let hops = 0; node && node.type !== 'decorator' && hops < 6; hops++) node = node.parent;
+      if (node?.type === 'decorator') consider(node.parent?.childForFieldName('definition'));
+    }
   return [...found.values()].sort((a, b) => a.startIndex - b.startIndex);
 }

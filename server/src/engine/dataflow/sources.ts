@@ -527,7 +527,7 @@ function servingParameter(model: SemanticModel, id: Node, definition: Node, flow
         return request();
       }
       const annotation = annotationOf(model, id);
-      if (!annotation) return request();
+      if (!annotation) return request('request', !!role.untypedText);
       const name = annotation.name;
       if (SCALAR_TYPES.has(name) || name.startsWith('bentoml.')) return undefined;
       if (SERVING_DATA_TYPES.test(name) || REQUEST_TYPES.has(name)) return request();

@@ -100,10 +100,10 @@ function reached(source: SourceText, name: string): boolean {
 const anyWord = (source: SourceText, words: readonly string[]) => words.some((w) => source.hasIdentifier(w));
 
 /**
- * The ML serving frameworks (serving.ts): LitServe, BentoML and KServe by their package's name,
+ * The ML serving frameworks (serving.ts): LitServe, BentoML, KServe and Modal by their package's name,
  * Ray Serve by `ray` and `serve` (`from ray import serve`, `ray.serve.deployment`).
  */
-const SERVING = ['litserve', 'bentoml', 'kserve'];
+const SERVING = ['litserve', 'bentoml', 'kserve', 'modal'];
 function servingFile(source: SourceText): boolean {
   return mentionsAny(source, SERVING) || (source.hasIdentifier('ray') && source.hasIdentifier('serve'));
 }
