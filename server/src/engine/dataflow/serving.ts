@@ -15,6 +15,8 @@
  *   decorated `@svc.api(input=..., output=...)` of a `bentoml.Service`.
  * - Modal: functions and methods decorated `@modal.fastapi_endpoint` (or the older
  *   `@modal.web_endpoint`), whose parameters FastAPI fills from the request.
+ * - Triton's Python backend: `execute(self, requests)` of the class Triton loads by its name,
+ *   `TritonPythonModel`, in a file importing `triton_python_backend_utils`.
  *
  * The text words each is written with are exported for the prefilter and the closures
  * (words.ts, reach.ts); sources.ts decides what each parameter is.
@@ -24,7 +26,7 @@ import type { SemanticModel } from '../semantic';
 import { CALL_RESULT_SUFFIX } from '../semantic';
 import { wordOffsets } from './textWords';
 
-export type ServingFramework = 'LitServe' | 'BentoML' | 'Ray Serve' | 'KServe' | 'Modal';
+export type ServingFramework = 'LitServe' | 'BentoML' | 'Ray Serve' | 'KServe' | 'Modal' | 'Triton';
 
 /** The stage methods of the frameworks whose classes the request passes through, by framework. */
 interface StageTable {
@@ -50,6 +52,9 @@ export const STAGE_FRAMEWORKS: readonly StageTable[] = [
 const RAY_DEPLOYMENT = new Set(['ray.serve.deployment']);
 const BENTO_SERVICE = new Set(['bentoml.service']);
 const BENTO_API = new Set(['bentoml.api']);
+/** Triton's Python backend: the class it loads by name, and the package of its utilities. */
+const TRITON_CLASS = 'TritonPythonModel';
+const TRITON_PACKAGE = 'triton_python_backend_utils';
 /** Modal's decorators making a function a FastAPI endpoint. */
 const MODAL_ENDPOINTS = new Set(['modal.fastapi_endpoint', 'modal.web_endpoint']);
 /** The last names of the decorators making a function an endpoint (what the text search looks for). */
@@ -58,9 +63,9 @@ export const ENDPOINT_DECORATOR_WORDS = ['api', 'fastapi_endpoint', 'web_endpoin
 const BENTO_LEGACY_SERVICE = 'bentoml.Service' + CALL_RESULT_SUFFIX;
 
 /** The packages of the frameworks (a file importing none of them has no serving handler). */
-export const SERVING_PACKAGES = ['litserve', 'bentoml', 'kserve', 'modal', 'ray'];
+export const SERVING_PACKAGES = ['litserve', 'bentoml', 'kserve', 'modal', TRITON_PACKAGE, 'ray'];
 /** Methods whose first parameter (after `self`) may receive request data. */
-export const SERVING_INPUT_METHODS = ['decode_request', 'predict', 'preprocess', '__call__'];
+export const SERVING_INPUT_METHODS = ['decode_request', 'predict', 'preprocess', '__call__', 'execute'];
 /** Methods whose first parameter (after `self`) receives what `predict` returns. */
 export const SERVING_OUTPUT_METHODS = ['encode_response', 'postprocess'];
 /** Every method name a role is given by (for an editor's quiet test and the response search). */
@@ -91,6 +96,7 @@ export interface ServingRole {
 type ClassRole =
   | { kind: 'stages'; table: StageTable; methods: Map<string, Node> }
   | { kind: 'ray' }
+  | { kind: 'triton' }
   | { kind: 'bento'; methods: Map<string, Node> }
   | null;
 
@@ -200,6 +206,8 @@ function classRole(model: SemanticModel, cls: Node, depth = 0): ClassRole {
       }
     }
   }
+  // Triton finds the class by its name in the model's file.
+  if (!role && cls.childForFieldName('name')?.text === TRITON_CLASS && memo.packages.has(TRITON_PACKAGE)) role = { kind: 'triton' };
   if (!role)
     for (const { name } of decoratorNames(model, cls)) {
       if (RAY_DEPLOYMENT.has(name)) role = { kind: 'ray' };
@@ -233,6 +241,8 @@ export function servingRoleOf(model: SemanticModel, definition: Node): ServingRo
           stage,
           stages: { table, decode: methods.get(table.decode), predict: methods.get(table.predict), encode: methods.get(table.encode) },
         };
+    } else if (owner?.kind === 'triton') {
+      if (name === 'execute') role = { framework: 'Triton', stage: 'endpoint' };
     } else if (owner?.kind === 'ray') {
       if (name === '__call__') role = { framework: 'Ray Serve', stage: 'endpoint' };
     } else if (owner?.kind === 'bento') {
@@ -271,7 +281,7 @@ export function servingResponders(model: SemanticModel): Node[] {
     if (role.stage === 'endpoint' || role.stage === 'encode' || (role.stage === 'predict' && !role.stages?.encode))
       found.set(definition.id, definition);
   };
-  for (const word of ['predict', ...SERVING_OUTPUT_METHODS, '__call__'])
+  for (const word of ['predict', ...SERVING_OUTPUT_METHODS, '__call__', 'execute'])
     for (const at of wordOffsets(model.text, word)) {
       const id = root.descendantForIndex(at, at + word.length);
       if (id?.type === 'identifier' && id.parent?.type === 'function_definition' && id.parent.childForFieldName('name')?.id === id.id)

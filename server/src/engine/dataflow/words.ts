@@ -100,10 +100,11 @@ function reached(source: SourceText, name: string): boolean {
 const anyWord = (source: SourceText, words: readonly string[]) => words.some((w) => source.hasIdentifier(w));
 
 /**
- * The ML serving frameworks (serving.ts): LitServe, BentoML, KServe and Modal by their package's name,
+ * The ML serving frameworks (serving.ts): LitServe, BentoML, KServe, Modal and Triton's Python
+ * backend by their package's name,
  * Ray Serve by `ray` and `serve` (`from ray import serve`, `ray.serve.deployment`).
  */
-const SERVING = ['litserve', 'bentoml', 'kserve', 'modal'];
+const SERVING = ['litserve', 'bentoml', 'kserve', 'modal', 'triton_python_backend_utils'];
 function servingFile(source: SourceText): boolean {
   return mentionsAny(source, SERVING) || (source.hasIdentifier('ray') && source.hasIdentifier('serve'));
 }
