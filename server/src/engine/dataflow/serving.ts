@@ -58,7 +58,7 @@ const TRITON_PACKAGE = 'triton_python_backend_utils';
 /** Modal's decorators making a function a FastAPI endpoint. */
 const MODAL_ENDPOINTS = new Set(['modal.fastapi_endpoint', 'modal.web_endpoint']);
 /** The last names of the decorators making a function an endpoint (what the text search looks for). */
-export const ENDPOINT_DECORATOR_WORDS = ['api', 'fastapi_endpoint', 'web_endpoint'];
+export const ENDPOINT_DECORATOR_WORDS = ['api', 'fastapi_endpoint', 'web_endpoint', 'deployment'];
 /** BentoML's older `svc = bentoml.Service(...)`, whose `@svc.api(...)` functions are endpoints. */
 const BENTO_LEGACY_SERVICE = 'bentoml.Service' + CALL_RESULT_SUFFIX;
 
@@ -90,6 +90,8 @@ export interface ServingRole {
   everyParameter?: boolean;
   /** An untyped parameter is a query string's text, as FastAPI reads it (Modal). */
   untypedText?: boolean;
+  /** The framework builds every parameter from a declared model (BentoML's `input_spec=`). */
+  validated?: boolean;
 }
 
 /** What a class is to a framework (memoised per class node). */
@@ -246,8 +248,15 @@ export function servingRoleOf(model: SemanticModel, definition: Node): ServingRo
     } else if (owner?.kind === 'ray') {
       if (name === '__call__') role = { framework: 'Ray Serve', stage: 'endpoint' };
     } else if (owner?.kind === 'bento') {
-      if (decoratorNames(model, definition).some((d) => BENTO_API.has(d.name)))
-        role = { framework: 'BentoML', stage: 'endpoint', everyParameter: true };
+      const api = decoratorNames(model, definition).find((d) => BENTO_API.has(d.name));
+      // `@bentoml.api(input_spec=Model)`: the parameters are built from that pydantic model.
+      const spec = api?.call
+        ?.childForFieldName('arguments')
+        ?.namedChildren.some((a) => a?.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'input_spec');
+      if (api) role = { framework: 'BentoML', stage: 'endpoint', everyParameter: true, ...(spec ? { validated: true } : {}) };
+    } else if (!cls && decoratorNames(model, definition).some((d) => RAY_DEPLOYMENT.has(d.name))) {
+      // A function deployment (`@serve.deployment def f(request)`): called with the request.
+      role = { framework: 'Ray Serve', stage: 'endpoint' };
     } else if (!cls) {
       // `@svc.api(input=JSON(), output=JSON())` of `svc = bentoml.Service(...)`.
       for (const { name: decorator, call } of decoratorNames(model, definition))

@@ -517,7 +517,7 @@ function servingParameter(model: SemanticModel, id: Node, definition: Node, flow
     }
     case 'decode':
     case 'endpoint': {
-      if (!role.everyParameter && index !== first) return undefined;
+      if (role.validated || (!role.everyParameter && index !== first)) return undefined;
       if (role.input) {
         // BentoML's legacy descriptors: `Text()` is text, a pydantic model or an enforced shape is checked.
         const descriptor = role.input.type === 'call' ? role.input.childForFieldName('function') : role.input;
