@@ -774,13 +774,14 @@ function handlerParameters(
 }
 
 /**
- * A text that may define a serving framework's handler (serving.ts needs the package imported):
- * it names `litserve`, `bentoml`, `kserve` or `modal`, or Ray Serve as `ray.serve` or `from ray import serve`
- * (also in parentheses over several lines).
+ * True when a text may define a serving framework's handler (serving.ts needs the package
+ * imported): it writes `litserve`, `bentoml`, `kserve`, `modal` or `triton_python_backend_utils`,
+ * or `ray` and `serve`, as words (read from the word index: no pass over the text).
  */
-const SERVING_TEXT = new RegExp(
-  String.raw`\b(?:${SERVING_PACKAGES.filter((p) => p !== 'ray').join('|')})\b|\bray\s*\.\s*serve\b|\bfrom\s+ray\s+import\s*\(?[\s\w,]*\bserve\b`,
-);
+function servingText(facts: TextFacts): boolean {
+  const written = (word: string) => facts.occurrences.of(word).length > 0;
+  return SERVING_PACKAGES.some((p) => p !== 'ray' && written(p)) || (written('ray') && written('serve'));
+}
 /** A decorator naming an endpoint (`@bentoml.api`, `@svc.api(input=...)`, `@modal.fastapi_endpoint(...)`). */
 const API_DECORATOR = new RegExp(String.raw`^@[^\n]*\b(?:${ENDPOINT_DECORATOR_WORDS.join('|')})\b`);
 
@@ -792,7 +793,7 @@ const API_DECORATOR = new RegExp(String.raw`^@[^\n]*\b(?:${ENDPOINT_DECORATOR_WO
  * and `postprocess` (it holds what `predict` returns).
  */
 function servingParameters(facts: TextFacts, kind: SourceKind): Array<[string, number]> {
-  if ((kind !== 'request' && kind !== 'confidence') || !SERVING_TEXT.test(facts.text)) return [];
+  if ((kind !== 'request' && kind !== 'confidence') || !servingText(facts)) return [];
   const methods: readonly string[] = kind === 'request' ? SERVING_INPUT_METHODS : SERVING_OUTPUT_METHODS;
   const names: Array<[string, number]> = [];
   facts.definitions.forEach((definition, index) => {

@@ -12,6 +12,7 @@ import type { SourceText } from '../textScan';
 import { inImportStatement, previousNonBlank } from '../textScan';
 import type { SourceKind } from './flow';
 import type { SinkKind } from './sinks';
+import { SERVING_PACKAGES } from './serving';
 import { CODE_SINKS, DESERIALIZE_SINKS, HTML_SINKS, PATH_METHODS, PATH_SINKS, SHELL_SINKS, SQL_FUNCTIONS, SQL_METHODS } from './sinks';
 
 /**
@@ -104,7 +105,7 @@ const anyWord = (source: SourceText, words: readonly string[]) => words.some((w)
  * backend by their package's name,
  * Ray Serve by `ray` and `serve` (`from ray import serve`, `ray.serve.deployment`).
  */
-const SERVING = ['litserve', 'bentoml', 'kserve', 'modal', 'triton_python_backend_utils'];
+const SERVING = SERVING_PACKAGES.filter((p) => p !== 'ray');
 function servingFile(source: SourceText): boolean {
   return mentionsAny(source, SERVING) || (source.hasIdentifier('ray') && source.hasIdentifier('serve'));
 }
