@@ -508,10 +508,11 @@ function servingParameter(model: SemanticModel, id: Node, definition: Node, flow
         flow.sources(r.namedChildren.find((n) => !!n && n.type !== 'comment')).filter((s) => s.kind === 'request'),
       );
       if (found.length === 0) return undefined;
+      // Where the request enters (the decoding stage's parameter, as a rule), named with the way it came.
       return {
         kind: 'request',
-        node: id,
-        label: `${servingLabel(role, id, 'input')}, made from the request by \`${stages.table.decode}\``,
+        node: found[0].node,
+        label: `${found[0].label}, which \`${stages.table.decode}\` passes to \`${stages.table.predict}\` as \`${id.text}\``,
         ...(found.every((s) => s.weak) ? { weak: true } : {}),
       };
     }
