@@ -9,6 +9,8 @@ import type { Node } from '../../server/src/engine/parser';
 import { PythonParser } from '../../server/src/engine/parser';
 import { SemanticModel } from '../../server/src/engine/semantic';
 import { CONFIDENCE, Flow, UNTRUSTED, servingResponders } from '../../server/src/engine/dataflow/index';
+import { analyzer } from '../support/engine';
+import { EditorDocument } from '../support/editorDocument';
 
 async function model(source: string): Promise<SemanticModel> {
   const parser = await PythonParser.get();
@@ -143,6 +145,51 @@ describe('data flow: ML serving frameworks', () => {
       CONFIDENCE,
     );
     assert.deepEqual(found, ['confidence', '-']);
+  });
+
+  it('runs the flows again in the editor when a decoding stage or a class decorator changes', async () => {
+    const engine = await analyzer();
+    const text = [
+      'import litserve as ls',
+      'from ray import serve',
+      '',
+      'class Api(ls.LitAPI):',
+      '    def decode_request(self, request):',
+      '        return request["rows"]',
+      '',
+      '    def predict(self, x):',
+      '        return self.model.predict(x)',
+      '',
+      '@serve.deployment',
+      'class Deployed:',
+      '    def __call__(self, request):',
+      '        return self.model.predict(request["rows"])',
+      '',
+    ].join('\n');
+    const document = new EditorDocument(engine, text);
+    try {
+      const flows = () => document.result.findings.filter((f) => f.code === 'MLS801').map((f) => f.range.start.line);
+      const fresh = () =>
+        engine
+          .analyzePython(document.text)
+          .findings.filter((f) => f.code === 'MLS801')
+          .map((f) => f.range.start.line);
+      assert.deepEqual(flows(), [8, 13]);
+      // decode_request stops passing the request on: predict's finding goes.
+      let at = document.text.indexOf('request["rows"]');
+      let result = document.edit(at, at + 'request["rows"]'.length, '[[0.0]]');
+      assert.notEqual(result.reused, 'moved');
+      assert.deepEqual(flows(), [13]);
+      assert.deepEqual(flows(), fresh());
+      // The class is no deployment any more: its __call__ is not called with a request.
+      at = document.text.indexOf('@serve.deployment');
+      result = document.edit(at, at + '@serve.deployment'.length, '@staticmethod');
+      assert.notEqual(result.reused, 'moved');
+      assert.deepEqual(flows(), []);
+      assert.deepEqual(flows(), fresh());
+    } finally {
+      document.dispose();
+    }
   });
 
   it('names the functions whose return the caller receives', async () => {

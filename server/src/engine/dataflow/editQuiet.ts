@@ -65,7 +65,7 @@ const KEYED_COMPONENT = /\[\s*(["'])[^"'\n]*\1\s*\]\s*=(?!=)/;
 const SYSTEM_PROMPT = /["']system["']|\b(?:SystemMessage|SystemMessagePromptTemplate|system|instructions)\b/;
 /** A serving framework's package, base class or decorator (serving.ts reads them across a class or the file). */
 const SERVING_MENTION =
-  /\b(?:litserve|bentoml|kserve|LitAPI|TritonPythonModel|deployment|ingress)\b|^[ \t]*@[^\n]*\b(?:api|fastapi_endpoint|web_endpoint)\b/m;
+  /\b(?:litserve|bentoml|kserve|LitAPI|TritonPythonModel)\b|^[ \t]*@[^\n]*\b(?:api|fastapi_endpoint|web_endpoint|deployment)\b/m;
 /** A text that may hold a serving framework's handlers, whose stage methods pass data to each other. */
 const SERVING_TEXT = /\b(?:litserve|bentoml|kserve|modal|serve|triton_python_backend_utils)\b/;
 const DEFINED = /\bdef\s+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/gu;
