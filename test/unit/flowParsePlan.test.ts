@@ -185,6 +185,28 @@ describe('data flow: partial parsing keeps every definition a flow goes through'
     assert.deepEqual(found, summary(engine.analyzeNotebookJson(notebook, REFERENCE)));
     assert.ok(flowCodes(found).includes('MLS305@0:0'), found.join('\n'));
   });
+
+  it("a serving class's stages: the request through decode_request into predict, scores through encode_response", async () => {
+    const found = await partialFlows([
+      'import litserve as ls',
+      'import joblib',
+      '',
+      'class Base(ls.LitAPI):',
+      '    def decode_request(self, request):',
+      '        return request["rows"]',
+      '',
+      'class Api(Base):',
+      '    def setup(self, device):',
+      '        self.model = joblib.load("m.joblib")',
+      '',
+      '    def predict(self, x):',
+      '        return self.model.predict_proba(x)',
+      '',
+      '    def encode_response(self, output):',
+      '        return {"p": output.tolist()}',
+    ]);
+    assert.deepEqual(found, ['MLS801@12:15', 'MLS407@15:15']);
+  });
 });
 
 describe('data flow: a small file is parsed for the flows only where a name carries a source', () => {

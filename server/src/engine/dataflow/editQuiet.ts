@@ -28,6 +28,7 @@ import type { SourceKind } from './flow';
 import { FlowReach, flowReach } from './reach';
 import { CONFIDENCE, ROUTE_METHODS, UNTRUSTED } from './sources';
 import { SQL_FUNCTIONS, SQL_METHODS } from './sinks';
+import { SERVING_METHODS } from './serving';
 import { RecentTexts } from '../textMemo';
 
 /**
@@ -61,6 +62,11 @@ const ROUTE_DECORATOR = new RegExp(String.raw`^[ \t]*@[^\n]*\.\s*(?:${[...ROUTE_
 const KEYED_COMPONENT = /\[\s*(["'])[^"'\n]*\1\s*\]\s*=(?!=)/;
 /** A place a system prompt is written (MLS307). */
 const SYSTEM_PROMPT = /["']system["']|\b(?:SystemMessage|SystemMessagePromptTemplate|system|instructions)\b/;
+/** A serving framework's package, base class or decorator (serving.ts reads them across a class or the file). */
+const SERVING_MENTION =
+  /\b(?:litserve|bentoml|kserve|LitAPI|TritonPythonModel)\b|^[ \t]*@[^\n]*\b(?:api|fastapi_endpoint|web_endpoint|deployment)\b/m;
+/** A text that may hold a serving framework's handlers, whose stage methods pass data to each other. */
+const SERVING_TEXT = /\b(?:litserve|bentoml|kserve|modal|serve|triton_python_backend_utils)\b/;
 const DEFINED = /\bdef\s+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/gu;
 const IMPORT_ALIAS = /^[ \t]*(?:from\s+\S+\s+)?import\b[^\n]*/gm;
 
@@ -104,8 +110,11 @@ export function flowEditQuiet(
   // below look for as they were (blanks, punctuation) leaves every mention as it was.
   if (prose && sameMentions(units[0], units[1])) return handOnFlowNames(before, after);
   if (units.some((unit) => PACKAGE_MENTION.test(unit) || REGISTRATION.test(unit) || KEYED_COMPONENT.test(unit))) return false;
+  if (units.some((unit) => SERVING_MENTION.test(unit))) return false;
   const written = units.map(identifiersIn);
   const defined = units.flatMap((unit) => [...unit.matchAll(DEFINED)].map((m) => m[1]));
+  // A serving class's stage methods pass the request and the scores on to each other by name.
+  if (defined.some((name) => SERVING_METHODS.includes(name)) && (SERVING_TEXT.test(before) || SERVING_TEXT.test(after))) return false;
   const handed: Array<[string, FlowNames]> = [];
   for (const flows of rules) {
     const sources = new Set(flows.flatMap((flow) => flow.sources));
@@ -151,7 +160,7 @@ export function prepareFlowNames(rules: ReadonlyArray<readonly FlowDeclaration[]
 }
 
 /** The texts the quiet test looks for in a unit, in order: its identifiers, and the matches of each pattern. */
-const MENTIONS = [PACKAGE_MENTION, REGISTRATION, KEYED_COMPONENT, ROUTE_DECORATOR, SYSTEM_PROMPT].map(
+const MENTIONS = [PACKAGE_MENTION, REGISTRATION, KEYED_COMPONENT, ROUTE_DECORATOR, SYSTEM_PROMPT, SERVING_MENTION].map(
   (pattern) => new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g'),
 );
 

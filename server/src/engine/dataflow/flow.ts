@@ -105,6 +105,14 @@ export const PASS_THROUGH = new Set([
   'textwrap.dedent',
   'urllib.parse.unquote',
   'base64.b64decode',
+  // KServe's helpers turning a payload's instances into an array or a data frame, unchecked, and
+  // a prediction into the response.
+  'kserve.utils.utils.get_predict_input',
+  'kserve.utils.utils.get_predict_response',
+  // Triton's Python backend: a request's input tensor, and the tensors of a response.
+  'triton_python_backend_utils.get_input_tensor_by_name',
+  'triton_python_backend_utils.Tensor',
+  'triton_python_backend_utils.InferenceResponse',
   // The file opened carries what chose it: an uploaded file's path gives the upload's content.
   'open',
   'builtins.open',

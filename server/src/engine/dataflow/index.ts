@@ -18,6 +18,7 @@ export type { FlowSpec, Source, SourceKind } from './flow';
 export type { Sink, SinkKind } from './sinks';
 export { Flow } from './flow';
 export { CONFIDENCE, UNTRUSTED, fileFacts } from './sources';
+export { servingResponders, servingRoleOf } from './serving';
 
 /**
  * From this many characters on, the partial-parse plan (parsePlan.ts) keeps the definitions the

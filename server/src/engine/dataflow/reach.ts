@@ -32,6 +32,7 @@ import { Occurrences, knownWords, rememberWords } from './textWords';
 import type { LogicalLine } from '../perf/partialParse';
 import type { FlowSpec, SourceKind } from './flow';
 import { sinkReached } from './sinkReach';
+import { ENDPOINT_DECORATOR_WORDS, SERVING_INPUT_METHODS, SERVING_OUTPUT_METHODS, SERVING_PACKAGES } from './serving';
 import type { ReachView } from './sinkReach';
 import type { FlowSinkKind } from './words';
 import {
@@ -376,6 +377,7 @@ class Closure {
     for (const name of words.names) add(name, MODULE);
     const handlers = { routes: kind === 'request', gradio: kind === 'ui' };
     for (const [name, scope] of handlerParameters(facts, handlers, this.registered, this.registrations)) add(name, scope);
+    if (kind) for (const [name, scope] of servingParameters(facts, kind)) add(name, scope);
     // The function's parameters (a method's first one too: flow.ts counts every parameter).
     if (definition !== undefined) {
       const header = facts.definitions[definition].header;
@@ -768,6 +770,40 @@ function handlerParameters(
       }
     }
   }
+  return names;
+}
+
+/**
+ * True when a text may define a serving framework's handler (serving.ts needs the package
+ * imported): it writes `litserve`, `bentoml`, `kserve`, `modal` or `triton_python_backend_utils`,
+ * or `ray` and `serve`, as words (read from the word index: no pass over the text).
+ */
+function servingText(facts: TextFacts): boolean {
+  const written = (word: string) => facts.occurrences.of(word).length > 0;
+  return SERVING_PACKAGES.some((p) => p !== 'ray' && written(p)) || (written('ray') && written('serve'));
+}
+/** A decorator naming an endpoint (`@bentoml.api`, `@svc.api(input=...)`, `@modal.fastapi_endpoint(...)`). */
+const API_DECORATOR = new RegExp(String.raw`^@[^\n]*\b(?:${ENDPOINT_DECORATOR_WORDS.join('|')})\b`);
+
+/**
+ * The parameters of the functions a serving framework may call (serving.ts), by their names
+ * alone, a superset of what sources.ts resolves: for request data, the first parameters of
+ * `decode_request`, `predict`, `preprocess` and `__call__` and the parameters of a function
+ * decorated with an `api` (BentoML); for raw scores, the output parameter of `encode_response`
+ * and `postprocess` (it holds what `predict` returns).
+ */
+function servingParameters(facts: TextFacts, kind: SourceKind): Array<[string, number]> {
+  if ((kind !== 'request' && kind !== 'confidence') || !servingText(facts)) return [];
+  const methods: readonly string[] = kind === 'request' ? SERVING_INPUT_METHODS : SERVING_OUTPUT_METHODS;
+  const names: Array<[string, number]> = [];
+  facts.definitions.forEach((definition, index) => {
+    let decorated = false;
+    if (kind === 'request')
+      for (let j = definition.header - 1; j >= 0 && facts.text.charCodeAt(facts.lines[j].start) === 64; j--)
+        if (API_DECORATOR.test(facts.lineText(j))) decorated = true;
+    if (!decorated && !methods.includes(definition.name)) return;
+    for (const { name } of parametersOf(facts, definition.header)) names.push([name, index]);
+  });
   return names;
 }
 

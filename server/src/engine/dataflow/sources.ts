@@ -8,8 +8,10 @@ import type { Node } from '../parser';
 import type { SemanticModel } from '../semantic';
 import { CALL_RESULT_SUFFIX } from '../semantic';
 import type { Flow, FlowSpec, Source, Taint } from './flow';
-import { arguments_, parameterNames } from './flow';
+import { arguments_, ownDescendants, parameterNames } from './flow';
 import { wordOffsets } from './textWords';
+import { servingRoleOf } from './serving';
+import type { ServingRole } from './serving';
 
 /** Attributes of Flask's `request` that hold client data (`request.json`, `request.args[...]`). */
 export const FLASK_REQUEST_ATTRIBUTES = new Set(['json', 'form', 'args', 'files', 'data', 'values', 'headers', 'cookies', 'stream']);
@@ -447,8 +449,105 @@ function isMethodSelf(definition: Node, index: number): boolean {
   return false;
 }
 
+/**
+ * Annotations of a serving framework's parameters that hold data nothing has checked the shape or
+ * values of (an array, a tensor, a data frame, an image), where a class would otherwise count as
+ * validated. BentoML checks `Annotated[np.ndarray, Shape(...), DType(...)]`, which is not these.
+ */
+const SERVING_DATA_TYPES =
+  /^(?:numpy\.ndarray|numpy\.array|torch\.Tensor|pandas\.DataFrame|pandas\.Series|PIL\.Image\.Image|PIL\.Image|starlette\.requests\.Request|fastapi\.Request)$/;
+/** Annotations of an uploaded file the framework stored itself (BentoML's `Path` parameters). */
+const SERVING_PATH_TYPES = new Set(['pathlib.Path', 'pathlib.PurePath']);
+/** BentoML's legacy input descriptors that check what they are given (`JSON(pydantic_model=M)`, shapes enforced). */
+const VALIDATING_DESCRIPTOR = /\b(?:pydantic_model|enforce_shape|enforce_dtype)\s*=\s*(?!None\b|False\b)/;
+
+/** True when an annotation names `pathlib.Path`, itself or through an alias assigned in the file (one level). */
+function namesPath(model: SemanticModel, annotation: Node, depth = 0): boolean {
+  for (const id of annotation.type === 'identifier' ? [annotation] : annotation.descendantsOfType('identifier')) {
+    if (!id) continue;
+    if (SERVING_PATH_TYPES.has(model.qualifiedName(id) ?? '')) return true;
+    const binding = depth === 0 ? model.lookup(id.text, id.startIndex) : undefined;
+    if (binding?.kind === 'assign' && binding.value && namesPath(model, binding.value, 1)) return true;
+  }
+  return false;
+}
+
+/** "the LitServe request `request`", for messages. */
+function servingLabel(role: ServingRole, id: Node, what = 'request'): string {
+  return `the ${role.framework} ${what} \`${id.text}\``;
+}
+
+/**
+ * The source a parameter of a serving framework's handler is (servingRoleOf), or undefined when
+ * it is none; null when the function is no serving handler (the web and Gradio rules then apply).
+ */
+function servingParameter(model: SemanticModel, id: Node, definition: Node, flow: Flow): Source | undefined | null {
+  const role = servingRoleOf(model, definition);
+  if (!role) return null;
+  const names = parameterNames(definition);
+  const index = names.indexOf(id.text);
+  const first = isMethodSelf(definition, 0) ? 1 : 0;
+  if (index < first) return undefined;
+  const request = (what = 'request', weak = false, madePath = false): Source => ({
+    kind: 'request',
+    node: id,
+    label: servingLabel(role, id, what),
+    ...(weak ? { weak } : {}),
+    ...(madePath ? { madePath } : {}),
+  });
+  switch (role.stage) {
+    case 'encode':
+      return undefined;
+    case 'predict': {
+      if (index !== first) return undefined;
+      const stages = role.stages!;
+      // Without a decoding stage the framework hands the request over as the caller sent it.
+      if (!stages.decode) return request();
+      // What the decoding stage returns, one level: the request's sources that reach its returns.
+      const found = ownDescendants(stages.decode, 'return_statement').flatMap((r) =>
+        flow.sources(r.namedChildren.find((n) => !!n && n.type !== 'comment')).filter((s) => s.kind === 'request'),
+      );
+      if (found.length === 0) return undefined;
+      // Where the request enters (the decoding stage's parameter, as a rule), named with the way it came.
+      return {
+        kind: 'request',
+        node: found[0].node,
+        label: `${found[0].label}, which \`${stages.table.decode}\` passes to \`${stages.table.predict}\` as \`${id.text}\``,
+        ...(found.every((s) => s.weak) ? { weak: true } : {}),
+      };
+    }
+    case 'decode':
+    case 'endpoint': {
+      if (role.validated || (!role.everyParameter && index !== first)) return undefined;
+      if (role.input) {
+        // BentoML's legacy descriptors: `Text()` is text, a pydantic model or an enforced shape is checked.
+        const descriptor = role.input.type === 'call' ? role.input.childForFieldName('function') : role.input;
+        const kind = descriptor ? model.qualifiedName(descriptor) : undefined;
+        if (VALIDATING_DESCRIPTOR.test(role.input.text)) return undefined;
+        if (kind && /^bentoml\.(?:io\.)?Text$/.test(kind)) return request('request', true);
+        return request();
+      }
+      const annotation = annotationOf(model, id);
+      if (!annotation) return request('request', !!role.untypedText);
+      const name = annotation.name;
+      if (SCALAR_TYPES.has(name) || name.startsWith('bentoml.')) return undefined;
+      if (SERVING_DATA_TYPES.test(name) || REQUEST_TYPES.has(name)) return request();
+      // A file BentoML stored itself (`Path`, `list[Path]`, an alias of `Annotated[Path, ...]`).
+      if (SERVING_PATH_TYPES.has(name) || namesPath(model, annotation.node)) return request('upload', true, true);
+      const typedElements =
+        /\[/.test(annotation.node.text) && annotation.node.descendantsOfType('identifier').every((n) => !!n && TYPED_ELEMENTS.has(n.text));
+      if (name === 'str' || name === 'builtins.str' || typedElements) return request('request', true);
+      // A class (a pydantic model, a dataclass) validates what the framework builds it from.
+      if (!UNVALIDATED_TYPES.test(annotation.node.text) && !UNVALIDATED_TYPES.test(name)) return undefined;
+      return request();
+    }
+  }
+}
+
 /** The source a handler's parameter is, if any. */
-function handlerParameter(model: SemanticModel, id: Node, definition: Node): Source | undefined {
+function handlerParameter(model: SemanticModel, id: Node, definition: Node, flow: Flow): Source | undefined {
+  const serving = servingParameter(model, id, definition, flow);
+  if (serving !== null) return serving;
   const annotation = annotationOf(model, id);
   if (annotation && REQUEST_TYPES.has(annotation.name)) {
     return { kind: 'request', node: id, label: `the request parameter \`${id.text}\`` };
@@ -629,7 +728,7 @@ export const UNTRUSTED: FlowSpec = {
     }
   },
   parameterSource(id: Node, definition: Node, flow: Flow): Source | undefined {
-    return handlerParameter(flow.model, id, definition);
+    return handlerParameter(flow.model, id, definition, flow);
   },
 };
 
@@ -671,6 +770,20 @@ export const CONFIDENCE: FlowSpec = {
         !(callee && !callee.includes(CALL_RESULT_SUFFIX) && !CONFIDENCE_FUNCTIONS.has(callee) && importRooted(flow.model, fn))
       )
         return { kind: 'confidence', node, label: `\`${short(fn)}(...)\`` };
+    }
+    return undefined;
+  },
+  /**
+   * The output parameter of a serving class's encoding stage (`encode_response(self, output)`,
+   * KServe's `postprocess`) holds what its `predict` returns, one level.
+   */
+  parameterSource(id: Node, definition: Node, flow: Flow): Source | undefined {
+    const role = servingRoleOf(flow.model, definition);
+    const predict = role?.stage === 'encode' ? role.stages?.predict : undefined;
+    if (!predict || parameterNames(definition).indexOf(id.text) !== 1) return undefined;
+    for (const statement of ownDescendants(predict, 'return_statement')) {
+      const found = flow.sources(statement.namedChildren.find((n) => !!n && n.type !== 'comment'));
+      if (found.length > 0) return found[0];
     }
     return undefined;
   },

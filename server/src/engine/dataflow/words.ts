@@ -12,6 +12,7 @@ import type { SourceText } from '../textScan';
 import { inImportStatement, previousNonBlank } from '../textScan';
 import type { SourceKind } from './flow';
 import type { SinkKind } from './sinks';
+import { SERVING_PACKAGES } from './serving';
 import { CODE_SINKS, DESERIALIZE_SINKS, HTML_SINKS, PATH_METHODS, PATH_SINKS, SHELL_SINKS, SQL_FUNCTIONS, SQL_METHODS } from './sinks';
 
 /**
@@ -99,9 +100,19 @@ function reached(source: SourceText, name: string): boolean {
 
 const anyWord = (source: SourceText, words: readonly string[]) => words.some((w) => source.hasIdentifier(w));
 
-/** A web framework's request data, in a file that names the framework. */
+/**
+ * The ML serving frameworks (serving.ts): LitServe, BentoML, KServe, Modal and Triton's Python
+ * backend by their package's name,
+ * Ray Serve by `ray` and `serve` (`from ray import serve`, `ray.serve.deployment`).
+ */
+const SERVING = SERVING_PACKAGES.filter((p) => p !== 'ray');
+function servingFile(source: SourceText): boolean {
+  return mentionsAny(source, SERVING) || (source.hasIdentifier('ray') && source.hasIdentifier('serve'));
+}
+
+/** A web framework's request data, in a file that names the framework; or an ML serving framework's. */
 function webInput(source: SourceText): boolean {
-  if (anyWord(source, HTTP_HANDLERS)) return true;
+  if (anyWord(source, HTTP_HANDLERS) || servingFile(source)) return true;
   if (!mentionsAny(source, WEB)) return false;
   return anyWord(source, WEB_SOURCE_NAMES) || (source.includes('@') && source.matchesCode(ROUTE_DECORATOR));
 }
@@ -135,13 +146,17 @@ function llmAnswer(source: SourceText): boolean {
   return source.hasIdentifier('generate') || TRANSFORMERS_PIPELINE.test(source.text);
 }
 
-/** A route handler of a web framework (`@app.post(...)`). */
+/** A route handler of a web framework (`@app.post(...)`), or a handler of an ML serving framework. */
 export function mayHoldRoute(source: SourceText): boolean {
-  return mentionsAny(source, ROUTE_PACKAGES) && source.includes('@') && source.matchesCode(ROUTE_DECORATOR);
+  return (mentionsAny(source, ROUTE_PACKAGES) && source.includes('@') && source.matchesCode(ROUTE_DECORATOR)) || servingFile(source);
 }
 
 export const SOURCE_WORDS: Record<FlowSourceKind, KindWords> = {
-  request: { triggers: [...WEB, 'HTTPRequestHandler'], words: [...WEB, ...WEB_SOURCE_NAMES, ...HTTP_HANDLERS], present: webInput },
+  request: {
+    triggers: [...WEB, 'HTTPRequestHandler', ...SERVING, 'serve'],
+    words: [...WEB, ...WEB_SOURCE_NAMES, ...HTTP_HANDLERS, ...SERVING, 'ray', 'serve'],
+    present: webInput,
+  },
   ui: { triggers: ['gradio', 'streamlit'], words: ['gradio', 'streamlit', ...GRADIO_INTERFACES, ...STREAMLIT_WIDGETS], present: uiInput },
   cli: { triggers: ['argv', 'input', 'builtins'], words: ['argv', 'builtins', 'input', 'raw_input'], present: commandLine },
   llm: {
@@ -210,7 +225,7 @@ export const SINK_KIND_WORDS: Record<FlowSinkKind, KindWords> = {
   path: sinkKind(PATH_SINKS, [...PATH_METHODS]),
   html: sinkKind(HTML_SINKS, ['unsafe_allow_html']),
   model: sinkKind([], MODEL_WORDS),
-  response: { triggers: ['@'], words: ROUTE_PACKAGES, present: mayHoldRoute },
+  response: { triggers: ['@', ...SERVING, 'serve'], words: [...ROUTE_PACKAGES, ...SERVING, 'ray', 'serve'], present: mayHoldRoute },
   'system-prompt': {
     triggers: ['system', 'System', 'instructions'],
     words: SYSTEM_PROMPT_WORDS,

@@ -6,9 +6,12 @@
  * JAX, or a tensor's method), `torch.sigmoid`, `.logits`; followed through `.tolist()`, containers,
  * `jsonify`/`JSONResponse`; ended by `argmax`, `topk`, `max`, `round`, `np.round` and unknown calls.
  * Sinks: the `return` statements of functions registered as routes (`@app.route`, `@app.post`, ...
- * on Flask, FastAPI, Starlette, Quart apps and routers).
+ * on Flask, FastAPI, Starlette, Quart apps and routers) and of ML serving handlers whose return
+ * the caller receives (engine/dataflow/serving.ts: LitServe's `encode_response`, KServe's
+ * `postprocess`, `predict` of a class without either, Ray Serve's `__call__`, BentoML's APIs);
+ * an encoding stage's output parameter carries what `predict` returns.
  */
-import { confidenceOf, fileFacts, returnsOf } from '../../engine/dataflow/index';
+import { confidenceOf, fileFacts, returnsOf, servingResponders, servingRoleOf } from '../../engine/dataflow/index';
 import type { Node } from '../../engine/parser';
 import { defineRule } from '../../engine/rule';
 import { ATLAS, CWE_REFERENCE, OWASP } from '../support';
@@ -40,8 +43,16 @@ export const confidenceExposureRule = defineRule({
   flows: [{ sources: ['confidence'], sinks: ['response'] }],
   onFile(context) {
     const model = context.model;
-    // The route decorators name the handlers; their returns are what the caller receives.
-    for (const decorated of fileFacts(model).routes) {
+    // The route decorators and the serving frameworks name the handlers; their returns are what
+    // the caller receives.
+    const routes = fileFacts(model).routes;
+    const seen = new Set(routes.map((r) => r.id));
+    const handlers = [...routes, ...servingResponders(model).filter((d) => !seen.has(d.id))];
+    for (const decorated of handlers) {
+      // "This endpoint", or for a serving framework's handler which one it is.
+      const role = seen.has(decorated.id) ? undefined : servingRoleOf(model, decorated);
+      const name = decorated.childForFieldName('name')?.text ?? '';
+      const what = role ? `This ${role.framework} handler (\`${name}\`)` : 'This endpoint';
       for (const statement of returnsOf(decorated)) {
         const value: Node | null = statement.namedChildren[0];
         if (!value) continue;
@@ -49,7 +60,7 @@ export const confidenceExposureRule = defineRule({
         if (sources.length === 0) continue;
         context.report({
           node: value,
-          message: `This endpoint returns raw model scores (${sources[0].label}) to the caller (CWE-200): full probability vectors make copying the model and inferring its training data much easier. Return the label or a rounded top-k, and rate-limit the endpoint.`,
+          message: `${what} returns raw model scores (${sources[0].label}) to the caller (CWE-200): full probability vectors make copying the model and inferring its training data much easier. Return the label or a rounded top-k, and rate-limit the endpoint.`,
           related: sources.map((s) => ({
             span: { start: s.node.startIndex, end: s.node.endIndex },
             message: `the scores are computed here: ${s.label}`,
