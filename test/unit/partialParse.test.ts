@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { HotWords, aliasNames, assignedNames, dottedSegments, partialText } from '../../server/src/engine/perf/partialParse';
 import { SubstringSet } from '../../server/src/engine/textScan';
-import { analyzer } from '../support/engine';
+import { analyzer, partialAndWhole } from '../support/engine';
 
 /** Hot words over their own automaton: substrings, bare call names, attribute call names. */
 function hot(substrings: string[], bare: string[] = [], attributes: string[] = []): HotWords {
@@ -220,12 +220,10 @@ describe('partial parsing', () => {
       ['import re', 'import builtins', 'b = builtins', ...filler, '', 'def run(src):', '    return b.compile(src, "f", "exec")'],
     ].map(body);
     for (const text of texts) {
-      const strip = (findings: unknown[]) => findings.map((f) => JSON.stringify(f));
-      const whole = strip(engine.analyzePython(text, { prefilter: false }).findings);
-      const partial = engine.analyzePython(text);
+      const { whole, partial, result } = partialAndWhole(engine, text, {});
       assert.ok(whole.length > 0, text);
-      assert.ok((partial.skippedUnits ?? 0) > 0, 'the fillers are left out');
-      assert.deepEqual(strip(partial.findings), whole, text);
+      assert.ok((result.skippedUnits ?? 0) > 0, 'the fillers are left out');
+      assert.deepEqual(partial, whole, text);
     }
   });
 
@@ -530,11 +528,9 @@ describe('partial parsing', () => {
       ]),
     ];
     for (const text of [...texts, ...quiet]) {
-      const strip = (findings: unknown[]) => findings.map((f) => JSON.stringify(f));
-      const whole = strip(engine.analyzePython(text, { prefilter: false }).findings);
-      const partial = engine.analyzePython(text, { minSkipped: 0 });
+      const { whole, partial } = partialAndWhole(engine, text);
       assert.ok(whole.length > 0 || quiet.includes(text), `a finding to keep in\n${text}`);
-      assert.deepEqual(strip(partial.findings), whole, text);
+      assert.deepEqual(partial, whole, text);
     }
   });
 });

@@ -11,7 +11,7 @@ import { logicalLines } from '../../server/src/engine/perf/partialParse';
 import { Analyzer } from '../../server/src/engine/pipeline/analyzer';
 import { SubstringSet } from '../../server/src/engine/textScan';
 import { ALL_RULES } from '../../server/src/rules/index';
-import { analyzer } from '../support/engine';
+import { analyzer, partialAndWhole } from '../support/engine';
 
 const body = (lines: string[]) => lines.join('\n') + '\n';
 
@@ -245,9 +245,8 @@ describe('statements left out of parsed functions', () => {
       ]),
     ];
     for (const text of texts) {
-      const strip = (findings: unknown[]) => findings.map((f) => JSON.stringify(f));
-      const whole = strip(engine.analyzePython(text, { prefilter: false }).findings);
-      assert.deepEqual(strip(engine.analyzePython(text, { minSkipped: 0 }).findings), whole, text);
+      const { whole, partial } = partialAndWhole(engine, text);
+      assert.deepEqual(partial, whole, text);
     }
   });
 
@@ -276,9 +275,8 @@ describe('statements left out of parsed functions', () => {
     const guarded = route([check, '        log("refused")', '        abort(400)']);
     const open = route([check, '        log("refused")']);
     for (const text of [guarded, open]) {
-      const strip = (findings: unknown[]) => findings.map((f) => JSON.stringify(f));
-      const whole = strip(engine.analyzePython(text, { prefilter: false }).findings);
-      assert.deepEqual(strip(engine.analyzePython(text, { minSkipped: 0 }).findings), whole, text);
+      const { whole, partial } = partialAndWhole(engine, text);
+      assert.deepEqual(partial, whole, text);
     }
     // `abort(400)` holds no name of the flow and binds nothing, but it is how the branch ends.
     const codes = (text: string) => engine.analyzePython(text, { minSkipped: 0 }).findings.map((f) => f.code);
