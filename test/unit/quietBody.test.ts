@@ -142,7 +142,7 @@ describe('statements left out of parsed functions', () => {
     assert.equal(read.match(/^ +return$/gm)?.length, 2, read);
   });
 
-  it('keeps the statements that read what a call binds, for a rule reading the uses (readsUses)', async () => {
+  it('keeps the uses of a response for MLS204, which reads the whole function (a probe is no download)', async () => {
     const engine = await analyzer();
     const text = body([
       'import requests',
@@ -232,6 +232,20 @@ describe('statements left out of parsed functions', () => {
         '    note = "x"',
         '    subprocess.run(f"tool --{mode}", shell=True)',
       ]),
+      // A response the rule sees used again as `self.resp` (pytorch-lightning's servable module validator).
+      body([
+        'import requests',
+        '',
+        'class Validator:',
+        '    def run(self):',
+        '        ready = False',
+        '        while not ready:',
+        '            resp = requests.get(f"http://{self.host}:{self.port}/ping")',
+        '            ready = resp.status_code == 200',
+        '        payload = self.payload()',
+        '        self.resp = requests.post(f"http://{self.host}:{self.port}/serve", json=payload)',
+        '        return self.resp.json()',
+      ]),
       // A response used beyond its status (MLS204 reads the function).
       body([
         'import requests',
@@ -284,13 +298,11 @@ describe('statements left out of parsed functions', () => {
     assert.ok(codes(open).includes('MLS801'), 'without the abort() the request reaches the model');
   });
 
-  it('needs `readsFunction` and `readsUses` where a rule reads the statements around its call', async () => {
+  it('needs `readsFunction` where a rule reads the statements around its call', async () => {
     // Without the declaration, the guard before the command and the use of the response after
     // the download are left out, and the findings change.
     const undeclared = await Analyzer.create(
-      ALL_RULES.map((rule) =>
-        rule.code === 'MLS204' || rule.code === 'MLS302' ? { ...rule, readsFunction: undefined, readsUses: undefined } : rule,
-      ),
+      ALL_RULES.map((rule) => (rule.code === 'MLS204' || rule.code === 'MLS302' ? { ...rule, readsFunction: undefined } : rule)),
     );
     const engine = await analyzer();
     const guard = body([

@@ -190,12 +190,6 @@ export interface RuleMatch {
    */
   readsFunction?: boolean | readonly string[];
   /**
-   * True when a finding depends on how the result of its call is used afterwards in the function
-   * (a response only probed for its status is no download): the engine keeps the statements
-   * that read the names bound by the statement holding one of the rule's words.
-   */
-  readsUses?: boolean;
-  /**
    * For a rule with `onFile`: what it reads inside the file's definitions (see FileReads). A file
    * rule declaring nothing is taken to read every statement.
    */

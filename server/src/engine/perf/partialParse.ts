@@ -96,11 +96,6 @@ export const enum WordKind {
    */
   WholeFunction = 128,
   /**
-   * With any of the above: a word of a rule that reads how the result of the statement holding
-   * it is used (RuleMatch.readsUses): quietBody.ts keeps the statements reading what it binds.
-   */
-  UsesRead = 256,
-  /**
    * Like WholeFunction, for the last name of a dotted function of such a rule (`run` of
    * `subprocess.run`): on an attribute, only where its object can resolve to the function,
    * although another rule wants the name as a method of any object (`app.run`).
@@ -160,7 +155,7 @@ export class HotWords {
     positions: ReadonlyArray<(text: string) => number[]> = [],
     argumentChecks: ReadonlyMap<string, ArgumentCheck> = new Map(),
     wordChecks: ReadonlyMap<string, (text: string, at: number, length: number) => boolean> = new Map(),
-    functionWords: { whole?: Iterable<string>; dotted?: Iterable<string>; uses?: Iterable<string> } = {},
+    functionWords: { whole?: Iterable<string>; dotted?: Iterable<string> } = {},
   ): HotWords {
     const kinds = new Uint16Array(words.strings.length);
     const position = new Map(words.strings.map((w, i) => [w, i]));
@@ -196,7 +191,6 @@ export class HotWords {
     }
     for (const [list, flag] of [
       [functionWords.whole ?? [], WordKind.WholeFunction],
-      [functionWords.uses ?? [], WordKind.UsesRead],
       [functionWords.dotted ?? [], WordKind.WholeFunctionDotted],
     ] as const)
       for (const word of list) {
@@ -315,7 +309,7 @@ export function partialText(
   const lines = linesOf(text);
   const definitions = definitionsOf(text, lines);
   const plan = coldPlan(text, lines, definitions, hot, hits);
-  const { valuesAt, namesAt, scopesAt, wholeAt, usesAt } = plan;
+  const { valuesAt, namesAt, scopesAt, wholeAt } = plan;
   let cold = plan.cold;
   const quiet = quietStatements(text, lines, cold, valuesAt, namesAt);
   const runs = quietBodyRuns(
@@ -326,7 +320,6 @@ export function partialText(
     (at) => lineAt(lines, at),
     // Below the default threshold (tests), every function and run counts, however small.
     minSkipped < DEFAULT_MIN_SKIPPED ? 0 : undefined,
-    (start, end) => holdsAny(usesAt, start, end),
   );
   // A run can hold cold definitions (in an `if` left out whole): the run leaves them out.
   if (runs.length > 0) cold = cold.filter((definition) => spanAt(runs, definition.start) < 0);
@@ -422,7 +415,6 @@ function coldPlan(
   keptAt: readonly number[];
   scopesAt: readonly number[];
   wholeAt: readonly number[];
-  usesAt: readonly number[];
 } {
   // Where the rules' words are: substrings (values a rule reads, whoever holds them) and names.
   const substringAt: number[] = [];
@@ -432,22 +424,17 @@ function coldPlan(
   const rootAt: number[] = [];
   const receiverAt: number[] = [];
   /**
-   * Hot positions of words of rules that read the whole function holding them
-   * (WordKind.WholeFunction), and of rules that read the uses of what they bind (UsesRead).
+   * Hot positions of words of rules that read the whole function holding them (WordKind.WholeFunction).
    */
   const wholeAt: number[] = [];
-  const usesAt: number[] = [];
   const { words, kinds, argumentChecks: checks, wordChecks } = hot;
   /** Attribute positions of WholeFunctionDotted words wanted as methods by other rules: judged by their object below. */
   const dottedAt: number[] = [];
   const flag = (kind: number, at: number) => {
     if (kind & (WordKind.WholeFunction | WordKind.WholeFunctionDotted)) wholeAt.push(at);
-    if (kind & WordKind.UsesRead) usesAt.push(at);
   };
   const functionCarried = new Set<string>();
-  const anyFunctionWord =
-    kinds.reduce((all, kind) => all | (kind & (WordKind.WholeFunction | WordKind.UsesRead)), 0) |
-    (kinds.some((kind) => kind & WordKind.WholeFunctionDotted) ? WordKind.WholeFunction : 0);
+  const anyFunctionWord = kinds.some((kind) => kind & (WordKind.WholeFunction | WordKind.WholeFunctionDotted)) ? WordKind.WholeFunction : 0;
   const importedChecked = new Set<string>();
   const visit = (index: number, at: number) => {
     const kind = kinds[index];
@@ -491,7 +478,7 @@ function coldPlan(
       nameAt.push(at);
       // A function of a rule reading whole functions is called there, not named in a parameter or prose.
       if (text.charCodeAt(nextNonBlank(text, at + word.length)) === 40) flag(kind, at);
-      else flag(kind & ~(WordKind.WholeFunction | WordKind.WholeFunctionDotted | WordKind.UsesRead), at);
+      else flag(kind & ~(WordKind.WholeFunction | WordKind.WholeFunctionDotted), at);
     } else if (kind & WordKind.AttributeName) {
       // Bare, but perhaps imported under its own name: decided below.
       const list = bareAt.get(word);
@@ -558,13 +545,8 @@ function coldPlan(
     // when it holds a substring; when it only names a function the rules want, the aliases it
     // makes of that function (`f = pickle.loads`, `from pickle import loads as f`).
     const added: string[] = [];
-    // A name made from a function of a rule reading whole functions or uses stands for it too.
-    const functionAt = anyFunctionWord
-      ? mergeSorted(
-          [...wholeAt].sort((a, b) => a - b),
-          [...usesAt].sort((a, b) => a - b),
-        )
-      : [];
+    // A name made from a function of a rule reading whole functions stands for it too.
+    const functionAt = anyFunctionWord ? [...wholeAt].sort((a, b) => a - b) : [];
     for (const line of keptStatements(text, lines, cold)) {
       const bound = holdsAny(substringAt, line.start, line.end)
         ? assignedNames(text, line)
@@ -605,7 +587,6 @@ function coldPlan(
       .map((statement) => statement.at)
       .sort((a, b) => a - b),
     wholeAt: wholeAt.sort((a, b) => a - b),
-    usesAt: usesAt.sort((a, b) => a - b),
   };
 }
 

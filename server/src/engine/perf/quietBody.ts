@@ -77,8 +77,6 @@ export function quietBodyRuns(
   lineIndex: (at: number) => number,
   /** Functions and runs shorter than this are parsed (default MIN_FUNCTION and MIN_RUN). */
   minimum?: number,
-  /** Whether text[start, end) holds a word of a rule reading the uses of what it binds (RuleMatch.readsUses). */
-  readsUses: (start: number, end: number) => boolean = () => false,
 ): QuietRun[] {
   const runs: QuietRun[] = [];
   for (const fn of functions) {
@@ -88,7 +86,7 @@ export function quietBodyRuns(
     let last = header;
     while (last + 1 < lines.length && lines[last + 1].start < fn.end) last++;
     if (last === header || lines[header + 1].indent <= lines[header].indent) continue; // one-line body
-    runs.push(...functionRuns(text, lines, header + 1, last, hot, readsUses, minimum ?? MIN_RUN, fn.flows === true));
+    runs.push(...functionRuns(text, lines, header + 1, last, hot, minimum ?? MIN_RUN, fn.flows === true));
   }
   return runs.sort((a, b) => a.start - b.start);
 }
@@ -118,7 +116,6 @@ function functionRuns(
   first: number,
   last: number,
   hot: (start: number, end: number) => boolean,
-  readsUses: (start: number, end: number) => boolean,
   minRun: number,
   flows: boolean,
 ): QuietRun[] {
@@ -150,18 +147,12 @@ function functionRuns(
       for (const header of node.headers) keep(header);
     }
   };
-  // Names bound by statements whose uses a rule reads, and the statements not kept.
-  const watched = new Set<string>();
-  const left: Unit[] = [];
   const candidate = (unit: Unit) => {
     const start = lines[unit.first].start;
     if (hot(start, lines[unit.last].end)) {
       keep(unit);
-      if (readsUses(start, lines[unit.last].end))
-        for (let i = unit.first; i <= unit.last; i++) for (const name of lineBindings(codeOf(i))) watched.add(name);
       return;
     }
-    left.push(unit);
     for (let i = unit.first; i <= unit.last; i++)
       for (const name of lineBindings(codeOf(i))) {
         const list = byName.get(name);
@@ -198,7 +189,6 @@ function functionRuns(
         if (flows && exit) keep(unit);
         else if (exit && item.first === item.last && !codeOf(item.first).includes(';') && !hot(start, lines[item.last].end)) {
           unit.exit = exit[0].length;
-          left.push(unit);
         } else candidate(unit);
         continue;
       }
@@ -212,10 +202,6 @@ function functionRuns(
     }
     return true;
   };
-  const reads = (unit: Unit, names: ReadonlySet<string>) => {
-    for (let i = unit.first; i <= unit.last; i++) for (const name of namesOf(i)) if (names.has(name)) return true;
-    return false;
-  };
   if (!visit(first, last, undefined)) return [];
   // A flow's checks are judged by how their branch ends (`abort(400)`, `sys.exit()`, not only
   // `return` and `raise`): the last statement of each block stays as written.
@@ -224,8 +210,6 @@ function functionRuns(
       const lastEntry = entries[entries.length - 1];
       if (lastEntry && lastEntry.last === lastEntry.unit.last && lastEntry.first === lastEntry.unit.first) keep(lastEntry.unit);
     }
-  // Keep what reads a name bound where a rule reads the uses (once: uses of uses are not read).
-  if (watched.size > 0) for (const unit of left) if (!unit.kept && reads(unit, watched)) keep(unit);
   // Keep what binds a name kept code reads, until nothing changes.
   while (pending.length > 0) for (const unit of byName.get(pending.pop()!) ?? []) keep(unit);
   const runs: QuietRun[] = [];

@@ -266,19 +266,16 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
   const checkedWords = new Map<string, Array<(text: string, at: number, length: number) => boolean>>();
   const uncheckedWords = new Set<string>(ALWAYS_HOT);
   const wholeFunctionWords = new Set<string>();
-  const usesWords = new Set<string>();
   const dottedWholeWords = new Set<string>();
   for (const gate of index.gates) {
-    // The words of a rule reading whole functions (RuleMatch.readsFunction) keep them whole; of a
-    // rule reading how its calls' results are used (readsUses), the statements using them.
+    // The words of a rule reading whole functions (RuleMatch.readsFunction) keep them whole.
     const whole = gate.rule.readsFunction;
+    const reads = (word: string) => whole === true || (Array.isArray(whole) && whole.includes(word));
     const noteDotted = (word: string) => {
-      if (whole === true || (Array.isArray(whole) && whole.includes(word))) dottedWholeWords.add(word);
-      if (gate.rule.readsUses) usesWords.add(word);
+      if (reads(word)) dottedWholeWords.add(word);
     };
     const note = (word: string) => {
-      if (whole === true || (Array.isArray(whole) && whole.includes(word))) wholeFunctionWords.add(word);
-      if (gate.rule.readsUses) usesWords.add(word);
+      if (reads(word)) wholeFunctionWords.add(word);
     };
     // A rule that only reacts to calls fires where a call names one of its functions (or an alias,
     // which partialText follows); any other rule, wherever one of its triggers is written.
@@ -353,7 +350,7 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     argumentChecks,
     wordChecks,
     // A word some rule reading whole functions wants otherwise than as a dotted function's last name stays whole everywhere.
-    { whole: wholeFunctionWords, dotted: [...dottedWholeWords].filter((word) => !wholeFunctionWords.has(word)), uses: usesWords },
+    { whole: wholeFunctionWords, dotted: [...dottedWholeWords].filter((word) => !wholeFunctionWords.has(word)) },
   );
   // The places a data flow can be keep their definitions and statements (dataflow/parsePlan.ts).
   const flows = flowPlanOf(index);

@@ -281,8 +281,9 @@ export const insecureDownloadRule = defineRule({
   // Every finding is a plain-HTTP URL written in the file.
   strings: ['http://', 'HTTP://', 'Http://'],
   callees: Object.keys(URL_ARGUMENTS),
-  // A response only probed (`requests.get(url).status_code`) is judged by how it is used afterwards.
-  readsUses: true,
+  // A response only probed (`requests.get(url).status_code`) is judged by how it is used afterwards,
+  // a URL by the attribute assignments of the class (`self.url = "http://..."`).
+  readsFunction: true,
   onCall(call, context) {
     const where = call.callee ? URL_ARGUMENTS[call.callee] : undefined;
     if (!where) return;
