@@ -226,6 +226,51 @@ describe('data flow: which sinks are looked at', () => {
     assert.equal(reach.carries('main'), true, 'the f-string returned holds the name');
   });
 
+  it('passes nothing on from inside a call whose result drops its arguments, or a subscript index', () => {
+    const text = [
+      'import json',
+      'import numpy as np',
+      'from numpy import asarray as arr',
+      'from flask import request',
+      '',
+      'def clean(v):',
+      '    return v',
+      '',
+      'class Box:',
+      '    def wrap(self, v):',
+      '        return v',
+      '',
+      'def handler(box, table, btn):',
+      '    q = request.args["q"]',
+      '    a = len(q)',
+      '    b = table[q]',
+      '    c = btn.click(fn=None, inputs=[q])',
+      '    d = isinstance(q, str) and q',
+      '    e = str(q)',
+      '    f = " ".join([q])',
+      '    g = clean(q)',
+      '    h = box.wrap(q)',
+      '    i = json.loads(q)',
+      '    j = np.asarray(q)',
+      '    k = arr(q)',
+      '    m = len([n for n in q])',
+      '    o = f"{len(q)}"',
+      '    p = len(q) + len(q if q else 0)',
+      '    r = table[0](q)',
+      '    s = (q)',
+      '    t = q[0:len(q)]',
+      '    return len(q)',
+      '',
+    ].join('\n');
+    const reach = flowReach(text, UNTRUSTED, new Set(['request']))!;
+    for (const name of ['a', 'b', 'c', 'p', 'r', 'handler'])
+      assert.equal(reach.carries(name), false, `${name}: its value drops what it is made from`);
+    // `d`: the line holds `q` outside the call too. `m`'s comprehension variable `n` takes the data
+    // inside the call; `o`: calls inside an f-string are not read (kept). `t`: `q` is the subscript's value.
+    for (const name of ['q', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'n', 'm', 'o', 's', 't'])
+      assert.equal(reach.carries(name), true, `${name}: may carry the request`);
+  });
+
   it('keeps a path method whose receiver carries the source (its call arguments hold none)', async () => {
     const text = [
       'from pathlib import Path',

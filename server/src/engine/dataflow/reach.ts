@@ -14,7 +14,9 @@
  *   not as a keyword argument's or a parameter's name: no value passes there), makes carrying
  *   every name it may bind (assignment
  *   targets, `for` and comprehension targets, `as` names, the names of a line with `:=`;
- *   partialParse.assignedNames) in the scope of the line (TextFacts.bindingScope), a parameter
+ *   partialParse.assignedNames) in the scope of the line (TextFacts.bindingScope) unless
+ *   the value of that occurrence is dropped on the way (inside the arguments of a call whose
+ *   result carries nothing of them, or a subscript's index: TextFacts.dropped), a parameter
  *   whose annotation holds one, and for a `return` the name of the function it returns from (a
  *   helper's summary), where that name is written bare (called by it);
  * until nothing changes. flow.ts answers an expression from its own parts, the bindings of the
@@ -27,7 +29,8 @@
  * where the helper is called). Every other sink is left out before the tree is read.
  */
 import { assignedNames, headerAt, holdsAny, linesOf, lowerBound, withoutProse } from '../perf/partialParse';
-import { literalBounds, nextNonBlank, previousNonBlank } from '../textScan';
+import { isBlank, isIdentifierChar, literalBounds, nextNonBlank, previousNonBlank } from '../textScan';
+import { ARGUMENT_METHODS, PASS_THROUGH } from './flow';
 import { Occurrences, knownWords, rememberWords } from './textWords';
 import type { LogicalLine } from '../perf/partialParse';
 import type { FlowSpec, SourceKind } from './flow';
@@ -271,6 +274,96 @@ class TextFacts {
     return this.scopeStatements[definition] === 1;
   }
 
+  /** Per logical line read so far, the spans whose value flow.ts drops ([open, close) pairs, see dropped). */
+  private readonly dropping = new Map<number, number[]>();
+  /** Per name read so far, whether every occurrence of it in code is a call of it (onlyCalled). */
+  private readonly called = new Map<string, boolean>();
+  private definedNames: Set<string> | undefined;
+
+  /**
+   * True when the value of the code at `at` cannot reach what its logical line binds or returns,
+   * as flow.ts computes a value (docs/dataflow.md, "Which names carry"): it is written inside the
+   * arguments of a call whose result carries nothing of its arguments, or inside a subscript's
+   * index (`d[x]` carries `d`'s data, not `x`'s). A call passes its arguments on when flow.ts may
+   * follow them: a function of PASS_THROUGH or a method of ARGUMENT_METHODS (by last name,
+   * whatever the object), any name defined by a `def` in the text (a helper's summary, or a
+   * method's), and a bare name written anywhere but in calls of it (imported, assigned, passed as
+   * a value: it may stand for anything). Nothing is dropped inside a span holding `for`, `lambda`
+   * or `:=` (names bound there take the data before the call drops it), by a call written in an
+   * f-string (its code is not read here), or on a definition's header.
+   */
+  dropped(index: number, at: number): boolean {
+    if (this.headerOf[index] >= 0) return false;
+    let spans = this.dropping.get(index);
+    if (!spans) this.dropping.set(index, (spans = this.droppingSpans(index)));
+    for (let i = 0; i < spans.length; i += 2) if (spans[i] < at && at < spans[i + 1]) return true;
+    return false;
+  }
+
+  private droppingSpans(index: number): number[] {
+    const { start, end } = this.lines[index];
+    const text = this.text;
+    const spans: number[] = [];
+    const open: Array<{ at: number; drops: boolean }> = [];
+    for (let k = start; k < end; k++) {
+      const c = text.charCodeAt(k);
+      if (c === 35) {
+        while (k < end && text.charCodeAt(k) !== 10 && text.charCodeAt(k) !== 13) k++;
+      } else if (c === 34 || c === 39) k = Math.max(k, literalBounds(text, k).end - 1);
+      else if (c === 40 || c === 91) open.push({ at: k, drops: c === 40 ? this.callDrops(start, k) : subscriptAt(text, start, k) });
+      else if (c === 123) open.push({ at: k, drops: false });
+      else if (c === 41 || c === 93 || c === 125) {
+        const span = open.pop();
+        if (span?.drops && !BINDS_INSIDE.test(text.slice(span.at, k))) spans.push(span.at, k);
+      }
+    }
+    // Bounded work per occurrence on any text: past this many, nothing is taken as dropped.
+    return spans.length > 2 * MAX_DROPPING ? [] : spans;
+  }
+
+  /** True when the `(` at `open` calls something whose result carries nothing of its arguments. */
+  private callDrops(lineStart: number, open: number): boolean {
+    const text = this.text;
+    let i = open - 1;
+    while (i >= lineStart && isBlank(text.charCodeAt(i))) i--;
+    if (i < lineStart) return false;
+    const c = text.charCodeAt(i);
+    // `f(a)(x)`, `handlers[k](x)`: a call of a call's result or of an item (flow.ts: nothing passes).
+    if (c === 41 || c === 93) return true;
+    if (!isIdentifierChar(c) || c > 127) return false;
+    const nameEnd = i + 1;
+    while (i >= lineStart && isIdentifierChar(text.charCodeAt(i))) i--;
+    const name = text.slice(i + 1, nameEnd);
+    // A name with other than ASCII letters is not read (it may continue beyond what was scanned).
+    if (name.length === 0 || /^[0-9]/.test(name) || !/^\w+$/.test(name) || KEYWORDS.has(name)) return false;
+    if (PASSING_NAMES.has(name) || this.defined().has(name)) return false;
+    let j = i;
+    while (j >= lineStart && isBlank(text.charCodeAt(j))) j--;
+    // A method (`obj.m(x)`): its object's data, and its arguments' for ARGUMENT_METHODS only.
+    if (j >= lineStart && text.charCodeAt(j) === 46) return true;
+    return this.onlyCalled(name);
+  }
+
+  /** The names `def` defines anywhere in the text. */
+  private defined(): Set<string> {
+    this.definedNames ??= new Set(this.definitions.map((d) => d.name));
+    return this.definedNames;
+  }
+
+  /** True when every occurrence of `name` in code is followed by `(` (a builtin such as `len`, a class). */
+  private onlyCalled(name: string): boolean {
+    let known = this.called.get(name);
+    if (known === undefined) {
+      known = this.occurrences.of(name).every((at) => {
+        let k = at + name.length;
+        while (k < this.text.length && isBlank(this.text.charCodeAt(k))) k++;
+        return this.text.charCodeAt(k) === 40 || this.inProse(at);
+      });
+      this.called.set(name, known);
+    }
+    return known;
+  }
+
   /** The occurrences of `name` a scope's code holds (MODULE: all of them). */
   occurrencesIn(name: string, scope: number): readonly number[] {
     const all = this.occurrences.of(name);
@@ -281,6 +374,54 @@ class TextFacts {
     while (to < all.length && all[to] < end) to++;
     return all.slice(from, to);
   }
+}
+
+/** Words after which `(` groups (or opens a tuple) rather than calls. */
+const KEYWORDS = new Set([
+  'and',
+  'as',
+  'assert',
+  'await',
+  'case',
+  'del',
+  'elif',
+  'else',
+  'except',
+  'for',
+  'from',
+  'if',
+  'import',
+  'in',
+  'is',
+  'lambda',
+  'match',
+  'not',
+  'or',
+  'raise',
+  'return',
+  'while',
+  'with',
+  'yield',
+]);
+/** The last names of the functions and methods whose result carries their arguments (flow.ts). */
+const PASSING_NAMES: ReadonlySet<string> = new Set([...[...PASS_THROUGH].map(last), ...ARGUMENT_METHODS]);
+/** Names bound inside a span (a comprehension's, a lambda's, a walrus): nothing there is dropped. */
+const BINDS_INSIDE = /\b(?:for|lambda)\b|:=/;
+/** How many dropping spans one logical line may have before none is used (bounded work). */
+const MAX_DROPPING = 256;
+
+/** True when the `[` at `open` opens a subscript (`d[x]`, `f()[x]`), not a list. */
+function subscriptAt(text: string, lineStart: number, open: number): boolean {
+  let i = open - 1;
+  while (i >= lineStart && isBlank(text.charCodeAt(i))) i--;
+  if (i < lineStart) return false;
+  const c = text.charCodeAt(i);
+  if (c === 41 || c === 93) return true;
+  if (!isIdentifierChar(c) || c > 127) return false;
+  const nameEnd = i + 1;
+  while (i >= lineStart && isIdentifierChar(text.charCodeAt(i))) i--;
+  const name = text.slice(i + 1, nameEnd);
+  return !/^[0-9]/.test(name) && !KEYWORDS.has(name);
 }
 
 /** The scope of the module (and of every name whose scope is not told apart). */
@@ -301,6 +442,8 @@ class Closure {
   readonly at: number[] = [];
   /** Logical lines holding such an occurrence. */
   private readonly carrying: Uint8Array;
+  /** Logical lines holding one whose value what the line binds or returns may take (not TextFacts.dropped). */
+  private readonly passing: Uint8Array;
   private readonly onCarrying = new Map<string, boolean>();
   /** Names written on lines registering handlers (Gradio callbacks): their parameters are seeds. */
   readonly registered = new Set<string>();
@@ -324,6 +467,7 @@ class Closure {
     const words = kind ? sourceWords(kind, facts.text) : { names: [], methods: [] };
     this.methods = words.methods;
     this.carrying = new Uint8Array(facts.lines.length);
+    this.passing = new Uint8Array(facts.lines.length);
     try {
       this.close(kind, words, definition);
     } catch (error) {
@@ -361,9 +505,14 @@ class Closure {
         const param = annotatedParameter(facts, index, at);
         if (param) add(param, facts.headerOf[index]);
       }
-      if (this.carrying[index]) return;
-      this.carrying[index] = 1;
-      if (--left < 0) throw DENSE;
+      if (!this.carrying[index]) {
+        this.carrying[index] = 1;
+        if (--left < 0) throw DENSE;
+      }
+      // What the line binds or returns takes the data only from an occurrence whose value is not
+      // dropped by a call or a subscript around it (TextFacts.dropped): once per line.
+      if (this.passing[index] || facts.dropped(index, at)) return;
+      this.passing[index] = 1;
       let bound = facts.bound.get(index);
       if (!bound) facts.bound.set(index, (bound = boundBy(facts, index)));
       const scope = bound.length > 0 ? facts.bindingScope(index) : MODULE;
