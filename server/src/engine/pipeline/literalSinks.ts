@@ -81,7 +81,11 @@ function testOf(declaration: LiteralDeclaration): SinkCallTest {
 
 /** The plain test of one call (see the module header); `callee` is its resolved name. */
 function isSinkCall(node: Node, callee: string | undefined, test: SinkCallTest): boolean {
-  if (callee !== undefined && test.callees.has(callee)) return true;
+  return (callee !== undefined && test.callees.has(callee)) || hasSinkArgument(node, test);
+}
+
+/** The part of the plain test read from the arguments alone: a `**` or a keyword of the test's names. */
+function hasSinkArgument(node: Node, test: SinkCallTest): boolean {
   const args = node.childForFieldName('arguments');
   if (args?.type !== 'argument_list') return false;
   for (const argument of args.namedChildren) {
@@ -236,13 +240,21 @@ export function literalSinkCalls(model: SemanticModel, source: SourceText, decla
   const kept = new Map<number, Node>();
   const callees = new Map<number, string | undefined>();
   for (const node of candidates) {
+    // A call kept by its arguments is kept whatever it calls: its callee is resolved when a rule
+    // asks (CallSite), which for a `**kwargs` call is mostly never.
+    if (hasSinkArgument(node, test)) {
+      kept.set(node.id, node);
+      continue;
+    }
     const fn = node.childForFieldName('function');
     const callee = fn ? model.qualifiedName(fn) : undefined;
     if (!isSinkCall(node, callee, test)) continue;
     kept.set(node.id, node);
     callees.set(node.id, callee);
   }
-  calls = inWalkOrder(kept).map((node) => new CallSite(node, model, callees.get(node.id)));
+  calls = inWalkOrder(kept).map((node) =>
+    callees.has(node.id) ? new CallSite(node, model, callees.get(node.id)) : new CallSite(node, model),
+  );
   known.set(declaration, calls);
   return calls;
 }

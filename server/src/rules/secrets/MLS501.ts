@@ -133,6 +133,14 @@ const POSITIONAL_SINKS: Record<string, [number, string]> = {
   'wandb.login': [1, 'WANDB_API_KEY'],
 };
 
+/** The last names of the callees findSinks tells apart by their qualified name (besides keywords). */
+const RESOLVED_METHODS: ReadonlySet<string> = new Set([
+  ...Object.keys(POSITIONAL_SINKS).map((callee) => callee.slice(callee.lastIndexOf('.') + 1)),
+  'setdefault',
+  'putenv',
+  'update',
+]);
+
 /** Environment variable names for `api_key=` by the package of the call. */
 const API_KEY_ENV: Record<string, string> = {
   openai: 'OPENAI_API_KEY',
@@ -281,33 +289,35 @@ function findSinks(context: RuleContext, add: (c: Candidate) => void): void {
 
   // The calls a declared sink can be (a login function, a credential keyword, `**`, the environment).
   for (const call of context.literalSinkCalls()) {
-    const callee = call.callee;
-    const root = callee?.split('.')[0] ?? '';
+    // Most of these calls pass `**kwargs` and none of what follows: the callee is resolved only
+    // where it can decide something (a method's qualified name ends with its name).
+    const callee = call.calleeNode.type !== 'attribute' || RESOLVED_METHODS.has(call.methodName ?? '') ? call.callee : undefined;
+    const rootOf = () => call.callee?.split('.')[0] ?? '';
     const shown = `\`${call.methodName ?? 'call'}\``;
     for (const [name, argument] of call.keywords) {
       if (CREDENTIAL_KEYWORD.test(name)) {
         const env =
           name === 'api_key'
-            ? (API_KEY_ENV[root] ?? 'API_KEY')
+            ? (API_KEY_ENV[rootOf()] ?? 'API_KEY')
             : name === 'hf_token' || name === 'use_auth_token'
               ? 'HF_TOKEN'
               : name.toUpperCase();
         sink(argument.value, `\`${name}\` of ${shown}`, env);
-      } else if (name === 'token' && (HF_PACKAGES.has(root) || HF_METHODS.has(call.methodName ?? ''))) {
+      } else if (name === 'token' && (HF_METHODS.has(call.methodName ?? '') || HF_PACKAGES.has(rootOf()))) {
         sink(argument.value, `\`token\` of ${shown}`, 'HF_TOKEN');
       } else if (name === 'key' && call.is('wandb.login')) {
         sink(argument.value, '`key` of `wandb.login`', 'WANDB_API_KEY');
       }
     }
-    const positional = callee ? POSITIONAL_SINKS[callee] : undefined;
+    const positional = callee && Object.hasOwn(POSITIONAL_SINKS, callee) ? POSITIONAL_SINKS[callee] : undefined;
     if (positional && !call.hasListSplat && positional[0] < call.positional.length) {
       sink(call.positional[positional[0]], `the credential of ${shown}`, positional[1]);
     }
     // os.environ.setdefault("OPENAI_API_KEY", "..."), os.putenv(...), os.environ.update(...)
-    if (call.is('os.environ.setdefault', 'os.putenv') && call.positional.length >= 2) {
+    if ((callee === 'os.environ.setdefault' || callee === 'os.putenv') && call.positional.length >= 2) {
       const name = context.constant(call.positional[0]);
       if (name?.kind === 'str' && secretName(name.value)) sink(call.positional[1], `environment variable ${name.value}`, name.value, true);
-    } else if (call.is('os.environ.update')) {
+    } else if (callee === 'os.environ.update') {
       for (const [name, argument] of call.keywords) if (secretName(name)) sink(argument.value, `environment variable ${name}`, name, true);
       const dict = context.constant(call.positional[0]);
       if (dict?.kind === 'dict')
