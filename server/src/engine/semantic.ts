@@ -322,6 +322,13 @@ export class SemanticModel {
     return list;
   }
 
+  /** The last statement of a block that is not a comment (read from the end: a long body is not copied per lookup). */
+  private lastStatement(block: Node): Node | undefined {
+    const list = this.statementsOf(block);
+    for (let i = list.length - 1; i >= 0; i--) if (list[i].type !== 'comment') return list[i];
+    return undefined;
+  }
+
   /** The statement of a module or block that holds the offset. */
   private statementAt(container: Node, offset: number): Node | undefined {
     const list = this.statementsOf(container);
@@ -686,8 +693,7 @@ export class SemanticModel {
       if (offset >= node.startIndex && offset < node.endIndex) return false;
       if (SCOPE_NODE_TYPES.has(node.type) || node.type === 'module') return false;
       if (node.type !== 'block' || node.parent?.type === 'try_statement') continue;
-      const statements = this.statementsOf(node).filter((n) => n.type !== 'comment');
-      const last = statements[statements.length - 1];
+      const last = this.lastStatement(node);
       if (last && TERMINATORS.has(last.type)) return true;
     }
     return false;
