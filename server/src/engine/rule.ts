@@ -115,6 +115,16 @@ export interface RuleContext {
    * in document order, for the rule to judge (pipeline/literalSinks.ts).
    */
   literalSinkAssignments(): readonly Node[];
+  /**
+   * The calls of the file passing one of `keywords` by name, or a `**` argument (which may hide
+   * any of them), in the order a walk of the tree meets them (pipeline/argumentCalls.ts).
+   */
+  callsWithKeywords(keywords: readonly string[]): readonly Node[];
+  /**
+   * The calls of the file whose argument list's text holds `word` anywhere (a keyword, a string,
+   * a nested call's arguments), in the order a walk of the tree meets them (pipeline/argumentCalls.ts).
+   */
+  callsMentioning(word: string): readonly Node[];
 }
 
 /**

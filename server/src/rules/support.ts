@@ -256,21 +256,6 @@ export function stringOf(context: RuleContext, argument: Argument | undefined): 
   return value?.kind === 'str' ? value : undefined;
 }
 
-/**
- * True when a call may carry one of `keywords`: written out, or inside a `**` splat (whose keys
- * the call site resolves when the dict is known).
- */
-export function mayCarryKeyword(callNode: Node, keywords: readonly string[]): boolean {
-  const args = callNode.childForFieldName('arguments');
-  if (args?.type !== 'argument_list') return false;
-  for (const arg of args.namedChildren) {
-    if (!arg) continue;
-    if (arg.type === 'dictionary_splat') return true;
-    if (arg.type === 'keyword_argument' && keywords.includes(arg.childForFieldName('name')?.text ?? '')) return true;
-  }
-  return false;
-}
-
 /** Where a flag came from: the constant's assignment and the `**dict` entry, when not in the call. */
 export function flagOrigin(
   context: RuleContext,

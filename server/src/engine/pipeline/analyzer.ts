@@ -29,6 +29,7 @@ import { analyseEverySink } from '../dataflow/index';
 import type { RuleIndex } from './prefilter';
 import { calledNamesOf, candidateCalls } from './calls';
 import { findLiteralSinksInEveryCall, literalSinkAssignments, literalSinkCalls } from './literalSinks';
+import { callsMentioning, callsWithKeywords, findArgumentCallsInEveryCall } from './argumentCalls';
 import type { CalledNames } from './calls';
 import { finishReports, keepLineBreaks } from '../results/finish';
 import { brokenDeclaration } from '../perf/declarationCheck';
@@ -329,6 +330,7 @@ export class Analyzer {
       if (options.everyCall) {
         analyseEverySink(model);
         findLiteralSinksInEveryCall(model);
+        findArgumentCallsInEveryCall(model);
       }
       const { reports: raw, called } = this.runRules(model, read ? source.withPartsLeftOut(read.text) : source, index, undefined, given);
       const findings = finishReports(raw, model, lines, selection, this.rules);
@@ -412,6 +414,8 @@ export class Analyzer {
         value?.definedAt ? [{ span: { start: value.definedAt.startIndex, end: value.definedAt.endIndex }, message: what }] : undefined,
       literalSinkCalls: () => (currentRule?.literals ? literalSinkCalls(model, source, currentRule.literals) : []),
       literalSinkAssignments: () => (currentRule?.literals ? literalSinkAssignments(model, source, currentRule.literals) : []),
+      callsWithKeywords: (keywords) => callsWithKeywords(model, keywords),
+      callsMentioning: (word) => callsMentioning(model, word),
     };
     const guard = (rule: Rule, run: () => void) => {
       currentRule = rule;

@@ -29,6 +29,7 @@ import type { LiteralDeclaration } from '../rule';
 import type { SemanticModel } from '../semantic';
 import type { SourceText } from '../textScan';
 import { isIdentifierChar } from '../textScan';
+import { callOfKeywordAt, splatCalls } from './argumentCalls';
 import { callsOfNames, inWalkOrder } from './calls';
 
 /** The functions that set an environment variable from a value (for `environment` sinks). */
@@ -99,20 +100,6 @@ function hasSinkArgument(node: Node, test: SinkCallTest): boolean {
   return false;
 }
 
-/** The call whose argument list `args` is, if it is one. */
-function callOf(args: Node | null | undefined): Node | undefined {
-  const call = args?.type === 'argument_list' ? args.parent : undefined;
-  return call?.type === 'call' && call.childForFieldName('arguments')?.id === args!.id ? call : undefined;
-}
-
-/** The call a keyword argument named by the identifier at [at, end) belongs to. */
-function callOfKeywordAt(root: Node, at: number, end: number): Node | undefined {
-  const id = root.descendantForIndex(at, end);
-  if (id?.type !== 'identifier' || id.startIndex !== at || id.endIndex !== end) return undefined;
-  const argument = id.parent;
-  return argument?.type === 'keyword_argument' && argument.childForFieldName('name')?.id === id.id ? callOf(argument.parent) : undefined;
-}
-
 /** The fast way: the calls written with the words of the test, then the plain test of each. */
 function sinkCallsFromText(model: SemanticModel, source: SourceText, test: SinkCallTest): Map<number, Node> {
   const root = model.tree.rootNode;
@@ -132,12 +119,7 @@ function sinkCallsFromText(model: SemanticModel, source: SourceText, test: SinkC
       add(callOfKeywordAt(root, start, end));
     }
   }
-  if (test.splat) {
-    for (let at = text.indexOf('**'); at >= 0; at = text.indexOf('**', at + 2)) {
-      const splat = root.descendantForIndex(at, at + 2)?.parent;
-      if (splat?.type === 'dictionary_splat' && splat.startIndex === at) add(callOf(splat.parent));
-    }
-  }
+  if (test.splat) splatCalls(root, text, add);
   return found;
 }
 

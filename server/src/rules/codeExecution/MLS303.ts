@@ -10,7 +10,6 @@ import {
   isTruthy,
   isConstFalse,
   identifiersSpelled,
-  mayCarryKeyword,
   flagOrigin,
   flagFix,
 } from '../support';
@@ -188,8 +187,7 @@ export const agentCodeExecutionToolsRule = defineRule({
   onFile(context) {
     if (context.text.includes('code_execution_config')) localCodeExecution(context);
     if (!context.text.includes('allow_dangerous_')) return;
-    for (const node of context.model.calls) {
-      if (!mayCarryKeyword(node, DANGEROUS_KEYWORDS)) continue;
+    for (const node of context.callsWithKeywords(DANGEROUS_KEYWORDS)) {
       const call = new CallSite(node, context.model);
       for (const keyword of DANGEROUS_KEYWORDS) {
         const argument = call.keywords.get(keyword);

@@ -1,18 +1,7 @@
 /** MLS108: LangChain's explicit opt-in to pickle. */
 import { CallSite } from '../../engine/callSite';
 import { defineRule } from '../../engine/rule';
-import {
-  OWASP,
-  ATLAS,
-  CWE_REFERENCE,
-  constantOf,
-  spelled,
-  argumentOrCall,
-  isTruthy,
-  mayCarryKeyword,
-  flagOrigin,
-  flagFix,
-} from '../support';
+import { OWASP, ATLAS, CWE_REFERENCE, constantOf, spelled, argumentOrCall, isTruthy, flagOrigin, flagFix } from '../support';
 
 const DANGEROUS_KEYWORD = 'allow_dangerous_deserialization';
 
@@ -39,8 +28,7 @@ export const langchainDangerousDeserializationRule = defineRule({
   // of every file (a rule without callees or methods would).
   onFile(context) {
     if (!context.text.includes(DANGEROUS_KEYWORD)) return;
-    for (const node of context.model.calls) {
-      if (!mayCarryKeyword(node, [DANGEROUS_KEYWORD])) continue;
+    for (const node of context.callsWithKeywords([DANGEROUS_KEYWORD])) {
       const call = new CallSite(node, context.model);
       const argument = call.keywords.get(DANGEROUS_KEYWORD);
       if (!argument) continue;

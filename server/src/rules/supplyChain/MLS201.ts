@@ -55,10 +55,9 @@ function dictHolders(context: RuleContext): DictHolders {
     });
     if (holds) carrying.push(dict);
   }
-  for (const call of model.calls) {
+  for (const call of context.callsMentioning('trust_remote_code')) {
     const fn = call.childForFieldName('function');
-    if (fn?.type === 'identifier' && fn.text === 'dict' && call.childForFieldName('arguments')?.text.includes('trust_remote_code'))
-      carrying.push(call);
+    if (fn?.type === 'identifier' && fn.text === 'dict') carrying.push(call);
   }
   const names = new Set<string>();
   if (carrying.length === 0) return { any: false, names };
@@ -192,7 +191,9 @@ export const trustRemoteCodeRule = defineRule({
   onFile(context) {
     if (!context.text.includes('trust_remote_code')) return;
     const holders = dictHolders(context);
-    for (const callNode of context.model.calls) {
+    // Without a dict that may hold the flag, only a call whose arguments spell it can carry it.
+    const candidates = holders.any ? context.model.calls : context.callsMentioning('trust_remote_code');
+    for (const callNode of candidates) {
       if (!mayCarryTrustRemoteCode(callNode, holders)) continue;
       const call = new CallSite(callNode, context.model);
       // `dict(trust_remote_code=True)` builds the options; the call that receives them is reported.
