@@ -160,6 +160,26 @@ describe('statements left out of parsed functions', () => {
     );
   });
 
+  it('keeps a function whole where it calls an alias made at module level of a function read whole', async () => {
+    // The alias carries the whole-function reading to its calls: the guard is read (left out,
+    // MLS302 reported a command the allow-list checks).
+    const engine = await analyzer();
+    const guarded = body([
+      'import subprocess',
+      'run = subprocess.run',
+      'ALLOWED = {"ls", "pwd"}',
+      '',
+      'def serve(cmd):',
+      '    unrelated = 1',
+      '    if cmd not in ALLOWED:',
+      '        raise ValueError(cmd)',
+      '    run(cmd, shell=True)',
+    ]);
+    const { whole, partial } = partialAndWhole(engine, guarded);
+    assert.deepEqual(partial, whole);
+    assert.deepEqual(whole, []);
+  });
+
   it('leaves functions with `global` or `nonlocal` whole, and splits runs at suppression comments', () => {
     const scoped = body(['def load():', '    global name', '    x = 1', '    name = 2', '    return hub.from_pretrained("org/model")']);
     assert.ok(parsed(partialText(scoped, hot([], ['from_pretrained']), 0)!).includes('x = 1'));

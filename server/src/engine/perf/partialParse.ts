@@ -565,7 +565,8 @@ function coldPlan(
     if (added.length === 0) break;
     const more: number[] = [];
     for (const name of added) {
-      const occurrences = identifierOccurrences(text, name);
+      // A list: the offsets are read twice (identifierOccurrences gives a generator).
+      const occurrences = [...identifierOccurrences(text, name)];
       more.push(...occurrences);
       if (functionCarried.has(name)) for (const at of occurrences) flag(anyFunctionWord, at);
     }
