@@ -134,6 +134,15 @@ describe('partial parsing', () => {
       'def via_subscript(p):',
       '    return modules["yaml"].load(p)',
       '',
+      'def via_chained_calls(p):',
+      '    return kwargs.get("a", {}).get("b").load(p)',
+      '',
+      'def instance_call(p):',
+      '    return flask.Flask("a(b)", f(")")).run(p)',
+      '',
+      'def grouped(p):',
+      '    return (np).load(p)',
+      '',
       'def split(p):',
       '    return (yaml  # the object is on the line above',
       '            .load(p))',
@@ -182,16 +191,29 @@ describe('partial parsing', () => {
     const words = HotWords.over(new SubstringSet([...new Set(roots)]), [], [], [], functions);
     const partial = partialText(text, words, 0)!;
     // `x = wrap(np)` makes x stand for what `wrap` returns, which nothing resolves.
-    // `urllib.request` names a module, not the function `requests.request`.
-    for (const cold of ['uses_re', 'uses_json', 'uses_self', 'passed_on', 'other_module', 'other_instance', 'module_path'])
+    // `urllib.request` names a module, not the function `requests.request`. A call's value is
+    // named by its function followed by `()` (`get_module()`, `kwargs.get().get()`), which no
+    // function starts with; a subscript's has no name.
+    for (const cold of [
+      'uses_re',
+      'uses_json',
+      'uses_self',
+      'passed_on',
+      'other_module',
+      'other_instance',
+      'module_path',
+      'via_call',
+      'via_subscript',
+      'via_chained_calls',
+    ])
       assert.ok(partial.text.includes(`def ${cold}():0`), `${cold} is left out`);
     for (const kept of [
       'uses_alias',
       'uses_hub',
       'chained',
       'dotted',
-      'via_call',
-      'via_subscript',
+      'instance_call',
+      'grouped',
       'split',
       'continued',
       'module_alias',

@@ -9,7 +9,8 @@ import type { PartialText } from '../../server/src/engine/perf/partialParse';
 import { boundNames } from '../../server/src/engine/perf/quietBody';
 import { logicalLines } from '../../server/src/engine/perf/partialParse';
 import { Analyzer } from '../../server/src/engine/pipeline/analyzer';
-import { SubstringSet } from '../../server/src/engine/textScan';
+import { applicableRules, buildIndex, partialFor } from '../../server/src/engine/pipeline/prefilter';
+import { SourceText, SubstringSet } from '../../server/src/engine/textScan';
 import { ALL_RULES } from '../../server/src/rules/index';
 import { analyzer, partialAndWhole } from '../support/engine';
 
@@ -158,6 +159,63 @@ describe('statements left out of parsed functions', () => {
       engine.analyzePython(text, { minSkipped: 0 }).findings.map((f) => f.code),
       ['MLS204'],
     );
+  });
+
+  it('keeps a function whole only where a rule reading it can fire there', async () => {
+    const engine = await analyzer();
+    const index = buildIndex(ALL_RULES);
+    /** What the batch scan parses of `text` (all rules, every run however small). */
+    const read = (text: string) => {
+      const source = new SourceText(text);
+      const applicable = applicableRules(source, index)!;
+      return parsed(partialFor(source, applicable, index, 0)!);
+    };
+    const cases: Array<[string, string[], boolean]> = [
+      // MLS302 reads whole functions for `subprocess.run`: not for another module's `run`.
+      ['a `run` imported from another module', ['from openai_server.server_start import run'], false],
+      ['`run` imported from subprocess', ['from subprocess import run'], true],
+      ['`run` assigned from subprocess', ['import subprocess', 'run = subprocess.run'], true],
+    ];
+    for (const [what, imports, whole] of cases) {
+      const text = body([
+        ...imports,
+        'import torch',
+        '',
+        'def serve(app, cmd):',
+        '    unrelated = 1',
+        '    run(cmd, shell=True)',
+        '    return torch.load(app)',
+      ]);
+      assert.equal(read(text).includes('unrelated = 1'), whole, `${what}: ${read(text)}`);
+      const { whole: all, partial } = partialAndWhole(engine, text);
+      assert.deepEqual(partial, all, what);
+    }
+    const others: Array<[string, string, boolean]> = [
+      // MLS301 reads whole functions for `eval(...)`: not for the word in a message.
+      ['`eval` in a string', '    print("only supported for eval (cli=False)")', false],
+      ['`eval` called', '    eval(cmd)', true],
+      // `datasets.load.load_dataset` (MLS204) does not make every `.load(` whole.
+      ['a loader’s `.load()`', '    docs = TextLoader(cmd, encoding="utf8").load()', false],
+      ['a call read from a dict’s `.get()`', '    path = cmd.get("a", {}).get("b")', false],
+      // `uvicorn.run` is another rule's function: MLS302's `run` is `subprocess.run`.
+      ['`uvicorn.run`', '    uvicorn.run(app, host="127.0.0.1")', false],
+      ['`requests.get`', '    requests.get("http://example.com/model.bin", timeout=5)', true],
+    ];
+    for (const [what, line, whole] of others) {
+      const text = body([
+        'import requests',
+        'import torch',
+        'import uvicorn',
+        '',
+        'def serve(app, cmd):',
+        '    unrelated = 1',
+        line,
+        '    return torch.load(app)',
+      ]);
+      assert.equal(read(text).includes('unrelated = 1'), whole, `${what}: ${read(text)}`);
+      const { whole: all, partial } = partialAndWhole(engine, text);
+      assert.deepEqual(partial, all, what);
+    }
   });
 
   it('keeps a function whole where it calls an alias made at module level of a function read whole', async () => {

@@ -35,7 +35,7 @@
  */
 import type { SubstringSet } from '../textScan';
 import type { ConstantArguments } from '../rule';
-import { callMayPassConstant } from './constantArguments';
+import { callMayPassConstant, codeAt } from './constantArguments';
 import type { CallWordRole } from './constantArguments';
 import { quietBodyRuns } from './quietBody';
 import { identifierOccurrences, inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
@@ -140,6 +140,21 @@ export class HotWords {
   kept?: (text: string) => readonly number[];
 
   /**
+   * The dotted functions of the rules reading whole functions (RuleMatch.readsFunction): a
+   * WholeFunctionDotted word keeps its function whole where its object can lead to one of these.
+   */
+  wholeFunctions?: ReadonlySet<string>;
+
+  private withWholeFunctions?: ReadonlySet<string>;
+
+  /** The prefixes, with the whole functions themselves (what a name can be bound to that partial parsing follows). */
+  reachPrefixes(): ReadonlySet<string> {
+    if (!this.wholeFunctions || this.wholeFunctions.size === 0) return this.prefixes;
+    this.withWholeFunctions ??= new Set([...this.prefixes, ...this.wholeFunctions]);
+    return this.withWholeFunctions;
+  }
+
+  /**
    * Hot words over a shared automaton (which must contain all of them): substrings, names called
    * bare, attribute names called on any object (methods), and the dotted functions the rules
    * call (`pickle.loads`, `flask.Flask().run`), whose attributes are checked for their object.
@@ -155,7 +170,7 @@ export class HotWords {
     positions: ReadonlyArray<(text: string) => number[]> = [],
     argumentChecks: ReadonlyMap<string, ArgumentCheck> = new Map(),
     wordChecks: ReadonlyMap<string, (text: string, at: number, length: number) => boolean> = new Map(),
-    functionWords: { whole?: Iterable<string>; dotted?: Iterable<string> } = {},
+    functionWords: { whole?: Iterable<string>; dotted?: Iterable<string>; functions?: Iterable<string> } = {},
   ): HotWords {
     const kinds = new Uint16Array(words.strings.length);
     const position = new Map(words.strings.map((w, i) => [w, i]));
@@ -209,7 +224,9 @@ export class HotWords {
       if (i === undefined) throw new Error(`HotWords: "${word}" is not in the automaton`);
       byIndex.set(i, check);
     }
-    return new HotWords(words, kinds, new Set(dottedFunctions), prefixes, positions, checks, byIndex);
+    const hot = new HotWords(words, kinds, new Set(dottedFunctions), prefixes, positions, checks, byIndex);
+    hot.wholeFunctions = new Set(functionWords.functions ?? dottedFunctions);
+    return hot;
   }
 }
 
@@ -430,6 +447,8 @@ function coldPlan(
   const { words, kinds, argumentChecks: checks, wordChecks } = hot;
   /** Attribute positions of WholeFunctionDotted words wanted as methods by other rules: judged by their object below. */
   const dottedAt: number[] = [];
+  /** Called bare, words wanted whole only as dotted functions' last names: judged by what the name is bound to below. */
+  const bareDottedAt: number[] = [];
   const flag = (kind: number, at: number) => {
     if (kind & (WordKind.WholeFunction | WordKind.WholeFunctionDotted)) wholeAt.push(at);
   };
@@ -477,8 +496,12 @@ function coldPlan(
     } else if (kind & WordKind.BareName) {
       nameAt.push(at);
       // A function of a rule reading whole functions is called there, not named in a parameter or prose.
-      if (text.charCodeAt(nextNonBlank(text, at + word.length)) === 40) flag(kind, at);
-      else flag(kind & ~(WordKind.WholeFunction | WordKind.WholeFunctionDotted), at);
+      // Written in a string or a comment (`"... only supported for eval (cli=...)"`), it is no call.
+      if (text.charCodeAt(nextNonBlank(text, at + word.length)) !== 40 || !codeAt(text, at))
+        flag(kind & ~(WordKind.WholeFunction | WordKind.WholeFunctionDotted), at);
+      else if (kind & WordKind.WholeFunction) flag(kind, at);
+      else if (kind & WordKind.WholeFunctionDotted) bareDottedAt.push(at, index);
+      else flag(kind, at);
     } else if (kind & WordKind.AttributeName) {
       // Bare, but perhaps imported under its own name: decided below.
       const list = bareAt.get(word);
@@ -490,16 +513,35 @@ function coldPlan(
   if (hits) for (let k = 0; k < hits.length; k += 2) visit(hits[k], hits[k + 1]);
   else words.forEach(text, visit);
   for (const find of hot.positions) substringAt.push(...find(text));
-  if (receiverAt.length > 0 || dottedAt.length > 0) {
-    const standsFor = reachingNames(text, lines, hot.prefixes, rootAt);
+  if (receiverAt.length > 0 || dottedAt.length > 0 || bareDottedAt.length > 0) {
+    // With the whole functions among the prefixes, a name imported or assigned as one of them
+    // (`from subprocess import run`) stands for it.
+    const standsFor = reachingNames(text, lines, hot.reachPrefixes(), rootAt);
+    const wholeFunctions = hot.wholeFunctions ?? hot.functions;
+    // A word of a rule reading whole functions keeps its function whole where it is code and its
+    // object can lead to one of that rule's functions (not merely to another rule's).
+    const wholeThere = (at: number, word: string, line: LogicalLine | undefined) =>
+      codeAt(text, at) && receiverCanReach(text, at, word, standsFor, wholeFunctions, line);
     for (let k = 0; k < receiverAt.length; k += 2) {
       const at = receiverAt[k];
-      if (!receiverCanReach(text, at, words.strings[receiverAt[k + 1]], standsFor, hot.functions)) continue;
+      const word = words.strings[receiverAt[k + 1]];
+      const kind = kinds[receiverAt[k + 1]];
+      const line = lines[lineAt(lines, at)];
+      if (!receiverCanReach(text, at, word, standsFor, hot.functions, line)) continue;
       nameAt.push(at);
-      flag(kinds[receiverAt[k + 1]], at);
+      flag(kind & ~WordKind.WholeFunctionDotted, at);
+      if (kind & WordKind.WholeFunctionDotted && wholeThere(at, word, line)) wholeAt.push(at);
     }
     for (let k = 0; k < dottedAt.length; k += 2)
-      if (receiverCanReach(text, dottedAt[k], words.strings[dottedAt[k + 1]], standsFor, hot.functions)) wholeAt.push(dottedAt[k]);
+      if (wholeThere(dottedAt[k], words.strings[dottedAt[k + 1]], lines[lineAt(lines, dottedAt[k])])) wholeAt.push(dottedAt[k]);
+    // A bare call is of such a function only through a name bound to it: `run(...)` after
+    // `from openai_server.server_start import run` (or unbound: the builtin) is not `subprocess.run`.
+    for (let k = 0; k < bareDottedAt.length; k += 2)
+      for (const qualified of standsFor.get(words.strings[bareDottedAt[k + 1]]) ?? [])
+        if (qualified === ANYTHING || wholeFunctions.has(qualified)) {
+          wholeAt.push(bareDottedAt[k]);
+          break;
+        }
   }
   const names = new Set<string>();
   // Names whose every bare occurrence is in nameAt already: a rule's bare names, names imported
@@ -851,10 +893,13 @@ function lineAt(lines: readonly LogicalLine[], at: number): number {
 }
 
 /**
- * False only when the attribute `word` at `at` is read from a dotted name (`re.compile`,
- * `urllib.request`, `a . b.load`) that cannot resolve to one of the functions: its first name
- * stands for nothing that, followed by the rest of the name and `word`, spells one. Any other
- * object (a call, a subscript, a literal, a name on an earlier line) can.
+ * False only when the attribute `word` at `at` is read from an object that cannot resolve to one
+ * of the functions, as the semantic model resolves it (SemanticModel.qualifiedName: a name, an
+ * attribute of one, a call of one, which adds `()`; nothing else has a qualified name): a dotted
+ * name (`re.compile`, `urllib.request`, `a . b.load`) or a call of one (`x.get("a").get`,
+ * `Crawler(urls).run`) whose first name stands for nothing that, followed by the rest and `word`,
+ * spells one; a subscript (`loaders["asr"].load`), a string, a list or a dict. Any other object
+ * (a name on an earlier line, parentheses that group, a call on a line past LONG_LINE) can.
  */
 function receiverCanReach(
   text: string,
@@ -862,14 +907,34 @@ function receiverCanReach(
   word: string,
   standsFor: ReadonlyMap<string, ReadonlySet<string>>,
   functions: ReadonlySet<string>,
+  line: LogicalLine | undefined,
 ): boolean {
-  const path: string[] = [word];
-  let i = at - 1;
+  let rest = '.' + word;
+  let opening: Map<number, number> | undefined;
+  let i = lastNonSpace(text, at - 1);
+  // At the `.` in front of `rest`.
+  if (text.charCodeAt(i) !== 46) return true;
+  i = lastNonSpace(text, i - 1);
   for (;;) {
-    // At or before the `.` in front of a name.
-    i = lastNonSpace(text, i);
-    if (text.charCodeAt(i) !== 46) return true;
-    i = lastNonSpace(text, i - 1);
+    const c = text.charCodeAt(i);
+    // `f(...)`: the call's value is named by its function followed by `()`.
+    if (c === 41) {
+      opening ??= line ? openingParentheses(text, line.start, at) : new Map();
+      const open = opening.get(i);
+      if (open === undefined) return true;
+      const callee = lastNonSpace(text, open - 1);
+      const before = text.charCodeAt(callee);
+      // `x[k](...)` calls an item: no name. `(a.b).c`, `return (a).c`: parentheses that group,
+      // whose value is what they hold (taken as able to reach).
+      if (before === 93) return false;
+      if (before !== 41 && !isIdentifierChar(before)) return true;
+      if (before !== 41 && GROUPING_KEYWORDS.test(text.slice(Math.max(0, callee - 8), callee + 1))) return true;
+      rest = '()' + rest;
+      i = callee;
+      continue;
+    }
+    // A subscript or a list, a string, a dict or a set: nothing with a qualified name.
+    if (c === 93 || c === 34 || c === 39 || c === 125) return false;
     const end = i + 1;
     while (i >= 0 && isIdentifierChar(text.charCodeAt(i))) i--;
     const start = i + 1;
@@ -880,14 +945,42 @@ function receiverCanReach(
     const name = text.slice(start, end);
     const before = lastNonSpace(text, i);
     if (text.charCodeAt(before) === 46) {
-      path.unshift(name);
-      i = before;
+      rest = '.' + name + rest;
+      i = lastNonSpace(text, before - 1);
       continue;
     }
-    const rest = '.' + path.join('.');
     for (const qualified of standsFor.get(name) ?? []) if (qualified === ANYTHING || functions.has(qualified + rest)) return true;
     return false;
   }
+}
+
+/** A keyword a `(` after which groups rather than calls (at the end of the text before it). */
+const GROUPING_KEYWORDS =
+  /(?:^|[^\w])(?:return|yield|await|in|is|not|and|or|if|elif|else|while|assert|del|lambda|with|for|from|import|raise|case|match)$/;
+
+/** The longest part of a logical line read for its parentheses (beyond, an object read from a call is taken as able to reach). */
+const LONG_LINE = 8192;
+
+/**
+ * For each `)` in text[from, to) that closes a `(` there, the offset of that `(`, read forwards
+ * as code (strings and comments skipped). Empty when the part is longer than LONG_LINE.
+ */
+function openingParentheses(text: string, from: number, to: number): Map<number, number> {
+  const opening = new Map<number, number>();
+  if (to - from > LONG_LINE) return opening;
+  const open: number[] = [];
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 35) {
+      while (k < to && text.charCodeAt(k) !== 10 && text.charCodeAt(k) !== 13) k++;
+    } else if (c === 34 || c === 39) k = Math.max(k, literalBounds(text, k).end - 1);
+    else if (c === 40 || c === 91 || c === 123) open.push(c === 40 ? k : -1);
+    else if (c === 41 || c === 93 || c === 125) {
+      const at = open.pop();
+      if (c === 41 && at !== undefined && at >= 0) opening.set(k, at);
+    }
+  }
+  return opening;
 }
 
 /** The offset of the first character at or after `i` that is not a space or a tab (the length if none). */

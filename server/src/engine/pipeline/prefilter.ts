@@ -267,6 +267,8 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
   const uncheckedWords = new Set<string>(ALWAYS_HOT);
   const wholeFunctionWords = new Set<string>();
   const dottedWholeWords = new Set<string>();
+  /** The dotted functions of rules reading whole functions (where a WholeFunctionDotted word's object must be able to lead). */
+  const dottedWholeFunctions = new Set<string>();
   for (const gate of index.gates) {
     // The words of a rule reading whole functions (RuleMatch.readsFunction) keep them whole.
     const whole = gate.rule.readsFunction;
@@ -322,11 +324,14 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     for (const callee of gate.rule.callees ?? []) {
       if (callee.includes('.')) dottedFunctions.add(callee);
       else bareNames.add(callee);
-      // The last name of a dotted function counts where its object can resolve to it (WordKind.WholeFunctionDotted).
+      // The last name of a dotted function counts where its object can resolve to it
+      // (WordKind.WholeFunctionDotted). Its other names do not: the rule fires at a call written
+      // with the last one (through an alias too, whose binding line holds it), and
+      // `datasets.load.load_dataset` made every `.load(` of a file keep its function whole.
       const segments = dottedSegments(callee);
       if (callee.includes('.')) {
-        for (const name of segments.slice(0, -1)) note(name);
         noteDotted(segments[segments.length - 1]);
+        if (reads(segments[segments.length - 1])) dottedWholeFunctions.add(callee);
       } else note(callee);
     }
     noteArgumentChecks(gate.rule, checks);
@@ -350,7 +355,11 @@ export function hotWords(index: RuleIndex, full: RuleIndex): HotWords | null {
     argumentChecks,
     wordChecks,
     // A word some rule reading whole functions wants otherwise than as a dotted function's last name stays whole everywhere.
-    { whole: wholeFunctionWords, dotted: [...dottedWholeWords].filter((word) => !wholeFunctionWords.has(word)) },
+    {
+      whole: wholeFunctionWords,
+      dotted: [...dottedWholeWords].filter((word) => !wholeFunctionWords.has(word)),
+      functions: dottedWholeFunctions,
+    },
   );
   // The places a data flow can be keep their definitions and statements (dataflow/parsePlan.ts).
   const flows = flowPlanOf(index);
