@@ -64,6 +64,14 @@ const CASES: Record<string, { text: string; call: string }> = {
     text: `import os\n\nput = os.putenv\nput("HF_TOKEN", "${SECRET}")\n`,
     call: 'put("',
   },
+  'an environment update through an imported name': {
+    text: `from os import environ as env\n\nenv.update(HF_TOKEN="${SECRET}")\n`,
+    call: 'env.update(',
+  },
+  'an environment setdefault through an assigned name': {
+    text: `import os\n\nsettings = os.environ\nsettings.setdefault("HF_TOKEN", "${SECRET}")\n`,
+    call: 'settings.setdefault(',
+  },
   'a decorator call': {
     text: `from langchain_openai import ChatOpenAI\n\n@ChatOpenAI(openai_api_key="${SECRET}")\ndef handler():\n    pass\n`,
     call: 'ChatOpenAI(',
@@ -188,6 +196,14 @@ describe('literal sinks: the calls a declared sink can be', () => {
     const fast = await sinkCallStarts(text, false);
     assert.deepEqual(fast, await sinkCallStarts(text, true));
     assert.deepEqual(fast, [text.indexOf('login("x")')]);
+  });
+
+  it('resolves no call of a callee whose names the text does not all write', async () => {
+    // `os.environ.update` needs `environ` written somewhere: `options.update(...)` is no setter here.
+    const text = ['import os', 'options = {}', 'options.update(name="x")', 'options.update(dict(a=1))', 'os.getcwd()', ''].join('\n');
+    const fast = await sinkCallStarts(text, false);
+    assert.deepEqual(fast, await sinkCallStarts(text, true));
+    assert.deepEqual(fast, []);
   });
 
   it('leaves out assignments no sink can be', async () => {

@@ -41,6 +41,8 @@ interface SinkCallTest {
   callees: ReadonlySet<string>;
   /** Their last names, which the fast way searches for. */
   calleeNames: readonly string[];
+  /** Per last name, the names each callee ending in it is spelled with (`os.environ.update`: os, environ, update). */
+  calleeSpellings: ReadonlyMap<string, ReadonlyArray<readonly string[]>>;
   /** Keyword names whole, and endings of keyword names. */
   names: readonly string[];
   endings: readonly string[];
@@ -69,6 +71,7 @@ function testOf(declaration: LiteralDeclaration): SinkCallTest {
   test = {
     callees,
     calleeNames: [...new Set([...callees].map((callee) => callee.slice(callee.lastIndexOf('.') + 1)))],
+    calleeSpellings: spellings(callees),
     names,
     endings,
     splat: names.length + endings.length > 0,
@@ -78,6 +81,17 @@ function testOf(declaration: LiteralDeclaration): SinkCallTest {
   };
   tests.set(declaration, test);
   return test;
+}
+
+/** Each callee's names (without the `()` of a call's result), by its last name. */
+function spellings(callees: Iterable<string>): Map<string, string[][]> {
+  const byLast = new Map<string, string[][]>();
+  for (const callee of callees) {
+    const names = callee.split('.').map((part) => part.replace(/\(\)$/, ''));
+    const last = names[names.length - 1];
+    byLast.set(last, [...(byLast.get(last) ?? []), names]);
+  }
+  return byLast;
 }
 
 /** The plain test of one call (see the module header); `callee` is its resolved name. */
@@ -108,7 +122,13 @@ function sinkCallsFromText(model: SemanticModel, source: SourceText, test: SinkC
   const add = (call: Node | undefined) => {
     if (call) found.set(call.id, call);
   };
-  if (test.calleeNames.length > 0) for (const call of callsOfNames(model, source, test.calleeNames).calls) add(call);
+  // The model spells a call's qualified name with identifiers of the code (an import's names, an
+  // attribute's): a callee some name of which the text never writes is no call's here, and
+  // the calls of its last name (`.update(` for `os.environ.update`) need not be resolved.
+  const spelled = test.calleeNames.filter((name) =>
+    test.calleeSpellings.get(name)!.some((names) => names.every((part) => source.hasIdentifier(part))),
+  );
+  if (spelled.length > 0) for (const call of callsOfNames(model, source, spelled).calls) add(call);
   for (const name of test.names) for (const at of source.identifiers(name)) add(callOfKeywordAt(root, at, at + name.length));
   for (const ending of test.endings) {
     for (let at = text.indexOf(ending); at >= 0; at = text.indexOf(ending, at + ending.length)) {
