@@ -430,6 +430,21 @@ export class Analyzer {
       currentRule = undefined;
     };
     const candidates = given ? { calls: given } : index.allCalls.length > 0 ? { calls: model.calls } : candidateCalls(model, source, index);
+    const written = new Map<string, boolean>();
+    const writes = (name: string) => {
+      let known = written.get(name);
+      if (known === undefined) written.set(name, (known = source.hasIdentifier(name)));
+      return known;
+    };
+    const spelled = new Map<Rule, Map<string, boolean>>();
+    /** True when the text writes every name of one of the rule's callees whose last name is `last`. */
+    const spelledHere = (rule: Rule, last: string): boolean => {
+      let byLast = spelled.get(rule);
+      if (!byLast) spelled.set(rule, (byLast = new Map()));
+      let known = byLast.get(last);
+      if (known === undefined) byLast.set(last, (known = calleeSpellings(rule, last).some((names) => names.every(writes))));
+      return known;
+    };
     for (const callNode of candidates.calls) {
       if (within && (callNode.startIndex < within.start || callNode.startIndex >= within.end)) continue;
       callAt = callNode.startIndex;
@@ -452,11 +467,14 @@ export class Analyzer {
       );
       // A rule named by callees wants this call only if it resolves to one of them (or, for a
       // rule with methods too, is one of those): decided before the arguments are indexed.
+      // An attribute call is resolved only when the text writes every name of one of the rule's
+      // callees ending in it (the model spells a qualified name with the code's identifiers):
+      // `d.get(...)` in a file that never writes `requests` is no `requests.get`.
       const wanting = (named ?? []).filter(
         (rule) =>
           !rule.callees ||
           (rule.methods !== undefined && rule.methods.includes(last ?? '')) ||
-          (resolve() !== undefined && calleeSet(rule).has(callee!)),
+          ((given || fn?.type !== 'attribute' || spelledHere(rule, last ?? '')) && resolve() !== undefined && calleeSet(rule).has(callee!)),
       );
       if (wanting.length === 0 && index.allCalls.length === 0) continue;
       const call = resolved ? new CallSite(callNode, model, callee) : new CallSite(callNode, model);
@@ -477,6 +495,22 @@ function calleeSet(rule: Rule): ReadonlySet<string> {
   let set = calleeSets.get(rule);
   if (!set) calleeSets.set(rule, (set = new Set(rule.callees ?? [])));
   return set;
+}
+
+const spellingsOf = new WeakMap<Rule, Map<string, string[][]>>();
+/** The names each of a rule's callees with this last name is written with (without a call's `()`). */
+function calleeSpellings(rule: Rule, last: string): readonly string[][] {
+  let byLast = spellingsOf.get(rule);
+  if (!byLast) {
+    byLast = new Map();
+    for (const callee of rule.callees ?? []) {
+      const names = callee.split('.').map((part) => part.replace(/\(\)$/, ''));
+      const end = names[names.length - 1];
+      byLast.set(end, [...(byLast.get(end) ?? []), names]);
+    }
+    spellingsOf.set(rule, byLast);
+  }
+  return byLast.get(last) ?? [];
 }
 
 function lastSegment(name: string | undefined): string | undefined {
