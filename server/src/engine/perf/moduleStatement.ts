@@ -218,17 +218,27 @@ function reachedRegions(text: string, regions: readonly Node[], unit: Span, word
  * body means is read from elsewhere only through words rules declare (the function units of
  * editReuse.ts rest on the same ground), so nothing. A class's header is read where the class is
  * used (its bases: editedUnit.ts), so its name. A statement: every word of its code (words in its
- * strings bind nothing; those of the edited statement itself all count).
+ * strings bind nothing; those of the edited statement itself all count). A definition declaring
+ * names `global` (in it or in a definition inside it) binds those in the module, from its body:
+ * them too (`def setup(): global L; L = T` makes `L.load` elsewhere read what `T` is).
  */
 function boundBy(region: Node, text: string): string[] {
   const definition = region.type === 'decorated_definition' ? region.childForFieldName('definition') : region;
-  if (definition?.type === 'function_definition') return [];
+  const code = withoutStrings(text.slice(region.startIndex, region.endIndex));
+  // A statement going on past a `\` at the line's end: every word of the code.
+  const declared = GLOBAL_WORD.test(code) ? [...code.matchAll(GLOBAL_NAMES)].map((m) => m[1]) : [];
+  const globals = declared.some((names) => names.trimEnd().endsWith('\\')) ? wordsOf(code) : declared.flatMap((names) => wordsOf(names));
+  if (definition?.type === 'function_definition') return globals;
   if (definition?.type === 'class_definition') {
     const name = definition.childForFieldName('name');
-    return name ? [name.text] : wordsOf(withoutStrings(text.slice(region.startIndex, region.endIndex)));
+    return name ? [name.text, ...globals] : wordsOf(code);
   }
-  return wordsOf(withoutStrings(text.slice(region.startIndex, region.endIndex)));
+  return wordsOf(code);
 }
+
+const GLOBAL_WORD = /\bglobal\b/;
+/** A `global` statement's names (up to the end of its line, a `;` or a comment). */
+const GLOBAL_NAMES = /\bglobal\s+([^\n;#]*)/g;
 
 /** The identifiers written in a text (strings and comments included), Python's keywords aside. */
 export function wordsOf(text: string): string[] {
