@@ -20,7 +20,7 @@
  *   (calls.ts), and makes no such alias (candidateCallsIn says so);
  * - it makes no call (no `(` in its code): rules scan other statements' calls by words they do
  *   not declare (the `add_argument` calls that restrict an option, restricted.ts), which a
- *   statement without a call cannot hold;
+ *   statement without a call cannot hold (a binding renamed aside, below);
  * - no `global`/`nonlocal`, no `:=`, no `import *` (names bound without being written);
  * - the file's imported packages are the same, or no report kept may depend on them
  *   (SemanticModel.packagesAsked: rules ask which packages the file imports, importsAny);
@@ -33,6 +33,21 @@
  *   from them (fileReads.ts): a statement it reads whose names resolve to the edited one writes
  *   one of them, or a name bound by a region that does, so it is among those regions. Its
  *   reports are then the previous ones, moved.
+ * An identifier typed into the name the statement binds (renamedBinding.ts: `MODEL_ID = ...` →
+ * `MODEL_IDx = ...`, `import torch` → `import torchx`), in a statement holding no name carrying
+ * hot values either (partialParse.carriedNames), leads only through the old and the new name: the
+ * regions writing either (closed over as above) are analysed again, and a call or an f-string in
+ * the value is allowed. Every other token of the statement is as it was, at the same place, so a
+ * region reading the statement through another of its words (a name its value uses) reads the
+ * same thing of it; what differs is which name receives the value, and a rule reads that only
+ * by resolving (or searching for: restricted.ts, MLS204) the name that receives it, written in
+ * the region the rule judges, or by following the value forward from a name it carries, which
+ * the statement holds none of (the data flows are judged by editQuiet.ts, the file rules by
+ * fileReads.ts, as for every statement). The statement's own calls are in a region analysed
+ * again, and a call cannot make an alias or hold a rule's word (both are refused above): what a
+ * rule scans of other statements' calls is declared (Rule.reads: `add_argument`), and refused.
+ * With data-flow rules kept, a call stays refused: editQuiet.ts judges a statement making none
+ * (`client = OpenAI()` makes the object a source is called on, which no closure carries).
  * When the regions to analyse again hold more than a quarter of the text (or are reached through
  * too many names), the file is analysed whole: that costs about the same. `test/unit/incremental.test.ts` checks edits of module statements
  * against fresh analyses (an alias renamed away from torch, a constant a rule reads changed);
@@ -50,12 +65,13 @@ import type { Span } from '../text';
 import { LineIndex } from '../text';
 import type { SourceText } from '../textScan';
 import { isIdentifierChar, literalBounds } from '../textScan';
-import { holdsHotWord, spanAt } from './partialParse';
+import { carriedNames, holdsHotWord, spanAt } from './partialParse';
 import type { HotWords } from './partialParse';
 import type { OffsetMover, Reused, ReuseStages } from './editReuse';
 import { indexWithout, movableRules, shiftReports, withKeptReports } from './editReuse';
 import { fileRulesKept } from './fileReads';
 import { enclosesReport } from './functionStatement';
+import { renamedBinding } from './renamedBinding';
 
 const PYTHON_KEYWORDS = new Set(
   (
@@ -102,10 +118,18 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   const { stages, previous, text, source, tree, gated, hot, kept: keptAnyway, selection, unit, old, before, now, move } = edit;
   const followed = previous.called;
   if (!hot || !followed) return undefined;
+  // A binding renamed (renamedBinding.ts) in a statement holding no name carrying hot values:
+  // only the two names lead elsewhere, and a call or an f-string in its value is as it was.
+  const renamed = renamedBinding(tree, unit, before, now, move.change);
+  const known = renamed ? (previous.carried ??= carriedNames(previous.text, hot)) : previous.carried;
+  const narrow = renamed !== undefined && ![before, now].some((piece) => holdsHotWord(piece, 0, piece.length, hot, known!));
+  // The data flows kept (editQuiet.ts) are judged for a statement that makes no call: a call
+  // can make a source's object (`client = OpenAI()`), whose name no closure carries.
+  const callsAllowed = narrow && keptAnyway.length === 0;
   for (const piece of [before, now]) {
-    if (F_STRING.test(piece)) return undefined;
+    if (!callsAllowed && F_STRING.test(piece)) return undefined;
     const code = withoutStrings(piece);
-    if (code.includes('(') || code.includes(':=') || SCOPE_WORD.test(code) || STAR_IMPORT.test(code)) return undefined;
+    if ((!callsAllowed && code.includes('(')) || code.includes(':=') || SCOPE_WORD.test(code) || STAR_IMPORT.test(code)) return undefined;
     if (holdsHotWord(piece, 0, piece.length, hot, new Set())) return undefined;
   }
   const aliases = new Set(followed.names);
@@ -113,8 +137,7 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   // The names carrying hot values stay those of the previous text when the statement holds none
   // of them, before and after (it then assigns none); else they are found again on first use.
   // They matter to moving findings over later edits, not to which regions run again here: those
-  // follow every name of the statement.
-  const known = previous.carried;
+  // follow every name of the statement (the two names of a binding renamed, which holds none).
   const carried = known && ![before, now].some((piece) => holdsHotWord(piece, 0, piece.length, hot, known)) ? known : undefined;
   const context = (gated.fileContext ??= [...new Set(gated.gates.flatMap((g) => g.derived.fileContext))]);
   if (context.some((word) => now.includes(word) || before.includes(word))) return undefined;
@@ -126,7 +149,8 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   if (previous.packagesAsked !== false && !samePackages(imports, previous.imports)) return undefined;
 
   const regions = tree.rootNode.namedChildren.filter((n): n is Node => n !== null);
-  const marked = reachedRegions(text, regions, unit, new Set([...wordsOf(before), ...wordsOf(now)]));
+  const words = narrow ? [renamed.before, renamed.after] : [...wordsOf(before), ...wordsOf(now)];
+  const marked = reachedRegions(text, regions, unit, new Set(words));
   if (!marked) return undefined;
   const spans: Span[] = [];
   for (let i = 0; i < regions.length; i++) {
