@@ -22,10 +22,21 @@ function typeAndUndo(engine: Analyzer, document: EditorDocument, after: string, 
   const result = document.edit(start, start + replaced, typed);
   assert.equal(result.syntaxErrors, 0, what);
   const found = sameAsFresh(engine, document, what);
+  sameDispatched(engine, document, what);
   const unit = result.reusedUnit;
   const undo = document.edit(start, start + typed.length, old);
   sameAsFresh(engine, document, `undoing ${what}`);
+  sameDispatched(engine, document, `undoing ${what}`);
   return { found, unit, undoUnit: undo.reusedUnit };
+}
+
+/** The calls the memo says rules wanted (when it says) are those of a fresh analysis. */
+function sameDispatched(engine: Analyzer, document: EditorDocument, what: string): void {
+  const known = document.result.memo?.dispatched;
+  if (!known) return;
+  const fresh = engine.analyzePython(document.text, { keepTree: true });
+  fresh.tree?.delete();
+  assert.deepEqual(known, fresh.memo?.dispatched, `wanted calls after ${what}`);
 }
 
 const count = (codes: string[], code: string) => codes.filter((c) => c.startsWith(`${code}:`)).length;
@@ -169,6 +180,49 @@ describe('edit reuse for a binding renamed in a module statement', () => {
     const renamed = typeAndUndo(engine, document, 'import torch as T', '2', 'the alias renamed');
     assert.equal(renamed.unit, 'statement');
     assert.equal(count(renamed.found, 'MLS102'), 0, 'L is no longer torch');
+    assert.deepEqual(sameAsFresh(engine, document, 'back'), before);
+    document.dispose();
+  });
+
+  it('runs again the calls a renamed name resolves, directly or through names assigned from it', async () => {
+    const engine = await analyzer();
+    const text = [
+      'import torch as T',
+      'import json',
+      'M = T',
+      '',
+      'def through_module(path):',
+      '    return M.load(path)',
+      '',
+      'def through_local(path):',
+      '    local = T',
+      '    again = local',
+      '    return again.load(path), json.load(path)',
+      '',
+      'def direct(path):',
+      '    return T.load(path), json.load(path)',
+      '',
+      'def unrelated(path):',
+      '    return json.load(path), T',
+      '',
+    ].join('\n');
+    const document = new EditorDocument(engine, text);
+    const before = sameAsFresh(engine, document, 'opened');
+    assert.equal(count(before, 'MLS102'), 3);
+    assert.ok(document.result.memo?.dispatched !== undefined, 'a whole analysis records the wanted calls');
+    for (let i = 0; i < 3; i++) {
+      // Twice over: the second rename starts from the wanted calls the first handed on.
+      const renamed = typeAndUndo(engine, document, 'import torch as T', '2', `the alias renamed (${i})`);
+      assert.equal(renamed.unit, 'statement');
+      assert.equal(count(renamed.found, 'MLS102'), 0, 'T, M, local and again are no longer torch');
+    }
+    // `json` renamed: its calls are wanted by no rule, before or after.
+    const quiet = typeAndUndo(engine, document, 'import json', '_x', 'json renamed');
+    assert.equal(quiet.unit, 'statement');
+    assert.deepEqual(quiet.found, before);
+    // json imported as T: T.load is json.load where the later binding reaches.
+    const shadow = typeAndUndo(engine, document, 'import json', ' as T', 'json imported as T');
+    assert.equal(count(shadow.found, 'MLS102'), 0);
     assert.deepEqual(sameAsFresh(engine, document, 'back'), before);
     document.dispose();
   });

@@ -48,6 +48,8 @@
  * rule scans of other statements' calls is declared (Rule.reads: `add_argument`), and refused.
  * With data-flow rules kept, a call stays refused: editQuiet.ts judges a statement making none
  * (`client = OpenAI()` makes the object a source is called on, which no closure carries).
+ * Of the calls of the regions analysed again, those no rule wanted before and whose function the
+ * rename cannot resolve differently are not run (dispatchedCalls.ts).
  * When the regions to analyse again hold more than a quarter of the text (or are reached through
  * too many names), the file is analysed whole: that costs about the same. `test/unit/incremental.test.ts` checks edits of module statements
  * against fresh analyses (an alias renamed away from torch, a constant a rule reads changed);
@@ -58,7 +60,7 @@ import type { Node, Tree } from '../parser';
 import type { RuleSelection } from '../config/selection';
 import type { Rule } from '../rule';
 import type { RuleIndex } from '../pipeline/prefilter';
-import { calledNamesOf, candidateCalls, candidateCallsIn } from '../pipeline/calls';
+import { candidateCallsIn, candidateCallsWithin } from '../pipeline/calls';
 import type { CalledNames } from '../pipeline/calls';
 import { SemanticModel } from '../semantic';
 import type { Span } from '../text';
@@ -72,6 +74,7 @@ import { indexWithout, movableRules, shiftReports, withKeptReports } from './edi
 import { fileRulesKept } from './fileReads';
 import { enclosesReport } from './functionStatement';
 import { renamedBinding } from './renamedBinding';
+import { callsToRun, dispatchedAfter, dispatchedCalls } from './dispatchedCalls';
 
 const PYTHON_KEYWORDS = new Set(
   (
@@ -84,7 +87,7 @@ const WORD = /[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*/g;
 const MAX_NAMES = 16;
 /** Regions this large are analysed again whatever share of the file they are (a whole analysis of a small file is quick too). */
 const SMALL_FILE = 8192;
-/** Past this many regions to analyse again, their calls are found by one search of the file. */
+/** Past this many regions to analyse again, their calls are found from the file's occurrences of the names. */
 const SEARCHED_APART = 8;
 const SCOPE_WORD = /\b(?:global|nonlocal)\b/;
 const STAR_IMPORT = /\bimport\s*\*/;
@@ -149,8 +152,9 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   if (previous.packagesAsked !== false && !samePackages(imports, previous.imports)) return undefined;
 
   const regions = tree.rootNode.namedChildren.filter((n): n is Node => n !== null);
-  const words = narrow ? [renamed.before, renamed.after] : [...wordsOf(before), ...wordsOf(now)];
-  const marked = reachedRegions(text, regions, unit, new Set(words));
+  // The names whose meaning the edit may change (reachedRegions adds those reached regions bind).
+  const changed = new Set(narrow ? [renamed.before, renamed.after] : [...wordsOf(before), ...wordsOf(now)]);
+  const marked = reachedRegions(text, regions, unit, changed);
   if (!marked) return undefined;
   const spans: Span[] = [];
   for (let i = 0; i < regions.length; i++) {
@@ -167,7 +171,7 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   });
   const outside = shiftReports(kept, move);
   if (!outside) return undefined;
-  const calls = candidateCallsInSpans(model, text, source, gated, spans, followed);
+  const calls = candidateCallsInSpans(model, text, source, spans, followed);
   if (!calls) return undefined;
   // The file rules that read nothing of the statement nor of the regions analysed again keep
   // their reports, moved (fileReads.ts: a region reading a name the statement binds writes it,
@@ -176,8 +180,22 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   const keptRules = fileRulesKept(gated.fileRules, previous.text, text, [{ text: before }, { text: now }], others);
   for (const rule of keptAnyway) keptRules.add(rule);
   const movable = movableRules(previous.reports, keptRules, move.change, old, (r) => enclosesReport(r, old));
-  const inside = stages.runRules(model, source, indexWithout(gated, movable), undefined, calls).reports;
+  // After a rename, a call no rule wanted before whose function the rename cannot resolve
+  // differently is wanted by none now: it is not run (dispatchedCalls.ts).
+  const prior = previous.dispatched;
+  const oldOffset = (at: number) => (at < unit.start ? at : at - delta);
+  const regionOf = (at: number) => spans[spanAt(spans, at)];
+  const run = narrow && prior ? callsToRun(calls, prior, changed, text, unit, regionOf, oldOffset) : calls;
+  const ran = stages.runRules(model, source, indexWithout(gated, movable), undefined, run);
+  const inside = ran.reports;
   if (move.touched) return undefined;
+  // The calls wanted in the text after: handed on, or found once for the renames to come.
+  const newOffset = (at: number) => (at < old.start ? at : at >= old.end ? at + delta : -1);
+  const dispatched = prior
+    ? dispatchedAfter(prior, spans, newOffset, ran.dispatched)
+    : narrow
+      ? dispatchedCalls(model, source, gated)
+      : undefined;
   const fileReports = withKeptReports(gated, inside, previous.reports, move, movable);
   if (!fileReports) return undefined;
   // In the order of a whole run: calls in document order (regions do not overlap), then the file rules.
@@ -186,7 +204,17 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   const findings = stages.finish(reports, model, new LineIndex(text), selection);
   const called = { ...followed, aliasSites: followed.aliasSites.map((at) => move.offset(at)) };
   if (move.touched) return undefined;
-  return { findings, reports, called, how: 'function', unit: 'statement', carried, packagesAsked: model.packagesAsked, imports };
+  return {
+    findings,
+    reports,
+    called,
+    how: 'function',
+    unit: 'statement',
+    carried,
+    packagesAsked: model.packagesAsked,
+    imports,
+    dispatched,
+  };
 }
 
 /**
@@ -248,7 +276,9 @@ function reachedRegions(text: string, regions: readonly Node[], unit: Span, word
  */
 function boundBy(region: Node, text: string): string[] {
   const definition = region.type === 'decorated_definition' ? region.childForFieldName('definition') : region;
-  const code = withoutStrings(text.slice(region.startIndex, region.endIndex));
+  const written = text.slice(region.startIndex, region.endIndex);
+  if (definition?.type === 'function_definition' && !written.includes('global')) return [];
+  const code = withoutStrings(written);
   // A statement going on past a `\` at the line's end: every word of the code.
   const declared = GLOBAL_WORD.test(code) ? [...code.matchAll(GLOBAL_NAMES)].map((m) => m[1]) : [];
   const globals = declared.some((names) => names.trimEnd().endsWith('\\')) ? wordsOf(code) : declared.flatMap((names) => wordsOf(names));
@@ -306,22 +336,18 @@ function samePackages(a: readonly string[], b: readonly string[]): boolean {
 /**
  * The candidate calls (pipeline/calls.ts) inside `spans` (sorted, apart), following the names the
  * previous analysis followed; undefined when they cannot be found so (an alias made or unmade).
- * A few spans are searched each (candidateCallsIn); many, through one search of the file whose
- * calls outside them are left (each span's search has a fixed cost).
+ * A few spans are searched each (candidateCallsIn); many, from the file's occurrences of the names
+ * that lie in them (candidateCallsWithin: each span's search has a fixed cost, and judging every
+ * occurrence of the file cost more than the calls of the spans).
  */
 export function candidateCallsInSpans(
   model: SemanticModel,
   text: string,
   source: SourceText,
-  gated: RuleIndex,
   spans: readonly Span[],
   followed: CalledNames,
 ): Node[] | undefined {
-  if (spans.length > SEARCHED_APART) {
-    const all = candidateCalls(model, source, gated);
-    if (calledNamesOf(all).key !== followed.key) return undefined;
-    return all.calls.filter((call) => spanAt(spans, call.startIndex) >= 0);
-  }
+  if (spans.length > SEARCHED_APART) return candidateCallsWithin(model, source, spans, followed.names);
   const calls: Node[] = [];
   for (const span of spans) {
     const found = candidateCallsIn(model, text, span, followed.names);

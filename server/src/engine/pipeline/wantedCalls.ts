@@ -1,0 +1,67 @@
+/**
+ * Which rules want a call, decided before any of them runs (Analyzer.runRules): those its
+ * function's last name names (or the last name it resolves to, for an alias), kept by what the
+ * function resolves to when they name callees. Edit reuse asks the same of calls it does not run
+ * (perf/dispatchedCalls.ts).
+ */
+import type { Node } from '../parser';
+import type { Rule } from '../rule';
+import type { SemanticModel } from '../semantic';
+import type { RuleIndex } from './prefilter';
+
+/**
+ * The rules of `index` named by a call's function (its last name, or the last name it resolves
+ * to) that want the call, and its callee when it was resolved for that: what runRules decides
+ * before a rule runs (perf/dispatchedCalls.ts asks the same of calls it does not run).
+ */
+export function rulesWanting(
+  callNode: Node,
+  model: SemanticModel,
+  index: RuleIndex,
+): { wanting: Rule[]; callee?: string; resolved: boolean } {
+  const fn = callNode.childForFieldName('function');
+  const last = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.type === 'identifier' ? fn.text : undefined;
+  // Resolved only when needed: a bare name (which may be an alias), or a rule wanting callees.
+  let callee: string | undefined;
+  let resolved = false;
+  const resolve = () => {
+    if (!resolved) callee = fn ? model.qualifiedName(fn) : undefined;
+    resolved = true;
+    return callee;
+  };
+  // An imported function may be called by an alias (`from pickle import load as l`): dispatch
+  // on the name it resolves to, too.
+  const resolvedLast = fn?.type === 'identifier' ? lastSegment(resolve()) : undefined;
+  const named = mergeRules(
+    last ? index.byName.get(last) : undefined,
+    resolvedLast && resolvedLast !== last ? index.byName.get(resolvedLast) : undefined,
+  );
+  // A rule named by callees wants this call only if it resolves to one of them (or, for a
+  // rule with methods too, is one of those): decided before the arguments are indexed.
+  const wanting = (named ?? []).filter(
+    (rule) =>
+      !rule.callees ||
+      (rule.methods !== undefined && rule.methods.includes(last ?? '')) ||
+      (resolve() !== undefined && calleeSet(rule).has(callee!)),
+  );
+  return { wanting, callee, resolved };
+}
+
+const calleeSets = new WeakMap<Rule, ReadonlySet<string>>();
+
+/** A rule's callees as a set, made once per rule. */
+function calleeSet(rule: Rule): ReadonlySet<string> {
+  let set = calleeSets.get(rule);
+  if (!set) calleeSets.set(rule, (set = new Set(rule.callees ?? [])));
+  return set;
+}
+
+function lastSegment(name: string | undefined): string | undefined {
+  return name === undefined ? undefined : name.slice(name.lastIndexOf('.') + 1);
+}
+
+function mergeRules(a: Rule[] | undefined, b: Rule[] | undefined): Rule[] | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return [...new Set([...a, ...b])];
+}
