@@ -102,8 +102,8 @@ export interface EditMemo {
   readonly bracketDepth?: number;
   /** Whether a rule may have asked the file's packages for a report kept (SemanticModel.packagesAsked); undefined: unknown. */
   readonly packagesAsked?: boolean;
-  /** Offsets of the calls some rule wanted (rulesWanting), sorted; undefined: not known (perf/dispatchedCalls.ts). */
-  readonly dispatched?: readonly number[];
+  /** Offsets of the calls some rule wanted (rulesWanting), sorted; undefined: not known (perf/dispatchedCalls.ts; found ahead by editWarmup.ts). */
+  dispatched?: readonly number[];
 }
 
 export interface AnalysisResult {
