@@ -127,6 +127,44 @@ describe('preparing an open document for its first edits', () => {
     assert.ok(comparedNames >= 2, `texts whose carried names (some) were compared: ${comparedNames}`);
   });
 
+  it('finds the calls the rules want as a whole analysis records them, with the tree of the text only', async () => {
+    const engine = await analyzer();
+    let compared = 0;
+    for (const [name, text] of sources()) {
+      const document = new EditorDocument(engine, text);
+      try {
+        const memo = document.result.memo;
+        if (!memo?.dispatched || !document.result.tree) continue;
+        const copy = { ...memo, dispatched: undefined };
+        prepareForEdits(copy);
+        assert.equal(copy.dispatched, undefined, `${name}: not without the tree`);
+        if (!prepareForEdits(copy, document.result.tree)) continue;
+        assert.deepEqual(copy.dispatched, memo.dispatched, `${name}: the calls wanted`);
+        if (memo.dispatched.length > 0) compared++;
+      } finally {
+        document.dispose();
+      }
+    }
+    assert.ok(compared >= 20, `documents whose wanted calls were compared: ${compared}`);
+    // Through the session: after an edit is reported, the tree no longer stands for the memo's text.
+    const session = new EditSession();
+    try {
+      const result = engine.analyzePython(LONG, session.optionsFor(LONG, engine.parser));
+      session.keep(LONG, result);
+      const recorded = result.memo!.dispatched;
+      assert.ok(recorded && recorded.length > 0);
+      result.memo!.dispatched = undefined;
+      session.prepare();
+      assert.deepEqual(result.memo!.dispatched, recorded, 'prepared with the kept tree');
+      result.memo!.dispatched = undefined;
+      session.edit(LONG, 0, 0, '#');
+      session.prepare();
+      assert.equal(result.memo!.dispatched, undefined, 'not from an edited tree');
+    } finally {
+      session.drop();
+    }
+  });
+
   it('prepares through the edit session, and has nothing to prepare for broken text', async () => {
     const engine = await analyzer();
     const session = new EditSession();

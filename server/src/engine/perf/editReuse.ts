@@ -165,6 +165,8 @@ export interface Reused {
   packagesAsked: boolean;
   /** The file's imported packages, when the edit may have changed them (else the previous ones). */
   imports?: string[];
+  /** EditMemo.dispatched for the new text, when the reuse knows it. */
+  dispatched?: readonly number[];
 }
 
 /** What reuse asks of the analyzer: running the rules (on the calls in a span) and the finish. */
@@ -175,7 +177,7 @@ export interface ReuseStages {
     index: RuleIndex,
     within?: Span,
     given?: Node[],
-  ): { reports: RuleReport[]; called: CalledNames | undefined };
+  ): { reports: RuleReport[]; called: CalledNames | undefined; dispatched: number[] };
   finish(reports: readonly RuleReport[], model: SemanticModel, lines: LineIndex, selection: RuleSelection): Finding[];
 }
 
@@ -321,8 +323,10 @@ export function reuseAfterEdit(
       const findings = shiftFindings(previous.findings, move, previous.text, text);
       const reports = shiftReports(previous.reports, move);
       const called = previous.called && { ...previous.called, aliasSites: previous.called.aliasSites.map((at) => move.offset(at)) };
+      // No rule wants a call of a definition holding no hot word: the others move.
+      const dispatched = previous.dispatched?.map((at) => move.offset(at));
       return findings && reports && !move.touched
-        ? { findings, reports, called, how: 'moved', unit: edited.kind, carried: previous.carried, packagesAsked: false }
+        ? { findings, reports, called, how: 'moved', unit: edited.kind, carried: previous.carried, packagesAsked: false, dispatched }
         : undefined;
     }
   }

@@ -180,7 +180,7 @@ export function reuseFunctionStatement(edit: FunctionStatementEdit): Reused | un
   const movable = movableRules(previous.reports, keptRules, change, old, (r) => enclosesReport(r, old));
 
   const model = new SemanticModel(tree, text);
-  const calls = candidateCallsInSpans(model, text, source, gated, spans, followed);
+  const calls = candidateCallsInSpans(model, text, source, spans, followed);
   if (!calls) return undefined;
   const run = indexWithout(gated, movable);
   const inside = stages.runRules(model, source, run, undefined, calls).reports;

@@ -20,7 +20,7 @@
  *   (calls.ts), and makes no such alias (candidateCallsIn says so);
  * - it makes no call (no `(` in its code): rules scan other statements' calls by words they do
  *   not declare (the `add_argument` calls that restrict an option, restricted.ts), which a
- *   statement without a call cannot hold;
+ *   statement without a call cannot hold (a binding renamed aside, below);
  * - no `global`/`nonlocal`, no `:=`, no `import *` (names bound without being written);
  * - the file's imported packages are the same, or no report kept may depend on them
  *   (SemanticModel.packagesAsked: rules ask which packages the file imports, importsAny);
@@ -33,6 +33,23 @@
  *   from them (fileReads.ts): a statement it reads whose names resolve to the edited one writes
  *   one of them, or a name bound by a region that does, so it is among those regions. Its
  *   reports are then the previous ones, moved.
+ * An identifier typed into the name the statement binds (renamedBinding.ts: `MODEL_ID = ...` →
+ * `MODEL_IDx = ...`, `import torch` → `import torchx`), in a statement holding no name carrying
+ * hot values either (partialParse.carriedNames), leads only through the old and the new name: the
+ * regions writing either (closed over as above) are analysed again, and a call or an f-string in
+ * the value is allowed. Every other token of the statement is as it was, at the same place, so a
+ * region reading the statement through another of its words (a name its value uses) reads the
+ * same thing of it; what differs is which name receives the value, and a rule reads that only
+ * by resolving (or searching for: restricted.ts, MLS204) the name that receives it, written in
+ * the region the rule judges, or by following the value forward from a name it carries, which
+ * the statement holds none of (the data flows are judged by editQuiet.ts, the file rules by
+ * fileReads.ts, as for every statement). The statement's own calls are in a region analysed
+ * again, and a call cannot make an alias or hold a rule's word (both are refused above): what a
+ * rule scans of other statements' calls is declared (Rule.reads: `add_argument`), and refused.
+ * With data-flow rules kept, a call stays refused: editQuiet.ts judges a statement making none
+ * (`client = OpenAI()` makes the object a source is called on, which no closure carries).
+ * Of the calls of the regions analysed again, those no rule wanted before and whose function the
+ * rename cannot resolve differently are not run (dispatchedCalls.ts).
  * When the regions to analyse again hold more than a quarter of the text (or are reached through
  * too many names), the file is analysed whole: that costs about the same. `test/unit/incremental.test.ts` checks edits of module statements
  * against fresh analyses (an alias renamed away from torch, a constant a rule reads changed);
@@ -43,19 +60,21 @@ import type { Node, Tree } from '../parser';
 import type { RuleSelection } from '../config/selection';
 import type { Rule } from '../rule';
 import type { RuleIndex } from '../pipeline/prefilter';
-import { calledNamesOf, candidateCalls, candidateCallsIn } from '../pipeline/calls';
+import { candidateCallsIn, candidateCallsWithin } from '../pipeline/calls';
 import type { CalledNames } from '../pipeline/calls';
 import { SemanticModel } from '../semantic';
 import type { Span } from '../text';
 import { LineIndex } from '../text';
 import type { SourceText } from '../textScan';
 import { isIdentifierChar, literalBounds } from '../textScan';
-import { holdsHotWord, spanAt } from './partialParse';
+import { carriedNames, holdsHotWord, spanAt } from './partialParse';
 import type { HotWords } from './partialParse';
 import type { OffsetMover, Reused, ReuseStages } from './editReuse';
 import { indexWithout, movableRules, shiftReports, withKeptReports } from './editReuse';
 import { fileRulesKept } from './fileReads';
 import { enclosesReport } from './functionStatement';
+import { renamedBinding } from './renamedBinding';
+import { callsToRun, dispatchedAfter, dispatchedCalls } from './dispatchedCalls';
 
 const PYTHON_KEYWORDS = new Set(
   (
@@ -68,7 +87,7 @@ const WORD = /[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*/g;
 const MAX_NAMES = 16;
 /** Regions this large are analysed again whatever share of the file they are (a whole analysis of a small file is quick too). */
 const SMALL_FILE = 8192;
-/** Past this many regions to analyse again, their calls are found by one search of the file. */
+/** Past this many regions to analyse again, their calls are found from the file's occurrences of the names. */
 const SEARCHED_APART = 8;
 const SCOPE_WORD = /\b(?:global|nonlocal)\b/;
 const STAR_IMPORT = /\bimport\s*\*/;
@@ -102,10 +121,18 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   const { stages, previous, text, source, tree, gated, hot, kept: keptAnyway, selection, unit, old, before, now, move } = edit;
   const followed = previous.called;
   if (!hot || !followed) return undefined;
+  // A binding renamed (renamedBinding.ts) in a statement holding no name carrying hot values:
+  // only the two names lead elsewhere, and a call or an f-string in its value is as it was.
+  const renamed = renamedBinding(tree, unit, before, now, move.change);
+  const known = renamed ? (previous.carried ??= carriedNames(previous.text, hot)) : previous.carried;
+  const narrow = renamed !== undefined && ![before, now].some((piece) => holdsHotWord(piece, 0, piece.length, hot, known!));
+  // The data flows kept (editQuiet.ts) are judged for a statement that makes no call: a call
+  // can make a source's object (`client = OpenAI()`), whose name no closure carries.
+  const callsAllowed = narrow && keptAnyway.length === 0;
   for (const piece of [before, now]) {
-    if (F_STRING.test(piece)) return undefined;
+    if (!callsAllowed && F_STRING.test(piece)) return undefined;
     const code = withoutStrings(piece);
-    if (code.includes('(') || code.includes(':=') || SCOPE_WORD.test(code) || STAR_IMPORT.test(code)) return undefined;
+    if ((!callsAllowed && code.includes('(')) || code.includes(':=') || SCOPE_WORD.test(code) || STAR_IMPORT.test(code)) return undefined;
     if (holdsHotWord(piece, 0, piece.length, hot, new Set())) return undefined;
   }
   const aliases = new Set(followed.names);
@@ -113,8 +140,7 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   // The names carrying hot values stay those of the previous text when the statement holds none
   // of them, before and after (it then assigns none); else they are found again on first use.
   // They matter to moving findings over later edits, not to which regions run again here: those
-  // follow every name of the statement.
-  const known = previous.carried;
+  // follow every name of the statement (the two names of a binding renamed, which holds none).
   const carried = known && ![before, now].some((piece) => holdsHotWord(piece, 0, piece.length, hot, known)) ? known : undefined;
   const context = (gated.fileContext ??= [...new Set(gated.gates.flatMap((g) => g.derived.fileContext))]);
   if (context.some((word) => now.includes(word) || before.includes(word))) return undefined;
@@ -126,7 +152,9 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   if (previous.packagesAsked !== false && !samePackages(imports, previous.imports)) return undefined;
 
   const regions = tree.rootNode.namedChildren.filter((n): n is Node => n !== null);
-  const marked = reachedRegions(text, regions, unit, new Set([...wordsOf(before), ...wordsOf(now)]));
+  // The names whose meaning the edit may change (reachedRegions adds those reached regions bind).
+  const changed = new Set(narrow ? [renamed.before, renamed.after] : [...wordsOf(before), ...wordsOf(now)]);
+  const marked = reachedRegions(text, regions, unit, changed);
   if (!marked) return undefined;
   const spans: Span[] = [];
   for (let i = 0; i < regions.length; i++) {
@@ -143,7 +171,7 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   });
   const outside = shiftReports(kept, move);
   if (!outside) return undefined;
-  const calls = candidateCallsInSpans(model, text, source, gated, spans, followed);
+  const calls = candidateCallsInSpans(model, text, source, spans, followed);
   if (!calls) return undefined;
   // The file rules that read nothing of the statement nor of the regions analysed again keep
   // their reports, moved (fileReads.ts: a region reading a name the statement binds writes it,
@@ -152,8 +180,22 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   const keptRules = fileRulesKept(gated.fileRules, previous.text, text, [{ text: before }, { text: now }], others);
   for (const rule of keptAnyway) keptRules.add(rule);
   const movable = movableRules(previous.reports, keptRules, move.change, old, (r) => enclosesReport(r, old));
-  const inside = stages.runRules(model, source, indexWithout(gated, movable), undefined, calls).reports;
+  // After a rename, a call no rule wanted before whose function the rename cannot resolve
+  // differently is wanted by none now: it is not run (dispatchedCalls.ts).
+  const prior = previous.dispatched;
+  const oldOffset = (at: number) => (at < unit.start ? at : at - delta);
+  const regionOf = (at: number) => spans[spanAt(spans, at)];
+  const run = narrow && prior ? callsToRun(calls, prior, changed, text, unit, regionOf, oldOffset) : calls;
+  const ran = stages.runRules(model, source, indexWithout(gated, movable), undefined, run);
+  const inside = ran.reports;
   if (move.touched) return undefined;
+  // The calls wanted in the text after: handed on, or found once for the renames to come.
+  const newOffset = (at: number) => (at < old.start ? at : at >= old.end ? at + delta : -1);
+  const dispatched = prior
+    ? dispatchedAfter(prior, spans, newOffset, ran.dispatched)
+    : narrow
+      ? dispatchedCalls(model, source, gated)
+      : undefined;
   const fileReports = withKeptReports(gated, inside, previous.reports, move, movable);
   if (!fileReports) return undefined;
   // In the order of a whole run: calls in document order (regions do not overlap), then the file rules.
@@ -162,7 +204,17 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   const findings = stages.finish(reports, model, new LineIndex(text), selection);
   const called = { ...followed, aliasSites: followed.aliasSites.map((at) => move.offset(at)) };
   if (move.touched) return undefined;
-  return { findings, reports, called, how: 'function', unit: 'statement', carried, packagesAsked: model.packagesAsked, imports };
+  return {
+    findings,
+    reports,
+    called,
+    how: 'function',
+    unit: 'statement',
+    carried,
+    packagesAsked: model.packagesAsked,
+    imports,
+    dispatched,
+  };
 }
 
 /**
@@ -218,17 +270,29 @@ function reachedRegions(text: string, regions: readonly Node[], unit: Span, word
  * body means is read from elsewhere only through words rules declare (the function units of
  * editReuse.ts rest on the same ground), so nothing. A class's header is read where the class is
  * used (its bases: editedUnit.ts), so its name. A statement: every word of its code (words in its
- * strings bind nothing; those of the edited statement itself all count).
+ * strings bind nothing; those of the edited statement itself all count). A definition declaring
+ * names `global` (in it or in a definition inside it) binds those in the module, from its body:
+ * them too (`def setup(): global L; L = T` makes `L.load` elsewhere read what `T` is).
  */
 function boundBy(region: Node, text: string): string[] {
   const definition = region.type === 'decorated_definition' ? region.childForFieldName('definition') : region;
-  if (definition?.type === 'function_definition') return [];
+  const written = text.slice(region.startIndex, region.endIndex);
+  if (definition?.type === 'function_definition' && !written.includes('global')) return [];
+  const code = withoutStrings(written);
+  // A statement going on past a `\` at the line's end: every word of the code.
+  const declared = GLOBAL_WORD.test(code) ? [...code.matchAll(GLOBAL_NAMES)].map((m) => m[1]) : [];
+  const globals = declared.some((names) => names.trimEnd().endsWith('\\')) ? wordsOf(code) : declared.flatMap((names) => wordsOf(names));
+  if (definition?.type === 'function_definition') return globals;
   if (definition?.type === 'class_definition') {
     const name = definition.childForFieldName('name');
-    return name ? [name.text] : wordsOf(withoutStrings(text.slice(region.startIndex, region.endIndex)));
+    return name ? [name.text, ...globals] : wordsOf(code);
   }
-  return wordsOf(withoutStrings(text.slice(region.startIndex, region.endIndex)));
+  return wordsOf(code);
 }
+
+const GLOBAL_WORD = /\bglobal\b/;
+/** A `global` statement's names (up to the end of its line, a `;` or a comment). */
+const GLOBAL_NAMES = /\bglobal\s+([^\n;#]*)/g;
 
 /** The identifiers written in a text (strings and comments included), Python's keywords aside. */
 export function wordsOf(text: string): string[] {
@@ -272,22 +336,18 @@ function samePackages(a: readonly string[], b: readonly string[]): boolean {
 /**
  * The candidate calls (pipeline/calls.ts) inside `spans` (sorted, apart), following the names the
  * previous analysis followed; undefined when they cannot be found so (an alias made or unmade).
- * A few spans are searched each (candidateCallsIn); many, through one search of the file whose
- * calls outside them are left (each span's search has a fixed cost).
+ * A few spans are searched each (candidateCallsIn); many, from the file's occurrences of the names
+ * that lie in them (candidateCallsWithin: each span's search has a fixed cost, and judging every
+ * occurrence of the file cost more than the calls of the spans).
  */
 export function candidateCallsInSpans(
   model: SemanticModel,
   text: string,
   source: SourceText,
-  gated: RuleIndex,
   spans: readonly Span[],
   followed: CalledNames,
 ): Node[] | undefined {
-  if (spans.length > SEARCHED_APART) {
-    const all = candidateCalls(model, source, gated);
-    if (calledNamesOf(all).key !== followed.key) return undefined;
-    return all.calls.filter((call) => spanAt(spans, call.startIndex) >= 0);
-  }
+  if (spans.length > SEARCHED_APART) return candidateCallsWithin(model, source, spans, followed.names);
   const calls: Node[] = [];
   for (const span of spans) {
     const found = candidateCallsIn(model, text, span, followed.names);

@@ -21,6 +21,7 @@ import { LineIndex, analysisText } from '../text';
 import type { Span } from '../text';
 import { SourceText } from '../textScan';
 import { changeBetween, reuseAfterEdit } from '../perf/editReuse';
+import { rulesWanting, spellingTest } from './wantedCalls';
 import { noteEditOccurrences } from '../perf/editOccurrences';
 import type { ReuseStages } from '../perf/editReuse';
 import type { UnitKind } from '../perf/editedUnit';
@@ -102,6 +103,8 @@ export interface EditMemo {
   readonly bracketDepth?: number;
   /** Whether a rule may have asked the file's packages for a report kept (SemanticModel.packagesAsked); undefined: unknown. */
   readonly packagesAsked?: boolean;
+  /** Offsets of the calls some rule wanted (rulesWanting), sorted; undefined: not known (perf/dispatchedCalls.ts; found ahead by editWarmup.ts). */
+  dispatched?: readonly number[];
 }
 
 export interface AnalysisResult {
@@ -306,6 +309,7 @@ export class Analyzer {
               bracketDepth: depth,
               packagesAsked: previous.packagesAsked !== false || reused.packagesAsked,
               imports: reused.imports ?? previous.imports,
+              dispatched: reused.dispatched,
             }
           : undefined;
         return {
@@ -332,7 +336,11 @@ export class Analyzer {
         findLiteralSinksInEveryCall(model);
         findArgumentCallsInEveryCall(model);
       }
-      const { reports: raw, called } = this.runRules(model, read ? source.withPartsLeftOut(read.text) : source, index, undefined, given);
+      const {
+        reports: raw,
+        called,
+        dispatched,
+      } = this.runRules(model, read ? source.withPartsLeftOut(read.text) : source, index, undefined, given);
       const findings = finishReports(raw, model, lines, selection, this.rules);
       timings.rules = performance.now() - start + tried;
       const packagesAsked = model.packagesAsked;
@@ -360,6 +368,7 @@ export class Analyzer {
               hadError,
               bracketDepth: depth,
               packagesAsked,
+              dispatched: given ? undefined : dispatched,
             }
           : undefined,
       };
@@ -393,7 +402,7 @@ export class Analyzer {
     index: RuleIndex,
     within?: Span,
     given?: Node[],
-  ): { reports: RuleReport[]; called: CalledNames | undefined } {
+  ): { reports: RuleReport[]; called: CalledNames | undefined; dispatched: number[] } {
     const reports: RuleReport[] = [];
     let currentRule: Rule | undefined;
     let callAt = -1;
@@ -430,52 +439,15 @@ export class Analyzer {
       currentRule = undefined;
     };
     const candidates = given ? { calls: given } : index.allCalls.length > 0 ? { calls: model.calls } : candidateCalls(model, source, index);
-    const written = new Map<string, boolean>();
-    const writes = (name: string) => {
-      let known = written.get(name);
-      if (known === undefined) written.set(name, (known = source.hasIdentifier(name)));
-      return known;
-    };
-    const spelled = new Map<Rule, Map<string, boolean>>();
-    /** True when the text writes every name of one of the rule's callees whose last name is `last`. */
-    const spelledHere = (rule: Rule, last: string): boolean => {
-      let byLast = spelled.get(rule);
-      if (!byLast) spelled.set(rule, (byLast = new Map()));
-      let known = byLast.get(last);
-      if (known === undefined) byLast.set(last, (known = calleeSpellings(rule, last).some((names) => names.every(writes))));
-      return known;
-    };
+    const dispatched: number[] = [];
+    // The unoptimised reference resolves every call; otherwise an attribute call is resolved only
+    // when the text spells one of the callees it could be (wantedCalls.ts spellingTest).
+    const spelled = given ? undefined : spellingTest(source);
     for (const callNode of candidates.calls) {
       if (within && (callNode.startIndex < within.start || callNode.startIndex >= within.end)) continue;
       callAt = callNode.startIndex;
-      const fn = callNode.childForFieldName('function');
-      const last = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.type === 'identifier' ? fn.text : undefined;
-      // Resolved only when needed: a bare name (which may be an alias), or a rule wanting callees.
-      let callee: string | undefined;
-      let resolved = false;
-      const resolve = () => {
-        if (!resolved) callee = fn ? model.qualifiedName(fn) : undefined;
-        resolved = true;
-        return callee;
-      };
-      // An imported function may be called by an alias (`from pickle import load as l`): dispatch
-      // on the name it resolves to, too.
-      const resolvedLast = fn?.type === 'identifier' ? lastSegment(resolve()) : undefined;
-      const named = mergeRules(
-        last ? index.byName.get(last) : undefined,
-        resolvedLast && resolvedLast !== last ? index.byName.get(resolvedLast) : undefined,
-      );
-      // A rule named by callees wants this call only if it resolves to one of them (or, for a
-      // rule with methods too, is one of those): decided before the arguments are indexed.
-      // An attribute call is resolved only when the text writes every name of one of the rule's
-      // callees ending in it (the model spells a qualified name with the code's identifiers):
-      // `d.get(...)` in a file that never writes `requests` is no `requests.get`.
-      const wanting = (named ?? []).filter(
-        (rule) =>
-          !rule.callees ||
-          (rule.methods !== undefined && rule.methods.includes(last ?? '')) ||
-          ((given || fn?.type !== 'attribute' || spelledHere(rule, last ?? '')) && resolve() !== undefined && calleeSet(rule).has(callee!)),
-      );
+      const { wanting, callee, resolved } = rulesWanting(callNode, model, index, spelled);
+      if (wanting.length > 0) dispatched.push(callAt);
       if (wanting.length === 0 && index.allCalls.length === 0) continue;
       const call = resolved ? new CallSite(callNode, model, callee) : new CallSite(callNode, model);
       for (const rule of wanting) guard(rule, () => rule.onCall!(call, context));
@@ -484,43 +456,8 @@ export class Analyzer {
     callAt = -1;
     for (const rule of index.fileRules) guard(rule, () => rule.onFile!(context));
     const called = 'names' in candidates ? calledNamesOf(candidates) : undefined;
-    return { reports, called };
+    return { reports, called, dispatched };
   }
-}
-
-const calleeSets = new WeakMap<Rule, ReadonlySet<string>>();
-
-/** A rule's callees as a set, made once per rule. */
-function calleeSet(rule: Rule): ReadonlySet<string> {
-  let set = calleeSets.get(rule);
-  if (!set) calleeSets.set(rule, (set = new Set(rule.callees ?? [])));
-  return set;
-}
-
-const spellingsOf = new WeakMap<Rule, Map<string, string[][]>>();
-/** The names each of a rule's callees with this last name is written with (without a call's `()`). */
-function calleeSpellings(rule: Rule, last: string): readonly string[][] {
-  let byLast = spellingsOf.get(rule);
-  if (!byLast) {
-    byLast = new Map();
-    for (const callee of rule.callees ?? []) {
-      const names = callee.split('.').map((part) => part.replace(/\(\)$/, ''));
-      const end = names[names.length - 1];
-      byLast.set(end, [...(byLast.get(end) ?? []), names]);
-    }
-    spellingsOf.set(rule, byLast);
-  }
-  return byLast.get(last) ?? [];
-}
-
-function lastSegment(name: string | undefined): string | undefined {
-  return name === undefined ? undefined : name.slice(name.lastIndexOf('.') + 1);
-}
-
-function mergeRules(a: Rule[] | undefined, b: Rule[] | undefined): Rule[] | undefined {
-  if (!a) return b;
-  if (!b) return a;
-  return [...new Set([...a, ...b])];
 }
 
 function countErrors(root: Node): number {

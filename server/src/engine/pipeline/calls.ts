@@ -83,6 +83,44 @@ export function candidateCallsIn(model: SemanticModel, text: string, span: Span,
   return inWalkOrder(calls);
 }
 
+/**
+ * candidateCallsIn for several spans at once (sorted, apart, each starting and ending between
+ * statements): the occurrences of the names in the whole text (`source`, whose occurrences the
+ * editor keeps over edits) that lie in a span, each judged as candidateCallsIn judges it; the
+ * same calls as a search of each span. Undefined when a name is made an alias in a span.
+ */
+export function candidateCallsWithin(
+  model: SemanticModel,
+  source: SourceText,
+  spans: readonly Span[],
+  names: Iterable<string>,
+): Node[] | undefined {
+  const root = model.tree.rootNode;
+  const calls = new Map<number, Node>();
+  for (const name of names) {
+    for (const at of source.identifiers(name)) {
+      if (!inSpans(spans, at)) continue;
+      const use = useOf(root, at, name);
+      if (use?.aliases) return undefined;
+      if (use?.call) calls.set(use.call.id, use.call);
+    }
+  }
+  return inWalkOrder(calls);
+}
+
+/** True when `at` lies in one of `spans` (sorted, apart). */
+function inSpans(spans: readonly Span[], at: number): boolean {
+  let low = 0;
+  let high = spans.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (at < spans[mid].start) high = mid - 1;
+    else if (at >= spans[mid].end) low = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
 /** What an occurrence of a name does: is it the function of a call, or does it make aliases of it? */
 function useOf(root: Node, at: number, name: string): { call?: Node; aliases?: string[] } | undefined {
   const id = root.descendantForIndex(at, at + name.length);

@@ -113,7 +113,9 @@ export class EditSession {
    * pay for it. Changes no result. Returns false when there was nothing to build.
    */
   prepare(): boolean {
-    return this.tree !== undefined && this.memo !== undefined && prepareForEdits(this.memo);
+    // The tree stands for the memo's text until an edit is reported (then only the memo is read).
+    const tree = this.treeText !== undefined && this.treeText === this.lastText ? this.tree : undefined;
+    return this.tree !== undefined && this.memo !== undefined && prepareForEdits(this.memo, tree);
   }
 
   /** Forgets the tree and the memo (the parser changed, the document was skipped or closed). */

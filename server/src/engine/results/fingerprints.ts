@@ -21,7 +21,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Finding } from '../findings';
-import { headerAt, logicalLines } from '../perf/partialParse';
+import { headerAt } from '../perf/partialParse';
+import { editedLogicalLines } from '../perf/editedLines';
 import type { LogicalLine } from '../perf/partialParse';
 import { isBlank, isIdentifierChar, literalBounds } from '../textScan';
 
@@ -57,7 +58,7 @@ const LAMBDA_SCAN_BUDGET = 1 << 22;
  * cost stays linear in the text plus a binary search per finding, whatever the text.
  */
 export class ScopePaths {
-  private lines?: LogicalLine[];
+  private lines?: readonly LogicalLine[];
   /** Per line, the nearest earlier line indented less (the header of its block, if any); -1 for none. */
   private enclosing?: Int32Array;
   /** Per line, the path of the statements in its block (memo). */
@@ -72,7 +73,7 @@ export class ScopePaths {
   /** The dotted path of the definitions and lambdas whose scope holds `offset` ('' at module level). */
   at(offset: number): string {
     const text = this.text;
-    const lines = (this.lines ??= logicalLines(text));
+    const lines = (this.lines ??= editedLogicalLines(text));
     const enclosing = (this.enclosing ??= enclosingLines(lines));
     // The logical line holding the offset, else (a comment line, where a suppression comment sits)
     // the statement before it.
@@ -122,7 +123,7 @@ export class ScopePaths {
    */
   definitionsAround(offset: number): Array<{ kind: 'def' | 'class'; name: string; header: string; decorators: string[] }> {
     const text = this.text;
-    const lines = (this.lines ??= logicalLines(text));
+    const lines = (this.lines ??= editedLogicalLines(text));
     const enclosing = (this.enclosing ??= enclosingLines(lines));
     const last = lastStartingAtOrBefore(lines, offset);
     if (last < 0) return [];
