@@ -27,7 +27,7 @@
  * where the helper is called). Every other sink is left out before the tree is read.
  */
 import { assignedNames, headerAt, holdsAny, linesOf, lowerBound, withoutProse } from '../perf/partialParse';
-import { literalBounds, nextNonBlank, previousNonBlank } from '../textScan';
+import { isBlank, isIdentifierChar, literalBounds, nextNonBlank, previousNonBlank } from '../textScan';
 import { Occurrences, knownWords, rememberWords } from './textWords';
 import type { LogicalLine } from '../perf/partialParse';
 import type { FlowSpec, SourceKind } from './flow';
@@ -271,6 +271,44 @@ class TextFacts {
     return this.scopeStatements[definition] === 1;
   }
 
+  /** The first parameter of each definition read so far (a method's object), '' for none. */
+  private readonly firsts = new Map<number, string>();
+
+  /**
+   * True when the name at `at` may be a call flow.ts follows into a definition of this file:
+   * written bare (`f(x)`), or as an attribute of the first parameter of a function around it
+   * (`self.f(x)` in a method: methods.ts, a superset of the class's own methods).
+   */
+  calledAt(at: number): boolean {
+    const text = this.text;
+    let i = at - 1;
+    while (i >= 0 && isBlank(text.charCodeAt(i))) i--;
+    if (text.charCodeAt(i) !== 46) return true;
+    i--;
+    while (i >= 0 && isBlank(text.charCodeAt(i))) i--;
+    const end = i + 1;
+    while (i >= 0 && isIdentifierChar(text.charCodeAt(i))) i--;
+    if (end === i + 1 || previousNonBlank(text, i + 1) === '.') return false;
+    const receiver = text.slice(i + 1, end);
+    const index = this.lineAt(at);
+    if (index < 0) return false;
+    for (let scope = this.headerOf[index] >= 0 ? this.headerOf[index] : this.owner[index]; scope >= 0;) {
+      if (this.firstParameter(scope) === receiver) return true;
+      scope = this.owner[this.definitions[scope].header];
+    }
+    return false;
+  }
+
+  private firstParameter(definition: number): string {
+    let first = this.firsts.get(definition);
+    if (first === undefined) {
+      const header = this.lineText(this.definitions[definition].header);
+      first = /^[^(]*\(\s*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/u.exec(header)?.[1] ?? '';
+      this.firsts.set(definition, first);
+    }
+    return first;
+  }
+
   /** The occurrences of `name` a scope's code holds (MODULE: all of them). */
   occurrencesIn(name: string, scope: number): readonly number[] {
     const all = this.occurrences.of(name);
@@ -388,8 +426,7 @@ class Closure {
     while (queue.length > 0) {
       const [name, scope, called] = queue.pop()!;
       for (const at of facts.occurrencesIn(name, scope))
-        if ((!called || previousNonBlank(facts.text, at) !== '.') && !keywordName(facts.text, at, name.length) && !facts.inProse(at))
-          visit(at);
+        if ((!called || facts.calledAt(at)) && !keywordName(facts.text, at, name.length) && !facts.inProse(at)) visit(at);
     }
     this.at.sort((a, b) => a - b);
   }
@@ -399,9 +436,10 @@ class Closure {
     if (this.dense) return true;
     let known = this.onCarrying.get(name);
     if (known === undefined) {
-      // Written bare: flow.ts follows a helper only where it is called by its name (`f(x)`, not `obj.f(x)`).
+      // Written bare, or on the object in a method: flow.ts follows a helper only where it is
+      // called by its name (`f(x)`, not `obj.f(x)`), and a method where it is called on `self`.
       known = this.facts.occurrences.of(name).some((at) => {
-        if (previousNonBlank(this.facts.text, at) === '.') return false;
+        if (!this.facts.calledAt(at)) return false;
         const index = this.facts.lineAt(at);
         return index >= 0 && this.carrying[index] === 1;
       });

@@ -24,6 +24,7 @@
 import type { Node } from '../parser';
 import type { SemanticModel } from '../semantic';
 import { CALL_RESULT_SUFFIX } from '../semantic';
+import { classAround, methodsOf } from './methods';
 import { wordOffsets } from './textWords';
 
 export type ServingFramework = 'LitServe' | 'BentoML' | 'Ray Serve' | 'KServe' | 'Modal' | 'Triton';
@@ -161,24 +162,6 @@ function decoratorNames(model: SemanticModel, definition: Node): Array<{ name: s
     for (const name of resolved(model, fn)) found.push({ name, call });
   }
   return found;
-}
-
-/** The class whose body defines `definition` directly, if any. */
-function classAround(definition: Node): Node | undefined {
-  const inner = definition.parent?.type === 'decorated_definition' ? definition.parent : definition;
-  const block = inner.parent;
-  return block?.type === 'block' && block.parent?.type === 'class_definition' ? block.parent : undefined;
-}
-
-/** The methods a class body defines, by name (the last definition of a name wins, as in Python). */
-function methodsOf(cls: Node): Map<string, Node> {
-  const methods = new Map<string, Node>();
-  for (const child of cls.childForFieldName('body')?.namedChildren ?? []) {
-    const definition = child?.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
-    const name = definition?.type === 'function_definition' ? definition.childForFieldName('name')?.text : undefined;
-    if (name) methods.set(name, definition!);
-  }
-  return methods;
 }
 
 /** What a class is to a framework: by a base class (or a base class of this file that is one) or a decorator. */
