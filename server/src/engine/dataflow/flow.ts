@@ -10,6 +10,7 @@
 import type { Node } from '../parser';
 import type { Binding, SemanticModel } from '../semantic';
 import { identifierOccurrences } from '../textScan';
+import { mutationsOf } from './containers';
 import { selfMethodOf } from './methods';
 
 /** Where untrusted (or sensitive) data enters. */
@@ -413,6 +414,32 @@ export class Flow {
     for (const binding of bindings) {
       if (this.guarded(id, binding)) continue;
       parts.push(this.bindingTaint(binding, id));
+    }
+    if (bindings.length > 0) parts.push(this.mutations(id, bindings));
+    return union(parts);
+  }
+
+  /**
+   * What mutations put into a local container before this use (`results.append(probs)`,
+   * `out["k"] = v`: containers.ts), from the earliest binding of the name that reaches the use,
+   * in the same scope. A name bound in another scope (a module list read in a function) gets none.
+   */
+  private mutations(id: Node, bindings: readonly Binding[]): Taint {
+    const sites = mutationsOf(this.model, id.text);
+    if (sites.length === 0) return CLEAN;
+    const scope = this.model.scopeAt(id.startIndex);
+    let from = Infinity;
+    for (const binding of bindings) {
+      if (binding.kind === 'import' || binding.kind === 'def' || binding.kind === 'class') return CLEAN;
+      if (this.model.scopeAt(binding.node.startIndex) !== scope) return CLEAN;
+      from = Math.min(from, binding.kind === 'param' ? -1 : binding.node.startIndex);
+    }
+    const parts: Taint[] = [];
+    for (const site of sites) {
+      if (site.at <= from) continue;
+      if (site.at >= id.startIndex) break;
+      if (this.model.scopeAt(site.at) !== scope) continue;
+      for (const value of site.values) parts.push(this.taint(value));
     }
     return union(parts);
   }

@@ -31,6 +31,7 @@ import { isBlank, isIdentifierChar, literalBounds, nextNonBlank, previousNonBlan
 import { Occurrences, knownWords, rememberWords } from './textWords';
 import type { LogicalLine } from '../perf/partialParse';
 import type { FlowSpec, SourceKind } from './flow';
+import { MUTATING_METHODS, mutatedNames } from './containers';
 import { sinkReached } from './sinkReach';
 import { ENDPOINT_DECORATOR_WORDS, SERVING_INPUT_METHODS, SERVING_OUTPUT_METHODS, SERVING_PACKAGES } from './serving';
 import type { ReachView } from './sinkReach';
@@ -117,6 +118,8 @@ function kindsOf(spec: FlowSpec): readonly SourceKind[] | null {
 const IDENTIFIER = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu;
 /** What a line binding a name or returning holds (`=`, `for`, `as`, `return`, `match`/`case`). */
 const BINDS = /=|\b(?:for|as|return|match|case)\b/;
+/** What a line filling a container holds (containers.ts): a mutating method's call. */
+const MUTATES = new RegExp(String.raw`\.\s*(?:${MUTATING_METHODS.join('|')})\s*\(`);
 /** The targets of every `for ... in` of a line (statements and comprehensions). */
 const FOR_TARGETS = /\bfor\b([\s\S]*?)\bin\b/g;
 /** `with a as (b, c)`: every name in the parentheses. */
@@ -680,8 +683,10 @@ function boundBy(facts: TextFacts, index: number): string[] {
   // Strings and comments blanked: a docstring's prose binds nothing.
   const source = withoutProse(facts.lineText(index));
   // Most carrying lines bind nothing (a call, a condition): assignedNames needs one of these.
-  if (!BINDS.test(source)) return [];
+  if (!BINDS.test(source)) return MUTATES.test(source) ? mutatedNames(source) : [];
   const names = assignedNames(text, line);
+  // A container the line fills (`results.append(x)`, `out["k"] = x`: containers.ts).
+  names.push(...mutatedNames(source));
   for (const match of source.matchAll(AS_TUPLE)) names.push(...identifiers(match[1]));
   // Comprehension variables (assignedNames reads a `for` statement's targets only).
   for (const match of source.matchAll(FOR_TARGETS)) names.push(...identifiers(match[1]));
