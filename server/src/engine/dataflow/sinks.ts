@@ -5,6 +5,7 @@
  * on objects the file does not name (`cursor.execute`, `model.predict`).
  */
 import { CallSite } from '../callSite';
+import { bentoRemoteCall } from './bentoRemote';
 import type { Node } from '../parser';
 import type { SemanticModel } from '../semantic';
 import { CALL_RESULT_SUFFIX } from '../semantic';
@@ -200,6 +201,11 @@ function spell(call: CallSite): string {
 export function sinkOf(model: SemanticModel, node: Node, kinds: ReadonlySet<SinkKind>): Sink | undefined {
   const fn = node.childForFieldName('function');
   if (!fn || (fn.type !== 'identifier' && fn.type !== 'attribute')) return undefined;
+  // A BentoML runner or a service this one depends on runs a model elsewhere (bentoRemote.ts).
+  if (kinds.has('model') && fn.type === 'attribute' && bentoRemoteCall(model, node)) {
+    const list = node.childForFieldName('arguments')?.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment') ?? [];
+    return list.length > 0 ? { kind: 'model', call: node, arguments: list, spelled: fn.text.replace(/\s+/g, '') } : undefined;
+  }
   // Most calls of a file are none of these: an attribute call is resolved only when its name is
   // a sink's (a bare name may be an alias or a model object, so it is always resolved).
   if (fn.type === 'attribute' && !SINK_NAMES.has(fn.childForFieldName('attribute')?.text ?? '')) return undefined;

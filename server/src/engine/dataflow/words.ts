@@ -12,6 +12,7 @@ import type { SourceText } from '../textScan';
 import { inImportStatement, previousNonBlank } from '../textScan';
 import type { SourceKind } from './flow';
 import type { SinkKind } from './sinks';
+import { BENTO_REMOTE_WORDS } from './bentoRemote';
 import { SERVING_PACKAGES } from './serving';
 import { CODE_SINKS, DESERIALIZE_SINKS, HTML_SINKS, PATH_METHODS, PATH_SINKS, SHELL_SINKS, SQL_FUNCTIONS, SQL_METHODS } from './sinks';
 
@@ -211,6 +212,8 @@ const MODEL_WORDS = [
   'SentenceTransformer',
   'InferenceSession',
   'jit',
+  // BentoML's runners and dependencies (bentoRemote.ts).
+  ...BENTO_REMOTE_WORDS,
 ];
 
 /**
