@@ -16,7 +16,17 @@
  */
 import type { Node } from '../parser';
 import type { SemanticModel } from '../semantic';
+import type { SourceKind } from './flow';
 import { wordOffsets } from './textWords';
+
+/**
+ * The source kinds followed into containers: request data and raw scores, what serving handlers
+ * collect into lists and dicts. Not UI input, LLM answers or the command line: in a Gradio app
+ * built in one giant function (h2oGPT's `gradio_runner.py`), lists filled with UI values made the
+ * UI closure cover most of the file (given up, so the file was parsed whole), for flows the
+ * serving frameworks do not have.
+ */
+export const CONTAINER_KINDS: ReadonlySet<SourceKind> = new Set<SourceKind>(['request', 'confidence']);
 
 /** Methods that put their arguments into their receiver. */
 export const MUTATING_METHODS = ['append', 'extend', 'add', 'update', 'insert'];

@@ -10,7 +10,7 @@
 import type { Node } from '../parser';
 import type { Binding, SemanticModel } from '../semantic';
 import { identifierOccurrences } from '../textScan';
-import { mutationsOf } from './containers';
+import { CONTAINER_KINDS, mutationsOf } from './containers';
 import { selfMethodOf } from './methods';
 
 /** Where untrusted (or sensitive) data enters. */
@@ -439,7 +439,9 @@ export class Flow {
       if (site.at <= from) continue;
       if (site.at >= id.startIndex) break;
       if (this.model.scopeAt(site.at) !== scope) continue;
-      for (const value of site.values) parts.push(this.taint(value));
+      // Only the kinds followed into containers (and a helper's parameters, for its summary).
+      for (const value of site.values)
+        parts.push(this.taint(value).filter((origin) => origin.kind === 'param' || CONTAINER_KINDS.has(origin.kind)));
     }
     return union(parts);
   }
