@@ -111,6 +111,8 @@ export const PASS_THROUGH = new Set([
   // a prediction into the response.
   'kserve.utils.utils.get_predict_input',
   'kserve.utils.utils.get_predict_response',
+  // XGBoost's data matrix holds the rows as given (kserve's xgbserver builds one from the payload).
+  'xgboost.DMatrix',
   // Triton's Python backend: a request's input tensor, and the tensors of a response.
   'triton_python_backend_utils.get_input_tensor_by_name',
   'triton_python_backend_utils.Tensor',

@@ -376,6 +376,7 @@ class Closure {
   private readonly carrying: Uint8Array;
   private readonly onCarrying = new Map<string, boolean>();
   private readonly callsOnCarrying = new Map<number, boolean>();
+  private readonly bareOnCarrying = new Map<string, boolean>();
   /** Names written on lines registering handlers (Gradio callbacks): their parameters are seeds. */
   readonly registered = new Set<string>();
   /** Where the lines registering Gradio callbacks start (a partial parse keeps them, see keptOffsets). */
@@ -500,11 +501,26 @@ class Closure {
     if (this.dense) return true;
     let known = this.callsOnCarrying.get(definition);
     if (known === undefined) {
-      known = this.facts.occurrences.of(this.facts.definitions[definition].name).some((at) => {
-        if (!this.facts.calls(at, definition)) return false;
-        const index = this.facts.lineAt(at);
+      const facts = this.facts;
+      const { name, cls } = facts.definitions[definition];
+      const onCarrying = (at: number) => {
+        const index = facts.lineAt(at);
         return index >= 0 && this.carrying[index] === 1;
-      });
+      };
+      // Written bare (per name: methods of many classes share one), or for a method, on the object
+      // in its class (the occurrences inside the class's span only).
+      let bare = this.bareOnCarrying.get(name);
+      if (bare === undefined)
+        this.bareOnCarrying.set(
+          name,
+          (bare = facts.occurrences.of(name).some((at) => previousNonBlank(facts.text, at) !== '.' && onCarrying(at))),
+        );
+      known = bare;
+      if (!known && cls) {
+        const all = facts.occurrences.of(name);
+        for (let k = lowerBound(all, cls.start); k < all.length && all[k] < cls.end && !known; k++)
+          known = facts.calls(all[k], definition) && onCarrying(all[k]);
+      }
       this.callsOnCarrying.set(definition, known);
     }
     return known;

@@ -6,6 +6,7 @@
  */
 import { CallSite } from '../callSite';
 import { bentoRemoteCall } from './bentoRemote';
+import { kserveDelegateCall } from './serving';
 import type { Node } from '../parser';
 import type { SemanticModel } from '../semantic';
 import { CALL_RESULT_SUFFIX } from '../semantic';
@@ -253,6 +254,8 @@ export function sinkOf(model: SemanticModel, node: Node, kinds: ReadonlySet<Sink
       // `encode` runs a model only for sentence-transformers style encoders.
       if (method === 'encode' && (NOT_A_MODEL.test(receiver.text) || !model.importedPackages().includes('sentence_transformers')))
         return undefined;
+      // A KServe wrapper handing the request to a delegate model's handler (serving.ts).
+      if (kserveDelegateCall(model, node, enclosingDefinition(node))) return undefined;
       return sink('model', allArguments(call));
     }
     if (callee && MODEL_MAKERS.test(callee) && !NOT_A_MODEL_MAKER.test(callee)) return sink('model', allArguments(call));
@@ -295,4 +298,13 @@ function isLocalModule(model: SemanticModel, fn: Node): boolean {
       return true;
   }
   return false;
+}
+
+/** The function a node is in (the innermost), if any. */
+function enclosingDefinition(node: Node): Node | undefined {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'function_definition') return n;
+    if (n.type === 'lambda' || n.type === 'class_definition') return undefined;
+  }
+  return undefined;
 }
