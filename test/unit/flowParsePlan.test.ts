@@ -97,6 +97,31 @@ describe('data flow: partial parsing keeps every definition a flow goes through'
     assert.deepEqual(found, ['MLS304@11:4']);
   });
 
+  it("methods called on `self`: a parameter reaching a sink, and a method's return carrying a source", async () => {
+    const found = await partialFlows([
+      'import pickle',
+      'import litserve as ls',
+      'from openai import OpenAI',
+      'client = OpenAI()',
+      '',
+      'class API(ls.LitAPI):',
+      '    def _load(self, blob):',
+      '        return pickle.loads(blob)',
+      '',
+      '    def _ask(self, question):',
+      '        answer = client.chat.completions.create(model="m", messages=[{"role": "user", "content": question}])',
+      '        return answer.choices[0].message.content',
+      '',
+      '    def unrelated_method(self, values):',
+      '        return sum(values)',
+      '',
+      '    def decode_request(self, request):',
+      '        exec(self._ask("write code"))',
+      '        return self._load(request["blob"])',
+    ]);
+    assert.deepEqual(found, ['MLS304@17:8', 'MLS305@18:15']);
+  });
+
   it('a source reaching a sink through module-level names and a class body', async () => {
     const found = await partialFlows([
       'from flask import request as rq',

@@ -208,6 +208,43 @@ describe('data flow: a sink is reached wherever the analysis finds a flow', () =
     assert.ok(keeps);
   });
 
+  it("BentoML's runners and a dependency's methods, inside a helper method called with request data", async () => {
+    const { found, keeps } = await check(
+      [
+        'import bentoml',
+        'from bentoml.io import JSON',
+        'runner = bentoml.sklearn.get("iris:latest").to_runner()',
+        'svc = bentoml.Service("iris", runners=[runner])',
+        '',
+        '@svc.api(input=JSON(), output=JSON())',
+        'def classify(payload):',
+        '    rows = payload["rows"]',
+        '    return {"label": runner.predict.run(rows)}',
+        '',
+        '@bentoml.service',
+        'class Other:',
+        '    @bentoml.api',
+        '    def embed(self, rows: list) -> list:',
+        '        return rows',
+        '',
+        '@bentoml.service',
+        'class Gateway:',
+        '    other = bentoml.depends(Other)',
+        '',
+        '    def _embed(self, rows):',
+        '        return self.other.to_async.embed(rows)',
+        '',
+        '    @bentoml.api',
+        '    async def route(self, rows: dict) -> list:',
+        '        return await self._embed(rows["rows"])',
+        '',
+      ],
+      'MLS801',
+    );
+    assert.deepEqual(found, ['MLS801@8:21', 'MLS801@25:21']);
+    assert.ok(keeps);
+  });
+
   it('a system prompt built on another line from UI text', async () => {
     const { found, keeps } = await check(
       [

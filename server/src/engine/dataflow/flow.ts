@@ -10,6 +10,8 @@
 import type { Node } from '../parser';
 import type { Binding, SemanticModel } from '../semantic';
 import { identifierOccurrences } from '../textScan';
+import { CONTAINER_KINDS, mutationsOf } from './containers';
+import { selfMethodOf } from './methods';
 
 /** Where untrusted (or sensitive) data enters. */
 export type SourceKind = 'request' | 'ui' | 'cli' | 'llm' | 'confidence';
@@ -109,6 +111,8 @@ export const PASS_THROUGH = new Set([
   // a prediction into the response.
   'kserve.utils.utils.get_predict_input',
   'kserve.utils.utils.get_predict_response',
+  // XGBoost's data matrix holds the rows as given (kserve's xgbserver builds one from the payload).
+  'xgboost.DMatrix',
   // Triton's Python backend: a request's input tensor, and the tensors of a response.
   'triton_python_backend_utils.get_input_tensor_by_name',
   'triton_python_backend_utils.Tensor',
@@ -200,7 +204,7 @@ const VALIDATING_METHODS = /^(?:validate|model_validate|model_validate_json|pars
 /** One flow family over one file: answers are memoised per node. */
 export class Flow {
   private readonly memo = new Map<number, Taint>();
-  private readonly summaries = new Map<number, Summary>();
+  private readonly summaries = new Map<number | string, Summary>();
   private depth = 0;
 
   constructor(
@@ -317,6 +321,9 @@ export class Flow {
       return CLEAN;
     }
     if (fn.type !== 'attribute') return CLEAN;
+    // `self.summarize(text)`: a method of the class the call is in, summarised like a helper.
+    const own = selfMethodOf(this.model, fn);
+    if (own) return this.throughHelper(own.definition, args, own.skip);
     const method = fn.childForFieldName('attribute')?.text ?? '';
     if (CLEAN_METHODS.has(method) || this.spec.cleanMethods?.has(method)) return CLEAN;
     // `path.replace("..", "_")`: a path made unable to leave its folder.
@@ -338,28 +345,40 @@ export class Flow {
   /**
    * The result of calling a helper: the sources its returns carry by themselves, and the
    * arguments' taint for each parameter that reaches a return. One level: inside a summary,
-   * calls to other helpers are not followed (they end the flow).
+   * calls to other helpers are not followed (they end the flow). `skip`: the parameters the call
+   * does not pass (a method's `self`).
    */
-  private throughHelper(definition: Node, args: Node | null): Taint {
+  private throughHelper(definition: Node, args: Node | null, skip = 0, element?: Element): Taint {
     if (this.summarising || !this.summaryFlow) return CLEAN;
-    const summary = this.summaryFlow.summaryOf(definition);
+    const summary = this.summaryFlow.summaryOf(definition, element);
     const parts: Taint[] = [summary.sources];
     for (const index of summary.returnedParams) {
-      const arg = argumentFor(args, index, summary.params[index]);
+      // A method's object (`self`) is not among the call's arguments.
+      if (index < skip) continue;
+      const arg = argumentFor(args, index - skip, summary.params[index]);
       if (arg) parts.push(this.taint(arg));
     }
     return union(parts);
   }
 
-  /** What a helper's returns carry: concrete sources, and which parameters reach them. */
-  summaryOf(definition: Node): Summary {
-    const known = this.summaries.get(definition.id);
+  /**
+   * What a helper's returns carry: concrete sources, and which parameters reach them. With
+   * `element`, what item `index` of the returned tuples carries (a return that is not a tuple of
+   * `count` items counts whole).
+   */
+  summaryOf(definition: Node, element?: Element): Summary {
+    const key = element ? `${definition.id}:${element.index}/${element.count}` : definition.id;
+    const known = this.summaries.get(key);
     if (known) return known;
     const summary: Summary = { params: parameterNames(definition), returnedParams: [], sources: [] };
-    this.summaries.set(definition.id, summary);
+    this.summaries.set(key, summary);
     const returned: Taint[] = [];
     for (const statement of ownDescendants(definition, 'return_statement')) {
-      const value = statement.namedChildren[0];
+      let value = statement.namedChildren[0];
+      if (value && element && (value.type === 'expression_list' || value.type === 'tuple')) {
+        const items = named(value);
+        if (items.length === element.count && !items.some((n) => n.type.endsWith('splat'))) value = items[element.index];
+      }
       if (value) returned.push(this.taint(value));
     }
     const all = union(returned);
@@ -368,12 +387,63 @@ export class Flow {
     return summary;
   }
 
+  /**
+   * `a, b = helper(x)` (or `self.method(x)`): what the helper's returned tuples hold at the
+   * target's position, when the targets are written out without a splat; undefined otherwise.
+   */
+  private unpackedCall(assignment: Node, target: Node): Taint | undefined {
+    const left = assignment.childForFieldName('left');
+    const right = assignment.childForFieldName('right');
+    if (!left || right?.type !== 'call' || target.parent?.id !== left.id) return undefined;
+    if (left.type !== 'pattern_list' && left.type !== 'tuple_pattern') return undefined;
+    const targets = named(left);
+    if (targets.some((n) => n.type === 'list_splat_pattern')) return undefined;
+    const fn = right.childForFieldName('function');
+    if (!fn) return undefined;
+    const element = { index: targets.findIndex((n) => n.id === target.id), count: targets.length };
+    const args = right.childForFieldName('arguments');
+    if (fn.type === 'identifier') {
+      const helper = this.helperDefinition(fn);
+      return helper ? this.throughHelper(helper, args, 0, element) : undefined;
+    }
+    const own = selfMethodOf(this.model, fn);
+    return own ? this.throughHelper(own.definition, args, own.skip, element) : undefined;
+  }
+
   private identifier(id: Node): Taint {
     const bindings = this.reaching(id);
     const parts: Taint[] = [];
     for (const binding of bindings) {
       if (this.guarded(id, binding)) continue;
       parts.push(this.bindingTaint(binding, id));
+    }
+    if (bindings.length > 0) parts.push(this.mutations(id, bindings));
+    return union(parts);
+  }
+
+  /**
+   * What mutations put into a local container before this use (`results.append(probs)`,
+   * `out["k"] = v`: containers.ts), from the earliest binding of the name that reaches the use,
+   * in the same scope. A name bound in another scope (a module list read in a function) gets none.
+   */
+  private mutations(id: Node, bindings: readonly Binding[]): Taint {
+    const sites = mutationsOf(this.model, id.text);
+    if (sites.length === 0) return CLEAN;
+    const scope = this.model.scopeAt(id.startIndex);
+    let from = Infinity;
+    for (const binding of bindings) {
+      if (binding.kind === 'import' || binding.kind === 'def' || binding.kind === 'class') return CLEAN;
+      if (this.model.scopeAt(binding.node.startIndex) !== scope) return CLEAN;
+      from = Math.min(from, binding.kind === 'param' ? -1 : binding.node.startIndex);
+    }
+    const parts: Taint[] = [];
+    for (const site of sites) {
+      if (site.at <= from) continue;
+      if (site.at >= id.startIndex) break;
+      if (this.model.scopeAt(site.at) !== scope) continue;
+      // Only the kinds followed into containers (and a helper's parameters, for its summary).
+      for (const value of site.values)
+        parts.push(this.taint(value).filter((origin) => origin.kind === 'param' || CONTAINER_KINDS.has(origin.kind)));
     }
     return union(parts);
   }
@@ -433,8 +503,11 @@ export class Flow {
   private otherBinding(target: Node, use: Node): Taint {
     for (let node: Node | null = target.parent, hops = 0; node && hops < 12; node = node.parent, hops++) {
       switch (node.type) {
-        case 'assignment':
-          return this.taint(unpacked(node, target) ?? node.childForFieldName('right'));
+        case 'assignment': {
+          const part = unpacked(node, target);
+          if (part) return this.taint(part);
+          return this.unpackedCall(node, target) ?? this.taint(node.childForFieldName('right'));
+        }
         case 'augmented_assignment': {
           // `x += y`: the value before and what is added. The left side read as a use finds the
           // binding before this statement.
@@ -516,6 +589,12 @@ export class Flow {
         return false;
     }
   }
+}
+
+/** An item of the tuples a helper returns: `a, b = helper()` (index of `count` targets). */
+interface Element {
+  index: number;
+  count: number;
 }
 
 export interface Summary {

@@ -10,6 +10,7 @@ import { Flow, isSource, ownDescendants } from './flow';
 import type { Sink, SinkKind } from './sinks';
 import { nonModelSinkCalls, sinkOf } from './sinks';
 import { CONFIDENCE, UNTRUSTED } from './sources';
+import { selfCallsOf, selfMethodOf } from './methods';
 import { flowReach } from './reach';
 import type { FlowReach } from './reach';
 import { wordOffsets } from './textWords';
@@ -51,7 +52,7 @@ class FileFlows {
   private readonly textSinkAt = new Map<number, Sink | null>();
   private readonly flows = new Map<FlowSpec, Flow>();
   private readonly hits = new Map<FlowSpec, Map<number, FlowHit[]>>();
-  private readonly callers = new Map<number, Node[]>();
+  private readonly callers = new Map<number, Array<{ call: Node; skip: number }>>();
   private readonly localFlows = new Map<FlowSpec, Flow>();
   private readonly reachable = new Map<FlowSpec, Map<string, Sink[]>>();
 
@@ -214,11 +215,11 @@ class FileFlows {
       if (!definition) continue;
       const params = summary.taint(argument).filter((o) => !isSource(o));
       if (params.length === 0) continue;
-      for (const call of this.callsOf(definition)) {
+      for (const { call, skip } of this.callsOf(definition)) {
         const args = call.childForFieldName('arguments');
         for (const param of params) {
-          if (param.kind !== 'param') continue;
-          const given = argumentAt(args, param.index, param.name);
+          if (param.kind !== 'param' || param.index < skip) continue;
+          const given = argumentAt(args, param.index - skip, param.name);
           const reaching = given ? flow.sources(given) : [];
           if (reaching.length > 0) list.push({ sink, argument: given!, sources: reaching, through: call });
         }
@@ -227,19 +228,25 @@ class FileFlows {
     return list;
   }
 
-  /** The calls of a function defined in this file, by its name resolved at each call. */
-  private callsOf(definition: Node): Node[] {
+  /**
+   * The calls of a function defined in this file, by its name resolved at each call, and of a
+   * method through the object in methods of its class (`self.name(...)`, methods.ts), with the
+   * parameters each call does not pass (a method's `self`).
+   */
+  private callsOf(definition: Node): Array<{ call: Node; skip: number }> {
     const known = this.callers.get(definition.id);
     if (known) return known;
-    const found: Node[] = [];
+    const found: Array<{ call: Node; skip: number }> = [];
     this.callers.set(definition.id, found);
     const name = definition.childForFieldName('name')?.text;
     if (!name) return found;
     for (const call of this.calledByName(name)) {
       const fn = call.childForFieldName('function')!;
       const binding = this.model.lookup(name, fn.startIndex);
-      if (binding?.kind === 'def' && binding.node.parent?.id === definition.id) found.push(call);
+      if (binding?.kind === 'def' && binding.node.parent?.id === definition.id) found.push({ call, skip: 0 });
     }
+    for (const call of selfCallsOf(this.model, definition))
+      found.push({ call, skip: selfMethodOf(this.model, call.childForFieldName('function')!)!.skip });
     return found;
   }
 

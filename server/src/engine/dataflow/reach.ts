@@ -34,6 +34,7 @@ import { ARGUMENT_METHODS, PASS_THROUGH } from './flow';
 import { Occurrences, knownWords, rememberWords } from './textWords';
 import type { LogicalLine } from '../perf/partialParse';
 import type { FlowSpec, SourceKind } from './flow';
+import { CONTAINER_KINDS, MUTATING_METHODS, mutatedNames } from './containers';
 import { sinkReached } from './sinkReach';
 import { ENDPOINT_DECORATOR_WORDS, SERVING_INPUT_METHODS, SERVING_OUTPUT_METHODS, SERVING_PACKAGES } from './serving';
 import type { ReachView } from './sinkReach';
@@ -120,6 +121,8 @@ function kindsOf(spec: FlowSpec): readonly SourceKind[] | null {
 const IDENTIFIER = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu;
 /** What a line binding a name or returning holds (`=`, `for`, `as`, `return`, `match`/`case`). */
 const BINDS = /=|\b(?:for|as|return|match|case)\b/;
+/** What a line filling a container holds (containers.ts): a mutating method's call. */
+const MUTATES = new RegExp(String.raw`\.\s*(?:${MUTATING_METHODS.join('|')})\s*\(`);
 /** The targets of every `for ... in` of a line (statements and comprehensions). */
 const FOR_TARGETS = /\bfor\b([\s\S]*?)\bin\b/g;
 /** `with a as (b, c)`: every name in the parentheses. */
@@ -147,6 +150,8 @@ interface DefinitionLines {
   end: number;
   /** A method: defined directly in a class's body. */
   inClass: boolean;
+  /** For a method, the offsets its class covers (its header's start to its last line's end). */
+  cls?: { start: number; end: number };
 }
 
 /** What one text gives every spec: its logical lines, its definitions, where each name occurs. */
@@ -160,6 +165,8 @@ class TextFacts {
   readonly headerOf: Int32Array;
   /** Parameters of the headers read so far, by line. */
   readonly parameters = new Map<number, Parameter[]>();
+  /** What each line read so far fills (filledBy), shared by the closures that follow containers. */
+  readonly filled = new Map<number, string[]>();
   /** What each line read so far binds (boundBy), shared by the closures of every kind. */
   readonly bound = new Map<number, string[]>();
 
@@ -170,13 +177,14 @@ class TextFacts {
     this.owner = new Int32Array(this.lines.length).fill(-1);
     this.headerOf = new Int32Array(this.lines.length).fill(-1);
     // Open definitions and classes, innermost last (-1 for a class: its body is no function's).
-    const open: Array<{ index: number; indent: number }> = [];
+    const open: Array<{ index: number; indent: number; cls?: { start: number; end: number } }> = [];
     for (let i = 0; i < this.lines.length; i++) {
       const line = this.lines[i];
       // A definition closed by this line ends with the line before it (the last one it held).
       while (open.length > 0 && open[open.length - 1].indent >= line.indent) {
-        const closed = open.pop()!.index;
-        if (closed >= 0) this.definitions[closed].end = this.lines[i - 1].end;
+        const closed = open.pop()!;
+        if (closed.index >= 0) this.definitions[closed.index].end = this.lines[i - 1].end;
+        else if (closed.cls) closed.cls.end = this.lines[i - 1].end;
       }
       this.owner[i] = open.length > 0 ? open[open.length - 1].index : -1;
       // A header starts with `def`, `async` or `class`.
@@ -184,13 +192,24 @@ class TextFacts {
       const header = first === 100 || first === 97 || first === 99 ? headerAt(text, line.start) : undefined;
       if (header?.kind === 'def') {
         this.headerOf[i] = this.definitions.length;
-        const inClass = open.length > 0 && open[open.length - 1].index < 0;
-        this.definitions.push({ name: header.name, header: i, start: line.start, end: line.end, inClass });
+        const around = open.length > 0 ? open[open.length - 1] : undefined;
+        const inClass = !!around && around.index < 0;
+        this.definitions.push({
+          name: header.name,
+          header: i,
+          start: line.start,
+          end: line.end,
+          inClass,
+          cls: inClass ? around!.cls : undefined,
+        });
         open.push({ index: this.headerOf[i], indent: line.indent });
-      } else if (header?.kind === 'class') open.push({ index: -1, indent: line.indent });
+      } else if (header?.kind === 'class') open.push({ index: -1, indent: line.indent, cls: { start: line.start, end: line.end } });
     }
     const lastEnd = this.lines.length > 0 ? this.lines[this.lines.length - 1].end : 0;
-    for (const { index } of open) if (index >= 0) this.definitions[index].end = lastEnd;
+    for (const { index, cls } of open) {
+      if (index >= 0) this.definitions[index].end = lastEnd;
+      else if (cls) cls.end = lastEnd;
+    }
   }
 
   /** The logical line holding an offset, or -1 (a blank or comment-only line). */
@@ -364,6 +383,60 @@ class TextFacts {
     return known;
   }
 
+  /** The first parameter of each definition read so far (a method's object), '' for none. */
+  private readonly firsts = new Map<number, string>();
+
+  /**
+   * True when the name at `at` may be a call flow.ts follows into a definition of this file:
+   * written bare (`f(x)`), or as an attribute of the first parameter of a function around it
+   * (`self.f(x)` in a method: methods.ts, a superset of the class's own methods).
+   */
+  calledAt(at: number): boolean {
+    return previousNonBlank(this.text, at) !== '.' || this.selfCallAt(at);
+  }
+
+  /**
+   * True when the name at `at` may be a call of definition `definition` flow.ts follows: written
+   * bare, or for a method, on the object (`self.f(x)`) inside its own class (methods.ts follows
+   * only the class the call is written in).
+   */
+  calls(at: number, definition: number): boolean {
+    if (previousNonBlank(this.text, at) !== '.') return true;
+    const cls = this.definitions[definition].cls;
+    return !!cls && cls.start <= at && at < cls.end && this.selfCallAt(at);
+  }
+
+  /** True when the name at `at` is an attribute of the first parameter of a function around it (`self.f`). */
+  private selfCallAt(at: number): boolean {
+    const text = this.text;
+    let i = at - 1;
+    while (i >= 0 && isBlank(text.charCodeAt(i))) i--;
+    if (text.charCodeAt(i) !== 46) return false;
+    i--;
+    while (i >= 0 && isBlank(text.charCodeAt(i))) i--;
+    const end = i + 1;
+    while (i >= 0 && isIdentifierChar(text.charCodeAt(i))) i--;
+    if (end === i + 1 || previousNonBlank(text, i + 1) === '.') return false;
+    const receiver = text.slice(i + 1, end);
+    const index = this.lineAt(at);
+    if (index < 0) return false;
+    for (let scope = this.headerOf[index] >= 0 ? this.headerOf[index] : this.owner[index]; scope >= 0;) {
+      if (this.firstParameter(scope) === receiver) return true;
+      scope = this.owner[this.definitions[scope].header];
+    }
+    return false;
+  }
+
+  private firstParameter(definition: number): string {
+    let first = this.firsts.get(definition);
+    if (first === undefined) {
+      const header = this.lineText(this.definitions[definition].header);
+      first = /^[^(]*\(\s*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/u.exec(header)?.[1] ?? '';
+      this.firsts.set(definition, first);
+    }
+    return first;
+  }
+
   /** The occurrences of `name` a scope's code holds (MODULE: all of them). */
   occurrencesIn(name: string, scope: number): readonly number[] {
     const all = this.occurrences.of(name);
@@ -403,8 +476,8 @@ const KEYWORDS = new Set([
   'with',
   'yield',
 ]);
-/** The last names of the functions and methods whose result carries their arguments (flow.ts). */
-const PASSING_NAMES: ReadonlySet<string> = new Set([...[...PASS_THROUGH].map(last), ...ARGUMENT_METHODS]);
+/** The last names of the functions and methods whose result carries their arguments (flow.ts), and of the methods filling their object. */
+const PASSING_NAMES: ReadonlySet<string> = new Set([...[...PASS_THROUGH].map(last), ...ARGUMENT_METHODS, ...MUTATING_METHODS]);
 /** Names bound inside a span (a comprehension's, a lambda's, a walrus): nothing there is dropped. */
 const BINDS_INSIDE = /\b(?:for|lambda)\b|:=/;
 /** How many dropping spans one logical line may have before none is used (bounded work). */
@@ -445,10 +518,14 @@ class Closure {
   /** Logical lines holding one whose value what the line binds or returns may take (not TextFacts.dropped). */
   private readonly passing: Uint8Array;
   private readonly onCarrying = new Map<string, boolean>();
+  private readonly callsOnCarrying = new Map<number, boolean>();
+  private readonly bareOnCarrying = new Map<string, boolean>();
   /** Names written on lines registering handlers (Gradio callbacks): their parameters are seeds. */
   readonly registered = new Set<string>();
   /** Where the lines registering Gradio callbacks start (a partial parse keeps them, see keptOffsets). */
   readonly registrations: number[] = [];
+  /** Whether a line's data passes into the containers it fills (containers.ts). */
+  private readonly fills: boolean;
   /**
    * The closure grew over most of the text and was given up: every name may carry a source
    * (following every sink costs less than finishing it).
@@ -466,6 +543,9 @@ class Closure {
   ) {
     const words = kind ? sourceWords(kind, facts.text) : { names: [], methods: [] };
     this.methods = words.methods;
+    // A parameter's closure (a helper's summary) follows every container; a source kind's, when
+    // flow.ts does for that kind.
+    this.fills = !kind || CONTAINER_KINDS.has(kind);
     this.carrying = new Uint8Array(facts.lines.length);
     this.passing = new Uint8Array(facts.lines.length);
     try {
@@ -482,14 +562,15 @@ class Closure {
     // Names by scope (`scope name`): a name carries in the code of the scope it is bound in.
     const scoped = new Set<string>();
     const seen = new Set<number>();
-    const queue: Array<[string, number, boolean]> = [];
-    // `called`: only where the name is written bare (a function's callers: `f(x)`, not `obj.f(x)`).
-    const add = (name: string, scope: number, called = false) => {
+    const queue: Array<[string, number, number]> = [];
+    // `called` (a definition): only where that definition may be called (a function's callers:
+    // `f(x)`, not `obj.f(x)`; a method's also `self.f(x)` in its class: TextFacts.calls).
+    const add = (name: string, scope: number, called = -1) => {
       const key = `${scope} ${name}`;
       if (scoped.has(key) || scoped.has(`${MODULE} ${name}`)) return;
-      if (called) {
-        if (scoped.has(`${scope}!${name}`) || scoped.has(`${MODULE}!${name}`)) return;
-        scoped.add(`${scope}!${name}`);
+      if (called >= 0) {
+        if (scoped.has(`${scope}!${name}!${called}`)) return;
+        scoped.add(`${scope}!${name}!${called}`);
       } else scoped.add(key);
       this.names.add(name);
       queue.push([name, scope, called]);
@@ -517,9 +598,14 @@ class Closure {
       if (!bound) facts.bound.set(index, (bound = boundBy(facts, index)));
       const scope = bound.length > 0 ? facts.bindingScope(index) : MODULE;
       for (const name of bound) add(name, scope);
+      if (this.fills) {
+        let filled = facts.filled.get(index);
+        if (!filled) facts.filled.set(index, (filled = filledBy(facts, index)));
+        for (const name of filled) add(name, facts.bindingScope(index));
+      }
       // A return passes the data on to the function's callers (one level of helper summaries).
       const returning = returnedFrom(facts, index);
-      if (returning >= 0) add(facts.definitions[returning].name, facts.parentScope(returning), true);
+      if (returning >= 0) add(facts.definitions[returning].name, facts.parentScope(returning), returning);
     };
     for (const method of words.methods)
       for (const at of facts.occurrences.of(method)) if (previousNonBlank(facts.text, at) === '.' && !facts.inProse(at)) visit(at);
@@ -537,8 +623,7 @@ class Closure {
     while (queue.length > 0) {
       const [name, scope, called] = queue.pop()!;
       for (const at of facts.occurrencesIn(name, scope))
-        if ((!called || previousNonBlank(facts.text, at) !== '.') && !keywordName(facts.text, at, name.length) && !facts.inProse(at))
-          visit(at);
+        if ((called < 0 || facts.calls(at, called)) && !keywordName(facts.text, at, name.length) && !facts.inProse(at)) visit(at);
     }
     this.at.sort((a, b) => a - b);
   }
@@ -548,13 +633,44 @@ class Closure {
     if (this.dense) return true;
     let known = this.onCarrying.get(name);
     if (known === undefined) {
-      // Written bare: flow.ts follows a helper only where it is called by its name (`f(x)`, not `obj.f(x)`).
+      // Written bare, or on the object in a method: flow.ts follows a helper only where it is
+      // called by its name (`f(x)`, not `obj.f(x)`), and a method where it is called on `self`.
       known = this.facts.occurrences.of(name).some((at) => {
-        if (previousNonBlank(this.facts.text, at) === '.') return false;
+        if (!this.facts.calledAt(at)) return false;
         const index = this.facts.lineAt(at);
         return index >= 0 && this.carrying[index] === 1;
       });
       this.onCarrying.set(name, known);
+    }
+    return known;
+  }
+
+  /** True when definition `definition` may be called (TextFacts.calls) on a line holding a carrying name. */
+  calledOnCarryingLine(definition: number): boolean {
+    if (this.dense) return true;
+    let known = this.callsOnCarrying.get(definition);
+    if (known === undefined) {
+      const facts = this.facts;
+      const { name, cls } = facts.definitions[definition];
+      const onCarrying = (at: number) => {
+        const index = facts.lineAt(at);
+        return index >= 0 && this.carrying[index] === 1;
+      };
+      // Written bare (per name: methods of many classes share one), or for a method, on the object
+      // in its class (the occurrences inside the class's span only).
+      let bare = this.bareOnCarrying.get(name);
+      if (bare === undefined)
+        this.bareOnCarrying.set(
+          name,
+          (bare = facts.occurrences.of(name).some((at) => previousNonBlank(facts.text, at) !== '.' && onCarrying(at))),
+        );
+      known = bare;
+      if (!known && cls) {
+        const all = facts.occurrences.of(name);
+        for (let k = lowerBound(all, cls.start); k < all.length && all[k] < cls.end && !known; k++)
+          known = facts.calls(all[k], definition) && onCarrying(all[k]);
+      }
+      this.callsOnCarrying.set(definition, known);
     }
     return known;
   }
@@ -631,6 +747,11 @@ export class FlowReach {
     return this.any((closure) => closure.namedOnCarryingLine(name));
   }
 
+  /** True when definition `definition` (its index in the text's definitions) may be called on a line holding a carrying name. */
+  private calledOnCarryingLine(definition: number): boolean {
+    return this.any((closure) => closure.calledOnCarryingLine(definition));
+  }
+
   /** True when `name` is written on a line registering Gradio callbacks. */
   registers(name: string): boolean {
     return this.any((closure) => closure.registered.has(name));
@@ -650,7 +771,9 @@ export class FlowReach {
     const closures = this.closures;
     if (closures.some((closure) => closure.dense)) return null;
     for (const closure of closures) kept.push(...closure.at, ...closure.registrations);
-    for (const definition of this.facts.definitions) if (this.namedOnCarryingLine(definition.name)) kept.push(definition.start);
+    this.facts.definitions.forEach((definition, index) => {
+      if (this.calledOnCarryingLine(index)) kept.push(definition.start);
+    });
     if (this.kinds.includes('ui') && /\bgradio\b/.test(this.facts.text))
       for (const match of this.facts.text.matchAll(KEYED_COMPONENT)) kept.push(match.index);
     return kept.sort((a, b) => a - b);
@@ -667,7 +790,7 @@ export class FlowReach {
     if (closures.some((closure) => closure.dense)) return null;
     return {
       offsets: closures.flatMap((closure) => closure.at),
-      definitions: this.facts.definitions.filter((d) => this.namedOnCarryingLine(d.name)).map(({ start, end }) => ({ start, end })),
+      definitions: this.facts.definitions.filter((_, index) => this.calledOnCarryingLine(index)).map(({ start, end }) => ({ start, end })),
     };
   }
 
@@ -752,7 +875,7 @@ export class FlowReach {
     // A one-line definition holds its body on its header's line.
     const owner = this.facts.headerOf[index] >= 0 ? this.facts.headerOf[index] : this.facts.owner[index];
     if (owner < 0) return false;
-    return this.namedOnCarryingLine(this.facts.definitions[owner].name);
+    return this.calledOnCarryingLine(owner);
   }
 }
 
@@ -782,6 +905,15 @@ function proseOf(text: string, line: { start: number; end: number }): number[] {
     k = end - 1;
   }
   return spans;
+}
+
+/**
+ * The containers a carrying logical line fills (`results.append(x)`, `out["k"] = x`:
+ * containers.ts), for the kinds whose data flow.ts follows into them (FlowSpec.containerKinds).
+ */
+function filledBy(facts: TextFacts, index: number): string[] {
+  const source = withoutProse(facts.lineText(index));
+  return MUTATES.test(source) || /\[/.test(source) ? mutatedNames(source) : [];
 }
 
 /** The names a carrying logical line passes the data on to (see the module comment). */

@@ -24,6 +24,7 @@
 import type { Node } from '../parser';
 import type { SemanticModel } from '../semantic';
 import { CALL_RESULT_SUFFIX } from '../semantic';
+import { classAround, methodsOf } from './methods';
 import { wordOffsets } from './textWords';
 
 export type ServingFramework = 'LitServe' | 'BentoML' | 'Ray Serve' | 'KServe' | 'Modal' | 'Triton';
@@ -163,24 +164,6 @@ function decoratorNames(model: SemanticModel, definition: Node): Array<{ name: s
   return found;
 }
 
-/** The class whose body defines `definition` directly, if any. */
-function classAround(definition: Node): Node | undefined {
-  const inner = definition.parent?.type === 'decorated_definition' ? definition.parent : definition;
-  const block = inner.parent;
-  return block?.type === 'block' && block.parent?.type === 'class_definition' ? block.parent : undefined;
-}
-
-/** The methods a class body defines, by name (the last definition of a name wins, as in Python). */
-function methodsOf(cls: Node): Map<string, Node> {
-  const methods = new Map<string, Node>();
-  for (const child of cls.childForFieldName('body')?.namedChildren ?? []) {
-    const definition = child?.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
-    const name = definition?.type === 'function_definition' ? definition.childForFieldName('name')?.text : undefined;
-    if (name) methods.set(name, definition!);
-  }
-  return methods;
-}
-
 /** What a class is to a framework: by a base class (or a base class of this file that is one) or a decorator. */
 function classRole(model: SemanticModel, cls: Node, depth = 0): ClassRole {
   const memo = memoOf(model);
@@ -304,4 +287,37 @@ export function servingResponders(model: SemanticModel): Node[] {
       if (node?.type === 'decorator') consider(node.parent?.childForFieldName('definition'));
     }
   return [...found.values()].sort((a, b) => a.startIndex - b.startIndex);
+}
+
+/**
+ * True when a call in a KServe stage method hands on, besides the payload, one of the stage's
+ * later parameters (`self._impl.predict(payload, headers)`, `headers=headers`): a wrapper passing
+ * the request to a delegate KServe model, whose own `predict` is the handler that receives it
+ * and is analysed where it is defined. No model library's inference method takes KServe's
+ * request headers or context, so such a call is not taken for a model (MLS801 reported every
+ * such flow twice in kserve's predictiveserver and autogluonserver).
+ */
+export function kserveDelegateCall(model: SemanticModel, call: Node, definition: Node | undefined): boolean {
+  if (!definition || servingRoleOf(model, definition)?.framework !== 'KServe') return false;
+  const later = new Set(
+    (definition.childForFieldName('parameters')?.namedChildren ?? [])
+      .filter((p): p is Node => !!p && p.type !== 'comment')
+      .slice(2)
+      .map((p) => (p.type === 'identifier' ? p : (p.childForFieldName('name') ?? p.namedChildren.find((c) => c?.type === 'identifier'))))
+      .filter((id): id is Node => id?.type === 'identifier')
+      .map((id) => id.text),
+  );
+  for (const arg of call.childForFieldName('arguments')?.namedChildren ?? []) {
+    const value = arg?.type === 'keyword_argument' ? arg.childForFieldName('value') : arg;
+    if (value?.type !== 'identifier' || !later.has(value.text)) continue;
+    const binding = model.lookup(value.text, value.startIndex);
+    if (binding?.kind === 'param' && binding.node.parent && isParameterOf(binding.node, definition)) return true;
+  }
+  return false;
+}
+
+function isParameterOf(id: Node, definition: Node): boolean {
+  for (let node: Node | null = id.parent, hops = 0; node && hops < 4; node = node.parent, hops++)
+    if (node.type === 'parameters') return node.parent?.id === definition.id;
+  return false;
 }

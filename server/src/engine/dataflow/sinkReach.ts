@@ -25,6 +25,7 @@
  */
 import { holdsAny } from '../perf/partialParse';
 import { isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
+import { BENTO_REMOTE_WORDS } from './bentoRemote';
 import type { FlowSinkKind } from './words';
 import {
   CODE_SINKS,
@@ -310,9 +311,14 @@ export function sinkReached(view: ReachView, kinds: ReadonlySet<FlowSinkKind>): 
     if (!places) return true;
     // `encode` runs a model only in a file importing sentence_transformers (sinks.ts).
     const encoders = text.includes('sentence_transformers');
-    for (const { start, end } of places)
+    // BentoML's runners (`runner.predict.run(x)`) and dependencies (`self.other.classify(x)`): any
+    // method call in a text naming bentoml and one of their words (bentoRemote.ts).
+    const remote = text.includes('bentoml') && BENTO_REMOTE_WORDS.some((word) => view.occurrences(word).length > 0);
+    for (const { start, end } of places) {
+      if (remote && /\.\s*[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*\s*\(/u.test(text.slice(start, end))) return true;
       for (const match of text.slice(start, end).matchAll((modelCall ??= makeModelCall())))
         if (match[1] !== undefined ? match[1] !== 'encode' || encoders : assignedName(match[2])) return true;
+    }
   }
   if (kinds.has('system-prompt'))
     for (const [word, written] of SYSTEM_PROMPT_WORDS)

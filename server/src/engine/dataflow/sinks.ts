@@ -5,6 +5,8 @@
  * on objects the file does not name (`cursor.execute`, `model.predict`).
  */
 import { CallSite } from '../callSite';
+import { bentoRemoteCall } from './bentoRemote';
+import { kserveDelegateCall } from './serving';
 import type { Node } from '../parser';
 import type { SemanticModel } from '../semantic';
 import { CALL_RESULT_SUFFIX } from '../semantic';
@@ -200,6 +202,11 @@ function spell(call: CallSite): string {
 export function sinkOf(model: SemanticModel, node: Node, kinds: ReadonlySet<SinkKind>): Sink | undefined {
   const fn = node.childForFieldName('function');
   if (!fn || (fn.type !== 'identifier' && fn.type !== 'attribute')) return undefined;
+  // A BentoML runner or a service this one depends on runs a model elsewhere (bentoRemote.ts).
+  if (kinds.has('model') && fn.type === 'attribute' && bentoRemoteCall(model, node)) {
+    const list = node.childForFieldName('arguments')?.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment') ?? [];
+    return list.length > 0 ? { kind: 'model', call: node, arguments: list, spelled: fn.text.replace(/\s+/g, '') } : undefined;
+  }
   // Most calls of a file are none of these: an attribute call is resolved only when its name is
   // a sink's (a bare name may be an alias or a model object, so it is always resolved).
   if (fn.type === 'attribute' && !SINK_NAMES.has(fn.childForFieldName('attribute')?.text ?? '')) return undefined;
@@ -247,6 +254,8 @@ export function sinkOf(model: SemanticModel, node: Node, kinds: ReadonlySet<Sink
       // `encode` runs a model only for sentence-transformers style encoders.
       if (method === 'encode' && (NOT_A_MODEL.test(receiver.text) || !model.importedPackages().includes('sentence_transformers')))
         return undefined;
+      // A KServe wrapper handing the request to a delegate model's handler (serving.ts).
+      if (kserveDelegateCall(model, node, enclosingDefinition(node))) return undefined;
       return sink('model', allArguments(call));
     }
     if (callee && MODEL_MAKERS.test(callee) && !NOT_A_MODEL_MAKER.test(callee)) return sink('model', allArguments(call));
@@ -289,4 +298,13 @@ function isLocalModule(model: SemanticModel, fn: Node): boolean {
       return true;
   }
   return false;
+}
+
+/** The function a node is in (the innermost), if any. */
+function enclosingDefinition(node: Node): Node | undefined {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'function_definition') return n;
+    if (n.type === 'lambda' || n.type === 'class_definition') return undefined;
+  }
+  return undefined;
 }

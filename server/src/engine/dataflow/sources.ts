@@ -10,6 +10,7 @@ import { CALL_RESULT_SUFFIX } from '../semantic';
 import type { Flow, FlowSpec, Source, Taint } from './flow';
 import { arguments_, ownDescendants, parameterNames } from './flow';
 import { wordOffsets } from './textWords';
+import { bentoRemoteCall } from './bentoRemote';
 import { servingRoleOf } from './serving';
 import type { ServingRole } from './serving';
 
@@ -762,6 +763,9 @@ export const CONFIDENCE: FlowSpec = {
     if (!fn) return undefined;
     const callee = flow.model.qualifiedName(fn);
     if (callee && CONFIDENCE_FUNCTIONS.has(callee)) return { kind: 'confidence', node, label: `\`${short(fn)}(...)\`` };
+    // A BentoML runner's score method: `runner.predict_proba.run(x)` (bentoRemote.ts).
+    const remote = fn.type === 'attribute' ? bentoRemoteCall(flow.model, node) : undefined;
+    if (remote?.method && CONFIDENCE_METHODS.has(remote.method)) return { kind: 'confidence', node, label: `\`${short(fn)}(...)\`` };
     if (fn.type === 'attribute') {
       const method = fn.childForFieldName('attribute')?.text ?? '';
       // `F.softmax` of an unresolved `F` and `logits.softmax(-1)` both count.

@@ -12,6 +12,7 @@ import type { SourceText } from '../textScan';
 import { inImportStatement, previousNonBlank } from '../textScan';
 import type { SourceKind } from './flow';
 import type { SinkKind } from './sinks';
+import { BENTO_REMOTE_WORDS } from './bentoRemote';
 import { SERVING_PACKAGES } from './serving';
 import { CODE_SINKS, DESERIALIZE_SINKS, HTML_SINKS, PATH_METHODS, PATH_SINKS, SHELL_SINKS, SQL_FUNCTIONS, SQL_METHODS } from './sinks';
 
@@ -212,6 +213,7 @@ const MODEL_WORDS = [
   'InferenceSession',
   'jit',
 ];
+const MODEL_CALLS = sinkKind([], MODEL_WORDS);
 
 /**
  * What each sink of sinks.ts is written with. `encode` is a model's only where sentence-transformers
@@ -224,7 +226,13 @@ export const SINK_KIND_WORDS: Record<FlowSinkKind, KindWords> = {
   deserialize: sinkKind(DESERIALIZE_SINKS),
   path: sinkKind(PATH_SINKS, [...PATH_METHODS]),
   html: sinkKind(HTML_SINKS, ['unsafe_allow_html']),
-  model: sinkKind([], MODEL_WORDS),
+  // BentoML's runners and dependencies (bentoRemote.ts) only in a text naming bentoml: `Runner`
+  // and `depends` are common words (h2oGPT's 645,000-character test_client_calls.py has them).
+  model: {
+    triggers: [...MODEL_CALLS.triggers, ...BENTO_REMOTE_WORDS],
+    words: [...MODEL_CALLS.words, ...BENTO_REMOTE_WORDS, 'bentoml'],
+    present: (source) => MODEL_CALLS.present(source) || (mentionsAny(source, ['bentoml']) && anyWord(source, BENTO_REMOTE_WORDS)),
+  },
   response: { triggers: ['@', ...SERVING, 'serve'], words: [...ROUTE_PACKAGES, ...SERVING, 'ray', 'serve'], present: mayHoldRoute },
   'system-prompt': {
     triggers: ['system', 'System', 'instructions'],
