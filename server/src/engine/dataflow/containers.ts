@@ -10,13 +10,14 @@
  * which the analysis does not follow across methods, and `obj[k].append(x)` an element.
  *
  * A mutation is found where its name is written followed by one of the methods, or at the start
- * of a statement followed by `[` (`mutationGate`), and then checked in the tree; reach.ts's
+ * of a statement followed by `[` (`mayMutate`), and then checked in the tree; reach.ts's
  * closures pass a carrying line's data to the names it mutates the same way (`mutatedNames`), a
  * superset of what the tree check accepts.
  */
 import type { Node } from '../parser';
 import type { SemanticModel } from '../semantic';
 import type { SourceKind } from './flow';
+import { isBlank, isIdentifierChar } from '../textScan';
 import { wordOffsets } from './textWords';
 
 /**
@@ -34,8 +35,6 @@ const MUTATING = new Set(MUTATING_METHODS);
 
 /** `name.append(`: a name followed by one of the methods and its parenthesis. */
 const METHOD_CALL = new RegExp(String.raw`(?<![\w.])([A-Za-z_]\w*)\s*\.\s*(?:${MUTATING_METHODS.join('|')})\s*\(`, 'g');
-/** `name[`: at the start of a statement (a line or after `;`), where an item assignment starts. */
-const ITEM_TARGET = /(?:^|;)[ \t]*([A-Za-z_]\w*)[ \t]*\[/gm;
 
 /** A mutation of a local name: where it is written and the values it puts in. */
 export interface Mutation {
@@ -44,23 +43,31 @@ export interface Mutation {
   values: Node[];
 }
 
-interface Memo {
-  gate: Set<string>;
-  sites: Map<string, Mutation[]>;
-}
+const memos = new WeakMap<SemanticModel, Map<string, Mutation[]>>();
 
-const memos = new WeakMap<SemanticModel, Memo>();
-
-/** The names the text may mutate (one pass over the text per model). */
-function gateOf(model: SemanticModel): Memo {
-  let memo = memos.get(model);
-  if (!memo) {
-    const gate = new Set<string>();
-    for (const match of model.text.matchAll(METHOD_CALL)) gate.add(match[1]);
-    for (const match of model.text.matchAll(ITEM_TARGET)) gate.add(match[1]);
-    memos.set(model, (memo = { gate, sites: new Map() }));
+/**
+ * True when the occurrence of `name` at `at` may be a mutation (read from the text, the tree
+ * decides): followed by `.append(` or another of MUTATING_METHODS, or starting a statement (after
+ * a line break, indentation or `;`) and followed by `[`. No pass over the whole text: only the
+ * occurrences of the names the analysis asks about are read.
+ */
+function mayMutate(text: string, at: number, name: string): boolean {
+  let k = at + name.length;
+  while (k < text.length && isBlank(text.charCodeAt(k))) k++;
+  const c = text.charCodeAt(k);
+  if (c === 46) {
+    k++;
+    while (k < text.length && isBlank(text.charCodeAt(k))) k++;
+    let end = k;
+    while (end < text.length && isIdentifierChar(text.charCodeAt(end))) end++;
+    if (!MUTATING.has(text.slice(k, end))) return false;
+    while (end < text.length && isBlank(text.charCodeAt(end))) end++;
+    return text.charCodeAt(end) === 40;
   }
-  return memo;
+  if (c !== 91) return false;
+  let b = at - 1;
+  while (b >= 0 && (text.charCodeAt(b) === 32 || text.charCodeAt(b) === 9)) b--;
+  return b < 0 || text.charCodeAt(b) === 10 || text.charCodeAt(b) === 13 || text.charCodeAt(b) === 59;
 }
 
 /**
@@ -69,13 +76,14 @@ function gateOf(model: SemanticModel): Memo {
  * statement of its own.
  */
 export function mutationsOf(model: SemanticModel, name: string): readonly Mutation[] {
-  const memo = gateOf(model);
-  if (!memo.gate.has(name)) return [];
-  const known = memo.sites.get(name);
+  let sites = memos.get(model);
+  if (!sites) memos.set(model, (sites = new Map()));
+  const known = sites.get(name);
   if (known) return known;
   const found: Mutation[] = [];
   const root = model.tree.rootNode;
   for (const at of wordOffsets(model.text, name)) {
+    if (!mayMutate(model.text, at, name)) continue;
     const id = root.descendantForIndex(at, at + name.length);
     if (id?.type !== 'identifier' || id.startIndex !== at || id.endIndex !== at + name.length) continue;
     const parent = id.parent;
@@ -94,7 +102,7 @@ export function mutationsOf(model: SemanticModel, name: string): readonly Mutati
       if (value) found.push({ at, values: [value] });
     }
   }
-  memo.sites.set(name, found);
+  sites.set(name, found);
   return found;
 }
 
