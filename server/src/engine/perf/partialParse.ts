@@ -322,10 +322,12 @@ export function partialText(
   hot: HotWords,
   minSkipped = DEFAULT_MIN_SKIPPED,
   hits?: readonly number[],
+  /** Whether an offset is code (not a comment or plain string), when the caller knows it already (the prefilter's SourceText). */
+  isCode?: (at: number) => boolean,
 ): PartialText | undefined {
   const lines = linesOf(text);
   const definitions = definitionsOf(text, lines);
-  const plan = coldPlan(text, lines, definitions, hot, hits);
+  const plan = coldPlan(text, lines, definitions, hot, hits, isCode);
   const { valuesAt, namesAt, scopesAt, wholeAt } = plan;
   let cold = plan.cold;
   const quiet = quietStatements(text, lines, cold, valuesAt, namesAt);
@@ -424,6 +426,7 @@ function coldPlan(
   definitions: readonly Definition[],
   hot: HotWords,
   hits?: readonly number[],
+  isCode: (at: number) => boolean = (at) => codeAt(text, at),
 ): {
   cold: Definition[];
   carried: Set<string>;
@@ -497,7 +500,7 @@ function coldPlan(
       nameAt.push(at);
       // A function of a rule reading whole functions is called there, not named in a parameter or prose.
       // Written in a string or a comment (`"... only supported for eval (cli=...)"`), it is no call.
-      if (text.charCodeAt(nextNonBlank(text, at + word.length)) !== 40 || !codeAt(text, at))
+      if (text.charCodeAt(nextNonBlank(text, at + word.length)) !== 40 || !isCode(at))
         flag(kind & ~(WordKind.WholeFunction | WordKind.WholeFunctionDotted), at);
       else if (kind & WordKind.WholeFunction) flag(kind, at);
       else if (kind & WordKind.WholeFunctionDotted) bareDottedAt.push(at, index);
@@ -521,7 +524,7 @@ function coldPlan(
     // A word of a rule reading whole functions keeps its function whole where it is code and its
     // object can lead to one of that rule's functions (not merely to another rule's).
     const wholeThere = (at: number, word: string, line: LogicalLine | undefined) =>
-      codeAt(text, at) && receiverCanReach(text, at, word, standsFor, wholeFunctions, line);
+      isCode(at) && receiverCanReach(text, at, word, standsFor, wholeFunctions, line);
     for (let k = 0; k < receiverAt.length; k += 2) {
       const at = receiverAt[k];
       const word = words.strings[receiverAt[k + 1]];

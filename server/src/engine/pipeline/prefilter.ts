@@ -223,7 +223,7 @@ export function partialFor(
   // A data flow the plan cannot place: the whole file is parsed.
   const flows = flowPlanOf(index);
   if (flows && flows.keptOffsets(source.text) === null) return undefined;
-  const partial = partialText(source.text, index.hot, minSkipped, source.wordHits);
+  const partial = partialText(source.text, index.hot, minSkipped, source.wordHits, (at) => source.isCode(at));
   // The flow rules read the partial text with the whole text's closures (the same on what is kept).
   if (partial && flows) shareReach(partial.text, source.text);
   return partial;
