@@ -343,20 +343,15 @@ class TextFacts {
   /** True when the `(` at `open` calls something whose result carries nothing of its arguments. */
   private callDrops(lineStart: number, open: number): boolean {
     const text = this.text;
-    let i = open - 1;
-    while (i >= lineStart && isBlank(text.charCodeAt(i))) i--;
-    if (i < lineStart) return false;
-    const c = text.charCodeAt(i);
+    const before = writtenBefore(text, lineStart, open);
     // `f(a)(x)`, `handlers[k](x)`: a call of a call's result or of an item (flow.ts: nothing passes).
-    if (c === 41 || c === 93) return true;
-    if (!isIdentifierChar(c) || c > 127) return false;
-    const nameEnd = i + 1;
-    while (i >= lineStart && isIdentifierChar(text.charCodeAt(i))) i--;
-    const name = text.slice(i + 1, nameEnd);
+    if (before === RESULT) return true;
+    if (before === undefined) return false;
+    const { name, start } = before;
     // A name with other than ASCII letters is not read (it may continue beyond what was scanned).
     if (name.length === 0 || /^[0-9]/.test(name) || !/^\w+$/.test(name) || KEYWORDS.has(name)) return false;
     if (PASSING_NAMES.has(name) || this.defined().has(name)) return false;
-    let j = i;
+    let j = start - 1;
     while (j >= lineStart && isBlank(text.charCodeAt(j))) j--;
     // A method (`obj.m(x)`): its object's data, and its arguments' for ARGUMENT_METHODS only.
     if (j >= lineStart && text.charCodeAt(j) === 46) return true;
@@ -485,16 +480,29 @@ const MAX_DROPPING = 256;
 
 /** True when the `[` at `open` opens a subscript (`d[x]`, `f()[x]`), not a list. */
 function subscriptAt(text: string, lineStart: number, open: number): boolean {
+  const before = writtenBefore(text, lineStart, open);
+  if (before === RESULT) return true;
+  return before !== undefined && !/^[0-9]/.test(before.name) && !KEYWORDS.has(before.name);
+}
+
+/** What writtenBefore finds before a bracket that ends a call or an item (`)` or `]`). */
+const RESULT = 'result';
+
+/**
+ * What is written before the bracket at `open` on its logical line (from `lineStart`): the name it
+ * follows with where that starts, RESULT after `)` or `]`, or undefined (nothing, or another
+ * character: an operator, a comma, a name ending in a character beyond ASCII).
+ */
+function writtenBefore(text: string, lineStart: number, open: number): { name: string; start: number } | typeof RESULT | undefined {
   let i = open - 1;
   while (i >= lineStart && isBlank(text.charCodeAt(i))) i--;
-  if (i < lineStart) return false;
+  if (i < lineStart) return undefined;
   const c = text.charCodeAt(i);
-  if (c === 41 || c === 93) return true;
-  if (!isIdentifierChar(c) || c > 127) return false;
-  const nameEnd = i + 1;
+  if (c === 41 || c === 93) return RESULT;
+  if (!isIdentifierChar(c) || c > 127) return undefined;
+  const end = i + 1;
   while (i >= lineStart && isIdentifierChar(text.charCodeAt(i))) i--;
-  const name = text.slice(i + 1, nameEnd);
-  return !/^[0-9]/.test(name) && !KEYWORDS.has(name);
+  return { name: text.slice(i + 1, end), start: i + 1 };
 }
 
 /** The scope of the module (and of every name whose scope is not told apart). */
