@@ -84,7 +84,7 @@ function testOf(declaration: LiteralDeclaration): SinkCallTest {
 }
 
 /** Each callee's names (without the `()` of a call's result), by its last name. */
-function spellings(callees: Iterable<string>): Map<string, string[][]> {
+export function spellings(callees: Iterable<string>): Map<string, string[][]> {
   const byLast = new Map<string, string[][]>();
   for (const callee of callees) {
     const names = callee.split('.').map((part) => part.replace(/\(\)$/, ''));

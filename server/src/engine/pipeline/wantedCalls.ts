@@ -8,6 +8,7 @@ import type { Node } from '../parser';
 import type { Rule } from '../rule';
 import type { SemanticModel } from '../semantic';
 import type { SourceText } from '../textScan';
+import { spellings } from './literalSinks';
 import type { RuleIndex } from './prefilter';
 
 /**
@@ -97,14 +98,6 @@ const spellingsOf = new WeakMap<Rule, Map<string, string[][]>>();
 /** The names each of a rule's callees with this last name is written with (without a call's `()`). */
 function calleeSpellings(rule: Rule, last: string): readonly string[][] {
   let byLast = spellingsOf.get(rule);
-  if (!byLast) {
-    byLast = new Map();
-    for (const callee of rule.callees ?? []) {
-      const names = callee.split('.').map((part) => part.replace(/\(\)$/, ''));
-      const end = names[names.length - 1];
-      byLast.set(end, [...(byLast.get(end) ?? []), names]);
-    }
-    spellingsOf.set(rule, byLast);
-  }
+  if (!byLast) spellingsOf.set(rule, (byLast = spellings(rule.callees ?? [])));
   return byLast.get(last) ?? [];
 }
