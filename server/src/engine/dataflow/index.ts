@@ -295,11 +295,20 @@ export function untrustedFlows(model: SemanticModel, sinks: ReadonlySet<SinkKind
   return hits;
 }
 
+/** The source kinds inputSourcesOf names. */
+const INPUT_KINDS: ReadonlySet<SourceKind> = new Set(['request', 'ui', 'cli']);
+
 /**
  * The request, UI and command-line sources an expression may carry, without following helper
  * functions: for rules (MLS301, MLS302) that name the source of a finding they make anyway.
  */
 export function inputSourcesOf(model: SemanticModel, node: Node): Source[] {
+  // Only where a name that may carry such a source is written in the expression (reach.ts, as
+  // for a sink's arguments); the unoptimised reference asks the flow everywhere.
+  if (!everySink.has(model)) {
+    const reach = flowReach(model.text, UNTRUSTED, INPUT_KINDS);
+    if (reach && !reach.holds(node.startIndex, node.endIndex)) return [];
+  }
   return fileFlows(model)
     .local(UNTRUSTED)
     .sources(node)
