@@ -146,4 +146,21 @@ describe('edit reuse for a statement of a long function', () => {
     assert.deepEqual(sameAsFresh(engine, document, 'a word changed next to openai'), before);
     document.dispose();
   });
+  it('keeps the flows over blanks typed after a comment naming a carrying name and a package', async () => {
+    const engine = await analyzer();
+    const comment = '    # cleaned is the request text; openai never sees it';
+    const text = SOURCE.replace('    cleaned = query_text\n', `    cleaned = query_text\n${comment}\n`);
+    const document = new Document(engine, text);
+    const before = sameAsFresh(engine, document, 'opened');
+    assert.ok(before.length > 0, 'the file has flow findings to keep');
+    const end = document.text.indexOf(comment) + comment.length;
+    // The closures read a comment as prose: blanks leave its words, so the flows are kept.
+    assert.equal(document.edit(end, end, ' ').reusedUnit, 'comment');
+    assert.deepEqual(sameAsFresh(engine, document, 'a space after the comment'), before);
+    assert.ok(document.edit(end, end + 1, '').reused, 'the undo reuses too');
+    // A word typed in it may name a source: judged as code, the file is analysed again.
+    document.replace('def query', 'cleaned is', 'cleaned_text is');
+    assert.deepEqual(sameAsFresh(engine, document, 'a word changed in the comment'), before);
+    document.dispose();
+  });
 });

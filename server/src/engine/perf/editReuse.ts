@@ -266,6 +266,8 @@ export function reuseAfterEdit(
           old,
           text,
           edited,
+          // A comment is prose to the closures, as a docstring is (dataflow/editQuiet.ts).
+          edited.kind === 'comment',
         ));
   const hot = flowGates.length === 0 || flowsKept ? rest.hot : null;
   // A statement of the module: the parts of the file its names lead to (moduleStatement.ts),
