@@ -201,6 +201,7 @@ describe('reuse across edits', () => {
       '        return pickle.loads(x)',
       '',
       '',
+      '# Never pickle.loads what a user sent.',
       'def helper(values):',
       '    return sorted(values)',
       '',
@@ -239,6 +240,9 @@ describe('reuse across edits', () => {
       ['a comment edited', () => after('# Restores'), ' old', 'function', 'comment'],
       ['a suppression typed in a comment', () => after('# Restores'), ' mlsec', undefined, undefined],
       ['space after a comment', () => lineEnd('# Restores a checkpoint.'), ' ', 'function', 'comment'],
+      // A comment holding a rule's word: blanks leave its words, and the file rules run again.
+      ['space after a comment holding a rule word', () => lineEnd('# Never pickle.loads what a user sent.'), ' ', 'function', 'comment'],
+      ['a rule word edited in a comment', () => after('# Never pickle.loads'), 'x', undefined, undefined],
       ['space on a blank line', () => document.text.indexOf('\n\n\nclass') + 1, '  ', 'function', 'blank'],
       // After a function's last token the blank is between two statements of the module.
       ['space at the end of a quiet function', () => lineEnd('return sorted(values)'), ' ', 'function', 'blank'],

@@ -151,6 +151,15 @@ const IMPORT_WORD = /\bimport\b/;
 const NO_NAMES: ReadonlySet<string> = new Set();
 /** A statement binding a name of an enclosing scope from inside a function. */
 const SCOPE_WORD = /\b(?:global|nonlocal)\b/;
+/** A Python identifier (global: every one of a text). */
+const WORDS = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu;
+
+/** True when two texts hold the same identifiers in the same order. */
+function sameWords(a: string, b: string): boolean {
+  const x = a.match(WORDS) ?? [];
+  const y = b.match(WORDS) ?? [];
+  return x.length === y.length && x.every((word, i) => word === y[i]);
+}
 
 /** The analysis of the new text made from the previous one (see reuseAfterEdit). */
 export interface Reused {
@@ -338,8 +347,10 @@ export function reuseAfterEdit(
     const statement = reuseFunctionStatement(unit);
     if (statement) return statement;
   }
-  // A comment a rule has a word in (`mlsec`, a word it reads) is not left to the finish alone.
-  if (edited.kind === 'comment' && !cold(NO_NAMES)) return undefined;
+  // A comment a rule has a word in (`mlsec`, a word it reads) is not left to the finish alone,
+  // unless the edit left its words as they were (blanks, punctuation): the file rules holding a
+  // word of it run again below (fileRulesKept), and so does the finish.
+  if (edited.kind === 'comment' && !cold(NO_NAMES) && !sameWords(before, now)) return undefined;
   const context = (gated.fileContext ??= [...new Set(gated.gates.flatMap((g) => g.derived.fileContext))]);
   if (context.some((word) => now.includes(word) || before.includes(word))) return undefined;
   const outside = shiftReports(
