@@ -215,7 +215,8 @@ describe('reuse across edits', () => {
     const after = (what: string) => document.text.indexOf(what) + what.length;
     const cases: Array<[string, () => number, string, AnalysisResult['reused'], string | undefined]> = [
       // [what, where, typed, how, unit]
-      ['space after a def header', () => lineEnd('def restore(path, device="cpu"):'), ' ', 'function', 'blank'],
+      // Blanks in a header: the header's calls run again (none here hold a word: moved).
+      ['space after a def header', () => lineEnd('def restore(path, device="cpu"):'), ' ', 'moved', 'blank'],
       ['a parameter renamed', () => after('def restore(path'), '_', 'function', 'function'],
       ['a function renamed, the name used elsewhere', () => after('def restore'), '_', undefined, undefined],
       ['a quiet function renamed, the name used elsewhere', () => after('def helper'), 's', undefined, undefined],
@@ -261,6 +262,44 @@ describe('reuse across edits', () => {
       if (how === 'moved' || how === 'function') assert.ok(undo.reused, `undoing ${what}`);
       same(engine, document, `undoing ${what}`);
     }
+    document.dispose();
+  });
+
+  it("runs a long signature's calls again after blanks in it (after a comment too), and moves its body's findings", async () => {
+    const engine = await analyzer();
+    const text = [
+      'import requests',
+      'import torch',
+      '',
+      '',
+      'def restore(',
+      '    path,',
+      '    index=requests.get("https://example.org/i.json", verify=False),',
+      '    device="cpu",  # where the weights go',
+      '):',
+      '    weights = torch.load(path, map_location=device)',
+      '    return weights, index',
+      '',
+    ].join('\n');
+    const document = new EditorDocument(engine, text);
+    const codes = () => document.result.findings.map((f) => f.code).filter((c) => c !== 'MLS001');
+    assert.deepEqual(codes().sort(), ['MLS102', 'MLS205'], 'a finding in the signature and one in the body');
+    // The last line ends with a comment: blanks typed after it are the comment's text, no token.
+    for (const line of [
+      '    path,',
+      '    index=requests.get("https://example.org/i.json", verify=False),',
+      '):',
+      '# where the weights go',
+    ]) {
+      const at = document.text.indexOf(line) + line.length;
+      const result = document.edit(at, at, '  ');
+      assert.equal(result.reused, 'function', line);
+      assert.equal(result.reusedUnit, 'blank', line);
+      same(engine, document, `blanks after ${line}`);
+      assert.ok(document.edit(at, at + 2, '').reused, `undoing blanks after ${line}`);
+      same(engine, document, `undoing blanks after ${line}`);
+    }
+    assert.deepEqual(codes().sort(), ['MLS102', 'MLS205']);
     document.dispose();
   });
 

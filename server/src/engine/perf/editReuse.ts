@@ -28,7 +28,7 @@ import type { SourceText } from '../textScan';
 import { carriedNames, holdsHotWord } from './partialParse';
 import type { HotWords } from './partialParse';
 import { editedUnit } from './editedUnit';
-import type { UnitKind } from './editedUnit';
+import type { EditedUnit, UnitKind } from './editedUnit';
 import { hotWords, subsetIndex } from '../pipeline/prefilter';
 import { blankLines, fileRulesKept, handOnCarried } from './fileReads';
 import { flowEditQuiet, handOnFlowNames } from '../dataflow/editQuiet';
@@ -254,8 +254,9 @@ export function reuseAfterEdit(
   // are judged by their words, as below.
   const { flowGates, rest } = reuseIndexes(gated, full);
   if (!rest.hot && flowGates.length === 0) return undefined;
-  const edited = editedUnit(tree, editedOldTree, change, previous.text, text);
-  if (!edited) return undefined;
+  const unit = editedUnit(tree, editedOldTree, change, previous.text, text);
+  if (!unit) return undefined;
+  const edited = unit.kind === 'blank' && unit.definition && !unit.inBody ? headerOf(tree, unit) : unit;
   const now = text.slice(edited.start, edited.end);
   const before = previous.text.slice(edited.start, edited.end - (change.newEnd - change.oldEnd));
   const old = { start: edited.start, end: edited.start + before.length };
@@ -475,3 +476,18 @@ function touchesImport(tree: Tree, editedOldTree: Tree, change: TextChange, befo
       if (IMPORT_STATEMENTS.has(node.type)) return true;
   return false;
 }
+
+/**
+ * Blanks in a definition's decorators or header (its parameters, a long signature's lines) change
+ * no token, so nothing its body's calls read: the unit is the definition up to its body, whose
+ * calls (decorators, defaults, annotations, bases) run again while the body's reports are moved.
+ */
+function headerOf(tree: Tree, unit: EditedUnit): EditedUnit {
+  let node: Node | null = tree.rootNode.descendantForIndex(unit.start, unit.start);
+  while (node && !(node.startIndex === unit.start && HEADED.has(node.type))) node = node.parent;
+  const definition = node?.type === 'decorated_definition' ? node.childForFieldName('definition') : node;
+  const body = definition?.childForFieldName('body');
+  return body && body.startIndex > unit.start && body.startIndex < unit.end ? { ...unit, end: body.startIndex } : unit;
+}
+
+const HEADED = new Set(['decorated_definition', 'function_definition', 'class_definition']);

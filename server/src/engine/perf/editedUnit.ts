@@ -16,9 +16,11 @@
  *   written between a compound statement's header and its block); no expression holds its text. Blanks typed at its end are its text too (tree-sitter's comment
  *   node ends before them, so they are not found in it).
  * - `blank`: spaces or tabs added or removed at the end of a line, outside any token, string or
- *   comment (and not after a `\` continuation): the tokens of the file are the same, so every
+ *   comment (and not after a `\` continuation), or after a comment ending a line of code inside an
+ *   expression (a long signature's parameter): the tokens of the file are the same, so every
  *   binding is; the unit is the definition around the change, or the change itself between two
  *   statements of the module (not inside one: a statement spanning lines would read differently).
+ *   In a definition's decorators or header, editReuse.ts narrows it to the part before the body.
  *
  * - `statement`: a statement of the module (an assignment, an import, a loop…), with no
  *   definition around it. Rules read module-level code without declaring all they read, so
@@ -68,7 +70,7 @@ export function editedUnit(tree: Tree, editedOldTree: Tree, change: TextChange, 
   const removed = before.slice(start, oldEnd);
   const inserted = after.slice(start, newEnd);
   if (BLANK.test(removed) && BLANK.test(inserted) && atLineEnd(after, newEnd) && after.charCodeAt(start - 1) !== 92 /* \ */) {
-    const blank = blankUnit(tree, editedOldTree, change);
+    const blank = blankUnit(tree, editedOldTree, change, after);
     // Blanks ending a comment are the comment's text: a comment unit, below.
     if (blank) return blank;
   }
@@ -109,14 +111,21 @@ function atLineEnd(text: string, at: number): boolean {
 }
 
 /** A blank change at a line's end: the statement or definition around it, or the change itself. */
-function blankUnit(tree: Tree, editedOldTree: Tree, change: TextChange): EditedUnit | undefined {
+function blankUnit(tree: Tree, editedOldTree: Tree, change: TextChange, after: string): EditedUnit | undefined {
   const { start, newEnd } = change;
-  const node = tree.rootNode.descendantForIndex(start, newEnd);
+  let node = tree.rootNode.descendantForIndex(start, newEnd);
   let old = editedOldTree.rootNode.descendantForIndex(start, newEnd);
   // Tree.edit grows the nodes ending where blanks are typed over them (the `:` of a header, the
   // name ending an import): a node never ends with blanks, so the one the new tree has there is
   // the first around them that did not end there.
   while (newEnd > start && old && old.startIndex < start && old.endIndex === newEnd && old.parent) old = old.parent;
+  // A comment ending a line of code does end with the blanks typed after it: they are its text,
+  // which no rule reads (the finish, which reads suppressions, runs again), and no token of the
+  // code changed. The unit is found from what holds the comment, in both trees.
+  const trailing = (n: Node | null) =>
+    n?.type === 'comment' && n.startIndex < start && n.endIndex === newEnd && !isStatementLevel(n, after);
+  if (trailing(node)) node = node!.parent;
+  if (trailing(old)) old = old!.parent;
   if (!node || !old || !sameNode(node, old)) return undefined;
   // Inside a token (a string's or a comment's text): not blank for the tokenizer.
   for (let n: Node | null = node; n; n = n.parent) if (n.childCount === 0 || n.type === 'string' || n.type === 'comment') return undefined;
