@@ -18,8 +18,9 @@
  * - `blank`: spaces or tabs added or removed at the end of a line, outside any token, string or
  *   comment (and not after a `\` continuation), or after a comment ending a line of code inside an
  *   expression (a long signature's parameter): the tokens of the file are the same, so every
- *   binding is; the unit is the definition around the change, or the change itself between two
- *   statements of the module (not inside one: a statement spanning lines would read differently).
+ *   binding is; the unit is the definition around the change, the change itself between two
+ *   statements of the module, or the statement of the module it is in (a statement spanning
+ *   lines: its calls' text holds the blanks, so they run again).
  *   In a definition's decorators or header, editReuse.ts narrows it to the part before the body.
  *
  * - `statement`: a statement of the module (an assignment, an import, a loop…), with no
@@ -130,9 +131,14 @@ function blankUnit(tree: Tree, editedOldTree: Tree, change: TextChange, after: s
   // Inside a token (a string's or a comment's text): not blank for the tokenizer.
   for (let n: Node | null = node; n; n = n.parent) if (n.childCount === 0 || n.type === 'string' || n.type === 'comment') return undefined;
   // In a definition, the definition (its calls run again, or it is moved when no rule can look
-  // at it); between two statements of the module, the change itself.
+  // at it); between two statements of the module, the change itself; inside one (spanning lines),
+  // that statement (its calls run again: their text holds the blanks).
   const definition = innermostDefinition(node);
-  if (!definition) return node.type === 'module' ? { kind: 'blank', start, end: newEnd, inBody: false } : undefined;
+  if (!definition) {
+    if (node.type === 'module') return { kind: 'blank', start, end: newEnd, inBody: false };
+    const statement = moduleStatement(node);
+    return statement ? { kind: 'blank', start: statement.startIndex, end: statement.endIndex, inBody: false } : undefined;
+  }
   const whole = withDecorators(definition);
   const body = definition.childForFieldName('body');
   return {
