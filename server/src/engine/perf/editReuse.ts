@@ -377,7 +377,13 @@ export function reuseAfterEdit(
       gated.fileRules,
       previous.text,
       text,
-      edited.kind === 'blank' ? blankLines(previous.text, text, change) : [{ text: before }, { text: now }],
+      edited.kind === 'blank'
+        ? blankLines(previous.text, text, change)
+        : // A comment is code to no rule: its words count as a docstring's do (formats, strings).
+          [
+            { text: before, prose: edited.kind === 'comment' },
+            { text: now, prose: edited.kind === 'comment' },
+          ],
       [],
     ))
       kept.add(rule);
