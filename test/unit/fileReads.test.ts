@@ -255,14 +255,13 @@ describe('edit reuse keeps file rules that read nothing of the edit', () => {
     units.push(document.replace('def load', 'total_3 = 3 * 2', 'total_3 = 3 * 20').reusedUnit ?? 'whole');
     units.push(document.replace('def load', 'in prose only', 'in prose, only').reusedUnit ?? 'whole');
     units.push(document.replace('def load', '# a comment', '# a longer comment').reusedUnit ?? 'whole');
-    // Blanks typed at a comment's end are the comment's text (its node ends before them); taken
-    // away, they are blanks between two statements.
+    // Blanks typed at a comment's end are the comment's text, and so are blanks taken away from it.
     const end = document.text.indexOf('\n', document.text.indexOf('# a longer comment'));
     units.push(document.edit(end, end, '  ').reusedUnit ?? 'whole');
     units.push(document.edit(end, end + 2, '').reusedUnit ?? 'whole');
     // A comment between a compound statement's header and its block (tree-sitter hangs it on the statement).
     units.push(document.replace('def load', '# a note hung', '# a longer note hung').reusedUnit ?? 'whole');
-    assert.deepEqual(units, ['function-statement', 'function-statement', 'comment', 'comment', 'function-statement', 'comment']);
+    assert.deepEqual(units, ['function-statement', 'function-statement', 'comment', 'comment', 'comment', 'comment']);
     const after = sameAsFresh(engine, document, 'after the edits');
     assert.equal(after.length, before.length);
     document.dispose();

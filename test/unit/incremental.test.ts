@@ -262,6 +262,11 @@ describe('reuse across edits', () => {
       if (how === 'moved' || how === 'function') assert.ok(undo.reused, `undoing ${what}`);
       same(engine, document, `undoing ${what}`);
     }
+    // Blanks removed from a comment's end are its text as well (the comment ends where they were).
+    const end = lineEnd('# Never pickle.loads what a user sent.');
+    assert.equal(document.edit(end, end, '  ').reusedUnit, 'comment');
+    assert.equal(document.edit(end, end + 2, '').reusedUnit, 'comment', "blanks removed from a comment's end");
+    same(engine, document, "blanks removed from a comment's end");
     document.dispose();
   });
 

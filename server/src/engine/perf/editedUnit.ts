@@ -123,6 +123,15 @@ function blankUnit(tree: Tree, editedOldTree: Tree, change: TextChange, after: s
   // A comment ending a line of code does end with the blanks typed after it: they are its text,
   // which no rule reads (the finish, which reads suppressions, runs again), and no token of the
   // code changed. The unit is found from what holds the comment, in both trees.
+  // Blanks removed from a comment's end were its text too: the comment now ends where they were.
+  if (newEnd === start && start > 0) {
+    const comment = (root: Node) => {
+      const n = root.descendantForIndex(start - 1, start);
+      return n?.type === 'comment' && n.endIndex === start ? n : undefined;
+    };
+    node = comment(tree.rootNode) ?? node;
+    old = comment(editedOldTree.rootNode) ?? old;
+  }
   const trailing = (n: Node | null) =>
     n?.type === 'comment' && n.startIndex < start && n.endIndex === newEnd && !isStatementLevel(n, after);
   if (trailing(node)) node = node!.parent;
