@@ -13,7 +13,7 @@ import { Analyzer } from '../../server/src/engine/pipeline/analyzer';
 import type { Node } from '../../server/src/engine/parser';
 import { defineRule } from '../../server/src/engine/rule';
 import type { Rule } from '../../server/src/engine/rule';
-import { fileRulesKept, keepable } from '../../server/src/engine/perf/fileReads';
+import { blankLines, fileRulesKept, keepable } from '../../server/src/engine/perf/fileReads';
 import type { ReadPiece } from '../../server/src/engine/perf/fileReads';
 import { reachedStatements } from '../../server/src/engine/perf/functionStatement';
 import { wordsOf } from '../../server/src/engine/perf/moduleStatement';
@@ -245,6 +245,19 @@ describe('edit reuse keeps file rules that read nothing of the edit', () => {
     sameAsFresh(engine, document, 'and back');
     assert.ok(fixes().length > 0, 'the fix again');
     document.dispose();
+  });
+
+  it('blanks on a line naming a binding the rule reads keep the rule; a code change there does not', () => {
+    const rule = ALL_RULES.find((r) => r.code === 'MLS501')!;
+    assert.ok(keepable(rule) && rule.fileReads?.bindings?.includes('os'), 'MLS501 reads where `os` is bound');
+    const before = 'import os\n\n\ndef workers():\n    n = os.cpu_count()\n    return n\n';
+    const at = before.indexOf('os.cpu_count()') + 'os.cpu_count()'.length;
+    const after = before.slice(0, at) + '  ' + before.slice(at);
+    const blanks = blankLines(before, after, { start: at, oldEnd: at, newEnd: at + 2 });
+    assert.ok(fileRulesKept([rule], before, after, blanks, []).has(rule), 'blanks bind nothing');
+    const rebound = before.replace('n = os.cpu_count()', 'os = os.cpu_count()');
+    const pieces = [{ text: '    n = os.cpu_count()' }, { text: '    os = os.cpu_count()' }];
+    assert.ok(!fileRulesKept([rule], before, rebound, pieces, []).has(rule), 'a binding of `os` changed');
   });
 
   it('statements, the docstring, a comment and blanks after it keep the findings, moved', async () => {

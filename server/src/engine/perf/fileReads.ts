@@ -165,7 +165,8 @@ export function fileRulesKept(
       const { text } = piece;
       if (holdsFormat(text, read.formats)) return true;
       if (piece.prose) return read.prose !== null && holdsHotWord(text, 0, text.length, read.prose, none);
-      if (read.bindings && holdsHotWord(text, 0, text.length, read.bindings, none)) return true;
+      // Blanks change no binding: the names whose bindings the rule reads count in code changed.
+      if (read.bindings && !piece.blank && holdsHotWord(text, 0, text.length, read.bindings, none)) return true;
       return code !== null && holdsHotWord(text, 0, text.length, code, none);
     };
     // Pieces of code holding a word of the rule's code or a carried name (not a blank change's
