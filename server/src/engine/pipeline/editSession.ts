@@ -75,8 +75,9 @@ export class EditSession {
       deleteTree(this.good?.tree);
       this.good = undefined;
     }
-    if (this.good && (!this.tree || !this.memo || this.memo.hadError)) {
-      // After a broken text, the last good one: its tree is brought to `text` below.
+    if (this.good && (!this.tree || !this.memo || this.memo.hadError || text === this.good.text)) {
+      // After a broken text, the last good one: its tree is brought to `text` below. So for an
+      // undo back to the good text after a notebook's cells analysed with broken ones blank.
       deleteTree(this.tree);
       this.tree = this.good.tree;
       this.treeText = this.good.text;
@@ -100,7 +101,10 @@ export class EditSession {
     this.treeText = result.tree ? text : undefined;
     this.memo = result.tree ? result.memo : undefined;
     if (old && old !== result.tree) deleteTree(old);
-    if (result.tree && result.memo && !result.memo.hadError) {
+    // A notebook analysed with its broken cells blank (notebookCells.ts editorText) has a tree
+    // without error of a text that is not the notebook's: the last good analysis stays (an undo
+    // returns to it), and the next edit starts from this tree.
+    if (result.tree && result.memo && !result.memo.hadError && result.syntaxErrors === 0) {
       deleteTree(this.good?.tree);
       const copy = this.parser?.copy(result.tree);
       this.good = copy ? { tree: copy, text, memo: result.memo } : undefined;
