@@ -58,9 +58,11 @@ export function dependencyFindings(
  */
 export function notebookInstallFindings(cells: readonly NotebookCell[], selection: RuleSelection, options: DependencyOptions): Finding[] {
   if (!DEPENDENCY_CODES.some((c) => selection.enabled.has(c)) || !cells.some((c) => INSTALL_HINT.test(c.text))) return [];
-  const report = readNotebookInstalls(cells);
+  // Only cells that can hold an install line (`!` or `%`, then `pip`) are read: the editor asks after every keystroke.
+  const installing = cells.filter((c) => c.text.includes('pip') && (c.text.includes('!') || c.text.includes('%')));
+  const report = readNotebookInstalls(installing);
   if (report.requirements.length === 0) return [];
-  const indexes = new Map(cells.map((c) => [c.index, new LineIndex(c.text)]));
+  const indexes = new Map(installing.map((c) => [c.index, new LineIndex(c.text)]));
   const db = loadAdvisories(options.advisories);
   return findingsFor(
     report,

@@ -146,16 +146,16 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   if (context.some((word) => now.includes(word) || before.includes(word))) return undefined;
   if (followed.aliasSites.some((at) => at >= old.start && at < old.end)) return undefined;
 
+  const regions = tree.rootNode.namedChildren.filter((n): n is Node => n !== null);
+  // The names whose meaning the edit may change (reachedRegions adds those reached regions bind).
+  // First, as it fails most often (a notebook's names lead everywhere): then the imports.
+  const changed = new Set(narrow ? [renamed.before, renamed.after] : [...wordsOf(before), ...wordsOf(now)]);
+  const marked = reachedRegions(text, regions, unit, changed);
+  if (!marked) return undefined;
   const model = new SemanticModel(tree, text);
   const imports = model.importedPackages();
   model.packagesAsked = false;
   if (previous.packagesAsked !== false && !samePackages(imports, previous.imports)) return undefined;
-
-  const regions = tree.rootNode.namedChildren.filter((n): n is Node => n !== null);
-  // The names whose meaning the edit may change (reachedRegions adds those reached regions bind).
-  const changed = new Set(narrow ? [renamed.before, renamed.after] : [...wordsOf(before), ...wordsOf(now)]);
-  const marked = reachedRegions(text, regions, unit, changed);
-  if (!marked) return undefined;
   const spans: Span[] = [];
   for (let i = 0; i < regions.length; i++) {
     const region = regions[i];

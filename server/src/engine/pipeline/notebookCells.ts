@@ -116,10 +116,13 @@ function brokenCells(parser: PythonParser, layout: NotebookLayout, parsed: boole
   const broken: number[] = [];
   for (let slot = 0; slot < layout.masked.length - 1; slot++) {
     const text = layout.masked[slot];
-    if (leavesOpen(text) || (parsed && !parsesAlone(parser, text))) broken.push(slot);
+    if (openAnswers.get(text, leavesOpen) || (parsed && !parsesAlone(parser, text))) broken.push(slot);
   }
   return broken;
 }
+
+/** Whether each cell text leaves something open (leavesOpen), remembered by text: asked of every cell after each edit. */
+const openAnswers = new TextMemo<boolean>();
 
 /** Whether each cell text parsed on its own, remembered by text. */
 const aloneAnswers = new TextMemo<boolean>();
