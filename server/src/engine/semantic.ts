@@ -216,7 +216,8 @@ export class SemanticModel {
   /**
    * `extraImports`: top-level packages imported in parts of the text left out of the tree (see
    * partialParse.ts), which still count as the file's imports. `readByName`: from how many
-   * top-level statements on the module's bindings are found by name (tests compare both ways).
+   * top-level statements other than definitions on the module's bindings are found by name
+   * (tests compare both ways).
    */
   constructor(
     readonly tree: Tree,
@@ -387,7 +388,8 @@ export class SemanticModel {
    */
   private moduleBindingsNamed(scope: Scope, name: string): Binding[] {
     const root = this.tree.rootNode;
-    if (this.statementsOf(root).length < this.readByName || this.declaredAnywhere().has(name)) return scope.bindings.get(name) ?? [];
+    this.byName ??= this.statementsOf(root).filter((s) => !DEFINITION_TYPES.has(s.type)).length >= this.readByName;
+    if (!this.byName || this.declaredAnywhere().has(name)) return scope.bindings.get(name) ?? [];
     const found: Binding[] = [];
     let last: Node | undefined;
     // Occurrences come in document order: a statement's are consecutive.
@@ -406,6 +408,9 @@ export class SemanticModel {
     }
     return found;
   }
+
+  /** Whether the module's bindings are found by name (moduleBindingsNamed), decided on first use. */
+  private byName: boolean | undefined;
 
   /** What each top-level statement binds, for moduleBindingsNamed. */
   private readonly statementBindings = new Map<number, Map<string, Binding[]>>();
@@ -967,10 +972,14 @@ function onImportLine(text: string, offset: number): boolean {
 }
 
 /**
- * From this many top-level statements on, the module's bindings of a name are found from its
- * occurrences (moduleBindingsNamed); below, binding every statement once costs less.
+ * From this many top-level statements other than definitions on, the module's bindings of a name
+ * are found from its occurrences (moduleBindingsNamed); below, binding every statement once costs
+ * less (a definition binds its name without a walk: a long file of functions is quick to bind).
  */
 export const MODULE_READ_BY_NAME = 256;
+
+/** Top-level statements binding only their own name (collect reads them without a walk). */
+const DEFINITION_TYPES = new Set(['function_definition', 'class_definition', 'decorated_definition', 'comment']);
 
 /** Names looked up in a scope before its words are indexed, and the smallest scope worth it (UTF-16 units). */
 const INDEXED_AFTER = 8;
