@@ -362,8 +362,9 @@ const MODULE_ASSIGNMENT = /^[A-Za-z_][\w.]*(?:\s*:[^=\n]*)?\s*=[^=]/;
 /**
  * The editor path for a notebook: its code cells kept in one `EditSession` and analysed through
  * `analyzeCells` (the joined cells, edit reuse over them), edited in random cells and lines (a
- * space at a line's end, a letter after the line's first name; each undone after), every result
- * compared with a fresh analysis of the cells.
+ * space at a line's end, a letter after the line's first name; each undone after), a cell broken
+ * by a letter after a keyword, typed on and repaired, and cells duplicated, swapped and removed;
+ * every result compared with a fresh analysis of the cells.
  */
 function replayCellEdits(engine: Analyzer, file: string, original: readonly NotebookCell[], seed: number, check: FileCheck): void {
   const next = random(seed);
@@ -371,7 +372,8 @@ function replayCellEdits(engine: Analyzer, file: string, original: readonly Note
   if (cells.length === 0) return;
   const session = new EditSession();
   const analyze = () => analyzeCells(engine, { cells, session }, engine.defaultSelection);
-  analyze();
+  // The cells holding a finding: a cell broken there must keep its findings (analysed after the cells before it).
+  const flagged = new Set(analyze().findings.map((f) => f.cell));
   const edit = (slot: number, start: number, end: number, inserted: string, what: string) => {
     const cell = cells[slot];
     cells = cells.map((c, i) => (i === slot ? { index: c.index, text: cell.text.slice(0, start) + inserted + cell.text.slice(end) } : c));
@@ -398,10 +400,53 @@ function replayCellEdits(engine: Analyzer, file: string, original: readonly Note
       edit(slot, at, at, inserted, what);
       edit(slot, at, at + inserted.length, '', `undoing ${what}`);
     }
+    // A cell broken by a letter typed after a keyword (`def_ f():`), typed on while broken, repaired;
+    // a cell with a finding when one has such a line.
+    const keywordLines = cells.flatMap((cell, slot) => {
+      const lines = new LineIndex(cell.text);
+      const found: { slot: number; at: number }[] = [];
+      for (let line = 0; line < lines.lineCount; line++) {
+        const keyword = BREAKABLE_KEYWORD.exec(cell.text.slice(lines.lineStart(line), lines.lineEnd(line)));
+        if (keyword) found.push({ slot, at: lines.lineStart(line) + keyword[0].length });
+      }
+      return found;
+    });
+    const inFlagged = keywordLines.filter((k) => flagged.has(cells[k.slot].index));
+    const breakable = inFlagged.length > 0 ? inFlagged : keywordLines;
+    if (breakable.length > 0) {
+      const { slot, at } = breakable[Math.floor(next() * breakable.length)];
+      const what = `inserting "_" after the keyword ending at offset ${at} of cell ${cells[slot].index}`;
+      edit(slot, at, at, '_', what);
+      edit(slot, at + 1, at + 1, 'q', `${what}, then "q"`);
+      edit(slot, at, at + 2, '', `repairing ${what}`);
+    }
+    // Cells added, moved and removed (the session's tree is brought to the new joined text).
+    if (cells.length > 1) {
+      const slot = Math.floor(next() * (cells.length - 1));
+      const before = cells;
+      const renumbered = (list: NotebookCell[]) => list.map((c, index) => ({ index, text: c.text }));
+      const restructure = (list: NotebookCell[], what: string) => {
+        cells = list;
+        const edited = analyze();
+        check.edits++;
+        if (edited.reused) check.reused++;
+        compareEdit(check, file, what, edited, analyzeCells(engine, { cells }, engine.defaultSelection).findings);
+      };
+      restructure(renumbered([...before.slice(0, slot + 1), before[slot], ...before.slice(slot + 1)]), `cell ${slot} duplicated`);
+      restructure(
+        renumbered([...before.slice(0, slot), before[slot + 1], before[slot], ...before.slice(slot + 2)]),
+        `cells ${slot} and ${slot + 1} swapped`,
+      );
+      restructure(renumbered(before.filter((_, i) => i !== slot)), `cell ${slot} removed`);
+      restructure(before, 'the cells as they were');
+    }
   } finally {
     session.drop();
   }
 }
+
+/** A line's first keyword after which a letter breaks the statement (`def_ f():`, `for_ x in y:`). */
+const BREAKABLE_KEYWORD = /^\s*(?:def|class|for|import|from|return|if|with|while)(?=\s)/;
 
 /** Cell edits (each followed by its undo) replayed on each sampled notebook. */
 const CELL_EDITS_PER_NOTEBOOK = 8;

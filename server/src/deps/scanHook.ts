@@ -11,6 +11,7 @@ import type { RuleSelection } from '../engine/config/selection';
 import { LineIndex } from '../engine/text';
 import { analyzeManifestText, findingsFor, readFromDisk } from './analyze';
 import { loadAdvisories } from './bundled';
+import type { AdvisoryDatabase } from './osv';
 import { manifestKindOf } from './manifests';
 import { readNotebookInstalls } from './notebookInstalls';
 import type { ReadText } from './requirementsTxt';
@@ -58,18 +59,32 @@ export function dependencyFindings(
  */
 export function notebookInstallFindings(cells: readonly NotebookCell[], selection: RuleSelection, options: DependencyOptions): Finding[] {
   if (!DEPENDENCY_CODES.some((c) => selection.enabled.has(c)) || !cells.some((c) => INSTALL_HINT.test(c.text))) return [];
-  const report = readNotebookInstalls(cells);
-  if (report.requirements.length === 0) return [];
-  const indexes = new Map(cells.map((c) => [c.index, new LineIndex(c.text)]));
+  // Only cells that can hold an install line (`!` or `%`, then `pip`) are read: the editor asks after every keystroke.
+  const installing = cells.filter((c) => c.text.includes('pip') && (c.text.includes('!') || c.text.includes('%')));
   const db = loadAdvisories(options.advisories);
-  return findingsFor(
-    report,
-    new Map(),
-    { db, selection, readText: options.readText ?? readFromDisk },
-    (span, r) => indexes.get(r.cell ?? -1)!.rangeOf(span),
-    false,
-  );
+  // The findings depend on those cells, the advisories and the selection alone (a notebook's
+  // requirements read no file): a keystroke in another cell gets the last ones (copies).
+  const key = installing.map((c) => `${c.index}\u0000${c.text}`).join('\u0001');
+  if (lastInstalls && lastInstalls.key === key && lastInstalls.db === db && lastInstalls.selection === selection)
+    return structuredClone(lastInstalls.findings);
+  const report = readNotebookInstalls(installing);
+  const indexes = new Map(installing.map((c) => [c.index, new LineIndex(c.text)]));
+  const findings =
+    report.requirements.length === 0
+      ? []
+      : findingsFor(
+          report,
+          new Map(),
+          { db, selection, readText: options.readText ?? readFromDisk },
+          (span, r) => indexes.get(r.cell ?? -1)!.rangeOf(span),
+          false,
+        );
+  lastInstalls = { key, db, selection, findings: structuredClone(findings) };
+  return findings;
 }
+
+/** The last notebook install findings computed (notebookInstallFindings), with what they were computed from. */
+let lastInstalls: { key: string; db: AdvisoryDatabase; selection: RuleSelection; findings: Finding[] } | undefined;
 
 /** Cheap test before reading install lines: a `!` or `%` line mentioning pip. */
 const INSTALL_HINT = /^[ \t]*[!%].*\bpip/m;

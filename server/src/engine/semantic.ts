@@ -215,17 +215,21 @@ export class SemanticModel {
 
   /**
    * `extraImports`: top-level packages imported in parts of the text left out of the tree (see
-   * partialParse.ts), which still count as the file's imports.
+   * partialParse.ts), which still count as the file's imports. `readByName`: from how many
+   * top-level statements other than definitions on the module's bindings are found by name
+   * (tests compare both ways).
    */
   constructor(
     readonly tree: Tree,
     text?: string,
     private readonly extraImports: readonly string[] = [],
+    private readonly readByName = MODULE_READ_BY_NAME,
   ) {
     const root = tree.rootNode;
     this.text = text ?? root.text;
     this.module = new Scope('module', root.startIndex, Math.max(root.endIndex, Number.MAX_SAFE_INTEGER), undefined, '', {
       populate: (scope) => this.populateModule(scope),
+      named: (scope, name) => this.moduleBindingsNamed(scope, name),
       globals: () => new Set(),
     });
   }
@@ -372,6 +376,54 @@ export class SemanticModel {
     for (const statement of this.globalStatements()) {
       void this.scopeAt(statement.startIndex).bindings;
     }
+  }
+
+  /**
+   * The module's bindings of one name. A module of many statements (a notebook's joined cells,
+   * hundreds of cells that each assign and call) is not bound whole for the few names a whole
+   * analysis asks about: only the top-level statements writing the name are, each as
+   * populateModule binds it (collect), and their bindings of the name kept. A name some function
+   * declares `global` (or `nonlocal`) is bound from inside that function too, which only reading
+   * the module whole finds. Both ways give the same list (`test/unit/moduleNamed.test.ts`).
+   */
+  private moduleBindingsNamed(scope: Scope, name: string): Binding[] {
+    const root = this.tree.rootNode;
+    this.byName ??= this.statementsOf(root).filter((s) => !DEFINITION_TYPES.has(s.type)).length >= this.readByName;
+    if (!this.byName || this.declaredAnywhere().has(name)) return scope.bindings.get(name) ?? [];
+    const found: Binding[] = [];
+    let last: Node | undefined;
+    // Occurrences come in document order: a statement's are consecutive.
+    for (const at of this.occurrencesIn(scope, name)) {
+      const statement = this.statementAt(root, at);
+      if (!statement || statement.id === last?.id) continue;
+      last = statement;
+      let bound = this.statementBindings.get(statement.id);
+      if (!bound) {
+        const probe = new Scope('module', 0, 0, undefined, '', { populate: () => {}, globals: () => new Set() });
+        this.collect(probe, [statement]);
+        this.statementBindings.set(statement.id, (bound = probe.bindings));
+      }
+      const list = bound.get(name);
+      if (list) found.push(...list);
+    }
+    return found;
+  }
+
+  /** Whether the module's bindings are found by name (moduleBindingsNamed), decided on first use. */
+  private byName: boolean | undefined;
+
+  /** What each top-level statement binds, for moduleBindingsNamed. */
+  private readonly statementBindings = new Map<number, Map<string, Binding[]>>();
+
+  private declaredNames: Set<string> | undefined;
+
+  /** The names some `global` or `nonlocal` statement of the file declares. */
+  private declaredAnywhere(): Set<string> {
+    if (this.declaredNames) return this.declaredNames;
+    const names = new Set<string>();
+    for (const statement of this.globalStatements())
+      for (const child of statement.namedChildren) if (child?.type === 'identifier') names.add(child.text);
+    return (this.declaredNames = names);
   }
 
   /**
@@ -918,6 +970,16 @@ function onImportLine(text: string, offset: number): boolean {
   const line = text.slice(text.lastIndexOf('\n', offset - 1) + 1, offset).trimStart();
   return line.startsWith('import') || line.startsWith('from');
 }
+
+/**
+ * From this many top-level statements other than definitions on, the module's bindings of a name
+ * are found from its occurrences (moduleBindingsNamed); below, binding every statement once costs
+ * less (a definition binds its name without a walk: a long file of functions is quick to bind).
+ */
+export const MODULE_READ_BY_NAME = 256;
+
+/** Top-level statements binding only their own name (collect reads them without a walk). */
+const DEFINITION_TYPES = new Set(['function_definition', 'class_definition', 'decorated_definition', 'comment']);
 
 /** Names looked up in a scope before its words are indexed, and the smallest scope worth it (UTF-16 units). */
 const INDEXED_AFTER = 8;

@@ -207,6 +207,8 @@ export class LiveAnalysis {
             return;
           }
           this.publish(document, this.analyze(document, config));
+          // The trees the analysis replaced are freed once the diagnostics are out.
+          setImmediate(() => document.session.tidy());
           this.prepareWhenIdle(document, generation, reason === 'change' ? TYPING_PAUSE_MS : 0);
         };
         const delay = reason === 'change' ? config.settings.debounceMs : 0;

@@ -124,6 +124,16 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   // A binding renamed (renamedBinding.ts) in a statement holding no name carrying hot values:
   // only the two names lead elsewhere, and a call or an f-string in its value is as it was.
   const renamed = renamedBinding(tree, unit, before, now, move.change);
+  // The top-level statements and definitions (read once asked: most edits are refused before).
+  let top: Node[] | undefined;
+  const regionsOf = (): Node[] => (top ??= tree.rootNode.namedChildren.filter((n): n is Node => n !== null));
+  // When the two names alone lead too far (a notebook's `losses = []` is read by a loop that
+  // writes `model` and `np`), so does every other reading, which follows more names: refused
+  // before the names carrying hot values are found (a pass over the whole text).
+  // (reachedRegions adds to the names it is given those the reached regions bind.)
+  const renameNames = new Set(renamed ? [renamed.before, renamed.after] : []);
+  const renameReach = renamed && reachedRegions(text, regionsOf(), unit, renameNames);
+  if (renamed && !renameReach) return undefined;
   const known = renamed ? (previous.carried ??= carriedNames(previous.text, hot)) : previous.carried;
   const narrow = renamed !== undefined && ![before, now].some((piece) => holdsHotWord(piece, 0, piece.length, hot, known!));
   // The data flows kept (editQuiet.ts) are judged for a statement that makes no call: a call
@@ -146,16 +156,17 @@ export function reuseModuleStatement(edit: StatementEdit): Reused | undefined {
   if (context.some((word) => now.includes(word) || before.includes(word))) return undefined;
   if (followed.aliasSites.some((at) => at >= old.start && at < old.end)) return undefined;
 
+  const regions = regionsOf();
+  // The names whose meaning the edit may change (reachedRegions adds those reached regions bind).
+  // First, as it fails most often (a notebook's names lead everywhere): then the imports.
+  // A rename's two names were followed above: the regions and names they led to are those.
+  const changed = narrow ? renameNames : new Set([...wordsOf(before), ...wordsOf(now)]);
+  const marked = narrow && renameReach ? renameReach : reachedRegions(text, regions, unit, changed);
+  if (!marked) return undefined;
   const model = new SemanticModel(tree, text);
   const imports = model.importedPackages();
   model.packagesAsked = false;
   if (previous.packagesAsked !== false && !samePackages(imports, previous.imports)) return undefined;
-
-  const regions = tree.rootNode.namedChildren.filter((n): n is Node => n !== null);
-  // The names whose meaning the edit may change (reachedRegions adds those reached regions bind).
-  const changed = new Set(narrow ? [renamed.before, renamed.after] : [...wordsOf(before), ...wordsOf(now)]);
-  const marked = reachedRegions(text, regions, unit, changed);
-  if (!marked) return undefined;
   const spans: Span[] = [];
   for (let i = 0; i < regions.length; i++) {
     const region = regions[i];

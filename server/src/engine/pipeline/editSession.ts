@@ -31,6 +31,12 @@ export class EditSession {
   private parser?: PythonParser;
   /** The text of the last analysis kept. */
   private lastText?: string;
+  /**
+   * Trees replaced by a later analysis, freed by tidy (freeing the previous tree of a large text
+   * walks the children of its root: a notebook's hundreds of statements, 0.3 ms), so that the
+   * editor can publish first. At most RETIRED_TREES wait; drop frees them too.
+   */
+  private retired: Tree[] = [];
 
   /** Whether a tree is kept (for tests and logs). */
   get hasTree(): boolean {
@@ -75,8 +81,9 @@ export class EditSession {
       deleteTree(this.good?.tree);
       this.good = undefined;
     }
-    if (this.good && (!this.tree || !this.memo || this.memo.hadError)) {
-      // After a broken text, the last good one: its tree is brought to `text` below.
+    if (this.good && (!this.tree || !this.memo || this.memo.hadError || text === this.good.text)) {
+      // After a broken text, the last good one: its tree is brought to `text` below. So for an
+      // undo back to the good text after a notebook's cells analysed with broken ones blank.
       deleteTree(this.tree);
       this.tree = this.good.tree;
       this.treeText = this.good.text;
@@ -99,9 +106,12 @@ export class EditSession {
     this.tree = result.tree;
     this.treeText = result.tree ? text : undefined;
     this.memo = result.tree ? result.memo : undefined;
-    if (old && old !== result.tree) deleteTree(old);
-    if (result.tree && result.memo && !result.memo.hadError) {
-      deleteTree(this.good?.tree);
+    if (old && old !== result.tree) this.retire(old);
+    // A notebook analysed with its broken cells blank (notebookCells.ts editorText) has a tree
+    // without error of a text that is not the notebook's: the last good analysis stays (an undo
+    // returns to it), and the next edit starts from this tree.
+    if (result.tree && result.memo && !result.memo.hadError && result.syntaxErrors === 0) {
+      this.retire(this.good?.tree);
       const copy = this.parser?.copy(result.tree);
       this.good = copy ? { tree: copy, text, memo: result.memo } : undefined;
     }
@@ -118,8 +128,22 @@ export class EditSession {
     return this.tree !== undefined && this.memo !== undefined && prepareForEdits(this.memo, tree);
   }
 
+  /** Frees the trees later analyses replaced (keep): for the editor once it has published. */
+  tidy(): void {
+    const retired = this.retired;
+    this.retired = [];
+    for (const tree of retired) deleteTree(tree);
+  }
+
+  private retire(tree: Tree | undefined): void {
+    if (!tree) return;
+    this.retired.push(tree);
+    if (this.retired.length > RETIRED_TREES) this.tidy();
+  }
+
   /** Forgets the tree and the memo (the parser changed, the document was skipped or closed). */
   drop(): void {
+    this.tidy();
     deleteTree(this.tree);
     deleteTree(this.good?.tree);
     this.tree = undefined;
@@ -134,6 +158,9 @@ export class EditSession {
     if ((this.tree && !parser.owns(this.tree)) || (this.good && !parser.owns(this.good.tree))) this.drop();
   }
 }
+
+/** Replaced trees kept for tidy before the session frees them itself (two analyses' worth). */
+const RETIRED_TREES = 4;
 
 /**
  * Frees a kept tree. The parser's runtime may have aborted since the tree was made (parser.ts):

@@ -19,6 +19,7 @@ import { readSourceWithinLimit } from '../io/sourceLimits';
 import type { RuleSelection } from '../config/selection';
 import { resolveSelection } from '../config/selection';
 import { withTestCode } from '../results/testCode';
+import { analyzeNotebookCells, editorText } from './notebookCells';
 import { dependencyFindings, notebookInstallFindings } from '../../deps/scanHook';
 import type { DependencyOptions } from '../../deps/scanHook';
 import { projectVersionsFor } from '../../deps/projectVersions';
@@ -171,16 +172,21 @@ export function analyzeCells(
   options: FileAnalysisOptions = {},
 ): SourceAnalysis & { layout: NotebookLayout } {
   const { file, cells, session } = source;
-  const joined = new NotebookLayout(cells).text;
   try {
-    const reuse = session ? session.optionsFor(joined, analyzer.parser) : {};
-    const result = analyzer.analyzeNotebookCells(cells, {
+    // With a session, the text it keeps a tree of is the cells together, broken ones blank (editorText).
+    const asked = session ? editorText(analyzer.parser, cells) : undefined;
+    const joined = asked?.layout.text ?? new NotebookLayout(cells).text;
+    const reuse = session && asked ? session.optionsFor(asked.text, analyzer.parser) : {};
+    const analysisOptions = {
       selection,
       force: options.force,
       versions: file !== undefined ? projectVersionsFor(file) : undefined,
       ...reuse,
-    });
-    session?.keep(result.layout.text, result);
+    };
+    const result = asked
+      ? analyzeNotebookCells(analyzer, cells, analysisOptions, asked)
+      : analyzer.analyzeNotebookCells(cells, analysisOptions);
+    if (asked) session?.keep(asked.text, result);
     const installs = notebookInstallFindings(cells, selection, options);
     return {
       as: 'notebook',

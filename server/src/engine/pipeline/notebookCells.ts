@@ -25,14 +25,15 @@ export function analyzeNotebookCells(
   analyzer: Analyzer,
   cells: readonly NotebookCell[],
   options: AnalysisOptions = {},
+  asked?: EditorText,
 ): AnalysisResult & { layout: NotebookLayout } {
-  const layout = new NotebookLayout(cells);
+  const layout = asked?.layout ?? new NotebookLayout(cells);
   // The joined text is a Python text: edit reuse works on it as on a file (the editor's session
   // keeps its tree and memo; toCells leaves the memo's findings as they are).
   // The editor always parses (keepTree), so it can ask first which cells are broken: when some
   // are, the joined text's findings would be thrown away (and its tree, broken, is not re-used).
   const editor = options.keepTree === true;
-  const early = editor && cells.length > 1 ? brokenCells(analyzer.parser, layout, true) : undefined;
+  const early = asked?.broken ?? (editor && cells.length > 1 ? brokenCells(analyzer.parser, layout, true) : undefined);
   const result = early && early.length > 0 ? undefined : analyzer.analyzePython(layout.text, options);
   const broken = early ?? (cells.length > 1 && result ? brokenCells(analyzer.parser, layout, result.parsed) : []);
   if (result && broken.length === 0) return { ...result, findings: toCells(layout, result.findings), layout };
@@ -44,7 +45,10 @@ export function analyzeNotebookCells(
   };
   const blank = new Set(broken);
   const together = new NotebookLayout(cells, blank);
-  const rest = analyzer.analyzePython(together.text, apart);
+  // The editor analyses the cells together with its session (editorText gave it this text): its
+  // tree is re-parsed and its memo re-used as after any edit, the broken cells' text being blanks.
+  const session = early && editor ? { previousTree: options.previousTree, keepTree: true, previous: options.previous } : {};
+  const rest = analyzer.analyzePython(together.text, { ...apart, ...session });
   const findings = toCells(together, rest.findings);
   const imports = new Set(rest.imports);
   // Each broken cell after the cells before it (broken ones blank), while that stays within a
@@ -66,9 +70,33 @@ export function analyzeNotebookCells(
   }
   findings.sort(compareFindings);
   // Without the joined analysis (the editor's early answer), the one of the cells together stands
-  // for it: no tree is kept, and each broken cell counts as (at least) one syntax error region.
-  const base = result ?? { ...rest, tree: undefined, memo: undefined, syntaxErrors: rest.syntaxErrors + broken.length };
-  return { ...base, findings, imports: [...imports], layout };
+  // for it, with its tree and memo (those of editorText's text), and each broken cell counts as
+  // (at least) one syntax error region.
+  if (!result) return { ...rest, syntaxErrors: rest.syntaxErrors + broken.length, findings, imports: [...imports], layout };
+  rest.tree?.delete();
+  return { ...result, findings, imports: [...imports], layout };
+}
+
+/** What the editor asks of a notebook before analysing it (editorText). */
+export interface EditorText {
+  layout: NotebookLayout;
+  /** The cells that can swallow the next (brokenCells), asked before parsing. */
+  broken: number[];
+  /** The Python text analysed with the editor's session: the joined cells, the broken ones blank. */
+  text: string;
+}
+
+/**
+ * The text the editor's session is brought to for an analysis of `cells`: the joined cells when
+ * none is broken, else the cells together with the broken ones blank, which analyzeNotebookCells
+ * then analyses with the session (as a file after an edit: re-parsed from the tree of the last
+ * analysis, its memo re-used), the broken cells each after the cells before it, as the CLI does.
+ */
+export function editorText(parser: PythonParser, cells: readonly NotebookCell[]): EditorText {
+  const layout = new NotebookLayout(cells);
+  const broken = cells.length > 1 ? brokenCells(parser, layout, true) : [];
+  const text = broken.length > 0 ? new NotebookLayout(cells, new Set(broken)).text : layout.text;
+  return { layout, broken, text };
 }
 
 /**
@@ -88,10 +116,13 @@ function brokenCells(parser: PythonParser, layout: NotebookLayout, parsed: boole
   const broken: number[] = [];
   for (let slot = 0; slot < layout.masked.length - 1; slot++) {
     const text = layout.masked[slot];
-    if (leavesOpen(text) || (parsed && !parsesAlone(parser, text))) broken.push(slot);
+    if (openAnswers.get(text, leavesOpen) || (parsed && !parsesAlone(parser, text))) broken.push(slot);
   }
   return broken;
 }
+
+/** Whether each cell text leaves something open (leavesOpen), remembered by text: asked of every cell after each edit. */
+const openAnswers = new TextMemo<boolean>();
 
 /** Whether each cell text parsed on its own, remembered by text. */
 const aloneAnswers = new TextMemo<boolean>();
