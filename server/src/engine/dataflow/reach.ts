@@ -36,6 +36,7 @@ import type { LogicalLine } from '../perf/partialParse';
 import type { FlowSpec, SourceKind } from './flow';
 import { CONTAINER_KINDS, MUTATING_METHODS, mutatedNames } from './containers';
 import { sinkReached } from './sinkReach';
+import { llmSeeds } from './llmSeeds';
 import { ENDPOINT_DECORATOR_WORDS, SERVING_INPUT_METHODS, SERVING_OUTPUT_METHODS, SERVING_PACKAGES } from './serving';
 import type { ReachView } from './sinkReach';
 import type { FlowSinkKind } from './words';
@@ -51,7 +52,6 @@ import {
   HTTP_HANDLER_ATTRIBUTES,
   LANGCHAIN_METHODS,
   LLM_CLIENT_METHODS,
-  LLM_COMPLETIONS,
   REQUEST_TYPES,
   ROUTE_METHODS,
   STREAMLIT_INPUTS,
@@ -65,8 +65,15 @@ const last = (name: string) => name.slice(name.lastIndexOf('.') + 1);
 interface SourceWords {
   /** Names: any occurrence counts (aliases and assignments of them carry the source too). */
   names: string[];
-  /** Methods: only a call's attribute counts (`client.chat.completions.create(...)`, `model.generate(...)`). */
-  methods: string[];
+  /**
+   * Words an edit must not write for the seeds to stay as they are, besides the names: the
+   * methods whose calls may be seeds, and what llmSeeds decided its seeds by (`carries`).
+   */
+  context: string[];
+  /** Offsets seeded directly: the method names of calls that may be sources (LLM answers). */
+  calls: number[];
+  /** Offsets of a name's occurrences that may be sources, seeded as a name's are (not all of its occurrences). */
+  mentions: number[];
 }
 
 /**
@@ -75,38 +82,39 @@ interface SourceWords {
  * `request.get_json()` is written with it), parameters annotated as the request or an upload
  * (`req: Request`), and in a text deriving an `http.server` handler its request attributes
  * (`self.path`). UI: Streamlit's input widgets. Command line: `input()`, `sys.argv`. LLM
- * answers: LiteLLM's functions, a transformers `pipeline` (`pipe = pipeline(...)` makes `pipe`
- * carrying), and in a text naming their package the methods of the LLM clients (sources.ts
- * LLM_CLIENT_METHODS: OpenAI, Anthropic, Hugging Face `InferenceClient`), of LangChain runnables
- * and generation (sources.ts recognises these only as a method's call).
- * Handlers' parameters are added for request data (routes) and UI (Gradio).
+ * answers: the calls and names llmSeeds finds (LiteLLM's functions, a transformers `pipeline`,
+ * the LLM clients' methods, LangChain runnables' methods on a LangChain receiver, generation),
+ * each only where sources.ts may report it. Handlers' parameters are added for request data
+ * (routes) and UI (Gradio).
  */
-function sourceWords(kind: SourceKind, text: string): SourceWords {
+function sourceWords(kind: SourceKind, facts: TextFacts): SourceWords {
+  const text = facts.text;
+  const words = (names: string[]): SourceWords => ({ names, context: [], calls: [], mentions: [] });
   switch (kind) {
     case 'request':
-      return {
-        names: [
-          'request',
-          ...[...REQUEST_TYPES].map(last),
-          // `self.path` of an `http.server` handler, in a text deriving from one.
-          ...(/HTTPRequestHandler/.test(text) ? HTTP_HANDLER_ATTRIBUTES : []),
-        ],
-        methods: [],
-      };
+      return words([
+        'request',
+        ...[...REQUEST_TYPES].map(last),
+        // `self.path` of an `http.server` handler, in a text deriving from one.
+        ...(/HTTPRequestHandler/.test(text) ? HTTP_HANDLER_ATTRIBUTES : []),
+      ]);
     case 'ui':
-      return { names: [...STREAMLIT_INPUTS], methods: [] };
+      return words([...STREAMLIT_INPUTS]);
     case 'cli':
-      return { names: [...[...CLI_SOURCES].map(last), 'argv'], methods: [] };
+      return words([...[...CLI_SOURCES].map(last), 'argv']);
     case 'llm': {
+      // The methods whose calls llmSeeds may take, in a text naming their package (an edit
+      // writing none of them and no package leaves its method seeds as they are).
       const methods: string[] = [];
       for (const client of LLM_CLIENT_METHODS) if (text.includes(client.package)) methods.push(...client.methods);
       if (/\blangchain/.test(text)) methods.push(...LANGCHAIN_METHODS);
       if (/\b(?:transformers|vllm)\b/.test(text)) methods.push(...GENERATION_METHODS);
-      return { names: [...LLM_COMPLETIONS.map(last), 'pipeline'], methods };
+      const seeds = llmSeeds(facts);
+      return { names: seeds.names, context: [...methods, ...seeds.words], calls: seeds.calls, mentions: seeds.mentions };
     }
     case 'confidence':
       // `x.softmax(-1)` and `F.softmax(x)`, `from scipy.special import softmax`: names.
-      return { names: [...CONFIDENCE_METHODS, ...[...CONFIDENCE_FUNCTIONS].map(last), ...CONFIDENCE_ATTRIBUTES], methods: [] };
+      return words([...CONFIDENCE_METHODS, ...[...CONFIDENCE_FUNCTIONS].map(last), ...CONFIDENCE_ATTRIBUTES]);
   }
 }
 
@@ -517,8 +525,8 @@ const DENSE = new Error('dense closure');
 class Closure {
   /** The names that may carry a source of the kind. */
   readonly names = new Set<string>();
-  /** The methods a source of the kind is called by (their calls are sources, not their names). */
-  readonly methods: readonly string[];
+  /** Words besides the names that decided the seeds (SourceWords.context). */
+  readonly context: ReadonlySet<string>;
   /** Sorted offsets of those names' occurrences in code (not prose, not keyword names), and of those methods' calls. */
   readonly at: number[] = [];
   /** Logical lines holding such an occurrence. */
@@ -549,8 +557,8 @@ class Closure {
     kind: SourceKind | undefined,
     definition?: number,
   ) {
-    const words = kind ? sourceWords(kind, facts.text) : { names: [], methods: [] };
-    this.methods = words.methods;
+    const words: SourceWords = kind ? sourceWords(kind, facts) : { names: [], context: [], calls: [], mentions: [] };
+    this.context = new Set(words.context);
     // A parameter's closure (a helper's summary) follows every container; a source kind's, when
     // flow.ts does for that kind.
     this.fills = !kind || CONTAINER_KINDS.has(kind);
@@ -615,8 +623,12 @@ class Closure {
       const returning = returnedFrom(facts, index);
       if (returning >= 0) add(facts.definitions[returning].name, facts.parentScope(returning), returning);
     };
-    for (const method of words.methods)
-      for (const at of facts.occurrences.of(method)) if (previousNonBlank(facts.text, at) === '.' && !facts.inProse(at)) visit(at);
+    for (const at of words.calls) visit(at);
+    for (const at of words.mentions) {
+      let end = at;
+      while (end < facts.text.length && isIdentifierChar(facts.text.charCodeAt(end))) end++;
+      if (!keywordName(facts.text, at, end - at) && !facts.inProse(at)) visit(at);
+    }
     for (const name of words.names) add(name, MODULE);
     const handlers = { routes: kind === 'request', gradio: kind === 'ui' };
     for (const [name, scope] of handlerParameters(facts, handlers, this.registered, this.registrations)) add(name, scope);
@@ -747,7 +759,7 @@ export class FlowReach {
 
   /** True when `name` may carry a source. */
   carries(name: string): boolean {
-    return this.any((closure) => closure.dense || closure.names.has(name) || closure.methods.includes(name));
+    return this.any((closure) => closure.dense || closure.names.has(name) || closure.context.has(name));
   }
 
   /** True when `name` is written on a line holding a carrying name. */
