@@ -201,6 +201,54 @@ describe('data flow: the LLM-answer seeds hold every LLM call the analysis repor
   });
 });
 
+describe('data flow: a source kind’s closure follows helper returns one level, as the summaries do', () => {
+  const limits = { ...SELECTION_LIMITS };
+  before(() => Object.assign(SELECTION_LIMITS, { text: 0 }));
+  after(() => Object.assign(SELECTION_LIMITS, limits));
+
+  const lines = [
+    'import os',
+    'from openai import OpenAI',
+    'client = OpenAI()',
+    '',
+    'def answer(q):',
+    '    text = client.chat.completions.create(model="m", messages=[q]).choices[0].message.content',
+    '    return text',
+    '',
+    'def relay(q):',
+    '    reply = answer(q)',
+    '    os.system(reply)',
+    '    return reply',
+    '',
+    'def outer(q):',
+    '    relayed = relay(q)',
+    '    os.system(relayed)',
+    '',
+  ];
+
+  it('reaches the callers of a helper returning the answer, not their callers', async () => {
+    // flow.ts: `relay`'s summary follows no helper, so `relayed` carries nothing.
+    assert.deepEqual(await flowFindings(lines), ['MLS304@10:4']);
+    const text = lines.join('\n') + '\n';
+    const closure = flowReach(text, UNTRUSTED, new Set(['llm']))!.closures[0];
+    assert.ok(closure.names.has('reply') && closure.names.has('answer'), [...closure.names].join(' '));
+    assert.ok(!closure.names.has('relayed') && !closure.names.has('relay'), [...closure.names].join(' '));
+  });
+
+  it('reaches further through a helper’s parameter passed on at the call', async () => {
+    const passing = [
+      ...lines.slice(0, 13),
+      'def same(value):',
+      '    return value',
+      '',
+      'def outer(q):',
+      '    os.system(same(answer(q)))',
+      '',
+    ];
+    assert.deepEqual(await flowFindings(passing), ['MLS304@10:4', 'MLS304@17:4']);
+  });
+});
+
 describe('data flow: edits that change the LLM-answer seeds', () => {
   const limits = { ...SELECTION_LIMITS };
   before(() => Object.assign(SELECTION_LIMITS, { text: 0 }));

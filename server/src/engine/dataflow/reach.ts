@@ -18,7 +18,8 @@
  *   the value of that occurrence is dropped on the way (inside the arguments of a call whose
  *   result carries nothing of them, or a subscript's index: TextFacts.dropped), a parameter
  *   whose annotation holds one, and for a `return` the name of the function it returns from (a
- *   helper's summary), where that name is written bare (called by it);
+ *   helper's summary), where that name is written bare (called by it); for a source kind only a
+ *   `return` the seeds reach without a helper's return (flow.ts's summaries are one level);
  * until nothing changes. flow.ts answers an expression from its own parts, the bindings of the
  *   names in it (each made on a logical line with its value) and the returns of the helpers it
  *   calls, so an expression whose text holds no carrying name carries no source: its sources are
@@ -619,10 +620,17 @@ class Closure {
         if (!filled) facts.filled.set(index, (filled = filledBy(facts, index)));
         for (const name of filled) add(name, facts.bindingScope(index));
       }
-      // A return passes the data on to the function's callers (one level of helper summaries).
+      // A return passes the data on to the function's callers: one level of helper summaries
+      // (flow.ts: a summary follows no other helper), so for a source kind only from a line the
+      // seeds reach without a helper's return (the first round); a parameter's closure, from any.
       const returning = returnedFrom(facts, index);
-      if (returning >= 0) add(facts.definitions[returning].name, facts.parentScope(returning), returning);
+      if (returning < 0) return;
+      if (!kind) add(facts.definitions[returning].name, facts.parentScope(returning), returning);
+      else if (!summarised) returned.push(returning);
     };
+    // The functions a line of the first round returns from, and whether the closure is past that round.
+    const returned: number[] = [];
+    let summarised = false;
     for (const at of words.calls) visit(at);
     for (const at of words.mentions) {
       let end = at;
@@ -640,11 +648,19 @@ class Closure {
       const first = /^[^(]*\(\s*\**\s*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/u.exec(facts.lineText(header))?.[1];
       if (first) add(first, definition);
     }
-    while (queue.length > 0) {
-      const [name, scope, called] = queue.pop()!;
-      for (const at of facts.occurrencesIn(name, scope))
-        if ((called < 0 || facts.calls(at, called)) && !keywordName(facts.text, at, name.length) && !facts.inProse(at)) visit(at);
-    }
+    const drain = () => {
+      while (queue.length > 0) {
+        const [name, scope, called] = queue.pop()!;
+        for (const at of facts.occurrencesIn(name, scope))
+          if ((called < 0 || facts.calls(at, called)) && !keywordName(facts.text, at, name.length) && !facts.inProse(at)) visit(at);
+      }
+    };
+    drain();
+    // The second round: where the helpers returning the data are called (their callers' returns
+    // pass nothing further: a summary made inside a summary is none).
+    summarised = true;
+    for (const definition of returned) add(facts.definitions[definition].name, facts.parentScope(definition), definition);
+    drain();
     this.at.sort((a, b) => a - b);
   }
 
