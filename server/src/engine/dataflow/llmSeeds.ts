@@ -112,12 +112,14 @@ export function llmSeeds(view: SeedText): LlmSeeds {
 
 /** The names an import line naming a `langchain*` package binds (every name of the line: a superset). */
 function langChainImports(source: string): string[] {
+  if (!source.includes('langchain')) return [];
   const names = identifiersOf(source);
   return names.some((name) => name.startsWith('langchain')) ? names : [];
 }
 
 /** The names an import line binds to the transformers module itself (`import transformers as tf`). */
 function transformersAliases(source: string): string[] {
+  if (!source.includes('transformers')) return [];
   return [...source.matchAll(TRANSFORMERS_ALIAS)].map((match) => match[1]);
 }
 const TRANSFORMERS_ALIAS = /\btransformers\s+as\s+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/gu;
