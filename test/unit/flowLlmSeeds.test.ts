@@ -249,6 +249,50 @@ describe('data flow: a source kind’s closure follows helper returns one level,
   });
 });
 
+describe('data flow: the UI closure seeds the parameters of registered callbacks only', () => {
+  const limits = { ...SELECTION_LIMITS };
+  before(() => Object.assign(SELECTION_LIMITS, { text: 0 }));
+  after(() => Object.assign(SELECTION_LIMITS, limits));
+
+  const lines = [
+    'import functools',
+    'import pickle',
+    'import gradio as gr',
+    '',
+    'def respond(message):',
+    '    pickle.loads(message)',
+    '',
+    'def later(command):',
+    '    pickle.loads(command)',
+    '',
+    'def tool(setting, value):',
+    '    pickle.loads(setting)',
+    '',
+    'def shown(flag):',
+    '    pickle.loads(flag)',
+    '',
+    'with gr.Blocks() as demo:',
+    '    box = gr.Textbox()',
+    '    out = gr.Textbox()',
+    '    btn = gr.Button()',
+    '    btn.click(respond, inputs=[box], outputs=[out]).then(',
+    '        fn=later,  # a comment, and a string: "tool(x), y"',
+    '        inputs=[box],',
+    '    )',
+    '    box.submit(functools.partial(tool, "a"), inputs=[box], outputs=[out])',
+    '    box.change(lambda v: shown(v), inputs=[box])',
+    '',
+  ];
+
+  it('finds the callbacks given first or as fn=, and leaves out names inside partial or lambda', async () => {
+    assert.deepEqual(await flowFindings(lines), ['MLS305@5:4', 'MLS305@8:4']);
+    const text = lines.join('\n') + '\n';
+    const closure = flowReach(text, UNTRUSTED, new Set(['ui']))!.closures[0];
+    assert.ok(closure.names.has('message') && closure.names.has('command'), [...closure.names].join(' '));
+    assert.ok(!closure.names.has('setting') && !closure.names.has('value') && !closure.names.has('flag'), [...closure.names].join(' '));
+  });
+});
+
 describe('data flow: edits that change the LLM-answer seeds', () => {
   const limits = { ...SELECTION_LIMITS };
   before(() => Object.assign(SELECTION_LIMITS, { text: 0 }));

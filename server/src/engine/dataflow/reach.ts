@@ -9,7 +9,7 @@
  * follows inside a statement:
  * - the seeds: the identifiers every source of the spec is written with (sources.ts); the
  *   parameters of a definition that can be a request or UI handler (a route decorator above it,
- *   its name in a Gradio registration's line, a `Request`-like annotation in its header);
+ *   its name the callback of a Gradio registration, a `Request`-like annotation in its header);
  * - a logical line holding a carrying name, written as code (not in a comment or a plain string,
  *   not as a keyword argument's or a parameter's name: no value passes there), makes carrying
  *   every name it may bind (assignment
@@ -1042,7 +1042,7 @@ function annotatedParameter(facts: TextFacts, index: number, at: number): string
 
 /**
  * The parameters of the definitions a framework may call with request or UI data: a route
- * decorator above the header, the function's name on a line registering Gradio callbacks
+ * decorator above the header, the function's name given as the callback (callbacksOf) of a call registering Gradio callbacks
  * (sources.ts findHandlers looks at the same calls, resolved).
  */
 function handlerParameters(
@@ -1080,14 +1080,63 @@ function handlerParameters(
       if (definition >= 0) names.push(...parametersOf(facts, j).map((p): [string, number] => [p.name, definition]));
     } else if (gradio && GRADIO_REGISTRATION.test(source)) {
       registrations.push(facts.lines[i].start);
-      for (const name of new Set(identifiers(source))) {
-        registered.add(name);
+      const all = new Set(identifiers(source));
+      for (const name of all) registered.add(name);
+      for (const name of callbacksOf(source) ?? all)
         for (const definition of byName.get(name) ?? [])
           names.push(...parametersOf(facts, facts.definitions[definition].header).map((p): [string, number] => [p.name, definition]));
-      }
     }
   }
   return names;
+}
+
+/** A registration's call: an event's (`.click(`) or an interface's (`gr.Interface(`), up to its `(`. */
+const REGISTRATION_CALLS = new RegExp(GRADIO_REGISTRATION.source, 'g');
+const KEYWORD_ARGUMENT = /^([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)\s*=(?!=)\s*([\s\S]*)$/u;
+const BARE_NAME = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
+
+/**
+ * The callbacks the registrations of a logical line name, as sources.ts reads one (registrationCall,
+ * callbackOf): the name given as `fn=`, and the first positional argument when it is a name
+ * (`btn.click(respond, inputs=...)`); a name written anywhere else on the line (in `inputs=`, in
+ * a `partial(...)`, a lambda's body) registers nothing. Undefined when a call's arguments are not
+ * read to their end on the line (every name of the line then counts).
+ */
+function callbacksOf(line: string): string[] | undefined {
+  const source = withoutProse(line);
+  const found: string[] = [];
+  for (const match of source.matchAll(REGISTRATION_CALLS)) {
+    const args: string[] = [];
+    let depth = 0;
+    let from = match.index + match[0].length;
+    let closed = false;
+    for (let k = from; k < source.length && !closed; k++) {
+      const c = source[k];
+      if (c === '(' || c === '[' || c === '{') depth++;
+      else if (c === ')' || c === ']' || c === '}') {
+        if (depth > 0) depth--;
+        else {
+          args.push(source.slice(from, k));
+          closed = true;
+        }
+      } else if (c === ',' && depth === 0) {
+        args.push(source.slice(from, k));
+        from = k + 1;
+      }
+    }
+    if (!closed) return undefined;
+    let positional = true;
+    for (const arg of args.map((a) => a.trim())) {
+      const keyword = KEYWORD_ARGUMENT.exec(arg);
+      if (keyword) {
+        if (keyword[1] === 'fn' && BARE_NAME.test(keyword[2].trim())) found.push(keyword[2].trim());
+      } else if (positional) {
+        positional = false;
+        if (BARE_NAME.test(arg)) found.push(arg);
+      }
+    }
+  }
+  return found;
 }
 
 /**
