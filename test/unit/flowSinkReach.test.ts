@@ -74,6 +74,15 @@ describe('data flow: a sink is reached wherever the analysis finds a flow', () =
     assert.ok(keeps);
   });
 
+  it('a sink imported under another name inside parentheses, over several lines', async () => {
+    const { found, keeps } = await check(
+      [...LLM_ANSWER, 'from pickle import (', '    dumps,', '    loads as read_blob,', ')', 'read_blob(answer)', ''],
+      'MLS304',
+    );
+    assert.deepEqual(found, ['MLS304@8:0']);
+    assert.ok(keeps);
+  });
+
   it('a module imported under another name', async () => {
     const { found, keeps } = await check([...LLM_ANSWER, 'import pickle as json', 'json.loads(answer)', ''], 'MLS304');
     assert.deepEqual(found, ['MLS304@5:0']);

@@ -9,7 +9,7 @@
  * follows inside a statement:
  * - the seeds: the identifiers every source of the spec is written with (sources.ts); the
  *   parameters of a definition that can be a request or UI handler (a route decorator above it,
- *   its name in a Gradio registration's line, a `Request`-like annotation in its header);
+ *   its name the callback of a Gradio registration, a `Request`-like annotation in its header);
  * - a logical line holding a carrying name, written as code (not in a comment or a plain string,
  *   not as a keyword argument's or a parameter's name: no value passes there), makes carrying
  *   every name it may bind (assignment
@@ -18,7 +18,8 @@
  *   the value of that occurrence is dropped on the way (inside the arguments of a call whose
  *   result carries nothing of them, or a subscript's index: TextFacts.dropped), a parameter
  *   whose annotation holds one, and for a `return` the name of the function it returns from (a
- *   helper's summary), where that name is written bare (called by it);
+ *   helper's summary), where that name is written bare (called by it); for a source kind only a
+ *   `return` the seeds reach without a helper's return (flow.ts's summaries are one level);
  * until nothing changes. flow.ts answers an expression from its own parts, the bindings of the
  *   names in it (each made on a logical line with its value) and the returns of the helpers it
  *   calls, so an expression whose text holds no carrying name carries no source: its sources are
@@ -36,6 +37,7 @@ import type { LogicalLine } from '../perf/partialParse';
 import type { FlowSpec, SourceKind } from './flow';
 import { CONTAINER_KINDS, MUTATING_METHODS, mutatedNames } from './containers';
 import { sinkReached } from './sinkReach';
+import { llmSeeds } from './llmSeeds';
 import { ENDPOINT_DECORATOR_WORDS, SERVING_INPUT_METHODS, SERVING_OUTPUT_METHODS, SERVING_PACKAGES } from './serving';
 import type { ReachView } from './sinkReach';
 import type { FlowSinkKind } from './words';
@@ -51,7 +53,6 @@ import {
   HTTP_HANDLER_ATTRIBUTES,
   LANGCHAIN_METHODS,
   LLM_CLIENT_METHODS,
-  LLM_COMPLETIONS,
   REQUEST_TYPES,
   ROUTE_METHODS,
   STREAMLIT_INPUTS,
@@ -65,8 +66,15 @@ const last = (name: string) => name.slice(name.lastIndexOf('.') + 1);
 interface SourceWords {
   /** Names: any occurrence counts (aliases and assignments of them carry the source too). */
   names: string[];
-  /** Methods: only a call's attribute counts (`client.chat.completions.create(...)`, `model.generate(...)`). */
-  methods: string[];
+  /**
+   * Words an edit must not write for the seeds to stay as they are, besides the names: the
+   * methods whose calls may be seeds, and what llmSeeds decided its seeds by (`carries`).
+   */
+  context: string[];
+  /** Offsets seeded directly: the method names of calls that may be sources (LLM answers). */
+  calls: number[];
+  /** Offsets of a name's occurrences that may be sources, seeded as a name's are (not all of its occurrences). */
+  mentions: number[];
 }
 
 /**
@@ -75,38 +83,39 @@ interface SourceWords {
  * `request.get_json()` is written with it), parameters annotated as the request or an upload
  * (`req: Request`), and in a text deriving an `http.server` handler its request attributes
  * (`self.path`). UI: Streamlit's input widgets. Command line: `input()`, `sys.argv`. LLM
- * answers: LiteLLM's functions, a transformers `pipeline` (`pipe = pipeline(...)` makes `pipe`
- * carrying), and in a text naming their package the methods of the LLM clients (sources.ts
- * LLM_CLIENT_METHODS: OpenAI, Anthropic, Hugging Face `InferenceClient`), of LangChain runnables
- * and generation (sources.ts recognises these only as a method's call).
- * Handlers' parameters are added for request data (routes) and UI (Gradio).
+ * answers: the calls and names llmSeeds finds (LiteLLM's functions, a transformers `pipeline`,
+ * the LLM clients' methods, LangChain runnables' methods on a LangChain receiver, generation),
+ * each only where sources.ts may report it. Handlers' parameters are added for request data
+ * (routes) and UI (Gradio).
  */
-function sourceWords(kind: SourceKind, text: string): SourceWords {
+function sourceWords(kind: SourceKind, facts: TextFacts): SourceWords {
+  const text = facts.text;
+  const words = (names: string[]): SourceWords => ({ names, context: [], calls: [], mentions: [] });
   switch (kind) {
     case 'request':
-      return {
-        names: [
-          'request',
-          ...[...REQUEST_TYPES].map(last),
-          // `self.path` of an `http.server` handler, in a text deriving from one.
-          ...(/HTTPRequestHandler/.test(text) ? HTTP_HANDLER_ATTRIBUTES : []),
-        ],
-        methods: [],
-      };
+      return words([
+        'request',
+        ...[...REQUEST_TYPES].map(last),
+        // `self.path` of an `http.server` handler, in a text deriving from one.
+        ...(/HTTPRequestHandler/.test(text) ? HTTP_HANDLER_ATTRIBUTES : []),
+      ]);
     case 'ui':
-      return { names: [...STREAMLIT_INPUTS], methods: [] };
+      return words([...STREAMLIT_INPUTS]);
     case 'cli':
-      return { names: [...[...CLI_SOURCES].map(last), 'argv'], methods: [] };
+      return words([...[...CLI_SOURCES].map(last), 'argv']);
     case 'llm': {
+      // The methods whose calls llmSeeds may take, in a text naming their package (an edit
+      // writing none of them and no package leaves its method seeds as they are).
       const methods: string[] = [];
       for (const client of LLM_CLIENT_METHODS) if (text.includes(client.package)) methods.push(...client.methods);
       if (/\blangchain/.test(text)) methods.push(...LANGCHAIN_METHODS);
       if (/\b(?:transformers|vllm)\b/.test(text)) methods.push(...GENERATION_METHODS);
-      return { names: [...LLM_COMPLETIONS.map(last), 'pipeline'], methods };
+      const seeds = llmSeeds(facts);
+      return { names: seeds.names, context: [...methods, ...seeds.words], calls: seeds.calls, mentions: seeds.mentions };
     }
     case 'confidence':
       // `x.softmax(-1)` and `F.softmax(x)`, `from scipy.special import softmax`: names.
-      return { names: [...CONFIDENCE_METHODS, ...[...CONFIDENCE_FUNCTIONS].map(last), ...CONFIDENCE_ATTRIBUTES], methods: [] };
+      return words([...CONFIDENCE_METHODS, ...[...CONFIDENCE_FUNCTIONS].map(last), ...CONFIDENCE_ATTRIBUTES]);
   }
 }
 
@@ -517,8 +526,8 @@ const DENSE = new Error('dense closure');
 class Closure {
   /** The names that may carry a source of the kind. */
   readonly names = new Set<string>();
-  /** The methods a source of the kind is called by (their calls are sources, not their names). */
-  readonly methods: readonly string[];
+  /** Words besides the names that decided the seeds (SourceWords.context). */
+  readonly context: ReadonlySet<string>;
   /** Sorted offsets of those names' occurrences in code (not prose, not keyword names), and of those methods' calls. */
   readonly at: number[] = [];
   /** Logical lines holding such an occurrence. */
@@ -549,8 +558,8 @@ class Closure {
     kind: SourceKind | undefined,
     definition?: number,
   ) {
-    const words = kind ? sourceWords(kind, facts.text) : { names: [], methods: [] };
-    this.methods = words.methods;
+    const words: SourceWords = kind ? sourceWords(kind, facts) : { names: [], context: [], calls: [], mentions: [] };
+    this.context = new Set(words.context);
     // A parameter's closure (a helper's summary) follows every container; a source kind's, when
     // flow.ts does for that kind.
     this.fills = !kind || CONTAINER_KINDS.has(kind);
@@ -611,12 +620,23 @@ class Closure {
         if (!filled) facts.filled.set(index, (filled = filledBy(facts, index)));
         for (const name of filled) add(name, facts.bindingScope(index));
       }
-      // A return passes the data on to the function's callers (one level of helper summaries).
+      // A return passes the data on to the function's callers: one level of helper summaries
+      // (flow.ts: a summary follows no other helper), so for a source kind only from a line the
+      // seeds reach without a helper's return (the first round); a parameter's closure, from any.
       const returning = returnedFrom(facts, index);
-      if (returning >= 0) add(facts.definitions[returning].name, facts.parentScope(returning), returning);
+      if (returning < 0) return;
+      if (!kind) add(facts.definitions[returning].name, facts.parentScope(returning), returning);
+      else if (!summarised) returned.push(returning);
     };
-    for (const method of words.methods)
-      for (const at of facts.occurrences.of(method)) if (previousNonBlank(facts.text, at) === '.' && !facts.inProse(at)) visit(at);
+    // The functions a line of the first round returns from, and whether the closure is past that round.
+    const returned: number[] = [];
+    let summarised = false;
+    for (const at of words.calls) visit(at);
+    for (const at of words.mentions) {
+      let end = at;
+      while (end < facts.text.length && isIdentifierChar(facts.text.charCodeAt(end))) end++;
+      if (!keywordName(facts.text, at, end - at) && !facts.inProse(at)) visit(at);
+    }
     for (const name of words.names) add(name, MODULE);
     const handlers = { routes: kind === 'request', gradio: kind === 'ui' };
     for (const [name, scope] of handlerParameters(facts, handlers, this.registered, this.registrations)) add(name, scope);
@@ -628,11 +648,19 @@ class Closure {
       const first = /^[^(]*\(\s*\**\s*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/u.exec(facts.lineText(header))?.[1];
       if (first) add(first, definition);
     }
-    while (queue.length > 0) {
-      const [name, scope, called] = queue.pop()!;
-      for (const at of facts.occurrencesIn(name, scope))
-        if ((called < 0 || facts.calls(at, called)) && !keywordName(facts.text, at, name.length) && !facts.inProse(at)) visit(at);
-    }
+    const drain = () => {
+      while (queue.length > 0) {
+        const [name, scope, called] = queue.pop()!;
+        for (const at of facts.occurrencesIn(name, scope))
+          if ((called < 0 || facts.calls(at, called)) && !keywordName(facts.text, at, name.length) && !facts.inProse(at)) visit(at);
+      }
+    };
+    drain();
+    // The second round: where the helpers returning the data are called (their callers' returns
+    // pass nothing further: a summary made inside a summary is none).
+    summarised = true;
+    for (const definition of returned) add(facts.definitions[definition].name, facts.parentScope(definition), definition);
+    drain();
     this.at.sort((a, b) => a - b);
   }
 
@@ -747,7 +775,7 @@ export class FlowReach {
 
   /** True when `name` may carry a source. */
   carries(name: string): boolean {
-    return this.any((closure) => closure.dense || closure.names.has(name) || closure.methods.includes(name));
+    return this.any((closure) => closure.dense || closure.names.has(name) || closure.context.has(name));
   }
 
   /** True when `name` is written on a line holding a carrying name. */
@@ -1014,7 +1042,7 @@ function annotatedParameter(facts: TextFacts, index: number, at: number): string
 
 /**
  * The parameters of the definitions a framework may call with request or UI data: a route
- * decorator above the header, the function's name on a line registering Gradio callbacks
+ * decorator above the header, the function's name given as the callback (callbacksOf) of a call registering Gradio callbacks
  * (sources.ts findHandlers looks at the same calls, resolved).
  */
 function handlerParameters(
@@ -1052,14 +1080,63 @@ function handlerParameters(
       if (definition >= 0) names.push(...parametersOf(facts, j).map((p): [string, number] => [p.name, definition]));
     } else if (gradio && GRADIO_REGISTRATION.test(source)) {
       registrations.push(facts.lines[i].start);
-      for (const name of new Set(identifiers(source))) {
-        registered.add(name);
+      const all = new Set(identifiers(source));
+      for (const name of all) registered.add(name);
+      for (const name of callbacksOf(source) ?? all)
         for (const definition of byName.get(name) ?? [])
           names.push(...parametersOf(facts, facts.definitions[definition].header).map((p): [string, number] => [p.name, definition]));
-      }
     }
   }
   return names;
+}
+
+/** A registration's call: an event's (`.click(`) or an interface's (`gr.Interface(`), up to its `(`. */
+const REGISTRATION_CALLS = new RegExp(GRADIO_REGISTRATION.source, 'g');
+const KEYWORD_ARGUMENT = /^([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)\s*=(?!=)\s*([\s\S]*)$/u;
+const BARE_NAME = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
+
+/**
+ * The callbacks the registrations of a logical line name, as sources.ts reads one (registrationCall,
+ * callbackOf): the name given as `fn=`, and the first positional argument when it is a name
+ * (`btn.click(respond, inputs=...)`); a name written anywhere else on the line (in `inputs=`, in
+ * a `partial(...)`, a lambda's body) registers nothing. Undefined when a call's arguments are not
+ * read to their end on the line (every name of the line then counts).
+ */
+function callbacksOf(line: string): string[] | undefined {
+  const source = withoutProse(line);
+  const found: string[] = [];
+  for (const match of source.matchAll(REGISTRATION_CALLS)) {
+    const args: string[] = [];
+    let depth = 0;
+    let from = match.index + match[0].length;
+    let closed = false;
+    for (let k = from; k < source.length && !closed; k++) {
+      const c = source[k];
+      if (c === '(' || c === '[' || c === '{') depth++;
+      else if (c === ')' || c === ']' || c === '}') {
+        if (depth > 0) depth--;
+        else {
+          args.push(source.slice(from, k));
+          closed = true;
+        }
+      } else if (c === ',' && depth === 0) {
+        args.push(source.slice(from, k));
+        from = k + 1;
+      }
+    }
+    if (!closed) return undefined;
+    let positional = true;
+    for (const arg of args.map((a) => a.trim())) {
+      const keyword = KEYWORD_ARGUMENT.exec(arg);
+      if (keyword) {
+        if (keyword[1] === 'fn' && BARE_NAME.test(keyword[2].trim())) found.push(keyword[2].trim());
+      } else if (positional) {
+        positional = false;
+        if (BARE_NAME.test(arg)) found.push(arg);
+      }
+    }
+  }
+  return found;
 }
 
 /**

@@ -143,17 +143,36 @@ export function sinkCallNames(text: string): ReadonlyMap<string, ReadonlySet<str
   if (text === namesText) return namesMemo;
   const names = new Map<string, Set<string>>();
   for (const name of NON_MODEL_NAMES) names.set(name, new Set([name]));
-  for (const match of text.matchAll(/^[ \t]*(?:from\s+\S+\s+)?import\b[^\n]*/gm))
-    for (const alias of match[0].matchAll(/\b(\w+)\s+as\s+(\w+)/g))
+  // The import statements, found from the word `import` (matching a pattern at every line start
+  // costs more on a long text): each from its line's start to the end of the line, or of its
+  // parentheses (`from os import (\n    system as sh,\n)`).
+  const known = knownOccurrences(text);
+  let after = -1;
+  for (const at of known ? known('import') : identifierOccurrences(text, 'import')) {
+    if (at < after) continue;
+    const start = text.lastIndexOf('\n', at - 1) + 1;
+    let end = text.indexOf('\n', at);
+    if (end < 0) end = text.length;
+    if (!IMPORT_START.test(text.slice(start, at + 6))) continue;
+    const open = text.indexOf('(', at);
+    if (open >= 0 && open < end) {
+      const close = text.indexOf(')', open);
+      end = close < 0 ? text.length : close;
+    }
+    after = end;
+    for (const alias of text.slice(start, end).matchAll(/\b(\w+)\s+as\s+(\w+)/g))
       if (NON_MODEL_NAMES.has(alias[1])) {
         const known = names.get(alias[2]);
         if (known) known.add(alias[1]);
         else names.set(alias[2], new Set([alias[1]]));
       }
+  }
   namesText = text;
   namesMemo = names;
   return names;
 }
+/** The start of an import statement's line, up to its `import`. */
+const IMPORT_START = /^[ \t]*(?:from\s+\S+\s+)?import$/;
 let namesText: string | undefined;
 let namesMemo: ReadonlyMap<string, ReadonlySet<string>> = new Map();
 

@@ -65,6 +65,8 @@ const ROUTE_DECORATOR = /@[ \t]*[\w.]+\.(?:route|get|post|put|patch|delete|api_r
 const GRADIO_EVENT = /\.[ \t]*(?:click|submit|change|input|upload|select|release|stream|then|success)[ \t]*\(/g;
 const TRANSFORMERS_PIPELINE =
   /from\s+transformers(?:\.pipelines)?\s+import\s*(?:\([^)]*|[^\n]*)\bpipeline\b|transformers\s*\.\s*pipeline\b/;
+/** The transformers module imported as a whole (`import transformers as tf`: `tf.pipeline(...)` is its pipeline). */
+const TRANSFORMERS_MODULE = /\bimport\b[^\n]*\btransformers\b(?!\s*\.)/;
 /** The start of a string literal holding an SQL statement (sinks' SQL_START as written in code). */
 const SQL_LITERAL =
   /["']\s*(?:select\s|insert\s+(?:or\s+\w+\s+)?into\s|update\s+[\w."`[\]]+\s+set\s|delete\s+from\s|create\s+(?:temp\w*\s+)?(?:table|index|view)\b|drop\s+(?:table|index|view)\b|alter\s+table\s|replace\s+into\s|with\s+\w+\s+as\s*\(|pragma\s|truncate\s)/i;
@@ -144,7 +146,8 @@ function llmAnswer(source: SourceText): boolean {
   if (mentionsAny(source, LLM_CLIENTS)) return true;
   if (anyWord(source, HF_INFERENCE) && mentionsAny(source, ['huggingface_hub'])) return true;
   if (!mentionsAny(source, ['transformers', 'vllm'])) return false;
-  return source.hasIdentifier('generate') || TRANSFORMERS_PIPELINE.test(source.text);
+  if (source.hasIdentifier('generate') || TRANSFORMERS_PIPELINE.test(source.text)) return true;
+  return source.hasIdentifier('pipeline') && TRANSFORMERS_MODULE.test(source.text);
 }
 
 /** A route handler of a web framework (`@app.post(...)`), or a handler of an ML serving framework. */

@@ -1298,7 +1298,7 @@ export function assignedNames(text: string, line: { start: number; end: number }
  * strings and comments, each with where its statement starts (after a `;`): several for
  * `a = b = c` or statements joined by `;`.
  */
-function topLevelAssignments(source: string): Array<{ at: number; statement: number }> {
+export function topLevelAssignments(source: string): Array<{ at: number; statement: number }> {
   const found: Array<{ at: number; statement: number }> = [];
   if (!source.includes('=')) return found;
   let depth = 0;
