@@ -32,6 +32,21 @@ describe('data-flow rules: declared flows', () => {
     assert.equal(engine.mayMatch(`${llm}from os import system as run\nrun(out)\n`, only('MLS304')), true);
   });
 
+  it('takes a pipeline of the transformers module only where `pipeline` is written as an attribute', async () => {
+    const engine = await analyzer();
+    // A diffusers script: the module imported for its logging, a variable named pipeline.
+    const script = 'import transformers\nfrom diffusers import DiffusionPipeline\npipeline = DiffusionPipeline.from_pretrained("m")\n';
+    assert.equal(engine.mayMatch(`${script}exec(pipeline.prompt)\n`, only('MLS304')), false);
+    assert.equal(
+      engine.mayMatch('import transformers as tf\ngenerator = tf.pipeline("text-generation")\nexec(generator("q"))\n', only('MLS304')),
+      true,
+    );
+    assert.equal(
+      engine.mayMatch('import transformers as tf\ngenerator = tf . pipeline("text-generation")\nexec(generator("q"))\n', only('MLS304')),
+      true,
+    );
+  });
+
   it('needs a source and a sink of the same entry', async () => {
     const engine = await analyzer();
     // MLS305: the command line reaches SQL, deserialisation and HTML, but is not reported for paths.

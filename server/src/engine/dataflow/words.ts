@@ -67,6 +67,8 @@ const TRANSFORMERS_PIPELINE =
   /from\s+transformers(?:\.pipelines)?\s+import\s*(?:\([^)]*|[^\n]*)\bpipeline\b|transformers\s*\.\s*pipeline\b/;
 /** The transformers module imported as a whole (`import transformers as tf`: `tf.pipeline(...)` is its pipeline). */
 const TRANSFORMERS_MODULE = /\bimport\b[^\n]*\btransformers\b(?!\s*\.)/;
+/** `pipeline` written as an attribute (`tf.pipeline`, `m . pipeline`). */
+const PIPELINE_ATTRIBUTE = /\.\s*pipeline\b/;
 /** The start of a string literal holding an SQL statement (sinks' SQL_START as written in code). */
 const SQL_LITERAL =
   /["']\s*(?:select\s|insert\s+(?:or\s+\w+\s+)?into\s|update\s+[\w."`[\]]+\s+set\s|delete\s+from\s|create\s+(?:temp\w*\s+)?(?:table|index|view)\b|drop\s+(?:table|index|view)\b|alter\s+table\s|replace\s+into\s|with\s+\w+\s+as\s*\(|pragma\s|truncate\s)/i;
@@ -147,7 +149,8 @@ function llmAnswer(source: SourceText): boolean {
   if (anyWord(source, HF_INFERENCE) && mentionsAny(source, ['huggingface_hub'])) return true;
   if (!mentionsAny(source, ['transformers', 'vllm'])) return false;
   if (source.hasIdentifier('generate') || TRANSFORMERS_PIPELINE.test(source.text)) return true;
-  return source.hasIdentifier('pipeline') && TRANSFORMERS_MODULE.test(source.text);
+  // The module imported whole makes a pipeline only as an attribute: `tf.pipeline(...)`.
+  return source.hasIdentifier('pipeline') && PIPELINE_ATTRIBUTE.test(source.text) && TRANSFORMERS_MODULE.test(source.text);
 }
 
 /** A route handler of a web framework (`@app.post(...)`), or a handler of an ML serving framework. */
