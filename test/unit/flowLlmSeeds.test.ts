@@ -15,8 +15,7 @@ import { SemanticModel } from '../../server/src/engine/semantic';
 import { SELECTION_LIMITS, UNTRUSTED } from '../../server/src/engine/dataflow/index';
 import { llmCall } from '../../server/src/engine/dataflow/sources';
 import { flowReach } from '../../server/src/engine/dataflow/reach';
-import type { AnalysisResult } from '../../server/src/engine/pipeline/analyzer';
-import { diffEdit } from '../../server/src/engine/perf/treeEdit';
+import { edited as editedFlows, summary } from '../support/flowEdits';
 import { analyzer } from '../support/engine';
 import { FIXTURES as FIXTURES_DIR } from '../support/paths';
 
@@ -48,10 +47,6 @@ async function seeds(lines: string[]): Promise<{ sources: string[]; extra: strin
     sources: found.filter((c) => c.source).map((c) => c.callee),
     extra: found.filter((c) => c.seeded && !c.source).map((c) => c.callee),
   };
-}
-
-function summary(result: AnalysisResult): string[] {
-  return result.findings.map((f) => `${f.code}@${f.range.start.line}:${f.range.start.character} ${f.message}`);
 }
 
 /** The flow findings, the same with the closure's selection and partial parsing as without. */
@@ -300,15 +295,8 @@ describe('data flow: edits that change the LLM-answer seeds', () => {
 
   /** The flow findings of `after` analysed as an edit of `before` (as the editor does) and fresh: they must agree. */
   async function edited(before: string, after: string): Promise<string[]> {
-    const engine = await analyzer();
-    const first = engine.analyzePython(before, { keepTree: true });
-    const edit = diffEdit(before, after);
-    if (edit) first.tree!.edit(edit);
-    const second = engine.analyzePython(after, { keepTree: true, previous: first.memo, previousTree: first.tree });
-    const fresh = summary(engine.analyzePython(after));
-    assert.deepEqual(summary(second), fresh);
-    first.tree?.delete();
-    second.tree?.delete();
+    const { edited: found, fresh } = await editedFlows(before, after);
+    assert.deepEqual(found, fresh);
     return fresh.filter((f) => /^MLS304@/.test(f)).map((f) => f.split(' ')[0]);
   }
 

@@ -14,16 +14,11 @@ import { SemanticModel } from '../../server/src/engine/semantic';
 import { CONFIDENCE, Flow, SELECTION_LIMITS, UNTRUSTED, fileFlows } from '../../server/src/engine/dataflow/index';
 import type { FlowSpec, SourceKind } from '../../server/src/engine/dataflow/index';
 import { flowReach } from '../../server/src/engine/dataflow/reach';
-import type { AnalysisResult } from '../../server/src/engine/pipeline/analyzer';
-import { diffEdit } from '../../server/src/engine/perf/treeEdit';
+import { edited, summary } from '../support/flowEdits';
 import { analyzer } from '../support/engine';
 import { FIXTURES as FIXTURES_DIR } from '../support/paths';
 
 const REFERENCE = { prefilter: false, everyCall: true };
-
-function summary(result: AnalysisResult): string[] {
-  return result.findings.map((f) => `${f.code}@${f.range.start.line}:${f.range.start.character} ${f.message}`);
-}
 
 /** The findings of the data-flow rules, with reach.ts's selection and without it (they must agree). */
 async function flowFindings(text: string): Promise<string[]> {
@@ -353,19 +348,6 @@ describe('data flow: which sinks are looked at', () => {
     edited.tree?.delete();
   });
 });
-
-/** Analyses `before`, then `after` as an edit of it (as the editor does), and the fresh analysis of `after`. */
-async function edited(before: string, after: string): Promise<{ reused: string | undefined; edited: string[]; fresh: string[] }> {
-  const engine = await analyzer();
-  const first = engine.analyzePython(before, { keepTree: true });
-  const edit = diffEdit(before, after);
-  if (edit) first.tree!.edit(edit);
-  const second = engine.analyzePython(after, { keepTree: true, previous: first.memo, previousTree: first.tree });
-  const fresh = summary(engine.analyzePython(after));
-  first.tree?.delete();
-  second.tree?.delete();
-  return { reused: second.reused, edited: summary(second), fresh };
-}
 
 const SERVICE = [
   'import pickle',
