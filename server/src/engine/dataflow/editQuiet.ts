@@ -164,12 +164,22 @@ const MENTIONS = [PACKAGE_MENTION, REGISTRATION, KEYED_COMPONENT, ROUTE_DECORATO
   (pattern) => new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g'),
 );
 
+/** Two lists of matches, equal item by item. */
+function sameMatches(x: readonly string[], y: readonly string[]): boolean {
+  return x.length === y.length && x.every((item, i) => item === y[i]);
+}
+
+/** A Python identifier (global: every one of a text). */
+const WORDS = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu;
+
+/** True when two texts hold the same identifiers in the same order. */
+export function sameWords(a: string, b: string): boolean {
+  return sameMatches(a.match(WORDS) ?? [], b.match(WORDS) ?? []);
+}
+
 /** True when two units hold the same identifiers and the same matches of every pattern the test looks for, in order. */
 function sameMentions(a: string, b: string): boolean {
-  const words = (text: string) => text.match(/[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu) ?? [];
-  const same = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((item, i) => item === y[i]);
-  if (!same(words(a), words(b))) return false;
-  return MENTIONS.every((pattern) => same(a.match(pattern) ?? [], b.match(pattern) ?? []));
+  return sameWords(a, b) && MENTIONS.every((pattern) => sameMatches(a.match(pattern) ?? [], b.match(pattern) ?? []));
 }
 
 /** Hands the closures of `before` on to `after` when the edit between them changed no token (blanks). */

@@ -31,7 +31,7 @@ import { editedUnit } from './editedUnit';
 import type { EditedUnit, UnitKind } from './editedUnit';
 import { hotWords, subsetIndex } from '../pipeline/prefilter';
 import { blankLines, fileRulesKept, handOnCarried } from './fileReads';
-import { flowEditQuiet, handOnFlowNames } from '../dataflow/editQuiet';
+import { flowEditQuiet, handOnFlowNames, sameWords } from '../dataflow/editQuiet';
 import type { RuleIndex } from '../pipeline/prefilter';
 import { candidateCallsIn } from '../pipeline/calls';
 import type { CalledNames } from '../pipeline/calls';
@@ -151,16 +151,6 @@ const IMPORT_WORD = /\bimport\b/;
 const NO_NAMES: ReadonlySet<string> = new Set();
 /** A statement binding a name of an enclosing scope from inside a function. */
 const SCOPE_WORD = /\b(?:global|nonlocal)\b/;
-/** A Python identifier (global: every one of a text). */
-const WORDS = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu;
-
-/** True when two texts hold the same identifiers in the same order. */
-function sameWords(a: string, b: string): boolean {
-  const x = a.match(WORDS) ?? [];
-  const y = b.match(WORDS) ?? [];
-  return x.length === y.length && x.every((word, i) => word === y[i]);
-}
-
 /** The analysis of the new text made from the previous one (see reuseAfterEdit). */
 export interface Reused {
   findings: Finding[];
