@@ -112,10 +112,15 @@ describe('literals: MLS501 declares the literals it reports', () => {
       'from transformers import AutoModel\n# pass token for private models\nREVISION = "a1b2c3d4e5f6g7h8"\n',
       // A format's mark in a short or made-up value.
       'PREFIX = "hf_"\nNAME = "sk-learn-compatible-estimator-wrapper-2024"\n',
+      // A training script: credential-like literals, and the sinks given what cannot be constant text.
+      'from huggingface_hub import create_repo\nSUB = "text_encoder_2"\ncreate_repo(name, token=args.hub_token)\nopts = dict(api_key=os.getenv("KEY"))\n',
     ];
     for (const text of no) assert.equal(engine.mayMatch(text, selection), false, text);
     assert.equal(engine.mayMatch(`x = "${HF}"\n`, selection), true);
     assert.equal(engine.mayMatch(`import os\nos.environ["HF_TOKEN"] = "${SECRET}"\n`, selection), true);
+    // The same script with one sink given a name bound to a literal.
+    const bound = 'from huggingface_hub import create_repo\nSUB = "text_encoder_2"\ncreate_repo(name, token=SUB)\n';
+    assert.equal(engine.mayMatch(bound, selection), true);
   });
 
   it('makes a definition holding an accepted format, or a sink, hot for partial parsing and edit reuse', () => {

@@ -134,11 +134,17 @@ export function literalWords(declaration: LiteralDeclaration): LiteralWords {
     ...sinks.flatMap((sink) => sink.within ?? []),
     ...environment,
   ];
+  const wholeWords = [...new Set([...named.flatMap((sink) => sink.names ?? []), ...calleeNames, ...environment])];
+  const endings = [...new Set(named.flatMap((sink) => sink.nameEndings ?? []))];
+  /** A sink's word written where a sink takes a value that can be constant text (as partial parsing judges each one). */
+  const sinkGetsConstant = (text: string): boolean =>
+    wholeWords.some((word) => someOccurrence(text, word, true, (at) => sinkCanTake(text, at, word.length, callees, value))) ||
+    endings.some((word) => someOccurrence(text, word, false, (at) => sinkCanTake(text, at, word.length, callees, value)));
   return {
     triggers: [...new Set(triggers)],
     gate: (source) =>
       formats.some((format) => format.marks.some((mark) => source.includes(mark)) && formatIn(format, source.text)) ||
-      (tests.some((test) => test(source)) && someLiteralValue(source, value)),
+      (tests.some((test) => test(source)) && someLiteralValue(source, value) && sinkGetsConstant(source.text)),
     gateWords: [...new Set(gateWords)],
     substrings: [...new Set(named.flatMap((sink) => sink.nameEndings ?? []))],
     words: [...new Set([...named.flatMap((sink) => sink.names ?? []), ...calleeNames, ...environment])],
@@ -154,6 +160,24 @@ export function literalWords(declaration: LiteralDeclaration): LiteralWords {
     sinkWritten: (text, at, length) => writtenAsSink(text, at, length),
     sinkTakesConstant: (text, at, length) => sinkMayTakeConstant(text, at, length, callees, value),
   };
+}
+
+/**
+ * True when `found` holds for an occurrence of `word` in the text: a whole identifier, or (not
+ * `whole`) the end of one (a name ending: `api_key` of `openai_api_key`).
+ */
+function someOccurrence(text: string, word: string, whole: boolean, found: (at: number) => boolean): boolean {
+  for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+    if (isIdentifierChar(text.charCodeAt(at + word.length))) continue;
+    if (whole && at > 0 && isIdentifierChar(text.charCodeAt(at - 1))) continue;
+    if (found(at)) return true;
+  }
+  return false;
+}
+
+/** The test partial parsing applies to a sink's word, but `sinkMatters` (where the literal is). */
+function sinkCanTake(text: string, at: number, length: number, callees: ReadonlySet<string>, value: (value: string) => boolean): boolean {
+  return writtenAsSink(text, at, length) && sinkMayTakeConstant(text, at, length, callees, value);
 }
 
 function writtenAsSink(text: string, at: number, length: number): boolean {
