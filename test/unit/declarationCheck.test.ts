@@ -52,6 +52,20 @@ const wrongLiterals = defineRule({
   },
 });
 
+/** Declares its strings are never only in comments, but reports a comment's URL. */
+const wrongStrings = defineRule({
+  ...META,
+  code: 'MLS992',
+  name: 'wrong-strings',
+  title: 'A rule with a wrong stringsNotInComments',
+  strings: ['http://'],
+  stringsNotInComments: true,
+  onFile(context) {
+    const at = context.model.text.indexOf('http://');
+    if (at >= 0) context.report({ node: context.model.tree.rootNode.descendantForIndex(at, at + 7)!, message: 'a URL' });
+  },
+});
+
 function failuresOf(engine: Analyzer, text: string): string[] {
   engine.takeRuleFailures();
   engine.analyzePython(text, { prefilter: false, everyCall: true });
@@ -90,6 +104,14 @@ describe('declaration check', () => {
     const failures = failuresOf(engine, 'client = make(api_key="Qx7mW2pLk9VnR4tYs8Hd")\n');
     assert.equal(failures.length, 1, failures.join('\n'));
     assert.match(failures[0], /^rule MLS991 broke its declaration: its finding at line 1 \("a key"\) declares literals/);
+  });
+
+  it('names the rule whose finding is in a file holding its strings only in comments', async () => {
+    const engine = await Analyzer.create([wrongStrings]);
+    const failures = failuresOf(engine, '# see http://example.org\nx = 1\n');
+    assert.equal(failures.length, 1, failures.join('\n'));
+    assert.match(failures[0], /^rule MLS992 broke its declaration: its finding at line 1 \("a URL"\) declares stringsNotInComments/);
+    assert.deepEqual(failuresOf(engine, 'URL = "http://example.org"\n'), []);
   });
 
   it('is quiet on the optimised analysis, which relies on the declarations instead', async () => {

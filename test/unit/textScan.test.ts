@@ -54,6 +54,16 @@ describe('text scans', () => {
     assert.equal(new SourceText('import pickle').hasIdentifier('pickle'), true);
   });
 
+  it('tells comments from strings and code', () => {
+    const text = 'x = "http://a"  # http://b\ny = f"{u}http://c" + \'#\'\n# z\n';
+    const source = new SourceText(text);
+    const inComment = (word: string) => source.inComment(text.indexOf(word));
+    assert.deepEqual(['http://a', 'http://b', 'http://c', '# z', "'#'", 'y ='].map(inComment), [false, true, false, true, false, false]);
+    assert.equal(source.includesOutsideComments('http://b'), false);
+    assert.equal(source.includesOutsideComments('http://'), true);
+    assert.equal(new SourceText('# http://x\nimport os\n').includesOutsideComments('http://'), false);
+  });
+
   it('knows import statements, including parenthesised ones', () => {
     const text = 'from os import (\n    path,\n    system,\n)\nsystem("x")\nimport pickle as p\n';
     assert.equal(inImportStatement(text, text.indexOf('system')), true);
@@ -201,6 +211,8 @@ describe('prefilter soundness', () => {
       'def lookup(key, token):\n    return {"key": key}[token]\n',
       'import json\nDEBUG = True\nlog = json.loads(data)\n',
       'x = a[::2]\n',
+      // A plain-HTTP URL only in the licence header's comment (MLS204 reports URLs in strings).
+      '#     http://www.apache.org/licenses/LICENSE-2.0\nimport requests\nr = requests.get(url)\n',
     ];
     for (const text of skipped) assert.equal(engine.mayMatch(text), false, text);
     const kept = [
@@ -213,6 +225,8 @@ describe('prefilter soundness', () => {
       'import requests\nrequests.get(url, **{"verify": False})\n',
       'from huggingface_hub import login\nlogin("hf_abcdefghijklmnopqrstuvwxyz0123456789")\n',
       'import waitress\nwaitress.serve(app, listen="*:8080")\n',
+      '#     http://www.apache.org/licenses/LICENSE-2.0\nimport requests\nr = requests.get("http://example.org/model.bin")\n',
+      'import requests\nr = requests.get(f"http://{host}/model.bin")  # over http://\n',
     ];
     for (const text of kept) assert.equal(engine.mayMatch(text), true, text);
   });

@@ -152,6 +152,12 @@ export interface RuleMatch {
   /** Text the findings are written with: string contents (`http://`, `0.0.0.0`, `hf_`), see `keywords`. */
   strings?: readonly string[];
   /**
+   * True when every finding is written with one of `strings` outside a comment (in a string
+   * literal, an f-string included): a file holding them only in comments (a licence header's
+   * `http://`) has no finding of the rule.
+   */
+  stringsNotInComments?: boolean;
+  /**
    * String values the findings are written with (a host `0.0.0.0`, a program `bash`), see
    * `keywords`: a string literal of the file has one as its value, compared without case, or is
    * a path ending in one (`"/bin/bash"`). Unlike `strings`, a value is looked for in the literals

@@ -270,19 +270,38 @@ export class SourceText {
 
   isCode(offset: number): boolean {
     const prose = (this.prose ??= proseSpans(this.text));
-    // The last span starting at or before the offset.
-    let low = 0;
-    let high = prose.length / 2 - 1;
-    let found = -1;
-    while (low <= high) {
-      const mid = (low + high) >> 1;
-      if (prose[mid * 2] <= offset) {
-        found = mid;
-        low = mid + 1;
-      } else high = mid - 1;
-    }
+    const found = spanBefore(prose, offset);
     return found < 0 || offset >= prose[found * 2 + 1];
   }
+
+  /** True when the offset is in a comment (not in a string literal, not in code). */
+  inComment(offset: number): boolean {
+    const prose = (this.prose ??= proseSpans(this.text));
+    const found = spanBefore(prose, offset);
+    return found >= 0 && offset < prose[found * 2 + 1] && this.fileText.charCodeAt(prose[found * 2]) === 35;
+  }
+
+  /** True when `s` occurs in the text outside comments. */
+  includesOutsideComments(s: string): boolean {
+    if (!this.includes(s)) return false;
+    for (let at = this.text.indexOf(s); at >= 0; at = this.text.indexOf(s, at + 1)) if (!this.inComment(at)) return true;
+    return false;
+  }
+}
+
+/** The index of the last span of `spans` (flattened start, end pairs, in order) starting at or before `offset`; -1 when none does. */
+function spanBefore(spans: readonly number[], offset: number): number {
+  let low = 0;
+  let high = spans.length / 2 - 1;
+  let found = -1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (spans[mid * 2] <= offset) {
+      found = mid;
+      low = mid + 1;
+    } else high = mid - 1;
+  }
+  return found;
 }
 
 function proseSpans(text: string): number[] {

@@ -13,6 +13,7 @@
  * - `literals`: the finding is a string literal that holds an accepted match of a format, or
  *   whose value passes the declared value test. (That a sink's literal goes to a sink is the
  *   rule's own judgement of the calls the engine gives it: pipeline/literalSinks.ts.)
+ * - `stringsNotInComments`: the file holds one of the rule's `strings` outside a comment.
  *
  * `reads` is not checked: it names words of other statements a finding depends on, and which
  * statements those are only the rule knows.
@@ -86,7 +87,7 @@ function isDeclaredLiteral(declaration: LiteralDeclaration, node: Node, model: S
  * header), as an internal error naming the rule and the finding; undefined when nothing is.
  */
 export function brokenDeclaration(rule: Rule, span: Span, message: string, model: SemanticModel): string | undefined {
-  if (!rule.wordsInEveryFinding && !rule.literals) return undefined;
+  if (!rule.wordsInEveryFinding && !rule.literals && !rule.stringsNotInComments) return undefined;
   const node = model.tree.rootNode.descendantForIndex(span.start, span.end);
   if (!node) return undefined;
   let broken: string | undefined;
@@ -95,6 +96,11 @@ export function brokenDeclaration(rule: Rule, span: Span, message: string, model
     broken = `declares wordsInEveryFinding, but neither its statement nor the assignments it uses show one of ${words.join(', ')}`;
   } else if (rule.literals && !isDeclaredLiteral(rule.literals, node, model))
     broken = 'declares literals, but it is not a string literal holding a declared format or a value passing the declared test';
+  else if (rule.stringsNotInComments) {
+    const source = new SourceText(model.text);
+    if (!(rule.strings ?? []).some((s) => source.includesOutsideComments(s)))
+      broken = `declares stringsNotInComments, but the file holds none of ${(rule.strings ?? []).join(', ')} outside comments`;
+  }
   if (!broken) return undefined;
   const line = model.text.slice(0, span.start).split('\n').length;
   return `rule ${rule.code} broke its declaration: its finding at line ${line} ("${message.slice(0, 80)}") ${broken}`;

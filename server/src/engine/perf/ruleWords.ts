@@ -175,6 +175,11 @@ export function wordsOf(rule: Rule): RuleWords {
   if (shown) gates.push((source) => names.some((name) => writtenAsName(source, name)) || keywords.some((k) => writtenAsSetting(source, k)));
   // A value in a string literal, or one of the other words anywhere (as the triggers count them).
   if (values.length > 0) gates.push((source) => matches.some((word) => source.includes(word)) || holdsStringValue(source, values));
+  if (rule.stringsNotInComments) {
+    const strings = rule.strings ?? [];
+    if (strings.length === 0) throw new Error(`${rule.code}: \`stringsNotInComments\` goes with \`strings\``);
+    gates.push((source) => strings.some((s) => source.includesOutsideComments(s)));
+  }
   if (literal) gates.push(literal.gate);
   if (flows) gates.push(flows.gate);
   // Statements read for the constant text they pass (readsConstants): where each word counts.

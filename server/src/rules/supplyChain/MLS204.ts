@@ -280,6 +280,8 @@ export const insecureDownloadRule = defineRule({
   ],
   // Every finding is a plain-HTTP URL written in the file.
   strings: ['http://', 'HTTP://', 'Http://'],
+  // ...in a string literal: a licence header's `# http://www.apache.org/...` is none.
+  stringsNotInComments: true,
   callees: Object.keys(URL_ARGUMENTS),
   // A response only probed (`requests.get(url).status_code`) is judged by how it is used afterwards,
   // a URL by the attribute assignments of the class (`self.url = "http://..."`).
