@@ -45,6 +45,8 @@ const CASES: Record<string, string> = {
   'a bare call of an imported callee': `from datasets import load_dataset\n\ndef data():\n    return load_dataset("org/dataset")\n`,
   'an import inside the function': `def data():\n    from datasets import load_dataset\n    return load_dataset("org/dataset")\n`,
   'a pipeline model by keyword': `from transformers import pipeline\n\ndef classifier():\n    return pipeline("text-classification", model="org/model")\n`,
+  'a dataset id next to a packaged builder': `from datasets import load_dataset\n\ndef data(local):\n    if local:\n        return load_dataset("imagefolder", data_dir="x")\n    return load_dataset("org/dataset")\n`,
+  'a model named like a packaged builder': `from transformers import AutoModel\n\ndef load():\n    return AutoModel.from_pretrained("imagefolder")\n`,
   'a call with a comment holding a bracket': `from transformers import AutoModel\n\ndef load():\n    return AutoModel.from_pretrained(  # see (docs\n        "org/model")\n`,
   'a constant bound after a non-constant binding': `from transformers import AutoModel\n\ndef load(kwargs):\n    name = kwargs.pop("model", None)\n    if name is None:\n        name = "org/model"\n    return AutoModel.from_pretrained(name)\n`,
   'a constant in brackets through a name': `from transformers import AutoModel\nBASE = "org/model"\n\ndef load():\n    path = (\n        (BASE)\n    )\n    return AutoModel.from_pretrained((path))\n`,
@@ -79,10 +81,10 @@ describe('constantArguments: MLS202 declares the arguments its findings are abou
   }
 
   it('judges the declared arguments of a call written where the word is', () => {
-    const yes = (text: string, word = 'from_pretrained', role = METHOD) =>
-      assert.equal(callMayPassConstant(text, at(text, word), word.length, DECLARED, role), true, text);
-    const no = (text: string, word = 'from_pretrained', role = METHOD) =>
-      assert.equal(callMayPassConstant(text, at(text, word), word.length, DECLARED, role), false, text);
+    const yes = (text: string, word = 'from_pretrained', role = METHOD, marker = '') =>
+      assert.equal(callMayPassConstant(text, at(text, word, marker), word.length, DECLARED, role), true, text);
+    const no = (text: string, word = 'from_pretrained', role = METHOD, marker = '') =>
+      assert.equal(callMayPassConstant(text, at(text, word, marker), word.length, DECLARED, role), false, text);
     yes('m = A.from_pretrained("org/m")');
     yes("m = A.from_pretrained(rb'org/m')");
     yes('ID = "x"\nm = A.from_pretrained(ID)');
@@ -135,6 +137,12 @@ describe('constantArguments: MLS202 declares the arguments its findings are abou
     yes('m = A.from_pretrained((  # the id )\n    "org/m"))');
     yes('path = ((NAME))\nNAME = "org/m"\nm = A.from_pretrained(path)');
     yes('path = (\n    "org/" "m"\n)\nm = A.from_pretrained(path)');
+    // A constant the declared test refuses: a local file, a packaged builder of the datasets loaders.
+    no('m = A.from_pretrained("./checkpoints/model.bin")');
+    no('m = A.from_pretrained("model.safetensors", cache_dir=d)');
+    no('from datasets import load_dataset\nd = load_dataset("imagefolder", data_files=files)', 'load_dataset', CALLEE, 'd =');
+    yes('from datasets import load_dataset\nd = load_dataset("org/data")', 'load_dataset', CALLEE, 'd =');
+    yes('m = A.from_pretrained("imagefolder")');
     // Definitions bind the name; they are no calls.
     no('def from_pretrained(cls, *args, **kwargs):\n    pass');
     no('class pipeline(Base):\n    pass', 'pipeline', CALLEE);
@@ -149,7 +157,12 @@ describe('constantArguments: MLS202 declares the arguments its findings are abou
     assert.equal(check('from datasets import load_dataset\nf = load_dataset', 'load_dataset', CALLEE, 'f ='), true);
     assert.equal(check('pipeline = Pipe.from_pretrained(x)\ndel pipeline', 'pipeline', CALLEE, 'del'), false);
     assert.equal(check('images = pipeline("a cat").images', 'pipeline', CALLEE), false, 'a variable called like the function');
-    assert.equal(check('from transformers import pipeline\nimages = pipeline("a cat")', 'pipeline', CALLEE, 'images'), true);
+    assert.equal(check('from transformers import pipeline\nimages = pipeline("text-to-image")', 'pipeline', CALLEE, 'images'), true);
+    assert.equal(
+      check('from transformers import pipeline\nimages = pipeline("a cat")', 'pipeline', CALLEE, 'images'),
+      false,
+      'no repository id',
+    );
     assert.equal(check('loader = model.from_pretrained', 'from_pretrained', METHOD), false, 'a method is matched where it is called');
   });
 

@@ -277,6 +277,12 @@ export interface ConstantArguments {
   positions?: readonly number[];
   /** Keyword names. */
   keywords?: readonly string[];
+  /**
+   * True when a constant string passed there can be a finding's (a repository id, not a local
+   * path); `word` is the call's word as the rule declares it (a method, or a callee's last name:
+   * `load_dataset`). Without it, any constant text can.
+   */
+  value?(value: string, word: string): boolean;
 }
 
 export interface LiteralDeclaration {

@@ -318,6 +318,9 @@ export function callMayPassConstant(text: string, at: number, length: number, de
   if (!attribute && !role.method && !importedHere(text, text.slice(at, at + length))) return false;
   const positions = declared.positions ?? [];
   const keywords = declared.keywords ?? [];
+  const test = declared.value;
+  const word = text.slice(at, at + length);
+  const accepts = test ? (value: string) => test(value, word) : undefined;
   const limit = Math.min(text.length, i + MAX_ARGUMENTS);
   let depth = 0;
   let start = i + 1;
@@ -328,8 +331,8 @@ export function callMayPassConstant(text: string, at: number, length: number, de
     if (/^\s*$/.test(argument)) return false; // `f()`, or the end after a trailing comma
     if (/^[\s\\]*\*/.test(argument)) return true;
     const keyword = /^[\s\\]*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)[\s\\]*=(?!=)/u.exec(argument);
-    if (keyword) return keywords.includes(keyword[1]) && mayBeConstantText(text, argument.slice(keyword[0].length));
-    return positions.includes(position++) && mayBeConstantText(text, argument);
+    if (keyword) return keywords.includes(keyword[1]) && mayBeConstantText(text, argument.slice(keyword[0].length), accepts);
+    return positions.includes(position++) && mayBeConstantText(text, argument, accepts);
   };
   for (let k = i + 1; k < limit; k++) {
     const c = text.charCodeAt(k);

@@ -6,7 +6,7 @@
  * wrongly (ARCHITECTURE.md); every gate is a necessary condition read from the text.
  */
 import type { EditMemo } from './analyzer';
-import type { Rule } from '../rule';
+import type { ConstantArguments, Rule } from '../rule';
 import { wordsOf } from '../perf/ruleWords';
 import type { RuleWords } from '../perf/ruleWords';
 import { CALL_RESULT_SUFFIX } from '../semantic';
@@ -397,11 +397,17 @@ function noteArgumentChecks(rule: Rule, checks: Map<string, ArgumentCheck | null
             declared: {
               positions: [...new Set([...(before.declared.positions ?? []), ...(declared.positions ?? [])])],
               keywords: [...new Set([...(before.declared.keywords ?? []), ...(declared.keywords ?? [])])],
+              value: eitherValue(before.declared.value, declared.value),
             },
             role: { method: before.role.method || role.method, callee: before.role.callee || role.callee },
           },
     );
   }
+}
+
+/** A value either test takes; none (any value) when one of them is none. */
+function eitherValue(a: ConstantArguments['value'], b: ConstantArguments['value']): ConstantArguments['value'] {
+  return a && b ? (value, word) => a(value, word) || b(value, word) : undefined;
 }
 
 /** The (cached) index of some of an index's rules. */

@@ -45,6 +45,9 @@ const PACKAGED_BUILDERS = new Set([
   'folder_based_builder',
 ]);
 
+/** The last names of the datasets loaders (hubTarget's `dataset` kind). */
+const DATASET_LOADERS = new Set(['load_dataset', 'load_dataset_builder']);
+
 /** True when a constant model or dataset id names a hub repository rather than a local path. */
 export function isHubId(id: string): boolean {
   return HUB_ID.test(id) && !FILE_EXTENSION.test(id) && !id.includes('..');
@@ -155,6 +158,8 @@ export const unpinnedHubDownloadRule = defineRule({
   constantArguments: {
     positions: [0, 1],
     keywords: [...FROM_PRETRAINED_ID_KEYWORDS, 'model', 'path', 'model_name'],
+    // A repository id; for the datasets loaders, not the name of a packaged builder (`"imagefolder"`).
+    value: (id, word) => isHubId(id) && !(DATASET_LOADERS.has(word) && PACKAGED_BUILDERS.has(id)),
   },
   callees: [
     'transformers.pipeline',
