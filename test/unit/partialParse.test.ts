@@ -4,7 +4,7 @@
  * the same comparison on every fixture, corpus and example file).
  */
 import * as assert from 'node:assert/strict';
-import { HotWords, aliasNames, assignedNames, dottedSegments, partialText } from '../../server/src/engine/perf/partialParse';
+import { HotWords, aliasNames, assignedNames, dottedSegments, partialPlan, partialText } from '../../server/src/engine/perf/partialParse';
 import { SubstringSet } from '../../server/src/engine/textScan';
 import { analyzer, partialAndWhole } from '../support/engine';
 
@@ -554,5 +554,28 @@ describe('partial parsing', () => {
       assert.ok(whole.length > 0 || quiet.includes(text), `a finding to keep in\n${text}`);
       assert.deepEqual(partial, whole, text);
     }
+  });
+  it('leaves a text with no hot position unparsed, which the unoptimised analysis finds nothing in', async () => {
+    const engine = await analyzer();
+    const filler = Array.from({ length: 40 }, (_, i) => `def helper_${i}(x):\n    y = x + ${i}\n    return y * 2\n`).join('\n');
+    // The prefilter's gate lets MLS301 through (`builtins` is imported, `.compile` is an
+    // attribute), but `re.compile` cannot be the builtin: nothing is hot.
+    const quiet = `from builtins import str as _str\nimport re\nPATTERN = re.compile("x")\n${filler}`;
+    const loud = `${quiet}\ndef run(source):\n    return compile(source, "f", "exec")\n`;
+    const words = hot([], ['compile'], ['loads']);
+    assert.equal(partialPlan(quiet, words, 0).hotless, true);
+    assert.equal(partialPlan(loud, words, 0).hotless, false);
+    assert.equal(partialPlan(body(['import pickle', 'x = pickle.loads(blob)']), words, 0).hotless, false, 'a module statement');
+    const skipped = engine.analyzePython(quiet);
+    assert.equal(skipped.parsed, false);
+    assert.deepEqual(engine.analyzePython(quiet, { prefilter: false }).findings, []);
+    assert.equal(engine.analyzePython(quiet, { force: true }).parsed, true, 'a workspace scan still learns the imports');
+    const found = engine.analyzePython(loud);
+    assert.equal(found.parsed, true);
+    assert.deepEqual(
+      found.findings.map((f) => f.code),
+      engine.analyzePython(loud, { prefilter: false }).findings.map((f) => f.code),
+    );
+    assert.ok(found.findings.some((f) => f.code === 'MLS301'));
   });
 });

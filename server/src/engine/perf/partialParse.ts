@@ -325,9 +325,38 @@ export function partialText(
   /** Whether an offset is code (not a comment or plain string), when the caller knows it already (the prefilter's SourceText). */
   isCode?: (at: number) => boolean,
 ): PartialText | undefined {
+  return partialPlan(text, hot, minSkipped, hits, isCode).partial;
+}
+
+/**
+ * partialText's plan: the partial text, and whether no position of the text is hot (`hotless`):
+ * no word of the rules where it can matter, no data flow to keep, no name carried from such a
+ * word. Every definition is then cold, and no statement of the module holds a hot position
+ * either, which is what lets quietStatements leave a statement out: a finding is written with
+ * what makes a position hot, wherever it is. Such a text can hold no finding of these rules.
+ */
+export function partialPlan(
+  text: string,
+  hot: HotWords,
+  minSkipped = DEFAULT_MIN_SKIPPED,
+  hits?: readonly number[],
+  isCode?: (at: number) => boolean,
+): { partial: PartialText | undefined; hotless: boolean } {
   const lines = linesOf(text);
   const definitions = definitionsOf(text, lines);
   const plan = coldPlan(text, lines, definitions, hot, hits, isCode);
+  const { valuesAt, namesAt, wholeAt } = plan;
+  const hotless = valuesAt.length === 0 && namesAt.every((sorted) => sorted.length === 0) && wholeAt.length === 0;
+  return { partial: leaveOut(text, lines, definitions, plan, minSkipped), hotless };
+}
+
+function leaveOut(
+  text: string,
+  lines: readonly LogicalLine[],
+  definitions: readonly Definition[],
+  plan: ReturnType<typeof coldPlan>,
+  minSkipped: number,
+): PartialText | undefined {
   const { valuesAt, namesAt, scopesAt, wholeAt } = plan;
   let cold = plan.cold;
   const quiet = quietStatements(text, lines, cold, valuesAt, namesAt);

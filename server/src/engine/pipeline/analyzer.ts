@@ -25,7 +25,7 @@ import { rulesWanting, spellingTest } from './wantedCalls';
 import { noteEditOccurrences } from '../perf/editOccurrences';
 import type { ReuseStages } from '../perf/editReuse';
 import type { UnitKind } from '../perf/editedUnit';
-import { applicableRules, buildIndex, countTriggers, partialFor, subsetIndex, withoutUnreachedFlows } from './prefilter';
+import { applicableRules, buildIndex, countTriggers, partialPlanFor, subsetIndex, withoutUnreachedFlows } from './prefilter';
 import { analyseEverySink } from '../dataflow/index';
 import type { RuleIndex } from './prefilter';
 import { calledNamesOf, candidateCalls } from './calls';
@@ -243,8 +243,17 @@ export class Analyzer {
     const keeping = options.keepTree || options.previousTree !== undefined;
     // A file parsed only for its imports (`force`, no rule can fire) keeps nothing but them and
     // the statements of its module (the index of no rules has no hot word but `mlsec` and `:=`).
-    const partial =
-      (gated || options.force) && !keeping && options.prefilter !== false ? partialFor(source, index, full, options.minSkipped) : undefined;
+    const plan =
+      (gated || options.force) && !keeping && options.prefilter !== false
+        ? partialPlanFor(source, index, full, options.minSkipped)
+        : undefined;
+    // No position is hot for the rules that can fire: no definition and no statement can hold a
+    // finding, and the file is not parsed (a workspace scan's `force` parses it for its imports).
+    if (plan?.hotless && !options.force) {
+      timings.parse = performance.now() - start;
+      return { findings: [], syntaxErrors: 0, parsed: false, imports: [], timings };
+    }
+    const partial = plan?.partial;
     let tree = partial ? this.parser.parseRanges(partial.text, partial.ranges) : undefined;
     if (tree?.rootNode.hasError) {
       // Misread (or broken) text: the whole file is parsed, so the stubs can cost time, not findings.

@@ -11,7 +11,7 @@ import { wordsOf } from '../perf/ruleWords';
 import type { RuleWords } from '../perf/ruleWords';
 import { CALL_RESULT_SUFFIX } from '../semantic';
 import { SourceText, SubstringSet, inImportStatement, previousNonBlank } from '../textScan';
-import { DEFAULT_MIN_SKIPPED, HotWords, dottedSegments, partialText } from '../perf/partialParse';
+import { DEFAULT_MIN_SKIPPED, HotWords, dottedSegments, partialPlan } from '../perf/partialParse';
 import type { ArgumentCheck, PartialText } from '../perf/partialParse';
 import type { TextChange } from '../perf/editReuse';
 import { flowParsePlan } from '../dataflow/parsePlan';
@@ -216,6 +216,19 @@ export function partialFor(
   full: RuleIndex,
   minSkipped = DEFAULT_MIN_SKIPPED,
 ): PartialText | undefined {
+  return partialPlanFor(source, index, full, minSkipped)?.partial;
+}
+
+/**
+ * partialFor's plan (perf/partialParse.ts, partialPlan): the partial text, and whether no
+ * position of the text is hot for these rules, when partial parsing applies at all.
+ */
+export function partialPlanFor(
+  source: SourceText,
+  index: RuleIndex,
+  full: RuleIndex,
+  minSkipped = DEFAULT_MIN_SKIPPED,
+): { partial: PartialText | undefined; hotless: boolean } | undefined {
   // A file this small cannot have that much to leave out.
   if (source.text.length < minSkipped) return undefined;
   if (index.hot === undefined) index.hot = hotWords(index, full);
@@ -223,10 +236,10 @@ export function partialFor(
   // A data flow the plan cannot place: the whole file is parsed.
   const flows = flowPlanOf(index);
   if (flows && flows.keptOffsets(source.text) === null) return undefined;
-  const partial = partialText(source.text, index.hot, minSkipped, source.wordHits, (at) => source.isCode(at));
+  const plan = partialPlan(source.text, index.hot, minSkipped, source.wordHits, (at) => source.isCode(at));
   // The flow rules read the partial text with the whole text's closures (the same on what is kept).
-  if (partial && flows) shareReach(partial.text, source.text);
-  return partial;
+  if (plan.partial && flows) shareReach(plan.partial.text, source.text);
+  return plan;
 }
 
 /**
