@@ -299,10 +299,17 @@ describe('partial parsing', () => {
     assert.ok(partial.text.includes('def called():0'), 'a call of a function named verify, and a comparison');
     assert.ok(partial.text.includes('def method():0'), 'a method named verify');
     for (const kept of ['verify = False)', 'session.verify', '{"verify": False}']) assert.ok(partial.text.includes(kept), kept);
-    // Assigned where it is parsed, the name carries the value: every use of it counts then.
-    const assigned = partialText(text + body(['', 'def local(u):', '    verify = False', '    return fetch(u, verify)']), words, 0)!;
-    assert.ok(assigned.text.includes('    verify = False'));
-    assert.ok(assigned.text.includes('return verify(x) == verify'));
+    // Assigned where it is parsed, the name carries the value: every use of it counts then, in
+    // the function that assigns it when a function does (its local), everywhere at module level.
+    const local = partialText(text + body(['', 'def local(u):', '    verify = False', '    return fetch(u, verify)']), words, 0)!;
+    assert.ok(local.text.includes('    verify = False\n    return fetch(u, verify)'));
+    assert.ok(local.text.includes('def called():0'), 'another function’s `verify` is not that local');
+    const global = partialText(text + body(['', 'verify = False']), words, 0)!;
+    assert.ok(global.text.includes('return verify(x) == verify'));
+    const declared = partialText(text + body(['', 'def local(u):', '    global verify', '    verify = False']), words, 0)!;
+    assert.ok(declared.text.includes('return verify(x) == verify'), 'a `global` makes it the module’s');
+    const fromClass = partialText(text + body(['', 'class Local:', '    verify = False']), words, 0)!;
+    assert.ok(fromClass.text.includes('return verify(x) == verify'), 'a class attribute can be read anywhere');
   });
 
   it('leaves out large module-level statements nothing parsed reads', () => {
@@ -577,5 +584,21 @@ describe('partial parsing', () => {
       engine.analyzePython(loud, { prefilter: false }).findings.map((f) => f.code),
     );
     assert.ok(found.findings.some((f) => f.code === 'MLS301'));
+  });
+  it('follows a name carried in a function into the functions it holds, not into others', () => {
+    const words = HotWords.over(new SubstringSet(['verify']), [], [], [], [], [], ['verify']);
+    const text = body([
+      'def outer(u):',
+      '    verify = False',
+      '    def inner():',
+      '        return fetch(u, verify)',
+      '    return inner',
+      '',
+      'def other(x):',
+      '    return check(x, verify)',
+    ]);
+    const partial = partialText(text, words, 0)!;
+    assert.ok(partial.text.includes('        return fetch(u, verify)'), 'a closure reads the local');
+    assert.ok(partial.text.includes('def other():0'), 'another function does not');
   });
 });

@@ -593,6 +593,9 @@ function coldPlan(
     }
   const scopes = scopeStatements(text);
   const keptScopes = new Set<number>();
+  /** Names carried within one function only, as `start:name` of the function's span. */
+  const localKept = new Set<string>();
+  let functionScopes: ((at: number) => Span | undefined) | undefined;
   for (const statement of scopes) if (!statement.readable) nameAt.push(statement.at);
   substringAt.sort((a, b) => a - b);
   nameAt.sort((a, b) => a - b);
@@ -619,6 +622,8 @@ function coldPlan(
     // when it holds a substring; when it only names a function the rules want, the aliases it
     // makes of that function (`f = pickle.loads`, `from pickle import loads as f`).
     const added: string[] = [];
+    /** Names bound in a function's body: only their occurrences in that function (see functionScopeOf). */
+    const addedLocal: Array<{ name: string; scope: Span; fromFunction: boolean }> = [];
     // A name made from a function of a rule reading whole functions stands for it too.
     const functionAt = anyFunctionWord ? [...wholeAt].sort((a, b) => a - b) : [];
     for (const line of keptStatements(text, lines, cold)) {
@@ -627,8 +632,18 @@ function coldPlan(
         : holdsAny(nameAt, line.start, line.end)
           ? aliasNames(text, line, (name) => names.has(name))
           : [];
+      const scope = bound.length > 0 ? (functionScopes ??= functionScopeOf(definitions))(line.start) : undefined;
       for (const name of bound) {
         if (bareKept.has(name)) continue;
+        if (scope && !declaredIn(scopes, scope, name)) {
+          const key = `${scope.start}:${name}`;
+          if (localKept.has(key)) continue;
+          localKept.add(key);
+          names.add(name);
+          carried.add(name);
+          addedLocal.push({ name, scope, fromFunction: holdsAny(functionAt, line.start, line.end) });
+          continue;
+        }
         bareKept.add(name);
         names.add(name);
         carried.add(name);
@@ -636,13 +651,18 @@ function coldPlan(
         if (holdsAny(functionAt, line.start, line.end)) functionCarried.add(name);
       }
     }
-    if (added.length === 0) break;
+    if (added.length === 0 && addedLocal.length === 0) break;
     const more: number[] = [];
     for (const name of added) {
       // A list: the offsets are read twice (identifierOccurrences gives a generator).
       const occurrences = [...identifierOccurrences(text, name)];
       more.push(...occurrences);
       if (functionCarried.has(name)) for (const at of occurrences) flag(anyFunctionWord, at);
+    }
+    for (const { name, scope, fromFunction } of addedLocal) {
+      const occurrences = [...identifierOccurrences(text, name)].filter((at) => at >= scope.start && at < scope.end);
+      more.push(...occurrences);
+      if (fromFunction || functionCarried.has(name)) for (const at of occurrences) flag(anyFunctionWord, at);
     }
     nameAt = mergeSorted(
       nameAt,
@@ -1187,6 +1207,56 @@ export function isHeader(text: string, at: number): boolean {
   if (DEF_HEADER.test(text)) return true;
   CLASS_HEADER.lastIndex = at;
   return CLASS_HEADER.test(text);
+}
+
+/** A span of the text. */
+interface Span {
+  start: number;
+  end: number;
+}
+
+/**
+ * For an offset, the span of the outermost function whose body holds it, when a name a
+ * statement there binds can be read only inside that function: the innermost definition holding
+ * the offset (in its body, past the header: decorators and defaults are evaluated outside) is a
+ * function, so the name is a local of it or of a function it holds, never an attribute (a class
+ * body's names are, and a class can be reached from anywhere). Undefined at module level and in
+ * class bodies. `global` and `nonlocal` are left to the caller (declaredIn).
+ */
+function functionScopeOf(definitions: readonly Definition[]): (at: number) => Span | undefined {
+  // Definitions come outer ones first, in the order of their starts: each one's parent is the
+  // nearest earlier one still open.
+  const parents = new Int32Array(definitions.length).fill(-1);
+  const open: number[] = [];
+  definitions.forEach((definition, i) => {
+    while (open.length > 0 && definitions[open[open.length - 1]].end <= definition.start) open.pop();
+    if (open.length > 0) parents[i] = open[open.length - 1];
+    open.push(i);
+  });
+  const isFunction = (i: number) => definitions[i].stub.startsWith('def ');
+  return (at) => {
+    // The last definition starting at or before the offset, then out to the innermost holding it.
+    let low = 0;
+    let high = definitions.length - 1;
+    let k = -1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (definitions[mid].start <= at) {
+        k = mid;
+        low = mid + 1;
+      } else high = mid - 1;
+    }
+    while (k >= 0 && !(definitions[k].headerEnd <= at && at < definitions[k].end)) k = parents[k];
+    if (k < 0 || !isFunction(k)) return undefined;
+    let outermost = k;
+    for (let up = parents[k]; up >= 0; up = parents[up]) if (isFunction(up)) outermost = up;
+    return { start: definitions[outermost].start, end: definitions[outermost].end };
+  };
+}
+
+/** True when a `global` or `nonlocal` statement in the span names `name`, or cannot be read. */
+function declaredIn(scopes: readonly ScopeStatement[], span: Span, name: string): boolean {
+  return scopes.some(({ at, names, readable }) => at >= span.start && at < span.end && (!readable || names.includes(name)));
 }
 
 /** The outermost definitions holding no hot position, in order. */
