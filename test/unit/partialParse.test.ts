@@ -5,7 +5,9 @@
  */
 import * as assert from 'node:assert/strict';
 import { HotWords, aliasNames, assignedNames, dottedSegments, partialPlan, partialText } from '../../server/src/engine/perf/partialParse';
-import { SubstringSet } from '../../server/src/engine/textScan';
+import { SourceText, SubstringSet } from '../../server/src/engine/textScan';
+import { applicableRules, buildIndex, partialPlanFor } from '../../server/src/engine/pipeline/prefilter';
+import { ALL_RULES } from '../../server/src/rules/index';
 import { analyzer, partialAndWhole } from '../support/engine';
 
 /** Hot words over their own automaton: substrings, bare call names, attribute call names. */
@@ -600,5 +602,36 @@ describe('partial parsing', () => {
     const partial = partialText(text, words, 0)!;
     assert.ok(partial.text.includes('        return fetch(u, verify)'), 'a closure reads the local');
     assert.ok(partial.text.includes('def other():0'), 'another function does not');
+  });
+
+  it('takes a bare name imported from another module for no dotted function of that name', async () => {
+    const rule = ALL_RULES.find((r) => r.code === 'MLS302')!;
+    const index = buildIndex([rule]);
+    const filler = Array.from({ length: 40 }, (_, i) => `def helper_${i}(x):\n    y = x + ${i}\n    return y * 2\n`).join('\n');
+    const plan = (imports: string, call: string) => {
+      const text = `import subprocess\nimport os\n${imports}\n${filler}\ndef serve(cmd):\n    ${call}\n    return os.getcwd()\n`;
+      const source = new SourceText(text);
+      const applicable = applicableRules(source, index);
+      return applicable && partialPlanFor(source, applicable, index, 0);
+    };
+    const other = plan('from server_start import run', 'run(cmd, shell=True)');
+    assert.ok(other?.hotless, '`run` of another module');
+    for (const [imports, call] of [
+      ['from subprocess import run', 'run(cmd, shell=True)'],
+      ['from subprocess import run as go', 'go(cmd, shell=True)'],
+      ['from subprocess import (\n    run,\n)', 'run(cmd, shell=True)'],
+    ]) {
+      const kept = plan(imports, call);
+      assert.ok(kept && !kept.hotless && kept.partial?.text.includes(call), `${imports}: ${call}`);
+    }
+    const engine = await analyzer();
+    for (const imports of ['from server_start import run', 'from subprocess import run']) {
+      const text = `import subprocess\n${imports}\n${filler}\ndef serve(cmd):\n    run(cmd, shell=True)\n`;
+      assert.deepEqual(
+        engine.analyzePython(text).findings.map((f) => f.code),
+        engine.analyzePython(text, { prefilter: false }).findings.map((f) => f.code),
+        imports,
+      );
+    }
   });
 });

@@ -585,8 +585,22 @@ function coldPlan(
     if (kind & WordKind.BareName) bareKept.add(words.strings[i]);
   });
   const carried = new Set<string>();
+  // What imports bind the dotted functions' last names to (`from subprocess import run`), when a
+  // bare name is imported: found once, on demand.
+  let importedAs: Map<string, ReadonlySet<string>> | undefined;
+  const importsFunction = (word: string, list: readonly number[]): boolean => {
+    // `from m import run as go`: the alias is followed from the import statement (aliasNames).
+    if (list.some((at) => inImportStatement(text, at) && /^[ \t]*as\b/.test(text.slice(at + word.length, at + word.length + 8))))
+      return true;
+    importedAs ??= reachingNames(text, lines, new Set([...hot.reachPrefixes(), ...hot.functions]), rootAt);
+    for (const qualified of importedAs.get(word) ?? []) if (qualified === ANYTHING || hot.functions.has(qualified)) return true;
+    return false;
+  };
   for (const [word, list] of bareAt)
     if (importedChecked.has(word) || list.some((at) => inImportStatement(text, at))) {
+      // A dotted function's last name, imported from elsewhere (`from server import run`), is not that function.
+      const kind = kinds[words.strings.indexOf(word)];
+      if (kind & WordKind.ReceiverChecked && !importedChecked.has(word) && !importsFunction(word, list)) continue;
       nameAt.push(...list);
       for (const at of list) flag(kinds[words.strings.indexOf(word)], at);
       bareKept.add(word);
