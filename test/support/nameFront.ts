@@ -53,22 +53,23 @@ export function checkNameFront(
 }
 
 /**
- * True when the call passes, at one of the declared arguments, what can be constant text as the
- * tree and the semantic model show it (a string; a name bound by an assignment, a loop or a
- * parameter with a default; a parenthesised one), or passes `*args`/`**kwargs`: read from the
- * tree, independently of the text check partial parsing makes (perf/constantArguments.ts).
+ * True when the call passes, at one of the declared arguments, constant text as the semantic
+ * model reads it (a string; a name bound to one; a parenthesised one) that the declared value
+ * test takes, or passes `*args`/`**kwargs`: read from the tree, independently of the text check
+ * partial parsing makes (perf/constantArguments.ts).
  */
-export function passesConstantArgument(call: Node, declared: ConstantArguments, model: SemanticModel): boolean {
+export function passesConstantArgument(call: Node, declared: ConstantArguments, model: SemanticModel, word?: string): boolean {
   const args = call.childForFieldName('arguments');
   if (!args || args.type !== 'argument_list') return false;
+  // What the rules read (RuleContext.constant): the model's constant, which must pass the declared
+  // value test (`word`: the callee's last name or the method); a literal the model gives no value
+  // (an f-string) counts, as the text front counts it.
   const canBeText = (value: Node | null): boolean => {
     if (!value) return false;
     if (value.type === 'parenthesized_expression') return canBeText(value.namedChildren[0] ?? null);
-    if (value.type === 'string' || value.type === 'concatenated_string') return true;
-    if (value.type !== 'identifier') return false;
-    const binding = model.lookup(value.text, value.startIndex);
-    if (!binding || binding.kind === 'import') return false;
-    return binding.kind !== 'param' || /default_parameter$/.test(binding.node.parent?.type ?? '');
+    const constant = model.constantValue(value);
+    if (constant?.kind === 'str') return !declared.value || word === undefined || declared.value(constant.value, word);
+    return value.type === 'string' || value.type === 'concatenated_string';
   };
   let position = 0;
   for (const arg of args.namedChildren) {

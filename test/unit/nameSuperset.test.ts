@@ -44,7 +44,7 @@ describe('name resolution: the text front keeps what the semantic model resolves
       }
     const passes = (word: string, call: Node, model: SemanticModel) => {
       const declared = judged.get(word);
-      return !declared || declared.some((d) => passesConstantArgument(call, d, model));
+      return !declared || declared.some((d) => passesConstantArgument(call, d, model, word.slice(word.lastIndexOf('.') + 1)));
     };
     const files = [
       ...filesUnder(FIXTURES, ['.py']),
