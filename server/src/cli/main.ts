@@ -252,22 +252,39 @@ async function runScan(argv: string[], mode: 'scan' | 'baseline' = 'scan'): Prom
     process.stdout.write(formatFileListing(listFiles(scanOptions), process.cwd()));
     return 0;
   }
-  const outcome: ScanOutcome = values['models-only']
-    ? { files: [], configProblems: [], missing: [], durationMs: 0 }
-    : await scanParallel(() => Analyzer.create(ALL_RULES), scanOptions, __filename);
-  if (!values['no-models']) {
-    const models = inspectModels({
-      paths,
-      select,
-      ignore,
-      configFile: values.config,
-      respectGitignore: values['models-gitignore'],
-      modelsOnly: values['models-only'],
-      verifyHashes: values['verify-hashes'],
-    });
+  // The model files are inspected on this thread while the workers analyse the Python files:
+  // scanParallel returns once it has listed them and handed them out (it analyses batches of its
+  // own afterwards), so the inspection is not a serial step after the scan.
+  const scanStarted = performance.now();
+  const scanning: Promise<ScanOutcome> = values['models-only']
+    ? Promise.resolve({ files: [], configProblems: [], missing: [], durationMs: 0 })
+    : scanParallel(() => Analyzer.create(ALL_RULES), scanOptions, __filename);
+  // A failed scan is reported as it was, without the models' results.
+  scanning.catch(() => undefined);
+  let models: ReturnType<typeof inspectModels> | undefined;
+  try {
+    models = values['no-models']
+      ? undefined
+      : inspectModels({
+          paths,
+          select,
+          ignore,
+          configFile: values.config,
+          respectGitignore: values['models-gitignore'],
+          modelsOnly: values['models-only'],
+          verifyHashes: values['verify-hashes'],
+        });
+  } catch (error) {
+    // The scan's workers are let finish before the error is reported (and the scan's own error first).
+    await scanning;
+    throw error;
+  }
+  const outcome = await scanning;
+  if (models) {
     outcome.files.push(...models.reports);
     outcome.configProblems.push(...models.problems);
-    outcome.durationMs += models.stats.ms;
+    // Both ran at once: the time until both were done.
+    outcome.durationMs = Math.max(outcome.durationMs, performance.now() - scanStarted);
     if (values['models-only']) outcome.missing.push(...models.missing);
     outcome.models = models.stats;
   }
