@@ -202,38 +202,38 @@ export function collectSourceFiles(paths: readonly string[], options: WalkOption
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
       const isDir = entry.isDirectory();
-      const skip = options.onSkip && (isDir || accept(full)) ? options.onSkip : undefined;
-      // Counted when the walk would have looked at it: folders, and files of the accepted kinds.
-      const counted = isDir || accept(full);
+      // A file of a kind not collected is neither counted nor reported: not worth matching
+      // against the excludes and the .gitignore files (most of a walk's matching in a tree of
+      // other languages' sources, docs and assets).
+      if (!isDir && !accept(full)) continue;
       if (entry.isSymbolicLink()) {
         // links are not followed in a walk; other special files are collected and reported by the reader
-        skip?.(full, 'symbolic link (not followed)');
-        if (counted) skips?.add('symlink', isDir);
+        options.onSkip?.(full, 'symbolic link (not followed)');
+        skips?.add('symlink', isDir);
         continue;
       }
       if (defaults.ignores(isDir ? entry.name + '/' : entry.name)) {
-        skip?.(full, 'default exclude');
+        options.onSkip?.(full, 'default exclude');
         // Version-control folders are never sources: not worth a count.
-        if (counted && !VCS_FOLDERS.has(entry.name)) skips?.add('default-exclude', isDir);
+        if (!VCS_FOLDERS.has(entry.name)) skips?.add('default-exclude', isDir);
         continue;
       }
       if (options.resolver.isExcluded(full, isDir)) {
-        skip?.(full, `excluded by ${options.resolver.forFile(full).file ?? 'the configuration'}`);
-        if (counted) skips?.add('exclude', isDir);
+        options.onSkip?.(full, `excluded by ${options.resolver.forFile(full).file ?? 'the configuration'}`);
+        skips?.add('exclude', isDir);
         continue;
       }
       const ignoredBy = config.respectGitignore
         ? scoped.find(({ base, matcher }) => matcher.ignores(toPosix(path.relative(base, full)) + (isDir ? '/' : '')))
         : undefined;
       if (ignoredBy && git.tracks(full, isDir)) {
-        if (!isDir && counted && skips) skips.git.trackedKept++;
+        if (!isDir && skips) skips.git.trackedKept++;
       } else if (ignoredBy) {
-        skip?.(full, `ignored by ${path.join(ignoredBy.base, '.gitignore')}`);
-        if (counted) skips?.add('gitignore', isDir);
+        options.onSkip?.(full, `ignored by ${path.join(ignoredBy.base, '.gitignore')}`);
+        skips?.add('gitignore', isDir);
         continue;
       }
       if (isDir) walk(full, scoped);
-      else if (!accept(full)) continue;
       else if (entry.isFile()) {
         found.push(full);
         options.onFound?.(found.length);
