@@ -160,6 +160,73 @@ describe('data flow: a sink is reached wherever the analysis finds a flow', () =
     assert.ok(!other.keeps, 'a sink in the helper given none of its parameters is not reached');
   });
 
+  it('a sink in a helper reached only through the parameters its calls pass request data to', async () => {
+    const head = ['from flask import Flask, request', 'import pickle', 'app = Flask(__name__)', ''];
+    const handler = (call: string) => ['@app.post("/x")', 'def handler():', `    ${call}`, '    return "ok"', ''];
+    const helper = ['def restore(blob, note):', '    pickle.loads(blob)', '    return note', ''];
+    // Request data passed to the other parameter: the sink is not reached.
+    for (const call of [
+      'restore(b"state", request.get_data())',
+      'restore(note=request.get_data(), blob=b"state")',
+      'restore(*request.get_data())',
+    ]) {
+      const { found, keeps } = await check([...head, ...helper, ...handler(call)], 'MLS305');
+      assert.deepEqual(found, [], call);
+      assert.ok(!keeps, `${call}: no parameter reaching the sink is given request data`);
+    }
+    // To the parameter reaching it, by position or keyword (the call over several lines).
+    for (const call of [
+      'restore(request.get_data(), "x")',
+      'restore(note="x", blob=request.get_data())',
+      'restore(\n        request.get_data(),  # the state, as sent\n        "x")',
+    ]) {
+      const { found, keeps } = await check([...head, ...helper, ...handler(call)], 'MLS305');
+      assert.deepEqual(found, ['MLS305@10:4'], call);
+      assert.ok(keeps, call);
+    }
+    // A header with a comma in a comment still numbers its parameters as flow.ts does.
+    const commented = await check(
+      [
+        ...head,
+        'def restore(note,  # a note, from the client',
+        '            blob):',
+        '    pickle.loads(blob)',
+        '',
+        ...handler('restore("x", request.get_data())'),
+      ],
+      'MLS305',
+    );
+    assert.deepEqual(commented.found, ['MLS305@10:4']);
+    assert.ok(commented.keeps);
+    // A method called on the object: its first argument is its second parameter.
+    const method = await check(
+      [
+        ...head,
+        'class Store:',
+        '    def restore(self, blob, note):',
+        '        pickle.loads(blob)',
+        '',
+        '    def handle(self):',
+        '        self.restore(request.get_data(), "x")',
+        '',
+        'store = Store()',
+        '',
+        '@app.post("/x")',
+        'def handler():',
+        '    store.handle()',
+        '    return "ok"',
+        '',
+      ],
+      'MLS305',
+    );
+    assert.deepEqual(method.found, ['MLS305@9:8']);
+    assert.ok(method.keeps);
+    // Arguments the text cannot number (a lambda's commas): every parameter is followed.
+    const lambda = await check([...head, ...helper, ...handler('restore(lambda a, b: a, request.get_data())')], 'MLS305');
+    assert.deepEqual(lambda.found, []);
+    assert.ok(lambda.keeps, 'a call whose arguments cannot be read seeds every parameter');
+  });
+
   it('a path method called with nothing in its parentheses, and no loader called so', async () => {
     const { found, keeps } = await check(
       [
