@@ -39,7 +39,7 @@ import { CONTAINER_KINDS, MUTATING_METHODS, mutatedNames } from './containers';
 import { sinkReached } from './sinkReach';
 import { llmSeeds } from './llmSeeds';
 import { ENDPOINT_DECORATOR_WORDS, SERVING_INPUT_METHODS, SERVING_OUTPUT_METHODS, SERVING_PACKAGES } from './serving';
-import type { ReachView } from './sinkReach';
+import type { ReachView, SinkNames } from './sinkReach';
 import type { FlowSinkKind } from './words';
 import {
   CLI_SOURCES,
@@ -178,6 +178,8 @@ class TextFacts {
   readonly filled = new Map<number, string[]>();
   /** What each line read so far binds (boundBy), shared by the closures of every kind. */
   readonly bound = new Map<number, string[]>();
+  /** How the names sinkReach.ts asked about are bound (shared by every flow it checks). */
+  readonly sinkNames: SinkNames = { assigned: new Map(), bound: new Map() };
 
   constructor(readonly text: string) {
     this.lines = linesOf(text);
@@ -932,6 +934,7 @@ export class FlowReach {
         return (!!line && this.holds(line.start, line.end)) || this.fromParameter(at);
       },
       inProse: (at) => facts.inProse(at),
+      names: facts.sinkNames,
       lineStart: (at) => lineOf(at)?.start ?? at,
       lineEnd: (at) => lineOf(at)?.end ?? at,
       lineHolds: (at, word) => {
