@@ -12,6 +12,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SELECTION_LIMITS } from '../../server/src/engine/dataflow/index';
 import { flowParsePlan } from '../../server/src/engine/dataflow/parsePlan';
+import { flowReach } from '../../server/src/engine/dataflow/reach';
+import { UNTRUSTED } from '../../server/src/engine/dataflow/sources';
 import type { AnalysisResult } from '../../server/src/engine/pipeline/analyzer';
 import type { FlowDeclaration } from '../../server/src/engine/rule';
 import { ALL_RULES } from '../../server/src/rules/index';
@@ -225,6 +227,38 @@ describe('data flow: a sink is reached wherever the analysis finds a flow', () =
     const lambda = await check([...head, ...helper, ...handler('restore(lambda a, b: a, request.get_data())')], 'MLS305');
     assert.deepEqual(lambda.found, []);
     assert.ok(lambda.keeps, 'a call whose arguments cannot be read seeds every parameter');
+  });
+
+  it('reads the prose of a helper’s lines only where its name is called', () => {
+    const text = [
+      'from flask import Flask, request',
+      'import pickle',
+      'app = Flask(__name__)',
+      '',
+      'def restore(blob, note):',
+      '    pickle.loads(blob)',
+      '',
+      `HELPERS = [${Array.from({ length: 60 }, () => 'restore').join(', ')}]`,
+      ...Array.from({ length: 60 }, (_, i) => `DOC_${i} = """restore ${i}: see restore"""`),
+      '',
+      '@app.post("/x")',
+      'def handler():',
+      '    restore(b"state", request.get_data())',
+      '    return "ok"',
+      '',
+    ].join('\n');
+    const reach = flowReach(text, UNTRUSTED, new Set(['request', 'ui']))!;
+    // The closures first: what is counted is the sink check's own reading.
+    assert.ok(reach.closures.length > 0);
+    const facts = (reach as unknown as { facts: { inProse(at: number): boolean } }).facts;
+    const own = facts.inProse.bind(facts);
+    let read = 0;
+    facts.inProse = (at) => {
+      read++;
+      return own(at);
+    };
+    assert.equal(reach.reachesSink(new Set(['deserialize'])), false);
+    assert.ok(read < 10, `prose read for ${read} occurrences`);
   });
 
   it('a path method called with nothing in its parentheses, and no loader called so', async () => {
