@@ -261,6 +261,28 @@ describe('data flow: a sink is reached wherever the analysis finds a flow', () =
     assert.ok(read < 10, `prose read for ${read} occurrences`);
   });
 
+  it('reads no sink where no name carries', () => {
+    // An LLM client imported and never called, sinks of every kind written: nothing carries.
+    const text = [
+      'import os, pickle, subprocess',
+      'from openai import OpenAI',
+      'client = OpenAI()',
+      ...Array.from({ length: 30 }, (_, i) => `eval(code_${i}); os.system(cmd_${i}); pickle.loads(blob_${i})`),
+      '',
+    ].join('\n');
+    const reach = flowReach(text, UNTRUSTED, new Set(['llm']))!;
+    assert.ok(reach.closures.every((closure) => closure.at.length === 0 && !closure.dense));
+    const facts = (reach as unknown as { facts: { occurrences: { of(name: string): readonly number[] } } }).facts;
+    const own = facts.occurrences.of.bind(facts.occurrences);
+    const read: string[] = [];
+    facts.occurrences.of = (name) => {
+      read.push(name);
+      return own(name);
+    };
+    assert.equal(reach.reachesSink(new Set(['code', 'shell', 'deserialize', 'model', 'system-prompt', 'response'])), false);
+    assert.deepEqual(read, []);
+  });
+
   it('a path method called with nothing in its parentheses, and no loader called so', async () => {
     const { found, keeps } = await check(
       [

@@ -837,7 +837,13 @@ export class FlowReach {
     if (!known) sinkAnswers.set(this.facts, (known = new Map()));
     const key = `${this.kinds.join(',')}>${[...sinks].sort().join(',')}`;
     let answer = known.get(key);
-    if (answer === undefined) known.set(key, (answer = sinkReached(this.view(), sinks)));
+    if (answer === undefined) {
+      // No carrying name anywhere (no seed in the text: an LLM client named but never called):
+      // no line carries, so no sink is reached on one or through a helper called on one, and
+      // sinkReached would read every sink's name for nothing.
+      answer = this.any((closure) => closure.dense || closure.at.length > 0) && sinkReached(this.view(), sinks);
+      known.set(key, answer);
+    }
     return answer;
   }
 
