@@ -15,6 +15,10 @@ import { SemanticModel } from '../../server/src/engine/semantic';
 import { SELECTION_LIMITS, UNTRUSTED } from '../../server/src/engine/dataflow/index';
 import { llmCall } from '../../server/src/engine/dataflow/sources';
 import { flowReach } from '../../server/src/engine/dataflow/reach';
+import { llmSeeds } from '../../server/src/engine/dataflow/llmSeeds';
+import type { SeedText } from '../../server/src/engine/dataflow/llmSeeds';
+import { Occurrences } from '../../server/src/engine/dataflow/textWords';
+import { linesOf } from '../../server/src/engine/perf/partialParse';
 import { edited as editedFlows, summary } from '../support/flowEdits';
 import { analyzer } from '../support/engine';
 import { FIXTURES as FIXTURES_DIR } from '../support/paths';
@@ -336,4 +340,38 @@ describe('data flow: the LLM-answer seeds hold on every rule fixture', () => {
         assert.ok(!call.source || call.seeded, `${file}:${call.line}: \`${call.callee}\` is an LLM answer but no seed`);
     });
   }
+});
+
+describe('data flow: the LLM seeds read import lines only', () => {
+  /** A seed view of a text counting how often its text is read (each line read for imports reads it). */
+  function view(text: string): { seedText: SeedText; reads: () => number } {
+    const lines = linesOf(text);
+    let reads = 0;
+    const occurrences = new Occurrences(text);
+    const seedText: SeedText = {
+      get text() {
+        reads++;
+        return text;
+      },
+      lines,
+      occurrences,
+      lineAt: (offset) => lines.findIndex((line) => line.start <= offset && offset <= line.end),
+      inProse: () => false,
+    };
+    return { seedText, reads: () => reads };
+  }
+
+  it('does not read the lines naming a package for an import unless they hold `import`', () => {
+    const mentions = Array.from({ length: 200 }, (_, i) => `note_${i} = "ask openai about ${i}"  # openai`);
+    const call = 'answer = client.chat.completions.create(model="m", messages=[])';
+    const without = view([...mentions, call, ''].join('\n'));
+    assert.deepEqual(llmSeeds(without.seedText).calls, []);
+    assert.ok(without.reads() < 20, `the text was read ${without.reads()} times`);
+    const text = ['from openai import OpenAI', 'client = OpenAI()', ...mentions, call, ''].join('\n');
+    const seeded = llmSeeds(view(text).seedText);
+    assert.deepEqual(
+      seeded.calls.map((at) => text.slice(at, at + 6)),
+      ['create'],
+    );
+  });
 });

@@ -12,6 +12,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SELECTION_LIMITS } from '../../server/src/engine/dataflow/index';
 import { flowParsePlan } from '../../server/src/engine/dataflow/parsePlan';
+import { flowReach } from '../../server/src/engine/dataflow/reach';
+import { UNTRUSTED } from '../../server/src/engine/dataflow/sources';
 import type { AnalysisResult } from '../../server/src/engine/pipeline/analyzer';
 import type { FlowDeclaration } from '../../server/src/engine/rule';
 import { ALL_RULES } from '../../server/src/rules/index';
@@ -158,6 +160,127 @@ describe('data flow: a sink is reached wherever the analysis finds a flow', () =
     );
     assert.deepEqual(other.found, []);
     assert.ok(!other.keeps, 'a sink in the helper given none of its parameters is not reached');
+  });
+
+  it('a sink in a helper reached only through the parameters its calls pass request data to', async () => {
+    const head = ['from flask import Flask, request', 'import pickle', 'app = Flask(__name__)', ''];
+    const handler = (call: string) => ['@app.post("/x")', 'def handler():', `    ${call}`, '    return "ok"', ''];
+    const helper = ['def restore(blob, note):', '    pickle.loads(blob)', '    return note', ''];
+    // Request data passed to the other parameter: the sink is not reached.
+    for (const call of [
+      'restore(b"state", request.get_data())',
+      'restore(note=request.get_data(), blob=b"state")',
+      'restore(*request.get_data())',
+    ]) {
+      const { found, keeps } = await check([...head, ...helper, ...handler(call)], 'MLS305');
+      assert.deepEqual(found, [], call);
+      assert.ok(!keeps, `${call}: no parameter reaching the sink is given request data`);
+    }
+    // To the parameter reaching it, by position or keyword (the call over several lines).
+    for (const call of [
+      'restore(request.get_data(), "x")',
+      'restore(note="x", blob=request.get_data())',
+      'restore(\n        request.get_data(),  # the state, as sent\n        "x")',
+    ]) {
+      const { found, keeps } = await check([...head, ...helper, ...handler(call)], 'MLS305');
+      assert.deepEqual(found, ['MLS305@10:4'], call);
+      assert.ok(keeps, call);
+    }
+    // A header with a comma in a comment still numbers its parameters as flow.ts does.
+    const commented = await check(
+      [
+        ...head,
+        'def restore(note,  # a note, from the client',
+        '            blob):',
+        '    pickle.loads(blob)',
+        '',
+        ...handler('restore("x", request.get_data())'),
+      ],
+      'MLS305',
+    );
+    assert.deepEqual(commented.found, ['MLS305@10:4']);
+    assert.ok(commented.keeps);
+    // A method called on the object: its first argument is its second parameter.
+    const method = await check(
+      [
+        ...head,
+        'class Store:',
+        '    def restore(self, blob, note):',
+        '        pickle.loads(blob)',
+        '',
+        '    def handle(self):',
+        '        self.restore(request.get_data(), "x")',
+        '',
+        'store = Store()',
+        '',
+        '@app.post("/x")',
+        'def handler():',
+        '    store.handle()',
+        '    return "ok"',
+        '',
+      ],
+      'MLS305',
+    );
+    assert.deepEqual(method.found, ['MLS305@9:8']);
+    assert.ok(method.keeps);
+    // Arguments the text cannot number (a lambda's commas): every parameter is followed.
+    const lambda = await check([...head, ...helper, ...handler('restore(lambda a, b: a, request.get_data())')], 'MLS305');
+    assert.deepEqual(lambda.found, []);
+    assert.ok(lambda.keeps, 'a call whose arguments cannot be read seeds every parameter');
+  });
+
+  it('reads the prose of a helper’s lines only where its name is called', () => {
+    const text = [
+      'from flask import Flask, request',
+      'import pickle',
+      'app = Flask(__name__)',
+      '',
+      'def restore(blob, note):',
+      '    pickle.loads(blob)',
+      '',
+      `HELPERS = [${Array.from({ length: 60 }, () => 'restore').join(', ')}]`,
+      ...Array.from({ length: 60 }, (_, i) => `DOC_${i} = """restore ${i}: see restore"""`),
+      '',
+      '@app.post("/x")',
+      'def handler():',
+      '    restore(b"state", request.get_data())',
+      '    return "ok"',
+      '',
+    ].join('\n');
+    const reach = flowReach(text, UNTRUSTED, new Set(['request', 'ui']))!;
+    // The closures first: what is counted is the sink check's own reading.
+    assert.ok(reach.closures.length > 0);
+    const facts = (reach as unknown as { facts: { inProse(at: number): boolean } }).facts;
+    const own = facts.inProse.bind(facts);
+    let read = 0;
+    facts.inProse = (at) => {
+      read++;
+      return own(at);
+    };
+    assert.equal(reach.reachesSink(new Set(['deserialize'])), false);
+    assert.ok(read < 10, `prose read for ${read} occurrences`);
+  });
+
+  it('reads no sink where no name carries', () => {
+    // An LLM client imported and never called, sinks of every kind written: nothing carries.
+    const text = [
+      'import os, pickle, subprocess',
+      'from openai import OpenAI',
+      'client = OpenAI()',
+      ...Array.from({ length: 30 }, (_, i) => `eval(code_${i}); os.system(cmd_${i}); pickle.loads(blob_${i})`),
+      '',
+    ].join('\n');
+    const reach = flowReach(text, UNTRUSTED, new Set(['llm']))!;
+    assert.ok(reach.closures.every((closure) => closure.at.length === 0 && !closure.dense));
+    const facts = (reach as unknown as { facts: { occurrences: { of(name: string): readonly number[] } } }).facts;
+    const own = facts.occurrences.of.bind(facts.occurrences);
+    const read: string[] = [];
+    facts.occurrences.of = (name) => {
+      read.push(name);
+      return own(name);
+    };
+    assert.equal(reach.reachesSink(new Set(['code', 'shell', 'deserialize', 'model', 'system-prompt', 'response'])), false);
+    assert.deepEqual(read, []);
   });
 
   it('a path method called with nothing in its parentheses, and no loader called so', async () => {

@@ -32,7 +32,7 @@
  * matched), the seed is kept.
  */
 import type { LogicalLine } from '../perf/partialParse';
-import { KEYWORDS, identifiersOf, targetNames, topLevelAssignments, withoutProse } from '../perf/partialParse';
+import { KEYWORDS, holdsAny, identifiersOf, targetNames, topLevelAssignments, withoutProse } from '../perf/partialParse';
 import { isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
 import { GENERATION_METHODS, LANGCHAIN_METHODS, LLM_CLIENT_METHODS, LLM_COMPLETIONS } from './sources';
 
@@ -158,9 +158,15 @@ class SeedReader {
 
   /** True when an import statement names the package (a word of a logical line holding `import`). */
   imports(name: string): boolean {
+    // `import` read in a line's code is an occurrence of the word in its text (withoutProse blanks
+    // prose in place): a line without one is not read (h2oGPT's tests name `openai` on hundreds
+    // of lines, mostly in strings).
+    const imports = this.view.occurrences.of('import');
     return this.view.occurrences.of(name).some((at) => {
       const index = this.view.lineAt(at);
-      return index >= 0 && IMPORT_WORD.test(this.source(index));
+      if (index < 0) return false;
+      const line = this.view.lines[index];
+      return holdsAny(imports, line.start, line.end) && IMPORT_WORD.test(this.source(index));
     });
   }
 

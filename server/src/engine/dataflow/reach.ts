@@ -39,7 +39,7 @@ import { CONTAINER_KINDS, MUTATING_METHODS, mutatedNames } from './containers';
 import { sinkReached } from './sinkReach';
 import { llmSeeds } from './llmSeeds';
 import { ENDPOINT_DECORATOR_WORDS, SERVING_INPUT_METHODS, SERVING_OUTPUT_METHODS, SERVING_PACKAGES } from './serving';
-import type { ReachView } from './sinkReach';
+import type { ReachView, SinkNames } from './sinkReach';
 import type { FlowSinkKind } from './words';
 import {
   CLI_SOURCES,
@@ -178,6 +178,8 @@ class TextFacts {
   readonly filled = new Map<number, string[]>();
   /** What each line read so far binds (boundBy), shared by the closures of every kind. */
   readonly bound = new Map<number, string[]>();
+  /** How the names sinkReach.ts asked about are bound (shared by every flow it checks). */
+  readonly sinkNames: SinkNames = { assigned: new Map(), bound: new Map() };
 
   constructor(readonly text: string) {
     this.lines = linesOf(text);
@@ -551,12 +553,13 @@ class Closure {
 
   /**
    * The closure of a source kind's seeds, or with `definition`, of that function's parameters
-   * (what its values can be made from inside it: FlowReach.fromParameter).
+   * named in `parameters` (what their values can be made from inside it: FlowReach.fromParameter).
    */
   constructor(
     private readonly facts: TextFacts,
     kind: SourceKind | undefined,
     definition?: number,
+    private readonly parameters: readonly string[] = [],
   ) {
     const words: SourceWords = kind ? sourceWords(kind, facts) : { names: [], context: [], calls: [], mentions: [] };
     this.context = new Set(words.context);
@@ -641,13 +644,8 @@ class Closure {
     const handlers = { routes: kind === 'request', gradio: kind === 'ui' };
     for (const [name, scope] of handlerParameters(facts, handlers, this.registered, this.registrations)) add(name, scope);
     if (kind) for (const [name, scope] of servingParameters(facts, kind)) add(name, scope);
-    // The function's parameters (a method's first one too: flow.ts counts every parameter).
-    if (definition !== undefined) {
-      const header = facts.definitions[definition].header;
-      for (const { name } of parametersOf(facts, header)) add(name, definition);
-      const first = /^[^(]*\(\s*\**\s*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/u.exec(facts.lineText(header))?.[1];
-      if (first) add(first, definition);
-    }
+    // The function's parameters a call may pass a value to (FlowReach.passedParameters).
+    if (definition !== undefined) for (const name of this.parameters) add(name, definition);
     const drain = () => {
       while (queue.length > 0) {
         const [name, scope, called] = queue.pop()!;
@@ -839,7 +837,13 @@ export class FlowReach {
     if (!known) sinkAnswers.set(this.facts, (known = new Map()));
     const key = `${this.kinds.join(',')}>${[...sinks].sort().join(',')}`;
     let answer = known.get(key);
-    if (answer === undefined) known.set(key, (answer = sinkReached(this.view(), sinks)));
+    if (answer === undefined) {
+      // No carrying name anywhere (no seed in the text: an LLM client named but never called):
+      // no line carries, so no sink is reached on one or through a helper called on one, and
+      // sinkReached would read every sink's name for nothing.
+      answer = this.any((closure) => closure.dense || closure.at.length > 0) && sinkReached(this.view(), sinks);
+      known.set(key, answer);
+    }
     return answer;
   }
 
@@ -853,12 +857,76 @@ export class FlowReach {
     const index = this.facts.lineAt(at);
     if (index < 0 || !this.throughAt(at)) return false;
     const owner = this.facts.headerOf[index] >= 0 ? this.facts.headerOf[index] : this.facts.owner[index];
+    const parameters = this.passedParameters(owner);
+    if (parameters.length === 0) return false;
     let known = parameterClosures.get(this.facts);
     if (!known) parameterClosures.set(this.facts, (known = new Map()));
-    let closure = known.get(owner);
-    if (!closure) known.set(owner, (closure = new Closure(this.facts, undefined, owner)));
+    const key = `${owner} ${parameters.join(',')}`;
+    let closure = known.get(key);
+    if (!closure) known.set(key, (closure = new Closure(this.facts, undefined, owner, parameters)));
     const line = this.facts.lines[index];
     return closure.dense || holdsAny(closure.at, line.start, line.end);
+  }
+
+  /** passedParameters's answers, by definition. */
+  private readonly passed = new Map<number, readonly string[]>();
+
+  /**
+   * The parameters of definition `definition` some call of it may pass a source of these kinds
+   * to: what index.ts sinkHits asks at each call flow.ts follows (a bare `name(...)` or, for a
+   * method, `self.name(...)`, TextFacts.calls), the argument given for a parameter
+   * (argumentAt: the keyword argument of its name, else the positional one at its index less the
+   * parameters the call does not pass: 0, or 1 for a method's object), which carries a source
+   * only when its text holds a carrying name (`holds`). Every parameter when a call's arguments
+   * cannot be read from the text (`lambda` or a generator's `for` outside brackets, no closing
+   * parenthesis on its logical line). In h2oGPT's `src/gpt_langchain.py`, whose helpers take
+   * dozens of parameters and are called with a few of them carrying, seeding every parameter
+   * cost about a quarter of the flow rules' time in that file.
+   */
+  private passedParameters(definition: number): readonly string[] {
+    let known = this.passed.get(definition);
+    if (known) return known;
+    const facts = this.facts;
+    const text = facts.text;
+    const { name, header } = facts.definitions[definition];
+    const all = headerParameterNames(facts, header);
+    const wanted = new Set<number>();
+    let every = !all;
+    for (const at of facts.occurrences.of(name)) {
+      if (every) break;
+      // A call flow.ts follows (not the name a `def` gives), in code; the comments and strings of
+      // its line are read last (h2oGPT's tests hold logical lines of long strings: reading them
+      // for every occurrence of a helper's name took most of a plan's time there).
+      const open = codeFrom(text, at + name.length, text.length);
+      if (text.charCodeAt(open) !== 40 || DEFINED_NAME.test(text.slice(Math.max(0, at - 16), at))) continue;
+      if (!facts.calls(at, definition) || facts.inProse(at)) continue;
+      const index = facts.lineAt(at);
+      const args = index < 0 ? undefined : callArguments(text, open, facts.lines[index].end);
+      if (!args) {
+        every = true;
+        break;
+      }
+      const method = previousNonBlank(text, at) === '.';
+      let position = 0;
+      for (const arg of args) {
+        const carries = this.holds(arg.start, arg.end);
+        if (arg.keyword !== undefined) {
+          const k = all!.indexOf(arg.keyword);
+          if (carries && k >= 0) wanted.add(k);
+        } else if (!arg.splat) {
+          if (carries) {
+            wanted.add(position);
+            if (method) wanted.add(position + 1);
+          }
+          position++;
+        }
+      }
+    }
+    known = every
+      ? [...new Set([...(all ?? []), ...fallbackParameterNames(facts, header)])]
+      : [...new Set([...wanted].sort((a, b) => a - b).flatMap((k) => (k < all!.length ? [all![k]] : [])))];
+    this.passed.set(definition, known);
+    return known;
   }
 
   private view(): ReachView {
@@ -875,6 +943,7 @@ export class FlowReach {
         return (!!line && this.holds(line.start, line.end)) || this.fromParameter(at);
       },
       inProse: (at) => facts.inProse(at),
+      names: facts.sinkNames,
       lineStart: (at) => lineOf(at)?.start ?? at,
       lineEnd: (at) => lineOf(at)?.end ?? at,
       lineHolds: (at, word) => {
@@ -913,6 +982,116 @@ export class FlowReach {
     if (owner < 0) return false;
     return this.calledOnCarryingLine(owner);
   }
+}
+
+/** A name a `def` or `class` before it defines (not a call of it). */
+const DEFINED_NAME = /\b(?:def|class)\s+$/;
+
+/** Skips blanks, line continuations and comments from `k`; the offset of the next code character. */
+function codeFrom(text: string, k: number, end: number): number {
+  while (k < end) {
+    const c = text.charCodeAt(k);
+    if (isBlank(c)) k++;
+    else if (c === 35) {
+      while (k < end && text.charCodeAt(k) !== 10 && text.charCodeAt(k) !== 13) k++;
+    } else break;
+  }
+  return k;
+}
+
+/** The identifier starting at `k` ('' for none, or one starting with a digit). */
+function identifierAt(text: string, k: number, end: number): string {
+  let j = k;
+  while (j < end && isIdentifierChar(text.charCodeAt(j))) j++;
+  const first = text.charCodeAt(k);
+  return j > k && !(first >= 48 && first <= 57) ? text.slice(k, j) : '';
+}
+
+/**
+ * The comma-separated parts of the brackets opened at `open`, as [start, end) spans (comments
+ * and strings skipped, nested brackets whole), or undefined when they do not close before `limit`
+ * or a part holds `lambda` or `for` outside brackets (whose commas would not separate parts).
+ */
+function bracketParts(text: string, open: number, limit: number): Array<{ start: number; end: number }> | undefined {
+  const parts: Array<{ start: number; end: number }> = [];
+  let depth = 0;
+  let from = open + 1;
+  for (let k = open + 1; k < limit; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 35) {
+      while (k < limit && text.charCodeAt(k) !== 10 && text.charCodeAt(k) !== 13) k++;
+    } else if (c === 34 || c === 39) k = Math.max(k, literalBounds(text, k).end - 1);
+    else if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125) {
+      if (depth === 0) {
+        if (codeFrom(text, from, k) < k) parts.push({ start: from, end: k });
+        return parts;
+      }
+      depth--;
+    } else if (c === 44 && depth === 0) {
+      parts.push({ start: from, end: k });
+      from = k + 1;
+    } else if (isIdentifierChar(c)) {
+      let j = k;
+      while (j < limit && isIdentifierChar(text.charCodeAt(j))) j++;
+      if (depth === 0 && ((j - k === 6 && text.startsWith('lambda', k)) || (j - k === 3 && text.startsWith('for', k)))) return undefined;
+      k = j - 1;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The names of a definition's parameters in the order flow.ts numbers them (parameterNames:
+ * every parameter with a name, a method's object included; a bare `*` or `/` is none), or
+ * undefined when its header cannot be read.
+ */
+function headerParameterNames(facts: TextFacts, header: number): string[] | undefined {
+  const { start, end } = facts.lines[header];
+  const text = facts.text;
+  const open = text.indexOf('(', start);
+  if (open < 0 || open >= end) return undefined;
+  const parts = bracketParts(text, open, end);
+  if (!parts) return undefined;
+  const names: string[] = [];
+  for (const part of parts) {
+    let k = codeFrom(text, part.start, part.end);
+    while (k < part.end && text.charCodeAt(k) === 42) k = codeFrom(text, k + 1, part.end);
+    const name = identifierAt(text, k, part.end);
+    if (name) names.push(name);
+  }
+  return names;
+}
+
+/** The parameters a parameter closure was seeded with before calls were read (an unreadable header). */
+function fallbackParameterNames(facts: TextFacts, header: number): string[] {
+  const names = parametersOf(facts, header).map(({ name }) => name);
+  const first = /^[^(]*\(\s*\**\s*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/u.exec(facts.lineText(header))?.[1];
+  return first ? [first, ...names] : names;
+}
+
+/**
+ * The arguments of the call whose parentheses open at `open`, within its logical line (ending at
+ * `limit`): each with its keyword's name (`f(x=...)`) or whether it is a splat (`*a`, `**kw`),
+ * as index.ts argumentAt reads them; undefined when they cannot be read (bracketParts).
+ */
+function callArguments(
+  text: string,
+  open: number,
+  limit: number,
+): Array<{ start: number; end: number; keyword?: string; splat: boolean }> | undefined {
+  const parts = bracketParts(text, open, limit);
+  if (!parts) return undefined;
+  return parts.map(({ start, end }) => {
+    const k = codeFrom(text, start, end);
+    if (text.charCodeAt(k) === 42) return { start, end, splat: true };
+    const name = identifierAt(text, k, end);
+    if (name) {
+      const after = codeFrom(text, k + name.length, end);
+      if (text.charCodeAt(after) === 61 && text.charCodeAt(after + 1) !== 61) return { start, end, keyword: name, splat: false };
+    }
+    return { start, end, splat: false };
+  });
 }
 
 /**
@@ -1199,8 +1378,8 @@ export function shareReach(partial: string, whole: string): void {
   rememberWords(partial, facts.occurrences);
 }
 const closuresOf = new WeakMap<TextFacts, Map<SourceKind, Closure>>();
-/** The closures of functions' parameters per text, by definition (FlowReach.fromParameter). */
-const parameterClosures = new WeakMap<TextFacts, Map<number, Closure>>();
+/** The closures of functions' parameters per text, by definition and parameters (FlowReach.fromParameter). */
+const parameterClosures = new WeakMap<TextFacts, Map<string, Closure>>();
 /** sinkReached's answers per text, by source kinds and sink kinds. */
 const sinkAnswers = new WeakMap<TextFacts, Map<string, boolean>>();
 

@@ -60,6 +60,18 @@ export interface ReachView {
   lineHolds(at: number, word: string): boolean;
   /** The spans where a model-inference sink may be reached (carrying lines, functions named on one); null: anywhere. */
   modelPlaces(): ReadonlyArray<{ start: number; end: number }> | null;
+  /**
+   * What sinkReached found of the text's names so far (how each is assigned, whether it may stand
+   * for another name), kept with the text: they depend on the text alone, and each flow a plan
+   * checks asks again.
+   */
+  readonly names: SinkNames;
+}
+
+/** How names are bound in a text, as sinkReached reads them (see `assignment` and `boundName` there). */
+export interface SinkNames {
+  readonly assigned: Map<string, number>;
+  readonly bound: Map<string, boolean>;
 }
 
 const last = (name: string) => name.slice(name.lastIndexOf('.') + 1);
@@ -231,7 +243,7 @@ export function sinkReached(view: ReachView, kinds: ReadonlySet<FlowSinkKind>): 
     const value = text.slice(i + 1, Math.max(i + 1, view.lineEnd(at)));
     return chainedAssignment(value) || DOTTED_VALUE.test(value) ? 1 : 2;
   };
-  const assigned = new Map<string, number>();
+  const assigned = view.names.assigned;
   /** 0: never assigned; 1: assigned a dotted name somewhere; 2: assigned only other values. */
   const assignment = (name: string): number => {
     let known = assigned.get(name);
@@ -254,7 +266,7 @@ export function sinkReached(view: ReachView, kinds: ReadonlySet<FlowSinkKind>): 
   // or imported other than by `import name` (`import x as name`, `from m import name`, an import
   // the line holds after `if x:`). Assigned anything else, it names no module's function (the
   // model resolves a call's result as `f()`, which no sink's name is).
-  const bound = new Map<string, boolean>();
+  const bound = view.names.bound;
   const boundName = (name: string): boolean => {
     let known = bound.get(name);
     if (known === undefined) {
