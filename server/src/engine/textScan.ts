@@ -225,6 +225,16 @@ export class SourceText {
     return view;
   }
 
+  /**
+   * Every whole-identifier occurrence of `word`, prose included, when the prefilter's pass recorded
+   * them (the gates' words); undefined when it did not.
+   */
+  recordedOccurrences(word: string): readonly number[] | undefined {
+    if (this.searched.get(word) === false) return NONE;
+    const slot = this.occurrences?.slots.get(word);
+    return slot === undefined ? undefined : (this.occurrences!.offsets[slot] ?? NONE);
+  }
+
   /** True when `s` occurs in the text; memoised, and free for the rules' triggers. */
   includes(s: string): boolean {
     let hit = this.searched.get(s);

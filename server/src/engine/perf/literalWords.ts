@@ -137,14 +137,22 @@ export function literalWords(declaration: LiteralDeclaration): LiteralWords {
   const wholeWords = [...new Set([...named.flatMap((sink) => sink.names ?? []), ...calleeNames, ...environment])];
   const endings = [...new Set(named.flatMap((sink) => sink.nameEndings ?? []))];
   /** A sink's word written where a sink takes a value that can be constant text (as partial parsing judges each one). */
-  const sinkGetsConstant = (text: string): boolean =>
-    wholeWords.some((word) => someOccurrence(text, word, true, (at) => sinkCanTake(text, at, word.length, callees, value))) ||
-    endings.some((word) => someOccurrence(text, word, false, (at) => sinkCanTake(text, at, word.length, callees, value)));
+  const sinkGetsConstant = (source: SourceText): boolean => {
+    const text = source.text;
+    const takes = (word: string) => (at: number) => sinkCanTake(text, at, word.length, callees, value);
+    return (
+      wholeWords.some((word) => {
+        // The prefilter's pass recorded the gate's words (the sinks' names): no search then.
+        const recorded = source.recordedOccurrences(word);
+        return recorded ? recorded.some(takes(word)) : someOccurrence(text, word, true, takes(word));
+      }) || endings.some((word) => someOccurrence(text, word, false, takes(word)))
+    );
+  };
   return {
     triggers: [...new Set(triggers)],
     gate: (source) =>
       formats.some((format) => format.marks.some((mark) => source.includes(mark)) && formatIn(format, source.text)) ||
-      (tests.some((test) => test(source)) && someLiteralValue(source, value) && sinkGetsConstant(source.text)),
+      (tests.some((test) => test(source)) && someLiteralValue(source, value) && sinkGetsConstant(source)),
     gateWords: [...new Set(gateWords)],
     substrings: [...new Set(named.flatMap((sink) => sink.nameEndings ?? []))],
     words: [...new Set([...named.flatMap((sink) => sink.names ?? []), ...calleeNames, ...environment])],
