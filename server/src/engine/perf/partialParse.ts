@@ -1250,16 +1250,7 @@ function functionScopeOf(definitions: readonly Definition[]): (at: number) => Sp
   const isFunction = (i: number) => definitions[i].stub.startsWith('def ');
   return (at) => {
     // The last definition starting at or before the offset, then out to the innermost holding it.
-    let low = 0;
-    let high = definitions.length - 1;
-    let k = -1;
-    while (low <= high) {
-      const mid = (low + high) >> 1;
-      if (definitions[mid].start <= at) {
-        k = mid;
-        low = mid + 1;
-      } else high = mid - 1;
-    }
+    let k = lastStartingAtOrBefore(definitions, at);
     while (k >= 0 && !(definitions[k].headerEnd <= at && at < definitions[k].end)) k = parents[k];
     if (k < 0 || !isFunction(k)) return undefined;
     let outermost = k;
@@ -1366,6 +1357,21 @@ export function holdsAny(sorted: readonly number[], start: number, end: number):
 }
 
 /** The index of the first value of a sorted list that is at least `value` (the length if none). */
+/** Index of the last of `spans` (in order of their starts) starting at or before `offset` (-1: none). */
+export function lastStartingAtOrBefore(spans: ReadonlyArray<{ start: number }>, offset: number): number {
+  let low = 0;
+  let high = spans.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (spans[mid].start <= offset) {
+      found = mid;
+      low = mid + 1;
+    } else high = mid - 1;
+  }
+  return found;
+}
+
 export function lowerBound(sorted: readonly number[], value: number): number {
   let low = 0;
   let high = sorted.length;

@@ -21,7 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Finding } from '../findings';
-import { headerAt } from '../perf/partialParse';
+import { headerAt, lastStartingAtOrBefore } from '../perf/partialParse';
 import { editedLogicalLines } from '../perf/editedLines';
 import type { LogicalLine } from '../perf/partialParse';
 import { isBlank, isIdentifierChar, literalBounds } from '../textScan';
@@ -236,21 +236,6 @@ function afterBreak(text: string, at: number): number {
   const c = text.charCodeAt(at);
   if (c === 13) return text.charCodeAt(at + 1) === 10 ? at + 2 : at + 1;
   return c === 10 ? at + 1 : at;
-}
-
-/** Index of the last line starting at or before `offset` (-1: none). */
-function lastStartingAtOrBefore(lines: readonly LogicalLine[], offset: number): number {
-  let low = 0;
-  let high = lines.length - 1;
-  let found = -1;
-  while (low <= high) {
-    const mid = (low + high) >> 1;
-    if (lines[mid].start <= offset) {
-      found = mid;
-      low = mid + 1;
-    } else high = mid - 1;
-  }
-  return found;
 }
 
 /**
