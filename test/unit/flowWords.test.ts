@@ -45,6 +45,14 @@ describe('data-flow rules: declared flows', () => {
       engine.mayMatch('import transformers as tf\ngenerator = tf . pipeline("text-generation")\nexec(generator("q"))\n', only('MLS304')),
       true,
     );
+    // A pipeline named only in a comment or a string makes no LLM answer.
+    const shell = 'import transformers\nimport os\nos.system(cmd)\n';
+    assert.equal(engine.mayMatch(`# from transformers import pipeline\n${shell}`, only('MLS304')), false);
+    assert.equal(engine.mayMatch(`HELP = "see transformers.pipeline"\n${shell}`, only('MLS304')), false);
+    assert.equal(
+      engine.mayMatch(`from transformers import pipeline\ncmd = pipeline("text-generation")("q")\n${shell}`, only('MLS304')),
+      true,
+    );
   });
 
   it('needs a source and a sink of the same entry', async () => {

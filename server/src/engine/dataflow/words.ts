@@ -148,9 +148,12 @@ function llmAnswer(source: SourceText): boolean {
   if (mentionsAny(source, LLM_CLIENTS)) return true;
   if (anyWord(source, HF_INFERENCE) && mentionsAny(source, ['huggingface_hub'])) return true;
   if (!mentionsAny(source, ['transformers', 'vllm'])) return false;
-  if (source.hasIdentifier('generate') || TRANSFORMERS_PIPELINE.test(source.text)) return true;
+  if (source.hasIdentifier('generate')) return true;
+  // A pipeline is named in code (the regex reads comments and strings too): the cheap test first.
+  if (!source.hasIdentifier('pipeline')) return false;
+  if (TRANSFORMERS_PIPELINE.test(source.text)) return true;
   // The module imported whole makes a pipeline only as an attribute: `tf.pipeline(...)`.
-  return source.hasIdentifier('pipeline') && PIPELINE_ATTRIBUTE.test(source.text) && TRANSFORMERS_MODULE.test(source.text);
+  return PIPELINE_ATTRIBUTE.test(source.text) && TRANSFORMERS_MODULE.test(source.text);
 }
 
 /** A route handler of a web framework (`@app.post(...)`), or a handler of an ML serving framework. */
@@ -168,7 +171,7 @@ export const SOURCE_WORDS: Record<FlowSourceKind, KindWords> = {
   cli: { triggers: ['argv', 'input', 'builtins'], words: ['argv', 'builtins', 'input', 'raw_input'], present: commandLine },
   llm: {
     triggers: [...LLM_CLIENTS, 'huggingface_hub', 'transformers', 'vllm'],
-    words: [...LLM_CLIENTS, 'huggingface_hub', ...HF_INFERENCE, 'transformers', 'vllm', 'generate'],
+    words: [...LLM_CLIENTS, 'huggingface_hub', ...HF_INFERENCE, 'transformers', 'vllm', 'generate', 'pipeline'],
     present: llmAnswer,
   },
   confidence: { triggers: CONFIDENCE_WORDS, words: CONFIDENCE_WORDS, present: (source) => mentionsAny(source, CONFIDENCE_WORDS) },
