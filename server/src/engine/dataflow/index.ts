@@ -14,6 +14,8 @@ import { selfCallsOf, selfMethodOf } from './methods';
 import { flowReach } from './reach';
 import type { FlowReach } from './reach';
 import { wordOffsets } from './textWords';
+import { SOURCE_WORDS } from './words';
+import { sourceTextOf } from '../textScan';
 
 export type { FlowSpec, Source, SourceKind } from './flow';
 export type { Sink, SinkKind } from './sinks';
@@ -297,6 +299,7 @@ export function untrustedFlows(model: SemanticModel, sinks: ReadonlySet<SinkKind
 
 /** The source kinds inputSourcesOf names. */
 const INPUT_KINDS: ReadonlySet<SourceKind> = new Set(['request', 'ui', 'cli']);
+const INPUT_SOURCE_WORDS = [SOURCE_WORDS.request, SOURCE_WORDS.ui, SOURCE_WORDS.cli];
 
 /**
  * The request, UI and command-line sources an expression may carry, without following helper
@@ -306,6 +309,10 @@ export function inputSourcesOf(model: SemanticModel, node: Node): Source[] {
   // Only where a name that may carry such a source is written in the expression (reach.ts, as
   // for a sink's arguments); the unoptimised reference asks the flow everywhere.
   if (!everySink.has(model)) {
+    // A text in which the flow rules' gates see no such source written (words.ts) carries none:
+    // the closures need not be made (most texts with an `eval` or a `subprocess` call).
+    const source = sourceTextOf(model.text);
+    if (!INPUT_SOURCE_WORDS.some((words) => words.present(source))) return [];
     const reach = flowReach(model.text, UNTRUSTED, INPUT_KINDS);
     if (reach && !reach.holds(node.startIndex, node.endIndex)) return [];
   }

@@ -19,7 +19,7 @@ import { SemanticModel } from '../semantic';
 import type { ConstValue } from '../semantic';
 import { LineIndex, analysisText } from '../text';
 import type { Span } from '../text';
-import { SourceText } from '../textScan';
+import { SourceText, rememberSource } from '../textScan';
 import { changeBetween, reuseAfterEdit } from '../perf/editReuse';
 import { rulesWanting, spellingTest } from './wantedCalls';
 import { noteEditOccurrences } from '../perf/editOccurrences';
@@ -216,6 +216,7 @@ export class Analyzer {
     const timings = { prefilter: 0, parse: 0, model: 0, rules: 0 };
     let start = performance.now();
     const source = new SourceText(text);
+    rememberSource(text, source);
     // In the editor, the triggers are counted, so that after an edit only its surroundings are searched.
     const previous = options.previous?.triggerIndex === full && options.previousTree ? options.previous : undefined;
     const change = previous && changeBetween(previous.text, text);
@@ -254,6 +255,8 @@ export class Analyzer {
       return { findings: [], syntaxErrors: 0, parsed: false, imports: [], timings };
     }
     const partial = plan?.partial;
+    // Checks made while the rules run read the whole text's spans and occurrences (sourceTextOf).
+    if (partial) rememberSource(partial.text, source);
     let tree = partial ? this.parser.parseRanges(partial.text, partial.ranges) : undefined;
     if (tree?.rootNode.hasError) {
       // Misread (or broken) text: the whole file is parsed, so the stubs can cost time, not findings.
