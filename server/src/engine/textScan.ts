@@ -476,26 +476,27 @@ export class SubstringSet {
   }
 }
 
-/** The SourceTexts of the last few texts analysed, by text (see sourceTextOf). */
-const recentSources = new Map<string, SourceText>();
-const RECENT_SOURCES = 4;
+/** The texts an analysis registered (see rememberSource): its text, its partial text, their SourceText. */
+let recent: { texts: string[]; source: SourceText } | undefined;
 
 /**
  * Records `source` as the SourceText of `text`: the analyzer's, under its text and under the
  * partial text made from it (the same length, the kept code at the same offsets), so that a check
  * made while the rules run reads the spans and the occurrences the prefilter found. Asked about a
- * partial text, it answers about the whole text, which holds all of the partial one's code.
+ * partial text, it answers about the whole text, which holds all of the partial one's code. One
+ * analysis at a time: recording another source forgets the previous one.
  */
 export function rememberSource(text: string, source: SourceText): void {
-  if (recentSources.get(text) === source) return;
-  recentSources.delete(text);
-  if (recentSources.size >= RECENT_SOURCES) recentSources.delete(recentSources.keys().next().value!);
-  recentSources.set(text, source);
+  if (recent?.source === source) recent.texts.push(text);
+  else recent = { texts: [text], source };
 }
 
-/** The SourceText recorded for `text` (rememberSource), or a new one (recorded). */
+/** Forgets the recorded SourceText (the analyzer, once an analysis is done). */
+export function forgetSources(): void {
+  recent = undefined;
+}
+
+/** The SourceText recorded for `text` (rememberSource), or a new one. */
 export function sourceTextOf(text: string): SourceText {
-  let source = recentSources.get(text);
-  if (!source) rememberSource(text, (source = new SourceText(text)));
-  return source;
+  return recent?.texts.includes(text) ? recent.source : new SourceText(text);
 }

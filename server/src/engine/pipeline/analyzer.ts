@@ -19,7 +19,7 @@ import { SemanticModel } from '../semantic';
 import type { ConstValue } from '../semantic';
 import { LineIndex, analysisText } from '../text';
 import type { Span } from '../text';
-import { SourceText, rememberSource } from '../textScan';
+import { SourceText, forgetSources, rememberSource } from '../textScan';
 import { changeBetween, reuseAfterEdit } from '../perf/editReuse';
 import { rulesWanting, spellingTest } from './wantedCalls';
 import { noteEditOccurrences } from '../perf/editOccurrences';
@@ -207,6 +207,7 @@ export class Analyzer {
     } finally {
       this.versions = undefined;
       this.checkDeclarations = false;
+      forgetSources();
     }
   }
 
