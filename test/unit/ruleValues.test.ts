@@ -22,6 +22,9 @@ const WRITTEN = [
   'import subprocess\nSHELL = "/bin/bash"\n"""Which program runs the steps."""\ndef f(x):\n    subprocess.run([SHELL, "-c", x])\n',
   'import subprocess\ndef f(x):\n    subprocess.Popen(["PowerShell.exe", "-Command", x])\n',
   'import subprocess\ndef f(x):\n    subprocess.run(x, shell=True)\n',
+  // The keyword quoted, as a dictionary's key, and the name reached through its module.
+  'import subprocess\nOPTIONS = {"shell": True}\ndef f(x):\n    subprocess.run(x, **OPTIONS)\n',
+  'import os\ndef f(x):\n    os.system(x)\n',
   'from os import system as run_it\ndef f(x):\n    run_it(x)\n',
   'import uvicorn\nuvicorn.run(app, host="0.0.0.0")\n',
   "import uvicorn\nuvicorn.run(app, host='::')\n",
@@ -34,6 +37,13 @@ const WRITTEN = [
 const LOOK_ALIKES: Array<[string, string]> = [
   ['MLS302', 'import subprocess\ndef f(x):\n    subprocess.run(["bashful", "-c", x])\n    subprocess.run(["git", "log"])\n'],
   ['MLS404', 'import requests\ndef f(app):\n    requests.get("http://0.0.0.0:5000/v1")\n    app.run(port=8000)\n    return x[::2]\n'],
+  // The keywords and names only inside longer words, or in a comment: a socket's `listen`, a
+  // `filesystem`, a `subshell`.
+  ['MLS302', 'import subprocess\ndef f(x, filesystem, subshell):\n    subprocess.run(["git", x])  # not through os.system\n'],
+  [
+    'MLS404',
+    'import socket\nclass Listener:\n    def listener(self):\n        self.sock.bind(("127.0.0.1", 0))\n        self.sock.listening = True\n        return HTTPServerError\n',
+  ],
 ];
 
 describe('rule values', () => {

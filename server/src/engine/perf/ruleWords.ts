@@ -173,8 +173,19 @@ export function wordsOf(rule: Rule): RuleWords {
   if (imports.length > 0) gates.push((source) => imports.some((name) => source.hasIdentifier(name)));
   // Every finding shows a keyword as a setting or a name whole: the text must hold one so.
   if (shown) gates.push((source) => names.some((name) => writtenAsName(source, name)) || keywords.some((k) => writtenAsSetting(source, k)));
-  // A value in a string literal, or one of the other words anywhere (as the triggers count them).
-  if (values.length > 0) gates.push((source) => matches.some((word) => source.includes(word)) || holdsStringValue(source, values));
+  // A value in a string literal, or one of the other words: a keyword or a name as the findings
+  // are written with it (whole: an identifier in code, or quoted: `shell=`, `"shell"`; not the
+  // `system` of `filesystem` or the `listen` of `listener`), anything else anywhere.
+  if (values.length > 0) {
+    const whole = [...new Set([...keywords, ...names])];
+    const others = matches.filter((word) => !whole.includes(word));
+    gates.push(
+      (source) =>
+        whole.some((word) => source.includes(word) && (source.hasIdentifier(word) || source.quoted(word))) ||
+        others.some((word) => source.includes(word)) ||
+        holdsStringValue(source, values),
+    );
+  }
   if (rule.stringsNotInComments) {
     const strings = rule.strings ?? [];
     if (strings.length === 0) throw new Error(`${rule.code}: \`stringsNotInComments\` goes with \`strings\``);
@@ -220,7 +231,7 @@ export function wordsOf(rule: Rule): RuleWords {
     mayFireWords: [
       ...new Set([
         ...imports,
-        ...(shown ? [...names, ...keywords] : []),
+        ...(shown || values.length > 0 ? [...names, ...keywords] : []),
         ...(literal?.gateWords ?? []),
         ...(flows?.words ?? []),
         ...callWords,
