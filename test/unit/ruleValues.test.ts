@@ -29,6 +29,7 @@ const WRITTEN = [
   'import uvicorn\nuvicorn.run(app, host="0.0.0.0")\n',
   "import uvicorn\nuvicorn.run(app, host='::')\n",
   'import waitress\nwaitress.serve(app, listen="*:8080")\n',
+  'import waitress\nOPEN = "*:8080"\nwaitress.serve(app, listen = OPEN)\n',
   'from http.server import ThreadingHTTPServer\nThreadingHTTPServer(("", 8000), Handler).serve_forever()\n',
   'import argparse, uvicorn\np = argparse.ArgumentParser()\np.add_argument("--host", default="0.0.0.0")\nargs = p.parse_args()\nuvicorn.run(app, host=args.host)\n',
 ];
@@ -42,7 +43,7 @@ const LOOK_ALIKES: Array<[string, string]> = [
   ['MLS302', 'import subprocess\ndef f(x, filesystem, subshell):\n    subprocess.run(["git", x])  # not through os.system\n'],
   [
     'MLS404',
-    'import socket\nclass Listener:\n    def listener(self):\n        self.sock.bind(("127.0.0.1", 0))\n        self.sock.listening = True\n        return HTTPServerError\n',
+    'import socket\nclass Listener:\n    def listener(self):\n        self.sock.bind(("127.0.0.1", 0))\n        self.sock.listen(5)\n        self.listening = listen == 1\n        return HTTPServerError\n',
   ],
 ];
 

@@ -128,6 +128,20 @@ export function writtenAsSetting(source: SourceText, keyword: string): boolean {
   return source.quoted(keyword);
 }
 
+/**
+ * True when `keyword` is written where a value is given by its name: a keyword argument or an
+ * assignment (`shell=True`, `opts.shell = True`; not `==`), or quoted whole (`{"shell": True}`).
+ * Narrower than writtenAsSetting: an attribute read or a method call (`sock.listen(5)`) is none.
+ */
+export function writtenAsKeyword(source: SourceText, keyword: string): boolean {
+  const text = source.text;
+  for (const at of source.identifiers(keyword)) {
+    const after = at + keyword.length;
+    if (nextNonBlank(text, after) === '=' && nextNonBlank(text, text.indexOf('=', after) + 1) !== '=') return true;
+  }
+  return source.quoted(keyword);
+}
+
 /** The first name of a callee as written in a file (`torch` of `torch.hub.load`, `flask` of `flask.Flask().run`). */
 function rootOf(callee: string): string {
   return callee.split(CALL_RESULT_SUFFIX).join('').split('.')[0];
@@ -173,15 +187,16 @@ export function wordsOf(rule: Rule): RuleWords {
   if (imports.length > 0) gates.push((source) => imports.some((name) => source.hasIdentifier(name)));
   // Every finding shows a keyword as a setting or a name whole: the text must hold one so.
   if (shown) gates.push((source) => names.some((name) => writtenAsName(source, name)) || keywords.some((k) => writtenAsSetting(source, k)));
-  // A value in a string literal, or one of the other words: a keyword or a name as the findings
-  // are written with it (whole: an identifier in code, or quoted: `shell=`, `"shell"`; not the
-  // `system` of `filesystem` or the `listen` of `listener`), anything else anywhere.
+  // A value in a string literal, or one of the other words as the findings are written with it: a
+  // keyword where a value is given by its name (`shell=`, `"shell"`; not a socket's `.listen(`), a
+  // name whole (an identifier in code, or quoted; not the `system` of `filesystem`), anything else
+  // anywhere.
   if (values.length > 0) {
-    const whole = [...new Set([...keywords, ...names])];
-    const others = matches.filter((word) => !whole.includes(word));
+    const others = matches.filter((word) => !keywords.includes(word) && !names.includes(word));
     gates.push(
       (source) =>
-        whole.some((word) => source.includes(word) && (source.hasIdentifier(word) || source.quoted(word))) ||
+        keywords.some((word) => source.includes(word) && writtenAsKeyword(source, word)) ||
+        names.some((word) => source.includes(word) && (source.hasIdentifier(word) || source.quoted(word))) ||
         others.some((word) => source.includes(word)) ||
         holdsStringValue(source, values),
     );
