@@ -213,10 +213,16 @@ describe('prefilter soundness', () => {
       'x = a[::2]\n',
       // A plain-HTTP URL only in the licence header's comment (MLS204 reports URLs in strings).
       '#     http://www.apache.org/licenses/LICENSE-2.0\nimport requests\nr = requests.get(url)\n',
+      // A method named like a builtin defines it, and an import from another module is that module's.
+      'from re import compile as re_compile\nclass Compiler:\n    def compile(self, src):\n        return re_compile(src)\n',
+      'class exec:\n    pass\n',
     ];
     for (const text of skipped) assert.equal(engine.mayMatch(text), false, text);
     const kept = [
       'run = eval\nrun(data)\n',
+      // The builtin called in a method of a class that also defines a method of that name.
+      'class Compiler:\n    def compile(self, src):\n        return compile(src, "f", "exec")\n',
+      'from builtins import compile as build\nbuild(src, "f", "exec")\n',
       'from os import (\n    system,\n)\nsystem(cmd)\n',
       'import pickle as p\np.loads(blob)\n',
       // No `pickle` in the text: a trigger list written by hand once missed this one.

@@ -64,6 +64,23 @@ export function inImportStatement(text: string, index: number): boolean {
 }
 
 /**
+ * True when the name at `at` is the one a `def` or `class` statement defines (`def compile(self,
+ * ...)`, spaces or tabs between): it binds a function or class of the file's own, and is neither a
+ * call of a function of that name nor another name for one. (A method binds its name in its class
+ * only, so a bare call in the methods may still reach a builtin of that name: such a call is an
+ * occurrence of its own.)
+ */
+export function definedAt(text: string, at: number): boolean {
+  let i = at - 1;
+  while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
+  if (i === at - 1) return false;
+  const end = i + 1;
+  while (i >= 0 && isIdentifierChar(text.charCodeAt(i))) i--;
+  const word = text.slice(i + 1, end);
+  return word === 'def' || word === 'class';
+}
+
+/**
  * True when `word` occurs as a whole identifier that is not an attribute: not preceded by a `.`
  * (`compile(...)` or `c = compile`, not `re.compile(...)`).
  */

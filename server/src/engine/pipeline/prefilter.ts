@@ -10,7 +10,7 @@ import type { ConstantArguments, Rule } from '../rule';
 import { wordsOf } from '../perf/ruleWords';
 import type { RuleWords } from '../perf/ruleWords';
 import { CALL_RESULT_SUFFIX } from '../semantic';
-import { SourceText, SubstringSet, inImportStatement, previousNonBlank } from '../textScan';
+import { SourceText, SubstringSet, definedAt, inImportStatement, previousNonBlank } from '../textScan';
 import { DEFAULT_MIN_SKIPPED, HotWords, dottedSegments, partialPlan } from '../perf/partialParse';
 import type { ArgumentCheck, PartialText } from '../perf/partialParse';
 import type { TextChange } from '../perf/editReuse';
@@ -525,11 +525,26 @@ export function applicableRules(source: SourceText, index: RuleIndex, counts?: I
 }
 
 /**
- * True when `name` occurs in code other than as an attribute (`eval(x)`, `run = eval`, `from
- * builtins import eval`): a function called by its bare name resolves only through such an
- * occurrence (`df.eval` is another function).
+ * True when `name` occurs in code other than as an attribute (`eval(x)`, `run = eval`): a function
+ * called by its bare name resolves only through such an occurrence (`df.eval` is another
+ * function), and not through the name a `def` or `class` statement defines or a `from` import
+ * imports (see definedAt, inFromImport).
  */
 function reachedBare(source: SourceText, name: string): boolean {
-  for (const at of source.identifiers(name)) if (previousNonBlank(source.text, at) !== '.') return true;
+  const text = source.text;
+  for (const at of source.identifiers(name))
+    if (previousNonBlank(text, at) !== '.' && !definedAt(text, at) && !inFromImport(text, at)) return true;
   return false;
+}
+
+/**
+ * True when `at` is in a `from ... import` statement: a name imported there is the module's
+ * (`from re import compile` binds `re.compile`), and a builtin imported from `builtins` resolves to
+ * `builtins.compile`, which a rule lists as a callee of its own. A `from` after a `;` or on a
+ * continuation line is not recognised here (the occurrence then counts).
+ */
+function inFromImport(text: string, at: number): boolean {
+  if (!inImportStatement(text, at)) return false;
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  return !text.slice(lineStart, at).trimStart().startsWith('import ');
 }
