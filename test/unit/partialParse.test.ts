@@ -634,4 +634,22 @@ describe('partial parsing', () => {
       );
     }
   });
+
+  it('does not keep a method for its name when it is named like a rule’s function', async () => {
+    const rule = ALL_RULES.find((r) => r.code === 'MLS301')!;
+    const index = buildIndex([rule]);
+    const body = Array.from({ length: 40 }, (_, i) => `        step_${i} = source + "${i}"`).join('\n');
+    const text = `class Compiler:\n    def compile(self, source):\n${body}\n        return step_0\n\ndef run(code):\n    exec(code)\n`;
+    const source = new SourceText(text);
+    const applicable = applicableRules(source, index);
+    const partial = applicable && partialPlanFor(source, applicable, index, 0)?.partial;
+    assert.ok(partial, 'the file is parsed in part');
+    assert.ok(partial.text.includes('    exec(code)'), 'the builtin call is kept');
+    assert.ok(!partial.text.includes('step_39'), 'the method `compile` is left out');
+    const engine = await analyzer();
+    assert.deepEqual(
+      engine.analyzePython(text).findings.map((f) => `${f.code}:${f.range.start.line}`),
+      engine.analyzePython(text, { prefilter: false }).findings.map((f) => `${f.code}:${f.range.start.line}`),
+    );
+  });
 });

@@ -38,7 +38,15 @@ import type { ConstantArguments } from '../rule';
 import { callMayPassConstant, codeAt } from './constantArguments';
 import type { CallWordRole } from './constantArguments';
 import { quietBodyRuns } from './quietBody';
-import { identifierOccurrences, inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
+import {
+  definedAt,
+  identifierOccurrences,
+  inImportStatement,
+  isBlank,
+  isIdentifierChar,
+  literalBounds,
+  previousNonBlank,
+} from '../textScan';
 
 /** One logical line: a statement or a compound statement's header, continuation lines included. */
 export interface LogicalLine {
@@ -516,6 +524,8 @@ function coldPlan(
       if (!(kind & WordKind.BareName) && inImportStatement(text, at)) importedChecked.add(word);
       return;
     }
+    // The name a `def` or `class` statement defines is no call and no other name for a rule's function.
+    if (definedAt(text, at)) return;
     if (previousNonBlank(text, at) === '.') {
       if (!(kind & WordKind.AttributeName)) return;
       if (kind & WordKind.ReceiverChecked) receiverAt.push(at, index);
