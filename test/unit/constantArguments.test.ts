@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import { resolveSelection } from '../../server/src/engine/config/selection';
 import type { AnalysisOptions, AnalysisResult, Analyzer } from '../../server/src/engine/pipeline/analyzer';
-import { callMayPassConstant } from '../../server/src/engine/perf/constantArguments';
+import { UNKNOWN_VALUE, annotatedValue, callMayPassConstant } from '../../server/src/engine/perf/constantArguments';
 import type { CallWordRole } from '../../server/src/engine/perf/constantArguments';
 import { partialFor, buildIndex, applicableRules } from '../../server/src/engine/pipeline/prefilter';
 import { SourceText } from '../../server/src/engine/textScan';
@@ -203,5 +203,25 @@ describe('constantArguments: MLS202 declares the arguments its findings are abou
     assert.ok(partial, 'partial parsing applies');
     assert.ok(partial.text.includes('def load'), 'the definition with a constant id is parsed');
     assert.ok(!partial.text.includes('args.model_name_or_path'), 'the definition without one is left out');
+  });
+
+  it('finds the value an annotation is followed by, and none where the annotation ends', () => {
+    const value = (text: string) => {
+      const at = annotatedValue(text, text.indexOf(':') + 1);
+      return at < 0 ? at : text.slice(at + 1).trim();
+    };
+    assert.equal(value('api_key: str = "k"\n'), '"k"');
+    assert.equal(value('key: Annotated[int, Field(default=3)] = 4\n'), '4');
+    assert.equal(value('key: Literal["a=b", \'x\'] = "a"'), '"a"');
+    assert.equal(value('key: "Key" = None  # a comment = no'), 'None  # a comment = no');
+    for (const none of [
+      'api_key: str\nx = 1\n',
+      'def f(token: str, x=1):',
+      'lambda token: token == 1\n',
+      'd[token:] = 1',
+      'f(x, key: int)',
+    ])
+      assert.equal(value(none), -1, none);
+    assert.equal(annotatedValue('k: f"{a["b"]}" = 1', 2), UNKNOWN_VALUE, 'an f-string whose fields may hold quotes');
   });
 });

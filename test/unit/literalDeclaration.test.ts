@@ -114,6 +114,9 @@ describe('literals: MLS501 declares the literals it reports', () => {
       'PREFIX = "hf_"\nNAME = "sk-learn-compatible-estimator-wrapper-2024"\n',
       // A training script: credential-like literals, and the sinks given what cannot be constant text.
       'from huggingface_hub import create_repo\nSUB = "text_encoder_2"\ncreate_repo(name, token=args.hub_token)\nopts = dict(api_key=os.getenv("KEY"))\n',
+      // A server's settings: annotations without a constant value, a walrus, a parameter without a default.
+      'MODEL = "gpt-35-turbo-0613"\nclass Settings:\n    api_keys: Optional[List[str]] = None\n    api_key: str\n' +
+        'def check(auth, api_key: str, *, key: "Key" = Depends(bearer)):\n    if (token := auth.credentials) not in keys:\n        return token\n',
     ];
     for (const text of no) assert.equal(engine.mayMatch(text, selection), false, text);
     assert.equal(engine.mayMatch(`x = "${HF}"\n`, selection), true);
@@ -121,6 +124,13 @@ describe('literals: MLS501 declares the literals it reports', () => {
     // The same script with one sink given a name bound to a literal.
     const bound = 'from huggingface_hub import create_repo\nSUB = "text_encoder_2"\ncreate_repo(name, token=SUB)\n';
     assert.equal(engine.mayMatch(bound, selection), true);
+    // A constant given by an annotated assignment to a sink's attribute is judged, and kept.
+    const annotated = `import openai\nopenai.api_key: str = "${SECRET}"\n`;
+    assert.equal(engine.mayMatch(annotated, selection), true);
+    assert.deepEqual(
+      engine.analyzePython(annotated, { selection }).findings.map((f) => f.code),
+      ['MLS501'],
+    );
   });
 
   it('makes a definition holding an accepted format, or a sink, hot for partial parsing and edit reuse', () => {

@@ -418,6 +418,40 @@ export function valueMayBeConstantText(text: string, at: number, accepts?: (valu
   return withinBrackets || limit < text.length || judge(limit);
 }
 
+/** annotatedValue's answer when it cannot tell (an f-string whose fields may not close, a very long annotation). */
+export const UNKNOWN_VALUE = -2;
+
+/**
+ * Where the `=` giving an annotated name its value is (`api_key: str = value`, `def f(token:
+ * str = value)`), the annotation starting at `at` (just past the `:`): the first `=` outside
+ * brackets and strings that is no comparison. -1 when the annotation ends first (at the end of its
+ * line, a `;` or a comment, or a `,` or a closing bracket of the brackets around it: a parameter,
+ * a lambda's body, a dict's entry, a slice), so that the name is given no value there.
+ */
+export function annotatedValue(text: string, at: number): number {
+  let depth = 0;
+  const limit = Math.min(text.length, at + MAX_ARGUMENTS);
+  for (let k = at; k < limit; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 34 || c === 39) {
+      const end = stringEnd(text, k);
+      if (end < 0) return UNKNOWN_VALUE;
+      k = end - 1;
+    } else if (c === 92 && (text[k + 1] === '\n' || text[k + 1] === '\r')) k++;
+    else if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125) {
+      if (depth === 0) return -1;
+      depth--;
+    } else if (c === 61) {
+      const next = text.charCodeAt(k + 1);
+      const previous = text.charCodeAt(k - 1);
+      if (next === 61) k++;
+      else if (depth === 0 && previous !== 33 && previous !== 60 && previous !== 62 && previous !== 61) return k;
+    } else if (depth === 0 && (c === 44 || c === 59 || c === 10 || c === 13 || c === 35)) return -1;
+  }
+  return limit < text.length ? UNKNOWN_VALUE : -1;
+}
+
 /**
  * False only when the occurrence of `name` at `at` is not a keyword argument `name=value` whose
  * value can be constant text (RuleMatch.readsConstants): an attribute `args.output_dir`, a
