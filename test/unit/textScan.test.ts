@@ -54,6 +54,30 @@ describe('text scans', () => {
     assert.equal(new SourceText('import pickle').hasIdentifier('pickle'), true);
   });
 
+  it('reads the text between an f-string’s fields as prose, and its fields as code', () => {
+    const code = (text: string, word: string) => new SourceText(text).isCode(text.indexOf(word));
+    // A model card written as an f-string: its sample code is text, its fields are code.
+    const card = `card = f"""\nfrom_pretrained("org/model", trust_remote_code=True)\n{eval(x)} {{eval}} {d['}']} tail {y:>{w}}\n"""\n`;
+    assert.equal(code(card, 'from_pretrained'), false);
+    assert.equal(code(card, 'trust_remote_code'), false);
+    assert.equal(code(card, 'eval(x)'), true);
+    assert.equal(code(card, 'eval}}'), false, '{{ and }} are text');
+    assert.equal(code(card, 'd['), true, 'a field with a brace in a string');
+    assert.equal(code(card, 'tail'), false);
+    assert.equal(code(card, 'w}'), true, 'a field nested in a format spec');
+    assert.equal(code(card, 'card'), true);
+    // A backslash escapes no brace; a field that does not close, or a lone `}`, leaves the rest code.
+    assert.equal(code('x = rf"\\{eval(a)}"\n', 'eval'), true);
+    assert.equal(code('x = f"\\N{BULLET} eval"\n', 'eval'), false);
+    assert.equal(code('x = f"head {a[0} eval"\n', 'eval'), true);
+    assert.equal(code('x = f"head } eval"\n', 'eval'), true);
+    assert.equal(code('x = f"head } eval"\n', 'head'), false);
+    // A text part starting with `#` is no comment.
+    const hashed = 'url = f"# http://{host}/model.bin"\n';
+    assert.equal(new SourceText(hashed).inComment(hashed.indexOf('http')), false);
+    assert.equal(new SourceText(hashed).includesOutsideComments('http://'), true);
+  });
+
   it('tells comments from strings and code', () => {
     const text = 'x = "http://a"  # http://b\ny = f"{u}http://c" + \'#\'\n# z\n';
     const source = new SourceText(text);
@@ -213,6 +237,8 @@ describe('prefilter soundness', () => {
       'x = a[::2]\n',
       // A plain-HTTP URL only in the licence header's comment (MLS204 reports URLs in strings).
       '#     http://www.apache.org/licenses/LICENSE-2.0\nimport requests\nr = requests.get(url)\n',
+      // Sample code in a model card written as an f-string.
+      'def card(revision):\n    return f"""\nfrom transformers import AutoModel\nAutoModel.from_pretrained("org/model", revision="{revision}")\n"""\n',
       // A method named like a builtin defines it, and an import from another module is that module's.
       'from re import compile as re_compile\nclass Compiler:\n    def compile(self, src):\n        return re_compile(src)\n',
       'class exec:\n    pass\n',

@@ -179,13 +179,13 @@ export function literalRuns(text: string): LiteralPiece[][] {
 const NONE: readonly number[] = [];
 
 /**
- * A source text with the spans of its comments and string literals (f-strings excepted: their
- * `{...}` parts are code), found on first use. Identifiers asked for through it are code, not
- * prose in a docstring or a comment.
+ * A source text with the spans of its comments and string literals (of an f-string, the text
+ * between its `{...}` fields, which are code), found on first use. Identifiers asked for through
+ * it are code, not prose in a docstring, a comment or a model card written as an f-string.
  */
 export class SourceText {
-  /** Start and end offsets of the comments and plain string literals, in order, flattened. */
-  private prose: number[] | undefined;
+  /** The comments and string literals (proseSpans). */
+  private prose: Prose | undefined;
 
   /** Substring searches already answered (the prefilter records every trigger here). */
   private readonly searched = new Map<string, boolean>();
@@ -296,16 +296,16 @@ export class SourceText {
   }
 
   isCode(offset: number): boolean {
-    const prose = (this.prose ??= proseSpans(this.text));
-    const found = spanBefore(prose, offset);
-    return found < 0 || offset >= prose[found * 2 + 1];
+    const { spans } = (this.prose ??= proseSpans(this.text));
+    const found = spanBefore(spans, offset);
+    return found < 0 || offset >= spans[found * 2 + 1];
   }
 
   /** True when the offset is in a comment (not in a string literal, not in code). */
   inComment(offset: number): boolean {
-    const prose = (this.prose ??= proseSpans(this.text));
-    const found = spanBefore(prose, offset);
-    return found >= 0 && offset < prose[found * 2 + 1] && this.fileText.charCodeAt(prose[found * 2]) === 35;
+    const { spans, comments } = (this.prose ??= proseSpans(this.text));
+    const found = spanBefore(spans, offset);
+    return found >= 0 && offset < spans[found * 2 + 1] && comments[found] === 1;
   }
 
   /** True when `s` occurs in the text outside comments. */
@@ -331,14 +331,22 @@ function spanBefore(spans: readonly number[], offset: number): number {
   return found;
 }
 
-function proseSpans(text: string): number[] {
+/** The comments and string literals of a text: start and end offsets, in order, flattened; and which spans are comments. */
+interface Prose {
+  spans: number[];
+  comments: Uint8Array;
+}
+
+function proseSpans(text: string): Prose {
   const spans: number[] = [];
+  const commentAt: number[] = [];
   const special = /["'#]/g;
   for (let match = special.exec(text); match; match = special.exec(text)) {
     const start = match.index;
     if (text[start] === '#') {
       const newline = text.indexOf('\n', start);
       const end = newline < 0 ? text.length : newline;
+      commentAt.push(spans.length / 2);
       spans.push(start, end);
       special.lastIndex = end;
       continue;
@@ -346,11 +354,62 @@ function proseSpans(text: string): number[] {
     let prefixStart = start;
     while (prefixStart > 0 && isIdentifierChar(text.charCodeAt(prefixStart - 1))) prefixStart--;
     const prefix = text.slice(prefixStart, start);
-    const end = literalBounds(text, start).end;
-    special.lastIndex = end;
-    if (!(STRING_PREFIX.test(prefix) && /f/i.test(prefix))) spans.push(start, end);
+    const bounds = literalBounds(text, start);
+    special.lastIndex = bounds.end;
+    if (!(STRING_PREFIX.test(prefix) && /f/i.test(prefix))) spans.push(start, bounds.end);
+    else fStringProse(text, bounds.bodyStart, bounds.bodyEnd, spans);
   }
-  return spans;
+  const comments = new Uint8Array(spans.length / 2);
+  for (const index of commentAt) comments[index] = 1;
+  return { spans, comments };
+}
+
+/**
+ * Adds the spans of an f-string's body (text[bodyStart, bodyEnd)) that are no field: the text
+ * around its `{...}` fields (`{{` and `}}` are text). A field ends at the `}` that closes its
+ * brackets, string literals inside it skipped; a field that does not close so within the body,
+ * or a lone `}`, leaves the rest of the body code (as a whole f-string was before): erring on the
+ * side of code. A backslash escapes no brace (`\N{...}` is read as a field: code).
+ */
+function fStringProse(text: string, bodyStart: number, bodyEnd: number, spans: number[]): void {
+  let from = bodyStart;
+  let k = bodyStart;
+  while (k < bodyEnd) {
+    const c = text.charCodeAt(k);
+    if ((c === 123 || c === 125) && text.charCodeAt(k + 1) === c && k + 1 < bodyEnd) {
+      k += 2;
+      continue;
+    }
+    if (c === 125) break;
+    if (c !== 123) {
+      k++;
+      continue;
+    }
+    if (k > from) spans.push(from, k);
+    const close = fieldEnd(text, k, bodyEnd);
+    if (close < 0) return;
+    k = from = close + 1;
+  }
+  if (k > from) spans.push(from, k);
+}
+
+/** The offset of the `}` closing the f-string field opened at `open`, or -1 when it does not close before `limit`. */
+function fieldEnd(text: string, open: number, limit: number): number {
+  let depth = 0;
+  for (let k = open; k < limit; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 34 || c === 39) {
+      const end = literalBounds(text, k).end;
+      if (end > limit || text.charCodeAt(end - 1) !== c) return -1;
+      k = end - 1;
+    } else if (c === 123 || c === 91 || c === 40) depth++;
+    else if (c === 125 || c === 93 || c === 41) {
+      depth--;
+      if (depth === 0) return c === 125 ? k : -1;
+      if (depth < 0) return -1;
+    }
+  }
+  return -1;
 }
 
 /** Bodies of literals, by quote: sticky patterns that stop at the closing quote (or the line end). */
