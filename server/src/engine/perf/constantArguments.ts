@@ -28,7 +28,7 @@
  *   binds the name itself, whose calls are judged where they are written.
  */
 import type { ConstantArguments } from '../rule';
-import { SourceText, inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
+import { SourceText, definedAt, inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
 import { linesOf, spanAt } from './partialParse';
 
 /** Argument lists longer than this are not split (they count). */
@@ -305,8 +305,7 @@ export function callMayPassConstant(text: string, at: number, length: number, de
   if (text[i] === '=' && text[i + 1] !== '=') return false;
   const attribute = previousNonBlank(text, at) === '.';
   // `def word(`, `class word(`: the file's own function or class binds the name here; no call.
-  const last = lastNonBlank(text, at);
-  if (!attribute && /(?:^|[^\w])(?:def|class)$/.test(text.slice(Math.max(0, last - 5), last + 1))) return false;
+  if (!attribute && definedAt(text, at)) return false;
   if (text[i] !== '(') {
     // A method is looked for where it is called by its name; a callee also where a name is bound to it.
     if (!role.callee) return false;

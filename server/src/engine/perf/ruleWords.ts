@@ -119,13 +119,8 @@ export function writtenAsName(source: SourceText, name: string): boolean {
  * argument, an assignment to the name), an attribute `.name`, or a quoted key.
  */
 export function writtenAsSetting(source: SourceText, keyword: string): boolean {
-  const text = source.text;
-  for (const at of source.identifiers(keyword)) {
-    if (previousNonBlank(text, at) === '.') return true;
-    const after = at + keyword.length;
-    if (nextNonBlank(text, after) === '=' && nextNonBlank(text, text.indexOf('=', after) + 1) !== '=') return true;
-  }
-  return source.quoted(keyword);
+  for (const at of source.identifiers(keyword)) if (previousNonBlank(source.text, at) === '.') return true;
+  return writtenAsKeyword(source, keyword);
 }
 
 /**
@@ -196,7 +191,7 @@ export function wordsOf(rule: Rule): RuleWords {
     gates.push(
       (source) =>
         keywords.some((word) => source.includes(word) && writtenAsKeyword(source, word)) ||
-        names.some((word) => source.includes(word) && (source.hasIdentifier(word) || source.quoted(word))) ||
+        names.some((word) => source.includes(word) && writtenAsName(source, word)) ||
         others.some((word) => source.includes(word)) ||
         holdsStringValue(source, values),
     );
