@@ -160,6 +160,18 @@ export function guardedToConstants(model: SemanticModel, target: Node, fixed: Fi
       const condition = node.childForFieldName('condition');
       if (restricts(model, condition, target, true, fixed) && !reassignedBetween(model, target, node.startIndex, use)) return true;
     }
+    // `eval(f"torch.{x}") if x in ("float16", "bfloat16") else None`: the value the condition
+    // chooses (the first when it holds, the last when it does not).
+    if (node.type === 'conditional_expression') {
+      const [chosen, condition, otherwise] = node.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
+      const positive = chosen?.id === child.id ? true : otherwise?.id === child.id ? false : undefined;
+      if (
+        positive !== undefined &&
+        restricts(model, condition, target, positive, fixed) &&
+        !reassignedBetween(model, target, node.startIndex, use)
+      )
+        return true;
+    }
     if (node.type !== 'block' && node.type !== 'module') continue;
     // The statements before the one holding the use, nearest first.
     const statements = node.namedChildren.filter((n): n is Node => !!n);
