@@ -251,20 +251,17 @@ function sinkMayTakeConstant(
     return text[k] === ':' && valueMayBeConstantText(text, k + 1, accepts, true);
   }
   const k = after(end);
+  // A keyword argument's or a parameter's value may go on over lines; an assigned attribute's
+  // ends with its statement.
+  const before = previousNonBlank(text, start);
+  const argument = before === '(' || before === ',';
   if (text[k] === ':') {
     // `token := value` (a walrus) and `api_key: str = value`: the value is judged; an annotation
     // without one (`api_key: str`, `def f(token: str)`, `lambda token: ...`) gives no value.
     if (text[k + 1] === '=') return valueMayBeConstantText(text, k + 2, accepts);
     const equals = annotatedValue(text, k + 1);
-    return (
-      equals === UNKNOWN_VALUE ||
-      (equals >= 0 &&
-        valueMayBeConstantText(text, equals + 1, accepts, previousNonBlank(text, start) === '(' || previousNonBlank(text, start) === ','))
-    );
+    return equals === UNKNOWN_VALUE || (equals >= 0 && valueMayBeConstantText(text, equals + 1, accepts, argument));
   }
-  // A keyword argument's value may go on over lines; an assigned attribute's ends with its statement.
-  const before = previousNonBlank(text, start);
-  const argument = before === '(' || before === ',';
   return text[k] === '=' && text[k + 1] !== '=' && valueMayBeConstantText(text, k + 1, accepts, argument);
 }
 
