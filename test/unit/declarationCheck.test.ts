@@ -2,7 +2,8 @@
  * The facts rules declare for the optimisations are checked (perf/declarationCheck.ts): the
  * unoptimised analysis fails loudly, naming the rule and the finding, when a finding of a rule
  * declaring `wordsInEveryFinding` shows none of its words, or a finding of a rule declaring
- * `literals` is no such literal. Every fixture is checked here; the generated programs are
+ * `literals` is no such literal, or a finding of a rule declaring `textArguments` is at a call
+ * giving them only as string literals. Every fixture is checked here; the generated programs are
  * checked by generatedDifferential.test.ts, whose reference analysis is the unoptimised one.
  */
 import * as assert from 'node:assert/strict';
@@ -66,6 +67,19 @@ const wrongStrings = defineRule({
   },
 });
 
+/** Declares its findings need a non-literal command, but reports every `os.system` call. */
+const wrongText = defineRule({
+  ...META,
+  code: 'MLS993',
+  name: 'wrong-text',
+  title: 'A rule with a wrong textArguments',
+  callees: ['os.system'],
+  textArguments: { positions: [0], keywords: ['command'] },
+  onCall(call, context) {
+    context.report({ node: call.node, message: 'a command' });
+  },
+});
+
 function failuresOf(engine: Analyzer, text: string): string[] {
   engine.takeRuleFailures();
   engine.analyzePython(text, { prefilter: false, everyCall: true });
@@ -114,6 +128,25 @@ describe('declaration check', () => {
     assert.deepEqual(failuresOf(engine, 'URL = "http://example.org"\n'), []);
   });
 
+  it('names the rule whose finding is at a call giving its text arguments only as string literals', async () => {
+    const engine = await Analyzer.create([wrongText]);
+    const failures = failuresOf(engine, 'import os\nos.system("nvidia-smi")\nos.system(("ls " "-l"))\n');
+    assert.equal(failures.length, 2, failures.join('\n'));
+    assert.match(failures[0], /^rule MLS993 broke its declaration: its finding at line 2 \("a command"\) declares textArguments/);
+    assert.match(failures[1], /at line 3/);
+    // A name, an f-string, an expression, a `*` argument, a call through another name: allowed.
+    for (const text of [
+      'import os\nos.system(cmd)\n',
+      'import os\nos.system(f"ls {path}")\n',
+      'import os\nos.system(f"ls")\n',
+      'import os\nos.system("ls " + path)\n',
+      'import os\nos.system(*argv)\n',
+      'import os\nos.system(command=cmd)\n',
+      'import os\nrun = os.system\nrun("ls")\n',
+    ])
+      assert.deepEqual(failuresOf(engine, text), [], text);
+  });
+
   it('is quiet on the optimised analysis, which relies on the declarations instead', async () => {
     const engine = await Analyzer.create([wrongWords]);
     engine.takeRuleFailures();
@@ -124,7 +157,9 @@ describe('declaration check', () => {
 
   it('finds every fixture finding true to its rule’s declarations', async () => {
     const engine = await analyzer();
-    const checked = ALL_RULES.filter((rule: Rule) => rule.wordsInEveryFinding || rule.literals).map((rule) => rule.code);
+    const checked = ALL_RULES.filter((rule: Rule) => rule.wordsInEveryFinding || rule.literals || rule.textArguments).map(
+      (rule) => rule.code,
+    );
     assert.ok(checked.length >= 3, `only ${checked.join(', ')} declare checked facts`);
     const counts = new Map<string, number>();
     const files = fs.readdirSync(FIXTURES).filter((name) => name.endsWith('.py') || name.endsWith('.ipynb'));

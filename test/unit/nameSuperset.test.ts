@@ -15,7 +15,8 @@ import { wordsOf } from '../../server/src/engine/perf/ruleWords';
 import { analyzer } from '../support/engine';
 import { checkNameFront, passesConstantArgument } from '../support/nameFront';
 import type { Node } from '../../server/src/engine/parser';
-import type { ConstantArguments } from '../../server/src/engine/rule';
+import type { ConstantArguments, TextArguments } from '../../server/src/engine/rule';
+import { givesTextArgument } from '../../server/src/engine/perf/declarationCheck';
 import type { SemanticModel } from '../../server/src/engine/semantic';
 import { CORPUS, FIXTURES, REPO_ROOT, filesUnder } from '../support/paths';
 
@@ -36,15 +37,31 @@ describe('name resolution: the text front keeps what the semantic model resolves
     const methods = new Set(byName.flatMap((rule) => rule.methods ?? []));
     // A callee or method whose every rule judges constant arguments is wanted only where the
     // call passes some: elsewhere it has no finding, and the statement holding it can be left out.
-    const judged = new Map<string, ConstantArguments[] | null>();
+    // One whose rules declare text arguments, only where the call gives one not as string literals
+    // (or is written with another name: an alias).
+    type Judged = { constant: ConstantArguments } | { text: TextArguments };
+    const judged = new Map<string, Judged[] | null>();
     for (const rule of byName)
       for (const word of [...(rule.callees ?? []), ...(rule.methods ?? [])]) {
         const known = judged.get(word);
-        judged.set(word, known === null || !rule.constantArguments ? null : [...(known ?? []), rule.constantArguments]);
+        const declared: Judged | undefined = rule.constantArguments
+          ? { constant: rule.constantArguments }
+          : rule.textArguments
+            ? { text: rule.textArguments }
+            : undefined;
+        judged.set(word, known === null || !declared ? null : [...(known ?? []), declared]);
       }
     const passes = (word: string, call: Node, model: SemanticModel) => {
       const declared = judged.get(word);
-      return !declared || declared.some((d) => passesConstantArgument(call, d, model, word.slice(word.lastIndexOf('.') + 1)));
+      const last = word.slice(word.lastIndexOf('.') + 1);
+      const fn = call.childForFieldName('function');
+      const written = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text;
+      return (
+        !declared ||
+        declared.some((d) =>
+          'constant' in d ? passesConstantArgument(call, d.constant, model, last) : written !== last || givesTextArgument(call, d.text),
+        )
+      );
     };
     const files = [
       ...filesUnder(FIXTURES, ['.py']),

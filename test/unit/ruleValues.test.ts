@@ -68,7 +68,15 @@ describe('rule values', () => {
   it('make a rule found by its calls too, and run on every file when it has none', () => {
     const mls302 = ALL_RULES.find((rule) => rule.code === 'MLS302')!;
     assert.ok(wordsOf(mls302).triggers.includes('subprocess'), 'values are no trigger: the callees are');
-    const fileRule = { ...mls302, code: 'MLS999', onCall: undefined, onFile: () => undefined, keywords: undefined, names: undefined };
+    const fileRule = {
+      ...mls302,
+      code: 'MLS999',
+      onCall: undefined,
+      onFile: () => undefined,
+      keywords: undefined,
+      names: undefined,
+      textArguments: undefined,
+    };
     assert.equal(wordsOf(fileRule).always, true);
     assert.throws(() => wordsOf({ ...mls302, code: 'MLS998', wordsInEveryFinding: true }), /values.*wordsInEveryFinding/);
   });

@@ -184,6 +184,17 @@ export interface RuleMatch {
    */
   constantArguments?: ConstantArguments;
   /**
+   * The arguments holding the text a call of the rule's runs or interprets (the code of `eval`, a
+   * shell's command line), by position and by keyword name: every finding is at a call of the
+   * rule's callees or methods that gives one of them written otherwise than as string literals
+   * (a name, an f-string, an expression), or that passes `*` or `**` arguments. A call giving them
+   * only as plain string literals (`eval("1 + 1")`, `os.system("nvidia-smi")`), or not at all, has
+   * no finding. The engine derives which files and definitions can hold a finding from it
+   * (perf/constantArguments.ts, callMayPassText); the unoptimised analysis checks every finding
+   * against it (perf/declarationCheck.ts).
+   */
+  textArguments?: TextArguments;
+  /**
    * Words of other statements of the file the findings depend on (a rule that looks at where
    * models are saved before judging a load: `save_pretrained`, `output_dir`).
    */
@@ -283,6 +294,14 @@ export interface ConstantArguments {
    * `load_dataset`). Without it, any constant text can.
    */
   value?(value: string, word: string): boolean;
+}
+
+/** Arguments of a call, by position and by keyword name (RuleMatch.textArguments). */
+export interface TextArguments {
+  /** Positions (0-based) of positional arguments. */
+  positions?: readonly number[];
+  /** Keyword names. */
+  keywords?: readonly string[];
 }
 
 export interface LiteralDeclaration {

@@ -26,8 +26,12 @@
  *   the function: as an attribute (`f = hub.hf_hub_download`), in an import with `as`, or bare
  *   in a file that imports the name (`f = hf_hub_download`); those count. An import without `as`
  *   binds the name itself, whose calls are judged where they are written.
+ *
+ * `callMayPassText` reads a `textArguments` declaration the other way round: every finding is at a
+ * call giving one of the declared arguments otherwise than as plain string literals, so a call
+ * giving them only so (`eval("1 + 1")`), or not at all, is no call the rule can report.
  */
-import type { ConstantArguments } from '../rule';
+import type { ConstantArguments, TextArguments } from '../rule';
 import { SourceText, definedAt, inImportStatement, isBlank, isIdentifierChar, literalBounds, previousNonBlank } from '../textScan';
 import { linesOf, spanAt } from './partialParse';
 
@@ -320,20 +324,33 @@ export function callMayPassConstant(text: string, at: number, length: number, de
   const test = declared.value;
   const word = text.slice(at, at + length);
   const accepts = test ? (value: string) => test(value, word) : undefined;
-  const limit = Math.min(text.length, i + MAX_ARGUMENTS);
-  let depth = 0;
-  let start = i + 1;
   let position = 0;
-  /** Judges the argument text[start, end): true when it counts. */
-  const judge = (end: number): boolean => {
-    const argument = withoutComments(text.slice(start, end));
-    if (/^\s*$/.test(argument)) return false; // `f()`, or the end after a trailing comma
+  return someArgument(text, i, (argument) => {
     if (/^[\s\\]*\*/.test(argument)) return true;
-    const keyword = /^[\s\\]*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)[\s\\]*=(?!=)/u.exec(argument);
+    const keyword = KEYWORD_ARGUMENT.exec(argument);
     if (keyword) return keywords.includes(keyword[1]) && mayBeConstantText(text, argument.slice(keyword[0].length), accepts);
     return positions.includes(position++) && mayBeConstantText(text, argument, accepts);
+  });
+}
+
+/** A keyword argument's name and its `=` at the start of an argument's text. */
+const KEYWORD_ARGUMENT = /^[\s\\]*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)[\s\\]*=(?!=)/u;
+
+/**
+ * Reads the argument list whose `(` is at `open`, giving `judge` each argument's text (comments
+ * blanked; an empty one, as after a trailing comma, is not given): true as soon as `judge` says
+ * so, and true when the list does not close within MAX_ARGUMENTS or holds an f-string whose
+ * fields may not close (it cannot be split with certainty), else false.
+ */
+function someArgument(text: string, open: number, judge: (argument: string) => boolean): boolean {
+  const limit = Math.min(text.length, open + MAX_ARGUMENTS);
+  let depth = 0;
+  let start = open + 1;
+  const given = (end: number): boolean => {
+    const argument = withoutComments(text.slice(start, end));
+    return !/^\s*$/.test(argument) && judge(argument);
   };
-  for (let k = i + 1; k < limit; k++) {
+  for (let k = open + 1; k < limit; k++) {
     const c = text.charCodeAt(k);
     if (c === 34 || c === 39) {
       // An f-string may hold quotes of its own kind inside `{...}` (Python 3.12): not split.
@@ -354,13 +371,78 @@ export function callMayPassConstant(text: string, at: number, length: number, de
         depth--;
         continue;
       }
-      return judge(k);
+      return given(k);
     } else if (c === 44 && depth === 0) {
-      if (judge(k)) return true;
+      if (given(k)) return true;
       start = k + 1;
     }
   }
   return true;
+}
+
+/**
+ * False only when the occurrence of one of a rule's call words at `at` (of `length` units) can be
+ * no call of RuleMatch.textArguments's kind: a call that gives one of the declared arguments
+ * written otherwise than as plain string literals (see plainLiterals), or a `*` or `**` argument.
+ * Like callMayPassConstant, a comment or a string holds no call, nor does `word =` or the name a
+ * `def` or `class` defines; an occurrence not followed by `(` counts (it may make another name for
+ * the function, or hand it to a caller: `run = eval`, `map(eval, texts)`), and so does a call
+ * whose arguments cannot be split. A bare name counts without an import: a builtin needs none.
+ */
+export function callMayPassText(text: string, at: number, length: number, declared: TextArguments): boolean {
+  if (!codeAt(text, at)) return false;
+  let i = at + length;
+  while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+  if (text[i] === '=' && text[i + 1] !== '=') return false;
+  if (previousNonBlank(text, at) !== '.' && definedAt(text, at)) return false;
+  if (text[i] !== '(') return true;
+  const positions = declared.positions ?? [];
+  const keywords = declared.keywords ?? [];
+  let position = 0;
+  return someArgument(text, i, (argument) => {
+    if (/^[\s\\]*\*/.test(argument)) return true;
+    const keyword = KEYWORD_ARGUMENT.exec(argument);
+    if (keyword) return keywords.includes(keyword[1]) && !plainLiterals(argument.slice(keyword[0].length));
+    return positions.includes(position++) && !plainLiterals(argument);
+  });
+}
+
+/** A string prefix without `f` (`r`, `b`, `u`, `rb`, `Br`…) and its opening quote. */
+const PLAIN_STRING_START = /^(?:[rRbBuU]|[rR][bB]|[bB][rR])?["']/;
+
+/**
+ * True when `written` (an argument's text, comments blanked) is one or more string literals
+ * without `f` prefix, concatenated by juxtaposition, in parentheses or not (`"x"`, `r'\d' "y"`,
+ * `(\n  "a"\n  "b"\n)`): what the semantic model always takes as constant text. Anything else is
+ * false: an f-string, a name, an operator (`"a" + b`, `"%s" % x`), a method (`"x".format(y)`).
+ */
+export function plainLiterals(written: string): boolean {
+  const n = written.length;
+  let k = 0;
+  const skipBlanks = () => {
+    while (k < n && (isBlank(written.charCodeAt(k)) || written[k] === '\n' || written[k] === '\r' || written[k] === '\\')) k++;
+  };
+  let open = 0;
+  skipBlanks();
+  while (written[k] === '(') {
+    open++;
+    k++;
+    skipBlanks();
+  }
+  let literals = 0;
+  for (let start = PLAIN_STRING_START.exec(written.slice(k, k + 3)); start; start = PLAIN_STRING_START.exec(written.slice(k, k + 3))) {
+    const bounds = literalBounds(written, k + start[0].length - 1);
+    if (bounds.end === bounds.bodyEnd) return false; // unclosed
+    literals++;
+    k = bounds.end;
+    skipBlanks();
+  }
+  while (open > 0 && written[k] === ')') {
+    open--;
+    k++;
+    skipBlanks();
+  }
+  return literals > 0 && open === 0 && k === n;
 }
 
 /** The text with its comments blanked (strings are kept: a `#` in one is not a comment). */

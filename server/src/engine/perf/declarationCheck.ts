@@ -14,12 +14,16 @@
  *   whose value passes the declared value test. (That a sink's literal goes to a sink is the
  *   rule's own judgement of the calls the engine gives it: pipeline/literalSinks.ts.)
  * - `stringsNotInComments`: the file holds one of the rule's `strings` outside a comment.
+ * - `textArguments`: the finding is at a call that gives one of the declared arguments otherwise
+ *   than as plain string literals, or passes `*` or `**` arguments; or at a call not written with
+ *   one of the rule's call words (a name bound to the function, a function handed to a caller),
+ *   whose word the text front counts where it is not called.
  *
  * `reads` is not checked: it names words of other statements a finding depends on, and which
  * statements those are only the rule knows.
  */
 import type { Node } from '../parser';
-import type { LiteralDeclaration, Rule } from '../rule';
+import type { LiteralDeclaration, Rule, TextArguments } from '../rule';
 import type { SemanticModel } from '../semantic';
 import type { Span } from '../text';
 import { SourceText } from '../textScan';
@@ -82,12 +86,61 @@ function isDeclaredLiteral(declaration: LiteralDeclaration, node: Node, model: S
   return value?.kind === 'str' && (declaration.value ? declaration.value(value.value) : true);
 }
 
+/** A string literal without fields, or several concatenated, in parentheses or not: what callMayPassText takes as plain literals. */
+function plainLiteralNode(node: Node | null | undefined): boolean {
+  if (!node) return false;
+  if (node.type === 'parenthesized_expression') return node.namedChildren.length === 1 && plainLiteralNode(node.namedChildren[0]);
+  if (node.type === 'concatenated_string') return node.namedChildren.every((part) => plainLiteralNode(part));
+  return (
+    node.type === 'string' && !/^[rRbBuU]{0,2}[fF]|^[rRbB][fF]/.test(node.text) && node.descendantsOfType('interpolation').length === 0
+  );
+}
+
+/**
+ * True when `call` (a call node) gives one of the `declared` arguments otherwise than as plain
+ * string literals, or passes `*` or `**` arguments (RuleMatch.textArguments).
+ */
+export function givesTextArgument(call: Node, declared: TextArguments): boolean {
+  const args = call.childForFieldName('arguments');
+  if (!args || args.type !== 'argument_list') return false;
+  let position = 0;
+  for (const arg of args.namedChildren) {
+    if (!arg || arg.type === 'comment') continue;
+    if (arg.type === 'list_splat' || arg.type === 'dictionary_splat') return true;
+    if (arg.type === 'keyword_argument') {
+      const name = arg.childForFieldName('name')?.text ?? '';
+      if ((declared.keywords ?? []).includes(name) && !plainLiteralNode(arg.childForFieldName('value'))) return true;
+      continue;
+    }
+    if ((declared.positions ?? []).includes(position++) && !plainLiteralNode(arg)) return true;
+  }
+  return false;
+}
+
+/** The last name a call's function is written with (`system` of `os.system(...)`), if it is a name or an attribute. */
+function calledName(call: Node): string | undefined {
+  const fn = call.childForFieldName('function');
+  if (fn?.type === 'identifier') return fn.text;
+  if (fn?.type === 'attribute') return fn.childForFieldName('attribute')?.text;
+  return undefined;
+}
+
+/** True when the finding at `node` is at a call textArguments allows (see the module header). */
+function atTextCall(rule: Rule, declared: TextArguments, node: Node): boolean {
+  let call: Node | null = node;
+  while (call && call.type !== 'call') call = call.parent;
+  if (!call) return false;
+  const words = new Set([...(rule.methods ?? []), ...(rule.callees ?? []).map((c) => c.slice(c.lastIndexOf('.') + 1))]);
+  const name = calledName(call);
+  return name === undefined || !words.has(name) || givesTextArgument(call, declared);
+}
+
 /**
  * What is wrong with a finding of `rule` at `span` by the rule's declarations (see the module
  * header), as an internal error naming the rule and the finding; undefined when nothing is.
  */
 export function brokenDeclaration(rule: Rule, span: Span, message: string, model: SemanticModel): string | undefined {
-  if (!rule.wordsInEveryFinding && !rule.literals && !rule.stringsNotInComments) return undefined;
+  if (!rule.wordsInEveryFinding && !rule.literals && !rule.stringsNotInComments && !rule.textArguments) return undefined;
   const node = model.tree.rootNode.descendantForIndex(span.start, span.end);
   if (!node) return undefined;
   let broken: string | undefined;
@@ -96,6 +149,8 @@ export function brokenDeclaration(rule: Rule, span: Span, message: string, model
     broken = `declares wordsInEveryFinding, but neither its statement nor the assignments it uses show one of ${words.join(', ')}`;
   } else if (rule.literals && !isDeclaredLiteral(rule.literals, node, model))
     broken = 'declares literals, but it is not a string literal holding a declared format or a value passing the declared test';
+  else if (rule.textArguments && !atTextCall(rule, rule.textArguments, node))
+    broken = 'declares textArguments, but its call gives the declared arguments only as string literals, or none';
   else if (rule.stringsNotInComments) {
     const source = new SourceText(model.text);
     if (!(rule.strings ?? []).some((s) => source.includesOutsideComments(s)))

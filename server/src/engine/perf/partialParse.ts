@@ -35,7 +35,7 @@
  */
 import type { SubstringSet } from '../textScan';
 import type { ConstantArguments } from '../rule';
-import { callMayPassConstant, codeAt } from './constantArguments';
+import { callMayPassConstant, callMayPassText, codeAt } from './constantArguments';
 import type { CallWordRole } from './constantArguments';
 import { quietBodyRuns } from './quietBody';
 import {
@@ -111,10 +111,15 @@ export const enum WordKind {
   WholeFunctionDotted = 512,
 }
 
-/** The arguments a call word's occurrences are judged by (RuleMatch.constantArguments), and how the rules call it. */
+/**
+ * The arguments a call word's occurrences are judged by, and how the rules call it: those whose
+ * constant text the findings are about (RuleMatch.constantArguments), or, with `text`, those
+ * whose findings need them written otherwise than as string literals (RuleMatch.textArguments).
+ */
 export interface ArgumentCheck {
   declared: ConstantArguments;
   role: CallWordRole;
+  text?: boolean;
 }
 
 /** What makes a definition worth parsing: an automaton over words and what each one means. */
@@ -519,7 +524,12 @@ function coldPlan(
     if (kind & WordKind.Root) rootAt.push(at);
     // A call whose judged arguments cannot be constant text is no call a rule wants.
     const check = checks.get(index);
-    if (check && !callMayPassConstant(text, at, word.length, check.declared, check.role)) {
+    if (
+      check &&
+      !(check.text
+        ? callMayPassText(text, at, word.length, check.declared)
+        : callMayPassConstant(text, at, word.length, check.declared, check.role))
+    ) {
       // Not hot itself; an import of the name still makes its bare calls count (below).
       if (!(kind & WordKind.BareName) && inImportStatement(text, at)) importedChecked.add(word);
       return;

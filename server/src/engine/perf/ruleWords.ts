@@ -19,7 +19,8 @@
  * - the gate (`mayFire`, `mayFireWords`) from `imports` and, for a rule whose every finding shows
  *   its words, from how they are shown (a name whole, a keyword where a value goes by its name),
  *   from `values` (a string literal with one as its value, or else one of the other words; see
- *   stringValues.ts), from `flows` (dataflow/words.ts) and from `literals` (literalWords.ts);
+ *   stringValues.ts), from `flows` (dataflow/words.ts), from `literals` (literalWords.ts) and
+ *   from `constantArguments` and `textArguments` (constantArguments.ts);
  * - `fileContext` from `reads`; `findingsShowTriggers` from `wordsInEveryFinding`, with the
  *   partial-parsing words (names as whole words, keywords as settings, strings as substrings),
  *   or the words and hot positions of `literals`.
@@ -31,7 +32,7 @@ import { nextNonBlank, previousNonBlank } from '../textScan';
 import type { SourceText } from '../textScan';
 import { holdsStringValue } from './stringValues';
 import { literalWords } from './literalWords';
-import { callMayPassConstant, keywordMayPassConstant } from './constantArguments';
+import { callMayPassConstant, callMayPassText, keywordMayPassConstant } from './constantArguments';
 
 /**
  * Narrower words for partial parsing than the triggers, derived from `wordsInEveryFinding` or
@@ -231,6 +232,19 @@ export function wordsOf(rule: Rule): RuleWords {
       }),
     );
   }
+  // A call of the rule's that gives its text arguments otherwise than as string literals (constantArguments.ts).
+  const texts = rule.textArguments;
+  const textWords = texts ? [...new Set([...(rule.methods ?? []), ...(rule.callees ?? []).map(lastNameOf)])] : [];
+  if (texts) {
+    if (!rule.onCall || textWords.length === 0 || rule.onFile || judged)
+      throw new Error(`${rule.code}: \`textArguments\` goes with callees or methods, without onFile or constantArguments`);
+    gates.push((source) =>
+      textWords.some((word) => {
+        for (const at of source.identifiers(word)) if (callMayPassText(source.text, at, word.length, texts)) return true;
+        return false;
+      }),
+    );
+  }
   const mayFire =
     gates.length === 0 ? undefined : gates.length === 1 ? gates[0] : (source: SourceText) => gates.every((gate) => gate(source));
   words = {
@@ -245,6 +259,7 @@ export function wordsOf(rule: Rule): RuleWords {
         ...(literal?.gateWords ?? []),
         ...(flows?.words ?? []),
         ...callWords,
+        ...textWords,
       ]),
     ],
     fileContext: [...new Set([...(rule.reads ?? []), ...readChecks.keys()])],

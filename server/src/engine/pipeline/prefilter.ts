@@ -388,24 +388,26 @@ function lastNameOf(callee: string): string {
 
 /**
  * Adds a rule's call words to `checks`: the union of what the rules calling a word declare of
- * its arguments (RuleMatch.constantArguments), or null once one of them declares nothing.
+ * its arguments (RuleMatch.constantArguments, or RuleMatch.textArguments: the union of those is
+ * taken apart), or null once one of them declares nothing, or rules declare of both kinds.
  */
 function noteArgumentChecks(rule: Rule, checks: Map<string, ArgumentCheck | null>): void {
   const methods = rule.methods ?? [];
   const callees = (rule.callees ?? []).map(lastNameOf);
-  const declared = rule.constantArguments;
+  const text = rule.textArguments !== undefined;
+  const declared: ConstantArguments | undefined = rule.constantArguments ?? rule.textArguments;
   for (const word of new Set([...methods, ...callees])) {
     const role = { method: methods.includes(word), callee: callees.includes(word) };
     const before = checks.get(word);
     if (before === null) continue;
-    if (!declared) {
+    if (!declared || (before !== undefined && before.text !== text)) {
       checks.set(word, null);
       continue;
     }
     checks.set(
       word,
       before === undefined
-        ? { declared, role }
+        ? { declared, role, text }
         : {
             declared: {
               positions: [...new Set([...(before.declared.positions ?? []), ...(declared.positions ?? [])])],
@@ -413,6 +415,7 @@ function noteArgumentChecks(rule: Rule, checks: Map<string, ArgumentCheck | null
               value: eitherValue(before.declared.value, declared.value),
             },
             role: { method: before.role.method || role.method, callee: before.role.callee || role.callee },
+            text,
           },
     );
   }

@@ -59,6 +59,8 @@ export const dynamicCodeExecutionRule = defineRule({
     CWE_REFERENCE(95),
   ],
   callees: CODE_CALLEES,
+  // Code written as a string literal (`eval("1 + 1")`) is a constant: no finding.
+  textArguments: { positions: [0], keywords: ['source'] },
   // `parser.add_argument(..., choices=/default=)` elsewhere in the file decides what an option can hold.
   reads: ['add_argument'],
   // `re.compile` and `df.eval` are other functions: the builtins are reached by their bare name

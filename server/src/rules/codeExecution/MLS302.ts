@@ -44,6 +44,8 @@ export const shellInjectionRule = defineRule({
     CWE_REFERENCE(78),
   ],
   callees: [...POPEN_STYLE, ...ALWAYS_SHELL],
+  // A command line written as a string literal (`os.system("nvidia-smi")`) is a constant: no finding.
+  textArguments: { positions: [0], keywords: ['args', 'cmd', 'command'] },
   // `parser.add_argument(..., choices=/default=)` elsewhere in the file decides what an option can hold.
   reads: ['add_argument'],
   // A shell is involved only through a function that always uses one (its name is written), a
