@@ -9,9 +9,10 @@
 // A measurement, not a test. Run `node esbuild.mjs` first (`npm run build` does);
 // `node scripts/bench.mjs --dataflow` runs it on each corpus.
 //
-//   node scripts/bench/dataflow.mjs --corpus DIR [--corpus DIR]... [--reps N] [--jobs N] [--json]
+//   node scripts/bench/dataflow.mjs --corpus DIR [--corpus DIR]... [--together] [--reps N] [--jobs N] [--json]
 //
-// Each corpus is measured on its own; --jobs defaults to 1 (one thread: the CPU time of the
+// Each corpus is measured on its own, or with --together all of them as one corpus in one scan
+// (as `npm run bench` scans several --corpus: the LLM-serving trees of docs/benchmarks.md); --jobs defaults to 1 (one thread: the CPU time of the
 // analysis without worker start-up, the steadiest figure on a shared machine). Medians of --reps
 // runs (default 5) of the process CPU time (user + system, all threads) and of the scan phase's
 // wall time from --stats. Target (issue 21): the data-flow rules cost at most 10 % of the scan.
@@ -36,6 +37,7 @@ const corpora = values('--corpus').map((d) => resolve(d));
 const reps = Math.max(1, Number(values('--reps').at(-1) ?? 5));
 const jobs = values('--jobs').at(-1) ?? '1';
 const json = args.includes('--json');
+const together = args.includes('--together');
 if (corpora.length === 0 || corpora.some((d) => !existsSync(d))) {
   process.stderr.write('dataflow bench: give one or more --corpus DIR (existing folders)\n');
   process.exit(2);
@@ -50,7 +52,7 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 /**
  * One scan of the corpus in its own process: CPU and wall time, the --stats, the findings.
- * @param {string} corpus @param {boolean} withDataflow
+ * @param {string[]} corpus the folders scanned together @param {boolean} withDataflow
  */
 function scan(corpus, withDataflow) {
   const stats = join(work, 'stats.json');
@@ -62,7 +64,7 @@ function scan(corpus, withDataflow) {
     RSS_PROBE,
     MLSEC,
     'scan',
-    corpus,
+    ...corpus,
     '--no-models',
     '--format',
     'json',
@@ -79,7 +81,7 @@ function scan(corpus, withDataflow) {
   const started = performance.now();
   const run = spawnSync(process.execPath, argv, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MLSEC_BENCH_RSS_FILE: usage } });
   const wallMs = performance.now() - started;
-  if (run.status !== 0) throw new Error(`mlsec scan ${corpus} exited ${run.status}: ${run.stderr.slice(0, 1000)}`);
+  if (run.status !== 0) throw new Error(`mlsec scan ${corpus.join(' ')} exited ${run.status}: ${run.stderr.slice(0, 1000)}`);
   const s = JSON.parse(readFileSync(stats, 'utf8'));
   const findings = JSON.parse(readFileSync(report, 'utf8'));
   const list = Array.isArray(findings) ? findings : (findings.findings ?? findings.results ?? []);
@@ -100,7 +102,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const round = (/** @type {number} */ n, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 const results = [];
-for (const corpus of corpora) {
+for (const corpus of together ? [corpora] : corpora.map((d) => [d])) {
   /** @type {ReturnType<typeof scan>[]} */
   const withRuns = [];
   /** @type {ReturnType<typeof scan>[]} */
@@ -127,7 +129,7 @@ for (const corpus of corpora) {
   const without = summary(withoutRuns);
   const analysisCpu = (/** @type {Record<string, number>} */ p) => Object.values(p).reduce((a, b) => a + b, 0);
   results.push({
-    corpus,
+    corpus: corpus.join(', '),
     reps,
     jobs: Number(jobs),
     withDataflow: all,
