@@ -112,7 +112,7 @@ export interface LiteralPiece {
   start: number;
 }
 
-/** How a literal is joined to the one before it (see scanLiterals). */
+/** How a literal is joined to the one before it (see literalRuns). */
 const enum Join {
   /** Something other than blanks is between them: it starts a new run. */
   None,
@@ -123,55 +123,39 @@ const enum Join {
 }
 
 /**
- * The string literals of a Python source, found with a small tokenizer that knows comments,
- * prefixes, triple quotes and escapes, given in order to `visit` (which returns true to stop):
- * the bounds of the body, whether the prefix makes it raw, and how it is joined to the literal
- * before. Text that does not tokenize (an unclosed quote) ends the literal at the end of its
- * line, as Python's tokenizer would report it.
+ * The string literals of a Python source (the tokenizer of proseSpans, which knows comments,
+ * prefixes, triple quotes and escapes) as runs of literals with only blanks or line continuations
+ * between them: Python joins such literals into one value (`"ab" "cd"`) when they are one
+ * expression, and not when a line break ends a statement between them. Text that does not
+ * tokenize (an unclosed quote) ends the literal at the end of its line, as Python's tokenizer
+ * would report it.
  */
-function scanLiterals(text: string, visit: (bodyStart: number, bodyEnd: number, raw: boolean, join: Join) => boolean | void): void {
-  const special = /["'#]/g;
+export function literalRuns(text: string): LiteralPiece[][] {
+  // The analysis's SourceText when it is this text's (not the whole file's, for a partial text).
+  const source = sourceTextOf(text);
+  return (source.text === text ? source : new SourceText(text)).literalRuns();
+}
+
+/** The runs of the literals proseSpans recorded (see literalRuns). */
+function runsOf(text: string, literals: Int32Array, count: number, raw: Uint8Array): LiteralPiece[][] {
+  const runs: LiteralPiece[][] = [];
   let previousEnd = -1;
-  for (let match = special.exec(text); match; match = special.exec(text)) {
-    const start = match.index;
-    if (text[start] === '#') {
-      const newline = text.indexOf('\n', start);
-      special.lastIndex = newline < 0 ? text.length : newline;
-      continue;
-    }
-    // A prefix (`rb"`, `f'`) is part of the literal; any other identifier before the quote is not
-    // Python, and the quote still opens a literal for the tokenizer.
-    let prefixStart = start;
-    while (prefixStart > 0 && isIdentifierChar(text.charCodeAt(prefixStart - 1))) prefixStart--;
-    if (!STRING_PREFIX.test(text.slice(prefixStart, start))) prefixStart = start;
-    let raw = false;
-    for (let i = prefixStart; i < start; i++) if ((text.charCodeAt(i) | 0x20) === 114) raw = true; // r, R
+  for (let k = 0; k < count; k++) {
+    const start = literals[k * 4];
+    const bodyStart = literals[k * 4 + 1];
+    const bodyEnd = literals[k * 4 + 2];
     let join = previousEnd < 0 ? Join.None : Join.SameLine;
-    for (let i = previousEnd; join !== Join.None && i < prefixStart; i++) {
+    for (let i = previousEnd; join !== Join.None && i < start; i++) {
       const c = text.charCodeAt(i);
       if (!isBlank(c)) join = Join.None;
       else if (c === 10 || c === 13) join = Join.LineBreak;
     }
-    const { bodyStart, bodyEnd, end: close } = literalBounds(text, start);
-    special.lastIndex = close;
-    previousEnd = close;
-    if (visit(bodyStart, bodyEnd, raw, join)) return;
-  }
-}
-
-/**
- * The string literals of a Python source (see scanLiterals) as runs of literals with only blanks
- * or line continuations between them: Python joins such literals into one value (`"ab" "cd"`)
- * when they are one expression, and not when a line break ends a statement between them.
- */
-export function literalRuns(text: string): LiteralPiece[][] {
-  const runs: LiteralPiece[][] = [];
-  scanLiterals(text, (bodyStart, bodyEnd, raw, join) => {
+    previousEnd = literals[k * 4 + 3];
     const body = text.slice(bodyStart, bodyEnd);
-    const piece = { body, escaped: body.includes('\\'), raw, lineBreakBefore: join === Join.LineBreak, start: bodyStart };
+    const piece = { body, escaped: body.includes('\\'), raw: raw[k] === 1, lineBreakBefore: join === Join.LineBreak, start: bodyStart };
     if (join === Join.None) runs.push([piece]);
     else runs[runs.length - 1].push(piece);
-  });
+  }
   return runs;
 }
 
@@ -186,6 +170,9 @@ const NONE: readonly number[] = [];
 export class SourceText {
   /** The comments and string literals (proseSpans). */
   private prose: Prose | undefined;
+
+  /** The runs of adjacent literals (literalRuns). */
+  private runs: LiteralPiece[][] | undefined;
 
   /** Substring searches already answered (the prefilter records every trigger here). */
   private readonly searched = new Map<string, boolean>();
@@ -308,6 +295,16 @@ export class SourceText {
     return found >= 0 && offset < spans[found * 2 + 1] && comments[found] === 1;
   }
 
+  /** The runs of adjacent string literals (see literalRuns), made once. */
+  literalRuns(): LiteralPiece[][] {
+    if (!this.runs) {
+      // A view with parts left out shares the file's spans, which hold the left-out literals too: its own are read.
+      const prose = this.fileText === this.text ? (this.prose ??= proseSpans(this.text)) : proseSpans(this.text);
+      this.runs = runsOf(this.text, prose.literals, prose.literalCount, prose.raw);
+    }
+    return this.runs;
+  }
+
   /** True when `s` occurs in the text outside comments. */
   includesOutsideComments(s: string): boolean {
     if (!this.includes(s)) return false;
@@ -335,11 +332,20 @@ function spanBefore(spans: readonly number[], offset: number): number {
 interface Prose {
   spans: number[];
   comments: Uint8Array;
+  /** Per string literal, in order: where it starts (its prefix), its body's start and end, its end. */
+  literals: Int32Array;
+  /** How many literals `literals` holds. */
+  literalCount: number;
+  /** Per literal: 1 when its prefix makes it raw. */
+  raw: Uint8Array;
 }
 
 function proseSpans(text: string): Prose {
   const spans: number[] = [];
   const commentAt: number[] = [];
+  let literals = new Int32Array(64);
+  let raw = new Uint8Array(16);
+  let literalCount = 0;
   const special = /["'#]/g;
   for (let match = special.exec(text); match; match = special.exec(text)) {
     const start = match.index;
@@ -356,12 +362,29 @@ function proseSpans(text: string): Prose {
     const prefix = text.slice(prefixStart, start);
     const bounds = literalBounds(text, start);
     special.lastIndex = bounds.end;
-    if (!(STRING_PREFIX.test(prefix) && /f/i.test(prefix))) spans.push(start, bounds.end);
+    // A prefix (`rb"`, `f'`) is part of the literal; any other identifier before the quote is not
+    // Python, and the quote still opens a literal for the tokenizer.
+    const prefixed = STRING_PREFIX.test(prefix);
+    if (!(prefixed && /f/i.test(prefix))) spans.push(start, bounds.end);
     else fStringProse(text, bounds.bodyStart, bounds.bodyEnd, spans);
+    if (literalCount * 4 === literals.length) {
+      const more = new Int32Array(literals.length * 2);
+      more.set(literals);
+      literals = more;
+      const moreRaw = new Uint8Array(raw.length * 2);
+      moreRaw.set(raw);
+      raw = moreRaw;
+    }
+    const at = literalCount * 4;
+    literals[at] = prefixed ? prefixStart : start;
+    literals[at + 1] = bounds.bodyStart;
+    literals[at + 2] = bounds.bodyEnd;
+    literals[at + 3] = bounds.end;
+    raw[literalCount++] = prefixed && prefix.length > 0 && /r/i.test(prefix) ? 1 : 0;
   }
   const comments = new Uint8Array(spans.length / 2);
   for (const index of commentAt) comments[index] = 1;
-  return { spans, comments };
+  return { spans, comments, literals, literalCount, raw };
 }
 
 /**

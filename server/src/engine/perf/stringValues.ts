@@ -8,7 +8,6 @@
  * (`\N{...}`) counts as holding any value. Values are ASCII, without quotes, backslashes or control characters.
  */
 import type { LiteralPiece, SourceText } from '../textScan';
-import { literalRuns } from '../textScan';
 
 const SIMPLE_ESCAPES: Record<string, string> = {
   '\\': '\\',
@@ -97,8 +96,6 @@ function isWanted(value: string, wanted: Wanted): boolean {
 }
 
 /** The literal runs of each text asked about, found once for all the rules that ask. */
-const runsOf = new WeakMap<SourceText, LiteralPiece[][]>();
-
 /**
  * Segments of adjacent literals (see someLiteralValue) beyond which a run is taken to hold any
  * value rather than joined every way: the joins grow with the square of the segments.
@@ -119,9 +116,7 @@ function pieceValue(piece: LiteralPiece): string | undefined {
  * not decoded here, or a run of too many segments, counts as passing.
  */
 export function someLiteralValue(source: SourceText, test: (value: string) => boolean): boolean {
-  let runs = runsOf.get(source);
-  if (!runs) runsOf.set(source, (runs = literalRuns(source.text)));
-  return runs.some((run) => runMayPass(run, test));
+  return source.literalRuns().some((run) => runMayPass(run, test));
 }
 
 /** True when a run of adjacent literals (textScan.literalRuns) can have a value that passes `test` (see someLiteralValue). */
