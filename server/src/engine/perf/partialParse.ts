@@ -751,16 +751,46 @@ function quietStatements(
   namesAt: ReadonlyArray<readonly number[]>,
 ): LogicalLine[] {
   const quiet: LogicalLine[] = [];
-  let counts: Map<string, number> | undefined;
+  const counts = new OutsideCounts(text, cold);
   // The cheap tests in this loop; the rest (rarely reached) in isQuiet.
   for (const line of lines) {
     if (line.indent !== 0 || line.end - line.start < MIN_QUIET_STATEMENT || inCold(cold, line.start)) continue;
-    // Occurrences of each name outside the left-out definitions, counted once for the file: a
-    // search of the whole text per statement would cost the square of a file of large tables.
-    counts ??= identifierCounts(text, cold);
     if (isQuiet(text, line, valuesAt, namesAt, counts)) quiet.push(line);
   }
   return quiet;
+}
+
+/** How many names OutsideCounts searches for one by one before it counts every name of the text at once. */
+const MAX_NAME_SEARCHES = 64;
+
+/**
+ * How often a name occurs in the text outside the left-out definitions, as identifierCounts counts
+ * it. Most statements asked about are docstrings, whose code holds no name: the names asked for
+ * are searched one by one (memoised), and past MAX_NAME_SEARCHES every name of the text is
+ * counted in one pass, so that a file of large tables does not cost a search per name.
+ */
+class OutsideCounts {
+  private readonly known = new Map<string, number>();
+  private all: Map<string, number> | undefined;
+
+  constructor(
+    private readonly text: string,
+    private readonly cold: readonly Definition[],
+  ) {}
+
+  get(name: string): number {
+    if (this.all) return this.all.get(name) ?? 0;
+    let count = this.known.get(name);
+    if (count !== undefined) return count;
+    if (this.known.size >= MAX_NAME_SEARCHES) {
+      this.all = identifierCounts(this.text, this.cold);
+      return this.all.get(name) ?? 0;
+    }
+    count = 0;
+    for (const at of identifierOccurrences(this.text, name)) if (!inCold(this.cold, at)) count++;
+    this.known.set(name, count);
+    return count;
+  }
 }
 
 function isQuiet(
@@ -768,7 +798,7 @@ function isQuiet(
   line: LogicalLine,
   valuesAt: readonly number[],
   namesAt: ReadonlyArray<readonly number[]>,
-  counts: ReadonlyMap<string, number>,
+  counts: OutsideCounts,
 ): boolean {
   // Substrings count anywhere (a string can be a value a rule reads); names only in code: in a
   // string or a comment of the statement they call and bind nothing.
