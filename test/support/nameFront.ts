@@ -6,6 +6,7 @@
 import type { Analyzer } from '../../server/src/engine/pipeline/analyzer';
 import type { HotWords } from '../../server/src/engine/perf/partialParse';
 import { partialText } from '../../server/src/engine/perf/partialParse';
+import { someDeclaredArgument } from '../../server/src/engine/perf/declarationCheck';
 import type { Node } from '../../server/src/engine/parser';
 import type { ConstantArguments } from '../../server/src/engine/rule';
 import { SemanticModel } from '../../server/src/engine/semantic';
@@ -59,8 +60,6 @@ export function checkNameFront(
  * partial parsing makes (perf/constantArguments.ts).
  */
 export function passesConstantArgument(call: Node, declared: ConstantArguments, model: SemanticModel, word?: string): boolean {
-  const args = call.childForFieldName('arguments');
-  if (!args || args.type !== 'argument_list') return false;
   // What the rules read (RuleContext.constant): the model's constant, which must pass the declared
   // value test (`word`: the callee's last name or the method); a literal the model gives no value
   // (an f-string) counts, as the text front counts it.
@@ -71,16 +70,5 @@ export function passesConstantArgument(call: Node, declared: ConstantArguments, 
     if (constant?.kind === 'str') return !declared.value || word === undefined || declared.value(constant.value, word);
     return value.type === 'string' || value.type === 'concatenated_string';
   };
-  let position = 0;
-  for (const arg of args.namedChildren) {
-    if (!arg || arg.type === 'comment') continue;
-    if (arg.type === 'list_splat' || arg.type === 'dictionary_splat') return true;
-    if (arg.type === 'keyword_argument') {
-      const name = arg.childForFieldName('name')?.text ?? '';
-      if ((declared.keywords ?? []).includes(name) && canBeText(arg.childForFieldName('value'))) return true;
-      continue;
-    }
-    if ((declared.positions ?? []).includes(position++) && canBeText(arg)) return true;
-  }
-  return false;
+  return someDeclaredArgument(call, declared, canBeText);
 }

@@ -97,10 +97,14 @@ function plainLiteralNode(node: Node | null | undefined): boolean {
 }
 
 /**
- * True when `call` (a call node) gives one of the `declared` arguments otherwise than as plain
- * string literals, or passes `*` or `**` arguments (RuleMatch.textArguments).
+ * True when `call` (a call node) gives one of the `declared` arguments (by position or keyword
+ * name) a value `test` takes, or passes `*` or `**` arguments, which may give any of them.
  */
-export function givesTextArgument(call: Node, declared: TextArguments): boolean {
+export function someDeclaredArgument(
+  call: Node,
+  declared: { positions?: readonly number[]; keywords?: readonly string[] },
+  test: (value: Node | null) => boolean,
+): boolean {
   const args = call.childForFieldName('arguments');
   if (!args || args.type !== 'argument_list') return false;
   let position = 0;
@@ -109,12 +113,20 @@ export function givesTextArgument(call: Node, declared: TextArguments): boolean 
     if (arg.type === 'list_splat' || arg.type === 'dictionary_splat') return true;
     if (arg.type === 'keyword_argument') {
       const name = arg.childForFieldName('name')?.text ?? '';
-      if ((declared.keywords ?? []).includes(name) && !plainLiteralNode(arg.childForFieldName('value'))) return true;
+      if ((declared.keywords ?? []).includes(name) && test(arg.childForFieldName('value'))) return true;
       continue;
     }
-    if ((declared.positions ?? []).includes(position++) && !plainLiteralNode(arg)) return true;
+    if ((declared.positions ?? []).includes(position++) && test(arg)) return true;
   }
   return false;
+}
+
+/**
+ * True when `call` (a call node) gives one of the `declared` arguments otherwise than as plain
+ * string literals, or passes `*` or `**` arguments (RuleMatch.textArguments).
+ */
+export function givesTextArgument(call: Node, declared: TextArguments): boolean {
+  return someDeclaredArgument(call, declared, (value) => !plainLiteralNode(value));
 }
 
 /** The last name a call's function is written with (`system` of `os.system(...)`), if it is a name or an attribute. */
