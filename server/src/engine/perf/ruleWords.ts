@@ -217,7 +217,9 @@ export function wordsOf(rule: Rule): RuleWords {
   }
   // A call of the rule's where a declared argument can be constant text (constantArguments.ts).
   const judged = rule.constantArguments;
-  const callWords = judged ? [...new Set([...(rule.methods ?? []), ...(rule.callees ?? []).map(lastNameOf)])] : [];
+  // The words the rule's calls are written with (a method, or a callee's last name).
+  const ruleCallWords = [...new Set([...(rule.methods ?? []), ...(rule.callees ?? []).map(lastNameOf)])];
+  const callWords = judged ? ruleCallWords : [];
   if (judged) {
     if (!rule.onCall || callWords.length === 0 || matches.length > 0 || values.length > 0 || rule.onFile)
       throw new Error(`${rule.code}: \`constantArguments\` goes with callees or methods only`);
@@ -234,7 +236,7 @@ export function wordsOf(rule: Rule): RuleWords {
   }
   // A call of the rule's that gives its text arguments otherwise than as string literals (constantArguments.ts).
   const texts = rule.textArguments;
-  const textWords = texts ? [...new Set([...(rule.methods ?? []), ...(rule.callees ?? []).map(lastNameOf)])] : [];
+  const textWords = texts ? ruleCallWords : [];
   if (texts) {
     if (!rule.onCall || textWords.length === 0 || rule.onFile || judged)
       throw new Error(`${rule.code}: \`textArguments\` goes with callees or methods, without onFile or constantArguments`);

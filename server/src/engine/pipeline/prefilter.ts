@@ -388,8 +388,8 @@ function lastNameOf(callee: string): string {
 
 /**
  * Adds a rule's call words to `checks`: the union of what the rules calling a word declare of
- * its arguments (RuleMatch.constantArguments, or RuleMatch.textArguments: the union of those is
- * taken apart), or null once one of them declares nothing, or rules declare of both kinds.
+ * its arguments, all by RuleMatch.constantArguments or all by RuleMatch.textArguments; null once
+ * one of them declares nothing, or when some declare one kind and others the other.
  */
 function noteArgumentChecks(rule: Rule, checks: Map<string, ArgumentCheck | null>): void {
   const methods = rule.methods ?? [];
