@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkLock, formatLock, HashCache, hashFile, LockError, readLock } from '../../server/src/artifacts/lock';
+import { checkLock, findFirstLock, findLock, formatLock, HashCache, hashFile, LockError, readLock } from '../../server/src/artifacts/lock';
 
 describe('model lock', () => {
   let dir: string;
@@ -30,6 +30,27 @@ describe('model lock', () => {
       [...readLock(file).entries.values()].sort((a, b) => a.path.localeCompare(b.path)),
       [...entries].sort((a, b) => a.path.localeCompare(b.path)),
     );
+  });
+
+  it('finds the lock of the first path that has one, not above the repository root, with shared answers', () => {
+    fs.mkdirSync(path.join(dir, 'repo', '.git'), { recursive: true });
+    const a = write('repo/a/x.py', '');
+    const deeper = write('repo/a/d/z.py', '');
+    const c = write('repo/b/c/y.py', '');
+    const lock = write('repo/b/mlsec.lock', formatLock([]));
+    write('mlsec.lock', formatLock([])); // above the repository root: never taken
+    assert.equal(findLock(a), undefined);
+    assert.equal(findLock(c), lock);
+    assert.equal(findLock(path.join(dir, 'repo', 'b')), lock, 'a folder looks at itself first');
+    // Every order and repetition gives what asking each path alone in turn gives.
+    const paths = [a, deeper, c, path.join(dir, 'repo', 'b', 'c'), a];
+    const alone = (list: string[]) => list.map((p) => findLock(p)).find((found) => found !== undefined);
+    for (const list of [paths, [...paths].reverse(), [a, deeper, a], [deeper, c], [c, a], []])
+      assert.equal(findFirstLock(list), alone(list), list.join(', '));
+    assert.equal(findFirstLock([a, deeper]), undefined);
+    assert.equal(findFirstLock([a, c]), lock);
+    // A missing path is taken as a file in its folder.
+    assert.equal(findFirstLock([path.join(dir, 'repo', 'b', 'gone.py')]), lock);
   });
 
   it('rejects broken locks with a message naming the file', () => {

@@ -27,22 +27,52 @@ export interface ModelLock {
 
 export class LockError extends Error {}
 
-/** The nearest `mlsec.lock` at or above `start`, not above the repository root. */
-export function findLock(start: string): string | undefined {
+/**
+ * The nearest `mlsec.lock` at or above `start`, not above the repository root. `known` holds the
+ * answer for folders already walked from (findFirstLock), so that the folders many paths share
+ * are looked at once.
+ */
+export function findLock(start: string, known?: Map<string, string | undefined>): string | undefined {
   let dir = path.resolve(start);
   try {
     if (!fs.statSync(dir).isDirectory()) dir = path.dirname(dir);
   } catch {
     dir = path.dirname(dir);
   }
+  const walked: string[] = [];
+  let found: string | undefined;
   for (;;) {
+    if (known?.has(dir)) {
+      found = known.get(dir);
+      break;
+    }
+    walked.push(dir);
     const candidate = path.join(dir, LOCK_FILE);
-    if (fs.existsSync(candidate)) return candidate;
-    if (fs.existsSync(path.join(dir, '.git'))) return undefined;
+    if (fs.existsSync(candidate)) {
+      found = candidate;
+      break;
+    }
+    if (fs.existsSync(path.join(dir, '.git'))) break;
     const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
+    if (parent === dir) break;
     dir = parent;
   }
+  if (known) for (const folder of walked) known.set(folder, found);
+  return found;
+}
+
+/**
+ * The lock of the first of `starts` that has one (findLock). A scan given a list of files (`--files-from`)
+ * asks for each of them; without the shared answers that was two file checks per folder level per
+ * file (about 30 ms for 944 files in four trees, on the thread that also analyses).
+ */
+export function findFirstLock(starts: readonly string[]): string | undefined {
+  const known = new Map<string, string | undefined>();
+  for (const start of starts) {
+    const found = findLock(start, known);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 export function readLock(file: string): ModelLock {

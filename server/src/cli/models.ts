@@ -10,7 +10,7 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { GlobalPolicy } from '../artifacts/globals';
-import { checkLock, findLock, formatLock, HashCache, LOCK_FILE, LockError, readLock, toPosix } from '../artifacts/lock';
+import { checkLock, findFirstLock, findLock, formatLock, HashCache, LOCK_FILE, LockError, readLock, toPosix } from '../artifacts/lock';
 import type { LockEntry } from '../artifacts/lock';
 import { ARTIFACT_RULES } from '../artifacts/rules';
 import { isModelFile, inspectArtifactFile, toFindings } from '../artifacts/inspect';
@@ -172,7 +172,7 @@ export function inspectModels(options: ModelInspectOptions): ModelInspectResult 
   }
 
   // The lock of the first scanned path (the nearest mlsec.lock at or above it).
-  const lockFile = options.paths.map((p) => findLock(p)).find((f) => f !== undefined);
+  const lockFile = findFirstLock(options.paths);
   if (lockFile) {
     try {
       const lock = readLock(lockFile);
