@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { SELECTION_LIMITS } from '../../server/src/engine/dataflow/index';
 import { flowParsePlan } from '../../server/src/engine/dataflow/parsePlan';
 import { flowReach } from '../../server/src/engine/dataflow/reach';
-import { UNTRUSTED } from '../../server/src/engine/dataflow/sources';
+import { CONFIDENCE, UNTRUSTED } from '../../server/src/engine/dataflow/sources';
+import type { SourceKind } from '../../server/src/engine/dataflow/flow';
 import type { AnalysisResult } from '../../server/src/engine/pipeline/analyzer';
 import type { FlowDeclaration } from '../../server/src/engine/rule';
 import { ALL_RULES } from '../../server/src/rules/index';
@@ -472,5 +473,46 @@ describe('data flow: the sink check holds on every rule fixture', () => {
       }
     }
     assert.ok(checked >= 8, `flow rules with findings in the fixtures: ${checked}`);
+  });
+});
+
+describe('data flow: the sink check makes closures only as it needs them', () => {
+  // reachesSink lets sinkReached make the closures when it meets a sink they might reach; closures
+  // made before (by another question about the same text) answer first. Both orders must agree.
+  const UNTRUSTED_KINDS: SourceKind[] = ['request', 'ui', 'cli', 'llm'];
+  const questions = FLOW_RULES.flatMap((rule) =>
+    rule.flows!.flatMap((flow) => {
+      const sinks = new Set(flow.sinks);
+      const kinds = new Set(flow.sources.filter((kind): kind is SourceKind => UNTRUSTED_KINDS.includes(kind as SourceKind)));
+      return [
+        ...(kinds.size > 0 ? [{ spec: UNTRUSTED, kinds, sinks }] : []),
+        ...(flow.sources.includes('confidence') ? [{ spec: CONFIDENCE, kinds: undefined, sinks }] : []),
+      ];
+    }),
+  );
+  const texts = [
+    ...readdirSync(FIXTURES_DIR)
+      .filter((f) => f.endsWith('.py'))
+      .map((f) => readFileSync(join(FIXTURES_DIR, f), 'utf8')),
+    // A seed and no sink; a sink and no seed (an LLM client named, never called); both.
+    [...LLM_ANSWER, 'print(answer)'].join('\n'),
+    ['import os', 'from openai import OpenAI', 'os.system(cmd)'].join('\n'),
+    [...LLM_ANSWER, 'os.system(answer)'].join('\n'),
+  ];
+  it('answers alike whether the closures were made before or not', () => {
+    let yes = 0;
+    texts.forEach((text, t) => {
+      for (const [q, { spec, kinds, sinks }] of questions.entries()) {
+        // A comment makes a text of its own (closures and answers are kept per text).
+        const lazy = flowReach(`${text}\n# lazy ${t} ${q}`, spec, kinds);
+        const made = flowReach(`${text}\n# made ${t} ${q}`, spec, kinds);
+        if (!lazy || !made) continue;
+        assert.ok(made.closures.length > 0);
+        const answer = lazy.reachesSink(sinks);
+        assert.equal(made.reachesSink(sinks), answer, `text ${t}, ${[...(kinds ?? ['confidence'])].join(',')} > ${[...sinks].join(',')}`);
+        if (answer) yes++;
+      }
+    });
+    assert.ok(yes >= 10, `questions answered yes: ${yes}`);
   });
 });

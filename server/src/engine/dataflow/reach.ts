@@ -756,6 +756,11 @@ export class FlowReach {
     return closure;
   }
 
+  /** True when the closure of every kind is made (by this reach or another of the same text). */
+  private allMade(): boolean {
+    return this.kinds.every((kind, i) => this.made[i] !== undefined || this.known.has(kind));
+  }
+
   private any(test: (closure: Closure) => boolean): boolean {
     for (let i = 0; i < this.kinds.length; i++) if (test(this.closure(i))) return true;
     return false;
@@ -838,10 +843,12 @@ export class FlowReach {
     const key = `${this.kinds.join(',')}>${[...sinks].sort().join(',')}`;
     let answer = known.get(key);
     if (answer === undefined) {
-      // No carrying name anywhere (no seed in the text: an LLM client named but never called):
-      // no line carries, so no sink is reached on one or through a helper called on one, and
-      // sinkReached would read every sink's name for nothing.
-      answer = this.any((closure) => closure.dense || closure.at.length > 0) && sinkReached(this.view(), sinks);
+      // sinkReached makes the closures only when it meets a sink they might reach (reachedAt,
+      // modelPlaces), so a text writing no such sink needs none. Closures made already (for another
+      // question about the text) answer first when they hold no carrying name (no seed in the text:
+      // an LLM client named but never called): no line carries, so no sink is reached on one or
+      // through a helper called on one, and sinkReached would read every sink's name for nothing.
+      answer = (!this.allMade() || this.any((closure) => closure.dense || closure.at.length > 0)) && sinkReached(this.view(), sinks);
       known.set(key, answer);
     }
     return answer;
