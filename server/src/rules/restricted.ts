@@ -13,6 +13,7 @@
  */
 import type { Node } from '../engine/parser';
 import type { Binding, SemanticModel } from '../engine/semantic';
+import { sourceTextOf } from '../engine/textScan';
 
 const MAX_DEPTH = 8;
 
@@ -44,9 +45,20 @@ function fixedContainer(model: SemanticModel, node: Node | null | undefined, fix
       );
     case 'parenthesized_expression':
       return fixedContainer(model, node.namedChildren[0], fixed, depth + 1);
+    // What a comprehension makes holds its body's values (a dict: its keys'): `{k: v for k, v in
+    // kwargs.items() if k in ALLOWED}` holds only allowed keys (comprehensionVariableFixed).
+    case 'list_comprehension':
+    case 'set_comprehension':
+    case 'generator_expression':
+      return fixed(node.childForFieldName('body'));
+    case 'dictionary_comprehension': {
+      const body = node.childForFieldName('body');
+      return body?.type === 'pair' && fixed(body.childForFieldName('key'));
+    }
     case 'identifier': {
       const binding = model.lookup(node.text, node.startIndex);
-      if (binding?.kind !== 'assign' || !binding.value || !onlyBinding(model, binding) || mutated(model, node.text)) return false;
+      if (binding?.kind !== 'assign' || !binding.value || !onlyBinding(model, binding) || changedInPlace(model, node.text, binding))
+        return false;
       return fixedContainer(model, binding.value, fixed, depth + 1);
     }
     default:
@@ -54,16 +66,145 @@ function fixedContainer(model: SemanticModel, node: Node | null | undefined, fix
   }
 }
 
+/** The methods that put what they are given into the container they are called on. */
+const ADDING_METHODS = ['append', 'extend', 'insert', 'add', 'update', 'setdefault', '__setitem__'];
+
+/** The most characters a change's arguments or value are read over (longer: not literals). */
+const MAX_CHANGE = 4096;
+
 /**
- * True when the file may change a container bound to `name` in place (`name.append(x)`,
- * `name[k] = v`, `name += ...`): its literal then no longer says what it holds. Read from the
- * text, anywhere in the file, so it errs towards "changed".
+ * True when the file may change a container bound to `name` in place with anything but literals:
+ * `name.append(x)`, `name[k] = v`, `name += more`. Its literal then no longer says what it holds.
+ * Read from the whole text (a partial parse leaves functions out of the tree and blanks them in its
+ * own text, and the answer must not depend on it): of the function that binds it, or of the whole file for a module's or a class's
+ * name, so it errs towards "changed"; a change whose arguments or
+ * value are written as literals only (`clauses.append("id = ?")`, `flags += ["-q"]`,
+ * `table["k"] = "v"`) keeps the container fixed.
  */
-function mutated(model: SemanticModel, name: string): boolean {
+export function changedInPlace(model: SemanticModel, name: string, binding?: Binding): boolean {
+  // The whole text, also where the tree is a partial parse's (whose text blanks the functions left out).
+  const text = sourceTextOf(model.text).text;
+  // A function's own name is changed only in its text (nested functions included).
+  const scope = binding ? model.scopeAt(binding.node.startIndex) : undefined;
+  const [from, to] = scope?.kind === 'function' ? [scope.start, scope.end] : [0, text.length];
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(
-    `\\b${escaped}\\s*(?:\\.\\s*(?:append|extend|insert|add|update|setdefault|__setitem__)\\b|\\[[^\\]\\n]*\\]\\s*(?:[-+*/|&]|//)?=(?!=)|(?:[-+*/|&]|//)=)`,
-  ).test(model.text);
+  const site = new RegExp(
+    `(?<![\\w.])${escaped}\\s*(?:\\.\\s*(?:${ADDING_METHODS.join('|')})\\s*\\(|\\[|(?:[-+*/%|&^@]|//|\\*\\*|<<|>>)=)`,
+    'g',
+  );
+  site.lastIndex = from;
+  for (let match = site.exec(text); match && match.index < to; match = site.exec(text)) {
+    const end = match.index + match[0].length;
+    const opener = text.charCodeAt(end - 1);
+    if (opener === 40) {
+      // A method call: its arguments, up to the matching parenthesis.
+      const close = closing(text, end - 1);
+      if (close < 0 || !literalsOnly(text, end, close)) return true;
+    } else if (opener === 91) {
+      // `name[k] = v` (or `name[k] += v`) changes it; `name[k]` read does not.
+      const close = closing(text, end - 1);
+      if (close < 0) return true;
+      const assigned = /^[ \t]*(?:[-+*/%|&^@]|\/\/|\*\*|<<|>>)?=(?!=)/.exec(text.slice(close + 1, close + 8));
+      if (!assigned) continue;
+      const from = close + 1 + assigned[0].length;
+      if (!literalsOnly(text, end, close) || !literalsOnly(text, from, statementEnd(text, from))) return true;
+    } else if (!literalsOnly(text, end, statementEnd(text, end))) return true;
+  }
+  return false;
+}
+
+/** The offset of the bracket closing the one at `open` (strings and comments skipped), or -1. */
+function closing(text: string, open: number): number {
+  let depth = 0;
+  const limit = Math.min(text.length, open + MAX_CHANGE);
+  for (let i = open; i < limit; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      i = stringEnd(text, i) - 1;
+      if (i < 0) return -1;
+    } else if (c === 35) {
+      while (i < limit && text.charCodeAt(i) !== 10) i++;
+    } else if (c === 40 || c === 91 || c === 123) depth++;
+    else if ((c === 41 || c === 93 || c === 125) && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** Where the statement going on at `from` ends: a line break or `;` outside brackets (or the limit). */
+function statementEnd(text: string, from: number): number {
+  let depth = 0;
+  const limit = Math.min(text.length, from + MAX_CHANGE);
+  for (let i = from; i < limit; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      const end = stringEnd(text, i);
+      if (end < 0) return limit;
+      i = end - 1;
+    } else if (c === 92) i++;
+    else if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125) depth--;
+    else if (depth <= 0 && (c === 10 || c === 13 || c === 59 || c === 35)) return i;
+  }
+  return limit;
+}
+
+/** The offset after the string literal whose quote is at `at` (triple quotes too), or -1 when it does not end. */
+function stringEnd(text: string, at: number): number {
+  const quote = text.charCodeAt(at);
+  const triple = text.charCodeAt(at + 1) === quote && text.charCodeAt(at + 2) === quote;
+  for (let i = at + (triple ? 3 : 1); i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92) i++;
+    else if (c === quote && (!triple || (text.charCodeAt(i + 1) === quote && text.charCodeAt(i + 2) === quote)))
+      return i + (triple ? 3 : 1);
+    else if (!triple && c === 10) return -1;
+  }
+  return -1;
+}
+
+/**
+ * True when text[from, to) is written with literals only: strings (an f-string without a
+ * replacement field), numbers, `True`, `False`, `None`, and the brackets, commas, colons and
+ * signs between them (`"id = ?"`, `0, "-q"`, `["-q", "-v"]`, `{"k": "v"}`); comments aside.
+ */
+function literalsOnly(text: string, from: number, to: number): boolean {
+  let any = false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 35) {
+      while (i < to && text.charCodeAt(i) !== 10) i++;
+      continue;
+    }
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) {
+      let j = i;
+      while (j < to && isWordChar(text.charCodeAt(j))) j++;
+      const word = text.slice(i, j);
+      const quote = text.charCodeAt(j);
+      if ((quote === 34 || quote === 39) && /^(?:[rRbBuU]|[rR][bB]|[bB][rR]|[fF][rR]?|[rR][fF])$/.test(word)) {
+        const end = stringEnd(text, j);
+        if (end < 0 || end > to || (/[fF]/.test(word) && text.slice(j, end).includes('{'))) return false;
+        i = end - 1;
+        any = true;
+        continue;
+      }
+      if (word !== 'True' && word !== 'False' && word !== 'None') return false;
+      i = j - 1;
+      any = true;
+      continue;
+    }
+    if (c === 34 || c === 39) {
+      const end = stringEnd(text, i);
+      if (end < 0 || end > to) return false;
+      i = end - 1;
+      any = true;
+    } else if (c >= 48 && c <= 57) any = true;
+    else if (!' \t\r\n\\.,:()[]{}+-'.includes(text[i])) return false;
+  }
+  return any;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 }
 
 /** True when `binding` is the only binding of its name in its scope (nothing reassigns it). */
@@ -192,23 +333,136 @@ export function guardedToConstants(model: SemanticModel, target: Node, fixed: Fi
 
 /**
  * True when every binding of the name in its scope gives it fixed text: assignments of fixed
- * text (an `if`/`elif`/`else` chain of literals) and `for name in (<literals>)` loops. A
- * parameter, an import, or any other assignment makes it data.
+ * text (an `if`/`elif`/`else` chain of literals), augmented assignments of fixed text (`x +=
+ * "-v"`), and loops over fixed values (`for name in (<literals>)`, `for key, value in
+ * TABLE.items()`). A parameter, an import, or any other assignment makes it data.
  */
 export function everyBindingFixed(model: SemanticModel, name: Node, fixed: FixedCheck): boolean {
   const binding = model.lookup(name.text, name.startIndex);
   if (!binding) return false;
   const all = model.scopeAt(binding.node.startIndex).named(name.text);
   return all.every((b) => {
-    if (b.kind === 'assign') return !!b.value && b.node.id !== name.id && fixed(b.value);
+    if (b.kind === 'assign') return b.node.id !== name.id && fixedAssignment(model, b, fixed);
     if (b.kind !== 'other') return false;
-    const loop = b.node.parent;
-    return (
-      loop?.type === 'for_statement' &&
-      loop.childForFieldName('left')?.id === b.node.id &&
-      fixedContainer(model, loop.childForFieldName('right'), fixed)
-    );
+    // `flags += ["-v"]`: what is added is fixed, and so is every other binding.
+    const statement = b.node.parent;
+    if (statement?.type === 'augmented_assignment' && statement.childForFieldName('left')?.id === b.node.id)
+      return fixed(statement.childForFieldName('right'));
+    return loopTargetFixed(model, b.node, fixed);
   });
+}
+
+/**
+ * True when an assignment binds fixed text: its value is, and when that value is a container
+ * literal (`[]`, `{...}`), nothing but literals is put into it afterwards (changedInPlace):
+ * `parts = []; parts.append(user)` makes `" ".join(parts)` data.
+ */
+export function fixedAssignment(model: SemanticModel, binding: Binding, fixed: FixedCheck): boolean {
+  if (!binding.value || !fixed(binding.value)) return false;
+  let value: Node | null = binding.value;
+  while (value?.type === 'parenthesized_expression') value = value.namedChildren[0];
+  const container = value?.type === 'list' || value?.type === 'set' || value?.type === 'dictionary';
+  return !container || !changedInPlace(model, binding.name, binding);
+}
+
+/**
+ * True when `target`, a name a `for` statement or a comprehension's `for` binds, only takes fixed
+ * values: the loop runs over a fixed container, or over `TABLE.items()`, `.keys()` or `.values()`
+ * of a literal dict (each part of `key, value` judged by its place), or `enumerate` of one.
+ */
+function loopTargetFixed(model: SemanticModel, target: Node, fixed: FixedCheck): boolean {
+  let position: number | undefined;
+  let left: Node = target;
+  const parent = target.parent;
+  if (parent && (parent.type === 'pattern_list' || parent.type === 'tuple_pattern')) {
+    position = parent.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment').findIndex((n) => n.id === target.id);
+    left = parent;
+  }
+  const loop = left.parent;
+  if ((loop?.type !== 'for_statement' && loop?.type !== 'for_in_clause') || loop.childForFieldName('left')?.id !== left.id) return false;
+  return iteratedFixed(model, loop.childForFieldName('right'), position, fixed);
+}
+
+/** Builtins that give back what they are given, in some order. */
+const SAME_ITEMS = new Set(['sorted', 'list', 'tuple', 'set', 'reversed', 'frozenset']);
+
+/**
+ * True when the items of `iterable` are fixed at `position` of each (every part when undefined).
+ */
+function iteratedFixed(model: SemanticModel, iterable: Node | null, position: number | undefined, fixed: FixedCheck, depth = 0): boolean {
+  if (!iterable || depth > MAX_DEPTH) return false;
+  if (fixedContainer(model, iterable, fixed)) return true;
+  if (iterable.type !== 'call') return false;
+  const fn = iterable.childForFieldName('function');
+  const args = (iterable.childForFieldName('arguments')?.namedChildren ?? []).filter((n): n is Node => !!n && n.type !== 'comment');
+  if (fn?.type === 'identifier' && !model.lookup(fn.text, fn.startIndex)) {
+    if (args.length !== 1 || args[0].type === 'list_splat' || args[0].type === 'keyword_argument') return false;
+    if (SAME_ITEMS.has(fn.text)) return iteratedFixed(model, args[0], position, fixed, depth + 1);
+    // `enumerate(items)`: a count, then an item.
+    if (fn.text === 'enumerate')
+      return position === 0 || iteratedFixed(model, args[0], position === 1 ? undefined : position, fixed, depth + 1);
+    return false;
+  }
+  if (fn?.type !== 'attribute' || args.length > 0) return false;
+  const table = fn.childForFieldName('object');
+  if (!table) return false;
+  switch (fn.childForFieldName('attribute')?.text) {
+    case 'keys':
+      return fixedContainer(model, table, fixed);
+    case 'values':
+      return constantTable(model, table, fixed);
+    case 'items':
+      return (position === 1 || fixedContainer(model, table, fixed)) && (position === 0 || constantTable(model, table, fixed));
+    default:
+      return false;
+  }
+}
+
+/**
+ * For a name a comprehension's `for` binds where it is used inside that comprehension, whether it
+ * only takes fixed values: the loop runs over fixed values (loopTargetFixed), or an `if` of the
+ * comprehension after that `for` restricts it (`k for k in names if k in ALLOWED`). Undefined
+ * when no comprehension around the name binds it. (Python 3 gives a comprehension's names their
+ * own scope; the semantic model binds them in the scope around it.)
+ */
+export function comprehensionVariableFixed(model: SemanticModel, name: Node, fixed: FixedCheck): boolean | undefined {
+  for (let node = name.parent, depth = 0; node && depth < 60; node = node.parent, depth++) {
+    if (node.type === 'function_definition' || node.type === 'class_definition' || node.type === 'lambda' || node.type === 'module')
+      return undefined;
+    if (
+      node.type !== 'list_comprehension' &&
+      node.type !== 'set_comprehension' &&
+      node.type !== 'dictionary_comprehension' &&
+      node.type !== 'generator_expression'
+    )
+      continue;
+    const clauses = node.namedChildren.filter((n): n is Node => !!n && (n.type === 'for_in_clause' || n.type === 'if_clause'));
+    // The last `for` binding the name is the one in effect for the body.
+    let bound = -1;
+    let target: Node | undefined;
+    clauses.forEach((clause, i) => {
+      if (clause.type !== 'for_in_clause') return;
+      const left = clause.childForFieldName('left');
+      const found = left ? namesIn(left).find((id) => id.text === name.text) : undefined;
+      if (found) {
+        bound = i;
+        target = found;
+      }
+    });
+    if (!target) continue;
+    if (loopTargetFixed(model, target, fixed)) return true;
+    return clauses
+      .slice(bound + 1)
+      .some((clause) => clause.type === 'if_clause' && restricts(model, clause.namedChildren[0], name, true, fixed));
+  }
+  return undefined;
+}
+
+/** The identifiers a target binds (`a`, `a, (b, c)`). */
+function namesIn(node: Node): Node[] {
+  if (node.type === 'identifier') return [node];
+  if (node.type === 'attribute' || node.type === 'subscript') return [];
+  return node.namedChildren.flatMap((child) => (child ? namesIn(child) : []));
 }
 
 /**
@@ -303,7 +557,8 @@ function constantTable(model: SemanticModel, node: Node, fixed: FixedCheck, dept
   if (depth > MAX_DEPTH) return false;
   if (node.type === 'identifier') {
     const binding = model.lookup(node.text, node.startIndex);
-    if (binding?.kind !== 'assign' || !binding.value || !onlyBinding(model, binding) || mutated(model, node.text)) return false;
+    if (binding?.kind !== 'assign' || !binding.value || !onlyBinding(model, binding) || changedInPlace(model, node.text, binding))
+      return false;
     return constantTable(model, binding.value, fixed, depth + 1);
   }
   if (node.type !== 'dictionary') return false;

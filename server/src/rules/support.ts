@@ -9,7 +9,14 @@ import type { Node } from '../engine/parser';
 import type { Fix, RelatedLocation, RuleContext } from '../engine/rule';
 import type { ConstValue, SemanticModel } from '../engine/semantic';
 import { CALL_RESULT_SUFFIX } from '../engine/semantic';
-import { argparseRestricted, constantTableLookup, everyBindingFixed, guardedToConstants } from './restricted';
+import {
+  argparseRestricted,
+  comprehensionVariableFixed,
+  constantTableLookup,
+  everyBindingFixed,
+  fixedAssignment,
+  guardedToConstants,
+} from './restricted';
 
 export const OWASP = {
   inputManipulation: 'ML01:2023 Input Manipulation Attack',
@@ -342,11 +349,23 @@ export function isFixedText(model: SemanticModel, node: Node | null | undefined,
       return again(node.childForFieldName('left')) && again(node.childForFieldName('right'));
     }
     case 'identifier': {
+      // A comprehension's own name: what its `for` runs over, or what its `if` allows.
+      const inComprehension = comprehensionVariableFixed(model, node, again);
+      if (inComprehension !== undefined) return inComprehension || guardedToConstants(model, node, again);
       const binding = model.lookup(node.text, node.startIndex);
-      if (binding?.kind === 'assign' && binding.value && binding.node.id !== node.id && again(binding.value)) return true;
+      if (binding?.kind === 'assign' && binding.node.id !== node.id && fixedAssignment(model, binding, again)) return true;
       // Not a constant, but restricted to a few (see restricted.ts).
       return everyBindingFixed(model, node, again) || guardedToConstants(model, node, again);
     }
+    // `"WHERE " + clause if clause else ""`: either branch is what it gives.
+    case 'conditional_expression': {
+      const [chosen, , otherwise] = node.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
+      return again(chosen) && again(otherwise);
+    }
+    case 'list_comprehension':
+    case 'set_comprehension':
+    case 'generator_expression':
+      return again(node.childForFieldName('body'));
     case 'attribute':
       return argparseRestricted(model, node, again) || guardedToConstants(model, node, again);
     case 'subscript':
@@ -354,6 +373,9 @@ export function isFixedText(model: SemanticModel, node: Node | null | undefined,
     case 'call': {
       const fn = node.childForFieldName('function');
       const args = node.childForFieldName('arguments');
+      // `" ".join(f"--{o}" for o in options)`: the generator is the argument list itself.
+      if (fn?.type === 'attribute' && args?.type === 'generator_expression')
+        return fn.childForFieldName('attribute')?.text === 'join' && again(fn.childForFieldName('object')) && again(args);
       if (!fn || args?.type !== 'argument_list') return false;
       if (options.shellQuoted && SHELL_QUOTERS.has(model.qualifiedName(fn) ?? '')) return true;
       if (constantTableLookup(model, node, again)) return true;
