@@ -723,6 +723,38 @@ describe('reuse across edits of module statements and handler decorators', () =>
     second.dispose();
     document.dispose();
   });
+
+  it("finds again what an alias read in a handler's annotations decides (a BentoML file parameter)", async () => {
+    const engine = await analyzer();
+    const padding = Array.from({ length: 30 }, (_, i) => `def pad_${i}(rows):\n    return sum(len(r) for r in rows)\n`).join('\n');
+    const text = [
+      'from pathlib import Path',
+      'from typing import Annotated',
+      'import bentoml',
+      '',
+      'Image = Annotated[Path, "image/*"]',
+      '',
+      padding,
+      '',
+      '@bentoml.service',
+      'class Detector:',
+      '    def __init__(self) -> None:',
+      '        self.model = bentoml.models.get("yolo:latest")',
+      '',
+      '    @bentoml.api',
+      '    def detect(self, images: list[Image]) -> list:',
+      '        return self.model.predict(source=images)',
+      '',
+    ].join('\n');
+    const document = new EditorDocument(engine, text);
+    const stored = document.result.findings.filter((f) => f.code === 'MLS801').length;
+    // `Imageq = ...`: `Image` names nothing now, and `images` is request data as the caller sent it.
+    const { found } = typeAndUndo(engine, document, text.indexOf('Image = ') + 'Image'.length, 'q', 'the alias renamed');
+    assert.equal(found.filter((f) => f.startsWith('MLS801')).length, stored + 1, 'the parameter is no stored file any more');
+    const value = typeAndUndo(engine, document, text.indexOf('[Path, ') + 'Path'.length + 1, 'q', "the alias's value changed");
+    assert.equal(value.found.filter((f) => f.startsWith('MLS801')).length, stored + 1);
+    document.dispose();
+  });
 });
 
 describe('the edit after a broken one', () => {

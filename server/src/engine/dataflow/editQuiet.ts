@@ -14,7 +14,10 @@
  *   decorator, no component stored under a key;
  * - no function the unit defines is named on a carrying line or a registration line (it could be
  *   a helper whose return or parameter a flow goes through, or a handler);
- * - for SQL text (MLS306) no SQL sink, for system prompts (MLS307) no place one is written.
+ * - for SQL text (MLS306) no SQL sink, for system prompts (MLS307) no place one is written;
+ * - no name the unit binds is written outside it where an annotation goes (`Image = Annotated[
+ *   Path, ...]` and `def detect(self, images: list[Image])`): which of a handler's parameters are
+ *   sources, and of what kind, is read from its annotations through the file's aliases.
  * Then the closure of the text after is the same set of names (the lines outside the unit are
  * the same, and the unit's lines hold none of it, so no rule of the closure fires on them, before
  * or after), the same sinks are looked at, and none of them can reach into the unit: a flow
@@ -24,6 +27,8 @@
 import type { FlowDeclaration } from '../rule';
 import type { Span } from '../text';
 import { isIdentifierChar } from '../textScan';
+import { wordOffsets } from './textWords';
+import { assignedNames } from '../perf/partialParse';
 import type { SourceKind } from './flow';
 import { FlowReach, flowReach } from './reach';
 import { CONFIDENCE, ROUTE_METHODS, UNTRUSTED } from './sources';
@@ -85,6 +90,34 @@ function identifiersIn(text: string): Set<string> {
   return found;
 }
 
+/** A definition's name (after its decorators). */
+const DEFINITION_NAME =
+  /^[ \t]*(?:@[^\n]*\n[ \t]*)*(?:async[ \t]+)?(?:def|class)[ \t]+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/u;
+/** What comes before a name written in an annotation: `x: T`, `list[T]`, `Union[A, T]`, `A | T`, `-> T`. */
+const BEFORE_ANNOTATION = /[:[,|>][ \t]*$/;
+
+/** The names a unit may bind for the rest of the file: a definition's name, an import's names, a statement's targets. */
+function boundBy(unit: string): string[] {
+  const definition = DEFINITION_NAME.exec(unit);
+  if (definition) return [definition[1]];
+  if (/^[ \t]*(?:from|import)\b/.test(unit)) return [...identifiersIn(unit)];
+  return assignedNames(unit, { start: 0, end: unit.length });
+}
+
+/**
+ * True when a name `unit` (at `span` of `text`) may bind is written outside it where an annotation
+ * puts it (after `:`, `[`, `,`, `|` or `->`). Over-approximated (a dict's value, an index, a
+ * comparison read as annotations too): such an edit is analysed whole, which costs time, not findings.
+ */
+function annotatesElsewhere(text: string, span: Span, unit: string): boolean {
+  for (const name of new Set(boundBy(unit)))
+    for (const at of wordOffsets(text, name)) {
+      if (at >= span.start && at < span.end) continue;
+      if (BEFORE_ANNOTATION.test(text.slice(Math.max(0, at - 8), at))) return true;
+    }
+  return false;
+}
+
 /** The names SQL sinks are called by in a text: the tables' last names and what imports bind them to. */
 function sqlSinkNames(text: string): Set<string> {
   const names = new Set([...SQL_METHODS, ...[...SQL_FUNCTIONS].map((n) => n.slice(n.lastIndexOf('.') + 1))]);
@@ -111,6 +144,10 @@ export function flowEditQuiet(
   if (prose && sameMentions(units[0], units[1])) return handOnFlowNames(before, after);
   if (units.some((unit) => PACKAGE_MENTION.test(unit) || REGISTRATION.test(unit) || KEYED_COMPONENT.test(unit))) return false;
   if (units.some((unit) => SERVING_MENTION.test(unit))) return false;
+  // A name the unit binds that an annotation elsewhere uses (`Image = Annotated[Path, ...]`, read
+  // in `def detect(self, images: list[Image])`): what it names decides which parameters are
+  // sources (sources.ts reads a handler's annotations through the file's aliases).
+  if (annotatesElsewhere(before, oldUnit, units[0]) || annotatesElsewhere(after, newUnit, units[1])) return false;
   const written = units.map(identifiersIn);
   const defined = units.flatMap((unit) => [...unit.matchAll(DEFINED)].map((m) => m[1]));
   // A serving class's stage methods pass the request and the scores on to each other by name.
