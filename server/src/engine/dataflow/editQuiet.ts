@@ -72,7 +72,7 @@ const SERVING_MENTION =
   /\b(?:litserve|bentoml|kserve|LitAPI|TritonPythonModel)\b|^[ \t]*@[^\n]*\b(?:api|fastapi_endpoint|web_endpoint|deployment)\b/m;
 /** A text that may hold a serving framework's handlers, whose stage methods pass data to each other. */
 const SERVING_TEXT = /\b(?:litserve|bentoml|kserve|modal|serve|triton_python_backend_utils)\b/;
-const DEFINED = /\bdef\s+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/gu;
+const DEFINED = /\bdef\s+([A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*)/gu;
 const IMPORT_ALIAS = /^[ \t]*(?:from\s+\S+\s+)?import\b[^\n]*/gm;
 
 const UNTRUSTED_KINDS: readonly SourceKind[] = ['request', 'ui', 'cli', 'llm'];
@@ -92,7 +92,7 @@ function identifiersIn(text: string): Set<string> {
 
 /** A definition's name (after its decorators). */
 const DEFINITION_NAME =
-  /^[ \t]*(?:@[^\n]*\n[ \t]*)*(?:async[ \t]+)?(?:def|class)[ \t]+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/u;
+  /^[ \t]*(?:@[^\n]*\n[ \t]*)*(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*)/u;
 /** What comes before a name written in an annotation: `x: T`, `list[T]`, `Union[A, T]`, `A | T`, `-> T`. */
 const BEFORE_ANNOTATION = /[:[,|>][ \t]*$/;
 
@@ -207,7 +207,7 @@ function sameMatches(x: readonly string[], y: readonly string[]): boolean {
 }
 
 /** A Python identifier (global: every one of a text). */
-const WORDS = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu;
+const WORDS = /[A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*/gu;
 
 /** True when two texts hold the same identifiers in the same order. */
 export function sameWords(a: string, b: string): boolean {

@@ -64,7 +64,7 @@ export interface LlmSeeds {
 }
 
 const IMPORT_WORD = /\bimport\b/;
-const LANGCHAIN_WORD = /(?<![\p{L}\p{N}_])langchain[\p{L}\p{N}_]*/gu;
+const LANGCHAIN_WORD = /(?<![A-Za-z0-9_\u0080-\u{10ffff}])langchain[A-Za-z0-9_\u0080-\u{10ffff}]*/gu;
 const LANGCHAIN_PACKAGE = /^langchain(?:_[a-z0-9]+)?$/;
 /** The packages whose mention decides a seed. */
 const PACKAGES = ['litellm', 'transformers', 'vllm', ...LLM_CLIENT_METHODS.map((client) => client.package)];
@@ -122,7 +122,7 @@ function transformersAliases(source: string): string[] {
   if (!source.includes('transformers')) return [];
   return [...source.matchAll(TRANSFORMERS_ALIAS)].map((match) => match[1]);
 }
-const TRANSFORMERS_ALIAS = /\btransformers\s+as\s+([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/gu;
+const TRANSFORMERS_ALIAS = /\btransformers\s+as\s+([A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*)/gu;
 
 /** A receiver read back from a method's dot: its first name, a parenthesised group, or what it cannot be / is not known. */
 type Receiver = { head: string; plain: boolean } | { open: number; close: number } | 'never' | 'unknown';
@@ -397,6 +397,6 @@ class SeedReader {
 }
 
 /** A formatted string's opening (`f"`, `rf'`, `t"`). */
-const FORMATTED = /(?<![\p{L}\p{N}_])(?:[fFtT][rRbB]?|[rRbB][fFtT])["']/u;
+const FORMATTED = /(?<![A-Za-z0-9_\u0080-\u{10ffff}])(?:[fFtT][rRbB]?|[rRbB][fFtT])["']/u;
 /** What skipBack answers when a line break comes first. */
 const UNKNOWN = -2;

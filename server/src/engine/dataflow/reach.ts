@@ -127,7 +127,7 @@ function kindsOf(spec: FlowSpec): readonly SourceKind[] | null {
 }
 
 /** A Python identifier. */
-const IDENTIFIER = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu;
+const IDENTIFIER = /[A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*/gu;
 /** What a line binding a name or returning holds (`=`, `for`, `as`, `return`, `match`/`case`). */
 const BINDS = /=|\b(?:for|as|return|match|case)\b/;
 /** What a line filling a container holds (containers.ts): a mutating method's call. */
@@ -437,7 +437,7 @@ class TextFacts {
     let first = this.firsts.get(definition);
     if (first === undefined) {
       const header = this.lineText(this.definitions[definition].header);
-      first = /^[^(]*\(\s*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/u.exec(header)?.[1] ?? '';
+      first = /^[^(]*\(\s*([A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*)/u.exec(header)?.[1] ?? '';
       this.firsts.set(definition, first);
     }
     return first;
@@ -1073,7 +1073,7 @@ function headerParameterNames(facts: TextFacts, header: number): string[] | unde
 /** The parameters a parameter closure was seeded with before calls were read (an unreadable header). */
 function fallbackParameterNames(facts: TextFacts, header: number): string[] {
   const names = parametersOf(facts, header).map(({ name }) => name);
-  const first = /^[^(]*\(\s*\**\s*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/u.exec(facts.lineText(header))?.[1];
+  const first = /^[^(]*\(\s*\**\s*([A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*)/u.exec(facts.lineText(header))?.[1];
   return first ? [first, ...names] : names;
 }
 
@@ -1192,7 +1192,7 @@ function readParameters(facts: TextFacts, index: number): Parameter[] {
   let from = open + 1;
   const take = (to: number) => {
     const part = source.slice(from, to);
-    const name = /^[\s*]*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)/u.exec(part)?.[1];
+    const name = /^[\s*]*([A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*)/u.exec(part)?.[1];
     const colon = part.indexOf(':');
     if (name) params.push({ name, annotation: colon >= 0 ? { start: base + from + colon + 1, end: base + to } : undefined });
   };
@@ -1278,8 +1278,8 @@ function handlerParameters(
 
 /** A registration's call: an event's (`.click(`) or an interface's (`gr.Interface(`), up to its `(`. */
 const REGISTRATION_CALLS = new RegExp(GRADIO_REGISTRATION.source, 'g');
-const KEYWORD_ARGUMENT = /^([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)\s*=(?!=)\s*([\s\S]*)$/u;
-const BARE_NAME = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
+const KEYWORD_ARGUMENT = /^([A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*)\s*=(?!=)\s*([\s\S]*)$/u;
+const BARE_NAME = /^[A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*$/u;
 
 /**
  * The callbacks the registrations of a logical line name, as sources.ts reads one (registrationCall,

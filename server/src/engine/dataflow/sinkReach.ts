@@ -145,13 +145,13 @@ function keywordAt(text: string, at: number, length: number): boolean {
   return text.charCodeAt(i) === 61 && text.charCodeAt(i + 1) !== 61;
 }
 
-const IDENTIFIER_CHAR = String.raw`\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}`;
-const NAME = String.raw`[\p{L}\p{Nl}_][${IDENTIFIER_CHAR}]*`;
+const IDENTIFIER_CHAR = String.raw`A-Za-z0-9_\u0080-\u{10ffff}`;
+const NAME = String.raw`[A-Za-z_\u0080-\u{10ffff}][${IDENTIFIER_CHAR}]*`;
 /** A call in code: of an inference method (group 1: `.predict(`) or of a bare name (group 2: `pipe(`). */
 let modelCall: RegExp | undefined;
 const makeModelCall = () =>
   new RegExp(
-    String.raw`\.\s*(${[...INFERENCE_METHODS].join('|')})\s*\(|(?<![${IDENTIFIER_CHAR}.])([\p{L}\p{Nl}_][${IDENTIFIER_CHAR}]*)\s*\(`,
+    String.raw`\.\s*(${[...INFERENCE_METHODS].join('|')})\s*\(|(?<![${IDENTIFIER_CHAR}.])([A-Za-z_\u0080-\u{10ffff}][${IDENTIFIER_CHAR}]*)\s*\(`,
     'gu',
   );
 
@@ -327,7 +327,7 @@ export function sinkReached(view: ReachView, kinds: ReadonlySet<FlowSinkKind>): 
     // method call in a text naming bentoml and one of their words (bentoRemote.ts).
     const remote = text.includes('bentoml') && BENTO_REMOTE_WORDS.some((word) => view.occurrences(word).length > 0);
     for (const { start, end } of places) {
-      if (remote && /\.\s*[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*\s*\(/u.test(text.slice(start, end))) return true;
+      if (remote && /\.\s*[A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*\s*\(/u.test(text.slice(start, end))) return true;
       for (const match of text.slice(start, end).matchAll((modelCall ??= makeModelCall())))
         if (match[1] !== undefined ? match[1] !== 'encode' || encoders : assignedName(match[2])) return true;
     }

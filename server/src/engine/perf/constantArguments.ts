@@ -42,7 +42,7 @@ const MAX_ARGUMENTS = 20_000;
 const STRING_START = /^(?:[rRbBuUfF]|[rR][bBfF]|[bBfF][rR])?["']/;
 
 /** A whole Python identifier (of any script). */
-const BARE_NAME = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
+const BARE_NAME = /^[A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*$/u;
 
 /**
  * Per text, the names found assigned and imported (memos of `assignedHere`, `importedHere`). Only the
@@ -150,7 +150,7 @@ function assignedValue(text: string, at: number): boolean | string {
       const close = matchingClose(text, i);
       return close < 0 || writtenKind(text.slice(i + 1, close));
     }
-    const match = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/u.exec(text.slice(i, i + 256));
+    const match = /^[A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*/u.exec(text.slice(i, i + 256));
     if (!match) return false;
     let k = i + match[0].length;
     // Spaces, tabs and line continuations: the statement goes on.
@@ -334,7 +334,7 @@ export function callMayPassConstant(text: string, at: number, length: number, de
 }
 
 /** A keyword argument's name and its `=` at the start of an argument's text. */
-const KEYWORD_ARGUMENT = /^[\s\\]*([\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)[\s\\]*=(?!=)/u;
+const KEYWORD_ARGUMENT = /^[\s\\]*([A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*)[\s\\]*=(?!=)/u;
 
 /**
  * Reads the argument list whose `(` is at `open`, giving `judge` each argument's text (comments

@@ -36,7 +36,7 @@ import { assignedNames, identifiersOf, logicalLines, lowerBound, spanAt } from '
 import type { LogicalLine } from './partialParse';
 
 /** An identifier (letters of any script), matched where a call starts. */
-const NAME_AT = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/uy;
+const NAME_AT = /[A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*/uy;
 
 /**
  * The first name of a call's function (`json` in `json.load(...)`, `f` in `f()(...)`), read from

@@ -59,7 +59,7 @@ export interface EditedUnit {
 
 const DEFINITIONS = new Set(['function_definition', 'class_definition']);
 const BLANK = /^[ \t]*$/;
-const IDENTIFIER = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
+const IDENTIFIER = /^[A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*$/u;
 
 /**
  * The unit holding `change` (old text `before`, new text `after`, `tree` parsed from `after`,

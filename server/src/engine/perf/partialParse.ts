@@ -306,7 +306,7 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
 ]);
 
 /** A Python identifier (letters of any script). */
-const NAME = String.raw`[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*`;
+const NAME = String.raw`[A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*`;
 const DEF_HEADER = new RegExp(String.raw`(?:async[ \t]+)?def[ \t]+(${NAME})`, 'uy');
 const CLASS_HEADER = new RegExp(String.raw`class[ \t]+(${NAME})`, 'uy');
 const IDENTIFIER = new RegExp(NAME, 'gu');

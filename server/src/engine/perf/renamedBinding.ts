@@ -29,7 +29,7 @@ const NOT_NAMES = new Set(
     'import in is lambda nonlocal not or pass raise return try while with yield match case type print exec'
   ).split(' '),
 );
-const IDENTIFIER = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
+const IDENTIFIER = /^[A-Za-z_\u0080-\u{10ffff}][A-Za-z0-9_\u0080-\u{10ffff}]*$/u;
 
 /** The old and the new name of the binding an edit of a module statement renames. */
 export interface Renamed {
