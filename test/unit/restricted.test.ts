@@ -51,6 +51,9 @@ describe('fixed text: containers changed in place', () => {
       'self.parts.append(x)',
       'parts.pop()',
       'print(parts[x])',
+      'other = parts[0]',
+      'same = parts == other',
+      'n = len(parts)',
     ])
       assert.equal(await changed(['parts = ["x"]', change]), false, change);
   });
@@ -73,6 +76,11 @@ describe('fixed text: containers changed in place', () => {
       'parts.append(1e5)',
       'parts.append(',
       'parts.append("unterminated)',
+      'add = parts.append\nadd(x)',
+      'grow = parts.extend',
+      'list.append(parts, x)',
+      'parts.__iadd__([x])',
+      'alias = parts\nalias.append(x)',
     ])
       assert.equal(await changed(['parts = ["x"]', change]), true, change);
   });

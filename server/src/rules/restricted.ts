@@ -67,7 +67,7 @@ function fixedContainer(model: SemanticModel, node: Node | null | undefined, fix
 }
 
 /** The methods that put what they are given into the container they are called on. */
-const ADDING_METHODS = ['append', 'extend', 'insert', 'add', 'update', 'setdefault', '__setitem__'];
+const ADDING_METHODS = ['append', 'extend', 'insert', 'add', 'update', 'setdefault', '__setitem__', '__iadd__', '__ior__'];
 
 /** The most characters a change's arguments or value are read over (longer: not literals). */
 const MAX_CHANGE = 4096;
@@ -75,11 +75,14 @@ const MAX_CHANGE = 4096;
 /**
  * True when the file may change a container bound to `name` in place with anything but literals:
  * `name.append(x)`, `name[k] = v`, `name += more`. Its literal then no longer says what it holds.
- * Read from the whole text (a partial parse leaves functions out of the tree and blanks them in its
- * own text, and the answer must not depend on it): of the function that binds it, or of the whole file for a module's or a class's
- * name, so it errs towards "changed"; a change whose arguments or
- * value are written as literals only (`clauses.append("id = ?")`, `flags += ["-q"]`,
- * `table["k"] = "v"`) keeps the container fixed.
+ * Read from the whole text (a partial parse leaves functions out of the tree and blanks them in
+ * its own text, and the answer must not depend on it): of the function that binds it, or of the
+ * whole file for a module's or a class's name, so it errs towards "changed"; a change whose
+ * arguments or value are written as literals only (`clauses.append("id = ?")`, `flags += ["-q"]`,
+ * `table["k"] = "v"`) keeps the container fixed. Ways of changing it that bypass its name count
+ * as changes: a changing method taken without calling it (`add = parts.append`), called on its
+ * type (`list.append(parts, x)`), and the container given another name (`other = parts`). Handed
+ * to a function that changes it, it is not seen.
  */
 export function changedInPlace(model: SemanticModel, name: string, binding?: Binding): boolean {
   // The whole text, also where the tree is a partial parse's (whose text blanks the functions left out).
@@ -92,6 +95,20 @@ export function changedInPlace(model: SemanticModel, name: string, binding?: Bin
     `(?<![\\w.])${escaped}\\s*(?:\\.\\s*(?:${ADDING_METHODS.join('|')})\\s*\\(|\\[|(?:[-+*/%|&^@]|//|\\*\\*|<<|>>)=)`,
     'g',
   );
+  const bypass = new RegExp(
+    [
+      // `add = parts.append`: a changing method taken to be called later.
+      `(?<![\\w.])${escaped}\\s*\\.\\s*(?:${ADDING_METHODS.join('|')})\\b(?!\\s*\\()`,
+      // `list.append(parts, x)`.
+      `\\b(?:list|dict|set)\\s*\\.\\s*(?:${ADDING_METHODS.join('|')})\\s*\\(\\s*${escaped}\\b`,
+      // `other = parts`: another name for the same container.
+      `(?<![=!<>])=(?!=)[ \\t]*${escaped}[ \\t]*(?:$|[;#\\r\\n])`,
+    ].join('|'),
+    'gm',
+  );
+  bypass.lastIndex = from;
+  const aside = bypass.exec(text);
+  if (aside && aside.index < to) return true;
   site.lastIndex = from;
   for (let match = site.exec(text); match && match.index < to; match = site.exec(text)) {
     const end = match.index + match[0].length;
