@@ -15,7 +15,8 @@
 // (as `npm run bench` scans several --corpus: the LLM-serving trees of docs/benchmarks.md); --jobs defaults to 1 (one thread: the CPU time of the
 // analysis without worker start-up, the steadiest figure on a shared machine). Medians of --reps
 // runs (default 5) of the process CPU time (user + system, all threads) and of the scan phase's
-// wall time from --stats. Target (issue 21): the data-flow rules cost at most 10 % of the scan.
+// wall time from --stats; also the share within each repetition's pair of runs (median and range),
+// which shows the noise. Target (issue 21): the data-flow rules cost at most 10 % of the scan.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
@@ -127,6 +128,10 @@ for (const corpus of together ? [corpora] : corpora.map((d) => [d])) {
   };
   const all = summary(withRuns);
   const without = summary(withoutRuns);
+  // Each repetition's two runs come one after the other, under the same load: their difference
+  // is steadier than the difference of medians taken over the whole run, and the spread of the
+  // per-pair shares shows how far one figure can be trusted on this machine.
+  const pairShares = withRuns.map((w, i) => (w.cpuMs - withoutRuns[i].cpuMs) / w.cpuMs).sort((a, b) => a - b);
   const analysisCpu = (/** @type {Record<string, number>} */ p) => Object.values(p).reduce((a, b) => a + b, 0);
   results.push({
     corpus: corpus.join(', '),
@@ -139,6 +144,7 @@ for (const corpus of together ? [corpora] : corpora.map((d) => [d])) {
     cpuShare: round((all.cpuMs - without.cpuMs) / all.cpuMs, 3),
     analysisShare: round((analysisCpu(all.phaseMs) - analysisCpu(without.phaseMs)) / analysisCpu(all.phaseMs), 3),
     scanShare: round((all.scanMs - without.scanMs) / all.scanMs, 3),
+    pairShare: { median: round(median(pairShares), 3), min: round(pairShares[0], 3), max: round(pairShares[pairShares.length - 1], 3) },
     targetShare: TARGET_SHARE,
   });
 }
@@ -156,6 +162,7 @@ else {
         `  without them: cpu ${b.cpuMs} ms, scan ${b.scanMs} ms, ${b.findings} findings, ${(b.parsedUnits / 1e6).toFixed(1)} M characters parsed; phases ${JSON.stringify(b.phaseMs)}`,
         `  share of the data-flow rules: ${pct(r.cpuShare)} of the process CPU, ${pct(r.analysisShare)} of the analysis phases, ${pct(r.scanShare)} of the scan wall time ` +
           `(target ≤ ${pct(TARGET_SHARE)}: ${r.cpuShare <= TARGET_SHARE ? 'met' : 'NOT met'})`,
+        `  per repetition (the two runs back to back): ${pct(r.pairShare.median)} of the process CPU in the median pair, ${pct(r.pairShare.min)} to ${pct(r.pairShare.max)} over the ${r.reps} pairs`,
       ].join('\n') + '\n',
     );
   }
