@@ -6,7 +6,9 @@
  * does when nobody overrides it, so the rule can report the call and point at the default.
  */
 import type { Node } from '../engine/parser';
+import type { Argument, CallSite } from '../engine/callSite';
 import type { ConstValue, SemanticModel } from '../engine/semantic';
+import type { Fix, RelatedLocation } from '../engine/rule';
 import { argparseDeclarations } from './restricted';
 
 export interface DefaultValue {
@@ -58,6 +60,11 @@ export function defaultValue(model: SemanticModel, node: Node | null | undefined
       const value = declarations[0].get('default');
       const constant = model.constantValue(value);
       if (value && constant) return { value: constant, node: value, via: 'argparse', name };
+      // A flag without `default=`: `store_true` is False until given, `store_false` True.
+      const action = declarations[0].get('action');
+      const flag = model.constantValue(action);
+      if (!value && action && flag?.kind === 'str' && (flag.value === 'store_true' || flag.value === 'store_false'))
+        return { value: { kind: 'bool', value: flag.value === 'store_false', node: action }, node: action, via: 'argparse', name };
       // `default=os.environ.get("HOST", "0.0.0.0")`
       return value ? defaultValue(model, value, depth + 1) : undefined;
     }
@@ -88,5 +95,51 @@ export function describeDefault(found: DefaultValue): string {
       return `the default of the command-line option \`${found.name}\``;
     case 'environment':
       return `the fallback used when \`${found.name}\` is not set in the environment`;
+  }
+}
+
+/**
+ * The default a call's argument takes when nobody overrides it, when `dangerous` says it is the
+ * dangerous setting: `def restore(path, weights_only=False): torch.load(path, weights_only=weights_only)`.
+ * Only an argument written in the call (a `**dict` entry is judged where the dict is made).
+ */
+export function dangerousDefault(
+  model: SemanticModel,
+  call: CallSite,
+  argument: Argument,
+  dangerous: (value: ConstValue) => boolean,
+): DefaultValue | undefined {
+  if (argument.node.startIndex < call.node.startIndex || argument.node.endIndex > call.node.endIndex) return undefined;
+  const found = defaultValue(model, argument.value);
+  return found && dangerous(found.value) ? found : undefined;
+}
+
+/** Where a default found by dangerousDefault is, as a finding's related location. */
+export function defaultOrigin(found: DefaultValue, what: string): RelatedLocation[] {
+  return [{ span: { start: found.node.startIndex, end: found.node.endIndex }, message: `${describeDefault(found)} is ${what} here` }];
+}
+
+/** The fix that turns the default itself around, when it is written as the literal `from` (not a flag's action). */
+export function defaultFix(found: DefaultValue, from: 'True' | 'False', to: 'True' | 'False'): Fix[] {
+  return found.node.text === from
+    ? [
+        {
+          title: `Make the default \`${to}\``,
+          safe: false,
+          edits: [{ start: found.node.startIndex, end: found.node.endIndex, newText: to }],
+        },
+      ]
+    : [];
+}
+
+/** Who gets a default found by defaultValue, for messages ("every caller that does not pass it"). */
+export function whoGetsDefault(found: DefaultValue): string {
+  switch (found.via) {
+    case 'parameter':
+      return 'every caller that does not pass it';
+    case 'argparse':
+      return 'every run without the option';
+    case 'environment':
+      return 'every run where the variable is not set';
   }
 }

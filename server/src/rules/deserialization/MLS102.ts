@@ -16,6 +16,7 @@ import {
   definedAt,
   fixes,
 } from '../support';
+import { dangerousDefault, defaultFix, defaultOrigin, describeDefault, whoGetsDefault } from '../defaults';
 
 /** The torch release from which `torch.load` defaults to `weights_only=True`. */
 const TORCH_SAFE_DEFAULT = '2.6.0';
@@ -96,6 +97,8 @@ export const torchLoadRule = defineRule({
     CWE_REFERENCE(502),
   ],
   callees: ['torch.load', 'torch.serialization.load', ...URL_LOADERS],
+  // `parser.add_argument(..., default=/action=)` elsewhere in the file decides an option's default.
+  reads: ['add_argument'],
   onCall(call, context) {
     if (call.is(...URL_LOADERS)) {
       urlLoad(call, context);
@@ -150,6 +153,18 @@ export const torchLoadRule = defineRule({
             : [replaceValueFix('Set `weights_only=True`', argument, 'True', feedsLoadStateDict(call.node))],
       });
     }
-    // A value that is not a constant is the caller's decision: not reported.
+    // `def restore(path, weights_only=False): torch.load(path, weights_only=weights_only)`:
+    // every caller that leaves it out gets the full unpickler.
+    const found = dangerousDefault(context.model, call, argument, (v) => isConstFalse(v) || v.kind === 'none');
+    if (found) {
+      context.report({
+        node: argument.node,
+        severity: 'error',
+        message: `\`torch.load\` gets \`weights_only=False\` from ${describeDefault(found)}: ${whoGetsDefault(found)} unpickles arbitrary objects, and a tampered checkpoint runs code when loaded (CWE-502). Make the default True.`,
+        related: defaultOrigin(found, 'False'),
+        fixes: defaultFix(found, 'False', 'True'),
+      });
+    }
+    // Any other value that is not a constant is the caller's decision: not reported.
   },
 });

@@ -2,6 +2,7 @@
 import { defineRule } from '../../engine/rule';
 import type { ConstValue } from '../../engine/semantic';
 import { OWASP, ATLAS, CWE_REFERENCE, constantOf, spelled, argumentOrCall, isTruthy, flagOrigin, flagFix, snippet } from '../support';
+import { dangerousDefault, defaultFix, defaultOrigin, describeDefault, whoGetsDefault } from '../defaults';
 
 /** Constants other than True and non-zero numbers that Python treats as true: non-empty strings and containers. */
 function truthyOtherwise(value: ConstValue | undefined): boolean {
@@ -30,10 +31,24 @@ export const numpyAllowPickleRule = defineRule({
     CWE_REFERENCE(502),
   ],
   callees: ['numpy.load'],
+  // `parser.add_argument(..., default=/action=)` elsewhere in the file decides an option's default.
+  reads: ['add_argument'],
   onCall(call, context) {
     const argument = call.argument('allow_pickle', 2);
     if (!argument) return; // the default is False
     const value = constantOf(context, argument);
+    if (!value) {
+      // `def read(path, allow_pickle=True): np.load(path, allow_pickle=allow_pickle)`.
+      const found = dangerousDefault(context.model, call, argument, (v) => isTruthy(v) || truthyOtherwise(v));
+      if (found)
+        context.report({
+          node: argument.node,
+          message: `\`${spelled(call)}\` gets \`allow_pickle=True\` from ${describeDefault(found)}: ${whoGetsDefault(found)} unpickles object arrays, and a crafted .npy/.npz file runs code when loaded (CWE-502). Make the default False.`,
+          related: defaultOrigin(found, 'True'),
+          fixes: defaultFix(found, 'True', 'False'),
+        });
+      return;
+    }
     if (!isTruthy(value) && !truthyOtherwise(value)) return;
     // `allow_pickle="False"` is a non-empty string, which NumPy reads as true.
     const shown = value?.kind === 'bool' ? 'True' : snippet(value!.node, 24);

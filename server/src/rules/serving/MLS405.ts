@@ -1,6 +1,7 @@
 /** MLS405: Gradio public share links. */
 import { defineRule } from '../../engine/rule';
 import { OWASP, ATLAS, CWE_REFERENCE, constantOf, spelled, argumentOrCall, isTruthy, flagOrigin, flagFix } from '../support';
+import { dangerousDefault, defaultFix, defaultOrigin, describeDefault, whoGetsDefault } from '../defaults';
 import { isGradioLaunch } from './helpers';
 
 export const gradioShareRule = defineRule({
@@ -20,14 +21,30 @@ export const gradioShareRule = defineRule({
   keywords: ['share'],
   wordsInEveryFinding: true,
   methods: ['launch'],
+  // `parser.add_argument(..., default=/action=)` elsewhere in the file decides an option's default.
+  reads: ['add_argument'],
   onCall(call, context) {
     if (!isGradioLaunch(call, context.model)) return;
     const argument = call.argument('share', 2);
     const value = constantOf(context, argument);
-    if (!argument || !isTruthy(value)) return;
+    if (!argument) return;
     const auth = call.argument('auth');
     const authValue = constantOf(context, auth);
     const protectedByAuth = (auth !== undefined && authValue?.kind !== 'none') || call.hasOpaqueKwargs;
+    if (!value) {
+      // `def serve(demo, share=True): demo.launch(share=share)`.
+      const found = dangerousDefault(context.model, call, argument, isTruthy);
+      if (found)
+        context.report({
+          node: argument.node,
+          severity: protectedByAuth ? 'warning' : undefined,
+          message: `\`${spelled(call)}\` gets \`share=True\` from ${describeDefault(found)}: for ${whoGetsDefault(found)}, the app is published on a public gradio.live link${protectedByAuth ? ', behind its `auth=` login only (CWE-668)' : ' with no login (CWE-306)'}. Make the default False.`,
+          related: defaultOrigin(found, 'True'),
+          fixes: defaultFix(found, 'True', 'False'),
+        });
+      return;
+    }
+    if (!isTruthy(value)) return;
     context.report({
       node: argumentOrCall(call, argument),
       severity: protectedByAuth ? 'warning' : undefined,
