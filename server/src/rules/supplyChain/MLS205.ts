@@ -19,6 +19,7 @@ import {
   within,
   inlineReplaceFix,
 } from '../support';
+import { dangerousDefault, defaultFix, defaultOrigin, describeDefault, whoGetsDefault } from '../defaults';
 import { REQUESTS_SESSIONS, HTTPX_CLIENTS } from './helpers';
 
 function insideImport(node: Node): boolean {
@@ -80,6 +81,18 @@ function disablesVerification(value: ConstValue | undefined): boolean {
 
 function reportVerifyArgument(call: CallSite, context: RuleContext, argument: Argument, what: string): void {
   const value = constantOf(context, argument);
+  if (!value) {
+    // `def fetch(url, verify=False): requests.get(url, verify=verify)`.
+    const found = dangerousDefault(context.model, call, argument, disablesVerification);
+    if (found)
+      context.report({
+        node: argument.node,
+        message: `${what} gets \`verify=False\` from ${describeDefault(found)}: for ${whoGetsDefault(found)}, any certificate is accepted, and a man in the middle can read and replace the traffic (CWE-295). Make the default True.`,
+        related: defaultOrigin(found, 'False'),
+        fixes: defaultFix(found, 'False', 'True'),
+      });
+    return;
+  }
   if (!disablesVerification(value)) return;
   const inCall = within(argument.node, call.node);
   context.report({
@@ -118,6 +131,8 @@ export const tlsVerificationDisabledRule = defineRule({
   // `verify_mode` or `CERT_NONE_X` cannot hold one, nor a call of some `verify()` function.
   callees: [...VERIFY_CALLEES, ...URLLIB3_POOLS, 'ssl._create_unverified_context'],
   methods: HTTP_METHODS,
+  // `parser.add_argument(..., default=/action=)` elsewhere in the file decides an option's default.
+  reads: ['add_argument'],
   onCall(call, context) {
     if (call.is('ssl._create_unverified_context')) {
       // Also found by the file scan below; a call under an alias (`from ssl import ... as u`) only here.
