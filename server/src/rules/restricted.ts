@@ -13,7 +13,7 @@
  */
 import type { Node } from '../engine/parser';
 import type { Binding, SemanticModel } from '../engine/semantic';
-import { sourceTextOf } from '../engine/textScan';
+import { literalBounds, sourceTextOf } from '../engine/textScan';
 
 const MAX_DEPTH = 8;
 
@@ -167,16 +167,8 @@ function statementEnd(text: string, from: number): number {
 
 /** The offset after the string literal whose quote is at `at` (triple quotes too), or -1 when it does not end. */
 function stringEnd(text: string, at: number): number {
-  const quote = text.charCodeAt(at);
-  const triple = text.charCodeAt(at + 1) === quote && text.charCodeAt(at + 2) === quote;
-  for (let i = at + (triple ? 3 : 1); i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 92) i++;
-    else if (c === quote && (!triple || (text.charCodeAt(i + 1) === quote && text.charCodeAt(i + 2) === quote)))
-      return i + (triple ? 3 : 1);
-    else if (!triple && c === 10) return -1;
-  }
-  return -1;
+  const bounds = literalBounds(text, at);
+  return bounds.end === bounds.bodyEnd ? -1 : bounds.end;
 }
 
 /**
