@@ -7,7 +7,7 @@ import type { RelatedLocation, RuleContext } from '../../engine/rule';
 import { OWASP, ATLAS, CWE_REFERENCE, constantOf, isConstTrue, definedAt, snippet, fixes, within, stringOf } from '../support';
 import { FULL_SHA } from './helpers';
 import { identifierOccurrences } from '../../engine/textScan';
-import { defaultValue, describeDefault, whoGetsDefault } from '../defaults';
+import { defaultFix, defaultOrigin, defaultValue, describeDefault, whoGetsDefault } from '../defaults';
 
 /** `trust_remote_code` given directly, or inside a dict passed as a keyword (`model_kwargs={...}`). */
 function trustRemoteCodeArguments(call: CallSite, context: RuleContext, holders: DictHolders): Argument[] {
@@ -151,17 +151,8 @@ function reportTrueDefault(call: CallSite, argument: Argument, context: RuleCont
   context.report({
     node: argument.node,
     message: `\`${what}\` gets \`trust_remote_code=True\` from ${describeDefault(found)}: ${whoGetsDefault(found)} lets the loader download and run Python code from the repository (CWE-494). Make the default False.`,
-    related: [{ span: { start: found.node.startIndex, end: found.node.endIndex }, message: `${describeDefault(found)} is True here` }],
-    fixes:
-      found.node.type === 'true'
-        ? [
-            {
-              title: 'Make the default `False`',
-              safe: false,
-              edits: [{ start: found.node.startIndex, end: found.node.endIndex, newText: 'False' }],
-            },
-          ]
-        : [],
+    related: defaultOrigin(found, 'True'),
+    fixes: defaultFix(found, 'True', 'False'),
   });
 }
 
